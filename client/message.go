@@ -1,0 +1,98 @@
+package client
+
+// Conversation types (RongIMLib numbers).
+const (
+	Private = 1
+	Group   = 3
+	System  = 6
+)
+
+// Message directions.
+const (
+	DirectionSend    = 1
+	DirectionReceive = 2
+)
+
+// Sent statuses (RongIMLib numbers).
+const (
+	StatusSending  = 10
+	StatusFailed   = 20
+	StatusSent     = 30
+	StatusReceived = 40
+	StatusRead     = 50
+)
+
+// Conversation identifies a conversation from the local user's side: in a
+// private chat TargetID is the other user, in a group the group id.
+type Conversation struct {
+	Type      int32
+	TargetID  string
+	ChannelID string
+}
+
+// Key is a stable map key for the conversation.
+func (c Conversation) Key() string {
+	return string(rune('0'+c.Type)) + ":" + c.ChannelID + ":" + c.TargetID
+}
+
+// MentionedInfo is RongIMLib's mentionedInfo.
+type MentionedInfo struct {
+	Type    int32 // 1 ALL, 2 SINGAL
+	UserIDs []string
+	Content string
+}
+
+// Message is one message as the device holds it. Content is the JSON body,
+// passed through untouched.
+type Message struct {
+	Conversation
+	MessageID   int64  // local id, assigned by the Store
+	MessageUID  string // server id, "" until acknowledged
+	ClientMsgID string // chosen before the first attempt, reused by resends
+	Seq         uint64 // per-conversation sequence, 0 until acknowledged
+
+	SenderUserID string
+	ObjectName   string
+	Content      []byte
+
+	Direction    int32
+	SentTime     int64 // server time, ms; 0 while sending
+	ReceivedTime int64 // local time, ms
+	SentStatus   int32
+
+	IsOffline           bool // arrived by sync rather than push
+	IsRead              bool // read on this or another device of the user
+	IsPersisted         bool
+	IsCounted           bool
+	IsStatus            bool
+	IsMentioned         bool
+	MentionedInfo       *MentionedInfo
+	DisableNotification bool
+	PushContent         string
+	PushData            string
+	PushConfig          []byte
+	DirectedUserIDs     []string
+	CanIncludeExpansion bool
+	Expansion           map[string]string
+	NeedReceipt         bool
+}
+
+// Clone returns a copy that shares no mutable state with m.
+func (m *Message) Clone() *Message {
+	c := *m
+	c.Content = append([]byte(nil), m.Content...)
+	c.PushConfig = append([]byte(nil), m.PushConfig...)
+	c.DirectedUserIDs = append([]string(nil), m.DirectedUserIDs...)
+	if m.MentionedInfo != nil {
+		mi := *m.MentionedInfo
+		mi.UserIDs = append([]string(nil), m.MentionedInfo.UserIDs...)
+		c.MentionedInfo = &mi
+	}
+	if m.Expansion != nil {
+		c.Expansion = make(map[string]string, len(m.Expansion))
+		for k, v := range m.Expansion {
+			c.Expansion[k] = v
+		}
+	}
+	return &c
+}

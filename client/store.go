@@ -1,0 +1,51 @@
+package client
+
+import "context"
+
+// Store is the device's local database. It is shaped for IndexedDB: every
+// method may be slow and takes a context; writes come in batches and each
+// Apply is one transaction (all of it lands or none of it).
+type Store interface {
+	// Apply writes a batch atomically. Messages with MessageID 0 get a new
+	// local id, written back into the struct; others replace the record
+	// with that id. Conversations replace the cursor record of their
+	// conversation. Meta entries replace their keys.
+	Apply(ctx context.Context, b *Batch) error
+
+	// MessagesByID returns the messages with these local ids, in the same
+	// order; nil where an id is unknown.
+	MessagesByID(ctx context.Context, ids []int64) ([]*Message, error)
+	// MessagesByUID is MessagesByID for server ids.
+	MessagesByUID(ctx context.Context, uids []string) ([]*Message, error)
+	// MessageByClientID finds the local record of one of this user's sends.
+	MessageByClientID(ctx context.Context, clientMsgID string) (*Message, error)
+	// History returns up to count messages of conv with SentTime strictly
+	// before (forward=false, newest first) or strictly after (forward=true,
+	// oldest first) the time t. t=0 means "from the newest" when going
+	// backward and "from the oldest" when going forward.
+	History(ctx context.Context, conv Conversation, t int64, count int, forward bool) ([]*Message, error)
+
+	// Conversations returns every conversation cursor record.
+	Conversations(ctx context.Context) ([]*ConversationState, error)
+	// Meta returns the value stored under key, or nil.
+	Meta(ctx context.Context, key string) ([]byte, error)
+}
+
+// Batch is one Store transaction.
+type Batch struct {
+	Messages      []*Message
+	Conversations []*ConversationState
+	Meta          map[string][]byte
+}
+
+// ConversationState is the device's cursor for one conversation.
+type ConversationState struct {
+	Conversation
+	// Every sequence number up to Contiguous is held (or below StartSeq,
+	// which the device never fetches by sync).
+	Contiguous uint64
+	StartSeq   uint64
+	LastSeq    uint64 // highest sequence number the server reported
+	ReadSeq    uint64 // the user's read watermark
+	LastTime   int64
+}

@@ -1,0 +1,98 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order, each in its own transaction, and never
+// edited once released: a schema change is a new entry.
+var migrations = []string{
+	// 1: messages, conversations, per-user conversation state, groups, users.
+	`
+CREATE TABLE messages (
+	id            INTEGER PRIMARY KEY,  -- insertion order, so inserts append
+	conv_id       TEXT    NOT NULL,
+	seq           INTEGER NOT NULL,
+	uid           TEXT    NOT NULL,
+	sender        TEXT    NOT NULL,
+	client_msg_id TEXT    NOT NULL,
+	sent_time     INTEGER NOT NULL,
+	body          BLOB    NOT NULL      -- the wire Message
+);
+CREATE UNIQUE INDEX messages_conv_seq ON messages(conv_id, seq);
+CREATE UNIQUE INDEX messages_uid ON messages(uid);
+CREATE UNIQUE INDEX messages_client ON messages(sender, client_msg_id);
+
+CREATE TABLE convs (
+	id        TEXT PRIMARY KEY,
+	last_seq  INTEGER NOT NULL,
+	last_time INTEGER NOT NULL,
+	changed   INTEGER NOT NULL          -- sync version of the last change
+) WITHOUT ROWID;
+
+CREATE TABLE user_convs (
+	user_id   TEXT    NOT NULL,
+	conv_id   TEXT    NOT NULL,
+	conv_type INTEGER NOT NULL,
+	target    TEXT    NOT NULL,         -- the peer, or the group id
+	start_seq INTEGER NOT NULL,         -- first sequence number visible
+	end_seq   INTEGER NOT NULL,         -- last visible (left the group), 0: open
+	read_seq  INTEGER NOT NULL,
+	changed   INTEGER NOT NULL,
+	PRIMARY KEY (user_id, conv_id)
+) WITHOUT ROWID;
+
+CREATE TABLE groups (
+	id        TEXT PRIMARY KEY,
+	name      TEXT    NOT NULL,
+	owner     TEXT    NOT NULL,
+	dismissed INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE group_members (
+	group_id TEXT    NOT NULL,
+	user_id  TEXT    NOT NULL,
+	role     INTEGER NOT NULL,
+	PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE users (
+	id                 TEXT PRIMARY KEY,
+	tokens_valid_after INTEGER NOT NULL DEFAULT 0  -- unix ms
+) WITHOUT ROWID;
+`,
+}
+
+// migrate brings the schema to the latest version.
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var have int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this server (%d)", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version) VALUES (?)`, v); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+	}
+	return nil
+}

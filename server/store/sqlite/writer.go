@@ -1,0 +1,500 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/imwasm/imwasm/proto/pb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+type job struct {
+	fn func(*wtx) (any, error)
+	// isolated jobs run in a savepoint, so their failure undoes only
+	// their own writes. Appends skip it: they fail only before writing.
+	isolated bool
+	reply    chan result
+}
+
+type result struct {
+	v   any
+	err error
+}
+
+// conv is the writer's view of a conversation's head.
+type conv struct {
+	lastSeq  uint64
+	lastTime int64
+}
+
+// writer owns the write connection, the sequence counters and the sync
+// version. Only its goroutine touches its fields.
+type writer struct {
+	d       *DB
+	conn    *sql.Conn
+	convs   map[string]*conv
+	known   map[string]bool // user_convs rows known to exist ("user\x00conv")
+	version uint64          // last sync version handed out
+}
+
+// wtx is one batch: the transaction and what it changed.
+type wtx struct {
+	*writer
+	tx      *sql.Tx
+	touched map[string]bool // convs whose head moved
+	stmts   *stmts
+}
+
+type stmts struct {
+	insert, lookup *sql.Stmt
+}
+
+func newWriter(ctx context.Context, d *DB) (*writer, error) {
+	conn, err := d.wdb.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("writer connection: %w", err)
+	}
+	w := &writer{d: d, conn: conn, convs: map[string]*conv{}, known: map[string]bool{}}
+	err = conn.QueryRowContext(ctx, `SELECT MAX(COALESCE((SELECT MAX(changed) FROM convs), 0), COALESCE((SELECT MAX(changed) FROM user_convs), 0))`).Scan(&w.version)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("read sync version: %w", err)
+	}
+	return w, nil
+}
+
+func (w *writer) run() {
+	defer w.conn.Close()
+	batch := make([]job, 0, w.d.opts.MaxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case j := <-w.d.jobs:
+			batch = append(batch, j)
+		case <-w.d.closed:
+			// Commit whatever is still queued, then stop.
+			for {
+				select {
+				case j := <-w.d.jobs:
+					batch = append(batch, j)
+					if len(batch) == w.d.opts.MaxBatch {
+						w.commit(batch)
+						batch = batch[:0]
+					}
+					continue
+				default:
+				}
+				break
+			}
+			if len(batch) > 0 {
+				w.commit(batch)
+			}
+			return
+		}
+		// Group commit: take what else is waiting, without waiting for
+		// more; while this batch commits the next one fills up.
+	drain:
+		for len(batch) < w.d.opts.MaxBatch {
+			select {
+			case j := <-w.d.jobs:
+				batch = append(batch, j)
+			default:
+				break drain
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+// commit runs the batch in one transaction. A job's own error (bad input)
+// is rolled back to its savepoint and reported to it alone; a failure of the
+// transaction itself fails every job of the batch.
+func (w *writer) commit(batch []job) {
+	ctx := context.Background()
+	results := make([]result, len(batch))
+	err := func() error {
+		tx, err := w.conn.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		t := &wtx{writer: w, tx: tx, touched: map[string]bool{}}
+		if t.stmts, err = prepare(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+		for i, j := range batch {
+			if !j.isolated {
+				v, err := safeRun(j.fn, t)
+				results[i] = result{v, err}
+				continue
+			}
+			if _, err := tx.Exec(`SAVEPOINT job`); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("savepoint: %w", err)
+			}
+			v, err := safeRun(j.fn, t)
+			if err != nil {
+				if _, rerr := tx.Exec(`ROLLBACK TO job`); rerr != nil {
+					tx.Rollback()
+					return fmt.Errorf("rollback to savepoint: %w", rerr)
+				}
+				// The job may have moved cached heads before failing;
+				// they reload (inside this transaction) on next use.
+				clear(w.convs)
+				clear(w.known)
+			}
+			if _, rerr := tx.Exec(`RELEASE job`); rerr != nil {
+				tx.Rollback()
+				return fmt.Errorf("release savepoint: %w", rerr)
+			}
+			results[i] = result{v, err}
+		}
+		if err := t.flushHeads(); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	}()
+	if err != nil {
+		w.d.opts.Logger.Error("store batch failed", "jobs", len(batch), "err", err)
+		// The cache may be ahead of what is committed.
+		clear(w.convs)
+		clear(w.known)
+		for i := range results {
+			results[i] = result{nil, err}
+		}
+	} else {
+		w.d.committed.Store(w.version)
+	}
+	for i, j := range batch {
+		j.reply <- results[i]
+	}
+}
+
+func safeRun(fn func(*wtx) (any, error), t *wtx) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("store job panicked: %v", r)
+		}
+	}()
+	return fn(t)
+}
+
+func prepare(tx *sql.Tx) (*stmts, error) {
+	s := &stmts{}
+	var err error
+	if s.insert, err = tx.Prepare(`INSERT INTO messages(conv_id, seq, uid, sender, client_msg_id, sent_time, body) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`); err != nil {
+		return nil, fmt.Errorf("prepare insert: %w", err)
+	}
+	if s.lookup, err = tx.Prepare(`SELECT body FROM messages WHERE sender=? AND client_msg_id=?`); err != nil {
+		return nil, fmt.Errorf("prepare lookup: %w", err)
+	}
+	return s, nil
+}
+
+// head returns the cached head of convID, loading it on first use.
+func (t *wtx) head(convID string) (*conv, error) {
+	if c, ok := t.convs[convID]; ok {
+		return c, nil
+	}
+	// From the messages themselves, not from convs: convs is written once
+	// at the end of a batch, the messages as they come.
+	c := &conv{}
+	err := t.tx.QueryRow(`SELECT seq, sent_time FROM messages WHERE conv_id=? ORDER BY seq DESC LIMIT 1`, convID).Scan(&c.lastSeq, &c.lastTime)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("load head of %s: %w", convID, err)
+	}
+	t.convs[convID] = c
+	return c, nil
+}
+
+// flushHeads writes each moved conversation head once per batch.
+func (t *wtx) flushHeads() error {
+	if len(t.touched) == 0 {
+		return nil
+	}
+	t.version++
+	for id := range t.touched {
+		c := t.convs[id]
+		if _, err := t.tx.Exec(`INSERT INTO convs(id, last_seq, last_time, changed) VALUES (?,?,?,?)
+ON CONFLICT(id) DO UPDATE SET last_seq=excluded.last_seq, last_time=excluded.last_time, changed=excluded.changed`,
+			id, c.lastSeq, c.lastTime, t.version); err != nil {
+			return fmt.Errorf("update head of %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// append stores m in convID unless its (sender, client id) is stored.
+func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
+	var body []byte
+	err := t.stmts.lookup.QueryRow(m.GetFromUser(), m.GetClientMsgId()).Scan(&body)
+	if err == nil {
+		// A resend of something already stored. Looked up before a
+		// sequence number is taken, so the conversation stays gapless.
+		prev := &pb.Message{}
+		if err := proto.Unmarshal(body, prev); err != nil {
+			return appended{}, fmt.Errorf("decode stored message: %w", err)
+		}
+		return appended{prev, true}, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return appended{}, fmt.Errorf("dedup lookup: %w", err)
+	}
+	c, err := t.head(convID)
+	if err != nil {
+		return appended{}, err
+	}
+	now := t.d.opts.Now()
+	stored := proto.Clone(m).(*pb.Message)
+	stored.Seq = c.lastSeq + 1
+	stored.SentTime = max(now.UnixMilli(), c.lastTime+1)
+	stored.Uid = t.d.uids.Next(now)
+	body, err = proto.Marshal(stored)
+	if err != nil {
+		return appended{}, fmt.Errorf("encode message: %w", err)
+	}
+	res, err := t.stmts.insert.Exec(convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, body)
+	if err != nil {
+		return appended{}, fmt.Errorf("insert message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return appended{}, fmt.Errorf("insert message %s/%d: conflict", convID, stored.Seq)
+	}
+	c.lastSeq, c.lastTime = stored.Seq, stored.SentTime
+	t.touched[convID] = true
+	if stored.ConvType == pb.ConversationType_PRIVATE {
+		if err := t.ensureUserConv(stored.FromUser, convID, stored.To); err != nil {
+			return appended{}, err
+		}
+		if err := t.ensureUserConv(stored.To, convID, stored.FromUser); err != nil {
+			return appended{}, err
+		}
+	}
+	return appended{stored, false}, nil
+}
+
+// ensureUserConv creates user's row for a private conversation.
+func (t *wtx) ensureUserConv(user, convID, target string) error {
+	k := user + "\x00" + convID
+	if t.known[k] {
+		return nil
+	}
+	if _, err := t.tx.Exec(`INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
+VALUES (?,?,?,?,1,0,0,?) ON CONFLICT DO NOTHING`, user, convID, int32(pb.ConversationType_PRIVATE), target, t.version+1); err != nil {
+		return fmt.Errorf("user conversation %s: %w", convID, err)
+	}
+	t.known[k] = true
+	return nil
+}
+
+func (t *wtx) markRead(user, convID string, seq uint64) (uint64, error) {
+	c, err := t.head(convID)
+	if err != nil {
+		return 0, err
+	}
+	if seq == 0 || seq > c.lastSeq {
+		seq = c.lastSeq
+	}
+	var read uint64
+	err = t.tx.QueryRow(`SELECT read_seq FROM user_convs WHERE user_id=? AND conv_id=?`, user, convID).Scan(&read)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, store.ErrNotMember
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read watermark: %w", err)
+	}
+	if seq <= read {
+		return read, nil
+	}
+	t.version++
+	if _, err := t.tx.Exec(`UPDATE user_convs SET read_seq=?, changed=? WHERE user_id=? AND conv_id=?`, seq, t.version, user, convID); err != nil {
+		return 0, fmt.Errorf("move read watermark: %w", err)
+	}
+	return seq, nil
+}
+
+// Group operations. Each validates before writing anything.
+
+func (t *wtx) group(groupID string) (owner string, dismissed bool, err error) {
+	var d int
+	err = t.tx.QueryRow(`SELECT owner, dismissed FROM groups WHERE id=?`, groupID).Scan(&owner, &d)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, store.ErrNotFound
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("group %s: %w", groupID, err)
+	}
+	return owner, d != 0, nil
+}
+
+func (t *wtx) isMember(groupID, user string) (bool, error) {
+	var one int
+	err := t.tx.QueryRow(`SELECT 1 FROM group_members WHERE group_id=? AND user_id=?`, groupID, user).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// join makes users members from the notification at seq on.
+func (t *wtx) join(groupID string, users map[string]store.Role, ntfSeq uint64) error {
+	convID := store.GroupConvID(groupID)
+	t.version++
+	for u, r := range users {
+		if _, err := t.tx.Exec(`INSERT INTO group_members(group_id, user_id, role) VALUES (?,?,?)
+ON CONFLICT DO UPDATE SET role=excluded.role`, groupID, u, int(r)); err != nil {
+			return fmt.Errorf("add member %s: %w", u, err)
+		}
+		if _, err := t.tx.Exec(`INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
+VALUES (?,?,?,?,?,0,0,?) ON CONFLICT DO UPDATE SET start_seq=excluded.start_seq, end_seq=0, changed=excluded.changed`,
+			u, convID, int32(pb.ConversationType_GROUP), groupID, ntfSeq, t.version); err != nil {
+			return fmt.Errorf("member conversation %s: %w", u, err)
+		}
+	}
+	return nil
+}
+
+// leave ends users' membership after the notification at seq.
+func (t *wtx) leave(groupID string, users []string, ntfSeq uint64) error {
+	convID := store.GroupConvID(groupID)
+	t.version++
+	for _, u := range users {
+		if _, err := t.tx.Exec(`DELETE FROM group_members WHERE group_id=? AND user_id=?`, groupID, u); err != nil {
+			return fmt.Errorf("remove member %s: %w", u, err)
+		}
+		if _, err := t.tx.Exec(`UPDATE user_convs SET end_seq=?, changed=? WHERE user_id=? AND conv_id=?`, ntfSeq, t.version, u, convID); err != nil {
+			return fmt.Errorf("member conversation %s: %w", u, err)
+		}
+	}
+	return nil
+}
+
+func (t *wtx) appendNtf(groupID string, ntf *pb.Message) (*pb.Message, error) {
+	r, err := t.append(store.GroupConvID(groupID), ntf)
+	if err != nil {
+		return nil, err
+	}
+	if r.dup {
+		return nil, fmt.Errorf("notification %s: %w", ntf.GetClientMsgId(), store.ErrExists)
+	}
+	return r.msg, nil
+}
+
+func (t *wtx) createGroup(g *store.Group, ntf *pb.Message) (*pb.Message, error) {
+	if _, _, err := t.group(g.ID); err == nil {
+		return nil, fmt.Errorf("group %s: %w", g.ID, store.ErrExists)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if _, err := t.tx.Exec(`INSERT INTO groups(id, name, owner) VALUES (?,?,?)`, g.ID, g.Name, g.OwnerID); err != nil {
+		return nil, fmt.Errorf("create group %s: %w", g.ID, err)
+	}
+	stored, err := t.appendNtf(g.ID, ntf)
+	if err != nil {
+		return nil, err
+	}
+	return stored, t.join(g.ID, g.Members, stored.Seq)
+}
+
+func (t *wtx) liveGroup(groupID string) error {
+	_, dismissed, err := t.group(groupID)
+	if err != nil {
+		return err
+	}
+	if dismissed {
+		return fmt.Errorf("group %s is dismissed: %w", groupID, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *wtx) addMembers(groupID string, users []string, ntf *pb.Message) (*pb.Message, error) {
+	if err := t.liveGroup(groupID); err != nil {
+		return nil, err
+	}
+	add := map[string]store.Role{}
+	for _, u := range users {
+		ok, err := t.isMember(groupID, u)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			add[u] = store.RoleMember
+		}
+	}
+	if len(add) == 0 {
+		return nil, fmt.Errorf("add to %s: every user is a member: %w", groupID, store.ErrExists)
+	}
+	stored, err := t.appendNtf(groupID, ntf)
+	if err != nil {
+		return nil, err
+	}
+	return stored, t.join(groupID, add, stored.Seq)
+}
+
+func (t *wtx) removeMembers(groupID string, users []string, ntf *pb.Message) (*pb.Message, error) {
+	if err := t.liveGroup(groupID); err != nil {
+		return nil, err
+	}
+	var gone []string
+	for _, u := range users {
+		ok, err := t.isMember(groupID, u)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("remove %s from %s: %w", u, groupID, store.ErrNotMember)
+		}
+		gone = append(gone, u)
+	}
+	stored, err := t.appendNtf(groupID, ntf)
+	if err != nil {
+		return nil, err
+	}
+	return stored, t.leave(groupID, gone, stored.Seq)
+}
+
+func (t *wtx) updateGroup(groupID, name string, ntf *pb.Message) (*pb.Message, error) {
+	if err := t.liveGroup(groupID); err != nil {
+		return nil, err
+	}
+	if _, err := t.tx.Exec(`UPDATE groups SET name=? WHERE id=?`, name, groupID); err != nil {
+		return nil, fmt.Errorf("rename %s: %w", groupID, err)
+	}
+	return t.appendNtf(groupID, ntf)
+}
+
+func (t *wtx) dismissGroup(groupID string, ntf *pb.Message) (*pb.Message, error) {
+	if err := t.liveGroup(groupID); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.Query(`SELECT user_id FROM group_members WHERE group_id=?`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("members of %s: %w", groupID, err)
+	}
+	var members []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		members = append(members, u)
+	}
+	rows.Close()
+	stored, err := t.appendNtf(groupID, ntf)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.tx.Exec(`UPDATE groups SET dismissed=1 WHERE id=?`, groupID); err != nil {
+		return nil, fmt.Errorf("dismiss %s: %w", groupID, err)
+	}
+	return stored, t.leave(groupID, members, stored.Seq)
+}

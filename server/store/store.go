@@ -1,0 +1,114 @@
+// Package store defines what the server keeps durably and the semantics every
+// implementation (SQLite now, PostgreSQL later) must provide.
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// Errors an implementation returns; callers map them to wire codes.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrNotMember = errors.New("not a member")
+	ErrExists    = errors.New("already exists")
+)
+
+// PrivateConvID is the canonical id of the private conversation of a and b.
+func PrivateConvID(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return "p:" + a + ":" + b
+}
+
+// GroupConvID is the canonical id of a group's conversation.
+func GroupConvID(groupID string) string { return "g:" + groupID }
+
+// ConvID returns the canonical id of conv as seen by user.
+func ConvID(user string, conv *pb.Conversation) string {
+	if conv.GetType() == pb.ConversationType_GROUP {
+		return GroupConvID(conv.GetTarget())
+	}
+	return PrivateConvID(user, conv.GetTarget())
+}
+
+// ParseConvID splits a canonical id: for private conversations it returns
+// the two users, for groups the group id in a.
+func ParseConvID(id string) (t pb.ConversationType, a, b string, ok bool) {
+	switch {
+	case strings.HasPrefix(id, "g:"):
+		return pb.ConversationType_GROUP, id[2:], "", len(id) > 2
+	case strings.HasPrefix(id, "p:"):
+		a, b, ok := strings.Cut(id[2:], ":")
+		return pb.ConversationType_PRIVATE, a, b, ok
+	}
+	return 0, "", "", false
+}
+
+// Store is the server's durable state. Methods are safe for concurrent use
+// and return only after what they changed is committed.
+type Store interface {
+	// Append stores m (From, To, ConvType and content fields set by the
+	// caller) in conversation convID, assigning Uid, Seq and SentTime.
+	// A message whose (From, ClientMsgId) was stored before is not stored
+	// again: the first stored message comes back with duplicate=true.
+	Append(ctx context.Context, convID string, m *pb.Message) (stored *pb.Message, duplicate bool, err error)
+
+	// Pull returns up to limit messages of convID with seq > afterSeq that
+	// user may read, oldest first. afterSeq is raised to the user's first
+	// visible sequence number, and when afterSeq is 0 also to the new-device
+	// window (messages newer than windowStart, at most windowMax of them).
+	// start is the effective afterSeq+1; last the conversation's last seq.
+	Pull(ctx context.Context, user, convID string, afterSeq uint64, limit int, windowStart time.Time, windowMax int) (msgs []*pb.Message, start, last uint64, err error)
+
+	// Changes lists user's conversations that changed after version since,
+	// and the version the caller has seen once it applied them.
+	Changes(ctx context.Context, user string, since uint64) (version uint64, convs []*pb.ConversationState, err error)
+
+	// MarkRead moves user's read watermark of convID forward to seq (0:
+	// the latest); it never moves back. It returns the watermark.
+	MarkRead(ctx context.Context, user, convID string, seq uint64) (uint64, error)
+
+	// Groups. Each change also appends ntf (an RC:GrpNtf message) to the
+	// group in the same transaction, so members see exactly the messages
+	// from the notification of their joining to that of their leaving.
+	CreateGroup(ctx context.Context, g *Group, ntf *pb.Message) (*pb.Message, error)
+	AddMembers(ctx context.Context, groupID string, userIDs []string, ntf *pb.Message) (*pb.Message, error)
+	RemoveMembers(ctx context.Context, groupID string, userIDs []string, ntf *pb.Message) (*pb.Message, error)
+	UpdateGroup(ctx context.Context, groupID, name string, ntf *pb.Message) (*pb.Message, error)
+	DismissGroup(ctx context.Context, groupID string, ntf *pb.Message) (*pb.Message, error)
+	// Group returns the group and its current members.
+	Group(ctx context.Context, groupID string) (*Group, error)
+
+	// TokensValidAfter is the time before which the user's tokens are
+	// revoked (zero if never); RevokeTokens sets it.
+	TokensValidAfter(ctx context.Context, user string) (time.Time, error)
+	RevokeTokens(ctx context.Context, user string, before time.Time) error
+
+	// Backup writes a consistent copy of the database to path.
+	Backup(ctx context.Context, path string) error
+	Close() error
+}
+
+// Role of a group member.
+type Role int
+
+const (
+	RoleMember Role = iota
+	RoleAdmin
+	RoleOwner
+)
+
+// Group is a group and its current members.
+type Group struct {
+	ID        string
+	Name      string
+	OwnerID   string
+	Members   map[string]Role
+	Dismissed bool
+}
