@@ -1223,7 +1223,10 @@ type SendAck struct {
 	Seq        uint64                 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
 	SentTime   int64                  `protobuf:"varint,3,opt,name=sent_time,json=sentTime,proto3" json:"sent_time,omitempty"`
 	// True when the server had already committed this client_msg_id.
-	Duplicate     bool `protobuf:"varint,4,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	Duplicate bool `protobuf:"varint,4,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	// Echoed, so an ack arriving after the client gave up still finds its
+	// local record.
+	ClientMsgId   string `protobuf:"bytes,5,opt,name=client_msg_id,json=clientMsgId,proto3" json:"client_msg_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1284,6 +1287,13 @@ func (x *SendAck) GetDuplicate() bool {
 		return x.Duplicate
 	}
 	return false
+}
+
+func (x *SendAck) GetClientMsgId() string {
+	if x != nil {
+		return x.ClientMsgId
+	}
+	return ""
 }
 
 // A stored message as every device sees it.
@@ -1757,9 +1767,13 @@ func (x *PullRequest) GetLimit() uint32 {
 }
 
 type PullResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Messages      []*Message             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
-	LastSeq       uint64                 `protobuf:"varint,2,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Messages []*Message             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	LastSeq  uint64                 `protobuf:"varint,2,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	// The effective lower bound: after_seq raised to the user's first visible
+	// sequence number (or the new-device window). The device holds nothing
+	// below it and treats everything below as present.
+	StartSeq      uint64 `protobuf:"varint,3,opt,name=start_seq,json=startSeq,proto3" json:"start_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1804,6 +1818,13 @@ func (x *PullResult) GetMessages() []*Message {
 func (x *PullResult) GetLastSeq() uint64 {
 	if x != nil {
 		return x.LastSeq
+	}
+	return 0
+}
+
+func (x *PullResult) GetStartSeq() uint64 {
+	if x != nil {
+		return x.StartSeq
 	}
 	return 0
 }
@@ -1992,13 +2013,14 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fneed_receipt\x18\x11 \x01(\bR\vneedReceipt\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"w\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9b\x01\n" +
 	"\aSendAck\x12\x1f\n" +
 	"\vmessage_uid\x18\x01 \x01(\tR\n" +
 	"messageUid\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n" +
 	"\tsent_time\x18\x03 \x01(\x03R\bsentTime\x12\x1c\n" +
-	"\tduplicate\x18\x04 \x01(\bR\tduplicate\"\xa1\a\n" +
+	"\tduplicate\x18\x04 \x01(\bR\tduplicate\x12\"\n" +
+	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xa1\a\n" +
 	"\aMessage\x12\x10\n" +
 	"\x03uid\x18\x01 \x01(\tR\x03uid\x128\n" +
 	"\tconv_type\x18\x02 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\bconvType\x12\x1b\n" +
@@ -2046,11 +2068,12 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\vPullRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1b\n" +
 	"\tafter_seq\x18\x02 \x01(\x04R\bafterSeq\x12\x14\n" +
-	"\x05limit\x18\x03 \x01(\rR\x05limit\"W\n" +
+	"\x05limit\x18\x03 \x01(\rR\x05limit\"t\n" +
 	"\n" +
 	"PullResult\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x12\x19\n" +
-	"\blast_seq\x18\x02 \x01(\x04R\alastSeq\"L\n" +
+	"\blast_seq\x18\x02 \x01(\x04R\alastSeq\x12\x1b\n" +
+	"\tstart_seq\x18\x03 \x01(\x04R\bstartSeq\"L\n" +
 	"\vReadRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\"\x04\n" +

@@ -70,6 +70,9 @@ type Store interface {
 	// and the version the caller has seen once it applied them.
 	Changes(ctx context.Context, user string, since uint64) (version uint64, convs []*pb.ConversationState, err error)
 
+	// Version is the highest sync version whose changes are committed.
+	Version() uint64
+
 	// MarkRead moves user's read watermark of convID forward to seq (0:
 	// the latest); it never moves back. It returns the watermark.
 	MarkRead(ctx context.Context, user, convID string, seq uint64) (uint64, error)

@@ -311,6 +311,9 @@ WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 	return version, out, nil
 }
 
+// Version implements store.Store.
+func (d *DB) Version() uint64 { return d.committed.Load() }
+
 // MarkRead implements store.Store.
 func (d *DB) MarkRead(ctx context.Context, user, convID string, seq uint64) (uint64, error) {
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.markRead(user, convID, seq) })

@@ -1,0 +1,613 @@
+// Package client is the imwasm SDK engine: connection, send pipeline, sync
+// and events. It is platform-neutral (it never imports syscall/js): the
+// browser SDK wraps it with a WebSocket Dialer and an IndexedDB Store, Go
+// programs and tests use client/wsnative and client/memstore.
+package client
+
+import (
+	"context"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// Config configures an Engine. URL, AppKey, DeviceID, Store and Dialer are
+// required.
+type Config struct {
+	URL      string // ws://host:port/v1/ws
+	AppKey   string
+	DeviceID string
+	Store    Store
+	Dialer   Dialer
+	Logger   Logger
+	// OnEvents receives events in order, one call per batch, from one
+	// goroutine at a time. It must not block for long.
+	OnEvents func([]Event)
+
+	SendTimeout time.Duration // default 10s
+	// SendRate and SendBurst are the SDK-side token bucket (default 5/s,
+	// burst 5); a negative SendRate turns it off.
+	SendRate    float64
+	SendBurst   int
+	MaxContent  int           // default 128 KiB
+	BackoffMin  time.Duration // reconnect backoff, default 500ms
+	BackoffMax  time.Duration // default 30s
+	PullPage    int           // messages per pull, default 200
+	AckInterval time.Duration // device ack coalescing, default 100ms
+	Now         func() time.Time
+}
+
+// Connection statuses reported by EventStatus (RongIMLib's events).
+const (
+	StatusConnecting = iota + 1
+	StatusConnected
+	StatusDisconnected // stopped: Disconnect, kicked, token refused
+	StatusSuspended    // lost, reconnecting
+)
+
+// EventKind says what an Event carries.
+type EventKind int
+
+const (
+	EventMessages     EventKind = iota + 1 // new messages, each once, in sequence order per conversation
+	EventStatus                            // connection status changed
+	EventSyncFinished                      // offline messages are all in (PULL_OFFLINE_MESSAGE_FINISHED)
+)
+
+// Event is one thing the application is told about.
+type Event struct {
+	Kind     EventKind
+	Messages []*Message
+	Status   int
+	Code     int32 // for DISCONNECT/SUSPEND: why
+}
+
+// Engine is one device's connection to the server.
+type Engine struct {
+	cfg Config
+	log Logger
+
+	mu         sync.Mutex
+	user       string
+	token      string
+	running    bool
+	conn       *liveConn
+	stop       context.CancelFunc
+	loopDone   chan struct{}
+	status     int
+	connectErr chan error // first auth result of Connect
+
+	seqMu sync.Mutex // guards convs and pending
+	convs map[string]*ConversationState
+	// pending holds messages that arrived ahead of a gap.
+	pending map[string]map[uint64]*inMsg
+
+	acks    map[string]*pb.AckItem // guarded by seqMu: cursors to acknowledge
+	gapOnce sync.Once
+	gapCh   chan Conversation
+
+	inbox  chan *inItem
+	events chan []Event
+	bucket bucket
+	reqID  atomic.Uint64
+}
+
+// New returns an engine; it does nothing until Connect.
+func New(cfg Config) (*Engine, error) {
+	if cfg.URL == "" || cfg.AppKey == "" || cfg.DeviceID == "" || cfg.Store == nil || cfg.Dialer == nil {
+		return nil, codes.New(codes.InvalidParameter, "URL, AppKey, DeviceID, Store and Dialer are required")
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = 10 * time.Second
+	}
+	if cfg.SendRate == 0 {
+		cfg.SendRate = 5
+	}
+	if cfg.SendBurst <= 0 {
+		cfg.SendBurst = 5
+	}
+	if cfg.MaxContent <= 0 {
+		cfg.MaxContent = 128 << 10
+	}
+	if cfg.BackoffMin <= 0 {
+		cfg.BackoffMin = 500 * time.Millisecond
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = 30 * time.Second
+	}
+	if cfg.PullPage <= 0 {
+		cfg.PullPage = 200
+	}
+	if cfg.AckInterval <= 0 {
+		cfg.AckInterval = 100 * time.Millisecond
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = nopLogger{}
+	}
+	e := &Engine{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		convs:   map[string]*ConversationState{},
+		pending: map[string]map[uint64]*inMsg{},
+		inbox:   make(chan *inItem, 1024),
+		events:  make(chan []Event, 256),
+	}
+	e.bucket.init(cfg.SendRate, cfg.SendBurst, cfg.Now())
+	go e.processLoop()
+	go e.eventLoop()
+	return e, nil
+}
+
+// UserID is the connected user, "" before the first Connect succeeds.
+func (e *Engine) UserID() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.user
+}
+
+// Status is the current connection status.
+func (e *Engine) Status() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.status
+}
+
+// Connect authenticates with token and keeps the connection up (reconnecting
+// with backoff) until Disconnect or a fatal refusal. It returns the user id
+// once the first authentication succeeds. Calling it again while connected
+// with a new token renews the token for later reconnects.
+func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
+	e.mu.Lock()
+	if e.running {
+		e.token = token
+		user := e.user
+		e.mu.Unlock()
+		return user, nil
+	}
+	if err := e.loadState(ctx); err != nil {
+		e.mu.Unlock()
+		return "", err
+	}
+	e.token = token
+	e.running = true
+	lctx, cancel := context.WithCancel(context.Background())
+	e.stop = cancel
+	e.loopDone = make(chan struct{})
+	first := make(chan error, 1)
+	e.connectErr = first
+	e.mu.Unlock()
+
+	go e.connLoop(lctx)
+	select {
+	case err := <-first:
+		if err != nil {
+			return "", err
+		}
+		return e.UserID(), nil
+	case <-ctx.Done():
+		e.Disconnect()
+		return "", codes.New(codes.ConnectionTimeout, "connect timed out")
+	}
+}
+
+// Disconnect closes the connection and stops reconnecting.
+func (e *Engine) Disconnect() {
+	e.mu.Lock()
+	if !e.running {
+		e.mu.Unlock()
+		return
+	}
+	e.running = false
+	e.stop()
+	done := e.loopDone
+	e.mu.Unlock()
+	<-done
+}
+
+// loadState reads the conversation cursors once, before the first connect.
+func (e *Engine) loadState(ctx context.Context) error {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	if len(e.convs) > 0 {
+		return nil
+	}
+	states, err := e.cfg.Store.Conversations(ctx)
+	if err != nil {
+		return codes.New(codes.Timeout, "load conversations: "+err.Error())
+	}
+	for _, s := range states {
+		e.convs[s.Key()] = s
+	}
+	return nil
+}
+
+func (e *Engine) setStatus(status int, code int32) {
+	e.mu.Lock()
+	changed := e.status != status
+	e.status = status
+	e.mu.Unlock()
+	if changed {
+		e.emit(Event{Kind: EventStatus, Status: status, Code: code})
+	}
+}
+
+func (e *Engine) emit(evs ...Event) {
+	if e.cfg.OnEvents != nil {
+		e.events <- evs
+	}
+}
+
+// eventLoop calls OnEvents from one goroutine, preserving order.
+func (e *Engine) eventLoop() {
+	for evs := range e.events {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					e.log.Log(LevelError, "event listener panicked", "panic", r)
+				}
+			}()
+			e.cfg.OnEvents(evs)
+		}()
+	}
+}
+
+// connLoop dials, authenticates, runs the connection, and reconnects with
+// exponential backoff and jitter until stopped or refused.
+func (e *Engine) connLoop(ctx context.Context) {
+	defer close(e.loopDone)
+	backoff := e.cfg.BackoffMin
+	first := true
+	for {
+		e.setStatus(StatusConnecting, 0)
+		lc, err := e.dial(ctx)
+		if err == nil {
+			backoff = e.cfg.BackoffMin
+			if first {
+				e.connectErr <- nil
+				first = false
+			}
+			err = lc.run(ctx)
+		}
+		code := codes.Of(err)
+		fatal := code == codes.ConnTokenIncorrect || code == codes.ConnTokenExpired || code == codes.DisconnKick
+		if first && (fatal || ctx.Err() == nil && code != codes.Success) {
+			// The first attempt's failure is Connect's answer.
+			if code == codes.Timeout {
+				code = codes.NetUnavailable
+			}
+			e.connectErr <- codes.New(code, errString(err))
+			e.mu.Lock()
+			e.running = false
+			e.mu.Unlock()
+			e.setStatus(StatusDisconnected, code)
+			return
+		}
+		if ctx.Err() != nil {
+			e.setStatus(StatusDisconnected, codes.Success)
+			return
+		}
+		if fatal {
+			e.mu.Lock()
+			e.running = false
+			e.mu.Unlock()
+			e.setStatus(StatusDisconnected, code)
+			return
+		}
+		e.setStatus(StatusSuspended, codes.NetUnavailable)
+		wait := backoff/2 + rand.N(backoff/2+1)
+		e.log.Log(LevelInfo, "reconnecting", "in", wait.String(), "err", errString(err))
+		select {
+		case <-ctx.Done():
+			e.setStatus(StatusDisconnected, codes.Success)
+			return
+		case <-time.After(wait):
+		}
+		backoff = min(2*backoff, e.cfg.BackoffMax)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// dial connects and authenticates.
+func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := e.cfg.Dialer.Dial(dctx, e.cfg.URL)
+	if err != nil {
+		return nil, codes.New(codes.NetUnavailable, "dial: "+err.Error())
+	}
+	version, err := e.syncVersion(ctx)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	e.mu.Lock()
+	token := e.token
+	e.mu.Unlock()
+	auth := &pb.Frame{Id: 1, Body: &pb.Frame_Auth{Auth: &pb.Auth{
+		Token: token, AppKey: e.cfg.AppKey, DeviceId: e.cfg.DeviceID, SyncVersion: version, SdkVersion: "imwasm-go", Platform: "go",
+	}}}
+	b, _ := proto.Marshal(auth)
+	if err := c.Write(dctx, b); err != nil {
+		c.Close()
+		return nil, codes.New(codes.NetUnavailable, "write auth: "+err.Error())
+	}
+	data, err := c.Read(dctx)
+	if err != nil {
+		c.Close()
+		return nil, codes.New(codes.ConnAckTimeout, "read auth answer: "+err.Error())
+	}
+	f := &pb.Frame{}
+	if err := proto.Unmarshal(data, f); err != nil {
+		c.Close()
+		return nil, codes.New(codes.NetUnavailable, "malformed auth answer")
+	}
+	if er := f.GetError(); er != nil {
+		c.Close()
+		return nil, codes.New(er.Code, er.Msg)
+	}
+	ok := f.GetAuthOk()
+	if ok == nil {
+		c.Close()
+		return nil, codes.New(codes.NetUnavailable, "unexpected auth answer")
+	}
+	e.mu.Lock()
+	if e.user != "" && e.user != ok.UserId {
+		e.mu.Unlock()
+		c.Close()
+		return nil, codes.New(codes.ConnTokenIncorrect, "token of another user than this store's")
+	}
+	e.user = ok.UserId
+	e.mu.Unlock()
+	lc := &liveConn{e: e, c: c, waiters: map[uint64]chan *pb.Frame{}, auth: ok, closed: make(chan struct{})}
+	e.mu.Lock()
+	e.conn = lc
+	e.mu.Unlock()
+	e.setStatus(StatusConnected, 0)
+	return lc, nil
+}
+
+const metaSyncVersion = "sync_version"
+
+func (e *Engine) syncVersion(ctx context.Context) (uint64, error) {
+	b, err := e.cfg.Store.Meta(ctx, metaSyncVersion)
+	if err != nil {
+		return 0, codes.New(codes.Timeout, "read sync version: "+err.Error())
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	v, err := strconv.ParseUint(string(b), 10, 64)
+	if err != nil {
+		return 0, nil
+	}
+	return v, nil
+}
+
+// request sends a request on the current connection and waits for its
+// answer; an Error frame becomes a *codes.Error.
+func (e *Engine) request(ctx context.Context, f *pb.Frame) (*pb.Frame, error) {
+	e.mu.Lock()
+	lc := e.conn
+	e.mu.Unlock()
+	if lc == nil {
+		return nil, codes.New(codes.NetChannelInvalid, "not connected")
+	}
+	return lc.request(ctx, f)
+}
+
+// liveConn is one authenticated connection.
+type liveConn struct {
+	e       *Engine
+	c       Conn
+	auth    *pb.AuthOK
+	wmu     sync.Mutex
+	mu      sync.Mutex
+	waiters map[uint64]chan *pb.Frame
+	closed  chan struct{}
+	err     error
+	lastIn  atomic.Int64
+}
+
+func (lc *liveConn) write(ctx context.Context, f *pb.Frame) error {
+	b, err := proto.Marshal(f)
+	if err != nil {
+		return err
+	}
+	lc.wmu.Lock()
+	defer lc.wmu.Unlock()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := lc.c.Write(wctx, b); err != nil {
+		lc.fail(codes.New(codes.NetChannelInvalid, "write: "+err.Error()))
+		return codes.New(codes.NetChannelInvalid, "connection lost")
+	}
+	return nil
+}
+
+func (lc *liveConn) request(ctx context.Context, f *pb.Frame) (*pb.Frame, error) {
+	f.Id = lc.e.reqID.Add(1) + 1 // 1 is the auth frame
+	ch := make(chan *pb.Frame, 1)
+	lc.mu.Lock()
+	if lc.err != nil {
+		lc.mu.Unlock()
+		return nil, codes.New(codes.NetChannelInvalid, "not connected")
+	}
+	lc.waiters[f.Id] = ch
+	lc.mu.Unlock()
+	defer func() {
+		lc.mu.Lock()
+		delete(lc.waiters, f.Id)
+		lc.mu.Unlock()
+	}()
+	if err := lc.write(ctx, f); err != nil {
+		return nil, err
+	}
+	select {
+	case r := <-ch:
+		if er := r.GetError(); er != nil {
+			return nil, codes.New(er.Code, er.Msg)
+		}
+		return r, nil
+	case <-lc.closed:
+		return nil, codes.New(codes.NetChannelInvalid, "connection lost")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// fail ends the connection with err (first error wins).
+func (lc *liveConn) fail(err error) {
+	lc.mu.Lock()
+	if lc.err != nil {
+		lc.mu.Unlock()
+		return
+	}
+	lc.err = err
+	close(lc.closed)
+	lc.mu.Unlock()
+	lc.c.Close()
+}
+
+// run reads frames until the connection ends, and runs the heartbeat,
+// the sync and the ack flusher beside it.
+func (lc *liveConn) run(ctx context.Context) error {
+	e := lc.e
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-ctx.Done():
+			lc.fail(ctx.Err())
+		case <-lc.closed:
+		}
+	}()
+	lc.lastIn.Store(time.Now().UnixNano())
+	go lc.heartbeat(ctx)
+	go e.syncAll(ctx, lc)
+	for {
+		data, err := lc.c.Read(ctx)
+		if err != nil {
+			lc.fail(codes.New(codes.NetUnavailable, "read: "+err.Error()))
+			break
+		}
+		lc.lastIn.Store(time.Now().UnixNano())
+		f := &pb.Frame{}
+		if err := proto.Unmarshal(data, f); err != nil {
+			e.log.Log(LevelWarn, "malformed frame from server", "err", err.Error())
+			continue
+		}
+		switch b := f.Body.(type) {
+		case *pb.Frame_Push:
+			for _, m := range b.Push.Messages {
+				e.inbox <- &inItem{msgs: []*inMsg{{w: m}}}
+			}
+		case *pb.Frame_Kick:
+			lc.fail(codes.New(b.Kick.Code, b.Kick.Reason))
+		case *pb.Frame_Error:
+			if f.Id == 0 {
+				lc.fail(codes.New(b.Error.Code, b.Error.Msg))
+				continue
+			}
+			lc.answer(f)
+		default:
+			lc.answer(f)
+		}
+	}
+	e.mu.Lock()
+	if e.conn == lc {
+		e.conn = nil
+	}
+	e.mu.Unlock()
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	return lc.err
+}
+
+func (lc *liveConn) answer(f *pb.Frame) {
+	lc.mu.Lock()
+	ch := lc.waiters[f.Id]
+	lc.mu.Unlock()
+	if ch != nil {
+		ch <- f
+		return
+	}
+	if ack := f.GetSendAck(); ack != nil {
+		// The send already timed out: the late commit still lands in place.
+		lc.e.inbox <- &inItem{lateAck: ack}
+	}
+}
+
+func (lc *liveConn) heartbeat(ctx context.Context) {
+	every := time.Duration(lc.auth.HeartbeatMs) * time.Millisecond
+	if every <= 0 {
+		every = 15 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	acks := time.NewTicker(lc.e.cfg.AckInterval)
+	defer acks.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-lc.closed:
+			return
+		case <-acks.C:
+			lc.e.flushAcks(ctx, lc)
+		case <-t.C:
+			if time.Since(time.Unix(0, lc.lastIn.Load())) > 2*every+every/2 {
+				lc.fail(codes.New(codes.NetUnavailable, "heartbeat timed out"))
+				return
+			}
+			go func() {
+				pctx, cancel := context.WithTimeout(ctx, every)
+				defer cancel()
+				lc.request(pctx, &pb.Frame{Body: &pb.Frame_Ping{Ping: &pb.Ping{}}})
+			}()
+		}
+	}
+}
+
+// bucket is the SDK-side send rate limit.
+type bucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func (b *bucket) init(rate float64, burst int, now time.Time) {
+	b.rate, b.burst, b.tokens, b.last = rate, float64(burst), float64(burst), now
+}
+
+func (b *bucket) take(now time.Time) bool {
+	if b.rate < 0 {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

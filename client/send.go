@@ -1,0 +1,139 @@
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"strconv"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// SendOptions are sendMessage's options the engine acts on; the rest of
+// RongIMLib's options travel on the Message itself.
+type SendOptions struct {
+	// MessageID resends that stored message with its original client id.
+	MessageID int64
+	// OnSendBefore sees the local message (with its messageId) before the
+	// first attempt.
+	OnSendBefore func(*Message)
+}
+
+// SendMessage implements RongIMLib's sendMessage: the message is stored
+// locally (SENDING) before anything goes out; without an ack within the
+// send timeout it turns FAILED and the error (RC_MSG_RESP_TIMEOUT, or
+// RC_NET_CHANNEL_INVALID when not connected) comes with the local message.
+// The engine never resends by itself; SendOptions.MessageID resends, and the
+// server answers a resend of something it committed with the first result.
+func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) (*Message, error) {
+	if m == nil {
+		return nil, codes.New(codes.InvalidParameter, "message required")
+	}
+	me := e.UserID()
+	if me == "" {
+		return nil, codes.New(codes.NetChannelInvalid, "not connected")
+	}
+	var rec *Message
+	if opts.MessageID != 0 {
+		recs, err := e.cfg.Store.MessagesByID(ctx, []int64{opts.MessageID})
+		if err != nil {
+			return nil, codes.New(codes.Timeout, "read message: "+err.Error())
+		}
+		if len(recs) != 1 || recs[0] == nil || recs[0].Direction != DirectionSend {
+			return nil, codes.New(codes.InvalidParameterMessageID, "unknown messageId")
+		}
+		rec = recs[0]
+		if rec.SentStatus >= StatusSent {
+			return rec, nil // already committed: nothing to resend
+		}
+	} else {
+		if err := e.validate(m); err != nil {
+			return nil, err
+		}
+		rec = m.Clone()
+		rec.MessageID = 0
+		rec.ClientMsgID = newClientID(e.cfg.Now().UnixMilli())
+		rec.SenderUserID = me
+		rec.Direction = DirectionSend
+		rec.MessageUID, rec.Seq, rec.SentTime = "", 0, 0
+		rec.ReceivedTime = e.cfg.Now().UnixMilli()
+		rec.IsRead = true
+	}
+	if !e.bucket.take(e.cfg.Now()) {
+		return nil, codes.New(codes.SendFrequencyTooFast, "send frequency too fast")
+	}
+	rec.SentStatus = StatusSending
+	if err := e.cfg.Store.Apply(ctx, &Batch{Messages: []*Message{rec}}); err != nil {
+		return nil, codes.New(codes.Timeout, "store message: "+err.Error())
+	}
+	if opts.OnSendBefore != nil {
+		opts.OnSendBefore(rec.Clone())
+	}
+
+	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
+	defer cancel()
+	r, err := e.request(sctx, &pb.Frame{Body: &pb.Frame_Send{Send: sendRequest(rec)}})
+	if err != nil {
+		code := codes.Of(err)
+		if sctx.Err() != nil {
+			code = codes.MsgRespTimeout
+		}
+		failed := e.markFailed(rec)
+		return failed, codes.New(code, errString(err))
+	}
+	ack := r.GetSendAck()
+	rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = ack.MessageUid, ack.Seq, ack.SentTime, StatusSent
+	done := &inItem{sent: rec, result: make(chan *Message, 1)}
+	e.inbox <- done
+	return <-done.result, nil
+}
+
+// markFailed turns a SENDING record FAILED through the processor, so a late
+// ack that is being applied at the same time wins.
+func (e *Engine) markFailed(rec *Message) *Message {
+	it := &inItem{failed: rec.MessageID, result: make(chan *Message, 1)}
+	e.inbox <- it
+	if m := <-it.result; m != nil {
+		return m
+	}
+	return rec
+}
+
+func (e *Engine) validate(m *Message) error {
+	if m.Type != Private && m.Type != Group {
+		return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
+	}
+	if m.TargetID == "" || len(m.TargetID) > 64 {
+		return codes.New(codes.InvalidParameterTargetID, "invalid targetId")
+	}
+	if m.ObjectName == "" {
+		return codes.New(codes.InvalidParameter, "messageType required")
+	}
+	if len(m.Content) > e.cfg.MaxContent {
+		return codes.New(codes.MsgContentExceedLimit, "content exceeds limit")
+	}
+	return nil
+}
+
+// newClientID is time-ordered (cheap for the server's unique index) and
+// random enough to never repeat.
+func newClientID(ms int64) string {
+	var b [8]byte
+	rand.Read(b[:])
+	n := uint64(0)
+	for _, x := range b {
+		n = n<<8 | uint64(x)
+	}
+	return strconv.FormatInt(ms, 36) + "-" + strconv.FormatUint(n, 36)
+}
+
+// MarkRead moves the user's read watermark of conv to seq (0: the latest).
+func (e *Engine) MarkRead(ctx context.Context, c Conversation, seq uint64) error {
+	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), Seq: seq}}})
+	return err
+}
+
+// History returns locally held messages (see Store.History).
+func (e *Engine) History(ctx context.Context, c Conversation, t int64, count int, forward bool) ([]*Message, error) {
+	return e.cfg.Store.History(ctx, c, t, count, forward)
+}

@@ -1,0 +1,418 @@
+package client
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// The processor is the only goroutine that changes the sequencer state and
+// writes received messages, so pushes, pulls, acks and send results never
+// race. Each batch of items is one Store transaction and one event call.
+
+type inMsg struct {
+	w       *pb.Message
+	offline bool
+	own     *Message // one of this device's sends, already stored: sequencing only
+}
+
+type inItem struct {
+	msgs []*inMsg
+	// A pull result: nothing below start will come for conv.
+	conv     Conversation
+	start    uint64
+	hasStart bool
+
+	states     []*pb.ConversationState // a sync result
+	version    uint64                  // set the sync version (after a full sync)
+	setVersion bool
+	finished   bool // emit EventSyncFinished
+
+	lateAck *pb.SendAck // an ack that came after its send gave up
+	sent    *Message    // a send acknowledged in time (already updated)
+	failed  int64       // local id of a send that failed
+	result  chan *Message
+	done    chan struct{}
+}
+
+func (e *Engine) processLoop() {
+	for it := range e.inbox {
+		items := []*inItem{it}
+	drain:
+		for len(items) < 256 {
+			select {
+			case more := <-e.inbox:
+				items = append(items, more)
+			default:
+				break drain
+			}
+		}
+		e.process(items)
+	}
+}
+
+type batchState struct {
+	batch   Batch
+	emitted []*Message
+	byID    map[int64]*Message // records of this batch already in batch.Messages
+	convs   map[string]*ConversationState
+}
+
+func (e *Engine) process(items []*inItem) {
+	ctx := context.Background()
+	me := e.UserID()
+	bs := &batchState{byID: map[int64]*Message{}, convs: map[string]*ConversationState{}}
+	finished := false
+	e.seqMu.Lock()
+	for _, it := range items {
+		switch {
+		case it.states != nil:
+			for _, s := range it.states {
+				c := Conversation{Type: int32(s.Conv.Type), TargetID: s.Conv.Target, ChannelID: s.Conv.Channel}
+				st := e.stateLocked(bs, c)
+				st.LastSeq = max(st.LastSeq, s.LastSeq)
+				st.ReadSeq = max(st.ReadSeq, s.ReadSeq)
+				st.LastTime = max(st.LastTime, s.LastTime)
+				if s.StartSeq > st.StartSeq {
+					st.StartSeq = s.StartSeq
+				}
+			}
+		case it.lateAck != nil:
+			e.applyLateAck(ctx, me, bs, it.lateAck)
+		case it.sent != nil:
+			bs.put(it.sent)
+			e.sequenceLocked(ctx, me, bs, &inMsg{w: &pb.Message{
+				ConvType: pb.ConversationType(it.sent.Type), To: it.sent.TargetID, Channel: it.sent.ChannelID,
+				FromUser: me, Seq: it.sent.Seq, Uid: it.sent.MessageUID,
+			}, own: it.sent})
+		case it.failed != 0:
+			e.applyFailed(ctx, bs, it)
+		}
+		if it.hasStart {
+			st := e.stateLocked(bs, it.conv)
+			if it.start > 0 && it.start-1 > st.Contiguous {
+				st.Contiguous = it.start - 1
+				for s := range e.pending[st.Key()] {
+					if s <= st.Contiguous {
+						delete(e.pending[st.Key()], s)
+					}
+				}
+			}
+		}
+		for _, m := range it.msgs {
+			e.sequenceLocked(ctx, me, bs, m)
+		}
+		if it.setVersion {
+			if bs.batch.Meta == nil {
+				bs.batch.Meta = map[string][]byte{}
+			}
+			bs.batch.Meta[metaSyncVersion] = []byte(strconv.FormatUint(it.version, 10))
+		}
+		finished = finished || it.finished
+	}
+	var gaps []Conversation
+	for k, p := range e.pending {
+		if len(p) > 0 {
+			gaps = append(gaps, e.convs[k].Conversation)
+		}
+	}
+	for _, st := range bs.convs {
+		bs.batch.Conversations = append(bs.batch.Conversations, st)
+	}
+	e.seqMu.Unlock()
+
+	if err := e.cfg.Store.Apply(ctx, &bs.batch); err != nil {
+		// The cursors did not move in the store either: the next sync
+		// fetches these messages again.
+		e.log.Log(LevelError, "store apply failed", "err", err.Error())
+	}
+	var evs []Event
+	if len(bs.emitted) > 0 {
+		evs = append(evs, Event{Kind: EventMessages, Messages: bs.emitted})
+	}
+	if finished {
+		evs = append(evs, Event{Kind: EventSyncFinished})
+	}
+	if len(evs) > 0 {
+		e.emit(evs...)
+	}
+	for _, it := range items {
+		if it.result != nil {
+			var m *Message
+			if it.sent != nil {
+				m = it.sent
+			} else if it.failed != 0 {
+				m = bs.byID[it.failed]
+			}
+			if m != nil {
+				m = m.Clone()
+			}
+			it.result <- m
+		}
+		if it.done != nil {
+			close(it.done)
+		}
+	}
+	for _, c := range gaps {
+		select {
+		case e.gaps() <- c:
+		default:
+		}
+	}
+}
+
+func (bs *batchState) put(m *Message) {
+	if _, ok := bs.byID[m.MessageID]; ok && m.MessageID != 0 {
+		bs.byID[m.MessageID] = m
+		for i, x := range bs.batch.Messages {
+			if x.MessageID == m.MessageID {
+				bs.batch.Messages[i] = m
+			}
+		}
+		return
+	}
+	bs.batch.Messages = append(bs.batch.Messages, m)
+	if m.MessageID != 0 {
+		bs.byID[m.MessageID] = m
+	}
+}
+
+// stateLocked returns the cursor of c, marking it changed in this batch.
+func (e *Engine) stateLocked(bs *batchState, c Conversation) *ConversationState {
+	k := c.Key()
+	st := e.convs[k]
+	if st == nil {
+		st = &ConversationState{Conversation: c}
+		e.convs[k] = st
+	}
+	bs.convs[k] = st
+	return st
+}
+
+// sequenceLocked puts m in order: it is accepted when every sequence number
+// below it is held, held back while there is a gap (a pull fills it), and
+// dropped when already held.
+func (e *Engine) sequenceLocked(ctx context.Context, me string, bs *batchState, m *inMsg) {
+	c := localConv(me, m.w)
+	st := e.stateLocked(bs, c)
+	if m.w.Seq == 0 || m.w.Seq <= st.Contiguous {
+		return
+	}
+	k := c.Key()
+	p := e.pending[k]
+	if p == nil {
+		p = map[uint64]*inMsg{}
+		e.pending[k] = p
+	}
+	if old, ok := p[m.w.Seq]; ok && old.own != nil {
+		return
+	}
+	p[m.w.Seq] = m
+	for {
+		next, ok := p[st.Contiguous+1]
+		if !ok {
+			break
+		}
+		delete(p, st.Contiguous+1)
+		st.Contiguous++
+		e.acceptLocked(ctx, me, bs, st, next)
+	}
+	st.LastSeq = max(st.LastSeq, st.Contiguous)
+	if len(p) == 0 {
+		delete(e.pending, k)
+	}
+	e.markAck(c, st.Contiguous)
+}
+
+func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st *ConversationState, m *inMsg) {
+	if m.own != nil || m.w.Tombstone {
+		return
+	}
+	st.LastTime = max(st.LastTime, m.w.SentTime)
+	if m.w.FromUser == me {
+		// My own message: one of this device's sends (update it in place,
+		// e.g. FAILED to SENT after a late commit) or another device's.
+		if rec, _ := e.cfg.Store.MessageByClientID(ctx, m.w.ClientMsgId); rec != nil {
+			if prev, ok := bs.byID[rec.MessageID]; ok {
+				rec = prev
+			}
+			rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = m.w.Uid, m.w.Seq, m.w.SentTime, StatusSent
+			bs.put(rec)
+			return
+		}
+	}
+	if recs, _ := e.cfg.Store.MessagesByUID(ctx, []string{m.w.Uid}); len(recs) == 1 && recs[0] != nil {
+		return // already held (de-duplication by messageUId)
+	}
+	msg := fromWire(me, m.w)
+	msg.IsOffline = m.offline
+	msg.ReceivedTime = e.cfg.Now().UnixMilli()
+	if m.w.Seq <= st.ReadSeq {
+		msg.IsRead = true
+	}
+	bs.put(msg)
+	bs.emitted = append(bs.emitted, msg)
+}
+
+func (e *Engine) applyLateAck(ctx context.Context, me string, bs *batchState, ack *pb.SendAck) {
+	rec, err := e.cfg.Store.MessageByClientID(ctx, ack.ClientMsgId)
+	if err != nil || rec == nil {
+		return
+	}
+	if prev, ok := bs.byID[rec.MessageID]; ok {
+		rec = prev
+	}
+	rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = ack.MessageUid, ack.Seq, ack.SentTime, StatusSent
+	bs.put(rec)
+	e.sequenceLocked(ctx, me, bs, &inMsg{w: &pb.Message{
+		ConvType: pb.ConversationType(rec.Type), To: rec.TargetID, Channel: rec.ChannelID, FromUser: rec.SenderUserID, Seq: rec.Seq, Uid: rec.MessageUID,
+	}, own: rec})
+}
+
+func (e *Engine) applyFailed(ctx context.Context, bs *batchState, it *inItem) {
+	rec := bs.byID[it.failed]
+	if rec == nil {
+		recs, err := e.cfg.Store.MessagesByID(ctx, []int64{it.failed})
+		if err != nil || len(recs) != 1 || recs[0] == nil {
+			return
+		}
+		rec = recs[0]
+	}
+	if rec.SentStatus == StatusSending {
+		rec.SentStatus = StatusFailed
+	}
+	bs.put(rec)
+}
+
+// markAck notes that conv is held up to seq; flushAcks tells the server.
+func (e *Engine) markAck(c Conversation, seq uint64) {
+	if e.acks == nil {
+		e.acks = map[string]*pb.AckItem{}
+	}
+	e.acks[c.Key()] = &pb.AckItem{Conv: wireConv(c), Seq: seq}
+}
+
+func (e *Engine) flushAcks(ctx context.Context, lc *liveConn) {
+	e.seqMu.Lock()
+	acks := e.acks
+	e.acks = nil
+	e.seqMu.Unlock()
+	if len(acks) == 0 {
+		return
+	}
+	items := make([]*pb.AckItem, 0, len(acks))
+	for _, a := range acks {
+		items = append(items, a)
+	}
+	lc.write(ctx, &pb.Frame{Body: &pb.Frame_Ack{Ack: &pb.Ack{Items: items}}})
+}
+
+// submit hands an item to the processor and waits until it is applied.
+func (e *Engine) submit(ctx context.Context, it *inItem) error {
+	it.done = make(chan struct{})
+	select {
+	case e.inbox <- it:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-it.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *Engine) gaps() chan Conversation {
+	e.gapOnce.Do(func() { e.gapCh = make(chan Conversation, 64) })
+	return e.gapCh
+}
+
+// syncAll catches up after (re)connecting: the conversations changed since
+// the device's sync version, each pulled up to its last sequence number.
+// Then it serves gap pulls until the connection ends.
+func (e *Engine) syncAll(ctx context.Context, lc *liveConn) {
+	version, err := e.syncVersion(ctx)
+	if err != nil {
+		return
+	}
+	if version != lc.auth.SyncVersion || version == 0 {
+		r, err := lc.request(ctx, &pb.Frame{Body: &pb.Frame_Sync{Sync: &pb.SyncRequest{SinceVersion: version}}})
+		if err != nil {
+			return
+		}
+		res := r.GetSyncResult()
+		if err := e.submit(ctx, &inItem{states: res.GetConversations()}); err != nil {
+			return
+		}
+		for _, s := range res.GetConversations() {
+			c := Conversation{Type: int32(s.Conv.Type), TargetID: s.Conv.Target, ChannelID: s.Conv.Channel}
+			if err := e.pullConv(ctx, lc, c, true); err != nil {
+				return
+			}
+		}
+		if err := e.submit(ctx, &inItem{version: res.GetVersion(), setVersion: true, finished: true}); err != nil {
+			return
+		}
+	} else if err := e.submit(ctx, &inItem{finished: true}); err != nil {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-lc.closed:
+			return
+		case c := <-e.gaps():
+			if err := e.pullConv(ctx, lc, c, false); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// pullConv fetches conv's messages after what the device holds, page by
+// page, until it holds the last one.
+func (e *Engine) pullConv(ctx context.Context, lc *liveConn, c Conversation, offline bool) error {
+	for {
+		e.seqMu.Lock()
+		st := e.convs[c.Key()]
+		var after, last uint64
+		if st != nil {
+			after, last = st.Contiguous, st.LastSeq
+		}
+		gap := len(e.pending[c.Key()]) > 0
+		e.seqMu.Unlock()
+		if after >= last && !gap {
+			return nil
+		}
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		r, err := lc.request(pctx, &pb.Frame{Body: &pb.Frame_Pull{Pull: &pb.PullRequest{Conv: wireConv(c), AfterSeq: after, Limit: uint32(e.cfg.PullPage)}}})
+		cancel()
+		if err != nil {
+			e.log.Log(LevelWarn, "pull failed", "conv", c.Key(), "err", err.Error())
+			return err
+		}
+		res := r.GetPullResult()
+		it := &inItem{conv: c, start: res.GetStartSeq(), hasStart: true}
+		for _, m := range res.GetMessages() {
+			it.msgs = append(it.msgs, &inMsg{w: m, offline: offline})
+		}
+		e.seqMu.Lock()
+		if st := e.convs[c.Key()]; st != nil {
+			st.LastSeq = max(st.LastSeq, res.GetLastSeq())
+		}
+		e.seqMu.Unlock()
+		if err := e.submit(ctx, it); err != nil {
+			return err
+		}
+		e.seqMu.Lock()
+		now := e.convs[c.Key()].Contiguous
+		e.seqMu.Unlock()
+		if now <= after {
+			return nil // no progress: the server has nothing more for us
+		}
+	}
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/imwasm/imwasm/server"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseServe(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := cfg.Logger
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	// Listen before starting so that the printed address is the real one
+	// (--addr 127.0.0.1:0 picks a free port) and a busy port fails fast.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	cfg.Addr = ln.Addr().String()
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	log.Info("imwasm ready", "url", url, "data", cfg.DataDir, "full_sync", cfg.FullSync,
+		"send_rate", cfg.SendRate, "allowed_origins", cfg.AllowedOrigins)
+	if _, err := fmt.Fprintf(stdout, "imwasm listening on %s\n", url); err != nil {
+		log.Warn("cannot write the ready line to stdout", "err", err)
+	}
+	// Serve returns once ctx is cancelled (SIGINT/SIGTERM, see main) and
+	// the graceful shutdown has finished.
+	serveErr := srv.Serve(ctx, ln)
+	closeErr := srv.Close()
+	if err := errors.Join(serveErr, closeErr); err != nil {
+		return err
+	}
+	log.Info("imwasm stopped")
+	return nil
+}
+
+// parseServe turns serve's flags (and IMWASM_* variables) into a server
+// configuration, including a logger that writes to stderr.
+func parseServe(args []string, stderr io.Writer) (server.Config, error) {
+	fs := newFlagSet("serve", "--app-key KEY --app-secret SECRET [flags]", stderr,
+		"\nEvery flag can also be set with an environment variable named IMWASM_ and the flag's\n"+
+			"name in upper case with _ for -, e.g. IMWASM_APP_SECRET or IMWASM_SEND_RATE=0.\n"+
+			"A flag given on the command line wins over the environment.")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
+	data := fs.String("data", "./data", "data directory: SQLite database and uploaded files (created 0700)")
+	appKey := fs.String("app-key", "", "app key clients must present when they connect (required)")
+	appSecret := fs.String("app-secret", "", fmt.Sprintf("app secret that signs tokens, HS256, at least %d bytes (required)", minSecretLen))
+	origins := fs.String("allowed-origins", "", "comma-separated browser origins (like https://app.example.com) accepted on the WebSocket and HTTP API (default: any; auth is the bearer token)")
+	maxSessions := fs.Int("max-sessions", 10, "concurrent sessions per user; connecting beyond it kicks the oldest")
+	sendRate := fs.Float64("send-rate", 5, "messages per second per connection (token bucket rate); 0 disables rate limiting")
+	sendBurst := fs.Int("send-burst", 10, "messages a connection may send in a burst (token bucket size)")
+	maxContent := fs.Int("max-content-bytes", 128<<10, "largest message content in bytes")
+	fullSync := fs.Bool("full-sync", false, "fsync every commit, so acknowledged messages survive power loss (slower)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
+
+	pos, err := parseFlags(fs, args, flagNames(fs)...)
+	if err != nil {
+		return server.Config{}, err
+	}
+	if len(pos) > 0 {
+		return server.Config{}, usagef("unexpected arguments %q", pos)
+	}
+
+	switch {
+	case *addr == "":
+		return server.Config{}, usagef("--addr must not be empty")
+	case *data == "":
+		return server.Config{}, usagef("--data must not be empty")
+	case *appKey == "":
+		return server.Config{}, usagef("--app-key (or %s) is required", envName("app-key"))
+	}
+	if err := checkSecret(*appSecret); err != nil {
+		return server.Config{}, err
+	}
+	if math.IsNaN(*sendRate) || math.IsInf(*sendRate, 0) || *sendRate < 0 {
+		return server.Config{}, usagef("--send-rate must be a finite number >= 0 (0 disables rate limiting), got %v", *sendRate)
+	}
+	for name, v := range map[string]int{"max-sessions": *maxSessions, "send-burst": *sendBurst, "max-content-bytes": *maxContent} {
+		if v <= 0 {
+			return server.Config{}, usagef("--%s must be positive, got %d", name, v)
+		}
+	}
+	allowed, err := parseOrigins(*origins)
+	if err != nil {
+		return server.Config{}, err
+	}
+	var level slog.Level
+	switch strings.ToLower(*logLevel) {
+	case "debug":
+		level = slog.LevelDebug
+	case "info":
+		level = slog.LevelInfo
+	case "warn", "warning":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	default:
+		return server.Config{}, usagef("--log-level must be debug, info, warn or error, got %q", *logLevel)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	switch strings.ToLower(*logFormat) {
+	case "text":
+		h = slog.NewTextHandler(stderr, hopts)
+	case "json":
+		h = slog.NewJSONHandler(stderr, hopts)
+	default:
+		return server.Config{}, usagef("--log-format must be text or json, got %q", *logFormat)
+	}
+
+	cfg := server.Config{
+		Addr:            *addr,
+		DataDir:         *data,
+		AppKey:          *appKey,
+		AppSecret:       *appSecret,
+		AllowedOrigins:  allowed,
+		MaxSessions:     *maxSessions,
+		SendRate:        *sendRate,
+		SendBurst:       *sendBurst,
+		MaxContentBytes: *maxContent,
+		FullSync:        *fullSync,
+		Logger:          slog.New(h),
+	}
+	if cfg.SendRate == 0 {
+		// In server.Config a zero SendRate means "default" and a negative
+		// one means "off"; on the command line 0 means off.
+		cfg.SendRate = -1
+	}
+	return cfg, nil
+}
+
+// parseOrigins splits a comma-separated list of browser origins, dropping
+// blanks. Each must look like the Origin header a browser sends,
+// scheme://host[:port]; it is lower-cased and a trailing slash is dropped,
+// so that "https://App.example.com/" still matches.
+func parseOrigins(s string) ([]string, error) {
+	var out []string
+	for _, o := range strings.Split(s, ",") {
+		o = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(o), "/"))
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return nil, usagef("--allowed-origins: %q is not an origin like https://app.example.com", o)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}

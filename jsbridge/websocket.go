@@ -1,0 +1,153 @@
+//go:build js && wasm
+
+// Package jsbridge is everything of the SDK that touches JavaScript, through
+// github.com/hack-pad/safejs so that a JS exception becomes a Go error, never
+// a panic that kills the runtime. This file: the browser WebSocket as the
+// engine's Dialer.
+package jsbridge
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/imwasm/imwasm/client"
+)
+
+// Dialer opens connections with a JS WebSocket constructor: the browser's,
+// or the one given to init (Node 20 has none of its own).
+type Dialer struct {
+	WebSocket safejs.Value
+}
+
+var _ client.Dialer = Dialer{}
+
+type wsConn struct {
+	ws    safejs.Value
+	funcs []safejs.Func
+	in    chan []byte
+	mu    sync.Mutex
+	err   error
+	done  chan struct{}
+	once  sync.Once
+}
+
+// Dial implements client.Dialer.
+func (d Dialer) Dial(ctx context.Context, url string) (client.Conn, error) {
+	ws, err := d.WebSocket.New(url, "imwasm.v1")
+	if err != nil {
+		return nil, err
+	}
+	if err := ws.Set("binaryType", "arraybuffer"); err != nil {
+		return nil, err
+	}
+	c := &wsConn{ws: ws, in: make(chan []byte, 256), done: make(chan struct{})}
+	opened := make(chan struct{})
+	var openOnce sync.Once
+	on := func(event string, fn func(args []safejs.Value)) error {
+		f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+			fn(args)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		c.funcs = append(c.funcs, f)
+		return ws.Set(event, f.Value())
+	}
+	err = errors.Join(
+		on("onopen", func([]safejs.Value) { openOnce.Do(func() { close(opened) }) }),
+		on("onclose", func([]safejs.Value) { c.fail(errors.New("websocket closed")) }),
+		on("onerror", func([]safejs.Value) { c.fail(errors.New("websocket error")) }),
+		on("onmessage", func(args []safejs.Value) {
+			if len(args) == 0 {
+				return
+			}
+			data, err := args[0].Get("data")
+			if err != nil {
+				return
+			}
+			u8, err := safejs.Global().Get("Uint8Array")
+			if err != nil {
+				return
+			}
+			arr, err := u8.New(data)
+			if err != nil {
+				return
+			}
+			n, err := arr.Length()
+			if err != nil {
+				return
+			}
+			b := make([]byte, n)
+			if _, err := safejs.CopyBytesToGo(b, arr); err != nil {
+				return
+			}
+			select {
+			case c.in <- b:
+			case <-c.done:
+			}
+		}),
+	)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	select {
+	case <-opened:
+		return c, nil
+	case <-c.done:
+		return nil, c.err
+	case <-ctx.Done():
+		c.Close()
+		return nil, ctx.Err()
+	}
+}
+
+func (c *wsConn) fail(err error) {
+	c.once.Do(func() {
+		c.mu.Lock()
+		c.err = err
+		c.mu.Unlock()
+		close(c.done)
+	})
+}
+
+func (c *wsConn) Read(ctx context.Context) ([]byte, error) {
+	select {
+	case b := <-c.in:
+		return b, nil
+	case <-c.done:
+		return nil, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (c *wsConn) Write(_ context.Context, b []byte) error {
+	u8, err := safejs.Global().Get("Uint8Array")
+	if err != nil {
+		return err
+	}
+	arr, err := u8.New(len(b))
+	if err != nil {
+		return err
+	}
+	if _, err := safejs.CopyBytesToJS(arr, b); err != nil {
+		return err
+	}
+	_, err = c.ws.Call("send", arr)
+	return err
+}
+
+func (c *wsConn) Close() error {
+	c.fail(errors.New("closed"))
+	_, err := c.ws.Call("close")
+	for _, f := range c.funcs {
+		f.Release()
+	}
+	c.funcs = nil
+	return err
+}

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config is everything `imwasm serve` sets. Zero values take the defaults
+// noted on each field (see Defaults).
+type Config struct {
+	Addr      string // listen address, "127.0.0.1:8080"
+	DataDir   string // SQLite database and files live here, "./data"
+	AppKey    string // clients must present it in Auth
+	AppSecret string // signs tokens (HS256)
+
+	// AllowedOrigins narrows the browser origins accepted on the WebSocket
+	// and file endpoints; empty accepts any (auth is a bearer token).
+	AllowedOrigins []string
+
+	MaxSessions     int           // per user; the oldest beyond it is kicked (31010). Default 10.
+	SendRate        float64       // messages per second per connection; 0 takes the default 5, negative disables
+	SendBurst       int           // token bucket size, default 10
+	MaxContentBytes int           // default 128 KiB (30016 beyond)
+	AuthTimeout     time.Duration // first frame deadline, default 5s
+	Heartbeat       time.Duration // client ping interval announced in AuthOK, default 15s; idle > 3x closes
+	SendQueue       int           // frames queued per connection before it is a slow consumer, default 4096
+	NewDeviceWindow time.Duration // what a brand-new device receives, default 7 days
+	NewDeviceMax    int           // at most this many per conversation, default 1000
+	FullSync        bool          // fsync every commit (survives power loss, not only kill -9)
+
+	Logger *slog.Logger
+}
+
+// Defaults fills zero fields.
+func (c *Config) Defaults() {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	if c.MaxSessions <= 0 {
+		c.MaxSessions = 10
+	}
+	if c.SendRate == 0 {
+		c.SendRate = 5
+	}
+	if c.SendBurst <= 0 {
+		c.SendBurst = 10
+	}
+	if c.MaxContentBytes <= 0 {
+		c.MaxContentBytes = 128 << 10
+	}
+	if c.AuthTimeout <= 0 {
+		c.AuthTimeout = 5 * time.Second
+	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = 15 * time.Second
+	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = 4096
+	}
+	if c.NewDeviceWindow <= 0 {
+		c.NewDeviceWindow = 7 * 24 * time.Hour
+	}
+	if c.NewDeviceMax <= 0 {
+		c.NewDeviceMax = 1000
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}

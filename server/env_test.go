@@ -1,0 +1,205 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/client/memstore"
+	"github.com/imwasm/imwasm/client/wsnative"
+	"github.com/imwasm/imwasm/server"
+	"github.com/imwasm/imwasm/server/auth"
+)
+
+const (
+	appKey    = "test-app"
+	appSecret = "test-secret-0123456789"
+)
+
+// env is a real server on a loopback port with helpers to make devices.
+type env struct {
+	t    *testing.T
+	url  string // http://127.0.0.1:port
+	srv  *server.Server
+	stop func()
+}
+
+func newEnv(t *testing.T, mod func(*server.Config)) *env {
+	t.Helper()
+	cfg := server.Config{AppKey: appKey, AppSecret: appSecret, DataDir: t.TempDir(), SendRate: -1}
+	if mod != nil {
+		mod(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx, ln); close(done) }()
+	e := &env{t: t, url: "http://" + ln.Addr().String(), srv: srv}
+	e.stop = sync.OnceFunc(func() { cancel(); <-done; srv.Close() })
+	t.Cleanup(e.stop)
+	return e
+}
+
+func (e *env) wsURL() string { return "ws" + strings.TrimPrefix(e.url, "http") + "/v1/ws" }
+
+func token(t *testing.T, user string, ttl time.Duration) string {
+	t.Helper()
+	tok, err := auth.NewToken([]byte(appSecret), user, ttl, false, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// device is one client engine with an in-memory store and a record of the
+// messages it was given through events.
+type device struct {
+	*client.Engine
+	store *memstore.Store
+	mu    sync.Mutex
+	got   []*client.Message
+	evs   []client.Event
+	cond  *sync.Cond
+}
+
+type devOpts struct {
+	store  *memstore.Store
+	dialer client.Dialer
+	mod    func(*client.Config)
+}
+
+func (e *env) device(user, deviceID string, o devOpts) *device {
+	e.t.Helper()
+	d := &device{store: o.store}
+	if d.store == nil {
+		d.store = memstore.New()
+	}
+	d.cond = sync.NewCond(&d.mu)
+	dialer := o.dialer
+	if dialer == nil {
+		dialer = wsnative.Dialer{}
+	}
+	cfg := client.Config{
+		URL: e.wsURL(), AppKey: appKey, DeviceID: deviceID, Store: d.store, Dialer: dialer,
+		SendRate: -1, BackoffMin: 50 * time.Millisecond, BackoffMax: 500 * time.Millisecond,
+		OnEvents: func(evs []client.Event) {
+			d.mu.Lock()
+			for _, ev := range evs {
+				d.evs = append(d.evs, ev)
+				if ev.Kind == client.EventMessages {
+					d.got = append(d.got, ev.Messages...)
+				}
+			}
+			d.cond.Broadcast()
+			d.mu.Unlock()
+		},
+	}
+	if o.mod != nil {
+		o.mod(&cfg)
+	}
+	eng, err := client.New(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	d.Engine = eng
+	e.t.Cleanup(eng.Disconnect)
+	return d
+}
+
+func (d *device) connect(t *testing.T, tok string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := d.Connect(ctx, tok); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+}
+
+// waitFor waits until cond holds over the received messages.
+func (d *device) waitFor(t *testing.T, what string, cond func(got []*client.Message, evs []client.Event) bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	timer := time.AfterFunc(15*time.Second, func() { d.mu.Lock(); d.cond.Broadcast(); d.mu.Unlock() })
+	defer timer.Stop()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for !cond(d.got, d.evs) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s (have %d messages)", what, len(d.got))
+		}
+		d.cond.Wait()
+	}
+}
+
+func (d *device) waitMessages(t *testing.T, n int) []*client.Message {
+	t.Helper()
+	d.waitFor(t, fmt.Sprintf("%d messages", n), func(got []*client.Message, _ []client.Event) bool { return len(got) >= n })
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*client.Message(nil), d.got...)
+}
+
+func (d *device) messages() []*client.Message {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*client.Message(nil), d.got...)
+}
+
+func text(to string, typ int32, s string) *client.Message {
+	return &client.Message{
+		Conversation: client.Conversation{Type: typ, TargetID: to},
+		ObjectName:   "RC:TxtMsg", Content: []byte(fmt.Sprintf(`{"content":%q}`, s)),
+		IsPersisted: true, IsCounted: true,
+	}
+}
+
+func (d *device) send(t *testing.T, m *client.Message) *client.Message {
+	t.Helper()
+	got, err := d.SendMessage(context.Background(), m, client.SendOptions{})
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	return got
+}
+
+// admin calls the HTTP admin API and decodes the JSON answer.
+func (e *env) admin(method, path string, body any) (int, map[string]any) {
+	e.t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequest(method, e.url+path, rd)
+	tok, _ := auth.NewToken([]byte(appSecret), "admin", time.Hour, true, time.Now())
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func authToken(secret, user string) (string, error) {
+	return auth.NewToken([]byte(secret), user, time.Hour, false, time.Now())
+}

@@ -1,0 +1,126 @@
+package server
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Delivery is one encoded frame for the online sessions of some users.
+type Delivery struct {
+	Users  []string
+	Except string // a session id that already has it (the sender's)
+	Frame  []byte
+}
+
+// Bus carries deliveries to the sessions of every node. The in-process bus
+// below hands them straight to this node's hub; a NATS bus (scale-out) will
+// publish them to every node's hub.
+type Bus interface {
+	Publish(ctx context.Context, d *Delivery) error
+}
+
+// localBus is the embedded default.
+type localBus struct{ hub *hub }
+
+func (b localBus) Publish(_ context.Context, d *Delivery) error {
+	b.hub.deliver(d)
+	return nil
+}
+
+// hub indexes this node's authenticated sessions by user.
+type hub struct {
+	mu    sync.RWMutex
+	users map[string][]*session // oldest first
+	count int
+}
+
+func newHub() *hub { return &hub{users: map[string][]*session{}} }
+
+// add registers s and returns the sessions it displaces: the oldest beyond
+// max per user.
+func (h *hub) add(s *session, max int) (kicked []*session) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	list := append(h.users[s.user], s)
+	h.count++
+	for len(list) > max {
+		kicked = append(kicked, list[0])
+		list = list[1:]
+		h.count--
+	}
+	h.users[s.user] = list
+	return kicked
+}
+
+// remove unregisters s; it is a no-op for a session already displaced.
+func (h *hub) remove(s *session) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	list := h.users[s.user]
+	for i, x := range list {
+		if x == s {
+			list = append(list[:i:i], list[i+1:]...)
+			h.count--
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(h.users, s.user)
+	} else {
+		h.users[s.user] = list
+	}
+}
+
+// sessionsOf returns a snapshot of user's sessions.
+func (h *hub) sessionsOf(user string) []*session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return append([]*session(nil), h.users[user]...)
+}
+
+func (h *hub) deliver(d *Delivery) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, u := range d.Users {
+		for _, s := range h.users[u] {
+			if s.id != d.Except {
+				s.enqueue(d.Frame)
+			}
+		}
+	}
+}
+
+func (h *hub) online() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.count
+}
+
+// idle returns sessions that have sent nothing since before.
+func (h *hub) idle(before time.Time) []*session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []*session
+	for _, list := range h.users {
+		for _, s := range list {
+			if s.lastSeen.Load() < before.UnixNano() {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// all returns every session, oldest user first (shutdown).
+func (h *hub) all() []*session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []*session
+	for _, list := range h.users {
+		out = append(out, list...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].created.Before(out[j].created) })
+	return out
+}

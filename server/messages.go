@@ -1,0 +1,209 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+const maxPull = 200
+
+// validID is the shape of user, group and client message ids: they end up in
+// storage keys and conversation ids, so ':' and control characters are out.
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '@') {
+			return false
+		}
+	}
+	return true
+}
+
+// conversation checks a client-named conversation and returns its
+// canonical id; for groups it also checks membership.
+func (ss *session) conversation(ctx context.Context, c *pb.Conversation) (string, error) {
+	if c == nil {
+		return "", codes.New(codes.InvalidParameter, "conversation required")
+	}
+	if !validID(c.Target) {
+		return "", codes.New(codes.InvalidParameterTargetID, "invalid target id")
+	}
+	switch c.Type {
+	case pb.ConversationType_PRIVATE:
+	case pb.ConversationType_GROUP:
+		g, err := ss.srv.groups.get(ctx, c.Target)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && g.members[ss.user] == 0) {
+			return "", codes.New(codes.NotInGroup, "not in group")
+		}
+		if err != nil {
+			return "", err
+		}
+	default:
+		return "", codes.New(codes.InvalidParameterConversationType, "unsupported conversation type")
+	}
+	return store.ConvID(ss.user, c), nil
+}
+
+func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest) {
+	if !ss.bucket.take(time.Now()) {
+		ss.srv.metrics.rateLimited.Inc()
+		ss.replyErr(id, codes.SendFrequencyTooFast, "send frequency too fast")
+		return
+	}
+	if len(r.Content) > ss.srv.cfg.MaxContentBytes {
+		ss.replyErr(id, codes.MsgContentExceedLimit, "content exceeds limit")
+		return
+	}
+	if !validID(r.ClientMsgId) {
+		ss.replyErr(id, codes.InvalidParameter, "invalid client_msg_id")
+		return
+	}
+	if r.ObjectName == "" || len(r.ObjectName) > 64 {
+		ss.replyErr(id, codes.InvalidParameter, "invalid object name")
+		return
+	}
+	convID, err := ss.conversation(ctx, r.Conv)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	m := &pb.Message{
+		ConvType:            r.Conv.Type,
+		FromUser:            ss.user,
+		To:                  r.Conv.Target,
+		Channel:             r.Conv.Channel,
+		ClientMsgId:         r.ClientMsgId,
+		ObjectName:          r.ObjectName,
+		Content:             r.Content,
+		IsPersisted:         r.IsPersisted,
+		IsCounted:           r.IsCounted,
+		IsMentioned:         r.IsMentioned,
+		MentionedInfo:       r.MentionedInfo,
+		DisableNotification: r.DisableNotification,
+		PushContent:         r.PushContent,
+		PushData:            r.PushData,
+		PushConfig:          r.PushConfig,
+		DirectedUserIds:     r.DirectedUserIds,
+		CanIncludeExpansion: r.CanIncludeExpansion,
+		Expansion:           r.Expansion,
+		NeedReceipt:         r.NeedReceipt,
+	}
+	start := time.Now()
+	stored, dup, err := ss.srv.store.Append(ctx, convID, m)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.srv.metrics.commitSeconds.Observe(time.Since(start).Seconds())
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
+		MessageUid: stored.Uid, Seq: stored.Seq, SentTime: stored.SentTime, Duplicate: dup, ClientMsgId: stored.ClientMsgId,
+	}}})
+	if dup {
+		ss.srv.metrics.duplicates.Inc()
+		return
+	}
+	ss.srv.metrics.messages.Inc()
+	ss.srv.fanOut(ctx, stored, ss.id)
+}
+
+// fanOut pushes a stored message to the online sessions of everyone in its
+// conversation, except the session that sent it (it has the SendAck).
+func (s *Server) fanOut(ctx context.Context, m *pb.Message, exceptSession string) {
+	var users []string
+	switch m.ConvType {
+	case pb.ConversationType_GROUP:
+		g, err := s.groups.get(ctx, m.To)
+		if err != nil {
+			s.log.Error("fan-out: group", "group", m.To, "err", err)
+			return
+		}
+		users = g.list
+	default:
+		users = []string{m.FromUser}
+		if m.To != m.FromUser {
+			users = append(users, m.To)
+		}
+	}
+	s.publish(ctx, m, users, exceptSession)
+}
+
+// fanOutTo pushes m to users' sessions (admin-made messages).
+func (s *Server) fanOutTo(ctx context.Context, m *pb.Message, users []string) {
+	s.publish(ctx, m, users, "")
+}
+
+// publish encodes the push once for every recipient session.
+func (s *Server) publish(ctx context.Context, m *pb.Message, users []string, exceptSession string) {
+	frame, err := proto.Marshal(&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Messages: []*pb.Message{m}}}})
+	if err != nil {
+		s.log.Error("encode push", "err", err)
+		return
+	}
+	if err := s.bus.Publish(ctx, &Delivery{Users: users, Except: exceptSession, Frame: frame}); err != nil {
+		// The message is stored: devices get it by sync.
+		s.log.Warn("fan-out publish", "err", err)
+	}
+}
+
+func (ss *session) handleSync(ctx context.Context, id uint64, r *pb.SyncRequest) {
+	version, convs, err := ss.srv.store.Changes(ctx, ss.user, r.SinceVersion)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_SyncResult{SyncResult: &pb.SyncResult{Version: version, Conversations: convs}}})
+}
+
+func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest) {
+	if r.Conv == nil || !validID(r.Conv.Target) {
+		ss.replyErr(id, codes.InvalidParameterTargetID, "invalid target id")
+		return
+	}
+	if r.Conv.Type != pb.ConversationType_PRIVATE && r.Conv.Type != pb.ConversationType_GROUP {
+		ss.replyErr(id, codes.InvalidParameterConversationType, "unsupported conversation type")
+		return
+	}
+	limit := int(r.Limit)
+	if limit <= 0 || limit > maxPull {
+		limit = maxPull
+	}
+	cfg := ss.srv.cfg
+	msgs, start, last, err := ss.srv.store.Pull(ctx, ss.user, store.ConvID(ss.user, r.Conv), r.AfterSeq, limit,
+		time.Now().Add(-cfg.NewDeviceWindow), cfg.NewDeviceMax)
+	if errors.Is(err, store.ErrNotMember) {
+		ss.replyErr(id, codes.NotInGroup, "not in conversation")
+		return
+	}
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_PullResult{PullResult: &pb.PullResult{Messages: msgs, LastSeq: last, StartSeq: start}}})
+}
+
+func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest) {
+	convID, err := ss.conversation(ctx, r.Conv)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if _, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq); err != nil {
+		if errors.Is(err, store.ErrNotMember) {
+			ss.replyErr(id, codes.NotInGroup, "no such conversation")
+			return
+		}
+		ss.replyFor(id, err)
+		return
+	}
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+}

@@ -1,0 +1,140 @@
+// Package server is the imwasm server: WebSocket sessions speaking the
+// protobuf wire protocol, fan-out through a Bus, durable state in a Store,
+// and the HTTP admin API.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/imwasm/imwasm/server/metrics"
+	"github.com/imwasm/imwasm/server/store"
+	"github.com/imwasm/imwasm/server/store/sqlite"
+)
+
+// DBFile is the SQLite database's name inside the data folder.
+const DBFile = "imwasm.db"
+
+// Server is one imwasm node.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	store   store.Store
+	hub     *hub
+	bus     Bus
+	groups  *groupCache
+	reg     *metrics.Registry
+	metrics serverMetrics
+	mux     *http.ServeMux
+}
+
+type serverMetrics struct {
+	connections, authFailures, framesIn, framesOut, badFrames    *metrics.Counter
+	messages, duplicates, rateLimited, slowConsumers, acks, idle *metrics.Counter
+	sessions                                                     *metrics.Gauge
+	commitSeconds                                                *metrics.Histogram
+}
+
+// New opens the store in cfg.DataDir and returns a server ready to Serve.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	cfg.Defaults()
+	if cfg.AppKey == "" || cfg.AppSecret == "" {
+		return nil, errors.New("app key and app secret are required")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlite.Options{FullSync: cfg.FullSync, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return newServer(cfg, db), nil
+}
+
+// newServer wires a server around st with the in-process bus.
+func newServer(cfg Config, st store.Store) *Server {
+	s := &Server{cfg: cfg, log: cfg.Logger, store: st, hub: newHub(), reg: metrics.NewRegistry()}
+	s.bus = localBus{s.hub}
+	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
+	r := s.reg
+	latency := []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1}
+	s.metrics = serverMetrics{
+		connections:   r.Counter("imwasm_ws_connections_total", "WebSocket connections accepted."),
+		authFailures:  r.Counter("imwasm_auth_failures_total", "Connections refused at authentication."),
+		framesIn:      r.Counter("imwasm_frames_in_total", "Frames read from clients."),
+		framesOut:     r.Counter("imwasm_frames_out_total", "Frames written to clients."),
+		badFrames:     r.Counter("imwasm_bad_frames_total", "Frames that could not be decoded."),
+		messages:      r.Counter("imwasm_messages_total", "Messages stored."),
+		duplicates:    r.Counter("imwasm_duplicate_sends_total", "Resends answered with the stored message."),
+		rateLimited:   r.Counter("imwasm_rate_limited_total", "Sends refused by the per-connection rate limit."),
+		slowConsumers: r.Counter("imwasm_slow_consumers_total", "Sessions closed because their queue overflowed."),
+		acks:          r.Counter("imwasm_device_acks_total", "Conversation cursors acknowledged by devices."),
+		idle:          r.Counter("imwasm_idle_closed_total", "Sessions closed for missing heartbeats."),
+		sessions:      r.Gauge("imwasm_sessions", "Authenticated sessions on this node."),
+		commitSeconds: r.Histogram("imwasm_store_commit_seconds", "Time from a send's arrival to its commit.", latency),
+	}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /v1/ws", s.handleWS)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write([]byte("ok\n"))
+	})
+	s.mux.Handle("GET /metrics", s.reg.Handler())
+	s.routeAPI()
+	return s
+}
+
+// Handler serves the WebSocket endpoint, the HTTP API, /healthz and /metrics.
+func (s *Server) Handler() http.Handler { return s.cors(s.mux) }
+
+// Serve accepts connections on ln until ctx is cancelled, then shuts down
+// gracefully: no new connections, sessions told to reconnect, the store
+// committing what it has.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	go s.sweepIdle(ctx)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := hs.Shutdown(sctx) // hijacked WebSockets are not tracked by Shutdown
+	for _, ss := range s.hub.all() {
+		ss.closeWith(1012, "server restarting") // 1012: service restart
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the store; call it after Serve returns.
+func (s *Server) Close() error { return s.store.Close() }
+
+// sweepIdle closes sessions whose client stopped sending heartbeats.
+func (s *Server) sweepIdle(ctx context.Context) {
+	t := time.NewTicker(s.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			for _, ss := range s.hub.idle(now.Add(-3 * s.cfg.Heartbeat)) {
+				s.metrics.idle.Inc()
+				ss.closeWith(closeIdle, "no heartbeat")
+			}
+		}
+	}
+}

@@ -1,0 +1,365 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+	"github.com/imwasm/imwasm/server/auth"
+)
+
+// Subprotocol versions the wire protocol.
+const Subprotocol = "imwasm.v1"
+
+// WebSocket close codes the server uses besides the standard ones.
+const (
+	closeAuthFailed   websocket.StatusCode = 4001
+	closeKicked       websocket.StatusCode = 4010
+	closeSlowConsumer websocket.StatusCode = 4008
+	closeIdle         websocket.StatusCode = 4009
+)
+
+// session is one authenticated WebSocket connection: a browser tab, a Node
+// process, a bench client. Frames to it go through a bounded queue drained
+// by a writer goroutine; a client that cannot keep up with its queue is
+// disconnected (it reconnects and catches up by sync) rather than allowed to
+// hold memory or slow the fan-out to everyone else.
+type session struct {
+	srv     *Server
+	conn    *websocket.Conn
+	id      string
+	user    string
+	device  string
+	created time.Time
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+
+	lastSeen atomic.Int64 // unix ns of the last frame read
+
+	mu      sync.Mutex
+	queue   [][]byte
+	closing bool
+	wake    chan struct{}
+
+	bucket tokenBucket
+}
+
+var sessionCounter atomic.Uint64
+
+func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	opts := &websocket.AcceptOptions{Subprotocols: []string{Subprotocol}}
+	if len(s.cfg.AllowedOrigins) == 0 {
+		opts.InsecureSkipVerify = true // any origin: auth is the token in the first frame, never a cookie
+	} else {
+		opts.OriginPatterns = s.cfg.AllowedOrigins
+	}
+	conn, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		s.log.Debug("websocket accept", "err", err)
+		return
+	}
+	if conn.Subprotocol() != Subprotocol {
+		conn.Close(websocket.StatusProtocolError, "subprotocol "+Subprotocol+" required")
+		return
+	}
+	conn.SetReadLimit(int64(s.cfg.MaxContentBytes) + 64<<10)
+	s.metrics.connections.Inc()
+	sess, err := s.authenticate(r.Context(), conn)
+	if err != nil {
+		s.log.Debug("auth failed", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	sess.run()
+}
+
+// authenticate reads the Auth frame (within AuthTimeout), answers it, and
+// registers the session.
+func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*session, error) {
+	actx, cancel := context.WithTimeout(ctx, s.cfg.AuthTimeout)
+	defer cancel()
+	typ, data, err := conn.Read(actx)
+	if err != nil {
+		conn.Close(closeAuthFailed, "no auth frame")
+		return nil, fmt.Errorf("read auth frame: %w", err)
+	}
+	fail := func(code int32, msg string) (*session, error) {
+		s.metrics.authFailures.Inc()
+		b, _ := proto.Marshal(&pb.Frame{Body: &pb.Frame_Error{Error: &pb.Error{Code: code, Msg: msg}}})
+		wctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		conn.Write(wctx, websocket.MessageBinary, b)
+		conn.Close(closeAuthFailed, msg)
+		return nil, codes.New(code, msg)
+	}
+	if typ != websocket.MessageBinary {
+		return fail(codes.InvalidParameter, "frames are binary protobuf")
+	}
+	f := &pb.Frame{}
+	if err := proto.Unmarshal(data, f); err != nil {
+		return fail(codes.InvalidParameter, "malformed frame")
+	}
+	a := f.GetAuth()
+	if a == nil {
+		return fail(codes.ConnTokenIncorrect, "the first frame must be auth")
+	}
+	if a.AppKey != s.cfg.AppKey {
+		return fail(codes.ConnTokenIncorrect, "unknown app key")
+	}
+	if a.DeviceId == "" || len(a.DeviceId) > 128 {
+		return fail(codes.InvalidParameter, "device_id must be 1-128 bytes")
+	}
+	claims, err := auth.Verify([]byte(s.cfg.AppSecret), a.Token, time.Now())
+	switch {
+	case errors.Is(err, auth.ErrExpired):
+		return fail(codes.ConnTokenExpired, "token expired")
+	case err != nil:
+		return fail(codes.ConnTokenIncorrect, "token invalid")
+	case claims.IsAdmin():
+		return fail(codes.ConnTokenIncorrect, "app-server tokens cannot connect")
+	}
+	validAfter, err := s.store.TokensValidAfter(ctx, claims.Subject)
+	if err != nil {
+		return fail(codes.Timeout, "server error")
+	}
+	if !validAfter.IsZero() && claims.IssuedAt*1000 < validAfter.UnixMilli() {
+		return fail(codes.ConnTokenIncorrect, "token revoked")
+	}
+
+	sess := &session{
+		srv:     s,
+		conn:    conn,
+		id:      strconv.FormatUint(sessionCounter.Add(1), 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
+		user:    claims.Subject,
+		device:  a.DeviceId,
+		created: time.Now(),
+		wake:    make(chan struct{}, 1),
+	}
+	sess.ctx, sess.cancel = context.WithCancelCause(context.Background())
+	sess.lastSeen.Store(time.Now().UnixNano())
+	sess.bucket.init(s.cfg.SendRate, s.cfg.SendBurst)
+	version := s.store.Version()
+	rate := uint32(0)
+	if s.cfg.SendRate > 0 {
+		rate = uint32(s.cfg.SendRate)
+	}
+	ok := &pb.Frame{Id: f.Id, Body: &pb.Frame_AuthOk{AuthOk: &pb.AuthOK{
+		UserId:          sess.user,
+		SessionId:       sess.id,
+		ServerTime:      time.Now().UnixMilli(),
+		SyncVersion:     version,
+		SendRatePerSec:  rate,
+		MaxContentBytes: uint32(s.cfg.MaxContentBytes),
+		HeartbeatMs:     uint32(s.cfg.Heartbeat.Milliseconds()),
+	}}}
+	// The AuthOK goes first in the queue: pushes enqueued once the session
+	// is in the hub follow it.
+	sess.send(ok)
+	for _, old := range s.hub.add(sess, s.cfg.MaxSessions) {
+		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
+	}
+	s.metrics.sessions.Set(int64(s.hub.online()))
+	go sess.writeLoop()
+	return sess, nil
+}
+
+// run is the read loop: one request at a time, in order, so a client's
+// sends commit in the order it made them.
+func (ss *session) run() {
+	defer ss.close(nil)
+	for {
+		typ, data, err := ss.conn.Read(ss.ctx)
+		if err != nil {
+			ss.close(err)
+			return
+		}
+		ss.lastSeen.Store(time.Now().UnixNano())
+		ss.srv.metrics.framesIn.Inc()
+		if typ != websocket.MessageBinary {
+			ss.replyErr(0, codes.InvalidParameter, "frames are binary protobuf")
+			continue
+		}
+		f := &pb.Frame{}
+		if err := proto.Unmarshal(data, f); err != nil {
+			ss.srv.metrics.badFrames.Inc()
+			ss.replyErr(0, codes.InvalidParameter, "malformed frame")
+			continue
+		}
+		ss.handle(f)
+	}
+}
+
+// handle answers one frame. A panic in a handler is contained to the
+// request: the client gets an error and the connection lives on.
+func (ss *session) handle(f *pb.Frame) {
+	defer func() {
+		if r := recover(); r != nil {
+			ss.srv.log.Error("request handler panicked", "user", ss.user, "panic", r)
+			ss.replyErr(f.Id, codes.Timeout, "internal error")
+		}
+	}()
+	ctx := ss.ctx
+	switch b := f.Body.(type) {
+	case *pb.Frame_Ping:
+		ss.send(&pb.Frame{Id: f.Id, Body: &pb.Frame_Pong{Pong: &pb.Pong{ServerTime: time.Now().UnixMilli()}}})
+	case *pb.Frame_Ack:
+		ss.srv.metrics.acks.Add(uint64(len(b.Ack.GetItems())))
+	case *pb.Frame_Send:
+		ss.handleSend(ctx, f.Id, b.Send)
+	case *pb.Frame_Sync:
+		ss.handleSync(ctx, f.Id, b.Sync)
+	case *pb.Frame_Pull:
+		ss.handlePull(ctx, f.Id, b.Pull)
+	case *pb.Frame_Read:
+		ss.handleRead(ctx, f.Id, b.Read)
+	case *pb.Frame_Auth:
+		ss.replyErr(f.Id, codes.ConnectionExist, "already authenticated")
+	case nil:
+		ss.replyErr(f.Id, codes.InvalidParameter, "frame without body")
+	default:
+		ss.replyErr(f.Id, codes.InvalidParameter, "not a client request")
+	}
+}
+
+func (ss *session) replyErr(id uint64, code int32, msg string) {
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Error{Error: &pb.Error{Code: code, Msg: msg}}})
+}
+
+// replyFor answers a failed request with the code the error carries.
+func (ss *session) replyFor(id uint64, err error) {
+	var ce *codes.Error
+	if errors.As(err, &ce) {
+		ss.replyErr(id, ce.Code, ce.Msg)
+		return
+	}
+	ss.srv.log.Error("request failed", "user", ss.user, "err", err)
+	ss.replyErr(id, codes.Timeout, "server error")
+}
+
+func (ss *session) send(f *pb.Frame) {
+	b, err := proto.Marshal(f)
+	if err != nil {
+		ss.srv.log.Error("encode frame", "err", err)
+		return
+	}
+	ss.enqueue(b)
+}
+
+// enqueue queues an encoded frame; a full queue marks a slow consumer.
+func (ss *session) enqueue(b []byte) {
+	ss.mu.Lock()
+	if ss.closing {
+		ss.mu.Unlock()
+		return
+	}
+	if len(ss.queue) >= ss.srv.cfg.SendQueue {
+		ss.mu.Unlock()
+		ss.srv.metrics.slowConsumers.Inc()
+		go ss.closeWith(closeSlowConsumer, "slow consumer: reconnect and sync")
+		return
+	}
+	ss.queue = append(ss.queue, b)
+	ss.mu.Unlock()
+	select {
+	case ss.wake <- struct{}{}:
+	default:
+	}
+}
+
+const writeTimeout = 10 * time.Second
+
+func (ss *session) writeLoop() {
+	var batch [][]byte
+	for {
+		select {
+		case <-ss.wake:
+		case <-ss.ctx.Done():
+			return
+		}
+		for {
+			ss.mu.Lock()
+			batch, ss.queue = ss.queue, batch[:0]
+			ss.mu.Unlock()
+			if len(batch) == 0 {
+				break
+			}
+			for i, b := range batch {
+				ctx, cancel := context.WithTimeout(ss.ctx, writeTimeout)
+				err := ss.conn.Write(ctx, websocket.MessageBinary, b)
+				cancel()
+				batch[i] = nil
+				if err != nil {
+					ss.close(fmt.Errorf("write: %w", err))
+					return
+				}
+				ss.srv.metrics.framesOut.Inc()
+			}
+		}
+	}
+}
+
+// kick tells the client why it is being closed, then closes.
+func (ss *session) kick(code int32, reason string) {
+	ss.send(&pb.Frame{Body: &pb.Frame_Kick{Kick: &pb.Kick{Code: code, Reason: reason}}})
+	// Give the writer a moment to flush the kick frame.
+	time.AfterFunc(200*time.Millisecond, func() { ss.closeWith(closeKicked, reason) })
+}
+
+func (ss *session) closeWith(code websocket.StatusCode, reason string) {
+	ss.conn.Close(code, reason)
+	ss.close(errors.New(reason))
+}
+
+// close unregisters the session and stops its goroutines; idempotent.
+func (ss *session) close(cause error) {
+	ss.mu.Lock()
+	if ss.closing {
+		ss.mu.Unlock()
+		return
+	}
+	ss.closing = true
+	ss.queue = nil
+	ss.mu.Unlock()
+	ss.cancel(cause)
+	ss.srv.hub.remove(ss)
+	ss.conn.CloseNow()
+	ss.srv.metrics.sessions.Set(int64(ss.srv.hub.online()))
+}
+
+// tokenBucket is the per-connection send limit; rate <= 0 disables it.
+type tokenBucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func (b *tokenBucket) init(rate float64, burst int) {
+	b.rate, b.burst, b.tokens = rate, float64(burst), float64(burst)
+	b.last = time.Now()
+}
+
+func (b *tokenBucket) take(now time.Time) bool {
+	if b.rate <= 0 {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
