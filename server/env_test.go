@@ -203,3 +203,7 @@ func (e *env) admin(method, path string, body any) (int, map[string]any) {
 func authToken(secret, user string) (string, error) {
 	return auth.NewToken([]byte(secret), user, time.Hour, false, time.Now())
 }
+
+func authAdmin() (string, error) {
+	return auth.NewToken([]byte(appSecret), "admin", time.Hour, true, time.Now())
+}
