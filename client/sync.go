@@ -119,7 +119,8 @@ func (e *Engine) process(items []*inItem) {
 		}
 	}
 	for _, st := range bs.convs {
-		bs.batch.Conversations = append(bs.batch.Conversations, st)
+		cp := *st // the store reads it after seqMu is released
+		bs.batch.Conversations = append(bs.batch.Conversations, &cp)
 	}
 	e.seqMu.Unlock()
 

@@ -70,6 +70,7 @@ func token(t *testing.T, user string, ttl time.Duration) string {
 // messages it was given through events.
 type device struct {
 	*client.Engine
+	user  string
 	store *memstore.Store
 	mu    sync.Mutex
 	got   []*client.Message
@@ -85,7 +86,7 @@ type devOpts struct {
 
 func (e *env) device(user, deviceID string, o devOpts) *device {
 	e.t.Helper()
-	d := &device{store: o.store}
+	d := &device{store: o.store, user: user}
 	if d.store == nil {
 		d.store = memstore.New()
 	}
