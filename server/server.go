@@ -38,6 +38,7 @@ type Server struct {
 type serverMetrics struct {
 	connections, authFailures, framesIn, framesOut, badFrames    *metrics.Counter
 	messages, duplicates, rateLimited, slowConsumers, acks, idle *metrics.Counter
+	panics                                                       *metrics.Counter
 	sessions                                                     *metrics.Gauge
 	commitSeconds                                                *metrics.Histogram
 }
@@ -77,6 +78,7 @@ func newServer(cfg Config, st store.Store) *Server {
 		slowConsumers: r.Counter("imwasm_slow_consumers_total", "Sessions closed because their queue overflowed."),
 		acks:          r.Counter("imwasm_device_acks_total", "Conversation cursors acknowledged by devices."),
 		idle:          r.Counter("imwasm_idle_closed_total", "Sessions closed for missing heartbeats."),
+		panics:        r.Counter("imwasm_handler_panics_total", "Requests whose handler panicked (answered with an error)."),
 		sessions:      r.Gauge("imwasm_sessions", "Authenticated sessions on this node."),
 		commitSeconds: r.Histogram("imwasm_store_commit_seconds", "Time from a send's arrival to its commit.", latency),
 	}

@@ -203,6 +203,7 @@ func (ss *session) run() {
 func (ss *session) handle(f *pb.Frame) {
 	defer func() {
 		if r := recover(); r != nil {
+			ss.srv.metrics.panics.Inc()
 			ss.srv.log.Error("request handler panicked", "user", ss.user, "panic", r)
 			ss.replyErr(f.Id, codes.Timeout, "internal error")
 		}
