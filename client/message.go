@@ -1,5 +1,7 @@
 package client
 
+import "strconv"
+
 // Conversation types (RongIMLib numbers).
 const (
 	Private = 1
@@ -30,9 +32,10 @@ type Conversation struct {
 	ChannelID string
 }
 
-// Key is a stable map key for the conversation.
+// Key is a stable map key for the conversation. Ids never contain NUL
+// (the server accepts [A-Za-z0-9_.@-]), so the key is unambiguous.
 func (c Conversation) Key() string {
-	return string(rune('0'+c.Type)) + ":" + c.ChannelID + ":" + c.TargetID
+	return strconv.Itoa(int(c.Type)) + "\x00" + c.ChannelID + "\x00" + c.TargetID
 }
 
 // MentionedInfo is RongIMLib's mentionedInfo.

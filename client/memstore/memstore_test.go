@@ -619,7 +619,7 @@ func TestConversationsSorted(t *testing.T) {
 	for _, c := range got {
 		keys = append(keys, c.Key())
 	}
-	want := []string{alice.Key(), bob.Key(), grp.Key(), "6::sys"}
+	want := []string{alice.Key(), bob.Key(), grp.Key(), "6\x00\x00sys"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys %v, want %v", keys, want)
 	}
