@@ -40,7 +40,7 @@ type Config struct {
 	BackoffMin  time.Duration // reconnect backoff, default 500ms
 	BackoffMax  time.Duration // default 30s
 	PullPage    int           // messages per pull, default 200
-	AckInterval time.Duration // device ack coalescing, default 100ms
+	AckInterval time.Duration // device acks are coalesced over this long, default 250ms
 	Now         func() time.Time
 }
 
@@ -89,9 +89,10 @@ type Engine struct {
 	// pending holds messages that arrived ahead of a gap.
 	pending map[string]map[uint64]*inMsg
 
-	acks    map[string]*pb.AckItem // guarded by seqMu: cursors to acknowledge
-	gapOnce sync.Once
-	gapCh   chan Conversation
+	acks     map[string]*pb.AckItem // guarded by seqMu: cursors to acknowledge
+	ackArmed bool                   // guarded by seqMu: a flush is scheduled
+	gapOnce  sync.Once
+	gapCh    chan Conversation
 
 	inbox  chan *inItem
 	events chan []Event
@@ -126,7 +127,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.PullPage = 200
 	}
 	if cfg.AckInterval <= 0 {
-		cfg.AckInterval = 100 * time.Millisecond
+		cfg.AckInterval = 250 * time.Millisecond
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -560,16 +561,12 @@ func (lc *liveConn) heartbeat(ctx context.Context) {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	acks := time.NewTicker(lc.e.cfg.AckInterval)
-	defer acks.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-lc.closed:
 			return
-		case <-acks.C:
-			lc.e.flushAcks(ctx, lc)
 		case <-t.C:
 			if time.Since(time.Unix(0, lc.lastIn.Load())) > 2*every+every/2 {
 				lc.fail(codes.New(codes.NetUnavailable, "heartbeat timed out"))

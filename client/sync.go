@@ -293,16 +293,29 @@ func (e *Engine) markAck(c Conversation, seq uint64) {
 		e.acks = map[string]*pb.AckItem{}
 	}
 	e.acks[c.Key()] = &pb.AckItem{Conv: wireConv(c), Seq: seq}
+	if !e.ackArmed {
+		// One timer per burst, none while idle: thousands of engines in
+		// one process (the bench) must not tick for nothing.
+		e.ackArmed = true
+		time.AfterFunc(e.cfg.AckInterval, e.flushAcks)
+	}
 }
 
-func (e *Engine) flushAcks(ctx context.Context, lc *liveConn) {
+// flushAcks sends the coalesced acks on the current connection; if there is
+// none, the next connection's sync covers them.
+func (e *Engine) flushAcks() {
 	e.seqMu.Lock()
 	acks := e.acks
 	e.acks = nil
+	e.ackArmed = false
 	e.seqMu.Unlock()
-	if len(acks) == 0 {
+	e.mu.Lock()
+	lc := e.conn
+	e.mu.Unlock()
+	if len(acks) == 0 || lc == nil {
 		return
 	}
+	ctx := context.Background()
 	items := make([]*pb.AckItem, 0, len(acks))
 	for _, a := range acks {
 		items = append(items, a)
