@@ -40,7 +40,8 @@ type Config struct {
 	BackoffMin  time.Duration // reconnect backoff, default 500ms
 	BackoffMax  time.Duration // default 30s
 	PullPage    int           // messages per pull, default 200
-	AckInterval time.Duration // device acks are coalesced over this long, default 250ms
+	AckInterval time.Duration // device acks are coalesced over this long, default 1s
+	GapWait     time.Duration // a sequence gap waits this long before it is pulled, default 300ms
 	Now         func() time.Time
 }
 
@@ -91,6 +92,7 @@ type Engine struct {
 
 	acks     map[string]*pb.AckItem // guarded by seqMu: cursors to acknowledge
 	ackArmed bool                   // guarded by seqMu: a flush is scheduled
+	gapArmed map[string]bool        // guarded by seqMu: conversations with a gap pull scheduled
 	gapOnce  sync.Once
 	gapCh    chan Conversation
 
@@ -127,7 +129,10 @@ func New(cfg Config) (*Engine, error) {
 		cfg.PullPage = 200
 	}
 	if cfg.AckInterval <= 0 {
-		cfg.AckInterval = 250 * time.Millisecond
+		cfg.AckInterval = time.Second
+	}
+	if cfg.GapWait <= 0 {
+		cfg.GapWait = 300 * time.Millisecond
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -112,10 +112,9 @@ func (e *Engine) process(items []*inItem) {
 		}
 		finished = finished || it.finished
 	}
-	var gaps []Conversation
 	for k, p := range e.pending {
-		if len(p) > 0 {
-			gaps = append(gaps, e.convs[k].Conversation)
+		if len(p) > 0 && !e.gapArmed[k] {
+			e.armGapLocked(k, e.convs[k].Conversation)
 		}
 	}
 	for _, st := range bs.convs {
@@ -156,12 +155,28 @@ func (e *Engine) process(items []*inItem) {
 			close(it.done)
 		}
 	}
-	for _, c := range gaps {
-		select {
-		case e.gaps() <- c:
-		default:
-		}
+}
+
+// armGapLocked schedules a pull for a gap in conv. Gaps are usually
+// reordering, not loss: a push can overtake the ack of one's own message
+// sent just before it, so the pull waits GapWait for the hole to fill.
+func (e *Engine) armGapLocked(k string, c Conversation) {
+	if e.gapArmed == nil {
+		e.gapArmed = map[string]bool{}
 	}
+	e.gapArmed[k] = true
+	time.AfterFunc(e.cfg.GapWait, func() {
+		e.seqMu.Lock()
+		delete(e.gapArmed, k)
+		still := len(e.pending[k]) > 0
+		e.seqMu.Unlock()
+		if still {
+			select {
+			case e.gaps() <- c:
+			default:
+			}
+		}
+	})
 }
 
 func (bs *batchState) put(m *Message) {
@@ -224,7 +239,10 @@ func (e *Engine) sequenceLocked(ctx context.Context, me string, bs *batchState, 
 	if len(p) == 0 {
 		delete(e.pending, k)
 	}
-	e.markAck(c, st.Contiguous)
+	if m.own == nil {
+		// The server knows the device has its own sends.
+		e.markAck(c, st.Contiguous)
+	}
 }
 
 func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st *ConversationState, m *inMsg) {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/imwasm/imwasm/server"
@@ -31,6 +32,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cfg.Addr = ln.Addr().String()
+	// IMWASM_CPUPROFILE=file profiles the server until it stops (for
+	// finding where a benchmark's CPU goes; not a user-facing flag).
+	if path := os.Getenv("IMWASM_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+		}
+	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		ln.Close()

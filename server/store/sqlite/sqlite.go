@@ -30,6 +30,9 @@ import (
 type Options struct {
 	// MaxBatch is the most jobs one transaction commits (default 1000).
 	MaxBatch int
+	// MaxDelay is how long a batch waits for more jobs after its first
+	// (default 2ms).
+	MaxDelay time.Duration
 	// CheckpointEvery is the background WAL checkpoint period (default 200ms).
 	CheckpointEvery time.Duration
 	// FullSync makes every commit fsync the WAL (synchronous=FULL), so an
@@ -54,6 +57,7 @@ type DB struct {
 	done   sync.WaitGroup
 
 	committed atomic.Uint64 // highest sync version whose changes are committed
+	stmts     sync.Map      // read query -> *sql.Stmt, prepared once (parsing dominated reads)
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -72,6 +76,9 @@ func dsn(path string, pragmas ...string) string {
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 1000
+	}
+	if opts.MaxDelay <= 0 {
+		opts.MaxDelay = 2 * time.Millisecond
 	}
 	if opts.CheckpointEvery <= 0 {
 		opts.CheckpointEvery = 200 * time.Millisecond
@@ -134,6 +141,37 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return d, nil
 }
 
+func (d *DB) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := d.stmts.Load(q); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := d.rdb.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", q, err)
+	}
+	if prev, loaded := d.stmts.LoadOrStore(q, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+func (d *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := d.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (d *DB) queryRow(ctx context.Context, q string, args ...any) row {
+	s, err := d.stmt(ctx, q)
+	if err != nil {
+		return row{err: err}
+	}
+	return row{r: s.QueryRowContext(ctx, args...)}
+}
+
 // Close stops the writer after it has committed what it was given, then
 // checkpoints and closes the database.
 func (d *DB) Close() error {
@@ -145,6 +183,7 @@ func (d *DB) Close() error {
 		if _, err := d.wdb.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 			d.opts.Logger.Warn("final checkpoint", "err", err)
 		}
+		d.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 		d.closeErr = errors.Join(d.rdb.Close(), d.mdb.Close(), d.wdb.Close())
 	})
 	return d.closeErr
@@ -215,7 +254,7 @@ func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, lim
 			return nil, 0, 0, store.ErrNotMember
 		}
 	case pb.ConversationType_GROUP:
-		err := d.rdb.QueryRowContext(ctx, `SELECT start_seq, end_seq FROM user_convs WHERE user_id=? AND conv_id=?`, user, convID).Scan(&startSeq, &endSeq)
+		err := d.queryRow(ctx, `SELECT start_seq, end_seq FROM user_convs WHERE user_id=? AND conv_id=?`, user, convID).Scan(&startSeq, &endSeq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, 0, 0, store.ErrNotMember
 		}
@@ -224,7 +263,7 @@ func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, lim
 		}
 	}
 	var last uint64
-	if err := d.rdb.QueryRowContext(ctx, `SELECT last_seq FROM convs WHERE id=?`, convID).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := d.queryRow(ctx, `SELECT last_seq FROM convs WHERE id=?`, convID).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, 0, fmt.Errorf("pull %s: %w", convID, err)
 	}
 	if endSeq > 0 && last > endSeq {
@@ -237,7 +276,7 @@ func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, lim
 			after = max(after, last-uint64(windowMax))
 		}
 		var first sql.NullInt64
-		err := d.rdb.QueryRowContext(ctx, `SELECT MIN(seq) FROM messages WHERE conv_id=? AND seq>? AND sent_time>=?`,
+		err := d.queryRow(ctx, `SELECT MIN(seq) FROM messages WHERE conv_id=? AND seq>? AND sent_time>=?`,
 			convID, after, windowStart.UnixMilli()).Scan(&first)
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("pull %s: window: %w", convID, err)
@@ -249,7 +288,7 @@ func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, lim
 		}
 	}
 	hi := last
-	rows, err := d.rdb.QueryContext(ctx, `SELECT body FROM messages WHERE conv_id=? AND seq>? AND seq<=? ORDER BY seq LIMIT ?`, convID, after, hi, limit)
+	rows, err := d.query(ctx, `SELECT body FROM messages WHERE conv_id=? AND seq>? AND seq<=? ORDER BY seq LIMIT ?`, convID, after, hi, limit)
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("pull %s: %w", convID, err)
 	}
@@ -277,7 +316,7 @@ func (d *DB) Changes(ctx context.Context, user string, since uint64) (uint64, []
 	// Everything up to this version is committed, so rows changed at or
 	// below it are visible to the query that follows.
 	version := d.committed.Load()
-	rows, err := d.rdb.QueryContext(ctx, `
+	rows, err := d.query(ctx, `
 SELECT uc.conv_type, uc.target, COALESCE(c.last_seq, 0), COALESCE(c.last_time, 0), uc.start_seq, uc.end_seq, uc.read_seq
 FROM user_convs uc LEFT JOIN convs c ON c.id = uc.conv_id
 WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
@@ -327,7 +366,7 @@ func (d *DB) MarkRead(ctx context.Context, user, convID string, seq uint64) (uin
 func (d *DB) Group(ctx context.Context, groupID string) (*store.Group, error) {
 	g := &store.Group{ID: groupID, Members: map[string]store.Role{}}
 	var dismissed int
-	err := d.rdb.QueryRowContext(ctx, `SELECT name, owner, dismissed FROM groups WHERE id=?`, groupID).Scan(&g.Name, &g.OwnerID, &dismissed)
+	err := d.queryRow(ctx, `SELECT name, owner, dismissed FROM groups WHERE id=?`, groupID).Scan(&g.Name, &g.OwnerID, &dismissed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -335,7 +374,7 @@ func (d *DB) Group(ctx context.Context, groupID string) (*store.Group, error) {
 		return nil, fmt.Errorf("group %s: %w", groupID, err)
 	}
 	g.Dismissed = dismissed != 0
-	rows, err := d.rdb.QueryContext(ctx, `SELECT user_id, role FROM group_members WHERE group_id=?`, groupID)
+	rows, err := d.query(ctx, `SELECT user_id, role FROM group_members WHERE group_id=?`, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("group %s members: %w", groupID, err)
 	}
@@ -387,7 +426,7 @@ func (d *DB) DismissGroup(ctx context.Context, groupID string, ntf *pb.Message) 
 // TokensValidAfter implements store.Store.
 func (d *DB) TokensValidAfter(ctx context.Context, user string) (time.Time, error) {
 	var ms int64
-	err := d.rdb.QueryRowContext(ctx, `SELECT tokens_valid_after FROM users WHERE id=?`, user).Scan(&ms)
+	err := d.queryRow(ctx, `SELECT tokens_valid_after FROM users WHERE id=?`, user).Scan(&ms)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && ms == 0) {
 		return time.Time{}, nil
 	}
