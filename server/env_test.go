@@ -208,3 +208,15 @@ func authToken(secret, user string) (string, error) {
 func authAdmin() (string, error) {
 	return auth.NewToken([]byte(appSecret), "admin", time.Hour, true, time.Now())
 }
+
+func (e *env) metrics(t *testing.T) (int, string) {
+	t.Helper()
+	resp, err := http.Get(e.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return resp.StatusCode, b.String()
+}

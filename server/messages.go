@@ -12,7 +12,10 @@ import (
 	"github.com/imwasm/imwasm/server/store"
 )
 
-const maxPull = 200
+const (
+	maxPull      = 200
+	maxPullBytes = 512 << 10
+)
 
 // validID is the shape of user, group and client message ids: they end up in
 // storage keys and conversation ids, so ':' and control characters are out.
@@ -187,6 +190,16 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
+	}
+	// A page stays well under the clients' frame limit (1 MiB by
+	// default): 200 messages of 128 KB would not.
+	size := 0
+	for i, m := range msgs {
+		size += len(m.Content) + 256
+		if i > 0 && size > maxPullBytes {
+			msgs = msgs[:i]
+			break
+		}
 	}
 	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_PullResult{PullResult: &pb.PullResult{Messages: msgs, LastSeq: last, StartSeq: start}}})
 }

@@ -353,3 +353,48 @@ func TestTokensRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestSDKRateLimitRefusesBeforeSending(t *testing.T) {
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{mod: func(c *client.Config) { c.SendRate = 5; c.SendBurst = 5 }})
+	alice.connect(t, token(t, "alice", time.Hour))
+	var limited int
+	for i := 0; i < 7; i++ {
+		if _, err := alice.SendMessage(context.Background(), text("bob", client.Private, "x"), client.SendOptions{}); codes.Of(err) == codes.SendFrequencyTooFast {
+			limited++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if limited != 2 {
+		t.Fatalf("%d of 7 immediate sends limited, want 2 (burst 5)", limited)
+	}
+	// Refused sends leave no local record.
+	recs, _ := alice.store.History(context.Background(), client.Conversation{Type: client.Private, TargetID: "bob"}, 0, 100, false)
+	if len(recs) != 5 {
+		t.Fatalf("%d local records, want 5", len(recs))
+	}
+}
+
+func TestSlowConsumerIsDisconnectedAndCatchesUp(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.SendQueue = 8 })
+	alice := e.device("alice", "a1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	// Bob's raw connection never reads: his queue overflows.
+	r := e.raw(t)
+	if ok := r.auth(token(t, "bob", time.Hour)); ok.GetAuthOk() == nil {
+		t.Fatal(ok)
+	}
+	// 30 MB: more than the loopback socket buffers hold.
+	for i := 0; i < 300; i++ {
+		alice.send(t, text("bob", client.Private, strings.Repeat("x", 100_000)))
+	}
+	status, body := e.metrics(t)
+	if status != 200 || !strings.Contains(body, "imwasm_slow_consumers_total 1") {
+		t.Fatalf("metrics %d:\n%s", status, body)
+	}
+	// His engine, connecting now, gets everything by sync.
+	bob := e.device("bob", "b1", devOpts{})
+	bob.connect(t, token(t, "bob", time.Hour))
+	bob.waitMessages(t, 300)
+}
