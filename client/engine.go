@@ -437,9 +437,10 @@ func (lc *liveConn) write(ctx context.Context, f *pb.Frame) error {
 	}
 	lc.wmu.Lock()
 	defer lc.wmu.Unlock()
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := lc.c.Write(wctx, b); err != nil {
+	// No deadline per write (a timer per frame showed in profiles): a
+	// connection that stops taking writes fails its heartbeat, and fail()
+	// closes it, which unblocks the write.
+	if err := lc.c.Write(context.Background(), b); err != nil {
 		lc.fail(codes.New(codes.NetChannelInvalid, "write: "+err.Error()))
 		return codes.New(codes.NetChannelInvalid, "connection lost")
 	}
@@ -507,7 +508,7 @@ func (lc *liveConn) run(ctx context.Context) error {
 	go lc.heartbeat(ctx)
 	go e.syncAll(ctx, lc)
 	for {
-		data, err := lc.c.Read(ctx)
+		data, err := lc.c.Read(context.Background()) // fail() unblocks it
 		if err != nil {
 			lc.fail(codes.New(codes.NetUnavailable, "read: "+err.Error()))
 			break

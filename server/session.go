@@ -177,7 +177,10 @@ func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*sessi
 func (ss *session) run() {
 	defer ss.close(nil)
 	for {
-		typ, data, err := ss.conn.Read(ss.ctx)
+		// No context on reads and writes: coder/websocket arms a timer per
+		// call for a cancellable one, which showed in profiles. close()
+		// ends a blocked call by closing the connection instead.
+		typ, data, err := ss.conn.Read(context.Background())
 		if err != nil {
 			ss.close(err)
 			return
@@ -276,8 +279,6 @@ func (ss *session) enqueue(b []byte) {
 	}
 }
 
-const writeTimeout = 10 * time.Second
-
 func (ss *session) writeLoop() {
 	var batch [][]byte
 	for {
@@ -294,9 +295,9 @@ func (ss *session) writeLoop() {
 				break
 			}
 			for i, b := range batch {
-				ctx, cancel := context.WithTimeout(ss.ctx, writeTimeout)
-				err := ss.conn.Write(ctx, websocket.MessageBinary, b)
-				cancel()
+				// A peer that stops reading blocks this write; the queue
+				// then overflows and closes the connection, unblocking it.
+				err := ss.conn.Write(context.Background(), websocket.MessageBinary, b)
 				batch[i] = nil
 				if err != nil {
 					ss.close(fmt.Errorf("write: %w", err))

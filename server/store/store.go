@@ -54,7 +54,8 @@ func ParseConvID(id string) (t pb.ConversationType, a, b string, ok bool) {
 // and return only after what they changed is committed.
 type Store interface {
 	// Append stores m (From, To, ConvType and content fields set by the
-	// caller) in conversation convID, assigning Uid, Seq and SentTime.
+	// caller) in conversation convID, assigning Uid, Seq and SentTime. It
+	// takes ownership of m: the caller must not use it afterwards.
 	// A message whose (From, ClientMsgId) was stored before is not stored
 	// again: the first stored message comes back with duplicate=true.
 	Append(ctx context.Context, convID string, m *pb.Message) (stored *pb.Message, duplicate bool, err error)

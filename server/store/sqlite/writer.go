@@ -312,7 +312,7 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 		return appended{}, err
 	}
 	now := t.d.opts.Now()
-	stored := proto.Clone(m).(*pb.Message)
+	stored := m // Append owns m (see store.Store): no copy on the hot path
 	stored.Seq = c.lastSeq + 1
 	stored.SentTime = max(now.UnixMilli(), c.lastTime+1)
 	stored.Uid = t.d.uids.Next(now)
