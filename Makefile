@@ -97,9 +97,12 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$${name}\$$" -fuzztime $(FUZZTIME) "./$$pkg"; \
 	done
 
-## bench: placeholder until `imwasm bench` exists
-bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./server/store/...
+## bench: the SPEC §5 scenarios with imwasm bench (numbers go to BENCHMARKS.md)
+bench: build
+	./bin/imwasm bench --scenario p2p --json
+	./bin/imwasm bench --scenario group --json
+	./bin/imwasm bench --scenario idle --clients 5000 --json
+	$(GO) test -run '^$$' -bench . -benchtime 20000x ./server/store/sqlite/
 
 clean:
 	rm -rf bin npm/dist

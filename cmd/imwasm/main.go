@@ -50,6 +50,7 @@ var commands = map[string]command{
 	"serve":   {"run the IM server", cmdServe},
 	"token":   {"mint a user (or --admin app-server) token", cmdToken},
 	"backup":  {"write a consistent copy of the database to DEST", cmdBackup},
+	"bench":   {"load-test a server with simulated users (p2p, group, idle)", cmdBench},
 	"version": {"print version and build information", cmdVersion},
 }
 

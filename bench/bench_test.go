@@ -1,0 +1,321 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/pb"
+	"github.com/imwasm/imwasm/server"
+)
+
+// serveEnv makes the test binary act as `imwasm serve` for the idle
+// scenario, which starts the server as a process of its own.
+const serveEnv = "IMWASM_BENCH_TEST_SERVE"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) == "1" {
+		os.Exit(testServe(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// testServe understands the arguments startProcess passes.
+func testServe(args []string) int {
+	cfg := server.Config{}
+	for i := 0; i+1 < len(args); i++ {
+		switch args[i] {
+		case "--data":
+			cfg.DataDir = args[i+1]
+		case "--app-key":
+			cfg.AppKey = args[i+1]
+		case "--app-secret":
+			cfg.AppSecret = args[i+1]
+		case "--send-rate":
+			cfg.SendRate = -1
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("imwasm listening on http://%s\n", ln.Addr())
+	srv.Serve(ctx, ln)
+	srv.Close()
+	return 0
+}
+
+func run(t *testing.T, cfg Config) *Result {
+	t.Helper()
+	if testing.Verbose() {
+		cfg.Progress = os.Stderr
+	}
+	if cfg.WarmUp == 0 {
+		cfg.WarmUp = 200 * time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(r)
+	t.Logf("%s", b)
+	return r
+}
+
+func checkDelivery(t *testing.T, r *Result, sends, fanout int, dur time.Duration) {
+	t.Helper()
+	if r.Sent != int64(sends) || r.Acked != int64(sends) {
+		t.Errorf("sent %d, acked %d; want %d", r.Sent, r.Acked, sends)
+	}
+	if r.Expected != int64(sends*fanout) || r.Messages != r.Expected || r.Lost != 0 {
+		t.Errorf("delivered %d of %d, lost %d; want all %d", r.Messages, r.Expected, r.Lost, sends*fanout)
+	}
+	if len(r.Errors) != 0 {
+		t.Errorf("errors %v", r.Errors)
+	}
+	if want := float64(sends*fanout) / dur.Seconds(); math.Abs(r.MsgsPerSec-want) > 0.01*want {
+		t.Errorf("msgs_per_sec %v, want %v", r.MsgsPerSec, want)
+	}
+	if !(r.P50Ms > 0 && r.P50Ms <= r.P99Ms && r.P99Ms <= r.MaxMs && r.MaxMs < 5000) {
+		t.Errorf("latencies p50 %v p99 %v max %v", r.P50Ms, r.P99Ms, r.MaxMs)
+	}
+	if r.Frames["sent.send"] != int64(sends) || r.Frames["received.push"] < int64(sends*fanout) {
+		t.Errorf("frames %v", r.Frames)
+	}
+}
+
+func TestP2P(t *testing.T) {
+	t.Run("limit off", func(t *testing.T) {
+		r := run(t, Config{Scenario: "p2p", Clients: 20, Rate: 200, Duration: time.Second})
+		if r.RateLimit || r.Clients != 20 || r.Senders != 20 || r.Fanout != 1 || r.Server != "in-process" {
+			t.Errorf("result %+v", r)
+		}
+		checkDelivery(t, r, 200, 1, time.Second)
+	})
+	t.Run("lean store", func(t *testing.T) {
+		r := run(t, Config{Scenario: "p2p", Clients: 20, Rate: 200, Duration: time.Second, Store: "lean"})
+		if r.Store != "lean" {
+			t.Errorf("store %q", r.Store)
+		}
+		checkDelivery(t, r, 200, 1, time.Second)
+	})
+	t.Run("limit on", func(t *testing.T) {
+		// 5 msg/s per client: at the limit, nothing refused.
+		r := run(t, Config{Scenario: "p2p", Clients: 20, Rate: 100, Duration: time.Second, RateLimit: true})
+		if !r.RateLimit {
+			t.Error("rate_limit false")
+		}
+		checkDelivery(t, r, 100, 1, time.Second)
+	})
+}
+
+func TestP2PRefusedAboveLimit(t *testing.T) {
+	// 10 msg/s per client against the 5/s limit (burst 5 in the SDK): the
+	// refusals are reported as errors and as lost.
+	r := run(t, Config{Scenario: "p2p", Clients: 4, Rate: 40, Duration: 2 * time.Second, RateLimit: true})
+	if r.Errors["20604"] == 0 || r.Acked+r.Errors["20604"] != r.Sent || r.Lost != r.Errors["20604"] {
+		t.Errorf("sent %d acked %d lost %d errors %v", r.Sent, r.Acked, r.Lost, r.Errors)
+	}
+}
+
+func TestGroup(t *testing.T) {
+	r := run(t, Config{Scenario: "group", Members: 20, Rate: 20, Duration: time.Second, RateLimit: true})
+	if r.Clients != 20 || r.Members != 20 || r.Senders != 5 || r.Fanout != 19 {
+		t.Errorf("result %+v", r)
+	}
+	checkDelivery(t, r, 20, 19, time.Second)
+	if r.Store != "mem" {
+		t.Errorf("store %q", r.Store)
+	}
+}
+
+func TestGroupLean(t *testing.T) {
+	r := run(t, Config{Scenario: "group", Members: 20, Rate: 20, Duration: time.Second, Store: "lean"})
+	checkDelivery(t, r, 20, 19, time.Second)
+}
+
+func TestIdle(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	r := run(t, Config{
+		Scenario: "idle", Clients: 50, Settle: 300 * time.Millisecond, RateLimit: true,
+		Exe: exe, ServerEnv: []string{serveEnv + "=1"},
+	})
+	if r.Server != "process" || r.Clients != 50 || r.ServerSessions != 50 || r.Lost != 0 {
+		t.Errorf("result %+v", r)
+	}
+	if r.RSSBefore <= 0 || r.RSSAfter <= 0 || r.ServerBytesPerConn != math.Round(float64(r.RSSAfter-r.RSSBefore)/50) {
+		t.Errorf("rss %d -> %d, %v per connection", r.RSSBefore, r.RSSAfter, r.ServerBytesPerConn)
+	}
+}
+
+func TestJSONShape(t *testing.T) {
+	r := &Result{Scenario: "p2p", Clients: 2, Errors: map[string]int64{"20604": 1}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	numbers := []string{"clients", "messages", "seconds", "msgs_per_sec", "p50_ms", "p99_ms", "server_bytes_per_conn", "lost"}
+	for _, k := range numbers {
+		if _, ok := m[k].(float64); !ok {
+			t.Errorf("%s: %#v, want a number", k, m[k])
+		}
+	}
+	if m["scenario"] != "p2p" {
+		t.Errorf("scenario %#v", m["scenario"])
+	}
+	if _, ok := m["rate_limit"].(bool); !ok {
+		t.Errorf("rate_limit %#v", m["rate_limit"])
+	}
+	if e, ok := m["errors"].(map[string]any); !ok || e["20604"] != 1.0 {
+		t.Errorf("errors %#v", m["errors"])
+	}
+	// NaN latencies (nothing delivered) must not break the encoding.
+	if num(math.NaN()) != 0 {
+		t.Error("num(NaN) != 0")
+	}
+}
+
+func TestHistogram(t *testing.T) {
+	h := new(hist)
+	var exact []float64
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		// Log-uniform from 10µs to 10s.
+		d := time.Duration(math.Exp(math.Log(1e4)+rng.Float64()*math.Log(1e6))) * time.Nanosecond
+		d = d.Round(time.Microsecond)
+		h.record(d)
+		exact = append(exact, float64(d)/1e6)
+	}
+	slices.Sort(exact)
+	for _, q := range []float64{.5, .9, .99, .999, 1} {
+		want := exact[int(math.Ceil(q*float64(len(exact))))-1]
+		got := h.quantile(q)
+		if math.Abs(got-want) > 0.01*want {
+			t.Errorf("q%v: %v, want %v (±1%%)", q, got, want)
+		}
+	}
+	if h.count() != 200000 {
+		t.Errorf("count %d", h.count())
+	}
+	if !math.IsNaN(new(hist).quantile(.5)) {
+		t.Error("empty histogram quantile is not NaN")
+	}
+	for v := int64(0); v < 1<<20; v += 7 {
+		lo, w := bucketRange(bucketOf(v))
+		if v < lo || v >= lo+w {
+			t.Fatalf("%d in bucket [%d,%d)", v, lo, lo+w)
+		}
+	}
+}
+
+func TestContent(t *testing.T) {
+	b := appendContent(nil, 7, 1234567890123)
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	r, ts, ok := scanContent(b)
+	if !ok || r != 7 || ts != 1234567890123 {
+		t.Errorf("scan %s: %d %d %v", b, r, ts, ok)
+	}
+	for _, bad := range []string{``, `{"content":"hi"}`, `{"content":"x","r":1}`, `{"r":,"t":}`} {
+		if _, _, ok := scanContent([]byte(bad)); ok {
+			t.Errorf("scan %q: ok", bad)
+		}
+	}
+}
+
+func TestBodyField(t *testing.T) {
+	for _, f := range []*pb.Frame{
+		{Id: 7, Body: &pb.Frame_Send{Send: &pb.SendRequest{ClientMsgId: "x"}}},
+		{Body: &pb.Frame_Ack{Ack: &pb.Ack{}}},
+		{Id: 1 << 40, Body: &pb.Frame_Pull{Pull: &pb.PullRequest{}}},
+	} {
+		b, err := proto.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int(f.ProtoReflect().WhichOneof(f.ProtoReflect().Descriptor().Oneofs().ByName("body")).Number())
+		if got := bodyField(b); got != want {
+			t.Errorf("%v: field %d, want %d", f, got, want)
+		}
+	}
+}
+
+func TestLeanStore(t *testing.T) {
+	ctx := context.Background()
+	s := newLeanStore()
+	conv := client.Conversation{Type: client.Private, TargetID: "b"}
+	send := &client.Message{Conversation: conv, ClientMsgID: "c1", Direction: client.DirectionSend, Content: []byte("x")}
+	got := &client.Message{Conversation: conv, MessageUID: "u-got", Direction: client.DirectionReceive}
+	if err := s.Apply(ctx, &client.Batch{Messages: []*client.Message{send, got, send}, Meta: map[string][]byte{"k": []byte("v")}}); err != nil {
+		t.Fatal(err)
+	}
+	if send.MessageID == 0 || got.MessageID == 0 || send.MessageID == got.MessageID {
+		t.Fatalf("ids %d %d", send.MessageID, got.MessageID)
+	}
+	send.Content[0] = 'y' // the store holds a copy
+	m, _ := s.MessageByClientID(ctx, "c1")
+	if m == nil || m.MessageID != send.MessageID || string(m.Content) != "x" {
+		t.Fatalf("by client id: %+v", m)
+	}
+	acked := m.Clone()
+	acked.MessageUID, acked.Seq, acked.SentStatus = "u-sent", 3, client.StatusSent
+	if err := s.Apply(ctx, &client.Batch{Messages: []*client.Message{acked}, Conversations: []*client.ConversationState{{Conversation: conv, Contiguous: 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	byUID, _ := s.MessagesByUID(ctx, []string{"u-sent", "u-got", "nope", ""})
+	if byUID[0] == nil || byUID[0].Seq != 3 || byUID[1] == nil || byUID[1].MessageID != got.MessageID || byUID[2] != nil || byUID[3] != nil {
+		t.Fatalf("by uid: %+v", byUID)
+	}
+	byID, _ := s.MessagesByID(ctx, []int64{send.MessageID, got.MessageID})
+	if byID[0] == nil || byID[0].MessageUID != "u-sent" || byID[1] != nil {
+		t.Fatalf("by id: %+v", byID)
+	}
+	if cs, _ := s.Conversations(ctx); len(cs) != 1 || cs[0].Contiguous != 3 {
+		t.Fatalf("conversations %+v", cs)
+	}
+	if v, _ := s.Meta(ctx, "k"); string(v) != "v" {
+		t.Fatalf("meta %q", v)
+	}
+	// Received ids are remembered only lately; own sends always.
+	for i := range recentUIDs {
+		s.Apply(ctx, &client.Batch{Messages: []*client.Message{{Conversation: conv, MessageUID: fmt.Sprint("r", i)}}})
+	}
+	byUID, _ = s.MessagesByUID(ctx, []string{"u-got", "u-sent", fmt.Sprint("r", recentUIDs-1)})
+	if byUID[0] != nil || byUID[1] == nil || byUID[2] == nil {
+		t.Fatalf("after more messages, by uid: %+v", byUID)
+	}
+	if len(s.byUID) != recentUIDs+1 {
+		t.Errorf("%d uids held", len(s.byUID))
+	}
+}

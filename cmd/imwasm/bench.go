@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/imwasm/imwasm/bench"
+)
+
+// hiddenBenchFlags are for profiling the bench itself; bench -h leaves them out.
+var hiddenBenchFlags = map[string]bool{"cpuprofile": true, "memprofile": true, "server-env": true}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, " ") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", "[--scenario p2p|group|idle] [flags]", stderr)
+	fs.Usage = func() { benchUsage(fs) }
+	scenario := fs.String("scenario", "p2p", "p2p (paired users), group (one group, fan-out) or idle (server memory per connection)")
+	url := fs.String("url", "", "bench a running server at http://host:port (default: start one; idle always starts its own process)")
+	appKey := fs.String("app-key", "", "with --url: the server's app key (env "+envName("app-key")+")")
+	appSecret := fs.String("app-secret", "", "with --url: the server's app secret, to mint tokens (env "+envName("app-secret")+")")
+	serverPID := fs.Int("server-pid", 0, "idle with --url: the server's process id, to read its memory")
+	serverProcess := fs.Bool("server-process", false, "p2p/group: run the server in its own process instead of this one")
+	clients := fs.Int("clients", 0, fmt.Sprintf("simulated users: p2p (default %d, in pairs) and idle (default %d)", bench.DefaultP2PClients, bench.DefaultIdleClients))
+	rate := fs.Float64("rate", 0, fmt.Sprintf("offered messages per second in total (default p2p %d, group %d)", bench.DefaultP2PRate, bench.DefaultGroupRate))
+	duration := fs.Duration("duration", bench.DefaultDuration, "length of the timed window")
+	members := fs.Int("members", bench.DefaultMembers, "group: members, all online")
+	senders := fs.Int("senders", 0, "group: how many members send (default rate/4, under the 5/s limit)")
+	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of the summary")
+	findCap := fs.Bool("find-capacity", false, "search for the highest rate that keeps p99 within target (p2p 50ms, group 100ms) with nothing lost")
+	rateLimit := fs.Bool("rate-limit", true, "keep the server's and SDK's 5 msg/s per connection limit (false turns both off)")
+	warmUp := fs.Duration("warm-up", 2*time.Second, "load offered before the timed window and not counted (0: none)")
+	settle := fs.Duration("settle", 5*time.Second, "idle: how long the connections idle before the server's memory is read")
+	store := fs.String("store", "mem", "the simulated clients' local store: mem (client/memstore, keeps every message) or lean (keeps only own sends and cursors, far less garbage here)")
+	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	clientGOGC := fs.Int("client-gogc", 400, "GC percent of this process while the server runs in another (--server-process, --url; -1 leaves it; ignored in-process or when GOGC is set)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process to the file")
+	memprofile := fs.String("memprofile", "", "write a heap profile of this process to the file at the end")
+	var serverEnv stringList
+	fs.Var(&serverEnv, "server-env", "NAME=VALUE for the server process (repeatable), e.g. GODEBUG=gctrace=1")
+	if _, err := parseFlags(fs, args, "app-key", "app-secret"); err != nil {
+		return err
+	}
+	cfg := bench.Config{
+		Scenario: *scenario, URL: *url, AppKey: *appKey, AppSecret: *appSecret, ServerPID: *serverPID,
+		ServerProcess: *serverProcess, Clients: *clients, Rate: *rate, Duration: *duration,
+		Members: *members, Senders: *senders, RateLimit: *rateLimit, Settle: *settle, FindCapacity: *findCap,
+		ServerEnv: serverEnv, ClientGOGC: *clientGOGC, WarmUp: *warmUp, Store: *store,
+	}
+	if *warmUp == 0 {
+		cfg.WarmUp = -1 // none; bench.Config's zero means the default
+	}
+	switch cfg.Scenario {
+	case "p2p", "group", "idle":
+	default:
+		return usagef("--scenario must be p2p, group or idle, got %q", cfg.Scenario)
+	}
+	if *url == "" {
+		// A server of our own gets fresh credentials.
+		cfg.AppKey, cfg.AppSecret = "", ""
+	}
+	if !*quiet {
+		cfg.Progress = stderr
+	}
+	if !cfg.RateLimit {
+		fmt.Fprintln(stderr, "rate limit OFF: the server and the SDK send limits are disabled (SendRate -1)")
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := bench.Run(ctx, cfg)
+	if *memprofile != "" {
+		if f, ferr := os.Create(*memprofile); ferr == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if *jsonOut {
+		enc := json.NewEncoder(stdout)
+		return enc.Encode(res)
+	}
+	printBench(stdout, res)
+	return nil
+}
+
+func benchUsage(fs *flag.FlagSet) {
+	out := fs.Output()
+	fmt.Fprint(out, "Usage: imwasm bench [--scenario p2p|group|idle] [flags]\n\n"+
+		"Drives a server with simulated users on the real client engine over WebSockets and\n"+
+		"reports delivered messages per second and send-to-receive latency (open-loop load),\n"+
+		"or for idle the server's memory per connection.\n\nFlags:\n")
+	visible := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	visible.SetOutput(out)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !hiddenBenchFlags[f.Name] {
+			visible.Var(f.Value, f.Name, f.Usage)
+			visible.Lookup(f.Name).DefValue = f.DefValue
+		}
+	})
+	visible.PrintDefaults()
+}
+
+func printBench(w io.Writer, r *bench.Result) {
+	limit := "on (5 msg/s per connection)"
+	if !r.RateLimit {
+		limit = "OFF"
+	}
+	if r.Scenario == "idle" {
+		fmt.Fprintf(w, "imwasm bench idle: server in its own process, %d connections, rate limit %s\n", r.Clients, limit)
+		fmt.Fprintf(w, "server VmRSS   %.1f MB before, %.1f MB after %gs idle (%d sessions on the server)\n",
+			float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.Seconds, r.ServerSessions)
+		fmt.Fprintf(w, "per connection %.1f KB (%.0f bytes)\n", r.ServerBytesPerConn/1024, r.ServerBytesPerConn)
+		if r.Lost > 0 {
+			fmt.Fprintf(w, "not connected  %d\n", r.Lost)
+		}
+		verdict(w, r.ServerBytesPerConn <= 16*1024, "≤ 16 KB per idle connection")
+		return
+	}
+	fmt.Fprintf(w, "imwasm bench %s: %s server, %d clients (%s store), rate limit %s\n", r.Scenario, r.Server, r.Clients, r.Store, limit)
+	if r.Capacity != nil {
+		fmt.Fprintf(w, "capacity search (p99 ≤ %gms, nothing lost):\n", r.Capacity.TargetP99Ms)
+		for _, s := range r.Capacity.Steps {
+			mark := "missed"
+			if s.OK {
+				mark = "ok"
+			}
+			if s.OtherCPU >= 0.1 {
+				mark += fmt.Sprintf(" (disturbed: other processes used %.2f cores)", s.OtherCPU)
+			}
+			fmt.Fprintf(w, "  %8.0f msg/s offered  %9.0f delivered/s  p50 %7.1fms  p99 %7.1fms  lost %d  errors %d  late sends %d  %s\n",
+				s.Rate, s.MsgsPerSec, s.P50Ms, s.P99Ms, s.Lost, s.Errors, s.LateSends, mark)
+		}
+		if r.Capacity.Rate > 0 {
+			fmt.Fprintf(w, "capacity       %.0f msg/s offered; that run:\n", r.Capacity.Rate)
+		} else {
+			fmt.Fprintln(w, "capacity       no rate met the target; the first run:")
+		}
+	}
+	fmt.Fprintf(w, "offered        %.0f msg/s from %d senders for %gs: %d sends, %d acknowledged, %d issued late (max lag %.1fms)\n",
+		r.OfferedRate, r.Senders, r.Seconds, r.Sent, r.Acked, r.LateSends, r.MaxSendLagMs)
+	fmt.Fprintf(w, "delivered      %d of %d expected (%d per message), lost %d\n", r.Messages, r.Expected, r.Fanout, r.Lost)
+	fmt.Fprintf(w, "throughput     %.0f deliveries/s\n", r.MsgsPerSec)
+	fmt.Fprintf(w, "latency        p50 %.1fms  p90 %.1fms  p99 %.1fms  p99.9 %.1fms  max %.1fms  mean %.1fms\n",
+		r.P50Ms, r.P90Ms, r.P99Ms, r.P999Ms, r.MaxMs, r.MeanMs)
+	if r.BenchGOGC > 0 {
+		fmt.Fprintf(w, "bench GOGC     %d (server process untouched)\n", r.BenchGOGC)
+	}
+	if r.ServerCPUCores > 0 {
+		fmt.Fprintf(w, "cpu            server %.2f cores (%.0fµs per message), bench %.2f cores\n", r.ServerCPUCores, r.ServerCPUPerMsgUs, r.BenchCPUCores)
+	} else if r.BenchCPUCores > 0 {
+		fmt.Fprintf(w, "cpu            %.2f cores (server and bench together)\n", r.BenchCPUCores)
+	}
+	if r.OtherCPUCores >= 0.1 {
+		fmt.Fprintf(w, "WARNING        other processes used %.2f cores meanwhile: the numbers are disturbed\n", r.OtherCPUCores)
+	}
+	if len(r.Frames) > 0 {
+		fmt.Fprint(w, "client frames ")
+		for _, k := range bench.SortedErrors(r.Frames) {
+			fmt.Fprintf(w, " %s %d", k, r.Frames[k])
+		}
+		fmt.Fprintln(w)
+	}
+	if len(r.Errors) == 0 {
+		fmt.Fprintln(w, "send errors    none")
+	} else {
+		fmt.Fprint(w, "send errors   ")
+		for _, c := range bench.SortedErrors(r.Errors) {
+			fmt.Fprintf(w, " %s %s: %d", c, bench.ErrorName(c), r.Errors[c])
+		}
+		fmt.Fprintln(w)
+	}
+	if r.Capacity != nil {
+		return
+	}
+	switch r.Scenario {
+	case "p2p":
+		verdict(w, r.MsgsPerSec >= 10000 && r.P99Ms <= 50 && r.Lost == 0, "≥ 10,000 msg/s delivered, p99 ≤ 50 ms, nothing lost")
+	case "group":
+		verdict(w, r.MsgsPerSec >= 100000 && r.P99Ms <= 100 && r.Lost == 0, "≥ 100,000 deliveries/s, p99 ≤ 100 ms, nothing lost")
+	}
+}
+
+func verdict(w io.Writer, ok bool, what string) {
+	v := "MISSED"
+	if ok {
+		v = "met"
+	}
+	fmt.Fprintf(w, "target (SPEC §5) %s: %s\n", what, v)
+}
