@@ -79,6 +79,11 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 			code = codes.MsgRespTimeout
 		}
 		failed := e.markFailed(rec)
+		if failed.SentStatus == StatusSent {
+			// The ack was lost but sync brought the committed message
+			// back meanwhile: the send did succeed.
+			return failed, nil
+		}
 		return failed, codes.New(code, errString(err))
 	}
 	ack := r.GetSendAck()

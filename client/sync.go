@@ -114,7 +114,7 @@ func (e *Engine) process(items []*inItem) {
 	}
 	for k, p := range e.pending {
 		if len(p) > 0 && !e.gapArmed[k] {
-			e.armGapLocked(k, e.convs[k].Conversation)
+			e.armGapLocked(k, e.convs[k])
 		}
 	}
 	for _, st := range bs.convs {
@@ -160,15 +160,21 @@ func (e *Engine) process(items []*inItem) {
 // armGapLocked schedules a pull for a gap in conv. Gaps are usually
 // reordering, not loss: a push can overtake the ack of one's own message
 // sent just before it, so the pull waits GapWait for the hole to fill.
-func (e *Engine) armGapLocked(k string, c Conversation) {
+// Only the hole seen now is waited for: in a busy group new, equally
+// short-lived holes keep appearing, and pulling for those would be waste.
+func (e *Engine) armGapLocked(k string, st *ConversationState) {
 	if e.gapArmed == nil {
 		e.gapArmed = map[string]bool{}
 	}
 	e.gapArmed[k] = true
+	c, hole := st.Conversation, st.Contiguous+1
 	time.AfterFunc(e.cfg.GapWait, func() {
 		e.seqMu.Lock()
 		delete(e.gapArmed, k)
-		still := len(e.pending[k]) > 0
+		still := e.convs[k].Contiguous < hole
+		if !still && len(e.pending[k]) > 0 {
+			e.armGapLocked(k, e.convs[k]) // a newer hole: give it its own wait
+		}
 		e.seqMu.Unlock()
 		if still {
 			select {

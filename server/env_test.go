@@ -129,6 +129,16 @@ func (d *device) connect(t *testing.T, tok string) {
 	if _, err := d.Connect(ctx, tok); err != nil {
 		t.Fatalf("connect: %v", err)
 	}
+	// Tests start from a synced device, so what they send next does not
+	// race the catch-up of the connection.
+	d.waitFor(t, "sync finished", func(_ []*client.Message, evs []client.Event) bool {
+		for _, ev := range evs {
+			if ev.Kind == client.EventSyncFinished {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // waitFor waits until cond holds over the received messages.

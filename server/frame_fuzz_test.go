@@ -43,7 +43,7 @@ func FuzzFrame(f *testing.F) {
 	cfg.SendRate = -1
 	s := newServer(cfg, db)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ss := &session{srv: s, id: "fuzz", user: "fuzzer", device: "d", created: time.Now(), wake: make(chan struct{}, 1)}
+		ss := &session{srv: s, id: "fuzz", user: "fuzzer", device: "d", created: time.Now(), writing: true} // no writer goroutine: answers stay queued
 		ss.ctx, ss.cancel = context.WithCancelCause(context.Background())
 		defer ss.cancel(nil)
 		ss.bucket.init(-1, 1)

@@ -49,7 +49,8 @@ type session struct {
 	mu      sync.Mutex
 	queue   [][]byte
 	closing bool
-	wake    chan struct{}
+	dropped bool // the queue overflowed: the session is being closed
+	writing bool // a writer goroutine is draining queue
 
 	bucket tokenBucket
 }
@@ -79,7 +80,10 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("auth failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	sess.run()
+	// A fresh goroutine with a small stack reads from here on, and the
+	// HTTP handler returns, so neither its deep stack nor the request stay
+	// alive for every idle connection.
+	go sess.run()
 }
 
 // authenticate reads the Auth frame (within AuthTimeout), answers it, and
@@ -142,7 +146,6 @@ func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*sessi
 		user:    claims.Subject,
 		device:  a.DeviceId,
 		created: time.Now(),
-		wake:    make(chan struct{}, 1),
 	}
 	sess.ctx, sess.cancel = context.WithCancelCause(context.Background())
 	sess.lastSeen.Store(time.Now().UnixNano())
@@ -168,7 +171,6 @@ func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*sessi
 		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
 	}
 	s.metrics.sessions.Set(int64(s.hub.online()))
-	go sess.writeLoop()
 	return sess, nil
 }
 
@@ -261,50 +263,52 @@ func (ss *session) send(f *pb.Frame) {
 // enqueue queues an encoded frame; a full queue marks a slow consumer.
 func (ss *session) enqueue(b []byte) {
 	ss.mu.Lock()
-	if ss.closing {
+	if ss.closing || ss.dropped {
 		ss.mu.Unlock()
 		return
 	}
 	if len(ss.queue) >= ss.srv.cfg.SendQueue {
+		ss.dropped, ss.queue = true, nil
 		ss.mu.Unlock()
 		ss.srv.metrics.slowConsumers.Inc()
-		go ss.closeWith(closeSlowConsumer, "slow consumer: reconnect and sync")
+		// No close handshake: the peer is not reading, so a close frame
+		// would wait behind everything it has not read.
+		go ss.close(errors.New("slow consumer: reconnect and sync"))
 		return
 	}
 	ss.queue = append(ss.queue, b)
+	start := !ss.writing
+	ss.writing = true
 	ss.mu.Unlock()
-	select {
-	case ss.wake <- struct{}{}:
-	default:
+	if start {
+		go ss.writeLoop()
 	}
 }
 
+// writeLoop drains the queue and exits when it is empty: an idle
+// connection has no writer goroutine.
 func (ss *session) writeLoop() {
 	var batch [][]byte
 	for {
-		select {
-		case <-ss.wake:
-		case <-ss.ctx.Done():
+		ss.mu.Lock()
+		if len(ss.queue) == 0 || ss.closing {
+			ss.writing = false
+			ss.mu.Unlock()
 			return
 		}
-		for {
-			ss.mu.Lock()
-			batch, ss.queue = ss.queue, batch[:0]
-			ss.mu.Unlock()
-			if len(batch) == 0 {
-				break
+		batch, ss.queue = ss.queue, batch[:0]
+		ss.mu.Unlock()
+		for i, b := range batch {
+			// No context: a peer that stops reading blocks this write;
+			// the queue then overflows and closes the connection,
+			// unblocking it.
+			err := ss.conn.Write(context.Background(), websocket.MessageBinary, b)
+			batch[i] = nil
+			if err != nil {
+				ss.close(fmt.Errorf("write: %w", err))
+				return
 			}
-			for i, b := range batch {
-				// A peer that stops reading blocks this write; the queue
-				// then overflows and closes the connection, unblocking it.
-				err := ss.conn.Write(context.Background(), websocket.MessageBinary, b)
-				batch[i] = nil
-				if err != nil {
-					ss.close(fmt.Errorf("write: %w", err))
-					return
-				}
-				ss.srv.metrics.framesOut.Inc()
-			}
+			ss.srv.metrics.framesOut.Inc()
 		}
 	}
 }
