@@ -50,7 +50,8 @@ type session struct {
 	queue   [][]byte
 	closing bool
 	dropped bool // the queue overflowed: the session is being closed
-	writing bool // a writer goroutine is draining queue
+	writing bool          // the writer goroutine is draining queue
+	wake    chan struct{} // tells a waiting writer goroutine that queue has frames
 
 	bucket tokenBucket
 }
@@ -146,6 +147,7 @@ func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*sessi
 		user:    claims.Subject,
 		device:  a.DeviceId,
 		created: time.Now(),
+		wake:    make(chan struct{}),
 	}
 	sess.ctx, sess.cancel = context.WithCancelCause(context.Background())
 	sess.lastSeen.Store(time.Now().UnixNano())
@@ -281,20 +283,57 @@ func (ss *session) enqueue(b []byte) {
 	ss.writing = true
 	ss.mu.Unlock()
 	if start {
-		go ss.writeLoop()
+		select {
+		case ss.wake <- struct{}{}: // an idle writer is waiting
+		default:
+			go ss.writeLoop()
+		}
 	}
 }
 
-// writeLoop drains the queue and exits when it is empty: an idle
-// connection has no writer goroutine.
+// writerLinger is how long a writer goroutine waits for more frames before
+// it exits: busy sessions keep theirs (a new goroutine per frame, growing
+// its stack each time, cost more than the writes), idle ones hold none.
+const writerLinger = 5 * time.Second
+
+// writeLoop drains the queue, lingers, and exits when nothing came.
 func (ss *session) writeLoop() {
 	var batch [][]byte
+	var linger *time.Timer
+	defer func() {
+		if linger != nil {
+			linger.Stop()
+		}
+	}()
 	for {
 		ss.mu.Lock()
-		if len(ss.queue) == 0 || ss.closing {
+		if ss.closing {
 			ss.writing = false
 			ss.mu.Unlock()
 			return
+		}
+		if len(ss.queue) == 0 {
+			ss.writing = false
+			ss.mu.Unlock()
+			if linger == nil {
+				linger = time.NewTimer(writerLinger)
+			} else {
+				linger.Reset(writerLinger)
+			}
+			select {
+			case <-ss.wake:
+				continue // enqueue set writing again
+			case <-linger.C:
+			}
+			// Exit, unless a frame came in just as the timer fired.
+			ss.mu.Lock()
+			if ss.writing || len(ss.queue) == 0 || ss.closing {
+				ss.mu.Unlock()
+				return
+			}
+			ss.writing = true
+			ss.mu.Unlock()
+			continue
 		}
 		batch, ss.queue = ss.queue, batch[:0]
 		ss.mu.Unlock()
