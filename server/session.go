@@ -49,7 +49,7 @@ type session struct {
 	mu      sync.Mutex
 	queue   [][]byte
 	closing bool
-	dropped bool // the queue overflowed: the session is being closed
+	dropped bool          // the queue overflowed: the session is being closed
 	writing bool          // the writer goroutine is draining queue
 	wake    chan struct{} // tells a waiting writer goroutine that queue has frames
 
