@@ -521,8 +521,14 @@ func (lc *liveConn) run(ctx context.Context) error {
 		}
 		switch b := f.Body.(type) {
 		case *pb.Frame_Push:
-			for _, m := range b.Push.Messages {
-				e.inbox <- &inItem{msgs: []*inMsg{{w: m}}}
+			// The server concatenates what it had queued into one push;
+			// the processor takes it as one batch.
+			if ms := b.Push.Messages; len(ms) > 0 {
+				it := &inItem{msgs: make([]*inMsg, len(ms))}
+				for i, m := range ms {
+					it.msgs[i] = &inMsg{w: m}
+				}
+				e.inbox <- it
 			}
 		case *pb.Frame_Kick:
 			lc.fail(codes.New(b.Kick.Code, b.Kick.Reason))

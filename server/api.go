@@ -39,12 +39,18 @@ func (s *Server) routeAPI() {
 	s.mux.HandleFunc("DELETE /v1/groups/{id}", s.admin(s.apiDismissGroup))
 }
 
+// originAllowed applies --allowed-origins (exact matches; empty: any) to
+// the API's CORS and to WebSocket upgrades alike.
+func (s *Server) originAllowed(origin string) bool {
+	return len(s.cfg.AllowedOrigins) == 0 || slices.Contains(s.cfg.AllowedOrigins, origin)
+}
+
 // cors lets browser apps on other origins call the API; the bearer token,
 // never a cookie, is what authorizes.
 func (s *Server) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin != "" && (len(s.cfg.AllowedOrigins) == 0 || slices.Contains(s.cfg.AllowedOrigins, origin)) {
+		if origin != "" && s.originAllowed(origin) {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")

@@ -44,8 +44,6 @@ func FuzzFrame(f *testing.F) {
 	s := newServer(cfg, db)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ss := &session{srv: s, id: "fuzz", user: "fuzzer", device: "d", created: time.Now(), writing: true} // no writer goroutine: answers stay queued
-		ss.ctx, ss.cancel = context.WithCancelCause(context.Background())
-		defer ss.cancel(nil)
 		ss.bucket.init(-1, 1)
 		fr := &pb.Frame{}
 		if proto.Unmarshal(data, fr) != nil {
@@ -57,7 +55,7 @@ func FuzzFrame(f *testing.F) {
 		}
 		for _, b := range ss.queue {
 			out := &pb.Frame{}
-			if err := proto.Unmarshal(b, out); err != nil || (out.Id != fr.Id && out.GetPush() == nil) {
+			if err := proto.Unmarshal(b.b, out); err != nil || (out.Id != fr.Id && out.GetPush() == nil) {
 				t.Fatalf("bad answer to %x: %v", data, out)
 			}
 		}

@@ -11,7 +11,9 @@ import (
 type Delivery struct {
 	Users  []string
 	Except string // a session id that already has it (the sender's)
-	Frame  []byte
+	// Frame is an encoded Frame whose body is a Push: sessions concatenate
+	// queued pushes into one message, so nothing else may travel here.
+	Frame []byte
 }
 
 // Bus carries deliveries to the sessions of every node. The in-process bus
@@ -86,7 +88,7 @@ func (h *hub) deliver(d *Delivery) {
 	for _, u := range d.Users {
 		for _, s := range h.users[u] {
 			if s.id != d.Except {
-				s.enqueue(d.Frame)
+				s.enqueue(outFrame{b: d.Frame, push: true})
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	runtimemetrics "runtime/metrics"
 	"time"
 
 	"github.com/imwasm/imwasm/server/metrics"
@@ -33,6 +34,12 @@ type Server struct {
 	reg     *metrics.Registry
 	metrics serverMetrics
 	mux     *http.ServeMux
+
+	// ctx bounds requests: cancelled by Close. Sessions share it rather
+	// than each holding a context of its own (whose Done channel and
+	// children map would stay with every idle connection).
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 type serverMetrics struct {
@@ -62,6 +69,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // newServer wires a server around st with the in-process bus.
 func newServer(cfg Config, st store.Store) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, hub: newHub(), reg: metrics.NewRegistry()}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.bus = localBus{s.hub}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
 	r := s.reg
@@ -81,6 +89,23 @@ func newServer(cfg Config, st store.Store) *Server {
 		panics:        r.Counter("imwasm_handler_panics_total", "Requests whose handler panicked (answered with an error)."),
 		sessions:      r.Gauge("imwasm_sessions", "Authenticated sessions on this node."),
 		commitSeconds: r.Histogram("imwasm_store_commit_seconds", "Time from a send's arrival to its commit.", latency),
+	}
+	// The Go runtime's view of memory, to tell heap from goroutine stacks
+	// when memory per connection grows.
+	for _, g := range []struct{ name, help, key string }{
+		{"imwasm_go_heap_bytes", "Bytes in heap objects, live or not yet swept.", "/memory/classes/heap/objects:bytes"},
+		{"imwasm_go_stack_bytes", "Bytes of goroutine stacks.", "/memory/classes/heap/stacks:bytes"},
+		{"imwasm_go_goroutines", "Goroutines.", "/sched/goroutines:goroutines"},
+		{"imwasm_go_mapped_bytes", "Bytes the runtime has mapped, released or not.", "/memory/classes/total:bytes"},
+	} {
+		r.GaugeFunc(g.name, g.help, func() float64 {
+			sample := []runtimemetrics.Sample{{Name: g.key}}
+			runtimemetrics.Read(sample)
+			if sample[0].Value.Kind() != runtimemetrics.KindUint64 {
+				return 0
+			}
+			return float64(sample[0].Value.Uint64())
+		})
 	}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /v1/ws", s.handleWS)
@@ -122,7 +147,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // Close releases the store; call it after Serve returns.
-func (s *Server) Close() error { return s.store.Close() }
+func (s *Server) Close() error {
+	s.cancel()
+	return s.store.Close()
+}
 
 // sweepIdle closes sessions whose client stopped sending heartbeats.
 func (s *Server) sweepIdle(ctx context.Context) {

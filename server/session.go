@@ -10,12 +10,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/pb"
 	"github.com/imwasm/imwasm/server/auth"
+	"github.com/imwasm/imwasm/server/wsconn"
 )
 
 // Subprotocol versions the wire protocol.
@@ -23,11 +23,14 @@ const Subprotocol = "imwasm.v1"
 
 // WebSocket close codes the server uses besides the standard ones.
 const (
-	closeAuthFailed   websocket.StatusCode = 4001
-	closeKicked       websocket.StatusCode = 4010
-	closeSlowConsumer websocket.StatusCode = 4008
-	closeIdle         websocket.StatusCode = 4009
+	closeAuthFailed = 4001
+	closeKicked     = 4010
+	closeIdle       = 4009
 )
+
+// maxMergedPush bounds the pushes the writer concatenates into one
+// WebSocket message (clients accept 1 MiB).
+const maxMergedPush = 256 << 10
 
 // session is one authenticated WebSocket connection: a browser tab, a Node
 // process, a bench client. Frames to it go through a bounded queue drained
@@ -36,18 +39,16 @@ const (
 // hold memory or slow the fan-out to everyone else.
 type session struct {
 	srv     *Server
-	conn    *websocket.Conn
+	conn    *wsconn.Conn
 	id      string
 	user    string
 	device  string
 	created time.Time
-	ctx     context.Context
-	cancel  context.CancelCauseFunc
 
 	lastSeen atomic.Int64 // unix ns of the last frame read
 
 	mu      sync.Mutex
-	queue   [][]byte
+	queue   []outFrame
 	closing bool
 	dropped bool          // the queue overflowed: the session is being closed
 	writing bool          // the writer goroutine is draining queue
@@ -56,25 +57,29 @@ type session struct {
 	bucket tokenBucket
 }
 
+// outFrame is an encoded frame waiting for the writer. Adjacent pushes are
+// concatenated into one WebSocket message: concatenated encodings of
+// Frame{push} decode as one Frame whose Push holds every message and hint,
+// in order (protobuf merges repeated embedded fields).
+type outFrame struct {
+	b    []byte
+	push bool
+}
+
 var sessionCounter atomic.Uint64
 
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
-	opts := &websocket.AcceptOptions{Subprotocols: []string{Subprotocol}}
-	if len(s.cfg.AllowedOrigins) == 0 {
-		opts.InsecureSkipVerify = true // any origin: auth is the token in the first frame, never a cookie
-	} else {
-		opts.OriginPatterns = s.cfg.AllowedOrigins
-	}
-	conn, err := websocket.Accept(w, r, opts)
+	conn, err := wsconn.Accept(w, r, wsconn.AcceptOptions{
+		Subprotocol: Subprotocol,
+		// Any origin by default: auth is the token in the first frame,
+		// never a cookie. The same list as CORS otherwise.
+		CheckOrigin: s.originAllowed,
+		ReadLimit:   s.cfg.MaxContentBytes + 64<<10,
+	})
 	if err != nil {
 		s.log.Debug("websocket accept", "err", err)
 		return
 	}
-	if conn.Subprotocol() != Subprotocol {
-		conn.Close(websocket.StatusProtocolError, "subprotocol "+Subprotocol+" required")
-		return
-	}
-	conn.SetReadLimit(int64(s.cfg.MaxContentBytes) + 64<<10)
 	s.metrics.connections.Inc()
 	sess, err := s.authenticate(r.Context(), conn)
 	if err != nil {
@@ -89,24 +94,22 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 
 // authenticate reads the Auth frame (within AuthTimeout), answers it, and
 // registers the session.
-func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*session, error) {
-	actx, cancel := context.WithTimeout(ctx, s.cfg.AuthTimeout)
-	defer cancel()
-	typ, data, err := conn.Read(actx)
+func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session, error) {
+	conn.SetReadDeadline(time.Now().Add(s.cfg.AuthTimeout))
+	typ, data, err := conn.ReadMessage()
 	if err != nil {
 		conn.Close(closeAuthFailed, "no auth frame")
 		return nil, fmt.Errorf("read auth frame: %w", err)
 	}
+	conn.SetReadDeadline(time.Time{})
 	fail := func(code int32, msg string) (*session, error) {
 		s.metrics.authFailures.Inc()
 		b, _ := proto.Marshal(&pb.Frame{Body: &pb.Frame_Error{Error: &pb.Error{Code: code, Msg: msg}}})
-		wctx, cancel := context.WithTimeout(ctx, time.Second)
-		defer cancel()
-		conn.Write(wctx, websocket.MessageBinary, b)
+		conn.WriteMessage(b) // Close below bounds a stuck write to a second
 		conn.Close(closeAuthFailed, msg)
 		return nil, codes.New(code, msg)
 	}
-	if typ != websocket.MessageBinary {
+	if typ != wsconn.OpBinary {
 		return fail(codes.InvalidParameter, "frames are binary protobuf")
 	}
 	f := &pb.Frame{}
@@ -149,7 +152,6 @@ func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*sessi
 		created: time.Now(),
 		wake:    make(chan struct{}),
 	}
-	sess.ctx, sess.cancel = context.WithCancelCause(context.Background())
 	sess.lastSeen.Store(time.Now().UnixNano())
 	sess.bucket.init(s.cfg.SendRate, s.cfg.SendBurst)
 	version := s.store.Version()
@@ -177,32 +179,43 @@ func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*sessi
 }
 
 // run is the read loop: one request at a time, in order, so a client's
-// sends commit in the order it made them.
+// sends commit in the order it made them. Each frame is decoded and
+// answered on a goroutine of its own while this one waits: the reading
+// goroutine, which every idle connection keeps, then never grows its stack
+// through a request handler (SQLite, protobuf) and stays small.
 func (ss *session) run() {
 	defer ss.close(nil)
+	handled := make(chan struct{})
 	for {
-		// No context on reads and writes: coder/websocket arms a timer per
-		// call for a cancellable one, which showed in profiles. close()
-		// ends a blocked call by closing the connection instead.
-		typ, data, err := ss.conn.Read(context.Background())
+		// close() ends a blocked read by closing the connection.
+		typ, data, err := ss.conn.ReadMessage()
 		if err != nil {
 			ss.close(err)
 			return
 		}
 		ss.lastSeen.Store(time.Now().UnixNano())
 		ss.srv.metrics.framesIn.Inc()
-		if typ != websocket.MessageBinary {
-			ss.replyErr(0, codes.InvalidParameter, "frames are binary protobuf")
-			continue
-		}
-		f := &pb.Frame{}
-		if err := proto.Unmarshal(data, f); err != nil {
-			ss.srv.metrics.badFrames.Inc()
-			ss.replyErr(0, codes.InvalidParameter, "malformed frame")
-			continue
-		}
-		ss.handle(f)
+		go func() {
+			ss.serveFrame(typ, data)
+			handled <- struct{}{}
+		}()
+		<-handled
 	}
+}
+
+// serveFrame decodes one frame and answers it.
+func (ss *session) serveFrame(typ int, data []byte) {
+	if typ != wsconn.OpBinary {
+		ss.replyErr(0, codes.InvalidParameter, "frames are binary protobuf")
+		return
+	}
+	f := &pb.Frame{}
+	if err := proto.Unmarshal(data, f); err != nil {
+		ss.srv.metrics.badFrames.Inc()
+		ss.replyErr(0, codes.InvalidParameter, "malformed frame")
+		return
+	}
+	ss.handle(f)
 }
 
 // handle answers one frame. A panic in a handler is contained to the
@@ -215,7 +228,7 @@ func (ss *session) handle(f *pb.Frame) {
 			ss.replyErr(f.Id, codes.Timeout, "internal error")
 		}
 	}()
-	ctx := ss.ctx
+	ctx := ss.srv.ctx
 	switch b := f.Body.(type) {
 	case *pb.Frame_Ping:
 		ss.send(&pb.Frame{Id: f.Id, Body: &pb.Frame_Pong{Pong: &pb.Pong{ServerTime: time.Now().UnixMilli()}}})
@@ -259,11 +272,11 @@ func (ss *session) send(f *pb.Frame) {
 		ss.srv.log.Error("encode frame", "err", err)
 		return
 	}
-	ss.enqueue(b)
+	ss.enqueue(outFrame{b: b})
 }
 
 // enqueue queues an encoded frame; a full queue marks a slow consumer.
-func (ss *session) enqueue(b []byte) {
+func (ss *session) enqueue(f outFrame) {
 	ss.mu.Lock()
 	if ss.closing || ss.dropped {
 		ss.mu.Unlock()
@@ -278,7 +291,7 @@ func (ss *session) enqueue(b []byte) {
 		go ss.close(errors.New("slow consumer: reconnect and sync"))
 		return
 	}
-	ss.queue = append(ss.queue, b)
+	ss.queue = append(ss.queue, f)
 	start := !ss.writing
 	ss.writing = true
 	ss.mu.Unlock()
@@ -294,11 +307,12 @@ func (ss *session) enqueue(b []byte) {
 // writerLinger is how long a writer goroutine waits for more frames before
 // it exits: busy sessions keep theirs (a new goroutine per frame, growing
 // its stack each time, cost more than the writes), idle ones hold none.
-const writerLinger = 5 * time.Second
+const writerLinger = time.Second
 
 // writeLoop drains the queue, lingers, and exits when nothing came.
 func (ss *session) writeLoop() {
-	var batch [][]byte
+	var batch []outFrame
+	var out [][]byte
 	var linger *time.Timer
 	defer func() {
 		if linger != nil {
@@ -337,19 +351,52 @@ func (ss *session) writeLoop() {
 		}
 		batch, ss.queue = ss.queue, batch[:0]
 		ss.mu.Unlock()
-		for i, b := range batch {
-			// No context: a peer that stops reading blocks this write;
-			// the queue then overflows and closes the connection,
-			// unblocking it.
-			err := ss.conn.Write(context.Background(), websocket.MessageBinary, b)
-			batch[i] = nil
-			if err != nil {
-				ss.close(fmt.Errorf("write: %w", err))
-				return
-			}
-			ss.srv.metrics.framesOut.Inc()
+		out = mergePushes(out[:0], batch)
+		clear(batch)
+		// A peer that stops reading blocks this write; the queue then
+		// overflows and closes the connection, unblocking it.
+		err := ss.conn.WriteBatch(out)
+		clear(out)
+		if err != nil {
+			ss.close(fmt.Errorf("write: %w", err))
+			return
+		}
+		ss.srv.metrics.framesOut.Add(uint64(len(batch)))
+		if cap(batch) > 1024 { // a burst's backlog is not kept
+			batch, out = nil, nil
 		}
 	}
+}
+
+// mergePushes appends the WebSocket messages for frames to out, with each
+// run of adjacent pushes concatenated into one message of at most
+// maxMergedPush bytes (a single larger push goes alone).
+func mergePushes(out [][]byte, frames []outFrame) [][]byte {
+	for i := 0; i < len(frames); {
+		f := frames[i]
+		i++
+		if !f.push {
+			out = append(out, f.b)
+			continue
+		}
+		j, size := i, len(f.b)
+		for j < len(frames) && frames[j].push && size+len(frames[j].b) <= maxMergedPush {
+			size += len(frames[j].b)
+			j++
+		}
+		if j == i {
+			out = append(out, f.b)
+			continue
+		}
+		m := make([]byte, 0, size)
+		m = append(m, f.b...)
+		for _, g := range frames[i:j] {
+			m = append(m, g.b...)
+		}
+		out = append(out, m)
+		i = j
+	}
+	return out
 }
 
 // kick tells the client why it is being closed, then closes.
@@ -359,7 +406,7 @@ func (ss *session) kick(code int32, reason string) {
 	time.AfterFunc(200*time.Millisecond, func() { ss.closeWith(closeKicked, reason) })
 }
 
-func (ss *session) closeWith(code websocket.StatusCode, reason string) {
+func (ss *session) closeWith(code int, reason string) {
 	ss.conn.Close(code, reason)
 	ss.close(errors.New(reason))
 }
@@ -374,10 +421,10 @@ func (ss *session) close(cause error) {
 	ss.closing = true
 	ss.queue = nil
 	ss.mu.Unlock()
-	ss.cancel(cause)
 	ss.srv.hub.remove(ss)
 	ss.conn.CloseNow()
 	ss.srv.metrics.sessions.Set(int64(ss.srv.hub.online()))
+	ss.srv.log.Debug("session closed", "user", ss.user, "session", ss.id, "cause", cause)
 }
 
 // tokenBucket is the per-connection send limit; rate <= 0 disables it.

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"net/url"
 	"os"
 	"runtime/pprof"
@@ -40,6 +42,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				defer func() { pprof.StopCPUProfile(); f.Close() }()
 			}
 		}
+	}
+	// IMWASM_PPROF_ADDR=127.0.0.1:6060 serves net/http/pprof there (heap
+	// and goroutine profiles of a running server; not a user-facing flag).
+	if addr := os.Getenv("IMWASM_PPROF_ADDR"); addr != "" {
+		go func() { log.Warn("pprof server stopped", "err", http.ListenAndServe(addr, nil)) }()
 	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {

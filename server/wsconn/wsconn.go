@@ -1,0 +1,411 @@
+// Package wsconn is the server's side of RFC 6455 WebSocket connections,
+// reduced to what imwasm's wire protocol needs: binary messages, pings,
+// close. It exists for two numbers in SPEC §5 that a general-purpose library
+// could not reach here:
+//
+//   - memory per idle connection: after the upgrade a Conn keeps a 256-byte
+//     read buffer and nothing else (net/http's hijacked 4 KB reader and
+//     writer are dropped), and the reading goroutine blocks with a shallow
+//     stack;
+//   - write cost: WriteBatch sends everything queued for a connection with
+//     one writev system call.
+//
+// Extensions (compression) are never negotiated. Clients' frames must be
+// masked, servers' are not (RFC 6455 §5.1).
+package wsconn
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Opcodes (RFC 6455 §5.2).
+const (
+	opContinuation = 0x0
+	OpText         = 0x1
+	OpBinary       = 0x2
+	opClose        = 0x8
+	opPing         = 0x9
+	opPong         = 0xA
+)
+
+// Close status codes (RFC 6455 §7.4.1) used by the package; applications
+// add their own in 4000-4999.
+const (
+	StatusNormal         = 1000
+	StatusGoingAway      = 1001
+	StatusProtocolError  = 1002
+	StatusUnsupported    = 1003
+	StatusNoStatus       = 1005
+	StatusInvalidPayload = 1007
+	StatusPolicy         = 1008
+	StatusTooBig         = 1009
+)
+
+// CloseError is returned by ReadMessage when the peer closed the connection
+// with a close frame.
+type CloseError struct {
+	Code   int
+	Reason string
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("websocket closed by peer: %d %s", e.Code, e.Reason)
+}
+
+// ErrTooBig is returned by ReadMessage for a message over the read limit;
+// the connection has then been closed with 1009.
+var ErrTooBig = errors.New("websocket message over the read limit")
+
+// AcceptOptions configure the upgrade.
+type AcceptOptions struct {
+	// Subprotocol, when set, must be among those the client offers.
+	Subprotocol string
+	// CheckOrigin decides on the Origin header (absent for non-browser
+	// clients); nil accepts every origin.
+	CheckOrigin func(origin string) bool
+	// ReadLimit bounds one message, fragments included (default 1 MiB).
+	ReadLimit int
+}
+
+// Accept upgrades an HTTP request to a WebSocket connection. On failure it
+// has answered the request with an HTTP error.
+func Accept(w http.ResponseWriter, r *http.Request, opts AcceptOptions) (*Conn, error) {
+	fail := func(status int, msg string) (*Conn, error) {
+		http.Error(w, msg, status)
+		return nil, fmt.Errorf("websocket upgrade: %s", msg)
+	}
+	if r.Method != http.MethodGet {
+		return fail(http.StatusMethodNotAllowed, "method must be GET")
+	}
+	if !headerHasToken(r.Header, "Connection", "upgrade") || !headerHasToken(r.Header, "Upgrade", "websocket") {
+		w.Header().Set("Upgrade", "websocket")
+		return fail(http.StatusUpgradeRequired, "not a websocket upgrade")
+	}
+	if r.Header.Get("Sec-WebSocket-Version") != "13" {
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		return fail(http.StatusBadRequest, "Sec-WebSocket-Version must be 13")
+	}
+	key := r.Header.Get("Sec-WebSocket-Key")
+	if k, err := base64.StdEncoding.DecodeString(key); err != nil || len(k) != 16 {
+		return fail(http.StatusBadRequest, "bad Sec-WebSocket-Key")
+	}
+	if origin := r.Header.Get("Origin"); origin != "" && opts.CheckOrigin != nil && !opts.CheckOrigin(origin) {
+		return fail(http.StatusForbidden, "origin not allowed")
+	}
+	proto := ""
+	if opts.Subprotocol != "" {
+		if !headerHasToken(r.Header, "Sec-WebSocket-Protocol", opts.Subprotocol) {
+			return fail(http.StatusBadRequest, "subprotocol "+opts.Subprotocol+" required")
+		}
+		proto = opts.Subprotocol
+	}
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return fail(http.StatusInternalServerError, "connection cannot be hijacked")
+	}
+	nc, brw, err := hj.Hijack()
+	if err != nil {
+		return nil, fmt.Errorf("websocket upgrade: hijack: %w", err)
+	}
+	// Bytes the client sent after its request (it may not wait for the 101)
+	// sit in the hijacked reader; keep them and let the rest of the 4 KB
+	// buffers go.
+	var early []byte
+	if n := brw.Reader.Buffered(); n > 0 {
+		early = make([]byte, n)
+		io.ReadFull(brw.Reader, early)
+	}
+	var resp strings.Builder
+	resp.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ")
+	resp.WriteString(acceptKey(key))
+	if proto != "" {
+		resp.WriteString("\r\nSec-WebSocket-Protocol: ")
+		resp.WriteString(proto)
+	}
+	resp.WriteString("\r\n\r\n")
+	nc.SetDeadline(time.Time{}) // net/http's deadlines do not apply past the upgrade
+	if _, err := io.WriteString(nc, resp.String()); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("websocket upgrade: write response: %w", err)
+	}
+	limit := opts.ReadLimit
+	if limit <= 0 {
+		limit = 1 << 20
+	}
+	var src io.Reader = nc
+	if len(early) > 0 {
+		src = io.MultiReader(bytes.NewReader(early), nc)
+	}
+	return &Conn{nc: nc, br: bufio.NewReaderSize(src, 256), limit: limit, subprotocol: proto}, nil
+}
+
+// acceptKey is Sec-WebSocket-Accept for a client's key (RFC 6455 §4.2.2).
+func acceptKey(key string) string {
+	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Conn is an upgraded connection. One goroutine reads (ReadMessage); any
+// number may write: writes are serialized.
+type Conn struct {
+	nc          net.Conn
+	br          *bufio.Reader
+	limit       int
+	subprotocol string
+
+	wmu    sync.Mutex
+	closed bool // a close frame was sent
+	hdrs   []byte
+}
+
+// Subprotocol is the negotiated subprotocol ("" if none).
+func (c *Conn) Subprotocol() string { return c.subprotocol }
+
+// SetReadDeadline bounds the next reads (the zero time removes the bound).
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+
+// ReadMessage returns the next data message (OpBinary or OpText) with its
+// fragments joined. It answers pings and close frames itself. A protocol
+// violation closes the connection with the matching status and returns an
+// error; so does a message over the read limit (ErrTooBig).
+func (c *Conn) ReadMessage() (op int, payload []byte, err error) {
+	var hdr [14]byte
+	for {
+		fin, fop, n, mask, err := c.readHeader(hdr[:])
+		if err != nil {
+			return 0, nil, err
+		}
+		if fop >= opClose { // control frame
+			if !fin || n > 125 {
+				return 0, nil, c.fail(StatusProtocolError, "fragmented or long control frame")
+			}
+			body := make([]byte, n)
+			if err := c.readPayload(body, mask); err != nil {
+				return 0, nil, err
+			}
+			switch fop {
+			case opPing:
+				if err := c.writeControl(opPong, body); err != nil {
+					return 0, nil, err
+				}
+			case opPong:
+			case opClose:
+				return 0, nil, c.peerClosed(body)
+			default:
+				return 0, nil, c.fail(StatusProtocolError, "unknown control opcode")
+			}
+			continue
+		}
+		switch {
+		case fop == opContinuation && op == 0:
+			return 0, nil, c.fail(StatusProtocolError, "continuation without a message")
+		case fop != opContinuation && op != 0:
+			return 0, nil, c.fail(StatusProtocolError, "new message inside a fragmented one")
+		case fop != opContinuation && fop != OpText && fop != OpBinary:
+			return 0, nil, c.fail(StatusProtocolError, "unknown data opcode")
+		}
+		if fop != opContinuation {
+			op = fop
+		}
+		if uint64(len(payload))+n > uint64(c.limit) {
+			c.fail(StatusTooBig, "message too big")
+			return 0, nil, ErrTooBig
+		}
+		start := len(payload)
+		payload = append(payload, make([]byte, n)...)
+		if err := c.readPayload(payload[start:], mask); err != nil {
+			return 0, nil, err
+		}
+		if fin {
+			if op == OpText && !utf8.Valid(payload) {
+				return 0, nil, c.fail(StatusInvalidPayload, "text message is not UTF-8")
+			}
+			return op, payload, nil
+		}
+	}
+}
+
+// readHeader reads one frame header into hdr.
+func (c *Conn) readHeader(hdr []byte) (fin bool, op int, n uint64, mask [4]byte, err error) {
+	if _, err = io.ReadFull(c.br, hdr[:2]); err != nil {
+		return
+	}
+	fin, op = hdr[0]&0x80 != 0, int(hdr[0]&0x0F)
+	if hdr[0]&0x70 != 0 {
+		err = c.fail(StatusProtocolError, "reserved bits set")
+		return
+	}
+	if hdr[1]&0x80 == 0 {
+		err = c.fail(StatusProtocolError, "client frames must be masked")
+		return
+	}
+	switch l := hdr[1] & 0x7F; l {
+	case 126:
+		if _, err = io.ReadFull(c.br, hdr[2:4]); err != nil {
+			return
+		}
+		n = uint64(binary.BigEndian.Uint16(hdr[2:4]))
+	case 127:
+		if _, err = io.ReadFull(c.br, hdr[2:10]); err != nil {
+			return
+		}
+		n = binary.BigEndian.Uint64(hdr[2:10])
+		if n > 1<<62 {
+			err = c.fail(StatusProtocolError, "frame length overflows")
+			return
+		}
+	default:
+		n = uint64(l)
+	}
+	if _, err = io.ReadFull(c.br, mask[:]); err != nil {
+		return
+	}
+	return
+}
+
+func (c *Conn) readPayload(p []byte, mask [4]byte) error {
+	if _, err := io.ReadFull(c.br, p); err != nil {
+		return err
+	}
+	for i := range p {
+		p[i] ^= mask[i&3]
+	}
+	return nil
+}
+
+// peerClosed answers a close frame and reports it.
+func (c *Conn) peerClosed(body []byte) error {
+	ce := &CloseError{Code: StatusNoStatus}
+	if len(body) >= 2 {
+		ce.Code = int(binary.BigEndian.Uint16(body))
+		ce.Reason = string(body[2:])
+	}
+	c.Close(ce.Code, "")
+	return ce
+}
+
+// fail closes the connection for a protocol violation.
+func (c *Conn) fail(code int, reason string) error {
+	c.Close(code, reason)
+	return fmt.Errorf("websocket: %s", reason)
+}
+
+// WriteBatch writes each payload as one binary message, with a single
+// writev system call for all of them.
+func (c *Conn) WriteBatch(payloads [][]byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return net.ErrClosed
+	}
+	c.hdrs = c.hdrs[:0]
+	for _, p := range payloads {
+		c.hdrs = appendHeader(c.hdrs, OpBinary, len(p))
+	}
+	bufs := make(net.Buffers, 0, 2*len(payloads))
+	h := c.hdrs
+	for _, p := range payloads {
+		n := headerLen(len(p))
+		bufs = append(bufs, h[:n:n], p)
+		h = h[n:]
+	}
+	_, err := bufs.WriteTo(c.nc)
+	if cap(c.hdrs) > 4<<10 {
+		c.hdrs = nil // a burst's scratch space is not kept by an idle connection
+	}
+	return err
+}
+
+// WriteMessage writes one binary message.
+func (c *Conn) WriteMessage(p []byte) error { return c.WriteBatch([][]byte{p}) }
+
+func (c *Conn) writeControl(op int, body []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return net.ErrClosed
+	}
+	return c.writeControlLocked(op, body)
+}
+
+func (c *Conn) writeControlLocked(op int, body []byte) error {
+	f := appendHeader(make([]byte, 0, 2+len(body)), op, len(body))
+	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	_, err := c.nc.Write(append(f, body...))
+	c.nc.SetWriteDeadline(time.Time{})
+	return err
+}
+
+// Close sends a close frame (waiting at most a second for it to go out)
+// and closes the connection. Safe to call more than once and concurrently.
+func (c *Conn) Close(code int, reason string) error {
+	// A write blocked on a peer that does not read holds wmu; the deadline
+	// ends it.
+	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	c.wmu.Lock()
+	if !c.closed {
+		c.closed = true
+		if len(reason) > 123 {
+			reason = reason[:123]
+		}
+		body := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code))
+		c.writeControlLocked(opClose, append(body, reason...))
+	}
+	c.wmu.Unlock()
+	return c.nc.Close()
+}
+
+// CloseNow closes the connection without a close frame, at once: for a
+// peer that does not read (its close frame would wait behind everything
+// unread), and to end a blocked ReadMessage or WriteBatch.
+func (c *Conn) CloseNow() error {
+	return c.nc.Close()
+}
+
+func headerLen(n int) int {
+	switch {
+	case n <= 125:
+		return 2
+	case n <= 0xFFFF:
+		return 4
+	default:
+		return 10
+	}
+}
+
+// appendHeader appends an unmasked final-frame header.
+func appendHeader(b []byte, op, n int) []byte {
+	b = append(b, 0x80|byte(op))
+	switch {
+	case n <= 125:
+		return append(b, byte(n))
+	case n <= 0xFFFF:
+		return binary.BigEndian.AppendUint16(append(b, 126), uint16(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
+	}
+}
