@@ -58,6 +58,14 @@ type batchState struct {
 	emitted []*Message
 	byID    map[int64]*Message // records of this batch already in batch.Messages
 	convs   map[string]*ConversationState
+	// Others' messages accepted in sequence, checked against the store by
+	// messageUId in one lookup for the whole batch.
+	fresh []freshMsg
+}
+
+type freshMsg struct {
+	m    *inMsg
+	read bool
 }
 
 func (e *Engine) process(items []*inItem) {
@@ -112,6 +120,7 @@ func (e *Engine) process(items []*inItem) {
 		}
 		finished = finished || it.finished
 	}
+	e.admitFreshLocked(ctx, me, bs)
 	for k, p := range e.pending {
 		if len(p) > 0 && !e.gapArmed[k] {
 			e.armGapLocked(k, e.convs[k])
@@ -203,6 +212,11 @@ func (bs *batchState) put(m *Message) {
 
 // stateLocked returns the cursor of c, marking it changed in this batch.
 func (e *Engine) stateLocked(bs *batchState, c Conversation) *ConversationState {
+	st, _ := e.stateKeyLocked(bs, c)
+	return st
+}
+
+func (e *Engine) stateKeyLocked(bs *batchState, c Conversation) (*ConversationState, string) {
 	k := c.Key()
 	st := e.convs[k]
 	if st == nil {
@@ -210,7 +224,7 @@ func (e *Engine) stateLocked(bs *batchState, c Conversation) *ConversationState 
 		e.convs[k] = st
 	}
 	bs.convs[k] = st
-	return st
+	return st, k
 }
 
 // sequenceLocked puts m in order: it is accepted when every sequence number
@@ -218,12 +232,21 @@ func (e *Engine) stateLocked(bs *batchState, c Conversation) *ConversationState 
 // dropped when already held.
 func (e *Engine) sequenceLocked(ctx context.Context, me string, bs *batchState, m *inMsg) {
 	c := localConv(me, m.w)
-	st := e.stateLocked(bs, c)
+	st, k := e.stateKeyLocked(bs, c)
 	if m.w.Seq == 0 || m.w.Seq <= st.Contiguous {
 		return
 	}
-	k := c.Key()
 	p := e.pending[k]
+	if p == nil && m.w.Seq == st.Contiguous+1 {
+		// In order with nothing held back: the common case.
+		st.Contiguous++
+		e.acceptLocked(ctx, me, bs, st, m)
+		st.LastSeq = max(st.LastSeq, st.Contiguous)
+		if m.own == nil {
+			e.markAck(k, c, st.Contiguous)
+		}
+		return
+	}
 	if p == nil {
 		p = map[uint64]*inMsg{}
 		e.pending[k] = p
@@ -247,7 +270,7 @@ func (e *Engine) sequenceLocked(ctx context.Context, me string, bs *batchState, 
 	}
 	if m.own == nil {
 		// The server knows the device has its own sends.
-		e.markAck(c, st.Contiguous)
+		e.markAck(k, c, st.Contiguous)
 	}
 }
 
@@ -268,17 +291,36 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 			return
 		}
 	}
-	if recs, _ := e.cfg.Store.MessagesByUID(ctx, []string{m.w.Uid}); len(recs) == 1 && recs[0] != nil {
-		return // already held (de-duplication by messageUId)
+	bs.fresh = append(bs.fresh, freshMsg{m: m, read: m.w.Seq <= st.ReadSeq})
+}
+
+// admitFreshLocked stores and emits the batch's new messages that the store
+// does not hold yet (de-duplication by messageUId: another tab of the
+// device, or a history fetch, may have stored them).
+func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState) {
+	if len(bs.fresh) == 0 {
+		return
 	}
-	msg := fromWire(me, m.w)
-	msg.IsOffline = m.offline
-	msg.ReceivedTime = e.cfg.Now().UnixMilli()
-	if m.w.Seq <= st.ReadSeq {
-		msg.IsRead = true
+	uids := make([]string, len(bs.fresh))
+	for i, f := range bs.fresh {
+		uids[i] = f.m.w.Uid
 	}
-	bs.put(msg)
-	bs.emitted = append(bs.emitted, msg)
+	held, err := e.cfg.Store.MessagesByUID(ctx, uids)
+	if err != nil {
+		held = nil // store anyway: a duplicate row beats a lost message
+	}
+	now := e.cfg.Now().UnixMilli()
+	for i, f := range bs.fresh {
+		if i < len(held) && held[i] != nil {
+			continue
+		}
+		msg := fromWire(me, f.m.w)
+		msg.IsOffline = f.m.offline
+		msg.ReceivedTime = now
+		msg.IsRead = f.read
+		bs.put(msg)
+		bs.emitted = append(bs.emitted, msg)
+	}
 }
 
 func (e *Engine) applyLateAck(ctx context.Context, me string, bs *batchState, ack *pb.SendAck) {
@@ -312,11 +354,15 @@ func (e *Engine) applyFailed(ctx context.Context, bs *batchState, it *inItem) {
 }
 
 // markAck notes that conv is held up to seq; flushAcks tells the server.
-func (e *Engine) markAck(c Conversation, seq uint64) {
+func (e *Engine) markAck(key string, c Conversation, seq uint64) {
 	if e.acks == nil {
 		e.acks = map[string]*pb.AckItem{}
 	}
-	e.acks[c.Key()] = &pb.AckItem{Conv: wireConv(c), Seq: seq}
+	if a := e.acks[key]; a != nil {
+		a.Seq = max(a.Seq, seq)
+	} else {
+		e.acks[key] = &pb.AckItem{Conv: wireConv(c), Seq: seq}
+	}
 	if !e.ackArmed {
 		// One timer per burst, none while idle: thousands of engines in
 		// one process (the bench) must not tick for nothing.
