@@ -60,6 +60,7 @@ const (
 	EventMessages     EventKind = iota + 1 // new messages, each once, in sequence order per conversation
 	EventStatus                            // connection status changed
 	EventSyncFinished                      // offline messages are all in (PULL_OFFLINE_MESSAGE_FINISHED)
+	EventTyping                            // who is typing changed (TYPING_STATUS)
 )
 
 // Event is one thing the application is told about.
@@ -68,6 +69,7 @@ type Event struct {
 	Messages []*Message
 	Status   int
 	Code     int32 // for DISCONNECT/SUSPEND: why
+	Typing   []TypingStatus
 }
 
 // Engine is one device's connection to the server.
@@ -95,6 +97,8 @@ type Engine struct {
 	gapArmed map[string]bool        // guarded by seqMu: conversations with a gap pull scheduled
 	gapOnce  sync.Once
 	gapCh    chan Conversation
+
+	typing typingState
 
 	inbox  chan *inItem
 	events chan []Event
@@ -529,6 +533,9 @@ func (lc *liveConn) run(ctx context.Context) error {
 					it.msgs[i] = &inMsg{w: m}
 				}
 				e.inbox <- it
+			}
+			if len(b.Push.Typing) > 0 {
+				e.onTyping(b.Push.Typing)
 			}
 		case *pb.Frame_Kick:
 			lc.fail(codes.New(b.Kick.Code, b.Kick.Reason))

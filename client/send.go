@@ -62,6 +62,9 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	if !e.bucket.take(e.cfg.Now()) {
 		return nil, codes.New(codes.SendFrequencyTooFast, "send frequency too fast")
 	}
+	if rec.IsStatus {
+		return e.sendStatus(ctx, rec, opts)
+	}
 	rec.SentStatus = StatusSending
 	if err := e.cfg.Store.Apply(ctx, &Batch{Messages: []*Message{rec}}); err != nil {
 		return nil, codes.New(codes.Timeout, "store message: "+err.Error())
@@ -93,6 +96,29 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	return <-done.result, nil
 }
 
+// sendStatus sends a status message: it is not stored, here or on the
+// server, and reaches only the sessions online now. A failure is final
+// (nothing to resend later).
+func (e *Engine) sendStatus(ctx context.Context, rec *Message, opts SendOptions) (*Message, error) {
+	if opts.OnSendBefore != nil {
+		opts.OnSendBefore(rec.Clone())
+	}
+	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
+	defer cancel()
+	r, err := e.request(sctx, &pb.Frame{Body: &pb.Frame_Send{Send: sendRequest(rec)}})
+	if err != nil {
+		code := codes.Of(err)
+		if sctx.Err() != nil {
+			code = codes.MsgRespTimeout
+		}
+		rec.SentStatus = StatusFailed
+		return rec, codes.New(code, errString(err))
+	}
+	ack := r.GetSendAck()
+	rec.MessageUID, rec.SentTime, rec.SentStatus = ack.GetMessageUid(), ack.GetSentTime(), StatusSent
+	return rec, nil
+}
+
 // markFailed turns a SENDING record FAILED through the processor, so a late
 // ack that is being applied at the same time wins.
 func (e *Engine) markFailed(rec *Message) *Message {
@@ -105,11 +131,8 @@ func (e *Engine) markFailed(rec *Message) *Message {
 }
 
 func (e *Engine) validate(m *Message) error {
-	if m.Type != Private && m.Type != Group {
-		return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
-	}
-	if m.TargetID == "" || len(m.TargetID) > 64 {
-		return codes.New(codes.InvalidParameterTargetID, "invalid targetId")
+	if err := validConversation(m.Conversation); err != nil {
+		return err
 	}
 	if m.ObjectName == "" {
 		return codes.New(codes.InvalidParameter, "messageType required")

@@ -30,11 +30,12 @@ type inItem struct {
 	setVersion bool
 	finished   bool // emit EventSyncFinished
 
-	lateAck *pb.SendAck // an ack that came after its send gave up
-	sent    *Message    // a send acknowledged in time (already updated)
-	failed  int64       // local id of a send that failed
-	result  chan *Message
-	done    chan struct{}
+	lateAck  *pb.SendAck // an ack that came after its send gave up
+	recalled *pb.Message // this device recalled a message: its new form
+	sent     *Message    // a send acknowledged in time (already updated)
+	failed   int64       // local id of a send that failed
+	result   chan *Message
+	done     chan struct{}
 }
 
 func (e *Engine) processLoop() {
@@ -60,7 +61,15 @@ type batchState struct {
 	convs   map[string]*ConversationState
 	// Others' messages accepted in sequence, checked against the store by
 	// messageUId in one lookup for the whole batch.
-	fresh []freshMsg
+	fresh   []freshMsg
+	recalls []recallApply
+}
+
+// recallApply is a recall marker (or a recall this device made) to apply:
+// the message with uid becomes w's object and content.
+type recallApply struct {
+	uid string
+	w   *pb.Message
 }
 
 type freshMsg struct {
@@ -110,7 +119,18 @@ func (e *Engine) process(items []*inItem) {
 			}
 		}
 		for _, m := range it.msgs {
+			if m.w.Seq == 0 {
+				// A status message: never stored, shown to whoever is
+				// online now.
+				if m.w.IsStatus && m.own == nil && m.w.Uid != "" {
+					bs.emitted = append(bs.emitted, fromWire(me, m.w))
+				}
+				continue
+			}
 			e.sequenceLocked(ctx, me, bs, m)
+		}
+		if it.recalled != nil {
+			bs.recalls = append(bs.recalls, recallApply{uid: it.recalled.Uid, w: it.recalled})
 		}
 		if it.setVersion {
 			if bs.batch.Meta == nil {
@@ -278,6 +298,11 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 	if m.own != nil || m.w.Tombstone {
 		return
 	}
+	if m.w.RecallOf != "" {
+		// Not a message of its own: it turns an earlier one into RC:RcNtf.
+		bs.recalls = append(bs.recalls, recallApply{uid: m.w.RecallOf, w: m.w})
+		return
+	}
 	st.LastTime = max(st.LastTime, m.w.SentTime)
 	if m.w.FromUser == me {
 		// My own message: one of this device's sends (update it in place,
@@ -297,21 +322,29 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 // admitFreshLocked stores and emits the batch's new messages that the store
 // does not hold yet (de-duplication by messageUId: another tab of the
 // device, or a history fetch, may have stored them).
+//
+// It then applies the batch's recalls, to messages of this batch or held
+// ones: they become RC:RcNtf in place (same messageId and messageUId) and
+// are emitted again in that form.
 func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState) {
-	if len(bs.fresh) == 0 {
+	if len(bs.fresh) == 0 && len(bs.recalls) == 0 {
 		return
 	}
-	uids := make([]string, len(bs.fresh))
-	for i, f := range bs.fresh {
-		uids[i] = f.m.w.Uid
+	uids := make([]string, 0, len(bs.fresh)+len(bs.recalls))
+	for _, f := range bs.fresh {
+		uids = append(uids, f.m.w.Uid)
+	}
+	for _, r := range bs.recalls {
+		uids = append(uids, r.uid)
 	}
 	held, err := e.cfg.Store.MessagesByUID(ctx, uids)
-	if err != nil {
-		held = nil // store anyway: a duplicate row beats a lost message
+	if err != nil || len(held) != len(uids) {
+		held = make([]*Message, len(uids)) // store anyway: a duplicate row beats a lost message
 	}
 	now := e.cfg.Now().UnixMilli()
+	admitted := map[string]*Message{}
 	for i, f := range bs.fresh {
-		if i < len(held) && held[i] != nil {
+		if held[i] != nil {
 			continue
 		}
 		msg := fromWire(me, f.m.w)
@@ -320,8 +353,36 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 		msg.IsRead = f.read
 		bs.put(msg)
 		bs.emitted = append(bs.emitted, msg)
+		admitted[msg.MessageUID] = msg
+	}
+	for i, r := range bs.recalls {
+		target := admitted[r.uid]
+		if target == nil {
+			target = held[len(bs.fresh)+i]
+			if target == nil {
+				continue // never held here: nothing to replace
+			}
+			if prev, ok := bs.byID[target.MessageID]; ok {
+				target = prev
+			}
+			if target.ObjectName == recallObjectName {
+				continue // applied already
+			}
+			bs.emitted = append(bs.emitted, target)
+		}
+		fresh := admitted[r.uid] != nil
+		target.ObjectName, target.Content = recallObjectName, r.w.Content
+		target.IsCounted, target.IsMentioned, target.MentionedInfo = false, false, nil
+		target.Expansion, target.CanIncludeExpansion, target.NeedReceipt = nil, false, false
+		if !fresh {
+			bs.put(target) // a fresh one is in the batch already
+		}
 	}
 }
+
+// recallObjectName is what a recalled message becomes (RongIMLib's
+// RecallNotificationMessage).
+const recallObjectName = "RC:RcNtf"
 
 func (e *Engine) applyLateAck(ctx context.Context, me string, bs *batchState, ack *pb.SendAck) {
 	rec, err := e.cfg.Store.MessageByClientID(ctx, ack.ClientMsgId)

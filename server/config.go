@@ -27,6 +27,7 @@ type Config struct {
 	NewDeviceWindow time.Duration // what a brand-new device receives, default 7 days
 	NewDeviceMax    int           // at most this many per conversation, default 1000
 	FullSync        bool          // fsync every commit (survives power loss, not only kill -9)
+	RecallWindow    time.Duration // how long after sending a message may be recalled, default 2 minutes; negative: no limit
 
 	Logger *slog.Logger
 }
@@ -65,6 +66,9 @@ func (c *Config) Defaults() {
 	}
 	if c.NewDeviceMax <= 0 {
 		c.NewDeviceMax = 1000
+	}
+	if c.RecallWindow == 0 {
+		c.RecallWindow = 2 * time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

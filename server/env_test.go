@@ -165,6 +165,12 @@ func (d *device) waitMessages(t *testing.T, n int) []*client.Message {
 	return append([]*client.Message(nil), d.got...)
 }
 
+func (d *device) events() []client.Event {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]client.Event(nil), d.evs...)
+}
+
 func (d *device) messages() []*client.Message {
 	d.mu.Lock()
 	defer d.mu.Unlock()

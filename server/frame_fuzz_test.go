@@ -26,6 +26,9 @@ func FuzzFrame(f *testing.F) {
 		{Id: 7, Body: &pb.Frame_Ack{Ack: &pb.Ack{Items: []*pb.AckItem{{Seq: 3}}}}},
 		{Id: 8, Body: &pb.Frame_Auth{Auth: &pb.Auth{Token: "x"}}},
 		{Id: 9, Body: &pb.Frame_Push{Push: &pb.Push{}}},
+		{Id: 10, Body: &pb.Frame_Typing{Typing: &pb.TypingRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, TypeName: "RC:TxtMsg"}}},
+		{Id: 11, Body: &pb.Frame_Recall{Recall: &pb.RecallRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, MessageUid: "0000-0000-0000-0000", IsAdmin: true}}},
+		{Id: 12, Body: &pb.Frame_Send{Send: &pb.SendRequest{Conv: &pb.Conversation{Type: pb.ConversationType_GROUP, Target: "g"}, ClientMsgId: "c3", ObjectName: "X", IsStatus: true, DirectedUserIds: []string{"a"}}}},
 		{},
 	}
 	for _, s := range seed {

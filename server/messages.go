@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -80,6 +81,10 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyFor(id, err)
 		return
 	}
+	if err := ss.checkDirected(ctx, r); err != nil {
+		ss.replyFor(id, err)
+		return
+	}
 	m := &pb.Message{
 		ConvType:            r.Conv.Type,
 		FromUser:            ss.user,
@@ -101,6 +106,10 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		Expansion:           r.Expansion,
 		NeedReceipt:         r.NeedReceipt,
 	}
+	if r.IsStatus {
+		ss.sendStatus(ctx, id, m)
+		return
+	}
 	start := time.Now()
 	stored, dup, err := ss.srv.store.Append(ctx, convID, m)
 	if err != nil {
@@ -119,8 +128,66 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 	ss.srv.fanOut(ctx, stored, ss.id)
 }
 
+// maxDirected bounds a targeted message's recipient list.
+const maxDirected = 1000
+
+// checkDirected validates a targeted message's recipients: group messages
+// only, and only members of the group.
+func (ss *session) checkDirected(ctx context.Context, r *pb.SendRequest) error {
+	if len(r.DirectedUserIds) == 0 {
+		return nil
+	}
+	if r.Conv.Type != pb.ConversationType_GROUP {
+		return codes.New(codes.InvalidParameter, "directionalUserIdList is for group messages")
+	}
+	if len(r.DirectedUserIds) > maxDirected {
+		return codes.New(codes.InvalidParameter, "directionalUserIdList is too long")
+	}
+	g, err := ss.srv.groups.get(ctx, r.Conv.Target)
+	if err != nil {
+		return err
+	}
+	for _, u := range r.DirectedUserIds {
+		if g.members[u] == 0 {
+			return codes.New(codes.InvalidParameter, "directionalUserIdList names a user who is not in the group: "+truncate(u, 64))
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// visibleTo reports whether user may see m: everyone in the conversation,
+// except for targeted messages, which only their recipients and sender see.
+func visibleTo(m *pb.Message, user string) bool {
+	return len(m.DirectedUserIds) == 0 || m.FromUser == user || slices.Contains(m.DirectedUserIds, user)
+}
+
+// tombstone stands for m where its reader may not see it: the sequence
+// number stays gapless, nothing else is told.
+func tombstone(m *pb.Message) *pb.Message {
+	return &pb.Message{ConvType: m.ConvType, FromUser: m.FromUser, To: m.To, Channel: m.Channel, Seq: m.Seq, Tombstone: true}
+}
+
+// sendStatus forwards a status message (is_status) to the conversation's
+// online sessions without storing it: no sequence number, no sync.
+func (ss *session) sendStatus(ctx context.Context, id uint64, m *pb.Message) {
+	now := time.Now()
+	m.Uid, m.SentTime, m.IsStatus = ss.srv.uids.Next(now), now.UnixMilli(), true
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
+		MessageUid: m.Uid, SentTime: m.SentTime, ClientMsgId: m.ClientMsgId,
+	}}})
+	ss.srv.fanOut(ctx, m, ss.id)
+}
+
 // fanOut pushes a stored message to the online sessions of everyone in its
 // conversation, except the session that sent it (it has the SendAck).
+// Members a targeted message is not for get its tombstone.
 func (s *Server) fanOut(ctx context.Context, m *pb.Message, exceptSession string) {
 	var users []string
 	switch m.ConvType {
@@ -131,6 +198,20 @@ func (s *Server) fanOut(ctx context.Context, m *pb.Message, exceptSession string
 			return
 		}
 		users = g.list
+		if len(m.DirectedUserIds) > 0 {
+			var others []string
+			users = nil
+			for _, u := range g.list {
+				if visibleTo(m, u) {
+					users = append(users, u)
+				} else {
+					others = append(others, u)
+				}
+			}
+			if m.Seq > 0 && len(others) > 0 {
+				s.publish(ctx, tombstone(m), others, "")
+			}
+		}
 	default:
 		users = []string{m.FromUser}
 		if m.To != m.FromUser {
@@ -147,7 +228,14 @@ func (s *Server) fanOutTo(ctx context.Context, m *pb.Message, users []string) {
 
 // publish encodes the push once for every recipient session.
 func (s *Server) publish(ctx context.Context, m *pb.Message, users []string, exceptSession string) {
-	frame, err := proto.Marshal(&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Messages: []*pb.Message{m}}}})
+	s.publishPush(ctx, &pb.Push{Messages: []*pb.Message{m}}, users, exceptSession)
+}
+
+func (s *Server) publishPush(ctx context.Context, p *pb.Push, users []string, exceptSession string) {
+	if len(users) == 0 {
+		return
+	}
+	frame, err := proto.Marshal(&pb.Frame{Body: &pb.Frame_Push{Push: p}})
 	if err != nil {
 		s.log.Error("encode push", "err", err)
 		return
@@ -190,6 +278,11 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
+	}
+	for i, m := range msgs {
+		if !visibleTo(m, ss.user) {
+			msgs[i] = tombstone(m)
+		}
 	}
 	// A page stays well under the clients' frame limit (1 MiB by
 	// default): 200 messages of 128 KB would not.

@@ -34,6 +34,8 @@ type Server struct {
 	reg     *metrics.Registry
 	metrics serverMetrics
 	mux     *http.ServeMux
+	uids    *store.UIDGen // ids of messages that are not stored (status messages)
+	typing  *typingLimiter
 
 	// ctx bounds requests: cancelled by Close. Sessions share it rather
 	// than each holding a context of its own (whose Done channel and
@@ -70,6 +72,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 func newServer(cfg Config, st store.Store) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, store: st, hub: newHub(), reg: metrics.NewRegistry()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	// Node 0xFFFF is kept for ids the store does not assign, so they never
+	// collide with a stored message's.
+	s.uids = store.NewUIDGen(0xFFFF)
+	s.typing = newTypingLimiter(typingInterval)
 	s.bus = localBus{s.hub}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
 	r := s.reg

@@ -242,6 +242,10 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handlePull(ctx, f.Id, b.Pull)
 	case *pb.Frame_Read:
 		ss.handleRead(ctx, f.Id, b.Read)
+	case *pb.Frame_Typing:
+		ss.handleTyping(ctx, f.Id, b.Typing)
+	case *pb.Frame_Recall:
+		ss.handleRecall(ctx, f.Id, b.Recall)
 	case *pb.Frame_Auth:
 		ss.replyErr(f.Id, codes.ConnectionExist, "already authenticated")
 	case nil:

@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"github.com/imwasm/imwasm/server"
 )
@@ -86,6 +87,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	sendRate := fs.Float64("send-rate", 5, "messages per second per connection (token bucket rate); 0 disables rate limiting")
 	sendBurst := fs.Int("send-burst", 10, "messages a connection may send in a burst (token bucket size)")
 	maxContent := fs.Int("max-content-bytes", 128<<10, "largest message content in bytes")
+	recallWindow := fs.Duration("recall-window", 2*time.Minute, "how long after sending a message its sender (or a group owner or admin) may recall it; 0: no limit")
 	fullSync := fs.Bool("full-sync", false, "fsync every commit, so acknowledged messages survive power loss (slower)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
@@ -156,12 +158,16 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		SendBurst:       *sendBurst,
 		MaxContentBytes: *maxContent,
 		FullSync:        *fullSync,
+		RecallWindow:    *recallWindow,
 		Logger:          slog.New(h),
 	}
 	if cfg.SendRate == 0 {
 		// In server.Config a zero SendRate means "default" and a negative
 		// one means "off"; on the command line 0 means off.
 		cfg.SendRate = -1
+	}
+	if cfg.RecallWindow == 0 {
+		cfg.RecallWindow = -1 // likewise
 	}
 	return cfg, nil
 }

@@ -106,6 +106,9 @@ type Frame struct {
 	//	*Frame_PullResult
 	//	*Frame_Read
 	//	*Frame_Ok
+	//	*Frame_Typing
+	//	*Frame_Recall
+	//	*Frame_MessageResult
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -299,6 +302,33 @@ func (x *Frame) GetOk() *OK {
 	return nil
 }
 
+func (x *Frame) GetTyping() *TypingRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Typing); ok {
+			return x.Typing
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetRecall() *RecallRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Recall); ok {
+			return x.Recall
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetMessageResult() *MessageResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_MessageResult); ok {
+			return x.MessageResult
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -369,6 +399,20 @@ type Frame_Ok struct {
 	Ok *OK `protobuf:"bytes,17,opt,name=ok,proto3,oneof"`
 }
 
+type Frame_Typing struct {
+	Typing *TypingRequest `protobuf:"bytes,18,opt,name=typing,proto3,oneof"`
+}
+
+type Frame_Recall struct {
+	Recall *RecallRequest `protobuf:"bytes,19,opt,name=recall,proto3,oneof"`
+}
+
+type Frame_MessageResult struct {
+	// Answers requests that create a message on the client's behalf
+	// (recall: the RC:RcNtf).
+	MessageResult *MessageResult `protobuf:"bytes,20,opt,name=message_result,json=messageResult,proto3,oneof"`
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -400,6 +444,12 @@ func (*Frame_PullResult) isFrame_Body() {}
 func (*Frame_Read) isFrame_Body() {}
 
 func (*Frame_Ok) isFrame_Body() {}
+
+func (*Frame_Typing) isFrame_Body() {}
+
+func (*Frame_Recall) isFrame_Body() {}
+
+func (*Frame_MessageResult) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -831,12 +881,17 @@ func (x *Kick) GetReason() string {
 }
 
 // A server push: stored messages, and hints that something changed.
+//
+// Every field is repeated: the server concatenates queued Push frames into
+// one WebSocket message, which decodes as one Push holding all of them.
 type Push struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Messages []*Message             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
 	// A conversation advanced without a message for this session (e.g. a push
 	// was coalesced away); the device pulls if it lacks last_seq.
-	Hints         []*ConversationState `protobuf:"bytes,2,rep,name=hints,proto3" json:"hints,omitempty"` // 3-15: receipt updates, typing, expansion, read-status sync.
+	Hints []*ConversationState `protobuf:"bytes,2,rep,name=hints,proto3" json:"hints,omitempty"`
+	// Someone in a conversation of this user is typing (online only).
+	Typing        []*TypingUpdate `protobuf:"bytes,3,rep,name=typing,proto3" json:"typing,omitempty"` // 4-15: receipt updates, expansion, read-status sync.
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -885,6 +940,284 @@ func (x *Push) GetHints() []*ConversationState {
 	return nil
 }
 
+func (x *Push) GetTyping() []*TypingUpdate {
+	if x != nil {
+		return x.Typing
+	}
+	return nil
+}
+
+// sendTypingStatusMessage: at most one per 6 s per sender and conversation
+// is forwarded (more are answered OK and dropped). Never stored.
+type TypingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Conv  *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	// The message type being typed (RongIMLib's typingContentType).
+	TypeName      string `protobuf:"bytes,2,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TypingRequest) Reset() {
+	*x = TypingRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TypingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TypingRequest) ProtoMessage() {}
+
+func (x *TypingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TypingRequest.ProtoReflect.Descriptor instead.
+func (*TypingRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *TypingRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *TypingRequest) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+type TypingUpdate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// As the recipient sees it: in a private chat the target is the typist.
+	Conv          *Conversation `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	UserId        string        `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	TypeName      string        `protobuf:"bytes,3,opt,name=type_name,json=typeName,proto3" json:"type_name,omitempty"`
+	Time          int64         `protobuf:"varint,4,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TypingUpdate) Reset() {
+	*x = TypingUpdate{}
+	mi := &file_proto_imwasm_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TypingUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TypingUpdate) ProtoMessage() {}
+
+func (x *TypingUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TypingUpdate.ProtoReflect.Descriptor instead.
+func (*TypingUpdate) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *TypingUpdate) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *TypingUpdate) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *TypingUpdate) GetTypeName() string {
+	if x != nil {
+		return x.TypeName
+	}
+	return ""
+}
+
+func (x *TypingUpdate) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// recallMessage: the sender, or a group owner/admin with is_admin, within
+// the server's recall window. The message is replaced everywhere by an
+// RC:RcNtf (see Message.recall_of).
+type RecallRequest struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	Conv                *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUid          string                 `protobuf:"bytes,2,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	SentTime            int64                  `protobuf:"varint,3,opt,name=sent_time,json=sentTime,proto3" json:"sent_time,omitempty"`
+	IsAdmin             bool                   `protobuf:"varint,4,opt,name=is_admin,json=isAdmin,proto3" json:"is_admin,omitempty"`
+	IsDelete            bool                   `protobuf:"varint,5,opt,name=is_delete,json=isDelete,proto3" json:"is_delete,omitempty"`
+	Extra               string                 `protobuf:"bytes,6,opt,name=extra,proto3" json:"extra,omitempty"`
+	DisableNotification bool                   `protobuf:"varint,7,opt,name=disable_notification,json=disableNotification,proto3" json:"disable_notification,omitempty"`
+	PushContent         string                 `protobuf:"bytes,8,opt,name=push_content,json=pushContent,proto3" json:"push_content,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *RecallRequest) Reset() {
+	*x = RecallRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecallRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecallRequest) ProtoMessage() {}
+
+func (x *RecallRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecallRequest.ProtoReflect.Descriptor instead.
+func (*RecallRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RecallRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *RecallRequest) GetMessageUid() string {
+	if x != nil {
+		return x.MessageUid
+	}
+	return ""
+}
+
+func (x *RecallRequest) GetSentTime() int64 {
+	if x != nil {
+		return x.SentTime
+	}
+	return 0
+}
+
+func (x *RecallRequest) GetIsAdmin() bool {
+	if x != nil {
+		return x.IsAdmin
+	}
+	return false
+}
+
+func (x *RecallRequest) GetIsDelete() bool {
+	if x != nil {
+		return x.IsDelete
+	}
+	return false
+}
+
+func (x *RecallRequest) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+func (x *RecallRequest) GetDisableNotification() bool {
+	if x != nil {
+		return x.DisableNotification
+	}
+	return false
+}
+
+func (x *RecallRequest) GetPushContent() string {
+	if x != nil {
+		return x.PushContent
+	}
+	return ""
+}
+
+type MessageResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Message       *Message               `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MessageResult) Reset() {
+	*x = MessageResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessageResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessageResult) ProtoMessage() {}
+
+func (x *MessageResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessageResult.ProtoReflect.Descriptor instead.
+func (*MessageResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MessageResult) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
 // A device has stored every message of conv up to seq (cumulative per
 // conversation). Acks are batched: one frame may cover many conversations.
 type Ack struct {
@@ -896,7 +1229,7 @@ type Ack struct {
 
 func (x *Ack) Reset() {
 	*x = Ack{}
-	mi := &file_proto_imwasm_proto_msgTypes[9]
+	mi := &file_proto_imwasm_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -908,7 +1241,7 @@ func (x *Ack) String() string {
 func (*Ack) ProtoMessage() {}
 
 func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[9]
+	mi := &file_proto_imwasm_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -921,7 +1254,7 @@ func (x *Ack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ack.ProtoReflect.Descriptor instead.
 func (*Ack) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{9}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Ack) GetItems() []*AckItem {
@@ -941,7 +1274,7 @@ type AckItem struct {
 
 func (x *AckItem) Reset() {
 	*x = AckItem{}
-	mi := &file_proto_imwasm_proto_msgTypes[10]
+	mi := &file_proto_imwasm_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -953,7 +1286,7 @@ func (x *AckItem) String() string {
 func (*AckItem) ProtoMessage() {}
 
 func (x *AckItem) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[10]
+	mi := &file_proto_imwasm_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -966,7 +1299,7 @@ func (x *AckItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckItem.ProtoReflect.Descriptor instead.
 func (*AckItem) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{10}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AckItem) GetConv() *Conversation {
@@ -994,7 +1327,7 @@ type MentionedInfo struct {
 
 func (x *MentionedInfo) Reset() {
 	*x = MentionedInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[11]
+	mi := &file_proto_imwasm_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1006,7 +1339,7 @@ func (x *MentionedInfo) String() string {
 func (*MentionedInfo) ProtoMessage() {}
 
 func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[11]
+	mi := &file_proto_imwasm_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1019,7 +1352,7 @@ func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MentionedInfo.ProtoReflect.Descriptor instead.
 func (*MentionedInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{11}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MentionedInfo) GetType() int32 {
@@ -1070,7 +1403,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[12]
+	mi := &file_proto_imwasm_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1082,7 +1415,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[12]
+	mi := &file_proto_imwasm_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1095,7 +1428,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{12}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SendRequest) GetConv() *Conversation {
@@ -1233,7 +1566,7 @@ type SendAck struct {
 
 func (x *SendAck) Reset() {
 	*x = SendAck{}
-	mi := &file_proto_imwasm_proto_msgTypes[13]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1245,7 +1578,7 @@ func (x *SendAck) String() string {
 func (*SendAck) ProtoMessage() {}
 
 func (x *SendAck) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[13]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1258,7 +1591,7 @@ func (x *SendAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendAck.ProtoReflect.Descriptor instead.
 func (*SendAck) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{13}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SendAck) GetMessageUid() string {
@@ -1325,14 +1658,21 @@ type Message struct {
 	NeedReceipt         bool              `protobuf:"varint,23,opt,name=need_receipt,json=needReceipt,proto3" json:"need_receipt,omitempty"`
 	// A sequence number this user may not see (targeted message, or before
 	// joining): only conv_type, to/from, seq and tombstone are set.
-	Tombstone     bool `protobuf:"varint,24,opt,name=tombstone,proto3" json:"tombstone,omitempty"` // 25-40: recall state, read-receipt info, delivery state.
+	Tombstone bool `protobuf:"varint,24,opt,name=tombstone,proto3" json:"tombstone,omitempty"`
+	// This entry records the recall of the message with uid recall_of: its
+	// object_name is RC:RcNtf, and devices replace that message (keeping its
+	// place) with this object and content. It is not a message of its own:
+	// not listed in history, not counted. The recalled message itself is
+	// already stored as the RC:RcNtf, so a device that never saw it never
+	// sees the original.
+	RecallOf      string `protobuf:"bytes,25,opt,name=recall_of,json=recallOf,proto3" json:"recall_of,omitempty"` // 26-40: read-receipt info, delivery state.
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_imwasm_proto_msgTypes[14]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1344,7 +1684,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[14]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1357,7 +1697,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{14}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Message) GetUid() string {
@@ -1528,6 +1868,13 @@ func (x *Message) GetTombstone() bool {
 	return false
 }
 
+func (x *Message) GetRecallOf() string {
+	if x != nil {
+		return x.RecallOf
+	}
+	return ""
+}
+
 // What changed since sync_version. Each item names a conversation whose
 // messages or per-user state changed; the device pulls what it lacks.
 type SyncRequest struct {
@@ -1539,7 +1886,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1898,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +1911,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SyncRequest) GetSinceVersion() uint64 {
@@ -1584,7 +1931,7 @@ type SyncResult struct {
 
 func (x *SyncResult) Reset() {
 	*x = SyncResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1596,7 +1943,7 @@ func (x *SyncResult) String() string {
 func (*SyncResult) ProtoMessage() {}
 
 func (x *SyncResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1609,7 +1956,7 @@ func (x *SyncResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResult.ProtoReflect.Descriptor instead.
 func (*SyncResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SyncResult) GetVersion() uint64 {
@@ -1642,7 +1989,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1654,7 +2001,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1667,7 +2014,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ConversationState) GetConv() *Conversation {
@@ -1717,7 +2064,7 @@ type PullRequest struct {
 
 func (x *PullRequest) Reset() {
 	*x = PullRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1729,7 +2076,7 @@ func (x *PullRequest) String() string {
 func (*PullRequest) ProtoMessage() {}
 
 func (x *PullRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1742,7 +2089,7 @@ func (x *PullRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullRequest.ProtoReflect.Descriptor instead.
 func (*PullRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PullRequest) GetConv() *Conversation {
@@ -1780,7 +2127,7 @@ type PullResult struct {
 
 func (x *PullResult) Reset() {
 	*x = PullResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1792,7 +2139,7 @@ func (x *PullResult) String() string {
 func (*PullResult) ProtoMessage() {}
 
 func (x *PullResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1805,7 +2152,7 @@ func (x *PullResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullResult.ProtoReflect.Descriptor instead.
 func (*PullResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *PullResult) GetMessages() []*Message {
@@ -1840,7 +2187,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1852,7 +2199,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1865,7 +2212,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ReadRequest) GetConv() *Conversation {
@@ -1890,7 +2237,7 @@ type OK struct {
 
 func (x *OK) Reset() {
 	*x = OK{}
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1902,7 +2249,7 @@ func (x *OK) String() string {
 func (*OK) ProtoMessage() {}
 
 func (x *OK) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1915,14 +2262,14 @@ func (x *OK) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OK.ProtoReflect.Descriptor instead.
 func (*OK) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
 }
 
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xdc\x05\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x87\a\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -1943,7 +2290,10 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\vpull_result\x18\x0f \x01(\v2\x15.imwasm.v1.PullResultH\x00R\n" +
 	"pullResult\x12,\n" +
 	"\x04read\x18\x10 \x01(\v2\x16.imwasm.v1.ReadRequestH\x00R\x04read\x12\x1f\n" +
-	"\x02ok\x18\x11 \x01(\v2\r.imwasm.v1.OKH\x00R\x02okB\x06\n" +
+	"\x02ok\x18\x11 \x01(\v2\r.imwasm.v1.OKH\x00R\x02ok\x122\n" +
+	"\x06typing\x18\x12 \x01(\v2\x18.imwasm.v1.TypingRequestH\x00R\x06typing\x122\n" +
+	"\x06recall\x18\x13 \x01(\v2\x18.imwasm.v1.RecallRequestH\x00R\x06recall\x12A\n" +
+	"\x0emessage_result\x18\x14 \x01(\v2\x18.imwasm.v1.MessageResultH\x00R\rmessageResultB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -1976,10 +2326,31 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"serverTime\"2\n" +
 	"\x04Kick\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"j\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x9b\x01\n" +
 	"\x04Push\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x122\n" +
-	"\x05hints\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\x05hints\"/\n" +
+	"\x05hints\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\x05hints\x12/\n" +
+	"\x06typing\x18\x03 \x03(\v2\x17.imwasm.v1.TypingUpdateR\x06typing\"Y\n" +
+	"\rTypingRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1b\n" +
+	"\ttype_name\x18\x02 \x01(\tR\btypeName\"\x85\x01\n" +
+	"\fTypingUpdate\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1b\n" +
+	"\ttype_name\x18\x03 \x01(\tR\btypeName\x12\x12\n" +
+	"\x04time\x18\x04 \x01(\x03R\x04time\"\x9e\x02\n" +
+	"\rRecallRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
+	"\vmessage_uid\x18\x02 \x01(\tR\n" +
+	"messageUid\x12\x1b\n" +
+	"\tsent_time\x18\x03 \x01(\x03R\bsentTime\x12\x19\n" +
+	"\bis_admin\x18\x04 \x01(\bR\aisAdmin\x12\x1b\n" +
+	"\tis_delete\x18\x05 \x01(\bR\bisDelete\x12\x14\n" +
+	"\x05extra\x18\x06 \x01(\tR\x05extra\x121\n" +
+	"\x14disable_notification\x18\a \x01(\bR\x13disableNotification\x12!\n" +
+	"\fpush_content\x18\b \x01(\tR\vpushContent\"=\n" +
+	"\rMessageResult\x12,\n" +
+	"\amessage\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\amessage\"/\n" +
 	"\x03Ack\x12(\n" +
 	"\x05items\x18\x01 \x03(\v2\x12.imwasm.v1.AckItemR\x05items\"H\n" +
 	"\aAckItem\x12+\n" +
@@ -2020,7 +2391,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n" +
 	"\tsent_time\x18\x03 \x01(\x03R\bsentTime\x12\x1c\n" +
 	"\tduplicate\x18\x04 \x01(\bR\tduplicate\x12\"\n" +
-	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xa1\a\n" +
+	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xbe\a\n" +
 	"\aMessage\x12\x10\n" +
 	"\x03uid\x18\x01 \x01(\tR\x03uid\x128\n" +
 	"\tconv_type\x18\x02 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\bconvType\x12\x1b\n" +
@@ -2049,7 +2420,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x15can_include_expansion\x18\x15 \x01(\bR\x13canIncludeExpansion\x12?\n" +
 	"\texpansion\x18\x16 \x03(\v2!.imwasm.v1.Message.ExpansionEntryR\texpansion\x12!\n" +
 	"\fneed_receipt\x18\x17 \x01(\bR\vneedReceipt\x12\x1c\n" +
-	"\ttombstone\x18\x18 \x01(\bR\ttombstone\x1a<\n" +
+	"\ttombstone\x18\x18 \x01(\bR\ttombstone\x12\x1b\n" +
+	"\trecall_of\x18\x19 \x01(\tR\brecallOf\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"2\n" +
@@ -2098,7 +2470,7 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),     // 0: imwasm.v1.ConversationType
 	(*Frame)(nil),             // 1: imwasm.v1.Frame
@@ -2110,21 +2482,25 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(*Pong)(nil),              // 7: imwasm.v1.Pong
 	(*Kick)(nil),              // 8: imwasm.v1.Kick
 	(*Push)(nil),              // 9: imwasm.v1.Push
-	(*Ack)(nil),               // 10: imwasm.v1.Ack
-	(*AckItem)(nil),           // 11: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),     // 12: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),       // 13: imwasm.v1.SendRequest
-	(*SendAck)(nil),           // 14: imwasm.v1.SendAck
-	(*Message)(nil),           // 15: imwasm.v1.Message
-	(*SyncRequest)(nil),       // 16: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),        // 17: imwasm.v1.SyncResult
-	(*ConversationState)(nil), // 18: imwasm.v1.ConversationState
-	(*PullRequest)(nil),       // 19: imwasm.v1.PullRequest
-	(*PullResult)(nil),        // 20: imwasm.v1.PullResult
-	(*ReadRequest)(nil),       // 21: imwasm.v1.ReadRequest
-	(*OK)(nil),                // 22: imwasm.v1.OK
-	nil,                       // 23: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                       // 24: imwasm.v1.Message.ExpansionEntry
+	(*TypingRequest)(nil),     // 10: imwasm.v1.TypingRequest
+	(*TypingUpdate)(nil),      // 11: imwasm.v1.TypingUpdate
+	(*RecallRequest)(nil),     // 12: imwasm.v1.RecallRequest
+	(*MessageResult)(nil),     // 13: imwasm.v1.MessageResult
+	(*Ack)(nil),               // 14: imwasm.v1.Ack
+	(*AckItem)(nil),           // 15: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),     // 16: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),       // 17: imwasm.v1.SendRequest
+	(*SendAck)(nil),           // 18: imwasm.v1.SendAck
+	(*Message)(nil),           // 19: imwasm.v1.Message
+	(*SyncRequest)(nil),       // 20: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),        // 21: imwasm.v1.SyncResult
+	(*ConversationState)(nil), // 22: imwasm.v1.ConversationState
+	(*PullRequest)(nil),       // 23: imwasm.v1.PullRequest
+	(*PullResult)(nil),        // 24: imwasm.v1.PullResult
+	(*ReadRequest)(nil),       // 25: imwasm.v1.ReadRequest
+	(*OK)(nil),                // 26: imwasm.v1.OK
+	nil,                       // 27: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                       // 28: imwasm.v1.Message.ExpansionEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	3,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -2134,36 +2510,44 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	7,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
 	8,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
 	9,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	10, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	13, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	14, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	16, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	17, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	19, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	20, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	21, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	22, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
-	0,  // 16: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	15, // 17: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	18, // 18: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	11, // 19: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	2,  // 20: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	2,  // 21: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	12, // 22: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	23, // 23: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,  // 24: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	12, // 25: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	24, // 26: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	18, // 27: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	2,  // 28: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	2,  // 29: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	15, // 30: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	2,  // 31: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	32, // [32:32] is the sub-list for method output_type
-	32, // [32:32] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	14, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	17, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	18, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	20, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	21, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	23, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	24, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	25, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	26, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	10, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
+	12, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
+	13, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
+	0,  // 19: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	19, // 20: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	22, // 21: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	11, // 22: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	2,  // 23: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 24: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	2,  // 25: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	19, // 26: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	15, // 27: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	2,  // 28: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	2,  // 29: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	16, // 30: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	27, // 31: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,  // 32: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	16, // 33: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	28, // 34: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	22, // 35: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	2,  // 36: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	2,  // 37: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	19, // 38: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	2,  // 39: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	40, // [40:40] is the sub-list for method output_type
+	40, // [40:40] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -2188,6 +2572,9 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_PullResult)(nil),
 		(*Frame_Read)(nil),
 		(*Frame_Ok)(nil),
+		(*Frame_Typing)(nil),
+		(*Frame_Recall)(nil),
+		(*Frame_MessageResult)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2195,7 +2582,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   24,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -18,6 +18,10 @@ var (
 	ErrExists    = errors.New("already exists")
 )
 
+// RecallObjectName is the object name a recalled message takes (RongIMLib's
+// RecallNotificationMessage).
+const RecallObjectName = "RC:RcNtf"
+
 // PrivateConvID is the canonical id of the private conversation of a and b.
 func PrivateConvID(a, b string) string {
 	if b < a {
@@ -66,6 +70,15 @@ type Store interface {
 	// window (messages newer than windowStart, at most windowMax of them).
 	// start is the effective afterSeq+1; last the conversation's last seq.
 	Pull(ctx context.Context, user, convID string, afterSeq uint64, limit int, windowStart time.Time, windowMax int) (msgs []*pb.Message, start, last uint64, err error)
+
+	// MessageByUID returns message uid of convID (ErrNotFound).
+	MessageByUID(ctx context.Context, convID, uid string) (*pb.Message, error)
+
+	// Recall replaces message uid of convID with replacement's object name,
+	// content and flags (its ids, seq and times stay) and appends marker
+	// (Message.recall_of = uid), in one transaction. ErrExists when the
+	// message was recalled already; ErrNotFound when there is none.
+	Recall(ctx context.Context, convID, uid string, replacement, marker *pb.Message) (*pb.Message, error)
 
 	// Changes lists user's conversations that changed after version since,
 	// and the version the caller has seen once it applied them.

@@ -238,6 +238,32 @@ func (d *DB) Append(ctx context.Context, convID string, m *pb.Message) (*pb.Mess
 	return r.msg, r.dup, nil
 }
 
+// MessageByUID implements store.Store.
+func (d *DB) MessageByUID(ctx context.Context, convID, uid string) (*pb.Message, error) {
+	var body []byte
+	err := d.queryRow(ctx, `SELECT body FROM messages WHERE uid=? AND conv_id=?`, uid, convID).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("message %s: %w", uid, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("message %s: %w", uid, err)
+	}
+	m := &pb.Message{}
+	if err := proto.Unmarshal(body, m); err != nil {
+		return nil, fmt.Errorf("message %s: decode: %w", uid, err)
+	}
+	return m, nil
+}
+
+// Recall implements store.Store.
+func (d *DB) Recall(ctx context.Context, convID, uid string, replacement, marker *pb.Message) (*pb.Message, error) {
+	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.recall(convID, uid, replacement, marker) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*pb.Message), nil
+}
+
 type appended struct {
 	msg *pb.Message
 	dup bool

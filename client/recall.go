@@ -1,0 +1,65 @@
+package client
+
+import (
+	"context"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// RecallOptions are recallMessage's options besides messageUId and
+// sentTime.
+type RecallOptions struct {
+	IsAdmin             bool // a group owner or admin recalls someone else's message
+	IsDelete            bool
+	Extra               string
+	DisableNotification bool
+	PushContent         string
+}
+
+// RecallMessage implements RongIMLib's recallMessage: the message turns
+// into an RC:RcNtf on every device of every member and in history, and is
+// returned in that form. A message that was never sent (no messageUId)
+// cannot be recalled (RECALL_MESSAGE 25101); neither can one outside the
+// server's recall window; someone else's message needs IsAdmin and the
+// group role (RECALL_MESSAGE_USER_INVALID 25107).
+func (e *Engine) RecallMessage(ctx context.Context, c Conversation, messageUID string, sentTime int64, opts RecallOptions) (*Message, error) {
+	if err := validConversation(c); err != nil {
+		return nil, err
+	}
+	if messageUID == "" {
+		return nil, codes.New(codes.RecallMessage, "messageUId required: a message that was not sent cannot be recalled")
+	}
+	r, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Recall{Recall: &pb.RecallRequest{
+		Conv: wireConv(c), MessageUid: messageUID, SentTime: sentTime,
+		IsAdmin: opts.IsAdmin, IsDelete: opts.IsDelete, Extra: opts.Extra,
+		DisableNotification: opts.DisableNotification, PushContent: opts.PushContent,
+	}}})
+	if err != nil {
+		return nil, err
+	}
+	w := r.GetMessageResult().GetMessage()
+	if w == nil {
+		return nil, codes.New(codes.Timeout, "recall: no message in the answer")
+	}
+	// Replace the local copy now, so the caller's next read sees it.
+	it := &inItem{recalled: w, done: make(chan struct{})}
+	e.inbox <- it
+	<-it.done
+	held, err := e.cfg.Store.MessagesByUID(ctx, []string{w.Uid})
+	if err == nil && len(held) == 1 && held[0] != nil {
+		return held[0], nil
+	}
+	return fromWire(e.UserID(), w), nil
+}
+
+// validConversation checks what every conversation argument needs.
+func validConversation(c Conversation) error {
+	if c.Type != Private && c.Type != Group {
+		return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
+	}
+	if c.TargetID == "" || len(c.TargetID) > 64 {
+		return codes.New(codes.InvalidParameterTargetID, "invalid targetId")
+	}
+	return nil
+}

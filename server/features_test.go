@@ -1,0 +1,328 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+	"github.com/imwasm/imwasm/server"
+)
+
+// contents lists the texts of messages (their "content" field), or their
+// object name when they have none.
+func contents(ms []*client.Message) []string {
+	var out []string
+	for _, m := range ms {
+		var c struct{ Content string }
+		json.Unmarshal(m.Content, &c)
+		if c.Content == "" {
+			out = append(out, m.ObjectName)
+		} else {
+			out = append(out, c.Content)
+		}
+	}
+	return out
+}
+
+func storedTexts(t *testing.T, d *device, c client.Conversation) []string {
+	t.Helper()
+	ms, err := d.History(context.Background(), c, 0, 100, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return contents(ms)
+}
+
+func (e *env) group(t *testing.T, id, owner string, members, admins []string) {
+	t.Helper()
+	if status, body := e.admin("POST", "/v1/groups", map[string]any{"groupId": id, "name": id, "ownerId": owner, "memberIds": members, "adminIds": admins}); status != 200 {
+		t.Fatalf("create group: %d %v", status, body)
+	}
+}
+
+func TestStatusMessagesOnlineOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	bob.connect(t, token(t, "bob", time.Hour))
+
+	status := &client.Message{Conversation: client.Conversation{Type: client.Private, TargetID: "bob"},
+		ObjectName: "App:Ping", Content: []byte(`{"content":"ping"}`), IsStatus: true}
+	sent := alice.send(t, status)
+	if sent.MessageUID == "" || sent.Seq != 0 || sent.SentStatus != client.StatusSent || sent.MessageID != 0 {
+		t.Fatalf("status send result: %+v", sent)
+	}
+	got := bob.waitMessages(t, 1)
+	if got[0].MessageUID != sent.MessageUID || !got[0].IsStatus || got[0].Seq != 0 || got[0].ObjectName != "App:Ping" {
+		t.Fatalf("bob got %+v", got[0])
+	}
+	// Stored nowhere: not in either device's history, and a device of bob
+	// that connects later gets only what was stored.
+	conv := client.Conversation{Type: client.Private, TargetID: "alice"}
+	if h := storedTexts(t, bob, conv); len(h) != 0 {
+		t.Fatalf("bob stored %v", h)
+	}
+	if h := storedTexts(t, alice, client.Conversation{Type: client.Private, TargetID: "bob"}); len(h) != 0 {
+		t.Fatalf("alice stored %v", h)
+	}
+	alice.send(t, text("bob", client.Private, "stored"))
+	bob2 := e.device("bob", "b2", devOpts{})
+	bob2.connect(t, token(t, "bob", time.Hour))
+	if got := contents(bob2.waitMessages(t, 1)); len(got) != 1 || got[0] != "stored" {
+		t.Fatalf("new device got %v", got)
+	}
+	// Its sequence numbers did not move: the stored message is seq 1.
+	if m := bob2.messages()[0]; m.Seq != 1 {
+		t.Fatalf("stored message seq %d", m.Seq)
+	}
+}
+
+func TestTargetedGroupMessages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.group(t, "g1", "alice", []string{"bob", "carol"}, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	carol := e.device("carol", "c1", devOpts{})
+	for _, d := range []*device{alice, bob, carol} {
+		d.connect(t, token(t, d.user, time.Hour))
+		d.waitMessages(t, 1) // the group's creation notice
+	}
+	secret := text("g1", client.Group, "for bob only")
+	secret.DirectedUserIDs = []string{"bob"}
+	alice.send(t, secret)
+	alice.send(t, text("g1", client.Group, "for all"))
+
+	if got := contents(bob.waitMessages(t, 3)); strings.Join(got, "|") != "RC:GrpNtf|for bob only|for all" {
+		t.Fatalf("bob got %v", got)
+	}
+	// Carol sees the next message in order (her sequence passed the
+	// targeted one through its tombstone), and never the targeted one.
+	got := carol.waitMessages(t, 2)
+	if strings.Join(contents(got), "|") != "RC:GrpNtf|for all" || got[1].Seq != 3 {
+		t.Fatalf("carol got %v (seq %d)", contents(got), got[len(got)-1].Seq)
+	}
+	gc := client.Conversation{Type: client.Group, TargetID: "g1"}
+	if h := storedTexts(t, carol, gc); strings.Contains(strings.Join(h, "|"), "for bob only") {
+		t.Fatalf("carol stored %v", h)
+	}
+	// A new device of carol syncs without gaps and without the secret.
+	carol2 := e.device("carol", "c2", devOpts{})
+	carol2.connect(t, token(t, "carol", time.Hour))
+	if got := contents(carol2.waitMessages(t, 2)); strings.Join(got, "|") != "RC:GrpNtf|for all" {
+		t.Fatalf("carol's new device got %v", got)
+	}
+	if len(carol2.messages()) != 2 {
+		t.Fatalf("carol's new device got %v", contents(carol2.messages()))
+	}
+
+	// Refused: a non-member in the list, a targeted private message.
+	bad := text("g1", client.Group, "x")
+	bad.DirectedUserIDs = []string{"bob", "mallory"}
+	if _, err := alice.SendMessage(context.Background(), bad, client.SendOptions{}); codes.Of(err) != codes.InvalidParameter {
+		t.Fatalf("non-member recipient: %v", err)
+	}
+	bad = text("bob", client.Private, "x")
+	bad.DirectedUserIDs = []string{"bob"}
+	if _, err := alice.SendMessage(context.Background(), bad, client.SendOptions{}); codes.Of(err) != codes.InvalidParameter {
+		t.Fatalf("targeted private message: %v", err)
+	}
+}
+
+// typingEvents returns the typing statuses a device was told about.
+func typingEvents(evs []client.Event) []client.TypingStatus {
+	var out []client.TypingStatus
+	for _, ev := range evs {
+		if ev.Kind == client.EventTyping {
+			out = append(out, ev.Typing...)
+		}
+	}
+	return out
+}
+
+func TestTypingStatus(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.group(t, "g1", "alice", []string{"bob"}, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	alice2 := e.device("alice", "a2", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	for _, d := range []*device{alice, alice2, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	ctx := context.Background()
+	toBob := client.Conversation{Type: client.Private, TargetID: "bob"}
+	if err := alice.SendTypingStatus(ctx, toBob, "RC:TxtMsg"); err != nil {
+		t.Fatal(err)
+	}
+	// Within the interval: succeeds, sends nothing.
+	if err := alice.SendTypingStatus(ctx, toBob, "RC:TxtMsg"); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.SendTypingStatus(ctx, client.Conversation{Type: client.Group, TargetID: "g1"}, "RC:ImgMsg"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitFor(t, "typing in both conversations", func(_ []*client.Message, evs []client.Event) bool {
+		return len(typingEvents(evs)) >= 2
+	})
+	ts := typingEvents(bob.events())
+	if len(ts) != 2 || ts[0].TargetID != "alice" || ts[0].Type != client.Private || len(ts[0].Users) != 1 ||
+		ts[0].Users[0].UserID != "alice" || ts[0].Users[0].TypeName != "RC:TxtMsg" ||
+		ts[1].TargetID != "g1" || ts[1].Users[0].TypeName != "RC:ImgMsg" {
+		t.Fatalf("bob's typing events: %+v", ts)
+	}
+	// It expires: bob is told the list is empty again.
+	bob.waitFor(t, "typing to expire", func(_ []*client.Message, evs []client.Event) bool {
+		ts := typingEvents(evs)
+		return len(ts) >= 4 && len(ts[2].Users) == 0 && len(ts[3].Users) == 0
+	})
+	// Never stored, never to the typist's own devices, and bad input refused.
+	if got := bob.messages(); len(got) != 1 || got[0].ObjectName != "RC:GrpNtf" {
+		t.Fatalf("bob got messages %v", contents(got))
+	}
+	if ts := typingEvents(alice2.events()); len(ts) != 0 {
+		t.Fatalf("the typist's other device was told: %+v", ts)
+	}
+	if err := alice.SendTypingStatus(ctx, client.Conversation{Type: client.Group, TargetID: "nope"}, "RC:TxtMsg"); codes.Of(err) != codes.NotInGroup {
+		t.Fatalf("typing in a group of others: %v", err)
+	}
+	if err := alice.SendTypingStatus(ctx, toBob, ""); codes.Of(err) != codes.InvalidParameter {
+		t.Fatalf("empty type: %v", err)
+	}
+
+	// The server throttles clients that do not: of two statuses in a row
+	// from a raw client, bob hears one.
+	r := e.raw(t)
+	r.auth(token(t, "carol", time.Hour))
+	for id := uint64(2); id <= 3; id++ {
+		r.write(&pb.Frame{Id: id, Body: &pb.Frame_Typing{Typing: &pb.TypingRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, TypeName: "RC:TxtMsg"}}})
+		if f := r.answer(id); f.GetOk() == nil {
+			t.Fatalf("typing %d: %v", id, f)
+		}
+	}
+	bob.waitFor(t, "carol typing", func(_ []*client.Message, evs []client.Event) bool {
+		for _, ts := range typingEvents(evs) {
+			if ts.TargetID == "carol" {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(300 * time.Millisecond)
+	n := 0
+	for _, ts := range typingEvents(bob.events()) {
+		if ts.TargetID == "carol" && len(ts.Users) > 0 {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("bob was told %d times that carol types", n)
+	}
+}
+
+func TestRecall(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) { c.RecallWindow = 3 * time.Second })
+	e.group(t, "g1", "alice", []string{"bob", "carol", "dave"}, []string{"bob"})
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	bobOffline := e.device("bob", "b2", devOpts{})
+	for _, d := range []*device{alice, bob, bobOffline} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	bobOffline.Disconnect()
+	ctx := context.Background()
+	toBob := client.Conversation{Type: client.Private, TargetID: "bob"}
+	toAlice := client.Conversation{Type: client.Private, TargetID: "alice"}
+
+	m := alice.send(t, text("bob", client.Private, "oops"))
+	bob.waitFor(t, "the message", func(got []*client.Message, _ []client.Event) bool {
+		return len(contents(got)) > 0 && contents(got)[len(got)-1] == "oops"
+	})
+	// Bob may not recall alice's message.
+	if _, err := bob.RecallMessage(ctx, toAlice, m.MessageUID, m.SentTime, client.RecallOptions{}); codes.Of(err) != codes.RecallMessageUserInvalid {
+		t.Fatalf("recall by the recipient: %v", err)
+	}
+	if _, err := alice.RecallMessage(ctx, toBob, m.MessageUID, m.SentTime+1, client.RecallOptions{}); codes.Of(err) != codes.RecallMessage {
+		t.Fatalf("wrong sentTime: %v", err)
+	}
+	rc, err := alice.RecallMessage(ctx, toBob, m.MessageUID, m.SentTime, client.RecallOptions{Extra: "typo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var content struct {
+		MessageUID, OperatorID, OriginalObjectName, Extra string
+	}
+	json.Unmarshal(rc.Content, &content)
+	if rc.ObjectName != "RC:RcNtf" || rc.MessageUID != m.MessageUID || rc.MessageID != m.MessageID ||
+		content.MessageUID != m.MessageUID || content.OperatorID != "alice" || content.OriginalObjectName != "RC:TxtMsg" || content.Extra != "typo" {
+		t.Fatalf("recall result %+v content %s", rc, rc.Content)
+	}
+	if h := storedTexts(t, alice, toBob); strings.Join(h, "|") != "RC:RcNtf" {
+		t.Fatalf("alice's history: %v", h)
+	}
+	// Bob's online device: the message turns RC:RcNtf in place and is
+	// emitted again in that form.
+	bob.waitFor(t, "the recall", func(got []*client.Message, _ []client.Event) bool {
+		return got[len(got)-1].ObjectName == "RC:RcNtf"
+	})
+	if last := bob.messages()[len(bob.messages())-1]; last.MessageUID != m.MessageUID {
+		t.Fatalf("bob's recall message: %+v", last)
+	}
+	if h := storedTexts(t, bob, toAlice); strings.Join(h, "|") != "RC:RcNtf" {
+		t.Fatalf("bob's history: %v", h)
+	}
+	// Bob's device that was offline through both never shows the original.
+	bobOffline.connect(t, token(t, "bob", time.Hour))
+	time.Sleep(200 * time.Millisecond)
+	for _, got := range bobOffline.messages() {
+		if strings.Contains(string(got.Content), `"oops"`) {
+			t.Fatalf("offline device showed the recalled message: %+v", got)
+		}
+	}
+	if h := storedTexts(t, bobOffline, toAlice); strings.Join(h, "|") != "RC:RcNtf" {
+		t.Fatalf("offline device's history: %v", h)
+	}
+	// Twice, or without a messageUId (a message that never got sent): 25101.
+	if _, err := alice.RecallMessage(ctx, toBob, m.MessageUID, m.SentTime, client.RecallOptions{}); codes.Of(err) != codes.RecallMessage {
+		t.Fatalf("second recall: %v", err)
+	}
+	if _, err := alice.RecallMessage(ctx, toBob, "", 0, client.RecallOptions{}); codes.Of(err) != codes.RecallMessage {
+		t.Fatalf("recall without messageUId: %v", err)
+	}
+
+	// In the group: an admin may recall others' messages with isAdmin; a
+	// plain member may not, nor an admin without isAdmin.
+	carol := e.device("carol", "c1", devOpts{})
+	dave := e.device("dave", "d1", devOpts{})
+	carol.connect(t, token(t, "carol", time.Hour))
+	dave.connect(t, token(t, "dave", time.Hour))
+	g := client.Conversation{Type: client.Group, TargetID: "g1"}
+	cm := carol.send(t, text("g1", client.Group, "spam"))
+	if _, err := dave.RecallMessage(ctx, g, cm.MessageUID, cm.SentTime, client.RecallOptions{IsAdmin: true}); codes.Of(err) != codes.RecallMessageUserInvalid {
+		t.Fatalf("member recalls with isAdmin: %v", err)
+	}
+	if _, err := bob.RecallMessage(ctx, g, cm.MessageUID, cm.SentTime, client.RecallOptions{}); codes.Of(err) != codes.RecallMessageUserInvalid {
+		t.Fatalf("admin recalls without isAdmin: %v", err)
+	}
+	if _, err := bob.RecallMessage(ctx, g, cm.MessageUID, cm.SentTime, client.RecallOptions{IsAdmin: true}); err != nil {
+		t.Fatalf("admin recall: %v", err)
+	}
+	dave.waitFor(t, "the group recall", func(got []*client.Message, _ []client.Event) bool {
+		l := got[len(got)-1]
+		return l.ObjectName == "RC:RcNtf" && l.MessageUID == cm.MessageUID && strings.Contains(string(l.Content), `"isAdmin":true`)
+	})
+	// Outside the window: 25101.
+	old := alice.send(t, text("bob", client.Private, "too late"))
+	time.Sleep(3200 * time.Millisecond)
+	if _, err := alice.RecallMessage(ctx, toBob, old.MessageUID, old.SentTime, client.RecallOptions{}); codes.Of(err) != codes.RecallMessage {
+		t.Fatalf("recall outside the window: %v", err)
+	}
+}

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// recallContent is the content of an RC:RcNtf (RongIMLib's
+// RecallNotificationMessage), with the recalled message's messageUId and
+// sentTime so apps can find it.
+type recallContent struct {
+	MessageUID         string `json:"messageUId"`
+	SentTime           int64  `json:"sentTime"`
+	OperatorID         string `json:"operatorId"`
+	RecallTime         int64  `json:"recallTime"`
+	OriginalObjectName string `json:"originalObjectName"`
+	IsAdmin            bool   `json:"isAdmin"`
+	IsDelete           bool   `json:"isDelete"`
+	Extra              string `json:"extra,omitempty"`
+}
+
+// handleRecall replaces a message by an RC:RcNtf everywhere: in storage
+// (so devices that never saw it never will), and on every device of every
+// member through a marker appended to the conversation. The sender may
+// recall within the recall window; so may a group's owner or admins, with
+// is_admin.
+func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequest) {
+	convID, err := ss.conversation(ctx, r.Conv)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if r.MessageUid == "" || len(r.MessageUid) > 64 || len(r.Extra) > 1024 || len(r.PushContent) > 1024 {
+		ss.replyErr(id, codes.RecallMessage, "messageUId required; extra and pushContent at most 1 KB")
+		return
+	}
+	orig, err := ss.srv.store.MessageByUID(ctx, convID, r.MessageUid)
+	if errors.Is(err, store.ErrNotFound) {
+		ss.replyErr(id, codes.RecallMessage, "no such message in this conversation")
+		return
+	}
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	switch {
+	case !visibleTo(orig, ss.user):
+		ss.replyErr(id, codes.RecallMessage, "no such message in this conversation")
+		return
+	case orig.RecallOf != "" || orig.ObjectName == store.RecallObjectName:
+		ss.replyErr(id, codes.RecallMessage, "message already recalled")
+		return
+	case r.SentTime != 0 && r.SentTime != orig.SentTime:
+		ss.replyErr(id, codes.RecallMessage, "sentTime does not match the message")
+		return
+	}
+	isAdmin := false
+	if orig.FromUser != ss.user {
+		if !r.IsAdmin || orig.ConvType != pb.ConversationType_GROUP {
+			ss.replyErr(id, codes.RecallMessageUserInvalid, "only the sender may recall this message")
+			return
+		}
+		g, err := ss.srv.groups.get(ctx, orig.To)
+		if err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+		if g.members[ss.user] < store.RoleAdmin+1 {
+			ss.replyErr(id, codes.RecallMessageUserInvalid, "only the group's owner and admins may recall others' messages")
+			return
+		}
+		isAdmin = true
+	}
+	now := time.Now()
+	if w := ss.srv.cfg.RecallWindow; w > 0 && now.Sub(time.UnixMilli(orig.SentTime)) > w {
+		ss.replyErr(id, codes.RecallMessage, "the recall window has passed")
+		return
+	}
+	content, err := json.Marshal(recallContent{
+		MessageUID: orig.Uid, SentTime: orig.SentTime, OperatorID: ss.user, RecallTime: now.UnixMilli(),
+		OriginalObjectName: orig.ObjectName, IsAdmin: isAdmin, IsDelete: r.IsDelete, Extra: r.Extra,
+	})
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	replacement := &pb.Message{ObjectName: store.RecallObjectName, Content: content}
+	marker := &pb.Message{
+		ConvType: orig.ConvType, FromUser: ss.user, To: orig.To, Channel: orig.Channel,
+		// One recall per message: a second one finds this id taken.
+		ClientMsgId: "rc." + orig.Uid,
+		ObjectName:  store.RecallObjectName, Content: content, IsPersisted: true,
+		DisableNotification: r.DisableNotification, PushContent: r.PushContent,
+		DirectedUserIds: orig.DirectedUserIds, RecallOf: orig.Uid,
+	}
+	stored, err := ss.srv.store.Recall(ctx, convID, orig.Uid, replacement, marker)
+	if errors.Is(err, store.ErrExists) {
+		ss.replyErr(id, codes.RecallMessage, "message already recalled")
+		return
+	}
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.srv.metrics.messages.Inc()
+	// The operator's session gets the recalled message as it now is; its
+	// other sessions, and everyone else, the marker.
+	recalled := orig
+	recalled.ObjectName, recalled.Content = store.RecallObjectName, content
+	recalled.IsCounted, recalled.IsMentioned, recalled.MentionedInfo = false, false, nil
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: recalled}}})
+	ss.srv.fanOut(ctx, stored, "")
+}
