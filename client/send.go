@@ -161,7 +161,7 @@ func (e *Engine) MarkRead(ctx context.Context, c Conversation, seq uint64) error
 	return err
 }
 
-// History returns locally held messages (see Store.History).
-func (e *Engine) History(ctx context.Context, c Conversation, t int64, count int, forward bool) ([]*Message, error) {
+// LocalHistory returns messages the device holds (see Store.History).
+func (e *Engine) LocalHistory(ctx context.Context, c Conversation, t int64, count int, forward bool) ([]*Message, error) {
 	return e.cfg.Store.History(ctx, c, t, count, forward)
 }

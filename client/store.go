@@ -45,7 +45,11 @@ type ConversationState struct {
 	// which the device never fetches by sync).
 	Contiguous uint64
 	StartSeq   uint64
-	LastSeq    uint64 // highest sequence number the server reported
-	ReadSeq    uint64 // the user's read watermark
-	LastTime   int64
+	// HeldFrom: the device holds every message from here to Contiguous and
+	// none below (a new device starts at the server's window); 0 or 1:
+	// from the beginning. Older history comes from the server.
+	HeldFrom uint64
+	LastSeq  uint64 // highest sequence number the server reported
+	ReadSeq  uint64 // the user's read watermark
+	LastTime int64
 }

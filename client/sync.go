@@ -111,6 +111,7 @@ func (e *Engine) process(items []*inItem) {
 			st := e.stateLocked(bs, it.conv)
 			if it.start > 0 && it.start-1 > st.Contiguous {
 				st.Contiguous = it.start - 1
+				st.HeldFrom = it.start
 				for s := range e.pending[st.Key()] {
 					if s <= st.Contiguous {
 						delete(e.pending[st.Key()], s)

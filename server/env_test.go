@@ -71,6 +71,7 @@ func token(t *testing.T, user string, ttl time.Duration) string {
 type device struct {
 	*client.Engine
 	user  string
+	id    string // device id
 	store *memstore.Store
 	mu    sync.Mutex
 	got   []*client.Message
@@ -86,7 +87,7 @@ type devOpts struct {
 
 func (e *env) device(user, deviceID string, o devOpts) *device {
 	e.t.Helper()
-	d := &device{store: o.store, user: user}
+	d := &device{store: o.store, user: user, id: deviceID}
 	if d.store == nil {
 		d.store = memstore.New()
 	}

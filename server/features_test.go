@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +33,7 @@ func contents(ms []*client.Message) []string {
 
 func storedTexts(t *testing.T, d *device, c client.Conversation) []string {
 	t.Helper()
-	ms, err := d.History(context.Background(), c, 0, 100, false)
+	ms, err := d.LocalHistory(context.Background(), c, 0, 100, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,5 +326,153 @@ func TestRecall(t *testing.T) {
 	time.Sleep(3200 * time.Millisecond)
 	if _, err := alice.RecallMessage(ctx, toBob, old.MessageUID, old.SentTime, client.RecallOptions{}); codes.Of(err) != codes.RecallMessage {
 		t.Fatalf("recall outside the window: %v", err)
+	}
+}
+
+// pageAll pages through a conversation's history with fetch and returns
+// the texts in the order received, checking hasMore on every page.
+func pageAll(t *testing.T, name string, order int, fetch func(ts int64) ([]*client.Message, bool, error)) []string {
+	t.Helper()
+	var all []string
+	var ts int64
+	for page := 0; ; page++ {
+		ms, more, err := fetch(ts)
+		if err != nil {
+			t.Fatalf("%s page %d: %v", name, page, err)
+		}
+		for i, m := range ms {
+			if i > 0 && ((order == client.OrderOlder && m.SentTime >= ms[i-1].SentTime) || (order == client.OrderNewer && m.SentTime <= ms[i-1].SentTime)) {
+				t.Fatalf("%s page %d out of order at %d", name, page, i)
+			}
+		}
+		all = append(all, contents(ms)...)
+		if !more {
+			return all
+		}
+		if len(ms) == 0 || page > 100 {
+			t.Fatalf("%s: hasMore with an empty page %d", name, page)
+		}
+		ts = ms[len(ms)-1].SentTime
+	}
+}
+
+func TestHistoryPaging(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) { c.NewDeviceMax = 100 })
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	bob.connect(t, token(t, "bob", time.Hour))
+	const n = 250
+	var want []string
+	for i := 0; i < n; i++ {
+		s := fmt.Sprint("m", i)
+		want = append(want, s)
+		alice.send(t, text("bob", client.Private, s)) // sent back to back: adjacent milliseconds
+	}
+	bob.waitMessages(t, n)
+	reversed := slices.Clone(want)
+	slices.Reverse(reversed)
+	ctx := context.Background()
+	conv := client.Conversation{Type: client.Private, TargetID: "alice"}
+
+	// A new device of bob holds only the newest 100 (the window): older
+	// pages come from the server, seamlessly.
+	bob2 := e.device("bob", "b2", devOpts{})
+	bob2.connect(t, token(t, "bob", time.Hour))
+	bob2.waitMessages(t, 100)
+	if h, _ := bob2.LocalHistory(ctx, conv, 0, 1000, false); len(h) != 100 {
+		t.Fatalf("new device holds %d", len(h))
+	}
+	for _, d := range []*device{bob, bob2} {
+		for _, order := range []int{client.OrderOlder, client.OrderNewer} {
+			exp := reversed
+			if order == client.OrderNewer {
+				exp = want
+			}
+			for _, count := range []int{100, 7} {
+				name := fmt.Sprintf("%s order %d count %d", d.id, order, count)
+				got := pageAll(t, name+" local-first", order, func(ts int64) ([]*client.Message, bool, error) {
+					return d.GetHistory(ctx, conv, ts, count, order)
+				})
+				if !slices.Equal(got, exp) {
+					t.Fatalf("%s: got %d messages %v…", name, len(got), got[:min(5, len(got))])
+				}
+				got = pageAll(t, name+" remote", order, func(ts int64) ([]*client.Message, bool, error) {
+					return d.RemoteHistory(ctx, conv, ts, count, order)
+				})
+				if !slices.Equal(got, exp) {
+					t.Fatalf("%s remote: got %d messages", name, len(got))
+				}
+			}
+		}
+	}
+	// A page starting exactly at a message's time excludes it.
+	all, _, _ := bob.RemoteHistory(ctx, conv, 0, 100, client.OrderNewer)
+	page, _, _ := bob.RemoteHistory(ctx, conv, all[10].SentTime, 2, client.OrderNewer)
+	if got := contents(page); !slices.Equal(got, []string{"m11", "m12"}) {
+		t.Fatalf("newer than m10: %v", got)
+	}
+	page, _, _ = bob.GetHistory(ctx, conv, all[10].SentTime, 2, client.OrderOlder)
+	if got := contents(page); !slices.Equal(got, []string{"m9", "m8"}) {
+		t.Fatalf("older than m10: %v", got)
+	}
+	for _, count := range []int{0, 101} {
+		if _, _, err := bob.GetHistory(ctx, conv, 0, count, client.OrderOlder); codes.Of(err) != codes.InvalidParameterCount {
+			t.Fatalf("count %d: %v", count, err)
+		}
+		if _, _, err := bob.RemoteHistory(ctx, conv, 0, count, client.OrderOlder); codes.Of(err) != codes.InvalidParameterCount {
+			t.Fatalf("remote count %d: %v", count, err)
+		}
+	}
+}
+
+func TestHistoryVisibility(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.group(t, "g1", "alice", []string{"bob"}, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	bob.connect(t, token(t, "bob", time.Hour))
+	alice.send(t, text("g1", client.Group, "before carol"))
+	secret := text("g1", client.Group, "for bob")
+	secret.DirectedUserIDs = []string{"bob"}
+	alice.send(t, secret)
+	oops := alice.send(t, text("g1", client.Group, "oops"))
+	g := client.Conversation{Type: client.Group, TargetID: "g1"}
+	if _, err := alice.RecallMessage(context.Background(), g, oops.MessageUID, oops.SentTime, client.RecallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := e.admin("POST", "/v1/groups/g1/members", map[string]any{"userIds": []string{"carol"}}); status != 200 {
+		t.Fatal("add carol")
+	}
+	alice.send(t, text("g1", client.Group, "after carol"))
+	carol := e.device("carol", "c1", devOpts{})
+	carol.connect(t, token(t, "carol", time.Hour))
+	ctx := context.Background()
+	hist := func(d *device) string {
+		ms, more, err := d.RemoteHistory(ctx, g, 0, 100, client.OrderNewer)
+		if err != nil || more {
+			t.Fatalf("%s: %v more=%v", d.user, err, more)
+		}
+		return strings.Join(contents(ms), "|")
+	}
+	// The recall marker is not a message of its own; the recalled message
+	// is there as RC:RcNtf; the targeted one only for its recipient.
+	if got := hist(bob); got != "RC:GrpNtf|before carol|for bob|RC:RcNtf|RC:GrpNtf|after carol" {
+		t.Fatalf("bob: %s", got)
+	}
+	if got := hist(alice); got != "RC:GrpNtf|before carol|for bob|RC:RcNtf|RC:GrpNtf|after carol" {
+		t.Fatalf("alice: %s", got)
+	}
+	if got := hist(carol); got != "RC:GrpNtf|after carol" {
+		t.Fatalf("carol: %s", got)
+	}
+	// Outsiders are refused.
+	dave := e.device("dave", "d1", devOpts{})
+	dave.connect(t, token(t, "dave", time.Hour))
+	if _, _, err := dave.RemoteHistory(ctx, g, 0, 10, client.OrderOlder); codes.Of(err) != codes.NotInGroup {
+		t.Fatalf("outsider: %v", err)
 	}
 }

@@ -313,3 +313,43 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 	}
 	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 }
+
+// maxHistory is the largest page getRemoteHistoryMessages may ask for
+// (RongIMLib's limit; INVALID_PARAMETER_COUNT beyond it).
+const maxHistory = 100
+
+func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRequest) {
+	convID, err := ss.conversation(ctx, r.Conv)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if r.Count < 1 || r.Count > maxHistory {
+		ss.replyErr(id, codes.InvalidParameterCount, "count must be 1-100")
+		return
+	}
+	if r.Order > 1 || r.Timestamp < 0 {
+		ss.replyErr(id, codes.InvalidParameter, "order must be 0 or 1, timestamp not negative")
+		return
+	}
+	msgs, more, err := ss.srv.store.History(ctx, ss.user, convID, r.Timestamp, int(r.Count), r.Order == 1, func(m *pb.Message) bool {
+		return m.RecallOf == "" && visibleTo(m, ss.user)
+	})
+	if errors.Is(err, store.ErrNotMember) {
+		ss.replyErr(id, codes.NotInGroup, "not in conversation")
+		return
+	}
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	size := 0
+	for i, m := range msgs {
+		size += len(m.Content) + 256
+		if i > 0 && size > maxPullBytes {
+			msgs, more = msgs[:i], true // the rest on the next page
+			break
+		}
+	}
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: msgs, HasMore: more}}})
+}

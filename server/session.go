@@ -246,6 +246,8 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleTyping(ctx, f.Id, b.Typing)
 	case *pb.Frame_Recall:
 		ss.handleRecall(ctx, f.Id, b.Recall)
+	case *pb.Frame_History:
+		ss.handleHistory(ctx, f.Id, b.History)
 	case *pb.Frame_Auth:
 		ss.replyErr(f.Id, codes.ConnectionExist, "already authenticated")
 	case nil:

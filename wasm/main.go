@@ -47,8 +47,12 @@ func main() {
 				Conversation: client.Conversation{Type: client.Private, TargetID: "self"},
 				ObjectName:   "RC:TxtMsg", Content: []byte(`{}`),
 			}, client.SendOptions{})
-			eng.History(context.Background(), client.Conversation{Type: client.Private, TargetID: "self"}, 0, 20, false)
+			eng.LocalHistory(context.Background(), client.Conversation{Type: client.Private, TargetID: "self"}, 0, 20, false)
 			eng.MarkRead(context.Background(), client.Conversation{Type: client.Private, TargetID: "self"}, 0)
+			self := client.Conversation{Type: client.Private, TargetID: "self"}
+			eng.GetHistory(context.Background(), self, 0, 20, client.OrderOlder)
+			eng.SendTypingStatus(context.Background(), self, "RC:TxtMsg")
+			eng.RecallMessage(context.Background(), self, "", 0, client.RecallOptions{})
 		}()
 		return nil
 	})

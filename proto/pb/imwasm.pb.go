@@ -109,6 +109,8 @@ type Frame struct {
 	//	*Frame_Typing
 	//	*Frame_Recall
 	//	*Frame_MessageResult
+	//	*Frame_History
+	//	*Frame_HistoryResult
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -329,6 +331,24 @@ func (x *Frame) GetMessageResult() *MessageResult {
 	return nil
 }
 
+func (x *Frame) GetHistory() *HistoryRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_History); ok {
+			return x.History
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetHistoryResult() *HistoryResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_HistoryResult); ok {
+			return x.HistoryResult
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -413,6 +433,14 @@ type Frame_MessageResult struct {
 	MessageResult *MessageResult `protobuf:"bytes,20,opt,name=message_result,json=messageResult,proto3,oneof"`
 }
 
+type Frame_History struct {
+	History *HistoryRequest `protobuf:"bytes,21,opt,name=history,proto3,oneof"`
+}
+
+type Frame_HistoryResult struct {
+	HistoryResult *HistoryResult `protobuf:"bytes,22,opt,name=history_result,json=historyResult,proto3,oneof"`
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -450,6 +478,10 @@ func (*Frame_Typing) isFrame_Body() {}
 func (*Frame_Recall) isFrame_Body() {}
 
 func (*Frame_MessageResult) isFrame_Body() {}
+
+func (*Frame_History) isFrame_Body() {}
+
+func (*Frame_HistoryResult) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -1218,6 +1250,131 @@ func (x *MessageResult) GetMessage() *Message {
 	return nil
 }
 
+// getRemoteHistoryMessages: messages of conv the user may see, by sent
+// time, which is strictly increasing within a conversation, so paging with
+// the last time seen (exclusive) neither repeats nor skips.
+type HistoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Conv  *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	// Exclusive bound; 0: from the newest (order 0) or the oldest (order 1).
+	Timestamp int64  `protobuf:"varint,2,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	Count     uint32 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"` // 1-100
+	// 0: older than timestamp, newest first; 1: newer, oldest first.
+	Order         uint32 `protobuf:"varint,4,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryRequest) Reset() {
+	*x = HistoryRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryRequest) ProtoMessage() {}
+
+func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
+func (*HistoryRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *HistoryRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *HistoryRequest) GetTimestamp() int64 {
+	if x != nil {
+		return x.Timestamp
+	}
+	return 0
+}
+
+func (x *HistoryRequest) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *HistoryRequest) GetOrder() uint32 {
+	if x != nil {
+		return x.Order
+	}
+	return 0
+}
+
+type HistoryResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*Message             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	HasMore       bool                   `protobuf:"varint,2,opt,name=has_more,json=hasMore,proto3" json:"has_more,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryResult) Reset() {
+	*x = HistoryResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryResult) ProtoMessage() {}
+
+func (x *HistoryResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryResult.ProtoReflect.Descriptor instead.
+func (*HistoryResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *HistoryResult) GetMessages() []*Message {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+func (x *HistoryResult) GetHasMore() bool {
+	if x != nil {
+		return x.HasMore
+	}
+	return false
+}
+
 // A device has stored every message of conv up to seq (cumulative per
 // conversation). Acks are batched: one frame may cover many conversations.
 type Ack struct {
@@ -1229,7 +1386,7 @@ type Ack struct {
 
 func (x *Ack) Reset() {
 	*x = Ack{}
-	mi := &file_proto_imwasm_proto_msgTypes[13]
+	mi := &file_proto_imwasm_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1398,7 @@ func (x *Ack) String() string {
 func (*Ack) ProtoMessage() {}
 
 func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[13]
+	mi := &file_proto_imwasm_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1411,7 @@ func (x *Ack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ack.ProtoReflect.Descriptor instead.
 func (*Ack) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{13}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Ack) GetItems() []*AckItem {
@@ -1274,7 +1431,7 @@ type AckItem struct {
 
 func (x *AckItem) Reset() {
 	*x = AckItem{}
-	mi := &file_proto_imwasm_proto_msgTypes[14]
+	mi := &file_proto_imwasm_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1286,7 +1443,7 @@ func (x *AckItem) String() string {
 func (*AckItem) ProtoMessage() {}
 
 func (x *AckItem) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[14]
+	mi := &file_proto_imwasm_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1299,7 +1456,7 @@ func (x *AckItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckItem.ProtoReflect.Descriptor instead.
 func (*AckItem) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{14}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AckItem) GetConv() *Conversation {
@@ -1327,7 +1484,7 @@ type MentionedInfo struct {
 
 func (x *MentionedInfo) Reset() {
 	*x = MentionedInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1339,7 +1496,7 @@ func (x *MentionedInfo) String() string {
 func (*MentionedInfo) ProtoMessage() {}
 
 func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1352,7 +1509,7 @@ func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MentionedInfo.ProtoReflect.Descriptor instead.
 func (*MentionedInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MentionedInfo) GetType() int32 {
@@ -1403,7 +1560,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1415,7 +1572,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1428,7 +1585,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SendRequest) GetConv() *Conversation {
@@ -1566,7 +1723,7 @@ type SendAck struct {
 
 func (x *SendAck) Reset() {
 	*x = SendAck{}
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1578,7 +1735,7 @@ func (x *SendAck) String() string {
 func (*SendAck) ProtoMessage() {}
 
 func (x *SendAck) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1591,7 +1748,7 @@ func (x *SendAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendAck.ProtoReflect.Descriptor instead.
 func (*SendAck) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SendAck) GetMessageUid() string {
@@ -1672,7 +1829,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1684,7 +1841,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1697,7 +1854,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Message) GetUid() string {
@@ -1886,7 +2043,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1898,7 +2055,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1911,7 +2068,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SyncRequest) GetSinceVersion() uint64 {
@@ -1931,7 +2088,7 @@ type SyncResult struct {
 
 func (x *SyncResult) Reset() {
 	*x = SyncResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1943,7 +2100,7 @@ func (x *SyncResult) String() string {
 func (*SyncResult) ProtoMessage() {}
 
 func (x *SyncResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1956,7 +2113,7 @@ func (x *SyncResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResult.ProtoReflect.Descriptor instead.
 func (*SyncResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SyncResult) GetVersion() uint64 {
@@ -1989,7 +2146,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2001,7 +2158,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2014,7 +2171,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ConversationState) GetConv() *Conversation {
@@ -2064,7 +2221,7 @@ type PullRequest struct {
 
 func (x *PullRequest) Reset() {
 	*x = PullRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[22]
+	mi := &file_proto_imwasm_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2076,7 +2233,7 @@ func (x *PullRequest) String() string {
 func (*PullRequest) ProtoMessage() {}
 
 func (x *PullRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[22]
+	mi := &file_proto_imwasm_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2089,7 +2246,7 @@ func (x *PullRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullRequest.ProtoReflect.Descriptor instead.
 func (*PullRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *PullRequest) GetConv() *Conversation {
@@ -2127,7 +2284,7 @@ type PullResult struct {
 
 func (x *PullResult) Reset() {
 	*x = PullResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[23]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2139,7 +2296,7 @@ func (x *PullResult) String() string {
 func (*PullResult) ProtoMessage() {}
 
 func (x *PullResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[23]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2152,7 +2309,7 @@ func (x *PullResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullResult.ProtoReflect.Descriptor instead.
 func (*PullResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *PullResult) GetMessages() []*Message {
@@ -2187,7 +2344,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[24]
+	mi := &file_proto_imwasm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2199,7 +2356,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[24]
+	mi := &file_proto_imwasm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2212,7 +2369,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReadRequest) GetConv() *Conversation {
@@ -2237,7 +2394,7 @@ type OK struct {
 
 func (x *OK) Reset() {
 	*x = OK{}
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2249,7 +2406,7 @@ func (x *OK) String() string {
 func (*OK) ProtoMessage() {}
 
 func (x *OK) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2262,14 +2419,14 @@ func (x *OK) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OK.ProtoReflect.Descriptor instead.
 func (*OK) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
 }
 
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x87\a\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x81\b\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -2293,7 +2450,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x02ok\x18\x11 \x01(\v2\r.imwasm.v1.OKH\x00R\x02ok\x122\n" +
 	"\x06typing\x18\x12 \x01(\v2\x18.imwasm.v1.TypingRequestH\x00R\x06typing\x122\n" +
 	"\x06recall\x18\x13 \x01(\v2\x18.imwasm.v1.RecallRequestH\x00R\x06recall\x12A\n" +
-	"\x0emessage_result\x18\x14 \x01(\v2\x18.imwasm.v1.MessageResultH\x00R\rmessageResultB\x06\n" +
+	"\x0emessage_result\x18\x14 \x01(\v2\x18.imwasm.v1.MessageResultH\x00R\rmessageResult\x125\n" +
+	"\ahistory\x18\x15 \x01(\v2\x19.imwasm.v1.HistoryRequestH\x00R\ahistory\x12A\n" +
+	"\x0ehistory_result\x18\x16 \x01(\v2\x18.imwasm.v1.HistoryResultH\x00R\rhistoryResultB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -2350,7 +2509,15 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x14disable_notification\x18\a \x01(\bR\x13disableNotification\x12!\n" +
 	"\fpush_content\x18\b \x01(\tR\vpushContent\"=\n" +
 	"\rMessageResult\x12,\n" +
-	"\amessage\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\amessage\"/\n" +
+	"\amessage\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\amessage\"\x87\x01\n" +
+	"\x0eHistoryRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1c\n" +
+	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\rR\x05count\x12\x14\n" +
+	"\x05order\x18\x04 \x01(\rR\x05order\"Z\n" +
+	"\rHistoryResult\x12.\n" +
+	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x12\x19\n" +
+	"\bhas_more\x18\x02 \x01(\bR\ahasMore\"/\n" +
 	"\x03Ack\x12(\n" +
 	"\x05items\x18\x01 \x03(\v2\x12.imwasm.v1.AckItemR\x05items\"H\n" +
 	"\aAckItem\x12+\n" +
@@ -2470,7 +2637,7 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),     // 0: imwasm.v1.ConversationType
 	(*Frame)(nil),             // 1: imwasm.v1.Frame
@@ -2486,21 +2653,23 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(*TypingUpdate)(nil),      // 11: imwasm.v1.TypingUpdate
 	(*RecallRequest)(nil),     // 12: imwasm.v1.RecallRequest
 	(*MessageResult)(nil),     // 13: imwasm.v1.MessageResult
-	(*Ack)(nil),               // 14: imwasm.v1.Ack
-	(*AckItem)(nil),           // 15: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),     // 16: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),       // 17: imwasm.v1.SendRequest
-	(*SendAck)(nil),           // 18: imwasm.v1.SendAck
-	(*Message)(nil),           // 19: imwasm.v1.Message
-	(*SyncRequest)(nil),       // 20: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),        // 21: imwasm.v1.SyncResult
-	(*ConversationState)(nil), // 22: imwasm.v1.ConversationState
-	(*PullRequest)(nil),       // 23: imwasm.v1.PullRequest
-	(*PullResult)(nil),        // 24: imwasm.v1.PullResult
-	(*ReadRequest)(nil),       // 25: imwasm.v1.ReadRequest
-	(*OK)(nil),                // 26: imwasm.v1.OK
-	nil,                       // 27: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                       // 28: imwasm.v1.Message.ExpansionEntry
+	(*HistoryRequest)(nil),    // 14: imwasm.v1.HistoryRequest
+	(*HistoryResult)(nil),     // 15: imwasm.v1.HistoryResult
+	(*Ack)(nil),               // 16: imwasm.v1.Ack
+	(*AckItem)(nil),           // 17: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),     // 18: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),       // 19: imwasm.v1.SendRequest
+	(*SendAck)(nil),           // 20: imwasm.v1.SendAck
+	(*Message)(nil),           // 21: imwasm.v1.Message
+	(*SyncRequest)(nil),       // 22: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),        // 23: imwasm.v1.SyncResult
+	(*ConversationState)(nil), // 24: imwasm.v1.ConversationState
+	(*PullRequest)(nil),       // 25: imwasm.v1.PullRequest
+	(*PullResult)(nil),        // 26: imwasm.v1.PullResult
+	(*ReadRequest)(nil),       // 27: imwasm.v1.ReadRequest
+	(*OK)(nil),                // 28: imwasm.v1.OK
+	nil,                       // 29: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                       // 30: imwasm.v1.Message.ExpansionEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	3,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -2510,44 +2679,48 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	7,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
 	8,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
 	9,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	14, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	17, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	18, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	20, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	21, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	23, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	24, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	25, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	26, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	16, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	19, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	20, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	22, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	23, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	25, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	26, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	27, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	28, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
 	10, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
 	12, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
 	13, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
-	0,  // 19: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	19, // 20: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	22, // 21: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	11, // 22: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	2,  // 23: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 24: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	2,  // 25: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	19, // 26: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	15, // 27: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	2,  // 28: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	2,  // 29: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	16, // 30: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	27, // 31: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,  // 32: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	16, // 33: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	28, // 34: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	22, // 35: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	2,  // 36: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	2,  // 37: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	19, // 38: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	2,  // 39: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	40, // [40:40] is the sub-list for method output_type
-	40, // [40:40] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	14, // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
+	15, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	0,  // 21: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	21, // 22: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	24, // 23: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	11, // 24: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	2,  // 25: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 26: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	2,  // 27: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	21, // 28: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	2,  // 29: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	21, // 30: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	17, // 31: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	2,  // 32: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	2,  // 33: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	18, // 34: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	29, // 35: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,  // 36: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	18, // 37: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	30, // 38: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	24, // 39: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	2,  // 40: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	2,  // 41: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	21, // 42: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	2,  // 43: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	44, // [44:44] is the sub-list for method output_type
+	44, // [44:44] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -2575,6 +2748,8 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_Typing)(nil),
 		(*Frame_Recall)(nil),
 		(*Frame_MessageResult)(nil),
+		(*Frame_History)(nil),
+		(*Frame_HistoryResult)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2582,7 +2757,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   28,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -71,6 +71,12 @@ type Store interface {
 	// start is the effective afterSeq+1; last the conversation's last seq.
 	Pull(ctx context.Context, user, convID string, afterSeq uint64, limit int, windowStart time.Time, windowMax int) (msgs []*pb.Message, start, last uint64, err error)
 
+	// History returns up to count messages of convID that user may see
+	// and keep accepts, by sent time: older than t (0: the newest), newest
+	// first, or with newer, newer than t, oldest first. hasMore says
+	// whether more such messages lie beyond the last one returned.
+	History(ctx context.Context, user, convID string, t int64, count int, newer bool, keep func(*pb.Message) bool) (msgs []*pb.Message, hasMore bool, err error)
+
 	// MessageByUID returns message uid of convID (ErrNotFound).
 	MessageByUID(ctx context.Context, convID, uid string) (*pb.Message, error)
 

@@ -271,31 +271,9 @@ type appended struct {
 
 // Pull implements store.Store.
 func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, limit int, windowStart time.Time, windowMax int) ([]*pb.Message, uint64, uint64, error) {
-	typ, a, b, ok := store.ParseConvID(convID)
-	if !ok {
-		return nil, 0, 0, fmt.Errorf("pull %q: %w", convID, store.ErrNotFound)
-	}
-	var startSeq, endSeq uint64 = 1, 0
-	switch typ {
-	case pb.ConversationType_PRIVATE:
-		if user != a && user != b {
-			return nil, 0, 0, store.ErrNotMember
-		}
-	case pb.ConversationType_GROUP:
-		err := d.queryRow(ctx, `SELECT start_seq, end_seq FROM user_convs WHERE user_id=? AND conv_id=?`, user, convID).Scan(&startSeq, &endSeq)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, 0, 0, store.ErrNotMember
-		}
-		if err != nil {
-			return nil, 0, 0, fmt.Errorf("pull %s: membership: %w", convID, err)
-		}
-	}
-	var last uint64
-	if err := d.queryRow(ctx, `SELECT last_seq FROM convs WHERE id=?`, convID).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, 0, 0, fmt.Errorf("pull %s: %w", convID, err)
-	}
-	if endSeq > 0 && last > endSeq {
-		last = endSeq
+	startSeq, last, err := d.visibleRange(ctx, user, convID)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("pull: %w", err)
 	}
 	after := max(afterSeq, startSeq-1)
 	if afterSeq == 0 && last > 0 {
@@ -337,6 +315,133 @@ func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, lim
 		return nil, 0, 0, fmt.Errorf("pull %s: %w", convID, err)
 	}
 	return out, after + 1, last, nil
+}
+
+// visibleRange is the range of convID's sequence numbers user may see:
+// [start, last], empty when last < start.
+func (d *DB) visibleRange(ctx context.Context, user, convID string) (start, last uint64, err error) {
+	typ, a, b, ok := store.ParseConvID(convID)
+	if !ok {
+		return 0, 0, fmt.Errorf("conversation %q: %w", convID, store.ErrNotFound)
+	}
+	var end uint64
+	start = 1
+	switch typ {
+	case pb.ConversationType_PRIVATE:
+		if user != a && user != b {
+			return 0, 0, store.ErrNotMember
+		}
+	case pb.ConversationType_GROUP:
+		err := d.queryRow(ctx, `SELECT start_seq, end_seq FROM user_convs WHERE user_id=? AND conv_id=?`, user, convID).Scan(&start, &end)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, store.ErrNotMember
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: membership: %w", convID, err)
+		}
+	}
+	if err := d.queryRow(ctx, `SELECT last_seq FROM convs WHERE id=?`, convID).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, fmt.Errorf("%s: %w", convID, err)
+	}
+	if end > 0 && last > end {
+		last = end
+	}
+	return start, last, nil
+}
+
+// lastSeqBefore is the largest sequence number in [lo, hi] whose message
+// was sent before t, or lo-1. Sent times increase with sequence numbers,
+// so a binary search over the (conv_id, seq) index finds it without an
+// index on time, which every insert would pay for.
+func (d *DB) lastSeqBefore(ctx context.Context, convID string, lo, hi uint64, t int64) (uint64, error) {
+	a, b := lo, hi
+	for a <= b && b >= lo {
+		mid := a + (b-a)/2
+		var seq uint64
+		var sent int64
+		err := d.queryRow(ctx, `SELECT seq, sent_time FROM messages WHERE conv_id=? AND seq>=? ORDER BY seq LIMIT 1`, convID, mid).Scan(&seq, &sent)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("%s: seek time: %w", convID, err)
+		}
+		switch {
+		case errors.Is(err, sql.ErrNoRows) || seq > b || sent >= t:
+			// No row from mid on within range is before t.
+			if mid == 0 {
+				return lo - 1, nil
+			}
+			b = mid - 1
+		default:
+			a = seq + 1
+		}
+	}
+	return b, nil
+}
+
+const historyPage = 64
+
+// History implements store.Store.
+func (d *DB) History(ctx context.Context, user, convID string, t int64, count int, newer bool, keep func(*pb.Message) bool) ([]*pb.Message, bool, error) {
+	lo, hi, err := d.visibleRange(ctx, user, convID)
+	if err != nil {
+		return nil, false, fmt.Errorf("history: %w", err)
+	}
+	if t != 0 && hi >= lo {
+		if newer {
+			b, err := d.lastSeqBefore(ctx, convID, lo, hi, t+1)
+			if err != nil {
+				return nil, false, err
+			}
+			lo = b + 1
+		} else if hi, err = d.lastSeqBefore(ctx, convID, lo, hi, t); err != nil {
+			return nil, false, err
+		}
+	}
+	var out []*pb.Message
+	for hi >= lo && hi > 0 {
+		q := `SELECT body FROM messages WHERE conv_id=? AND seq>=? AND seq<=? ORDER BY seq DESC LIMIT ?`
+		if newer {
+			q = `SELECT body FROM messages WHERE conv_id=? AND seq>=? AND seq<=? ORDER BY seq LIMIT ?`
+		}
+		rows, err := d.query(ctx, q, convID, lo, hi, historyPage)
+		if err != nil {
+			return nil, false, fmt.Errorf("history %s: %w", convID, err)
+		}
+		n := 0
+		for rows.Next() {
+			var body []byte
+			if err := rows.Scan(&body); err != nil {
+				rows.Close()
+				return nil, false, fmt.Errorf("history %s: scan: %w", convID, err)
+			}
+			n++
+			m := &pb.Message{}
+			if err := proto.Unmarshal(body, m); err != nil {
+				rows.Close()
+				return nil, false, fmt.Errorf("history %s: decode: %w", convID, err)
+			}
+			if newer {
+				lo = m.Seq + 1
+			} else {
+				hi = m.Seq - 1
+			}
+			if keep != nil && !keep(m) {
+				continue
+			}
+			if len(out) == count {
+				rows.Close()
+				return out, true, nil
+			}
+			out = append(out, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, false, fmt.Errorf("history %s: %w", convID, err)
+		}
+		if n < historyPage {
+			break
+		}
+	}
+	return out, false, nil
 }
 
 // Changes implements store.Store.

@@ -1,0 +1,137 @@
+package client
+
+import (
+	"context"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// MaxHistory is the largest history page (RongIMLib's 100; beyond it
+// INVALID_PARAMETER_COUNT).
+const MaxHistory = 100
+
+// History orders (RongIMLib's order option).
+const (
+	OrderOlder = 0 // older than the timestamp, newest first
+	OrderNewer = 1 // newer than the timestamp, oldest first
+)
+
+func checkHistoryArgs(c Conversation, count, order int) error {
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if count < 1 || count > MaxHistory {
+		return codes.New(codes.InvalidParameterCount, "count must be 1-100")
+	}
+	if order != OrderOlder && order != OrderNewer {
+		return codes.New(codes.InvalidParameter, "order must be 0 or 1")
+	}
+	return nil
+}
+
+// RemoteHistory implements getRemoteHistoryMessages: a page of the
+// server's history of c by sent time (timestamp exclusive; 0 starts at the
+// newest for OrderOlder, the oldest for OrderNewer). Messages this device
+// holds come back as held (with their messageId and local state).
+func (e *Engine) RemoteHistory(ctx context.Context, c Conversation, timestamp int64, count, order int) ([]*Message, bool, error) {
+	if err := checkHistoryArgs(c, count, order); err != nil {
+		return nil, false, err
+	}
+	r, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_History{History: &pb.HistoryRequest{
+		Conv: wireConv(c), Timestamp: timestamp, Count: uint32(count), Order: uint32(order),
+	}}})
+	if err != nil {
+		return nil, false, err
+	}
+	res := r.GetHistoryResult()
+	me := e.UserID()
+	ws := res.GetMessages()
+	uids := make([]string, len(ws))
+	for i, w := range ws {
+		uids[i] = w.Uid
+	}
+	held, err := e.cfg.Store.MessagesByUID(ctx, uids)
+	if err != nil || len(held) != len(ws) {
+		held = make([]*Message, len(ws))
+	}
+	e.seqMu.Lock()
+	st := e.convs[c.Key()]
+	var readSeq uint64
+	if st != nil {
+		readSeq = st.ReadSeq
+	}
+	e.seqMu.Unlock()
+	out := make([]*Message, len(ws))
+	for i, w := range ws {
+		if held[i] != nil {
+			out[i] = held[i]
+			continue
+		}
+		m := fromWire(me, w)
+		m.IsRead = m.Direction == DirectionSend || w.Seq <= readSeq
+		out[i] = m
+	}
+	return out, res.GetHasMore(), nil
+}
+
+// GetHistory implements getHistoryMessages: from the device's store first,
+// and from the server for what lies below what the device holds (a new
+// device holds only the server's window). Offline, it returns what the
+// device holds, with hasMore true when the server may have more.
+func (e *Engine) GetHistory(ctx context.Context, c Conversation, timestamp int64, count, order int) ([]*Message, bool, error) {
+	if err := checkHistoryArgs(c, count, order); err != nil {
+		return nil, false, err
+	}
+	e.seqMu.Lock()
+	var heldFrom uint64
+	if st := e.convs[c.Key()]; st != nil {
+		heldFrom = st.HeldFrom
+	}
+	e.seqMu.Unlock()
+	holdsAll := heldFrom <= 1
+
+	if order == OrderNewer {
+		if !holdsAll {
+			oldest, err := e.cfg.Store.History(ctx, c, 0, 1, true)
+			if err != nil {
+				return nil, false, codes.New(codes.Timeout, "read history: "+err.Error())
+			}
+			if len(oldest) == 0 || timestamp < oldest[0].SentTime {
+				// The page starts below what the device holds.
+				return e.RemoteHistory(ctx, c, timestamp, count, order)
+			}
+		}
+		local, err := e.cfg.Store.History(ctx, c, timestamp, count+1, true)
+		if err != nil {
+			return nil, false, codes.New(codes.Timeout, "read history: "+err.Error())
+		}
+		if len(local) > count {
+			return local[:count], true, nil
+		}
+		return local, false, nil
+	}
+
+	local, err := e.cfg.Store.History(ctx, c, timestamp, count+1, false)
+	if err != nil {
+		return nil, false, codes.New(codes.Timeout, "read history: "+err.Error())
+	}
+	if len(local) > count {
+		return local[:count], true, nil
+	}
+	if holdsAll {
+		return local, false, nil
+	}
+	if len(local) == count {
+		return local, true, nil // the server has what lies below
+	}
+	from := timestamp
+	if len(local) > 0 {
+		from = local[len(local)-1].SentTime
+	}
+	remote, more, err := e.RemoteHistory(ctx, c, from, count-len(local), OrderOlder)
+	if err != nil {
+		return local, true, nil // offline: what is here, and more may follow
+	}
+	return append(local, remote...), more, nil
+}
