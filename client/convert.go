@@ -1,6 +1,10 @@
 package client
 
-import "github.com/imwasm/imwasm/proto/pb"
+import (
+	"slices"
+
+	"github.com/imwasm/imwasm/proto/pb"
+)
 
 // fromWire turns a stored wire message into the local model, as seen by me.
 func fromWire(me string, w *pb.Message) *Message {
@@ -39,7 +43,26 @@ func fromWire(me string, w *pb.Message) *Message {
 	if mi := w.MentionedInfo; mi != nil {
 		m.MentionedInfo = &MentionedInfo{Type: mi.Type, UserIDs: mi.UserIds, Content: mi.Content}
 	}
+	if w.FromUser != me {
+		// isMentioned is the reader's: set only for those the sender named.
+		m.IsMentioned = mentions(w, me)
+	}
 	return m
+}
+
+// Mention types (RongIMLib's MentionedType).
+const (
+	MentionAll    = 1
+	MentionSingle = 2 // SINGAL in RongIMLib's spelling
+)
+
+// mentions reports whether w mentions user.
+func mentions(w *pb.Message, user string) bool {
+	mi := w.GetMentionedInfo()
+	if !w.IsMentioned || mi == nil {
+		return false
+	}
+	return mi.Type == MentionAll || (mi.Type == MentionSingle && slices.Contains(mi.UserIds, user))
 }
 
 func wireConv(c Conversation) *pb.Conversation {

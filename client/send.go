@@ -165,3 +165,21 @@ func (e *Engine) MarkRead(ctx context.Context, c Conversation, seq uint64) error
 func (e *Engine) LocalHistory(ctx context.Context, c Conversation, t int64, count int, forward bool) ([]*Message, error) {
 	return e.cfg.Store.History(ctx, c, t, count, forward)
 }
+
+// ForwardMessage implements forwardMessage (NetEase's forwardMsg): a new
+// message in c with m's type and content, media URLs included. Mentions,
+// targeting, expansion and receipt requests stay with the original.
+func (e *Engine) ForwardMessage(ctx context.Context, c Conversation, m *Message, opts SendOptions) (*Message, error) {
+	if m == nil || m.ObjectName == "" {
+		return nil, codes.New(codes.InvalidParameter, "message to forward required")
+	}
+	if m.ObjectName == recallObjectName {
+		return nil, codes.New(codes.InvalidParameter, "a recalled message cannot be forwarded")
+	}
+	fwd := &Message{
+		Conversation: c, ObjectName: m.ObjectName, Content: m.Content,
+		IsPersisted: m.IsPersisted, IsCounted: m.IsCounted, IsStatus: m.IsStatus,
+	}
+	opts.MessageID = 0
+	return e.SendMessage(ctx, fwd, opts)
+}

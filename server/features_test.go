@@ -476,3 +476,51 @@ func TestHistoryVisibility(t *testing.T) {
 		t.Fatalf("outsider: %v", err)
 	}
 }
+
+func TestMentionsAndForward(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.group(t, "g1", "alice", []string{"bob", "carol"}, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	carol := e.device("carol", "c1", devOpts{})
+	for _, d := range []*device{alice, bob, carol} {
+		d.connect(t, token(t, d.user, time.Hour))
+		d.waitMessages(t, 1)
+	}
+	one := text("g1", client.Group, "@bob look")
+	one.IsMentioned, one.MentionedInfo = true, &client.MentionedInfo{Type: client.MentionSingle, UserIDs: []string{"bob"}}
+	alice.send(t, one)
+	all := text("g1", client.Group, "@all lunch")
+	all.IsMentioned, all.MentionedInfo = true, &client.MentionedInfo{Type: client.MentionAll}
+	alice.send(t, all)
+	b, c := bob.waitMessages(t, 3), carol.waitMessages(t, 3)
+	if !b[1].IsMentioned || c[1].IsMentioned || !b[2].IsMentioned || !c[2].IsMentioned {
+		t.Fatalf("isMentioned: bob %v %v, carol %v %v", b[1].IsMentioned, b[2].IsMentioned, c[1].IsMentioned, c[2].IsMentioned)
+	}
+	if b[1].MentionedInfo == nil || b[1].MentionedInfo.Type != client.MentionSingle || b[1].MentionedInfo.UserIDs[0] != "bob" {
+		t.Fatalf("mentionedInfo: %+v", b[1].MentionedInfo)
+	}
+	for _, bad := range []*client.MentionedInfo{{Type: 3}, {Type: client.MentionSingle}} {
+		m := text("g1", client.Group, "x")
+		m.IsMentioned, m.MentionedInfo = true, bad
+		if _, err := alice.SendMessage(context.Background(), m, client.SendOptions{}); codes.Of(err) != codes.InvalidParameter {
+			t.Fatalf("mentionedInfo %+v: %v", bad, err)
+		}
+	}
+
+	// Bob forwards the image alice sent him to carol: same content, a new
+	// message, without the mention.
+	img := &client.Message{Conversation: client.Conversation{Type: client.Private, TargetID: "bob"}, ObjectName: "RC:ImgMsg",
+		Content: []byte(`{"content":"","imageUri":"https://files.example/abc.png"}`), IsPersisted: true, IsCounted: true}
+	alice.send(t, img)
+	got := bob.waitMessages(t, 4)[3]
+	fwd, err := bob.ForwardMessage(context.Background(), client.Conversation{Type: client.Private, TargetID: "carol"}, got, client.SendOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := carol.waitMessages(t, 4)[3]
+	if at.ObjectName != "RC:ImgMsg" || string(at.Content) != string(img.Content) || at.MessageUID == got.MessageUID || at.MessageUID != fwd.MessageUID || at.SenderUserID != "bob" {
+		t.Fatalf("carol got %+v", at)
+	}
+}

@@ -81,6 +81,19 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyFor(id, err)
 		return
 	}
+	if mi := r.MentionedInfo; mi != nil || r.IsMentioned {
+		switch {
+		case mi == nil || !r.IsMentioned:
+			ss.replyErr(id, codes.InvalidParameter, "isMentioned and mentionedInfo go together")
+			return
+		case mi.Type != 1 && mi.Type != 2:
+			ss.replyErr(id, codes.InvalidParameter, "mentionedInfo.type must be 1 (ALL) or 2 (SINGAL)")
+			return
+		case mi.Type == 2 && len(mi.UserIds) == 0, len(mi.UserIds) > maxDirected, len(mi.Content) > 1024:
+			ss.replyErr(id, codes.InvalidParameter, "mentionedInfo.userIdList: 1-1000 ids for SINGAL; content at most 1 KB")
+			return
+		}
+	}
 	if err := ss.checkDirected(ctx, r); err != nil {
 		ss.replyFor(id, err)
 		return
