@@ -61,15 +61,17 @@ const (
 	EventStatus                            // connection status changed
 	EventSyncFinished                      // offline messages are all in (PULL_OFFLINE_MESSAGE_FINISHED)
 	EventTyping                            // who is typing changed (TYPING_STATUS)
+	EventExpansion                         // a message's expansion changed (EXPANSION)
 )
 
 // Event is one thing the application is told about.
 type Event struct {
-	Kind     EventKind
-	Messages []*Message
-	Status   int
-	Code     int32 // for DISCONNECT/SUSPEND: why
-	Typing   []TypingStatus
+	Kind      EventKind
+	Messages  []*Message
+	Status    int
+	Code      int32 // for DISCONNECT/SUSPEND: why
+	Typing    []TypingStatus
+	Expansion *ExpansionChange
 }
 
 // Engine is one device's connection to the server.

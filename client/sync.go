@@ -62,7 +62,8 @@ type batchState struct {
 	// Others' messages accepted in sequence, checked against the store by
 	// messageUId in one lookup for the whole batch.
 	fresh   []freshMsg
-	recalls []recallApply
+	recalls []recallApply // recalls and expansion changes, in sequence order
+	events  []Event       // besides EventMessages
 }
 
 // recallApply is a recall marker (or a recall this device made) to apply:
@@ -162,6 +163,7 @@ func (e *Engine) process(items []*inItem) {
 	if len(bs.emitted) > 0 {
 		evs = append(evs, Event{Kind: EventMessages, Messages: bs.emitted})
 	}
+	evs = append(evs, bs.events...)
 	if finished {
 		evs = append(evs, Event{Kind: EventSyncFinished})
 	}
@@ -304,6 +306,10 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		bs.recalls = append(bs.recalls, recallApply{uid: m.w.RecallOf, w: m.w})
 		return
 	}
+	if m.w.ExpansionOf != "" {
+		bs.recalls = append(bs.recalls, recallApply{uid: m.w.ExpansionOf, w: m.w})
+		return
+	}
 	st.LastTime = max(st.LastTime, m.w.SentTime)
 	if m.w.FromUser == me {
 		// My own message: one of this device's sends (update it in place,
@@ -357,6 +363,11 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 		admitted[msg.MessageUID] = msg
 	}
 	for i, r := range bs.recalls {
+		if r.w.ExpansionOf != "" {
+			bs.events = append(bs.events, Event{Kind: EventExpansion, Expansion: &ExpansionChange{
+				Conversation: localConv(me, r.w), MessageUID: r.uid, Updated: r.w.Expansion, Deleted: r.w.ExpansionRemoved,
+			}})
+		}
 		target := admitted[r.uid]
 		if target == nil {
 			target = held[len(bs.fresh)+i]
@@ -366,10 +377,18 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 			if prev, ok := bs.byID[target.MessageID]; ok {
 				target = prev
 			}
+			if r.w.ExpansionOf != "" {
+				applyExpansion(target, r.w)
+				bs.put(target)
+				continue
+			}
 			if target.ObjectName == recallObjectName {
 				continue // applied already
 			}
 			bs.emitted = append(bs.emitted, target)
+		} else if r.w.ExpansionOf != "" {
+			applyExpansion(target, r.w)
+			continue
 		}
 		fresh := admitted[r.uid] != nil
 		target.ObjectName, target.Content = recallObjectName, r.w.Content

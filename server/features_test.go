@@ -524,3 +524,109 @@ func TestMentionsAndForward(t *testing.T) {
 		t.Fatalf("carol got %+v", at)
 	}
 }
+
+func expansionEvents(evs []client.Event) []*client.ExpansionChange {
+	var out []*client.ExpansionChange
+	for _, ev := range evs {
+		if ev.Kind == client.EventExpansion {
+			out = append(out, ev.Expansion)
+		}
+	}
+	return out
+}
+
+func TestMessageExpansion(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	alice2 := e.device("alice", "a2", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	for _, d := range []*device{alice, alice2, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	ctx := context.Background()
+	m := text("bob", client.Private, "vote")
+	m.CanIncludeExpansion, m.Expansion = true, map[string]string{"yes": "0"}
+	sent := alice.send(t, m)
+	bob.waitMessages(t, 1)
+	toBob := client.Conversation{Type: client.Private, TargetID: "bob"}
+	toAlice := client.Conversation{Type: client.Private, TargetID: "alice"}
+
+	// Two of alice's devices and bob change it at once: same key from two
+	// devices, and a removal. Every device converges on the server's result.
+	errs := make(chan error, 3)
+	go func() { errs <- alice.UpdateMessageExpansion(ctx, toBob, sent.MessageUID, map[string]string{"yes": "1", "a": "x"}) }()
+	go func() { errs <- alice2.UpdateMessageExpansion(ctx, toBob, sent.MessageUID, map[string]string{"yes": "2", "b": "y"}) }()
+	go func() { errs <- bob.RemoveMessageExpansionKeys(ctx, toAlice, sent.MessageUID, []string{"a"}) }()
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The server's copy, read without any device's local state.
+	r := e.raw(t)
+	r.auth(token(t, "bob", time.Hour))
+	r.write(&pb.Frame{Id: 2, Body: &pb.Frame_History{History: &pb.HistoryRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "alice"}, Count: 1}}})
+	hist := r.answer(2).GetHistoryResult().GetMessages()
+	if len(hist) != 1 {
+		t.Fatalf("server history: %v", hist)
+	}
+	exp := hist[0].Expansion
+	want := fmt.Sprint(exp)
+	if exp["b"] != "y" || (exp["yes"] != "1" && exp["yes"] != "2") || exp["a"] != "" && len(exp) != 3 {
+		t.Fatalf("server's expansion %s", want)
+	}
+	for _, d := range []*device{alice, alice2, bob} {
+		c := toBob
+		if d.user == "bob" {
+			c = toAlice
+		}
+		d.waitFor(t, "three expansion changes", func(_ []*client.Message, evs []client.Event) bool { return len(expansionEvents(evs)) == 3 })
+		h, _ := d.LocalHistory(ctx, c, 0, 1, false)
+		if len(h) != 1 || fmt.Sprint(h[0].Expansion) != want {
+			t.Fatalf("%s holds %v, server %s", d.id, h, want)
+		}
+	}
+	if ev := expansionEvents(bob.events())[0]; ev.MessageUID != sent.MessageUID || ev.TargetID != "alice" || (ev.Updated == nil && ev.Deleted == nil) {
+		t.Fatalf("bob's EXPANSION: %+v", ev)
+	}
+
+	// Limits (34220) and refusals.
+	long := strings.Repeat("k", 33)
+	many := map[string]string{}
+	for i := range 21 {
+		many[fmt.Sprint("k", i)] = "v"
+	}
+	for name, set := range map[string]map[string]string{
+		"long key": {long: "v"}, "bad key": {"a b": "v"}, "long value": {"k": strings.Repeat("v", 4097)}, "21 keys": many,
+	} {
+		if err := alice.UpdateMessageExpansion(ctx, toBob, sent.MessageUID, set); codes.Of(err) != codes.ExpansionLimitExceeded {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for i := 0; i < 15; i++ { // 2 keys now, 20 per call: the 15th call passes 300
+		set := map[string]string{}
+		for j := range 20 {
+			set[fmt.Sprintf("k%d_%d", i, j)] = "v"
+		}
+		err := alice.UpdateMessageExpansion(ctx, toBob, sent.MessageUID, set)
+		if i < 14 && err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if i == 14 && codes.Of(err) != codes.ExpansionLimitExceeded {
+			t.Fatalf("over 300 keys: %v", err)
+		}
+	}
+	plain := alice.send(t, text("bob", client.Private, "plain"))
+	if err := alice.UpdateMessageExpansion(ctx, toBob, plain.MessageUID, map[string]string{"k": "v"}); codes.Of(err) != codes.InvalidParameter {
+		t.Fatalf("message without canIncludeExpansion: %v", err)
+	}
+	if err := alice.UpdateMessageExpansion(ctx, toBob, "0000-0000-0000-0000", map[string]string{"k": "v"}); codes.Of(err) != codes.InvalidParameterMessageUID {
+		t.Fatalf("unknown message: %v", err)
+	}
+	noFlag := text("bob", client.Private, "x")
+	noFlag.Expansion = map[string]string{"k": "v"}
+	if _, err := alice.SendMessage(ctx, noFlag, client.SendOptions{}); codes.Of(err) != codes.InvalidParameter {
+		t.Fatalf("expansion without canIncludeExpansion: %v", err)
+	}
+}

@@ -94,6 +94,16 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 			return
 		}
 	}
+	if len(r.Expansion) > 0 {
+		if !r.CanIncludeExpansion {
+			ss.replyErr(id, codes.InvalidParameter, "expansion needs canIncludeExpansion")
+			return
+		}
+		if err := checkExpansion(r.Expansion, nil); err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+	}
 	if err := ss.checkDirected(ctx, r); err != nil {
 		ss.replyFor(id, err)
 		return
@@ -346,7 +356,7 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 		return
 	}
 	msgs, more, err := ss.srv.store.History(ctx, ss.user, convID, r.Timestamp, int(r.Count), r.Order == 1, func(m *pb.Message) bool {
-		return m.RecallOf == "" && visibleTo(m, ss.user)
+		return m.RecallOf == "" && m.ExpansionOf == "" && visibleTo(m, ss.user)
 	})
 	if errors.Is(err, store.ErrNotMember) {
 		ss.replyErr(id, codes.NotInGroup, "not in conversation")

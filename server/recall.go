@@ -53,7 +53,7 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 	case !visibleTo(orig, ss.user):
 		ss.replyErr(id, codes.RecallMessage, "no such message in this conversation")
 		return
-	case orig.RecallOf != "" || orig.ObjectName == store.RecallObjectName:
+	case orig.RecallOf != "" || orig.ExpansionOf != "" || orig.ObjectName == store.RecallObjectName:
 		ss.replyErr(id, codes.RecallMessage, "message already recalled")
 		return
 	case r.SentTime != 0 && r.SentTime != orig.SentTime:
@@ -90,7 +90,17 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 		ss.replyFor(id, err)
 		return
 	}
-	replacement := &pb.Message{ObjectName: store.RecallObjectName, Content: content}
+	errRecalled := codes.New(codes.RecallMessage, "message already recalled")
+	recalled := func(m *pb.Message) error {
+		if m.ObjectName == store.RecallObjectName {
+			return errRecalled // by someone else since we looked
+		}
+		m.ObjectName, m.Content = store.RecallObjectName, content
+		m.IsCounted, m.IsMentioned, m.MentionedInfo = false, false, nil
+		m.PushContent, m.PushData, m.PushConfig = "", "", nil
+		m.Expansion, m.CanIncludeExpansion, m.NeedReceipt = nil, false, false
+		return nil
+	}
 	marker := &pb.Message{
 		ConvType: orig.ConvType, FromUser: ss.user, To: orig.To, Channel: orig.Channel,
 		// One recall per message: a second one finds this id taken.
@@ -99,21 +109,19 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 		DisableNotification: r.DisableNotification, PushContent: r.PushContent,
 		DirectedUserIds: orig.DirectedUserIds, RecallOf: orig.Uid,
 	}
-	stored, err := ss.srv.store.Recall(ctx, convID, orig.Uid, replacement, marker)
+	stored, err := ss.srv.store.Modify(ctx, convID, orig.Uid, recalled, marker)
 	if errors.Is(err, store.ErrExists) {
-		ss.replyErr(id, codes.RecallMessage, "message already recalled")
-		return
+		err = errRecalled // the marker's client id: recalled already
 	}
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
 	ss.srv.metrics.messages.Inc()
-	// The operator's session gets the recalled message as it now is; its
-	// other sessions, and everyone else, the marker.
-	recalled := orig
-	recalled.ObjectName, recalled.Content = store.RecallObjectName, content
-	recalled.IsCounted, recalled.IsMentioned, recalled.MentionedInfo = false, false, nil
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: recalled}}})
+	// The operator's session gets the recalled message as it now is; every
+	// session, its own included (the marker holds a sequence number), the
+	// marker.
+	recalled(orig)
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}})
 	ss.srv.fanOut(ctx, stored, "")
 }

@@ -248,6 +248,8 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleRecall(ctx, f.Id, b.Recall)
 	case *pb.Frame_History:
 		ss.handleHistory(ctx, f.Id, b.History)
+	case *pb.Frame_Expansion:
+		ss.handleExpansion(ctx, f.Id, b.Expansion)
 	case *pb.Frame_Auth:
 		ss.replyErr(f.Id, codes.ConnectionExist, "already authenticated")
 	case nil:

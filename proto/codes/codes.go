@@ -29,6 +29,7 @@ const (
 	ConnectionTimeout                = 34006
 	UploadFail                       = 34011
 	MediaException                   = 34018
+	ExpansionLimitExceeded           = 34220 // message expansion: a key, value or count over its limit
 	InvalidParameterMessageUID       = 34203
 	InvalidParameterMessageID        = 34204
 	InvalidParameterConversationType = 34209

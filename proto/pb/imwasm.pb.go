@@ -111,6 +111,7 @@ type Frame struct {
 	//	*Frame_MessageResult
 	//	*Frame_History
 	//	*Frame_HistoryResult
+	//	*Frame_Expansion
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -349,6 +350,15 @@ func (x *Frame) GetHistoryResult() *HistoryResult {
 	return nil
 }
 
+func (x *Frame) GetExpansion() *ExpansionRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Expansion); ok {
+			return x.Expansion
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -441,6 +451,10 @@ type Frame_HistoryResult struct {
 	HistoryResult *HistoryResult `protobuf:"bytes,22,opt,name=history_result,json=historyResult,proto3,oneof"`
 }
 
+type Frame_Expansion struct {
+	Expansion *ExpansionRequest `protobuf:"bytes,23,opt,name=expansion,proto3,oneof"` // 24-29: delete, clear history, conversation list (message features).
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -482,6 +496,8 @@ func (*Frame_MessageResult) isFrame_Body() {}
 func (*Frame_History) isFrame_Body() {}
 
 func (*Frame_HistoryResult) isFrame_Body() {}
+
+func (*Frame_Expansion) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -1323,6 +1339,77 @@ func (x *HistoryRequest) GetOrder() uint32 {
 	return 0
 }
 
+// updateMessageExpansion / removeMessageExpansionForKey on a message sent
+// with can_include_expansion. Any member of the conversation may change
+// it; changes reach every device as markers (Message.expansion_of).
+type ExpansionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUid    string                 `protobuf:"bytes,2,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	Set           map[string]string      `protobuf:"bytes,3,rep,name=set,proto3" json:"set,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Remove        []string               `protobuf:"bytes,4,rep,name=remove,proto3" json:"remove,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExpansionRequest) Reset() {
+	*x = ExpansionRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExpansionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExpansionRequest) ProtoMessage() {}
+
+func (x *ExpansionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExpansionRequest.ProtoReflect.Descriptor instead.
+func (*ExpansionRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ExpansionRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *ExpansionRequest) GetMessageUid() string {
+	if x != nil {
+		return x.MessageUid
+	}
+	return ""
+}
+
+func (x *ExpansionRequest) GetSet() map[string]string {
+	if x != nil {
+		return x.Set
+	}
+	return nil
+}
+
+func (x *ExpansionRequest) GetRemove() []string {
+	if x != nil {
+		return x.Remove
+	}
+	return nil
+}
+
 type HistoryResult struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Messages      []*Message             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
@@ -1333,7 +1420,7 @@ type HistoryResult struct {
 
 func (x *HistoryResult) Reset() {
 	*x = HistoryResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[14]
+	mi := &file_proto_imwasm_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1345,7 +1432,7 @@ func (x *HistoryResult) String() string {
 func (*HistoryResult) ProtoMessage() {}
 
 func (x *HistoryResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[14]
+	mi := &file_proto_imwasm_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1358,7 +1445,7 @@ func (x *HistoryResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryResult.ProtoReflect.Descriptor instead.
 func (*HistoryResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{14}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *HistoryResult) GetMessages() []*Message {
@@ -1386,7 +1473,7 @@ type Ack struct {
 
 func (x *Ack) Reset() {
 	*x = Ack{}
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1398,7 +1485,7 @@ func (x *Ack) String() string {
 func (*Ack) ProtoMessage() {}
 
 func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1411,7 +1498,7 @@ func (x *Ack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ack.ProtoReflect.Descriptor instead.
 func (*Ack) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Ack) GetItems() []*AckItem {
@@ -1431,7 +1518,7 @@ type AckItem struct {
 
 func (x *AckItem) Reset() {
 	*x = AckItem{}
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1443,7 +1530,7 @@ func (x *AckItem) String() string {
 func (*AckItem) ProtoMessage() {}
 
 func (x *AckItem) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1456,7 +1543,7 @@ func (x *AckItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckItem.ProtoReflect.Descriptor instead.
 func (*AckItem) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *AckItem) GetConv() *Conversation {
@@ -1484,7 +1571,7 @@ type MentionedInfo struct {
 
 func (x *MentionedInfo) Reset() {
 	*x = MentionedInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1496,7 +1583,7 @@ func (x *MentionedInfo) String() string {
 func (*MentionedInfo) ProtoMessage() {}
 
 func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1509,7 +1596,7 @@ func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MentionedInfo.ProtoReflect.Descriptor instead.
 func (*MentionedInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MentionedInfo) GetType() int32 {
@@ -1560,7 +1647,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1572,7 +1659,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1585,7 +1672,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SendRequest) GetConv() *Conversation {
@@ -1723,7 +1810,7 @@ type SendAck struct {
 
 func (x *SendAck) Reset() {
 	*x = SendAck{}
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1735,7 +1822,7 @@ func (x *SendAck) String() string {
 func (*SendAck) ProtoMessage() {}
 
 func (x *SendAck) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1748,7 +1835,7 @@ func (x *SendAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendAck.ProtoReflect.Descriptor instead.
 func (*SendAck) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SendAck) GetMessageUid() string {
@@ -1822,14 +1909,20 @@ type Message struct {
 	// not listed in history, not counted. The recalled message itself is
 	// already stored as the RC:RcNtf, so a device that never saw it never
 	// sees the original.
-	RecallOf      string `protobuf:"bytes,25,opt,name=recall_of,json=recallOf,proto3" json:"recall_of,omitempty"` // 26-40: read-receipt info, delivery state.
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RecallOf string `protobuf:"bytes,25,opt,name=recall_of,json=recallOf,proto3" json:"recall_of,omitempty"`
+	// This entry changes the expansion of the message with uid expansion_of:
+	// the keys in expansion are set, those in expansion_removed removed.
+	// Devices apply the markers in sequence order, so all converge; it is not
+	// a message of its own either.
+	ExpansionOf      string   `protobuf:"bytes,26,opt,name=expansion_of,json=expansionOf,proto3" json:"expansion_of,omitempty"`
+	ExpansionRemoved []string `protobuf:"bytes,27,rep,name=expansion_removed,json=expansionRemoved,proto3" json:"expansion_removed,omitempty"` // 28-40: read-receipt info, delivery state.
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1841,7 +1934,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1854,7 +1947,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Message) GetUid() string {
@@ -2032,6 +2125,20 @@ func (x *Message) GetRecallOf() string {
 	return ""
 }
 
+func (x *Message) GetExpansionOf() string {
+	if x != nil {
+		return x.ExpansionOf
+	}
+	return ""
+}
+
+func (x *Message) GetExpansionRemoved() []string {
+	if x != nil {
+		return x.ExpansionRemoved
+	}
+	return nil
+}
+
 // What changed since sync_version. Each item names a conversation whose
 // messages or per-user state changed; the device pulls what it lacks.
 type SyncRequest struct {
@@ -2043,7 +2150,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2055,7 +2162,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2068,7 +2175,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SyncRequest) GetSinceVersion() uint64 {
@@ -2088,7 +2195,7 @@ type SyncResult struct {
 
 func (x *SyncResult) Reset() {
 	*x = SyncResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[22]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2100,7 +2207,7 @@ func (x *SyncResult) String() string {
 func (*SyncResult) ProtoMessage() {}
 
 func (x *SyncResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[22]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2113,7 +2220,7 @@ func (x *SyncResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResult.ProtoReflect.Descriptor instead.
 func (*SyncResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SyncResult) GetVersion() uint64 {
@@ -2146,7 +2253,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_imwasm_proto_msgTypes[23]
+	mi := &file_proto_imwasm_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2158,7 +2265,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[23]
+	mi := &file_proto_imwasm_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2171,7 +2278,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ConversationState) GetConv() *Conversation {
@@ -2221,7 +2328,7 @@ type PullRequest struct {
 
 func (x *PullRequest) Reset() {
 	*x = PullRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[24]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2233,7 +2340,7 @@ func (x *PullRequest) String() string {
 func (*PullRequest) ProtoMessage() {}
 
 func (x *PullRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[24]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2246,7 +2353,7 @@ func (x *PullRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullRequest.ProtoReflect.Descriptor instead.
 func (*PullRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *PullRequest) GetConv() *Conversation {
@@ -2284,7 +2391,7 @@ type PullResult struct {
 
 func (x *PullResult) Reset() {
 	*x = PullResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2296,7 +2403,7 @@ func (x *PullResult) String() string {
 func (*PullResult) ProtoMessage() {}
 
 func (x *PullResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2309,7 +2416,7 @@ func (x *PullResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullResult.ProtoReflect.Descriptor instead.
 func (*PullResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PullResult) GetMessages() []*Message {
@@ -2344,7 +2451,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[26]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2356,7 +2463,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[26]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2369,7 +2476,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ReadRequest) GetConv() *Conversation {
@@ -2394,7 +2501,7 @@ type OK struct {
 
 func (x *OK) Reset() {
 	*x = OK{}
-	mi := &file_proto_imwasm_proto_msgTypes[27]
+	mi := &file_proto_imwasm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2406,7 +2513,7 @@ func (x *OK) String() string {
 func (*OK) ProtoMessage() {}
 
 func (x *OK) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[27]
+	mi := &file_proto_imwasm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2419,14 +2526,14 @@ func (x *OK) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OK.ProtoReflect.Descriptor instead.
 func (*OK) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{28}
 }
 
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x81\b\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xbe\b\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -2452,7 +2559,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06recall\x18\x13 \x01(\v2\x18.imwasm.v1.RecallRequestH\x00R\x06recall\x12A\n" +
 	"\x0emessage_result\x18\x14 \x01(\v2\x18.imwasm.v1.MessageResultH\x00R\rmessageResult\x125\n" +
 	"\ahistory\x18\x15 \x01(\v2\x19.imwasm.v1.HistoryRequestH\x00R\ahistory\x12A\n" +
-	"\x0ehistory_result\x18\x16 \x01(\v2\x18.imwasm.v1.HistoryResultH\x00R\rhistoryResultB\x06\n" +
+	"\x0ehistory_result\x18\x16 \x01(\v2\x18.imwasm.v1.HistoryResultH\x00R\rhistoryResult\x12;\n" +
+	"\texpansion\x18\x17 \x01(\v2\x1b.imwasm.v1.ExpansionRequestH\x00R\texpansionB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -2514,7 +2622,16 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1c\n" +
 	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp\x12\x14\n" +
 	"\x05count\x18\x03 \x01(\rR\x05count\x12\x14\n" +
-	"\x05order\x18\x04 \x01(\rR\x05order\"Z\n" +
+	"\x05order\x18\x04 \x01(\rR\x05order\"\xe8\x01\n" +
+	"\x10ExpansionRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
+	"\vmessage_uid\x18\x02 \x01(\tR\n" +
+	"messageUid\x126\n" +
+	"\x03set\x18\x03 \x03(\v2$.imwasm.v1.ExpansionRequest.SetEntryR\x03set\x12\x16\n" +
+	"\x06remove\x18\x04 \x03(\tR\x06remove\x1a6\n" +
+	"\bSetEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"Z\n" +
 	"\rHistoryResult\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x12\x19\n" +
 	"\bhas_more\x18\x02 \x01(\bR\ahasMore\"/\n" +
@@ -2558,7 +2675,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n" +
 	"\tsent_time\x18\x03 \x01(\x03R\bsentTime\x12\x1c\n" +
 	"\tduplicate\x18\x04 \x01(\bR\tduplicate\x12\"\n" +
-	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xbe\a\n" +
+	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\x8e\b\n" +
 	"\aMessage\x12\x10\n" +
 	"\x03uid\x18\x01 \x01(\tR\x03uid\x128\n" +
 	"\tconv_type\x18\x02 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\bconvType\x12\x1b\n" +
@@ -2588,7 +2705,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\texpansion\x18\x16 \x03(\v2!.imwasm.v1.Message.ExpansionEntryR\texpansion\x12!\n" +
 	"\fneed_receipt\x18\x17 \x01(\bR\vneedReceipt\x12\x1c\n" +
 	"\ttombstone\x18\x18 \x01(\bR\ttombstone\x12\x1b\n" +
-	"\trecall_of\x18\x19 \x01(\tR\brecallOf\x1a<\n" +
+	"\trecall_of\x18\x19 \x01(\tR\brecallOf\x12!\n" +
+	"\fexpansion_of\x18\x1a \x01(\tR\vexpansionOf\x12+\n" +
+	"\x11expansion_removed\x18\x1b \x03(\tR\x10expansionRemoved\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"2\n" +
@@ -2637,7 +2756,7 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),     // 0: imwasm.v1.ConversationType
 	(*Frame)(nil),             // 1: imwasm.v1.Frame
@@ -2654,22 +2773,24 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(*RecallRequest)(nil),     // 12: imwasm.v1.RecallRequest
 	(*MessageResult)(nil),     // 13: imwasm.v1.MessageResult
 	(*HistoryRequest)(nil),    // 14: imwasm.v1.HistoryRequest
-	(*HistoryResult)(nil),     // 15: imwasm.v1.HistoryResult
-	(*Ack)(nil),               // 16: imwasm.v1.Ack
-	(*AckItem)(nil),           // 17: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),     // 18: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),       // 19: imwasm.v1.SendRequest
-	(*SendAck)(nil),           // 20: imwasm.v1.SendAck
-	(*Message)(nil),           // 21: imwasm.v1.Message
-	(*SyncRequest)(nil),       // 22: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),        // 23: imwasm.v1.SyncResult
-	(*ConversationState)(nil), // 24: imwasm.v1.ConversationState
-	(*PullRequest)(nil),       // 25: imwasm.v1.PullRequest
-	(*PullResult)(nil),        // 26: imwasm.v1.PullResult
-	(*ReadRequest)(nil),       // 27: imwasm.v1.ReadRequest
-	(*OK)(nil),                // 28: imwasm.v1.OK
-	nil,                       // 29: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                       // 30: imwasm.v1.Message.ExpansionEntry
+	(*ExpansionRequest)(nil),  // 15: imwasm.v1.ExpansionRequest
+	(*HistoryResult)(nil),     // 16: imwasm.v1.HistoryResult
+	(*Ack)(nil),               // 17: imwasm.v1.Ack
+	(*AckItem)(nil),           // 18: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),     // 19: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),       // 20: imwasm.v1.SendRequest
+	(*SendAck)(nil),           // 21: imwasm.v1.SendAck
+	(*Message)(nil),           // 22: imwasm.v1.Message
+	(*SyncRequest)(nil),       // 23: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),        // 24: imwasm.v1.SyncResult
+	(*ConversationState)(nil), // 25: imwasm.v1.ConversationState
+	(*PullRequest)(nil),       // 26: imwasm.v1.PullRequest
+	(*PullResult)(nil),        // 27: imwasm.v1.PullResult
+	(*ReadRequest)(nil),       // 28: imwasm.v1.ReadRequest
+	(*OK)(nil),                // 29: imwasm.v1.OK
+	nil,                       // 30: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                       // 31: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                       // 32: imwasm.v1.Message.ExpansionEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	3,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -2679,48 +2800,51 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	7,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
 	8,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
 	9,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	16, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	19, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	20, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	22, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	23, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	25, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	26, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	27, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	28, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	17, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	20, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	21, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	23, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	24, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	26, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	27, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	28, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	29, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
 	10, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
 	12, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
 	13, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
 	14, // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
-	15, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
-	0,  // 21: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	21, // 22: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	24, // 23: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	11, // 24: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	2,  // 25: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 26: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	2,  // 27: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	21, // 28: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	2,  // 29: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	21, // 30: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	17, // 31: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	2,  // 32: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	2,  // 33: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	18, // 34: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	29, // 35: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,  // 36: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	18, // 37: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	30, // 38: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	24, // 39: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	2,  // 40: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	2,  // 41: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	21, // 42: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	2,  // 43: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	44, // [44:44] is the sub-list for method output_type
-	44, // [44:44] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	16, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	15, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
+	0,  // 22: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	22, // 23: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	25, // 24: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	11, // 25: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	2,  // 26: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 27: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	2,  // 28: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	22, // 29: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	2,  // 30: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 31: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	30, // 32: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	22, // 33: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	18, // 34: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	2,  // 35: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	2,  // 36: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	19, // 37: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	31, // 38: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,  // 39: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	19, // 40: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	32, // 41: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	25, // 42: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	2,  // 43: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	2,  // 44: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	22, // 45: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	2,  // 46: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	47, // [47:47] is the sub-list for method output_type
+	47, // [47:47] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -2750,6 +2874,7 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_MessageResult)(nil),
 		(*Frame_History)(nil),
 		(*Frame_HistoryResult)(nil),
+		(*Frame_Expansion)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2757,7 +2882,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -80,11 +80,12 @@ type Store interface {
 	// MessageByUID returns message uid of convID (ErrNotFound).
 	MessageByUID(ctx context.Context, convID, uid string) (*pb.Message, error)
 
-	// Recall replaces message uid of convID with replacement's object name,
-	// content and flags (its ids, seq and times stay) and appends marker
-	// (Message.recall_of = uid), in one transaction. ErrExists when the
-	// message was recalled already; ErrNotFound when there is none.
-	Recall(ctx context.Context, convID, uid string, replacement, marker *pb.Message) (*pb.Message, error)
+	// Modify changes message uid of convID in place with apply (its ids,
+	// seq and sent time must stay) and appends marker, which tells devices
+	// what changed (a recall, an expansion change), in one transaction: an
+	// error from apply changes nothing and is returned as is. ErrNotFound
+	// when there is no such message.
+	Modify(ctx context.Context, convID, uid string, apply func(*pb.Message) error, marker *pb.Message) (*pb.Message, error)
 
 	// Changes lists user's conversations that changed after version since,
 	// and the version the caller has seen once it applied them.

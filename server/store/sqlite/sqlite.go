@@ -255,9 +255,9 @@ func (d *DB) MessageByUID(ctx context.Context, convID, uid string) (*pb.Message,
 	return m, nil
 }
 
-// Recall implements store.Store.
-func (d *DB) Recall(ctx context.Context, convID, uid string, replacement, marker *pb.Message) (*pb.Message, error) {
-	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.recall(convID, uid, replacement, marker) })
+// Modify implements store.Store.
+func (d *DB) Modify(ctx context.Context, convID, uid string, apply func(*pb.Message) error, marker *pb.Message) (*pb.Message, error) {
+	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.modify(convID, uid, apply, marker) })
 	if err != nil {
 		return nil, err
 	}

@@ -348,38 +348,38 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 	return appended{stored, false}, nil
 }
 
-func (t *wtx) recall(convID, uid string, replacement, marker *pb.Message) (*pb.Message, error) {
+func (t *wtx) modify(convID, uid string, apply func(*pb.Message) error, marker *pb.Message) (*pb.Message, error) {
 	var body []byte
 	err := t.tx.QueryRow(`SELECT body FROM messages WHERE uid=? AND conv_id=?`, uid, convID).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("recall %s: %w", uid, store.ErrNotFound)
+		return nil, fmt.Errorf("modify %s: %w", uid, store.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("recall %s: %w", uid, err)
+		return nil, fmt.Errorf("modify %s: %w", uid, err)
 	}
-	orig := &pb.Message{}
-	if err := proto.Unmarshal(body, orig); err != nil {
-		return nil, fmt.Errorf("recall %s: decode: %w", uid, err)
+	m := &pb.Message{}
+	if err := proto.Unmarshal(body, m); err != nil {
+		return nil, fmt.Errorf("modify %s: decode: %w", uid, err)
 	}
-	if orig.ObjectName == store.RecallObjectName || orig.RecallOf != "" {
-		return nil, fmt.Errorf("recall %s: %w", uid, store.ErrExists)
+	seq, sent := m.Seq, m.SentTime
+	if err := apply(m); err != nil {
+		return nil, err
 	}
-	orig.ObjectName, orig.Content = replacement.ObjectName, replacement.Content
-	orig.IsCounted, orig.IsMentioned, orig.MentionedInfo = false, false, nil
-	orig.PushContent, orig.PushData, orig.PushConfig = "", "", nil
-	orig.Expansion, orig.CanIncludeExpansion, orig.NeedReceipt = nil, false, false
-	if body, err = proto.Marshal(orig); err != nil {
-		return nil, fmt.Errorf("recall %s: encode: %w", uid, err)
+	if m.Uid != uid || m.Seq != seq || m.SentTime != sent {
+		return nil, fmt.Errorf("modify %s: ids, seq and sent time must stay", uid)
+	}
+	if body, err = proto.Marshal(m); err != nil {
+		return nil, fmt.Errorf("modify %s: encode: %w", uid, err)
 	}
 	if _, err := t.tx.Exec(`UPDATE messages SET body=? WHERE uid=?`, body, uid); err != nil {
-		return nil, fmt.Errorf("recall %s: %w", uid, err)
+		return nil, fmt.Errorf("modify %s: %w", uid, err)
 	}
 	r, err := t.append(convID, marker)
 	if err != nil {
 		return nil, err
 	}
 	if r.dup {
-		return nil, fmt.Errorf("recall %s: marker %s: %w", uid, marker.ClientMsgId, store.ErrExists)
+		return nil, fmt.Errorf("modify %s: marker %s: %w", uid, marker.ClientMsgId, store.ErrExists)
 	}
 	return r.msg, nil
 }

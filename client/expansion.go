@@ -1,0 +1,59 @@
+package client
+
+import (
+	"context"
+	"maps"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// ExpansionChange is RongIMLib's EXPANSION payload: keys set (Updated) or
+// removed (Deleted) on a message's expansion, by any member.
+type ExpansionChange struct {
+	Conversation
+	MessageUID string
+	Updated    map[string]string
+	Deleted    []string
+}
+
+// UpdateMessageExpansion implements updateMessageExpansion on a message
+// sent with CanIncludeExpansion; the server enforces the limits (34220).
+func (e *Engine) UpdateMessageExpansion(ctx context.Context, c Conversation, messageUID string, set map[string]string) error {
+	if len(set) == 0 {
+		return codes.New(codes.InvalidParameter, "expansion required")
+	}
+	return e.changeExpansion(ctx, c, messageUID, set, nil)
+}
+
+// RemoveMessageExpansionKeys implements removeMessageExpansionForKey.
+func (e *Engine) RemoveMessageExpansionKeys(ctx context.Context, c Conversation, messageUID string, keys []string) error {
+	if len(keys) == 0 {
+		return codes.New(codes.InvalidParameter, "keys required")
+	}
+	return e.changeExpansion(ctx, c, messageUID, nil, keys)
+}
+
+func (e *Engine) changeExpansion(ctx context.Context, c Conversation, uid string, set map[string]string, remove []string) error {
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if uid == "" {
+		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
+	}
+	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Expansion{Expansion: &pb.ExpansionRequest{
+		Conv: wireConv(c), MessageUid: uid, Set: set, Remove: remove,
+	}}})
+	return err
+}
+
+// applyExpansion changes target's expansion as marker w says.
+func applyExpansion(target *Message, w *pb.Message) {
+	if target.Expansion == nil {
+		target.Expansion = map[string]string{}
+	}
+	for _, k := range w.ExpansionRemoved {
+		delete(target.Expansion, k)
+	}
+	maps.Copy(target.Expansion, w.Expansion)
+}
