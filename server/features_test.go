@@ -555,8 +555,12 @@ func TestMessageExpansion(t *testing.T) {
 	// Two of alice's devices and bob change it at once: same key from two
 	// devices, and a removal. Every device converges on the server's result.
 	errs := make(chan error, 3)
-	go func() { errs <- alice.UpdateMessageExpansion(ctx, toBob, sent.MessageUID, map[string]string{"yes": "1", "a": "x"}) }()
-	go func() { errs <- alice2.UpdateMessageExpansion(ctx, toBob, sent.MessageUID, map[string]string{"yes": "2", "b": "y"}) }()
+	go func() {
+		errs <- alice.UpdateMessageExpansion(ctx, toBob, sent.MessageUID, map[string]string{"yes": "1", "a": "x"})
+	}()
+	go func() {
+		errs <- alice2.UpdateMessageExpansion(ctx, toBob, sent.MessageUID, map[string]string{"yes": "2", "b": "y"})
+	}()
 	go func() { errs <- bob.RemoveMessageExpansionKeys(ctx, toAlice, sent.MessageUID, []string{"a"}) }()
 	for range 3 {
 		if err := <-errs; err != nil {
