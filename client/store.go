@@ -31,11 +31,25 @@ type Store interface {
 	Meta(ctx context.Context, key string) ([]byte, error)
 }
 
-// Batch is one Store transaction.
+// Batch is one Store transaction. Deletions apply after Messages, so a
+// message put and deleted in one batch ends up deleted.
 type Batch struct {
 	Messages      []*Message
 	Conversations []*ConversationState
 	Meta          map[string][]byte
+	// DeleteUIDs removes the messages with these server ids (unknown ones
+	// are skipped).
+	DeleteUIDs []string
+	// Clears removes every message of a conversation sent at or before a
+	// time (clearHistoryMessages).
+	Clears []Clear
+}
+
+// Clear is one clearHistoryMessages: Conversation's messages sent at or
+// before Before go.
+type Clear struct {
+	Conversation
+	Before int64
 }
 
 // ConversationState is the device's cursor for one conversation.

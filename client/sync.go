@@ -32,10 +32,13 @@ type inItem struct {
 
 	lateAck  *pb.SendAck // an ack that came after its send gave up
 	recalled *pb.Message // this device recalled a message: its new form
-	sent     *Message    // a send acknowledged in time (already updated)
-	failed   int64       // local id of a send that failed
-	result   chan *Message
-	done     chan struct{}
+	// This device deleted messages or cleared a history.
+	deleteUIDs []string
+	clears     []Clear
+	sent       *Message // a send acknowledged in time (already updated)
+	failed     int64    // local id of a send that failed
+	result     chan *Message
+	done       chan struct{}
 }
 
 func (e *Engine) processLoop() {
@@ -131,6 +134,8 @@ func (e *Engine) process(items []*inItem) {
 			}
 			e.sequenceLocked(ctx, me, bs, m)
 		}
+		bs.batch.DeleteUIDs = append(bs.batch.DeleteUIDs, it.deleteUIDs...)
+		bs.batch.Clears = append(bs.batch.Clears, it.clears...)
 		if it.recalled != nil {
 			bs.recalls = append(bs.recalls, recallApply{uid: it.recalled.Uid, w: it.recalled})
 		}
@@ -299,6 +304,10 @@ func (e *Engine) sequenceLocked(ctx context.Context, me string, bs *batchState, 
 
 func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st *ConversationState, m *inMsg) {
 	if m.own != nil || m.w.Tombstone {
+		return
+	}
+	if m.w.ConvType == pb.ConversationType_USER_LOG {
+		applyLog(bs, m.w.Log) // what another device of mine did
 		return
 	}
 	if m.w.RecallOf != "" {

@@ -634,3 +634,100 @@ func TestMessageExpansion(t *testing.T) {
 		t.Fatalf("expansion without canIncludeExpansion: %v", err)
 	}
 }
+
+// waitHistory waits until d's local history of c (oldest first) reads want.
+func waitHistory(t *testing.T, d *device, c client.Conversation, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ms, err := d.LocalHistory(context.Background(), c, 0, 1000, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(contents(ms), "|")
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s holds %q, want %q", d.id, got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestDeleteAndClearHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	a1 := e.device("alice", "a1", devOpts{})
+	a2 := e.device("alice", "a2", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	for _, d := range []*device{a1, a2, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	ctx := context.Background()
+	toBob := client.Conversation{Type: client.Private, TargetID: "bob"}
+	toAlice := client.Conversation{Type: client.Private, TargetID: "alice"}
+	var sent []*client.Message
+	for i := range 5 {
+		sent = append(sent, a1.send(t, text("bob", client.Private, fmt.Sprint("m", i))))
+	}
+	bob.send(t, text("alice", client.Private, "r0"))
+	waitHistory(t, a2, toBob, "m0|m1|m2|m3|m4|r0")
+
+	if err := a1.DeleteMessages(ctx, toBob, []string{sent[1].MessageUID, sent[3].MessageUID}); err != nil {
+		t.Fatal(err)
+	}
+	// At once on the deleting device, by sync on the other, never for bob.
+	if h := storedTexts(t, a1, toBob); strings.Join(h, "|") != "r0|m4|m2|m0" {
+		t.Fatalf("a1 right after deleting: %v", h)
+	}
+	waitHistory(t, a2, toBob, "m0|m2|m4|r0")
+	waitHistory(t, bob, toAlice, "m0|m1|m2|m3|m4|r0")
+	remote := func(d *device, c client.Conversation) string {
+		ms, _, err := d.RemoteHistory(ctx, c, 0, 100, client.OrderNewer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(contents(ms), "|")
+	}
+	if got := remote(a1, toBob); got != "m0|m2|m4|r0" {
+		t.Fatalf("alice's server history: %s", got)
+	}
+	a3 := e.device("alice", "a3", devOpts{})
+	a3.connect(t, token(t, "alice", time.Hour))
+	waitHistory(t, a3, toBob, "m0|m2|m4|r0")
+
+	// Clearing up to m2 (inclusive) from the other device.
+	if err := a2.ClearHistory(ctx, toBob, sent[2].SentTime); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*device{a1, a2, a3} {
+		waitHistory(t, d, toBob, "m4|r0")
+	}
+	waitHistory(t, bob, toAlice, "m0|m1|m2|m3|m4|r0")
+	if got := remote(a1, toBob); got != "m4|r0" {
+		t.Fatalf("alice's server history after clearing: %s", got)
+	}
+	if got := remote(bob, toAlice); got != "m0|m1|m2|m3|m4|r0" {
+		t.Fatalf("bob's server history: %s", got)
+	}
+	a4 := e.device("alice", "a4", devOpts{})
+	a4.connect(t, token(t, "alice", time.Hour))
+	waitHistory(t, a4, toBob, "m4|r0")
+	for _, ev := range a4.messages() {
+		if c := contents([]*client.Message{ev})[0]; c != "m4" && c != "r0" {
+			t.Fatalf("new device was given %s", c)
+		}
+	}
+
+	// Bad input.
+	if err := a1.DeleteMessages(ctx, toBob, nil); codes.Of(err) != codes.InvalidParameter {
+		t.Fatalf("no messages: %v", err)
+	}
+	if err := a1.DeleteMessages(ctx, toBob, make([]string, 101)); codes.Of(err) != codes.InvalidParameter {
+		t.Fatalf("101 messages: %v", err)
+	}
+	if err := a1.ClearHistory(ctx, client.Conversation{Type: client.Group, TargetID: "nope"}, 0); codes.Of(err) != codes.NotInGroup {
+		t.Fatalf("clear a group of others: %v", err)
+	}
+}

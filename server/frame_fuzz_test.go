@@ -28,6 +28,11 @@ func FuzzFrame(f *testing.F) {
 		{Id: 9, Body: &pb.Frame_Push{Push: &pb.Push{}}},
 		{Id: 10, Body: &pb.Frame_Typing{Typing: &pb.TypingRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, TypeName: "RC:TxtMsg"}}},
 		{Id: 11, Body: &pb.Frame_Recall{Recall: &pb.RecallRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, MessageUid: "0000-0000-0000-0000", IsAdmin: true}}},
+		{Id: 13, Body: &pb.Frame_History{History: &pb.HistoryRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, Count: 100, Timestamp: 1}}},
+		{Id: 14, Body: &pb.Frame_Expansion{Expansion: &pb.ExpansionRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, MessageUid: "x", Set: map[string]string{"k": "v"}}}},
+		{Id: 15, Body: &pb.Frame_Delete{Delete: &pb.DeleteRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, MessageUids: []string{"x"}}}},
+		{Id: 16, Body: &pb.Frame_ClearHistory{ClearHistory: &pb.ClearHistoryRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}}}},
+		{Id: 17, Body: &pb.Frame_Pull{Pull: &pb.PullRequest{Conv: &pb.Conversation{Type: pb.ConversationType_USER_LOG, Target: "x"}}}},
 		{Id: 12, Body: &pb.Frame_Send{Send: &pb.SendRequest{Conv: &pb.Conversation{Type: pb.ConversationType_GROUP, Target: "g"}, ClientMsgId: "c3", ObjectName: "X", IsStatus: true, DirectedUserIds: []string{"a"}}}},
 		{},
 	}

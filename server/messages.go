@@ -191,12 +191,6 @@ func visibleTo(m *pb.Message, user string) bool {
 	return len(m.DirectedUserIds) == 0 || m.FromUser == user || slices.Contains(m.DirectedUserIds, user)
 }
 
-// tombstone stands for m where its reader may not see it: the sequence
-// number stays gapless, nothing else is told.
-func tombstone(m *pb.Message) *pb.Message {
-	return &pb.Message{ConvType: m.ConvType, FromUser: m.FromUser, To: m.To, Channel: m.Channel, Seq: m.Seq, Tombstone: true}
-}
-
 // sendStatus forwards a status message (is_status) to the conversation's
 // online sessions without storing it: no sequence number, no sync.
 func (ss *session) sendStatus(ctx context.Context, id uint64, m *pb.Message) {
@@ -232,7 +226,7 @@ func (s *Server) fanOut(ctx context.Context, m *pb.Message, exceptSession string
 				}
 			}
 			if m.Seq > 0 && len(others) > 0 {
-				s.publish(ctx, tombstone(m), others, "")
+				s.publish(ctx, store.Tombstone(m), others, "")
 			}
 		}
 	default:
@@ -283,7 +277,10 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 		ss.replyErr(id, codes.InvalidParameterTargetID, "invalid target id")
 		return
 	}
-	if r.Conv.Type != pb.ConversationType_PRIVATE && r.Conv.Type != pb.ConversationType_GROUP {
+	switch r.Conv.Type {
+	case pb.ConversationType_PRIVATE, pb.ConversationType_GROUP:
+	case pb.ConversationType_USER_LOG: // one's own log only (ConvID ignores the target)
+	default:
 		ss.replyErr(id, codes.InvalidParameterConversationType, "unsupported conversation type")
 		return
 	}
@@ -304,7 +301,7 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	}
 	for i, m := range msgs {
 		if !visibleTo(m, ss.user) {
-			msgs[i] = tombstone(m)
+			msgs[i] = store.Tombstone(m)
 		}
 	}
 	// A page stays well under the clients' frame limit (1 MiB by

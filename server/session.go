@@ -250,6 +250,10 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleHistory(ctx, f.Id, b.History)
 	case *pb.Frame_Expansion:
 		ss.handleExpansion(ctx, f.Id, b.Expansion)
+	case *pb.Frame_Delete:
+		ss.handleDelete(ctx, f.Id, b.Delete)
+	case *pb.Frame_ClearHistory:
+		ss.handleClearHistory(ctx, f.Id, b.ClearHistory)
 	case *pb.Frame_Auth:
 		ss.replyErr(f.Id, codes.ConnectionExist, "already authenticated")
 	case nil:

@@ -223,6 +223,50 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 			s.indexCID(c.ClientMsgID, id)
 		}
 	}
+	// Deletions, after the puts.
+	drop := func(id int64) {
+		old := s.msgs[id]
+		if old == nil {
+			return
+		}
+		delete(s.msgs, id)
+		if old.MessageUID != "" && s.byUID[old.MessageUID] == id {
+			delete(s.byUID, old.MessageUID)
+		}
+		if isSend(old) {
+			s.unindexCID(old.ClientMsgID, id)
+		}
+		k := keyOf(old)
+		ch := changeOf(old.Conversation)
+		if i := slices.Index(ch.adds, k); i >= 0 {
+			ch.adds = slices.Delete(ch.adds, i, i+1) // put by this batch
+		} else {
+			ch.removes = append(ch.removes, k)
+		}
+	}
+	for _, u := range b.DeleteUIDs {
+		if id, ok := s.byUID[u]; ok {
+			drop(id)
+		}
+	}
+	for _, cl := range b.Clears {
+		var ids []int64
+		for _, k := range s.hist[cl.Conversation] {
+			if k.t <= cl.Before {
+				ids = append(ids, k.id)
+			}
+		}
+		if ch := changes[cl.Conversation]; ch != nil {
+			for _, k := range ch.adds {
+				if k.t <= cl.Before {
+					ids = append(ids, k.id)
+				}
+			}
+		}
+		for _, id := range ids {
+			drop(id)
+		}
+	}
 	for conv, ch := range changes {
 		h := updateHistory(s.hist[conv], ch.removes, ch.adds)
 		if len(h) == 0 {

@@ -774,3 +774,53 @@ func BenchmarkApplyOne(b *testing.B) {
 		s.Apply(ctx, &client.Batch{Messages: []*client.Message{msg(alice, int64(10001+i), 0)}})
 	}
 }
+
+func TestDeleteAndClear(t *testing.T) {
+	withUID := func(conv client.Conversation, sent int64, uid string) *client.Message {
+		m := msg(conv, sent, sent)
+		m.MessageUID = uid
+		return m
+	}
+	tests := []struct {
+		name      string
+		batch     func() *client.Batch
+		wantAlice []int64 // sent times left in alice's history, oldest first
+		wantBob   []int64
+		goneUIDs  []string
+	}{
+		{"delete by uid, unknown skipped", func() *client.Batch {
+			return &client.Batch{DeleteUIDs: []string{"a2", "nope"}}
+		}, []int64{10, 30}, []int64{15, 25}, []string{"a2"}},
+		{"clear at or before a time", func() *client.Batch {
+			return &client.Batch{Clears: []client.Clear{{Conversation: alice, Before: 20}}}
+		}, []int64{30}, []int64{15, 25}, []string{"a1", "a2"}},
+		{"put and delete in one batch", func() *client.Batch {
+			return &client.Batch{Messages: []*client.Message{withUID(alice, 40, "a4")}, DeleteUIDs: []string{"a4"}}
+		}, []int64{10, 20, 30}, []int64{15, 25}, []string{"a4"}},
+		{"put and clear in one batch", func() *client.Batch {
+			return &client.Batch{Messages: []*client.Message{withUID(bob, 5, "b0"), withUID(bob, 50, "b5")}, Clears: []client.Clear{{Conversation: bob, Before: 15}}}
+		}, []int64{10, 20, 30}, []int64{25, 50}, []string{"b0", "b1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New()
+			put(t, s, withUID(alice, 10, "a1"), withUID(alice, 20, "a2"), withUID(alice, 30, "a3"), withUID(bob, 15, "b1"), withUID(bob, 25, "b2"))
+			mustApply(t, s, tt.batch())
+			for conv, want := range map[client.Conversation][]int64{alice: tt.wantAlice, bob: tt.wantBob} {
+				ms, _ := s.History(ctx, conv, 0, 100, true)
+				var got []int64
+				for _, m := range ms {
+					got = append(got, m.SentTime)
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s: history %v, want %v", conv.TargetID, got, want)
+				}
+			}
+			for _, u := range tt.goneUIDs {
+				if m := byUID(t, s, u); m != nil {
+					t.Fatalf("%s still held", u)
+				}
+			}
+		})
+	}
+}

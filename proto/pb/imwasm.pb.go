@@ -40,21 +40,27 @@ const (
 	ConversationType_PRIVATE                ConversationType = 1
 	ConversationType_GROUP                  ConversationType = 3
 	ConversationType_SYSTEM                 ConversationType = 6
+	// The user's own log: what one of their devices did to their view of
+	// other conversations (deletes, clears), synced to their other devices
+	// like any conversation and never shown as one.
+	ConversationType_USER_LOG ConversationType = 100
 )
 
 // Enum value maps for ConversationType.
 var (
 	ConversationType_name = map[int32]string{
-		0: "CONVERSATION_TYPE_NONE",
-		1: "PRIVATE",
-		3: "GROUP",
-		6: "SYSTEM",
+		0:   "CONVERSATION_TYPE_NONE",
+		1:   "PRIVATE",
+		3:   "GROUP",
+		6:   "SYSTEM",
+		100: "USER_LOG",
 	}
 	ConversationType_value = map[string]int32{
 		"CONVERSATION_TYPE_NONE": 0,
 		"PRIVATE":                1,
 		"GROUP":                  3,
 		"SYSTEM":                 6,
+		"USER_LOG":               100,
 	}
 )
 
@@ -112,6 +118,8 @@ type Frame struct {
 	//	*Frame_History
 	//	*Frame_HistoryResult
 	//	*Frame_Expansion
+	//	*Frame_Delete
+	//	*Frame_ClearHistory
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -359,6 +367,24 @@ func (x *Frame) GetExpansion() *ExpansionRequest {
 	return nil
 }
 
+func (x *Frame) GetDelete() *DeleteRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Delete); ok {
+			return x.Delete
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetClearHistory() *ClearHistoryRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_ClearHistory); ok {
+			return x.ClearHistory
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -452,7 +478,15 @@ type Frame_HistoryResult struct {
 }
 
 type Frame_Expansion struct {
-	Expansion *ExpansionRequest `protobuf:"bytes,23,opt,name=expansion,proto3,oneof"` // 24-29: delete, clear history, conversation list (message features).
+	Expansion *ExpansionRequest `protobuf:"bytes,23,opt,name=expansion,proto3,oneof"`
+}
+
+type Frame_Delete struct {
+	Delete *DeleteRequest `protobuf:"bytes,24,opt,name=delete,proto3,oneof"`
+}
+
+type Frame_ClearHistory struct {
+	ClearHistory *ClearHistoryRequest `protobuf:"bytes,25,opt,name=clear_history,json=clearHistory,proto3,oneof"` // 26-29: conversation list (message features).
 }
 
 func (*Frame_Auth) isFrame_Body() {}
@@ -498,6 +532,10 @@ func (*Frame_History) isFrame_Body() {}
 func (*Frame_HistoryResult) isFrame_Body() {}
 
 func (*Frame_Expansion) isFrame_Body() {}
+
+func (*Frame_Delete) isFrame_Body() {}
+
+func (*Frame_ClearHistory) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -1410,6 +1448,114 @@ func (x *ExpansionRequest) GetRemove() []string {
 	return nil
 }
 
+// deleteMessages: hide messages from the user's own view (everyone else
+// keeps them), on every device of theirs.
+type DeleteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUids   []string               `protobuf:"bytes,2,rep,name=message_uids,json=messageUids,proto3" json:"message_uids,omitempty"` // 1-100
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteRequest) Reset() {
+	*x = DeleteRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteRequest) ProtoMessage() {}
+
+func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
+func (*DeleteRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *DeleteRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *DeleteRequest) GetMessageUids() []string {
+	if x != nil {
+		return x.MessageUids
+	}
+	return nil
+}
+
+// clearHistoryMessages: hide every message of conv sent at or before
+// timestamp (0: now) from the user's own view, on every device of theirs.
+type ClearHistoryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	Timestamp     int64                  `protobuf:"varint,2,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearHistoryRequest) Reset() {
+	*x = ClearHistoryRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearHistoryRequest) ProtoMessage() {}
+
+func (x *ClearHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearHistoryRequest.ProtoReflect.Descriptor instead.
+func (*ClearHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ClearHistoryRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *ClearHistoryRequest) GetTimestamp() int64 {
+	if x != nil {
+		return x.Timestamp
+	}
+	return 0
+}
+
 type HistoryResult struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Messages      []*Message             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
@@ -1420,7 +1566,7 @@ type HistoryResult struct {
 
 func (x *HistoryResult) Reset() {
 	*x = HistoryResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1432,7 +1578,7 @@ func (x *HistoryResult) String() string {
 func (*HistoryResult) ProtoMessage() {}
 
 func (x *HistoryResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1445,7 +1591,7 @@ func (x *HistoryResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryResult.ProtoReflect.Descriptor instead.
 func (*HistoryResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *HistoryResult) GetMessages() []*Message {
@@ -1473,7 +1619,7 @@ type Ack struct {
 
 func (x *Ack) Reset() {
 	*x = Ack{}
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1485,7 +1631,7 @@ func (x *Ack) String() string {
 func (*Ack) ProtoMessage() {}
 
 func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1498,7 +1644,7 @@ func (x *Ack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ack.ProtoReflect.Descriptor instead.
 func (*Ack) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Ack) GetItems() []*AckItem {
@@ -1518,7 +1664,7 @@ type AckItem struct {
 
 func (x *AckItem) Reset() {
 	*x = AckItem{}
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1530,7 +1676,7 @@ func (x *AckItem) String() string {
 func (*AckItem) ProtoMessage() {}
 
 func (x *AckItem) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1543,7 +1689,7 @@ func (x *AckItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckItem.ProtoReflect.Descriptor instead.
 func (*AckItem) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AckItem) GetConv() *Conversation {
@@ -1571,7 +1717,7 @@ type MentionedInfo struct {
 
 func (x *MentionedInfo) Reset() {
 	*x = MentionedInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1583,7 +1729,7 @@ func (x *MentionedInfo) String() string {
 func (*MentionedInfo) ProtoMessage() {}
 
 func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1596,7 +1742,7 @@ func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MentionedInfo.ProtoReflect.Descriptor instead.
 func (*MentionedInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MentionedInfo) GetType() int32 {
@@ -1647,7 +1793,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1659,7 +1805,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1672,7 +1818,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SendRequest) GetConv() *Conversation {
@@ -1810,7 +1956,7 @@ type SendAck struct {
 
 func (x *SendAck) Reset() {
 	*x = SendAck{}
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1822,7 +1968,7 @@ func (x *SendAck) String() string {
 func (*SendAck) ProtoMessage() {}
 
 func (x *SendAck) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1835,7 +1981,7 @@ func (x *SendAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendAck.ProtoReflect.Descriptor instead.
 func (*SendAck) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SendAck) GetMessageUid() string {
@@ -1915,14 +2061,16 @@ type Message struct {
 	// Devices apply the markers in sequence order, so all converge; it is not
 	// a message of its own either.
 	ExpansionOf      string   `protobuf:"bytes,26,opt,name=expansion_of,json=expansionOf,proto3" json:"expansion_of,omitempty"`
-	ExpansionRemoved []string `protobuf:"bytes,27,rep,name=expansion_removed,json=expansionRemoved,proto3" json:"expansion_removed,omitempty"` // 28-40: read-receipt info, delivery state.
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	ExpansionRemoved []string `protobuf:"bytes,27,rep,name=expansion_removed,json=expansionRemoved,proto3" json:"expansion_removed,omitempty"`
+	// An entry of the user's log (conv_type USER_LOG).
+	Log           *LogEntry `protobuf:"bytes,28,opt,name=log,proto3" json:"log,omitempty"` // 29-40: read-receipt info, delivery state.
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1934,7 +2082,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1947,7 +2095,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Message) GetUid() string {
@@ -2139,6 +2287,77 @@ func (x *Message) GetExpansionRemoved() []string {
 	return nil
 }
 
+func (x *Message) GetLog() *LogEntry {
+	if x != nil {
+		return x.Log
+	}
+	return nil
+}
+
+// LogEntry is one change a user made to their own view of conv (as they
+// see it): messages deleted for themselves, or history cleared up to a
+// time (inclusive). Every device of the user applies it; the server
+// already hides those messages from the user's pulls and history.
+type LogEntry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	DeletedUids   []string               `protobuf:"bytes,2,rep,name=deleted_uids,json=deletedUids,proto3" json:"deleted_uids,omitempty"`
+	ClearedBefore int64                  `protobuf:"varint,3,opt,name=cleared_before,json=clearedBefore,proto3" json:"cleared_before,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogEntry) Reset() {
+	*x = LogEntry{}
+	mi := &file_proto_imwasm_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogEntry) ProtoMessage() {}
+
+func (x *LogEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
+func (*LogEntry) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *LogEntry) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *LogEntry) GetDeletedUids() []string {
+	if x != nil {
+		return x.DeletedUids
+	}
+	return nil
+}
+
+func (x *LogEntry) GetClearedBefore() int64 {
+	if x != nil {
+		return x.ClearedBefore
+	}
+	return 0
+}
+
 // What changed since sync_version. Each item names a conversation whose
 // messages or per-user state changed; the device pulls what it lacks.
 type SyncRequest struct {
@@ -2150,7 +2369,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[22]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2162,7 +2381,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[22]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2175,7 +2394,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SyncRequest) GetSinceVersion() uint64 {
@@ -2195,7 +2414,7 @@ type SyncResult struct {
 
 func (x *SyncResult) Reset() {
 	*x = SyncResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[23]
+	mi := &file_proto_imwasm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2207,7 +2426,7 @@ func (x *SyncResult) String() string {
 func (*SyncResult) ProtoMessage() {}
 
 func (x *SyncResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[23]
+	mi := &file_proto_imwasm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2220,7 +2439,7 @@ func (x *SyncResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResult.ProtoReflect.Descriptor instead.
 func (*SyncResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SyncResult) GetVersion() uint64 {
@@ -2253,7 +2472,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_imwasm_proto_msgTypes[24]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2265,7 +2484,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[24]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2278,7 +2497,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ConversationState) GetConv() *Conversation {
@@ -2328,7 +2547,7 @@ type PullRequest struct {
 
 func (x *PullRequest) Reset() {
 	*x = PullRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2340,7 +2559,7 @@ func (x *PullRequest) String() string {
 func (*PullRequest) ProtoMessage() {}
 
 func (x *PullRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2353,7 +2572,7 @@ func (x *PullRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullRequest.ProtoReflect.Descriptor instead.
 func (*PullRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *PullRequest) GetConv() *Conversation {
@@ -2391,7 +2610,7 @@ type PullResult struct {
 
 func (x *PullResult) Reset() {
 	*x = PullResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[26]
+	mi := &file_proto_imwasm_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2403,7 +2622,7 @@ func (x *PullResult) String() string {
 func (*PullResult) ProtoMessage() {}
 
 func (x *PullResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[26]
+	mi := &file_proto_imwasm_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2416,7 +2635,7 @@ func (x *PullResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullResult.ProtoReflect.Descriptor instead.
 func (*PullResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *PullResult) GetMessages() []*Message {
@@ -2451,7 +2670,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[27]
+	mi := &file_proto_imwasm_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2463,7 +2682,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[27]
+	mi := &file_proto_imwasm_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2476,7 +2695,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ReadRequest) GetConv() *Conversation {
@@ -2501,7 +2720,7 @@ type OK struct {
 
 func (x *OK) Reset() {
 	*x = OK{}
-	mi := &file_proto_imwasm_proto_msgTypes[28]
+	mi := &file_proto_imwasm_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2513,7 +2732,7 @@ func (x *OK) String() string {
 func (*OK) ProtoMessage() {}
 
 func (x *OK) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[28]
+	mi := &file_proto_imwasm_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2526,14 +2745,14 @@ func (x *OK) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OK.ProtoReflect.Descriptor instead.
 func (*OK) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{28}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
 }
 
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xbe\b\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xb9\t\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -2560,7 +2779,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x0emessage_result\x18\x14 \x01(\v2\x18.imwasm.v1.MessageResultH\x00R\rmessageResult\x125\n" +
 	"\ahistory\x18\x15 \x01(\v2\x19.imwasm.v1.HistoryRequestH\x00R\ahistory\x12A\n" +
 	"\x0ehistory_result\x18\x16 \x01(\v2\x18.imwasm.v1.HistoryResultH\x00R\rhistoryResult\x12;\n" +
-	"\texpansion\x18\x17 \x01(\v2\x1b.imwasm.v1.ExpansionRequestH\x00R\texpansionB\x06\n" +
+	"\texpansion\x18\x17 \x01(\v2\x1b.imwasm.v1.ExpansionRequestH\x00R\texpansion\x122\n" +
+	"\x06delete\x18\x18 \x01(\v2\x18.imwasm.v1.DeleteRequestH\x00R\x06delete\x12E\n" +
+	"\rclear_history\x18\x19 \x01(\v2\x1e.imwasm.v1.ClearHistoryRequestH\x00R\fclearHistoryB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -2631,7 +2852,13 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06remove\x18\x04 \x03(\tR\x06remove\x1a6\n" +
 	"\bSetEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"Z\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"_\n" +
+	"\rDeleteRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
+	"\fmessage_uids\x18\x02 \x03(\tR\vmessageUids\"`\n" +
+	"\x13ClearHistoryRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1c\n" +
+	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp\"Z\n" +
 	"\rHistoryResult\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x12\x19\n" +
 	"\bhas_more\x18\x02 \x01(\bR\ahasMore\"/\n" +
@@ -2675,7 +2902,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n" +
 	"\tsent_time\x18\x03 \x01(\x03R\bsentTime\x12\x1c\n" +
 	"\tduplicate\x18\x04 \x01(\bR\tduplicate\x12\"\n" +
-	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\x8e\b\n" +
+	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xb5\b\n" +
 	"\aMessage\x12\x10\n" +
 	"\x03uid\x18\x01 \x01(\tR\x03uid\x128\n" +
 	"\tconv_type\x18\x02 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\bconvType\x12\x1b\n" +
@@ -2707,10 +2934,15 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\ttombstone\x18\x18 \x01(\bR\ttombstone\x12\x1b\n" +
 	"\trecall_of\x18\x19 \x01(\tR\brecallOf\x12!\n" +
 	"\fexpansion_of\x18\x1a \x01(\tR\vexpansionOf\x12+\n" +
-	"\x11expansion_removed\x18\x1b \x03(\tR\x10expansionRemoved\x1a<\n" +
+	"\x11expansion_removed\x18\x1b \x03(\tR\x10expansionRemoved\x12%\n" +
+	"\x03log\x18\x1c \x01(\v2\x13.imwasm.v1.LogEntryR\x03log\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"2\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x81\x01\n" +
+	"\bLogEntry\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
+	"\fdeleted_uids\x18\x02 \x03(\tR\vdeletedUids\x12%\n" +
+	"\x0ecleared_before\x18\x03 \x01(\x03R\rclearedBefore\"2\n" +
 	"\vSyncRequest\x12#\n" +
 	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"j\n" +
 	"\n" +
@@ -2735,13 +2967,14 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\vReadRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\"\x04\n" +
-	"\x02OK*R\n" +
+	"\x02OK*`\n" +
 	"\x10ConversationType\x12\x1a\n" +
 	"\x16CONVERSATION_TYPE_NONE\x10\x00\x12\v\n" +
 	"\aPRIVATE\x10\x01\x12\t\n" +
 	"\x05GROUP\x10\x03\x12\n" +
 	"\n" +
-	"\x06SYSTEM\x10\x06B#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
+	"\x06SYSTEM\x10\x06\x12\f\n" +
+	"\bUSER_LOG\x10dB#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
 
 var (
 	file_proto_imwasm_proto_rawDescOnce sync.Once
@@ -2756,41 +2989,44 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_proto_imwasm_proto_goTypes = []any{
-	(ConversationType)(0),     // 0: imwasm.v1.ConversationType
-	(*Frame)(nil),             // 1: imwasm.v1.Frame
-	(*Conversation)(nil),      // 2: imwasm.v1.Conversation
-	(*Auth)(nil),              // 3: imwasm.v1.Auth
-	(*AuthOK)(nil),            // 4: imwasm.v1.AuthOK
-	(*Error)(nil),             // 5: imwasm.v1.Error
-	(*Ping)(nil),              // 6: imwasm.v1.Ping
-	(*Pong)(nil),              // 7: imwasm.v1.Pong
-	(*Kick)(nil),              // 8: imwasm.v1.Kick
-	(*Push)(nil),              // 9: imwasm.v1.Push
-	(*TypingRequest)(nil),     // 10: imwasm.v1.TypingRequest
-	(*TypingUpdate)(nil),      // 11: imwasm.v1.TypingUpdate
-	(*RecallRequest)(nil),     // 12: imwasm.v1.RecallRequest
-	(*MessageResult)(nil),     // 13: imwasm.v1.MessageResult
-	(*HistoryRequest)(nil),    // 14: imwasm.v1.HistoryRequest
-	(*ExpansionRequest)(nil),  // 15: imwasm.v1.ExpansionRequest
-	(*HistoryResult)(nil),     // 16: imwasm.v1.HistoryResult
-	(*Ack)(nil),               // 17: imwasm.v1.Ack
-	(*AckItem)(nil),           // 18: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),     // 19: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),       // 20: imwasm.v1.SendRequest
-	(*SendAck)(nil),           // 21: imwasm.v1.SendAck
-	(*Message)(nil),           // 22: imwasm.v1.Message
-	(*SyncRequest)(nil),       // 23: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),        // 24: imwasm.v1.SyncResult
-	(*ConversationState)(nil), // 25: imwasm.v1.ConversationState
-	(*PullRequest)(nil),       // 26: imwasm.v1.PullRequest
-	(*PullResult)(nil),        // 27: imwasm.v1.PullResult
-	(*ReadRequest)(nil),       // 28: imwasm.v1.ReadRequest
-	(*OK)(nil),                // 29: imwasm.v1.OK
-	nil,                       // 30: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                       // 31: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                       // 32: imwasm.v1.Message.ExpansionEntry
+	(ConversationType)(0),       // 0: imwasm.v1.ConversationType
+	(*Frame)(nil),               // 1: imwasm.v1.Frame
+	(*Conversation)(nil),        // 2: imwasm.v1.Conversation
+	(*Auth)(nil),                // 3: imwasm.v1.Auth
+	(*AuthOK)(nil),              // 4: imwasm.v1.AuthOK
+	(*Error)(nil),               // 5: imwasm.v1.Error
+	(*Ping)(nil),                // 6: imwasm.v1.Ping
+	(*Pong)(nil),                // 7: imwasm.v1.Pong
+	(*Kick)(nil),                // 8: imwasm.v1.Kick
+	(*Push)(nil),                // 9: imwasm.v1.Push
+	(*TypingRequest)(nil),       // 10: imwasm.v1.TypingRequest
+	(*TypingUpdate)(nil),        // 11: imwasm.v1.TypingUpdate
+	(*RecallRequest)(nil),       // 12: imwasm.v1.RecallRequest
+	(*MessageResult)(nil),       // 13: imwasm.v1.MessageResult
+	(*HistoryRequest)(nil),      // 14: imwasm.v1.HistoryRequest
+	(*ExpansionRequest)(nil),    // 15: imwasm.v1.ExpansionRequest
+	(*DeleteRequest)(nil),       // 16: imwasm.v1.DeleteRequest
+	(*ClearHistoryRequest)(nil), // 17: imwasm.v1.ClearHistoryRequest
+	(*HistoryResult)(nil),       // 18: imwasm.v1.HistoryResult
+	(*Ack)(nil),                 // 19: imwasm.v1.Ack
+	(*AckItem)(nil),             // 20: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),       // 21: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),         // 22: imwasm.v1.SendRequest
+	(*SendAck)(nil),             // 23: imwasm.v1.SendAck
+	(*Message)(nil),             // 24: imwasm.v1.Message
+	(*LogEntry)(nil),            // 25: imwasm.v1.LogEntry
+	(*SyncRequest)(nil),         // 26: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),          // 27: imwasm.v1.SyncResult
+	(*ConversationState)(nil),   // 28: imwasm.v1.ConversationState
+	(*PullRequest)(nil),         // 29: imwasm.v1.PullRequest
+	(*PullResult)(nil),          // 30: imwasm.v1.PullResult
+	(*ReadRequest)(nil),         // 31: imwasm.v1.ReadRequest
+	(*OK)(nil),                  // 32: imwasm.v1.OK
+	nil,                         // 33: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                         // 34: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                         // 35: imwasm.v1.Message.ExpansionEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	3,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -2800,51 +3036,57 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	7,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
 	8,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
 	9,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	17, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	20, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	21, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	23, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	24, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	26, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	27, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	28, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	29, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	19, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	22, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	23, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	26, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	27, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	29, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	30, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	31, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	32, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
 	10, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
 	12, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
 	13, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
 	14, // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
-	16, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	18, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
 	15, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
-	0,  // 22: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	22, // 23: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	25, // 24: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	11, // 25: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	2,  // 26: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 27: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	2,  // 28: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	22, // 29: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	2,  // 30: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 31: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	30, // 32: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	22, // 33: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	18, // 34: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	2,  // 35: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	2,  // 36: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	19, // 37: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	31, // 38: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,  // 39: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	19, // 40: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	32, // 41: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	25, // 42: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	2,  // 43: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	2,  // 44: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	22, // 45: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	2,  // 46: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	47, // [47:47] is the sub-list for method output_type
-	47, // [47:47] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	16, // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
+	17, // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
+	0,  // 24: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	24, // 25: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	28, // 26: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	11, // 27: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	2,  // 28: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 29: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	2,  // 30: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	24, // 31: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	2,  // 32: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 33: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	33, // 34: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	2,  // 35: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 36: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	24, // 37: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	20, // 38: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	2,  // 39: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	2,  // 40: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	21, // 41: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	34, // 42: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,  // 43: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	21, // 44: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	35, // 45: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	25, // 46: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	2,  // 47: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	28, // 48: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	2,  // 49: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	2,  // 50: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	24, // 51: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	2,  // 52: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	53, // [53:53] is the sub-list for method output_type
+	53, // [53:53] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -2875,6 +3117,8 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_History)(nil),
 		(*Frame_HistoryResult)(nil),
 		(*Frame_Expansion)(nil),
+		(*Frame_Delete)(nil),
+		(*Frame_ClearHistory)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2882,7 +3126,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   32,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

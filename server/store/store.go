@@ -35,10 +35,22 @@ func GroupConvID(groupID string) string { return "g:" + groupID }
 
 // ConvID returns the canonical id of conv as seen by user.
 func ConvID(user string, conv *pb.Conversation) string {
-	if conv.GetType() == pb.ConversationType_GROUP {
+	switch conv.GetType() {
+	case pb.ConversationType_GROUP:
 		return GroupConvID(conv.GetTarget())
+	case pb.ConversationType_USER_LOG:
+		return UserLogID(user) // only ever one's own
 	}
 	return PrivateConvID(user, conv.GetTarget())
+}
+
+// UserLogID is the id of user's own log (conversation type USER_LOG).
+func UserLogID(user string) string { return "u:" + user }
+
+// Tombstone stands for m where its reader may not see it: the sequence
+// number stays gapless, nothing else is told.
+func Tombstone(m *pb.Message) *pb.Message {
+	return &pb.Message{ConvType: m.ConvType, FromUser: m.FromUser, To: m.To, Channel: m.Channel, Seq: m.Seq, Tombstone: true}
 }
 
 // ParseConvID splits a canonical id: for private conversations it returns
@@ -50,6 +62,8 @@ func ParseConvID(id string) (t pb.ConversationType, a, b string, ok bool) {
 	case strings.HasPrefix(id, "p:"):
 		a, b, ok := strings.Cut(id[2:], ":")
 		return pb.ConversationType_PRIVATE, a, b, ok
+	case strings.HasPrefix(id, "u:"):
+		return pb.ConversationType_USER_LOG, id[2:], "", len(id) > 2
 	}
 	return 0, "", "", false
 }
@@ -86,6 +100,14 @@ type Store interface {
 	// error from apply changes nothing and is returned as is. ErrNotFound
 	// when there is no such message.
 	Modify(ctx context.Context, convID, uid string, apply func(*pb.Message) error, marker *pb.Message) (*pb.Message, error)
+
+	// Hide hides messages of convID from user (deleteMessages): their
+	// pulls get tombstones, their history skips them. ClearHistory hides
+	// every message sent at or before t (clearHistoryMessages). Both append
+	// entry to the user's log (UserLogID) in the same transaction and
+	// return it stored.
+	Hide(ctx context.Context, user, convID string, uids []string, entry *pb.Message) (*pb.Message, error)
+	ClearHistory(ctx context.Context, user, convID string, t int64, entry *pb.Message) (*pb.Message, error)
 
 	// Changes lists user's conversations that changed after version since,
 	// and the version the caller has seen once it applied them.

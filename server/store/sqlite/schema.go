@@ -63,6 +63,15 @@ CREATE TABLE users (
 	tokens_valid_after INTEGER NOT NULL DEFAULT 0  -- unix ms
 ) WITHOUT ROWID;
 `,
+	// 2: messages a user deleted for themselves (deleteMessages).
+	`
+CREATE TABLE user_hidden (
+	user_id TEXT    NOT NULL,
+	conv_id TEXT    NOT NULL,
+	seq     INTEGER NOT NULL,
+	PRIMARY KEY (user_id, conv_id, seq)
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema to the latest version.

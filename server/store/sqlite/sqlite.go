@@ -314,7 +314,61 @@ func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, lim
 	if err := rows.Err(); err != nil {
 		return nil, 0, 0, fmt.Errorf("pull %s: %w", convID, err)
 	}
+	if len(out) > 0 {
+		hidden, err := d.hiddenSeqs(ctx, user, convID, out[0].Seq, out[len(out)-1].Seq)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("pull %s: %w", convID, err)
+		}
+		for i, m := range out {
+			if hidden[m.Seq] {
+				out[i] = store.Tombstone(m)
+			}
+		}
+	}
 	return out, after + 1, last, nil
+}
+
+// hiddenSeqs returns the sequence numbers in [lo, hi] of convID that user
+// deleted for themselves.
+func (d *DB) hiddenSeqs(ctx context.Context, user, convID string, lo, hi uint64) (map[uint64]bool, error) {
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	rows, err := d.query(ctx, `SELECT seq FROM user_hidden WHERE user_id=? AND conv_id=? AND seq>=? AND seq<=?`, user, convID, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("hidden messages: %w", err)
+	}
+	defer rows.Close()
+	var out map[uint64]bool
+	for rows.Next() {
+		var s uint64
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("hidden messages: %w", err)
+		}
+		if out == nil {
+			out = map[uint64]bool{}
+		}
+		out[s] = true
+	}
+	return out, rows.Err()
+}
+
+// Hide implements store.Store.
+func (d *DB) Hide(ctx context.Context, user, convID string, uids []string, entry *pb.Message) (*pb.Message, error) {
+	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.hide(user, convID, uids, entry) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*pb.Message), nil
+}
+
+// ClearHistory implements store.Store.
+func (d *DB) ClearHistory(ctx context.Context, user, convID string, before int64, entry *pb.Message) (*pb.Message, error) {
+	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.clearHistory(user, convID, before, entry) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*pb.Message), nil
 }
 
 // visibleRange is the range of convID's sequence numbers user may see:
@@ -327,9 +381,15 @@ func (d *DB) visibleRange(ctx context.Context, user, convID string) (start, last
 	var end uint64
 	start = 1
 	switch typ {
-	case pb.ConversationType_PRIVATE:
+	case pb.ConversationType_PRIVATE, pb.ConversationType_USER_LOG:
 		if user != a && user != b {
 			return 0, 0, store.ErrNotMember
+		}
+		// The user's row exists once the conversation has a message; its
+		// start moves up when they clear the history.
+		err := d.queryRow(ctx, `SELECT start_seq FROM user_convs WHERE user_id=? AND conv_id=?`, user, convID).Scan(&start)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, fmt.Errorf("%s: %w", convID, err)
 		}
 	case pb.ConversationType_GROUP:
 		err := d.queryRow(ctx, `SELECT start_seq, end_seq FROM user_convs WHERE user_id=? AND conv_id=?`, user, convID).Scan(&start, &end)
@@ -396,6 +456,12 @@ func (d *DB) History(ctx context.Context, user, convID string, t int64, count in
 			return nil, false, err
 		}
 	}
+	var hidden map[uint64]bool
+	if hi >= lo && hi > 0 {
+		if hidden, err = d.hiddenSeqs(ctx, user, convID, lo, hi); err != nil {
+			return nil, false, fmt.Errorf("history %s: %w", convID, err)
+		}
+	}
 	var out []*pb.Message
 	for hi >= lo && hi > 0 {
 		q := `SELECT body FROM messages WHERE conv_id=? AND seq>=? AND seq<=? ORDER BY seq DESC LIMIT ?`
@@ -424,7 +490,7 @@ func (d *DB) History(ctx context.Context, user, convID string, t int64, count in
 			} else {
 				hi = m.Seq - 1
 			}
-			if keep != nil && !keep(m) {
+			if hidden[m.Seq] || (keep != nil && !keep(m)) {
 				continue
 			}
 			if len(out) == count {

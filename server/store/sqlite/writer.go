@@ -337,11 +337,16 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 	}
 	c.lastSeq, c.lastTime = stored.Seq, stored.SentTime
 	t.touched[convID] = true
-	if stored.ConvType == pb.ConversationType_PRIVATE {
-		if err := t.ensureUserConv(stored.FromUser, convID, stored.To); err != nil {
+	switch stored.ConvType {
+	case pb.ConversationType_PRIVATE:
+		if err := t.ensureUserConv(stored.FromUser, convID, stored.To, stored.ConvType); err != nil {
 			return appended{}, err
 		}
-		if err := t.ensureUserConv(stored.To, convID, stored.FromUser); err != nil {
+		if err := t.ensureUserConv(stored.To, convID, stored.FromUser, stored.ConvType); err != nil {
+			return appended{}, err
+		}
+	case pb.ConversationType_USER_LOG:
+		if err := t.ensureUserConv(stored.FromUser, convID, stored.FromUser, stored.ConvType); err != nil {
 			return appended{}, err
 		}
 	}
@@ -384,14 +389,52 @@ func (t *wtx) modify(convID, uid string, apply func(*pb.Message) error, marker *
 	return r.msg, nil
 }
 
-// ensureUserConv creates user's row for a private conversation.
-func (t *wtx) ensureUserConv(user, convID, target string) error {
+func (t *wtx) hide(user, convID string, uids []string, entry *pb.Message) (*pb.Message, error) {
+	for _, uid := range uids {
+		if _, err := t.tx.Exec(`INSERT INTO user_hidden(user_id, conv_id, seq)
+SELECT ?, conv_id, seq FROM messages WHERE uid=? AND conv_id=? ON CONFLICT DO NOTHING`, user, uid, convID); err != nil {
+			return nil, fmt.Errorf("hide %s: %w", uid, err)
+		}
+	}
+	return t.appendLog(entry)
+}
+
+func (t *wtx) clearHistory(user, convID string, before int64, entry *pb.Message) (*pb.Message, error) {
+	var last sql.NullInt64
+	if err := t.tx.QueryRow(`SELECT MAX(seq) FROM messages WHERE conv_id=? AND sent_time<=?`, convID, before).Scan(&last); err != nil {
+		return nil, fmt.Errorf("clear %s: %w", convID, err)
+	}
+	if last.Valid {
+		t.version++
+		// Raising the first visible sequence number hides the rest from
+		// pulls, history and a new device's sync alike.
+		if _, err := t.tx.Exec(`UPDATE user_convs SET start_seq=MAX(start_seq, ?), changed=? WHERE user_id=? AND conv_id=?`,
+			last.Int64+1, t.version, user, convID); err != nil {
+			return nil, fmt.Errorf("clear %s: %w", convID, err)
+		}
+	}
+	return t.appendLog(entry)
+}
+
+func (t *wtx) appendLog(entry *pb.Message) (*pb.Message, error) {
+	r, err := t.append(store.UserLogID(entry.FromUser), entry)
+	if err != nil {
+		return nil, err
+	}
+	if r.dup {
+		return nil, fmt.Errorf("log entry %s: %w", entry.ClientMsgId, store.ErrExists)
+	}
+	return r.msg, nil
+}
+
+// ensureUserConv creates user's row for a private conversation or their log.
+func (t *wtx) ensureUserConv(user, convID, target string, typ pb.ConversationType) error {
 	k := user + "\x00" + convID
 	if t.known[k] {
 		return nil
 	}
 	if _, err := t.tx.Exec(`INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
-VALUES (?,?,?,?,1,0,0,?) ON CONFLICT DO NOTHING`, user, convID, int32(pb.ConversationType_PRIVATE), target, t.version+1); err != nil {
+VALUES (?,?,?,?,1,0,0,?) ON CONFLICT DO NOTHING`, user, convID, int32(typ), target, t.version+1); err != nil {
 		return fmt.Errorf("user conversation %s: %w", convID, err)
 	}
 	t.known[k] = true

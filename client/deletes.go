@@ -1,0 +1,70 @@
+package client
+
+import (
+	"context"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// MaxDelete is how many messages one DeleteMessages may name.
+const MaxDelete = 100
+
+// DeleteMessages implements deleteMessages: the messages leave this user's
+// view, on this device at once and on the user's other devices as they
+// sync; everyone else keeps them.
+func (e *Engine) DeleteMessages(ctx context.Context, c Conversation, uids []string) error {
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if len(uids) == 0 || len(uids) > MaxDelete {
+		return codes.New(codes.InvalidParameter, "1-100 messages per call")
+	}
+	for _, u := range uids {
+		if u == "" {
+			return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
+		}
+	}
+	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Delete{Delete: &pb.DeleteRequest{Conv: wireConv(c), MessageUids: uids}}}); err != nil {
+		return err
+	}
+	return e.applyLocal(&inItem{deleteUIDs: uids})
+}
+
+// ClearHistory implements clearHistoryMessages: every message of c sent at
+// or before t (0: now) leaves this user's view, on all their devices.
+func (e *Engine) ClearHistory(ctx context.Context, c Conversation, t int64) error {
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if t < 0 {
+		return codes.New(codes.InvalidParameter, "timestamp must not be negative")
+	}
+	if t == 0 {
+		t = e.cfg.Now().UnixMilli()
+	}
+	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_ClearHistory{ClearHistory: &pb.ClearHistoryRequest{Conv: wireConv(c), Timestamp: t}}}); err != nil {
+		return err
+	}
+	return e.applyLocal(&inItem{clears: []Clear{{Conversation: c, Before: t}}})
+}
+
+// applyLocal runs it through the processor and waits for it to land.
+func (e *Engine) applyLocal(it *inItem) error {
+	it.done = make(chan struct{})
+	e.inbox <- it
+	<-it.done
+	return nil
+}
+
+// applyLog applies an entry of the user's own log to the batch.
+func applyLog(bs *batchState, l *pb.LogEntry) {
+	if l == nil || l.Conv == nil {
+		return
+	}
+	bs.batch.DeleteUIDs = append(bs.batch.DeleteUIDs, l.DeletedUids...)
+	if l.ClearedBefore > 0 {
+		c := Conversation{Type: int32(l.Conv.Type), TargetID: l.Conv.Target, ChannelID: l.Conv.Channel}
+		bs.batch.Clears = append(bs.batch.Clears, Clear{Conversation: c, Before: l.ClearedBefore})
+	}
+}

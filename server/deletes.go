@@ -1,0 +1,76 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// maxDelete bounds the messages one deleteMessages names.
+const maxDelete = 100
+
+// logEntry is an entry for the user's own log, which carries what one of
+// their devices did to their view to the others.
+func (ss *session) logEntry(e *pb.LogEntry) *pb.Message {
+	return &pb.Message{
+		ConvType: pb.ConversationType_USER_LOG, FromUser: ss.user, To: ss.user,
+		ClientMsgId: "log." + rand.Text(), ObjectName: "IM:Log", IsPersisted: true, Log: e,
+	}
+}
+
+// handleDelete hides messages from the user's own view (deleteMessages):
+// the other side keeps them.
+func (ss *session) handleDelete(ctx context.Context, id uint64, r *pb.DeleteRequest) {
+	convID, err := ss.conversation(ctx, r.Conv)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if len(r.MessageUids) == 0 || len(r.MessageUids) > maxDelete {
+		ss.replyErr(id, codes.InvalidParameter, "1-100 messages per call")
+		return
+	}
+	for _, u := range r.MessageUids {
+		if u == "" || len(u) > 64 {
+			ss.replyErr(id, codes.InvalidParameterMessageUID, "invalid messageUId")
+			return
+		}
+	}
+	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
+	entry, err := ss.srv.store.Hide(ctx, ss.user, convID, r.MessageUids, ss.logEntry(&pb.LogEntry{Conv: conv, DeletedUids: r.MessageUids}))
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	ss.srv.fanOut(ctx, entry, "")
+}
+
+// handleClearHistory hides a conversation's messages up to a time from the
+// user's own view (clearHistoryMessages).
+func (ss *session) handleClearHistory(ctx context.Context, id uint64, r *pb.ClearHistoryRequest) {
+	convID, err := ss.conversation(ctx, r.Conv)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if r.Timestamp < 0 {
+		ss.replyErr(id, codes.InvalidParameter, "timestamp must not be negative")
+		return
+	}
+	t := r.Timestamp
+	if t == 0 {
+		t = time.Now().UnixMilli()
+	}
+	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
+	entry, err := ss.srv.store.ClearHistory(ctx, ss.user, convID, t, ss.logEntry(&pb.LogEntry{Conv: conv, ClearedBefore: t}))
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	ss.srv.fanOut(ctx, entry, "")
+}
