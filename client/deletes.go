@@ -28,7 +28,7 @@ func (e *Engine) DeleteMessages(ctx context.Context, c Conversation, uids []stri
 	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Delete{Delete: &pb.DeleteRequest{Conv: wireConv(c), MessageUids: uids}}}); err != nil {
 		return err
 	}
-	return e.applyLocal(&inItem{deleteUIDs: uids})
+	return e.applyLocal(&inItem{deleteUIDs: uids, deleteConv: c})
 }
 
 // ClearHistory implements clearHistoryMessages: every message of c sent at
@@ -62,9 +62,10 @@ func applyLog(bs *batchState, l *pb.LogEntry) {
 	if l == nil || l.Conv == nil {
 		return
 	}
+	c := Conversation{Type: int32(l.Conv.Type), TargetID: l.Conv.Target, ChannelID: l.Conv.Channel}
 	bs.batch.DeleteUIDs = append(bs.batch.DeleteUIDs, l.DeletedUids...)
 	if l.ClearedBefore > 0 {
-		c := Conversation{Type: int32(l.Conv.Type), TargetID: l.Conv.Target, ChannelID: l.Conv.Channel}
 		bs.batch.Clears = append(bs.batch.Clears, Clear{Conversation: c, Before: l.ClearedBefore})
 	}
+	bs.recount[c.Key()] = true
 }

@@ -57,21 +57,23 @@ const (
 type EventKind int
 
 const (
-	EventMessages     EventKind = iota + 1 // new messages, each once, in sequence order per conversation
-	EventStatus                            // connection status changed
-	EventSyncFinished                      // offline messages are all in (PULL_OFFLINE_MESSAGE_FINISHED)
-	EventTyping                            // who is typing changed (TYPING_STATUS)
-	EventExpansion                         // a message's expansion changed (EXPANSION)
+	EventMessages      EventKind = iota + 1 // new messages, each once, in sequence order per conversation
+	EventStatus                             // connection status changed
+	EventSyncFinished                       // offline messages are all in (PULL_OFFLINE_MESSAGE_FINISHED)
+	EventTyping                             // who is typing changed (TYPING_STATUS)
+	EventExpansion                          // a message's expansion changed (EXPANSION)
+	EventConversations                      // conversations got messages or their unread count changed (CONVERSATION)
 )
 
 // Event is one thing the application is told about.
 type Event struct {
-	Kind      EventKind
-	Messages  []*Message
-	Status    int
-	Code      int32 // for DISCONNECT/SUSPEND: why
-	Typing    []TypingStatus
-	Expansion *ExpansionChange
+	Kind          EventKind
+	Messages      []*Message
+	Status        int
+	Code          int32 // for DISCONNECT/SUSPEND: why
+	Typing        []TypingStatus
+	Expansion     *ExpansionChange
+	Conversations []ConversationInfo
 }
 
 // Engine is one device's connection to the server.

@@ -155,12 +155,6 @@ func newClientID(ms int64) string {
 	return strconv.FormatInt(ms, 36) + "-" + strconv.FormatUint(n, 36)
 }
 
-// MarkRead moves the user's read watermark of conv to seq (0: the latest).
-func (e *Engine) MarkRead(ctx context.Context, c Conversation, seq uint64) error {
-	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), Seq: seq}}})
-	return err
-}
-
 // LocalHistory returns messages the device holds (see Store.History).
 func (e *Engine) LocalHistory(ctx context.Context, c Conversation, t int64, count int, forward bool) ([]*Message, error) {
 	return e.cfg.Store.History(ctx, c, t, count, forward)

@@ -66,4 +66,8 @@ type ConversationState struct {
 	LastSeq  uint64 // highest sequence number the server reported
 	ReadSeq  uint64 // the user's read watermark
 	LastTime int64
+	// Unread counts the held messages from others that count (isCounted)
+	// above ReadSeq; Mentioned says one of them mentions the user.
+	Unread    int
+	Mentioned bool
 }

@@ -32,9 +32,11 @@ type inItem struct {
 
 	lateAck  *pb.SendAck // an ack that came after its send gave up
 	recalled *pb.Message // this device recalled a message: its new form
-	// This device deleted messages or cleared a history.
+	// This device deleted messages, cleared a history, or read.
 	deleteUIDs []string
+	deleteConv Conversation
 	clears     []Clear
+	read       *readMove
 	sent       *Message // a send acknowledged in time (already updated)
 	failed     int64    // local id of a send that failed
 	result     chan *Message
@@ -67,6 +69,11 @@ type batchState struct {
 	fresh   []freshMsg
 	recalls []recallApply // recalls and expansion changes, in sequence order
 	events  []Event       // besides EventMessages
+	// Conversations whose unread count is counted again from the store
+	// after this batch: messages left (deletes, clears) or the read
+	// watermark moved.
+	recount   map[string]bool
+	recounted bool // recountLocked changed a state: write it
 }
 
 // recallApply is a recall marker (or a recall this device made) to apply:
@@ -78,13 +85,14 @@ type recallApply struct {
 
 type freshMsg struct {
 	m    *inMsg
+	st   *ConversationState
 	read bool
 }
 
 func (e *Engine) process(items []*inItem) {
 	ctx := context.Background()
 	me := e.UserID()
-	bs := &batchState{byID: map[int64]*Message{}, convs: map[string]*ConversationState{}}
+	bs := &batchState{byID: map[int64]*Message{}, convs: map[string]*ConversationState{}, recount: map[string]bool{}}
 	finished := false
 	e.seqMu.Lock()
 	for _, it := range items {
@@ -92,9 +100,12 @@ func (e *Engine) process(items []*inItem) {
 		case it.states != nil:
 			for _, s := range it.states {
 				c := Conversation{Type: int32(s.Conv.Type), TargetID: s.Conv.Target, ChannelID: s.Conv.Channel}
-				st := e.stateLocked(bs, c)
+				st, k := e.stateKeyLocked(bs, c)
 				st.LastSeq = max(st.LastSeq, s.LastSeq)
-				st.ReadSeq = max(st.ReadSeq, s.ReadSeq)
+				if s.ReadSeq > st.ReadSeq {
+					st.ReadSeq = s.ReadSeq
+					bs.recount[k] = true
+				}
 				st.LastTime = max(st.LastTime, s.LastTime)
 				if s.StartSeq > st.StartSeq {
 					st.StartSeq = s.StartSeq
@@ -136,6 +147,23 @@ func (e *Engine) process(items []*inItem) {
 		}
 		bs.batch.DeleteUIDs = append(bs.batch.DeleteUIDs, it.deleteUIDs...)
 		bs.batch.Clears = append(bs.batch.Clears, it.clears...)
+		for _, c := range it.clears {
+			bs.recount[c.Key()] = true
+		}
+		if len(it.deleteUIDs) > 0 {
+			bs.recount[it.deleteConv.Key()] = true
+		}
+		if it.read != nil {
+			st, k := e.stateKeyLocked(bs, it.read.conv)
+			seq := it.read.seq
+			if seq == 0 {
+				seq = max(st.LastSeq, st.Contiguous)
+			}
+			if seq > st.ReadSeq {
+				st.ReadSeq = seq
+				bs.recount[k] = true
+			}
+		}
 		if it.recalled != nil {
 			bs.recalls = append(bs.recalls, recallApply{uid: it.recalled.Uid, w: it.recalled})
 		}
@@ -164,11 +192,33 @@ func (e *Engine) process(items []*inItem) {
 		// fetches these messages again.
 		e.log.Log(LevelError, "store apply failed", "err", err.Error())
 	}
+	if len(bs.recount) > 0 {
+		e.seqMu.Lock()
+		e.recountLocked(ctx, bs)
+		var states []*ConversationState
+		if bs.recounted {
+			for k := range bs.recount {
+				if st := e.convs[k]; st != nil {
+					cp := *st
+					states = append(states, &cp)
+				}
+			}
+		}
+		e.seqMu.Unlock()
+		if len(states) > 0 {
+			if err := e.cfg.Store.Apply(ctx, &Batch{Conversations: states}); err != nil {
+				e.log.Log(LevelError, "store apply failed", "err", err.Error())
+			}
+		}
+	}
 	var evs []Event
 	if len(bs.emitted) > 0 {
 		evs = append(evs, Event{Kind: EventMessages, Messages: bs.emitted})
 	}
 	evs = append(evs, bs.events...)
+	if ev := e.conversationEvent(ctx, bs); ev != nil {
+		evs = append(evs, *ev)
+	}
 	if finished {
 		evs = append(evs, Event{Kind: EventSyncFinished})
 	}
@@ -332,7 +382,7 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 			return
 		}
 	}
-	bs.fresh = append(bs.fresh, freshMsg{m: m, read: m.w.Seq <= st.ReadSeq})
+	bs.fresh = append(bs.fresh, freshMsg{m: m, st: st, read: m.w.Seq <= st.ReadSeq})
 }
 
 // admitFreshLocked stores and emits the batch's new messages that the store
@@ -370,6 +420,10 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 		bs.put(msg)
 		bs.emitted = append(bs.emitted, msg)
 		admitted[msg.MessageUID] = msg
+		if counts(msg, f.st) {
+			f.st.Unread++
+			f.st.Mentioned = f.st.Mentioned || msg.IsMentioned
+		}
 	}
 	for i, r := range bs.recalls {
 		if r.w.ExpansionOf != "" {
@@ -395,6 +449,12 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 				continue // applied already
 			}
 			bs.emitted = append(bs.emitted, target)
+			if st, k := e.stateKeyLocked(bs, target.Conversation); counts(target, st) {
+				st.Unread = max(0, st.Unread-1)
+				if target.IsMentioned {
+					bs.recount[k] = true // another unread one may mention too
+				}
+			}
 		} else if r.w.ExpansionOf != "" {
 			applyExpansion(target, r.w)
 			continue

@@ -731,3 +731,111 @@ func TestDeleteAndClearHistory(t *testing.T) {
 		t.Fatalf("clear a group of others: %v", err)
 	}
 }
+
+func TestUnreadCountsAndConversations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.group(t, "g1", "alice", []string{"bob", "carol"}, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	for _, d := range []*device{alice, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	ctx := context.Background()
+	g := client.Conversation{Type: client.Group, TargetID: "g1"}
+	priv := client.Conversation{Type: client.Private, TargetID: "alice"}
+	bob.waitMessages(t, 1) // the group notice: not counted
+
+	alice.send(t, text("g1", client.Group, "one")) // counts
+	uncounted := text("g1", client.Group, "quiet") // does not count
+	uncounted.IsCounted = false
+	alice.send(t, uncounted)
+	bob.send(t, text("g1", client.Group, "own"))       // own: does not count
+	forCarol := text("g1", client.Group, "carol only") // not visible to bob
+	forCarol.DirectedUserIDs = []string{"carol"}
+	alice.send(t, forCarol)
+	forBob := text("g1", client.Group, "bob only") // counts
+	forBob.DirectedUserIDs = []string{"bob"}
+	alice.send(t, forBob)
+	recalled := alice.send(t, text("g1", client.Group, "oops")) // counts, then not
+	mention := text("g1", client.Group, "@bob")                 // counts, mentions
+	mention.IsMentioned, mention.MentionedInfo = true, &client.MentionedInfo{Type: client.MentionSingle, UserIDs: []string{"bob"}}
+	alice.send(t, mention)
+	alice.send(t, text("bob", client.Private, "hi")) // counts, private
+	bob.waitFor(t, "everything", func(got []*client.Message, _ []client.Event) bool { return len(got) >= 7 })
+
+	if n := bob.UnreadCount(g); n != 4 {
+		t.Fatalf("group unread %d, want 4 (one, bob only, oops, @bob)", n)
+	}
+	if _, err := alice.RecallMessage(ctx, g, recalled.MessageUID, recalled.SentTime, client.RecallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitUnread := func(c client.Conversation, want int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for bob.UnreadCount(c) != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s unread %d, want %d", c.TargetID, bob.UnreadCount(c), want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitUnread(g, 3)
+	if n := bob.TotalUnreadCount(); n != 4 {
+		t.Fatalf("total unread %d, want 4", n)
+	}
+	list, err := bob.Conversations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].TargetID != "alice" || list[0].UnreadCount != 1 || contents([]*client.Message{list[0].Latest})[0] != "hi" ||
+		list[1].TargetID != "g1" || list[1].UnreadCount != 3 || !list[1].HasMentioned || contents([]*client.Message{list[1].Latest})[0] != "@bob" {
+		t.Fatalf("conversation list: %+v", list)
+	}
+	// CONVERSATION events told bob as things changed.
+	var sawMention bool
+	for _, ev := range bob.events() {
+		for _, ci := range ev.Conversations {
+			sawMention = sawMention || (ci.TargetID == "g1" && ci.HasMentioned)
+		}
+	}
+	if !sawMention {
+		t.Fatal("no CONVERSATION event with the mention")
+	}
+	// Reading clears the count and the mention flag, here and on a new
+	// device of bob's (which learns the watermark by sync).
+	if err := bob.MarkRead(ctx, g, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, list := bob.UnreadCount(g), mustList(t, bob); n != 0 || list[1].HasMentioned {
+		t.Fatalf("after reading: %d %+v", n, list)
+	}
+	var hi string
+	for _, m := range bob.messages() {
+		if m.TargetID == "alice" {
+			hi = m.MessageUID
+		}
+	}
+	if err := bob.DeleteMessages(ctx, priv, []string{hi}); err != nil {
+		t.Fatal(err)
+	}
+	waitUnread(priv, 0)
+	alice.send(t, text("g1", client.Group, "later"))
+	bob2 := e.device("bob", "b2", devOpts{})
+	bob2.connect(t, token(t, "bob", time.Hour))
+	bob2.waitFor(t, "later", func(got []*client.Message, _ []client.Event) bool {
+		return len(got) > 0 && contents(got)[len(got)-1] == "later"
+	})
+	if n := bob2.UnreadCount(g); n != 1 {
+		t.Fatalf("new device's group unread %d, want 1 (only what came after the read)", n)
+	}
+}
+
+func mustList(t *testing.T, d *device) []client.ConversationInfo {
+	t.Helper()
+	l, err := d.Conversations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}

@@ -1,0 +1,197 @@
+package client
+
+import (
+	"context"
+	"slices"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// ConversationInfo is one entry of the conversation list (RongIMLib's
+// IReceivedConversation, in part).
+type ConversationInfo struct {
+	Conversation
+	UnreadCount  int
+	HasMentioned bool     // an unread message mentions the user
+	Latest       *Message // nil when the device holds none
+}
+
+// readMove moves the read watermark of conv to seq (0: the latest).
+type readMove struct {
+	conv Conversation
+	seq  uint64
+}
+
+// counts reports whether m raises its conversation's unread count.
+func counts(m *Message, st *ConversationState) bool {
+	return m.Direction == DirectionReceive && m.IsCounted && !m.IsStatus && m.Seq > st.ReadSeq
+}
+
+// MarkRead implements clearMessagesUnreadStatus: the user's read watermark
+// of c moves to seq (0: the latest) on the server, for their other devices
+// at their next sync, and here at once.
+func (e *Engine) MarkRead(ctx context.Context, c Conversation, seq uint64) error {
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), Seq: seq}}}); err != nil {
+		return err
+	}
+	return e.applyLocal(&inItem{read: &readMove{conv: c, seq: seq}})
+}
+
+// recountLocked counts again the unread messages of the conversations in
+// bs.recount, from the store (after the batch landed in it).
+func (e *Engine) recountLocked(ctx context.Context, bs *batchState) {
+	for k := range bs.recount {
+		st := e.convs[k]
+		if st == nil {
+			continue
+		}
+		unread, mentioned := 0, false
+		var t int64
+		for done := false; !done; {
+			page, err := e.cfg.Store.History(ctx, st.Conversation, t, 100, false)
+			if err != nil {
+				e.log.Log(LevelError, "count unread", "err", err.Error())
+				return
+			}
+			for _, m := range page {
+				if m.Seq != 0 && m.Seq <= st.ReadSeq {
+					done = true
+					break
+				}
+				if counts(m, st) {
+					unread++
+					mentioned = mentioned || m.IsMentioned
+				}
+			}
+			if len(page) < 100 {
+				break
+			}
+			t = page[len(page)-1].SentTime
+		}
+		if st.Unread != unread || st.Mentioned != mentioned {
+			st.Unread, st.Mentioned = unread, mentioned
+			bs.convs[k] = st
+			bs.recounted = true
+		}
+	}
+}
+
+// Conversations implements getConversationList: the user's conversations
+// with their latest message and unread count, the most recent first.
+func (e *Engine) Conversations(ctx context.Context) ([]ConversationInfo, error) {
+	e.seqMu.Lock()
+	states := make([]ConversationState, 0, len(e.convs))
+	for _, st := range e.convs {
+		if st.Type == Private || st.Type == Group {
+			states = append(states, *st)
+		}
+	}
+	e.seqMu.Unlock()
+	out := make([]ConversationInfo, 0, len(states))
+	for _, st := range states {
+		latest, err := e.cfg.Store.History(ctx, st.Conversation, 0, 1, false)
+		if err != nil {
+			return nil, codes.New(codes.Timeout, "read conversations: "+err.Error())
+		}
+		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned}
+		if len(latest) == 1 {
+			ci.Latest = latest[0]
+		} else if st.Unread == 0 {
+			continue // nothing held: not listed
+		}
+		out = append(out, ci)
+	}
+	slices.SortStableFunc(out, func(a, b ConversationInfo) int {
+		return int64Cmp(latestTime(b), latestTime(a))
+	})
+	return out, nil
+}
+
+func latestTime(c ConversationInfo) int64 {
+	if c.Latest == nil {
+		return 0
+	}
+	if c.Latest.SentTime != 0 {
+		return c.Latest.SentTime
+	}
+	return c.Latest.ReceivedTime
+}
+
+func int64Cmp(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// UnreadCount implements getUnreadCount.
+func (e *Engine) UnreadCount(c Conversation) int {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	if st := e.convs[c.Key()]; st != nil {
+		return st.Unread
+	}
+	return 0
+}
+
+// TotalUnreadCount implements getTotalUnreadCount.
+func (e *Engine) TotalUnreadCount() int {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	n := 0
+	for _, st := range e.convs {
+		if st.Type == Private || st.Type == Group {
+			n += st.Unread
+		}
+	}
+	return n
+}
+
+// conversationEvent is the CONVERSATION event for a batch: the
+// conversations that got messages or whose unread count changed, with
+// their state after it.
+func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
+	latest := map[string]*Message{}
+	for _, m := range bs.emitted {
+		if (m.Type == Private || m.Type == Group) && !m.IsStatus {
+			latest[m.Key()] = m // emitted in sequence order: the last wins
+		}
+	}
+	for k := range bs.recount {
+		if _, ok := latest[k]; !ok {
+			latest[k] = nil
+		}
+	}
+	if len(latest) == 0 {
+		return nil
+	}
+	ev := &Event{Kind: EventConversations}
+	e.seqMu.Lock()
+	for k, m := range latest {
+		st := e.convs[k]
+		if st == nil || (st.Type != Private && st.Type != Group) {
+			continue
+		}
+		ev.Conversations = append(ev.Conversations, ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned, Latest: m})
+	}
+	e.seqMu.Unlock()
+	for i, ci := range ev.Conversations {
+		if ci.Latest == nil {
+			if page, err := e.cfg.Store.History(ctx, ci.Conversation, 0, 1, false); err == nil && len(page) == 1 {
+				ev.Conversations[i].Latest = page[0]
+			}
+		}
+	}
+	slices.SortFunc(ev.Conversations, func(a, b ConversationInfo) int { return int64Cmp(latestTime(b), latestTime(a)) })
+	if len(ev.Conversations) == 0 {
+		return nil
+	}
+	return ev
+}
