@@ -210,6 +210,9 @@ type Result struct {
 	// (other processes than the bench and its server): anything well
 	// above 0 means the numbers are disturbed.
 	OtherCPUCores float64 `json:"other_cpu_cores"`
+	// StealCores is CPU the hypervisor gave to other machines while this
+	// one wanted it (/proc/stat steal): a VM's noisy neighbours.
+	StealCores float64 `json:"steal_cores"`
 	// BenchGOGC is this process's GC percent when the bench changed it.
 	BenchGOGC int `json:"bench_gogc,omitempty"`
 	// ServerCPUPerMsgUs is the server's CPU per acknowledged send (own process only).
@@ -246,6 +249,7 @@ type Step struct {
 	Errors     int64   `json:"errors"`
 	LateSends  int64   `json:"late_sends"`
 	OtherCPU   float64 `json:"other_cpu_cores"`
+	Steal      float64 `json:"steal_cores"`
 	OK         bool    `json:"ok"`
 }
 
@@ -671,12 +675,12 @@ func (f *fleet) measure(ctx context.Context, p plan) (*Result, error) {
 
 	// Resource use is read when the timed window starts.
 	var (
-		cpu0, srvCPU0, busy0 time.Duration
-		wall0                time.Time
-		frames0              frameSnapshot
+		cpu0, srvCPU0, busy0, steal0 time.Duration
+		wall0                        time.Time
+		frames0                      frameSnapshot
 	)
 	mark := func() {
-		busy0 = machineBusy()
+		busy0, steal0 = machineBusy()
 		cpu0, _ = cpuTime(0)
 		if f.t.pid != 0 {
 			srvCPU0, _ = cpuTime(f.t.pid)
@@ -755,9 +759,10 @@ func (f *fleet) measure(ctx context.Context, p plan) (*Result, error) {
 		c, _ := cpuTime(f.t.pid)
 		srvCPU = c - srvCPU0
 	}
-	var busy time.Duration
+	var busy, steal time.Duration
 	if busy0 > 0 {
-		busy = machineBusy() - busy0
+		b, s := machineBusy()
+		busy, steal = b-busy0, s-steal0
 	}
 	time.Sleep(20 * time.Millisecond)
 	stopTick()
@@ -799,6 +804,7 @@ func (f *fleet) measure(ctx context.Context, p plan) (*Result, error) {
 	r.BenchCPUCores = num((cpu1 - cpu0).Seconds() / wall.Seconds())
 	if busy > 0 {
 		r.OtherCPUCores = num(max(0, (busy-(cpu1-cpu0)-srvCPU).Seconds()/wall.Seconds()))
+		r.StealCores = num(steal.Seconds() / wall.Seconds())
 	}
 	if srvCPU > 0 {
 		r.ServerCPUCores = num(srvCPU.Seconds() / wall.Seconds())
@@ -886,7 +892,7 @@ func (f *fleet) findCapacity(ctx context.Context) (*Result, error) {
 		capa.Steps = append(capa.Steps, Step{
 			Rate: rate, Clients: r.Clients, Senders: r.Senders, MsgsPerSec: r.MsgsPerSec,
 			P50Ms: r.P50Ms, P99Ms: r.P99Ms, Lost: r.Lost, Errors: nerr, LateSends: r.LateSends,
-			OtherCPU: r.OtherCPUCores, OK: ok,
+			OtherCPU: r.OtherCPUCores, Steal: r.StealCores, OK: ok,
 		})
 		verdict := "missed"
 		if ok {
@@ -906,7 +912,7 @@ func (f *fleet) findCapacity(ctx context.Context) (*Result, error) {
 			return r, ok, err
 		}
 		marginal := r.Lost == 0 && len(r.Errors) == 0 && r.P99Ms <= 2*float64(target.Milliseconds())
-		if !marginal && r.OtherCPUCores < 0.1 {
+		if !marginal && r.OtherCPUCores+r.StealCores < 0.1 {
 			return r, ok, err
 		}
 		return step(rate)

@@ -279,29 +279,34 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * 10 * time.Millisecond, nil
 }
 
-// machineBusy is the CPU time all processes have used (every core), from
-// /proc/stat; 0 when unknown.
-func machineBusy() time.Duration {
+// machineBusy is the CPU time all processes have used (every core), and
+// the time the hypervisor took from this machine (steal), from /proc/stat;
+// 0 when unknown.
+func machineBusy() (busy, steal time.Duration) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
-	if len(f) < 8 || f[0] != "cpu" {
-		return 0
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0
 	}
-	var ticks int64
-	// user nice system idle iowait irq softirq steal: all but idle and iowait.
-	for i, v := range f[1:min(len(f), 9)] {
-		if i == 3 || i == 4 {
-			continue
-		}
+	var ticks, stolen int64
+	// user nice system idle iowait irq softirq steal: busy is all but
+	// idle, iowait and steal.
+	for i, v := range f[1:9] {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return 0
+			return 0, 0
 		}
-		ticks += n
+		switch i {
+		case 3, 4:
+		case 7:
+			stolen = n
+		default:
+			ticks += n
+		}
 	}
-	return time.Duration(ticks) * 10 * time.Millisecond
+	return time.Duration(ticks) * 10 * time.Millisecond, time.Duration(stolen) * 10 * time.Millisecond
 }

@@ -175,6 +175,9 @@ func printBench(w io.Writer, r *bench.Result) {
 	if r.OtherCPUCores >= 0.1 {
 		fmt.Fprintf(w, "WARNING        other processes used %.2f cores meanwhile: the numbers are disturbed\n", r.OtherCPUCores)
 	}
+	if r.StealCores >= 0.05 {
+		fmt.Fprintf(w, "WARNING        the hypervisor took %.2f cores (steal): the numbers are disturbed\n", r.StealCores)
+	}
 	if len(r.Frames) > 0 {
 		fmt.Fprint(w, "client frames ")
 		for _, k := range bench.SortedErrors(r.Frames) {
