@@ -37,6 +37,7 @@ func (s *Server) routeAPI() {
 	s.mux.HandleFunc("DELETE /v1/groups/{id}/members/{userId}", s.admin(s.apiRemoveMember))
 	s.mux.HandleFunc("PUT /v1/groups/{id}", s.admin(s.apiUpdateGroup))
 	s.mux.HandleFunc("DELETE /v1/groups/{id}", s.admin(s.apiDismissGroup))
+	s.mux.HandleFunc("POST /v1/messages", s.admin(s.apiSendMessages))
 }
 
 // originAllowed applies --allowed-origins (exact matches; empty: any) to

@@ -1,0 +1,158 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// maxAPITargets bounds one POST /v1/messages.
+const maxAPITargets = 1000
+
+// apiMessage is the body of POST /v1/messages.
+type apiMessage struct {
+	FromUserID          string            `json:"fromUserId"`
+	ConversationType    int32             `json:"conversationType"`
+	TargetIDs           []string          `json:"targetIds"`
+	ObjectName          string            `json:"objectName"`
+	Content             json.RawMessage   `json:"content"` // a JSON object, or a string holding one
+	ClientMsgID         string            `json:"clientMsgId"`
+	IsPersisted         *bool             `json:"isPersisted"`
+	IsCounted           *bool             `json:"isCounted"`
+	IsStatus            bool              `json:"isStatus"`
+	DisableNotification bool              `json:"disableNotification"`
+	PushContent         string            `json:"pushContent"`
+	PushData            string            `json:"pushData"`
+	DirectedUserIDs     []string          `json:"directedUserIds"`
+	IsMentioned         bool              `json:"isMentioned"`
+	MentionedInfo       *apiMention       `json:"mentionedInfo"`
+	CanIncludeExpansion bool              `json:"canIncludeExpansion"`
+	Expansion           map[string]string `json:"expansion"`
+}
+
+// apiMention is RongCloud's mentionedInfo in its server API's shape.
+type apiMention struct {
+	Type    int32    `json:"type"` // 1 ALL, 2 SINGAL
+	UserIDs []string `json:"userIdList"`
+	Content string   `json:"mentionedContent"`
+}
+
+func (m *apiMention) wire() *pb.MentionedInfo {
+	if m == nil {
+		return nil
+	}
+	return &pb.MentionedInfo{Type: m.Type, UserIds: m.UserIDs, Content: m.Content}
+}
+
+// apiSendMessages sends one message as fromUserId to every target (users
+// for private messages, groups for group ones). A retried call with the same
+// clientMsgId sends nothing twice: each target's copy is de-duplicated like
+// an SDK resend, and the answer lists the first results.
+func (s *Server) apiSendMessages(r *http.Request) (any, error) {
+	var b apiMessage
+	if err := decode(r, &b); err != nil {
+		return nil, err
+	}
+	if !validID(b.FromUserID) || !validID(b.ClientMsgID) {
+		return nil, badRequest("fromUserId and clientMsgId must be ids of 1-64 characters [A-Za-z0-9_.@-]")
+	}
+	typ := pb.ConversationType(b.ConversationType)
+	if typ != pb.ConversationType_PRIVATE && typ != pb.ConversationType_GROUP {
+		return nil, &apiError{http.StatusBadRequest, codes.InvalidParameterConversationType, "conversationType must be 1 (private) or 3 (group)"}
+	}
+	if len(b.TargetIDs) == 0 || len(b.TargetIDs) > maxAPITargets || !validIDs(b.TargetIDs) {
+		return nil, &apiError{http.StatusBadRequest, codes.InvalidParameterTargetID, "targetIds: 1-1000 ids"}
+	}
+	if b.ObjectName == "" || len(b.ObjectName) > 64 {
+		return nil, badRequest("objectName must be 1-64 bytes")
+	}
+	content := []byte(b.Content)
+	var str string
+	if json.Unmarshal(b.Content, &str) == nil {
+		content = []byte(str)
+	}
+	if len(bytes.TrimSpace(content)) == 0 {
+		return nil, badRequest("content required")
+	}
+	if len(content) > s.cfg.MaxContentBytes {
+		return nil, &apiError{http.StatusBadRequest, codes.MsgContentExceedLimit, "content exceeds limit"}
+	}
+	if len(b.Expansion) > 0 {
+		if !b.CanIncludeExpansion {
+			return nil, badRequest("expansion needs canIncludeExpansion")
+		}
+		if err := checkExpansion(b.Expansion, nil); err != nil {
+			return nil, &apiError{http.StatusBadRequest, codes.Of(err), err.Error()}
+		}
+	}
+	if mi := b.MentionedInfo; (b.IsMentioned || mi != nil) && (mi == nil || !b.IsMentioned || (mi.Type != 1 && mi.Type != 2) ||
+		(mi.Type == 2 && len(mi.UserIDs) == 0) || len(mi.UserIDs) > maxDirected) {
+		return nil, badRequest("isMentioned goes with mentionedInfo: type 1 (ALL), or 2 (SINGAL) with 1-1000 userIdList")
+	}
+	if len(b.DirectedUserIDs) > 0 && (typ != pb.ConversationType_GROUP || len(b.DirectedUserIDs) > maxDirected || !validIDs(b.DirectedUserIDs)) {
+		return nil, badRequest("directedUserIds: group messages only, at most 1000 ids")
+	}
+	ctx := r.Context()
+	type result struct {
+		TargetID   string `json:"targetId"`
+		MessageUID string `json:"messageUId"`
+		SentTime   int64  `json:"sentTime"`
+		Duplicate  bool   `json:"duplicate,omitempty"`
+	}
+	// Every target is checked before anything is sent.
+	if typ == pb.ConversationType_GROUP {
+		for _, g := range b.TargetIDs {
+			gi, err := s.groups.get(ctx, g)
+			if err != nil || gi.members[b.FromUserID] == 0 {
+				return nil, &apiError{http.StatusBadRequest, codes.NotInGroup, b.FromUserID + " is not in group " + g}
+			}
+			for _, u := range b.DirectedUserIDs {
+				if gi.members[u] == 0 {
+					return nil, badRequest("directedUserIds names a user who is not in group " + g)
+				}
+			}
+		}
+	}
+	out := make([]result, 0, len(b.TargetIDs))
+	for _, target := range b.TargetIDs {
+		m := &pb.Message{
+			ConvType: typ, FromUser: b.FromUserID, To: target,
+			// One client id per target, so a retried call finds each copy;
+			// ':' never occurs in ids, so the pairs cannot collide.
+			ClientMsgId: b.ClientMsgID + ":" + target,
+			ObjectName:  b.ObjectName, Content: content,
+			IsPersisted: b.IsPersisted == nil || *b.IsPersisted, IsCounted: b.IsCounted == nil || *b.IsCounted,
+			DisableNotification: b.DisableNotification, PushContent: b.PushContent, PushData: b.PushData,
+			DirectedUserIds: b.DirectedUserIDs, IsMentioned: b.IsMentioned, MentionedInfo: b.MentionedInfo.wire(),
+			CanIncludeExpansion: b.CanIncludeExpansion, Expansion: b.Expansion,
+		}
+		if b.IsStatus {
+			now := time.Now()
+			m.Uid, m.SentTime, m.IsStatus = s.uids.Next(now), now.UnixMilli(), true
+			s.fanOut(ctx, m, "")
+			out = append(out, result{TargetID: target, MessageUID: m.Uid, SentTime: m.SentTime})
+			continue
+		}
+		convID := store.GroupConvID(target)
+		if typ == pb.ConversationType_PRIVATE {
+			convID = store.PrivateConvID(b.FromUserID, target)
+		}
+		stored, dup, err := s.store.Append(ctx, convID, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, result{TargetID: target, MessageUID: stored.Uid, SentTime: stored.SentTime, Duplicate: dup})
+		if dup {
+			s.metrics.duplicates.Inc()
+			continue
+		}
+		s.metrics.messages.Inc()
+		s.fanOut(ctx, stored, "")
+	}
+	return map[string]any{"messages": out}, nil
+}
