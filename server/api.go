@@ -38,6 +38,9 @@ func (s *Server) routeAPI() {
 	s.mux.HandleFunc("PUT /v1/groups/{id}", s.admin(s.apiUpdateGroup))
 	s.mux.HandleFunc("DELETE /v1/groups/{id}", s.admin(s.apiDismissGroup))
 	s.mux.HandleFunc("POST /v1/messages", s.admin(s.apiSendMessages))
+	s.mux.HandleFunc("DELETE /v1/users/{id}", s.admin(s.apiEraseUser))
+	s.mux.HandleFunc("GET /v1/settings", s.admin(s.apiGetSettings))
+	s.mux.HandleFunc("PUT /v1/settings", s.admin(s.apiPutSettings))
 }
 
 // originAllowed applies --allowed-origins (exact matches; empty: any) to
@@ -375,4 +378,22 @@ func (s *Server) apiDismissGroup(r *http.Request) (any, error) {
 	}
 	s.afterGroupChange(r.Context(), gid, stored, slices.Clone(g.list))
 	return map[string]any{"groupId": gid}, nil
+}
+
+// apiEraseUser removes a user's messages and state (their sent messages
+// become tombstones in others' conversations) and closes their sessions.
+func (s *Server) apiEraseUser(r *http.Request) (any, error) {
+	user, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.store.EraseUser(r.Context(), user)
+	if err != nil {
+		return nil, err
+	}
+	s.groups.invalidateAll()
+	for _, ss := range s.hub.sessionsOf(user) {
+		ss.kick(codes.DisconnKick, "user erased by the app server")
+	}
+	return map[string]any{"userId": user, "erasedMessages": n}, nil
 }

@@ -17,17 +17,18 @@ type Config struct {
 	// and file endpoints; empty accepts any (auth is a bearer token).
 	AllowedOrigins []string
 
-	MaxSessions     int           // per user; the oldest beyond it is kicked (31010). Default 10.
-	SendRate        float64       // messages per second per connection; 0 takes the default 5, negative disables
-	SendBurst       int           // token bucket size, default 10
-	MaxContentBytes int           // default 128 KiB (30016 beyond)
-	AuthTimeout     time.Duration // first frame deadline, default 5s
-	Heartbeat       time.Duration // client ping interval announced in AuthOK, default 15s; idle > 3x closes
-	SendQueue       int           // frames queued per connection before it is a slow consumer, default 4096
-	NewDeviceWindow time.Duration // what a brand-new device receives, default 7 days
-	NewDeviceMax    int           // at most this many per conversation, default 1000
-	FullSync        bool          // fsync every commit (survives power loss, not only kill -9)
-	RecallWindow    time.Duration // how long after sending a message may be recalled, default 2 minutes; negative: no limit
+	MaxSessions       int           // per user; the oldest beyond it is kicked (31010). Default 10.
+	SendRate          float64       // messages per second per connection; 0 takes the default 5, negative disables
+	SendBurst         int           // token bucket size, default 10
+	MaxContentBytes   int           // default 128 KiB (30016 beyond)
+	AuthTimeout       time.Duration // first frame deadline, default 5s
+	Heartbeat         time.Duration // client ping interval announced in AuthOK, default 15s; idle > 3x closes
+	SendQueue         int           // frames queued per connection before it is a slow consumer, default 4096
+	NewDeviceWindow   time.Duration // what a brand-new device receives, default 7 days
+	NewDeviceMax      int           // at most this many per conversation, default 1000
+	FullSync          bool          // fsync every commit (survives power loss, not only kill -9)
+	RecallWindow      time.Duration // how long after sending a message may be recalled, default 2 minutes; negative: no limit (a stored setting wins)
+	RetentionInterval time.Duration // how often expired messages are deleted, default 1 hour
 
 	Logger *slog.Logger
 }
@@ -69,6 +70,9 @@ func (c *Config) Defaults() {
 	}
 	if c.RecallWindow == 0 {
 		c.RecallWindow = 2 * time.Minute
+	}
+	if c.RetentionInterval <= 0 {
+		c.RetentionInterval = time.Hour
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -59,3 +59,10 @@ func (c *groupCache) invalidate(id string) {
 	delete(c.groups, id)
 	c.mu.Unlock()
 }
+
+// invalidateAll forgets every group (a user left them all at once).
+func (c *groupCache) invalidateAll() {
+	c.mu.Lock()
+	clear(c.groups)
+	c.mu.Unlock()
+}

@@ -78,7 +78,7 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 		isAdmin = true
 	}
 	now := time.Now()
-	if w := ss.srv.cfg.RecallWindow; w > 0 && now.Sub(time.UnixMilli(orig.SentTime)) > w {
+	if w := ss.srv.settings.Load().recallWindow(); w > 0 && now.Sub(time.UnixMilli(orig.SentTime)) > w {
 		ss.replyErr(id, codes.RecallMessage, "the recall window has passed")
 		return
 	}

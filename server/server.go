@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	runtimemetrics "runtime/metrics"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/imwasm/imwasm/server/metrics"
@@ -35,7 +37,10 @@ type Server struct {
 	metrics serverMetrics
 	mux     *http.ServeMux
 	uids    *store.UIDGen // ids of messages that are not stored (status messages)
-	typing  *typingLimiter
+
+	settings   atomic.Pointer[Settings]
+	settingsMu sync.Mutex // serializes PUT /v1/settings
+	typing     *typingLimiter
 
 	// ctx bounds requests: cancelled by Close. Sessions share it rather
 	// than each holding a context of its own (whose Done channel and
@@ -65,7 +70,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newServer(cfg, db), nil
+	s := newServer(cfg, db)
+	if err := s.loadSettings(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // newServer wires a server around st with the in-process bus.
@@ -76,6 +86,7 @@ func newServer(cfg Config, st store.Store) *Server {
 	// collide with a stored message's.
 	s.uids = store.NewUIDGen(0xFFFF)
 	s.typing = newTypingLimiter(typingInterval)
+	s.settings.Store(settingsFrom(cfg))
 	s.bus = localBus{s.hub}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
 	r := s.reg
@@ -135,6 +146,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go s.sweepIdle(ctx)
+	go s.retentionLoop(ctx)
 	select {
 	case err := <-errc:
 		return err

@@ -109,6 +109,22 @@ type Store interface {
 	Hide(ctx context.Context, user, convID string, uids []string, entry *pb.Message) (*pb.Message, error)
 	ClearHistory(ctx context.Context, user, convID string, t int64, entry *pb.Message) (*pb.Message, error)
 
+	// Setting returns the value stored under key (nil if none);
+	// PutSetting stores it.
+	Setting(ctx context.Context, key string) ([]byte, error)
+	PutSetting(ctx context.Context, key string, value []byte) error
+
+	// DeleteBefore removes every message sent before t (retention); the
+	// conversations' histories then start after them. It returns how many
+	// went.
+	DeleteBefore(ctx context.Context, t time.Time) (int64, error)
+
+	// EraseUser removes a user's state: the messages they sent become
+	// tombstones (others' sequences stay gapless), their conversation
+	// state, log, hidden messages and group memberships go, and their
+	// tokens are revoked. It returns how many messages were erased.
+	EraseUser(ctx context.Context, user string) (int64, error)
+
 	// Changes lists user's conversations that changed after version since,
 	// and the version the caller has seen once it applied them.
 	Changes(ctx context.Context, user string, since uint64) (version uint64, convs []*pb.ConversationState, err error)

@@ -72,6 +72,15 @@ CREATE TABLE user_hidden (
 	PRIMARY KEY (user_id, conv_id, seq)
 ) WITHOUT ROWID;
 `,
+	// 3: app settings (GET/PUT /v1/settings); the first sequence number
+	// retention kept in each conversation.
+	`
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value BLOB NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE convs ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 1;
+`,
 }
 
 // migrate brings the schema to the latest version.

@@ -353,6 +353,49 @@ func (d *DB) hiddenSeqs(ctx context.Context, user, convID string, lo, hi uint64)
 	return out, rows.Err()
 }
 
+// Setting implements store.Store.
+func (d *DB) Setting(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	err := d.queryRow(ctx, `SELECT value FROM settings WHERE key=?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// PutSetting implements store.Store.
+func (d *DB) PutSetting(ctx context.Context, key string, value []byte) error {
+	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
+		_, err := t.tx.Exec(`INSERT INTO settings(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, key, value)
+		return nil, err
+	})
+	if err != nil {
+		return fmt.Errorf("setting %s: %w", key, err)
+	}
+	return nil
+}
+
+// DeleteBefore implements store.Store.
+func (d *DB) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
+	v, err := d.submit(ctx, true, func(w *wtx) (any, error) { return w.deleteBefore(t.UnixMilli()) })
+	if err != nil {
+		return 0, fmt.Errorf("retention: %w", err)
+	}
+	return v.(int64), nil
+}
+
+// EraseUser implements store.Store.
+func (d *DB) EraseUser(ctx context.Context, user string) (int64, error) {
+	v, err := d.submit(ctx, true, func(w *wtx) (any, error) { return w.eraseUser(user, d.opts.Now()) })
+	if err != nil {
+		return 0, fmt.Errorf("erase %s: %w", user, err)
+	}
+	return v.(int64), nil
+}
+
 // Hide implements store.Store.
 func (d *DB) Hide(ctx context.Context, user, convID string, uids []string, entry *pb.Message) (*pb.Message, error) {
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.hide(user, convID, uids, entry) })
@@ -400,9 +443,11 @@ func (d *DB) visibleRange(ctx context.Context, user, convID string) (start, last
 			return 0, 0, fmt.Errorf("%s: membership: %w", convID, err)
 		}
 	}
-	if err := d.queryRow(ctx, `SELECT last_seq FROM convs WHERE id=?`, convID).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	first := uint64(1)
+	if err := d.queryRow(ctx, `SELECT last_seq, first_seq FROM convs WHERE id=?`, convID).Scan(&last, &first); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, fmt.Errorf("%s: %w", convID, err)
 	}
+	start = max(start, first) // retention removed what lies below
 	if end > 0 && last > end {
 		last = end
 	}

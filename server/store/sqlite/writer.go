@@ -416,6 +416,89 @@ func (t *wtx) clearHistory(user, convID string, before int64, entry *pb.Message)
 	return t.appendLog(entry)
 }
 
+func (t *wtx) deleteBefore(before int64) (int64, error) {
+	// Conversations' new first sequence numbers, before their rows go.
+	if _, err := t.tx.Exec(`UPDATE convs SET first_seq = COALESCE(
+	(SELECT MIN(m.seq) FROM messages m WHERE m.conv_id = convs.id AND m.sent_time >= ?), convs.last_seq + 1)
+WHERE first_seq <= (SELECT MAX(m.seq) FROM messages m WHERE m.conv_id = convs.id AND m.sent_time < ?)`, before, before); err != nil {
+		return 0, fmt.Errorf("move conversation starts: %w", err)
+	}
+	if _, err := t.tx.Exec(`DELETE FROM user_hidden WHERE EXISTS (
+	SELECT 1 FROM messages m WHERE m.conv_id = user_hidden.conv_id AND m.seq = user_hidden.seq AND m.sent_time < ?)`, before); err != nil {
+		return 0, fmt.Errorf("drop hidden marks: %w", err)
+	}
+	res, err := t.tx.Exec(`DELETE FROM messages WHERE sent_time < ?`, before)
+	if err != nil {
+		return 0, fmt.Errorf("delete messages: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+func (t *wtx) eraseUser(user string, now time.Time) (int64, error) {
+	rows, err := t.tx.Query(`SELECT id, conv_id, seq, uid, sent_time FROM messages WHERE sender=? AND conv_id<>?`, user, store.UserLogID(user))
+	if err != nil {
+		return 0, fmt.Errorf("find messages: %w", err)
+	}
+	type row struct {
+		id        int64
+		conv, uid string
+		seq       uint64
+		sent      int64
+	}
+	var list []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.conv, &r.seq, &r.uid, &r.sent); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("find messages: %w", err)
+		}
+		list = append(list, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("find messages: %w", err)
+	}
+	for _, r := range list {
+		typ, a, b, _ := store.ParseConvID(r.conv)
+		to := a // the group, or the other user
+		if typ == pb.ConversationType_PRIVATE && a == user {
+			to = b
+		}
+		// The sender stays as the tombstone's conversation address (a
+		// private conversation's id names both users anyway); the content
+		// and every other field go.
+		body, err := proto.Marshal(&pb.Message{ConvType: typ, FromUser: user, To: to, Seq: r.seq, Tombstone: true})
+		if err != nil {
+			return 0, err
+		}
+		// The client id goes too: nothing of the user is left to match.
+		if _, err := t.tx.Exec(`UPDATE messages SET body=?, sender='', client_msg_id=uid WHERE id=?`, body, r.id); err != nil {
+			return 0, fmt.Errorf("erase message: %w", err)
+		}
+	}
+	logConv := store.UserLogID(user)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`DELETE FROM messages WHERE conv_id=?`, []any{logConv}},
+		{`DELETE FROM convs WHERE id=?`, []any{logConv}},
+		{`DELETE FROM user_convs WHERE user_id=?`, []any{user}},
+		{`DELETE FROM user_hidden WHERE user_id=?`, []any{user}},
+		{`DELETE FROM group_members WHERE user_id=?`, []any{user}},
+		{`INSERT INTO users(id, tokens_valid_after) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET tokens_valid_after=excluded.tokens_valid_after`, []any{user, now.UnixMilli()}},
+	} {
+		if _, err := t.tx.Exec(q.sql, q.args...); err != nil {
+			return 0, fmt.Errorf("erase state: %w", err)
+		}
+	}
+	// Cached heads and known rows may name what just went.
+	clear(t.convs)
+	clear(t.known)
+	return int64(len(list)), nil
+}
+
 func (t *wtx) appendLog(entry *pb.Message) (*pb.Message, error) {
 	r, err := t.append(store.UserLogID(entry.FromUser), entry)
 	if err != nil {

@@ -1,0 +1,123 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Settings are the app's policies that GET/PUT /v1/settings read and
+// change at run time. They are stored, so a change outlives restarts and
+// wins over the command line's starting values.
+type Settings struct {
+	// RecallWindowSeconds: how long after sending a message may be
+	// recalled; 0: no limit.
+	RecallWindowSeconds int64 `json:"recallWindowSeconds"`
+	// MessageRetentionSeconds: messages older than this are deleted; 0:
+	// kept forever.
+	MessageRetentionSeconds int64 `json:"messageRetentionSeconds"`
+}
+
+const settingsKey = "app"
+
+func (st Settings) recallWindow() time.Duration {
+	return time.Duration(st.RecallWindowSeconds) * time.Second
+}
+
+// settingsFrom are the starting settings the configuration gives.
+func settingsFrom(cfg Config) *Settings {
+	st := &Settings{}
+	if cfg.RecallWindow > 0 {
+		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
+	}
+	return st
+}
+
+// loadSettings applies what is stored over the configuration's.
+func (s *Server) loadSettings(ctx context.Context) error {
+	st := *settingsFrom(s.cfg)
+	b, err := s.store.Setting(ctx, settingsKey)
+	if err != nil {
+		return err
+	}
+	if b != nil {
+		if err := json.Unmarshal(b, &st); err != nil {
+			return fmt.Errorf("stored settings: %w", err)
+		}
+	}
+	s.settings.Store(&st)
+	return nil
+}
+
+func (s *Server) apiGetSettings(r *http.Request) (any, error) {
+	return s.settings.Load(), nil
+}
+
+// apiPutSettings changes the settings named in the body; the others stay.
+func (s *Server) apiPutSettings(r *http.Request) (any, error) {
+	var body struct {
+		RecallWindowSeconds     *int64 `json:"recallWindowSeconds"`
+		MessageRetentionSeconds *int64 `json:"messageRetentionSeconds"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	st := *s.settings.Load()
+	if v := body.RecallWindowSeconds; v != nil {
+		if *v < 0 {
+			return nil, badRequest("recallWindowSeconds must not be negative")
+		}
+		st.RecallWindowSeconds = *v
+	}
+	if v := body.MessageRetentionSeconds; v != nil {
+		if *v < 0 {
+			return nil, badRequest("messageRetentionSeconds must not be negative")
+		}
+		st.MessageRetentionSeconds = *v
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.PutSetting(r.Context(), settingsKey, b); err != nil {
+		return nil, err
+	}
+	s.settings.Store(&st)
+	if st.MessageRetentionSeconds > 0 {
+		s.applyRetention(r.Context()) // a shorter retention applies now
+	}
+	return &st, nil
+}
+
+// retentionLoop deletes expired messages every interval.
+func (s *Server) retentionLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.RetentionInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.applyRetention(ctx)
+		}
+	}
+}
+
+func (s *Server) applyRetention(ctx context.Context) {
+	keep := s.settings.Load().MessageRetentionSeconds
+	if keep <= 0 {
+		return
+	}
+	n, err := s.store.DeleteBefore(ctx, time.Now().Add(-time.Duration(keep)*time.Second))
+	if err != nil {
+		s.log.Error("retention", "err", err)
+		return
+	}
+	if n > 0 {
+		s.log.Info("retention: messages deleted", "count", n)
+	}
+}
