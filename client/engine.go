@@ -1,7 +1,3 @@
-// Package client is the imwasm SDK engine: connection, send pipeline, sync
-// and events. It is platform-neutral (it never imports syscall/js): the
-// browser SDK wraps it with a WebSocket Dialer and an IndexedDB Store, Go
-// programs and tests use client/wsnative and client/memstore.
 package client
 
 import (
