@@ -30,7 +30,7 @@ DEV_APP_SECRET ?= dev-app-secret-change-me
 RUN_FLAGS      ?=
 
 .PHONY: all build generate check-generate protoc-gen-go wasm wasm-size run \
-	test fmt-check vet test-go fuzz bench clean
+	test fmt-check vet test-go test-js npm-deps fuzz bench clean
 
 all: build
 
@@ -77,7 +77,16 @@ run: build
 	./bin/imwasm serve --data $(DEV_DATA) --app-key $(DEV_APP_KEY) --app-secret $(DEV_APP_SECRET) $(RUN_FLAGS)
 
 ## test: the full CI test
-test: check-generate fmt-check vet test-go wasm-size fuzz
+test: check-generate fmt-check vet test-go wasm-size test-js fuzz
+
+## npm-deps: the npm package's dev dependencies (npm ci, from package-lock.json)
+npm-deps: npm/node_modules/.package-lock.json
+npm/node_modules/.package-lock.json: npm/package-lock.json
+	cd npm && npm ci --no-audit --no-fund
+
+## test-js: the npm package's tests (Node) against the built wasm and server
+test-js: build wasm npm-deps
+	cd npm && npm test
 
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then \
@@ -86,6 +95,7 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./jsbridge ./wasm
 
 test-go:
 	$(GO) test -race -timeout 15m ./...

@@ -1,0 +1,322 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"sync"
+	"syscall/js"
+	"time"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/client/memstore"
+	"github.com/imwasm/imwasm/proto/codes"
+)
+
+// Bridge is the SDK as JavaScript sees it: the functions Register puts on
+// one JS object, an engine behind them, and the dispatch of the engine's
+// events to the JS listeners (one JS call per batch).
+type Bridge struct {
+	mu   sync.Mutex
+	eng  *client.Engine
+	emit safejs.Value // the JS side's dispatcher: emit([[name, payload], ...])
+	log  *consoleLogger
+}
+
+// Register puts the SDK's functions on target. Each takes JS arguments,
+// checks what it needs (BIZ_ERROR_INVALID_PARAMETER otherwise) and answers
+// a Promise of {code, msg?, data?}; the few synchronous ones answer a value.
+func (b *Bridge) Register(target safejs.Value) error {
+	b.log = &consoleLogger{level: client.LevelWarn}
+	async := map[string]func(args []safejs.Value) (func() (any, error), error){
+		"connect":                      b.connect,
+		"disconnect":                   b.disconnect,
+		"sendMessage":                  b.sendMessage,
+		"forwardMessage":               b.forwardMessage,
+		"recallMessage":                b.recallMessage,
+		"deleteMessages":               b.deleteMessages,
+		"clearHistoryMessages":         b.clearHistoryMessages,
+		"sendTypingStatusMessage":      b.sendTypingStatus,
+		"updateMessageExpansion":       b.updateExpansion,
+		"removeMessageExpansionForKey": b.removeExpansion,
+		"getHistoryMessages":           b.history(false),
+		"getRemoteHistoryMessages":     b.history(true),
+		"getConversationList":          b.conversationList,
+		"getUnreadCount":               b.unreadCount,
+		"getTotalUnreadCount":          b.totalUnreadCount,
+		"clearMessagesUnreadStatus":    b.clearUnread,
+	}
+	for name, fn := range async {
+		f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+			return b.promise(name, args, fn)
+		})
+		if err != nil {
+			return err
+		}
+		if err := target.Set(name, f.Value()); err != nil {
+			return err
+		}
+	}
+	sync := map[string]func(args []safejs.Value) any{
+		"init":                b.init,
+		"getConnectionStatus": b.connectionStatus,
+		"getCurrentUserId":    b.currentUserID,
+	}
+	for name, fn := range sync {
+		f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) (ret any) {
+			defer func() {
+				if r := recover(); r != nil {
+					b.log.Log(client.LevelError, "imwasm: "+name+" panicked", "panic", fmt.Sprint(r))
+					ret = result(nil, codes.New(codes.Timeout, "internal error"))
+				}
+			}()
+			return fn(args)
+		})
+		if err != nil {
+			return err
+		}
+		if err := target.Set(name, f.Value()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// result is {code, msg?, data?} for JS.
+func result(data any, err error) js.Value {
+	out := map[string]any{"code": 0}
+	if err != nil {
+		out["code"], out["msg"] = int(codes.Of(err)), err.Error()
+		if ce, ok := err.(*codes.Error); ok {
+			out["msg"] = ce.Msg
+		}
+	}
+	if data != nil {
+		out["data"] = data
+	}
+	v, verr := safejs.ValueOf(out)
+	if verr != nil {
+		v, _ = safejs.ValueOf(map[string]any{"code": int(codes.Timeout), "msg": "result conversion: " + verr.Error()})
+	}
+	return safejs.Unsafe(v)
+}
+
+// promise checks the arguments now and runs the work on a goroutine; the
+// returned Promise resolves with its result. A panic anywhere resolves it
+// with an error code and leaves the runtime running.
+func (b *Bridge) promise(name string, args []safejs.Value, fn func([]safejs.Value) (func() (any, error), error)) any {
+	var resolve safejs.Value
+	exec, err := safejs.FuncOf(func(_ safejs.Value, a []safejs.Value) any {
+		if len(a) > 0 {
+			resolve = a[0]
+		}
+		return nil
+	})
+	if err != nil {
+		return result(nil, err)
+	}
+	defer exec.Release()
+	ctor, err := safejs.Global().Get("Promise")
+	if err != nil {
+		return result(nil, err)
+	}
+	p, err := ctor.New(exec.Value())
+	if err != nil {
+		return result(nil, err)
+	}
+	done := func(v any, err error) {
+		if _, cerr := resolve.Invoke(result(v, err)); cerr != nil {
+			b.log.Log(client.LevelError, "imwasm: resolve "+name, "err", cerr.Error())
+		}
+	}
+	recovered := func() {
+		if r := recover(); r != nil {
+			b.log.Log(client.LevelError, "imwasm: "+name+" panicked", "panic", fmt.Sprint(r))
+			done(nil, codes.New(codes.Timeout, "internal error"))
+		}
+	}
+	func() {
+		defer recovered()
+		work, err := fn(args)
+		if err != nil {
+			done(nil, err)
+			return
+		}
+		go func() {
+			defer recovered()
+			done(work())
+		}()
+	}()
+	return safejs.Unsafe(p)
+}
+
+func (b *Bridge) engine() (*client.Engine, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.eng == nil {
+		return nil, codes.New(codes.ClientNotInit, "call init first")
+	}
+	return b.eng, nil
+}
+
+func arg(args []safejs.Value, i int) safejs.Value {
+	if i < len(args) {
+		return args[i]
+	}
+	return safejs.Undefined()
+}
+
+// init(options, emit, deviceId): the JS side calls it once the runtime is
+// up, with init's options, its event dispatcher and the device id it keeps
+// (localStorage in browsers).
+func (b *Bridge) init(args []safejs.Value) any {
+	opts, emit, dev := arg(args, 0), arg(args, 1), arg(args, 2)
+	err := func() error {
+		if err := object(opts, "options"); err != nil {
+			return err
+		}
+		if emit.Type() != safejs.TypeFunction {
+			return invalid("emit must be a function")
+		}
+		appKey, err := reqString(opts, "appkey")
+		if err != nil {
+			return err
+		}
+		deviceID, err := asString(dev, "deviceId")
+		if err != nil || deviceID == "" {
+			deviceID = rand.Text()
+		}
+		server, err := optString(opts, "serverUrl")
+		if err != nil {
+			return err
+		}
+		if server == "" {
+			navs, err := optStrings(opts, "navigators")
+			if err != nil {
+				return err
+			}
+			if len(navs) > 0 {
+				server = navs[0]
+			}
+		}
+		if server == "" {
+			return invalid("serverUrl (or navigators[0]) is required: the imwasm server's http(s) URL")
+		}
+		timeout, err := optInt(opts, "sendTimeout", 0)
+		if err != nil {
+			return err
+		}
+		ws, err := field(opts, "WebSocket")
+		if err != nil {
+			return err
+		}
+		if absent(ws) {
+			ws, _ = safejs.Global().Get("WebSocket")
+		}
+		if ws.Type() != safejs.TypeFunction {
+			return invalid("no WebSocket: pass one to init (Node 20 has none of its own)")
+		}
+		level, err := optString(opts, "logLevel")
+		if err != nil {
+			return err
+		}
+		b.log.setLevel(level)
+		eng, err := client.New(client.Config{
+			URL: wsURL(server), AppKey: appKey, DeviceID: deviceID,
+			Store: memstore.New(), Dialer: Dialer{WebSocket: ws}, Logger: b.log,
+			SendTimeout: time.Duration(timeout) * time.Millisecond,
+			OnEvents:    b.dispatch,
+		})
+		if err != nil {
+			return err
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.eng != nil {
+			b.eng.Disconnect()
+		}
+		b.eng, b.emit = eng, emit
+		return nil
+	}()
+	return result(nil, err)
+}
+
+// wsURL turns the server's http(s) URL into its WebSocket endpoint.
+func wsURL(server string) string {
+	u := strings.TrimRight(server, "/")
+	switch {
+	case strings.HasPrefix(u, "https://"):
+		u = "wss://" + u[len("https://"):]
+	case strings.HasPrefix(u, "http://"):
+		u = "ws://" + u[len("http://"):]
+	case !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://"):
+		u = "wss://" + u
+	}
+	if !strings.HasSuffix(u, "/v1/ws") {
+		u += "/v1/ws"
+	}
+	return u
+}
+
+func (b *Bridge) connect(args []safejs.Value) (func() (any, error), error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	tok, err := asString(arg(args, 0), "token")
+	if err != nil || tok == "" {
+		return nil, invalid("token must be a non-empty string")
+	}
+	return func() (any, error) {
+		user, err := eng.Connect(context.Background(), tok)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"userId": user}, nil
+	}, nil
+}
+
+func (b *Bridge) disconnect([]safejs.Value) (func() (any, error), error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { eng.Disconnect(); return nil, nil }, nil
+}
+
+// RongIMLib's RCConnectionStatus.
+const (
+	rcConnected    = 0
+	rcConnecting   = 1
+	rcDisconnected = 2
+	rcSuspended    = 3
+)
+
+func (b *Bridge) connectionStatus([]safejs.Value) any {
+	eng, err := b.engine()
+	if err != nil {
+		return rcDisconnected
+	}
+	switch eng.Status() {
+	case client.StatusConnected:
+		return rcConnected
+	case client.StatusConnecting:
+		return rcConnecting
+	case client.StatusSuspended:
+		return rcSuspended
+	}
+	return rcDisconnected
+}
+
+func (b *Bridge) currentUserID([]safejs.Value) any {
+	eng, err := b.engine()
+	if err != nil {
+		return ""
+	}
+	return eng.UserID()
+}

@@ -1,0 +1,98 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"fmt"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/imwasm/imwasm/client"
+)
+
+// dispatch hands a batch of engine events to the JS side in one call, as
+// [[eventName, payload], ...] with RongIMLib's names and payloads.
+func (b *Bridge) dispatch(evs []client.Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Log(client.LevelError, "imwasm: event dispatch panicked", "panic", fmt.Sprint(r))
+		}
+	}()
+	batch := make([]any, 0, len(evs))
+	for _, ev := range evs {
+		if name, payload, ok := eventJS(ev); ok {
+			batch = append(batch, []any{name, payload})
+		}
+	}
+	if len(batch) == 0 {
+		return
+	}
+	b.mu.Lock()
+	emit := b.emit
+	b.mu.Unlock()
+	v, err := safejs.ValueOf(batch)
+	if err == nil {
+		_, err = emit.Invoke(v)
+	}
+	if err != nil {
+		b.log.Log(client.LevelError, "imwasm: event dispatch", "err", err.Error())
+	}
+}
+
+func eventJS(ev client.Event) (string, any, bool) {
+	switch ev.Kind {
+	case client.EventMessages:
+		return "MESSAGES", map[string]any{"messages": messagesJS(ev.Messages)}, true
+	case client.EventStatus:
+		switch ev.Status {
+		case client.StatusConnecting:
+			return "CONNECTING", nil, true
+		case client.StatusConnected:
+			return "CONNECTED", nil, true
+		case client.StatusSuspended:
+			return "SUSPEND", int(ev.Code), true
+		default:
+			return "DISCONNECT", int(ev.Code), true
+		}
+	case client.EventSyncFinished:
+		return "PULL_OFFLINE_MESSAGE_FINISHED", nil, true
+	case client.EventTyping:
+		status := make([]any, len(ev.Typing))
+		for i, ts := range ev.Typing {
+			list := make([]any, len(ts.Users))
+			for j, u := range ts.Users {
+				list[j] = map[string]any{"userId": u.UserID, "timestamp": u.Time, "messageType": u.TypeName}
+			}
+			s := conversationJS(ts.Conversation)
+			s["list"] = list
+			status[i] = s
+		}
+		return "TYPING_STATUS", map[string]any{"status": status}, true
+	case client.EventExpansion:
+		x := ev.Expansion
+		payload := map[string]any{}
+		ref := func() map[string]any {
+			r := conversationJS(x.Conversation)
+			r["messageUId"] = x.MessageUID
+			return r
+		}
+		if len(x.Updated) > 0 {
+			u := ref()
+			u["expansion"] = stringMapAny(x.Updated)
+			payload["updatedExpansion"] = u
+		}
+		if len(x.Deleted) > 0 {
+			d := ref()
+			d["deletedKeys"] = stringsAny(x.Deleted)
+			payload["deletedExpansion"] = d
+		}
+		return "EXPANSION", payload, true
+	case client.EventConversations:
+		list := make([]any, len(ev.Conversations))
+		for i, ci := range ev.Conversations {
+			list[i] = map[string]any{"conversation": conversationInfoJS(ci)}
+		}
+		return "CONVERSATION", map[string]any{"conversationList": list}, true
+	}
+	return "", nil, false
+}

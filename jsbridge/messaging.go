@@ -1,0 +1,318 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"context"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
+)
+
+// This file: the message functions of SPEC §2, each reading its arguments
+// and calling the engine method of the same meaning (see client/doc.go).
+
+type work = func() (any, error)
+
+// withConv reads args[0] as a conversation and the engine.
+func (b *Bridge) withConv(args []safejs.Value) (*client.Engine, client.Conversation, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, client.Conversation{}, err
+	}
+	c, err := conversationArg(arg(args, 0))
+	return eng, c, err
+}
+
+// sendMessage(conversation, message, options?)
+func (b *Bridge) sendMessage(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	opts := arg(args, 2)
+	m, err := messageArg(c, arg(args, 1), opts)
+	if err != nil {
+		return nil, err
+	}
+	var so client.SendOptions
+	if !absent(opts) {
+		id, err := optInt(opts, "messageId", 0)
+		if err != nil {
+			return nil, err
+		}
+		so.MessageID = id
+		before, err := field(opts, "onSendBefore")
+		if err != nil {
+			return nil, err
+		}
+		if !absent(before) {
+			if before.Type() != safejs.TypeFunction {
+				return nil, invalid("onSendBefore must be a function")
+			}
+			so.OnSendBefore = func(m *client.Message) {
+				v, err := safejs.ValueOf(messageJS(m))
+				if err == nil {
+					_, err = before.Invoke(v)
+				}
+				if err != nil {
+					b.log.Log(client.LevelWarn, "imwasm: onSendBefore threw", "err", err.Error())
+				}
+			}
+		}
+	}
+	return func() (any, error) {
+		sent, err := eng.SendMessage(context.Background(), m, so)
+		if sent == nil {
+			return nil, err
+		}
+		return messageJS(sent), err // a failed send carries the FAILED message
+	}, nil
+}
+
+// forwardMessage(conversation, message): message is a received or sent one.
+func (b *Bridge) forwardMessage(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	m, err := messageArg(c, arg(args, 1), safejs.Undefined())
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		sent, err := eng.ForwardMessage(context.Background(), c, m, client.SendOptions{})
+		if sent == nil {
+			return nil, err
+		}
+		return messageJS(sent), err
+	}, nil
+}
+
+// recallMessage(conversation, {messageUId, sentTime, isAdmin?, isDelete?, extra?, disableNotification?, pushContent?})
+func (b *Bridge) recallMessage(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	o := arg(args, 1)
+	if err := object(o, "options"); err != nil {
+		return nil, err
+	}
+	uid, err := optString(o, "messageUId")
+	if err != nil {
+		return nil, err
+	}
+	sent, err := optInt(o, "sentTime", 0)
+	if err != nil {
+		return nil, err
+	}
+	var ro client.RecallOptions
+	if ro.IsAdmin, err = optBool(o, "isAdmin"); err != nil {
+		return nil, err
+	}
+	if ro.IsDelete, err = optBool(o, "isDelete"); err != nil {
+		return nil, err
+	}
+	if ro.Extra, err = optString(o, "extra"); err != nil {
+		return nil, err
+	}
+	if ro.DisableNotification, err = optBool(o, "disableNotification"); err != nil {
+		return nil, err
+	}
+	if ro.PushContent, err = optString(o, "pushContent"); err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		m, err := eng.RecallMessage(context.Background(), c, uid, sent, ro)
+		if err != nil {
+			return nil, err
+		}
+		return messageJS(m), nil
+	}, nil
+}
+
+// deleteMessages(conversation, [{messageUId, sentTime, messageDirection}])
+func (b *Bridge) deleteMessages(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	list := arg(args, 1)
+	if err := object(list, "messages"); err != nil {
+		return nil, err
+	}
+	n, err := list.Length()
+	if err != nil {
+		return nil, invalid("messages must be an array")
+	}
+	uids := make([]string, n)
+	for i := range uids {
+		e, err := list.Index(i)
+		if err != nil {
+			return nil, invalid("messages: %v", err)
+		}
+		if err := object(e, "messages items"); err != nil {
+			return nil, err
+		}
+		if uids[i], err = reqString(e, "messageUId"); err != nil {
+			return nil, codes.New(codes.InvalidParameterMessageUID, err.Error())
+		}
+	}
+	return func() (any, error) { return nil, eng.DeleteMessages(context.Background(), c, uids) }, nil
+}
+
+// clearHistoryMessages(conversation, timestamp)
+func (b *Bridge) clearHistoryMessages(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	t, err := asInt(arg(args, 1), "timestamp")
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.ClearHistory(context.Background(), c, t) }, nil
+}
+
+// sendTypingStatusMessage(conversation, typingContentType)
+func (b *Bridge) sendTypingStatus(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	typ, err := asString(arg(args, 1), "typingContentType")
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.SendTypingStatus(context.Background(), c, typ) }, nil
+}
+
+// messageRef reads the message an expansion call names: its conversation
+// and messageUId.
+func messageRef(v safejs.Value) (client.Conversation, string, error) {
+	c, err := conversationArg(v)
+	if err != nil {
+		return c, "", err
+	}
+	uid, err := reqString(v, "messageUId")
+	if err != nil {
+		return c, "", codes.New(codes.InvalidParameterMessageUID, err.Error())
+	}
+	return c, uid, nil
+}
+
+// updateMessageExpansion(expansion, message)
+func (b *Bridge) updateExpansion(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	set, err := asStringMap(arg(args, 0), "expansion")
+	if err != nil {
+		return nil, err
+	}
+	c, uid, err := messageRef(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.UpdateMessageExpansion(context.Background(), c, uid, set) }, nil
+}
+
+// removeMessageExpansionForKey(keys, message)
+func (b *Bridge) removeExpansion(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := asStrings(arg(args, 0), "keys")
+	if err != nil {
+		return nil, err
+	}
+	c, uid, err := messageRef(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.RemoveMessageExpansionKeys(context.Background(), c, uid, keys) }, nil
+}
+
+// getHistoryMessages / getRemoteHistoryMessages(conversation, {timestamp?, count?, order?})
+func (b *Bridge) history(remote bool) func([]safejs.Value) (work, error) {
+	return func(args []safejs.Value) (work, error) {
+		eng, c, err := b.withConv(args)
+		if err != nil {
+			return nil, err
+		}
+		var t, count, order int64 = 0, 20, 0
+		if o := arg(args, 1); !absent(o) {
+			if err := object(o, "options"); err != nil {
+				return nil, err
+			}
+			if t, err = optInt(o, "timestamp", 0); err != nil {
+				return nil, err
+			}
+			if count, err = optInt(o, "count", 20); err != nil {
+				return nil, err
+			}
+			if order, err = optInt(o, "order", 0); err != nil {
+				return nil, err
+			}
+		}
+		return func() (any, error) {
+			get := eng.GetHistory
+			if remote {
+				get = eng.RemoteHistory
+			}
+			list, more, err := get(context.Background(), c, t, int(count), int(order))
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"list": messagesJS(list), "hasMore": more}, nil
+		}, nil
+	}
+}
+
+func (b *Bridge) conversationList([]safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		list, err := eng.Conversations(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, len(list))
+		for i, ci := range list {
+			out[i] = conversationInfoJS(ci)
+		}
+		return out, nil
+	}, nil
+}
+
+func (b *Bridge) unreadCount(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return eng.UnreadCount(c), nil }, nil
+}
+
+func (b *Bridge) totalUnreadCount([]safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return eng.TotalUnreadCount(), nil }, nil
+}
+
+// clearMessagesUnreadStatus(conversation)
+func (b *Bridge) clearUnread(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.MarkRead(context.Background(), c, 0) }, nil
+}

@@ -1,0 +1,235 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"fmt"
+	"syscall/js"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/imwasm/imwasm/proto/codes"
+)
+
+// This file: reading arguments from JS values with the checks the SDK
+// needs (a wrong type is BIZ_ERROR_INVALID_PARAMETER, never a panic), and
+// building JS values from Go ones.
+
+func invalid(format string, a ...any) error {
+	return codes.New(codes.InvalidParameter, fmt.Sprintf(format, a...))
+}
+
+// absent reports undefined or null: an optional argument not given.
+func absent(v safejs.Value) bool { return v.IsUndefined() || v.IsNull() }
+
+// object checks that v is a plain object (or an array when arrays are
+// wanted by the caller).
+func object(v safejs.Value, name string) error {
+	if v.Type() != safejs.TypeObject {
+		return invalid("%s must be an object", name)
+	}
+	return nil
+}
+
+func field(obj safejs.Value, key string) (safejs.Value, error) {
+	v, err := obj.Get(key)
+	if err != nil {
+		return safejs.Undefined(), invalid("%s: %v", key, err)
+	}
+	return v, nil
+}
+
+func asString(v safejs.Value, name string) (string, error) {
+	if v.Type() != safejs.TypeString {
+		return "", invalid("%s must be a string", name)
+	}
+	return v.String()
+}
+
+// optString reads obj[key]: "" when absent, an error when not a string.
+func optString(obj safejs.Value, key string) (string, error) {
+	v, err := field(obj, key)
+	if err != nil || absent(v) {
+		return "", err
+	}
+	return asString(v, key)
+}
+
+func reqString(obj safejs.Value, key string) (string, error) {
+	v, err := field(obj, key)
+	if err != nil {
+		return "", err
+	}
+	if absent(v) {
+		return "", invalid("%s is required", key)
+	}
+	s, err := asString(v, key)
+	if err == nil && s == "" {
+		err = invalid("%s must not be empty", key)
+	}
+	return s, err
+}
+
+func asInt(v safejs.Value, name string) (int64, error) {
+	if v.Type() != safejs.TypeNumber {
+		return 0, invalid("%s must be a number", name)
+	}
+	f, err := v.Float()
+	if err != nil {
+		return 0, invalid("%s: %v", name, err)
+	}
+	if f != float64(int64(f)) {
+		return 0, invalid("%s must be an integer", name)
+	}
+	return int64(f), nil
+}
+
+// optInt reads obj[key]: def when absent.
+func optInt(obj safejs.Value, key string, def int64) (int64, error) {
+	v, err := field(obj, key)
+	if err != nil || absent(v) {
+		return def, err
+	}
+	return asInt(v, key)
+}
+
+func optBool(obj safejs.Value, key string) (bool, error) {
+	v, err := field(obj, key)
+	if err != nil || absent(v) {
+		return false, err
+	}
+	if v.Type() != safejs.TypeBoolean {
+		return false, invalid("%s must be a boolean", key)
+	}
+	return v.Bool()
+}
+
+// asStrings reads an array of strings.
+func asStrings(v safejs.Value, name string) ([]string, error) {
+	isArr, err := safejs.Global().Get("Array")
+	if err == nil {
+		var ok safejs.Value
+		ok, err = isArr.Call("isArray", v)
+		if err == nil {
+			if b, _ := ok.Bool(); !b {
+				err = invalid("%s must be an array of strings", name)
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	n, err := v.Length()
+	if err != nil {
+		return nil, invalid("%s: %v", name, err)
+	}
+	out := make([]string, n)
+	for i := range out {
+		e, err := v.Index(i)
+		if err != nil {
+			return nil, invalid("%s: %v", name, err)
+		}
+		if out[i], err = asString(e, name+" items"); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func optStrings(obj safejs.Value, key string) ([]string, error) {
+	v, err := field(obj, key)
+	if err != nil || absent(v) {
+		return nil, err
+	}
+	return asStrings(v, key)
+}
+
+// asStringMap reads an object whose values are strings (an expansion).
+func asStringMap(v safejs.Value, name string) (map[string]string, error) {
+	if err := object(v, name); err != nil {
+		return nil, err
+	}
+	objectCtor, err := safejs.Global().Get("Object")
+	if err != nil {
+		return nil, err
+	}
+	keys, err := objectCtor.Call("keys", v)
+	if err != nil {
+		return nil, invalid("%s: %v", name, err)
+	}
+	ks, err := asStrings(keys, name+" keys")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ks))
+	for _, k := range ks {
+		e, err := v.Get(k)
+		if err != nil {
+			return nil, invalid("%s: %v", name, err)
+		}
+		if out[k], err = asString(e, name+"."+k); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func optStringMap(obj safejs.Value, key string) (map[string]string, error) {
+	v, err := field(obj, key)
+	if err != nil || absent(v) {
+		return nil, err
+	}
+	return asStringMap(v, key)
+}
+
+// jsonStringify is JSON.stringify(v): message content travels as JSON text,
+// parsed and written by the JS engine, so the wasm links no JSON library.
+func jsonStringify(v safejs.Value, name string) ([]byte, error) {
+	j, err := safejs.Global().Get("JSON")
+	if err != nil {
+		return nil, err
+	}
+	s, err := j.Call("stringify", v)
+	if err != nil {
+		return nil, invalid("%s cannot be serialized: %v", name, err)
+	}
+	if s.Type() != safejs.TypeString {
+		return nil, invalid("%s cannot be serialized", name)
+	}
+	str, err := s.String()
+	return []byte(str), err
+}
+
+// jsonParse is JSON.parse(b), or the text itself when it is not JSON.
+func jsonParse(b []byte) js.Value {
+	if len(b) == 0 {
+		return js.ValueOf(map[string]any{})
+	}
+	j, err := safejs.Global().Get("JSON")
+	if err == nil {
+		if v, err := j.Call("parse", string(b)); err == nil {
+			return safejs.Unsafe(v)
+		}
+	}
+	return js.ValueOf(string(b))
+}
+
+// strings converts for js.ValueOf, which takes []any, not []string.
+func stringsAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func stringMapAny(m map[string]string) any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

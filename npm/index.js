@@ -1,0 +1,276 @@
+// imwasm: the browser (and Node) SDK of a self-hosted IM server, shaped like
+// RongCloud's Web IMLib v5 so `import * as RongIMLib from 'imwasm'` runs code
+// written for it. The SDK's logic is Go compiled to WebAssembly (dist/); this
+// file loads it, holds the constants, message classes and event listeners,
+// and forwards every call to the Go side, which checks its arguments.
+
+// ---- Constants (RongIMLib's names and numbers) ----
+
+export const ErrorCode = Object.freeze({
+  SUCCESS: 0,
+  TIMEOUT: -1,
+  UNKNOWN: -2,
+  SEND_FREQUENCY_TOO_FAST: 20604,
+  NOT_IN_GROUP: 22406,
+  FORBIDDEN_IN_GROUP: 22408,
+  RECALL_MESSAGE: 25101,
+  RC_RECALLMESSAGE_PARAMETER_INVALID: 25101,
+  RECALL_MESSAGE_USER_INVALID: 25107,
+  RC_RECALL_MESSAGE_USER_INVALID: 25107,
+  RC_FILE_SIZE_EXCEED_LIMIT: 26106,
+  SERVICE_RRSV5_UNAVAILABLE: 26314,
+  SERVICE_RRSV5_READ_RECEIPT_NOT_SUPPORT: 26315,
+  SERVICE_RRSV5_PARAM_LENGTH_EXCEED: 26316,
+  SERVICE_RRSV5_CONVERSATION_NOT_SUPPORT: 26317,
+  SERVICE_RRSV5_QUERY_NOT_SUPPORT: 26318,
+  SERVICE_RRSV5_MESSAGE_SENDER_MISMATCH: 26320,
+  SERVICE_RRSV5_MESSAGE_RECEIPT_NEEDLESS: 26321,
+  SERVICE_RRSV5_MESSAGE_NOT_EXIST: 26322,
+  RC_NET_CHANNEL_INVALID: 30001,
+  RC_NET_UNAVAILABLE: 30002,
+  RC_MSG_RESP_TIMEOUT: 30003,
+  RC_MSG_CONTENT_EXCEED_LIMIT: 30016,
+  RC_MSG_SIZE_OUT_OF_LIMIT: 30016,
+  RC_CONN_ACK_TIMEOUT: 31000,
+  RC_CONN_TOKEN_INCORRECT: 31004,
+  RC_CONN_USER_OR_PASSWD_ERROR: 31004,
+  RC_DISCONN_KICK: 31010,
+  RC_CONN_TOKEN_EXPIRED: 31020,
+  BIZ_ERROR_CLIENT_NOT_INIT: 33001,
+  BIZ_ERROR_INVALID_PARAMETER: 33003,
+  RC_CONNECTION_EXIST: 34001,
+  CONNECTION_TIMEOUT: 34006,
+  UPLOAD_FAIL: 34011,
+  MEDIA_EXCEPTION: 34018,
+  EXPANSION_LIMIT_EXCEEDED: 34220,
+  INVALID_PARAMETER_MESSAGE_UID: 34203,
+  INVALID_PARAMETER_MESSAGEUID: 34203,
+  INVALID_PARAMETER_MESSAGE_ID: 34204,
+  INVALID_PARAMETER_MESSAGEID: 34204,
+  INVALID_PARAMETER_CONVERSATION_TYPE: 34209,
+  INVALID_PARAMETER_TARGET_ID: 34210,
+  INVALID_PARAMETER_COUNT: 34232,
+  INVALID_PARAMETER_CONTENT_DISPOSITION: 35032,
+  SEND_READ_RECEIPT_CONF_ERROR: 35056,
+});
+
+export const ConversationType = Object.freeze({
+  NONE: 0, PRIVATE: 1, DISCUSSION: 2, GROUP: 3, CHATROOM: 4, CUSTOMER_SERVICE: 5, SYSTEM: 6,
+  APP_PUBLIC_SERVICE: 7, PUBLIC_SERVICE: 8, ULTRA_GROUP: 10, RTC_ROOM: 12,
+});
+
+export const MentionedType = Object.freeze({ ALL: 1, SINGAL: 2 });
+export const MessageDirection = Object.freeze({ SEND: 1, RECEIVE: 2 });
+export const SentStatus = Object.freeze({ SENDING: 10, FAILED: 20, SENT: 30, RECEIVED: 40, READ: 50, DESTROYED: 60 });
+export const ReceivedStatus = Object.freeze({ UNREAD: 0, READ: 1, LISTENED: 2, DOWNLOADED: 4, RETRIEVED: 8 });
+export const ConnectionStatus = Object.freeze({ CONNECTED: 0, CONNECTING: 1, DISCONNECTED: 2, SUSPENDED: 3 });
+export const RCConnectionStatus = ConnectionStatus;
+
+export const MessageType = Object.freeze({
+  TEXT: 'RC:TxtMsg', VOICE: 'RC:VcMsg', HQ_VOICE: 'RC:HQVCMsg', IMAGE: 'RC:ImgMsg', GIF: 'RC:GIFMsg',
+  RICH_CONTENT: 'RC:ImgTextMsg', LOCATION: 'RC:LBSMsg', FILE: 'RC:FileMsg', SIGHT: 'RC:SightMsg',
+  COMBINE: 'RC:CombineMsg', REFERENCE: 'RC:ReferenceMsg', EXPANSION_NOTIFY: 'RC:MsgExMsg',
+  COMMAND: 'RC:CmdMsg', GROUP_NOTIFICATION: 'RC:GrpNtf', INFORMATION_NOTIFICATION: 'RC:InfoNtf',
+  RECALL: 'RC:RcCmd', RECALL_NOTIFICATION: 'RC:RcNtf', TYPING_STATUS: 'RC:TypSts',
+});
+
+export const Events = Object.freeze(Object.fromEntries([
+  'CONNECTING', 'CONNECTED', 'DISCONNECT', 'SUSPEND', 'MESSAGES', 'READ_RECEIPT_RECEIVED',
+  'MESSAGE_RECEIPT_REQUEST', 'MESSAGE_RECEIPT_RESPONSE', 'MESSAGE_RECEIPT_RESPONSE_V5', 'SYNC_READ_STATUS',
+  'CONVERSATION', 'EXPANSION', 'PULL_OFFLINE_MESSAGE_FINISHED', 'TYPING_STATUS', 'MESSAGE_DELIVERED',
+].map((n) => [n, n])));
+
+// ---- Message classes ----
+
+export class BaseMessage {
+  constructor(messageType, content, isPersited = true, isCounted = true, isStatusMessage = false) {
+    this.messageType = messageType;
+    this.content = content;
+    this.isPersited = isPersited;
+    this.isCounted = isCounted;
+    this.isStatusMessage = isStatusMessage;
+  }
+}
+
+const builtin = (type, persisted = true, counted = true) => class extends BaseMessage {
+  constructor(content) { super(type, content, persisted, counted); }
+};
+
+export const TextMessage = builtin(MessageType.TEXT);
+export const VoiceMessage = builtin(MessageType.VOICE);
+export const HQVoiceMessage = builtin(MessageType.HQ_VOICE);
+export const ImageMessage = builtin(MessageType.IMAGE);
+export const GIFMessage = builtin(MessageType.GIF);
+export const FileMessage = builtin(MessageType.FILE);
+export const SightMessage = builtin(MessageType.SIGHT);
+export const LocationMessage = builtin(MessageType.LOCATION);
+export const RichContentMessage = builtin(MessageType.RICH_CONTENT);
+export const ReferenceMessage = builtin(MessageType.REFERENCE);
+export const CombineMessage = builtin(MessageType.COMBINE);
+export const InformationNotificationMessage = builtin(MessageType.INFORMATION_NOTIFICATION, true, false);
+export const CommandMessage = builtin(MessageType.COMMAND, true, false);
+export const GroupNotificationMessage = builtin(MessageType.GROUP_NOTIFICATION, true, false);
+
+/**
+ * registerMessageType(messageType, isPersited, isCounted, searchProps?, isStatusMessage?)
+ * returns a class for a custom message type. Types that are not persisted,
+ * or are status messages, are never stored and reach online devices only.
+ */
+export function registerMessageType(messageType, isPersited, isCounted, searchProps = [], isStatusMessage = false) {
+  if (typeof messageType !== 'string' || messageType === '' || messageType.startsWith('RC:')) {
+    throw new TypeError('registerMessageType: messageType must be a non-empty string without the RC: prefix');
+  }
+  return class extends BaseMessage {
+    constructor(content) { super(messageType, content, isPersited !== false, isCounted !== false, isStatusMessage === true); }
+  };
+}
+
+// ---- Events ----
+
+const listeners = new Map(); // name -> [{fn, target, once}]
+
+export function addEventListener(name, fn, target) {
+  if (typeof fn !== 'function') return;
+  if (!listeners.has(name)) listeners.set(name, []);
+  listeners.get(name).push({ fn, target, once: false });
+}
+
+export function onceEventListener(name, fn, target) {
+  if (typeof fn !== 'function') return;
+  if (!listeners.has(name)) listeners.set(name, []);
+  listeners.get(name).push({ fn, target, once: true });
+}
+
+export function removeEventListener(name, fn, target) {
+  const list = listeners.get(name);
+  if (!list) return;
+  const i = list.findIndex((l) => l.fn === fn && l.target === target);
+  if (i >= 0) list.splice(i, 1);
+}
+
+export function removeEventListeners(name) { listeners.delete(name); }
+export function clearEventListeners() { listeners.clear(); }
+
+// emit receives one batch of [name, payload] pairs from the Go side.
+function emit(batch) {
+  for (const [name, payload] of batch) {
+    const list = listeners.get(name);
+    if (!list) continue;
+    for (const l of [...list]) {
+      if (l.once) removeEventListener(name, l.fn, l.target);
+      try {
+        l.fn.call(l.target, payload);
+      } catch (e) {
+        console.error('[imwasm] a listener of', name, 'threw', e);
+      }
+    }
+  }
+}
+
+// ---- Loading the runtime ----
+
+let runtime = null; // Promise of the Go side's functions, set by init
+let loaded = null; // the same once ready, for the synchronous calls
+
+async function loadWasm(url) {
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return WebAssembly.compile(await readFile(url));
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`imwasm: fetching ${url}: HTTP ${res.status}`);
+  if (WebAssembly.compileStreaming && (res.headers.get('content-type') || '').startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer());
+}
+
+function deviceId(appkey) {
+  const key = `imwasm:device:${appkey}`;
+  try {
+    let id = globalThis.localStorage?.getItem(key);
+    if (!id) {
+      id = globalThis.crypto.randomUUID();
+      globalThis.localStorage?.setItem(key, id);
+    }
+    return id;
+  } catch {
+    return globalThis.crypto.randomUUID(); // no storage: a new device each time
+  }
+}
+
+async function start(options) {
+  const base = new URL('./dist/', import.meta.url);
+  if (!globalThis.Go) await import(new URL('wasm_exec.js', base).href);
+  const module = await loadWasm(new URL(options.wasmUrl || 'imwasm.wasm', base));
+  const go = new globalThis.Go();
+  const bridge = {};
+  const ready = new Promise((resolve) => { bridge.ready = resolve; });
+  globalThis.__imwasm = bridge;
+  const instance = await WebAssembly.instantiate(module, go.importObject);
+  go.run(instance).catch((e) => console.error('[imwasm] the runtime stopped', e));
+  await ready;
+  const res = bridge.init(options, emit, deviceId(String(options.appkey)));
+  if (res.code !== ErrorCode.SUCCESS) {
+    const err = new Error(`imwasm init: ${res.msg}`);
+    err.code = res.code;
+    throw err;
+  }
+  return bridge;
+}
+
+/**
+ * init({appkey, serverUrl | navigators: [serverUrl], wasmUrl?, WebSocket?, sendTimeout?, logLevel?})
+ * starts loading the SDK; every other call waits for it.
+ */
+export function init(options) {
+  if (options === null || typeof options !== 'object') throw new TypeError('init: options object required');
+  loaded = null;
+  runtime = start({ ...options });
+  runtime.then((b) => { loaded = b; }, (e) => console.error('[imwasm]', e.message));
+}
+
+async function call(name, args) {
+  if (!runtime) return { code: ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, msg: 'call init first' };
+  let bridge;
+  try {
+    bridge = await runtime;
+  } catch (e) {
+    return { code: e.code ?? ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, msg: e.message };
+  }
+  return bridge[name](...args);
+}
+
+const api = (name) => (...args) => call(name, args);
+
+// ---- The API ----
+
+export const connect = api('connect');
+export const disconnect = api('disconnect');
+export const sendMessage = api('sendMessage');
+export const forwardMessage = api('forwardMessage');
+export const recallMessage = api('recallMessage');
+export const deleteMessages = api('deleteMessages');
+export const clearHistoryMessages = api('clearHistoryMessages');
+export const sendTypingStatusMessage = api('sendTypingStatusMessage');
+export const updateMessageExpansion = api('updateMessageExpansion');
+export const removeMessageExpansionForKey = api('removeMessageExpansionForKey');
+export const getHistoryMessages = api('getHistoryMessages');
+export const getRemoteHistoryMessages = api('getRemoteHistoryMessages');
+export const getConversationList = api('getConversationList');
+export const getUnreadCount = api('getUnreadCount');
+export const getTotalUnreadCount = api('getTotalUnreadCount');
+export const clearMessagesUnreadStatus = api('clearMessagesUnreadStatus');
+
+/** sendTextMessage(conversation, {content, ...}, options?) sends a TextMessage. */
+export function sendTextMessage(conversation, body, options) {
+  return sendMessage(conversation, new TextMessage(body), options);
+}
+
+export function getConnectionStatus() {
+  return loaded ? loaded.getConnectionStatus() : ConnectionStatus.DISCONNECTED;
+}
+
+export function getCurrentUserId() {
+  return loaded ? loaded.getCurrentUserId() : '';
+}

@@ -1,0 +1,85 @@
+// Test harness: a real imwasm server on a loopback port (the Go binary in
+// ../bin), tokens from its `token` command, and SDK users each in a worker
+// thread of their own (the SDK is a singleton per JS realm, like RongIMLib).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+const root = new URL('../../', import.meta.url).pathname;
+export const bin = join(root, 'bin', 'imwasm');
+export const appKey = 'node-test-app';
+export const appSecret = 'node-test-secret-0123456789';
+
+export async function startServer(extra = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'imwasm-node-'));
+  const proc = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--data', dir, '--app-key', appKey,
+    '--app-secret', appSecret, '--send-rate', '0', '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (b) => {
+      out += b;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    setTimeout(() => reject(new Error('server did not start')), 10000);
+  });
+  return {
+    url,
+    token: (user) => execFileSync(bin, ['token', '--app-secret', appSecret, '--user', user]).toString().trim(),
+    stop: () => { proc.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+// A user: an SDK instance in a worker thread, driven by RPC. Every event
+// it receives is recorded in order.
+export class User {
+  constructor() {
+    this.worker = new Worker(new URL('./user-worker.mjs', import.meta.url));
+    this.pending = new Map();
+    this.events = [];
+    this.waiters = [];
+    this.seq = 0;
+    this.worker.on('message', (m) => {
+      if (m.event) {
+        this.events.push([m.event, m.payload]);
+        this.waiters = this.waiters.filter((w) => !w());
+        return;
+      }
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.error) p.reject(new Error(m.error)); else p.resolve(m.result);
+    });
+  }
+
+  // call runs RongIMLib[fn](...args) in the worker; message classes are
+  // named by {class, content} and rebuilt there.
+  call(fn, ...args) {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, fn, args });
+    });
+  }
+
+  // until waits for a predicate over the recorded events.
+  until(pred, what = 'events', ms = 10000) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const v = pred(this.events);
+        if (v) { clearTimeout(t); resolve(v); return true; }
+        return false;
+      };
+      const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+      if (!check()) this.waiters.push(check);
+    });
+  }
+
+  messages() {
+    return this.events.filter(([n]) => n === 'MESSAGES').flatMap(([, p]) => p.messages);
+  }
+
+  close() { return this.worker.terminate(); }
+}

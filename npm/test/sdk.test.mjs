@@ -1,0 +1,148 @@
+// The built SDK (dist/imwasm.wasm) in Node against a real server: the API,
+// its argument checks and its events. Run `make wasm build` first (make
+// test does).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, User } from './harness.mjs';
+import * as RongIMLib from '../index.js';
+
+const { ConversationType: CT, ErrorCode: EC } = RongIMLib;
+const EVENTS = ['MESSAGES', 'CONNECTED', 'CONNECTING', 'DISCONNECT', 'SUSPEND', 'PULL_OFFLINE_MESSAGE_FINISHED',
+  'TYPING_STATUS', 'EXPANSION', 'CONVERSATION'];
+
+let server;
+const users = {};
+
+async function user(name) {
+  const u = new User();
+  await u.call('$listen', ...EVENTS);
+  await u.call('init', { appkey: 'node-test-app', serverUrl: server.url, WebSocket: '$WebSocket', logLevel: 'error' });
+  const r = await u.call('connect', server.token(name));
+  assert.equal(r.code, 0, JSON.stringify(r));
+  assert.equal(r.data.userId, name);
+  await u.until((evs) => evs.some(([n]) => n === 'PULL_OFFLINE_MESSAGE_FINISHED'), 'sync');
+  users[name] = u;
+  return u;
+}
+
+const text = (s) => ({ $class: 'TextMessage', content: { content: s } });
+const toUser = (id) => ({ conversationType: CT.PRIVATE, targetId: id });
+
+before(async () => {
+  server = await startServer();
+  await user('alice');
+  await user('bob');
+});
+
+after(async () => {
+  await Promise.all(Object.values(users).map((u) => u.close()));
+  server?.stop();
+});
+
+test('exports RongIMLib numbers', () => {
+  assert.equal(CT.PRIVATE, 1);
+  assert.equal(CT.GROUP, 3);
+  assert.equal(RongIMLib.MentionedType.SINGAL, 2);
+  assert.equal(RongIMLib.SentStatus.FAILED, 20);
+  assert.equal(EC.BIZ_ERROR_INVALID_PARAMETER, 33003);
+  assert.equal(RongIMLib.Events.MESSAGES, 'MESSAGES');
+  const m = new RongIMLib.TextMessage({ content: 'x' });
+  assert.deepEqual([m.messageType, m.isPersited, m.isCounted], ['RC:TxtMsg', true, true]);
+  const Custom = RongIMLib.registerMessageType('App:Poke', false, false, [], true);
+  assert.equal(new Custom({}).isStatusMessage, true);
+  assert.throws(() => RongIMLib.registerMessageType('RC:Mine', true, true));
+});
+
+test('calls before init answer BIZ_ERROR_CLIENT_NOT_INIT', async () => {
+  const u = new User();
+  try {
+    const r = await u.call('connect', 'x');
+    assert.equal(r.code, EC.BIZ_ERROR_CLIENT_NOT_INIT);
+  } finally {
+    await u.close();
+  }
+});
+
+test('send and receive, with the message shape of RongIMLib', async () => {
+  const { alice, bob } = users;
+  const r = await alice.call('sendMessage', toUser('bob'), text('hello bob'), { pushContent: 'hi' });
+  assert.equal(r.code, 0, JSON.stringify(r));
+  assert.equal(r.data.sentStatus, RongIMLib.SentStatus.SENT);
+  assert.equal(r.data.messageDirection, RongIMLib.MessageDirection.SEND);
+  assert.ok(r.data.messageUId && r.data.messageId > 0 && r.data.sentTime > 0);
+  const got = await bob.until((evs) => bob.messages().find((m) => m.content?.content === 'hello bob'), 'bob to receive');
+  assert.equal(got.messageType, 'RC:TxtMsg');
+  assert.equal(got.senderUserId, 'alice');
+  assert.equal(got.targetId, 'alice');
+  assert.equal(got.conversationType, CT.PRIVATE);
+  assert.equal(got.messageDirection, RongIMLib.MessageDirection.RECEIVE);
+  assert.equal(got.messageUId, r.data.messageUId);
+  assert.equal(got.receivedStatusInfo.isRead, false);
+  // The conversation list and unread count follow.
+  const unread = await bob.call('getUnreadCount', toUser('alice'));
+  assert.deepEqual(unread, { code: 0, data: 1 });
+  const list = await bob.call('getConversationList');
+  assert.equal(list.data[0].targetId, 'alice');
+  assert.equal(list.data[0].latestMessage.messageUId, r.data.messageUId);
+  assert.equal((await bob.call('clearMessagesUnreadStatus', toUser('alice'))).code, 0);
+  assert.deepEqual(await bob.call('getTotalUnreadCount'), { code: 0, data: 0 });
+  const h = await bob.call('getHistoryMessages', toUser('alice'), { timestamp: 0, count: 20, order: 0 });
+  assert.equal(h.code, 0);
+  assert.equal(h.data.hasMore, false);
+  assert.equal(h.data.list.at(-1)?.content?.content ?? h.data.list[0].content.content, 'hello bob');
+});
+
+test('bad arguments answer BIZ_ERROR_INVALID_PARAMETER and the runtime lives on', async () => {
+  const { alice } = users;
+  const cases = [
+    ['sendMessage', null, text('x')],
+    ['sendMessage', { conversationType: 'one', targetId: 'bob' }, text('x')],
+    ['sendMessage', { conversationType: CT.PRIVATE }, text('x')],
+    ['sendMessage', toUser('bob'), { messageType: 'RC:TxtMsg' }],
+    ['sendMessage', toUser('bob'), text('x'), { directionalUserIdList: 'bob' }],
+    ['sendMessage', toUser('bob'), text('x'), { messageId: 'seven' }],
+    ['connect', 42],
+    ['recallMessage', toUser('bob'), 'uid'],
+    ['sendTypingStatusMessage', toUser('bob'), 7],
+    ['updateMessageExpansion', { k: 1 }, { conversationType: 1, targetId: 'bob', messageUId: 'x' }],
+    ['getHistoryMessages', toUser('bob'), { count: 'many' }],
+  ];
+  for (const [fn, ...args] of cases) {
+    const r = await alice.call(fn, ...args);
+    assert.equal(r.code, EC.BIZ_ERROR_INVALID_PARAMETER, `${fn}(${JSON.stringify(args)}) → ${JSON.stringify(r)}`);
+  }
+  const r = await alice.call('getHistoryMessages', toUser('bob'), { count: 101 });
+  assert.equal(r.code, EC.INVALID_PARAMETER_COUNT);
+  const ok = await alice.call('sendMessage', toUser('bob'), text('still alive'));
+  assert.equal(ok.code, 0);
+});
+
+test('recall, expansion, typing and delete', async () => {
+  const { alice, bob } = users;
+  const sent = await alice.call('sendMessage', toUser('bob'), text('take back'), { canIncludeExpansion: true, expansion: { votes: '0' } });
+  assert.equal(sent.code, 0);
+  await bob.until(() => bob.messages().some((m) => m.messageUId === sent.data.messageUId), 'the message');
+  const ex = await bob.call('updateMessageExpansion', { votes: '1' }, { conversationType: CT.PRIVATE, targetId: 'alice', messageUId: sent.data.messageUId });
+  assert.equal(ex.code, 0, JSON.stringify(ex));
+  const [, payload] = await alice.until((evs) => evs.find(([n]) => n === 'EXPANSION'), 'EXPANSION');
+  assert.deepEqual(payload.updatedExpansion.expansion, { votes: '1' });
+  assert.equal(payload.updatedExpansion.messageUId, sent.data.messageUId);
+
+  const rc = await alice.call('recallMessage', toUser('bob'), { messageUId: sent.data.messageUId, sentTime: sent.data.sentTime });
+  assert.equal(rc.code, 0, JSON.stringify(rc));
+  assert.equal(rc.data.messageType, 'RC:RcNtf');
+  await bob.until(() => bob.messages().some((m) => m.messageUId === sent.data.messageUId && m.messageType === 'RC:RcNtf'), 'the recall');
+  const again = await alice.call('recallMessage', toUser('bob'), { messageUId: sent.data.messageUId, sentTime: sent.data.sentTime });
+  assert.equal(again.code, EC.RECALL_MESSAGE);
+
+  assert.equal((await alice.call('sendTypingStatusMessage', toUser('bob'), 'RC:TxtMsg')).code, 0);
+  const [, typing] = await bob.until((evs) => evs.find(([n, p]) => n === 'TYPING_STATUS' && p.status[0].list.length), 'TYPING_STATUS');
+  assert.equal(typing.status[0].targetId, 'alice');
+  assert.equal(typing.status[0].list[0].userId, 'alice');
+  assert.equal(typing.status[0].list[0].messageType, 'RC:TxtMsg');
+
+  const del = await bob.call('deleteMessages', toUser('alice'), [{ messageUId: sent.data.messageUId, sentTime: sent.data.sentTime, messageDirection: 2 }]);
+  assert.equal(del.code, 0);
+  const h = await bob.call('getHistoryMessages', toUser('alice'), { count: 100 });
+  assert.ok(!h.data.list.some((m) => m.messageUId === sent.data.messageUId));
+});

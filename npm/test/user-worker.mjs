@@ -1,0 +1,35 @@
+// One SDK user for harness.mjs: runs RPC calls against `imwasm` and posts
+// every event back.
+import { parentPort } from 'node:worker_threads';
+import WebSocket from 'ws';
+import * as RongIMLib from '../index.js';
+
+const forwarded = new Set();
+
+function revive(a) {
+  // {$class: 'TextMessage', content} -> new RongIMLib.TextMessage(content)
+  if (a && typeof a === 'object' && a.$class) return new RongIMLib[a.$class](a.content);
+  if (a === '$WebSocket') return WebSocket;
+  if (a && typeof a === 'object' && !Array.isArray(a)) {
+    return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, revive(v)]));
+  }
+  return a;
+}
+
+parentPort.on('message', async ({ id, fn, args }) => {
+  try {
+    if (fn === '$listen') {
+      for (const name of args) {
+        if (forwarded.has(name)) continue;
+        forwarded.add(name);
+        RongIMLib.addEventListener(name, (payload) => parentPort.postMessage({ event: name, payload }));
+      }
+      parentPort.postMessage({ id, result: null });
+      return;
+    }
+    const result = await RongIMLib[fn](...args.map(revive));
+    parentPort.postMessage({ id, result: result === undefined ? null : result });
+  } catch (e) {
+    parentPort.postMessage({ id, error: String(e && e.stack || e) });
+  }
+});
