@@ -4,8 +4,9 @@ package jsbridge
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall/js"
@@ -189,7 +190,7 @@ func (b *Bridge) init(args []safejs.Value) any {
 		}
 		deviceID, err := asString(dev, "deviceId")
 		if err != nil || deviceID == "" {
-			deviceID = rand.Text()
+			deviceID = "d" + strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
 		}
 		server, err := optString(opts, "serverUrl")
 		if err != nil {
