@@ -1,0 +1,85 @@
+// Type-checked only (tsc --noEmit): code a RongIMLib user writes, against
+// imwasm's declarations. Every exported name appears here.
+import * as RongIMLib from '../index.js';
+
+const { ConversationType, ErrorCode, Events, MentionedType, MessageDirection, SentStatus, ReceivedStatus } = RongIMLib;
+
+RongIMLib.init({ appkey: 'key', navigators: ['http://127.0.0.1:8080'], sendTimeout: 10000, logLevel: 'warn' });
+const conversation = { conversationType: ConversationType.PRIVATE, targetId: 'bob' };
+
+async function main(): Promise<void> {
+  const res = await RongIMLib.connect('token');
+  if (res.code === ErrorCode.SUCCESS && res.data) console.log(res.data.userId);
+  const status: RongIMLib.ConnectionStatus = RongIMLib.getConnectionStatus();
+  const me: string = RongIMLib.getCurrentUserId();
+  console.log(status === RongIMLib.ConnectionStatus.CONNECTED, me, RongIMLib.RCConnectionStatus.DISCONNECTED);
+
+  RongIMLib.addEventListener(Events.MESSAGES, (evt) => {
+    for (const m of evt.messages) {
+      const dir: RongIMLib.MessageDirection = m.messageDirection;
+      console.log(m.messageUId, m.content, dir === MessageDirection.RECEIVE, m.receivedStatus === ReceivedStatus.READ);
+    }
+  });
+  const onTyping = (evt: { status: RongIMLib.ITypingMessage[] }) => console.log(evt.status[0]?.list);
+  RongIMLib.addEventListener(Events.TYPING_STATUS, onTyping);
+  RongIMLib.removeEventListener(Events.TYPING_STATUS, onTyping);
+  RongIMLib.onceEventListener(Events.CONNECTED, () => console.log('up'));
+  RongIMLib.addEventListener(Events.DISCONNECT, (code) => console.log(code));
+  RongIMLib.addEventListener(Events.EXPANSION, (evt) => console.log(evt.updatedExpansion?.expansion, evt.deletedExpansion?.deletedKeys));
+  RongIMLib.addEventListener(Events.CONVERSATION, (evt) => console.log(evt.conversationList[0]?.conversation.unreadMessageCount));
+  RongIMLib.removeEventListeners(Events.MESSAGES);
+  RongIMLib.clearEventListeners();
+
+  const sent = await RongIMLib.sendMessage(conversation, new RongIMLib.TextMessage({ content: 'hi' }), {
+    isMentioned: true,
+    mentionedInfo: { type: MentionedType.SINGAL, userIdList: ['bob'] },
+    onSendBefore: (m) => console.log(m.messageId),
+    canIncludeExpansion: true,
+    expansion: { k: 'v' },
+    directionalUserIdList: [],
+    pushContent: 'push',
+  });
+  if (sent.code !== ErrorCode.SUCCESS && sent.data?.sentStatus === SentStatus.FAILED) {
+    await RongIMLib.sendMessage(conversation, new RongIMLib.TextMessage({ content: 'hi' }), { messageId: sent.data.messageId });
+  }
+  const msg = sent.data!;
+  await RongIMLib.sendTextMessage(conversation, { content: 'plain' });
+  await RongIMLib.forwardMessage({ conversationType: ConversationType.GROUP, targetId: 'g1' }, msg);
+  await RongIMLib.recallMessage(conversation, { messageUId: msg.messageUId, sentTime: msg.sentTime });
+  await RongIMLib.deleteMessages(conversation, [{ messageUId: msg.messageUId, sentTime: msg.sentTime, messageDirection: MessageDirection.SEND }]);
+  await RongIMLib.clearHistoryMessages(conversation, Date.now());
+  await RongIMLib.sendTypingStatusMessage(conversation, RongIMLib.MessageType.TEXT);
+  await RongIMLib.updateMessageExpansion({ k: 'v2' }, msg);
+  await RongIMLib.removeMessageExpansionForKey(['k'], msg);
+  const hist = await RongIMLib.getHistoryMessages(conversation, { timestamp: 0, count: 20, order: 0 });
+  console.log(hist.data?.list.length, hist.data?.hasMore);
+  await RongIMLib.getRemoteHistoryMessages(conversation, { count: 100, order: 1 });
+  const list = await RongIMLib.getConversationList();
+  console.log(list.data?.[0]?.latestMessage?.content);
+  const unread: RongIMLib.RCResult<number> = await RongIMLib.getUnreadCount(conversation);
+  const total = await RongIMLib.getTotalUnreadCount();
+  console.log(unread.data, total.data);
+  await RongIMLib.clearMessagesUnreadStatus(conversation);
+  await RongIMLib.disconnect();
+
+  const classes = [
+    new RongIMLib.ImageMessage({ content: '', imageUri: 'https://x/y.png' }),
+    new RongIMLib.FileMessage({ name: 'a.txt', size: 1, type: 'txt', fileUrl: 'https://x/a.txt' }),
+    new RongIMLib.HQVoiceMessage({ remoteUrl: 'https://x/a.aac', duration: 3 }),
+    new RongIMLib.SightMessage({ sightUrl: 'https://x/a.mp4', content: '', duration: 3, size: 9, name: 'a.mp4' }),
+    new RongIMLib.GIFMessage({ gifDataSize: 9, remoteUrl: 'https://x/a.gif', width: 1, height: 1 }),
+    new RongIMLib.LocationMessage({ latitude: 1, longitude: 2, poi: 'here', content: '' }),
+    new RongIMLib.RichContentMessage({ title: 't', content: 'c', imageUri: '', url: 'https://x' }),
+    new RongIMLib.ReferenceMessage({ referMsgUserId: 'a', referMsg: {}, content: 'c', objName: 'RC:TxtMsg' }),
+    new RongIMLib.InformationNotificationMessage({ message: 'm' }),
+    new RongIMLib.CommandMessage({ name: 'n', data: 'd' }),
+    new RongIMLib.GroupNotificationMessage({ operatorUserId: 'a', operation: 'Add', data: '', message: '' }),
+    new RongIMLib.VoiceMessage({}),
+    new RongIMLib.CombineMessage({}),
+  ];
+  const Poke = RongIMLib.registerMessageType<{ strength: number }>('App:Poke', false, false, [], true);
+  const poke: RongIMLib.BaseMessage<{ strength: number }> = new Poke({ strength: 3 });
+  console.log(classes.length, poke.isStatusMessage, new RongIMLib.BaseMessage('App:X', {}).messageType);
+}
+
+main();
