@@ -1,0 +1,80 @@
+// Browser harness: Debian's Chromium driven by playwright-core (no browser
+// download), a static server for this package (the page imports index.js
+// straight from the folder, no bundler), and pages that are SDK users.
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, extname } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const pkgDir = new URL('../', import.meta.url);
+const types = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
+
+// serveStatic serves the npm folder on a loopback port.
+export async function serveStatic() {
+  const srv = createServer(async (req, res) => {
+    try {
+      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      if (path === '/' || path === '/page.html') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<!doctype html><meta charset="utf-8"><title>imwasm test</title><script type="module">import * as RongIMLib from "/index.js"; window.RongIMLib = RongIMLib; window.sdkLoaded = true;</script>');
+        return;
+      }
+      if (path.includes('..')) throw new Error('no');
+      const body = await readFile(new URL('.' + path, pkgDir));
+      res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${srv.address().port}`, close: () => srv.close() };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// openUser opens a fresh browser context (its own storage: a device) on
+// the test page, with every SDK event recorded in window.events.
+export async function openUser(browser, pageURL, server, user) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${user} page error]`, e));
+  await page.goto(pageURL + '/page.html');
+  await page.waitForFunction(() => window.sdkLoaded);
+  const res = await page.evaluate(async ({ serverUrl, token }) => {
+    window.events = [];
+    for (const name of Object.values(RongIMLib.Events)) {
+      RongIMLib.addEventListener(name, (payload) => window.events.push([name, payload]));
+    }
+    RongIMLib.init({ appkey: 'node-test-app', serverUrl, logLevel: 'error' });
+    return RongIMLib.connect(token);
+  }, { serverUrl: server.url, token: server.token(user) });
+  if (res.code !== 0) throw new Error(`${user} connect: ${JSON.stringify(res)}`);
+  await page.waitForFunction(() => window.events.some(([n]) => n === 'PULL_OFFLINE_MESSAGE_FINISHED'));
+  return { page, context, user };
+}
+
+// messagesOf returns the messages a page was given, in order.
+export function messagesOf(u) {
+  return u.page.evaluate(() => window.events.filter(([n]) => n === 'MESSAGES').flatMap(([, p]) => p.messages));
+}
+
+export async function waitMessages(u, pred, what) {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const ms = await messagesOf(u);
+    const hit = ms.find(pred);
+    if (hit) return hit;
+    if (Date.now() > deadline) throw new Error(`${u.user}: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

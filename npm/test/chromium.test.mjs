@@ -1,0 +1,108 @@
+// The SDK in Chromium, users in separate browser contexts against a real
+// server: the package loads straight from this folder with streaming
+// instantiation, and messages, recall, typing and targeted group messages
+// behave as in RongIMLib.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './harness.mjs';
+import { serveStatic, launch, openUser, waitMessages } from './browser.mjs';
+
+let server, web, browser;
+const u = {};
+
+before(async () => {
+  server = await startServer();
+  web = await serveStatic();
+  browser = await launch();
+  for (const name of ['alice', 'bob', 'carol']) u[name] = await openUser(browser, web.url, server, name);
+  const admin = (await import('node:child_process')).execFileSync;
+  const tok = admin(new URL('../../bin/imwasm', import.meta.url).pathname, ['token', '--app-secret', 'node-test-secret-0123456789', '--admin']).toString().trim();
+  const res = await fetch(server.url + '/v1/groups', {
+    method: 'POST', headers: { authorization: 'Bearer ' + tok, 'content-type': 'application/json' },
+    body: JSON.stringify({ groupId: 'team', name: 'team', ownerId: 'alice', memberIds: ['bob', 'carol'] }),
+  });
+  assert.equal(res.status, 200);
+});
+
+after(async () => {
+  await browser?.close();
+  web?.close();
+  server?.stop();
+});
+
+test('private messages between two browsers', async () => {
+  const sent = await u.alice.page.evaluate(() => RongIMLib.sendMessage(
+    { conversationType: RongIMLib.ConversationType.PRIVATE, targetId: 'bob' },
+    new RongIMLib.TextMessage({ content: 'hi from chromium' })));
+  assert.equal(sent.code, 0, JSON.stringify(sent));
+  const got = await waitMessages(u.bob, (m) => m.content?.content === 'hi from chromium', 'the message');
+  assert.equal(got.senderUserId, 'alice');
+  assert.equal(got.messageUId, sent.data.messageUId);
+  assert.equal(await u.bob.page.evaluate(() => RongIMLib.getCurrentUserId()), 'bob');
+  assert.equal(await u.bob.page.evaluate(() => RongIMLib.getConnectionStatus()), 0);
+});
+
+test('every message class arrives with its content untouched', async () => {
+  const classes = {
+    TextMessage: { content: 'text', extra: 'x' },
+    ImageMessage: { content: 'base64thumb', imageUri: 'https://files.example/a.png' },
+    FileMessage: { name: 'a.pdf', size: 10, type: 'pdf', fileUrl: 'https://files.example/a.pdf' },
+    HQVoiceMessage: { remoteUrl: 'https://files.example/a.aac', duration: 3 },
+    SightMessage: { sightUrl: 'https://files.example/a.mp4', content: 'thumb', duration: 4, size: 100, name: 'a.mp4' },
+    GIFMessage: { gifDataSize: 10, remoteUrl: 'https://files.example/a.gif', width: 10, height: 20 },
+    LocationMessage: { latitude: 39.9, longitude: 116.4, poi: 'Beijing', content: 'thumb' },
+    RichContentMessage: { title: 'title', content: 'summary', imageUri: 'https://files.example/i.png', url: 'https://example.com' },
+    ReferenceMessage: { referMsgUserId: 'bob', referMsg: { content: 'quoted' }, content: 'reply', objName: 'RC:TxtMsg' },
+    InformationNotificationMessage: { message: 'info' },
+    CommandMessage: { name: 'cmd', data: '{"k":1}' },
+  };
+  const results = await u.alice.page.evaluate(async (classes) => {
+    const out = {};
+    for (const [cls, content] of Object.entries(classes)) {
+      const r = await RongIMLib.sendMessage({ conversationType: 3, targetId: 'team' }, new RongIMLib[cls](content));
+      out[cls] = [r.code, r.data?.messageType];
+      await new Promise((r) => setTimeout(r, 220)); // under the SDK's 5 per second
+    }
+    return out;
+  }, classes);
+  for (const [cls, [code]] of Object.entries(results)) assert.equal(code, 0, cls);
+  for (const [cls, content] of Object.entries(classes)) {
+    const type = results[cls][1];
+    const got = await waitMessages(u.bob, (m) => m.messageType === type && m.targetId === 'team', cls);
+    assert.deepEqual(got.content, content, cls);
+  }
+});
+
+test('the SDK refuses a sixth message within a second (SEND_FREQUENCY_TOO_FAST)', async () => {
+  await new Promise((r) => setTimeout(r, 1100)); // a full bucket
+  const codes = await u.carol.page.evaluate(async () => {
+    const out = [];
+    for (let i = 0; i < 7; i++) {
+      const r = await RongIMLib.sendMessage({ conversationType: 1, targetId: 'alice' }, new RongIMLib.TextMessage({ content: 'burst ' + i }));
+      out.push(r.code);
+    }
+    return out;
+  });
+  assert.deepEqual(codes, [0, 0, 0, 0, 0, 20604, 20604]);
+  await new Promise((r) => setTimeout(r, 1100));
+});
+
+test('targeted group messages, recall and typing', async () => {
+  const r = await u.alice.page.evaluate(() => RongIMLib.sendMessage({ conversationType: 3, targetId: 'team' },
+    new RongIMLib.TextMessage({ content: 'just bob' }), { directionalUserIdList: ['bob'] }));
+  assert.equal(r.code, 0);
+  await waitMessages(u.bob, (m) => m.content?.content === 'just bob', 'the targeted message');
+  const after = await u.alice.page.evaluate(() => RongIMLib.sendMessage({ conversationType: 3, targetId: 'team' },
+    new RongIMLib.TextMessage({ content: 'everyone' })));
+  await waitMessages(u.carol, (m) => m.content?.content === 'everyone', 'the next message');
+  const carolSaw = await u.carol.page.evaluate(() => window.events.some(([n, p]) => n === 'MESSAGES' && p.messages.some((m) => m.content?.content === 'just bob')));
+  assert.equal(carolSaw, false);
+
+  const rc = await u.alice.page.evaluate((m) => RongIMLib.recallMessage({ conversationType: 3, targetId: 'team' },
+    { messageUId: m.messageUId, sentTime: m.sentTime }), after.data);
+  assert.equal(rc.code, 0);
+  await waitMessages(u.carol, (m) => m.messageUId === after.data.messageUId && m.messageType === 'RC:RcNtf', 'the recall');
+
+  assert.equal((await u.bob.page.evaluate(() => RongIMLib.sendTypingStatusMessage({ conversationType: 1, targetId: 'alice' }, 'RC:TxtMsg'))).code, 0);
+  await u.alice.page.waitForFunction(() => window.events.some(([n, p]) => n === 'TYPING_STATUS' && p.status.some((s) => s.targetId === 'bob' && s.list.length === 1)));
+});
