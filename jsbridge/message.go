@@ -88,9 +88,17 @@ func messageArg(c client.Conversation, msg, opts safejs.Value) (*client.Message,
 	if m.IsMentioned, err = optBool(opts, "isMentioned"); err != nil {
 		return nil, err
 	}
-	if mi, err := field(opts, "mentionedInfo"); err != nil {
+	mi, err := field(opts, "mentionedInfo")
+	if err != nil {
 		return nil, err
-	} else if !absent(mi) {
+	}
+	if absent(mi) && m.IsMentioned && content.Type() == safejs.TypeObject {
+		// RongIMLib's examples put mentionedInfo in the content.
+		if mi, err = field(content, "mentionedInfo"); err != nil {
+			return nil, err
+		}
+	}
+	if !absent(mi) {
 		if err := object(mi, "mentionedInfo"); err != nil {
 			return nil, err
 		}

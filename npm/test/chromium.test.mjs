@@ -106,3 +106,46 @@ test('targeted group messages, recall and typing', async () => {
   assert.equal((await u.bob.page.evaluate(() => RongIMLib.sendTypingStatusMessage({ conversationType: 1, targetId: 'alice' }, 'RC:TxtMsg'))).code, 0);
   await u.alice.page.waitForFunction(() => window.events.some(([n, p]) => n === 'TYPING_STATUS' && p.status.some((s) => s.targetId === 'bob' && s.list.length === 1)));
 });
+
+test('seed 003: the group @ message example runs unchanged', async () => {
+  // The example of seed 003 ("发送消息", steps 1-3), with its placeholders
+  // bound: '<目标 Id>' is the group 'team', zhangsan is bob.
+  const res = await u.alice.page.evaluate(() => {
+    const zhangsan = 'bob';
+    // 定义消息投送目标会话, 这里定义一个群组类型会话
+    const conversation = { conversationType: RongIMLib.ConversationType.GROUP, targetId: 'team' }
+    // 实例化待发送消息,RongIMLib.TextMessage 为内置文本型消息
+    const message = new RongIMLib.TextMessage({
+      content: '文本内容',
+      extra: '消息中附加信息',
+      mentionedInfo: {
+        type: RongIMLib.MentionedType.SINGAL,
+        userIdList: [zhangsan],
+        mentionedContent: ''
+      }
+    })
+    const options = {
+      isMentioned: true,
+      onSendBefore: (message) => {
+        window.sendBefore = message
+        console.log('消息发送前的回调', message)
+      }
+    }
+    return RongIMLib.sendMessage(conversation, message, options).then(res => {
+      if (res.code === RongIMLib.ErrorCode.SUCCESS) {
+        console.log('消息发送成功', res.data)
+      } else {
+        console.log('消息发送失败', res.code, res.msg)
+      }
+      return { res, before: window.sendBefore }
+    })
+  });
+  assert.equal(res.res.code, 0, JSON.stringify(res.res));
+  assert.equal(res.before.messageId, res.res.data.messageId);
+  assert.equal(res.before.sentStatus, 10); // SENDING
+  const atBob = await waitMessages(u.bob, (m) => m.messageUId === res.res.data.messageUId, 'the @ message');
+  const atCarol = await waitMessages(u.carol, (m) => m.messageUId === res.res.data.messageUId, 'the @ message');
+  assert.equal(atBob.isMentioned, true);
+  assert.equal(atCarol.isMentioned, false);
+  assert.deepEqual(atBob.mentionedInfo.userIdList, ['bob']);
+});
