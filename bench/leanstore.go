@@ -174,3 +174,15 @@ func (s *leanStore) Meta(ctx context.Context, key string) ([]byte, error) {
 	}
 	return nil, nil
 }
+
+func (s *leanStore) Pending(ctx context.Context) ([]*client.Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*client.Message
+	for _, m := range s.sends {
+		if m.SentStatus == client.StatusSending {
+			out = append(out, m.Clone())
+		}
+	}
+	return out, nil
+}

@@ -77,6 +77,7 @@ type Engine struct {
 	cfg Config
 	log Logger
 
+	startMu    sync.Mutex // serializes Connect
 	mu         sync.Mutex
 	user       string
 	token      string
@@ -177,6 +178,11 @@ func (e *Engine) Status() int {
 // once the first authentication succeeds. Calling it again while connected
 // with a new token renews the token for later reconnects.
 func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
+	// e.mu is never held across store I/O: in the browser the store waits
+	// for IndexedDB callbacks, and a synchronous JS call that wanted e.mu
+	// (getConnectionStatus) would hold up the event loop they need.
+	e.startMu.Lock()
+	defer e.startMu.Unlock()
 	e.mu.Lock()
 	if e.running {
 		e.token = token
@@ -184,10 +190,11 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 		e.mu.Unlock()
 		return user, nil
 	}
+	e.mu.Unlock()
 	if err := e.loadState(ctx); err != nil {
-		e.mu.Unlock()
 		return "", err
 	}
+	e.mu.Lock()
 	e.token = token
 	e.running = true
 	lctx, cancel := context.WithCancel(context.Background())
@@ -237,6 +244,20 @@ func (e *Engine) loadState(ctx context.Context) error {
 	}
 	for _, s := range states {
 		e.convs[s.Key()] = s
+	}
+	// Sends a reload interrupted never got their answer here: FAILED, to
+	// be resent by messageId (the server de-duplicates if one did land).
+	pending, err := e.cfg.Store.Pending(ctx)
+	if err != nil {
+		return codes.New(codes.Timeout, "load pending sends: "+err.Error())
+	}
+	if len(pending) > 0 {
+		for _, m := range pending {
+			m.SentStatus = StatusFailed
+		}
+		if err := e.cfg.Store.Apply(ctx, &Batch{Messages: pending}); err != nil {
+			return codes.New(codes.Timeout, "fail pending sends: "+err.Error())
+		}
 	}
 	return nil
 }

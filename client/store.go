@@ -29,6 +29,9 @@ type Store interface {
 	Conversations(ctx context.Context) ([]*ConversationState, error)
 	// Meta returns the value stored under key, or nil.
 	Meta(ctx context.Context, key string) ([]byte, error)
+	// Pending returns the messages still SENDING (a page reload or a crash
+	// interrupted their send: the engine turns them FAILED at start).
+	Pending(ctx context.Context) ([]*Message, error)
 }
 
 // Batch is one Store transaction. Deletions apply after Messages, so a

@@ -410,14 +410,17 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 	now := e.cfg.Now().UnixMilli()
 	admitted := map[string]*Message{}
 	for i, f := range bs.fresh {
-		if held[i] != nil {
-			continue
+		msg := held[i]
+		if msg == nil {
+			msg = fromWire(me, f.m.w)
+			msg.IsOffline = f.m.offline
+			msg.ReceivedTime = now
+			msg.IsRead = f.read
 		}
-		msg := fromWire(me, f.m.w)
-		msg.IsOffline = f.m.offline
-		msg.ReceivedTime = now
-		msg.IsRead = f.read
-		bs.put(msg)
+		bs.put(msg) // a held one too: a recall later in the batch changes it
+		// A held one was stored by another session of this device (a tab
+		// sharing the database): not stored twice, but this session has
+		// not told its application yet (its sequence is past it otherwise).
 		bs.emitted = append(bs.emitted, msg)
 		admitted[msg.MessageUID] = msg
 		if counts(msg, f.st) {

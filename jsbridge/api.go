@@ -4,6 +4,7 @@ package jsbridge
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -23,10 +24,14 @@ import (
 // one JS object, an engine behind them, and the dispatch of the engine's
 // events to the JS listeners (one JS call per batch).
 type Bridge struct {
-	mu   sync.Mutex
-	eng  *client.Engine
-	emit safejs.Value // the JS side's dispatcher: emit([[name, payload], ...])
-	log  *consoleLogger
+	mu     sync.Mutex
+	cfg    *client.Config // from init; nil before
+	eng    *client.Engine // for user, created by the first connect
+	user   string
+	appKey string
+	useIDB bool         // keep the device's data in IndexedDB (browsers), else in memory
+	emit   safejs.Value // the JS side's dispatcher: emit([[name, payload], ...])
+	log    *consoleLogger
 }
 
 // Register puts the SDK's functions on target. Each takes JS arguments,
@@ -159,8 +164,11 @@ func (b *Bridge) promise(name string, args []safejs.Value, fn func([]safejs.Valu
 func (b *Bridge) engine() (*client.Engine, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.eng == nil {
+	switch {
+	case b.cfg == nil:
 		return nil, codes.New(codes.ClientNotInit, "call init first")
+	case b.eng == nil:
+		return nil, codes.New(codes.NetChannelInvalid, "call connect first")
 	}
 	return b.eng, nil
 }
@@ -227,21 +235,24 @@ func (b *Bridge) init(args []safejs.Value) any {
 			return err
 		}
 		b.log.setLevel(level)
-		eng, err := client.New(client.Config{
-			URL: wsURL(server), AppKey: appKey, DeviceID: deviceID,
-			Store: memstore.New(), Dialer: Dialer{WebSocket: ws}, Logger: b.log,
-			SendTimeout: time.Duration(timeout) * time.Millisecond,
-			OnEvents:    b.dispatch,
-		})
+		storage, err := optString(opts, "storage")
 		if err != nil {
 			return err
 		}
+		idb, _ := safejs.Global().Get("indexedDB")
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		if b.eng != nil {
 			b.eng.Disconnect()
 		}
-		b.eng, b.emit = eng, emit
+		b.eng, b.user, b.emit, b.appKey = nil, "", emit, appKey
+		b.useIDB = storage != "memory" && !absent(idb)
+		b.cfg = &client.Config{
+			URL: wsURL(server), AppKey: appKey, DeviceID: deviceID,
+			Dialer: Dialer{WebSocket: ws}, Logger: b.log,
+			SendTimeout: time.Duration(timeout) * time.Millisecond,
+			OnEvents:    b.dispatch,
+		}
 		return nil
 	}()
 	return result(nil, err)
@@ -265,21 +276,94 @@ func wsURL(server string) string {
 }
 
 func (b *Bridge) connect(args []safejs.Value) (func() (any, error), error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
+	b.mu.Lock()
+	ready := b.cfg != nil
+	b.mu.Unlock()
+	if !ready {
+		return nil, codes.New(codes.ClientNotInit, "call init first")
 	}
 	tok, err := asString(arg(args, 0), "token")
 	if err != nil || tok == "" {
 		return nil, invalid("token must be a non-empty string")
 	}
 	return func() (any, error) {
+		eng, err := b.engineFor(tok)
+		if err != nil {
+			return nil, err
+		}
 		user, err := eng.Connect(context.Background(), tok)
 		if err != nil {
 			return nil, err
 		}
 		return map[string]any{"userId": user}, nil
 	}, nil
+}
+
+// engineFor returns the engine of the token's user, opening that user's
+// store the first time (one IndexedDB database per app key and user).
+//
+// b.mu is held only for moments: synchronous JS calls take it on the event
+// loop, which the database open below waits on.
+func (b *Bridge) engineFor(tok string) (*client.Engine, error) {
+	user := tokenSubject(tok)
+	b.mu.Lock()
+	if b.eng != nil && (b.user == user || user == "") {
+		eng := b.eng
+		b.mu.Unlock()
+		return eng, nil
+	}
+	old := b.eng
+	b.eng = nil
+	cfg, useIDB, appKey := *b.cfg, b.useIDB, b.appKey
+	b.mu.Unlock()
+	if old != nil {
+		old.Disconnect()
+	}
+	cfg.Store = memstore.New()
+	if useIDB && user != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		st, err := OpenIDB(ctx, "imwasm:"+appKey+":"+user)
+		if err != nil {
+			return nil, codes.New(codes.Timeout, "open the device database: "+err.Error())
+		}
+		cfg.Store = st
+	}
+	eng, err := client.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	b.eng, b.user = eng, user
+	b.mu.Unlock()
+	return eng, nil
+}
+
+// tokenSubject reads a JWT's sub without checking it (the server does): it
+// names the user whose database this device opens.
+func tokenSubject(tok string) string {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	// JSON.parse, not encoding/json: the wasm stays smaller.
+	j, err := safejs.Global().Get("JSON")
+	if err != nil {
+		return ""
+	}
+	claims, err := j.Call("parse", string(payload))
+	if err != nil || claims.Type() != safejs.TypeObject {
+		return ""
+	}
+	sub, err := optString(claims, "sub")
+	if err != nil {
+		return ""
+	}
+	return sub
 }
 
 func (b *Bridge) disconnect([]safejs.Value) (func() (any, error), error) {

@@ -376,6 +376,25 @@ func (s *Store) MessagesByID(ctx context.Context, ids []int64) ([]*client.Messag
 	return out, nil
 }
 
+// Pending implements client.Store.
+func (s *Store) Pending(ctx context.Context) ([]*client.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*client.Message
+	for _, ids := range s.byCID {
+		for _, id := range ids {
+			if m := s.msgs[id]; m != nil && m.SentStatus == client.StatusSending {
+				out = append(out, m.Clone())
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *client.Message) int { return int(a.MessageID - b.MessageID) })
+	return out, nil
+}
+
 // MessagesByUID implements client.Store.
 func (s *Store) MessagesByUID(ctx context.Context, uids []string) ([]*client.Message, error) {
 	if err := ctx.Err(); err != nil {

@@ -44,23 +44,30 @@ export async function launch() {
 
 // openUser opens a fresh browser context (its own storage: a device) on
 // the test page, with every SDK event recorded in window.events.
-export async function openUser(browser, pageURL, server, user) {
-  const context = await browser.newContext();
+export async function openUser(browser, pageURL, server, user, context) {
+  context = context || await browser.newContext();
   const page = await context.newPage();
+  await connectPage(page, pageURL, server, user);
+  return { page, context, user };
+}
+
+// connectPage loads the test page in page and connects user; window.events
+// records every SDK event from then on.
+export async function connectPage(page, pageURL, server, user, { wait = true } = {}) {
   page.on('pageerror', (e) => console.error(`[${user} page error]`, e));
   await page.goto(pageURL + '/page.html');
   await page.waitForFunction(() => window.sdkLoaded);
-  const res = await page.evaluate(async ({ serverUrl, token }) => {
+  const res = await page.evaluate(async ({ serverUrl, token, wait }) => {
     window.events = [];
     for (const name of Object.values(RongIMLib.Events)) {
       RongIMLib.addEventListener(name, (payload) => window.events.push([name, payload]));
     }
     RongIMLib.init({ appkey: 'node-test-app', serverUrl, logLevel: 'error' });
-    return RongIMLib.connect(token);
-  }, { serverUrl: server.url, token: server.token(user) });
+    const connected = RongIMLib.connect(token);
+    return wait ? connected : { code: 0 };
+  }, { serverUrl: server.url, token: server.token(user), wait });
   if (res.code !== 0) throw new Error(`${user} connect: ${JSON.stringify(res)}`);
-  await page.waitForFunction(() => window.events.some(([n]) => n === 'PULL_OFFLINE_MESSAGE_FINISHED'));
-  return { page, context, user };
+  if (wait) await page.waitForFunction(() => window.events.some(([n]) => n === 'PULL_OFFLINE_MESSAGE_FINISHED'));
 }
 
 // messagesOf returns the messages a page was given, in order.

@@ -28,6 +28,7 @@ export async function startServer(extra = []) {
   });
   return {
     url,
+    proc,
     token: (user) => execFileSync(bin, ['token', '--app-secret', appSecret, '--user', user]).toString().trim(),
     stop: () => { proc.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
   };

@@ -2748,6 +2748,219 @@ func (*OK) Descriptor() ([]byte, []int) {
 	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
 }
 
+// A message as one device holds it.
+type StoredMessage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The server's fields (uid, seq, times, content, flags); the client id
+	// of own sends; for a message not yet acknowledged, what was sent.
+	Wire    *Message `protobuf:"bytes,1,opt,name=wire,proto3" json:"wire,omitempty"`
+	LocalId int64    `protobuf:"varint,2,opt,name=local_id,json=localId,proto3" json:"local_id,omitempty"`
+	// The conversation as this user sees it.
+	Conv          *Conversation `protobuf:"bytes,3,opt,name=conv,proto3" json:"conv,omitempty"`
+	Direction     int32         `protobuf:"varint,4,opt,name=direction,proto3" json:"direction,omitempty"`
+	SentStatus    int32         `protobuf:"varint,5,opt,name=sent_status,json=sentStatus,proto3" json:"sent_status,omitempty"`
+	IsOffline     bool          `protobuf:"varint,6,opt,name=is_offline,json=isOffline,proto3" json:"is_offline,omitempty"`
+	IsRead        bool          `protobuf:"varint,7,opt,name=is_read,json=isRead,proto3" json:"is_read,omitempty"`
+	ReceivedTime  int64         `protobuf:"varint,8,opt,name=received_time,json=receivedTime,proto3" json:"received_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StoredMessage) Reset() {
+	*x = StoredMessage{}
+	mi := &file_proto_imwasm_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StoredMessage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StoredMessage) ProtoMessage() {}
+
+func (x *StoredMessage) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StoredMessage.ProtoReflect.Descriptor instead.
+func (*StoredMessage) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *StoredMessage) GetWire() *Message {
+	if x != nil {
+		return x.Wire
+	}
+	return nil
+}
+
+func (x *StoredMessage) GetLocalId() int64 {
+	if x != nil {
+		return x.LocalId
+	}
+	return 0
+}
+
+func (x *StoredMessage) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *StoredMessage) GetDirection() int32 {
+	if x != nil {
+		return x.Direction
+	}
+	return 0
+}
+
+func (x *StoredMessage) GetSentStatus() int32 {
+	if x != nil {
+		return x.SentStatus
+	}
+	return 0
+}
+
+func (x *StoredMessage) GetIsOffline() bool {
+	if x != nil {
+		return x.IsOffline
+	}
+	return false
+}
+
+func (x *StoredMessage) GetIsRead() bool {
+	if x != nil {
+		return x.IsRead
+	}
+	return false
+}
+
+func (x *StoredMessage) GetReceivedTime() int64 {
+	if x != nil {
+		return x.ReceivedTime
+	}
+	return 0
+}
+
+// A device's cursor for one conversation.
+type StoredConversation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	Contiguous    uint64                 `protobuf:"varint,2,opt,name=contiguous,proto3" json:"contiguous,omitempty"`
+	StartSeq      uint64                 `protobuf:"varint,3,opt,name=start_seq,json=startSeq,proto3" json:"start_seq,omitempty"`
+	HeldFrom      uint64                 `protobuf:"varint,4,opt,name=held_from,json=heldFrom,proto3" json:"held_from,omitempty"`
+	LastSeq       uint64                 `protobuf:"varint,5,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	ReadSeq       uint64                 `protobuf:"varint,6,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
+	LastTime      int64                  `protobuf:"varint,7,opt,name=last_time,json=lastTime,proto3" json:"last_time,omitempty"`
+	Unread        int32                  `protobuf:"varint,8,opt,name=unread,proto3" json:"unread,omitempty"`
+	Mentioned     bool                   `protobuf:"varint,9,opt,name=mentioned,proto3" json:"mentioned,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StoredConversation) Reset() {
+	*x = StoredConversation{}
+	mi := &file_proto_imwasm_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StoredConversation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StoredConversation) ProtoMessage() {}
+
+func (x *StoredConversation) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StoredConversation.ProtoReflect.Descriptor instead.
+func (*StoredConversation) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *StoredConversation) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *StoredConversation) GetContiguous() uint64 {
+	if x != nil {
+		return x.Contiguous
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetStartSeq() uint64 {
+	if x != nil {
+		return x.StartSeq
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetHeldFrom() uint64 {
+	if x != nil {
+		return x.HeldFrom
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetLastSeq() uint64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetReadSeq() uint64 {
+	if x != nil {
+		return x.ReadSeq
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetLastTime() int64 {
+	if x != nil {
+		return x.LastTime
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetUnread() int32 {
+	if x != nil {
+		return x.Unread
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetMentioned() bool {
+	if x != nil {
+		return x.Mentioned
+	}
+	return false
+}
+
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
@@ -2967,7 +3180,30 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\vReadRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\"\x04\n" +
-	"\x02OK*`\n" +
+	"\x02OK\"\x9b\x02\n" +
+	"\rStoredMessage\x12&\n" +
+	"\x04wire\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\x04wire\x12\x19\n" +
+	"\blocal_id\x18\x02 \x01(\x03R\alocalId\x12+\n" +
+	"\x04conv\x18\x03 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1c\n" +
+	"\tdirection\x18\x04 \x01(\x05R\tdirection\x12\x1f\n" +
+	"\vsent_status\x18\x05 \x01(\x05R\n" +
+	"sentStatus\x12\x1d\n" +
+	"\n" +
+	"is_offline\x18\x06 \x01(\bR\tisOffline\x12\x17\n" +
+	"\ais_read\x18\a \x01(\bR\x06isRead\x12#\n" +
+	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\"\xa4\x02\n" +
+	"\x12StoredConversation\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1e\n" +
+	"\n" +
+	"contiguous\x18\x02 \x01(\x04R\n" +
+	"contiguous\x12\x1b\n" +
+	"\tstart_seq\x18\x03 \x01(\x04R\bstartSeq\x12\x1b\n" +
+	"\theld_from\x18\x04 \x01(\x04R\bheldFrom\x12\x19\n" +
+	"\blast_seq\x18\x05 \x01(\x04R\alastSeq\x12\x19\n" +
+	"\bread_seq\x18\x06 \x01(\x04R\areadSeq\x12\x1b\n" +
+	"\tlast_time\x18\a \x01(\x03R\blastTime\x12\x16\n" +
+	"\x06unread\x18\b \x01(\x05R\x06unread\x12\x1c\n" +
+	"\tmentioned\x18\t \x01(\bR\tmentioned*`\n" +
 	"\x10ConversationType\x12\x1a\n" +
 	"\x16CONVERSATION_TYPE_NONE\x10\x00\x12\v\n" +
 	"\aPRIVATE\x10\x01\x12\t\n" +
@@ -2989,7 +3225,7 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),       // 0: imwasm.v1.ConversationType
 	(*Frame)(nil),               // 1: imwasm.v1.Frame
@@ -3024,9 +3260,11 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(*PullResult)(nil),          // 30: imwasm.v1.PullResult
 	(*ReadRequest)(nil),         // 31: imwasm.v1.ReadRequest
 	(*OK)(nil),                  // 32: imwasm.v1.OK
-	nil,                         // 33: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                         // 34: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                         // 35: imwasm.v1.Message.ExpansionEntry
+	(*StoredMessage)(nil),       // 33: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),  // 34: imwasm.v1.StoredConversation
+	nil,                         // 35: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                         // 36: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                         // 37: imwasm.v1.Message.ExpansionEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	3,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -3063,7 +3301,7 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	24, // 31: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
 	2,  // 32: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
 	2,  // 33: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	33, // 34: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	35, // 34: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
 	2,  // 35: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
 	2,  // 36: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
 	24, // 37: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
@@ -3071,10 +3309,10 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	2,  // 39: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
 	2,  // 40: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
 	21, // 41: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	34, // 42: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	36, // 42: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
 	0,  // 43: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
 	21, // 44: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	35, // 45: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	37, // 45: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
 	25, // 46: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
 	2,  // 47: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
 	28, // 48: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
@@ -3082,11 +3320,14 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	2,  // 50: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
 	24, // 51: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
 	2,  // 52: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	53, // [53:53] is the sub-list for method output_type
-	53, // [53:53] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	24, // 53: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	2,  // 54: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	2,  // 55: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	56, // [56:56] is the sub-list for method output_type
+	56, // [56:56] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -3126,7 +3367,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   35,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,78 @@
+package client
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// Storage records: how a Store that keeps bytes (the browser's IndexedDB)
+// encodes messages and cursors. Protobuf, because the wire already links
+// it: a second encoding (encoding/json) would cost the wasm ~150 KB.
+
+// EncodeMessage encodes m as a pb.StoredMessage.
+func EncodeMessage(m *Message) ([]byte, error) {
+	w := &pb.Message{
+		Uid: m.MessageUID, ConvType: pb.ConversationType(m.Type), FromUser: m.SenderUserID, Channel: m.ChannelID,
+		Seq: m.Seq, SentTime: m.SentTime, ClientMsgId: m.ClientMsgID, ObjectName: m.ObjectName, Content: m.Content,
+		IsPersisted: m.IsPersisted, IsCounted: m.IsCounted, IsStatus: m.IsStatus, IsMentioned: m.IsMentioned,
+		DisableNotification: m.DisableNotification, PushContent: m.PushContent, PushData: m.PushData, PushConfig: m.PushConfig,
+		DirectedUserIds: m.DirectedUserIDs, CanIncludeExpansion: m.CanIncludeExpansion, Expansion: m.Expansion, NeedReceipt: m.NeedReceipt,
+	}
+	if mi := m.MentionedInfo; mi != nil {
+		w.MentionedInfo = &pb.MentionedInfo{Type: mi.Type, UserIds: mi.UserIDs, Content: mi.Content}
+	}
+	return proto.Marshal(&pb.StoredMessage{
+		Wire: w, LocalId: m.MessageID, Conv: wireConv(m.Conversation), Direction: m.Direction, SentStatus: m.SentStatus,
+		IsOffline: m.IsOffline, IsRead: m.IsRead, ReceivedTime: m.ReceivedTime,
+	})
+}
+
+// DecodeMessage is EncodeMessage's inverse.
+func DecodeMessage(b []byte) (*Message, error) {
+	r := &pb.StoredMessage{}
+	if err := proto.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("stored message: %w", err)
+	}
+	w := r.GetWire()
+	if w == nil {
+		w = &pb.Message{}
+	}
+	m := &Message{
+		Conversation: Conversation{Type: int32(r.GetConv().GetType()), TargetID: r.GetConv().GetTarget(), ChannelID: r.GetConv().GetChannel()},
+		MessageID:    r.LocalId, MessageUID: w.Uid, ClientMsgID: w.ClientMsgId, Seq: w.Seq,
+		SenderUserID: w.FromUser, ObjectName: w.ObjectName, Content: w.Content,
+		Direction: r.Direction, SentTime: w.SentTime, ReceivedTime: r.ReceivedTime, SentStatus: r.SentStatus,
+		IsOffline: r.IsOffline, IsRead: r.IsRead, IsPersisted: w.IsPersisted, IsCounted: w.IsCounted, IsStatus: w.IsStatus,
+		IsMentioned: w.IsMentioned, DisableNotification: w.DisableNotification, PushContent: w.PushContent,
+		PushData: w.PushData, PushConfig: w.PushConfig, DirectedUserIDs: w.DirectedUserIds,
+		CanIncludeExpansion: w.CanIncludeExpansion, Expansion: w.Expansion, NeedReceipt: w.NeedReceipt,
+	}
+	if mi := w.MentionedInfo; mi != nil {
+		m.MentionedInfo = &MentionedInfo{Type: mi.Type, UserIDs: mi.UserIds, Content: mi.Content}
+	}
+	return m, nil
+}
+
+// EncodeConversation encodes a cursor as a pb.StoredConversation.
+func EncodeConversation(st *ConversationState) ([]byte, error) {
+	return proto.Marshal(&pb.StoredConversation{
+		Conv: wireConv(st.Conversation), Contiguous: st.Contiguous, StartSeq: st.StartSeq, HeldFrom: st.HeldFrom,
+		LastSeq: st.LastSeq, ReadSeq: st.ReadSeq, LastTime: st.LastTime, Unread: int32(st.Unread), Mentioned: st.Mentioned,
+	})
+}
+
+// DecodeConversation is EncodeConversation's inverse.
+func DecodeConversation(b []byte) (*ConversationState, error) {
+	r := &pb.StoredConversation{}
+	if err := proto.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("stored conversation: %w", err)
+	}
+	return &ConversationState{
+		Conversation: Conversation{Type: int32(r.GetConv().GetType()), TargetID: r.GetConv().GetTarget(), ChannelID: r.GetConv().GetChannel()},
+		Contiguous:   r.Contiguous, StartSeq: r.StartSeq, HeldFrom: r.HeldFrom, LastSeq: r.LastSeq, ReadSeq: r.ReadSeq,
+		LastTime: r.LastTime, Unread: int(r.Unread), Mentioned: r.Mentioned,
+	}, nil
+}

@@ -1,0 +1,650 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/imwasm/imwasm/client"
+)
+
+// This file: the engine's Store on IndexedDB. One database per app key and
+// user; the browser tabs of that user are sessions of one device and share
+// it. Every Apply is one readwrite transaction, every read one readonly
+// transaction: requests are issued together and the transaction's
+// completion is awaited once, never one request at a time.
+//
+// Schema (version 1):
+//   messages  key id (autoIncrement); record {id, uid?, cid?, ck, t, st, b}
+//             indexes uid (unique), cid, hist [ck, t, id], st (sentStatus)
+//   convs     key k (conversation key); record {k, b}
+//   meta      out-of-line keys; string values
+// b is the record's bytes (client.EncodeMessage / EncodeConversation:
+// protobuf). ck is Conversation.Key(), t the history time (sent, or
+// received while sending).
+
+const idbVersion = 1
+
+// IDBStore implements client.Store.
+type IDBStore struct {
+	mu sync.Mutex
+	db safejs.Value
+}
+
+var _ client.Store = (*IDBStore)(nil)
+
+// callbacks collects the js.Funcs of one operation, released together.
+type callbacks struct{ fs []safejs.Func }
+
+func (c *callbacks) on(target safejs.Value, event string, fn func(ev safejs.Value)) error {
+	f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		ev := safejs.Undefined()
+		if len(args) > 0 {
+			ev = args[0]
+		}
+		fn(ev)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.fs = append(c.fs, f)
+	return target.Set(event, f.Value())
+}
+
+func (c *callbacks) release() {
+	for _, f := range c.fs {
+		f.Release()
+	}
+	c.fs = nil
+}
+
+// OpenIDB opens (creating or upgrading) the database name.
+func OpenIDB(ctx context.Context, name string) (*IDBStore, error) {
+	factory, err := safejs.Global().Get("indexedDB")
+	if err != nil || absent(factory) {
+		return nil, errors.New("indexedDB is not available")
+	}
+	req, err := factory.Call("open", name, idbVersion)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", name, err)
+	}
+	var cb callbacks
+	defer cb.release()
+	done := make(chan error, 1)
+	blocked := make(chan struct{}, 1)
+	err = errors.Join(
+		cb.on(req, "onupgradeneeded", func(ev safejs.Value) {
+			db, _ := req.Get("result")
+			old, _ := ev.Get("oldVersion")
+			v, _ := old.Int()
+			if err := upgrade(db, v); err != nil {
+				done <- err
+			}
+		}),
+		cb.on(req, "onsuccess", func(safejs.Value) { done <- nil }),
+		cb.on(req, "onerror", func(safejs.Value) { done <- requestError(req, "open "+name) }),
+		// Another tab still has an older version open: it is told to close
+		// (versionchange) and the open goes on when it has.
+		cb.on(req, "onblocked", func(safejs.Value) {
+			select {
+			case blocked <- struct{}{}:
+			default:
+			}
+		}),
+	)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return nil, err
+		}
+	case <-ctx.Done():
+		return nil, fmt.Errorf("open %s: %w", name, ctx.Err())
+	}
+	db, err := req.Get("result")
+	if err != nil {
+		return nil, err
+	}
+	s := &IDBStore{db: db}
+	// A newer version opened in another tab: close, so it can upgrade;
+	// this tab's next operation fails and the SDK is reloaded with the page.
+	var vc callbacks
+	vc.on(db, "onversionchange", func(safejs.Value) {
+		db.Call("close")
+	})
+	return s, nil
+}
+
+func upgrade(db safejs.Value, from int) error {
+	if from < 1 {
+		msgs, err := db.Call("createObjectStore", "messages", map[string]any{"keyPath": "id", "autoIncrement": true})
+		if err != nil {
+			return fmt.Errorf("create messages: %w", err)
+		}
+		for _, ix := range []struct {
+			name   string
+			path   any
+			unique bool
+		}{
+			{"uid", "uid", true}, {"cid", "cid", false}, {"hist", []any{"ck", "t", "id"}, false}, {"st", "st", false},
+		} {
+			if _, err := msgs.Call("createIndex", ix.name, ix.path, map[string]any{"unique": ix.unique}); err != nil {
+				return fmt.Errorf("create index %s: %w", ix.name, err)
+			}
+		}
+		if _, err := db.Call("createObjectStore", "convs", map[string]any{"keyPath": "k"}); err != nil {
+			return fmt.Errorf("create convs: %w", err)
+		}
+		if _, err := db.Call("createObjectStore", "meta"); err != nil {
+			return fmt.Errorf("create meta: %w", err)
+		}
+	}
+	return nil
+}
+
+func requestError(req safejs.Value, what string) error {
+	e, err := req.Get("error")
+	if err == nil && !absent(e) {
+		if msg, err := e.Get("message"); err == nil {
+			s, _ := msg.String()
+			return fmt.Errorf("%s: %s", what, s)
+		}
+	}
+	return errors.New(what + " failed")
+}
+
+// tx runs fn in one transaction over stores and waits for it to complete.
+// fn issues requests; their callbacks may issue more (the transaction stays
+// open while any is pending).
+func (s *IDBStore) tx(ctx context.Context, mode string, stores []any, fn func(tx safejs.Value, cb *callbacks) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	db := s.db
+	s.mu.Unlock()
+	tx, err := db.Call("transaction", stores, mode)
+	if err != nil {
+		return fmt.Errorf("indexeddb transaction: %w", err)
+	}
+	var cb callbacks
+	defer cb.release()
+	done := make(chan error, 1)
+	finish := func(err error) {
+		select {
+		case done <- err:
+		default:
+		}
+	}
+	err = errors.Join(
+		cb.on(tx, "oncomplete", func(safejs.Value) { finish(nil) }),
+		cb.on(tx, "onerror", func(safejs.Value) { finish(requestError(tx, "indexeddb transaction")) }),
+		cb.on(tx, "onabort", func(safejs.Value) { finish(requestError(tx, "indexeddb transaction aborted")) }),
+	)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx, &cb); err != nil {
+		tx.Call("abort")
+		<-done
+		return err
+	}
+	return <-done
+}
+
+// bytesJS copies b into a new Uint8Array.
+func bytesJS(b []byte) (safejs.Value, error) {
+	u8, err := safejs.Global().Get("Uint8Array")
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	arr, err := u8.New(len(b))
+	if err != nil {
+		return safejs.Undefined(), err
+	}
+	_, err = safejs.CopyBytesToJS(arr, b)
+	return arr, err
+}
+
+// bytesGo copies a Uint8Array record field out.
+func bytesGo(rec safejs.Value, key string) ([]byte, error) {
+	v, err := rec.Get(key)
+	if err != nil {
+		return nil, err
+	}
+	n, err := v.Length()
+	if err != nil {
+		return nil, fmt.Errorf("stored record: %w", err)
+	}
+	b := make([]byte, n)
+	_, err = safejs.CopyBytesToGo(b, v)
+	return b, err
+}
+
+func messageRecord(m *client.Message) (map[string]any, error) {
+	enc, err := client.EncodeMessage(m)
+	if err != nil {
+		return nil, err
+	}
+	arr, err := bytesJS(enc)
+	if err != nil {
+		return nil, err
+	}
+	t := m.SentTime
+	if t == 0 {
+		t = m.ReceivedTime
+	}
+	r := map[string]any{"ck": m.Key(), "t": t, "st": int(m.SentStatus), "b": safejs.Unsafe(arr)}
+	if m.MessageID != 0 {
+		r["id"] = m.MessageID
+	}
+	if m.MessageUID != "" {
+		r["uid"] = m.MessageUID
+	}
+	if m.Direction == client.DirectionSend && m.ClientMsgID != "" {
+		r["cid"] = m.ClientMsgID
+	}
+	return r, nil
+}
+
+func messageFrom(rec safejs.Value) (*client.Message, error) {
+	if absent(rec) {
+		return nil, nil
+	}
+	b, err := bytesGo(rec, "b")
+	if err != nil {
+		return nil, err
+	}
+	m, err := client.DecodeMessage(b)
+	if err != nil {
+		return nil, err
+	}
+	id, err := rec.Get("id")
+	if err == nil {
+		f, _ := id.Float()
+		m.MessageID = int64(f)
+	}
+	return m, nil
+}
+
+func objectStore(tx safejs.Value, name string) (safejs.Value, error) {
+	return tx.Call("objectStore", name)
+}
+
+// Apply implements client.Store: one readwrite transaction.
+func (s *IDBStore) Apply(ctx context.Context, b *client.Batch) error {
+	if b == nil {
+		return nil
+	}
+	records := make([]map[string]any, len(b.Messages))
+	for i, m := range b.Messages {
+		r, err := messageRecord(m)
+		if err != nil {
+			return err
+		}
+		records[i] = r
+	}
+	ids := make([]int64, len(b.Messages))
+	err := s.tx(ctx, "readwrite", []any{"messages", "convs", "meta"}, func(tx safejs.Value, cb *callbacks) error {
+		msgs, err := objectStore(tx, "messages")
+		if err != nil {
+			return err
+		}
+		for i, r := range records {
+			req, err := msgs.Call("put", r)
+			if err != nil {
+				return fmt.Errorf("put message: %w", err)
+			}
+			i := i
+			if err := cb.on(req, "onsuccess", func(safejs.Value) {
+				k, _ := req.Get("result")
+				f, _ := k.Float()
+				ids[i] = int64(f)
+			}); err != nil {
+				return err
+			}
+		}
+		if err := s.deletes(msgs, cb, b); err != nil {
+			return err
+		}
+		convs, err := objectStore(tx, "convs")
+		if err != nil {
+			return err
+		}
+		for _, st := range b.Conversations {
+			if err := putConversation(convs, cb, st); err != nil {
+				return err
+			}
+		}
+		meta, err := objectStore(tx, "meta")
+		if err != nil {
+			return err
+		}
+		for k, v := range b.Meta {
+			if v == nil {
+				_, err = meta.Call("delete", k)
+			} else {
+				_, err = meta.Call("put", string(v), k)
+			}
+			if err != nil {
+				return fmt.Errorf("meta %s: %w", k, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, m := range b.Messages {
+		m.MessageID = ids[i]
+	}
+	return nil
+}
+
+// putConversation merges st into the stored cursor: two tabs of a device
+// write the same records, and a cursor must never move back.
+func putConversation(convs safejs.Value, cb *callbacks, st *client.ConversationState) error {
+	k := st.Key()
+	req, err := convs.Call("get", k)
+	if err != nil {
+		return err
+	}
+	cp := *st
+	return cb.on(req, "onsuccess", func(safejs.Value) {
+		if old, _ := req.Get("result"); !absent(old) {
+			if b, err := bytesGo(old, "b"); err == nil {
+				if prev, err := client.DecodeConversation(b); err == nil {
+					cp.Contiguous = max(cp.Contiguous, prev.Contiguous)
+					cp.LastSeq = max(cp.LastSeq, prev.LastSeq)
+					cp.ReadSeq = max(cp.ReadSeq, prev.ReadSeq)
+					cp.StartSeq = max(cp.StartSeq, prev.StartSeq)
+					cp.LastTime = max(cp.LastTime, prev.LastTime)
+				}
+			}
+		}
+		if b, err := client.EncodeConversation(&cp); err == nil {
+			if arr, err := bytesJS(b); err == nil {
+				convs.Call("put", map[string]any{"k": k, "b": safejs.Unsafe(arr)})
+			}
+		}
+	})
+}
+
+// deletes removes b.DeleteUIDs and b.Clears inside the transaction.
+func (s *IDBStore) deletes(msgs safejs.Value, cb *callbacks, b *client.Batch) error {
+	if len(b.DeleteUIDs)+len(b.Clears) == 0 {
+		return nil
+	}
+	byUID, err := msgs.Call("index", "uid")
+	if err != nil {
+		return err
+	}
+	for _, u := range b.DeleteUIDs {
+		req, err := byUID.Call("getKey", u)
+		if err != nil {
+			return err
+		}
+		if err := cb.on(req, "onsuccess", func(safejs.Value) {
+			if k, _ := req.Get("result"); !absent(k) {
+				msgs.Call("delete", k)
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	hist, err := msgs.Call("index", "hist")
+	if err != nil {
+		return err
+	}
+	keyRange, err := safejs.Global().Get("IDBKeyRange")
+	if err != nil {
+		return err
+	}
+	for _, cl := range b.Clears {
+		rng, err := keyRange.Call("bound", []any{cl.Key()}, []any{cl.Key(), cl.Before, math.Inf(1)})
+		if err != nil {
+			return err
+		}
+		req, err := hist.Call("openKeyCursor", rng)
+		if err != nil {
+			return err
+		}
+		if err := cb.on(req, "onsuccess", func(safejs.Value) {
+			cur, _ := req.Get("result")
+			if absent(cur) {
+				return
+			}
+			pk, _ := cur.Get("primaryKey")
+			msgs.Call("delete", pk)
+			cur.Call("continue")
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// getMany issues one get per key on source (a store or an index) and
+// returns the results in order.
+func (s *IDBStore) getMany(ctx context.Context, index string, keys []any) ([]*client.Message, error) {
+	out := make([]*client.Message, len(keys))
+	var decodeErr error
+	err := s.tx(ctx, "readonly", []any{"messages"}, func(tx safejs.Value, cb *callbacks) error {
+		src, err := objectStore(tx, "messages")
+		if err != nil {
+			return err
+		}
+		if index != "" {
+			if src, err = src.Call("index", index); err != nil {
+				return err
+			}
+		}
+		for i, k := range keys {
+			req, err := src.Call("get", k)
+			if err != nil {
+				return err
+			}
+			i := i
+			if err := cb.on(req, "onsuccess", func(safejs.Value) {
+				rec, _ := req.Get("result")
+				m, err := messageFrom(rec)
+				if err != nil {
+					decodeErr = err
+				}
+				out[i] = m
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	return out, err
+}
+
+// MessagesByID implements client.Store.
+func (s *IDBStore) MessagesByID(ctx context.Context, ids []int64) ([]*client.Message, error) {
+	keys := make([]any, len(ids))
+	for i, id := range ids {
+		keys[i] = id
+	}
+	return s.getMany(ctx, "", keys)
+}
+
+// MessagesByUID implements client.Store.
+func (s *IDBStore) MessagesByUID(ctx context.Context, uids []string) ([]*client.Message, error) {
+	keys := make([]any, len(uids))
+	for i, u := range uids {
+		keys[i] = u
+	}
+	return s.getMany(ctx, "uid", keys)
+}
+
+// MessageByClientID implements client.Store: the latest record of that send.
+func (s *IDBStore) MessageByClientID(ctx context.Context, cid string) (*client.Message, error) {
+	var found *client.Message
+	err := s.cursor(ctx, "cid", cid, "prev", func(m *client.Message) bool {
+		found = m
+		return false
+	})
+	return found, err
+}
+
+// cursor walks index over rng in direction, calling fn until it says stop.
+func (s *IDBStore) cursor(ctx context.Context, index string, rng any, direction string, fn func(*client.Message) bool) error {
+	var decodeErr error
+	err := s.tx(ctx, "readonly", []any{"messages"}, func(tx safejs.Value, cb *callbacks) error {
+		msgs, err := objectStore(tx, "messages")
+		if err != nil {
+			return err
+		}
+		ix, err := msgs.Call("index", index)
+		if err != nil {
+			return err
+		}
+		req, err := ix.Call("openCursor", rng, direction)
+		if err != nil {
+			return err
+		}
+		return cb.on(req, "onsuccess", func(safejs.Value) {
+			cur, _ := req.Get("result")
+			if absent(cur) {
+				return
+			}
+			v, _ := cur.Get("value")
+			m, err := messageFrom(v)
+			if err != nil {
+				decodeErr = err
+				return
+			}
+			if fn(m) {
+				cur.Call("continue")
+			}
+		})
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	return err
+}
+
+// History implements client.Store.
+func (s *IDBStore) History(ctx context.Context, conv client.Conversation, t int64, count int, forward bool) ([]*client.Message, error) {
+	out := []*client.Message{}
+	if count <= 0 {
+		return out, nil
+	}
+	keyRange, err := safejs.Global().Get("IDBKeyRange")
+	if err != nil {
+		return nil, err
+	}
+	k := conv.Key()
+	lower, upper := []any{k}, []any{k, math.Inf(1)}
+	lowerOpen, upperOpen := false, false
+	switch {
+	case forward && t != 0:
+		lower, lowerOpen = []any{k, t, math.Inf(1)}, true
+	case !forward && t != 0:
+		upper, upperOpen = []any{k, t}, true
+	}
+	rng, err := keyRange.Call("bound", lower, upper, lowerOpen, upperOpen)
+	if err != nil {
+		return nil, err
+	}
+	dir := "prev"
+	if forward {
+		dir = "next"
+	}
+	err = s.cursor(ctx, "hist", rng, dir, func(m *client.Message) bool {
+		out = append(out, m)
+		return len(out) < count
+	})
+	return out, err
+}
+
+// Conversations implements client.Store.
+func (s *IDBStore) Conversations(ctx context.Context) ([]*client.ConversationState, error) {
+	var out []*client.ConversationState
+	var decodeErr error
+	err := s.tx(ctx, "readonly", []any{"convs"}, func(tx safejs.Value, cb *callbacks) error {
+		convs, err := objectStore(tx, "convs")
+		if err != nil {
+			return err
+		}
+		req, err := convs.Call("getAll")
+		if err != nil {
+			return err
+		}
+		return cb.on(req, "onsuccess", func(safejs.Value) {
+			all, _ := req.Get("result")
+			n, _ := all.Length()
+			for i := 0; i < n; i++ {
+				rec, _ := all.Index(i)
+				b, err := bytesGo(rec, "b")
+				if err == nil {
+					var st *client.ConversationState
+					if st, err = client.DecodeConversation(b); err == nil {
+						out = append(out, st)
+					}
+				}
+				if err != nil {
+					decodeErr = err
+				}
+			}
+		})
+	})
+	if err == nil {
+		err = decodeErr
+	}
+	return out, err
+}
+
+// Meta implements client.Store.
+func (s *IDBStore) Meta(ctx context.Context, key string) ([]byte, error) {
+	var out []byte
+	err := s.tx(ctx, "readonly", []any{"meta"}, func(tx safejs.Value, cb *callbacks) error {
+		meta, err := objectStore(tx, "meta")
+		if err != nil {
+			return err
+		}
+		req, err := meta.Call("get", key)
+		if err != nil {
+			return err
+		}
+		return cb.on(req, "onsuccess", func(safejs.Value) {
+			if v, _ := req.Get("result"); v.Type() == safejs.TypeString {
+				s, _ := v.String()
+				out = []byte(s)
+			}
+		})
+	})
+	return out, err
+}
+
+// Pending implements client.Store: messages still SENDING.
+func (s *IDBStore) Pending(ctx context.Context) ([]*client.Message, error) {
+	var out []*client.Message
+	err := s.cursor(ctx, "st", client.StatusSending, "next", func(m *client.Message) bool {
+		out = append(out, m)
+		return true
+	})
+	return out, err
+}
+
+// Close closes the database.
+func (s *IDBStore) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.db.Call("close")
+}
