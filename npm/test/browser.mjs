@@ -53,19 +53,19 @@ export async function openUser(browser, pageURL, server, user, context) {
 
 // connectPage loads the test page in page and connects user; window.events
 // records every SDK event from then on.
-export async function connectPage(page, pageURL, server, user, { wait = true } = {}) {
+export async function connectPage(page, pageURL, server, user, { wait = true, init = {} } = {}) {
   page.on('pageerror', (e) => console.error(`[${user} page error]`, e));
   await page.goto(pageURL + '/page.html');
   await page.waitForFunction(() => window.sdkLoaded);
-  const res = await page.evaluate(async ({ serverUrl, token, wait }) => {
+  const res = await page.evaluate(async ({ serverUrl, token, wait, extra }) => {
     window.events = [];
     for (const name of Object.values(RongIMLib.Events)) {
       RongIMLib.addEventListener(name, (payload) => window.events.push([name, payload]));
     }
-    RongIMLib.init({ appkey: 'node-test-app', serverUrl, logLevel: 'error' });
+    RongIMLib.init({ appkey: 'node-test-app', serverUrl, logLevel: 'error', ...extra });
     const connected = RongIMLib.connect(token);
     return wait ? connected : { code: 0 };
-  }, { serverUrl: server.url, token: server.token(user), wait });
+  }, { serverUrl: server.url, token: server.token(user), wait, extra: init });
   if (res.code !== 0) throw new Error(`${user} connect: ${JSON.stringify(res)}`);
   if (wait) await page.waitForFunction(() => window.events.some(([n]) => n === 'PULL_OFFLINE_MESSAGE_FINISHED'));
 }

@@ -115,3 +115,34 @@ test('1,000 messages sent while offline are synced into IndexedDB', async () => 
   console.log(`# 1,000 offline messages: connect to synced in ${elapsed} ms (page load included)`);
   await ivan.context.close();
 });
+
+test('a lost ack, then a resend by messageId: the receiver has one copy', async () => {
+  const ctxK = await browser.newContext(), ctxL = await browser.newContext();
+  const kim = { page: await ctxK.newPage(), user: 'kim' }, lee = { page: await ctxL.newPage(), user: 'lee' };
+  await connectPage(kim.page, web.url, server, 'kim', { init: { sendTimeout: 1500 } });
+  await connectPage(lee.page, web.url, server, 'lee');
+  const conv = { conversationType: 1, targetId: 'lee' };
+  server.proc.kill('SIGSTOP'); // the send reaches the server's socket; no answer comes
+  let first;
+  try {
+    first = await kim.page.evaluate((c) => RongIMLib.sendMessage(c, new RongIMLib.TextMessage({ content: 'once' })), conv);
+  } finally {
+    server.proc.kill('SIGCONT');
+  }
+  assert.equal(first.code, 30003, JSON.stringify(first)); // RC_MSG_RESP_TIMEOUT
+  assert.equal(first.data.sentStatus, 20);
+  const again = await kim.page.evaluate(({ c, id }) => RongIMLib.sendMessage(c, new RongIMLib.TextMessage({ content: 'once' }), { messageId: id }), { c: conv, id: first.data.messageId });
+  assert.equal(again.code, 0, JSON.stringify(again));
+  assert.equal(again.data.messageId, first.data.messageId);
+  await waitMessages(lee, (m) => m.content?.content === 'once', 'the message');
+  await lee.page.waitForTimeout(500);
+  const copies = (await messagesOf(lee)).filter((m) => m.content?.content === 'once');
+  assert.equal(copies.length, 1);
+  assert.equal(copies[0].messageUId, again.data.messageUId);
+  // One local record on the sender, SENT.
+  const h = await kim.page.evaluate((c) => RongIMLib.getHistoryMessages(c, { count: 20 }), conv);
+  const mine = h.data.list.filter((m) => m.content.content === 'once');
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0].sentStatus, 30);
+  await ctxK.close(); await ctxL.close();
+});

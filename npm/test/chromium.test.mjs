@@ -149,3 +149,34 @@ test('seed 003: the group @ message example runs unchanged', async () => {
   assert.equal(atCarol.isMentioned, false);
   assert.deepEqual(atBob.mentionedInfo.userIdList, ['bob']);
 });
+
+test('forward, expansion, delete and clear history', async () => {
+  await new Promise((r) => setTimeout(r, 1100)); // the SDK's 5 per second
+  const sent = await u.alice.page.evaluate(() => RongIMLib.sendMessage({ conversationType: 1, targetId: 'bob' },
+    new RongIMLib.ImageMessage({ content: 'thumb', imageUri: 'https://files.example/cat.png' }), { canIncludeExpansion: true }));
+  assert.equal(sent.code, 0);
+  const got = await waitMessages(u.bob, (m) => m.messageUId === sent.data.messageUId, 'the image');
+  const fwd = await u.bob.page.evaluate((m) => RongIMLib.forwardMessage({ conversationType: 1, targetId: 'carol' }, m), got);
+  assert.equal(fwd.code, 0, JSON.stringify(fwd));
+  const atCarol = await waitMessages(u.carol, (m) => m.messageUId === fwd.data.messageUId, 'the forwarded image');
+  assert.deepEqual(atCarol.content, { content: 'thumb', imageUri: 'https://files.example/cat.png' });
+  assert.equal(atCarol.senderUserId, 'bob');
+
+  const ex = await u.bob.page.evaluate((m) => RongIMLib.updateMessageExpansion({ liked: 'yes' }, m), got);
+  assert.equal(ex.code, 0, JSON.stringify(ex));
+  await u.alice.page.waitForFunction((uid) => window.events.some(([n, p]) => n === 'EXPANSION' && p.updatedExpansion?.messageUId === uid && p.updatedExpansion.expansion.liked === 'yes'), sent.data.messageUId);
+  const rm = await u.alice.page.evaluate((m) => RongIMLib.removeMessageExpansionForKey(['liked'], { ...m, targetId: 'bob' }), sent.data);
+  assert.equal(rm.code, 0, JSON.stringify(rm));
+  await u.bob.page.waitForFunction(() => window.events.some(([n, p]) => n === 'EXPANSION' && p.deletedExpansion?.deletedKeys[0] === 'liked'));
+
+  const conv = { conversationType: 1, targetId: 'alice' };
+  const del = await u.bob.page.evaluate(({ c, m }) => RongIMLib.deleteMessages(c, [{ messageUId: m.messageUId, sentTime: m.sentTime, messageDirection: 2 }]), { c: conv, m: got });
+  assert.equal(del.code, 0);
+  const h = await u.bob.page.evaluate((c) => RongIMLib.getHistoryMessages(c, { count: 100 }), conv);
+  assert.ok(h.data.list.length > 0 && !h.data.list.some((m) => m.messageUId === got.messageUId));
+  const clr = await u.bob.page.evaluate((c) => RongIMLib.clearHistoryMessages(c, Date.now()), conv);
+  assert.equal(clr.code, 0);
+  const h2 = await u.bob.page.evaluate((c) => RongIMLib.getHistoryMessages(c, { count: 100 }), conv);
+  assert.deepEqual(h2.data.list, []);
+  assert.equal((await u.bob.page.evaluate((c) => RongIMLib.getRemoteHistoryMessages(c, { count: 100 }), conv)).data.list.length, 0);
+});

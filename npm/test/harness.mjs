@@ -37,8 +37,8 @@ export async function startServer(extra = []) {
 // A user: an SDK instance in a worker thread, driven by RPC. Every event
 // it receives is recorded in order.
 export class User {
-  constructor() {
-    this.worker = new Worker(new URL('./user-worker.mjs', import.meta.url));
+  constructor({ idb = false } = {}) {
+    this.worker = new Worker(new URL('./user-worker.mjs', import.meta.url), { workerData: { idb } });
     this.pending = new Map();
     this.events = [];
     this.waiters = [];

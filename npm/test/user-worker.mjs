@@ -1,8 +1,12 @@
 // One SDK user for harness.mjs: runs RPC calls against `imwasm` and posts
 // every event back.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
-import * as RongIMLib from '../index.js';
+
+// With workerData.idb the SDK keeps its data in IndexedDB (fake-indexeddb,
+// in memory for the worker's life), as in a browser.
+if (workerData?.idb) await import('fake-indexeddb/auto');
+const RongIMLib = await import('../index.js');
 
 const forwarded = new Set();
 
