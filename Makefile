@@ -64,6 +64,7 @@ wasm:
 	@mkdir -p $(dir $(WASM_OUT))
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WASM_OUT) ./wasm
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(dir $(WASM_OUT))
+	@echo "$(WASM_OUT): $$(wc -c < $(WASM_OUT)) bytes, $$(gzip -9 -c $(WASM_OUT) | wc -c) gzip -9 (budget $(WASM_GZIP_MAX), checked by make wasm-size)"
 
 ## wasm-size: print the wasm's raw and gzip -9 sizes; fail above the budget
 wasm-size: wasm

@@ -30,6 +30,42 @@ after(async () => {
   server?.stop();
 });
 
+test('sendTextMessage, and listeners added, once, removed and cleared', async () => {
+  const r = await u.alice.page.evaluate(async () => {
+    const seen = { on: 0, once: 0, removed: 0 };
+    // Counted: messages from bob only (a group notice may arrive meanwhile).
+    const fromBob = (p) => p.messages.filter((m) => m.senderUserId === 'bob').length;
+    const on = (p) => { seen.on += fromBob(p); }, once = (p) => { seen.once += 1; }, removed = (p) => { seen.removed += fromBob(p); };
+    RongIMLib.addEventListener('MESSAGES', on);
+    RongIMLib.onceEventListener('MESSAGES', once);
+    RongIMLib.addEventListener('MESSAGES', removed);
+    RongIMLib.removeEventListener('MESSAGES', removed);
+    window.listenerSeen = seen;
+    return RongIMLib.sendTextMessage({ conversationType: 1, targetId: 'bob' }, { content: 'text sugar' });
+  });
+  assert.equal(r.code, 0);
+  assert.equal(r.data.messageType, 'RC:TxtMsg');
+  await waitMessages(u.bob, (m) => m.content?.content === 'text sugar', 'the text');
+  const back = await u.bob.page.evaluate(() => RongIMLib.sendTextMessage({ conversationType: 1, targetId: 'alice' }, { content: 'back' }));
+  assert.equal(back.code, 0);
+  await u.alice.page.waitForFunction(() => window.listenerSeen.on >= 1);
+  await u.bob.page.evaluate(() => RongIMLib.sendTextMessage({ conversationType: 1, targetId: 'alice' }, { content: 'again' }));
+  await u.alice.page.waitForFunction(() => window.listenerSeen.on >= 2);
+  const seen = await u.alice.page.evaluate(() => window.listenerSeen);
+  assert.deepEqual([seen.on, seen.once, seen.removed], [2, 1, 0]);
+  // removeEventListeners and clearEventListeners silence them; the test's
+  // own recorder is added back.
+  const after = await u.alice.page.evaluate(() => {
+    RongIMLib.removeEventListeners('MESSAGES');
+    RongIMLib.clearEventListeners();
+    for (const name of Object.values(RongIMLib.Events)) RongIMLib.addEventListener(name, (p) => window.events.push([name, p]));
+    return window.listenerSeen.on;
+  });
+  await u.bob.page.evaluate(() => RongIMLib.sendTextMessage({ conversationType: 1, targetId: 'alice' }, { content: 'silent' }));
+  await waitMessages(u.alice, (m) => m.content?.content === 'silent', 'the last text');
+  assert.equal(await u.alice.page.evaluate(() => window.listenerSeen.on), after);
+});
+
 test('private messages between two browsers', async () => {
   const sent = await u.alice.page.evaluate(() => RongIMLib.sendMessage(
     { conversationType: RongIMLib.ConversationType.PRIVATE, targetId: 'bob' },
@@ -55,20 +91,22 @@ test('every message class arrives with its content untouched', async () => {
     ReferenceMessage: { referMsgUserId: 'bob', referMsg: { content: 'quoted' }, content: 'reply', objName: 'RC:TxtMsg' },
     InformationNotificationMessage: { message: 'info' },
     CommandMessage: { name: 'cmd', data: '{"k":1}' },
+    GroupNotificationMessage: { operatorUserId: 'alice', operation: 'Rename', data: '{}', message: 'renamed' },
   };
   const results = await u.alice.page.evaluate(async (classes) => {
     const out = {};
     for (const [cls, content] of Object.entries(classes)) {
       const r = await RongIMLib.sendMessage({ conversationType: 3, targetId: 'team' }, new RongIMLib[cls](content));
-      out[cls] = [r.code, r.data?.messageType];
+      out[cls] = [r.code, r.data?.messageType, r.data?.messageUId];
       await new Promise((r) => setTimeout(r, 220)); // under the SDK's 5 per second
     }
     return out;
   }, classes);
   for (const [cls, [code]] of Object.entries(results)) assert.equal(code, 0, cls);
   for (const [cls, content] of Object.entries(classes)) {
-    const type = results[cls][1];
-    const got = await waitMessages(u.bob, (m) => m.messageType === type && m.targetId === 'team', cls);
+    const [, type, uid] = results[cls];
+    const got = await waitMessages(u.bob, (m) => m.messageUId === uid, cls);
+    assert.equal(got.messageType, type, cls);
     assert.deepEqual(got.content, content, cls);
   }
 });
