@@ -146,3 +146,24 @@ test('recall, expansion, typing and delete', async () => {
   const h = await bob.call('getHistoryMessages', toUser('alice'), { count: 100 });
   assert.ok(!h.data.list.some((m) => m.messageUId === sent.data.messageUId));
 });
+
+test('registerMessageType: a type not persisted reaches online devices only; one not counted leaves unread counts alone', async () => {
+  const { alice, bob } = users;
+  const conv = toUser('alice');
+  await bob.call('clearMessagesUnreadStatus', conv);
+  const before = (await bob.call('getUnreadCount', conv)).data;
+  const poke = await alice.call('sendMessage', toUser('bob'), { $custom: ['App:Poke', false, false, false], content: { strength: 3 } });
+  assert.equal(poke.code, 0, JSON.stringify(poke));
+  const got = await bob.until(() => bob.messages().find((m) => m.messageType === 'App:Poke'), 'the poke');
+  assert.deepEqual(got.content, { strength: 3 });
+  assert.equal(got.isStatusMessage, true);
+  const quiet = await alice.call('sendMessage', toUser('bob'), { $custom: ['App:Note', true, false, false], content: { note: 'n' } });
+  assert.equal(quiet.code, 0);
+  await bob.until(() => bob.messages().find((m) => m.messageType === 'App:Note'), 'the note');
+  const h = await bob.call('getHistoryMessages', conv, { count: 100 });
+  assert.ok(!h.data.list.some((m) => m.messageType === 'App:Poke'), 'a not-persisted message was stored');
+  assert.ok(h.data.list.some((m) => m.messageType === 'App:Note'), 'the persisted one is in history');
+  assert.equal((await bob.call('getUnreadCount', conv)).data, before);
+  const remote = await bob.call('getRemoteHistoryMessages', conv, { count: 100 });
+  assert.ok(!remote.data.list.some((m) => m.messageType === 'App:Poke'));
+});

@@ -13,6 +13,11 @@ const forwarded = new Set();
 function revive(a) {
   // {$class: 'TextMessage', content} -> new RongIMLib.TextMessage(content)
   if (a && typeof a === 'object' && a.$class) return new RongIMLib[a.$class](a.content);
+  // {$custom: [name, isPersited, isCounted, isStatusMessage], content}: a registerMessageType class
+  if (a && typeof a === 'object' && a.$custom) {
+    const [name, persisted, counted, status] = a.$custom;
+    return new (RongIMLib.registerMessageType(name, persisted, counted, [], status))(a.content);
+  }
   if (a === '$WebSocket') return WebSocket;
   if (a && typeof a === 'object' && !Array.isArray(a)) {
     return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, revive(v)]));
