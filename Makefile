@@ -30,7 +30,7 @@ DEV_APP_SECRET ?= dev-app-secret-change-me
 RUN_FLAGS      ?=
 
 .PHONY: all build generate check-generate protoc-gen-go wasm wasm-size run \
-	test fmt-check vet test-go test-js npm-deps fuzz bench clean
+	test fmt-check vet test-go test-wasm test-js npm-deps fuzz bench clean
 
 all: build
 
@@ -78,7 +78,11 @@ run: build
 	./bin/imwasm serve --data $(DEV_DATA) --app-key $(DEV_APP_KEY) --app-secret $(DEV_APP_SECRET) $(RUN_FLAGS)
 
 ## test: the full CI test
-test: check-generate fmt-check vet test-go wasm-size test-js fuzz
+test: check-generate fmt-check vet test-go test-wasm wasm-size test-js fuzz
+
+## test-wasm: jsbridge's Go tests, compiled to wasm and run in Node
+test-wasm:
+	GOOS=js GOARCH=wasm $(GO) test -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsbridge/
 
 ## npm-deps: the npm package's dev dependencies (npm ci, from package-lock.json)
 npm-deps: npm/node_modules/.package-lock.json

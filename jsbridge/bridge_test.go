@@ -1,0 +1,112 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/imwasm/imwasm/proto/codes"
+)
+
+// These run in Node through Go's js/wasm test runner (make test-jsbridge).
+
+// awaitResult waits for a Promise from the bridge and returns its code.
+func awaitResult(t *testing.T, p any) int {
+	t.Helper()
+	pv, err := safejs.ValueOf(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan int, 1)
+	f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		c, _ := args[0].Get("code")
+		n, _ := c.Int()
+		got <- n
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Release()
+	if _, err := pv.Call("then", f.Value()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-got:
+		return n
+	case <-time.After(5 * time.Second):
+		t.Fatal("the promise never resolved")
+		return 0
+	}
+}
+
+func TestPanicsBecomeErrorCodes(t *testing.T) {
+	b := &Bridge{log: &consoleLogger{}}
+	b.log.setLevel("none")
+	// In the argument check, and in the work.
+	sync := b.promise("boom", nil, func([]safejs.Value) (func() (any, error), error) { panic("in the check") })
+	if code := awaitResult(t, sync); code != codes.Timeout {
+		t.Fatalf("panic in the check: code %d", code)
+	}
+	async := b.promise("boom", nil, func([]safejs.Value) (func() (any, error), error) {
+		return func() (any, error) { panic("in the work") }, nil
+	})
+	if code := awaitResult(t, async); code != codes.Timeout {
+		t.Fatalf("panic in the work: code %d", code)
+	}
+	// The runtime lives on: a call after them works.
+	ok := b.promise("fine", nil, func([]safejs.Value) (func() (any, error), error) {
+		return func() (any, error) { return "x", nil }, nil
+	})
+	if code := awaitResult(t, ok); code != 0 {
+		t.Fatalf("after the panics: code %d", code)
+	}
+}
+
+func TestArgumentChecks(t *testing.T) {
+	b := &Bridge{log: &consoleLogger{}}
+	b.log.setLevel("none")
+	obj := func(m map[string]any) safejs.Value {
+		v, err := safejs.ValueOf(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		name string
+		conv safejs.Value
+		want int32
+	}{
+		{"not an object", safejs.Null(), codes.InvalidParameter},
+		{"type missing", obj(map[string]any{"targetId": "bob"}), codes.InvalidParameter},
+		{"type a string", obj(map[string]any{"conversationType": "1", "targetId": "bob"}), codes.InvalidParameter},
+		{"type fractional", obj(map[string]any{"conversationType": 1.5, "targetId": "bob"}), codes.InvalidParameter},
+		{"target missing", obj(map[string]any{"conversationType": 1}), codes.InvalidParameter},
+		{"target a number", obj(map[string]any{"conversationType": 1, "targetId": 7}), codes.InvalidParameter},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := conversationArg(tt.conv)
+			if codes.Of(err) != tt.want {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+	c, err := conversationArg(obj(map[string]any{"conversationType": 3, "targetId": "g1", "channelId": "c"}))
+	if err != nil || c.Type != 3 || c.TargetID != "g1" || c.ChannelID != "c" {
+		t.Fatalf("valid conversation: %+v %v", c, err)
+	}
+	if _, err := b.engine(); codes.Of(err) != codes.ClientNotInit {
+		t.Fatalf("before init: %v", err)
+	}
+	if got := tokenSubject("x.eyJzdWIiOiJhbGljZSJ9.y"); got != "alice" {
+		t.Fatalf("token subject %q", got)
+	}
+	if got := wsURL("https://im.example.com/"); got != "wss://im.example.com/v1/ws" {
+		t.Fatalf("wsURL %q", got)
+	}
+}
