@@ -611,7 +611,9 @@ func (e *Engine) syncAll(ctx context.Context, lc *liveConn) {
 }
 
 // pullConv fetches conv's messages after what the device holds, page by
-// page, until it holds the last one.
+// page, until it holds the last one. The next page is asked for while the
+// processor stores the previous one (a browser's IndexedDB transaction
+// takes longer than a round trip on a good network).
 func (e *Engine) pullConv(ctx context.Context, lc *liveConn, c Conversation, offline bool) error {
 	for {
 		e.seqMu.Lock()
@@ -625,25 +627,44 @@ func (e *Engine) pullConv(ctx context.Context, lc *liveConn, c Conversation, off
 		if after >= last && !gap {
 			return nil
 		}
-		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		r, err := lc.request(pctx, &pb.Frame{Body: &pb.Frame_Pull{Pull: &pb.PullRequest{Conv: wireConv(c), AfterSeq: after, Limit: uint32(e.cfg.PullPage)}}})
-		cancel()
-		if err != nil {
-			e.log.Log(LevelWarn, "pull failed", "conv", c.Key(), "err", err.Error())
-			return err
+		var inFlight []chan struct{}
+		next := after
+		for {
+			pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			r, err := lc.request(pctx, &pb.Frame{Body: &pb.Frame_Pull{Pull: &pb.PullRequest{Conv: wireConv(c), AfterSeq: next, Limit: uint32(e.cfg.PullPage)}}})
+			cancel()
+			if err != nil {
+				e.log.Log(LevelWarn, "pull failed", "conv", c.Key(), "err", err.Error())
+				return err
+			}
+			res := r.GetPullResult()
+			it := &inItem{conv: c, start: res.GetStartSeq(), hasStart: true, done: make(chan struct{})}
+			for _, m := range res.GetMessages() {
+				it.msgs = append(it.msgs, &inMsg{w: m, offline: offline})
+			}
+			e.seqMu.Lock()
+			if st := e.convs[c.Key()]; st != nil {
+				st.LastSeq = max(st.LastSeq, res.GetLastSeq())
+			}
+			e.seqMu.Unlock()
+			select {
+			case e.inbox <- it:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			inFlight = append(inFlight, it.done)
+			ms := res.GetMessages()
+			if len(ms) == 0 || ms[len(ms)-1].Seq >= res.GetLastSeq() {
+				break
+			}
+			next = max(next, ms[len(ms)-1].Seq)
 		}
-		res := r.GetPullResult()
-		it := &inItem{conv: c, start: res.GetStartSeq(), hasStart: true}
-		for _, m := range res.GetMessages() {
-			it.msgs = append(it.msgs, &inMsg{w: m, offline: offline})
-		}
-		e.seqMu.Lock()
-		if st := e.convs[c.Key()]; st != nil {
-			st.LastSeq = max(st.LastSeq, res.GetLastSeq())
-		}
-		e.seqMu.Unlock()
-		if err := e.submit(ctx, it); err != nil {
-			return err
+		for _, done := range inFlight {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 		e.seqMu.Lock()
 		now := e.convs[c.Key()].Contiguous
