@@ -73,23 +73,16 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		opts.OnSendBefore(rec.Clone())
 	}
 
-	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
-	defer cancel()
-	r, err := e.request(sctx, &pb.Frame{Body: &pb.Frame_Send{Send: sendRequest(rec)}})
+	ack, err := e.sendOnce(ctx, rec)
 	if err != nil {
-		code := codes.Of(err)
-		if sctx.Err() != nil {
-			code = codes.MsgRespTimeout
-		}
 		failed := e.markFailed(rec)
 		if failed.SentStatus == StatusSent {
 			// The ack was lost but sync brought the committed message
 			// back meanwhile: the send did succeed.
 			return failed, nil
 		}
-		return failed, codes.New(code, errString(err))
+		return failed, err
 	}
-	ack := r.GetSendAck()
 	rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = ack.MessageUid, ack.Seq, ack.SentTime, StatusSent
 	done := &inItem{sent: rec, result: make(chan *Message, 1)}
 	e.inbox <- done
@@ -103,6 +96,18 @@ func (e *Engine) sendStatus(ctx context.Context, rec *Message, opts SendOptions)
 	if opts.OnSendBefore != nil {
 		opts.OnSendBefore(rec.Clone())
 	}
+	ack, err := e.sendOnce(ctx, rec)
+	if err != nil {
+		rec.SentStatus = StatusFailed
+		return rec, err
+	}
+	rec.MessageUID, rec.SentTime, rec.SentStatus = ack.GetMessageUid(), ack.GetSentTime(), StatusSent
+	return rec, nil
+}
+
+// sendOnce sends rec and waits for its SendAck within the send timeout
+// (RC_MSG_RESP_TIMEOUT when none comes).
+func (e *Engine) sendOnce(ctx context.Context, rec *Message) (*pb.SendAck, error) {
 	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
 	defer cancel()
 	r, err := e.request(sctx, &pb.Frame{Body: &pb.Frame_Send{Send: sendRequest(rec)}})
@@ -111,12 +116,9 @@ func (e *Engine) sendStatus(ctx context.Context, rec *Message, opts SendOptions)
 		if sctx.Err() != nil {
 			code = codes.MsgRespTimeout
 		}
-		rec.SentStatus = StatusFailed
-		return rec, codes.New(code, errString(err))
+		return nil, codes.New(code, errString(err))
 	}
-	ack := r.GetSendAck()
-	rec.MessageUID, rec.SentTime, rec.SentStatus = ack.GetMessageUid(), ack.GetSentTime(), StatusSent
-	return rec, nil
+	return r.GetSendAck(), nil
 }
 
 // markFailed turns a SENDING record FAILED through the processor, so a late

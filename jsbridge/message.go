@@ -147,17 +147,6 @@ func messageArg(c client.Conversation, msg, opts safejs.Value) (*client.Message,
 	return m, nil
 }
 
-func optBoolDefault(obj safejs.Value, key string, def bool) (bool, error) {
-	v, err := field(obj, key)
-	if err != nil || absent(v) {
-		return def, err
-	}
-	if v.Type() != safejs.TypeBoolean {
-		return false, invalid("%s must be a boolean", key)
-	}
-	return v.Bool()
-}
-
 // messageJS is RongIMLib's IAReceivedMessage for m.
 func messageJS(m *client.Message) map[string]any {
 	received := receivedUnread

@@ -93,10 +93,12 @@ func optInt(obj safejs.Value, key string, def int64) (int64, error) {
 	return asInt(v, key)
 }
 
-func optBool(obj safejs.Value, key string) (bool, error) {
+func optBool(obj safejs.Value, key string) (bool, error) { return optBoolDefault(obj, key, false) }
+
+func optBoolDefault(obj safejs.Value, key string, def bool) (bool, error) {
 	v, err := field(obj, key)
 	if err != nil || absent(v) {
-		return false, err
+		return def, err
 	}
 	if v.Type() != safejs.TypeBoolean {
 		return false, invalid("%s must be a boolean", key)

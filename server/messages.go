@@ -304,16 +304,7 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 			msgs[i] = store.Tombstone(m)
 		}
 	}
-	// A page stays well under the clients' frame limit (1 MiB by
-	// default): 200 messages of 128 KB would not.
-	size := 0
-	for i, m := range msgs {
-		size += len(m.Content) + 256
-		if i > 0 && size > maxPullBytes {
-			msgs = msgs[:i]
-			break
-		}
-	}
+	msgs, _ = capPage(msgs)
 	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_PullResult{PullResult: &pb.PullResult{Messages: msgs, LastSeq: last, StartSeq: start}}})
 }
 
@@ -332,6 +323,20 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 		return
 	}
 	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+}
+
+// capPage keeps a page of messages well under the clients' frame limit
+// (1 MiB by default: 200 messages of 128 KB would not fit), cutting it
+// after the first message that passes maxPullBytes.
+func capPage(msgs []*pb.Message) ([]*pb.Message, bool) {
+	size := 0
+	for i, m := range msgs {
+		size += len(m.Content) + 256
+		if i > 0 && size > maxPullBytes {
+			return msgs[:i], true
+		}
+	}
+	return msgs, false
 }
 
 // maxHistory is the largest page getRemoteHistoryMessages may ask for
@@ -363,13 +368,8 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 		ss.replyFor(id, err)
 		return
 	}
-	size := 0
-	for i, m := range msgs {
-		size += len(m.Content) + 256
-		if i > 0 && size > maxPullBytes {
-			msgs, more = msgs[:i], true // the rest on the next page
-			break
-		}
+	if page, cut := capPage(msgs); cut {
+		msgs, more = page, true // the rest on the next page
 	}
 	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: msgs, HasMore: more}}})
 }
