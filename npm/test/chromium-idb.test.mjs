@@ -146,3 +146,26 @@ test('a lost ack, then a resend by messageId: the receiver has one copy', async 
   assert.equal(mine[0].sentStatus, 30);
   await ctxK.close(); await ctxL.close();
 });
+
+test('a newer schema opened by another tab is not blocked by this one', async () => {
+  const context = await browser.newContext();
+  const tab = await openUser(browser, web.url, server, 'mia', context);
+  const other = await context.newPage();
+  await other.goto(web.url + '/page.html');
+  // What a newer SDK in another tab does: open the same database at a
+  // higher version. This tab closes its connection (versionchange) so the
+  // upgrade goes through instead of waiting.
+  const outcome = await other.evaluate(() => new Promise((resolve) => {
+    const req = indexedDB.open('imwasm:node-test-app:mia', 2);
+    let blocked = false;
+    req.onblocked = () => { blocked = true; };
+    req.onsuccess = () => { req.result.close(); resolve(blocked ? 'succeeded after blocking' : 'succeeded'); };
+    req.onerror = () => resolve('error ' + req.error);
+    setTimeout(() => resolve('still blocked after 5 s'), 5000);
+  }));
+  assert.ok(outcome.startsWith('succeeded'), outcome);
+  // The old tab's page keeps running (its store calls now fail cleanly).
+  const r = await tab.page.evaluate(() => RongIMLib.getHistoryMessages({ conversationType: 1, targetId: 'x' }, { count: 1 }));
+  assert.equal(typeof r.code, 'number');
+  await context.close();
+});
