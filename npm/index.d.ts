@@ -215,6 +215,8 @@ export interface IInitOption {
   /** A WebSocket constructor; Node 20 has none of its own (pass the `ws` package's). */
   WebSocket?: unknown;
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'none';
+  /** 'memory' keeps the device's data in memory even where IndexedDB exists (default: IndexedDB when present). */
+  storage?: 'indexeddb' | 'memory';
 }
 
 export interface ISendMessageOptions {
