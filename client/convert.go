@@ -32,6 +32,10 @@ func fromWire(me string, w *pb.Message) *Message {
 		CanIncludeExpansion: w.CanIncludeExpansion,
 		Expansion:           w.Expansion,
 		NeedReceipt:         w.NeedReceipt,
+		DeliveryReceipt:     w.DeliveryReceipt,
+	}
+	if w.ReceiptRequest {
+		m.Receipt = &ReceiptInfo{IsRequest: true}
 	}
 	if w.ConvType == pb.ConversationType_PRIVATE && w.FromUser != me {
 		m.TargetID = w.FromUser
@@ -96,6 +100,7 @@ func sendRequest(m *Message) *pb.SendRequest {
 		CanIncludeExpansion: m.CanIncludeExpansion,
 		Expansion:           m.Expansion,
 		NeedReceipt:         m.NeedReceipt,
+		DeliveryReceipt:     m.DeliveryReceipt,
 	}
 	if mi := m.MentionedInfo; mi != nil {
 		r.MentionedInfo = &pb.MentionedInfo{Type: mi.Type, UserIds: mi.UserIDs, Content: mi.Content}

@@ -67,5 +67,10 @@ func applyLog(bs *batchState, l *pb.LogEntry) {
 	if l.ClearedBefore > 0 {
 		bs.batch.Clears = append(bs.batch.Clears, Clear{Conversation: c, Before: l.ClearedBefore})
 	}
-	bs.recount[c.Key()] = true
+	if len(l.DeletedUids) > 0 || l.ClearedBefore > 0 {
+		bs.recount[c.Key()] = true
+	}
+	if l.ReadBy != "" || l.DeliveredTo != "" || len(l.Receipts) > 0 || len(l.RespondedUids) > 0 {
+		bs.logs = append(bs.logs, l)
+	}
 }

@@ -38,7 +38,10 @@ type Config struct {
 	PullPage    int           // messages per pull, default 200
 	AckInterval time.Duration // device acks are coalesced over this long, default 1s
 	GapWait     time.Duration // a sequence gap waits this long before it is pulled, default 300ms
-	Now         func() time.Time
+	// DeliveryReceipts asks for delivery receipts on private messages this
+	// device sends (MESSAGE_DELIVERED, sentStatus RECEIVED).
+	DeliveryReceipts bool
+	Now              func() time.Time
 }
 
 // Connection statuses reported by EventStatus (RongIMLib's events).
@@ -53,12 +56,18 @@ const (
 type EventKind int
 
 const (
-	EventMessages      EventKind = iota + 1 // new messages, each once, in sequence order per conversation
-	EventStatus                             // connection status changed
-	EventSyncFinished                       // offline messages are all in (PULL_OFFLINE_MESSAGE_FINISHED)
-	EventTyping                             // who is typing changed (TYPING_STATUS)
-	EventExpansion                          // a message's expansion changed (EXPANSION)
-	EventConversations                      // conversations got messages or their unread count changed (CONVERSATION)
+	EventMessages          EventKind = iota + 1 // new messages, each once, in sequence order per conversation
+	EventStatus                                 // connection status changed
+	EventSyncFinished                           // offline messages are all in (PULL_OFFLINE_MESSAGE_FINISHED)
+	EventTyping                                 // who is typing changed (TYPING_STATUS)
+	EventExpansion                              // a message's expansion changed (EXPANSION)
+	EventConversations                          // conversations got messages or their unread count changed (CONVERSATION)
+	EventReadReceipt                            // the peer read up to a message (READ_RECEIPT_RECEIVED)
+	EventSyncRead                               // this user read on another device or session (SYNC_READ_STATUS)
+	EventReceiptRequest                         // a sender asks for a read receipt (MESSAGE_RECEIPT_REQUEST)
+	EventReceiptResponse                        // a member answered this user's messages (MESSAGE_RECEIPT_RESPONSE)
+	EventReceiptResponseV5                      // read counts of this user's messages changed (MESSAGE_RECEIPT_RESPONSE_V5)
+	EventDelivered                              // a device of the peer stored this user's messages (MESSAGE_DELIVERED)
 )
 
 // Event is one thing the application is told about.
@@ -70,6 +79,7 @@ type Event struct {
 	Typing        []TypingStatus
 	Expansion     *ExpansionChange
 	Conversations []ConversationInfo
+	Receipt       *ReceiptEvent
 }
 
 // Engine is one device's connection to the server.

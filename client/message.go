@@ -78,6 +78,27 @@ type Message struct {
 	CanIncludeExpansion bool
 	Expansion           map[string]string
 	NeedReceipt         bool
+	// DeliveryReceipt: the sender asked for a delivery receipt (private).
+	DeliveryReceipt bool
+	// Receipt is what this device knows of the message's read receipts;
+	// nil when it has none.
+	Receipt *ReceiptInfo
+}
+
+// ReceiptInfo is a message's read-receipt state (RongIMLib's
+// readReceiptInfo, in both its forms).
+type ReceiptInfo struct {
+	IsRequest  bool // the sender asked for receipts (request/response model)
+	HasRespond bool // this user answered
+	Readers    []Reader
+	ReadCount  int
+	TotalCount int
+}
+
+// Reader is one reader of a message.
+type Reader struct {
+	UserID string
+	Time   int64 // ms; 0 for someone who has not read it
 }
 
 // Clone returns a copy that shares no mutable state with m.
@@ -90,6 +111,11 @@ func (m *Message) Clone() *Message {
 		mi := *m.MentionedInfo
 		mi.UserIDs = append([]string(nil), m.MentionedInfo.UserIDs...)
 		c.MentionedInfo = &mi
+	}
+	if m.Receipt != nil {
+		r := *m.Receipt
+		r.Readers = append([]Reader(nil), m.Receipt.Readers...)
+		c.Receipt = &r
 	}
 	if m.Expansion != nil {
 		c.Expansion = make(map[string]string, len(m.Expansion))

@@ -20,14 +20,20 @@ func EncodeMessage(m *Message) ([]byte, error) {
 		IsPersisted: m.IsPersisted, IsCounted: m.IsCounted, IsStatus: m.IsStatus, IsMentioned: m.IsMentioned,
 		DisableNotification: m.DisableNotification, PushContent: m.PushContent, PushData: m.PushData, PushConfig: m.PushConfig,
 		DirectedUserIds: m.DirectedUserIDs, CanIncludeExpansion: m.CanIncludeExpansion, Expansion: m.Expansion, NeedReceipt: m.NeedReceipt,
+		DeliveryReceipt: m.DeliveryReceipt,
 	}
 	if mi := m.MentionedInfo; mi != nil {
 		w.MentionedInfo = &pb.MentionedInfo{Type: mi.Type, UserIds: mi.UserIDs, Content: mi.Content}
 	}
-	return proto.Marshal(&pb.StoredMessage{
+	r := &pb.StoredMessage{
 		Wire: w, LocalId: m.MessageID, Conv: wireConv(m.Conversation), Direction: m.Direction, SentStatus: m.SentStatus,
 		IsOffline: m.IsOffline, IsRead: m.IsRead, ReceivedTime: m.ReceivedTime,
-	})
+	}
+	if rc := m.Receipt; rc != nil {
+		r.Receipt = &pb.StoredReceipt{IsRequest: rc.IsRequest, HasRespond: rc.HasRespond, Readers: wireReaders(rc.Readers),
+			ReadCount: uint32(rc.ReadCount), TotalCount: uint32(rc.TotalCount)}
+	}
+	return proto.Marshal(r)
 }
 
 // DecodeMessage is EncodeMessage's inverse.
@@ -49,9 +55,14 @@ func DecodeMessage(b []byte) (*Message, error) {
 		IsMentioned: w.IsMentioned, DisableNotification: w.DisableNotification, PushContent: w.PushContent,
 		PushData: w.PushData, PushConfig: w.PushConfig, DirectedUserIDs: w.DirectedUserIds,
 		CanIncludeExpansion: w.CanIncludeExpansion, Expansion: w.Expansion, NeedReceipt: w.NeedReceipt,
+		DeliveryReceipt: w.DeliveryReceipt,
 	}
 	if mi := w.MentionedInfo; mi != nil {
 		m.MentionedInfo = &MentionedInfo{Type: mi.Type, UserIDs: mi.UserIds, Content: mi.Content}
+	}
+	if rc := r.Receipt; rc != nil {
+		m.Receipt = &ReceiptInfo{IsRequest: rc.IsRequest, HasRespond: rc.HasRespond, Readers: localReaders(rc.Readers),
+			ReadCount: int(rc.ReadCount), TotalCount: int(rc.TotalCount)}
 	}
 	return m, nil
 }
@@ -61,6 +72,7 @@ func EncodeConversation(st *ConversationState) ([]byte, error) {
 	return proto.Marshal(&pb.StoredConversation{
 		Conv: wireConv(st.Conversation), Contiguous: st.Contiguous, StartSeq: st.StartSeq, HeldFrom: st.HeldFrom,
 		LastSeq: st.LastSeq, ReadSeq: st.ReadSeq, LastTime: st.LastTime, Unread: int32(st.Unread), Mentioned: st.Mentioned,
+		PeerReadSeq: st.PeerReadSeq, PeerDeliveredSeq: st.PeerDeliveredSeq, Requests: wireRequests(st.Requests),
 	})
 }
 
@@ -74,5 +86,38 @@ func DecodeConversation(b []byte) (*ConversationState, error) {
 		Conversation: Conversation{Type: int32(r.GetConv().GetType()), TargetID: r.GetConv().GetTarget(), ChannelID: r.GetConv().GetChannel()},
 		Contiguous:   r.Contiguous, StartSeq: r.StartSeq, HeldFrom: r.HeldFrom, LastSeq: r.LastSeq, ReadSeq: r.ReadSeq,
 		LastTime: r.LastTime, Unread: int(r.Unread), Mentioned: r.Mentioned,
+		PeerReadSeq: r.PeerReadSeq, PeerDeliveredSeq: r.PeerDeliveredSeq, Requests: localRequests(r.Requests),
 	}, nil
+}
+
+func wireReaders(rs []Reader) []*pb.Reader {
+	out := make([]*pb.Reader, len(rs))
+	for i, r := range rs {
+		out[i] = &pb.Reader{UserId: r.UserID, Time: r.Time}
+	}
+	return out
+}
+
+func localReaders(rs []*pb.Reader) []Reader {
+	out := make([]Reader, len(rs))
+	for i, r := range rs {
+		out[i] = Reader{UserID: r.UserId, Time: r.Time}
+	}
+	return out
+}
+
+func wireRequests(rs []CachedRequest) []*pb.CachedRequest {
+	out := make([]*pb.CachedRequest, len(rs))
+	for i, r := range rs {
+		out[i] = &pb.CachedRequest{MessageUid: r.MessageUID, Sender: r.Sender, ReceivedAt: r.ReceivedAt}
+	}
+	return out
+}
+
+func localRequests(rs []*pb.CachedRequest) []CachedRequest {
+	var out []CachedRequest
+	for _, r := range rs {
+		out = append(out, CachedRequest{MessageUID: r.MessageUid, Sender: r.Sender, ReceivedAt: r.ReceivedAt})
+	}
+	return out
 }

@@ -58,6 +58,8 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		rec.MessageUID, rec.Seq, rec.SentTime = "", 0, 0
 		rec.ReceivedTime = e.cfg.Now().UnixMilli()
 		rec.IsRead = true
+		rec.DeliveryReceipt = e.cfg.DeliveryReceipts && rec.Type == Private && !rec.IsStatus
+		rec.Receipt = nil
 	}
 	if !e.bucket.take(e.cfg.Now()) {
 		return nil, codes.New(codes.SendFrequencyTooFast, "send frequency too fast")
@@ -112,11 +114,13 @@ func (e *Engine) sendOnce(ctx context.Context, rec *Message) (*pb.SendAck, error
 	defer cancel()
 	r, err := e.request(sctx, &pb.Frame{Body: &pb.Frame_Send{Send: sendRequest(rec)}})
 	if err != nil {
-		code := codes.Of(err)
 		if sctx.Err() != nil {
-			code = codes.MsgRespTimeout
+			return nil, codes.New(codes.MsgRespTimeout, "no answer in time")
 		}
-		return nil, codes.New(code, errString(err))
+		if _, ok := err.(*codes.Error); ok {
+			return nil, err // the server's code and reason, as given
+		}
+		return nil, codes.New(codes.Of(err), errString(err))
 	}
 	return r.GetSendAck(), nil
 }

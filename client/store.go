@@ -73,4 +73,18 @@ type ConversationState struct {
 	// above ReadSeq; Mentioned says one of them mentions the user.
 	Unread    int
 	Mentioned bool
+	// The peer's read and delivery watermarks over this user's messages
+	// (private chats).
+	PeerReadSeq      uint64
+	PeerDeliveredSeq uint64
+	// Requests are the group's receipt requests this user has not
+	// answered (the SDK's cache: newest last, at most 30, 24 h each).
+	Requests []CachedRequest
+}
+
+// CachedRequest is one receipt request waiting for this user's answer.
+type CachedRequest struct {
+	MessageUID string
+	Sender     string
+	ReceivedAt int64 // ms, this device's clock
 }

@@ -37,8 +37,9 @@ type inItem struct {
 	deleteConv Conversation
 	clears     []Clear
 	read       *readMove
-	sent       *Message // a send acknowledged in time (already updated)
-	failed     int64    // local id of a send that failed
+	log        *pb.LogEntry // applied as if it came in this user's log
+	sent       *Message     // a send acknowledged in time (already updated)
+	failed     int64        // local id of a send that failed
 	result     chan *Message
 	done       chan struct{}
 }
@@ -68,7 +69,10 @@ type batchState struct {
 	// messageUId in one lookup for the whole batch.
 	fresh   []freshMsg
 	recalls []recallApply // recalls and expansion changes, in sequence order
-	events  []Event       // besides EventMessages
+	// Receipt requests (markers) and the receipt parts of log entries.
+	requests []*pb.Message
+	logs     []*pb.LogEntry
+	events   []Event // besides EventMessages
 	// Conversations whose unread count is counted again from the store
 	// after this batch: messages left (deletes, clears) or the read
 	// watermark moved.
@@ -164,6 +168,9 @@ func (e *Engine) process(items []*inItem) {
 				bs.recount[k] = true
 			}
 		}
+		if it.log != nil {
+			bs.logs = append(bs.logs, it.log)
+		}
 		if it.recalled != nil {
 			bs.recalls = append(bs.recalls, recallApply{uid: it.recalled.Uid, w: it.recalled})
 		}
@@ -176,6 +183,7 @@ func (e *Engine) process(items []*inItem) {
 		finished = finished || it.finished
 	}
 	e.admitFreshLocked(ctx, me, bs)
+	e.applyReceiptsLocked(ctx, me, bs)
 	for k, p := range e.pending {
 		if len(p) > 0 && !e.gapArmed[k] {
 			e.armGapLocked(k, e.convs[k])
@@ -357,7 +365,11 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		return
 	}
 	if m.w.ConvType == pb.ConversationType_USER_LOG {
-		applyLog(bs, m.w.Log) // what another device of mine did
+		applyLog(bs, m.w.Log) // what another device of mine did, receipts for me
+		return
+	}
+	if m.w.ReceiptRequestOf != "" {
+		bs.requests = append(bs.requests, m.w)
 		return
 	}
 	if m.w.RecallOf != "" {
@@ -416,6 +428,9 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 			msg.IsOffline = f.m.offline
 			msg.ReceivedTime = now
 			msg.IsRead = f.read
+			if msg.Direction == DirectionSend && msg.Seq <= f.st.PeerReadSeq {
+				msg.SentStatus = StatusRead // another device's send the peer has read
+			}
 		}
 		bs.put(msg) // a held one too: a recall later in the batch changes it
 		// A held one was stored by another session of this device (a tab

@@ -31,6 +31,12 @@ type Config struct {
 	RetentionInterval time.Duration // how often expired messages are deleted, default 1 hour
 
 	Logger *slog.Logger
+	// Now is the clock of receipt validity and quotas (tests move it);
+	// default time.Now.
+	Now func() time.Time
+	// ReceiptInterval: a sender's devices get at most one receipt update
+	// per message per this long (default 100ms).
+	ReceiptInterval time.Duration
 }
 
 // Defaults fills zero fields.
@@ -73,6 +79,12 @@ func (c *Config) Defaults() {
 	}
 	if c.RetentionInterval <= 0 {
 		c.RetentionInterval = time.Hour
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.ReceiptInterval <= 0 {
+		c.ReceiptInterval = 100 * time.Millisecond
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

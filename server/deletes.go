@@ -14,9 +14,13 @@ const maxDelete = 100
 
 // logEntry is an entry for the user's own log, which carries what one of
 // their devices did to their view to the others.
-func (ss *session) logEntry(e *pb.LogEntry) *pb.Message {
+func (ss *session) logEntry(e *pb.LogEntry) *pb.Message { return userLogEntry(ss.user, e) }
+
+// userLogEntry is an entry for user's log (receipts others caused land in
+// the log of the user they concern).
+func userLogEntry(user string, e *pb.LogEntry) *pb.Message {
 	return &pb.Message{
-		ConvType: pb.ConversationType_USER_LOG, FromUser: ss.user, To: ss.user,
+		ConvType: pb.ConversationType_USER_LOG, FromUser: user, To: user,
 		ClientMsgId: "log." + rand.Text(), ObjectName: "IM:Log", IsPersisted: true, Log: e,
 	}
 }

@@ -108,6 +108,18 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyFor(id, err)
 		return
 	}
+	if r.NeedReceipt {
+		if r.IsStatus || len(r.DirectedUserIds) > 0 {
+			ss.replyFor(id, errReceiptConf)
+			return
+		}
+		// (A resend of a committed message takes the quota again: it is a
+		// guard against floods, not a bill.)
+		if err := ss.srv.checkAskReceipts(ctx, ss.user, r.Conv); err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+	}
 	m := &pb.Message{
 		ConvType:            r.Conv.Type,
 		FromUser:            ss.user,
@@ -128,6 +140,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		CanIncludeExpansion: r.CanIncludeExpansion,
 		Expansion:           r.Expansion,
 		NeedReceipt:         r.NeedReceipt,
+		DeliveryReceipt:     r.DeliveryReceipt && r.Conv.Type == pb.ConversationType_PRIVATE && !r.IsStatus,
 	}
 	if r.IsStatus {
 		ss.sendStatus(ctx, id, m)
@@ -308,21 +321,36 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_PullResult{PullResult: &pb.PullResult{Messages: msgs, LastSeq: last, StartSeq: start}}})
 }
 
+// handleRead moves the read watermark (clearMessagesUnreadStatus,
+// sendReadReceiptMessage); the log entries it writes tell the user's other
+// devices and, in a private chat, the peer.
 func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest) {
 	convID, err := ss.conversation(ctx, r.Conv)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
-	if _, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq); err != nil {
-		if errors.Is(err, store.ErrNotMember) {
+	if len(r.MessageUid) > 64 {
+		ss.replyErr(id, codes.InvalidParameterMessageUID, "invalid messageUId")
+		return
+	}
+	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
+	_, entries, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq, r.MessageUid, ss.readEntries(conv))
+	if err != nil {
+		switch {
+		case errors.Is(err, store.ErrNotMember):
 			ss.replyErr(id, codes.NotInGroup, "no such conversation")
-			return
+		case errors.Is(err, store.ErrNotFound):
+			ss.replyErr(id, codes.InvalidParameterMessageUID, "no such message")
+		default:
+			ss.replyFor(id, err)
 		}
-		ss.replyFor(id, err)
 		return
 	}
 	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	for _, e := range entries {
+		ss.srv.fanOut(ctx, e, "")
+	}
 }
 
 // capPage keeps a page of messages well under the clients' frame limit

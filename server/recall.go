@@ -98,7 +98,7 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 		m.ObjectName, m.Content = store.RecallObjectName, content
 		m.IsCounted, m.IsMentioned, m.MentionedInfo = false, false, nil
 		m.PushContent, m.PushData, m.PushConfig = "", "", nil
-		m.Expansion, m.CanIncludeExpansion, m.NeedReceipt = nil, false, false
+		m.Expansion, m.CanIncludeExpansion, m.NeedReceipt, m.ReceiptRequest = nil, false, false, false
 		return nil
 	}
 	marker := &pb.Message{

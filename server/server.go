@@ -41,6 +41,7 @@ type Server struct {
 	settings   atomic.Pointer[Settings]
 	settingsMu sync.Mutex // serializes PUT /v1/settings
 	typing     *typingLimiter
+	receipts   *notifier // coalesces receipt updates to senders
 
 	// ctx bounds requests: cancelled by Close. Sessions share it rather
 	// than each holding a context of its own (whose Done channel and
@@ -89,6 +90,7 @@ func newServer(cfg Config, st store.Store) *Server {
 	s.settings.Store(settingsFrom(cfg))
 	s.bus = localBus{s.hub}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
+	s.receipts = newNotifier(cfg.ReceiptInterval, func(convID, uid string) { s.flushReceipts(s.ctx, convID, uid) })
 	r := s.reg
 	latency := []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1}
 	s.metrics = serverMetrics{
@@ -147,6 +149,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- hs.Serve(ln) }()
 	go s.sweepIdle(ctx)
 	go s.retentionLoop(ctx)
+	go s.resumeReceipts(ctx)
 	select {
 	case err := <-errc:
 		return err

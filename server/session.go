@@ -233,7 +233,7 @@ func (ss *session) handle(f *pb.Frame) {
 	case *pb.Frame_Ping:
 		ss.send(&pb.Frame{Id: f.Id, Body: &pb.Frame_Pong{Pong: &pb.Pong{ServerTime: time.Now().UnixMilli()}}})
 	case *pb.Frame_Ack:
-		ss.srv.metrics.acks.Add(uint64(len(b.Ack.GetItems())))
+		ss.handleAck(ctx, b.Ack)
 	case *pb.Frame_Send:
 		ss.handleSend(ctx, f.Id, b.Send)
 	case *pb.Frame_Sync:
@@ -254,6 +254,14 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleDelete(ctx, f.Id, b.Delete)
 	case *pb.Frame_ClearHistory:
 		ss.handleClearHistory(ctx, f.Id, b.ClearHistory)
+	case *pb.Frame_ReceiptRequest:
+		ss.handleReceiptRequest(ctx, f.Id, b.ReceiptRequest)
+	case *pb.Frame_ReceiptResponse:
+		ss.handleReceiptResponse(ctx, f.Id, b.ReceiptResponse)
+	case *pb.Frame_Readers:
+		ss.handleReaders(ctx, f.Id, b.Readers)
+	case *pb.Frame_ReceiptInfo:
+		ss.handleReceiptInfo(ctx, f.Id, b.ReceiptInfo)
 	case *pb.Frame_Auth:
 		ss.replyErr(f.Id, codes.ConnectionExist, "already authenticated")
 	case nil:

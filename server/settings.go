@@ -18,6 +18,23 @@ type Settings struct {
 	// MessageRetentionSeconds: messages older than this are deleted; 0:
 	// kept forever.
 	MessageRetentionSeconds int64 `json:"messageRetentionSeconds"`
+
+	// Read receipts asked at send time (needReceipt) and by request
+	// (sendReadReceiptRequest); both count alike.
+	ReceiptsEnabled bool `json:"receiptsEnabled"`
+	// ReceiptRequesters: "all" members may ask for receipts, or "admins"
+	// (owner and admins) only.
+	ReceiptRequesters string `json:"receiptRequesters"`
+	// ReceiptValiditySeconds: receipts are taken and kept this long after
+	// a message was sent (default 3 days).
+	ReceiptValiditySeconds int64 `json:"receiptValiditySeconds"`
+	// ReceiptMaxReaders: readers kept per message (newest replace oldest;
+	// counts stay exact).
+	ReceiptMaxReaders int `json:"receiptMaxReaders"`
+	// ReceiptDailyQuota: messages asking for receipts per group per day.
+	ReceiptDailyQuota int `json:"receiptDailyQuota"`
+	// ReaderListVisibleTo: "sender" only, or every "members".
+	ReaderListVisibleTo string `json:"readerListVisibleTo"`
 }
 
 const settingsKey = "app"
@@ -28,7 +45,14 @@ func (st Settings) recallWindow() time.Duration {
 
 // settingsFrom are the starting settings the configuration gives.
 func settingsFrom(cfg Config) *Settings {
-	st := &Settings{}
+	st := &Settings{
+		ReceiptsEnabled:        true,
+		ReceiptRequesters:      "all",
+		ReceiptValiditySeconds: 3 * 24 * 3600,
+		ReceiptMaxReaders:      500,
+		ReceiptDailyQuota:      500,
+		ReaderListVisibleTo:    "sender",
+	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
 	}
@@ -58,8 +82,14 @@ func (s *Server) apiGetSettings(r *http.Request) (any, error) {
 // apiPutSettings changes the settings named in the body; the others stay.
 func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	var body struct {
-		RecallWindowSeconds     *int64 `json:"recallWindowSeconds"`
-		MessageRetentionSeconds *int64 `json:"messageRetentionSeconds"`
+		RecallWindowSeconds     *int64  `json:"recallWindowSeconds"`
+		MessageRetentionSeconds *int64  `json:"messageRetentionSeconds"`
+		ReceiptsEnabled         *bool   `json:"receiptsEnabled"`
+		ReceiptRequesters       *string `json:"receiptRequesters"`
+		ReceiptValiditySeconds  *int64  `json:"receiptValiditySeconds"`
+		ReceiptMaxReaders       *int    `json:"receiptMaxReaders"`
+		ReceiptDailyQuota       *int    `json:"receiptDailyQuota"`
+		ReaderListVisibleTo     *string `json:"readerListVisibleTo"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -78,6 +108,39 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 			return nil, badRequest("messageRetentionSeconds must not be negative")
 		}
 		st.MessageRetentionSeconds = *v
+	}
+	if v := body.ReceiptsEnabled; v != nil {
+		st.ReceiptsEnabled = *v
+	}
+	if v := body.ReceiptRequesters; v != nil {
+		if *v != "all" && *v != "admins" {
+			return nil, badRequest(`receiptRequesters must be "all" or "admins"`)
+		}
+		st.ReceiptRequesters = *v
+	}
+	if v := body.ReceiptValiditySeconds; v != nil {
+		if *v <= 0 {
+			return nil, badRequest("receiptValiditySeconds must be positive")
+		}
+		st.ReceiptValiditySeconds = *v
+	}
+	if v := body.ReceiptMaxReaders; v != nil {
+		if *v < 1 || *v > 10000 {
+			return nil, badRequest("receiptMaxReaders must be 1-10000")
+		}
+		st.ReceiptMaxReaders = *v
+	}
+	if v := body.ReceiptDailyQuota; v != nil {
+		if *v < 0 {
+			return nil, badRequest("receiptDailyQuota must not be negative")
+		}
+		st.ReceiptDailyQuota = *v
+	}
+	if v := body.ReaderListVisibleTo; v != nil {
+		if *v != "sender" && *v != "members" {
+			return nil, badRequest(`readerListVisibleTo must be "sender" or "members"`)
+		}
+		st.ReaderListVisibleTo = *v
 	}
 	b, err := json.Marshal(st)
 	if err != nil {
@@ -108,6 +171,7 @@ func (s *Server) retentionLoop(ctx context.Context) {
 }
 
 func (s *Server) applyRetention(ctx context.Context) {
+	s.expireReceipts(ctx)
 	keep := s.settings.Load().MessageRetentionSeconds
 	if keep <= 0 {
 		return

@@ -12,6 +12,9 @@ const (
 	RecallMessageUserInvalid         = 25107
 	FileSizeExceedLimit              = 26106
 	RRSV5Unavailable                 = 26314
+	RRSV5ParamLengthExceed           = 26316
+	RRSV5ConversationNotSupport      = 26317
+	RRSV5QueryNotSupport             = 26318
 	RRSV5MessageSenderMismatch       = 26320
 	RRSV5MessageReceiptNeedless      = 26321
 	RRSV5MessageNotExist             = 26322

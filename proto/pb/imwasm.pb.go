@@ -120,6 +120,12 @@ type Frame struct {
 	//	*Frame_Expansion
 	//	*Frame_Delete
 	//	*Frame_ClearHistory
+	//	*Frame_ReceiptRequest
+	//	*Frame_ReceiptResponse
+	//	*Frame_Readers
+	//	*Frame_ReadersResult
+	//	*Frame_ReceiptInfo
+	//	*Frame_ReceiptInfoResult
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -385,6 +391,60 @@ func (x *Frame) GetClearHistory() *ClearHistoryRequest {
 	return nil
 }
 
+func (x *Frame) GetReceiptRequest() *ReceiptRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_ReceiptRequest); ok {
+			return x.ReceiptRequest
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetReceiptResponse() *ReceiptResponse {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_ReceiptResponse); ok {
+			return x.ReceiptResponse
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetReaders() *ReadersRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Readers); ok {
+			return x.Readers
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetReadersResult() *ReadersResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_ReadersResult); ok {
+			return x.ReadersResult
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetReceiptInfo() *ReceiptInfoRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_ReceiptInfo); ok {
+			return x.ReceiptInfo
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetReceiptInfoResult() *ReceiptInfoResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_ReceiptInfoResult); ok {
+			return x.ReceiptInfoResult
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -489,6 +549,31 @@ type Frame_ClearHistory struct {
 	ClearHistory *ClearHistoryRequest `protobuf:"bytes,25,opt,name=clear_history,json=clearHistory,proto3,oneof"` // 26-29: conversation list (message features).
 }
 
+type Frame_ReceiptRequest struct {
+	// Receipts, 30-49.
+	ReceiptRequest *ReceiptRequest `protobuf:"bytes,30,opt,name=receipt_request,json=receiptRequest,proto3,oneof"`
+}
+
+type Frame_ReceiptResponse struct {
+	ReceiptResponse *ReceiptResponse `protobuf:"bytes,31,opt,name=receipt_response,json=receiptResponse,proto3,oneof"`
+}
+
+type Frame_Readers struct {
+	Readers *ReadersRequest `protobuf:"bytes,32,opt,name=readers,proto3,oneof"`
+}
+
+type Frame_ReadersResult struct {
+	ReadersResult *ReadersResult `protobuf:"bytes,33,opt,name=readers_result,json=readersResult,proto3,oneof"`
+}
+
+type Frame_ReceiptInfo struct {
+	ReceiptInfo *ReceiptInfoRequest `protobuf:"bytes,34,opt,name=receipt_info,json=receiptInfo,proto3,oneof"`
+}
+
+type Frame_ReceiptInfoResult struct {
+	ReceiptInfoResult *ReceiptInfoResult `protobuf:"bytes,35,opt,name=receipt_info_result,json=receiptInfoResult,proto3,oneof"` // 36-49: more receipt kinds.
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -536,6 +621,18 @@ func (*Frame_Expansion) isFrame_Body() {}
 func (*Frame_Delete) isFrame_Body() {}
 
 func (*Frame_ClearHistory) isFrame_Body() {}
+
+func (*Frame_ReceiptRequest) isFrame_Body() {}
+
+func (*Frame_ReceiptResponse) isFrame_Body() {}
+
+func (*Frame_Readers) isFrame_Body() {}
+
+func (*Frame_ReadersResult) isFrame_Body() {}
+
+func (*Frame_ReceiptInfo) isFrame_Body() {}
+
+func (*Frame_ReceiptInfoResult) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -1787,8 +1884,11 @@ type SendRequest struct {
 	CanIncludeExpansion bool              `protobuf:"varint,15,opt,name=can_include_expansion,json=canIncludeExpansion,proto3" json:"can_include_expansion,omitempty"`
 	Expansion           map[string]string `protobuf:"bytes,16,rep,name=expansion,proto3" json:"expansion,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	NeedReceipt         bool              `protobuf:"varint,17,opt,name=need_receipt,json=needReceipt,proto3" json:"need_receipt,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The sender wants delivery receipts (private chats): when a device of
+	// the recipient has stored it, the sender's log says so.
+	DeliveryReceipt bool `protobuf:"varint,18,opt,name=delivery_receipt,json=deliveryReceipt,proto3" json:"delivery_receipt,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SendRequest) Reset() {
@@ -1940,6 +2040,13 @@ func (x *SendRequest) GetNeedReceipt() bool {
 	return false
 }
 
+func (x *SendRequest) GetDeliveryReceipt() bool {
+	if x != nil {
+		return x.DeliveryReceipt
+	}
+	return false
+}
+
 type SendAck struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	MessageUid string                 `protobuf:"bytes,1,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
@@ -2063,9 +2170,16 @@ type Message struct {
 	ExpansionOf      string   `protobuf:"bytes,26,opt,name=expansion_of,json=expansionOf,proto3" json:"expansion_of,omitempty"`
 	ExpansionRemoved []string `protobuf:"bytes,27,rep,name=expansion_removed,json=expansionRemoved,proto3" json:"expansion_removed,omitempty"`
 	// An entry of the user's log (conv_type USER_LOG).
-	Log           *LogEntry `protobuf:"bytes,28,opt,name=log,proto3" json:"log,omitempty"` // 29-40: read-receipt info, delivery state.
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Log *LogEntry `protobuf:"bytes,28,opt,name=log,proto3" json:"log,omitempty"`
+	// The sender asked members for read receipts (sendReadReceiptRequest,
+	// the group request/response model).
+	ReceiptRequest bool `protobuf:"varint,29,opt,name=receipt_request,json=receiptRequest,proto3" json:"receipt_request,omitempty"`
+	// This entry marks the message with uid receipt_request_of as a receipt
+	// request (MESSAGE_RECEIPT_REQUEST); not a message of its own.
+	ReceiptRequestOf string `protobuf:"bytes,30,opt,name=receipt_request_of,json=receiptRequestOf,proto3" json:"receipt_request_of,omitempty"`
+	DeliveryReceipt  bool   `protobuf:"varint,31,opt,name=delivery_receipt,json=deliveryReceipt,proto3" json:"delivery_receipt,omitempty"` // 32-40: more receipt and delivery state.
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Message) Reset() {
@@ -2294,6 +2408,27 @@ func (x *Message) GetLog() *LogEntry {
 	return nil
 }
 
+func (x *Message) GetReceiptRequest() bool {
+	if x != nil {
+		return x.ReceiptRequest
+	}
+	return false
+}
+
+func (x *Message) GetReceiptRequestOf() string {
+	if x != nil {
+		return x.ReceiptRequestOf
+	}
+	return ""
+}
+
+func (x *Message) GetDeliveryReceipt() bool {
+	if x != nil {
+		return x.DeliveryReceipt
+	}
+	return false
+}
+
 // LogEntry is one change a user made to their own view of conv (as they
 // see it): messages deleted for themselves, or history cleared up to a
 // time (inclusive). Every device of the user applies it; the server
@@ -2303,6 +2438,24 @@ type LogEntry struct {
 	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
 	DeletedUids   []string               `protobuf:"bytes,2,rep,name=deleted_uids,json=deletedUids,proto3" json:"deleted_uids,omitempty"`
 	ClearedBefore int64                  `protobuf:"varint,3,opt,name=cleared_before,json=clearedBefore,proto3" json:"cleared_before,omitempty"`
+	// A read watermark moved: read_by (this user: SYNC_READ_STATUS; the
+	// peer of a private chat: READ_RECEIPT_RECEIVED) read conv up to
+	// read_seq, the message read_uid sent at read_time.
+	ReadBy   string `protobuf:"bytes,4,opt,name=read_by,json=readBy,proto3" json:"read_by,omitempty"`
+	ReadSeq  uint64 `protobuf:"varint,5,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
+	ReadUid  string `protobuf:"bytes,6,opt,name=read_uid,json=readUid,proto3" json:"read_uid,omitempty"`
+	ReadTime int64  `protobuf:"varint,7,opt,name=read_time,json=readTime,proto3" json:"read_time,omitempty"`
+	// The peer's device stored this user's messages of conv up to
+	// delivered_seq; delivered_uids are those that asked for delivery
+	// receipts (MESSAGE_DELIVERED).
+	DeliveredTo   string   `protobuf:"bytes,8,opt,name=delivered_to,json=deliveredTo,proto3" json:"delivered_to,omitempty"`
+	DeliveredSeq  uint64   `protobuf:"varint,9,opt,name=delivered_seq,json=deliveredSeq,proto3" json:"delivered_seq,omitempty"`
+	DeliveredUids []string `protobuf:"bytes,10,rep,name=delivered_uids,json=deliveredUids,proto3" json:"delivered_uids,omitempty"`
+	DeliveredTime int64    `protobuf:"varint,11,opt,name=delivered_time,json=deliveredTime,proto3" json:"delivered_time,omitempty"`
+	// Read receipts for this user's messages of conv.
+	Receipts []*ReceiptUpdate `protobuf:"bytes,12,rep,name=receipts,proto3" json:"receipts,omitempty"`
+	// This user answered receipts for these messages of conv (hasRespond).
+	RespondedUids []string `protobuf:"bytes,13,rep,name=responded_uids,json=respondedUids,proto3" json:"responded_uids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2356,6 +2509,76 @@ func (x *LogEntry) GetClearedBefore() int64 {
 		return x.ClearedBefore
 	}
 	return 0
+}
+
+func (x *LogEntry) GetReadBy() string {
+	if x != nil {
+		return x.ReadBy
+	}
+	return ""
+}
+
+func (x *LogEntry) GetReadSeq() uint64 {
+	if x != nil {
+		return x.ReadSeq
+	}
+	return 0
+}
+
+func (x *LogEntry) GetReadUid() string {
+	if x != nil {
+		return x.ReadUid
+	}
+	return ""
+}
+
+func (x *LogEntry) GetReadTime() int64 {
+	if x != nil {
+		return x.ReadTime
+	}
+	return 0
+}
+
+func (x *LogEntry) GetDeliveredTo() string {
+	if x != nil {
+		return x.DeliveredTo
+	}
+	return ""
+}
+
+func (x *LogEntry) GetDeliveredSeq() uint64 {
+	if x != nil {
+		return x.DeliveredSeq
+	}
+	return 0
+}
+
+func (x *LogEntry) GetDeliveredUids() []string {
+	if x != nil {
+		return x.DeliveredUids
+	}
+	return nil
+}
+
+func (x *LogEntry) GetDeliveredTime() int64 {
+	if x != nil {
+		return x.DeliveredTime
+	}
+	return 0
+}
+
+func (x *LogEntry) GetReceipts() []*ReceiptUpdate {
+	if x != nil {
+		return x.Receipts
+	}
+	return nil
+}
+
+func (x *LogEntry) GetRespondedUids() []string {
+	if x != nil {
+		return x.RespondedUids
+	}
+	return nil
 }
 
 // What changed since sync_version. Each item names a conversation whose
@@ -2659,11 +2882,15 @@ func (x *PullResult) GetStartSeq() uint64 {
 	return 0
 }
 
-// Move the user's read watermark of conv forward to seq (0: to the latest).
+// Move the user's read watermark of conv forward to seq (0: to the latest),
+// or, with message_uid, to that message (sendReadReceiptMessage). The
+// user's other devices are told through their log; in a private chat the
+// peer is told through theirs (read_by in the LogEntry).
 type ReadRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
 	Seq           uint64                 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	MessageUid    string                 `protobuf:"bytes,3,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2712,6 +2939,548 @@ func (x *ReadRequest) GetSeq() uint64 {
 	return 0
 }
 
+func (x *ReadRequest) GetMessageUid() string {
+	if x != nil {
+		return x.MessageUid
+	}
+	return ""
+}
+
+// sendReadReceiptRequest (group request/response model): only the
+// message's sender asks; members learn it from a marker in the group's
+// sequence (Message.receipt_request_of).
+type ReceiptRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUid    string                 `protobuf:"bytes,2,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptRequest) Reset() {
+	*x = ReceiptRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptRequest) ProtoMessage() {}
+
+func (x *ReceiptRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptRequest.ProtoReflect.Descriptor instead.
+func (*ReceiptRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ReceiptRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *ReceiptRequest) GetMessageUid() string {
+	if x != nil {
+		return x.MessageUid
+	}
+	return ""
+}
+
+// sendReadReceiptResponseV2 / sendReadReceiptResponseV5: the user has read
+// these messages of conv (1-100; any senders). Idempotent per reader and
+// message. The senders learn it through their logs, coalesced.
+type ReceiptResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUids   []string               `protobuf:"bytes,2,rep,name=message_uids,json=messageUids,proto3" json:"message_uids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptResponse) Reset() {
+	*x = ReceiptResponse{}
+	mi := &file_proto_imwasm_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptResponse) ProtoMessage() {}
+
+func (x *ReceiptResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptResponse.ProtoReflect.Descriptor instead.
+func (*ReceiptResponse) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ReceiptResponse) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *ReceiptResponse) GetMessageUids() []string {
+	if x != nil {
+		return x.MessageUids
+	}
+	return nil
+}
+
+// getMessageReader / getMessagesReadReceiptUsersByPageV5: who read a
+// message (read_status 0 or 1) or who has not (2), in pages.
+type ReadersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUid    string                 `protobuf:"bytes,2,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	ReadStatus    uint32                 `protobuf:"varint,3,opt,name=read_status,json=readStatus,proto3" json:"read_status,omitempty"` // 0 or 1: readers, 2: members who have not read
+	PageToken     string                 `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`     // "" for the first page
+	PageCount     uint32                 `protobuf:"varint,5,opt,name=page_count,json=pageCount,proto3" json:"page_count,omitempty"`    // 1-100, 0: 100
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadersRequest) Reset() {
+	*x = ReadersRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadersRequest) ProtoMessage() {}
+
+func (x *ReadersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadersRequest.ProtoReflect.Descriptor instead.
+func (*ReadersRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ReadersRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *ReadersRequest) GetMessageUid() string {
+	if x != nil {
+		return x.MessageUid
+	}
+	return ""
+}
+
+func (x *ReadersRequest) GetReadStatus() uint32 {
+	if x != nil {
+		return x.ReadStatus
+	}
+	return 0
+}
+
+func (x *ReadersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ReadersRequest) GetPageCount() uint32 {
+	if x != nil {
+		return x.PageCount
+	}
+	return 0
+}
+
+type Reader struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Time          int64                  `protobuf:"varint,2,opt,name=time,proto3" json:"time,omitempty"` // ms; 0 for non-readers
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reader) Reset() {
+	*x = Reader{}
+	mi := &file_proto_imwasm_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reader) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reader) ProtoMessage() {}
+
+func (x *Reader) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reader.ProtoReflect.Descriptor instead.
+func (*Reader) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *Reader) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *Reader) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+type ReadersResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Users         []*Reader              `protobuf:"bytes,1,rep,name=users,proto3" json:"users,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"` // "" after the last page
+	ReadCount     uint32                 `protobuf:"varint,3,opt,name=read_count,json=readCount,proto3" json:"read_count,omitempty"`
+	TotalCount    uint32                 `protobuf:"varint,4,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"` // who may read it (members but the sender)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadersResult) Reset() {
+	*x = ReadersResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadersResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadersResult) ProtoMessage() {}
+
+func (x *ReadersResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadersResult.ProtoReflect.Descriptor instead.
+func (*ReadersResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ReadersResult) GetUsers() []*Reader {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *ReadersResult) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ReadersResult) GetReadCount() uint32 {
+	if x != nil {
+		return x.ReadCount
+	}
+	return 0
+}
+
+func (x *ReadersResult) GetTotalCount() uint32 {
+	if x != nil {
+		return x.TotalCount
+	}
+	return 0
+}
+
+// getMessageReadReceiptInfoV5: counts for messages of conv (1-100).
+type ReceiptInfoRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUids   []string               `protobuf:"bytes,2,rep,name=message_uids,json=messageUids,proto3" json:"message_uids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptInfoRequest) Reset() {
+	*x = ReceiptInfoRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptInfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptInfoRequest) ProtoMessage() {}
+
+func (x *ReceiptInfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptInfoRequest.ProtoReflect.Descriptor instead.
+func (*ReceiptInfoRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ReceiptInfoRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *ReceiptInfoRequest) GetMessageUids() []string {
+	if x != nil {
+		return x.MessageUids
+	}
+	return nil
+}
+
+type ReceiptInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MessageUid    string                 `protobuf:"bytes,1,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	ReadCount     uint32                 `protobuf:"varint,2,opt,name=read_count,json=readCount,proto3" json:"read_count,omitempty"`
+	TotalCount    uint32                 `protobuf:"varint,3,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptInfo) Reset() {
+	*x = ReceiptInfo{}
+	mi := &file_proto_imwasm_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptInfo) ProtoMessage() {}
+
+func (x *ReceiptInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptInfo.ProtoReflect.Descriptor instead.
+func (*ReceiptInfo) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ReceiptInfo) GetMessageUid() string {
+	if x != nil {
+		return x.MessageUid
+	}
+	return ""
+}
+
+func (x *ReceiptInfo) GetReadCount() uint32 {
+	if x != nil {
+		return x.ReadCount
+	}
+	return 0
+}
+
+func (x *ReceiptInfo) GetTotalCount() uint32 {
+	if x != nil {
+		return x.TotalCount
+	}
+	return 0
+}
+
+type ReceiptInfoResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Infos         []*ReceiptInfo         `protobuf:"bytes,1,rep,name=infos,proto3" json:"infos,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptInfoResult) Reset() {
+	*x = ReceiptInfoResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptInfoResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptInfoResult) ProtoMessage() {}
+
+func (x *ReceiptInfoResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptInfoResult.ProtoReflect.Descriptor instead.
+func (*ReceiptInfoResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ReceiptInfoResult) GetInfos() []*ReceiptInfo {
+	if x != nil {
+		return x.Infos
+	}
+	return nil
+}
+
+// ReceiptUpdate tells a message's sender who newly read it and the counts
+// now; it travels in the sender's log, at most one per message per 100 ms.
+type ReceiptUpdate struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MessageUid    string                 `protobuf:"bytes,1,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	Readers       []*Reader              `protobuf:"bytes,2,rep,name=readers,proto3" json:"readers,omitempty"`
+	ReadCount     uint32                 `protobuf:"varint,3,opt,name=read_count,json=readCount,proto3" json:"read_count,omitempty"`
+	TotalCount    uint32                 `protobuf:"varint,4,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptUpdate) Reset() {
+	*x = ReceiptUpdate{}
+	mi := &file_proto_imwasm_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptUpdate) ProtoMessage() {}
+
+func (x *ReceiptUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptUpdate.ProtoReflect.Descriptor instead.
+func (*ReceiptUpdate) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ReceiptUpdate) GetMessageUid() string {
+	if x != nil {
+		return x.MessageUid
+	}
+	return ""
+}
+
+func (x *ReceiptUpdate) GetReaders() []*Reader {
+	if x != nil {
+		return x.Readers
+	}
+	return nil
+}
+
+func (x *ReceiptUpdate) GetReadCount() uint32 {
+	if x != nil {
+		return x.ReadCount
+	}
+	return 0
+}
+
+func (x *ReceiptUpdate) GetTotalCount() uint32 {
+	if x != nil {
+		return x.TotalCount
+	}
+	return 0
+}
+
 type OK struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2720,7 +3489,7 @@ type OK struct {
 
 func (x *OK) Reset() {
 	*x = OK{}
-	mi := &file_proto_imwasm_proto_msgTypes[31]
+	mi := &file_proto_imwasm_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2732,7 +3501,7 @@ func (x *OK) String() string {
 func (*OK) ProtoMessage() {}
 
 func (x *OK) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[31]
+	mi := &file_proto_imwasm_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2745,7 +3514,7 @@ func (x *OK) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OK.ProtoReflect.Descriptor instead.
 func (*OK) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{40}
 }
 
 // A message as one device holds it.
@@ -2756,19 +3525,20 @@ type StoredMessage struct {
 	Wire    *Message `protobuf:"bytes,1,opt,name=wire,proto3" json:"wire,omitempty"`
 	LocalId int64    `protobuf:"varint,2,opt,name=local_id,json=localId,proto3" json:"local_id,omitempty"`
 	// The conversation as this user sees it.
-	Conv          *Conversation `protobuf:"bytes,3,opt,name=conv,proto3" json:"conv,omitempty"`
-	Direction     int32         `protobuf:"varint,4,opt,name=direction,proto3" json:"direction,omitempty"`
-	SentStatus    int32         `protobuf:"varint,5,opt,name=sent_status,json=sentStatus,proto3" json:"sent_status,omitempty"`
-	IsOffline     bool          `protobuf:"varint,6,opt,name=is_offline,json=isOffline,proto3" json:"is_offline,omitempty"`
-	IsRead        bool          `protobuf:"varint,7,opt,name=is_read,json=isRead,proto3" json:"is_read,omitempty"`
-	ReceivedTime  int64         `protobuf:"varint,8,opt,name=received_time,json=receivedTime,proto3" json:"received_time,omitempty"`
+	Conv          *Conversation  `protobuf:"bytes,3,opt,name=conv,proto3" json:"conv,omitempty"`
+	Direction     int32          `protobuf:"varint,4,opt,name=direction,proto3" json:"direction,omitempty"`
+	SentStatus    int32          `protobuf:"varint,5,opt,name=sent_status,json=sentStatus,proto3" json:"sent_status,omitempty"`
+	IsOffline     bool           `protobuf:"varint,6,opt,name=is_offline,json=isOffline,proto3" json:"is_offline,omitempty"`
+	IsRead        bool           `protobuf:"varint,7,opt,name=is_read,json=isRead,proto3" json:"is_read,omitempty"`
+	ReceivedTime  int64          `protobuf:"varint,8,opt,name=received_time,json=receivedTime,proto3" json:"received_time,omitempty"`
+	Receipt       *StoredReceipt `protobuf:"bytes,9,opt,name=receipt,proto3" json:"receipt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StoredMessage) Reset() {
 	*x = StoredMessage{}
-	mi := &file_proto_imwasm_proto_msgTypes[32]
+	mi := &file_proto_imwasm_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2780,7 +3550,7 @@ func (x *StoredMessage) String() string {
 func (*StoredMessage) ProtoMessage() {}
 
 func (x *StoredMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[32]
+	mi := &file_proto_imwasm_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2793,7 +3563,7 @@ func (x *StoredMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredMessage.ProtoReflect.Descriptor instead.
 func (*StoredMessage) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *StoredMessage) GetWire() *Message {
@@ -2852,25 +3622,39 @@ func (x *StoredMessage) GetReceivedTime() int64 {
 	return 0
 }
 
+func (x *StoredMessage) GetReceipt() *StoredReceipt {
+	if x != nil {
+		return x.Receipt
+	}
+	return nil
+}
+
 // A device's cursor for one conversation.
 type StoredConversation struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
-	Contiguous    uint64                 `protobuf:"varint,2,opt,name=contiguous,proto3" json:"contiguous,omitempty"`
-	StartSeq      uint64                 `protobuf:"varint,3,opt,name=start_seq,json=startSeq,proto3" json:"start_seq,omitempty"`
-	HeldFrom      uint64                 `protobuf:"varint,4,opt,name=held_from,json=heldFrom,proto3" json:"held_from,omitempty"`
-	LastSeq       uint64                 `protobuf:"varint,5,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
-	ReadSeq       uint64                 `protobuf:"varint,6,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
-	LastTime      int64                  `protobuf:"varint,7,opt,name=last_time,json=lastTime,proto3" json:"last_time,omitempty"`
-	Unread        int32                  `protobuf:"varint,8,opt,name=unread,proto3" json:"unread,omitempty"`
-	Mentioned     bool                   `protobuf:"varint,9,opt,name=mentioned,proto3" json:"mentioned,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Conv       *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	Contiguous uint64                 `protobuf:"varint,2,opt,name=contiguous,proto3" json:"contiguous,omitempty"`
+	StartSeq   uint64                 `protobuf:"varint,3,opt,name=start_seq,json=startSeq,proto3" json:"start_seq,omitempty"`
+	HeldFrom   uint64                 `protobuf:"varint,4,opt,name=held_from,json=heldFrom,proto3" json:"held_from,omitempty"`
+	LastSeq    uint64                 `protobuf:"varint,5,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	ReadSeq    uint64                 `protobuf:"varint,6,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
+	LastTime   int64                  `protobuf:"varint,7,opt,name=last_time,json=lastTime,proto3" json:"last_time,omitempty"`
+	Unread     int32                  `protobuf:"varint,8,opt,name=unread,proto3" json:"unread,omitempty"`
+	Mentioned  bool                   `protobuf:"varint,9,opt,name=mentioned,proto3" json:"mentioned,omitempty"`
+	// The peer's read and delivery watermarks over this user's messages
+	// (private chats).
+	PeerReadSeq      uint64 `protobuf:"varint,10,opt,name=peer_read_seq,json=peerReadSeq,proto3" json:"peer_read_seq,omitempty"`
+	PeerDeliveredSeq uint64 `protobuf:"varint,11,opt,name=peer_delivered_seq,json=peerDeliveredSeq,proto3" json:"peer_delivered_seq,omitempty"`
+	// Receipt requests of this group not answered yet (the SDK's cache):
+	// newest last, at most 30, each dropped 24 h after it arrived.
+	Requests      []*CachedRequest `protobuf:"bytes,12,rep,name=requests,proto3" json:"requests,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StoredConversation) Reset() {
 	*x = StoredConversation{}
-	mi := &file_proto_imwasm_proto_msgTypes[33]
+	mi := &file_proto_imwasm_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2882,7 +3666,7 @@ func (x *StoredConversation) String() string {
 func (*StoredConversation) ProtoMessage() {}
 
 func (x *StoredConversation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[33]
+	mi := &file_proto_imwasm_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2895,7 +3679,7 @@ func (x *StoredConversation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredConversation.ProtoReflect.Descriptor instead.
 func (*StoredConversation) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -2961,11 +3745,169 @@ func (x *StoredConversation) GetMentioned() bool {
 	return false
 }
 
+func (x *StoredConversation) GetPeerReadSeq() uint64 {
+	if x != nil {
+		return x.PeerReadSeq
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetPeerDeliveredSeq() uint64 {
+	if x != nil {
+		return x.PeerDeliveredSeq
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetRequests() []*CachedRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+type CachedRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MessageUid    string                 `protobuf:"bytes,1,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	Sender        string                 `protobuf:"bytes,2,opt,name=sender,proto3" json:"sender,omitempty"`
+	ReceivedAt    int64                  `protobuf:"varint,3,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"` // ms, this device's clock
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CachedRequest) Reset() {
+	*x = CachedRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CachedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CachedRequest) ProtoMessage() {}
+
+func (x *CachedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CachedRequest.ProtoReflect.Descriptor instead.
+func (*CachedRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *CachedRequest) GetMessageUid() string {
+	if x != nil {
+		return x.MessageUid
+	}
+	return ""
+}
+
+func (x *CachedRequest) GetSender() string {
+	if x != nil {
+		return x.Sender
+	}
+	return ""
+}
+
+func (x *CachedRequest) GetReceivedAt() int64 {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return 0
+}
+
+// What a device knows of the receipts of one of its messages.
+type StoredReceipt struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	IsRequest     bool                   `protobuf:"varint,1,opt,name=is_request,json=isRequest,proto3" json:"is_request,omitempty"`    // receipt_request (V1/V2 model)
+	HasRespond    bool                   `protobuf:"varint,2,opt,name=has_respond,json=hasRespond,proto3" json:"has_respond,omitempty"` // this user answered it
+	Readers       []*Reader              `protobuf:"bytes,3,rep,name=readers,proto3" json:"readers,omitempty"`
+	ReadCount     uint32                 `protobuf:"varint,4,opt,name=read_count,json=readCount,proto3" json:"read_count,omitempty"`
+	TotalCount    uint32                 `protobuf:"varint,5,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StoredReceipt) Reset() {
+	*x = StoredReceipt{}
+	mi := &file_proto_imwasm_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StoredReceipt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StoredReceipt) ProtoMessage() {}
+
+func (x *StoredReceipt) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StoredReceipt.ProtoReflect.Descriptor instead.
+func (*StoredReceipt) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *StoredReceipt) GetIsRequest() bool {
+	if x != nil {
+		return x.IsRequest
+	}
+	return false
+}
+
+func (x *StoredReceipt) GetHasRespond() bool {
+	if x != nil {
+		return x.HasRespond
+	}
+	return false
+}
+
+func (x *StoredReceipt) GetReaders() []*Reader {
+	if x != nil {
+		return x.Readers
+	}
+	return nil
+}
+
+func (x *StoredReceipt) GetReadCount() uint32 {
+	if x != nil {
+		return x.ReadCount
+	}
+	return 0
+}
+
+func (x *StoredReceipt) GetTotalCount() uint32 {
+	if x != nil {
+		return x.TotalCount
+	}
+	return 0
+}
+
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xb9\t\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xd6\f\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -2994,7 +3936,13 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x0ehistory_result\x18\x16 \x01(\v2\x18.imwasm.v1.HistoryResultH\x00R\rhistoryResult\x12;\n" +
 	"\texpansion\x18\x17 \x01(\v2\x1b.imwasm.v1.ExpansionRequestH\x00R\texpansion\x122\n" +
 	"\x06delete\x18\x18 \x01(\v2\x18.imwasm.v1.DeleteRequestH\x00R\x06delete\x12E\n" +
-	"\rclear_history\x18\x19 \x01(\v2\x1e.imwasm.v1.ClearHistoryRequestH\x00R\fclearHistoryB\x06\n" +
+	"\rclear_history\x18\x19 \x01(\v2\x1e.imwasm.v1.ClearHistoryRequestH\x00R\fclearHistory\x12D\n" +
+	"\x0freceipt_request\x18\x1e \x01(\v2\x19.imwasm.v1.ReceiptRequestH\x00R\x0ereceiptRequest\x12G\n" +
+	"\x10receipt_response\x18\x1f \x01(\v2\x1a.imwasm.v1.ReceiptResponseH\x00R\x0freceiptResponse\x125\n" +
+	"\areaders\x18  \x01(\v2\x19.imwasm.v1.ReadersRequestH\x00R\areaders\x12A\n" +
+	"\x0ereaders_result\x18! \x01(\v2\x18.imwasm.v1.ReadersResultH\x00R\rreadersResult\x12B\n" +
+	"\freceipt_info\x18\" \x01(\v2\x1d.imwasm.v1.ReceiptInfoRequestH\x00R\vreceiptInfo\x12N\n" +
+	"\x13receipt_info_result\x18# \x01(\v2\x1c.imwasm.v1.ReceiptInfoResultH\x00R\x11receiptInfoResultB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -3083,7 +4031,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\rMentionedInfo\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\x05R\x04type\x12\x19\n" +
 	"\buser_ids\x18\x02 \x03(\tR\auserIds\x12\x18\n" +
-	"\acontent\x18\x03 \x01(\tR\acontent\"\xf6\x05\n" +
+	"\acontent\x18\x03 \x01(\tR\acontent\"\xa1\x06\n" +
 	"\vSendRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\"\n" +
 	"\rclient_msg_id\x18\x02 \x01(\tR\vclientMsgId\x12\x1f\n" +
@@ -3105,7 +4053,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x11directed_user_ids\x18\x0e \x03(\tR\x0fdirectedUserIds\x122\n" +
 	"\x15can_include_expansion\x18\x0f \x01(\bR\x13canIncludeExpansion\x12C\n" +
 	"\texpansion\x18\x10 \x03(\v2%.imwasm.v1.SendRequest.ExpansionEntryR\texpansion\x12!\n" +
-	"\fneed_receipt\x18\x11 \x01(\bR\vneedReceipt\x1a<\n" +
+	"\fneed_receipt\x18\x11 \x01(\bR\vneedReceipt\x12)\n" +
+	"\x10delivery_receipt\x18\x12 \x01(\bR\x0fdeliveryReceipt\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9b\x01\n" +
@@ -3115,7 +4064,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n" +
 	"\tsent_time\x18\x03 \x01(\x03R\bsentTime\x12\x1c\n" +
 	"\tduplicate\x18\x04 \x01(\bR\tduplicate\x12\"\n" +
-	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xb5\b\n" +
+	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xb7\t\n" +
 	"\aMessage\x12\x10\n" +
 	"\x03uid\x18\x01 \x01(\tR\x03uid\x128\n" +
 	"\tconv_type\x18\x02 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\bconvType\x12\x1b\n" +
@@ -3148,14 +4097,28 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\trecall_of\x18\x19 \x01(\tR\brecallOf\x12!\n" +
 	"\fexpansion_of\x18\x1a \x01(\tR\vexpansionOf\x12+\n" +
 	"\x11expansion_removed\x18\x1b \x03(\tR\x10expansionRemoved\x12%\n" +
-	"\x03log\x18\x1c \x01(\v2\x13.imwasm.v1.LogEntryR\x03log\x1a<\n" +
+	"\x03log\x18\x1c \x01(\v2\x13.imwasm.v1.LogEntryR\x03log\x12'\n" +
+	"\x0freceipt_request\x18\x1d \x01(\bR\x0ereceiptRequest\x12,\n" +
+	"\x12receipt_request_of\x18\x1e \x01(\tR\x10receiptRequestOf\x12)\n" +
+	"\x10delivery_receipt\x18\x1f \x01(\bR\x0fdeliveryReceipt\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x81\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe0\x03\n" +
 	"\bLogEntry\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
 	"\fdeleted_uids\x18\x02 \x03(\tR\vdeletedUids\x12%\n" +
-	"\x0ecleared_before\x18\x03 \x01(\x03R\rclearedBefore\"2\n" +
+	"\x0ecleared_before\x18\x03 \x01(\x03R\rclearedBefore\x12\x17\n" +
+	"\aread_by\x18\x04 \x01(\tR\x06readBy\x12\x19\n" +
+	"\bread_seq\x18\x05 \x01(\x04R\areadSeq\x12\x19\n" +
+	"\bread_uid\x18\x06 \x01(\tR\areadUid\x12\x1b\n" +
+	"\tread_time\x18\a \x01(\x03R\breadTime\x12!\n" +
+	"\fdelivered_to\x18\b \x01(\tR\vdeliveredTo\x12#\n" +
+	"\rdelivered_seq\x18\t \x01(\x04R\fdeliveredSeq\x12%\n" +
+	"\x0edelivered_uids\x18\n" +
+	" \x03(\tR\rdeliveredUids\x12%\n" +
+	"\x0edelivered_time\x18\v \x01(\x03R\rdeliveredTime\x124\n" +
+	"\breceipts\x18\f \x03(\v2\x18.imwasm.v1.ReceiptUpdateR\breceipts\x12%\n" +
+	"\x0eresponded_uids\x18\r \x03(\tR\rrespondedUids\"2\n" +
 	"\vSyncRequest\x12#\n" +
 	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"j\n" +
 	"\n" +
@@ -3176,11 +4139,60 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"PullResult\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x12\x19\n" +
 	"\blast_seq\x18\x02 \x01(\x04R\alastSeq\x12\x1b\n" +
-	"\tstart_seq\x18\x03 \x01(\x04R\bstartSeq\"L\n" +
+	"\tstart_seq\x18\x03 \x01(\x04R\bstartSeq\"m\n" +
 	"\vReadRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\x04R\x03seq\"\x04\n" +
-	"\x02OK\"\x9b\x02\n" +
+	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1f\n" +
+	"\vmessage_uid\x18\x03 \x01(\tR\n" +
+	"messageUid\"^\n" +
+	"\x0eReceiptRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
+	"\vmessage_uid\x18\x02 \x01(\tR\n" +
+	"messageUid\"a\n" +
+	"\x0fReceiptResponse\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
+	"\fmessage_uids\x18\x02 \x03(\tR\vmessageUids\"\xbd\x01\n" +
+	"\x0eReadersRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
+	"\vmessage_uid\x18\x02 \x01(\tR\n" +
+	"messageUid\x12\x1f\n" +
+	"\vread_status\x18\x03 \x01(\rR\n" +
+	"readStatus\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\x12\x1d\n" +
+	"\n" +
+	"page_count\x18\x05 \x01(\rR\tpageCount\"5\n" +
+	"\x06Reader\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
+	"\x04time\x18\x02 \x01(\x03R\x04time\"\xa0\x01\n" +
+	"\rReadersResult\x12'\n" +
+	"\x05users\x18\x01 \x03(\v2\x11.imwasm.v1.ReaderR\x05users\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
+	"\n" +
+	"read_count\x18\x03 \x01(\rR\treadCount\x12\x1f\n" +
+	"\vtotal_count\x18\x04 \x01(\rR\n" +
+	"totalCount\"d\n" +
+	"\x12ReceiptInfoRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
+	"\fmessage_uids\x18\x02 \x03(\tR\vmessageUids\"n\n" +
+	"\vReceiptInfo\x12\x1f\n" +
+	"\vmessage_uid\x18\x01 \x01(\tR\n" +
+	"messageUid\x12\x1d\n" +
+	"\n" +
+	"read_count\x18\x02 \x01(\rR\treadCount\x12\x1f\n" +
+	"\vtotal_count\x18\x03 \x01(\rR\n" +
+	"totalCount\"A\n" +
+	"\x11ReceiptInfoResult\x12,\n" +
+	"\x05infos\x18\x01 \x03(\v2\x16.imwasm.v1.ReceiptInfoR\x05infos\"\x9d\x01\n" +
+	"\rReceiptUpdate\x12\x1f\n" +
+	"\vmessage_uid\x18\x01 \x01(\tR\n" +
+	"messageUid\x12+\n" +
+	"\areaders\x18\x02 \x03(\v2\x11.imwasm.v1.ReaderR\areaders\x12\x1d\n" +
+	"\n" +
+	"read_count\x18\x03 \x01(\rR\treadCount\x12\x1f\n" +
+	"\vtotal_count\x18\x04 \x01(\rR\n" +
+	"totalCount\"\x04\n" +
+	"\x02OK\"\xcf\x02\n" +
 	"\rStoredMessage\x12&\n" +
 	"\x04wire\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\x04wire\x12\x19\n" +
 	"\blocal_id\x18\x02 \x01(\x03R\alocalId\x12+\n" +
@@ -3191,7 +4203,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
 	"is_offline\x18\x06 \x01(\bR\tisOffline\x12\x17\n" +
 	"\ais_read\x18\a \x01(\bR\x06isRead\x12#\n" +
-	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\"\xa4\x02\n" +
+	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\x122\n" +
+	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\xac\x03\n" +
 	"\x12StoredConversation\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1e\n" +
 	"\n" +
@@ -3203,7 +4216,27 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\bread_seq\x18\x06 \x01(\x04R\areadSeq\x12\x1b\n" +
 	"\tlast_time\x18\a \x01(\x03R\blastTime\x12\x16\n" +
 	"\x06unread\x18\b \x01(\x05R\x06unread\x12\x1c\n" +
-	"\tmentioned\x18\t \x01(\bR\tmentioned*`\n" +
+	"\tmentioned\x18\t \x01(\bR\tmentioned\x12\"\n" +
+	"\rpeer_read_seq\x18\n" +
+	" \x01(\x04R\vpeerReadSeq\x12,\n" +
+	"\x12peer_delivered_seq\x18\v \x01(\x04R\x10peerDeliveredSeq\x124\n" +
+	"\brequests\x18\f \x03(\v2\x18.imwasm.v1.CachedRequestR\brequests\"i\n" +
+	"\rCachedRequest\x12\x1f\n" +
+	"\vmessage_uid\x18\x01 \x01(\tR\n" +
+	"messageUid\x12\x16\n" +
+	"\x06sender\x18\x02 \x01(\tR\x06sender\x12\x1f\n" +
+	"\vreceived_at\x18\x03 \x01(\x03R\n" +
+	"receivedAt\"\xbc\x01\n" +
+	"\rStoredReceipt\x12\x1d\n" +
+	"\n" +
+	"is_request\x18\x01 \x01(\bR\tisRequest\x12\x1f\n" +
+	"\vhas_respond\x18\x02 \x01(\bR\n" +
+	"hasRespond\x12+\n" +
+	"\areaders\x18\x03 \x03(\v2\x11.imwasm.v1.ReaderR\areaders\x12\x1d\n" +
+	"\n" +
+	"read_count\x18\x04 \x01(\rR\treadCount\x12\x1f\n" +
+	"\vtotal_count\x18\x05 \x01(\rR\n" +
+	"totalCount*`\n" +
 	"\x10ConversationType\x12\x1a\n" +
 	"\x16CONVERSATION_TYPE_NONE\x10\x00\x12\v\n" +
 	"\aPRIVATE\x10\x01\x12\t\n" +
@@ -3225,7 +4258,7 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),       // 0: imwasm.v1.ConversationType
 	(*Frame)(nil),               // 1: imwasm.v1.Frame
@@ -3259,12 +4292,23 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(*PullRequest)(nil),         // 29: imwasm.v1.PullRequest
 	(*PullResult)(nil),          // 30: imwasm.v1.PullResult
 	(*ReadRequest)(nil),         // 31: imwasm.v1.ReadRequest
-	(*OK)(nil),                  // 32: imwasm.v1.OK
-	(*StoredMessage)(nil),       // 33: imwasm.v1.StoredMessage
-	(*StoredConversation)(nil),  // 34: imwasm.v1.StoredConversation
-	nil,                         // 35: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                         // 36: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                         // 37: imwasm.v1.Message.ExpansionEntry
+	(*ReceiptRequest)(nil),      // 32: imwasm.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),     // 33: imwasm.v1.ReceiptResponse
+	(*ReadersRequest)(nil),      // 34: imwasm.v1.ReadersRequest
+	(*Reader)(nil),              // 35: imwasm.v1.Reader
+	(*ReadersResult)(nil),       // 36: imwasm.v1.ReadersResult
+	(*ReceiptInfoRequest)(nil),  // 37: imwasm.v1.ReceiptInfoRequest
+	(*ReceiptInfo)(nil),         // 38: imwasm.v1.ReceiptInfo
+	(*ReceiptInfoResult)(nil),   // 39: imwasm.v1.ReceiptInfoResult
+	(*ReceiptUpdate)(nil),       // 40: imwasm.v1.ReceiptUpdate
+	(*OK)(nil),                  // 41: imwasm.v1.OK
+	(*StoredMessage)(nil),       // 42: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),  // 43: imwasm.v1.StoredConversation
+	(*CachedRequest)(nil),       // 44: imwasm.v1.CachedRequest
+	(*StoredReceipt)(nil),       // 45: imwasm.v1.StoredReceipt
+	nil,                         // 46: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                         // 47: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                         // 48: imwasm.v1.Message.ExpansionEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	3,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -3282,7 +4326,7 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	29, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
 	30, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
 	31, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	32, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	41, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
 	10, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
 	12, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
 	13, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
@@ -3291,43 +4335,60 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	15, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
 	16, // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
 	17, // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
-	0,  // 24: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	24, // 25: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	28, // 26: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	11, // 27: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	2,  // 28: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 29: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	2,  // 30: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 31: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	2,  // 32: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 33: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	35, // 34: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	2,  // 35: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 36: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 37: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	20, // 38: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	2,  // 39: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	2,  // 40: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	21, // 41: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	36, // 42: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,  // 43: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	21, // 44: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	37, // 45: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	25, // 46: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	2,  // 47: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	28, // 48: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	2,  // 49: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	2,  // 50: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 51: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	2,  // 52: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 53: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	2,  // 54: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	2,  // 55: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	56, // [56:56] is the sub-list for method output_type
-	56, // [56:56] is the sub-list for method input_type
-	56, // [56:56] is the sub-list for extension type_name
-	56, // [56:56] is the sub-list for extension extendee
-	0,  // [0:56] is the sub-list for field type_name
+	32, // 24: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
+	33, // 25: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
+	34, // 26: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
+	36, // 27: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
+	37, // 28: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
+	39, // 29: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
+	0,  // 30: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	24, // 31: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	28, // 32: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	11, // 33: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	2,  // 34: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 35: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	2,  // 36: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	24, // 37: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	2,  // 38: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 39: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	46, // 40: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	2,  // 41: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 42: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	24, // 43: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	20, // 44: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	2,  // 45: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	2,  // 46: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	21, // 47: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	47, // 48: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,  // 49: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	21, // 50: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	48, // 51: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	25, // 52: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	2,  // 53: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	40, // 54: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	28, // 55: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	2,  // 56: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	2,  // 57: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	24, // 58: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	2,  // 59: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 60: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 61: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	2,  // 62: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	35, // 63: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	2,  // 64: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	38, // 65: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	35, // 66: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	24, // 67: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	2,  // 68: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	45, // 69: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	2,  // 70: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	44, // 71: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	35, // 72: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	73, // [73:73] is the sub-list for method output_type
+	73, // [73:73] is the sub-list for method input_type
+	73, // [73:73] is the sub-list for extension type_name
+	73, // [73:73] is the sub-list for extension extendee
+	0,  // [0:73] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -3360,6 +4421,12 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_Expansion)(nil),
 		(*Frame_Delete)(nil),
 		(*Frame_ClearHistory)(nil),
+		(*Frame_ReceiptRequest)(nil),
+		(*Frame_ReceiptResponse)(nil),
+		(*Frame_Readers)(nil),
+		(*Frame_ReadersResult)(nil),
+		(*Frame_ReceiptInfo)(nil),
+		(*Frame_ReceiptInfoResult)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3367,7 +4434,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   37,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

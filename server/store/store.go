@@ -133,8 +133,14 @@ type Store interface {
 	Version() uint64
 
 	// MarkRead moves user's read watermark of convID forward to seq (0:
-	// the latest); it never moves back. It returns the watermark.
-	MarkRead(ctx context.Context, user, convID string, seq uint64) (uint64, error)
+	// the latest), or to message uid when uid is set (ErrNotFound if
+	// unknown); it never moves back. When it moved, entries (given the
+	// newest message at or below the new watermark that is not a marker,
+	// nil if none) returns log entries to append in the same transaction:
+	// they come back stored. It returns the watermark.
+	MarkRead(ctx context.Context, user, convID string, seq uint64, uid string, entries func(read *pb.Message) []*pb.Message) (uint64, []*pb.Message, error)
+
+	Receipts
 
 	// Groups. Each change also appends ntf (an RC:GrpNtf message) to the
 	// group in the same transaction, so members see exactly the messages
@@ -155,6 +161,64 @@ type Store interface {
 	// Backup writes a consistent copy of the database to path.
 	Backup(ctx context.Context, path string) error
 	Close() error
+}
+
+// Read is one reader of a message (read receipts).
+type Read struct {
+	UID      string // the message
+	Reader   string
+	Time     int64 // when it was read, ms
+	SentTime int64 // the message's sent time, for expiry
+}
+
+// Receipts is what read and delivery receipts keep. Readers are kept per
+// message (at most maxReaders, newest replacing oldest) with an exact
+// count; each reader is notified to the sender once, by a log entry that
+// FlushReceipts appends in the transaction that marks them notified.
+type Receipts interface {
+	// AddReads records reader's reads of convID's messages (idempotent)
+	// and returns those that were new. If any were new and entry is set,
+	// entry (a log entry of the reader's) is appended with their uids as
+	// responded_uids in the same transaction and comes back stored.
+	AddReads(ctx context.Context, convID, reader string, reads []Read, maxReaders int, entry *pb.Message) (added []Read, stored *pb.Message, err error)
+	// FlushReceipts takes the readers of message uid not yet notified,
+	// marks them notified and appends the log entry that entry builds
+	// from them and the message's read count, in one transaction. It
+	// returns nil when there was nothing to notify.
+	FlushReceipts(ctx context.Context, convID, uid string, entry func(readers []Read, readCount int) *pb.Message) (*pb.Message, error)
+	// Unnotified lists the messages (convID, uid) whose readers are not
+	// all notified yet (after a restart).
+	Unnotified(ctx context.Context) ([][2]string, error)
+	// Readers returns the kept readers of a message, oldest first, and
+	// its exact read count.
+	Readers(ctx context.Context, convID, uid string) ([]Read, int, error)
+	// ReadCounts returns the read counts of messages of convID (0 for
+	// messages nobody read).
+	ReadCounts(ctx context.Context, convID string, uids []string) (map[string]int, error)
+	// TakeQuota counts one use of key and fails with ErrQuota, changing
+	// nothing, when max uses are already counted.
+	TakeQuota(ctx context.Context, key string, max int) error
+	// DeleteReceiptsBefore forgets the readers of messages sent before t
+	// (ms) and quota keys that sort before quotaBefore.
+	DeleteReceiptsBefore(ctx context.Context, t int64, quotaBefore string) (int64, error)
+
+	// Delivered records that a device of user stored convID up to seq:
+	// delivery receipts pending at or below it go, and entry, given their
+	// uids and the sender, builds the log entry appended to the sender's
+	// log in the same transaction. nil when none were pending.
+	Delivered(ctx context.Context, user, convID string, seq uint64, entry func(sender string, uids []string) *pb.Message) (*pb.Message, error)
+	// HasPendingDeliveries says whether any delivery receipt may be
+	// pending (device acks skip the lookup otherwise).
+	HasPendingDeliveries() bool
+}
+
+// ErrQuota: a quota is spent.
+var ErrQuota = errors.New("quota spent")
+
+// IsMarker reports whether m only changes another message (recall,
+// expansion, receipt request) rather than being one.
+func IsMarker(m *pb.Message) bool {
+	return m.RecallOf != "" || m.ExpansionOf != "" || m.ReceiptRequestOf != "" || m.Tombstone
 }
 
 // Role of a group member.

@@ -81,6 +81,41 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 ALTER TABLE convs ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 1;
 `,
+	// 4: receipts: readers per message (notified: told to the sender),
+	// exact read counts, quotas (receipt messages per group per day), and
+	// delivery receipts not yet delivered.
+	`
+CREATE TABLE receipt_readers (
+	conv_id   TEXT    NOT NULL,
+	uid       TEXT    NOT NULL,
+	reader    TEXT    NOT NULL,
+	read_time INTEGER NOT NULL,
+	sent_time INTEGER NOT NULL,
+	notified  INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (conv_id, uid, reader)
+) WITHOUT ROWID;
+CREATE INDEX receipt_readers_unnotified ON receipt_readers(conv_id, uid) WHERE notified = 0;
+CREATE INDEX receipt_readers_sent ON receipt_readers(sent_time);
+CREATE TABLE receipt_counts (
+	conv_id    TEXT    NOT NULL,
+	uid        TEXT    NOT NULL,
+	read_count INTEGER NOT NULL,
+	sent_time  INTEGER NOT NULL,
+	PRIMARY KEY (conv_id, uid)
+) WITHOUT ROWID;
+CREATE TABLE quotas (
+	key   TEXT PRIMARY KEY,
+	count INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE pending_deliveries (
+	recipient TEXT    NOT NULL,
+	conv_id   TEXT    NOT NULL,
+	seq       INTEGER NOT NULL,
+	uid       TEXT    NOT NULL,
+	sender    TEXT    NOT NULL,
+	PRIMARY KEY (recipient, conv_id, seq)
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema to the latest version.

@@ -57,9 +57,12 @@ type DB struct {
 	done   sync.WaitGroup
 
 	committed atomic.Uint64 // highest sync version whose changes are committed
-	stmts     sync.Map      // read query -> *sql.Stmt, prepared once (parsing dominated reads)
-	closeOnce sync.Once
-	closeErr  error
+	// pendingDeliveries counts rows of pending_deliveries (approximately:
+	// never below the truth), so device acks skip the lookup when none.
+	pendingDeliveries atomic.Int64
+	stmts             sync.Map // read query -> *sql.Stmt, prepared once (parsing dominated reads)
+	closeOnce         sync.Once
+	closeErr          error
 }
 
 var _ store.Store = (*DB)(nil)
@@ -137,6 +140,15 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	d.committed.Store(w.version)
+	var pending int64
+	// The writer holds wdb's one connection; its goroutine is not running yet.
+	if err := w.conn.c.QueryRowContext(ctx, `SELECT COUNT(*) FROM pending_deliveries`).Scan(&pending); err != nil {
+		wdb.Close()
+		rdb.Close()
+		mdb.Close()
+		return nil, fmt.Errorf("count pending deliveries: %w", err)
+	}
+	d.pendingDeliveries.Store(pending)
 	d.done.Add(2)
 	go func() { defer d.done.Done(); w.run() }()
 	go func() { defer d.done.Done(); d.checkpointLoop() }()
@@ -598,12 +610,20 @@ WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 func (d *DB) Version() uint64 { return d.committed.Load() }
 
 // MarkRead implements store.Store.
-func (d *DB) MarkRead(ctx context.Context, user, convID string, seq uint64) (uint64, error) {
-	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.markRead(user, convID, seq) })
-	if err != nil {
-		return 0, err
+func (d *DB) MarkRead(ctx context.Context, user, convID string, seq uint64, uid string, entries func(*pb.Message) []*pb.Message) (uint64, []*pb.Message, error) {
+	type res struct {
+		seq     uint64
+		entries []*pb.Message
 	}
-	return v.(uint64), nil
+	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
+		seq, es, err := t.markRead(user, convID, seq, uid, entries)
+		return res{seq, es}, err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	r := v.(res)
+	return r.seq, r.entries, nil
 }
 
 // Group implements store.Store.

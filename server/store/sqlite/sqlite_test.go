@@ -140,10 +140,10 @@ func TestChangesAndReadWatermark(t *testing.T) {
 	if _, convs, _ := d.Changes(ctx, "bob", v1); len(convs) != 0 {
 		t.Fatalf("nothing changed since v%d, got %v", v1, convs)
 	}
-	if r, err := d.MarkRead(ctx, "bob", conv, 0); err != nil || r != 2 {
+	if r, _, err := d.MarkRead(ctx, "bob", conv, 0, "", nil); err != nil || r != 2 {
 		t.Fatalf("mark read: %d %v", r, err)
 	}
-	if r, _ := d.MarkRead(ctx, "bob", conv, 1); r != 2 {
+	if r, _, _ := d.MarkRead(ctx, "bob", conv, 1, "", nil); r != 2 {
 		t.Fatalf("watermark moved back to %d", r)
 	}
 	v2, convs, _ := d.Changes(ctx, "bob", v1)

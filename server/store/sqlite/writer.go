@@ -350,6 +350,13 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 			return appended{}, err
 		}
 	}
+	if stored.DeliveryReceipt && stored.ConvType == pb.ConversationType_PRIVATE && stored.To != stored.FromUser {
+		if _, err := t.tx.Exec(`INSERT INTO pending_deliveries(recipient, conv_id, seq, uid, sender) VALUES (?,?,?,?,?)`,
+			stored.To, convID, stored.Seq, stored.Uid, stored.FromUser); err != nil {
+			return appended{}, fmt.Errorf("pending delivery: %w", err)
+		}
+		t.d.pendingDeliveries.Add(1)
+	}
 	return appended{stored, false}, nil
 }
 
@@ -524,10 +531,19 @@ VALUES (?,?,?,?,1,0,0,?) ON CONFLICT DO NOTHING`, user, convID, int32(typ), targ
 	return nil
 }
 
-func (t *wtx) markRead(user, convID string, seq uint64) (uint64, error) {
+func (t *wtx) markRead(user, convID string, seq uint64, uid string, entries func(*pb.Message) []*pb.Message) (uint64, []*pb.Message, error) {
 	c, err := t.head(convID)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
+	}
+	if uid != "" {
+		err := t.tx.QueryRow(`SELECT seq FROM messages WHERE uid=? AND conv_id=?`, uid, convID).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil, fmt.Errorf("read up to %s: %w", uid, store.ErrNotFound)
+		}
+		if err != nil {
+			return 0, nil, fmt.Errorf("read up to %s: %w", uid, err)
+		}
 	}
 	if seq == 0 || seq > c.lastSeq {
 		seq = c.lastSeq
@@ -535,19 +551,58 @@ func (t *wtx) markRead(user, convID string, seq uint64) (uint64, error) {
 	var read uint64
 	err = t.tx.QueryRow(`SELECT read_seq FROM user_convs WHERE user_id=? AND conv_id=?`, user, convID).Scan(&read)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, store.ErrNotMember
+		return 0, nil, store.ErrNotMember
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read watermark: %w", err)
+		return 0, nil, fmt.Errorf("read watermark: %w", err)
 	}
 	if seq <= read {
-		return read, nil
+		return read, nil, nil
 	}
 	t.version++
 	if _, err := t.tx.Exec(`UPDATE user_convs SET read_seq=?, changed=? WHERE user_id=? AND conv_id=?`, seq, t.version, user, convID); err != nil {
-		return 0, fmt.Errorf("move read watermark: %w", err)
+		return 0, nil, fmt.Errorf("move read watermark: %w", err)
 	}
-	return seq, nil
+	if entries == nil {
+		return seq, nil, nil
+	}
+	last, err := t.lastReal(convID, seq)
+	if err != nil {
+		return 0, nil, err
+	}
+	var stored []*pb.Message
+	for _, e := range entries(last) {
+		m, err := t.appendLog(e)
+		if err != nil {
+			return 0, nil, err
+		}
+		stored = append(stored, m)
+	}
+	return seq, stored, nil
+}
+
+// lastReal is the newest message of convID at or below seq that is a
+// message of its own (not a marker), or nil.
+func (t *wtx) lastReal(convID string, seq uint64) (*pb.Message, error) {
+	rows, err := t.tx.Query(`SELECT body FROM messages WHERE conv_id=? AND seq<=? ORDER BY seq DESC LIMIT 50`, convID, seq)
+	if err != nil {
+		return nil, fmt.Errorf("last read message: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, fmt.Errorf("last read message: %w", err)
+		}
+		m := &pb.Message{}
+		if err := proto.Unmarshal(body, m); err != nil {
+			return nil, fmt.Errorf("last read message: decode: %w", err)
+		}
+		if !store.IsMarker(m) {
+			return m, nil
+		}
+	}
+	return nil, rows.Err()
 }
 
 // Group operations. Each validates before writing anything.

@@ -1,0 +1,419 @@
+package client
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+)
+
+// Receipts on the device. Whatever concerns this user arrives as entries
+// of their log (see server/receipts.go) or, for receipt requests, as
+// markers in the group's sequence; the processor applies both to the
+// stored messages and cursors and turns them into events.
+
+// Receipt request cache limits (RongIMLib's web SDK: the latest 30 per
+// group conversation, for 24 hours).
+const (
+	MaxCachedRequests = 30
+	RequestCacheTTL   = 24 * time.Hour
+	MaxReceiptIDs     = 100
+)
+
+// ReceiptEvent is the payload of the receipt events; which fields are set
+// depends on the kind (see EventKind).
+type ReceiptEvent struct {
+	Conversation Conversation
+	MessageUID   string
+	SentTime     int64    // EventReadReceipt: the message read; EventSyncRead: the watermark's time
+	UserID       string   // who read, responded, requested, or got it
+	MessageUIDs  []string // EventReceiptResponse, EventDelivered
+	Time         int64    // EventDelivered: when
+	Counts       []ReceiptCount
+}
+
+// ReceiptCount is one message's read receipt counts (V5).
+type ReceiptCount struct {
+	Conversation Conversation
+	MessageUID   string
+	ReadCount    int
+	TotalCount   int
+	Users        []Reader // the new readers (events) or none (queries)
+}
+
+// ReadersPage is a page of a message's readers or non-readers.
+type ReadersPage struct {
+	Users         []Reader
+	NextPageToken string
+	ReadCount     int
+	TotalCount    int
+}
+
+// SendReadReceipt implements sendReadReceiptMessage (private chats): the
+// read watermark moves to message uid; the peer gets READ_RECEIPT_RECEIVED
+// and the user's other devices SYNC_READ_STATUS.
+func (e *Engine) SendReadReceipt(ctx context.Context, c Conversation, uid string) error {
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if c.Type != Private {
+		return codes.New(codes.InvalidParameterConversationType, "read receipts by message are for private chats")
+	}
+	if uid == "" || len(uid) > 64 {
+		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
+	}
+	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), MessageUid: uid}}}); err != nil {
+		return err
+	}
+	held, err := e.cfg.Store.MessagesByUID(ctx, []string{uid})
+	if err != nil || len(held) != 1 || held[0] == nil || held[0].Seq == 0 {
+		return nil // not held here: the log entry moves it when it comes
+	}
+	return e.applyLocal(&inItem{read: &readMove{conv: c, seq: held[0].Seq}})
+}
+
+// RequestReceipts implements sendReadReceiptRequest: the sender of a group
+// message asks its members for read receipts.
+func (e *Engine) RequestReceipts(ctx context.Context, c Conversation, uid string) error {
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if uid == "" || len(uid) > 64 {
+		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
+	}
+	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_ReceiptRequest{ReceiptRequest: &pb.ReceiptRequest{Conv: wireConv(c), MessageUid: uid}}})
+	return err
+}
+
+// RespondReceipts implements sendReadReceiptResponseV2 with a message list
+// and sendReadReceiptResponseV5: this user has read these messages of c.
+func (e *Engine) RespondReceipts(ctx context.Context, c Conversation, uids []string) error {
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if len(uids) == 0 || len(uids) > MaxReceiptIDs {
+		return codes.New(codes.InvalidParameter, "1-100 messageUIds per call")
+	}
+	for _, u := range uids {
+		if u == "" || len(u) > 64 {
+			return codes.New(codes.InvalidParameterMessageUID, "invalid messageUId")
+		}
+	}
+	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_ReceiptResponse{ReceiptResponse: &pb.ReceiptResponse{Conv: wireConv(c), MessageUids: uids}}}); err != nil {
+		return err
+	}
+	return e.applyLocal(&inItem{log: &pb.LogEntry{Conv: wireConv(c), RespondedUids: uids}})
+}
+
+// RespondCachedRequests implements sendReadReceiptResponseV2 without a
+// message list: it answers every request of c the cache holds (those this
+// user has not answered, received in the last 24 hours) and returns them.
+func (e *Engine) RespondCachedRequests(ctx context.Context, c Conversation) ([]string, error) {
+	if err := validConversation(c); err != nil {
+		return nil, err
+	}
+	if err := e.loadState(ctx); err != nil {
+		return nil, err
+	}
+	cutoff := e.cfg.Now().Add(-RequestCacheTTL).UnixMilli()
+	var uids []string
+	e.seqMu.Lock()
+	if st := e.convs[c.Key()]; st != nil {
+		for _, r := range st.Requests {
+			if r.ReceivedAt >= cutoff {
+				uids = append(uids, r.MessageUID)
+			}
+		}
+	}
+	e.seqMu.Unlock()
+	if len(uids) == 0 {
+		return nil, nil
+	}
+	err := e.RespondReceipts(ctx, c, uids)
+	if code := codes.Of(err); len(uids) > 1 && (code == codes.RRSV5MessageNotExist || code == codes.RRSV5MessageReceiptNeedless) {
+		// One of them was recalled or expired meanwhile: answer the rest
+		// one by one and drop those that cannot be answered.
+		var answered, dropped []string
+		for _, u := range uids {
+			switch err := e.RespondReceipts(ctx, c, []string{u}); codes.Of(err) {
+			case codes.Success:
+				answered = append(answered, u)
+			case codes.RRSV5MessageNotExist, codes.RRSV5MessageReceiptNeedless:
+				dropped = append(dropped, u)
+			default:
+				return answered, err
+			}
+		}
+		if len(dropped) > 0 {
+			e.applyLocal(&inItem{log: &pb.LogEntry{Conv: wireConv(c), RespondedUids: dropped}})
+		}
+		return answered, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return uids, nil
+}
+
+// Readers implements getMessageReader (status 0 or 1: readers) and
+// getMessagesReadReceiptUsersByPageV5 (2: members who have not read).
+func (e *Engine) Readers(ctx context.Context, c Conversation, uid string, status uint32, pageToken string, count uint32) (*ReadersPage, error) {
+	if err := validConversation(c); err != nil {
+		return nil, err
+	}
+	if uid == "" || len(uid) > 64 {
+		return nil, codes.New(codes.InvalidParameterMessageUID, "messageUId required")
+	}
+	r, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Readers{Readers: &pb.ReadersRequest{
+		Conv: wireConv(c), MessageUid: uid, ReadStatus: status, PageToken: pageToken, PageCount: count,
+	}}})
+	if err != nil {
+		return nil, err
+	}
+	res := r.GetReadersResult()
+	return &ReadersPage{Users: localReaders(res.GetUsers()), NextPageToken: res.GetNextPageToken(),
+		ReadCount: int(res.GetReadCount()), TotalCount: int(res.GetTotalCount())}, nil
+}
+
+// ReceiptCounts implements getMessageReadReceiptInfoV5.
+func (e *Engine) ReceiptCounts(ctx context.Context, c Conversation, uids []string) ([]ReceiptCount, error) {
+	if err := validConversation(c); err != nil {
+		return nil, err
+	}
+	if len(uids) == 0 || len(uids) > MaxReceiptIDs {
+		return nil, codes.New(codes.InvalidParameter, "1-100 messageUIds per call")
+	}
+	r, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_ReceiptInfo{ReceiptInfo: &pb.ReceiptInfoRequest{Conv: wireConv(c), MessageUids: uids}}})
+	if err != nil {
+		return nil, err
+	}
+	var out []ReceiptCount
+	for _, in := range r.GetReceiptInfoResult().GetInfos() {
+		out = append(out, ReceiptCount{Conversation: c, MessageUID: in.MessageUid, ReadCount: int(in.ReadCount), TotalCount: int(in.TotalCount)})
+	}
+	return out, nil
+}
+
+// heldLocked returns the messages with these uids as this batch last left
+// them, or as stored; absent ones are missing from the map.
+func (e *Engine) heldLocked(ctx context.Context, bs *batchState, uids []string) map[string]*Message {
+	out := map[string]*Message{}
+	var ask []string
+	for _, u := range uids {
+		if _, ok := out[u]; ok || u == "" {
+			continue
+		}
+		found := false
+		for _, m := range bs.batch.Messages {
+			if m.MessageUID == u {
+				out[u], found = m, true
+			}
+		}
+		if !found {
+			ask = append(ask, u)
+		}
+	}
+	if len(ask) == 0 {
+		return out
+	}
+	held, err := e.cfg.Store.MessagesByUID(ctx, ask)
+	if err != nil || len(held) != len(ask) {
+		e.log.Log(LevelWarn, "receipts: read messages", "err", errString(err))
+		return out
+	}
+	for i, m := range held {
+		if m == nil {
+			continue
+		}
+		if prev, ok := bs.byID[m.MessageID]; ok {
+			m = prev
+		}
+		out[ask[i]] = m
+	}
+	return out
+}
+
+// applyReceiptsLocked applies the batch's receipt requests and the receipt
+// parts of log entries.
+func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchState) {
+	if len(bs.logs) == 0 && len(bs.requests) == 0 {
+		return
+	}
+	var uids []string
+	for _, w := range bs.requests {
+		uids = append(uids, w.ReceiptRequestOf)
+	}
+	for _, l := range bs.logs {
+		uids = append(uids, l.DeliveredUids...)
+		uids = append(uids, l.RespondedUids...)
+		for _, up := range l.Receipts {
+			uids = append(uids, up.MessageUid)
+		}
+	}
+	held := e.heldLocked(ctx, bs, uids)
+	now := e.cfg.Now().UnixMilli()
+	for _, w := range bs.requests {
+		c := localConv(me, w)
+		target := held[w.ReceiptRequestOf]
+		if target != nil {
+			if target.Receipt == nil {
+				target.Receipt = &ReceiptInfo{}
+			}
+			if !target.Receipt.IsRequest {
+				target.Receipt.IsRequest = true
+				bs.put(target)
+			}
+			if target.Receipt.HasRespond {
+				continue // answered on another device already
+			}
+		}
+		if w.FromUser == me {
+			continue
+		}
+		st := e.stateLocked(bs, c)
+		cacheRequest(st, CachedRequest{MessageUID: w.ReceiptRequestOf, Sender: w.FromUser, ReceivedAt: now}, now)
+		bs.events = append(bs.events, Event{Kind: EventReceiptRequest, Receipt: &ReceiptEvent{Conversation: c, MessageUID: w.ReceiptRequestOf, UserID: w.FromUser}})
+	}
+	for _, l := range bs.logs {
+		c := Conversation{Type: int32(l.Conv.GetType()), TargetID: l.Conv.GetTarget(), ChannelID: l.Conv.GetChannel()}
+		switch {
+		case l.ReadBy == "":
+		case l.ReadBy == me:
+			st, k := e.stateKeyLocked(bs, c)
+			if l.ReadSeq > st.ReadSeq {
+				st.ReadSeq = l.ReadSeq
+				bs.recount[k] = true
+				bs.events = append(bs.events, Event{Kind: EventSyncRead, Receipt: &ReceiptEvent{Conversation: c, SentTime: l.ReadTime}})
+			}
+		default:
+			st := e.stateLocked(bs, c)
+			if l.ReadSeq > st.PeerReadSeq {
+				st.PeerReadSeq = l.ReadSeq
+				e.markReadLocked(ctx, bs, c, l.ReadSeq, l.ReadTime)
+				bs.events = append(bs.events, Event{Kind: EventReadReceipt, Receipt: &ReceiptEvent{
+					Conversation: c, MessageUID: l.ReadUid, SentTime: l.ReadTime, UserID: l.ReadBy,
+				}})
+			}
+		}
+		if l.DeliveredTo != "" {
+			st := e.stateLocked(bs, c)
+			st.PeerDeliveredSeq = max(st.PeerDeliveredSeq, l.DeliveredSeq)
+			for _, u := range l.DeliveredUids {
+				if m := held[u]; m != nil && m.SentStatus == StatusSent {
+					m.SentStatus = StatusReceived
+					bs.put(m)
+				}
+			}
+			bs.events = append(bs.events, Event{Kind: EventDelivered, Receipt: &ReceiptEvent{
+				Conversation: c, UserID: l.DeliveredTo, MessageUIDs: l.DeliveredUids, Time: l.DeliveredTime,
+			}})
+		}
+		if len(l.Receipts) > 0 {
+			e.applyReceiptUpdates(bs, c, l.Receipts, held)
+		}
+		if len(l.RespondedUids) > 0 {
+			for _, u := range l.RespondedUids {
+				if m := held[u]; m != nil {
+					if m.Receipt == nil {
+						m.Receipt = &ReceiptInfo{}
+					}
+					if !m.Receipt.HasRespond {
+						m.Receipt.HasRespond = true
+						bs.put(m)
+					}
+				}
+			}
+			st := e.stateLocked(bs, c)
+			st.Requests = slices.DeleteFunc(slices.Clone(st.Requests), func(r CachedRequest) bool {
+				return slices.Contains(l.RespondedUids, r.MessageUID)
+			})
+		}
+	}
+}
+
+// applyReceiptUpdates merges new readers into the sender's messages and
+// emits one MESSAGE_RECEIPT_RESPONSE per responder and one
+// MESSAGE_RECEIPT_RESPONSE_V5 with the counts.
+func (e *Engine) applyReceiptUpdates(bs *batchState, c Conversation, ups []*pb.ReceiptUpdate, held map[string]*Message) {
+	var order []string
+	byReader := map[string][]string{}
+	var counts []ReceiptCount
+	for _, up := range ups {
+		if m := held[up.MessageUid]; m != nil && m.ObjectName != recallObjectName {
+			if m.Receipt == nil {
+				m.Receipt = &ReceiptInfo{}
+			}
+			rc := m.Receipt
+			for _, r := range up.Readers {
+				if !slices.ContainsFunc(rc.Readers, func(x Reader) bool { return x.UserID == r.UserId }) {
+					rc.Readers = append(rc.Readers, Reader{UserID: r.UserId, Time: r.Time})
+				}
+			}
+			rc.ReadCount, rc.TotalCount = max(rc.ReadCount, int(up.ReadCount)), int(up.TotalCount)
+			bs.put(m)
+		}
+		for _, r := range up.Readers {
+			if _, ok := byReader[r.UserId]; !ok {
+				order = append(order, r.UserId)
+			}
+			byReader[r.UserId] = append(byReader[r.UserId], up.MessageUid)
+		}
+		counts = append(counts, ReceiptCount{Conversation: c, MessageUID: up.MessageUid, ReadCount: int(up.ReadCount),
+			TotalCount: int(up.TotalCount), Users: localReaders(up.Readers)})
+	}
+	for _, u := range order {
+		bs.events = append(bs.events, Event{Kind: EventReceiptResponse, Receipt: &ReceiptEvent{Conversation: c, UserID: u, MessageUIDs: byReader[u]}})
+	}
+	bs.events = append(bs.events, Event{Kind: EventReceiptResponseV5, Receipt: &ReceiptEvent{Conversation: c, Counts: counts}})
+}
+
+// markReadLocked turns this user's messages of c up to seq (sent at or
+// before t) READ, newest first, until one already is.
+func (e *Engine) markReadLocked(ctx context.Context, bs *batchState, c Conversation, seq uint64, t int64) {
+	before := t + 1
+	for page := 0; page < 20; page++ {
+		msgs, err := e.cfg.Store.History(ctx, c, before, 100, false)
+		if err != nil {
+			e.log.Log(LevelWarn, "receipts: read history", "err", err.Error())
+			return
+		}
+		for _, m := range msgs {
+			if prev, ok := bs.byID[m.MessageID]; ok {
+				m = prev
+			}
+			if m.Direction != DirectionSend || m.Seq == 0 || m.Seq > seq {
+				continue
+			}
+			if m.SentStatus == StatusRead {
+				return
+			}
+			if m.SentStatus >= StatusSent {
+				m.SentStatus = StatusRead
+				bs.put(m)
+			}
+		}
+		if len(msgs) < 100 {
+			return
+		}
+		before = msgs[len(msgs)-1].SentTime
+	}
+}
+
+// cacheRequest adds r to st's request cache, keeping the newest
+// MaxCachedRequests of the last RequestCacheTTL.
+func cacheRequest(st *ConversationState, r CachedRequest, now int64) {
+	cutoff := now - RequestCacheTTL.Milliseconds()
+	out := make([]CachedRequest, 0, len(st.Requests)+1)
+	for _, x := range st.Requests {
+		if x.ReceivedAt >= cutoff && x.MessageUID != r.MessageUID {
+			out = append(out, x)
+		}
+	}
+	out = append(out, r)
+	if len(out) > MaxCachedRequests {
+		out = out[len(out)-MaxCachedRequests:]
+	}
+	st.Requests = out
+}

@@ -1,0 +1,516 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// Receipts (SPEC §3): every kind travels to the user it concerns through
+// that user's log (conversation USER_LOG), so it is stored, reaches every
+// device once, and waits for devices that are offline:
+//   - a read watermark moving: the reader's log (SYNC_READ_STATUS) and, in
+//     a private chat, the peer's (READ_RECEIPT_RECEIVED);
+//   - delivery: the sender's log once a recipient device acknowledged;
+//   - group and needReceipt read receipts: the sender's log, coalesced to
+//     one entry per message per ReceiptInterval; the responder's own log
+//     (hasRespond on their other devices).
+// Receipt requests are markers in the group's sequence: every member sees
+// them in order with the messages.
+
+const maxReceiptIDs = 100 // message ids per receipt call
+
+// receiptRefusal is the SPEC §2 table: codes with Easemob's reason text.
+var (
+	errReceiptsOff    = codes.New(codes.RRSV5Unavailable, "group ack msg not open")
+	errReceiptDenied  = codes.New(codes.ForbiddenInGroup, "group ack msg permission denied")
+	errReceiptMissing = codes.New(codes.RRSV5MessageNotExist, "group ack msg not found")
+	errReceiptQuota   = codes.New(codes.SendFrequencyTooFast, "limit send group ack msg")
+	errNotSender      = codes.New(codes.RRSV5MessageSenderMismatch, "only the message's sender may do this")
+	errNeedless       = codes.New(codes.RRSV5MessageReceiptNeedless, "the message did not ask for receipts")
+	errReceiptConf    = codes.New(codes.SendReadReceiptConfError, "receipts cannot be asked for on status or targeted messages")
+)
+
+// asksReceipts reports whether m takes read receipts.
+func asksReceipts(m *pb.Message) bool { return m.NeedReceipt || m.ReceiptRequest }
+
+// expired reports whether m is older than the receipt validity.
+func (s *Server) receiptExpired(m *pb.Message) bool {
+	validity := time.Duration(s.settings.Load().ReceiptValiditySeconds) * time.Second
+	return s.cfg.Now().Sub(time.UnixMilli(m.SentTime)) > validity
+}
+
+// checkAskReceipts applies the policy to user asking for receipts in conv
+// (a needReceipt send or a request): switched on, allowed to this member,
+// and within the group's daily quota, which it takes.
+func (s *Server) checkAskReceipts(ctx context.Context, user string, conv *pb.Conversation) error {
+	st := s.settings.Load()
+	if !st.ReceiptsEnabled {
+		return errReceiptsOff
+	}
+	if conv.Type != pb.ConversationType_GROUP {
+		return nil
+	}
+	g, err := s.groups.get(ctx, conv.Target)
+	if err != nil {
+		return err
+	}
+	if st.ReceiptRequesters == "admins" && g.members[user] <= store.RoleMember+1 {
+		return errReceiptDenied
+	}
+	if st.ReceiptDailyQuota > 0 {
+		day := s.cfg.Now().UTC().Format(time.DateOnly)
+		if err := s.store.TakeQuota(ctx, quotaKey(day, conv.Target), st.ReceiptDailyQuota); err != nil {
+			if errors.Is(err, store.ErrQuota) {
+				return errReceiptQuota
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// quotaKey sorts by day, so a day's keys expire with one range delete.
+func quotaKey(day, group string) string { return "rr:" + day + ":" + group }
+
+// receiptMessage finds message uid of conv for a receipt call: it must
+// exist, be visible to the user, and be within the receipt validity.
+func (ss *session) receiptMessage(ctx context.Context, convID, uid string) (*pb.Message, error) {
+	if uid == "" || len(uid) > 64 {
+		return nil, codes.New(codes.InvalidParameterMessageUID, "invalid messageUId")
+	}
+	m, err := ss.srv.store.MessageByUID(ctx, convID, uid)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errReceiptMissing
+	}
+	if err != nil {
+		return nil, err
+	}
+	if store.IsMarker(m) || !visibleTo(m, ss.user) || ss.srv.receiptExpired(m) {
+		return nil, errReceiptMissing
+	}
+	return m, nil
+}
+
+// handleReceiptRequest: sendReadReceiptRequest. Only the sender asks, once
+// (asking again answers OK); members learn it from a marker in the group's
+// sequence.
+func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.ReceiptRequest) {
+	convID, err := ss.conversation(ctx, r.Conv)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if r.Conv.Type != pb.ConversationType_GROUP {
+		ss.replyErr(id, codes.RRSV5ConversationNotSupport, "receipt requests are for group messages")
+		return
+	}
+	if !ss.srv.settings.Load().ReceiptsEnabled {
+		ss.replyFor(id, errReceiptsOff)
+		return
+	}
+	m, err := ss.receiptMessage(ctx, convID, r.MessageUid)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if m.FromUser != ss.user {
+		ss.replyFor(id, errNotSender)
+		return
+	}
+	if m.IsStatus || len(m.DirectedUserIds) > 0 || m.ObjectName == store.RecallObjectName {
+		ss.replyFor(id, errReceiptConf)
+		return
+	}
+	if m.ReceiptRequest {
+		ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+		return
+	}
+	if err := ss.srv.checkAskReceipts(ctx, ss.user, r.Conv); err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	marker := &pb.Message{
+		ConvType: pb.ConversationType_GROUP, FromUser: ss.user, To: m.To, Channel: m.Channel,
+		ClientMsgId: "rr." + m.Uid, ObjectName: "RC:RRReqMsg", IsPersisted: true, ReceiptRequestOf: m.Uid,
+	}
+	stored, err := ss.srv.store.Modify(ctx, convID, m.Uid, func(x *pb.Message) error {
+		if x.ObjectName == store.RecallObjectName {
+			return errReceiptConf // recalled meanwhile
+		}
+		x.ReceiptRequest = true
+		return nil
+	}, marker)
+	if errors.Is(err, store.ErrExists) {
+		ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // a concurrent request won
+		return
+	}
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	ss.srv.fanOut(ctx, stored, "")
+}
+
+// handleReceiptResponse: sendReadReceiptResponseV2 / V5. Every message
+// must take receipts, else nothing is recorded.
+func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.ReceiptResponse) {
+	convID, err := ss.conversation(ctx, r.Conv)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if !ss.srv.settings.Load().ReceiptsEnabled {
+		ss.replyFor(id, errReceiptsOff)
+		return
+	}
+	if len(r.MessageUids) == 0 || len(r.MessageUids) > maxReceiptIDs {
+		ss.replyErr(id, codes.RRSV5ParamLengthExceed, "1-100 messages per call")
+		return
+	}
+	now := ss.srv.cfg.Now().UnixMilli()
+	var reads []store.Read
+	senders := map[string]string{}
+	seen := map[string]bool{}
+	for _, uid := range r.MessageUids {
+		if seen[uid] {
+			continue
+		}
+		seen[uid] = true
+		m, err := ss.receiptMessage(ctx, convID, uid)
+		if err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+		if !asksReceipts(m) {
+			ss.replyFor(id, errNeedless)
+			return
+		}
+		if m.FromUser == ss.user {
+			continue // one's own message: nothing to answer
+		}
+		reads = append(reads, store.Read{UID: uid, Time: now, SentTime: m.SentTime})
+		senders[uid] = m.FromUser
+	}
+	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
+	added, entry, err := ss.srv.store.AddReads(ctx, convID, ss.user, reads, ss.srv.settings.Load().ReceiptMaxReaders,
+		ss.logEntry(&pb.LogEntry{Conv: conv}))
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	if entry != nil {
+		ss.srv.fanOut(ctx, entry, "")
+	}
+	for _, a := range added {
+		ss.srv.receipts.touch(convID, a.UID)
+	}
+}
+
+// handleReaders: getMessageReader and getMessagesReadReceiptUsersByPageV5.
+func (ss *session) handleReaders(ctx context.Context, id uint64, r *pb.ReadersRequest) {
+	convID, m, err := ss.readableReceipts(ctx, r.Conv, r.MessageUid)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if r.ReadStatus > 2 {
+		ss.replyErr(id, codes.RRSV5QueryNotSupport, "readStatus must be 0, 1 (read) or 2 (unread)")
+		return
+	}
+	count := int(r.PageCount)
+	if count == 0 {
+		count = 100
+	}
+	if count > 100 {
+		ss.replyErr(id, codes.InvalidParameterCount, "pageCount must be 1-100")
+		return
+	}
+	offset := 0
+	if r.PageToken != "" {
+		if offset, err = strconv.Atoi(r.PageToken); err != nil || offset < 0 {
+			ss.replyErr(id, codes.InvalidParameter, "invalid pageToken")
+			return
+		}
+	}
+	readers, readCount, err := ss.srv.store.Readers(ctx, convID, m.Uid)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	audience, err := ss.srv.receiptAudience(ctx, m)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	var users []*pb.Reader
+	if r.ReadStatus == 2 {
+		read := make(map[string]bool, len(readers))
+		for _, x := range readers {
+			read[x.Reader] = true
+		}
+		for _, u := range audience {
+			if !read[u] {
+				users = append(users, &pb.Reader{UserId: u})
+			}
+		}
+	} else {
+		for _, x := range readers {
+			users = append(users, &pb.Reader{UserId: x.Reader, Time: x.Time})
+		}
+	}
+	res := &pb.ReadersResult{ReadCount: uint32(readCount), TotalCount: uint32(len(audience))}
+	if offset < len(users) {
+		end := min(offset+count, len(users))
+		res.Users = users[offset:end]
+		if end < len(users) {
+			res.NextPageToken = strconv.Itoa(end)
+		}
+	}
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_ReadersResult{ReadersResult: res}})
+}
+
+// handleReceiptInfo: getMessageReadReceiptInfoV5.
+func (ss *session) handleReceiptInfo(ctx context.Context, id uint64, r *pb.ReceiptInfoRequest) {
+	if len(r.MessageUids) == 0 || len(r.MessageUids) > maxReceiptIDs {
+		ss.replyErr(id, codes.RRSV5ParamLengthExceed, "1-100 messages per call")
+		return
+	}
+	var convID string
+	var msgs []*pb.Message
+	for _, uid := range r.MessageUids {
+		cid, m, err := ss.readableReceipts(ctx, r.Conv, uid)
+		if err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+		convID = cid
+		msgs = append(msgs, m)
+	}
+	counts, err := ss.srv.store.ReadCounts(ctx, convID, r.MessageUids)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	res := &pb.ReceiptInfoResult{}
+	for _, m := range msgs {
+		audience, err := ss.srv.receiptAudience(ctx, m)
+		if err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+		res.Infos = append(res.Infos, &pb.ReceiptInfo{MessageUid: m.Uid, ReadCount: uint32(counts[m.Uid]), TotalCount: uint32(len(audience))})
+	}
+	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_ReceiptInfoResult{ReceiptInfoResult: res}})
+}
+
+// readableReceipts checks that the user may read a message's receipts:
+// the sender, or any member when the app allows it.
+func (ss *session) readableReceipts(ctx context.Context, c *pb.Conversation, uid string) (string, *pb.Message, error) {
+	convID, err := ss.conversation(ctx, c)
+	if err != nil {
+		return "", nil, err
+	}
+	if !ss.srv.settings.Load().ReceiptsEnabled {
+		return "", nil, errReceiptsOff
+	}
+	m, err := ss.receiptMessage(ctx, convID, uid)
+	if err != nil {
+		return "", nil, err
+	}
+	if m.FromUser != ss.user && ss.srv.settings.Load().ReaderListVisibleTo != "members" {
+		return "", nil, errNotSender
+	}
+	if !asksReceipts(m) {
+		return "", nil, errNeedless
+	}
+	return convID, m, nil
+}
+
+// receiptAudience lists who may read m: the group's members but its
+// sender, or the peer of a private chat.
+func (s *Server) receiptAudience(ctx context.Context, m *pb.Message) ([]string, error) {
+	if m.ConvType != pb.ConversationType_GROUP {
+		return []string{m.To}, nil
+	}
+	g, err := s.groups.get(ctx, m.To)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(g.list))
+	for _, u := range g.list {
+		if u != m.FromUser {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// flushReceipts tells a message's sender who newly read it: one entry in
+// the sender's log for whatever gathered since the last one.
+func (s *Server) flushReceipts(ctx context.Context, convID, uid string) {
+	m, err := s.store.MessageByUID(ctx, convID, uid)
+	if err != nil {
+		s.log.Warn("receipt update: message", "uid", uid, "err", err)
+		return
+	}
+	audience, err := s.receiptAudience(ctx, m)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Warn("receipt update: audience", "uid", uid, "err", err)
+		return
+	}
+	entry, err := s.store.FlushReceipts(ctx, convID, uid, func(readers []store.Read, readCount int) *pb.Message {
+		up := &pb.ReceiptUpdate{MessageUid: uid, ReadCount: uint32(readCount), TotalCount: uint32(len(audience))}
+		for _, r := range readers {
+			up.Readers = append(up.Readers, &pb.Reader{UserId: r.Reader, Time: r.Time})
+		}
+		return userLogEntry(m.FromUser, &pb.LogEntry{
+			Conv:     &pb.Conversation{Type: m.ConvType, Target: m.To, Channel: m.Channel},
+			Receipts: []*pb.ReceiptUpdate{up},
+		})
+	})
+	if err != nil {
+		s.log.Warn("receipt update", "uid", uid, "err", err)
+		return
+	}
+	if entry != nil {
+		s.fanOut(ctx, entry, "")
+	}
+}
+
+// resumeReceipts notifies what a stop interrupted.
+func (s *Server) resumeReceipts(ctx context.Context) {
+	pending, err := s.store.Unnotified(ctx)
+	if err != nil {
+		s.log.Error("resume receipt updates", "err", err)
+		return
+	}
+	for _, p := range pending {
+		s.receipts.touch(p[0], p[1])
+	}
+}
+
+// expireReceipts forgets readers past the validity, and old quotas.
+func (s *Server) expireReceipts(ctx context.Context) {
+	validity := time.Duration(s.settings.Load().ReceiptValiditySeconds) * time.Second
+	now := s.cfg.Now()
+	yesterday := now.UTC().Add(-24 * time.Hour).Format(time.DateOnly)
+	if _, err := s.store.DeleteReceiptsBefore(ctx, now.Add(-validity).UnixMilli(), quotaKey(yesterday, "")); err != nil {
+		s.log.Error("expire receipts", "err", err)
+	}
+}
+
+// handleAck takes a device's acks: they count, and they deliver the
+// delivery receipts of private messages up to them.
+func (ss *session) handleAck(ctx context.Context, a *pb.Ack) {
+	ss.srv.metrics.acks.Add(uint64(len(a.GetItems())))
+	if !ss.srv.store.HasPendingDeliveries() {
+		return
+	}
+	for _, it := range a.GetItems() {
+		if it.GetConv().GetType() != pb.ConversationType_PRIVATE || !validID(it.Conv.Target) {
+			continue
+		}
+		convID := store.ConvID(ss.user, it.Conv)
+		now := ss.srv.cfg.Now().UnixMilli()
+		entry, err := ss.srv.store.Delivered(ctx, ss.user, convID, it.Seq, func(sender string, uids []string) *pb.Message {
+			return userLogEntry(sender, &pb.LogEntry{
+				Conv:        &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: ss.user, Channel: it.Conv.Channel},
+				DeliveredTo: ss.user, DeliveredSeq: it.Seq, DeliveredUids: uids, DeliveredTime: now,
+			})
+		})
+		if err != nil {
+			ss.srv.log.Warn("delivery receipt", "user", ss.user, "err", err)
+			continue
+		}
+		if entry != nil {
+			ss.srv.fanOut(ctx, entry, "")
+		}
+	}
+}
+
+// readEntries are the log entries a moved read watermark writes: the
+// reader's own (their other sessions) and, in a private chat, the peer's.
+func (ss *session) readEntries(conv *pb.Conversation) func(*pb.Message) []*pb.Message {
+	return func(last *pb.Message) []*pb.Message {
+		if last == nil {
+			return nil
+		}
+		own := &pb.LogEntry{Conv: conv, ReadBy: ss.user, ReadSeq: last.Seq, ReadUid: last.Uid, ReadTime: last.SentTime}
+		out := []*pb.Message{ss.logEntry(own)}
+		if conv.Type == pb.ConversationType_PRIVATE && conv.Target != ss.user {
+			peer := &pb.LogEntry{
+				Conv:   &pb.Conversation{Type: conv.Type, Target: ss.user, Channel: conv.Channel},
+				ReadBy: ss.user, ReadSeq: last.Seq, ReadUid: last.Uid, ReadTime: last.SentTime,
+			}
+			out = append(out, userLogEntry(conv.Target, peer))
+		}
+		return out
+	}
+}
+
+// notifier coalesces receipt updates: for each message, at most one flush
+// per interval; the first comes at once, later ones gather what arrived.
+type notifier struct {
+	every time.Duration
+	flush func(convID, uid string)
+	mu    sync.Mutex
+	state map[[2]string]*noteState
+}
+
+type noteState struct {
+	last  time.Time
+	armed bool
+}
+
+func newNotifier(every time.Duration, flush func(convID, uid string)) *notifier {
+	return &notifier{every: every, flush: flush, state: map[[2]string]*noteState{}}
+}
+
+// touch says message uid of convID has readers to notify.
+func (n *notifier) touch(convID, uid string) {
+	k := [2]string{convID, uid}
+	n.mu.Lock()
+	st := n.state[k]
+	if st == nil {
+		st = &noteState{}
+		n.state[k] = st
+	}
+	if st.armed {
+		n.mu.Unlock()
+		return // the scheduled flush takes these readers too
+	}
+	st.armed = true
+	wait := time.Until(st.last.Add(n.every))
+	n.mu.Unlock()
+	if wait <= 0 {
+		go n.fire(k)
+		return
+	}
+	time.AfterFunc(wait, func() { n.fire(k) })
+}
+
+func (n *notifier) fire(k [2]string) {
+	n.mu.Lock()
+	st := n.state[k]
+	// Disarmed before flushing: a reader arriving during the flush arms
+	// the next one, due an interval after this.
+	st.armed, st.last = false, time.Now()
+	n.mu.Unlock()
+	n.flush(k[0], k[1])
+	time.AfterFunc(n.every, func() {
+		n.mu.Lock()
+		if st := n.state[k]; st != nil && !st.armed && time.Since(st.last) >= n.every {
+			delete(n.state, k)
+		}
+		n.mu.Unlock()
+	})
+}
