@@ -56,6 +56,14 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getUnreadCount":               b.unreadCount,
 		"getTotalUnreadCount":          b.totalUnreadCount,
 		"clearMessagesUnreadStatus":    b.clearUnread,
+
+		"sendReadReceiptMessage":              b.sendReadReceipt,
+		"sendReadReceiptRequest":              b.sendReceiptRequest,
+		"sendReadReceiptResponseV2":           b.sendReceiptResponseV2,
+		"sendReadReceiptResponseV5":           b.sendReceiptResponseV5,
+		"getMessageReader":                    b.getMessageReader,
+		"getMessageReadReceiptInfoV5":         b.getReceiptInfoV5,
+		"getMessagesReadReceiptUsersByPageV5": b.getReceiptUsersV5,
 	}
 	for name, fn := range async {
 		f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
@@ -239,6 +247,10 @@ func (b *Bridge) init(args []safejs.Value) any {
 		if err != nil {
 			return err
 		}
+		delivery, err := optBool(opts, "deliveryReceipts")
+		if err != nil {
+			return err
+		}
 		idb, _ := safejs.Global().Get("indexedDB")
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -251,7 +263,7 @@ func (b *Bridge) init(args []safejs.Value) any {
 			URL: wsURL(server), AppKey: appKey, DeviceID: deviceID,
 			Dialer: Dialer{WebSocket: ws}, Logger: b.log,
 			SendTimeout: time.Duration(timeout) * time.Millisecond,
-			OnEvents:    b.dispatch,
+			OnEvents:    b.dispatch, DeliveryReceipts: delivery,
 		}
 		return nil
 	}()

@@ -93,6 +93,9 @@ func eventJS(ev client.Event) (string, any, bool) {
 			list[i] = map[string]any{"conversation": conversationInfoJS(ci)}
 		}
 		return "CONVERSATION", map[string]any{"conversationList": list}, true
+	case client.EventReadReceipt, client.EventSyncRead, client.EventReceiptRequest, client.EventReceiptResponse,
+		client.EventReceiptResponseV5, client.EventDelivered:
+		return receiptEventJS(ev)
 	}
 	return "", nil, false
 }

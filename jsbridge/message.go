@@ -185,6 +185,9 @@ func messageJS(m *client.Message) map[string]any {
 	if len(m.PushConfig) > 0 {
 		out["pushConfig"] = jsonParse(m.PushConfig)
 	}
+	if ri := readReceiptInfoJS(m); ri != nil {
+		out["readReceiptInfo"] = ri
+	}
 	return out
 }
 

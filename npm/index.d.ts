@@ -153,7 +153,36 @@ export interface IAReceivedMessage<T = any> {
   directedUserIds: string[];
   needReceipt: boolean;
   pushConfig?: unknown;
+  /** Present on messages that take read receipts, in the form their model uses. */
+  readReceiptInfo?: IReadReceiptInfo;
 }
+
+/**
+ * readReceiptInfo: for a receipt request (sendReadReceiptRequest),
+ * `{isReceiptRequestMessage, hasRespond, readerList: userId[]}`; for a
+ * message sent with needReceipt, `{readerList: {userId, readTime}[],
+ * readCount, totalCount, hasRespond}`.
+ */
+export interface IReadReceiptInfo {
+  isReceiptRequestMessage?: boolean;
+  hasRespond?: boolean;
+  readerList?: string[] | IMessageReader[];
+  readCount?: number;
+  totalCount?: number;
+}
+
+export interface IMessageReader { userId: string; readTime: number }
+export interface IReadReceiptUser { userId: string; timestamp: number }
+
+/** getMessageReadReceiptInfoV5 item. */
+export interface ReadReceiptInfoV5 { messageUId: string; readCount: number; unreadCount: number; totalCount: number }
+
+/** MESSAGE_RECEIPT_RESPONSE_V5 item: `users` are the readers new since the last update. */
+export interface ReadReceiptResponseV5 extends ReadReceiptInfoV5 { identifier: Required<IConversationOption>; users: IReadReceiptUser[] }
+
+/** getMessagesReadReceiptUsersByPageV5 option: readStatus 0 lists readers, 1 those who have not read. */
+export interface ReadReceiptUsersOption { pageToken?: string; pageCount?: number; order?: 0 | 1; readStatus?: 0 | 1 }
+export interface ReadReceiptUsersResult { pageToken: string; totalCount: number; users: IReadReceiptUser[] }
 
 export interface IAReceivedConversation extends Required<IConversationOption> {
   unreadMessageCount: number;
@@ -273,6 +302,12 @@ export interface EventListeners {
     deletedExpansion?: IExpansionChange & { deletedKeys: string[] };
   }) => void;
   CONVERSATION: (event: { conversationList: { conversation: IAReceivedConversation; updatedItems?: unknown }[] }) => void;
+  READ_RECEIPT_RECEIVED: (event: { conversation: Required<IConversationOption>; messageUId: string; sentTime: number; sendUserId: string }) => void;
+  SYNC_READ_STATUS: (event: Required<IConversationOption> & { timestamp: number }) => void;
+  MESSAGE_RECEIPT_REQUEST: (event: { conversation: Required<IConversationOption>; messageUId: string; senderUserId: string }) => void;
+  MESSAGE_RECEIPT_RESPONSE: (event: { conversation: Required<IConversationOption>; receivedUserId: string; messageUIdList: string[] }) => void;
+  MESSAGE_RECEIPT_RESPONSE_V5: (data: ReadReceiptResponseV5[]) => void;
+  MESSAGE_DELIVERED: (event: { conversation: Required<IConversationOption>; deliveredUserId: string; messageUIdList: string[]; deliveredTime: number }) => void;
   [event: string]: (...args: any[]) => void;
 }
 
@@ -303,3 +338,14 @@ export declare function getConversationList(): Promise<RCResult<IAReceivedConver
 export declare function getUnreadCount(conversation: IConversationOption): Promise<RCResult<number>>;
 export declare function getTotalUnreadCount(): Promise<RCResult<number>>;
 export declare function clearMessagesUnreadStatus(conversation: IConversationOption): Promise<RCResult>;
+
+/** Private chats: the peer gets READ_RECEIPT_RECEIVED; messages up to messageUId count as read. */
+export declare function sendReadReceiptMessage(targetId: string, messageUId: string, timestamp: number, channelId?: string): Promise<RCResult>;
+/** Group chats: only the message's sender may ask. */
+export declare function sendReadReceiptRequest(targetId: string, messageUId: string, channelId?: string): Promise<RCResult>;
+/** Without messageList the SDK answers every cached request of the group (latest 30, 24 h). */
+export declare function sendReadReceiptResponseV2(targetId: string, messageList?: { [senderUserId: string]: string[] } | null, channelId?: string): Promise<RCResult>;
+export declare function sendReadReceiptResponseV5(conversation: IConversationOption, messageUIds: string[]): Promise<RCResult>;
+export declare function getMessageReader(targetId: string, messageUId: string, channelId?: string): Promise<RCResult<{ totalMemberCount: number; list: IMessageReader[] }>>;
+export declare function getMessageReadReceiptInfoV5(conversation: IConversationOption, messageUIds: string[]): Promise<RCResult<ReadReceiptInfoV5[]>>;
+export declare function getMessagesReadReceiptUsersByPageV5(conversation: IConversationOption, messageUId: string, options?: ReadReceiptUsersOption): Promise<RCResult<ReadReceiptUsersResult>>;

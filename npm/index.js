@@ -262,6 +262,15 @@ export const getUnreadCount = api('getUnreadCount');
 export const getTotalUnreadCount = api('getTotalUnreadCount');
 export const clearMessagesUnreadStatus = api('clearMessagesUnreadStatus');
 
+// Receipts (SPEC §3): private read, group request/response, needReceipt (V5).
+export const sendReadReceiptMessage = api('sendReadReceiptMessage');
+export const sendReadReceiptRequest = api('sendReadReceiptRequest');
+export const sendReadReceiptResponseV2 = api('sendReadReceiptResponseV2');
+export const sendReadReceiptResponseV5 = api('sendReadReceiptResponseV5');
+export const getMessageReader = api('getMessageReader');
+export const getMessageReadReceiptInfoV5 = api('getMessageReadReceiptInfoV5');
+export const getMessagesReadReceiptUsersByPageV5 = api('getMessagesReadReceiptUsersByPageV5');
+
 /** sendTextMessage(conversation, {content, ...}, options?) sends a TextMessage. */
 export function sendTextMessage(conversation, body, options) {
   return sendMessage(conversation, new TextMessage(body), options);

@@ -60,6 +60,32 @@ async function main(): Promise<void> {
   const total = await RongIMLib.getTotalUnreadCount();
   console.log(unread.data, total.data);
   await RongIMLib.clearMessagesUnreadStatus(conversation);
+
+  // Receipts: seed 000's flow and the V5 calls.
+  const group = { conversationType: RongIMLib.ConversationType.GROUP, targetId: 'g' };
+  RongIMLib.addEventListener(RongIMLib.Events.MESSAGE_RECEIPT_REQUEST, ({ conversation, messageUId, senderUserId }) => {
+    console.log(conversation.targetId, messageUId, senderUserId);
+  });
+  RongIMLib.addEventListener(RongIMLib.Events.MESSAGE_RECEIPT_RESPONSE, ({ receivedUserId, messageUIdList }) => {
+    console.log(receivedUserId, messageUIdList.length);
+  });
+  RongIMLib.addEventListener(RongIMLib.Events.MESSAGE_RECEIPT_RESPONSE_V5, (list) => console.log(list[0]?.readCount, list[0]?.identifier.targetId));
+  RongIMLib.addEventListener(RongIMLib.Events.READ_RECEIPT_RECEIVED, ({ messageUId, sentTime, sendUserId }) => console.log(messageUId, sentTime, sendUserId));
+  RongIMLib.addEventListener(RongIMLib.Events.SYNC_READ_STATUS, ({ targetId, timestamp }) => console.log(targetId, timestamp));
+  RongIMLib.addEventListener(RongIMLib.Events.MESSAGE_DELIVERED, ({ deliveredUserId, messageUIdList, deliveredTime }) => console.log(deliveredUserId, messageUIdList, deliveredTime));
+  await RongIMLib.sendReadReceiptMessage('bob', 'UID', Date.now());
+  await RongIMLib.sendReadReceiptRequest('g', 'UID');
+  await RongIMLib.sendReadReceiptResponseV2('g', { alice: ['UID'] });
+  await RongIMLib.sendReadReceiptResponseV2('g');
+  await RongIMLib.sendReadReceiptResponseV5(group, ['UID']);
+  const readers = await RongIMLib.getMessageReader('g', 'UID');
+  console.log(readers.data?.totalMemberCount, readers.data?.list[0]?.readTime);
+  const infos = await RongIMLib.getMessageReadReceiptInfoV5(group, ['UID']);
+  console.log(infos.data?.[0]?.unreadCount);
+  const page = await RongIMLib.getMessagesReadReceiptUsersByPageV5(group, 'UID', { pageCount: 10, readStatus: 1 });
+  console.log(page.data?.pageToken, page.data?.users[0]?.timestamp);
+  const info: RongIMLib.IReadReceiptInfo | undefined = list.data?.[0]?.latestMessage?.readReceiptInfo;
+  console.log(info?.hasRespond);
   await RongIMLib.disconnect();
 
   const classes = [
