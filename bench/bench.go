@@ -10,6 +10,8 @@
 //     the group and every delivery to every other member counts.
 //   - idle: Clients connections held open against a server in its own
 //     process; the server's resident memory growth per connection.
+//   - receipts: one group of Members users, all online; every member
+//     answers each read-receipt request within a second (receipts.go).
 //
 // The load is open-loop: a scheduler issues sends at fixed times whatever
 // the server does (each send runs on its own goroutine), and latency runs
@@ -71,7 +73,7 @@ const (
 
 // Config is one bench invocation.
 type Config struct {
-	Scenario string // "p2p", "group" or "idle"
+	Scenario string // "p2p", "group", "idle" or "receipts"
 
 	// URL names a running server (http://host:port); empty starts one: in
 	// this process for p2p and group (or in its own with ServerProcess),
@@ -87,6 +89,7 @@ type Config struct {
 	Rate      float64       // offered messages/s in total; default p2p 10000, group 200
 	Duration  time.Duration // timed window, default 10s
 	Members   int           // group size, default 500
+	Rounds    int           // receipts: requests made, default 5
 	Senders   int           // group: members that send; default Rate/4
 	RateLimit bool          // the server's (and SDK's) 5/s per connection limit
 	Settle    time.Duration // idle: wait after everyone connected, default 5s
@@ -117,9 +120,9 @@ func (c *Config) defaults() error {
 	switch c.Scenario {
 	case "":
 		c.Scenario = "p2p"
-	case "p2p", "group", "idle":
+	case "p2p", "group", "idle", "receipts":
 	default:
-		return fmt.Errorf("unknown scenario %q (want p2p, group or idle)", c.Scenario)
+		return fmt.Errorf("unknown scenario %q (want p2p, group, idle or receipts)", c.Scenario)
 	}
 	if c.Clients <= 0 {
 		c.Clients = DefaultP2PClients
@@ -142,7 +145,7 @@ func (c *Config) defaults() error {
 	if c.Members <= 0 {
 		c.Members = DefaultMembers
 	}
-	if c.Scenario == "group" && c.Members < 2 {
+	if (c.Scenario == "group" || c.Scenario == "receipts") && c.Members < 2 {
 		return errors.New("a group needs at least 2 members")
 	}
 	switch c.Store {
@@ -227,6 +230,10 @@ type Result struct {
 	Frames map[string]int64 `json:"frames,omitempty"`
 
 	Capacity *Capacity `json:"capacity,omitempty"`
+
+	// Receipts is the receipts scenario's report (the other fields stay
+	// empty).
+	Receipts *ReceiptsResult `json:"receipts,omitempty"`
 }
 
 // Capacity is --find-capacity's answer; the Result around it is the run at
@@ -265,7 +272,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return runIdle(ctx, &cfg)
 	}
 	conns := cfg.Clients
-	if cfg.Scenario == "group" {
+	if cfg.Scenario == "group" || cfg.Scenario == "receipts" {
 		conns = cfg.Members
 	}
 	per := 1
@@ -309,6 +316,17 @@ func (f *fleet) run(ctx context.Context) (*Result, error) {
 	if cfg.FindCapacity {
 		return f.findCapacity(ctx)
 	}
+	if cfg.Scenario == "receipts" {
+		_, before := machineBusy()
+		start := time.Now()
+		rr, err := runReceipts(ctx, cfg, f)
+		if err != nil {
+			return nil, err
+		}
+		_, after := machineBusy()
+		rr.StealCores = num((after - before).Seconds() / time.Since(start).Seconds())
+		return &Result{Scenario: "receipts", Clients: cfg.Members, Members: cfg.Members, Server: f.t.kind, Receipts: rr}, nil
+	}
 	var p plan
 	var err error
 	switch cfg.Scenario {
@@ -341,6 +359,7 @@ type fleet struct {
 	frames    frameCounter
 	pool      *pool
 	inflight  atomic.Int64 // sends of any round not yet answered
+	receipts  atomic.Pointer[receiptRound]
 }
 
 type user struct {
@@ -445,6 +464,14 @@ func (u *user) onEvents(evs []client.Event) {
 			}
 		case client.EventSyncFinished:
 			u.synced.Store(true)
+		case client.EventReceiptRequest:
+			if f.cfg.Scenario == "receipts" {
+				u.answerRequest(ev)
+			}
+		case client.EventReceiptResponse, client.EventReceiptResponseV5:
+			if r := f.receipts.Load(); r != nil {
+				r.onEvent(ev)
+			}
 		}
 	}
 }

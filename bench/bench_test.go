@@ -320,3 +320,31 @@ func TestLeanStore(t *testing.T) {
 		t.Errorf("%d uids held", len(s.byUID))
 	}
 }
+
+func TestReceipts(t *testing.T) {
+	r := run(t, Config{Scenario: "receipts", Members: 30, Rounds: 2, RateLimit: true})
+	rr := r.Receipts
+	if rr == nil || rr.Rounds != 2 || len(rr.FramesPerRound) != 2 || len(rr.FinalMs) != 2 {
+		t.Fatalf("result %+v", rr)
+	}
+	if !rr.Exact {
+		t.Errorf("counts not exact: %+v", rr)
+	}
+	// 29 answers spread over a second reach the sender coalesced (one
+	// frame per 100 ms at most, so about 11), never one frame each.
+	if rr.Frames < 1 || rr.Frames >= 29 {
+		t.Errorf("%d receipt frames for 29 answers", rr.Frames)
+	}
+	b, err := json.Marshal(rr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	if _, ok := m["frames"].(float64); !ok {
+		t.Errorf("frames %#v, want a number", m["frames"])
+	}
+	if m["exact"] != true {
+		t.Errorf("exact %#v", m["exact"])
+	}
+}

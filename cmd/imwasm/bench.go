@@ -24,9 +24,9 @@ func (l *stringList) String() string     { return strings.Join(*l, " ") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "[--scenario p2p|group|idle] [flags]", stderr)
+	fs := newFlagSet("bench", "[--scenario p2p|group|idle|receipts] [flags]", stderr)
 	fs.Usage = func() { benchUsage(fs) }
-	scenario := fs.String("scenario", "p2p", "p2p (paired users), group (one group, fan-out) or idle (server memory per connection)")
+	scenario := fs.String("scenario", "p2p", "p2p (paired users), group (one group, fan-out), idle (server memory per connection) or receipts (every member of a group answers read-receipt requests)")
 	url := fs.String("url", "", "bench a running server at http://host:port (default: start one; idle always starts its own process)")
 	appKey := fs.String("app-key", "", "with --url: the server's app key (env "+envName("app-key")+")")
 	appSecret := fs.String("app-secret", "", "with --url: the server's app secret, to mint tokens (env "+envName("app-secret")+")")
@@ -35,7 +35,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	clients := fs.Int("clients", 0, fmt.Sprintf("simulated users: p2p (default %d, in pairs) and idle (default %d)", bench.DefaultP2PClients, bench.DefaultIdleClients))
 	rate := fs.Float64("rate", 0, fmt.Sprintf("offered messages per second in total (default p2p %d, group %d)", bench.DefaultP2PRate, bench.DefaultGroupRate))
 	duration := fs.Duration("duration", bench.DefaultDuration, "length of the timed window")
-	members := fs.Int("members", bench.DefaultMembers, "group: members, all online")
+	members := fs.Int("members", bench.DefaultMembers, "group and receipts: members, all online")
+	rounds := fs.Int("rounds", bench.DefaultReceiptRounds, "receipts: how many read-receipt requests")
 	senders := fs.Int("senders", 0, "group: how many members send (default rate/4, under the 5/s limit)")
 	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of the summary")
 	findCap := fs.Bool("find-capacity", false, "search for the highest rate that keeps p99 within target (p2p 50ms, group 100ms) with nothing lost")
@@ -55,16 +56,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := bench.Config{
 		Scenario: *scenario, URL: *url, AppKey: *appKey, AppSecret: *appSecret, ServerPID: *serverPID,
 		ServerProcess: *serverProcess, Clients: *clients, Rate: *rate, Duration: *duration,
-		Members: *members, Senders: *senders, RateLimit: *rateLimit, Settle: *settle, FindCapacity: *findCap,
+		Members: *members, Rounds: *rounds, Senders: *senders, RateLimit: *rateLimit, Settle: *settle, FindCapacity: *findCap,
 		ServerEnv: serverEnv, ClientGOGC: *clientGOGC, WarmUp: *warmUp, Store: *store,
 	}
 	if *warmUp == 0 {
 		cfg.WarmUp = -1 // none; bench.Config's zero means the default
 	}
 	switch cfg.Scenario {
-	case "p2p", "group", "idle":
+	case "p2p", "group", "idle", "receipts":
 	default:
-		return usagef("--scenario must be p2p, group or idle, got %q", cfg.Scenario)
+		return usagef("--scenario must be p2p, group, idle or receipts, got %q", cfg.Scenario)
 	}
 	if *url == "" {
 		// A server of our own gets fresh credentials.
@@ -99,6 +100,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *jsonOut {
 		enc := json.NewEncoder(stdout)
+		if res.Receipts != nil {
+			return enc.Encode(res.Receipts)
+		}
 		return enc.Encode(res)
 	}
 	printBench(stdout, res)
@@ -107,10 +111,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func benchUsage(fs *flag.FlagSet) {
 	out := fs.Output()
-	fmt.Fprint(out, "Usage: imwasm bench [--scenario p2p|group|idle] [flags]\n\n"+
+	fmt.Fprint(out, "Usage: imwasm bench [--scenario p2p|group|idle|receipts] [flags]\n\n"+
 		"Drives a server with simulated users on the real client engine over WebSockets and\n"+
 		"reports delivered messages per second and send-to-receive latency (open-loop load),\n"+
-		"or for idle the server's memory per connection.\n\nFlags:\n")
+		"for idle the server's memory per connection, or for receipts the receipt frames a sender\n"+
+		"gets and how soon it sees the final count.\n\nFlags:\n")
 	visible := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
 	visible.SetOutput(out)
 	fs.VisitAll(func(f *flag.Flag) {
@@ -123,6 +128,13 @@ func benchUsage(fs *flag.FlagSet) {
 }
 
 func printBench(w io.Writer, r *bench.Result) {
+	if rr := r.Receipts; rr != nil {
+		fmt.Fprintf(w, "imwasm bench receipts: %d members all online, %d requests, each answered by every member within 1s\n", rr.Members, rr.Rounds)
+		fmt.Fprintf(w, "receipt frames to the sender  %d at most per request (%v)\n", rr.Frames, rr.FramesPerRound)
+		fmt.Fprintf(w, "final count exact             %v\n", rr.Exact)
+		fmt.Fprintf(w, "request -> final count seen   p50 %.0f ms, p99 %.0f ms\n", rr.P50Ms, rr.P99Ms)
+		return
+	}
 	limit := "on (5 msg/s per connection)"
 	if !r.RateLimit {
 		limit = "OFF"
