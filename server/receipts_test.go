@@ -510,3 +510,123 @@ func TestReceiptsCoalesced(t *testing.T) {
 	}
 	t.Logf("40 answers reached the sender in %d updates", len(v5))
 }
+
+// The SDK's request cache keeps requests for 24 hours of the device's
+// clock, and at most the latest 30 per group.
+func TestRequestCacheExpiresAndIsCapped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.group(t, "g", "alice", []string{"alice", "bob"}, nil)
+	devClock := &clock{}
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{mod: func(c *client.Config) { c.Now = devClock.now }})
+	alice.connect(t, token(t, "alice", time.Hour))
+	bob.connect(t, token(t, "bob", time.Hour))
+	g := client.Conversation{Type: client.Group, TargetID: "g"}
+	ctx := context.Background()
+	ask := func(s string) string {
+		m := alice.send(t, text("g", client.Group, s))
+		if err := alice.RequestReceipts(ctx, g, m.MessageUID); err != nil {
+			t.Fatal(err)
+		}
+		return m.MessageUID
+	}
+	old := ask("old")
+	bob.waitReceipt(t, "old request", client.EventReceiptRequest, func(r *client.ReceiptEvent) bool { return r.MessageUID == old })
+	devClock.add(25 * time.Hour)
+	answered, err := bob.RespondCachedRequests(ctx, g)
+	if err != nil || len(answered) != 0 {
+		t.Fatalf("answered %v (%v) after 24 hours", answered, err)
+	}
+	var uids []string
+	for i := range 32 {
+		uids = append(uids, ask(fmt.Sprintf("r%d", i)))
+	}
+	bob.waitReceipt(t, "the last request", client.EventReceiptRequest, func(r *client.ReceiptEvent) bool { return r.MessageUID == uids[31] })
+	answered, err = bob.RespondCachedRequests(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(answered, uids[2:]) {
+		t.Fatalf("answered %d requests %v, want the latest 30", len(answered), answered)
+	}
+}
+
+// Answers in any order, and a second answer, leave the counts exact.
+func TestReceiptsOutOfOrderAndDuplicate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	g, d := groupOf(t, e, "alice", "bob", "carol")
+	alice, bob, carol := d["alice"], d["bob"], d["carol"]
+	ctx := context.Background()
+	var uids []string
+	for i := range 3 {
+		m := text("g", client.Group, fmt.Sprint("m", i))
+		m.NeedReceipt = true
+		uids = append(uids, alice.send(t, m).MessageUID)
+	}
+	bob.waitMessages(t, 4)
+	carol.waitMessages(t, 4)
+	// Newest first, then the middle one again with the oldest.
+	for _, u := range []string{uids[2], uids[1]} {
+		if err := bob.RespondReceipts(ctx, g, []string{u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bob.RespondReceipts(ctx, g, []string{uids[1], uids[0], uids[1]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := carol.RespondReceipts(ctx, g, []string{uids[0]}); err != nil {
+		t.Fatal(err)
+	}
+	infos, err := alice.ReceiptCounts(ctx, g, uids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, in := range infos {
+		got[in.MessageUID] = in.ReadCount
+	}
+	if got[uids[0]] != 2 || got[uids[1]] != 1 || got[uids[2]] != 1 {
+		t.Fatalf("read counts %v", got)
+	}
+	alice.waitFor(t, "alice's copies", func([]*client.Message, []client.Event) bool {
+		r0, r1 := alice.stored(t, uids[0]).Receipt, alice.stored(t, uids[1]).Receipt
+		return r0 != nil && r0.ReadCount == 2 && len(r0.Readers) == 2 && r1 != nil && r1.ReadCount == 1 && len(r1.Readers) == 1
+	})
+}
+
+// Readers recorded but not yet told to the sender when the server stops
+// are told after the restart.
+func TestReceiptUpdateSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	slow := func(c *server.Config) { c.DataDir = dir; c.ReceiptInterval = time.Hour }
+	e := newEnv(t, slow)
+	g, d := groupOf(t, e, "alice", "bob", "carol")
+	ctx := context.Background()
+	m := text("g", client.Group, "survive")
+	m.NeedReceipt = true
+	sent := d["alice"].send(t, m)
+	d["bob"].waitMessages(t, 2)
+	d["carol"].waitMessages(t, 2)
+	if err := d["bob"].RespondReceipts(ctx, g, []string{sent.MessageUID}); err != nil {
+		t.Fatal(err)
+	}
+	d["alice"].waitReceipt(t, "bob's answer", client.EventReceiptResponse, func(r *client.ReceiptEvent) bool { return r.UserID == "bob" })
+	// The next update is due an hour after the first: carol's answer waits.
+	if err := d["carol"].RespondReceipts(ctx, g, []string{sent.MessageUID}); err != nil {
+		t.Fatal(err)
+	}
+	for _, dv := range d {
+		dv.Disconnect()
+	}
+	e.stop()
+
+	e2 := newEnv(t, func(c *server.Config) { c.DataDir = dir })
+	alice := e2.device("alice", "a2", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	alice.waitReceipt(t, "carol's answer after the restart", client.EventReceiptResponse, func(r *client.ReceiptEvent) bool {
+		return r.UserID == "carol" && slices.Equal(r.MessageUIDs, []string{sent.MessageUID})
+	})
+}

@@ -217,6 +217,16 @@ func (d *DB) DeleteReceiptsBefore(ctx context.Context, t int64, quotaBefore stri
 
 // Delivered implements store.Receipts.
 func (d *DB) Delivered(ctx context.Context, user, convID string, seq uint64, entry func(string, []string) *pb.Message) (*pb.Message, error) {
+	// Most acks deliver nothing: a read on the reader pool keeps them off
+	// the one writer.
+	var one int
+	err := d.queryRow(ctx, `SELECT 1 FROM pending_deliveries WHERE recipient=? AND conv_id=? AND seq<=? LIMIT 1`, user, convID, seq).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pending deliveries: %w", err)
+	}
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		rows, err := t.tx.Query(`SELECT uid, sender FROM pending_deliveries WHERE recipient=? AND conv_id=? AND seq<=? ORDER BY seq`, user, convID, seq)
 		if err != nil {
