@@ -349,3 +349,24 @@ export declare function sendReadReceiptResponseV5(conversation: IConversationOpt
 export declare function getMessageReader(targetId: string, messageUId: string, channelId?: string): Promise<RCResult<{ totalMemberCount: number; list: IMessageReader[] }>>;
 export declare function getMessageReadReceiptInfoV5(conversation: IConversationOption, messageUIds: string[]): Promise<RCResult<ReadReceiptInfoV5[]>>;
 export declare function getMessagesReadReceiptUsersByPageV5(conversation: IConversationOption, messageUId: string, options?: ReadReceiptUsersOption): Promise<RCResult<ReadReceiptUsersResult>>;
+
+/** An emoji of RongIMEmoji.list. */
+export interface IEmojiItem { unicode: string; emoji: string; symbol: string; node: HTMLSpanElement | null }
+export interface IEmojiConfig {
+  size?: number;
+  url?: string;
+  lang?: 'zh' | 'en';
+  extension?: { dataSource: Record<string, { en?: string; zh?: string; tag: string; position?: string }>; url?: string };
+}
+/**
+ * RongCloud's emoji helper (seed 003): native emoji ↔ names such as
+ * [笑嘻嘻], and HTML for display. Messages themselves carry native emoji.
+ */
+export declare const RongIMEmoji: {
+  readonly list: IEmojiItem[];
+  init(config?: IEmojiConfig): void;
+  emojiToSymbol(text: string): string;
+  symbolToEmoji(text: string): string;
+  emojiToHTML(text: string): string;
+  symbolToHTML(text: string): string;
+};

@@ -243,6 +243,8 @@ async function call(name, args) {
 
 const api = (name) => (...args) => call(name, args);
 
+export { RongIMEmoji } from './emoji.js';
+
 // ---- The API ----
 
 export const connect = api('connect');

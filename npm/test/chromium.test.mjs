@@ -217,3 +217,32 @@ test('forward, expansion, delete and clear history', async () => {
   assert.deepEqual(h2.data.list, []);
   assert.equal((await u.bob.page.evaluate((c) => RongIMLib.getRemoteHistoryMessages(c, { count: 100 }), conv)).data.list.length, 0);
 });
+
+test("seed 003: the emoji message and the RongIMEmoji examples run in the page", async () => {
+  const r = await u.alice.page.evaluate(async () => {
+    // 定义消息投送目标会话 ('<目标 Id>' is bob)
+    const conversation = { conversationType: RongIMLib.ConversationType.PRIVATE, targetId: 'bob' }
+    // 实例化待发送消息,RongIMLib.TextMessage 为内置文本型消息
+    const message = new RongIMLib.TextMessage({ content: '😀' })
+    // 发送
+    const sent = await RongIMLib.sendMessage(conversation, message).then(res => res)
+    RongIMLib.RongIMEmoji.init();
+    var list = RongIMLib.RongIMEmoji.list;
+    return {
+      sent,
+      first: { unicode: list[1].unicode, emoji: list[1].emoji, symbol: list[1].symbol, node: list[1].node?.outerHTML },
+      toSymbol: RongIMLib.RongIMEmoji.emojiToSymbol('😀😁测试 Emoji'),
+      toEmoji: RongIMLib.RongIMEmoji.symbolToEmoji('[笑嘻嘻][露齿而笑]测试 Emoji'),
+      toHTML: RongIMLib.RongIMEmoji.emojiToHTML('\uf600测试 Emoji'),
+      symbolHTML: RongIMLib.RongIMEmoji.symbolToHTML('[露齿而笑]测试 Emoji'),
+    };
+  });
+  assert.equal(r.sent.code, 0);
+  const got = await waitMessages(u.bob, (m) => m.messageUId === r.sent.data.messageUId, 'the emoji message');
+  assert.equal(got.content.content, '😀');
+  assert.deepEqual(r.first, { unicode: 'u1F600', emoji: '😀', symbol: '[笑嘻嘻]', node: '<span class="rong-emoji-content" name="[笑嘻嘻]">😀</span>' });
+  assert.equal(r.toSymbol, '[笑嘻嘻][露齿而笑]测试 Emoji');
+  assert.equal(r.toEmoji, '😀😁测试 Emoji');
+  assert.equal(r.toHTML, "<span class='rong-emoji-content' name='[笑嘻嘻]'>😀</span>测试 Emoji");
+  assert.equal(r.symbolHTML, "<span class='rong-emoji-content' name='[露齿而笑]'>😁</span>测试 Emoji");
+});

@@ -88,6 +88,11 @@ async function main(): Promise<void> {
   console.log(info?.hasRespond);
   await RongIMLib.disconnect();
 
+  RongIMLib.RongIMEmoji.init({ lang: 'zh' });
+  const first: RongIMLib.IEmojiItem | undefined = RongIMLib.RongIMEmoji.list[0];
+  console.log(first?.symbol, RongIMLib.RongIMEmoji.symbolToEmoji('[笑嘻嘻]'), RongIMLib.RongIMEmoji.emojiToSymbol('😀'),
+    RongIMLib.RongIMEmoji.emojiToHTML('😀'), RongIMLib.RongIMEmoji.symbolToHTML('[笑嘻嘻]'));
+
   const classes = [
     new RongIMLib.ImageMessage({ content: '', imageUri: 'https://x/y.png' }),
     new RongIMLib.FileMessage({ name: 'a.txt', size: 1, type: 'txt', fileUrl: 'https://x/a.txt' }),
