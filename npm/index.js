@@ -199,17 +199,24 @@ function deviceId(appkey) {
   }
 }
 
+// Performance marks (imwasm:*) show where a cold start goes.
+const mark = (name) => globalThis.performance?.mark?.('imwasm:' + name);
+
 async function start(options) {
+  mark('init');
   const base = new URL('./dist/', import.meta.url);
   if (!globalThis.Go) await import(new URL('wasm_exec.js', base).href);
   const module = await loadWasm(new URL(options.wasmUrl || 'imwasm.wasm', base));
+  mark('compiled');
   const go = new globalThis.Go();
   const bridge = {};
   const ready = new Promise((resolve) => { bridge.ready = resolve; });
   globalThis.__imwasm = bridge;
   const instance = await WebAssembly.instantiate(module, go.importObject);
+  mark('instantiated');
   go.run(instance).catch((e) => console.error('[imwasm] the runtime stopped', e));
   await ready;
+  mark('ready');
   const res = bridge.init(options, emit, deviceId(String(options.appkey)));
   if (res.code !== ErrorCode.SUCCESS) {
     const err = new Error(`imwasm init: ${res.msg}`);
