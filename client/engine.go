@@ -97,6 +97,7 @@ type Engine struct {
 	loopDone   chan struct{}
 	status     int
 	connectErr chan error // first auth result of Connect
+	maxUpload  int64      // the server's upload limit, from AuthOK
 
 	seqMu sync.Mutex // guards convs and pending
 	convs map[string]*ConversationState
@@ -174,6 +175,14 @@ func (e *Engine) UserID() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.user
+}
+
+// MaxUploadBytes is the server's upload limit as of the last connection
+// (0 before one).
+func (e *Engine) MaxUploadBytes() int64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.maxUpload
 }
 
 // Status is the current connection status.
@@ -414,6 +423,7 @@ func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
 		return nil, codes.New(codes.ConnTokenIncorrect, "token of another user than this store's")
 	}
 	e.user = ok.UserId
+	e.maxUpload = int64(ok.MaxUploadBytes)
 	e.mu.Unlock()
 	lc := &liveConn{e: e, c: c, waiters: map[uint64]chan *pb.Frame{}, auth: ok, closed: make(chan struct{})}
 	e.mu.Lock()

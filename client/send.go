@@ -17,6 +17,13 @@ type SendOptions struct {
 	// OnSendBefore sees the local message (with its messageId) before the
 	// first attempt.
 	OnSendBefore func(*Message)
+	// Hold stores the message (SENDING) and returns it without sending:
+	// the upload helpers hold it while its file uploads, then send it
+	// with MessageID and Replace, or turn it FAILED (FailHeld).
+	Hold bool
+	// Replace, with MessageID, sends the stored message with the given
+	// message's type and content (what the upload produced).
+	Replace bool
 }
 
 // SendMessage implements RongIMLib's sendMessage: the message is stored
@@ -46,6 +53,12 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		if rec.SentStatus >= StatusSent {
 			return rec, nil // already committed: nothing to resend
 		}
+		if opts.Replace {
+			if err := e.validate(m); err != nil {
+				return nil, err
+			}
+			rec.ObjectName, rec.Content, rec.IsPersisted, rec.IsCounted = m.ObjectName, m.Content, m.IsPersisted, m.IsCounted
+		}
 	} else {
 		if err := e.validate(m); err != nil {
 			return nil, err
@@ -61,10 +74,13 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		rec.DeliveryReceipt = e.cfg.DeliveryReceipts && rec.Type == Private && !rec.IsStatus
 		rec.Receipt = nil
 	}
-	if !e.bucket.take(e.cfg.Now()) {
+	if !opts.Hold && !e.bucket.take(e.cfg.Now()) {
 		return nil, codes.New(codes.SendFrequencyTooFast, "send frequency too fast")
 	}
 	if rec.IsStatus {
+		if opts.Hold {
+			return nil, codes.New(codes.InvalidParameter, "status messages are not stored")
+		}
 		return e.sendStatus(ctx, rec, opts)
 	}
 	rec.SentStatus = StatusSending
@@ -73,6 +89,9 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	}
 	if opts.OnSendBefore != nil {
 		opts.OnSendBefore(rec.Clone())
+	}
+	if opts.Hold {
+		return rec.Clone(), nil
 	}
 
 	ack, err := e.sendOnce(ctx, rec)
@@ -123,6 +142,19 @@ func (e *Engine) sendOnce(ctx context.Context, rec *Message) (*pb.SendAck, error
 		return nil, codes.New(codes.Of(err), errString(err))
 	}
 	return r.GetSendAck(), nil
+}
+
+// FailHeld turns a held message (see SendOptions.Hold) FAILED: its upload
+// failed; it can be sent again by its messageId.
+func (e *Engine) FailHeld(ctx context.Context, messageID int64) (*Message, error) {
+	recs, err := e.cfg.Store.MessagesByID(ctx, []int64{messageID})
+	if err != nil {
+		return nil, codes.New(codes.Timeout, "read message: "+err.Error())
+	}
+	if len(recs) != 1 || recs[0] == nil || recs[0].Direction != DirectionSend {
+		return nil, codes.New(codes.InvalidParameterMessageID, "unknown messageId")
+	}
+	return e.markFailed(recs[0]).Clone(), nil
 }
 
 // markFailed turns a SENDING record FAILED through the processor, so a late

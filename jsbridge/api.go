@@ -64,6 +64,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getMessageReader":                    b.getMessageReader,
 		"getMessageReadReceiptInfoV5":         b.getReceiptInfoV5,
 		"getMessagesReadReceiptUsersByPageV5": b.getReceiptUsersV5,
+		"__failHeld":                          b.failHeld,
 	}
 	for name, fn := range async {
 		f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
@@ -80,6 +81,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"init":                b.init,
 		"getConnectionStatus": b.connectionStatus,
 		"getCurrentUserId":    b.currentUserID,
+		"__uploadLimit":       b.uploadLimit,
 	}
 	for name, fn := range sync {
 		f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) (ret any) {
@@ -416,4 +418,14 @@ func (b *Bridge) currentUserID([]safejs.Value) any {
 		return ""
 	}
 	return eng.UserID()
+}
+
+// uploadLimit is the server's upload limit (0: not known yet): the upload
+// helpers refuse bigger files before sending a byte.
+func (b *Bridge) uploadLimit([]safejs.Value) any {
+	eng, err := b.engine()
+	if err != nil {
+		return 0
+	}
+	return float64(eng.MaxUploadBytes())
 }

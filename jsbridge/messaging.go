@@ -44,6 +44,14 @@ func (b *Bridge) sendMessage(args []safejs.Value) (work, error) {
 			return nil, err
 		}
 		so.MessageID = id
+		// Internal (index.js's upload helpers): hold while uploading, then
+		// send with the uploaded content.
+		if so.Hold, err = optBool(opts, "__hold"); err != nil {
+			return nil, err
+		}
+		if so.Replace, err = optBool(opts, "__replace"); err != nil {
+			return nil, err
+		}
 		before, err := field(opts, "onSendBefore")
 		if err != nil {
 			return nil, err
@@ -69,6 +77,25 @@ func (b *Bridge) sendMessage(args []safejs.Value) (work, error) {
 			return nil, err
 		}
 		return messageJS(sent), err // a failed send carries the FAILED message
+	}, nil
+}
+
+// __failHeld(messageId): an upload helper's upload failed.
+func (b *Bridge) failHeld(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	id, err := asInt(arg(args, 0), "messageId")
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		m, err := eng.FailHeld(context.Background(), id)
+		if err != nil {
+			return nil, err
+		}
+		return messageJS(m), nil
 	}, nil
 }
 

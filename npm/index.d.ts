@@ -237,7 +237,9 @@ export interface IInitOption {
   navigators?: string[];
   /** Where the .wasm lives, relative to the package's dist/ folder or absolute. */
   wasmUrl?: string;
+  /** Where the upload helpers POST files (`/v1/files` is appended): an edge relay, say. Default: the server. */
   uploadUrl?: string;
+  /** Ask for delivery receipts on private messages this device sends (MESSAGE_DELIVERED, sentStatus RECEIVED). */
   deliveryReceipts?: boolean;
   /** Milliseconds before an unacknowledged send fails with RC_MSG_RESP_TIMEOUT (default 10000). */
   sendTimeout?: number;
@@ -370,3 +372,36 @@ export declare const RongIMEmoji: {
   emojiToHTML(text: string): string;
   symbolToHTML(text: string): string;
 };
+
+/** Upload hooks: onProgress gets whole percentages that only grow and end at 100. */
+export interface IUploadHooks {
+  onProgress?(progress: number): void;
+  /** Called with the uploaded file; a returned message is sent instead of the default one. */
+  onComplete?(fileInfo: IUploadFileInfo): void | BaseMessage;
+}
+export interface IUploadFileInfo { url: string; name: string; downloadUrl: string; uniqueName: string; size: number; type: string }
+export interface IUploadMessageOption extends ISendMessageOptions {
+  /** How the file is served: 'inline' only takes effect for images, audio and video. */
+  contentDisposition?: 'inline' | 'attachment';
+  /** Aborts the upload: the message turns FAILED with UPLOAD_FAIL and can be resent with messageId. */
+  signal?: AbortSignal;
+}
+export interface ISendBody { file: File | Blob; user?: { id?: string; name?: string; portraitUri?: string; extra?: string }; extra?: string; mentionedInfo?: IMentionedInfo }
+export interface ISendSightMessageOptions extends ISendBody { duration: number; thumbnail: string; name?: string }
+export interface IUploadInfo {
+  file: File | Blob;
+  onProgress?(loaded: number, total: number): void;
+  contentDisposition?: 'inline' | 'attachment';
+  signal?: AbortSignal;
+}
+export interface IUploadResult { name: string; downloadUrl: string; url: string; uniqueName: string; size: number; type: string }
+
+/** Uploads a file that is not sent as a message. */
+export declare function upload(info: IUploadInfo): Promise<RCResult<IUploadResult>>;
+export declare function sendFileMessage(conversation: IConversationOption, msgBody: ISendBody, hooks?: IUploadHooks, sendOptions?: IUploadMessageOption): Promise<RCResult<IAReceivedMessage>>;
+/** The thumbnail (content) is made in the browser: JPEG base64 without a data-URI prefix, longest side ≤ 240 px, ≤ 10 KB. */
+export declare function sendImageMessage(conversation: IConversationOption, msgBody: ISendBody, hooks?: IUploadHooks, sendOptions?: IUploadMessageOption): Promise<RCResult<IAReceivedMessage>>;
+export declare function sendGIFMessage(conversation: IConversationOption, msgBody: ISendBody, hooks?: IUploadHooks, sendOptions?: IUploadMessageOption): Promise<RCResult<IAReceivedMessage>>;
+/** The duration is read from the audio. */
+export declare function sendHQVoiceMessage(conversation: IConversationOption, msgBody: ISendBody, hooks?: IUploadHooks, sendOptions?: IUploadMessageOption): Promise<RCResult<IAReceivedMessage>>;
+export declare function sendSightMessage(conversation: IConversationOption, msgBody: ISendSightMessageOptions, hooks?: IUploadHooks, sendOptions?: IUploadMessageOption): Promise<RCResult<IAReceivedMessage>>;

@@ -4,6 +4,8 @@
 // file loads it, holds the constants, message classes and event listeners,
 // and forwards every call to the Go side, which checks its arguments.
 
+import { uploadHelpers } from './upload.js';
+
 // ---- Constants (RongIMLib's names and numbers) ----
 
 export const ErrorCode = Object.freeze({
@@ -232,6 +234,8 @@ async function start(options) {
  */
 export function init(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('init: options object required');
+  uploadBase = options.uploadUrl || options.serverUrl || options.navigators?.[0] || '';
+  lastToken = '';
   loaded = null;
   runtime = start({ ...options });
   runtime.then((b) => { loaded = b; }, (e) => console.error('[imwasm]', e.message));
@@ -254,7 +258,13 @@ export { RongIMEmoji } from './emoji.js';
 
 // ---- The API ----
 
-export const connect = api('connect');
+let uploadBase = ''; // where uploads go: init's uploadUrl, else the server
+let lastToken = ''; // the token of the last connect(), for uploads
+
+export function connect(token) {
+  if (typeof token === 'string' && token) lastToken = token;
+  return call('connect', [token]);
+}
 export const disconnect = api('disconnect');
 export const sendMessage = api('sendMessage');
 export const forwardMessage = api('forwardMessage');
@@ -279,6 +289,22 @@ export const sendReadReceiptResponseV5 = api('sendReadReceiptResponseV5');
 export const getMessageReader = api('getMessageReader');
 export const getMessageReadReceiptInfoV5 = api('getMessageReadReceiptInfoV5');
 export const getMessagesReadReceiptUsersByPageV5 = api('getMessagesReadReceiptUsersByPageV5');
+
+// Uploads: sendFileMessage, sendImageMessage, sendGIFMessage,
+// sendHQVoiceMessage, sendSightMessage and the upload primitive.
+const uploads = uploadHelpers({
+  call,
+  bridge: () => loaded,
+  config: () => ({ uploadUrl: uploadBase, token: lastToken }),
+  classes: { FileMessage, ImageMessage, GIFMessage, HQVoiceMessage, SightMessage },
+  isMessage: (m) => m instanceof BaseMessage || (typeof m === 'object' && typeof m.messageType === 'string' && 'content' in m),
+});
+export const upload = uploads.upload;
+export const sendFileMessage = uploads.sendFileMessage;
+export const sendImageMessage = uploads.sendImageMessage;
+export const sendGIFMessage = uploads.sendGIFMessage;
+export const sendHQVoiceMessage = uploads.sendHQVoiceMessage;
+export const sendSightMessage = uploads.sendSightMessage;
 
 /** sendTextMessage(conversation, {content, ...}, options?) sends a TextMessage. */
 export function sendTextMessage(conversation, body, options) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/pb"
 	"github.com/imwasm/imwasm/server/auth"
+	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/store"
 )
 
@@ -41,6 +43,8 @@ func (s *Server) routeAPI() {
 	s.mux.HandleFunc("DELETE /v1/users/{id}", s.admin(s.apiEraseUser))
 	s.mux.HandleFunc("GET /v1/settings", s.admin(s.apiGetSettings))
 	s.mux.HandleFunc("PUT /v1/settings", s.admin(s.apiPutSettings))
+	s.mux.HandleFunc("POST /v1/files", s.handleUpload)
+	s.mux.HandleFunc("GET /v1/files/{id}", s.handleDownload)
 }
 
 // originAllowed applies --allowed-origins (exact matches; empty: any) to
@@ -58,9 +62,10 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Expose-Headers", "Content-Disposition, Content-Length, Content-Range, Accept-Ranges")
 			if r.Method == http.MethodOptions {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Disposition")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Disposition, Range")
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return
@@ -91,19 +96,28 @@ func (s *Server) admin(h func(r *http.Request) (any, error)) http.HandlerFunc {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 			return h(r)
 		}()
-		w.Header().Set("Content-Type", "application/json")
 		if err != nil {
 			var ae *apiError
 			if !errors.As(err, &ae) {
 				s.log.Error("api", "path", r.URL.Path, "err", err)
 				ae = &apiError{http.StatusInternalServerError, codes.Timeout, "server error"}
 			}
-			w.WriteHeader(ae.status)
-			json.NewEncoder(w).Encode(ae)
+			writeAPI(w, nil, ae)
 			return
 		}
-		json.NewEncoder(w).Encode(map[string]any{"code": 0, "data": v})
+		writeAPI(w, v, nil)
 	}
+}
+
+// writeAPI answers JSON: {code: 0, data} or the refusal.
+func writeAPI(w http.ResponseWriter, v any, ae *apiError) {
+	w.Header().Set("Content-Type", "application/json")
+	if ae != nil {
+		w.WriteHeader(ae.status)
+		json.NewEncoder(w).Encode(ae)
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]any{"code": 0, "data": v})
 }
 
 func decode(r *http.Request, v any) error {
@@ -391,9 +405,13 @@ func (s *Server) apiEraseUser(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	nf, err := s.deleteFiles(r.Context(), func(m files.Meta) bool { return m.Uploader == user })
+	if err != nil {
+		return nil, fmt.Errorf("erase %s's files: %w", user, err)
+	}
 	s.groups.invalidateAll()
 	for _, ss := range s.hub.sessionsOf(user) {
 		ss.kick(codes.DisconnKick, "user erased by the app server")
 	}
-	return map[string]any{"userId": user, "erasedMessages": n}, nil
+	return map[string]any{"userId": user, "erasedMessages": n, "erasedFiles": nf}, nil
 }

@@ -29,6 +29,7 @@ type Config struct {
 	FullSync          bool          // fsync every commit (survives power loss, not only kill -9)
 	RecallWindow      time.Duration // how long after sending a message may be recalled, default 2 minutes; negative: no limit (a stored setting wins)
 	RetentionInterval time.Duration // how often expired messages are deleted, default 1 hour
+	MaxUploadBytes    int64         // largest upload (26106 beyond), default 100 MiB (a stored setting wins)
 
 	Logger *slog.Logger
 	// Now is the clock of receipt validity and quotas (tests move it);
@@ -79,6 +80,9 @@ func (c *Config) Defaults() {
 	}
 	if c.RetentionInterval <= 0 {
 		c.RetentionInterval = time.Hour
+	}
+	if c.MaxUploadBytes <= 0 {
+		c.MaxUploadBytes = 100 << 20
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/imwasm/imwasm/proto/pb"
+	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/store/sqlite"
 )
 
@@ -49,7 +50,11 @@ func FuzzFrame(f *testing.F) {
 	cfg := Config{AppKey: "k", AppSecret: "s"}
 	cfg.Defaults()
 	cfg.SendRate = -1
-	s := newServer(cfg, db)
+	fs, err := files.NewDisk(filepath.Join(f.TempDir(), "files"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := newServer(cfg, db, fs)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ss := &session{srv: s, id: "fuzz", user: "fuzzer", device: "d", created: time.Now(), writing: true} // no writer goroutine: answers stay queued
 		ss.bucket.init(-1, 1)

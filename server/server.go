@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/metrics"
 	"github.com/imwasm/imwasm/server/store"
 	"github.com/imwasm/imwasm/server/store/sqlite"
@@ -30,6 +31,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	store   store.Store
+	files   files.FileStore
 	hub     *hub
 	bus     Bus
 	groups  *groupCache
@@ -71,7 +73,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := newServer(cfg, db)
+	fs, err := files.NewDisk(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := newServer(cfg, db, fs)
 	if err := s.loadSettings(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -80,8 +87,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 }
 
 // newServer wires a server around st with the in-process bus.
-func newServer(cfg Config, st store.Store) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, store: st, hub: newHub(), reg: metrics.NewRegistry()}
+func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
+	s := &Server{cfg: cfg, log: cfg.Logger, store: st, files: fs, hub: newHub(), reg: metrics.NewRegistry()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	// Node 0xFFFF is kept for ids the store does not assign, so they never
 	// collide with a stored message's.

@@ -167,6 +167,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		SendRatePerSec:  rate,
 		MaxContentBytes: uint32(s.cfg.MaxContentBytes),
 		HeartbeatMs:     uint32(s.cfg.Heartbeat.Milliseconds()),
+		MaxUploadBytes:  uint64(s.settings.Load().UploadMaxBytes),
 	}}}
 	// The AuthOK goes first in the queue: pushes enqueued once the session
 	// is in the hub follow it.

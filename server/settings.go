@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+
 	"encoding/json"
 	"fmt"
+	"github.com/imwasm/imwasm/server/files"
 	"net/http"
 	"time"
 )
@@ -35,6 +37,9 @@ type Settings struct {
 	ReceiptDailyQuota int `json:"receiptDailyQuota"`
 	// ReaderListVisibleTo: "sender" only, or every "members".
 	ReaderListVisibleTo string `json:"readerListVisibleTo"`
+
+	// UploadMaxBytes: the largest file POST /v1/files takes (26106 beyond).
+	UploadMaxBytes int64 `json:"uploadMaxBytes"`
 }
 
 const settingsKey = "app"
@@ -52,6 +57,7 @@ func settingsFrom(cfg Config) *Settings {
 		ReceiptMaxReaders:      500,
 		ReceiptDailyQuota:      500,
 		ReaderListVisibleTo:    "sender",
+		UploadMaxBytes:         cfg.MaxUploadBytes,
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -90,6 +96,7 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		ReceiptMaxReaders       *int    `json:"receiptMaxReaders"`
 		ReceiptDailyQuota       *int    `json:"receiptDailyQuota"`
 		ReaderListVisibleTo     *string `json:"readerListVisibleTo"`
+		UploadMaxBytes          *int64  `json:"uploadMaxBytes"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -142,6 +149,12 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		}
 		st.ReaderListVisibleTo = *v
 	}
+	if v := body.UploadMaxBytes; v != nil {
+		if *v <= 0 {
+			return nil, badRequest("uploadMaxBytes must be positive")
+		}
+		st.UploadMaxBytes = *v
+	}
 	b, err := json.Marshal(st)
 	if err != nil {
 		return nil, err
@@ -176,10 +189,16 @@ func (s *Server) applyRetention(ctx context.Context) {
 	if keep <= 0 {
 		return
 	}
-	n, err := s.store.DeleteBefore(ctx, time.Now().Add(-time.Duration(keep)*time.Second))
+	cutoff := time.Now().Add(-time.Duration(keep) * time.Second)
+	n, err := s.store.DeleteBefore(ctx, cutoff)
 	if err != nil {
 		s.log.Error("retention", "err", err)
 		return
+	}
+	if nf, err := s.deleteFiles(ctx, func(m files.Meta) bool { return m.Created.Before(cutoff) }); err != nil {
+		s.log.Error("retention: files", "err", err)
+	} else if nf > 0 {
+		s.log.Info("retention: files deleted", "count", nf)
 	}
 	if n > 0 {
 		s.log.Info("retention: messages deleted", "count", n)

@@ -87,6 +87,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	sendRate := fs.Float64("send-rate", 5, "messages per second per connection (token bucket rate); 0 disables rate limiting")
 	sendBurst := fs.Int("send-burst", 10, "messages a connection may send in a burst (token bucket size)")
 	maxContent := fs.Int("max-content-bytes", 128<<10, "largest message content in bytes")
+	maxUpload := fs.Int64("max-upload-bytes", 100<<20, "largest file POST /v1/files takes (26106 beyond); a value stored with PUT /v1/settings wins")
 	recallWindow := fs.Duration("recall-window", 2*time.Minute, "how long after sending a message its sender (or a group owner or admin) may recall it; 0: no limit")
 	fullSync := fs.Bool("full-sync", false, "fsync every commit, so acknowledged messages survive power loss (slower)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -159,7 +160,11 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		MaxContentBytes: *maxContent,
 		FullSync:        *fullSync,
 		RecallWindow:    *recallWindow,
+		MaxUploadBytes:  *maxUpload,
 		Logger:          slog.New(h),
+	}
+	if *maxUpload <= 0 {
+		return server.Config{}, usagef("--max-upload-bytes must be positive, got %d", *maxUpload)
 	}
 	if cfg.SendRate == 0 {
 		// In server.Config a zero SendRate means "default" and a negative

@@ -88,6 +88,21 @@ async function main(): Promise<void> {
   console.log(info?.hasRespond);
   await RongIMLib.disconnect();
 
+  // Uploads.
+  const file = new File(['hello'], 'hello.txt', { type: 'text/plain' });
+  const hooks: RongIMLib.IUploadHooks = {
+    onProgress(p) { console.log(p); },
+    onComplete(info) { console.log(info.url); },
+  };
+  const sentFile = await RongIMLib.sendFileMessage(conversation, { file, extra: 'x' }, hooks, { contentDisposition: 'attachment' });
+  console.log(sentFile.data?.messageId);
+  await RongIMLib.sendImageMessage(conversation, { file }, { onComplete: () => new RongIMLib.TextMessage({ content: 'custom' }) });
+  await RongIMLib.sendGIFMessage(conversation, { file });
+  await RongIMLib.sendHQVoiceMessage(conversation, { file }, undefined, { signal: new AbortController().signal });
+  await RongIMLib.sendSightMessage(conversation, { file, duration: 3, thumbnail: '' });
+  const up = await RongIMLib.upload({ file, onProgress: (loaded, total) => console.log(loaded / total) });
+  console.log(up.data?.downloadUrl);
+
   RongIMLib.RongIMEmoji.init({ lang: 'zh' });
   const first: RongIMLib.IEmojiItem | undefined = RongIMLib.RongIMEmoji.list[0];
   console.log(first?.symbol, RongIMLib.RongIMEmoji.symbolToEmoji('[笑嘻嘻]'), RongIMLib.RongIMEmoji.emojiToSymbol('😀'),

@@ -793,8 +793,11 @@ type AuthOK struct {
 	SendRatePerSec  uint32 `protobuf:"varint,5,opt,name=send_rate_per_sec,json=sendRatePerSec,proto3" json:"send_rate_per_sec,omitempty"` // 0: no limit
 	MaxContentBytes uint32 `protobuf:"varint,6,opt,name=max_content_bytes,json=maxContentBytes,proto3" json:"max_content_bytes,omitempty"`
 	HeartbeatMs     uint32 `protobuf:"varint,7,opt,name=heartbeat_ms,json=heartbeatMs,proto3" json:"heartbeat_ms,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The largest file POST /v1/files takes (the SDK refuses bigger ones
+	// with 26106 before uploading).
+	MaxUploadBytes uint64 `protobuf:"varint,8,opt,name=max_upload_bytes,json=maxUploadBytes,proto3" json:"max_upload_bytes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *AuthOK) Reset() {
@@ -872,6 +875,13 @@ func (x *AuthOK) GetMaxContentBytes() uint32 {
 func (x *AuthOK) GetHeartbeatMs() uint32 {
 	if x != nil {
 		return x.HeartbeatMs
+	}
+	return 0
+}
+
+func (x *AuthOK) GetMaxUploadBytes() uint64 {
+	if x != nil {
+		return x.MaxUploadBytes
 	}
 	return 0
 }
@@ -3955,7 +3965,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fsync_version\x18\x04 \x01(\x04R\vsyncVersion\x12\x1f\n" +
 	"\vsdk_version\x18\x05 \x01(\tR\n" +
 	"sdkVersion\x12\x1a\n" +
-	"\bplatform\x18\x06 \x01(\tR\bplatform\"\xfe\x01\n" +
+	"\bplatform\x18\x06 \x01(\tR\bplatform\"\xa8\x02\n" +
 	"\x06AuthOK\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1d\n" +
 	"\n" +
@@ -3965,7 +3975,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fsync_version\x18\x04 \x01(\x04R\vsyncVersion\x12)\n" +
 	"\x11send_rate_per_sec\x18\x05 \x01(\rR\x0esendRatePerSec\x12*\n" +
 	"\x11max_content_bytes\x18\x06 \x01(\rR\x0fmaxContentBytes\x12!\n" +
-	"\fheartbeat_ms\x18\a \x01(\rR\vheartbeatMs\"-\n" +
+	"\fheartbeat_ms\x18\a \x01(\rR\vheartbeatMs\x12(\n" +
+	"\x10max_upload_bytes\x18\b \x01(\x04R\x0emaxUploadBytes\"-\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x10\n" +
 	"\x03msg\x18\x02 \x01(\tR\x03msg\"\x06\n" +

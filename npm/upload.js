@@ -1,0 +1,264 @@
+// Upload helpers (SPEC §2 "Uploads", seed 003 "语法糖"): upload a local file
+// to POST /v1/files with XMLHttpRequest (so progress is reported), then
+// send the message that points at it. The message is stored first (held,
+// SENDING) so onSendBefore sees it and a failed upload leaves a FAILED
+// message that the same helper resends with sendOptions.messageId.
+// Browser work only (canvas thumbnails, audio durations, XHR): the engine
+// in the wasm does the storing and sending.
+
+const THUMB_SIDE = 240; // longest side of an image thumbnail, px
+const THUMB_BYTES = 10 * 1024; // its base64 text at most
+
+// Error codes used here (RongIMLib's numbers; index.js exports them all).
+const UPLOAD_FAIL = 34011;
+const MEDIA_EXCEPTION = 34018;
+const FILE_SIZE_EXCEED_LIMIT = 26106;
+const INVALID_CONTENT_DISPOSITION = 35032;
+const INVALID_PARAMETER = 33003;
+
+const fail = (code, msg, data) => (data === undefined ? { code, msg } : { code, msg, data });
+
+const isBlob = (f) => typeof Blob !== 'undefined' && f instanceof Blob;
+
+/** The extension of a file name, lower case ('' if none). */
+const extension = (name) => {
+  const i = String(name).lastIndexOf('.');
+  return i > 0 ? String(name).slice(i + 1).toLowerCase() : '';
+};
+
+// post sends file to url with XMLHttpRequest when there is one (progress
+// events), else with fetch (Node): resolves {status, body}.
+function post(url, headers, file, onProgress, signal) {
+  if (typeof XMLHttpRequest === 'undefined') {
+    return fetch(url, { method: 'POST', headers, body: file, signal }).then(async (res) => {
+      onProgress(file.size, file.size);
+      return { status: res.status, body: await res.json().catch(() => null) };
+    });
+  }
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded, e.total); };
+    xhr.onload = () => resolve({ status: xhr.status, body: xhr.response });
+    xhr.onerror = () => reject(new Error('network error'));
+    xhr.onabort = () => reject(new Error('aborted'));
+    xhr.ontimeout = () => reject(new Error('timed out'));
+    if (signal) {
+      if (signal.aborted) { reject(new Error('aborted')); return; }
+      signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    }
+    xhr.send(file);
+  });
+}
+
+async function toBase64(blob) {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+// imageInfo decodes an image: its size and a JPEG thumbnail as base64
+// without a data-URI prefix, longest side ≤ 240 px and ≤ 10 KB.
+async function imageInfo(file, withThumb) {
+  const bmp = await createImageBitmap(file);
+  const out = { width: bmp.width, height: bmp.height };
+  if (!withThumb) { bmp.close?.(); return out; }
+  let scale = Math.min(1, THUMB_SIDE / Math.max(bmp.width, bmp.height));
+  for (let tries = 0; tries < 8; tries++, scale *= 0.7) {
+    const w = Math.max(1, Math.round(bmp.width * scale)), h = Math.max(1, Math.round(bmp.height * scale));
+    const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(w, h) : Object.assign(document.createElement('canvas'), { width: w, height: h });
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#fff'; // JPEG has no transparency
+    ctx.fillRect(0, 0, w, h);
+    ctx.drawImage(bmp, 0, 0, w, h);
+    for (const quality of [0.7, 0.5, 0.35, 0.2]) {
+      const blob = canvas.convertToBlob
+        ? await canvas.convertToBlob({ type: 'image/jpeg', quality })
+        : await new Promise((r) => canvas.toBlob(r, 'image/jpeg', quality));
+      const b64 = await toBase64(blob);
+      if (b64.length <= THUMB_BYTES) {
+        bmp.close?.();
+        return { ...out, thumbnail: b64 };
+      }
+    }
+  }
+  bmp.close?.();
+  return { ...out, thumbnail: '' };
+}
+
+// audioDuration reads an audio file's length in whole seconds (0 when the
+// browser cannot tell).
+async function audioDuration(file) {
+  if (typeof Audio !== 'undefined') {
+    const url = URL.createObjectURL(file);
+    try {
+      const d = await new Promise((resolve) => {
+        const a = new Audio();
+        a.preload = 'metadata';
+        a.onloadedmetadata = () => resolve(a.duration);
+        a.onerror = () => resolve(NaN);
+        a.src = url;
+      });
+      if (Number.isFinite(d)) return Math.round(d);
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  }
+  const Ctx = globalThis.AudioContext || globalThis.OfflineAudioContext;
+  if (Ctx) {
+    try {
+      const ctx = new Ctx({ length: 1, sampleRate: 8000 });
+      const buf = await ctx.decodeAudioData(await file.arrayBuffer());
+      return Math.round(buf.duration);
+    } catch { /* not decodable here */ }
+  }
+  return 0;
+}
+
+/**
+ * uploadHelpers builds the helpers around index.js's internals:
+ * call(name, args) → the bridge's Promise; bridge() → the loaded bridge or
+ * null; config() → {uploadUrl, token}; classes → the message classes.
+ */
+export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
+  /**
+   * upload({file, onProgress?(loaded, total), contentDisposition?, signal?})
+   * → {code, data: {name, downloadUrl, uniqueName, size, type}}.
+   */
+  async function upload(info) {
+    if (info === null || typeof info !== 'object') return fail(INVALID_PARAMETER, 'upload: an options object is required');
+    const { file, onProgress, contentDisposition, signal } = info;
+    if (!isBlob(file) || file.size === 0) return fail(MEDIA_EXCEPTION, 'file must be a non-empty File or Blob');
+    if (contentDisposition !== undefined && contentDisposition !== 'inline' && contentDisposition !== 'attachment') {
+      return fail(INVALID_CONTENT_DISPOSITION, "contentDisposition must be 'inline' or 'attachment'");
+    }
+    if (onProgress !== undefined && typeof onProgress !== 'function') return fail(INVALID_PARAMETER, 'onProgress must be a function');
+    const { uploadUrl, token } = config();
+    if (!uploadUrl || !token) return fail(UPLOAD_FAIL, 'connect first: uploads need the server and a token');
+    const limit = bridge()?.__uploadLimit() || 0;
+    if (limit > 0 && file.size > limit) return fail(FILE_SIZE_EXCEED_LIMIT, `the file is over the upload limit of ${limit} bytes`);
+    const q = new URLSearchParams({ name: file.name || 'file' });
+    if (contentDisposition) q.set('disposition', contentDisposition);
+    const headers = { authorization: 'Bearer ' + token };
+    if (file.type) headers['content-type'] = file.type;
+    let res;
+    try {
+      res = await post(`${uploadUrl.replace(/\/+$/, '')}/v1/files?${q}`, headers, file, (loaded, total) => onProgress?.(loaded, total), signal);
+    } catch (e) {
+      return fail(UPLOAD_FAIL, 'upload failed: ' + e.message);
+    }
+    if (res.status !== 200 || !res.body || res.body.code !== 0) {
+      const code = res.body?.code === FILE_SIZE_EXCEED_LIMIT ? FILE_SIZE_EXCEED_LIMIT : UPLOAD_FAIL;
+      return fail(code, res.body?.msg || `upload failed: HTTP ${res.status}`);
+    }
+    const d = res.body.data;
+    return { code: 0, data: { name: d.name, downloadUrl: d.url, uniqueName: d.id, size: d.size, type: d.type, url: d.url } };
+  }
+
+  // What each helper sends: the class, what it reads from the file before
+  // uploading, and the content once the URL is known.
+  const kinds = {
+    file: {
+      cls: classes.FileMessage,
+      prepare: async () => ({}),
+      content: (body, f, url) => ({ name: f.name || 'file', size: f.size, type: extension(f.name || ''), fileUrl: url }),
+    },
+    image: {
+      cls: classes.ImageMessage,
+      prepare: (f) => imageInfo(f, true),
+      content: (body, f, url, info) => ({ content: info.thumbnail, imageUri: url }),
+    },
+    gif: {
+      cls: classes.GIFMessage,
+      prepare: (f) => imageInfo(f, false),
+      content: (body, f, url, info) => ({ gifDataSize: f.size, remoteUrl: url, width: info.width, height: info.height }),
+    },
+    voice: {
+      cls: classes.HQVoiceMessage,
+      prepare: async (f) => ({ duration: await audioDuration(f) }),
+      content: (body, f, url, info) => ({ remoteUrl: url, duration: info.duration, type: extension(f.name || '') || 'aac' }),
+    },
+    sight: {
+      cls: classes.SightMessage,
+      prepare: async () => ({}),
+      content: (body, f, url) => ({ sightUrl: url, content: body.thumbnail ?? '', duration: body.duration ?? 0, size: f.size, name: f.name || 'video' }),
+    },
+  };
+
+  async function send(kind, conversation, msgBody, hooks, sendOptions) {
+    const k = kinds[kind];
+    if (msgBody === null || typeof msgBody !== 'object') return fail(INVALID_PARAMETER, 'msgBody must be an object');
+    const file = msgBody.file;
+    if (!isBlob(file) || file.size === 0) return fail(MEDIA_EXCEPTION, 'msgBody.file must be a non-empty File or Blob');
+    if (hooks != null && typeof hooks !== 'object') return fail(INVALID_PARAMETER, 'hooks must be an object');
+    if (sendOptions != null && typeof sendOptions !== 'object') return fail(INVALID_PARAMETER, 'sendOptions must be an object');
+    const { contentDisposition, signal, onSendBefore, messageId, ...options } = sendOptions ?? {};
+    if (contentDisposition !== undefined && contentDisposition !== 'inline' && contentDisposition !== 'attachment') {
+      return fail(INVALID_CONTENT_DISPOSITION, "contentDisposition must be 'inline' or 'attachment'");
+    }
+    if (kind === 'sight' && (typeof msgBody.duration !== 'number' || msgBody.duration < 0)) {
+      return fail(INVALID_PARAMETER, 'msgBody.duration (seconds) is required for a sight message');
+    }
+    let info;
+    try {
+      info = await k.prepare(file);
+    } catch (e) {
+      return fail(MEDIA_EXCEPTION, `cannot read the ${kind}: ${e.message}`);
+    }
+    // The message as RongIMLib fills it, user and extra passed through.
+    const { file: _f, thumbnail: _t, duration: _d, ...passed } = msgBody;
+    const build = (url) => new k.cls({ ...passed, ...k.content(msgBody, file, url, info) });
+
+    let held = messageId;
+    if (held === undefined) {
+      const r = await call('sendMessage', [conversation, build(''), { ...options, onSendBefore, __hold: true }]);
+      if (r.code !== 0) return r;
+      held = r.data.messageId;
+    }
+    // Percentages only grow and end at 100.
+    let last = -1;
+    const progress = (p) => {
+      if (p > last) {
+        last = p;
+        try { hooks?.onProgress?.(p); } catch (e) { console.error('[imwasm] onProgress threw', e); }
+      }
+    };
+    const up = await upload({
+      file, contentDisposition, signal,
+      onProgress: (loaded, total) => progress(Math.min(99, Math.floor((loaded / total) * 100))),
+    });
+    if (up.code !== 0) {
+      const failed = await call('__failHeld', [held]);
+      return fail(up.code, up.msg, failed.data);
+    }
+    progress(100);
+    const fileInfo = { url: up.data.downloadUrl, ...up.data };
+    let message = build(fileInfo.url);
+    try {
+      const custom = hooks?.onComplete?.(fileInfo);
+      if (custom !== undefined && custom !== null) {
+        if (!isMessage(custom)) {
+          const failed = await call('__failHeld', [held]);
+          return fail(INVALID_PARAMETER, 'onComplete must return a message (e.g. new RongIMLib.FileMessage(…)) or nothing', failed.data);
+        }
+        message = custom;
+      }
+    } catch (e) {
+      const failed = await call('__failHeld', [held]);
+      return fail(INVALID_PARAMETER, 'onComplete threw: ' + e.message, failed.data);
+    }
+    return call('sendMessage', [conversation, message, { ...options, messageId: held, __replace: true }]);
+  }
+
+  return {
+    upload,
+    sendFileMessage: (c, body, hooks, opts) => send('file', c, body, hooks, opts),
+    sendImageMessage: (c, body, hooks, opts) => send('image', c, body, hooks, opts),
+    sendGIFMessage: (c, body, hooks, opts) => send('gif', c, body, hooks, opts),
+    sendHQVoiceMessage: (c, body, hooks, opts) => send('voice', c, body, hooks, opts),
+    sendSightMessage: (c, body, hooks, opts) => send('sight', c, body, hooks, opts),
+  };
+}
