@@ -286,3 +286,21 @@ func TestEraseUserDeletesFiles(t *testing.T) {
 		t.Fatalf("bob's file: %d", res.StatusCode)
 	}
 }
+
+func TestRetentionDeletesOldFiles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	_, old, _ := e.upload(t, token(t, "alice", time.Hour), "old.txt", "text/plain", "", strings.NewReader("old"), 3)
+	time.Sleep(1100 * time.Millisecond)
+	_, fresh, _ := e.upload(t, token(t, "alice", time.Hour), "new.txt", "text/plain", "", strings.NewReader("new"), 3)
+	// Setting a retention applies it at once.
+	if status, _ := e.admin("PUT", "/v1/settings", map[string]any{"messageRetentionSeconds": 1}); status != 200 {
+		t.Fatal("settings")
+	}
+	if res, _ := get(t, old.URL); res.StatusCode != 404 {
+		t.Fatalf("a file past the retention: %d", res.StatusCode)
+	}
+	if res, _ := get(t, fresh.URL); res.StatusCode != 200 {
+		t.Fatalf("a file within the retention: %d", res.StatusCode)
+	}
+}
