@@ -64,14 +64,32 @@ func (e *Engine) SendReadReceipt(ctx context.Context, c Conversation, uid string
 	if uid == "" || len(uid) > 64 {
 		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
 	}
+	var seq uint64
+	if held, err := e.cfg.Store.MessagesByUID(ctx, []string{uid}); err == nil && len(held) == 1 && held[0] != nil {
+		seq = held[0].Seq
+		e.expectRead(c, seq)
+	}
 	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), MessageUid: uid}}}); err != nil {
 		return err
 	}
-	held, err := e.cfg.Store.MessagesByUID(ctx, []string{uid})
-	if err != nil || len(held) != 1 || held[0] == nil || held[0].Seq == 0 {
+	if seq == 0 {
 		return nil // not held here: the log entry moves it when it comes
 	}
-	return e.applyLocal(&inItem{read: &readMove{conv: c, seq: held[0].Seq}})
+	return e.applyLocal(&inItem{read: &readMove{conv: c, seq: seq}})
+}
+
+// expectRead notes, before asking the server, that this device is moving
+// the read watermark of c to seq: the log entry that comes back (maybe
+// before the answer) is not another device's read.
+func (e *Engine) expectRead(c Conversation, seq uint64) {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	if st := e.convs[c.Key()]; st != nil {
+		if seq == 0 {
+			seq = max(st.LastSeq, st.Contiguous)
+		}
+		st.ReadSynced = max(st.ReadSynced, seq)
+	}
 }
 
 // RequestReceipts implements sendReadReceiptRequest: the sender of a group
@@ -94,7 +112,7 @@ func (e *Engine) RespondReceipts(ctx context.Context, c Conversation, uids []str
 		return err
 	}
 	if len(uids) == 0 || len(uids) > MaxReceiptIDs {
-		return codes.New(codes.InvalidParameter, "1-100 messageUIds per call")
+		return codes.New(codes.RRSV5ParamLengthExceed, "1-100 messageUIds per call")
 	}
 	for _, u := range uids {
 		if u == "" || len(u) > 64 {
@@ -183,7 +201,7 @@ func (e *Engine) ReceiptCounts(ctx context.Context, c Conversation, uids []strin
 		return nil, err
 	}
 	if len(uids) == 0 || len(uids) > MaxReceiptIDs {
-		return nil, codes.New(codes.InvalidParameter, "1-100 messageUIds per call")
+		return nil, codes.New(codes.RRSV5ParamLengthExceed, "1-100 messageUIds per call")
 	}
 	r, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_ReceiptInfo{ReceiptInfo: &pb.ReceiptInfoRequest{Conv: wireConv(c), MessageUids: uids}}})
 	if err != nil {
@@ -269,11 +287,11 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 				continue // answered on another device already
 			}
 		}
-		if w.FromUser == me {
-			continue
+		if w.FromUser == me || w.SentTime < now-RequestCacheTTL.Milliseconds() {
+			continue // one's own, or asked too long ago (an old request found by sync)
 		}
 		st := e.stateLocked(bs, c)
-		cacheRequest(st, CachedRequest{MessageUID: w.ReceiptRequestOf, Sender: w.FromUser, ReceivedAt: now}, now)
+		cacheRequest(st, CachedRequest{MessageUID: w.ReceiptRequestOf, Sender: w.FromUser, ReceivedAt: w.SentTime}, now)
 		bs.events = append(bs.events, Event{Kind: EventReceiptRequest, Receipt: &ReceiptEvent{Conversation: c, MessageUID: w.ReceiptRequestOf, UserID: w.FromUser}})
 	}
 	for _, l := range bs.logs {
@@ -281,10 +299,15 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 		switch {
 		case l.ReadBy == "":
 		case l.ReadBy == me:
+			// The sync state may have moved ReadSeq already (a device that
+			// was offline): ReadSynced tells whether this read was told.
 			st, k := e.stateKeyLocked(bs, c)
 			if l.ReadSeq > st.ReadSeq {
 				st.ReadSeq = l.ReadSeq
 				bs.recount[k] = true
+			}
+			if l.ReadSeq > st.ReadSynced {
+				st.ReadSynced = l.ReadSeq
 				bs.events = append(bs.events, Event{Kind: EventSyncRead, Receipt: &ReceiptEvent{Conversation: c, SentTime: l.ReadTime}})
 			}
 		default:

@@ -72,7 +72,7 @@ func EncodeConversation(st *ConversationState) ([]byte, error) {
 	return proto.Marshal(&pb.StoredConversation{
 		Conv: wireConv(st.Conversation), Contiguous: st.Contiguous, StartSeq: st.StartSeq, HeldFrom: st.HeldFrom,
 		LastSeq: st.LastSeq, ReadSeq: st.ReadSeq, LastTime: st.LastTime, Unread: int32(st.Unread), Mentioned: st.Mentioned,
-		PeerReadSeq: st.PeerReadSeq, PeerDeliveredSeq: st.PeerDeliveredSeq, Requests: wireRequests(st.Requests),
+		PeerReadSeq: st.PeerReadSeq, PeerDeliveredSeq: st.PeerDeliveredSeq, Requests: wireRequests(st.Requests), ReadSynced: st.ReadSynced,
 	})
 }
 
@@ -86,7 +86,7 @@ func DecodeConversation(b []byte) (*ConversationState, error) {
 		Conversation: Conversation{Type: int32(r.GetConv().GetType()), TargetID: r.GetConv().GetTarget(), ChannelID: r.GetConv().GetChannel()},
 		Contiguous:   r.Contiguous, StartSeq: r.StartSeq, HeldFrom: r.HeldFrom, LastSeq: r.LastSeq, ReadSeq: r.ReadSeq,
 		LastTime: r.LastTime, Unread: int(r.Unread), Mentioned: r.Mentioned,
-		PeerReadSeq: r.PeerReadSeq, PeerDeliveredSeq: r.PeerDeliveredSeq, Requests: localRequests(r.Requests),
+		PeerReadSeq: r.PeerReadSeq, PeerDeliveredSeq: r.PeerDeliveredSeq, Requests: localRequests(r.Requests), ReadSynced: r.ReadSynced,
 	}, nil
 }
 

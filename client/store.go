@@ -80,11 +80,14 @@ type ConversationState struct {
 	// Requests are the group's receipt requests this user has not
 	// answered (the SDK's cache: newest last, at most 30, 24 h each).
 	Requests []CachedRequest
+	// ReadSynced is the highest read watermark this device reported or
+	// caused: a log entry above it is another device's read.
+	ReadSynced uint64
 }
 
 // CachedRequest is one receipt request waiting for this user's answer.
 type CachedRequest struct {
 	MessageUID string
 	Sender     string
-	ReceivedAt int64 // ms, this device's clock
+	ReceivedAt int64 // ms: when the sender asked (server time)
 }

@@ -167,6 +167,7 @@ func (e *Engine) process(items []*inItem) {
 				st.ReadSeq = seq
 				bs.recount[k] = true
 			}
+			st.ReadSynced = max(st.ReadSynced, seq) // this device's own read
 		}
 		if it.log != nil {
 			bs.logs = append(bs.logs, it.log)
@@ -550,7 +551,11 @@ func (e *Engine) flushAcks() {
 	e.mu.Lock()
 	lc := e.conn
 	e.mu.Unlock()
-	if len(acks) == 0 || lc == nil {
+	if len(acks) == 0 {
+		return
+	}
+	if lc == nil {
+		e.keepAcks(acks) // sent once the next connection has synced
 		return
 	}
 	ctx := context.Background()
@@ -559,6 +564,21 @@ func (e *Engine) flushAcks() {
 		items = append(items, a)
 	}
 	lc.write(ctx, &pb.Frame{Body: &pb.Frame_Ack{Ack: &pb.Ack{Items: items}}})
+}
+
+// keepAcks puts acks a flush could not send back, for the next connection
+// (the server delivers delivery receipts on acks).
+func (e *Engine) keepAcks(acks map[string]*pb.AckItem) {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	if e.acks == nil {
+		e.acks = map[string]*pb.AckItem{}
+	}
+	for k, a := range acks {
+		if cur := e.acks[k]; cur == nil || cur.Seq < a.Seq {
+			e.acks[k] = a
+		}
+	}
 }
 
 // submit hands an item to the processor and waits until it is applied.
@@ -611,6 +631,8 @@ func (e *Engine) syncAll(ctx context.Context, lc *liveConn) {
 	} else if err := e.submit(ctx, &inItem{finished: true}); err != nil {
 		return
 	}
+	e.flushAcks() // what an earlier connection could not send
+
 	for {
 		select {
 		case <-ctx.Done():

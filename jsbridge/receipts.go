@@ -205,7 +205,7 @@ func (b *Bridge) getReceiptInfoV5(args []safejs.Value) (work, error) {
 		out := make([]any, len(infos))
 		for i, in := range infos {
 			out[i] = map[string]any{"messageUId": in.MessageUID, "readCount": in.ReadCount,
-				"unreadCount": in.TotalCount - in.ReadCount, "totalCount": in.TotalCount}
+				"unreadCount": max(0, in.TotalCount-in.ReadCount), "totalCount": in.TotalCount}
 		}
 		return out, nil
 	}, nil
@@ -261,7 +261,7 @@ func (b *Bridge) getReceiptUsersV5(args []safejs.Value) (work, error) {
 		}
 		total := p.ReadCount
 		if status == 1 {
-			total = p.TotalCount - p.ReadCount
+			total = max(0, p.TotalCount-p.ReadCount) // readers who left the group still count as read
 		}
 		return map[string]any{"pageToken": p.NextPageToken, "totalCount": total, "users": users}, nil
 	}, nil
@@ -321,7 +321,7 @@ func receiptEventJS(ev client.Event) (string, any, bool) {
 				users[j] = map[string]any{"userId": u.UserID, "timestamp": u.Time}
 			}
 			list[i] = map[string]any{"identifier": conversationJS(c.Conversation), "messageUId": c.MessageUID, "readCount": c.ReadCount,
-				"unreadCount": c.TotalCount - c.ReadCount, "totalCount": c.TotalCount, "users": users}
+				"unreadCount": max(0, c.TotalCount-c.ReadCount), "totalCount": c.TotalCount, "users": users}
 		}
 		return "MESSAGE_RECEIPT_RESPONSE_V5", list, true
 	case client.EventDelivered:

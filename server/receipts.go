@@ -200,8 +200,7 @@ func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.R
 		senders[uid] = m.FromUser
 	}
 	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
-	added, entry, err := ss.srv.store.AddReads(ctx, convID, ss.user, reads, ss.srv.settings.Load().ReceiptMaxReaders,
-		ss.logEntry(&pb.LogEntry{Conv: conv}))
+	added, entry, err := ss.srv.store.AddReads(ctx, convID, ss.user, reads, ss.logEntry(&pb.LogEntry{Conv: conv}))
 	if err != nil {
 		ss.replyFor(id, err)
 		return
@@ -357,17 +356,29 @@ func (s *Server) receiptAudience(ctx context.Context, m *pb.Message) ([]string, 
 // flushReceipts tells a message's sender who newly read it: one entry in
 // the sender's log for whatever gathered since the last one.
 func (s *Server) flushReceipts(ctx context.Context, convID, uid string) {
+	// A failure leaves the readers unnotified: try again a little later
+	// (a message that is gone takes its readers with it at expiry).
+	retry := func(what string, err error) {
+		s.log.Warn("receipt update: "+what, "uid", uid, "err", err)
+		if ctx.Err() == nil {
+			time.AfterFunc(time.Second, func() { s.receipts.touch(convID, uid) })
+		}
+	}
 	m, err := s.store.MessageByUID(ctx, convID, uid)
+	if errors.Is(err, store.ErrNotFound) {
+		return
+	}
 	if err != nil {
-		s.log.Warn("receipt update: message", "uid", uid, "err", err)
+		retry("message", err)
 		return
 	}
 	audience, err := s.receiptAudience(ctx, m)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.log.Warn("receipt update: audience", "uid", uid, "err", err)
+		retry("audience", err)
 		return
 	}
-	entry, err := s.store.FlushReceipts(ctx, convID, uid, func(readers []store.Read, readCount int) *pb.Message {
+	maxReaders := s.settings.Load().ReceiptMaxReaders
+	entry, err := s.store.FlushReceipts(ctx, convID, uid, maxReaders, func(readers []store.Read, readCount int) *pb.Message {
 		up := &pb.ReceiptUpdate{MessageUid: uid, ReadCount: uint32(readCount), TotalCount: uint32(len(audience))}
 		for _, r := range readers {
 			up.Readers = append(up.Readers, &pb.Reader{UserId: r.Reader, Time: r.Time})
@@ -378,7 +389,7 @@ func (s *Server) flushReceipts(ctx context.Context, convID, uid string) {
 		})
 	})
 	if err != nil {
-		s.log.Warn("receipt update", "uid", uid, "err", err)
+		retry("flush", err)
 		return
 	}
 	if entry != nil {
@@ -439,17 +450,19 @@ func (ss *session) handleAck(ctx context.Context, a *pb.Ack) {
 
 // readEntries are the log entries a moved read watermark writes: the
 // reader's own (their other sessions) and, in a private chat, the peer's.
-func (ss *session) readEntries(conv *pb.Conversation) func(*pb.Message) []*pb.Message {
-	return func(last *pb.Message) []*pb.Message {
-		if last == nil {
-			return nil
+func (ss *session) readEntries(conv *pb.Conversation) func(uint64, *pb.Message) []*pb.Message {
+	return func(seq uint64, last *pb.Message) []*pb.Message {
+		var uid string
+		var at int64
+		if last != nil { // none: the entries still carry the watermark
+			uid, at = last.Uid, last.SentTime
 		}
-		own := &pb.LogEntry{Conv: conv, ReadBy: ss.user, ReadSeq: last.Seq, ReadUid: last.Uid, ReadTime: last.SentTime}
+		own := &pb.LogEntry{Conv: conv, ReadBy: ss.user, ReadSeq: seq, ReadUid: uid, ReadTime: at}
 		out := []*pb.Message{ss.logEntry(own)}
 		if conv.Type == pb.ConversationType_PRIVATE && conv.Target != ss.user {
 			peer := &pb.LogEntry{
 				Conv:   &pb.Conversation{Type: conv.Type, Target: ss.user, Channel: conv.Channel},
-				ReadBy: ss.user, ReadSeq: last.Seq, ReadUid: last.Uid, ReadTime: last.SentTime,
+				ReadBy: ss.user, ReadSeq: seq, ReadUid: uid, ReadTime: at,
 			}
 			out = append(out, userLogEntry(conv.Target, peer))
 		}

@@ -538,6 +538,7 @@ func TestRequestCacheExpiresAndIsCapped(t *testing.T) {
 	if err != nil || len(answered) != 0 {
 		t.Fatalf("answered %v (%v) after 24 hours", answered, err)
 	}
+	devClock.add(-25 * time.Hour) // requests are timed by the server's clock: keep the two together
 	var uids []string
 	for i := range 32 {
 		uids = append(uids, ask(fmt.Sprintf("r%d", i)))
@@ -629,4 +630,36 @@ func TestReceiptUpdateSurvivesRestart(t *testing.T) {
 	alice.waitReceipt(t, "carol's answer after the restart", client.EventReceiptResponse, func(r *client.ReceiptEvent) bool {
 		return r.UserID == "carol" && slices.Equal(r.MessageUIDs, []string{sent.MessageUID})
 	})
+}
+
+// A device that was offline while another read learns it on connect
+// (SYNC_READ_STATUS), although the sync state already moved its watermark.
+func TestSyncReadStatusAfterOffline(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	bob2 := e.device("bob", "b2", devOpts{})
+	for _, d := range []*device{alice, bob, bob2} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	fromAlice := client.Conversation{Type: client.Private, TargetID: "alice"}
+	m := alice.send(t, text("bob", client.Private, "hi"))
+	bob.waitMessages(t, 1)
+	bob2.waitMessages(t, 1)
+	bob2.Disconnect()
+	if err := bob.SendReadReceipt(context.Background(), fromAlice, m.MessageUID); err != nil {
+		t.Fatal(err)
+	}
+	bob2.connect(t, token(t, "bob", time.Hour))
+	ev := bob2.waitReceipt(t, "SYNC_READ_STATUS after reconnecting", client.EventSyncRead, func(*client.ReceiptEvent) bool { return true })
+	if ev.SentTime != m.SentTime {
+		t.Fatalf("SYNC_READ_STATUS %+v", ev)
+	}
+	if n := bob2.UnreadCount(fromAlice); n != 0 {
+		t.Fatalf("unread %d", n)
+	}
+	if evs := receiptEvents(bob, client.EventSyncRead); len(evs) != 0 {
+		t.Fatalf("the reading device told itself: %+v", evs)
+	}
 }

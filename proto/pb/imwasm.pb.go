@@ -3657,7 +3657,10 @@ type StoredConversation struct {
 	PeerDeliveredSeq uint64 `protobuf:"varint,11,opt,name=peer_delivered_seq,json=peerDeliveredSeq,proto3" json:"peer_delivered_seq,omitempty"`
 	// Receipt requests of this group not answered yet (the SDK's cache):
 	// newest last, at most 30, each dropped 24 h after it arrived.
-	Requests      []*CachedRequest `protobuf:"bytes,12,rep,name=requests,proto3" json:"requests,omitempty"`
+	Requests []*CachedRequest `protobuf:"bytes,12,rep,name=requests,proto3" json:"requests,omitempty"`
+	// The highest read watermark this device has reported (or caused): a
+	// log entry above it is another device's read (SYNC_READ_STATUS).
+	ReadSynced    uint64 `protobuf:"varint,13,opt,name=read_synced,json=readSynced,proto3" json:"read_synced,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3776,11 +3779,18 @@ func (x *StoredConversation) GetRequests() []*CachedRequest {
 	return nil
 }
 
+func (x *StoredConversation) GetReadSynced() uint64 {
+	if x != nil {
+		return x.ReadSynced
+	}
+	return 0
+}
+
 type CachedRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MessageUid    string                 `protobuf:"bytes,1,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
 	Sender        string                 `protobuf:"bytes,2,opt,name=sender,proto3" json:"sender,omitempty"`
-	ReceivedAt    int64                  `protobuf:"varint,3,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"` // ms, this device's clock
+	ReceivedAt    int64                  `protobuf:"varint,3,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"` // ms: when the sender asked (server time)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4215,7 +4225,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"is_offline\x18\x06 \x01(\bR\tisOffline\x12\x17\n" +
 	"\ais_read\x18\a \x01(\bR\x06isRead\x12#\n" +
 	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\x122\n" +
-	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\xac\x03\n" +
+	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\xcd\x03\n" +
 	"\x12StoredConversation\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1e\n" +
 	"\n" +
@@ -4231,7 +4241,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\rpeer_read_seq\x18\n" +
 	" \x01(\x04R\vpeerReadSeq\x12,\n" +
 	"\x12peer_delivered_seq\x18\v \x01(\x04R\x10peerDeliveredSeq\x124\n" +
-	"\brequests\x18\f \x03(\v2\x18.imwasm.v1.CachedRequestR\brequests\"i\n" +
+	"\brequests\x18\f \x03(\v2\x18.imwasm.v1.CachedRequestR\brequests\x12\x1f\n" +
+	"\vread_synced\x18\r \x01(\x04R\n" +
+	"readSynced\"i\n" +
 	"\rCachedRequest\x12\x1f\n" +
 	"\vmessage_uid\x18\x01 \x01(\tR\n" +
 	"messageUid\x12\x16\n" +

@@ -134,11 +134,12 @@ type Store interface {
 
 	// MarkRead moves user's read watermark of convID forward to seq (0:
 	// the latest), or to message uid when uid is set (ErrNotFound if
-	// unknown); it never moves back. When it moved, entries (given the
-	// newest message at or below the new watermark that is not a marker,
-	// nil if none) returns log entries to append in the same transaction:
-	// they come back stored. It returns the watermark.
-	MarkRead(ctx context.Context, user, convID string, seq uint64, uid string, entries func(read *pb.Message) []*pb.Message) (uint64, []*pb.Message, error)
+	// unknown); it never moves back. When it moved, entries (given the new
+	// watermark and the newest message at or below it that is not a
+	// marker and that user may see, nil if none) returns log entries to
+	// append in the same transaction: they come back stored. It returns
+	// the watermark.
+	MarkRead(ctx context.Context, user, convID string, seq uint64, uid string, entries func(seq uint64, read *pb.Message) []*pb.Message) (uint64, []*pb.Message, error)
 
 	Receipts
 
@@ -180,12 +181,14 @@ type Receipts interface {
 	// and returns those that were new. If any were new and entry is set,
 	// entry (a log entry of the reader's) is appended with their uids as
 	// responded_uids in the same transaction and comes back stored.
-	AddReads(ctx context.Context, convID, reader string, reads []Read, maxReaders int, entry *pb.Message) (added []Read, stored *pb.Message, err error)
+	AddReads(ctx context.Context, convID, reader string, reads []Read, entry *pb.Message) (added []Read, stored *pb.Message, err error)
 	// FlushReceipts takes the readers of message uid not yet notified,
 	// marks them notified and appends the log entry that entry builds
-	// from them and the message's read count, in one transaction. It
-	// returns nil when there was nothing to notify.
-	FlushReceipts(ctx context.Context, convID, uid string, entry func(readers []Read, readCount int) *pb.Message) (*pb.Message, error)
+	// from them and the message's read count, in one transaction; beyond
+	// maxReaders the oldest notified readers go (readers are dropped only
+	// once the sender was told of them). It returns nil when there was
+	// nothing to notify.
+	FlushReceipts(ctx context.Context, convID, uid string, maxReaders int, entry func(readers []Read, readCount int) *pb.Message) (*pb.Message, error)
 	// Unnotified lists the messages (convID, uid) whose readers are not
 	// all notified yet (after a restart).
 	Unnotified(ctx context.Context) ([][2]string, error)
@@ -199,7 +202,8 @@ type Receipts interface {
 	// nothing, when max uses are already counted.
 	TakeQuota(ctx context.Context, key string, max int) error
 	// DeleteReceiptsBefore forgets the readers of messages sent before t
-	// (ms) and quota keys that sort before quotaBefore.
+	// (ms), delivery receipts asked for before t, and quota keys that sort
+	// before quotaBefore.
 	DeleteReceiptsBefore(ctx context.Context, t int64, quotaBefore string) (int64, error)
 
 	// Delivered records that a device of user stored convID up to seq:

@@ -14,7 +14,7 @@ import (
 // Receipts (store.Receipts) on SQLite: see migration 4.
 
 // AddReads implements store.Receipts.
-func (d *DB) AddReads(ctx context.Context, convID, reader string, reads []store.Read, maxReaders int, entry *pb.Message) ([]store.Read, *pb.Message, error) {
+func (d *DB) AddReads(ctx context.Context, convID, reader string, reads []store.Read, entry *pb.Message) ([]store.Read, *pb.Message, error) {
 	type res struct {
 		added []store.Read
 		entry *pb.Message
@@ -35,12 +35,6 @@ func (d *DB) AddReads(ctx context.Context, convID, reader string, reads []store.
 			if _, err := t.tx.Exec(`INSERT INTO receipt_counts(conv_id, uid, read_count, sent_time) VALUES (?,?,1,?)
 ON CONFLICT (conv_id, uid) DO UPDATE SET read_count = read_count + 1`, convID, r.UID, r.SentTime); err != nil {
 				return nil, fmt.Errorf("count reader of %s: %w", r.UID, err)
-			}
-			// The newest maxReaders stay.
-			if _, err := t.tx.Exec(`DELETE FROM receipt_readers WHERE conv_id=? AND uid=? AND reader IN (
-SELECT reader FROM receipt_readers WHERE conv_id=? AND uid=? ORDER BY read_time DESC, reader LIMIT -1 OFFSET ?)`,
-				convID, r.UID, convID, r.UID, maxReaders); err != nil {
-				return nil, fmt.Errorf("cap readers of %s: %w", r.UID, err)
 			}
 		}
 		if len(added) == 0 || entry == nil {
@@ -63,7 +57,7 @@ SELECT reader FROM receipt_readers WHERE conv_id=? AND uid=? ORDER BY read_time 
 }
 
 // FlushReceipts implements store.Receipts.
-func (d *DB) FlushReceipts(ctx context.Context, convID, uid string, entry func([]store.Read, int) *pb.Message) (*pb.Message, error) {
+func (d *DB) FlushReceipts(ctx context.Context, convID, uid string, maxReaders int, entry func([]store.Read, int) *pb.Message) (*pb.Message, error) {
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		rows, err := t.tx.Query(`SELECT reader, read_time, sent_time FROM receipt_readers WHERE conv_id=? AND uid=? AND notified=0 ORDER BY read_time, reader`, convID, uid)
 		if err != nil {
@@ -91,6 +85,15 @@ func (d *DB) FlushReceipts(ctx context.Context, convID, uid string, entry func([
 		var count int
 		if err := t.tx.QueryRow(`SELECT read_count FROM receipt_counts WHERE conv_id=? AND uid=?`, convID, uid).Scan(&count); err != nil {
 			return nil, fmt.Errorf("read count of %s: %w", uid, err)
+		}
+		if count > maxReaders {
+			// The newest maxReaders stay (only once per flush, and only
+			// for messages read by more than that).
+			if _, err := t.tx.Exec(`DELETE FROM receipt_readers WHERE conv_id=? AND uid=? AND reader IN (
+SELECT reader FROM receipt_readers WHERE conv_id=? AND uid=? ORDER BY read_time DESC, reader LIMIT -1 OFFSET ?)`,
+				convID, uid, convID, uid, maxReaders); err != nil {
+				return nil, fmt.Errorf("cap readers of %s: %w", uid, err)
+			}
 		}
 		e := entry(readers, count)
 		if e == nil {
@@ -207,12 +210,21 @@ func (d *DB) DeleteReceiptsBefore(ctx context.Context, t int64, quotaBefore stri
 		if _, err := w.tx.Exec(`DELETE FROM quotas WHERE key < ?`, quotaBefore); err != nil {
 			return nil, fmt.Errorf("expire quotas: %w", err)
 		}
-		return n, nil
+		// Delivery receipts never delivered (the recipient's devices are
+		// gone) expire too.
+		pd, err := w.tx.Exec(`DELETE FROM pending_deliveries WHERE created < ?`, t)
+		if err != nil {
+			return nil, fmt.Errorf("expire delivery receipts: %w", err)
+		}
+		gone, _ := pd.RowsAffected()
+		return [2]int64{n, gone}, nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	return v.(int64), nil
+	r := v.([2]int64)
+	d.pendingDeliveries.Add(-r[1]) // committed: never below the truth
+	return r[0], nil
 }
 
 // Delivered implements store.Receipts.
@@ -226,6 +238,10 @@ func (d *DB) Delivered(ctx context.Context, user, convID string, seq uint64, ent
 	}
 	if err != nil {
 		return nil, fmt.Errorf("pending deliveries: %w", err)
+	}
+	type res struct {
+		entry *pb.Message
+		n     int
 	}
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		rows, err := t.tx.Query(`SELECT uid, sender FROM pending_deliveries WHERE recipient=? AND conv_id=? AND seq<=? ORDER BY seq`, user, convID, seq)
@@ -247,18 +263,20 @@ func (d *DB) Delivered(ctx context.Context, user, convID string, seq uint64, ent
 			return nil, fmt.Errorf("pending deliveries: %w", err)
 		}
 		if len(uids) == 0 {
-			return (*pb.Message)(nil), nil
+			return res{}, nil
 		}
 		if _, err := t.tx.Exec(`DELETE FROM pending_deliveries WHERE recipient=? AND conv_id=? AND seq<=?`, user, convID, seq); err != nil {
 			return nil, fmt.Errorf("delivered: %w", err)
 		}
-		t.d.pendingDeliveries.Add(-int64(len(uids)))
-		return t.appendLog(entry(sender, uids))
+		m, err := t.appendLog(entry(sender, uids))
+		return res{m, len(uids)}, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*pb.Message), nil
+	r := v.(res)
+	d.pendingDeliveries.Add(-int64(r.n)) // committed: never below the truth
+	return r.entry, nil
 }
 
 // HasPendingDeliveries implements store.Receipts.

@@ -116,6 +116,11 @@ CREATE TABLE pending_deliveries (
 	PRIMARY KEY (recipient, conv_id, seq)
 ) WITHOUT ROWID;
 `,
+	// 5: when a delivery receipt was asked for, so those never delivered
+	// expire with the receipt validity.
+	`
+ALTER TABLE pending_deliveries ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // migrate brings the schema to the latest version.

@@ -610,7 +610,7 @@ WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 func (d *DB) Version() uint64 { return d.committed.Load() }
 
 // MarkRead implements store.Store.
-func (d *DB) MarkRead(ctx context.Context, user, convID string, seq uint64, uid string, entries func(*pb.Message) []*pb.Message) (uint64, []*pb.Message, error) {
+func (d *DB) MarkRead(ctx context.Context, user, convID string, seq uint64, uid string, entries func(uint64, *pb.Message) []*pb.Message) (uint64, []*pb.Message, error) {
 	type res struct {
 		seq     uint64
 		entries []*pb.Message

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -351,11 +352,11 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 		}
 	}
 	if stored.DeliveryReceipt && stored.ConvType == pb.ConversationType_PRIVATE && stored.To != stored.FromUser {
-		if _, err := t.tx.Exec(`INSERT INTO pending_deliveries(recipient, conv_id, seq, uid, sender) VALUES (?,?,?,?,?)`,
-			stored.To, convID, stored.Seq, stored.Uid, stored.FromUser); err != nil {
+		if _, err := t.tx.Exec(`INSERT INTO pending_deliveries(recipient, conv_id, seq, uid, sender, created) VALUES (?,?,?,?,?,?)`,
+			stored.To, convID, stored.Seq, stored.Uid, stored.FromUser, stored.SentTime); err != nil {
 			return appended{}, fmt.Errorf("pending delivery: %w", err)
 		}
-		t.d.pendingDeliveries.Add(1)
+		t.d.pendingDeliveries.Add(1) // before the commit: may count one that rolls back, never too few
 	}
 	return appended{stored, false}, nil
 }
@@ -531,7 +532,7 @@ VALUES (?,?,?,?,1,0,0,?) ON CONFLICT DO NOTHING`, user, convID, int32(typ), targ
 	return nil
 }
 
-func (t *wtx) markRead(user, convID string, seq uint64, uid string, entries func(*pb.Message) []*pb.Message) (uint64, []*pb.Message, error) {
+func (t *wtx) markRead(user, convID string, seq uint64, uid string, entries func(uint64, *pb.Message) []*pb.Message) (uint64, []*pb.Message, error) {
 	c, err := t.head(convID)
 	if err != nil {
 		return 0, nil, err
@@ -566,12 +567,12 @@ func (t *wtx) markRead(user, convID string, seq uint64, uid string, entries func
 	if entries == nil {
 		return seq, nil, nil
 	}
-	last, err := t.lastReal(convID, seq)
+	last, err := t.lastReal(user, convID, seq)
 	if err != nil {
 		return 0, nil, err
 	}
 	var stored []*pb.Message
-	for _, e := range entries(last) {
+	for _, e := range entries(seq, last) {
 		m, err := t.appendLog(e)
 		if err != nil {
 			return 0, nil, err
@@ -582,27 +583,42 @@ func (t *wtx) markRead(user, convID string, seq uint64, uid string, entries func
 }
 
 // lastReal is the newest message of convID at or below seq that is a
-// message of its own (not a marker), or nil.
-func (t *wtx) lastReal(convID string, seq uint64) (*pb.Message, error) {
-	rows, err := t.tx.Query(`SELECT body FROM messages WHERE conv_id=? AND seq<=? ORDER BY seq DESC LIMIT 50`, convID, seq)
-	if err != nil {
-		return nil, fmt.Errorf("last read message: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
+// message of its own (not a marker) and that user may see, or nil.
+func (t *wtx) lastReal(user, convID string, seq uint64) (*pb.Message, error) {
+	for hi := seq; hi > 0; {
+		rows, err := t.tx.Query(`SELECT body FROM messages WHERE conv_id=? AND seq<=? ORDER BY seq DESC LIMIT 100`, convID, hi)
+		if err != nil {
 			return nil, fmt.Errorf("last read message: %w", err)
 		}
-		m := &pb.Message{}
-		if err := proto.Unmarshal(body, m); err != nil {
-			return nil, fmt.Errorf("last read message: decode: %w", err)
+		n := 0
+		for rows.Next() {
+			n++
+			var body []byte
+			if err := rows.Scan(&body); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("last read message: %w", err)
+			}
+			m := &pb.Message{}
+			if err := proto.Unmarshal(body, m); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("last read message: decode: %w", err)
+			}
+			hi = m.Seq - 1
+			visible := len(m.DirectedUserIds) == 0 || m.FromUser == user || slices.Contains(m.DirectedUserIds, user)
+			if !store.IsMarker(m) && visible {
+				rows.Close()
+				return m, nil
+			}
 		}
-		if !store.IsMarker(m) {
-			return m, nil
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("last read message: %w", err)
+		}
+		if n < 100 {
+			break
 		}
 	}
-	return nil, rows.Err()
+	return nil, nil
 }
 
 // Group operations. Each validates before writing anything.

@@ -1,0 +1,81 @@
+package files
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestValidID(t *testing.T) {
+	for _, c := range []struct {
+		id string
+		ok bool
+	}{
+		{NewID(), true},
+		{strings.Repeat("a", 26), true},
+		{strings.Repeat("a", 25), false},
+		{strings.Repeat("A", 26), false},
+		{"../../../../../etc/passwd", false},
+		{strings.Repeat("a", 21) + ".json", false},
+		{strings.Repeat("1", 26), false}, // base32 has no 0, 1, 8, 9
+	} {
+		if got := ValidID(c.id); got != c.ok {
+			t.Errorf("ValidID(%q) = %v", c.id, got)
+		}
+	}
+}
+
+func TestDisk(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".upload-left-by-a-crash"), []byte("x"), 0o600)
+	d, err := NewDisk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".upload-left-by-a-crash")); !os.IsNotExist(err) {
+		t.Fatal("an interrupted upload was left behind")
+	}
+	body := bytes.Repeat([]byte("ab"), 1000)
+	var head []byte
+	m, err := d.Create(ctx, Meta{Name: "a.bin"}, bytes.NewReader(body), 2000, func(h []byte, m *Meta) {
+		head = h
+		m.Type = "application/x-test"
+	})
+	if err != nil || m.Size != 2000 || m.Type != "application/x-test" || !ValidID(m.ID) || len(head) != 512 {
+		t.Fatalf("create: %+v %v (head %d)", m, err, len(head))
+	}
+	f, got, err := d.Open(ctx, m.ID)
+	if err != nil || got != m {
+		t.Fatalf("open: %+v %v", got, err)
+	}
+	b, _ := io.ReadAll(f)
+	f.Close()
+	if !bytes.Equal(b, body) {
+		t.Fatal("bytes differ")
+	}
+	// One byte over: nothing kept.
+	if _, err := d.Create(ctx, Meta{}, bytes.NewReader(body), 1999, nil); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("over the limit: %v", err)
+	}
+	var seen []string
+	d.Walk(ctx, func(m Meta) error { seen = append(seen, m.ID); return nil })
+	entries, _ := os.ReadDir(dir)
+	if len(seen) != 1 || len(entries) != 2 {
+		t.Fatalf("walk %v, %d entries on disk", seen, len(entries))
+	}
+	if err := d.Delete(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.Open(ctx, m.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("open after delete: %v", err)
+	}
+	if err := d.Delete(ctx, "../x"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("delete of a path: %v", err)
+	}
+}
