@@ -30,6 +30,21 @@ func groupArgs(args []safejs.Value, typ int32, ch int) (client.Conversation, err
 	return c, nil
 }
 
+// messageArgs reads (targetId, messageUId, …, channelId at index ch), the
+// arguments of RongIMLib's per-message receipt functions.
+func (b *Bridge) messageArgs(args []safejs.Value, typ int32, ch int) (*client.Engine, client.Conversation, string, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, client.Conversation{}, "", err
+	}
+	c, err := groupArgs(args, typ, ch)
+	if err != nil {
+		return nil, c, "", err
+	}
+	uid, err := uidArg(arg(args, 1))
+	return eng, c, uid, err
+}
+
 func uidArg(v safejs.Value) (string, error) {
 	uid, err := asString(v, "messageUId")
 	if err != nil || uid == "" {
@@ -40,15 +55,7 @@ func uidArg(v safejs.Value) (string, error) {
 
 // sendReadReceiptMessage(targetId, messageUId, timestamp, channelId?)
 func (b *Bridge) sendReadReceipt(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
-	}
-	c, err := groupArgs(args, client.Private, 3)
-	if err != nil {
-		return nil, err
-	}
-	uid, err := uidArg(arg(args, 1))
+	eng, c, uid, err := b.messageArgs(args, client.Private, 3)
 	if err != nil {
 		return nil, err
 	}
@@ -60,15 +67,7 @@ func (b *Bridge) sendReadReceipt(args []safejs.Value) (work, error) {
 
 // sendReadReceiptRequest(targetId, messageUId, channelId?)
 func (b *Bridge) sendReceiptRequest(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
-	}
-	c, err := groupArgs(args, client.Group, 2)
-	if err != nil {
-		return nil, err
-	}
-	uid, err := uidArg(arg(args, 1))
+	eng, c, uid, err := b.messageArgs(args, client.Group, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -152,15 +151,7 @@ func (b *Bridge) sendReceiptResponseV5(args []safejs.Value) (work, error) {
 
 // getMessageReader(targetId, messageUId, channelId?) → {totalMemberCount, list}
 func (b *Bridge) getMessageReader(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
-	}
-	c, err := groupArgs(args, client.Group, 2)
-	if err != nil {
-		return nil, err
-	}
-	uid, err := uidArg(arg(args, 1))
+	eng, c, uid, err := b.messageArgs(args, client.Group, 2)
 	if err != nil {
 		return nil, err
 	}
