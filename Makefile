@@ -29,8 +29,8 @@ DEV_APP_KEY    ?= dev-app-key
 DEV_APP_SECRET ?= dev-app-secret-change-me
 RUN_FLAGS      ?=
 
-.PHONY: all build generate check-generate protoc-gen-go wasm wasm-size run \
-	test fmt-check vet test-go test-wasm test-js npm-deps fuzz bench clean
+.PHONY: all build generate check-generate protoc-gen-go wasm wasm-size relay run \
+	test fmt-check vet test-go test-wasm test-js test-relay relay-deps npm-deps fuzz bench clean
 
 all: build
 
@@ -66,6 +66,13 @@ wasm:
 	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(dir $(WASM_OUT))
 	@echo "$(WASM_OUT): $$(wc -c < $(WASM_OUT)) bytes, $$(gzip -9 -c $(WASM_OUT) | wc -c) gzip -9 (budget $(WASM_GZIP_MAX), checked by make wasm-size)"
 
+## relay: the edge relay Worker (examples/edge-relay/build: worker.mjs, app.wasm)
+RELAY_DIR := examples/edge-relay
+relay:
+	cd $(RELAY_DIR) && $(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o build
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(RELAY_DIR)/build/app.wasm ./$(RELAY_DIR)
+	@echo "$(RELAY_DIR)/build/app.wasm: $$(wc -c < $(RELAY_DIR)/build/app.wasm) bytes, $$(gzip -9 -c $(RELAY_DIR)/build/app.wasm | wc -c) gzip -9 (Workers free plan: 3 MB)"
+
 ## wasm-size: print the wasm's raw and gzip -9 sizes; fail above the budget
 wasm-size: wasm
 	scripts/wasm-size.sh $(WASM_OUT) $(WASM_GZIP_MAX)
@@ -78,7 +85,7 @@ run: build
 	./bin/imwasm serve --data $(DEV_DATA) --app-key $(DEV_APP_KEY) --app-secret $(DEV_APP_SECRET) $(RUN_FLAGS)
 
 ## test: the full CI test
-test: check-generate fmt-check vet test-go test-wasm wasm-size test-js fuzz
+test: check-generate fmt-check vet test-go test-wasm wasm-size test-js test-relay fuzz
 
 ## test-wasm: jsbridge's Go tests, compiled to wasm and run in Node
 test-wasm:
@@ -93,6 +100,13 @@ npm/node_modules/.package-lock.json: npm/package-lock.json
 test-js: build wasm npm-deps
 	cd npm && npm test
 
+## test-relay: the edge relay under workerd (wrangler dev --local) in front of a real server
+relay-deps: $(RELAY_DIR)/node_modules/.package-lock.json
+$(RELAY_DIR)/node_modules/.package-lock.json: $(RELAY_DIR)/package-lock.json
+	cd $(RELAY_DIR) && npm ci --no-audit --no-fund
+test-relay: build wasm relay npm-deps relay-deps
+	cd $(RELAY_DIR) && CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false node --test test/
+
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then \
 		echo "error: these files are not gofmt-ed (run 'gofmt -w .'):" >&2; echo "$$out" >&2; exit 1; \
@@ -100,7 +114,7 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet ./jsbridge ./wasm
+	GOOS=js GOARCH=wasm $(GO) vet ./jsbridge ./wasm ./examples/edge-relay
 
 test-go:
 	$(GO) test -race -timeout 15m ./...

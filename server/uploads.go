@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/server/auth"
@@ -21,10 +18,6 @@ import (
 // FileStore; GET serves it by an id nobody can guess, with ranges. Nothing
 // uploaded ever runs on this origin: inline only for images (not SVG),
 // audio and video, always nosniff and a sandboxing CSP.
-
-// fileCSP forbids everything a served file could do if a browser rendered
-// it as a page: no scripts, no subresources, a sandboxed origin.
-const fileCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; media-src 'self'; sandbox"
 
 // userToken checks a bearer user token (app-server tokens too) on an HTTP
 // request and returns the user.
@@ -76,10 +69,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	claimed := r.Header.Get("Content-Type")
-	meta := files.Meta{Name: cleanName(q.Get("name")), Uploader: user, Created: time.Now().UTC()}
+	meta := files.Meta{Name: files.CleanName(q.Get("name")), Uploader: user, Created: time.Now().UTC()}
 	stored, err := s.files.Create(r.Context(), meta, r.Body, limit, func(head []byte, m *files.Meta) {
-		m.Type = servedType(claimed, http.DetectContentType(head))
-		m.Disposition = disposition(m.Type, want)
+		m.Type = files.ServedType(claimed, http.DetectContentType(head))
+		m.Disposition = files.Disposition(m.Type, want)
 	})
 	switch {
 	case errors.Is(err, files.ErrTooLarge):
@@ -119,96 +112,8 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	h := w.Header()
-	h.Set("Content-Type", meta.Type)
-	h.Set("Content-Disposition", contentDisposition(meta.Disposition, meta.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", fileCSP)
-	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	h.Set("Cache-Control", "private, max-age=31536000, immutable")
+	files.SetHeaders(w.Header(), meta)
 	http.ServeContent(w, r, "", meta.Created, f)
-}
-
-// activeTypes could run script or restyle a page if a browser rendered
-// them: a client's word never makes a file one of these.
-var activeTypes = []string{"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
-	"text/javascript", "application/javascript", "application/ecmascript", "text/css", "application/pdf"}
-
-func isActive(t string) bool {
-	for _, a := range activeTypes {
-		if t == a {
-			return true
-		}
-	}
-	return strings.HasSuffix(t, "+xml") || strings.Contains(t, "javascript")
-}
-
-// servedType decides the Content-Type from the bytes (sniffed) and the
-// uploader's claim: the bytes win when they say something specific; the
-// claim fills in what sniffing cannot tell (an AAC file sniffs as
-// octet-stream) unless it asks for a type that could run.
-func servedType(claimed, sniffed string) string {
-	sn, _, _ := mime.ParseMediaType(sniffed)
-	if sn != "application/octet-stream" && sn != "text/plain" {
-		return sniffed
-	}
-	cl, params, err := mime.ParseMediaType(claimed)
-	if err != nil || cl == "" || isActive(cl) || !strings.Contains(cl, "/") {
-		return sniffed
-	}
-	if sn == "text/plain" && !strings.HasPrefix(cl, "text/") {
-		return sniffed // text is text, whatever it claims
-	}
-	if cs := params["charset"]; cs != "" && strings.HasPrefix(cl, "text/") {
-		return mime.FormatMediaType(cl, map[string]string{"charset": cs})
-	}
-	return cl
-}
-
-// disposition is inline only where asked for (or by default) and only for
-// images (not SVG), audio and video.
-func disposition(typ, want string) string {
-	t, _, _ := mime.ParseMediaType(typ)
-	media := (strings.HasPrefix(t, "image/") && t != "image/svg+xml") || strings.HasPrefix(t, "audio/") || strings.HasPrefix(t, "video/")
-	if media && want != "attachment" {
-		return "inline"
-	}
-	return "attachment"
-}
-
-// cleanName keeps the last path element of an uploader's file name,
-// without control characters, at most 255 bytes; "file" if nothing is left.
-func cleanName(name string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimSpace(name)
-	for len(name) > 255 {
-		_, n := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-n]
-	}
-	if name == "" || name == "." || name == ".." {
-		return "file"
-	}
-	return name
-}
-
-// contentDisposition writes the header with an ASCII fallback name and the
-// exact one in RFC 5987 form.
-func contentDisposition(disp, name string) string {
-	ascii := strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == ';' || r == '%' {
-			return '_'
-		}
-		return r
-	}, name)
-	return disp + `; filename="` + ascii + `"; filename*=UTF-8''` + url.PathEscape(name)
 }
 
 // deleteFiles removes the files keep rejects (retention, erased users).

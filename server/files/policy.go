@@ -1,0 +1,110 @@
+package files
+
+import (
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// How a stored file is served, shared by the server and the edge relay so
+// both keep the same rules: nothing uploaded ever runs on the serving
+// origin.
+
+// CSP forbids everything a served file could do if a browser rendered
+// it as a page: no scripts, no subresources, a sandboxed origin.
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; media-src 'self'; sandbox"
+
+// activeTypes could run script or restyle a page if a browser rendered
+// them: a client's word never makes a file one of these.
+var activeTypes = []string{"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
+	"text/javascript", "application/javascript", "application/ecmascript", "text/css", "application/pdf"}
+
+func isActive(t string) bool {
+	for _, a := range activeTypes {
+		if t == a {
+			return true
+		}
+	}
+	return strings.HasSuffix(t, "+xml") || strings.Contains(t, "javascript")
+}
+
+// ServedType decides the Content-Type from the bytes (sniffed) and the
+// uploader's claim: the bytes win when they say something specific; the
+// claim fills in what sniffing cannot tell (an AAC file sniffs as
+// octet-stream) unless it asks for a type that could run.
+func ServedType(claimed, sniffed string) string {
+	sn, _, _ := mime.ParseMediaType(sniffed)
+	if sn != "application/octet-stream" && sn != "text/plain" {
+		return sniffed
+	}
+	cl, params, err := mime.ParseMediaType(claimed)
+	if err != nil || cl == "" || isActive(cl) || !strings.Contains(cl, "/") {
+		return sniffed
+	}
+	if sn == "text/plain" && !strings.HasPrefix(cl, "text/") {
+		return sniffed // text is text, whatever it claims
+	}
+	if cs := params["charset"]; cs != "" && strings.HasPrefix(cl, "text/") {
+		return mime.FormatMediaType(cl, map[string]string{"charset": cs})
+	}
+	return cl
+}
+
+// Disposition is inline only where asked for (or by default) and only for
+// images (not SVG), audio and video.
+func Disposition(typ, want string) string {
+	t, _, _ := mime.ParseMediaType(typ)
+	media := (strings.HasPrefix(t, "image/") && t != "image/svg+xml") || strings.HasPrefix(t, "audio/") || strings.HasPrefix(t, "video/")
+	if media && want != "attachment" {
+		return "inline"
+	}
+	return "attachment"
+}
+
+// CleanName keeps the last path element of an uploader's file name,
+// without control characters, at most 255 bytes; "file" if nothing is left.
+func CleanName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	for len(name) > 255 {
+		_, n := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-n]
+	}
+	if name == "" || name == "." || name == ".." {
+		return "file"
+	}
+	return name
+}
+
+// ContentDisposition writes the header with an ASCII fallback name and the
+// exact one in RFC 5987 form.
+func ContentDisposition(disp, name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == ';' || r == '%' {
+			return '_'
+		}
+		return r
+	}, name)
+	return disp + `; filename="` + ascii + `"; filename*=UTF-8''` + url.PathEscape(name)
+}
+
+// SetHeaders sets what every download carries: the stored type, the
+// disposition with a safe name, nosniff and the sandboxing CSP.
+func SetHeaders(h http.Header, m Meta) {
+	h.Set("Content-Type", m.Type)
+	h.Set("Content-Disposition", ContentDisposition(m.Disposition, m.Name))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", CSP)
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	h.Set("Cache-Control", "private, max-age=31536000, immutable")
+}
