@@ -29,8 +29,8 @@ DEV_APP_KEY    ?= dev-app-key
 DEV_APP_SECRET ?= dev-app-secret-change-me
 RUN_FLAGS      ?=
 
-.PHONY: all build generate check-generate protoc-gen-go wasm wasm-size relay run \
-	test fmt-check vet test-go test-wasm test-js test-relay relay-deps npm-deps fuzz bench clean
+.PHONY: all build generate check-generate protoc-gen-go wasm wasm-size relay demo run \
+	test fmt-check vet test-go test-wasm test-js test-relay test-demo relay-deps npm-deps fuzz bench clean
 
 all: build
 
@@ -73,6 +73,10 @@ relay:
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(RELAY_DIR)/build/app.wasm ./$(RELAY_DIR)
 	@echo "$(RELAY_DIR)/build/app.wasm: $$(wc -c < $(RELAY_DIR)/build/app.wasm) bytes, $$(gzip -9 -c $(RELAY_DIR)/build/app.wasm | wc -c) gzip -9 (Workers free plan: 3 MB)"
 
+## demo: the server, demo users and a group, and the web chat; prints a link per user
+demo: build wasm
+	node examples/web-chat/demo.mjs
+
 ## wasm-size: print the wasm's raw and gzip -9 sizes; fail above the budget
 wasm-size: wasm
 	scripts/wasm-size.sh $(WASM_OUT) $(WASM_GZIP_MAX)
@@ -85,7 +89,7 @@ run: build
 	./bin/imwasm serve --data $(DEV_DATA) --app-key $(DEV_APP_KEY) --app-secret $(DEV_APP_SECRET) $(RUN_FLAGS)
 
 ## test: the full CI test
-test: check-generate fmt-check vet test-go test-wasm wasm-size test-js test-relay fuzz
+test: check-generate fmt-check vet test-go test-wasm wasm-size test-js test-relay test-demo fuzz
 
 ## test-wasm: jsbridge's Go tests, compiled to wasm and run in Node
 test-wasm:
@@ -99,6 +103,11 @@ npm/node_modules/.package-lock.json: npm/package-lock.json
 ## test-js: the npm package's tests (Node) against the built wasm and server
 test-js: build wasm npm-deps
 	cd npm && npm test
+
+## test-demo: the web chat demo driven in Chromium as its users (screenshots in examples/web-chat/test/artifacts)
+test-demo: build wasm npm-deps
+	cd examples/web-chat && node --test test/
+	node --check examples/electron/main.js && node --check examples/electron/preload.js
 
 ## test-relay: the edge relay under workerd (wrangler dev --local) in front of a real server
 relay-deps: $(RELAY_DIR)/node_modules/.package-lock.json
