@@ -140,7 +140,8 @@ bench: build
 	./bin/imwasm bench --scenario p2p --json
 	./bin/imwasm bench --scenario group --json
 	./bin/imwasm bench --scenario idle --clients 5000 --json
+	./bin/imwasm bench --scenario receipts --rounds 10 --json
 	$(GO) test -run '^$$' -bench . -benchtime 20000x ./server/store/sqlite/
 
 clean:
-	rm -rf bin npm/dist
+	rm -rf bin npm/dist examples/edge-relay/build
