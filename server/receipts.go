@@ -79,23 +79,36 @@ func (s *Server) checkAskReceipts(ctx context.Context, user string, conv *pb.Con
 // quotaKey sorts by day, so a day's keys expire with one range delete.
 func quotaKey(day, group string) string { return "rr:" + day + ":" + group }
 
-// receiptMessage finds message uid of conv for a receipt call: it must
-// exist, be visible to the user, and be within the receipt validity.
-func (ss *session) receiptMessage(ctx context.Context, convID, uid string) (*pb.Message, error) {
-	if uid == "" || len(uid) > 64 {
-		return nil, codes.New(codes.InvalidParameterMessageUID, "invalid messageUId")
-	}
-	m, err := ss.srv.store.MessageByUID(ctx, convID, uid)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errReceiptMissing
+// receiptMessages finds messages of conv for a receipt call: each must
+// exist, be visible to the user (not targeted at others, not before they
+// joined or cleared their history, not after they left), and be within
+// the receipt validity.
+func (ss *session) receiptMessages(ctx context.Context, convID string, uids []string) ([]*pb.Message, error) {
+	start, last, err := ss.srv.store.VisibleRange(ctx, ss.user, convID)
+	if errors.Is(err, store.ErrNotMember) {
+		return nil, codes.New(codes.NotInGroup, "not in conversation")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if store.IsMarker(m) || !visibleTo(m, ss.user) || ss.srv.receiptExpired(m) {
-		return nil, errReceiptMissing
+	out := make([]*pb.Message, 0, len(uids))
+	for _, uid := range uids {
+		if uid == "" || len(uid) > 64 {
+			return nil, codes.New(codes.InvalidParameterMessageUID, "invalid messageUId")
+		}
+		m, err := ss.srv.store.MessageByUID(ctx, convID, uid)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errReceiptMissing
+		}
+		if err != nil {
+			return nil, err
+		}
+		if store.IsMarker(m) || !visibleTo(m, ss.user) || m.Seq < start || m.Seq > last || ss.srv.receiptExpired(m) {
+			return nil, errReceiptMissing
+		}
+		out = append(out, m)
 	}
-	return m, nil
+	return out, nil
 }
 
 // handleReceiptRequest: sendReadReceiptRequest. Only the sender asks, once
@@ -115,11 +128,12 @@ func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.Re
 		ss.replyFor(id, errReceiptsOff)
 		return
 	}
-	m, err := ss.receiptMessage(ctx, convID, r.MessageUid)
+	ms, err := ss.receiptMessages(ctx, convID, []string{r.MessageUid})
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
+	m := ms[0]
 	if m.FromUser != ss.user {
 		ss.replyFor(id, errNotSender)
 		return
@@ -177,18 +191,21 @@ func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.R
 	}
 	now := ss.srv.cfg.Now().UnixMilli()
 	var reads []store.Read
-	senders := map[string]string{}
 	seen := map[string]bool{}
+	var uids []string
 	for _, uid := range r.MessageUids {
-		if seen[uid] {
-			continue
+		if !seen[uid] {
+			seen[uid] = true
+			uids = append(uids, uid)
 		}
-		seen[uid] = true
-		m, err := ss.receiptMessage(ctx, convID, uid)
-		if err != nil {
-			ss.replyFor(id, err)
-			return
-		}
+	}
+	ms, err := ss.receiptMessages(ctx, convID, uids)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	for _, m := range ms {
+		uid := m.Uid
 		if !asksReceipts(m) {
 			ss.replyFor(id, errNeedless)
 			return
@@ -197,7 +214,6 @@ func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.R
 			continue // one's own message: nothing to answer
 		}
 		reads = append(reads, store.Read{UID: uid, Time: now, SentTime: m.SentTime})
-		senders[uid] = m.FromUser
 	}
 	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
 	added, entry, err := ss.srv.store.AddReads(ctx, convID, ss.user, reads, ss.logEntry(&pb.LogEntry{Conv: conv}))
@@ -216,11 +232,12 @@ func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.R
 
 // handleReaders: getMessageReader and getMessagesReadReceiptUsersByPageV5.
 func (ss *session) handleReaders(ctx context.Context, id uint64, r *pb.ReadersRequest) {
-	convID, m, err := ss.readableReceipts(ctx, r.Conv, r.MessageUid)
+	convID, ms, err := ss.readableReceipts(ctx, r.Conv, []string{r.MessageUid})
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
+	m := ms[0]
 	if r.ReadStatus > 2 {
 		ss.replyErr(id, codes.RRSV5QueryNotSupport, "readStatus must be 0, 1 (read) or 2 (unread)")
 		return
@@ -283,16 +300,10 @@ func (ss *session) handleReceiptInfo(ctx context.Context, id uint64, r *pb.Recei
 		ss.replyErr(id, codes.RRSV5ParamLengthExceed, "1-100 messages per call")
 		return
 	}
-	var convID string
-	var msgs []*pb.Message
-	for _, uid := range r.MessageUids {
-		cid, m, err := ss.readableReceipts(ctx, r.Conv, uid)
-		if err != nil {
-			ss.replyFor(id, err)
-			return
-		}
-		convID = cid
-		msgs = append(msgs, m)
+	convID, msgs, err := ss.readableReceipts(ctx, r.Conv, r.MessageUids)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
 	}
 	counts, err := ss.srv.store.ReadCounts(ctx, convID, r.MessageUids)
 	if err != nil {
@@ -311,9 +322,9 @@ func (ss *session) handleReceiptInfo(ctx context.Context, id uint64, r *pb.Recei
 	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_ReceiptInfoResult{ReceiptInfoResult: res}})
 }
 
-// readableReceipts checks that the user may read a message's receipts:
-// the sender, or any member when the app allows it.
-func (ss *session) readableReceipts(ctx context.Context, c *pb.Conversation, uid string) (string, *pb.Message, error) {
+// readableReceipts checks that the user may read these messages'
+// receipts: the sender, or any member when the app allows it.
+func (ss *session) readableReceipts(ctx context.Context, c *pb.Conversation, uids []string) (string, []*pb.Message, error) {
 	convID, err := ss.conversation(ctx, c)
 	if err != nil {
 		return "", nil, err
@@ -321,17 +332,19 @@ func (ss *session) readableReceipts(ctx context.Context, c *pb.Conversation, uid
 	if !ss.srv.settings.Load().ReceiptsEnabled {
 		return "", nil, errReceiptsOff
 	}
-	m, err := ss.receiptMessage(ctx, convID, uid)
+	ms, err := ss.receiptMessages(ctx, convID, uids)
 	if err != nil {
 		return "", nil, err
 	}
-	if m.FromUser != ss.user && ss.srv.settings.Load().ReaderListVisibleTo != "members" {
-		return "", nil, errNotSender
+	for _, m := range ms {
+		if m.FromUser != ss.user && ss.srv.settings.Load().ReaderListVisibleTo != "members" {
+			return "", nil, errNotSender
+		}
+		if !asksReceipts(m) {
+			return "", nil, errNeedless
+		}
 	}
-	if !asksReceipts(m) {
-		return "", nil, errNeedless
-	}
-	return convID, m, nil
+	return convID, ms, nil
 }
 
 // receiptAudience lists who may read m: the group's members but its

@@ -663,3 +663,36 @@ func TestSyncReadStatusAfterOffline(t *testing.T) {
 		t.Fatalf("the reading device told itself: %+v", evs)
 	}
 }
+
+// A member who joined later cannot answer for, or read receipts of,
+// messages sent before they joined.
+func TestReceiptsBeforeJoining(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) {})
+	e.group(t, "g", "alice", []string{"alice", "bob"}, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	g := client.Conversation{Type: client.Group, TargetID: "g"}
+	ctx := context.Background()
+	m := text("g", client.Group, "before dave")
+	m.NeedReceipt = true
+	early := alice.send(t, m)
+	if status, _ := e.admin("POST", "/v1/groups/g/members", map[string]any{"userIds": []string{"dave"}}); status != 200 {
+		t.Fatal("add dave")
+	}
+	if status, _ := e.admin("PUT", "/v1/settings", map[string]any{"readerListVisibleTo": "members"}); status != 200 {
+		t.Fatal("settings")
+	}
+	dave := e.device("dave", "d1", devOpts{})
+	dave.connect(t, token(t, "dave", time.Hour))
+	wantCode(t, "answer a message from before joining", dave.RespondReceipts(ctx, g, []string{early.MessageUID}), codes.RRSV5MessageNotExist)
+	_, err := dave.ReceiptCounts(ctx, g, []string{early.MessageUID})
+	wantCode(t, "counts of a message from before joining", err, codes.RRSV5MessageNotExist)
+	late := alice.send(t, m)
+	dave.waitFor(t, "the later message", func(got []*client.Message, _ []client.Event) bool {
+		return slices.ContainsFunc(got, func(x *client.Message) bool { return x.MessageUID == late.MessageUID })
+	})
+	if err := dave.RespondReceipts(ctx, g, []string{late.MessageUID}); err != nil {
+		t.Fatalf("answer a message sent after joining: %v", err)
+	}
+}

@@ -91,6 +91,12 @@ type Store interface {
 	// whether more such messages lie beyond the last one returned.
 	History(ctx context.Context, user, convID string, t int64, count int, newer bool, keep func(*pb.Message) bool) (msgs []*pb.Message, hasMore bool, err error)
 
+	// VisibleRange returns the first and last sequence numbers of convID
+	// that user may see: from their joining (or the history they cleared,
+	// or retention) to their leaving. ErrNotMember for a group they never
+	// joined.
+	VisibleRange(ctx context.Context, user, convID string) (start, last uint64, err error)
+
 	// MessageByUID returns message uid of convID (ErrNotFound).
 	MessageByUID(ctx context.Context, convID, uid string) (*pb.Message, error)
 

@@ -428,6 +428,11 @@ func (d *DB) ClearHistory(ctx context.Context, user, convID string, before int64
 
 // visibleRange is the range of convID's sequence numbers user may see:
 // [start, last], empty when last < start.
+// VisibleRange implements store.Store.
+func (d *DB) VisibleRange(ctx context.Context, user, convID string) (start, last uint64, err error) {
+	return d.visibleRange(ctx, user, convID)
+}
+
 func (d *DB) visibleRange(ctx context.Context, user, convID string) (start, last uint64, err error) {
 	typ, a, b, ok := store.ParseConvID(convID)
 	if !ok {
