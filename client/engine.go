@@ -35,7 +35,7 @@ type Config struct {
 	MaxContent  int           // default 128 KiB
 	BackoffMin  time.Duration // reconnect backoff, default 500ms
 	BackoffMax  time.Duration // default 30s
-	PullPage    int           // messages per pull, default 200
+	PullPage    int           // messages per pull, default 500 (the server's most)
 	AckInterval time.Duration // device acks are coalesced over this long, default 1s
 	GapWait     time.Duration // a sequence gap waits this long before it is pulled, default 300ms
 	// DeliveryReceipts asks for delivery receipts on private messages this
@@ -142,7 +142,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.BackoffMax = 30 * time.Second
 	}
 	if cfg.PullPage <= 0 {
-		cfg.PullPage = 200
+		cfg.PullPage = 500
 	}
 	if cfg.AckInterval <= 0 {
 		cfg.AckInterval = time.Second

@@ -14,7 +14,7 @@ import (
 )
 
 const (
-	maxPull      = 200
+	maxPull      = 500
 	maxPullBytes = 512 << 10
 )
 
