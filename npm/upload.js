@@ -151,7 +151,8 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
       return fail(UPLOAD_FAIL, 'upload failed: ' + e.message);
     }
     if (res.status !== 200 || !res.body || res.body.code !== 0) {
-      const code = res.body?.code === FILE_SIZE_EXCEED_LIMIT ? FILE_SIZE_EXCEED_LIMIT : UPLOAD_FAIL;
+      // A proxy in front may answer 413 itself, without our JSON.
+      const code = res.body?.code === FILE_SIZE_EXCEED_LIMIT || res.status === 413 ? FILE_SIZE_EXCEED_LIMIT : UPLOAD_FAIL;
       return fail(code, res.body?.msg || `upload failed: HTTP ${res.status}`);
     }
     const d = res.body.data;

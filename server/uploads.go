@@ -79,8 +79,8 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeAPI(w, nil, tooLarge(limit))
 		return
 	case err != nil:
-		s.log.Warn("upload", "user", user, "err", err)
-		writeAPI(w, nil, &apiError{http.StatusBadRequest, codes.UploadFail, "upload failed: " + err.Error()})
+		s.log.Warn("upload", "user", user, "err", err) // the details stay here: they name server paths
+		writeAPI(w, nil, &apiError{http.StatusBadRequest, codes.UploadFail, "upload failed"})
 		return
 	}
 	writeAPI(w, map[string]any{

@@ -202,7 +202,7 @@ func TestUploadRefusals(t *testing.T) {
 		t.Fatalf("name: %d %q", status, f.Name)
 	}
 	res, _ := get(t, f.URL)
-	if cd := res.Header.Get("Content-Disposition"); cd != `attachment; filename="pass_wdX-Evil: 1"; filename*=UTF-8''pass%22wdX-Evil:%201` || res.Header.Get("X-Evil") != "" {
+	if cd := res.Header.Get("Content-Disposition"); cd != `attachment; filename="pass_wdX-Evil: 1"; filename*=UTF-8''pass%22wdX-Evil%3A%201` || res.Header.Get("X-Evil") != "" {
 		t.Fatalf("Content-Disposition %q", cd)
 	}
 	for _, p := range []string{"/v1/files/..%2f..%2fimwasm.db", "/v1/files/" + strings.Repeat("a", 26), "/v1/files/" + f.ID + ".json", "/v1/files/.upload-1"} {

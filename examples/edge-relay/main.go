@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -60,7 +61,8 @@ func reply(w http.ResponseWriter, v any, e *relayError) {
 func serve(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
-			reply(w, nil, &relayError{http.StatusInternalServerError, codes.Timeout, fmt.Sprint("relay error: ", p)})
+			fmt.Println("relay panic:", p) // the Worker's log, not the client
+			reply(w, nil, &relayError{http.StatusInternalServerError, codes.Timeout, "relay error"})
 		}
 	}()
 	if !cors(w, r) {
@@ -171,42 +173,73 @@ func upload(w http.ResponseWriter, r *http.Request) {
 		reply(w, nil, tooLarge)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		reply(w, nil, &relayError{http.StatusBadRequest, codes.UploadFail, "upload failed: " + err.Error()})
+	// The first bytes decide the type; the rest streams into Put, which
+	// holds the body once in Go and once in JS (syumai/workers reads it
+	// whole): no third copy here.
+	head := make([]byte, 512)
+	n, err := io.ReadFull(r.Body, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		reply(w, nil, &relayError{http.StatusBadRequest, codes.UploadFail, "upload failed"})
 		return
 	}
-	if int64(len(body)) > limit {
-		reply(w, nil, tooLarge)
-		return
-	}
-	m := files.Meta{ID: files.NewID(), Name: files.CleanName(q.Get("name")), Size: int64(len(body)), Uploader: c.Subject, Created: time.Now().UTC()}
-	m.Type = files.ServedType(r.Header.Get("Content-Type"), http.DetectContentType(body))
+	head = head[:n]
+	body := &limited{r: io.MultiReader(bytes.NewReader(head), r.Body), left: limit}
+	m := files.Meta{ID: files.NewID(), Name: files.CleanName(q.Get("name")), Uploader: c.Subject, Created: time.Now().UTC()}
+	m.Type = files.ServedType(r.Header.Get("Content-Type"), http.DetectContentType(head))
 	m.Disposition = files.Disposition(m.Type, want)
 	b, e := bucket()
 	if e != nil {
 		reply(w, nil, e)
 		return
 	}
-	_, err = b.Put(m.ID, io.NopCloser(bytes.NewReader(body)), &r2.PutOptions{
+	obj, err := b.Put(m.ID, io.NopCloser(body), &r2.PutOptions{
 		HTTPMetadata: r2.HTTPMetadata{ContentType: m.Type},
 		CustomMetadata: map[string]string{
 			"name": m.Name, "disposition": m.Disposition, "uploader": m.Uploader, "created": m.Created.Format(time.RFC3339Nano),
 		},
 	})
-	if err != nil {
-		reply(w, nil, &relayError{http.StatusBadGateway, codes.UploadFail, "store the file: " + err.Error()})
+	if errors.Is(err, errTooLarge) {
+		reply(w, nil, tooLarge)
 		return
 	}
+	if err != nil {
+		fmt.Println("relay: store upload:", err)
+		reply(w, nil, &relayError{http.StatusBadGateway, codes.UploadFail, "upload failed"})
+		return
+	}
+	m.Size = int64(obj.Size)
 	reply(w, map[string]any{
 		"id": m.ID, "url": selfURL(r) + "/v1/files/" + m.ID, "name": m.Name, "size": m.Size,
 		"type": m.Type, "disposition": m.Disposition,
 	}, nil)
 }
 
+var errTooLarge = errors.New("over the upload limit")
+
+// limited reads at most left bytes and fails past them.
+type limited struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limited) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, errTooLarge
+	}
+	return n, err
+}
+
+// selfURL is this relay's origin as the client reached it; plain http
+// only for a local `wrangler dev`.
 func selfURL(r *http.Request) string {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
 	scheme := "https"
-	if r.URL.Scheme == "http" || strings.HasPrefix(r.Host, "127.0.0.1") || strings.HasPrefix(r.Host, "localhost") {
+	if host == "127.0.0.1" || host == "localhost" || host == "::1" {
 		scheme = "http"
 	}
 	return scheme + "://" + r.Host
@@ -225,33 +258,40 @@ func download(w http.ResponseWriter, r *http.Request, id string) {
 		reply(w, nil, e)
 		return
 	}
-	obj, err := b.Get(id)
+	var obj *r2.Object
+	var err error
+	if r.Method == http.MethodHead {
+		obj, err = b.Head(id)
+	} else {
+		obj, err = b.Get(id)
+	}
 	if err != nil {
-		reply(w, nil, &relayError{http.StatusBadGateway, codes.Timeout, "read the file: " + err.Error()})
+		fmt.Println("relay: read file:", err)
+		reply(w, nil, &relayError{http.StatusBadGateway, codes.Timeout, "read the file failed"})
 		return
 	}
 	if obj == nil {
 		reply(w, nil, notFound)
 		return
 	}
+	if c, ok := obj.Body.(io.Closer); ok {
+		defer c.Close()
+	}
 	created, _ := time.Parse(time.RFC3339Nano, obj.CustomMetadata["created"])
 	m := files.Meta{ID: id, Name: obj.CustomMetadata["name"], Type: obj.HTTPMetadata.ContentType, Size: int64(obj.Size),
 		Disposition: obj.CustomMetadata["disposition"], Created: created}
-	if m.Disposition != "inline" {
-		m.Disposition = "attachment"
-	}
 	h := w.Header()
-	files.SetHeaders(h, m)
+	files.SetHeaders(h, m) // decides the disposition again from the type
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Last-Modified", created.Format(http.TimeFormat))
-	start, end, ok := byteRange(r.Header.Get("Range"), m.Size)
+	start, end, partial, ok := byteRange(r.Header.Get("Range"), m.Size)
 	if !ok {
 		h.Set("Content-Range", fmt.Sprintf("bytes */%d", m.Size))
 		w.WriteHeader(http.StatusRequestedRangeNotSatisfiable)
 		return
 	}
 	status := http.StatusOK
-	if r.Header.Get("Range") != "" {
+	if partial {
 		status = http.StatusPartialContent
 		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end-1, m.Size))
 	}
@@ -260,6 +300,8 @@ func download(w http.ResponseWriter, r *http.Request, id string) {
 	if r.Method == http.MethodHead || obj.Body == nil {
 		return
 	}
+	// syumai/workers' Get takes no range: the bytes before it are read
+	// and dropped (CPU in proportion to the offset).
 	if _, err := io.CopyN(io.Discard, obj.Body, start); err != nil {
 		return
 	}
@@ -267,36 +309,37 @@ func download(w http.ResponseWriter, r *http.Request, id string) {
 }
 
 // byteRange parses one "bytes=a-b", "bytes=a-" or "bytes=-n" range into
-// [start, end); no header is the whole file. Several ranges are answered
-// with the whole file, as servers may.
-func byteRange(header string, size int64) (start, end int64, ok bool) {
+// [start, end); partial is false for the whole file (no header, several
+// ranges or other units, which may be answered whole). ok is false for
+// a range the file cannot satisfy.
+func byteRange(header string, size int64) (start, end int64, partial, ok bool) {
 	spec, found := strings.CutPrefix(header, "bytes=")
 	if header == "" || !found || strings.Contains(spec, ",") {
-		return 0, size, true
+		return 0, size, false, true
 	}
 	a, b, _ := strings.Cut(strings.TrimSpace(spec), "-")
-	switch {
-	case a == "":
+	if a == "" {
 		n, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || n <= 0 {
-			return 0, 0, false
+		if err != nil || n <= 0 || size == 0 {
+			return 0, 0, false, false
 		}
-		return max(0, size-n), size, true
-	default:
-		s, err := strconv.ParseInt(a, 10, 64)
-		if err != nil || s >= size {
-			return 0, 0, false
-		}
-		e := size
-		if b != "" {
-			x, err := strconv.ParseInt(b, 10, 64)
-			if err != nil || x < s {
-				return 0, 0, false
-			}
-			e = min(size, x+1)
-		}
-		return s, e, true
+		return max(0, size-n), size, true, true
 	}
+	s, err := strconv.ParseInt(a, 10, 64)
+	if err != nil || s < 0 || s >= size {
+		return 0, 0, false, false
+	}
+	e := size
+	if b != "" {
+		x, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || x < s {
+			return 0, 0, false, false
+		}
+		if x < size-1 {
+			e = x + 1
+		}
+	}
+	return s, e, true, true
 }
 
 // forward passes an admin call to the origin (ORIGIN_URL) once its token
@@ -311,22 +354,26 @@ func forward(w http.ResponseWriter, r *http.Request) {
 		reply(w, nil, &relayError{http.StatusInternalServerError, codes.Timeout, "relay misconfigured: ORIGIN_URL is not set"})
 		return
 	}
-	u := origin + r.URL.Path
+	u := origin + r.URL.EscapedPath() // as sent: %2F stays a part of its segment
 	if r.URL.RawQuery != "" {
 		u += "?" + r.URL.RawQuery
 	}
 	var body io.Reader
 	if r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
-		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20+1))
 		if err != nil {
-			reply(w, nil, &relayError{http.StatusBadRequest, codes.InvalidParameter, "read the body: " + err.Error()})
+			reply(w, nil, &relayError{http.StatusBadRequest, codes.InvalidParameter, "read the body failed"})
+			return
+		}
+		if len(b) > 1<<20 {
+			reply(w, nil, &relayError{http.StatusRequestEntityTooLarge, codes.InvalidParameter, "admin call bodies are at most 1 MB"})
 			return
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := fetch.NewRequest(r.Context(), r.Method, u, body)
 	if err != nil {
-		reply(w, nil, &relayError{http.StatusBadGateway, codes.Timeout, "forward: " + err.Error()})
+		reply(w, nil, &relayError{http.StatusBadRequest, codes.InvalidParameter, "cannot forward this request"})
 		return
 	}
 	for _, k := range []string{"Authorization", "Content-Type"} {
@@ -336,7 +383,8 @@ func forward(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := fetch.NewClient().Do(req, nil)
 	if err != nil {
-		reply(w, nil, &relayError{http.StatusBadGateway, codes.Timeout, "origin unreachable: " + err.Error()})
+		fmt.Println("relay: origin:", err)
+		reply(w, nil, &relayError{http.StatusBadGateway, codes.Timeout, "origin unreachable"})
 		return
 	}
 	defer res.Body.Close()

@@ -86,6 +86,17 @@ func NewDisk(dir string) (*Disk, error) {
 			os.Remove(p)
 		}
 	}
+	// A stop between storing a file and its metadata leaves a file that is
+	// never served: it goes too.
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if ValidID(e.Name()) {
+				if _, err := os.Stat(filepath.Join(dir, e.Name()+".json")); errors.Is(err, fs.ErrNotExist) {
+					os.Remove(filepath.Join(dir, e.Name()))
+				}
+			}
+		}
+	}
 	return &Disk{dir: dir}, nil
 }
 
@@ -142,32 +153,42 @@ func (d *Disk) Create(ctx context.Context, meta Meta, body io.Reader, limit int6
 	if err != nil {
 		return Meta{}, err
 	}
-	// The metadata lands first: a file without it is never served.
-	if err := writeFileSync(filepath.Join(d.dir, meta.ID+".json"), mb); err != nil {
-		return Meta{}, err
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(d.dir, meta.ID)); err != nil {
-		os.Remove(filepath.Join(d.dir, meta.ID+".json"))
+	// The file lands first, then its metadata (written aside and renamed,
+	// so it is whole or absent): a file is served, listed and deleted
+	// through its metadata, and one without it is swept at start.
+	data := filepath.Join(d.dir, meta.ID)
+	if err := os.Rename(tmp.Name(), data); err != nil {
 		return Meta{}, fmt.Errorf("store upload: %w", err)
 	}
 	keep = true
+	if err := d.writeMeta(meta.ID, mb); err != nil {
+		os.Remove(data)
+		return Meta{}, err
+	}
 	return meta, nil
 }
 
-func writeFileSync(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+func (d *Disk) writeMeta(id string, b []byte) error {
+	f, err := os.CreateTemp(d.dir, ".upload-meta-*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+		return fmt.Errorf("write file metadata: %w", err)
 	}
+	defer os.Remove(f.Name()) // a no-op once renamed
 	if _, err := f.Write(b); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+		return fmt.Errorf("write file metadata: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("sync %s: %w", filepath.Base(path), err)
+		return fmt.Errorf("sync file metadata: %w", err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write file metadata: %w", err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(d.dir, id+".json")); err != nil {
+		return fmt.Errorf("store file metadata: %w", err)
+	}
+	return nil
 }
 
 func (d *Disk) meta(id string) (Meta, error) {
@@ -238,11 +259,8 @@ func (d *Disk) Walk(ctx context.Context, fn func(Meta) error) error {
 			return err
 		}
 		m, err := d.meta(id)
-		if errors.Is(err, ErrNotFound) {
-			continue // deleted meanwhile
-		}
 		if err != nil {
-			return err
+			continue // deleted meanwhile, or unreadable: one bad entry must not stop the rest
 		}
 		if err := fn(m); err != nil {
 			return err

@@ -79,3 +79,31 @@ func TestDisk(t *testing.T) {
 		t.Fatalf("delete of a path: %v", err)
 	}
 }
+
+func TestDiskSweepsAndSkips(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	orphan := NewID()
+	os.WriteFile(filepath.Join(dir, orphan), []byte("no metadata"), 0o600)
+	broken := NewID()
+	os.WriteFile(filepath.Join(dir, broken), []byte("x"), 0o600)
+	os.WriteFile(filepath.Join(dir, broken+".json"), nil, 0o600) // a torn write
+	d, err := NewDisk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, orphan)); !os.IsNotExist(err) {
+		t.Fatal("a file without metadata was kept")
+	}
+	good, err := d.Create(ctx, Meta{Name: "g"}, strings.NewReader("good"), 100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	if err := d.Walk(ctx, func(m Meta) error { seen = append(seen, m.ID); return nil }); err != nil {
+		t.Fatalf("walk stopped at an unreadable entry: %v", err)
+	}
+	if len(seen) != 1 || seen[0] != good.ID {
+		t.Fatalf("walk %v", seen)
+	}
+}

@@ -1,10 +1,11 @@
 package files
 
 import (
+	"fmt"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -19,7 +20,7 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:
 // activeTypes could run script or restyle a page if a browser rendered
 // them: a client's word never makes a file one of these.
 var activeTypes = []string{"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
-	"text/javascript", "application/javascript", "application/ecmascript", "text/css", "application/pdf"}
+	"text/xsl", "text/javascript", "application/javascript", "application/ecmascript", "text/css", "application/pdf"}
 
 func isActive(t string) bool {
 	for _, a := range activeTypes {
@@ -27,7 +28,7 @@ func isActive(t string) bool {
 			return true
 		}
 	}
-	return strings.HasSuffix(t, "+xml") || strings.Contains(t, "javascript")
+	return strings.HasSuffix(t, "+xml") || strings.Contains(t, "javascript") || strings.HasPrefix(t, "multipart/")
 }
 
 // ServedType decides the Content-Type from the bytes (sniffed) and the
@@ -46,8 +47,8 @@ func ServedType(claimed, sniffed string) string {
 	if sn == "text/plain" && !strings.HasPrefix(cl, "text/") {
 		return sniffed // text is text, whatever it claims
 	}
-	if cs := params["charset"]; cs != "" && strings.HasPrefix(cl, "text/") {
-		return mime.FormatMediaType(cl, map[string]string{"charset": cs})
+	if cs := strings.ToLower(params["charset"]); strings.HasPrefix(cl, "text/") && (cs == "utf-8" || cs == "us-ascii" || cs == "iso-8859-1") {
+		return mime.FormatMediaType(cl, map[string]string{"charset": cs}) // only charsets that cannot smuggle markup
 	}
 	return cl
 }
@@ -70,7 +71,9 @@ func CleanName(name string) string {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+		// Control and format characters (bidi overrides could dress
+		// "gnp.exe" up as "exe.png") go.
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == utf8.RuneError || unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r
@@ -95,14 +98,31 @@ func ContentDisposition(disp, name string) string {
 		}
 		return r
 	}, name)
-	return disp + `; filename="` + ascii + `"; filename*=UTF-8''` + url.PathEscape(name)
+	return disp + `; filename="` + ascii + `"; filename*=UTF-8''` + attrChars(name)
+}
+
+// attrChars percent-encodes all but RFC 8187's attr-char.
+func attrChars(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 // SetHeaders sets what every download carries: the stored type, the
 // disposition with a safe name, nosniff and the sandboxing CSP.
 func SetHeaders(h http.Header, m Meta) {
 	h.Set("Content-Type", m.Type)
-	h.Set("Content-Disposition", ContentDisposition(m.Disposition, m.Name))
+	// Decided again: stored metadata never makes a type inline that the
+	// rules of this build would not.
+	h.Set("Content-Disposition", ContentDisposition(Disposition(m.Type, m.Disposition), m.Name))
+	h.Add("Vary", "Origin") // CORS headers depend on it; downloads are cached
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", CSP)
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
