@@ -30,6 +30,12 @@ type Config struct {
 	RecallWindow      time.Duration // how long after sending a message may be recalled, default 2 minutes; negative: no limit (a stored setting wins)
 	RetentionInterval time.Duration // how often expired messages are deleted, default 1 hour
 	MaxUploadBytes    int64         // largest upload (26106 beyond), default 100 MiB (a stored setting wins)
+	// PublicURL is how clients reach this server (https://im.example.com),
+	// for the URLs of uploaded files; empty: taken from each request.
+	PublicURL string
+	// UploadIdle: an upload that sends nothing for this long is dropped
+	// (default 30s).
+	UploadIdle time.Duration
 
 	Logger *slog.Logger
 	// Now is the clock of receipt validity and quotas (tests move it);
@@ -80,6 +86,9 @@ func (c *Config) Defaults() {
 	}
 	if c.RetentionInterval <= 0 {
 		c.RetentionInterval = time.Hour
+	}
+	if c.UploadIdle <= 0 {
+		c.UploadIdle = 30 * time.Second
 	}
 	if c.MaxUploadBytes <= 0 {
 		c.MaxUploadBytes = 100 << 20

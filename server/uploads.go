@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -69,8 +70,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	claimed := r.Header.Get("Content-Type")
+	// A client that stops sending for a while gives up its upload (its
+	// goroutine, file and disk space); the deadline moves with progress.
+	body := &stalling{r: r.Body, rc: http.NewResponseController(w), idle: s.cfg.UploadIdle}
 	meta := files.Meta{Name: files.CleanName(q.Get("name")), Uploader: user, Created: time.Now().UTC()}
-	stored, err := s.files.Create(r.Context(), meta, r.Body, limit, func(head []byte, m *files.Meta) {
+	stored, err := s.files.Create(r.Context(), meta, body, limit, func(head []byte, m *files.Meta) {
 		m.Type = files.ServedType(claimed, http.DetectContentType(head))
 		m.Disposition = files.Disposition(m.Type, want)
 	})
@@ -84,13 +88,29 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeAPI(w, map[string]any{
-		"id": stored.ID, "url": fileURL(r, stored.ID), "name": stored.Name, "size": stored.Size,
+		"id": stored.ID, "url": s.fileURL(r, stored.ID), "name": stored.Name, "size": stored.Size,
 		"type": stored.Type, "disposition": stored.Disposition,
 	}, nil)
 }
 
-// fileURL is where the file downloads from, as the uploader reached us.
-func fileURL(r *http.Request, id string) string {
+// stalling moves the request's read deadline forward on every read.
+type stalling struct {
+	r    io.Reader
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (s *stalling) Read(p []byte) (int, error) {
+	s.rc.SetReadDeadline(time.Now().Add(s.idle)) // unsupported writers: no deadline, as before
+	return s.r.Read(p)
+}
+
+// fileURL is where the file downloads from: the configured public URL, or
+// as the uploader reached us.
+func (s *Server) fileURL(r *http.Request, id string) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/") + "/v1/files/" + id
+	}
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"

@@ -3,7 +3,9 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -302,5 +304,34 @@ func TestRetentionDeletesOldFiles(t *testing.T) {
 	}
 	if res, _ := get(t, fresh.URL); res.StatusCode != 200 {
 		t.Fatalf("a file within the retention: %d", res.StatusCode)
+	}
+}
+
+func TestUploadPublicURLAndStall(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := newEnv(t, func(c *server.Config) {
+		c.DataDir, c.PublicURL, c.UploadIdle = dir, "https://im.example.com/", 300*time.Millisecond
+	})
+	tok := token(t, "alice", time.Hour)
+	_, f, _ := e.upload(t, tok, "a.txt", "text/plain", "", strings.NewReader("hello"), 5)
+	if f.URL != "https://im.example.com/v1/files/"+f.ID {
+		t.Fatalf("url %q", f.URL)
+	}
+	before := storedFiles(t, dir)
+	// A client that announces 1,000 bytes, sends 10 and stops is dropped.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/files?name=slow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 1000\r\n\r\n0123456789", tok)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, _ := io.ReadAll(conn) // returns once the server gives up on it
+	if !strings.Contains(string(b), "400") {
+		t.Fatalf("answer to a stalled upload: %q", b)
+	}
+	if n := storedFiles(t, dir); n != before {
+		t.Fatalf("%d files after a stalled upload (had %d)", n, before)
 	}
 }

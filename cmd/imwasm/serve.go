@@ -87,6 +87,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	sendRate := fs.Float64("send-rate", 5, "messages per second per connection (token bucket rate); 0 disables rate limiting")
 	sendBurst := fs.Int("send-burst", 10, "messages a connection may send in a burst (token bucket size)")
 	maxContent := fs.Int("max-content-bytes", 128<<10, "largest message content in bytes")
+	publicURL := fs.String("public-url", "", "how clients reach this server (https://im.example.com), for the URLs of uploaded files; empty: from each request's Host")
 	maxUpload := fs.Int64("max-upload-bytes", 100<<20, "largest file POST /v1/files takes (26106 beyond); a value stored with PUT /v1/settings wins")
 	recallWindow := fs.Duration("recall-window", 2*time.Minute, "how long after sending a message its sender (or a group owner or admin) may recall it; 0: no limit")
 	fullSync := fs.Bool("full-sync", false, "fsync every commit, so acknowledged messages survive power loss (slower)")
@@ -161,6 +162,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		FullSync:        *fullSync,
 		RecallWindow:    *recallWindow,
 		MaxUploadBytes:  *maxUpload,
+		PublicURL:       *publicURL,
 		Logger:          slog.New(h),
 	}
 	if *maxUpload <= 0 {
