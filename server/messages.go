@@ -108,14 +108,13 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyFor(id, err)
 		return
 	}
+	var quota *store.Quota // receipts asked in a group: taken with the write
 	if r.NeedReceipt {
 		if r.IsStatus || len(r.DirectedUserIds) > 0 {
 			ss.replyFor(id, errReceiptConf)
 			return
 		}
-		// (A resend of a committed message takes the quota again: it is a
-		// guard against floods, not a bill.)
-		if err := ss.srv.checkAskReceipts(ctx, ss.user, r.Conv); err != nil {
+		if quota, err = ss.srv.checkAskReceipts(ctx, ss.user, r.Conv); err != nil {
 			ss.replyFor(id, err)
 			return
 		}
@@ -147,9 +146,15 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		return
 	}
 	start := time.Now()
-	stored, dup, err := ss.srv.store.Append(ctx, convID, m)
+	var stored *pb.Message
+	var dup bool
+	if quota != nil {
+		stored, dup, err = ss.srv.store.AppendCounted(ctx, convID, m, *quota)
+	} else {
+		stored, dup, err = ss.srv.store.Append(ctx, convID, m)
+	}
 	if err != nil {
-		ss.replyFor(id, err)
+		ss.replyFor(id, quotaErr(err))
 		return
 	}
 	ss.srv.metrics.commitSeconds.Observe(time.Since(start).Seconds())

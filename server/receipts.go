@@ -47,33 +47,37 @@ func (s *Server) receiptExpired(m *pb.Message) bool {
 }
 
 // checkAskReceipts applies the policy to user asking for receipts in conv
-// (a needReceipt send or a request): switched on, allowed to this member,
-// and within the group's daily quota, which it takes.
-func (s *Server) checkAskReceipts(ctx context.Context, user string, conv *pb.Conversation) error {
+// (a needReceipt send or a request): switched on, and allowed to this
+// member. In a group with a daily quota it returns the quota to take with
+// the write.
+func (s *Server) checkAskReceipts(ctx context.Context, user string, conv *pb.Conversation) (*store.Quota, error) {
 	st := s.settings.Load()
 	if !st.ReceiptsEnabled {
-		return errReceiptsOff
+		return nil, errReceiptsOff
 	}
 	if conv.Type != pb.ConversationType_GROUP {
-		return nil
+		return nil, nil
 	}
 	g, err := s.groups.get(ctx, conv.Target)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if st.ReceiptRequesters == "admins" && g.members[user] <= store.RoleMember+1 {
-		return errReceiptDenied
+		return nil, errReceiptDenied
 	}
-	if st.ReceiptDailyQuota > 0 {
-		day := s.cfg.Now().UTC().Format(time.DateOnly)
-		if err := s.store.TakeQuota(ctx, quotaKey(day, conv.Target), st.ReceiptDailyQuota); err != nil {
-			if errors.Is(err, store.ErrQuota) {
-				return errReceiptQuota
-			}
-			return err
-		}
+	if st.ReceiptDailyQuota <= 0 {
+		return nil, nil
 	}
-	return nil
+	day := s.cfg.Now().UTC().Format(time.DateOnly)
+	return &store.Quota{Key: quotaKey(day, conv.Target), Max: st.ReceiptDailyQuota}, nil
+}
+
+// quotaErr turns a spent quota into its refusal.
+func quotaErr(err error) error {
+	if errors.Is(err, store.ErrQuota) {
+		return errReceiptQuota
+	}
+	return err
 }
 
 // quotaKey sorts by day, so a day's keys expire with one range delete.
@@ -146,9 +150,18 @@ func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.Re
 		ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 		return
 	}
-	if err := ss.srv.checkAskReceipts(ctx, ss.user, r.Conv); err != nil {
+	q, err := ss.srv.checkAskReceipts(ctx, ss.user, r.Conv)
+	if err != nil {
 		ss.replyFor(id, err)
 		return
+	}
+	// (Two requests racing for one message may both take the quota; the
+	// loser is answered OK.)
+	if q != nil {
+		if err := ss.srv.store.TakeQuota(ctx, *q); err != nil {
+			ss.replyFor(id, quotaErr(err))
+			return
+		}
 	}
 	marker := &pb.Message{
 		ConvType: pb.ConversationType_GROUP, FromUser: ss.user, To: m.To, Channel: m.Channel,

@@ -8,8 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/client/wsnative"
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/pb"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -694,5 +698,55 @@ func TestReceiptsBeforeJoining(t *testing.T) {
 	})
 	if err := dave.RespondReceipts(ctx, g, []string{late.MessageUID}); err != nil {
 		t.Fatalf("answer a message sent after joining: %v", err)
+	}
+}
+
+// A resend of a message that asked for receipts (same client id) gets its
+// first result and does not take the group's daily quota again.
+func TestReceiptQuotaNotTakenByResend(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.group(t, "g", "alice", []string{"alice", "bob"}, nil)
+	if status, _ := e.admin("PUT", "/v1/settings", map[string]any{"receiptDailyQuota": 1}); status != 200 {
+		t.Fatal("settings")
+	}
+	ctx := context.Background()
+	c, err := wsnative.Dialer{}.Dial(ctx, e.wsURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	call := func(f *pb.Frame) *pb.Frame {
+		t.Helper()
+		b, _ := proto.Marshal(f)
+		if err := c.Write(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			data, err := c.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := &pb.Frame{}
+			proto.Unmarshal(data, r)
+			if r.Id == f.Id {
+				return r
+			}
+		}
+	}
+	call(&pb.Frame{Id: 1, Body: &pb.Frame_Auth{Auth: &pb.Auth{Token: token(t, "alice", time.Hour), AppKey: appKey, DeviceId: "raw"}}})
+	send := func(id uint64, clientID string) *pb.Frame {
+		return call(&pb.Frame{Id: id, Body: &pb.Frame_Send{Send: &pb.SendRequest{
+			Conv: &pb.Conversation{Type: pb.ConversationType_GROUP, Target: "g"}, ClientMsgId: clientID,
+			ObjectName: "RC:TxtMsg", Content: []byte(`{"content":"q"}`), IsPersisted: true, IsCounted: true, NeedReceipt: true,
+		}}})
+	}
+	first := send(2, "c1").GetSendAck()
+	again := send(3, "c1").GetSendAck()
+	if first == nil || again == nil || !again.Duplicate || again.MessageUid != first.MessageUid {
+		t.Fatalf("resend: %v then %v", first, again)
+	}
+	if r := send(4, "c2"); r.GetError().GetCode() != codes.SendFrequencyTooFast || r.GetError().GetMsg() != "limit send group ack msg" {
+		t.Fatalf("a second message over the quota of 1: %v", r)
 	}
 }

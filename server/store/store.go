@@ -204,9 +204,13 @@ type Receipts interface {
 	// ReadCounts returns the read counts of messages of convID (0 for
 	// messages nobody read).
 	ReadCounts(ctx context.Context, convID string, uids []string) (map[string]int, error)
-	// TakeQuota counts one use of key and fails with ErrQuota, changing
-	// nothing, when max uses are already counted.
-	TakeQuota(ctx context.Context, key string, max int) error
+	// TakeQuota counts one use of q and fails with ErrQuota, changing
+	// nothing, when q.Max uses are already counted.
+	TakeQuota(ctx context.Context, q Quota) error
+	// AppendCounted is Append that also takes one use of q in the same
+	// transaction: a resend of a stored message (duplicate) takes none,
+	// and a spent quota (ErrQuota) stores nothing.
+	AppendCounted(ctx context.Context, convID string, m *pb.Message, q Quota) (stored *pb.Message, duplicate bool, err error)
 	// DeleteReceiptsBefore forgets the readers of messages sent before t
 	// (ms), delivery receipts asked for before t, and quota keys that sort
 	// before quotaBefore.
@@ -220,6 +224,12 @@ type Receipts interface {
 	// HasPendingDeliveries says whether any delivery receipt may be
 	// pending (device acks skip the lookup otherwise).
 	HasPendingDeliveries() bool
+}
+
+// Quota is a counter with a ceiling (receipt messages per group per day).
+type Quota struct {
+	Key string
+	Max int
 }
 
 // ErrQuota: a quota is spent.

@@ -178,22 +178,46 @@ func (d *DB) ReadCounts(ctx context.Context, convID string, uids []string) (map[
 }
 
 // TakeQuota implements store.Receipts.
-func (d *DB) TakeQuota(ctx context.Context, key string, max int) error {
-	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
-		var n int
-		err := t.tx.QueryRow(`SELECT count FROM quotas WHERE key=?`, key).Scan(&n)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("quota %s: %w", key, err)
-		}
-		if n >= max {
-			return nil, store.ErrQuota
-		}
-		if _, err := t.tx.Exec(`INSERT INTO quotas(key, count) VALUES (?,1) ON CONFLICT (key) DO UPDATE SET count = count + 1`, key); err != nil {
-			return nil, fmt.Errorf("quota %s: %w", key, err)
-		}
-		return nil, nil
-	})
+func (d *DB) TakeQuota(ctx context.Context, q store.Quota) error {
+	_, err := d.submit(ctx, true, func(t *wtx) (any, error) { return nil, t.takeQuota(q) })
 	return err
+}
+
+// AppendCounted implements store.Receipts.
+func (d *DB) AppendCounted(ctx context.Context, convID string, m *pb.Message, q store.Quota) (*pb.Message, bool, error) {
+	if m.GetClientMsgId() == "" {
+		return nil, false, errors.New("append: empty client_msg_id")
+	}
+	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
+		var n int
+		if err := t.tx.QueryRow(`SELECT 1 FROM messages WHERE sender=? AND client_msg_id=?`, m.FromUser, m.ClientMsgId).Scan(&n); err == nil {
+			return t.append(convID, m) // a resend: the first result, no quota taken
+		}
+		if err := t.takeQuota(q); err != nil {
+			return nil, err
+		}
+		return t.append(convID, m)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	r := v.(appended)
+	return r.msg, r.dup, nil
+}
+
+func (t *wtx) takeQuota(q store.Quota) error {
+	var n int
+	err := t.tx.QueryRow(`SELECT count FROM quotas WHERE key=?`, q.Key).Scan(&n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("quota %s: %w", q.Key, err)
+	}
+	if n >= q.Max {
+		return store.ErrQuota
+	}
+	if _, err := t.tx.Exec(`INSERT INTO quotas(key, count) VALUES (?,1) ON CONFLICT (key) DO UPDATE SET count = count + 1`, q.Key); err != nil {
+		return fmt.Errorf("quota %s: %w", q.Key, err)
+	}
+	return nil
 }
 
 // DeleteReceiptsBefore implements store.Receipts.
