@@ -14,6 +14,7 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/pb"
 	"github.com/imwasm/imwasm/server/auth"
+	"github.com/imwasm/imwasm/server/cors"
 	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/store"
 )
@@ -57,21 +58,9 @@ func (s *Server) originAllowed(origin string) bool {
 // never a cookie, is what authorizes.
 func (s *Server) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		if origin != "" && s.originAllowed(origin) {
-			h := w.Header()
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Expose-Headers", "Content-Disposition, Content-Length, Content-Range, Accept-Ranges")
-			if r.Method == http.MethodOptions {
-				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Disposition, Range")
-				h.Set("Access-Control-Max-Age", "600")
-				w.WriteHeader(http.StatusNoContent)
-				return
-			}
+		if !cors.Apply(w, r, s.originAllowed) {
+			next.ServeHTTP(w, r)
 		}
-		next.ServeHTTP(w, r)
 	})
 }
 

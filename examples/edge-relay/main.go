@@ -30,6 +30,7 @@ import (
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/server/auth"
+	"github.com/imwasm/imwasm/server/cors"
 	"github.com/imwasm/imwasm/server/files"
 )
 
@@ -65,7 +66,7 @@ func serve(w http.ResponseWriter, r *http.Request) {
 			reply(w, nil, &relayError{http.StatusInternalServerError, codes.Timeout, "relay error"})
 		}
 	}()
-	if !cors(w, r) {
+	if !allowCORS(w, r) {
 		return
 	}
 	switch {
@@ -80,37 +81,29 @@ func serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// cors answers browsers on ALLOWED_ORIGINS (comma-separated; empty: any)
+// allowCORS answers browsers on ALLOWED_ORIGINS (comma-separated; empty: any)
 // and reports whether the request goes on (a preflight ends here).
-func cors(w http.ResponseWriter, r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
+func allowCORS(w http.ResponseWriter, r *http.Request) bool {
 	allowed := strings.TrimSpace(cloudflare.Getenv("ALLOWED_ORIGINS"))
-	ok := allowed == ""
-	for _, o := range strings.Split(allowed, ",") {
-		ok = ok || strings.TrimSpace(o) == origin
-	}
-	if !ok {
-		if r.Method == http.MethodOptions {
-			w.WriteHeader(http.StatusForbidden)
-			return false
+	ok := func(origin string) bool {
+		if allowed == "" {
+			return true
 		}
-		return true // no CORS headers: the browser keeps the answer from the page
-	}
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", origin)
-	h.Add("Vary", "Origin")
-	h.Set("Access-Control-Expose-Headers", "Content-Disposition, Content-Length, Content-Range, Accept-Ranges")
-	if r.Method == http.MethodOptions {
-		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Disposition, Range")
-		h.Set("Access-Control-Max-Age", "600")
-		w.WriteHeader(http.StatusNoContent)
+		for _, o := range strings.Split(allowed, ",") {
+			if strings.TrimSpace(o) == origin {
+				return true
+			}
+		}
 		return false
 	}
-	return true
+	if cors.Apply(w, r, ok) {
+		return false // a preflight, answered
+	}
+	if origin := r.Header.Get("Origin"); origin != "" && !ok(origin) && r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusForbidden)
+		return false
+	}
+	return true // a disallowed origin gets no CORS headers: the browser keeps the answer from the page
 }
 
 // token checks the bearer token with the app secret (signature and
