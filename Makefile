@@ -13,6 +13,7 @@ PROTOC ?= protoc
 MODULE := github.com/imwasm/imwasm
 
 PROTOC_GEN_GO := bin/protoc-gen-go
+PROTOC_GEN_LITE := bin/protoc-gen-litepb
 PROTO_SRC     := proto/imwasm.proto
 
 WASM_OUT       := npm/dist/imwasm.wasm
@@ -20,7 +21,7 @@ WASM_GZIP_MAX  ?= 2000000
 
 # Fuzz targets run by `make test`, as package:FuzzName pairs (package as a
 # path relative to the repository root). FUZZTIME is per target.
-FUZZ_TARGETS ?= server/auth:FuzzVerify server:FuzzFrame server/wsconn:FuzzReadMessage
+FUZZ_TARGETS ?= server/auth:FuzzVerify server:FuzzFrame server/wsconn:FuzzReadMessage proto/litepb:FuzzUnmarshal
 FUZZTIME     ?= 10s
 
 # Dev server defaults for `make run` (never use these secrets anywhere real).
@@ -38,26 +39,35 @@ all: build
 build:
 	$(GO) build -o bin/imwasm ./cmd/imwasm
 
-## generate: regenerate proto/pb from proto/imwasm.proto (protoc-gen-go pinned by go.mod)
+## generate: regenerate proto/pb (protoc-gen-go, pinned by go.mod) and proto/litepb
+## (our protoc-gen-litepb: the same types on protowire alone, for the wasm)
 protoc-gen-go:
 	$(GO) build -o $(PROTOC_GEN_GO) google.golang.org/protobuf/cmd/protoc-gen-go
+	$(GO) build -o $(PROTOC_GEN_LITE) ./proto/protoc-gen-litepb
+
+# protoc-gen $(1): output root.
+protoc-gen = $(PROTOC) --plugin=protoc-gen-go=$(PROTOC_GEN_GO) --plugin=protoc-gen-litepb=$(PROTOC_GEN_LITE) \
+	--go_out=$(1) --go_opt=module=$(MODULE) \
+	--litepb_out=$(1) --litepb_opt=module=$(MODULE),out=$(MODULE)/proto/litepb $(PROTO_SRC)
 
 generate: protoc-gen-go
-	$(PROTOC) --plugin=protoc-gen-go=$(PROTOC_GEN_GO) --go_out=. --go_opt=module=$(MODULE) $(PROTO_SRC)
+	$(call protoc-gen,.)
 
 ## check-generate: fail if the committed generated code is not what generate produces
 # Generates into a scratch directory and compares with the working tree, so
 # it neither modifies the tree nor trips over uncommitted-but-regenerated work.
 check-generate: protoc-gen-go
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	$(PROTOC) --plugin=protoc-gen-go=$(PROTOC_GEN_GO) --go_out="$$tmp" --go_opt=module=$(MODULE) $(PROTO_SRC); \
-	if ! diff -ru --exclude='*_test.go' "$$tmp/proto/pb" proto/pb; then \
-		echo >&2; \
-		echo "error: generated code in proto/pb is stale (it does not match $(PROTO_SRC))." >&2; \
-		echo "       Run 'make generate' and commit the result." >&2; \
-		exit 1; \
-	fi; \
-	echo "check-generate: proto/pb is up to date"
+	$(call protoc-gen,"$$tmp"); \
+	for d in proto/pb proto/litepb; do \
+		if ! diff -ru --exclude='*_test.go' --exclude=testdata "$$tmp/$$d" $$d; then \
+			echo >&2; \
+			echo "error: generated code in $$d is stale (it does not match $(PROTO_SRC))." >&2; \
+			echo "       Run 'make generate' and commit the result." >&2; \
+			exit 1; \
+		fi; \
+	done; \
+	echo "check-generate: proto/pb and proto/litepb are up to date"
 
 ## wasm: the browser SDK binary and Go's JS glue in npm/dist/
 wasm:

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // ConversationInfo is one entry of the conversation list (RongIMLib's

@@ -3,7 +3,7 @@ package client
 import (
 	"slices"
 
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // fromWire turns a stored wire message into the local model, as seen by me.

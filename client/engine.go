@@ -8,10 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // Config configures an Engine. URL, AppKey, DeviceID, Store and Dialer are
@@ -392,7 +390,7 @@ func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
 	auth := &pb.Frame{Id: 1, Body: &pb.Frame_Auth{Auth: &pb.Auth{
 		Token: token, AppKey: e.cfg.AppKey, DeviceId: e.cfg.DeviceID, SyncVersion: version, SdkVersion: "imwasm-go", Platform: "go",
 	}}}
-	b, _ := proto.Marshal(auth)
+	b, _ := auth.Marshal()
 	if err := c.Write(dctx, b); err != nil {
 		c.Close()
 		return nil, codes.New(codes.NetUnavailable, "write auth: "+err.Error())
@@ -403,7 +401,7 @@ func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
 		return nil, codes.New(codes.ConnAckTimeout, "read auth answer: "+err.Error())
 	}
 	f := &pb.Frame{}
-	if err := proto.Unmarshal(data, f); err != nil {
+	if err := f.Unmarshal(data); err != nil {
 		c.Close()
 		return nil, codes.New(codes.NetUnavailable, "malformed auth answer")
 	}
@@ -476,7 +474,7 @@ type liveConn struct {
 }
 
 func (lc *liveConn) write(ctx context.Context, f *pb.Frame) error {
-	b, err := proto.Marshal(f)
+	b, err := f.Marshal()
 	if err != nil {
 		return err
 	}
@@ -560,7 +558,7 @@ func (lc *liveConn) run(ctx context.Context) error {
 		}
 		lc.lastIn.Store(time.Now().UnixNano())
 		f := &pb.Frame{}
-		if err := proto.Unmarshal(data, f); err != nil {
+		if err := f.Unmarshal(data); err != nil {
 			e.log.Log(LevelWarn, "malformed frame from server", "err", err.Error())
 			continue
 		}

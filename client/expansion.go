@@ -5,7 +5,7 @@ import (
 	"maps"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // ExpansionChange is RongIMLib's EXPANSION payload: keys set (Updated) or

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // MaxHistory is the largest history page (RongIMLib's 100; beyond it

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // RecallOptions are recallMessage's options besides messageUId and

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // Receipts on the device. Whatever concerns this user arrives as entries

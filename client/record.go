@@ -3,9 +3,7 @@ package client
 import (
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
-
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // Storage records: how a Store that keeps bytes (the browser's IndexedDB)
@@ -33,13 +31,13 @@ func EncodeMessage(m *Message) ([]byte, error) {
 		r.Receipt = &pb.StoredReceipt{IsRequest: rc.IsRequest, HasRespond: rc.HasRespond, Readers: wireReaders(rc.Readers),
 			ReadCount: uint32(rc.ReadCount), TotalCount: uint32(rc.TotalCount)}
 	}
-	return proto.Marshal(r)
+	return r.Marshal()
 }
 
 // DecodeMessage is EncodeMessage's inverse.
 func DecodeMessage(b []byte) (*Message, error) {
 	r := &pb.StoredMessage{}
-	if err := proto.Unmarshal(b, r); err != nil {
+	if err := r.Unmarshal(b); err != nil {
 		return nil, fmt.Errorf("stored message: %w", err)
 	}
 	w := r.GetWire()
@@ -69,17 +67,18 @@ func DecodeMessage(b []byte) (*Message, error) {
 
 // EncodeConversation encodes a cursor as a pb.StoredConversation.
 func EncodeConversation(st *ConversationState) ([]byte, error) {
-	return proto.Marshal(&pb.StoredConversation{
+	r := &pb.StoredConversation{
 		Conv: wireConv(st.Conversation), Contiguous: st.Contiguous, StartSeq: st.StartSeq, HeldFrom: st.HeldFrom,
 		LastSeq: st.LastSeq, ReadSeq: st.ReadSeq, LastTime: st.LastTime, Unread: int32(st.Unread), Mentioned: st.Mentioned,
 		PeerReadSeq: st.PeerReadSeq, PeerDeliveredSeq: st.PeerDeliveredSeq, Requests: wireRequests(st.Requests), ReadSynced: st.ReadSynced,
-	})
+	}
+	return r.Marshal()
 }
 
 // DecodeConversation is EncodeConversation's inverse.
 func DecodeConversation(b []byte) (*ConversationState, error) {
 	r := &pb.StoredConversation{}
-	if err := proto.Unmarshal(b, r); err != nil {
+	if err := r.Unmarshal(b); err != nil {
 		return nil, fmt.Errorf("stored conversation: %w", err)
 	}
 	return &ConversationState{

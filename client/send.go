@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // SendOptions are sendMessage's options the engine acts on; the rest of

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // The processor is the only goroutine that changes the sequencer state and

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // TypingInterval is how long a typing status lasts, and the least time
