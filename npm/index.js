@@ -204,21 +204,53 @@ function deviceId(appkey) {
 // Performance marks (imwasm:*) show where a cold start goes.
 const mark = (name) => globalThis.performance?.mark?.('imwasm:' + name);
 
-async function start(options) {
-  mark('init');
+// boot fetches, compiles and starts one Go runtime from url and resolves to
+// its bridge (the SDK's Go functions) once main has registered them.
+async function boot(url) {
   const base = new URL('./dist/', import.meta.url);
-  if (!globalThis.Go) await import(new URL('wasm_exec.js', base).href);
-  const module = await loadWasm(new URL(options.wasmUrl || 'imwasm.wasm', base));
+  // Go's glue and the module load side by side: both are fetches.
+  const glue = globalThis.Go ? null : import(new URL('wasm_exec.js', base).href);
+  const module = await loadWasm(url);
   mark('compiled');
+  await glue;
   const go = new globalThis.Go();
   const bridge = {};
   const ready = new Promise((resolve) => { bridge.ready = resolve; });
-  globalThis.__imwasm = bridge;
   const instance = await WebAssembly.instantiate(module, go.importObject);
   mark('instantiated');
+  // main reads globalThis.__imwasm before it first blocks, that is before
+  // go.run returns: set right here, a second boot in flight cannot swap it.
+  globalThis.__imwasm = bridge;
   go.run(instance).catch((e) => console.error('[imwasm] the runtime stopped', e));
   await ready;
   mark('ready');
+  return bridge;
+}
+
+const defaultWasm = () => new URL('./dist/imwasm.wasm', import.meta.url).href;
+
+// A page that imports the SDK is about to use it, so in a browser the
+// runtime is fetched, compiled and started while the page goes on loading:
+// init() then finds it ready (the cold start of SPEC §5). Only the first
+// init with the default wasm URL takes it; its failure is reported there.
+let preboot = null;
+if (typeof document !== 'undefined' && typeof WebAssembly === 'object' && typeof fetch === 'function') {
+  mark('preboot');
+  preboot = boot(new URL(defaultWasm()));
+  preboot.catch(() => {});
+}
+
+async function start(options) {
+  mark('init');
+  const url = new URL(options.wasmUrl || 'imwasm.wasm', new URL('./dist/', import.meta.url));
+  let bridge;
+  if (preboot && url.href === defaultWasm()) {
+    const p = preboot;
+    preboot = null;
+    bridge = await p;
+  } else {
+    bridge = await boot(url);
+  }
   const res = bridge.init(options, emit, deviceId(String(options.appkey)));
   if (res.code !== ErrorCode.SUCCESS) {
     const err = new Error(`imwasm init: ${res.msg}`);

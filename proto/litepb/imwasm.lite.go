@@ -3,54 +3,9 @@
 package litepb
 
 import (
-	errors "errors"
 	protowire "google.golang.org/protobuf/encoding/protowire"
-	maps "maps"
-	slices "slices"
 	strconv "strconv"
-	utf8 "unicode/utf8"
 )
-
-var (
-	errInvalidUTF8 = errors.New("litepb: string field holds invalid UTF-8")
-	errFieldNumber = errors.New("litepb: invalid field number")
-)
-
-// mapEntry decodes one entry of a map<string,string> field.
-func mapEntry(b []byte) (k, v string, err error) {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return "", "", protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return "", "", errFieldNumber
-		}
-		b = b[n:]
-		if (num == 1 || num == 2) && typ == protowire.BytesType {
-			s, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return "", "", protowire.ParseError(n)
-			}
-			b = b[n:]
-			if !utf8.Valid(s) {
-				return "", "", errInvalidUTF8
-			}
-			if num == 1 {
-				k = string(s)
-			} else {
-				v = string(s)
-			}
-			continue
-		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return "", "", protowire.ParseError(n)
-		}
-		b = b[n:]
-	}
-	return k, v, nil
-}
 
 type ConversationType int32
 
@@ -434,175 +389,139 @@ func (x *Frame) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Id != 0 {
-		n += 1 + protowire.SizeVarint(x.Id)
-	}
+	n += sizeVarint(1, x.Id)
 	switch w := x.Body.(type) {
 	case *Frame_Auth:
-		n += 1 + protowire.SizeBytes(w.Auth.Size())
+		n += sizeMsg(1, w.Auth, true)
 	case *Frame_AuthOk:
-		n += 1 + protowire.SizeBytes(w.AuthOk.Size())
+		n += sizeMsg(1, w.AuthOk, true)
 	case *Frame_Error:
-		n += 1 + protowire.SizeBytes(w.Error.Size())
+		n += sizeMsg(1, w.Error, true)
 	case *Frame_Ping:
-		n += 1 + protowire.SizeBytes(w.Ping.Size())
+		n += sizeMsg(1, w.Ping, true)
 	case *Frame_Pong:
-		n += 1 + protowire.SizeBytes(w.Pong.Size())
+		n += sizeMsg(1, w.Pong, true)
 	case *Frame_Kick:
-		n += 1 + protowire.SizeBytes(w.Kick.Size())
+		n += sizeMsg(1, w.Kick, true)
 	case *Frame_Push:
-		n += 1 + protowire.SizeBytes(w.Push.Size())
+		n += sizeMsg(1, w.Push, true)
 	case *Frame_Ack:
-		n += 1 + protowire.SizeBytes(w.Ack.Size())
+		n += sizeMsg(1, w.Ack, true)
 	case *Frame_Send:
-		n += 1 + protowire.SizeBytes(w.Send.Size())
+		n += sizeMsg(1, w.Send, true)
 	case *Frame_SendAck:
-		n += 1 + protowire.SizeBytes(w.SendAck.Size())
+		n += sizeMsg(1, w.SendAck, true)
 	case *Frame_Sync:
-		n += 1 + protowire.SizeBytes(w.Sync.Size())
+		n += sizeMsg(1, w.Sync, true)
 	case *Frame_SyncResult:
-		n += 1 + protowire.SizeBytes(w.SyncResult.Size())
+		n += sizeMsg(1, w.SyncResult, true)
 	case *Frame_Pull:
-		n += 1 + protowire.SizeBytes(w.Pull.Size())
+		n += sizeMsg(1, w.Pull, true)
 	case *Frame_PullResult:
-		n += 1 + protowire.SizeBytes(w.PullResult.Size())
+		n += sizeMsg(1, w.PullResult, true)
 	case *Frame_Read:
-		n += 2 + protowire.SizeBytes(w.Read.Size())
+		n += sizeMsg(2, w.Read, true)
 	case *Frame_Ok:
-		n += 2 + protowire.SizeBytes(w.Ok.Size())
+		n += sizeMsg(2, w.Ok, true)
 	case *Frame_Typing:
-		n += 2 + protowire.SizeBytes(w.Typing.Size())
+		n += sizeMsg(2, w.Typing, true)
 	case *Frame_Recall:
-		n += 2 + protowire.SizeBytes(w.Recall.Size())
+		n += sizeMsg(2, w.Recall, true)
 	case *Frame_MessageResult:
-		n += 2 + protowire.SizeBytes(w.MessageResult.Size())
+		n += sizeMsg(2, w.MessageResult, true)
 	case *Frame_History:
-		n += 2 + protowire.SizeBytes(w.History.Size())
+		n += sizeMsg(2, w.History, true)
 	case *Frame_HistoryResult:
-		n += 2 + protowire.SizeBytes(w.HistoryResult.Size())
+		n += sizeMsg(2, w.HistoryResult, true)
 	case *Frame_Expansion:
-		n += 2 + protowire.SizeBytes(w.Expansion.Size())
+		n += sizeMsg(2, w.Expansion, true)
 	case *Frame_Delete:
-		n += 2 + protowire.SizeBytes(w.Delete.Size())
+		n += sizeMsg(2, w.Delete, true)
 	case *Frame_ClearHistory:
-		n += 2 + protowire.SizeBytes(w.ClearHistory.Size())
+		n += sizeMsg(2, w.ClearHistory, true)
 	case *Frame_ReceiptRequest:
-		n += 2 + protowire.SizeBytes(w.ReceiptRequest.Size())
+		n += sizeMsg(2, w.ReceiptRequest, true)
 	case *Frame_ReceiptResponse:
-		n += 2 + protowire.SizeBytes(w.ReceiptResponse.Size())
+		n += sizeMsg(2, w.ReceiptResponse, true)
 	case *Frame_Readers:
-		n += 2 + protowire.SizeBytes(w.Readers.Size())
+		n += sizeMsg(2, w.Readers, true)
 	case *Frame_ReadersResult:
-		n += 2 + protowire.SizeBytes(w.ReadersResult.Size())
+		n += sizeMsg(2, w.ReadersResult, true)
 	case *Frame_ReceiptInfo:
-		n += 2 + protowire.SizeBytes(w.ReceiptInfo.Size())
+		n += sizeMsg(2, w.ReceiptInfo, true)
 	case *Frame_ReceiptInfoResult:
-		n += 2 + protowire.SizeBytes(w.ReceiptInfoResult.Size())
+		n += sizeMsg(2, w.ReceiptInfoResult, true)
 	}
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Frame) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Id != 0 {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.Id)
-	}
+	b = appendVarint(b, 1<<3|0, x.Id)
 	switch w := x.Body.(type) {
 	case *Frame_Auth:
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = w.Auth.MarshalAppend(protowire.AppendVarint(b, uint64(w.Auth.Size())))
+		b = appendMsg(b, 2<<3|2, w.Auth, true)
 	case *Frame_AuthOk:
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = w.AuthOk.MarshalAppend(protowire.AppendVarint(b, uint64(w.AuthOk.Size())))
+		b = appendMsg(b, 3<<3|2, w.AuthOk, true)
 	case *Frame_Error:
-		b = protowire.AppendTag(b, 4, protowire.BytesType)
-		b = w.Error.MarshalAppend(protowire.AppendVarint(b, uint64(w.Error.Size())))
+		b = appendMsg(b, 4<<3|2, w.Error, true)
 	case *Frame_Ping:
-		b = protowire.AppendTag(b, 5, protowire.BytesType)
-		b = w.Ping.MarshalAppend(protowire.AppendVarint(b, uint64(w.Ping.Size())))
+		b = appendMsg(b, 5<<3|2, w.Ping, true)
 	case *Frame_Pong:
-		b = protowire.AppendTag(b, 6, protowire.BytesType)
-		b = w.Pong.MarshalAppend(protowire.AppendVarint(b, uint64(w.Pong.Size())))
+		b = appendMsg(b, 6<<3|2, w.Pong, true)
 	case *Frame_Kick:
-		b = protowire.AppendTag(b, 7, protowire.BytesType)
-		b = w.Kick.MarshalAppend(protowire.AppendVarint(b, uint64(w.Kick.Size())))
+		b = appendMsg(b, 7<<3|2, w.Kick, true)
 	case *Frame_Push:
-		b = protowire.AppendTag(b, 8, protowire.BytesType)
-		b = w.Push.MarshalAppend(protowire.AppendVarint(b, uint64(w.Push.Size())))
+		b = appendMsg(b, 8<<3|2, w.Push, true)
 	case *Frame_Ack:
-		b = protowire.AppendTag(b, 9, protowire.BytesType)
-		b = w.Ack.MarshalAppend(protowire.AppendVarint(b, uint64(w.Ack.Size())))
+		b = appendMsg(b, 9<<3|2, w.Ack, true)
 	case *Frame_Send:
-		b = protowire.AppendTag(b, 10, protowire.BytesType)
-		b = w.Send.MarshalAppend(protowire.AppendVarint(b, uint64(w.Send.Size())))
+		b = appendMsg(b, 10<<3|2, w.Send, true)
 	case *Frame_SendAck:
-		b = protowire.AppendTag(b, 11, protowire.BytesType)
-		b = w.SendAck.MarshalAppend(protowire.AppendVarint(b, uint64(w.SendAck.Size())))
+		b = appendMsg(b, 11<<3|2, w.SendAck, true)
 	case *Frame_Sync:
-		b = protowire.AppendTag(b, 12, protowire.BytesType)
-		b = w.Sync.MarshalAppend(protowire.AppendVarint(b, uint64(w.Sync.Size())))
+		b = appendMsg(b, 12<<3|2, w.Sync, true)
 	case *Frame_SyncResult:
-		b = protowire.AppendTag(b, 13, protowire.BytesType)
-		b = w.SyncResult.MarshalAppend(protowire.AppendVarint(b, uint64(w.SyncResult.Size())))
+		b = appendMsg(b, 13<<3|2, w.SyncResult, true)
 	case *Frame_Pull:
-		b = protowire.AppendTag(b, 14, protowire.BytesType)
-		b = w.Pull.MarshalAppend(protowire.AppendVarint(b, uint64(w.Pull.Size())))
+		b = appendMsg(b, 14<<3|2, w.Pull, true)
 	case *Frame_PullResult:
-		b = protowire.AppendTag(b, 15, protowire.BytesType)
-		b = w.PullResult.MarshalAppend(protowire.AppendVarint(b, uint64(w.PullResult.Size())))
+		b = appendMsg(b, 15<<3|2, w.PullResult, true)
 	case *Frame_Read:
-		b = protowire.AppendTag(b, 16, protowire.BytesType)
-		b = w.Read.MarshalAppend(protowire.AppendVarint(b, uint64(w.Read.Size())))
+		b = appendMsg(b, 16<<3|2, w.Read, true)
 	case *Frame_Ok:
-		b = protowire.AppendTag(b, 17, protowire.BytesType)
-		b = w.Ok.MarshalAppend(protowire.AppendVarint(b, uint64(w.Ok.Size())))
+		b = appendMsg(b, 17<<3|2, w.Ok, true)
 	case *Frame_Typing:
-		b = protowire.AppendTag(b, 18, protowire.BytesType)
-		b = w.Typing.MarshalAppend(protowire.AppendVarint(b, uint64(w.Typing.Size())))
+		b = appendMsg(b, 18<<3|2, w.Typing, true)
 	case *Frame_Recall:
-		b = protowire.AppendTag(b, 19, protowire.BytesType)
-		b = w.Recall.MarshalAppend(protowire.AppendVarint(b, uint64(w.Recall.Size())))
+		b = appendMsg(b, 19<<3|2, w.Recall, true)
 	case *Frame_MessageResult:
-		b = protowire.AppendTag(b, 20, protowire.BytesType)
-		b = w.MessageResult.MarshalAppend(protowire.AppendVarint(b, uint64(w.MessageResult.Size())))
+		b = appendMsg(b, 20<<3|2, w.MessageResult, true)
 	case *Frame_History:
-		b = protowire.AppendTag(b, 21, protowire.BytesType)
-		b = w.History.MarshalAppend(protowire.AppendVarint(b, uint64(w.History.Size())))
+		b = appendMsg(b, 21<<3|2, w.History, true)
 	case *Frame_HistoryResult:
-		b = protowire.AppendTag(b, 22, protowire.BytesType)
-		b = w.HistoryResult.MarshalAppend(protowire.AppendVarint(b, uint64(w.HistoryResult.Size())))
+		b = appendMsg(b, 22<<3|2, w.HistoryResult, true)
 	case *Frame_Expansion:
-		b = protowire.AppendTag(b, 23, protowire.BytesType)
-		b = w.Expansion.MarshalAppend(protowire.AppendVarint(b, uint64(w.Expansion.Size())))
+		b = appendMsg(b, 23<<3|2, w.Expansion, true)
 	case *Frame_Delete:
-		b = protowire.AppendTag(b, 24, protowire.BytesType)
-		b = w.Delete.MarshalAppend(protowire.AppendVarint(b, uint64(w.Delete.Size())))
+		b = appendMsg(b, 24<<3|2, w.Delete, true)
 	case *Frame_ClearHistory:
-		b = protowire.AppendTag(b, 25, protowire.BytesType)
-		b = w.ClearHistory.MarshalAppend(protowire.AppendVarint(b, uint64(w.ClearHistory.Size())))
+		b = appendMsg(b, 25<<3|2, w.ClearHistory, true)
 	case *Frame_ReceiptRequest:
-		b = protowire.AppendTag(b, 30, protowire.BytesType)
-		b = w.ReceiptRequest.MarshalAppend(protowire.AppendVarint(b, uint64(w.ReceiptRequest.Size())))
+		b = appendMsg(b, 30<<3|2, w.ReceiptRequest, true)
 	case *Frame_ReceiptResponse:
-		b = protowire.AppendTag(b, 31, protowire.BytesType)
-		b = w.ReceiptResponse.MarshalAppend(protowire.AppendVarint(b, uint64(w.ReceiptResponse.Size())))
+		b = appendMsg(b, 31<<3|2, w.ReceiptResponse, true)
 	case *Frame_Readers:
-		b = protowire.AppendTag(b, 32, protowire.BytesType)
-		b = w.Readers.MarshalAppend(protowire.AppendVarint(b, uint64(w.Readers.Size())))
+		b = appendMsg(b, 32<<3|2, w.Readers, true)
 	case *Frame_ReadersResult:
-		b = protowire.AppendTag(b, 33, protowire.BytesType)
-		b = w.ReadersResult.MarshalAppend(protowire.AppendVarint(b, uint64(w.ReadersResult.Size())))
+		b = appendMsg(b, 33<<3|2, w.ReadersResult, true)
 	case *Frame_ReceiptInfo:
-		b = protowire.AppendTag(b, 34, protowire.BytesType)
-		b = w.ReceiptInfo.MarshalAppend(protowire.AppendVarint(b, uint64(w.ReceiptInfo.Size())))
+		b = appendMsg(b, 34<<3|2, w.ReceiptInfo, true)
 	case *Frame_ReceiptInfoResult:
-		b = protowire.AppendTag(b, 35, protowire.BytesType)
-		b = w.ReceiptInfoResult.MarshalAppend(protowire.AppendVarint(b, uint64(w.ReceiptInfoResult.Size())))
+		b = appendMsg(b, 35<<3|2, w.ReceiptInfoResult, true)
 	}
 	return b
 }
@@ -623,629 +542,439 @@ func (x *Frame) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Frame) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Id = v
-				continue
-			}
+			n, err = mergeUint64(&x.Id, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Auth)
-				if !ok {
-					w = &Frame_Auth{}
-					x.Body = w
-				}
-				if w.Auth == nil {
-					w.Auth = new(Auth)
-				}
-				if err := w.Auth.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Auth)
+			if !ok {
+				w = new(Frame_Auth)
+				x.Body = w
+			}
+			if w.Auth == nil {
+				w.Auth = new(Auth)
+			}
+			n, err = mergeMsg(w.Auth, b, num, typ)
 		case 3:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_AuthOk)
-				if !ok {
-					w = &Frame_AuthOk{}
-					x.Body = w
-				}
-				if w.AuthOk == nil {
-					w.AuthOk = new(AuthOK)
-				}
-				if err := w.AuthOk.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_AuthOk)
+			if !ok {
+				w = new(Frame_AuthOk)
+				x.Body = w
+			}
+			if w.AuthOk == nil {
+				w.AuthOk = new(AuthOK)
+			}
+			n, err = mergeMsg(w.AuthOk, b, num, typ)
 		case 4:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Error)
-				if !ok {
-					w = &Frame_Error{}
-					x.Body = w
-				}
-				if w.Error == nil {
-					w.Error = new(Error)
-				}
-				if err := w.Error.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Error)
+			if !ok {
+				w = new(Frame_Error)
+				x.Body = w
+			}
+			if w.Error == nil {
+				w.Error = new(Error)
+			}
+			n, err = mergeMsg(w.Error, b, num, typ)
 		case 5:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Ping)
-				if !ok {
-					w = &Frame_Ping{}
-					x.Body = w
-				}
-				if w.Ping == nil {
-					w.Ping = new(Ping)
-				}
-				if err := w.Ping.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Ping)
+			if !ok {
+				w = new(Frame_Ping)
+				x.Body = w
+			}
+			if w.Ping == nil {
+				w.Ping = new(Ping)
+			}
+			n, err = mergeMsg(w.Ping, b, num, typ)
 		case 6:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Pong)
-				if !ok {
-					w = &Frame_Pong{}
-					x.Body = w
-				}
-				if w.Pong == nil {
-					w.Pong = new(Pong)
-				}
-				if err := w.Pong.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Pong)
+			if !ok {
+				w = new(Frame_Pong)
+				x.Body = w
+			}
+			if w.Pong == nil {
+				w.Pong = new(Pong)
+			}
+			n, err = mergeMsg(w.Pong, b, num, typ)
 		case 7:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Kick)
-				if !ok {
-					w = &Frame_Kick{}
-					x.Body = w
-				}
-				if w.Kick == nil {
-					w.Kick = new(Kick)
-				}
-				if err := w.Kick.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Kick)
+			if !ok {
+				w = new(Frame_Kick)
+				x.Body = w
+			}
+			if w.Kick == nil {
+				w.Kick = new(Kick)
+			}
+			n, err = mergeMsg(w.Kick, b, num, typ)
 		case 8:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Push)
-				if !ok {
-					w = &Frame_Push{}
-					x.Body = w
-				}
-				if w.Push == nil {
-					w.Push = new(Push)
-				}
-				if err := w.Push.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Push)
+			if !ok {
+				w = new(Frame_Push)
+				x.Body = w
+			}
+			if w.Push == nil {
+				w.Push = new(Push)
+			}
+			n, err = mergeMsg(w.Push, b, num, typ)
 		case 9:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Ack)
-				if !ok {
-					w = &Frame_Ack{}
-					x.Body = w
-				}
-				if w.Ack == nil {
-					w.Ack = new(Ack)
-				}
-				if err := w.Ack.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Ack)
+			if !ok {
+				w = new(Frame_Ack)
+				x.Body = w
+			}
+			if w.Ack == nil {
+				w.Ack = new(Ack)
+			}
+			n, err = mergeMsg(w.Ack, b, num, typ)
 		case 10:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Send)
-				if !ok {
-					w = &Frame_Send{}
-					x.Body = w
-				}
-				if w.Send == nil {
-					w.Send = new(SendRequest)
-				}
-				if err := w.Send.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Send)
+			if !ok {
+				w = new(Frame_Send)
+				x.Body = w
+			}
+			if w.Send == nil {
+				w.Send = new(SendRequest)
+			}
+			n, err = mergeMsg(w.Send, b, num, typ)
 		case 11:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_SendAck)
-				if !ok {
-					w = &Frame_SendAck{}
-					x.Body = w
-				}
-				if w.SendAck == nil {
-					w.SendAck = new(SendAck)
-				}
-				if err := w.SendAck.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_SendAck)
+			if !ok {
+				w = new(Frame_SendAck)
+				x.Body = w
+			}
+			if w.SendAck == nil {
+				w.SendAck = new(SendAck)
+			}
+			n, err = mergeMsg(w.SendAck, b, num, typ)
 		case 12:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Sync)
-				if !ok {
-					w = &Frame_Sync{}
-					x.Body = w
-				}
-				if w.Sync == nil {
-					w.Sync = new(SyncRequest)
-				}
-				if err := w.Sync.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Sync)
+			if !ok {
+				w = new(Frame_Sync)
+				x.Body = w
+			}
+			if w.Sync == nil {
+				w.Sync = new(SyncRequest)
+			}
+			n, err = mergeMsg(w.Sync, b, num, typ)
 		case 13:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_SyncResult)
-				if !ok {
-					w = &Frame_SyncResult{}
-					x.Body = w
-				}
-				if w.SyncResult == nil {
-					w.SyncResult = new(SyncResult)
-				}
-				if err := w.SyncResult.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_SyncResult)
+			if !ok {
+				w = new(Frame_SyncResult)
+				x.Body = w
+			}
+			if w.SyncResult == nil {
+				w.SyncResult = new(SyncResult)
+			}
+			n, err = mergeMsg(w.SyncResult, b, num, typ)
 		case 14:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Pull)
-				if !ok {
-					w = &Frame_Pull{}
-					x.Body = w
-				}
-				if w.Pull == nil {
-					w.Pull = new(PullRequest)
-				}
-				if err := w.Pull.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Pull)
+			if !ok {
+				w = new(Frame_Pull)
+				x.Body = w
+			}
+			if w.Pull == nil {
+				w.Pull = new(PullRequest)
+			}
+			n, err = mergeMsg(w.Pull, b, num, typ)
 		case 15:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_PullResult)
-				if !ok {
-					w = &Frame_PullResult{}
-					x.Body = w
-				}
-				if w.PullResult == nil {
-					w.PullResult = new(PullResult)
-				}
-				if err := w.PullResult.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_PullResult)
+			if !ok {
+				w = new(Frame_PullResult)
+				x.Body = w
+			}
+			if w.PullResult == nil {
+				w.PullResult = new(PullResult)
+			}
+			n, err = mergeMsg(w.PullResult, b, num, typ)
 		case 16:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Read)
-				if !ok {
-					w = &Frame_Read{}
-					x.Body = w
-				}
-				if w.Read == nil {
-					w.Read = new(ReadRequest)
-				}
-				if err := w.Read.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Read)
+			if !ok {
+				w = new(Frame_Read)
+				x.Body = w
+			}
+			if w.Read == nil {
+				w.Read = new(ReadRequest)
+			}
+			n, err = mergeMsg(w.Read, b, num, typ)
 		case 17:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Ok)
-				if !ok {
-					w = &Frame_Ok{}
-					x.Body = w
-				}
-				if w.Ok == nil {
-					w.Ok = new(OK)
-				}
-				if err := w.Ok.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Ok)
+			if !ok {
+				w = new(Frame_Ok)
+				x.Body = w
+			}
+			if w.Ok == nil {
+				w.Ok = new(OK)
+			}
+			n, err = mergeMsg(w.Ok, b, num, typ)
 		case 18:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Typing)
-				if !ok {
-					w = &Frame_Typing{}
-					x.Body = w
-				}
-				if w.Typing == nil {
-					w.Typing = new(TypingRequest)
-				}
-				if err := w.Typing.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Typing)
+			if !ok {
+				w = new(Frame_Typing)
+				x.Body = w
+			}
+			if w.Typing == nil {
+				w.Typing = new(TypingRequest)
+			}
+			n, err = mergeMsg(w.Typing, b, num, typ)
 		case 19:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Recall)
-				if !ok {
-					w = &Frame_Recall{}
-					x.Body = w
-				}
-				if w.Recall == nil {
-					w.Recall = new(RecallRequest)
-				}
-				if err := w.Recall.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Recall)
+			if !ok {
+				w = new(Frame_Recall)
+				x.Body = w
+			}
+			if w.Recall == nil {
+				w.Recall = new(RecallRequest)
+			}
+			n, err = mergeMsg(w.Recall, b, num, typ)
 		case 20:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_MessageResult)
-				if !ok {
-					w = &Frame_MessageResult{}
-					x.Body = w
-				}
-				if w.MessageResult == nil {
-					w.MessageResult = new(MessageResult)
-				}
-				if err := w.MessageResult.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_MessageResult)
+			if !ok {
+				w = new(Frame_MessageResult)
+				x.Body = w
+			}
+			if w.MessageResult == nil {
+				w.MessageResult = new(MessageResult)
+			}
+			n, err = mergeMsg(w.MessageResult, b, num, typ)
 		case 21:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_History)
-				if !ok {
-					w = &Frame_History{}
-					x.Body = w
-				}
-				if w.History == nil {
-					w.History = new(HistoryRequest)
-				}
-				if err := w.History.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_History)
+			if !ok {
+				w = new(Frame_History)
+				x.Body = w
+			}
+			if w.History == nil {
+				w.History = new(HistoryRequest)
+			}
+			n, err = mergeMsg(w.History, b, num, typ)
 		case 22:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_HistoryResult)
-				if !ok {
-					w = &Frame_HistoryResult{}
-					x.Body = w
-				}
-				if w.HistoryResult == nil {
-					w.HistoryResult = new(HistoryResult)
-				}
-				if err := w.HistoryResult.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_HistoryResult)
+			if !ok {
+				w = new(Frame_HistoryResult)
+				x.Body = w
+			}
+			if w.HistoryResult == nil {
+				w.HistoryResult = new(HistoryResult)
+			}
+			n, err = mergeMsg(w.HistoryResult, b, num, typ)
 		case 23:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Expansion)
-				if !ok {
-					w = &Frame_Expansion{}
-					x.Body = w
-				}
-				if w.Expansion == nil {
-					w.Expansion = new(ExpansionRequest)
-				}
-				if err := w.Expansion.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Expansion)
+			if !ok {
+				w = new(Frame_Expansion)
+				x.Body = w
+			}
+			if w.Expansion == nil {
+				w.Expansion = new(ExpansionRequest)
+			}
+			n, err = mergeMsg(w.Expansion, b, num, typ)
 		case 24:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Delete)
-				if !ok {
-					w = &Frame_Delete{}
-					x.Body = w
-				}
-				if w.Delete == nil {
-					w.Delete = new(DeleteRequest)
-				}
-				if err := w.Delete.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Delete)
+			if !ok {
+				w = new(Frame_Delete)
+				x.Body = w
+			}
+			if w.Delete == nil {
+				w.Delete = new(DeleteRequest)
+			}
+			n, err = mergeMsg(w.Delete, b, num, typ)
 		case 25:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_ClearHistory)
-				if !ok {
-					w = &Frame_ClearHistory{}
-					x.Body = w
-				}
-				if w.ClearHistory == nil {
-					w.ClearHistory = new(ClearHistoryRequest)
-				}
-				if err := w.ClearHistory.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_ClearHistory)
+			if !ok {
+				w = new(Frame_ClearHistory)
+				x.Body = w
+			}
+			if w.ClearHistory == nil {
+				w.ClearHistory = new(ClearHistoryRequest)
+			}
+			n, err = mergeMsg(w.ClearHistory, b, num, typ)
 		case 30:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_ReceiptRequest)
-				if !ok {
-					w = &Frame_ReceiptRequest{}
-					x.Body = w
-				}
-				if w.ReceiptRequest == nil {
-					w.ReceiptRequest = new(ReceiptRequest)
-				}
-				if err := w.ReceiptRequest.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_ReceiptRequest)
+			if !ok {
+				w = new(Frame_ReceiptRequest)
+				x.Body = w
+			}
+			if w.ReceiptRequest == nil {
+				w.ReceiptRequest = new(ReceiptRequest)
+			}
+			n, err = mergeMsg(w.ReceiptRequest, b, num, typ)
 		case 31:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_ReceiptResponse)
-				if !ok {
-					w = &Frame_ReceiptResponse{}
-					x.Body = w
-				}
-				if w.ReceiptResponse == nil {
-					w.ReceiptResponse = new(ReceiptResponse)
-				}
-				if err := w.ReceiptResponse.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_ReceiptResponse)
+			if !ok {
+				w = new(Frame_ReceiptResponse)
+				x.Body = w
+			}
+			if w.ReceiptResponse == nil {
+				w.ReceiptResponse = new(ReceiptResponse)
+			}
+			n, err = mergeMsg(w.ReceiptResponse, b, num, typ)
 		case 32:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_Readers)
-				if !ok {
-					w = &Frame_Readers{}
-					x.Body = w
-				}
-				if w.Readers == nil {
-					w.Readers = new(ReadersRequest)
-				}
-				if err := w.Readers.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_Readers)
+			if !ok {
+				w = new(Frame_Readers)
+				x.Body = w
+			}
+			if w.Readers == nil {
+				w.Readers = new(ReadersRequest)
+			}
+			n, err = mergeMsg(w.Readers, b, num, typ)
 		case 33:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_ReadersResult)
-				if !ok {
-					w = &Frame_ReadersResult{}
-					x.Body = w
-				}
-				if w.ReadersResult == nil {
-					w.ReadersResult = new(ReadersResult)
-				}
-				if err := w.ReadersResult.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_ReadersResult)
+			if !ok {
+				w = new(Frame_ReadersResult)
+				x.Body = w
+			}
+			if w.ReadersResult == nil {
+				w.ReadersResult = new(ReadersResult)
+			}
+			n, err = mergeMsg(w.ReadersResult, b, num, typ)
 		case 34:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_ReceiptInfo)
-				if !ok {
-					w = &Frame_ReceiptInfo{}
-					x.Body = w
-				}
-				if w.ReceiptInfo == nil {
-					w.ReceiptInfo = new(ReceiptInfoRequest)
-				}
-				if err := w.ReceiptInfo.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_ReceiptInfo)
+			if !ok {
+				w = new(Frame_ReceiptInfo)
+				x.Body = w
+			}
+			if w.ReceiptInfo == nil {
+				w.ReceiptInfo = new(ReceiptInfoRequest)
+			}
+			n, err = mergeMsg(w.ReceiptInfo, b, num, typ)
 		case 35:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				w, ok := x.Body.(*Frame_ReceiptInfoResult)
-				if !ok {
-					w = &Frame_ReceiptInfoResult{}
-					x.Body = w
-				}
-				if w.ReceiptInfoResult == nil {
-					w.ReceiptInfoResult = new(ReceiptInfoResult)
-				}
-				if err := w.ReceiptInfoResult.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
 			}
+			w, ok := x.Body.(*Frame_ReceiptInfoResult)
+			if !ok {
+				w = new(Frame_ReceiptInfoResult)
+				x.Body = w
+			}
+			if w.ReceiptInfoResult == nil {
+				w.ReceiptInfoResult = new(ReceiptInfoResult)
+			}
+			n, err = mergeMsg(w.ReceiptInfoResult, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -1286,36 +1015,20 @@ func (x *Conversation) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Type != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.Type)))
-	}
-	if len(x.Target) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Target))
-	}
-	if len(x.Channel) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Channel))
-	}
+	n += sizeVarint(1, uint64(int64(x.Type)))
+	n += sizeLen(1, len(x.Target))
+	n += sizeLen(1, len(x.Channel))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Conversation) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Type != 0 {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.Type)))
-	}
-	if len(x.Target) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.Target)
-	}
-	if len(x.Channel) > 0 {
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = protowire.AppendString(b, x.Channel)
-	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Type)))
+	b = appendString(b, 2<<3|2, x.Target)
+	b = appendString(b, 3<<3|2, x.Channel)
 	return b
 }
 
@@ -1335,55 +1048,23 @@ func (x *Conversation) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Conversation) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Type = ConversationType(v)
-				continue
-			}
+			n, err = mergeInt32((*int32)(&x.Type), b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Target = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Target, b, num, typ)
 		case 3:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Channel = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Channel, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -1446,57 +1127,26 @@ func (x *Auth) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if len(x.Token) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Token))
-	}
-	if len(x.AppKey) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.AppKey))
-	}
-	if len(x.DeviceId) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.DeviceId))
-	}
-	if x.SyncVersion != 0 {
-		n += 1 + protowire.SizeVarint(x.SyncVersion)
-	}
-	if len(x.SdkVersion) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.SdkVersion))
-	}
-	if len(x.Platform) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Platform))
-	}
+	n += sizeLen(1, len(x.Token))
+	n += sizeLen(1, len(x.AppKey))
+	n += sizeLen(1, len(x.DeviceId))
+	n += sizeVarint(1, x.SyncVersion)
+	n += sizeLen(1, len(x.SdkVersion))
+	n += sizeLen(1, len(x.Platform))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Auth) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if len(x.Token) > 0 {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = protowire.AppendString(b, x.Token)
-	}
-	if len(x.AppKey) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.AppKey)
-	}
-	if len(x.DeviceId) > 0 {
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = protowire.AppendString(b, x.DeviceId)
-	}
-	if x.SyncVersion != 0 {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.SyncVersion)
-	}
-	if len(x.SdkVersion) > 0 {
-		b = protowire.AppendTag(b, 5, protowire.BytesType)
-		b = protowire.AppendString(b, x.SdkVersion)
-	}
-	if len(x.Platform) > 0 {
-		b = protowire.AppendTag(b, 6, protowire.BytesType)
-		b = protowire.AppendString(b, x.Platform)
-	}
+	b = appendString(b, 1<<3|2, x.Token)
+	b = appendString(b, 2<<3|2, x.AppKey)
+	b = appendString(b, 3<<3|2, x.DeviceId)
+	b = appendVarint(b, 4<<3|0, x.SyncVersion)
+	b = appendString(b, 5<<3|2, x.SdkVersion)
+	b = appendString(b, 6<<3|2, x.Platform)
 	return b
 }
 
@@ -1516,94 +1166,29 @@ func (x *Auth) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Auth) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Token = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Token, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.AppKey = string(v)
-				continue
-			}
+			n, err = mergeString(&x.AppKey, b, num, typ)
 		case 3:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.DeviceId = string(v)
-				continue
-			}
+			n, err = mergeString(&x.DeviceId, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.SyncVersion = v
-				continue
-			}
+			n, err = mergeUint64(&x.SyncVersion, b, num, typ)
 		case 5:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.SdkVersion = string(v)
-				continue
-			}
+			n, err = mergeString(&x.SdkVersion, b, num, typ)
 		case 6:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Platform = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Platform, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -1682,71 +1267,30 @@ func (x *AuthOK) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if len(x.UserId) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.UserId))
-	}
-	if len(x.SessionId) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.SessionId))
-	}
-	if x.ServerTime != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.ServerTime)))
-	}
-	if x.SyncVersion != 0 {
-		n += 1 + protowire.SizeVarint(x.SyncVersion)
-	}
-	if x.SendRatePerSec != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.SendRatePerSec))
-	}
-	if x.MaxContentBytes != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.MaxContentBytes))
-	}
-	if x.HeartbeatMs != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.HeartbeatMs))
-	}
-	if x.MaxUploadBytes != 0 {
-		n += 1 + protowire.SizeVarint(x.MaxUploadBytes)
-	}
+	n += sizeLen(1, len(x.UserId))
+	n += sizeLen(1, len(x.SessionId))
+	n += sizeVarint(1, uint64(int64(x.ServerTime)))
+	n += sizeVarint(1, x.SyncVersion)
+	n += sizeVarint(1, uint64(x.SendRatePerSec))
+	n += sizeVarint(1, uint64(x.MaxContentBytes))
+	n += sizeVarint(1, uint64(x.HeartbeatMs))
+	n += sizeVarint(1, x.MaxUploadBytes)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *AuthOK) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if len(x.UserId) > 0 {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = protowire.AppendString(b, x.UserId)
-	}
-	if len(x.SessionId) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.SessionId)
-	}
-	if x.ServerTime != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.ServerTime)))
-	}
-	if x.SyncVersion != 0 {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.SyncVersion)
-	}
-	if x.SendRatePerSec != 0 {
-		b = protowire.AppendTag(b, 5, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.SendRatePerSec))
-	}
-	if x.MaxContentBytes != 0 {
-		b = protowire.AppendTag(b, 6, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.MaxContentBytes))
-	}
-	if x.HeartbeatMs != 0 {
-		b = protowire.AppendTag(b, 7, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.HeartbeatMs))
-	}
-	if x.MaxUploadBytes != 0 {
-		b = protowire.AppendTag(b, 8, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.MaxUploadBytes)
-	}
+	b = appendString(b, 1<<3|2, x.UserId)
+	b = appendString(b, 2<<3|2, x.SessionId)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.ServerTime)))
+	b = appendVarint(b, 4<<3|0, x.SyncVersion)
+	b = appendVarint(b, 5<<3|0, uint64(x.SendRatePerSec))
+	b = appendVarint(b, 6<<3|0, uint64(x.MaxContentBytes))
+	b = appendVarint(b, 7<<3|0, uint64(x.HeartbeatMs))
+	b = appendVarint(b, 8<<3|0, x.MaxUploadBytes)
 	return b
 }
 
@@ -1766,105 +1310,33 @@ func (x *AuthOK) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *AuthOK) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.UserId = string(v)
-				continue
-			}
+			n, err = mergeString(&x.UserId, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.SessionId = string(v)
-				continue
-			}
+			n, err = mergeString(&x.SessionId, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ServerTime = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.ServerTime, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.SyncVersion = v
-				continue
-			}
+			n, err = mergeUint64(&x.SyncVersion, b, num, typ)
 		case 5:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.SendRatePerSec = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.SendRatePerSec, b, num, typ)
 		case 6:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.MaxContentBytes = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.MaxContentBytes, b, num, typ)
 		case 7:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.HeartbeatMs = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.HeartbeatMs, b, num, typ)
 		case 8:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.MaxUploadBytes = v
-				continue
-			}
+			n, err = mergeUint64(&x.MaxUploadBytes, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -1897,29 +1369,18 @@ func (x *Error) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Code != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.Code)))
-	}
-	if len(x.Msg) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Msg))
-	}
+	n += sizeVarint(1, uint64(int64(x.Code)))
+	n += sizeLen(1, len(x.Msg))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Error) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Code != 0 {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.Code)))
-	}
-	if len(x.Msg) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.Msg)
-	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Code)))
+	b = appendString(b, 2<<3|2, x.Msg)
 	return b
 }
 
@@ -1939,42 +1400,21 @@ func (x *Error) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Error) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Code = int32(v)
-				continue
-			}
+			n, err = mergeInt32(&x.Code, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Msg = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Msg, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -1992,8 +1432,7 @@ func (x *Ping) Size() (n int) {
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Ping) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
@@ -2017,17 +1456,17 @@ func (x *Ping) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Ping) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		switch num {
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -2050,22 +1489,16 @@ func (x *Pong) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.ServerTime != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.ServerTime)))
-	}
+	n += sizeVarint(1, uint64(int64(x.ServerTime)))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Pong) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.ServerTime != 0 {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.ServerTime)))
-	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.ServerTime)))
 	return b
 }
 
@@ -2085,29 +1518,19 @@ func (x *Pong) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Pong) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ServerTime = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.ServerTime, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -2139,29 +1562,18 @@ func (x *Kick) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Code != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.Code)))
-	}
-	if len(x.Reason) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Reason))
-	}
+	n += sizeVarint(1, uint64(int64(x.Code)))
+	n += sizeLen(1, len(x.Reason))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Kick) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Code != 0 {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.Code)))
-	}
-	if len(x.Reason) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.Reason)
-	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Code)))
+	b = appendString(b, 2<<3|2, x.Reason)
 	return b
 }
 
@@ -2181,42 +1593,21 @@ func (x *Kick) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Kick) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Code = int32(v)
-				continue
-			}
+			n, err = mergeInt32(&x.Code, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Reason = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Reason, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -2259,35 +1650,31 @@ func (x *Push) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	for _, v := range x.Messages {
-		n += 1 + protowire.SizeBytes(v.Size())
+	for _, e := range x.Messages {
+		n += sizeMsg(1, e, true)
 	}
-	for _, v := range x.Hints {
-		n += 1 + protowire.SizeBytes(v.Size())
+	for _, e := range x.Hints {
+		n += sizeMsg(1, e, true)
 	}
-	for _, v := range x.Typing {
-		n += 1 + protowire.SizeBytes(v.Size())
+	for _, e := range x.Typing {
+		n += sizeMsg(1, e, true)
 	}
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Push) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	for _, v := range x.Messages {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
+	for _, e := range x.Messages {
+		b = appendMsg(b, 1<<3|2, e, true)
 	}
-	for _, v := range x.Hints {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
+	for _, e := range x.Hints {
+		b = appendMsg(b, 2<<3|2, e, true)
 	}
-	for _, v := range x.Typing {
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
+	for _, e := range x.Typing {
+		b = appendMsg(b, 3<<3|2, e, true)
 	}
 	return b
 }
@@ -2308,61 +1695,38 @@ func (x *Push) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Push) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
+			var e *Message
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(Message)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(Message)
 				x.Messages = append(x.Messages, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
 		case 2:
+			var e *ConversationState
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(ConversationState)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(ConversationState)
 				x.Hints = append(x.Hints, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
 		case 3:
+			var e *TypingUpdate
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(TypingUpdate)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(TypingUpdate)
 				x.Typing = append(x.Typing, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -2395,29 +1759,18 @@ func (x *TypingRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if len(x.TypeName) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.TypeName))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeLen(1, len(x.TypeName))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *TypingRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if len(x.TypeName) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.TypeName)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendString(b, 2<<3|2, x.TypeName)
 	return b
 }
 
@@ -2437,47 +1790,24 @@ func (x *TypingRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *TypingRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.TypeName = string(v)
-				continue
-			}
+			n, err = mergeString(&x.TypeName, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -2524,43 +1854,22 @@ func (x *TypingUpdate) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if len(x.UserId) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.UserId))
-	}
-	if len(x.TypeName) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.TypeName))
-	}
-	if x.Time != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.Time)))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeLen(1, len(x.UserId))
+	n += sizeLen(1, len(x.TypeName))
+	n += sizeVarint(1, uint64(int64(x.Time)))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *TypingUpdate) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if len(x.UserId) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.UserId)
-	}
-	if len(x.TypeName) > 0 {
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = protowire.AppendString(b, x.TypeName)
-	}
-	if x.Time != 0 {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.Time)))
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendString(b, 2<<3|2, x.UserId)
+	b = appendString(b, 3<<3|2, x.TypeName)
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.Time)))
 	return b
 }
 
@@ -2580,70 +1889,28 @@ func (x *TypingUpdate) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *TypingUpdate) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.UserId = string(v)
-				continue
-			}
+			n, err = mergeString(&x.UserId, b, num, typ)
 		case 3:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.TypeName = string(v)
-				continue
-			}
+			n, err = mergeString(&x.TypeName, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Time = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -2725,71 +1992,30 @@ func (x *RecallRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if len(x.MessageUid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.MessageUid))
-	}
-	if x.SentTime != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.SentTime)))
-	}
-	if x.IsAdmin {
-		n += 1 + 1
-	}
-	if x.IsDelete {
-		n += 1 + 1
-	}
-	if len(x.Extra) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Extra))
-	}
-	if x.DisableNotification {
-		n += 1 + 1
-	}
-	if len(x.PushContent) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.PushContent))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeLen(1, len(x.MessageUid))
+	n += sizeVarint(1, uint64(int64(x.SentTime)))
+	n += sizeBool(1, x.IsAdmin)
+	n += sizeBool(1, x.IsDelete)
+	n += sizeLen(1, len(x.Extra))
+	n += sizeBool(1, x.DisableNotification)
+	n += sizeLen(1, len(x.PushContent))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *RecallRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if len(x.MessageUid) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.MessageUid)
-	}
-	if x.SentTime != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.SentTime)))
-	}
-	if x.IsAdmin {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.IsDelete {
-		b = protowire.AppendTag(b, 5, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if len(x.Extra) > 0 {
-		b = protowire.AppendTag(b, 6, protowire.BytesType)
-		b = protowire.AppendString(b, x.Extra)
-	}
-	if x.DisableNotification {
-		b = protowire.AppendTag(b, 7, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if len(x.PushContent) > 0 {
-		b = protowire.AppendTag(b, 8, protowire.BytesType)
-		b = protowire.AppendString(b, x.PushContent)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendString(b, 2<<3|2, x.MessageUid)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.SentTime)))
+	b = appendBool(b, 4<<3|0, x.IsAdmin)
+	b = appendBool(b, 5<<3|0, x.IsDelete)
+	b = appendString(b, 6<<3|2, x.Extra)
+	b = appendBool(b, 7<<3|0, x.DisableNotification)
+	b = appendString(b, 8<<3|2, x.PushContent)
 	return b
 }
 
@@ -2809,113 +2035,36 @@ func (x *RecallRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *RecallRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.MessageUid, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.SentTime = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.SentTime, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsAdmin = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsAdmin, b, num, typ)
 		case 5:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsDelete = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsDelete, b, num, typ)
 		case 6:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Extra = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Extra, b, num, typ)
 		case 7:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.DisableNotification = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.DisableNotification, b, num, typ)
 		case 8:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.PushContent = string(v)
-				continue
-			}
+			n, err = mergeString(&x.PushContent, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -2938,22 +2087,16 @@ func (x *MessageResult) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Message != nil {
-		n += 1 + protowire.SizeBytes(x.Message.Size())
-	}
+	n += sizeMsg(1, x.Message, x.Message != nil)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *MessageResult) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Message != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Message.MarshalAppend(protowire.AppendVarint(b, uint64(x.Message.Size())))
-	}
+	b = appendMsg(b, 1<<3|2, x.Message, x.Message != nil)
 	return b
 }
 
@@ -2973,34 +2116,22 @@ func (x *MessageResult) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *MessageResult) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Message == nil {
-					x.Message = new(Message)
-				}
-				if err := x.Message.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Message == nil {
+				x.Message = new(Message)
 			}
+			n, err = mergeMsg(x.Message, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -3050,43 +2181,22 @@ func (x *HistoryRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if x.Timestamp != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.Timestamp)))
-	}
-	if x.Count != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.Count))
-	}
-	if x.Order != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.Order))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeVarint(1, uint64(int64(x.Timestamp)))
+	n += sizeVarint(1, uint64(x.Count))
+	n += sizeVarint(1, uint64(x.Order))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *HistoryRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if x.Timestamp != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.Timestamp)))
-	}
-	if x.Count != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.Count))
-	}
-	if x.Order != 0 {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.Order))
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.Timestamp)))
+	b = appendVarint(b, 3<<3|0, uint64(x.Count))
+	b = appendVarint(b, 4<<3|0, uint64(x.Order))
 	return b
 }
 
@@ -3106,64 +2216,28 @@ func (x *HistoryRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *HistoryRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Timestamp = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.Timestamp, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Count = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.Count, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Order = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.Order, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -3213,47 +2287,22 @@ func (x *ExpansionRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if len(x.MessageUid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.MessageUid))
-	}
-	for k, v := range x.Set {
-		e := 1 + protowire.SizeBytes(len(k)) + 1 + protowire.SizeBytes(len(v))
-		n += 1 + protowire.SizeBytes(e)
-	}
-	for _, v := range x.Remove {
-		n += 1 + protowire.SizeBytes(len(v))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeLen(1, len(x.MessageUid))
+	n += sizeMap(1, x.Set)
+	n += sizeStrings(1, x.Remove)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ExpansionRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if len(x.MessageUid) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.MessageUid)
-	}
-	for _, k := range slices.Sorted(maps.Keys(x.Set)) {
-		v := x.Set[k]
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = protowire.AppendVarint(b, uint64(1+protowire.SizeBytes(len(k))+1+protowire.SizeBytes(len(v))))
-		b = protowire.AppendString(protowire.AppendVarint(b, 1<<3|2), k)
-		b = protowire.AppendString(protowire.AppendVarint(b, 2<<3|2), v)
-	}
-	for _, v := range x.Remove {
-		b = protowire.AppendTag(b, 4, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendString(b, 2<<3|2, x.MessageUid)
+	b = appendMap(b, 3<<3|2, x.Set)
+	b = appendStrings(b, 4<<3|2, x.Remove)
 	return b
 }
 
@@ -3273,77 +2322,28 @@ func (x *ExpansionRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ExpansionRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.MessageUid, b, num, typ)
 		case 3:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				k, val, err := mapEntry(v)
-				if err != nil {
-					return err
-				}
-				if x.Set == nil {
-					x.Set = map[string]string{}
-				}
-				x.Set[k] = val
-				continue
-			}
+			n, err = mergeMap(&x.Set, b, num, typ)
 		case 4:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Remove = append(x.Remove, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.Remove, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -3376,29 +2376,18 @@ func (x *DeleteRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	for _, v := range x.MessageUids {
-		n += 1 + protowire.SizeBytes(len(v))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeStrings(1, x.MessageUids)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *DeleteRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	for _, v := range x.MessageUids {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendStrings(b, 2<<3|2, x.MessageUids)
 	return b
 }
 
@@ -3418,47 +2407,24 @@ func (x *DeleteRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *DeleteRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUids = append(x.MessageUids, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.MessageUids, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -3491,29 +2457,18 @@ func (x *ClearHistoryRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if x.Timestamp != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.Timestamp)))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeVarint(1, uint64(int64(x.Timestamp)))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ClearHistoryRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if x.Timestamp != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.Timestamp)))
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.Timestamp)))
 	return b
 }
 
@@ -3533,44 +2488,24 @@ func (x *ClearHistoryRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ClearHistoryRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Timestamp = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.Timestamp, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -3601,29 +2536,22 @@ func (x *HistoryResult) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	for _, v := range x.Messages {
-		n += 1 + protowire.SizeBytes(v.Size())
+	for _, e := range x.Messages {
+		n += sizeMsg(1, e, true)
 	}
-	if x.HasMore {
-		n += 1 + 1
-	}
+	n += sizeBool(1, x.HasMore)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *HistoryResult) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	for _, v := range x.Messages {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
+	for _, e := range x.Messages {
+		b = appendMsg(b, 1<<3|2, e, true)
 	}
-	if x.HasMore {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = append(b, 1)
-	}
+	b = appendBool(b, 2<<3|0, x.HasMore)
 	return b
 }
 
@@ -3643,43 +2571,26 @@ func (x *HistoryResult) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *HistoryResult) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
+			var e *Message
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(Message)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(Message)
 				x.Messages = append(x.Messages, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.HasMore = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.HasMore, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -3704,21 +2615,19 @@ func (x *Ack) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	for _, v := range x.Items {
-		n += 1 + protowire.SizeBytes(v.Size())
+	for _, e := range x.Items {
+		n += sizeMsg(1, e, true)
 	}
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Ack) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	for _, v := range x.Items {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
+	for _, e := range x.Items {
+		b = appendMsg(b, 1<<3|2, e, true)
 	}
 	return b
 }
@@ -3739,33 +2648,24 @@ func (x *Ack) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Ack) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
+			var e *AckItem
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(AckItem)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(AckItem)
 				x.Items = append(x.Items, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -3796,29 +2696,18 @@ func (x *AckItem) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if x.Seq != 0 {
-		n += 1 + protowire.SizeVarint(x.Seq)
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeVarint(1, x.Seq)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *AckItem) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if x.Seq != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.Seq)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendVarint(b, 2<<3|0, x.Seq)
 	return b
 }
 
@@ -3838,44 +2727,24 @@ func (x *AckItem) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *AckItem) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Seq = v
-				continue
-			}
+			n, err = mergeUint64(&x.Seq, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -3914,36 +2783,20 @@ func (x *MentionedInfo) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Type != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.Type)))
-	}
-	for _, v := range x.UserIds {
-		n += 1 + protowire.SizeBytes(len(v))
-	}
-	if len(x.Content) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Content))
-	}
+	n += sizeVarint(1, uint64(int64(x.Type)))
+	n += sizeStrings(1, x.UserIds)
+	n += sizeLen(1, len(x.Content))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *MentionedInfo) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Type != 0 {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.Type)))
-	}
-	for _, v := range x.UserIds {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
-	if len(x.Content) > 0 {
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = protowire.AppendString(b, x.Content)
-	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Type)))
+	b = appendStrings(b, 2<<3|2, x.UserIds)
+	b = appendString(b, 3<<3|2, x.Content)
 	return b
 }
 
@@ -3963,55 +2816,23 @@ func (x *MentionedInfo) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *MentionedInfo) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Type = int32(v)
-				continue
-			}
+			n, err = mergeInt32(&x.Type, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.UserIds = append(x.UserIds, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.UserIds, b, num, typ)
 		case 3:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Content = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Content, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -4170,145 +2991,50 @@ func (x *SendRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if len(x.ClientMsgId) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.ClientMsgId))
-	}
-	if len(x.ObjectName) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.ObjectName))
-	}
-	if len(x.Content) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Content))
-	}
-	if x.IsPersisted {
-		n += 1 + 1
-	}
-	if x.IsCounted {
-		n += 1 + 1
-	}
-	if x.IsStatus {
-		n += 1 + 1
-	}
-	if x.IsMentioned {
-		n += 1 + 1
-	}
-	if x.MentionedInfo != nil {
-		n += 1 + protowire.SizeBytes(x.MentionedInfo.Size())
-	}
-	if x.DisableNotification {
-		n += 1 + 1
-	}
-	if len(x.PushContent) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.PushContent))
-	}
-	if len(x.PushData) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.PushData))
-	}
-	if len(x.PushConfig) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.PushConfig))
-	}
-	for _, v := range x.DirectedUserIds {
-		n += 1 + protowire.SizeBytes(len(v))
-	}
-	if x.CanIncludeExpansion {
-		n += 1 + 1
-	}
-	for k, v := range x.Expansion {
-		e := 1 + protowire.SizeBytes(len(k)) + 1 + protowire.SizeBytes(len(v))
-		n += 2 + protowire.SizeBytes(e)
-	}
-	if x.NeedReceipt {
-		n += 2 + 1
-	}
-	if x.DeliveryReceipt {
-		n += 2 + 1
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeLen(1, len(x.ClientMsgId))
+	n += sizeLen(1, len(x.ObjectName))
+	n += sizeLen(1, len(x.Content))
+	n += sizeBool(1, x.IsPersisted)
+	n += sizeBool(1, x.IsCounted)
+	n += sizeBool(1, x.IsStatus)
+	n += sizeBool(1, x.IsMentioned)
+	n += sizeMsg(1, x.MentionedInfo, x.MentionedInfo != nil)
+	n += sizeBool(1, x.DisableNotification)
+	n += sizeLen(1, len(x.PushContent))
+	n += sizeLen(1, len(x.PushData))
+	n += sizeLen(1, len(x.PushConfig))
+	n += sizeStrings(1, x.DirectedUserIds)
+	n += sizeBool(1, x.CanIncludeExpansion)
+	n += sizeMap(2, x.Expansion)
+	n += sizeBool(2, x.NeedReceipt)
+	n += sizeBool(2, x.DeliveryReceipt)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *SendRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if len(x.ClientMsgId) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.ClientMsgId)
-	}
-	if len(x.ObjectName) > 0 {
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = protowire.AppendString(b, x.ObjectName)
-	}
-	if len(x.Content) > 0 {
-		b = protowire.AppendTag(b, 4, protowire.BytesType)
-		b = protowire.AppendBytes(b, x.Content)
-	}
-	if x.IsPersisted {
-		b = protowire.AppendTag(b, 5, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.IsCounted {
-		b = protowire.AppendTag(b, 6, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.IsStatus {
-		b = protowire.AppendTag(b, 7, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.IsMentioned {
-		b = protowire.AppendTag(b, 8, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.MentionedInfo != nil {
-		b = protowire.AppendTag(b, 9, protowire.BytesType)
-		b = x.MentionedInfo.MarshalAppend(protowire.AppendVarint(b, uint64(x.MentionedInfo.Size())))
-	}
-	if x.DisableNotification {
-		b = protowire.AppendTag(b, 10, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if len(x.PushContent) > 0 {
-		b = protowire.AppendTag(b, 11, protowire.BytesType)
-		b = protowire.AppendString(b, x.PushContent)
-	}
-	if len(x.PushData) > 0 {
-		b = protowire.AppendTag(b, 12, protowire.BytesType)
-		b = protowire.AppendString(b, x.PushData)
-	}
-	if len(x.PushConfig) > 0 {
-		b = protowire.AppendTag(b, 13, protowire.BytesType)
-		b = protowire.AppendBytes(b, x.PushConfig)
-	}
-	for _, v := range x.DirectedUserIds {
-		b = protowire.AppendTag(b, 14, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
-	if x.CanIncludeExpansion {
-		b = protowire.AppendTag(b, 15, protowire.VarintType)
-		b = append(b, 1)
-	}
-	for _, k := range slices.Sorted(maps.Keys(x.Expansion)) {
-		v := x.Expansion[k]
-		b = protowire.AppendTag(b, 16, protowire.BytesType)
-		b = protowire.AppendVarint(b, uint64(1+protowire.SizeBytes(len(k))+1+protowire.SizeBytes(len(v))))
-		b = protowire.AppendString(protowire.AppendVarint(b, 1<<3|2), k)
-		b = protowire.AppendString(protowire.AppendVarint(b, 2<<3|2), v)
-	}
-	if x.NeedReceipt {
-		b = protowire.AppendTag(b, 17, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.DeliveryReceipt {
-		b = protowire.AppendTag(b, 18, protowire.VarintType)
-		b = append(b, 1)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendString(b, 2<<3|2, x.ClientMsgId)
+	b = appendString(b, 3<<3|2, x.ObjectName)
+	b = appendBytes(b, 4<<3|2, x.Content)
+	b = appendBool(b, 5<<3|0, x.IsPersisted)
+	b = appendBool(b, 6<<3|0, x.IsCounted)
+	b = appendBool(b, 7<<3|0, x.IsStatus)
+	b = appendBool(b, 8<<3|0, x.IsMentioned)
+	b = appendMsg(b, 9<<3|2, x.MentionedInfo, x.MentionedInfo != nil)
+	b = appendBool(b, 10<<3|0, x.DisableNotification)
+	b = appendString(b, 11<<3|2, x.PushContent)
+	b = appendString(b, 12<<3|2, x.PushData)
+	b = appendBytes(b, 13<<3|2, x.PushConfig)
+	b = appendStrings(b, 14<<3|2, x.DirectedUserIds)
+	b = appendBool(b, 15<<3|0, x.CanIncludeExpansion)
+	b = appendMap(b, 16<<3|2, x.Expansion)
+	b = appendBool(b, 17<<3|0, x.NeedReceipt)
+	b = appendBool(b, 18<<3|0, x.DeliveryReceipt)
 	return b
 }
 
@@ -4328,231 +3054,59 @@ func (x *SendRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *SendRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.ClientMsgId = string(v)
-				continue
-			}
+			n, err = mergeString(&x.ClientMsgId, b, num, typ)
 		case 3:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.ObjectName = string(v)
-				continue
-			}
+			n, err = mergeString(&x.ObjectName, b, num, typ)
 		case 4:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Content = append([]byte{}, v...)
-				continue
-			}
+			n, err = mergeBytes(&x.Content, b, num, typ)
 		case 5:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsPersisted = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsPersisted, b, num, typ)
 		case 6:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsCounted = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsCounted, b, num, typ)
 		case 7:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsStatus = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsStatus, b, num, typ)
 		case 8:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsMentioned = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsMentioned, b, num, typ)
 		case 9:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.MentionedInfo == nil {
-					x.MentionedInfo = new(MentionedInfo)
-				}
-				if err := x.MentionedInfo.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.MentionedInfo == nil {
+				x.MentionedInfo = new(MentionedInfo)
 			}
+			n, err = mergeMsg(x.MentionedInfo, b, num, typ)
 		case 10:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.DisableNotification = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.DisableNotification, b, num, typ)
 		case 11:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.PushContent = string(v)
-				continue
-			}
+			n, err = mergeString(&x.PushContent, b, num, typ)
 		case 12:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.PushData = string(v)
-				continue
-			}
+			n, err = mergeString(&x.PushData, b, num, typ)
 		case 13:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.PushConfig = append([]byte{}, v...)
-				continue
-			}
+			n, err = mergeBytes(&x.PushConfig, b, num, typ)
 		case 14:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.DirectedUserIds = append(x.DirectedUserIds, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.DirectedUserIds, b, num, typ)
 		case 15:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.CanIncludeExpansion = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.CanIncludeExpansion, b, num, typ)
 		case 16:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				k, val, err := mapEntry(v)
-				if err != nil {
-					return err
-				}
-				if x.Expansion == nil {
-					x.Expansion = map[string]string{}
-				}
-				x.Expansion[k] = val
-				continue
-			}
+			n, err = mergeMap(&x.Expansion, b, num, typ)
 		case 17:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.NeedReceipt = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.NeedReceipt, b, num, typ)
 		case 18:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.DeliveryReceipt = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.DeliveryReceipt, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -4607,50 +3161,24 @@ func (x *SendAck) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if len(x.MessageUid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.MessageUid))
-	}
-	if x.Seq != 0 {
-		n += 1 + protowire.SizeVarint(x.Seq)
-	}
-	if x.SentTime != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.SentTime)))
-	}
-	if x.Duplicate {
-		n += 1 + 1
-	}
-	if len(x.ClientMsgId) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.ClientMsgId))
-	}
+	n += sizeLen(1, len(x.MessageUid))
+	n += sizeVarint(1, x.Seq)
+	n += sizeVarint(1, uint64(int64(x.SentTime)))
+	n += sizeBool(1, x.Duplicate)
+	n += sizeLen(1, len(x.ClientMsgId))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *SendAck) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if len(x.MessageUid) > 0 {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = protowire.AppendString(b, x.MessageUid)
-	}
-	if x.Seq != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.Seq)
-	}
-	if x.SentTime != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.SentTime)))
-	}
-	if x.Duplicate {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if len(x.ClientMsgId) > 0 {
-		b = protowire.AppendTag(b, 5, protowire.BytesType)
-		b = protowire.AppendString(b, x.ClientMsgId)
-	}
+	b = appendString(b, 1<<3|2, x.MessageUid)
+	b = appendVarint(b, 2<<3|0, x.Seq)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.SentTime)))
+	b = appendBool(b, 4<<3|0, x.Duplicate)
+	b = appendString(b, 5<<3|2, x.ClientMsgId)
 	return b
 }
 
@@ -4670,75 +3198,27 @@ func (x *SendAck) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *SendAck) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.MessageUid, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Seq = v
-				continue
-			}
+			n, err = mergeUint64(&x.Seq, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.SentTime = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.SentTime, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Duplicate = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.Duplicate, b, num, typ)
 		case 5:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.ClientMsgId = string(v)
-				continue
-			}
+			n, err = mergeString(&x.ClientMsgId, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -5002,236 +3482,76 @@ func (x *Message) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if len(x.Uid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Uid))
-	}
-	if x.ConvType != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.ConvType)))
-	}
-	if len(x.FromUser) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.FromUser))
-	}
-	if len(x.To) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.To))
-	}
-	if len(x.Channel) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Channel))
-	}
-	if x.Seq != 0 {
-		n += 1 + protowire.SizeVarint(x.Seq)
-	}
-	if x.SentTime != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.SentTime)))
-	}
-	if len(x.ClientMsgId) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.ClientMsgId))
-	}
-	if len(x.ObjectName) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.ObjectName))
-	}
-	if len(x.Content) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Content))
-	}
-	if x.IsPersisted {
-		n += 1 + 1
-	}
-	if x.IsCounted {
-		n += 1 + 1
-	}
-	if x.IsStatus {
-		n += 1 + 1
-	}
-	if x.IsMentioned {
-		n += 1 + 1
-	}
-	if x.MentionedInfo != nil {
-		n += 1 + protowire.SizeBytes(x.MentionedInfo.Size())
-	}
-	if x.DisableNotification {
-		n += 2 + 1
-	}
-	if len(x.PushContent) > 0 {
-		n += 2 + protowire.SizeBytes(len(x.PushContent))
-	}
-	if len(x.PushData) > 0 {
-		n += 2 + protowire.SizeBytes(len(x.PushData))
-	}
-	if len(x.PushConfig) > 0 {
-		n += 2 + protowire.SizeBytes(len(x.PushConfig))
-	}
-	for _, v := range x.DirectedUserIds {
-		n += 2 + protowire.SizeBytes(len(v))
-	}
-	if x.CanIncludeExpansion {
-		n += 2 + 1
-	}
-	for k, v := range x.Expansion {
-		e := 1 + protowire.SizeBytes(len(k)) + 1 + protowire.SizeBytes(len(v))
-		n += 2 + protowire.SizeBytes(e)
-	}
-	if x.NeedReceipt {
-		n += 2 + 1
-	}
-	if x.Tombstone {
-		n += 2 + 1
-	}
-	if len(x.RecallOf) > 0 {
-		n += 2 + protowire.SizeBytes(len(x.RecallOf))
-	}
-	if len(x.ExpansionOf) > 0 {
-		n += 2 + protowire.SizeBytes(len(x.ExpansionOf))
-	}
-	for _, v := range x.ExpansionRemoved {
-		n += 2 + protowire.SizeBytes(len(v))
-	}
-	if x.Log != nil {
-		n += 2 + protowire.SizeBytes(x.Log.Size())
-	}
-	if x.ReceiptRequest {
-		n += 2 + 1
-	}
-	if len(x.ReceiptRequestOf) > 0 {
-		n += 2 + protowire.SizeBytes(len(x.ReceiptRequestOf))
-	}
-	if x.DeliveryReceipt {
-		n += 2 + 1
-	}
+	n += sizeLen(1, len(x.Uid))
+	n += sizeVarint(1, uint64(int64(x.ConvType)))
+	n += sizeLen(1, len(x.FromUser))
+	n += sizeLen(1, len(x.To))
+	n += sizeLen(1, len(x.Channel))
+	n += sizeVarint(1, x.Seq)
+	n += sizeVarint(1, uint64(int64(x.SentTime)))
+	n += sizeLen(1, len(x.ClientMsgId))
+	n += sizeLen(1, len(x.ObjectName))
+	n += sizeLen(1, len(x.Content))
+	n += sizeBool(1, x.IsPersisted)
+	n += sizeBool(1, x.IsCounted)
+	n += sizeBool(1, x.IsStatus)
+	n += sizeBool(1, x.IsMentioned)
+	n += sizeMsg(1, x.MentionedInfo, x.MentionedInfo != nil)
+	n += sizeBool(2, x.DisableNotification)
+	n += sizeLen(2, len(x.PushContent))
+	n += sizeLen(2, len(x.PushData))
+	n += sizeLen(2, len(x.PushConfig))
+	n += sizeStrings(2, x.DirectedUserIds)
+	n += sizeBool(2, x.CanIncludeExpansion)
+	n += sizeMap(2, x.Expansion)
+	n += sizeBool(2, x.NeedReceipt)
+	n += sizeBool(2, x.Tombstone)
+	n += sizeLen(2, len(x.RecallOf))
+	n += sizeLen(2, len(x.ExpansionOf))
+	n += sizeStrings(2, x.ExpansionRemoved)
+	n += sizeMsg(2, x.Log, x.Log != nil)
+	n += sizeBool(2, x.ReceiptRequest)
+	n += sizeLen(2, len(x.ReceiptRequestOf))
+	n += sizeBool(2, x.DeliveryReceipt)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Message) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if len(x.Uid) > 0 {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = protowire.AppendString(b, x.Uid)
-	}
-	if x.ConvType != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.ConvType)))
-	}
-	if len(x.FromUser) > 0 {
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = protowire.AppendString(b, x.FromUser)
-	}
-	if len(x.To) > 0 {
-		b = protowire.AppendTag(b, 4, protowire.BytesType)
-		b = protowire.AppendString(b, x.To)
-	}
-	if len(x.Channel) > 0 {
-		b = protowire.AppendTag(b, 5, protowire.BytesType)
-		b = protowire.AppendString(b, x.Channel)
-	}
-	if x.Seq != 0 {
-		b = protowire.AppendTag(b, 6, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.Seq)
-	}
-	if x.SentTime != 0 {
-		b = protowire.AppendTag(b, 7, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.SentTime)))
-	}
-	if len(x.ClientMsgId) > 0 {
-		b = protowire.AppendTag(b, 8, protowire.BytesType)
-		b = protowire.AppendString(b, x.ClientMsgId)
-	}
-	if len(x.ObjectName) > 0 {
-		b = protowire.AppendTag(b, 9, protowire.BytesType)
-		b = protowire.AppendString(b, x.ObjectName)
-	}
-	if len(x.Content) > 0 {
-		b = protowire.AppendTag(b, 10, protowire.BytesType)
-		b = protowire.AppendBytes(b, x.Content)
-	}
-	if x.IsPersisted {
-		b = protowire.AppendTag(b, 11, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.IsCounted {
-		b = protowire.AppendTag(b, 12, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.IsStatus {
-		b = protowire.AppendTag(b, 13, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.IsMentioned {
-		b = protowire.AppendTag(b, 14, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.MentionedInfo != nil {
-		b = protowire.AppendTag(b, 15, protowire.BytesType)
-		b = x.MentionedInfo.MarshalAppend(protowire.AppendVarint(b, uint64(x.MentionedInfo.Size())))
-	}
-	if x.DisableNotification {
-		b = protowire.AppendTag(b, 16, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if len(x.PushContent) > 0 {
-		b = protowire.AppendTag(b, 17, protowire.BytesType)
-		b = protowire.AppendString(b, x.PushContent)
-	}
-	if len(x.PushData) > 0 {
-		b = protowire.AppendTag(b, 18, protowire.BytesType)
-		b = protowire.AppendString(b, x.PushData)
-	}
-	if len(x.PushConfig) > 0 {
-		b = protowire.AppendTag(b, 19, protowire.BytesType)
-		b = protowire.AppendBytes(b, x.PushConfig)
-	}
-	for _, v := range x.DirectedUserIds {
-		b = protowire.AppendTag(b, 20, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
-	if x.CanIncludeExpansion {
-		b = protowire.AppendTag(b, 21, protowire.VarintType)
-		b = append(b, 1)
-	}
-	for _, k := range slices.Sorted(maps.Keys(x.Expansion)) {
-		v := x.Expansion[k]
-		b = protowire.AppendTag(b, 22, protowire.BytesType)
-		b = protowire.AppendVarint(b, uint64(1+protowire.SizeBytes(len(k))+1+protowire.SizeBytes(len(v))))
-		b = protowire.AppendString(protowire.AppendVarint(b, 1<<3|2), k)
-		b = protowire.AppendString(protowire.AppendVarint(b, 2<<3|2), v)
-	}
-	if x.NeedReceipt {
-		b = protowire.AppendTag(b, 23, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.Tombstone {
-		b = protowire.AppendTag(b, 24, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if len(x.RecallOf) > 0 {
-		b = protowire.AppendTag(b, 25, protowire.BytesType)
-		b = protowire.AppendString(b, x.RecallOf)
-	}
-	if len(x.ExpansionOf) > 0 {
-		b = protowire.AppendTag(b, 26, protowire.BytesType)
-		b = protowire.AppendString(b, x.ExpansionOf)
-	}
-	for _, v := range x.ExpansionRemoved {
-		b = protowire.AppendTag(b, 27, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
-	if x.Log != nil {
-		b = protowire.AppendTag(b, 28, protowire.BytesType)
-		b = x.Log.MarshalAppend(protowire.AppendVarint(b, uint64(x.Log.Size())))
-	}
-	if x.ReceiptRequest {
-		b = protowire.AppendTag(b, 29, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if len(x.ReceiptRequestOf) > 0 {
-		b = protowire.AppendTag(b, 30, protowire.BytesType)
-		b = protowire.AppendString(b, x.ReceiptRequestOf)
-	}
-	if x.DeliveryReceipt {
-		b = protowire.AppendTag(b, 31, protowire.VarintType)
-		b = append(b, 1)
-	}
+	b = appendString(b, 1<<3|2, x.Uid)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.ConvType)))
+	b = appendString(b, 3<<3|2, x.FromUser)
+	b = appendString(b, 4<<3|2, x.To)
+	b = appendString(b, 5<<3|2, x.Channel)
+	b = appendVarint(b, 6<<3|0, x.Seq)
+	b = appendVarint(b, 7<<3|0, uint64(int64(x.SentTime)))
+	b = appendString(b, 8<<3|2, x.ClientMsgId)
+	b = appendString(b, 9<<3|2, x.ObjectName)
+	b = appendBytes(b, 10<<3|2, x.Content)
+	b = appendBool(b, 11<<3|0, x.IsPersisted)
+	b = appendBool(b, 12<<3|0, x.IsCounted)
+	b = appendBool(b, 13<<3|0, x.IsStatus)
+	b = appendBool(b, 14<<3|0, x.IsMentioned)
+	b = appendMsg(b, 15<<3|2, x.MentionedInfo, x.MentionedInfo != nil)
+	b = appendBool(b, 16<<3|0, x.DisableNotification)
+	b = appendString(b, 17<<3|2, x.PushContent)
+	b = appendString(b, 18<<3|2, x.PushData)
+	b = appendBytes(b, 19<<3|2, x.PushConfig)
+	b = appendStrings(b, 20<<3|2, x.DirectedUserIds)
+	b = appendBool(b, 21<<3|0, x.CanIncludeExpansion)
+	b = appendMap(b, 22<<3|2, x.Expansion)
+	b = appendBool(b, 23<<3|0, x.NeedReceipt)
+	b = appendBool(b, 24<<3|0, x.Tombstone)
+	b = appendString(b, 25<<3|2, x.RecallOf)
+	b = appendString(b, 26<<3|2, x.ExpansionOf)
+	b = appendStrings(b, 27<<3|2, x.ExpansionRemoved)
+	b = appendMsg(b, 28<<3|2, x.Log, x.Log != nil)
+	b = appendBool(b, 29<<3|0, x.ReceiptRequest)
+	b = appendString(b, 30<<3|2, x.ReceiptRequestOf)
+	b = appendBool(b, 31<<3|0, x.DeliveryReceipt)
 	return b
 }
 
@@ -5251,385 +3571,85 @@ func (x *Message) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Message) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Uid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Uid, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ConvType = ConversationType(v)
-				continue
-			}
+			n, err = mergeInt32((*int32)(&x.ConvType), b, num, typ)
 		case 3:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.FromUser = string(v)
-				continue
-			}
+			n, err = mergeString(&x.FromUser, b, num, typ)
 		case 4:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.To = string(v)
-				continue
-			}
+			n, err = mergeString(&x.To, b, num, typ)
 		case 5:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Channel = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Channel, b, num, typ)
 		case 6:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Seq = v
-				continue
-			}
+			n, err = mergeUint64(&x.Seq, b, num, typ)
 		case 7:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.SentTime = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.SentTime, b, num, typ)
 		case 8:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.ClientMsgId = string(v)
-				continue
-			}
+			n, err = mergeString(&x.ClientMsgId, b, num, typ)
 		case 9:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.ObjectName = string(v)
-				continue
-			}
+			n, err = mergeString(&x.ObjectName, b, num, typ)
 		case 10:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Content = append([]byte{}, v...)
-				continue
-			}
+			n, err = mergeBytes(&x.Content, b, num, typ)
 		case 11:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsPersisted = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsPersisted, b, num, typ)
 		case 12:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsCounted = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsCounted, b, num, typ)
 		case 13:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsStatus = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsStatus, b, num, typ)
 		case 14:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsMentioned = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsMentioned, b, num, typ)
 		case 15:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.MentionedInfo == nil {
-					x.MentionedInfo = new(MentionedInfo)
-				}
-				if err := x.MentionedInfo.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.MentionedInfo == nil {
+				x.MentionedInfo = new(MentionedInfo)
 			}
+			n, err = mergeMsg(x.MentionedInfo, b, num, typ)
 		case 16:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.DisableNotification = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.DisableNotification, b, num, typ)
 		case 17:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.PushContent = string(v)
-				continue
-			}
+			n, err = mergeString(&x.PushContent, b, num, typ)
 		case 18:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.PushData = string(v)
-				continue
-			}
+			n, err = mergeString(&x.PushData, b, num, typ)
 		case 19:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.PushConfig = append([]byte{}, v...)
-				continue
-			}
+			n, err = mergeBytes(&x.PushConfig, b, num, typ)
 		case 20:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.DirectedUserIds = append(x.DirectedUserIds, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.DirectedUserIds, b, num, typ)
 		case 21:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.CanIncludeExpansion = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.CanIncludeExpansion, b, num, typ)
 		case 22:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				k, val, err := mapEntry(v)
-				if err != nil {
-					return err
-				}
-				if x.Expansion == nil {
-					x.Expansion = map[string]string{}
-				}
-				x.Expansion[k] = val
-				continue
-			}
+			n, err = mergeMap(&x.Expansion, b, num, typ)
 		case 23:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.NeedReceipt = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.NeedReceipt, b, num, typ)
 		case 24:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Tombstone = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.Tombstone, b, num, typ)
 		case 25:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.RecallOf = string(v)
-				continue
-			}
+			n, err = mergeString(&x.RecallOf, b, num, typ)
 		case 26:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.ExpansionOf = string(v)
-				continue
-			}
+			n, err = mergeString(&x.ExpansionOf, b, num, typ)
 		case 27:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.ExpansionRemoved = append(x.ExpansionRemoved, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.ExpansionRemoved, b, num, typ)
 		case 28:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Log == nil {
-					x.Log = new(LogEntry)
-				}
-				if err := x.Log.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Log == nil {
+				x.Log = new(LogEntry)
 			}
+			n, err = mergeMsg(x.Log, b, num, typ)
 		case 29:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReceiptRequest = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.ReceiptRequest, b, num, typ)
 		case 30:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.ReceiptRequestOf = string(v)
-				continue
-			}
+			n, err = mergeString(&x.ReceiptRequestOf, b, num, typ)
 		case 31:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.DeliveryReceipt = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.DeliveryReceipt, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -5752,106 +3772,44 @@ func (x *LogEntry) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeStrings(1, x.DeletedUids)
+	n += sizeVarint(1, uint64(int64(x.ClearedBefore)))
+	n += sizeLen(1, len(x.ReadBy))
+	n += sizeVarint(1, x.ReadSeq)
+	n += sizeLen(1, len(x.ReadUid))
+	n += sizeVarint(1, uint64(int64(x.ReadTime)))
+	n += sizeLen(1, len(x.DeliveredTo))
+	n += sizeVarint(1, x.DeliveredSeq)
+	n += sizeStrings(1, x.DeliveredUids)
+	n += sizeVarint(1, uint64(int64(x.DeliveredTime)))
+	for _, e := range x.Receipts {
+		n += sizeMsg(1, e, true)
 	}
-	for _, v := range x.DeletedUids {
-		n += 1 + protowire.SizeBytes(len(v))
-	}
-	if x.ClearedBefore != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.ClearedBefore)))
-	}
-	if len(x.ReadBy) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.ReadBy))
-	}
-	if x.ReadSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.ReadSeq)
-	}
-	if len(x.ReadUid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.ReadUid))
-	}
-	if x.ReadTime != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.ReadTime)))
-	}
-	if len(x.DeliveredTo) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.DeliveredTo))
-	}
-	if x.DeliveredSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.DeliveredSeq)
-	}
-	for _, v := range x.DeliveredUids {
-		n += 1 + protowire.SizeBytes(len(v))
-	}
-	if x.DeliveredTime != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.DeliveredTime)))
-	}
-	for _, v := range x.Receipts {
-		n += 1 + protowire.SizeBytes(v.Size())
-	}
-	for _, v := range x.RespondedUids {
-		n += 1 + protowire.SizeBytes(len(v))
-	}
+	n += sizeStrings(1, x.RespondedUids)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *LogEntry) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendStrings(b, 2<<3|2, x.DeletedUids)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.ClearedBefore)))
+	b = appendString(b, 4<<3|2, x.ReadBy)
+	b = appendVarint(b, 5<<3|0, x.ReadSeq)
+	b = appendString(b, 6<<3|2, x.ReadUid)
+	b = appendVarint(b, 7<<3|0, uint64(int64(x.ReadTime)))
+	b = appendString(b, 8<<3|2, x.DeliveredTo)
+	b = appendVarint(b, 9<<3|0, x.DeliveredSeq)
+	b = appendStrings(b, 10<<3|2, x.DeliveredUids)
+	b = appendVarint(b, 11<<3|0, uint64(int64(x.DeliveredTime)))
+	for _, e := range x.Receipts {
+		b = appendMsg(b, 12<<3|2, e, true)
 	}
-	for _, v := range x.DeletedUids {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
-	if x.ClearedBefore != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.ClearedBefore)))
-	}
-	if len(x.ReadBy) > 0 {
-		b = protowire.AppendTag(b, 4, protowire.BytesType)
-		b = protowire.AppendString(b, x.ReadBy)
-	}
-	if x.ReadSeq != 0 {
-		b = protowire.AppendTag(b, 5, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.ReadSeq)
-	}
-	if len(x.ReadUid) > 0 {
-		b = protowire.AppendTag(b, 6, protowire.BytesType)
-		b = protowire.AppendString(b, x.ReadUid)
-	}
-	if x.ReadTime != 0 {
-		b = protowire.AppendTag(b, 7, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.ReadTime)))
-	}
-	if len(x.DeliveredTo) > 0 {
-		b = protowire.AppendTag(b, 8, protowire.BytesType)
-		b = protowire.AppendString(b, x.DeliveredTo)
-	}
-	if x.DeliveredSeq != 0 {
-		b = protowire.AppendTag(b, 9, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.DeliveredSeq)
-	}
-	for _, v := range x.DeliveredUids {
-		b = protowire.AppendTag(b, 10, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
-	if x.DeliveredTime != 0 {
-		b = protowire.AppendTag(b, 11, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.DeliveredTime)))
-	}
-	for _, v := range x.Receipts {
-		b = protowire.AppendTag(b, 12, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
-	}
-	for _, v := range x.RespondedUids {
-		b = protowire.AppendTag(b, 13, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
+	b = appendStrings(b, 13<<3|2, x.RespondedUids)
 	return b
 }
 
@@ -5871,176 +3829,51 @@ func (x *LogEntry) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *LogEntry) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.DeletedUids = append(x.DeletedUids, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.DeletedUids, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ClearedBefore = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.ClearedBefore, b, num, typ)
 		case 4:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.ReadBy = string(v)
-				continue
-			}
+			n, err = mergeString(&x.ReadBy, b, num, typ)
 		case 5:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReadSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.ReadSeq, b, num, typ)
 		case 6:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.ReadUid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.ReadUid, b, num, typ)
 		case 7:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReadTime = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.ReadTime, b, num, typ)
 		case 8:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.DeliveredTo = string(v)
-				continue
-			}
+			n, err = mergeString(&x.DeliveredTo, b, num, typ)
 		case 9:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.DeliveredSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.DeliveredSeq, b, num, typ)
 		case 10:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.DeliveredUids = append(x.DeliveredUids, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.DeliveredUids, b, num, typ)
 		case 11:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.DeliveredTime = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.DeliveredTime, b, num, typ)
 		case 12:
+			var e *ReceiptUpdate
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(ReceiptUpdate)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(ReceiptUpdate)
 				x.Receipts = append(x.Receipts, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
 		case 13:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.RespondedUids = append(x.RespondedUids, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.RespondedUids, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -6065,22 +3898,16 @@ func (x *SyncRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.SinceVersion != 0 {
-		n += 1 + protowire.SizeVarint(x.SinceVersion)
-	}
+	n += sizeVarint(1, x.SinceVersion)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *SyncRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.SinceVersion != 0 {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.SinceVersion)
-	}
+	b = appendVarint(b, 1<<3|0, x.SinceVersion)
 	return b
 }
 
@@ -6100,29 +3927,19 @@ func (x *SyncRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *SyncRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.SinceVersion = v
-				continue
-			}
+			n, err = mergeUint64(&x.SinceVersion, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -6153,28 +3970,21 @@ func (x *SyncResult) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Version != 0 {
-		n += 1 + protowire.SizeVarint(x.Version)
-	}
-	for _, v := range x.Conversations {
-		n += 1 + protowire.SizeBytes(v.Size())
+	n += sizeVarint(1, x.Version)
+	for _, e := range x.Conversations {
+		n += sizeMsg(1, e, true)
 	}
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *SyncResult) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Version != 0 {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.Version)
-	}
-	for _, v := range x.Conversations {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
+	b = appendVarint(b, 1<<3|0, x.Version)
+	for _, e := range x.Conversations {
+		b = appendMsg(b, 2<<3|2, e, true)
 	}
 	return b
 }
@@ -6195,43 +4005,26 @@ func (x *SyncResult) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *SyncResult) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Version = v
-				continue
-			}
+			n, err = mergeUint64(&x.Version, b, num, typ)
 		case 2:
+			var e *ConversationState
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(ConversationState)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(ConversationState)
 				x.Conversations = append(x.Conversations, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -6286,50 +4079,24 @@ func (x *ConversationState) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if x.LastSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.LastSeq)
-	}
-	if x.LastTime != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.LastTime)))
-	}
-	if x.StartSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.StartSeq)
-	}
-	if x.ReadSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.ReadSeq)
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeVarint(1, x.LastSeq)
+	n += sizeVarint(1, uint64(int64(x.LastTime)))
+	n += sizeVarint(1, x.StartSeq)
+	n += sizeVarint(1, x.ReadSeq)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ConversationState) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if x.LastSeq != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.LastSeq)
-	}
-	if x.LastTime != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.LastTime)))
-	}
-	if x.StartSeq != 0 {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.StartSeq)
-	}
-	if x.ReadSeq != 0 {
-		b = protowire.AppendTag(b, 5, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.ReadSeq)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendVarint(b, 2<<3|0, x.LastSeq)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.LastTime)))
+	b = appendVarint(b, 4<<3|0, x.StartSeq)
+	b = appendVarint(b, 5<<3|0, x.ReadSeq)
 	return b
 }
 
@@ -6349,74 +4116,30 @@ func (x *ConversationState) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ConversationState) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.LastSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.LastSeq, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.LastTime = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.LastTime, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.StartSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.StartSeq, b, num, typ)
 		case 5:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReadSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.ReadSeq, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -6456,36 +4179,20 @@ func (x *PullRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if x.AfterSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.AfterSeq)
-	}
-	if x.Limit != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.Limit))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeVarint(1, x.AfterSeq)
+	n += sizeVarint(1, uint64(x.Limit))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *PullRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if x.AfterSeq != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.AfterSeq)
-	}
-	if x.Limit != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.Limit))
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendVarint(b, 2<<3|0, x.AfterSeq)
+	b = appendVarint(b, 3<<3|0, uint64(x.Limit))
 	return b
 }
 
@@ -6505,54 +4212,26 @@ func (x *PullRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *PullRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.AfterSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.AfterSeq, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Limit = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.Limit, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -6591,36 +4270,24 @@ func (x *PullResult) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	for _, v := range x.Messages {
-		n += 1 + protowire.SizeBytes(v.Size())
+	for _, e := range x.Messages {
+		n += sizeMsg(1, e, true)
 	}
-	if x.LastSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.LastSeq)
-	}
-	if x.StartSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.StartSeq)
-	}
+	n += sizeVarint(1, x.LastSeq)
+	n += sizeVarint(1, x.StartSeq)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *PullResult) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	for _, v := range x.Messages {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
+	for _, e := range x.Messages {
+		b = appendMsg(b, 1<<3|2, e, true)
 	}
-	if x.LastSeq != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.LastSeq)
-	}
-	if x.StartSeq != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.StartSeq)
-	}
+	b = appendVarint(b, 2<<3|0, x.LastSeq)
+	b = appendVarint(b, 3<<3|0, x.StartSeq)
 	return b
 }
 
@@ -6640,53 +4307,28 @@ func (x *PullResult) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *PullResult) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
+			var e *Message
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(Message)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(Message)
 				x.Messages = append(x.Messages, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.LastSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.LastSeq, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.StartSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.StartSeq, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -6729,36 +4371,20 @@ func (x *ReadRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if x.Seq != 0 {
-		n += 1 + protowire.SizeVarint(x.Seq)
-	}
-	if len(x.MessageUid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.MessageUid))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeVarint(1, x.Seq)
+	n += sizeLen(1, len(x.MessageUid))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ReadRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if x.Seq != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.Seq)
-	}
-	if len(x.MessageUid) > 0 {
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = protowire.AppendString(b, x.MessageUid)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendVarint(b, 2<<3|0, x.Seq)
+	b = appendString(b, 3<<3|2, x.MessageUid)
 	return b
 }
 
@@ -6778,57 +4404,26 @@ func (x *ReadRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ReadRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Seq = v
-				continue
-			}
+			n, err = mergeUint64(&x.Seq, b, num, typ)
 		case 3:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.MessageUid, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -6862,29 +4457,18 @@ func (x *ReceiptRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if len(x.MessageUid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.MessageUid))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeLen(1, len(x.MessageUid))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ReceiptRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if len(x.MessageUid) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.MessageUid)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendString(b, 2<<3|2, x.MessageUid)
 	return b
 }
 
@@ -6904,47 +4488,24 @@ func (x *ReceiptRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ReceiptRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.MessageUid, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -6978,29 +4539,18 @@ func (x *ReceiptResponse) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	for _, v := range x.MessageUids {
-		n += 1 + protowire.SizeBytes(len(v))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeStrings(1, x.MessageUids)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ReceiptResponse) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	for _, v := range x.MessageUids {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendStrings(b, 2<<3|2, x.MessageUids)
 	return b
 }
 
@@ -7020,47 +4570,24 @@ func (x *ReceiptResponse) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ReceiptResponse) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUids = append(x.MessageUids, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.MessageUids, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -7117,50 +4644,24 @@ func (x *ReadersRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if len(x.MessageUid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.MessageUid))
-	}
-	if x.ReadStatus != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.ReadStatus))
-	}
-	if len(x.PageToken) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.PageToken))
-	}
-	if x.PageCount != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.PageCount))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeLen(1, len(x.MessageUid))
+	n += sizeVarint(1, uint64(x.ReadStatus))
+	n += sizeLen(1, len(x.PageToken))
+	n += sizeVarint(1, uint64(x.PageCount))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ReadersRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if len(x.MessageUid) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.MessageUid)
-	}
-	if x.ReadStatus != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.ReadStatus))
-	}
-	if len(x.PageToken) > 0 {
-		b = protowire.AppendTag(b, 4, protowire.BytesType)
-		b = protowire.AppendString(b, x.PageToken)
-	}
-	if x.PageCount != 0 {
-		b = protowire.AppendTag(b, 5, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.PageCount))
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendString(b, 2<<3|2, x.MessageUid)
+	b = appendVarint(b, 3<<3|0, uint64(x.ReadStatus))
+	b = appendString(b, 4<<3|2, x.PageToken)
+	b = appendVarint(b, 5<<3|0, uint64(x.PageCount))
 	return b
 }
 
@@ -7180,80 +4681,30 @@ func (x *ReadersRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ReadersRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.MessageUid, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReadStatus = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.ReadStatus, b, num, typ)
 		case 4:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.PageToken = string(v)
-				continue
-			}
+			n, err = mergeString(&x.PageToken, b, num, typ)
 		case 5:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.PageCount = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.PageCount, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -7284,29 +4735,18 @@ func (x *Reader) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if len(x.UserId) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.UserId))
-	}
-	if x.Time != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.Time)))
-	}
+	n += sizeLen(1, len(x.UserId))
+	n += sizeVarint(1, uint64(int64(x.Time)))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *Reader) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if len(x.UserId) > 0 {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = protowire.AppendString(b, x.UserId)
-	}
-	if x.Time != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.Time)))
-	}
+	b = appendString(b, 1<<3|2, x.UserId)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.Time)))
 	return b
 }
 
@@ -7326,42 +4766,21 @@ func (x *Reader) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *Reader) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.UserId = string(v)
-				continue
-			}
+			n, err = mergeString(&x.UserId, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Time = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -7408,43 +4827,26 @@ func (x *ReadersResult) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	for _, v := range x.Users {
-		n += 1 + protowire.SizeBytes(v.Size())
+	for _, e := range x.Users {
+		n += sizeMsg(1, e, true)
 	}
-	if len(x.NextPageToken) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.NextPageToken))
-	}
-	if x.ReadCount != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.ReadCount))
-	}
-	if x.TotalCount != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.TotalCount))
-	}
+	n += sizeLen(1, len(x.NextPageToken))
+	n += sizeVarint(1, uint64(x.ReadCount))
+	n += sizeVarint(1, uint64(x.TotalCount))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ReadersResult) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	for _, v := range x.Users {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
+	for _, e := range x.Users {
+		b = appendMsg(b, 1<<3|2, e, true)
 	}
-	if len(x.NextPageToken) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.NextPageToken)
-	}
-	if x.ReadCount != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.ReadCount))
-	}
-	if x.TotalCount != 0 {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.TotalCount))
-	}
+	b = appendString(b, 2<<3|2, x.NextPageToken)
+	b = appendVarint(b, 3<<3|0, uint64(x.ReadCount))
+	b = appendVarint(b, 4<<3|0, uint64(x.TotalCount))
 	return b
 }
 
@@ -7464,66 +4866,30 @@ func (x *ReadersResult) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ReadersResult) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
+			var e *Reader
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(Reader)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(Reader)
 				x.Users = append(x.Users, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.NextPageToken = string(v)
-				continue
-			}
+			n, err = mergeString(&x.NextPageToken, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReadCount = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.ReadCount, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.TotalCount = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.TotalCount, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -7555,29 +4921,18 @@ func (x *ReceiptInfoRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	for _, v := range x.MessageUids {
-		n += 1 + protowire.SizeBytes(len(v))
-	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeStrings(1, x.MessageUids)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ReceiptInfoRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	for _, v := range x.MessageUids {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, v)
-	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendStrings(b, 2<<3|2, x.MessageUids)
 	return b
 }
 
@@ -7597,47 +4952,24 @@ func (x *ReceiptInfoRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ReceiptInfoRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUids = append(x.MessageUids, string(v))
-				continue
-			}
+			n, err = mergeStrings(&x.MessageUids, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -7676,36 +5008,20 @@ func (x *ReceiptInfo) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if len(x.MessageUid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.MessageUid))
-	}
-	if x.ReadCount != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.ReadCount))
-	}
-	if x.TotalCount != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.TotalCount))
-	}
+	n += sizeLen(1, len(x.MessageUid))
+	n += sizeVarint(1, uint64(x.ReadCount))
+	n += sizeVarint(1, uint64(x.TotalCount))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ReceiptInfo) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if len(x.MessageUid) > 0 {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = protowire.AppendString(b, x.MessageUid)
-	}
-	if x.ReadCount != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.ReadCount))
-	}
-	if x.TotalCount != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.TotalCount))
-	}
+	b = appendString(b, 1<<3|2, x.MessageUid)
+	b = appendVarint(b, 2<<3|0, uint64(x.ReadCount))
+	b = appendVarint(b, 3<<3|0, uint64(x.TotalCount))
 	return b
 }
 
@@ -7725,52 +5041,23 @@ func (x *ReceiptInfo) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ReceiptInfo) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.MessageUid, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReadCount = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.ReadCount, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.TotalCount = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.TotalCount, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -7793,21 +5080,19 @@ func (x *ReceiptInfoResult) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	for _, v := range x.Infos {
-		n += 1 + protowire.SizeBytes(v.Size())
+	for _, e := range x.Infos {
+		n += sizeMsg(1, e, true)
 	}
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ReceiptInfoResult) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	for _, v := range x.Infos {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
+	for _, e := range x.Infos {
+		b = appendMsg(b, 1<<3|2, e, true)
 	}
 	return b
 }
@@ -7828,33 +5113,24 @@ func (x *ReceiptInfoResult) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ReceiptInfoResult) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
+			var e *ReceiptInfo
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(ReceiptInfo)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(ReceiptInfo)
 				x.Infos = append(x.Infos, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -7903,43 +5179,26 @@ func (x *ReceiptUpdate) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if len(x.MessageUid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.MessageUid))
+	n += sizeLen(1, len(x.MessageUid))
+	for _, e := range x.Readers {
+		n += sizeMsg(1, e, true)
 	}
-	for _, v := range x.Readers {
-		n += 1 + protowire.SizeBytes(v.Size())
-	}
-	if x.ReadCount != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.ReadCount))
-	}
-	if x.TotalCount != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.TotalCount))
-	}
+	n += sizeVarint(1, uint64(x.ReadCount))
+	n += sizeVarint(1, uint64(x.TotalCount))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *ReceiptUpdate) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if len(x.MessageUid) > 0 {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = protowire.AppendString(b, x.MessageUid)
+	b = appendString(b, 1<<3|2, x.MessageUid)
+	for _, e := range x.Readers {
+		b = appendMsg(b, 2<<3|2, e, true)
 	}
-	for _, v := range x.Readers {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
-	}
-	if x.ReadCount != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.ReadCount))
-	}
-	if x.TotalCount != 0 {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.TotalCount))
-	}
+	b = appendVarint(b, 3<<3|0, uint64(x.ReadCount))
+	b = appendVarint(b, 4<<3|0, uint64(x.TotalCount))
 	return b
 }
 
@@ -7959,66 +5218,30 @@ func (x *ReceiptUpdate) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *ReceiptUpdate) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.MessageUid, b, num, typ)
 		case 2:
+			var e *Reader
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(Reader)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(Reader)
 				x.Readers = append(x.Readers, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReadCount = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.ReadCount, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.TotalCount = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.TotalCount, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -8036,8 +5259,7 @@ func (x *OK) Size() (n int) {
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *OK) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
@@ -8061,17 +5283,17 @@ func (x *OK) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *OK) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		switch num {
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -8159,78 +5381,32 @@ func (x *StoredMessage) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Wire != nil {
-		n += 1 + protowire.SizeBytes(x.Wire.Size())
-	}
-	if x.LocalId != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.LocalId)))
-	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
-	}
-	if x.Direction != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.Direction)))
-	}
-	if x.SentStatus != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.SentStatus)))
-	}
-	if x.IsOffline {
-		n += 1 + 1
-	}
-	if x.IsRead {
-		n += 1 + 1
-	}
-	if x.ReceivedTime != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.ReceivedTime)))
-	}
-	if x.Receipt != nil {
-		n += 1 + protowire.SizeBytes(x.Receipt.Size())
-	}
+	n += sizeMsg(1, x.Wire, x.Wire != nil)
+	n += sizeVarint(1, uint64(int64(x.LocalId)))
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeVarint(1, uint64(int64(x.Direction)))
+	n += sizeVarint(1, uint64(int64(x.SentStatus)))
+	n += sizeBool(1, x.IsOffline)
+	n += sizeBool(1, x.IsRead)
+	n += sizeVarint(1, uint64(int64(x.ReceivedTime)))
+	n += sizeMsg(1, x.Receipt, x.Receipt != nil)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *StoredMessage) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Wire != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Wire.MarshalAppend(protowire.AppendVarint(b, uint64(x.Wire.Size())))
-	}
-	if x.LocalId != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.LocalId)))
-	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
-	}
-	if x.Direction != 0 {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.Direction)))
-	}
-	if x.SentStatus != 0 {
-		b = protowire.AppendTag(b, 5, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.SentStatus)))
-	}
-	if x.IsOffline {
-		b = protowire.AppendTag(b, 6, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.IsRead {
-		b = protowire.AppendTag(b, 7, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.ReceivedTime != 0 {
-		b = protowire.AppendTag(b, 8, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.ReceivedTime)))
-	}
-	if x.Receipt != nil {
-		b = protowire.AppendTag(b, 9, protowire.BytesType)
-		b = x.Receipt.MarshalAppend(protowire.AppendVarint(b, uint64(x.Receipt.Size())))
-	}
+	b = appendMsg(b, 1<<3|2, x.Wire, x.Wire != nil)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.LocalId)))
+	b = appendMsg(b, 3<<3|2, x.Conv, x.Conv != nil)
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.Direction)))
+	b = appendVarint(b, 5<<3|0, uint64(int64(x.SentStatus)))
+	b = appendBool(b, 6<<3|0, x.IsOffline)
+	b = appendBool(b, 7<<3|0, x.IsRead)
+	b = appendVarint(b, 8<<3|0, uint64(int64(x.ReceivedTime)))
+	b = appendMsg(b, 9<<3|2, x.Receipt, x.Receipt != nil)
 	return b
 }
 
@@ -8250,124 +5426,44 @@ func (x *StoredMessage) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *StoredMessage) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Wire == nil {
-					x.Wire = new(Message)
-				}
-				if err := x.Wire.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Wire == nil {
+				x.Wire = new(Message)
 			}
+			n, err = mergeMsg(x.Wire, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.LocalId = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.LocalId, b, num, typ)
 		case 3:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Direction = int32(v)
-				continue
-			}
+			n, err = mergeInt32(&x.Direction, b, num, typ)
 		case 5:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.SentStatus = int32(v)
-				continue
-			}
+			n, err = mergeInt32(&x.SentStatus, b, num, typ)
 		case 6:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsOffline = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsOffline, b, num, typ)
 		case 7:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsRead = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsRead, b, num, typ)
 		case 8:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReceivedTime = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.ReceivedTime, b, num, typ)
 		case 9:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Receipt == nil {
-					x.Receipt = new(StoredReceipt)
-				}
-				if err := x.Receipt.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Receipt == nil {
+				x.Receipt = new(StoredReceipt)
 			}
+			n, err = mergeMsg(x.Receipt, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -8487,106 +5583,44 @@ func (x *StoredConversation) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.Conv != nil {
-		n += 1 + protowire.SizeBytes(x.Conv.Size())
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeVarint(1, x.Contiguous)
+	n += sizeVarint(1, x.StartSeq)
+	n += sizeVarint(1, x.HeldFrom)
+	n += sizeVarint(1, x.LastSeq)
+	n += sizeVarint(1, x.ReadSeq)
+	n += sizeVarint(1, uint64(int64(x.LastTime)))
+	n += sizeVarint(1, uint64(int64(x.Unread)))
+	n += sizeBool(1, x.Mentioned)
+	n += sizeVarint(1, x.PeerReadSeq)
+	n += sizeVarint(1, x.PeerDeliveredSeq)
+	for _, e := range x.Requests {
+		n += sizeMsg(1, e, true)
 	}
-	if x.Contiguous != 0 {
-		n += 1 + protowire.SizeVarint(x.Contiguous)
-	}
-	if x.StartSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.StartSeq)
-	}
-	if x.HeldFrom != 0 {
-		n += 1 + protowire.SizeVarint(x.HeldFrom)
-	}
-	if x.LastSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.LastSeq)
-	}
-	if x.ReadSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.ReadSeq)
-	}
-	if x.LastTime != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.LastTime)))
-	}
-	if x.Unread != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.Unread)))
-	}
-	if x.Mentioned {
-		n += 1 + 1
-	}
-	if x.PeerReadSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.PeerReadSeq)
-	}
-	if x.PeerDeliveredSeq != 0 {
-		n += 1 + protowire.SizeVarint(x.PeerDeliveredSeq)
-	}
-	for _, v := range x.Requests {
-		n += 1 + protowire.SizeBytes(v.Size())
-	}
-	if x.ReadSynced != 0 {
-		n += 1 + protowire.SizeVarint(x.ReadSynced)
-	}
+	n += sizeVarint(1, x.ReadSynced)
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *StoredConversation) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.Conv != nil {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = x.Conv.MarshalAppend(protowire.AppendVarint(b, uint64(x.Conv.Size())))
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendVarint(b, 2<<3|0, x.Contiguous)
+	b = appendVarint(b, 3<<3|0, x.StartSeq)
+	b = appendVarint(b, 4<<3|0, x.HeldFrom)
+	b = appendVarint(b, 5<<3|0, x.LastSeq)
+	b = appendVarint(b, 6<<3|0, x.ReadSeq)
+	b = appendVarint(b, 7<<3|0, uint64(int64(x.LastTime)))
+	b = appendVarint(b, 8<<3|0, uint64(int64(x.Unread)))
+	b = appendBool(b, 9<<3|0, x.Mentioned)
+	b = appendVarint(b, 10<<3|0, x.PeerReadSeq)
+	b = appendVarint(b, 11<<3|0, x.PeerDeliveredSeq)
+	for _, e := range x.Requests {
+		b = appendMsg(b, 12<<3|2, e, true)
 	}
-	if x.Contiguous != 0 {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.Contiguous)
-	}
-	if x.StartSeq != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.StartSeq)
-	}
-	if x.HeldFrom != 0 {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.HeldFrom)
-	}
-	if x.LastSeq != 0 {
-		b = protowire.AppendTag(b, 5, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.LastSeq)
-	}
-	if x.ReadSeq != 0 {
-		b = protowire.AppendTag(b, 6, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.ReadSeq)
-	}
-	if x.LastTime != 0 {
-		b = protowire.AppendTag(b, 7, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.LastTime)))
-	}
-	if x.Unread != 0 {
-		b = protowire.AppendTag(b, 8, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.Unread)))
-	}
-	if x.Mentioned {
-		b = protowire.AppendTag(b, 9, protowire.VarintType)
-		b = append(b, 1)
-	}
-	if x.PeerReadSeq != 0 {
-		b = protowire.AppendTag(b, 10, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.PeerReadSeq)
-	}
-	if x.PeerDeliveredSeq != 0 {
-		b = protowire.AppendTag(b, 11, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.PeerDeliveredSeq)
-	}
-	for _, v := range x.Requests {
-		b = protowire.AppendTag(b, 12, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
-	}
-	if x.ReadSynced != 0 {
-		b = protowire.AppendTag(b, 13, protowire.VarintType)
-		b = protowire.AppendVarint(b, x.ReadSynced)
-	}
+	b = appendVarint(b, 13<<3|0, x.ReadSynced)
 	return b
 }
 
@@ -8606,158 +5640,51 @@ func (x *StoredConversation) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *StoredConversation) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if x.Conv == nil {
-					x.Conv = new(Conversation)
-				}
-				if err := x.Conv.Merge(v); err != nil {
-					return err
-				}
-				continue
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
 			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Contiguous = v
-				continue
-			}
+			n, err = mergeUint64(&x.Contiguous, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.StartSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.StartSeq, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.HeldFrom = v
-				continue
-			}
+			n, err = mergeUint64(&x.HeldFrom, b, num, typ)
 		case 5:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.LastSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.LastSeq, b, num, typ)
 		case 6:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReadSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.ReadSeq, b, num, typ)
 		case 7:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.LastTime = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.LastTime, b, num, typ)
 		case 8:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Unread = int32(v)
-				continue
-			}
+			n, err = mergeInt32(&x.Unread, b, num, typ)
 		case 9:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.Mentioned = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.Mentioned, b, num, typ)
 		case 10:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.PeerReadSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.PeerReadSeq, b, num, typ)
 		case 11:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.PeerDeliveredSeq = v
-				continue
-			}
+			n, err = mergeUint64(&x.PeerDeliveredSeq, b, num, typ)
 		case 12:
+			var e *CachedRequest
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(CachedRequest)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(CachedRequest)
 				x.Requests = append(x.Requests, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
 		case 13:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReadSynced = v
-				continue
-			}
+			n, err = mergeUint64(&x.ReadSynced, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -8796,36 +5723,20 @@ func (x *CachedRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if len(x.MessageUid) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.MessageUid))
-	}
-	if len(x.Sender) > 0 {
-		n += 1 + protowire.SizeBytes(len(x.Sender))
-	}
-	if x.ReceivedAt != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(x.ReceivedAt)))
-	}
+	n += sizeLen(1, len(x.MessageUid))
+	n += sizeLen(1, len(x.Sender))
+	n += sizeVarint(1, uint64(int64(x.ReceivedAt)))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *CachedRequest) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if len(x.MessageUid) > 0 {
-		b = protowire.AppendTag(b, 1, protowire.BytesType)
-		b = protowire.AppendString(b, x.MessageUid)
-	}
-	if len(x.Sender) > 0 {
-		b = protowire.AppendTag(b, 2, protowire.BytesType)
-		b = protowire.AppendString(b, x.Sender)
-	}
-	if x.ReceivedAt != 0 {
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(x.ReceivedAt)))
-	}
+	b = appendString(b, 1<<3|2, x.MessageUid)
+	b = appendString(b, 2<<3|2, x.Sender)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.ReceivedAt)))
 	return b
 }
 
@@ -8845,55 +5756,23 @@ func (x *CachedRequest) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *CachedRequest) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.MessageUid = string(v)
-				continue
-			}
+			n, err = mergeString(&x.MessageUid, b, num, typ)
 		case 2:
-			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				if !utf8.Valid(v) {
-					return errInvalidUTF8
-				}
-				x.Sender = string(v)
-				continue
-			}
+			n, err = mergeString(&x.Sender, b, num, typ)
 		case 3:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReceivedAt = int64(v)
-				continue
-			}
+			n, err = mergeInt64(&x.ReceivedAt, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}
@@ -8949,50 +5828,28 @@ func (x *StoredReceipt) Size() (n int) {
 	if x == nil {
 		return 0
 	}
-	if x.IsRequest {
-		n += 1 + 1
+	n += sizeBool(1, x.IsRequest)
+	n += sizeBool(1, x.HasRespond)
+	for _, e := range x.Readers {
+		n += sizeMsg(1, e, true)
 	}
-	if x.HasRespond {
-		n += 1 + 1
-	}
-	for _, v := range x.Readers {
-		n += 1 + protowire.SizeBytes(v.Size())
-	}
-	if x.ReadCount != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.ReadCount))
-	}
-	if x.TotalCount != 0 {
-		n += 1 + protowire.SizeVarint(uint64(x.TotalCount))
-	}
+	n += sizeVarint(1, uint64(x.ReadCount))
+	n += sizeVarint(1, uint64(x.TotalCount))
 	return n
 }
 
-// MarshalAppend appends x's encoding to b. Map entries are written in key
-// order, so equal messages encode to equal bytes.
+// MarshalAppend appends x's encoding to b.
 func (x *StoredReceipt) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
-	if x.IsRequest {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = append(b, 1)
+	b = appendBool(b, 1<<3|0, x.IsRequest)
+	b = appendBool(b, 2<<3|0, x.HasRespond)
+	for _, e := range x.Readers {
+		b = appendMsg(b, 3<<3|2, e, true)
 	}
-	if x.HasRespond {
-		b = protowire.AppendTag(b, 2, protowire.VarintType)
-		b = append(b, 1)
-	}
-	for _, v := range x.Readers {
-		b = protowire.AppendTag(b, 3, protowire.BytesType)
-		b = v.MarshalAppend(protowire.AppendVarint(b, uint64(v.Size())))
-	}
-	if x.ReadCount != 0 {
-		b = protowire.AppendTag(b, 4, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.ReadCount))
-	}
-	if x.TotalCount != 0 {
-		b = protowire.AppendTag(b, 5, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(x.TotalCount))
-	}
+	b = appendVarint(b, 4<<3|0, uint64(x.ReadCount))
+	b = appendVarint(b, 5<<3|0, uint64(x.TotalCount))
 	return b
 }
 
@@ -9012,73 +5869,32 @@ func (x *StoredReceipt) Unmarshal(b []byte) error {
 // fields are skipped.
 func (x *StoredReceipt) Merge(b []byte) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protowire.ParseError(n)
-		}
-		if num > protowire.MaxValidNumber {
-			return errFieldNumber
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 		switch num {
 		case 1:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.IsRequest = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.IsRequest, b, num, typ)
 		case 2:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.HasRespond = v != 0
-				continue
-			}
+			n, err = mergeBool(&x.HasRespond, b, num, typ)
 		case 3:
+			var e *Reader
 			if typ == protowire.BytesType {
-				v, n := protowire.ConsumeBytes(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				e := new(Reader)
-				if err := e.Merge(v); err != nil {
-					return err
-				}
+				e = new(Reader)
 				x.Readers = append(x.Readers, e)
-				continue
 			}
+			n, err = mergeMsg(e, b, num, typ)
 		case 4:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.ReadCount = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.ReadCount, b, num, typ)
 		case 5:
-			if typ == protowire.VarintType {
-				v, n := protowire.ConsumeVarint(b)
-				if n < 0 {
-					return protowire.ParseError(n)
-				}
-				b = b[n:]
-				x.TotalCount = uint32(v)
-				continue
-			}
+			n, err = mergeUint32(&x.TotalCount, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return protowire.ParseError(n)
+		if err != nil {
+			return err
 		}
 		b = b[n:]
 	}

@@ -27,11 +27,11 @@ import (
 
 const (
 	wire    = protogen.GoImportPath("google.golang.org/protobuf/encoding/protowire")
-	utf8Pkg = protogen.GoImportPath("unicode/utf8")
-	sortPkg = protogen.GoImportPath("slices")
-	errPkg  = protogen.GoImportPath("errors")
+
+
+
 	strconv = protogen.GoImportPath("strconv")
-	mapsPkg = protogen.GoImportPath("maps")
+
 )
 
 func main() {
@@ -67,12 +67,6 @@ func file(g *protogen.GeneratedFile, f *protogen.File, out string) error {
 	g.P()
 	g.P("package ", pkg)
 	g.P()
-	g.P("var (")
-	g.P("errInvalidUTF8 = ", errPkg.Ident("New"), `("litepb: string field holds invalid UTF-8")`)
-	g.P("errFieldNumber = ", errPkg.Ident("New"), `("litepb: invalid field number")`)
-	g.P(")")
-	g.P()
-	mapEntryFunc(g)
 	for _, e := range f.Enums {
 		enum(g, e)
 	}
@@ -285,40 +279,35 @@ func varint(f *protogen.Field, v string) string {
 }
 
 func sizeFunc(g *protogen.GeneratedFile, m *protogen.Message) {
-	name := m.GoIdent.GoName
 	g.P("// Size is the length of x's encoding.")
-	g.P("func (x *", name, ") Size() (n int) {")
+	g.P("func (x *", m.GoIdent.GoName, ") Size() (n int) {")
 	g.P("if x == nil { return 0 }")
 	for _, f := range m.Fields {
 		if f.Oneof != nil {
 			continue
 		}
-		fn, num := f.GoName, f.Desc.Number()
-		tagSize := fmt.Sprintf("%d", sizeTag(num))
+		ts, v := sizeTag(f.Desc.Number()), "x."+f.GoName
 		switch {
 		case f.Desc.IsMap():
-			g.P("for k, v := range x.", fn, " {")
-			g.P("e := 1 + ", wire.Ident("SizeBytes"), "(len(k)) + 1 + ", wire.Ident("SizeBytes"), "(len(v))")
-			g.P("n += ", tagSize, " + ", wire.Ident("SizeBytes"), "(e)")
-			g.P("}")
+			g.P("n += sizeMap(", ts, ", ", v, ")")
 		case f.Desc.IsList() && f.Desc.Kind() == protoreflect.StringKind:
-			g.P("for _, v := range x.", fn, " { n += ", tagSize, " + ", wire.Ident("SizeBytes"), "(len(v)) }")
+			g.P("n += sizeStrings(", ts, ", ", v, ")")
 		case f.Desc.IsList():
-			g.P("for _, v := range x.", fn, " { n += ", tagSize, " + ", wire.Ident("SizeBytes"), "(v.Size()) }")
+			g.P("for _, e := range ", v, " { n += sizeMsg(", ts, ", e, true) }")
 		case f.Desc.Kind() == protoreflect.MessageKind:
-			g.P("if x.", fn, " != nil { n += ", tagSize, " + ", wire.Ident("SizeBytes"), "(x.", fn, ".Size()) }")
+			g.P("n += sizeMsg(", ts, ", ", v, ", ", v, " != nil)")
 		case f.Desc.Kind() == protoreflect.StringKind || f.Desc.Kind() == protoreflect.BytesKind:
-			g.P("if len(x.", fn, ") > 0 { n += ", tagSize, " + ", wire.Ident("SizeBytes"), "(len(x.", fn, ")) }")
+			g.P("n += sizeLen(", ts, ", len(", v, "))")
 		case f.Desc.Kind() == protoreflect.BoolKind:
-			g.P("if x.", fn, " { n += ", tagSize, " + 1 }")
+			g.P("n += sizeBool(", ts, ", ", v, ")")
 		default:
-			g.P("if x.", fn, " != 0 { n += ", tagSize, " + ", wire.Ident("SizeVarint"), "(", varint(f, "x."+fn), ") }")
+			g.P("n += sizeVarint(", ts, ", ", varint(f, v), ")")
 		}
 	}
 	for _, o := range m.Oneofs {
 		g.P("switch w := x.", o.GoName, ".(type) {")
 		for _, f := range o.Fields {
-			g.P("case *", f.GoIdent.GoName, ": n += ", sizeTag(f.Desc.Number()), " + ", wire.Ident("SizeBytes"), "(w.", f.GoName, ".Size())")
+			g.P("case *", f.GoIdent.GoName, ": n += sizeMsg(", sizeTag(f.Desc.Number()), ", w.", f.GoName, ", true)")
 		}
 		g.P("}")
 	}
@@ -335,71 +324,47 @@ func sizeTag(num protoreflect.FieldNumber) int {
 	return n
 }
 
+// key is a field's key: its number and wire type.
+func key(f *protogen.Field) string {
+	wt := 2
+	if tag(f) == "VarintType" {
+		wt = 0
+	}
+	return fmt.Sprintf("%d<<3|%d", f.Desc.Number(), wt)
+}
+
 func appendFunc(g *protogen.GeneratedFile, m *protogen.Message) {
-	name := m.GoIdent.GoName
-	at, av, ab, as := wire.Ident("AppendTag"), wire.Ident("AppendVarint"), wire.Ident("AppendBytes"), wire.Ident("AppendString")
-	g.P("// MarshalAppend appends x's encoding to b. Map entries are written in key")
-	g.P("// order, so equal messages encode to equal bytes.")
-	g.P("func (x *", name, ") MarshalAppend(b []byte) []byte {")
+	g.P("// MarshalAppend appends x's encoding to b.")
+	g.P("func (x *", m.GoIdent.GoName, ") MarshalAppend(b []byte) []byte {")
 	g.P("if x == nil { return b }")
 	for _, f := range m.Fields {
 		if f.Oneof != nil {
 			continue
 		}
-		fn, num := f.GoName, f.Desc.Number()
-		t := func(wt string) { g.P("b = ", at, "(b, ", num, ", ", wire.Ident(wt), ")") }
+		k, v := key(f), "x."+f.GoName
 		switch {
 		case f.Desc.IsMap():
-			g.P("for _, k := range ", sortPkg.Ident("Sorted"), "(", mapsPkg.Ident("Keys"), "(x.", fn, ")) {")
-			g.P("v := x.", fn, "[k]")
-			t("BytesType")
-			g.P("b = ", av, "(b, uint64(1 + ", wire.Ident("SizeBytes"), "(len(k)) + 1 + ", wire.Ident("SizeBytes"), "(len(v))))")
-			g.P("b = ", as, "(", av, "(b, 1<<3|2), k)")
-			g.P("b = ", as, "(", av, "(b, 2<<3|2), v)")
-			g.P("}")
+			g.P("b = appendMap(b, ", k, ", ", v, ")")
 		case f.Desc.IsList() && f.Desc.Kind() == protoreflect.StringKind:
-			g.P("for _, v := range x.", fn, " {")
-			t("BytesType")
-			g.P("b = ", as, "(b, v)")
-			g.P("}")
+			g.P("b = appendStrings(b, ", k, ", ", v, ")")
 		case f.Desc.IsList():
-			g.P("for _, v := range x.", fn, " {")
-			t("BytesType")
-			g.P("b = v.MarshalAppend(", av, "(b, uint64(v.Size())))")
-			g.P("}")
+			g.P("for _, e := range ", v, " { b = appendMsg(b, ", k, ", e, true) }")
 		case f.Desc.Kind() == protoreflect.MessageKind:
-			g.P("if x.", fn, " != nil {")
-			t("BytesType")
-			g.P("b = x.", fn, ".MarshalAppend(", av, "(b, uint64(x.", fn, ".Size())))")
-			g.P("}")
+			g.P("b = appendMsg(b, ", k, ", ", v, ", ", v, " != nil)")
 		case f.Desc.Kind() == protoreflect.StringKind:
-			g.P("if len(x.", fn, ") > 0 {")
-			t("BytesType")
-			g.P("b = ", as, "(b, x.", fn, ")")
-			g.P("}")
+			g.P("b = appendString(b, ", k, ", ", v, ")")
 		case f.Desc.Kind() == protoreflect.BytesKind:
-			g.P("if len(x.", fn, ") > 0 {")
-			t("BytesType")
-			g.P("b = ", ab, "(b, x.", fn, ")")
-			g.P("}")
+			g.P("b = appendBytes(b, ", k, ", ", v, ")")
 		case f.Desc.Kind() == protoreflect.BoolKind:
-			g.P("if x.", fn, " {")
-			t("VarintType")
-			g.P("b = append(b, 1)")
-			g.P("}")
+			g.P("b = appendBool(b, ", k, ", ", v, ")")
 		default:
-			g.P("if x.", fn, " != 0 {")
-			t("VarintType")
-			g.P("b = ", av, "(b, ", varint(f, "x."+fn), ")")
-			g.P("}")
+			g.P("b = appendVarint(b, ", k, ", ", varint(f, v), ")")
 		}
 	}
 	for _, o := range m.Oneofs {
 		g.P("switch w := x.", o.GoName, ".(type) {")
 		for _, f := range o.Fields {
-			g.P("case *", f.GoIdent.GoName, ":")
-			g.P("b = ", at, "(b, ", f.Desc.Number(), ", ", wire.Ident("BytesType"), ")")
-			g.P("b = w.", f.GoName, ".MarshalAppend(", av, "(b, uint64(w.", f.GoName, ".Size())))")
+			g.P("case *", f.GoIdent.GoName, ": b = appendMsg(b, ", key(f), ", w.", f.GoName, ", true)")
 		}
 		g.P("}")
 	}
@@ -409,104 +374,60 @@ func appendFunc(g *protogen.GeneratedFile, m *protogen.Message) {
 }
 
 func mergeFunc(g *protogen.GeneratedFile, m *protogen.Message) {
-	name := m.GoIdent.GoName
-	pe := wire.Ident("ParseError")
 	g.P("// Merge decodes b into x as proto.Merge does: scalars in b replace x's,")
 	g.P("// repeated fields and maps are added to, messages are merged. Unknown")
 	g.P("// fields are skipped.")
-	g.P("func (x *", name, ") Merge(b []byte) error {")
+	g.P("func (x *", m.GoIdent.GoName, ") Merge(b []byte) error {")
 	g.P("for len(b) > 0 {")
-	g.P("num, typ, n := ", wire.Ident("ConsumeTag"), "(b)")
-	g.P("if n < 0 { return ", pe, "(n) }")
-	g.P("if num > ", wire.Ident("MaxValidNumber"), " { return errFieldNumber }")
+	g.P("num, typ, n, err := consumeTag(b)")
+	g.P("if err != nil { return err }")
 	g.P("b = b[n:]")
-	if len(m.Fields) > 0 {
-		g.P("switch num {")
-		for _, f := range m.Fields {
-			fn := f.GoName
-			g.P("case ", f.Desc.Number(), ":")
-			g.P("if typ == ", wire.Ident(tag(f)), " {")
-			if tag(f) == "VarintType" {
-				g.P("v, n := ", wire.Ident("ConsumeVarint"), "(b)")
-			} else {
-				g.P("v, n := ", wire.Ident("ConsumeBytes"), "(b)")
-			}
-			g.P("if n < 0 { return ", pe, "(n) }")
-			g.P("b = b[n:]")
-			switch {
-			case f.Oneof != nil:
-				w := f.GoIdent.GoName
-				g.P("w, ok := x.", f.Oneof.GoName, ".(*", w, ")")
-				g.P("if !ok { w = &", w, "{}; x.", f.Oneof.GoName, " = w }")
-				g.P("if w.", fn, " == nil { w.", fn, " = new(", f.Message.GoIdent.GoName, ") }")
-				g.P("if err := w.", fn, ".Merge(v); err != nil { return err }")
-			case f.Desc.IsMap():
-				g.P("k, val, err := mapEntry(v)")
-				g.P("if err != nil { return err }")
-				g.P("if x.", fn, " == nil { x.", fn, " = map[string]string{} }")
-				g.P("x.", fn, "[k] = val")
-			case f.Desc.IsList() && f.Desc.Kind() == protoreflect.StringKind:
-				g.P("if !", utf8Pkg.Ident("Valid"), "(v) { return errInvalidUTF8 }")
-				g.P("x.", fn, " = append(x.", fn, ", string(v))")
-			case f.Desc.IsList():
-				g.P("e := new(", f.Message.GoIdent.GoName, ")")
-				g.P("if err := e.Merge(v); err != nil { return err }")
-				g.P("x.", fn, " = append(x.", fn, ", e)")
-			case f.Desc.Kind() == protoreflect.MessageKind:
-				g.P("if x.", fn, " == nil { x.", fn, " = new(", f.Message.GoIdent.GoName, ") }")
-				g.P("if err := x.", fn, ".Merge(v); err != nil { return err }")
-			case f.Desc.Kind() == protoreflect.StringKind:
-				g.P("if !", utf8Pkg.Ident("Valid"), "(v) { return errInvalidUTF8 }")
-				g.P("x.", fn, " = string(v)")
-			case f.Desc.Kind() == protoreflect.BytesKind:
-				g.P("x.", fn, " = append([]byte{}, v...)")
-			case f.Desc.Kind() == protoreflect.BoolKind:
-				g.P("x.", fn, " = v != 0")
-			case f.Desc.Kind() == protoreflect.Uint64Kind:
-				g.P("x.", fn, " = v")
-			case f.Desc.Kind() == protoreflect.EnumKind:
-				g.P("x.", fn, " = ", f.Enum.GoIdent.GoName, "(v)")
-			default:
-				t, _ := goType(g, f)
-				g.P("x.", fn, " = ", t, "(v)")
-			}
-			g.P("continue")
+	g.P("switch num {")
+	for _, f := range m.Fields {
+		v := "&x." + f.GoName
+		g.P("case ", f.Desc.Number(), ":")
+		switch {
+		case f.Oneof != nil:
+			w := f.GoIdent.GoName
+			g.P("if typ != ", wire.Ident("BytesType"), " {")
+			g.P("n, err = skip(b, num, typ)")
+			g.P("break")
 			g.P("}")
+			g.P("w, ok := x.", f.Oneof.GoName, ".(*", w, ")")
+			g.P("if !ok { w = new(", w, "); x.", f.Oneof.GoName, " = w }")
+			g.P("if w.", f.GoName, " == nil { w.", f.GoName, " = new(", f.Message.GoIdent.GoName, ") }")
+			g.P("n, err = mergeMsg(w.", f.GoName, ", b, num, typ)")
+		case f.Desc.IsMap():
+			g.P("n, err = mergeMap(", v, ", b, num, typ)")
+		case f.Desc.IsList() && f.Desc.Kind() == protoreflect.StringKind:
+			g.P("n, err = mergeStrings(", v, ", b, num, typ)")
+		case f.Desc.IsList():
+			g.P("var e *", f.Message.GoIdent.GoName)
+			g.P("if typ == ", wire.Ident("BytesType"), " { e = new(", f.Message.GoIdent.GoName, "); x.", f.GoName, " = append(x.", f.GoName, ", e) }")
+			g.P("n, err = mergeMsg(e, b, num, typ)")
+		case f.Desc.Kind() == protoreflect.MessageKind:
+			g.P("if typ == ", wire.Ident("BytesType"), " && x.", f.GoName, " == nil { x.", f.GoName, " = new(", f.Message.GoIdent.GoName, ") }")
+			g.P("n, err = mergeMsg(x.", f.GoName, ", b, num, typ)")
+		case f.Desc.Kind() == protoreflect.StringKind:
+			g.P("n, err = mergeString(", v, ", b, num, typ)")
+		case f.Desc.Kind() == protoreflect.BytesKind:
+			g.P("n, err = mergeBytes(", v, ", b, num, typ)")
+		case f.Desc.Kind() == protoreflect.BoolKind:
+			g.P("n, err = mergeBool(", v, ", b, num, typ)")
+		case f.Desc.Kind() == protoreflect.EnumKind:
+			g.P("n, err = mergeInt32((*int32)(", v, "), b, num, typ)")
+		default:
+			t, _ := goType(g, f)
+			g.P("n, err = merge", strings.ToUpper(t[:1]), t[1:], "(", v, ", b, num, typ)")
 		}
-		g.P("}")
 	}
-	g.P("n = ", wire.Ident("ConsumeFieldValue"), "(num, typ, b)")
-	g.P("if n < 0 { return ", pe, "(n) }")
+	g.P("default:")
+	g.P("n, err = skip(b, num, typ)")
+	g.P("}")
+	g.P("if err != nil { return err }")
 	g.P("b = b[n:]")
 	g.P("}")
 	g.P("return nil")
-	g.P("}")
-	g.P()
-}
-
-// mapEntryFunc writes the decoder of a map<string,string> entry.
-func mapEntryFunc(g *protogen.GeneratedFile) {
-	pe := wire.Ident("ParseError")
-	g.P("// mapEntry decodes one entry of a map<string,string> field.")
-	g.P("func mapEntry(b []byte) (k, v string, err error) {")
-	g.P("for len(b) > 0 {")
-	g.P("num, typ, n := ", wire.Ident("ConsumeTag"), "(b)")
-	g.P("if n < 0 { return \"\", \"\", ", pe, "(n) }")
-	g.P("if num > ", wire.Ident("MaxValidNumber"), " { return \"\", \"\", errFieldNumber }")
-	g.P("b = b[n:]")
-	g.P("if (num == 1 || num == 2) && typ == ", wire.Ident("BytesType"), " {")
-	g.P("s, n := ", wire.Ident("ConsumeBytes"), "(b)")
-	g.P("if n < 0 { return \"\", \"\", ", pe, "(n) }")
-	g.P("b = b[n:]")
-	g.P("if !", utf8Pkg.Ident("Valid"), "(s) { return \"\", \"\", errInvalidUTF8 }")
-	g.P("if num == 1 { k = string(s) } else { v = string(s) }")
-	g.P("continue")
-	g.P("}")
-	g.P("n = ", wire.Ident("ConsumeFieldValue"), "(num, typ, b)")
-	g.P("if n < 0 { return \"\", \"\", ", pe, "(n) }")
-	g.P("b = b[n:]")
-	g.P("}")
-	g.P("return k, v, nil")
 	g.P("}")
 	g.P()
 }
