@@ -255,7 +255,19 @@ func (e *Engine) loadState(ctx context.Context) error {
 	if len(e.convs) > 0 {
 		return nil
 	}
+	// Both reads at once: in a browser each is an IndexedDB transaction,
+	// and they are on the cold start's path.
+	type pendingResult struct {
+		msgs []*Message
+		err  error
+	}
+	pendingCh := make(chan pendingResult, 1)
+	go func() {
+		msgs, err := e.cfg.Store.Pending(ctx)
+		pendingCh <- pendingResult{msgs, err}
+	}()
 	states, err := e.cfg.Store.Conversations(ctx)
+	pr := <-pendingCh
 	if err != nil {
 		return codes.New(codes.Timeout, "load conversations: "+err.Error())
 	}
@@ -264,7 +276,7 @@ func (e *Engine) loadState(ctx context.Context) error {
 	}
 	// Sends a reload interrupted never got their answer here: FAILED, to
 	// be resent by messageId (the server de-duplicates if one did land).
-	pending, err := e.cfg.Store.Pending(ctx)
+	pending, err := pr.msgs, pr.err
 	if err != nil {
 		return codes.New(codes.Timeout, "load pending sends: "+err.Error())
 	}
@@ -375,11 +387,23 @@ func errString(err error) string {
 func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	// The sync version is read while the socket opens (nothing writes it
+	// while there is no connection).
+	type versionResult struct {
+		v   uint64
+		err error
+	}
+	versionCh := make(chan versionResult, 1)
+	go func() {
+		v, err := e.syncVersion(ctx)
+		versionCh <- versionResult{v, err}
+	}()
 	c, err := e.cfg.Dialer.Dial(dctx, e.cfg.URL)
 	if err != nil {
 		return nil, codes.New(codes.NetUnavailable, "dial: "+err.Error())
 	}
-	version, err := e.syncVersion(ctx)
+	vr := <-versionCh
+	version, err := vr.v, vr.err
 	if err != nil {
 		c.Close()
 		return nil, err

@@ -13,6 +13,23 @@ try {
   for (let i = 0; i < Number(process.env.N || 10); i++) {
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
+    // Times of the page's IndexedDB open and WebSocket events, recorded by
+    // wrapping the two constructors before any script runs.
+    await page.addInitScript(() => {
+      const t = (k) => { window.__t ??= {}; window.__t[k] ??= Math.round(performance.now()); };
+      const open = indexedDB.open.bind(indexedDB);
+      indexedDB.open = (...a) => { t('idbOpen'); const r = open(...a); r.addEventListener('success', () => t('idbOpened')); return r; };
+      const WS = window.WebSocket;
+      window.WebSocket = function (...a) {
+        t('wsNew'); const ws = new WS(...a);
+        ws.addEventListener('open', () => t('wsOpen'));
+        ws.addEventListener('message', () => t('wsFirstMsg'));
+        const send = ws.send.bind(ws); ws.send = (d) => { t('wsFirstSend'); return send(d); };
+        return ws;
+      };
+      window.WebSocket.prototype = WS.prototype;
+      Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+    });
     await page.goto(web.url + '/page.html');
     const r = await page.evaluate(async ({ serverUrl, token }) => {
       while (!window.sdkLoaded) await new Promise((r) => setTimeout(r, 1));
@@ -24,7 +41,7 @@ try {
       const m = Object.fromEntries(performance.getEntriesByType('mark').map((e) => [e.name.replace('imwasm:', ''), Math.round(e.startTime)]));
       const nav = performance.getEntriesByType('navigation')[0];
       const idx = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/index.js'));
-      return { domInteractive: Math.round(nav.domInteractive), indexEnd: Math.round(idx?.responseEnd), loadEnd: Math.round(nav.loadEventEnd), evalStart: Math.round(t0), ...m, end: Math.round(end) };
+      return { domInteractive: Math.round(nav.domInteractive), indexEnd: Math.round(idx?.responseEnd), loadEnd: Math.round(nav.loadEventEnd), evalStart: Math.round(t0), ...m, ...window.__t, end: Math.round(end) };
     }, { serverUrl: server.url, token: server.token(`cold${i}`) });
     rows.push(r);
     await ctx.close();

@@ -21,6 +21,16 @@ export async function serveStatic() {
         res.end('<!doctype html><meta charset="utf-8"><title>imwasm test</title><script type="module">import * as RongIMLib from "/index.js"; window.RongIMLib = RongIMLib; window.sdkLoaded = true;</script>');
         return;
       }
+      if (path === '/connect.html') {
+        // An app's first page: its own module script calls init and connect
+        // (serverUrl, appkey and token in the fragment, as JSON).
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<!doctype html><meta charset="utf-8"><title>imwasm connect</title><script type="module">import * as RongIMLib from "/index.js"; window.RongIMLib = RongIMLib; window.sdkLoaded = true;' +
+          'const o = JSON.parse(decodeURIComponent(location.hash.slice(1)));' +
+          'RongIMLib.init({ appkey: o.appkey, serverUrl: o.serverUrl, logLevel: "error" });' +
+          'RongIMLib.connect(o.token).then((r) => { window.connected = { code: r.code, msg: r.msg, at: performance.now() }; });</script>');
+        return;
+      }
       if (path.includes('..')) throw new Error('no');
       const body = await readFile(new URL('.' + path, pkgDir));
       res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
