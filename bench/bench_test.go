@@ -14,10 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/imwasm/imwasm/client"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -256,16 +254,19 @@ func TestContent(t *testing.T) {
 }
 
 func TestBodyField(t *testing.T) {
-	for _, f := range []*pb.Frame{
-		{Id: 7, Body: &pb.Frame_Send{Send: &pb.SendRequest{ClientMsgId: "x"}}},
-		{Body: &pb.Frame_Ack{Ack: &pb.Ack{}}},
-		{Id: 1 << 40, Body: &pb.Frame_Pull{Pull: &pb.PullRequest{}}},
+	for _, c := range []struct {
+		f    *pb.Frame
+		want int // the body's field number in imwasm.proto
+	}{
+		{&pb.Frame{Id: 7, Body: &pb.Frame_Send{Send: &pb.SendRequest{ClientMsgId: "x"}}}, 10},
+		{&pb.Frame{Body: &pb.Frame_Ack{Ack: &pb.Ack{}}}, 9},
+		{&pb.Frame{Id: 1 << 40, Body: &pb.Frame_Pull{Pull: &pb.PullRequest{}}}, 14},
 	} {
-		b, err := proto.Marshal(f)
+		f, want := c.f, c.want
+		b, err := f.Marshal()
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := int(f.ProtoReflect().WhichOneof(f.ProtoReflect().Descriptor().Oneofs().ByName("body")).Number())
 		if got := bodyField(b); got != want {
 			t.Errorf("%v: field %d, want %d", f, got, want)
 		}

@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -42,7 +41,7 @@ func (r *raw) writeBytes(b []byte) error {
 
 func (r *raw) write(f *pb.Frame) {
 	r.t.Helper()
-	b, _ := proto.Marshal(f)
+	b, _ := f.Marshal()
 	if err := r.writeBytes(b); err != nil {
 		r.t.Fatal(err)
 	}
@@ -56,7 +55,7 @@ func (r *raw) read() (*pb.Frame, error) {
 		return nil, err
 	}
 	f := &pb.Frame{}
-	return f, proto.Unmarshal(b, f)
+	return f, f.Unmarshal(b)
 }
 
 // answer reads frames until the one answering id.

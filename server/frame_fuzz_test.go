@@ -6,9 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/store/sqlite"
 )
@@ -38,7 +36,7 @@ func FuzzFrame(f *testing.F) {
 		{},
 	}
 	for _, s := range seed {
-		b, _ := proto.Marshal(s)
+		b, _ := s.Marshal()
 		f.Add(b)
 	}
 	f.Add([]byte{0x0a, 0xff, 0xff})
@@ -59,7 +57,7 @@ func FuzzFrame(f *testing.F) {
 		ss := &session{srv: s, id: "fuzz", user: "fuzzer", device: "d", created: time.Now(), writing: true} // no writer goroutine: answers stay queued
 		ss.bucket.init(-1, 1)
 		fr := &pb.Frame{}
-		if proto.Unmarshal(data, fr) != nil {
+		if fr.Unmarshal(data) != nil {
 			return
 		}
 		ss.handle(fr)
@@ -68,7 +66,7 @@ func FuzzFrame(f *testing.F) {
 		}
 		for _, b := range ss.queue {
 			out := &pb.Frame{}
-			if err := proto.Unmarshal(b.b, out); err != nil || (out.Id != fr.Id && out.GetPush() == nil) {
+			if err := out.Unmarshal(b.b); err != nil || (out.Id != fr.Id && out.GetPush() == nil) {
 				t.Fatalf("bad answer to %x: %v", data, out)
 			}
 		}

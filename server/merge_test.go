@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
-
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // TestMergePushes: runs of adjacent pushes become one WebSocket message
@@ -14,11 +12,11 @@ import (
 // their place; the size bound splits runs.
 func TestMergePushes(t *testing.T) {
 	push := func(uid string, size int) outFrame {
-		b, _ := proto.Marshal(&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Messages: []*pb.Message{{Uid: uid, Content: make([]byte, size)}}}}})
+		b, _ := (&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Messages: []*pb.Message{{Uid: uid, Content: make([]byte, size)}}}}}).Marshal()
 		return outFrame{b: b, push: true}
 	}
 	other := func(id uint64) outFrame {
-		b, _ := proto.Marshal(&pb.Frame{Id: id, Body: &pb.Frame_Pong{Pong: &pb.Pong{}}})
+		b, _ := (&pb.Frame{Id: id, Body: &pb.Frame_Pong{Pong: &pb.Pong{}}}).Marshal()
 		return outFrame{b: b}
 	}
 	big := maxMergedPush / 2
@@ -39,7 +37,7 @@ func TestMergePushes(t *testing.T) {
 			var got []string
 			for _, b := range out {
 				f := &pb.Frame{}
-				if err := proto.Unmarshal(b, f); err != nil {
+				if err := f.Unmarshal(b); err != nil {
 					t.Fatal(err)
 				}
 				if f.GetPong() != nil {

@@ -6,10 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
 
@@ -270,7 +268,7 @@ func (s *Server) publishPush(ctx context.Context, p *pb.Push, users []string, ex
 	if len(users) == 0 {
 		return
 	}
-	frame, err := proto.Marshal(&pb.Frame{Body: &pb.Frame_Push{Push: p}})
+	frame, err := (&pb.Frame{Body: &pb.Frame_Push{Push: p}}).Marshal()
 	if err != nil {
 		s.log.Error("encode push", "err", err)
 		return

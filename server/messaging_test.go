@@ -9,12 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/client/wsnative"
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -85,7 +83,7 @@ func (c *dropConn) Read(ctx context.Context) ([]byte, error) {
 			return b, err
 		}
 		f := &pb.Frame{}
-		if proto.Unmarshal(b, f) == nil && f.GetSendAck() != nil {
+		if f.Unmarshal(b) == nil && f.GetSendAck() != nil {
 			continue
 		}
 		return b, err

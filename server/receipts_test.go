@@ -8,12 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/client/wsnative"
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -718,7 +716,7 @@ func TestReceiptQuotaNotTakenByResend(t *testing.T) {
 	defer c.Close()
 	call := func(f *pb.Frame) *pb.Frame {
 		t.Helper()
-		b, _ := proto.Marshal(f)
+		b, _ := f.Marshal()
 		if err := c.Write(ctx, b); err != nil {
 			t.Fatal(err)
 		}
@@ -728,7 +726,7 @@ func TestReceiptQuotaNotTakenByResend(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := &pb.Frame{}
-			proto.Unmarshal(data, r)
+			r.Unmarshal(data)
 			if r.Id == f.Id {
 				return r
 			}

@@ -10,10 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/server/wsconn"
 )
@@ -104,7 +102,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	conn.SetReadDeadline(time.Time{})
 	fail := func(code int32, msg string) (*session, error) {
 		s.metrics.authFailures.Inc()
-		b, _ := proto.Marshal(&pb.Frame{Body: &pb.Frame_Error{Error: &pb.Error{Code: code, Msg: msg}}})
+		b, _ := (&pb.Frame{Body: &pb.Frame_Error{Error: &pb.Error{Code: code, Msg: msg}}}).Marshal()
 		conn.WriteMessage(b) // Close below bounds a stuck write to a second
 		conn.Close(closeAuthFailed, msg)
 		return nil, codes.New(code, msg)
@@ -113,7 +111,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		return fail(codes.InvalidParameter, "frames are binary protobuf")
 	}
 	f := &pb.Frame{}
-	if err := proto.Unmarshal(data, f); err != nil {
+	if err := f.Unmarshal(data); err != nil {
 		return fail(codes.InvalidParameter, "malformed frame")
 	}
 	a := f.GetAuth()
@@ -211,7 +209,7 @@ func (ss *session) serveFrame(typ int, data []byte) {
 		return
 	}
 	f := &pb.Frame{}
-	if err := proto.Unmarshal(data, f); err != nil {
+	if err := f.Unmarshal(data); err != nil {
 		ss.srv.metrics.badFrames.Inc()
 		ss.replyErr(0, codes.InvalidParameter, "malformed frame")
 		return
@@ -288,7 +286,7 @@ func (ss *session) replyFor(id uint64, err error) {
 }
 
 func (ss *session) send(f *pb.Frame) {
-	b, err := proto.Marshal(f)
+	b, err := f.Marshal()
 	if err != nil {
 		ss.srv.log.Error("encode frame", "err", err)
 		return

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/server/store"
 	"github.com/imwasm/imwasm/server/store/sqlite"

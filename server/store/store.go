@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // Errors an implementation returns; callers map them to wire codes.

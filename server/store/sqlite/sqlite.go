@@ -19,10 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	_ "modernc.org/sqlite"
 
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
 
@@ -261,7 +260,7 @@ func (d *DB) MessageByUID(ctx context.Context, convID, uid string) (*pb.Message,
 		return nil, fmt.Errorf("message %s: %w", uid, err)
 	}
 	m := &pb.Message{}
-	if err := proto.Unmarshal(body, m); err != nil {
+	if err := m.Unmarshal(body); err != nil {
 		return nil, fmt.Errorf("message %s: decode: %w", uid, err)
 	}
 	return m, nil
@@ -318,7 +317,7 @@ func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, lim
 			return nil, 0, 0, fmt.Errorf("pull %s: scan: %w", convID, err)
 		}
 		m := &pb.Message{}
-		if err := proto.Unmarshal(body, m); err != nil {
+		if err := m.Unmarshal(body); err != nil {
 			return nil, 0, 0, fmt.Errorf("pull %s: decode: %w", convID, err)
 		}
 		out = append(out, m)
@@ -543,7 +542,7 @@ func (d *DB) History(ctx context.Context, user, convID string, t int64, count in
 			}
 			n++
 			m := &pb.Message{}
-			if err := proto.Unmarshal(body, m); err != nil {
+			if err := m.Unmarshal(body); err != nil {
 				rows.Close()
 				return nil, false, fmt.Errorf("history %s: decode: %w", convID, err)
 			}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
 

@@ -8,9 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
-	"github.com/imwasm/imwasm/proto/pb"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
 
@@ -317,7 +315,7 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 	stored.Seq = c.lastSeq + 1
 	stored.SentTime = max(now.UnixMilli(), c.lastTime+1)
 	stored.Uid = t.d.uids.Next(now)
-	body, err := proto.Marshal(stored)
+	body, err := stored.Marshal()
 	if err != nil {
 		return appended{}, fmt.Errorf("encode message: %w", err)
 	}
@@ -331,7 +329,7 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 			return appended{}, fmt.Errorf("insert message %s/%d: conflict: %w", convID, stored.Seq, err)
 		}
 		prev := &pb.Message{}
-		if err := proto.Unmarshal(prevBody, prev); err != nil {
+		if err := prev.Unmarshal(prevBody); err != nil {
 			return appended{}, fmt.Errorf("decode stored message: %w", err)
 		}
 		return appended{prev, true}, nil
@@ -371,7 +369,7 @@ func (t *wtx) modify(convID, uid string, apply func(*pb.Message) error, marker *
 		return nil, fmt.Errorf("modify %s: %w", uid, err)
 	}
 	m := &pb.Message{}
-	if err := proto.Unmarshal(body, m); err != nil {
+	if err := m.Unmarshal(body); err != nil {
 		return nil, fmt.Errorf("modify %s: decode: %w", uid, err)
 	}
 	seq, sent := m.Seq, m.SentTime
@@ -381,7 +379,7 @@ func (t *wtx) modify(convID, uid string, apply func(*pb.Message) error, marker *
 	if m.Uid != uid || m.Seq != seq || m.SentTime != sent {
 		return nil, fmt.Errorf("modify %s: ids, seq and sent time must stay", uid)
 	}
-	if body, err = proto.Marshal(m); err != nil {
+	if body, err = m.Marshal(); err != nil {
 		return nil, fmt.Errorf("modify %s: encode: %w", uid, err)
 	}
 	if _, err := t.tx.Exec(`UPDATE messages SET body=? WHERE uid=?`, body, uid); err != nil {
@@ -476,7 +474,7 @@ func (t *wtx) eraseUser(user string, now time.Time) (int64, error) {
 		// The sender stays as the tombstone's conversation address (a
 		// private conversation's id names both users anyway); the content
 		// and every other field go.
-		body, err := proto.Marshal(&pb.Message{ConvType: typ, FromUser: user, To: to, Seq: r.seq, Tombstone: true})
+		body, err := (&pb.Message{ConvType: typ, FromUser: user, To: to, Seq: r.seq, Tombstone: true}).Marshal()
 		if err != nil {
 			return 0, err
 		}
@@ -599,7 +597,7 @@ func (t *wtx) lastReal(user, convID string, seq uint64) (*pb.Message, error) {
 				return nil, fmt.Errorf("last read message: %w", err)
 			}
 			m := &pb.Message{}
-			if err := proto.Unmarshal(body, m); err != nil {
+			if err := m.Unmarshal(body); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("last read message: decode: %w", err)
 			}
