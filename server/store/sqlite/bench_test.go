@@ -3,9 +3,12 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/imwasm/imwasm/server/store"
 )
@@ -25,7 +28,9 @@ func BenchmarkAppend(b *testing.B) {
 		for pb.Next() {
 			i := n.Add(1)
 			from, to := fmt.Sprint("u", i%1000), fmt.Sprint("v", i%1000)
-			if _, _, err := d.Append(context.Background(), store.PrivateConvID(from, to), msg(from, to, fmt.Sprint("c", i))); err != nil {
+			// Client ids shaped as the SDK makes them: time, then random.
+			cid := strconv.FormatInt(time.Now().UnixMilli(), 36) + "-" + strconv.FormatUint(rand.Uint64(), 36)
+			if _, _, err := d.Append(context.Background(), store.PrivateConvID(from, to), msg(from, to, cid)); err != nil {
 				b.Error(err)
 				return
 			}
