@@ -45,7 +45,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	settle := fs.Duration("settle", 5*time.Second, "idle: how long the connections idle before the server's memory is read")
 	store := fs.String("store", "lean", "the simulated clients' local store: lean (keeps only own sends and cursors: the load generator's garbage stays small) or mem (client/memstore, keeps every message)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
-	clientGOGC := fs.Int("client-gogc", 400, "GC percent of this process while the server runs in another (--server-process, --url; -1 leaves it; ignored in-process or when GOGC is set)")
+	clientGOGC := fs.Int("client-gogc", 0, "GC percent of this process while the server runs in another (--server-process, --url): 0 turns its collector off under a memory limit (a quarter of RAM, at most 8 GiB) so its pauses do not count as server latency; -1 leaves it; ignored in-process or when GOGC is set")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process to the file")
 	memprofile := fs.String("memprofile", "", "write a heap profile of this process to the file at the end")
 	var serverEnv stringList
@@ -176,7 +176,9 @@ func printBench(w io.Writer, r *bench.Result) {
 	fmt.Fprintf(w, "throughput     %.0f deliveries/s\n", r.MsgsPerSec)
 	fmt.Fprintf(w, "latency        p50 %.1fms  p90 %.1fms  p99 %.1fms  p99.9 %.1fms  max %.1fms  mean %.1fms\n",
 		r.P50Ms, r.P90Ms, r.P99Ms, r.P999Ms, r.MaxMs, r.MeanMs)
-	if r.BenchGOGC > 0 {
+	if r.BenchGOGC < 0 {
+		fmt.Fprintf(w, "bench GC       off, %d MiB memory limit (server process untouched)\n", r.BenchMemLimit>>20)
+	} else if r.BenchGOGC > 0 {
 		fmt.Fprintf(w, "bench GOGC     %d (server process untouched)\n", r.BenchGOGC)
 	}
 	if r.ServerCPUCores > 0 {
