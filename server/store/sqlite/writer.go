@@ -186,6 +186,13 @@ func (w *writer) run() {
 			}
 		}
 		w.commit(batch)
+		if w.d.rewindWAL.Swap(false) {
+			// Between transactions the writer holds no snapshot, so this
+			// can copy every frame; the next commit then rewinds the WAL.
+			if err := w.conn.raw(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				w.d.opts.Logger.Warn("writer checkpoint", "err", err)
+			}
+		}
 	}
 }
 
