@@ -237,7 +237,6 @@ func (d *DB) checkpointLoop() {
 	}
 }
 
-
 // submit hands a job to the writer and waits for its result.
 func (d *DB) submit(ctx context.Context, isolated bool, fn func(*wtx) (any, error)) (any, error) {
 	j := job{fn: fn, isolated: isolated, reply: make(chan result, 1)}
