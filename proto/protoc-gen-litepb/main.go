@@ -26,12 +26,9 @@ import (
 )
 
 const (
-	wire    = protogen.GoImportPath("google.golang.org/protobuf/encoding/protowire")
-
-
+	wire = protogen.GoImportPath("google.golang.org/protobuf/encoding/protowire")
 
 	strconv = protogen.GoImportPath("strconv")
-
 )
 
 func main() {
