@@ -300,3 +300,21 @@ func TestWALStaysBoundedUnderSteadyWrites(t *testing.T) {
 	}
 	t.Logf("largest WAL seen: %d bytes", maxWAL)
 }
+
+// A data folder whose name holds URI syntax still opens, and the file is
+// created where it was asked for.
+func TestOpenPathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a?b#c%41 d")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "im.db")
+	d := open(t, path)
+	from, to := "u", "v"
+	if _, _, err := d.Append(context.Background(), store.PrivateConvID(from, to), msg(from, to, "c1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the database is not at %s: %v", path, err)
+	}
+}
