@@ -155,25 +155,29 @@ func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.Re
 		ss.replyFor(id, err)
 		return
 	}
-	// (Two requests racing for one message may both take the quota; the
-	// loser is answered OK.)
-	if q != nil {
-		if err := ss.srv.store.TakeQuota(ctx, *q); err != nil {
-			ss.replyFor(id, quotaErr(err))
-			return
-		}
-	}
 	marker := &pb.Message{
 		ConvType: pb.ConversationType_GROUP, FromUser: ss.user, To: m.To, Channel: m.Channel,
 		ClientMsgId: "rr." + m.Uid, ObjectName: "RC:RRReqMsg", IsPersisted: true, ReceiptRequestOf: m.Uid,
 	}
-	stored, err := ss.srv.store.Modify(ctx, convID, m.Uid, func(x *pb.Message) error {
+	mark := func(x *pb.Message) error {
 		if x.ObjectName == store.RecallObjectName {
 			return errReceiptConf // recalled meanwhile
 		}
 		x.ReceiptRequest = true
 		return nil
-	}, marker)
+	}
+	var stored *pb.Message
+	if q != nil {
+		// The quota is taken in the transaction that marks the message, so
+		// a request that loses a race for it is not charged.
+		stored, err = ss.srv.store.ModifyCounted(ctx, convID, m.Uid, mark, marker, *q)
+		if errors.Is(err, store.ErrQuota) {
+			ss.replyFor(id, quotaErr(err))
+			return
+		}
+	} else {
+		stored, err = ss.srv.store.Modify(ctx, convID, m.Uid, mark, marker)
+	}
 	if errors.Is(err, store.ErrExists) {
 		ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // a concurrent request won
 		return

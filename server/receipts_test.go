@@ -424,6 +424,34 @@ func TestReceiptPolicyAndRefusals(t *testing.T) {
 	if err := alice.RequestReceipts(ctx, g, plain.MessageUID); err != nil {
 		t.Fatalf("request the next day: %v", err)
 	}
+	// Requests racing for one message, from alice's devices at once, take
+	// one use of the quota between them (this day: 1 of 3 taken above).
+	race := alice.send(t, text("g", client.Group, "raced"))
+	racers := []*device{alice}
+	for i := 2; i <= 4; i++ {
+		dv := e.device("alice", fmt.Sprint("alice", i), devOpts{})
+		dv.connect(t, token(t, "alice", time.Hour))
+		racers = append(racers, dv)
+	}
+	var wg sync.WaitGroup
+	raceErrs := make([]error, len(racers))
+	for i, dv := range racers {
+		wg.Add(1)
+		go func() { defer wg.Done(); raceErrs[i] = dv.RequestReceipts(ctx, g, race.MessageUID) }()
+	}
+	wg.Wait()
+	for i, err := range raceErrs {
+		if err != nil {
+			t.Fatalf("racing request %d: %v", i, err)
+		}
+	}
+	third := alice.send(t, text("g", client.Group, "third"))
+	if err := alice.RequestReceipts(ctx, g, third.MessageUID); err != nil {
+		t.Fatalf("the day's third request (the race took one): %v", err)
+	}
+	fourth := alice.send(t, text("g", client.Group, "fourth"))
+	wantCode(t, "the day's fourth request", alice.RequestReceipts(ctx, g, fourth.MessageUID), codes.SendFrequencyTooFast)
+	clk.add(24 * time.Hour) // a fresh quota for what follows
 
 	// Permissions and bad targets.
 	wantCode(t, "non-member answers", d["dave"].RespondReceipts(ctx, g, []string{m1.MessageUID}), codes.NotInGroup)

@@ -204,13 +204,14 @@ type Receipts interface {
 	// ReadCounts returns the read counts of messages of convID (0 for
 	// messages nobody read).
 	ReadCounts(ctx context.Context, convID string, uids []string) (map[string]int, error)
-	// TakeQuota counts one use of q and fails with ErrQuota, changing
-	// nothing, when q.Max uses are already counted.
-	TakeQuota(ctx context.Context, q Quota) error
 	// AppendCounted is Append that also takes one use of q in the same
 	// transaction: a resend of a stored message (duplicate) takes none,
 	// and a spent quota (ErrQuota) stores nothing.
 	AppendCounted(ctx context.Context, convID string, m *pb.Message, q Quota) (stored *pb.Message, duplicate bool, err error)
+	// ModifyCounted is Modify that also takes one use of q in the same
+	// transaction, once the change is known to happen: a request that
+	// loses a race (the marker exists: ErrExists) or fails is not charged.
+	ModifyCounted(ctx context.Context, convID, uid string, apply func(*pb.Message) error, marker *pb.Message, q Quota) (*pb.Message, error)
 	// DeleteReceiptsBefore forgets the readers of messages sent before t
 	// (ms), delivery receipts asked for before t, and quota keys that sort
 	// before quotaBefore.

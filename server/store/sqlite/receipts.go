@@ -177,10 +177,23 @@ func (d *DB) ReadCounts(ctx context.Context, convID string, uids []string) (map[
 	return out, rows.Err()
 }
 
-// TakeQuota implements store.Receipts.
-func (d *DB) TakeQuota(ctx context.Context, q store.Quota) error {
-	_, err := d.submit(ctx, true, func(t *wtx) (any, error) { return nil, t.takeQuota(q) })
-	return err
+// ModifyCounted implements store.Receipts. A failed quota rolls the
+// modification back with the job's savepoint.
+func (d *DB) ModifyCounted(ctx context.Context, convID, uid string, apply func(*pb.Message) error, marker *pb.Message, q store.Quota) (*pb.Message, error) {
+	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
+		m, err := t.modify(convID, uid, apply, marker)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.takeQuota(q); err != nil {
+			return nil, err
+		}
+		return m, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*pb.Message), nil
 }
 
 // AppendCounted implements store.Receipts.

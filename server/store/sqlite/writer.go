@@ -297,7 +297,15 @@ func (t *wtx) flushHeads() error {
 	}
 	t.version++
 	for id := range t.touched {
-		c := t.convs[id]
+		// head reloads what a rolled-back job cleared from the cache (it
+		// reads the messages of this transaction as they now stand).
+		c, err := t.head(id)
+		if err != nil {
+			return err
+		}
+		if c.lastSeq == 0 {
+			continue // its only message was rolled back
+		}
 		if _, err := t.tx.Exec(`INSERT INTO convs(id, last_seq, last_time, changed) VALUES (?,?,?,?)
 ON CONFLICT(id) DO UPDATE SET last_seq=excluded.last_seq, last_time=excluded.last_time, changed=excluded.changed`,
 			id, c.lastSeq, c.lastTime, t.version); err != nil {
