@@ -318,3 +318,23 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 		t.Fatalf("the database is not at %s: %v", path, err)
 	}
 }
+
+// A panic outside the jobs (here: a corrupt head cache met by flushHeads)
+// fails that batch with an error; the writer goes on with the next.
+func TestWriterSurvivesAPanicInABatch(t *testing.T) {
+	ctx := context.Background()
+	d := open(t, "")
+	_, err := d.submit(ctx, false, func(t *wtx) (any, error) {
+		t.convs["broken"] = nil // flushHeads dereferences it
+		t.touched["broken"] = true
+		return nil, nil
+	})
+	if err == nil {
+		t.Fatal("the broken batch reported success")
+	}
+	from, to := "u", "v"
+	m, _, err := d.Append(ctx, store.PrivateConvID(from, to), msg(from, to, "after"))
+	if err != nil || m.Seq != 1 {
+		t.Fatalf("append after the panic: %+v, %v", m, err)
+	}
+}

@@ -202,7 +202,15 @@ func (w *writer) run() {
 func (w *writer) commit(batch []job) {
 	results := make([]result, len(batch))
 	tx := w.conn
-	err := func() error {
+	err := func() (err error) {
+		// A bug outside the jobs (heads, commit) fails this batch rather
+		// than the writer goroutine, which would take the server with it.
+		defer func() {
+			if r := recover(); r != nil {
+				tx.Rollback()
+				err = fmt.Errorf("store batch panicked: %v", r)
+			}
+		}()
 		if err := tx.raw(`BEGIN IMMEDIATE`); err != nil {
 			return fmt.Errorf("begin: %w", err)
 		}
