@@ -210,6 +210,7 @@ async function boot(url) {
   const base = new URL('./dist/', import.meta.url);
   // Go's glue and the module load side by side: both are fetches.
   const glue = globalThis.Go ? null : import(new URL('wasm_exec.js', base).href);
+  glue?.catch(() => {}); // awaited below; if the module fails first, not unhandled
   const module = await loadWasm(url);
   mark('compiled');
   await glue;
@@ -247,7 +248,9 @@ async function start(options) {
   if (preboot && url.href === defaultWasm()) {
     const p = preboot;
     preboot = null;
-    bridge = await p;
+    // A load that failed while the page loaded (a network hiccup) is tried
+    // once more now rather than reported.
+    bridge = await p.catch(() => boot(url));
   } else {
     bridge = await boot(url);
   }
@@ -269,8 +272,10 @@ export function init(options) {
   uploadBase = options.uploadUrl || options.serverUrl || options.navigators?.[0] || '';
   lastToken = '';
   loaded = null;
-  runtime = start({ ...options });
-  runtime.then((b) => { loaded = b; }, (e) => console.error('[imwasm]', e.message));
+  const r = start({ ...options });
+  runtime = r;
+  // Only the latest init's runtime serves the synchronous calls.
+  r.then((b) => { if (runtime === r) loaded = b; }, (e) => console.error('[imwasm]', e.message));
 }
 
 async function call(name, args) {

@@ -130,6 +130,14 @@ ALTER TABLE pending_deliveries ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
 DROP INDEX messages_client;
 CREATE UNIQUE INDEX messages_client_time ON messages(client_msg_id, sender);
 `,
+	// 7: 6 undone. The sender-led index is also what erasing a user
+	// (DELETE /v1/users/{id}) finds their messages by; without it that ran
+	// a scan of every message inside the writer's transaction, holding up
+	// all sends. The ~4 % that 6 saved per append is not worth that.
+	`
+DROP INDEX messages_client_time;
+CREATE UNIQUE INDEX messages_client ON messages(sender, client_msg_id);
+`,
 }
 
 // migrate brings the schema to the latest version.
