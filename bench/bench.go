@@ -309,6 +309,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		gogc = cfg.ClientGOGC
 		if gogc == 0 {
 			gogc, limit = -1, clientMemLimit()
+			if _, set := os.LookupEnv("GOMEMLIMIT"); set {
+				limit = debug.SetMemoryLimit(-1) // the user's limit stands
+			}
 			defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
 			f.progress("bench process: GC off under a %d MiB memory limit (the server runs elsewhere with its own settings)", limit>>20)
 		} else {
@@ -1161,9 +1164,22 @@ func SortedErrors(errs map[string]int64) []string {
 }
 
 // clientMemLimit is the memory limit the simulated clients run under with
-// their collector off: a quarter of the machine's memory, at most 8 GiB
-// (2 GiB when /proc/meminfo cannot be read).
+// their collector off: a quarter of the machine's memory (or of the
+// container's, when its cgroup sets one), at most 8 GiB (2 GiB when
+// /proc/meminfo cannot be read).
 func clientMemLimit() int64 {
+	limit := machineMemLimit()
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		if b, err := os.ReadFile(f); err == nil {
+			if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 {
+				limit = min(limit, n/4)
+			}
+		}
+	}
+	return limit
+}
+
+func machineMemLimit() int64 {
 	const maxLimit = 8 << 30
 	b, err := os.ReadFile("/proc/meminfo")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	pb "github.com/imwasm/imwasm/proto/litepb"
@@ -195,10 +196,15 @@ func (ss *session) checkDirected(ctx context.Context, r *pb.SendRequest) error {
 }
 
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	// On a character boundary: the text goes into a protobuf string, and
+	// a cut UTF-8 sequence makes the whole frame undecodable.
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // visibleTo reports whether user may see m: everyone in the conversation,
