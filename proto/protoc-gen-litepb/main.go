@@ -26,8 +26,7 @@ import (
 )
 
 const (
-	wire = protogen.GoImportPath("google.golang.org/protobuf/encoding/protowire")
-
+	wire    = protogen.GoImportPath("google.golang.org/protobuf/encoding/protowire")
 	strconv = protogen.GoImportPath("strconv")
 )
 
@@ -107,7 +106,7 @@ func enum(g *protogen.GeneratedFile, e *protogen.Enum) {
 }
 
 // goType is the Go type of a singular value of field f.
-func goType(g *protogen.GeneratedFile, f *protogen.Field) (string, error) {
+func goType(f *protogen.Field) (string, error) {
 	switch f.Desc.Kind() {
 	case protoreflect.StringKind:
 		return "string", nil
@@ -158,7 +157,7 @@ func message(g *protogen.GeneratedFile, m *protogen.Message) error {
 		if err := check(f); err != nil {
 			return err
 		}
-		t, err := goType(g, f)
+		t, err := goType(f)
 		if err != nil && !f.Desc.IsMap() {
 			return err
 		}
@@ -265,8 +264,6 @@ func tag(f *protogen.Field) string {
 // varint is the expression of v's varint encoding for field f's kind.
 func varint(f *protogen.Field, v string) string {
 	switch f.Desc.Kind() {
-	case protoreflect.BoolKind:
-		return "1"
 	case protoreflect.Uint64Kind:
 		return v
 	case protoreflect.Uint32Kind:
@@ -414,7 +411,7 @@ func mergeFunc(g *protogen.GeneratedFile, m *protogen.Message) {
 		case f.Desc.Kind() == protoreflect.EnumKind:
 			g.P("n, err = mergeInt32((*int32)(", v, "), b, num, typ)")
 		default:
-			t, _ := goType(g, f)
+			t, _ := goType(f)
 			g.P("n, err = merge", strings.ToUpper(t[:1]), t[1:], "(", v, ", b, num, typ)")
 		}
 	}
