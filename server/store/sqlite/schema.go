@@ -138,10 +138,32 @@ CREATE UNIQUE INDEX messages_client_time ON messages(client_msg_id, sender);
 DROP INDEX messages_client_time;
 CREATE UNIQUE INDEX messages_client ON messages(sender, client_msg_id);
 `,
+	// 8: 6 again, with erasing no longer needing a sender-led index. Each
+	// sender-led entry is a random page per message in every commit — and,
+	// as the index outgrows the batches, one more page per message in the
+	// WAL and in every checkpoint (2.4 WAL pages per message at 10,000/s
+	// against 1.6 without it). Erasing now finds a user's messages through
+	// sent_convs, the conversations each user has sent to (written once per
+	// pair), and each conversation's (conv_id, seq) index.
+	`
+CREATE TABLE sent_convs (
+	sender  TEXT NOT NULL,
+	conv_id TEXT NOT NULL,
+	PRIMARY KEY (sender, conv_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO sent_convs(sender, conv_id) SELECT sender, conv_id FROM messages WHERE sender <> '';
+DROP INDEX messages_client;
+CREATE UNIQUE INDEX messages_client_time ON messages(client_msg_id, sender);
+`,
 }
 
 // migrate brings the schema to the latest version.
 func migrate(ctx context.Context, db *sql.DB) error {
+	return migrateTo(ctx, db, len(migrations))
+}
+
+// migrateTo brings the schema to version to (tests start from old ones).
+func migrateTo(ctx context.Context, db *sql.DB, to int) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -152,7 +174,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if have > len(migrations) {
 		return fmt.Errorf("database schema version %d is newer than this server (%d)", have, len(migrations))
 	}
-	for v := have + 1; v <= len(migrations); v++ {
+	for v := have + 1; v <= to; v++ {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err

@@ -422,13 +422,55 @@ func (d *DB) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
 	return v.(int64), nil
 }
 
-// EraseUser implements store.Store.
+// EraseUser implements store.Store. The user's messages are looked up on
+// the read pool, a conversation at a time, so that the writer (and with it
+// every send) waits only for the updates and for what was sent meanwhile.
 func (d *DB) EraseUser(ctx context.Context, user string) (int64, error) {
-	v, err := d.submit(ctx, true, func(w *wtx) (any, error) { return w.eraseUser(user, d.opts.Now()) })
+	found, upTo, err := d.findSent(ctx, user)
+	if err != nil {
+		return 0, fmt.Errorf("erase %s: %w", user, err)
+	}
+	v, err := d.submit(ctx, true, func(w *wtx) (any, error) { return w.eraseUser(user, found, upTo, d.opts.Now()) })
 	if err != nil {
 		return 0, fmt.Errorf("erase %s: %w", user, err)
 	}
 	return v.(int64), nil
+}
+
+// findSent lists user's messages in each conversation they have sent to,
+// and the head of each conversation when its walk began: the writer looks
+// again after it (the walk may see some of those too; erasing is
+// idempotent).
+func (d *DB) findSent(ctx context.Context, user string) ([]erased, map[string]uint64, error) {
+	convs, err := sentConvs(readPool{ctx, d}, user)
+	if err != nil {
+		return nil, nil, err
+	}
+	var found []erased
+	upTo := make(map[string]uint64, len(convs))
+	for _, c := range convs {
+		var head uint64
+		if err := d.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_id=?`, c).Scan(&head); err != nil {
+			return nil, nil, fmt.Errorf("head of %s: %w", c, err)
+		}
+		list, err := sentSince(readPool{ctx, d}, user, c, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		found = append(found, list...)
+		upTo[c] = head
+	}
+	return found, upTo, nil
+}
+
+// readPool runs sentSince's query on the read connections.
+type readPool struct {
+	ctx context.Context
+	d   *DB
+}
+
+func (r readPool) Query(q string, args ...any) (*sql.Rows, error) {
+	return r.d.query(r.ctx, q, args...)
 }
 
 // Hide implements store.Store.

@@ -37,7 +37,7 @@ type writer struct {
 	d       *DB
 	conn    *wconn
 	convs   map[string]*conv
-	known   map[string]bool // user_convs rows known to exist ("user\x00conv")
+	known   map[string]bool // user_convs ("user\x00conv") and sent_convs ("\x01user\x00conv") rows known to exist
 	version uint64          // last sync version handed out
 }
 
@@ -359,6 +359,9 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 	}
 	c.lastSeq, c.lastTime = stored.Seq, stored.SentTime
 	t.touched[convID] = true
+	if err := t.noteSent(stored.FromUser, convID); err != nil {
+		return appended{}, err
+	}
 	switch stored.ConvType {
 	case pb.ConversationType_PRIVATE:
 		if err := t.ensureUserConv(stored.FromUser, convID, stored.To, stored.ConvType); err != nil {
@@ -464,31 +467,32 @@ WHERE first_seq <= (SELECT MAX(m.seq) FROM messages m WHERE m.conv_id = convs.id
 	return n, nil
 }
 
-func (t *wtx) eraseUser(user string, now time.Time) (int64, error) {
-	rows, err := t.tx.Query(`SELECT id, conv_id, seq, uid, sent_time FROM messages WHERE sender=? AND conv_id<>?`, user, store.UserLogID(user))
+// erased is one message of a user's found for erasing.
+type erased struct {
+	id   int64
+	conv string
+	seq  uint64
+}
+
+// eraseUser tombstones the messages of user's that found lists (read
+// outside the writer, up to seq upTo[conv] in each conversation), finds
+// those sent since (or to conversations found did not know), and removes
+// the rest of the user's state.
+func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, now time.Time) (int64, error) {
+	logConv := store.UserLogID(user)
+	convs, err := sentConvs(t.tx, user)
 	if err != nil {
-		return 0, fmt.Errorf("find messages: %w", err)
+		return 0, err
 	}
-	type row struct {
-		id        int64
-		conv, uid string
-		seq       uint64
-		sent      int64
-	}
-	var list []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.conv, &r.seq, &r.uid, &r.sent); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("find messages: %w", err)
+	for _, c := range convs {
+		more, err := sentSince(t.tx, user, c, upTo[c]) // 0 when the scan did not see c
+		if err != nil {
+			return 0, err
 		}
-		list = append(list, r)
+		found = append(found, more...)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("find messages: %w", err)
-	}
-	for _, r := range list {
+	var n int64
+	for _, r := range found {
 		typ, a, b, _ := store.ParseConvID(r.conv)
 		to := a // the group, or the other user
 		if typ == pb.ConversationType_PRIVATE && a == user {
@@ -502,11 +506,14 @@ func (t *wtx) eraseUser(user string, now time.Time) (int64, error) {
 			return 0, err
 		}
 		// The client id goes too: nothing of the user is left to match.
-		if _, err := t.tx.Exec(`UPDATE messages SET body=?, sender='', client_msg_id=uid WHERE id=?`, body, r.id); err != nil {
+		// (sender=? skips a row retention removed since the scan.)
+		res, err := t.tx.Exec(`UPDATE messages SET body=?, sender='', client_msg_id=uid WHERE id=? AND sender=?`, body, r.id, user)
+		if err != nil {
 			return 0, fmt.Errorf("erase message: %w", err)
 		}
+		k, _ := res.RowsAffected()
+		n += k
 	}
-	logConv := store.UserLogID(user)
 	for _, q := range []struct {
 		sql  string
 		args []any
@@ -516,6 +523,7 @@ func (t *wtx) eraseUser(user string, now time.Time) (int64, error) {
 		{`DELETE FROM user_convs WHERE user_id=?`, []any{user}},
 		{`DELETE FROM user_hidden WHERE user_id=?`, []any{user}},
 		{`DELETE FROM group_members WHERE user_id=?`, []any{user}},
+		{`DELETE FROM sent_convs WHERE sender=?`, []any{user}},
 		{`INSERT INTO users(id, tokens_valid_after) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET tokens_valid_after=excluded.tokens_valid_after`, []any{user, now.UnixMilli()}},
 	} {
 		if _, err := t.tx.Exec(q.sql, q.args...); err != nil {
@@ -525,7 +533,50 @@ func (t *wtx) eraseUser(user string, now time.Time) (int64, error) {
 	// Cached heads and known rows may name what just went.
 	clear(t.convs)
 	clear(t.known)
-	return int64(len(list)), nil
+	return n, nil
+}
+
+// querier is what sentSince reads through: the writer's transaction or the
+// read pool.
+type querier interface {
+	Query(q string, args ...any) (*sql.Rows, error)
+}
+
+// sentConvs lists the conversations user has sent to, but their log.
+func sentConvs(q querier, user string) ([]string, error) {
+	rows, err := q.Query(`SELECT conv_id FROM sent_convs WHERE sender=? AND conv_id<>?`, user, store.UserLogID(user))
+	if err != nil {
+		return nil, fmt.Errorf("find conversations: %w", err)
+	}
+	defer rows.Close()
+	var convs []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("find conversations: %w", err)
+		}
+		convs = append(convs, c)
+	}
+	return convs, rows.Err()
+}
+
+// sentSince lists user's messages in conv after sequence number after,
+// walking the conversation by its (conv_id, seq) index.
+func sentSince(q querier, user, conv string, after uint64) ([]erased, error) {
+	rows, err := q.Query(`SELECT id, seq FROM messages WHERE conv_id=? AND seq>? AND sender=?`, conv, after, user)
+	if err != nil {
+		return nil, fmt.Errorf("find messages in %s: %w", conv, err)
+	}
+	defer rows.Close()
+	var list []erased
+	for rows.Next() {
+		r := erased{conv: conv}
+		if err := rows.Scan(&r.id, &r.seq); err != nil {
+			return nil, fmt.Errorf("find messages in %s: %w", conv, err)
+		}
+		list = append(list, r)
+	}
+	return list, rows.Err()
 }
 
 func (t *wtx) appendLog(entry *pb.Message) (*pb.Message, error) {
@@ -540,6 +591,20 @@ func (t *wtx) appendLog(entry *pb.Message) (*pb.Message, error) {
 }
 
 // ensureUserConv creates user's row for a private conversation or their log.
+// noteSent records that user has sent to convID (erasing a user walks
+// these conversations), once per pair.
+func (t *wtx) noteSent(user, convID string) error {
+	k := "\x01" + user + "\x00" + convID // beside ensureUserConv's keys
+	if t.known[k] {
+		return nil
+	}
+	if _, err := t.tx.Exec(`INSERT INTO sent_convs(sender, conv_id) VALUES (?,?) ON CONFLICT DO NOTHING`, user, convID); err != nil {
+		return fmt.Errorf("note sender of %s: %w", convID, err)
+	}
+	t.known[k] = true
+	return nil
+}
+
 func (t *wtx) ensureUserConv(user, convID, target string, typ pb.ConversationType) error {
 	k := user + "\x00" + convID
 	if t.known[k] {
