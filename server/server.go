@@ -44,6 +44,7 @@ type Server struct {
 	settingsMu sync.Mutex // serializes PUT /v1/settings
 	typing     *typingLimiter
 	receipts   *notifier // coalesces receipt updates to senders
+	handlers   *handlerPool
 
 	// ctx bounds requests: cancelled by Close. Sessions share it rather
 	// than each holding a context of its own (whose Done channel and
@@ -94,6 +95,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	// collide with a stored message's.
 	s.uids = store.NewUIDGen(0xFFFF)
 	s.typing = newTypingLimiter(typingInterval)
+	s.handlers = newHandlerPool(10 * time.Second)
 	s.settings.Store(settingsFrom(cfg))
 	s.bus = localBus{s.hub}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}

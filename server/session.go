@@ -194,10 +194,10 @@ func (ss *session) run() {
 		}
 		ss.lastSeen.Store(time.Now().UnixNano())
 		ss.srv.metrics.framesIn.Inc()
-		go func() {
+		ss.srv.handlers.run(func() {
 			ss.serveFrame(typ, data)
 			handled <- struct{}{}
-		}()
+		})
 		<-handled
 	}
 }

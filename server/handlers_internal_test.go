@@ -1,0 +1,59 @@
+package server
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestHandlerPoolReusesAndRetiresWorkers(t *testing.T) {
+	p := newHandlerPool(200 * time.Millisecond)
+	base := runtime.NumGoroutine()
+	ids := make(chan int64, 100)
+	var wg sync.WaitGroup
+	for i := 0; i < 100; i++ {
+		wg.Add(1)
+		p.run(func() { defer wg.Done(); ids <- goid() })
+		time.Sleep(time.Millisecond) // the previous task is done: its worker is idle
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[int64]bool{}
+	for id := range ids {
+		seen[id] = true
+	}
+	if len(seen) > 3 {
+		t.Errorf("100 sequential tasks ran on %d goroutines; idle workers should take them", len(seen))
+	}
+	// Concurrent tasks each get a worker.
+	release := make(chan struct{})
+	var started sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		started.Add(1)
+		p.run(func() { started.Done(); <-release })
+	}
+	started.Wait() // would hang if a task waited for a busy worker
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > base {
+		t.Errorf("%d goroutines left after the idle time, %d before", n, base)
+	}
+}
+
+// goid identifies the calling goroutine (from its stack header).
+func goid() int64 {
+	var buf [32]byte
+	n := runtime.Stack(buf[:], false)
+	var id int64
+	for _, c := range buf[len("goroutine "):n] {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + int64(c-'0')
+	}
+	return id
+}
