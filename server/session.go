@@ -178,10 +178,12 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 }
 
 // run is the read loop: one request at a time, in order, so a client's
-// sends commit in the order it made them. Each frame is decoded and
-// answered on a goroutine of its own while this one waits: the reading
-// goroutine, which every idle connection keeps, then never grows its stack
-// through a request handler (SQLite, protobuf) and stays small.
+// sends commit in the order it made them. Sends and acks, the frames of a
+// busy connection, are answered on this goroutine; the rest are answered
+// by a pooled worker while this one waits, so that an idle connection's
+// reader does not keep a stack grown by the deeper handlers (sync, pulls,
+// history) between rare requests. (Two goroutine hand-offs per send cost
+// more than the stack a sending connection keeps until the next GC.)
 func (ss *session) run() {
 	defer ss.close(nil)
 	handled := make(chan struct{})
@@ -194,27 +196,36 @@ func (ss *session) run() {
 		}
 		ss.lastSeen.Store(time.Now().UnixNano())
 		ss.srv.metrics.framesIn.Inc()
-		ss.srv.handlers.run(func() {
-			ss.serveFrame(typ, data)
-			handled <- struct{}{}
-		})
-		<-handled
+		f := ss.decode(typ, data)
+		if f == nil {
+			continue
+		}
+		switch f.Body.(type) {
+		case *pb.Frame_Send, *pb.Frame_Ack:
+			ss.handle(f)
+		default:
+			ss.srv.handlers.run(func() {
+				ss.handle(f)
+				handled <- struct{}{}
+			})
+			<-handled
+		}
 	}
 }
 
-// serveFrame decodes one frame and answers it.
-func (ss *session) serveFrame(typ int, data []byte) {
+// decode reads one frame, answering an undecodable one with an error.
+func (ss *session) decode(typ int, data []byte) *pb.Frame {
 	if typ != wsconn.OpBinary {
 		ss.replyErr(0, codes.InvalidParameter, "frames are binary protobuf")
-		return
+		return nil
 	}
 	f := &pb.Frame{}
 	if err := f.Unmarshal(data); err != nil {
 		ss.srv.metrics.badFrames.Inc()
 		ss.replyErr(0, codes.InvalidParameter, "malformed frame")
-		return
+		return nil
 	}
-	ss.handle(f)
+	return f
 }
 
 // handle answers one frame. A panic in a handler is contained to the
