@@ -222,8 +222,7 @@ func (d *DB) checkpointLoop() {
 		case <-d.closed:
 			return
 		case <-t.C:
-			var busy, frames, done int64
-			err := d.mdb.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done)
+			frames, err := d.checkpoint()
 			if err != nil {
 				d.opts.Logger.Warn("checkpoint", "err", err)
 				continue
@@ -231,14 +230,35 @@ func (d *DB) checkpointLoop() {
 			// Under a steady stream of commits this checkpoint never catches
 			// up with the writer, so the WAL is never rewound and grows
 			// without bound (1.4 GB in 20 s at 10,000 msg/s). Once it is
-			// big, the writer finishes the job between two batches: only
-			// the frames committed since this pass are left to copy, and
-			// its next commit starts the WAL over.
-			if frames > d.opts.RewindFrames {
-				d.rewindWAL.Store(true)
+			// big, the writer finishes the job between two batches, and its
+			// next commit starts the WAL over. Meanwhile every send waits,
+			// so first more passes here shrink what is left to it: each
+			// copies (and syncs) what came during the one before.
+			if frames <= d.opts.RewindFrames {
+				continue
 			}
+			for range 4 {
+				more, err := d.checkpoint()
+				if err != nil || more-frames < rewindRest {
+					break
+				}
+				frames = more
+			}
+			d.rewindWAL.Store(true)
 		}
 	}
+}
+
+// rewindRest is how many frames the background passes leave to the
+// writer's own checkpoint before a rewind, at most.
+const rewindRest = 512
+
+// checkpoint copies what it can of the WAL into the database; it returns
+// the WAL's length in frames.
+func (d *DB) checkpoint() (frames int64, err error) {
+	var busy, done int64
+	err = d.mdb.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done)
+	return frames, err
 }
 
 // submit hands a job to the writer and waits for its result.
