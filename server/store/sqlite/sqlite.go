@@ -239,7 +239,7 @@ func (d *DB) checkpointLoop() {
 			}
 			for range 4 {
 				more, err := d.checkpoint()
-				if err != nil || more-frames < rewindRest {
+				if err != nil || more-frames < min(rewindRest, d.opts.RewindFrames/8) {
 					break
 				}
 				frames = more
@@ -250,7 +250,8 @@ func (d *DB) checkpointLoop() {
 }
 
 // rewindRest is how many frames the background passes leave to the
-// writer's own checkpoint before a rewind, at most.
+// writer's own checkpoint before a rewind, at most (an eighth of
+// Options.RewindFrames if that is less).
 const rewindRest = 512
 
 // checkpoint copies what it can of the WAL into the database; it returns

@@ -294,8 +294,9 @@ func TestWALStaysBoundedUnderSteadyWrites(t *testing.T) {
 	close(stop)
 	<-watched
 	// 20,480 messages write well over 20,000 pages (~80 MB) to the WAL; rewound
-	// every 64 pages or so it stays a small multiple of that.
-	if maxWAL > 4<<20 {
+	// every 64 pages or so (plus what comes during the passes before a
+	// rewind) it stays a small multiple of that; not rewound, ~60 MB.
+	if maxWAL > 16<<20 {
 		t.Fatalf("the WAL grew to %d bytes: it is not being rewound", maxWAL)
 	}
 	t.Logf("largest WAL seen: %d bytes", maxWAL)
