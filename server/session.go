@@ -13,7 +13,7 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
-	"github.com/imwasm/imwasm/server/wsconn"
+	"github.com/imwasm/imwasm/wsconn"
 )
 
 // Subprotocol versions the wire protocol.

@@ -1,62 +1,83 @@
 // Package wsnative is the engine's Transport for Go programs (tests, the
-// bench, server-side bots), on github.com/coder/websocket. The wasm build
-// uses jsbridge's browser WebSocket instead and never links this package.
+// bench, server-side bots), on the repository's own RFC 6455 client
+// (package wsconn). The wasm build uses jsbridge's browser WebSocket
+// instead and never links this package.
 package wsnative
 
 import (
 	"context"
-	"fmt"
-
-	"github.com/coder/websocket"
+	"crypto/tls"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/wsconn"
 )
 
 // Subprotocol is the wire protocol's version.
 const Subprotocol = "imwasm.v1"
 
-// Dialer dials with coder/websocket.
+// Dialer dials ws:// and wss:// URLs.
 type Dialer struct {
 	// ReadLimit bounds one incoming frame (default 1 MiB).
 	ReadLimit int64
+	// TLSConfig is used for wss:// URLs (nil: the system's roots).
+	TLSConfig *tls.Config
 }
 
 var _ client.Dialer = Dialer{}
 
 // Dial implements client.Dialer.
 func (d Dialer) Dial(ctx context.Context, url string) (client.Conn, error) {
-	c, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{Subprotocol}})
-	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", url, err)
-	}
-	if c.Subprotocol() != Subprotocol {
-		c.CloseNow()
-		return nil, fmt.Errorf("dial %s: server does not speak %s", url, Subprotocol)
-	}
 	limit := d.ReadLimit
-	if limit <= 0 {
+	if limit <= 0 || limit > 1<<30 {
 		limit = 1 << 20
 	}
-	c.SetReadLimit(limit)
+	c, err := wsconn.Dial(ctx, url, wsconn.DialOptions{Subprotocol: Subprotocol, ReadLimit: int(limit), TLSConfig: d.TLSConfig})
+	if err != nil {
+		return nil, err
+	}
 	return conn{c}, nil
 }
 
-type conn struct{ c *websocket.Conn }
+type conn struct{ c *wsconn.Conn }
 
+// Read returns the next binary message; text messages are skipped. A
+// context that ends closes the connection (the engine gives a connection
+// up when its read or write times out).
 func (c conn) Read(ctx context.Context) ([]byte, error) {
+	defer c.closeWith(ctx)()
 	for {
-		typ, b, err := c.c.Read(ctx)
+		op, b, err := c.c.ReadMessage()
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			return nil, err
 		}
-		if typ == websocket.MessageBinary {
+		if op == wsconn.OpBinary {
 			return b, nil
 		}
 	}
 }
 
 func (c conn) Write(ctx context.Context, b []byte) error {
-	return c.c.Write(ctx, websocket.MessageBinary, b)
+	defer c.closeWith(ctx)()
+	if err := c.c.WriteMessage(b); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	return nil
+}
+
+// closeWith closes the connection when ctx ends before the returned stop
+// is called; for the live connection's context.Background() it costs
+// nothing.
+func (c conn) closeWith(ctx context.Context) (stop func() bool) {
+	if ctx.Done() == nil {
+		return func() bool { return true }
+	}
+	return context.AfterFunc(ctx, func() { c.c.CloseNow() })
 }
 
 // Close drops the connection at once: the engine closes only a connection
