@@ -118,9 +118,11 @@ func handshake(ctx context.Context, nc net.Conn, u *url.URL, opts DialOptions) (
 	if _, err := nc.Write([]byte(req.String())); err != nil {
 		return nil, err
 	}
-	// The 256-byte reader is the connection's from here on: it keeps
-	// whatever the server sent after its response.
-	br := bufio.NewReaderSize(nc, 256)
+	// The reader is the connection's from here on: it keeps whatever the
+	// server sent after its response. A client has few connections: it
+	// reads up to 4 KB at a time (the server keeps 256 bytes per idle
+	// connection), so a burst of pushes takes few system calls.
+	br := bufio.NewReaderSize(nc, 4<<10)
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet})
 	if err != nil {
 		return nil, fmt.Errorf("read the upgrade response: %w", err)
