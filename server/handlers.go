@@ -10,10 +10,13 @@ import "time"
 type handlerPool struct {
 	tasks chan func()   // unbuffered: a send succeeds only to an idle worker
 	idle  time.Duration // an idle worker exits after this long
+	done  <-chan struct{}
 }
 
-func newHandlerPool(idle time.Duration) *handlerPool {
-	return &handlerPool{tasks: make(chan func()), idle: idle}
+// newHandlerPool returns a pool whose idle workers exit after idle, or when
+// done is closed.
+func newHandlerPool(idle time.Duration, done <-chan struct{}) *handlerPool {
+	return &handlerPool{tasks: make(chan func()), idle: idle, done: done}
 }
 
 // run runs f on an idle worker, or on a new one when none is idle.
@@ -34,6 +37,8 @@ func (p *handlerPool) work(f func()) {
 		select {
 		case f = <-p.tasks:
 		case <-t.C:
+			return
+		case <-p.done:
 			return
 		}
 	}

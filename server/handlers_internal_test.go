@@ -8,7 +8,7 @@ import (
 )
 
 func TestHandlerPoolReusesAndRetiresWorkers(t *testing.T) {
-	p := newHandlerPool(200 * time.Millisecond)
+	p := newHandlerPool(200*time.Millisecond, nil)
 	base := runtime.NumGoroutine()
 	ids := make(chan int64, 100)
 	var wg sync.WaitGroup
@@ -41,6 +41,20 @@ func TestHandlerPoolReusesAndRetiresWorkers(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > base {
 		t.Errorf("%d goroutines left after the idle time, %d before", n, base)
+	}
+	// Closing done retires idle workers at once.
+	done := make(chan struct{})
+	p = newHandlerPool(time.Hour, done)
+	for i := 0; i < 3; i++ {
+		p.run(func() {})
+	}
+	time.Sleep(10 * time.Millisecond)
+	close(done)
+	for runtime.NumGoroutine() > base && time.Now().Before(deadline.Add(5*time.Second)) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > base {
+		t.Errorf("%d goroutines left after done, %d before", n, base)
 	}
 }
 

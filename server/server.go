@@ -95,7 +95,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	// collide with a stored message's.
 	s.uids = store.NewUIDGen(0xFFFF)
 	s.typing = newTypingLimiter(typingInterval)
-	s.handlers = newHandlerPool(10 * time.Second)
+	s.handlers = newHandlerPool(10*time.Second, s.ctx.Done())
 	s.settings.Store(settingsFrom(cfg))
 	s.bus = localBus{s.hub}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
