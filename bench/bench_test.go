@@ -309,7 +309,7 @@ func TestLeanStore(t *testing.T) {
 	if v, _ := s.Meta(ctx, "k"); string(v) != "v" {
 		t.Fatalf("meta %q", v)
 	}
-	// Received ids are remembered only lately; own sends always.
+	// Received ids are remembered only lately; own sends longer.
 	for i := range recentUIDs {
 		s.Apply(ctx, &client.Batch{Messages: []*client.Message{{Conversation: conv, MessageUID: fmt.Sprint("r", i)}}})
 	}
@@ -319,6 +319,27 @@ func TestLeanStore(t *testing.T) {
 	}
 	if len(s.byUID) != recentUIDs+1 {
 		t.Errorf("%d uids held", len(s.byUID))
+	}
+	// Committed sends are held lately too; one still SENDING, always.
+	pending := &client.Message{Conversation: conv, ClientMsgID: "pending", Direction: client.DirectionSend, SentStatus: client.StatusSending}
+	s.Apply(ctx, &client.Batch{Messages: []*client.Message{pending}})
+	for i := range recentSends {
+		m := &client.Message{Conversation: conv, ClientMsgID: fmt.Sprint("c-", i), Direction: client.DirectionSend, SentStatus: client.StatusSending}
+		s.Apply(ctx, &client.Batch{Messages: []*client.Message{m}})
+		m.MessageUID, m.SentStatus = fmt.Sprint("s-", i), client.StatusSent
+		s.Apply(ctx, &client.Batch{Messages: []*client.Message{m}})
+	}
+	old, _ := s.MessageByClientID(ctx, "c1")
+	last, _ := s.MessageByClientID(ctx, fmt.Sprint("c-", recentSends-1))
+	still, _ := s.MessageByClientID(ctx, "pending")
+	if old != nil || last == nil || still == nil {
+		t.Fatalf("after %d more sends: oldest %v, latest %v, pending %v", recentSends, old, last, still)
+	}
+	if byUID, _ := s.MessagesByUID(ctx, []string{"u-sent", fmt.Sprint("s-", recentSends-1)}); byUID[0] != nil || byUID[1] == nil || byUID[1].Direction != client.DirectionSend {
+		t.Fatalf("by uid after more sends: %+v", byUID)
+	}
+	if len(s.sends) != recentSends+1 {
+		t.Errorf("%d sends held, want %d", len(s.sends), recentSends+1)
 	}
 }
 

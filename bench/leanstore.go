@@ -12,9 +12,10 @@ import (
 // otherwise hold every delivered message (a 500-member group run keeps
 // over a million records) and spend the shared cores on collecting them.
 // It keeps what the engine reads back: the user's own sends (resends, late
-// acks, own messages coming back through a pull), the cursors, the meta
-// keys, and the ids of recently received messages for de-duplication.
-// History is always empty. Selected with Config.Store = "lean".
+// acks, own messages coming back through a pull: every one not yet
+// committed, and the latest committed ones), the cursors, the meta keys, and
+// the ids of recently received messages for de-duplication. History is
+// always empty. Selected with Config.Store = "lean".
 type leanStore struct {
 	mu     sync.Mutex
 	lastID int64
@@ -23,11 +24,19 @@ type leanStore struct {
 	byUID  map[string]int64 // own sends and recently received messages
 	recent [recentUIDs]string
 	next   int
-	states map[client.Conversation]*client.ConversationState
-	meta   map[string][]byte
+	// committed holds the ids of the latest committed own sends; an older
+	// committed one is forgotten (a run's maps would otherwise grow by
+	// every message sent, and the engine asks only about recent ones).
+	committed [recentSends]int64
+	nextSent  int
+	states    map[client.Conversation]*client.ConversationState
+	meta      map[string][]byte
 }
 
-const recentUIDs = 256
+const (
+	recentUIDs  = 256
+	recentSends = 256
+)
 
 var _ client.Store = (*leanStore)(nil)
 
@@ -68,8 +77,12 @@ func (s *leanStore) Apply(ctx context.Context, b *client.Batch) error {
 			}
 		}
 		if m.Direction == client.DirectionSend && m.ClientMsgID != "" {
-			if old := s.sends[m.MessageID]; old != nil && old.MessageUID != "" && old.MessageUID != m.MessageUID {
+			old := s.sends[m.MessageID]
+			if old != nil && old.MessageUID != "" && old.MessageUID != m.MessageUID {
 				delete(s.byUID, old.MessageUID)
+			}
+			if m.SentStatus >= client.StatusSent && (old == nil || old.SentStatus < client.StatusSent) {
+				s.forgetOldestSent(m.MessageID)
 			}
 			s.sends[m.MessageID] = m.Clone()
 			if _, ok := s.byCID[m.ClientMsgID]; !ok {
@@ -110,6 +123,24 @@ func (s *leanStore) Apply(ctx context.Context, b *client.Batch) error {
 		}
 	}
 	return nil
+}
+
+// forgetOldestSent records id as committed, forgetting the committed send
+// it takes the place of.
+func (s *leanStore) forgetOldestSent(id int64) {
+	if old := s.committed[s.nextSent]; old != 0 {
+		if m := s.sends[old]; m != nil && m.SentStatus >= client.StatusSent {
+			delete(s.sends, old)
+			if s.byCID[m.ClientMsgID] == old {
+				delete(s.byCID, m.ClientMsgID)
+			}
+			if m.MessageUID != "" && s.byUID[m.MessageUID] == old {
+				delete(s.byUID, m.MessageUID)
+			}
+		}
+	}
+	s.committed[s.nextSent] = id
+	s.nextSent = (s.nextSent + 1) % recentSends
 }
 
 func (s *leanStore) MessagesByID(ctx context.Context, ids []int64) ([]*client.Message, error) {
