@@ -157,7 +157,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		return
 	}
 	ss.srv.metrics.commitSeconds.Observe(time.Since(start).Seconds())
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
 		MessageUid: stored.Uid, Seq: stored.Seq, SentTime: stored.SentTime, Duplicate: dup, ClientMsgId: stored.ClientMsgId,
 	}}})
 	if dup {
@@ -218,7 +218,7 @@ func visibleTo(m *pb.Message, user string) bool {
 func (ss *session) sendStatus(ctx context.Context, id uint64, m *pb.Message) {
 	now := time.Now()
 	m.Uid, m.SentTime, m.IsStatus = ss.srv.uids.Next(now), now.UnixMilli(), true
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
 		MessageUid: m.Uid, SentTime: m.SentTime, ClientMsgId: m.ClientMsgId,
 	}}})
 	ss.srv.fanOut(ctx, m, ss.id)

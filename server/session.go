@@ -305,6 +305,46 @@ func (ss *session) send(f *pb.Frame) {
 	ss.enqueue(outFrame{b: b})
 }
 
+// reply sends f, an answer to the request the calling goroutine (the
+// session's reader, or a worker it waits for) is handling. When nothing is
+// queued or being written it writes at once, from this goroutine, rather
+// than waking the session's writer goroutine: one hand-off fewer for the
+// frame nearly every send ends with. A peer that does not read then holds
+// up only its own reader; what others queue for it meanwhile overflows and
+// closes it as usual. Never call it from another session's goroutine.
+func (ss *session) reply(f *pb.Frame) {
+	b, err := f.Marshal()
+	if err != nil {
+		ss.srv.log.Error("encode frame", "err", err)
+		return
+	}
+	ss.mu.Lock()
+	if ss.closing || ss.dropped || ss.writing || len(ss.queue) > 0 {
+		ss.mu.Unlock()
+		ss.enqueue(outFrame{b: b}) // keeps the order behind what is queued
+		return
+	}
+	ss.writing = true // whoever sets it sees to what gets queued meanwhile
+	ss.mu.Unlock()
+	if err := ss.conn.WriteMessage(b); err != nil {
+		ss.close(fmt.Errorf("write: %w", err))
+		return
+	}
+	ss.srv.metrics.framesOut.Inc()
+	ss.mu.Lock()
+	if len(ss.queue) == 0 || ss.closing {
+		ss.writing = false
+		ss.mu.Unlock()
+		return
+	}
+	ss.mu.Unlock()
+	select {
+	case ss.wake <- struct{}{}: // a lingering writer takes the queue
+	default:
+		go ss.writeLoop()
+	}
+}
+
 // enqueue queues an encoded frame; a full queue marks a slow consumer.
 func (ss *session) enqueue(f outFrame) {
 	ss.mu.Lock()
