@@ -157,15 +157,20 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		return
 	}
 	ss.srv.metrics.commitSeconds.Observe(time.Since(start).Seconds())
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
+	ack := &pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
 		MessageUid: stored.Uid, Seq: stored.Seq, SentTime: stored.SentTime, Duplicate: dup, ClientMsgId: stored.ClientMsgId,
-	}}})
+	}}}
 	if dup {
 		ss.srv.metrics.duplicates.Inc()
+		ss.reply(ack)
 		return
 	}
 	ss.srv.metrics.messages.Inc()
+	// Fan out before the ack goes: once the sender has it, every session
+	// online then has the message queued, and a device that connects
+	// later gets it by sync (flagged offline).
 	ss.srv.fanOut(ctx, stored, ss.id)
+	ss.reply(ack)
 }
 
 // maxDirected bounds a targeted message's recipient list.
