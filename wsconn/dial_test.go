@@ -16,17 +16,24 @@ import (
 
 var sizes = []int{0, 1, 125, 126, 65535, 65536, 300000}
 
+// dialOK dials url offering imwasm.v1; the connection closes with the test.
+func dialOK(t *testing.T, url string) *Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, url, DialOptions{Subprotocol: "imwasm.v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
 // Our client against our server: every length encoding, masked both ways
 // (the server refuses unmasked client frames), a batch in one write.
 func TestDialEchoesWithOwnServer(t *testing.T) {
 	srv := serve(t, AcceptOptions{Subprotocol: "imwasm.v1", ReadLimit: 1 << 20}, echo)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := Dial(ctx, wsURL(srv), DialOptions{Subprotocol: "imwasm.v1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
+	c := dialOK(t, wsURL(srv))
 	if c.Subprotocol() != "imwasm.v1" {
 		t.Fatalf("subprotocol %q", c.Subprotocol())
 	}
@@ -77,13 +84,7 @@ func TestDialEchoesWithLibraryServer(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := Dial(ctx, wsURL(srv), DialOptions{Subprotocol: "imwasm.v1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
+	c := dialOK(t, wsURL(srv))
 	for _, n := range sizes {
 		p := bytes.Repeat([]byte{byte(n + 1)}, n)
 		if err := c.WriteMessage(p); err != nil {
