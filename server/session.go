@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -310,8 +311,9 @@ func (ss *session) send(f *pb.Frame) {
 // queued or being written it writes at once, from this goroutine, rather
 // than waking the session's writer goroutine: one hand-off fewer for the
 // frame nearly every send ends with. A peer that does not read then holds
-// up only its own reader; what others queue for it meanwhile overflows and
-// closes it as usual. Never call it from another session's goroutine.
+// up only its own reader, for replyTimeout at most: it is then closed as a
+// slow consumer (as an overflowing queue would have it). Never call it from
+// another session's goroutine.
 func (ss *session) reply(f *pb.Frame) {
 	b, err := f.Marshal()
 	if err != nil {
@@ -326,7 +328,13 @@ func (ss *session) reply(f *pb.Frame) {
 	}
 	ss.writing = true // whoever sets it sees to what gets queued meanwhile
 	ss.mu.Unlock()
-	if err := ss.conn.WriteMessage(b); err != nil {
+	ss.conn.SetWriteDeadline(time.Now().Add(replyTimeout))
+	err = ss.conn.WriteMessage(b)
+	ss.conn.SetWriteDeadline(time.Time{})
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			ss.srv.metrics.slowConsumers.Inc()
+		}
 		ss.close(fmt.Errorf("write: %w", err))
 		return
 	}
@@ -344,6 +352,10 @@ func (ss *session) reply(f *pb.Frame) {
 		go ss.writeLoop()
 	}
 }
+
+// replyTimeout bounds reply's direct write: a peer whose socket buffers are
+// full for that long is not reading.
+const replyTimeout = 2 * time.Second
 
 // enqueue queues an encoded frame; a full queue marks a slow consumer.
 func (ss *session) enqueue(f outFrame) {

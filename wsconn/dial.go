@@ -28,8 +28,10 @@ type DialOptions struct {
 	Header http.Header
 }
 
-// Dial opens a client connection to a ws:// or wss:// URL. ctx bounds the
-// TCP, TLS and WebSocket handshakes, not the connection after them.
+// Dial opens a client connection to a ws:// or wss:// URL (http:// and
+// https:// mean the same). It connects directly: HTTP proxies
+// (HTTPS_PROXY) are not used. ctx bounds the TCP, TLS and WebSocket
+// handshakes, not the connection after them.
 func Dial(ctx context.Context, rawURL string, opts DialOptions) (*Conn, error) {
 	c, err := dial(ctx, rawURL, opts)
 	if err != nil {
@@ -45,11 +47,12 @@ func dial(ctx context.Context, rawURL string, opts DialOptions) (*Conn, error) {
 	}
 	port := "80"
 	switch u.Scheme {
-	case "ws":
-	case "wss":
-		port = "443"
+	case "ws", "http":
+		u.Scheme = "ws"
+	case "wss", "https":
+		u.Scheme, port = "wss", "443"
 	default:
-		return nil, errors.New("the URL's scheme must be ws or wss")
+		return nil, errors.New("the URL's scheme must be ws, wss, http or https")
 	}
 	if u.Port() != "" {
 		port = u.Port()

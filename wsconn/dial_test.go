@@ -52,6 +52,10 @@ func TestDialEchoesWithOwnServer(t *testing.T) {
 			t.Fatalf("size %d: masking changed the caller's buffer", n)
 		}
 	}
+	// An http:// URL means ws://.
+	if c := dialOK(t, srv.URL); c.Subprotocol() != "imwasm.v1" {
+		t.Fatalf("subprotocol over http:// %q", c.Subprotocol())
+	}
 }
 
 // Our client against an independent server (coder/websocket): echo, and a
@@ -145,7 +149,7 @@ func TestDialRefuses(t *testing.T) {
 		{"other subprotocol", wsURL(rawServer(t, func(k string) string { return upgrade(acceptKey(k), "other") })), "subprotocol", 0},
 		{"no subprotocol", wsURL(rawServer(t, func(k string) string { return upgrade(acceptKey(k), "") })), "subprotocol", 0},
 		{"no answer in time", wsURL(silent), "deadline", 300 * time.Millisecond},
-		{"scheme", "http://127.0.0.1:1/", "scheme", 0},
+		{"scheme", "ftp://127.0.0.1:1/", "scheme", 0},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if c.timeout > 0 {

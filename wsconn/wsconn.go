@@ -193,6 +193,11 @@ func (c *Conn) Subprotocol() string { return c.subprotocol }
 // SetReadDeadline bounds the next reads (the zero time removes the bound).
 func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
 
+// SetWriteDeadline bounds the next writes (the zero time removes the
+// bound). A write that times out may have sent part of a frame: close the
+// connection then.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
+
 // ReadMessage returns the next data message (OpBinary or OpText) with its
 // fragments joined. It answers pings and close frames itself. A protocol
 // violation closes the connection with the matching status and returns an

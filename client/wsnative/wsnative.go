@@ -15,7 +15,9 @@ import (
 // Subprotocol is the wire protocol's version.
 const Subprotocol = "imwasm.v1"
 
-// Dialer dials ws:// and wss:// URLs.
+// Dialer dials ws:// and wss:// URLs (http:// and https:// too), directly:
+// unlike the coder/websocket dialer it replaced, it does not go through an
+// HTTP proxy from the environment.
 type Dialer struct {
 	// ReadLimit bounds one incoming frame (default 1 MiB).
 	ReadLimit int64

@@ -342,6 +342,12 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 	if err != nil {
 		return appended{}, fmt.Errorf("encode message: %w", err)
 	}
+	// Noted before the insert: a resend of a message whose first attempt
+	// committed without its note (a failure after the insert does not undo
+	// it) still leaves the pair for erasing to find.
+	if err := t.noteSent(stored.FromUser, convID); err != nil {
+		return appended{}, err
+	}
 	res, err := t.tx.Exec(sqlInsertMessage, convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, body)
 	if err != nil {
 		return appended{}, fmt.Errorf("insert message: %w", err)
@@ -359,9 +365,6 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 	}
 	c.lastSeq, c.lastTime = stored.Seq, stored.SentTime
 	t.touched[convID] = true
-	if err := t.noteSent(stored.FromUser, convID); err != nil {
-		return appended{}, err
-	}
 	switch stored.ConvType {
 	case pb.ConversationType_PRIVATE:
 		if err := t.ensureUserConv(stored.FromUser, convID, stored.To, stored.ConvType); err != nil {
@@ -506,8 +509,9 @@ func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, now
 			return 0, err
 		}
 		// The client id goes too: nothing of the user is left to match.
-		// (sender=? skips a row retention removed since the scan.)
-		res, err := t.tx.Exec(`UPDATE messages SET body=?, sender='', client_msg_id=uid WHERE id=? AND sender=?`, body, r.id, user)
+		// (The other conditions skip a row retention removed since the
+		// walk, even if its rowid was taken again.)
+		res, err := t.tx.Exec(`UPDATE messages SET body=?, sender='', client_msg_id=uid WHERE id=? AND conv_id=? AND seq=? AND sender=?`, body, r.id, r.conv, r.seq, user)
 		if err != nil {
 			return 0, fmt.Errorf("erase message: %w", err)
 		}
