@@ -39,6 +39,10 @@ type Options struct {
 	// finishes a checkpoint itself so that the WAL starts over (default
 	// 8192, ~32 MB at 4 KB pages).
 	RewindFrames int64
+	// EraseWalk is how many sequence numbers of a conversation one read of
+	// EraseUser's walk covers (default 10,000): each read is a short
+	// snapshot, so checkpoints and WAL rewinds go on during a long walk.
+	EraseWalk uint64
 	// FullSync makes every commit fsync the WAL (synchronous=FULL), so an
 	// acknowledged message survives power loss, not only a process crash.
 	FullSync bool
@@ -96,6 +100,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	if opts.RewindFrames <= 0 {
 		opts.RewindFrames = 8192
+	}
+	if opts.EraseWalk == 0 {
+		opts.EraseWalk = 10000
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -474,17 +481,19 @@ func (d *DB) findSent(ctx context.Context, user string) ([]erased, map[string]ui
 		if err := d.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_id=?`, c).Scan(&head); err != nil {
 			return nil, nil, fmt.Errorf("head of %s: %w", c, err)
 		}
-		list, err := sentSince(readPool{ctx, d}, user, c, 0)
-		if err != nil {
-			return nil, nil, err
+		for from := uint64(0); from < head; from += d.opts.EraseWalk {
+			list, err := sentBetween(readPool{ctx, d}, user, c, from, min(from+d.opts.EraseWalk, head))
+			if err != nil {
+				return nil, nil, err
+			}
+			found = append(found, list...)
 		}
-		found = append(found, list...)
 		upTo[c] = head
 	}
 	return found, upTo, nil
 }
 
-// readPool runs sentSince's query on the read connections.
+// readPool runs sentBetween's query on the read connections.
 type readPool struct {
 	ctx context.Context
 	d   *DB

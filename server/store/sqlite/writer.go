@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -488,7 +489,7 @@ func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, now
 		return 0, err
 	}
 	for _, c := range convs {
-		more, err := sentSince(t.tx, user, c, upTo[c]) // 0 when the scan did not see c
+		more, err := sentBetween(t.tx, user, c, upTo[c], math.MaxInt64) // from 0 when the walk did not see c
 		if err != nil {
 			return 0, err
 		}
@@ -540,7 +541,7 @@ func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, now
 	return n, nil
 }
 
-// querier is what sentSince reads through: the writer's transaction or the
+// querier is what sentBetween reads through: the writer's transaction or the
 // read pool.
 type querier interface {
 	Query(q string, args ...any) (*sql.Rows, error)
@@ -564,10 +565,10 @@ func sentConvs(q querier, user string) ([]string, error) {
 	return convs, rows.Err()
 }
 
-// sentSince lists user's messages in conv after sequence number after,
-// walking the conversation by its (conv_id, seq) index.
-func sentSince(q querier, user, conv string, after uint64) ([]erased, error) {
-	rows, err := q.Query(`SELECT id, seq FROM messages WHERE conv_id=? AND seq>? AND sender=?`, conv, after, user)
+// sentBetween lists user's messages in conv with sequence numbers in
+// (after, upTo], walking the conversation by its (conv_id, seq) index.
+func sentBetween(q querier, user, conv string, after, upTo uint64) ([]erased, error) {
+	rows, err := q.Query(`SELECT id, seq FROM messages WHERE conv_id=? AND seq>? AND seq<=? AND sender=?`, conv, int64(after), int64(min(upTo, math.MaxInt64)), user)
 	if err != nil {
 		return nil, fmt.Errorf("find messages in %s: %w", conv, err)
 	}
