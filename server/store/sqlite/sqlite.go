@@ -470,25 +470,38 @@ func (d *DB) EraseUser(ctx context.Context, user string) (int64, error) {
 // again after it (the walk may see some of those too; erasing is
 // idempotent).
 func (d *DB) findSent(ctx context.Context, user string) ([]erased, map[string]uint64, error) {
-	convs, err := sentConvs(readPool{ctx, d}, user)
-	if err != nil {
-		return nil, nil, err
-	}
 	var found []erased
-	upTo := make(map[string]uint64, len(convs))
-	for _, c := range convs {
-		var head uint64
-		if err := d.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_id=?`, c).Scan(&head); err != nil {
-			return nil, nil, fmt.Errorf("head of %s: %w", c, err)
+	upTo := map[string]uint64{}
+	// A conversation the user first sends to during the walk would be
+	// walked whole by the writer; looking again for new ones leaves it
+	// only those that appear in the last instant.
+	for range 3 {
+		convs, err := sentConvs(readPool{ctx, d}, user)
+		if err != nil {
+			return nil, nil, err
 		}
-		for from := uint64(0); from < head; from += d.opts.EraseWalk {
-			list, err := sentBetween(readPool{ctx, d}, user, c, from, min(from+d.opts.EraseWalk, head))
-			if err != nil {
-				return nil, nil, err
+		walked := 0
+		for _, c := range convs {
+			if _, ok := upTo[c]; ok {
+				continue
 			}
-			found = append(found, list...)
+			walked++
+			var head uint64
+			if err := d.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conv_id=?`, c).Scan(&head); err != nil {
+				return nil, nil, fmt.Errorf("head of %s: %w", c, err)
+			}
+			for from := uint64(0); from < head; from += d.opts.EraseWalk {
+				list, err := sentBetween(readPool{ctx, d}, user, c, from, min(from+d.opts.EraseWalk, head))
+				if err != nil {
+					return nil, nil, err
+				}
+				found = append(found, list...)
+			}
+			upTo[c] = head
 		}
-		upTo[c] = head
+		if walked == 0 {
+			break
+		}
 	}
 	return found, upTo, nil
 }
