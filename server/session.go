@@ -346,11 +346,7 @@ func (ss *session) reply(f *pb.Frame) {
 		return
 	}
 	ss.mu.Unlock()
-	select {
-	case ss.wake <- struct{}{}: // a lingering writer takes the queue
-	default:
-		go ss.writeLoop()
-	}
+	ss.startWriter()
 }
 
 // replyTimeout bounds reply's direct write: a peer whose socket buffers are
@@ -378,11 +374,17 @@ func (ss *session) enqueue(f outFrame) {
 	ss.writing = true
 	ss.mu.Unlock()
 	if start {
-		select {
-		case ss.wake <- struct{}{}: // an idle writer is waiting
-		default:
-			go ss.writeLoop()
-		}
+		ss.startWriter()
+	}
+}
+
+// startWriter hands the queue to the writer goroutine: a lingering one, or
+// a new one. Its caller has set ss.writing.
+func (ss *session) startWriter() {
+	select {
+	case ss.wake <- struct{}{}: // an idle writer is waiting
+	default:
+		go ss.writeLoop()
 	}
 }
 

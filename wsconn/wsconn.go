@@ -344,31 +344,28 @@ func (c *Conn) WriteBatch(payloads [][]byte) error {
 	if c.closed {
 		return net.ErrClosed
 	}
+	var err error
+	c.hdrs = c.hdrs[:0]
 	if c.client {
-		// Masking copies the payload (the caller keeps its own): header
-		// and masked payload go out together, one write per batch.
-		c.hdrs = c.hdrs[:0]
+		// Masking copies the payload (the caller keeps its own): headers
+		// and masked payloads go out together, one write per batch.
 		for _, p := range payloads {
 			c.hdrs = appendMasked(c.hdrs, OpBinary, p)
 		}
-		_, err := c.nc.Write(c.hdrs)
-		if cap(c.hdrs) > 4<<10 {
-			c.hdrs = nil
+		_, err = c.nc.Write(c.hdrs)
+	} else {
+		for _, p := range payloads {
+			c.hdrs = appendHeader(c.hdrs, OpBinary, len(p))
 		}
-		return err
+		bufs := make(net.Buffers, 0, 2*len(payloads))
+		h := c.hdrs
+		for _, p := range payloads {
+			n := headerLen(len(p))
+			bufs = append(bufs, h[:n:n], p)
+			h = h[n:]
+		}
+		_, err = bufs.WriteTo(c.nc)
 	}
-	c.hdrs = c.hdrs[:0]
-	for _, p := range payloads {
-		c.hdrs = appendHeader(c.hdrs, OpBinary, len(p))
-	}
-	bufs := make(net.Buffers, 0, 2*len(payloads))
-	h := c.hdrs
-	for _, p := range payloads {
-		n := headerLen(len(p))
-		bufs = append(bufs, h[:n:n], p)
-		h = h[n:]
-	}
-	_, err := bufs.WriteTo(c.nc)
 	if cap(c.hdrs) > 4<<10 {
 		c.hdrs = nil // a burst's scratch space is not kept by an idle connection
 	}

@@ -466,17 +466,17 @@ func (d *DB) EraseUser(ctx context.Context, user string) (int64, error) {
 }
 
 // findSent lists user's messages in each conversation they have sent to,
-// and the head of each conversation when its walk began: the writer looks
-// again after it (the walk may see some of those too; erasing is
-// idempotent).
+// up to the head each conversation had when its walk began; the writer
+// looks after those heads.
 func (d *DB) findSent(ctx context.Context, user string) ([]erased, map[string]uint64, error) {
 	var found []erased
 	upTo := map[string]uint64{}
+	rp := readPool{ctx, d}
 	// A conversation the user first sends to during the walk would be
 	// walked whole by the writer; looking again for new ones leaves it
 	// only those that appear in the last instant.
 	for range 3 {
-		convs, err := sentConvs(readPool{ctx, d}, user)
+		convs, err := sentConvs(rp, user)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -491,7 +491,7 @@ func (d *DB) findSent(ctx context.Context, user string) ([]erased, map[string]ui
 				return nil, nil, fmt.Errorf("head of %s: %w", c, err)
 			}
 			for from := uint64(0); from < head; from += d.opts.EraseWalk {
-				list, err := sentBetween(readPool{ctx, d}, user, c, from, min(from+d.opts.EraseWalk, head))
+				list, err := sentBetween(rp, user, c, from, min(from+d.opts.EraseWalk, head))
 				if err != nil {
 					return nil, nil, err
 				}

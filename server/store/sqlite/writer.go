@@ -595,31 +595,30 @@ func (t *wtx) appendLog(entry *pb.Message) (*pb.Message, error) {
 	return r.msg, nil
 }
 
-// ensureUserConv creates user's row for a private conversation or their log.
 // noteSent records that user has sent to convID (erasing a user walks
 // these conversations), once per pair.
 func (t *wtx) noteSent(user, convID string) error {
-	k := "\x01" + user + "\x00" + convID // beside ensureUserConv's keys
-	if t.known[k] {
-		return nil
-	}
-	if _, err := t.tx.Exec(`INSERT INTO sent_convs(sender, conv_id) VALUES (?,?) ON CONFLICT DO NOTHING`, user, convID); err != nil {
-		return fmt.Errorf("note sender of %s: %w", convID, err)
-	}
-	t.known[k] = true
-	return nil
+	return t.insertOnce("\x01"+user+"\x00"+convID, "note sender of", convID,
+		`INSERT INTO sent_convs(sender, conv_id) VALUES (?,?) ON CONFLICT DO NOTHING`, user, convID)
 }
 
+// ensureUserConv creates user's row for a private conversation or their log.
 func (t *wtx) ensureUserConv(user, convID, target string, typ pb.ConversationType) error {
-	k := user + "\x00" + convID
-	if t.known[k] {
+	return t.insertOnce(user+"\x00"+convID, "user conversation", convID,
+		`INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
+VALUES (?,?,?,?,1,0,0,?) ON CONFLICT DO NOTHING`, user, convID, int32(typ), target, t.version+1)
+}
+
+// insertOnce runs an idempotent insert about convID unless key says its
+// row exists (the hot path: a map lookup, nothing formatted).
+func (t *wtx) insertOnce(key, what, convID, query string, args ...any) error {
+	if t.known[key] {
 		return nil
 	}
-	if _, err := t.tx.Exec(`INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
-VALUES (?,?,?,?,1,0,0,?) ON CONFLICT DO NOTHING`, user, convID, int32(typ), target, t.version+1); err != nil {
-		return fmt.Errorf("user conversation %s: %w", convID, err)
+	if _, err := t.tx.Exec(query, args...); err != nil {
+		return fmt.Errorf("%s %s: %w", what, convID, err)
 	}
-	t.known[k] = true
+	t.known[key] = true
 	return nil
 }
 
