@@ -370,3 +370,30 @@ func TestReceipts(t *testing.T) {
 		t.Errorf("exact %#v", m["exact"])
 	}
 }
+
+func TestPrefaultBytes(t *testing.T) {
+	const limit = 6 << 30
+	cases := []struct {
+		name     string
+		cfg      Config
+		min, max int64
+	}{
+		{"p2p default", Config{Scenario: "p2p"}, 1400 << 20, 1700 << 20},
+		{"p2p short", Config{Scenario: "p2p", Rate: 100, Duration: time.Second, WarmUp: -1}, 256 << 20, 258 << 20},
+		{"group capped", Config{Scenario: "group"}, limit / 2, limit / 2},
+		{"capacity search", Config{Scenario: "p2p", FindCapacity: true}, limit / 2, limit / 2},
+		{"idle", Config{Scenario: "idle"}, 0, 0},
+		{"receipts", Config{Scenario: "receipts"}, 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := c.cfg
+			if err := cfg.defaults(); err != nil {
+				t.Fatal(err)
+			}
+			if got := prefaultBytes(&cfg, limit); got < c.min || got > c.max {
+				t.Fatalf("prefaultBytes = %d MiB, want %d..%d MiB", got>>20, c.min>>20, c.max>>20)
+			}
+		})
+	}
+}
