@@ -111,6 +111,7 @@ type Engine struct {
 	typing typingState
 
 	inbox  chan *inItem
+	batch  batchMaps // processLoop's alone: emptied and reused by each batch
 	events chan []Event
 	bucket bucket
 	reqID  atomic.Uint64

@@ -63,21 +63,38 @@ func (e *Engine) processLoop() {
 type batchState struct {
 	batch   Batch
 	emitted []*Message
-	byID    map[int64]*Message // records of this batch already in batch.Messages
-	convs   map[string]*ConversationState
+	batchMaps
 	// Others' messages accepted in sequence, checked against the store by
 	// messageUId in one lookup for the whole batch.
 	fresh   []freshMsg
 	recalls []recallApply // recalls and expansion changes, in sequence order
 	// Receipt requests (markers) and the receipt parts of log entries.
-	requests []*pb.Message
-	logs     []*pb.LogEntry
-	events   []Event // besides EventMessages
+	requests  []*pb.Message
+	logs      []*pb.LogEntry
+	events    []Event // besides EventMessages
+	recounted bool    // recountLocked changed a state: write it
+}
+
+// batchMaps are a batch's lookups, kept by the engine between batches (a
+// batch per incoming frame: new maps each time were a tenth of what a
+// simulated client allocated).
+type batchMaps struct {
+	byID  map[int64]*Message // records of this batch already in batch.Messages
+	convs map[string]*ConversationState
 	// Conversations whose unread count is counted again from the store
 	// after this batch: messages left (deletes, clears) or the read
 	// watermark moved.
-	recount   map[string]bool
-	recounted bool // recountLocked changed a state: write it
+	recount map[string]bool
+}
+
+// reset empties the maps for the next batch, making them the first time.
+func (m *batchMaps) reset() {
+	if m.byID == nil {
+		*m = batchMaps{byID: map[int64]*Message{}, convs: map[string]*ConversationState{}, recount: map[string]bool{}}
+	}
+	clear(m.byID)
+	clear(m.convs)
+	clear(m.recount)
 }
 
 // recallApply is a recall marker (or a recall this device made) to apply:
@@ -96,7 +113,8 @@ type freshMsg struct {
 func (e *Engine) process(items []*inItem) {
 	ctx := context.Background()
 	me := e.UserID()
-	bs := &batchState{byID: map[int64]*Message{}, convs: map[string]*ConversationState{}, recount: map[string]bool{}}
+	e.batch.reset()
+	bs := &batchState{batchMaps: e.batch}
 	finished := false
 	e.seqMu.Lock()
 	for _, it := range items {
