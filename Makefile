@@ -101,9 +101,9 @@ run: build
 ## test: the full CI test
 test: check-generate fmt-check vet test-go test-wasm wasm-size test-js test-relay test-demo fuzz
 
-## test-wasm: jsbridge's Go tests, compiled to wasm and run in Node
-test-wasm:
-	GOOS=js GOARCH=wasm $(GO) test -exec="$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./jsbridge/
+## test-wasm: jsbridge's Go tests, compiled to wasm and run in Node (with fake-indexeddb)
+test-wasm: npm-deps
+	GOOS=js GOARCH=wasm $(GO) test -exec="$(CURDIR)/scripts/wasm-test-exec.sh" ./jsbridge/
 
 ## npm-deps: the npm package's dev dependencies (npm ci, from package-lock.json)
 npm-deps: npm/node_modules/.package-lock.json

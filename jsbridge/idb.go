@@ -151,6 +151,20 @@ func upgrade(db safejs.Value, from int) error {
 	return nil
 }
 
+// isConstraintError tells whether req failed on a unique index.
+func isConstraintError(req safejs.Value) bool {
+	e, err := req.Get("error")
+	if err != nil || absent(e) {
+		return false
+	}
+	name, err := e.Get("name")
+	if err != nil {
+		return false
+	}
+	s, _ := name.String()
+	return s == "ConstraintError"
+}
+
 func requestError(req safejs.Value, what string) error {
 	e, err := req.Get("error")
 	if err == nil && !absent(e) {
@@ -299,16 +313,51 @@ func (s *IDBStore) Apply(ctx context.Context, b *client.Batch) error {
 		if err != nil {
 			return err
 		}
+		byUID, err := msgs.Call("index", "uid")
+		if err != nil {
+			return err
+		}
 		for i, r := range records {
 			req, err := msgs.Call("put", r)
 			if err != nil {
 				return fmt.Errorf("put message: %w", err)
 			}
 			i := i
-			if err := cb.on(req, "onsuccess", func(safejs.Value) {
-				k, _ := req.Get("result")
+			setID := func(k safejs.Value) {
 				f, _ := k.Float()
 				ids[i] = int64(f)
+			}
+			if err := cb.on(req, "onsuccess", func(safejs.Value) {
+				k, _ := req.Get("result")
+				setID(k)
+			}); err != nil {
+				return err
+			}
+			uid, isNew := r["uid"].(string)
+			if _, hasID := r["id"]; !isNew || hasID {
+				continue
+			}
+			// Another tab of this device may have stored the same message
+			// since this batch looked (the uid index is unique). That is
+			// not this batch's failure: the request's error would abort
+			// the whole transaction, this tab's other messages and
+			// cursors with it, and when the other tab's batch met the
+			// same fate a message was in neither. Keep the transaction
+			// and take the stored record's id.
+			if err := cb.on(req, "onerror", func(ev safejs.Value) {
+				if !isConstraintError(req) {
+					return // aborts the transaction, as before
+				}
+				ev.Call("preventDefault")
+				ev.Call("stopPropagation")
+				get, err := byUID.Call("getKey", uid)
+				if err != nil {
+					return
+				}
+				cb.on(get, "onsuccess", func(safejs.Value) {
+					k, _ := get.Get("result")
+					setID(k)
+				})
 			}); err != nil {
 				return err
 			}
