@@ -111,6 +111,6 @@ try {
 } finally {
   await browser.close();
   web.close();
-  server.stop();
+  await server.stop();
 }
 console.log(JSON.stringify(result, null, 2));

@@ -46,7 +46,7 @@ try {
     rows.push(r);
     await ctx.close();
   }
-} finally { await browser.close(); web.close(); server.stop?.(); }
+} finally { await browser.close(); web.close(); await server.stop?.(); }
 console.table(rows);
 const med = (k) => { const s = rows.map((r) => r[k]).sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 console.log('median end', med('end'));

@@ -18,7 +18,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   web?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 async function page(route) {

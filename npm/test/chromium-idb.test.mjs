@@ -17,7 +17,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   web?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 const adminToken = () => execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();

@@ -31,7 +31,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   web?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 const events = (x, name) => x.page.evaluate((name) => window.events.filter(([n]) => n === name).map(([, p]) => p), name);

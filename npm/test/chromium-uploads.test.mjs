@@ -34,7 +34,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   web?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 const toBen = { conversationType: 1, targetId: 'ben' };

@@ -27,7 +27,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   web?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 test('sendTextMessage, and listeners added, once, removed and cleared', async () => {

@@ -30,7 +30,19 @@ export async function startServer(extra = []) {
     url,
     proc,
     token: (user) => execFileSync(bin, ['token', '--app-secret', appSecret, '--user', user]).toString().trim(),
-    stop: () => { proc.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); },
+    // Waits for the server to exit before removing its folder: a graceful
+    // shutdown still writes there (removing it meanwhile failed with
+    // ENOTEMPTY).
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((resolve) => proc.once('exit', resolve));
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

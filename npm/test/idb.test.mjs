@@ -39,6 +39,6 @@ test('IndexedDB keeps history, unread counts and cursors across a restart', asyn
   } finally {
     await bob.close();
     await alice.close();
-    server.stop();
+    await server.stop();
   }
 });

@@ -40,6 +40,6 @@ test('npm pack installs and runs', async () => {
     const out = execFileSync('node', ['main.mjs'], { cwd: app, timeout: 30000 }).toString().trim();
     assert.equal(out.split('\n').pop(), '[0,0]');
   } finally {
-    server.stop();
+    await server.stop();
   }
 });

@@ -35,7 +35,7 @@ blocks.forEach((code, i) => {
         w.on('error', (e) => { clearTimeout(t); reject(e); });
       });
     } finally {
-      server.stop();
+      await server.stop();
     }
   });
 });

@@ -36,7 +36,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(Object.values(users).map((u) => u.close()));
-  server?.stop();
+  await server?.stop();
 });
 
 test('exports RongIMLib numbers', () => {

@@ -72,7 +72,7 @@ after(async () => {
   web?.close();
   relay?.stop();
   origin?.close();
-  server?.stop();
+  await server?.stop();
 });
 
 const adminToken = () => execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
