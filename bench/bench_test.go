@@ -378,7 +378,7 @@ func TestPrefaultBytes(t *testing.T) {
 		cfg      Config
 		min, max int64
 	}{
-		{"p2p default", Config{Scenario: "p2p"}, 1400 << 20, 1700 << 20},
+		{"p2p default", Config{Scenario: "p2p"}, 1100 << 20, 1400 << 20},
 		{"p2p short", Config{Scenario: "p2p", Rate: 100, Duration: time.Second, WarmUp: -1}, 256 << 20, 258 << 20},
 		{"group capped", Config{Scenario: "group"}, limit / 2, limit / 2},
 		{"capacity search", Config{Scenario: "p2p", FindCapacity: true}, limit / 2, limit / 2},

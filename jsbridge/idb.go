@@ -199,10 +199,28 @@ func (s *IDBStore) tx(ctx context.Context, mode string, stores []any, fn func(tx
 		default:
 		}
 	}
+	// A request's error is followed by the transaction's abort; returning
+	// (and releasing the callbacks) only then keeps the other requests'
+	// abort events from calling released functions.
+	var firstErr error
 	err = errors.Join(
 		cb.on(tx, "oncomplete", func(safejs.Value) { finish(nil) }),
-		cb.on(tx, "onerror", func(safejs.Value) { finish(requestError(tx, "indexeddb transaction")) }),
-		cb.on(tx, "onabort", func(safejs.Value) { finish(requestError(tx, "indexeddb transaction aborted")) }),
+		cb.on(tx, "onerror", func(ev safejs.Value) {
+			if firstErr != nil {
+				return
+			}
+			req, err := ev.Get("target") // the failed request: tx.error is not set yet
+			if err != nil || absent(req) {
+				req = tx
+			}
+			firstErr = requestError(req, "indexeddb transaction")
+		}),
+		cb.on(tx, "onabort", func(safejs.Value) {
+			if firstErr == nil {
+				firstErr = requestError(tx, "indexeddb transaction aborted")
+			}
+			finish(firstErr)
+		}),
 	)
 	if err != nil {
 		return err
@@ -343,7 +361,9 @@ func (s *IDBStore) Apply(ctx context.Context, b *client.Batch) error {
 			// the whole transaction, this tab's other messages and
 			// cursors with it, and when the other tab's batch met the
 			// same fate a message was in neither. Keep the transaction
-			// and take the stored record's id.
+			// and take the stored record's id. The stored copy stays as
+			// that tab wrote it (a change this batch made to the new
+			// message, a recall say, arrives at that tab too).
 			if err := cb.on(req, "onerror", func(ev safejs.Value) {
 				if !isConstraintError(req) {
 					return // aborts the transaction, as before

@@ -4,6 +4,7 @@ package jsbridge
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/imwasm/imwasm/client"
@@ -86,6 +87,8 @@ func TestIDBApplyStillFailsOnOtherErrors(t *testing.T) {
 	e := received("uid-e", "e", 5)
 	if err := tab1.Apply(ctx, &client.Batch{Messages: []*client.Message{e, b}}); err == nil {
 		t.Fatal("a conflicting record with its own id was accepted")
+	} else if !strings.Contains(err.Error(), "indexeddb transaction: ") {
+		t.Fatalf("the error does not say what failed: %v", err)
 	}
 	got, err := tab1.MessagesByUID(ctx, []string{"uid-e"})
 	if err != nil {

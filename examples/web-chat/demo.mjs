@@ -89,7 +89,14 @@ export async function startDemo({ appPort = 8000, serverPort = 8080, dataDir = j
     `${app.url}/#user=${u}&token=${token(['--user', u, '--ttl', '24h'])}&server=${encodeURIComponent(server.url)}&appkey=${appKey}`]));
   return {
     serverUrl: server.url, appUrl: app.url, links,
-    stop: () => { app.srv.close(); server.proc.kill('SIGTERM'); },
+    // Resolves once the server has exited (its data folder is then free).
+    stop: () => {
+      app.srv.close();
+      if (server.proc.exitCode !== null || server.proc.signalCode !== null) return Promise.resolve();
+      const exited = new Promise((resolve) => server.proc.once('exit', resolve));
+      server.proc.kill('SIGTERM');
+      return exited;
+    },
   };
 }
 
@@ -102,7 +109,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log('Open one link per user (each in its own browser profile or private window):\n');
   for (const [u, link] of Object.entries(d.links)) console.log(`  ${u.padEnd(6)} ${link}\n`);
   console.log('They share the group "team"; start a private chat by typing a user id. Ctrl-C stops the demo.');
-  const stop = () => { d.stop(); process.exit(0); };
+  const stop = async () => { await d.stop(); process.exit(0); };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

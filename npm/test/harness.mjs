@@ -34,16 +34,21 @@ export async function startServer(extra = []) {
     // shutdown still writes there (removing it meanwhile failed with
     // ENOTEMPTY).
     stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        const exited = new Promise((resolve) => proc.once('exit', resolve));
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopProcess(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+// stopProcess sends SIGTERM and waits for the process to exit (SIGKILL
+// after 10 s), so that its files can be removed.
+export async function stopProcess(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+  await exited;
+  clearTimeout(timer);
 }
 
 // A user: an SDK instance in a worker thread, driven by RPC. Every event

@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, bin, appSecret } from '../../../npm/test/harness.mjs';
+import { startServer, stopProcess, bin, appSecret } from '../../../npm/test/harness.mjs';
 import { serveStatic, launch, openUser, connectPage, waitMessages } from '../../../npm/test/browser.mjs';
 
 const relayDir = new URL('..', import.meta.url).pathname;
@@ -46,7 +46,7 @@ async function startRelay(originURL) {
     if (Date.now() > deadline) throw new Error('relay did not start: ' + log);
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, stop: () => { proc.kill('SIGTERM'); rmSync(persist, { recursive: true, force: true }); } };
+  return { url, stop: async () => { await stopProcess(proc); rmSync(persist, { recursive: true, force: true }); } };
 }
 
 before(async () => {
@@ -70,7 +70,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   web?.close();
-  relay?.stop();
+  await relay?.stop();
   origin?.close();
   await server?.stop();
 });

@@ -36,7 +36,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  demo?.stop();
+  await demo?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
