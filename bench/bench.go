@@ -43,6 +43,7 @@ import (
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/client/memstore"
 	"github.com/imwasm/imwasm/client/wsnative"
+	"github.com/imwasm/imwasm/internal/workpool"
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/server/auth"
 )
@@ -390,8 +391,8 @@ type fleet struct {
 	lat       atomic.Pointer[hist] // whole round
 	win       atomic.Pointer[hist] // since the last progress line
 	frames    frameCounter
-	pool      *pool
-	inflight  atomic.Int64 // sends of any round not yet answered
+	pool      *workpool.Pool // sends: never queued, so the schedule stays open-loop
+	inflight  atomic.Int64   // sends of any round not yet answered
 	receipts  atomic.Pointer[receiptRound]
 }
 
@@ -405,7 +406,7 @@ type user struct {
 }
 
 func newFleet(cfg *Config, t *target) *fleet {
-	f := &fleet{cfg: cfg, t: t, base: time.Now(), tag: strings.ToLower(rand.Text()[:8]), pool: newPool()}
+	f := &fleet{cfg: cfg, t: t, base: time.Now(), tag: strings.ToLower(rand.Text()[:8]), pool: workpool.New(2*time.Second, nil)}
 	f.lat.Store(new(hist))
 	f.win.Store(new(hist))
 	return f
@@ -778,7 +779,7 @@ func (f *fleet) measure(ctx context.Context, p plan) (*Result, error) {
 				s.sent.Add(1)
 				s.inflight.Add(1)
 				f.inflight.Add(1)
-				f.pool.do(func() { f.send(u, r, due, s) })
+				f.pool.Run(func() { f.send(u, r, due, s) })
 			}
 			if j < total {
 				time.Sleep(start + time.Duration(float64(j)*interval) - time.Since(f.base))

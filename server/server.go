@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/imwasm/imwasm/internal/workpool"
 	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/metrics"
 	"github.com/imwasm/imwasm/server/store"
@@ -43,8 +44,8 @@ type Server struct {
 	settings   atomic.Pointer[Settings]
 	settingsMu sync.Mutex // serializes PUT /v1/settings
 	typing     *typingLimiter
-	receipts   *notifier // coalesces receipt updates to senders
-	handlers   *handlerPool
+	receipts   *notifier      // coalesces receipt updates to senders
+	handlers   *workpool.Pool // request handlers (see session.run)
 
 	// ctx bounds requests: cancelled by Close. Sessions share it rather
 	// than each holding a context of its own (whose Done channel and
@@ -95,7 +96,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	// collide with a stored message's.
 	s.uids = store.NewUIDGen(0xFFFF)
 	s.typing = newTypingLimiter(typingInterval)
-	s.handlers = newHandlerPool(10*time.Second, s.ctx.Done())
+	s.handlers = workpool.New(10*time.Second, s.ctx.Done())
 	s.settings.Store(settingsFrom(cfg))
 	s.bus = localBus{s.hub}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}

@@ -205,7 +205,7 @@ func (ss *session) run() {
 		case *pb.Frame_Send, *pb.Frame_Ack:
 			ss.handle(f)
 		default:
-			ss.srv.handlers.run(func() {
+			ss.srv.handlers.Run(func() {
 				ss.handle(f)
 				handled <- struct{}{}
 			})

@@ -1,4 +1,4 @@
-package server
+package workpool
 
 import (
 	"runtime"
@@ -7,14 +7,14 @@ import (
 	"time"
 )
 
-func TestHandlerPoolReusesAndRetiresWorkers(t *testing.T) {
-	p := newHandlerPool(200*time.Millisecond, nil)
+func TestPoolReusesAndRetiresWorkers(t *testing.T) {
+	p := New(200*time.Millisecond, nil)
 	base := runtime.NumGoroutine()
 	ids := make(chan int64, 100)
 	var wg sync.WaitGroup
 	for i := 0; i < 100; i++ {
 		wg.Add(1)
-		p.run(func() { defer wg.Done(); ids <- goid() })
+		p.Run(func() { defer wg.Done(); ids <- goid() })
 		time.Sleep(time.Millisecond) // the previous task is done: its worker is idle
 	}
 	wg.Wait()
@@ -31,7 +31,7 @@ func TestHandlerPoolReusesAndRetiresWorkers(t *testing.T) {
 	var started sync.WaitGroup
 	for i := 0; i < 10; i++ {
 		started.Add(1)
-		p.run(func() { started.Done(); <-release })
+		p.Run(func() { started.Done(); <-release })
 	}
 	started.Wait() // would hang if a task waited for a busy worker
 	close(release)
@@ -44,9 +44,9 @@ func TestHandlerPoolReusesAndRetiresWorkers(t *testing.T) {
 	}
 	// Closing done retires idle workers at once.
 	done := make(chan struct{})
-	p = newHandlerPool(time.Hour, done)
+	p = New(time.Hour, done)
 	for i := 0; i < 3; i++ {
-		p.run(func() {})
+		p.Run(func() {})
 	}
 	time.Sleep(10 * time.Millisecond)
 	close(done)
