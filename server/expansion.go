@@ -11,7 +11,9 @@ import (
 	"github.com/imwasm/imwasm/server/store"
 )
 
-// Message expansion limits (RongCloud's): beyond them 34220.
+// Message expansion limits (RongCloud's): a malformed key or value, or too
+// many keys in one call, is 34220; a message's expansion past its size
+// limits is 34010.
 const (
 	maxExpansionKeys      = 300  // per message
 	maxExpansionPerUpdate = 20   // keys set or removed in one call
@@ -22,14 +24,14 @@ const (
 // checkExpansion validates one change's keys and values.
 func checkExpansion(set map[string]string, remove []string) error {
 	if len(set) > maxExpansionPerUpdate || len(remove) > maxExpansionPerUpdate {
-		return codes.New(codes.ExpansionLimitExceeded, "at most "+strconv.Itoa(maxExpansionPerUpdate)+" expansion keys per call")
+		return codes.New(codes.InvalidParameterMessageExpansion, "at most "+strconv.Itoa(maxExpansionPerUpdate)+" expansion keys per call")
 	}
 	for k, v := range set {
 		if err := checkExpansionKey(k); err != nil {
 			return err
 		}
 		if len(v) > maxExpansionValue {
-			return codes.New(codes.ExpansionLimitExceeded, "expansion values are at most 4096 bytes")
+			return codes.New(codes.InvalidParameterMessageExpansion, "expansion values are at most 4096 bytes")
 		}
 	}
 	for _, k := range remove {
@@ -42,12 +44,12 @@ func checkExpansion(set map[string]string, remove []string) error {
 
 func checkExpansionKey(k string) error {
 	if len(k) == 0 || len(k) > maxExpansionKey {
-		return codes.New(codes.ExpansionLimitExceeded, "expansion keys are 1-32 bytes")
+		return codes.New(codes.InvalidParameterMessageExpansion, "expansion keys are 1-32 bytes")
 	}
 	for i := 0; i < len(k); i++ {
 		c := k[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '=' || c == '+' || c == '-') {
-			return codes.New(codes.ExpansionLimitExceeded, "expansion keys use letters, digits and _ = + -")
+			return codes.New(codes.InvalidParameterMessageExpansion, "expansion keys use letters, digits and _ = + -")
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ const (
 	Success                            = 0
 	Timeout                            = -1 // the web enum's name for "unknown error"
 	SendFrequencyTooFast               = 20604
+	RequestOverFrequency               = 20607 // a per-user limit on requests other than sends
 	NotInGroup                         = 22406
 	ForbiddenInGroup                   = 22408
 	RecallMessage                      = 25101
@@ -30,9 +31,10 @@ const (
 	InvalidParameter                   = 33003
 	ConnectionExist                    = 34001
 	ConnectionTimeout                  = 34006
+	ExpansionLimitExceeded             = 34010 // a message's expansion over 300 keys or 64 KiB (RongIMLib's EXPANSION_LIMIT_EXCEET)
 	UploadFail                         = 34011
 	MediaException                     = 34018
-	ExpansionLimitExceeded             = 34220 // message expansion: a key, value or count over its limit
+	InvalidParameterMessageExpansion   = 34220 // an expansion key or value malformed or too long, or over 20 keys in one call
 	InvalidParameterMessageUID         = 34203
 	InvalidParameterMessageID          = 34204
 	InvalidParameterConversationType   = 34209
