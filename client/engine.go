@@ -8,7 +8,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/limits"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -26,11 +29,15 @@ type Config struct {
 	OnEvents func([]Event)
 
 	SendTimeout time.Duration // default 10s
-	// SendRate and SendBurst are the SDK-side token bucket (default 5/s,
-	// burst 5); a negative SendRate turns it off.
-	SendRate    float64
-	SendBurst   int
-	MaxContent  int           // default 128 KiB
+	// SendRate and SendBurst are the SDK-side token bucket. 0 (the
+	// default) follows what the server announces when it connects (its
+	// per-user limit; 5/s with bursts of 10 before that); a positive rate
+	// is the app's own; a negative one turns the bucket off.
+	SendRate  float64
+	SendBurst int
+	// MaxContent is the content limit until the server announces its own
+	// (default 128 KiB).
+	MaxContent  int
 	BackoffMin  time.Duration // reconnect backoff, default 500ms
 	BackoffMax  time.Duration // default 30s
 	PullPage    int           // messages per pull, default 500 (the server's most)
@@ -96,6 +103,7 @@ type Engine struct {
 	status     int
 	connectErr chan error // first auth result of Connect
 	maxUpload  int64      // the server's upload limit, from AuthOK
+	maxContent int        // the server's content limit, from AuthOK
 
 	seqMu sync.Mutex // guards convs and pending
 	convs map[string]*ConversationState
@@ -113,7 +121,7 @@ type Engine struct {
 	inbox  chan *inItem
 	batch  batchMaps // processLoop's alone: emptied and reused by each batch
 	events chan []Event
-	bucket bucket
+	bucket *rate.Limiter // the send limit (see Config.SendRate)
 	reqID  atomic.Uint64
 }
 
@@ -125,14 +133,11 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.SendTimeout <= 0 {
 		cfg.SendTimeout = 10 * time.Second
 	}
-	if cfg.SendRate == 0 {
-		cfg.SendRate = 5
-	}
 	if cfg.SendBurst <= 0 {
-		cfg.SendBurst = 5
+		cfg.SendBurst = 10
 	}
 	if cfg.MaxContent <= 0 {
-		cfg.MaxContent = 128 << 10
+		cfg.MaxContent = limits.DefaultContentBytes
 	}
 	if cfg.BackoffMin <= 0 {
 		cfg.BackoffMin = 500 * time.Millisecond
@@ -163,7 +168,15 @@ func New(cfg Config) (*Engine, error) {
 		inbox:   make(chan *inItem, 1024),
 		events:  make(chan []Event, 256),
 	}
-	e.bucket.init(cfg.SendRate, cfg.SendBurst, cfg.Now())
+	switch {
+	case cfg.SendRate < 0:
+		e.bucket = rate.NewLimiter(rate.Inf, 0)
+	case cfg.SendRate == 0: // until the server says
+		e.bucket = rate.NewLimiter(5, cfg.SendBurst)
+	default:
+		e.bucket = rate.NewLimiter(rate.Limit(cfg.SendRate), cfg.SendBurst)
+	}
+	e.maxContent = cfg.MaxContent
 	go e.processLoop()
 	go e.eventLoop()
 	return e, nil
@@ -447,7 +460,13 @@ func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
 	}
 	e.user = ok.UserId
 	e.maxUpload = int64(ok.MaxUploadBytes)
+	if ok.MaxContentBytes > 0 {
+		e.maxContent = int(ok.MaxContentBytes)
+	}
 	e.mu.Unlock()
+	if e.cfg.SendRate == 0 {
+		e.followSendLimit(ok.SendRatePerSec, ok.SendBurst)
+	}
 	lc := &liveConn{e: e, c: c, waiters: map[uint64]chan *pb.Frame{}, auth: ok, closed: make(chan struct{})}
 	e.mu.Lock()
 	e.conn = lc
@@ -664,30 +683,24 @@ func (lc *liveConn) heartbeat(ctx context.Context) {
 	}
 }
 
-// bucket is the SDK-side send rate limit.
-type bucket struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
+// followSendLimit sets the send bucket to the server's per-user limit (0:
+// none), so the SDK refuses at once what the server would refuse.
+func (e *Engine) followSendLimit(perSec, burst uint32) {
+	now := e.cfg.Now()
+	if perSec == 0 {
+		e.bucket.SetLimitAt(now, rate.Inf)
+		return
+	}
+	if burst == 0 {
+		burst = perSec
+	}
+	e.bucket.SetLimitAt(now, rate.Limit(perSec))
+	e.bucket.SetBurstAt(now, int(burst))
 }
 
-func (b *bucket) init(rate float64, burst int, now time.Time) {
-	b.rate, b.burst, b.tokens, b.last = rate, float64(burst), float64(burst), now
-}
-
-func (b *bucket) take(now time.Time) bool {
-	if b.rate < 0 {
-		return true
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+// maxContentBytes is the content limit in force (the server's, once known).
+func (e *Engine) maxContentBytes() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.maxContent
 }

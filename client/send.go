@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/limits"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -74,7 +75,12 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		rec.DeliveryReceipt = e.cfg.DeliveryReceipts && rec.Type == Private && !rec.IsStatus
 		rec.Receipt = nil
 	}
-	if !opts.Hold && !e.bucket.take(e.cfg.Now()) {
+	// What the server would refuse for its size is refused here, before
+	// anything is stored.
+	if err := limits.CheckSend(sendRequest(rec), e.maxContentBytes()); err != nil {
+		return nil, err
+	}
+	if !opts.Hold && !e.bucket.AllowN(e.cfg.Now(), 1) {
 		return nil, codes.New(codes.SendFrequencyTooFast, "send frequency too fast")
 	}
 	if rec.IsStatus {
@@ -174,9 +180,6 @@ func (e *Engine) validate(m *Message) error {
 	}
 	if m.ObjectName == "" {
 		return codes.New(codes.InvalidParameter, "messageType required")
-	}
-	if len(m.Content) > e.cfg.MaxContent {
-		return codes.New(codes.MsgContentExceedLimit, "content exceeds limit")
 	}
 	return nil
 }

@@ -2,9 +2,11 @@ package client
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/imwasm/imwasm/proto/limits"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -581,7 +583,9 @@ func (e *Engine) flushAcks() {
 	for _, a := range acks {
 		items = append(items, a)
 	}
-	lc.write(ctx, &pb.Frame{Body: &pb.Frame_Ack{Ack: &pb.Ack{Items: items}}})
+	for chunk := range slices.Chunk(items, limits.MaxIDs) { // the server's most per frame
+		lc.write(ctx, &pb.Frame{Body: &pb.Frame_Ack{Ack: &pb.Ack{Items: chunk}}})
+	}
 }
 
 // keepAcks puts acks a flush could not send back, for the next connection

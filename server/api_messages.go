@@ -3,10 +3,13 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/limits"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
@@ -79,23 +82,27 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 	if len(bytes.TrimSpace(content)) == 0 {
 		return nil, badRequest("content required")
 	}
-	if len(content) > s.cfg.MaxContentBytes {
-		return nil, &apiError{http.StatusBadRequest, codes.MsgContentExceedLimit, "content exceeds limit"}
-	}
-	if len(b.Expansion) > 0 {
-		if !b.CanIncludeExpansion {
-			return nil, badRequest("expansion needs canIncludeExpansion")
-		}
-		if err := checkExpansion(b.Expansion, nil); err != nil {
-			return nil, &apiError{http.StatusBadRequest, codes.Of(err), err.Error()}
-		}
+	if len(b.Expansion) > 0 && !b.CanIncludeExpansion {
+		return nil, badRequest("expansion needs canIncludeExpansion")
 	}
 	if mi := b.MentionedInfo; (b.IsMentioned || mi != nil) && (mi == nil || !b.IsMentioned || (mi.Type != 1 && mi.Type != 2) ||
-		(mi.Type == 2 && len(mi.UserIDs) == 0) || len(mi.UserIDs) > maxDirected) {
+		(mi.Type == 2 && len(mi.UserIDs) == 0)) {
 		return nil, badRequest("isMentioned goes with mentionedInfo: type 1 (ALL), or 2 (SINGAL) with 1-1000 userIdList")
 	}
-	if len(b.DirectedUserIDs) > 0 && (typ != pb.ConversationType_GROUP || len(b.DirectedUserIDs) > maxDirected || !validIDs(b.DirectedUserIDs)) {
+	if len(b.DirectedUserIDs) > 0 && (typ != pb.ConversationType_GROUP || !validIDs(b.DirectedUserIDs)) {
 		return nil, badRequest("directedUserIds: group messages only, at most 1000 ids")
+	}
+	// The limits an SDK's send is held to, for the longest target's copy.
+	longest := slices.MaxFunc(b.TargetIDs, func(a, b string) int { return len(a) - len(b) })
+	if err := limits.CheckSend(&pb.SendRequest{
+		Conv: &pb.Conversation{Type: typ, Target: longest}, ClientMsgId: b.ClientMsgID + ":" + longest,
+		ObjectName: b.ObjectName, Content: content, PushContent: b.PushContent, PushData: b.PushData,
+		DirectedUserIds: b.DirectedUserIDs, IsMentioned: b.IsMentioned, MentionedInfo: b.MentionedInfo.wire(),
+		CanIncludeExpansion: b.CanIncludeExpansion, Expansion: b.Expansion,
+	}, s.cfg.MaxContentBytes); err != nil {
+		var ce *codes.Error
+		errors.As(err, &ce)
+		return nil, &apiError{http.StatusBadRequest, ce.Code, ce.Msg}
 	}
 	ctx := r.Context()
 	type result struct {

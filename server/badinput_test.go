@@ -196,7 +196,7 @@ func TestBadInputAfterAuthKeepsConnection(t *testing.T) {
 	}
 	alive(50)
 	// An oversized frame ends this connection; the server lives on.
-	r.writeBytes(make([]byte, 200<<10))
+	r.writeBytes(make([]byte, 300<<10))
 	if _, err := r.read(); err == nil || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("oversized frame: %v", err)
 	}

@@ -3,6 +3,8 @@ package server
 import (
 	"log/slog"
 	"time"
+
+	"github.com/imwasm/imwasm/proto/limits"
 )
 
 // Config is everything `imwasm serve` sets. Zero values take the defaults
@@ -17,13 +19,24 @@ type Config struct {
 	// and file endpoints; empty accepts any (auth is a bearer token).
 	AllowedOrigins []string
 
-	MaxSessions       int           // per user; the oldest beyond it is kicked (31010). Default 10.
-	SendRate          float64       // messages per second per connection; 0 takes the default 5, negative disables
-	SendBurst         int           // token bucket size, default 10
-	MaxContentBytes   int           // default 128 KiB (30016 beyond)
-	AuthTimeout       time.Duration // first frame deadline, default 5s
-	Heartbeat         time.Duration // client ping interval announced in AuthOK, default 15s; idle > 3x closes
-	SendQueue         int           // frames queued per connection before it is a slow consumer, default 4096
+	MaxSessions int // per user; the oldest beyond it is kicked (31010). Default 10.
+	// SendRate is messages per second per user, over all their sessions
+	// (20604 beyond); 0 takes the default 5, negative disables.
+	SendRate  float64
+	SendBurst int // the send bucket's size, default 10
+	// WriteRate meters each user's other writes that are stored or fanned
+	// out: expansion, recall, delete, clear history, read state, receipt
+	// requests and responses, typing (20607 beyond). 0 takes the default
+	// 20 per second, negative disables.
+	WriteRate       float64
+	WriteBurst      int           // default 40
+	MaxContentBytes int           // default 128 KiB (30016 beyond), at most 512 KiB
+	AuthTimeout     time.Duration // first frame deadline, default 5s
+	Heartbeat       time.Duration // client ping interval announced in AuthOK, default 15s; idle > 3x closes
+	// SendQueueBytes bounds what is queued for one session and not yet
+	// written; past it the session is closed as a slow consumer. Default
+	// 8 MiB.
+	SendQueueBytes    int
 	NewDeviceWindow   time.Duration // what a brand-new device receives, default 7 days
 	NewDeviceMax      int           // at most this many per conversation, default 1000
 	FullSync          bool          // fsync every commit (survives power loss, not only kill -9)
@@ -64,7 +77,7 @@ func (c *Config) Defaults() {
 		c.SendBurst = 10
 	}
 	if c.MaxContentBytes <= 0 {
-		c.MaxContentBytes = 128 << 10
+		c.MaxContentBytes = limits.DefaultContentBytes
 	}
 	if c.AuthTimeout <= 0 {
 		c.AuthTimeout = 5 * time.Second
@@ -72,8 +85,14 @@ func (c *Config) Defaults() {
 	if c.Heartbeat <= 0 {
 		c.Heartbeat = 15 * time.Second
 	}
-	if c.SendQueue <= 0 {
-		c.SendQueue = 4096
+	if c.WriteRate == 0 {
+		c.WriteRate = 20
+	}
+	if c.WriteBurst <= 0 {
+		c.WriteBurst = 40
+	}
+	if c.SendQueueBytes <= 0 {
+		c.SendQueueBytes = 8 << 20
 	}
 	if c.NewDeviceWindow <= 0 {
 		c.NewDeviceWindow = 7 * 24 * time.Hour

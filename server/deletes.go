@@ -49,7 +49,7 @@ func (ss *session) handleDelete(ctx context.Context, id uint64, r *pb.DeleteRequ
 		ss.replyFor(id, err)
 		return
 	}
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	ss.srv.fanOut(ctx, entry, "")
 }
 
@@ -75,6 +75,6 @@ func (ss *session) handleClearHistory(ctx context.Context, id uint64, r *pb.Clea
 		ss.replyFor(id, err)
 		return
 	}
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	ss.srv.fanOut(ctx, entry, "")
 }

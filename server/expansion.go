@@ -4,56 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"strconv"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/limits"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
-
-// Message expansion limits (RongCloud's): a malformed key or value, or too
-// many keys in one call, is 34220; a message's expansion past its size
-// limits is 34010.
-const (
-	maxExpansionKeys      = 300  // per message
-	maxExpansionPerUpdate = 20   // keys set or removed in one call
-	maxExpansionKey       = 32   // bytes: letters, digits, _ = + -
-	maxExpansionValue     = 4096 // bytes
-)
-
-// checkExpansion validates one change's keys and values.
-func checkExpansion(set map[string]string, remove []string) error {
-	if len(set) > maxExpansionPerUpdate || len(remove) > maxExpansionPerUpdate {
-		return codes.New(codes.InvalidParameterMessageExpansion, "at most "+strconv.Itoa(maxExpansionPerUpdate)+" expansion keys per call")
-	}
-	for k, v := range set {
-		if err := checkExpansionKey(k); err != nil {
-			return err
-		}
-		if len(v) > maxExpansionValue {
-			return codes.New(codes.InvalidParameterMessageExpansion, "expansion values are at most 4096 bytes")
-		}
-	}
-	for _, k := range remove {
-		if err := checkExpansionKey(k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func checkExpansionKey(k string) error {
-	if len(k) == 0 || len(k) > maxExpansionKey {
-		return codes.New(codes.InvalidParameterMessageExpansion, "expansion keys are 1-32 bytes")
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '=' || c == '+' || c == '-') {
-			return codes.New(codes.InvalidParameterMessageExpansion, "expansion keys use letters, digits and _ = + -")
-		}
-	}
-	return nil
-}
 
 // handleExpansion sets and removes keys of a message's expansion. The
 // stored message changes in place (history shows the result) and a marker
@@ -68,12 +24,19 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 		ss.replyErr(id, codes.InvalidParameter, "nothing to set or remove")
 		return
 	}
-	if err := checkExpansion(r.Set, r.Remove); err != nil {
+	if err := limits.CheckExpansionChange(r.Set, r.Remove); err != nil {
 		ss.replyFor(id, err)
 		return
 	}
-	orig, err := ss.srv.store.MessageByUID(ctx, convID, r.MessageUid)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (!visibleTo(orig, ss.user) || orig.RecallOf != "" || orig.ExpansionOf != "")) {
+	vis, err := ss.visibility(ctx, convID)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	// Only messages this member may see: not those from before they
+	// joined, nor targeted at others.
+	orig, err := vis.message(ctx, r.MessageUid)
+	if errors.Is(err, store.ErrNotFound) {
 		ss.replyErr(id, codes.InvalidParameterMessageUID, "no such message in this conversation")
 		return
 	}
@@ -94,8 +57,12 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 		for k, v := range r.Set {
 			m.Expansion[k] = v
 		}
-		if len(m.Expansion) > maxExpansionKeys {
-			return codes.New(codes.ExpansionLimitExceeded, "a message holds at most 300 expansion keys")
+		if err := limits.CheckExpansion(m.Expansion); err != nil {
+			return err
+		}
+		// Whatever else the message carries, it still fits a client's frame.
+		if m.Size() > limits.MessageBytes(ss.srv.cfg.MaxContentBytes) {
+			return codes.New(codes.ExpansionLimitExceeded, "the message with this expansion would exceed its size limit")
 		}
 		return nil
 	}
@@ -105,12 +72,16 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 		DirectedUserIds: orig.DirectedUserIds,
 		ExpansionOf:     orig.Uid, Expansion: r.Set, ExpansionRemoved: r.Remove,
 	}
+	if marker.Size() > limits.MessageBytes(ss.srv.cfg.MaxContentBytes) {
+		ss.replyErr(id, codes.ExpansionLimitExceeded, "this expansion change exceeds the message size limit")
+		return
+	}
 	stored, err := ss.srv.store.Modify(ctx, convID, orig.Uid, apply, marker)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
 	ss.srv.metrics.messages.Inc()
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	ss.srv.fanOut(ctx, stored, "")
 }

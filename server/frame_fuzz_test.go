@@ -47,7 +47,7 @@ func FuzzFrame(f *testing.F) {
 	defer db.Close()
 	cfg := Config{AppKey: "k", AppSecret: "s"}
 	cfg.Defaults()
-	cfg.SendRate = -1
+	cfg.SendRate, cfg.WriteRate = -1, -1
 	fs, err := files.NewDisk(filepath.Join(f.TempDir(), "files"))
 	if err != nil {
 		f.Fatal(err)
@@ -55,7 +55,6 @@ func FuzzFrame(f *testing.F) {
 	s := newServer(cfg, db, fs)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ss := &session{srv: s, id: "fuzz", user: "fuzzer", device: "d", created: time.Now(), writing: true} // no writer goroutine: answers stay queued
-		ss.bucket.init(-1, 1)
 		fr := &pb.Frame{}
 		if fr.Unmarshal(data) != nil {
 			return
@@ -64,7 +63,7 @@ func FuzzFrame(f *testing.F) {
 		if n := s.metrics.panics.Value(); n != 0 {
 			t.Fatalf("a handler panicked on %x", data)
 		}
-		for _, b := range ss.queue {
+		for _, b := range ss.q.waiting {
 			out := &pb.Frame{}
 			if err := out.Unmarshal(b.b); err != nil || (out.Id != fr.Id && out.GetPush() == nil) {
 				t.Fatalf("bad answer to %x: %v", data, out)

@@ -26,11 +26,16 @@ type groupCache struct {
 	}
 	mu     sync.RWMutex
 	groups map[string]*groupInfo
+	// gen counts invalidations: a fill that read the store before one
+	// (and so may hold a member list from before an admin's change) is
+	// used for its own request but not kept.
+	gen uint64
 }
 
 func (c *groupCache) get(ctx context.Context, id string) (*groupInfo, error) {
 	c.mu.RLock()
 	g, ok := c.groups[id]
+	gen := c.gen
 	c.mu.RUnlock()
 	if ok {
 		return g, nil
@@ -49,7 +54,9 @@ func (c *groupCache) get(ctx context.Context, id string) (*groupInfo, error) {
 	}
 	sort.Strings(g.list)
 	c.mu.Lock()
-	c.groups[id] = g
+	if c.gen == gen {
+		c.groups[id] = g
+	}
 	c.mu.Unlock()
 	return g, nil
 }
@@ -57,6 +64,7 @@ func (c *groupCache) get(ctx context.Context, id string) (*groupInfo, error) {
 func (c *groupCache) invalidate(id string) {
 	c.mu.Lock()
 	delete(c.groups, id)
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -64,5 +72,6 @@ func (c *groupCache) invalidate(id string) {
 func (c *groupCache) invalidateAll() {
 	c.mu.Lock()
 	clear(c.groups)
+	c.gen++
 	c.mu.Unlock()
 }

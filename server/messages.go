@@ -8,14 +8,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/limits"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
 
-const (
-	maxPull      = 500
-	maxPullBytes = 512 << 10
-)
+// maxPull is the most messages one Pull answers with (fewer when they
+// pass limits.PageBytes).
+const maxPull = 500
 
 // validID is the shape of user, group and client message ids: they end up in
 // storage keys and conversation ids, so ':' and control characters are out.
@@ -58,13 +58,13 @@ func (ss *session) conversation(ctx context.Context, c *pb.Conversation) (string
 }
 
 func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest) {
-	if !ss.bucket.take(time.Now()) {
+	if !ss.srv.limits.allowSend(ss.user, ss.srv.cfg.Now()) {
 		ss.srv.metrics.rateLimited.Inc()
 		ss.replyErr(id, codes.SendFrequencyTooFast, "send frequency too fast")
 		return
 	}
-	if len(r.Content) > ss.srv.cfg.MaxContentBytes {
-		ss.replyErr(id, codes.MsgContentExceedLimit, "content exceeds limit")
+	if err := limits.CheckSend(r, ss.srv.cfg.MaxContentBytes); err != nil {
+		ss.replyFor(id, err)
 		return
 	}
 	if !validID(r.ClientMsgId) {
@@ -88,20 +88,14 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		case mi.Type != 1 && mi.Type != 2:
 			ss.replyErr(id, codes.InvalidParameter, "mentionedInfo.type must be 1 (ALL) or 2 (SINGAL)")
 			return
-		case mi.Type == 2 && len(mi.UserIds) == 0, len(mi.UserIds) > maxDirected, len(mi.Content) > 1024:
+		case mi.Type == 2 && len(mi.UserIds) == 0, len(mi.Content) > 1024:
 			ss.replyErr(id, codes.InvalidParameter, "mentionedInfo.userIdList: 1-1000 ids for SINGAL; content at most 1 KB")
 			return
 		}
 	}
-	if len(r.Expansion) > 0 {
-		if !r.CanIncludeExpansion {
-			ss.replyErr(id, codes.InvalidParameter, "expansion needs canIncludeExpansion")
-			return
-		}
-		if err := checkExpansion(r.Expansion, nil); err != nil {
-			ss.replyFor(id, err)
-			return
-		}
+	if len(r.Expansion) > 0 && !r.CanIncludeExpansion {
+		ss.replyErr(id, codes.InvalidParameter, "expansion needs canIncludeExpansion")
+		return
 	}
 	if err := ss.checkDirected(ctx, r); err != nil {
 		ss.replyFor(id, err)
@@ -173,9 +167,6 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 	ss.reply(ack)
 }
 
-// maxDirected bounds a targeted message's recipient list.
-const maxDirected = 1000
-
 // checkDirected validates a targeted message's recipients: group messages
 // only, and only members of the group.
 func (ss *session) checkDirected(ctx context.Context, r *pb.SendRequest) error {
@@ -184,9 +175,6 @@ func (ss *session) checkDirected(ctx context.Context, r *pb.SendRequest) error {
 	}
 	if r.Conv.Type != pb.ConversationType_GROUP {
 		return codes.New(codes.InvalidParameter, "directionalUserIdList is for group messages")
-	}
-	if len(r.DirectedUserIds) > maxDirected {
-		return codes.New(codes.InvalidParameter, "directionalUserIdList is too long")
 	}
 	g, err := ss.srv.groups.get(ctx, r.Conv.Target)
 	if err != nil {
@@ -216,6 +204,42 @@ func truncate(s string, n int) string {
 // except for targeted messages, which only their recipients and sender see.
 func visibleTo(m *pb.Message, user string) bool {
 	return len(m.DirectedUserIds) == 0 || m.FromUser == user || slices.Contains(m.DirectedUserIds, user)
+}
+
+// visible is what one user may see of a conversation: its messages from
+// start to last (from the user's joining, or the history they cleared, to
+// their leaving), except those targeted at others.
+type visible struct {
+	ss          *session
+	convID      string
+	start, last uint64
+}
+
+// visibility reads the user's visible range of convID (22406 in a group
+// they never joined).
+func (ss *session) visibility(ctx context.Context, convID string) (*visible, error) {
+	start, last, err := ss.srv.store.VisibleRange(ctx, ss.user, convID)
+	if errors.Is(err, store.ErrNotMember) {
+		return nil, codes.New(codes.NotInGroup, "not in conversation")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &visible{ss, convID, start, last}, nil
+}
+
+// message returns message uid if the user may see it, store.ErrNotFound
+// if not: absent and invisible are one answer, so nobody learns of
+// messages they may not see by their ids. Markers are not messages.
+func (v *visible) message(ctx context.Context, uid string) (*pb.Message, error) {
+	m, err := v.ss.srv.store.MessageByUID(ctx, v.convID, uid)
+	if err != nil {
+		return nil, err
+	}
+	if store.IsMarker(m) || !visibleTo(m, v.ss.user) || m.Seq < v.start || m.Seq > v.last {
+		return nil, store.ErrNotFound
+	}
+	return m, nil
 }
 
 // sendStatus forwards a status message (is_status) to the conversation's
@@ -291,12 +315,16 @@ func (s *Server) publishPush(ctx context.Context, p *pb.Push, users []string, ex
 }
 
 func (ss *session) handleSync(ctx context.Context, id uint64, r *pb.SyncRequest) {
+	if r.SinceVersion > limits.MaxSeq {
+		ss.replyErr(id, codes.InvalidParameter, "since_version out of range")
+		return
+	}
 	version, convs, err := ss.srv.store.Changes(ctx, ss.user, r.SinceVersion)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_SyncResult{SyncResult: &pb.SyncResult{Version: version, Conversations: convs}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SyncResult{SyncResult: &pb.SyncResult{Version: version, Conversations: convs}}})
 }
 
 func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest) {
@@ -309,6 +337,10 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	case pb.ConversationType_USER_LOG: // one's own log only (ConvID ignores the target)
 	default:
 		ss.replyErr(id, codes.InvalidParameterConversationType, "unsupported conversation type")
+		return
+	}
+	if r.AfterSeq > limits.MaxSeq {
+		ss.replyErr(id, codes.InvalidParameter, "after_seq out of range")
 		return
 	}
 	limit := int(r.Limit)
@@ -332,7 +364,7 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 		}
 	}
 	msgs, _ = capPage(msgs)
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_PullResult{PullResult: &pb.PullResult{Messages: msgs, LastSeq: last, StartSeq: start}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_PullResult{PullResult: &pb.PullResult{Messages: msgs, LastSeq: last, StartSeq: start}}})
 }
 
 // handleRead moves the read watermark (clearMessagesUnreadStatus,
@@ -348,6 +380,10 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 		ss.replyErr(id, codes.InvalidParameterMessageUID, "invalid messageUId")
 		return
 	}
+	if r.Seq > limits.MaxSeq {
+		ss.replyErr(id, codes.InvalidParameter, "seq out of range")
+		return
+	}
 	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
 	_, entries, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq, r.MessageUid, ss.readEntries(conv))
 	if err != nil {
@@ -361,20 +397,21 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 		}
 		return
 	}
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	for _, e := range entries {
 		ss.srv.fanOut(ctx, e, "")
 	}
 }
 
-// capPage keeps a page of messages well under the clients' frame limit
-// (1 MiB by default: 200 messages of 128 KB would not fit), cutting it
-// after the first message that passes maxPullBytes.
+// capPage keeps a page of messages within limits.PageBytes encoded (a
+// client's frame is 1 MiB), cutting it before the first message that would
+// pass it; the first message always goes (one fits a frame: see
+// limits.MessageBytes).
 func capPage(msgs []*pb.Message) ([]*pb.Message, bool) {
 	size := 0
 	for i, m := range msgs {
-		size += len(m.Content) + 256
-		if i > 0 && size > maxPullBytes {
+		size += m.Size() + 4 // the repeated field's tag and length
+		if i > 0 && size > limits.PageBytes {
 			return msgs[:i], true
 		}
 	}
@@ -413,5 +450,5 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 	if page, cut := capPage(msgs); cut {
 		msgs, more = page, true // the rest on the next page
 	}
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: msgs, HasMore: more}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: msgs, HasMore: more}}})
 }

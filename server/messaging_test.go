@@ -375,7 +375,7 @@ func TestSDKRateLimitRefusesBeforeSending(t *testing.T) {
 }
 
 func TestSlowConsumerIsDisconnectedAndCatchesUp(t *testing.T) {
-	e := newEnv(t, func(c *server.Config) { c.SendQueue = 8 })
+	e := newEnv(t, func(c *server.Config) { c.SendQueueBytes = 1 << 20 })
 	alice := e.device("alice", "a1", devOpts{})
 	alice.connect(t, token(t, "alice", time.Hour))
 	// Bob's raw connection never reads: his queue overflows.

@@ -122,6 +122,6 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 	// session, its own included (the marker holds a sequence number), the
 	// marker.
 	recalled(orig)
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}})
 	ss.srv.fanOut(ctx, stored, "")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/limits"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
@@ -88,27 +89,23 @@ func quotaKey(day, group string) string { return "rr:" + day + ":" + group }
 // joined or cleared their history, not after they left), and be within
 // the receipt validity.
 func (ss *session) receiptMessages(ctx context.Context, convID string, uids []string) ([]*pb.Message, error) {
-	start, last, err := ss.srv.store.VisibleRange(ctx, ss.user, convID)
-	if errors.Is(err, store.ErrNotMember) {
-		return nil, codes.New(codes.NotInGroup, "not in conversation")
+	for _, uid := range uids {
+		if uid == "" || len(uid) > 64 {
+			return nil, codes.New(codes.InvalidParameterMessageUID, "invalid messageUId")
+		}
 	}
+	vis, err := ss.visibility(ctx, convID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*pb.Message, 0, len(uids))
 	for _, uid := range uids {
-		if uid == "" || len(uid) > 64 {
-			return nil, codes.New(codes.InvalidParameterMessageUID, "invalid messageUId")
-		}
-		m, err := ss.srv.store.MessageByUID(ctx, convID, uid)
-		if errors.Is(err, store.ErrNotFound) {
+		m, err := vis.message(ctx, uid)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && ss.srv.receiptExpired(m)) {
 			return nil, errReceiptMissing
 		}
 		if err != nil {
 			return nil, err
-		}
-		if store.IsMarker(m) || !visibleTo(m, ss.user) || m.Seq < start || m.Seq > last || ss.srv.receiptExpired(m) {
-			return nil, errReceiptMissing
 		}
 		out = append(out, m)
 	}
@@ -147,7 +144,7 @@ func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.Re
 		return
 	}
 	if m.ReceiptRequest {
-		ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+		ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 		return
 	}
 	q, err := ss.srv.checkAskReceipts(ctx, ss.user, r.Conv)
@@ -179,14 +176,14 @@ func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.Re
 		stored, err = ss.srv.store.Modify(ctx, convID, m.Uid, mark, marker)
 	}
 	if errors.Is(err, store.ErrExists) {
-		ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // a concurrent request won
+		ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // a concurrent request won
 		return
 	}
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	ss.srv.fanOut(ctx, stored, "")
 }
 
@@ -238,7 +235,7 @@ func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.R
 		ss.replyFor(id, err)
 		return
 	}
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	if entry != nil {
 		ss.srv.fanOut(ctx, entry, "")
 	}
@@ -308,7 +305,7 @@ func (ss *session) handleReaders(ctx context.Context, id uint64, r *pb.ReadersRe
 			res.NextPageToken = strconv.Itoa(end)
 		}
 	}
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_ReadersResult{ReadersResult: res}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_ReadersResult{ReadersResult: res}})
 }
 
 // handleReceiptInfo: getMessageReadReceiptInfoV5.
@@ -336,7 +333,7 @@ func (ss *session) handleReceiptInfo(ctx context.Context, id uint64, r *pb.Recei
 		}
 		res.Infos = append(res.Infos, &pb.ReceiptInfo{MessageUid: m.Uid, ReadCount: uint32(counts[m.Uid]), TotalCount: uint32(len(audience))})
 	}
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_ReceiptInfoResult{ReceiptInfoResult: res}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_ReceiptInfoResult{ReceiptInfoResult: res}})
 }
 
 // readableReceipts checks that the user may read these messages'
@@ -450,14 +447,21 @@ func (s *Server) expireReceipts(ctx context.Context) {
 }
 
 // handleAck takes a device's acks: they count, and they deliver the
-// delivery receipts of private messages up to them.
-func (ss *session) handleAck(ctx context.Context, a *pb.Ack) {
+// delivery receipts of private messages up to them. Acks are never rate
+// limited (they are the at-least-once path) and never answered, but for a
+// frame of bad items: that is refused whole (33003) and logged once.
+func (ss *session) handleAck(ctx context.Context, id uint64, a *pb.Ack) {
+	if err := checkAck(a); err != nil {
+		ss.srv.log.Debug("bad ack frame", "user", ss.user, "err", err)
+		ss.replyFor(id, err)
+		return
+	}
 	ss.srv.metrics.acks.Add(uint64(len(a.GetItems())))
 	if !ss.srv.store.HasPendingDeliveries() {
 		return
 	}
 	for _, it := range a.GetItems() {
-		if it.GetConv().GetType() != pb.ConversationType_PRIVATE || !validID(it.Conv.Target) {
+		if it.Conv.Type != pb.ConversationType_PRIVATE {
 			continue
 		}
 		convID := store.ConvID(ss.user, it.Conv)
@@ -476,6 +480,22 @@ func (ss *session) handleAck(ctx context.Context, a *pb.Ack) {
 			ss.srv.fanOut(ctx, entry, "")
 		}
 	}
+}
+
+// checkAck validates a device's Ack frame as a whole.
+func checkAck(a *pb.Ack) error {
+	if len(a.Items) > limits.MaxIDs {
+		return codes.New(codes.InvalidParameter, "an ack holds at most 1000 items")
+	}
+	for _, it := range a.Items {
+		switch {
+		case it.Conv == nil || !validID(it.Conv.Target):
+			return codes.New(codes.InvalidParameter, "ack item: invalid conversation")
+		case it.Seq > limits.MaxSeq:
+			return codes.New(codes.InvalidParameter, "ack item: sequence number out of range")
+		}
+	}
+	return nil
 }
 
 // readEntries are the log entries a moved read watermark writes: the

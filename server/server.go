@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/internal/workpool"
+	"github.com/imwasm/imwasm/proto/limits"
 	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/metrics"
 	"github.com/imwasm/imwasm/server/store"
@@ -44,6 +45,7 @@ type Server struct {
 	settings   atomic.Pointer[Settings]
 	settingsMu sync.Mutex // serializes PUT /v1/settings
 	typing     *typingLimiter
+	limits     *userLimits    // per-user rates of sends and other writes
 	receipts   *notifier      // coalesces receipt updates to senders
 	handlers   *workpool.Pool // request handlers (see session.run)
 
@@ -57,7 +59,7 @@ type Server struct {
 type serverMetrics struct {
 	connections, authFailures, framesIn, framesOut, badFrames    *metrics.Counter
 	messages, duplicates, rateLimited, slowConsumers, acks, idle *metrics.Counter
-	panics                                                       *metrics.Counter
+	panics, requestsLimited                                      *metrics.Counter
 	sessions                                                     *metrics.Gauge
 	commitSeconds                                                *metrics.Histogram
 }
@@ -67,6 +69,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Defaults()
 	if cfg.AppKey == "" || cfg.AppSecret == "" {
 		return nil, errors.New("app key and app secret are required")
+	}
+	if cfg.MaxContentBytes > limits.MaxContentBytes {
+		// A stored message must fit a client's 1 MiB frame.
+		return nil, fmt.Errorf("max content bytes %d is over the most, %d", cfg.MaxContentBytes, limits.MaxContentBytes)
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
@@ -96,6 +102,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	// collide with a stored message's.
 	s.uids = store.NewUIDGen(0xFFFF)
 	s.typing = newTypingLimiter(typingInterval)
+	s.limits = newUserLimits(bucketSpec{cfg.SendRate, cfg.SendBurst}, bucketSpec{cfg.WriteRate, cfg.WriteBurst})
 	s.handlers = workpool.New(10*time.Second, s.ctx.Done())
 	s.settings.Store(settingsFrom(cfg))
 	s.bus = localBus{s.hub}
@@ -104,20 +111,21 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	r := s.reg
 	latency := []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1}
 	s.metrics = serverMetrics{
-		connections:   r.Counter("imwasm_ws_connections_total", "WebSocket connections accepted."),
-		authFailures:  r.Counter("imwasm_auth_failures_total", "Connections refused at authentication."),
-		framesIn:      r.Counter("imwasm_frames_in_total", "Frames read from clients."),
-		framesOut:     r.Counter("imwasm_frames_out_total", "Frames written to clients."),
-		badFrames:     r.Counter("imwasm_bad_frames_total", "Frames that could not be decoded."),
-		messages:      r.Counter("imwasm_messages_total", "Messages stored."),
-		duplicates:    r.Counter("imwasm_duplicate_sends_total", "Resends answered with the stored message."),
-		rateLimited:   r.Counter("imwasm_rate_limited_total", "Sends refused by the per-connection rate limit."),
-		slowConsumers: r.Counter("imwasm_slow_consumers_total", "Sessions closed because their queue overflowed."),
-		acks:          r.Counter("imwasm_device_acks_total", "Conversation cursors acknowledged by devices."),
-		idle:          r.Counter("imwasm_idle_closed_total", "Sessions closed for missing heartbeats."),
-		panics:        r.Counter("imwasm_handler_panics_total", "Requests whose handler panicked (answered with an error)."),
-		sessions:      r.Gauge("imwasm_sessions", "Authenticated sessions on this node."),
-		commitSeconds: r.Histogram("imwasm_store_commit_seconds", "Time from a send's arrival to its commit.", latency),
+		connections:     r.Counter("imwasm_ws_connections_total", "WebSocket connections accepted."),
+		authFailures:    r.Counter("imwasm_auth_failures_total", "Connections refused at authentication."),
+		framesIn:        r.Counter("imwasm_frames_in_total", "Frames read from clients."),
+		framesOut:       r.Counter("imwasm_frames_out_total", "Frames written to clients."),
+		badFrames:       r.Counter("imwasm_bad_frames_total", "Frames that could not be decoded."),
+		messages:        r.Counter("imwasm_messages_total", "Messages stored."),
+		duplicates:      r.Counter("imwasm_duplicate_sends_total", "Resends answered with the stored message."),
+		rateLimited:     r.Counter("imwasm_rate_limited_total", "Sends refused by the per-user rate limit."),
+		requestsLimited: r.Counter("imwasm_requests_limited_total", "Writes other than sends refused by the per-user rate limit."),
+		slowConsumers:   r.Counter("imwasm_slow_consumers_total", "Sessions closed because their queue overflowed."),
+		acks:            r.Counter("imwasm_device_acks_total", "Conversation cursors acknowledged by devices."),
+		idle:            r.Counter("imwasm_idle_closed_total", "Sessions closed for missing heartbeats."),
+		panics:          r.Counter("imwasm_handler_panics_total", "Requests whose handler panicked (answered with an error)."),
+		sessions:        r.Gauge("imwasm_sessions", "Authenticated sessions on this node."),
+		commitSeconds:   r.Histogram("imwasm_store_commit_seconds", "Time from a send's arrival to its commit.", latency),
 	}
 	// The Go runtime's view of memory, to tell heap from goroutine stacks
 	// when memory per connection grows.
@@ -196,6 +204,7 @@ func (s *Server) sweepIdle(ctx context.Context) {
 				s.metrics.idle.Inc()
 				ss.closeWith(closeIdle, "no heartbeat")
 			}
+			s.limits.forgetFull(s.cfg.Now())
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/limits"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/wsconn"
@@ -32,10 +34,12 @@ const (
 const maxMergedPush = 256 << 10
 
 // session is one authenticated WebSocket connection: a browser tab, a Node
-// process, a bench client. Frames to it go through a bounded queue drained
-// by a writer goroutine; a client that cannot keep up with its queue is
-// disconnected (it reconnects and catches up by sync) rather than allowed to
-// hold memory or slow the fan-out to everyone else.
+// process, a bench client. Frames to it go through a queue bounded in bytes
+// (Config.SendQueueBytes) drained by a writer goroutine; a client that
+// cannot keep up with its queue is disconnected (it reconnects and catches
+// up by sync) rather than allowed to hold memory or slow the fan-out to
+// everyone else. Its reader answers one request at a time and reads the
+// next only once the answer is written.
 type session struct {
 	srv     *Server
 	conn    *wsconn.Conn
@@ -47,13 +51,14 @@ type session struct {
 	lastSeen atomic.Int64 // unix ns of the last frame read
 
 	mu      sync.Mutex
-	queue   []outFrame
+	q       sendQueue
 	closing bool
 	dropped bool          // the queue overflowed: the session is being closed
-	writing bool          // the writer goroutine is draining queue
-	wake    chan struct{} // tells a waiting writer goroutine that queue has frames
-
-	bucket tokenBucket
+	writing bool          // the writer goroutine is draining q
+	wake    chan struct{} // tells a waiting writer goroutine that q has frames
+	// drained is made by the reader when it waits for queued answers, and
+	// closed once they are written or the session closes.
+	drained chan struct{}
 }
 
 // outFrame is an encoded frame waiting for the writer. Adjacent pushes are
@@ -61,8 +66,9 @@ type session struct {
 // Frame{push} decode as one Frame whose Push holds every message and hint,
 // in order (protobuf merges repeated embedded fields).
 type outFrame struct {
-	b    []byte
-	push bool
+	b     []byte
+	push  bool
+	reply bool // answers a request of this session's
 }
 
 var sessionCounter atomic.Uint64
@@ -73,7 +79,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		// Any origin by default: auth is the token in the first frame,
 		// never a cookie. The same list as CORS otherwise.
 		CheckOrigin: s.originAllowed,
-		ReadLimit:   s.cfg.MaxContentBytes + 64<<10,
+		ReadLimit:   limits.FrameBytes(s.cfg.MaxContentBytes),
 	})
 	if err != nil {
 		s.log.Debug("websocket accept", "err", err)
@@ -152,11 +158,10 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		wake:    make(chan struct{}),
 	}
 	sess.lastSeen.Store(time.Now().UnixNano())
-	sess.bucket.init(s.cfg.SendRate, s.cfg.SendBurst)
 	version := s.store.Version()
-	rate := uint32(0)
+	rate, burst := uint32(0), uint32(0)
 	if s.cfg.SendRate > 0 {
-		rate = uint32(s.cfg.SendRate)
+		rate, burst = uint32(math.Ceil(s.cfg.SendRate)), uint32(s.cfg.SendBurst)
 	}
 	ok := &pb.Frame{Id: f.Id, Body: &pb.Frame_AuthOk{AuthOk: &pb.AuthOK{
 		UserId:          sess.user,
@@ -164,6 +169,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		ServerTime:      time.Now().UnixMilli(),
 		SyncVersion:     version,
 		SendRatePerSec:  rate,
+		SendBurst:       burst,
 		MaxContentBytes: uint32(s.cfg.MaxContentBytes),
 		HeartbeatMs:     uint32(s.cfg.Heartbeat.Milliseconds()),
 		MaxUploadBytes:  uint64(s.settings.Load().UploadMaxBytes),
@@ -185,10 +191,17 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 // reader does not keep a stack grown by the deeper handlers (sync, pulls,
 // history) between rare requests. (Two goroutine hand-offs per send cost
 // more than the stack a sending connection keeps until the next GC.)
+//
+// The next request is read only once the answers to earlier ones are
+// written: a client that sends requests and never reads holds one answer
+// on the server, not one per request (a Pull's answer is up to 512 KiB).
 func (ss *session) run() {
 	defer ss.close(nil)
 	handled := make(chan struct{})
 	for {
+		if !ss.awaitAnswers() {
+			return
+		}
 		// close() ends a blocked read by closing the connection.
 		typ, data, err := ss.conn.ReadMessage()
 		if err != nil {
@@ -240,11 +253,22 @@ func (ss *session) handle(f *pb.Frame) {
 		}
 	}()
 	ctx := ss.srv.ctx
+	switch f.Body.(type) {
+	case *pb.Frame_Expansion, *pb.Frame_Recall, *pb.Frame_Delete, *pb.Frame_ClearHistory, *pb.Frame_Read,
+		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing:
+		// Writes others are told of, or that are stored: one bucket per
+		// user for all of them (sends have their own, in handleSend).
+		if !ss.srv.limits.allowOther(ss.user, ss.srv.cfg.Now()) {
+			ss.srv.metrics.requestsLimited.Inc()
+			ss.replyErr(f.Id, codes.RequestOverFrequency, "request over frequency")
+			return
+		}
+	}
 	switch b := f.Body.(type) {
 	case *pb.Frame_Ping:
-		ss.send(&pb.Frame{Id: f.Id, Body: &pb.Frame_Pong{Pong: &pb.Pong{ServerTime: time.Now().UnixMilli()}}})
+		ss.reply(&pb.Frame{Id: f.Id, Body: &pb.Frame_Pong{Pong: &pb.Pong{ServerTime: time.Now().UnixMilli()}}})
 	case *pb.Frame_Ack:
-		ss.handleAck(ctx, b.Ack)
+		ss.handleAck(ctx, f.Id, b.Ack)
 	case *pb.Frame_Send:
 		ss.handleSend(ctx, f.Id, b.Send)
 	case *pb.Frame_Sync:
@@ -283,7 +307,7 @@ func (ss *session) handle(f *pb.Frame) {
 }
 
 func (ss *session) replyErr(id uint64, code int32, msg string) {
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Error{Error: &pb.Error{Code: code, Msg: msg}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Error{Error: &pb.Error{Code: code, Msg: msg}}})
 }
 
 // replyFor answers a failed request with the code the error carries.
@@ -297,6 +321,8 @@ func (ss *session) replyFor(id uint64, err error) {
 	ss.replyErr(id, codes.Timeout, "server error")
 }
 
+// send queues f, a frame nobody asked for (AuthOK, Kick). Answers to
+// requests go through reply.
 func (ss *session) send(f *pb.Frame) {
 	b, err := f.Marshal()
 	if err != nil {
@@ -312,8 +338,10 @@ func (ss *session) send(f *pb.Frame) {
 // than waking the session's writer goroutine: one hand-off fewer for the
 // frame nearly every send ends with. A peer that does not read then holds
 // up only its own reader, for replyTimeout at most: it is then closed as a
-// slow consumer (as an overflowing queue would have it). Never call it from
-// another session's goroutine.
+// slow consumer (as an overflowing queue would have it). Otherwise the
+// answer is queued behind what is there, and the reader waits for it to be
+// written before reading the next request (awaitAnswers). Never call it
+// from another session's goroutine.
 func (ss *session) reply(f *pb.Frame) {
 	b, err := f.Marshal()
 	if err != nil {
@@ -321,9 +349,9 @@ func (ss *session) reply(f *pb.Frame) {
 		return
 	}
 	ss.mu.Lock()
-	if ss.closing || ss.dropped || ss.writing || len(ss.queue) > 0 {
+	if ss.closing || ss.dropped || ss.writing || !ss.q.idle() {
 		ss.mu.Unlock()
-		ss.enqueue(outFrame{b: b}) // keeps the order behind what is queued
+		ss.enqueue(outFrame{b: b, reply: true}) // keeps the order behind what is queued
 		return
 	}
 	ss.writing = true // whoever sets it sees to what gets queued meanwhile
@@ -340,7 +368,7 @@ func (ss *session) reply(f *pb.Frame) {
 	}
 	ss.srv.metrics.framesOut.Inc()
 	ss.mu.Lock()
-	if len(ss.queue) == 0 || ss.closing {
+	if ss.q.idle() || ss.closing {
 		ss.writing = false
 		ss.mu.Unlock()
 		return
@@ -353,6 +381,27 @@ func (ss *session) reply(f *pb.Frame) {
 // full for that long is not reading.
 const replyTimeout = 2 * time.Second
 
+// awaitAnswers waits until the answers queued for this session's requests
+// are written; false when the session closed meanwhile. The writer is
+// bounded by the peer alone: one that never reads is closed when its queue
+// passes its bound, or by the idle sweep (this reader reads no heartbeats
+// meanwhile).
+func (ss *session) awaitAnswers() bool {
+	ss.mu.Lock()
+	if ss.closing || ss.q.replies == 0 {
+		closing := ss.closing
+		ss.mu.Unlock()
+		return !closing
+	}
+	ch := make(chan struct{})
+	ss.drained = ch
+	ss.mu.Unlock()
+	<-ch
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return !ss.closing
+}
+
 // enqueue queues an encoded frame; a full queue marks a slow consumer.
 func (ss *session) enqueue(f outFrame) {
 	ss.mu.Lock()
@@ -360,8 +409,8 @@ func (ss *session) enqueue(f outFrame) {
 		ss.mu.Unlock()
 		return
 	}
-	if len(ss.queue) >= ss.srv.cfg.SendQueue {
-		ss.dropped, ss.queue = true, nil
+	if !ss.q.add(f, ss.srv.cfg.SendQueueBytes) {
+		ss.dropped = true
 		ss.mu.Unlock()
 		ss.srv.metrics.slowConsumers.Inc()
 		// No close handshake: the peer is not reading, so a close frame
@@ -369,7 +418,6 @@ func (ss *session) enqueue(f outFrame) {
 		go ss.close(errors.New("slow consumer: reconnect and sync"))
 		return
 	}
-	ss.queue = append(ss.queue, f)
 	start := !ss.writing
 	ss.writing = true
 	ss.mu.Unlock()
@@ -410,7 +458,7 @@ func (ss *session) writeLoop() {
 			ss.mu.Unlock()
 			return
 		}
-		if len(ss.queue) == 0 {
+		if ss.q.idle() {
 			ss.writing = false
 			ss.mu.Unlock()
 			if linger == nil {
@@ -425,7 +473,7 @@ func (ss *session) writeLoop() {
 			}
 			// Exit, unless a frame came in just as the timer fired.
 			ss.mu.Lock()
-			if ss.writing || len(ss.queue) == 0 || ss.closing {
+			if ss.writing || ss.q.idle() || ss.closing {
 				ss.mu.Unlock()
 				return
 			}
@@ -433,10 +481,9 @@ func (ss *session) writeLoop() {
 			ss.mu.Unlock()
 			continue
 		}
-		batch, ss.queue = ss.queue, batch[:0]
+		batch = ss.q.take(batch)
 		ss.mu.Unlock()
 		out = mergePushes(out[:0], batch)
-		clear(batch)
 		// A peer that stops reading blocks this write; the queue then
 		// overflows and closes the connection, unblocking it.
 		err := ss.conn.WriteBatch(out)
@@ -445,7 +492,17 @@ func (ss *session) writeLoop() {
 			ss.close(fmt.Errorf("write: %w", err))
 			return
 		}
+		ss.mu.Lock()
+		if !ss.closing {
+			ss.q.written(batch)
+			if ss.q.replies == 0 && ss.drained != nil {
+				close(ss.drained) // the reader may read the next request
+				ss.drained = nil
+			}
+		}
+		ss.mu.Unlock()
 		ss.srv.metrics.framesOut.Add(uint64(len(batch)))
+		clear(batch)
 		if cap(batch) > 1024 { // a burst's backlog is not kept
 			batch, out = nil, nil
 		}
@@ -503,39 +560,14 @@ func (ss *session) close(cause error) {
 		return
 	}
 	ss.closing = true
-	ss.queue = nil
+	ss.q = sendQueue{}
+	if ss.drained != nil {
+		close(ss.drained)
+		ss.drained = nil
+	}
 	ss.mu.Unlock()
 	ss.srv.hub.remove(ss)
 	ss.conn.CloseNow()
 	ss.srv.metrics.sessions.Set(int64(ss.srv.hub.online()))
 	ss.srv.log.Debug("session closed", "user", ss.user, "session", ss.id, "cause", cause)
-}
-
-// tokenBucket is the per-connection send limit; rate <= 0 disables it.
-type tokenBucket struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-}
-
-func (b *tokenBucket) init(rate float64, burst int) {
-	b.rate, b.burst, b.tokens = rate, float64(burst), float64(burst)
-	b.last = time.Now()
-}
-
-func (b *tokenBucket) take(now time.Time) bool {
-	if b.rate <= 0 {
-		return true
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }

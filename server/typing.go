@@ -52,7 +52,7 @@ func (ss *session) handleTyping(ctx context.Context, id uint64, r *pb.TypingRequ
 			Conv: conv, UserId: ss.user, TypeName: r.TypeName, Time: now.UnixMilli(),
 		}}}, users, ss.id)
 	}
-	ss.send(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 }
 
 // typingLimiter remembers when each (sender, conversation) last typed.

@@ -238,6 +238,8 @@ func TestServeFlagsAndEnv(t *testing.T) {
 		{[]string{"--send-rate", "NaN"}, "--send-rate"},
 		{[]string{"--send-burst", "0"}, "--send-burst"},
 		{[]string{"--max-content-bytes", "-5"}, "--max-content-bytes"},
+		{[]string{"--max-content-bytes", "524289"}, "--max-content-bytes"}, // a message must fit a 1 MiB frame
+		{[]string{"--send-queue-bytes", "0"}, "--send-queue-bytes"},
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--log-format", "xml"}, "--log-format"},
 		{[]string{"stray"}, "unexpected arguments"},

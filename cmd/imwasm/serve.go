@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imwasm/imwasm/proto/limits"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -84,9 +85,10 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	appSecret := fs.String("app-secret", "", fmt.Sprintf("app secret that signs tokens, HS256, at least %d bytes (required)", minSecretLen))
 	origins := fs.String("allowed-origins", "", "comma-separated browser origins (like https://app.example.com) accepted on the WebSocket and HTTP API (default: any; auth is the bearer token)")
 	maxSessions := fs.Int("max-sessions", 10, "concurrent sessions per user; connecting beyond it kicks the oldest")
-	sendRate := fs.Float64("send-rate", 5, "messages per second per connection (token bucket rate); 0 disables rate limiting")
-	sendBurst := fs.Int("send-burst", 10, "messages a connection may send in a burst (token bucket size)")
-	maxContent := fs.Int("max-content-bytes", 128<<10, "largest message content in bytes")
+	sendRate := fs.Float64("send-rate", 5, "messages per second per user, over all their sessions (token bucket rate); 0 disables rate limiting")
+	sendBurst := fs.Int("send-burst", 10, "messages a user may send in a burst (token bucket size)")
+	maxContent := fs.Int("max-content-bytes", limits.DefaultContentBytes, fmt.Sprintf("largest message content in bytes, at most %d", limits.MaxContentBytes))
+	sendQueue := fs.Int("send-queue-bytes", 8<<20, "bytes queued for one connection and not yet written before it is closed as a slow consumer")
 	publicURL := fs.String("public-url", "", "how clients reach this server (https://im.example.com), for the URLs of uploaded files; empty: from each request's Host")
 	maxUpload := fs.Int64("max-upload-bytes", 100<<20, "largest file POST /v1/files takes (26106 beyond); a value stored with PUT /v1/settings wins")
 	recallWindow := fs.Duration("recall-window", 2*time.Minute, "how long after sending a message its sender (or a group owner or admin) may recall it; 0: no limit")
@@ -116,10 +118,14 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	if math.IsNaN(*sendRate) || math.IsInf(*sendRate, 0) || *sendRate < 0 {
 		return server.Config{}, usagef("--send-rate must be a finite number >= 0 (0 disables rate limiting), got %v", *sendRate)
 	}
-	for name, v := range map[string]int{"max-sessions": *maxSessions, "send-burst": *sendBurst, "max-content-bytes": *maxContent} {
+	for name, v := range map[string]int{"max-sessions": *maxSessions, "send-burst": *sendBurst, "max-content-bytes": *maxContent, "send-queue-bytes": *sendQueue} {
 		if v <= 0 {
 			return server.Config{}, usagef("--%s must be positive, got %d", name, v)
 		}
+	}
+	if *maxContent > limits.MaxContentBytes {
+		// A stored message must fit a client's 1 MiB frame.
+		return server.Config{}, usagef("--max-content-bytes must be at most %d, got %d", limits.MaxContentBytes, *maxContent)
 	}
 	allowed, err := parseOrigins(*origins)
 	if err != nil {
@@ -159,6 +165,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		SendRate:        *sendRate,
 		SendBurst:       *sendBurst,
 		MaxContentBytes: *maxContent,
+		SendQueueBytes:  *sendQueue,
 		FullSync:        *fullSync,
 		RecallWindow:    *recallWindow,
 		MaxUploadBytes:  *maxUpload,

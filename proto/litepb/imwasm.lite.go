@@ -1204,6 +1204,7 @@ type AuthOK struct {
 	MaxContentBytes uint32
 	HeartbeatMs     uint32
 	MaxUploadBytes  uint64
+	SendBurst       uint32
 }
 
 func (x *AuthOK) GetUserId() string {
@@ -1262,6 +1263,13 @@ func (x *AuthOK) GetMaxUploadBytes() uint64 {
 	return 0
 }
 
+func (x *AuthOK) GetSendBurst() uint32 {
+	if x != nil {
+		return x.SendBurst
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *AuthOK) Size() (n int) {
 	if x == nil {
@@ -1275,6 +1283,7 @@ func (x *AuthOK) Size() (n int) {
 	n += sizeVarint(1, uint64(x.MaxContentBytes))
 	n += sizeVarint(1, uint64(x.HeartbeatMs))
 	n += sizeVarint(1, x.MaxUploadBytes)
+	n += sizeVarint(1, uint64(x.SendBurst))
 	return n
 }
 
@@ -1291,6 +1300,7 @@ func (x *AuthOK) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 6<<3|0, uint64(x.MaxContentBytes))
 	b = appendVarint(b, 7<<3|0, uint64(x.HeartbeatMs))
 	b = appendVarint(b, 8<<3|0, x.MaxUploadBytes)
+	b = appendVarint(b, 9<<3|0, uint64(x.SendBurst))
 	return b
 }
 
@@ -1332,6 +1342,8 @@ func (x *AuthOK) Merge(b []byte) error {
 			n, err = mergeUint32(&x.HeartbeatMs, b, num, typ)
 		case 8:
 			n, err = mergeUint64(&x.MaxUploadBytes, b, num, typ)
+		case 9:
+			n, err = mergeUint32(&x.SendBurst, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -789,13 +789,16 @@ type AuthOK struct {
 	ServerTime int64                  `protobuf:"varint,3,opt,name=server_time,json=serverTime,proto3" json:"server_time,omitempty"`
 	// The user's current sync version; a device behind it sends SyncRequest.
 	SyncVersion uint64 `protobuf:"varint,4,opt,name=sync_version,json=syncVersion,proto3" json:"sync_version,omitempty"`
-	// Server limits the client mirrors.
+	// Server limits the client mirrors. The send limit is per user, over
+	// all their sessions: a token bucket of send_burst refilled at
+	// send_rate_per_sec.
 	SendRatePerSec  uint32 `protobuf:"varint,5,opt,name=send_rate_per_sec,json=sendRatePerSec,proto3" json:"send_rate_per_sec,omitempty"` // 0: no limit
 	MaxContentBytes uint32 `protobuf:"varint,6,opt,name=max_content_bytes,json=maxContentBytes,proto3" json:"max_content_bytes,omitempty"`
 	HeartbeatMs     uint32 `protobuf:"varint,7,opt,name=heartbeat_ms,json=heartbeatMs,proto3" json:"heartbeat_ms,omitempty"`
 	// The largest file POST /v1/files takes (the SDK refuses bigger ones
 	// with 26106 before uploading).
 	MaxUploadBytes uint64 `protobuf:"varint,8,opt,name=max_upload_bytes,json=maxUploadBytes,proto3" json:"max_upload_bytes,omitempty"`
+	SendBurst      uint32 `protobuf:"varint,9,opt,name=send_burst,json=sendBurst,proto3" json:"send_burst,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -882,6 +885,13 @@ func (x *AuthOK) GetHeartbeatMs() uint32 {
 func (x *AuthOK) GetMaxUploadBytes() uint64 {
 	if x != nil {
 		return x.MaxUploadBytes
+	}
+	return 0
+}
+
+func (x *AuthOK) GetSendBurst() uint32 {
+	if x != nil {
+		return x.SendBurst
 	}
 	return 0
 }
@@ -3975,7 +3985,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fsync_version\x18\x04 \x01(\x04R\vsyncVersion\x12\x1f\n" +
 	"\vsdk_version\x18\x05 \x01(\tR\n" +
 	"sdkVersion\x12\x1a\n" +
-	"\bplatform\x18\x06 \x01(\tR\bplatform\"\xa8\x02\n" +
+	"\bplatform\x18\x06 \x01(\tR\bplatform\"\xc7\x02\n" +
 	"\x06AuthOK\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1d\n" +
 	"\n" +
@@ -3986,7 +3996,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x11send_rate_per_sec\x18\x05 \x01(\rR\x0esendRatePerSec\x12*\n" +
 	"\x11max_content_bytes\x18\x06 \x01(\rR\x0fmaxContentBytes\x12!\n" +
 	"\fheartbeat_ms\x18\a \x01(\rR\vheartbeatMs\x12(\n" +
-	"\x10max_upload_bytes\x18\b \x01(\x04R\x0emaxUploadBytes\"-\n" +
+	"\x10max_upload_bytes\x18\b \x01(\x04R\x0emaxUploadBytes\x12\x1d\n" +
+	"\n" +
+	"send_burst\x18\t \x01(\rR\tsendBurst\"-\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x10\n" +
 	"\x03msg\x18\x02 \x01(\tR\x03msg\"\x06\n" +
