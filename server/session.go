@@ -97,15 +97,23 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	go sess.run()
 }
 
-// authenticate reads the Auth frame (within AuthTimeout), answers it, and
-// registers the session.
+// authFrameLimit bounds the first frame: an Auth is a token and a few
+// short strings, and a connection that has not authenticated gets no more
+// of the server's memory than that.
+const authFrameLimit = 8 << 10
+
+// authenticate reads the Auth frame (within AuthTimeout and
+// authFrameLimit), answers it, and registers the session.
 func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session, error) {
 	conn.SetReadDeadline(time.Now().Add(s.cfg.AuthTimeout))
+	limit := conn.ReadLimit()
+	conn.SetReadLimit(authFrameLimit)
 	typ, data, err := conn.ReadMessage()
 	if err != nil {
 		conn.Close(closeAuthFailed, "no auth frame")
 		return nil, fmt.Errorf("read auth frame: %w", err)
 	}
+	conn.SetReadLimit(limit)
 	conn.SetReadDeadline(time.Time{})
 	fail := func(code int32, msg string) (*session, error) {
 		s.metrics.authFailures.Inc()
