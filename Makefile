@@ -21,7 +21,7 @@ WASM_GZIP_MAX  ?= 2000000
 
 # Fuzz targets run by `make test`, as package:FuzzName pairs (package as a
 # path relative to the repository root). FUZZTIME is per target.
-FUZZ_TARGETS ?= server/auth:FuzzVerify server:FuzzFrame server:FuzzSendQueue wsconn:FuzzReadMessage proto/litepb:FuzzUnmarshal
+FUZZ_TARGETS ?= server/auth:FuzzVerify server:FuzzFrame server:FuzzSendQueue wsconn:FuzzReadMessage wsconn:FuzzClose proto/litepb:FuzzUnmarshal
 FUZZTIME     ?= 10s
 
 # Dev server defaults for `make run` (never use these secrets anywhere real).

@@ -362,15 +362,51 @@ func maskBytes(p []byte, mask [4]byte, pos int) {
 	}
 }
 
-// peerClosed answers a close frame and reports it.
+// peerClosed answers a close frame (RFC 6455 §5.5.1, §7.1.5, §7.4) and
+// reports what the peer sent: its code, or 1005 for a close without one.
+// A valid code is echoed; an invalid one is answered with 1002, a reason
+// that is not UTF-8 with 1007, and no status with no status.
 func (c *Conn) peerClosed(body []byte) error {
-	ce := &CloseError{Code: StatusNoStatus}
-	if len(body) >= 2 {
-		ce.Code = int(binary.BigEndian.Uint16(body))
-		ce.Reason = string(body[2:])
+	switch len(body) {
+	case 0:
+		c.Close(StatusNoStatus, "") // an empty body
+		return &CloseError{Code: StatusNoStatus}
+	case 1:
+		return c.fail(StatusProtocolError, "close frame of one byte")
 	}
-	c.Close(ce.Code, "")
+	ce := &CloseError{Code: int(binary.BigEndian.Uint16(body)), Reason: string(body[2:])}
+	switch {
+	case !validCloseCode(ce.Code):
+		c.Close(StatusProtocolError, "invalid close code")
+	case !utf8.Valid(body[2:]):
+		c.Close(StatusInvalidPayload, "close reason is not UTF-8")
+	default:
+		c.Close(ce.Code, "")
+	}
 	return ce
+}
+
+// validCloseCode reports whether a close frame may carry code: the codes
+// of RFC 6455 §7.4.1 and IANA's registry (which added 1012-1014), and
+// those for libraries (3000-3999) and applications (4000-4999). 1005, 1006
+// and 1015 only report what happened and never go on the wire; 1004 and
+// 1016-2999 are reserved.
+func validCloseCode(code int) bool {
+	return code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999
+}
+
+// closeReason is reason as a close frame may carry it: UTF-8, in the 123
+// bytes a control frame leaves after the code, cut between characters.
+func closeReason(reason string) string {
+	reason = strings.ToValidUTF8(reason, "")
+	if len(reason) > 123 {
+		i := 123
+		for !utf8.RuneStart(reason[i]) {
+			i--
+		}
+		reason = reason[:i]
+	}
+	return reason
 }
 
 // fail closes the connection for a protocol violation.
@@ -442,6 +478,8 @@ func (c *Conn) writeControlLocked(op int, body []byte) error {
 
 // Close sends a close frame (waiting at most a second for it to go out)
 // and closes the connection. Safe to call more than once and concurrently.
+// A code that may not go on the wire (1005, 1006, 1015 and the reserved
+// ones) sends a close frame without status and reason.
 func (c *Conn) Close(code int, reason string) error {
 	// A write blocked on a peer that does not read holds wmu; the deadline
 	// ends it.
@@ -449,11 +487,13 @@ func (c *Conn) Close(code int, reason string) error {
 	c.wmu.Lock()
 	if !c.closed {
 		c.closed = true
-		if len(reason) > 123 {
-			reason = reason[:123]
+		var body []byte
+		if validCloseCode(code) {
+			reason = closeReason(reason)
+			body = binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code))
+			body = append(body, reason...)
 		}
-		body := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code))
-		c.writeControlLocked(opClose, append(body, reason...))
+		c.writeControlLocked(opClose, body)
 	}
 	c.wmu.Unlock()
 	return c.nc.Close()
