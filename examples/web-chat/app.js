@@ -91,6 +91,19 @@ function tick(m) {
   }
 }
 
+// linkable is url if it is an absolute http(s) URL, else null: a message's
+// URLs come from other users, and a javascript: one in a link would run in
+// this page when clicked. (An <img> never runs its src, so images keep
+// theirs, data: thumbnails included.)
+function linkable(url) {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
 function body(m) {
   const c = m.content || {};
   switch (m.messageType) {
@@ -100,7 +113,12 @@ function body(m) {
       img.src = c.imageUri || (c.content ? `data:image/jpeg;base64,${c.content}` : '');
       return img;
     }
-    case 'RC:FileMsg': return el('a', { href: c.fileUrl, target: '_blank', rel: 'noopener', textContent: `📄 ${c.name} (${Math.ceil((c.size || 0) / 1024)} KB)` });
+    case 'RC:FileMsg': {
+      const label = `📄 ${c.name} (${Math.ceil((c.size || 0) / 1024)} KB)`;
+      const href = linkable(c.fileUrl);
+      return href ? el('a', { className: 'file', href, target: '_blank', rel: 'noopener', textContent: label })
+        : el('span', { className: 'file', textContent: label });
+    }
     case 'RC:RcNtf': return el('div', { className: 'recalled', textContent: 'This message was recalled' });
     case 'RC:GrpNtf': return el('div', { className: 'recalled', textContent: `Group: ${c.operation || 'changed'}` });
     default: return el('div', { textContent: `[${m.messageType}]` });

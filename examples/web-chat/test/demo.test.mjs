@@ -112,3 +112,25 @@ test('an image upload shows its progress bar and arrives', async () => {
   assert.equal(ok, 1200);
   await shot('bob', '4-image');
 });
+
+test('a file message is linked only for an http(s) URL', async () => {
+  const { bob, carol } = pages;
+  // Carol's client sends what a hostile one could: a javascript: fileUrl.
+  const codes = await carol.evaluate(async () => {
+    const R = await import('/imwasm/index.js');
+    const conv = { conversationType: R.ConversationType.PRIVATE, targetId: 'bob' };
+    const out = [];
+    for (const [name, fileUrl] of [['evil.txt', 'javascript:window.pwned=1'], ['fine.txt', 'https://example.com/fine.txt']]) {
+      out.push((await R.sendMessage(conv, new R.FileMessage({ name, size: 2048, type: 'txt', fileUrl }))).code);
+    }
+    return out;
+  });
+  assert.deepEqual(codes, [0, 0]);
+  await bob.click('#conversations li[data-key="1:carol"]');
+  const evil = bob.locator('.msg', { hasText: 'evil.txt' });
+  const fine = bob.locator('.msg', { hasText: 'fine.txt' });
+  await evil.waitFor();
+  await fine.waitFor();
+  assert.equal(await evil.locator('[href]').count(), 0, 'the javascript: URL is linked');
+  assert.equal(await fine.locator('a').getAttribute('href'), 'https://example.com/fine.txt');
+});
