@@ -92,8 +92,8 @@ func TestUploadAndDownload(t *testing.T) {
 	e := newEnv(t, nil)
 	tok := token(t, "alice", time.Hour)
 	body := bytes.Repeat([]byte("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09"), 1000)
-	status, f, _ := e.upload(t, tok, "notes.bin", "application/x-thing", "", bytes.NewReader(body), int64(len(body)))
-	if status != 200 || f.Size != int64(len(body)) || f.Name != "notes.bin" || f.Type != "application/x-thing" || f.Disposition != "attachment" || len(f.ID) != 26 {
+	status, f, _ := e.upload(t, tok, "notes.bin", "application/octet-stream", "", bytes.NewReader(body), int64(len(body)))
+	if status != 200 || f.Size != int64(len(body)) || f.Name != "notes.bin" || f.Type != "application/octet-stream" || f.Disposition != "attachment" || len(f.ID) != 26 {
 		t.Fatalf("upload: %d %+v", status, f)
 	}
 	if !strings.HasSuffix(f.URL, "/v1/files/"+f.ID) {
@@ -104,7 +104,7 @@ func TestUploadAndDownload(t *testing.T) {
 		t.Fatalf("download: %d, %d bytes", res.StatusCode, len(got))
 	}
 	for k, want := range map[string]string{
-		"Content-Type":           "application/x-thing",
+		"Content-Type":           "application/octet-stream",
 		"X-Content-Type-Options": "nosniff",
 		"Content-Disposition":    `attachment; filename="notes.bin"; filename*=UTF-8''notes.bin`,
 		"Accept-Ranges":          "bytes",
@@ -146,6 +146,7 @@ func TestUploadTypesAndDisposition(t *testing.T) {
 		{"pic.svg", "image/svg+xml", "inline", svg, "text/plain; charset=utf-8", "attachment"},
 		{"voice.aac", "audio/aac", "inline", []byte{0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc, 0x21}, "audio/aac", "inline"},
 		{"x.bin", "text/html", "", []byte{0, 1, 2, 3, 0xfe}, "application/octet-stream", "attachment"},
+		{"x.bin", "application/x-thing", "", []byte{0, 1, 2, 3, 0xfe}, "application/octet-stream", "attachment"},
 	} {
 		status, f, _ := e.upload(t, tok, c.name, c.claim, c.disp, bytes.NewReader(c.body), int64(len(c.body)))
 		if status != 200 {
@@ -162,6 +163,29 @@ func TestUploadTypesAndDisposition(t *testing.T) {
 	status, _, body := e.upload(t, tok, "a", "", "sideways", strings.NewReader("x"), 1)
 	if status != 400 || body["code"] != 35032.0 {
 		t.Fatalf("bad disposition: %d %v", status, body)
+	}
+}
+
+// A claim naming script under one of its less known names is never served
+// as such: with nosniff, a browser would run it as a script loaded from
+// this origin.
+func TestUploadClaimedScriptServedAsText(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	tok := token(t, "alice", time.Hour)
+	script := []byte("fetch('/v1/settings').then(r => r.text()).then(alert)")
+	for _, claim := range []string{"text/jscript", "text/ecmascript", "text/livescript", "text/x-ecmascript", "application/x-javascript", "text/javascript1.2"} {
+		status, f, _ := e.upload(t, tok, "a.js", claim, "inline", bytes.NewReader(script), int64(len(script)))
+		if status != 200 {
+			t.Fatalf("%s: %d", claim, status)
+		}
+		res, got := get(t, f.URL)
+		if ct := res.Header.Get("Content-Type"); ct != "text/plain; charset=utf-8" || f.Type != ct || !bytes.Equal(got, script) {
+			t.Errorf("claimed %s: served as %q (upload answered %q)", claim, ct, f.Type)
+		}
+		if !strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment;") || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("claimed %s: %q, nosniff %q", claim, res.Header.Get("Content-Disposition"), res.Header.Get("X-Content-Type-Options"))
+		}
 	}
 }
 

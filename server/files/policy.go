@@ -17,37 +17,41 @@ import (
 // it as a page: no scripts, no subresources, a sandboxed origin.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; media-src 'self'; sandbox"
 
-// activeTypes could run script or restyle a page if a browser rendered
-// them: a client's word never makes a file one of these.
-var activeTypes = []string{"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
-	"text/xsl", "text/javascript", "application/javascript", "application/ecmascript", "text/css", "application/pdf"}
-
-func isActive(t string) bool {
-	for _, a := range activeTypes {
-		if t == a {
-			return true
-		}
+// inertClaim reports whether an uploader's claimed type may be served: an
+// allow-list of types a browser shows without running anything (images
+// but SVG, audio, video, opaque bytes, plain text). A deny-list of the
+// active types missed aliases browsers also run as script (text/jscript,
+// text/ecmascript, text/livescript, …), so anything not listed here is
+// served as its bytes sniff.
+func inertClaim(t string) bool {
+	switch {
+	case t == "application/octet-stream" || t == "text/plain":
+		return true
+	case strings.Contains(t, "svg") || strings.Contains(t, "xml"):
+		return false // image/svg+xml and any +xml document can carry script
+	case strings.HasPrefix(t, "image/"), strings.HasPrefix(t, "audio/"), strings.HasPrefix(t, "video/"):
+		return true
 	}
-	return strings.HasSuffix(t, "+xml") || strings.Contains(t, "javascript") || strings.HasPrefix(t, "multipart/")
+	return false
 }
 
 // ServedType decides the Content-Type from the bytes (sniffed) and the
 // uploader's claim: the bytes win when they say something specific; the
 // claim fills in what sniffing cannot tell (an AAC file sniffs as
-// octet-stream) unless it asks for a type that could run.
+// octet-stream), choosing only among inert types (see inertClaim).
 func ServedType(claimed, sniffed string) string {
 	sn, _, _ := mime.ParseMediaType(sniffed)
 	if sn != "application/octet-stream" && sn != "text/plain" {
 		return sniffed
 	}
 	cl, params, err := mime.ParseMediaType(claimed)
-	if err != nil || cl == "" || isActive(cl) || !strings.Contains(cl, "/") {
+	if err != nil || !inertClaim(cl) {
 		return sniffed
 	}
-	if sn == "text/plain" && !strings.HasPrefix(cl, "text/") {
+	if sn == "text/plain" && cl != "text/plain" {
 		return sniffed // text is text, whatever it claims
 	}
-	if cs := strings.ToLower(params["charset"]); strings.HasPrefix(cl, "text/") && (cs == "utf-8" || cs == "us-ascii" || cs == "iso-8859-1") {
+	if cs := strings.ToLower(params["charset"]); cl == "text/plain" && (cs == "utf-8" || cs == "us-ascii" || cs == "iso-8859-1") {
 		return mime.FormatMediaType(cl, map[string]string{"charset": cs}) // only charsets that cannot smuggle markup
 	}
 	return cl
