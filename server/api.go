@@ -132,7 +132,7 @@ func (s *Server) apiUserToken(r *http.Request) (any, error) {
 		return nil, err
 	}
 	var body struct {
-		TTLSeconds int64 `json:"ttlSeconds"`
+		TTLSeconds *int64 `json:"ttlSeconds"`
 	}
 	if r.ContentLength != 0 {
 		if err := decode(r, &body); err != nil {
@@ -140,8 +140,11 @@ func (s *Server) apiUserToken(r *http.Request) (any, error) {
 		}
 	}
 	ttl := 24 * time.Hour
-	if body.TTLSeconds > 0 {
-		ttl = time.Duration(body.TTLSeconds) * time.Second
+	if v := body.TTLSeconds; v != nil {
+		if err := checkSeconds("ttlSeconds", *v, 1); err != nil {
+			return nil, err
+		}
+		ttl = time.Duration(*v) * time.Second
 	}
 	tok, err := auth.NewToken([]byte(s.cfg.AppSecret), user, ttl, false, time.Now())
 	if err != nil {

@@ -7,6 +7,16 @@ import (
 	"github.com/imwasm/imwasm/proto/limits"
 )
 
+// MaxDurationSeconds bounds every duration that comes from outside: the
+// settings, the API's parameters and the command line's flags. 100 years
+// (of 365.25 days) is beyond any use and far inside time.Duration's ±292
+// years, so no such value times time.Second can overflow (an overflowed
+// retention once turned negative and deleted everything).
+const MaxDurationSeconds = 3_155_760_000
+
+// MaxDuration is MaxDurationSeconds as a time.Duration.
+const MaxDuration = MaxDurationSeconds * time.Second
+
 // Config is everything `imwasm serve` sets. Zero values take the defaults
 // noted on each field (see Defaults).
 type Config struct {

@@ -74,6 +74,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		// A stored message must fit a client's 1 MiB frame.
 		return nil, fmt.Errorf("max content bytes %d is over the most, %d", cfg.MaxContentBytes, limits.MaxContentBytes)
 	}
+	if cfg.RecallWindow > MaxDuration {
+		return nil, fmt.Errorf("recall window %v is over 100 years", cfg.RecallWindow)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}

@@ -2,12 +2,12 @@ package server
 
 import (
 	"context"
-
 	"encoding/json"
 	"fmt"
-	"github.com/imwasm/imwasm/server/files"
 	"net/http"
 	"time"
+
+	"github.com/imwasm/imwasm/server/files"
 )
 
 // Settings are the app's policies that GET/PUT /v1/settings read and
@@ -45,7 +45,32 @@ type Settings struct {
 const settingsKey = "app"
 
 func (st Settings) recallWindow() time.Duration {
-	return time.Duration(st.RecallWindowSeconds) * time.Second
+	return seconds(st.RecallWindowSeconds)
+}
+
+// seconds converts a duration setting, held to 0-MaxDurationSeconds so
+// that the product cannot overflow whatever reached the settings.
+func seconds(n int64) time.Duration {
+	return time.Duration(min(max(n, 0), MaxDurationSeconds)) * time.Second
+}
+
+// durationSettings name the settings that are seconds, for the checks at
+// PUT and at load.
+func (st *Settings) durationSettings() map[string]*int64 {
+	return map[string]*int64{
+		"recallWindowSeconds":     &st.RecallWindowSeconds,
+		"messageRetentionSeconds": &st.MessageRetentionSeconds,
+		"receiptValiditySeconds":  &st.ReceiptValiditySeconds,
+	}
+}
+
+// checkSeconds refuses a duration setting or parameter outside
+// least-MaxDurationSeconds.
+func checkSeconds(name string, v, least int64) error {
+	if v < least || v > MaxDurationSeconds {
+		return badRequest(fmt.Sprintf("%s must be %d-%d (at most 100 years), got %d", name, least, MaxDurationSeconds, v))
+	}
+	return nil
 }
 
 // settingsFrom are the starting settings the configuration gives.
@@ -77,6 +102,15 @@ func (s *Server) loadSettings(ctx context.Context) error {
 			return fmt.Errorf("stored settings: %w", err)
 		}
 	}
+	// An older version stored whatever it was given: a value past the
+	// limit would overflow (a retention of 1,000 years deleted everything
+	// at each pass), so it is held to the limit until someone changes it.
+	for name, v := range st.durationSettings() {
+		if *v > MaxDurationSeconds {
+			s.log.Warn("stored setting over 100 years: using 100 years", "setting", name, "stored", *v, "used", int64(MaxDurationSeconds))
+			*v = MaxDurationSeconds
+		}
+	}
 	s.settings.Store(&st)
 	return nil
 }
@@ -105,14 +139,14 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	defer s.settingsMu.Unlock()
 	st := *s.settings.Load()
 	if v := body.RecallWindowSeconds; v != nil {
-		if *v < 0 {
-			return nil, badRequest("recallWindowSeconds must not be negative")
+		if err := checkSeconds("recallWindowSeconds", *v, 0); err != nil {
+			return nil, err
 		}
 		st.RecallWindowSeconds = *v
 	}
 	if v := body.MessageRetentionSeconds; v != nil {
-		if *v < 0 {
-			return nil, badRequest("messageRetentionSeconds must not be negative")
+		if err := checkSeconds("messageRetentionSeconds", *v, 0); err != nil {
+			return nil, err
 		}
 		st.MessageRetentionSeconds = *v
 	}
@@ -126,8 +160,8 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		st.ReceiptRequesters = *v
 	}
 	if v := body.ReceiptValiditySeconds; v != nil {
-		if *v <= 0 {
-			return nil, badRequest("receiptValiditySeconds must be positive")
+		if err := checkSeconds("receiptValiditySeconds", *v, 1); err != nil {
+			return nil, err
 		}
 		st.ReceiptValiditySeconds = *v
 	}
@@ -185,11 +219,10 @@ func (s *Server) retentionLoop(ctx context.Context) {
 
 func (s *Server) applyRetention(ctx context.Context) {
 	s.expireReceipts(ctx)
-	keep := s.settings.Load().MessageRetentionSeconds
-	if keep <= 0 {
+	cutoff, ok := retentionCutoff(time.Now(), s.settings.Load().MessageRetentionSeconds)
+	if !ok {
 		return
 	}
-	cutoff := time.Now().Add(-time.Duration(keep) * time.Second)
 	n, err := s.store.DeleteBefore(ctx, cutoff)
 	if err != nil {
 		s.log.Error("retention", "err", err)
@@ -203,4 +236,19 @@ func (s *Server) applyRetention(ctx context.Context) {
 	if n > 0 {
 		s.log.Info("retention: messages deleted", "count", n)
 	}
+	s.log.Debug("retention pass", "cutoff", cutoff)
+}
+
+// retentionCutoff is the time before which messages and files go, if a
+// retention is set. It is never after now, whatever keepSeconds holds:
+// were the subtraction to overflow, everything would be older than it.
+func retentionCutoff(now time.Time, keepSeconds int64) (time.Time, bool) {
+	if keepSeconds <= 0 {
+		return time.Time{}, false
+	}
+	cutoff := now.Add(-seconds(keepSeconds))
+	if !cutoff.Before(now) {
+		return time.Time{}, false
+	}
+	return cutoff, true
 }

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/imwasm/imwasm/server"
 )
@@ -202,7 +203,27 @@ func parseFlags(fs *flag.FlagSet, args []string, fromEnv ...string) ([]string, e
 			return nil, usagef("%s=%q: %v", envName(name), v, err)
 		}
 	}
+	if err := checkDurations(fs); err != nil {
+		return nil, err
+	}
 	return pos, nil
+}
+
+// checkDurations holds every duration flag of every command to the limit
+// the server holds its settings to (100 years), so that no duration given
+// at start can overflow where it is added to a time or turned into seconds.
+func checkDurations(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if !ok || err != nil {
+			return
+		}
+		if d, ok := g.Get().(time.Duration); ok && d > server.MaxDuration {
+			err = usagef("--%s must be at most 100 years (%v), got %v", f.Name, server.MaxDuration, d)
+		}
+	})
+	return err
 }
 
 // flagNames lists every flag of fs, for commands whose flags all come from

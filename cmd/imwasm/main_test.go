@@ -12,6 +12,7 @@ import (
 	"time"
 
 	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server"
 	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/server/store"
 	"github.com/imwasm/imwasm/server/store/sqlite"
@@ -346,5 +347,42 @@ func TestBackupOfLiveDatabase(t *testing.T) {
 	// A second run refuses to overwrite the first backup.
 	if code, _, stderr := runCLI(t, "backup", dest, "--data", data); code != 1 || !strings.Contains(stderr, "already exists") {
 		t.Fatalf("second backup: code %d, stderr %q", code, stderr)
+	}
+}
+
+// Every duration flag of every command is at most 100 years (beyond it a
+// duration overflows where the server turns it into seconds or adds it to
+// a time), refused at start with exit code 2.
+func TestDurationFlagsAtMost100Years(t *testing.T) {
+	clearEnv(t)
+	var discard bytes.Buffer
+	serve := []string{"--app-key", "k", "--app-secret", flagSecret}
+	cfg, err := parseServe(append(serve, "--recall-window", "876600h"), &discard)
+	if err != nil || cfg.RecallWindow != server.MaxDuration {
+		t.Fatalf("--recall-window of 100 years: %v, %v", cfg.RecallWindow, err)
+	}
+	if _, err := parseServe(append(serve, "--recall-window", "876600h1s"), &discard); err == nil || !strings.Contains(err.Error(), "--recall-window must be at most 100 years") {
+		t.Fatalf("--recall-window over 100 years: %v", err)
+	}
+	t.Setenv("IMWASM_RECALL_WINDOW", "1000000h")
+	if _, err := parseServe(serve, &discard); err == nil || !strings.Contains(err.Error(), "--recall-window must be at most 100 years") {
+		t.Fatalf("IMWASM_RECALL_WINDOW over 100 years: %v", err)
+	}
+	t.Setenv("IMWASM_RECALL_WINDOW", "")
+	for _, args := range [][]string{
+		{"serve", "--app-key", "k", "--app-secret", flagSecret, "--recall-window", "1000000h"},
+		{"token", "--app-secret", flagSecret, "--user", "alice", "--ttl", "876601h"},
+		{"bench", "--duration", "876601h"}, // refused before anything starts
+		{"bench", "--warm-up", "1000000h"},
+	} {
+		code, out, stderr := runCLI(t, args...)
+		if code != 2 || out != "" || !strings.Contains(stderr, "must be at most 100 years") {
+			t.Errorf("%q: code %d, stdout %q, stderr %q", args, code, out, stderr)
+		}
+	}
+	code, out, stderr := runCLI(t, "token", "--app-secret", flagSecret, "--user", "alice", "--ttl", "876600h")
+	c, err := auth.Verify([]byte(flagSecret), strings.TrimSpace(out), time.Now())
+	if code != 0 || err != nil || c.ExpiresAt-c.IssuedAt != server.MaxDurationSeconds {
+		t.Fatalf("a token of 100 years: code %d, %q, %+v, %v", code, stderr, c, err)
 	}
 }

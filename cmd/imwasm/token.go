@@ -27,7 +27,7 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("token", "--app-secret SECRET --user ID [--ttl 24h] [--admin]", stderr)
 	secret := fs.String("app-secret", "", "the server's app secret that signs tokens (env "+envName("app-secret")+")")
 	user := fs.String("user", "", `user id the token is for (required; "admin" by default with --admin)`)
-	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token stays valid (at least 1s)")
+	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token stays valid (1s to 100 years)")
 	admin := fs.Bool("admin", false, `mint an app-server token ("role":"admin") for the admin HTTP API`)
 	pos, err := parseFlags(fs, args, "app-secret")
 	if err != nil {
