@@ -59,6 +59,14 @@ type Config struct {
 	// UploadIdle: an upload that sends nothing for this long is dropped
 	// (default 30s).
 	UploadIdle time.Duration
+	// DownloadIdle: a download whose client takes nothing for this long
+	// is dropped; the write deadline moves with every 64 KiB written, so
+	// a slow but steady reader is not (default 30s).
+	DownloadIdle time.Duration
+	// IdleTimeout closes a kept-alive HTTP connection that sends no next
+	// request for this long (default 2 minutes; WebSockets have their
+	// own heartbeat).
+	IdleTimeout time.Duration
 
 	Logger *slog.Logger
 	// Now is the clock of receipt validity and quotas (tests move it);
@@ -118,6 +126,12 @@ func (c *Config) Defaults() {
 	}
 	if c.UploadIdle <= 0 {
 		c.UploadIdle = 30 * time.Second
+	}
+	if c.DownloadIdle <= 0 {
+		c.DownloadIdle = 30 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 2 * time.Minute
 	}
 	if c.MaxUploadBytes <= 0 {
 		c.MaxUploadBytes = 100 << 20

@@ -165,7 +165,16 @@ func (s *Server) Handler() http.Handler { return s.cors(s.mux) }
 // gracefully: no new connections, sessions told to reconnect, the store
 // committing what it has.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// Without it an idle kept-alive connection is held forever, by
+		// anyone, without a token. Downloads set their own write
+		// deadlines (see handleDownload); a WriteTimeout would cut long
+		// ones and WebSockets.
+		IdleTimeout: s.cfg.IdleTimeout,
+		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go s.sweepIdle(ctx)

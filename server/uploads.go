@@ -133,8 +133,59 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 	}
 	defer f.Close()
 	files.SetHeaders(w.Header(), meta)
-	http.ServeContent(w, r, "", meta.Created, f)
+	dw := &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), idle: s.cfg.DownloadIdle}
+	http.ServeContent(dw, r, "", meta.Created, f)
+	if dw.err == nil {
+		// What is still buffered goes out under a deadline too (net/http
+		// clears it once the response is done).
+		dw.arm()
+		dw.err = dw.rc.Flush()
+	}
+	if dw.err != nil {
+		s.log.Debug("download abandoned", "id", id, "err", dw.err)
+	}
 }
+
+// downloadPiece: a download's write deadline is moved before each piece
+// of at most this many bytes.
+const downloadPiece = 64 << 10
+
+// deadlineWriter writes a download in pieces of at most downloadPiece
+// bytes, each under a write deadline idle from its start: a client that
+// stops reading is dropped (its goroutine, connection and open file with
+// it), a slow but steady one is not. It bypasses sendfile; the deadlines
+// are worth more.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc   *http.ResponseController
+	idle time.Duration
+	err  error // the first write error
+}
+
+func (d *deadlineWriter) arm() {
+	d.rc.SetWriteDeadline(time.Now().Add(d.idle)) // unsupported writers: no deadline, as before
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		piece := p[:min(len(p), downloadPiece)]
+		d.arm()
+		m, err := d.ResponseWriter.Write(piece)
+		n += m
+		if err != nil {
+			if d.err == nil {
+				d.err = err
+			}
+			return n, err
+		}
+		p = p[m:]
+	}
+	return n, nil
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 // deleteFiles removes the files keep rejects (retention, erased users).
 func (s *Server) deleteFiles(ctx context.Context, drop func(files.Meta) bool) (int, error) {
