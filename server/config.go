@@ -53,6 +53,10 @@ type Config struct {
 	RecallWindow      time.Duration // how long after sending a message may be recalled, default 2 minutes; negative: no limit (a stored setting wins)
 	RetentionInterval time.Duration // how often expired messages are deleted, default 1 hour
 	MaxUploadBytes    int64         // largest upload (26106 beyond), default 100 MiB (a stored setting wins)
+	// UploadQuotaBytes: what each uploader id may keep, counting each file
+	// 4 KiB more (26106 beyond); default 1 GiB; negative: no quota (a
+	// stored setting wins).
+	UploadQuotaBytes int64
 	// PublicURL is how clients reach this server (https://im.example.com),
 	// for the URLs of uploaded files; empty: taken from each request.
 	PublicURL string
@@ -135,6 +139,9 @@ func (c *Config) Defaults() {
 	}
 	if c.MaxUploadBytes <= 0 {
 		c.MaxUploadBytes = 100 << 20
+	}
+	if c.UploadQuotaBytes == 0 {
+		c.UploadQuotaBytes = 1 << 30
 	}
 	if c.Now == nil {
 		c.Now = time.Now

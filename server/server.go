@@ -47,6 +47,7 @@ type Server struct {
 	typing     *typingLimiter
 	limits     *userLimits    // per-user rates of sends and other writes
 	receipts   *notifier      // coalesces receipt updates to senders
+	quota      *uploadQuota   // what each uploader keeps and is uploading
 	handlers   *workpool.Pool // request handlers (see session.run)
 
 	// ctx bounds requests: cancelled by Close. Sessions share it rather
@@ -94,6 +95,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.quota.load(ctx, fs); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -110,6 +115,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.settings.Store(settingsFrom(cfg))
 	s.bus = localBus{s.hub}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
+	s.quota = newUploadQuota(s.reg)
 	s.receipts = newNotifier(cfg.ReceiptInterval, func(convID, uid string) { s.flushReceipts(s.ctx, convID, uid) })
 	r := s.reg
 	latency := []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1}

@@ -40,6 +40,9 @@ type Settings struct {
 
 	// UploadMaxBytes: the largest file POST /v1/files takes (26106 beyond).
 	UploadMaxBytes int64 `json:"uploadMaxBytes"`
+	// UploadQuotaBytes: what each uploader id may keep, each file counting
+	// 4 KiB more than its size (26106 beyond); 0: no quota.
+	UploadQuotaBytes int64 `json:"uploadQuotaBytes"`
 }
 
 const settingsKey = "app"
@@ -83,6 +86,7 @@ func settingsFrom(cfg Config) *Settings {
 		ReceiptDailyQuota:      500,
 		ReaderListVisibleTo:    "sender",
 		UploadMaxBytes:         cfg.MaxUploadBytes,
+		UploadQuotaBytes:       max(cfg.UploadQuotaBytes, 0), // negative: none
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -131,6 +135,7 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		ReceiptDailyQuota       *int    `json:"receiptDailyQuota"`
 		ReaderListVisibleTo     *string `json:"readerListVisibleTo"`
 		UploadMaxBytes          *int64  `json:"uploadMaxBytes"`
+		UploadQuotaBytes        *int64  `json:"uploadQuotaBytes"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -188,6 +193,12 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 			return nil, badRequest("uploadMaxBytes must be positive")
 		}
 		st.UploadMaxBytes = *v
+	}
+	if v := body.UploadQuotaBytes; v != nil {
+		if *v < 0 {
+			return nil, badRequest("uploadQuotaBytes must not be negative (0: no quota)")
+		}
+		st.UploadQuotaBytes = *v
 	}
 	b, err := json.Marshal(st)
 	if err != nil {

@@ -16,9 +16,10 @@ import (
 
 // Uploads (SPEC §4 /v1/files). POST takes the raw body (what an
 // XMLHttpRequest sends from a File, with progress) and streams it to the
-// FileStore; GET serves it by an id nobody can guess, with ranges. Nothing
-// uploaded ever runs on this origin: inline only for images (not SVG),
-// audio and video, always nosniff and a sandboxing CSP.
+// FileStore, within its uploader's quota (quota.go); GET serves it by an
+// id nobody can guess, with ranges. Nothing uploaded ever runs on this
+// origin: inline only for images (not SVG), audio and video, always
+// nosniff and a sandboxing CSP.
 
 // userToken checks a bearer user token (app-server tokens too) on an HTTP
 // request and returns the user.
@@ -64,9 +65,15 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeAPI(w, nil, &apiError{http.StatusBadRequest, codes.InvalidParameterContentDisposition, `disposition must be "inline" or "attachment"`})
 		return
 	}
-	limit := s.settings.Load().UploadMaxBytes
-	if r.ContentLength > limit {
-		writeAPI(w, nil, tooLarge(limit))
+	st := s.settings.Load()
+	maxBytes := st.UploadMaxBytes
+	if r.ContentLength > maxBytes {
+		writeAPI(w, nil, tooLarge(maxBytes))
+		return
+	}
+	res, ae := s.quota.reserve(user, r.ContentLength, maxBytes, st.UploadQuotaBytes)
+	if ae != nil {
+		writeAPI(w, nil, ae)
 		return
 	}
 	claimed := r.Header.Get("Content-Type")
@@ -74,13 +81,18 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	// goroutine, file and disk space); the deadline moves with progress.
 	body := &stalling{r: r.Body, rc: http.NewResponseController(w), idle: s.cfg.UploadIdle}
 	meta := files.Meta{Name: files.CleanName(q.Get("name")), Uploader: user, Created: time.Now().UTC()}
-	stored, err := s.files.Create(r.Context(), meta, body, limit, func(head []byte, m *files.Meta) {
+	stored, err := s.files.Create(r.Context(), meta, body, res.limit, func(head []byte, m *files.Meta) {
 		m.Type = files.ServedType(claimed, http.DetectContentType(head))
 		m.Disposition = files.Disposition(m.Type, want)
 	})
+	s.quota.done(res, err == nil, stored.Size)
 	switch {
+	case errors.Is(err, files.ErrTooLarge) && res.byQuota:
+		writeAPI(w, nil, &apiError{http.StatusRequestEntityTooLarge, codes.FileSizeExceedLimit,
+			fmt.Sprintf("the file would take its uploader past the upload quota of %d bytes", st.UploadQuotaBytes)})
+		return
 	case errors.Is(err, files.ErrTooLarge):
-		writeAPI(w, nil, tooLarge(limit))
+		writeAPI(w, nil, tooLarge(maxBytes))
 		return
 	case err != nil:
 		s.log.Warn("upload", "user", user, "err", err) // the details stay here: they name server paths
@@ -187,12 +199,13 @@ func (d *deadlineWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
-// deleteFiles removes the files keep rejects (retention, erased users).
+// deleteFiles removes the files drop selects (retention, erased users)
+// and gives their room back to their uploaders' quotas.
 func (s *Server) deleteFiles(ctx context.Context, drop func(files.Meta) bool) (int, error) {
-	var ids []string
+	var gone []files.Meta
 	err := s.files.Walk(ctx, func(m files.Meta) error {
 		if drop(m) {
-			ids = append(ids, m.ID)
+			gone = append(gone, m)
 		}
 		return nil
 	})
@@ -200,11 +213,14 @@ func (s *Server) deleteFiles(ctx context.Context, drop func(files.Meta) bool) (i
 		return 0, err
 	}
 	n := 0
-	for _, id := range ids {
-		if err := s.files.Delete(ctx, id); err == nil {
+	for _, m := range gone {
+		err := s.files.Delete(ctx, m.ID)
+		switch {
+		case err == nil:
+			s.quota.remove(m.Uploader, m.Size)
 			n++
-		} else if !errors.Is(err, files.ErrNotFound) {
-			return n, err
+		case !errors.Is(err, files.ErrNotFound): // ErrNotFound: deleted meanwhile, and counted there
+			return n, fmt.Errorf("delete file %s: %w", m.ID, err)
 		}
 	}
 	return n, nil

@@ -29,13 +29,22 @@ type uploaded struct {
 
 func (e *env) upload(t *testing.T, tok, name, typ, disp string, body io.Reader, size int64) (int, uploaded, map[string]any) {
 	t.Helper()
+	status, f, m, err := e.tryUpload(tok, name, typ, disp, body, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status, f, m
+}
+
+// tryUpload is upload for goroutines other than the test's.
+func (e *env) tryUpload(tok, name, typ, disp string, body io.Reader, size int64) (int, uploaded, map[string]any, error) {
 	q := url.Values{"name": {name}}
 	if disp != "" {
 		q.Set("disposition", disp)
 	}
 	req, err := http.NewRequest("POST", e.url+"/v1/files?"+q.Encode(), body)
 	if err != nil {
-		t.Fatal(err)
+		return 0, uploaded{}, nil, err
 	}
 	req.ContentLength = size
 	if tok != "" {
@@ -46,7 +55,7 @@ func (e *env) upload(t *testing.T, tok, name, typ, disp string, body io.Reader, 
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, uploaded{}, nil, err
 	}
 	defer res.Body.Close()
 	var out struct {
@@ -58,9 +67,9 @@ func (e *env) upload(t *testing.T, tok, name, typ, disp string, body io.Reader, 
 	var m map[string]any
 	json.Unmarshal(raw, &m)
 	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("upload answer %q: %v", raw, err)
+		return 0, uploaded{}, nil, fmt.Errorf("upload answer %q: %w", raw, err)
 	}
-	return res.StatusCode, out.Data, m
+	return res.StatusCode, out.Data, m, nil
 }
 
 func get(t *testing.T, u string, hdr ...string) (*http.Response, []byte) {
@@ -328,6 +337,9 @@ func TestRetentionDeletesOldFiles(t *testing.T) {
 	}
 	if res, _ := get(t, fresh.URL); res.StatusCode != 200 {
 		t.Fatalf("a file within the retention: %d", res.StatusCode)
+	}
+	if n, size := e.metric(t, "imwasm_upload_files"), e.metric(t, "imwasm_upload_bytes"); n != 1 || size != 3 {
+		t.Fatalf("after retention the quotas count %v files, %v bytes; want 1, 3", n, size)
 	}
 }
 

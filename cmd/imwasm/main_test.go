@@ -386,3 +386,31 @@ func TestDurationFlagsAtMost100Years(t *testing.T) {
 		t.Fatalf("a token of 100 years: code %d, %q, %+v, %v", code, stderr, c, err)
 	}
 }
+
+func TestUploadQuotaFlag(t *testing.T) {
+	clearEnv(t)
+	var discard bytes.Buffer
+	serve := []string{"--app-key", "k", "--app-secret", flagSecret}
+	for _, c := range []struct {
+		args []string
+		env  string
+		want int64 // server.Config: negative is none
+	}{
+		{nil, "", 1 << 30},
+		{[]string{"--upload-quota-bytes", "5000"}, "", 5000},
+		{[]string{"--upload-quota-bytes", "0"}, "", -1},
+		{nil, "7000", 7000},
+		{nil, "0", -1},
+		{[]string{"--upload-quota-bytes", "5000"}, "7000", 5000},
+	} {
+		t.Setenv("IMWASM_UPLOAD_QUOTA_BYTES", c.env)
+		cfg, err := parseServe(append(serve, c.args...), &discard)
+		if err != nil || cfg.UploadQuotaBytes != c.want {
+			t.Errorf("%q with IMWASM_UPLOAD_QUOTA_BYTES=%q: %d, %v; want %d", c.args, c.env, cfg.UploadQuotaBytes, err, c.want)
+		}
+	}
+	t.Setenv("IMWASM_UPLOAD_QUOTA_BYTES", "")
+	if _, err := parseServe(append(serve, "--upload-quota-bytes", "-1"), &discard); err == nil || !strings.Contains(err.Error(), "--upload-quota-bytes") {
+		t.Fatalf("a negative quota: %v", err)
+	}
+}

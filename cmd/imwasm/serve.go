@@ -91,6 +91,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	sendQueue := fs.Int("send-queue-bytes", 8<<20, "bytes queued for one connection and not yet written before it is closed as a slow consumer")
 	publicURL := fs.String("public-url", "", "how clients reach this server (https://im.example.com), for the URLs of uploaded files; empty: from each request's Host")
 	maxUpload := fs.Int64("max-upload-bytes", 100<<20, "largest file POST /v1/files takes (26106 beyond); a value stored with PUT /v1/settings wins")
+	uploadQuota := fs.Int64("upload-quota-bytes", 1<<30, "bytes of uploaded files each user may keep, each file counting 4 KiB more (26106 beyond); 0: no quota; a value stored with PUT /v1/settings wins")
 	recallWindow := fs.Duration("recall-window", 2*time.Minute, "how long after sending a message its sender (or a group owner or admin) may recall it; 0: no limit; at most 100 years")
 	fullSync := fs.Bool("full-sync", false, "fsync every commit, so acknowledged messages survive power loss (slower)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -174,6 +175,14 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	}
 	if *maxUpload <= 0 {
 		return server.Config{}, usagef("--max-upload-bytes must be positive, got %d", *maxUpload)
+	}
+	switch {
+	case *uploadQuota < 0:
+		return server.Config{}, usagef("--upload-quota-bytes must not be negative (0: no quota), got %d", *uploadQuota)
+	case *uploadQuota == 0:
+		cfg.UploadQuotaBytes = -1 // in server.Config a zero means "default" and a negative one "none"
+	default:
+		cfg.UploadQuotaBytes = *uploadQuota
 	}
 	if cfg.SendRate == 0 {
 		// In server.Config a zero SendRate means "default" and a negative
