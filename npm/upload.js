@@ -15,6 +15,7 @@ const MEDIA_EXCEPTION = 34018;
 const FILE_SIZE_EXCEED_LIMIT = 26106;
 const INVALID_CONTENT_DISPOSITION = 35032;
 const INVALID_PARAMETER = 33003;
+const REQUEST_OVER_FREQUENCY = 20607;
 
 const fail = (code, msg, data) => (data === undefined ? { code, msg } : { code, msg, data });
 
@@ -152,7 +153,10 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
     }
     if (res.status !== 200 || !res.body || res.body.code !== 0) {
       // A proxy in front may answer 413 itself, without our JSON.
-      const code = res.body?.code === FILE_SIZE_EXCEED_LIMIT || res.status === 413 ? FILE_SIZE_EXCEED_LIMIT : UPLOAD_FAIL;
+      // Over the size limit or the uploader's quota; more than 3 uploads at
+      // once; anything else is an upload that failed.
+      const code = res.body?.code === FILE_SIZE_EXCEED_LIMIT || res.status === 413 ? FILE_SIZE_EXCEED_LIMIT
+        : res.body?.code === REQUEST_OVER_FREQUENCY || res.status === 429 ? REQUEST_OVER_FREQUENCY : UPLOAD_FAIL;
       return fail(code, res.body?.msg || `upload failed: HTTP ${res.status}`);
     }
     const d = res.body.data;

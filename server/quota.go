@@ -11,7 +11,7 @@ import (
 	"github.com/imwasm/imwasm/server/metrics"
 )
 
-// Upload quotas (issue 16 M2): one token stored 301 MB in 2.5 s, kept
+// Upload quotas: without them one token stored 301 MB in 2.5 s, kept
 // forever by default, and a full disk stops SQLite and all messaging. Each
 // uploader id (a user's, or an app-server token's subject) keeps at most
 // the uploadQuotaBytes setting, and has at most maxUploadsAtOnce uploads

@@ -134,7 +134,7 @@ func closePayload(code int, reason string) []byte {
 
 // TestPeerCloseAnswered: the answer to a peer's close frame (RFC 6455
 // §5.5.1, §7.1.5, §7.4), read off the wire, and what ReadMessage reports
-// (issue 16, L6: 999, 5000, 1005 and 1006 were echoed).
+// (999, 5000, 1005 and 1006 were once echoed).
 func TestPeerCloseAnswered(t *testing.T) {
 	type tc struct {
 		name  string

@@ -30,7 +30,7 @@ func (r *readProbe) Read(p []byte) (int, error) {
 }
 
 // TestAnnouncedLengthIsNotAllocated: a header announcing 1 MiB followed by
-// 14 bytes costs a small chunk, not the megabyte (issue 16, M3: 400 such
+// 14 bytes costs a small chunk, not the megabyte (once, 400 such
 // connections held 81 MB).
 func TestAnnouncedLengthIsNotAllocated(t *testing.T) {
 	server, peer := net.Pipe()
