@@ -57,7 +57,7 @@ const (
 	DefaultMembers     = 500
 	DefaultDuration    = 10 * time.Second
 
-	// ServerSendRate is the server's default per-connection send limit.
+	// ServerSendRate is the server's default per-user send limit.
 	ServerSendRate = 5
 	// groupSenderRate is what each group sender offers by default, under
 	// the limit with room for jitter.
@@ -92,7 +92,7 @@ type Config struct {
 	Members   int           // group size, default 500
 	Rounds    int           // receipts: requests made, default 5
 	Senders   int           // group: members that send; default Rate/4
-	RateLimit bool          // the server's (and SDK's) 5/s per connection limit
+	RateLimit bool          // the server's (and SDK's) 5/s per user limit
 	Settle    time.Duration // idle: wait after everyone connected, default 5s
 	WarmUp    time.Duration // load offered (and not counted) before the window; default 2s, negative none
 	Drain     time.Duration // wait for in-flight deliveries after the window, default 5s
@@ -464,11 +464,11 @@ func (f *fleet) newStore() client.Store {
 	return memstore.New()
 }
 
-// clientSendRate is the SDK's own bucket: its default with the limit on,
-// off with it off.
+// clientSendRate is the SDK's own bucket: the server's limit as it
+// announces it (the SDK's default) with the limit on, off with it off.
 func (f *fleet) clientSendRate() float64 {
 	if f.cfg.RateLimit {
-		return 0 // the SDK default, 5/s
+		return 0 // follows the server: 5/s in bursts of 10
 	}
 	return -1
 }

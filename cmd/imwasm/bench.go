@@ -40,7 +40,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	senders := fs.Int("senders", 0, "group: how many members send (default rate/4, under the 5/s limit)")
 	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of the summary")
 	findCap := fs.Bool("find-capacity", false, "search for the highest rate that keeps p99 within target (p2p 50ms, group 100ms) with nothing lost")
-	rateLimit := fs.Bool("rate-limit", true, "keep the server's and SDK's 5 msg/s per connection limit (false turns both off)")
+	rateLimit := fs.Bool("rate-limit", true, "keep the server's and SDK's 5 msg/s per user limit (false turns both off)")
 	warmUp := fs.Duration("warm-up", 2*time.Second, "load offered before the timed window and not counted (0: none)")
 	settle := fs.Duration("settle", 5*time.Second, "idle: how long the connections idle before the server's memory is read")
 	store := fs.String("store", "lean", "the simulated clients' local store: lean (keeps only own sends and cursors: the load generator's garbage stays small) or mem (client/memstore, keeps every message)")
@@ -135,7 +135,7 @@ func printBench(w io.Writer, r *bench.Result) {
 		fmt.Fprintf(w, "request -> final count seen   p50 %.0f ms, p99 %.0f ms\n", rr.P50Ms, rr.P99Ms)
 		return
 	}
-	limit := "on (5 msg/s per connection)"
+	limit := "on (5 msg/s per user)"
 	if !r.RateLimit {
 		limit = "OFF"
 	}
