@@ -77,7 +77,7 @@ func startInProcess(ctx context.Context, cfg *Config, key, secret string) (*targ
 	}
 	scfg := server.Config{AppKey: key, AppSecret: secret, DataDir: dir}
 	if !cfg.RateLimit {
-		scfg.SendRate = -1
+		scfg.SendRate, scfg.WriteRate = -1, -1
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	srv, err := server.New(sctx, scfg)
@@ -124,7 +124,7 @@ func startProcess(ctx context.Context, cfg *Config, key, secret string) (*target
 	}
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", dir, "--app-key", key, "--app-secret", secret, "--log-level", "warn"}
 	if !cfg.RateLimit {
-		args = append(args, "--send-rate", "0") // 0 is "off" on serve's command line
+		args = append(args, "--send-rate", "0", "--write-rate", "0") // 0 is "off" on serve's command line
 	}
 	cmd := exec.Command(exe, args...)
 	// The server runs with the runtime's defaults whatever this process

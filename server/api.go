@@ -140,7 +140,7 @@ func (s *Server) apiUserToken(r *http.Request) (any, error) {
 		}
 	}
 	ttl := 24 * time.Hour
-	if v := body.TTLSeconds; v != nil {
+	if v := body.TTLSeconds; v != nil && *v != 0 { // 0: the default, as when absent
 		if err := checkSeconds("ttlSeconds", *v, 1); err != nil {
 			return nil, err
 		}

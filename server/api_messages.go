@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -100,9 +99,7 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 		DirectedUserIds: b.DirectedUserIDs, IsMentioned: b.IsMentioned, MentionedInfo: b.MentionedInfo.wire(),
 		CanIncludeExpansion: b.CanIncludeExpansion, Expansion: b.Expansion,
 	}, s.cfg.MaxContentBytes); err != nil {
-		var ce *codes.Error
-		errors.As(err, &ce)
-		return nil, &apiError{http.StatusBadRequest, ce.Code, ce.Msg}
+		return nil, &apiError{http.StatusBadRequest, codes.Of(err), err.Error()}
 	}
 	ctx := r.Context()
 	type result struct {

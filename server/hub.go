@@ -100,14 +100,15 @@ func (h *hub) online() int {
 	return h.count
 }
 
-// idle returns sessions that have sent nothing since before.
+// idle returns sessions that have sent nothing since before (and are not
+// writing an answer, which keeps their reader from reading).
 func (h *hub) idle(before time.Time) []*session {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	var out []*session
 	for _, list := range h.users {
 		for _, s := range list {
-			if s.lastSeen.Load() < before.UnixNano() {
+			if s.lastSeen.Load() < before.UnixNano() && !s.replying.Load() {
 				out = append(out, s)
 			}
 		}

@@ -88,8 +88,8 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		case mi.Type != 1 && mi.Type != 2:
 			ss.replyErr(id, codes.InvalidParameter, "mentionedInfo.type must be 1 (ALL) or 2 (SINGAL)")
 			return
-		case mi.Type == 2 && len(mi.UserIds) == 0, len(mi.Content) > 1024:
-			ss.replyErr(id, codes.InvalidParameter, "mentionedInfo.userIdList: 1-1000 ids for SINGAL; content at most 1 KB")
+		case mi.Type == 2 && len(mi.UserIds) == 0:
+			ss.replyErr(id, codes.InvalidParameter, "mentionedInfo.userIdList: 1-1000 ids for SINGAL")
 			return
 		}
 	}

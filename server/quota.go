@@ -62,6 +62,10 @@ func (q *uploadQuota) load(ctx context.Context, fs files.FileStore) error {
 func (q *uploadQuota) add(user string, size int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.addLocked(user, size)
+}
+
+func (q *uploadQuota) addLocked(user string, size int64) {
 	q.stored[user] += size + fileOverhead
 	q.files++
 	q.bytes += size
@@ -87,13 +91,14 @@ type reservation struct {
 }
 
 // reserve admits an upload by user of length bytes (-1: unknown), at most
-// maxBytes, under quota (0: none). While it runs it holds what it may
+// maxBytes, under quota (0: none), and at most maxUploadsAtOnce at once
+// unless unlimited (app-server tokens). While it runs it holds what it may
 // take, its length or else all it could, so that uploads in parallel
 // cannot pass the quota together.
-func (q *uploadQuota) reserve(user string, length, maxBytes, quota int64) (*reservation, *apiError) {
+func (q *uploadQuota) reserve(user string, length, maxBytes, quota int64, unlimited bool) (*reservation, *apiError) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.active[user] >= maxUploadsAtOnce {
+	if q.active[user] >= maxUploadsAtOnce && !unlimited {
 		return nil, &apiError{http.StatusTooManyRequests, codes.RequestOverFrequency, fmt.Sprintf("at most %d uploads at once", maxUploadsAtOnce)}
 	}
 	res := &reservation{user: user, limit: maxBytes}
@@ -128,8 +133,8 @@ func (q *uploadQuota) done(res *reservation, stored bool, size int64) {
 		delete(q.active, res.user)
 	}
 	q.inFlight--
-	q.mu.Unlock()
-	if stored {
-		q.add(res.user, size)
+	if stored { // in the same critical section: the file is never counted as neither
+		q.addLocked(res.user, size)
 	}
+	q.mu.Unlock()
 }

@@ -32,7 +32,7 @@ func TestUploadQuotaReserve(t *testing.T) {
 		if c.stored >= 0 {
 			q.add("u", c.stored)
 		}
-		res, ae := q.reserve("u", c.length, maxBytes, c.quota)
+		res, ae := q.reserve("u", c.length, maxBytes, c.quota, false)
 		switch {
 		case c.status != 0:
 			if ae == nil || ae.status != c.status {
@@ -53,20 +53,20 @@ func TestUploadQuotaReserve(t *testing.T) {
 	q := newUploadQuota(metrics.NewRegistry())
 	var held []*reservation
 	for range maxUploadsAtOnce {
-		res, ae := q.reserve("u", 1, maxBytes, 0)
+		res, ae := q.reserve("u", 1, maxBytes, 0, false)
 		if ae != nil {
 			t.Fatal(ae)
 		}
 		held = append(held, res)
 	}
-	if _, ae := q.reserve("u", 1, maxBytes, 0); ae == nil || ae.status != http.StatusTooManyRequests {
+	if _, ae := q.reserve("u", 1, maxBytes, 0, false); ae == nil || ae.status != http.StatusTooManyRequests {
 		t.Fatalf("a fourth at once: %v", ae)
 	}
-	if _, ae := q.reserve("v", 1, maxBytes, 0); ae != nil {
+	if _, ae := q.reserve("v", 1, maxBytes, 0, false); ae != nil {
 		t.Fatalf("another uploader: %v", ae)
 	}
 	q.done(held[0], true, 1)
-	if _, ae := q.reserve("u", 1, maxBytes, 0); ae != nil {
+	if _, ae := q.reserve("u", 1, maxBytes, 0, false); ae != nil {
 		t.Fatalf("after one finished: %v", ae)
 	}
 	q.remove("u", 1)

@@ -153,15 +153,18 @@ func TestUploadQuota(t *testing.T) {
 	}
 	status, _, body = e.upload(t, alice, "c", "", "", strings.NewReader(""), 0)
 	wantRefusal(t, "an empty file past a full quota", status, body, 413, codes.FileSizeExceedLimit)
-	// The quota is each uploader's: bob's, and an app-server token's
-	// (its subject, "admin"), are their own.
+	// The quota is each uploader's: bob has his own; an app-server token
+	// has none.
 	admin, _ := authAdmin()
-	for _, tok := range []string{token(t, "bob", time.Hour), admin} {
-		if status, _, _ := e.upload(t, tok, "d", "", "", bytes.NewReader(make([]byte, 8<<10)), 8<<10); status != 200 {
+	for _, up := range []struct {
+		tok  string
+		size int
+	}{{token(t, "bob", time.Hour), 8 << 10}, {admin, 2 * quota}} {
+		if status, _, _ := e.upload(t, up.tok, "d", "", "", bytes.NewReader(make([]byte, up.size)), int64(up.size)); status != 200 {
 			t.Fatalf("another uploader: %d", status)
 		}
 	}
-	if files, size := e.metric(t, "imwasm_upload_files"), e.metric(t, "imwasm_upload_bytes"); files != 4 || size != 28<<10 {
+	if files, size := e.metric(t, "imwasm_upload_files"), e.metric(t, "imwasm_upload_bytes"); files != 4 || size != float64(20<<10+2*quota) {
 		t.Fatalf("metrics: %v files, %v bytes", files, size)
 	}
 

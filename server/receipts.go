@@ -43,7 +43,7 @@ func asksReceipts(m *pb.Message) bool { return m.NeedReceipt || m.ReceiptRequest
 
 // expired reports whether m is older than the receipt validity.
 func (s *Server) receiptExpired(m *pb.Message) bool {
-	validity := time.Duration(s.settings.Load().ReceiptValiditySeconds) * time.Second
+	validity := seconds(s.settings.Load().ReceiptValiditySeconds)
 	return s.cfg.Now().Sub(time.UnixMilli(m.SentTime)) > validity
 }
 
@@ -438,7 +438,7 @@ func (s *Server) resumeReceipts(ctx context.Context) {
 
 // expireReceipts forgets readers past the validity, and old quotas.
 func (s *Server) expireReceipts(ctx context.Context) {
-	validity := time.Duration(s.settings.Load().ReceiptValiditySeconds) * time.Second
+	validity := seconds(s.settings.Load().ReceiptValiditySeconds)
 	now := s.cfg.Now()
 	yesterday := now.UTC().Add(-24 * time.Hour).Format(time.DateOnly)
 	if _, err := s.store.DeleteReceiptsBefore(ctx, now.Add(-validity).UnixMilli(), quotaKey(yesterday, "")); err != nil {
@@ -449,11 +449,16 @@ func (s *Server) expireReceipts(ctx context.Context) {
 // handleAck takes a device's acks: they count, and they deliver the
 // delivery receipts of private messages up to them. Acks are never rate
 // limited (they are the at-least-once path) and never answered, but for a
-// frame of bad items: that is refused whole (33003) and logged once.
+// frame of bad items: that is refused whole, logged once, counted, and
+// answered (33003) only when it carries a request id (an Error of id 0
+// would end the connection for the client).
 func (ss *session) handleAck(ctx context.Context, id uint64, a *pb.Ack) {
 	if err := checkAck(a); err != nil {
+		ss.srv.metrics.badFrames.Inc()
 		ss.srv.log.Debug("bad ack frame", "user", ss.user, "err", err)
-		ss.replyFor(id, err)
+		if id != 0 {
+			ss.replyFor(id, err)
+		}
 		return
 	}
 	ss.srv.metrics.acks.Add(uint64(len(a.GetItems())))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	pb "github.com/imwasm/imwasm/proto/litepb"
@@ -128,26 +129,50 @@ func TestGroupCacheFillRacingRemovalIsNotKept(t *testing.T) {
 }
 
 // The send queue's accounting under any sequence of adds, takes and
-// writes: its bytes and answers are those of the frames it holds, and
-// never past the bound.
+// writes: its bytes and answers are those of the frames it holds, never
+// past the bound, and the writer takes frames in order, at least one and
+// at most its batch's bytes unless one frame is more.
 func FuzzSendQueue(f *testing.F) {
-	f.Add([]byte{0x10, 0x83, 0x40, 0x01, 0x02, 0xff, 0x7f, 0x02})
+	f.Add([]byte{0x10, 0x83, 0x40, 0x01, 0x02, 0xff, 0x7f, 0x02, 0x03, 0x02})
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		const limit = 4096
+		const limit, batchBytes = 4096, 3000
+		// Frames are cut from one array at growing offsets, so each has an
+		// identity (its first byte's address), empty ones too.
+		arena := make([]byte, len(ops)*(255/4*33+1)+1)
+		off := 0
 		var q sendQueue
 		var inFlight, batch []outFrame
 		for _, op := range ops {
 			switch op & 3 {
 			case 0, 1: // add a frame of up to 2 KiB, an answer or not
-				fr := outFrame{b: make([]byte, int(op>>2)*33), reply: op&1 == 1}
+				n := int(op>>2) * 33
+				fr := outFrame{b: arena[off : off+n : off+n], reply: op&1 == 1}
+				off += n + 1
 				fits := q.bytes+len(fr.b) <= limit
 				if q.add(fr, limit) != fits {
 					t.Fatalf("add of %d bytes at %d: fits %v", len(fr.b), q.bytes, fits)
 				}
 			case 2: // the writer takes what waits
-				if inFlight == nil {
-					batch = q.take(batch)
-					inFlight = append([]outFrame(nil), batch...)
+				if inFlight != nil || q.idle() {
+					continue
+				}
+				waiting := append([]outFrame(nil), q.waiting...)
+				batch = q.take(batch, batchBytes)
+				inFlight = append([]outFrame(nil), batch...)
+				size := 0
+				for i, fr := range inFlight {
+					size += len(fr.b)
+					if unsafe.SliceData(fr.b) != unsafe.SliceData(waiting[i].b) {
+						t.Fatalf("frame %d taken out of order", i)
+					}
+				}
+				if len(inFlight) == 0 || len(inFlight) > 1 && size > batchBytes || len(inFlight)+len(q.waiting) != len(waiting) {
+					t.Fatalf("took %d frames (%d bytes) of %d, left %d", len(inFlight), size, len(waiting), len(q.waiting))
+				}
+				for i, fr := range q.waiting {
+					if unsafe.SliceData(fr.b) != unsafe.SliceData(waiting[len(inFlight)+i].b) {
+						t.Fatalf("frame %d left out of order", i)
+					}
 				}
 			case 3: // and has written it
 				q.written(inFlight)

@@ -8,10 +8,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
@@ -111,6 +115,82 @@ func TestNextRequestWaitsForQueuedAnswer(t *testing.T) {
 	e.waitCount(t, "imwasm_sessions", func(n int) bool { return n == 0 })
 	if read := e.count(t, "imwasm_frames_in_total") - before; read > 1 {
 		t.Fatalf("the server read %d of the 300 requests", read)
+	}
+}
+
+// H1: a client that reads a backlog slowly but steadily stays connected,
+// though its reader waits (its pong queued behind the backlog) longer than
+// three heartbeats, reading none.
+func TestSlowSteadyReaderStaysConnected(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) { c.Heartbeat = 400 * time.Millisecond; c.SendQueueBytes = 64 << 20 })
+	// Bob's socket takes little at a time, so his backlog stays in the
+	// server's queue rather than in the kernel's buffers.
+	small := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			c.(*net.TCPConn).SetReadBuffer(32 << 10)
+		}
+		return c, err
+	}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, e.wsURL(), &websocket.DialOptions{Subprotocols: []string{server.Subprotocol}, HTTPClient: small})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadLimit(4 << 20)
+	defer c.CloseNow()
+	r := &raw{t, c}
+	if ok := r.auth(token(t, "bob", time.Hour)); ok.GetAuthOk() == nil {
+		t.Fatal(ok)
+	}
+	go func() { // his heartbeat
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for id := uint64(100); ; id++ {
+			b, _ := (&pb.Frame{Id: id, Body: &pb.Frame_Ping{Ping: &pb.Ping{}}}).Marshal()
+			if c.Write(ctx, websocket.MessageBinary, b) != nil {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	got := make(chan error, 1)
+	go func() { // he reads about 5 MB/s
+		n := 0
+		for n < 150 {
+			_, b, err := c.Read(ctx)
+			if err != nil {
+				got <- fmt.Errorf("closed after %d messages: %w", n, err)
+				return
+			}
+			f := &pb.Frame{}
+			f.Unmarshal(b)
+			n += len(f.GetPush().GetMessages())
+			time.Sleep(40 * time.Millisecond) // a slow link, not a wait for time to pass
+		}
+		got <- nil
+	}()
+	alice := e.device("alice", "a1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	for i := range 150 { // 15 MB
+		alice.send(t, text("bob", client.Private, fmt.Sprint(i, strings.Repeat("x", 100_000))))
+	}
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("bob did not get the backlog")
+	}
+	if n := e.count(t, "imwasm_idle_closed_total"); n != 0 {
+		t.Fatalf("%d sessions closed as idle", n)
 	}
 }
 
@@ -325,8 +405,9 @@ func TestRateLimitsPerUser(t *testing.T) {
 // refuses locally what the server would refuse.
 func TestSDKFollowsAnnouncedSendLimit(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *server.Config) { c.SendRate, c.SendBurst = 2, 3 })
-	alice := e.device("alice", "a1", devOpts{mod: func(c *client.Config) { c.SendRate = 0 }})
+	clock := &fixedClock{t: time.Now()} // no token comes back during the test
+	e := newEnv(t, func(c *server.Config) { c.SendRate, c.SendBurst, c.Now = 2, 3, clock.now })
+	alice := e.device("alice", "a1", devOpts{mod: func(c *client.Config) { c.SendRate, c.Now = 0, clock.now }})
 	alice.connect(t, token(t, "alice", time.Hour))
 	var codesGot []int32
 	for range 5 {
@@ -429,9 +510,22 @@ func TestSequenceNumbersOutOfRange(t *testing.T) {
 	if lines := strings.Count(logs.String(), "user=mallory"); lines > 1 || strings.Contains(logs.String(), "level=WARN") || strings.Contains(logs.String(), "level=ERROR") {
 		t.Fatalf("the bad ack logged %d lines:\n%.2000s", lines, logs.String())
 	}
-	// The session lives on.
+	// The same as the SDK sends acks, without a request id, gets no answer
+	// (an Error of id 0 would end the connection for the client): the next
+	// frame to come is the pong of the ping after it.
+	r.write(&pb.Frame{Body: &pb.Frame_Ack{Ack: &pb.Ack{Items: items}}})
 	r.write(&pb.Frame{Id: 21, Body: &pb.Frame_Ping{Ping: &pb.Ping{}}})
-	if f := r.answer(21); f.GetPong() == nil {
-		t.Fatalf("ping: %v", f)
+	for {
+		f, err := r.read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.GetPush() != nil {
+			continue
+		}
+		if f.Id != 21 || f.GetPong() == nil {
+			t.Fatalf("after an ack of id 0: %v", f)
+		}
+		break
 	}
 }

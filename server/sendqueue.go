@@ -30,10 +30,23 @@ func (q *sendQueue) add(f outFrame, limit int) bool {
 	return true
 }
 
-// take hands every waiting frame to the writer in batch (whose backing
-// array the queue reuses); they stay counted until written.
-func (q *sendQueue) take(batch []outFrame) []outFrame {
-	batch, q.waiting = q.waiting, batch[:0]
+// take hands the waiting frames to the writer in batch, up to maxBytes
+// (at least one frame), in order; they stay counted until written. When it
+// takes them all, the queue reuses batch's backing array.
+func (q *sendQueue) take(batch []outFrame, maxBytes int) []outFrame {
+	n, size := 0, 0
+	for n < len(q.waiting) && (n == 0 || size+len(q.waiting[n].b) <= maxBytes) {
+		size += len(q.waiting[n].b)
+		n++
+	}
+	if n == len(q.waiting) {
+		batch, q.waiting = q.waiting, batch[:0]
+		return batch
+	}
+	batch = append(batch[:0], q.waiting[:n]...)
+	rest := copy(q.waiting, q.waiting[n:])
+	clear(q.waiting[rest:])
+	q.waiting = q.waiting[:rest]
 	return batch
 }
 

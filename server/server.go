@@ -219,8 +219,13 @@ func (s *Server) sweepIdle(ctx context.Context) {
 			return
 		case now := <-t.C:
 			for _, ss := range s.hub.idle(now.Add(-3 * s.cfg.Heartbeat)) {
+				if !ss.idleClosed.CompareAndSwap(false, true) {
+					continue // closing since an earlier sweep
+				}
 				s.metrics.idle.Inc()
-				ss.closeWith(closeIdle, "no heartbeat")
+				// Each close may wait up to a second for its close frame:
+				// one peer that does not read must not hold up the rest.
+				go ss.closeWith(closeIdle, "no heartbeat")
 			}
 			s.limits.forgetFull(s.cfg.Now())
 		}

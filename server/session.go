@@ -48,7 +48,12 @@ type session struct {
 	device  string
 	created time.Time
 
-	lastSeen atomic.Int64 // unix ns of the last frame read
+	lastSeen   atomic.Int64 // unix ns of the last frame read (or, while the reader waits, write progress)
+	idleClosed atomic.Bool  // the idle sweep is closing it
+	// replying: the reader is writing an answer itself, for replyTimeout
+	// at most; meanwhile it reads no heartbeats, and the idle sweep
+	// leaves the session be.
+	replying atomic.Bool
 
 	mu      sync.Mutex
 	q       sendQueue
@@ -56,9 +61,11 @@ type session struct {
 	dropped bool          // the queue overflowed: the session is being closed
 	writing bool          // the writer goroutine is draining q
 	wake    chan struct{} // tells a waiting writer goroutine that q has frames
-	// drained is made by the reader when it waits for queued answers, and
-	// closed once they are written or the session closes.
-	drained chan struct{}
+	// awaiting: the reader waits on drained (made on its first wait, one
+	// slot) until the answers queued for its requests are written or the
+	// session closes; whoever clears awaiting sends the one signal.
+	awaiting bool
+	drained  chan struct{}
 }
 
 // outFrame is an encoded frame waiting for the writer. Adjacent pushes are
@@ -364,9 +371,11 @@ func (ss *session) reply(f *pb.Frame) {
 	}
 	ss.writing = true // whoever sets it sees to what gets queued meanwhile
 	ss.mu.Unlock()
+	ss.replying.Store(true)
 	ss.conn.SetWriteDeadline(time.Now().Add(replyTimeout))
 	err = ss.conn.WriteMessage(b)
 	ss.conn.SetWriteDeadline(time.Time{})
+	ss.replying.Store(false)
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			ss.srv.metrics.slowConsumers.Inc()
@@ -390,24 +399,31 @@ func (ss *session) reply(f *pb.Frame) {
 const replyTimeout = 2 * time.Second
 
 // awaitAnswers waits until the answers queued for this session's requests
-// are written; false when the session closed meanwhile. The writer is
-// bounded by the peer alone: one that never reads is closed when its queue
-// passes its bound, or by the idle sweep (this reader reads no heartbeats
-// meanwhile).
+// are written; false when the session closed meanwhile. Meanwhile the
+// reader reads no heartbeats, so the writer's progress keeps the session
+// from looking idle: a peer that reads slowly stays, and one that never
+// reads is closed when its queue passes its bound, or by the idle sweep.
 func (ss *session) awaitAnswers() bool {
 	ss.mu.Lock()
-	if ss.closing || ss.q.replies == 0 {
-		closing := ss.closing
-		ss.mu.Unlock()
-		return !closing
-	}
-	ch := make(chan struct{})
-	ss.drained = ch
-	ss.mu.Unlock()
-	<-ch
-	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	for !ss.closing && ss.q.replies > 0 {
+		if ss.drained == nil {
+			ss.drained = make(chan struct{}, 1)
+		}
+		ss.awaiting = true
+		ss.mu.Unlock()
+		<-ss.drained
+		ss.mu.Lock()
+	}
 	return !ss.closing
+}
+
+// wakeReader ends the reader's wait; the caller holds mu.
+func (ss *session) wakeReader() {
+	if ss.awaiting {
+		ss.awaiting = false
+		ss.drained <- struct{}{}
+	}
 }
 
 // enqueue queues an encoded frame; a full queue marks a slow consumer.
@@ -443,6 +459,11 @@ func (ss *session) startWriter() {
 		go ss.writeLoop()
 	}
 }
+
+// maxWriteBatch bounds what one write of the writer holds: a backlog goes
+// out in pieces, so that each one's completion shows the peer is reading
+// (see awaitAnswers) and merged copies stay small.
+const maxWriteBatch = 256 << 10
 
 // writerLinger is how long a writer goroutine waits for more frames before
 // it exits: busy sessions keep theirs (a new goroutine per frame, growing
@@ -489,7 +510,7 @@ func (ss *session) writeLoop() {
 			ss.mu.Unlock()
 			continue
 		}
-		batch = ss.q.take(batch)
+		batch = ss.q.take(batch, maxWriteBatch)
 		ss.mu.Unlock()
 		out = mergePushes(out[:0], batch)
 		// A peer that stops reading blocks this write; the queue then
@@ -503,9 +524,13 @@ func (ss *session) writeLoop() {
 		ss.mu.Lock()
 		if !ss.closing {
 			ss.q.written(batch)
-			if ss.q.replies == 0 && ss.drained != nil {
-				close(ss.drained) // the reader may read the next request
-				ss.drained = nil
+			if ss.awaiting {
+				// The peer reads: that is the heartbeat's news while the
+				// reader, waiting, reads none.
+				ss.lastSeen.Store(time.Now().UnixNano())
+				if ss.q.replies == 0 {
+					ss.wakeReader() // it may read the next request
+				}
 			}
 		}
 		ss.mu.Unlock()
@@ -569,10 +594,7 @@ func (ss *session) close(cause error) {
 	}
 	ss.closing = true
 	ss.q = sendQueue{}
-	if ss.drained != nil {
-		close(ss.drained)
-		ss.drained = nil
-	}
+	ss.wakeReader()
 	ss.mu.Unlock()
 	ss.srv.hub.remove(ss)
 	ss.conn.CloseNow()

@@ -22,29 +22,29 @@ import (
 // nosniff and a sandboxing CSP.
 
 // userToken checks a bearer user token (app-server tokens too) on an HTTP
-// request and returns the user.
-func (s *Server) userToken(r *http.Request) (string, *apiError) {
+// request and returns the user, and whether the token is an app server's.
+func (s *Server) userToken(r *http.Request) (user string, admin bool, ae *apiError) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
-		return "", &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "bearer token required"}
+		return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "bearer token required"}
 	}
 	c, err := auth.Verify([]byte(s.cfg.AppSecret), tok, time.Now())
 	if errors.Is(err, auth.ErrExpired) {
-		return "", &apiError{http.StatusUnauthorized, codes.ConnTokenExpired, "token expired"}
+		return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenExpired, "token expired"}
 	}
 	if err != nil {
-		return "", &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "token invalid"}
+		return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "token invalid"}
 	}
 	if !c.IsAdmin() {
 		after, err := s.store.TokensValidAfter(r.Context(), c.Subject)
 		if err != nil {
-			return "", &apiError{http.StatusInternalServerError, codes.Timeout, "server error"}
+			return "", false, &apiError{http.StatusInternalServerError, codes.Timeout, "server error"}
 		}
 		if !after.IsZero() && c.IssuedAt*1000 < after.UnixMilli() {
-			return "", &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "token revoked"}
+			return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "token revoked"}
 		}
 	}
-	return c.Subject, nil
+	return c.Subject, c.IsAdmin(), nil
 }
 
 func tooLarge(limit int64) *apiError {
@@ -54,7 +54,7 @@ func tooLarge(limit int64) *apiError {
 // handleUpload: POST /v1/files?name=…&disposition=inline|attachment with
 // the file as the body and its type as Content-Type.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
-	user, ae := s.userToken(r)
+	user, admin, ae := s.userToken(r)
 	if ae != nil {
 		writeAPI(w, nil, ae)
 		return
@@ -71,7 +71,13 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		writeAPI(w, nil, tooLarge(maxBytes))
 		return
 	}
-	res, ae := s.quota.reserve(user, r.ContentLength, maxBytes, st.UploadQuotaBytes)
+	// The app server (uploading for the users it serves) is trusted, as
+	// the admin API is: no quota, no limit of uploads at once.
+	quota := st.UploadQuotaBytes
+	if admin {
+		quota = 0
+	}
+	res, ae := s.quota.reserve(user, r.ContentLength, maxBytes, quota, admin)
 	if ae != nil {
 		writeAPI(w, nil, ae)
 		return

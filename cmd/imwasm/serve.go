@@ -87,6 +87,8 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	maxSessions := fs.Int("max-sessions", 10, "concurrent sessions per user; connecting beyond it kicks the oldest")
 	sendRate := fs.Float64("send-rate", 5, "messages per second per user, over all their sessions (token bucket rate); 0 disables rate limiting")
 	sendBurst := fs.Int("send-burst", 10, "messages a user may send in a burst (token bucket size)")
+	writeRate := fs.Float64("write-rate", 20, "other writes per second per user (expansion, recall, delete, clear history, read state, receipts, typing; 20607 beyond); 0 disables the limit")
+	writeBurst := fs.Int("write-burst", 40, "other writes a user may make in a burst")
 	maxContent := fs.Int("max-content-bytes", limits.DefaultContentBytes, fmt.Sprintf("largest message content in bytes, at most %d", limits.MaxContentBytes))
 	sendQueue := fs.Int("send-queue-bytes", 8<<20, "bytes queued for one connection and not yet written before it is closed as a slow consumer")
 	publicURL := fs.String("public-url", "", "how clients reach this server (https://im.example.com), for the URLs of uploaded files; empty: from each request's Host")
@@ -116,10 +118,13 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	if err := checkSecret(*appSecret); err != nil {
 		return server.Config{}, err
 	}
-	if math.IsNaN(*sendRate) || math.IsInf(*sendRate, 0) || *sendRate < 0 {
-		return server.Config{}, usagef("--send-rate must be a finite number >= 0 (0 disables rate limiting), got %v", *sendRate)
+	for name, v := range map[string]float64{"send-rate": *sendRate, "write-rate": *writeRate} {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return server.Config{}, usagef("--%s must be a finite number >= 0 (0 disables the limit), got %v", name, v)
+		}
 	}
-	for name, v := range map[string]int{"max-sessions": *maxSessions, "send-burst": *sendBurst, "max-content-bytes": *maxContent, "send-queue-bytes": *sendQueue} {
+	for name, v := range map[string]int{"max-sessions": *maxSessions, "send-burst": *sendBurst, "write-burst": *writeBurst,
+		"max-content-bytes": *maxContent, "send-queue-bytes": *sendQueue} {
 		if v <= 0 {
 			return server.Config{}, usagef("--%s must be positive, got %d", name, v)
 		}
@@ -165,6 +170,8 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		MaxSessions:     *maxSessions,
 		SendRate:        *sendRate,
 		SendBurst:       *sendBurst,
+		WriteRate:       *writeRate,
+		WriteBurst:      *writeBurst,
 		MaxContentBytes: *maxContent,
 		SendQueueBytes:  *sendQueue,
 		FullSync:        *fullSync,
@@ -184,10 +191,13 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	default:
 		cfg.UploadQuotaBytes = *uploadQuota
 	}
+	// In server.Config a zero rate means "default" and a negative one
+	// means "off"; on the command line 0 means off.
 	if cfg.SendRate == 0 {
-		// In server.Config a zero SendRate means "default" and a negative
-		// one means "off"; on the command line 0 means off.
 		cfg.SendRate = -1
+	}
+	if cfg.WriteRate == 0 {
+		cfg.WriteRate = -1
 	}
 	if cfg.RecallWindow == 0 {
 		cfg.RecallWindow = -1 // likewise

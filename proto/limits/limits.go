@@ -28,8 +28,9 @@ const (
 	// page always holds at least one message.
 	PageBytes = 512 << 10
 
-	MaxPushContentBytes = 1 << 10 // SendRequest.push_content
-	MaxPushDataBytes    = 4 << 10 // SendRequest.push_data
+	MaxPushContentBytes    = 1 << 10 // SendRequest.push_content
+	MaxPushDataBytes       = 4 << 10 // SendRequest.push_data
+	MaxMentionContentBytes = 1 << 10 // MentionedInfo.content
 	// MaxIDs bounds a message's mentioned users and its targeted
 	// recipients, and the items of one device Ack.
 	MaxIDs = 1000
@@ -75,6 +76,8 @@ func CheckSend(r *pb.SendRequest, maxContent int) error {
 		return codes.New(codes.InvalidParameter, "pushData is at most 4 KiB")
 	case len(r.MentionedInfo.GetUserIds()) > MaxIDs:
 		return codes.New(codes.InvalidParameter, "mentionedInfo.userIdList holds at most 1000 ids")
+	case len(r.MentionedInfo.GetContent()) > MaxMentionContentBytes:
+		return codes.New(codes.InvalidParameter, "mentionedInfo.mentionedContent is at most 1 KiB")
 	case len(r.DirectedUserIds) > MaxIDs:
 		return codes.New(codes.InvalidParameter, "directionalUserIdList holds at most 1000 ids")
 	}
