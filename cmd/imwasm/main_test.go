@@ -194,7 +194,8 @@ func TestServeFlagsAndEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:8080" || cfg.DataDir != "./data" || cfg.SendRate != 5 || cfg.SendBurst != 10 ||
-		cfg.MaxSessions != 10 || cfg.MaxContentBytes != 128<<10 || cfg.FullSync || cfg.AllowedOrigins != nil || cfg.Logger == nil {
+		cfg.MaxSessions != 10 || cfg.MaxContentBytes != 128<<10 || cfg.FullSync || cfg.AllowedOrigins != nil || cfg.Logger == nil ||
+		cfg.WriteRate != 20 || cfg.WriteBurst != 40 || cfg.SendQueueBytes != 8<<20 {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 
@@ -241,6 +242,8 @@ func TestServeFlagsAndEnv(t *testing.T) {
 		{[]string{"--max-content-bytes", "-5"}, "--max-content-bytes"},
 		{[]string{"--max-content-bytes", "524289"}, "--max-content-bytes"}, // a message must fit a 1 MiB frame
 		{[]string{"--send-queue-bytes", "0"}, "--send-queue-bytes"},
+		{[]string{"--write-rate", "-1"}, "--write-rate"},
+		{[]string{"--write-burst", "0"}, "--write-burst"},
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--log-format", "xml"}, "--log-format"},
 		{[]string{"stray"}, "unexpected arguments"},
