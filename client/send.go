@@ -77,7 +77,8 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	}
 	// What the server would refuse for its size is refused here, before
 	// anything is stored.
-	if err := limits.CheckSend(sendRequest(rec), e.maxContentBytes()); err != nil {
+	req := sendRequest(rec)
+	if err := limits.CheckSend(req, e.maxContentBytes()); err != nil {
 		return nil, err
 	}
 	if !opts.Hold && !e.bucket.AllowN(e.cfg.Now(), 1) {
@@ -87,7 +88,7 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		if opts.Hold {
 			return nil, codes.New(codes.InvalidParameter, "status messages are not stored")
 		}
-		return e.sendStatus(ctx, rec, opts)
+		return e.sendStatus(ctx, rec, req, opts)
 	}
 	rec.SentStatus = StatusSending
 	if err := e.cfg.Store.Apply(ctx, &Batch{Messages: []*Message{rec}}); err != nil {
@@ -100,7 +101,7 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		return rec.Clone(), nil
 	}
 
-	ack, err := e.sendOnce(ctx, rec)
+	ack, err := e.sendOnce(ctx, req)
 	if err != nil {
 		failed := e.markFailed(rec)
 		if failed.SentStatus == StatusSent {
@@ -119,11 +120,11 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 // sendStatus sends a status message: it is not stored, here or on the
 // server, and reaches only the sessions online now. A failure is final
 // (nothing to resend later).
-func (e *Engine) sendStatus(ctx context.Context, rec *Message, opts SendOptions) (*Message, error) {
+func (e *Engine) sendStatus(ctx context.Context, rec *Message, req *pb.SendRequest, opts SendOptions) (*Message, error) {
 	if opts.OnSendBefore != nil {
 		opts.OnSendBefore(rec.Clone())
 	}
-	ack, err := e.sendOnce(ctx, rec)
+	ack, err := e.sendOnce(ctx, req)
 	if err != nil {
 		rec.SentStatus = StatusFailed
 		return rec, err
@@ -132,12 +133,12 @@ func (e *Engine) sendStatus(ctx context.Context, rec *Message, opts SendOptions)
 	return rec, nil
 }
 
-// sendOnce sends rec and waits for its SendAck within the send timeout
+// sendOnce sends req and waits for its SendAck within the send timeout
 // (RC_MSG_RESP_TIMEOUT when none comes).
-func (e *Engine) sendOnce(ctx context.Context, rec *Message) (*pb.SendAck, error) {
+func (e *Engine) sendOnce(ctx context.Context, req *pb.SendRequest) (*pb.SendAck, error) {
 	sctx, cancel := context.WithTimeout(ctx, e.cfg.SendTimeout)
 	defer cancel()
-	r, err := e.request(sctx, &pb.Frame{Body: &pb.Frame_Send{Send: sendRequest(rec)}})
+	r, err := e.request(sctx, &pb.Frame{Body: &pb.Frame_Send{Send: req}})
 	if err != nil {
 		if sctx.Err() != nil {
 			return nil, codes.New(codes.MsgRespTimeout, "no answer in time")
