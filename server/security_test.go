@@ -50,6 +50,24 @@ func (e *env) waitCount(t *testing.T, name string, ok func(int) bool) int {
 	}
 }
 
+// rawUser is a hand-driven client authenticated as user.
+func (e *env) rawUser(t *testing.T, user string) *raw {
+	t.Helper()
+	r := e.raw(t)
+	if ok := r.auth(token(t, user, time.Hour)); ok.GetAuthOk() == nil {
+		t.Fatal(ok)
+	}
+	return r
+}
+
+// sendTexts sends n private texts of about size bytes from d to user.
+func (d *device) sendTexts(t *testing.T, to string, n, size int) {
+	t.Helper()
+	for i := range n {
+		d.send(t, text(to, client.Private, fmt.Sprint(i, strings.Repeat("x", size))))
+	}
+}
+
 var private = func(target string) *pb.Conversation {
 	return &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: target}
 }
@@ -63,13 +81,8 @@ func TestUnreadAnswersAreNotHeld(t *testing.T) {
 	e := newEnv(t, nil)
 	alice := e.device("alice", "a1", devOpts{})
 	alice.connect(t, token(t, "alice", time.Hour))
-	for i := range 8 { // a Pull answers with 4 of them (512 KiB)
-		alice.send(t, text("bob", client.Private, fmt.Sprint(i, strings.Repeat("x", 120_000))))
-	}
-	r := e.raw(t)
-	if ok := r.auth(token(t, "bob", time.Hour)); ok.GetAuthOk() == nil {
-		t.Fatal(ok)
-	}
+	alice.sendTexts(t, "bob", 8, 120_000) // a Pull answers with 4 of them (512 KiB)
+	r := e.rawUser(t, "bob")
 	before := e.count(t, "imwasm_frames_in_total")
 	for i := range 300 {
 		r.write(&pb.Frame{Id: uint64(10 + i), Body: &pb.Frame_Pull{Pull: &pb.PullRequest{Conv: private("alice")}}})
@@ -91,15 +104,10 @@ func TestNextRequestWaitsForQueuedAnswer(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.SendQueueBytes = 256 << 20 })
 	alice := e.device("alice", "a1", devOpts{})
 	alice.connect(t, token(t, "alice", time.Hour))
-	r := e.raw(t)
-	if ok := r.auth(token(t, "bob", time.Hour)); ok.GetAuthOk() == nil {
-		t.Fatal(ok)
-	}
+	r := e.rawUser(t, "bob")
 	// 20 MB of pushes bob does not read: more than loopback's socket
 	// buffers take, so his writer is blocked with some of them queued.
-	for i := range 170 {
-		alice.send(t, text("bob", client.Private, fmt.Sprint(i, strings.Repeat("x", 120_000))))
-	}
+	alice.sendTexts(t, "bob", 170, 120_000)
 	alice.Disconnect() // from here on, every frame read is bob's
 	e.waitCount(t, "imwasm_sessions", func(n int) bool { return n == 1 })
 	before := e.count(t, "imwasm_frames_in_total")
@@ -178,9 +186,7 @@ func TestSlowSteadyReaderStaysConnected(t *testing.T) {
 	}()
 	alice := e.device("alice", "a1", devOpts{})
 	alice.connect(t, token(t, "alice", time.Hour))
-	for i := range 150 { // 15 MB
-		alice.send(t, text("bob", client.Private, fmt.Sprint(i, strings.Repeat("x", 100_000))))
-	}
+	alice.sendTexts(t, "bob", 150, 100_000) // 15 MB
 	select {
 	case err := <-got:
 		if err != nil {
@@ -201,15 +207,10 @@ func TestQueueBoundedInBytes(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.SendQueueBytes = 1 << 20 })
 	alice := e.device("alice", "a1", devOpts{})
 	alice.connect(t, token(t, "alice", time.Hour))
-	r := e.raw(t)
-	if ok := r.auth(token(t, "bob", time.Hour)); ok.GetAuthOk() == nil {
-		t.Fatal(ok)
-	}
+	e.rawUser(t, "bob") // never reads
 	// 400 pushes of 40 KB: 16 MB, more than the socket buffers and the
 	// queue hold; a bound of 4,096 frames never tripped on them.
-	for i := range 400 {
-		alice.send(t, text("bob", client.Private, fmt.Sprint(i, strings.Repeat("y", 40_000))))
-	}
+	alice.sendTexts(t, "bob", 400, 40_000)
 	e.waitCount(t, "imwasm_slow_consumers_total", func(n int) bool { return n == 1 })
 }
 
@@ -218,10 +219,7 @@ func TestQueueBoundedInBytes(t *testing.T) {
 func TestMessageSizeLimits(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *server.Config) { c.WriteRate = -1 })
-	r := e.raw(t)
-	if ok := r.auth(token(t, "alice", time.Hour)); ok.GetAuthOk() == nil {
-		t.Fatal(ok)
-	}
+	r := e.rawUser(t, "alice")
 	id := uint64(100)
 	send := func(req *pb.SendRequest) *pb.Frame {
 		id++
@@ -480,10 +478,7 @@ func TestSequenceNumbersOutOfRange(t *testing.T) {
 	alice := e.device("alice", "a1", devOpts{mod: func(c *client.Config) { c.DeliveryReceipts = true }})
 	alice.connect(t, token(t, "alice", time.Hour))
 	alice.send(t, text("mallory", client.Private, "hi"))
-	r := e.raw(t)
-	if ok := r.auth(token(t, "mallory", time.Hour)); ok.GetAuthOk() == nil {
-		t.Fatal(ok)
-	}
+	r := e.rawUser(t, "mallory")
 	const huge = 1 << 63
 	for i, f := range []*pb.Frame{
 		{Body: &pb.Frame_Pull{Pull: &pb.PullRequest{Conv: private("alice"), AfterSeq: huge}}},
