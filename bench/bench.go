@@ -756,10 +756,11 @@ func (f *fleet) measure(ctx context.Context, p plan) (*Result, error) {
 	go func() {
 		defer close(schedDone)
 		var j int64
+		var shift time.Duration // the pause between warm-up and window
 		for j < total && ctx.Err() == nil {
 			now := time.Since(f.base)
 			for ; j < total; j++ {
-				due := start + time.Duration(float64(j)*interval)
+				due := start + shift + time.Duration(float64(j)*interval)
 				if due > now {
 					break
 				}
@@ -767,6 +768,18 @@ func (f *fleet) measure(ctx context.Context, p plan) (*Result, error) {
 				if j < nWarm {
 					r, s = warmRound, warmSt
 				} else if j == nWarm && nWarm > 0 {
+					// The window's frame counts start once the warm-up's
+					// sends are all written (acked): on a busy machine the
+					// pool may still hold some, which counted in the window.
+					// The window's schedule moves by the wait.
+					paused := time.Now()
+					for warmSt.inflight.Load() > 0 && time.Since(paused) < 5*time.Second && ctx.Err() == nil {
+						time.Sleep(time.Millisecond)
+					}
+					waited := time.Since(paused)
+					shift += waited
+					due += waited
+					now = time.Since(f.base)
 					mark()
 				}
 				if lag := now - due; lag > lateThreshold {
@@ -782,7 +795,7 @@ func (f *fleet) measure(ctx context.Context, p plan) (*Result, error) {
 				f.pool.Run(func() { f.send(u, r, due, s) })
 			}
 			if j < total {
-				time.Sleep(start + time.Duration(float64(j)*interval) - time.Since(f.base))
+				time.Sleep(start + shift + time.Duration(float64(j)*interval) - time.Since(f.base))
 			}
 		}
 	}()
