@@ -96,7 +96,7 @@ func (e *Engine) Conversations(ctx context.Context) ([]ConversationInfo, error) 
 	for _, st := range states {
 		latest, err := e.cfg.Store.History(ctx, st.Conversation, 0, 1, false)
 		if err != nil {
-			return nil, codes.New(codes.Timeout, "read conversations: "+err.Error())
+			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
 		}
 		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned}
 		if len(latest) == 1 {

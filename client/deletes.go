@@ -4,11 +4,12 @@ import (
 	"context"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // MaxDelete is how many messages one DeleteMessages may name.
-const MaxDelete = 100
+const MaxDelete = contract.MaxPerCall
 
 // DeleteMessages implements deleteMessages: the messages leave this user's
 // view, on this device at once and on the user's other devices as they

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -137,7 +137,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.SendBurst = 10
 	}
 	if cfg.MaxContent <= 0 {
-		cfg.MaxContent = limits.DefaultContentBytes
+		cfg.MaxContent = contract.DefaultContentBytes
 	}
 	if cfg.BackoffMin <= 0 {
 		cfg.BackoffMin = 500 * time.Millisecond
@@ -170,11 +170,11 @@ func New(cfg Config) (*Engine, error) {
 	}
 	switch {
 	case cfg.SendRate < 0:
-		e.bucket = rate.NewLimiter(rate.Inf, 0)
+		e.bucket = contract.NewLimiter(0, 0)
 	case cfg.SendRate == 0: // until the server says
-		e.bucket = rate.NewLimiter(5, cfg.SendBurst)
+		e.bucket = contract.NewLimiter(5, cfg.SendBurst)
 	default:
-		e.bucket = rate.NewLimiter(rate.Limit(cfg.SendRate), cfg.SendBurst)
+		e.bucket = contract.NewLimiter(cfg.SendRate, cfg.SendBurst)
 	}
 	e.maxContent = cfg.MaxContent
 	go e.processLoop()
@@ -283,7 +283,7 @@ func (e *Engine) loadState(ctx context.Context) error {
 	states, err := e.cfg.Store.Conversations(ctx)
 	pr := <-pendingCh
 	if err != nil {
-		return codes.New(codes.Timeout, "load conversations: "+err.Error())
+		return codes.Wrap(codes.Timeout, "load conversations", err)
 	}
 	for _, s := range states {
 		e.convs[s.Key()] = s
@@ -292,14 +292,14 @@ func (e *Engine) loadState(ctx context.Context) error {
 	// be resent by messageId (the server de-duplicates if one did land).
 	pending, err := pr.msgs, pr.err
 	if err != nil {
-		return codes.New(codes.Timeout, "load pending sends: "+err.Error())
+		return codes.Wrap(codes.Timeout, "load pending sends", err)
 	}
 	if len(pending) > 0 {
 		for _, m := range pending {
 			m.SentStatus = StatusFailed
 		}
 		if err := e.cfg.Store.Apply(ctx, &Batch{Messages: pending}); err != nil {
-			return codes.New(codes.Timeout, "fail pending sends: "+err.Error())
+			return codes.Wrap(codes.Timeout, "fail pending sends", err)
 		}
 	}
 	return nil
@@ -359,7 +359,7 @@ func (e *Engine) connLoop(ctx context.Context) {
 			if code == codes.Timeout {
 				code = codes.NetUnavailable
 			}
-			e.connectErr <- codes.New(code, errString(err))
+			e.connectErr <- codes.Wrap(code, "connect", err)
 			e.mu.Lock()
 			e.running = false
 			e.mu.Unlock()
@@ -414,7 +414,7 @@ func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
 	}()
 	c, err := e.cfg.Dialer.Dial(dctx, e.cfg.URL)
 	if err != nil {
-		return nil, codes.New(codes.NetUnavailable, "dial: "+err.Error())
+		return nil, codes.Wrap(codes.NetUnavailable, "dial", err)
 	}
 	vr := <-versionCh
 	version, err := vr.v, vr.err
@@ -431,12 +431,12 @@ func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
 	b, _ := auth.Marshal()
 	if err := c.Write(dctx, b); err != nil {
 		c.Close()
-		return nil, codes.New(codes.NetUnavailable, "write auth: "+err.Error())
+		return nil, codes.Wrap(codes.NetUnavailable, "write auth", err)
 	}
 	data, err := c.Read(dctx)
 	if err != nil {
 		c.Close()
-		return nil, codes.New(codes.ConnAckTimeout, "read auth answer: "+err.Error())
+		return nil, codes.Wrap(codes.ConnAckTimeout, "read auth answer", err)
 	}
 	f := &pb.Frame{}
 	if err := f.Unmarshal(data); err != nil {
@@ -480,7 +480,7 @@ const metaSyncVersion = "sync_version"
 func (e *Engine) syncVersion(ctx context.Context) (uint64, error) {
 	b, err := e.cfg.Store.Meta(ctx, metaSyncVersion)
 	if err != nil {
-		return 0, codes.New(codes.Timeout, "read sync version: "+err.Error())
+		return 0, codes.Wrap(codes.Timeout, "read sync version", err)
 	}
 	if len(b) == 0 {
 		return 0, nil
@@ -528,7 +528,7 @@ func (lc *liveConn) write(ctx context.Context, f *pb.Frame) error {
 	// connection that stops taking writes fails its heartbeat, and fail()
 	// closes it, which unblocks the write.
 	if err := lc.c.Write(context.Background(), b); err != nil {
-		lc.fail(codes.New(codes.NetChannelInvalid, "write: "+err.Error()))
+		lc.fail(codes.Wrap(codes.NetChannelInvalid, "write", err))
 		return codes.New(codes.NetChannelInvalid, "connection lost")
 	}
 	return nil
@@ -597,7 +597,7 @@ func (lc *liveConn) run(ctx context.Context) error {
 	for {
 		data, err := lc.c.Read(context.Background()) // fail() unblocks it
 		if err != nil {
-			lc.fail(codes.New(codes.NetUnavailable, "read: "+err.Error()))
+			lc.fail(codes.Wrap(codes.NetUnavailable, "read", err))
 			break
 		}
 		lc.lastIn.Store(time.Now().UnixNano())

@@ -5,7 +5,7 @@ import (
 	"maps"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -20,7 +20,7 @@ type ExpansionChange struct {
 
 // UpdateMessageExpansion implements updateMessageExpansion on a message
 // sent with CanIncludeExpansion. A malformed change is refused here (34220,
-// limits.CheckExpansionChange); the message's whole expansion is held to
+// contract.CheckExpansionChange); the message's whole expansion is held to
 // its limits by the server (34010).
 func (e *Engine) UpdateMessageExpansion(ctx context.Context, c Conversation, messageUID string, set map[string]string) error {
 	if len(set) == 0 {
@@ -44,7 +44,7 @@ func (e *Engine) changeExpansion(ctx context.Context, c Conversation, uid string
 	if uid == "" {
 		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
 	}
-	if err := limits.CheckExpansionChange(set, remove); err != nil {
+	if err := contract.CheckExpansionChange(set, remove); err != nil {
 		return err
 	}
 	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Expansion{Expansion: &pb.ExpansionRequest{

@@ -4,12 +4,13 @@ import (
 	"context"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // MaxHistory is the largest history page (RongIMLib's 100; beyond it
 // INVALID_PARAMETER_COUNT).
-const MaxHistory = 100
+const MaxHistory = contract.MaxPerCall
 
 // History orders (RongIMLib's order option).
 const (
@@ -95,7 +96,7 @@ func (e *Engine) GetHistory(ctx context.Context, c Conversation, timestamp int64
 		if !holdsAll {
 			oldest, err := e.cfg.Store.History(ctx, c, 0, 1, true)
 			if err != nil {
-				return nil, false, codes.New(codes.Timeout, "read history: "+err.Error())
+				return nil, false, codes.Wrap(codes.Timeout, "read history", err)
 			}
 			if len(oldest) == 0 || timestamp < oldest[0].SentTime {
 				// The page starts below what the device holds.
@@ -104,7 +105,7 @@ func (e *Engine) GetHistory(ctx context.Context, c Conversation, timestamp int64
 		}
 		local, err := e.cfg.Store.History(ctx, c, timestamp, count+1, true)
 		if err != nil {
-			return nil, false, codes.New(codes.Timeout, "read history: "+err.Error())
+			return nil, false, codes.Wrap(codes.Timeout, "read history", err)
 		}
 		if len(local) > count {
 			return local[:count], true, nil
@@ -114,7 +115,7 @@ func (e *Engine) GetHistory(ctx context.Context, c Conversation, timestamp int64
 
 	local, err := e.cfg.Store.History(ctx, c, timestamp, count+1, false)
 	if err != nil {
-		return nil, false, codes.New(codes.Timeout, "read history: "+err.Error())
+		return nil, false, codes.Wrap(codes.Timeout, "read history", err)
 	}
 	if len(local) > count {
 		return local[:count], true, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -58,7 +59,7 @@ func validConversation(c Conversation) error {
 	if c.Type != Private && c.Type != Group {
 		return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
 	}
-	if c.TargetID == "" || len(c.TargetID) > 64 {
+	if !contract.ValidID(c.TargetID) {
 		return codes.New(codes.InvalidParameterTargetID, "invalid targetId")
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -19,7 +20,7 @@ import (
 const (
 	MaxCachedRequests = 30
 	RequestCacheTTL   = 24 * time.Hour
-	MaxReceiptIDs     = 100
+	MaxReceiptIDs     = contract.MaxPerCall
 )
 
 // ReceiptEvent is the payload of the receipt events; which fields are set
@@ -61,7 +62,7 @@ func (e *Engine) SendReadReceipt(ctx context.Context, c Conversation, uid string
 	if c.Type != Private {
 		return codes.New(codes.InvalidParameterConversationType, "read receipts by message are for private chats")
 	}
-	if uid == "" || len(uid) > 64 {
+	if uid == "" || len(uid) > contract.MaxIDBytes {
 		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
 	}
 	var seq uint64
@@ -98,7 +99,7 @@ func (e *Engine) RequestReceipts(ctx context.Context, c Conversation, uid string
 	if err := validConversation(c); err != nil {
 		return err
 	}
-	if uid == "" || len(uid) > 64 {
+	if uid == "" || len(uid) > contract.MaxIDBytes {
 		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
 	}
 	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_ReceiptRequest{ReceiptRequest: &pb.ReceiptRequest{Conv: wireConv(c), MessageUid: uid}}})
@@ -115,7 +116,7 @@ func (e *Engine) RespondReceipts(ctx context.Context, c Conversation, uids []str
 		return codes.New(codes.RRSV5ParamLengthExceed, "1-100 messageUIds per call")
 	}
 	for _, u := range uids {
-		if u == "" || len(u) > 64 {
+		if u == "" || len(u) > contract.MaxIDBytes {
 			return codes.New(codes.InvalidParameterMessageUID, "invalid messageUId")
 		}
 	}
@@ -181,7 +182,7 @@ func (e *Engine) Readers(ctx context.Context, c Conversation, uid string, status
 	if err := validConversation(c); err != nil {
 		return nil, err
 	}
-	if uid == "" || len(uid) > 64 {
+	if uid == "" || len(uid) > contract.MaxIDBytes {
 		return nil, codes.New(codes.InvalidParameterMessageUID, "messageUId required")
 	}
 	r, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Readers{Readers: &pb.ReadersRequest{

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -45,7 +45,7 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	if opts.MessageID != 0 {
 		recs, err := e.cfg.Store.MessagesByID(ctx, []int64{opts.MessageID})
 		if err != nil {
-			return nil, codes.New(codes.Timeout, "read message: "+err.Error())
+			return nil, codes.Wrap(codes.Timeout, "read message", err)
 		}
 		if len(recs) != 1 || recs[0] == nil || recs[0].Direction != DirectionSend {
 			return nil, codes.New(codes.InvalidParameterMessageID, "unknown messageId")
@@ -78,7 +78,7 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	// What the server would refuse for its size is refused here, before
 	// anything is stored.
 	req := sendRequest(rec)
-	if err := limits.CheckSend(req, e.maxContentBytes()); err != nil {
+	if err := contract.CheckSend(req, e.maxContentBytes()); err != nil {
 		return nil, err
 	}
 	if !opts.Hold && !e.bucket.AllowN(e.cfg.Now(), 1) {
@@ -92,7 +92,7 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	}
 	rec.SentStatus = StatusSending
 	if err := e.cfg.Store.Apply(ctx, &Batch{Messages: []*Message{rec}}); err != nil {
-		return nil, codes.New(codes.Timeout, "store message: "+err.Error())
+		return nil, codes.Wrap(codes.Timeout, "store message", err)
 	}
 	if opts.OnSendBefore != nil {
 		opts.OnSendBefore(rec.Clone())
@@ -146,7 +146,7 @@ func (e *Engine) sendOnce(ctx context.Context, req *pb.SendRequest) (*pb.SendAck
 		if _, ok := err.(*codes.Error); ok {
 			return nil, err // the server's code and reason, as given
 		}
-		return nil, codes.New(codes.Of(err), errString(err))
+		return nil, codes.Wrap(codes.Of(err), "send", err)
 	}
 	return r.GetSendAck(), nil
 }
@@ -156,7 +156,7 @@ func (e *Engine) sendOnce(ctx context.Context, req *pb.SendRequest) (*pb.SendAck
 func (e *Engine) FailHeld(ctx context.Context, messageID int64) (*Message, error) {
 	recs, err := e.cfg.Store.MessagesByID(ctx, []int64{messageID})
 	if err != nil {
-		return nil, codes.New(codes.Timeout, "read message: "+err.Error())
+		return nil, codes.Wrap(codes.Timeout, "read message", err)
 	}
 	if len(recs) != 1 || recs[0] == nil || recs[0].Direction != DirectionSend {
 		return nil, codes.New(codes.InvalidParameterMessageID, "unknown messageId")

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -583,7 +583,7 @@ func (e *Engine) flushAcks() {
 	for _, a := range acks {
 		items = append(items, a)
 	}
-	for chunk := range slices.Chunk(items, limits.MaxIDs) { // the server's most per frame
+	for chunk := range slices.Chunk(items, contract.MaxIDs) { // the server's most per frame
 		lc.write(ctx, &pb.Frame{Body: &pb.Frame_Ack{Ack: &pb.Ack{Items: chunk}}})
 	}
 }

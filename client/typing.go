@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -50,7 +51,7 @@ func (e *Engine) SendTypingStatus(ctx context.Context, c Conversation, typeName 
 	if err := validConversation(c); err != nil {
 		return err
 	}
-	if typeName == "" || len(typeName) > 64 {
+	if typeName == "" || len(typeName) > contract.MaxIDBytes {
 		return codes.New(codes.InvalidParameter, "typingContentType must be 1-64 bytes")
 	}
 	now := e.cfg.Now()

@@ -339,7 +339,7 @@ func (b *Bridge) engineFor(tok string) (*client.Engine, error) {
 		defer cancel()
 		st, err := OpenIDB(ctx, "imwasm:"+appKey+":"+user)
 		if err != nil {
-			return nil, codes.New(codes.Timeout, "open the device database: "+err.Error())
+			return nil, codes.Wrap(codes.Timeout, "open the device database", err)
 		}
 		cfg.Store = st
 	}

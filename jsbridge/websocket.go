@@ -14,6 +14,7 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/contract"
 )
 
 // Dialer opens connections with a JS WebSocket constructor: the browser's,
@@ -36,7 +37,7 @@ type wsConn struct {
 
 // Dial implements client.Dialer.
 func (d Dialer) Dial(ctx context.Context, url string) (client.Conn, error) {
-	ws, err := d.WebSocket.New(url, "imwasm.v1")
+	ws, err := d.WebSocket.New(url, contract.Subprotocol)
 	if err != nil {
 		return nil, err
 	}

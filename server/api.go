@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/server/cors"
@@ -120,7 +121,7 @@ func decode(r *http.Request, v any) error {
 
 func pathID(r *http.Request, name string) (string, error) {
 	id := r.PathValue(name)
-	if !validID(id) {
+	if !contract.ValidID(id) {
 		return "", &apiError{http.StatusBadRequest, codes.InvalidParameterTargetID, "invalid " + name}
 	}
 	return id, nil
@@ -216,7 +217,7 @@ func mapStoreErr(err error) error {
 
 func validIDs(ids []string) bool {
 	for _, id := range ids {
-		if !validID(id) {
+		if !contract.ValidID(id) {
 			return false
 		}
 	}
@@ -234,7 +235,7 @@ func (s *Server) apiCreateGroup(r *http.Request) (any, error) {
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
-	if !validID(body.GroupID) || !validID(body.OwnerID) || !validIDs(body.MemberIDs) || !validIDs(body.AdminIDs) {
+	if !contract.ValidID(body.GroupID) || !contract.ValidID(body.OwnerID) || !validIDs(body.MemberIDs) || !validIDs(body.AdminIDs) {
 		return nil, badRequest("groupId, ownerId, memberIds and adminIds must be ids of 1-64 characters [A-Za-z0-9_.@-]")
 	}
 	if len(body.Name) > 256 {
@@ -262,7 +263,7 @@ func (s *Server) apiCreateGroup(r *http.Request) (any, error) {
 
 func (s *Server) operator(ctx context.Context, groupID, given string) (string, error) {
 	if given != "" {
-		if !validID(given) {
+		if !contract.ValidID(given) {
 			return "", badRequest("invalid operatorId")
 		}
 		return given, nil

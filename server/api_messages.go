@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
@@ -60,7 +60,7 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 	if err := decode(r, &b); err != nil {
 		return nil, err
 	}
-	if !validID(b.FromUserID) || !validID(b.ClientMsgID) {
+	if !contract.ValidID(b.FromUserID) || !contract.ValidID(b.ClientMsgID) {
 		return nil, badRequest("fromUserId and clientMsgId must be ids of 1-64 characters [A-Za-z0-9_.@-]")
 	}
 	typ := pb.ConversationType(b.ConversationType)
@@ -70,7 +70,7 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 	if len(b.TargetIDs) == 0 || len(b.TargetIDs) > maxAPITargets || !validIDs(b.TargetIDs) {
 		return nil, &apiError{http.StatusBadRequest, codes.InvalidParameterTargetID, "targetIds: 1-1000 ids"}
 	}
-	if b.ObjectName == "" || len(b.ObjectName) > 64 {
+	if b.ObjectName == "" || len(b.ObjectName) > contract.MaxIDBytes {
 		return nil, badRequest("objectName must be 1-64 bytes")
 	}
 	content := []byte(b.Content)
@@ -93,7 +93,7 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 	}
 	// The limits an SDK's send is held to, for the longest target's copy.
 	longest := slices.MaxFunc(b.TargetIDs, func(a, b string) int { return len(a) - len(b) })
-	if err := limits.CheckSend(&pb.SendRequest{
+	if err := contract.CheckSend(&pb.SendRequest{
 		Conv: &pb.Conversation{Type: typ, Target: longest}, ClientMsgId: b.ClientMsgID + ":" + longest,
 		ObjectName: b.ObjectName, Content: content, PushContent: b.PushContent, PushData: b.PushData,
 		DirectedUserIds: b.DirectedUserIDs, IsMentioned: b.IsMentioned, MentionedInfo: b.MentionedInfo.wire(),

@@ -4,7 +4,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 )
 
 // MaxDurationSeconds bounds every duration that comes from outside: the
@@ -99,7 +99,7 @@ func (c *Config) Defaults() {
 		c.SendBurst = 10
 	}
 	if c.MaxContentBytes <= 0 {
-		c.MaxContentBytes = limits.DefaultContentBytes
+		c.MaxContentBytes = contract.DefaultContentBytes
 	}
 	if c.AuthTimeout <= 0 {
 		c.AuthTimeout = 5 * time.Second

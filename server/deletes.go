@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -38,7 +39,7 @@ func (ss *session) handleDelete(ctx context.Context, id uint64, r *pb.DeleteRequ
 		return
 	}
 	for _, u := range r.MessageUids {
-		if u == "" || len(u) > 64 {
+		if u == "" || len(u) > contract.MaxIDBytes {
 			ss.replyErr(id, codes.InvalidParameterMessageUID, "invalid messageUId")
 			return
 		}

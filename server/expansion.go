@@ -6,7 +6,7 @@ import (
 	"errors"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
@@ -24,7 +24,7 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 		ss.replyErr(id, codes.InvalidParameter, "nothing to set or remove")
 		return
 	}
-	if err := limits.CheckExpansionChange(r.Set, r.Remove); err != nil {
+	if err := contract.CheckExpansionChange(r.Set, r.Remove); err != nil {
 		ss.replyFor(id, err)
 		return
 	}
@@ -57,11 +57,11 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 		for k, v := range r.Set {
 			m.Expansion[k] = v
 		}
-		if err := limits.CheckExpansion(m.Expansion); err != nil {
+		if err := contract.CheckExpansion(m.Expansion); err != nil {
 			return err
 		}
 		// Whatever else the message carries, it still fits a client's frame.
-		if m.Size() > limits.MessageBytes(ss.srv.cfg.MaxContentBytes) {
+		if m.Size() > contract.MessageBytes(ss.srv.cfg.MaxContentBytes) {
 			return codes.New(codes.ExpansionLimitExceeded, "the message with this expansion would exceed its size limit")
 		}
 		return nil
@@ -72,7 +72,7 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 		DirectedUserIds: orig.DirectedUserIds,
 		ExpansionOf:     orig.Uid, Expansion: r.Set, ExpansionRemoved: r.Remove,
 	}
-	if marker.Size() > limits.MessageBytes(ss.srv.cfg.MaxContentBytes) {
+	if marker.Size() > contract.MessageBytes(ss.srv.cfg.MaxContentBytes) {
 		ss.replyErr(id, codes.ExpansionLimitExceeded, "this expansion change exceeds the message size limit")
 		return
 	}

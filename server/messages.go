@@ -8,29 +8,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
 
 // maxPull is the most messages one Pull answers with (fewer when they
-// pass limits.PageBytes).
+// pass contract.PageBytes).
 const maxPull = 500
-
-// validID is the shape of user, group and client message ids: they end up in
-// storage keys and conversation ids, so ':' and control characters are out.
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '@') {
-			return false
-		}
-	}
-	return true
-}
 
 // conversation checks a client-named conversation and returns its
 // canonical id; for groups it also checks membership.
@@ -38,7 +23,7 @@ func (ss *session) conversation(ctx context.Context, c *pb.Conversation) (string
 	if c == nil {
 		return "", codes.New(codes.InvalidParameter, "conversation required")
 	}
-	if !validID(c.Target) {
+	if !contract.ValidID(c.Target) {
 		return "", codes.New(codes.InvalidParameterTargetID, "invalid target id")
 	}
 	switch c.Type {
@@ -63,15 +48,15 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyErr(id, codes.SendFrequencyTooFast, "send frequency too fast")
 		return
 	}
-	if err := limits.CheckSend(r, ss.srv.cfg.MaxContentBytes); err != nil {
+	if err := contract.CheckSend(r, ss.srv.cfg.MaxContentBytes); err != nil {
 		ss.replyFor(id, err)
 		return
 	}
-	if !validID(r.ClientMsgId) {
+	if !contract.ValidID(r.ClientMsgId) {
 		ss.replyErr(id, codes.InvalidParameter, "invalid client_msg_id")
 		return
 	}
-	if r.ObjectName == "" || len(r.ObjectName) > 64 {
+	if r.ObjectName == "" || len(r.ObjectName) > contract.MaxIDBytes {
 		ss.replyErr(id, codes.InvalidParameter, "invalid object name")
 		return
 	}
@@ -315,7 +300,7 @@ func (s *Server) publishPush(ctx context.Context, p *pb.Push, users []string, ex
 }
 
 func (ss *session) handleSync(ctx context.Context, id uint64, r *pb.SyncRequest) {
-	if r.SinceVersion > limits.MaxSeq {
+	if r.SinceVersion > contract.MaxSeq {
 		ss.replyErr(id, codes.InvalidParameter, "since_version out of range")
 		return
 	}
@@ -328,7 +313,7 @@ func (ss *session) handleSync(ctx context.Context, id uint64, r *pb.SyncRequest)
 }
 
 func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest) {
-	if r.Conv == nil || !validID(r.Conv.Target) {
+	if r.Conv == nil || !contract.ValidID(r.Conv.Target) {
 		ss.replyErr(id, codes.InvalidParameterTargetID, "invalid target id")
 		return
 	}
@@ -339,7 +324,7 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 		ss.replyErr(id, codes.InvalidParameterConversationType, "unsupported conversation type")
 		return
 	}
-	if r.AfterSeq > limits.MaxSeq {
+	if r.AfterSeq > contract.MaxSeq {
 		ss.replyErr(id, codes.InvalidParameter, "after_seq out of range")
 		return
 	}
@@ -376,11 +361,11 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 		ss.replyFor(id, err)
 		return
 	}
-	if len(r.MessageUid) > 64 {
+	if len(r.MessageUid) > contract.MaxIDBytes {
 		ss.replyErr(id, codes.InvalidParameterMessageUID, "invalid messageUId")
 		return
 	}
-	if r.Seq > limits.MaxSeq {
+	if r.Seq > contract.MaxSeq {
 		ss.replyErr(id, codes.InvalidParameter, "seq out of range")
 		return
 	}
@@ -403,24 +388,20 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 	}
 }
 
-// capPage keeps a page of messages within limits.PageBytes encoded (a
+// capPage keeps a page of messages within contract.PageBytes encoded (a
 // client's frame is 1 MiB), cutting it before the first message that would
 // pass it; the first message always goes (one fits a frame: see
-// limits.MessageBytes).
+// contract.MessageBytes).
 func capPage(msgs []*pb.Message) ([]*pb.Message, bool) {
 	size := 0
 	for i, m := range msgs {
 		size += m.Size() + 4 // the repeated field's tag and length
-		if i > 0 && size > limits.PageBytes {
+		if i > 0 && size > contract.PageBytes {
 			return msgs[:i], true
 		}
 	}
 	return msgs, false
 }
-
-// maxHistory is the largest page getRemoteHistoryMessages may ask for
-// (RongIMLib's limit; INVALID_PARAMETER_COUNT beyond it).
-const maxHistory = 100
 
 func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRequest) {
 	convID, err := ss.conversation(ctx, r.Conv)
@@ -428,7 +409,7 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 		ss.replyFor(id, err)
 		return
 	}
-	if r.Count < 1 || r.Count > maxHistory {
+	if r.Count < 1 || r.Count > contract.MaxPerCall {
 		ss.replyErr(id, codes.InvalidParameterCount, "count must be 1-100")
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/imwasm/imwasm/proto/contract"
 )
 
 // userLimits meters each user's writes across all of their sessions and
@@ -63,7 +65,7 @@ func (l *userLimits) allow(user string, now time.Time, other bool) bool {
 		lim = &b.other
 	}
 	if *lim == nil {
-		*lim = rate.NewLimiter(rate.Limit(spec.rate), spec.burst)
+		*lim = contract.NewLimiter(spec.rate, spec.burst)
 	}
 	l.mu.Unlock()
 	return (*lim).AllowN(now, 1)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
@@ -36,7 +37,7 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 		ss.replyFor(id, err)
 		return
 	}
-	if r.MessageUid == "" || len(r.MessageUid) > 64 || len(r.Extra) > 1024 || len(r.PushContent) > 1024 {
+	if r.MessageUid == "" || len(r.MessageUid) > contract.MaxIDBytes || len(r.Extra) > 1024 || len(r.PushContent) > 1024 {
 		ss.replyErr(id, codes.RecallMessage, "messageUId required; extra and pushContent at most 1 KB")
 		return
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
@@ -24,8 +24,6 @@ import (
 //     (hasRespond on their other devices).
 // Receipt requests are markers in the group's sequence: every member sees
 // them in order with the messages.
-
-const maxReceiptIDs = 100 // message ids per receipt call
 
 // receiptRefusal is the SPEC §2 table: codes with Easemob's reason text.
 var (
@@ -90,7 +88,7 @@ func quotaKey(day, group string) string { return "rr:" + day + ":" + group }
 // the receipt validity.
 func (ss *session) receiptMessages(ctx context.Context, convID string, uids []string) ([]*pb.Message, error) {
 	for _, uid := range uids {
-		if uid == "" || len(uid) > 64 {
+		if uid == "" || len(uid) > contract.MaxIDBytes {
 			return nil, codes.New(codes.InvalidParameterMessageUID, "invalid messageUId")
 		}
 	}
@@ -199,7 +197,7 @@ func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.R
 		ss.replyFor(id, errReceiptsOff)
 		return
 	}
-	if len(r.MessageUids) == 0 || len(r.MessageUids) > maxReceiptIDs {
+	if len(r.MessageUids) == 0 || len(r.MessageUids) > contract.MaxPerCall {
 		ss.replyErr(id, codes.RRSV5ParamLengthExceed, "1-100 messages per call")
 		return
 	}
@@ -260,7 +258,7 @@ func (ss *session) handleReaders(ctx context.Context, id uint64, r *pb.ReadersRe
 	if count == 0 {
 		count = 100
 	}
-	if count > 100 {
+	if count > contract.MaxPerCall {
 		ss.replyErr(id, codes.InvalidParameterCount, "pageCount must be 1-100")
 		return
 	}
@@ -310,7 +308,7 @@ func (ss *session) handleReaders(ctx context.Context, id uint64, r *pb.ReadersRe
 
 // handleReceiptInfo: getMessageReadReceiptInfoV5.
 func (ss *session) handleReceiptInfo(ctx context.Context, id uint64, r *pb.ReceiptInfoRequest) {
-	if len(r.MessageUids) == 0 || len(r.MessageUids) > maxReceiptIDs {
+	if len(r.MessageUids) == 0 || len(r.MessageUids) > contract.MaxPerCall {
 		ss.replyErr(id, codes.RRSV5ParamLengthExceed, "1-100 messages per call")
 		return
 	}
@@ -489,14 +487,14 @@ func (ss *session) handleAck(ctx context.Context, id uint64, a *pb.Ack) {
 
 // checkAck validates a device's Ack frame as a whole.
 func checkAck(a *pb.Ack) error {
-	if len(a.Items) > limits.MaxIDs {
+	if len(a.Items) > contract.MaxIDs {
 		return codes.New(codes.InvalidParameter, "an ack holds at most 1000 items")
 	}
 	for _, it := range a.Items {
 		switch {
-		case it.Conv == nil || !validID(it.Conv.Target):
+		case it.Conv == nil || !contract.ValidID(it.Conv.Target):
 			return codes.New(codes.InvalidParameter, "ack item: invalid conversation")
-		case it.Seq > limits.MaxSeq:
+		case it.Seq > contract.MaxSeq:
 			return codes.New(codes.InvalidParameter, "ack item: sequence number out of range")
 		}
 	}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server"
 )
@@ -259,7 +259,7 @@ func TestMessageSizeLimits(t *testing.T) {
 			t.Fatalf("%s: %v, want %d", c.name, f.GetError(), c.want)
 		}
 		// Checked by the SDK before sending, the same way.
-		if err := limits.CheckSend(c.req, limits.DefaultContentBytes); codes.Of(err) != c.want {
+		if err := contract.CheckSend(c.req, contract.DefaultContentBytes); codes.Of(err) != c.want {
 			t.Fatalf("%s: the SDK's check says %v", c.name, err)
 		}
 	}
@@ -289,12 +289,12 @@ func TestMessageSizeLimits(t *testing.T) {
 	r.write(&pb.Frame{Id: id, Body: &pb.Frame_History{History: &pb.HistoryRequest{Conv: private("bob"), Count: 100}}})
 	f := r.answer(id)
 	h := f.GetHistoryResult()
-	if h == nil || len(h.Messages) == 0 || len(h.Messages) == 10 || !h.HasMore || f.Size() > limits.PageBytes+64 {
+	if h == nil || len(h.Messages) == 0 || len(h.Messages) == 10 || !h.HasMore || f.Size() > contract.PageBytes+64 {
 		t.Fatalf("history page: %d messages, more %v, %d bytes", len(h.GetMessages()), h.GetHasMore(), f.Size())
 	}
 	id++
 	r.write(&pb.Frame{Id: id, Body: &pb.Frame_Pull{Pull: &pb.PullRequest{Conv: private("bob")}}})
-	if f := r.answer(id); f.GetPullResult() == nil || len(f.GetPullResult().Messages) == 0 || f.Size() > limits.PageBytes+64 {
+	if f := r.answer(id); f.GetPullResult() == nil || len(f.GetPullResult().Messages) == 0 || f.Size() > contract.PageBytes+64 {
 		t.Fatalf("pull page: %d messages, %d bytes", len(f.GetPullResult().GetMessages()), f.Size())
 	}
 

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/internal/workpool"
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/metrics"
 	"github.com/imwasm/imwasm/server/store"
@@ -71,9 +71,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.AppKey == "" || cfg.AppSecret == "" {
 		return nil, errors.New("app key and app secret are required")
 	}
-	if cfg.MaxContentBytes > limits.MaxContentBytes {
+	if cfg.MaxContentBytes > contract.MaxContentBytes {
 		// A stored message must fit a client's 1 MiB frame.
-		return nil, fmt.Errorf("max content bytes %d is over the most, %d", cfg.MaxContentBytes, limits.MaxContentBytes)
+		return nil, fmt.Errorf("max content bytes %d is over the most, %d", cfg.MaxContentBytes, contract.MaxContentBytes)
 	}
 	if cfg.RecallWindow > MaxDuration {
 		return nil, fmt.Errorf("recall window %v is over 100 years", cfg.RecallWindow)

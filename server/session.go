@@ -13,14 +13,14 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/wsconn"
 )
 
 // Subprotocol versions the wire protocol.
-const Subprotocol = "imwasm.v1"
+const Subprotocol = contract.Subprotocol
 
 // WebSocket close codes the server uses besides the standard ones.
 const (
@@ -86,7 +86,7 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		// Any origin by default: auth is the token in the first frame,
 		// never a cookie. The same list as CORS otherwise.
 		CheckOrigin: s.originAllowed,
-		ReadLimit:   limits.FrameBytes(s.cfg.MaxContentBytes),
+		ReadLimit:   contract.FrameBytes(s.cfg.MaxContentBytes),
 	})
 	if err != nil {
 		s.log.Debug("websocket accept", "err", err)

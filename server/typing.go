@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -22,7 +23,7 @@ func (ss *session) handleTyping(ctx context.Context, id uint64, r *pb.TypingRequ
 		ss.replyFor(id, err)
 		return
 	}
-	if r.TypeName == "" || len(r.TypeName) > 64 {
+	if r.TypeName == "" || len(r.TypeName) > contract.MaxIDBytes {
 		ss.replyErr(id, codes.InvalidParameter, "typingContentType must be 1-64 bytes")
 		return
 	}

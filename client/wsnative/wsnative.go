@@ -9,11 +9,12 @@ import (
 	"crypto/tls"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/contract"
 	"github.com/imwasm/imwasm/wsconn"
 )
 
 // Subprotocol is the wire protocol's version.
-const Subprotocol = "imwasm.v1"
+const Subprotocol = contract.Subprotocol
 
 // Dialer dials ws:// and wss:// URLs (http:// and https:// too), directly:
 // unlike the coder/websocket dialer it replaced, it does not go through an

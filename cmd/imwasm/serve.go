@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imwasm/imwasm/proto/limits"
+	"github.com/imwasm/imwasm/proto/contract"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -89,7 +89,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	sendBurst := fs.Int("send-burst", 10, "messages a user may send in a burst (token bucket size)")
 	writeRate := fs.Float64("write-rate", 20, "other writes per second per user (expansion, recall, delete, clear history, read state, receipts, typing; 20607 beyond); 0 disables the limit")
 	writeBurst := fs.Int("write-burst", 40, "other writes a user may make in a burst")
-	maxContent := fs.Int("max-content-bytes", limits.DefaultContentBytes, fmt.Sprintf("largest message content in bytes, at most %d", limits.MaxContentBytes))
+	maxContent := fs.Int("max-content-bytes", contract.DefaultContentBytes, fmt.Sprintf("largest message content in bytes, at most %d", contract.MaxContentBytes))
 	sendQueue := fs.Int("send-queue-bytes", 8<<20, "bytes queued for one connection and not yet written before it is closed as a slow consumer")
 	publicURL := fs.String("public-url", "", "how clients reach this server (https://im.example.com), for the URLs of uploaded files; empty: from each request's Host")
 	maxUpload := fs.Int64("max-upload-bytes", 100<<20, "largest file POST /v1/files takes (26106 beyond); a value stored with PUT /v1/settings wins")
@@ -129,9 +129,9 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 			return server.Config{}, usagef("--%s must be positive, got %d", name, v)
 		}
 	}
-	if *maxContent > limits.MaxContentBytes {
+	if *maxContent > contract.MaxContentBytes {
 		// A stored message must fit a client's 1 MiB frame.
-		return server.Config{}, usagef("--max-content-bytes must be at most %d, got %d", limits.MaxContentBytes, *maxContent)
+		return server.Config{}, usagef("--max-content-bytes must be at most %d, got %d", contract.MaxContentBytes, *maxContent)
 	}
 	allowed, err := parseOrigins(*origins)
 	if err != nil {

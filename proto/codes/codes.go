@@ -1,53 +1,62 @@
 // Package codes lists the error codes that cross the wire and the JS API.
-// Numbers and names are RongIMLib's web ErrorCode (shared/reference/rongimlib-pinned.md).
+// Numbers and names are RongIMLib's web ErrorCode (@rongcloud/engine's
+// ErrorCode enum).
 package codes
 
+import "errors"
+
+// Each code's comment starts with its name in RongIMLib's web ErrorCode
+// (npm's ErrorCode holds the same name and number, and docs/api.md lists
+// it: codes_test.go checks both).
 const (
-	Success                            = 0
-	Timeout                            = -1 // the web enum's name for "unknown error"
-	SendFrequencyTooFast               = 20604
-	RequestOverFrequency               = 20607 // a per-user limit on requests other than sends
-	NotInGroup                         = 22406
-	ForbiddenInGroup                   = 22408
-	RecallMessage                      = 25101
-	RecallMessageUserInvalid           = 25107
-	FileSizeExceedLimit                = 26106
-	RRSV5Unavailable                   = 26314
-	RRSV5ParamLengthExceed             = 26316
-	RRSV5ConversationNotSupport        = 26317
-	RRSV5QueryNotSupport               = 26318
-	RRSV5MessageSenderMismatch         = 26320
-	RRSV5MessageReceiptNeedless        = 26321
-	RRSV5MessageNotExist               = 26322
-	NetChannelInvalid                  = 30001
-	NetUnavailable                     = 30002
-	MsgRespTimeout                     = 30003
-	MsgContentExceedLimit              = 30016
-	ConnAckTimeout                     = 31000
-	ConnTokenIncorrect                 = 31004
-	DisconnKick                        = 31010
-	ConnTokenExpired                   = 31020
-	ClientNotInit                      = 33001
-	InvalidParameter                   = 33003
-	ConnectionExist                    = 34001
-	ConnectionTimeout                  = 34006
-	ExpansionLimitExceeded             = 34010 // a message's expansion over 300 keys or 64 KiB (RongIMLib's EXPANSION_LIMIT_EXCEET)
-	UploadFail                         = 34011
-	MediaException                     = 34018
-	InvalidParameterMessageExpansion   = 34220 // an expansion key or value malformed or too long, or over 20 keys in one call
-	InvalidParameterMessageUID         = 34203
-	InvalidParameterMessageID          = 34204
-	InvalidParameterConversationType   = 34209
-	InvalidParameterTargetID           = 34210
-	InvalidParameterCount              = 34232
-	InvalidParameterContentDisposition = 35032
-	SendReadReceiptConfError           = 35056
+	Success                            = 0     // SUCCESS
+	Timeout                            = -1    // TIMEOUT: the web enum's name for "unknown error"
+	SendFrequencyTooFast               = 20604 // SEND_FREQUENCY_TOO_FAST
+	RequestOverFrequency               = 20607 // REQUEST_OVER_FREQUENCY: a per-user limit on requests other than sends
+	NotInGroup                         = 22406 // NOT_IN_GROUP
+	ForbiddenInGroup                   = 22408 // FORBIDDEN_IN_GROUP
+	RecallMessage                      = 25101 // RECALL_MESSAGE
+	RecallMessageUserInvalid           = 25107 // RECALL_MESSAGE_USER_INVALID
+	FileSizeExceedLimit                = 26106 // RC_FILE_SIZE_EXCEED_LIMIT
+	RRSV5Unavailable                   = 26314 // SERVICE_RRSV5_UNAVAILABLE
+	RRSV5ReadReceiptNotSupport         = 26315 // SERVICE_RRSV5_READ_RECEIPT_NOT_SUPPORT
+	RRSV5ParamLengthExceed             = 26316 // SERVICE_RRSV5_PARAM_LENGTH_EXCEED
+	RRSV5ConversationNotSupport        = 26317 // SERVICE_RRSV5_CONVERSATION_NOT_SUPPORT
+	RRSV5QueryNotSupport               = 26318 // SERVICE_RRSV5_QUERY_NOT_SUPPORT
+	RRSV5MessageSenderMismatch         = 26320 // SERVICE_RRSV5_MESSAGE_SENDER_MISMATCH
+	RRSV5MessageReceiptNeedless        = 26321 // SERVICE_RRSV5_MESSAGE_RECEIPT_NEEDLESS
+	RRSV5MessageNotExist               = 26322 // SERVICE_RRSV5_MESSAGE_NOT_EXIST
+	NetChannelInvalid                  = 30001 // RC_NET_CHANNEL_INVALID
+	NetUnavailable                     = 30002 // RC_NET_UNAVAILABLE
+	MsgRespTimeout                     = 30003 // RC_MSG_RESP_TIMEOUT
+	MsgContentExceedLimit              = 30016 // RC_MSG_CONTENT_EXCEED_LIMIT
+	ConnAckTimeout                     = 31000 // RC_CONN_ACK_TIMEOUT
+	ConnTokenIncorrect                 = 31004 // RC_CONN_TOKEN_INCORRECT
+	DisconnKick                        = 31010 // RC_DISCONN_KICK
+	ConnTokenExpired                   = 31020 // RC_CONN_TOKEN_EXPIRED
+	ClientNotInit                      = 33001 // BIZ_ERROR_CLIENT_NOT_INIT
+	InvalidParameter                   = 33003 // BIZ_ERROR_INVALID_PARAMETER
+	ConnectionExist                    = 34001 // RC_CONNECTION_EXIST
+	ConnectionTimeout                  = 34006 // CONNECTION_TIMEOUT
+	ExpansionLimitExceeded             = 34010 // EXPANSION_LIMIT_EXCEET: a message's expansion over 300 keys or 64 KiB
+	UploadFail                         = 34011 // UPLOAD_FAIL
+	MediaException                     = 34018 // MEDIA_EXCEPTION
+	InvalidParameterMessageUID         = 34203 // INVALID_PARAMETER_MESSAGE_UID
+	InvalidParameterMessageID          = 34204 // INVALID_PARAMETER_MESSAGE_ID
+	InvalidParameterConversationType   = 34209 // INVALID_PARAMETER_CONVERSATION_TYPE
+	InvalidParameterTargetID           = 34210 // INVALID_PARAMETER_TARGET_ID
+	InvalidParameterMessageExpansion   = 34220 // INVALID_PARAMETER_MESSAGE_EXPANSION: an expansion key or value malformed or too long, or over 20 keys in one call
+	InvalidParameterCount              = 34232 // INVALID_PARAMETER_COUNT
+	InvalidParameterContentDisposition = 35032 // INVALID_PARAMETER_CONTENT_DISPOSITION
+	SendReadReceiptConfError           = 35056 // SEND_READ_RECEIPT_CONF_ERROR
 )
 
-// Error is an error that carries a wire code.
+// Error is an error that carries a wire code, and the error that caused
+// it, if any.
 type Error struct {
 	Code int32
-	Msg  string
+	Msg  string // what the API reports: what failed, and the cause's text
+	Err  error  // the cause (errors.Is and errors.As see it)
 }
 
 func (e *Error) Error() string {
@@ -57,23 +66,36 @@ func (e *Error) Error() string {
 	return "imwasm error " + itoa(e.Code) + ": " + e.Msg
 }
 
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
 // New returns an *Error.
 func New(code int32, msg string) *Error { return &Error{Code: code, Msg: msg} }
 
-// Of extracts the code of err: Success for nil, the code of an *Error found
-// with errors.As semantics (Unwrap chains), Timeout (unknown) otherwise.
-func Of(err error) int32 {
-	for err != nil {
-		if e, ok := err.(*Error); ok {
-			return e.Code
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return Timeout
-		}
-		err = u.Unwrap()
+// Wrap returns an *Error of code for a failure caused by err; msg says
+// what was being done.
+func Wrap(code int32, msg string, err error) *Error {
+	if err == nil {
+		return New(code, msg)
 	}
-	return Success
+	cause := err.Error()
+	if e, ok := err.(*Error); ok {
+		cause = e.Msg // its code is said once, by the outer error
+	}
+	return &Error{Code: code, Msg: msg + ": " + cause, Err: err}
+}
+
+// Of extracts the code of err: Success for nil, the code of the first
+// *Error in its chain (errors.As), Timeout (unknown) when there is none.
+func Of(err error) int32 {
+	if err == nil {
+		return Success
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Timeout
 }
 
 // itoa avoids strconv so this package stays tiny in the wasm build.

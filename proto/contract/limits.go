@@ -1,11 +1,4 @@
-// Package limits holds the size limits of the wire protocol that the server
-// enforces and the SDK applies before sending, so both refuse the same
-// things with the same codes.
-//
-// The sizes are chosen so that every stored message fits one frame of the
-// smallest client (the native client reads at most 1 MiB per WebSocket
-// message): content ≤ 512 KiB and everything else ≤ 72 KiB.
-package limits
+package contract
 
 import (
 	"strconv"
@@ -14,6 +7,9 @@ import (
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
+// Sizes. They are chosen so that every stored message fits one frame of
+// the smallest client (the native client reads at most 1 MiB per WebSocket
+// message): content ≤ 512 KiB and everything else ≤ 72 KiB.
 const (
 	// DefaultContentBytes is a message's content limit unless the server
 	// is started with another (--max-content-bytes), at most MaxContentBytes.

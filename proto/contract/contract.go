@@ -1,0 +1,48 @@
+// Package contract is the part of the wire protocol both sides apply in
+// code: the subprotocol, the shape of ids, the size limits, and the token
+// bucket. The server enforces it; the SDK applies it before sending, with
+// the limits the server announces in AuthOK, so both refuse the same things
+// with the same codes. (The messages themselves are proto/imwasm.proto.)
+package contract
+
+import (
+	"golang.org/x/time/rate"
+)
+
+// Subprotocol is the WebSocket subprotocol: it versions the wire protocol.
+const Subprotocol = "imwasm.v1"
+
+const (
+	// MaxIDBytes bounds ids: users, groups, client message ids, message
+	// uids, object names, typing type names.
+	MaxIDBytes = 64
+	// MaxPerCall bounds the message ids of one request (delete, receipt
+	// responses and counts) and the items of one page (history, readers).
+	MaxPerCall = 100
+)
+
+// ValidID reports whether s may name a user, a group or a client message:
+// 1-64 bytes of [A-Za-z0-9_.@-]. Ids end up in storage keys and in
+// conversation ids, so ':' and control characters are out.
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > MaxIDBytes {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '@') {
+			return false
+		}
+	}
+	return true
+}
+
+// NewLimiter is a token bucket of burst tokens refilled at perSec a
+// second; perSec <= 0 is no limit. Callers take tokens with AllowN(now, 1)
+// so that tests can move the clock.
+func NewLimiter(perSec float64, burst int) *rate.Limiter {
+	if perSec <= 0 {
+		return rate.NewLimiter(rate.Inf, 0)
+	}
+	return rate.NewLimiter(rate.Limit(perSec), burst)
+}

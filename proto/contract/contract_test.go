@@ -1,0 +1,50 @@
+package contract
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestValidID(t *testing.T) {
+	for _, c := range []struct {
+		id string
+		ok bool
+	}{
+		{"alice", true}, {"a.b-c_d@e", true}, {strings.Repeat("x", 64), true},
+		{"", false}, {strings.Repeat("x", 65), false}, {"a:b", false}, {"a b", false}, {"ü", false}, {"a\n", false},
+	} {
+		if got := ValidID(c.id); got != c.ok {
+			t.Errorf("ValidID(%q) = %v, want %v", c.id, got, c.ok)
+		}
+	}
+}
+
+// One meaning of "off" on both sides: a rate of zero or less.
+func TestNewLimiter(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		rate    float64
+		burst   int
+		allowed int // of 100 at one instant
+	}{
+		{5, 10, 10}, {20, 40, 40}, {0, 0, 100}, {-1, 5, 100},
+	} {
+		lim, n := NewLimiter(c.rate, c.burst), 0
+		for range 100 {
+			if lim.AllowN(now, 1) {
+				n++
+			}
+		}
+		if n != c.allowed {
+			t.Errorf("rate %v burst %d: %d of 100 allowed, want %d", c.rate, c.burst, n, c.allowed)
+		}
+	}
+	lim := NewLimiter(5, 10)
+	for range 10 {
+		lim.AllowN(now, 1)
+	}
+	if lim.AllowN(now, 1) || !lim.AllowN(now.Add(200*time.Millisecond), 1) {
+		t.Error("a token comes back 200 ms later at 5 per second")
+	}
+}
