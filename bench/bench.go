@@ -2,7 +2,7 @@
 // (client.Engine over wsnative WebSockets with memstore) drive a server with
 // an open-loop load and measure what it delivers.
 //
-// Scenarios (SPEC §5):
+// Scenarios (BENCHMARKS.md):
 //
 //   - p2p: clients in pairs, each sending private messages to its partner;
 //     the offered rate is spread evenly over all of them.
@@ -48,7 +48,7 @@ import (
 	"github.com/imwasm/imwasm/server/auth"
 )
 
-// Defaults (SPEC §5).
+// Defaults (BENCHMARKS.md).
 const (
 	DefaultP2PClients  = 2000
 	DefaultIdleClients = 5000
@@ -66,7 +66,7 @@ const (
 	lateThreshold = 10 * time.Millisecond
 )
 
-// Latency targets of --find-capacity (SPEC §5).
+// Latency targets of --find-capacity (BENCHMARKS.md).
 const (
 	P2PTargetP99   = 50 * time.Millisecond
 	GroupTargetP99 = 100 * time.Millisecond

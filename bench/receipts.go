@@ -11,7 +11,7 @@ import (
 	"github.com/imwasm/imwasm/client"
 )
 
-// The receipts scenario (SPEC §5): one group of Members users, all online.
+// The receipts scenario (BENCHMARKS.md): one group of Members users, all online.
 // In each round the first member sends a message and asks for read
 // receipts (sendReadReceiptRequest); every other member answers at a
 // random moment within one second of seeing the request. The sender's

@@ -57,21 +57,3 @@ func (e *Engine) applyLocal(it *inItem) error {
 	<-it.done
 	return nil
 }
-
-// applyLog applies an entry of the user's own log to the batch.
-func applyLog(bs *batchState, l *pb.LogEntry) {
-	if l == nil || l.Conv == nil {
-		return
-	}
-	c := Conversation{Type: int32(l.Conv.Type), TargetID: l.Conv.Target, ChannelID: l.Conv.Channel}
-	bs.batch.DeleteUIDs = append(bs.batch.DeleteUIDs, l.DeletedUids...)
-	if l.ClearedBefore > 0 {
-		bs.batch.Clears = append(bs.batch.Clears, Clear{Conversation: c, Before: l.ClearedBefore})
-	}
-	if len(l.DeletedUids) > 0 || l.ClearedBefore > 0 {
-		bs.recount[c.Key()] = true
-	}
-	if l.ReadBy != "" || l.DeliveredTo != "" || len(l.Receipts) > 0 || len(l.RespondedUids) > 0 {
-		bs.logs = append(bs.logs, l)
-	}
-}

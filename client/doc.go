@@ -3,7 +3,7 @@
 // browser SDK wraps it with a WebSocket Dialer and an IndexedDB Store, Go
 // programs and tests use client/wsnative and client/memstore.
 //
-// The browser SDK's functions (SPEC §2, RongIMLib's names) map one to one
+// The browser SDK's functions (docs/api.md, RongIMLib's names) map one to one
 // onto the engine:
 //
 //	connect, disconnect                 Engine.Connect, Engine.Disconnect

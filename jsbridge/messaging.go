@@ -11,7 +11,7 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 )
 
-// This file: the message functions of SPEC §2, each reading its arguments
+// This file: the message functions of docs/api.md, each reading its arguments
 // and calling the engine method of the same meaning (see client/doc.go).
 
 type work = func() (any, error)

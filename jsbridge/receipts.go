@@ -11,8 +11,8 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 )
 
-// This file: the receipt functions and events of SPEC §2 with RongIMLib's
-// argument orders and shapes (shared/reference/rongimlib-pinned.md).
+// This file: the receipt functions and events of docs/api.md with RongIMLib's
+// argument orders and shapes.
 
 // groupArgs reads (targetId, …, channelId at index ch) as a group
 // conversation, as RongIMLib's group receipt functions take it.

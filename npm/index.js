@@ -234,7 +234,7 @@ const defaultWasm = () => new URL('./dist/imwasm.wasm', import.meta.url).href;
 
 // A page that imports the SDK is about to use it, so in a browser the
 // runtime is fetched, compiled and started while the page goes on loading:
-// init() then finds it ready (the cold start of SPEC §5). Only the first
+// init() then finds it ready (the cold start of BENCHMARKS.md). Only the first
 // init with the default wasm URL takes it; its failure is reported there.
 let preboot = null;
 if (typeof document !== 'undefined' && typeof WebAssembly === 'object' && typeof fetch === 'function') {
@@ -320,7 +320,7 @@ export const getUnreadCount = api('getUnreadCount');
 export const getTotalUnreadCount = api('getTotalUnreadCount');
 export const clearMessagesUnreadStatus = api('clearMessagesUnreadStatus');
 
-// Receipts (SPEC §3): private read, group request/response, needReceipt (V5).
+// Receipts (docs/receipts.md): private read, group request/response, needReceipt (V5).
 export const sendReadReceiptMessage = api('sendReadReceiptMessage');
 export const sendReadReceiptRequest = api('sendReadReceiptRequest');
 export const sendReadReceiptResponseV2 = api('sendReadReceiptResponseV2');

@@ -1,4 +1,4 @@
-// Upload helpers (SPEC §2 "Uploads", seed 003 "语法糖"): upload a local file
+// Upload helpers (docs/api.md, Uploads; RongCloud's "语法糖" helpers): upload a local file
 // to POST /v1/files with XMLHttpRequest (so progress is reported), then
 // send the message that points at it. The message is stored first (held,
 // SENDING) so onSendBefore sees it and a failed upload leaves a FAILED

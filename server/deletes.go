@@ -2,29 +2,12 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
-
-// maxDelete bounds the messages one deleteMessages names.
-const maxDelete = 100
-
-// logEntry is an entry for the user's own log, which carries what one of
-// their devices did to their view to the others.
-func (ss *session) logEntry(e *pb.LogEntry) *pb.Message { return userLogEntry(ss.user, e) }
-
-// userLogEntry is an entry for user's log (receipts others caused land in
-// the log of the user they concern).
-func userLogEntry(user string, e *pb.LogEntry) *pb.Message {
-	return &pb.Message{
-		ConvType: pb.ConversationType_USER_LOG, FromUser: user, To: user,
-		ClientMsgId: "log." + rand.Text(), ObjectName: "IM:Log", IsPersisted: true, Log: e,
-	}
-}
 
 // handleDelete hides messages from the user's own view (deleteMessages):
 // the other side keeps them.
@@ -34,7 +17,7 @@ func (ss *session) handleDelete(ctx context.Context, id uint64, r *pb.DeleteRequ
 		ss.replyFor(id, err)
 		return
 	}
-	if len(r.MessageUids) == 0 || len(r.MessageUids) > maxDelete {
+	if len(r.MessageUids) == 0 || len(r.MessageUids) > contract.MaxPerCall {
 		ss.replyErr(id, codes.InvalidParameter, "1-100 messages per call")
 		return
 	}

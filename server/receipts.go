@@ -13,7 +13,7 @@ import (
 	"github.com/imwasm/imwasm/server/store"
 )
 
-// Receipts (SPEC §3): every kind travels to the user it concerns through
+// Receipts (docs/receipts.md): every kind travels to the user it concerns through
 // that user's log (conversation USER_LOG), so it is stored, reaches every
 // device once, and waits for devices that are offline:
 //   - a read watermark moving: the reader's log (SYNC_READ_STATUS) and, in
@@ -25,7 +25,7 @@ import (
 // Receipt requests are markers in the group's sequence: every member sees
 // them in order with the messages.
 
-// receiptRefusal is the SPEC §2 table: codes with Easemob's reason text.
+// receiptRefusal is docs/receipts.md's table of refusals: codes with Easemob's reason text.
 var (
 	errReceiptsOff    = codes.New(codes.RRSV5Unavailable, "group ack msg not open")
 	errReceiptDenied  = codes.New(codes.ForbiddenInGroup, "group ack msg permission denied")

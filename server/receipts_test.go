@@ -15,7 +15,7 @@ import (
 	"github.com/imwasm/imwasm/server"
 )
 
-// Receipts end to end: real server, real engines, SPEC §3 "Receipts".
+// Receipts end to end: real server, real engines, docs/receipts.md.
 
 func receiptEvents(d *device, kind client.EventKind) []*client.ReceiptEvent {
 	var out []*client.ReceiptEvent

@@ -14,7 +14,7 @@ import (
 	"github.com/imwasm/imwasm/server/files"
 )
 
-// Uploads (SPEC §4 /v1/files). POST takes the raw body (what an
+// Uploads (docs/http-api.md, Files). POST takes the raw body (what an
 // XMLHttpRequest sends from a File, with progress) and streams it to the
 // FileStore, within its uploader's quota (quota.go); GET serves it by an
 // id nobody can guess, with ranges. Nothing uploaded ever runs on this

@@ -1,7 +1,7 @@
 // Package wsconn is RFC 6455 WebSocket connections, the server's side
 // (Accept) and a native client's (Dial), reduced to what imwasm's wire
 // protocol needs: binary messages, pings, close. It exists for numbers in
-// SPEC §5 that a general-purpose library could not reach here:
+// BENCHMARKS.md that a general-purpose library could not reach here:
 //
 //   - memory per idle connection: after the upgrade a Conn keeps a 256-byte
 //     read buffer and nothing else (net/http's hijacked 4 KB reader and

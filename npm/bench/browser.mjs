@@ -1,4 +1,4 @@
-// npm run bench: the browser SDK's figures of SPEC §5 in Chromium against a
+// npm run bench: the browser SDK's figures of BENCHMARKS.md in Chromium against a
 // real server on loopback (build first: make build wasm).
 //   cold start   navigation start to connect() resolved, fresh context, median of 10
 //                (init and connect called by the page's own script; and, for

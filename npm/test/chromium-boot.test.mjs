@@ -1,5 +1,5 @@
 // How the runtime starts in a page: importing the package fetches, compiles
-// and starts the Go runtime before init() (the cold start of SPEC §5), the
+// and starts the Go runtime before init() (the cold start of BENCHMARKS.md), the
 // first init takes that runtime, an init with another wasmUrl boots its
 // own, and a wasm that cannot be loaded is reported by the calls.
 import { test, before, after } from 'node:test';

@@ -4,7 +4,7 @@
 //
 // It exists for the browser SDK: the generated protobuf types link the whole
 // protobuf runtime into the wasm, about half of the binary and most of its
-// start-up in a fresh page (SPEC §5). litepb encodes the same bytes as the
+// start-up in a fresh page (BENCHMARKS.md). litepb encodes the same bytes as the
 // generated code (see litepb_test.go). Unknown fields are skipped, not kept.
 //
 // The generated code is a call per field into these helpers rather than

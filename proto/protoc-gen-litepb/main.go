@@ -5,7 +5,7 @@
 // Why: the browser SDK links the client engine into wasm, and the generated
 // protobuf types drag in the whole protobuf runtime (reflection, descriptors,
 // prototext, encoding/json, compress/gzip) — about half of the binary, and
-// most of its compile and start-up time in a fresh page (SPEC §5). The server
+// most of its compile and start-up time in a fresh page (BENCHMARKS.md). The server
 // keeps the generated types; both encode the same bytes, which
 // proto/litepb's tests check against the generated code.
 //

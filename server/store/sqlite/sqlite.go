@@ -1,7 +1,7 @@
 // Package sqlite is the embedded default Store: one SQLite database in WAL
 // mode, written by a single goroutine that commits in batches.
 //
-// Why this shape (measured on a 2-core machine, SPEC §7): one writer avoids
+// Why this shape (measured on a 2-core machine: BENCHMARKS.md): one writer avoids
 // SQLite's lock contention and is the natural owner of per-conversation
 // sequence numbers; batching amortises commits; time-ordered message ids
 // keep index inserts at the right edge; checkpoints run on their own

@@ -1,0 +1,31 @@
+package client
+
+import (
+	pb "github.com/imwasm/imwasm/proto/litepb"
+)
+
+// The user's log (docs/architecture.md, "The user log") is a conversation
+// of the user's own (type USER_LOG) that the device syncs like any other.
+// Its entries are not messages: each carries what concerns this user beyond
+// messages — deletes and clears from another device, read watermarks,
+// delivery receipts, read-receipt updates, receipts answered — and the
+// processor applies them to the batch it is building (deletes and clears
+// here; the rest in receipts.go once the batch's messages are known).
+
+// applyLog applies an entry of the user's own log to the batch.
+func applyLog(bs *batchState, l *pb.LogEntry) {
+	if l == nil || l.Conv == nil {
+		return
+	}
+	c := Conversation{Type: int32(l.Conv.Type), TargetID: l.Conv.Target, ChannelID: l.Conv.Channel}
+	bs.batch.DeleteUIDs = append(bs.batch.DeleteUIDs, l.DeletedUids...)
+	if l.ClearedBefore > 0 {
+		bs.batch.Clears = append(bs.batch.Clears, Clear{Conversation: c, Before: l.ClearedBefore})
+	}
+	if len(l.DeletedUids) > 0 || l.ClearedBefore > 0 {
+		bs.recount[c.Key()] = true
+	}
+	if l.ReadBy != "" || l.DeliveredTo != "" || len(l.Receipts) > 0 || len(l.RespondedUids) > 0 {
+		bs.logs = append(bs.logs, l)
+	}
+}
