@@ -31,7 +31,7 @@ DEV_APP_SECRET ?= dev-app-secret-change-me
 RUN_FLAGS      ?=
 
 .PHONY: all build generate check-generate protoc-gen-go wasm wasm-size relay demo run \
-	test fmt-check vet test-go test-wasm test-js test-relay test-demo relay-deps npm-deps fuzz bench clean
+	test test-short stress fmt-check vet test-go test-wasm test-js test-relay test-demo relay-deps npm-deps fuzz bench clean
 
 all: build
 
@@ -100,6 +100,14 @@ run: build
 
 ## test: the full CI test
 test: check-generate fmt-check vet test-go test-wasm wasm-size test-js test-relay test-demo fuzz
+
+## test-short: the Go tests without the slow ones (load generator, kill -9, big transfers): for day-to-day runs
+test-short:
+	$(GO) test -short ./...
+
+## stress: the Go suite under -race three times while a CPU burner runs beside it (docs/testing.md)
+stress:
+	scripts/stress.sh
 
 ## test-wasm: jsbridge's Go tests, compiled to wasm and run in Node (with fake-indexeddb)
 test-wasm: npm-deps

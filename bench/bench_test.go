@@ -105,6 +105,9 @@ func checkDelivery(t *testing.T, r *Result, sends, fanout int, dur time.Duration
 }
 
 func TestP2P(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
 	t.Run("limit off", func(t *testing.T) {
 		r := run(t, Config{Scenario: "p2p", Clients: 20, Rate: 200, Duration: time.Second})
 		if r.RateLimit || r.Clients != 20 || r.Senders != 20 || r.Fanout != 1 || r.Server != "in-process" {
@@ -131,6 +134,9 @@ func TestP2P(t *testing.T) {
 }
 
 func TestP2PRefusedAboveLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
 	// 10 msg/s per client against the 5/s limit (burst 5 in the SDK): the
 	// refusals are reported as errors and as lost.
 	r := run(t, Config{Scenario: "p2p", Clients: 4, Rate: 40, Duration: 2 * time.Second, RateLimit: true})
@@ -140,6 +146,9 @@ func TestP2PRefusedAboveLimit(t *testing.T) {
 }
 
 func TestGroup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
 	r := run(t, Config{Scenario: "group", Members: 20, Rate: 20, Duration: time.Second, RateLimit: true})
 	if r.Clients != 20 || r.Members != 20 || r.Senders != 5 || r.Fanout != 19 {
 		t.Errorf("result %+v", r)
@@ -151,11 +160,17 @@ func TestGroup(t *testing.T) {
 }
 
 func TestGroupLean(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
 	r := run(t, Config{Scenario: "group", Members: 20, Rate: 20, Duration: time.Second, Store: "lean"})
 	checkDelivery(t, r, 20, 19, time.Second)
 }
 
 func TestIdle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Skip(err)
@@ -344,6 +359,9 @@ func TestLeanStore(t *testing.T) {
 }
 
 func TestReceipts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
 	r := run(t, Config{Scenario: "receipts", Members: 30, Rounds: 2, RateLimit: true})
 	rr := r.Receipts
 	if rr == nil || rr.Rounds != 2 || len(rr.FramesPerRound) != 2 || len(rr.FinalMs) != 2 {

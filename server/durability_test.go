@@ -106,6 +106,9 @@ func (discard) Write(b []byte) (int, error) { return len(b), nil }
 
 func TestKill9KeepsEveryAcknowledgedMessage(t *testing.T) {
 	if testing.Short() {
+		t.Skip("builds the binary and kills it mid-stream: runs without -short")
+	}
+	if testing.Short() {
 		t.Skip("builds and runs the server binary")
 	}
 	bin := buildIMWasm(t)
@@ -194,6 +197,9 @@ func (c *flakyConn) Read(ctx context.Context) ([]byte, error) {
 }
 
 func TestRandomDropsDeliverExactlyOnceInOrder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a long stream with random drops: runs without -short")
+	}
 	e := newEnv(t, nil)
 	fl := &flaky{}
 	alice := e.device("alice", "a1", devOpts{dialer: fl})

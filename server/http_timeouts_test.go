@@ -66,6 +66,9 @@ func TestIdleKeepAliveClosed(t *testing.T) {
 }
 
 func TestStalledDownloadDropped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams a 16 MiB download: runs without -short")
+	}
 	t.Parallel()
 	const size = 16 << 20 // well past what the two sockets' buffers hold
 	lg := newLogs()
@@ -89,6 +92,9 @@ func TestStalledDownloadDropped(t *testing.T) {
 }
 
 func TestSteadyDownloadKept(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams a 32 MiB download: runs without -short")
+	}
 	t.Parallel()
 	const (
 		size = 32 << 20

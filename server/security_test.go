@@ -77,6 +77,9 @@ var private = func(target string) *pb.Conversation {
 // while an answer waits, and the session is closed as a slow consumer
 // once the socket's buffers are full.
 func TestUnreadAnswersAreNotHeld(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills loopback buffers: runs without -short")
+	}
 	t.Parallel()
 	e := newEnv(t, nil)
 	alice := e.device("alice", "a1", devOpts{})
@@ -100,6 +103,9 @@ func TestUnreadAnswersAreNotHeld(t *testing.T) {
 // (The queue's bound is set far away here, so that only the waiting keeps
 // the server from reading and answering all 300 requests.)
 func TestNextRequestWaitsForQueuedAnswer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 20 MB: runs without -short")
+	}
 	t.Parallel()
 	e := newEnv(t, func(c *server.Config) { c.SendQueueBytes = 256 << 20 })
 	alice := e.device("alice", "a1", devOpts{})
@@ -130,6 +136,9 @@ func TestNextRequestWaitsForQueuedAnswer(t *testing.T) {
 // though its reader waits (its pong queued behind the backlog) longer than
 // three heartbeats, reading none.
 func TestSlowSteadyReaderStaysConnected(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 15 MB to a slow reader: runs without -short")
+	}
 	t.Parallel()
 	e := newEnv(t, func(c *server.Config) { c.Heartbeat = 400 * time.Millisecond; c.SendQueueBytes = 64 << 20 })
 	// Bob's socket takes little at a time, so his backlog stays in the
@@ -203,6 +212,9 @@ func TestSlowSteadyReaderStaysConnected(t *testing.T) {
 // H1: the queue is bounded in bytes: pushes to a session that does not
 // read close it once more than SendQueueBytes wait.
 func TestQueueBoundedInBytes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 16 MB: runs without -short")
+	}
 	t.Parallel()
 	e := newEnv(t, func(c *server.Config) { c.SendQueueBytes = 1 << 20 })
 	alice := e.device("alice", "a1", devOpts{})

@@ -252,6 +252,9 @@ func TestReopenKeepsEverythingAndBackup(t *testing.T) {
 // never catches up with the writer; without the writer's own checkpoint
 // the WAL was never rewound and grew without bound.
 func TestWALStaysBoundedUnderSteadyWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes for a while: runs without -short")
+	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "im.db")
 	d, err := Open(ctx, path, Options{CheckpointEvery: 5 * time.Millisecond, RewindFrames: 64})
