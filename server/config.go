@@ -72,6 +72,10 @@ type Config struct {
 	// own heartbeat).
 	IdleTimeout time.Duration
 
+	// NewBus makes the bus that carries pushes between nodes (nil: one
+	// node, in process).
+	NewBus NewBus
+
 	Logger *slog.Logger
 	// Now is the clock of receipt validity and quotas (tests move it);
 	// default time.Now.

@@ -17,17 +17,24 @@ type Delivery struct {
 }
 
 // Bus carries deliveries to the sessions of every node. The in-process bus
-// below hands them straight to this node's hub; a NATS bus (scale-out) will
-// publish them to every node's hub.
+// below hands them straight to this node's hub; a bus between nodes (NATS,
+// for a cluster) publishes them to every node, each of which hands them to
+// its own sessions. Config.NewBus plugs one in.
 type Bus interface {
+	// Publish sends d to every node. A failure loses only the live push:
+	// the message is stored, and devices get it by sync.
 	Publish(ctx context.Context, d *Delivery) error
 }
 
-// localBus is the embedded default.
-type localBus struct{ hub *hub }
+// NewBus makes a node's Bus; local hands a delivery to this node's
+// sessions (a bus between nodes calls it for what it receives).
+type NewBus func(local func(*Delivery)) (Bus, error)
+
+// localBus is the embedded default: one node.
+type localBus struct{ local func(*Delivery) }
 
 func (b localBus) Publish(_ context.Context, d *Delivery) error {
-	b.hub.deliver(d)
+	b.local(d)
 	return nil
 }
 

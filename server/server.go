@@ -91,12 +91,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := newServer(cfg, db, fs)
+	if cfg.NewBus != nil {
+		if s.bus, err = cfg.NewBus(s.hub.deliver); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("start the bus: %w", err)
+		}
+	}
 	if err := s.loadSettings(ctx); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	if err := s.quota.load(ctx, fs); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -113,7 +119,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.limits = newUserLimits(bucketSpec{cfg.SendRate, cfg.SendBurst}, bucketSpec{cfg.WriteRate, cfg.WriteBurst})
 	s.handlers = workpool.New(10*time.Second, s.ctx.Done())
 	s.settings.Store(settingsFrom(cfg))
-	s.bus = localBus{s.hub}
+	s.bus = localBus{s.hub.deliver}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
 	s.quota = newUploadQuota(s.reg)
 	s.receipts = newNotifier(cfg.ReceiptInterval, func(convID, uid string) { s.flushReceipts(s.ctx, convID, uid) })
