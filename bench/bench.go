@@ -1084,7 +1084,9 @@ func (t *target) sessions(ctx context.Context) (int64, error) {
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "imwasm_sessions "); ok {
-			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			// Prometheus writes floats: a million sessions is 1e+06.
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int64(f), err
 		}
 	}
 	return 0, errors.New("no imwasm_sessions in /metrics")

@@ -92,17 +92,18 @@ func (s *Server) admin(h func(r *http.Request) (any, error)) http.HandlerFunc {
 				s.log.Error("api", "path", r.URL.Path, "err", err)
 				ae = &apiError{http.StatusInternalServerError, codes.Timeout, "server error"}
 			}
-			writeAPI(w, nil, ae)
+			s.writeAPI(w, nil, ae)
 			return
 		}
-		writeAPI(w, v, nil)
+		s.writeAPI(w, v, nil)
 	}
 }
 
-// writeAPI answers JSON: {code: 0, data} or the refusal.
-func writeAPI(w http.ResponseWriter, v any, ae *apiError) {
+// writeAPI answers JSON: {code: 0, data} or the refusal (counted).
+func (s *Server) writeAPI(w http.ResponseWriter, v any, ae *apiError) {
 	w.Header().Set("Content-Type", "application/json")
 	if ae != nil {
+		s.metrics.errors.inc(ae.Code)
 		w.WriteHeader(ae.status)
 		json.NewEncoder(w).Encode(ae)
 		return

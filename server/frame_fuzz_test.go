@@ -60,7 +60,7 @@ func FuzzFrame(f *testing.F) {
 			return
 		}
 		ss.handle(fr)
-		if n := s.metrics.panics.Value(); n != 0 {
+		if n := value(t, s.metrics.panics); n != 0 {
 			t.Fatalf("a handler panicked on %x", data)
 		}
 		for _, b := range ss.q.waiting {

@@ -95,7 +95,7 @@ func (h *hub) deliver(d *Delivery) {
 	for _, u := range d.Users {
 		for _, s := range h.users[u] {
 			if s.id != d.Except {
-				s.enqueue(outFrame{b: d.Frame, push: true})
+				s.enqueue(outFrame{b: d.Frame, push: true, kind: framePush})
 			}
 		}
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/server/files"
-	"github.com/imwasm/imwasm/server/metrics"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Upload quotas: without them one token stored 301 MB in 2.5 s, kept
@@ -36,14 +36,15 @@ type uploadQuota struct {
 	inFlight int              // uploads in progress, for /metrics
 }
 
-func newUploadQuota(reg *metrics.Registry) *uploadQuota {
+func newUploadQuota(reg prometheus.Registerer) *uploadQuota {
 	q := &uploadQuota{stored: map[string]int64{}, reserved: map[string]int64{}, active: map[string]int{}}
-	read := func(f func() float64) func() float64 {
-		return func() float64 { q.mu.Lock(); defer q.mu.Unlock(); return f() }
+	gauge := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+			func() float64 { q.mu.Lock(); defer q.mu.Unlock(); return f() }))
 	}
-	reg.GaugeFunc("imwasm_uploads_in_progress", "Uploads being received.", read(func() float64 { return float64(q.inFlight) }))
-	reg.GaugeFunc("imwasm_upload_files", "Uploaded files kept.", read(func() float64 { return float64(q.files) }))
-	reg.GaugeFunc("imwasm_upload_bytes", "Bytes of the uploaded files kept.", read(func() float64 { return float64(q.bytes) }))
+	gauge("imwasm_uploads_in_progress", "Uploads being received.", func() float64 { return float64(q.inFlight) })
+	gauge("imwasm_upload_files", "Uploaded files kept.", func() float64 { return float64(q.files) })
+	gauge("imwasm_upload_bytes", "Bytes of the uploaded files kept.", func() float64 { return float64(q.bytes) })
 	return q
 }
 

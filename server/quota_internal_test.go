@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/imwasm/imwasm/server/metrics"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestUploadQuotaReserve(t *testing.T) {
@@ -28,7 +28,7 @@ func TestUploadQuotaReserve(t *testing.T) {
 		{"an empty file when full", 16 << 10, 0, 20 << 10, http.StatusRequestEntityTooLarge, 0, 0, false},
 		{"over the quota already (lowered)", 64 << 10, -1, 20 << 10, http.StatusRequestEntityTooLarge, 0, 0, false},
 	} {
-		q := newUploadQuota(metrics.NewRegistry())
+		q := newUploadQuota(prometheus.NewRegistry())
 		if c.stored >= 0 {
 			q.add("u", c.stored)
 		}
@@ -50,7 +50,7 @@ func TestUploadQuotaReserve(t *testing.T) {
 		}
 	}
 	// At most three at once per uploader, then a slot again.
-	q := newUploadQuota(metrics.NewRegistry())
+	q := newUploadQuota(prometheus.NewRegistry())
 	var held []*reservation
 	for range maxUploadsAtOnce {
 		res, ae := q.reserve("u", 1, maxBytes, 0, false)

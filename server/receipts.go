@@ -459,7 +459,7 @@ func (ss *session) handleAck(ctx context.Context, id uint64, a *pb.Ack) {
 		}
 		return
 	}
-	ss.srv.metrics.acks.Add(uint64(len(a.GetItems())))
+	ss.srv.metrics.acks.Add(float64(len(a.GetItems())))
 	if !ss.srv.store.HasPendingDeliveries() {
 		return
 	}

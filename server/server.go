@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	runtimemetrics "runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,9 +19,10 @@ import (
 	"github.com/imwasm/imwasm/internal/workpool"
 	"github.com/imwasm/imwasm/proto/contract"
 	"github.com/imwasm/imwasm/server/files"
-	"github.com/imwasm/imwasm/server/metrics"
 	"github.com/imwasm/imwasm/server/store"
 	"github.com/imwasm/imwasm/server/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // DBFile is the SQLite database's name inside the data folder.
@@ -37,7 +37,7 @@ type Server struct {
 	hub     *hub
 	bus     Bus
 	groups  *groupCache
-	reg     *metrics.Registry
+	reg     *prometheus.Registry // this server's own: tests run several in one process
 	metrics serverMetrics
 	mux     *http.ServeMux
 	uids    *store.UIDGen // ids of messages that are not stored (status messages)
@@ -55,14 +55,6 @@ type Server struct {
 	// children map would stay with every idle connection).
 	ctx    context.Context
 	cancel context.CancelFunc
-}
-
-type serverMetrics struct {
-	connections, authFailures, framesIn, framesOut, badFrames    *metrics.Counter
-	messages, duplicates, rateLimited, slowConsumers, acks, idle *metrics.Counter
-	panics, requestsLimited                                      *metrics.Counter
-	sessions                                                     *metrics.Gauge
-	commitSeconds                                                *metrics.Histogram
 }
 
 // New opens the store in cfg.DataDir and returns a server ready to Serve.
@@ -110,7 +102,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 // newServer wires a server around st with the in-process bus.
 func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, store: st, files: fs, hub: newHub(), reg: metrics.NewRegistry()}
+	s := &Server{cfg: cfg, log: cfg.Logger, store: st, files: fs, hub: newHub(), reg: prometheus.NewRegistry()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	// Node 0xFFFF is kept for ids the store does not assign, so they never
 	// collide with a stored message's.
@@ -123,49 +115,22 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
 	s.quota = newUploadQuota(s.reg)
 	s.receipts = newNotifier(cfg.ReceiptInterval, func(convID, uid string) { s.flushReceipts(s.ctx, convID, uid) })
-	r := s.reg
-	latency := []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1}
-	s.metrics = serverMetrics{
-		connections:     r.Counter("imwasm_ws_connections_total", "WebSocket connections accepted."),
-		authFailures:    r.Counter("imwasm_auth_failures_total", "Connections refused at authentication."),
-		framesIn:        r.Counter("imwasm_frames_in_total", "Frames read from clients."),
-		framesOut:       r.Counter("imwasm_frames_out_total", "Frames written to clients."),
-		badFrames:       r.Counter("imwasm_bad_frames_total", "Frames that could not be decoded."),
-		messages:        r.Counter("imwasm_messages_total", "Messages stored."),
-		duplicates:      r.Counter("imwasm_duplicate_sends_total", "Resends answered with the stored message."),
-		rateLimited:     r.Counter("imwasm_rate_limited_total", "Sends refused by the per-user rate limit."),
-		requestsLimited: r.Counter("imwasm_requests_limited_total", "Writes other than sends refused by the per-user rate limit."),
-		slowConsumers:   r.Counter("imwasm_slow_consumers_total", "Sessions closed because their queue overflowed."),
-		acks:            r.Counter("imwasm_device_acks_total", "Conversation cursors acknowledged by devices."),
-		idle:            r.Counter("imwasm_idle_closed_total", "Sessions closed for missing heartbeats."),
-		panics:          r.Counter("imwasm_handler_panics_total", "Requests whose handler panicked (answered with an error)."),
-		sessions:        r.Gauge("imwasm_sessions", "Authenticated sessions on this node."),
-		commitSeconds:   r.Histogram("imwasm_store_commit_seconds", "Time from a send's arrival to its commit.", latency),
-	}
-	// The Go runtime's view of memory, to tell heap from goroutine stacks
-	// when memory per connection grows.
-	for _, g := range []struct{ name, help, key string }{
-		{"imwasm_go_heap_bytes", "Bytes in heap objects, live or not yet swept.", "/memory/classes/heap/objects:bytes"},
-		{"imwasm_go_stack_bytes", "Bytes of goroutine stacks.", "/memory/classes/heap/stacks:bytes"},
-		{"imwasm_go_goroutines", "Goroutines.", "/sched/goroutines:goroutines"},
-		{"imwasm_go_mapped_bytes", "Bytes the runtime has mapped, released or not.", "/memory/classes/total:bytes"},
-	} {
-		r.GaugeFunc(g.name, g.help, func() float64 {
-			sample := []runtimemetrics.Sample{{Name: g.key}}
-			runtimemetrics.Read(sample)
-			if sample[0].Value.Kind() != runtimemetrics.KindUint64 {
-				return 0
-			}
-			return float64(sample[0].Value.Uint64())
-		})
-	}
+	s.metrics = newServerMetrics(s.reg)
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /v1/ws", s.handleWS)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write([]byte("ok\n"))
 	})
-	s.mux.Handle("GET /metrics", s.reg.Handler())
+	scrape := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+		// A collector that fails leaves out its metrics, not the others.
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	})
+	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store") // a cached scrape would be a stale one
+		scrape.ServeHTTP(w, r)
+	})
 	s.routeAPI()
 	return s
 }

@@ -75,7 +75,8 @@ type session struct {
 type outFrame struct {
 	b     []byte
 	push  bool
-	reply bool // answers a request of this session's
+	reply bool  // answers a request of this session's
+	kind  uint8 // its index in frameTypes, for /metrics
 }
 
 var sessionCounter atomic.Uint64
@@ -124,6 +125,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	conn.SetReadDeadline(time.Time{})
 	fail := func(code int32, msg string) (*session, error) {
 		s.metrics.authFailures.Inc()
+		s.metrics.errors.inc(code)
 		b, _ := (&pb.Frame{Body: &pb.Frame_Error{Error: &pb.Error{Code: code, Msg: msg}}}).Marshal()
 		conn.WriteMessage(b) // Close below bounds a stuck write to a second
 		conn.Close(closeAuthFailed, msg)
@@ -195,7 +197,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	for _, old := range s.hub.add(sess, s.cfg.MaxSessions) {
 		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
 	}
-	s.metrics.sessions.Set(int64(s.hub.online()))
+	s.metrics.sessions.Set(float64(s.hub.online()))
 	return sess, nil
 }
 
@@ -224,7 +226,6 @@ func (ss *session) run() {
 			return
 		}
 		ss.lastSeen.Store(time.Now().UnixNano())
-		ss.srv.metrics.framesIn.Inc()
 		f := ss.decode(typ, data)
 		if f == nil {
 			continue
@@ -242,18 +243,22 @@ func (ss *session) run() {
 	}
 }
 
-// decode reads one frame, answering an undecodable one with an error.
+// decode reads one frame, answering an undecodable one with an error, and
+// counts it.
 func (ss *session) decode(typ int, data []byte) *pb.Frame {
 	if typ != wsconn.OpBinary {
+		ss.srv.metrics.frameIn(frameMalformed)
 		ss.replyErr(0, codes.InvalidParameter, "frames are binary protobuf")
 		return nil
 	}
 	f := &pb.Frame{}
 	if err := f.Unmarshal(data); err != nil {
+		ss.srv.metrics.frameIn(frameMalformed)
 		ss.srv.metrics.badFrames.Inc()
 		ss.replyErr(0, codes.InvalidParameter, "malformed frame")
 		return nil
 	}
+	ss.srv.metrics.frameIn(frameType(f))
 	return f
 }
 
@@ -322,6 +327,7 @@ func (ss *session) handle(f *pb.Frame) {
 }
 
 func (ss *session) replyErr(id uint64, code int32, msg string) {
+	ss.srv.metrics.errors.inc(code)
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Error{Error: &pb.Error{Code: code, Msg: msg}}})
 }
 
@@ -344,7 +350,7 @@ func (ss *session) send(f *pb.Frame) {
 		ss.srv.log.Error("encode frame", "err", err)
 		return
 	}
-	ss.enqueue(outFrame{b: b})
+	ss.enqueue(outFrame{b: b, kind: frameType(f)})
 }
 
 // reply sends f, an answer to the request the calling goroutine (the
@@ -358,6 +364,7 @@ func (ss *session) send(f *pb.Frame) {
 // written before reading the next request (awaitAnswers). Never call it
 // from another session's goroutine.
 func (ss *session) reply(f *pb.Frame) {
+	kind := frameType(f)
 	b, err := f.Marshal()
 	if err != nil {
 		ss.srv.log.Error("encode frame", "err", err)
@@ -366,7 +373,7 @@ func (ss *session) reply(f *pb.Frame) {
 	ss.mu.Lock()
 	if ss.closing || ss.dropped || ss.writing || !ss.q.idle() {
 		ss.mu.Unlock()
-		ss.enqueue(outFrame{b: b, reply: true}) // keeps the order behind what is queued
+		ss.enqueue(outFrame{b: b, reply: true, kind: kind}) // keeps the order behind what is queued
 		return
 	}
 	ss.writing = true // whoever sets it sees to what gets queued meanwhile
@@ -383,7 +390,7 @@ func (ss *session) reply(f *pb.Frame) {
 		ss.close(fmt.Errorf("write: %w", err))
 		return
 	}
-	ss.srv.metrics.framesOut.Inc()
+	ss.srv.metrics.frameOut(kind)
 	ss.mu.Lock()
 	if ss.q.idle() || ss.closing {
 		ss.writing = false
@@ -534,7 +541,7 @@ func (ss *session) writeLoop() {
 			}
 		}
 		ss.mu.Unlock()
-		ss.srv.metrics.framesOut.Add(uint64(len(batch)))
+		ss.srv.metrics.framesWritten(batch)
 		clear(batch)
 		if cap(batch) > 1024 { // a burst's backlog is not kept
 			batch, out = nil, nil
@@ -598,6 +605,6 @@ func (ss *session) close(cause error) {
 	ss.mu.Unlock()
 	ss.srv.hub.remove(ss)
 	ss.conn.CloseNow()
-	ss.srv.metrics.sessions.Set(int64(ss.srv.hub.online()))
+	ss.srv.metrics.sessions.Set(float64(ss.srv.hub.online()))
 	ss.srv.log.Debug("session closed", "user", ss.user, "session", ss.id, "cause", cause)
 }

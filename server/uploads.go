@@ -56,19 +56,19 @@ func tooLarge(limit int64) *apiError {
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	user, admin, ae := s.userToken(r)
 	if ae != nil {
-		writeAPI(w, nil, ae)
+		s.writeAPI(w, nil, ae)
 		return
 	}
 	q := r.URL.Query()
 	want := q.Get("disposition")
 	if want != "" && want != "inline" && want != "attachment" {
-		writeAPI(w, nil, &apiError{http.StatusBadRequest, codes.InvalidParameterContentDisposition, `disposition must be "inline" or "attachment"`})
+		s.writeAPI(w, nil, &apiError{http.StatusBadRequest, codes.InvalidParameterContentDisposition, `disposition must be "inline" or "attachment"`})
 		return
 	}
 	st := s.settings.Load()
 	maxBytes := st.UploadMaxBytes
 	if r.ContentLength > maxBytes {
-		writeAPI(w, nil, tooLarge(maxBytes))
+		s.writeAPI(w, nil, tooLarge(maxBytes))
 		return
 	}
 	// The app server (uploading for the users it serves) is trusted, as
@@ -79,7 +79,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	res, ae := s.quota.reserve(user, r.ContentLength, maxBytes, quota, admin)
 	if ae != nil {
-		writeAPI(w, nil, ae)
+		s.writeAPI(w, nil, ae)
 		return
 	}
 	claimed := r.Header.Get("Content-Type")
@@ -94,18 +94,18 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	s.quota.done(res, err == nil, stored.Size)
 	switch {
 	case errors.Is(err, files.ErrTooLarge) && res.byQuota:
-		writeAPI(w, nil, &apiError{http.StatusRequestEntityTooLarge, codes.FileSizeExceedLimit,
+		s.writeAPI(w, nil, &apiError{http.StatusRequestEntityTooLarge, codes.FileSizeExceedLimit,
 			fmt.Sprintf("the file would take its uploader past the upload quota of %d bytes", st.UploadQuotaBytes)})
 		return
 	case errors.Is(err, files.ErrTooLarge):
-		writeAPI(w, nil, tooLarge(maxBytes))
+		s.writeAPI(w, nil, tooLarge(maxBytes))
 		return
 	case err != nil:
 		s.log.Warn("upload", "user", user, "err", err) // the details stay here: they name server paths
-		writeAPI(w, nil, &apiError{http.StatusBadRequest, codes.UploadFail, "upload failed"})
+		s.writeAPI(w, nil, &apiError{http.StatusBadRequest, codes.UploadFail, "upload failed"})
 		return
 	}
-	writeAPI(w, map[string]any{
+	s.writeAPI(w, map[string]any{
 		"id": stored.ID, "url": s.fileURL(r, stored.ID), "name": stored.Name, "size": stored.Size,
 		"type": stored.Type, "disposition": stored.Disposition,
 	}, nil)
@@ -141,12 +141,12 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	f, meta, err := s.files.Open(r.Context(), id)
 	if errors.Is(err, files.ErrNotFound) {
-		writeAPI(w, nil, &apiError{http.StatusNotFound, codes.MediaException, "no such file"})
+		s.writeAPI(w, nil, &apiError{http.StatusNotFound, codes.MediaException, "no such file"})
 		return
 	}
 	if err != nil {
 		s.log.Warn("download", "id", id, "err", err)
-		writeAPI(w, nil, &apiError{http.StatusInternalServerError, codes.Timeout, "server error"})
+		s.writeAPI(w, nil, &apiError{http.StatusInternalServerError, codes.Timeout, "server error"})
 		return
 	}
 	defer f.Close()
