@@ -4,18 +4,24 @@
 // preflights answered.
 package cors
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // Apply sets the CORS headers when the request's Origin is allowed and
-// answers a preflight (OPTIONS) itself, reporting true when it did.
+// answers a preflight (OPTIONS) itself, reporting true when it did. Every
+// answer it sees says Vary: Origin, allowed or not: a cache that kept an
+// answer without the CORS headers (to a refused origin, or to a request
+// without one) must not give it to an allowed origin.
 func Apply(w http.ResponseWriter, r *http.Request, allowed func(origin string) bool) (answered bool) {
+	h := w.Header()
+	Vary(h)
 	origin := r.Header.Get("Origin")
 	if origin == "" || !allowed(origin) {
 		return false
 	}
-	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
-	h.Add("Vary", "Origin")
 	h.Set("Access-Control-Expose-Headers", "Content-Disposition, Content-Length, Content-Range, Accept-Ranges")
 	if r.Method != http.MethodOptions {
 		return false
@@ -25,4 +31,17 @@ func Apply(w http.ResponseWriter, r *http.Request, allowed func(origin string) b
 	h.Set("Access-Control-Max-Age", "600")
 	w.WriteHeader(http.StatusNoContent)
 	return true
+}
+
+// Vary adds Origin to h's Vary header unless it lists Origin (or *)
+// already, so an answer says it once however many steps set it.
+func Vary(h http.Header) {
+	for _, v := range h.Values("Vary") {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f == "*" || strings.EqualFold(f, "Origin") {
+				return
+			}
+		}
+	}
+	h.Add("Vary", "Origin")
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/imwasm/imwasm/server/cors"
 )
 
 // How a stored file is served, shared by the server and the edge relay so
@@ -126,7 +128,7 @@ func SetHeaders(h http.Header, m Meta) {
 	// Decided again: stored metadata never makes a type inline that the
 	// rules of this build would not.
 	h.Set("Content-Disposition", ContentDisposition(Disposition(m.Type, m.Disposition), m.Name))
-	h.Add("Vary", "Origin") // CORS headers depend on it; downloads are cached
+	cors.Vary(h) // CORS headers depend on it; downloads are cached
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", CSP)
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
