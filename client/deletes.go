@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
@@ -42,7 +43,9 @@ func (e *Engine) ClearHistory(ctx context.Context, c Conversation, t int64) erro
 		return codes.New(codes.InvalidParameter, "timestamp must not be negative")
 	}
 	if t == 0 {
-		t = e.cfg.Now().UnixMilli()
+		// Everything sent so far: a point among the server's sent times,
+		// so on their (real) clock, not the engine's Config.Now.
+		t = time.Now().UnixMilli()
 	}
 	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_ClearHistory{ClearHistory: &pb.ClearHistoryRequest{Conv: wireConv(c), Timestamp: t}}}); err != nil {
 		return err

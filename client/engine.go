@@ -43,10 +43,18 @@ type Config struct {
 	PullPage    int           // messages per pull, default 500 (the server's most)
 	AckInterval time.Duration // device acks are coalesced over this long, default 1s
 	GapWait     time.Duration // a sequence gap waits this long before it is pulled, default 300ms
+	// TypingInterval is how long a typing status received lasts, and the
+	// least time between two this device sends for one conversation
+	// (default TypingInterval; tests shorten it).
+	TypingInterval time.Duration
 	// DeliveryReceipts asks for delivery receipts on private messages this
 	// device sends (MESSAGE_DELIVERED, sentStatus RECEIVED).
 	DeliveryReceipts bool
-	Now              func() time.Time
+	// Now is the engine's clock (tests move it): its rules (the typing
+	// interval, the receipt request cache's 24 hours, the send bucket) and
+	// the times it records (client ids, received times). Timers run on the
+	// real clock, for the durations above. Default time.Now.
+	Now func() time.Time
 }
 
 // Connection statuses reported by EventStatus (RongIMLib's events).
@@ -153,6 +161,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.GapWait <= 0 {
 		cfg.GapWait = 300 * time.Millisecond
+	}
+	if cfg.TypingInterval <= 0 {
+		cfg.TypingInterval = TypingInterval
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -12,7 +12,8 @@ import (
 )
 
 // TypingInterval is how long a typing status lasts, and the least time
-// between two that a sender sends for one conversation (RongIMLib's 6 s).
+// between two that a sender sends for one conversation (RongIMLib's 6 s):
+// the default of Config.TypingInterval.
 const TypingInterval = 6 * time.Second
 
 // TypingUser is one person typing (RongIMLib's typing list entry).
@@ -45,8 +46,8 @@ type typingConv struct {
 
 // SendTypingStatus implements sendTypingStatusMessage: the conversation's
 // other members who are online see typeName being typed for a few
-// seconds. Within TypingInterval of the last one for this conversation it
-// does nothing and succeeds.
+// seconds. Within Config.TypingInterval of the last one for this
+// conversation it does nothing and succeeds.
 func (e *Engine) SendTypingStatus(ctx context.Context, c Conversation, typeName string) error {
 	if err := validConversation(c); err != nil {
 		return err
@@ -58,7 +59,7 @@ func (e *Engine) SendTypingStatus(ctx context.Context, c Conversation, typeName 
 	k := c.Key()
 	t := &e.typing
 	t.mu.Lock()
-	if last, ok := t.sent[k]; ok && now.Sub(last) < TypingInterval {
+	if last, ok := t.sent[k]; ok && now.Sub(last) < e.cfg.TypingInterval {
 		t.mu.Unlock()
 		return nil
 	}
@@ -71,7 +72,7 @@ func (e *Engine) SendTypingStatus(ctx context.Context, c Conversation, typeName 
 		t.sent = map[string]time.Time{}
 	}
 	for key, at := range t.sent {
-		if now.Sub(at) >= TypingInterval {
+		if now.Sub(at) >= e.cfg.TypingInterval {
 			delete(t.sent, key)
 		}
 	}
@@ -126,11 +127,13 @@ func (e *Engine) armTypingLocked() {
 			}
 		}
 	}
-	wait := time.Until(time.UnixMilli(oldest).Add(TypingInterval))
+	// Due by the engine's clock, which stamped the statuses; the timer
+	// itself is real.
+	wait := time.UnixMilli(oldest).Add(e.cfg.TypingInterval).Sub(e.cfg.Now())
 	t.timer = time.AfterFunc(max(wait, time.Millisecond), e.expireTyping)
 }
 
-// expireTyping drops statuses older than TypingInterval and tells the app.
+// expireTyping drops statuses older than the interval and tells the app.
 func (e *Engine) expireTyping() {
 	now := e.cfg.Now()
 	t := &e.typing
@@ -139,7 +142,7 @@ func (e *Engine) expireTyping() {
 	changed := map[string]bool{}
 	for k, tc := range t.convs {
 		for id, u := range tc.users {
-			if now.Sub(time.UnixMilli(u.Time)) >= TypingInterval {
+			if now.Sub(time.UnixMilli(u.Time)) >= e.cfg.TypingInterval {
 				delete(tc.users, id)
 				changed[k] = true
 			}
