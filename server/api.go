@@ -73,7 +73,7 @@ func (s *Server) admin(h func(r *http.Request) (any, error)) http.HandlerFunc {
 			if !ok {
 				return nil, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "bearer token required"}
 			}
-			c, err := auth.Verify([]byte(s.cfg.AppSecret), tok, time.Now())
+			c, err := auth.Verify([]byte(s.cfg.AppSecret), tok, s.cfg.Now())
 			if errors.Is(err, auth.ErrExpired) {
 				return nil, &apiError{http.StatusUnauthorized, codes.ConnTokenExpired, "token expired"}
 			}
@@ -148,7 +148,7 @@ func (s *Server) apiUserToken(r *http.Request) (any, error) {
 		}
 		ttl = time.Duration(*v) * time.Second
 	}
-	tok, err := auth.NewToken([]byte(s.cfg.AppSecret), user, ttl, false, time.Now())
+	tok, err := auth.NewToken([]byte(s.cfg.AppSecret), user, ttl, false, s.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Server) apiKick(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.RevokeTokens(r.Context(), user, time.Now().Truncate(time.Second)); err != nil {
+	if err := s.store.RevokeTokens(r.Context(), user, s.cfg.Now().Truncate(time.Second)); err != nil {
 		return nil, err
 	}
 	n := 0
@@ -395,7 +395,7 @@ func (s *Server) apiEraseUser(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.store.EraseUser(r.Context(), user)
+	n, err := s.store.EraseUser(r.Context(), user, s.cfg.Now())
 	if err != nil {
 		return nil, err
 	}

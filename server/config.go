@@ -77,8 +77,12 @@ type Config struct {
 	NewBus NewBus
 
 	Logger *slog.Logger
-	// Now is the clock of receipt validity and quotas (tests move it);
-	// default time.Now.
+	// Now is the clock of every rule that measures time: token expiry
+	// and revocation, the recall window, typing's interval, the new-device
+	// window, retention, receipt validity, quotas and rate limits (tests
+	// move it forward past a window). What the server records or sends as
+	// a time (sent times, uids, file creation, ServerTime) and I/O
+	// deadlines and timers stay on the real clock. Default time.Now.
 	Now func() time.Time
 	// ReceiptInterval: a sender's devices get at most one receipt update
 	// per message per this long (default 100ms).

@@ -51,6 +51,8 @@ func (ss *session) handleClearHistory(ctx context.Context, id uint64, r *pb.Clea
 	}
 	t := r.Timestamp
 	if t == 0 {
+		// Everything sent so far: a point among sent times, so on their
+		// (real) clock, not the rules' Config.Now.
 		t = time.Now().UnixMilli()
 	}
 	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}

@@ -26,17 +26,29 @@ const (
 
 // env is a real server on a loopback port with helpers to make devices.
 type env struct {
-	t    *testing.T
-	url  string // http://127.0.0.1:port
-	srv  *server.Server
-	stop func()
+	t   *testing.T
+	url string // http://127.0.0.1:port
+	dir string // the server's DataDir
+	srv *server.Server
+	// clock is the server's Config.Now unless the test gave its own (then
+	// nil); serverNow is the server's clock either way.
+	clock     *clock
+	serverNow func() time.Time
+	stop      func()
 }
 
+// newEnv starts a server. Its clock is e.clock, which tests move forward
+// instead of sleeping (mod may set a clock of its own).
 func newEnv(t *testing.T, mod func(*server.Config)) *env {
 	t.Helper()
 	cfg := server.Config{AppKey: appKey, AppSecret: appSecret, DataDir: t.TempDir(), SendRate: -1}
 	if mod != nil {
 		mod(&cfg)
+	}
+	var clk *clock
+	if cfg.Now == nil {
+		clk = &clock{}
+		cfg.Now = clk.now
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg)
@@ -49,7 +61,7 @@ func newEnv(t *testing.T, mod func(*server.Config)) *env {
 	}
 	done := make(chan struct{})
 	go func() { srv.Serve(ctx, ln); close(done) }()
-	e := &env{t: t, url: "http://" + ln.Addr().String(), srv: srv}
+	e := &env{t: t, url: "http://" + ln.Addr().String(), dir: cfg.DataDir, srv: srv, clock: clk, serverNow: cfg.Now}
 	e.stop = sync.OnceFunc(func() { cancel(); <-done; srv.Close() })
 	t.Cleanup(e.stop)
 	return e
@@ -64,6 +76,61 @@ func token(t *testing.T, user string, ttl time.Duration) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// now is the time on the server's clock (the real time for a server of
+// another process).
+func (e *env) now() time.Time {
+	if e.serverNow == nil {
+		return time.Now()
+	}
+	return e.serverNow()
+}
+
+// token mints a token at the server's time, for tests in which the server's
+// clock decides its validity (expiry, revocation).
+func (e *env) token(t *testing.T, user string, ttl time.Duration) string {
+	t.Helper()
+	tok, err := auth.NewToken([]byte(appSecret), user, ttl, false, e.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// clock is a server clock for tests: the real time plus an offset that
+// tests move forward (past a recall window, into a token's next second).
+// Time passes for the server's rules without sleeping, while what it
+// records (sent times, file times) keeps the real clock.
+type clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.off) }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+// fixedClock is a server clock that stands still until the test moves it:
+// for rules that must draw a line between two real times (retention).
+type fixedClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fixedClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fixedClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+func (c *fixedClock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
 }
 
 // device is one client engine with an in-memory store and a record of the
@@ -206,7 +273,7 @@ func (e *env) admin(method, path string, body any) (int, map[string]any) {
 		rd = bytes.NewReader(nil)
 	}
 	req, _ := http.NewRequest(method, e.url+path, rd)
-	tok, _ := auth.NewToken([]byte(appSecret), "admin", time.Hour, true, time.Now())
+	tok, _ := auth.NewToken([]byte(appSecret), "admin", time.Hour, true, e.now())
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

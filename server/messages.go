@@ -334,7 +334,7 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	}
 	cfg := ss.srv.cfg
 	msgs, start, last, err := ss.srv.store.Pull(ctx, ss.user, store.ConvID(ss.user, r.Conv), r.AfterSeq, limit,
-		time.Now().Add(-cfg.NewDeviceWindow), cfg.NewDeviceMax)
+		cfg.Now().Add(-cfg.NewDeviceWindow), cfg.NewDeviceMax)
 	if errors.Is(err, store.ErrNotMember) {
 		ss.replyErr(id, codes.NotInGroup, "not in conversation")
 		return

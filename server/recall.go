@@ -78,13 +78,14 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 		}
 		isAdmin = true
 	}
-	now := time.Now()
-	if w := ss.srv.settings.Load().recallWindow(); w > 0 && now.Sub(time.UnixMilli(orig.SentTime)) > w {
+	// The window is a rule (the server's clock, which tests move); the
+	// recall's time is data, on the clock of the sent times beside it.
+	if w := ss.srv.settings.Load().recallWindow(); w > 0 && ss.srv.cfg.Now().Sub(time.UnixMilli(orig.SentTime)) > w {
 		ss.replyErr(id, codes.RecallMessage, "the recall window has passed")
 		return
 	}
 	content, err := json.Marshal(recallContent{
-		MessageUID: orig.Uid, SentTime: orig.SentTime, OperatorID: ss.user, RecallTime: now.UnixMilli(),
+		MessageUID: orig.Uid, SentTime: orig.SentTime, OperatorID: ss.user, RecallTime: time.Now().UnixMilli(),
 		OriginalObjectName: orig.ObjectName, IsAdmin: isAdmin, IsDelete: r.IsDelete, Extra: r.Extra,
 	})
 	if err != nil {

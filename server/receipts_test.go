@@ -58,19 +58,6 @@ func wantCode(t *testing.T, what string, err error, code int32) {
 	}
 }
 
-// clock is a server clock tests move forward.
-type clock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.off) }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
-
 func TestDeliveryReceipts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
@@ -359,7 +346,8 @@ func TestNeedReceiptCountsAndPages(t *testing.T) {
 func TestReceiptPolicyAndRefusals(t *testing.T) {
 	t.Parallel()
 	clk := &clock{}
-	e := newEnv(t, func(c *server.Config) { c.Now = clk.now })
+	// The clock moves days past the sent times: no recall window.
+	e := newEnv(t, func(c *server.Config) { c.Now, c.RecallWindow = clk.now, -1 })
 	e.group(t, "g", "alice", []string{"alice", "bob", "carol"}, []string{"bob"})
 	d := map[string]*device{}
 	for _, u := range []string{"alice", "bob", "carol", "dave"} {
@@ -430,7 +418,7 @@ func TestReceiptPolicyAndRefusals(t *testing.T) {
 	racers := []*device{alice}
 	for i := 2; i <= 4; i++ {
 		dv := e.device("alice", fmt.Sprint("alice", i), devOpts{})
-		dv.connect(t, token(t, "alice", time.Hour))
+		dv.connect(t, e.token(t, "alice", time.Hour)) // valid on the server's clock, a day ahead
 		racers = append(racers, dv)
 	}
 	var wg sync.WaitGroup

@@ -325,19 +325,6 @@ func expansion(n, size int) map[string]string {
 	return x
 }
 
-// fixedClock is a server clock tests move by hand.
-type fixedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fixedClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fixedClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // M1: the send limit is per user, over every session and across
 // reconnects; the other writes have a bucket of their own; acks are never
 // refused.

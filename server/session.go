@@ -148,7 +148,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	if a.DeviceId == "" || len(a.DeviceId) > 128 {
 		return fail(codes.InvalidParameter, "device_id must be 1-128 bytes")
 	}
-	claims, err := auth.Verify([]byte(s.cfg.AppSecret), a.Token, time.Now())
+	claims, err := auth.Verify([]byte(s.cfg.AppSecret), a.Token, s.cfg.Now())
 	switch {
 	case errors.Is(err, auth.ErrExpired):
 		return fail(codes.ConnTokenExpired, "token expired")

@@ -230,7 +230,10 @@ func (s *Server) retentionLoop(ctx context.Context) {
 
 func (s *Server) applyRetention(ctx context.Context) {
 	s.expireReceipts(ctx)
-	cutoff, ok := retentionCutoff(time.Now(), s.settings.Load().MessageRetentionSeconds)
+	// The cutoff is a rule, on the server's clock (tests move it); what it
+	// is compared with, sent times and file creation times, is data on the
+	// real clock.
+	cutoff, ok := retentionCutoff(s.cfg.Now(), s.settings.Load().MessageRetentionSeconds)
 	if !ok {
 		return
 	}

@@ -27,8 +27,7 @@ func (ss *session) handleTyping(ctx context.Context, id uint64, r *pb.TypingRequ
 		ss.replyErr(id, codes.InvalidParameter, "typingContentType must be 1-64 bytes")
 		return
 	}
-	now := time.Now()
-	if ss.srv.typing.allow(ss.user+"\x00"+convID, now) {
+	if ss.srv.typing.allow(ss.user+"\x00"+convID, ss.srv.cfg.Now()) {
 		var users []string
 		conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
 		switch r.Conv.Type {
@@ -50,7 +49,9 @@ func (ss *session) handleTyping(ctx context.Context, id uint64, r *pb.TypingRequ
 			conv.Target = ss.user // the recipient's conversation is with the typist
 		}
 		ss.srv.publishPush(ctx, &pb.Push{Typing: []*pb.TypingUpdate{{
-			Conv: conv, UserId: ss.user, TypeName: r.TypeName, Time: now.UnixMilli(),
+			// A time clients see: real, like sent times (the interval
+			// above is a rule, on the server's clock).
+			Conv: conv, UserId: ss.user, TypeName: r.TypeName, Time: time.Now().UnixMilli(),
 		}}}, users, ss.id)
 	}
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})

@@ -128,8 +128,10 @@ type Store interface {
 	// EraseUser removes a user's state: the messages they sent become
 	// tombstones (others' sequences stay gapless), their conversation
 	// state, log, hidden messages and group memberships go, and their
-	// tokens are revoked. It returns how many messages were erased.
-	EraseUser(ctx context.Context, user string) (int64, error)
+	// tokens issued before revokeBefore are revoked (a time of the
+	// caller's rules, like RevokeTokens' before). It returns how many
+	// messages were erased.
+	EraseUser(ctx context.Context, user string, revokeBefore time.Time) (int64, error)
 
 	// Changes lists user's conversations that changed after version since,
 	// and the version the caller has seen once it applied them.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
@@ -81,7 +82,7 @@ func TestEraseCatchesMessagesSentDuringTheWalk(t *testing.T) {
 	send("carol", "bob", "c2")  // a conversation the walk saw
 	send("carol", "dave", "c3") // one it did not
 	v, err := d.submit(ctx, true, func(w *wtx) (any, error) {
-		return w.eraseUser("carol", append(found, found[0]), upTo, d.opts.Now())
+		return w.eraseUser("carol", append(found, found[0]), upTo, time.Now())
 	})
 	if err != nil || v.(int64) != 5 {
 		t.Fatalf("erase: %v %v, want 5", v, err)
@@ -132,7 +133,7 @@ func TestMigrationFillsSentConversations(t *testing.T) {
 	if strings.Join(got, ",") != "alice g:g1,alice p:alice:bob,bob p:alice:bob" {
 		t.Fatalf("sent_convs after migration: %v", got)
 	}
-	if n, err := d.EraseUser(ctx, "alice"); err != nil || n != 3 {
+	if n, err := d.EraseUser(ctx, "alice", time.Now()); err != nil || n != 3 {
 		t.Fatalf("erase alice: %d %v", n, err)
 	}
 }

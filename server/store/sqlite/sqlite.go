@@ -49,7 +49,7 @@ type Options struct {
 	// Node distinguishes message UIDs minted by different servers.
 	Node   uint16
 	Logger *slog.Logger
-	// Now is the clock (tests).
+	// Now is the clock of sent times and uids (tests; default time.Now).
 	Now func() time.Time
 }
 
@@ -458,12 +458,12 @@ func (d *DB) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
 // EraseUser implements store.Store. The user's messages are looked up on
 // the read pool, a conversation at a time, so that the writer (and with it
 // every send) waits only for the updates and for what was sent meanwhile.
-func (d *DB) EraseUser(ctx context.Context, user string) (int64, error) {
+func (d *DB) EraseUser(ctx context.Context, user string, revokeBefore time.Time) (int64, error) {
 	found, upTo, err := d.findSent(ctx, user)
 	if err != nil {
 		return 0, fmt.Errorf("erase %s: %w", user, err)
 	}
-	v, err := d.submit(ctx, true, func(w *wtx) (any, error) { return w.eraseUser(user, found, upTo, d.opts.Now()) })
+	v, err := d.submit(ctx, true, func(w *wtx) (any, error) { return w.eraseUser(user, found, upTo, revokeBefore) })
 	if err != nil {
 		return 0, fmt.Errorf("erase %s: %w", user, err)
 	}

@@ -481,8 +481,9 @@ type erased struct {
 // eraseUser tombstones the messages of user's that found lists (read
 // outside the writer, up to seq upTo[conv] in each conversation), finds
 // those sent since (or to conversations found did not know), and removes
-// the rest of the user's state.
-func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, now time.Time) (int64, error) {
+// the rest of the user's state; tokens issued before revokeBefore are
+// revoked.
+func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, revokeBefore time.Time) (int64, error) {
 	logConv := store.UserLogID(user)
 	convs, err := sentConvs(t.tx, user)
 	if err != nil {
@@ -529,7 +530,7 @@ func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, now
 		{`DELETE FROM user_hidden WHERE user_id=?`, []any{user}},
 		{`DELETE FROM group_members WHERE user_id=?`, []any{user}},
 		{`DELETE FROM sent_convs WHERE sender=?`, []any{user}},
-		{`INSERT INTO users(id, tokens_valid_after) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET tokens_valid_after=excluded.tokens_valid_after`, []any{user, now.UnixMilli()}},
+		{`INSERT INTO users(id, tokens_valid_after) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET tokens_valid_after=excluded.tokens_valid_after`, []any{user, revokeBefore.UnixMilli()}},
 	} {
 		if _, err := t.tx.Exec(q.sql, q.args...); err != nil {
 			return 0, fmt.Errorf("erase state: %w", err)
