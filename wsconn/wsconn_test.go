@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -322,6 +323,26 @@ func TestFramesFromRawClient(t *testing.T) {
 	}
 }
 
+// waitBlockedWrite waits until a goroutine is blocked on a socket inside
+// WriteBatch (the peer's buffers are full), as its stack says.
+func waitBlockedWrite(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n := runtime.Stack(buf, true)
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			if strings.Contains(g, "[IO wait") && strings.Contains(g, "wsconn.(*Conn).WriteBatch") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no write blocked:\n%s", buf[:n])
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition
+	}
+}
+
 // TestCloseEndsBlockedWrite: Close returns although a write is blocked on
 // a peer that reads nothing.
 func TestCloseEndsBlockedWrite(t *testing.T) {
@@ -339,7 +360,7 @@ func TestCloseEndsBlockedWrite(t *testing.T) {
 	})
 	dialRaw(t, srv, nil) // never reads
 	c := <-blocked
-	time.Sleep(200 * time.Millisecond) // let the socket buffers fill
+	waitBlockedWrite(t)
 	done := make(chan struct{})
 	go func() { c.Close(StatusGoingAway, "bye"); close(done) }()
 	select {
