@@ -59,7 +59,7 @@ func TestAdminSendMessages(t *testing.T) {
 	if m.TargetID != "g1" || m.SenderUserID != "alice" || !m.IsMentioned || contents([]*client.Message{m})[0] != "from the backend" {
 		t.Fatalf("bob got %+v", m)
 	}
-	time.Sleep(200 * time.Millisecond)
+	e.fence(t, bob, carol)
 	if n := len(bob.messages()); n != 3 {
 		t.Fatalf("bob got %d messages: %v", n, contents(bob.messages()))
 	}
@@ -86,7 +86,7 @@ func TestAdminSendMessages(t *testing.T) {
 			t.Fatalf("%s: %d %v", name, status, res)
 		}
 	}
-	time.Sleep(100 * time.Millisecond)
+	e.fence(t, bob)
 	if n := len(bob.messages()); n != 3 {
 		t.Fatalf("a refused call delivered: bob has %d", n)
 	}

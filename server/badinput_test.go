@@ -170,7 +170,7 @@ func TestBadInputAfterAuthKeepsConnection(t *testing.T) {
 		{"too large", &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, bytes.Repeat([]byte("x"), 1001), codes.MsgContentExceedLimit},
 	}
 	for i, c := range cases {
-		time.Sleep(250 * time.Millisecond) // stay under the rate limit
+		e.clock.add(250 * time.Millisecond) // stay under the rate limit
 		if f := send(uint64(10+i), c.conv, c.body); f.GetError().GetCode() != c.want {
 			t.Fatalf("%s: %v", c.name, f)
 		}
@@ -184,7 +184,7 @@ func TestBadInputAfterAuthKeepsConnection(t *testing.T) {
 		t.Fatalf("pull empty private conversation: %v", f)
 	}
 	// The rate limit: a burst beyond the bucket is refused with 20604.
-	time.Sleep(700 * time.Millisecond)
+	e.clock.add(700 * time.Millisecond) // the bucket is full again
 	var limited int
 	for i := 0; i < 8; i++ {
 		if f := send(uint64(40+i), &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, []byte(`{}`)); f.GetError().GetCode() == codes.SendFrequencyTooFast {

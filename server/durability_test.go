@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,7 +33,7 @@ func sendUntilSent(t *testing.T, d *device, m *client.Message) *client.Message {
 		if time.Now().After(deadline) {
 			t.Fatalf("message %d never acknowledged: %v", got.MessageID, err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // between retries (the server may be restarting)
 		var again *client.Message
 		again, err = d.SendMessage(context.Background(), &client.Message{}, client.SendOptions{MessageID: got.MessageID})
 		if again != nil {
@@ -65,6 +66,14 @@ func checkExactlyOnce(t *testing.T, name string, d *device, want map[string]bool
 	if len(seen) != len(want) {
 		t.Fatalf("%s: got %d messages, want %d", name, len(seen), len(want))
 	}
+}
+
+// waitUID waits until d has shown message uid.
+func waitUID(t *testing.T, d *device, uid string) {
+	t.Helper()
+	d.waitFor(t, "message "+uid, func(got []*client.Message, _ []client.Event) bool {
+		return slices.ContainsFunc(got, func(m *client.Message) bool { return m.MessageUID == uid })
+	})
 }
 
 func buildIMWasm(t *testing.T) string {
@@ -143,7 +152,7 @@ func TestKill9KeepsEveryAcknowledgedMessage(t *testing.T) {
 		}
 	}()
 	for count.Load() < 150 {
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // polling a condition
 	}
 	// SIGKILL in the middle of the stream: no shutdown, no final checkpoint.
 	p.cmd.Process.Kill()
@@ -152,13 +161,13 @@ func TestKill9KeepsEveryAcknowledgedMessage(t *testing.T) {
 	<-done
 
 	bob.waitMessages(t, n)
-	time.Sleep(300 * time.Millisecond)
+	e.fence(t, bob)
 	checkExactlyOnce(t, "bob", bob, acked)
 	// A new device reads the same history from the restarted server.
 	bob2 := e.device("bob", "b2", devOpts{})
 	bob2.connect(t, token(t, "bob", time.Hour))
 	bob2.waitMessages(t, n)
-	time.Sleep(100 * time.Millisecond)
+	e.fence(t, bob2)
 	checkExactlyOnce(t, "bob's new device", bob2, acked)
 }
 
@@ -229,16 +238,21 @@ func TestRandomDropsDeliverExactlyOnceInOrder(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	// A last message each way, stored (a status message could be lost in
+	// a drop): once a device shows it, what came before it has come.
+	fenceA := sendUntilSent(t, alice, text("bob", client.Private, "fence"))
+	fenceB := sendUntilSent(t, bob, text("alice", client.Private, "fence"))
+	sentBy["alice"][fenceA.MessageUID], sentBy["bob"][fenceB.MessageUID] = true, true
 	all := map[string]bool{}
 	for _, set := range sentBy {
 		for uid := range set {
 			all[uid] = true
 		}
 	}
-	alice.waitMessages(t, each)
-	bob.waitMessages(t, each)
-	watcher.waitMessages(t, 2*each)
-	time.Sleep(300 * time.Millisecond)
+	waitUID(t, alice, fenceB.MessageUID)
+	waitUID(t, bob, fenceA.MessageUID)
+	waitUID(t, watcher, fenceA.MessageUID)
+	waitUID(t, watcher, fenceB.MessageUID)
 	checkExactlyOnce(t, "alice", alice, sentBy["bob"])
 	checkExactlyOnce(t, "bob", bob, sentBy["alice"])
 	checkExactlyOnce(t, "alice's second device", watcher, all)

@@ -34,6 +34,7 @@ type env struct {
 	// nil); serverNow is the server's clock either way.
 	clock     *clock
 	serverNow func() time.Time
+	fences    int // fence's count, numbering the fences
 	stop      func()
 }
 
@@ -134,16 +135,17 @@ func (c *fixedClock) set(t time.Time) {
 }
 
 // device is one client engine with an in-memory store and a record of the
-// messages it was given through events.
+// messages it was given through events (fence's messages apart).
 type device struct {
 	*client.Engine
-	user  string
-	id    string // device id
-	store *memstore.Store
-	mu    sync.Mutex
-	got   []*client.Message
-	evs   []client.Event
-	cond  *sync.Cond
+	user   string
+	id     string // device id
+	store  *memstore.Store
+	mu     sync.Mutex
+	got    []*client.Message
+	evs    []client.Event
+	fenced int // the number of the last fence shown
+	cond   *sync.Cond
 }
 
 type devOpts struct {
@@ -169,10 +171,14 @@ func (e *env) device(user, deviceID string, o devOpts) *device {
 		OnEvents: func(evs []client.Event) {
 			d.mu.Lock()
 			for _, ev := range evs {
-				d.evs = append(d.evs, ev)
 				if ev.Kind == client.EventMessages {
+					ev.Messages = d.takeFences(ev.Messages)
+					if len(ev.Messages) == 0 {
+						continue
+					}
 					d.got = append(d.got, ev.Messages...)
 				}
+				d.evs = append(d.evs, ev)
 			}
 			d.cond.Broadcast()
 			d.mu.Unlock()
@@ -190,22 +196,78 @@ func (e *env) device(user, deviceID string, o devOpts) *device {
 	return d
 }
 
+// fenceUser sends fence's status messages.
+const fenceUser = "test.fence"
+
+// fence proves a negative without sleeping for it. It sends the users of
+// ds a status message (stored nowhere, so no count or list changes)
+// through the admin API and waits until each device has shown it. The
+// server queues a session's pushes in order and a device applies them in
+// order, so whatever was pushed to the device before the fence (a message,
+// a log entry) has been shown by then. (Not the answer to a pull still in
+// flight: connect waits for the sync.) The devices must be online.
+func (e *env) fence(t *testing.T, ds ...*device) {
+	t.Helper()
+	sent := map[string]int{}
+	for _, d := range ds {
+		if _, ok := sent[d.user]; ok {
+			continue
+		}
+		e.fences++
+		sent[d.user] = e.fences
+		status, res := e.admin("POST", "/v1/messages", map[string]any{
+			"fromUserId": fenceUser, "conversationType": client.Private, "targetIds": []string{d.user},
+			"objectName": "RC:TxtMsg", "content": fmt.Sprintf(`{"content":"fence %d"}`, e.fences),
+			"clientMsgId": fmt.Sprint("fence-", e.fences), "isStatus": true,
+		})
+		if status != 200 {
+			t.Fatalf("fence: %d %v", status, res)
+		}
+	}
+	for _, d := range ds {
+		n := sent[d.user]
+		d.waitFor(t, fmt.Sprint("fence ", n), func([]*client.Message, []client.Event) bool { return d.fenced >= n })
+	}
+}
+
+// takeFences records the fences among ms (d.mu held) and returns the rest.
+func (d *device) takeFences(ms []*client.Message) []*client.Message {
+	var rest []*client.Message
+	for _, m := range ms {
+		var n int
+		if m.SenderUserID == fenceUser && m.IsStatus {
+			if _, err := fmt.Sscanf(contents([]*client.Message{m})[0], "fence %d", &n); err == nil {
+				d.fenced = max(d.fenced, n)
+				continue
+			}
+		}
+		rest = append(rest, m)
+	}
+	return rest
+}
+
 func (d *device) connect(t *testing.T, tok string) {
 	t.Helper()
+	syncs := func(evs []client.Event) int {
+		n := 0
+		for _, ev := range evs {
+			if ev.Kind == client.EventSyncFinished {
+				n++
+			}
+		}
+		return n
+	}
+	before := syncs(d.events())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := d.Connect(ctx, tok); err != nil {
 		t.Fatalf("connect: %v", err)
 	}
 	// Tests start from a synced device, so what they send next does not
-	// race the catch-up of the connection.
+	// race the catch-up of the connection (this one's: a device that
+	// reconnects has the sync of its last connection behind it).
 	d.waitFor(t, "sync finished", func(_ []*client.Message, evs []client.Event) bool {
-		for _, ev := range evs {
-			if ev.Kind == client.EventSyncFinished {
-				return true
-			}
-		}
-		return false
+		return syncs(evs) > before
 	})
 }
 

@@ -155,7 +155,9 @@ func TestTypingStatus(t *testing.T) {
 	e.group(t, "g1", "alice", []string{"bob"}, nil)
 	alice := e.device("alice", "a1", devOpts{})
 	alice2 := e.device("alice", "a2", devOpts{})
-	bob := e.device("bob", "b1", devOpts{})
+	// Bob's device forgets a status sooner than RongIMLib's 6 s, so the
+	// test waits less for it (the expiry's timer is real).
+	bob := e.device("bob", "b1", devOpts{mod: func(c *client.Config) { c.TypingInterval = 500 * time.Millisecond }})
 	for _, d := range []*device{alice, alice2, bob} {
 		d.connect(t, token(t, d.user, time.Hour))
 	}
@@ -171,20 +173,36 @@ func TestTypingStatus(t *testing.T) {
 	if err := alice.SendTypingStatus(ctx, client.Conversation{Type: client.Group, TargetID: "g1"}, "RC:ImgMsg"); err != nil {
 		t.Fatal(err)
 	}
-	bob.waitFor(t, "typing in both conversations", func(_ []*client.Message, evs []client.Event) bool {
-		return len(typingEvents(evs)) >= 2
+	// Bob is told of both, and as they expire that the lists are empty
+	// again: the second status within the interval sent nothing, and
+	// nothing came after the expiry (a list goes empty once, after its
+	// status, however the two conversations' events interleave).
+	bob.waitFor(t, "typing in both conversations to expire", func(_ []*client.Message, evs []client.Event) bool {
+		empty := 0
+		for _, ts := range typingEvents(evs) {
+			if len(ts.Users) == 0 {
+				empty++
+			}
+		}
+		return empty >= 2
 	})
-	ts := typingEvents(bob.events())
-	if len(ts) != 2 || ts[0].TargetID != "alice" || ts[0].Type != client.Private || len(ts[0].Users) != 1 ||
-		ts[0].Users[0].UserID != "alice" || ts[0].Users[0].TypeName != "RC:TxtMsg" ||
-		ts[1].TargetID != "g1" || ts[1].Users[0].TypeName != "RC:ImgMsg" {
-		t.Fatalf("bob's typing events: %+v", ts)
+	var typed, cleared []client.TypingStatus
+	for _, ts := range typingEvents(bob.events()) {
+		if len(ts.Users) == 0 {
+			if !slices.ContainsFunc(typed, func(s client.TypingStatus) bool { return s.Conversation == ts.Conversation }) {
+				t.Fatalf("%s's list emptied before it was told of a status", ts.TargetID)
+			}
+			cleared = append(cleared, ts)
+		} else {
+			typed = append(typed, ts)
+		}
 	}
-	// It expires: bob is told the list is empty again.
-	bob.waitFor(t, "typing to expire", func(_ []*client.Message, evs []client.Event) bool {
-		ts := typingEvents(evs)
-		return len(ts) >= 4 && len(ts[2].Users) == 0 && len(ts[3].Users) == 0
-	})
+	if len(typed) != 2 || typed[0].TargetID != "alice" || typed[0].Type != client.Private || len(typed[0].Users) != 1 ||
+		typed[0].Users[0].UserID != "alice" || typed[0].Users[0].TypeName != "RC:TxtMsg" ||
+		typed[1].TargetID != "g1" || typed[1].Users[0].TypeName != "RC:ImgMsg" || len(cleared) != 2 ||
+		cleared[0].Conversation == cleared[1].Conversation {
+		t.Fatalf("bob's typing events: typed %+v, then cleared %+v", typed, cleared)
+	}
 	// Never stored, never to the typist's own devices, and bad input refused.
 	if got := bob.messages(); len(got) != 1 || got[0].ObjectName != "RC:GrpNtf" {
 		t.Fatalf("bob got messages %v", contents(got))
@@ -209,29 +227,33 @@ func TestTypingStatus(t *testing.T) {
 			t.Fatalf("typing %d: %v", id, f)
 		}
 	}
-	bob.waitFor(t, "carol typing", func(_ []*client.Message, evs []client.Event) bool {
+	carolTyped := func(evs []client.Event) int {
+		n := 0
 		for _, ts := range typingEvents(evs) {
-			if ts.TargetID == "carol" {
-				return true
+			if ts.TargetID == "carol" && len(ts.Users) > 0 {
+				n++
 			}
 		}
-		return false
-	})
-	time.Sleep(300 * time.Millisecond)
-	n := 0
-	for _, ts := range typingEvents(bob.events()) {
-		if ts.TargetID == "carol" && len(ts.Users) > 0 {
-			n++
-		}
+		return n
 	}
-	if n != 1 {
+	bob.waitFor(t, "carol typing", func(_ []*client.Message, evs []client.Event) bool { return carolTyped(evs) > 0 })
+	e.fence(t, bob)
+	if n := carolTyped(bob.events()); n != 1 {
 		t.Fatalf("bob was told %d times that carol types", n)
 	}
+	// Once the interval has passed on the server's clock, she is heard
+	// again.
+	e.clock.add(6 * time.Second)
+	r.write(&pb.Frame{Id: 4, Body: &pb.Frame_Typing{Typing: &pb.TypingRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, TypeName: "RC:TxtMsg"}}})
+	if f := r.answer(4); f.GetOk() == nil {
+		t.Fatalf("typing 4: %v", f)
+	}
+	bob.waitFor(t, "carol typing again", func(_ []*client.Message, evs []client.Event) bool { return carolTyped(evs) == 2 })
 }
 
 func TestRecall(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *server.Config) { c.RecallWindow = 3 * time.Second })
+	e := newEnv(t, func(c *server.Config) { c.RecallWindow = time.Minute })
 	e.group(t, "g1", "alice", []string{"bob", "carol", "dave"}, []string{"bob"})
 	alice := e.device("alice", "a1", devOpts{})
 	bob := e.device("bob", "b1", devOpts{})
@@ -283,7 +305,7 @@ func TestRecall(t *testing.T) {
 	}
 	// Bob's device that was offline through both never shows the original.
 	bobOffline.connect(t, token(t, "bob", time.Hour))
-	time.Sleep(200 * time.Millisecond)
+	e.fence(t, bobOffline)
 	for _, got := range bobOffline.messages() {
 		if strings.Contains(string(got.Content), `"oops"`) {
 			t.Fatalf("offline device showed the recalled message: %+v", got)
@@ -323,7 +345,7 @@ func TestRecall(t *testing.T) {
 	})
 	// Outside the window: 25101.
 	old := alice.send(t, text("bob", client.Private, "too late"))
-	time.Sleep(3200 * time.Millisecond)
+	e.clock.add(time.Minute + time.Second)
 	if _, err := alice.RecallMessage(ctx, toBob, old.MessageUID, old.SentTime, client.RecallOptions{}); codes.Of(err) != codes.RecallMessage {
 		t.Fatalf("recall outside the window: %v", err)
 	}
@@ -651,7 +673,7 @@ func waitHistory(t *testing.T, d *device, c client.Conversation, want string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s holds %q, want %q", d.id, got, want)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling a condition
 	}
 }
 
@@ -777,7 +799,7 @@ func TestUnreadCountsAndConversations(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Fatalf("%s unread %d, want %d", c.TargetID, bob.UnreadCount(c), want)
 			}
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(10 * time.Millisecond) // polling a condition
 		}
 	}
 	waitUnread(g, 3)

@@ -47,7 +47,7 @@ func TestPrivateMessagesReachEveryDeviceInOrder(t *testing.T) {
 		t.Fatalf("alice's other device: %+v", other[0])
 	}
 	// The sending device itself is not told twice.
-	time.Sleep(200 * time.Millisecond)
+	e.fence(t, alice, bob)
 	if len(alice.messages()) != 0 {
 		t.Fatalf("sender's own device got %d message events", len(alice.messages()))
 	}
@@ -130,7 +130,7 @@ func TestLostAckResendReturnsOriginal(t *testing.T) {
 	}
 	alice.send(t, text("bob", client.Private, "next"))
 	got := bob.waitMessages(t, 2)
-	time.Sleep(100 * time.Millisecond)
+	e.fence(t, bob)
 	if len(bob.messages()) != 2 || got[1].Seq != 2 {
 		t.Fatalf("bob got %d messages", len(bob.messages()))
 	}
@@ -163,7 +163,7 @@ func TestLateAckUpdatesFailedRecordInPlace(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("record still %+v", recs[0])
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling a condition
 	}
 	all, _ := alice.store.History(context.Background(), client.Conversation{Type: client.Private, TargetID: "bob"}, 0, 10, false)
 	if len(all) != 2 {
@@ -213,7 +213,7 @@ func TestOfflineAndNewDeviceSync(t *testing.T) {
 	alice.send(t, text("bob", client.Private, "after"))
 	bob.connect(t, token(t, "bob", time.Hour))
 	bob.waitMessages(t, 31)
-	time.Sleep(200 * time.Millisecond)
+	e.fence(t, bob)
 	if n := len(bob.messages()); n != 31 {
 		t.Fatalf("bob got %d messages after reconnect, want 31", n)
 	}
@@ -292,7 +292,6 @@ func TestSessionLimitAndKick(t *testing.T) {
 	tok := token(t, "u", time.Hour)
 	for _, d := range devs {
 		d.connect(t, tok)
-		time.Sleep(20 * time.Millisecond)
 	}
 	devs[0].waitFor(t, "kicked", func(_ []*client.Message, evs []client.Event) bool {
 		for _, ev := range evs {
@@ -305,8 +304,10 @@ func TestSessionLimitAndKick(t *testing.T) {
 	if devs[1].Status() != client.StatusConnected || devs[2].Status() != client.StatusConnected {
 		t.Fatal("newer sessions must stay")
 	}
-	// The admin kick closes the rest and revokes the token in use.
-	time.Sleep(1100 * time.Millisecond) // tokens issued in an earlier second are revoked
+	// The admin kick closes the rest and revokes the token in use: the
+	// tokens issued in a second before the kick's (iat has one-second
+	// resolution), so the kick comes a second later on the server's clock.
+	e.clock.add(time.Second)
 	if status, body := e.admin("POST", "/v1/users/u/kick", nil); status != 200 || body["data"].(map[string]any)["sessions"].(float64) != 2 {
 		t.Fatalf("kick: %d %v", status, body)
 	}
@@ -321,9 +322,10 @@ func TestSessionLimitAndKick(t *testing.T) {
 	if codes.Of(err) != codes.ConnTokenIncorrect {
 		t.Fatalf("revoked token: %v", err)
 	}
-	time.Sleep(1100 * time.Millisecond)
+	// A token issued in a later second is good.
+	e.clock.add(time.Second)
 	again2 := e.device("u", "d5", devOpts{})
-	again2.connect(t, token(t, "u", time.Hour))
+	again2.connect(t, e.token(t, "u", time.Hour))
 }
 
 func TestTokensRefused(t *testing.T) {
@@ -334,7 +336,7 @@ func TestTokensRefused(t *testing.T) {
 		want int32
 	}{
 		{"garbage", "not-a-jwt", codes.ConnTokenIncorrect},
-		{"expired", func() string { tok := token(t, "x", time.Second); time.Sleep(2 * time.Second); return tok }(), codes.ConnTokenExpired},
+		{"expired", func() string { tok := e.token(t, "x", time.Second); e.clock.add(2 * time.Second); return tok }(), codes.ConnTokenExpired},
 		{"other secret", func() string {
 			tok, _ := authToken("another-secret-0123456789", "x")
 			return tok

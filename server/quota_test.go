@@ -45,7 +45,7 @@ func (e *env) waitMetric(t *testing.T, name string, want float64) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s = %v, want %v", name, got, want)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // polling a condition
 	}
 }
 

@@ -61,10 +61,14 @@ func wantCode(t *testing.T, what string, err error, code int32) {
 func TestDeliveryReceipts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	alice := e.device("alice", "a1", devOpts{mod: func(c *client.Config) { c.DeliveryReceipts = true }})
-	bob := e.device("bob", "b1", devOpts{})
+	// Devices ack sooner than the default second: the test waits for acks.
+	const ackEvery = 50 * time.Millisecond
+	alice := e.device("alice", "a1", devOpts{mod: func(c *client.Config) { c.DeliveryReceipts, c.AckInterval = true, ackEvery }})
+	bob := e.device("bob", "b1", devOpts{mod: func(c *client.Config) { c.AckInterval = ackEvery }})
+	bob2 := e.device("bob", "b2", devOpts{mod: func(c *client.Config) { c.DeliveryReceipts, c.AckInterval = true, ackEvery }})
 	alice.connect(t, token(t, "alice", time.Hour))
 	bob.connect(t, token(t, "bob", time.Hour))
+	bob2.connect(t, token(t, "bob", time.Hour))
 	toBob := client.Conversation{Type: client.Private, TargetID: "bob"}
 
 	m := alice.send(t, text("bob", client.Private, "one"))
@@ -78,12 +82,19 @@ func TestDeliveryReceipts(t *testing.T) {
 		return alice.stored(t, m.MessageUID).SentStatus == client.StatusReceived
 	})
 
-	// Bob does not ask for delivery receipts: Alice's device tells nobody.
+	// Bob's device does not ask for delivery receipts: Alice's device
+	// tells nobody. His other device asks on the next message: once he is
+	// told of that one, Alice's acks up to it were taken, so a receipt for
+	// the first would have come before.
 	bm := bob.send(t, text("alice", client.Private, "no receipt wanted"))
-	alice.waitMessages(t, 1)
-	time.Sleep(1500 * time.Millisecond) // past the device's ack interval
-	if evs := receiptEvents(bob, client.EventDelivered); len(evs) != 0 {
-		t.Fatalf("bob got delivery receipts he did not ask for: %+v", evs)
+	asked := bob2.send(t, text("alice", client.Private, "receipt wanted"))
+	bob.waitReceipt(t, "delivered (the later message)", client.EventDelivered, func(r *client.ReceiptEvent) bool {
+		return slices.Contains(r.MessageUIDs, asked.MessageUID)
+	})
+	for _, r := range receiptEvents(bob, client.EventDelivered) {
+		if slices.Contains(r.MessageUIDs, bm.MessageUID) {
+			t.Fatalf("bob got a delivery receipt he did not ask for: %+v", r)
+		}
 	}
 	if s := bob.stored(t, bm.MessageUID).SentStatus; s != client.StatusSent {
 		t.Fatalf("bob's message status %d, want SENT", s)
@@ -91,11 +102,13 @@ func TestDeliveryReceipts(t *testing.T) {
 
 	// The sender offline when the recipient stores it: told on connect.
 	bob.Disconnect()
+	bob2.Disconnect()
 	m2 := alice.send(t, text("bob", client.Private, "two"))
 	alice.Disconnect()
 	bob.connect(t, token(t, "bob", time.Hour))
-	bob.waitMessages(t, 2)
-	time.Sleep(1500 * time.Millisecond) // bob's device acks
+	waitUID(t, bob, m2.MessageUID)
+	// Bob's device acks it: the receipt waits in Alice's log.
+	waitDB(t, e.dir, 1, `SELECT COUNT(*) FROM messages WHERE conv_id=? AND instr(body, ?) > 0`, "u:alice", []byte(m2.MessageUID))
 	alice.connect(t, token(t, "alice", time.Hour))
 	alice.waitReceipt(t, "delivered while offline", client.EventDelivered, func(r *client.ReceiptEvent) bool {
 		return slices.Contains(r.MessageUIDs, m2.MessageUID)
@@ -186,7 +199,7 @@ func TestGroupReadIsPrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob2.waitReceipt(t, "SYNC_READ_STATUS", client.EventSyncRead, func(r *client.ReceiptEvent) bool { return r.Conversation == g })
-	time.Sleep(300 * time.Millisecond)
+	e.fence(t, alice)
 	if evs := receiptEvents(alice, client.EventReadReceipt); len(evs) != 0 {
 		t.Fatalf("a group read told the sender: %+v", evs)
 	}

@@ -324,11 +324,14 @@ func TestEraseUserDeletesFiles(t *testing.T) {
 
 func TestRetentionDeletesOldFiles(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil)
+	clk := &fixedClock{t: time.Now()}
+	e := newEnv(t, func(c *server.Config) { c.Now = clk.now })
 	_, old, _ := e.upload(t, token(t, "alice", time.Hour), "old.txt", "text/plain", "", strings.NewReader("old"), 3)
-	time.Sleep(1100 * time.Millisecond)
+	between := time.Now()
 	_, fresh, _ := e.upload(t, token(t, "alice", time.Hour), "new.txt", "text/plain", "", strings.NewReader("new"), 3)
-	// Setting a retention applies it at once.
+	// Setting a retention applies it at once: of one second, a second
+	// after the time between the two uploads.
+	clk.set(between.Add(time.Second))
 	if status, _ := e.admin("PUT", "/v1/settings", map[string]any{"messageRetentionSeconds": 1}); status != 200 {
 		t.Fatal("settings")
 	}
