@@ -418,7 +418,7 @@ func (f *fleet) progress(format string, args ...any) {
 	}
 }
 
-// close disconnects every engine and stops a server this bench started.
+// close closes every engine and stops a server this bench started.
 func (f *fleet) close() {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
@@ -427,7 +427,7 @@ func (f *fleet) close() {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			u.eng.Disconnect()
+			u.eng.Close()
 		}()
 	}
 	wg.Wait()

@@ -32,6 +32,9 @@ func counts(m *Message, st *ConversationState) bool {
 // of c moves to seq (0: the latest) on the server, for their other devices
 // at their next sync, and here at once.
 func (e *Engine) MarkRead(ctx context.Context, c Conversation, seq uint64) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
 	if err := validConversation(c); err != nil {
 		return err
 	}
@@ -84,6 +87,9 @@ func (e *Engine) recountLocked(ctx context.Context, bs *batchState) {
 // Conversations implements getConversationList: the user's conversations
 // with their latest message and unread count, the most recent first.
 func (e *Engine) Conversations(ctx context.Context) ([]ConversationInfo, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
 	e.seqMu.Lock()
 	states := make([]ConversationState, 0, len(e.convs))
 	for _, st := range e.convs {

@@ -16,6 +16,9 @@ const MaxDelete = contract.MaxPerCall
 // view, on this device at once and on the user's other devices as they
 // sync; everyone else keeps them.
 func (e *Engine) DeleteMessages(ctx context.Context, c Conversation, uids []string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
 	if err := validConversation(c); err != nil {
 		return err
 	}
@@ -36,6 +39,9 @@ func (e *Engine) DeleteMessages(ctx context.Context, c Conversation, uids []stri
 // ClearHistory implements clearHistoryMessages: every message of c sent at
 // or before t (0: now) leaves this user's view, on all their devices.
 func (e *Engine) ClearHistory(ctx context.Context, c Conversation, t int64) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
 	if err := validConversation(c); err != nil {
 		return err
 	}
@@ -55,8 +61,5 @@ func (e *Engine) ClearHistory(ctx context.Context, c Conversation, t int64) erro
 
 // applyLocal runs it through the processor and waits for it to land.
 func (e *Engine) applyLocal(it *inItem) error {
-	it.done = make(chan struct{})
-	e.inbox <- it
-	<-it.done
-	return nil
+	return e.submit(context.Background(), it)
 }

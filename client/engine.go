@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/imwasm/imwasm/internal/tasks"
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
@@ -109,9 +110,8 @@ type Engine struct {
 	stop       context.CancelFunc
 	loopDone   chan struct{}
 	status     int
-	connectErr chan error // first auth result of Connect
-	maxUpload  int64      // the server's upload limit, from AuthOK
-	maxContent int        // the server's content limit, from AuthOK
+	maxUpload  int64 // the server's upload limit, from AuthOK
+	maxContent int   // the server's content limit, from AuthOK
 
 	seqMu sync.Mutex // guards convs and pending
 	convs map[string]*ConversationState
@@ -131,6 +131,13 @@ type Engine struct {
 	events chan []Event
 	bucket *rate.Limiter // the send limit (see Config.SendRate)
 	reqID  atomic.Uint64
+
+	// Lifetime (see Close).
+	closing   atomic.Bool    // Close began: calls answer errClosed
+	closeOnce sync.Once      // Close's work, done once; a second call waits for it
+	timers    tasks.Group    // the ack, gap and typing timers
+	quit      chan struct{}  // closed once nothing feeds the loops below
+	loops     sync.WaitGroup // processLoop and eventLoop
 }
 
 // New returns an engine; it does nothing until Connect.
@@ -178,6 +185,7 @@ func New(cfg Config) (*Engine, error) {
 		pending: map[string]map[uint64]*inMsg{},
 		inbox:   make(chan *inItem, 1024),
 		events:  make(chan []Event, 256),
+		quit:    make(chan struct{}),
 	}
 	switch {
 	case cfg.SendRate < 0:
@@ -188,9 +196,41 @@ func New(cfg Config) (*Engine, error) {
 		e.bucket = contract.NewLimiter(cfg.SendRate, cfg.SendBurst)
 	}
 	e.maxContent = cfg.MaxContent
+	e.loops.Add(2)
 	go e.processLoop()
 	go e.eventLoop()
 	return e, nil
+}
+
+// Close disconnects and stops everything the engine started (its loops,
+// connection and timers), waiting for them; the events emitted until then
+// are delivered first. Every call after it answers ClientNotInit (33001):
+// the engine cannot be used again, a new one must be made, as before init
+// in the browser SDK (NetChannelInvalid would have the app wait for a
+// reconnect that never comes). Calling it again does nothing. It must not
+// be called from OnEvents, which it waits for. The Store stays open: it
+// is the caller's.
+func (e *Engine) Close() {
+	e.closeOnce.Do(func() {
+		e.closing.Store(true) // before Disconnect: a Connect under way sees it (see Connect)
+		e.timers.Stop()
+		e.Disconnect()
+		e.timers.Wait() // a timer that fired may still emit or write
+		close(e.quit)
+		e.loops.Wait()
+	})
+}
+
+// errClosed is the answer of every call after Close.
+func errClosed() error { return codes.New(codes.ClientNotInit, "engine closed") }
+
+// closed is errClosed once Close began, else nil; every exported method
+// that answers an error checks it first.
+func (e *Engine) closed() error {
+	if e.closing.Load() {
+		return errClosed()
+	}
+	return nil
 }
 
 // UserID is the connected user, "" before the first Connect succeeds.
@@ -223,6 +263,9 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 	// e.mu is never held across store I/O: in the browser the store waits
 	// for IndexedDB callbacks, and a synchronous JS call that wanted e.mu
 	// (getConnectionStatus) would hold up the event loop they need.
+	if err := e.closed(); err != nil {
+		return "", err
+	}
 	e.startMu.Lock()
 	defer e.startMu.Unlock()
 	e.mu.Lock()
@@ -237,16 +280,21 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 		return "", err
 	}
 	e.mu.Lock()
+	if e.closing.Load() {
+		// Close set it before its Disconnect takes e.mu: either this sees
+		// it, or that Disconnect sees running and stops the loop.
+		e.mu.Unlock()
+		return "", errClosed()
+	}
 	e.token = token
 	e.running = true
 	lctx, cancel := context.WithCancel(context.Background())
 	e.stop = cancel
 	e.loopDone = make(chan struct{})
 	first := make(chan error, 1)
-	e.connectErr = first
 	e.mu.Unlock()
 
-	go e.connLoop(lctx)
+	go e.connLoop(lctx, first)
 	select {
 	case err := <-first:
 		if err != nil {
@@ -328,37 +376,68 @@ func (e *Engine) setStatus(status int, code int32) {
 
 func (e *Engine) emit(evs ...Event) {
 	if e.cfg.OnEvents != nil {
-		e.events <- evs
+		select {
+		case e.events <- evs:
+		case <-e.quit: // closed: nobody listens
+		}
 	}
 }
 
-// eventLoop calls OnEvents from one goroutine, preserving order.
+// eventLoop calls OnEvents from one goroutine, preserving order. Once the
+// engine closes it delivers what is queued, then ends.
 func (e *Engine) eventLoop() {
-	for evs := range e.events {
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					e.log.Log(LevelError, "event listener panicked", "panic", r)
+	defer e.loops.Done()
+	for {
+		select {
+		case evs := <-e.events:
+			e.deliver(evs)
+		case <-e.quit:
+			for {
+				select {
+				case evs := <-e.events:
+					e.deliver(evs)
+				default:
+					return
 				}
-			}()
-			e.cfg.OnEvents(evs)
-		}()
+			}
+		}
 	}
+}
+
+func (e *Engine) deliver(evs []Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Log(LevelError, "event listener panicked", "panic", r)
+		}
+	}()
+	e.cfg.OnEvents(evs)
 }
 
 // connLoop dials, authenticates, runs the connection, and reconnects with
-// exponential backoff and jitter until stopped or refused.
-func (e *Engine) connLoop(ctx context.Context) {
+// exponential backoff and jitter until stopped or refused. The first
+// attempt's result goes to connected (Connect waits for it).
+func (e *Engine) connLoop(ctx context.Context, connected chan<- error) {
 	defer close(e.loopDone)
 	backoff := e.cfg.BackoffMin
 	first := true
+	defer func() {
+		if first {
+			// Stopped (Disconnect, Close) before the first result: Connect
+			// must not wait for one that never comes.
+			if e.closing.Load() {
+				connected <- errClosed()
+			} else {
+				connected <- codes.New(codes.NetChannelInvalid, "disconnected while connecting")
+			}
+		}
+	}()
 	for {
 		e.setStatus(StatusConnecting, 0)
 		lc, err := e.dial(ctx)
 		if err == nil {
 			backoff = e.cfg.BackoffMin
 			if first {
-				e.connectErr <- nil
+				connected <- nil
 				first = false
 			}
 			err = lc.run(ctx)
@@ -370,7 +449,8 @@ func (e *Engine) connLoop(ctx context.Context) {
 			if code == codes.Timeout {
 				code = codes.NetUnavailable
 			}
-			e.connectErr <- codes.Wrap(code, "connect", err)
+			connected <- codes.Wrap(code, "connect", err)
+			first = false
 			e.mu.Lock()
 			e.running = false
 			e.mu.Unlock()
@@ -424,10 +504,10 @@ func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
 		versionCh <- versionResult{v, err}
 	}()
 	c, err := e.cfg.Dialer.Dial(dctx, e.cfg.URL)
+	vr := <-versionCh // not left running: Disconnect and Close wait for this loop
 	if err != nil {
 		return nil, codes.Wrap(codes.NetUnavailable, "dial", err)
 	}
-	vr := <-versionCh
 	version, err := vr.v, vr.err
 	if err != nil {
 		c.Close()
@@ -526,6 +606,7 @@ type liveConn struct {
 	closed  chan struct{}
 	err     error
 	lastIn  atomic.Int64
+	helpers sync.WaitGroup // run waits for the goroutines it starts
 }
 
 func (lc *liveConn) write(ctx context.Context, f *pb.Frame) error {
@@ -594,8 +675,13 @@ func (lc *liveConn) fail(err error) {
 func (lc *liveConn) run(ctx context.Context) error {
 	e := lc.e
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	defer func() {
+		cancel()
+		lc.helpers.Wait()
+	}()
+	lc.helpers.Add(3)
 	go func() {
+		defer lc.helpers.Done()
 		select {
 		case <-ctx.Done():
 			lc.fail(ctx.Err())
@@ -603,8 +689,8 @@ func (lc *liveConn) run(ctx context.Context) error {
 		}
 	}()
 	lc.lastIn.Store(time.Now().UnixNano())
-	go lc.heartbeat(ctx)
-	go e.syncAll(ctx, lc)
+	go func() { defer lc.helpers.Done(); lc.heartbeat(ctx) }()
+	go func() { defer lc.helpers.Done(); e.syncAll(ctx, lc) }()
 	for {
 		data, err := lc.c.Read(context.Background()) // fail() unblocks it
 		if err != nil {
@@ -685,7 +771,9 @@ func (lc *liveConn) heartbeat(ctx context.Context) {
 				lc.fail(codes.New(codes.NetUnavailable, "heartbeat timed out"))
 				return
 			}
+			lc.helpers.Add(1) // while heartbeat counts: run's Wait cannot have returned
 			go func() {
+				defer lc.helpers.Done()
 				pctx, cancel := context.WithTimeout(ctx, every)
 				defer cancel()
 				lc.request(pctx, &pb.Frame{Body: &pb.Frame_Ping{Ping: &pb.Ping{}}})

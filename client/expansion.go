@@ -23,6 +23,9 @@ type ExpansionChange struct {
 // contract.CheckExpansionChange); the message's whole expansion is held to
 // its limits by the server (34010).
 func (e *Engine) UpdateMessageExpansion(ctx context.Context, c Conversation, messageUID string, set map[string]string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
 	if len(set) == 0 {
 		return codes.New(codes.InvalidParameter, "expansion required")
 	}
@@ -31,6 +34,9 @@ func (e *Engine) UpdateMessageExpansion(ctx context.Context, c Conversation, mes
 
 // RemoveMessageExpansionKeys implements removeMessageExpansionForKey.
 func (e *Engine) RemoveMessageExpansionKeys(ctx context.Context, c Conversation, messageUID string, keys []string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
 	if len(keys) == 0 {
 		return codes.New(codes.InvalidParameter, "keys required")
 	}

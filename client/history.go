@@ -36,6 +36,9 @@ func checkHistoryArgs(c Conversation, count, order int) error {
 // newest for OrderOlder, the oldest for OrderNewer). Messages this device
 // holds come back as held (with their messageId and local state).
 func (e *Engine) RemoteHistory(ctx context.Context, c Conversation, timestamp int64, count, order int) ([]*Message, bool, error) {
+	if err := e.closed(); err != nil {
+		return nil, false, err
+	}
 	if err := checkHistoryArgs(c, count, order); err != nil {
 		return nil, false, err
 	}
@@ -81,6 +84,9 @@ func (e *Engine) RemoteHistory(ctx context.Context, c Conversation, timestamp in
 // device holds only the server's window). Offline, it returns what the
 // device holds, with hasMore true when the server may have more.
 func (e *Engine) GetHistory(ctx context.Context, c Conversation, timestamp int64, count, order int) ([]*Message, bool, error) {
+	if err := e.closed(); err != nil {
+		return nil, false, err
+	}
 	if err := checkHistoryArgs(c, count, order); err != nil {
 		return nil, false, err
 	}

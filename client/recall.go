@@ -25,6 +25,9 @@ type RecallOptions struct {
 // server's recall window; someone else's message needs IsAdmin and the
 // group role (RECALL_MESSAGE_USER_INVALID 25107).
 func (e *Engine) RecallMessage(ctx context.Context, c Conversation, messageUID string, sentTime int64, opts RecallOptions) (*Message, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
 	if err := validConversation(c); err != nil {
 		return nil, err
 	}
@@ -44,9 +47,9 @@ func (e *Engine) RecallMessage(ctx context.Context, c Conversation, messageUID s
 		return nil, codes.New(codes.Timeout, "recall: no message in the answer")
 	}
 	// Replace the local copy now, so the caller's next read sees it.
-	it := &inItem{recalled: w, done: make(chan struct{})}
-	e.inbox <- it
-	<-it.done
+	if err := e.submit(context.Background(), &inItem{recalled: w}); err != nil {
+		return nil, err
+	}
 	held, err := e.cfg.Store.MessagesByUID(ctx, []string{w.Uid})
 	if err == nil && len(held) == 1 && held[0] != nil {
 		return held[0], nil

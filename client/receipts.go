@@ -56,6 +56,9 @@ type ReadersPage struct {
 // read watermark moves to message uid; the peer gets READ_RECEIPT_RECEIVED
 // and the user's other devices SYNC_READ_STATUS.
 func (e *Engine) SendReadReceipt(ctx context.Context, c Conversation, uid string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
 	if err := validConversation(c); err != nil {
 		return err
 	}
@@ -96,6 +99,9 @@ func (e *Engine) expectRead(c Conversation, seq uint64) {
 // RequestReceipts implements sendReadReceiptRequest: the sender of a group
 // message asks its members for read receipts.
 func (e *Engine) RequestReceipts(ctx context.Context, c Conversation, uid string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
 	if err := validConversation(c); err != nil {
 		return err
 	}
@@ -109,6 +115,9 @@ func (e *Engine) RequestReceipts(ctx context.Context, c Conversation, uid string
 // RespondReceipts implements sendReadReceiptResponseV2 with a message list
 // and sendReadReceiptResponseV5: this user has read these messages of c.
 func (e *Engine) RespondReceipts(ctx context.Context, c Conversation, uids []string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
 	if err := validConversation(c); err != nil {
 		return err
 	}
@@ -130,6 +139,9 @@ func (e *Engine) RespondReceipts(ctx context.Context, c Conversation, uids []str
 // message list: it answers every request of c the cache holds (those this
 // user has not answered, received in the last 24 hours) and returns them.
 func (e *Engine) RespondCachedRequests(ctx context.Context, c Conversation) ([]string, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
 	if err := validConversation(c); err != nil {
 		return nil, err
 	}
@@ -179,6 +191,9 @@ func (e *Engine) RespondCachedRequests(ctx context.Context, c Conversation) ([]s
 // Readers implements getMessageReader (status 0 or 1: readers) and
 // getMessagesReadReceiptUsersByPageV5 (2: members who have not read).
 func (e *Engine) Readers(ctx context.Context, c Conversation, uid string, status uint32, pageToken string, count uint32) (*ReadersPage, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
 	if err := validConversation(c); err != nil {
 		return nil, err
 	}
@@ -198,6 +213,9 @@ func (e *Engine) Readers(ctx context.Context, c Conversation, uid string, status
 
 // ReceiptCounts implements getMessageReadReceiptInfoV5.
 func (e *Engine) ReceiptCounts(ctx context.Context, c Conversation, uids []string) ([]ReceiptCount, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
 	if err := validConversation(c); err != nil {
 		return nil, err
 	}

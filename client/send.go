@@ -34,6 +34,9 @@ type SendOptions struct {
 // The engine never resends by itself; SendOptions.MessageID resends, and the
 // server answers a resend of something it committed with the first result.
 func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) (*Message, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
 	if m == nil {
 		return nil, codes.New(codes.InvalidParameter, "message required")
 	}
@@ -112,9 +115,11 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		return failed, err
 	}
 	rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = ack.MessageUid, ack.Seq, ack.SentTime, StatusSent
-	done := &inItem{sent: rec, result: make(chan *Message, 1)}
-	e.inbox <- done
-	return <-done.result, nil
+	stored, ok := e.handOff(&inItem{sent: rec, result: make(chan *Message, 1)})
+	if !ok {
+		return rec, errClosed() // sent, but the store was not told
+	}
+	return stored, nil
 }
 
 // sendStatus sends a status message: it is not stored, here or on the
@@ -154,6 +159,9 @@ func (e *Engine) sendOnce(ctx context.Context, req *pb.SendRequest) (*pb.SendAck
 // FailHeld turns a held message (see SendOptions.Hold) FAILED: its upload
 // failed; it can be sent again by its messageId.
 func (e *Engine) FailHeld(ctx context.Context, messageID int64) (*Message, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
 	recs, err := e.cfg.Store.MessagesByID(ctx, []int64{messageID})
 	if err != nil {
 		return nil, codes.Wrap(codes.Timeout, "read message", err)
@@ -167,9 +175,7 @@ func (e *Engine) FailHeld(ctx context.Context, messageID int64) (*Message, error
 // markFailed turns a SENDING record FAILED through the processor, so a late
 // ack that is being applied at the same time wins.
 func (e *Engine) markFailed(rec *Message) *Message {
-	it := &inItem{failed: rec.MessageID, result: make(chan *Message, 1)}
-	e.inbox <- it
-	if m := <-it.result; m != nil {
+	if m, _ := e.handOff(&inItem{failed: rec.MessageID, result: make(chan *Message, 1)}); m != nil {
 		return m
 	}
 	return rec
@@ -195,6 +201,9 @@ func newClientID(ms int64) string {
 
 // LocalHistory returns messages the device holds (see Store.History).
 func (e *Engine) LocalHistory(ctx context.Context, c Conversation, t int64, count int, forward bool) ([]*Message, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
 	return e.cfg.Store.History(ctx, c, t, count, forward)
 }
 
@@ -202,6 +211,9 @@ func (e *Engine) LocalHistory(ctx context.Context, c Conversation, t int64, coun
 // message in c with m's type and content, media URLs included. Mentions,
 // targeting, expansion and receipt requests stay with the original.
 func (e *Engine) ForwardMessage(ctx context.Context, c Conversation, m *Message, opts SendOptions) (*Message, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
 	if m == nil || m.ObjectName == "" {
 		return nil, codes.New(codes.InvalidParameter, "message to forward required")
 	}

@@ -47,7 +47,14 @@ type inItem struct {
 }
 
 func (e *Engine) processLoop() {
-	for it := range e.inbox {
+	defer e.loops.Done()
+	for {
+		var it *inItem
+		select {
+		case it = <-e.inbox:
+		case <-e.quit:
+			return // what is left is answered by its waiters' quit (see handOff)
+		}
 		items := []*inItem{it}
 	drain:
 		for len(items) < 256 {
@@ -284,7 +291,7 @@ func (e *Engine) armGapLocked(k string, st *ConversationState) {
 	}
 	e.gapArmed[k] = true
 	c, hole := st.Conversation, st.Contiguous+1
-	time.AfterFunc(e.cfg.GapWait, func() {
+	e.timers.AfterFunc(e.cfg.GapWait, func() {
 		e.seqMu.Lock()
 		delete(e.gapArmed, k)
 		still := e.convs[k].Contiguous < hole
@@ -556,7 +563,7 @@ func (e *Engine) markAck(key string, c Conversation, seq uint64) {
 		// One timer per burst, none while idle: thousands of engines in
 		// one process (the bench) must not tick for nothing.
 		e.ackArmed = true
-		time.AfterFunc(e.cfg.AckInterval, e.flushAcks)
+		e.timers.AfterFunc(e.cfg.AckInterval, e.flushAcks)
 	}
 }
 
@@ -610,12 +617,42 @@ func (e *Engine) submit(ctx context.Context, it *inItem) error {
 	case e.inbox <- it:
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-e.quit:
+		return errClosed()
 	}
 	select {
 	case <-it.done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-e.quit:
+		select {
+		case <-it.done: // applied just before
+			return nil
+		default:
+			return errClosed()
+		}
+	}
+}
+
+// handOff hands an item with a result to the processor and returns what it
+// answers, or false once the engine has closed (its processor may be gone).
+func (e *Engine) handOff(it *inItem) (*Message, bool) {
+	select {
+	case e.inbox <- it:
+	case <-e.quit:
+		return nil, false
+	}
+	select {
+	case m := <-it.result:
+		return m, true
+	case <-e.quit:
+		select {
+		case m := <-it.result: // answered just before
+			return m, true
+		default:
+			return nil, false
+		}
 	}
 }
 

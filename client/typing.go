@@ -49,6 +49,9 @@ type typingConv struct {
 // seconds. Within Config.TypingInterval of the last one for this
 // conversation it does nothing and succeeds.
 func (e *Engine) SendTypingStatus(ctx context.Context, c Conversation, typeName string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
 	if err := validConversation(c); err != nil {
 		return err
 	}
@@ -130,7 +133,7 @@ func (e *Engine) armTypingLocked() {
 	// Due by the engine's clock, which stamped the statuses; the timer
 	// itself is real.
 	wait := time.UnixMilli(oldest).Add(e.cfg.TypingInterval).Sub(e.cfg.Now())
-	t.timer = time.AfterFunc(max(wait, time.Millisecond), e.expireTyping)
+	t.timer = e.timers.AfterFunc(max(wait, time.Millisecond), e.expireTyping)
 }
 
 // expireTyping drops statuses older than the interval and tells the app.

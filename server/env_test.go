@@ -192,7 +192,7 @@ func (e *env) device(user, deviceID string, o devOpts) *device {
 		e.t.Fatal(err)
 	}
 	d.Engine = eng
-	e.t.Cleanup(eng.Disconnect)
+	e.t.Cleanup(eng.Close)
 	return d
 }
 
