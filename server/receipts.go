@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/imwasm/imwasm/internal/tasks"
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
@@ -386,7 +387,7 @@ func (s *Server) flushReceipts(ctx context.Context, convID, uid string) {
 	retry := func(what string, err error) {
 		s.log.Warn("receipt update: "+what, "uid", uid, "err", err)
 		if ctx.Err() == nil {
-			time.AfterFunc(time.Second, func() { s.receipts.touch(convID, uid) })
+			s.tasks.AfterFunc(time.Second, func() { s.receipts.touch(convID, uid) })
 		}
 	}
 	m, err := s.store.MessageByUID(ctx, convID, uid)
@@ -527,6 +528,7 @@ func (ss *session) readEntries(conv *pb.Conversation) func(uint64, *pb.Message) 
 // per interval; the first comes at once, later ones gather what arrived.
 type notifier struct {
 	every time.Duration
+	tasks *tasks.Group // the server's: its flushes and timers are the server's tasks
 	flush func(convID, uid string)
 	mu    sync.Mutex
 	state map[[2]string]*noteState
@@ -537,8 +539,8 @@ type noteState struct {
 	armed bool
 }
 
-func newNotifier(every time.Duration, flush func(convID, uid string)) *notifier {
-	return &notifier{every: every, flush: flush, state: map[[2]string]*noteState{}}
+func newNotifier(every time.Duration, tg *tasks.Group, flush func(convID, uid string)) *notifier {
+	return &notifier{every: every, tasks: tg, flush: flush, state: map[[2]string]*noteState{}}
 }
 
 // touch says message uid of convID has readers to notify.
@@ -557,11 +559,13 @@ func (n *notifier) touch(convID, uid string) {
 	st.armed = true
 	wait := time.Until(st.last.Add(n.every))
 	n.mu.Unlock()
+	// Once the server is closing neither runs: what is left unnotified is
+	// notified after the next start (resumeReceipts).
 	if wait <= 0 {
-		go n.fire(k)
+		n.tasks.Go(func() { n.fire(k) })
 		return
 	}
-	time.AfterFunc(wait, func() { n.fire(k) })
+	n.tasks.AfterFunc(wait, func() { n.fire(k) })
 }
 
 func (n *notifier) fire(k [2]string) {
@@ -572,7 +576,7 @@ func (n *notifier) fire(k [2]string) {
 	st.armed, st.last = false, time.Now()
 	n.mu.Unlock()
 	n.flush(k[0], k[1])
-	time.AfterFunc(n.every, func() {
+	n.tasks.AfterFunc(n.every, func() {
 		n.mu.Lock()
 		if st := n.state[k]; st != nil && !st.armed && time.Since(st.last) >= n.every {
 			delete(n.state, k)

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/imwasm/imwasm/internal/tasks"
 	"github.com/imwasm/imwasm/internal/workpool"
 	"github.com/imwasm/imwasm/proto/contract"
 	"github.com/imwasm/imwasm/server/files"
@@ -49,12 +50,19 @@ type Server struct {
 	receipts   *notifier      // coalesces receipt updates to senders
 	quota      *uploadQuota   // what each uploader keeps and is uploading
 	handlers   *workpool.Pool // request handlers (see session.run)
+	handler    http.Handler   // what Handler returns
 
 	// ctx bounds requests: cancelled by Close. Sessions share it rather
 	// than each holding a context of its own (whose Done channel and
 	// children map would stay with every idle connection).
 	ctx    context.Context
 	cancel context.CancelFunc
+	// tasks are the goroutines and timers the server starts (HTTP
+	// requests, sessions, background loops): Close waits for them before
+	// it closes the store.
+	tasks     tasks.Group
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New opens the store in cfg.DataDir and returns a server ready to Serve.
@@ -114,7 +122,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.bus = localBus{s.hub.deliver}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
 	s.quota = newUploadQuota(s.reg)
-	s.receipts = newNotifier(cfg.ReceiptInterval, func(convID, uid string) { s.flushReceipts(s.ctx, convID, uid) })
+	s.receipts = newNotifier(cfg.ReceiptInterval, &s.tasks, func(convID, uid string) { s.flushReceipts(s.ctx, convID, uid) })
 	s.metrics = newServerMetrics(s.reg)
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /v1/ws", s.handleWS)
@@ -132,15 +140,31 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 		scrape.ServeHTTP(w, r)
 	})
 	s.routeAPI()
+	s.handler = s.cors(s.tracked(s.mux))
 	return s
 }
 
 // Handler serves the WebSocket endpoint, the HTTP API, /healthz and /metrics.
-func (s *Server) Handler() http.Handler { return s.cors(s.mux) }
+func (s *Server) Handler() http.Handler { return s.handler }
 
-// Serve accepts connections on ln until ctx is cancelled, then shuts down
-// gracefully: no new connections, sessions told to reconnect, the store
-// committing what it has.
+// tracked runs each request as one of the server's tasks, so that Close
+// waits for it: http.Server.Shutdown does not wait for a hijacked
+// connection's handler (a WebSocket's authentication), nor for a request
+// it gave up on.
+func (s *Server) tracked(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.tasks.Add() {
+			http.Error(w, "server closing", http.StatusServiceUnavailable)
+			return
+		}
+		defer s.tasks.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Serve accepts connections on ln until ctx is cancelled (or Close is
+// called), then shuts down gracefully: no new connections, sessions told to
+// reconnect. Its background loops end with it; Close waits for them.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),
@@ -152,19 +176,30 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout: s.cfg.IdleTimeout,
 		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop() // the loops below end when Serve returns, whatever the reason
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	go s.sweepIdle(ctx)
-	go s.retentionLoop(ctx)
-	go s.resumeReceipts(ctx)
+	if !s.tasks.Go(func() { errc <- hs.Serve(ln) }) {
+		ln.Close()
+		return errors.New("serve: the server is closed")
+	}
+	s.tasks.Go(func() { s.sweepIdle(ctx) })
+	s.tasks.Go(func() { s.retentionLoop(ctx) })
+	s.tasks.Go(func() { s.resumeReceipts(ctx) })
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	case <-s.ctx.Done(): // Close
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := hs.Shutdown(sctx) // hijacked WebSockets are not tracked by Shutdown
+	if err != nil {
+		// Requests still running past the timeout lose their connections,
+		// so that they end (and Close, which waits for them, returns).
+		hs.Close()
+	}
 	for _, ss := range s.hub.all() {
 		ss.closeWith(1012, "server restarting") // 1012: service restart
 	}
@@ -174,10 +209,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases the store; call it after Serve returns.
+// Close stops everything the server started and then closes the store:
+// it cancels the requests' context, stops the pending timers, closes the
+// sessions left (a Serve that is still running shuts down too), and waits
+// for every goroutine the server started, so that none uses the store
+// after it. Call it after Serve returns; calling it again returns the
+// first call's result.
 func (s *Server) Close() error {
-	s.cancel()
-	return s.store.Close()
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.tasks.Stop() // from here no new request, session, loop or timer starts
+		for _, ss := range s.hub.all() {
+			ss.close(errors.New("server closed")) // Serve closes them; these came after, or Serve never ran
+		}
+		s.tasks.Wait()
+		s.handlers.Wait() // the idle ones left when ctx ended; the busy ones served sessions that are gone
+		s.closeErr = s.store.Close()
+	})
+	return s.closeErr
 }
 
 // sweepIdle closes sessions whose client stopped sending heartbeats.
@@ -196,7 +245,7 @@ func (s *Server) sweepIdle(ctx context.Context) {
 				s.metrics.idle.Inc()
 				// Each close may wait up to a second for its close frame:
 				// one peer that does not read must not hold up the rest.
-				go ss.closeWith(closeIdle, "no heartbeat")
+				s.tasks.Go(func() { ss.closeWith(closeIdle, "no heartbeat") })
 			}
 			s.limits.forgetFull(s.cfg.Now())
 		}

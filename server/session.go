@@ -102,6 +102,10 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	// A fresh goroutine with a small stack reads from here on, and the
 	// HTTP handler returns, so neither its deep stack nor the request stay
 	// alive for every idle connection.
+	if !s.tasks.Add() {
+		sess.close(errors.New("server closing"))
+		return
+	}
 	go sess.run()
 }
 
@@ -213,6 +217,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 // written: a client that sends requests and never reads holds one answer
 // on the server, not one per request (a Pull's answer is up to 512 KiB).
 func (ss *session) run() {
+	defer ss.srv.tasks.Done() // started by handleWS's Add
 	defer ss.close(nil)
 	handled := make(chan struct{})
 	for {
@@ -445,8 +450,9 @@ func (ss *session) enqueue(f outFrame) {
 		ss.mu.Unlock()
 		ss.srv.metrics.slowConsumers.Inc()
 		// No close handshake: the peer is not reading, so a close frame
-		// would wait behind everything it has not read.
-		go ss.close(errors.New("slow consumer: reconnect and sync"))
+		// would wait behind everything it has not read. (Once the server
+		// is closing, Close closes it.)
+		ss.srv.tasks.Go(func() { ss.close(errors.New("slow consumer: reconnect and sync")) })
 		return
 	}
 	start := !ss.writing
@@ -463,7 +469,11 @@ func (ss *session) startWriter() {
 	select {
 	case ss.wake <- struct{}{}: // an idle writer is waiting
 	default:
-		go ss.writeLoop()
+		// Add, not Go: no closure to allocate on the send path. A server
+		// that is closing starts no writer: Close closes the session.
+		if ss.srv.tasks.Add() {
+			go ss.writeLoop()
+		}
 	}
 }
 
@@ -479,6 +489,7 @@ const writerLinger = time.Second
 
 // writeLoop drains the queue, lingers, and exits when nothing came.
 func (ss *session) writeLoop() {
+	defer ss.srv.tasks.Done() // started by startWriter's Add
 	var batch []outFrame
 	var out [][]byte
 	var linger *time.Timer
@@ -506,6 +517,7 @@ func (ss *session) writeLoop() {
 			case <-ss.wake:
 				continue // enqueue set writing again
 			case <-linger.C:
+			case <-ss.srv.ctx.Done(): // Close, which waits for this goroutine
 			}
 			// Exit, unless a frame came in just as the timer fired.
 			ss.mu.Lock()
@@ -583,8 +595,9 @@ func mergePushes(out [][]byte, frames []outFrame) [][]byte {
 // kick tells the client why it is being closed, then closes.
 func (ss *session) kick(code int32, reason string) {
 	ss.send(&pb.Frame{Body: &pb.Frame_Kick{Kick: &pb.Kick{Code: code, Reason: reason}}})
-	// Give the writer a moment to flush the kick frame.
-	time.AfterFunc(200*time.Millisecond, func() { ss.closeWith(closeKicked, reason) })
+	// Give the writer a moment to flush the kick frame. (Once the server
+	// is closing, Close closes the session.)
+	ss.srv.tasks.AfterFunc(200*time.Millisecond, func() { ss.closeWith(closeKicked, reason) })
 }
 
 func (ss *session) closeWith(code int, reason string) {

@@ -7,13 +7,17 @@
 // stack its first call grew. Idle workers exit after a while.
 package workpool
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Pool is a set of workers; the zero value is not usable, see New.
 type Pool struct {
-	tasks chan func()   // unbuffered: a send succeeds only to an idle worker
-	idle  time.Duration // an idle worker exits after this long
-	done  <-chan struct{}
+	tasks   chan func()   // unbuffered: a send succeeds only to an idle worker
+	idle    time.Duration // an idle worker exits after this long
+	done    <-chan struct{}
+	workers sync.WaitGroup
 }
 
 // New returns a pool whose idle workers exit after idle, or when done is
@@ -27,11 +31,19 @@ func (p *Pool) Run(f func()) {
 	select {
 	case p.tasks <- f:
 	default:
+		p.workers.Add(1)
 		go p.work(f)
 	}
 }
 
+// Wait waits for every worker to exit: call it once done is closed and
+// Run is no longer called.
+func (p *Pool) Wait() {
+	p.workers.Wait()
+}
+
 func (p *Pool) work(f func()) {
+	defer p.workers.Done()
 	t := time.NewTimer(p.idle)
 	defer t.Stop()
 	for {

@@ -3,6 +3,7 @@ package workpool
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -70,4 +71,20 @@ func goid() int64 {
 		id = id*10 + int64(c-'0')
 	}
 	return id
+}
+
+func TestWaitWaitsForWorkers(t *testing.T) {
+	done := make(chan struct{})
+	p := New(time.Hour, done)
+	release := make(chan struct{})
+	var finished atomic.Int32
+	for range 3 {
+		p.Run(func() { <-release; finished.Add(1) })
+	}
+	close(done)
+	close(release)
+	p.Wait() // the idle timeout is an hour: only done ends them
+	if n := finished.Load(); n != 3 {
+		t.Fatalf("Wait returned with %d of 3 tasks finished", n)
+	}
 }
