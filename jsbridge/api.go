@@ -5,7 +5,6 @@ package jsbridge
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -67,13 +66,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"__failHeld":                          b.failHeld,
 	}
 	for name, fn := range async {
-		f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-			return b.promise(name, args, fn)
-		})
-		if err != nil {
-			return err
-		}
-		if err := target.Set(name, f.Value()); err != nil {
+		if err := b.export(target, name, func(args []safejs.Value) any { return b.promise(name, args, fn) }); err != nil {
 			return err
 		}
 	}
@@ -84,23 +77,21 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"__uploadLimit":       b.uploadLimit,
 	}
 	for name, fn := range sync {
-		f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) (ret any) {
-			defer func() {
-				if r := recover(); r != nil {
-					b.log.Log(client.LevelError, "imwasm: "+name+" panicked", "panic", fmt.Sprint(r))
-					ret = result(nil, codes.New(codes.Timeout, "internal error"))
-				}
-			}()
-			return fn(args)
-		})
-		if err != nil {
-			return err
-		}
-		if err := target.Set(name, f.Value()); err != nil {
+		if err := b.export(target, name, fn); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// export puts fn on target as name. A panic in it answers {code: -1, msg:
+// "internal error"} (see recovered).
+func (b *Bridge) export(target safejs.Value, name string, fn func([]safejs.Value) any) error {
+	f, err := funcOf(b.log, name, fn, func(err error) any { return result(nil, err) })
+	if err != nil {
+		return err
+	}
+	return target.Set(name, f.Value())
 }
 
 // result is {code, msg?, data?} for JS.
@@ -127,12 +118,12 @@ func result(data any, err error) js.Value {
 // with an error code and leaves the runtime running.
 func (b *Bridge) promise(name string, args []safejs.Value, fn func([]safejs.Value) (func() (any, error), error)) any {
 	var resolve safejs.Value
-	exec, err := safejs.FuncOf(func(_ safejs.Value, a []safejs.Value) any {
+	exec, err := funcOf(b.log, name, func(a []safejs.Value) any {
 		if len(a) > 0 {
 			resolve = a[0]
 		}
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return result(nil, err)
 	}
@@ -150,21 +141,16 @@ func (b *Bridge) promise(name string, args []safejs.Value, fn func([]safejs.Valu
 			b.log.Log(client.LevelError, "imwasm: resolve "+name, "err", cerr.Error())
 		}
 	}
-	recovered := func() {
-		if r := recover(); r != nil {
-			b.log.Log(client.LevelError, "imwasm: "+name+" panicked", "panic", fmt.Sprint(r))
-			done(nil, codes.New(codes.Timeout, "internal error"))
-		}
-	}
+	fail := func(err error) { done(nil, err) }
 	func() {
-		defer recovered()
+		defer recovered(b.log, name, fail)
 		work, err := fn(args)
 		if err != nil {
 			done(nil, err)
 			return
 		}
 		go func() {
-			defer recovered()
+			defer recovered(b.log, name, fail)
 			done(work())
 		}()
 	}()
@@ -263,7 +249,7 @@ func (b *Bridge) init(args []safejs.Value) any {
 		b.useIDB = storage != "memory" && !absent(idb)
 		b.cfg = &client.Config{
 			URL: wsURL(server), AppKey: appKey, DeviceID: deviceID,
-			Dialer: Dialer{WebSocket: ws}, Logger: b.log,
+			Dialer: Dialer{WebSocket: ws, Logger: b.log}, Logger: b.log,
 			SendTimeout: time.Duration(timeout) * time.Millisecond,
 			OnEvents:    b.dispatch, DeliveryReceipts: delivery,
 		}

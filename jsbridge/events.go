@@ -3,8 +3,6 @@
 package jsbridge
 
 import (
-	"fmt"
-
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
@@ -13,11 +11,7 @@ import (
 // dispatch hands a batch of engine events to the JS side in one call, as
 // [[eventName, payload], ...] with RongIMLib's names and payloads.
 func (b *Bridge) dispatch(evs []client.Event) {
-	defer func() {
-		if r := recover(); r != nil {
-			b.log.Log(client.LevelError, "imwasm: event dispatch panicked", "panic", fmt.Sprint(r))
-		}
-	}()
+	defer recovered(b.log, "event dispatch", nil)
 	batch := make([]any, 0, len(evs))
 	for _, ev := range evs {
 		if name, payload, ok := eventJS(ev); ok {

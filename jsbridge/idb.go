@@ -39,16 +39,26 @@ type IDBStore struct {
 
 var _ client.Store = (*IDBStore)(nil)
 
-// callbacks collects the js.Funcs of one operation, released together.
-type callbacks struct{ fs []safejs.Func }
+// callbacks collects the js.Funcs of one operation, released together. A
+// panic in one of them fails the operation with an error (fail; nil: it
+// is only logged).
+type callbacks struct {
+	fs   []safejs.Func
+	fail func(error)
+}
 
 func (c *callbacks) on(target safejs.Value, event string, fn func(ev safejs.Value)) error {
-	f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+	f, err := funcOf(nil, "indexeddb "+event, func(args []safejs.Value) any {
 		ev := safejs.Undefined()
 		if len(args) > 0 {
 			ev = args[0]
 		}
 		fn(ev)
+		return nil
+	}, func(err error) any {
+		if c.fail != nil {
+			c.fail(err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -75,9 +85,17 @@ func OpenIDB(ctx context.Context, name string) (*IDBStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
-	var cb callbacks
-	defer cb.release()
 	done := make(chan error, 1)
+	// The first result counts. A callback never blocks: it runs on
+	// JavaScript's event loop (an upgrade's error is followed by onerror).
+	finish := func(err error) {
+		select {
+		case done <- err:
+		default:
+		}
+	}
+	cb := callbacks{fail: finish}
+	defer cb.release()
 	blocked := make(chan struct{}, 1)
 	err = errors.Join(
 		cb.on(req, "onupgradeneeded", func(ev safejs.Value) {
@@ -85,11 +103,11 @@ func OpenIDB(ctx context.Context, name string) (*IDBStore, error) {
 			old, _ := ev.Get("oldVersion")
 			v, _ := old.Int()
 			if err := upgrade(db, v); err != nil {
-				done <- err
+				finish(err)
 			}
 		}),
-		cb.on(req, "onsuccess", func(safejs.Value) { done <- nil }),
-		cb.on(req, "onerror", func(safejs.Value) { done <- requestError(req, "open "+name) }),
+		cb.on(req, "onsuccess", func(safejs.Value) { finish(nil) }),
+		cb.on(req, "onerror", func(safejs.Value) { finish(requestError(req, "open "+name)) }),
 		// Another tab still has an older version open: it is told to close
 		// (versionchange) and the open goes on when it has.
 		cb.on(req, "onblocked", func(safejs.Value) {
@@ -190,8 +208,6 @@ func (s *IDBStore) tx(ctx context.Context, mode string, stores []any, fn func(tx
 	if err != nil {
 		return fmt.Errorf("indexeddb transaction: %w", err)
 	}
-	var cb callbacks
-	defer cb.release()
 	done := make(chan error, 1)
 	finish := func(err error) {
 		select {
@@ -203,6 +219,17 @@ func (s *IDBStore) tx(ctx context.Context, mode string, stores []any, fn func(tx
 	// (and releasing the callbacks) only then keeps the other requests'
 	// abort events from calling released functions.
 	var firstErr error
+	cb := callbacks{fail: func(err error) {
+		// A callback panicked: nothing of the transaction is kept, and it
+		// fails with err once aborted (at once if it is over already).
+		if firstErr == nil {
+			firstErr = err
+		}
+		if _, aerr := tx.Call("abort"); aerr != nil {
+			finish(firstErr)
+		}
+	}}
+	defer cb.release()
 	err = errors.Join(
 		cb.on(tx, "oncomplete", func(safejs.Value) { finish(nil) }),
 		cb.on(tx, "onerror", func(ev safejs.Value) {

@@ -21,12 +21,14 @@ import (
 // or the one given to init (Node 20 has none of its own).
 type Dialer struct {
 	WebSocket safejs.Value
+	Logger    client.Logger // for a callback's panic (nil: the console)
 }
 
 var _ client.Dialer = Dialer{}
 
 type wsConn struct {
 	ws    safejs.Value
+	log   client.Logger
 	funcs []safejs.Func
 	in    chan []byte
 	mu    sync.Mutex
@@ -44,20 +46,10 @@ func (d Dialer) Dial(ctx context.Context, url string) (client.Conn, error) {
 	if err := ws.Set("binaryType", "arraybuffer"); err != nil {
 		return nil, err
 	}
-	c := &wsConn{ws: ws, in: make(chan []byte, 256), done: make(chan struct{})}
+	c := &wsConn{ws: ws, log: d.Logger, in: make(chan []byte, 256), done: make(chan struct{})}
 	opened := make(chan struct{})
 	var openOnce sync.Once
-	on := func(event string, fn func(args []safejs.Value)) error {
-		f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-			fn(args)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		c.funcs = append(c.funcs, f)
-		return ws.Set(event, f.Value())
-	}
+	on := c.on
 	err = errors.Join(
 		on("onopen", func([]safejs.Value) { openOnce.Do(func() { close(opened) }) }),
 		on("onclose", func([]safejs.Value) { c.fail(errors.New("websocket closed")) }),
@@ -105,6 +97,23 @@ func (d Dialer) Dial(ctx context.Context, url string) (client.Conn, error) {
 		c.Close()
 		return nil, ctx.Err()
 	}
+}
+
+// on sets the socket's handler for event (onopen, onmessage...). A panic in
+// fn ends the connection with an error (the engine reconnects).
+func (c *wsConn) on(event string, fn func(args []safejs.Value)) error {
+	f, err := funcOf(c.log, "websocket "+event, func(args []safejs.Value) any {
+		fn(args)
+		return nil
+	}, func(err error) any {
+		c.fail(err)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.funcs = append(c.funcs, f)
+	return c.ws.Set(event, f.Value())
 }
 
 func (c *wsConn) fail(err error) {
