@@ -16,6 +16,7 @@ import (
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/client/memstore"
+	"github.com/imwasm/imwasm/internal/tasks"
 	"github.com/imwasm/imwasm/proto/codes"
 )
 
@@ -26,11 +27,20 @@ type Bridge struct {
 	mu     sync.Mutex
 	cfg    *client.Config // from init; nil before
 	eng    *client.Engine // for user, created by the first connect
+	store  client.Store   // eng's
 	user   string
 	appKey string
 	useIDB bool         // keep the device's data in IndexedDB (browsers), else in memory
 	emit   safejs.Value // the JS side's dispatcher: emit([[name, payload], ...])
 	log    *consoleLogger
+
+	// Lifetime. Engines the bridge replaces are closed (retire), and so is
+	// the last one by Close.
+	closed    bool          // Close began: calls answer ClientNotInit
+	retired   chan struct{} // closed once the engines retired so far are closed
+	tasks     tasks.Group   // the goroutines of calls in progress and of retirements
+	closeReq  chan struct{} // see CloseRequested
+	closeOnce sync.Once
 }
 
 // Register puts the SDK's functions on target. Each takes JS arguments,
@@ -38,6 +48,7 @@ type Bridge struct {
 // a Promise of {code, msg?, data?}; the few synchronous ones answer a value.
 func (b *Bridge) Register(target safejs.Value) error {
 	b.log = &consoleLogger{level: client.LevelWarn}
+	b.closeReq = make(chan struct{})
 	async := map[string]func(args []safejs.Value) (func() (any, error), error){
 		"connect":                      b.connect,
 		"disconnect":                   b.disconnect,
@@ -75,6 +86,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getConnectionStatus": b.connectionStatus,
 		"getCurrentUserId":    b.currentUserID,
 		"__uploadLimit":       b.uploadLimit,
+		"__close":             b.requestClose,
 	}
 	for name, fn := range sync {
 		if err := b.export(target, name, fn); err != nil {
@@ -92,6 +104,68 @@ func (b *Bridge) export(target safejs.Value, name string, fn func([]safejs.Value
 		return err
 	}
 	return target.Set(name, f.Value())
+}
+
+// CloseRequested is closed once JavaScript calls __close (npm's index.js
+// does when a later init replaces this runtime): the program then calls
+// Close.
+func (b *Bridge) CloseRequested() <-chan struct{} { return b.closeReq }
+
+func (b *Bridge) requestClose([]safejs.Value) any {
+	b.closeOnce.Do(func() { close(b.closeReq) })
+	return nil
+}
+
+// Close closes the engine and its store and waits for the calls in
+// progress and the engines being closed; every call after it answers
+// ClientNotInit. It waits on IndexedDB and WebSocket callbacks, so it must
+// not run in one (nor in a synchronous call from JavaScript).
+func (b *Bridge) Close() {
+	b.mu.Lock()
+	b.closed = true
+	eng, st := b.eng, b.store
+	b.eng, b.store = nil, nil
+	b.mu.Unlock()
+	b.tasks.Stop()
+	if eng != nil {
+		closeEngine(eng, st)
+	}
+	b.tasks.Wait()
+}
+
+func errBridgeClosed() error {
+	return codes.New(codes.ClientNotInit, "this SDK instance is closed (a later init replaced it)")
+}
+
+// closeEngine closes eng, then the store it used (IndexedDB's is ours to
+// close; memstore has nothing to close).
+func closeEngine(eng *client.Engine, st client.Store) {
+	eng.Close()
+	if c, ok := st.(interface{ Close() }); ok {
+		c.Close()
+	}
+}
+
+// retireLocked takes the engine from the bridge and closes it on a
+// goroutine: init is a synchronous call from JavaScript, and closing waits
+// for IndexedDB callbacks, which run only once it has returned. engineFor
+// makes the next engine once retired ones are closed, so that their last
+// events come first. The caller holds b.mu and has checked b.closed.
+func (b *Bridge) retireLocked() {
+	eng, st := b.eng, b.store
+	b.eng, b.store = nil, nil
+	if eng == nil {
+		return
+	}
+	prev, done := b.retired, make(chan struct{})
+	b.retired = done
+	b.tasks.Go(func() { // not closed (the caller checked): never refused
+		closeEngine(eng, st)
+		if prev != nil {
+			<-prev
+		}
+		close(done)
+	})
 }
 
 // result is {code, msg?, data?} for JS.
@@ -149,10 +223,13 @@ func (b *Bridge) promise(name string, args []safejs.Value, fn func([]safejs.Valu
 			done(nil, err)
 			return
 		}
-		go func() {
+		started := b.tasks.Go(func() {
 			defer recovered(b.log, name, fail)
 			done(work())
-		}()
+		})
+		if !started {
+			done(nil, errBridgeClosed())
+		}
 	}()
 	return safejs.Unsafe(p)
 }
@@ -161,6 +238,8 @@ func (b *Bridge) engine() (*client.Engine, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch {
+	case b.closed:
+		return nil, errBridgeClosed()
 	case b.cfg == nil:
 		return nil, codes.New(codes.ClientNotInit, "call init first")
 	case b.eng == nil:
@@ -242,10 +321,11 @@ func (b *Bridge) init(args []safejs.Value) any {
 		idb, _ := safejs.Global().Get("indexedDB")
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		if b.eng != nil {
-			b.eng.Disconnect()
+		if b.closed {
+			return errBridgeClosed()
 		}
-		b.eng, b.user, b.emit, b.appKey = nil, "", emit, appKey
+		b.retireLocked()
+		b.user, b.emit, b.appKey = "", emit, appKey
 		b.useIDB = storage != "memory" && !absent(idb)
 		b.cfg = &client.Config{
 			URL: wsURL(server), AppKey: appKey, DeviceID: deviceID,
@@ -307,17 +387,26 @@ func (b *Bridge) connect(args []safejs.Value) (func() (any, error), error) {
 func (b *Bridge) engineFor(tok string) (*client.Engine, error) {
 	user := tokenSubject(tok)
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil, errBridgeClosed()
+	}
 	if b.eng != nil && (b.user == user || user == "") {
 		eng := b.eng
 		b.mu.Unlock()
 		return eng, nil
 	}
-	old := b.eng
-	b.eng = nil
+	old, oldStore, retired := b.eng, b.store, b.retired
+	b.eng, b.store = nil, nil
+	from := b.cfg
 	cfg, useIDB, appKey := *b.cfg, b.useIDB, b.appKey
 	b.mu.Unlock()
+	// The engines before go first, with their last events.
 	if old != nil {
-		old.Disconnect()
+		closeEngine(old, oldStore)
+	}
+	if retired != nil {
+		<-retired
 	}
 	cfg.Store = memstore.New()
 	if useIDB && user != "" {
@@ -334,7 +423,14 @@ func (b *Bridge) engineFor(tok string) (*client.Engine, error) {
 		return nil, err
 	}
 	b.mu.Lock()
-	b.eng, b.user = eng, user
+	if b.closed || b.cfg != from {
+		// Closed, or init came meanwhile: this engine belongs to neither.
+		b.mu.Unlock()
+		closeEngine(eng, cfg.Store)
+		return nil, errBridgeClosed()
+	}
+	b.retireLocked() // another connect's, made meanwhile
+	b.eng, b.store, b.user = eng, cfg.Store, user
 	b.mu.Unlock()
 	return eng, nil
 }

@@ -27,14 +27,15 @@ type Dialer struct {
 var _ client.Dialer = Dialer{}
 
 type wsConn struct {
-	ws    safejs.Value
-	log   client.Logger
-	funcs []safejs.Func
-	in    chan []byte
-	mu    sync.Mutex
-	err   error
-	done  chan struct{}
-	once  sync.Once
+	ws     safejs.Value
+	log    client.Logger
+	funcs  []safejs.Func
+	events []string // the handlers set, by name (onopen...)
+	in     chan []byte
+	mu     sync.Mutex
+	err    error
+	done   chan struct{}
+	once   sync.Once
 }
 
 // Dial implements client.Dialer.
@@ -112,7 +113,7 @@ func (c *wsConn) on(event string, fn func(args []safejs.Value)) error {
 	if err != nil {
 		return err
 	}
-	c.funcs = append(c.funcs, f)
+	c.funcs, c.events = append(c.funcs, f), append(c.events, event)
 	return c.ws.Set(event, f.Value())
 }
 
@@ -155,9 +156,13 @@ func (c *wsConn) Write(_ context.Context, b []byte) error {
 func (c *wsConn) Close() error {
 	c.fail(errors.New("closed"))
 	_, err := c.ws.Call("close")
+	// The close event comes later: no handler of ours is left to call.
+	for _, ev := range c.events {
+		c.ws.Set(ev, safejs.Null())
+	}
 	for _, f := range c.funcs {
 		f.Release()
 	}
-	c.funcs = nil
+	c.funcs, c.events = nil, nil
 	return err
 }

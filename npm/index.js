@@ -243,7 +243,8 @@ if (typeof document !== 'undefined' && typeof WebAssembly === 'object' && typeof
   preboot.catch(() => {});
 }
 
-async function start(options) {
+// start boots a runtime for options and inits it; emit receives its events.
+async function start(options, emit) {
   mark('init');
   const url = new URL(options.wasmUrl || 'imwasm.wasm', new URL('./dist/', import.meta.url));
   let bridge;
@@ -258,6 +259,7 @@ async function start(options) {
   }
   const res = bridge.init(options, emit, deviceId(String(options.appkey)));
   if (res.code !== ErrorCode.SUCCESS) {
+    bridge.__close(); // nothing will use this runtime: it ends
     const err = new Error(`imwasm init: ${res.msg}`);
     err.code = res.code;
     throw err;
@@ -274,8 +276,13 @@ export function init(options) {
   uploadBase = options.uploadUrl || options.serverUrl || options.navigators?.[0] || '';
   lastToken = '';
   loaded = null;
-  const r = start({ ...options });
+  const prev = runtime;
+  // Only the latest init's runtime reaches the listeners: the one it
+  // replaces may still be saying DISCONNECT as it closes.
+  const r = start({ ...options }, (batch) => { if (runtime === r) emit(batch); });
   runtime = r;
+  // The runtime replaced closes its engine (and WebSocket) and ends.
+  prev?.then((b) => b.__close(), () => {});
   // Only the latest init's runtime serves the synchronous calls.
   r.then((b) => { if (runtime === r) loaded = b; }, (e) => console.error('[imwasm]', e.message));
 }
@@ -288,7 +295,11 @@ async function call(name, args) {
   } catch (e) {
     return { code: e.code ?? ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, msg: e.message };
   }
-  return bridge[name](...args);
+  try {
+    return await bridge[name](...args);
+  } catch (e) { // a runtime a later init ended meanwhile ("Go program has already exited")
+    return { code: ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, msg: e.message };
+  }
 }
 
 const api = (name) => (...args) => call(name, args);

@@ -10,6 +10,16 @@ const RongIMLib = await import('../index.js');
 
 const forwarded = new Set();
 
+// '$TrackedWebSocket' is the ws package's WebSocket with every socket made
+// kept, for '$sockets' (their readyStates, oldest first).
+const sockets = [];
+class TrackedWebSocket extends WebSocket {
+  constructor(...args) {
+    super(...args);
+    sockets.push(this);
+  }
+}
+
 function revive(a) {
   // {$class: 'TextMessage', content} -> new RongIMLib.TextMessage(content)
   if (a && typeof a === 'object' && a.$class) return new RongIMLib[a.$class](a.content);
@@ -19,6 +29,7 @@ function revive(a) {
     return new (RongIMLib.registerMessageType(name, persisted, counted, [], status))(a.content);
   }
   if (a === '$WebSocket') return WebSocket;
+  if (a === '$TrackedWebSocket') return TrackedWebSocket;
   if (a && typeof a === 'object' && !Array.isArray(a)) {
     return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, revive(v)]));
   }
@@ -34,6 +45,10 @@ parentPort.on('message', async ({ id, fn, args }) => {
         RongIMLib.addEventListener(name, (payload) => parentPort.postMessage({ event: name, payload }));
       }
       parentPort.postMessage({ id, result: null });
+      return;
+    }
+    if (fn === '$sockets') {
+      parentPort.postMessage({ id, result: sockets.map((ws) => ws.readyState) });
       return;
     }
     const result = await RongIMLib[fn](...args.map(revive));
