@@ -591,7 +591,12 @@ func (e *Engine) flushAcks() {
 		items = append(items, a)
 	}
 	for chunk := range slices.Chunk(items, contract.MaxIDs) { // the server's most per frame
-		lc.write(ctx, &pb.Frame{Body: &pb.Frame_Ack{Ack: &pb.Ack{Items: chunk}}})
+		if err := lc.write(ctx, &pb.Frame{Body: &pb.Frame_Ack{Ack: &pb.Ack{Items: chunk}}}); err != nil {
+			// The connection broke under the write: the next one sends
+			// them all (acks are cumulative, a chunk sent twice is harmless).
+			e.keepAcks(acks)
+			return
+		}
 	}
 }
 

@@ -495,3 +495,24 @@ func TestAcksWaitForTheNextConnection(t *testing.T) {
 		t.Errorf("ack %v on the next connection, want bob 1", ackItems(ack))
 	}
 }
+
+func TestAcksAWriteLostAreSentOnTheNextConnection(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	// The connection breaks as the ack is written: the write fails.
+	c.refuseWrites(func(f *pb.Frame) bool { return f.GetAck() != nil })
+	c.push(from(bob, 1))
+	h.messages()
+	c2 := h.srv.conn(t, 1)
+	if !c.isClosed() {
+		t.Error("the broken connection was not closed")
+	}
+	eventually(t, "the second sync", func() bool { return len(h.ev.all(EventSyncFinished)) == 2 })
+	c2.push(from(carol, 1))
+	// The first ack on the new connection carries bob's (kept from the
+	// failed write) whether it was flushed after the sync or with carol's.
+	_, ack := next[*pb.Frame_Ack](t, c2)
+	if ackItems(ack)["bob"] != 1 {
+		t.Errorf("first ack on the next connection %v: bob's ack was lost with the write", ackItems(ack))
+	}
+}
