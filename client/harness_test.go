@@ -97,7 +97,7 @@ func wconv(c Conversation) *pb.Conversation { return wireConv(c) }
 // fakeServer is the engine's Dialer.
 type fakeServer struct {
 	mu      sync.Mutex
-	auth    func(n int, a *pb.Auth) *pb.Frame // answer to dial n's Auth
+	auth    func(n int, a *pb.Auth) *pb.Frame // answer to dial n's Auth (nil: close instead)
 	dialErr func(n int) error
 	gate    chan struct{} // when set, each Dial waits for a value
 	dials   []time.Time
@@ -127,6 +127,20 @@ func (s *fakeServer) Dial(ctx context.Context, url string) (Conn, error) {
 	s.conns = append(s.conns, c)
 	s.mu.Unlock()
 	return c, nil
+}
+
+// setGate makes the next dials wait for a value from gate (nil: not).
+func (s *fakeServer) setGate(gate chan struct{}) {
+	s.mu.Lock()
+	s.gate = gate
+	s.mu.Unlock()
+}
+
+// setDialErr makes dial n fail with dialErr(n) when that is not nil.
+func (s *fakeServer) setDialErr(dialErr func(n int) error) {
+	s.mu.Lock()
+	s.dialErr = dialErr
+	s.mu.Unlock()
 }
 
 // setAuth changes how the next connections' Auth frames are answered.
@@ -255,9 +269,12 @@ func (c *fakeConn) Write(ctx context.Context, b []byte) error {
 	c.out = append(c.out, f)
 	c.mu.Unlock()
 	if a := f.GetAuth(); a != nil {
-		ans := c.srv.answerAuth(c.n, a)
-		ans.Id = f.Id
-		c.send(ans)
+		if ans := c.srv.answerAuth(c.n, a); ans != nil {
+			ans.Id = f.Id
+			c.send(ans)
+		} else {
+			c.drop()
+		}
 	}
 	return nil
 }

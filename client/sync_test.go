@@ -177,9 +177,9 @@ func TestNewerHoleGetsItsOwnWait(t *testing.T) {
 	retry(t, func(t *testing.T) bool {
 		h := newHarness(t, func(c *Config) { c.GapWait = wait })
 		c := h.connect(nil)
-		c.push(from(grp, 1), from(grp, 3)) // hole 2: its wait starts
+		armed := time.Now() // no later than hole 2's wait begins
+		c.push(from(grp, 1), from(grp, 3))
 		h.messages()
-		armed := time.Now()
 		c.push(from(grp, 5), from(grp, 2)) // hole 2 filled, hole 4 opens
 		if got := seqs(h.messages()); !slices.Equal(got, []uint64{2, 3}) {
 			t.Fatalf("emitted %v, want [2 3]", got)
@@ -418,7 +418,8 @@ func TestAcksAreCoalesced(t *testing.T) {
 		t.Errorf("%d ack frames, want 1", n)
 	}
 	c.push(from(bob, 4))
-	if _, ack := next[*pb.Frame_Ack](t, c); len(ack.Ack.Items) != 1 || ackItems(ack)["bob"] != 4 {
+	_, ack = next[*pb.Frame_Ack](t, c)
+	if len(ack.Ack.Items) != 1 || ackItems(ack)["bob"] != 4 {
 		t.Errorf("second ack %v, want bob 4 alone", ackItems(ack))
 	}
 	if ack.Ack.Items[0].Conv.Type != pb.ConversationType_PRIVATE {
@@ -474,10 +475,8 @@ func TestOwnSendsAreNotAcked(t *testing.T) {
 func TestAcksWaitForTheNextConnection(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.AckInterval = 10 * time.Millisecond })
 	c := h.connect(nil)
-	h.srv.mu.Lock()
 	gate := make(chan struct{})
-	h.srv.gate = gate
-	h.srv.mu.Unlock()
+	h.srv.setGate(gate)
 	c.push(from(bob, 1))
 	c.drop()
 	// The flush finds no connection and keeps the ack.
