@@ -374,6 +374,13 @@ func written[T any](c *fakeConn) []T {
 	return out
 }
 
+// count is the number of frames the engine wrote on c.
+func (c *fakeConn) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.out)
+}
+
 // recorder keeps the engine's events.
 type recorder struct {
 	mu    sync.Mutex
