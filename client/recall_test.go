@@ -36,6 +36,8 @@ func TestRecallMarkers(t *testing.T) {
 		mention bool
 	}{
 		{"a held message", bob, [][]*pb.Message{{from(bob, 1)}, {recallMarker(bob, 2, uidOf(bob, 1), "bob")}}, uidOf(bob, 1), 2, 1, 0, false},
+		{"in the message's own batch", bob, [][]*pb.Message{{from(bob, 1), recallMarker(bob, 2, uidOf(bob, 1), "bob")}}, uidOf(bob, 1), 1, 1, 0, false},
+		{"a mention in its own batch", grp, [][]*pb.Message{{mentioned(1), from(grp, 2), recallMarker(grp, 3, uidOf(grp, 1), "carol")}}, uidOf(grp, 1), 2, 2, 1, false},
 		{"one of two unread", bob, [][]*pb.Message{{from(bob, 1), from(bob, 2)}, {recallMarker(bob, 3, uidOf(bob, 1), "bob")}}, uidOf(bob, 1), 3, 2, 1, false},
 		{"a mention", grp, [][]*pb.Message{{mentioned(1), from(grp, 2)}, {recallMarker(grp, 3, uidOf(grp, 1), "carol")}}, uidOf(grp, 1), 3, 2, 1, false},
 		{"one of two mentions", grp, [][]*pb.Message{{mentioned(1), mentioned(2)}, {recallMarker(grp, 3, uidOf(grp, 1), "carol")}}, uidOf(grp, 1), 3, 2, 1, true},
@@ -61,8 +63,13 @@ func TestRecallMarkers(t *testing.T) {
 				t.Fatalf("emitted %d messages, want %d", len(emitted), tt.emitted)
 			}
 			if tt.recalls != "" {
-				last := emitted[len(emitted)-1]
-				if last.MessageUID != tt.recalls || last.ObjectName != recallObjectName || string(last.Content) != recallContent || last.IsCounted {
+				var last *Message // the recalled message as last emitted
+				for _, m := range emitted {
+					if m.MessageUID == tt.recalls {
+						last = m
+					}
+				}
+				if last == nil || last.MessageUID != tt.recalls || last.ObjectName != recallObjectName || string(last.Content) != recallContent || last.IsCounted {
 					t.Errorf("emitted last %+v, want the recalled message as RC:RcNtf", last)
 				}
 				stored := h.store.byUID(tt.recalls)

@@ -495,15 +495,16 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 				continue // applied already
 			}
 			bs.emitted = append(bs.emitted, target)
-			if st, k := e.stateKeyLocked(bs, target.Conversation); counts(target, st) {
-				st.Unread = max(0, st.Unread-1)
-				if target.IsMentioned {
-					bs.recount[k] = true // another unread one may mention too
-				}
-			}
 		} else if r.w.ExpansionOf != "" {
 			applyExpansion(target, r.w)
 			continue
+		}
+		// It counts no more (a fresh one was counted as it was admitted).
+		if st, k := e.stateKeyLocked(bs, target.Conversation); counts(target, st) {
+			st.Unread = max(0, st.Unread-1)
+			if target.IsMentioned {
+				bs.recount[k] = true // another unread one may mention too
+			}
 		}
 		fresh := admitted[r.uid] != nil
 		target.ObjectName, target.Content = recallObjectName, r.w.Content
