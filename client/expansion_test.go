@@ -81,7 +81,7 @@ func TestUpdateMessageExpansion(t *testing.T) {
 		t.Errorf("expansion request %+v", x)
 	}
 	c.ok(f)
-	if err := <-errc; err != nil {
+	if err := recv(t, errc); err != nil {
 		t.Fatal(err)
 	}
 	go func() { errc <- h.e.RemoveMessageExpansionKeys(ctx, grp, "m1", []string{"k"}) }()
@@ -90,7 +90,7 @@ func TestUpdateMessageExpansion(t *testing.T) {
 		t.Errorf("expansion request %+v", x)
 	}
 	c.fail(f, codes.ExpansionLimitExceeded)
-	wantCode(t, <-errc, codes.ExpansionLimitExceeded)
+	wantCode(t, recv(t, errc), codes.ExpansionLimitExceeded)
 	tests := []struct {
 		name string
 		err  error

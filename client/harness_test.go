@@ -595,12 +595,20 @@ func text(c Conversation, s string) *Message {
 
 func result(t *testing.T, ch <-chan sendResult) (*Message, error) {
 	t.Helper()
+	r := recv(t, ch)
+	return r.m, r.err
+}
+
+// recv waits for a value from ch (an API call's result).
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
 	select {
-	case r := <-ch:
-		return r.m, r.err
+	case v := <-ch:
+		return v
 	case <-time.After(waitLimit):
-		t.Fatal("timed out waiting for SendMessage")
-		return nil, nil
+		t.Fatal("timed out waiting for a call to return")
+		var zero T
+		return zero
 	}
 }
 

@@ -114,7 +114,7 @@ func TestRecallMessage(t *testing.T) {
 		Uid: sent.MessageUID, ConvType: pb.ConversationType_GROUP, FromUser: me, To: "g1", Seq: 1, SentTime: sent.SentTime,
 		ObjectName: recallObjectName, Content: []byte(recallContent),
 	}}})
-	m := <-res
+	m := recv(t, res)
 	if m == nil || m.MessageID != sent.MessageID || m.ObjectName != recallObjectName || string(m.Content) != recallContent {
 		t.Fatalf("recalled %+v", m)
 	}
@@ -128,14 +128,14 @@ func TestRecallMessage(t *testing.T) {
 		t.Errorf("emitted %v, want the recall once", got)
 	}
 	// Refusals.
+	errc := make(chan error, 1)
 	go func() {
 		_, err := h.e.RecallMessage(context.Background(), grp, "old", 1, RecallOptions{})
-		wantCode(t, err, codes.RecallMessage)
-		res <- nil
+		errc <- err
 	}()
 	f, _ = next[*pb.Frame_Recall](t, c)
 	c.fail(f, codes.RecallMessage)
-	<-res
+	wantCode(t, recv(t, errc), codes.RecallMessage)
 	_, err := h.e.RecallMessage(context.Background(), grp, "", 0, RecallOptions{})
 	wantCode(t, err, codes.RecallMessage)
 	_, err = h.e.RecallMessage(context.Background(), Conversation{Type: Group}, "m", 0, RecallOptions{})

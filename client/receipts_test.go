@@ -87,7 +87,7 @@ func TestOwnReadIsNotReportedBack(t *testing.T) {
 	c.push(log.entry(&pb.LogEntry{Conv: wconv(bob), ReadBy: me, ReadSeq: 3}))
 	h.barrier(c)
 	c.ok(f)
-	if err := <-done; err != nil {
+	if err := recv(t, done); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.e.UnreadCount(bob); n != 0 {
@@ -116,7 +116,7 @@ func TestSendReadReceipt(t *testing.T) {
 	c.push(logEntry(1, &pb.LogEntry{Conv: wconv(bob), ReadBy: me, ReadSeq: 2})) // before the answer
 	h.barrier(c)
 	c.ok(f)
-	if err := <-done; err != nil {
+	if err := recv(t, done); err != nil {
 		t.Fatal(err)
 	}
 	if n, st := h.e.UnreadCount(bob), h.state(bob); n != 1 || st.ReadSeq != 2 || st.ReadSynced != 2 {
@@ -130,7 +130,7 @@ func TestSendReadReceipt(t *testing.T) {
 	go func() { done <- h.e.SendReadReceipt(context.Background(), bob, "elsewhere") }()
 	f, _ = next[*pb.Frame_Read](t, c)
 	c.ok(f)
-	if err := <-done; err != nil {
+	if err := recv(t, done); err != nil {
 		t.Fatal(err)
 	}
 	if st := h.state(bob); st.ReadSeq != 2 {
@@ -140,7 +140,7 @@ func TestSendReadReceipt(t *testing.T) {
 	go func() { done <- h.e.SendReadReceipt(context.Background(), bob, uidOf(bob, 3)) }()
 	f, _ = next[*pb.Frame_Read](t, c)
 	c.fail(f, codes.RequestOverFrequency)
-	wantCode(t, <-done, codes.RequestOverFrequency)
+	wantCode(t, recv(t, done), codes.RequestOverFrequency)
 }
 
 func TestPeerReadReceipt(t *testing.T) {
@@ -318,7 +318,7 @@ func TestReceiptRequests(t *testing.T) {
 		t.Errorf("response %+v, want %v", resp.ReceiptResponse, want)
 	}
 	c.ok(f)
-	if got := <-res; !slices.Equal(got, []string{"not-held", uidOf(grp, 2)}) {
+	if got := recv(t, res); !slices.Equal(got, []string{"not-held", uidOf(grp, 2)}) {
 		t.Errorf("answered %v", got)
 	}
 	if got := cached(); len(got) != 0 {
@@ -368,7 +368,7 @@ func TestRespondCachedRequestsDropsTheUnanswerable(t *testing.T) {
 			c.ok(f)
 		}
 	}
-	if got := <-res; !slices.Equal(got, []string{"a", "c"}) {
+	if got := recv(t, res); !slices.Equal(got, []string{"a", "c"}) {
 		t.Errorf("answered %v, want a and c", got)
 	}
 	if got := h.state(grp).Requests; len(got) != 0 {
@@ -422,7 +422,7 @@ func TestReceiptRequestsAndQueries(t *testing.T) {
 		t.Errorf("receipt request %+v", rr.ReceiptRequest)
 	}
 	c.fail(f, codes.RRSV5Unavailable)
-	wantCode(t, <-errc, codes.RRSV5Unavailable)
+	wantCode(t, recv(t, errc), codes.RRSV5Unavailable)
 
 	pages := make(chan *ReadersPage, 1)
 	go func() {
@@ -437,7 +437,7 @@ func TestReceiptRequestsAndQueries(t *testing.T) {
 		t.Errorf("readers request %+v", r)
 	}
 	c.reply(f, &pb.Frame_ReadersResult{ReadersResult: &pb.ReadersResult{Users: []*pb.Reader{{UserId: "dave"}}, NextPageToken: "n", ReadCount: 1, TotalCount: 3}})
-	if p := <-pages; len(p.Users) != 1 || p.Users[0].UserID != "dave" || p.NextPageToken != "n" || p.ReadCount != 1 || p.TotalCount != 3 {
+	if p := recv(t, pages); len(p.Users) != 1 || p.Users[0].UserID != "dave" || p.NextPageToken != "n" || p.ReadCount != 1 || p.TotalCount != 3 {
 		t.Errorf("readers %+v", p)
 	}
 
@@ -454,14 +454,14 @@ func TestReceiptRequestsAndQueries(t *testing.T) {
 		t.Errorf("receipt info request %+v", ri.ReceiptInfo)
 	}
 	c.reply(f, &pb.Frame_ReceiptInfoResult{ReceiptInfoResult: &pb.ReceiptInfoResult{Infos: []*pb.ReceiptInfo{{MessageUid: "m1", ReadCount: 2, TotalCount: 3}}}})
-	if rc := <-counts; len(rc) != 1 || rc[0].MessageUID != "m1" || rc[0].ReadCount != 2 || rc[0].TotalCount != 3 || rc[0].Conversation != grp {
+	if rc := recv(t, counts); len(rc) != 1 || rc[0].MessageUID != "m1" || rc[0].ReadCount != 2 || rc[0].TotalCount != 3 || rc[0].Conversation != grp {
 		t.Errorf("counts %+v", rc)
 	}
 
 	go func() { errc <- h.e.RespondReceipts(ctx, grp, []string{"m1"}) }()
 	f, _ = next[*pb.Frame_ReceiptResponse](t, c)
 	c.fail(f, codes.RRSV5MessageNotExist)
-	wantCode(t, <-errc, codes.RRSV5MessageNotExist)
+	wantCode(t, recv(t, errc), codes.RRSV5MessageNotExist)
 }
 
 func TestReceiptArguments(t *testing.T) {

@@ -1,0 +1,87 @@
+package client
+
+import (
+	"context"
+	"testing"
+
+	pb "github.com/imwasm/imwasm/proto/litepb"
+)
+
+// The conversation list, unread counts and mentions (conversations.go).
+
+func TestConversations(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	at := func(w *pb.Message, ms int64) *pb.Message { w.SentTime = baseTime + ms; return w }
+	mention := func(w *pb.Message, typ int32, users ...string) *pb.Message {
+		w.IsMentioned, w.MentionedInfo = true, &pb.MentionedInfo{Type: typ, UserIds: users}
+		return w
+	}
+	uncounted := at(from(bob, 2), 1100)
+	uncounted.IsCounted = false
+	c.push(at(from(bob, 1), 1000), uncounted, at(from(grp, 1), 1500), mention(at(from(grp, 2), 2500), MentionSingle, me),
+		mention(at(from(grp, 3), 2600), MentionSingle, "dave"), at(from(carol, 1), 3000), logEntry(1, &pb.LogEntry{Conv: wconv(carol)}))
+	ms := h.messages()
+	for _, m := range ms {
+		if want := m.MessageUID == uidOf(grp, 2); m.IsMentioned != want {
+			t.Errorf("%s mentioned %v", m.MessageUID, m.IsMentioned)
+		}
+	}
+	list, err := h.e.Conversations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		conv      Conversation
+		unread    int
+		mentioned bool
+		latest    string
+	}
+	want := []row{{carol, 1, false, uidOf(carol, 1)}, {grp, 3, true, uidOf(grp, 3)}, {bob, 1, false, uidOf(bob, 2)}}
+	if len(list) != len(want) {
+		t.Fatalf("%d conversations, want %d: %+v", len(list), len(want), list)
+	}
+	for i, w := range want {
+		ci := list[i]
+		if ci.Conversation != w.conv || ci.UnreadCount != w.unread || ci.HasMentioned != w.mentioned || ci.Latest == nil || ci.Latest.MessageUID != w.latest {
+			t.Errorf("conversation %d: %+v, want %+v", i, ci, w)
+		}
+	}
+	if n := h.e.TotalUnreadCount(); n != 5 {
+		t.Errorf("total unread %d, want 5", n)
+	}
+	if n := h.e.UnreadCount(Conversation{Type: Private, TargetID: "nobody"}); n != 0 {
+		t.Errorf("unknown conversation unread %d", n)
+	}
+	ev := h.ev.next(t, EventConversations, nil)
+	if len(ev.Conversations) != 3 || ev.Conversations[0].Conversation != carol {
+		t.Errorf("CONVERSATION %+v", ev.Conversations)
+	}
+	// Reading the group clears its count and its mention.
+	errc := make(chan error, 1)
+	go func() { errc <- h.e.MarkRead(context.Background(), grp, 2) }()
+	f, _ := next[*pb.Frame_Read](t, c)
+	c.ok(f)
+	if err := recv(t, errc); err != nil {
+		t.Fatal(err)
+	}
+	if n, st := h.e.UnreadCount(grp), h.state(grp); n != 1 || st.Mentioned {
+		t.Errorf("after reading up to the mention: unread %d, mentioned %v", n, st.Mentioned)
+	}
+	// A conversation emptied is no longer listed; one sending is, by its
+	// local time.
+	c.push(logEntry(2, &pb.LogEntry{Conv: wconv(carol), ClearedBefore: baseTime + 5000}))
+	h.barrier(c)
+	f, _, res := h.send(c, bob, SendOptions{})
+	list, _ = h.e.Conversations(context.Background())
+	if len(list) != 3 || list[0].Conversation != bob || list[0].Latest.SentStatus != StatusSending {
+		t.Errorf("list %+v: want bob first (sending now), carol gone", list)
+	}
+	for _, ci := range list {
+		if ci.Conversation == carol {
+			t.Errorf("carol listed with nothing held")
+		}
+	}
+	c.reply(f, sendAck(&pb.SendRequest{Conv: wconv(bob)}, 3))
+	result(t, res)
+}
