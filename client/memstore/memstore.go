@@ -178,6 +178,7 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 			return &ItemError{"Conversations", i, ErrNilConversation}
 		}
 		c := *cs
+		c.Requests = slices.Clone(cs.Requests)
 		states[i] = &c
 	}
 
@@ -485,6 +486,7 @@ func (s *Store) Conversations(ctx context.Context) ([]*client.ConversationState,
 	out := make([]*client.ConversationState, 0, len(s.states))
 	for _, cs := range s.states {
 		c := *cs
+		c.Requests = slices.Clone(cs.Requests)
 		out = append(out, &c)
 	}
 	s.mu.RUnlock()
