@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/imwasm/imwasm/client"
@@ -112,6 +113,7 @@ func (s *leanStore) Apply(ctx context.Context, b *client.Batch) error {
 	for _, cs := range b.Conversations {
 		if cs != nil {
 			c := *cs
+			c.Requests = slices.Clone(cs.Requests)
 			s.states[c.Conversation] = &c
 		}
 	}
@@ -192,6 +194,7 @@ func (s *leanStore) Conversations(ctx context.Context) ([]*client.ConversationSt
 	out := make([]*client.ConversationState, 0, len(s.states))
 	for _, cs := range s.states {
 		c := *cs
+		c.Requests = slices.Clone(cs.Requests)
 		out = append(out, &c)
 	}
 	return out, nil
