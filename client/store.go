@@ -4,12 +4,17 @@ import "context"
 
 // Store is the device's local database. It is shaped for IndexedDB: every
 // method may be slow and takes a context; writes come in batches and each
-// Apply is one transaction (all of it lands or none of it).
+// Apply is one transaction (all of it lands or none of it). A store shares
+// nothing with its callers (what Apply was given and what reads return can
+// be changed freely). client/storetest holds every Store to this contract.
 type Store interface {
 	// Apply writes a batch atomically. Messages with MessageID 0 get a new
-	// local id, written back into the struct; others replace the record
-	// with that id. Conversations replace the cursor record of their
-	// conversation. Meta entries replace their keys.
+	// local id (never one given before), written back into the struct; the
+	// same new *Message twice in a batch is one record. Others replace the
+	// record with that id. A server id belongs to one record: a batch that
+	// would give it to a second fails whole. Conversations replace the
+	// cursor record of their conversation. Meta entries replace their
+	// keys; a nil value deletes its key.
 	Apply(ctx context.Context, b *Batch) error
 
 	// MessagesByID returns the messages with these local ids, in the same
@@ -17,12 +22,16 @@ type Store interface {
 	MessagesByID(ctx context.Context, ids []int64) ([]*Message, error)
 	// MessagesByUID is MessagesByID for server ids.
 	MessagesByUID(ctx context.Context, uids []string) ([]*Message, error)
-	// MessageByClientID finds the local record of one of this user's sends.
+	// MessageByClientID finds the local record of one of this user's sends
+	// (DirectionSend: a received message with that client id is never
+	// found), or nil.
 	MessageByClientID(ctx context.Context, clientMsgID string) (*Message, error)
 	// History returns up to count messages of conv with SentTime strictly
 	// before (forward=false, newest first) or strictly after (forward=true,
 	// oldest first) the time t. t=0 means "from the newest" when going
-	// backward and "from the oldest" when going forward.
+	// backward and "from the oldest" when going forward. A message without
+	// a SentTime (a send not yet acknowledged) is placed by its
+	// ReceivedTime; messages of equal time are in local id order.
 	History(ctx context.Context, conv Conversation, t int64, count int, forward bool) ([]*Message, error)
 
 	// Conversations returns every conversation cursor record.
