@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -102,6 +103,7 @@ type fakeServer struct {
 	gate    chan struct{} // when set, each Dial waits for a value
 	dials   []time.Time
 	conns   []*fakeConn
+	pong    atomic.Bool // answer pings at once
 }
 
 func (s *fakeServer) Dial(ctx context.Context, url string) (Conn, error) {
@@ -268,6 +270,9 @@ func (c *fakeConn) Write(ctx context.Context, b []byte) error {
 	}
 	c.out = append(c.out, f)
 	c.mu.Unlock()
+	if f.GetPing() != nil && c.srv.pong.Load() {
+		c.send(&pb.Frame{Id: f.Id, Body: &pb.Frame_Pong{Pong: &pb.Pong{ServerTime: time.Now().UnixMilli()}}})
+	}
 	if a := f.GetAuth(); a != nil {
 		if ans := c.srv.answerAuth(c.n, a); ans != nil {
 			ans.Id = f.Id
