@@ -226,7 +226,7 @@ type fakeConn struct {
 	refuse func(*pb.Frame) bool // writes it refuses (a broken connection)
 }
 
-var errClosed = errors.New("fake connection closed")
+var errConnClosed = errors.New("fake connection closed")
 
 func (c *fakeConn) Read(ctx context.Context) ([]byte, error) {
 	select {
@@ -238,7 +238,7 @@ func (c *fakeConn) Read(ctx context.Context) ([]byte, error) {
 	case b := <-c.in:
 		return b, nil
 	case <-c.closed:
-		return nil, errClosed
+		return nil, errConnClosed
 	case <-c.eof:
 		select { // what the server wrote before closing arrives first
 		case b := <-c.in:
@@ -254,9 +254,9 @@ func (c *fakeConn) Read(ctx context.Context) ([]byte, error) {
 func (c *fakeConn) Write(ctx context.Context, b []byte) error {
 	select {
 	case <-c.closed:
-		return errClosed
+		return errConnClosed
 	case <-c.eof:
-		return errClosed
+		return errConnClosed
 	default:
 	}
 	f := &pb.Frame{}
@@ -266,7 +266,7 @@ func (c *fakeConn) Write(ctx context.Context, b []byte) error {
 	c.mu.Lock()
 	if c.refuse != nil && c.refuse(f) {
 		c.mu.Unlock()
-		return errClosed
+		return errConnClosed
 	}
 	c.out = append(c.out, f)
 	c.mu.Unlock()
@@ -504,7 +504,7 @@ func newHarness(t *testing.T, mod func(*Config)) *harness {
 		t.Fatal(err)
 	}
 	h.e = e
-	t.Cleanup(e.Disconnect)
+	t.Cleanup(e.Close) // stops every goroutine the engine started
 	return h
 }
 
