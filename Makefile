@@ -21,7 +21,7 @@ WASM_GZIP_MAX  ?= 2000000
 
 # Fuzz targets run by `make test`, as package:FuzzName pairs (package as a
 # path relative to the repository root). FUZZTIME is per target.
-FUZZ_TARGETS ?= server/auth:FuzzVerify server:FuzzFrame server:FuzzSendQueue wsconn:FuzzReadMessage wsconn:FuzzClose proto/litepb:FuzzUnmarshal
+FUZZ_TARGETS ?= server/auth:FuzzVerify server:FuzzFrame server:FuzzSendQueue internal/wsconn:FuzzReadMessage internal/wsconn:FuzzClose proto/litepb:FuzzUnmarshal
 FUZZTIME     ?= 10s
 
 # Dev server defaults for `make run` (never use these secrets anywhere real).
@@ -153,7 +153,7 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$${name}\$$" -fuzztime $(FUZZTIME) "./$$pkg"; \
 	done
 
-## bench: the SPEC §5 scenarios with imwasm bench (numbers go to BENCHMARKS.md)
+## bench: the scenarios of BENCHMARKS.md with imwasm bench (numbers go to BENCHMARKS.md)
 bench: build
 	./bin/imwasm bench --scenario p2p --json
 	./bin/imwasm bench --scenario group --json

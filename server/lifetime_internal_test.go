@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imwasm/imwasm/internal/wsconn"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/store"
 	"github.com/imwasm/imwasm/server/store/sqlite"
-	"github.com/imwasm/imwasm/wsconn"
 )
 
 // Close returns only once everything the server started has ended: here a

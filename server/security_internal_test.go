@@ -11,11 +11,11 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/imwasm/imwasm/internal/wsconn"
 	"github.com/imwasm/imwasm/proto/codes"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/server/store"
-	"github.com/imwasm/imwasm/wsconn"
 )
 
 // pausingGroups is the real store's Group, made to stop once, after its

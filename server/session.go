@@ -12,11 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/imwasm/imwasm/internal/wsconn"
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
-	"github.com/imwasm/imwasm/wsconn"
 )
 
 // Subprotocol versions the wire protocol.

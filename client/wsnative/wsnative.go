@@ -9,8 +9,8 @@ import (
 	"crypto/tls"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/internal/wsconn"
 	"github.com/imwasm/imwasm/proto/contract"
-	"github.com/imwasm/imwasm/wsconn"
 )
 
 // Subprotocol is the wire protocol's version.

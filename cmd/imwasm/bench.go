@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imwasm/imwasm/bench"
+	"github.com/imwasm/imwasm/internal/bench"
 )
 
 // hiddenBenchFlags are for profiling the bench itself; bench -h leaves them out.

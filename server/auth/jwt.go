@@ -1,5 +1,6 @@
 // Package auth issues and verifies the HS256 JSON Web Tokens that clients and
-// app servers present to the IM server.
+// app servers present to the IM server. It is public API: the edge relay
+// (examples/edge-relay) verifies the same tokens at the edge with it.
 //
 // Only the small subset of RFC 7519 / RFC 7515 that imwasm needs is
 // implemented: compact serialization, HMAC-SHA256 with a shared app secret,

@@ -1,7 +1,8 @@
 // Package cors is the CORS answer the server and the edge relay share, so
 // a browser app sees the same rules through either: allowed origins are
 // echoed (no credentials: a bearer token, never a cookie, authorizes) and
-// preflights answered.
+// preflights answered. It is public API, for the edge relay
+// (examples/edge-relay) and those who copy it.
 package cors
 
 import (

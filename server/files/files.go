@@ -1,6 +1,8 @@
 // Package files keeps uploaded files: the FileStore interface the server
-// uses, and its implementation on disk (S3-compatible stores and R2 come
-// later behind the same interface).
+// uses, its implementation on disk (S3-compatible stores and R2 come later
+// behind the same interface), and how a file is served (policy.go). It is
+// public API: the edge relay (examples/edge-relay) serves R2 files by the
+// same rules with it.
 package files
 
 import (
