@@ -109,9 +109,10 @@ test-short:
 stress:
 	scripts/stress.sh
 
-## test-wasm: jsbridge's Go tests, compiled to wasm and run in Node (with fake-indexeddb)
+## test-wasm: the Go tests of jsbridge and its packages (the IndexedDB store's Store
+## conformance suite among them), compiled to wasm and run in Node (with fake-indexeddb)
 test-wasm: npm-deps
-	GOOS=js GOARCH=wasm $(GO) test -exec="$(CURDIR)/scripts/wasm-test-exec.sh" ./jsbridge/
+	GOOS=js GOARCH=wasm $(GO) test -exec="$(CURDIR)/scripts/wasm-test-exec.sh" ./jsbridge/...
 
 ## npm-deps: the npm package's dev dependencies (npm ci, from package-lock.json)
 npm-deps: npm/node_modules/.package-lock.json
@@ -141,7 +142,7 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
-	GOOS=js GOARCH=wasm $(GO) vet ./jsbridge ./wasm ./examples/edge-relay
+	GOOS=js GOARCH=wasm $(GO) vet ./jsbridge/... ./wasm ./examples/edge-relay
 
 test-go:
 	$(GO) test -race -timeout 15m ./...

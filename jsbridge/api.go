@@ -17,6 +17,8 @@ import (
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/client/memstore"
 	"github.com/imwasm/imwasm/internal/tasks"
+	"github.com/imwasm/imwasm/jsbridge/idbstore"
+	"github.com/imwasm/imwasm/jsbridge/jsfunc"
 	"github.com/imwasm/imwasm/proto/codes"
 )
 
@@ -32,7 +34,7 @@ type Bridge struct {
 	appKey string
 	useIDB bool         // keep the device's data in IndexedDB (browsers), else in memory
 	emit   safejs.Value // the JS side's dispatcher: emit([[name, payload], ...])
-	log    *consoleLogger
+	log    *jsfunc.Console
 
 	// Lifetime. Engines the bridge replaces are closed (retire), and so is
 	// the last one by Close.
@@ -47,7 +49,7 @@ type Bridge struct {
 // checks what it needs (BIZ_ERROR_INVALID_PARAMETER otherwise) and answers
 // a Promise of {code, msg?, data?}; the few synchronous ones answer a value.
 func (b *Bridge) Register(target safejs.Value) error {
-	b.log = &consoleLogger{level: client.LevelWarn}
+	b.log = jsfunc.NewConsole(client.LevelWarn)
 	b.closeReq = make(chan struct{})
 	async := map[string]func(args []safejs.Value) (func() (any, error), error){
 		"connect":                      b.connect,
@@ -97,9 +99,9 @@ func (b *Bridge) Register(target safejs.Value) error {
 }
 
 // export puts fn on target as name. A panic in it answers {code: -1, msg:
-// "internal error"} (see recovered).
+// "internal error"} (see jsfunc.Recovered).
 func (b *Bridge) export(target safejs.Value, name string, fn func([]safejs.Value) any) error {
-	f, err := funcOf(b.log, name, fn, func(err error) any { return result(nil, err) })
+	f, err := jsfunc.FuncOf(b.log, name, fn, func(err error) any { return result(nil, err) })
 	if err != nil {
 		return err
 	}
@@ -192,7 +194,7 @@ func result(data any, err error) js.Value {
 // with an error code and leaves the runtime running.
 func (b *Bridge) promise(name string, args []safejs.Value, fn func([]safejs.Value) (func() (any, error), error)) any {
 	var resolve safejs.Value
-	exec, err := funcOf(b.log, name, func(a []safejs.Value) any {
+	exec, err := jsfunc.FuncOf(b.log, name, func(a []safejs.Value) any {
 		if len(a) > 0 {
 			resolve = a[0]
 		}
@@ -217,14 +219,14 @@ func (b *Bridge) promise(name string, args []safejs.Value, fn func([]safejs.Valu
 	}
 	fail := func(err error) { done(nil, err) }
 	func() {
-		defer recovered(b.log, name, fail)
+		defer jsfunc.Recovered(b.log, name, fail)
 		work, err := fn(args)
 		if err != nil {
 			done(nil, err)
 			return
 		}
 		started := b.tasks.Go(func() {
-			defer recovered(b.log, name, fail)
+			defer jsfunc.Recovered(b.log, name, fail)
 			done(work())
 		})
 		if !started {
@@ -309,7 +311,7 @@ func (b *Bridge) init(args []safejs.Value) any {
 		if err != nil {
 			return err
 		}
-		b.log.setLevel(level)
+		b.log.SetLevel(level)
 		storage, err := optString(opts, "storage")
 		if err != nil {
 			return err
@@ -412,7 +414,7 @@ func (b *Bridge) engineFor(tok string) (*client.Engine, error) {
 	if useIDB && user != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		st, err := OpenIDB(ctx, "imwasm:"+appKey+":"+user)
+		st, err := idbstore.Open(ctx, "imwasm:"+appKey+":"+user)
 		if err != nil {
 			return nil, codes.Wrap(codes.Timeout, "open the device database", err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/imwasm/imwasm/jsbridge/jsfunc"
 	"github.com/imwasm/imwasm/proto/codes"
 )
 
@@ -44,8 +45,8 @@ func awaitResult(t *testing.T, p any) int {
 }
 
 func TestPanicsBecomeErrorCodes(t *testing.T) {
-	b := &Bridge{log: &consoleLogger{}}
-	b.log.setLevel("none")
+	b := &Bridge{log: &jsfunc.Console{}}
+	b.log.SetLevel("none")
 	// In the argument check, and in the work.
 	sync := b.promise("boom", nil, func([]safejs.Value) (func() (any, error), error) { panic("in the check") })
 	if code := awaitResult(t, sync); code != codes.Timeout {
@@ -67,8 +68,8 @@ func TestPanicsBecomeErrorCodes(t *testing.T) {
 }
 
 func TestArgumentChecks(t *testing.T) {
-	b := &Bridge{log: &consoleLogger{}}
-	b.log.setLevel("none")
+	b := &Bridge{log: &jsfunc.Console{}}
+	b.log.SetLevel("none")
 	obj := func(m map[string]any) safejs.Value {
 		v, err := safejs.ValueOf(m)
 		if err != nil {

@@ -6,12 +6,13 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/jsbridge/jsfunc"
 )
 
 // dispatch hands a batch of engine events to the JS side in one call, as
 // [[eventName, payload], ...] with RongIMLib's names and payloads.
 func (b *Bridge) dispatch(evs []client.Event) {
-	defer recovered(b.log, "event dispatch", nil)
+	defer jsfunc.Recovered(b.log, "event dispatch", nil)
 	batch := make([]any, 0, len(evs))
 	for _, ev := range evs {
 		if name, payload, ok := eventJS(ev); ok {

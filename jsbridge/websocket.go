@@ -2,8 +2,10 @@
 
 // Package jsbridge is everything of the SDK that touches JavaScript, through
 // github.com/hack-pad/safejs so that a JS exception becomes a Go error, never
-// a panic that kills the runtime. This file: the browser WebSocket as the
-// engine's Dialer.
+// a panic that kills the runtime: the JS API and the browser WebSocket here,
+// the IndexedDB store in jsbridge/idbstore, the recover every function
+// handed to JavaScript goes through in jsbridge/jsfunc. This file: the
+// browser WebSocket as the engine's Dialer.
 package jsbridge
 
 import (
@@ -14,6 +16,7 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/jsbridge/jsfunc"
 	"github.com/imwasm/imwasm/proto/contract"
 )
 
@@ -103,7 +106,7 @@ func (d Dialer) Dial(ctx context.Context, url string) (client.Conn, error) {
 // on sets the socket's handler for event (onopen, onmessage...). A panic in
 // fn ends the connection with an error (the engine reconnects).
 func (c *wsConn) on(event string, fn func(args []safejs.Value)) error {
-	f, err := funcOf(c.log, "websocket "+event, func(args []safejs.Value) any {
+	f, err := jsfunc.FuncOf(c.log, "websocket "+event, func(args []safejs.Value) any {
 		fn(args)
 		return nil
 	}, func(err error) any {

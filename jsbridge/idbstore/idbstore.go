@@ -1,6 +1,26 @@
 //go:build js && wasm
 
-package jsbridge
+// Package idbstore is the engine's Store on IndexedDB: what a browser
+// device keeps (client/memstore is the one in memory). One database per
+// app key and user; the browser tabs of that user are sessions of one
+// device and share it. Every Apply is one readwrite transaction, every read
+// one readonly transaction: requests are issued together and the
+// transaction's completion is awaited once, never one request at a time.
+// It touches JavaScript only through safejs, and every callback it hands
+// IndexedDB goes through jsfunc's recover.
+//
+// Schema (version 1): existing databases open with it unchanged, so a
+// change needs a new version and an upgrade step.
+//
+//	messages  key id (autoIncrement); record {id, uid?, cid?, ck, t, st, b}
+//	          indexes uid (unique), cid, hist [ck, t, id], st (sentStatus)
+//	convs     key k (conversation key); record {k, b}
+//	meta      out-of-line keys; string values
+//
+// b is the record's bytes (client.EncodeMessage / EncodeConversation:
+// protobuf). ck is Conversation.Key(), t the history time (sent, or
+// received while sending).
+package idbstore
 
 import (
 	"context"
@@ -12,32 +32,18 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/jsbridge/jsfunc"
 )
-
-// This file: the engine's Store on IndexedDB. One database per app key and
-// user; the browser tabs of that user are sessions of one device and share
-// it. Every Apply is one readwrite transaction, every read one readonly
-// transaction: requests are issued together and the transaction's
-// completion is awaited once, never one request at a time.
-//
-// Schema (version 1):
-//   messages  key id (autoIncrement); record {id, uid?, cid?, ck, t, st, b}
-//             indexes uid (unique), cid, hist [ck, t, id], st (sentStatus)
-//   convs     key k (conversation key); record {k, b}
-//   meta      out-of-line keys; string values
-// b is the record's bytes (client.EncodeMessage / EncodeConversation:
-// protobuf). ck is Conversation.Key(), t the history time (sent, or
-// received while sending).
 
 const idbVersion = 1
 
-// IDBStore implements client.Store.
-type IDBStore struct {
+// Store implements client.Store.
+type Store struct {
 	mu sync.Mutex
 	db safejs.Value
 }
 
-var _ client.Store = (*IDBStore)(nil)
+var _ client.Store = (*Store)(nil)
 
 // callbacks collects the js.Funcs of one operation, released together. A
 // panic in one of them fails the operation with an error (fail; nil: it
@@ -48,7 +54,7 @@ type callbacks struct {
 }
 
 func (c *callbacks) on(target safejs.Value, event string, fn func(ev safejs.Value)) error {
-	f, err := funcOf(nil, "indexeddb "+event, func(args []safejs.Value) any {
+	f, err := jsfunc.FuncOf(nil, "indexeddb "+event, func(args []safejs.Value) any {
 		ev := safejs.Undefined()
 		if len(args) > 0 {
 			ev = args[0]
@@ -75,8 +81,8 @@ func (c *callbacks) release() {
 	c.fs = nil
 }
 
-// OpenIDB opens (creating or upgrading) the database name.
-func OpenIDB(ctx context.Context, name string) (*IDBStore, error) {
+// Open opens (creating or upgrading) the database name.
+func Open(ctx context.Context, name string) (*Store, error) {
 	factory, err := safejs.Global().Get("indexedDB")
 	if err != nil || absent(factory) {
 		return nil, errors.New("indexedDB is not available")
@@ -132,7 +138,7 @@ func OpenIDB(ctx context.Context, name string) (*IDBStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &IDBStore{db: db}
+	s := &Store{db: db}
 	// A newer version opened in another tab: close, so it can upgrade;
 	// this tab's next operation fails and the SDK is reloaded with the page.
 	var vc callbacks
@@ -141,6 +147,9 @@ func OpenIDB(ctx context.Context, name string) (*IDBStore, error) {
 	})
 	return s, nil
 }
+
+// absent reports undefined or null.
+func absent(v safejs.Value) bool { return v.IsUndefined() || v.IsNull() }
 
 func upgrade(db safejs.Value, from int) error {
 	if from < 1 {
@@ -197,7 +206,7 @@ func requestError(req safejs.Value, what string) error {
 // tx runs fn in one transaction over stores and waits for it to complete.
 // fn issues requests; their callbacks may issue more (the transaction stays
 // open while any is pending).
-func (s *IDBStore) tx(ctx context.Context, mode string, stores []any, fn func(tx safejs.Value, cb *callbacks) error) error {
+func (s *Store) tx(ctx context.Context, mode string, stores []any, fn func(tx safejs.Value, cb *callbacks) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -340,7 +349,7 @@ func objectStore(tx safejs.Value, name string) (safejs.Value, error) {
 }
 
 // Apply implements client.Store: one readwrite transaction.
-func (s *IDBStore) Apply(ctx context.Context, b *client.Batch) error {
+func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 	if b == nil {
 		return nil
 	}
@@ -476,7 +485,7 @@ func putConversation(convs safejs.Value, cb *callbacks, st *client.ConversationS
 }
 
 // deletes removes b.DeleteUIDs and b.Clears inside the transaction.
-func (s *IDBStore) deletes(msgs safejs.Value, cb *callbacks, b *client.Batch) error {
+func (s *Store) deletes(msgs safejs.Value, cb *callbacks, b *client.Batch) error {
 	if len(b.DeleteUIDs)+len(b.Clears) == 0 {
 		return nil
 	}
@@ -531,7 +540,7 @@ func (s *IDBStore) deletes(msgs safejs.Value, cb *callbacks, b *client.Batch) er
 
 // getMany issues one get per key on source (a store or an index) and
 // returns the results in order.
-func (s *IDBStore) getMany(ctx context.Context, index string, keys []any) ([]*client.Message, error) {
+func (s *Store) getMany(ctx context.Context, index string, keys []any) ([]*client.Message, error) {
 	out := make([]*client.Message, len(keys))
 	var decodeErr error
 	err := s.tx(ctx, "readonly", []any{"messages"}, func(tx safejs.Value, cb *callbacks) error {
@@ -570,7 +579,7 @@ func (s *IDBStore) getMany(ctx context.Context, index string, keys []any) ([]*cl
 }
 
 // MessagesByID implements client.Store.
-func (s *IDBStore) MessagesByID(ctx context.Context, ids []int64) ([]*client.Message, error) {
+func (s *Store) MessagesByID(ctx context.Context, ids []int64) ([]*client.Message, error) {
 	keys := make([]any, len(ids))
 	for i, id := range ids {
 		keys[i] = id
@@ -579,7 +588,7 @@ func (s *IDBStore) MessagesByID(ctx context.Context, ids []int64) ([]*client.Mes
 }
 
 // MessagesByUID implements client.Store.
-func (s *IDBStore) MessagesByUID(ctx context.Context, uids []string) ([]*client.Message, error) {
+func (s *Store) MessagesByUID(ctx context.Context, uids []string) ([]*client.Message, error) {
 	keys := make([]any, len(uids))
 	for i, u := range uids {
 		keys[i] = u
@@ -588,7 +597,7 @@ func (s *IDBStore) MessagesByUID(ctx context.Context, uids []string) ([]*client.
 }
 
 // MessageByClientID implements client.Store: the latest record of that send.
-func (s *IDBStore) MessageByClientID(ctx context.Context, cid string) (*client.Message, error) {
+func (s *Store) MessageByClientID(ctx context.Context, cid string) (*client.Message, error) {
 	var found *client.Message
 	err := s.cursor(ctx, "cid", cid, "prev", func(m *client.Message) bool {
 		found = m
@@ -598,7 +607,7 @@ func (s *IDBStore) MessageByClientID(ctx context.Context, cid string) (*client.M
 }
 
 // cursor walks index over rng in direction, calling fn until it says stop.
-func (s *IDBStore) cursor(ctx context.Context, index string, rng any, direction string, fn func(*client.Message) bool) error {
+func (s *Store) cursor(ctx context.Context, index string, rng any, direction string, fn func(*client.Message) bool) error {
 	var decodeErr error
 	err := s.tx(ctx, "readonly", []any{"messages"}, func(tx safejs.Value, cb *callbacks) error {
 		msgs, err := objectStore(tx, "messages")
@@ -636,7 +645,7 @@ func (s *IDBStore) cursor(ctx context.Context, index string, rng any, direction 
 }
 
 // History implements client.Store.
-func (s *IDBStore) History(ctx context.Context, conv client.Conversation, t int64, count int, forward bool) ([]*client.Message, error) {
+func (s *Store) History(ctx context.Context, conv client.Conversation, t int64, count int, forward bool) ([]*client.Message, error) {
 	out := []*client.Message{}
 	if count <= 0 {
 		return out, nil
@@ -670,7 +679,7 @@ func (s *IDBStore) History(ctx context.Context, conv client.Conversation, t int6
 }
 
 // Conversations implements client.Store.
-func (s *IDBStore) Conversations(ctx context.Context) ([]*client.ConversationState, error) {
+func (s *Store) Conversations(ctx context.Context) ([]*client.ConversationState, error) {
 	var out []*client.ConversationState
 	var decodeErr error
 	err := s.tx(ctx, "readonly", []any{"convs"}, func(tx safejs.Value, cb *callbacks) error {
@@ -707,7 +716,7 @@ func (s *IDBStore) Conversations(ctx context.Context) ([]*client.ConversationSta
 }
 
 // Meta implements client.Store.
-func (s *IDBStore) Meta(ctx context.Context, key string) ([]byte, error) {
+func (s *Store) Meta(ctx context.Context, key string) ([]byte, error) {
 	var out []byte
 	err := s.tx(ctx, "readonly", []any{"meta"}, func(tx safejs.Value, cb *callbacks) error {
 		meta, err := objectStore(tx, "meta")
@@ -729,7 +738,7 @@ func (s *IDBStore) Meta(ctx context.Context, key string) ([]byte, error) {
 }
 
 // Pending implements client.Store: messages still SENDING.
-func (s *IDBStore) Pending(ctx context.Context) ([]*client.Message, error) {
+func (s *Store) Pending(ctx context.Context) ([]*client.Message, error) {
 	var out []*client.Message
 	err := s.cursor(ctx, "st", client.StatusSending, "next", func(m *client.Message) bool {
 		out = append(out, m)
@@ -739,7 +748,7 @@ func (s *IDBStore) Pending(ctx context.Context) ([]*client.Message, error) {
 }
 
 // Close closes the database.
-func (s *IDBStore) Close() {
+func (s *Store) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.db.Call("close")

@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package jsbridge
+package jsfunc
 
 import (
 	"fmt"
@@ -12,14 +12,18 @@ import (
 	"github.com/imwasm/imwasm/client"
 )
 
-// consoleLogger writes the engine's log lines to the JS console at or
-// above init's logLevel ("debug", "info", "warn" (default), "error",
-// "none").
-type consoleLogger struct {
+// Console writes the engine's log lines to the JS console at or above a
+// level: init's logLevel, or Recovered's when no logger is given.
+type Console struct {
 	level int32
 }
 
-func (l *consoleLogger) setLevel(s string) {
+// NewConsole returns a Console writing lines at or above level.
+func NewConsole(level int) *Console { return &Console{level: int32(level)} }
+
+// SetLevel sets the level from init's logLevel: "debug", "info", "warn"
+// (default), "error", "none".
+func (l *Console) SetLevel(s string) {
 	lv := int32(client.LevelWarn)
 	switch strings.ToLower(s) {
 	case "debug":
@@ -34,7 +38,8 @@ func (l *consoleLogger) setLevel(s string) {
 	atomic.StoreInt32(&l.level, lv)
 }
 
-func (l *consoleLogger) Log(level int, msg string, kv ...any) {
+// Log implements client.Logger.
+func (l *Console) Log(level int, msg string, kv ...any) {
 	if int32(level) < atomic.LoadInt32(&l.level) {
 		return
 	}

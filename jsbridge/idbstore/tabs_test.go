@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package jsbridge
+package idbstore
 
 import (
 	"context"
@@ -13,15 +13,16 @@ import (
 // Two tabs of one device share one database, and both receive each
 // message: a tab's batch can put a message the other stored since the
 // batch looked. These need IndexedDB: make test-wasm runs them in Node with
-// fake-indexeddb (scripts/wasm-test-exec.sh).
+// fake-indexeddb (scripts/wasm-test-exec.sh), npm test in Chromium
+// (npm/test/chromium-idbstore.test.mjs).
 
-func openTabs(t *testing.T, name string) (*IDBStore, *IDBStore) {
+func openTabs(t *testing.T, name string) (*Store, *Store) {
 	t.Helper()
-	a, err := OpenIDB(context.Background(), name)
+	a, err := Open(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := OpenIDB(context.Background(), name)
+	b, err := Open(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func received(uid, text string, seq uint64) *client.Message {
 	}
 }
 
-func TestIDBApplyKeepsBatchWhenAnotherTabStoredAMessage(t *testing.T) {
+func TestApplyKeepsBatchWhenAnotherTabStoredAMessage(t *testing.T) {
 	ctx := context.Background()
 	tab1, tab2 := openTabs(t, "two-tabs-apply")
 	// tab1 stores c; tab2's batch, built before it looked, has c and d.
@@ -73,7 +74,7 @@ func TestIDBApplyKeepsBatchWhenAnotherTabStoredAMessage(t *testing.T) {
 	}
 }
 
-func TestIDBApplyStillFailsOnOtherErrors(t *testing.T) {
+func TestApplyStillFailsOnOtherErrors(t *testing.T) {
 	ctx := context.Background()
 	tab1, _ := openTabs(t, "two-tabs-other")
 	a := received("uid-a", "a", 1)
