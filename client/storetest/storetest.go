@@ -1,7 +1,8 @@
 // Package storetest is the client.Store contract as tests, written once and
 // run against every Store: client/memstore, the bench's lean store (the
-// parts it promises), and the browser's IndexedDB store (compiled for
-// GOOS=js, so this package uses nothing a wasm build lacks).
+// parts it promises), and the browser's IndexedDB store (jsbridge/idbstore,
+// compiled for GOOS=js and run in Node and in Chromium, so this package uses
+// nothing a wasm build lacks).
 //
 // A store's test calls Run (the whole contract) or RunParts (the parts it
 // promises) with a function returning a new, empty store:

@@ -4,6 +4,7 @@ package idbstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -37,5 +38,65 @@ func TestPanicInCallbackFailsTheTransaction(t *testing.T) {
 	}
 	if _, err := s.Meta(ctx, "k"); err != nil {
 		t.Fatalf("the store after the panic: %v", err)
+	}
+}
+
+// The schema is what existing devices' databases hold: version 1, its
+// stores and indexes as upgrade made them. Changing any of it needs a new
+// version and an upgrade step, not an edit of version 1.
+func TestSchemaIsVersion1(t *testing.T) {
+	s, err := Open(context.Background(), "schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	js := func(v safejs.Value, what string) string {
+		t.Helper()
+		j, _ := safejs.Global().Get("JSON")
+		out, err := j.Call("stringify", v)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		str, _ := out.String()
+		return str
+	}
+	v, _ := s.db.Get("version")
+	names, _ := s.db.Get("objectStoreNames")
+	arr, _ := safejs.Global().Get("Array")
+	list, _ := arr.Call("from", names)
+	got := []string{fmt.Sprintf("version %s, stores %s", js(v, "version"), js(list, "stores"))}
+	tx, err := s.db.Call("transaction", []any{"messages", "convs", "meta"}, "readonly")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"messages", "convs", "meta"} {
+		st, _ := tx.Call("objectStore", name)
+		kp, _ := st.Get("keyPath")
+		ai, _ := st.Get("autoIncrement")
+		got = append(got, fmt.Sprintf("%s: key %s, autoIncrement %s", name, js(kp, name), js(ai, name)))
+		ixNames, _ := st.Get("indexNames")
+		ixs, _ := arr.Call("from", ixNames)
+		n, _ := ixs.Length()
+		for i := 0; i < n; i++ {
+			ixName, _ := ixs.Index(i)
+			ix, _ := st.Call("index", ixName)
+			ikp, _ := ix.Get("keyPath")
+			uniq, _ := ix.Get("unique")
+			multi, _ := ix.Get("multiEntry")
+			got = append(got, fmt.Sprintf("  %s.%s: %s unique %s multiEntry %s", name, js(ixName, "index"), js(ikp, "index"), js(uniq, "index"), js(multi, "index")))
+		}
+	}
+	want := []string{
+		`version 1, stores ["convs","messages","meta"]`,
+		`messages: key "id", autoIncrement true`,
+		`  messages."cid": "cid" unique false multiEntry false`,
+		`  messages."hist": ["ck","t","id"] unique false multiEntry false`,
+		`  messages."st": "st" unique false multiEntry false`,
+		`  messages."uid": "uid" unique true multiEntry false`,
+		`convs: key "k", autoIncrement false`,
+		`meta: key null, autoIncrement false`,
+	}
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("schema:\n%s\nwant\n%s", g, w)
 	}
 }
