@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, bin, appSecret } from './harness.mjs';
+import { startServer, bin, appSecret, pause, resume } from './harness.mjs';
 import { serveStatic, launch, openUser, connectPage, messagesOf, waitMessages } from './browser.mjs';
 
 let server, web, browser;
@@ -44,7 +44,7 @@ test('a reload keeps history, unread counts and a send that never got its answer
   assert.equal((await erin.page.evaluate((c) => RongIMLib.getUnreadCount(c), conv)).data, 3);
 
   // A send the server never answers: the server is stopped, the page reloads.
-  server.proc.kill('SIGSTOP');
+  await pause(server.proc);
   try {
     await erin.page.evaluate((c) => { RongIMLib.sendMessage(c, new RongIMLib.TextMessage({ content: 'unanswered' })); }, conv);
     await erin.page.waitForTimeout(300);
@@ -62,7 +62,7 @@ test('a reload keeps history, unread counts and a send that never got its answer
     }, conv);
     assert.equal(status, 20);
   } finally {
-    server.proc.kill('SIGCONT');
+    resume(server.proc);
   }
   await erin.page.waitForFunction(() => window.events.some(([n]) => n === 'PULL_OFFLINE_MESSAGE_FINISHED'), null, { timeout: 40000 });
   // Held from before the reload: not delivered again, still unread, in history.
@@ -122,12 +122,12 @@ test('a lost ack, then a resend by messageId: the receiver has one copy', async 
   await connectPage(kim.page, web.url, server, 'kim', { init: { sendTimeout: 1500 } });
   await connectPage(lee.page, web.url, server, 'lee');
   const conv = { conversationType: 1, targetId: 'lee' };
-  server.proc.kill('SIGSTOP'); // the send reaches the server's socket; no answer comes
+  await pause(server.proc); // the send reaches the server's socket; no answer comes
   let first;
   try {
     first = await kim.page.evaluate((c) => RongIMLib.sendMessage(c, new RongIMLib.TextMessage({ content: 'once' })), conv);
   } finally {
-    server.proc.kill('SIGCONT');
+    resume(server.proc);
   }
   assert.equal(first.code, 30003, JSON.stringify(first)); // RC_MSG_RESP_TIMEOUT
   assert.equal(first.data.sentStatus, 20);

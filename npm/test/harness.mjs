@@ -2,7 +2,7 @@
 // ../bin), tokens from its `token` command, and SDK users each in a worker
 // thread of their own (the SDK is a singleton per JS realm, like RongIMLib).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -38,6 +38,23 @@ export async function startServer(extra = []) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+// pause stops proc with SIGSTOP and returns once the kernel says it is
+// stopped (state T in /proc), so that what the test does next meets a
+// server that answers nothing; resume continues it.
+export async function pause(proc) {
+  proc.kill('SIGSTOP');
+  for (let i = 0; i < 500; i++) {
+    const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('T')) return;
+    await new Promise((r) => setTimeout(r, 10)); // polling a condition
+  }
+  throw new Error('the server did not stop');
+}
+
+export function resume(proc) {
+  proc.kill('SIGCONT');
 }
 
 // stopProcess sends SIGTERM and waits for the process to exit (SIGKILL
