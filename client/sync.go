@@ -51,9 +51,13 @@ func (e *Engine) processLoop() {
 	for {
 		var it *inItem
 		select {
-		case it = <-e.inbox:
-		case <-e.quit:
-			return // what is left is answered by its waiters' quit (see handOff)
+		case it = <-e.inbox: // without waiting, the cheap case (see emit)
+		default:
+			select {
+			case it = <-e.inbox:
+			case <-e.quit:
+				return // what is left is answered by its waiters' quit (see handOff)
+			}
 		}
 		items := []*inItem{it}
 	drain:
@@ -620,11 +624,15 @@ func (e *Engine) keepAcks(acks map[string]*pb.AckItem) {
 func (e *Engine) submit(ctx context.Context, it *inItem) error {
 	it.done = make(chan struct{})
 	select {
-	case e.inbox <- it:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-e.quit:
-		return errClosed()
+	case e.inbox <- it: // without waiting, the cheap case (see emit)
+	default:
+		select {
+		case e.inbox <- it:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-e.quit:
+			return errClosed()
+		}
 	}
 	select {
 	case <-it.done:
@@ -641,12 +649,25 @@ func (e *Engine) submit(ctx context.Context, it *inItem) error {
 	}
 }
 
+// toInbox hands it to the processor; false once the engine has closed.
+func (e *Engine) toInbox(it *inItem) bool {
+	select {
+	case e.inbox <- it: // without waiting, the cheap case (see emit)
+		return true
+	default:
+	}
+	select {
+	case e.inbox <- it:
+		return true
+	case <-e.quit:
+		return false
+	}
+}
+
 // handOff hands an item with a result to the processor and returns what it
 // answers, or false once the engine has closed (its processor may be gone).
 func (e *Engine) handOff(it *inItem) (*Message, bool) {
-	select {
-	case e.inbox <- it:
-	case <-e.quit:
+	if !e.toInbox(it) {
 		return nil, false
 	}
 	select {
