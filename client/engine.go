@@ -133,11 +133,12 @@ type Engine struct {
 	reqID  atomic.Uint64
 
 	// Lifetime (see Close).
-	closing   atomic.Bool    // Close began: calls answer errClosed
-	closeOnce sync.Once      // Close's work, done once; a second call waits for it
-	timers    tasks.Group    // the ack, gap and typing timers
-	quit      chan struct{}  // closed once nothing feeds the loops below
-	loops     sync.WaitGroup // processLoop and eventLoop
+	closing   atomic.Bool   // Close began: calls answer errClosed
+	closeOnce sync.Once     // Close's work, done once; a second call waits for it
+	timers    tasks.Group   // the ack, gap and typing timers
+	quit      chan struct{} // closed once nothing feeds the loops below
+	processed chan struct{} // closed when processLoop returns
+	delivered chan struct{} // closed when eventLoop returns
 }
 
 // New returns an engine; it does nothing until Connect.
@@ -196,7 +197,8 @@ func New(cfg Config) (*Engine, error) {
 		e.bucket = contract.NewLimiter(cfg.SendRate, cfg.SendBurst)
 	}
 	e.maxContent = cfg.MaxContent
-	e.loops.Add(2)
+	e.processed = make(chan struct{})
+	e.delivered = make(chan struct{})
 	go e.processLoop()
 	go e.eventLoop()
 	return e, nil
@@ -217,7 +219,13 @@ func (e *Engine) Close() {
 		e.Disconnect()
 		e.timers.Wait() // a timer that fired may still emit or write
 		close(e.quit)
-		e.loops.Wait()
+		// The loops receive without a select (see processLoop), so each is
+		// told to stop by an item queued behind what it has still to do:
+		// the processor first, so that everything it emits is delivered.
+		e.inbox <- &inItem{stop: true}
+		<-e.processed
+		e.events <- nil
+		<-e.delivered
 	})
 }
 
@@ -375,7 +383,7 @@ func (e *Engine) setStatus(status int, code int32) {
 }
 
 func (e *Engine) emit(evs ...Event) {
-	if e.cfg.OnEvents == nil {
+	if e.cfg.OnEvents == nil || len(evs) == 0 { // nil tells eventLoop to stop
 		return
 	}
 	// A send that cannot block first: a select over two channels locks
@@ -392,30 +400,15 @@ func (e *Engine) emit(evs ...Event) {
 	}
 }
 
-// eventLoop calls OnEvents from one goroutine, preserving order. Once the
-// engine closes it delivers what is queued, then ends.
+// eventLoop calls OnEvents from one goroutine, preserving order, until
+// Close queues nil behind the last events the processor emitted.
 func (e *Engine) eventLoop() {
-	defer e.loops.Done()
-	for {
-		select {
-		case evs := <-e.events: // without waiting, the cheap case (see emit)
-			e.deliver(evs)
-			continue
-		default:
+	defer close(e.delivered)
+	for evs := range e.events {
+		if evs == nil {
+			return
 		}
-		select {
-		case evs := <-e.events:
-			e.deliver(evs)
-		case <-e.quit:
-			for {
-				select {
-				case evs := <-e.events:
-					e.deliver(evs)
-				default:
-					return
-				}
-			}
-		}
+		e.deliver(evs)
 	}
 }
 

@@ -44,32 +44,40 @@ type inItem struct {
 	failed     int64        // local id of a send that failed
 	result     chan *Message
 	done       chan struct{}
+	stop       bool // Close's last item (see processLoop)
 }
 
+// processLoop applies what the inbox brings, in batches, until Close
+// queues a stop item. It receives without a select on quit: a select over
+// two channels locks both, and this loop waits for nearly every item
+// (measured: the load generator's 2,000 engines spent ~3 % of their CPU in
+// those locks). Items queued behind the stop item are answered by their
+// waiters' quit (see handOff).
 func (e *Engine) processLoop() {
-	defer e.loops.Done()
-	for {
-		var it *inItem
-		select {
-		case it = <-e.inbox: // without waiting, the cheap case (see emit)
-		default:
-			select {
-			case it = <-e.inbox:
-			case <-e.quit:
-				return // what is left is answered by its waiters' quit (see handOff)
-			}
+	defer close(e.processed)
+	for it := range e.inbox {
+		if it.stop {
+			return
 		}
 		items := []*inItem{it}
+		stop := false
 	drain:
 		for len(items) < 256 {
 			select {
 			case more := <-e.inbox:
+				if more.stop {
+					stop = true
+					break drain
+				}
 				items = append(items, more)
 			default:
 				break drain
 			}
 		}
 		e.process(items)
+		if stop {
+			return
+		}
 	}
 }
 
