@@ -1,12 +1,14 @@
-// Browser harness: Debian's Chromium driven by playwright-core (no browser
-// download), a static server for this package (the page imports index.js
-// straight from the folder, no bundler), and pages that are SDK users.
+// Browser harness: a static server for this package (the page imports
+// index.js straight from the folder, no bundler), and pages that are SDK
+// users, in any of the three engines (engines.mjs).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, extname } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch as launchEngine } from './engines.mjs';
+
+export { engines } from './engines.mjs';
 
 const pkgDir = new URL('../', import.meta.url);
 const types = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
@@ -44,12 +46,9 @@ export async function serveStatic() {
   return { url: `http://127.0.0.1:${srv.address().port}`, close: () => srv.close() };
 }
 
-export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+// launch starts a browser of the engine (chromium, firefox or webkit).
+export function launch(engine = 'chromium') {
+  return launchEngine(engine);
 }
 
 // openUser opens a fresh browser context (its own storage: a device) on

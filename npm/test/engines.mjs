@@ -1,0 +1,229 @@
+// The three browser engines behind one small API, so that every browser
+// test runs in each: Chromium (Debian's, driven by playwright-core),
+// Firefox (Debian's firefox-esr over WebDriver BiDi, driven by
+// puppeteer-core) and WebKit (WebKitGTK's MiniBrowser, driven by
+// WebKitWebDriver through the `webdriver` client, on an Xvfb display of
+// its own). Nothing is downloaded: each binary comes from Debian.
+//
+// The API is the part of Playwright's the tests use:
+//   browser = await launch(engine)      browser.engine, newContext(), close()
+//   context = await browser.newContext()  (own storage: a device) newPage(), close()
+//   page: goto(url), reload(), evaluate(fn, arg), waitForFunction(fn, arg, { timeout }),
+//         waitForTimeout(ms), on('pageerror', f), close()
+// evaluate's argument and result travel as JSON in every engine.
+//
+// IMWASM_BROWSERS=chromium,firefox picks engines (default: all three).
+import { spawn } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+
+export const ALL_ENGINES = ['chromium', 'firefox', 'webkit'];
+
+// engines are the engines this run tests.
+export function engines() {
+  const pick = (process.env.IMWASM_BROWSERS || '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (pick.length === 0) return ALL_ENGINES;
+  for (const e of pick) if (!ALL_ENGINES.includes(e)) throw new Error(`IMWASM_BROWSERS: unknown engine ${e}`);
+  return pick;
+}
+
+export const binaries = {
+  chromium: process.env.CHROMIUM || '/usr/bin/chromium',
+  firefox: process.env.FIREFOX || '/usr/bin/firefox-esr',
+  webkitDriver: process.env.WEBKIT_DRIVER || '/usr/bin/WebKitWebDriver',
+  // Installed by Debian's libwebkit2gtk-4.1-0 (dpkg -L shows it).
+  miniBrowser: process.env.MINIBROWSER || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+};
+
+export async function launch(engine) {
+  switch (engine) {
+    case 'chromium': return launchChromium();
+    case 'firefox': return launchFirefox();
+    case 'webkit': return launchWebKit();
+    default: throw new Error(`unknown engine ${engine}`);
+  }
+}
+
+async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  const b = await chromium.launch({
+    executablePath: binaries.chromium,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  // Playwright's objects already have this API.
+  b.engine = 'chromium';
+  return b;
+}
+
+async function launchFirefox() {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const b = await puppeteer.launch({
+    browser: 'firefox', executablePath: binaries.firefox, headless: true,
+    // No update checks, telemetry or first-run pages in a test profile.
+    extraPrefsFirefox: { 'app.update.enabled': false, 'datareporting.policy.dataSubmissionEnabled': false },
+  });
+  return {
+    engine: 'firefox',
+    version: () => b.version(),
+    async newContext() {
+      const ctx = await b.createBrowserContext();
+      return {
+        async newPage() { return puppeteerPage(await ctx.newPage()); },
+        close: () => ctx.close(),
+      };
+    },
+    close: () => b.close(),
+  };
+}
+
+function puppeteerPage(p) {
+  return {
+    goto: (url) => p.goto(url),
+    reload: () => p.reload(),
+    evaluate: (fn, arg) => p.evaluate(fn, arg),
+    waitForFunction: (fn, arg, { timeout = 30000 } = {}) => p.waitForFunction(fn, { timeout, polling: 50 }, arg),
+    waitForTimeout: (ms) => new Promise((r) => setTimeout(r, ms)),
+    on: (ev, f) => { if (ev === 'pageerror') p.on('pageerror', f); },
+    close: () => p.close(),
+  };
+}
+
+// WebKit: WebDriver classic has no contexts and WebKitWebDriver holds one
+// session, so a context is a driver with its session (a MiniBrowser process
+// with its own ephemeral storage), all on one Xvfb display, and a page is
+// one of the session's windows. A session runs one command at a time in
+// its current window, so each page's commands take the session's turn and
+// switch to their window first.
+async function launchWebKit() {
+  process.env.WDIO_LOG_LEVEL ??= 'silent'; // not its "connecting to driver" lines
+  const { default: WebDriver } = await import('webdriver');
+  const display = await startXvfb();
+  const contexts = new Set();
+  return {
+    engine: 'webkit',
+    async newContext() {
+      const port = await freePort();
+      const driver = spawn(binaries.webkitDriver, [`--port=${port}`], {
+        stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DISPLAY: display.name },
+      });
+      let s;
+      try {
+        s = await newSessionRetrying(WebDriver, port);
+        // evaluate's promise may take long (a sync, an upload): the page
+        // waits for it, not WebDriver's 30 s default.
+        await s.setTimeouts(undefined, 60000, 120000);
+      } catch (e) {
+        driver.kill('SIGKILL');
+        throw e;
+      }
+      let turn = Promise.resolve();
+      let current = await s.getWindowHandle();
+      const exclusive = (handle, f) => {
+        const run = turn.then(async () => {
+          if (handle !== current) { await s.switchToWindow(handle); current = handle; }
+          return f();
+        });
+        turn = run.catch(() => {});
+        return run;
+      };
+      let first = true;
+      const ctx = {
+        async newPage() {
+          let handle;
+          if (first) { first = false; handle = current; } else {
+            handle = (await exclusive(current, () => s.createWindow('tab'))).handle;
+          }
+          return webdriverPage(s, handle, exclusive);
+        },
+        async close() {
+          if (!contexts.delete(ctx)) return;
+          await s.deleteSession().catch(() => {});
+          driver.kill('SIGKILL');
+        },
+      };
+      contexts.add(ctx);
+      return ctx;
+    },
+    async close() {
+      await Promise.all([...contexts].map((c) => c.close()));
+      display.stop();
+    },
+  };
+}
+
+function webdriverPage(s, handle, exclusive) {
+  const evaluate = (fn, arg) => exclusive(handle, async () => {
+    const out = await s.executeAsyncScript(
+      `const done = arguments[arguments.length - 1];
+       Promise.resolve().then(() => (${fn})(arguments[0]))
+         .then((v) => done(JSON.stringify({ v: v === undefined ? null : v })),
+               (e) => done(JSON.stringify({ err: String(e && e.message || e) + (e && e.stack ? '\\n' + e.stack : '') })));`,
+      [arg === undefined ? null : arg]);
+    const r = JSON.parse(out);
+    if ('err' in r) throw new Error(`evaluate in WebKit: ${r.err}`);
+    return r.v;
+  });
+  return {
+    goto: (url) => exclusive(handle, () => s.navigateTo(url)),
+    reload: () => exclusive(handle, () => s.refresh()),
+    evaluate,
+    async waitForFunction(fn, arg, { timeout = 30000 } = {}) {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const v = await evaluate(fn, arg);
+        if (v) return v;
+        if (Date.now() > deadline) throw new Error(`waitForFunction timed out after ${timeout} ms: ${fn}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    waitForTimeout: (ms) => new Promise((r) => setTimeout(r, ms)),
+    on() {}, // WebDriver classic has no page error events
+    close: () => exclusive(handle, () => s.closeWindow()),
+  };
+}
+
+// newSessionRetrying waits for the driver to listen (it starts in
+// milliseconds, but a busy machine may take longer), then opens its session.
+async function newSessionRetrying(WebDriver, port) {
+  const deadline = Date.now() + 20000;
+  while (!await accepts(port)) {
+    if (Date.now() > deadline) throw new Error(`WebKitWebDriver did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return WebDriver.newSession({
+    hostname: '127.0.0.1', port, logLevel: 'silent',
+    capabilities: { 'webkitgtk:browserOptions': { binary: binaries.miniBrowser, args: ['--automation'] } },
+  });
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const c = connect(port, '127.0.0.1');
+    c.on('connect', () => { c.destroy(); resolve(true); });
+    c.on('error', () => resolve(false));
+  });
+}
+
+// startXvfb starts a virtual display of its own (-displayfd picks a free
+// number and writes it to fd 3).
+function startXvfb() {
+  return new Promise((resolve, reject) => {
+    const x = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'],
+      { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    let out = '';
+    x.stdio[3].on('data', (b) => {
+      out += b;
+      if (out.includes('\n')) resolve({ name: ':' + out.trim(), stop: () => x.kill('SIGKILL') });
+    });
+    x.on('error', reject);
+    x.on('exit', (code) => reject(new Error(`Xvfb exited with ${code}`)));
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
