@@ -126,14 +126,30 @@ async function launchWebKit() {
         turn = run.catch(() => {});
         return run;
       };
-      let first = true;
+      // Closing a session's last window ends the session (and its
+      // storage): the last page closed is parked on about:blank instead,
+      // and the next newPage takes it.
+      const open = new Set();
+      let spare = current;
       const ctx = {
         async newPage() {
-          let handle;
-          if (first) { first = false; handle = current; } else {
-            handle = (await exclusive(current, () => s.createWindow('tab'))).handle;
-          }
-          return webdriverPage(s, handle, exclusive);
+          let handle = spare;
+          spare = null;
+          // A new window opens from an open one (none is current after a close).
+          if (!handle) handle = (await exclusive(current ?? [...open][0], () => s.createWindow('tab'))).handle;
+          open.add(handle);
+          const page = webdriverPage(s, handle, exclusive);
+          page.close = async () => {
+            if (!open.delete(handle)) return;
+            if (open.size === 0) {
+              await exclusive(handle, () => s.navigateTo('about:blank'));
+              spare = handle;
+            } else {
+              await exclusive(handle, () => s.closeWindow());
+              current = null; // the session has no current window until a switch
+            }
+          };
+          return page;
         },
         async close() {
           if (!contexts.delete(ctx)) return;
@@ -178,7 +194,6 @@ function webdriverPage(s, handle, exclusive) {
     },
     waitForTimeout: (ms) => new Promise((r) => setTimeout(r, ms)),
     on() {}, // WebDriver classic has no page error events
-    close: () => exclusive(handle, () => s.closeWindow()),
   };
 }
 
