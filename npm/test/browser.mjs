@@ -13,11 +13,19 @@ export { engines } from './engines.mjs';
 const pkgDir = new URL('../', import.meta.url);
 const types = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
 
-// serveStatic serves the npm folder on a loopback port.
+// serveStatic serves the npm folder on a loopback port. Nothing is cached
+// (a fresh context's start is a cold start in every engine, whose contexts
+// may share a cache), and a test may set web.hook(url, res) to see each
+// request first and answer it itself by returning true (the same in every
+// engine, unlike a driver's request interception).
 export async function serveStatic() {
+  const web = { hook: null };
   const srv = createServer(async (req, res) => {
     try {
-      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      const u = new URL(req.url, 'http://x');
+      if (web.hook?.(u, res)) return;
+      res.setHeader('cache-control', 'no-store');
+      const path = decodeURIComponent(u.pathname);
       if (path === '/' || path === '/page.html') {
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end('<!doctype html><meta charset="utf-8"><title>imwasm test</title><script type="module">import * as RongIMLib from "/index.js"; window.RongIMLib = RongIMLib; window.sdkLoaded = true;</script>');
@@ -43,7 +51,7 @@ export async function serveStatic() {
     }
   });
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${srv.address().port}`, close: () => srv.close() };
+  return Object.assign(web, { url: `http://127.0.0.1:${srv.address().port}`, close: () => srv.close() });
 }
 
 // launch starts a browser of the engine (chromium, firefox or webkit).
