@@ -1,16 +1,16 @@
 // The Go tests of the IndexedDB store (jsbridge/idbstore: the client.Store
-// conformance suite, two tabs, a callback's panic) in Chromium's own
-// IndexedDB, where make test-wasm runs them on fake-indexeddb in Node.
+// conformance suite, two tabs, a callback's panic) in each browser engine's
+// own IndexedDB, where make test-wasm runs them on fake-indexeddb in Node.
 // `go test -c` builds the test binary for js/wasm; a page runs it with
 // Go's wasm_exec.js and hands back its output and exit code.
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch } from './browser.mjs';
+import { launch, engines } from './browser.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const go = process.env.GO || 'go';
@@ -39,7 +39,7 @@ try {
 }
 </script>`;
 
-let dir, web, browser;
+let dir, web;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'imwasm-idbstore-'));
@@ -66,30 +66,34 @@ before(async () => {
   });
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
   web = { url: `http://127.0.0.1:${srv.address().port}/`, close: () => srv.close() };
-  browser = await launch();
 });
 
 after(async () => {
-  await browser?.close();
   web?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the IndexedDB store passes its Go tests in Chromium', { timeout: 60000 }, async () => {
-  const ctx = await browser.newContext(); // its own, empty IndexedDB
-  try {
-    const p = await ctx.newPage();
-    await p.goto(web.url);
-    await p.waitForFunction(() => window.result, null, { timeout: 55000 });
-    const { code, output } = await p.evaluate(() => window.result);
-    assert.equal(code, 0, output);
-    // They ran: the suite's parts and the store's own tests passed by name.
-    for (const name of ['TestStoreContract/Sends', 'TestStoreContract/History', 'TestStoreContract/Atomic',
-      'TestStoreContract/Isolation', 'TestApplyKeepsBatchWhenAnotherTabStoredAMessage',
-      'TestPanicInCallbackFailsTheTransaction', 'TestSchemaIsVersion1']) {
-      assert.match(output, new RegExp(`--- PASS: ${name} `), `${name} did not pass:\n${output}`);
+for (const engine of engines()) describe(engine, () => {
+  let browser;
+  before(async () => { browser = await launch(engine); });
+  after(async () => { await browser?.close(); });
+
+  test(`the IndexedDB store passes its Go tests in ${engine}`, { timeout: 60000 }, async () => {
+    const ctx = await browser.newContext(); // its own, empty IndexedDB
+    try {
+      const p = await ctx.newPage();
+      await p.goto(web.url);
+      await p.waitForFunction(() => window.result, null, { timeout: 55000 });
+      const { code, output } = await p.evaluate(() => window.result);
+      assert.equal(code, 0, output);
+      // They ran: the suite's parts and the store's own tests passed by name.
+      for (const name of ['TestStoreContract/Sends', 'TestStoreContract/History', 'TestStoreContract/Atomic',
+        'TestStoreContract/Isolation', 'TestApplyKeepsBatchWhenAnotherTabStoredAMessage',
+        'TestPanicInCallbackFailsTheTransaction', 'TestSchemaIsVersion1']) {
+        assert.match(output, new RegExp(`--- PASS: ${name} `), `${name} did not pass:\n${output}`);
+      }
+    } finally {
+      await ctx.close();
     }
-  } finally {
-    await ctx.close();
-  }
+  });
 });
