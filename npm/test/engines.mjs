@@ -8,7 +8,7 @@
 // The API is the part of Playwright's the tests use:
 //   browser = await launch(engine)      browser.engine, newContext(), close()
 //   context = await browser.newContext()  (own storage: a device) newPage(), close()
-//   page: goto(url), reload(), evaluate(fn, arg), waitForFunction(fn, arg, { timeout }),
+//   page: goto(url, { timeout }), reload(), evaluate(fn, arg), waitForFunction(fn, arg, { timeout }),
 //         waitForTimeout(ms), on('pageerror', f), close()
 // evaluate's argument and result travel as JSON in every engine.
 //
@@ -59,8 +59,18 @@ async function launchFirefox() {
   const { default: puppeteer } = await import('puppeteer-core');
   const b = await puppeteer.launch({
     browser: 'firefox', executablePath: binaries.firefox, headless: true,
-    // No update checks, telemetry or first-run pages in a test profile.
-    extraPrefsFirefox: { 'app.update.enabled': false, 'datareporting.policy.dataSubmissionEnabled': false },
+    extraPrefsFirefox: {
+      // No update checks or telemetry in a test profile.
+      'app.update.enabled': false, 'datareporting.policy.dataSubmissionEnabled': false,
+      // Every page but one is a background tab to Firefox, whose timers it
+      // clamps to 1 s (a page's setTimeout(220) took 1,000 ms): off, as
+      // Playwright turns Chromium's off, so that tests wait on the SDK,
+      // not on the clamp. A real background tab keeps it; the SDK's timers
+      // are seconds long.
+      'dom.min_background_timeout_value': 4,
+      'dom.min_background_timeout_value_without_budget_throttling': 4,
+      'dom.timeout.enable_budget_timer_throttling': false,
+    },
   });
   return {
     engine: 'firefox',
@@ -78,7 +88,7 @@ async function launchFirefox() {
 
 function puppeteerPage(p) {
   return {
-    goto: (url) => p.goto(url),
+    goto: (url, { timeout } = {}) => p.goto(url, timeout ? { timeout } : undefined),
     reload: () => p.reload(),
     evaluate: (fn, arg) => p.evaluate(fn, arg),
     waitForFunction: (fn, arg, { timeout = 30000 } = {}) => p.waitForFunction(fn, { timeout, polling: 50 }, arg),
