@@ -123,7 +123,7 @@ npm/node_modules/.package-lock.json: npm/package-lock.json
 test-js: build wasm npm-deps
 	cd npm && npm test
 
-## test-demo: the web chat demo driven in Chromium as its users (screenshots in examples/web-chat/test/artifacts)
+## test-demo: the web chat demo driven in Chromium, Firefox and WebKit as its users (screenshots in examples/web-chat/test/artifacts)
 test-demo: build wasm npm-deps
 	cd examples/web-chat && node --test test/
 	node --check examples/electron/main.js && node --check examples/electron/preload.js

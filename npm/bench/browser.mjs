@@ -1,116 +1,214 @@
-// npm run bench: the browser SDK's figures of BENCHMARKS.md in Chromium against a
-// real server on loopback (build first: make build wasm).
-//   cold start   navigation start to connect() resolved, fresh context, median of 10
-//                (init and connect called by the page's own script; and, for
-//                comparison with earlier runs, through Playwright after load)
-//   latency      sendMessage to the MESSAGES event in another page, 40 messages at 4/s
-//   offline sync 1,000 messages sent while offline, connect() to all stored in IndexedDB
+// npm run bench: the browser SDK's figures of BENCHMARKS.md in each engine
+// (Chromium, Firefox, WebKit; IMWASM_BROWSERS picks) against a real server
+// on loopback (build first: make build wasm). Each figure has its baseline
+// measured in the same run, alternating with it, since absolute times vary
+// 2–3× between machines of this kind:
+//   cold start    navigation start to connect() resolved (the page's own
+//                 module script calls init and connect), fresh context each
+//                 time; baseline: a Go hello-world wasm page, navigation
+//                 start to its main() running, built by the same Go
+//   offline sync  1,000 messages sent while offline, connect() to all of
+//                 them stored in IndexedDB (runtime already loaded); baseline:
+//                 plain JavaScript putting 1,000 such records in one
+//                 IndexedDB transaction
+//   latency       sendMessage to the MESSAGES event in another page, 40
+//                 messages at 4/s
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, bin, appSecret } from '../test/harness.mjs';
-import { serveStatic, launch, connectPage } from '../test/browser.mjs';
+import { serveStatic, launch, engines, connectPage } from '../test/browser.mjs';
+
+const COLD_RUNS = Number(process.env.COLD_RUNS || 10);
+const SYNC_RUNS = Number(process.env.SYNC_RUNS || 5);
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+const summary = (xs) => ({ median: Math.round(median(xs)), min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)), runs: xs.length });
+
+// The hello-world baseline: the smallest Go wasm program, built by the Go
+// that built imwasm.wasm, started by that Go's wasm_exec.js.
+const go = process.env.GO || 'go';
+const helloDir = mkdtempSync(join(tmpdir(), 'imwasm-hello-'));
+writeFileSync(join(helloDir, 'go.mod'), 'module hello\n\ngo 1.21\n');
+writeFileSync(join(helloDir, 'main.go'), 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n');
+execFileSync(go, ['build', '-trimpath', '-o', 'hello.wasm', '.'], { cwd: helloDir, env: { ...process.env, GOOS: 'js', GOARCH: 'wasm' } });
+const helloWasm = readFileSync(join(helloDir, 'hello.wasm'));
+rmSync(helloDir, { recursive: true, force: true });
+// The page starts the program as an app would and notes when main printed.
+const helloPage = `<!doctype html><meta charset="utf-8"><title>hello</title>
+<script src="/dist/wasm_exec.js"></script>
+<script type="module">
+const write = globalThis.fs.writeSync.bind(globalThis.fs);
+globalThis.fs.writeSync = (fd, buf) => { window.helloAt ??= performance.now(); return write(fd, buf); };
+const go = new Go();
+const { instance } = await WebAssembly.instantiateStreaming(fetch('/hello.wasm'), go.importObject);
+go.run(instance);
+</script>`;
 
 const server = await startServer();
 const web = await serveStatic();
-const browser = await launch();
-const result = { chromium: browser.version() };
+web.hook = (u, res) => {
+  const f = { '/hello.html': ['text/html', helloPage], '/hello.wasm': ['application/wasm', helloWasm] }[u.pathname];
+  if (!f) return false;
+  res.writeHead(200, { 'content-type': f[0], 'cache-control': 'no-store' });
+  res.end(f[1]);
+  return true;
+};
+const adminToken = execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
+const results = {};
 try {
-  // Cold start, as an app does it: the page's own module script calls
-  // init and connect; measured from navigation start to connect resolved,
-  // each load in a fresh context. For comparison with earlier runs, also
-  // with init and connect called through Playwright once the page has
-  // loaded (adds the load event and a DevTools round trip before init).
-  // The two kinds alternate; two loads of each warm the browser up first
-  // (its first contexts start its helper processes) and are not counted.
-  const ownScript = async (i) => {
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    const o = { serverUrl: server.url, appkey: 'node-test-app', token: server.token(`cold${i}`) };
-    await page.goto(web.url + '/connect.html#' + encodeURIComponent(JSON.stringify(o)));
-    const r = await (await page.waitForFunction(() => window.connected)).jsonValue();
-    await ctx.close();
-    if (r.code !== 0) throw new Error(JSON.stringify(r));
-    return r.at;
-  };
-  const viaHarness = async (i) => {
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    await page.goto(web.url + '/page.html');
-    const ms = await page.evaluate(async ({ serverUrl, token }) => {
-      while (!window.sdkLoaded) await new Promise((r) => setTimeout(r, 1));
-      RongIMLib.init({ appkey: 'node-test-app', serverUrl, logLevel: 'error' });
-      const r = await RongIMLib.connect(token);
-      if (r.code !== 0) throw new Error(JSON.stringify(r));
-      return performance.now(); // since navigation start
-    }, { serverUrl: server.url, token: server.token(`coldh${i}`) });
-    await ctx.close();
-    return ms;
-  };
-  const own = [], harness = [];
-  for (let i = -2; i < 10; i++) {
-    const a = await ownScript(i), b = await viaHarness(i);
-    if (i >= 0) { own.push(a); harness.push(b); }
-  }
-  const summary = (xs) => ({ median: Math.round(median(xs)), min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)) });
-  result.cold_start_ms = summary(own);
-  result.cold_start_harness_init_ms = summary(harness);
-
-  // Send→receive between two pages (one browser: one clock).
-  const ctxA = await browser.newContext(), ctxB = await browser.newContext();
-  const a = await ctxA.newPage(), b = await ctxB.newPage();
-  await connectPage(a, web.url, server, 'lat-a');
-  await connectPage(b, web.url, server, 'lat-b');
-  await b.evaluate(() => { window.arrived = {}; RongIMLib.addEventListener('MESSAGES', ({ messages }) => { for (const m of messages) window.arrived[m.content.n] = Date.now(); }); });
-  const sentAt = await a.evaluate(async () => {
-    const out = {};
-    for (let n = 0; n < 40; n++) {
-      out[n] = Date.now();
-      await RongIMLib.sendMessage({ conversationType: 1, targetId: 'lat-b' }, new RongIMLib.TextMessage({ content: 'x', n }));
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    return out;
-  });
-  await b.waitForFunction(() => Object.keys(window.arrived).length >= 40, null, { timeout: 20000 });
-  const arrived = await b.evaluate(() => window.arrived);
-  const lat = Object.keys(sentAt).map((n) => arrived[n] - sentAt[n]);
-  result.send_receive_ms = { p50: median(lat), p99: pct(lat, 0.99), max: Math.max(...lat), samples: lat.length };
-  await ctxA.close(); await ctxB.close();
-
-  // 1,000 offline messages into IndexedDB.
-  const ctx = await browser.newContext();
-  let page = await ctx.newPage();
-  await connectPage(page, web.url, server, 'sync-me');
-  await page.close();
-  const tok = execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
-  for (let i = 0; i < 1000; i += 20) {
-    await Promise.all(Array.from({ length: 20 }, (_, j) => fetch(server.url + '/v1/messages', {
-      method: 'POST', headers: { authorization: 'Bearer ' + tok, 'content-type': 'application/json' },
-      body: JSON.stringify({ fromUserId: 'sender', conversationType: 1, targetIds: ['sync-me'], objectName: 'RC:TxtMsg', content: { content: `m${i + j}` }, clientMsgId: `sync-${i + j}` }),
-    })));
-  }
-  page = await ctx.newPage();
-  await page.goto(web.url + '/page.html');
-  const sync = await page.evaluate(async ({ serverUrl, token }) => {
-    while (!window.sdkLoaded) await new Promise((r) => setTimeout(r, 1));
-    let n = 0;
-    const done = new Promise((resolve) => {
-      RongIMLib.addEventListener('MESSAGES', ({ messages }) => { n += messages.length; });
-      RongIMLib.addEventListener('PULL_OFFLINE_MESSAGE_FINISHED', () => resolve());
-    });
-    RongIMLib.init({ appkey: 'node-test-app', serverUrl, logLevel: 'error' });
-    await RongIMLib.getTotalUnreadCount(); // waits for the runtime: not counted
-    const t0 = performance.now();
-    await RongIMLib.connect(token);
-    await done;
-    return { ms: performance.now() - t0, messages: n };
-  }, { serverUrl: server.url, token: server.token('sync-me') });
-  result.offline_sync_1000 = { ms: Math.round(sync.ms), messages: sync.messages, note: 'connect() to PULL_OFFLINE_MESSAGE_FINISHED, runtime already loaded' };
-  await ctx.close();
+  for (const engine of engines()) results[engine] = await benchEngine(engine);
 } finally {
-  await browser.close();
   web.close();
   await server.stop();
 }
-console.log(JSON.stringify(result, null, 2));
+console.log(JSON.stringify(results, null, 2));
+
+async function benchEngine(engine) {
+  const browser = await launch(engine);
+  const result = {};
+  try {
+    result.version = await browser.version?.();
+    // Each load in a fresh context; the two kinds alternate, and two of
+    // each warm the browser up first (its first contexts start its helper
+    // processes) and are not counted.
+    const fresh = async (url, ready) => {
+      const ctx = await browser.newContext();
+      try {
+        const page = await ctx.newPage();
+        await page.goto(url);
+        await page.waitForFunction(ready, null, { timeout: 30000 });
+        return await page.evaluate(ready);
+      } finally {
+        await ctx.close();
+      }
+    };
+    const imwasm = [], hello = [];
+    for (let i = -2; i < COLD_RUNS; i++) {
+      const o = { serverUrl: server.url, appkey: 'node-test-app', token: server.token(`cold-${engine}-${i}`) };
+      const r = await fresh(web.url + '/connect.html#' + encodeURIComponent(JSON.stringify(o)), () => window.connected);
+      if (r.code !== 0) throw new Error(`${engine} cold start: ${JSON.stringify(r)}`);
+      const h = await fresh(web.url + '/hello.html', () => window.helloAt);
+      if (i >= 0) { imwasm.push(r.at); hello.push(h); }
+    }
+    result.cold_start_ms = summary(imwasm);
+    result.hello_world_start_ms = summary(hello);
+    result.cold_start_ratio = +(median(imwasm) / median(hello)).toFixed(2);
+
+    const syncs = [], puts = [];
+    for (let i = 0; i < SYNC_RUNS; i++) {
+      syncs.push(await offlineSync(browser, engine, i));
+      puts.push(await plainPut(browser));
+    }
+    result.offline_sync_1000_ms = { ...summary(syncs), note: 'connect() to PULL_OFFLINE_MESSAGE_FINISHED, runtime already loaded' };
+    result.plain_idb_put_1000_ms = summary(puts);
+    result.offline_sync_ratio = +(median(syncs) / median(puts)).toFixed(2);
+
+    result.send_receive_ms = await latency(browser, engine);
+  } finally {
+    await browser.close();
+  }
+  console.error(`# ${engine}: ${JSON.stringify(result)}`);
+  return result;
+}
+
+// offlineSync: a user's device connects once, goes away, 1,000 messages
+// are sent to the user, and the device connects again.
+async function offlineSync(browser, engine, i) {
+  const user = `sync-${engine}-${i}`;
+  const ctx = await browser.newContext();
+  try {
+    let page = await ctx.newPage();
+    await connectPage(page, web.url, server, user);
+    await page.close();
+    for (let k = 0; k < 1000; k += 20) {
+      await Promise.all(Array.from({ length: 20 }, (_, j) => fetch(server.url + '/v1/messages', {
+        method: 'POST', headers: { authorization: 'Bearer ' + adminToken, 'content-type': 'application/json' },
+        body: JSON.stringify({ fromUserId: 'sender', conversationType: 1, targetIds: [user], objectName: 'RC:TxtMsg', content: { content: `m${k + j}` }, clientMsgId: `${user}-${k + j}` }),
+      }).then((r) => { if (r.status !== 200) throw new Error(`send: HTTP ${r.status}`); })));
+    }
+    page = await ctx.newPage();
+    await page.goto(web.url + '/page.html');
+    const sync = await page.evaluate(async ({ serverUrl, token }) => {
+      while (!window.sdkLoaded) await new Promise((r) => setTimeout(r, 1));
+      let n = 0;
+      const done = new Promise((resolve) => {
+        RongIMLib.addEventListener('MESSAGES', ({ messages }) => { n += messages.length; });
+        RongIMLib.addEventListener('PULL_OFFLINE_MESSAGE_FINISHED', () => resolve());
+      });
+      RongIMLib.init({ appkey: 'node-test-app', serverUrl, logLevel: 'error' });
+      await RongIMLib.getTotalUnreadCount(); // waits for the runtime: not counted
+      const t0 = performance.now();
+      await RongIMLib.connect(token);
+      await done;
+      return { ms: performance.now() - t0, messages: n };
+    }, { serverUrl: server.url, token: server.token(user) });
+    if (sync.messages !== 1000) throw new Error(`${engine} offline sync: ${sync.messages} messages, not 1,000`);
+    return sync.ms;
+  } finally {
+    await ctx.close();
+  }
+}
+
+// plainPut: what the engine's IndexedDB takes to store 1,000 message-sized
+// records in one transaction, from plain JavaScript (a fresh database).
+async function plainPut(browser) {
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    await page.goto(web.url + '/page.html');
+    return await page.evaluate(async () => {
+      const db = await new Promise((resolve, reject) => {
+        const r = indexedDB.open('plain-put', 1);
+        r.onupgradeneeded = () => r.result.createObjectStore('msgs', { keyPath: 'id' }).createIndex('conv', ['conv', 'seq']);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      const t0 = performance.now();
+      await new Promise((resolve, reject) => {
+        const tx = db.transaction('msgs', 'readwrite');
+        const s = tx.objectStore('msgs');
+        for (let i = 0; i < 1000; i++) {
+          s.put({ id: `m${i}`, conv: '1:sender', seq: i + 1, uid: `UID${i}-0000-0000`, sender: 'sender', type: 'RC:TxtMsg', content: `{"content":"m${i}"}`, sent: Date.now(), dir: 2 });
+        }
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      });
+      const ms = performance.now() - t0;
+      db.close();
+      return ms;
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
+// latency: send→receive between two pages of one browser (one clock).
+async function latency(browser, engine) {
+  const ctxA = await browser.newContext(), ctxB = await browser.newContext();
+  try {
+    const a = await ctxA.newPage(), b = await ctxB.newPage();
+    const ua = `lat-a-${engine}`, ub = `lat-b-${engine}`;
+    await connectPage(a, web.url, server, ua);
+    await connectPage(b, web.url, server, ub);
+    await b.evaluate(() => { window.arrived = {}; RongIMLib.addEventListener('MESSAGES', ({ messages }) => { for (const m of messages) window.arrived[m.content.n] = Date.now(); }); });
+    const sentAt = await a.evaluate(async (to) => {
+      const out = {};
+      for (let n = 0; n < 40; n++) {
+        out[n] = Date.now();
+        await RongIMLib.sendMessage({ conversationType: 1, targetId: to }, new RongIMLib.TextMessage({ content: 'x', n }));
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      return out;
+    }, ub);
+    await b.waitForFunction(() => Object.keys(window.arrived).length >= 40, null, { timeout: 20000 });
+    const arrived = await b.evaluate(() => window.arrived);
+    const lat = Object.keys(sentAt).map((n) => arrived[n] - sentAt[n]);
+    return { p50: median(lat), p99: pct(lat, 0.99), max: Math.max(...lat), samples: lat.length };
+  } finally {
+    await ctxA.close();
+    await ctxB.close();
+  }
+}

@@ -6,15 +6,20 @@
 // its own). Nothing is downloaded: each binary comes from Debian.
 //
 // The API is the part of Playwright's the tests use:
-//   browser = await launch(engine)      browser.engine, newContext(), close()
-//   context = await browser.newContext()  (own storage: a device) newPage(), close()
+//   browser = await launch(engine)      browser.engine, version(), newContext(), close()
+//   context = await browser.newContext({ viewport })  (own storage: a device) newPage(), close()
 //   page: goto(url, { timeout }), reload(), evaluate(fn, arg), waitForFunction(fn, arg, { timeout }),
-//         waitForTimeout(ms), on('pageerror', f), close()
+//         waitForTimeout(ms), on('pageerror', f), close(),
+//         and real input on the first element a CSS selector matches: click(sel), fill(sel, text),
+//         press(sel, 'Enter'), setInputFiles(sel, { name, mimeType, buffer }), screenshot({ path })
 // evaluate's argument and result travel as JSON in every engine.
 //
 // IMWASM_BROWSERS=chromium,firefox picks engines (default: all three).
 import { spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const ALL_ENGINES = ['chromium', 'firefox', 'webkit'];
 
@@ -72,21 +77,32 @@ async function launchFirefox() {
       'dom.timeout.enable_budget_timer_throttling': false,
     },
   });
+  const uploads = mkdtempSync(join(tmpdir(), 'imwasm-uploads-'));
   return {
     engine: 'firefox',
     version: () => b.version(),
-    async newContext() {
+    async newContext({ viewport } = {}) {
       const ctx = await b.createBrowserContext();
       return {
-        async newPage() { return puppeteerPage(await ctx.newPage()); },
+        async newPage() {
+          // A window, not a tab: a background tab is hidden (document.hidden),
+          // and apps rightly do less there (the demo marks nothing read).
+          // Chromium's headless pages and WebKit's windows are all visible.
+          const p = await ctx.newPage({ type: 'window' });
+          if (viewport) await p.setViewport(viewport);
+          return puppeteerPage(p, uploads);
+        },
         close: () => ctx.close(),
       };
     },
-    close: () => b.close(),
+    async close() {
+      await b.close();
+      rmSync(uploads, { recursive: true, force: true });
+    },
   };
 }
 
-function puppeteerPage(p) {
+function puppeteerPage(p, uploads) {
   return {
     goto: (url, { timeout } = {}) => p.goto(url, timeout ? { timeout } : undefined),
     reload: () => p.reload(),
@@ -95,7 +111,26 @@ function puppeteerPage(p) {
     waitForTimeout: (ms) => new Promise((r) => setTimeout(r, ms)),
     on: (ev, f) => { if (ev === 'pageerror') p.on('pageerror', f); },
     close: () => p.close(),
+    click: (sel) => p.click(sel),
+    async fill(sel, text) {
+      await p.$eval(sel, (el) => { el.value = ''; });
+      await p.type(sel, text);
+    },
+    async press(sel, key) { await p.focus(sel); await p.keyboard.press(key); },
+    async setInputFiles(sel, file) {
+      await (await p.$(sel)).uploadFile(pickable(uploads, file));
+    },
+    screenshot: ({ path }) => p.screenshot({ path }),
   };
+}
+
+// pickable writes a file where a user would pick it from disk (drivers
+// upload paths) and returns its path. The browser reads the file when it
+// sends it, later: it stays until the browser closes (uploads dir).
+function pickable(uploads, { name, buffer }) {
+  const path = join(mkdtempSync(join(uploads, 'f-')), name);
+  writeFileSync(path, buffer);
+  return path;
 }
 
 // WebKit: WebDriver classic has no contexts and WebKitWebDriver holds one
@@ -108,10 +143,13 @@ async function launchWebKit() {
   process.env.WDIO_LOG_LEVEL ??= 'silent'; // not its "connecting to driver" lines
   const { default: WebDriver } = await import('webdriver');
   const display = await startXvfb();
+  const uploads = mkdtempSync(join(tmpdir(), 'imwasm-uploads-'));
   const contexts = new Set();
+  let version = 'unknown'; // known from the first session
   return {
     engine: 'webkit',
-    async newContext() {
+    version: () => version,
+    async newContext({ viewport } = {}) {
       const port = await freePort();
       const driver = spawn(binaries.webkitDriver, [`--port=${port}`], {
         stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DISPLAY: display.name },
@@ -122,6 +160,8 @@ async function launchWebKit() {
         // evaluate's promise may take long (a sync, an upload): the page
         // waits for it, not WebDriver's 30 s default.
         await s.setTimeouts(undefined, 60000, 120000);
+        version = `WebKitGTK ${s.capabilities?.browserVersion}`;
+        if (viewport) await s.setWindowRect(null, null, viewport.width, viewport.height);
       } catch (e) {
         driver.kill('SIGKILL');
         throw e;
@@ -148,7 +188,7 @@ async function launchWebKit() {
           // A new window opens from an open one (none is current after a close).
           if (!handle) handle = (await exclusive(current ?? [...open][0], () => s.createWindow('tab'))).handle;
           open.add(handle);
-          const page = webdriverPage(s, handle, exclusive);
+          const page = webdriverPage(s, handle, exclusive, uploads);
           page.close = async () => {
             if (!open.delete(handle)) return;
             if (open.size === 0) {
@@ -173,11 +213,12 @@ async function launchWebKit() {
     async close() {
       await Promise.all([...contexts].map((c) => c.close()));
       display.stop();
+      rmSync(uploads, { recursive: true, force: true });
     },
   };
 }
 
-function webdriverPage(s, handle, exclusive) {
+function webdriverPage(s, handle, exclusive, uploads) {
   const evaluate = (fn, arg) => exclusive(handle, async () => {
     const out = await s.executeAsyncScript(
       `const done = arguments[arguments.length - 1];
@@ -204,7 +245,26 @@ function webdriverPage(s, handle, exclusive) {
     },
     waitForTimeout: (ms) => new Promise((r) => setTimeout(r, ms)),
     on() {}, // WebDriver classic has no page error events
+    click: (sel) => onElement(sel, (el) => s.elementClick(el)),
+    fill: (sel, text) => onElement(sel, async (el) => { await s.elementClear(el); await s.elementSendKeys(el, text); }),
+    press: (sel, key) => onElement(sel, (el) => s.elementSendKeys(el, { Enter: '\uE007' }[key] ?? key)),
+    setInputFiles: (sel, file) => onElement(sel, (el) => s.elementSendKeys(el, pickable(uploads, file))),
+    screenshot: ({ path }) => exclusive(handle, async () => writeFileSync(path, Buffer.from(await s.takeScreenshot(), 'base64'))),
   };
+  // onElement finds the element and acts on it; a page that re-renders
+  // may replace it in between (a stale element): found again, up to 3 times.
+  function onElement(sel, f) {
+    return exclusive(handle, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const el = await s.findElement('css selector', sel);
+        try {
+          return await f(Object.values(el)[0]); // { 'element-6066-…': id }
+        } catch (e) {
+          if (attempt === 3 || !/stale|was not found/i.test(String(e?.message))) throw e;
+        }
+      }
+    });
+  }
 }
 
 // newSessionRetrying waits for the driver to listen (it starts in
