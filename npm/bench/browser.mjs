@@ -70,7 +70,6 @@ async function benchEngine(engine) {
   const browser = await launch(engine);
   const result = {};
   try {
-    result.version = await browser.version?.();
     // Each load in a fresh context; the two kinds alternate, and two of
     // each warm the browser up first (its first contexts start its helper
     // processes) and are not counted.
@@ -93,6 +92,7 @@ async function benchEngine(engine) {
       const h = await fresh(web.url + '/hello.html', () => window.helloAt);
       if (i >= 0) { imwasm.push(r.at); hello.push(h); }
     }
+    result.version = await browser.version(); // WebKit's is known once a session ran
     result.cold_start_ms = summary(imwasm);
     result.hello_world_start_ms = summary(hello);
     result.cold_start_ratio = +(median(imwasm) / median(hello)).toFixed(2);
