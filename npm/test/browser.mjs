@@ -54,6 +54,16 @@ export async function serveStatic() {
   return Object.assign(web, { url: `http://127.0.0.1:${srv.address().port}`, close: () => srv.close() });
 }
 
+// closeAll runs each closer in turn, also after one failed (a server left
+// running would keep the test process alive), then throws the first error.
+export async function closeAll(...closers) {
+  let first;
+  for (const close of closers) {
+    try { await close(); } catch (e) { first ??= e; }
+  }
+  if (first) throw first;
+}
+
 // launch starts a browser of the engine (chromium, firefox or webkit).
 export function launch(engine = 'chromium') {
   return launchEngine(engine);

@@ -12,12 +12,16 @@
 //         waitForTimeout(ms), on('pageerror', f), close(),
 //         and real input on the first element a CSS selector matches: click(sel), fill(sel, text),
 //         press(sel, 'Enter'), setInputFiles(sel, { name, mimeType, buffer }), screenshot({ path })
-// evaluate's argument and result travel as JSON in every engine.
+// evaluate's argument and result: structured values in Chromium and
+// Firefox, JSON in WebKit (WebDriver classic): undefined and NaN arrive as
+// null, a Date as a string; tests pass and return plain data. Page errors
+// reach on('pageerror') in Chromium and Firefox only. Clicks and typing
+// wait for their element (up to 15 s) in every engine.
 //
 // IMWASM_BROWSERS=chromium,firefox picks engines (default: all three).
 import { spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,9 +39,30 @@ export const binaries = {
   chromium: process.env.CHROMIUM || '/usr/bin/chromium',
   firefox: process.env.FIREFOX || '/usr/bin/firefox-esr',
   webkitDriver: process.env.WEBKIT_DRIVER || '/usr/bin/WebKitWebDriver',
-  // Installed by Debian's libwebkit2gtk-4.1-0 (dpkg -L shows it).
-  miniBrowser: process.env.MINIBROWSER || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+  // Installed by Debian's libwebkit2gtk-4.1-0 (dpkg -L shows it), under
+  // the machine's multiarch folder.
+  miniBrowser: process.env.MINIBROWSER || ['x86_64-linux-gnu', 'aarch64-linux-gnu']
+    .map((a) => `/usr/lib/${a}/webkit2gtk-4.1/MiniBrowser`).find((f) => existsSync(f)) || 'MiniBrowser',
 };
+
+const ELEMENT_WAIT = 15000;
+
+// Processes the WebKit harness starts (Xvfb, drivers: each in its own
+// process group, with the MiniBrowser it starts) are killed when this
+// process exits, also when a run ends without browser.close().
+const children = new Set();
+process.on('exit', () => { for (const c of children) killGroup(c); });
+
+function spawnOwned(cmd, args, opts) {
+  const c = spawn(cmd, args, { ...opts, detached: true });
+  children.add(c);
+  c.on('exit', () => children.delete(c));
+  return c;
+}
+
+function killGroup(c) {
+  try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ }
+}
 
 export async function launch(engine) {
   switch (engine) {
@@ -87,7 +112,7 @@ async function launchFirefox() {
         async newPage() {
           // A window, not a tab: a background tab is hidden (document.hidden),
           // and apps rightly do less there (the demo marks nothing read).
-          // Chromium's headless pages and WebKit's windows are all visible.
+          // Chromium's headless pages are all visible, and so are WebKit's windows.
           const p = await ctx.newPage({ type: 'window' });
           if (viewport) await p.setViewport(viewport);
           return puppeteerPage(p, uploads);
@@ -111,14 +136,16 @@ function puppeteerPage(p, uploads) {
     waitForTimeout: (ms) => new Promise((r) => setTimeout(r, ms)),
     on: (ev, f) => { if (ev === 'pageerror') p.on('pageerror', f); },
     close: () => p.close(),
-    click: (sel) => p.click(sel),
-    async fill(sel, text) {
-      await p.$eval(sel, (el) => { el.value = ''; });
-      await p.type(sel, text);
+    // Locators wait for the element and act again if a re-render replaced it.
+    click: (sel) => p.locator(sel).setTimeout(ELEMENT_WAIT).click(),
+    fill: (sel, text) => p.locator(sel).setTimeout(ELEMENT_WAIT).fill(text),
+    async press(sel, key) {
+      await p.locator(sel).setTimeout(ELEMENT_WAIT).click();
+      await p.keyboard.press(key);
     },
-    async press(sel, key) { await p.focus(sel); await p.keyboard.press(key); },
     async setInputFiles(sel, file) {
-      await (await p.$(sel)).uploadFile(pickable(uploads, file));
+      const el = await p.locator(sel).setTimeout(ELEMENT_WAIT).waitHandle();
+      await el.uploadFile(pickable(uploads, file));
     },
     screenshot: ({ path }) => p.screenshot({ path }),
   };
@@ -151,19 +178,21 @@ async function launchWebKit() {
     version: () => version,
     async newContext({ viewport } = {}) {
       const port = await freePort();
-      const driver = spawn(binaries.webkitDriver, [`--port=${port}`], {
+      const driver = spawnOwned(binaries.webkitDriver, [`--port=${port}`], {
         stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DISPLAY: display.name },
       });
+      const failed = new Promise((_, reject) => driver.on('error', (e) => reject(new Error(`start WebKitWebDriver: ${e.message}`))));
+      failed.catch(() => {});
       let s;
       try {
-        s = await newSessionRetrying(WebDriver, port);
+        s = await Promise.race([newSessionRetrying(WebDriver, port), failed]);
         // evaluate's promise may take long (a sync, an upload): the page
         // waits for it, not WebDriver's 30 s default.
         await s.setTimeouts(undefined, 60000, 120000);
         version = `WebKitGTK ${s.capabilities?.browserVersion}`;
         if (viewport) await s.setWindowRect(null, null, viewport.width, viewport.height);
       } catch (e) {
-        driver.kill('SIGKILL');
+        killGroup(driver);
         throw e;
       }
       let turn = Promise.resolve();
@@ -185,8 +214,9 @@ async function launchWebKit() {
         async newPage() {
           let handle = spare;
           spare = null;
-          // A new window opens from an open one (none is current after a close).
-          if (!handle) handle = (await exclusive(current ?? [...open][0], () => s.createWindow('tab'))).handle;
+          // A window, not a tab: a background tab is hidden (see Firefox's
+          // newPage). It opens from an open one (none is current after a close).
+          if (!handle) handle = (await exclusive(current ?? [...open][0], () => s.createWindow('window'))).handle;
           open.add(handle);
           const page = webdriverPage(s, handle, exclusive, uploads);
           page.close = async () => {
@@ -195,8 +225,10 @@ async function launchWebKit() {
               await exclusive(handle, () => s.navigateTo('about:blank'));
               spare = handle;
             } else {
-              await exclusive(handle, () => s.closeWindow());
-              current = null; // the session has no current window until a switch
+              await exclusive(handle, async () => {
+                await s.closeWindow();
+                current = null; // the session has no current window until a switch
+              });
             }
           };
           return page;
@@ -204,7 +236,7 @@ async function launchWebKit() {
         async close() {
           if (!contexts.delete(ctx)) return;
           await s.deleteSession().catch(() => {});
-          driver.kill('SIGKILL');
+          killGroup(driver); // and the MiniBrowser it started, if the session did not end it
         },
       };
       contexts.add(ctx);
@@ -223,15 +255,23 @@ function webdriverPage(s, handle, exclusive, uploads) {
     const out = await s.executeAsyncScript(
       `const done = arguments[arguments.length - 1];
        Promise.resolve().then(() => (${fn})(arguments[0]))
-         .then((v) => done(JSON.stringify({ v: v === undefined ? null : v })),
-               (e) => done(JSON.stringify({ err: String(e && e.message || e) + (e && e.stack ? '\\n' + e.stack : '') })));`,
+         .then((v) => JSON.stringify({ v: v === undefined ? null : v }))
+         .catch((e) => JSON.stringify({ err: String(e && e.message || e) + (e && e.stack ? '\\n' + e.stack : '') }))
+         .then(done);`,
       [arg === undefined ? null : arg]);
     const r = JSON.parse(out);
     if ('err' in r) throw new Error(`evaluate in WebKit: ${r.err}`);
     return r.v;
   });
   return {
-    goto: (url) => exclusive(handle, () => s.navigateTo(url)),
+    goto: (url, { timeout } = {}) => exclusive(handle, async () => {
+      if (timeout) await s.setTimeouts(undefined, timeout, undefined);
+      try {
+        return await s.navigateTo(url);
+      } finally {
+        if (timeout) await s.setTimeouts(undefined, 60000, undefined);
+      }
+    }),
     reload: () => exclusive(handle, () => s.refresh()),
     evaluate,
     async waitForFunction(fn, arg, { timeout = 30000 } = {}) {
@@ -251,17 +291,24 @@ function webdriverPage(s, handle, exclusive, uploads) {
     setInputFiles: (sel, file) => onElement(sel, (el) => s.elementSendKeys(el, pickable(uploads, file))),
     screenshot: ({ path }) => exclusive(handle, async () => writeFileSync(path, Buffer.from(await s.takeScreenshot(), 'base64'))),
   };
-  // onElement finds the element and acts on it; a page that re-renders
-  // may replace it in between (a stale element): found again, up to 3 times.
+  // onElement waits for the element (the client answers a missing one
+  // with an error object, not an exception) and acts on it; a page that
+  // re-renders may replace it in between (a stale element): found again.
   function onElement(sel, f) {
     return exclusive(handle, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const el = await s.findElement('css selector', sel);
-        try {
-          return await f(Object.values(el)[0]); // { 'element-6066-…': id }
-        } catch (e) {
-          if (attempt === 3 || !/stale|was not found/i.test(String(e?.message))) throw e;
+      const deadline = Date.now() + ELEMENT_WAIT;
+      for (;;) {
+        const found = await s.findElement('css selector', sel);
+        const id = found?.['element-6066-11e4-a52e-4f735466cecf'];
+        if (id) {
+          try {
+            return await f(id);
+          } catch (e) {
+            if (!/stale|was not found/i.test(String(e?.message))) throw e;
+          }
         }
+        if (Date.now() > deadline) throw new Error(`no element ${sel} after ${ELEMENT_WAIT} ms`);
+        await new Promise((r) => setTimeout(r, 50));
       }
     });
   }
@@ -277,6 +324,10 @@ async function newSessionRetrying(WebDriver, port) {
   }
   return WebDriver.newSession({
     hostname: '127.0.0.1', port, logLevel: 'silent',
+    // A failed command is not sent again (the client's default is 3 more
+    // times: an evaluate that threw ran 4 times), and a request outlives
+    // the 120 s script timeout the session sets.
+    connectionRetryCount: 0, connectionRetryTimeout: 150000,
     capabilities: { 'webkitgtk:browserOptions': { binary: binaries.miniBrowser, args: ['--automation'] } },
   });
 }
@@ -293,15 +344,17 @@ function accepts(port) {
 // number and writes it to fd 3).
 function startXvfb() {
   return new Promise((resolve, reject) => {
-    const x = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'],
+    const x = spawnOwned('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'],
       { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    const fail = (e) => { clearTimeout(timer); killGroup(x); reject(e); };
+    const timer = setTimeout(() => fail(new Error('Xvfb did not start in 20 s')), 20000);
     let out = '';
     x.stdio[3].on('data', (b) => {
       out += b;
-      if (out.includes('\n')) resolve({ name: ':' + out.trim(), stop: () => x.kill('SIGKILL') });
+      if (out.includes('\n')) { clearTimeout(timer); resolve({ name: ':' + out.trim(), stop: () => killGroup(x) }); }
     });
-    x.on('error', reject);
-    x.on('exit', (code) => reject(new Error(`Xvfb exited with ${code}`)));
+    x.on('error', fail);
+    x.on('exit', (code) => fail(new Error(`Xvfb exited with ${code}`)));
   });
 }
 

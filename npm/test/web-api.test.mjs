@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './harness.mjs';
-import { serveStatic, launch, engines, openUser, waitMessages } from './browser.mjs';
+import { serveStatic, launch, engines, openUser, waitMessages, closeAll } from './browser.mjs';
 
 for (const engine of engines()) describe(engine, () => {
   let server, web, browser;
@@ -25,11 +25,7 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(res.status, 200);
   });
 
-  after(async () => {
-    await browser?.close();
-    web?.close();
-    await server?.stop();
-  });
+  after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
 
   test('sendTextMessage, and listeners added, once, removed and cleared', async () => {
     const r = await u.alice.page.evaluate(async () => {

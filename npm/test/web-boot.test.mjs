@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './harness.mjs';
-import { serveStatic, launch, engines } from './browser.mjs';
+import { serveStatic, launch, engines, closeAll } from './browser.mjs';
 
 for (const engine of engines()) describe(engine, () => {
   let server, web, browser;
@@ -16,11 +16,7 @@ for (const engine of engines()) describe(engine, () => {
     browser = await launch(engine);
   });
 
-  after(async () => {
-    await browser?.close();
-    web?.close();
-    await server?.stop();
-  });
+  after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
 
   // page opens the test page in a fresh context; hook sees (and may
   // answer) each request for the wasm.

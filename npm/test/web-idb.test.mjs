@@ -4,7 +4,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, bin, appSecret, pause, resume } from './harness.mjs';
-import { serveStatic, launch, engines, openUser, connectPage, messagesOf, waitMessages } from './browser.mjs';
+import { serveStatic, launch, engines, openUser, connectPage, messagesOf, waitMessages, closeAll } from './browser.mjs';
 
 for (const engine of engines()) describe(engine, () => {
   let server, web, browser;
@@ -15,11 +15,7 @@ for (const engine of engines()) describe(engine, () => {
     browser = await launch(engine);
   });
 
-  after(async () => {
-    await browser?.close();
-    web?.close();
-    await server?.stop();
-  });
+  after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
 
   const adminToken = () => execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
 

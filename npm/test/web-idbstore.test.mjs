@@ -78,7 +78,7 @@ for (const engine of engines()) describe(engine, () => {
   before(async () => { browser = await launch(engine); });
   after(async () => { await browser?.close(); });
 
-  test(`the IndexedDB store passes its Go tests in ${engine}`, { timeout: 60000 }, async () => {
+  test(`the IndexedDB store passes its Go tests in ${engine}`, { timeout: 90000 }, async () => {
     const ctx = await browser.newContext(); // its own, empty IndexedDB
     try {
       const p = await ctx.newPage();

@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, bin, appSecret } from './harness.mjs';
-import { serveStatic, launch, engines, openUser, connectPage } from './browser.mjs';
+import { serveStatic, launch, engines, openUser, connectPage, closeAll } from './browser.mjs';
 
 for (const engine of engines()) describe(engine, () => {
   let server, web, browser;
@@ -29,11 +29,7 @@ for (const engine of engines()) describe(engine, () => {
     for (const name of ['rita', 'sam', 'tess', 'uma']) u[name] = await openUser(browser, web.url, server, name);
   });
 
-  after(async () => {
-    await browser?.close();
-    web?.close();
-    await server?.stop();
-  });
+  after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
 
   const events = (x, name) => x.page.evaluate((name) => window.events.filter(([n]) => n === name).map(([, p]) => p), name);
 

@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './harness.mjs';
-import { serveStatic, launch, engines, openUser, waitMessages } from './browser.mjs';
+import { serveStatic, launch, engines, openUser, waitMessages, closeAll } from './browser.mjs';
 
 for (const engine of engines()) describe(engine, () => {
   let server, web, browser;
@@ -32,11 +32,7 @@ for (const engine of engines()) describe(engine, () => {
     }
   });
 
-  after(async () => {
-    await browser?.close();
-    web?.close();
-    await server?.stop();
-  });
+  after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
 
   const toBen = { conversationType: 1, targetId: 'ben' };
 

@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemo } from '../demo.mjs';
-import { launch, engines } from '../../../npm/test/browser.mjs';
+import { launch, engines, closeAll } from '../../../npm/test/browser.mjs';
 
 const artifacts = new URL('./artifacts/', import.meta.url).pathname;
 for (const engine of engines()) describe(engine, () => {
@@ -40,11 +40,8 @@ for (const engine of engines()) describe(engine, () => {
     for (const u of ['alice', 'bob', 'carol']) await open(u);
   });
 
-  after(async () => {
-    await browser?.close();
-    await demo?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => closeAll(() => browser?.close(), () => demo?.stop(),
+    () => dataDir && rmSync(dataDir, { recursive: true, force: true })));
 
   // clickIn clicks the first element matching inner inside the first
   // element matching outer whose text includes text, once there is one:
