@@ -43,6 +43,16 @@ for (const engine of engines()) describe(engine, () => {
   after(() => closeAll(() => browser?.close(), () => demo?.stop(),
     () => dataDir && rmSync(dataDir, { recursive: true, force: true })));
 
+  // openChat clicks a conversation once its row shows the latest message
+  // expected: rows are sorted by their latest message, so a row clicked
+  // while messages still arrive may move before the click lands (a busy
+  // CI machine clicked Bob's row for Alice instead of Carol's).
+  const openChat = async (page, key, latest) => {
+    await page.waitForFunction(({ key, latest }) => document.querySelector(`#conversations li[data-key="${key}"] .preview`)?.textContent.includes(latest),
+      { key, latest }, { timeout: 15000 });
+    await page.click(`#conversations li[data-key="${key}"]`);
+  };
+
   // clickIn clicks the first element matching inner inside the first
   // element matching outer whose text includes text, once there is one:
   // marked first, since a selector cannot say "whose text includes"; the
@@ -76,7 +86,7 @@ for (const engine of engines()) describe(engine, () => {
     // Bob sees the conversation with an unread badge, opens it, reads.
     await bob.waitForFunction(() => document.querySelector('#conversations li[data-key="1:alice"] .badge')?.dataset.count === '1', null, { timeout: 15000 });
     await shot('bob', '1-unread');
-    await bob.click('#conversations li[data-key="1:alice"]');
+    await openChat(bob, '1:alice', 'hi bob, from the demo');
     await waitText(bob, '.msg', 'hi bob, from the demo');
     // Alice's tick goes to read (green ✓✓).
     await alice.waitForFunction(() => [...document.querySelectorAll('.msg.mine')].find((m) => m.textContent.includes('hi bob, from the demo'))
@@ -97,7 +107,7 @@ for (const engine of engines()) describe(engine, () => {
       ?.querySelector('.reads')?.textContent.includes(`read ${n}/2`), n, { timeout: 15000 });
     await reads(0);
     for (const [u, n] of [[bob, 1], [carol, 2]]) {
-      await u.click('#conversations li[data-key="3:team"]');
+      await openChat(u, '3:team', 'lunch at noon?');
       await waitText(u, '.msg', 'lunch at noon?');
       await reads(n);
     }
@@ -129,7 +139,7 @@ for (const engine of engines()) describe(engine, () => {
     const seen = await alice.evaluate(() => window.progressSeen);
     assert.equal(seen.at(-1), 100, `progress ${seen}`);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], `progress ${seen}`);
-    await bob.click('#conversations li[data-key="1:alice"]');
+    await openChat(bob, '1:alice', '[image]');
     await bob.waitForFunction(() => document.querySelector('.msg img[src^="http"]'), null, { timeout: 20000 });
     const ok = await bob.evaluate(async () => {
       const img = document.querySelector('.msg img[src^="http"]');
@@ -153,7 +163,7 @@ for (const engine of engines()) describe(engine, () => {
       return out;
     });
     assert.deepEqual(codes, [0, 0]);
-    await bob.click('#conversations li[data-key="1:carol"]');
+    await openChat(bob, '1:carol', '[file] fine.txt');
     await waitText(bob, '.msg', 'evil.txt');
     await waitText(bob, '.msg', 'fine.txt');
     const links = await bob.evaluate(() => {
