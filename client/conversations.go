@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
@@ -113,7 +114,7 @@ func (e *Engine) Conversations(ctx context.Context) ([]ConversationInfo, error) 
 		out = append(out, ci)
 	}
 	slices.SortStableFunc(out, func(a, b ConversationInfo) int {
-		return int64Cmp(latestTime(b), latestTime(a))
+		return cmp.Compare(latestTime(b), latestTime(a))
 	})
 	return out, nil
 }
@@ -126,16 +127,6 @@ func latestTime(c ConversationInfo) int64 {
 		return c.Latest.SentTime
 	}
 	return c.Latest.ReceivedTime
-}
-
-func int64Cmp(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // UnreadCount implements getUnreadCount.
@@ -196,7 +187,7 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 			}
 		}
 	}
-	slices.SortFunc(ev.Conversations, func(a, b ConversationInfo) int { return int64Cmp(latestTime(b), latestTime(a)) })
+	slices.SortFunc(ev.Conversations, func(a, b ConversationInfo) int { return cmp.Compare(latestTime(b), latestTime(a)) })
 	if len(ev.Conversations) == 0 {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -142,9 +143,9 @@ func (s *testStore) sortedLocked(c Conversation) []*Message {
 	}
 	slices.SortFunc(out, func(a, b *Message) int {
 		if ta, tb := historyTime(a), historyTime(b); ta != tb {
-			return int64Cmp(ta, tb)
+			return cmp.Compare(ta, tb)
 		}
-		return int64Cmp(a.MessageID, b.MessageID)
+		return cmp.Compare(a.MessageID, b.MessageID)
 	})
 	return out
 }

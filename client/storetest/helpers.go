@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"reflect"
@@ -142,7 +143,7 @@ func (s *store) pending() []*client.Message {
 	if err != nil {
 		s.t.Fatalf("Pending: %v", err)
 	}
-	slices.SortFunc(ms, func(a, b *client.Message) int { return cmp(a.MessageID, b.MessageID) })
+	slices.SortFunc(ms, func(a, b *client.Message) int { return cmp.Compare(a.MessageID, b.MessageID) })
 	return ms
 }
 
@@ -164,16 +165,6 @@ func (s *store) meta(k string) []byte {
 		s.t.Fatalf("Meta: %v", err)
 	}
 	return v
-}
-
-func cmp(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // normal is m with empty slices and maps as nil, for comparisons.
