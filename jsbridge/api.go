@@ -182,7 +182,7 @@ func result(data any, err error) js.Value {
 	if data != nil {
 		out["data"] = data
 	}
-	v, verr := safejs.ValueOf(out)
+	v, verr := toJS(out)
 	if verr != nil {
 		v, _ = safejs.ValueOf(map[string]any{"code": int(codes.Timeout), "msg": "result conversion: " + verr.Error()})
 	}

@@ -3,8 +3,6 @@
 package jsbridge
 
 import (
-	"github.com/hack-pad/safejs"
-
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/jsbridge/jsfunc"
 )
@@ -25,7 +23,7 @@ func (b *Bridge) dispatch(evs []client.Event) {
 	b.mu.Lock()
 	emit := b.emit
 	b.mu.Unlock()
-	v, err := safejs.ValueOf(batch)
+	v, err := toJS(batch)
 	if err == nil {
 		_, err = emit.Invoke(v)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/jsbridge/jsonenc"
 )
 
 // This file: RongIMLib's message, conversation and event shapes, to and
@@ -159,7 +160,7 @@ func messageJS(m *client.Message) map[string]any {
 		"channelId":           m.ChannelID,
 		"senderUserId":        m.SenderUserID,
 		"messageType":         m.ObjectName,
-		"content":             jsonParse(m.Content),
+		"content":             jsonenc.Raw(m.Content),
 		"messageUId":          m.MessageUID,
 		"messageId":           m.MessageID,
 		"messageDirection":    int(m.Direction),
@@ -183,7 +184,7 @@ func messageJS(m *client.Message) map[string]any {
 		out["mentionedInfo"] = map[string]any{"type": int(mi.Type), "userIdList": stringsAny(mi.UserIDs), "mentionedContent": mi.Content}
 	}
 	if len(m.PushConfig) > 0 {
-		out["pushConfig"] = jsonParse(m.PushConfig)
+		out["pushConfig"] = jsonenc.Raw(m.PushConfig)
 	}
 	if ri := readReceiptInfoJS(m); ri != nil {
 		out["readReceiptInfo"] = ri

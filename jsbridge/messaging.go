@@ -61,7 +61,7 @@ func (b *Bridge) sendMessage(args []safejs.Value) (work, error) {
 				return nil, invalid("onSendBefore must be a function")
 			}
 			so.OnSendBefore = func(m *client.Message) {
-				v, err := safejs.ValueOf(messageJS(m))
+				v, err := toJS(messageJS(m))
 				if err == nil {
 					_, err = before.Invoke(v)
 				}

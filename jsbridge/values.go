@@ -8,6 +8,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/imwasm/imwasm/jsbridge/jsonenc"
 	"github.com/imwasm/imwasm/proto/codes"
 )
 
@@ -200,6 +201,49 @@ func jsonStringify(v safejs.Value, name string) ([]byte, error) {
 	}
 	str, err := s.String()
 	return []byte(str), err
+}
+
+// toJS builds the JS value of a result or event tree: written as JSON in
+// Go and parsed once in JS (package jsonenc says why); a tree JSON cannot
+// carry (a JS value inside, NaN) goes through js.ValueOf instead.
+func toJS(v any) (safejs.Value, error) {
+	if doc, ok := jsonenc.Append(nil, v); ok {
+		j, err := safejs.Global().Get("JSON")
+		if err == nil {
+			var out safejs.Value
+			if out, err = j.Call("parse", string(doc)); err == nil {
+				return out, nil
+			}
+		}
+		return safejs.Undefined(), fmt.Errorf("JSON.parse of a result: %w", err)
+	}
+	return safejs.ValueOf(valueOfTree(v))
+}
+
+// valueOfTree replaces the jsonenc.Raw texts of a tree with their parsed
+// values, for js.ValueOf.
+func valueOfTree(v any) any {
+	switch x := v.(type) {
+	case jsonenc.Raw:
+		return jsonParse(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = valueOfTree(e)
+		}
+		return out
+	case []string:
+		return stringsAny(x)
+	case map[string]string:
+		return stringMapAny(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = valueOfTree(e)
+		}
+		return out
+	}
+	return v
 }
 
 // jsonParse is JSON.parse(b), or the text itself when it is not JSON.

@@ -2,8 +2,11 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/imwasm/imwasm/client"
 )
@@ -118,6 +121,44 @@ var receivedIDsTests = []test{
 			}
 			if id != want[i] {
 				s.t.Errorf("by uid %d: local id %d, want %d", i, id, want[i])
+			}
+		}
+	}},
+	// A sync asks for hundreds at once (a store may read them as one range
+	// of the index: with few other records in it, and with many).
+	{"many server ids at once, among many other messages", 0, func(s *store) {
+		var all []*client.Message
+		for i := range 240 {
+			all = append(all, received(alice, fmt.Sprintf("u%03d", i), uint64(i+1), int64(100+i)))
+		}
+		s.put(all...)
+		for _, asked := range [][]string{
+			{"u105", "u106", "u106x", "u107", "u110", "u111", "u112", "u113", "u120", "u121", "u122", "u106"}, // a narrow range
+			{"u000", "u239", "u100", "u1", "u050", "u051", "u052", "u053", "u200", "", "v"},                   // most of the store
+		} {
+			got := s.byUID(asked...)
+			for i, u := range asked {
+				var want int64
+				if n, err := strconv.Atoi(strings.TrimPrefix(u, "u")); err == nil && len(u) == 4 {
+					want = all[n].MessageID
+				}
+				var id int64
+				if got[i] != nil {
+					id = got[i].MessageID
+					if got[i].MessageUID != u {
+						s.t.Errorf("asked %q, got %q", u, got[i].MessageUID)
+					}
+				}
+				if id != want {
+					s.t.Errorf("by uid %q: local id %d, want %d", u, id, want)
+				}
+			}
+			for i := range asked {
+				for j := i + 1; j < len(asked); j++ {
+					if got[i] != nil && got[i] == got[j] {
+						s.t.Errorf("%q twice in the answer as one value: each must be its own copy", asked[i])
+					}
+				}
 			}
 		}
 	}},

@@ -27,12 +27,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/jsbridge/jsfunc"
+	"github.com/imwasm/imwasm/jsbridge/jsonenc"
 )
 
 const idbVersion = 1
@@ -51,6 +53,12 @@ var _ client.Store = (*Store)(nil)
 type callbacks struct {
 	fs   []safejs.Func
 	fail func(error)
+	// requestError, when set, sees a failed request first (req, its error
+	// event) and reports whether it handled it: it then called the event's
+	// preventDefault, and the transaction goes on. One handler on the
+	// transaction, rather than one per request, since every callback is a
+	// JS→Go call and a finalizer.
+	requestError func(req, ev safejs.Value) bool
 }
 
 func (c *callbacks) on(target safejs.Value, event string, fn func(ev safejs.Value)) error {
@@ -248,6 +256,8 @@ func (s *Store) tx(ctx context.Context, mode string, stores []any, fn func(tx sa
 			req, err := ev.Get("target") // the failed request: tx.error is not set yet
 			if err != nil || absent(req) {
 				req = tx
+			} else if cb.requestError != nil && cb.requestError(req, ev) {
+				return
 			}
 			firstErr = requestError(req, "indexeddb transaction")
 		}),
@@ -298,20 +308,13 @@ func bytesGo(rec safejs.Value, key string) ([]byte, error) {
 	return b, err
 }
 
-func messageRecord(m *client.Message) (map[string]any, error) {
-	enc, err := client.EncodeMessage(m)
-	if err != nil {
-		return nil, err
-	}
-	arr, err := bytesJS(enc)
-	if err != nil {
-		return nil, err
-	}
+// recordFields are a message record's fields but b.
+func recordFields(m *client.Message) map[string]any {
 	t := m.SentTime
 	if t == 0 {
 		t = m.ReceivedTime
 	}
-	r := map[string]any{"ck": m.Key(), "t": t, "st": int(m.SentStatus), "b": safejs.Unsafe(arr)}
+	r := map[string]any{"ck": m.Key(), "t": t, "st": int(m.SentStatus)}
 	if m.MessageID != 0 {
 		r["id"] = m.MessageID
 	}
@@ -321,7 +324,64 @@ func messageRecord(m *client.Message) (map[string]any, error) {
 	if m.Direction == client.DirectionSend && m.ClientMsgID != "" {
 		r["cid"] = m.ClientMsgID
 	}
-	return r, nil
+	return r
+}
+
+// messageRecords builds the records of ms in JS with few calls across: the
+// fields of all as one JSON text, parsed once, and each one's bytes a copy
+// out of one Uint8Array (a copy: a view would store the whole buffer). Per
+// record that is 3 calls rather than one per field, and 2 finalized Go
+// references rather than 3 (BENCHMARKS.md, offline sync).
+func messageRecords(ms []*client.Message) ([]safejs.Value, []map[string]any, error) {
+	fields := make([]map[string]any, len(ms))
+	list := make([]any, len(ms))
+	var all []byte
+	ends := make([]int, len(ms))
+	for i, m := range ms {
+		enc, err := client.EncodeMessage(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		all = append(all, enc...)
+		ends[i] = len(all)
+		fields[i] = recordFields(m)
+		list[i] = fields[i]
+	}
+	if len(ms) == 0 {
+		return nil, nil, nil
+	}
+	doc, ok := jsonenc.Append(nil, list)
+	if !ok {
+		return nil, nil, errors.New("message records: not JSON")
+	}
+	j, err := safejs.Global().Get("JSON")
+	if err != nil {
+		return nil, nil, err
+	}
+	arr, err := j.Call("parse", string(doc))
+	if err != nil {
+		return nil, nil, fmt.Errorf("message records: %w", err)
+	}
+	bytes, err := bytesJS(all)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs := make([]safejs.Value, len(ms))
+	start := 0
+	for i, end := range ends {
+		if recs[i], err = arr.Index(i); err != nil {
+			return nil, nil, err
+		}
+		b, err := bytes.Call("slice", start, end)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := recs[i].Set("b", b); err != nil {
+			return nil, nil, err
+		}
+		start = end
+	}
+	return recs, fields, nil
 }
 
 func messageFrom(rec safejs.Value) (*client.Message, error) {
@@ -353,16 +413,19 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 	if b == nil {
 		return nil
 	}
-	records := make([]map[string]any, len(b.Messages))
-	for i, m := range b.Messages {
-		r, err := messageRecord(m)
-		if err != nil {
-			return err
-		}
-		records[i] = r
+	records, fields, err := messageRecords(b.Messages)
+	if err != nil {
+		return err
 	}
 	ids := make([]int64, len(b.Messages))
-	err := s.tx(ctx, "readwrite", []any{"messages", "convs", "meta"}, func(tx safejs.Value, cb *callbacks) error {
+	setID := func(i int, k safejs.Value) {
+		f, _ := k.Float()
+		ids[i] = int64(f)
+	}
+	// Each put's key is read from its request once the transaction is
+	// complete (a request keeps its result), not in a callback per put.
+	reqs := make([]safejs.Value, len(records))
+	err = s.tx(ctx, "readwrite", []any{"messages", "convs", "meta"}, func(tx safejs.Value, cb *callbacks) error {
 		msgs, err := objectStore(tx, "messages")
 		if err != nil {
 			return err
@@ -372,51 +435,45 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 			return err
 		}
 		for i, r := range records {
-			req, err := msgs.Call("put", r)
-			if err != nil {
+			if reqs[i], err = msgs.Call("put", r); err != nil {
 				return fmt.Errorf("put message: %w", err)
 			}
-			i := i
-			setID := func(k safejs.Value) {
-				f, _ := k.Float()
-				ids[i] = int64(f)
+		}
+		// Another tab of this device may have stored one of the new
+		// messages since this batch looked (the uid index is unique). That
+		// is not this batch's failure: the request's error would abort the
+		// whole transaction, this tab's other messages and cursors with
+		// it, and when the other tab's batch met the same fate a message
+		// was in neither. Keep the transaction and take the stored
+		// record's id. The stored copy stays as that tab wrote it (a
+		// change this batch made to the new message, a recall say, arrives
+		// at that tab too).
+		cb.requestError = func(req, ev safejs.Value) bool {
+			if !isConstraintError(req) {
+				return false // aborts the transaction, as before
 			}
-			if err := cb.on(req, "onsuccess", func(safejs.Value) {
-				k, _ := req.Get("result")
-				setID(k)
-			}); err != nil {
-				return err
+			i := slices.IndexFunc(reqs, req.Equal)
+			uid, isNew := "", false
+			if i >= 0 {
+				uid, isNew = fields[i]["uid"].(string)
+				_, hasID := fields[i]["id"]
+				isNew = isNew && !hasID
 			}
-			uid, isNew := r["uid"].(string)
-			if _, hasID := r["id"]; !isNew || hasID {
-				continue
+			if !isNew {
+				return false
 			}
-			// Another tab of this device may have stored the same message
-			// since this batch looked (the uid index is unique). That is
-			// not this batch's failure: the request's error would abort
-			// the whole transaction, this tab's other messages and
-			// cursors with it, and when the other tab's batch met the
-			// same fate a message was in neither. Keep the transaction
-			// and take the stored record's id. The stored copy stays as
-			// that tab wrote it (a change this batch made to the new
-			// message, a recall say, arrives at that tab too).
-			if err := cb.on(req, "onerror", func(ev safejs.Value) {
-				if !isConstraintError(req) {
-					return // aborts the transaction, as before
-				}
-				ev.Call("preventDefault")
-				ev.Call("stopPropagation")
-				get, err := byUID.Call("getKey", uid)
-				if err != nil {
-					return
-				}
-				cb.on(get, "onsuccess", func(safejs.Value) {
-					k, _ := get.Get("result")
-					setID(k)
-				})
-			}); err != nil {
-				return err
+			ev.Call("preventDefault")
+			ev.Call("stopPropagation")
+			reqs[i] = safejs.Undefined()
+			get, err := byUID.Call("getKey", uid)
+			if err != nil {
+				return true // the transaction ends without this id: Apply fails below
 			}
+			cb.on(get, "onsuccess", func(safejs.Value) {
+				k, _ := get.Get("result")
+				setID(i, k)
+			})
+			return true
 		}
 		if err := s.deletes(msgs, cb, b); err != nil {
 			return err
@@ -448,6 +505,18 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 	})
 	if err != nil {
 		return err
+	}
+	for i, req := range reqs {
+		if !req.IsUndefined() {
+			k, err := req.Get("result")
+			if err != nil {
+				return fmt.Errorf("put message: %w", err)
+			}
+			setID(i, k)
+		}
+		if ids[i] == 0 {
+			return errors.New("put message: no key")
+		}
 	}
 	for i, m := range b.Messages {
 		m.MessageID = ids[i]
@@ -541,8 +610,7 @@ func (s *Store) deletes(msgs safejs.Value, cb *callbacks, b *client.Batch) error
 // getMany issues one get per key on source (a store or an index) and
 // returns the results in order.
 func (s *Store) getMany(ctx context.Context, index string, keys []any) ([]*client.Message, error) {
-	out := make([]*client.Message, len(keys))
-	var decodeErr error
+	reqs := make([]safejs.Value, len(keys))
 	err := s.tx(ctx, "readonly", []any{"messages"}, func(tx safejs.Value, cb *callbacks) error {
 		src, err := objectStore(tx, "messages")
 		if err != nil {
@@ -553,29 +621,43 @@ func (s *Store) getMany(ctx context.Context, index string, keys []any) ([]*clien
 				return err
 			}
 		}
-		for i, k := range keys {
-			req, err := src.Call("get", k)
-			if err != nil {
-				return err
-			}
-			i := i
-			if err := cb.on(req, "onsuccess", func(safejs.Value) {
-				rec, _ := req.Get("result")
-				m, err := messageFrom(rec)
-				if err != nil {
-					decodeErr = err
-				}
-				out[i] = m
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return getEach(src, keys, reqs)
 	})
-	if err == nil {
-		err = decodeErr
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	return results(reqs)
+}
+
+// getEach issues one get per key. Their results are read once the
+// transaction is complete (a request keeps its result), not in a callback
+// per get.
+func getEach(src safejs.Value, keys []any, reqs []safejs.Value) error {
+	for i, k := range keys {
+		var err error
+		if reqs[i], err = src.Call("get", k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// results decodes the records of completed get requests.
+func results(reqs []safejs.Value) ([]*client.Message, error) {
+	out := make([]*client.Message, len(reqs))
+	for i, req := range reqs {
+		if req.IsUndefined() {
+			continue
+		}
+		rec, err := req.Get("result")
+		if err != nil {
+			return nil, err
+		}
+		if out[i], err = messageFrom(rec); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // MessagesByID implements client.Store.
@@ -588,12 +670,117 @@ func (s *Store) MessagesByID(ctx context.Context, ids []int64) ([]*client.Messag
 }
 
 // MessagesByUID implements client.Store.
+//
+// A sync asks for hundreds of UIDs at once, mostly of messages not held,
+// and a get costs the engine a request each (in Chromium, 500 of them took
+// ≈ 50 ms of a 420 ms offline sync). The server's UIDs sort by time, so a
+// batch's UIDs span a narrow range of the index: one getAll over that
+// range, with a limit, finds the held ones. Only when the range holds more
+// records than the limit (UIDs that do not sort by time, a recall of an old
+// message) does it fall back to one get per UID, in the same transaction.
 func (s *Store) MessagesByUID(ctx context.Context, uids []string) ([]*client.Message, error) {
 	keys := make([]any, len(uids))
 	for i, u := range uids {
 		keys[i] = u
 	}
-	return s.getMany(ctx, "uid", keys)
+	lo, hi, ok := asciiRange(uids)
+	if !ok || len(uids) < 8 {
+		return s.getMany(ctx, "uid", keys)
+	}
+	limit := 2*len(uids) + 16
+	reqs := make([]safejs.Value, len(uids))
+	var found []*client.Message // in uids' order; nil: not held
+	var decodeErr error
+	err := s.tx(ctx, "readonly", []any{"messages"}, func(tx safejs.Value, cb *callbacks) error {
+		msgs, err := objectStore(tx, "messages")
+		if err != nil {
+			return err
+		}
+		byUID, err := msgs.Call("index", "uid")
+		if err != nil {
+			return err
+		}
+		keyRange, err := safejs.Global().Get("IDBKeyRange")
+		if err != nil {
+			return err
+		}
+		rng, err := keyRange.Call("bound", lo, hi)
+		if err != nil {
+			return err
+		}
+		all, err := byUID.Call("getAll", rng, limit)
+		if err != nil {
+			return err
+		}
+		return cb.on(all, "onsuccess", func(safejs.Value) {
+			recs, _ := all.Get("result")
+			n, err := recs.Length()
+			if err != nil || n >= limit {
+				getEach(byUID, keys, reqs) // errors end the transaction
+				return
+			}
+			found, decodeErr = matchUIDs(recs, n, uids)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if decodeErr != nil {
+		return nil, decodeErr
+	}
+	if found != nil {
+		return found, nil
+	}
+	return results(reqs)
+}
+
+// asciiRange is the least and greatest of uids, when all are ASCII: byte
+// order is then IndexedDB's order (UTF-16 code units) too.
+func asciiRange(uids []string) (lo, hi string, ok bool) {
+	for i, u := range uids {
+		for j := 0; j < len(u); j++ {
+			if u[j] >= 0x80 {
+				return "", "", false
+			}
+		}
+		if i == 0 || u < lo {
+			lo = u
+		}
+		if i == 0 || u > hi {
+			hi = u
+		}
+	}
+	return lo, hi, len(uids) > 0
+}
+
+// matchUIDs decodes the records among recs (n of them) whose uid is asked
+// for, in uids' order.
+func matchUIDs(recs safejs.Value, n int, uids []string) ([]*client.Message, error) {
+	found := make([]*client.Message, len(uids))
+	if n == 0 {
+		return found, nil
+	}
+	at := make(map[string][]int, len(uids))
+	for i, u := range uids {
+		at[u] = append(at[u], i)
+	}
+	for j := 0; j < n; j++ {
+		rec, err := recs.Index(j)
+		if err != nil {
+			return nil, err
+		}
+		v, err := rec.Get("uid")
+		if err != nil {
+			return nil, err
+		}
+		u, _ := v.String()
+		for _, i := range at[u] { // each its own copy, as from a get
+			if found[i], err = messageFrom(rec); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return found, nil
 }
 
 // MessageByClientID implements client.Store: the latest record of that send.
