@@ -284,7 +284,11 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 		return user, nil
 	}
 	e.mu.Unlock()
+	// The socket opens while the state loads: both are on a cold start's
+	// path (in a browser, an IndexedDB read and a TCP + WebSocket handshake).
+	early := e.startDial()
 	if err := e.loadState(ctx); err != nil {
+		early.discard()
 		return "", err
 	}
 	e.mu.Lock()
@@ -292,6 +296,7 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 		// Close set it before its Disconnect takes e.mu: either this sees
 		// it, or that Disconnect sees running and stops the loop.
 		e.mu.Unlock()
+		early.discard()
 		return "", errClosed()
 	}
 	e.token = token
@@ -302,7 +307,7 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 	first := make(chan error, 1)
 	e.mu.Unlock()
 
-	go e.connLoop(lctx, first)
+	go e.connLoop(lctx, first, early)
 	select {
 	case err := <-first:
 		if err != nil {
@@ -424,7 +429,7 @@ func (e *Engine) deliver(evs []Event) {
 // connLoop dials, authenticates, runs the connection, and reconnects with
 // exponential backoff and jitter until stopped or refused. The first
 // attempt's result goes to connected (Connect waits for it).
-func (e *Engine) connLoop(ctx context.Context, connected chan<- error) {
+func (e *Engine) connLoop(ctx context.Context, connected chan<- error, early *pendingDial) {
 	defer close(e.loopDone)
 	backoff := e.cfg.BackoffMin
 	first := true
@@ -441,7 +446,8 @@ func (e *Engine) connLoop(ctx context.Context, connected chan<- error) {
 	}()
 	for {
 		e.setStatus(StatusConnecting, 0)
-		lc, err := e.dial(ctx)
+		lc, err := e.dial(ctx, early)
+		early = nil
 		if err == nil {
 			backoff = e.cfg.BackoffMin
 			if first {
@@ -496,9 +502,51 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// dial connects and authenticates.
-func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+// pendingDial is a socket opening in the background (startDial).
+type pendingDial struct {
+	done   chan struct{} // closed when c and err are set
+	c      Conn
+	err    error
+	cancel context.CancelFunc
+}
+
+// startDial begins opening a socket, for the first dial to take.
+func (e *Engine) startDial() *pendingDial {
+	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+	p := &pendingDial{done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(p.done)
+		p.c, p.err = e.cfg.Dialer.Dial(ctx, e.cfg.URL)
+	}()
+	return p
+}
+
+// take waits for the socket, or for ctx (the dial is then stopped).
+func (p *pendingDial) take(ctx context.Context) (Conn, error) {
+	select {
+	case <-p.done:
+		p.cancel()
+		return p.c, p.err
+	case <-ctx.Done():
+		p.discard()
+		return nil, ctx.Err()
+	}
+}
+
+// discard stops the dial, waits for its goroutine and closes its socket.
+func (p *pendingDial) discard() {
+	p.cancel()
+	<-p.done
+	if p.c != nil {
+		p.c.Close()
+	}
+}
+
+const dialTimeout = 10 * time.Second
+
+// dial connects and authenticates, on early's socket when there is one.
+func (e *Engine) dial(ctx context.Context, early *pendingDial) (*liveConn, error) {
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
 	// The sync version is read while the socket opens (nothing writes it
 	// while there is no connection).
@@ -511,7 +559,13 @@ func (e *Engine) dial(ctx context.Context) (*liveConn, error) {
 		v, err := e.syncVersion(ctx)
 		versionCh <- versionResult{v, err}
 	}()
-	c, err := e.cfg.Dialer.Dial(dctx, e.cfg.URL)
+	var c Conn
+	var err error
+	if early != nil {
+		c, err = early.take(dctx)
+	} else {
+		c, err = e.cfg.Dialer.Dial(dctx, e.cfg.URL)
+	}
 	vr := <-versionCh // not left running: Disconnect and Close wait for this loop
 	if err != nil {
 		return nil, codes.Wrap(codes.NetUnavailable, "dial", err)

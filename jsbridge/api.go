@@ -412,13 +412,8 @@ func (b *Bridge) engineFor(tok string) (*client.Engine, error) {
 	}
 	cfg.Store = memstore.New()
 	if useIDB && user != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		st, err := idbstore.Open(ctx, "imwasm:"+appKey+":"+user)
-		if err != nil {
-			return nil, codes.Wrap(codes.Timeout, "open the device database", err)
-		}
-		cfg.Store = st
+		// Opens while the engine connects; its first read waits for it.
+		cfg.Store = idbstore.Start("imwasm:" + appKey + ":" + user)
 	}
 	eng, err := client.New(cfg)
 	if err != nil {

@@ -29,6 +29,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/hack-pad/safejs"
 
@@ -41,8 +42,66 @@ const idbVersion = 1
 
 // Store implements client.Store.
 type Store struct {
-	mu sync.Mutex
-	db safejs.Value
+	ready   chan struct{} // closed once the open is over: db or openErr set
+	openErr error
+
+	mu     sync.Mutex
+	db     safejs.Value
+	closed bool
+}
+
+// openTimeout bounds an open (another tab may block it, see open).
+const openTimeout = 10 * time.Second
+
+// Start begins opening (creating or upgrading) the database name and
+// returns at once, so that a cold start opens the database while it does
+// other things (connecting); the store's operations wait for the open and
+// fail with its error.
+func Start(name string) *Store {
+	s := &Store{ready: make(chan struct{})}
+	go func() {
+		defer close(s.ready)
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		defer cancel()
+		db, err := open(ctx, name)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.openErr = err
+		if err != nil {
+			return
+		}
+		if s.closed {
+			db.Call("close")
+			return
+		}
+		s.db = db
+	}()
+	return s
+}
+
+// Open opens the database name and returns once it is open.
+func Open(ctx context.Context, name string) (*Store, error) {
+	s := Start(name)
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// wait waits for the open; its error is the open's.
+func (s *Store) wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err // a cancelled operation does nothing, open or not
+	}
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if s.openErr != nil {
+		return fmt.Errorf("open the device database: %w", s.openErr)
+	}
+	return nil
 }
 
 var _ client.Store = (*Store)(nil)
@@ -89,15 +148,15 @@ func (c *callbacks) release() {
 	c.fs = nil
 }
 
-// Open opens (creating or upgrading) the database name.
-func Open(ctx context.Context, name string) (*Store, error) {
+// open opens (creating or upgrading) the database name.
+func open(ctx context.Context, name string) (safejs.Value, error) {
 	factory, err := safejs.Global().Get("indexedDB")
 	if err != nil || absent(factory) {
-		return nil, errors.New("indexedDB is not available")
+		return safejs.Undefined(), errors.New("indexedDB is not available")
 	}
 	req, err := factory.Call("open", name, idbVersion)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", name, err)
+		return safejs.Undefined(), fmt.Errorf("open %s: %w", name, err)
 	}
 	done := make(chan error, 1)
 	// The first result counts. A callback never blocks: it runs on
@@ -132,28 +191,27 @@ func Open(ctx context.Context, name string) (*Store, error) {
 		}),
 	)
 	if err != nil {
-		return nil, err
+		return safejs.Undefined(), err
 	}
 	select {
 	case err := <-done:
 		if err != nil {
-			return nil, err
+			return safejs.Undefined(), err
 		}
 	case <-ctx.Done():
-		return nil, fmt.Errorf("open %s: %w", name, ctx.Err())
+		return safejs.Undefined(), fmt.Errorf("open %s: %w", name, ctx.Err())
 	}
 	db, err := req.Get("result")
 	if err != nil {
-		return nil, err
+		return safejs.Undefined(), err
 	}
-	s := &Store{db: db}
 	// A newer version opened in another tab: close, so it can upgrade;
 	// this tab's next operation fails and the SDK is reloaded with the page.
 	var vc callbacks
 	vc.on(db, "onversionchange", func(safejs.Value) {
 		db.Call("close")
 	})
-	return s, nil
+	return db, nil
 }
 
 // absent reports undefined or null.
@@ -215,12 +273,15 @@ func requestError(req safejs.Value, what string) error {
 // fn issues requests; their callbacks may issue more (the transaction stays
 // open while any is pending).
 func (s *Store) tx(ctx context.Context, mode string, stores []any, fn func(tx safejs.Value, cb *callbacks) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := s.wait(ctx); err != nil {
 		return err
 	}
 	s.mu.Lock()
-	db := s.db
+	db, closed := s.db, s.closed
 	s.mu.Unlock()
+	if closed {
+		return errors.New("indexeddb: the store is closed")
+	}
 	tx, err := db.Call("transaction", stores, mode)
 	if err != nil {
 		return fmt.Errorf("indexeddb transaction: %w", err)
@@ -935,8 +996,21 @@ func (s *Store) Pending(ctx context.Context) ([]*client.Message, error) {
 }
 
 // Close closes the database.
+// Close closes the database, or has it closed once its open is over (Close
+// never waits: it is called from JavaScript's event loop, which the open
+// needs).
 func (s *Store) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.db.Call("close")
+	if s.closed {
+		return
+	}
+	s.closed = true
+	select {
+	case <-s.ready:
+		if s.openErr == nil {
+			s.db.Call("close")
+		}
+	default: // Start's goroutine closes it
+	}
 }

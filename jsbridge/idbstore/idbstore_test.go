@@ -10,6 +10,7 @@ import (
 
 	"github.com/hack-pad/safejs"
 
+	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
 )
 
@@ -99,4 +100,51 @@ func TestSchemaIsVersion1(t *testing.T) {
 	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
 		t.Errorf("schema:\n%s\nwant\n%s", g, w)
 	}
+}
+
+// Start returns before the database is open: what the store is asked
+// meanwhile waits for the open, and an open that fails fails it clearly.
+func TestStartOpensInTheBackground(t *testing.T) {
+	ctx := context.Background()
+	s := Start("started")
+	if err := s.Apply(ctx, &client.Batch{Meta: map[string][]byte{"k": []byte("v")}}); err != nil {
+		t.Fatalf("Apply while opening: %v", err)
+	}
+	if v, err := s.Meta(ctx, "k"); err != nil || string(v) != "v" {
+		t.Fatalf("Meta = %q, %v", v, err)
+	}
+	s.Close()
+	if _, err := s.Meta(ctx, "k"); err == nil {
+		t.Fatal("the store answered after Close")
+	}
+
+	// Closed before the open is over: the open finishes and closes it,
+	// and nothing more is done with it.
+	early := Start("started")
+	early.Close()
+	<-early.ready
+	if _, err := early.Meta(ctx, "k"); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("after an early Close: %v", err)
+	}
+
+	// No indexedDB: an own property hides it (in browsers it is an
+	// accessor of Window's prototype, which assignment cannot change).
+	global := safejs.Global()
+	object, _ := global.Get("Object")
+	own, _ := object.Call("getOwnPropertyDescriptor", global, "indexedDB")
+	hide, _ := safejs.ValueOf(map[string]any{"value": nil, "configurable": true, "writable": true})
+	if _, err := object.Call("defineProperty", global, "indexedDB", hide); err != nil {
+		t.Fatal(err)
+	}
+	failed := Start("nowhere")
+	<-failed.ready
+	if own.IsUndefined() {
+		global.Delete("indexedDB")
+	} else {
+		object.Call("defineProperty", global, "indexedDB", own)
+	}
+	if _, err := failed.Meta(ctx, "k"); err == nil || !strings.Contains(err.Error(), "open the device database: indexedDB is not available") {
+		t.Fatalf("a failed open answers %v", err)
+	}
+	failed.Close() // nothing to close; must not panic
 }

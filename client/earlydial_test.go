@@ -1,0 +1,89 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/client/memstore"
+)
+
+// signalDialer tells when a socket was asked for.
+type signalDialer struct {
+	*loopback
+	dialed chan struct{}
+}
+
+func (d signalDialer) Dial(ctx context.Context, url string) (client.Conn, error) {
+	c, err := d.loopback.Dial(ctx, url)
+	select {
+	case d.dialed <- struct{}{}:
+	default:
+	}
+	return c, err
+}
+
+// slowStateStore's conversation read waits for the socket to be asked for,
+// then answers with err.
+type slowStateStore struct {
+	client.Store
+	dialed <-chan struct{}
+	err    error
+}
+
+func (s slowStateStore) Conversations(ctx context.Context) ([]*client.ConversationState, error) {
+	select {
+	case <-s.dialed:
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("the socket was not asked for while the state loaded")
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.Store.Conversations(ctx)
+}
+
+// A cold start opens the socket while it reads the store, not after.
+func TestConnectDialsWhileTheStateLoads(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		loadErr error
+	}{
+		{"state loads", nil},
+		{"state fails to load", errors.New("disk gone")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			d := signalDialer{&loopback{}, make(chan struct{}, 1)}
+			e, err := client.New(client.Config{
+				URL: "ws://loopback/v1/ws", AppKey: "app", DeviceID: "dev", Dialer: d,
+				Store:       slowStateStore{memstore.New(), d.dialed, tc.loadErr},
+				AckInterval: time.Hour, GapWait: time.Hour,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			user, err := e.Connect(context.Background(), "tok")
+			if tc.loadErr == nil {
+				if err != nil || user != "alice" {
+					t.Fatalf("Connect = %q, %v", user, err)
+				}
+				if n := len(d.conns); n != 1 {
+					t.Fatalf("%d sockets opened, want the early one only", n)
+				}
+			} else {
+				if err == nil || !errors.Is(err, tc.loadErr) {
+					t.Fatalf("Connect error %v, want the load's", err)
+				}
+				if !d.last().isClosed() {
+					t.Fatal("the socket opened early was left open")
+				}
+			}
+			e.Close()
+			eventually(t, "the engine's goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
+		})
+	}
+}
