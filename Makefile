@@ -21,7 +21,7 @@ WASM_GZIP_MAX  ?= 2000000
 
 # Fuzz targets run by `make test`, as package:FuzzName pairs (package as a
 # path relative to the repository root). FUZZTIME is per target.
-FUZZ_TARGETS ?= server/auth:FuzzVerify server:FuzzFrame server:FuzzSendQueue internal/wsconn:FuzzReadMessage internal/wsconn:FuzzClose proto/litepb:FuzzUnmarshal
+FUZZ_TARGETS ?= server/auth:FuzzVerify server:FuzzFrame server:FuzzSendQueue internal/wsconn:FuzzReadMessage internal/wsconn:FuzzClose proto/litepb:FuzzUnmarshal jsbridge/jsonenc:FuzzValid
 FUZZTIME     ?= 10s
 
 # Dev server defaults for `make run` (never use these secrets anywhere real).
