@@ -307,16 +307,20 @@ func (b *Bridge) init(args []safejs.Value) any {
 		if ws.Type() != safejs.TypeFunction {
 			return invalid("no WebSocket: pass one to init (Node 20 has none of its own)")
 		}
-		level, err := optString(opts, "logLevel")
-		if err != nil {
+		if err := b.setLogLevel(opts); err != nil {
 			return err
 		}
-		b.log.SetLevel(level)
 		storage, err := optString(opts, "storage")
 		if err != nil {
 			return err
 		}
 		delivery, err := optBool(opts, "deliveryReceipts")
+		if err != nil {
+			return err
+		}
+		// RongIMLib's switch for its local store: false keeps nothing on
+		// the device, as storage: 'memory' does.
+		useDB, err := optBoolDefault(opts, "indexDBSwitch", true)
 		if err != nil {
 			return err
 		}
@@ -328,7 +332,7 @@ func (b *Bridge) init(args []safejs.Value) any {
 		}
 		b.retireLocked()
 		b.user, b.emit, b.appKey = "", emit, appKey
-		b.useIDB = storage != "memory" && !absent(idb)
+		b.useIDB = storage != "memory" && useDB && !absent(idb)
 		b.cfg = &client.Config{
 			URL: wsURL(server), AppKey: appKey, DeviceID: deviceID,
 			Dialer: Dialer{WebSocket: ws, Logger: b.log}, Logger: b.log,
@@ -338,6 +342,39 @@ func (b *Bridge) init(args []safejs.Value) any {
 		return nil
 	}()
 	return result(nil, err)
+}
+
+// setLogLevel applies init's logLevel: RongIMLib's LogLevel number (DEBUG 0,
+// INFO 1, WARN 2, ERROR 3, FATAL 4, NONE 1000) or imwasm's name ("debug",
+// "info", "warn", "error", "none").
+func (b *Bridge) setLogLevel(opts safejs.Value) error {
+	v, err := field(opts, "logLevel")
+	if err != nil || absent(v) {
+		b.log.SetLevel("")
+		return err
+	}
+	if v.Type() == safejs.TypeNumber {
+		n, _ := v.Float()
+		switch {
+		case n <= 0:
+			b.log.SetLevel("debug")
+		case n < 2:
+			b.log.SetLevel("info")
+		case n < 3:
+			b.log.SetLevel("warn")
+		case n < 1000:
+			b.log.SetLevel("error")
+		default:
+			b.log.SetLevel("none")
+		}
+		return nil
+	}
+	level, err := asString(v, "logLevel")
+	if err != nil {
+		return invalid("logLevel must be a LogLevel number or a name")
+	}
+	b.log.SetLevel(level)
+	return nil
 }
 
 // wsURL turns the server's http(s) URL into its WebSocket endpoint.

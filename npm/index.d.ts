@@ -1,104 +1,30 @@
 // Type declarations of the npm package `imwasm`, written by hand to follow
 // RongCloud's Web IMLib v5 (`@rongcloud/imlib-next`) names and shapes.
 
-export declare const ErrorCode: {
-  readonly SUCCESS: 0;
-  readonly TIMEOUT: -1;
+// Every enum of RongIMLib 5.38 (constants.d.ts, generated from the package);
+// ErrorCode, MessageType and Events with imwasm's own members on top.
+export * from './constants.js';
+import type * as Rong from './constants.js';
+import type { AreaCode, ConversationType, LogLevel, MentionedType, MessageDirection, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
+
+export declare const ErrorCode: typeof Rong.ErrorCode & {
   readonly UNKNOWN: -2;
-  readonly SEND_FREQUENCY_TOO_FAST: 20604;
-  readonly REQUEST_OVER_FREQUENCY: 20607;
-  readonly NOT_IN_GROUP: 22406;
-  readonly FORBIDDEN_IN_GROUP: 22408;
-  readonly RECALL_MESSAGE: 25101;
   readonly RC_RECALLMESSAGE_PARAMETER_INVALID: 25101;
-  readonly RECALL_MESSAGE_USER_INVALID: 25107;
   readonly RC_RECALL_MESSAGE_USER_INVALID: 25107;
-  readonly RC_FILE_SIZE_EXCEED_LIMIT: 26106;
-  readonly SERVICE_RRSV5_UNAVAILABLE: 26314;
-  readonly SERVICE_RRSV5_READ_RECEIPT_NOT_SUPPORT: 26315;
-  readonly SERVICE_RRSV5_PARAM_LENGTH_EXCEED: 26316;
-  readonly SERVICE_RRSV5_CONVERSATION_NOT_SUPPORT: 26317;
-  readonly SERVICE_RRSV5_QUERY_NOT_SUPPORT: 26318;
-  readonly SERVICE_RRSV5_MESSAGE_SENDER_MISMATCH: 26320;
-  readonly SERVICE_RRSV5_MESSAGE_RECEIPT_NEEDLESS: 26321;
-  readonly SERVICE_RRSV5_MESSAGE_NOT_EXIST: 26322;
-  readonly RC_NET_CHANNEL_INVALID: 30001;
-  readonly RC_NET_UNAVAILABLE: 30002;
-  readonly RC_MSG_RESP_TIMEOUT: 30003;
-  readonly RC_MSG_CONTENT_EXCEED_LIMIT: 30016;
   readonly RC_MSG_SIZE_OUT_OF_LIMIT: 30016;
-  readonly RC_CONN_ACK_TIMEOUT: 31000;
-  readonly RC_CONN_TOKEN_INCORRECT: 31004;
   readonly RC_CONN_USER_OR_PASSWD_ERROR: 31004;
-  readonly RC_DISCONN_KICK: 31010;
-  readonly RC_CONN_TOKEN_EXPIRED: 31020;
-  readonly BIZ_ERROR_CLIENT_NOT_INIT: 33001;
-  readonly BIZ_ERROR_INVALID_PARAMETER: 33003;
-  readonly RC_CONNECTION_EXIST: 34001;
-  readonly CONNECTION_TIMEOUT: 34006;
-  readonly EXPANSION_LIMIT_EXCEET: 34010;
-  readonly UPLOAD_FAIL: 34011;
-  readonly MEDIA_EXCEPTION: 34018;
-  readonly INVALID_PARAMETER_MESSAGE_EXPANSION: 34220;
-  readonly INVALID_PARAMETER_MESSAGE_UID: 34203;
   readonly INVALID_PARAMETER_MESSAGEUID: 34203;
-  readonly INVALID_PARAMETER_MESSAGE_ID: 34204;
   readonly INVALID_PARAMETER_MESSAGEID: 34204;
-  readonly INVALID_PARAMETER_CONVERSATION_TYPE: 34209;
-  readonly INVALID_PARAMETER_TARGET_ID: 34210;
-  readonly INVALID_PARAMETER_COUNT: 34232;
-  readonly INVALID_PARAMETER_CONTENT_DISPOSITION: 35032;
-  readonly SEND_READ_RECEIPT_CONF_ERROR: 35056;
 };
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export type ErrorCode = Rong.ErrorCode | -2;
 
-export declare const ConversationType: {
-  readonly NONE: 0; readonly PRIVATE: 1; readonly DISCUSSION: 2; readonly GROUP: 3; readonly CHATROOM: 4;
-  readonly CUSTOMER_SERVICE: 5; readonly SYSTEM: 6; readonly APP_PUBLIC_SERVICE: 7; readonly PUBLIC_SERVICE: 8;
-  readonly ULTRA_GROUP: 10; readonly RTC_ROOM: 12;
-};
-export type ConversationType = (typeof ConversationType)[keyof typeof ConversationType];
-
-export declare const MentionedType: { readonly ALL: 1; readonly SINGAL: 2 };
-export type MentionedType = (typeof MentionedType)[keyof typeof MentionedType];
-
-export declare const MessageDirection: { readonly SEND: 1; readonly RECEIVE: 2 };
-export type MessageDirection = (typeof MessageDirection)[keyof typeof MessageDirection];
-
-export declare const SentStatus: {
-  readonly SENDING: 10; readonly FAILED: 20; readonly SENT: 30; readonly RECEIVED: 40; readonly READ: 50; readonly DESTROYED: 60;
-};
-export type SentStatus = (typeof SentStatus)[keyof typeof SentStatus];
-
-export declare const ReceivedStatus: {
-  readonly UNREAD: 0; readonly READ: 1; readonly LISTENED: 2; readonly DOWNLOADED: 4; readonly RETRIEVED: 8;
-};
-export type ReceivedStatus = (typeof ReceivedStatus)[keyof typeof ReceivedStatus];
-
-export declare const ConnectionStatus: { readonly CONNECTED: 0; readonly CONNECTING: 1; readonly DISCONNECTED: 2; readonly SUSPENDED: 3 };
-export type ConnectionStatus = (typeof ConnectionStatus)[keyof typeof ConnectionStatus];
-export declare const RCConnectionStatus: typeof ConnectionStatus;
-export type RCConnectionStatus = ConnectionStatus;
-
-export declare const MessageType: {
-  readonly TEXT: 'RC:TxtMsg'; readonly VOICE: 'RC:VcMsg'; readonly HQ_VOICE: 'RC:HQVCMsg'; readonly IMAGE: 'RC:ImgMsg';
-  readonly GIF: 'RC:GIFMsg'; readonly RICH_CONTENT: 'RC:ImgTextMsg'; readonly LOCATION: 'RC:LBSMsg'; readonly FILE: 'RC:FileMsg';
-  readonly SIGHT: 'RC:SightMsg'; readonly COMBINE: 'RC:CombineMsg'; readonly REFERENCE: 'RC:ReferenceMsg';
-  readonly EXPANSION_NOTIFY: 'RC:MsgExMsg'; readonly COMMAND: 'RC:CmdMsg'; readonly GROUP_NOTIFICATION: 'RC:GrpNtf';
-  readonly INFORMATION_NOTIFICATION: 'RC:InfoNtf'; readonly RECALL: 'RC:RcCmd'; readonly RECALL_NOTIFICATION: 'RC:RcNtf';
-  readonly TYPING_STATUS: 'RC:TypSts';
+export declare const MessageType: typeof Rong.MessageType & {
+  readonly COMMAND: 'RC:CmdMsg'; readonly GROUP_NOTIFICATION: 'RC:GrpNtf'; readonly INFORMATION_NOTIFICATION: 'RC:InfoNtf';
+  readonly RECALL_NOTIFICATION: 'RC:RcNtf';
 };
 
-export declare const Events: {
-  readonly CONNECTING: 'CONNECTING'; readonly CONNECTED: 'CONNECTED'; readonly DISCONNECT: 'DISCONNECT';
-  readonly SUSPEND: 'SUSPEND'; readonly MESSAGES: 'MESSAGES'; readonly READ_RECEIPT_RECEIVED: 'READ_RECEIPT_RECEIVED';
-  readonly MESSAGE_RECEIPT_REQUEST: 'MESSAGE_RECEIPT_REQUEST'; readonly MESSAGE_RECEIPT_RESPONSE: 'MESSAGE_RECEIPT_RESPONSE';
-  readonly MESSAGE_RECEIPT_RESPONSE_V5: 'MESSAGE_RECEIPT_RESPONSE_V5'; readonly SYNC_READ_STATUS: 'SYNC_READ_STATUS';
-  readonly CONVERSATION: 'CONVERSATION'; readonly EXPANSION: 'EXPANSION';
-  readonly PULL_OFFLINE_MESSAGE_FINISHED: 'PULL_OFFLINE_MESSAGE_FINISHED'; readonly TYPING_STATUS: 'TYPING_STATUS';
-  readonly MESSAGE_DELIVERED: 'MESSAGE_DELIVERED';
-};
-export type Events = (typeof Events)[keyof typeof Events];
+export declare const Events: typeof Rong.Events & { readonly MESSAGE_DELIVERED: 'MESSAGE_DELIVERED' };
+export type Events = Rong.Events | 'MESSAGE_DELIVERED';
 
 /** Every async call resolves (never rejects for an API error) to this. */
 export interface RCResult<T = void> {
@@ -247,9 +173,28 @@ export interface IInitOption {
   sendTimeout?: number;
   /** A WebSocket constructor; Node 20 has none of its own (pass the `ws` package's). */
   WebSocket?: unknown;
-  logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'none';
+  /** RongIMLib's LogLevel number, or a name (default warn). */
+  logLevel?: LogLevel | 'debug' | 'info' | 'warn' | 'error' | 'none';
   /** 'memory' keeps the device's data in memory even where IndexedDB exists (default: IndexedDB when present). */
   storage?: 'indexeddb' | 'memory';
+  /** RongIMLib's switch for its local store: false is storage 'memory'. */
+  indexDBSwitch?: boolean;
+  // RongIMLib's other options: accepted and ignored (they have no meaning here).
+  logOutputLevel?: unknown;
+  logStdout?: (logLevel: LogLevel, content: string) => void;
+  connectType?: 'websocket' | 'comet';
+  customCMP?: string[];
+  checkCA?: boolean;
+  uploadDomain?: string;
+  httpInMainProcess?: boolean;
+  logExpireTime?: number;
+  areaCode?: AreaCode;
+  logServerUrl?: string;
+  environment?: string;
+  eventLoopBlockingCheck?: boolean;
+  enableReadReceiptStorage?: boolean;
+  loggerProxy?: unknown;
+  conversationCachePolicy?: unknown;
 }
 
 export interface ISendMessageOptions {
@@ -318,7 +263,7 @@ export interface EventListeners {
 export declare function init(options: IInitOption): void;
 export declare function connect(token: string): Promise<RCResult<{ userId: string }>>;
 export declare function disconnect(): Promise<RCResult>;
-export declare function getConnectionStatus(): ConnectionStatus;
+export declare function getConnectionStatus(): RCConnectionStatus;
 export declare function getCurrentUserId(): string;
 
 export declare function addEventListener<K extends keyof EventListeners>(event: K, listener: EventListeners[K], target?: any): void;

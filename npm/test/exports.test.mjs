@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as RongIMLib from '../index.js';
 
-const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8');
+const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8') + readFileSync(new URL('../constants.d.ts', import.meta.url), 'utf8');
 const usage = readFileSync(new URL('./usage.ts', import.meta.url), 'utf8');
 
 test('every export is declared in index.d.ts and used in usage.ts', () => {

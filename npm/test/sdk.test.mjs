@@ -53,6 +53,32 @@ test('exports RongIMLib numbers', () => {
   assert.throws(() => RongIMLib.registerMessageType('RC:Mine', true, true));
 });
 
+// RongIMLib's init options, as an app written for it passes them: a
+// LogLevel number, and the options that mean nothing here, accepted.
+test("init takes RongIMLib's options: a LogLevel number and the ones without meaning here", async () => {
+  const u = new User();
+  try {
+    const r = await u.call('init', {
+      appkey: 'node-test-app', navigators: [server.url], WebSocket: '$WebSocket', logLevel: RongIMLib.LogLevel.WARN,
+      connectType: 'websocket', areaCode: RongIMLib.AreaCode.BJ, customCMP: [], checkCA: true, indexDBSwitch: false,
+      logExpireTime: 1, environment: 'x', enableReadReceiptStorage: true,
+    });
+    assert.equal(r, null, 'init answers nothing'); // its errors come with the calls after it
+    const c = await u.call('connect', server.token('carol'));
+    assert.equal(c.code, 0, JSON.stringify(c));
+    for (const level of [RongIMLib.LogLevel.DEBUG, RongIMLib.LogLevel.FATAL, RongIMLib.LogLevel.NONE, 'none']) {
+      await u.call('init', { appkey: 'node-test-app', serverUrl: server.url, WebSocket: '$WebSocket', logLevel: level });
+      const again = await u.call('connect', server.token('carol'));
+      assert.equal(again.code, 0, `logLevel ${level}: ${JSON.stringify(again)}`);
+    }
+    await u.call('init', { appkey: 'node-test-app', serverUrl: server.url, WebSocket: '$WebSocket', logLevel: { level: 2 } });
+    const bad = await u.call('connect', server.token('carol'));
+    assert.equal(bad.code, EC.BIZ_ERROR_INVALID_PARAMETER, JSON.stringify(bad));
+  } finally {
+    await u.close();
+  }
+});
+
 test('calls before init answer BIZ_ERROR_CLIENT_NOT_INIT', async () => {
   const u = new User();
   try {

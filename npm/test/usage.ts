@@ -10,7 +10,7 @@ const conversation = { conversationType: ConversationType.PRIVATE, targetId: 'bo
 async function main(): Promise<void> {
   const res = await RongIMLib.connect('token');
   if (res.code === ErrorCode.SUCCESS && res.data) console.log(res.data.userId);
-  const status: RongIMLib.ConnectionStatus = RongIMLib.getConnectionStatus();
+  const status: RongIMLib.RCConnectionStatus = RongIMLib.getConnectionStatus();
   const me: string = RongIMLib.getCurrentUserId();
   console.log(status === RongIMLib.ConnectionStatus.CONNECTED, me, RongIMLib.RCConnectionStatus.DISCONNECTED);
 
@@ -129,3 +129,74 @@ async function main(): Promise<void> {
 }
 
 main();
+
+// Every RongIMLib enum is there, typed, with its reverse entries where numeric.
+const enums: object[] = [
+  RongIMLib.AreaCode,
+  RongIMLib.ChatroomEntryType,
+  RongIMLib.ChatroomSyncStatusReason,
+  RongIMLib.ChatroomUserChangeType,
+  RongIMLib.ChrmMemBanType,
+  RongIMLib.ChrmMemOperateType,
+  RongIMLib.ChrmSyncStatus,
+  RongIMLib.ConnectType,
+  RongIMLib.ConnectionStatus,
+  RongIMLib.ConversationType,
+  RongIMLib.DirectionType,
+  RongIMLib.ErrorCode,
+  RongIMLib.Events,
+  RongIMLib.FileType,
+  RongIMLib.FilterRobotType,
+  RongIMLib.FriendAddPermission,
+  RongIMLib.FriendApplicationStatus,
+  RongIMLib.FriendApplicationType,
+  RongIMLib.FriendRelationType,
+  RongIMLib.GroupApplicationDirection,
+  RongIMLib.GroupApplicationStatus,
+  RongIMLib.GroupApplicationType,
+  RongIMLib.GroupInviteHandlePermission,
+  RongIMLib.GroupJoinPermission,
+  RongIMLib.GroupMemberInfoEditPermission,
+  RongIMLib.GroupMemberRole,
+  RongIMLib.GroupOperation,
+  RongIMLib.GroupOperationPermission,
+  RongIMLib.GroupReadReceiptVersion,
+  RongIMLib.InterruptionLevel,
+  RongIMLib.LogL,
+  RongIMLib.LogLevel,
+  RongIMLib.MentionedType,
+  RongIMLib.MessageAuditType,
+  RongIMLib.MessageBlockSourceType,
+  RongIMLib.MessageBlockType,
+  RongIMLib.MessageDirection,
+  RongIMLib.MessageType,
+  RongIMLib.NotificationLevel,
+  RongIMLib.NotificationStatus,
+  RongIMLib.OnlineStatus,
+  RongIMLib.OperateStatus,
+  RongIMLib.Platform,
+  RongIMLib.PlatformInfo,
+  RongIMLib.PushImportanceHonor,
+  RongIMLib.PushNotificationQuietHoursLevel,
+  RongIMLib.QueryFriendsDirectionType,
+  RongIMLib.QuoteMessageStatus,
+  RongIMLib.RCConnectionStatus,
+  RongIMLib.ReceivedStatus,
+  RongIMLib.ReferenceMessageStatus,
+  RongIMLib.SentStatus,
+  RongIMLib.SpeechToTextStatus,
+  RongIMLib.StreamMessageResponseEventType,
+  RongIMLib.SubscribeOperationType,
+  RongIMLib.SubscribeType,
+  RongIMLib.TranslateMode,
+  RongIMLib.TranslateStatus,
+  RongIMLib.TranslateStrategy,
+  RongIMLib.UltraGroupChannelChangeType,
+  RongIMLib.UltraGroupChannelType,
+  RongIMLib.UploadMethod,
+  RongIMLib.UserProfileVisibility,
+  RongIMLib.UserSettingsChangedKey,
+  RongIMLib.UserType,
+];
+const level: RongIMLib.LogLevel = RongIMLib.LogLevel.WARN;
+console.log(enums.length, level, RongIMLib.ConversationType[1], RongIMLib.MessageType.RECALL_NOTIFICATION_MESSAGE);

@@ -1,0 +1,136 @@
+// Parity with RongIMLib 5.38 (@rongcloud/imlib-next, a pinned
+// devDependency used by this test only): every runtime export of the
+// package is provided by imwasm or listed below with the reason it is not
+// (the issue that brings it, or why it never will be), and every enum
+// imwasm provides has RongIMLib's members and values exactly, plus the few
+// members of imwasm's own named here. docs/api.md says the same.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as rong from '@rongcloud/imlib-next';
+import * as imwasm from '../index.js';
+
+const words = (s) => s.trim().split(/\s+/);
+
+// Not provided yet, or not at all: reason → names.
+const NOT_PROVIDED = {
+  'not yet: RongIMLib\'s conversation layer (lists with paging, pins, do-not-disturb, tags, drafts, counts)': words(`
+    addConversationsToTag addTag batchDeleteConversations batchRemoveConversation
+    batchSetConversationNotificationLevel batchSetConversationToTop clearAllMessagesUnreadStatus
+    clearRealtimeConUnreadCount clearTextMessageDraft clearUnreadCountByTimestamp
+    createConversationListLoader getAllConversationList getAllUnreadMentionedCount
+    getBlockedConversationList getConversation getConversationListByTimestamp
+    getConversationNotificationLevel getConversationNotificationStatus
+    getConversationTypeNotificationLevel getConversationsFromTagByPage getFirstUnreadMessage
+    getFirstUnreadMessageInfo getRealtimeConTotalUnreadCount getRealtimeConUnreadCounts
+    getRealtimeConversations getTags getTagsFromConversation getTextMessageDraft
+    getTopConversationList getTotalUnreadCountByLevels getTotalUnreadMentionedCountByLevels
+    getUnreadConversationList getUnreadCountByTag getUnreadMentionMeConversationList
+    getUnreadMentionedCount getUnreadMentionedMessages markRemoteConversationAsRead
+    removeConversation removeConversationsFromTag removeRealtimeConversations removeTag
+    removeTagFromConversations removeTagsFromConversation saveTextMessageDraft
+    setConversationNotificationLevel setConversationNotificationStatus setConversationToTop
+    setConversationToTopInTag setConversationTypeNotificationLevel updateTag`),
+  'not yet: the rest of RongIMLib\'s message and connection calls (editing, search, local deletes, file tokens)': words(`
+    CombineV2Message UploadTask batchClearRemoteHistoryMessages clearMessages createUploadTask
+    deleteLocalMessagesByTimestamp destroy getAppSettings getDeviceId getDownloadAuth getFileToken
+    getFileUrl getMessage getMessageReadReceiptInfoV5ByIdentifiers getMessagesByUIds
+    getMessagesReadReceiptByUsersV5 getServerTime insertMessage modifyMessage
+    modifyMessageWithParams refreshReferenceMessageWithParams searchConversationByContent
+    searchMessages sendReadReceiptResponse sendSyncReadStatusMessage setMessageReceivedStatus
+    stopUploadTask`),
+  'not yet: groups': words(`
+    acceptGroupApplication acceptGroupInvite addGroupFollows addGroupManagers createGroup
+    dismissGroup getGroupApplications getGroupFollows getGroupMembers getGroupMembersByRole
+    getGroupsInfo getJoinedGroups getJoinedGroupsByRole inviteUsersToGroup joinGroup
+    kickGroupMembers quitGroup refuseGroupApplication refuseGroupInvite removeGroupFollows
+    removeGroupManagers searchGroupMembers searchJoinedGroups setGroupMemberInfo setGroupRemark
+    transferGroupOwner updateGroupInfo`),
+  'not yet: people (friends, blacklist, profiles, online status)': words(`
+    acceptFriendApplication addFriend addToBlacklist checkFriends deleteFriends getBlacklist
+    getBlacklistStatus getFriendAddPermission getFriendApplications getFriends getFriendsInfo
+    getMyUserProfile getMyUserProfileVisibility getSubscribeUserList getSubscribeUserStatus
+    getSubscribeUsersOnlineStatus getUserProfiles refuseFriendApplication removeFromBlacklist
+    searchFriendsInfo searchUserProfileByUniqueId setFriendAddPermission setFriendInfo
+    subscribeUserStatus unSubscribeUserStatus updateMyUserProfile updateMyUserProfileVisibility`),
+  'not yet: chat rooms': words(`
+    bindRTCRoomForChatroom forceRemoveChatRoomEntry forceSetChatRoomEntry getAllChatRoomEntries
+    getChatRoomEntry getChatRoomInfo getChatroomHistoryMessages joinChatRoom joinExistChatRoom
+    quitChatRoom removeChatRoomEntries removeChatRoomEntry setChatRoomEntries setChatRoomEntry`),
+  'not yet: ultra groups': words(`
+    getAllUltraGroupUnreadCount getAllUltraGroupUnreadMentionedCount getBlockUltraGroupList
+    getUltraGroupDefaultNotificationLevel getUltraGroupFirstUnreadMessageTimestamp
+    getUltraGroupList getUltraGroupMessageListByMessageUId getUltraGroupUnreadCountByTargetId
+    getUltraGroupUnreadInfoList getUltraGroupUnreadMentionedCountByTargetId
+    getUltraGroupUnreadMentionedMessages removeAllExpansionForUltraGroupMessage
+    removeExpansionForUltraGroupMessage sendUltraGroupTypingStatus
+    setUltraGroupDefaultNotificationLevel updateExpansionForUltraGroupMessage`),
+  'not yet: push (quiet hours)': words(`
+    getNotificationQuietHoursSetting removeNotificationQuietHoursSetting
+    setNotificationQuietHoursWithSetting`),
+  'not provided: RongIMLib\'s V4 group receipts (imwasm has V2 and V5)': words(`
+    batchGetMessageReadReceiptInfoV4 getMessageReadReceiptV4 sendReadReceiptMessageV4`),
+  'not provided: RongCloud\'s AI services (translation, speech to text, streamed replies, robots)': words(`
+    TranslateMessageParam TranslateTextParam batchSetConversationTranslateStrategy
+    getAllRobots getAutoTranslateEnabled getConversationsIncludingRobots getRobotById
+    getTranslationLanguage requestSpeechToTextForMessage requestStreamMessageContent
+    setAutoTranslateEnabled setTranslationLanguage translateMessagesWithParams
+    translateTextsWithParams`),
+  'not provided: Electron only (its main process, proxy settings)': words('electronExtension getProxy setProxy testProxy'),
+  'not provided: RongCloud\'s plugins, internal and diagnostic hooks': words(`
+    __addSDKVersion addMonitor createLogDBProxy fail installPlugin ok removeMonitor`),
+};
+
+// imwasm's own exports and enum members beyond RongIMLib's (docs/api.md).
+const OWN_EXPORTS = {
+  RongIMEmoji: 'RongCloud\'s emoji helper, a separate package of theirs (seed 003)',
+  forwardMessage: 'RongCloud\'s forwarding call of its other platforms',
+};
+const OWN_MEMBERS = {
+  ErrorCode: ['UNKNOWN', 'RC_RECALLMESSAGE_PARAMETER_INVALID', 'RC_RECALL_MESSAGE_USER_INVALID', 'RC_MSG_SIZE_OUT_OF_LIMIT',
+    'RC_CONN_USER_OR_PASSWD_ERROR', 'INVALID_PARAMETER_MESSAGEUID', 'INVALID_PARAMETER_MESSAGEID'],
+  MessageType: ['COMMAND', 'GROUP_NOTIFICATION', 'INFORMATION_NOTIFICATION', 'RECALL_NOTIFICATION'],
+  Events: ['MESSAGE_DELIVERED'],
+};
+
+const isEnum = (v) => v && typeof v === 'object' && Object.values(v).every((x) => typeof x === 'string' || typeof x === 'number');
+
+test('every RongIMLib 5.38 export is provided or listed with its reason', () => {
+  const listed = new Map();
+  for (const [reason, names] of Object.entries(NOT_PROVIDED)) {
+    for (const n of names) {
+      assert.ok(!listed.has(n), `${n} is listed twice`);
+      listed.set(n, reason);
+    }
+  }
+  const unaccounted = Object.keys(rong).filter((n) => n !== 'default' && !(n in imwasm) && !listed.has(n));
+  assert.deepEqual(unaccounted, [], `RongIMLib exports these; imwasm neither provides nor lists them: ${unaccounted}`);
+  const stale = [...listed.keys()].filter((n) => n in imwasm);
+  assert.deepEqual(stale, [], `provided now, still listed as not: ${stale}`);
+  const strange = [...listed.keys()].filter((n) => !(n in rong));
+  assert.deepEqual(strange, [], `listed, but RongIMLib 5.38 has no such export: ${strange}`);
+  const own = Object.keys(imwasm).filter((n) => !(n in rong));
+  assert.deepEqual(own.sort(), Object.keys(OWN_EXPORTS).sort(), 'imwasm exports beyond RongIMLib\'s');
+});
+
+test('every enum has RongIMLib\'s members and values, and imwasm\'s own on top', () => {
+  const enums = Object.keys(rong).filter((n) => isEnum(rong[n]));
+  assert.ok(enums.length >= 60, `${enums.length} enums in the package`);
+  for (const name of enums) {
+    if (!(name in imwasm)) continue; // listed above
+    const ours = { ...imwasm[name] };
+    for (const m of OWN_MEMBERS[name] || []) {
+      assert.ok(m in ours, `${name}.${m} is listed as imwasm's own but missing`);
+      assert.ok(!(m in rong[name]), `${name}.${m} is RongIMLib's, not imwasm's own`);
+      delete ours[m];
+    }
+    assert.deepEqual(ours, { ...rong[name] }, `${name} differs from RongIMLib's`);
+    assert.ok(Object.isFrozen(imwasm[name]), `${name} can be changed by an app`);
+  }
+});
+
+test('the constants the seeds and common code read are there', () => {
+  assert.equal(imwasm.LogLevel.WARN, 2);
+  assert.equal(imwasm.MessageType.RECALL_NOTIFICATION_MESSAGE, 'RC:RcNtf');
+  assert.equal(imwasm.ConversationType[imwasm.ConversationType.GROUP], 'GROUP');
+  assert.equal(Object.keys(imwasm.Events).length, 58 + OWN_MEMBERS.Events.length);
+});
