@@ -53,8 +53,10 @@ type ReadersPage struct {
 }
 
 // SendReadReceipt implements sendReadReceiptMessage (private chats): the
-// read watermark moves to message uid; the peer gets READ_RECEIPT_RECEIVED
-// and the user's other devices SYNC_READ_STATUS.
+// peer gets READ_RECEIPT_RECEIVED for message uid. It tells, and only
+// tells: this user's unread counts and read watermark stay where they are
+// (MarkRead, clearMessagesUnreadStatus, moves them), as in RongIMLib. The
+// server refuses it with 26314 when the app turned private receipts off.
 func (e *Engine) SendReadReceipt(ctx context.Context, c Conversation, uid string) error {
 	if err := e.closed(); err != nil {
 		return err
@@ -68,18 +70,8 @@ func (e *Engine) SendReadReceipt(ctx context.Context, c Conversation, uid string
 	if uid == "" || len(uid) > contract.MaxIDBytes {
 		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
 	}
-	var seq uint64
-	if held, err := e.cfg.Store.MessagesByUID(ctx, []string{uid}); err == nil && len(held) == 1 && held[0] != nil {
-		seq = held[0].Seq
-		e.expectRead(c, seq)
-	}
-	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), MessageUid: uid}}}); err != nil {
-		return err
-	}
-	if seq == 0 {
-		return nil // not held here: the log entry moves it when it comes
-	}
-	return e.applyLocal(&inItem{read: &readMove{conv: c, seq: seq}})
+	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), MessageUid: uid, Receipt: true}}})
+	return err
 }
 
 // expectRead notes, before asking the server, that this device is moving

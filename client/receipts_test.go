@@ -102,6 +102,8 @@ func TestOwnReadIsNotReportedBack(t *testing.T) {
 	}
 }
 
+// A read receipt tells the peer and nothing more: this user's unread
+// count and read watermark stay (RongIMLib keeps the two apart).
 func TestSendReadReceipt(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.connect(nil)
@@ -110,37 +112,28 @@ func TestSendReadReceipt(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- h.e.SendReadReceipt(context.Background(), bob, uidOf(bob, 2)) }()
 	f, read := next[*pb.Frame_Read](t, c)
-	if read.Read.MessageUid != uidOf(bob, 2) {
-		t.Errorf("read request %+v", read.Read)
+	if r := read.Read; r.MessageUid != uidOf(bob, 2) || !r.Receipt || r.Seq != 0 {
+		t.Errorf("read request %+v: want a receipt for message 2", r)
 	}
-	c.push(logEntry(1, &pb.LogEntry{Conv: wconv(bob), ReadBy: me, ReadSeq: 2})) // before the answer
-	h.barrier(c)
 	c.ok(f)
 	if err := recv(t, done); err != nil {
 		t.Fatal(err)
 	}
-	if n, st := h.e.UnreadCount(bob), h.state(bob); n != 1 || st.ReadSeq != 2 || st.ReadSynced != 2 {
-		t.Errorf("unread %d, cursor %+v", n, st)
+	h.barrier(c)
+	if n, st := h.e.UnreadCount(bob), h.state(bob); n != 3 || st.ReadSeq != 0 {
+		t.Errorf("after a receipt: unread %d, cursor %+v; want 3 unread, nothing read", n, st)
 	}
 	if evs := h.ev.all(EventSyncRead); len(evs) != 0 {
-		t.Errorf("this device's own read reported back: %+v", evs[0].Receipt)
+		t.Errorf("a receipt reported as this user's read: %+v", evs[0].Receipt)
 	}
-	// A message not held here: the server moves the watermark, its log
-	// entry moves it here.
-	go func() { done <- h.e.SendReadReceipt(context.Background(), bob, "elsewhere") }()
-	f, _ = next[*pb.Frame_Read](t, c)
-	c.ok(f)
-	if err := recv(t, done); err != nil {
-		t.Fatal(err)
-	}
-	if st := h.state(bob); st.ReadSeq != 2 {
-		t.Errorf("read up to %d", st.ReadSeq)
-	}
-	// A refusal is returned.
+	// Group chats, and no message: refused here, nothing sent.
+	wantCode(t, h.e.SendReadReceipt(context.Background(), Conversation{Type: Group, TargetID: "g"}, uidOf(bob, 2)), codes.InvalidParameterConversationType)
+	wantCode(t, h.e.SendReadReceipt(context.Background(), bob, ""), codes.InvalidParameterMessageUID)
+	// A refusal (receipts off: 26314) is returned.
 	go func() { done <- h.e.SendReadReceipt(context.Background(), bob, uidOf(bob, 3)) }()
 	f, _ = next[*pb.Frame_Read](t, c)
-	c.fail(f, codes.RequestOverFrequency)
-	wantCode(t, recv(t, done), codes.RequestOverFrequency)
+	c.fail(f, codes.RRSV5Unavailable)
+	wantCode(t, recv(t, done), codes.RRSV5Unavailable)
 }
 
 func TestPeerReadReceipt(t *testing.T) {

@@ -370,6 +370,10 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 		return
 	}
 	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
+	if r.Receipt {
+		ss.handleReadReceipt(ctx, id, convID, conv, r.MessageUid)
+		return
+	}
 	_, entries, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq, r.MessageUid, ss.readEntries(conv))
 	if err != nil {
 		switch {

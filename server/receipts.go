@@ -503,24 +503,58 @@ func checkAck(a *pb.Ack) error {
 }
 
 // readEntries are the log entries a moved read watermark writes: the
-// reader's own (their other sessions) and, in a private chat, the peer's.
+// reader's own, for their other sessions. Nobody else learns of it: that
+// is what a read receipt is for (handleReadReceipt).
 func (ss *session) readEntries(conv *pb.Conversation) func(uint64, *pb.Message) []*pb.Message {
 	return func(seq uint64, last *pb.Message) []*pb.Message {
 		var uid string
 		var at int64
-		if last != nil { // none: the entries still carry the watermark
+		if last != nil { // none: the entry still carries the watermark
 			uid, at = last.Uid, last.SentTime
 		}
 		own := &pb.LogEntry{Conv: conv, ReadBy: ss.user, ReadSeq: seq, ReadUid: uid, ReadTime: at}
-		out := []*pb.Message{ss.logEntry(own)}
-		if conv.Type == pb.ConversationType_PRIVATE && conv.Target != ss.user {
-			peer := &pb.LogEntry{
-				Conv:   &pb.Conversation{Type: conv.Type, Target: ss.user, Channel: conv.Channel},
-				ReadBy: ss.user, ReadSeq: seq, ReadUid: uid, ReadTime: at,
-			}
-			out = append(out, userLogEntry(conv.Target, peer))
+		return []*pb.Message{ss.logEntry(own)}
+	}
+}
+
+// handleReadReceipt is sendReadReceiptMessage: the peer of a private chat
+// learns, through their log, that this user read up to message uid. The
+// reader's own watermark and counts stay (clearMessagesUnreadStatus moves
+// them); a receipt for a message at or before the last one told sends
+// nothing again. privateReadReceiptsEnabled off: refused, nothing sent.
+func (ss *session) handleReadReceipt(ctx context.Context, id uint64, convID string, conv *pb.Conversation, uid string) {
+	switch {
+	case conv.Type != pb.ConversationType_PRIVATE:
+		ss.replyErr(id, codes.InvalidParameterConversationType, "read receipts by message are for private chats")
+		return
+	case uid == "":
+		ss.replyErr(id, codes.InvalidParameterMessageUID, "messageUId required")
+		return
+	case !ss.srv.settings.Load().PrivateReadReceiptsEnabled:
+		ss.replyErr(id, codes.RRSV5Unavailable, "private read receipts are off (privateReadReceiptsEnabled)")
+		return
+	}
+	entry, err := ss.srv.store.MarkReceipt(ctx, ss.user, convID, uid, func(seq uint64, m *pb.Message) *pb.Message {
+		peer := &pb.LogEntry{
+			Conv:   &pb.Conversation{Type: conv.Type, Target: ss.user, Channel: conv.Channel},
+			ReadBy: ss.user, ReadSeq: seq, ReadUid: m.Uid, ReadTime: m.SentTime,
 		}
-		return out
+		return userLogEntry(conv.Target, peer)
+	})
+	switch {
+	case errors.Is(err, store.ErrNotMember):
+		ss.replyErr(id, codes.NotInGroup, "no such conversation")
+		return
+	case errors.Is(err, store.ErrNotFound):
+		ss.replyErr(id, codes.InvalidParameterMessageUID, "no such message")
+		return
+	case err != nil:
+		ss.replyFor(id, err)
+		return
+	}
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	if entry != nil {
+		ss.srv.fanOut(ctx, entry, "")
 	}
 }
 

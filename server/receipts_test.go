@@ -118,6 +118,10 @@ func TestDeliveryReceipts(t *testing.T) {
 	}
 }
 
+// Reading and telling are apart, as in RongIMLib: a read receipt tells the
+// peer and moves nobody's counts; clearing unread moves the reader's counts
+// on all their devices and tells the peer nothing; the app can turn
+// private receipts off.
 func TestPrivateReadReceipts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
@@ -134,10 +138,8 @@ func TestPrivateReadReceipts(t *testing.T) {
 	m3 := alice.send(t, text("bob", client.Private, "three"))
 	bob.waitMessages(t, 3)
 	bob2.waitMessages(t, 3)
-	if n := bob2.UnreadCount(fromAlice); n != 3 {
-		t.Fatalf("bob2 unread %d, want 3", n)
-	}
 
+	// A receipt: alice learns, bob's counts stay.
 	if err := bob.SendReadReceipt(context.Background(), fromAlice, m2.MessageUID); err != nil {
 		t.Fatal(err)
 	}
@@ -154,31 +156,53 @@ func TestPrivateReadReceipts(t *testing.T) {
 	if s := alice.stored(t, m3.MessageUID).SentStatus; s != client.StatusSent {
 		t.Fatalf("newer message status %d, want SENT", s)
 	}
-	sync := bob2.waitReceipt(t, "SYNC_READ_STATUS", client.EventSyncRead, func(*client.ReceiptEvent) bool { return true })
-	if sync.SentTime != m2.SentTime || sync.Conversation != fromAlice {
-		t.Fatalf("SYNC_READ_STATUS = %+v", sync)
+	e.fence(t, bob, bob2)
+	for _, d := range []*device{bob, bob2} {
+		if n := d.UnreadCount(fromAlice); n != 3 {
+			t.Fatalf("%s unread %d after a receipt, want 3: a receipt moves no counts", d.id, n)
+		}
+		if evs := receiptEvents(d, client.EventSyncRead); len(evs) != 0 {
+			t.Fatalf("%s: a receipt reported as bob's read: %+v", d.id, evs)
+		}
 	}
-	bob2.waitFor(t, "unread 1", func([]*client.Message, []client.Event) bool {
-		n := bob2.UnreadCount(fromAlice)
-		return n == 1
-	})
-
-	// The watermark never moves back: reading an older message tells nobody.
+	// An older receipt tells nobody again.
 	if err := bob.SendReadReceipt(context.Background(), fromAlice, m1.MessageUID); err != nil {
 		t.Fatal(err)
 	}
-	// clearMessagesUnreadStatus moves it to the end.
+
+	// Clearing unread: all of bob's devices, and alice hears nothing.
 	if err := bob2.MarkRead(context.Background(), fromAlice, 0); err != nil {
 		t.Fatal(err)
 	}
-	alice.waitReceipt(t, "read to the end", client.EventReadReceipt, func(r *client.ReceiptEvent) bool { return r.MessageUID == m3.MessageUID })
-	if evs := receiptEvents(alice, client.EventReadReceipt); len(evs) != 2 {
-		t.Fatalf("alice got %d read receipts, want 2 (the older read moved nothing)", len(evs))
+	sync := bob.waitReceipt(t, "SYNC_READ_STATUS", client.EventSyncRead, func(*client.ReceiptEvent) bool { return true })
+	if sync.SentTime != m3.SentTime || sync.Conversation != fromAlice {
+		t.Fatalf("SYNC_READ_STATUS = %+v", sync)
 	}
-	bob.waitFor(t, "bob unread 0", func([]*client.Message, []client.Event) bool {
-		n := bob.UnreadCount(fromAlice)
-		return n == 0
-	})
+	bob.waitFor(t, "bob unread 0", func([]*client.Message, []client.Event) bool { return bob.UnreadCount(fromAlice) == 0 })
+	e.fence(t, alice)
+	if evs := receiptEvents(alice, client.EventReadReceipt); len(evs) != 1 {
+		t.Fatalf("alice got %d read receipts, want the one bob sent: reading tells nobody", len(evs))
+	}
+	if s := alice.stored(t, m3.MessageUID).SentStatus; s != client.StatusSent {
+		t.Fatalf("message three %d after bob cleared his unread, want SENT", s)
+	}
+
+	// Receipts off: refused, nothing sent; on again: sent.
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"privateReadReceiptsEnabled": false}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+	wantCode(t, "receipts off", bob.SendReadReceipt(context.Background(), fromAlice, m3.MessageUID), codes.RRSV5Unavailable)
+	e.fence(t, alice)
+	if evs := receiptEvents(alice, client.EventReadReceipt); len(evs) != 1 {
+		t.Fatalf("alice got %d read receipts with receipts off", len(evs))
+	}
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"privateReadReceiptsEnabled": true}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+	if err := bob.SendReadReceipt(context.Background(), fromAlice, m3.MessageUID); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitReceipt(t, "read to the end", client.EventReadReceipt, func(r *client.ReceiptEvent) bool { return r.MessageUID == m3.MessageUID })
 	wantCode(t, "unknown message", bob.SendReadReceipt(context.Background(), fromAlice, "nope"), codes.InvalidParameterMessageUID)
 }
 
@@ -679,7 +703,7 @@ func TestSyncReadStatusAfterOffline(t *testing.T) {
 	bob.waitMessages(t, 1)
 	bob2.waitMessages(t, 1)
 	bob2.Disconnect()
-	if err := bob.SendReadReceipt(context.Background(), fromAlice, m.MessageUID); err != nil {
+	if err := bob.MarkRead(context.Background(), fromAlice, 0); err != nil {
 		t.Fatal(err)
 	}
 	bob2.connect(t, token(t, "bob", time.Hour))

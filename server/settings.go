@@ -37,6 +37,10 @@ type Settings struct {
 	ReceiptDailyQuota int `json:"receiptDailyQuota"`
 	// ReaderListVisibleTo: "sender" only, or every "members".
 	ReaderListVisibleTo string `json:"readerListVisibleTo"`
+	// PrivateReadReceiptsEnabled: sendReadReceiptMessage tells the peer
+	// of a private chat; off, it answers 26314 and sends nothing (reading,
+	// clearMessagesUnreadStatus, never tells anyone either way).
+	PrivateReadReceiptsEnabled bool `json:"privateReadReceiptsEnabled"`
 
 	// UploadMaxBytes: the largest file POST /v1/files takes (26106 beyond).
 	UploadMaxBytes int64 `json:"uploadMaxBytes"`
@@ -79,14 +83,15 @@ func checkSeconds(name string, v, least int64) error {
 // settingsFrom are the starting settings the configuration gives.
 func settingsFrom(cfg Config) *Settings {
 	st := &Settings{
-		ReceiptsEnabled:        true,
-		ReceiptRequesters:      "all",
-		ReceiptValiditySeconds: 3 * 24 * 3600,
-		ReceiptMaxReaders:      500,
-		ReceiptDailyQuota:      500,
-		ReaderListVisibleTo:    "sender",
-		UploadMaxBytes:         cfg.MaxUploadBytes,
-		UploadQuotaBytes:       max(cfg.UploadQuotaBytes, 0), // negative: none
+		ReceiptsEnabled:            true,
+		ReceiptRequesters:          "all",
+		ReceiptValiditySeconds:     3 * 24 * 3600,
+		ReceiptMaxReaders:          500,
+		ReceiptDailyQuota:          500,
+		ReaderListVisibleTo:        "sender",
+		PrivateReadReceiptsEnabled: true,
+		UploadMaxBytes:             cfg.MaxUploadBytes,
+		UploadQuotaBytes:           max(cfg.UploadQuotaBytes, 0), // negative: none
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -134,6 +139,7 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		ReceiptMaxReaders       *int    `json:"receiptMaxReaders"`
 		ReceiptDailyQuota       *int    `json:"receiptDailyQuota"`
 		ReaderListVisibleTo     *string `json:"readerListVisibleTo"`
+		PrivateReadReceipts     *bool   `json:"privateReadReceiptsEnabled"`
 		UploadMaxBytes          *int64  `json:"uploadMaxBytes"`
 		UploadQuotaBytes        *int64  `json:"uploadQuotaBytes"`
 	}
@@ -187,6 +193,9 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 			return nil, badRequest(`readerListVisibleTo must be "sender" or "members"`)
 		}
 		st.ReaderListVisibleTo = *v
+	}
+	if v := body.PrivateReadReceipts; v != nil {
+		st.PrivateReadReceiptsEnabled = *v
 	}
 	if v := body.UploadMaxBytes; v != nil {
 		if *v <= 0 {

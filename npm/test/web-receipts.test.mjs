@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, bin, appSecret } from './harness.mjs';
 import { serveStatic, launch, engines, openUser, connectPage, closeAll } from './browser.mjs';
+import { ErrorCode } from '../index.js';
 
 for (const engine of engines()) describe(engine, () => {
   let server, web, browser;
@@ -260,5 +261,40 @@ for (const engine of engines()) describe(engine, () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(await unread(tab1), 0);
+  });
+
+  // Reading and telling are apart (RongIMLib's model): clearing unread tells
+  // the peer nothing; only sendReadReceiptMessage does, and the app can
+  // turn that off.
+  test('clearMessagesUnreadStatus sends no receipt; private receipts can be switched off', async () => {
+    const yuri = await openUser(browser, web.url, server, 'yuri');
+    const zoe = await openUser(browser, web.url, server, 'zoe');
+    const sent = await sendText(yuri, { conversationType: 1, targetId: 'zoe' }, 'read me');
+    assert.equal(sent.code, 0);
+    await waitEvent(zoe, 'MESSAGES', (p) => p.messages.some((m) => m.messageUId === sent.data.messageUId), 'the message');
+    assert.equal((await zoe.page.evaluate(() => RongIMLib.clearMessagesUnreadStatus({ conversationType: 1, targetId: 'yuri' }))).code, 0);
+    // zoe's next message reaches yuri after anything the clear had sent him.
+    const after = await sendText(zoe, { conversationType: 1, targetId: 'yuri' }, 'after');
+    await waitEvent(yuri, 'MESSAGES', (p) => p.messages.some((m) => m.messageUId === after.data.messageUId), 'the message after');
+    assert.deepEqual(await events(yuri, 'READ_RECEIPT_RECEIVED'), [], 'clearing unread told the peer');
+
+    const admin = execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
+    const settings = async (on) => {
+      const res = await fetch(server.url + '/v1/settings', {
+        method: 'PUT', headers: { authorization: 'Bearer ' + admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ privateReadReceiptsEnabled: on }),
+      });
+      assert.equal(res.status, 200, await res.text());
+    };
+    const receipt = () => zoe.page.evaluate((m) => RongIMLib.sendReadReceiptMessage('yuri', m.messageUId, m.sentTime), sent.data);
+    await settings(false);
+    try {
+      assert.equal((await receipt()).code, ErrorCode.SERVICE_RRSV5_UNAVAILABLE);
+    } finally {
+      await settings(true);
+    }
+    assert.equal((await receipt()).code, 0);
+    const rr = await waitEvent(yuri, 'READ_RECEIPT_RECEIVED', () => true, 'READ_RECEIPT_RECEIVED');
+    assert.equal(rr.messageUId, sent.data.messageUId);
   });
 });

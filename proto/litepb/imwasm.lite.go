@@ -4347,14 +4347,18 @@ func (x *PullResult) Merge(b []byte) error {
 	return nil
 }
 
-// Move the user's read watermark of conv forward to seq (0: to the latest),
-// or, with message_uid, to that message (sendReadReceiptMessage). The
-// user's other devices are told through their log; in a private chat the
-// peer is told through theirs (read_by in the LogEntry).
+// Two things RongIMLib keeps apart. Without receipt: move the user's read
+// watermark of conv forward to seq (0: to the latest), or to message_uid
+// (clearMessagesUnreadStatus): unread counts and mentions clear, the
+// user's other devices are told through their log, and nobody else is.
+// With receipt (sendReadReceiptMessage, private chats): tell the peer,
+// through their log (read_by in the LogEntry), that the user read up to
+// message_uid; the user's own watermark and counts do not move.
 type ReadRequest struct {
 	Conv       *Conversation
 	Seq        uint64
 	MessageUid string
+	Receipt    bool
 }
 
 func (x *ReadRequest) GetConv() *Conversation {
@@ -4378,6 +4382,13 @@ func (x *ReadRequest) GetMessageUid() string {
 	return ""
 }
 
+func (x *ReadRequest) GetReceipt() bool {
+	if x != nil {
+		return x.Receipt
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *ReadRequest) Size() (n int) {
 	if x == nil {
@@ -4386,6 +4397,7 @@ func (x *ReadRequest) Size() (n int) {
 	n += sizeMsg(1, x.Conv, x.Conv != nil)
 	n += sizeVarint(1, x.Seq)
 	n += sizeLen(1, len(x.MessageUid))
+	n += sizeBool(1, x.Receipt)
 	return n
 }
 
@@ -4397,6 +4409,7 @@ func (x *ReadRequest) MarshalAppend(b []byte) []byte {
 	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
 	b = appendVarint(b, 2<<3|0, x.Seq)
 	b = appendString(b, 3<<3|2, x.MessageUid)
+	b = appendBool(b, 4<<3|0, x.Receipt)
 	return b
 }
 
@@ -4431,6 +4444,8 @@ func (x *ReadRequest) Merge(b []byte) error {
 			n, err = mergeUint64(&x.Seq, b, num, typ)
 		case 3:
 			n, err = mergeString(&x.MessageUid, b, num, typ)
+		case 4:
+			n, err = mergeBool(&x.Receipt, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

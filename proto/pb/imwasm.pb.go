@@ -2902,15 +2902,19 @@ func (x *PullResult) GetStartSeq() uint64 {
 	return 0
 }
 
-// Move the user's read watermark of conv forward to seq (0: to the latest),
-// or, with message_uid, to that message (sendReadReceiptMessage). The
-// user's other devices are told through their log; in a private chat the
-// peer is told through theirs (read_by in the LogEntry).
+// Two things RongIMLib keeps apart. Without receipt: move the user's read
+// watermark of conv forward to seq (0: to the latest), or to message_uid
+// (clearMessagesUnreadStatus): unread counts and mentions clear, the
+// user's other devices are told through their log, and nobody else is.
+// With receipt (sendReadReceiptMessage, private chats): tell the peer,
+// through their log (read_by in the LogEntry), that the user read up to
+// message_uid; the user's own watermark and counts do not move.
 type ReadRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
 	Seq           uint64                 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
 	MessageUid    string                 `protobuf:"bytes,3,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	Receipt       bool                   `protobuf:"varint,4,opt,name=receipt,proto3" json:"receipt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2964,6 +2968,13 @@ func (x *ReadRequest) GetMessageUid() string {
 		return x.MessageUid
 	}
 	return ""
+}
+
+func (x *ReadRequest) GetReceipt() bool {
+	if x != nil {
+		return x.Receipt
+	}
+	return false
 }
 
 // sendReadReceiptRequest (group request/response model): only the
@@ -4172,12 +4183,13 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"PullResult\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x12\x19\n" +
 	"\blast_seq\x18\x02 \x01(\x04R\alastSeq\x12\x1b\n" +
-	"\tstart_seq\x18\x03 \x01(\x04R\bstartSeq\"m\n" +
+	"\tstart_seq\x18\x03 \x01(\x04R\bstartSeq\"\x87\x01\n" +
 	"\vReadRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1f\n" +
 	"\vmessage_uid\x18\x03 \x01(\tR\n" +
-	"messageUid\"^\n" +
+	"messageUid\x12\x18\n" +
+	"\areceipt\x18\x04 \x01(\bR\areceipt\"^\n" +
 	"\x0eReceiptRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
 	"\vmessage_uid\x18\x02 \x01(\tR\n" +

@@ -149,6 +149,15 @@ type Store interface {
 	// the watermark.
 	MarkRead(ctx context.Context, user, convID string, seq uint64, uid string, entries func(seq uint64, read *pb.Message) []*pb.Message) (uint64, []*pb.Message, error)
 
+	// MarkReceipt records that user told the other side of convID they
+	// read up to message uid (ErrNotFound if unknown, ErrNotMember if user
+	// is not in convID). The receipt position is apart from the read
+	// watermark and never moves back: only when uid is past it does entry
+	// (given the message's sequence number and the message) give the log
+	// entry to append in the same transaction, returned stored; otherwise
+	// nil.
+	MarkReceipt(ctx context.Context, user, convID, uid string, entry func(seq uint64, read *pb.Message) *pb.Message) (*pb.Message, error)
+
 	Receipts
 
 	// Groups. Each change also appends ntf (an RC:GrpNtf message) to the

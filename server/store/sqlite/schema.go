@@ -156,6 +156,13 @@ INSERT OR IGNORE INTO sent_convs(sender, conv_id) SELECT sender, conv_id FROM me
 DROP INDEX messages_client;
 CREATE UNIQUE INDEX messages_client_time ON messages(client_msg_id, sender);
 `,
+	// 9: the receipt position, apart from the read watermark: reading no
+	// longer tells the peer, a read receipt does (and moves no counts).
+	// Until now every read was told, so receipts start at the watermark.
+	`
+ALTER TABLE user_convs ADD COLUMN receipt_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE user_convs SET receipt_seq = read_seq;
+`,
 }
 
 // migrate brings the schema to the latest version.

@@ -744,6 +744,16 @@ func (d *DB) MarkRead(ctx context.Context, user, convID string, seq uint64, uid 
 	return r.seq, r.entries, nil
 }
 
+// MarkReceipt implements store.Store.
+func (d *DB) MarkReceipt(ctx context.Context, user, convID, uid string, entry func(uint64, *pb.Message) *pb.Message) (*pb.Message, error) {
+	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.markReceipt(user, convID, uid, entry) })
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(*pb.Message)
+	return m, nil
+}
+
 // Group implements store.Store.
 func (d *DB) Group(ctx context.Context, groupID string) (*store.Group, error) {
 	g := &store.Group{ID: groupID, Members: map[string]store.Role{}}

@@ -673,6 +673,37 @@ func (t *wtx) markRead(user, convID string, seq uint64, uid string, entries func
 	return seq, stored, nil
 }
 
+func (t *wtx) markReceipt(user, convID, uid string, entry func(uint64, *pb.Message) *pb.Message) (*pb.Message, error) {
+	var seq uint64
+	var body []byte
+	err := t.tx.QueryRow(`SELECT seq, body FROM messages WHERE uid=? AND conv_id=?`, uid, convID).Scan(&seq, &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("receipt for %s: %w", uid, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("receipt for %s: %w", uid, err)
+	}
+	var told uint64
+	err = t.tx.QueryRow(`SELECT receipt_seq FROM user_convs WHERE user_id=? AND conv_id=?`, user, convID).Scan(&told)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotMember
+	}
+	if err != nil {
+		return nil, fmt.Errorf("receipt position: %w", err)
+	}
+	if seq <= told {
+		return nil, nil
+	}
+	if _, err := t.tx.Exec(`UPDATE user_convs SET receipt_seq=? WHERE user_id=? AND conv_id=?`, seq, user, convID); err != nil {
+		return nil, fmt.Errorf("move receipt position: %w", err)
+	}
+	m := &pb.Message{}
+	if err := m.Unmarshal(body); err != nil {
+		return nil, fmt.Errorf("receipt for %s: decode: %w", uid, err)
+	}
+	return t.appendLog(entry(seq, m))
+}
+
 // lastReal is the newest message of convID at or below seq that is a
 // message of its own (not a marker) and that user may see, or nil.
 func (t *wtx) lastReal(user, convID string, seq uint64) (*pb.Message, error) {
