@@ -63,3 +63,20 @@ func (e *Engine) ClearHistory(ctx context.Context, c Conversation, t int64) erro
 func (e *Engine) applyLocal(it *inItem) error {
 	return e.submit(context.Background(), it)
 }
+
+// ClearLocal deletes this device's copies of c's messages sent at or before t
+// (math.MaxInt64: all of them): RongIMLib's clearMessages and
+// deleteLocalMessagesByTimestamp. The server and the user's other devices
+// keep theirs, so the remote history still has them.
+func (e *Engine) ClearLocal(c Conversation, t int64) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if t <= 0 {
+		return codes.New(codes.InvalidParameter, "timestamp must be positive")
+	}
+	return e.applyLocal(&inItem{clears: []Clear{{Conversation: c, Before: t}}})
+}

@@ -101,17 +101,18 @@ type Engine struct {
 	cfg Config
 	log Logger
 
-	startMu    sync.Mutex // serializes Connect
-	mu         sync.Mutex
-	user       string
-	token      string
-	running    bool
-	conn       *liveConn
-	stop       context.CancelFunc
-	loopDone   chan struct{}
-	status     int
-	maxUpload  int64 // the server's upload limit, from AuthOK
-	maxContent int   // the server's content limit, from AuthOK
+	startMu     sync.Mutex // serializes Connect
+	mu          sync.Mutex
+	user        string
+	token       string
+	running     bool
+	conn        *liveConn
+	stop        context.CancelFunc
+	loopDone    chan struct{}
+	status      int
+	maxUpload   int64 // the server's upload limit, from AuthOK
+	clockOffset int64 // the server's clock less this device's, ms, measured at the last AuthOK
+	maxContent  int   // the server's content limit, from AuthOK
 
 	seqMu sync.Mutex // guards convs and pending
 	convs map[string]*ConversationState
@@ -246,6 +247,16 @@ func (e *Engine) UserID() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.user
+}
+
+// ServerTime is the server's clock now, in ms (getServerTime): this
+// device's clock corrected by the difference the last authentication
+// measured (its own clock before any).
+func (e *Engine) ServerTime() int64 {
+	e.mu.Lock()
+	off := e.clockOffset
+	e.mu.Unlock()
+	return e.cfg.Now().UnixMilli() + off
 }
 
 // MaxUploadBytes is the server's upload limit as of the last connection
@@ -613,6 +624,9 @@ func (e *Engine) dial(ctx context.Context, early *pendingDial) (*liveConn, error
 	}
 	e.user = ok.UserId
 	e.maxUpload = int64(ok.MaxUploadBytes)
+	if ok.ServerTime > 0 {
+		e.clockOffset = ok.ServerTime - e.cfg.Now().UnixMilli()
+	}
 	if ok.MaxContentBytes > 0 {
 		e.maxContent = int(ok.MaxContentBytes)
 	}

@@ -142,3 +142,28 @@ func (e *Engine) GetHistory(ctx context.Context, c Conversation, timestamp int64
 	}
 	return append(local, remote...), more, nil
 }
+
+// LocalMessage is the message this device holds by local id (RongIMLib's
+// getMessage), or nil.
+func (e *Engine) LocalMessage(ctx context.Context, id int64) (*Message, error) {
+	return e.localMessage(func() ([]*Message, error) { return e.cfg.Store.MessagesByID(ctx, []int64{id}) })
+}
+
+// LocalMessageByUID is the message this device holds by server id, or nil.
+func (e *Engine) LocalMessageByUID(ctx context.Context, uid string) (*Message, error) {
+	return e.localMessage(func() ([]*Message, error) { return e.cfg.Store.MessagesByUID(ctx, []string{uid}) })
+}
+
+func (e *Engine) localMessage(read func() ([]*Message, error)) (*Message, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
+	ms, err := read()
+	if err != nil {
+		return nil, codes.Wrap(codes.Timeout, "read message", err)
+	}
+	if len(ms) != 1 {
+		return nil, nil
+	}
+	return ms[0], nil
+}

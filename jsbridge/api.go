@@ -52,22 +52,25 @@ func (b *Bridge) Register(target safejs.Value) error {
 	b.log = jsfunc.NewConsole(client.LevelWarn)
 	b.closeReq = make(chan struct{})
 	async := map[string]func(args []safejs.Value) (func() (any, error), error){
-		"connect":                      b.connect,
-		"disconnect":                   b.disconnect,
-		"sendMessage":                  b.sendMessage,
-		"forwardMessage":               b.forwardMessage,
-		"recallMessage":                b.recallMessage,
-		"deleteMessages":               b.deleteMessages,
-		"clearHistoryMessages":         b.clearHistoryMessages,
-		"sendTypingStatusMessage":      b.sendTypingStatus,
-		"updateMessageExpansion":       b.updateExpansion,
-		"removeMessageExpansionForKey": b.removeExpansion,
-		"getHistoryMessages":           b.history(false),
-		"getRemoteHistoryMessages":     b.history(true),
-		"getConversationList":          b.conversationList,
-		"getUnreadCount":               b.unreadCount,
-		"getTotalUnreadCount":          b.totalUnreadCount,
-		"clearMessagesUnreadStatus":    b.clearUnread,
+		"connect":                        b.connect,
+		"disconnect":                     b.disconnect,
+		"sendMessage":                    b.sendMessage,
+		"forwardMessage":                 b.forwardMessage,
+		"recallMessage":                  b.recallMessage,
+		"deleteMessages":                 b.deleteMessages,
+		"clearHistoryMessages":           b.clearHistoryMessages,
+		"sendTypingStatusMessage":        b.sendTypingStatus,
+		"updateMessageExpansion":         b.updateExpansion,
+		"removeMessageExpansionForKey":   b.removeExpansion,
+		"getHistoryMessages":             b.history(false),
+		"getRemoteHistoryMessages":       b.history(true),
+		"getConversationList":            b.conversationList,
+		"getUnreadCount":                 b.unreadCount,
+		"getTotalUnreadCount":            b.totalUnreadCount,
+		"clearMessagesUnreadStatus":      b.clearUnread,
+		"clearMessages":                  b.clearLocalMessages,
+		"deleteLocalMessagesByTimestamp": b.deleteLocalByTime,
+		"getMessage":                     b.getLocalMessage,
 
 		"sendReadReceiptMessage":              b.sendReadReceipt,
 		"sendReadReceiptRequest":              b.sendReceiptRequest,
@@ -87,6 +90,8 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"init":                b.init,
 		"getConnectionStatus": b.connectionStatus,
 		"getCurrentUserId":    b.currentUserID,
+		"getServerTime":       b.serverTime,
+		"getDeviceId":         b.deviceID,
 		"__uploadLimit":       b.uploadLimit,
 		"__close":             b.requestClose,
 	}
@@ -534,6 +539,27 @@ func (b *Bridge) currentUserID([]safejs.Value) any {
 		return ""
 	}
 	return eng.UserID()
+}
+
+// serverTime is getServerTime: the server's clock as the last
+// authentication measured it, the device's before any.
+func (b *Bridge) serverTime([]safejs.Value) any {
+	eng, err := b.engine()
+	if err != nil {
+		return float64(time.Now().UnixMilli())
+	}
+	return float64(eng.ServerTime())
+}
+
+// deviceID is getDeviceId: the id init was given (npm's index.js keeps one
+// per app key in localStorage), "" before init.
+func (b *Bridge) deviceID([]safejs.Value) any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cfg == nil {
+		return ""
+	}
+	return b.cfg.DeviceID
 }
 
 // uploadLimit is the server's upload limit (0: not known yet): the upload

@@ -4,6 +4,7 @@ package jsbridge
 
 import (
 	"context"
+	"math"
 
 	"github.com/hack-pad/safejs"
 
@@ -202,6 +203,72 @@ func (b *Bridge) clearHistoryMessages(args []safejs.Value) (work, error) {
 		return nil, err
 	}
 	return func() (any, error) { return nil, eng.ClearHistory(context.Background(), c, t) }, nil
+}
+
+// clearMessages(conversation): this device's copies only.
+func (b *Bridge) clearLocalMessages(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.ClearLocal(c, math.MaxInt64) }, nil
+}
+
+// deleteLocalMessagesByTimestamp(conversation, timestamp, cleanSpace):
+// this device's copies sent at or before timestamp (cleanSpace has no
+// meaning for IndexedDB).
+func (b *Bridge) deleteLocalByTime(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	t, err := asInt(arg(args, 1), "timestamp")
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.ClearLocal(c, t) }, nil
+}
+
+// getMessage(messageId | messageUId): the message this device holds.
+func (b *Bridge) getLocalMessage(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	v := arg(args, 0)
+	var uid string
+	var id int64
+	switch v.Type() {
+	case safejs.TypeString:
+		if uid, err = asString(v, "messageId"); err == nil && uid == "" {
+			err = codes.New(codes.InvalidParameterMessageUID, "messageUId must not be empty")
+		}
+	case safejs.TypeNumber:
+		if id, err = asInt(v, "messageId"); err == nil && id <= 0 {
+			err = codes.New(codes.InvalidParameterMessageID, "messageId must be positive")
+		}
+	default:
+		err = invalid("messageId must be a messageId (number) or a messageUId (string)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		var m *client.Message
+		var err error
+		if uid != "" {
+			m, err = eng.LocalMessageByUID(context.Background(), uid)
+		} else {
+			m, err = eng.LocalMessage(context.Background(), id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m == nil {
+			return nil, codes.New(codes.DBDataNotFound, "no such message on this device")
+		}
+		return messageJS(m), nil
+	}, nil
 }
 
 // sendTypingStatusMessage(conversation, typingContentType)

@@ -264,6 +264,18 @@ export declare function init(options: IInitOption): void;
 export declare function connect(token: string): Promise<RCResult<{ userId: string }>>;
 export declare function disconnect(): Promise<RCResult>;
 export declare function getConnectionStatus(): RCConnectionStatus;
+/** The server's clock (ms) as the last connect measured it; the device's own before one. */
+export declare function getServerTime(): number;
+/** This browser's id for the app key init was given ('' before init). */
+export declare function getDeviceId(): string;
+/** Ends what init started: disconnects, removes every listener; later calls answer BIZ_ERROR_CLIENT_NOT_INIT until init. */
+export declare function destroy(): Promise<void>;
+/** The message this device holds, by messageId or messageUId (RC_DB_DATA_NOT_FOUND: none). */
+export declare function getMessage(messageId: number | string): Promise<RCResult<IAReceivedMessage>>;
+/** Deletes this device's copies of the conversation's messages (the server keeps them). */
+export declare function clearMessages(conversation: IConversationOption): Promise<RCResult>;
+/** Deletes this device's copies sent at or before timestamp (cleanSpace has no meaning here). */
+export declare function deleteLocalMessagesByTimestamp(conversation: IConversationOption, timestamp: number, cleanSpace?: boolean): Promise<RCResult>;
 export declare function getCurrentUserId(): string;
 
 export declare function addEventListener<K extends keyof EventListeners>(event: K, listener: EventListeners[K], target?: any): void;

@@ -287,6 +287,9 @@ export const getConversationList = api('getConversationList');
 export const getUnreadCount = api('getUnreadCount');
 export const getTotalUnreadCount = api('getTotalUnreadCount');
 export const clearMessagesUnreadStatus = api('clearMessagesUnreadStatus');
+export const getMessage = api('getMessage');
+export const clearMessages = api('clearMessages');
+export const deleteLocalMessagesByTimestamp = api('deleteLocalMessagesByTimestamp');
 
 // Receipts (docs/receipts.md): private read, group request/response, needReceipt (V5).
 export const sendReadReceiptMessage = api('sendReadReceiptMessage');
@@ -319,9 +322,36 @@ export function sendTextMessage(conversation, body, options) {
 }
 
 export function getConnectionStatus() {
-  return loaded ? loaded.getConnectionStatus() : ConnectionStatus.DISCONNECTED;
+  return loaded ? loaded.getConnectionStatus() : rong.RCConnectionStatus.DISCONNECTED;
 }
 
 export function getCurrentUserId() {
   return loaded ? loaded.getCurrentUserId() : '';
+}
+
+/** getServerTime(): the server's clock (ms) as the last connect measured it; the device's before. */
+export function getServerTime() {
+  return loaded ? loaded.getServerTime() : Date.now();
+}
+
+/** getDeviceId(): this browser's id for the app key init was given ('' before init). */
+export function getDeviceId() {
+  return loaded ? loaded.getDeviceId() : '';
+}
+
+/**
+ * destroy(): ends what init started — disconnects, removes every listener,
+ * stops the runtime's engine; later calls answer BIZ_ERROR_CLIENT_NOT_INIT
+ * until the next init.
+ */
+export async function destroy() {
+  const r = runtime;
+  runtime = null;
+  loaded = null;
+  lastToken = '';
+  listeners.clear();
+  if (!r) return;
+  const bridge = await r.catch(() => null);
+  await bridge?.disconnect?.().catch(() => {});
+  bridge?.__close?.();
 }

@@ -31,10 +31,10 @@ const NOT_PROVIDED = {
     setConversationNotificationLevel setConversationNotificationStatus setConversationToTop
     setConversationToTopInTag setConversationTypeNotificationLevel updateTag`),
   'not yet: the rest of RongIMLib\'s message and connection calls (editing, search, local deletes, file tokens)': words(`
-    CombineV2Message UploadTask batchClearRemoteHistoryMessages clearMessages createUploadTask
-    deleteLocalMessagesByTimestamp destroy getAppSettings getDeviceId getDownloadAuth getFileToken
-    getFileUrl getMessage getMessageReadReceiptInfoV5ByIdentifiers getMessagesByUIds
-    getMessagesReadReceiptByUsersV5 getServerTime insertMessage modifyMessage
+    CombineV2Message UploadTask batchClearRemoteHistoryMessages  createUploadTask
+      getAppSettings  getDownloadAuth getFileToken
+    getFileUrl  getMessageReadReceiptInfoV5ByIdentifiers getMessagesByUIds
+    getMessagesReadReceiptByUsersV5  insertMessage modifyMessage
     modifyMessageWithParams refreshReferenceMessageWithParams searchConversationByContent
     searchMessages sendReadReceiptResponse sendSyncReadStatusMessage setMessageReceivedStatus
     stopUploadTask`),

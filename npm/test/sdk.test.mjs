@@ -193,3 +193,52 @@ test('registerMessageType: a type not persisted reaches online devices only; one
   const remote = await bob.call('getRemoteHistoryMessages', conv, { count: 100 });
   assert.ok(!remote.data.list.some((m) => m.messageType === 'App:Poke'));
 });
+
+// RongIMLib's local calls: a message by local or server id, deletes of
+// this device's copies only, the server's clock, the device id, destroy.
+test('getMessage, clearMessages, deleteLocalMessagesByTimestamp, getServerTime, getDeviceId, destroy', async () => {
+  const u = new User();
+  try {
+    assert.equal(await u.call('getConnectionStatus'), RongIMLib.RCConnectionStatus.DISCONNECTED, 'before init');
+    assert.equal(await u.call('getDeviceId'), '', 'before init');
+    await u.call('$listen', ...EVENTS);
+    await u.call('init', { appkey: 'node-test-app', serverUrl: server.url, WebSocket: '$WebSocket', logLevel: 'error' });
+    assert.equal((await u.call('connect', server.token('dora'))).code, 0);
+    assert.match(await u.call('getDeviceId'), /.+/);
+    const skew = (await u.call('getServerTime')) - Date.now();
+    assert.ok(Math.abs(skew) < 60000, `server time ${skew} ms off this machine's (one clock here)`);
+
+    const sent = [];
+    for (const t of ['one', 'two', 'three']) {
+      const r = await users.alice.call('sendMessage', toUser('dora'), text(t));
+      assert.equal(r.code, 0);
+      sent.push(r.data);
+    }
+    await u.until((evs) => evs.filter(([n, p]) => n === 'MESSAGES' && p.messages.some((m) => m.messageUId === sent[2].messageUId)).length, 'three');
+    const conv = toUser('alice');
+    const local = await u.call('getHistoryMessages', conv, { count: 20 });
+    const two = local.data.list.find((m) => m.messageUId === sent[1].messageUId);
+    const byId = await u.call('getMessage', two.messageId);
+    assert.deepEqual([byId.code, byId.data.messageUId, byId.data.content.content], [0, two.messageUId, 'two']);
+    const byUid = await u.call('getMessage', two.messageUId);
+    assert.deepEqual([byUid.code, byUid.data.messageId], [0, two.messageId]);
+    assert.equal((await u.call('getMessage', two.messageId + 1000)).code, EC.RC_DB_DATA_NOT_FOUND);
+    assert.equal((await u.call('getMessage', { id: 1 })).code, EC.BIZ_ERROR_INVALID_PARAMETER);
+    assert.equal((await u.call('getMessage', 0)).code, EC.INVALID_PARAMETER_MESSAGE_ID);
+
+    const held = async () => (await u.call('getHistoryMessages', conv, { count: 20 })).data.list.map((m) => m.content.content).sort();
+    assert.equal((await u.call('deleteLocalMessagesByTimestamp', conv, two.sentTime, true)).code, 0);
+    assert.deepEqual(await held(), ['three']);
+    assert.equal((await u.call('clearMessages', conv)).code, 0);
+    assert.deepEqual(await held(), []);
+    // Only this device's copies: the server still has all three.
+    const remote = await u.call('getRemoteHistoryMessages', conv, { timestamp: 0, count: 20, order: 0 });
+    assert.deepEqual(remote.data.list.map((m) => m.content.content).sort(), ['one', 'three', 'two']);
+
+    await u.call('destroy');
+    assert.equal((await u.call('getHistoryMessages', conv, { count: 20 })).code, EC.BIZ_ERROR_CLIENT_NOT_INIT);
+    assert.equal(await u.call('getConnectionStatus'), RongIMLib.RCConnectionStatus.DISCONNECTED);
+  } finally {
+    await u.close();
+  }
+});

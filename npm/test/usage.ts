@@ -200,3 +200,15 @@ const enums: object[] = [
 ];
 const level: RongIMLib.LogLevel = RongIMLib.LogLevel.WARN;
 console.log(enums.length, level, RongIMLib.ConversationType[1], RongIMLib.MessageType.RECALL_NOTIFICATION_MESSAGE);
+
+// Local reads and deletes, the server's clock, the device id, destroy.
+async function local(conversation: RongIMLib.IConversationOption) {
+  const m = await RongIMLib.getMessage(1);
+  const byUid = await RongIMLib.getMessage('UID');
+  if (m.code === RongIMLib.ErrorCode.RC_DB_DATA_NOT_FOUND) console.log('not here', byUid.data?.messageUId);
+  await RongIMLib.clearMessages(conversation);
+  await RongIMLib.deleteLocalMessagesByTimestamp(conversation, RongIMLib.getServerTime(), true);
+  console.log(RongIMLib.getDeviceId());
+  await RongIMLib.destroy();
+}
+void local;

@@ -41,6 +41,7 @@ const (
 	ExpansionLimitExceeded             = 34010 // EXPANSION_LIMIT_EXCEET: a message's expansion over 300 keys or 64 KiB
 	UploadFail                         = 34011 // UPLOAD_FAIL
 	MediaException                     = 34018 // MEDIA_EXCEPTION
+	DBDataNotFound                     = 34304 // RC_DB_DATA_NOT_FOUND: not held on this device (getMessage)
 	InvalidParameterMessageUID         = 34203 // INVALID_PARAMETER_MESSAGE_UID
 	InvalidParameterMessageID          = 34204 // INVALID_PARAMETER_MESSAGE_ID
 	InvalidParameterConversationType   = 34209 // INVALID_PARAMETER_CONVERSATION_TYPE
