@@ -16,6 +16,15 @@ type ConversationInfo struct {
 	UnreadCount  int
 	HasMentioned bool     // an unread message mentions the user
 	Latest       *Message // nil when the device holds none
+	Settings
+	// Updated names the settings another device of the user changed (the
+	// CONVERSATION event's updatedItems); nil otherwise.
+	Updated *SettingsChange
+}
+
+// SettingsChange says which settings changed.
+type SettingsChange struct {
+	Top, Level bool
 }
 
 // readMove moves the read watermark of conv to seq (0: the latest).
@@ -105,11 +114,11 @@ func (e *Engine) Conversations(ctx context.Context) ([]ConversationInfo, error) 
 		if err != nil {
 			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
 		}
-		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned}
+		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned, Settings: st.Settings}
 		if len(latest) == 1 {
 			ci.Latest = latest[0]
-		} else if st.Unread == 0 {
-			continue // nothing held: not listed
+		} else if st.Unread == 0 && !st.IsTop {
+			continue // nothing held and not pinned: not listed
 		}
 		out = append(out, ci)
 	}
@@ -167,6 +176,11 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 			latest[k] = nil
 		}
 	}
+	for k := range bs.settings {
+		if _, ok := latest[k]; !ok {
+			latest[k] = nil
+		}
+	}
 	if len(latest) == 0 {
 		return nil
 	}
@@ -177,7 +191,11 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 		if st == nil || (st.Type != Private && st.Type != Group) {
 			continue
 		}
-		ev.Conversations = append(ev.Conversations, ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned, Latest: m})
+		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned, Latest: m, Settings: st.Settings}
+		if ch, ok := bs.settings[k]; ok {
+			ci.Updated = &ch
+		}
+		ev.Conversations = append(ev.Conversations, ci)
 	}
 	e.seqMu.Unlock()
 	for i, ci := range ev.Conversations {

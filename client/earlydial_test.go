@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,4 +87,50 @@ func TestConnectDialsWhileTheStateLoads(t *testing.T) {
 			eventually(t, "the engine's goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
 		})
 	}
+}
+
+// The socket opened early may be closed by the server before the Auth goes
+// (its deadline passed while the state loaded): Connect takes a fresh one
+// rather than failing.
+func TestConnectRedialsWhenTheEarlySocketDied(t *testing.T) {
+	d := signalDialer{&loopback{}, make(chan struct{}, 1)}
+	died := &dyingFirst{signalDialer: d}
+	// The engine's clock moves 3 s a reading: the early socket is taken
+	// long after it opened, as when the state took that long to load.
+	var clock sync.Mutex
+	now := time.UnixMilli(1_700_000_000_000)
+	e, err := client.New(client.Config{
+		URL: "ws://loopback/v1/ws", AppKey: "app", DeviceID: "dev", Dialer: died,
+		Store: memstore.New(), AckInterval: time.Hour, GapWait: time.Hour,
+		Now: func() time.Time {
+			clock.Lock()
+			defer clock.Unlock()
+			now = now.Add(3 * time.Second)
+			return now
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if user, err := e.Connect(context.Background(), "tok"); err != nil || user != "alice" {
+		t.Fatalf("Connect = %q, %v; want a second socket to connect", user, err)
+	}
+	if n := len(d.conns); n != 2 {
+		t.Fatalf("%d sockets, want the early one and a fresh one", n)
+	}
+}
+
+// dyingFirst closes the first socket it gives before anything is written.
+type dyingFirst struct {
+	signalDialer
+	n int
+}
+
+func (d *dyingFirst) Dial(ctx context.Context, url string) (client.Conn, error) {
+	c, err := d.signalDialer.Dial(ctx, url)
+	if d.n++; d.n == 1 && err == nil {
+		c.Close()
+	}
+	return c, err
 }

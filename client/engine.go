@@ -458,6 +458,14 @@ func (e *Engine) connLoop(ctx context.Context, connected chan<- error, early *pe
 	for {
 		e.setStatus(StatusConnecting, 0)
 		lc, err := e.dial(ctx, early)
+		if err != nil && early != nil && ctx.Err() == nil && early.idle(e.cfg.Now()) > earlyStale {
+			// The early socket waited long while the state loaded, maybe
+			// past the server's deadline for an Auth: one fresh socket
+			// before this attempt counts as failed.
+			if c := codes.Of(err); c == codes.NetUnavailable || c == codes.ConnAckTimeout {
+				lc, err = e.dial(ctx, nil)
+			}
+		}
 		early = nil
 		if err == nil {
 			backoff = e.cfg.BackoffMin
@@ -515,10 +523,24 @@ func errString(err error) string {
 
 // pendingDial is a socket opening in the background (startDial).
 type pendingDial struct {
-	done   chan struct{} // closed when c and err are set
+	done   chan struct{} // closed when c, err and at are set
 	c      Conn
 	err    error
+	at     time.Time // when the socket opened (the engine's clock)
+	used   time.Time // when dial took it
 	cancel context.CancelFunc
+}
+
+// earlyStale is how long an early socket may wait before its failure is
+// taken for the server's Auth deadline (5 s) passing rather than a refusal.
+const earlyStale = 2 * time.Second
+
+// idle is how long the socket waited between opening and being taken.
+func (p *pendingDial) idle(now time.Time) time.Duration {
+	if p.used.IsZero() || p.at.IsZero() {
+		return 0
+	}
+	return p.used.Sub(p.at)
 }
 
 // startDial begins opening a socket, for the first dial to take.
@@ -528,6 +550,7 @@ func (e *Engine) startDial() *pendingDial {
 	go func() {
 		defer close(p.done)
 		p.c, p.err = e.cfg.Dialer.Dial(ctx, e.cfg.URL)
+		p.at = e.cfg.Now()
 	}()
 	return p
 }
@@ -574,6 +597,7 @@ func (e *Engine) dial(ctx context.Context, early *pendingDial) (*liveConn, error
 	var err error
 	if early != nil {
 		c, err = early.take(dctx)
+		early.used = e.cfg.Now()
 	} else {
 		c, err = e.cfg.Dialer.Dial(dctx, e.cfg.URL)
 	}

@@ -306,6 +306,9 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 		bs.events = append(bs.events, Event{Kind: EventReceiptRequest, Receipt: &ReceiptEvent{Conversation: c, MessageUID: w.ReceiptRequestOf, UserID: w.FromUser}})
 	}
 	for _, l := range bs.logs {
+		if l.Settings != nil {
+			e.applySettingsLocked(bs, l, true)
+		}
 		c := Conversation{Type: int32(l.Conv.GetType()), TargetID: l.Conv.GetTarget(), ChannelID: l.Conv.GetChannel()}
 		switch {
 		case l.ReadBy == "":

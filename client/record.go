@@ -72,6 +72,9 @@ func EncodeConversation(st *ConversationState) ([]byte, error) {
 		LastSeq: st.LastSeq, ReadSeq: st.ReadSeq, LastTime: st.LastTime, Unread: int32(st.Unread), Mentioned: st.Mentioned,
 		PeerReadSeq: st.PeerReadSeq, PeerDeliveredSeq: st.PeerDeliveredSeq, Requests: wireRequests(st.Requests), ReadSynced: st.ReadSynced,
 	}
+	if st.Settings != (Settings{}) {
+		r.Settings = wireSettings(st.Settings)
+	}
 	return r.Marshal()
 }
 
@@ -86,7 +89,16 @@ func DecodeConversation(b []byte) (*ConversationState, error) {
 		Contiguous:   r.Contiguous, StartSeq: r.StartSeq, HeldFrom: r.HeldFrom, LastSeq: r.LastSeq, ReadSeq: r.ReadSeq,
 		LastTime: r.LastTime, Unread: int(r.Unread), Mentioned: r.Mentioned,
 		PeerReadSeq: r.PeerReadSeq, PeerDeliveredSeq: r.PeerDeliveredSeq, Requests: localRequests(r.Requests), ReadSynced: r.ReadSynced,
+		Settings: localSettings(r.Settings),
 	}, nil
+}
+
+func wireSettings(s Settings) *pb.ConversationSettings {
+	return &pb.ConversationSettings{IsTop: s.IsTop, NotificationLevel: s.NotificationLevel, Time: s.SettingsTime}
+}
+
+func localSettings(s *pb.ConversationSettings) Settings {
+	return Settings{IsTop: s.GetIsTop(), NotificationLevel: s.GetNotificationLevel(), SettingsTime: s.GetTime()}
 }
 
 func wireReaders(rs []Reader) []*pb.Reader {

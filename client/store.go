@@ -92,6 +92,31 @@ type ConversationState struct {
 	// ReadSynced is the highest read watermark this device reported or
 	// caused: a log entry above it is another device's read.
 	ReadSynced uint64
+	// The user's own settings of the conversation, kept by the server
+	// for all their devices.
+	Settings
+}
+
+// Settings are a user's settings of one conversation: RongIMLib's pin
+// (isTop) and do-not-disturb level (NotificationLevel), and when they last
+// changed (server ms, RongIMLib's operationTime).
+type Settings struct {
+	IsTop             bool
+	NotificationLevel int32
+	SettingsTime      int64
+}
+
+// NotificationLevel values (RongIMLib's).
+const (
+	NotifyAll     = -1 // ALL_MESSAGE
+	NotifyNotSet  = 0  // NOT_SET
+	NotifyNothing = 5  // NOT_MESSAGE_NOTIFICATION
+)
+
+// Blocked reports do-not-disturb of any kind (RongIMLib's
+// notificationStatus CLOSE, getBlockedConversationList).
+func (s Settings) Blocked() bool {
+	return s.NotificationLevel != NotifyAll && s.NotificationLevel != NotifyNotSet
 }
 
 // CachedRequest is one receipt request waiting for this user's answer.

@@ -39,9 +39,10 @@ type inItem struct {
 	deleteConv Conversation
 	clears     []Clear
 	read       *readMove
-	log        *pb.LogEntry // applied as if it came in this user's log
-	sent       *Message     // a send acknowledged in time (already updated)
-	failed     int64        // local id of a send that failed
+	log        *pb.LogEntry   // applied as if it came in this user's log
+	settings   []*pb.LogEntry // this device changed these settings (no event here)
+	sent       *Message       // a send acknowledged in time (already updated)
+	failed     int64          // local id of a send that failed
 	result     chan *Message
 	done       chan struct{}
 	stop       bool // Close's last item (see processLoop)
@@ -106,16 +107,19 @@ type batchMaps struct {
 	// after this batch: messages left (deletes, clears) or the read
 	// watermark moved.
 	recount map[string]bool
+	// Conversations whose settings another device changed in this batch.
+	settings map[string]SettingsChange
 }
 
 // reset empties the maps for the next batch, making them the first time.
 func (m *batchMaps) reset() {
 	if m.byID == nil {
-		*m = batchMaps{byID: map[int64]*Message{}, convs: map[string]*ConversationState{}, recount: map[string]bool{}}
+		*m = batchMaps{byID: map[int64]*Message{}, convs: map[string]*ConversationState{}, recount: map[string]bool{}, settings: map[string]SettingsChange{}}
 	}
 	clear(m.byID)
 	clear(m.convs)
 	clear(m.recount)
+	clear(m.settings)
 }
 
 // recallApply is a recall marker (or a recall this device made) to apply:
@@ -152,6 +156,12 @@ func (e *Engine) process(items []*inItem) {
 				st.LastTime = max(st.LastTime, s.LastTime)
 				if s.StartSeq > st.StartSeq {
 					st.StartSeq = s.StartSeq
+				}
+				if s.Settings != nil {
+					// Taken silently: the log entries the sync pulls next
+					// carry the same change (and no event then, as nothing
+					// differs); a new device simply starts with them.
+					e.applySettingsLocked(bs, &pb.LogEntry{Conv: s.Conv, Settings: s.Settings}, false)
 				}
 			}
 		case it.lateAck != nil:
@@ -210,6 +220,9 @@ func (e *Engine) process(items []*inItem) {
 		}
 		if it.log != nil {
 			bs.logs = append(bs.logs, it.log)
+		}
+		for _, l := range it.settings {
+			e.applySettingsLocked(bs, l, false)
 		}
 		if it.recalled != nil {
 			bs.recalls = append(bs.recalls, recallApply{uid: it.recalled.Uid, w: it.recalled})

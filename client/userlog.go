@@ -8,7 +8,8 @@ import (
 // of the user's own (type USER_LOG) that the device syncs like any other.
 // Its entries are not messages: each carries what concerns this user beyond
 // messages — deletes and clears from another device, read watermarks,
-// delivery receipts, read-receipt updates, receipts answered — and the
+// delivery receipts, read-receipt updates, receipts answered, the user's
+// conversation settings — and the
 // processor applies them to the batch it is building (deletes and clears
 // here; the rest in receipts.go once the batch's messages are known).
 
@@ -25,7 +26,7 @@ func applyLog(bs *batchState, l *pb.LogEntry) {
 	if len(l.DeletedUids) > 0 || l.ClearedBefore > 0 {
 		bs.recount[c.Key()] = true
 	}
-	if l.ReadBy != "" || l.DeliveredTo != "" || len(l.Receipts) > 0 || len(l.RespondedUids) > 0 {
+	if l.ReadBy != "" || l.DeliveredTo != "" || len(l.Receipts) > 0 || len(l.RespondedUids) > 0 || l.Settings != nil {
 		bs.logs = append(bs.logs, l)
 	}
 }

@@ -72,6 +72,16 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"deleteLocalMessagesByTimestamp": b.deleteLocalByTime,
 		"getMessage":                     b.getLocalMessage,
 
+		"setConversationToTop":                  b.setToTop,
+		"batchSetConversationToTop":             b.batchSetToTop,
+		"setConversationNotificationLevel":      b.setNotificationLevel,
+		"batchSetConversationNotificationLevel": b.batchSetNotificationLevel,
+		"setConversationNotificationStatus":     b.setNotificationStatus,
+		"getConversationNotificationLevel":      b.notificationLevel,
+		"getConversationNotificationStatus":     b.notificationStatus,
+		"getTopConversationList":                b.filteredList(func(ci client.ConversationInfo) bool { return ci.IsTop }),
+		"getBlockedConversationList":            b.filteredList(func(ci client.ConversationInfo) bool { return ci.Blocked() }),
+
 		"sendReadReceiptMessage":              b.sendReadReceipt,
 		"sendReadReceiptRequest":              b.sendReceiptRequest,
 		"sendReadReceiptResponseV2":           b.sendReceiptResponseV2,
@@ -173,6 +183,21 @@ func (b *Bridge) retireLocked() {
 		}
 		close(done)
 	})
+}
+
+// retireIfStoreFailed drops eng when its database could not be opened (a
+// quota, another tab blocking an upgrade past the timeout): the next
+// connect makes a new engine and tries the open again, rather than every
+// call failing with that open's error until the next init.
+func (b *Bridge) retireIfStoreFailed(eng *client.Engine) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed || b.eng != eng {
+		return
+	}
+	if st, ok := b.store.(*idbstore.Store); ok && st.OpenFailed() {
+		b.retireLocked()
+	}
 }
 
 // result is {code, msg?, data?} for JS.
@@ -417,6 +442,7 @@ func (b *Bridge) connect(args []safejs.Value) (func() (any, error), error) {
 		}
 		user, err := eng.Connect(context.Background(), tok)
 		if err != nil {
+			b.retireIfStoreFailed(eng)
 			return nil, err
 		}
 		return map[string]any{"userId": user}, nil

@@ -83,7 +83,22 @@ func eventJS(ev client.Event) (string, any, bool) {
 	case client.EventConversations:
 		list := make([]any, len(ev.Conversations))
 		for i, ci := range ev.Conversations {
-			list[i] = map[string]any{"conversation": conversationInfoJS(ci)}
+			entry := map[string]any{"conversation": conversationInfoJS(ci)}
+			if u := ci.Updated; u != nil {
+				// RongIMLib's updatedItems: what another device of the
+				// user changed, each with its value and time.
+				items := map[string]any{}
+				item := func(v any) map[string]any { return map[string]any{"val": v, "time": ci.SettingsTime} }
+				if u.Top {
+					items["isTop"] = item(ci.IsTop)
+				}
+				if u.Level {
+					items["notificationLevel"] = item(int(ci.NotificationLevel))
+					items["notificationStatus"] = item(notificationStatusOf(ci.Settings))
+				}
+				entry["updatedItems"] = items
+			}
+			list[i] = entry
 		}
 		return "CONVERSATION", map[string]any{"conversationList": list}, true
 	case client.EventReadReceipt, client.EventSyncRead, client.EventReceiptRequest, client.EventReceiptResponse,

@@ -209,5 +209,9 @@ func conversationInfoJS(ci client.ConversationInfo) map[string]any {
 	if ci.Latest != nil {
 		out["latestMessage"] = messageJS(ci.Latest)
 	}
+	out["isTop"] = ci.IsTop
+	out["notificationLevel"] = int(ci.NotificationLevel)
+	out["notificationStatus"] = notificationStatusOf(ci.Settings)
+	out["operationTime"] = ci.SettingsTime
 	return out
 }

@@ -208,14 +208,13 @@ func jsonStringify(v safejs.Value, name string) ([]byte, error) {
 // carry (a JS value inside, NaN) goes through js.ValueOf instead.
 func toJS(v any) (safejs.Value, error) {
 	if doc, ok := jsonenc.Append(nil, v); ok {
-		j, err := safejs.Global().Get("JSON")
-		if err == nil {
-			var out safejs.Value
-			if out, err = j.Call("parse", string(doc)); err == nil {
+		if j, err := safejs.Global().Get("JSON"); err == nil {
+			if out, err := j.Call("parse", string(doc)); err == nil {
 				return out, nil
 			}
 		}
-		return safejs.Undefined(), fmt.Errorf("JSON.parse of a result: %w", err)
+		// An engine refused the text (a limit of its own, say): the slow
+		// path still delivers the batch rather than losing it.
 	}
 	return safejs.ValueOf(valueOfTree(v))
 }

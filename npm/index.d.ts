@@ -5,7 +5,7 @@
 // ErrorCode, MessageType and Events with imwasm's own members on top.
 export * from './constants.js';
 import type * as Rong from './constants.js';
-import type { AreaCode, ConversationType, LogLevel, MentionedType, MessageDirection, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
+import type { AreaCode, ConversationType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
 
 export declare const ErrorCode: typeof Rong.ErrorCode & {
   readonly UNKNOWN: -2;
@@ -116,6 +116,19 @@ export interface IAReceivedConversation extends Required<IConversationOption> {
   unreadMessageCount: number;
   hasMentioned: boolean;
   latestMessage: IAReceivedMessage | null;
+  /** Pinned by this user (setConversationToTop), on every device of theirs. */
+  isTop: boolean;
+  notificationLevel: NotificationLevel;
+  notificationStatus: NotificationStatus;
+  /** When the settings last changed (server ms; 0: never). */
+  operationTime: number;
+}
+
+/** What another device of the user changed (CONVERSATION's updatedItems). */
+export interface IConversationUpdateItems {
+  isTop?: { val: boolean; time: number };
+  notificationLevel?: { val: NotificationLevel; time: number };
+  notificationStatus?: { val: NotificationStatus; time: number };
 }
 
 export declare class BaseMessage<T = any> {
@@ -250,7 +263,7 @@ export interface EventListeners {
     updatedExpansion?: IExpansionChange & { expansion: Record<string, string> };
     deletedExpansion?: IExpansionChange & { deletedKeys: string[] };
   }) => void;
-  CONVERSATION: (event: { conversationList: { conversation: IAReceivedConversation; updatedItems?: unknown }[] }) => void;
+  CONVERSATION: (event: { conversationList: { conversation: IAReceivedConversation; updatedItems?: IConversationUpdateItems }[] }) => void;
   READ_RECEIPT_RECEIVED: (event: { conversation: Required<IConversationOption>; messageUId: string; sentTime: number; sendUserId: string }) => void;
   SYNC_READ_STATUS: (event: Required<IConversationOption> & { timestamp: number }) => void;
   MESSAGE_RECEIPT_REQUEST: (event: { conversation: Required<IConversationOption>; messageUId: string; senderUserId: string }) => void;
@@ -276,6 +289,19 @@ export declare function getMessage(messageId: number | string): Promise<RCResult
 export declare function clearMessages(conversation: IConversationOption): Promise<RCResult>;
 /** Deletes this device's copies sent at or before timestamp (cleanSpace has no meaning here). */
 export declare function deleteLocalMessagesByTimestamp(conversation: IConversationOption, timestamp: number, cleanSpace?: boolean): Promise<RCResult>;
+/** Pins (or unpins) the conversation for this user on all their devices; the last two arguments have no meaning here. */
+export declare function setConversationToTop(conversation: IConversationOption, isTop?: boolean, isUpdateTime?: boolean, isCreateConversation?: boolean): Promise<RCResult>;
+/** Up to 20 conversations at once. */
+export declare function batchSetConversationToTop(conversations: IConversationOption[], isTop: boolean, isCreateConversation?: boolean, isUpdateTime?: boolean): Promise<RCResult>;
+/** Do-not-disturb for this user on all their devices. */
+export declare function setConversationNotificationLevel(conversation: IConversationOption, notificationLevel: NotificationLevel): Promise<RCResult>;
+export declare function batchSetConversationNotificationLevel(conversations: IConversationOption[], notificationLevel: NotificationLevel): Promise<RCResult>;
+/** The older call: CLOSE is NOT_MESSAGE_NOTIFICATION, OPEN is ALL_MESSAGE. */
+export declare function setConversationNotificationStatus(conversation: IConversationOption, notificationStatus: NotificationStatus): Promise<RCResult>;
+export declare function getConversationNotificationLevel(conversation: IConversationOption): Promise<RCResult<NotificationLevel>>;
+export declare function getConversationNotificationStatus(conversation: IConversationOption): Promise<RCResult<NotificationStatus>>;
+export declare function getTopConversationList(conversationTypes?: ConversationType[], channelId?: string): Promise<RCResult<IAReceivedConversation[]>>;
+export declare function getBlockedConversationList(): Promise<RCResult<IAReceivedConversation[]>>;
 export declare function getCurrentUserId(): string;
 
 export declare function addEventListener<K extends keyof EventListeners>(event: K, listener: EventListeners[K], target?: any): void;

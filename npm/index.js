@@ -290,6 +290,15 @@ export const clearMessagesUnreadStatus = api('clearMessagesUnreadStatus');
 export const getMessage = api('getMessage');
 export const clearMessages = api('clearMessages');
 export const deleteLocalMessagesByTimestamp = api('deleteLocalMessagesByTimestamp');
+export const setConversationToTop = api('setConversationToTop');
+export const batchSetConversationToTop = api('batchSetConversationToTop');
+export const setConversationNotificationLevel = api('setConversationNotificationLevel');
+export const batchSetConversationNotificationLevel = api('batchSetConversationNotificationLevel');
+export const setConversationNotificationStatus = api('setConversationNotificationStatus');
+export const getConversationNotificationLevel = api('getConversationNotificationLevel');
+export const getConversationNotificationStatus = api('getConversationNotificationStatus');
+export const getTopConversationList = api('getTopConversationList');
+export const getBlockedConversationList = api('getBlockedConversationList');
 
 // Receipts (docs/receipts.md): private read, group request/response, needReceipt (V5).
 export const sendReadReceiptMessage = api('sendReadReceiptMessage');

@@ -352,9 +352,9 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_PullResult{PullResult: &pb.PullResult{Messages: msgs, LastSeq: last, StartSeq: start}}})
 }
 
-// handleRead moves the read watermark (clearMessagesUnreadStatus,
-// sendReadReceiptMessage); the log entries it writes tell the user's other
-// devices and, in a private chat, the peer.
+// handleRead moves the read watermark (clearMessagesUnreadStatus): the log
+// entry it writes tells the user's other devices, and nobody else. With
+// receipt it is sendReadReceiptMessage instead (handleReadReceipt).
 func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest) {
 	convID, err := ss.conversation(ctx, r.Conv)
 	if err != nil {

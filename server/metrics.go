@@ -103,13 +103,17 @@ func newServerMetrics(r prometheus.Registerer) serverMetrics {
 // frameIn counts a frame read, of frameTypes[kind].
 func (m *serverMetrics) frameIn(kind uint8) {
 	m.framesIn.Inc()
-	m.framesInByType[kind].Inc()
+	if c := m.framesInByType[kind]; c != nil { // a type frameTypes lacks: counted in the total only
+		c.Inc()
+	}
 }
 
 // frameOut counts a frame written, of frameTypes[kind].
 func (m *serverMetrics) frameOut(kind uint8) {
 	m.framesOut.Inc()
-	m.framesOutByType[kind].Inc()
+	if c := m.framesOutByType[kind]; c != nil {
+		c.Inc()
+	}
 }
 
 // framesWritten counts the frames of a write: one add per run of one type
@@ -121,7 +125,9 @@ func (m *serverMetrics) framesWritten(batch []outFrame) {
 		for j < len(batch) && batch[j].kind == batch[i].kind {
 			j++
 		}
-		m.framesOutByType[batch[i].kind].Add(float64(j - i))
+		if c := m.framesOutByType[batch[i].kind]; c != nil {
+			c.Add(float64(j - i))
+		}
 		i = j
 	}
 }
@@ -188,6 +194,7 @@ var frameTypes = [...]string{
 	23:             "expansion",
 	24:             "delete",
 	25:             "clear_history",
+	26:             "settings",
 	30:             "receipt_request",
 	31:             "receipt_response",
 	32:             "readers",
@@ -248,6 +255,8 @@ func frameType(f *pb.Frame) uint8 {
 		return 24
 	case *pb.Frame_ClearHistory:
 		return 25
+	case *pb.Frame_Settings:
+		return 26
 	case *pb.Frame_ReceiptRequest:
 		return 30
 	case *pb.Frame_ReceiptResponse:

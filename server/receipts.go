@@ -533,6 +533,11 @@ func (ss *session) handleReadReceipt(ctx context.Context, id uint64, convID stri
 	case !ss.srv.settings.Load().PrivateReadReceiptsEnabled:
 		ss.replyErr(id, codes.RRSV5Unavailable, "private read receipts are off (privateReadReceiptsEnabled)")
 		return
+	case conv.Target == ss.user:
+		// A chat with oneself: there is nobody to tell (the entry would
+		// land in the user's own log and read as their own read).
+		ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+		return
 	}
 	entry, err := ss.srv.store.MarkReceipt(ctx, ss.user, convID, uid, func(seq uint64, m *pb.Message) *pb.Message {
 		peer := &pb.LogEntry{

@@ -282,7 +282,7 @@ func (ss *session) handle(f *pb.Frame) {
 	ctx := ss.srv.ctx
 	switch f.Body.(type) {
 	case *pb.Frame_Expansion, *pb.Frame_Recall, *pb.Frame_Delete, *pb.Frame_ClearHistory, *pb.Frame_Read,
-		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing:
+		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings:
 		// Writes others are told of, or that are stored: one bucket per
 		// user for all of them (sends have their own, in handleSend).
 		if !ss.srv.limits.allowOther(ss.user, ss.srv.cfg.Now()) {
@@ -304,6 +304,8 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handlePull(ctx, f.Id, b.Pull)
 	case *pb.Frame_Read:
 		ss.handleRead(ctx, f.Id, b.Read)
+	case *pb.Frame_Settings:
+		ss.handleSettings(ctx, f.Id, b.Settings)
 	case *pb.Frame_Typing:
 		ss.handleTyping(ctx, f.Id, b.Typing)
 	case *pb.Frame_Recall:

@@ -346,6 +346,7 @@ func fullState(c client.Conversation) *client.ConversationState {
 		Conversation: c, Contiguous: 9, StartSeq: 2, HeldFrom: 3, LastSeq: 10, ReadSeq: 8, LastTime: 1700000000000,
 		Unread: 2, Mentioned: true, PeerReadSeq: 7, PeerDeliveredSeq: 9, ReadSynced: 8,
 		Requests: []client.CachedRequest{{MessageUID: "r1", Sender: "carol", ReceivedAt: 1}, {MessageUID: "r2", Sender: "dave", ReceivedAt: 2}},
+		Settings: client.Settings{IsTop: true, NotificationLevel: client.NotifyNothing, SettingsTime: 1700000000001},
 	}
 }
 
@@ -374,6 +375,7 @@ var cursorsTests = []test{
 			Conversation: alice, Contiguous: 12, StartSeq: 2, HeldFrom: 1, LastSeq: 12, ReadSeq: 12, LastTime: 1700000000100,
 			Unread: 0, Mentioned: false, PeerReadSeq: 11, PeerDeliveredSeq: 12, ReadSynced: 12,
 			Requests: []client.CachedRequest{{MessageUID: "r2", Sender: "dave", ReceivedAt: 2}},
+			Settings: client.Settings{IsTop: false, NotificationLevel: client.NotifyAll, SettingsTime: 1700000000200},
 		}
 		s.apply(&client.Batch{Conversations: []*client.ConversationState{next}})
 		got := s.cursors()

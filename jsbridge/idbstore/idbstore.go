@@ -60,12 +60,14 @@ const openTimeout = 10 * time.Second
 func Start(name string) *Store {
 	s := &Store{ready: make(chan struct{})}
 	go func() {
-		defer close(s.ready)
 		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
-		defer cancel()
 		db, err := open(ctx, name)
+		cancel()
+		// ready closes under mu: a Close either sees it closed (and
+		// closes db) or sees it open (and the close below is this one).
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		defer close(s.ready)
 		s.openErr = err
 		if err != nil {
 			return
@@ -86,6 +88,17 @@ func Open(ctx context.Context, name string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// OpenFailed reports an open that is over and failed: the store will never
+// work (the caller makes another to try again).
+func (s *Store) OpenFailed() bool {
+	select {
+	case <-s.ready:
+		return s.openErr != nil
+	default:
+		return false
+	}
 }
 
 // wait waits for the open; its error is the open's.
@@ -603,6 +616,9 @@ func putConversation(convs safejs.Value, cb *callbacks, st *client.ConversationS
 					cp.ReadSeq = max(cp.ReadSeq, prev.ReadSeq)
 					cp.StartSeq = max(cp.StartSeq, prev.StartSeq)
 					cp.LastTime = max(cp.LastTime, prev.LastTime)
+					if prev.SettingsTime > cp.SettingsTime {
+						cp.Settings = prev.Settings // another tab's newer change
+					}
 				}
 			}
 		}
@@ -777,7 +793,10 @@ func (s *Store) MessagesByUID(ctx context.Context, uids []string) ([]*client.Mes
 			recs, _ := all.Get("result")
 			n, err := recs.Length()
 			if err != nil || n >= limit {
-				getEach(byUID, keys, reqs) // errors end the transaction
+				if err := getEach(byUID, keys, reqs); err != nil {
+					decodeErr = err // a get not issued: nothing of the answer holds
+					tx.Call("abort")
+				}
 				return
 			}
 			found, decodeErr = matchUIDs(recs, n, uids)

@@ -137,9 +137,15 @@ func appendString(dst []byte, s string) []byte {
 	return append(append(dst, s[start:]...), '"')
 }
 
+// maxDepth bounds nesting, as encoding/json does: deeper text is not taken
+// as JSON (Raw then writes it as a string), so no engine's own limit on
+// JSON.parse can fail a whole batch.
+const maxDepth = 10000
+
 // Valid reports whether b is one JSON value (RFC 8259) with nothing but
-// whitespace around it: the text JSON.parse accepts. Bytes that are not
-// UTF-8 are accepted inside strings, since JavaScript sees them as U+FFFD.
+// whitespace around it, nested at most maxDepth deep: the text JSON.parse
+// accepts. Bytes that are not UTF-8 are accepted inside strings, since
+// JavaScript sees them as U+FFFD.
 func Valid(b []byte) bool {
 	p := parser{b: b}
 	p.space()
@@ -151,8 +157,9 @@ func Valid(b []byte) bool {
 }
 
 type parser struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	depth int
 }
 
 func (p *parser) space() {
@@ -202,6 +209,10 @@ func (p *parser) value() bool {
 }
 
 func (p *parser) object() bool {
+	if p.depth++; p.depth > maxDepth {
+		return false
+	}
+	defer func() { p.depth-- }()
 	p.i++ // {
 	p.space()
 	if p.peek() == '}' {
@@ -236,6 +247,10 @@ func (p *parser) object() bool {
 }
 
 func (p *parser) array() bool {
+	if p.depth++; p.depth > maxDepth {
+		return false
+	}
+	defer func() { p.depth-- }()
 	p.i++ // [
 	p.space()
 	if p.peek() == ']' {

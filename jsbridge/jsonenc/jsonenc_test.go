@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -21,6 +22,8 @@ var validSeeds = []string{
 	`{"content":"hi"}`, ` {"a" : [ true , null , {"b":"\u00e9\n\"\\\/"} ] } `, `"\x"`, `"\u12"`, `"\u12g4"`,
 	"\"tab\there\"", "\"\xff\xfe bytes\"", `1, "x": 2`, `"a" "b"`, `{"a":1}}`, "\ufeff{}", `[[[[[]]]]]`,
 	`"unterminated`, `{"a":`, `[`, `{`, `-01`, `2.e3`, `1e5.5`, `"\ud800"`,
+	strings.Repeat("[", 10000) + strings.Repeat("]", 10000), strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+	strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001),
 }
 
 func FuzzValid(f *testing.F) {

@@ -15,22 +15,22 @@ const words = (s) => s.trim().split(/\s+/);
 const NOT_PROVIDED = {
   'not yet: RongIMLib\'s conversation layer (lists with paging, pins, do-not-disturb, tags, drafts, counts)': words(`
     addConversationsToTag addTag batchDeleteConversations batchRemoveConversation
-    batchSetConversationNotificationLevel batchSetConversationToTop clearAllMessagesUnreadStatus
+      clearAllMessagesUnreadStatus
     clearRealtimeConUnreadCount clearTextMessageDraft clearUnreadCountByTimestamp
     createConversationListLoader getAllConversationList getAllUnreadMentionedCount
-    getBlockedConversationList getConversation getConversationListByTimestamp
-    getConversationNotificationLevel getConversationNotificationStatus
+     getConversation getConversationListByTimestamp
+     
     getConversationTypeNotificationLevel getConversationsFromTagByPage getFirstUnreadMessage
     getFirstUnreadMessageInfo getRealtimeConTotalUnreadCount getRealtimeConUnreadCounts
     getRealtimeConversations getTags getTagsFromConversation getTextMessageDraft
-    getTopConversationList getTotalUnreadCountByLevels getTotalUnreadMentionedCountByLevels
+     getTotalUnreadCountByLevels getTotalUnreadMentionedCountByLevels
     getUnreadConversationList getUnreadCountByTag getUnreadMentionMeConversationList
     getUnreadMentionedCount getUnreadMentionedMessages markRemoteConversationAsRead
     removeConversation removeConversationsFromTag removeRealtimeConversations removeTag
     removeTagFromConversations removeTagsFromConversation saveTextMessageDraft
-    setConversationNotificationLevel setConversationNotificationStatus setConversationToTop
+      
     setConversationToTopInTag setConversationTypeNotificationLevel updateTag`),
-  'not yet: the rest of RongIMLib\'s message and connection calls (editing, search, local deletes, file tokens)': words(`
+  'not yet: the rest of RongIMLib\'s message and connection calls (editing, search, file tokens)': words(`
     CombineV2Message UploadTask batchClearRemoteHistoryMessages  createUploadTask
       getAppSettings  getDownloadAuth getFileToken
     getFileUrl  getMessageReadReceiptInfoV5ByIdentifiers getMessagesByUIds

@@ -212,3 +212,18 @@ async function local(conversation: RongIMLib.IConversationOption) {
   await RongIMLib.destroy();
 }
 void local;
+
+// Pins and do-not-disturb.
+async function settings(conversation: RongIMLib.IConversationOption) {
+  await RongIMLib.setConversationToTop(conversation, true);
+  await RongIMLib.batchSetConversationToTop([conversation], false);
+  await RongIMLib.setConversationNotificationLevel(conversation, RongIMLib.NotificationLevel.NOT_MESSAGE_NOTIFICATION);
+  await RongIMLib.batchSetConversationNotificationLevel([conversation], RongIMLib.NotificationLevel.ALL_MESSAGE);
+  await RongIMLib.setConversationNotificationStatus(conversation, RongIMLib.NotificationStatus.CLOSE);
+  const level = await RongIMLib.getConversationNotificationLevel(conversation);
+  const status = await RongIMLib.getConversationNotificationStatus(conversation);
+  const top = await RongIMLib.getTopConversationList([RongIMLib.ConversationType.PRIVATE]);
+  const blocked = await RongIMLib.getBlockedConversationList();
+  console.log(level.data, status.data, top.data?.[0]?.isTop, blocked.data?.[0]?.operationTime);
+}
+void settings;

@@ -19,6 +19,9 @@ const (
 	// MaxPerCall bounds the message ids of one request (delete, receipt
 	// responses and counts) and the items of one page (history, readers).
 	MaxPerCall = 100
+	// MaxPerSettings bounds the conversations of one settings change
+	// (RongIMLib's batch pin and do-not-disturb calls take 20).
+	MaxPerSettings = 20
 )
 
 // ValidID reports whether s may name a user, a group or a client message:

@@ -136,6 +136,10 @@ type Frame_ClearHistory struct{ ClearHistory *ClearHistoryRequest }
 
 func (*Frame_ClearHistory) isFrame_Body() {}
 
+type Frame_Settings struct{ Settings *SettingsRequest }
+
+func (*Frame_Settings) isFrame_Body() {}
+
 type Frame_ReceiptRequest struct{ ReceiptRequest *ReceiptRequest }
 
 func (*Frame_ReceiptRequest) isFrame_Body() {}
@@ -342,6 +346,13 @@ func (x *Frame) GetClearHistory() *ClearHistoryRequest {
 	return nil
 }
 
+func (x *Frame) GetSettings() *SettingsRequest {
+	if w, ok := x.GetBody().(*Frame_Settings); ok {
+		return w.Settings
+	}
+	return nil
+}
+
 func (x *Frame) GetReceiptRequest() *ReceiptRequest {
 	if w, ok := x.GetBody().(*Frame_ReceiptRequest); ok {
 		return w.ReceiptRequest
@@ -439,6 +450,8 @@ func (x *Frame) Size() (n int) {
 		n += sizeMsg(2, w.Delete, true)
 	case *Frame_ClearHistory:
 		n += sizeMsg(2, w.ClearHistory, true)
+	case *Frame_Settings:
+		n += sizeMsg(2, w.Settings, true)
 	case *Frame_ReceiptRequest:
 		n += sizeMsg(2, w.ReceiptRequest, true)
 	case *Frame_ReceiptResponse:
@@ -510,6 +523,8 @@ func (x *Frame) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 24<<3|2, w.Delete, true)
 	case *Frame_ClearHistory:
 		b = appendMsg(b, 25<<3|2, w.ClearHistory, true)
+	case *Frame_Settings:
+		b = appendMsg(b, 26<<3|2, w.Settings, true)
 	case *Frame_ReceiptRequest:
 		b = appendMsg(b, 30<<3|2, w.ReceiptRequest, true)
 	case *Frame_ReceiptResponse:
@@ -886,6 +901,20 @@ func (x *Frame) Merge(b []byte) error {
 				w.ClearHistory = new(ClearHistoryRequest)
 			}
 			n, err = mergeMsg(w.ClearHistory, b, num, typ)
+		case 26:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_Settings)
+			if !ok {
+				w = new(Frame_Settings)
+				x.Body = w
+			}
+			if w.Settings == nil {
+				w.Settings = new(SettingsRequest)
+			}
+			n, err = mergeMsg(w.Settings, b, num, typ)
 		case 30:
 			if typ != protowire.BytesType {
 				n, err = skip(b, num, typ)
@@ -3686,6 +3715,7 @@ type LogEntry struct {
 	DeliveredTime int64
 	Receipts      []*ReceiptUpdate
 	RespondedUids []string
+	Settings      *ConversationSettings
 }
 
 func (x *LogEntry) GetConv() *Conversation {
@@ -3779,6 +3809,13 @@ func (x *LogEntry) GetRespondedUids() []string {
 	return nil
 }
 
+func (x *LogEntry) GetSettings() *ConversationSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *LogEntry) Size() (n int) {
 	if x == nil {
@@ -3799,6 +3836,7 @@ func (x *LogEntry) Size() (n int) {
 		n += sizeMsg(1, e, true)
 	}
 	n += sizeStrings(1, x.RespondedUids)
+	n += sizeMsg(1, x.Settings, x.Settings != nil)
 	return n
 }
 
@@ -3822,6 +3860,7 @@ func (x *LogEntry) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 12<<3|2, e, true)
 	}
 	b = appendStrings(b, 13<<3|2, x.RespondedUids)
+	b = appendMsg(b, 14<<3|2, x.Settings, x.Settings != nil)
 	return b
 }
 
@@ -3881,6 +3920,225 @@ func (x *LogEntry) Merge(b []byte) error {
 			n, err = mergeMsg(e, b, num, typ)
 		case 13:
 			n, err = mergeStrings(&x.RespondedUids, b, num, typ)
+		case 14:
+			if typ == protowire.BytesType && x.Settings == nil {
+				x.Settings = new(ConversationSettings)
+			}
+			n, err = mergeMsg(x.Settings, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// A user's own settings of one conversation, kept by the server for all
+// their devices: RongIMLib's pin (isTop) and do-not-disturb level.
+type ConversationSettings struct {
+	IsTop             bool
+	NotificationLevel int32
+	Time              int64
+}
+
+func (x *ConversationSettings) GetIsTop() bool {
+	if x != nil {
+		return x.IsTop
+	}
+	return false
+}
+
+func (x *ConversationSettings) GetNotificationLevel() int32 {
+	if x != nil {
+		return x.NotificationLevel
+	}
+	return 0
+}
+
+func (x *ConversationSettings) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *ConversationSettings) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeBool(1, x.IsTop)
+	n += sizeVarint(1, uint64(int64(x.NotificationLevel)))
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *ConversationSettings) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendBool(b, 1<<3|0, x.IsTop)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.NotificationLevel)))
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.Time)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *ConversationSettings) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *ConversationSettings) Unmarshal(b []byte) error {
+	*x = ConversationSettings{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *ConversationSettings) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeBool(&x.IsTop, b, num, typ)
+		case 2:
+			n, err = mergeInt32(&x.NotificationLevel, b, num, typ)
+		case 3:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// setConversationToTop, setConversationNotificationLevel and their batch
+// forms: each of convs (1-20) gets what is set; the rest of its settings
+// stay. The user's devices learn it through their log.
+type SettingsRequest struct {
+	Convs             []*Conversation
+	SetTop            bool
+	IsTop             bool
+	SetLevel          bool
+	NotificationLevel int32
+}
+
+func (x *SettingsRequest) GetConvs() []*Conversation {
+	if x != nil {
+		return x.Convs
+	}
+	return nil
+}
+
+func (x *SettingsRequest) GetSetTop() bool {
+	if x != nil {
+		return x.SetTop
+	}
+	return false
+}
+
+func (x *SettingsRequest) GetIsTop() bool {
+	if x != nil {
+		return x.IsTop
+	}
+	return false
+}
+
+func (x *SettingsRequest) GetSetLevel() bool {
+	if x != nil {
+		return x.SetLevel
+	}
+	return false
+}
+
+func (x *SettingsRequest) GetNotificationLevel() int32 {
+	if x != nil {
+		return x.NotificationLevel
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *SettingsRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	for _, e := range x.Convs {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeBool(1, x.SetTop)
+	n += sizeBool(1, x.IsTop)
+	n += sizeBool(1, x.SetLevel)
+	n += sizeVarint(1, uint64(int64(x.NotificationLevel)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *SettingsRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	for _, e := range x.Convs {
+		b = appendMsg(b, 1<<3|2, e, true)
+	}
+	b = appendBool(b, 2<<3|0, x.SetTop)
+	b = appendBool(b, 3<<3|0, x.IsTop)
+	b = appendBool(b, 4<<3|0, x.SetLevel)
+	b = appendVarint(b, 5<<3|0, uint64(int64(x.NotificationLevel)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *SettingsRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *SettingsRequest) Unmarshal(b []byte) error {
+	*x = SettingsRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *SettingsRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			var e *Conversation
+			if typ == protowire.BytesType {
+				e = new(Conversation)
+				x.Convs = append(x.Convs, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 2:
+			n, err = mergeBool(&x.SetTop, b, num, typ)
+		case 3:
+			n, err = mergeBool(&x.IsTop, b, num, typ)
+		case 4:
+			n, err = mergeBool(&x.SetLevel, b, num, typ)
+		case 5:
+			n, err = mergeInt32(&x.NotificationLevel, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -4049,6 +4307,7 @@ type ConversationState struct {
 	LastTime int64
 	StartSeq uint64
 	ReadSeq  uint64
+	Settings *ConversationSettings
 }
 
 func (x *ConversationState) GetConv() *Conversation {
@@ -4086,6 +4345,13 @@ func (x *ConversationState) GetReadSeq() uint64 {
 	return 0
 }
 
+func (x *ConversationState) GetSettings() *ConversationSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *ConversationState) Size() (n int) {
 	if x == nil {
@@ -4096,6 +4362,7 @@ func (x *ConversationState) Size() (n int) {
 	n += sizeVarint(1, uint64(int64(x.LastTime)))
 	n += sizeVarint(1, x.StartSeq)
 	n += sizeVarint(1, x.ReadSeq)
+	n += sizeMsg(2, x.Settings, x.Settings != nil)
 	return n
 }
 
@@ -4109,6 +4376,7 @@ func (x *ConversationState) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 3<<3|0, uint64(int64(x.LastTime)))
 	b = appendVarint(b, 4<<3|0, x.StartSeq)
 	b = appendVarint(b, 5<<3|0, x.ReadSeq)
+	b = appendMsg(b, 16<<3|2, x.Settings, x.Settings != nil)
 	return b
 }
 
@@ -4147,6 +4415,11 @@ func (x *ConversationState) Merge(b []byte) error {
 			n, err = mergeUint64(&x.StartSeq, b, num, typ)
 		case 5:
 			n, err = mergeUint64(&x.ReadSeq, b, num, typ)
+		case 16:
+			if typ == protowire.BytesType && x.Settings == nil {
+				x.Settings = new(ConversationSettings)
+			}
+			n, err = mergeMsg(x.Settings, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -5512,6 +5785,7 @@ type StoredConversation struct {
 	PeerDeliveredSeq uint64
 	Requests         []*CachedRequest
 	ReadSynced       uint64
+	Settings         *ConversationSettings
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -5605,6 +5879,13 @@ func (x *StoredConversation) GetReadSynced() uint64 {
 	return 0
 }
 
+func (x *StoredConversation) GetSettings() *ConversationSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *StoredConversation) Size() (n int) {
 	if x == nil {
@@ -5625,6 +5906,7 @@ func (x *StoredConversation) Size() (n int) {
 		n += sizeMsg(1, e, true)
 	}
 	n += sizeVarint(1, x.ReadSynced)
+	n += sizeMsg(1, x.Settings, x.Settings != nil)
 	return n
 }
 
@@ -5648,6 +5930,7 @@ func (x *StoredConversation) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 12<<3|2, e, true)
 	}
 	b = appendVarint(b, 13<<3|0, x.ReadSynced)
+	b = appendMsg(b, 14<<3|2, x.Settings, x.Settings != nil)
 	return b
 }
 
@@ -5707,6 +5990,11 @@ func (x *StoredConversation) Merge(b []byte) error {
 			n, err = mergeMsg(e, b, num, typ)
 		case 13:
 			n, err = mergeUint64(&x.ReadSynced, b, num, typ)
+		case 14:
+			if typ == protowire.BytesType && x.Settings == nil {
+				x.Settings = new(ConversationSettings)
+			}
+			n, err = mergeMsg(x.Settings, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

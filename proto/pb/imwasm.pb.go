@@ -120,6 +120,7 @@ type Frame struct {
 	//	*Frame_Expansion
 	//	*Frame_Delete
 	//	*Frame_ClearHistory
+	//	*Frame_Settings
 	//	*Frame_ReceiptRequest
 	//	*Frame_ReceiptResponse
 	//	*Frame_Readers
@@ -391,6 +392,15 @@ func (x *Frame) GetClearHistory() *ClearHistoryRequest {
 	return nil
 }
 
+func (x *Frame) GetSettings() *SettingsRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Settings); ok {
+			return x.Settings
+		}
+	}
+	return nil
+}
+
 func (x *Frame) GetReceiptRequest() *ReceiptRequest {
 	if x != nil {
 		if x, ok := x.Body.(*Frame_ReceiptRequest); ok {
@@ -546,7 +556,12 @@ type Frame_Delete struct {
 }
 
 type Frame_ClearHistory struct {
-	ClearHistory *ClearHistoryRequest `protobuf:"bytes,25,opt,name=clear_history,json=clearHistory,proto3,oneof"` // 26-29: conversation list (message features).
+	ClearHistory *ClearHistoryRequest `protobuf:"bytes,25,opt,name=clear_history,json=clearHistory,proto3,oneof"`
+}
+
+type Frame_Settings struct {
+	// 26-29: conversation list (message features).
+	Settings *SettingsRequest `protobuf:"bytes,26,opt,name=settings,proto3,oneof"`
 }
 
 type Frame_ReceiptRequest struct {
@@ -621,6 +636,8 @@ func (*Frame_Expansion) isFrame_Body() {}
 func (*Frame_Delete) isFrame_Body() {}
 
 func (*Frame_ClearHistory) isFrame_Body() {}
+
+func (*Frame_Settings) isFrame_Body() {}
 
 func (*Frame_ReceiptRequest) isFrame_Body() {}
 
@@ -2476,6 +2493,9 @@ type LogEntry struct {
 	Receipts []*ReceiptUpdate `protobuf:"bytes,12,rep,name=receipts,proto3" json:"receipts,omitempty"`
 	// This user answered receipts for these messages of conv (hasRespond).
 	RespondedUids []string `protobuf:"bytes,13,rep,name=responded_uids,json=respondedUids,proto3" json:"responded_uids,omitempty"`
+	// This user's settings of conv changed (on any of their devices): the
+	// whole of them, as they are now.
+	Settings      *ConversationSettings `protobuf:"bytes,14,opt,name=settings,proto3" json:"settings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2601,6 +2621,159 @@ func (x *LogEntry) GetRespondedUids() []string {
 	return nil
 }
 
+func (x *LogEntry) GetSettings() *ConversationSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// A user's own settings of one conversation, kept by the server for all
+// their devices: RongIMLib's pin (isTop) and do-not-disturb level.
+type ConversationSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	IsTop bool                   `protobuf:"varint,1,opt,name=is_top,json=isTop,proto3" json:"is_top,omitempty"`
+	// RongIMLib's NotificationLevel: -1 ALL_MESSAGE, 0 NOT_SET, 1
+	// AT_MESSAGE_NOTIFICATION, 2 AT_USER_NOTIFICATION, 4
+	// AT_GROUP_ALL_USER_NOTIFICATION, 5 NOT_MESSAGE_NOTIFICATION.
+	NotificationLevel int32 `protobuf:"varint,2,opt,name=notification_level,json=notificationLevel,proto3" json:"notification_level,omitempty"`
+	// When they last changed (server ms; RongIMLib's operationTime). A device
+	// keeps the newest.
+	Time          int64 `protobuf:"varint,3,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConversationSettings) Reset() {
+	*x = ConversationSettings{}
+	mi := &file_proto_imwasm_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConversationSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConversationSettings) ProtoMessage() {}
+
+func (x *ConversationSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConversationSettings.ProtoReflect.Descriptor instead.
+func (*ConversationSettings) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ConversationSettings) GetIsTop() bool {
+	if x != nil {
+		return x.IsTop
+	}
+	return false
+}
+
+func (x *ConversationSettings) GetNotificationLevel() int32 {
+	if x != nil {
+		return x.NotificationLevel
+	}
+	return 0
+}
+
+func (x *ConversationSettings) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// setConversationToTop, setConversationNotificationLevel and their batch
+// forms: each of convs (1-20) gets what is set; the rest of its settings
+// stay. The user's devices learn it through their log.
+type SettingsRequest struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	Convs             []*Conversation        `protobuf:"bytes,1,rep,name=convs,proto3" json:"convs,omitempty"`
+	SetTop            bool                   `protobuf:"varint,2,opt,name=set_top,json=setTop,proto3" json:"set_top,omitempty"`
+	IsTop             bool                   `protobuf:"varint,3,opt,name=is_top,json=isTop,proto3" json:"is_top,omitempty"`
+	SetLevel          bool                   `protobuf:"varint,4,opt,name=set_level,json=setLevel,proto3" json:"set_level,omitempty"`
+	NotificationLevel int32                  `protobuf:"varint,5,opt,name=notification_level,json=notificationLevel,proto3" json:"notification_level,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *SettingsRequest) Reset() {
+	*x = SettingsRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettingsRequest) ProtoMessage() {}
+
+func (x *SettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettingsRequest.ProtoReflect.Descriptor instead.
+func (*SettingsRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SettingsRequest) GetConvs() []*Conversation {
+	if x != nil {
+		return x.Convs
+	}
+	return nil
+}
+
+func (x *SettingsRequest) GetSetTop() bool {
+	if x != nil {
+		return x.SetTop
+	}
+	return false
+}
+
+func (x *SettingsRequest) GetIsTop() bool {
+	if x != nil {
+		return x.IsTop
+	}
+	return false
+}
+
+func (x *SettingsRequest) GetSetLevel() bool {
+	if x != nil {
+		return x.SetLevel
+	}
+	return false
+}
+
+func (x *SettingsRequest) GetNotificationLevel() int32 {
+	if x != nil {
+		return x.NotificationLevel
+	}
+	return 0
+}
+
 // What changed since sync_version. Each item names a conversation whose
 // messages or per-user state changed; the device pulls what it lacks.
 type SyncRequest struct {
@@ -2612,7 +2785,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2624,7 +2797,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2637,7 +2810,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SyncRequest) GetSinceVersion() uint64 {
@@ -2657,7 +2830,7 @@ type SyncResult struct {
 
 func (x *SyncResult) Reset() {
 	*x = SyncResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[26]
+	mi := &file_proto_imwasm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2669,7 +2842,7 @@ func (x *SyncResult) String() string {
 func (*SyncResult) ProtoMessage() {}
 
 func (x *SyncResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[26]
+	mi := &file_proto_imwasm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2682,7 +2855,7 @@ func (x *SyncResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResult.ProtoReflect.Descriptor instead.
 func (*SyncResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SyncResult) GetVersion() uint64 {
@@ -2708,14 +2881,17 @@ type ConversationState struct {
 	// messages should start from (the new-device window, or the user's join).
 	StartSeq uint64 `protobuf:"varint,4,opt,name=start_seq,json=startSeq,proto3" json:"start_seq,omitempty"`
 	// The user's read watermark: messages up to it are read.
-	ReadSeq       uint64 `protobuf:"varint,5,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"` // 6-15: unread count, mention flag, clear-history time, removal.
+	ReadSeq uint64 `protobuf:"varint,5,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
+	// 6-15: unread count, mention flag, clear-history time, removal.
+	// This user's settings of conv (nil: never set).
+	Settings      *ConversationSettings `protobuf:"bytes,16,opt,name=settings,proto3" json:"settings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_imwasm_proto_msgTypes[27]
+	mi := &file_proto_imwasm_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2727,7 +2903,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[27]
+	mi := &file_proto_imwasm_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2740,7 +2916,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ConversationState) GetConv() *Conversation {
@@ -2778,6 +2954,13 @@ func (x *ConversationState) GetReadSeq() uint64 {
 	return 0
 }
 
+func (x *ConversationState) GetSettings() *ConversationSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 // Messages with seq in (after_seq, after_seq+limit], oldest first.
 type PullRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2790,7 +2973,7 @@ type PullRequest struct {
 
 func (x *PullRequest) Reset() {
 	*x = PullRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[28]
+	mi := &file_proto_imwasm_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2802,7 +2985,7 @@ func (x *PullRequest) String() string {
 func (*PullRequest) ProtoMessage() {}
 
 func (x *PullRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[28]
+	mi := &file_proto_imwasm_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2815,7 +2998,7 @@ func (x *PullRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullRequest.ProtoReflect.Descriptor instead.
 func (*PullRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{28}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *PullRequest) GetConv() *Conversation {
@@ -2853,7 +3036,7 @@ type PullResult struct {
 
 func (x *PullResult) Reset() {
 	*x = PullResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[29]
+	mi := &file_proto_imwasm_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2865,7 +3048,7 @@ func (x *PullResult) String() string {
 func (*PullResult) ProtoMessage() {}
 
 func (x *PullResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[29]
+	mi := &file_proto_imwasm_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2878,7 +3061,7 @@ func (x *PullResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullResult.ProtoReflect.Descriptor instead.
 func (*PullResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{29}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PullResult) GetMessages() []*Message {
@@ -2921,7 +3104,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[30]
+	mi := &file_proto_imwasm_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2933,7 +3116,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[30]
+	mi := &file_proto_imwasm_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2946,7 +3129,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{30}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ReadRequest) GetConv() *Conversation {
@@ -2990,7 +3173,7 @@ type ReceiptRequest struct {
 
 func (x *ReceiptRequest) Reset() {
 	*x = ReceiptRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[31]
+	mi := &file_proto_imwasm_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3002,7 +3185,7 @@ func (x *ReceiptRequest) String() string {
 func (*ReceiptRequest) ProtoMessage() {}
 
 func (x *ReceiptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[31]
+	mi := &file_proto_imwasm_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3015,7 +3198,7 @@ func (x *ReceiptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptRequest.ProtoReflect.Descriptor instead.
 func (*ReceiptRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReceiptRequest) GetConv() *Conversation {
@@ -3045,7 +3228,7 @@ type ReceiptResponse struct {
 
 func (x *ReceiptResponse) Reset() {
 	*x = ReceiptResponse{}
-	mi := &file_proto_imwasm_proto_msgTypes[32]
+	mi := &file_proto_imwasm_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3057,7 +3240,7 @@ func (x *ReceiptResponse) String() string {
 func (*ReceiptResponse) ProtoMessage() {}
 
 func (x *ReceiptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[32]
+	mi := &file_proto_imwasm_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3070,7 +3253,7 @@ func (x *ReceiptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptResponse.ProtoReflect.Descriptor instead.
 func (*ReceiptResponse) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ReceiptResponse) GetConv() *Conversation {
@@ -3102,7 +3285,7 @@ type ReadersRequest struct {
 
 func (x *ReadersRequest) Reset() {
 	*x = ReadersRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[33]
+	mi := &file_proto_imwasm_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3114,7 +3297,7 @@ func (x *ReadersRequest) String() string {
 func (*ReadersRequest) ProtoMessage() {}
 
 func (x *ReadersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[33]
+	mi := &file_proto_imwasm_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3127,7 +3310,7 @@ func (x *ReadersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadersRequest.ProtoReflect.Descriptor instead.
 func (*ReadersRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ReadersRequest) GetConv() *Conversation {
@@ -3175,7 +3358,7 @@ type Reader struct {
 
 func (x *Reader) Reset() {
 	*x = Reader{}
-	mi := &file_proto_imwasm_proto_msgTypes[34]
+	mi := &file_proto_imwasm_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3187,7 +3370,7 @@ func (x *Reader) String() string {
 func (*Reader) ProtoMessage() {}
 
 func (x *Reader) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[34]
+	mi := &file_proto_imwasm_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3200,7 +3383,7 @@ func (x *Reader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reader.ProtoReflect.Descriptor instead.
 func (*Reader) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{34}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Reader) GetUserId() string {
@@ -3229,7 +3412,7 @@ type ReadersResult struct {
 
 func (x *ReadersResult) Reset() {
 	*x = ReadersResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[35]
+	mi := &file_proto_imwasm_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3241,7 +3424,7 @@ func (x *ReadersResult) String() string {
 func (*ReadersResult) ProtoMessage() {}
 
 func (x *ReadersResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[35]
+	mi := &file_proto_imwasm_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3254,7 +3437,7 @@ func (x *ReadersResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadersResult.ProtoReflect.Descriptor instead.
 func (*ReadersResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{35}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ReadersResult) GetUsers() []*Reader {
@@ -3296,7 +3479,7 @@ type ReceiptInfoRequest struct {
 
 func (x *ReceiptInfoRequest) Reset() {
 	*x = ReceiptInfoRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[36]
+	mi := &file_proto_imwasm_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3308,7 +3491,7 @@ func (x *ReceiptInfoRequest) String() string {
 func (*ReceiptInfoRequest) ProtoMessage() {}
 
 func (x *ReceiptInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[36]
+	mi := &file_proto_imwasm_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3321,7 +3504,7 @@ func (x *ReceiptInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfoRequest.ProtoReflect.Descriptor instead.
 func (*ReceiptInfoRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{36}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ReceiptInfoRequest) GetConv() *Conversation {
@@ -3349,7 +3532,7 @@ type ReceiptInfo struct {
 
 func (x *ReceiptInfo) Reset() {
 	*x = ReceiptInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[37]
+	mi := &file_proto_imwasm_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3361,7 +3544,7 @@ func (x *ReceiptInfo) String() string {
 func (*ReceiptInfo) ProtoMessage() {}
 
 func (x *ReceiptInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[37]
+	mi := &file_proto_imwasm_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3374,7 +3557,7 @@ func (x *ReceiptInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfo.ProtoReflect.Descriptor instead.
 func (*ReceiptInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{37}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ReceiptInfo) GetMessageUid() string {
@@ -3407,7 +3590,7 @@ type ReceiptInfoResult struct {
 
 func (x *ReceiptInfoResult) Reset() {
 	*x = ReceiptInfoResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[38]
+	mi := &file_proto_imwasm_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3419,7 +3602,7 @@ func (x *ReceiptInfoResult) String() string {
 func (*ReceiptInfoResult) ProtoMessage() {}
 
 func (x *ReceiptInfoResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[38]
+	mi := &file_proto_imwasm_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3432,7 +3615,7 @@ func (x *ReceiptInfoResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfoResult.ProtoReflect.Descriptor instead.
 func (*ReceiptInfoResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{38}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReceiptInfoResult) GetInfos() []*ReceiptInfo {
@@ -3456,7 +3639,7 @@ type ReceiptUpdate struct {
 
 func (x *ReceiptUpdate) Reset() {
 	*x = ReceiptUpdate{}
-	mi := &file_proto_imwasm_proto_msgTypes[39]
+	mi := &file_proto_imwasm_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3468,7 +3651,7 @@ func (x *ReceiptUpdate) String() string {
 func (*ReceiptUpdate) ProtoMessage() {}
 
 func (x *ReceiptUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[39]
+	mi := &file_proto_imwasm_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3481,7 +3664,7 @@ func (x *ReceiptUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptUpdate.ProtoReflect.Descriptor instead.
 func (*ReceiptUpdate) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{39}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReceiptUpdate) GetMessageUid() string {
@@ -3520,7 +3703,7 @@ type OK struct {
 
 func (x *OK) Reset() {
 	*x = OK{}
-	mi := &file_proto_imwasm_proto_msgTypes[40]
+	mi := &file_proto_imwasm_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3532,7 +3715,7 @@ func (x *OK) String() string {
 func (*OK) ProtoMessage() {}
 
 func (x *OK) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[40]
+	mi := &file_proto_imwasm_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3545,7 +3728,7 @@ func (x *OK) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OK.ProtoReflect.Descriptor instead.
 func (*OK) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{40}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{42}
 }
 
 // A message as one device holds it.
@@ -3569,7 +3752,7 @@ type StoredMessage struct {
 
 func (x *StoredMessage) Reset() {
 	*x = StoredMessage{}
-	mi := &file_proto_imwasm_proto_msgTypes[41]
+	mi := &file_proto_imwasm_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3581,7 +3764,7 @@ func (x *StoredMessage) String() string {
 func (*StoredMessage) ProtoMessage() {}
 
 func (x *StoredMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[41]
+	mi := &file_proto_imwasm_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3594,7 +3777,7 @@ func (x *StoredMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredMessage.ProtoReflect.Descriptor instead.
 func (*StoredMessage) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{41}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *StoredMessage) GetWire() *Message {
@@ -3681,14 +3864,16 @@ type StoredConversation struct {
 	Requests []*CachedRequest `protobuf:"bytes,12,rep,name=requests,proto3" json:"requests,omitempty"`
 	// The highest read watermark this device has reported (or caused): a
 	// log entry above it is another device's read (SYNC_READ_STATUS).
-	ReadSynced    uint64 `protobuf:"varint,13,opt,name=read_synced,json=readSynced,proto3" json:"read_synced,omitempty"`
+	ReadSynced uint64 `protobuf:"varint,13,opt,name=read_synced,json=readSynced,proto3" json:"read_synced,omitempty"`
+	// The user's settings of conv (pin, do-not-disturb).
+	Settings      *ConversationSettings `protobuf:"bytes,14,opt,name=settings,proto3" json:"settings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StoredConversation) Reset() {
 	*x = StoredConversation{}
-	mi := &file_proto_imwasm_proto_msgTypes[42]
+	mi := &file_proto_imwasm_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3700,7 +3885,7 @@ func (x *StoredConversation) String() string {
 func (*StoredConversation) ProtoMessage() {}
 
 func (x *StoredConversation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[42]
+	mi := &file_proto_imwasm_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3713,7 +3898,7 @@ func (x *StoredConversation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredConversation.ProtoReflect.Descriptor instead.
 func (*StoredConversation) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{42}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -3807,6 +3992,13 @@ func (x *StoredConversation) GetReadSynced() uint64 {
 	return 0
 }
 
+func (x *StoredConversation) GetSettings() *ConversationSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 type CachedRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MessageUid    string                 `protobuf:"bytes,1,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
@@ -3818,7 +4010,7 @@ type CachedRequest struct {
 
 func (x *CachedRequest) Reset() {
 	*x = CachedRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[43]
+	mi := &file_proto_imwasm_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3830,7 +4022,7 @@ func (x *CachedRequest) String() string {
 func (*CachedRequest) ProtoMessage() {}
 
 func (x *CachedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[43]
+	mi := &file_proto_imwasm_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3843,7 +4035,7 @@ func (x *CachedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CachedRequest.ProtoReflect.Descriptor instead.
 func (*CachedRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{43}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *CachedRequest) GetMessageUid() string {
@@ -3881,7 +4073,7 @@ type StoredReceipt struct {
 
 func (x *StoredReceipt) Reset() {
 	*x = StoredReceipt{}
-	mi := &file_proto_imwasm_proto_msgTypes[44]
+	mi := &file_proto_imwasm_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3893,7 +4085,7 @@ func (x *StoredReceipt) String() string {
 func (*StoredReceipt) ProtoMessage() {}
 
 func (x *StoredReceipt) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[44]
+	mi := &file_proto_imwasm_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3906,7 +4098,7 @@ func (x *StoredReceipt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredReceipt.ProtoReflect.Descriptor instead.
 func (*StoredReceipt) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{44}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *StoredReceipt) GetIsRequest() bool {
@@ -3948,7 +4140,7 @@ var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xd6\f\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x90\r\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -3977,7 +4169,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x0ehistory_result\x18\x16 \x01(\v2\x18.imwasm.v1.HistoryResultH\x00R\rhistoryResult\x12;\n" +
 	"\texpansion\x18\x17 \x01(\v2\x1b.imwasm.v1.ExpansionRequestH\x00R\texpansion\x122\n" +
 	"\x06delete\x18\x18 \x01(\v2\x18.imwasm.v1.DeleteRequestH\x00R\x06delete\x12E\n" +
-	"\rclear_history\x18\x19 \x01(\v2\x1e.imwasm.v1.ClearHistoryRequestH\x00R\fclearHistory\x12D\n" +
+	"\rclear_history\x18\x19 \x01(\v2\x1e.imwasm.v1.ClearHistoryRequestH\x00R\fclearHistory\x128\n" +
+	"\bsettings\x18\x1a \x01(\v2\x1a.imwasm.v1.SettingsRequestH\x00R\bsettings\x12D\n" +
 	"\x0freceipt_request\x18\x1e \x01(\v2\x19.imwasm.v1.ReceiptRequestH\x00R\x0ereceiptRequest\x12G\n" +
 	"\x10receipt_response\x18\x1f \x01(\v2\x1a.imwasm.v1.ReceiptResponseH\x00R\x0freceiptResponse\x125\n" +
 	"\areaders\x18  \x01(\v2\x19.imwasm.v1.ReadersRequestH\x00R\areaders\x12A\n" +
@@ -4147,7 +4340,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x10delivery_receipt\x18\x1f \x01(\bR\x0fdeliveryReceipt\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe0\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9d\x04\n" +
 	"\bLogEntry\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
 	"\fdeleted_uids\x18\x02 \x03(\tR\vdeletedUids\x12%\n" +
@@ -4162,19 +4355,31 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	" \x03(\tR\rdeliveredUids\x12%\n" +
 	"\x0edelivered_time\x18\v \x01(\x03R\rdeliveredTime\x124\n" +
 	"\breceipts\x18\f \x03(\v2\x18.imwasm.v1.ReceiptUpdateR\breceipts\x12%\n" +
-	"\x0eresponded_uids\x18\r \x03(\tR\rrespondedUids\"2\n" +
+	"\x0eresponded_uids\x18\r \x03(\tR\rrespondedUids\x12;\n" +
+	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\"p\n" +
+	"\x14ConversationSettings\x12\x15\n" +
+	"\x06is_top\x18\x01 \x01(\bR\x05isTop\x12-\n" +
+	"\x12notification_level\x18\x02 \x01(\x05R\x11notificationLevel\x12\x12\n" +
+	"\x04time\x18\x03 \x01(\x03R\x04time\"\xbc\x01\n" +
+	"\x0fSettingsRequest\x12-\n" +
+	"\x05convs\x18\x01 \x03(\v2\x17.imwasm.v1.ConversationR\x05convs\x12\x17\n" +
+	"\aset_top\x18\x02 \x01(\bR\x06setTop\x12\x15\n" +
+	"\x06is_top\x18\x03 \x01(\bR\x05isTop\x12\x1b\n" +
+	"\tset_level\x18\x04 \x01(\bR\bsetLevel\x12-\n" +
+	"\x12notification_level\x18\x05 \x01(\x05R\x11notificationLevel\"2\n" +
 	"\vSyncRequest\x12#\n" +
 	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"j\n" +
 	"\n" +
 	"SyncResult\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x12B\n" +
-	"\rconversations\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\rconversations\"\xb0\x01\n" +
+	"\rconversations\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\rconversations\"\xed\x01\n" +
 	"\x11ConversationState\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x19\n" +
 	"\blast_seq\x18\x02 \x01(\x04R\alastSeq\x12\x1b\n" +
 	"\tlast_time\x18\x03 \x01(\x03R\blastTime\x12\x1b\n" +
 	"\tstart_seq\x18\x04 \x01(\x04R\bstartSeq\x12\x19\n" +
-	"\bread_seq\x18\x05 \x01(\x04R\areadSeq\"m\n" +
+	"\bread_seq\x18\x05 \x01(\x04R\areadSeq\x12;\n" +
+	"\bsettings\x18\x10 \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\"m\n" +
 	"\vPullRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1b\n" +
 	"\tafter_seq\x18\x02 \x01(\x04R\bafterSeq\x12\x14\n" +
@@ -4249,7 +4454,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"is_offline\x18\x06 \x01(\bR\tisOffline\x12\x17\n" +
 	"\ais_read\x18\a \x01(\bR\x06isRead\x12#\n" +
 	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\x122\n" +
-	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\xcd\x03\n" +
+	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\x8a\x04\n" +
 	"\x12StoredConversation\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1e\n" +
 	"\n" +
@@ -4267,7 +4472,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x12peer_delivered_seq\x18\v \x01(\x04R\x10peerDeliveredSeq\x124\n" +
 	"\brequests\x18\f \x03(\v2\x18.imwasm.v1.CachedRequestR\brequests\x12\x1f\n" +
 	"\vread_synced\x18\r \x01(\x04R\n" +
-	"readSynced\"i\n" +
+	"readSynced\x12;\n" +
+	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\"i\n" +
 	"\rCachedRequest\x12\x1f\n" +
 	"\vmessage_uid\x18\x01 \x01(\tR\n" +
 	"messageUid\x12\x16\n" +
@@ -4305,57 +4511,59 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_proto_imwasm_proto_goTypes = []any{
-	(ConversationType)(0),       // 0: imwasm.v1.ConversationType
-	(*Frame)(nil),               // 1: imwasm.v1.Frame
-	(*Conversation)(nil),        // 2: imwasm.v1.Conversation
-	(*Auth)(nil),                // 3: imwasm.v1.Auth
-	(*AuthOK)(nil),              // 4: imwasm.v1.AuthOK
-	(*Error)(nil),               // 5: imwasm.v1.Error
-	(*Ping)(nil),                // 6: imwasm.v1.Ping
-	(*Pong)(nil),                // 7: imwasm.v1.Pong
-	(*Kick)(nil),                // 8: imwasm.v1.Kick
-	(*Push)(nil),                // 9: imwasm.v1.Push
-	(*TypingRequest)(nil),       // 10: imwasm.v1.TypingRequest
-	(*TypingUpdate)(nil),        // 11: imwasm.v1.TypingUpdate
-	(*RecallRequest)(nil),       // 12: imwasm.v1.RecallRequest
-	(*MessageResult)(nil),       // 13: imwasm.v1.MessageResult
-	(*HistoryRequest)(nil),      // 14: imwasm.v1.HistoryRequest
-	(*ExpansionRequest)(nil),    // 15: imwasm.v1.ExpansionRequest
-	(*DeleteRequest)(nil),       // 16: imwasm.v1.DeleteRequest
-	(*ClearHistoryRequest)(nil), // 17: imwasm.v1.ClearHistoryRequest
-	(*HistoryResult)(nil),       // 18: imwasm.v1.HistoryResult
-	(*Ack)(nil),                 // 19: imwasm.v1.Ack
-	(*AckItem)(nil),             // 20: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),       // 21: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),         // 22: imwasm.v1.SendRequest
-	(*SendAck)(nil),             // 23: imwasm.v1.SendAck
-	(*Message)(nil),             // 24: imwasm.v1.Message
-	(*LogEntry)(nil),            // 25: imwasm.v1.LogEntry
-	(*SyncRequest)(nil),         // 26: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),          // 27: imwasm.v1.SyncResult
-	(*ConversationState)(nil),   // 28: imwasm.v1.ConversationState
-	(*PullRequest)(nil),         // 29: imwasm.v1.PullRequest
-	(*PullResult)(nil),          // 30: imwasm.v1.PullResult
-	(*ReadRequest)(nil),         // 31: imwasm.v1.ReadRequest
-	(*ReceiptRequest)(nil),      // 32: imwasm.v1.ReceiptRequest
-	(*ReceiptResponse)(nil),     // 33: imwasm.v1.ReceiptResponse
-	(*ReadersRequest)(nil),      // 34: imwasm.v1.ReadersRequest
-	(*Reader)(nil),              // 35: imwasm.v1.Reader
-	(*ReadersResult)(nil),       // 36: imwasm.v1.ReadersResult
-	(*ReceiptInfoRequest)(nil),  // 37: imwasm.v1.ReceiptInfoRequest
-	(*ReceiptInfo)(nil),         // 38: imwasm.v1.ReceiptInfo
-	(*ReceiptInfoResult)(nil),   // 39: imwasm.v1.ReceiptInfoResult
-	(*ReceiptUpdate)(nil),       // 40: imwasm.v1.ReceiptUpdate
-	(*OK)(nil),                  // 41: imwasm.v1.OK
-	(*StoredMessage)(nil),       // 42: imwasm.v1.StoredMessage
-	(*StoredConversation)(nil),  // 43: imwasm.v1.StoredConversation
-	(*CachedRequest)(nil),       // 44: imwasm.v1.CachedRequest
-	(*StoredReceipt)(nil),       // 45: imwasm.v1.StoredReceipt
-	nil,                         // 46: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                         // 47: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                         // 48: imwasm.v1.Message.ExpansionEntry
+	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
+	(*Frame)(nil),                // 1: imwasm.v1.Frame
+	(*Conversation)(nil),         // 2: imwasm.v1.Conversation
+	(*Auth)(nil),                 // 3: imwasm.v1.Auth
+	(*AuthOK)(nil),               // 4: imwasm.v1.AuthOK
+	(*Error)(nil),                // 5: imwasm.v1.Error
+	(*Ping)(nil),                 // 6: imwasm.v1.Ping
+	(*Pong)(nil),                 // 7: imwasm.v1.Pong
+	(*Kick)(nil),                 // 8: imwasm.v1.Kick
+	(*Push)(nil),                 // 9: imwasm.v1.Push
+	(*TypingRequest)(nil),        // 10: imwasm.v1.TypingRequest
+	(*TypingUpdate)(nil),         // 11: imwasm.v1.TypingUpdate
+	(*RecallRequest)(nil),        // 12: imwasm.v1.RecallRequest
+	(*MessageResult)(nil),        // 13: imwasm.v1.MessageResult
+	(*HistoryRequest)(nil),       // 14: imwasm.v1.HistoryRequest
+	(*ExpansionRequest)(nil),     // 15: imwasm.v1.ExpansionRequest
+	(*DeleteRequest)(nil),        // 16: imwasm.v1.DeleteRequest
+	(*ClearHistoryRequest)(nil),  // 17: imwasm.v1.ClearHistoryRequest
+	(*HistoryResult)(nil),        // 18: imwasm.v1.HistoryResult
+	(*Ack)(nil),                  // 19: imwasm.v1.Ack
+	(*AckItem)(nil),              // 20: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),        // 21: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),          // 22: imwasm.v1.SendRequest
+	(*SendAck)(nil),              // 23: imwasm.v1.SendAck
+	(*Message)(nil),              // 24: imwasm.v1.Message
+	(*LogEntry)(nil),             // 25: imwasm.v1.LogEntry
+	(*ConversationSettings)(nil), // 26: imwasm.v1.ConversationSettings
+	(*SettingsRequest)(nil),      // 27: imwasm.v1.SettingsRequest
+	(*SyncRequest)(nil),          // 28: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),           // 29: imwasm.v1.SyncResult
+	(*ConversationState)(nil),    // 30: imwasm.v1.ConversationState
+	(*PullRequest)(nil),          // 31: imwasm.v1.PullRequest
+	(*PullResult)(nil),           // 32: imwasm.v1.PullResult
+	(*ReadRequest)(nil),          // 33: imwasm.v1.ReadRequest
+	(*ReceiptRequest)(nil),       // 34: imwasm.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),      // 35: imwasm.v1.ReceiptResponse
+	(*ReadersRequest)(nil),       // 36: imwasm.v1.ReadersRequest
+	(*Reader)(nil),               // 37: imwasm.v1.Reader
+	(*ReadersResult)(nil),        // 38: imwasm.v1.ReadersResult
+	(*ReceiptInfoRequest)(nil),   // 39: imwasm.v1.ReceiptInfoRequest
+	(*ReceiptInfo)(nil),          // 40: imwasm.v1.ReceiptInfo
+	(*ReceiptInfoResult)(nil),    // 41: imwasm.v1.ReceiptInfoResult
+	(*ReceiptUpdate)(nil),        // 42: imwasm.v1.ReceiptUpdate
+	(*OK)(nil),                   // 43: imwasm.v1.OK
+	(*StoredMessage)(nil),        // 44: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),   // 45: imwasm.v1.StoredConversation
+	(*CachedRequest)(nil),        // 46: imwasm.v1.CachedRequest
+	(*StoredReceipt)(nil),        // 47: imwasm.v1.StoredReceipt
+	nil,                          // 48: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 49: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 50: imwasm.v1.Message.ExpansionEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	3,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -4368,12 +4576,12 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	19, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
 	22, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
 	23, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	26, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	27, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	29, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	30, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	31, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	41, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	28, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	29, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	31, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	32, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	33, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	43, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
 	10, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
 	12, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
 	13, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
@@ -4382,60 +4590,65 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	15, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
 	16, // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
 	17, // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
-	32, // 24: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
-	33, // 25: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
-	34, // 26: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
-	36, // 27: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
-	37, // 28: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
-	39, // 29: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
-	0,  // 30: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	24, // 31: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	28, // 32: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	11, // 33: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	2,  // 34: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 35: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	2,  // 36: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 37: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	2,  // 38: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 39: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	46, // 40: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	2,  // 41: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 42: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 43: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	20, // 44: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	2,  // 45: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	2,  // 46: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	21, // 47: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	47, // 48: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,  // 49: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	21, // 50: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	48, // 51: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	25, // 52: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	2,  // 53: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	40, // 54: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
-	28, // 55: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	2,  // 56: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	2,  // 57: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 58: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	2,  // 59: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 60: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 61: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
-	2,  // 62: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
-	35, // 63: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
-	2,  // 64: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
-	38, // 65: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
-	35, // 66: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
-	24, // 67: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	2,  // 68: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	45, // 69: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
-	2,  // 70: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	44, // 71: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
-	35, // 72: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
-	73, // [73:73] is the sub-list for method output_type
-	73, // [73:73] is the sub-list for method input_type
-	73, // [73:73] is the sub-list for extension type_name
-	73, // [73:73] is the sub-list for extension extendee
-	0,  // [0:73] is the sub-list for field type_name
+	27, // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
+	34, // 25: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
+	35, // 26: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
+	36, // 27: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
+	38, // 28: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
+	39, // 29: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
+	41, // 30: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
+	0,  // 31: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	24, // 32: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	30, // 33: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	11, // 34: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	2,  // 35: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 36: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	2,  // 37: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	24, // 38: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	2,  // 39: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 40: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	48, // 41: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	2,  // 42: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 43: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	24, // 44: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	20, // 45: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	2,  // 46: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	2,  // 47: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	21, // 48: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	49, // 49: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,  // 50: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	21, // 51: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	50, // 52: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	25, // 53: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	2,  // 54: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	42, // 55: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	26, // 56: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
+	2,  // 57: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
+	30, // 58: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	2,  // 59: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	26, // 60: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
+	2,  // 61: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	24, // 62: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	2,  // 63: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 64: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	2,  // 65: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	2,  // 66: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	37, // 67: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	2,  // 68: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	40, // 69: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	37, // 70: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	24, // 71: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	2,  // 72: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	47, // 73: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	2,  // 74: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	46, // 75: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	26, // 76: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
+	37, // 77: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	78, // [78:78] is the sub-list for method output_type
+	78, // [78:78] is the sub-list for method input_type
+	78, // [78:78] is the sub-list for extension type_name
+	78, // [78:78] is the sub-list for extension extendee
+	0,  // [0:78] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -4468,6 +4681,7 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_Expansion)(nil),
 		(*Frame_Delete)(nil),
 		(*Frame_ClearHistory)(nil),
+		(*Frame_Settings)(nil),
 		(*Frame_ReceiptRequest)(nil),
 		(*Frame_ReceiptResponse)(nil),
 		(*Frame_Readers)(nil),
@@ -4481,7 +4695,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   48,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

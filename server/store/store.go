@@ -158,6 +158,13 @@ type Store interface {
 	// nil.
 	MarkReceipt(ctx context.Context, user, convID, uid string, entry func(seq uint64, read *pb.Message) *pb.Message) (*pb.Message, error)
 
+	// SetSettings applies change to user's settings of each of convs
+	// (the defaults where none are stored), stamps them with time and
+	// with a new sync version (Changes lists them), and appends the log
+	// entry entry gives for each, in one transaction; the entries come
+	// back stored.
+	SetSettings(ctx context.Context, user string, convs []*pb.Conversation, time int64, change func(*pb.ConversationSettings), entry func(*pb.Conversation, *pb.ConversationSettings) *pb.Message) ([]*pb.Message, error)
+
 	Receipts
 
 	// Groups. Each change also appends ntf (an RC:GrpNtf message) to the

@@ -163,6 +163,23 @@ CREATE UNIQUE INDEX messages_client_time ON messages(client_msg_id, sender);
 ALTER TABLE user_convs ADD COLUMN receipt_seq INTEGER NOT NULL DEFAULT 0;
 UPDATE user_convs SET receipt_seq = read_seq;
 `,
+	// 10: each user's settings of a conversation (pin, do-not-disturb),
+	// apart from user_convs: a user may pin a conversation that has no
+	// message yet. changed is the sync version of the last change.
+	`
+CREATE TABLE conv_settings (
+	user_id   TEXT    NOT NULL,
+	conv_type INTEGER NOT NULL,
+	target    TEXT    NOT NULL,
+	channel   TEXT    NOT NULL,
+	is_top    INTEGER NOT NULL,
+	level     INTEGER NOT NULL,
+	time      INTEGER NOT NULL,
+	changed   INTEGER NOT NULL,
+	PRIMARY KEY (user_id, conv_type, target, channel)
+) WITHOUT ROWID;
+CREATE INDEX conv_settings_changed ON conv_settings(user_id, changed);
+`,
 }
 
 // migrate brings the schema to the latest version.

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -721,7 +722,44 @@ WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 	if err := rows.Err(); err != nil {
 		return 0, nil, fmt.Errorf("changes for %s: %w", user, err)
 	}
+	if out, err = d.settingsChanges(ctx, user, since, out); err != nil {
+		return 0, nil, err
+	}
 	return version, out, nil
+}
+
+// settingsChanges adds user's conversation settings changed after since to
+// states: to the conversation's state, or as a state of their own (a
+// conversation pinned before any message).
+func (d *DB) settingsChanges(ctx context.Context, user string, since uint64, states []*pb.ConversationState) ([]*pb.ConversationState, error) {
+	rows, err := d.query(ctx, `SELECT conv_type, target, channel, is_top, level, time FROM conv_settings WHERE user_id = ? AND changed > ?`, user, since)
+	if err != nil {
+		return nil, fmt.Errorf("settings changes for %s: %w", user, err)
+	}
+	defer rows.Close()
+	byConv := make(map[[3]string]*pb.ConversationState, len(states))
+	key := func(c *pb.Conversation) [3]string {
+		return [3]string{strconv.Itoa(int(c.Type)), c.Target, c.Channel}
+	}
+	for _, st := range states {
+		byConv[key(st.Conv)] = st
+	}
+	for rows.Next() {
+		var typ int32
+		var target, channel string
+		set := &pb.ConversationSettings{}
+		if err := rows.Scan(&typ, &target, &channel, &set.IsTop, &set.NotificationLevel, &set.Time); err != nil {
+			return nil, fmt.Errorf("settings changes for %s: %w", user, err)
+		}
+		conv := &pb.Conversation{Type: pb.ConversationType(typ), Target: target, Channel: channel}
+		st := byConv[key(conv)]
+		if st == nil {
+			st = &pb.ConversationState{Conv: conv}
+			states = append(states, st)
+		}
+		st.Settings = set
+	}
+	return states, rows.Err()
 }
 
 // Version implements store.Store.
@@ -742,6 +780,15 @@ func (d *DB) MarkRead(ctx context.Context, user, convID string, seq uint64, uid 
 	}
 	r := v.(res)
 	return r.seq, r.entries, nil
+}
+
+// SetSettings implements store.Store.
+func (d *DB) SetSettings(ctx context.Context, user string, convs []*pb.Conversation, time int64, change func(*pb.ConversationSettings), entry func(*pb.Conversation, *pb.ConversationSettings) *pb.Message) ([]*pb.Message, error) {
+	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.setSettings(user, convs, time, change, entry) })
+	if err != nil {
+		return nil, err
+	}
+	return v.([]*pb.Message), nil
 }
 
 // MarkReceipt implements store.Store.

@@ -1,0 +1,107 @@
+package client
+
+import (
+	"context"
+	"slices"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+)
+
+// notificationLevels are RongIMLib's NotificationLevel values.
+var notificationLevels = []int32{NotifyAll, NotifyNotSet, 1, 2, 4, NotifyNothing}
+
+// SetSettings implements setConversationToTop and
+// setConversationNotificationLevel (and their batch forms): top and level,
+// when not nil, become the user's settings of each of convs (1-20) on the
+// server and all their devices; here at once, without an event (the other
+// devices get CONVERSATION with updatedItems).
+func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, top *bool, level *int32) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
+	switch {
+	case len(convs) == 0 || len(convs) > contract.MaxPerSettings:
+		return codes.New(codes.InvalidParameterCount, "1-20 conversations")
+	case top == nil && level == nil:
+		return codes.New(codes.InvalidParameter, "nothing to set")
+	case level != nil && !slices.Contains(notificationLevels, *level):
+		return codes.New(codes.InvalidParameter, "notificationLevel must be a NotificationLevel: -1, 0, 1, 2, 4 or 5")
+	}
+	req := &pb.SettingsRequest{}
+	for _, c := range convs {
+		if err := validConversation(c); err != nil {
+			return err
+		}
+		req.Convs = append(req.Convs, wireConv(c))
+	}
+	if top != nil {
+		req.SetTop, req.IsTop = true, *top
+	}
+	if level != nil {
+		req.SetLevel, req.NotificationLevel = true, *level
+	}
+	// Taken here first: the log entries that come back (maybe before the
+	// answer) then carry nothing new for this device. A refusal puts the
+	// settings back.
+	now := e.ServerTime()
+	apply, undo := &inItem{}, &inItem{}
+	e.seqMu.Lock()
+	for _, c := range convs {
+		var prev Settings
+		if st := e.convs[c.Key()]; st != nil {
+			prev = st.Settings
+		}
+		s := prev
+		s.SettingsTime = max(prev.SettingsTime, now)
+		if top != nil {
+			s.IsTop = *top
+		}
+		if level != nil {
+			s.NotificationLevel = *level
+		}
+		prev.SettingsTime = s.SettingsTime
+		apply.settings = append(apply.settings, &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(s)})
+		undo.settings = append(undo.settings, &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(prev)})
+	}
+	e.seqMu.Unlock()
+	if err := e.applyLocal(apply); err != nil {
+		return err
+	}
+	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Settings{Settings: req}}); err != nil {
+		if uerr := e.applyLocal(undo); uerr != nil {
+			e.log.Log(LevelError, "settings: put back after a refusal", "err", uerr.Error())
+		}
+		return err
+	}
+	return nil
+}
+
+// applySettingsLocked takes the settings of l (a log entry, or this
+// device's own change) unless older than what the device has; tell
+// records what changed for the CONVERSATION event.
+func (e *Engine) applySettingsLocked(bs *batchState, l *pb.LogEntry, tell bool) {
+	c := Conversation{Type: int32(l.Conv.GetType()), TargetID: l.Conv.GetTarget(), ChannelID: l.Conv.GetChannel()}
+	st, k := e.stateKeyLocked(bs, c)
+	s := localSettings(l.Settings)
+	if s.SettingsTime < st.SettingsTime {
+		return
+	}
+	ch := SettingsChange{Top: s.IsTop != st.IsTop, Level: s.NotificationLevel != st.NotificationLevel}
+	st.Settings = s
+	if tell && (ch.Top || ch.Level) {
+		prev := bs.settings[k]
+		bs.settings[k] = SettingsChange{Top: prev.Top || ch.Top, Level: prev.Level || ch.Level}
+	}
+}
+
+// ConversationSettings is the user's settings of c as this device knows them.
+func (e *Engine) ConversationSettings(c Conversation) Settings {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	if st := e.convs[c.Key()]; st != nil {
+		return st.Settings
+	}
+	return Settings{}
+}

@@ -1,0 +1,231 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/imwasm/imwasm/client"
+)
+
+// This file: the user's own settings of a conversation (RongIMLib's pins and
+// do-not-disturb), kept by the server for all their devices.
+
+// RongIMLib's NotificationStatus.
+const (
+	notificationOpen  = 1
+	notificationClose = 2
+)
+
+// argBool reads an optional boolean argument: def when absent.
+func argBool(v safejs.Value, name string, def bool) (bool, error) {
+	if absent(v) {
+		return def, nil
+	}
+	if v.Type() != safejs.TypeBoolean {
+		return false, invalid("%s must be a boolean", name)
+	}
+	return v.Bool()
+}
+
+// conversationsArg reads an array of conversations (the batch calls).
+func conversationsArg(v safejs.Value) ([]client.Conversation, error) {
+	array, _ := safejs.Global().Get("Array")
+	isArray, err := array.Call("isArray", v)
+	if err != nil {
+		return nil, invalid("conversations must be an array")
+	}
+	if ok, _ := isArray.Bool(); !ok {
+		return nil, invalid("conversations must be an array")
+	}
+	n, err := v.Length()
+	if err != nil {
+		return nil, invalid("conversations: %v", err)
+	}
+	out := make([]client.Conversation, n)
+	for i := range out {
+		e, err := v.Index(i)
+		if err != nil {
+			return nil, invalid("conversations[%d]: %v", i, err)
+		}
+		if out[i], err = conversationArg(e); err != nil {
+			return nil, fmt.Errorf("conversations[%d]: %w", i, err)
+		}
+	}
+	return out, nil
+}
+
+func (b *Bridge) setSettings(eng *client.Engine, convs []client.Conversation, top *bool, level *int32) work {
+	return func() (any, error) { return nil, eng.SetSettings(context.Background(), convs, top, level) }
+}
+
+// setConversationToTop(conversation, isTop = true, isUpdateTime?,
+// isCreateConversation?): the last two have no meaning here (a pinned
+// conversation is listed whether it has messages or not).
+func (b *Bridge) setToTop(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	top, err := argBool(arg(args, 1), "isTop", true)
+	if err != nil {
+		return nil, err
+	}
+	return b.setSettings(eng, []client.Conversation{c}, &top, nil), nil
+}
+
+// batchSetConversationToTop(conversations, isTop, isCreateConversation?, isUpdateTime?)
+func (b *Bridge) batchSetToTop(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	convs, err := conversationsArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	top, err := argBool(arg(args, 1), "isTop", true)
+	if err != nil {
+		return nil, err
+	}
+	return b.setSettings(eng, convs, &top, nil), nil
+}
+
+// setConversationNotificationLevel(conversation, notificationLevel)
+func (b *Bridge) setNotificationLevel(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	level, err := asInt(arg(args, 1), "notificationLevel")
+	if err != nil {
+		return nil, err
+	}
+	l := int32(level)
+	return b.setSettings(eng, []client.Conversation{c}, nil, &l), nil
+}
+
+// batchSetConversationNotificationLevel(conversations, notificationLevel)
+func (b *Bridge) batchSetNotificationLevel(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	convs, err := conversationsArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	level, err := asInt(arg(args, 1), "notificationLevel")
+	if err != nil {
+		return nil, err
+	}
+	l := int32(level)
+	return b.setSettings(eng, convs, nil, &l), nil
+}
+
+// setConversationNotificationStatus(conversation, notificationStatus): the
+// older call, in levels: CLOSE is NOT_MESSAGE_NOTIFICATION, OPEN is
+// ALL_MESSAGE.
+func (b *Bridge) setNotificationStatus(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	status, err := asInt(arg(args, 1), "notificationStatus")
+	if err != nil {
+		return nil, err
+	}
+	var l int32
+	switch status {
+	case notificationOpen:
+		l = client.NotifyAll
+	case notificationClose:
+		l = client.NotifyNothing
+	default:
+		return nil, invalid("notificationStatus must be 1 (OPEN) or 2 (CLOSE)")
+	}
+	return b.setSettings(eng, []client.Conversation{c}, nil, &l), nil
+}
+
+// getConversationNotificationLevel(conversation)
+func (b *Bridge) notificationLevel(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return int(eng.ConversationSettings(c).NotificationLevel), nil }, nil
+}
+
+// getConversationNotificationStatus(conversation)
+func (b *Bridge) notificationStatus(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return notificationStatusOf(eng.ConversationSettings(c)), nil }, nil
+}
+
+func notificationStatusOf(s client.Settings) int {
+	if s.Blocked() {
+		return notificationClose
+	}
+	return notificationOpen
+}
+
+// getTopConversationList(conversationTypes?, channelId?) and
+// getBlockedConversationList(): the conversation list, filtered.
+func (b *Bridge) filteredList(keep func(client.ConversationInfo) bool) func([]safejs.Value) (work, error) {
+	return func(args []safejs.Value) (work, error) {
+		eng, err := b.engine()
+		if err != nil {
+			return nil, err
+		}
+		types := map[int32]bool{}
+		if v := arg(args, 0); !absent(v) {
+			convs, err := asInts(v, "conversationTypes")
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range convs {
+				types[int32(t)] = true
+			}
+		}
+		return func() (any, error) {
+			list, err := eng.Conversations(context.Background())
+			if err != nil {
+				return nil, err
+			}
+			out := []any{}
+			for _, ci := range list {
+				if keep(ci) && (len(types) == 0 || types[ci.Type]) {
+					out = append(out, conversationInfoJS(ci))
+				}
+			}
+			return out, nil
+		}, nil
+	}
+}
+
+// asInts reads an array of integers.
+func asInts(v safejs.Value, name string) ([]int64, error) {
+	array, _ := safejs.Global().Get("Array")
+	isArray, err := array.Call("isArray", v)
+	if err != nil {
+		return nil, invalid("%s must be an array", name)
+	}
+	if ok, _ := isArray.Bool(); !ok {
+		return nil, invalid("%s must be an array", name)
+	}
+	n, _ := v.Length()
+	out := make([]int64, n)
+	for i := range out {
+		e, _ := v.Index(i)
+		if out[i], err = asInt(e, name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,72 @@
+// RongIMLib's conversation settings in each browser engine against a real
+// server: pins and do-not-disturb set in one tab reach the user's other tab
+// (CONVERSATION with updatedItems), stay after a reload, and a new device
+// (a fresh browser context) starts with them.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './harness.mjs';
+import { serveStatic, launch, engines, openUser, connectPage, closeAll } from './browser.mjs';
+
+for (const engine of engines()) describe(engine, () => {
+  let server, web, browser;
+
+  before(async () => {
+    server = await startServer();
+    web = await serveStatic();
+    browser = await launch(engine);
+  });
+
+  after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
+
+  const events = (x, name) => x.page.evaluate((name) => window.events.filter(([n]) => n === name).map(([, p]) => p), name);
+  async function waitEvent(x, name, pred, what) {
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const hit = (await events(x, name)).find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`${x.user}: timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const call = (x, fn, ...args) => x.page.evaluate(({ fn, args }) => RongIMLib[fn](...args), { fn, args });
+
+  test('pins and do-not-disturb reach the other tab, survive a reload, and a new device has them', async () => {
+    const context = await browser.newContext();
+    const tab1 = await openUser(browser, web.url, server, 'pia', context);
+    const tab2 = await openUser(browser, web.url, server, 'pia', context);
+    const quinn = { conversationType: 1, targetId: 'quinn' };
+    const r0 = await call(tab1, 'setConversationToTop', quinn, true);
+    assert.equal(r0.code, 0, JSON.stringify(r0));
+    assert.equal((await call(tab1, 'setConversationNotificationLevel', quinn, 5)).code, 0);
+
+    const pinned = await waitEvent(tab2, 'CONVERSATION', (p) => p.conversationList.some((c) => c.updatedItems?.isTop?.val === true), 'the pin');
+    const entry = pinned.conversationList.find((c) => c.conversation.targetId === 'quinn');
+    assert.equal(entry.conversation.isTop, true);
+    assert.ok(entry.updatedItems.isTop.time > 0);
+    await waitEvent(tab2, 'CONVERSATION', (p) => p.conversationList.some((c) => c.updatedItems?.notificationLevel?.val === 5), 'the level');
+    assert.deepEqual((await call(tab2, 'getConversationNotificationStatus', quinn)), { code: 0, data: 2 });
+    const top = await call(tab2, 'getTopConversationList');
+    assert.deepEqual(top.data.map((c) => [c.targetId, c.isTop, c.notificationLevel, c.notificationStatus, c.latestMessage]), [['quinn', true, 5, 2, null]]);
+    assert.deepEqual((await events(tab1, 'CONVERSATION')).filter((p) => p.conversationList.some((c) => c.updatedItems)), [], 'the tab that changed them was told');
+
+    await tab2.page.reload();
+    await connectPage(tab2.page, web.url, server, 'pia');
+    assert.deepEqual((await call(tab2, 'getBlockedConversationList')).data.map((c) => c.targetId), ['quinn']);
+    assert.equal((await call(tab2, 'getConversationNotificationLevel', quinn)).data, 5);
+
+    const device2 = await openUser(browser, web.url, server, 'pia'); // its own context: another device
+    const list = await call(device2, 'getConversationList');
+    assert.deepEqual(list.data.map((c) => [c.targetId, c.isTop, c.notificationLevel]), [['quinn', true, 5]]);
+
+    assert.equal((await call(tab1, 'setConversationToTop', quinn, false)).code, 0);
+    await waitEvent(device2, 'CONVERSATION', (p) => p.conversationList.some((c) => c.updatedItems?.isTop?.val === false), 'the unpin');
+    assert.deepEqual((await call(device2, 'getTopConversationList')).data, []);
+
+    // Bad input: RongIMLib's codes, nothing changed.
+    assert.equal((await call(tab1, 'setConversationNotificationLevel', quinn, 3)).code, 33003);
+    assert.equal((await call(tab1, 'setConversationNotificationStatus', quinn, 7)).code, 33003);
+    assert.equal((await call(tab1, 'batchSetConversationToTop', Array(21).fill(quinn), true)).code, 34232);
+    assert.equal((await call(tab1, 'setConversationToTop', { conversationType: 3, targetId: 'nogroup' }, true)).code, 22406);
+    assert.equal((await call(tab1, 'getConversationNotificationLevel', quinn)).data, 5);
+  });
+});

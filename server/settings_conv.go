@@ -1,0 +1,58 @@
+package server
+
+import (
+	"context"
+	"slices"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+)
+
+// RongIMLib's NotificationLevel values a conversation may be set to.
+var notificationLevels = []int32{-1, 0, 1, 2, 4, 5}
+
+// handleSettings is setConversationToTop and setConversationNotificationLevel
+// (and their batch forms): the user's own settings of up to
+// contract.MaxPerSettings conversations, kept for all their devices, which
+// learn the change through their log. Only the user is concerned: a group
+// they are not in is refused, as for sending there.
+func (ss *session) handleSettings(ctx context.Context, id uint64, r *pb.SettingsRequest) {
+	switch {
+	case len(r.Convs) == 0 || len(r.Convs) > contract.MaxPerSettings:
+		ss.replyErr(id, codes.InvalidParameterCount, "1-20 conversations")
+		return
+	case !r.SetTop && !r.SetLevel:
+		ss.replyErr(id, codes.InvalidParameter, "nothing to set")
+		return
+	case r.SetLevel && !slices.Contains(notificationLevels, r.NotificationLevel):
+		ss.replyErr(id, codes.InvalidParameter, "notificationLevel must be -1, 0, 1, 2, 4 or 5")
+		return
+	}
+	convs := make([]*pb.Conversation, 0, len(r.Convs))
+	for _, c := range r.Convs {
+		if _, err := ss.conversation(ctx, c); err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+		convs = append(convs, &pb.Conversation{Type: c.Type, Target: c.Target, Channel: c.Channel})
+	}
+	entries, err := ss.srv.store.SetSettings(ctx, ss.user, convs, ss.srv.cfg.Now().UnixMilli(), func(set *pb.ConversationSettings) {
+		if r.SetTop {
+			set.IsTop = r.IsTop
+		}
+		if r.SetLevel {
+			set.NotificationLevel = r.NotificationLevel
+		}
+	}, func(c *pb.Conversation, set *pb.ConversationSettings) *pb.Message {
+		return ss.logEntry(&pb.LogEntry{Conv: c, Settings: set})
+	})
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+	for _, e := range entries {
+		ss.srv.fanOut(ctx, e, "")
+	}
+}
