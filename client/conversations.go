@@ -20,6 +20,7 @@ type ConversationInfo struct {
 	// Updated names the settings another device of the user changed (the
 	// CONVERSATION event's updatedItems); nil otherwise.
 	Updated *SettingsChange
+	Draft   string // this device's draft (saveTextMessageDraft)
 }
 
 // SettingsChange says which settings changed.
@@ -114,7 +115,7 @@ func (e *Engine) Conversations(ctx context.Context) ([]ConversationInfo, error) 
 		if err != nil {
 			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
 		}
-		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned, Settings: st.Settings}
+		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned, Settings: st.Settings, Draft: st.Draft}
 		if len(latest) == 1 {
 			ci.Latest = latest[0]
 		} else if st.Unread == 0 && !st.IsTop {
@@ -191,7 +192,7 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 		if st == nil || (st.Type != Private && st.Type != Group) {
 			continue
 		}
-		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned, Latest: m, Settings: st.Settings}
+		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned, Latest: m, Settings: st.Settings, Draft: st.Draft}
 		if ch, ok := bs.settings[k]; ok {
 			ci.Updated = &ch
 		}

@@ -121,7 +121,8 @@ func TestConnectRedialsWhenTheEarlySocketDied(t *testing.T) {
 	}
 }
 
-// dyingFirst closes the first socket it gives before anything is written.
+// dyingFirst's first socket is closed by the server before anything is
+// written (every read and write fails); the next ones work.
 type dyingFirst struct {
 	signalDialer
 	n int
@@ -131,6 +132,13 @@ func (d *dyingFirst) Dial(ctx context.Context, url string) (client.Conn, error) 
 	c, err := d.signalDialer.Dial(ctx, url)
 	if d.n++; d.n == 1 && err == nil {
 		c.Close()
+		return deadConn{}, nil
 	}
 	return c, err
 }
+
+type deadConn struct{}
+
+func (deadConn) Read(context.Context) ([]byte, error) { return nil, errors.New("closed by the server") }
+func (deadConn) Write(context.Context, []byte) error  { return errors.New("closed by the server") }
+func (deadConn) Close() error                         { return nil }

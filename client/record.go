@@ -75,6 +75,7 @@ func EncodeConversation(st *ConversationState) ([]byte, error) {
 	if st.Settings != (Settings{}) {
 		r.Settings = wireSettings(st.Settings)
 	}
+	r.Draft = st.Draft
 	return r.Marshal()
 }
 
@@ -89,7 +90,7 @@ func DecodeConversation(b []byte) (*ConversationState, error) {
 		Contiguous:   r.Contiguous, StartSeq: r.StartSeq, HeldFrom: r.HeldFrom, LastSeq: r.LastSeq, ReadSeq: r.ReadSeq,
 		LastTime: r.LastTime, Unread: int(r.Unread), Mentioned: r.Mentioned,
 		PeerReadSeq: r.PeerReadSeq, PeerDeliveredSeq: r.PeerDeliveredSeq, Requests: localRequests(r.Requests), ReadSynced: r.ReadSynced,
-		Settings: localSettings(r.Settings),
+		Settings: localSettings(r.Settings), Draft: r.Draft,
 	}, nil
 }
 

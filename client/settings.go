@@ -105,3 +105,34 @@ func (e *Engine) ConversationSettings(c Conversation) Settings {
 	}
 	return Settings{}
 }
+
+// draftSet is a draft to keep (saveTextMessageDraft; "" clears it).
+type draftSet struct {
+	conv Conversation
+	text string
+}
+
+// SetDraft implements saveTextMessageDraft and clearTextMessageDraft (text
+// ""): kept with the conversation on this device, nowhere else.
+func (e *Engine) SetDraft(c Conversation, text string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if len(text) > e.maxContentBytes() {
+		return codes.New(codes.MsgContentExceedLimit, "draft longer than a message may be")
+	}
+	return e.applyLocal(&inItem{draft: &draftSet{conv: c, text: text}})
+}
+
+// Draft implements getTextMessageDraft.
+func (e *Engine) Draft(c Conversation) string {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	if st := e.convs[c.Key()]; st != nil {
+		return st.Draft
+	}
+	return ""
+}

@@ -95,6 +95,9 @@ type ConversationState struct {
 	// The user's own settings of the conversation, kept by the server
 	// for all their devices.
 	Settings
+	// Draft is the text being written (saveTextMessageDraft): kept on
+	// this device only, as RongIMLib keeps it.
+	Draft string
 }
 
 // Settings are a user's settings of one conversation: RongIMLib's pin

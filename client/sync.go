@@ -41,6 +41,7 @@ type inItem struct {
 	read       *readMove
 	log        *pb.LogEntry   // applied as if it came in this user's log
 	settings   []*pb.LogEntry // this device changed these settings (no event here)
+	draft      *draftSet
 	sent       *Message       // a send acknowledged in time (already updated)
 	failed     int64          // local id of a send that failed
 	result     chan *Message
@@ -223,6 +224,9 @@ func (e *Engine) process(items []*inItem) {
 		}
 		for _, l := range it.settings {
 			e.applySettingsLocked(bs, l, false)
+		}
+		if d := it.draft; d != nil {
+			e.stateLocked(bs, d.conv).Draft = d.text
 		}
 		if it.recalled != nil {
 			bs.recalls = append(bs.recalls, recallApply{uid: it.recalled.Uid, w: it.recalled})

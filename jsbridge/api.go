@@ -81,6 +81,9 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getConversationNotificationStatus":     b.notificationStatus,
 		"getTopConversationList":                b.filteredList(func(ci client.ConversationInfo) bool { return ci.IsTop }),
 		"getBlockedConversationList":            b.filteredList(func(ci client.ConversationInfo) bool { return ci.Blocked() }),
+		"saveTextMessageDraft":                  b.saveDraft,
+		"getTextMessageDraft":                   b.getDraft,
+		"clearTextMessageDraft":                 b.clearDraft,
 
 		"sendReadReceiptMessage":              b.sendReadReceipt,
 		"sendReadReceiptRequest":              b.sendReceiptRequest,

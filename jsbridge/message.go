@@ -213,5 +213,6 @@ func conversationInfoJS(ci client.ConversationInfo) map[string]any {
 	out["notificationLevel"] = int(ci.NotificationLevel)
 	out["notificationStatus"] = notificationStatusOf(ci.Settings)
 	out["operationTime"] = ci.SettingsTime
+	out["draft"] = ci.Draft
 	return out
 }

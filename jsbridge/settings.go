@@ -4,7 +4,6 @@ package jsbridge
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hack-pad/safejs"
 
@@ -33,29 +32,7 @@ func argBool(v safejs.Value, name string, def bool) (bool, error) {
 
 // conversationsArg reads an array of conversations (the batch calls).
 func conversationsArg(v safejs.Value) ([]client.Conversation, error) {
-	array, _ := safejs.Global().Get("Array")
-	isArray, err := array.Call("isArray", v)
-	if err != nil {
-		return nil, invalid("conversations must be an array")
-	}
-	if ok, _ := isArray.Bool(); !ok {
-		return nil, invalid("conversations must be an array")
-	}
-	n, err := v.Length()
-	if err != nil {
-		return nil, invalid("conversations: %v", err)
-	}
-	out := make([]client.Conversation, n)
-	for i := range out {
-		e, err := v.Index(i)
-		if err != nil {
-			return nil, invalid("conversations[%d]: %v", i, err)
-		}
-		if out[i], err = conversationArg(e); err != nil {
-			return nil, fmt.Errorf("conversations[%d]: %w", i, err)
-		}
-	}
-	return out, nil
+	return asArray(v, "conversations", conversationArg)
 }
 
 func (b *Bridge) setSettings(eng *client.Engine, convs []client.Conversation, top *bool, level *int32) work {
@@ -77,13 +54,20 @@ func (b *Bridge) setToTop(args []safejs.Value) (work, error) {
 	return b.setSettings(eng, []client.Conversation{c}, &top, nil), nil
 }
 
-// batchSetConversationToTop(conversations, isTop, isCreateConversation?, isUpdateTime?)
-func (b *Bridge) batchSetToTop(args []safejs.Value) (work, error) {
+// withConvs is withConv for the batch calls: the engine and the
+// conversations of the first argument.
+func (b *Bridge) withConvs(args []safejs.Value) (*client.Engine, []client.Conversation, error) {
 	eng, err := b.engine()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	convs, err := conversationsArg(arg(args, 0))
+	return eng, convs, err
+}
+
+// batchSetConversationToTop(conversations, isTop, isCreateConversation?, isUpdateTime?)
+func (b *Bridge) batchSetToTop(args []safejs.Value) (work, error) {
+	eng, convs, err := b.withConvs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -110,11 +94,7 @@ func (b *Bridge) setNotificationLevel(args []safejs.Value) (work, error) {
 
 // batchSetConversationNotificationLevel(conversations, notificationLevel)
 func (b *Bridge) batchSetNotificationLevel(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
-	}
-	convs, err := conversationsArg(arg(args, 0))
+	eng, convs, err := b.withConvs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -211,21 +191,36 @@ func (b *Bridge) filteredList(keep func(client.ConversationInfo) bool) func([]sa
 
 // asInts reads an array of integers.
 func asInts(v safejs.Value, name string) ([]int64, error) {
-	array, _ := safejs.Global().Get("Array")
-	isArray, err := array.Call("isArray", v)
+	return asArray(v, name, func(e safejs.Value) (int64, error) { return asInt(e, name) })
+}
+
+// saveTextMessageDraft(conversation, draft)
+func (b *Bridge) saveDraft(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
 	if err != nil {
-		return nil, invalid("%s must be an array", name)
+		return nil, err
 	}
-	if ok, _ := isArray.Bool(); !ok {
-		return nil, invalid("%s must be an array", name)
+	text, err := asString(arg(args, 1), "draft")
+	if err != nil {
+		return nil, err
 	}
-	n, _ := v.Length()
-	out := make([]int64, n)
-	for i := range out {
-		e, _ := v.Index(i)
-		if out[i], err = asInt(e, name); err != nil {
-			return nil, err
-		}
+	return func() (any, error) { return nil, eng.SetDraft(c, text) }, nil
+}
+
+// clearTextMessageDraft(conversation)
+func (b *Bridge) clearDraft(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return func() (any, error) { return nil, eng.SetDraft(c, "") }, nil
+}
+
+// getTextMessageDraft(conversation)
+func (b *Bridge) getDraft(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return eng.Draft(c), nil }, nil
 }

@@ -109,13 +109,19 @@ func optBoolDefault(obj safejs.Value, key string, def bool) (bool, error) {
 
 // asStrings reads an array of strings.
 func asStrings(v safejs.Value, name string) ([]string, error) {
+	return asArray(v, name, func(e safejs.Value) (string, error) { return asString(e, name+" items") })
+}
+
+// asArray reads a JS array, each item with item (its error names the
+// argument).
+func asArray[T any](v safejs.Value, name string, item func(safejs.Value) (T, error)) ([]T, error) {
 	isArr, err := safejs.Global().Get("Array")
 	if err == nil {
 		var ok safejs.Value
 		ok, err = isArr.Call("isArray", v)
 		if err == nil {
 			if b, _ := ok.Bool(); !b {
-				err = invalid("%s must be an array of strings", name)
+				err = invalid("%s must be an array", name)
 			}
 		}
 	}
@@ -126,13 +132,13 @@ func asStrings(v safejs.Value, name string) ([]string, error) {
 	if err != nil {
 		return nil, invalid("%s: %v", name, err)
 	}
-	out := make([]string, n)
+	out := make([]T, n)
 	for i := range out {
 		e, err := v.Index(i)
 		if err != nil {
 			return nil, invalid("%s: %v", name, err)
 		}
-		if out[i], err = asString(e, name+" items"); err != nil {
+		if out[i], err = item(e); err != nil {
 			return nil, err
 		}
 	}

@@ -122,6 +122,8 @@ export interface IAReceivedConversation extends Required<IConversationOption> {
   notificationStatus: NotificationStatus;
   /** When the settings last changed (server ms; 0: never). */
   operationTime: number;
+  /** This device's draft ('' when none). */
+  draft: string;
 }
 
 /** What another device of the user changed (CONVERSATION's updatedItems). */
@@ -302,6 +304,10 @@ export declare function getConversationNotificationLevel(conversation: IConversa
 export declare function getConversationNotificationStatus(conversation: IConversationOption): Promise<RCResult<NotificationStatus>>;
 export declare function getTopConversationList(conversationTypes?: ConversationType[], channelId?: string): Promise<RCResult<IAReceivedConversation[]>>;
 export declare function getBlockedConversationList(): Promise<RCResult<IAReceivedConversation[]>>;
+/** Keeps the text being written with the conversation, on this device only (IndexedDB). */
+export declare function saveTextMessageDraft(conversation: IConversationOption, draft: string): Promise<RCResult>;
+export declare function getTextMessageDraft(conversation: IConversationOption): Promise<RCResult<string>>;
+export declare function clearTextMessageDraft(conversation: IConversationOption): Promise<RCResult>;
 export declare function getCurrentUserId(): string;
 
 export declare function addEventListener<K extends keyof EventListeners>(event: K, listener: EventListeners[K], target?: any): void;

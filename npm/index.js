@@ -299,6 +299,9 @@ export const getConversationNotificationLevel = api('getConversationNotification
 export const getConversationNotificationStatus = api('getConversationNotificationStatus');
 export const getTopConversationList = api('getTopConversationList');
 export const getBlockedConversationList = api('getBlockedConversationList');
+export const saveTextMessageDraft = api('saveTextMessageDraft');
+export const getTextMessageDraft = api('getTextMessageDraft');
+export const clearTextMessageDraft = api('clearTextMessageDraft');
 
 // Receipts (docs/receipts.md): private read, group request/response, needReceipt (V5).
 export const sendReadReceiptMessage = api('sendReadReceiptMessage');

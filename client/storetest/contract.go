@@ -347,6 +347,7 @@ func fullState(c client.Conversation) *client.ConversationState {
 		Unread: 2, Mentioned: true, PeerReadSeq: 7, PeerDeliveredSeq: 9, ReadSynced: 8,
 		Requests: []client.CachedRequest{{MessageUID: "r1", Sender: "carol", ReceivedAt: 1}, {MessageUID: "r2", Sender: "dave", ReceivedAt: 2}},
 		Settings: client.Settings{IsTop: true, NotificationLevel: client.NotifyNothing, SettingsTime: 1700000000001},
+		Draft:    "half a thought 😀",
 	}
 }
 

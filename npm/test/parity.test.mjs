@@ -16,18 +16,18 @@ const NOT_PROVIDED = {
   'not yet: RongIMLib\'s conversation layer (lists with paging, pins, do-not-disturb, tags, drafts, counts)': words(`
     addConversationsToTag addTag batchDeleteConversations batchRemoveConversation
       clearAllMessagesUnreadStatus
-    clearRealtimeConUnreadCount clearTextMessageDraft clearUnreadCountByTimestamp
+    clearRealtimeConUnreadCount  clearUnreadCountByTimestamp
     createConversationListLoader getAllConversationList getAllUnreadMentionedCount
      getConversation getConversationListByTimestamp
      
     getConversationTypeNotificationLevel getConversationsFromTagByPage getFirstUnreadMessage
     getFirstUnreadMessageInfo getRealtimeConTotalUnreadCount getRealtimeConUnreadCounts
-    getRealtimeConversations getTags getTagsFromConversation getTextMessageDraft
+    getRealtimeConversations getTags getTagsFromConversation 
      getTotalUnreadCountByLevels getTotalUnreadMentionedCountByLevels
     getUnreadConversationList getUnreadCountByTag getUnreadMentionMeConversationList
     getUnreadMentionedCount getUnreadMentionedMessages markRemoteConversationAsRead
     removeConversation removeConversationsFromTag removeRealtimeConversations removeTag
-    removeTagFromConversations removeTagsFromConversation saveTextMessageDraft
+    removeTagFromConversations removeTagsFromConversation 
       
     setConversationToTopInTag setConversationTypeNotificationLevel updateTag`),
   'not yet: the rest of RongIMLib\'s message and connection calls (editing, search, file tokens)': words(`

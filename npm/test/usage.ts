@@ -227,3 +227,12 @@ async function settings(conversation: RongIMLib.IConversationOption) {
   console.log(level.data, status.data, top.data?.[0]?.isTop, blocked.data?.[0]?.operationTime);
 }
 void settings;
+
+// Drafts.
+async function drafts(conversation: RongIMLib.IConversationOption) {
+  await RongIMLib.saveTextMessageDraft(conversation, 'half');
+  const d = await RongIMLib.getTextMessageDraft(conversation);
+  await RongIMLib.clearTextMessageDraft(conversation);
+  console.log(d.data?.length);
+}
+void drafts;

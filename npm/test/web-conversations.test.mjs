@@ -69,4 +69,26 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal((await call(tab1, 'setConversationToTop', { conversationType: 3, targetId: 'nogroup' }, true)).code, 22406);
     assert.equal((await call(tab1, 'getConversationNotificationLevel', quinn)).data, 5);
   });
+
+  // Drafts are the device's: kept in IndexedDB (a reload, the other tab),
+  // not the user's other devices.
+  test('a draft survives a reload and stays on its device', async () => {
+    const context = await browser.newContext();
+    const tab1 = await openUser(browser, web.url, server, 'rae', context);
+    const sid = { conversationType: 1, targetId: 'sid' };
+    assert.equal((await call(tab1, 'sendMessage', sid, { messageType: 'RC:TxtMsg', content: { content: 'hi' } })).code, 0);
+    assert.equal((await call(tab1, 'saveTextMessageDraft', sid, 'half a thought 😀')).code, 0);
+    assert.deepEqual(await call(tab1, 'getTextMessageDraft', sid), { code: 0, data: 'half a thought 😀' });
+    await tab1.page.reload();
+    await connectPage(tab1.page, web.url, server, 'rae');
+    assert.deepEqual(await call(tab1, 'getTextMessageDraft', sid), { code: 0, data: 'half a thought 😀' });
+    assert.equal((await call(tab1, 'getConversationList')).data.find((c) => c.targetId === 'sid').draft, 'half a thought 😀');
+    const tab2 = await openUser(browser, web.url, server, 'rae', context);
+    assert.equal((await call(tab2, 'getTextMessageDraft', sid)).data, 'half a thought 😀');
+    const elsewhere = await openUser(browser, web.url, server, 'rae'); // another device
+    assert.equal((await call(elsewhere, 'getTextMessageDraft', sid)).data, '');
+    assert.equal((await call(tab1, 'clearTextMessageDraft', sid)).code, 0);
+    assert.equal((await call(tab1, 'getTextMessageDraft', sid)).data, '');
+    assert.equal((await call(tab1, 'saveTextMessageDraft', sid, 7)).code, 33003);
+  });
 });

@@ -5786,6 +5786,7 @@ type StoredConversation struct {
 	Requests         []*CachedRequest
 	ReadSynced       uint64
 	Settings         *ConversationSettings
+	Draft            string
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -5886,6 +5887,13 @@ func (x *StoredConversation) GetSettings() *ConversationSettings {
 	return nil
 }
 
+func (x *StoredConversation) GetDraft() string {
+	if x != nil {
+		return x.Draft
+	}
+	return ""
+}
+
 // Size is the length of x's encoding.
 func (x *StoredConversation) Size() (n int) {
 	if x == nil {
@@ -5907,6 +5915,7 @@ func (x *StoredConversation) Size() (n int) {
 	}
 	n += sizeVarint(1, x.ReadSynced)
 	n += sizeMsg(1, x.Settings, x.Settings != nil)
+	n += sizeLen(1, len(x.Draft))
 	return n
 }
 
@@ -5931,6 +5940,7 @@ func (x *StoredConversation) MarshalAppend(b []byte) []byte {
 	}
 	b = appendVarint(b, 13<<3|0, x.ReadSynced)
 	b = appendMsg(b, 14<<3|2, x.Settings, x.Settings != nil)
+	b = appendString(b, 15<<3|2, x.Draft)
 	return b
 }
 
@@ -5995,6 +6005,8 @@ func (x *StoredConversation) Merge(b []byte) error {
 				x.Settings = new(ConversationSettings)
 			}
 			n, err = mergeMsg(x.Settings, b, num, typ)
+		case 15:
+			n, err = mergeString(&x.Draft, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -3866,7 +3866,9 @@ type StoredConversation struct {
 	// log entry above it is another device's read (SYNC_READ_STATUS).
 	ReadSynced uint64 `protobuf:"varint,13,opt,name=read_synced,json=readSynced,proto3" json:"read_synced,omitempty"`
 	// The user's settings of conv (pin, do-not-disturb).
-	Settings      *ConversationSettings `protobuf:"bytes,14,opt,name=settings,proto3" json:"settings,omitempty"`
+	Settings *ConversationSettings `protobuf:"bytes,14,opt,name=settings,proto3" json:"settings,omitempty"`
+	// The text being written here (saveTextMessageDraft): this device's only.
+	Draft         string `protobuf:"bytes,15,opt,name=draft,proto3" json:"draft,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3997,6 +3999,13 @@ func (x *StoredConversation) GetSettings() *ConversationSettings {
 		return x.Settings
 	}
 	return nil
+}
+
+func (x *StoredConversation) GetDraft() string {
+	if x != nil {
+		return x.Draft
+	}
+	return ""
 }
 
 type CachedRequest struct {
@@ -4454,7 +4463,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"is_offline\x18\x06 \x01(\bR\tisOffline\x12\x17\n" +
 	"\ais_read\x18\a \x01(\bR\x06isRead\x12#\n" +
 	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\x122\n" +
-	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\x8a\x04\n" +
+	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\xa0\x04\n" +
 	"\x12StoredConversation\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1e\n" +
 	"\n" +
@@ -4473,7 +4482,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\brequests\x18\f \x03(\v2\x18.imwasm.v1.CachedRequestR\brequests\x12\x1f\n" +
 	"\vread_synced\x18\r \x01(\x04R\n" +
 	"readSynced\x12;\n" +
-	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\"i\n" +
+	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\x12\x14\n" +
+	"\x05draft\x18\x0f \x01(\tR\x05draft\"i\n" +
 	"\rCachedRequest\x12\x1f\n" +
 	"\vmessage_uid\x18\x01 \x01(\tR\n" +
 	"messageUid\x12\x16\n" +
