@@ -129,9 +129,12 @@ func (e *Engine) Conversations(ctx context.Context) ([]ConversationInfo, error) 
 	return out, nil
 }
 
+// latestTime orders the list: the latest message's time, or for a
+// conversation without one (pinned before its first message) when its
+// settings changed.
 func latestTime(c ConversationInfo) int64 {
 	if c.Latest == nil {
-		return 0
+		return c.SettingsTime
 	}
 	if c.Latest.SentTime != 0 {
 		return c.Latest.SentTime
@@ -149,17 +152,111 @@ func (e *Engine) UnreadCount(c Conversation) int {
 	return 0
 }
 
-// TotalUnreadCount implements getTotalUnreadCount.
-func (e *Engine) TotalUnreadCount() int {
+// TotalUnreadCount implements getTotalUnreadCount(includeMuted,
+// conversationTypes): the unread messages of the conversations of types
+// (none: private and group), those under do-not-disturb only when
+// includeMuted.
+func (e *Engine) TotalUnreadCount(includeMuted bool, types ...int32) int {
 	e.seqMu.Lock()
 	defer e.seqMu.Unlock()
 	n := 0
 	for _, st := range e.convs {
-		if st.Type == Private || st.Type == Group {
+		if (st.Type == Private || st.Type == Group) && (len(types) == 0 || slices.Contains(types, st.Type)) &&
+			(includeMuted || !st.Blocked()) {
 			n += st.Unread
 		}
 	}
 	return n
+}
+
+// ConversationQuery is a page of the conversation list
+// (getConversationListByTimestamp): Count conversations updated before
+// StartTime (0: now), newest first, or with Forward after it, oldest first;
+// of Types only when given; pinned ones first with TopFirst.
+type ConversationQuery struct {
+	StartTime int64
+	Count     int
+	Forward   bool
+	Types     []int32
+	TopFirst  bool
+}
+
+// MaxConversationPage is the most conversations one page may ask for.
+const MaxConversationPage = 1000
+
+// ConversationsPage implements the paged list calls.
+func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]ConversationInfo, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
+	if q.Count < 1 || q.Count > MaxConversationPage {
+		return nil, codes.New(codes.InvalidParameterCount, "count must be 1-1000")
+	}
+	if q.StartTime < 0 {
+		return nil, codes.New(codes.InvalidParameter, "startTime must not be negative")
+	}
+	all, err := e.Conversations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var page []ConversationInfo
+	for _, ci := range all { // newest first
+		t := latestTime(ci)
+		switch {
+		case len(q.Types) > 0 && !slices.Contains(q.Types, ci.Type):
+		case q.Forward && t > q.StartTime, !q.Forward && (q.StartTime == 0 || t < q.StartTime):
+			page = append(page, ci)
+		}
+	}
+	if q.Forward {
+		slices.Reverse(page)
+	}
+	if q.TopFirst {
+		slices.SortStableFunc(page, func(a, b ConversationInfo) int {
+			switch {
+			case a.IsTop == b.IsTop:
+				return 0
+			case a.IsTop:
+				return -1
+			}
+			return 1
+		})
+	}
+	if len(page) > q.Count {
+		page = page[:q.Count]
+	}
+	return page, nil
+}
+
+// Conversation implements getConversation: c as the list has it, also
+// when the list would not show it (nil when the device knows nothing of
+// it).
+func (e *Engine) Conversation(ctx context.Context, c Conversation) (*ConversationInfo, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
+	if err := validConversation(c); err != nil {
+		return nil, err
+	}
+	e.seqMu.Lock()
+	st := e.convs[c.Key()]
+	var cp ConversationState
+	if st != nil {
+		cp = *st
+	}
+	e.seqMu.Unlock()
+	if st == nil {
+		return nil, nil
+	}
+	ci := &ConversationInfo{Conversation: c, UnreadCount: cp.Unread, HasMentioned: cp.Mentioned, Settings: cp.Settings, Draft: cp.Draft}
+	latest, err := e.cfg.Store.History(ctx, c, 0, 1, false)
+	if err != nil {
+		return nil, codes.Wrap(codes.Timeout, "read conversation", err)
+	}
+	if len(latest) == 1 {
+		ci.Latest = latest[0]
+	}
+	return ci, nil
 }
 
 // conversationEvent is the CONVERSATION event for a batch: the

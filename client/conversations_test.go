@@ -2,8 +2,10 @@ package client
 
 import (
 	"context"
+	"slices"
 	"testing"
 
+	"github.com/imwasm/imwasm/proto/codes"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -47,7 +49,7 @@ func TestConversations(t *testing.T) {
 			t.Errorf("conversation %d: %+v, want %+v", i, ci, w)
 		}
 	}
-	if n := h.e.TotalUnreadCount(); n != 5 {
+	if n := h.e.TotalUnreadCount(false); n != 5 {
 		t.Errorf("total unread %d, want 5", n)
 	}
 	if n := h.e.UnreadCount(Conversation{Type: Private, TargetID: "nobody"}); n != 0 {
@@ -84,4 +86,74 @@ func TestConversations(t *testing.T) {
 	}
 	c.reply(f, sendAck(&pb.SendRequest{Conv: wconv(bob)}, 3))
 	result(t, res)
+}
+
+// The list by pages (getConversationListByTimestamp), one conversation
+// (getConversation), and the total with its filters.
+func TestConversationPages(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	at := func(w *pb.Message, ms int64) *pb.Message { w.SentTime = baseTime + ms; return w }
+	c.push(at(from(bob, 1), 1000), at(from(grp, 1), 2000), at(from(grp, 2), 2100), at(from(carol, 1), 3000))
+	h.messages()
+	ctx := context.Background()
+	page := func(q ConversationQuery) []string {
+		t.Helper()
+		list, err := h.e.ConversationsPage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, ci := range list {
+			out = append(out, ci.TargetID)
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		q    ConversationQuery
+		want []string
+	}{
+		"first page":           {ConversationQuery{Count: 2}, []string{"carol", "g1"}},
+		"next page":            {ConversationQuery{Count: 2, StartTime: baseTime + 2100}, []string{"bob"}},
+		"forward from a time":  {ConversationQuery{Count: 5, StartTime: baseTime + 1000, Forward: true}, []string{"g1", "carol"}},
+		"groups only":          {ConversationQuery{Count: 5, Types: []int32{Group}}, []string{"g1"}},
+		"everything, one page": {ConversationQuery{Count: MaxConversationPage}, []string{"carol", "g1", "bob"}},
+	} {
+		if got := page(tc.q); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", name, got, tc.want)
+		}
+	}
+	for _, q := range []ConversationQuery{{Count: 0}, {Count: MaxConversationPage + 1}} {
+		if _, err := h.e.ConversationsPage(ctx, q); codes.Of(err) != codes.InvalidParameterCount {
+			t.Errorf("count %d: %v", q.Count, err)
+		}
+	}
+	// Pinned first, when asked.
+	h.applySettings(bob, Settings{IsTop: true, SettingsTime: 1})
+	if got := page(ConversationQuery{Count: 5, TopFirst: true}); !slices.Equal(got, []string{"bob", "carol", "g1"}) {
+		t.Errorf("pinned first: %v", got)
+	}
+	// Muted conversations count only when asked for.
+	h.applySettings(grp, Settings{NotificationLevel: NotifyNothing, SettingsTime: 1})
+	if n, all := h.e.TotalUnreadCount(false), h.e.TotalUnreadCount(true); n != 2 || all != 4 {
+		t.Errorf("total unread %d without muted, %d with; want 2 and 4", n, all)
+	}
+	if n := h.e.TotalUnreadCount(true, Group); n != 2 {
+		t.Errorf("total unread of groups %d, want 2", n)
+	}
+	ci, err := h.e.Conversation(ctx, grp)
+	if err != nil || ci == nil || ci.UnreadCount != 2 || ci.Latest.MessageUID != uidOf(grp, 2) || !ci.Blocked() {
+		t.Fatalf("getConversation: %+v, %v", ci, err)
+	}
+	if ci, err := h.e.Conversation(ctx, Conversation{Type: Private, TargetID: "nobody"}); ci != nil || err != nil {
+		t.Fatalf("an unknown conversation: %+v, %v", ci, err)
+	}
+}
+
+// applySettings gives c settings as if another device had set them.
+func (h *harness) applySettings(c Conversation, s Settings) {
+	h.t.Helper()
+	if err := h.e.applyLocal(&inItem{log: &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(s)}}); err != nil {
+		h.t.Fatal(err)
+	}
 }

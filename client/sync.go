@@ -42,8 +42,8 @@ type inItem struct {
 	log        *pb.LogEntry   // applied as if it came in this user's log
 	settings   []*pb.LogEntry // this device changed these settings (no event here)
 	draft      *draftSet
-	sent       *Message       // a send acknowledged in time (already updated)
-	failed     int64          // local id of a send that failed
+	sent       *Message // a send acknowledged in time (already updated)
+	failed     int64    // local id of a send that failed
 	result     chan *Message
 	done       chan struct{}
 	stop       bool // Close's last item (see processLoop)

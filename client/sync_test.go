@@ -306,7 +306,7 @@ func TestSyncOnFirstConnect(t *testing.T) {
 	if st := h.state(grp); st.HeldFrom != 2 || st.Contiguous != 3 || st.StartSeq != 2 {
 		t.Errorf("group cursor %+v, want held from 2", st)
 	}
-	if n := h.e.TotalUnreadCount(); n != 4 {
+	if n := h.e.TotalUnreadCount(false); n != 4 {
 		t.Errorf("total unread %d, want 4", n)
 	}
 }

@@ -82,6 +82,10 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getTopConversationList":                b.filteredList(func(ci client.ConversationInfo) bool { return ci.IsTop }),
 		"getBlockedConversationList":            b.filteredList(func(ci client.ConversationInfo) bool { return ci.Blocked() }),
 		"saveTextMessageDraft":                  b.saveDraft,
+		"getConversationListByTimestamp":        b.conversationListByTime,
+		"getAllConversationList":                b.allConversations,
+		"getConversation":                       b.conversation,
+		"getUnreadConversationList":             b.filteredList(func(ci client.ConversationInfo) bool { return ci.UnreadCount > 0 }),
 		"getTextMessageDraft":                   b.getDraft,
 		"clearTextMessageDraft":                 b.clearDraft,
 

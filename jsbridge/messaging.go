@@ -368,13 +368,94 @@ func (b *Bridge) history(remote bool) func([]safejs.Value) (work, error) {
 	}
 }
 
-func (b *Bridge) conversationList([]safejs.Value) (work, error) {
+// getConversationList(options? {count = 300, startTime = 0, order = 0}, channelId?)
+func (b *Bridge) conversationList(args []safejs.Value) (work, error) {
 	eng, err := b.engine()
 	if err != nil {
 		return nil, err
 	}
+	q := client.ConversationQuery{Count: 300}
+	if opts := arg(args, 0); !absent(opts) {
+		if q, err = conversationQuery(opts, 300); err != nil {
+			return nil, err
+		}
+	}
+	return conversationsWork(eng, q), nil
+}
+
+// getConversationListByTimestamp({startTime, count, order?, conversationTypes?, topPriority?})
+func (b *Bridge) conversationListByTime(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	opts := arg(args, 0)
+	if err := object(opts, "params"); err != nil {
+		return nil, err
+	}
+	q, err := conversationQuery(opts, -1)
+	if err != nil {
+		return nil, err
+	}
+	return conversationsWork(eng, q), nil
+}
+
+// getAllConversationList(channelId?)
+func (b *Bridge) allConversations([]safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	return conversationsWork(eng, client.ConversationQuery{Count: client.MaxConversationPage}), nil
+}
+
+// conversationQuery reads a page's options: count (def when absent; -1:
+// required), startTime, order, conversationTypes, topPriority.
+func conversationQuery(opts safejs.Value, def int64) (client.ConversationQuery, error) {
+	var q client.ConversationQuery
+	if err := object(opts, "options"); err != nil {
+		return q, err
+	}
+	count, err := optInt(opts, "count", def)
+	if err != nil {
+		return q, err
+	}
+	if count == -1 {
+		return q, invalid("count is required")
+	}
+	start, err := optInt(opts, "startTime", 0)
+	if err != nil {
+		return q, err
+	}
+	order, err := optInt(opts, "order", 0)
+	if err != nil {
+		return q, err
+	}
+	if order != 0 && order != 1 {
+		return q, invalid("order must be 0 (older) or 1 (newer)")
+	}
+	top, err := optBool(opts, "topPriority")
+	if err != nil {
+		return q, err
+	}
+	q = client.ConversationQuery{Count: int(min(max(count, -1), client.MaxConversationPage+1)), StartTime: start, Forward: order == 1, TopFirst: top}
+	if v, err := field(opts, "conversationTypes"); err != nil {
+		return q, err
+	} else if !absent(v) {
+		types, err := asInts(v, "conversationTypes")
+		if err != nil {
+			return q, err
+		}
+		for _, t := range types {
+			q.Types = append(q.Types, int32(t))
+		}
+	}
+	return q, nil
+}
+
+func conversationsWork(eng *client.Engine, q client.ConversationQuery) work {
 	return func() (any, error) {
-		list, err := eng.Conversations(context.Background())
+		list, err := eng.ConversationsPage(context.Background(), q)
 		if err != nil {
 			return nil, err
 		}
@@ -383,6 +464,21 @@ func (b *Bridge) conversationList([]safejs.Value) (work, error) {
 			out[i] = conversationInfoJS(ci)
 		}
 		return out, nil
+	}
+}
+
+// getConversation(conversation): null when the device knows nothing of it.
+func (b *Bridge) conversation(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		ci, err := eng.Conversation(context.Background(), c)
+		if err != nil || ci == nil {
+			return nil, err
+		}
+		return conversationInfoJS(*ci), nil
 	}, nil
 }
 
@@ -394,12 +490,27 @@ func (b *Bridge) unreadCount(args []safejs.Value) (work, error) {
 	return func() (any, error) { return eng.UnreadCount(c), nil }, nil
 }
 
-func (b *Bridge) totalUnreadCount([]safejs.Value) (work, error) {
+// getTotalUnreadCount(includeMuted = false, conversationTypes?)
+func (b *Bridge) totalUnreadCount(args []safejs.Value) (work, error) {
 	eng, err := b.engine()
 	if err != nil {
 		return nil, err
 	}
-	return func() (any, error) { return eng.TotalUnreadCount(), nil }, nil
+	muted, err := argBool(arg(args, 0), "includeMuted", false)
+	if err != nil {
+		return nil, err
+	}
+	var types []int32
+	if v := arg(args, 1); !absent(v) {
+		ts, err := asInts(v, "conversationTypes")
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			types = append(types, int32(t))
+		}
+	}
+	return func() (any, error) { return eng.TotalUnreadCount(muted, types...), nil }, nil
 }
 
 // clearMessagesUnreadStatus(conversation)

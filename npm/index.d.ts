@@ -327,9 +327,16 @@ export declare function updateMessageExpansion(expansion: Record<string, string>
 export declare function removeMessageExpansionForKey(keys: string[], message: IAReceivedMessage | (IConversationOption & { messageUId: string })): Promise<RCResult>;
 export declare function getHistoryMessages(conversation: IConversationOption, options?: IGetHistoryMessageOption): Promise<RCResult<{ list: IAReceivedMessage[]; hasMore: boolean }>>;
 export declare function getRemoteHistoryMessages(conversation: IConversationOption, options?: IGetHistoryMessageOption): Promise<RCResult<{ list: IAReceivedMessage[]; hasMore: boolean }>>;
-export declare function getConversationList(): Promise<RCResult<IAReceivedConversation[]>>;
+/** A page of the list: count (1-1000, default 300) conversations updated before startTime (0: now), newest first, or with order 1 after it, oldest first. */
+export declare function getConversationList(options?: { count?: number; startTime?: number; order?: 0 | 1 }, channelId?: string): Promise<RCResult<IAReceivedConversation[]>>;
+export declare function getConversationListByTimestamp(params: { startTime: number; count: number; order?: 0 | 1; channelId?: string; topPriority?: boolean; conversationTypes?: ConversationType[] }): Promise<RCResult<IAReceivedConversation[]>>;
+export declare function getAllConversationList(channelId?: string): Promise<RCResult<IAReceivedConversation[]>>;
+/** The conversation as the list has it; null when this device knows nothing of it. */
+export declare function getConversation(conversation: IConversationOption): Promise<RCResult<IAReceivedConversation | null>>;
+export declare function getUnreadConversationList(conversationTypes?: ConversationType[]): Promise<RCResult<IAReceivedConversation[]>>;
 export declare function getUnreadCount(conversation: IConversationOption): Promise<RCResult<number>>;
-export declare function getTotalUnreadCount(): Promise<RCResult<number>>;
+/** Unread messages of private and group conversations (or of conversationTypes); do-not-disturb ones only with includeMuted. */
+export declare function getTotalUnreadCount(includeMuted?: boolean, conversationTypes?: ConversationType[]): Promise<RCResult<number>>;
 export declare function clearMessagesUnreadStatus(conversation: IConversationOption): Promise<RCResult>;
 
 /** Private chats: the peer gets READ_RECEIPT_RECEIVED; messages up to messageUId count as read. */

@@ -803,7 +803,7 @@ func TestUnreadCountsAndConversations(t *testing.T) {
 		}
 	}
 	waitUnread(g, 3)
-	if n := bob.TotalUnreadCount(); n != 4 {
+	if n := bob.TotalUnreadCount(false); n != 4 {
 		t.Fatalf("total unread %d, want 4", n)
 	}
 	list, err := bob.Conversations(ctx)

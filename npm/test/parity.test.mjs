@@ -17,14 +17,14 @@ const NOT_PROVIDED = {
     addConversationsToTag addTag batchDeleteConversations batchRemoveConversation
       clearAllMessagesUnreadStatus
     clearRealtimeConUnreadCount  clearUnreadCountByTimestamp
-    createConversationListLoader getAllConversationList getAllUnreadMentionedCount
-     getConversation getConversationListByTimestamp
+    createConversationListLoader  getAllUnreadMentionedCount
+      
      
     getConversationTypeNotificationLevel getConversationsFromTagByPage getFirstUnreadMessage
     getFirstUnreadMessageInfo getRealtimeConTotalUnreadCount getRealtimeConUnreadCounts
     getRealtimeConversations getTags getTagsFromConversation 
      getTotalUnreadCountByLevels getTotalUnreadMentionedCountByLevels
-    getUnreadConversationList getUnreadCountByTag getUnreadMentionMeConversationList
+     getUnreadCountByTag getUnreadMentionMeConversationList
     getUnreadMentionedCount getUnreadMentionedMessages markRemoteConversationAsRead
     removeConversation removeConversationsFromTag removeRealtimeConversations removeTag
     removeTagFromConversations removeTagsFromConversation 

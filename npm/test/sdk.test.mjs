@@ -242,3 +242,32 @@ test('getMessage, clearMessages, deleteLocalMessagesByTimestamp, getServerTime, 
     await u.close();
   }
 });
+
+// The conversation list's pages, one conversation, and the filtered total,
+// through the package: argument checks and shapes.
+test('getConversationList pages, getConversationListByTimestamp, getConversation, getTotalUnreadCount filters', async () => {
+  const { alice } = users;
+  for (const [to, text_] of [['pages-a', 'one'], ['pages-b', 'two'], ['pages-c', 'three']]) {
+    assert.equal((await alice.call('sendMessage', toUser(to), text(text_))).code, 0);
+  }
+  const first = await alice.call('getConversationList', { count: 2 });
+  assert.equal(first.code, 0);
+  assert.deepEqual(first.data.map((c) => c.targetId), ['pages-c', 'pages-b']);
+  const before = first.data[1].latestMessage.sentTime;
+  const next = await alice.call('getConversationListByTimestamp', { startTime: before, count: 1 });
+  assert.deepEqual(next.data.map((c) => c.targetId), ['pages-a']);
+  const forward = await alice.call('getConversationList', { startTime: next.data[0].latestMessage.sentTime, count: 5, order: 1 });
+  assert.deepEqual(forward.data.map((c) => c.targetId).slice(0, 2), ['pages-b', 'pages-c']);
+  assert.equal((await alice.call('getConversationList', { count: 0 })).code, EC.INVALID_PARAMETER_COUNT);
+  assert.equal((await alice.call('getConversationList', { count: 1001 })).code, EC.INVALID_PARAMETER_COUNT);
+  assert.equal((await alice.call('getConversationListByTimestamp', { startTime: 0 })).code, EC.BIZ_ERROR_INVALID_PARAMETER);
+  assert.equal((await alice.call('getConversationList', { order: 2 })).code, EC.BIZ_ERROR_INVALID_PARAMETER);
+  const one = await alice.call('getConversation', toUser('pages-b'));
+  assert.deepEqual([one.code, one.data.targetId, one.data.latestMessage.content.content, one.data.isTop, one.data.draft], [0, 'pages-b', 'two', false, '']);
+  const none = await alice.call('getConversation', toUser('nobody-here'));
+  assert.deepEqual([none.code, none.data ?? null], [0, null]);
+  const all = await alice.call('getAllConversationList');
+  assert.ok(all.data.length >= 3);
+  assert.deepEqual(await alice.call('getTotalUnreadCount', true, [CT.GROUP]), { code: 0, data: 0 });
+  assert.equal((await alice.call('getTotalUnreadCount', 'yes')).code, EC.BIZ_ERROR_INVALID_PARAMETER);
+});

@@ -236,3 +236,15 @@ async function drafts(conversation: RongIMLib.IConversationOption) {
   console.log(d.data?.length);
 }
 void drafts;
+
+// The list by pages, one conversation, filtered counts.
+async function lists(conversation: RongIMLib.IConversationOption) {
+  const first = await RongIMLib.getConversationList({ count: 20 });
+  const next = await RongIMLib.getConversationListByTimestamp({ startTime: first.data?.at(-1)?.latestMessage?.sentTime ?? 0, count: 20, topPriority: true });
+  const all = await RongIMLib.getAllConversationList();
+  const one = await RongIMLib.getConversation(conversation);
+  const unread = await RongIMLib.getUnreadConversationList([RongIMLib.ConversationType.GROUP]);
+  const total = await RongIMLib.getTotalUnreadCount(true, [RongIMLib.ConversationType.PRIVATE]);
+  console.log(next.data?.length, all.data?.length, one.data?.draft, unread.data?.length, total.data);
+}
+void lists;
