@@ -104,7 +104,7 @@ func (e *Engine) Conversations(ctx context.Context) ([]ConversationInfo, error) 
 	e.seqMu.Lock()
 	states := make([]ConversationState, 0, len(e.convs))
 	for _, st := range e.convs {
-		if st.Type == Private || st.Type == Group {
+		if (st.Type == Private || st.Type == Group) && !st.Hidden() {
 			states = append(states, *st)
 		}
 	}
@@ -162,7 +162,7 @@ func (e *Engine) TotalUnreadCount(includeMuted bool, types ...int32) int {
 	n := 0
 	for _, st := range e.convs {
 		if (st.Type == Private || st.Type == Group) && (len(types) == 0 || slices.Contains(types, st.Type)) &&
-			(includeMuted || !st.Blocked()) {
+			(includeMuted || !st.Blocked()) && !st.Hidden() {
 			n += st.Unread
 		}
 	}

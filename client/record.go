@@ -95,11 +95,11 @@ func DecodeConversation(b []byte) (*ConversationState, error) {
 }
 
 func wireSettings(s Settings) *pb.ConversationSettings {
-	return &pb.ConversationSettings{IsTop: s.IsTop, NotificationLevel: s.NotificationLevel, Time: s.SettingsTime}
+	return &pb.ConversationSettings{IsTop: s.IsTop, NotificationLevel: s.NotificationLevel, Time: s.SettingsTime, RemovedSeq: s.RemovedSeq}
 }
 
 func localSettings(s *pb.ConversationSettings) Settings {
-	return Settings{IsTop: s.GetIsTop(), NotificationLevel: s.GetNotificationLevel(), SettingsTime: s.GetTime()}
+	return Settings{IsTop: s.GetIsTop(), NotificationLevel: s.GetNotificationLevel(), SettingsTime: s.GetTime(), RemovedSeq: s.GetRemovedSeq()}
 }
 
 func wireReaders(rs []Reader) []*pb.Reader {

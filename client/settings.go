@@ -12,19 +12,29 @@ import (
 // notificationLevels are RongIMLib's NotificationLevel values.
 var notificationLevels = []int32{NotifyAll, NotifyNotSet, 1, 2, 4, NotifyNothing}
 
-// SetSettings implements setConversationToTop and
-// setConversationNotificationLevel (and their batch forms): top and level,
-// when not nil, become the user's settings of each of convs (1-20) on the
+// SettingsEdit is a change of settings: what is not nil (or false) changes.
+type SettingsEdit struct {
+	Top   *bool
+	Level *int32
+	// Remove takes the conversation out of the list (and unpins it) until
+	// its next message: removeConversation. Its messages stay.
+	Remove bool
+}
+
+// SetSettings implements setConversationToTop,
+// setConversationNotificationLevel, removeConversation and their batch
+// forms: edit applies to the user's settings of each of convs (1-20) on the
 // server and all their devices; here at once, without an event (the other
-// devices get CONVERSATION with updatedItems).
-func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, top *bool, level *int32) error {
+// devices get CONVERSATION with updatedItems for pins and levels).
+func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit SettingsEdit) error {
+	top, level := edit.Top, edit.Level
 	if err := e.closed(); err != nil {
 		return err
 	}
 	switch {
 	case len(convs) == 0 || len(convs) > contract.MaxPerSettings:
 		return codes.New(codes.InvalidParameterCount, "1-20 conversations")
-	case top == nil && level == nil:
+	case top == nil && level == nil && !edit.Remove:
 		return codes.New(codes.InvalidParameter, "nothing to set")
 	case level != nil && !slices.Contains(notificationLevels, *level):
 		return codes.New(codes.InvalidParameter, "notificationLevel must be a NotificationLevel: -1, 0, 1, 2, 4 or 5")
@@ -42,6 +52,7 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, top *boo
 	if level != nil {
 		req.SetLevel, req.NotificationLevel = true, *level
 	}
+	req.Remove = edit.Remove
 	// Taken here first: the log entries that come back (maybe before the
 	// answer) then carry nothing new for this device. A refusal puts the
 	// settings back.
@@ -50,8 +61,9 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, top *boo
 	e.seqMu.Lock()
 	for _, c := range convs {
 		var prev Settings
+		var last uint64
 		if st := e.convs[c.Key()]; st != nil {
-			prev = st.Settings
+			prev, last = st.Settings, max(st.LastSeq, st.Contiguous)
 		}
 		s := prev
 		s.SettingsTime = max(prev.SettingsTime, now)
@@ -60,6 +72,9 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, top *boo
 		}
 		if level != nil {
 			s.NotificationLevel = *level
+		}
+		if edit.Remove {
+			s.RemovedSeq, s.IsTop = last, false
 		}
 		prev.SettingsTime = s.SettingsTime
 		apply.settings = append(apply.settings, &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(s)})

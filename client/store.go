@@ -107,6 +107,9 @@ type Settings struct {
 	IsTop             bool
 	NotificationLevel int32
 	SettingsTime      int64
+	// RemovedSeq: removeConversation took the conversation out of the
+	// list until a message after this sequence number comes.
+	RemovedSeq uint64
 }
 
 // NotificationLevel values (RongIMLib's).
@@ -115,6 +118,11 @@ const (
 	NotifyNotSet  = 0  // NOT_SET
 	NotifyNothing = 5  // NOT_MESSAGE_NOTIFICATION
 )
+
+// Hidden reports a conversation removed from the list with no message since.
+func (st *ConversationState) Hidden() bool {
+	return st.RemovedSeq > 0 && max(st.LastSeq, st.Contiguous) <= st.RemovedSeq
+}
 
 // Blocked reports do-not-disturb of any kind (RongIMLib's
 // notificationStatus CLOSE, getBlockedConversationList).

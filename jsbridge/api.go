@@ -85,6 +85,8 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getConversationListByTimestamp":        b.conversationListByTime,
 		"getAllConversationList":                b.allConversations,
 		"getConversation":                       b.conversation,
+		"removeConversation":                    b.removeConversation,
+		"batchRemoveConversation":               b.batchRemoveConversations,
 		"getUnreadConversationList":             b.filteredList(func(ci client.ConversationInfo) bool { return ci.UnreadCount > 0 }),
 		"getTextMessageDraft":                   b.getDraft,
 		"clearTextMessageDraft":                 b.clearDraft,

@@ -36,7 +36,9 @@ func conversationsArg(v safejs.Value) ([]client.Conversation, error) {
 }
 
 func (b *Bridge) setSettings(eng *client.Engine, convs []client.Conversation, top *bool, level *int32) work {
-	return func() (any, error) { return nil, eng.SetSettings(context.Background(), convs, top, level) }
+	return func() (any, error) {
+		return nil, eng.SetSettings(context.Background(), convs, client.SettingsEdit{Top: top, Level: level})
+	}
 }
 
 // setConversationToTop(conversation, isTop = true, isUpdateTime?,
@@ -223,4 +225,28 @@ func (b *Bridge) getDraft(args []safejs.Value) (work, error) {
 		return nil, err
 	}
 	return func() (any, error) { return eng.Draft(c), nil }, nil
+}
+
+// removeConversation(conversation, deleteRemotely?): out of the user's list
+// on all their devices until its next message; its messages stay
+// (deleteRemotely has no meaning here: the list is the server's already).
+func (b *Bridge) removeConversation(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		return nil, eng.SetSettings(context.Background(), []client.Conversation{c}, client.SettingsEdit{Remove: true})
+	}, nil
+}
+
+// batchRemoveConversation(conversations)
+func (b *Bridge) batchRemoveConversations(args []safejs.Value) (work, error) {
+	eng, convs, err := b.withConvs(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		return nil, eng.SetSettings(context.Background(), convs, client.SettingsEdit{Remove: true})
+	}, nil
 }

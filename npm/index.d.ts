@@ -334,6 +334,9 @@ export declare function getAllConversationList(channelId?: string): Promise<RCRe
 /** The conversation as the list has it; null when this device knows nothing of it. */
 export declare function getConversation(conversation: IConversationOption): Promise<RCResult<IAReceivedConversation | null>>;
 export declare function getUnreadConversationList(conversationTypes?: ConversationType[]): Promise<RCResult<IAReceivedConversation[]>>;
+/** Takes the conversation out of the user's list on all their devices until its next message; its messages stay. */
+export declare function removeConversation(conversation: IConversationOption, deleteRemotely?: boolean): Promise<RCResult>;
+export declare function batchRemoveConversation(conversations: IConversationOption[]): Promise<RCResult>;
 export declare function getUnreadCount(conversation: IConversationOption): Promise<RCResult<number>>;
 /** Unread messages of private and group conversations (or of conversationTypes); do-not-disturb ones only with includeMuted. */
 export declare function getTotalUnreadCount(includeMuted?: boolean, conversationTypes?: ConversationType[]): Promise<RCResult<number>>;

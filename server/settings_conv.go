@@ -22,7 +22,7 @@ func (ss *session) handleSettings(ctx context.Context, id uint64, r *pb.Settings
 	case len(r.Convs) == 0 || len(r.Convs) > contract.MaxPerSettings:
 		ss.replyErr(id, codes.InvalidParameterCount, "1-20 conversations")
 		return
-	case !r.SetTop && !r.SetLevel:
+	case !r.SetTop && !r.SetLevel && !r.Remove:
 		ss.replyErr(id, codes.InvalidParameter, "nothing to set")
 		return
 	case r.SetLevel && !slices.Contains(notificationLevels, r.NotificationLevel):
@@ -37,12 +37,15 @@ func (ss *session) handleSettings(ctx context.Context, id uint64, r *pb.Settings
 		}
 		convs = append(convs, &pb.Conversation{Type: c.Type, Target: c.Target, Channel: c.Channel})
 	}
-	entries, err := ss.srv.store.SetSettings(ctx, ss.user, convs, ss.srv.cfg.Now().UnixMilli(), func(set *pb.ConversationSettings) {
+	entries, err := ss.srv.store.SetSettings(ctx, ss.user, convs, ss.srv.cfg.Now().UnixMilli(), func(set *pb.ConversationSettings, last uint64) {
 		if r.SetTop {
 			set.IsTop = r.IsTop
 		}
 		if r.SetLevel {
 			set.NotificationLevel = r.NotificationLevel
+		}
+		if r.Remove {
+			set.RemovedSeq, set.IsTop = last, false
 		}
 	}, func(c *pb.Conversation, set *pb.ConversationSettings) *pb.Message {
 		return ss.logEntry(&pb.LogEntry{Conv: c, Settings: set})

@@ -14,7 +14,7 @@ const words = (s) => s.trim().split(/\s+/);
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
   'not yet: RongIMLib\'s conversation layer (lists with paging, pins, do-not-disturb, tags, drafts, counts)': words(`
-    addConversationsToTag addTag batchDeleteConversations batchRemoveConversation
+    addConversationsToTag addTag batchDeleteConversations 
       clearAllMessagesUnreadStatus
     clearRealtimeConUnreadCount  clearUnreadCountByTimestamp
     createConversationListLoader  getAllUnreadMentionedCount
@@ -26,7 +26,7 @@ const NOT_PROVIDED = {
      getTotalUnreadCountByLevels getTotalUnreadMentionedCountByLevels
      getUnreadCountByTag getUnreadMentionMeConversationList
     getUnreadMentionedCount getUnreadMentionedMessages markRemoteConversationAsRead
-    removeConversation removeConversationsFromTag removeRealtimeConversations removeTag
+     removeConversationsFromTag removeRealtimeConversations removeTag
     removeTagFromConversations removeTagsFromConversation 
       
     setConversationToTopInTag setConversationTypeNotificationLevel updateTag`),

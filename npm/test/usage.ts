@@ -248,3 +248,10 @@ async function lists(conversation: RongIMLib.IConversationOption) {
   console.log(next.data?.length, all.data?.length, one.data?.draft, unread.data?.length, total.data);
 }
 void lists;
+
+// Removing conversations from the list.
+async function removal(conversation: RongIMLib.IConversationOption) {
+  await RongIMLib.removeConversation(conversation);
+  await RongIMLib.batchRemoveConversation([conversation]);
+}
+void removal;

@@ -70,6 +70,38 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal((await call(tab1, 'getConversationNotificationLevel', quinn)).data, 5);
   });
 
+  // removeConversation: out of the list on the user's other tab and after a
+  // reload, its messages kept, back with the next message.
+  test('a removed conversation leaves the list everywhere and comes back with its next message', async () => {
+    const context = await browser.newContext();
+    const tab1 = await openUser(browser, web.url, server, 'uma', context);
+    const tab2 = await openUser(browser, web.url, server, 'uma', context);
+    const vic = await openUser(browser, web.url, server, 'vic');
+    const toUma = { conversationType: 1, targetId: 'uma' };
+    const fromVic = { conversationType: 1, targetId: 'vic' };
+    assert.equal((await call(vic, 'sendMessage', toUma, { messageType: 'RC:TxtMsg', content: { content: 'one' } })).code, 0);
+    const listed = async (x) => (await call(x, 'getConversationList')).data.some((c) => c.targetId === 'vic');
+    const until = async (what, cond) => {
+      const deadline = Date.now() + 15000;
+      while (!(await cond())) {
+        if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    for (const t of [tab1, tab2]) await until('the message', () => listed(t));
+    assert.equal((await call(tab1, 'removeConversation', fromVic)).code, 0);
+    assert.equal(await listed(tab1), false);
+    await until('gone from the other tab', async () => !(await listed(tab2)));
+    assert.equal((await call(tab2, 'getTotalUnreadCount', true)).data, 0);
+    assert.equal((await call(tab2, 'getHistoryMessages', fromVic, { count: 10 })).data.list.length, 1, 'its messages stay');
+    await tab2.page.reload();
+    await connectPage(tab2.page, web.url, server, 'uma');
+    assert.equal(await listed(tab2), false, 'back after a reload');
+    assert.equal((await call(vic, 'sendMessage', toUma, { messageType: 'RC:TxtMsg', content: { content: 'two' } })).code, 0);
+    for (const t of [tab1, tab2]) await until('back with the next message', () => listed(t));
+    assert.equal((await call(tab1, 'getUnreadCount', fromVic)).data, 2);
+  });
+
   // Drafts are the device's: kept in IndexedDB (a reload, the other tab),
   // not the user's other devices.
   test('a draft survives a reload and stays on its device', async () => {

@@ -3942,6 +3942,7 @@ type ConversationSettings struct {
 	IsTop             bool
 	NotificationLevel int32
 	Time              int64
+	RemovedSeq        uint64
 }
 
 func (x *ConversationSettings) GetIsTop() bool {
@@ -3965,6 +3966,13 @@ func (x *ConversationSettings) GetTime() int64 {
 	return 0
 }
 
+func (x *ConversationSettings) GetRemovedSeq() uint64 {
+	if x != nil {
+		return x.RemovedSeq
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *ConversationSettings) Size() (n int) {
 	if x == nil {
@@ -3973,6 +3981,7 @@ func (x *ConversationSettings) Size() (n int) {
 	n += sizeBool(1, x.IsTop)
 	n += sizeVarint(1, uint64(int64(x.NotificationLevel)))
 	n += sizeVarint(1, uint64(int64(x.Time)))
+	n += sizeVarint(1, x.RemovedSeq)
 	return n
 }
 
@@ -3984,6 +3993,7 @@ func (x *ConversationSettings) MarshalAppend(b []byte) []byte {
 	b = appendBool(b, 1<<3|0, x.IsTop)
 	b = appendVarint(b, 2<<3|0, uint64(int64(x.NotificationLevel)))
 	b = appendVarint(b, 3<<3|0, uint64(int64(x.Time)))
+	b = appendVarint(b, 4<<3|0, x.RemovedSeq)
 	return b
 }
 
@@ -4015,6 +4025,8 @@ func (x *ConversationSettings) Merge(b []byte) error {
 			n, err = mergeInt32(&x.NotificationLevel, b, num, typ)
 		case 3:
 			n, err = mergeInt64(&x.Time, b, num, typ)
+		case 4:
+			n, err = mergeUint64(&x.RemovedSeq, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -4035,6 +4047,7 @@ type SettingsRequest struct {
 	IsTop             bool
 	SetLevel          bool
 	NotificationLevel int32
+	Remove            bool
 }
 
 func (x *SettingsRequest) GetConvs() []*Conversation {
@@ -4072,6 +4085,13 @@ func (x *SettingsRequest) GetNotificationLevel() int32 {
 	return 0
 }
 
+func (x *SettingsRequest) GetRemove() bool {
+	if x != nil {
+		return x.Remove
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *SettingsRequest) Size() (n int) {
 	if x == nil {
@@ -4084,6 +4104,7 @@ func (x *SettingsRequest) Size() (n int) {
 	n += sizeBool(1, x.IsTop)
 	n += sizeBool(1, x.SetLevel)
 	n += sizeVarint(1, uint64(int64(x.NotificationLevel)))
+	n += sizeBool(1, x.Remove)
 	return n
 }
 
@@ -4099,6 +4120,7 @@ func (x *SettingsRequest) MarshalAppend(b []byte) []byte {
 	b = appendBool(b, 3<<3|0, x.IsTop)
 	b = appendBool(b, 4<<3|0, x.SetLevel)
 	b = appendVarint(b, 5<<3|0, uint64(int64(x.NotificationLevel)))
+	b = appendBool(b, 6<<3|0, x.Remove)
 	return b
 }
 
@@ -4139,6 +4161,8 @@ func (x *SettingsRequest) Merge(b []byte) error {
 			n, err = mergeBool(&x.SetLevel, b, num, typ)
 		case 5:
 			n, err = mergeInt32(&x.NotificationLevel, b, num, typ)
+		case 6:
+			n, err = mergeBool(&x.Remove, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -2639,7 +2639,10 @@ type ConversationSettings struct {
 	NotificationLevel int32 `protobuf:"varint,2,opt,name=notification_level,json=notificationLevel,proto3" json:"notification_level,omitempty"`
 	// When they last changed (server ms; RongIMLib's operationTime). A device
 	// keeps the newest.
-	Time          int64 `protobuf:"varint,3,opt,name=time,proto3" json:"time,omitempty"`
+	Time int64 `protobuf:"varint,3,opt,name=time,proto3" json:"time,omitempty"`
+	// removeConversation: the conversation leaves the user's list (its
+	// messages stay) until a message after this sequence number comes.
+	RemovedSeq    uint64 `protobuf:"varint,4,opt,name=removed_seq,json=removedSeq,proto3" json:"removed_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2695,6 +2698,13 @@ func (x *ConversationSettings) GetTime() int64 {
 	return 0
 }
 
+func (x *ConversationSettings) GetRemovedSeq() uint64 {
+	if x != nil {
+		return x.RemovedSeq
+	}
+	return 0
+}
+
 // setConversationToTop, setConversationNotificationLevel and their batch
 // forms: each of convs (1-20) gets what is set; the rest of its settings
 // stay. The user's devices learn it through their log.
@@ -2705,8 +2715,11 @@ type SettingsRequest struct {
 	IsTop             bool                   `protobuf:"varint,3,opt,name=is_top,json=isTop,proto3" json:"is_top,omitempty"`
 	SetLevel          bool                   `protobuf:"varint,4,opt,name=set_level,json=setLevel,proto3" json:"set_level,omitempty"`
 	NotificationLevel int32                  `protobuf:"varint,5,opt,name=notification_level,json=notificationLevel,proto3" json:"notification_level,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// removeConversation: out of the list (and unpinned) until its next
+	// message.
+	Remove        bool `protobuf:"varint,6,opt,name=remove,proto3" json:"remove,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SettingsRequest) Reset() {
@@ -2772,6 +2785,13 @@ func (x *SettingsRequest) GetNotificationLevel() int32 {
 		return x.NotificationLevel
 	}
 	return 0
+}
+
+func (x *SettingsRequest) GetRemove() bool {
+	if x != nil {
+		return x.Remove
+	}
+	return false
 }
 
 // What changed since sync_version. Each item names a conversation whose
@@ -4365,17 +4385,20 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x0edelivered_time\x18\v \x01(\x03R\rdeliveredTime\x124\n" +
 	"\breceipts\x18\f \x03(\v2\x18.imwasm.v1.ReceiptUpdateR\breceipts\x12%\n" +
 	"\x0eresponded_uids\x18\r \x03(\tR\rrespondedUids\x12;\n" +
-	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\"p\n" +
+	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\"\x91\x01\n" +
 	"\x14ConversationSettings\x12\x15\n" +
 	"\x06is_top\x18\x01 \x01(\bR\x05isTop\x12-\n" +
 	"\x12notification_level\x18\x02 \x01(\x05R\x11notificationLevel\x12\x12\n" +
-	"\x04time\x18\x03 \x01(\x03R\x04time\"\xbc\x01\n" +
+	"\x04time\x18\x03 \x01(\x03R\x04time\x12\x1f\n" +
+	"\vremoved_seq\x18\x04 \x01(\x04R\n" +
+	"removedSeq\"\xd4\x01\n" +
 	"\x0fSettingsRequest\x12-\n" +
 	"\x05convs\x18\x01 \x03(\v2\x17.imwasm.v1.ConversationR\x05convs\x12\x17\n" +
 	"\aset_top\x18\x02 \x01(\bR\x06setTop\x12\x15\n" +
 	"\x06is_top\x18\x03 \x01(\bR\x05isTop\x12\x1b\n" +
 	"\tset_level\x18\x04 \x01(\bR\bsetLevel\x12-\n" +
-	"\x12notification_level\x18\x05 \x01(\x05R\x11notificationLevel\"2\n" +
+	"\x12notification_level\x18\x05 \x01(\x05R\x11notificationLevel\x12\x16\n" +
+	"\x06remove\x18\x06 \x01(\bR\x06remove\"2\n" +
 	"\vSyncRequest\x12#\n" +
 	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"j\n" +
 	"\n" +

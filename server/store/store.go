@@ -163,7 +163,8 @@ type Store interface {
 	// with a new sync version (Changes lists them), and appends the log
 	// entry entry gives for each, in one transaction; the entries come
 	// back stored.
-	SetSettings(ctx context.Context, user string, convs []*pb.Conversation, time int64, change func(*pb.ConversationSettings), entry func(*pb.Conversation, *pb.ConversationSettings) *pb.Message) ([]*pb.Message, error)
+	// change is given the conversation's last sequence number (0: none).
+	SetSettings(ctx context.Context, user string, convs []*pb.Conversation, time int64, change func(set *pb.ConversationSettings, lastSeq uint64), entry func(*pb.Conversation, *pb.ConversationSettings) *pb.Message) ([]*pb.Message, error)
 
 	Receipts
 

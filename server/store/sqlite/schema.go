@@ -180,6 +180,11 @@ CREATE TABLE conv_settings (
 ) WITHOUT ROWID;
 CREATE INDEX conv_settings_changed ON conv_settings(user_id, changed);
 `,
+	// 11: removeConversation: the conversation is out of the user's list
+	// until a message after removed_seq.
+	`
+ALTER TABLE conv_settings ADD COLUMN removed_seq INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // migrate brings the schema to the latest version.

@@ -732,7 +732,7 @@ WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 // states: to the conversation's state, or as a state of their own (a
 // conversation pinned before any message).
 func (d *DB) settingsChanges(ctx context.Context, user string, since uint64, states []*pb.ConversationState) ([]*pb.ConversationState, error) {
-	rows, err := d.query(ctx, `SELECT conv_type, target, channel, is_top, level, time FROM conv_settings WHERE user_id = ? AND changed > ?`, user, since)
+	rows, err := d.query(ctx, `SELECT conv_type, target, channel, is_top, level, time, removed_seq FROM conv_settings WHERE user_id = ? AND changed > ?`, user, since)
 	if err != nil {
 		return nil, fmt.Errorf("settings changes for %s: %w", user, err)
 	}
@@ -748,7 +748,7 @@ func (d *DB) settingsChanges(ctx context.Context, user string, since uint64, sta
 		var typ int32
 		var target, channel string
 		set := &pb.ConversationSettings{}
-		if err := rows.Scan(&typ, &target, &channel, &set.IsTop, &set.NotificationLevel, &set.Time); err != nil {
+		if err := rows.Scan(&typ, &target, &channel, &set.IsTop, &set.NotificationLevel, &set.Time, &set.RemovedSeq); err != nil {
 			return nil, fmt.Errorf("settings changes for %s: %w", user, err)
 		}
 		conv := &pb.Conversation{Type: pb.ConversationType(typ), Target: target, Channel: channel}
@@ -783,7 +783,7 @@ func (d *DB) MarkRead(ctx context.Context, user, convID string, seq uint64, uid 
 }
 
 // SetSettings implements store.Store.
-func (d *DB) SetSettings(ctx context.Context, user string, convs []*pb.Conversation, time int64, change func(*pb.ConversationSettings), entry func(*pb.Conversation, *pb.ConversationSettings) *pb.Message) ([]*pb.Message, error) {
+func (d *DB) SetSettings(ctx context.Context, user string, convs []*pb.Conversation, time int64, change func(*pb.ConversationSettings, uint64), entry func(*pb.Conversation, *pb.ConversationSettings) *pb.Message) ([]*pb.Message, error) {
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.setSettings(user, convs, time, change, entry) })
 	if err != nil {
 		return nil, err

@@ -673,21 +673,26 @@ func (t *wtx) markRead(user, convID string, seq uint64, uid string, entries func
 	return seq, stored, nil
 }
 
-func (t *wtx) setSettings(user string, convs []*pb.Conversation, time int64, change func(*pb.ConversationSettings), entry func(*pb.Conversation, *pb.ConversationSettings) *pb.Message) ([]*pb.Message, error) {
+func (t *wtx) setSettings(user string, convs []*pb.Conversation, time int64, change func(*pb.ConversationSettings, uint64), entry func(*pb.Conversation, *pb.ConversationSettings) *pb.Message) ([]*pb.Message, error) {
 	t.version++
 	var stored []*pb.Message
 	for _, c := range convs {
 		set := &pb.ConversationSettings{}
-		err := t.tx.QueryRow(`SELECT is_top, level FROM conv_settings WHERE user_id=? AND conv_type=? AND target=? AND channel=?`,
-			user, int32(c.Type), c.Target, c.Channel).Scan(&set.IsTop, &set.NotificationLevel)
+		err := t.tx.QueryRow(`SELECT is_top, level, removed_seq FROM conv_settings WHERE user_id=? AND conv_type=? AND target=? AND channel=?`,
+			user, int32(c.Type), c.Target, c.Channel).Scan(&set.IsTop, &set.NotificationLevel, &set.RemovedSeq)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("settings of %s: %w", c.Target, err)
 		}
-		change(set)
+		var last uint64
+		err = t.tx.QueryRow(`SELECT last_seq FROM convs WHERE id=?`, store.ConvID(user, c)).Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("settings of %s: last message: %w", c.Target, err)
+		}
+		change(set, last)
 		set.Time = time
-		if _, err := t.tx.Exec(`INSERT INTO conv_settings(user_id, conv_type, target, channel, is_top, level, time, changed) VALUES (?,?,?,?,?,?,?,?)
-ON CONFLICT(user_id, conv_type, target, channel) DO UPDATE SET is_top=excluded.is_top, level=excluded.level, time=excluded.time, changed=excluded.changed`,
-			user, int32(c.Type), c.Target, c.Channel, set.IsTop, set.NotificationLevel, set.Time, t.version); err != nil {
+		if _, err := t.tx.Exec(`INSERT INTO conv_settings(user_id, conv_type, target, channel, is_top, level, time, changed, removed_seq) VALUES (?,?,?,?,?,?,?,?,?)
+ON CONFLICT(user_id, conv_type, target, channel) DO UPDATE SET is_top=excluded.is_top, level=excluded.level, time=excluded.time, changed=excluded.changed, removed_seq=excluded.removed_seq`,
+			user, int32(c.Type), c.Target, c.Channel, set.IsTop, set.NotificationLevel, set.Time, t.version, set.RemovedSeq); err != nil {
 			return nil, fmt.Errorf("store settings of %s: %w", c.Target, err)
 		}
 		m, err := t.appendLog(entry(c, set))
