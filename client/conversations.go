@@ -15,12 +15,19 @@ type ConversationInfo struct {
 	Conversation
 	UnreadCount  int
 	HasMentioned bool     // an unread message mentions the user
+	MentionCount int      // how many unread messages mention the user
 	Latest       *Message // nil when the device holds none
 	Settings
 	// Updated names the settings another device of the user changed (the
 	// CONVERSATION event's updatedItems); nil otherwise.
 	Updated *SettingsChange
 	Draft   string // this device's draft (saveTextMessageDraft)
+}
+
+// infoOf is st as the list shows it (without its latest message).
+func infoOf(st *ConversationState) ConversationInfo {
+	return ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned,
+		MentionCount: st.Mentions, Settings: st.Settings, Draft: st.Draft}
 }
 
 // SettingsChange says which settings changed.
@@ -56,6 +63,30 @@ func (e *Engine) MarkRead(ctx context.Context, c Conversation, seq uint64) error
 	return e.applyLocal(&inItem{read: &readMove{conv: c, seq: seq}})
 }
 
+// eachUnread calls fn for each unread message of st that counts, newest
+// first, from the store, until fn says stop.
+func (e *Engine) eachUnread(ctx context.Context, st *ConversationState, fn func(*Message) bool) error {
+	var t int64
+	for {
+		page, err := e.cfg.Store.History(ctx, st.Conversation, t, 100, false)
+		if err != nil {
+			return err
+		}
+		for _, m := range page {
+			if m.Seq != 0 && m.Seq <= st.ReadSeq {
+				return nil
+			}
+			if counts(m, st) && !fn(m) {
+				return nil
+			}
+		}
+		if len(page) < 100 {
+			return nil
+		}
+		t = page[len(page)-1].SentTime
+	}
+}
+
 // recountLocked counts again the unread messages of the conversations in
 // bs.recount, from the store (after the batch landed in it).
 func (e *Engine) recountLocked(ctx context.Context, bs *batchState) {
@@ -64,31 +95,21 @@ func (e *Engine) recountLocked(ctx context.Context, bs *batchState) {
 		if st == nil {
 			continue
 		}
-		unread, mentioned := 0, false
-		var t int64
-		for done := false; !done; {
-			page, err := e.cfg.Store.History(ctx, st.Conversation, t, 100, false)
-			if err != nil {
-				e.log.Log(LevelError, "count unread", "err", err.Error())
-				return
+		var unread, mentions int
+		err := e.eachUnread(ctx, st, func(m *Message) bool {
+			unread++
+			if m.IsMentioned {
+				mentions++
 			}
-			for _, m := range page {
-				if m.Seq != 0 && m.Seq <= st.ReadSeq {
-					done = true
-					break
-				}
-				if counts(m, st) {
-					unread++
-					mentioned = mentioned || m.IsMentioned
-				}
-			}
-			if len(page) < 100 {
-				break
-			}
-			t = page[len(page)-1].SentTime
+			return true
+		})
+		if err != nil {
+			e.log.Log(LevelError, "count unread", "err", err.Error())
+			return
 		}
-		if st.Unread != unread || st.Mentioned != mentioned {
-			st.Unread, st.Mentioned = unread, mentioned
+		mentioned := mentions > 0
+		if st.Unread != unread || st.Mentioned != mentioned || st.Mentions != mentions {
+			st.Unread, st.Mentioned, st.Mentions = unread, mentioned, mentions
 			bs.convs[k] = st
 			bs.recounted = true
 		}
@@ -115,7 +136,7 @@ func (e *Engine) Conversations(ctx context.Context) ([]ConversationInfo, error) 
 		if err != nil {
 			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
 		}
-		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned, Settings: st.Settings, Draft: st.Draft}
+		ci := infoOf(&st)
 		if len(latest) == 1 {
 			ci.Latest = latest[0]
 		} else if st.Unread == 0 && !st.IsTop {
@@ -248,7 +269,8 @@ func (e *Engine) Conversation(ctx context.Context, c Conversation) (*Conversatio
 	if st == nil {
 		return nil, nil
 	}
-	ci := &ConversationInfo{Conversation: c, UnreadCount: cp.Unread, HasMentioned: cp.Mentioned, Settings: cp.Settings, Draft: cp.Draft}
+	info := infoOf(&cp)
+	ci := &info
 	latest, err := e.cfg.Store.History(ctx, c, 0, 1, false)
 	if err != nil {
 		return nil, codes.Wrap(codes.Timeout, "read conversation", err)
@@ -289,7 +311,8 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 		if st == nil || (st.Type != Private && st.Type != Group) {
 			continue
 		}
-		ci := ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned, Latest: m, Settings: st.Settings, Draft: st.Draft}
+		ci := infoOf(st)
+		ci.Latest = m
 		if ch, ok := bs.settings[k]; ok {
 			ci.Updated = &ch
 		}
@@ -308,4 +331,72 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 		return nil
 	}
 	return ev
+}
+
+// FirstUnread implements getFirstUnreadMessage: the oldest unread message
+// of c that counts, nil when none.
+func (e *Engine) FirstUnread(ctx context.Context, c Conversation) (*Message, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
+	if err := validConversation(c); err != nil {
+		return nil, err
+	}
+	e.seqMu.Lock()
+	st := e.convs[c.Key()]
+	var cp ConversationState
+	if st != nil {
+		cp = *st
+	}
+	e.seqMu.Unlock()
+	if st == nil || cp.Unread == 0 {
+		return nil, nil
+	}
+	var first *Message
+	if err := e.eachUnread(ctx, &cp, func(m *Message) bool { first = m; return true }); err != nil {
+		return nil, codes.Wrap(codes.Timeout, "read unread messages", err)
+	}
+	return first, nil
+}
+
+// UnreadMentions implements getUnreadMentionedCount; with no conversation,
+// getAllUnreadMentionedCount (over group conversations, as RongIMLib).
+func (e *Engine) UnreadMentions(c *Conversation) int {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	if c != nil {
+		if st := e.convs[c.Key()]; st != nil {
+			return st.Mentions
+		}
+		return 0
+	}
+	n := 0
+	for _, st := range e.convs {
+		if st.Type == Group && !st.Hidden() {
+			n += st.Mentions
+		}
+	}
+	return n
+}
+
+// ClearAllUnread implements clearAllMessagesUnreadStatus: MarkRead for
+// every conversation with unread messages.
+func (e *Engine) ClearAllUnread(ctx context.Context) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
+	e.seqMu.Lock()
+	var convs []Conversation
+	for _, st := range e.convs {
+		if (st.Type == Private || st.Type == Group) && st.Unread > 0 {
+			convs = append(convs, st.Conversation)
+		}
+	}
+	e.seqMu.Unlock()
+	for _, c := range convs {
+		if err := e.MarkRead(ctx, c, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -59,6 +59,17 @@ func TestConversations(t *testing.T) {
 	if len(ev.Conversations) != 3 || ev.Conversations[0].Conversation != carol {
 		t.Errorf("CONVERSATION %+v", ev.Conversations)
 	}
+	// The first unread message and the mention counts.
+	ctx := context.Background()
+	if m, err := h.e.FirstUnread(ctx, grp); err != nil || m == nil || m.MessageUID != uidOf(grp, 1) {
+		t.Errorf("first unread of the group: %+v, %v", m, err)
+	}
+	if m, err := h.e.FirstUnread(ctx, bob); err != nil || m == nil || m.MessageUID != uidOf(bob, 1) {
+		t.Errorf("first unread from bob (the uncounted one is not): %+v, %v", m, err)
+	}
+	if n, all := h.e.UnreadMentions(&grp), h.e.UnreadMentions(nil); n != 1 || all != 1 {
+		t.Errorf("mentions: %d in the group, %d in all; want 1 and 1 (dave's is not this user's)", n, all)
+	}
 	// Reading the group clears its count and its mention.
 	errc := make(chan error, 1)
 	go func() { errc <- h.e.MarkRead(context.Background(), grp, 2) }()
@@ -67,8 +78,11 @@ func TestConversations(t *testing.T) {
 	if err := recv(t, errc); err != nil {
 		t.Fatal(err)
 	}
-	if n, st := h.e.UnreadCount(grp), h.state(grp); n != 1 || st.Mentioned {
-		t.Errorf("after reading up to the mention: unread %d, mentioned %v", n, st.Mentioned)
+	if n, st := h.e.UnreadCount(grp), h.state(grp); n != 1 || st.Mentioned || st.Mentions != 0 {
+		t.Errorf("after reading up to the mention: unread %d, mentioned %v (%d)", n, st.Mentioned, st.Mentions)
+	}
+	if m, err := h.e.FirstUnread(ctx, grp); err != nil || m == nil || m.MessageUID != uidOf(grp, 3) {
+		t.Errorf("first unread after reading up to 2: %+v, %v", m, err)
 	}
 	// A conversation emptied is no longer listed; one sending is, by its
 	// local time.

@@ -76,6 +76,7 @@ func EncodeConversation(st *ConversationState) ([]byte, error) {
 		r.Settings = wireSettings(st.Settings)
 	}
 	r.Draft = st.Draft
+	r.Mentions = int32(st.Mentions)
 	return r.Marshal()
 }
 
@@ -90,7 +91,7 @@ func DecodeConversation(b []byte) (*ConversationState, error) {
 		Contiguous:   r.Contiguous, StartSeq: r.StartSeq, HeldFrom: r.HeldFrom, LastSeq: r.LastSeq, ReadSeq: r.ReadSeq,
 		LastTime: r.LastTime, Unread: int(r.Unread), Mentioned: r.Mentioned,
 		PeerReadSeq: r.PeerReadSeq, PeerDeliveredSeq: r.PeerDeliveredSeq, Requests: localRequests(r.Requests), ReadSynced: r.ReadSynced,
-		Settings: localSettings(r.Settings), Draft: r.Draft,
+		Settings: localSettings(r.Settings), Draft: r.Draft, Mentions: int(r.Mentions),
 	}, nil
 }
 

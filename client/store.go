@@ -82,6 +82,7 @@ type ConversationState struct {
 	// above ReadSeq; Mentioned says one of them mentions the user.
 	Unread    int
 	Mentioned bool
+	Mentions  int // how many of the unread messages mention the user
 	// The peer's read and delivery watermarks over this user's messages
 	// (private chats).
 	PeerReadSeq      uint64

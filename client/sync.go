@@ -498,6 +498,9 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 		if counts(msg, f.st) {
 			f.st.Unread++
 			f.st.Mentioned = f.st.Mentioned || msg.IsMentioned
+			if msg.IsMentioned {
+				f.st.Mentions++
+			}
 		}
 	}
 	for i, r := range bs.recalls {

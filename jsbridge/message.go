@@ -214,5 +214,6 @@ func conversationInfoJS(ci client.ConversationInfo) map[string]any {
 	out["notificationStatus"] = notificationStatusOf(ci.Settings)
 	out["operationTime"] = ci.SettingsTime
 	out["draft"] = ci.Draft
+	out["unreadMentionedCount"] = ci.MentionCount
 	return out
 }

@@ -521,3 +521,60 @@ func (b *Bridge) clearUnread(args []safejs.Value) (work, error) {
 	}
 	return func() (any, error) { return nil, eng.MarkRead(context.Background(), c, 0) }, nil
 }
+
+// getFirstUnreadMessage(conversation): the oldest unread message, or null.
+func (b *Bridge) firstUnread(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		m, err := eng.FirstUnread(context.Background(), c)
+		if err != nil || m == nil {
+			return nil, err
+		}
+		return messageJS(m), nil
+	}, nil
+}
+
+// getFirstUnreadMessageInfo(conversation): {messageUId, sentTime} of it, or null.
+func (b *Bridge) firstUnreadInfo(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		m, err := eng.FirstUnread(context.Background(), c)
+		if err != nil || m == nil {
+			return nil, err
+		}
+		return map[string]any{"messageUId": m.MessageUID, "sentTime": m.SentTime}, nil
+	}, nil
+}
+
+// getUnreadMentionedCount(conversation)
+func (b *Bridge) unreadMentions(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return eng.UnreadMentions(&c), nil }, nil
+}
+
+// getAllUnreadMentionedCount()
+func (b *Bridge) allUnreadMentions([]safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return eng.UnreadMentions(nil), nil }, nil
+}
+
+// clearAllMessagesUnreadStatus()
+func (b *Bridge) clearAllUnread([]safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.ClearAllUnread(context.Background()) }, nil
+}

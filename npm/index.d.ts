@@ -124,6 +124,8 @@ export interface IAReceivedConversation extends Required<IConversationOption> {
   operationTime: number;
   /** This device's draft ('' when none). */
   draft: string;
+  /** How many unread messages mention this user. */
+  unreadMentionedCount: number;
 }
 
 /** What another device of the user changed (CONVERSATION's updatedItems). */
@@ -337,6 +339,15 @@ export declare function getUnreadConversationList(conversationTypes?: Conversati
 /** Takes the conversation out of the user's list on all their devices until its next message; its messages stay. */
 export declare function removeConversation(conversation: IConversationOption, deleteRemotely?: boolean): Promise<RCResult>;
 export declare function batchRemoveConversation(conversations: IConversationOption[]): Promise<RCResult>;
+/** The oldest unread message that counts, or null. */
+export declare function getFirstUnreadMessage(conversation: IConversationOption): Promise<RCResult<IAReceivedMessage | null>>;
+export declare function getFirstUnreadMessageInfo(conversation: IConversationOption): Promise<RCResult<{ messageUId: string; sentTime: number } | null>>;
+/** Unread messages that mention this user. */
+export declare function getUnreadMentionedCount(conversation: IConversationOption): Promise<RCResult<number>>;
+/** The same over every group conversation. */
+export declare function getAllUnreadMentionedCount(): Promise<RCResult<number>>;
+/** clearMessagesUnreadStatus for every conversation with unread messages. */
+export declare function clearAllMessagesUnreadStatus(): Promise<RCResult>;
 export declare function getUnreadCount(conversation: IConversationOption): Promise<RCResult<number>>;
 /** Unread messages of private and group conversations (or of conversationTypes); do-not-disturb ones only with includeMuted. */
 export declare function getTotalUnreadCount(includeMuted?: boolean, conversationTypes?: ConversationType[]): Promise<RCResult<number>>;

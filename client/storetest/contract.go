@@ -348,6 +348,7 @@ func fullState(c client.Conversation) *client.ConversationState {
 		Requests: []client.CachedRequest{{MessageUID: "r1", Sender: "carol", ReceivedAt: 1}, {MessageUID: "r2", Sender: "dave", ReceivedAt: 2}},
 		Settings: client.Settings{IsTop: true, NotificationLevel: client.NotifyNothing, SettingsTime: 1700000000001},
 		Draft:    "half a thought 😀",
+		Mentions: 1,
 	}
 }
 

@@ -15,17 +15,17 @@ const words = (s) => s.trim().split(/\s+/);
 const NOT_PROVIDED = {
   'not yet: RongIMLib\'s conversation layer (lists with paging, pins, do-not-disturb, tags, drafts, counts)': words(`
     addConversationsToTag addTag batchDeleteConversations 
-      clearAllMessagesUnreadStatus
+      
     clearRealtimeConUnreadCount  clearUnreadCountByTimestamp
-    createConversationListLoader  getAllUnreadMentionedCount
+    createConversationListLoader  
       
      
-    getConversationTypeNotificationLevel getConversationsFromTagByPage getFirstUnreadMessage
-    getFirstUnreadMessageInfo getRealtimeConTotalUnreadCount getRealtimeConUnreadCounts
+    getConversationTypeNotificationLevel getConversationsFromTagByPage 
+     getRealtimeConTotalUnreadCount getRealtimeConUnreadCounts
     getRealtimeConversations getTags getTagsFromConversation 
      getTotalUnreadCountByLevels getTotalUnreadMentionedCountByLevels
      getUnreadCountByTag getUnreadMentionMeConversationList
-    getUnreadMentionedCount getUnreadMentionedMessages markRemoteConversationAsRead
+     getUnreadMentionedMessages markRemoteConversationAsRead
      removeConversationsFromTag removeRealtimeConversations removeTag
     removeTagFromConversations removeTagsFromConversation 
       

@@ -271,3 +271,27 @@ test('getConversationList pages, getConversationListByTimestamp, getConversation
   assert.deepEqual(await alice.call('getTotalUnreadCount', true, [CT.GROUP]), { code: 0, data: 0 });
   assert.equal((await alice.call('getTotalUnreadCount', 'yes')).code, EC.BIZ_ERROR_INVALID_PARAMETER);
 });
+
+// The first unread message, mention counts and clearing every unread count.
+test('getFirstUnreadMessage(Info), getUnreadMentionedCount, clearAllMessagesUnreadStatus', async () => {
+  const u = new User();
+  try {
+    await u.call('$listen', ...EVENTS);
+    await u.call('init', { appkey: 'node-test-app', serverUrl: server.url, WebSocket: '$WebSocket', logLevel: 'error' });
+    assert.equal((await u.call('connect', server.token('erin'))).code, 0);
+    const sent = [];
+    for (const t of ['first', 'second']) sent.push((await users.alice.call('sendMessage', toUser('erin'), text(t))).data);
+    await u.until((evs) => evs.some(([n, p]) => n === 'MESSAGES' && p.messages.some((m) => m.messageUId === sent[1].messageUId)), 'both');
+    const first = await u.call('getFirstUnreadMessage', toUser('alice'));
+    assert.deepEqual([first.code, first.data.messageUId, first.data.content.content], [0, sent[0].messageUId, 'first']);
+    assert.deepEqual((await u.call('getFirstUnreadMessageInfo', toUser('alice'))).data, { messageUId: sent[0].messageUId, sentTime: sent[0].sentTime });
+    assert.deepEqual(await u.call('getUnreadMentionedCount', toUser('alice')), { code: 0, data: 0 });
+    assert.deepEqual(await u.call('getAllUnreadMentionedCount'), { code: 0, data: 0 });
+    assert.equal((await u.call('getConversation', toUser('alice'))).data.unreadMentionedCount, 0);
+    assert.equal((await u.call('clearAllMessagesUnreadStatus')).code, 0);
+    assert.deepEqual(await u.call('getTotalUnreadCount', true), { code: 0, data: 0 });
+    assert.equal((await u.call('getFirstUnreadMessage', toUser('alice'))).data ?? null, null);
+  } finally {
+    await u.close();
+  }
+});

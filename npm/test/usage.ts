@@ -255,3 +255,14 @@ async function removal(conversation: RongIMLib.IConversationOption) {
   await RongIMLib.batchRemoveConversation([conversation]);
 }
 void removal;
+
+// Unread details.
+async function unreadDetails(conversation: RongIMLib.IConversationOption) {
+  const first = await RongIMLib.getFirstUnreadMessage(conversation);
+  const info = await RongIMLib.getFirstUnreadMessageInfo(conversation);
+  const mine = await RongIMLib.getUnreadMentionedCount(conversation);
+  const all = await RongIMLib.getAllUnreadMentionedCount();
+  await RongIMLib.clearAllMessagesUnreadStatus();
+  console.log(first.data?.messageUId, info.data?.sentTime, mine.data, all.data);
+}
+void unreadDetails;

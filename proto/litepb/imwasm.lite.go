@@ -5811,6 +5811,7 @@ type StoredConversation struct {
 	ReadSynced       uint64
 	Settings         *ConversationSettings
 	Draft            string
+	Mentions         int32
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -5918,6 +5919,13 @@ func (x *StoredConversation) GetDraft() string {
 	return ""
 }
 
+func (x *StoredConversation) GetMentions() int32 {
+	if x != nil {
+		return x.Mentions
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *StoredConversation) Size() (n int) {
 	if x == nil {
@@ -5940,6 +5948,7 @@ func (x *StoredConversation) Size() (n int) {
 	n += sizeVarint(1, x.ReadSynced)
 	n += sizeMsg(1, x.Settings, x.Settings != nil)
 	n += sizeLen(1, len(x.Draft))
+	n += sizeVarint(2, uint64(int64(x.Mentions)))
 	return n
 }
 
@@ -5965,6 +5974,7 @@ func (x *StoredConversation) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 13<<3|0, x.ReadSynced)
 	b = appendMsg(b, 14<<3|2, x.Settings, x.Settings != nil)
 	b = appendString(b, 15<<3|2, x.Draft)
+	b = appendVarint(b, 16<<3|0, uint64(int64(x.Mentions)))
 	return b
 }
 
@@ -6031,6 +6041,8 @@ func (x *StoredConversation) Merge(b []byte) error {
 			n, err = mergeMsg(x.Settings, b, num, typ)
 		case 15:
 			n, err = mergeString(&x.Draft, b, num, typ)
+		case 16:
+			n, err = mergeInt32(&x.Mentions, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -3888,7 +3888,9 @@ type StoredConversation struct {
 	// The user's settings of conv (pin, do-not-disturb).
 	Settings *ConversationSettings `protobuf:"bytes,14,opt,name=settings,proto3" json:"settings,omitempty"`
 	// The text being written here (saveTextMessageDraft): this device's only.
-	Draft         string `protobuf:"bytes,15,opt,name=draft,proto3" json:"draft,omitempty"`
+	Draft string `protobuf:"bytes,15,opt,name=draft,proto3" json:"draft,omitempty"`
+	// How many of the unread messages mention the user.
+	Mentions      int32 `protobuf:"varint,16,opt,name=mentions,proto3" json:"mentions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4026,6 +4028,13 @@ func (x *StoredConversation) GetDraft() string {
 		return x.Draft
 	}
 	return ""
+}
+
+func (x *StoredConversation) GetMentions() int32 {
+	if x != nil {
+		return x.Mentions
+	}
+	return 0
 }
 
 type CachedRequest struct {
@@ -4486,7 +4495,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"is_offline\x18\x06 \x01(\bR\tisOffline\x12\x17\n" +
 	"\ais_read\x18\a \x01(\bR\x06isRead\x12#\n" +
 	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\x122\n" +
-	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\xa0\x04\n" +
+	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\xbc\x04\n" +
 	"\x12StoredConversation\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1e\n" +
 	"\n" +
@@ -4506,7 +4515,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\vread_synced\x18\r \x01(\x04R\n" +
 	"readSynced\x12;\n" +
 	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\x12\x14\n" +
-	"\x05draft\x18\x0f \x01(\tR\x05draft\"i\n" +
+	"\x05draft\x18\x0f \x01(\tR\x05draft\x12\x1a\n" +
+	"\bmentions\x18\x10 \x01(\x05R\bmentions\"i\n" +
 	"\rCachedRequest\x12\x1f\n" +
 	"\vmessage_uid\x18\x01 \x01(\tR\n" +
 	"messageUid\x12\x16\n" +
