@@ -3,6 +3,7 @@ package client
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 
 	"github.com/imwasm/imwasm/proto/codes"
@@ -119,35 +120,7 @@ func (e *Engine) recountLocked(ctx context.Context, bs *batchState) {
 // Conversations implements getConversationList: the user's conversations
 // with their latest message and unread count, the most recent first.
 func (e *Engine) Conversations(ctx context.Context) ([]ConversationInfo, error) {
-	if err := e.closed(); err != nil {
-		return nil, err
-	}
-	e.seqMu.Lock()
-	states := make([]ConversationState, 0, len(e.convs))
-	for _, st := range e.convs {
-		if (st.Type == Private || st.Type == Group) && !st.Hidden() {
-			states = append(states, *st)
-		}
-	}
-	e.seqMu.Unlock()
-	out := make([]ConversationInfo, 0, len(states))
-	for _, st := range states {
-		latest, err := e.cfg.Store.History(ctx, st.Conversation, 0, 1, false)
-		if err != nil {
-			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
-		}
-		ci := infoOf(&st)
-		if len(latest) == 1 {
-			ci.Latest = latest[0]
-		} else if st.Unread == 0 && !st.IsTop {
-			continue // nothing held and not pinned: not listed
-		}
-		out = append(out, ci)
-	}
-	slices.SortStableFunc(out, func(a, b ConversationInfo) int {
-		return cmp.Compare(latestTime(b), latestTime(a))
-	})
-	return out, nil
+	return e.ConversationsPage(ctx, ConversationQuery{Count: math.MaxInt})
 }
 
 // latestTime orders the list: the latest message's time, or for a
@@ -205,48 +178,73 @@ type ConversationQuery struct {
 // MaxConversationPage is the most conversations one page may ask for.
 const MaxConversationPage = 1000
 
-// ConversationsPage implements the paged list calls.
+// ConversationsPage implements the paged list calls. It orders and pages
+// the conversations by what the engine keeps of each (the time of its last
+// message, or when it was pinned) and reads the latest message of only
+// those it returns: one store read per listed conversation, not per known
+// one.
 func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]ConversationInfo, error) {
 	if err := e.closed(); err != nil {
 		return nil, err
 	}
-	if q.Count < 1 || q.Count > MaxConversationPage {
+	if q.Count < 1 || q.Count > MaxConversationPage && q.Count != math.MaxInt {
 		return nil, codes.New(codes.InvalidParameterCount, "count must be 1-1000")
 	}
 	if q.StartTime < 0 {
 		return nil, codes.New(codes.InvalidParameter, "startTime must not be negative")
 	}
-	all, err := e.Conversations(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var page []ConversationInfo
-	for _, ci := range all { // newest first
-		t := latestTime(ci)
+	e.seqMu.Lock()
+	states := make([]ConversationState, 0, len(e.convs))
+	for _, st := range e.convs {
+		t := sortTime(st)
 		switch {
-		case len(q.Types) > 0 && !slices.Contains(q.Types, ci.Type):
+		case st.Type != Private && st.Type != Group, st.Hidden():
+		case len(q.Types) > 0 && !slices.Contains(q.Types, st.Type):
 		case q.Forward && t > q.StartTime, !q.Forward && (q.StartTime == 0 || t < q.StartTime):
-			page = append(page, ci)
+			states = append(states, *st)
 		}
 	}
-	if q.Forward {
-		slices.Reverse(page)
-	}
-	if q.TopFirst {
-		slices.SortStableFunc(page, func(a, b ConversationInfo) int {
-			switch {
-			case a.IsTop == b.IsTop:
-				return 0
-			case a.IsTop:
+	e.seqMu.Unlock()
+	slices.SortStableFunc(states, func(a, b ConversationState) int {
+		if q.TopFirst && a.IsTop != b.IsTop {
+			if a.IsTop {
 				return -1
 			}
 			return 1
-		})
-	}
-	if len(page) > q.Count {
-		page = page[:q.Count]
+		}
+		if q.Forward {
+			return cmp.Compare(sortTime(&a), sortTime(&b))
+		}
+		return cmp.Compare(sortTime(&b), sortTime(&a))
+	})
+	var page []ConversationInfo
+	for i := range states {
+		if len(page) == q.Count {
+			break
+		}
+		st := &states[i]
+		latest, err := e.latestOf(ctx, st.Conversation)
+		if err != nil {
+			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
+		}
+		ci := infoOf(st)
+		if latest != nil {
+			ci.Latest = latest
+		} else if st.Unread == 0 && !st.IsTop {
+			continue // nothing held and not pinned: not listed
+		}
+		page = append(page, ci)
 	}
 	return page, nil
+}
+
+// sortTime orders the list: the time of the conversation's last message,
+// or for one without (pinned before its first message) when it was pinned.
+func sortTime(st *ConversationState) int64 {
+	if st.LastTime > 0 {
+		return st.LastTime
+	}
+	return st.SettingsTime
 }
 
 // Conversation implements getConversation: c as the list has it, also

@@ -137,6 +137,12 @@ func TestConversationPages(t *testing.T) {
 			t.Errorf("%s: %v, want %v", name, got, tc.want)
 		}
 	}
+	// This device's send to a conversation new to it comes first.
+	dan := Conversation{Type: Private, TargetID: "dan"}
+	h.sendOK(c, dan, 5) // acknowledged at baseTime+5000, after carol's
+	if got := page(ConversationQuery{Count: 1}); !slices.Equal(got, []string{"dan"}) {
+		t.Errorf("after sending to dan: %v first", got)
+	}
 	for _, q := range []ConversationQuery{{Count: 0}, {Count: MaxConversationPage + 1}} {
 		if _, err := h.e.ConversationsPage(ctx, q); codes.Of(err) != codes.InvalidParameterCount {
 			t.Errorf("count %d: %v", q.Count, err)
@@ -144,7 +150,7 @@ func TestConversationPages(t *testing.T) {
 	}
 	// Pinned first, when asked.
 	h.applySettings(bob, Settings{IsTop: true, SettingsTime: 1})
-	if got := page(ConversationQuery{Count: 5, TopFirst: true}); !slices.Equal(got, []string{"bob", "carol", "g1"}) {
+	if got := page(ConversationQuery{Count: 5, TopFirst: true}); !slices.Equal(got, []string{"bob", "dan", "carol", "g1"}) {
 		t.Errorf("pinned first: %v", got)
 	}
 	// Muted conversations count only when asked for.

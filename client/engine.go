@@ -139,6 +139,7 @@ type Engine struct {
 	timers    tasks.Group   // the ack, gap and typing timers
 	quit      chan struct{} // closed once nothing feeds the loops below
 	processed chan struct{} // closed when processLoop returns
+	latest    latestCache   // the conversation list's latest messages (latest.go)
 	delivered chan struct{} // closed when eventLoop returns
 }
 
@@ -381,7 +382,7 @@ func (e *Engine) loadState(ctx context.Context) error {
 		for _, m := range pending {
 			m.SentStatus = StatusFailed
 		}
-		if err := e.cfg.Store.Apply(ctx, &Batch{Messages: pending}); err != nil {
+		if err := e.apply(ctx, &Batch{Messages: pending}); err != nil {
 			return codes.Wrap(codes.Timeout, "fail pending sends", err)
 		}
 	}

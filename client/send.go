@@ -94,9 +94,14 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		return e.sendStatus(ctx, rec, req, opts)
 	}
 	rec.SentStatus = StatusSending
-	if err := e.cfg.Store.Apply(ctx, &Batch{Messages: []*Message{rec}}); err != nil {
+	if err := e.apply(ctx, &Batch{Messages: []*Message{rec}}); err != nil {
 		return nil, codes.Wrap(codes.Timeout, "store message", err)
 	}
+	e.seqMu.Lock()
+	if st := e.convs[rec.Key()]; st != nil {
+		st.LastTime = max(st.LastTime, rec.ReceivedTime) // the list orders it first now
+	}
+	e.seqMu.Unlock()
 	if opts.OnSendBefore != nil {
 		opts.OnSendBefore(rec.Clone())
 	}

@@ -77,6 +77,9 @@ type ConversationState struct {
 	HeldFrom uint64
 	LastSeq  uint64 // highest sequence number the server reported
 	ReadSeq  uint64 // the user's read watermark
+	// LastTime is the time of the newest message the device knows of (the
+	// server's, or this device's clock for a send still on its way): the
+	// conversation list's order.
 	LastTime int64
 	// Unread counts the held messages from others that count (isCounted)
 	// above ReadSeq; Mentioned says one of them mentions the user.

@@ -171,7 +171,7 @@ func (e *Engine) process(items []*inItem) {
 			bs.put(it.sent)
 			e.sequenceLocked(ctx, me, bs, &inMsg{w: &pb.Message{
 				ConvType: pb.ConversationType(it.sent.Type), To: it.sent.TargetID, Channel: it.sent.ChannelID,
-				FromUser: me, Seq: it.sent.Seq, Uid: it.sent.MessageUID,
+				FromUser: me, Seq: it.sent.Seq, Uid: it.sent.MessageUID, SentTime: it.sent.SentTime,
 			}, own: it.sent})
 		case it.failed != 0:
 			e.applyFailed(ctx, bs, it)
@@ -252,7 +252,7 @@ func (e *Engine) process(items []*inItem) {
 	}
 	e.seqMu.Unlock()
 
-	if err := e.cfg.Store.Apply(ctx, &bs.batch); err != nil {
+	if err := e.apply(ctx, &bs.batch); err != nil {
 		// The cursors did not move in the store either: the next sync
 		// fetches these messages again.
 		e.log.Log(LevelError, "store apply failed", "err", err.Error())
@@ -271,7 +271,7 @@ func (e *Engine) process(items []*inItem) {
 		}
 		e.seqMu.Unlock()
 		if len(states) > 0 {
-			if err := e.cfg.Store.Apply(ctx, &Batch{Conversations: states}); err != nil {
+			if err := e.apply(ctx, &Batch{Conversations: states}); err != nil {
 				e.log.Log(LevelError, "store apply failed", "err", err.Error())
 			}
 		}
@@ -376,6 +376,11 @@ func (e *Engine) stateKeyLocked(bs *batchState, c Conversation) (*ConversationSt
 func (e *Engine) sequenceLocked(ctx context.Context, me string, bs *batchState, m *inMsg) {
 	c := localConv(me, m.w)
 	st, k := e.stateKeyLocked(bs, c)
+	if m.own != nil {
+		// This device's send, acknowledged: the list orders by it at once,
+		// also while a gap before it waits for a pull.
+		st.LastTime = max(st.LastTime, m.w.SentTime)
+	}
 	if m.w.Seq == 0 || m.w.Seq <= st.Contiguous {
 		return
 	}

@@ -13,6 +13,10 @@
 //                 IndexedDB transaction
 //   latency       sendMessage to the MESSAGES event in another page, 40
 //                 messages at 4/s
+//   conversations a user with 1,000 conversations (one message each, sent
+//                 while away): getConversationList's first page of 100, the
+//                 whole list, and getTotalUnreadCount; baseline: plain
+//                 JavaScript reading 1,000 records from IndexedDB (getAll)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,6 +111,7 @@ async function benchEngine(engine) {
     result.offline_sync_ratio = +(median(syncs) / median(puts)).toFixed(2);
 
     result.send_receive_ms = await latency(browser, engine);
+    Object.assign(result, await conversations(browser, engine));
   } finally {
     await browser.close();
   }
@@ -210,5 +215,69 @@ async function latency(browser, engine) {
   } finally {
     await ctxA.close();
     await ctxB.close();
+  }
+}
+
+// conversations: the list calls over 1,000 conversations, each beside
+// plain JavaScript reading 1,000 records from IndexedDB in the same page.
+async function conversations(browser, engine) {
+  const user = `convs-${engine}`;
+  const ctx = await browser.newContext();
+  try {
+    let page = await ctx.newPage();
+    await connectPage(page, web.url, server, user);
+    await page.close();
+    for (let k = 0; k < 1000; k += 20) {
+      await Promise.all(Array.from({ length: 20 }, (_, j) => fetch(server.url + '/v1/messages', {
+        method: 'POST', headers: { authorization: 'Bearer ' + adminToken, 'content-type': 'application/json' },
+        body: JSON.stringify({ fromUserId: `peer${k + j}`, conversationType: 1, targetIds: [user], objectName: 'RC:TxtMsg', content: { content: `m${k + j}` }, clientMsgId: `${user}-${k + j}` }),
+      }).then((r) => { if (r.status !== 200) throw new Error(`send: HTTP ${r.status}`); })));
+    }
+    page = await ctx.newPage();
+    await connectPage(page, web.url, server, user);
+    return await page.evaluate(async () => {
+      const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const time = async (fn) => { const t0 = performance.now(); const r = await fn(); return [performance.now() - t0, r]; };
+      const db = await new Promise((resolve, reject) => {
+        const r = indexedDB.open('plain-read', 1);
+        r.onupgradeneeded = () => r.result.createObjectStore('convs', { keyPath: 'k' });
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      await new Promise((resolve, reject) => {
+        const tx = db.transaction('convs', 'readwrite');
+        for (let i = 0; i < 1000; i++) {
+          tx.objectStore('convs').put({ k: `1:peer${i}`, unread: 1, latest: { uid: `UID${i}-0000-0000`, sender: `peer${i}`, type: 'RC:TxtMsg', content: `{"content":"m${i}"}`, sent: Date.now() } });
+        }
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      });
+      const plain = () => new Promise((resolve, reject) => {
+        const r = db.transaction('convs').objectStore('convs').getAll();
+        r.onsuccess = () => resolve(r.result.length);
+        r.onerror = () => reject(r.error);
+      });
+      const runs = { first100: [], all: [], total: [], plain: [] };
+      for (let i = 0; i < 5; i++) {
+        const [a, first] = await time(() => RongIMLib.getConversationList({ count: 100 }));
+        const [b, all] = await time(() => RongIMLib.getConversationList({ count: 1000 }));
+        const [c, total] = await time(() => RongIMLib.getTotalUnreadCount());
+        const [d, n] = await time(plain);
+        if (first.data.length !== 100 || all.data.length !== 1000 || total.data !== 1000 || n !== 1000) {
+          throw new Error(`conversations: ${first.data.length}, ${all.data.length}, total ${total.data}, plain ${n}`);
+        }
+        runs.first100.push(a); runs.all.push(b); runs.total.push(c); runs.plain.push(d);
+      }
+      db.close();
+      const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, +median(v).toFixed(1)]));
+      return {
+        conversation_list_100_ms: m.first100, conversation_list_1000_ms: m.all, total_unread_ms: m.total,
+        plain_idb_read_1000_ms: m.plain,
+        conversation_list_100_ratio: +(m.first100 / m.plain).toFixed(2), conversation_list_1000_ratio: +(m.all / m.plain).toFixed(2),
+        total_unread_ratio: +(m.total / m.plain).toFixed(2),
+      };
+    });
+  } finally {
+    await ctx.close();
   }
 }
