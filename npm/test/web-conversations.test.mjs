@@ -123,4 +123,18 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal((await call(tab1, 'getTextMessageDraft', sid)).data, '');
     assert.equal((await call(tab1, 'saveTextMessageDraft', sid, 7)).code, 33003);
   });
+
+  // RongIMLib's indexDBSwitch: false keeps nothing on the device.
+  test('init({indexDBSwitch: false}) keeps nothing across a reload', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const x = { page, user: 'wes' };
+    await connectPage(page, web.url, server, 'wes', { init: { indexDBSwitch: false } });
+    const sid = { conversationType: 1, targetId: 'sid' };
+    assert.equal((await call(x, 'saveTextMessageDraft', sid, 'not kept')).code, 0);
+    assert.equal((await call(x, 'getTextMessageDraft', sid)).data, 'not kept');
+    await page.reload();
+    await connectPage(page, web.url, server, 'wes', { init: { indexDBSwitch: false } });
+    assert.equal((await call(x, 'getTextMessageDraft', sid)).data, '');
+    assert.deepEqual(await page.evaluate(async () => (await indexedDB.databases?.())?.map((d) => d.name).filter((n) => n.startsWith('imwasm:')) ?? []), []);
+  });
 });
