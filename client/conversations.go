@@ -398,3 +398,28 @@ func (e *Engine) ClearAllUnread(ctx context.Context) error {
 	}
 	return nil
 }
+
+// MarkReadAt implements sendSyncReadStatusMessage: MarkRead up to the
+// newest held message of c sent at or before t (nothing held that old:
+// nothing to do).
+func (e *Engine) MarkReadAt(ctx context.Context, c Conversation, t int64) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if t <= 0 {
+		return codes.New(codes.InvalidParameter, "timestamp must be positive")
+	}
+	page, err := e.cfg.Store.History(ctx, c, t+1, 10, false)
+	if err != nil {
+		return codes.Wrap(codes.Timeout, "read history", err)
+	}
+	for _, m := range page { // newest first; a send not acknowledged has no seq
+		if m.Seq > 0 {
+			return e.MarkRead(ctx, c, m.Seq)
+		}
+	}
+	return nil
+}

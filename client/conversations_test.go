@@ -177,3 +177,35 @@ func (h *harness) applySettings(c Conversation, s Settings) {
 		h.t.Fatal(err)
 	}
 }
+
+// sendSyncReadStatusMessage: read up to a time, by the newest message sent
+// at or before it.
+func TestMarkReadAt(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	at := func(w *pb.Message, ms int64) *pb.Message { w.SentTime = baseTime + ms; return w }
+	c.push(at(from(bob, 1), 1000), at(from(bob, 2), 2000), at(from(bob, 3), 3000))
+	h.messages()
+	errc := make(chan error, 1)
+	go func() { errc <- h.e.MarkReadAt(context.Background(), bob, baseTime+2500) }()
+	f, read := next[*pb.Frame_Read](t, c)
+	if read.Read.Seq != 2 || read.Read.Receipt {
+		t.Errorf("read request %+v: want the watermark at 2, no receipt", read.Read)
+	}
+	c.ok(f)
+	if err := recv(t, errc); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.e.UnreadCount(bob); n != 1 {
+		t.Errorf("unread %d, want 1", n)
+	}
+	// Older than anything held: nothing asked.
+	if err := h.e.MarkReadAt(context.Background(), bob, baseTime+10); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, h.e.MarkReadAt(context.Background(), bob, 0), codes.InvalidParameter)
+	h.barrier(c)
+	if n := len(written[*pb.Frame_Read](c)); n != 1 {
+		t.Errorf("%d read requests, want 1", n)
+	}
+}

@@ -91,6 +91,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getUnreadMentionedCount":               b.unreadMentions,
 		"getAllUnreadMentionedCount":            b.allUnreadMentions,
 		"clearAllMessagesUnreadStatus":          b.clearAllUnread,
+		"sendSyncReadStatusMessage":             b.syncReadStatus,
 		"batchRemoveConversation":               b.batchRemoveConversations,
 		"getUnreadConversationList":             b.filteredList(func(ci client.ConversationInfo) bool { return ci.UnreadCount > 0 }),
 		"getTextMessageDraft":                   b.getDraft,

@@ -578,3 +578,18 @@ func (b *Bridge) clearAllUnread([]safejs.Value) (work, error) {
 	}
 	return func() (any, error) { return nil, eng.ClearAllUnread(context.Background()) }, nil
 }
+
+// sendSyncReadStatusMessage(conversation, timestamp): this user read up to
+// timestamp, told to their other devices (clearMessagesUnreadStatus up to
+// a message).
+func (b *Bridge) syncReadStatus(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	t, err := asInt(arg(args, 1), "timestamp")
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.MarkReadAt(context.Background(), c, t) }, nil
+}

@@ -348,6 +348,8 @@ export declare function getUnreadMentionedCount(conversation: IConversationOptio
 export declare function getAllUnreadMentionedCount(): Promise<RCResult<number>>;
 /** clearMessagesUnreadStatus for every conversation with unread messages. */
 export declare function clearAllMessagesUnreadStatus(): Promise<RCResult>;
+/** Read up to timestamp (a message's sentTime), on all this user's devices; nobody else is told. */
+export declare function sendSyncReadStatusMessage(conversation: IConversationOption, timestamp: number): Promise<RCResult>;
 export declare function getUnreadCount(conversation: IConversationOption): Promise<RCResult<number>>;
 /** Unread messages of private and group conversations (or of conversationTypes); do-not-disturb ones only with includeMuted. */
 export declare function getTotalUnreadCount(includeMuted?: boolean, conversationTypes?: ConversationType[]): Promise<RCResult<number>>;

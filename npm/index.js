@@ -295,6 +295,7 @@ export const getFirstUnreadMessageInfo = api('getFirstUnreadMessageInfo');
 export const getUnreadMentionedCount = api('getUnreadMentionedCount');
 export const getAllUnreadMentionedCount = api('getAllUnreadMentionedCount');
 export const clearAllMessagesUnreadStatus = api('clearAllMessagesUnreadStatus');
+export const sendSyncReadStatusMessage = api('sendSyncReadStatusMessage');
 export const getUnreadCount = api('getUnreadCount');
 export const getTotalUnreadCount = api('getTotalUnreadCount');
 export const clearMessagesUnreadStatus = api('clearMessagesUnreadStatus');

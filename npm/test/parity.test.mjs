@@ -36,7 +36,7 @@ const NOT_PROVIDED = {
     getFileUrl  getMessageReadReceiptInfoV5ByIdentifiers getMessagesByUIds
     getMessagesReadReceiptByUsersV5  insertMessage modifyMessage
     modifyMessageWithParams refreshReferenceMessageWithParams searchConversationByContent
-    searchMessages sendReadReceiptResponse sendSyncReadStatusMessage setMessageReceivedStatus
+    searchMessages sendReadReceiptResponse  setMessageReceivedStatus
     stopUploadTask`),
   'not yet: groups': words(`
     acceptGroupApplication acceptGroupInvite addGroupFollows addGroupManagers createGroup

@@ -288,6 +288,10 @@ test('getFirstUnreadMessage(Info), getUnreadMentionedCount, clearAllMessagesUnre
     assert.deepEqual(await u.call('getUnreadMentionedCount', toUser('alice')), { code: 0, data: 0 });
     assert.deepEqual(await u.call('getAllUnreadMentionedCount'), { code: 0, data: 0 });
     assert.equal((await u.call('getConversation', toUser('alice'))).data.unreadMentionedCount, 0);
+    assert.equal((await u.call('sendSyncReadStatusMessage', toUser('alice'), sent[0].sentTime)).code, 0);
+    assert.deepEqual(await u.call('getUnreadCount', toUser('alice')), { code: 0, data: 1 });
+    assert.equal((await u.call('getFirstUnreadMessage', toUser('alice'))).data.messageUId, sent[1].messageUId);
+    assert.equal((await u.call('sendSyncReadStatusMessage', toUser('alice'), 'now')).code, EC.BIZ_ERROR_INVALID_PARAMETER);
     assert.equal((await u.call('clearAllMessagesUnreadStatus')).code, 0);
     assert.deepEqual(await u.call('getTotalUnreadCount', true), { code: 0, data: 0 });
     assert.equal((await u.call('getFirstUnreadMessage', toUser('alice'))).data ?? null, null);

@@ -266,3 +266,9 @@ async function unreadDetails(conversation: RongIMLib.IConversationOption) {
   console.log(first.data?.messageUId, info.data?.sentTime, mine.data, all.data);
 }
 void unreadDetails;
+
+// Read up to a time on all this user's devices.
+async function syncRead(conversation: RongIMLib.IConversationOption) {
+  await RongIMLib.sendSyncReadStatusMessage(conversation, RongIMLib.getServerTime());
+}
+void syncRead;
