@@ -251,21 +251,9 @@ func sortTime(st *ConversationState) int64 {
 // when the list would not show it (nil when the device knows nothing of
 // it).
 func (e *Engine) Conversation(ctx context.Context, c Conversation) (*ConversationInfo, error) {
-	if err := e.closed(); err != nil {
+	cp, ok, err := e.stateOf(c)
+	if err != nil || !ok {
 		return nil, err
-	}
-	if err := validConversation(c); err != nil {
-		return nil, err
-	}
-	e.seqMu.Lock()
-	st := e.convs[c.Key()]
-	var cp ConversationState
-	if st != nil {
-		cp = *st
-	}
-	e.seqMu.Unlock()
-	if st == nil {
-		return nil, nil
 	}
 	info := infoOf(&cp)
 	ci := &info
@@ -334,21 +322,9 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 // FirstUnread implements getFirstUnreadMessage: the oldest unread message
 // of c that counts, nil when none.
 func (e *Engine) FirstUnread(ctx context.Context, c Conversation) (*Message, error) {
-	if err := e.closed(); err != nil {
+	cp, ok, err := e.stateOf(c)
+	if err != nil || !ok || cp.Unread == 0 {
 		return nil, err
-	}
-	if err := validConversation(c); err != nil {
-		return nil, err
-	}
-	e.seqMu.Lock()
-	st := e.convs[c.Key()]
-	var cp ConversationState
-	if st != nil {
-		cp = *st
-	}
-	e.seqMu.Unlock()
-	if st == nil || cp.Unread == 0 {
-		return nil, nil
 	}
 	var first *Message
 	if err := e.eachUnread(ctx, &cp, func(m *Message) bool { first = m; return true }); err != nil {
@@ -422,4 +398,23 @@ func (e *Engine) MarkReadAt(ctx context.Context, c Conversation, t int64) error 
 		}
 	}
 	return nil
+}
+
+// stateOf is a copy of c's state (false: the engine knows nothing of c),
+// for the calls that read the store after it: the lock is not held across
+// store I/O.
+func (e *Engine) stateOf(c Conversation) (ConversationState, bool, error) {
+	if err := e.closed(); err != nil {
+		return ConversationState{}, false, err
+	}
+	if err := validConversation(c); err != nil {
+		return ConversationState{}, false, err
+	}
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	st := e.convs[c.Key()]
+	if st == nil {
+		return ConversationState{}, false, nil
+	}
+	return *st, true, nil
 }
