@@ -74,3 +74,21 @@ func TestLocalMessage(t *testing.T) {
 		t.Fatalf("unknown id: %+v, %v", m, err)
 	}
 }
+
+// getMessagesByUIds: the conversation's messages held, nil for the rest
+// (another conversation's too).
+func TestLocalMessagesByUID(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	c.push(from(bob, 1), from(carol, 1))
+	h.messages()
+	ms, err := h.e.LocalMessagesByUID(context.Background(), bob, []string{uidOf(bob, 1), "nope", uidOf(carol, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms[0] == nil || ms[0].MessageUID != uidOf(bob, 1) || ms[1] != nil || ms[2] != nil {
+		t.Fatalf("got %v", ms)
+	}
+	_, err = h.e.LocalMessagesByUID(context.Background(), bob, nil)
+	wantCode(t, err, codes.InvalidParameterCount)
+}

@@ -92,6 +92,8 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getAllUnreadMentionedCount":            b.allUnreadMentions,
 		"clearAllMessagesUnreadStatus":          b.clearAllUnread,
 		"sendSyncReadStatusMessage":             b.syncReadStatus,
+		"getMessagesByUIds":                     b.messagesByUIDs,
+		"batchClearRemoteHistoryMessages":       b.batchClearHistory,
 		"batchRemoveConversation":               b.batchRemoveConversations,
 		"getUnreadConversationList":             b.filteredList(func(ci client.ConversationInfo) bool { return ci.UnreadCount > 0 }),
 		"getTextMessageDraft":                   b.getDraft,

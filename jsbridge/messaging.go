@@ -10,6 +10,7 @@ import (
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 )
 
 // This file: the message functions of docs/api.md, each reading its arguments
@@ -592,4 +593,85 @@ func (b *Bridge) syncReadStatus(args []safejs.Value) (work, error) {
 		return nil, err
 	}
 	return func() (any, error) { return nil, eng.MarkReadAt(context.Background(), c, t) }, nil
+}
+
+// getMessagesByUIds({conversationIdentifier, messageUIds}): for each uid,
+// {code, messageUId, message?}: the message this device holds, or
+// RC_DB_DATA_NOT_FOUND.
+func (b *Bridge) messagesByUIDs(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	params := arg(args, 0)
+	if err := object(params, "params"); err != nil {
+		return nil, err
+	}
+	cv, err := field(params, "conversationIdentifier")
+	if err != nil {
+		return nil, err
+	}
+	c, err := conversationArg(cv)
+	if err != nil {
+		return nil, err
+	}
+	uv, err := field(params, "messageUIds")
+	if err != nil {
+		return nil, err
+	}
+	uids, err := asStrings(uv, "messageUIds")
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		ms, err := eng.LocalMessagesByUID(context.Background(), c, uids)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, len(uids))
+		for i, u := range uids {
+			r := map[string]any{"code": int(codes.DBDataNotFound), "messageUId": u}
+			if ms[i] != nil {
+				r["code"], r["message"] = 0, messageJS(ms[i])
+			}
+			out[i] = r
+		}
+		return out, nil
+	}, nil
+}
+
+// batchClearRemoteHistoryMessages([{conversationType, targetId, timestamp?}], isDeleteLocal?):
+// clearHistoryMessages for each (timestamp absent: everything so far); the
+// device's copies go too, whatever isDeleteLocal says.
+func (b *Bridge) batchClearHistory(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	type clear struct {
+		c client.Conversation
+		t int64
+	}
+	clears, err := asArray(arg(args, 0), "clearMessageOption", func(v safejs.Value) (clear, error) {
+		c, err := conversationArg(v)
+		if err != nil {
+			return clear{}, err
+		}
+		t, err := optInt(v, "timestamp", 0)
+		return clear{c, t}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(clears) == 0 || len(clears) > contract.MaxPerCall {
+		return nil, codes.New(codes.InvalidParameterCount, "1-100 conversations")
+	}
+	return func() (any, error) {
+		for _, cl := range clears {
+			if err := eng.ClearHistory(context.Background(), cl.c, cl.t); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}, nil
 }

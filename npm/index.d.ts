@@ -350,6 +350,10 @@ export declare function getAllUnreadMentionedCount(): Promise<RCResult<number>>;
 export declare function clearAllMessagesUnreadStatus(): Promise<RCResult>;
 /** Read up to timestamp (a message's sentTime), on all this user's devices; nobody else is told. */
 export declare function sendSyncReadStatusMessage(conversation: IConversationOption, timestamp: number): Promise<RCResult>;
+/** For each uid (1-100), the message this device holds, or code RC_DB_DATA_NOT_FOUND. */
+export declare function getMessagesByUIds(params: { conversationIdentifier: IConversationOption; messageUIds: string[] }): Promise<RCResult<{ code: number; messageUId: string; message?: IAReceivedMessage }[]>>;
+/** clearHistoryMessages for each (timestamp absent: everything so far); 1-100 conversations. */
+export declare function batchClearRemoteHistoryMessages(clearMessageOption: (IConversationOption & { timestamp?: number })[], isDeleteLocal?: boolean): Promise<RCResult>;
 export declare function getUnreadCount(conversation: IConversationOption): Promise<RCResult<number>>;
 /** Unread messages of private and group conversations (or of conversationTypes); do-not-disturb ones only with includeMuted. */
 export declare function getTotalUnreadCount(includeMuted?: boolean, conversationTypes?: ConversationType[]): Promise<RCResult<number>>;

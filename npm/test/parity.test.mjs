@@ -31,9 +31,9 @@ const NOT_PROVIDED = {
       
     setConversationToTopInTag setConversationTypeNotificationLevel updateTag`),
   'not yet: the rest of RongIMLib\'s message and connection calls (editing, search, file tokens)': words(`
-    CombineV2Message UploadTask batchClearRemoteHistoryMessages  createUploadTask
+    CombineV2Message UploadTask   createUploadTask
       getAppSettings  getDownloadAuth getFileToken
-    getFileUrl  getMessageReadReceiptInfoV5ByIdentifiers getMessagesByUIds
+    getFileUrl  getMessageReadReceiptInfoV5ByIdentifiers 
     getMessagesReadReceiptByUsersV5  insertMessage modifyMessage
     modifyMessageWithParams refreshReferenceMessageWithParams searchConversationByContent
     searchMessages sendReadReceiptResponse  setMessageReceivedStatus

@@ -299,3 +299,25 @@ test('getFirstUnreadMessage(Info), getUnreadMentionedCount, clearAllMessagesUnre
     await u.close();
   }
 });
+
+// getMessagesByUIds and batchClearRemoteHistoryMessages through the package.
+test('getMessagesByUIds, batchClearRemoteHistoryMessages', async () => {
+  const u = new User();
+  try {
+    await u.call('$listen', ...EVENTS);
+    await u.call('init', { appkey: 'node-test-app', serverUrl: server.url, WebSocket: '$WebSocket', logLevel: 'error' });
+    assert.equal((await u.call('connect', server.token('fay'))).code, 0);
+    const m = (await users.alice.call('sendMessage', toUser('fay'), text('by uid'))).data;
+    await u.until((evs) => evs.some(([n, p]) => n === 'MESSAGES' && p.messages.some((x) => x.messageUId === m.messageUId)), 'the message');
+    const r = await u.call('getMessagesByUIds', { conversationIdentifier: toUser('alice'), messageUIds: [m.messageUId, 'NOPE'] });
+    assert.equal(r.code, 0);
+    assert.deepEqual(r.data.map((x) => [x.code, x.messageUId, x.message?.content?.content]), [[0, m.messageUId, 'by uid'], [EC.RC_DB_DATA_NOT_FOUND, 'NOPE', undefined]]);
+    assert.equal((await u.call('getMessagesByUIds', { conversationIdentifier: toUser('alice'), messageUIds: [] })).code, EC.INVALID_PARAMETER_COUNT);
+    assert.equal((await u.call('batchClearRemoteHistoryMessages', [{ ...toUser('alice') }], true)).code, 0);
+    const remote = await u.call('getRemoteHistoryMessages', toUser('alice'), { timestamp: 0, count: 20, order: 0 });
+    assert.deepEqual(remote.data.list, [], 'cleared on the server');
+    assert.equal((await u.call('batchClearRemoteHistoryMessages', [])).code, EC.INVALID_PARAMETER_COUNT);
+  } finally {
+    await u.close();
+  }
+});

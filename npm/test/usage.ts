@@ -272,3 +272,11 @@ async function syncRead(conversation: RongIMLib.IConversationOption) {
   await RongIMLib.sendSyncReadStatusMessage(conversation, RongIMLib.getServerTime());
 }
 void syncRead;
+
+// Messages by server id, and clearing several histories.
+async function byUIDs(conversation: RongIMLib.IConversationOption) {
+  const r = await RongIMLib.getMessagesByUIds({ conversationIdentifier: conversation, messageUIds: ['UID'] });
+  await RongIMLib.batchClearRemoteHistoryMessages([{ ...conversation, timestamp: 1 }], true);
+  console.log(r.data?.[0]?.code, r.data?.[0]?.message?.content);
+}
+void byUIDs;
