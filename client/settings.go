@@ -2,15 +2,11 @@ package client
 
 import (
 	"context"
-	"slices"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
-
-// notificationLevels are RongIMLib's NotificationLevel values.
-var notificationLevels = []int32{NotifyAll, NotifyNotSet, 1, 2, 4, NotifyNothing}
 
 // SettingsEdit is a change of settings: what is not nil (or false) changes.
 type SettingsEdit struct {
@@ -36,7 +32,7 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 		return codes.New(codes.InvalidParameterCount, "1-20 conversations")
 	case top == nil && level == nil && !edit.Remove:
 		return codes.New(codes.InvalidParameter, "nothing to set")
-	case level != nil && !slices.Contains(notificationLevels, *level):
+	case level != nil && !contract.ValidNotificationLevel(*level):
 		return codes.New(codes.InvalidParameter, "notificationLevel must be a NotificationLevel: -1, 0, 1, 2, 4 or 5")
 	}
 	req := &pb.SettingsRequest{}

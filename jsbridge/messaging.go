@@ -440,18 +440,12 @@ func conversationQuery(opts safejs.Value, def int64) (client.ConversationQuery, 
 		return q, err
 	}
 	q = client.ConversationQuery{Count: int(min(max(count, -1), client.MaxConversationPage+1)), StartTime: start, Forward: order == 1, TopFirst: top}
-	if v, err := field(opts, "conversationTypes"); err != nil {
+	v, err := field(opts, "conversationTypes")
+	if err != nil {
 		return q, err
-	} else if !absent(v) {
-		types, err := asInts(v, "conversationTypes")
-		if err != nil {
-			return q, err
-		}
-		for _, t := range types {
-			q.Types = append(q.Types, int32(t))
-		}
 	}
-	return q, nil
+	q.Types, err = conversationTypesArg(v)
+	return q, err
 }
 
 func conversationsWork(eng *client.Engine, q client.ConversationQuery) work {
@@ -501,15 +495,9 @@ func (b *Bridge) totalUnreadCount(args []safejs.Value) (work, error) {
 	if err != nil {
 		return nil, err
 	}
-	var types []int32
-	if v := arg(args, 1); !absent(v) {
-		ts, err := asInts(v, "conversationTypes")
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
-			types = append(types, int32(t))
-		}
+	types, err := conversationTypesArg(arg(args, 1))
+	if err != nil {
+		return nil, err
 	}
 	return func() (any, error) { return eng.TotalUnreadCount(muted, types...), nil }, nil
 }

@@ -4,6 +4,7 @@ package jsbridge
 
 import (
 	"context"
+	"slices"
 
 	"github.com/hack-pad/safejs"
 
@@ -165,15 +166,9 @@ func (b *Bridge) filteredList(keep func(client.ConversationInfo) bool) func([]sa
 		if err != nil {
 			return nil, err
 		}
-		types := map[int32]bool{}
-		if v := arg(args, 0); !absent(v) {
-			convs, err := asInts(v, "conversationTypes")
-			if err != nil {
-				return nil, err
-			}
-			for _, t := range convs {
-				types[int32(t)] = true
-			}
+		types, err := conversationTypesArg(arg(args, 0))
+		if err != nil {
+			return nil, err
 		}
 		return func() (any, error) {
 			list, err := eng.Conversations(context.Background())
@@ -182,7 +177,7 @@ func (b *Bridge) filteredList(keep func(client.ConversationInfo) bool) func([]sa
 			}
 			out := []any{}
 			for _, ci := range list {
-				if keep(ci) && (len(types) == 0 || types[ci.Type]) {
+				if keep(ci) && (len(types) == 0 || slices.Contains(types, ci.Type)) {
 					out = append(out, conversationInfoJS(ci))
 				}
 			}
@@ -191,9 +186,16 @@ func (b *Bridge) filteredList(keep func(client.ConversationInfo) bool) func([]sa
 	}
 }
 
-// asInts reads an array of integers.
-func asInts(v safejs.Value, name string) ([]int64, error) {
-	return asArray(v, name, func(e safejs.Value) (int64, error) { return asInt(e, name) })
+// conversationTypesArg reads an optional conversationTypes array (absent:
+// nil, every type).
+func conversationTypesArg(v safejs.Value) ([]int32, error) {
+	if absent(v) {
+		return nil, nil
+	}
+	return asArray(v, "conversationTypes", func(e safejs.Value) (int32, error) {
+		t, err := asInt(e, "conversationTypes")
+		return int32(t), err
+	})
 }
 
 // saveTextMessageDraft(conversation, draft)

@@ -2,15 +2,11 @@ package server
 
 import (
 	"context"
-	"slices"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
-
-// RongIMLib's NotificationLevel values a conversation may be set to.
-var notificationLevels = []int32{-1, 0, 1, 2, 4, 5}
 
 // handleSettings is setConversationToTop and setConversationNotificationLevel
 // (and their batch forms): the user's own settings of up to
@@ -25,7 +21,7 @@ func (ss *session) handleSettings(ctx context.Context, id uint64, r *pb.Settings
 	case !r.SetTop && !r.SetLevel && !r.Remove:
 		ss.replyErr(id, codes.InvalidParameter, "nothing to set")
 		return
-	case r.SetLevel && !slices.Contains(notificationLevels, r.NotificationLevel):
+	case r.SetLevel && !contract.ValidNotificationLevel(r.NotificationLevel):
 		ss.replyErr(id, codes.InvalidParameter, "notificationLevel must be -1, 0, 1, 2, 4 or 5")
 		return
 	}

@@ -24,6 +24,18 @@ const (
 	MaxPerSettings = 20
 )
 
+// ValidNotificationLevel reports whether l is one of RongIMLib's
+// NotificationLevel values a conversation may be set to: -1 ALL_MESSAGE,
+// 0 NOT_SET, 1 AT_MESSAGE_NOTIFICATION, 2 AT_USER_NOTIFICATION, 4
+// AT_GROUP_ALL_USER_NOTIFICATION, 5 NOT_MESSAGE_NOTIFICATION.
+func ValidNotificationLevel(l int32) bool {
+	switch l {
+	case -1, 0, 1, 2, 4, 5:
+		return true
+	}
+	return false
+}
+
 // ValidID reports whether s may name a user, a group or a client message:
 // 1-64 bytes of [A-Za-z0-9_.@-]. Ids end up in storage keys and in
 // conversation ids, so ':' and control characters are out.

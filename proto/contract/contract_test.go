@@ -48,3 +48,12 @@ func TestNewLimiter(t *testing.T) {
 		t.Error("a token comes back 200 ms later at 5 per second")
 	}
 }
+
+func TestValidNotificationLevel(t *testing.T) {
+	for l := int32(-3); l <= 7; l++ {
+		want := l == -1 || l == 0 || l == 1 || l == 2 || l == 4 || l == 5
+		if got := ValidNotificationLevel(l); got != want {
+			t.Errorf("ValidNotificationLevel(%d) = %v, want %v", l, got, want)
+		}
+	}
+}
