@@ -47,6 +47,12 @@ func counts(m *Message, st *ConversationState) bool {
 	return m.Direction == DirectionReceive && m.IsCounted && !m.IsStatus && m.Seq > st.ReadSeq
 }
 
+// countedByServer reports whether m is in the server's count that st's
+// unread count starts from (st.serverCounted).
+func countedByServer(m *Message, st *ConversationState) bool {
+	return st.serverCounted() && m.Seq <= st.CountSeq
+}
+
 // MarkRead implements clearMessagesUnreadStatus: the user's read watermark
 // of c moves to seq (0: the latest) on the server, for their other devices
 // at their next sync, and here at once.
@@ -97,7 +103,15 @@ func (e *Engine) recountLocked(ctx context.Context, bs *batchState) {
 			continue
 		}
 		var unread, mentions int
+		if st.serverCounted() {
+			// The server counted up to CountSeq, over messages this
+			// device partly lacks; held ones above it are counted here.
+			unread, mentions = st.CountUnread, st.CountMentions
+		}
 		err := e.eachUnread(ctx, st, func(m *Message) bool {
+			if countedByServer(m, st) {
+				return false // newest first: the rest are in the server's count
+			}
 			unread++
 			if m.IsMentioned {
 				mentions++

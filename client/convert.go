@@ -1,8 +1,7 @@
 package client
 
 import (
-	"slices"
-
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -47,27 +46,16 @@ func fromWire(me string, w *pb.Message) *Message {
 	if mi := w.MentionedInfo; mi != nil {
 		m.MentionedInfo = &MentionedInfo{Type: mi.Type, UserIDs: mi.UserIds, Content: mi.Content}
 	}
-	if w.FromUser != me {
-		// isMentioned is the reader's: set only for those the sender named.
-		m.IsMentioned = mentions(w, me)
-	}
+	// isMentioned is the reader's: set only for those the sender named.
+	m.IsMentioned = contract.Mentions(w, me)
 	return m
 }
 
 // Mention types (RongIMLib's MentionedType).
 const (
-	MentionAll    = 1
-	MentionSingle = 2 // SINGAL in RongIMLib's spelling
+	MentionAll    = contract.MentionAll
+	MentionSingle = contract.MentionSingle // SINGAL in RongIMLib's spelling
 )
-
-// mentions reports whether w mentions user.
-func mentions(w *pb.Message, user string) bool {
-	mi := w.GetMentionedInfo()
-	if !w.IsMentioned || mi == nil {
-		return false
-	}
-	return mi.Type == MentionAll || (mi.Type == MentionSingle && slices.Contains(mi.UserIds, user))
-}
 
 func wireConv(c Conversation) *pb.Conversation {
 	return &pb.Conversation{Type: pb.ConversationType(c.Type), Target: c.TargetID, Channel: c.ChannelID}

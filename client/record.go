@@ -77,6 +77,7 @@ func EncodeConversation(st *ConversationState) ([]byte, error) {
 	}
 	r.Draft = st.Draft
 	r.Mentions = int32(st.Mentions)
+	r.CountSeq, r.CountRead, r.CountUnread, r.CountMentions = st.CountSeq, st.CountRead, int32(st.CountUnread), int32(st.CountMentions)
 	return r.Marshal()
 }
 
@@ -92,6 +93,7 @@ func DecodeConversation(b []byte) (*ConversationState, error) {
 		LastTime: r.LastTime, Unread: int(r.Unread), Mentioned: r.Mentioned,
 		PeerReadSeq: r.PeerReadSeq, PeerDeliveredSeq: r.PeerDeliveredSeq, Requests: localRequests(r.Requests), ReadSynced: r.ReadSynced,
 		Settings: localSettings(r.Settings), Draft: r.Draft, Mentions: int(r.Mentions),
+		ServerCounts: ServerCounts{CountSeq: r.CountSeq, CountRead: r.CountRead, CountUnread: int(r.CountUnread), CountMentions: int(r.CountMentions)},
 	}, nil
 }
 

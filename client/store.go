@@ -102,6 +102,23 @@ type ConversationState struct {
 	// Draft is the text being written (saveTextMessageDraft): kept on
 	// this device only, as RongIMLib keeps it.
 	Draft string
+	ServerCounts
+}
+
+// ServerCounts are the server's unread and mention counts of a
+// conversation at the last sync, over (CountRead, CountSeq]. A device that
+// holds every message above its read watermark counts them itself; one
+// that does not (a new device holds the latest 1,000 at most) takes these
+// for what it lacks.
+type ServerCounts struct {
+	CountSeq, CountRead        uint64
+	CountUnread, CountMentions int
+}
+
+// serverCounted reports whether st's unread count comes from the server's:
+// the device lacks messages the user may see above the read watermark.
+func (st *ConversationState) serverCounted() bool {
+	return st.CountSeq > st.ReadSeq && st.HeldFrom > max(st.ReadSeq+1, st.StartSeq)
 }
 
 // Settings are a user's settings of one conversation: RongIMLib's pin

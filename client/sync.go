@@ -158,6 +158,13 @@ func (e *Engine) process(items []*inItem) {
 				if s.StartSeq > st.StartSeq {
 					st.StartSeq = s.StartSeq
 				}
+				if s.LastSeq > 0 { // a settings-only state counts nothing
+					st.ServerCounts = ServerCounts{CountSeq: s.LastSeq, CountRead: s.ReadSeq,
+						CountUnread: int(s.UnreadCount), CountMentions: int(s.MentionCount)}
+					if st.serverCounted() {
+						bs.recount[k] = true
+					}
+				}
 				if s.Settings != nil {
 					// Taken silently: the log entries the sync pulls next
 					// carry the same change (and no event then, as nothing
@@ -181,6 +188,9 @@ func (e *Engine) process(items []*inItem) {
 			if it.start > 0 && it.start-1 > st.Contiguous {
 				st.Contiguous = it.start - 1
 				st.HeldFrom = it.start
+				if st.CountSeq > st.ReadSeq {
+					bs.recount[it.conv.Key()] = true // it may lack what the server counted
+				}
 				for s := range e.pending[st.Key()] {
 					if s <= st.Contiguous {
 						delete(e.pending[st.Key()], s)
@@ -500,7 +510,7 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 		// not told its application yet (its sequence is past it otherwise).
 		bs.emitted = append(bs.emitted, msg)
 		admitted[msg.MessageUID] = msg
-		if counts(msg, f.st) {
+		if counts(msg, f.st) && !countedByServer(msg, f.st) {
 			f.st.Unread++
 			f.st.Mentioned = f.st.Mentioned || msg.IsMentioned
 			if msg.IsMentioned {
@@ -539,6 +549,12 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 		// It counts no more (a fresh one was counted as it was admitted).
 		if st, k := e.stateKeyLocked(bs, target.Conversation); counts(target, st) {
 			st.Unread = max(0, st.Unread-1)
+			if countedByServer(target, st) { // until the next sync counts again
+				st.CountUnread = max(0, st.CountUnread-1)
+				if target.IsMentioned {
+					st.CountMentions = max(0, st.CountMentions-1)
+				}
+			}
 			if target.IsMentioned {
 				bs.recount[k] = true // another unread one may mention too
 			}

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -185,12 +184,6 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// visibleTo reports whether user may see m: everyone in the conversation,
-// except for targeted messages, which only their recipients and sender see.
-func visibleTo(m *pb.Message, user string) bool {
-	return len(m.DirectedUserIds) == 0 || m.FromUser == user || slices.Contains(m.DirectedUserIds, user)
-}
-
 // visible is what one user may see of a conversation: its messages from
 // start to last (from the user's joining, or the history they cleared, to
 // their leaving), except those targeted at others.
@@ -221,7 +214,7 @@ func (v *visible) message(ctx context.Context, uid string) (*pb.Message, error) 
 	if err != nil {
 		return nil, err
 	}
-	if store.IsMarker(m) || !visibleTo(m, v.ss.user) || m.Seq < v.start || m.Seq > v.last {
+	if store.IsMarker(m) || !store.VisibleTo(m, v.ss.user) || m.Seq < v.start || m.Seq > v.last {
 		return nil, store.ErrNotFound
 	}
 	return m, nil
@@ -255,7 +248,7 @@ func (s *Server) fanOut(ctx context.Context, m *pb.Message, exceptSession string
 			var others []string
 			users = nil
 			for _, u := range g.list {
-				if visibleTo(m, u) {
+				if store.VisibleTo(m, u) {
 					users = append(users, u)
 				} else {
 					others = append(others, u)
@@ -344,7 +337,7 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 		return
 	}
 	for i, m := range msgs {
-		if !visibleTo(m, ss.user) {
+		if !store.VisibleTo(m, ss.user) {
 			msgs[i] = store.Tombstone(m)
 		}
 	}
@@ -422,7 +415,7 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 		return
 	}
 	msgs, more, err := ss.srv.store.History(ctx, ss.user, convID, r.Timestamp, int(r.Count), r.Order == 1, func(m *pb.Message) bool {
-		return !m.Tombstone && m.RecallOf == "" && m.ExpansionOf == "" && visibleTo(m, ss.user)
+		return !m.Tombstone && m.RecallOf == "" && m.ExpansionOf == "" && store.VisibleTo(m, ss.user)
 	})
 	if errors.Is(err, store.ErrNotMember) {
 		ss.replyErr(id, codes.NotInGroup, "not in conversation")

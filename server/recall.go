@@ -51,7 +51,7 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 		return
 	}
 	switch {
-	case !visibleTo(orig, ss.user):
+	case !store.VisibleTo(orig, ss.user):
 		ss.replyErr(id, codes.RecallMessage, "no such message in this conversation")
 		return
 	case orig.RecallOf != "" || orig.ExpansionOf != "" || orig.ObjectName == store.RecallObjectName:

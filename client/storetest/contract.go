@@ -345,10 +345,11 @@ func fullState(c client.Conversation) *client.ConversationState {
 	return &client.ConversationState{
 		Conversation: c, Contiguous: 9, StartSeq: 2, HeldFrom: 3, LastSeq: 10, ReadSeq: 8, LastTime: 1700000000000,
 		Unread: 2, Mentioned: true, PeerReadSeq: 7, PeerDeliveredSeq: 9, ReadSynced: 8,
-		Requests: []client.CachedRequest{{MessageUID: "r1", Sender: "carol", ReceivedAt: 1}, {MessageUID: "r2", Sender: "dave", ReceivedAt: 2}},
-		Settings: client.Settings{IsTop: true, NotificationLevel: client.NotifyNothing, SettingsTime: 1700000000001},
-		Draft:    "half a thought 😀",
-		Mentions: 1,
+		Requests:     []client.CachedRequest{{MessageUID: "r1", Sender: "carol", ReceivedAt: 1}, {MessageUID: "r2", Sender: "dave", ReceivedAt: 2}},
+		Settings:     client.Settings{IsTop: true, NotificationLevel: client.NotifyNothing, SettingsTime: 1700000000001},
+		Draft:        "half a thought 😀",
+		Mentions:     1,
+		ServerCounts: client.ServerCounts{CountSeq: 10, CountRead: 5, CountUnread: 1500, CountMentions: 3},
 	}
 }
 

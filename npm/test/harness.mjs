@@ -40,6 +40,21 @@ export async function startServer(extra = []) {
   };
 }
 
+// adminSend posts private messages as from to to through the app-server API
+// (counted, like RC:TxtMsg from an SDK), parallel at a time.
+export async function adminSend(server, from, to, texts, parallel = 16) {
+  const tok = execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
+  for (let i = 0; i < texts.length; i += parallel) {
+    await Promise.all(texts.slice(i, i + parallel).map(async (t, j) => {
+      const res = await fetch(server.url + '/v1/messages', {
+        method: 'POST', headers: { authorization: 'Bearer ' + tok, 'content-type': 'application/json' },
+        body: JSON.stringify({ fromUserId: from, conversationType: 1, targetIds: [to], objectName: 'RC:TxtMsg', content: { content: t }, clientMsgId: `${from}-${to}-${i + j}-${t.length}` }),
+      });
+      if (res.status !== 200) throw new Error(`admin send: ${res.status} ${await res.text()}`);
+    }));
+  }
+}
+
 // pause stops proc with SIGSTOP and returns once the kernel says it is
 // stopped (state T in /proc), so that what the test does next meets a
 // server that answers nothing; resume continues it.

@@ -4,7 +4,7 @@
 // (a fresh browser context) starts with them.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './harness.mjs';
+import { startServer, adminSend } from './harness.mjs';
 import { serveStatic, launch, engines, openUser, connectPage, closeAll } from './browser.mjs';
 
 for (const engine of engines()) describe(engine, () => {
@@ -68,6 +68,27 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal((await call(tab1, 'batchSetConversationToTop', Array(21).fill(quinn), true)).code, 34232);
     assert.equal((await call(tab1, 'setConversationToTop', { conversationType: 3, targetId: 'nogroup' }, true)).code, 22406);
     assert.equal((await call(tab1, 'getConversationNotificationLevel', quinn)).data, 5);
+  });
+
+  // Counts are the server's on a new device: it holds the latest 1,000 of
+  // 1,500 unread messages and still shows 1,500.
+  test('a new device shows 1,500 unread, and a read elsewhere clears them', async () => {
+    await adminSend(server, 'wes', 'xia', Array.from({ length: 1500 }, (_, i) => `m${i}`), 32);
+    const wes = { conversationType: 1, targetId: 'wes' };
+    const dev1 = await openUser(browser, web.url, server, 'xia');
+    assert.deepEqual(await call(dev1, 'getUnreadCount', wes), { code: 0, data: 1500 });
+    assert.deepEqual(await call(dev1, 'getTotalUnreadCount'), { code: 0, data: 1500 });
+    const list = await call(dev1, 'getConversationList', { count: 10 });
+    assert.deepEqual(list.data.map((c) => [c.targetId, c.unreadMessageCount]), [['wes', 1500]]);
+    const held = await call(dev1, 'getHistoryMessages', wes, { timestamp: 0, count: 100 });
+    assert.equal(held.data.list.length, 100);
+
+    const dev2 = await openUser(browser, web.url, server, 'xia');
+    assert.equal((await call(dev2, 'clearMessagesUnreadStatus', wes)).code, 0);
+    await waitEvent(dev1, 'CONVERSATION', (p) => p.conversationList.some((c) => c.conversation.targetId === 'wes' && c.conversation.unreadMessageCount === 0), 'the read on the other device');
+    assert.deepEqual(await call(dev1, 'getTotalUnreadCount'), { code: 0, data: 0 });
+    const dev3 = await openUser(browser, web.url, server, 'xia');
+    assert.deepEqual(await call(dev3, 'getUnreadCount', wes), { code: 0, data: 0 });
   });
 
   // removeConversation: out of the list on the user's other tab and after a

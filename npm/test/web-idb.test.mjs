@@ -2,8 +2,7 @@
 // one device, and 1,000 messages synced into IndexedDB after being offline.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { startServer, bin, appSecret, pause, resume } from './harness.mjs';
+import { startServer, adminSend, pause, resume } from './harness.mjs';
 import { serveStatic, launch, engines, openUser, connectPage, messagesOf, waitMessages, closeAll } from './browser.mjs';
 
 for (const engine of engines()) describe(engine, () => {
@@ -17,21 +16,7 @@ for (const engine of engines()) describe(engine, () => {
 
   after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
 
-  const adminToken = () => execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
-
-  // send posts messages as from to to through the app-server API, n at a time.
-  async function send(from, to, texts, parallel = 16) {
-    const tok = adminToken();
-    for (let i = 0; i < texts.length; i += parallel) {
-      await Promise.all(texts.slice(i, i + parallel).map(async (t, j) => {
-        const res = await fetch(server.url + '/v1/messages', {
-          method: 'POST', headers: { authorization: 'Bearer ' + tok, 'content-type': 'application/json' },
-          body: JSON.stringify({ fromUserId: from, conversationType: 1, targetIds: [to], objectName: 'RC:TxtMsg', content: { content: t }, clientMsgId: `${from}-${to}-${i + j}-${t.length}` }),
-        });
-        assert.equal(res.status, 200, await res.text());
-      }));
-    }
-  }
+  const send = (from, to, texts, parallel) => adminSend(server, from, to, texts, parallel);
 
   test('a reload keeps history, unread counts and a send that never got its answer (FAILED)', async () => {
     const erin = await openUser(browser, web.url, server, 'erin');

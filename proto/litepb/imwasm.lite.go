@@ -4326,12 +4326,14 @@ func (x *SyncResult) Merge(b []byte) error {
 }
 
 type ConversationState struct {
-	Conv     *Conversation
-	LastSeq  uint64
-	LastTime int64
-	StartSeq uint64
-	ReadSeq  uint64
-	Settings *ConversationSettings
+	Conv         *Conversation
+	LastSeq      uint64
+	LastTime     int64
+	StartSeq     uint64
+	ReadSeq      uint64
+	UnreadCount  uint32
+	MentionCount uint32
+	Settings     *ConversationSettings
 }
 
 func (x *ConversationState) GetConv() *Conversation {
@@ -4369,6 +4371,20 @@ func (x *ConversationState) GetReadSeq() uint64 {
 	return 0
 }
 
+func (x *ConversationState) GetUnreadCount() uint32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+func (x *ConversationState) GetMentionCount() uint32 {
+	if x != nil {
+		return x.MentionCount
+	}
+	return 0
+}
+
 func (x *ConversationState) GetSettings() *ConversationSettings {
 	if x != nil {
 		return x.Settings
@@ -4386,6 +4402,8 @@ func (x *ConversationState) Size() (n int) {
 	n += sizeVarint(1, uint64(int64(x.LastTime)))
 	n += sizeVarint(1, x.StartSeq)
 	n += sizeVarint(1, x.ReadSeq)
+	n += sizeVarint(1, uint64(x.UnreadCount))
+	n += sizeVarint(1, uint64(x.MentionCount))
 	n += sizeMsg(2, x.Settings, x.Settings != nil)
 	return n
 }
@@ -4400,6 +4418,8 @@ func (x *ConversationState) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 3<<3|0, uint64(int64(x.LastTime)))
 	b = appendVarint(b, 4<<3|0, x.StartSeq)
 	b = appendVarint(b, 5<<3|0, x.ReadSeq)
+	b = appendVarint(b, 6<<3|0, uint64(x.UnreadCount))
+	b = appendVarint(b, 7<<3|0, uint64(x.MentionCount))
 	b = appendMsg(b, 16<<3|2, x.Settings, x.Settings != nil)
 	return b
 }
@@ -4439,6 +4459,10 @@ func (x *ConversationState) Merge(b []byte) error {
 			n, err = mergeUint64(&x.StartSeq, b, num, typ)
 		case 5:
 			n, err = mergeUint64(&x.ReadSeq, b, num, typ)
+		case 6:
+			n, err = mergeUint32(&x.UnreadCount, b, num, typ)
+		case 7:
+			n, err = mergeUint32(&x.MentionCount, b, num, typ)
 		case 16:
 			if typ == protowire.BytesType && x.Settings == nil {
 				x.Settings = new(ConversationSettings)
@@ -5812,6 +5836,10 @@ type StoredConversation struct {
 	Settings         *ConversationSettings
 	Draft            string
 	Mentions         int32
+	CountSeq         uint64
+	CountRead        uint64
+	CountUnread      int32
+	CountMentions    int32
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -5926,6 +5954,34 @@ func (x *StoredConversation) GetMentions() int32 {
 	return 0
 }
 
+func (x *StoredConversation) GetCountSeq() uint64 {
+	if x != nil {
+		return x.CountSeq
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetCountRead() uint64 {
+	if x != nil {
+		return x.CountRead
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetCountUnread() int32 {
+	if x != nil {
+		return x.CountUnread
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetCountMentions() int32 {
+	if x != nil {
+		return x.CountMentions
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *StoredConversation) Size() (n int) {
 	if x == nil {
@@ -5949,6 +6005,10 @@ func (x *StoredConversation) Size() (n int) {
 	n += sizeMsg(1, x.Settings, x.Settings != nil)
 	n += sizeLen(1, len(x.Draft))
 	n += sizeVarint(2, uint64(int64(x.Mentions)))
+	n += sizeVarint(2, x.CountSeq)
+	n += sizeVarint(2, x.CountRead)
+	n += sizeVarint(2, uint64(int64(x.CountUnread)))
+	n += sizeVarint(2, uint64(int64(x.CountMentions)))
 	return n
 }
 
@@ -5975,6 +6035,10 @@ func (x *StoredConversation) MarshalAppend(b []byte) []byte {
 	b = appendMsg(b, 14<<3|2, x.Settings, x.Settings != nil)
 	b = appendString(b, 15<<3|2, x.Draft)
 	b = appendVarint(b, 16<<3|0, uint64(int64(x.Mentions)))
+	b = appendVarint(b, 17<<3|0, x.CountSeq)
+	b = appendVarint(b, 18<<3|0, x.CountRead)
+	b = appendVarint(b, 19<<3|0, uint64(int64(x.CountUnread)))
+	b = appendVarint(b, 20<<3|0, uint64(int64(x.CountMentions)))
 	return b
 }
 
@@ -6043,6 +6107,14 @@ func (x *StoredConversation) Merge(b []byte) error {
 			n, err = mergeString(&x.Draft, b, num, typ)
 		case 16:
 			n, err = mergeInt32(&x.Mentions, b, num, typ)
+		case 17:
+			n, err = mergeUint64(&x.CountSeq, b, num, typ)
+		case 18:
+			n, err = mergeUint64(&x.CountRead, b, num, typ)
+		case 19:
+			n, err = mergeInt32(&x.CountUnread, b, num, typ)
+		case 20:
+			n, err = mergeInt32(&x.CountMentions, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -2902,7 +2902,13 @@ type ConversationState struct {
 	StartSeq uint64 `protobuf:"varint,4,opt,name=start_seq,json=startSeq,proto3" json:"start_seq,omitempty"`
 	// The user's read watermark: messages up to it are read.
 	ReadSeq uint64 `protobuf:"varint,5,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
-	// 6-15: unread count, mention flag, clear-history time, removal.
+	// The user's unread and mention counts over (read_seq, last_seq], as the
+	// server counts them: messages that count, from others, visible to the
+	// user (not targeted at others, not deleted by the user). A device that
+	// does not hold every message above read_seq takes them from here.
+	UnreadCount  uint32 `protobuf:"varint,6,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	MentionCount uint32 `protobuf:"varint,7,opt,name=mention_count,json=mentionCount,proto3" json:"mention_count,omitempty"`
+	// 8-15: free.
 	// This user's settings of conv (nil: never set).
 	Settings      *ConversationSettings `protobuf:"bytes,16,opt,name=settings,proto3" json:"settings,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -2970,6 +2976,20 @@ func (x *ConversationState) GetStartSeq() uint64 {
 func (x *ConversationState) GetReadSeq() uint64 {
 	if x != nil {
 		return x.ReadSeq
+	}
+	return 0
+}
+
+func (x *ConversationState) GetUnreadCount() uint32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+func (x *ConversationState) GetMentionCount() uint32 {
+	if x != nil {
+		return x.MentionCount
 	}
 	return 0
 }
@@ -3890,7 +3910,14 @@ type StoredConversation struct {
 	// The text being written here (saveTextMessageDraft): this device's only.
 	Draft string `protobuf:"bytes,15,opt,name=draft,proto3" json:"draft,omitempty"`
 	// How many of the unread messages mention the user.
-	Mentions      int32 `protobuf:"varint,16,opt,name=mentions,proto3" json:"mentions,omitempty"`
+	Mentions int32 `protobuf:"varint,16,opt,name=mentions,proto3" json:"mentions,omitempty"`
+	// The server's counts at the last sync, over (count_read, count_seq]:
+	// what this device counts when it does not hold every message above its
+	// read watermark (a new device).
+	CountSeq      uint64 `protobuf:"varint,17,opt,name=count_seq,json=countSeq,proto3" json:"count_seq,omitempty"`
+	CountRead     uint64 `protobuf:"varint,18,opt,name=count_read,json=countRead,proto3" json:"count_read,omitempty"`
+	CountUnread   int32  `protobuf:"varint,19,opt,name=count_unread,json=countUnread,proto3" json:"count_unread,omitempty"`
+	CountMentions int32  `protobuf:"varint,20,opt,name=count_mentions,json=countMentions,proto3" json:"count_mentions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4033,6 +4060,34 @@ func (x *StoredConversation) GetDraft() string {
 func (x *StoredConversation) GetMentions() int32 {
 	if x != nil {
 		return x.Mentions
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetCountSeq() uint64 {
+	if x != nil {
+		return x.CountSeq
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetCountRead() uint64 {
+	if x != nil {
+		return x.CountRead
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetCountUnread() int32 {
+	if x != nil {
+		return x.CountUnread
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetCountMentions() int32 {
+	if x != nil {
+		return x.CountMentions
 	}
 	return 0
 }
@@ -4413,13 +4468,15 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
 	"SyncResult\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x12B\n" +
-	"\rconversations\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\rconversations\"\xed\x01\n" +
+	"\rconversations\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\rconversations\"\xb5\x02\n" +
 	"\x11ConversationState\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x19\n" +
 	"\blast_seq\x18\x02 \x01(\x04R\alastSeq\x12\x1b\n" +
 	"\tlast_time\x18\x03 \x01(\x03R\blastTime\x12\x1b\n" +
 	"\tstart_seq\x18\x04 \x01(\x04R\bstartSeq\x12\x19\n" +
-	"\bread_seq\x18\x05 \x01(\x04R\areadSeq\x12;\n" +
+	"\bread_seq\x18\x05 \x01(\x04R\areadSeq\x12!\n" +
+	"\funread_count\x18\x06 \x01(\rR\vunreadCount\x12#\n" +
+	"\rmention_count\x18\a \x01(\rR\fmentionCount\x12;\n" +
 	"\bsettings\x18\x10 \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\"m\n" +
 	"\vPullRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1b\n" +
@@ -4495,7 +4552,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"is_offline\x18\x06 \x01(\bR\tisOffline\x12\x17\n" +
 	"\ais_read\x18\a \x01(\bR\x06isRead\x12#\n" +
 	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\x122\n" +
-	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\xbc\x04\n" +
+	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\xc2\x05\n" +
 	"\x12StoredConversation\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1e\n" +
 	"\n" +
@@ -4516,7 +4573,12 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"readSynced\x12;\n" +
 	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\x12\x14\n" +
 	"\x05draft\x18\x0f \x01(\tR\x05draft\x12\x1a\n" +
-	"\bmentions\x18\x10 \x01(\x05R\bmentions\"i\n" +
+	"\bmentions\x18\x10 \x01(\x05R\bmentions\x12\x1b\n" +
+	"\tcount_seq\x18\x11 \x01(\x04R\bcountSeq\x12\x1d\n" +
+	"\n" +
+	"count_read\x18\x12 \x01(\x04R\tcountRead\x12!\n" +
+	"\fcount_unread\x18\x13 \x01(\x05R\vcountUnread\x12%\n" +
+	"\x0ecount_mentions\x18\x14 \x01(\x05R\rcountMentions\"i\n" +
 	"\rCachedRequest\x12\x1f\n" +
 	"\vmessage_uid\x18\x01 \x01(\tR\n" +
 	"messageUid\x12\x16\n" +

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -134,7 +135,10 @@ type Store interface {
 	EraseUser(ctx context.Context, user string, revokeBefore time.Time) (int64, error)
 
 	// Changes lists user's conversations that changed after version since,
-	// and the version the caller has seen once it applied them.
+	// and the version the caller has seen once it applied them, each with
+	// the user's unread and mention counts over (read_seq, last_seq]
+	// (Counted, VisibleTo, Mentioned), computed from the conversation's
+	// sequence, never from rows written per member.
 	Changes(ctx context.Context, user string, since uint64) (version uint64, convs []*pb.ConversationState, err error)
 
 	// Version is the highest sync version whose changes are committed.
@@ -277,4 +281,18 @@ type Group struct {
 	OwnerID   string
 	Members   map[string]Role
 	Dismissed bool
+}
+
+// Counted reports whether m raises its recipients' unread counts: a
+// message of a private chat or a group that the sender marked counted,
+// neither a status message nor a marker.
+func Counted(m *pb.Message) bool {
+	return m.IsCounted && !m.IsStatus && !IsMarker(m) &&
+		(m.ConvType == pb.ConversationType_PRIVATE || m.ConvType == pb.ConversationType_GROUP)
+}
+
+// VisibleTo reports whether user may see m: a message targeted at some
+// members (directed_user_ids) is theirs and the sender's only.
+func VisibleTo(m *pb.Message, user string) bool {
+	return len(m.DirectedUserIds) == 0 || m.FromUser == user || slices.Contains(m.DirectedUserIds, user)
 }

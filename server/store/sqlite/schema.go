@@ -4,6 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
 )
 
 // migrations are applied in order, each in its own transaction, and never
@@ -185,6 +189,117 @@ CREATE INDEX conv_settings_changed ON conv_settings(user_id, changed);
 	`
 ALTER TABLE conv_settings ADD COLUMN removed_seq INTEGER NOT NULL DEFAULT 0;
 `,
+	// 12: unread and mention counts computed on the server (backfilled by
+	// backfillCounts). counted: 0 the message raises nobody's unread count,
+	// 1 everyone's who sees the conversation but its sender, 2 those it is
+	// targeted at (directed_user_ids). The conversation's index carries
+	// counted and sender, so counting a user's unread messages is a scan of
+	// index entries, with no extra write per message; (conv_id, seq) stays
+	// unique by the writer's gapless numbering. mentions: one row per
+	// member a message names ('' once for @all).
+	`
+ALTER TABLE messages ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;
+DROP INDEX messages_conv_seq;
+CREATE UNIQUE INDEX messages_conv_seq ON messages(conv_id, seq, counted, sender);
+CREATE TABLE mentions (
+	conv_id TEXT    NOT NULL,
+	user_id TEXT    NOT NULL,
+	seq     INTEGER NOT NULL,
+	sender  TEXT    NOT NULL,
+	PRIMARY KEY (conv_id, user_id, seq)
+) WITHOUT ROWID;
+`,
+}
+
+// backfills run after a migration's SQL, in its transaction: what SQL
+// alone cannot derive from the stored messages.
+var backfills = map[int]func(*sql.Tx) error{
+	12: backfillCounts,
+}
+
+// backfillCounts sets counted and the mention rows of every stored
+// message (on a large database this reads every message once, at start).
+func backfillCounts(tx *sql.Tx) error {
+	type row struct {
+		id   int64
+		conv string
+		body []byte
+	}
+	var after int64
+	for {
+		rows, err := tx.Query(`SELECT id, conv_id, body FROM messages WHERE id > ? ORDER BY id LIMIT 1000`, after)
+		if err != nil {
+			return fmt.Errorf("read messages: %w", err)
+		}
+		var page []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.conv, &r.body); err != nil {
+				rows.Close()
+				return fmt.Errorf("read messages: %w", err)
+			}
+			page = append(page, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read messages: %w", err)
+		}
+		for _, r := range page {
+			m := &pb.Message{}
+			if err := m.Unmarshal(r.body); err != nil {
+				return fmt.Errorf("decode message %d: %w", r.id, err)
+			}
+			if _, err := tx.Exec(`UPDATE messages SET counted=? WHERE id=?`, countedFlag(m), r.id); err != nil {
+				return fmt.Errorf("mark message %d: %w", r.id, err)
+			}
+			if err := insertMentions(tx, r.conv, m); err != nil {
+				return err
+			}
+		}
+		if len(page) < 1000 {
+			return nil
+		}
+		after = page[len(page)-1].id
+	}
+}
+
+// execer runs a statement: the writer's connection, or a migration's
+// transaction.
+type execer interface {
+	Exec(query string, args ...any) (sql.Result, error)
+}
+
+// countedFlag is the messages.counted value of m (migration 12).
+func countedFlag(m *pb.Message) int {
+	switch {
+	case !store.Counted(m):
+		return 0
+	case len(m.DirectedUserIds) > 0:
+		return 2
+	}
+	return 1
+}
+
+// insertMentions records whom m mentions: each named member, ” for @all
+// (each member it is targeted at, for a targeted @all).
+func insertMentions(tx execer, convID string, m *pb.Message) error {
+	if !store.Counted(m) {
+		return nil
+	}
+	users := contract.Mentioned(m)
+	if len(users) == 1 && users[0] == "" && len(m.DirectedUserIds) > 0 {
+		users = m.DirectedUserIds
+	}
+	for _, u := range users {
+		if len(m.DirectedUserIds) > 0 && u != "" && !store.VisibleTo(m, u) {
+			continue
+		}
+		if _, err := tx.Exec(`INSERT INTO mentions(conv_id, user_id, seq, sender) VALUES (?,?,?,?) ON CONFLICT DO NOTHING`,
+			convID, u, m.Seq, m.FromUser); err != nil {
+			return fmt.Errorf("mention in %s/%d: %w", convID, m.Seq, err)
+		}
+	}
+	return nil
 }
 
 // migrate brings the schema to the latest version.
@@ -212,6 +327,12 @@ func migrateTo(ctx context.Context, db *sql.DB, to int) error {
 		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if fill := backfills[v]; fill != nil {
+			if err := fill(tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version) VALUES (?)`, v); err != nil {
 			tx.Rollback()

@@ -692,7 +692,7 @@ func (d *DB) Changes(ctx context.Context, user string, since uint64) (uint64, []
 	// below it are visible to the query that follows.
 	version := d.committed.Load()
 	rows, err := d.query(ctx, `
-SELECT uc.conv_type, uc.target, COALESCE(c.last_seq, 0), COALESCE(c.last_time, 0), uc.start_seq, uc.end_seq, uc.read_seq
+SELECT uc.conv_id, uc.conv_type, uc.target, COALESCE(c.last_seq, 0), COALESCE(c.last_time, 0), COALESCE(c.first_seq, 1), uc.start_seq, uc.end_seq, uc.read_seq
 FROM user_convs uc LEFT JOIN convs c ON c.id = uc.conv_id
 WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 	if err != nil {
@@ -700,12 +700,14 @@ WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 	}
 	defer rows.Close()
 	var out []*pb.ConversationState
+	var ids []string
+	var from []uint64 // counting starts above: the watermark, or what the user cannot see
 	for rows.Next() {
+		var id, target string
 		var typ int32
-		var target string
-		var last, start, end, read uint64
+		var last, first, start, end, read uint64
 		var lastTime int64
-		if err := rows.Scan(&typ, &target, &last, &lastTime, &start, &end, &read); err != nil {
+		if err := rows.Scan(&id, &typ, &target, &last, &lastTime, &first, &start, &end, &read); err != nil {
 			return 0, nil, fmt.Errorf("changes for %s: %w", user, err)
 		}
 		if end > 0 && last > end {
@@ -718,14 +720,82 @@ WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 			StartSeq: start,
 			ReadSeq:  read,
 		})
+		ids = append(ids, id)
+		from = append(from, max(read+1, start, first)-1)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, nil, fmt.Errorf("changes for %s: %w", user, err)
+	}
+	rows.Close() // before the counts' queries: one reader connection may be all there is
+	for i, st := range out {
+		if st.Conv.Type != pb.ConversationType_PRIVATE && st.Conv.Type != pb.ConversationType_GROUP {
+			continue
+		}
+		if st.UnreadCount, st.MentionCount, err = d.unreadCounts(ctx, user, ids[i], from[i], st.LastSeq); err != nil {
+			return 0, nil, err
+		}
 	}
 	if out, err = d.settingsChanges(ctx, user, since, out); err != nil {
 		return 0, nil, err
 	}
 	return version, out, nil
+}
+
+// unreadCounts counts user's unread messages and mentions of convID with
+// seq in (lo, hi]: messages that count (messages.counted), from others,
+// not deleted by the user, and — for the rare targeted ones — targeted at
+// the user. The first count is a scan of the conversation's index entries.
+func (d *DB) unreadCounts(ctx context.Context, user, convID string, lo, hi uint64) (unread, mentions uint32, err error) {
+	if lo >= hi {
+		return 0, 0, nil
+	}
+	var all, targeted, hidden uint32
+	err = d.queryRow(ctx, `SELECT
+	(SELECT count(*) FROM messages WHERE conv_id=?1 AND seq>?2 AND seq<=?3 AND counted=1 AND sender<>?4),
+	(SELECT count(*) FROM messages WHERE conv_id=?1 AND seq>?2 AND seq<=?3 AND counted=2 AND sender<>?4),
+	(SELECT count(*) FROM user_hidden h JOIN messages m ON m.conv_id=h.conv_id AND m.seq=h.seq
+		WHERE h.user_id=?4 AND h.conv_id=?1 AND h.seq>?2 AND h.seq<=?3 AND m.counted=1 AND m.sender<>?4),
+	(SELECT count(*) FROM mentions n WHERE n.conv_id=?1 AND n.user_id IN (?4, '') AND n.seq>?2 AND n.seq<=?3 AND n.sender<>?4
+		AND NOT EXISTS (SELECT 1 FROM user_hidden h WHERE h.user_id=?4 AND h.conv_id=?1 AND h.seq=n.seq))`,
+		convID, lo, hi, user).Scan(&all, &targeted, &hidden, &mentions)
+	if err != nil {
+		return 0, 0, fmt.Errorf("unread counts of %s in %s: %w", user, convID, err)
+	}
+	unread = all - hidden
+	if targeted > 0 {
+		n, err := d.targetedUnread(ctx, user, convID, lo, hi)
+		if err != nil {
+			return 0, 0, err
+		}
+		unread += n
+	}
+	return unread, mentions, nil
+}
+
+// targetedUnread counts the targeted messages of convID in (lo, hi] that
+// user may see and has not deleted.
+func (d *DB) targetedUnread(ctx context.Context, user, convID string, lo, hi uint64) (uint32, error) {
+	rows, err := d.query(ctx, `SELECT body FROM messages m WHERE conv_id=?1 AND seq>?2 AND seq<=?3 AND counted=2 AND sender<>?4
+	AND NOT EXISTS (SELECT 1 FROM user_hidden h WHERE h.user_id=?4 AND h.conv_id=?1 AND h.seq=m.seq)`, convID, lo, hi, user)
+	if err != nil {
+		return 0, fmt.Errorf("targeted unread in %s: %w", convID, err)
+	}
+	defer rows.Close()
+	var n uint32
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return 0, fmt.Errorf("targeted unread in %s: %w", convID, err)
+		}
+		m := &pb.Message{}
+		if err := m.Unmarshal(body); err != nil {
+			return 0, fmt.Errorf("targeted unread in %s: decode: %w", convID, err)
+		}
+		if store.VisibleTo(m, user) {
+			n++
+		}
+	}
+	return n, rows.Err()
 }
 
 // settingsChanges adds user's conversation settings changed after since to

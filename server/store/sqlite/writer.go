@@ -114,7 +114,7 @@ func (w *wconn) raw(q string) error {
 }
 
 const (
-	sqlInsertMessage = `INSERT INTO messages(conv_id, seq, uid, sender, client_msg_id, sent_time, body) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`
+	sqlInsertMessage = `INSERT INTO messages(conv_id, seq, uid, sender, client_msg_id, sent_time, body, counted) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`
 	sqlLookupClient  = `SELECT body FROM messages WHERE sender=? AND client_msg_id=?`
 )
 
@@ -349,7 +349,7 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 	if err := t.noteSent(stored.FromUser, convID); err != nil {
 		return appended{}, err
 	}
-	res, err := t.tx.Exec(sqlInsertMessage, convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, body)
+	res, err := t.tx.Exec(sqlInsertMessage, convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, body, countedFlag(stored))
 	if err != nil {
 		return appended{}, fmt.Errorf("insert message: %w", err)
 	}
@@ -366,6 +366,11 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 	}
 	c.lastSeq, c.lastTime = stored.Seq, stored.SentTime
 	t.touched[convID] = true
+	if stored.IsMentioned {
+		if err := insertMentions(t.tx, convID, stored); err != nil {
+			return appended{}, err
+		}
+	}
 	switch stored.ConvType {
 	case pb.ConversationType_PRIVATE:
 		if err := t.ensureUserConv(stored.FromUser, convID, stored.To, stored.ConvType); err != nil {
@@ -412,8 +417,15 @@ func (t *wtx) modify(convID, uid string, apply func(*pb.Message) error, marker *
 	if body, err = m.Marshal(); err != nil {
 		return nil, fmt.Errorf("modify %s: encode: %w", uid, err)
 	}
-	if _, err := t.tx.Exec(`UPDATE messages SET body=? WHERE uid=?`, body, uid); err != nil {
+	if _, err := t.tx.Exec(`UPDATE messages SET body=?, counted=? WHERE uid=?`, body, countedFlag(m), uid); err != nil {
 		return nil, fmt.Errorf("modify %s: %w", uid, err)
+	}
+	// Whom it mentions may have changed (a recall mentions nobody).
+	if _, err := t.tx.Exec(`DELETE FROM mentions WHERE conv_id=? AND seq=?`, convID, seq); err != nil {
+		return nil, fmt.Errorf("modify %s: mentions: %w", uid, err)
+	}
+	if err := insertMentions(t.tx, convID, m); err != nil {
+		return nil, err
 	}
 	r, err := t.append(convID, marker)
 	if err != nil {
@@ -462,6 +474,10 @@ WHERE first_seq <= (SELECT MAX(m.seq) FROM messages m WHERE m.conv_id = convs.id
 	if _, err := t.tx.Exec(`DELETE FROM user_hidden WHERE EXISTS (
 	SELECT 1 FROM messages m WHERE m.conv_id = user_hidden.conv_id AND m.seq = user_hidden.seq AND m.sent_time < ?)`, before); err != nil {
 		return 0, fmt.Errorf("drop hidden marks: %w", err)
+	}
+	if _, err := t.tx.Exec(`DELETE FROM mentions WHERE EXISTS (
+	SELECT 1 FROM messages m WHERE m.conv_id = mentions.conv_id AND m.seq = mentions.seq AND m.sent_time < ?)`, before); err != nil {
+		return 0, fmt.Errorf("drop mentions: %w", err)
 	}
 	res, err := t.tx.Exec(`DELETE FROM messages WHERE sent_time < ?`, before)
 	if err != nil {
@@ -513,7 +529,7 @@ func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, rev
 		// The client id goes too: nothing of the user is left to match.
 		// (The other conditions skip a row retention removed since the
 		// walk, even if its rowid was taken again.)
-		res, err := t.tx.Exec(`UPDATE messages SET body=?, sender='', client_msg_id=uid WHERE id=? AND conv_id=? AND seq=? AND sender=?`, body, r.id, r.conv, r.seq, user)
+		res, err := t.tx.Exec(`UPDATE messages SET body=?, sender='', client_msg_id=uid, counted=0 WHERE id=? AND conv_id=? AND seq=? AND sender=?`, body, r.id, r.conv, r.seq, user)
 		if err != nil {
 			return 0, fmt.Errorf("erase message: %w", err)
 		}
@@ -528,6 +544,7 @@ func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, rev
 		{`DELETE FROM convs WHERE id=?`, []any{logConv}},
 		{`DELETE FROM user_convs WHERE user_id=?`, []any{user}},
 		{`DELETE FROM user_hidden WHERE user_id=?`, []any{user}},
+		{`DELETE FROM mentions WHERE user_id=? OR sender=?`, []any{user, user}},
 		{`DELETE FROM group_members WHERE user_id=?`, []any{user}},
 		{`DELETE FROM sent_convs WHERE sender=?`, []any{user}},
 		{`INSERT INTO users(id, tokens_valid_after) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET tokens_valid_after=excluded.tokens_valid_after`, []any{user, revokeBefore.UnixMilli()}},
