@@ -33,6 +33,9 @@ func FuzzFrame(f *testing.F) {
 		{Id: 16, Body: &pb.Frame_ClearHistory{ClearHistory: &pb.ClearHistoryRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}}}},
 		{Id: 17, Body: &pb.Frame_Pull{Pull: &pb.PullRequest{Conv: &pb.Conversation{Type: pb.ConversationType_USER_LOG, Target: "x"}}}},
 		{Id: 12, Body: &pb.Frame_Send{Send: &pb.SendRequest{Conv: &pb.Conversation{Type: pb.ConversationType_GROUP, Target: "g"}, ClientMsgId: "c3", ObjectName: "X", IsStatus: true, DirectedUserIds: []string{"a"}}}},
+		{Id: 18, Body: &pb.Frame_Tag{Tag: &pb.TagRequest{Op: pb.TagOp_TAG_ADD, TagId: "t", TagName: "n"}}},
+		{Id: 19, Body: &pb.Frame_Tag{Tag: &pb.TagRequest{Op: pb.TagOp_TAG_ADD_CONVS, TagId: "t", Convs: []*pb.Conversation{{Type: pb.ConversationType_PRIVATE, Target: "bob"}}}}},
+		{Id: 20, Body: &pb.Frame_Tags{Tags: &pb.TagsRequest{}}},
 		{},
 	}
 	for _, s := range seed {

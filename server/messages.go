@@ -302,7 +302,12 @@ func (ss *session) handleSync(ctx context.Context, id uint64, r *pb.SyncRequest)
 		ss.replyFor(id, err)
 		return
 	}
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SyncResult{SyncResult: &pb.SyncResult{Version: version, Conversations: convs}}})
+	tags, err := ss.srv.store.TagsVersion(ctx, ss.user)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SyncResult{SyncResult: &pb.SyncResult{Version: version, Conversations: convs, TagsVersion: tags}}})
 }
 
 func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest) {

@@ -195,6 +195,9 @@ var frameTypes = [...]string{
 	24:             "delete",
 	25:             "clear_history",
 	26:             "settings",
+	27:             "tag",
+	28:             "tags",
+	29:             "tags_result",
 	30:             "receipt_request",
 	31:             "receipt_response",
 	32:             "readers",
@@ -257,6 +260,12 @@ func frameType(f *pb.Frame) uint8 {
 		return 25
 	case *pb.Frame_Settings:
 		return 26
+	case *pb.Frame_Tag:
+		return 27
+	case *pb.Frame_Tags:
+		return 28
+	case *pb.Frame_TagsResult:
+		return 29
 	case *pb.Frame_ReceiptRequest:
 		return 30
 	case *pb.Frame_ReceiptResponse:

@@ -282,7 +282,7 @@ func (ss *session) handle(f *pb.Frame) {
 	ctx := ss.srv.ctx
 	switch f.Body.(type) {
 	case *pb.Frame_Expansion, *pb.Frame_Recall, *pb.Frame_Delete, *pb.Frame_ClearHistory, *pb.Frame_Read,
-		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings:
+		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag:
 		// Writes others are told of, or that are stored: one bucket per
 		// user for all of them (sends have their own, in handleSend).
 		if !ss.srv.limits.allowOther(ss.user, ss.srv.cfg.Now()) {
@@ -306,6 +306,10 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleRead(ctx, f.Id, b.Read)
 	case *pb.Frame_Settings:
 		ss.handleSettings(ctx, f.Id, b.Settings)
+	case *pb.Frame_Tag:
+		ss.handleTag(ctx, f.Id, b.Tag)
+	case *pb.Frame_Tags:
+		ss.handleTags(ctx, f.Id)
 	case *pb.Frame_Typing:
 		ss.handleTyping(ctx, f.Id, b.Typing)
 	case *pb.Frame_Recall:

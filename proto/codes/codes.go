@@ -18,6 +18,7 @@ const (
 	RecallMessage                      = 25101 // RECALL_MESSAGE
 	RecallMessageUserInvalid           = 25107 // RECALL_MESSAGE_USER_INVALID
 	FileSizeExceedLimit                = 26106 // RC_FILE_SIZE_EXCEED_LIMIT
+	ConversationTagOversize            = 26004 // CONVERSATION_TAG_OVERSIZE: over 20 tags
 	RRSV5Unavailable                   = 26314 // SERVICE_RRSV5_UNAVAILABLE
 	RRSV5ReadReceiptNotSupport         = 26315 // SERVICE_RRSV5_READ_RECEIPT_NOT_SUPPORT
 	RRSV5ParamLengthExceed             = 26316 // SERVICE_RRSV5_PARAM_LENGTH_EXCEED
@@ -36,6 +37,9 @@ const (
 	ConnTokenExpired                   = 31020 // RC_CONN_TOKEN_EXPIRED
 	ClientNotInit                      = 33001 // BIZ_ERROR_CLIENT_NOT_INIT
 	InvalidParameter                   = 33003 // BIZ_ERROR_INVALID_PARAMETER
+	TagNotExist                        = 33100 // TAG_NOT_EXIST
+	TagExists                          = 33101 // TAG_EXISTS
+	NoTagInConver                      = 33102 // NO_TAG_IN_CONVER: the conversation is not in the tag
 	ConnectionExist                    = 34001 // RC_CONNECTION_EXIST
 	ConnectionTimeout                  = 34006 // CONNECTION_TIMEOUT
 	ExpansionLimitExceeded             = 34010 // EXPANSION_LIMIT_EXCEET: a message's expansion over 300 keys or 64 KiB
@@ -46,6 +50,8 @@ const (
 	InvalidParameterMessageID          = 34204 // INVALID_PARAMETER_MESSAGE_ID
 	InvalidParameterConversationType   = 34209 // INVALID_PARAMETER_CONVERSATION_TYPE
 	InvalidParameterTargetID           = 34210 // INVALID_PARAMETER_TARGET_ID
+	InvalidParameterTagID              = 34212 // INVALID_PARAMETER_TAG_ID
+	InvalidParameterTagName            = 34213 // INVALID_PARAMETER_TAG_NAME
 	InvalidParameterMessageExpansion   = 34220 // INVALID_PARAMETER_MESSAGE_EXPANSION: an expansion key or value malformed or too long, or over 20 keys in one call
 	InvalidParameterCount              = 34232 // INVALID_PARAMETER_COUNT
 	InvalidParameterContentDisposition = 35032 // INVALID_PARAMETER_CONTENT_DISPOSITION

@@ -33,6 +33,41 @@ func (x ConversationType) String() string {
 	return strconv.Itoa(int(x))
 }
 
+type TagOp int32
+
+const (
+	TagOp_TAG_OP_NONE          TagOp = 0
+	TagOp_TAG_ADD              TagOp = 1
+	TagOp_TAG_UPDATE           TagOp = 2
+	TagOp_TAG_REMOVE           TagOp = 3
+	TagOp_TAG_ADD_CONVS        TagOp = 4
+	TagOp_TAG_REMOVE_CONVS     TagOp = 5
+	TagOp_TAG_REMOVE_FROM_CONV TagOp = 6
+	TagOp_TAG_SET_TOP          TagOp = 7
+)
+
+func (x TagOp) String() string {
+	switch x {
+	case TagOp_TAG_OP_NONE:
+		return "TAG_OP_NONE"
+	case TagOp_TAG_ADD:
+		return "TAG_ADD"
+	case TagOp_TAG_UPDATE:
+		return "TAG_UPDATE"
+	case TagOp_TAG_REMOVE:
+		return "TAG_REMOVE"
+	case TagOp_TAG_ADD_CONVS:
+		return "TAG_ADD_CONVS"
+	case TagOp_TAG_REMOVE_CONVS:
+		return "TAG_REMOVE_CONVS"
+	case TagOp_TAG_REMOVE_FROM_CONV:
+		return "TAG_REMOVE_FROM_CONV"
+	case TagOp_TAG_SET_TOP:
+		return "TAG_SET_TOP"
+	}
+	return strconv.Itoa(int(x))
+}
+
 type Frame struct {
 	Id   uint64
 	Body isFrame_Body
@@ -139,6 +174,18 @@ func (*Frame_ClearHistory) isFrame_Body() {}
 type Frame_Settings struct{ Settings *SettingsRequest }
 
 func (*Frame_Settings) isFrame_Body() {}
+
+type Frame_Tag struct{ Tag *TagRequest }
+
+func (*Frame_Tag) isFrame_Body() {}
+
+type Frame_Tags struct{ Tags *TagsRequest }
+
+func (*Frame_Tags) isFrame_Body() {}
+
+type Frame_TagsResult struct{ TagsResult *TagsResult }
+
+func (*Frame_TagsResult) isFrame_Body() {}
 
 type Frame_ReceiptRequest struct{ ReceiptRequest *ReceiptRequest }
 
@@ -353,6 +400,27 @@ func (x *Frame) GetSettings() *SettingsRequest {
 	return nil
 }
 
+func (x *Frame) GetTag() *TagRequest {
+	if w, ok := x.GetBody().(*Frame_Tag); ok {
+		return w.Tag
+	}
+	return nil
+}
+
+func (x *Frame) GetTags() *TagsRequest {
+	if w, ok := x.GetBody().(*Frame_Tags); ok {
+		return w.Tags
+	}
+	return nil
+}
+
+func (x *Frame) GetTagsResult() *TagsResult {
+	if w, ok := x.GetBody().(*Frame_TagsResult); ok {
+		return w.TagsResult
+	}
+	return nil
+}
+
 func (x *Frame) GetReceiptRequest() *ReceiptRequest {
 	if w, ok := x.GetBody().(*Frame_ReceiptRequest); ok {
 		return w.ReceiptRequest
@@ -452,6 +520,12 @@ func (x *Frame) Size() (n int) {
 		n += sizeMsg(2, w.ClearHistory, true)
 	case *Frame_Settings:
 		n += sizeMsg(2, w.Settings, true)
+	case *Frame_Tag:
+		n += sizeMsg(2, w.Tag, true)
+	case *Frame_Tags:
+		n += sizeMsg(2, w.Tags, true)
+	case *Frame_TagsResult:
+		n += sizeMsg(2, w.TagsResult, true)
 	case *Frame_ReceiptRequest:
 		n += sizeMsg(2, w.ReceiptRequest, true)
 	case *Frame_ReceiptResponse:
@@ -525,6 +599,12 @@ func (x *Frame) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 25<<3|2, w.ClearHistory, true)
 	case *Frame_Settings:
 		b = appendMsg(b, 26<<3|2, w.Settings, true)
+	case *Frame_Tag:
+		b = appendMsg(b, 27<<3|2, w.Tag, true)
+	case *Frame_Tags:
+		b = appendMsg(b, 28<<3|2, w.Tags, true)
+	case *Frame_TagsResult:
+		b = appendMsg(b, 29<<3|2, w.TagsResult, true)
 	case *Frame_ReceiptRequest:
 		b = appendMsg(b, 30<<3|2, w.ReceiptRequest, true)
 	case *Frame_ReceiptResponse:
@@ -915,6 +995,48 @@ func (x *Frame) Merge(b []byte) error {
 				w.Settings = new(SettingsRequest)
 			}
 			n, err = mergeMsg(w.Settings, b, num, typ)
+		case 27:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_Tag)
+			if !ok {
+				w = new(Frame_Tag)
+				x.Body = w
+			}
+			if w.Tag == nil {
+				w.Tag = new(TagRequest)
+			}
+			n, err = mergeMsg(w.Tag, b, num, typ)
+		case 28:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_Tags)
+			if !ok {
+				w = new(Frame_Tags)
+				x.Body = w
+			}
+			if w.Tags == nil {
+				w.Tags = new(TagsRequest)
+			}
+			n, err = mergeMsg(w.Tags, b, num, typ)
+		case 29:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_TagsResult)
+			if !ok {
+				w = new(Frame_TagsResult)
+				x.Body = w
+			}
+			if w.TagsResult == nil {
+				w.TagsResult = new(TagsResult)
+			}
+			n, err = mergeMsg(w.TagsResult, b, num, typ)
 		case 30:
 			if typ != protowire.BytesType {
 				n, err = skip(b, num, typ)
@@ -3716,6 +3838,9 @@ type LogEntry struct {
 	Receipts      []*ReceiptUpdate
 	RespondedUids []string
 	Settings      *ConversationSettings
+	TagsChanged   uint32
+	TagsVersion   uint64
+	TagsSession   string
 }
 
 func (x *LogEntry) GetConv() *Conversation {
@@ -3816,6 +3941,27 @@ func (x *LogEntry) GetSettings() *ConversationSettings {
 	return nil
 }
 
+func (x *LogEntry) GetTagsChanged() uint32 {
+	if x != nil {
+		return x.TagsChanged
+	}
+	return 0
+}
+
+func (x *LogEntry) GetTagsVersion() uint64 {
+	if x != nil {
+		return x.TagsVersion
+	}
+	return 0
+}
+
+func (x *LogEntry) GetTagsSession() string {
+	if x != nil {
+		return x.TagsSession
+	}
+	return ""
+}
+
 // Size is the length of x's encoding.
 func (x *LogEntry) Size() (n int) {
 	if x == nil {
@@ -3837,6 +3983,9 @@ func (x *LogEntry) Size() (n int) {
 	}
 	n += sizeStrings(1, x.RespondedUids)
 	n += sizeMsg(1, x.Settings, x.Settings != nil)
+	n += sizeVarint(1, uint64(x.TagsChanged))
+	n += sizeVarint(2, x.TagsVersion)
+	n += sizeLen(2, len(x.TagsSession))
 	return n
 }
 
@@ -3861,6 +4010,9 @@ func (x *LogEntry) MarshalAppend(b []byte) []byte {
 	}
 	b = appendStrings(b, 13<<3|2, x.RespondedUids)
 	b = appendMsg(b, 14<<3|2, x.Settings, x.Settings != nil)
+	b = appendVarint(b, 15<<3|0, uint64(x.TagsChanged))
+	b = appendVarint(b, 16<<3|0, x.TagsVersion)
+	b = appendString(b, 17<<3|2, x.TagsSession)
 	return b
 }
 
@@ -3925,6 +4077,12 @@ func (x *LogEntry) Merge(b []byte) error {
 				x.Settings = new(ConversationSettings)
 			}
 			n, err = mergeMsg(x.Settings, b, num, typ)
+		case 15:
+			n, err = mergeUint32(&x.TagsChanged, b, num, typ)
+		case 16:
+			n, err = mergeUint64(&x.TagsVersion, b, num, typ)
+		case 17:
+			n, err = mergeString(&x.TagsSession, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -4243,6 +4401,7 @@ func (x *SyncRequest) Merge(b []byte) error {
 type SyncResult struct {
 	Version       uint64
 	Conversations []*ConversationState
+	TagsVersion   uint64
 }
 
 func (x *SyncResult) GetVersion() uint64 {
@@ -4259,6 +4418,13 @@ func (x *SyncResult) GetConversations() []*ConversationState {
 	return nil
 }
 
+func (x *SyncResult) GetTagsVersion() uint64 {
+	if x != nil {
+		return x.TagsVersion
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *SyncResult) Size() (n int) {
 	if x == nil {
@@ -4268,6 +4434,7 @@ func (x *SyncResult) Size() (n int) {
 	for _, e := range x.Conversations {
 		n += sizeMsg(1, e, true)
 	}
+	n += sizeVarint(1, x.TagsVersion)
 	return n
 }
 
@@ -4280,6 +4447,7 @@ func (x *SyncResult) MarshalAppend(b []byte) []byte {
 	for _, e := range x.Conversations {
 		b = appendMsg(b, 2<<3|2, e, true)
 	}
+	b = appendVarint(b, 3<<3|0, x.TagsVersion)
 	return b
 }
 
@@ -4314,6 +4482,483 @@ func (x *SyncResult) Merge(b []byte) error {
 				x.Conversations = append(x.Conversations, e)
 			}
 			n, err = mergeMsg(e, b, num, typ)
+		case 3:
+			n, err = mergeUint64(&x.TagsVersion, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// RongIMLib's conversation tags: a user's labels (at most 20), each on up
+// to 1,000 of their conversations, kept by the server for all their
+// devices. Every change answers the whole set (TagsResult), so a device
+// never applies a change itself; the user's other sessions learn of it by
+// a log entry (tags_changed) and ask (TagsRequest).
+type TagRequest struct {
+	Op      TagOp
+	TagId   string
+	TagName string
+	Convs   []*Conversation
+	TagIds  []string
+	IsTop   bool
+}
+
+func (x *TagRequest) GetOp() TagOp {
+	if x != nil {
+		return x.Op
+	}
+	return 0
+}
+
+func (x *TagRequest) GetTagId() string {
+	if x != nil {
+		return x.TagId
+	}
+	return ""
+}
+
+func (x *TagRequest) GetTagName() string {
+	if x != nil {
+		return x.TagName
+	}
+	return ""
+}
+
+func (x *TagRequest) GetConvs() []*Conversation {
+	if x != nil {
+		return x.Convs
+	}
+	return nil
+}
+
+func (x *TagRequest) GetTagIds() []string {
+	if x != nil {
+		return x.TagIds
+	}
+	return nil
+}
+
+func (x *TagRequest) GetIsTop() bool {
+	if x != nil {
+		return x.IsTop
+	}
+	return false
+}
+
+// Size is the length of x's encoding.
+func (x *TagRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.Op)))
+	n += sizeLen(1, len(x.TagId))
+	n += sizeLen(1, len(x.TagName))
+	for _, e := range x.Convs {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeStrings(1, x.TagIds)
+	n += sizeBool(1, x.IsTop)
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *TagRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Op)))
+	b = appendString(b, 2<<3|2, x.TagId)
+	b = appendString(b, 3<<3|2, x.TagName)
+	for _, e := range x.Convs {
+		b = appendMsg(b, 4<<3|2, e, true)
+	}
+	b = appendStrings(b, 5<<3|2, x.TagIds)
+	b = appendBool(b, 6<<3|0, x.IsTop)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *TagRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *TagRequest) Unmarshal(b []byte) error {
+	*x = TagRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *TagRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32((*int32)(&x.Op), b, num, typ)
+		case 2:
+			n, err = mergeString(&x.TagId, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.TagName, b, num, typ)
+		case 4:
+			var e *Conversation
+			if typ == protowire.BytesType {
+				e = new(Conversation)
+				x.Convs = append(x.Convs, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 5:
+			n, err = mergeStrings(&x.TagIds, b, num, typ)
+		case 6:
+			n, err = mergeBool(&x.IsTop, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type TagsRequest struct {
+}
+
+// Size is the length of x's encoding.
+func (x *TagsRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *TagsRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *TagsRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *TagsRequest) Unmarshal(b []byte) error {
+	*x = TagsRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *TagsRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type TagsResult struct {
+	Tags    []*Tag
+	Version uint64
+}
+
+func (x *TagsResult) GetTags() []*Tag {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *TagsResult) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *TagsResult) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	for _, e := range x.Tags {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeVarint(1, x.Version)
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *TagsResult) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	for _, e := range x.Tags {
+		b = appendMsg(b, 1<<3|2, e, true)
+	}
+	b = appendVarint(b, 2<<3|0, x.Version)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *TagsResult) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *TagsResult) Unmarshal(b []byte) error {
+	*x = TagsResult{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *TagsResult) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			var e *Tag
+			if typ == protowire.BytesType {
+				e = new(Tag)
+				x.Tags = append(x.Tags, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 2:
+			n, err = mergeUint64(&x.Version, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type Tag struct {
+	Id      string
+	Name    string
+	Created int64
+	Convs   []*TaggedConversation
+}
+
+func (x *Tag) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Tag) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Tag) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *Tag) GetConvs() []*TaggedConversation {
+	if x != nil {
+		return x.Convs
+	}
+	return nil
+}
+
+// Size is the length of x's encoding.
+func (x *Tag) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.Id))
+	n += sizeLen(1, len(x.Name))
+	n += sizeVarint(1, uint64(int64(x.Created)))
+	for _, e := range x.Convs {
+		n += sizeMsg(1, e, true)
+	}
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *Tag) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.Id)
+	b = appendString(b, 2<<3|2, x.Name)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.Created)))
+	for _, e := range x.Convs {
+		b = appendMsg(b, 4<<3|2, e, true)
+	}
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *Tag) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *Tag) Unmarshal(b []byte) error {
+	*x = Tag{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *Tag) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.Id, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Name, b, num, typ)
+		case 3:
+			n, err = mergeInt64(&x.Created, b, num, typ)
+		case 4:
+			var e *TaggedConversation
+			if typ == protowire.BytesType {
+				e = new(TaggedConversation)
+				x.Convs = append(x.Convs, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type TaggedConversation struct {
+	Conv  *Conversation
+	IsTop bool
+	Time  int64
+}
+
+func (x *TaggedConversation) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *TaggedConversation) GetIsTop() bool {
+	if x != nil {
+		return x.IsTop
+	}
+	return false
+}
+
+func (x *TaggedConversation) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *TaggedConversation) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeBool(1, x.IsTop)
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *TaggedConversation) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendBool(b, 2<<3|0, x.IsTop)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.Time)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *TaggedConversation) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *TaggedConversation) Unmarshal(b []byte) error {
+	*x = TaggedConversation{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *TaggedConversation) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
+			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
+		case 2:
+			n, err = mergeBool(&x.IsTop, b, num, typ)
+		case 3:
+			n, err = mergeInt64(&x.Time, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

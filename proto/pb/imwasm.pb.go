@@ -91,6 +91,70 @@ func (ConversationType) EnumDescriptor() ([]byte, []int) {
 	return file_proto_imwasm_proto_rawDescGZIP(), []int{0}
 }
 
+type TagOp int32
+
+const (
+	TagOp_TAG_OP_NONE          TagOp = 0
+	TagOp_TAG_ADD              TagOp = 1 // addTag
+	TagOp_TAG_UPDATE           TagOp = 2 // updateTag (the name)
+	TagOp_TAG_REMOVE           TagOp = 3 // removeTag (its conversations stay)
+	TagOp_TAG_ADD_CONVS        TagOp = 4 // addConversationsToTag
+	TagOp_TAG_REMOVE_CONVS     TagOp = 5 // removeConversationsFromTag / removeTagFromConversations
+	TagOp_TAG_REMOVE_FROM_CONV TagOp = 6 // removeTagsFromConversation
+	TagOp_TAG_SET_TOP          TagOp = 7 // setConversationToTopInTag
+)
+
+// Enum value maps for TagOp.
+var (
+	TagOp_name = map[int32]string{
+		0: "TAG_OP_NONE",
+		1: "TAG_ADD",
+		2: "TAG_UPDATE",
+		3: "TAG_REMOVE",
+		4: "TAG_ADD_CONVS",
+		5: "TAG_REMOVE_CONVS",
+		6: "TAG_REMOVE_FROM_CONV",
+		7: "TAG_SET_TOP",
+	}
+	TagOp_value = map[string]int32{
+		"TAG_OP_NONE":          0,
+		"TAG_ADD":              1,
+		"TAG_UPDATE":           2,
+		"TAG_REMOVE":           3,
+		"TAG_ADD_CONVS":        4,
+		"TAG_REMOVE_CONVS":     5,
+		"TAG_REMOVE_FROM_CONV": 6,
+		"TAG_SET_TOP":          7,
+	}
+)
+
+func (x TagOp) Enum() *TagOp {
+	p := new(TagOp)
+	*p = x
+	return p
+}
+
+func (x TagOp) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TagOp) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_imwasm_proto_enumTypes[1].Descriptor()
+}
+
+func (TagOp) Type() protoreflect.EnumType {
+	return &file_proto_imwasm_proto_enumTypes[1]
+}
+
+func (x TagOp) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TagOp.Descriptor instead.
+func (TagOp) EnumDescriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{1}
+}
+
 type Frame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -121,6 +185,9 @@ type Frame struct {
 	//	*Frame_Delete
 	//	*Frame_ClearHistory
 	//	*Frame_Settings
+	//	*Frame_Tag
+	//	*Frame_Tags
+	//	*Frame_TagsResult
 	//	*Frame_ReceiptRequest
 	//	*Frame_ReceiptResponse
 	//	*Frame_Readers
@@ -401,6 +468,33 @@ func (x *Frame) GetSettings() *SettingsRequest {
 	return nil
 }
 
+func (x *Frame) GetTag() *TagRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Tag); ok {
+			return x.Tag
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetTags() *TagsRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Tags); ok {
+			return x.Tags
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetTagsResult() *TagsResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_TagsResult); ok {
+			return x.TagsResult
+		}
+	}
+	return nil
+}
+
 func (x *Frame) GetReceiptRequest() *ReceiptRequest {
 	if x != nil {
 		if x, ok := x.Body.(*Frame_ReceiptRequest); ok {
@@ -564,6 +658,18 @@ type Frame_Settings struct {
 	Settings *SettingsRequest `protobuf:"bytes,26,opt,name=settings,proto3,oneof"`
 }
 
+type Frame_Tag struct {
+	Tag *TagRequest `protobuf:"bytes,27,opt,name=tag,proto3,oneof"`
+}
+
+type Frame_Tags struct {
+	Tags *TagsRequest `protobuf:"bytes,28,opt,name=tags,proto3,oneof"`
+}
+
+type Frame_TagsResult struct {
+	TagsResult *TagsResult `protobuf:"bytes,29,opt,name=tags_result,json=tagsResult,proto3,oneof"`
+}
+
 type Frame_ReceiptRequest struct {
 	// Receipts, 30-49.
 	ReceiptRequest *ReceiptRequest `protobuf:"bytes,30,opt,name=receipt_request,json=receiptRequest,proto3,oneof"`
@@ -638,6 +744,12 @@ func (*Frame_Delete) isFrame_Body() {}
 func (*Frame_ClearHistory) isFrame_Body() {}
 
 func (*Frame_Settings) isFrame_Body() {}
+
+func (*Frame_Tag) isFrame_Body() {}
+
+func (*Frame_Tags) isFrame_Body() {}
+
+func (*Frame_TagsResult) isFrame_Body() {}
 
 func (*Frame_ReceiptRequest) isFrame_Body() {}
 
@@ -2495,7 +2607,13 @@ type LogEntry struct {
 	RespondedUids []string `protobuf:"bytes,13,rep,name=responded_uids,json=respondedUids,proto3" json:"responded_uids,omitempty"`
 	// This user's settings of conv changed (on any of their devices): the
 	// whole of them, as they are now.
-	Settings      *ConversationSettings `protobuf:"bytes,14,opt,name=settings,proto3" json:"settings,omitempty"`
+	Settings *ConversationSettings `protobuf:"bytes,14,opt,name=settings,proto3" json:"settings,omitempty"`
+	// This user's tags changed (TagKind bits: 1 the tags, 2 which
+	// conversations are in them), to tags_version, by the session
+	// tags_session (which has them from its TagsResult already).
+	TagsChanged   uint32 `protobuf:"varint,15,opt,name=tags_changed,json=tagsChanged,proto3" json:"tags_changed,omitempty"`
+	TagsVersion   uint64 `protobuf:"varint,16,opt,name=tags_version,json=tagsVersion,proto3" json:"tags_version,omitempty"`
+	TagsSession   string `protobuf:"bytes,17,opt,name=tags_session,json=tagsSession,proto3" json:"tags_session,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2626,6 +2744,27 @@ func (x *LogEntry) GetSettings() *ConversationSettings {
 		return x.Settings
 	}
 	return nil
+}
+
+func (x *LogEntry) GetTagsChanged() uint32 {
+	if x != nil {
+		return x.TagsChanged
+	}
+	return 0
+}
+
+func (x *LogEntry) GetTagsVersion() uint64 {
+	if x != nil {
+		return x.TagsVersion
+	}
+	return 0
+}
+
+func (x *LogEntry) GetTagsSession() string {
+	if x != nil {
+		return x.TagsSession
+	}
+	return ""
 }
 
 // A user's own settings of one conversation, kept by the server for all
@@ -2844,6 +2983,9 @@ type SyncResult struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Version       uint64                 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
 	Conversations []*ConversationState   `protobuf:"bytes,2,rep,name=conversations,proto3" json:"conversations,omitempty"`
+	// The version of the user's tags (0: never had any): a device whose
+	// copy is older asks for them (TagsRequest).
+	TagsVersion   uint64 `protobuf:"varint,3,opt,name=tags_version,json=tagsVersion,proto3" json:"tags_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2892,6 +3034,318 @@ func (x *SyncResult) GetConversations() []*ConversationState {
 	return nil
 }
 
+func (x *SyncResult) GetTagsVersion() uint64 {
+	if x != nil {
+		return x.TagsVersion
+	}
+	return 0
+}
+
+// RongIMLib's conversation tags: a user's labels (at most 20), each on up
+// to 1,000 of their conversations, kept by the server for all their
+// devices. Every change answers the whole set (TagsResult), so a device
+// never applies a change itself; the user's other sessions learn of it by
+// a log entry (tags_changed) and ask (TagsRequest).
+type TagRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Op            TagOp                  `protobuf:"varint,1,opt,name=op,proto3,enum=imwasm.v1.TagOp" json:"op,omitempty"`
+	TagId         string                 `protobuf:"bytes,2,opt,name=tag_id,json=tagId,proto3" json:"tag_id,omitempty"`
+	TagName       string                 `protobuf:"bytes,3,opt,name=tag_name,json=tagName,proto3" json:"tag_name,omitempty"` // ADD, UPDATE
+	Convs         []*Conversation        `protobuf:"bytes,4,rep,name=convs,proto3" json:"convs,omitempty"`                    // ADD_CONVS, REMOVE_CONVS (1-1000); REMOVE_FROM_CONV, SET_TOP (1)
+	TagIds        []string               `protobuf:"bytes,5,rep,name=tag_ids,json=tagIds,proto3" json:"tag_ids,omitempty"`    // REMOVE_FROM_CONV (1-20), instead of tag_id
+	IsTop         bool                   `protobuf:"varint,6,opt,name=is_top,json=isTop,proto3" json:"is_top,omitempty"`      // SET_TOP
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TagRequest) Reset() {
+	*x = TagRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TagRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TagRequest) ProtoMessage() {}
+
+func (x *TagRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TagRequest.ProtoReflect.Descriptor instead.
+func (*TagRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *TagRequest) GetOp() TagOp {
+	if x != nil {
+		return x.Op
+	}
+	return TagOp_TAG_OP_NONE
+}
+
+func (x *TagRequest) GetTagId() string {
+	if x != nil {
+		return x.TagId
+	}
+	return ""
+}
+
+func (x *TagRequest) GetTagName() string {
+	if x != nil {
+		return x.TagName
+	}
+	return ""
+}
+
+func (x *TagRequest) GetConvs() []*Conversation {
+	if x != nil {
+		return x.Convs
+	}
+	return nil
+}
+
+func (x *TagRequest) GetTagIds() []string {
+	if x != nil {
+		return x.TagIds
+	}
+	return nil
+}
+
+func (x *TagRequest) GetIsTop() bool {
+	if x != nil {
+		return x.IsTop
+	}
+	return false
+}
+
+type TagsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TagsRequest) Reset() {
+	*x = TagsRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TagsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TagsRequest) ProtoMessage() {}
+
+func (x *TagsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TagsRequest.ProtoReflect.Descriptor instead.
+func (*TagsRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{30}
+}
+
+type TagsResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tags          []*Tag                 `protobuf:"bytes,1,rep,name=tags,proto3" json:"tags,omitempty"` // oldest first
+	Version       uint64                 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TagsResult) Reset() {
+	*x = TagsResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TagsResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TagsResult) ProtoMessage() {}
+
+func (x *TagsResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TagsResult.ProtoReflect.Descriptor instead.
+func (*TagsResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *TagsResult) GetTags() []*Tag {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *TagsResult) GetVersion() uint64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+type Tag struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Created       int64                  `protobuf:"varint,3,opt,name=created,proto3" json:"created,omitempty"` // server ms
+	Convs         []*TaggedConversation  `protobuf:"bytes,4,rep,name=convs,proto3" json:"convs,omitempty"`      // in the order added
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tag) Reset() {
+	*x = Tag{}
+	mi := &file_proto_imwasm_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tag) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tag) ProtoMessage() {}
+
+func (x *Tag) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tag.ProtoReflect.Descriptor instead.
+func (*Tag) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *Tag) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Tag) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Tag) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *Tag) GetConvs() []*TaggedConversation {
+	if x != nil {
+		return x.Convs
+	}
+	return nil
+}
+
+type TaggedConversation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	IsTop         bool                   `protobuf:"varint,2,opt,name=is_top,json=isTop,proto3" json:"is_top,omitempty"` // pinned within the tag
+	Time          int64                  `protobuf:"varint,3,opt,name=time,proto3" json:"time,omitempty"`                // when added (server ms)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaggedConversation) Reset() {
+	*x = TaggedConversation{}
+	mi := &file_proto_imwasm_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaggedConversation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaggedConversation) ProtoMessage() {}
+
+func (x *TaggedConversation) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaggedConversation.ProtoReflect.Descriptor instead.
+func (*TaggedConversation) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *TaggedConversation) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *TaggedConversation) GetIsTop() bool {
+	if x != nil {
+		return x.IsTop
+	}
+	return false
+}
+
+func (x *TaggedConversation) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
 type ConversationState struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Conv     *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
@@ -2917,7 +3371,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_imwasm_proto_msgTypes[29]
+	mi := &file_proto_imwasm_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2929,7 +3383,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[29]
+	mi := &file_proto_imwasm_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2942,7 +3396,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{29}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ConversationState) GetConv() *Conversation {
@@ -3013,7 +3467,7 @@ type PullRequest struct {
 
 func (x *PullRequest) Reset() {
 	*x = PullRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[30]
+	mi := &file_proto_imwasm_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3025,7 +3479,7 @@ func (x *PullRequest) String() string {
 func (*PullRequest) ProtoMessage() {}
 
 func (x *PullRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[30]
+	mi := &file_proto_imwasm_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3038,7 +3492,7 @@ func (x *PullRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullRequest.ProtoReflect.Descriptor instead.
 func (*PullRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{30}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *PullRequest) GetConv() *Conversation {
@@ -3076,7 +3530,7 @@ type PullResult struct {
 
 func (x *PullResult) Reset() {
 	*x = PullResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[31]
+	mi := &file_proto_imwasm_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3088,7 +3542,7 @@ func (x *PullResult) String() string {
 func (*PullResult) ProtoMessage() {}
 
 func (x *PullResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[31]
+	mi := &file_proto_imwasm_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3101,7 +3555,7 @@ func (x *PullResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullResult.ProtoReflect.Descriptor instead.
 func (*PullResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PullResult) GetMessages() []*Message {
@@ -3144,7 +3598,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[32]
+	mi := &file_proto_imwasm_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3156,7 +3610,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[32]
+	mi := &file_proto_imwasm_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3169,7 +3623,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ReadRequest) GetConv() *Conversation {
@@ -3213,7 +3667,7 @@ type ReceiptRequest struct {
 
 func (x *ReceiptRequest) Reset() {
 	*x = ReceiptRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[33]
+	mi := &file_proto_imwasm_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3225,7 +3679,7 @@ func (x *ReceiptRequest) String() string {
 func (*ReceiptRequest) ProtoMessage() {}
 
 func (x *ReceiptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[33]
+	mi := &file_proto_imwasm_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3238,7 +3692,7 @@ func (x *ReceiptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptRequest.ProtoReflect.Descriptor instead.
 func (*ReceiptRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ReceiptRequest) GetConv() *Conversation {
@@ -3268,7 +3722,7 @@ type ReceiptResponse struct {
 
 func (x *ReceiptResponse) Reset() {
 	*x = ReceiptResponse{}
-	mi := &file_proto_imwasm_proto_msgTypes[34]
+	mi := &file_proto_imwasm_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3280,7 +3734,7 @@ func (x *ReceiptResponse) String() string {
 func (*ReceiptResponse) ProtoMessage() {}
 
 func (x *ReceiptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[34]
+	mi := &file_proto_imwasm_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3293,7 +3747,7 @@ func (x *ReceiptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptResponse.ProtoReflect.Descriptor instead.
 func (*ReceiptResponse) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{34}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ReceiptResponse) GetConv() *Conversation {
@@ -3325,7 +3779,7 @@ type ReadersRequest struct {
 
 func (x *ReadersRequest) Reset() {
 	*x = ReadersRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[35]
+	mi := &file_proto_imwasm_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3337,7 +3791,7 @@ func (x *ReadersRequest) String() string {
 func (*ReadersRequest) ProtoMessage() {}
 
 func (x *ReadersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[35]
+	mi := &file_proto_imwasm_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3350,7 +3804,7 @@ func (x *ReadersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadersRequest.ProtoReflect.Descriptor instead.
 func (*ReadersRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{35}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReadersRequest) GetConv() *Conversation {
@@ -3398,7 +3852,7 @@ type Reader struct {
 
 func (x *Reader) Reset() {
 	*x = Reader{}
-	mi := &file_proto_imwasm_proto_msgTypes[36]
+	mi := &file_proto_imwasm_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3410,7 +3864,7 @@ func (x *Reader) String() string {
 func (*Reader) ProtoMessage() {}
 
 func (x *Reader) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[36]
+	mi := &file_proto_imwasm_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3423,7 +3877,7 @@ func (x *Reader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reader.ProtoReflect.Descriptor instead.
 func (*Reader) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{36}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Reader) GetUserId() string {
@@ -3452,7 +3906,7 @@ type ReadersResult struct {
 
 func (x *ReadersResult) Reset() {
 	*x = ReadersResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[37]
+	mi := &file_proto_imwasm_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3464,7 +3918,7 @@ func (x *ReadersResult) String() string {
 func (*ReadersResult) ProtoMessage() {}
 
 func (x *ReadersResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[37]
+	mi := &file_proto_imwasm_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3477,7 +3931,7 @@ func (x *ReadersResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadersResult.ProtoReflect.Descriptor instead.
 func (*ReadersResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{37}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ReadersResult) GetUsers() []*Reader {
@@ -3519,7 +3973,7 @@ type ReceiptInfoRequest struct {
 
 func (x *ReceiptInfoRequest) Reset() {
 	*x = ReceiptInfoRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[38]
+	mi := &file_proto_imwasm_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3531,7 +3985,7 @@ func (x *ReceiptInfoRequest) String() string {
 func (*ReceiptInfoRequest) ProtoMessage() {}
 
 func (x *ReceiptInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[38]
+	mi := &file_proto_imwasm_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3544,7 +3998,7 @@ func (x *ReceiptInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfoRequest.ProtoReflect.Descriptor instead.
 func (*ReceiptInfoRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{38}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ReceiptInfoRequest) GetConv() *Conversation {
@@ -3572,7 +4026,7 @@ type ReceiptInfo struct {
 
 func (x *ReceiptInfo) Reset() {
 	*x = ReceiptInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[39]
+	mi := &file_proto_imwasm_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3584,7 +4038,7 @@ func (x *ReceiptInfo) String() string {
 func (*ReceiptInfo) ProtoMessage() {}
 
 func (x *ReceiptInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[39]
+	mi := &file_proto_imwasm_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3597,7 +4051,7 @@ func (x *ReceiptInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfo.ProtoReflect.Descriptor instead.
 func (*ReceiptInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{39}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ReceiptInfo) GetMessageUid() string {
@@ -3630,7 +4084,7 @@ type ReceiptInfoResult struct {
 
 func (x *ReceiptInfoResult) Reset() {
 	*x = ReceiptInfoResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[40]
+	mi := &file_proto_imwasm_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3642,7 +4096,7 @@ func (x *ReceiptInfoResult) String() string {
 func (*ReceiptInfoResult) ProtoMessage() {}
 
 func (x *ReceiptInfoResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[40]
+	mi := &file_proto_imwasm_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3655,7 +4109,7 @@ func (x *ReceiptInfoResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfoResult.ProtoReflect.Descriptor instead.
 func (*ReceiptInfoResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{40}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ReceiptInfoResult) GetInfos() []*ReceiptInfo {
@@ -3679,7 +4133,7 @@ type ReceiptUpdate struct {
 
 func (x *ReceiptUpdate) Reset() {
 	*x = ReceiptUpdate{}
-	mi := &file_proto_imwasm_proto_msgTypes[41]
+	mi := &file_proto_imwasm_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3691,7 +4145,7 @@ func (x *ReceiptUpdate) String() string {
 func (*ReceiptUpdate) ProtoMessage() {}
 
 func (x *ReceiptUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[41]
+	mi := &file_proto_imwasm_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3704,7 +4158,7 @@ func (x *ReceiptUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptUpdate.ProtoReflect.Descriptor instead.
 func (*ReceiptUpdate) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{41}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ReceiptUpdate) GetMessageUid() string {
@@ -3743,7 +4197,7 @@ type OK struct {
 
 func (x *OK) Reset() {
 	*x = OK{}
-	mi := &file_proto_imwasm_proto_msgTypes[42]
+	mi := &file_proto_imwasm_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3755,7 +4209,7 @@ func (x *OK) String() string {
 func (*OK) ProtoMessage() {}
 
 func (x *OK) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[42]
+	mi := &file_proto_imwasm_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3768,7 +4222,7 @@ func (x *OK) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OK.ProtoReflect.Descriptor instead.
 func (*OK) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{42}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{47}
 }
 
 // A message as one device holds it.
@@ -3792,7 +4246,7 @@ type StoredMessage struct {
 
 func (x *StoredMessage) Reset() {
 	*x = StoredMessage{}
-	mi := &file_proto_imwasm_proto_msgTypes[43]
+	mi := &file_proto_imwasm_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3804,7 +4258,7 @@ func (x *StoredMessage) String() string {
 func (*StoredMessage) ProtoMessage() {}
 
 func (x *StoredMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[43]
+	mi := &file_proto_imwasm_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3817,7 +4271,7 @@ func (x *StoredMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredMessage.ProtoReflect.Descriptor instead.
 func (*StoredMessage) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{43}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *StoredMessage) GetWire() *Message {
@@ -3924,7 +4378,7 @@ type StoredConversation struct {
 
 func (x *StoredConversation) Reset() {
 	*x = StoredConversation{}
-	mi := &file_proto_imwasm_proto_msgTypes[44]
+	mi := &file_proto_imwasm_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3936,7 +4390,7 @@ func (x *StoredConversation) String() string {
 func (*StoredConversation) ProtoMessage() {}
 
 func (x *StoredConversation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[44]
+	mi := &file_proto_imwasm_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3949,7 +4403,7 @@ func (x *StoredConversation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredConversation.ProtoReflect.Descriptor instead.
 func (*StoredConversation) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{44}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -4103,7 +4557,7 @@ type CachedRequest struct {
 
 func (x *CachedRequest) Reset() {
 	*x = CachedRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[45]
+	mi := &file_proto_imwasm_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4115,7 +4569,7 @@ func (x *CachedRequest) String() string {
 func (*CachedRequest) ProtoMessage() {}
 
 func (x *CachedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[45]
+	mi := &file_proto_imwasm_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4128,7 +4582,7 @@ func (x *CachedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CachedRequest.ProtoReflect.Descriptor instead.
 func (*CachedRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{45}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CachedRequest) GetMessageUid() string {
@@ -4166,7 +4620,7 @@ type StoredReceipt struct {
 
 func (x *StoredReceipt) Reset() {
 	*x = StoredReceipt{}
-	mi := &file_proto_imwasm_proto_msgTypes[46]
+	mi := &file_proto_imwasm_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4178,7 +4632,7 @@ func (x *StoredReceipt) String() string {
 func (*StoredReceipt) ProtoMessage() {}
 
 func (x *StoredReceipt) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[46]
+	mi := &file_proto_imwasm_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4191,7 +4645,7 @@ func (x *StoredReceipt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredReceipt.ProtoReflect.Descriptor instead.
 func (*StoredReceipt) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{46}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *StoredReceipt) GetIsRequest() bool {
@@ -4233,7 +4687,7 @@ var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x90\r\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xa3\x0e\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -4263,7 +4717,11 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\texpansion\x18\x17 \x01(\v2\x1b.imwasm.v1.ExpansionRequestH\x00R\texpansion\x122\n" +
 	"\x06delete\x18\x18 \x01(\v2\x18.imwasm.v1.DeleteRequestH\x00R\x06delete\x12E\n" +
 	"\rclear_history\x18\x19 \x01(\v2\x1e.imwasm.v1.ClearHistoryRequestH\x00R\fclearHistory\x128\n" +
-	"\bsettings\x18\x1a \x01(\v2\x1a.imwasm.v1.SettingsRequestH\x00R\bsettings\x12D\n" +
+	"\bsettings\x18\x1a \x01(\v2\x1a.imwasm.v1.SettingsRequestH\x00R\bsettings\x12)\n" +
+	"\x03tag\x18\x1b \x01(\v2\x15.imwasm.v1.TagRequestH\x00R\x03tag\x12,\n" +
+	"\x04tags\x18\x1c \x01(\v2\x16.imwasm.v1.TagsRequestH\x00R\x04tags\x128\n" +
+	"\vtags_result\x18\x1d \x01(\v2\x15.imwasm.v1.TagsResultH\x00R\n" +
+	"tagsResult\x12D\n" +
 	"\x0freceipt_request\x18\x1e \x01(\v2\x19.imwasm.v1.ReceiptRequestH\x00R\x0ereceiptRequest\x12G\n" +
 	"\x10receipt_response\x18\x1f \x01(\v2\x1a.imwasm.v1.ReceiptResponseH\x00R\x0freceiptResponse\x125\n" +
 	"\areaders\x18  \x01(\v2\x19.imwasm.v1.ReadersRequestH\x00R\areaders\x12A\n" +
@@ -4433,7 +4891,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x10delivery_receipt\x18\x1f \x01(\bR\x0fdeliveryReceipt\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9d\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x86\x05\n" +
 	"\bLogEntry\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
 	"\fdeleted_uids\x18\x02 \x03(\tR\vdeletedUids\x12%\n" +
@@ -4449,7 +4907,10 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x0edelivered_time\x18\v \x01(\x03R\rdeliveredTime\x124\n" +
 	"\breceipts\x18\f \x03(\v2\x18.imwasm.v1.ReceiptUpdateR\breceipts\x12%\n" +
 	"\x0eresponded_uids\x18\r \x03(\tR\rrespondedUids\x12;\n" +
-	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\"\x91\x01\n" +
+	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\x12!\n" +
+	"\ftags_changed\x18\x0f \x01(\rR\vtagsChanged\x12!\n" +
+	"\ftags_version\x18\x10 \x01(\x04R\vtagsVersion\x12!\n" +
+	"\ftags_session\x18\x11 \x01(\tR\vtagsSession\"\x91\x01\n" +
 	"\x14ConversationSettings\x12\x15\n" +
 	"\x06is_top\x18\x01 \x01(\bR\x05isTop\x12-\n" +
 	"\x12notification_level\x18\x02 \x01(\x05R\x11notificationLevel\x12\x12\n" +
@@ -4464,11 +4925,34 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x12notification_level\x18\x05 \x01(\x05R\x11notificationLevel\x12\x16\n" +
 	"\x06remove\x18\x06 \x01(\bR\x06remove\"2\n" +
 	"\vSyncRequest\x12#\n" +
-	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"j\n" +
+	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"\x8d\x01\n" +
 	"\n" +
 	"SyncResult\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x12B\n" +
-	"\rconversations\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\rconversations\"\xb5\x02\n" +
+	"\rconversations\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\rconversations\x12!\n" +
+	"\ftags_version\x18\x03 \x01(\x04R\vtagsVersion\"\xbf\x01\n" +
+	"\n" +
+	"TagRequest\x12 \n" +
+	"\x02op\x18\x01 \x01(\x0e2\x10.imwasm.v1.TagOpR\x02op\x12\x15\n" +
+	"\x06tag_id\x18\x02 \x01(\tR\x05tagId\x12\x19\n" +
+	"\btag_name\x18\x03 \x01(\tR\atagName\x12-\n" +
+	"\x05convs\x18\x04 \x03(\v2\x17.imwasm.v1.ConversationR\x05convs\x12\x17\n" +
+	"\atag_ids\x18\x05 \x03(\tR\x06tagIds\x12\x15\n" +
+	"\x06is_top\x18\x06 \x01(\bR\x05isTop\"\r\n" +
+	"\vTagsRequest\"J\n" +
+	"\n" +
+	"TagsResult\x12\"\n" +
+	"\x04tags\x18\x01 \x03(\v2\x0e.imwasm.v1.TagR\x04tags\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x04R\aversion\"x\n" +
+	"\x03Tag\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
+	"\acreated\x18\x03 \x01(\x03R\acreated\x123\n" +
+	"\x05convs\x18\x04 \x03(\v2\x1d.imwasm.v1.TaggedConversationR\x05convs\"l\n" +
+	"\x12TaggedConversation\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x15\n" +
+	"\x06is_top\x18\x02 \x01(\bR\x05isTop\x12\x12\n" +
+	"\x04time\x18\x03 \x01(\x03R\x04time\"\xb5\x02\n" +
 	"\x11ConversationState\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x19\n" +
 	"\blast_seq\x18\x02 \x01(\x04R\alastSeq\x12\x1b\n" +
@@ -4601,7 +5085,18 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x05GROUP\x10\x03\x12\n" +
 	"\n" +
 	"\x06SYSTEM\x10\x06\x12\f\n" +
-	"\bUSER_LOG\x10dB#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
+	"\bUSER_LOG\x10d*\x99\x01\n" +
+	"\x05TagOp\x12\x0f\n" +
+	"\vTAG_OP_NONE\x10\x00\x12\v\n" +
+	"\aTAG_ADD\x10\x01\x12\x0e\n" +
+	"\n" +
+	"TAG_UPDATE\x10\x02\x12\x0e\n" +
+	"\n" +
+	"TAG_REMOVE\x10\x03\x12\x11\n" +
+	"\rTAG_ADD_CONVS\x10\x04\x12\x14\n" +
+	"\x10TAG_REMOVE_CONVS\x10\x05\x12\x18\n" +
+	"\x14TAG_REMOVE_FROM_CONV\x10\x06\x12\x0f\n" +
+	"\vTAG_SET_TOP\x10\aB#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
 
 var (
 	file_proto_imwasm_proto_rawDescOnce sync.Once
@@ -4615,145 +5110,159 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 	return file_proto_imwasm_proto_rawDescData
 }
 
-var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
-	(*Frame)(nil),                // 1: imwasm.v1.Frame
-	(*Conversation)(nil),         // 2: imwasm.v1.Conversation
-	(*Auth)(nil),                 // 3: imwasm.v1.Auth
-	(*AuthOK)(nil),               // 4: imwasm.v1.AuthOK
-	(*Error)(nil),                // 5: imwasm.v1.Error
-	(*Ping)(nil),                 // 6: imwasm.v1.Ping
-	(*Pong)(nil),                 // 7: imwasm.v1.Pong
-	(*Kick)(nil),                 // 8: imwasm.v1.Kick
-	(*Push)(nil),                 // 9: imwasm.v1.Push
-	(*TypingRequest)(nil),        // 10: imwasm.v1.TypingRequest
-	(*TypingUpdate)(nil),         // 11: imwasm.v1.TypingUpdate
-	(*RecallRequest)(nil),        // 12: imwasm.v1.RecallRequest
-	(*MessageResult)(nil),        // 13: imwasm.v1.MessageResult
-	(*HistoryRequest)(nil),       // 14: imwasm.v1.HistoryRequest
-	(*ExpansionRequest)(nil),     // 15: imwasm.v1.ExpansionRequest
-	(*DeleteRequest)(nil),        // 16: imwasm.v1.DeleteRequest
-	(*ClearHistoryRequest)(nil),  // 17: imwasm.v1.ClearHistoryRequest
-	(*HistoryResult)(nil),        // 18: imwasm.v1.HistoryResult
-	(*Ack)(nil),                  // 19: imwasm.v1.Ack
-	(*AckItem)(nil),              // 20: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),        // 21: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),          // 22: imwasm.v1.SendRequest
-	(*SendAck)(nil),              // 23: imwasm.v1.SendAck
-	(*Message)(nil),              // 24: imwasm.v1.Message
-	(*LogEntry)(nil),             // 25: imwasm.v1.LogEntry
-	(*ConversationSettings)(nil), // 26: imwasm.v1.ConversationSettings
-	(*SettingsRequest)(nil),      // 27: imwasm.v1.SettingsRequest
-	(*SyncRequest)(nil),          // 28: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),           // 29: imwasm.v1.SyncResult
-	(*ConversationState)(nil),    // 30: imwasm.v1.ConversationState
-	(*PullRequest)(nil),          // 31: imwasm.v1.PullRequest
-	(*PullResult)(nil),           // 32: imwasm.v1.PullResult
-	(*ReadRequest)(nil),          // 33: imwasm.v1.ReadRequest
-	(*ReceiptRequest)(nil),       // 34: imwasm.v1.ReceiptRequest
-	(*ReceiptResponse)(nil),      // 35: imwasm.v1.ReceiptResponse
-	(*ReadersRequest)(nil),       // 36: imwasm.v1.ReadersRequest
-	(*Reader)(nil),               // 37: imwasm.v1.Reader
-	(*ReadersResult)(nil),        // 38: imwasm.v1.ReadersResult
-	(*ReceiptInfoRequest)(nil),   // 39: imwasm.v1.ReceiptInfoRequest
-	(*ReceiptInfo)(nil),          // 40: imwasm.v1.ReceiptInfo
-	(*ReceiptInfoResult)(nil),    // 41: imwasm.v1.ReceiptInfoResult
-	(*ReceiptUpdate)(nil),        // 42: imwasm.v1.ReceiptUpdate
-	(*OK)(nil),                   // 43: imwasm.v1.OK
-	(*StoredMessage)(nil),        // 44: imwasm.v1.StoredMessage
-	(*StoredConversation)(nil),   // 45: imwasm.v1.StoredConversation
-	(*CachedRequest)(nil),        // 46: imwasm.v1.CachedRequest
-	(*StoredReceipt)(nil),        // 47: imwasm.v1.StoredReceipt
-	nil,                          // 48: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                          // 49: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                          // 50: imwasm.v1.Message.ExpansionEntry
+	(TagOp)(0),                   // 1: imwasm.v1.TagOp
+	(*Frame)(nil),                // 2: imwasm.v1.Frame
+	(*Conversation)(nil),         // 3: imwasm.v1.Conversation
+	(*Auth)(nil),                 // 4: imwasm.v1.Auth
+	(*AuthOK)(nil),               // 5: imwasm.v1.AuthOK
+	(*Error)(nil),                // 6: imwasm.v1.Error
+	(*Ping)(nil),                 // 7: imwasm.v1.Ping
+	(*Pong)(nil),                 // 8: imwasm.v1.Pong
+	(*Kick)(nil),                 // 9: imwasm.v1.Kick
+	(*Push)(nil),                 // 10: imwasm.v1.Push
+	(*TypingRequest)(nil),        // 11: imwasm.v1.TypingRequest
+	(*TypingUpdate)(nil),         // 12: imwasm.v1.TypingUpdate
+	(*RecallRequest)(nil),        // 13: imwasm.v1.RecallRequest
+	(*MessageResult)(nil),        // 14: imwasm.v1.MessageResult
+	(*HistoryRequest)(nil),       // 15: imwasm.v1.HistoryRequest
+	(*ExpansionRequest)(nil),     // 16: imwasm.v1.ExpansionRequest
+	(*DeleteRequest)(nil),        // 17: imwasm.v1.DeleteRequest
+	(*ClearHistoryRequest)(nil),  // 18: imwasm.v1.ClearHistoryRequest
+	(*HistoryResult)(nil),        // 19: imwasm.v1.HistoryResult
+	(*Ack)(nil),                  // 20: imwasm.v1.Ack
+	(*AckItem)(nil),              // 21: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),        // 22: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),          // 23: imwasm.v1.SendRequest
+	(*SendAck)(nil),              // 24: imwasm.v1.SendAck
+	(*Message)(nil),              // 25: imwasm.v1.Message
+	(*LogEntry)(nil),             // 26: imwasm.v1.LogEntry
+	(*ConversationSettings)(nil), // 27: imwasm.v1.ConversationSettings
+	(*SettingsRequest)(nil),      // 28: imwasm.v1.SettingsRequest
+	(*SyncRequest)(nil),          // 29: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),           // 30: imwasm.v1.SyncResult
+	(*TagRequest)(nil),           // 31: imwasm.v1.TagRequest
+	(*TagsRequest)(nil),          // 32: imwasm.v1.TagsRequest
+	(*TagsResult)(nil),           // 33: imwasm.v1.TagsResult
+	(*Tag)(nil),                  // 34: imwasm.v1.Tag
+	(*TaggedConversation)(nil),   // 35: imwasm.v1.TaggedConversation
+	(*ConversationState)(nil),    // 36: imwasm.v1.ConversationState
+	(*PullRequest)(nil),          // 37: imwasm.v1.PullRequest
+	(*PullResult)(nil),           // 38: imwasm.v1.PullResult
+	(*ReadRequest)(nil),          // 39: imwasm.v1.ReadRequest
+	(*ReceiptRequest)(nil),       // 40: imwasm.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),      // 41: imwasm.v1.ReceiptResponse
+	(*ReadersRequest)(nil),       // 42: imwasm.v1.ReadersRequest
+	(*Reader)(nil),               // 43: imwasm.v1.Reader
+	(*ReadersResult)(nil),        // 44: imwasm.v1.ReadersResult
+	(*ReceiptInfoRequest)(nil),   // 45: imwasm.v1.ReceiptInfoRequest
+	(*ReceiptInfo)(nil),          // 46: imwasm.v1.ReceiptInfo
+	(*ReceiptInfoResult)(nil),    // 47: imwasm.v1.ReceiptInfoResult
+	(*ReceiptUpdate)(nil),        // 48: imwasm.v1.ReceiptUpdate
+	(*OK)(nil),                   // 49: imwasm.v1.OK
+	(*StoredMessage)(nil),        // 50: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),   // 51: imwasm.v1.StoredConversation
+	(*CachedRequest)(nil),        // 52: imwasm.v1.CachedRequest
+	(*StoredReceipt)(nil),        // 53: imwasm.v1.StoredReceipt
+	nil,                          // 54: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 55: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 56: imwasm.v1.Message.ExpansionEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
-	3,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
-	4,  // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
-	5,  // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
-	6,  // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
-	7,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
-	8,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
-	9,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	19, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	22, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	23, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	28, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	29, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	31, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	32, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	33, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	43, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
-	10, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
-	12, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
-	13, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
-	14, // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
-	18, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
-	15, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
-	16, // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
-	17, // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
-	27, // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
-	34, // 25: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
-	35, // 26: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
-	36, // 27: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
-	38, // 28: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
-	39, // 29: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
-	41, // 30: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
-	0,  // 31: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	24, // 32: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	30, // 33: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	11, // 34: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	2,  // 35: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 36: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	2,  // 37: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 38: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	2,  // 39: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 40: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	48, // 41: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	2,  // 42: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 43: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 44: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	20, // 45: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	2,  // 46: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	2,  // 47: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	21, // 48: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	49, // 49: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,  // 50: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	21, // 51: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	50, // 52: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	25, // 53: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	2,  // 54: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	42, // 55: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
-	26, // 56: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
-	2,  // 57: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
-	30, // 58: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	2,  // 59: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	26, // 60: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
-	2,  // 61: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 62: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	2,  // 63: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 64: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
-	2,  // 65: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
-	2,  // 66: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
-	37, // 67: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
-	2,  // 68: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
-	40, // 69: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
-	37, // 70: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
-	24, // 71: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	2,  // 72: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	47, // 73: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
-	2,  // 74: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	46, // 75: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
-	26, // 76: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
-	37, // 77: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
-	78, // [78:78] is the sub-list for method output_type
-	78, // [78:78] is the sub-list for method input_type
-	78, // [78:78] is the sub-list for extension type_name
-	78, // [78:78] is the sub-list for extension extendee
-	0,  // [0:78] is the sub-list for field type_name
+	4,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
+	5,  // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
+	6,  // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
+	7,  // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
+	8,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
+	9,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
+	10, // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
+	20, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	23, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	24, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	29, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	30, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	37, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	38, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	39, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	49, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	11, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
+	13, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
+	14, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
+	15, // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
+	19, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	16, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
+	17, // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
+	18, // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
+	28, // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
+	31, // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
+	32, // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
+	33, // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
+	40, // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
+	41, // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
+	42, // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
+	44, // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
+	45, // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
+	47, // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
+	0,  // 34: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	25, // 35: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	36, // 36: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	12, // 37: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	3,  // 38: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 39: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	3,  // 40: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	25, // 41: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	3,  // 42: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 43: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	54, // 44: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	3,  // 45: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 46: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	25, // 47: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	21, // 48: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	3,  // 49: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	3,  // 50: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	22, // 51: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	55, // 52: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,  // 53: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	22, // 54: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	56, // 55: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	26, // 56: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	3,  // 57: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	48, // 58: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	27, // 59: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
+	3,  // 60: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
+	36, // 61: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	1,  // 62: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
+	3,  // 63: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
+	34, // 64: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
+	35, // 65: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
+	3,  // 66: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
+	3,  // 67: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	27, // 68: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
+	3,  // 69: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	25, // 70: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	3,  // 71: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 72: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 73: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	3,  // 74: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	43, // 75: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	3,  // 76: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	46, // 77: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	43, // 78: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	25, // 79: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	3,  // 80: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	53, // 81: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	3,  // 82: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	52, // 83: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	27, // 84: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
+	43, // 85: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	86, // [86:86] is the sub-list for method output_type
+	86, // [86:86] is the sub-list for method input_type
+	86, // [86:86] is the sub-list for extension type_name
+	86, // [86:86] is the sub-list for extension extendee
+	0,  // [0:86] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -4787,6 +5296,9 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_Delete)(nil),
 		(*Frame_ClearHistory)(nil),
 		(*Frame_Settings)(nil),
+		(*Frame_Tag)(nil),
+		(*Frame_Tags)(nil),
+		(*Frame_TagsResult)(nil),
 		(*Frame_ReceiptRequest)(nil),
 		(*Frame_ReceiptResponse)(nil),
 		(*Frame_Readers)(nil),
@@ -4799,8 +5311,8 @@ func file_proto_imwasm_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   50,
+			NumEnums:      2,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

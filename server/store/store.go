@@ -17,6 +17,7 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrNotMember = errors.New("not a member")
 	ErrExists    = errors.New("already exists")
+	ErrNotInTag  = errors.New("conversation not in the tag")
 )
 
 // RecallObjectName is the object name a recalled message takes (RongIMLib's
@@ -169,6 +170,21 @@ type Store interface {
 	// back stored.
 	// change is given the conversation's last sequence number (0: none).
 	SetSettings(ctx context.Context, user string, convs []*pb.Conversation, time int64, change func(set *pb.ConversationSettings, lastSeq uint64), entry func(*pb.Conversation, *pb.ConversationSettings) *pb.Message) ([]*pb.Message, error)
+
+	// ChangeTags applies one change to user's conversation tags (r passed
+	// contract.CheckTagRequest) at time, under a new tags version, and
+	// appends the log entry entry gives (what kinds changed, the version)
+	// in the same transaction. It answers the user's tags after it and the
+	// stored entry (nil when nothing changed). ErrNotFound: no such tag;
+	// ErrExists: adding one the user has; ErrQuota: a tag past
+	// contract.MaxTags; ErrNotInTag: pinning in a tag a conversation it
+	// does not hold. A conversation added to a full tag drops the one
+	// added first.
+	ChangeTags(ctx context.Context, user string, r *pb.TagRequest, time int64, entry func(kinds uint32, version uint64) *pb.Message) (*pb.TagsResult, *pb.Message, error)
+	// Tags answers user's conversation tags and their version.
+	Tags(ctx context.Context, user string) (*pb.TagsResult, error)
+	// TagsVersion is the version of user's tags (0: never had any).
+	TagsVersion(ctx context.Context, user string) (uint64, error)
 
 	Receipts
 

@@ -209,6 +209,33 @@ CREATE TABLE mentions (
 	PRIMARY KEY (conv_id, user_id, seq)
 ) WITHOUT ROWID;
 `,
+	// 13: conversation tags (RongIMLib's): a user's tags, the conversations
+	// in each (ord: the order they were added, for dropping the first
+	// when a tag is full), and the version of each user's tags.
+	`
+CREATE TABLE tags (
+	user_id TEXT    NOT NULL,
+	tag_id  TEXT    NOT NULL,
+	name    TEXT    NOT NULL,
+	created INTEGER NOT NULL,
+	PRIMARY KEY (user_id, tag_id)
+) WITHOUT ROWID;
+CREATE TABLE tag_convs (
+	user_id   TEXT    NOT NULL,
+	tag_id    TEXT    NOT NULL,
+	conv_type INTEGER NOT NULL,
+	target    TEXT    NOT NULL,
+	channel   TEXT    NOT NULL,
+	is_top    INTEGER NOT NULL,
+	time      INTEGER NOT NULL,
+	ord       INTEGER NOT NULL,
+	PRIMARY KEY (user_id, tag_id, conv_type, target, channel)
+) WITHOUT ROWID;
+CREATE TABLE tag_versions (
+	user_id TEXT PRIMARY KEY,
+	version INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL
