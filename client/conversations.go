@@ -21,8 +21,9 @@ type ConversationInfo struct {
 	Settings
 	// Updated names the settings another device of the user changed (the
 	// CONVERSATION event's updatedItems); nil otherwise.
-	Updated *SettingsChange
-	Draft   string // this device's draft (saveTextMessageDraft)
+	Updated    *SettingsChange
+	Draft      string // this device's draft (saveTextMessageDraft)
+	IsTopInTag bool   // pinned in the tag a page was asked for (ConversationQuery.Tag)
 }
 
 // infoOf is st as the list shows it (without its latest message).
@@ -187,6 +188,10 @@ type ConversationQuery struct {
 	Forward   bool
 	Types     []int32
 	TopFirst  bool
+	// Tag: only the conversations in this tag (TAG_NOT_EXIST for an unknown
+	// one); Untagged: only those in no tag.
+	Tag      string
+	Untagged bool
 }
 
 // MaxConversationPage is the most conversations one page may ask for.
@@ -207,13 +212,22 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 	if q.StartTime < 0 {
 		return nil, codes.New(codes.InvalidParameter, "startTime must not be negative")
 	}
+	var tagged map[string]bool // conversation key: pinned in the tag
+	if q.Tag != "" || q.Untagged {
+		var err error
+		if tagged, err = e.tagMembers(ctx, q.Tag); err != nil {
+			return nil, err
+		}
+	}
 	e.seqMu.Lock()
 	states := make([]ConversationState, 0, len(e.convs))
-	for _, st := range e.convs {
+	for k, st := range e.convs {
 		t := sortTime(st)
+		_, inTag := tagged[k]
 		switch {
 		case st.Type != Private && st.Type != Group, st.Hidden():
 		case len(q.Types) > 0 && !slices.Contains(q.Types, st.Type):
+		case q.Tag != "" && !inTag, q.Untagged && inTag:
 		case q.Forward && t > q.StartTime, !q.Forward && (q.StartTime == 0 || t < q.StartTime):
 			states = append(states, *st)
 		}
@@ -242,6 +256,7 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
 		}
 		ci := infoOf(st)
+		ci.IsTopInTag = q.Tag != "" && tagged[st.Key()]
 		if latest != nil {
 			ci.Latest = latest
 		} else if st.Unread == 0 && !st.IsTop {

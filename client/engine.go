@@ -82,6 +82,8 @@ const (
 	EventReceiptResponse                        // a member answered this user's messages (MESSAGE_RECEIPT_RESPONSE)
 	EventReceiptResponseV5                      // read counts of this user's messages changed (MESSAGE_RECEIPT_RESPONSE_V5)
 	EventDelivered                              // a device of the peer stored this user's messages (MESSAGE_DELIVERED)
+	EventTags                                   // another session changed the user's tags (TAG)
+	EventConversationTags                       // another session changed which conversations are in the tags (CONVERSATION_TAG)
 )
 
 // Event is one thing the application is told about.
@@ -126,6 +128,7 @@ type Engine struct {
 	gapCh    chan Conversation
 
 	typing typingState
+	tags   tagState
 
 	inbox  chan *inItem
 	batch  batchMaps // processLoop's alone: emptied and reused by each batch
@@ -190,6 +193,7 @@ func New(cfg Config) (*Engine, error) {
 		events:  make(chan []Event, 256),
 		quit:    make(chan struct{}),
 	}
+	e.tags.refresh = make(chan struct{}, 1)
 	switch {
 	case cfg.SendRate < 0:
 		e.bucket = contract.NewLimiter(0, 0)

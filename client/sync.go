@@ -94,8 +94,9 @@ type batchState struct {
 	// Receipt requests (markers) and the receipt parts of log entries.
 	requests  []*pb.Message
 	logs      []*pb.LogEntry
-	events    []Event // besides EventMessages
-	recounted bool    // recountLocked changed a state: write it
+	tagLogs   []*pb.LogEntry // entries saying the user's tags changed
+	events    []Event        // besides EventMessages
+	recounted bool           // recountLocked changed a state: write it
 }
 
 // batchMaps are a batch's lookups, kept by the engine between batches (a
@@ -261,6 +262,9 @@ func (e *Engine) process(items []*inItem) {
 		bs.batch.Conversations = append(bs.batch.Conversations, &cp)
 	}
 	e.seqMu.Unlock()
+	for _, l := range bs.tagLogs {
+		e.tagsSeen(l)
+	}
 
 	if err := e.apply(ctx, &bs.batch); err != nil {
 		// The cursors did not move in the store either: the next sync
@@ -438,6 +442,9 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 	}
 	if m.w.ConvType == pb.ConversationType_USER_LOG {
 		applyLog(bs, m.w.Log) // what another device of mine did, receipts for me
+		if l := m.w.Log; l != nil && l.TagsChanged != 0 {
+			bs.tagLogs = append(bs.tagLogs, l)
+		}
 		return
 	}
 	if m.w.ReceiptRequestOf != "" {
@@ -741,6 +748,7 @@ func (e *Engine) gaps() chan Conversation {
 // the device's sync version, each pulled up to its last sequence number.
 // Then it serves gap pulls until the connection ends.
 func (e *Engine) syncAll(ctx context.Context, lc *liveConn) {
+	e.setTagSession(lc.auth.GetSessionId())
 	version, err := e.syncVersion(ctx)
 	if err != nil {
 		return
@@ -760,6 +768,13 @@ func (e *Engine) syncAll(ctx context.Context, lc *liveConn) {
 				return
 			}
 		}
+		if e.tagsOlderThan(res.GetTagsVersion()) {
+			// Before the sync is said finished: getTags then answers them
+			// (a new device has none yet).
+			if err := e.fetchTags(ctx, lc); err != nil {
+				return
+			}
+		}
 		if err := e.submit(ctx, &inItem{version: res.GetVersion(), setVersion: true, finished: true}); err != nil {
 			return
 		}
@@ -776,6 +791,11 @@ func (e *Engine) syncAll(ctx context.Context, lc *liveConn) {
 			return
 		case c := <-e.gaps():
 			if err := e.pullConv(ctx, lc, c, false); err != nil {
+				return
+			}
+		case <-e.tags.refresh:
+			if err := e.fetchTags(ctx, lc); err != nil {
+				e.tags.poke() // again on the next connection
 				return
 			}
 		}
