@@ -50,7 +50,9 @@ func TestTags(t *testing.T) {
 	}
 	change(a1, &pb.TagRequest{Op: pb.TagOp_TAG_ADD_CONVS, TagId: "work", Convs: []*pb.Conversation{pBob, pCarol}})
 	change(a1, &pb.TagRequest{Op: pb.TagOp_TAG_SET_TOP, TagId: "work", Convs: []*pb.Conversation{pCarol}, IsTop: true})
-	a2.waitFor(t, "CONVERSATION_TAG", func(_ []*client.Message, evs []client.Event) bool { return told(evs, client.EventConversationTags) >= 1 })
+	a2.waitFor(t, "CONVERSATION_TAG", func(_ []*client.Message, evs []client.Event) bool {
+		return told(evs, client.EventConversationTags) >= 1
+	})
 	bobConv := client.Conversation{Type: client.Private, TargetID: "bob"}
 	a2.waitFor(t, "carol pinned in the tag", func([]*client.Message, []client.Event) bool {
 		tags, _ := a2.TagsOf(ctx, client.Conversation{Type: client.Private, TargetID: "carol"})
