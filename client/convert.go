@@ -57,6 +57,10 @@ const (
 	MentionSingle = contract.MentionSingle // SINGAL in RongIMLib's spelling
 )
 
+// WireConversation is c as the wire protocol has it (for requests built
+// outside the engine, such as a TagRequest).
+func WireConversation(c Conversation) *pb.Conversation { return wireConv(c) }
+
 func wireConv(c Conversation) *pb.Conversation {
 	return &pb.Conversation{Type: pb.ConversationType(c.Type), Target: c.TargetID, Channel: c.ChannelID}
 }

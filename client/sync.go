@@ -749,6 +749,12 @@ func (e *Engine) gaps() chan Conversation {
 // Then it serves gap pulls until the connection ends.
 func (e *Engine) syncAll(ctx context.Context, lc *liveConn) {
 	e.setTagSession(lc.auth.GetSessionId())
+	// The copy this session starts from, read now: a tab sharing the store
+	// that changes the tags later writes there first, and this session
+	// must still see that change as news.
+	if _, err := e.tagSet(ctx); err != nil {
+		e.log.Log(LevelWarn, "read tags", "err", err.Error())
+	}
 	version, err := e.syncVersion(ctx)
 	if err != nil {
 		return

@@ -20,6 +20,7 @@ import (
 	"github.com/imwasm/imwasm/jsbridge/idbstore"
 	"github.com/imwasm/imwasm/jsbridge/jsfunc"
 	"github.com/imwasm/imwasm/proto/codes"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // Bridge is the SDK as JavaScript sees it: the functions Register puts on
@@ -98,6 +99,18 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getUnreadConversationList":             b.filteredList(func(ci client.ConversationInfo) bool { return ci.UnreadCount > 0 }),
 		"getTextMessageDraft":                   b.getDraft,
 		"clearTextMessageDraft":                 b.clearDraft,
+		"addTag":                                b.tagParamCall(pb.TagOp_TAG_ADD),
+		"updateTag":                             b.tagParamCall(pb.TagOp_TAG_UPDATE),
+		"removeTag":                             b.removeTag,
+		"getTags":                               b.getTags,
+		"getTagsFromConversation":               b.tagsOfConversation,
+		"addConversationsToTag":                 b.tagConversations(pb.TagOp_TAG_ADD_CONVS),
+		"removeConversationsFromTag":            b.tagConversations(pb.TagOp_TAG_REMOVE_CONVS),
+		"removeTagFromConversations":            b.tagConversations(pb.TagOp_TAG_REMOVE_CONVS),
+		"removeTagsFromConversation":            b.removeTagsFromConversation,
+		"getConversationsFromTagByPage":         b.conversationsByTag,
+		"getUnreadCountByTag":                   b.unreadCountByTag,
+		"setConversationToTopInTag":             b.setTopInTag,
 
 		"sendReadReceiptMessage":              b.sendReadReceipt,
 		"sendReadReceiptRequest":              b.sendReceiptRequest,

@@ -101,6 +101,10 @@ func eventJS(ev client.Event) (string, any, bool) {
 			list[i] = entry
 		}
 		return "CONVERSATION", map[string]any{"conversationList": list}, true
+	case client.EventTags:
+		return "TAG", nil, true
+	case client.EventConversationTags:
+		return "CONVERSATION_TAG", nil, true
 	case client.EventReadReceipt, client.EventSyncRead, client.EventReceiptRequest, client.EventReceiptResponse,
 		client.EventReceiptResponseV5, client.EventDelivered:
 		return receiptEventJS(ev)

@@ -274,6 +274,10 @@ export interface EventListeners {
   MESSAGE_RECEIPT_RESPONSE: (event: { conversation: Required<IConversationOption>; receivedUserId: string; messageUIdList: string[] }) => void;
   MESSAGE_RECEIPT_RESPONSE_V5: (data: ReadReceiptResponseV5[]) => void;
   MESSAGE_DELIVERED: (event: { conversation: Required<IConversationOption>; deliveredUserId: string; messageUIdList: string[]; deliveredTime: number }) => void;
+  /** Another session of the user changed their tags: getTags again. */
+  TAG: () => void;
+  /** Another session of the user changed which conversations are in their tags. */
+  CONVERSATION_TAG: () => void;
   [event: string]: (...args: any[]) => void;
 }
 
@@ -310,6 +314,29 @@ export declare function getBlockedConversationList(): Promise<RCResult<IAReceive
 export declare function saveTextMessageDraft(conversation: IConversationOption, draft: string): Promise<RCResult>;
 export declare function getTextMessageDraft(conversation: IConversationOption): Promise<RCResult<string>>;
 export declare function clearTextMessageDraft(conversation: IConversationOption): Promise<RCResult>;
+
+export interface ITagParam { tagId: string; tagName: string }
+export interface ITagInfo { tagId: string; tagName: string; conversationCount: number; createdTime: number }
+export interface IConversationTag { tagId: string; tagName?: string; createdTime?: number; isTop?: boolean }
+export interface IAReceivedConversationByTag extends IAReceivedConversation { isTopInTag: boolean }
+/** Creates a tag (at most 20 a user; tagId 1-10 characters, tagName 1-15), kept by the server for all the user's devices. */
+export declare function addTag(tag: ITagParam): Promise<RCResult>;
+/** Renames a tag. */
+export declare function updateTag(tag: ITagParam): Promise<RCResult>;
+/** Removes a tag; its conversations stay. */
+export declare function removeTag(tagId: string): Promise<RCResult>;
+export declare function getTags(): Promise<RCResult<ITagInfo[]>>;
+export declare function getTagsFromConversation(conversation: IConversationOption): Promise<RCResult<IConversationTag[]>>;
+/** 1-1000 conversations; a tag holds 1,000, the first added leave when more come. */
+export declare function addConversationsToTag(tagId: string, conversations: IConversationOption[]): Promise<RCResult>;
+export declare function removeConversationsFromTag(tagId: string, conversations: IConversationOption[]): Promise<RCResult>;
+export declare function removeTagFromConversations(tagId: string, conversations: IConversationOption[]): Promise<RCResult>;
+export declare function removeTagsFromConversation(conversation: IConversationOption, tagIds: string[]): Promise<RCResult>;
+/** The tag's conversations updated before startTime (0: now), newest first. */
+export declare function getConversationsFromTagByPage(tagId: string, count: number, startTime: number): Promise<RCResult<IAReceivedConversationByTag[]>>;
+export declare function getUnreadCountByTag(tagId: string, containMuted: boolean): Promise<RCResult<number>>;
+/** Pins the conversation within the tag (NO_TAG_IN_CONVER when it is not in it). */
+export declare function setConversationToTopInTag(tagId: string, conversation: IConversationOption, isTop: boolean): Promise<RCResult>;
 export declare function getCurrentUserId(): string;
 
 export declare function addEventListener<K extends keyof EventListeners>(event: K, listener: EventListeners[K], target?: any): void;

@@ -317,6 +317,20 @@ export const saveTextMessageDraft = api('saveTextMessageDraft');
 export const getTextMessageDraft = api('getTextMessageDraft');
 export const clearTextMessageDraft = api('clearTextMessageDraft');
 
+// Conversation tags, kept by the server for all the user's devices.
+export const addTag = api('addTag');
+export const updateTag = api('updateTag');
+export const removeTag = api('removeTag');
+export const getTags = api('getTags');
+export const getTagsFromConversation = api('getTagsFromConversation');
+export const addConversationsToTag = api('addConversationsToTag');
+export const removeConversationsFromTag = api('removeConversationsFromTag');
+export const removeTagFromConversations = api('removeTagFromConversations');
+export const removeTagsFromConversation = api('removeTagsFromConversation');
+export const getConversationsFromTagByPage = api('getConversationsFromTagByPage');
+export const getUnreadCountByTag = api('getUnreadCountByTag');
+export const setConversationToTopInTag = api('setConversationToTopInTag');
+
 // Receipts (docs/receipts.md): private read, group request/response, needReceipt (V5).
 export const sendReadReceiptMessage = api('sendReadReceiptMessage');
 export const sendReadReceiptRequest = api('sendReadReceiptRequest');

@@ -14,22 +14,12 @@ const words = (s) => s.trim().split(/\s+/);
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
   'not yet: RongIMLib\'s conversation layer (lists with paging, pins, do-not-disturb, tags, drafts, counts)': words(`
-    addConversationsToTag addTag batchDeleteConversations 
-      
-    clearRealtimeConUnreadCount  clearUnreadCountByTimestamp
-    createConversationListLoader  
-      
-     
-    getConversationTypeNotificationLevel getConversationsFromTagByPage 
-     getRealtimeConTotalUnreadCount getRealtimeConUnreadCounts
-    getRealtimeConversations getTags getTagsFromConversation 
-     getTotalUnreadCountByLevels getTotalUnreadMentionedCountByLevels
-     getUnreadCountByTag getUnreadMentionMeConversationList
-     getUnreadMentionedMessages markRemoteConversationAsRead
-     removeConversationsFromTag removeRealtimeConversations removeTag
-    removeTagFromConversations removeTagsFromConversation 
-      
-    setConversationToTopInTag setConversationTypeNotificationLevel updateTag`),
+    batchDeleteConversations clearRealtimeConUnreadCount clearUnreadCountByTimestamp
+    createConversationListLoader getConversationTypeNotificationLevel getRealtimeConTotalUnreadCount
+    getRealtimeConUnreadCounts getRealtimeConversations getTotalUnreadCountByLevels
+    getTotalUnreadMentionedCountByLevels getUnreadMentionMeConversationList
+    getUnreadMentionedMessages markRemoteConversationAsRead removeRealtimeConversations
+    setConversationTypeNotificationLevel`),
   'not yet: the rest of RongIMLib\'s message and connection calls (editing, search, file tokens)': words(`
     CombineV2Message UploadTask   createUploadTask
       getAppSettings  getDownloadAuth getFileToken

@@ -228,6 +228,26 @@ async function settings(conversation: RongIMLib.IConversationOption) {
 }
 void settings;
 
+// Tags.
+async function tags(conversation: RongIMLib.IConversationOption) {
+  const tag: RongIMLib.ITagParam = { tagId: 'work', tagName: 'Work' };
+  await RongIMLib.addTag(tag);
+  await RongIMLib.updateTag({ ...tag, tagName: 'Job' });
+  await RongIMLib.addConversationsToTag(tag.tagId, [conversation]);
+  await RongIMLib.setConversationToTopInTag(tag.tagId, conversation, true);
+  const all = await RongIMLib.getTags();
+  const mine = await RongIMLib.getTagsFromConversation(conversation);
+  const page = await RongIMLib.getConversationsFromTagByPage(tag.tagId, 20, 0);
+  const unread = await RongIMLib.getUnreadCountByTag(tag.tagId, false);
+  await RongIMLib.removeConversationsFromTag(tag.tagId, [conversation]);
+  await RongIMLib.removeTagFromConversations(tag.tagId, [conversation]);
+  await RongIMLib.removeTagsFromConversation(conversation, [tag.tagId]);
+  await RongIMLib.removeTag(tag.tagId);
+  RongIMLib.addEventListener(RongIMLib.Events.TAG, () => console.log('tags changed'));
+  console.log(all.data?.[0]?.conversationCount, mine.data?.[0]?.isTop, page.data?.[0]?.isTopInTag, unread.data);
+}
+void tags;
+
 // Drafts.
 async function drafts(conversation: RongIMLib.IConversationOption) {
   await RongIMLib.saveTextMessageDraft(conversation, 'half');

@@ -28,6 +28,14 @@ for (const engine of engines()) describe(engine, () => {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+  // waitTold waits for an event without a payload (TAG, CONVERSATION_TAG).
+  async function waitTold(x, name) {
+    const deadline = Date.now() + 15000;
+    while ((await events(x, name)).length === 0) {
+      if (Date.now() > deadline) throw new Error(`${x.user}: timed out waiting for ${name}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   const call = (x, fn, ...args) => x.page.evaluate(({ fn, args }) => RongIMLib[fn](...args), { fn, args });
 
   test('pins and do-not-disturb reach the other tab, survive a reload, and a new device has them', async () => {
@@ -89,6 +97,52 @@ for (const engine of engines()) describe(engine, () => {
     assert.deepEqual(await call(dev1, 'getTotalUnreadCount'), { code: 0, data: 0 });
     const dev3 = await openUser(browser, web.url, server, 'xia');
     assert.deepEqual(await call(dev3, 'getUnreadCount', wes), { code: 0, data: 0 });
+  });
+
+  // Tags are the user's, kept by the server: the other tab hears TAG and
+  // CONVERSATION_TAG and reads the new set; a reload and a new device have them.
+  test('tags reach the other tab, survive a reload, and a new device has them', async () => {
+    await adminSend(server, 'yan', 'zoe', ['hi', 'there']);
+    const context = await browser.newContext();
+    const tab1 = await openUser(browser, web.url, server, 'zoe', context);
+    const tab2 = await openUser(browser, web.url, server, 'zoe', context);
+    const yan = { conversationType: 1, targetId: 'yan' };
+    assert.equal((await call(tab1, 'addTag', { tagId: 'work', tagName: '工作' })).code, 0);
+    await waitTold(tab2, 'TAG');
+    assert.deepEqual((await call(tab2, 'getTags')).data.map((t) => [t.tagId, t.tagName, t.conversationCount]), [['work', '工作', 0]]);
+    assert.equal((await call(tab1, 'addConversationsToTag', 'work', [yan, { conversationType: 3, targetId: 'g0' }])).code, 0);
+    assert.equal((await call(tab1, 'setConversationToTopInTag', 'work', yan, true)).code, 0);
+    await waitTold(tab2, 'CONVERSATION_TAG');
+    for (const deadline = Date.now() + 15000; ;) { // both changes may come as one event or two
+      const tags = (await call(tab2, 'getTagsFromConversation', yan)).data;
+      if (tags.length === 1 && tags[0].isTop) break;
+      if (Date.now() > deadline) throw new Error(`the pin in the tag never reached tab2: ${JSON.stringify(tags)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const page = await call(tab2, 'getConversationsFromTagByPage', 'work', 10, 0);
+    assert.deepEqual(page.data.map((c) => [c.targetId, c.isTopInTag, c.unreadMessageCount]), [['yan', true, 2]]);
+    assert.deepEqual(await call(tab2, 'getUnreadCountByTag', 'work', false), { code: 0, data: 2 });
+    assert.deepEqual((await events(tab1, 'TAG')).concat(await events(tab1, 'CONVERSATION_TAG')), [], 'the tab that changed them was told');
+
+    await tab2.page.reload();
+    await connectPage(tab2.page, web.url, server, 'zoe');
+    assert.deepEqual((await call(tab2, 'getTags')).data.map((t) => [t.tagId, t.conversationCount]), [['work', 2]]);
+    const device2 = await openUser(browser, web.url, server, 'zoe');
+    assert.deepEqual((await call(device2, 'getTagsFromConversation', yan)).data.map((t) => [t.tagId, t.tagName, t.isTop]), [['work', '工作', true]]);
+    assert.equal((await call(device2, 'removeTagsFromConversation', yan, ['work'])).code, 0);
+    assert.deepEqual((await call(device2, 'getUnreadCountByTag', 'work', true)).data, 0);
+
+    // Bad input: RongIMLib's codes, nothing changed.
+    assert.equal((await call(tab1, 'addTag', { tagId: 'work', tagName: 'again' })).code, 33101);
+    assert.equal((await call(tab1, 'updateTag', { tagId: 'work', tagName: 'a name of 16 chr' })).code, 34213);
+    assert.equal((await call(tab1, 'addTag', { tagId: 'eleven-char', tagName: 'x' })).code, 34212);
+    assert.equal((await call(tab1, 'addConversationsToTag', 'home', [yan])).code, 33100);
+    assert.equal((await call(tab1, 'getUnreadCountByTag', 'home', true)).code, 33100);
+    assert.equal((await call(tab1, 'setConversationToTopInTag', 'work', yan, true)).code, 33102);
+    assert.equal((await call(tab1, 'addConversationsToTag', 'work', [{ conversationType: 4, targetId: 'room' }])).code, 34209);
+    for (let i = 1; i < 20; i++) assert.equal((await call(tab1, 'addTag', { tagId: `t${i}`, tagName: `n${i}` })).code, 0);
+    assert.equal((await call(tab1, 'addTag', { tagId: 't20', tagName: 'x' })).code, 26004);
+    assert.equal((await call(tab1, 'getTags')).data.length, 20);
   });
 
   // removeConversation: out of the list on the user's other tab and after a
