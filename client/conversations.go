@@ -23,7 +23,9 @@ type ConversationInfo struct {
 	// CONVERSATION event's updatedItems); nil otherwise.
 	Updated    *SettingsChange
 	Draft      string // this device's draft (saveTextMessageDraft)
-	IsTopInTag bool   // pinned in the tag a page was asked for (ConversationQuery.Tag)
+	IsTopInTag bool   // pinned in the tag a page was asked for (ConversationQuery.Tags)
+	Muted      bool   // do-not-disturb of any kind, by its own level or its type's
+	ListTime   int64  // what a page orders it by (ConversationQuery.StartTime)
 }
 
 // infoOf is st as the list shows it (without its latest message).
@@ -161,6 +163,55 @@ func (e *Engine) UnreadCount(c Conversation) int {
 	return 0
 }
 
+// mutedLocked reports do-not-disturb of any kind for st: its own level,
+// or when NOT_SET its type's (setConversationTypeNotificationLevel).
+func (e *Engine) mutedLocked(st *ConversationState) bool {
+	if st.NotificationLevel == NotifyNotSet {
+		if def := e.convs[Conversation{Type: st.Type}.Key()]; def != nil {
+			return def.Blocked()
+		}
+	}
+	return st.Blocked()
+}
+
+// UnreadByLevels implements getTotalUnreadCountByLevels and
+// getTotalUnreadMentionedCountByLevels: the unread messages, and those
+// mentioning the user, of the conversations of types (none: private and
+// group) whose do-not-disturb level is one of levels.
+func (e *Engine) UnreadByLevels(types, levels []int32) (unread, mentions int) {
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	for _, st := range e.convs {
+		if (st.Type == Private || st.Type == Group) && (len(types) == 0 || slices.Contains(types, st.Type)) &&
+			slices.Contains(levels, st.NotificationLevel) && !st.Hidden() {
+			unread += st.Unread
+			mentions += st.Mentions
+		}
+	}
+	return unread, mentions
+}
+
+// UnreadMentioned implements getUnreadMentionedMessages: the unread
+// messages of c this device holds that mention the user, oldest first.
+func (e *Engine) UnreadMentioned(ctx context.Context, c Conversation) ([]*Message, error) {
+	cp, ok, err := e.stateOf(c)
+	if err != nil || !ok || cp.Mentions == 0 {
+		return nil, err
+	}
+	var out []*Message
+	err = e.eachUnread(ctx, &cp, func(m *Message) bool {
+		if m.IsMentioned {
+			out = append(out, m)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, codes.Wrap(codes.Timeout, "read unread messages", err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
 // TotalUnreadCount implements getTotalUnreadCount(includeMuted,
 // conversationTypes): the unread messages of the conversations of types
 // (none: private and group), those under do-not-disturb only when
@@ -171,7 +222,7 @@ func (e *Engine) TotalUnreadCount(includeMuted bool, types ...int32) int {
 	n := 0
 	for _, st := range e.convs {
 		if (st.Type == Private || st.Type == Group) && (len(types) == 0 || slices.Contains(types, st.Type)) &&
-			(includeMuted || !st.Blocked()) && !st.Hidden() {
+			(includeMuted || !e.mutedLocked(st)) && !st.Hidden() {
 			n += st.Unread
 		}
 	}
@@ -188,11 +239,23 @@ type ConversationQuery struct {
 	Forward   bool
 	Types     []int32
 	TopFirst  bool
-	// Tag: only the conversations in this tag (TAG_NOT_EXIST for an unknown
-	// one); Untagged: only those in no tag.
-	Tag      string
+	// Tags: only the conversations in these tags (TAG_NOT_EXIST for an
+	// unknown one); Untagged: only those in no tag.
+	Tags     []string
 	Untagged bool
+	// Mentioned: only those with unread messages that mention the user.
+	Mentioned bool
+	// Pinned: PinnedOnly or PinnedNot keeps the pinned conversations or
+	// the others (pinned in a tag when Tags are given).
+	Pinned int
 }
+
+// ConversationQuery.Pinned values.
+const (
+	PinnedAny = iota
+	PinnedOnly
+	PinnedNot
+)
 
 // MaxConversationPage is the most conversations one page may ask for.
 const MaxConversationPage = 1000
@@ -213,23 +276,32 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 		return nil, codes.New(codes.InvalidParameter, "startTime must not be negative")
 	}
 	var tagged map[string]bool // conversation key: pinned in the tag
-	if q.Tag != "" || q.Untagged {
+	if len(q.Tags) > 0 || q.Untagged {
 		var err error
-		if tagged, err = e.tagMembers(ctx, q.Tag); err != nil {
+		if tagged, err = e.tagMembers(ctx, q.Tags); err != nil {
 			return nil, err
 		}
 	}
+	muted := map[string]bool{}
 	e.seqMu.Lock()
 	states := make([]ConversationState, 0, len(e.convs))
 	for k, st := range e.convs {
 		t := sortTime(st)
-		_, inTag := tagged[k]
+		topInTag, inTag := tagged[k]
+		pinned := st.IsTop
+		if len(q.Tags) > 0 {
+			pinned = topInTag
+		}
 		switch {
-		case st.Type != Private && st.Type != Group, st.Hidden():
+		case q.Pinned == PinnedOnly && !pinned, q.Pinned == PinnedNot && pinned:
+		case st.Type != Private && st.Type != Group, st.TargetID == "", st.Hidden():
 		case len(q.Types) > 0 && !slices.Contains(q.Types, st.Type):
-		case q.Tag != "" && !inTag, q.Untagged && inTag:
+		case len(q.Tags) > 0 && !inTag, q.Untagged && inTag, q.Mentioned && st.Mentions == 0:
 		case q.Forward && t > q.StartTime, !q.Forward && (q.StartTime == 0 || t < q.StartTime):
 			states = append(states, *st)
+			if e.mutedLocked(st) {
+				muted[k] = true
+			}
 		}
 	}
 	e.seqMu.Unlock()
@@ -256,7 +328,9 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
 		}
 		ci := infoOf(st)
-		ci.IsTopInTag = q.Tag != "" && tagged[st.Key()]
+		ci.IsTopInTag = len(q.Tags) > 0 && tagged[st.Key()]
+		ci.Muted = muted[st.Key()]
+		ci.ListTime = sortTime(st)
 		if latest != nil {
 			ci.Latest = latest
 		} else if st.Unread == 0 && !st.IsTop {
@@ -323,7 +397,7 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 	e.seqMu.Lock()
 	for k, m := range latest {
 		st := e.convs[k]
-		if st == nil || (st.Type != Private && st.Type != Group) {
+		if st == nil || (st.Type != Private && st.Type != Group) || st.TargetID == "" {
 			continue
 		}
 		ci := infoOf(st)

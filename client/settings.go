@@ -15,6 +15,10 @@ type SettingsEdit struct {
 	// Remove takes the conversation out of the list (and unpins it) until
 	// its next message: removeConversation. Its messages stay.
 	Remove bool
+	// TypeDefault sets the level of a conversation type
+	// (setConversationTypeNotificationLevel): convs is one Conversation
+	// with that type and no target.
+	TypeDefault bool
 }
 
 // SetSettings implements setConversationToTop,
@@ -35,10 +39,19 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 	case level != nil && !contract.ValidNotificationLevel(*level):
 		return codes.New(codes.InvalidParameter, "notificationLevel must be a NotificationLevel: -1, 0, 1, 2, 4 or 5")
 	}
-	req := &pb.SettingsRequest{}
+	req := &pb.SettingsRequest{TypeDefault: edit.TypeDefault}
 	for _, c := range convs {
-		if err := validConversation(c); err != nil {
-			return err
+		switch {
+		case !edit.TypeDefault:
+			if err := validConversation(c); err != nil {
+				return err
+			}
+		case len(convs) != 1 || top != nil || edit.Remove || level == nil:
+			return codes.New(codes.InvalidParameter, "a type's default is one conversation type's level")
+		case c.Type != Private && c.Type != Group:
+			return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
+		case c.TargetID != "" || c.ChannelID != "":
+			return codes.New(codes.InvalidParameterTargetID, "a type's default names no target")
 		}
 		req.Convs = append(req.Convs, wireConv(c))
 	}
@@ -107,7 +120,8 @@ func (e *Engine) applySettingsLocked(bs *batchState, l *pb.LogEntry, tell bool) 
 	}
 }
 
-// ConversationSettings is the user's settings of c as this device knows them.
+// ConversationSettings is the user's settings of c as this device knows them
+// (of a type's default: c with that type and no target).
 func (e *Engine) ConversationSettings(c Conversation) Settings {
 	e.seqMu.Lock()
 	defer e.seqMu.Unlock()

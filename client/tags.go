@@ -223,27 +223,27 @@ func (e *Engine) TagsOf(ctx context.Context, c Conversation) ([]ConversationTag,
 	return out, nil
 }
 
-// tagMembers is the conversations of tag id, by key, and whether each is
-// pinned in it (TAG_NOT_EXIST for an unknown tag); with id "" the
-// conversations in any tag.
-func (e *Engine) tagMembers(ctx context.Context, id string) (map[string]bool, error) {
+// tagMembers is the conversations of tags ids, by key, and whether each is
+// pinned in one of them (TAG_NOT_EXIST for an unknown tag); with no ids
+// the conversations in any tag.
+func (e *Engine) tagMembers(ctx context.Context, ids []string) (map[string]bool, error) {
 	tags, err := e.Tags(ctx)
 	if err != nil {
 		return nil, err
 	}
 	in := map[string]bool{}
-	found := false
 	for _, t := range tags {
-		if id != "" && t.ID != id {
+		if len(ids) > 0 && !slices.Contains(ids, t.ID) {
 			continue
 		}
-		found = true
 		for _, c := range t.Conversations {
 			in[c.Key()] = in[c.Key()] || c.IsTop
 		}
 	}
-	if id != "" && !found {
-		return nil, codes.New(codes.TagNotExist, "no such tag")
+	for _, id := range ids {
+		if !slices.ContainsFunc(tags, func(t Tag) bool { return t.ID == id }) {
+			return nil, codes.New(codes.TagNotExist, "no such tag: "+id)
+		}
 	}
 	return in, nil
 }
@@ -252,7 +252,7 @@ func (e *Engine) tagMembers(ctx context.Context, id string) (map[string]bool, er
 // the conversations in tag id, those under do-not-disturb only when
 // includeMuted.
 func (e *Engine) UnreadCountByTag(ctx context.Context, id string, includeMuted bool) (int, error) {
-	in, err := e.tagMembers(ctx, id)
+	in, err := e.tagMembers(ctx, []string{id})
 	if err != nil {
 		return 0, err
 	}
@@ -260,7 +260,7 @@ func (e *Engine) UnreadCountByTag(ctx context.Context, id string, includeMuted b
 	defer e.seqMu.Unlock()
 	n := 0
 	for k := range in {
-		if st := e.convs[k]; st != nil && (includeMuted || !st.Blocked()) && !st.Hidden() {
+		if st := e.convs[k]; st != nil && (includeMuted || !e.mutedLocked(st)) && !st.Hidden() {
 			n += st.Unread
 		}
 	}

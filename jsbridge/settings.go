@@ -9,6 +9,7 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
 )
 
 // This file: the user's own settings of a conversation (RongIMLib's pins and
@@ -251,4 +252,51 @@ func (b *Bridge) batchRemoveConversations(args []safejs.Value) (work, error) {
 	return func() (any, error) {
 		return nil, eng.SetSettings(context.Background(), convs, client.SettingsEdit{Remove: true})
 	}, nil
+}
+
+// typeArg reads a conversationType a type-level setting applies to.
+func typeArg(v safejs.Value) (client.Conversation, error) {
+	t, err := asInt(v, "conversationType")
+	if err != nil {
+		return client.Conversation{}, err
+	}
+	if t != client.Private && t != client.Group {
+		return client.Conversation{}, codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
+	}
+	return client.Conversation{Type: int32(t)}, nil
+}
+
+// setConversationTypeNotificationLevel(conversationType, level): the level
+// of the type's conversations whose own is NOT_SET, on all the user's
+// devices.
+func (b *Bridge) setTypeLevel(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	c, err := typeArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	l, err := asInt(arg(args, 1), "level")
+	if err != nil {
+		return nil, err
+	}
+	level := int32(l)
+	return func() (any, error) {
+		return nil, eng.SetSettings(context.Background(), []client.Conversation{c}, client.SettingsEdit{Level: &level, TypeDefault: true})
+	}, nil
+}
+
+// getConversationTypeNotificationLevel(conversationType)
+func (b *Bridge) typeLevel(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	c, err := typeArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return int(eng.ConversationSettings(c).NotificationLevel), nil }, nil
 }

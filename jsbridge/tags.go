@@ -195,7 +195,7 @@ func (b *Bridge) conversationsByTag(args []safejs.Value) (work, error) {
 			return nil, err
 		}
 	}
-	q := client.ConversationQuery{Tag: id, Count: int(count), StartTime: start}
+	q := client.ConversationQuery{Tags: []string{id}, Count: int(count), StartTime: start}
 	return func() (any, error) {
 		list, err := eng.ConversationsPage(context.Background(), q)
 		if err != nil {

@@ -315,6 +315,45 @@ export declare function saveTextMessageDraft(conversation: IConversationOption, 
 export declare function getTextMessageDraft(conversation: IConversationOption): Promise<RCResult<string>>;
 export declare function clearTextMessageDraft(conversation: IConversationOption): Promise<RCResult>;
 
+/** Marks the conversation read on all the user's devices (as clearMessagesUnreadStatus). */
+export declare function markRemoteConversationAsRead(identifier: IConversationIdentifier): Promise<RCResult>;
+/** RongCloud's "realtime conversations" are imwasm's list itself: these read and change it. */
+export declare function clearRealtimeConUnreadCount(identifier: IConversationIdentifier): Promise<RCResult>;
+export declare function getRealtimeConTotalUnreadCount(): Promise<RCResult<number>>;
+/** Up to 20 conversations, as batchRemoveConversation. */
+export declare function removeRealtimeConversations(identifiers: IConversationIdentifier[]): Promise<RCResult>;
+/** A page of up to 50 conversations (order 0: before startTime, newest first; 1: after it, oldest first). */
+export declare function getRealtimeConversations(options?: { count?: number; startTime?: number; order?: 0 | 1 }): Promise<RCResult<IAReceivedConversation[]>>;
+/** Up to 10 conversations. */
+export declare function getRealtimeConUnreadCounts(identifiers: IConversationIdentifier[]): Promise<RCResult<(Required<IConversationOption> & { unreadCount: number })[]>>;
+/** Reads the conversation up to its last message sent at or before timestamp (as sendSyncReadStatusMessage). */
+export declare function clearUnreadCountByTimestamp(conversation: IConversationIdentifier, timestamp: number): Promise<RCResult>;
+/** Unread messages of the conversations (of conversationTypes) whose own do-not-disturb level is one of levels. */
+export declare function getTotalUnreadCountByLevels(conversationTypes: ConversationType[], levels: NotificationLevel[]): Promise<RCResult<number>>;
+export declare function getTotalUnreadMentionedCountByLevels(conversationTypes: ConversationType[], levels: NotificationLevel[]): Promise<RCResult<number>>;
+/** Conversations with unread messages that mention the user, updated before timestamp (0: now), newest first; count 1-100. */
+export declare function getUnreadMentionMeConversationList(params: { timestamp: number; count: number; topPriority?: boolean; conversationTypes: ConversationType[] }): Promise<RCResult<IAReceivedConversation[]>>;
+/** The unread messages this device holds that mention the user, oldest first (a Promise here; RongIMLib's web answers synchronously with no data). */
+export declare function getUnreadMentionedMessages(conversation: IConversationOption): Promise<RCResult<IAReceivedMessage[]>>;
+/** 1-100 conversations out of the list on all the user's devices (deleteRemotely has no meaning here); with deleteMessages their history is cleared too. */
+export declare function batchDeleteConversations(params: { identifiers: IConversationOption[]; deleteRemotely: boolean; deleteMessages: boolean }): Promise<RCResult>;
+/** The level of a type's conversations whose own level is NOT_SET, on all the user's devices (PRIVATE or GROUP). */
+export declare function setConversationTypeNotificationLevel(conversationType: ConversationType, level: NotificationLevel): Promise<RCResult>;
+export declare function getConversationTypeNotificationLevel(conversationType: ConversationType): Promise<RCResult<NotificationLevel>>;
+export interface IConversationListLoaderOptions {
+  conversationTypes?: ConversationType[];
+  /** Conversations in any of tagIds; topPriority: those pinned in the tags first. */
+  tagFilter?: { tagIds?: string[]; topPriority?: boolean };
+  order?: 0 | 1;
+}
+export interface ConversationListLoader {
+  readonly hasMore: boolean;
+  readonly isLoading: boolean;
+  /** The next count (1-100) conversations; METHOD_BUSY while a load runs. */
+  load(count: number): Promise<RCResult<IAReceivedConversation[]>>;
+}
+export declare function createConversationListLoader(options?: IConversationListLoaderOptions): Promise<RCResult<ConversationListLoader>>;
+
 export interface ITagParam { tagId: string; tagName: string }
 export interface ITagInfo { tagId: string; tagName: string; conversationCount: number; createdTime: number }
 export interface IConversationTag { tagId: string; tagName?: string; createdTime?: number; isTop?: boolean }

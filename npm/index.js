@@ -317,6 +317,55 @@ export const saveTextMessageDraft = api('saveTextMessageDraft');
 export const getTextMessageDraft = api('getTextMessageDraft');
 export const clearTextMessageDraft = api('clearTextMessageDraft');
 
+// RongIMLib's newer conversation calls; its "realtime conversations" are the
+// same server-kept list here.
+export const markRemoteConversationAsRead = api('markRemoteConversationAsRead');
+export const clearRealtimeConUnreadCount = api('clearRealtimeConUnreadCount');
+export const clearUnreadCountByTimestamp = api('clearUnreadCountByTimestamp');
+export const getRealtimeConTotalUnreadCount = api('getRealtimeConTotalUnreadCount');
+export const removeRealtimeConversations = api('removeRealtimeConversations');
+export const getRealtimeConversations = api('getRealtimeConversations');
+export const getRealtimeConUnreadCounts = api('getRealtimeConUnreadCounts');
+export const getTotalUnreadCountByLevels = api('getTotalUnreadCountByLevels');
+export const getTotalUnreadMentionedCountByLevels = api('getTotalUnreadMentionedCountByLevels');
+export const getUnreadMentionMeConversationList = api('getUnreadMentionMeConversationList');
+export const getUnreadMentionedMessages = api('getUnreadMentionedMessages');
+export const batchDeleteConversations = api('batchDeleteConversations');
+export const setConversationTypeNotificationLevel = api('setConversationTypeNotificationLevel');
+export const getConversationTypeNotificationLevel = api('getConversationTypeNotificationLevel');
+
+// createConversationListLoader(options?): RongIMLib's paged loader. Each
+// load(count) continues where the last ended; the engine orders and filters
+// (the cursor it answers is opaque here).
+class ConversationListLoader {
+  #options;
+  #cursor = null;
+  #more = true;
+  #loading = false;
+  constructor(options) { this.#options = options; }
+  get hasMore() { return this.#more; }
+  get isLoading() { return this.#loading; }
+  async load(count) {
+    if (this.#loading) return { code: ErrorCode.METHOD_BUSY, msg: 'a load is in progress' };
+    this.#loading = true;
+    try {
+      const res = await call('__conversationPage', [this.#options, this.#cursor, count]);
+      if (res.code !== ErrorCode.SUCCESS) return res;
+      this.#cursor = res.data.cursor;
+      this.#more = res.data.hasMore;
+      return { code: ErrorCode.SUCCESS, data: res.data.list };
+    } finally {
+      this.#loading = false;
+    }
+  }
+}
+export async function createConversationListLoader(options) {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    return { code: ErrorCode.BIZ_ERROR_INVALID_PARAMETER, msg: 'options must be an object' };
+  }
+  return { code: ErrorCode.SUCCESS, data: new ConversationListLoader(options) };
+}
+
 // Conversation tags, kept by the server for all the user's devices.
 export const addTag = api('addTag');
 export const updateTag = api('updateTag');

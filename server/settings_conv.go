@@ -25,8 +25,26 @@ func (ss *session) handleSettings(ctx context.Context, id uint64, r *pb.Settings
 		ss.replyErr(id, codes.InvalidParameter, "notificationLevel must be -1, 0, 1, 2, 4 or 5")
 		return
 	}
+	if r.TypeDefault {
+		c := r.Convs[0]
+		switch {
+		case len(r.Convs) != 1 || r.SetTop || r.Remove || !r.SetLevel:
+			ss.replyErr(id, codes.InvalidParameter, "a type's default is one conversation type's level")
+			return
+		case c == nil || (c.Type != pb.ConversationType_PRIVATE && c.Type != pb.ConversationType_GROUP):
+			ss.replyErr(id, codes.InvalidParameterConversationType, "private or group conversations")
+			return
+		case c.Target != "" || c.Channel != "":
+			ss.replyErr(id, codes.InvalidParameterTargetID, "a type's default names no target")
+			return
+		}
+	}
 	convs := make([]*pb.Conversation, 0, len(r.Convs))
 	for _, c := range r.Convs {
+		if r.TypeDefault {
+			convs = append(convs, &pb.Conversation{Type: c.Type})
+			continue
+		}
 		if _, err := ss.conversation(ctx, c); err != nil {
 			ss.replyFor(id, err)
 			return

@@ -64,7 +64,7 @@ func TestTags(t *testing.T) {
 	if n, err := a2.UnreadCountByTag(ctx, "work", false); err != nil || n != 2 {
 		t.Fatalf("unread by tag: %d %v", n, err)
 	}
-	page, err := a2.ConversationsPage(ctx, client.ConversationQuery{Count: 10, Tag: "work"})
+	page, err := a2.ConversationsPage(ctx, client.ConversationQuery{Count: 10, Tags: []string{"work"}})
 	if err != nil || len(page) != 1 || page[0].Conversation != bobConv || page[0].IsTopInTag {
 		t.Fatalf("the tag's page (carol has no message): %+v %v", page, err)
 	}

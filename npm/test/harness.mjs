@@ -40,18 +40,24 @@ export async function startServer(extra = []) {
   };
 }
 
+// admin calls the app-server API as the admin and answers the decoded body
+// (throwing on a status other than 200).
+export async function admin(server, method, path, body) {
+  const tok = execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
+  const res = await fetch(server.url + path, {
+    method, headers: { authorization: 'Bearer ' + tok, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
 // adminSend posts private messages as from to to through the app-server API
 // (counted, like RC:TxtMsg from an SDK), parallel at a time.
 export async function adminSend(server, from, to, texts, parallel = 16) {
-  const tok = execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
   for (let i = 0; i < texts.length; i += parallel) {
-    await Promise.all(texts.slice(i, i + parallel).map(async (t, j) => {
-      const res = await fetch(server.url + '/v1/messages', {
-        method: 'POST', headers: { authorization: 'Bearer ' + tok, 'content-type': 'application/json' },
-        body: JSON.stringify({ fromUserId: from, conversationType: 1, targetIds: [to], objectName: 'RC:TxtMsg', content: { content: t }, clientMsgId: `${from}-${to}-${i + j}-${t.length}` }),
-      });
-      if (res.status !== 200) throw new Error(`admin send: ${res.status} ${await res.text()}`);
-    }));
+    await Promise.all(texts.slice(i, i + parallel).map((t, j) => admin(server, 'POST', '/v1/messages', {
+      fromUserId: from, conversationType: 1, targetIds: [to], objectName: 'RC:TxtMsg', content: { content: t }, clientMsgId: `${from}-${to}-${i + j}-${t.length}`,
+    })));
   }
 }
 

@@ -248,6 +248,31 @@ async function tags(conversation: RongIMLib.IConversationOption) {
 }
 void tags;
 
+// The newer conversation calls.
+async function newer(conversation: RongIMLib.IConversationOption) {
+  const id: RongIMLib.IConversationIdentifier = { conversationType: conversation.conversationType, targetId: conversation.targetId };
+  await RongIMLib.markRemoteConversationAsRead(id);
+  await RongIMLib.clearRealtimeConUnreadCount(id);
+  await RongIMLib.clearUnreadCountByTimestamp(id, Date.now());
+  const total = await RongIMLib.getRealtimeConTotalUnreadCount();
+  const page = await RongIMLib.getRealtimeConversations({ count: 20, order: 0 });
+  const counts = await RongIMLib.getRealtimeConUnreadCounts([id]);
+  await RongIMLib.removeRealtimeConversations([id]);
+  const PRIVATE = RongIMLib.ConversationType.PRIVATE;
+  const byLevel = await RongIMLib.getTotalUnreadCountByLevels([PRIVATE], [RongIMLib.NotificationLevel.NOT_SET]);
+  const mentionsByLevel = await RongIMLib.getTotalUnreadMentionedCountByLevels([PRIVATE], [RongIMLib.NotificationLevel.NOT_SET]);
+  const mentionMe = await RongIMLib.getUnreadMentionMeConversationList({ timestamp: 0, count: 20, conversationTypes: [PRIVATE] });
+  const mentioned = await RongIMLib.getUnreadMentionedMessages(conversation);
+  await RongIMLib.batchDeleteConversations({ identifiers: [conversation], deleteRemotely: true, deleteMessages: false });
+  await RongIMLib.setConversationTypeNotificationLevel(PRIVATE, RongIMLib.NotificationLevel.NOT_MESSAGE_NOTIFICATION);
+  const typeLevel = await RongIMLib.getConversationTypeNotificationLevel(PRIVATE);
+  const loader = await RongIMLib.createConversationListLoader({ tagFilter: { tagIds: ['work'], topPriority: true } });
+  const first = await loader.data?.load(20);
+  console.log(total.data, page.data?.length, counts.data?.[0]?.unreadCount, byLevel.data, mentionsByLevel.data,
+    mentionMe.data?.length, mentioned.data?.length, typeLevel.data, first?.data?.length, loader.data?.hasMore, loader.data?.isLoading);
+}
+void newer;
+
 // Drafts.
 async function drafts(conversation: RongIMLib.IConversationOption) {
   await RongIMLib.saveTextMessageDraft(conversation, 'half');

@@ -4,7 +4,7 @@
 // (a fresh browser context) starts with them.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, adminSend } from './harness.mjs';
+import { startServer, admin, adminSend } from './harness.mjs';
 import { serveStatic, launch, engines, openUser, connectPage, closeAll } from './browser.mjs';
 
 for (const engine of engines()) describe(engine, () => {
@@ -143,6 +143,70 @@ for (const engine of engines()) describe(engine, () => {
     for (let i = 1; i < 20; i++) assert.equal((await call(tab1, 'addTag', { tagId: `t${i}`, tagName: `n${i}` })).code, 0);
     assert.equal((await call(tab1, 'addTag', { tagId: 't20', tagName: 'x' })).code, 26004);
     assert.equal((await call(tab1, 'getTags')).data.length, 20);
+  });
+
+  // The newer conversation calls over the same list: RongCloud's "realtime"
+  // ones, counts by level, @-mentions, a type's do-not-disturb level, the
+  // paged loader and batch deletion.
+  test('realtime lists, counts by level, mentions, type levels, the loader and batch deletion', async () => {
+    await adminSend(server, 'bea', 'ann', ['one', 'two']);
+    await adminSend(server, 'cid', 'ann', ['three']);
+    await admin(server, 'POST', '/v1/groups', { groupId: 'gx', name: 'gx', ownerId: 'bea', memberIds: ['ann', 'bea'] });
+    await admin(server, 'POST', '/v1/messages', { fromUserId: 'bea', conversationType: 3, targetIds: ['gx'], objectName: 'RC:TxtMsg',
+      content: { content: '@ann' }, clientMsgId: 'at-ann', isMentioned: true, mentionedInfo: { type: 2, userIdList: ['ann'] } });
+    const ann = await openUser(browser, web.url, server, 'ann');
+    const bea = { conversationType: 1, targetId: 'bea' };
+    const cid = { conversationType: 1, targetId: 'cid' };
+    const gx = { conversationType: 3, targetId: 'gx' };
+    assert.deepEqual((await call(ann, 'getRealtimeConversations', { count: 10 })).data.map((c) => c.targetId).sort(), ['bea', 'cid', 'gx']);
+    assert.deepEqual((await call(ann, 'getRealtimeConUnreadCounts', [bea, cid])).data.map((c) => [c.targetId, c.unreadCount]), [['bea', 2], ['cid', 1]]);
+    assert.equal((await call(ann, 'getRealtimeConTotalUnreadCount')).data, 4);
+    assert.deepEqual((await call(ann, 'getUnreadMentionMeConversationList', { timestamp: 0, count: 10, conversationTypes: [1, 3] })).data.map((c) => c.targetId), ['gx']);
+    const at = await call(ann, 'getUnreadMentionedMessages', gx);
+    assert.deepEqual(at.data.map((m) => [m.content.content, m.isMentioned]), [['@ann', true]]);
+    assert.equal((await call(ann, 'getTotalUnreadMentionedCountByLevels', [3], [0])).data, 1);
+
+    // A type's level: the private conversations are muted (their own is NOT_SET), on every device.
+    assert.equal((await call(ann, 'setConversationTypeNotificationLevel', 1, 5)).code, 0);
+    assert.equal((await call(ann, 'getConversationTypeNotificationLevel', 1)).data, 5);
+    assert.equal((await call(ann, 'getTotalUnreadCount', false)).data, 1);
+    assert.deepEqual((await call(ann, 'getBlockedConversationList')).data.map((c) => c.targetId).sort(), ['bea', 'cid']);
+    assert.equal((await call(ann, 'getTotalUnreadCountByLevels', [1], [0])).data, 3);
+    const ann2 = await openUser(browser, web.url, server, 'ann');
+    assert.equal((await call(ann2, 'getConversationTypeNotificationLevel', 1)).data, 5);
+    assert.equal((await call(ann2, 'getConversationList')).data.length, 3, 'a type\'s level is no conversation');
+    assert.equal((await call(ann, 'setConversationTypeNotificationLevel', 1, 0)).code, 0);
+
+    const first = (await call(ann, 'getHistoryMessages', bea, { timestamp: 0, count: 10, order: 1 })).data.list[0];
+    assert.equal((await call(ann, 'clearUnreadCountByTimestamp', bea, first.sentTime)).code, 0);
+    assert.equal((await call(ann, 'getUnreadCount', bea)).data, 1);
+    assert.equal((await call(ann, 'markRemoteConversationAsRead', cid)).code, 0);
+    assert.equal((await call(ann, 'clearRealtimeConUnreadCount', gx)).code, 0);
+    assert.equal((await call(ann, 'getRealtimeConTotalUnreadCount')).data, 1);
+
+    // The loader pages through the list and ends.
+    const pages = await ann.page.evaluate(async () => {
+      const { data: loader } = await RongIMLib.createConversationListLoader({ conversationTypes: [1, 3] });
+      const out = [];
+      while (loader.hasMore) {
+        const r = await loader.load(2);
+        out.push([r.code, r.data.map((c) => c.targetId), loader.hasMore]);
+      }
+      return out;
+    });
+    assert.deepEqual(pages.map(([code, ids]) => [code, ids.length]), [[0, 2], [0, 1]]);
+    assert.deepEqual(pages.flatMap(([, ids]) => ids).sort(), ['bea', 'cid', 'gx']);
+
+    assert.equal((await call(ann, 'batchDeleteConversations', { identifiers: [bea, cid], deleteRemotely: true, deleteMessages: true })).code, 0);
+    assert.deepEqual((await call(ann, 'getConversationList')).data.map((c) => c.targetId), ['gx']);
+    assert.equal((await call(ann, 'getRemoteHistoryMessages', bea, { timestamp: 0, count: 10 })).data.list.length, 0);
+
+    // Bad input: RongIMLib's codes.
+    assert.equal((await call(ann, 'getRealtimeConversations', { count: 51 })).code, 34232);
+    assert.equal((await call(ann, 'getRealtimeConUnreadCounts', Array(11).fill(bea))).code, 34232);
+    assert.equal((await call(ann, 'setConversationTypeNotificationLevel', 4, 5)).code, 34209);
+    assert.equal((await call(ann, 'setConversationTypeNotificationLevel', 1, 3)).code, 33003);
+    assert.equal((await call(ann, 'batchDeleteConversations', { identifiers: [], deleteRemotely: true, deleteMessages: false })).code, 34232);
   });
 
   // removeConversation: out of the list on the user's other tab and after a

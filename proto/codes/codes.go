@@ -40,6 +40,7 @@ const (
 	TagNotExist                        = 33100 // TAG_NOT_EXIST
 	TagExists                          = 33101 // TAG_EXISTS
 	NoTagInConver                      = 33102 // NO_TAG_IN_CONVER: the conversation is not in the tag
+	MethodBusy                         = 33103 // METHOD_BUSY: a conversation list loader's load while one runs
 	ConnectionExist                    = 34001 // RC_CONNECTION_EXIST
 	ConnectionTimeout                  = 34006 // CONNECTION_TIMEOUT
 	ExpansionLimitExceeded             = 34010 // EXPANSION_LIMIT_EXCEET: a message's expansion over 300 keys or 64 KiB

@@ -4206,6 +4206,7 @@ type SettingsRequest struct {
 	SetLevel          bool
 	NotificationLevel int32
 	Remove            bool
+	TypeDefault       bool
 }
 
 func (x *SettingsRequest) GetConvs() []*Conversation {
@@ -4250,6 +4251,13 @@ func (x *SettingsRequest) GetRemove() bool {
 	return false
 }
 
+func (x *SettingsRequest) GetTypeDefault() bool {
+	if x != nil {
+		return x.TypeDefault
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *SettingsRequest) Size() (n int) {
 	if x == nil {
@@ -4263,6 +4271,7 @@ func (x *SettingsRequest) Size() (n int) {
 	n += sizeBool(1, x.SetLevel)
 	n += sizeVarint(1, uint64(int64(x.NotificationLevel)))
 	n += sizeBool(1, x.Remove)
+	n += sizeBool(1, x.TypeDefault)
 	return n
 }
 
@@ -4279,6 +4288,7 @@ func (x *SettingsRequest) MarshalAppend(b []byte) []byte {
 	b = appendBool(b, 4<<3|0, x.SetLevel)
 	b = appendVarint(b, 5<<3|0, uint64(int64(x.NotificationLevel)))
 	b = appendBool(b, 6<<3|0, x.Remove)
+	b = appendBool(b, 7<<3|0, x.TypeDefault)
 	return b
 }
 
@@ -4321,6 +4331,8 @@ func (x *SettingsRequest) Merge(b []byte) error {
 			n, err = mergeInt32(&x.NotificationLevel, b, num, typ)
 		case 6:
 			n, err = mergeBool(&x.Remove, b, num, typ)
+		case 7:
+			n, err = mergeBool(&x.TypeDefault, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

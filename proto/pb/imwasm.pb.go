@@ -2856,7 +2856,11 @@ type SettingsRequest struct {
 	NotificationLevel int32                  `protobuf:"varint,5,opt,name=notification_level,json=notificationLevel,proto3" json:"notification_level,omitempty"`
 	// removeConversation: out of the list (and unpinned) until its next
 	// message.
-	Remove        bool `protobuf:"varint,6,opt,name=remove,proto3" json:"remove,omitempty"`
+	Remove bool `protobuf:"varint,6,opt,name=remove,proto3" json:"remove,omitempty"`
+	// setConversationTypeNotificationLevel: the level of the type's
+	// conversations whose own is NOT_SET; convs is one conversation of that
+	// type with no target, and only the level is set.
+	TypeDefault   bool `protobuf:"varint,7,opt,name=type_default,json=typeDefault,proto3" json:"type_default,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2929,6 +2933,13 @@ func (x *SettingsRequest) GetNotificationLevel() int32 {
 func (x *SettingsRequest) GetRemove() bool {
 	if x != nil {
 		return x.Remove
+	}
+	return false
+}
+
+func (x *SettingsRequest) GetTypeDefault() bool {
+	if x != nil {
+		return x.TypeDefault
 	}
 	return false
 }
@@ -4916,14 +4927,15 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x12notification_level\x18\x02 \x01(\x05R\x11notificationLevel\x12\x12\n" +
 	"\x04time\x18\x03 \x01(\x03R\x04time\x12\x1f\n" +
 	"\vremoved_seq\x18\x04 \x01(\x04R\n" +
-	"removedSeq\"\xd4\x01\n" +
+	"removedSeq\"\xf7\x01\n" +
 	"\x0fSettingsRequest\x12-\n" +
 	"\x05convs\x18\x01 \x03(\v2\x17.imwasm.v1.ConversationR\x05convs\x12\x17\n" +
 	"\aset_top\x18\x02 \x01(\bR\x06setTop\x12\x15\n" +
 	"\x06is_top\x18\x03 \x01(\bR\x05isTop\x12\x1b\n" +
 	"\tset_level\x18\x04 \x01(\bR\bsetLevel\x12-\n" +
 	"\x12notification_level\x18\x05 \x01(\x05R\x11notificationLevel\x12\x16\n" +
-	"\x06remove\x18\x06 \x01(\bR\x06remove\"2\n" +
+	"\x06remove\x18\x06 \x01(\bR\x06remove\x12!\n" +
+	"\ftype_default\x18\a \x01(\bR\vtypeDefault\"2\n" +
 	"\vSyncRequest\x12#\n" +
 	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"\x8d\x01\n" +
 	"\n" +

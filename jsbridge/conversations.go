@@ -1,0 +1,307 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"context"
+	"slices"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+)
+
+// This file: RongIMLib's newer conversation calls, over what the engine
+// keeps of each conversation. RongCloud's "realtime conversations" (a
+// list kept by its server, for web apps without a local store) are the
+// same list here: imwasm's is the server's already.
+
+// pagedQuery reads a page's options with the count at most max
+// (INVALID_PARAMETER_COUNT otherwise).
+func pagedQuery(opts safejs.Value, def, maxCount int64) (client.ConversationQuery, error) {
+	q, err := conversationQuery(opts, def)
+	if err == nil && (q.Count < 1 || int64(q.Count) > maxCount) {
+		err = codes.New(codes.InvalidParameterCount, "count out of range")
+	}
+	return q, err
+}
+
+// getRealtimeConversations({count?, startTime?, order?}): a page of up
+// to 50 conversations.
+func (b *Bridge) realtimeConversations(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	opts := arg(args, 0)
+	if absent(opts) {
+		return conversationsWork(eng, client.ConversationQuery{Count: 50}), nil
+	}
+	q, err := pagedQuery(opts, 50, 50)
+	if err != nil {
+		return nil, err
+	}
+	return conversationsWork(eng, q), nil
+}
+
+// getUnreadMentionMeConversationList({timestamp, count, conversationTypes,
+// topPriority?}): the conversations with unread messages that mention the
+// user, updated before timestamp (0: now), newest first.
+func (b *Bridge) mentionMeConversations(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	params := arg(args, 0)
+	if err := object(params, "params"); err != nil {
+		return nil, err
+	}
+	q, err := pagedQuery(params, -1, 100)
+	if err != nil {
+		return nil, err
+	}
+	if q.StartTime, err = optInt(params, "timestamp", 0); err != nil {
+		return nil, err
+	}
+	q.Forward, q.Mentioned = false, true
+	return conversationsWork(eng, q), nil
+}
+
+// getRealtimeConUnreadCounts(identifiers): [{conversationType, targetId,
+// channelId, unreadCount}] for 1-10 conversations.
+func (b *Bridge) unreadCounts(args []safejs.Value) (work, error) {
+	eng, convs, err := b.withConvs(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(convs) == 0 || len(convs) > 10 {
+		return nil, codes.New(codes.InvalidParameterCount, "1-10 conversations")
+	}
+	return func() (any, error) {
+		out := make([]any, len(convs))
+		for i, c := range convs {
+			r := conversationJS(c)
+			r["unreadCount"] = eng.UnreadCount(c)
+			out[i] = r
+		}
+		return out, nil
+	}, nil
+}
+
+// getTotalUnreadCountByLevels(conversationTypes, levels) and
+// getTotalUnreadMentionedCountByLevels(conversationTypes, levels)
+func (b *Bridge) unreadByLevels(mentions bool) func([]safejs.Value) (work, error) {
+	return func(args []safejs.Value) (work, error) {
+		eng, err := b.engine()
+		if err != nil {
+			return nil, err
+		}
+		types, err := conversationTypesArg(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		levels, err := asArray(arg(args, 1), "levels", func(v safejs.Value) (int32, error) {
+			l, err := asInt(v, "levels")
+			if err == nil && !contract.ValidNotificationLevel(int32(l)) {
+				err = invalid("levels: -1, 0, 1, 2, 4 or 5")
+			}
+			return int32(l), err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return func() (any, error) {
+			unread, mentioned := eng.UnreadByLevels(types, levels)
+			if mentions {
+				return mentioned, nil
+			}
+			return unread, nil
+		}, nil
+	}
+}
+
+// getUnreadMentionedMessages(conversation): the unread messages held here
+// that mention the user, oldest first.
+func (b *Bridge) unreadMentionedMessages(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		ms, err := eng.UnreadMentioned(context.Background(), c)
+		if err != nil {
+			return nil, err
+		}
+		return messagesJS(ms), nil
+	}, nil
+}
+
+// batchDeleteConversations({identifiers, deleteRemotely, deleteMessages}):
+// 1-100 conversations out of the list on all the user's devices (as
+// removeConversation; deleteRemotely has no meaning here, as on RongIMLib's
+// web), and with deleteMessages their history cleared too.
+func (b *Bridge) batchDeleteConversations(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	params := arg(args, 0)
+	if err := object(params, "params"); err != nil {
+		return nil, err
+	}
+	ids, err := field(params, "identifiers")
+	if err != nil {
+		return nil, err
+	}
+	convs, err := conversationsArg(ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(convs) == 0 || len(convs) > contract.MaxPerCall {
+		return nil, codes.New(codes.InvalidParameterCount, "identifiers: 1-100 conversations")
+	}
+	deleteMessages, err := optBool(params, "deleteMessages")
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		ctx := context.Background()
+		if deleteMessages {
+			for _, c := range convs {
+				if err := eng.ClearHistory(ctx, c, 0); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for chunk := range slices.Chunk(convs, contract.MaxPerSettings) {
+			if err := eng.SetSettings(ctx, chunk, client.SettingsEdit{Remove: true}); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}, nil
+}
+
+// __conversationPage(options, cursor, count): one load of
+// createConversationListLoader (npm/index.js keeps the cursor it answers).
+// options: {conversationTypes?, tagFilter?: {tagIds?, topPriority?},
+// order?}; cursor: {pinnedDone, time} (null: the start). With topPriority
+// the pinned conversations come first (pinned in the tags), then the rest,
+// each part paged by time. It answers {list, cursor, hasMore}.
+func (b *Bridge) conversationPage(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	opts := arg(args, 0)
+	if absent(opts) {
+		opts = safejs.Undefined()
+	}
+	var q client.ConversationQuery
+	var topFirst bool
+	if !absent(opts) {
+		if err := object(opts, "options"); err != nil {
+			return nil, err
+		}
+		order, err := optInt(opts, "order", 0)
+		if err != nil {
+			return nil, err
+		}
+		if order != 0 && order != 1 {
+			return nil, invalid("order must be 0 or 1")
+		}
+		q.Forward = order == 1
+		v, err := field(opts, "conversationTypes")
+		if err != nil {
+			return nil, err
+		}
+		if q.Types, err = conversationTypesArg(v); err != nil {
+			return nil, err
+		}
+		tf, err := field(opts, "tagFilter")
+		if err != nil {
+			return nil, err
+		}
+		if !absent(tf) {
+			if err := object(tf, "tagFilter"); err != nil {
+				return nil, err
+			}
+			ids, err := field(tf, "tagIds")
+			if err != nil {
+				return nil, err
+			}
+			if !absent(ids) {
+				if q.Tags, err = asArray(ids, "tagIds", tagIDArg); err != nil {
+					return nil, err
+				}
+			}
+			if topFirst, err = optBool(tf, "topPriority"); err != nil {
+				return nil, err
+			}
+			topFirst = topFirst && len(q.Tags) > 0
+		}
+	}
+	cur := arg(args, 1)
+	var pinnedDone bool
+	var start int64
+	if !absent(cur) {
+		if pinnedDone, err = optBool(cur, "pinnedDone"); err != nil {
+			return nil, err
+		}
+		if start, err = optInt(cur, "time", 0); err != nil {
+			return nil, err
+		}
+	}
+	count, err := asInt(arg(args, 2), "count")
+	if err != nil {
+		return nil, err
+	}
+	if count < 1 || count > 100 {
+		return nil, codes.New(codes.InvalidParameterCount, "count: 1-100")
+	}
+	return func() (any, error) {
+		ctx := context.Background()
+		var list []client.ConversationInfo
+		if topFirst && !pinnedDone {
+			pq := q
+			pq.Pinned, pq.StartTime, pq.Count = client.PinnedOnly, start, int(count)
+			page, err := eng.ConversationsPage(ctx, pq)
+			if err != nil {
+				return nil, err
+			}
+			list = page
+			if len(page) > 0 {
+				start = page[len(page)-1].ListTime
+			}
+			if len(page) < int(count) {
+				pinnedDone, start = true, 0
+			}
+		}
+		if len(list) < int(count) {
+			rq := q
+			rq.StartTime, rq.Count = start, int(count)-len(list)
+			if topFirst {
+				rq.Pinned = client.PinnedNot
+			}
+			page, err := eng.ConversationsPage(ctx, rq)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, page...)
+			if len(page) > 0 {
+				start = page[len(page)-1].ListTime
+			}
+		}
+		out := make([]any, len(list))
+		for i, ci := range list {
+			out[i] = conversationInfoJS(ci)
+		}
+		return map[string]any{
+			"list":    out,
+			"cursor":  map[string]any{"pinnedDone": pinnedDone || !topFirst, "time": start},
+			"hasMore": len(list) == int(count),
+		}, nil
+	}, nil
+}
