@@ -17,6 +17,7 @@ func fromWire(me string, w *pb.Message) *Message {
 		Content:      w.Content,
 		Direction:    DirectionReceive,
 		SentTime:     w.SentTime,
+		ModifiedTime: w.ModifiedTime,
 		SentStatus:   StatusSent,
 
 		IsPersisted:         w.IsPersisted,

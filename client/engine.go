@@ -84,6 +84,8 @@ const (
 	EventDelivered                              // a device of the peer stored this user's messages (MESSAGE_DELIVERED)
 	EventTags                                   // another session changed the user's tags (TAG)
 	EventConversationTags                       // another session changed which conversations are in the tags (CONVERSATION_TAG)
+	EventModified                               // messages held here were edited by their senders (MESSAGE_MODIFIED)
+	EventModifiedSynced                         // the edits made while offline are in (MESSAGE_MODIFIED_SYNC_COMPLETED)
 )
 
 // Event is one thing the application is told about.

@@ -61,6 +61,7 @@ type Message struct {
 	Direction    int32
 	SentTime     int64 // server time, ms; 0 while sending
 	ReceivedTime int64 // local time, ms
+	ModifiedTime int64 // server time, ms, of the last edit (modifyMessageWithParams); 0: never edited
 	SentStatus   int32
 
 	IsOffline           bool // arrived by sync rather than push

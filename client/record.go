@@ -18,7 +18,7 @@ func EncodeMessage(m *Message) ([]byte, error) {
 		IsPersisted: m.IsPersisted, IsCounted: m.IsCounted, IsStatus: m.IsStatus, IsMentioned: m.IsMentioned,
 		DisableNotification: m.DisableNotification, PushContent: m.PushContent, PushData: m.PushData, PushConfig: m.PushConfig,
 		DirectedUserIds: m.DirectedUserIDs, CanIncludeExpansion: m.CanIncludeExpansion, Expansion: m.Expansion, NeedReceipt: m.NeedReceipt,
-		DeliveryReceipt: m.DeliveryReceipt,
+		DeliveryReceipt: m.DeliveryReceipt, ModifiedTime: m.ModifiedTime,
 	}
 	if mi := m.MentionedInfo; mi != nil {
 		w.MentionedInfo = &pb.MentionedInfo{Type: mi.Type, UserIds: mi.UserIDs, Content: mi.Content}
@@ -53,7 +53,7 @@ func DecodeMessage(b []byte) (*Message, error) {
 		IsMentioned: w.IsMentioned, DisableNotification: w.DisableNotification, PushContent: w.PushContent,
 		PushData: w.PushData, PushConfig: w.PushConfig, DirectedUserIDs: w.DirectedUserIds,
 		CanIncludeExpansion: w.CanIncludeExpansion, Expansion: w.Expansion, NeedReceipt: w.NeedReceipt,
-		DeliveryReceipt: w.DeliveryReceipt,
+		DeliveryReceipt: w.DeliveryReceipt, ModifiedTime: w.ModifiedTime,
 	}
 	if mi := w.MentionedInfo; mi != nil {
 		m.MentionedInfo = &MentionedInfo{Type: mi.Type, UserIDs: mi.UserIds, Content: mi.Content}

@@ -299,7 +299,8 @@ func (e *Engine) process(items []*inItem) {
 		evs = append(evs, *ev)
 	}
 	if finished {
-		evs = append(evs, Event{Kind: EventSyncFinished})
+		// Edits made while offline came with the sync (as markers).
+		evs = append(evs, Event{Kind: EventSyncFinished}, Event{Kind: EventModifiedSynced})
 	}
 	if len(evs) > 0 {
 		e.emit(evs...)
@@ -460,6 +461,10 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		bs.recalls = append(bs.recalls, recallApply{uid: m.w.ExpansionOf, w: m.w})
 		return
 	}
+	if m.w.ModifyOf != "" {
+		bs.recalls = append(bs.recalls, recallApply{uid: m.w.ModifyOf, w: m.w})
+		return
+	}
 	st.LastTime = max(st.LastTime, m.w.SentTime)
 	if m.w.FromUser == me {
 		// My own message: one of this device's sends (update it in place,
@@ -525,7 +530,14 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 			}
 		}
 	}
+	var modified []*Message
 	for i, r := range bs.recalls {
+		if r.w.ModifyOf != "" {
+			if m := applyModify(bs, r.w, admitted[r.uid], held[len(bs.fresh)+i]); m != nil {
+				modified = append(modified, m)
+			}
+			continue
+		}
 		if r.w.ExpansionOf != "" {
 			bs.events = append(bs.events, Event{Kind: EventExpansion, Expansion: &ExpansionChange{
 				Conversation: localConv(me, r.w), MessageUID: r.uid, Updated: r.w.Expansion, Deleted: r.w.ExpansionRemoved,
@@ -574,6 +586,34 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 			bs.put(target) // a fresh one is in the batch already
 		}
 	}
+	if len(modified) > 0 {
+		bs.events = append(bs.events, Event{Kind: EventModified, Messages: modified})
+	}
+}
+
+// applyModify applies an edit marker w to the message it edits: fresh (in
+// this batch: stored edited already, nothing to tell) or held. It answers
+// the held message it changed, for MESSAGE_MODIFIED.
+func applyModify(bs *batchState, w *pb.Message, fresh, held *Message) *Message {
+	target := fresh
+	if target == nil {
+		if held == nil {
+			return nil // never held here: a pull brings it edited
+		}
+		target = held
+		if prev, ok := bs.byID[target.MessageID]; ok {
+			target = prev
+		}
+	}
+	if target.ObjectName == recallObjectName || w.ModifiedTime < target.ModifiedTime {
+		return nil // recalled since, or a later edit is in
+	}
+	target.Content, target.ModifiedTime = w.Content, w.ModifiedTime
+	if fresh != nil {
+		return nil
+	}
+	bs.put(target)
+	return target
 }
 
 // recallObjectName is what a recalled message becomes (RongIMLib's

@@ -113,6 +113,8 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getUnreadMentionMeConversationList":    b.mentionMeConversations,
 		"getUnreadMentionedMessages":            b.unreadMentionedMessages,
 		"batchDeleteConversations":              b.batchDeleteConversations,
+		"modifyMessageWithParams":               b.modifyWithParams,
+		"modifyMessage":                         b.modifyMessage,
 		"__conversationPage":                    b.conversationPage,
 		"addTag":                                b.tagParamCall(pb.TagOp_TAG_ADD),
 		"updateTag":                             b.tagParamCall(pb.TagOp_TAG_UPDATE),

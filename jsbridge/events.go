@@ -101,6 +101,10 @@ func eventJS(ev client.Event) (string, any, bool) {
 			list[i] = entry
 		}
 		return "CONVERSATION", map[string]any{"conversationList": list}, true
+	case client.EventModified:
+		return "MESSAGE_MODIFIED", messagesJS(ev.Messages), true
+	case client.EventModifiedSynced:
+		return "MESSAGE_MODIFIED_SYNC_COMPLETED", nil, true
 	case client.EventTags:
 		return "TAG", nil, true
 	case client.EventConversationTags:

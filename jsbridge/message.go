@@ -189,6 +189,10 @@ func messageJS(m *client.Message) map[string]any {
 	if ri := readReceiptInfoJS(m); ri != nil {
 		out["readReceiptInfo"] = ri
 	}
+	if m.ModifiedTime > 0 {
+		// RongIMLib's web: content {} and status SUCCESS (0) always.
+		out["modifyInfo"] = map[string]any{"timestamp": m.ModifiedTime, "content": map[string]any{}, "status": 0}
+	}
 	return out
 }
 

@@ -83,6 +83,8 @@ export interface IAReceivedMessage<T = any> {
   pushConfig?: unknown;
   /** Present on messages that take read receipts, in the form their model uses. */
   readReceiptInfo?: IReadReceiptInfo;
+  /** Set once its sender edited it: when (content is {} and status 0, SUCCESS, as on RongIMLib's web). */
+  modifyInfo?: { timestamp: number; content: Record<string, any>; status: number };
 }
 
 /**
@@ -274,6 +276,10 @@ export interface EventListeners {
   MESSAGE_RECEIPT_RESPONSE: (event: { conversation: Required<IConversationOption>; receivedUserId: string; messageUIdList: string[] }) => void;
   MESSAGE_RECEIPT_RESPONSE_V5: (data: ReadReceiptResponseV5[]) => void;
   MESSAGE_DELIVERED: (event: { conversation: Required<IConversationOption>; deliveredUserId: string; messageUIdList: string[]; deliveredTime: number }) => void;
+  /** Messages held here that their senders edited, as they now are. */
+  MESSAGE_MODIFIED: (messages: IAReceivedMessage[]) => void;
+  /** The edits made while this device was offline are in (after each connection's sync). */
+  MESSAGE_MODIFIED_SYNC_COMPLETED: () => void;
   /** Another session of the user changed their tags: getTags again. */
   TAG: () => void;
   /** Another session of the user changed which conversations are in their tags. */
@@ -353,6 +359,12 @@ export interface ConversationListLoader {
   load(count: number): Promise<RCResult<IAReceivedConversation[]>>;
 }
 export declare function createConversationListLoader(options?: IConversationListLoaderOptions): Promise<RCResult<ConversationListLoader>>;
+
+export interface IModifyMessageParams { messageUId: string; messageContent: Record<string, any>; conversation: IConversationIdentifier }
+/** The sender replaces the content of their message (its type stays) within the recall window; every device of every member gets MESSAGE_MODIFIED. */
+export declare function modifyMessageWithParams(params: IModifyMessageParams): Promise<RCResult>;
+/** The older form of modifyMessageWithParams. */
+export declare function modifyMessage(content: Record<string, any>, message: IAReceivedMessage): Promise<RCResult>;
 
 export interface ITagParam { tagId: string; tagName: string }
 export interface ITagInfo { tagId: string; tagName: string; conversationCount: number; createdTime: number }

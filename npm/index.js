@@ -331,6 +331,8 @@ export const getTotalUnreadMentionedCountByLevels = api('getTotalUnreadMentioned
 export const getUnreadMentionMeConversationList = api('getUnreadMentionMeConversationList');
 export const getUnreadMentionedMessages = api('getUnreadMentionedMessages');
 export const batchDeleteConversations = api('batchDeleteConversations');
+export const modifyMessageWithParams = api('modifyMessageWithParams');
+export const modifyMessage = api('modifyMessage');
 export const setConversationTypeNotificationLevel = api('setConversationTypeNotificationLevel');
 export const getConversationTypeNotificationLevel = api('getConversationTypeNotificationLevel');
 

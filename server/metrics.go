@@ -204,6 +204,7 @@ var frameTypes = [...]string{
 	33:             "readers_result",
 	34:             "receipt_info",
 	35:             "receipt_info_result",
+	60:             "modify",
 }
 
 // frameType is f's index in frameTypes. A type switch, so the per-frame
@@ -278,6 +279,8 @@ func frameType(f *pb.Frame) uint8 {
 		return 34
 	case *pb.Frame_ReceiptInfoResult:
 		return 35
+	case *pb.Frame_Modify:
+		return 60
 	}
 	return frameNone
 }

@@ -282,7 +282,7 @@ func (ss *session) handle(f *pb.Frame) {
 	ctx := ss.srv.ctx
 	switch f.Body.(type) {
 	case *pb.Frame_Expansion, *pb.Frame_Recall, *pb.Frame_Delete, *pb.Frame_ClearHistory, *pb.Frame_Read,
-		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag:
+		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify:
 		// Writes others are told of, or that are stored: one bucket per
 		// user for all of them (sends have their own, in handleSend).
 		if !ss.srv.limits.allowOther(ss.user, ss.srv.cfg.Now()) {
@@ -314,6 +314,8 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleTyping(ctx, f.Id, b.Typing)
 	case *pb.Frame_Recall:
 		ss.handleRecall(ctx, f.Id, b.Recall)
+	case *pb.Frame_Modify:
+		ss.handleModify(ctx, f.Id, b.Modify)
 	case *pb.Frame_History:
 		ss.handleHistory(ctx, f.Id, b.History)
 	case *pb.Frame_Expansion:

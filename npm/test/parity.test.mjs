@@ -17,8 +17,8 @@ const NOT_PROVIDED = {
     CombineV2Message UploadTask   createUploadTask
       getAppSettings  getDownloadAuth getFileToken
     getFileUrl  getMessageReadReceiptInfoV5ByIdentifiers 
-    getMessagesReadReceiptByUsersV5  insertMessage modifyMessage
-    modifyMessageWithParams refreshReferenceMessageWithParams searchConversationByContent
+    getMessagesReadReceiptByUsersV5  insertMessage 
+     refreshReferenceMessageWithParams searchConversationByContent
     searchMessages sendReadReceiptResponse  setMessageReceivedStatus
     stopUploadTask`),
   'not yet: groups': words(`

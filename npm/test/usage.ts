@@ -273,6 +273,16 @@ async function newer(conversation: RongIMLib.IConversationOption) {
 }
 void newer;
 
+// Editing.
+async function edit(message: RongIMLib.IAReceivedMessage) {
+  const conversation = { conversationType: message.conversationType, targetId: message.targetId };
+  await RongIMLib.modifyMessageWithParams({ messageUId: message.messageUId, messageContent: { content: 'edited' }, conversation });
+  await RongIMLib.modifyMessage({ content: 'edited again' }, message);
+  RongIMLib.addEventListener(RongIMLib.Events.MESSAGE_MODIFIED, (list) => console.log(list[0]?.modifyInfo?.timestamp));
+  RongIMLib.addEventListener(RongIMLib.Events.MESSAGE_MODIFIED_SYNC_COMPLETED, () => console.log('edits synced'));
+}
+void edit;
+
 // Drafts.
 async function drafts(conversation: RongIMLib.IConversationOption) {
   await RongIMLib.saveTextMessageDraft(conversation, 'half');

@@ -209,6 +209,30 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal((await call(ann, 'batchDeleteConversations', { identifiers: [], deleteRemotely: true, deleteMessages: false })).code, 34232);
   });
 
+  // Editing: the sender's edit reaches the peer (MESSAGE_MODIFIED) and
+  // stays after a reload; others may not edit.
+  test('an edit reaches the peer and stays after a reload', async () => {
+    const ed = await openUser(browser, web.url, server, 'ed');
+    const fi = await openUser(browser, web.url, server, 'fi');
+    const toFi = { conversationType: 1, targetId: 'fi' };
+    const sent = await ed.page.evaluate((c) => RongIMLib.sendMessage(c, new RongIMLib.TextMessage({ content: 'helo' })), toFi);
+    assert.equal(sent.code, 0);
+    await waitEvent(fi, 'MESSAGES', (p) => p.messages.some((m) => m.messageUId === sent.data.messageUId), 'the message');
+    const toEd = { conversationType: 1, targetId: 'ed' };
+    assert.equal((await call(fi, 'modifyMessageWithParams', { messageUId: sent.data.messageUId, messageContent: { content: 'x' }, conversation: toEd })).code, 33401);
+    assert.equal((await call(ed, 'modifyMessageWithParams', { messageUId: sent.data.messageUId, messageContent: { content: 'hello' }, conversation: toFi })).code, 0);
+    const [m] = await waitEvent(fi, 'MESSAGE_MODIFIED', (list) => list.length > 0, 'MESSAGE_MODIFIED');
+    assert.equal(m.content.content, 'hello');
+    assert.equal(m.messageType, 'RC:TxtMsg');
+    assert.ok(m.modifyInfo.timestamp > 0);
+    await fi.page.reload();
+    await connectPage(fi.page, web.url, server, 'fi');
+    const h = await call(fi, 'getHistoryMessages', toEd, { timestamp: 0, count: 10 });
+    assert.deepEqual(h.data.list.map((x) => [x.content.content, x.modifyInfo?.timestamp]), [['hello', m.modifyInfo.timestamp]]);
+    assert.equal((await call(ed, 'modifyMessage', { content: 'hello!' }, sent.data)).code, 0);
+    await waitEvent(fi, 'MESSAGE_MODIFIED', (list) => list.some((x) => x.content.content === 'hello!'), 'the second edit');
+  });
+
   // removeConversation: out of the list on the user's other tab and after a
   // reload, its messages kept, back with the next message.
   test('a removed conversation leaves the list everywhere and comes back with its next message', async () => {

@@ -11,6 +11,9 @@ import "errors"
 const (
 	Success                            = 0     // SUCCESS
 	Timeout                            = -1    // TIMEOUT: the web enum's name for "unknown error"
+	MessageOverModifyTimeFail          = 20114 // MESSAGE_OVER_MODIFY_TIME_FAIL: an edit after the recall window
+	MessageSizeExceeded                = 20115 // MESSAGE_SIZE_EXCEEDED: edited content over the content limit
+	MessageUnsupportedModify           = 20116 // MESSAGE_UNSUPPORTED_MODIFY: a recalled message, or one that is no message of its own
 	SendFrequencyTooFast               = 20604 // SEND_FREQUENCY_TOO_FAST
 	RequestOverFrequency               = 20607 // REQUEST_OVER_FREQUENCY: a per-user limit on requests other than sends
 	NotInGroup                         = 22406 // NOT_IN_GROUP
@@ -41,6 +44,7 @@ const (
 	TagExists                          = 33101 // TAG_EXISTS
 	NoTagInConver                      = 33102 // NO_TAG_IN_CONVER: the conversation is not in the tag
 	MethodBusy                         = 33103 // METHOD_BUSY: a conversation list loader's load while one runs
+	ModifiedMessageIsNotSent           = 33401 // MODIFIED_MESSAGE_IS_NOT_SENT: an edit of a message not this user's, or not sent
 	ConnectionExist                    = 34001 // RC_CONNECTION_EXIST
 	ConnectionTimeout                  = 34006 // CONNECTION_TIMEOUT
 	ExpansionLimitExceeded             = 34010 // EXPANSION_LIMIT_EXCEET: a message's expansion over 300 keys or 64 KiB

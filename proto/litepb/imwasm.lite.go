@@ -211,6 +211,10 @@ type Frame_ReceiptInfoResult struct{ ReceiptInfoResult *ReceiptInfoResult }
 
 func (*Frame_ReceiptInfoResult) isFrame_Body() {}
 
+type Frame_Modify struct{ Modify *ModifyRequest }
+
+func (*Frame_Modify) isFrame_Body() {}
+
 func (x *Frame) GetId() uint64 {
 	if x != nil {
 		return x.Id
@@ -463,6 +467,13 @@ func (x *Frame) GetReceiptInfoResult() *ReceiptInfoResult {
 	return nil
 }
 
+func (x *Frame) GetModify() *ModifyRequest {
+	if w, ok := x.GetBody().(*Frame_Modify); ok {
+		return w.Modify
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Frame) Size() (n int) {
 	if x == nil {
@@ -538,6 +549,8 @@ func (x *Frame) Size() (n int) {
 		n += sizeMsg(2, w.ReceiptInfo, true)
 	case *Frame_ReceiptInfoResult:
 		n += sizeMsg(2, w.ReceiptInfoResult, true)
+	case *Frame_Modify:
+		n += sizeMsg(2, w.Modify, true)
 	}
 	return n
 }
@@ -617,6 +630,8 @@ func (x *Frame) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 34<<3|2, w.ReceiptInfo, true)
 	case *Frame_ReceiptInfoResult:
 		b = appendMsg(b, 35<<3|2, w.ReceiptInfoResult, true)
+	case *Frame_Modify:
+		b = appendMsg(b, 60<<3|2, w.Modify, true)
 	}
 	return b
 }
@@ -1121,6 +1136,20 @@ func (x *Frame) Merge(b []byte) error {
 				w.ReceiptInfoResult = new(ReceiptInfoResult)
 			}
 			n, err = mergeMsg(w.ReceiptInfoResult, b, num, typ)
+		case 60:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_Modify)
+			if !ok {
+				w = new(Frame_Modify)
+				x.Body = w
+			}
+			if w.Modify == nil {
+				w.Modify = new(ModifyRequest)
+			}
+			n, err = mergeMsg(w.Modify, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -2301,6 +2330,101 @@ func (x *MessageResult) Merge(b []byte) error {
 	return nil
 }
 
+// modifyMessageWithParams: the sender replaces the content of one of their
+// messages (its type stays) within the recall window. Answered by
+// MessageResult with the message as it now is; every device of every
+// member learns it by a marker (modify_of) in the conversation.
+type ModifyRequest struct {
+	Conv       *Conversation
+	MessageUid string
+	Content    []byte
+}
+
+func (x *ModifyRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *ModifyRequest) GetMessageUid() string {
+	if x != nil {
+		return x.MessageUid
+	}
+	return ""
+}
+
+func (x *ModifyRequest) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+// Size is the length of x's encoding.
+func (x *ModifyRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeLen(1, len(x.MessageUid))
+	n += sizeLen(1, len(x.Content))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *ModifyRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendString(b, 2<<3|2, x.MessageUid)
+	b = appendBytes(b, 3<<3|2, x.Content)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *ModifyRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *ModifyRequest) Unmarshal(b []byte) error {
+	*x = ModifyRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *ModifyRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
+			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.MessageUid, b, num, typ)
+		case 3:
+			n, err = mergeBytes(&x.Content, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
 // getRemoteHistoryMessages: messages of conv the user may see, by sent
 // time, which is strictly increasing within a conversation, so paging with
 // the last time seen (exclusive) neither repeats nor skips.
@@ -3421,6 +3545,8 @@ type Message struct {
 	ReceiptRequest      bool
 	ReceiptRequestOf    string
 	DeliveryReceipt     bool
+	ModifyOf            string
+	ModifiedTime        int64
 }
 
 func (x *Message) GetUid() string {
@@ -3640,6 +3766,20 @@ func (x *Message) GetDeliveryReceipt() bool {
 	return false
 }
 
+func (x *Message) GetModifyOf() string {
+	if x != nil {
+		return x.ModifyOf
+	}
+	return ""
+}
+
+func (x *Message) GetModifiedTime() int64 {
+	if x != nil {
+		return x.ModifiedTime
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *Message) Size() (n int) {
 	if x == nil {
@@ -3676,6 +3816,8 @@ func (x *Message) Size() (n int) {
 	n += sizeBool(2, x.ReceiptRequest)
 	n += sizeLen(2, len(x.ReceiptRequestOf))
 	n += sizeBool(2, x.DeliveryReceipt)
+	n += sizeLen(2, len(x.ModifyOf))
+	n += sizeVarint(2, uint64(int64(x.ModifiedTime)))
 	return n
 }
 
@@ -3715,6 +3857,8 @@ func (x *Message) MarshalAppend(b []byte) []byte {
 	b = appendBool(b, 29<<3|0, x.ReceiptRequest)
 	b = appendString(b, 30<<3|2, x.ReceiptRequestOf)
 	b = appendBool(b, 31<<3|0, x.DeliveryReceipt)
+	b = appendString(b, 41<<3|2, x.ModifyOf)
+	b = appendVarint(b, 42<<3|0, uint64(int64(x.ModifiedTime)))
 	return b
 }
 
@@ -3808,6 +3952,10 @@ func (x *Message) Merge(b []byte) error {
 			n, err = mergeString(&x.ReceiptRequestOf, b, num, typ)
 		case 31:
 			n, err = mergeBool(&x.DeliveryReceipt, b, num, typ)
+		case 41:
+			n, err = mergeString(&x.ModifyOf, b, num, typ)
+		case 42:
+			n, err = mergeInt64(&x.ModifiedTime, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -194,6 +194,7 @@ type Frame struct {
 	//	*Frame_ReadersResult
 	//	*Frame_ReceiptInfo
 	//	*Frame_ReceiptInfoResult
+	//	*Frame_Modify
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -549,6 +550,15 @@ func (x *Frame) GetReceiptInfoResult() *ReceiptInfoResult {
 	return nil
 }
 
+func (x *Frame) GetModify() *ModifyRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Modify); ok {
+			return x.Modify
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -695,6 +705,11 @@ type Frame_ReceiptInfoResult struct {
 	ReceiptInfoResult *ReceiptInfoResult `protobuf:"bytes,35,opt,name=receipt_info_result,json=receiptInfoResult,proto3,oneof"` // 36-49: more receipt kinds.
 }
 
+type Frame_Modify struct {
+	// 60-69: message editing.
+	Modify *ModifyRequest `protobuf:"bytes,60,opt,name=modify,proto3,oneof"`
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -762,6 +777,8 @@ func (*Frame_ReadersResult) isFrame_Body() {}
 func (*Frame_ReceiptInfo) isFrame_Body() {}
 
 func (*Frame_ReceiptInfoResult) isFrame_Body() {}
+
+func (*Frame_Modify) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -1550,6 +1567,70 @@ func (x *MessageResult) GetMessage() *Message {
 	return nil
 }
 
+// modifyMessageWithParams: the sender replaces the content of one of their
+// messages (its type stays) within the recall window. Answered by
+// MessageResult with the message as it now is; every device of every
+// member learns it by a marker (modify_of) in the conversation.
+type ModifyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUid    string                 `protobuf:"bytes,2,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	Content       []byte                 `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModifyRequest) Reset() {
+	*x = ModifyRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModifyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModifyRequest) ProtoMessage() {}
+
+func (x *ModifyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModifyRequest.ProtoReflect.Descriptor instead.
+func (*ModifyRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ModifyRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *ModifyRequest) GetMessageUid() string {
+	if x != nil {
+		return x.MessageUid
+	}
+	return ""
+}
+
+func (x *ModifyRequest) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
 // getRemoteHistoryMessages: messages of conv the user may see, by sent
 // time, which is strictly increasing within a conversation, so paging with
 // the last time seen (exclusive) neither repeats nor skips.
@@ -1567,7 +1648,7 @@ type HistoryRequest struct {
 
 func (x *HistoryRequest) Reset() {
 	*x = HistoryRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[13]
+	mi := &file_proto_imwasm_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1579,7 +1660,7 @@ func (x *HistoryRequest) String() string {
 func (*HistoryRequest) ProtoMessage() {}
 
 func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[13]
+	mi := &file_proto_imwasm_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1592,7 +1673,7 @@ func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
 func (*HistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{13}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *HistoryRequest) GetConv() *Conversation {
@@ -1638,7 +1719,7 @@ type ExpansionRequest struct {
 
 func (x *ExpansionRequest) Reset() {
 	*x = ExpansionRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[14]
+	mi := &file_proto_imwasm_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1650,7 +1731,7 @@ func (x *ExpansionRequest) String() string {
 func (*ExpansionRequest) ProtoMessage() {}
 
 func (x *ExpansionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[14]
+	mi := &file_proto_imwasm_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1663,7 +1744,7 @@ func (x *ExpansionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpansionRequest.ProtoReflect.Descriptor instead.
 func (*ExpansionRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{14}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ExpansionRequest) GetConv() *Conversation {
@@ -1706,7 +1787,7 @@ type DeleteRequest struct {
 
 func (x *DeleteRequest) Reset() {
 	*x = DeleteRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1718,7 +1799,7 @@ func (x *DeleteRequest) String() string {
 func (*DeleteRequest) ProtoMessage() {}
 
 func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1731,7 +1812,7 @@ func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeleteRequest) GetConv() *Conversation {
@@ -1760,7 +1841,7 @@ type ClearHistoryRequest struct {
 
 func (x *ClearHistoryRequest) Reset() {
 	*x = ClearHistoryRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1772,7 +1853,7 @@ func (x *ClearHistoryRequest) String() string {
 func (*ClearHistoryRequest) ProtoMessage() {}
 
 func (x *ClearHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1785,7 +1866,7 @@ func (x *ClearHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClearHistoryRequest.ProtoReflect.Descriptor instead.
 func (*ClearHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ClearHistoryRequest) GetConv() *Conversation {
@@ -1812,7 +1893,7 @@ type HistoryResult struct {
 
 func (x *HistoryResult) Reset() {
 	*x = HistoryResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1824,7 +1905,7 @@ func (x *HistoryResult) String() string {
 func (*HistoryResult) ProtoMessage() {}
 
 func (x *HistoryResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1837,7 +1918,7 @@ func (x *HistoryResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryResult.ProtoReflect.Descriptor instead.
 func (*HistoryResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *HistoryResult) GetMessages() []*Message {
@@ -1865,7 +1946,7 @@ type Ack struct {
 
 func (x *Ack) Reset() {
 	*x = Ack{}
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1877,7 +1958,7 @@ func (x *Ack) String() string {
 func (*Ack) ProtoMessage() {}
 
 func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +1971,7 @@ func (x *Ack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ack.ProtoReflect.Descriptor instead.
 func (*Ack) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Ack) GetItems() []*AckItem {
@@ -1910,7 +1991,7 @@ type AckItem struct {
 
 func (x *AckItem) Reset() {
 	*x = AckItem{}
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1922,7 +2003,7 @@ func (x *AckItem) String() string {
 func (*AckItem) ProtoMessage() {}
 
 func (x *AckItem) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1935,7 +2016,7 @@ func (x *AckItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckItem.ProtoReflect.Descriptor instead.
 func (*AckItem) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *AckItem) GetConv() *Conversation {
@@ -1963,7 +2044,7 @@ type MentionedInfo struct {
 
 func (x *MentionedInfo) Reset() {
 	*x = MentionedInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1975,7 +2056,7 @@ func (x *MentionedInfo) String() string {
 func (*MentionedInfo) ProtoMessage() {}
 
 func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1988,7 +2069,7 @@ func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MentionedInfo.ProtoReflect.Descriptor instead.
 func (*MentionedInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *MentionedInfo) GetType() int32 {
@@ -2042,7 +2123,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2054,7 +2135,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2067,7 +2148,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SendRequest) GetConv() *Conversation {
@@ -2212,7 +2293,7 @@ type SendAck struct {
 
 func (x *SendAck) Reset() {
 	*x = SendAck{}
-	mi := &file_proto_imwasm_proto_msgTypes[22]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2224,7 +2305,7 @@ func (x *SendAck) String() string {
 func (*SendAck) ProtoMessage() {}
 
 func (x *SendAck) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[22]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2237,7 +2318,7 @@ func (x *SendAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendAck.ProtoReflect.Descriptor instead.
 func (*SendAck) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SendAck) GetMessageUid() string {
@@ -2327,13 +2408,19 @@ type Message struct {
 	// request (MESSAGE_RECEIPT_REQUEST); not a message of its own.
 	ReceiptRequestOf string `protobuf:"bytes,30,opt,name=receipt_request_of,json=receiptRequestOf,proto3" json:"receipt_request_of,omitempty"`
 	DeliveryReceipt  bool   `protobuf:"varint,31,opt,name=delivery_receipt,json=deliveryReceipt,proto3" json:"delivery_receipt,omitempty"` // 32-40: more receipt and delivery state.
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// This entry changes the content of the message with uid modify_of (its
+	// sender edited it: modifyMessageWithParams) to content, at
+	// modified_time. On the edited message itself, modified_time is when it
+	// was last edited (RongIMLib's modifyInfo.timestamp).
+	ModifyOf      string `protobuf:"bytes,41,opt,name=modify_of,json=modifyOf,proto3" json:"modify_of,omitempty"`
+	ModifiedTime  int64  `protobuf:"varint,42,opt,name=modified_time,json=modifiedTime,proto3" json:"modified_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_imwasm_proto_msgTypes[23]
+	mi := &file_proto_imwasm_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2345,7 +2432,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[23]
+	mi := &file_proto_imwasm_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2358,7 +2445,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Message) GetUid() string {
@@ -2578,6 +2665,20 @@ func (x *Message) GetDeliveryReceipt() bool {
 	return false
 }
 
+func (x *Message) GetModifyOf() string {
+	if x != nil {
+		return x.ModifyOf
+	}
+	return ""
+}
+
+func (x *Message) GetModifiedTime() int64 {
+	if x != nil {
+		return x.ModifiedTime
+	}
+	return 0
+}
+
 // LogEntry is one change a user made to their own view of conv (as they
 // see it): messages deleted for themselves, or history cleared up to a
 // time (inclusive). Every device of the user applies it; the server
@@ -2620,7 +2721,7 @@ type LogEntry struct {
 
 func (x *LogEntry) Reset() {
 	*x = LogEntry{}
-	mi := &file_proto_imwasm_proto_msgTypes[24]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2632,7 +2733,7 @@ func (x *LogEntry) String() string {
 func (*LogEntry) ProtoMessage() {}
 
 func (x *LogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[24]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2645,7 +2746,7 @@ func (x *LogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
 func (*LogEntry) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *LogEntry) GetConv() *Conversation {
@@ -2788,7 +2889,7 @@ type ConversationSettings struct {
 
 func (x *ConversationSettings) Reset() {
 	*x = ConversationSettings{}
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2800,7 +2901,7 @@ func (x *ConversationSettings) String() string {
 func (*ConversationSettings) ProtoMessage() {}
 
 func (x *ConversationSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2813,7 +2914,7 @@ func (x *ConversationSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationSettings.ProtoReflect.Descriptor instead.
 func (*ConversationSettings) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ConversationSettings) GetIsTop() bool {
@@ -2867,7 +2968,7 @@ type SettingsRequest struct {
 
 func (x *SettingsRequest) Reset() {
 	*x = SettingsRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[26]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2879,7 +2980,7 @@ func (x *SettingsRequest) String() string {
 func (*SettingsRequest) ProtoMessage() {}
 
 func (x *SettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[26]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2892,7 +2993,7 @@ func (x *SettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettingsRequest.ProtoReflect.Descriptor instead.
 func (*SettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *SettingsRequest) GetConvs() []*Conversation {
@@ -2955,7 +3056,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[27]
+	mi := &file_proto_imwasm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2967,7 +3068,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[27]
+	mi := &file_proto_imwasm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2980,7 +3081,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SyncRequest) GetSinceVersion() uint64 {
@@ -3003,7 +3104,7 @@ type SyncResult struct {
 
 func (x *SyncResult) Reset() {
 	*x = SyncResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[28]
+	mi := &file_proto_imwasm_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3015,7 +3116,7 @@ func (x *SyncResult) String() string {
 func (*SyncResult) ProtoMessage() {}
 
 func (x *SyncResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[28]
+	mi := &file_proto_imwasm_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3028,7 +3129,7 @@ func (x *SyncResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResult.ProtoReflect.Descriptor instead.
 func (*SyncResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{28}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SyncResult) GetVersion() uint64 {
@@ -3071,7 +3172,7 @@ type TagRequest struct {
 
 func (x *TagRequest) Reset() {
 	*x = TagRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[29]
+	mi := &file_proto_imwasm_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3083,7 +3184,7 @@ func (x *TagRequest) String() string {
 func (*TagRequest) ProtoMessage() {}
 
 func (x *TagRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[29]
+	mi := &file_proto_imwasm_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3096,7 +3197,7 @@ func (x *TagRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TagRequest.ProtoReflect.Descriptor instead.
 func (*TagRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{29}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *TagRequest) GetOp() TagOp {
@@ -3149,7 +3250,7 @@ type TagsRequest struct {
 
 func (x *TagsRequest) Reset() {
 	*x = TagsRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[30]
+	mi := &file_proto_imwasm_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3161,7 +3262,7 @@ func (x *TagsRequest) String() string {
 func (*TagsRequest) ProtoMessage() {}
 
 func (x *TagsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[30]
+	mi := &file_proto_imwasm_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3174,7 +3275,7 @@ func (x *TagsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TagsRequest.ProtoReflect.Descriptor instead.
 func (*TagsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{30}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
 }
 
 type TagsResult struct {
@@ -3187,7 +3288,7 @@ type TagsResult struct {
 
 func (x *TagsResult) Reset() {
 	*x = TagsResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[31]
+	mi := &file_proto_imwasm_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3199,7 +3300,7 @@ func (x *TagsResult) String() string {
 func (*TagsResult) ProtoMessage() {}
 
 func (x *TagsResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[31]
+	mi := &file_proto_imwasm_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3212,7 +3313,7 @@ func (x *TagsResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TagsResult.ProtoReflect.Descriptor instead.
 func (*TagsResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *TagsResult) GetTags() []*Tag {
@@ -3241,7 +3342,7 @@ type Tag struct {
 
 func (x *Tag) Reset() {
 	*x = Tag{}
-	mi := &file_proto_imwasm_proto_msgTypes[32]
+	mi := &file_proto_imwasm_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3253,7 +3354,7 @@ func (x *Tag) String() string {
 func (*Tag) ProtoMessage() {}
 
 func (x *Tag) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[32]
+	mi := &file_proto_imwasm_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3266,7 +3367,7 @@ func (x *Tag) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tag.ProtoReflect.Descriptor instead.
 func (*Tag) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *Tag) GetId() string {
@@ -3308,7 +3409,7 @@ type TaggedConversation struct {
 
 func (x *TaggedConversation) Reset() {
 	*x = TaggedConversation{}
-	mi := &file_proto_imwasm_proto_msgTypes[33]
+	mi := &file_proto_imwasm_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3320,7 +3421,7 @@ func (x *TaggedConversation) String() string {
 func (*TaggedConversation) ProtoMessage() {}
 
 func (x *TaggedConversation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[33]
+	mi := &file_proto_imwasm_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3333,7 +3434,7 @@ func (x *TaggedConversation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaggedConversation.ProtoReflect.Descriptor instead.
 func (*TaggedConversation) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *TaggedConversation) GetConv() *Conversation {
@@ -3382,7 +3483,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_imwasm_proto_msgTypes[34]
+	mi := &file_proto_imwasm_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3394,7 +3495,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[34]
+	mi := &file_proto_imwasm_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3407,7 +3508,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{34}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ConversationState) GetConv() *Conversation {
@@ -3478,7 +3579,7 @@ type PullRequest struct {
 
 func (x *PullRequest) Reset() {
 	*x = PullRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[35]
+	mi := &file_proto_imwasm_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3490,7 +3591,7 @@ func (x *PullRequest) String() string {
 func (*PullRequest) ProtoMessage() {}
 
 func (x *PullRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[35]
+	mi := &file_proto_imwasm_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3503,7 +3604,7 @@ func (x *PullRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullRequest.ProtoReflect.Descriptor instead.
 func (*PullRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{35}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PullRequest) GetConv() *Conversation {
@@ -3541,7 +3642,7 @@ type PullResult struct {
 
 func (x *PullResult) Reset() {
 	*x = PullResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[36]
+	mi := &file_proto_imwasm_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3553,7 +3654,7 @@ func (x *PullResult) String() string {
 func (*PullResult) ProtoMessage() {}
 
 func (x *PullResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[36]
+	mi := &file_proto_imwasm_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3566,7 +3667,7 @@ func (x *PullResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullResult.ProtoReflect.Descriptor instead.
 func (*PullResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{36}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PullResult) GetMessages() []*Message {
@@ -3609,7 +3710,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[37]
+	mi := &file_proto_imwasm_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3621,7 +3722,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[37]
+	mi := &file_proto_imwasm_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3634,7 +3735,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{37}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ReadRequest) GetConv() *Conversation {
@@ -3678,7 +3779,7 @@ type ReceiptRequest struct {
 
 func (x *ReceiptRequest) Reset() {
 	*x = ReceiptRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[38]
+	mi := &file_proto_imwasm_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3690,7 +3791,7 @@ func (x *ReceiptRequest) String() string {
 func (*ReceiptRequest) ProtoMessage() {}
 
 func (x *ReceiptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[38]
+	mi := &file_proto_imwasm_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3703,7 +3804,7 @@ func (x *ReceiptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptRequest.ProtoReflect.Descriptor instead.
 func (*ReceiptRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{38}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ReceiptRequest) GetConv() *Conversation {
@@ -3733,7 +3834,7 @@ type ReceiptResponse struct {
 
 func (x *ReceiptResponse) Reset() {
 	*x = ReceiptResponse{}
-	mi := &file_proto_imwasm_proto_msgTypes[39]
+	mi := &file_proto_imwasm_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3745,7 +3846,7 @@ func (x *ReceiptResponse) String() string {
 func (*ReceiptResponse) ProtoMessage() {}
 
 func (x *ReceiptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[39]
+	mi := &file_proto_imwasm_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3758,7 +3859,7 @@ func (x *ReceiptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptResponse.ProtoReflect.Descriptor instead.
 func (*ReceiptResponse) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{39}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReceiptResponse) GetConv() *Conversation {
@@ -3790,7 +3891,7 @@ type ReadersRequest struct {
 
 func (x *ReadersRequest) Reset() {
 	*x = ReadersRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[40]
+	mi := &file_proto_imwasm_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3802,7 +3903,7 @@ func (x *ReadersRequest) String() string {
 func (*ReadersRequest) ProtoMessage() {}
 
 func (x *ReadersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[40]
+	mi := &file_proto_imwasm_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3815,7 +3916,7 @@ func (x *ReadersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadersRequest.ProtoReflect.Descriptor instead.
 func (*ReadersRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{40}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReadersRequest) GetConv() *Conversation {
@@ -3863,7 +3964,7 @@ type Reader struct {
 
 func (x *Reader) Reset() {
 	*x = Reader{}
-	mi := &file_proto_imwasm_proto_msgTypes[41]
+	mi := &file_proto_imwasm_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3875,7 +3976,7 @@ func (x *Reader) String() string {
 func (*Reader) ProtoMessage() {}
 
 func (x *Reader) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[41]
+	mi := &file_proto_imwasm_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3888,7 +3989,7 @@ func (x *Reader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reader.ProtoReflect.Descriptor instead.
 func (*Reader) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{41}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *Reader) GetUserId() string {
@@ -3917,7 +4018,7 @@ type ReadersResult struct {
 
 func (x *ReadersResult) Reset() {
 	*x = ReadersResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[42]
+	mi := &file_proto_imwasm_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3929,7 +4030,7 @@ func (x *ReadersResult) String() string {
 func (*ReadersResult) ProtoMessage() {}
 
 func (x *ReadersResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[42]
+	mi := &file_proto_imwasm_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3942,7 +4043,7 @@ func (x *ReadersResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadersResult.ProtoReflect.Descriptor instead.
 func (*ReadersResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{42}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ReadersResult) GetUsers() []*Reader {
@@ -3984,7 +4085,7 @@ type ReceiptInfoRequest struct {
 
 func (x *ReceiptInfoRequest) Reset() {
 	*x = ReceiptInfoRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[43]
+	mi := &file_proto_imwasm_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3996,7 +4097,7 @@ func (x *ReceiptInfoRequest) String() string {
 func (*ReceiptInfoRequest) ProtoMessage() {}
 
 func (x *ReceiptInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[43]
+	mi := &file_proto_imwasm_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4009,7 +4110,7 @@ func (x *ReceiptInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfoRequest.ProtoReflect.Descriptor instead.
 func (*ReceiptInfoRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{43}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ReceiptInfoRequest) GetConv() *Conversation {
@@ -4037,7 +4138,7 @@ type ReceiptInfo struct {
 
 func (x *ReceiptInfo) Reset() {
 	*x = ReceiptInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[44]
+	mi := &file_proto_imwasm_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4049,7 +4150,7 @@ func (x *ReceiptInfo) String() string {
 func (*ReceiptInfo) ProtoMessage() {}
 
 func (x *ReceiptInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[44]
+	mi := &file_proto_imwasm_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4062,7 +4163,7 @@ func (x *ReceiptInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfo.ProtoReflect.Descriptor instead.
 func (*ReceiptInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{44}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ReceiptInfo) GetMessageUid() string {
@@ -4095,7 +4196,7 @@ type ReceiptInfoResult struct {
 
 func (x *ReceiptInfoResult) Reset() {
 	*x = ReceiptInfoResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[45]
+	mi := &file_proto_imwasm_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4107,7 +4208,7 @@ func (x *ReceiptInfoResult) String() string {
 func (*ReceiptInfoResult) ProtoMessage() {}
 
 func (x *ReceiptInfoResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[45]
+	mi := &file_proto_imwasm_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4120,7 +4221,7 @@ func (x *ReceiptInfoResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfoResult.ProtoReflect.Descriptor instead.
 func (*ReceiptInfoResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{45}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ReceiptInfoResult) GetInfos() []*ReceiptInfo {
@@ -4144,7 +4245,7 @@ type ReceiptUpdate struct {
 
 func (x *ReceiptUpdate) Reset() {
 	*x = ReceiptUpdate{}
-	mi := &file_proto_imwasm_proto_msgTypes[46]
+	mi := &file_proto_imwasm_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4156,7 +4257,7 @@ func (x *ReceiptUpdate) String() string {
 func (*ReceiptUpdate) ProtoMessage() {}
 
 func (x *ReceiptUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[46]
+	mi := &file_proto_imwasm_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4169,7 +4270,7 @@ func (x *ReceiptUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptUpdate.ProtoReflect.Descriptor instead.
 func (*ReceiptUpdate) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{46}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ReceiptUpdate) GetMessageUid() string {
@@ -4208,7 +4309,7 @@ type OK struct {
 
 func (x *OK) Reset() {
 	*x = OK{}
-	mi := &file_proto_imwasm_proto_msgTypes[47]
+	mi := &file_proto_imwasm_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4220,7 +4321,7 @@ func (x *OK) String() string {
 func (*OK) ProtoMessage() {}
 
 func (x *OK) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[47]
+	mi := &file_proto_imwasm_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4233,7 +4334,7 @@ func (x *OK) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OK.ProtoReflect.Descriptor instead.
 func (*OK) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{47}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{48}
 }
 
 // A message as one device holds it.
@@ -4257,7 +4358,7 @@ type StoredMessage struct {
 
 func (x *StoredMessage) Reset() {
 	*x = StoredMessage{}
-	mi := &file_proto_imwasm_proto_msgTypes[48]
+	mi := &file_proto_imwasm_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4269,7 +4370,7 @@ func (x *StoredMessage) String() string {
 func (*StoredMessage) ProtoMessage() {}
 
 func (x *StoredMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[48]
+	mi := &file_proto_imwasm_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4282,7 +4383,7 @@ func (x *StoredMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredMessage.ProtoReflect.Descriptor instead.
 func (*StoredMessage) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{48}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *StoredMessage) GetWire() *Message {
@@ -4389,7 +4490,7 @@ type StoredConversation struct {
 
 func (x *StoredConversation) Reset() {
 	*x = StoredConversation{}
-	mi := &file_proto_imwasm_proto_msgTypes[49]
+	mi := &file_proto_imwasm_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4401,7 +4502,7 @@ func (x *StoredConversation) String() string {
 func (*StoredConversation) ProtoMessage() {}
 
 func (x *StoredConversation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[49]
+	mi := &file_proto_imwasm_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4414,7 +4515,7 @@ func (x *StoredConversation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredConversation.ProtoReflect.Descriptor instead.
 func (*StoredConversation) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{49}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -4568,7 +4669,7 @@ type CachedRequest struct {
 
 func (x *CachedRequest) Reset() {
 	*x = CachedRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[50]
+	mi := &file_proto_imwasm_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4580,7 +4681,7 @@ func (x *CachedRequest) String() string {
 func (*CachedRequest) ProtoMessage() {}
 
 func (x *CachedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[50]
+	mi := &file_proto_imwasm_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4593,7 +4694,7 @@ func (x *CachedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CachedRequest.ProtoReflect.Descriptor instead.
 func (*CachedRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{50}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *CachedRequest) GetMessageUid() string {
@@ -4631,7 +4732,7 @@ type StoredReceipt struct {
 
 func (x *StoredReceipt) Reset() {
 	*x = StoredReceipt{}
-	mi := &file_proto_imwasm_proto_msgTypes[51]
+	mi := &file_proto_imwasm_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4643,7 +4744,7 @@ func (x *StoredReceipt) String() string {
 func (*StoredReceipt) ProtoMessage() {}
 
 func (x *StoredReceipt) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[51]
+	mi := &file_proto_imwasm_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4656,7 +4757,7 @@ func (x *StoredReceipt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredReceipt.ProtoReflect.Descriptor instead.
 func (*StoredReceipt) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{51}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *StoredReceipt) GetIsRequest() bool {
@@ -4698,7 +4799,7 @@ var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xa3\x0e\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xd7\x0e\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -4738,7 +4839,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\areaders\x18  \x01(\v2\x19.imwasm.v1.ReadersRequestH\x00R\areaders\x12A\n" +
 	"\x0ereaders_result\x18! \x01(\v2\x18.imwasm.v1.ReadersResultH\x00R\rreadersResult\x12B\n" +
 	"\freceipt_info\x18\" \x01(\v2\x1d.imwasm.v1.ReceiptInfoRequestH\x00R\vreceiptInfo\x12N\n" +
-	"\x13receipt_info_result\x18# \x01(\v2\x1c.imwasm.v1.ReceiptInfoResultH\x00R\x11receiptInfoResultB\x06\n" +
+	"\x13receipt_info_result\x18# \x01(\v2\x1c.imwasm.v1.ReceiptInfoResultH\x00R\x11receiptInfoResult\x122\n" +
+	"\x06modify\x18< \x01(\v2\x18.imwasm.v1.ModifyRequestH\x00R\x06modifyB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -4798,7 +4900,12 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x14disable_notification\x18\a \x01(\bR\x13disableNotification\x12!\n" +
 	"\fpush_content\x18\b \x01(\tR\vpushContent\"=\n" +
 	"\rMessageResult\x12,\n" +
-	"\amessage\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\amessage\"\x87\x01\n" +
+	"\amessage\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\amessage\"w\n" +
+	"\rModifyRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
+	"\vmessage_uid\x18\x02 \x01(\tR\n" +
+	"messageUid\x12\x18\n" +
+	"\acontent\x18\x03 \x01(\fR\acontent\"\x87\x01\n" +
 	"\x0eHistoryRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1c\n" +
 	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp\x12\x14\n" +
@@ -4863,7 +4970,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n" +
 	"\tsent_time\x18\x03 \x01(\x03R\bsentTime\x12\x1c\n" +
 	"\tduplicate\x18\x04 \x01(\bR\tduplicate\x12\"\n" +
-	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xb7\t\n" +
+	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xf9\t\n" +
 	"\aMessage\x12\x10\n" +
 	"\x03uid\x18\x01 \x01(\tR\x03uid\x128\n" +
 	"\tconv_type\x18\x02 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\bconvType\x12\x1b\n" +
@@ -4899,7 +5006,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x03log\x18\x1c \x01(\v2\x13.imwasm.v1.LogEntryR\x03log\x12'\n" +
 	"\x0freceipt_request\x18\x1d \x01(\bR\x0ereceiptRequest\x12,\n" +
 	"\x12receipt_request_of\x18\x1e \x01(\tR\x10receiptRequestOf\x12)\n" +
-	"\x10delivery_receipt\x18\x1f \x01(\bR\x0fdeliveryReceipt\x1a<\n" +
+	"\x10delivery_receipt\x18\x1f \x01(\bR\x0fdeliveryReceipt\x12\x1b\n" +
+	"\tmodify_of\x18) \x01(\tR\bmodifyOf\x12#\n" +
+	"\rmodified_time\x18* \x01(\x03R\fmodifiedTime\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x86\x05\n" +
@@ -5123,7 +5232,7 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
 	(TagOp)(0),                   // 1: imwasm.v1.TagOp
@@ -5140,48 +5249,49 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(*TypingUpdate)(nil),         // 12: imwasm.v1.TypingUpdate
 	(*RecallRequest)(nil),        // 13: imwasm.v1.RecallRequest
 	(*MessageResult)(nil),        // 14: imwasm.v1.MessageResult
-	(*HistoryRequest)(nil),       // 15: imwasm.v1.HistoryRequest
-	(*ExpansionRequest)(nil),     // 16: imwasm.v1.ExpansionRequest
-	(*DeleteRequest)(nil),        // 17: imwasm.v1.DeleteRequest
-	(*ClearHistoryRequest)(nil),  // 18: imwasm.v1.ClearHistoryRequest
-	(*HistoryResult)(nil),        // 19: imwasm.v1.HistoryResult
-	(*Ack)(nil),                  // 20: imwasm.v1.Ack
-	(*AckItem)(nil),              // 21: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),        // 22: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),          // 23: imwasm.v1.SendRequest
-	(*SendAck)(nil),              // 24: imwasm.v1.SendAck
-	(*Message)(nil),              // 25: imwasm.v1.Message
-	(*LogEntry)(nil),             // 26: imwasm.v1.LogEntry
-	(*ConversationSettings)(nil), // 27: imwasm.v1.ConversationSettings
-	(*SettingsRequest)(nil),      // 28: imwasm.v1.SettingsRequest
-	(*SyncRequest)(nil),          // 29: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),           // 30: imwasm.v1.SyncResult
-	(*TagRequest)(nil),           // 31: imwasm.v1.TagRequest
-	(*TagsRequest)(nil),          // 32: imwasm.v1.TagsRequest
-	(*TagsResult)(nil),           // 33: imwasm.v1.TagsResult
-	(*Tag)(nil),                  // 34: imwasm.v1.Tag
-	(*TaggedConversation)(nil),   // 35: imwasm.v1.TaggedConversation
-	(*ConversationState)(nil),    // 36: imwasm.v1.ConversationState
-	(*PullRequest)(nil),          // 37: imwasm.v1.PullRequest
-	(*PullResult)(nil),           // 38: imwasm.v1.PullResult
-	(*ReadRequest)(nil),          // 39: imwasm.v1.ReadRequest
-	(*ReceiptRequest)(nil),       // 40: imwasm.v1.ReceiptRequest
-	(*ReceiptResponse)(nil),      // 41: imwasm.v1.ReceiptResponse
-	(*ReadersRequest)(nil),       // 42: imwasm.v1.ReadersRequest
-	(*Reader)(nil),               // 43: imwasm.v1.Reader
-	(*ReadersResult)(nil),        // 44: imwasm.v1.ReadersResult
-	(*ReceiptInfoRequest)(nil),   // 45: imwasm.v1.ReceiptInfoRequest
-	(*ReceiptInfo)(nil),          // 46: imwasm.v1.ReceiptInfo
-	(*ReceiptInfoResult)(nil),    // 47: imwasm.v1.ReceiptInfoResult
-	(*ReceiptUpdate)(nil),        // 48: imwasm.v1.ReceiptUpdate
-	(*OK)(nil),                   // 49: imwasm.v1.OK
-	(*StoredMessage)(nil),        // 50: imwasm.v1.StoredMessage
-	(*StoredConversation)(nil),   // 51: imwasm.v1.StoredConversation
-	(*CachedRequest)(nil),        // 52: imwasm.v1.CachedRequest
-	(*StoredReceipt)(nil),        // 53: imwasm.v1.StoredReceipt
-	nil,                          // 54: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                          // 55: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                          // 56: imwasm.v1.Message.ExpansionEntry
+	(*ModifyRequest)(nil),        // 15: imwasm.v1.ModifyRequest
+	(*HistoryRequest)(nil),       // 16: imwasm.v1.HistoryRequest
+	(*ExpansionRequest)(nil),     // 17: imwasm.v1.ExpansionRequest
+	(*DeleteRequest)(nil),        // 18: imwasm.v1.DeleteRequest
+	(*ClearHistoryRequest)(nil),  // 19: imwasm.v1.ClearHistoryRequest
+	(*HistoryResult)(nil),        // 20: imwasm.v1.HistoryResult
+	(*Ack)(nil),                  // 21: imwasm.v1.Ack
+	(*AckItem)(nil),              // 22: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),        // 23: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),          // 24: imwasm.v1.SendRequest
+	(*SendAck)(nil),              // 25: imwasm.v1.SendAck
+	(*Message)(nil),              // 26: imwasm.v1.Message
+	(*LogEntry)(nil),             // 27: imwasm.v1.LogEntry
+	(*ConversationSettings)(nil), // 28: imwasm.v1.ConversationSettings
+	(*SettingsRequest)(nil),      // 29: imwasm.v1.SettingsRequest
+	(*SyncRequest)(nil),          // 30: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),           // 31: imwasm.v1.SyncResult
+	(*TagRequest)(nil),           // 32: imwasm.v1.TagRequest
+	(*TagsRequest)(nil),          // 33: imwasm.v1.TagsRequest
+	(*TagsResult)(nil),           // 34: imwasm.v1.TagsResult
+	(*Tag)(nil),                  // 35: imwasm.v1.Tag
+	(*TaggedConversation)(nil),   // 36: imwasm.v1.TaggedConversation
+	(*ConversationState)(nil),    // 37: imwasm.v1.ConversationState
+	(*PullRequest)(nil),          // 38: imwasm.v1.PullRequest
+	(*PullResult)(nil),           // 39: imwasm.v1.PullResult
+	(*ReadRequest)(nil),          // 40: imwasm.v1.ReadRequest
+	(*ReceiptRequest)(nil),       // 41: imwasm.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),      // 42: imwasm.v1.ReceiptResponse
+	(*ReadersRequest)(nil),       // 43: imwasm.v1.ReadersRequest
+	(*Reader)(nil),               // 44: imwasm.v1.Reader
+	(*ReadersResult)(nil),        // 45: imwasm.v1.ReadersResult
+	(*ReceiptInfoRequest)(nil),   // 46: imwasm.v1.ReceiptInfoRequest
+	(*ReceiptInfo)(nil),          // 47: imwasm.v1.ReceiptInfo
+	(*ReceiptInfoResult)(nil),    // 48: imwasm.v1.ReceiptInfoResult
+	(*ReceiptUpdate)(nil),        // 49: imwasm.v1.ReceiptUpdate
+	(*OK)(nil),                   // 50: imwasm.v1.OK
+	(*StoredMessage)(nil),        // 51: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),   // 52: imwasm.v1.StoredConversation
+	(*CachedRequest)(nil),        // 53: imwasm.v1.CachedRequest
+	(*StoredReceipt)(nil),        // 54: imwasm.v1.StoredReceipt
+	nil,                          // 55: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 56: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 57: imwasm.v1.Message.ExpansionEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	4,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -5191,90 +5301,92 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	8,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
 	9,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
 	10, // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	20, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	23, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	24, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	29, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	30, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	37, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	38, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	39, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	49, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	21, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	24, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	25, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	30, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	31, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	38, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	39, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	40, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	50, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
 	11, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
 	13, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
 	14, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
-	15, // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
-	19, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
-	16, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
-	17, // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
-	18, // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
-	28, // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
-	31, // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
-	32, // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
-	33, // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
-	40, // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
-	41, // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
-	42, // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
-	44, // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
-	45, // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
-	47, // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
-	0,  // 34: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	25, // 35: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	36, // 36: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	12, // 37: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	3,  // 38: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 39: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	3,  // 40: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	25, // 41: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	3,  // 42: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 43: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	54, // 44: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	3,  // 45: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 46: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	25, // 47: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	21, // 48: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	3,  // 49: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	3,  // 50: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	22, // 51: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	55, // 52: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,  // 53: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	22, // 54: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	56, // 55: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	26, // 56: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	3,  // 57: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	48, // 58: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
-	27, // 59: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
-	3,  // 60: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
-	36, // 61: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	1,  // 62: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
-	3,  // 63: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
-	34, // 64: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
-	35, // 65: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
-	3,  // 66: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
-	3,  // 67: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	27, // 68: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
-	3,  // 69: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	25, // 70: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	3,  // 71: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 72: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 73: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
-	3,  // 74: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
-	43, // 75: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
-	3,  // 76: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
-	46, // 77: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
-	43, // 78: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
-	25, // 79: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	3,  // 80: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	53, // 81: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
-	3,  // 82: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	52, // 83: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
-	27, // 84: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
-	43, // 85: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
-	86, // [86:86] is the sub-list for method output_type
-	86, // [86:86] is the sub-list for method input_type
-	86, // [86:86] is the sub-list for extension type_name
-	86, // [86:86] is the sub-list for extension extendee
-	0,  // [0:86] is the sub-list for field type_name
+	16, // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
+	20, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	17, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
+	18, // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
+	19, // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
+	29, // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
+	32, // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
+	33, // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
+	34, // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
+	41, // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
+	42, // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
+	43, // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
+	45, // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
+	46, // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
+	48, // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
+	15, // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
+	0,  // 35: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	26, // 36: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	37, // 37: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	12, // 38: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	3,  // 39: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 40: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	3,  // 41: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	26, // 42: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	3,  // 43: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 44: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 45: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	55, // 46: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	3,  // 47: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 48: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	26, // 49: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	22, // 50: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	3,  // 51: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	3,  // 52: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	23, // 53: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	56, // 54: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,  // 55: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	23, // 56: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	57, // 57: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	27, // 58: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	3,  // 59: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	49, // 60: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	28, // 61: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
+	3,  // 62: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
+	37, // 63: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	1,  // 64: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
+	3,  // 65: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
+	35, // 66: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
+	36, // 67: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
+	3,  // 68: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
+	3,  // 69: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	28, // 70: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
+	3,  // 71: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	26, // 72: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	3,  // 73: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 74: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 75: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	3,  // 76: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	44, // 77: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	3,  // 78: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	47, // 79: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	44, // 80: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	26, // 81: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	3,  // 82: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	54, // 83: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	3,  // 84: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	53, // 85: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	28, // 86: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
+	44, // 87: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	88, // [88:88] is the sub-list for method output_type
+	88, // [88:88] is the sub-list for method input_type
+	88, // [88:88] is the sub-list for extension type_name
+	88, // [88:88] is the sub-list for extension extendee
+	0,  // [0:88] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -5317,6 +5429,7 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_ReadersResult)(nil),
 		(*Frame_ReceiptInfo)(nil),
 		(*Frame_ReceiptInfoResult)(nil),
+		(*Frame_Modify)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -5324,7 +5437,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   55,
+			NumMessages:   56,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -276,9 +276,9 @@ type Quota struct {
 var ErrQuota = errors.New("quota spent")
 
 // IsMarker reports whether m only changes another message (recall,
-// expansion, receipt request) rather than being one.
+// expansion, receipt request, edit) rather than being one.
 func IsMarker(m *pb.Message) bool {
-	return m.RecallOf != "" || m.ExpansionOf != "" || m.ReceiptRequestOf != "" || m.Tombstone
+	return m.RecallOf != "" || m.ExpansionOf != "" || m.ReceiptRequestOf != "" || m.ModifyOf != "" || m.Tombstone
 }
 
 // Role of a group member.

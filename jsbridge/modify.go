@@ -1,0 +1,89 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"context"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/imwasm/imwasm/client"
+)
+
+// This file: message editing (RongIMLib 5.26+), one engine call.
+
+// modifyWork edits uid of c to content.
+func modifyWork(eng *client.Engine, c client.Conversation, uid string, content []byte) work {
+	return func() (any, error) {
+		_, err := eng.ModifyMessage(context.Background(), c, uid, content)
+		return nil, err
+	}
+}
+
+// modifyMessageWithParams({messageUId, messageContent, conversation})
+func (b *Bridge) modifyWithParams(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	params := arg(args, 0)
+	if err := object(params, "params"); err != nil {
+		return nil, err
+	}
+	uid, err := reqString(params, "messageUId")
+	if err != nil {
+		return nil, err
+	}
+	cv, err := field(params, "conversation")
+	if err != nil {
+		return nil, err
+	}
+	c, err := conversationArg(cv)
+	if err != nil {
+		return nil, err
+	}
+	content, err := contentArg(params, "messageContent")
+	if err != nil {
+		return nil, err
+	}
+	return modifyWork(eng, c, uid, content), nil
+}
+
+// modifyMessage(content, message): the older form, message being the
+// IAReceivedMessage to edit.
+func (b *Bridge) modifyMessage(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	content := arg(args, 0)
+	if err := object(content, "content"); err != nil {
+		return nil, err
+	}
+	text, err := jsonStringify(content, "content")
+	if err != nil {
+		return nil, err
+	}
+	msg := arg(args, 1)
+	c, err := conversationArg(msg)
+	if err != nil {
+		return nil, err
+	}
+	uid, err := reqString(msg, "messageUId")
+	if err != nil {
+		return nil, err
+	}
+	return modifyWork(eng, c, uid, text), nil
+}
+
+// contentArg reads obj[key], a content object, as JSON text.
+func contentArg(obj safejs.Value, key string) ([]byte, error) {
+	v, err := field(obj, key)
+	if err != nil {
+		return nil, err
+	}
+	if err := object(v, key); err != nil {
+		return nil, err
+	}
+	return jsonStringify(v, key)
+}

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// handleModify is modifyMessageWithParams: the sender replaces the content
+// of one of their messages, keeping its type, within the recall window.
+// Like a recall, the stored message changes (so a device that never saw
+// it gets it edited) and a marker in the conversation carries the new
+// content to every device of every member, in order.
+func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequest) {
+	convID, err := ss.conversation(ctx, r.Conv)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	switch {
+	case r.MessageUid == "" || len(r.MessageUid) > contract.MaxIDBytes:
+		ss.replyErr(id, codes.InvalidParameterMessageUID, "messageUId required")
+		return
+	case len(r.Content) > ss.srv.cfg.MaxContentBytes:
+		ss.replyErr(id, codes.MessageSizeExceeded, "content over the content limit")
+		return
+	case !json.Valid(r.Content) || len(r.Content) == 0 || r.Content[0] != '{':
+		ss.replyErr(id, codes.InvalidParameter, "content must be one JSON object")
+		return
+	}
+	orig, err := ss.srv.store.MessageByUID(ctx, convID, r.MessageUid)
+	switch {
+	case errors.Is(err, store.ErrNotFound), err == nil && orig.FromUser != ss.user:
+		ss.replyErr(id, codes.ModifiedMessageIsNotSent, "not a message this user sent here")
+		return
+	case err != nil:
+		ss.replyFor(id, err)
+		return
+	case store.IsMarker(orig) || orig.ObjectName == store.RecallObjectName:
+		ss.replyErr(id, codes.MessageUnsupportedModify, "a recalled message, or no message of its own")
+		return
+	}
+	now := ss.srv.cfg.Now()
+	if w := ss.srv.settings.Load().recallWindow(); w > 0 && now.Sub(time.UnixMilli(orig.SentTime)) > w {
+		ss.replyErr(id, codes.MessageOverModifyTimeFail, "the recall window has passed")
+		return
+	}
+	edited := now.UnixMilli()
+	errRecalled := codes.New(codes.MessageUnsupportedModify, "the message was recalled")
+	edit := func(m *pb.Message) error {
+		if m.ObjectName == store.RecallObjectName {
+			return errRecalled // since we looked
+		}
+		m.Content, m.ModifiedTime = r.Content, edited
+		return nil
+	}
+	marker := &pb.Message{
+		ConvType: orig.ConvType, FromUser: ss.user, To: orig.To, Channel: orig.Channel,
+		ClientMsgId: "ed." + orig.Uid + "." + strconv.FormatInt(edited, 36) + "." + strconv.FormatUint(id, 36),
+		ObjectName:  orig.ObjectName, Content: r.Content, IsPersisted: true,
+		DirectedUserIds: orig.DirectedUserIds, ModifyOf: orig.Uid, ModifiedTime: edited,
+	}
+	stored, err := ss.srv.store.Modify(ctx, convID, orig.Uid, edit, marker)
+	if errors.Is(err, store.ErrExists) {
+		err = codes.New(codes.MessageUnsupportedModify, "edited twice at once")
+	}
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.srv.metrics.messages.Inc()
+	edit(orig)
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}})
+	ss.srv.fanOut(ctx, stored, "")
+}
