@@ -105,18 +105,19 @@ type Engine struct {
 	cfg Config
 	log Logger
 
-	startMu     sync.Mutex // serializes Connect
-	mu          sync.Mutex
-	user        string
-	token       string
-	running     bool
-	conn        *liveConn
-	stop        context.CancelFunc
-	loopDone    chan struct{}
-	status      int
-	maxUpload   int64 // the server's upload limit, from AuthOK
-	clockOffset int64 // the server's clock less this device's, ms, measured at the last AuthOK
-	maxContent  int   // the server's content limit, from AuthOK
+	startMu      sync.Mutex // serializes Connect
+	mu           sync.Mutex
+	user         string
+	token        string
+	running      bool
+	conn         *liveConn
+	stop         context.CancelFunc
+	loopDone     chan struct{}
+	status       int
+	maxUpload    int64         // the server's upload limit, from AuthOK
+	recallWindow time.Duration // how long a message may be recalled or edited (0: no limit), from AuthOK
+	clockOffset  int64         // the server's clock less this device's, ms, measured at the last AuthOK
+	maxContent   int           // the server's content limit, from AuthOK
 
 	seqMu sync.Mutex // guards convs and pending
 	convs map[string]*ConversationState
@@ -272,6 +273,14 @@ func (e *Engine) MaxUploadBytes() int64 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.maxUpload
+}
+
+// RecallWindow is how long after sending a message may be recalled or
+// edited (0: no limit, or no connection yet), as of the last connection.
+func (e *Engine) RecallWindow() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.recallWindow
 }
 
 // Status is the current connection status.
@@ -655,6 +664,7 @@ func (e *Engine) dial(ctx context.Context, early *pendingDial) (*liveConn, error
 	}
 	e.user = ok.UserId
 	e.maxUpload = int64(ok.MaxUploadBytes)
+	e.recallWindow = time.Duration(ok.RecallWindowSec) * time.Second
 	if ok.ServerTime > 0 {
 		e.clockOffset = ok.ServerTime - e.cfg.Now().UnixMilli()
 	}

@@ -129,14 +129,17 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getUnreadCountByTag":                   b.unreadCountByTag,
 		"setConversationToTopInTag":             b.setTopInTag,
 
-		"sendReadReceiptMessage":              b.sendReadReceipt,
-		"sendReadReceiptRequest":              b.sendReceiptRequest,
-		"sendReadReceiptResponseV2":           b.sendReceiptResponseV2,
-		"sendReadReceiptResponseV5":           b.sendReceiptResponseV5,
-		"getMessageReader":                    b.getMessageReader,
-		"getMessageReadReceiptInfoV5":         b.getReceiptInfoV5,
-		"getMessagesReadReceiptUsersByPageV5": b.getReceiptUsersV5,
-		"__failHeld":                          b.failHeld,
+		"sendReadReceiptMessage":                   b.sendReadReceipt,
+		"sendReadReceiptRequest":                   b.sendReceiptRequest,
+		"sendReadReceiptResponseV2":                b.sendReceiptResponseV2,
+		"sendReadReceiptResponseV5":                b.sendReceiptResponseV5,
+		"getMessageReader":                         b.getMessageReader,
+		"getMessageReadReceiptInfoV5":              b.getReceiptInfoV5,
+		"getMessagesReadReceiptUsersByPageV5":      b.getReceiptUsersV5,
+		"getMessagesReadReceiptByUsersV5":          b.getReceiptByUsersV5,
+		"getMessageReadReceiptInfoV5ByIdentifiers": b.getReceiptInfoV5ByIDs,
+		"sendReadReceiptResponse":                  b.sendReceiptResponseV1,
+		"__failHeld":                               b.failHeld,
 	}
 	for name, fn := range async {
 		if err := b.export(target, name, func(args []safejs.Value) any { return b.promise(name, args, fn) }); err != nil {
@@ -149,6 +152,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getCurrentUserId":    b.currentUserID,
 		"getServerTime":       b.serverTime,
 		"getDeviceId":         b.deviceID,
+		"getAppSettings":      b.appSettings,
 		"__uploadLimit":       b.uploadLimit,
 		"__close":             b.requestClose,
 	}
@@ -612,6 +616,33 @@ func (b *Bridge) currentUserID([]safejs.Value) any {
 		return ""
 	}
 	return eng.UserID()
+}
+
+// appSettings is getAppSettings: what this app's server allows, as of the
+// last connection (null before one). imwasm has no speech to text and no
+// ultra groups yet, groups answer V2 and V5 receipts (V5 named here), and
+// the server keeps unread counts.
+func (b *Bridge) appSettings(args []safejs.Value) any {
+	eng, err := b.engine()
+	if err != nil || eng.UserID() == "" {
+		return nil
+	}
+	b.mu.Lock()
+	appKey := ""
+	if b.cfg != nil {
+		appKey = b.cfg.AppKey
+	}
+	b.mu.Unlock()
+	return map[string]any{
+		"isSpeechToTextEnabled":               false,
+		"isConversationListIncludeUltraGroup": false,
+		"messageModifiableMinutes":            int(eng.RecallWindow().Minutes()),
+		"readReceiptVersion":                  4, // GroupReadReceiptVersion.V5
+		"isServerSaveUnreadEnabled":           true,
+		"appkey":                              appKey,
+		"connectionStatus":                    b.connectionStatus(args),
+		"userId":                              eng.UserID(),
+	}
 }
 
 // serverTime is getServerTime: the server's clock as the last

@@ -4,11 +4,13 @@ package jsbridge
 
 import (
 	"context"
+	"slices"
 
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 )
 
 // This file: the receipt functions and events of docs/api.md with RongIMLib's
@@ -195,11 +197,135 @@ func (b *Bridge) getReceiptInfoV5(args []safejs.Value) (work, error) {
 		}
 		out := make([]any, len(infos))
 		for i, in := range infos {
-			out[i] = map[string]any{"messageUId": in.MessageUID, "readCount": in.ReadCount,
-				"unreadCount": max(0, in.TotalCount-in.ReadCount), "totalCount": in.TotalCount}
+			out[i] = receiptInfoV5JS(c, in)
 		}
 		return out, nil
 	}, nil
+}
+
+// receiptInfoV5JS is RongIMLib's ReadReceiptInfoV5.
+func receiptInfoV5JS(c client.Conversation, in client.ReceiptCount) map[string]any {
+	return map[string]any{"identifier": conversationJS(c), "messageUId": in.MessageUID, "readCount": in.ReadCount,
+		"unreadCount": max(0, in.TotalCount-in.ReadCount), "totalCount": in.TotalCount}
+}
+
+// getMessageReadReceiptInfoV5ByIdentifiers([{identifier, messageUId}])
+// → ReadReceiptInfoV5[], in the order asked (1-100 messages, in any
+// conversations).
+func (b *Bridge) getReceiptInfoV5ByIDs(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	type ref struct {
+		c   client.Conversation
+		uid string
+	}
+	refs, err := asArray(arg(args, 0), "messageIds", func(v safejs.Value) (ref, error) {
+		if err := object(v, "messageIds"); err != nil {
+			return ref{}, err
+		}
+		idv, err := field(v, "identifier")
+		if err != nil {
+			return ref{}, err
+		}
+		c, err := conversationArg(idv)
+		if err != nil {
+			return ref{}, err
+		}
+		uid, err := reqString(v, "messageUId")
+		return ref{c, uid}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(refs) == 0 || len(refs) > contract.MaxPerCall {
+		return nil, codes.New(codes.RRSV5ParamLengthExceed, "1-100 messages per call")
+	}
+	return func() (any, error) {
+		byConv := map[client.Conversation][]string{}
+		var order []client.Conversation
+		for _, r := range refs {
+			if _, ok := byConv[r.c]; !ok {
+				order = append(order, r.c)
+			}
+			byConv[r.c] = append(byConv[r.c], r.uid)
+		}
+		found := map[ref]client.ReceiptCount{}
+		for _, c := range order {
+			infos, err := eng.ReceiptCounts(context.Background(), c, byConv[c])
+			if err != nil {
+				return nil, err
+			}
+			for _, in := range infos {
+				found[ref{c, in.MessageUID}] = in
+			}
+		}
+		out := []any{}
+		for _, r := range refs {
+			if in, ok := found[r]; ok {
+				out = append(out, receiptInfoV5JS(r.c, in))
+			}
+		}
+		return out, nil
+	}, nil
+}
+
+// getMessagesReadReceiptByUsersV5(conversation, messageUId, userIds) →
+// {pageToken: ”, totalCount, users}: which of userIds (1-100) read the
+// message, and when.
+func (b *Bridge) getReceiptByUsersV5(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	uid, err := uidArg(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
+	users, err := asStrings(arg(args, 2), "userIds")
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 || len(users) > contract.MaxPerCall {
+		return nil, codes.New(codes.RRSV5ParamLengthExceed, "1-100 userIds per call")
+	}
+	return func() (any, error) {
+		out := []any{}
+		for token := ""; ; {
+			p, err := eng.Readers(context.Background(), c, uid, 1, token, 100)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range p.Users {
+				if slices.Contains(users, r.UserID) {
+					out = append(out, map[string]any{"userId": r.UserID, "timestamp": r.Time})
+				}
+			}
+			if token = p.NextPageToken; token == "" {
+				break
+			}
+		}
+		return map[string]any{"pageToken": "", "totalCount": len(out), "users": out}, nil
+	}, nil
+}
+
+// sendReadReceiptResponse(targetId, messageUIds, channelId?): the older
+// form of sendReadReceiptResponseV2, the messages listed directly.
+func (b *Bridge) sendReceiptResponseV1(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	c, err := groupArgs(args, client.Group, 2)
+	if err != nil {
+		return nil, err
+	}
+	uids, err := asStrings(arg(args, 1), "messageUIds")
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.RespondReceipts(context.Background(), c, uids) }, nil
 }
 
 // getMessagesReadReceiptUsersByPageV5(conversation, messageUId, {pageToken?, pageCount?, readStatus?})

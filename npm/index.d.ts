@@ -170,6 +170,8 @@ export declare class LocationMessage extends BaseMessage<ILocationMessageContent
 export declare class RichContentMessage extends BaseMessage<IRichContentMessageContent> { constructor(content: IRichContentMessageContent) }
 export declare class ReferenceMessage extends BaseMessage<IReferenceMessageContent> { constructor(content: IReferenceMessageContent) }
 export declare class CombineMessage extends BaseMessage<any> { constructor(content: any) }
+/** Content {conversationType, summaryList, nameList, msgNum, msgList}; the whole content within the content limit (30016 beyond). */
+export declare class CombineV2Message extends BaseMessage<any> { constructor(content: any) }
 export declare class InformationNotificationMessage extends BaseMessage<IInformationNotificationMessageContent> { constructor(content: IInformationNotificationMessageContent) }
 export declare class CommandMessage extends BaseMessage<ICommandMessageContent> { constructor(content: ICommandMessageContent) }
 export declare class GroupNotificationMessage extends BaseMessage<IGroupNotificationMessageContent> { constructor(content: IGroupNotificationMessageContent) }
@@ -365,6 +367,26 @@ export interface IModifyMessageParams { messageUId: string; messageContent: Reco
 export declare function modifyMessageWithParams(params: IModifyMessageParams): Promise<RCResult>;
 /** The older form of modifyMessageWithParams. */
 export declare function modifyMessage(content: Record<string, any>, message: IAReceivedMessage): Promise<RCResult>;
+
+/** Which of userIds (1-100) read the message, and when. */
+export declare function getMessagesReadReceiptByUsersV5(conversation: IConversationOption, messageUId: string, userIds: string[]): Promise<RCResult<{ pageToken: string; totalCount: number; users: { userId: string; timestamp: number }[] }>>;
+/** Read counts of 1-100 messages in any conversations. */
+export declare function getMessageReadReceiptInfoV5ByIdentifiers(messageIds: { identifier: IConversationIdentifier; messageUId: string }[]): Promise<RCResult<{ identifier: IConversationIdentifier; messageUId: string; readCount: number; unreadCount: number; totalCount: number }[]>>;
+/** The older form of sendReadReceiptResponseV2: answers the group's receipt requests for messageUIds. */
+export declare function sendReadReceiptResponse(targetId: string, messageUIds: string[], channelId?: string): Promise<RCResult>;
+export interface AppSettings {
+  readonly isSpeechToTextEnabled: boolean;
+  readonly isConversationListIncludeUltraGroup: boolean;
+  /** The recall window, in minutes (0: no limit). */
+  readonly messageModifiableMinutes: number;
+  readonly readReceiptVersion: number;
+  readonly isServerSaveUnreadEnabled: boolean;
+  readonly appkey: string;
+  readonly connectionStatus: RCConnectionStatus;
+  readonly userId: string;
+}
+/** What the server allows, as of the last connection (null before one). */
+export declare function getAppSettings(): AppSettings | null;
 
 export interface ITagParam { tagId: string; tagName: string }
 export interface ITagInfo { tagId: string; tagName: string; conversationCount: number; createdTime: number }

@@ -68,6 +68,7 @@ export const LocationMessage = builtin(MessageType.LOCATION);
 export const RichContentMessage = builtin(MessageType.RICH_CONTENT);
 export const ReferenceMessage = builtin(MessageType.REFERENCE);
 export const CombineMessage = builtin(MessageType.COMBINE);
+export const CombineV2Message = builtin(MessageType.COMBINE_V2);
 export const InformationNotificationMessage = builtin(MessageType.INFORMATION_NOTIFICATION, true, false);
 export const CommandMessage = builtin(MessageType.COMMAND, true, false);
 export const GroupNotificationMessage = builtin(MessageType.GROUP_NOTIFICATION, true, false);
@@ -333,6 +334,9 @@ export const getUnreadMentionedMessages = api('getUnreadMentionedMessages');
 export const batchDeleteConversations = api('batchDeleteConversations');
 export const modifyMessageWithParams = api('modifyMessageWithParams');
 export const modifyMessage = api('modifyMessage');
+export const getMessagesReadReceiptByUsersV5 = api('getMessagesReadReceiptByUsersV5');
+export const getMessageReadReceiptInfoV5ByIdentifiers = api('getMessageReadReceiptInfoV5ByIdentifiers');
+export const sendReadReceiptResponse = api('sendReadReceiptResponse');
 export const setConversationTypeNotificationLevel = api('setConversationTypeNotificationLevel');
 export const getConversationTypeNotificationLevel = api('getConversationTypeNotificationLevel');
 
@@ -418,6 +422,11 @@ export function getConnectionStatus() {
 
 export function getCurrentUserId() {
   return loaded ? loaded.getCurrentUserId() : '';
+}
+
+/** getAppSettings(): what the server allows, as of the last connection (null before one). */
+export function getAppSettings() {
+  return loaded ? loaded.getAppSettings() ?? null : null;
 }
 
 /** getServerTime(): the server's clock (ms) as the last connect measured it; the device's before. */

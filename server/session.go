@@ -196,6 +196,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		MaxContentBytes: uint32(s.cfg.MaxContentBytes),
 		HeartbeatMs:     uint32(s.cfg.Heartbeat.Milliseconds()),
 		MaxUploadBytes:  uint64(s.settings.Load().UploadMaxBytes),
+		RecallWindowSec: uint32(s.settings.Load().recallWindow().Seconds()),
 	}}}
 	// The AuthOK goes first in the queue: pushes enqueued once the session
 	// is in the hub follow it.

@@ -14,12 +14,12 @@ const words = (s) => s.trim().split(/\s+/);
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
   'not yet: the rest of RongIMLib\'s message and connection calls (editing, search, file tokens)': words(`
-    CombineV2Message UploadTask   createUploadTask
-      getAppSettings  getDownloadAuth getFileToken
-    getFileUrl  getMessageReadReceiptInfoV5ByIdentifiers 
-    getMessagesReadReceiptByUsersV5  insertMessage 
+     UploadTask   createUploadTask
+        getDownloadAuth getFileToken
+    getFileUrl   
+      insertMessage 
      refreshReferenceMessageWithParams searchConversationByContent
-    searchMessages sendReadReceiptResponse  setMessageReceivedStatus
+    searchMessages   setMessageReceivedStatus
     stopUploadTask`),
   'not yet: groups': words(`
     acceptGroupApplication acceptGroupInvite addGroupFollows addGroupManagers createGroup

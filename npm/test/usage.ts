@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     new RongIMLib.GroupNotificationMessage({ operatorUserId: 'a', operation: 'Add', data: '', message: '' }),
     new RongIMLib.VoiceMessage({}),
     new RongIMLib.CombineMessage({}),
+    new RongIMLib.CombineV2Message({ conversationType: RongIMLib.ConversationType.PRIVATE, summaryList: ['a: hi'], nameList: ['a', 'b'], msgNum: 1, msgList: [] }),
   ];
   const Poke = RongIMLib.registerMessageType<{ strength: number }>('App:Poke', false, false, [], true);
   const poke: RongIMLib.BaseMessage<{ strength: number }> = new Poke({ strength: 3 });
@@ -282,6 +283,16 @@ async function edit(message: RongIMLib.IAReceivedMessage) {
   RongIMLib.addEventListener(RongIMLib.Events.MESSAGE_MODIFIED_SYNC_COMPLETED, () => console.log('edits synced'));
 }
 void edit;
+
+// More receipt calls, and the app's settings.
+async function moreReceipts(conversation: RongIMLib.IConversationOption, messageUId: string) {
+  const byUsers = await RongIMLib.getMessagesReadReceiptByUsersV5(conversation, messageUId, ['bob']);
+  const infos = await RongIMLib.getMessageReadReceiptInfoV5ByIdentifiers([{ identifier: conversation, messageUId }]);
+  await RongIMLib.sendReadReceiptResponse(conversation.targetId, [messageUId]);
+  const settings = RongIMLib.getAppSettings();
+  console.log(byUsers.data?.users[0]?.timestamp, infos.data?.[0]?.readCount, settings?.messageModifiableMinutes);
+}
+void moreReceipts;
 
 // Drafts.
 async function drafts(conversation: RongIMLib.IConversationOption) {

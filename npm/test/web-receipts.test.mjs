@@ -205,7 +205,15 @@ for (const engine of engines()) describe(engine, () => {
     const last = v5.at(-1);
     assert.deepEqual([last.readCount, last.unreadCount, last.totalCount, last.identifier.targetId], [2, 1, 3, 'club']);
     const info = await u.rita.page.evaluate((uid) => RongIMLib.getMessageReadReceiptInfoV5({ conversationType: 3, targetId: 'club' }, [uid]), sent.data.messageUId);
-    assert.deepEqual(info.data, [{ messageUId: sent.data.messageUId, readCount: 2, unreadCount: 1, totalCount: 3 }]);
+    const clubId = { conversationType: 3, targetId: 'club', channelId: '' };
+    assert.deepEqual(info.data, [{ identifier: clubId, messageUId: sent.data.messageUId, readCount: 2, unreadCount: 1, totalCount: 3 }]);
+    const byIds = await u.rita.page.evaluate((uid) => RongIMLib.getMessageReadReceiptInfoV5ByIdentifiers([{ identifier: { conversationType: 3, targetId: 'club' }, messageUId: uid }]), sent.data.messageUId);
+    assert.deepEqual(byIds.data, info.data);
+    const byUsers = await u.rita.page.evaluate((uid) => RongIMLib.getMessagesReadReceiptByUsersV5({ conversationType: 3, targetId: 'club' }, uid, ['tess', 'uma']), sent.data.messageUId);
+    assert.deepEqual([byUsers.data.totalCount, byUsers.data.users.map((x) => x.userId)], [1, ['tess']]);
+    assert.ok(byUsers.data.users[0].timestamp > 0);
+    const settings = await u.rita.page.evaluate(() => RongIMLib.getAppSettings());
+    assert.deepEqual([settings.userId, settings.isServerSaveUnreadEnabled, settings.readReceiptVersion], ['rita', true, 4]);
     const p1 = await u.rita.page.evaluate((uid) => RongIMLib.getMessagesReadReceiptUsersByPageV5({ conversationType: 3, targetId: 'club' }, uid, { pageCount: 1 }), sent.data.messageUId);
     assert.equal(p1.code, 0, JSON.stringify(p1));
     assert.equal(p1.data.users.length, 1);

@@ -1385,6 +1385,7 @@ type AuthOK struct {
 	HeartbeatMs     uint32
 	MaxUploadBytes  uint64
 	SendBurst       uint32
+	RecallWindowSec uint32
 }
 
 func (x *AuthOK) GetUserId() string {
@@ -1450,6 +1451,13 @@ func (x *AuthOK) GetSendBurst() uint32 {
 	return 0
 }
 
+func (x *AuthOK) GetRecallWindowSec() uint32 {
+	if x != nil {
+		return x.RecallWindowSec
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *AuthOK) Size() (n int) {
 	if x == nil {
@@ -1464,6 +1472,7 @@ func (x *AuthOK) Size() (n int) {
 	n += sizeVarint(1, uint64(x.HeartbeatMs))
 	n += sizeVarint(1, x.MaxUploadBytes)
 	n += sizeVarint(1, uint64(x.SendBurst))
+	n += sizeVarint(1, uint64(x.RecallWindowSec))
 	return n
 }
 
@@ -1481,6 +1490,7 @@ func (x *AuthOK) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 7<<3|0, uint64(x.HeartbeatMs))
 	b = appendVarint(b, 8<<3|0, x.MaxUploadBytes)
 	b = appendVarint(b, 9<<3|0, uint64(x.SendBurst))
+	b = appendVarint(b, 10<<3|0, uint64(x.RecallWindowSec))
 	return b
 }
 
@@ -1524,6 +1534,8 @@ func (x *AuthOK) Merge(b []byte) error {
 			n, err = mergeUint64(&x.MaxUploadBytes, b, num, typ)
 		case 9:
 			n, err = mergeUint32(&x.SendBurst, b, num, typ)
+		case 10:
+			n, err = mergeUint32(&x.RecallWindowSec, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -945,8 +945,11 @@ type AuthOK struct {
 	// with 26106 before uploading).
 	MaxUploadBytes uint64 `protobuf:"varint,8,opt,name=max_upload_bytes,json=maxUploadBytes,proto3" json:"max_upload_bytes,omitempty"`
 	SendBurst      uint32 `protobuf:"varint,9,opt,name=send_burst,json=sendBurst,proto3" json:"send_burst,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// How long after sending a message may be recalled or edited (0: no
+	// limit): RongIMLib's AppSettings.messageModifiableMinutes.
+	RecallWindowSec uint32 `protobuf:"varint,10,opt,name=recall_window_sec,json=recallWindowSec,proto3" json:"recall_window_sec,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AuthOK) Reset() {
@@ -1038,6 +1041,13 @@ func (x *AuthOK) GetMaxUploadBytes() uint64 {
 func (x *AuthOK) GetSendBurst() uint32 {
 	if x != nil {
 		return x.SendBurst
+	}
+	return 0
+}
+
+func (x *AuthOK) GetRecallWindowSec() uint32 {
+	if x != nil {
+		return x.RecallWindowSec
 	}
 	return 0
 }
@@ -4853,7 +4863,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fsync_version\x18\x04 \x01(\x04R\vsyncVersion\x12\x1f\n" +
 	"\vsdk_version\x18\x05 \x01(\tR\n" +
 	"sdkVersion\x12\x1a\n" +
-	"\bplatform\x18\x06 \x01(\tR\bplatform\"\xc7\x02\n" +
+	"\bplatform\x18\x06 \x01(\tR\bplatform\"\xf3\x02\n" +
 	"\x06AuthOK\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1d\n" +
 	"\n" +
@@ -4866,7 +4876,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fheartbeat_ms\x18\a \x01(\rR\vheartbeatMs\x12(\n" +
 	"\x10max_upload_bytes\x18\b \x01(\x04R\x0emaxUploadBytes\x12\x1d\n" +
 	"\n" +
-	"send_burst\x18\t \x01(\rR\tsendBurst\"-\n" +
+	"send_burst\x18\t \x01(\rR\tsendBurst\x12*\n" +
+	"\x11recall_window_sec\x18\n" +
+	" \x01(\rR\x0frecallWindowSec\"-\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x10\n" +
 	"\x03msg\x18\x02 \x01(\tR\x03msg\"\x06\n" +
