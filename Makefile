@@ -23,7 +23,7 @@ WASM_GZIP_MAX  ?= 2000000
 # path relative to the repository root). FUZZTIME is per target, as a count of
 # executions: a duration races Go's fuzz coordinator at the deadline and fails
 # with "context deadline exceeded" and no input (golang/go#75804, fixed in Go 1.27).
-FUZZ_TARGETS ?= server/auth:FuzzVerify server:FuzzFrame server:FuzzSendQueue internal/wsconn:FuzzReadMessage internal/wsconn:FuzzClose proto/litepb:FuzzUnmarshal jsbridge/jsonenc:FuzzValid
+FUZZ_TARGETS ?= client:FuzzStringFields server/auth:FuzzVerify server:FuzzFrame server:FuzzSendQueue internal/wsconn:FuzzReadMessage internal/wsconn:FuzzClose proto/litepb:FuzzUnmarshal jsbridge/jsonenc:FuzzValid
 FUZZTIME     ?= 100000x
 
 # Dev server defaults for `make run` (never use these secrets anywhere real).

@@ -115,6 +115,8 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"batchDeleteConversations":              b.batchDeleteConversations,
 		"modifyMessageWithParams":               b.modifyWithParams,
 		"modifyMessage":                         b.modifyMessage,
+		"searchMessages":                        b.searchMessages,
+		"searchConversationByContent":           b.searchConversations,
 		"__conversationPage":                    b.conversationPage,
 		"addTag":                                b.tagParamCall(pb.TagOp_TAG_ADD),
 		"updateTag":                             b.tagParamCall(pb.TagOp_TAG_UPDATE),

@@ -305,3 +305,93 @@ func (b *Bridge) conversationPage(args []safejs.Value) (work, error) {
 		}, nil
 	}, nil
 }
+
+// searchPropsArg reads the custom types' searchable properties that
+// npm/index.js passes last ({objectName: [property]}, from
+// registerMessageType's searchProps).
+func searchPropsArg(v safejs.Value) (map[string][]string, error) {
+	if absent(v) {
+		return nil, nil
+	}
+	m, err := asStringListMap(v, "searchProps")
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// searchMessages(conversation, keyword, timestamp, count) → {messages,
+// totalMatched}: this device's messages of the conversation that match,
+// sent before timestamp (0: now), newest first.
+func (b *Bridge) searchMessages(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	kw, err := asString(arg(args, 1), "keyword")
+	if err != nil {
+		return nil, err
+	}
+	var before, count int64 = 0, 20
+	if v := arg(args, 2); !absent(v) {
+		if before, err = asInt(v, "timestamp"); err != nil {
+			return nil, err
+		}
+	}
+	if v := arg(args, 3); !absent(v) {
+		if count, err = asInt(v, "count"); err != nil {
+			return nil, err
+		}
+	}
+	props, err := searchPropsArg(arg(args, 4))
+	if err != nil {
+		return nil, err
+	}
+	q := client.SearchQuery{Keyword: kw, Before: before, Count: int(count), Props: props}
+	return func() (any, error) {
+		ms, total, err := eng.SearchMessages(context.Background(), c, q)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"messages": messagesJS(ms), "totalMatched": total}, nil
+	}, nil
+}
+
+// searchConversationByContent(keyword, conversationTypes?, messageTypes?,
+// channelId?): the conversations holding a message that matches.
+func (b *Bridge) searchConversations(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	kw, err := asString(arg(args, 0), "keyword")
+	if err != nil {
+		return nil, err
+	}
+	types, err := conversationTypesArg(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
+	var objectNames []string
+	if v := arg(args, 2); !absent(v) {
+		if objectNames, err = asStrings(v, "messageTypes"); err != nil {
+			return nil, err
+		}
+	}
+	props, err := searchPropsArg(arg(args, 4))
+	if err != nil {
+		return nil, err
+	}
+	q := client.SearchQuery{Keyword: kw, Types: objectNames, Props: props}
+	return func() (any, error) {
+		list, err := eng.SearchConversations(context.Background(), q, types)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, len(list))
+		for i, ci := range list {
+			out[i] = conversationInfoJS(ci)
+		}
+		return out, nil
+	}, nil
+}

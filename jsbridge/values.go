@@ -155,6 +155,16 @@ func optStrings(obj safejs.Value, key string) ([]string, error) {
 
 // asStringMap reads an object whose values are strings (an expansion).
 func asStringMap(v safejs.Value, name string) (map[string]string, error) {
+	return asMap(v, name, asString)
+}
+
+// asStringListMap reads an object of string arrays ({key: [string]}).
+func asStringListMap(v safejs.Value, name string) (map[string][]string, error) {
+	return asMap(v, name, asStrings)
+}
+
+// asMap reads an object's own properties, each by item.
+func asMap[T any](v safejs.Value, name string, item func(safejs.Value, string) (T, error)) (map[string]T, error) {
 	if err := object(v, name); err != nil {
 		return nil, err
 	}
@@ -170,13 +180,13 @@ func asStringMap(v safejs.Value, name string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(ks))
+	out := make(map[string]T, len(ks))
 	for _, k := range ks {
 		e, err := v.Get(k)
 		if err != nil {
 			return nil, invalid("%s: %v", name, err)
 		}
-		if out[k], err = asString(e, name+"."+k); err != nil {
+		if out[k], err = item(e, name+"."+k); err != nil {
 			return nil, err
 		}
 	}

@@ -374,6 +374,10 @@ export declare function getMessagesReadReceiptByUsersV5(conversation: IConversat
 export declare function getMessageReadReceiptInfoV5ByIdentifiers(messageIds: { identifier: IConversationIdentifier; messageUId: string }[]): Promise<RCResult<{ identifier: IConversationIdentifier; messageUId: string; readCount: number; unreadCount: number; totalCount: number }[]>>;
 /** The older form of sendReadReceiptResponseV2: answers the group's receipt requests for messageUIds. */
 export declare function sendReadReceiptResponse(targetId: string, messageUIds: string[], channelId?: string): Promise<RCResult>;
+/** This device's messages of the conversation whose searchable content contains keyword (case folded), sent before timestamp (0: now), newest first; count 1-100. */
+export declare function searchMessages(conversation: IConversationOption, keyword: string, timestamp: number, count: number): Promise<RCResult<{ messages: IAReceivedMessage[]; totalMatched: number }>>;
+/** The conversations this device holds a matching message of. */
+export declare function searchConversationByContent(keyword: string, conversationTypes?: ConversationType[], messageTypes?: string[], channelId?: string): Promise<RCResult<IAReceivedConversation[]>>;
 export interface AppSettings {
   readonly isSpeechToTextEnabled: boolean;
   readonly isConversationListIncludeUltraGroup: boolean;

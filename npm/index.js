@@ -76,12 +76,21 @@ export const GroupNotificationMessage = builtin(MessageType.GROUP_NOTIFICATION, 
 /**
  * registerMessageType(messageType, isPersited, isCounted, searchProps?, isStatusMessage?)
  * returns a class for a custom message type. Types that are not persisted,
- * or are status messages, are never stored and reach online devices only.
+ * or are status messages, are never stored and reach online devices only;
+ * searchProps name the content properties searchMessages looks in.
  */
-export function registerMessageType(messageType, isPersited, isCounted, searchProps = [], isStatusMessage = false) {
+// searchProps of the registered types (objectName -> property names): the
+// engine's search reads these properties of their content.
+const searchProps = {};
+
+export function registerMessageType(messageType, isPersited, isCounted, props = [], isStatusMessage = false) {
   if (typeof messageType !== 'string' || messageType === '' || messageType.startsWith('RC:')) {
     throw new TypeError('registerMessageType: messageType must be a non-empty string without the RC: prefix');
   }
+  if (!Array.isArray(props) || props.some((p) => typeof p !== 'string')) {
+    throw new TypeError('registerMessageType: searchProps must be an array of property names');
+  }
+  searchProps[messageType] = [...props];
   return class extends BaseMessage {
     constructor(content) { super(messageType, content, isPersited !== false, isCounted !== false, isStatusMessage === true); }
   };
@@ -334,6 +343,13 @@ export const getUnreadMentionedMessages = api('getUnreadMentionedMessages');
 export const batchDeleteConversations = api('batchDeleteConversations');
 export const modifyMessageWithParams = api('modifyMessageWithParams');
 export const modifyMessage = api('modifyMessage');
+// Search over what this device holds; the registered types' searchProps go along.
+export function searchMessages(conversation, keyword, timestamp, count) {
+  return call('searchMessages', [conversation, keyword, timestamp, count, searchProps]);
+}
+export function searchConversationByContent(keyword, conversationTypes, messageTypes, channelId) {
+  return call('searchConversationByContent', [keyword, conversationTypes, messageTypes, channelId, searchProps]);
+}
 export const getMessagesReadReceiptByUsersV5 = api('getMessagesReadReceiptByUsersV5');
 export const getMessageReadReceiptInfoV5ByIdentifiers = api('getMessageReadReceiptInfoV5ByIdentifiers');
 export const sendReadReceiptResponse = api('sendReadReceiptResponse');

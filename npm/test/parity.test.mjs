@@ -18,8 +18,8 @@ const NOT_PROVIDED = {
         getDownloadAuth getFileToken
     getFileUrl   
       insertMessage 
-     refreshReferenceMessageWithParams searchConversationByContent
-    searchMessages   setMessageReceivedStatus
+     refreshReferenceMessageWithParams 
+       setMessageReceivedStatus
     stopUploadTask`),
   'not yet: groups': words(`
     acceptGroupApplication acceptGroupInvite addGroupFollows addGroupManagers createGroup

@@ -289,6 +289,9 @@ async function moreReceipts(conversation: RongIMLib.IConversationOption, message
   const byUsers = await RongIMLib.getMessagesReadReceiptByUsersV5(conversation, messageUId, ['bob']);
   const infos = await RongIMLib.getMessageReadReceiptInfoV5ByIdentifiers([{ identifier: conversation, messageUId }]);
   await RongIMLib.sendReadReceiptResponse(conversation.targetId, [messageUId]);
+  const found = await RongIMLib.searchMessages(conversation, 'hello', 0, 20);
+  const convs = await RongIMLib.searchConversationByContent('hello', [RongIMLib.ConversationType.PRIVATE], [RongIMLib.MessageType.TEXT]);
+  console.log(found.data?.totalMatched, found.data?.messages[0]?.messageUId, convs.data?.[0]?.targetId);
   const settings = RongIMLib.getAppSettings();
   console.log(byUsers.data?.users[0]?.timestamp, infos.data?.[0]?.readCount, settings?.messageModifiableMinutes);
 }

@@ -233,6 +233,34 @@ for (const engine of engines()) describe(engine, () => {
     await waitEvent(fi, 'MESSAGE_MODIFIED', (list) => list.some((x) => x.content.content === 'hello!'), 'the second edit');
   });
 
+  // Search over IndexedDB: the built-in types' searchable properties and a
+  // registered type's searchProps.
+  test('searchMessages and searchConversationByContent find what the device holds', async () => {
+    const hal = await openUser(browser, web.url, server, 'hal');
+    const gil = await openUser(browser, web.url, server, 'gil');
+    const sent = await hal.page.evaluate(async () => {
+      const Card = RongIMLib.registerMessageType('app:Card', true, true, ['title']);
+      const to = { conversationType: 1, targetId: 'gil' };
+      const out = [];
+      for (const m of [new RongIMLib.TextMessage({ content: 'Hello world' }), new RongIMLib.TextMessage({ content: 'goodbye' }),
+        new Card({ title: 'a hello card', body: 'x' }), new RongIMLib.TextMessage({ content: 'say \u00e9 HELLO' })]) {
+        out.push((await RongIMLib.sendMessage(to, m)).data.messageUId);
+      }
+      return out;
+    });
+    await waitEvent(gil, 'MESSAGES', (p) => p.messages.some((m) => m.messageUId === sent[3]), 'the last message');
+    const found = await gil.page.evaluate(() => {
+      RongIMLib.registerMessageType('app:Card', true, true, ['title']);
+      return RongIMLib.searchMessages({ conversationType: 1, targetId: 'hal' }, 'hello', 0, 2);
+    });
+    assert.equal(found.code, 0, JSON.stringify(found));
+    assert.deepEqual([found.data.totalMatched, found.data.messages.map((m) => m.messageUId)], [3, [sent[3], sent[2]]]);
+    assert.deepEqual((await call(gil, 'searchConversationByContent', 'WORLD')).data.map((c) => c.targetId), ['hal']);
+    assert.deepEqual((await call(gil, 'searchConversationByContent', 'world', [1], ['RC:FileMsg'])).data, []);
+    assert.equal((await call(gil, 'searchMessages', { conversationType: 1, targetId: 'hal' }, '', 0, 10)).code, 33003);
+    assert.equal((await call(gil, 'searchMessages', { conversationType: 1, targetId: 'hal' }, 'x', 0, 101)).code, 34232);
+  });
+
   // removeConversation: out of the list on the user's other tab and after a
   // reload, its messages kept, back with the next message.
   test('a removed conversation leaves the list everywhere and comes back with its next message', async () => {
