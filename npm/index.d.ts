@@ -5,7 +5,7 @@
 // ErrorCode, MessageType and Events with imwasm's own members on top.
 export * from './constants.js';
 import type * as Rong from './constants.js';
-import type { AreaCode, ConversationType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
+import type { AreaCode, ConversationType, FileType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
 
 export declare const ErrorCode: typeof Rong.ErrorCode & {
   readonly UNKNOWN: -2;
@@ -520,6 +520,22 @@ export interface IUploadResult { name: string; downloadUrl: string; url: string;
 
 /** Uploads a file that is not sent as a message. */
 export declare function upload(info: IUploadInfo): Promise<RCResult<IUploadResult>>;
+/** An upload started at once: abort() stops it, awaitResult() answers what upload() answers. */
+export declare class UploadTask {
+  readonly id: number;
+  constructor(info: IUploadInfo & { fileType?: FileType });
+  abort(): void;
+  awaitResult(): Promise<RCResult<IUploadResult>>;
+}
+export declare function createUploadTask(uploadInfo: IUploadInfo & { fileType?: FileType }): Promise<RCResult<UploadTask>>;
+/** Stops a running task (data: whether one was running). */
+export declare function stopUploadTask(taskId: number): Promise<RCResult<boolean>>;
+/** RongCloud's storage-provider calls, answered for imwasm's /v1/files: the bearer token uploads use. */
+export declare function getFileToken(fileType: FileType, fileName?: string, httpMethod?: 'POST' | 'PUT', queryString?: string): Promise<RCResult<{ token: string; deadline: number; bosToken: string; bosDate: string; path: string; fileName: string; qiniu: string; ossConfig: string }>>;
+/** The URL of an uploaded file, by the id an upload answered (uniqueName). */
+export declare function getFileUrl(fileType: FileType, filename: string, saveName?: string, _?: unknown, serverType?: number): Promise<RCResult<{ downloadUrl: string }>>;
+/** Downloads need no auth here (a file id cannot be guessed): {deadline: 0}. */
+export declare function getDownloadAuth(url: string): Promise<RCResult<{ deadline: number; token?: string }>>;
 export declare function sendFileMessage(conversation: IConversationOption, msgBody: ISendBody, hooks?: IUploadHooks, sendOptions?: IUploadMessageOption): Promise<RCResult<IAReceivedMessage>>;
 /** The thumbnail (content) is made in the browser: JPEG base64 without a data-URI prefix, longest side ≤ 240 px, ≤ 10 KB. */
 export declare function sendImageMessage(conversation: IConversationOption, msgBody: ISendBody, hooks?: IUploadHooks, sendOptions?: IUploadMessageOption): Promise<RCResult<IAReceivedMessage>>;

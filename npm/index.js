@@ -421,6 +421,12 @@ const uploads = uploadHelpers({
   isMessage: (m) => m instanceof BaseMessage || (typeof m === 'object' && typeof m.messageType === 'string' && 'content' in m),
 });
 export const upload = uploads.upload;
+export const UploadTask = uploads.UploadTask;
+export const createUploadTask = uploads.createUploadTask;
+export const stopUploadTask = uploads.stopUploadTask;
+export const getFileToken = uploads.getFileToken;
+export const getFileUrl = uploads.getFileUrl;
+export const getDownloadAuth = uploads.getDownloadAuth;
 export const sendFileMessage = uploads.sendFileMessage;
 export const sendImageMessage = uploads.sendImageMessage;
 export const sendGIFMessage = uploads.sendGIFMessage;

@@ -258,8 +258,59 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
     return call('sendMessage', [conversation, message, { ...options, messageId: held, __replace: true }]);
   }
 
+  // RongIMLib's upload task: createUploadTask(info) starts an upload now;
+  // task.abort() or stopUploadTask(task.id) stops it; task.awaitResult()
+  // answers what upload() answers.
+  const tasks = new Map(); // id -> AbortController, while running
+  let lastTaskId = 0;
+  class UploadTask {
+    #result;
+    constructor(info) {
+      const controller = new AbortController();
+      this.id = ++lastTaskId;
+      tasks.set(this.id, controller);
+      const given = info && typeof info === 'object' ? info : null;
+      this.#result = upload(given && { ...given, signal: controller.signal }).finally(() => tasks.delete(this.id));
+    }
+    abort() { tasks.get(this.id)?.abort(); }
+    awaitResult() { return this.#result; }
+  }
+  async function createUploadTask(info) {
+    if (info === null || typeof info !== 'object' || !isBlob(info.file)) return fail(INVALID_PARAMETER, 'createUploadTask: {file} is required');
+    return { code: 0, data: new UploadTask(info) };
+  }
+  async function stopUploadTask(taskId) {
+    const c = tasks.get(taskId);
+    c?.abort();
+    return { code: 0, data: Boolean(c) };
+  }
+  // RongCloud's storage-provider calls, answered for /v1/files: the token
+  // an upload is made with, a file's URL (filename: the id an upload
+  // answered as uniqueName), and no download auth (an id cannot be guessed).
+  async function getFileToken(fileType, fileName) {
+    const { uploadUrl, token } = config();
+    if (!uploadUrl || !token) return fail(UPLOAD_FAIL, 'connect first: uploads need the server and a token');
+    return { code: 0, data: { token, deadline: 0, bosToken: '', bosDate: '', path: '/v1/files', fileName: fileName || '', qiniu: '', ossConfig: '' } };
+  }
+  async function getFileUrl(fileType, filename) {
+    const { uploadUrl } = config();
+    if (typeof filename !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(filename)) return fail(INVALID_PARAMETER, 'filename must be a file id');
+    if (!uploadUrl) return fail(UPLOAD_FAIL, 'init first: the server is not known');
+    return { code: 0, data: { downloadUrl: `${uploadUrl.replace(/\/+$/, '')}/v1/files/${filename}` } };
+  }
+  async function getDownloadAuth(url) {
+    if (typeof url !== 'string' || url === '') return fail(INVALID_PARAMETER, 'url must be a string');
+    return { code: 0, data: { deadline: 0 } };
+  }
+
   return {
     upload,
+    UploadTask,
+    createUploadTask,
+    stopUploadTask,
+    getFileToken,
+    getFileUrl,
+    getDownloadAuth,
     sendFileMessage: (c, body, hooks, opts) => send('file', c, body, hooks, opts),
     sendImageMessage: (c, body, hooks, opts) => send('image', c, body, hooks, opts),
     sendGIFMessage: (c, body, hooks, opts) => send('gif', c, body, hooks, opts),

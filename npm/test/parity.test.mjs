@@ -14,13 +14,13 @@ const words = (s) => s.trim().split(/\s+/);
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
   'not yet: the rest of RongIMLib\'s message and connection calls (editing, search, file tokens)': words(`
-     UploadTask   createUploadTask
-        getDownloadAuth getFileToken
-    getFileUrl   
+        
+         
+       
       insertMessage 
      refreshReferenceMessageWithParams 
        setMessageReceivedStatus
-    stopUploadTask`),
+    `),
   'not yet: groups': words(`
     acceptGroupApplication acceptGroupInvite addGroupFollows addGroupManagers createGroup
     dismissGroup getGroupApplications getGroupFollows getGroupMembers getGroupMembersByRole

@@ -274,6 +274,20 @@ async function newer(conversation: RongIMLib.IConversationOption) {
 }
 void newer;
 
+// Upload tasks and RongCloud's storage calls.
+async function uploadTasks(file: File) {
+  const task = await RongIMLib.createUploadTask({ file, fileType: RongIMLib.FileType.FILE });
+  const r = await task.data?.awaitResult();
+  if (task.data) await RongIMLib.stopUploadTask(task.data.id);
+  const auth = await RongIMLib.getFileToken(RongIMLib.FileType.FILE);
+  const url = await RongIMLib.getFileUrl(RongIMLib.FileType.FILE, r?.data?.uniqueName ?? '');
+  const dl = await RongIMLib.getDownloadAuth(url.data?.downloadUrl ?? '');
+  const direct = new RongIMLib.UploadTask({ file });
+  direct.abort();
+  console.log(auth.data?.token, dl.data?.deadline, (await direct.awaitResult()).code);
+}
+void uploadTasks;
+
 // Editing.
 async function edit(message: RongIMLib.IAReceivedMessage) {
   const conversation = { conversationType: message.conversationType, targetId: message.targetId };

@@ -168,6 +168,26 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(n, 1);
   });
 
+  test('upload tasks: one that completes, one stopped at once; getFileUrl serves the same bytes', async () => {
+    const r = await u.ann.page.evaluate(async () => {
+      const file = randomFile(100000, 'task.bin', 'application/octet-stream');
+      const t1 = await RongIMLib.createUploadTask({ file, fileType: RongIMLib.FileType.FILE });
+      const done = await t1.data.awaitResult();
+      const url = await RongIMLib.getFileUrl(RongIMLib.FileType.FILE, done.data.uniqueName);
+      const same = await digest(await (await fetch(url.data.downloadUrl)).arrayBuffer()) === await digest(await file.arrayBuffer());
+      const t2 = await RongIMLib.createUploadTask({ file: randomFile(6 << 20, 'stopped.bin', 'application/octet-stream') });
+      const stopped = await RongIMLib.stopUploadTask(t2.data.id);
+      const aborted = await t2.data.awaitResult();
+      const again = await RongIMLib.stopUploadTask(t2.data.id);
+      const token = await RongIMLib.getFileToken(RongIMLib.FileType.FILE);
+      const auth = await RongIMLib.getDownloadAuth(url.data.downloadUrl);
+      const bad = await RongIMLib.createUploadTask({});
+      return { done: done.code, same, ids: t2.data.id > t1.data.id, stopped: stopped.data, aborted: aborted.code, again: again.data,
+        token: token.data.token.length > 0, auth: auth.data.deadline, bad: bad.code };
+    });
+    assert.deepEqual(r, { done: 0, same: true, ids: true, stopped: true, aborted: 34011, again: false, token: true, auth: 0, bad: 33003 });
+  });
+
   test("seed 003's sendFileMessage and sendImageMessage examples, and an HTML file that never runs inline", async () => {
     const r = await u.ann.page.evaluate(async () => {
       await pause();
