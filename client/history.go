@@ -191,3 +191,49 @@ func (e *Engine) LocalMessagesByUID(ctx context.Context, c Conversation, uids []
 	}
 	return ms, nil
 }
+
+// RongIMLib's ReceivedStatus bits.
+const (
+	ReceivedRead       = 1
+	ReceivedListened   = 2
+	ReceivedDownloaded = 4
+	ReceivedRetrieved  = 8
+)
+
+// receivedSet is a setMessageReceivedStatus to apply.
+type receivedSet struct {
+	id     int64
+	status int32
+}
+
+// SetReceivedStatus implements setMessageReceivedStatus: the received
+// status (ReceivedStatus bits) of the message this device holds by local
+// id, on this device.
+func (e *Engine) SetReceivedStatus(ctx context.Context, id int64, status int32) error {
+	if status < 0 || status > ReceivedRead|ReceivedListened|ReceivedDownloaded|ReceivedRetrieved {
+		return codes.New(codes.InvalidParameter, "receivedStatus: ReceivedStatus bits (0-15)")
+	}
+	m, err := e.LocalMessage(ctx, id)
+	if err != nil {
+		return err
+	}
+	if m == nil {
+		return codes.New(codes.DBDataNotFound, "no such message on this device")
+	}
+	return e.applyLocal(&inItem{received: &receivedSet{id: id, status: status}})
+}
+
+// applyReceivedLocked applies rs to the batch (the processor's).
+func (e *Engine) applyReceivedLocked(ctx context.Context, bs *batchState, rs *receivedSet) {
+	m, ok := bs.byID[rs.id]
+	if !ok {
+		ms, err := e.cfg.Store.MessagesByID(ctx, []int64{rs.id})
+		if err != nil || len(ms) != 1 || ms[0] == nil {
+			return // gone since it was checked
+		}
+		m = ms[0]
+	}
+	m.IsRead = rs.status&ReceivedRead != 0
+	m.ReceivedFlags = rs.status &^ ReceivedRead
+	bs.put(m)
+}

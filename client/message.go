@@ -62,7 +62,10 @@ type Message struct {
 	SentTime     int64 // server time, ms; 0 while sending
 	ReceivedTime int64 // local time, ms
 	ModifiedTime int64 // server time, ms, of the last edit (modifyMessageWithParams); 0: never edited
-	SentStatus   int32
+	// ReceivedFlags are RongIMLib's ReceivedStatus bits besides READ
+	// (IsRead): ReceivedListened, ReceivedDownloaded, ReceivedRetrieved.
+	ReceivedFlags int32
+	SentStatus    int32
 
 	IsOffline           bool // arrived by sync rather than push
 	IsRead              bool // read on this or another device of the user

@@ -25,7 +25,7 @@ func EncodeMessage(m *Message) ([]byte, error) {
 	}
 	r := &pb.StoredMessage{
 		Wire: w, LocalId: m.MessageID, Conv: wireConv(m.Conversation), Direction: m.Direction, SentStatus: m.SentStatus,
-		IsOffline: m.IsOffline, IsRead: m.IsRead, ReceivedTime: m.ReceivedTime,
+		IsOffline: m.IsOffline, IsRead: m.IsRead, ReceivedTime: m.ReceivedTime, ReceivedFlags: m.ReceivedFlags,
 	}
 	if rc := m.Receipt; rc != nil {
 		r.Receipt = &pb.StoredReceipt{IsRequest: rc.IsRequest, HasRespond: rc.HasRespond, Readers: wireReaders(rc.Readers),
@@ -53,7 +53,7 @@ func DecodeMessage(b []byte) (*Message, error) {
 		IsMentioned: w.IsMentioned, DisableNotification: w.DisableNotification, PushContent: w.PushContent,
 		PushData: w.PushData, PushConfig: w.PushConfig, DirectedUserIDs: w.DirectedUserIds,
 		CanIncludeExpansion: w.CanIncludeExpansion, Expansion: w.Expansion, NeedReceipt: w.NeedReceipt,
-		DeliveryReceipt: w.DeliveryReceipt, ModifiedTime: w.ModifiedTime,
+		DeliveryReceipt: w.DeliveryReceipt, ModifiedTime: w.ModifiedTime, ReceivedFlags: r.ReceivedFlags,
 	}
 	if mi := w.MentionedInfo; mi != nil {
 		m.MentionedInfo = &MentionedInfo{Type: mi.Type, UserIDs: mi.UserIds, Content: mi.Content}

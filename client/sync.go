@@ -42,6 +42,7 @@ type inItem struct {
 	log        *pb.LogEntry   // applied as if it came in this user's log
 	settings   []*pb.LogEntry // this device changed these settings (no event here)
 	draft      *draftSet
+	received   *receivedSet
 	sent       *Message // a send acknowledged in time (already updated)
 	failed     int64    // local id of a send that failed
 	result     chan *Message
@@ -238,6 +239,9 @@ func (e *Engine) process(items []*inItem) {
 		}
 		if d := it.draft; d != nil {
 			e.stateLocked(bs, d.conv).Draft = d.text
+		}
+		if rs := it.received; rs != nil {
+			e.applyReceivedLocked(ctx, bs, rs)
 		}
 		if it.recalled != nil {
 			bs.recalls = append(bs.recalls, recallApply{uid: it.recalled.Uid, w: it.recalled})

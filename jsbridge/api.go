@@ -115,6 +115,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"batchDeleteConversations":              b.batchDeleteConversations,
 		"modifyMessageWithParams":               b.modifyWithParams,
 		"modifyMessage":                         b.modifyMessage,
+		"setMessageReceivedStatus":              b.setReceivedStatus,
 		"searchMessages":                        b.searchMessages,
 		"searchConversationByContent":           b.searchConversations,
 		"__conversationPage":                    b.conversationPage,

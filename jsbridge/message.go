@@ -12,12 +12,6 @@ import (
 // This file: RongIMLib's message, conversation and event shapes, to and
 // from the engine's types.
 
-// Received statuses (RongIMLib's ReceivedStatus).
-const (
-	receivedUnread = 0
-	receivedRead   = 1
-)
-
 // conversationArg reads {conversationType, targetId, channelId?}.
 func conversationArg(v safejs.Value) (client.Conversation, error) {
 	var c client.Conversation
@@ -150,26 +144,27 @@ func messageArg(c client.Conversation, msg, opts safejs.Value) (*client.Message,
 
 // messageJS is RongIMLib's IAReceivedMessage for m.
 func messageJS(m *client.Message) map[string]any {
-	received := receivedUnread
+	received := int(m.ReceivedFlags)
 	if m.IsRead {
-		received = receivedRead
+		received |= client.ReceivedRead
 	}
 	out := map[string]any{
-		"conversationType":    int(m.Type),
-		"targetId":            m.TargetID,
-		"channelId":           m.ChannelID,
-		"senderUserId":        m.SenderUserID,
-		"messageType":         m.ObjectName,
-		"content":             jsonenc.Raw(m.Content),
-		"messageUId":          m.MessageUID,
-		"messageId":           m.MessageID,
-		"messageDirection":    int(m.Direction),
-		"isOffLineMessage":    m.IsOffline,
-		"sentTime":            m.SentTime,
-		"receivedTime":        m.ReceivedTime,
-		"sentStatus":          int(m.SentStatus),
-		"receivedStatus":      received,
-		"receivedStatusInfo":  map[string]any{"isRead": m.IsRead, "isListened": false, "isDownload": false, "isRetrieved": false},
+		"conversationType": int(m.Type),
+		"targetId":         m.TargetID,
+		"channelId":        m.ChannelID,
+		"senderUserId":     m.SenderUserID,
+		"messageType":      m.ObjectName,
+		"content":          jsonenc.Raw(m.Content),
+		"messageUId":       m.MessageUID,
+		"messageId":        m.MessageID,
+		"messageDirection": int(m.Direction),
+		"isOffLineMessage": m.IsOffline,
+		"sentTime":         m.SentTime,
+		"receivedTime":     m.ReceivedTime,
+		"sentStatus":       int(m.SentStatus),
+		"receivedStatus":   received,
+		"receivedStatusInfo": map[string]any{"isRead": m.IsRead, "isListened": m.ReceivedFlags&client.ReceivedListened != 0,
+			"isDownload": m.ReceivedFlags&client.ReceivedDownloaded != 0, "isRetrieved": m.ReceivedFlags&client.ReceivedRetrieved != 0},
 		"isPersited":          m.IsPersisted || !m.IsStatus,
 		"isCounted":           m.IsCounted,
 		"isStatusMessage":     m.IsStatus,

@@ -8,9 +8,11 @@ import (
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
 )
 
-// This file: message editing (RongIMLib 5.26+), one engine call.
+// This file: changes to one held message: editing (RongIMLib 5.26+), its
+// received status.
 
 // modifyWork edits uid of c to content.
 func modifyWork(eng *client.Engine, c client.Conversation, uid string, content []byte) work {
@@ -86,4 +88,27 @@ func contentArg(obj safejs.Value, key string) ([]byte, error) {
 		return nil, err
 	}
 	return jsonStringify(v, key)
+}
+
+// setMessageReceivedStatus(messageId, receivedStatus): this device's
+// received status of a message it holds (ReceivedStatus bits).
+func (b *Bridge) setReceivedStatus(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	id, err := asInt(arg(args, 0), "messageId")
+	if err != nil {
+		return nil, err
+	}
+	if id <= 0 {
+		return nil, codes.New(codes.InvalidParameterMessageID, "messageId must be positive")
+	}
+	status, err := asInt(arg(args, 1), "receivedStatus")
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		return nil, eng.SetReceivedStatus(context.Background(), id, int32(status))
+	}, nil
 }

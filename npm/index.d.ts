@@ -378,6 +378,8 @@ export declare function sendReadReceiptResponse(targetId: string, messageUIds: s
 export declare function searchMessages(conversation: IConversationOption, keyword: string, timestamp: number, count: number): Promise<RCResult<{ messages: IAReceivedMessage[]; totalMatched: number }>>;
 /** The conversations this device holds a matching message of. */
 export declare function searchConversationByContent(keyword: string, conversationTypes?: ConversationType[], messageTypes?: string[], channelId?: string): Promise<RCResult<IAReceivedConversation[]>>;
+/** This device's received status of a message it holds (ReceivedStatus bits: READ 1, LISTENED 2, DOWNLOADED 4, RETRIEVED 8). */
+export declare function setMessageReceivedStatus(messageId: number, receivedStatus: ReceivedStatus | number): Promise<RCResult>;
 export interface AppSettings {
   readonly isSpeechToTextEnabled: boolean;
   readonly isConversationListIncludeUltraGroup: boolean;

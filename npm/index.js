@@ -343,6 +343,7 @@ export const getUnreadMentionedMessages = api('getUnreadMentionedMessages');
 export const batchDeleteConversations = api('batchDeleteConversations');
 export const modifyMessageWithParams = api('modifyMessageWithParams');
 export const modifyMessage = api('modifyMessage');
+export const setMessageReceivedStatus = api('setMessageReceivedStatus');
 // Search over what this device holds; the registered types' searchProps go along.
 export function searchMessages(conversation, keyword, timestamp, count) {
   return call('searchMessages', [conversation, keyword, timestamp, count, searchProps]);

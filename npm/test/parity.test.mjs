@@ -13,14 +13,7 @@ const words = (s) => s.trim().split(/\s+/);
 
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
-  'not yet: the rest of RongIMLib\'s message and connection calls (editing, search, file tokens)': words(`
-        
-         
-       
-      insertMessage 
-     refreshReferenceMessageWithParams 
-       setMessageReceivedStatus
-    `),
+  'not yet: refreshing quoted messages (fetching messages by id from the server)': words('refreshReferenceMessageWithParams'),
   'not yet: groups': words(`
     acceptGroupApplication acceptGroupInvite addGroupFollows addGroupManagers createGroup
     dismissGroup getGroupApplications getGroupFollows getGroupMembers getGroupMembersByRole
@@ -58,7 +51,7 @@ const NOT_PROVIDED = {
     getTranslationLanguage requestSpeechToTextForMessage requestStreamMessageContent
     setAutoTranslateEnabled setTranslationLanguage translateMessagesWithParams
     translateTextsWithParams`),
-  'not provided: Electron only (its main process, proxy settings)': words('electronExtension getProxy setProxy testProxy'),
+  'not provided: Electron only (its main process, proxy settings, and insertMessage, a local message the server never has: deprecated on the web)': words('electronExtension getProxy insertMessage setProxy testProxy'),
   'not provided: RongCloud\'s plugins, internal and diagnostic hooks': words(`
     __addSDKVersion addMonitor createLogDBProxy fail installPlugin ok removeMonitor`),
 };

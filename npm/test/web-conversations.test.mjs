@@ -231,6 +231,14 @@ for (const engine of engines()) describe(engine, () => {
     assert.deepEqual(h.data.list.map((x) => [x.content.content, x.modifyInfo?.timestamp]), [['hello', m.modifyInfo.timestamp]]);
     assert.equal((await call(ed, 'modifyMessage', { content: 'hello!' }, sent.data)).code, 0);
     await waitEvent(fi, 'MESSAGE_MODIFIED', (list) => list.some((x) => x.content.content === 'hello!'), 'the second edit');
+
+    // This device's received status of the message (RongIMLib's setMessageReceivedStatus).
+    const id = h.data.list[0].messageId;
+    assert.equal((await call(fi, 'setMessageReceivedStatus', id, 1 | 2)).code, 0);
+    const got = (await call(fi, 'getMessage', id)).data;
+    assert.deepEqual([got.receivedStatus, got.receivedStatusInfo.isRead, got.receivedStatusInfo.isListened, got.receivedStatusInfo.isDownload], [3, true, true, false]);
+    assert.equal((await call(fi, 'setMessageReceivedStatus', 999999, 1)).code, 34304);
+    assert.equal((await call(fi, 'setMessageReceivedStatus', id, 16)).code, 33003);
   });
 
   // Search over IndexedDB: the built-in types' searchable properties and a

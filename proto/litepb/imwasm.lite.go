@@ -6467,15 +6467,16 @@ func (x *OK) Merge(b []byte) error {
 
 // A message as one device holds it.
 type StoredMessage struct {
-	Wire         *Message
-	LocalId      int64
-	Conv         *Conversation
-	Direction    int32
-	SentStatus   int32
-	IsOffline    bool
-	IsRead       bool
-	ReceivedTime int64
-	Receipt      *StoredReceipt
+	Wire          *Message
+	LocalId       int64
+	Conv          *Conversation
+	Direction     int32
+	SentStatus    int32
+	IsOffline     bool
+	IsRead        bool
+	ReceivedTime  int64
+	Receipt       *StoredReceipt
+	ReceivedFlags int32
 }
 
 func (x *StoredMessage) GetWire() *Message {
@@ -6541,6 +6542,13 @@ func (x *StoredMessage) GetReceipt() *StoredReceipt {
 	return nil
 }
 
+func (x *StoredMessage) GetReceivedFlags() int32 {
+	if x != nil {
+		return x.ReceivedFlags
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *StoredMessage) Size() (n int) {
 	if x == nil {
@@ -6555,6 +6563,7 @@ func (x *StoredMessage) Size() (n int) {
 	n += sizeBool(1, x.IsRead)
 	n += sizeVarint(1, uint64(int64(x.ReceivedTime)))
 	n += sizeMsg(1, x.Receipt, x.Receipt != nil)
+	n += sizeVarint(1, uint64(int64(x.ReceivedFlags)))
 	return n
 }
 
@@ -6572,6 +6581,7 @@ func (x *StoredMessage) MarshalAppend(b []byte) []byte {
 	b = appendBool(b, 7<<3|0, x.IsRead)
 	b = appendVarint(b, 8<<3|0, uint64(int64(x.ReceivedTime)))
 	b = appendMsg(b, 9<<3|2, x.Receipt, x.Receipt != nil)
+	b = appendVarint(b, 10<<3|0, uint64(int64(x.ReceivedFlags)))
 	return b
 }
 
@@ -6624,6 +6634,8 @@ func (x *StoredMessage) Merge(b []byte) error {
 				x.Receipt = new(StoredReceipt)
 			}
 			n, err = mergeMsg(x.Receipt, b, num, typ)
+		case 10:
+			n, err = mergeInt32(&x.ReceivedFlags, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

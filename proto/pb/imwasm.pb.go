@@ -4355,13 +4355,16 @@ type StoredMessage struct {
 	Wire    *Message `protobuf:"bytes,1,opt,name=wire,proto3" json:"wire,omitempty"`
 	LocalId int64    `protobuf:"varint,2,opt,name=local_id,json=localId,proto3" json:"local_id,omitempty"`
 	// The conversation as this user sees it.
-	Conv          *Conversation  `protobuf:"bytes,3,opt,name=conv,proto3" json:"conv,omitempty"`
-	Direction     int32          `protobuf:"varint,4,opt,name=direction,proto3" json:"direction,omitempty"`
-	SentStatus    int32          `protobuf:"varint,5,opt,name=sent_status,json=sentStatus,proto3" json:"sent_status,omitempty"`
-	IsOffline     bool           `protobuf:"varint,6,opt,name=is_offline,json=isOffline,proto3" json:"is_offline,omitempty"`
-	IsRead        bool           `protobuf:"varint,7,opt,name=is_read,json=isRead,proto3" json:"is_read,omitempty"`
-	ReceivedTime  int64          `protobuf:"varint,8,opt,name=received_time,json=receivedTime,proto3" json:"received_time,omitempty"`
-	Receipt       *StoredReceipt `protobuf:"bytes,9,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	Conv         *Conversation  `protobuf:"bytes,3,opt,name=conv,proto3" json:"conv,omitempty"`
+	Direction    int32          `protobuf:"varint,4,opt,name=direction,proto3" json:"direction,omitempty"`
+	SentStatus   int32          `protobuf:"varint,5,opt,name=sent_status,json=sentStatus,proto3" json:"sent_status,omitempty"`
+	IsOffline    bool           `protobuf:"varint,6,opt,name=is_offline,json=isOffline,proto3" json:"is_offline,omitempty"`
+	IsRead       bool           `protobuf:"varint,7,opt,name=is_read,json=isRead,proto3" json:"is_read,omitempty"`
+	ReceivedTime int64          `protobuf:"varint,8,opt,name=received_time,json=receivedTime,proto3" json:"received_time,omitempty"`
+	Receipt      *StoredReceipt `protobuf:"bytes,9,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	// RongIMLib's ReceivedStatus bits besides READ (is_read): LISTENED 2,
+	// DOWNLOADED 4, RETRIEVED 8 (setMessageReceivedStatus; this device's).
+	ReceivedFlags int32 `protobuf:"varint,10,opt,name=received_flags,json=receivedFlags,proto3" json:"received_flags,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4457,6 +4460,13 @@ func (x *StoredMessage) GetReceipt() *StoredReceipt {
 		return x.Receipt
 	}
 	return nil
+}
+
+func (x *StoredMessage) GetReceivedFlags() int32 {
+	if x != nil {
+		return x.ReceivedFlags
+	}
+	return 0
 }
 
 // A device's cursor for one conversation.
@@ -5157,7 +5167,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"read_count\x18\x03 \x01(\rR\treadCount\x12\x1f\n" +
 	"\vtotal_count\x18\x04 \x01(\rR\n" +
 	"totalCount\"\x04\n" +
-	"\x02OK\"\xcf\x02\n" +
+	"\x02OK\"\xf6\x02\n" +
 	"\rStoredMessage\x12&\n" +
 	"\x04wire\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\x04wire\x12\x19\n" +
 	"\blocal_id\x18\x02 \x01(\x03R\alocalId\x12+\n" +
@@ -5169,7 +5179,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"is_offline\x18\x06 \x01(\bR\tisOffline\x12\x17\n" +
 	"\ais_read\x18\a \x01(\bR\x06isRead\x12#\n" +
 	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\x122\n" +
-	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\"\xc2\x05\n" +
+	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\x12%\n" +
+	"\x0ereceived_flags\x18\n" +
+	" \x01(\x05R\rreceivedFlags\"\xc2\x05\n" +
 	"\x12StoredConversation\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1e\n" +
 	"\n" +
