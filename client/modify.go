@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"slices"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
@@ -36,4 +37,41 @@ func (e *Engine) ModifyMessage(ctx context.Context, c Conversation, uid string, 
 		return nil, err
 	}
 	return fromWire(e.UserID(), f.GetMessageResult().GetMessage()), nil
+}
+
+// RemoteMessages answers the messages of c with uids (1-100) as the server
+// now has them (edited, recalled), those the user may see, in the order
+// asked: refreshReferenceMessageWithParams.
+func (e *Engine) RemoteMessages(ctx context.Context, c Conversation, uids []string) ([]*Message, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
+	if err := validConversation(c); err != nil {
+		return nil, err
+	}
+	if len(uids) == 0 || len(uids) > contract.MaxPerCall {
+		return nil, codes.New(codes.InvalidParameterCount, "1-100 messageUIds")
+	}
+	me := e.UserID()
+	var out []*Message
+	for rest := uids; len(rest) > 0; {
+		f, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Messages{Messages: &pb.MessagesRequest{Conv: wireConv(c), MessageUids: rest}}})
+		if err != nil {
+			return nil, err
+		}
+		res := f.GetHistoryResult()
+		for _, w := range res.GetMessages() {
+			out = append(out, fromWire(me, w))
+		}
+		ms := res.GetMessages()
+		if !res.GetHasMore() || len(ms) == 0 {
+			break
+		}
+		i := slices.Index(rest, ms[len(ms)-1].Uid)
+		if i < 0 {
+			break // not one asked for: the server's answer is wrong, stop
+		}
+		rest = rest[i+1:]
+	}
+	return out, nil
 }

@@ -116,6 +116,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"modifyMessageWithParams":               b.modifyWithParams,
 		"modifyMessage":                         b.modifyMessage,
 		"setMessageReceivedStatus":              b.setReceivedStatus,
+		"__referencedMessages":                  b.referencedMessages,
 		"searchMessages":                        b.searchMessages,
 		"searchConversationByContent":           b.searchConversations,
 		"__conversationPage":                    b.conversationPage,

@@ -4,6 +4,7 @@ package jsbridge
 
 import (
 	"context"
+	"slices"
 
 	"github.com/hack-pad/safejs"
 
@@ -110,5 +111,55 @@ func (b *Bridge) setReceivedStatus(args []safejs.Value) (work, error) {
 	}
 	return func() (any, error) {
 		return nil, eng.SetReceivedStatus(context.Background(), id, int32(status))
+	}, nil
+}
+
+// __referencedMessages(conversationIdentifier, messageUIds, messageInfoMap)
+// → IMessageResult[] for refreshReferenceMessageWithParams: for each quoting
+// message (1-20), the message it quotes (messageInfoMap: quoting uid →
+// quoted uid) as the server now has it, or RC_DB_DATA_NOT_FOUND.
+// npm/index.js hands the list to the app's callbacks.
+func (b *Bridge) referencedMessages(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	quoting, err := asStrings(arg(args, 1), "messageUIds")
+	if err != nil {
+		return nil, err
+	}
+	if len(quoting) == 0 || len(quoting) > 20 {
+		return nil, codes.New(codes.InvalidParameterCount, "messageUIds: 1-20")
+	}
+	refs, err := asStringMap(arg(args, 2), "messageInfoMap")
+	if err != nil {
+		return nil, err
+	}
+	var quoted []string
+	for _, q := range quoting {
+		if r, ok := refs[q]; ok && r != "" && !slices.Contains(quoted, r) {
+			quoted = append(quoted, r)
+		}
+	}
+	return func() (any, error) {
+		byUID := map[string]*client.Message{}
+		if len(quoted) > 0 {
+			ms, err := eng.RemoteMessages(context.Background(), c, quoted)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range ms {
+				byUID[m.MessageUID] = m
+			}
+		}
+		out := make([]any, len(quoting))
+		for i, q := range quoting {
+			if m := byUID[refs[q]]; m != nil {
+				out[i] = map[string]any{"code": 0, "messageUId": q, "message": messageJS(m)}
+			} else {
+				out[i] = map[string]any{"code": codes.DBDataNotFound, "messageUId": q}
+			}
+		}
+		return out, nil
 	}, nil
 }

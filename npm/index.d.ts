@@ -380,6 +380,14 @@ export declare function searchMessages(conversation: IConversationOption, keywor
 export declare function searchConversationByContent(keyword: string, conversationTypes?: ConversationType[], messageTypes?: string[], channelId?: string): Promise<RCResult<IAReceivedConversation[]>>;
 /** This device's received status of a message it holds (ReceivedStatus bits: READ 1, LISTENED 2, DOWNLOADED 4, RETRIEVED 8). */
 export declare function setMessageReceivedStatus(messageId: number, receivedStatus: ReceivedStatus | number): Promise<RCResult>;
+/** For each quoting message (1-20), the message it quotes (messageInfoMap: quoting uid → quoted uid) as the server now has it: remoteMessageBlock gets [{code, messageUId, message?}]; localMessageBlock gets [] (as on RongIMLib's web). */
+export declare function refreshReferenceMessageWithParams(params: {
+  messageUIds: string[];
+  conversationIdentifier: IConversationOption;
+  remoteMessageBlock: (results: { code: number; messageUId: string; message?: IAReceivedMessage }[]) => void;
+  localMessageBlock?: (results: { code: number; messageUId: string; message?: IAReceivedMessage }[]) => void;
+  messageInfoMap: Record<string, string>;
+}): Promise<RCResult>;
 export interface AppSettings {
   readonly isSpeechToTextEnabled: boolean;
   readonly isConversationListIncludeUltraGroup: boolean;

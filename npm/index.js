@@ -344,6 +344,21 @@ export const batchDeleteConversations = api('batchDeleteConversations');
 export const modifyMessageWithParams = api('modifyMessageWithParams');
 export const modifyMessage = api('modifyMessage');
 export const setMessageReceivedStatus = api('setMessageReceivedStatus');
+
+// refreshReferenceMessageWithParams: the engine finds the quoted messages as
+// the server now has them; the app's callbacks get the list (the local one
+// nothing, as on RongIMLib's web).
+export async function refreshReferenceMessageWithParams(params) {
+  if (params === null || typeof params !== 'object' || typeof params.remoteMessageBlock !== 'function' ||
+    (params.localMessageBlock !== undefined && typeof params.localMessageBlock !== 'function')) {
+    return { code: ErrorCode.BIZ_ERROR_INVALID_PARAMETER, msg: 'params with remoteMessageBlock (and localMessageBlock) functions required' };
+  }
+  const res = await call('__referencedMessages', [params.conversationIdentifier, params.messageUIds, params.messageInfoMap]);
+  if (res.code !== ErrorCode.SUCCESS) return res;
+  params.localMessageBlock?.([]);
+  params.remoteMessageBlock(res.data);
+  return { code: ErrorCode.SUCCESS };
+}
 // Search over what this device holds; the registered types' searchProps go along.
 export function searchMessages(conversation, keyword, timestamp, count) {
   return call('searchMessages', [conversation, keyword, timestamp, count, searchProps]);

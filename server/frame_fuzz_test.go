@@ -37,6 +37,7 @@ func FuzzFrame(f *testing.F) {
 		{Id: 19, Body: &pb.Frame_Tag{Tag: &pb.TagRequest{Op: pb.TagOp_TAG_ADD_CONVS, TagId: "t", Convs: []*pb.Conversation{{Type: pb.ConversationType_PRIVATE, Target: "bob"}}}}},
 		{Id: 20, Body: &pb.Frame_Tags{Tags: &pb.TagsRequest{}}},
 		{Id: 21, Body: &pb.Frame_Modify{Modify: &pb.ModifyRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, MessageUid: "x", Content: []byte(`{"content":"b"}`)}}},
+		{Id: 22, Body: &pb.Frame_Messages{Messages: &pb.MessagesRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, MessageUids: []string{"x", "y"}}}},
 		{},
 	}
 	for _, s := range seed {

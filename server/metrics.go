@@ -205,6 +205,7 @@ var frameTypes = [...]string{
 	34:             "receipt_info",
 	35:             "receipt_info_result",
 	60:             "modify",
+	61:             "messages",
 }
 
 // frameType is f's index in frameTypes. A type switch, so the per-frame
@@ -281,6 +282,8 @@ func frameType(f *pb.Frame) uint8 {
 		return 35
 	case *pb.Frame_Modify:
 		return 60
+	case *pb.Frame_Messages:
+		return 61
 	}
 	return frameNone
 }

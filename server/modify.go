@@ -80,3 +80,37 @@ func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequ
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}})
 	ss.srv.fanOut(ctx, stored, "")
 }
+
+// handleMessages answers the messages of a conversation by uid, as they
+// now are (edited, recalled), those the user may see; refreshing the
+// messages a quote refers to needs them.
+func (ss *session) handleMessages(ctx context.Context, id uint64, r *pb.MessagesRequest) {
+	convID, err := ss.conversation(ctx, r.Conv)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if len(r.MessageUids) == 0 || len(r.MessageUids) > contract.MaxPerCall {
+		ss.replyErr(id, codes.InvalidParameterCount, "1-100 messageUIds")
+		return
+	}
+	v, err := ss.visibility(ctx, convID)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	var msgs []*pb.Message
+	for _, uid := range r.MessageUids {
+		m, err := v.message(ctx, uid)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+		msgs = append(msgs, m)
+	}
+	msgs, more := capPage(msgs) // more: ask again for those after the last one given
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: msgs, HasMore: more}}})
+}

@@ -62,6 +62,16 @@ func TestModifyMessage(t *testing.T) {
 		}
 	}
 
+	// Looked up by id (a quote's refresh): as it now is; an unknown id left out.
+	if ms, err := bob.RemoteMessages(ctx, g, []string{"AAAA-AAAA-AAAA-AAAA", m.MessageUID}); err != nil || len(ms) != 1 || contents(ms)[0] != "hello" || ms[0].ModifiedTime != edited.ModifiedTime {
+		t.Fatalf("remote messages: %v %v", ms, err)
+	}
+	dave := e.device("dave", "d1", devOpts{})
+	dave.connect(t, token(t, "dave", time.Hour))
+	if _, err := dave.RemoteMessages(ctx, g, []string{m.MessageUID}); codes.Of(err) != codes.NotInGroup {
+		t.Fatalf("a stranger's lookup: %v", err)
+	}
+
 	// Carol was offline: the message comes edited, then the sync's end.
 	carol.connect(t, token(t, "carol", time.Hour))
 	if h := storedTexts(t, carol, g); strings.Join(h, "|") != "hello|RC:GrpNtf" {

@@ -317,6 +317,8 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleRecall(ctx, f.Id, b.Recall)
 	case *pb.Frame_Modify:
 		ss.handleModify(ctx, f.Id, b.Modify)
+	case *pb.Frame_Messages:
+		ss.handleMessages(ctx, f.Id, b.Messages)
 	case *pb.Frame_History:
 		ss.handleHistory(ctx, f.Id, b.History)
 	case *pb.Frame_Expansion:

@@ -13,7 +13,6 @@ const words = (s) => s.trim().split(/\s+/);
 
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
-  'not yet: refreshing quoted messages (fetching messages by id from the server)': words('refreshReferenceMessageWithParams'),
   'not yet: groups': words(`
     acceptGroupApplication acceptGroupInvite addGroupFollows addGroupManagers createGroup
     dismissGroup getGroupApplications getGroupFollows getGroupMembers getGroupMembersByRole

@@ -293,6 +293,10 @@ async function edit(message: RongIMLib.IAReceivedMessage) {
   const conversation = { conversationType: message.conversationType, targetId: message.targetId };
   await RongIMLib.modifyMessageWithParams({ messageUId: message.messageUId, messageContent: { content: 'edited' }, conversation });
   await RongIMLib.modifyMessage({ content: 'edited again' }, message);
+  await RongIMLib.refreshReferenceMessageWithParams({
+    messageUIds: ['quote-uid'], conversationIdentifier: conversation, messageInfoMap: { 'quote-uid': message.messageUId },
+    remoteMessageBlock: (results) => console.log(results[0]?.message?.content), localMessageBlock: () => {},
+  });
   await RongIMLib.setMessageReceivedStatus(message.messageId, RongIMLib.ReceivedStatus.READ | RongIMLib.ReceivedStatus.LISTENED);
   RongIMLib.addEventListener(RongIMLib.Events.MESSAGE_MODIFIED, (list) => console.log(list[0]?.modifyInfo?.timestamp));
   RongIMLib.addEventListener(RongIMLib.Events.MESSAGE_MODIFIED_SYNC_COMPLETED, () => console.log('edits synced'));

@@ -232,6 +232,15 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal((await call(ed, 'modifyMessage', { content: 'hello!' }, sent.data)).code, 0);
     await waitEvent(fi, 'MESSAGE_MODIFIED', (list) => list.some((x) => x.content.content === 'hello!'), 'the second edit');
 
+    // A quote of it refreshed: the server's current form.
+    const refreshed = await fi.page.evaluate(async ({ conv, uid }) => {
+      let remote, local;
+      const r = await RongIMLib.refreshReferenceMessageWithParams({ messageUIds: ['q1', 'q2'], conversationIdentifier: conv,
+        messageInfoMap: { q1: uid, q2: 'AAAA-AAAA-AAAA-AAAA' }, remoteMessageBlock: (x) => { remote = x; }, localMessageBlock: (x) => { local = x; } });
+      return { code: r.code, local, remote: remote.map((x) => [x.code, x.messageUId, x.message?.content.content]) };
+    }, { conv: toEd, uid: sent.data.messageUId });
+    assert.deepEqual(refreshed, { code: 0, local: [], remote: [[0, 'q1', 'hello!'], [34304, 'q2', undefined]] });
+
     // This device's received status of the message (RongIMLib's setMessageReceivedStatus).
     const id = h.data.list[0].messageId;
     assert.equal((await call(fi, 'setMessageReceivedStatus', id, 1 | 2)).code, 0);

@@ -215,6 +215,10 @@ type Frame_Modify struct{ Modify *ModifyRequest }
 
 func (*Frame_Modify) isFrame_Body() {}
 
+type Frame_Messages struct{ Messages *MessagesRequest }
+
+func (*Frame_Messages) isFrame_Body() {}
+
 func (x *Frame) GetId() uint64 {
 	if x != nil {
 		return x.Id
@@ -474,6 +478,13 @@ func (x *Frame) GetModify() *ModifyRequest {
 	return nil
 }
 
+func (x *Frame) GetMessages() *MessagesRequest {
+	if w, ok := x.GetBody().(*Frame_Messages); ok {
+		return w.Messages
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Frame) Size() (n int) {
 	if x == nil {
@@ -551,6 +562,8 @@ func (x *Frame) Size() (n int) {
 		n += sizeMsg(2, w.ReceiptInfoResult, true)
 	case *Frame_Modify:
 		n += sizeMsg(2, w.Modify, true)
+	case *Frame_Messages:
+		n += sizeMsg(2, w.Messages, true)
 	}
 	return n
 }
@@ -632,6 +645,8 @@ func (x *Frame) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 35<<3|2, w.ReceiptInfoResult, true)
 	case *Frame_Modify:
 		b = appendMsg(b, 60<<3|2, w.Modify, true)
+	case *Frame_Messages:
+		b = appendMsg(b, 61<<3|2, w.Messages, true)
 	}
 	return b
 }
@@ -1150,6 +1165,20 @@ func (x *Frame) Merge(b []byte) error {
 				w.Modify = new(ModifyRequest)
 			}
 			n, err = mergeMsg(w.Modify, b, num, typ)
+		case 61:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_Messages)
+			if !ok {
+				w = new(Frame_Messages)
+				x.Body = w
+			}
+			if w.Messages == nil {
+				w.Messages = new(MessagesRequest)
+			}
+			n, err = mergeMsg(w.Messages, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -2331,6 +2360,89 @@ func (x *MessageResult) Merge(b []byte) error {
 				x.Message = new(Message)
 			}
 			n, err = mergeMsg(x.Message, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// The messages of conv with these uids (1-100) as they now are, those the
+// user may see: answered by HistoryResult in the order asked, the others
+// left out; has_more when the page's size cap cut it (ask again for the
+// uids after the last one given). refreshReferenceMessageWithParams.
+type MessagesRequest struct {
+	Conv        *Conversation
+	MessageUids []string
+}
+
+func (x *MessagesRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *MessagesRequest) GetMessageUids() []string {
+	if x != nil {
+		return x.MessageUids
+	}
+	return nil
+}
+
+// Size is the length of x's encoding.
+func (x *MessagesRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeMsg(1, x.Conv, x.Conv != nil)
+	n += sizeStrings(1, x.MessageUids)
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *MessagesRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
+	b = appendStrings(b, 2<<3|2, x.MessageUids)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *MessagesRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *MessagesRequest) Unmarshal(b []byte) error {
+	*x = MessagesRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *MessagesRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			if typ == protowire.BytesType && x.Conv == nil {
+				x.Conv = new(Conversation)
+			}
+			n, err = mergeMsg(x.Conv, b, num, typ)
+		case 2:
+			n, err = mergeStrings(&x.MessageUids, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -195,6 +195,7 @@ type Frame struct {
 	//	*Frame_ReceiptInfo
 	//	*Frame_ReceiptInfoResult
 	//	*Frame_Modify
+	//	*Frame_Messages
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -559,6 +560,15 @@ func (x *Frame) GetModify() *ModifyRequest {
 	return nil
 }
 
+func (x *Frame) GetMessages() *MessagesRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Messages); ok {
+			return x.Messages
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -706,8 +716,12 @@ type Frame_ReceiptInfoResult struct {
 }
 
 type Frame_Modify struct {
-	// 60-69: message editing.
+	// 60-69: message editing and lookup.
 	Modify *ModifyRequest `protobuf:"bytes,60,opt,name=modify,proto3,oneof"`
+}
+
+type Frame_Messages struct {
+	Messages *MessagesRequest `protobuf:"bytes,61,opt,name=messages,proto3,oneof"`
 }
 
 func (*Frame_Auth) isFrame_Body() {}
@@ -779,6 +793,8 @@ func (*Frame_ReceiptInfo) isFrame_Body() {}
 func (*Frame_ReceiptInfoResult) isFrame_Body() {}
 
 func (*Frame_Modify) isFrame_Body() {}
+
+func (*Frame_Messages) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -1577,6 +1593,62 @@ func (x *MessageResult) GetMessage() *Message {
 	return nil
 }
 
+// The messages of conv with these uids (1-100) as they now are, those the
+// user may see: answered by HistoryResult in the order asked, the others
+// left out; has_more when the page's size cap cut it (ask again for the
+// uids after the last one given). refreshReferenceMessageWithParams.
+type MessagesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUids   []string               `protobuf:"bytes,2,rep,name=message_uids,json=messageUids,proto3" json:"message_uids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MessagesRequest) Reset() {
+	*x = MessagesRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessagesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessagesRequest) ProtoMessage() {}
+
+func (x *MessagesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessagesRequest.ProtoReflect.Descriptor instead.
+func (*MessagesRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *MessagesRequest) GetConv() *Conversation {
+	if x != nil {
+		return x.Conv
+	}
+	return nil
+}
+
+func (x *MessagesRequest) GetMessageUids() []string {
+	if x != nil {
+		return x.MessageUids
+	}
+	return nil
+}
+
 // modifyMessageWithParams: the sender replaces the content of one of their
 // messages (its type stays) within the recall window. Answered by
 // MessageResult with the message as it now is; every device of every
@@ -1592,7 +1664,7 @@ type ModifyRequest struct {
 
 func (x *ModifyRequest) Reset() {
 	*x = ModifyRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[13]
+	mi := &file_proto_imwasm_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1604,7 +1676,7 @@ func (x *ModifyRequest) String() string {
 func (*ModifyRequest) ProtoMessage() {}
 
 func (x *ModifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[13]
+	mi := &file_proto_imwasm_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1617,7 +1689,7 @@ func (x *ModifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModifyRequest.ProtoReflect.Descriptor instead.
 func (*ModifyRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{13}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ModifyRequest) GetConv() *Conversation {
@@ -1658,7 +1730,7 @@ type HistoryRequest struct {
 
 func (x *HistoryRequest) Reset() {
 	*x = HistoryRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[14]
+	mi := &file_proto_imwasm_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1670,7 +1742,7 @@ func (x *HistoryRequest) String() string {
 func (*HistoryRequest) ProtoMessage() {}
 
 func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[14]
+	mi := &file_proto_imwasm_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1683,7 +1755,7 @@ func (x *HistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryRequest.ProtoReflect.Descriptor instead.
 func (*HistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{14}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *HistoryRequest) GetConv() *Conversation {
@@ -1729,7 +1801,7 @@ type ExpansionRequest struct {
 
 func (x *ExpansionRequest) Reset() {
 	*x = ExpansionRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1741,7 +1813,7 @@ func (x *ExpansionRequest) String() string {
 func (*ExpansionRequest) ProtoMessage() {}
 
 func (x *ExpansionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[15]
+	mi := &file_proto_imwasm_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1754,7 +1826,7 @@ func (x *ExpansionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExpansionRequest.ProtoReflect.Descriptor instead.
 func (*ExpansionRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{15}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ExpansionRequest) GetConv() *Conversation {
@@ -1797,7 +1869,7 @@ type DeleteRequest struct {
 
 func (x *DeleteRequest) Reset() {
 	*x = DeleteRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1809,7 +1881,7 @@ func (x *DeleteRequest) String() string {
 func (*DeleteRequest) ProtoMessage() {}
 
 func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[16]
+	mi := &file_proto_imwasm_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1822,7 +1894,7 @@ func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{16}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DeleteRequest) GetConv() *Conversation {
@@ -1851,7 +1923,7 @@ type ClearHistoryRequest struct {
 
 func (x *ClearHistoryRequest) Reset() {
 	*x = ClearHistoryRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1863,7 +1935,7 @@ func (x *ClearHistoryRequest) String() string {
 func (*ClearHistoryRequest) ProtoMessage() {}
 
 func (x *ClearHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[17]
+	mi := &file_proto_imwasm_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1876,7 +1948,7 @@ func (x *ClearHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClearHistoryRequest.ProtoReflect.Descriptor instead.
 func (*ClearHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{17}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ClearHistoryRequest) GetConv() *Conversation {
@@ -1903,7 +1975,7 @@ type HistoryResult struct {
 
 func (x *HistoryResult) Reset() {
 	*x = HistoryResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1915,7 +1987,7 @@ func (x *HistoryResult) String() string {
 func (*HistoryResult) ProtoMessage() {}
 
 func (x *HistoryResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[18]
+	mi := &file_proto_imwasm_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1928,7 +2000,7 @@ func (x *HistoryResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryResult.ProtoReflect.Descriptor instead.
 func (*HistoryResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{18}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *HistoryResult) GetMessages() []*Message {
@@ -1956,7 +2028,7 @@ type Ack struct {
 
 func (x *Ack) Reset() {
 	*x = Ack{}
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1968,7 +2040,7 @@ func (x *Ack) String() string {
 func (*Ack) ProtoMessage() {}
 
 func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[19]
+	mi := &file_proto_imwasm_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1981,7 +2053,7 @@ func (x *Ack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ack.ProtoReflect.Descriptor instead.
 func (*Ack) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{19}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Ack) GetItems() []*AckItem {
@@ -2001,7 +2073,7 @@ type AckItem struct {
 
 func (x *AckItem) Reset() {
 	*x = AckItem{}
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2013,7 +2085,7 @@ func (x *AckItem) String() string {
 func (*AckItem) ProtoMessage() {}
 
 func (x *AckItem) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[20]
+	mi := &file_proto_imwasm_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2026,7 +2098,7 @@ func (x *AckItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AckItem.ProtoReflect.Descriptor instead.
 func (*AckItem) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{20}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AckItem) GetConv() *Conversation {
@@ -2054,7 +2126,7 @@ type MentionedInfo struct {
 
 func (x *MentionedInfo) Reset() {
 	*x = MentionedInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2066,7 +2138,7 @@ func (x *MentionedInfo) String() string {
 func (*MentionedInfo) ProtoMessage() {}
 
 func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[21]
+	mi := &file_proto_imwasm_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2079,7 +2151,7 @@ func (x *MentionedInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MentionedInfo.ProtoReflect.Descriptor instead.
 func (*MentionedInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{21}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *MentionedInfo) GetType() int32 {
@@ -2133,7 +2205,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[22]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2145,7 +2217,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[22]
+	mi := &file_proto_imwasm_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2158,7 +2230,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{22}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SendRequest) GetConv() *Conversation {
@@ -2303,7 +2375,7 @@ type SendAck struct {
 
 func (x *SendAck) Reset() {
 	*x = SendAck{}
-	mi := &file_proto_imwasm_proto_msgTypes[23]
+	mi := &file_proto_imwasm_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2315,7 +2387,7 @@ func (x *SendAck) String() string {
 func (*SendAck) ProtoMessage() {}
 
 func (x *SendAck) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[23]
+	mi := &file_proto_imwasm_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2328,7 +2400,7 @@ func (x *SendAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendAck.ProtoReflect.Descriptor instead.
 func (*SendAck) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{23}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SendAck) GetMessageUid() string {
@@ -2430,7 +2502,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_proto_imwasm_proto_msgTypes[24]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2442,7 +2514,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[24]
+	mi := &file_proto_imwasm_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2455,7 +2527,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{24}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Message) GetUid() string {
@@ -2731,7 +2803,7 @@ type LogEntry struct {
 
 func (x *LogEntry) Reset() {
 	*x = LogEntry{}
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2743,7 +2815,7 @@ func (x *LogEntry) String() string {
 func (*LogEntry) ProtoMessage() {}
 
 func (x *LogEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[25]
+	mi := &file_proto_imwasm_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2756,7 +2828,7 @@ func (x *LogEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogEntry.ProtoReflect.Descriptor instead.
 func (*LogEntry) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{25}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *LogEntry) GetConv() *Conversation {
@@ -2899,7 +2971,7 @@ type ConversationSettings struct {
 
 func (x *ConversationSettings) Reset() {
 	*x = ConversationSettings{}
-	mi := &file_proto_imwasm_proto_msgTypes[26]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2911,7 +2983,7 @@ func (x *ConversationSettings) String() string {
 func (*ConversationSettings) ProtoMessage() {}
 
 func (x *ConversationSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[26]
+	mi := &file_proto_imwasm_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2924,7 +2996,7 @@ func (x *ConversationSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationSettings.ProtoReflect.Descriptor instead.
 func (*ConversationSettings) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{26}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ConversationSettings) GetIsTop() bool {
@@ -2978,7 +3050,7 @@ type SettingsRequest struct {
 
 func (x *SettingsRequest) Reset() {
 	*x = SettingsRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[27]
+	mi := &file_proto_imwasm_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2990,7 +3062,7 @@ func (x *SettingsRequest) String() string {
 func (*SettingsRequest) ProtoMessage() {}
 
 func (x *SettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[27]
+	mi := &file_proto_imwasm_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3003,7 +3075,7 @@ func (x *SettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettingsRequest.ProtoReflect.Descriptor instead.
 func (*SettingsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{27}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SettingsRequest) GetConvs() []*Conversation {
@@ -3066,7 +3138,7 @@ type SyncRequest struct {
 
 func (x *SyncRequest) Reset() {
 	*x = SyncRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[28]
+	mi := &file_proto_imwasm_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3078,7 +3150,7 @@ func (x *SyncRequest) String() string {
 func (*SyncRequest) ProtoMessage() {}
 
 func (x *SyncRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[28]
+	mi := &file_proto_imwasm_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3091,7 +3163,7 @@ func (x *SyncRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncRequest.ProtoReflect.Descriptor instead.
 func (*SyncRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{28}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SyncRequest) GetSinceVersion() uint64 {
@@ -3114,7 +3186,7 @@ type SyncResult struct {
 
 func (x *SyncResult) Reset() {
 	*x = SyncResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[29]
+	mi := &file_proto_imwasm_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3126,7 +3198,7 @@ func (x *SyncResult) String() string {
 func (*SyncResult) ProtoMessage() {}
 
 func (x *SyncResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[29]
+	mi := &file_proto_imwasm_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3139,7 +3211,7 @@ func (x *SyncResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncResult.ProtoReflect.Descriptor instead.
 func (*SyncResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{29}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SyncResult) GetVersion() uint64 {
@@ -3182,7 +3254,7 @@ type TagRequest struct {
 
 func (x *TagRequest) Reset() {
 	*x = TagRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[30]
+	mi := &file_proto_imwasm_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3194,7 +3266,7 @@ func (x *TagRequest) String() string {
 func (*TagRequest) ProtoMessage() {}
 
 func (x *TagRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[30]
+	mi := &file_proto_imwasm_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3207,7 +3279,7 @@ func (x *TagRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TagRequest.ProtoReflect.Descriptor instead.
 func (*TagRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{30}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *TagRequest) GetOp() TagOp {
@@ -3260,7 +3332,7 @@ type TagsRequest struct {
 
 func (x *TagsRequest) Reset() {
 	*x = TagsRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[31]
+	mi := &file_proto_imwasm_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3272,7 +3344,7 @@ func (x *TagsRequest) String() string {
 func (*TagsRequest) ProtoMessage() {}
 
 func (x *TagsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[31]
+	mi := &file_proto_imwasm_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3285,7 +3357,7 @@ func (x *TagsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TagsRequest.ProtoReflect.Descriptor instead.
 func (*TagsRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{31}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
 }
 
 type TagsResult struct {
@@ -3298,7 +3370,7 @@ type TagsResult struct {
 
 func (x *TagsResult) Reset() {
 	*x = TagsResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[32]
+	mi := &file_proto_imwasm_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3310,7 +3382,7 @@ func (x *TagsResult) String() string {
 func (*TagsResult) ProtoMessage() {}
 
 func (x *TagsResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[32]
+	mi := &file_proto_imwasm_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3323,7 +3395,7 @@ func (x *TagsResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TagsResult.ProtoReflect.Descriptor instead.
 func (*TagsResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{32}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *TagsResult) GetTags() []*Tag {
@@ -3352,7 +3424,7 @@ type Tag struct {
 
 func (x *Tag) Reset() {
 	*x = Tag{}
-	mi := &file_proto_imwasm_proto_msgTypes[33]
+	mi := &file_proto_imwasm_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3364,7 +3436,7 @@ func (x *Tag) String() string {
 func (*Tag) ProtoMessage() {}
 
 func (x *Tag) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[33]
+	mi := &file_proto_imwasm_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3377,7 +3449,7 @@ func (x *Tag) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tag.ProtoReflect.Descriptor instead.
 func (*Tag) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{33}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Tag) GetId() string {
@@ -3419,7 +3491,7 @@ type TaggedConversation struct {
 
 func (x *TaggedConversation) Reset() {
 	*x = TaggedConversation{}
-	mi := &file_proto_imwasm_proto_msgTypes[34]
+	mi := &file_proto_imwasm_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3431,7 +3503,7 @@ func (x *TaggedConversation) String() string {
 func (*TaggedConversation) ProtoMessage() {}
 
 func (x *TaggedConversation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[34]
+	mi := &file_proto_imwasm_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3444,7 +3516,7 @@ func (x *TaggedConversation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaggedConversation.ProtoReflect.Descriptor instead.
 func (*TaggedConversation) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{34}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *TaggedConversation) GetConv() *Conversation {
@@ -3493,7 +3565,7 @@ type ConversationState struct {
 
 func (x *ConversationState) Reset() {
 	*x = ConversationState{}
-	mi := &file_proto_imwasm_proto_msgTypes[35]
+	mi := &file_proto_imwasm_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3505,7 +3577,7 @@ func (x *ConversationState) String() string {
 func (*ConversationState) ProtoMessage() {}
 
 func (x *ConversationState) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[35]
+	mi := &file_proto_imwasm_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3518,7 +3590,7 @@ func (x *ConversationState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConversationState.ProtoReflect.Descriptor instead.
 func (*ConversationState) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{35}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ConversationState) GetConv() *Conversation {
@@ -3589,7 +3661,7 @@ type PullRequest struct {
 
 func (x *PullRequest) Reset() {
 	*x = PullRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[36]
+	mi := &file_proto_imwasm_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3601,7 +3673,7 @@ func (x *PullRequest) String() string {
 func (*PullRequest) ProtoMessage() {}
 
 func (x *PullRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[36]
+	mi := &file_proto_imwasm_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3614,7 +3686,7 @@ func (x *PullRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullRequest.ProtoReflect.Descriptor instead.
 func (*PullRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{36}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PullRequest) GetConv() *Conversation {
@@ -3652,7 +3724,7 @@ type PullResult struct {
 
 func (x *PullResult) Reset() {
 	*x = PullResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[37]
+	mi := &file_proto_imwasm_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3664,7 +3736,7 @@ func (x *PullResult) String() string {
 func (*PullResult) ProtoMessage() {}
 
 func (x *PullResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[37]
+	mi := &file_proto_imwasm_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3677,7 +3749,7 @@ func (x *PullResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullResult.ProtoReflect.Descriptor instead.
 func (*PullResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{37}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *PullResult) GetMessages() []*Message {
@@ -3720,7 +3792,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[38]
+	mi := &file_proto_imwasm_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3732,7 +3804,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[38]
+	mi := &file_proto_imwasm_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3745,7 +3817,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{38}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ReadRequest) GetConv() *Conversation {
@@ -3789,7 +3861,7 @@ type ReceiptRequest struct {
 
 func (x *ReceiptRequest) Reset() {
 	*x = ReceiptRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[39]
+	mi := &file_proto_imwasm_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3801,7 +3873,7 @@ func (x *ReceiptRequest) String() string {
 func (*ReceiptRequest) ProtoMessage() {}
 
 func (x *ReceiptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[39]
+	mi := &file_proto_imwasm_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3814,7 +3886,7 @@ func (x *ReceiptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptRequest.ProtoReflect.Descriptor instead.
 func (*ReceiptRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{39}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReceiptRequest) GetConv() *Conversation {
@@ -3844,7 +3916,7 @@ type ReceiptResponse struct {
 
 func (x *ReceiptResponse) Reset() {
 	*x = ReceiptResponse{}
-	mi := &file_proto_imwasm_proto_msgTypes[40]
+	mi := &file_proto_imwasm_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3856,7 +3928,7 @@ func (x *ReceiptResponse) String() string {
 func (*ReceiptResponse) ProtoMessage() {}
 
 func (x *ReceiptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[40]
+	mi := &file_proto_imwasm_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3869,7 +3941,7 @@ func (x *ReceiptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptResponse.ProtoReflect.Descriptor instead.
 func (*ReceiptResponse) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{40}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReceiptResponse) GetConv() *Conversation {
@@ -3901,7 +3973,7 @@ type ReadersRequest struct {
 
 func (x *ReadersRequest) Reset() {
 	*x = ReadersRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[41]
+	mi := &file_proto_imwasm_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3913,7 +3985,7 @@ func (x *ReadersRequest) String() string {
 func (*ReadersRequest) ProtoMessage() {}
 
 func (x *ReadersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[41]
+	mi := &file_proto_imwasm_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3926,7 +3998,7 @@ func (x *ReadersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadersRequest.ProtoReflect.Descriptor instead.
 func (*ReadersRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{41}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ReadersRequest) GetConv() *Conversation {
@@ -3974,7 +4046,7 @@ type Reader struct {
 
 func (x *Reader) Reset() {
 	*x = Reader{}
-	mi := &file_proto_imwasm_proto_msgTypes[42]
+	mi := &file_proto_imwasm_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3986,7 +4058,7 @@ func (x *Reader) String() string {
 func (*Reader) ProtoMessage() {}
 
 func (x *Reader) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[42]
+	mi := &file_proto_imwasm_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3999,7 +4071,7 @@ func (x *Reader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reader.ProtoReflect.Descriptor instead.
 func (*Reader) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{42}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *Reader) GetUserId() string {
@@ -4028,7 +4100,7 @@ type ReadersResult struct {
 
 func (x *ReadersResult) Reset() {
 	*x = ReadersResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[43]
+	mi := &file_proto_imwasm_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4040,7 +4112,7 @@ func (x *ReadersResult) String() string {
 func (*ReadersResult) ProtoMessage() {}
 
 func (x *ReadersResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[43]
+	mi := &file_proto_imwasm_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4053,7 +4125,7 @@ func (x *ReadersResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadersResult.ProtoReflect.Descriptor instead.
 func (*ReadersResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{43}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ReadersResult) GetUsers() []*Reader {
@@ -4095,7 +4167,7 @@ type ReceiptInfoRequest struct {
 
 func (x *ReceiptInfoRequest) Reset() {
 	*x = ReceiptInfoRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[44]
+	mi := &file_proto_imwasm_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4107,7 +4179,7 @@ func (x *ReceiptInfoRequest) String() string {
 func (*ReceiptInfoRequest) ProtoMessage() {}
 
 func (x *ReceiptInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[44]
+	mi := &file_proto_imwasm_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4120,7 +4192,7 @@ func (x *ReceiptInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfoRequest.ProtoReflect.Descriptor instead.
 func (*ReceiptInfoRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{44}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ReceiptInfoRequest) GetConv() *Conversation {
@@ -4148,7 +4220,7 @@ type ReceiptInfo struct {
 
 func (x *ReceiptInfo) Reset() {
 	*x = ReceiptInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[45]
+	mi := &file_proto_imwasm_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4160,7 +4232,7 @@ func (x *ReceiptInfo) String() string {
 func (*ReceiptInfo) ProtoMessage() {}
 
 func (x *ReceiptInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[45]
+	mi := &file_proto_imwasm_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4173,7 +4245,7 @@ func (x *ReceiptInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfo.ProtoReflect.Descriptor instead.
 func (*ReceiptInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{45}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ReceiptInfo) GetMessageUid() string {
@@ -4206,7 +4278,7 @@ type ReceiptInfoResult struct {
 
 func (x *ReceiptInfoResult) Reset() {
 	*x = ReceiptInfoResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[46]
+	mi := &file_proto_imwasm_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4218,7 +4290,7 @@ func (x *ReceiptInfoResult) String() string {
 func (*ReceiptInfoResult) ProtoMessage() {}
 
 func (x *ReceiptInfoResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[46]
+	mi := &file_proto_imwasm_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4231,7 +4303,7 @@ func (x *ReceiptInfoResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptInfoResult.ProtoReflect.Descriptor instead.
 func (*ReceiptInfoResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{46}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ReceiptInfoResult) GetInfos() []*ReceiptInfo {
@@ -4255,7 +4327,7 @@ type ReceiptUpdate struct {
 
 func (x *ReceiptUpdate) Reset() {
 	*x = ReceiptUpdate{}
-	mi := &file_proto_imwasm_proto_msgTypes[47]
+	mi := &file_proto_imwasm_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4267,7 +4339,7 @@ func (x *ReceiptUpdate) String() string {
 func (*ReceiptUpdate) ProtoMessage() {}
 
 func (x *ReceiptUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[47]
+	mi := &file_proto_imwasm_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4280,7 +4352,7 @@ func (x *ReceiptUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiptUpdate.ProtoReflect.Descriptor instead.
 func (*ReceiptUpdate) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{47}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ReceiptUpdate) GetMessageUid() string {
@@ -4319,7 +4391,7 @@ type OK struct {
 
 func (x *OK) Reset() {
 	*x = OK{}
-	mi := &file_proto_imwasm_proto_msgTypes[48]
+	mi := &file_proto_imwasm_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4331,7 +4403,7 @@ func (x *OK) String() string {
 func (*OK) ProtoMessage() {}
 
 func (x *OK) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[48]
+	mi := &file_proto_imwasm_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4344,7 +4416,7 @@ func (x *OK) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OK.ProtoReflect.Descriptor instead.
 func (*OK) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{48}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{49}
 }
 
 // A message as one device holds it.
@@ -4371,7 +4443,7 @@ type StoredMessage struct {
 
 func (x *StoredMessage) Reset() {
 	*x = StoredMessage{}
-	mi := &file_proto_imwasm_proto_msgTypes[49]
+	mi := &file_proto_imwasm_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4383,7 +4455,7 @@ func (x *StoredMessage) String() string {
 func (*StoredMessage) ProtoMessage() {}
 
 func (x *StoredMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[49]
+	mi := &file_proto_imwasm_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4396,7 +4468,7 @@ func (x *StoredMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredMessage.ProtoReflect.Descriptor instead.
 func (*StoredMessage) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{49}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *StoredMessage) GetWire() *Message {
@@ -4510,7 +4582,7 @@ type StoredConversation struct {
 
 func (x *StoredConversation) Reset() {
 	*x = StoredConversation{}
-	mi := &file_proto_imwasm_proto_msgTypes[50]
+	mi := &file_proto_imwasm_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4522,7 +4594,7 @@ func (x *StoredConversation) String() string {
 func (*StoredConversation) ProtoMessage() {}
 
 func (x *StoredConversation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[50]
+	mi := &file_proto_imwasm_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4535,7 +4607,7 @@ func (x *StoredConversation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredConversation.ProtoReflect.Descriptor instead.
 func (*StoredConversation) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{50}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -4689,7 +4761,7 @@ type CachedRequest struct {
 
 func (x *CachedRequest) Reset() {
 	*x = CachedRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[51]
+	mi := &file_proto_imwasm_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4701,7 +4773,7 @@ func (x *CachedRequest) String() string {
 func (*CachedRequest) ProtoMessage() {}
 
 func (x *CachedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[51]
+	mi := &file_proto_imwasm_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4714,7 +4786,7 @@ func (x *CachedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CachedRequest.ProtoReflect.Descriptor instead.
 func (*CachedRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{51}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *CachedRequest) GetMessageUid() string {
@@ -4752,7 +4824,7 @@ type StoredReceipt struct {
 
 func (x *StoredReceipt) Reset() {
 	*x = StoredReceipt{}
-	mi := &file_proto_imwasm_proto_msgTypes[52]
+	mi := &file_proto_imwasm_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4764,7 +4836,7 @@ func (x *StoredReceipt) String() string {
 func (*StoredReceipt) ProtoMessage() {}
 
 func (x *StoredReceipt) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[52]
+	mi := &file_proto_imwasm_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4777,7 +4849,7 @@ func (x *StoredReceipt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StoredReceipt.ProtoReflect.Descriptor instead.
 func (*StoredReceipt) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{52}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *StoredReceipt) GetIsRequest() bool {
@@ -4819,7 +4891,7 @@ var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xd7\x0e\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x91\x0f\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -4860,7 +4932,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x0ereaders_result\x18! \x01(\v2\x18.imwasm.v1.ReadersResultH\x00R\rreadersResult\x12B\n" +
 	"\freceipt_info\x18\" \x01(\v2\x1d.imwasm.v1.ReceiptInfoRequestH\x00R\vreceiptInfo\x12N\n" +
 	"\x13receipt_info_result\x18# \x01(\v2\x1c.imwasm.v1.ReceiptInfoResultH\x00R\x11receiptInfoResult\x122\n" +
-	"\x06modify\x18< \x01(\v2\x18.imwasm.v1.ModifyRequestH\x00R\x06modifyB\x06\n" +
+	"\x06modify\x18< \x01(\v2\x18.imwasm.v1.ModifyRequestH\x00R\x06modify\x128\n" +
+	"\bmessages\x18= \x01(\v2\x1a.imwasm.v1.MessagesRequestH\x00R\bmessagesB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -4922,7 +4995,10 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x14disable_notification\x18\a \x01(\bR\x13disableNotification\x12!\n" +
 	"\fpush_content\x18\b \x01(\tR\vpushContent\"=\n" +
 	"\rMessageResult\x12,\n" +
-	"\amessage\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\amessage\"w\n" +
+	"\amessage\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\amessage\"a\n" +
+	"\x0fMessagesRequest\x12+\n" +
+	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
+	"\fmessage_uids\x18\x02 \x03(\tR\vmessageUids\"w\n" +
 	"\rModifyRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
 	"\vmessage_uid\x18\x02 \x01(\tR\n" +
@@ -5256,7 +5332,7 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
 	(TagOp)(0),                   // 1: imwasm.v1.TagOp
@@ -5273,49 +5349,50 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(*TypingUpdate)(nil),         // 12: imwasm.v1.TypingUpdate
 	(*RecallRequest)(nil),        // 13: imwasm.v1.RecallRequest
 	(*MessageResult)(nil),        // 14: imwasm.v1.MessageResult
-	(*ModifyRequest)(nil),        // 15: imwasm.v1.ModifyRequest
-	(*HistoryRequest)(nil),       // 16: imwasm.v1.HistoryRequest
-	(*ExpansionRequest)(nil),     // 17: imwasm.v1.ExpansionRequest
-	(*DeleteRequest)(nil),        // 18: imwasm.v1.DeleteRequest
-	(*ClearHistoryRequest)(nil),  // 19: imwasm.v1.ClearHistoryRequest
-	(*HistoryResult)(nil),        // 20: imwasm.v1.HistoryResult
-	(*Ack)(nil),                  // 21: imwasm.v1.Ack
-	(*AckItem)(nil),              // 22: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),        // 23: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),          // 24: imwasm.v1.SendRequest
-	(*SendAck)(nil),              // 25: imwasm.v1.SendAck
-	(*Message)(nil),              // 26: imwasm.v1.Message
-	(*LogEntry)(nil),             // 27: imwasm.v1.LogEntry
-	(*ConversationSettings)(nil), // 28: imwasm.v1.ConversationSettings
-	(*SettingsRequest)(nil),      // 29: imwasm.v1.SettingsRequest
-	(*SyncRequest)(nil),          // 30: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),           // 31: imwasm.v1.SyncResult
-	(*TagRequest)(nil),           // 32: imwasm.v1.TagRequest
-	(*TagsRequest)(nil),          // 33: imwasm.v1.TagsRequest
-	(*TagsResult)(nil),           // 34: imwasm.v1.TagsResult
-	(*Tag)(nil),                  // 35: imwasm.v1.Tag
-	(*TaggedConversation)(nil),   // 36: imwasm.v1.TaggedConversation
-	(*ConversationState)(nil),    // 37: imwasm.v1.ConversationState
-	(*PullRequest)(nil),          // 38: imwasm.v1.PullRequest
-	(*PullResult)(nil),           // 39: imwasm.v1.PullResult
-	(*ReadRequest)(nil),          // 40: imwasm.v1.ReadRequest
-	(*ReceiptRequest)(nil),       // 41: imwasm.v1.ReceiptRequest
-	(*ReceiptResponse)(nil),      // 42: imwasm.v1.ReceiptResponse
-	(*ReadersRequest)(nil),       // 43: imwasm.v1.ReadersRequest
-	(*Reader)(nil),               // 44: imwasm.v1.Reader
-	(*ReadersResult)(nil),        // 45: imwasm.v1.ReadersResult
-	(*ReceiptInfoRequest)(nil),   // 46: imwasm.v1.ReceiptInfoRequest
-	(*ReceiptInfo)(nil),          // 47: imwasm.v1.ReceiptInfo
-	(*ReceiptInfoResult)(nil),    // 48: imwasm.v1.ReceiptInfoResult
-	(*ReceiptUpdate)(nil),        // 49: imwasm.v1.ReceiptUpdate
-	(*OK)(nil),                   // 50: imwasm.v1.OK
-	(*StoredMessage)(nil),        // 51: imwasm.v1.StoredMessage
-	(*StoredConversation)(nil),   // 52: imwasm.v1.StoredConversation
-	(*CachedRequest)(nil),        // 53: imwasm.v1.CachedRequest
-	(*StoredReceipt)(nil),        // 54: imwasm.v1.StoredReceipt
-	nil,                          // 55: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                          // 56: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                          // 57: imwasm.v1.Message.ExpansionEntry
+	(*MessagesRequest)(nil),      // 15: imwasm.v1.MessagesRequest
+	(*ModifyRequest)(nil),        // 16: imwasm.v1.ModifyRequest
+	(*HistoryRequest)(nil),       // 17: imwasm.v1.HistoryRequest
+	(*ExpansionRequest)(nil),     // 18: imwasm.v1.ExpansionRequest
+	(*DeleteRequest)(nil),        // 19: imwasm.v1.DeleteRequest
+	(*ClearHistoryRequest)(nil),  // 20: imwasm.v1.ClearHistoryRequest
+	(*HistoryResult)(nil),        // 21: imwasm.v1.HistoryResult
+	(*Ack)(nil),                  // 22: imwasm.v1.Ack
+	(*AckItem)(nil),              // 23: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),        // 24: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),          // 25: imwasm.v1.SendRequest
+	(*SendAck)(nil),              // 26: imwasm.v1.SendAck
+	(*Message)(nil),              // 27: imwasm.v1.Message
+	(*LogEntry)(nil),             // 28: imwasm.v1.LogEntry
+	(*ConversationSettings)(nil), // 29: imwasm.v1.ConversationSettings
+	(*SettingsRequest)(nil),      // 30: imwasm.v1.SettingsRequest
+	(*SyncRequest)(nil),          // 31: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),           // 32: imwasm.v1.SyncResult
+	(*TagRequest)(nil),           // 33: imwasm.v1.TagRequest
+	(*TagsRequest)(nil),          // 34: imwasm.v1.TagsRequest
+	(*TagsResult)(nil),           // 35: imwasm.v1.TagsResult
+	(*Tag)(nil),                  // 36: imwasm.v1.Tag
+	(*TaggedConversation)(nil),   // 37: imwasm.v1.TaggedConversation
+	(*ConversationState)(nil),    // 38: imwasm.v1.ConversationState
+	(*PullRequest)(nil),          // 39: imwasm.v1.PullRequest
+	(*PullResult)(nil),           // 40: imwasm.v1.PullResult
+	(*ReadRequest)(nil),          // 41: imwasm.v1.ReadRequest
+	(*ReceiptRequest)(nil),       // 42: imwasm.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),      // 43: imwasm.v1.ReceiptResponse
+	(*ReadersRequest)(nil),       // 44: imwasm.v1.ReadersRequest
+	(*Reader)(nil),               // 45: imwasm.v1.Reader
+	(*ReadersResult)(nil),        // 46: imwasm.v1.ReadersResult
+	(*ReceiptInfoRequest)(nil),   // 47: imwasm.v1.ReceiptInfoRequest
+	(*ReceiptInfo)(nil),          // 48: imwasm.v1.ReceiptInfo
+	(*ReceiptInfoResult)(nil),    // 49: imwasm.v1.ReceiptInfoResult
+	(*ReceiptUpdate)(nil),        // 50: imwasm.v1.ReceiptUpdate
+	(*OK)(nil),                   // 51: imwasm.v1.OK
+	(*StoredMessage)(nil),        // 52: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),   // 53: imwasm.v1.StoredConversation
+	(*CachedRequest)(nil),        // 54: imwasm.v1.CachedRequest
+	(*StoredReceipt)(nil),        // 55: imwasm.v1.StoredReceipt
+	nil,                          // 56: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 57: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 58: imwasm.v1.Message.ExpansionEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	4,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -5325,92 +5402,94 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	8,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
 	9,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
 	10, // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	21, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	24, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	25, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	30, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	31, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	38, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	39, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	40, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	50, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	22, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	25, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	26, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	31, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	32, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	39, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	40, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	41, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	51, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
 	11, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
 	13, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
 	14, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
-	16, // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
-	20, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
-	17, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
-	18, // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
-	19, // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
-	29, // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
-	32, // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
-	33, // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
-	34, // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
-	41, // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
-	42, // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
-	43, // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
-	45, // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
-	46, // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
-	48, // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
-	15, // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
-	0,  // 35: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	26, // 36: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	37, // 37: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	12, // 38: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	3,  // 39: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 40: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	3,  // 41: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	26, // 42: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	3,  // 43: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 44: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 45: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	55, // 46: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	3,  // 47: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 48: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	26, // 49: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	22, // 50: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	3,  // 51: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	3,  // 52: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	23, // 53: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	56, // 54: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,  // 55: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	23, // 56: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	57, // 57: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	27, // 58: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	3,  // 59: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	49, // 60: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
-	28, // 61: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
-	3,  // 62: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
-	37, // 63: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	1,  // 64: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
-	3,  // 65: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
-	35, // 66: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
-	36, // 67: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
-	3,  // 68: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
-	3,  // 69: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	28, // 70: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
-	3,  // 71: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	26, // 72: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	3,  // 73: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 74: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 75: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
-	3,  // 76: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
-	44, // 77: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
-	3,  // 78: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
-	47, // 79: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
-	44, // 80: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
-	26, // 81: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	3,  // 82: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	54, // 83: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
-	3,  // 84: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	53, // 85: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
-	28, // 86: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
-	44, // 87: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
-	88, // [88:88] is the sub-list for method output_type
-	88, // [88:88] is the sub-list for method input_type
-	88, // [88:88] is the sub-list for extension type_name
-	88, // [88:88] is the sub-list for extension extendee
-	0,  // [0:88] is the sub-list for field type_name
+	17, // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
+	21, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	18, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
+	19, // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
+	20, // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
+	30, // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
+	33, // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
+	34, // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
+	35, // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
+	42, // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
+	43, // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
+	44, // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
+	46, // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
+	47, // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
+	49, // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
+	16, // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
+	15, // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
+	0,  // 36: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	27, // 37: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	38, // 38: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	12, // 39: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	3,  // 40: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 41: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	3,  // 42: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	27, // 43: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	3,  // 44: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 45: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 46: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 47: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	56, // 48: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	3,  // 49: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 50: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	27, // 51: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	23, // 52: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	3,  // 53: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	3,  // 54: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	24, // 55: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	57, // 56: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,  // 57: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	24, // 58: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	58, // 59: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	28, // 60: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	3,  // 61: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	50, // 62: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	29, // 63: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
+	3,  // 64: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
+	38, // 65: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	1,  // 66: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
+	3,  // 67: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
+	36, // 68: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
+	37, // 69: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
+	3,  // 70: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
+	3,  // 71: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	29, // 72: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
+	3,  // 73: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	27, // 74: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	3,  // 75: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 76: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	3,  // 77: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	3,  // 78: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	45, // 79: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	3,  // 80: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	48, // 81: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	45, // 82: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	27, // 83: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	3,  // 84: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	55, // 85: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	3,  // 86: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	54, // 87: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	29, // 88: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
+	45, // 89: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	90, // [90:90] is the sub-list for method output_type
+	90, // [90:90] is the sub-list for method input_type
+	90, // [90:90] is the sub-list for extension type_name
+	90, // [90:90] is the sub-list for extension extendee
+	0,  // [0:90] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -5454,6 +5533,7 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_ReceiptInfo)(nil),
 		(*Frame_ReceiptInfoResult)(nil),
 		(*Frame_Modify)(nil),
+		(*Frame_Messages)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -5461,7 +5541,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   56,
+			NumMessages:   57,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
