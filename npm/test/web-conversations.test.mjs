@@ -237,9 +237,9 @@ for (const engine of engines()) describe(engine, () => {
       let remote, local;
       const r = await RongIMLib.refreshReferenceMessageWithParams({ messageUIds: ['q1', 'q2'], conversationIdentifier: conv,
         messageInfoMap: { q1: uid, q2: 'AAAA-AAAA-AAAA-AAAA' }, remoteMessageBlock: (x) => { remote = x; }, localMessageBlock: (x) => { local = x; } });
-      return { code: r.code, local, remote: remote.map((x) => [x.code, x.messageUId, x.message?.content.content]) };
+      return { code: r.code, local, remote: remote.map((x) => [x.code, x.messageUId, x.message?.content.content ?? null]) };
     }, { conv: toEd, uid: sent.data.messageUId });
-    assert.deepEqual(refreshed, { code: 0, local: [], remote: [[0, 'q1', 'hello!'], [34304, 'q2', undefined]] });
+    assert.deepEqual(refreshed, { code: 0, local: [], remote: [[0, 'q1', 'hello!'], [34304, 'q2', null]] });
 
     // This device's received status of the message (RongIMLib's setMessageReceivedStatus).
     const id = h.data.list[0].messageId;
