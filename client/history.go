@@ -171,14 +171,8 @@ func (e *Engine) localMessage(read func() ([]*Message, error)) (*Message, error)
 // LocalMessagesByUID implements getMessagesByUIds: the messages of c this
 // device holds among uids (1-100), nil where it holds none.
 func (e *Engine) LocalMessagesByUID(ctx context.Context, c Conversation, uids []string) ([]*Message, error) {
-	if err := e.closed(); err != nil {
+	if err := e.checkMessagesCall(c, uids); err != nil {
 		return nil, err
-	}
-	if err := validConversation(c); err != nil {
-		return nil, err
-	}
-	if len(uids) == 0 || len(uids) > contract.MaxPerCall {
-		return nil, codes.New(codes.InvalidParameterCount, "1-100 messageUIds")
 	}
 	ms, err := e.cfg.Store.MessagesByUID(ctx, uids)
 	if err != nil {

@@ -16,14 +16,8 @@ import (
 // (EventModified on the others' and this user's other sessions); the
 // answer is the message as it now is.
 func (e *Engine) ModifyMessage(ctx context.Context, c Conversation, uid string, content []byte) (*Message, error) {
-	if err := e.closed(); err != nil {
+	if err := e.checkMessageCall(c, uid); err != nil {
 		return nil, err
-	}
-	if err := validConversation(c); err != nil {
-		return nil, err
-	}
-	if uid == "" || len(uid) > contract.MaxIDBytes {
-		return nil, codes.New(codes.InvalidParameterMessageUID, "messageUId required")
 	}
 	if len(content) > e.maxContentBytes() {
 		return nil, codes.New(codes.MessageSizeExceeded, "content over the content limit")
@@ -43,14 +37,8 @@ func (e *Engine) ModifyMessage(ctx context.Context, c Conversation, uid string, 
 // now has them (edited, recalled), those the user may see, in the order
 // asked: refreshReferenceMessageWithParams.
 func (e *Engine) RemoteMessages(ctx context.Context, c Conversation, uids []string) ([]*Message, error) {
-	if err := e.closed(); err != nil {
+	if err := e.checkMessagesCall(c, uids); err != nil {
 		return nil, err
-	}
-	if err := validConversation(c); err != nil {
-		return nil, err
-	}
-	if len(uids) == 0 || len(uids) > contract.MaxPerCall {
-		return nil, codes.New(codes.InvalidParameterCount, "1-100 messageUIds")
 	}
 	me := e.UserID()
 	var out []*Message
@@ -74,4 +62,33 @@ func (e *Engine) RemoteMessages(ctx context.Context, c Conversation, uids []stri
 		rest = rest[i+1:]
 	}
 	return out, nil
+}
+
+// checkMessageCall is what a call about one message of c checks first: the
+// engine open, c valid, uid a message id.
+func (e *Engine) checkMessageCall(c Conversation, uid string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if uid == "" || len(uid) > contract.MaxIDBytes {
+		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
+	}
+	return nil
+}
+
+// checkMessagesCall is checkMessageCall for calls about 1-100 messages.
+func (e *Engine) checkMessagesCall(c Conversation, uids []string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	if len(uids) == 0 || len(uids) > contract.MaxPerCall {
+		return codes.New(codes.InvalidParameterCount, "1-100 messageUIds")
+	}
+	return nil
 }

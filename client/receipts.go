@@ -58,17 +58,11 @@ type ReadersPage struct {
 // (MarkRead, clearMessagesUnreadStatus, moves them), as in RongIMLib. The
 // server refuses it with 26314 when the app turned private receipts off.
 func (e *Engine) SendReadReceipt(ctx context.Context, c Conversation, uid string) error {
-	if err := e.closed(); err != nil {
-		return err
-	}
-	if err := validConversation(c); err != nil {
+	if err := e.checkMessageCall(c, uid); err != nil {
 		return err
 	}
 	if c.Type != Private {
 		return codes.New(codes.InvalidParameterConversationType, "read receipts by message are for private chats")
-	}
-	if uid == "" || len(uid) > contract.MaxIDBytes {
-		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
 	}
 	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), MessageUid: uid, Receipt: true}}})
 	return err
@@ -91,14 +85,8 @@ func (e *Engine) expectRead(c Conversation, seq uint64) {
 // RequestReceipts implements sendReadReceiptRequest: the sender of a group
 // message asks its members for read receipts.
 func (e *Engine) RequestReceipts(ctx context.Context, c Conversation, uid string) error {
-	if err := e.closed(); err != nil {
+	if err := e.checkMessageCall(c, uid); err != nil {
 		return err
-	}
-	if err := validConversation(c); err != nil {
-		return err
-	}
-	if uid == "" || len(uid) > contract.MaxIDBytes {
-		return codes.New(codes.InvalidParameterMessageUID, "messageUId required")
 	}
 	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_ReceiptRequest{ReceiptRequest: &pb.ReceiptRequest{Conv: wireConv(c), MessageUid: uid}}})
 	return err
@@ -183,14 +171,8 @@ func (e *Engine) RespondCachedRequests(ctx context.Context, c Conversation) ([]s
 // Readers implements getMessageReader (status 0 or 1: readers) and
 // getMessagesReadReceiptUsersByPageV5 (2: members who have not read).
 func (e *Engine) Readers(ctx context.Context, c Conversation, uid string, status uint32, pageToken string, count uint32) (*ReadersPage, error) {
-	if err := e.closed(); err != nil {
+	if err := e.checkMessageCall(c, uid); err != nil {
 		return nil, err
-	}
-	if err := validConversation(c); err != nil {
-		return nil, err
-	}
-	if uid == "" || len(uid) > contract.MaxIDBytes {
-		return nil, codes.New(codes.InvalidParameterMessageUID, "messageUId required")
 	}
 	r, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Readers{Readers: &pb.ReadersRequest{
 		Conv: wireConv(c), MessageUid: uid, ReadStatus: status, PageToken: pageToken, PageCount: count,

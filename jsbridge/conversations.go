@@ -50,12 +50,8 @@ func (b *Bridge) realtimeConversations(args []safejs.Value) (work, error) {
 // topPriority?}): the conversations with unread messages that mention the
 // user, updated before timestamp (0: now), newest first.
 func (b *Bridge) mentionMeConversations(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
+	eng, params, err := b.withParams(args)
 	if err != nil {
-		return nil, err
-	}
-	params := arg(args, 0)
-	if err := object(params, "params"); err != nil {
 		return nil, err
 	}
 	q, err := pagedQuery(params, -1, 100)
@@ -143,12 +139,8 @@ func (b *Bridge) unreadMentionedMessages(args []safejs.Value) (work, error) {
 // removeConversation; deleteRemotely has no meaning here, as on RongIMLib's
 // web), and with deleteMessages their history cleared too.
 func (b *Bridge) batchDeleteConversations(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
+	eng, params, err := b.withParams(args)
 	if err != nil {
-		return nil, err
-	}
-	params := arg(args, 0)
-	if err := object(params, "params"); err != nil {
 		return nil, err
 	}
 	ids, err := field(params, "identifiers")

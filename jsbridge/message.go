@@ -39,6 +39,26 @@ func conversationJS(c client.Conversation) map[string]any {
 	return map[string]any{"conversationType": int(c.Type), "targetId": c.TargetID, "channelId": c.ChannelID}
 }
 
+// convField reads obj[key], a conversation.
+func convField(obj safejs.Value, key string) (client.Conversation, error) {
+	v, err := field(obj, key)
+	if err != nil {
+		return client.Conversation{}, err
+	}
+	return conversationArg(v)
+}
+
+// withParams is the engine and a call's one argument, an object of
+// parameters.
+func (b *Bridge) withParams(args []safejs.Value) (*client.Engine, safejs.Value, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, safejs.Undefined(), err
+	}
+	params := arg(args, 0)
+	return eng, params, object(params, "params")
+}
+
 // messageArg reads a message object (a message class instance, or any
 // object with messageType and content) and sendMessage's options into an
 // engine message. Content passes through as JSON.

@@ -587,19 +587,11 @@ func (b *Bridge) syncReadStatus(args []safejs.Value) (work, error) {
 // {code, messageUId, message?}: the message this device holds, or
 // RC_DB_DATA_NOT_FOUND.
 func (b *Bridge) messagesByUIDs(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
+	eng, params, err := b.withParams(args)
 	if err != nil {
 		return nil, err
 	}
-	params := arg(args, 0)
-	if err := object(params, "params"); err != nil {
-		return nil, err
-	}
-	cv, err := field(params, "conversationIdentifier")
-	if err != nil {
-		return nil, err
-	}
-	c, err := conversationArg(cv)
+	c, err := convField(params, "conversationIdentifier")
 	if err != nil {
 		return nil, err
 	}

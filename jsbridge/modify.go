@@ -25,23 +25,15 @@ func modifyWork(eng *client.Engine, c client.Conversation, uid string, content [
 
 // modifyMessageWithParams({messageUId, messageContent, conversation})
 func (b *Bridge) modifyWithParams(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
+	eng, params, err := b.withParams(args)
 	if err != nil {
-		return nil, err
-	}
-	params := arg(args, 0)
-	if err := object(params, "params"); err != nil {
 		return nil, err
 	}
 	uid, err := reqString(params, "messageUId")
 	if err != nil {
 		return nil, err
 	}
-	cv, err := field(params, "conversation")
-	if err != nil {
-		return nil, err
-	}
-	c, err := conversationArg(cv)
+	c, err := convField(params, "conversation")
 	if err != nil {
 		return nil, err
 	}

@@ -225,11 +225,7 @@ func (b *Bridge) getReceiptInfoV5ByIDs(args []safejs.Value) (work, error) {
 		if err := object(v, "messageIds"); err != nil {
 			return ref{}, err
 		}
-		idv, err := field(v, "identifier")
-		if err != nil {
-			return ref{}, err
-		}
-		c, err := conversationArg(idv)
+		c, err := convField(v, "identifier")
 		if err != nil {
 			return ref{}, err
 		}

@@ -254,27 +254,25 @@ func (b *Bridge) batchRemoveConversations(args []safejs.Value) (work, error) {
 	}, nil
 }
 
-// typeArg reads a conversationType a type-level setting applies to.
-func typeArg(v safejs.Value) (client.Conversation, error) {
-	t, err := asInt(v, "conversationType")
+// withType is the engine and the conversation type a type-level setting
+// applies to (the first argument), as a Conversation with no target.
+func (b *Bridge) withType(args []safejs.Value) (*client.Engine, client.Conversation, error) {
+	eng, err := b.engine()
 	if err != nil {
-		return client.Conversation{}, err
+		return nil, client.Conversation{}, err
 	}
-	if t != client.Private && t != client.Group {
-		return client.Conversation{}, codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
+	t, err := asInt(arg(args, 0), "conversationType")
+	if err == nil && t != client.Private && t != client.Group {
+		err = codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
 	}
-	return client.Conversation{Type: int32(t)}, nil
+	return eng, client.Conversation{Type: int32(t)}, err
 }
 
 // setConversationTypeNotificationLevel(conversationType, level): the level
 // of the type's conversations whose own is NOT_SET, on all the user's
 // devices.
 func (b *Bridge) setTypeLevel(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
-	}
-	c, err := typeArg(arg(args, 0))
+	eng, c, err := b.withType(args)
 	if err != nil {
 		return nil, err
 	}
@@ -290,11 +288,7 @@ func (b *Bridge) setTypeLevel(args []safejs.Value) (work, error) {
 
 // getConversationTypeNotificationLevel(conversationType)
 func (b *Bridge) typeLevel(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
-	}
-	c, err := typeArg(arg(args, 0))
+	eng, c, err := b.withType(args)
 	if err != nil {
 		return nil, err
 	}
