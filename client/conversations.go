@@ -106,6 +106,11 @@ func (e *Engine) recountLocked(ctx context.Context, bs *batchState) {
 			continue
 		}
 		var unread, mentions int
+		if st.lacksUnread() && st.ReadSeq != st.CountRead {
+			// The watermark moved inside what the server counted: count
+			// what is held until the server counts again.
+			e.resyncSoon()
+		}
 		if st.serverCounted() {
 			// The server counted up to CountSeq, over messages this
 			// device partly lacks; held ones above it are counted here.
@@ -163,27 +168,33 @@ func (e *Engine) UnreadCount(c Conversation) int {
 	return 0
 }
 
-// mutedLocked reports do-not-disturb of any kind for st: its own level,
-// or when NOT_SET its type's (setConversationTypeNotificationLevel).
-func (e *Engine) mutedLocked(st *ConversationState) bool {
+// levelLocked is st's do-not-disturb level in effect: its own, or when
+// NOT_SET its type's (setConversationTypeNotificationLevel).
+func (e *Engine) levelLocked(st *ConversationState) int32 {
 	if st.NotificationLevel == NotifyNotSet {
 		if def := e.convs[Conversation{Type: st.Type}.Key()]; def != nil {
-			return def.Blocked()
+			return def.NotificationLevel
 		}
 	}
-	return st.Blocked()
+	return st.NotificationLevel
+}
+
+// mutedLocked reports do-not-disturb of any kind for st, by the level in
+// effect.
+func (e *Engine) mutedLocked(st *ConversationState) bool {
+	return Settings{NotificationLevel: e.levelLocked(st)}.Blocked()
 }
 
 // UnreadByLevels implements getTotalUnreadCountByLevels and
 // getTotalUnreadMentionedCountByLevels: the unread messages, and those
 // mentioning the user, of the conversations of types (none: private and
-// group) whose do-not-disturb level is one of levels.
+// group) whose do-not-disturb level in effect is one of levels.
 func (e *Engine) UnreadByLevels(types, levels []int32) (unread, mentions int) {
 	e.seqMu.Lock()
 	defer e.seqMu.Unlock()
 	for _, st := range e.convs {
-		if (st.Type == Private || st.Type == Group) && (len(types) == 0 || slices.Contains(types, st.Type)) &&
-			slices.Contains(levels, st.NotificationLevel) && !st.Hidden() {
+		if (st.Type == Private || st.Type == Group) && st.TargetID != "" && (len(types) == 0 || slices.Contains(types, st.Type)) &&
+			slices.Contains(levels, e.levelLocked(st)) && !st.Hidden() {
 			unread += st.Unread
 			mentions += st.Mentions
 		}
@@ -248,6 +259,10 @@ type ConversationQuery struct {
 	// Pinned: PinnedOnly or PinnedNot keeps the pinned conversations or
 	// the others (pinned in a tag when Tags are given).
 	Pinned int
+	// StartKey, with StartTime, continues a page after the conversation
+	// with that key (Conversation.Key): those of the same time that come
+	// after it in the order (by key) are on the next page too.
+	StartKey string
 }
 
 // ConversationQuery.Pinned values.
@@ -297,7 +312,8 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 		case st.Type != Private && st.Type != Group, st.TargetID == "", st.Hidden():
 		case len(q.Types) > 0 && !slices.Contains(q.Types, st.Type):
 		case len(q.Tags) > 0 && !inTag, q.Untagged && inTag, q.Mentioned && st.Mentions == 0:
-		case q.Forward && t > q.StartTime, !q.Forward && (q.StartTime == 0 || t < q.StartTime):
+		case q.Forward && t > q.StartTime, !q.Forward && (q.StartTime == 0 || t < q.StartTime),
+			q.StartKey != "" && t == q.StartTime && (q.Forward && k > q.StartKey || !q.Forward && k < q.StartKey):
 			states = append(states, *st)
 			if e.mutedLocked(st) {
 				muted[k] = true
@@ -313,9 +329,9 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 			return 1
 		}
 		if q.Forward {
-			return cmp.Compare(sortTime(&a), sortTime(&b))
+			return cmp.Or(cmp.Compare(sortTime(&a), sortTime(&b)), cmp.Compare(a.Key(), b.Key()))
 		}
-		return cmp.Compare(sortTime(&b), sortTime(&a))
+		return cmp.Or(cmp.Compare(sortTime(&b), sortTime(&a)), cmp.Compare(b.Key(), a.Key()))
 	})
 	var page []ConversationInfo
 	for i := range states {

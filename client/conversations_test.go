@@ -209,3 +209,31 @@ func TestMarkReadAt(t *testing.T) {
 		t.Errorf("%d read requests, want 1", n)
 	}
 }
+
+// Pages continue after the last conversation given, by time and then key:
+// conversations of one time at a page's end are neither skipped nor given
+// twice.
+func TestConversationPagesWithEqualTimes(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	same := func(conv Conversation) *pb.Message { w := from(conv, 1); w.SentTime = baseTime + 1000; return w }
+	c.push(same(bob), same(carol), same(grp))
+	h.messages()
+	ctx := context.Background()
+	var got []Conversation
+	q := ConversationQuery{Count: 1}
+	for range 4 {
+		page, err := h.e.ConversationsPage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		got = append(got, page[0].Conversation)
+		q.StartTime, q.StartKey = page[0].ListTime, page[0].Key()
+	}
+	if len(got) != 3 || got[0] == got[1] || got[1] == got[2] || got[0] == got[2] {
+		t.Fatalf("pages of one: %v, want bob, carol and the group once each", got)
+	}
+}

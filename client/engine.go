@@ -132,6 +132,7 @@ type Engine struct {
 
 	typing typingState
 	tags   tagState
+	resync chan struct{} // see resyncSoon
 
 	inbox  chan *inItem
 	batch  batchMaps // processLoop's alone: emptied and reused by each batch
@@ -197,6 +198,7 @@ func New(cfg Config) (*Engine, error) {
 		quit:    make(chan struct{}),
 	}
 	e.tags.refresh = make(chan struct{}, 1)
+	e.resync = make(chan struct{}, 1)
 	switch {
 	case cfg.SendRate < 0:
 		e.bucket = contract.NewLimiter(0, 0)

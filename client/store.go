@@ -116,8 +116,15 @@ type ServerCounts struct {
 }
 
 // serverCounted reports whether st's unread count comes from the server's:
-// the device lacks messages the user may see above the read watermark.
+// the device lacks messages the user may see above the read watermark,
+// and the server counted from that same watermark.
 func (st *ConversationState) serverCounted() bool {
+	return st.lacksUnread() && st.ReadSeq == st.CountRead
+}
+
+// lacksUnread reports whether the device lacks messages above the read
+// watermark that the server counted.
+func (st *ConversationState) lacksUnread() bool {
 	return st.CountSeq > st.ReadSeq && st.HeldFrom > max(st.ReadSeq+1, st.StartSeq)
 }
 

@@ -591,6 +591,13 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 		}
 	}
 	if len(modified) > 0 {
+		// Edited twice in one batch: told once, as it now is (one record).
+		seen := map[*Message]bool{}
+		modified = slices.DeleteFunc(modified, func(m *Message) bool {
+			dup := seen[m]
+			seen[m] = true
+			return dup
+		})
 		bs.events = append(bs.events, Event{Kind: EventModified, Messages: modified})
 	}
 }
@@ -804,28 +811,7 @@ func (e *Engine) syncAll(ctx context.Context, lc *liveConn) {
 		return
 	}
 	if version != lc.auth.SyncVersion || version == 0 {
-		r, err := lc.request(ctx, &pb.Frame{Body: &pb.Frame_Sync{Sync: &pb.SyncRequest{SinceVersion: version}}})
-		if err != nil {
-			return
-		}
-		res := r.GetSyncResult()
-		if err := e.submit(ctx, &inItem{states: res.GetConversations()}); err != nil {
-			return
-		}
-		for _, s := range res.GetConversations() {
-			c := Conversation{Type: int32(s.Conv.Type), TargetID: s.Conv.Target, ChannelID: s.Conv.Channel}
-			if err := e.pullConv(ctx, lc, c, true); err != nil {
-				return
-			}
-		}
-		if e.tagsOlderThan(res.GetTagsVersion()) {
-			// Before the sync is said finished: getTags then answers them
-			// (a new device has none yet).
-			if err := e.fetchTags(ctx, lc); err != nil {
-				return
-			}
-		}
-		if err := e.submit(ctx, &inItem{version: res.GetVersion(), setVersion: true, finished: true}); err != nil {
+		if err := e.syncChanges(ctx, lc, version, true); err != nil {
 			return
 		}
 	} else if err := e.submit(ctx, &inItem{finished: true}); err != nil {
@@ -848,7 +834,54 @@ func (e *Engine) syncAll(ctx context.Context, lc *liveConn) {
 				e.tags.poke() // again on the next connection
 				return
 			}
+		case <-e.resync:
+			version, err := e.syncVersion(ctx)
+			if err != nil {
+				return
+			}
+			if err := e.syncChanges(ctx, lc, version, false); err != nil {
+				return
+			}
 		}
+	}
+}
+
+// syncChanges asks for what changed since version (SyncRequest), takes
+// the states, pulls each changed conversation and the tags if they are
+// newer, and stores the new version; finished: the connection's first
+// sync, told as such once all is in.
+func (e *Engine) syncChanges(ctx context.Context, lc *liveConn, version uint64, finished bool) error {
+	r, err := lc.request(ctx, &pb.Frame{Body: &pb.Frame_Sync{Sync: &pb.SyncRequest{SinceVersion: version}}})
+	if err != nil {
+		return err
+	}
+	res := r.GetSyncResult()
+	if err := e.submit(ctx, &inItem{states: res.GetConversations()}); err != nil {
+		return err
+	}
+	for _, s := range res.GetConversations() {
+		c := Conversation{Type: int32(s.Conv.Type), TargetID: s.Conv.Target, ChannelID: s.Conv.Channel}
+		if err := e.pullConv(ctx, lc, c, finished); err != nil {
+			return err
+		}
+	}
+	if e.tagsOlderThan(res.GetTagsVersion()) {
+		// Before the sync is said finished: getTags then answers them
+		// (a new device has none yet).
+		if err := e.fetchTags(ctx, lc); err != nil {
+			return err
+		}
+	}
+	return e.submit(ctx, &inItem{version: res.GetVersion(), setVersion: true, finished: finished})
+}
+
+// resyncSoon asks syncAll's loop for a sync of what changed: the server's
+// counts of a conversation this device lacks messages of went stale (its
+// read watermark moved inside what the server counted).
+func (e *Engine) resyncSoon() {
+	select {
+	case e.resync <- struct{}{}:
+	default: // one is pending
 	}
 }
 

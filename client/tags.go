@@ -74,6 +74,9 @@ func (e *Engine) tagSet(ctx context.Context) (*pb.TagsResult, error) {
 
 // keepTags makes set the device's copy unless it has a newer one.
 func (e *Engine) keepTags(ctx context.Context, set *pb.TagsResult) error {
+	if set == nil {
+		return codes.New(codes.Timeout, "the server answered no tags")
+	}
 	if _, err := e.tagSet(ctx); err != nil {
 		return err
 	}

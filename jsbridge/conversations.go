@@ -238,11 +238,15 @@ func (b *Bridge) conversationPage(args []safejs.Value) (work, error) {
 	cur := arg(args, 1)
 	var pinnedDone bool
 	var start int64
+	var startKey string
 	if !absent(cur) {
 		if pinnedDone, err = optBool(cur, "pinnedDone"); err != nil {
 			return nil, err
 		}
 		if start, err = optInt(cur, "time", 0); err != nil {
+			return nil, err
+		}
+		if startKey, err = optString(cur, "key"); err != nil {
 			return nil, err
 		}
 	}
@@ -256,24 +260,29 @@ func (b *Bridge) conversationPage(args []safejs.Value) (work, error) {
 	return func() (any, error) {
 		ctx := context.Background()
 		var list []client.ConversationInfo
+		// The cursor is the last conversation given: its time and key.
+		next := func(page []client.ConversationInfo) {
+			if len(page) > 0 {
+				last := page[len(page)-1]
+				start, startKey = last.ListTime, last.Key()
+			}
+		}
 		if topFirst && !pinnedDone {
 			pq := q
-			pq.Pinned, pq.StartTime, pq.Count = client.PinnedOnly, start, int(count)
+			pq.Pinned, pq.StartTime, pq.StartKey, pq.Count = client.PinnedOnly, start, startKey, int(count)
 			page, err := eng.ConversationsPage(ctx, pq)
 			if err != nil {
 				return nil, err
 			}
 			list = page
-			if len(page) > 0 {
-				start = page[len(page)-1].ListTime
-			}
+			next(page)
 			if len(page) < int(count) {
-				pinnedDone, start = true, 0
+				pinnedDone, start, startKey = true, 0, ""
 			}
 		}
 		if len(list) < int(count) {
 			rq := q
-			rq.StartTime, rq.Count = start, int(count)-len(list)
+			rq.StartTime, rq.StartKey, rq.Count = start, startKey, int(count)-len(list)
 			if topFirst {
 				rq.Pinned = client.PinnedNot
 			}
@@ -282,9 +291,7 @@ func (b *Bridge) conversationPage(args []safejs.Value) (work, error) {
 				return nil, err
 			}
 			list = append(list, page...)
-			if len(page) > 0 {
-				start = page[len(page)-1].ListTime
-			}
+			next(page)
 		}
 		out := make([]any, len(list))
 		for i, ci := range list {
@@ -292,7 +299,7 @@ func (b *Bridge) conversationPage(args []safejs.Value) (work, error) {
 		}
 		return map[string]any{
 			"list":    out,
-			"cursor":  map[string]any{"pinnedDone": pinnedDone || !topFirst, "time": start},
+			"cursor":  map[string]any{"pinnedDone": pinnedDone || !topFirst, "time": start, "key": startKey},
 			"hasMore": len(list) == int(count),
 		}, nil
 	}, nil

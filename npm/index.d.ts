@@ -336,7 +336,7 @@ export declare function getRealtimeConversations(options?: { count?: number; sta
 export declare function getRealtimeConUnreadCounts(identifiers: IConversationIdentifier[]): Promise<RCResult<(Required<IConversationOption> & { unreadCount: number })[]>>;
 /** Reads the conversation up to its last message sent at or before timestamp (as sendSyncReadStatusMessage). */
 export declare function clearUnreadCountByTimestamp(conversation: IConversationIdentifier, timestamp: number): Promise<RCResult>;
-/** Unread messages of the conversations (of conversationTypes) whose own do-not-disturb level is one of levels. */
+/** Unread messages of the conversations (of conversationTypes) whose do-not-disturb level in effect (their own, or their type's when NOT_SET) is one of levels. */
 export declare function getTotalUnreadCountByLevels(conversationTypes: ConversationType[], levels: NotificationLevel[]): Promise<RCResult<number>>;
 export declare function getTotalUnreadMentionedCountByLevels(conversationTypes: ConversationType[], levels: NotificationLevel[]): Promise<RCResult<number>>;
 /** Conversations with unread messages that mention the user, updated before timestamp (0: now), newest first; count 1-100. */

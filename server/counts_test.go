@@ -79,6 +79,14 @@ func TestCountsOnANewDevice(t *testing.T) {
 		t.Fatalf("after one more: %d unread, want 1501", n)
 	}
 
+	// Read up to 300, inside what it lacks: the server counts again.
+	if err := a1.MarkRead(ctx, p, 300); err != nil {
+		t.Fatal(err)
+	}
+	a1.waitFor(t, "the server's count after reading to 300", func(_ []*client.Message, _ []client.Event) bool {
+		return a1.UnreadCount(p) == 1201
+	})
+
 	// Read up to 600: the device holds everything above (501-1501).
 	if err := a1.MarkRead(ctx, p, 600); err != nil {
 		t.Fatal(err)

@@ -420,7 +420,7 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 		return
 	}
 	msgs, more, err := ss.srv.store.History(ctx, ss.user, convID, r.Timestamp, int(r.Count), r.Order == 1, func(m *pb.Message) bool {
-		return !m.Tombstone && m.RecallOf == "" && m.ExpansionOf == "" && store.VisibleTo(m, ss.user)
+		return !store.IsMarker(m) && store.VisibleTo(m, ss.user)
 	})
 	if errors.Is(err, store.ErrNotMember) {
 		ss.replyErr(id, codes.NotInGroup, "not in conversation")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
@@ -12,6 +13,19 @@ import (
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
+
+// editable reports whether messages of type objectName may be edited:
+// text and quotes, as RongCloud allows, and the app's own types; never a
+// recall, a file's or media's message (its upload is what it is), nor a
+// notification the server wrote on someone's behalf (RC:GrpNtf and the
+// like: a member must not rewrite what the group was told).
+func editable(objectName string) bool {
+	switch objectName {
+	case "RC:TxtMsg", "RC:ReferenceMsg":
+		return true
+	}
+	return !strings.HasPrefix(objectName, "RC:")
+}
 
 // handleModify is modifyMessageWithParams: the sender replaces the content
 // of one of their messages, keeping its type, within the recall window.
@@ -35,7 +49,12 @@ func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequ
 		ss.replyErr(id, codes.InvalidParameter, "content must be one JSON object")
 		return
 	}
-	orig, err := ss.srv.store.MessageByUID(ctx, convID, r.MessageUid)
+	v, err := ss.visibility(ctx, convID)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	orig, err := v.message(ctx, r.MessageUid) // markers and what the user may not see are not found
 	switch {
 	case errors.Is(err, store.ErrNotFound), err == nil && orig.FromUser != ss.user:
 		ss.replyErr(id, codes.ModifiedMessageIsNotSent, "not a message this user sent here")
@@ -43,8 +62,8 @@ func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequ
 	case err != nil:
 		ss.replyFor(id, err)
 		return
-	case store.IsMarker(orig) || orig.ObjectName == store.RecallObjectName:
-		ss.replyErr(id, codes.MessageUnsupportedModify, "a recalled message, or no message of its own")
+	case !editable(orig.ObjectName):
+		ss.replyErr(id, codes.MessageUnsupportedModify, "this type of message cannot be edited")
 		return
 	}
 	now := ss.srv.cfg.Now()

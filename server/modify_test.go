@@ -108,6 +108,24 @@ func TestModifyMessage(t *testing.T) {
 			t.Errorf("%s: %v, want %d", name, err, c.want)
 		}
 	}
+	// The group's creation notice is alice's (she made the group) but no
+	// member may rewrite what the group was told.
+	var notice *client.Message
+	for _, x := range alice.messages() {
+		if x.ObjectName == "RC:GrpNtf" {
+			notice = x
+		}
+	}
+	if notice == nil {
+		t.Fatal("no group notification on alice's device")
+	}
+	if _, err := alice.ModifyMessage(ctx, g, notice.MessageUID, []byte(`{"operation":"Kicked"}`)); codes.Of(err) != codes.MessageUnsupportedModify {
+		t.Fatalf("an edit of a group notification: %v", err)
+	}
+	// Remote history lists the edited message once, not its edit markers.
+	if h, _, err := carol.RemoteHistory(ctx, g, 0, 20, client.OrderOlder); err != nil || strings.Join(contents(h), "|") != "hello|RC:GrpNtf" {
+		t.Fatalf("remote history: %v %v", contents(h), err)
+	}
 	gone := alice.send(t, text("g", client.Group, "gone"))
 	if _, err := alice.RecallMessage(ctx, g, gone.MessageUID, gone.SentTime, client.RecallOptions{}); err != nil {
 		t.Fatal(err)

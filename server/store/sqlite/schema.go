@@ -236,6 +236,10 @@ CREATE TABLE tag_versions (
 	version INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 14: erasing a user removes the mentions of them by index.
+	`
+CREATE INDEX mentions_user ON mentions(user_id);
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL
