@@ -229,6 +229,15 @@ func (s *scan) str() (string, bool) {
 		switch {
 		case c == '"':
 			return sb.String(), true
+		case c >= utf8.RuneSelf:
+			// A UTF-8 sequence, each invalid byte U+FFFD (as encoding/json).
+			r, size := utf8.DecodeRune(s.b[s.i-1:])
+			if r == utf8.RuneError && size == 1 {
+				sb.WriteRune(utf8.RuneError)
+			} else {
+				sb.Write(s.b[s.i-1 : s.i-1+size])
+				s.i += size - 1
+			}
 		case c != '\\':
 			sb.WriteByte(c)
 		case s.i >= len(s.b):

@@ -21,6 +21,7 @@ func TestStringFields(t *testing.T) {
 		{`{"content":"unterminated`, []string{"content"}, nil},
 		{`{"a":"x"`, []string{"a"}, []string{"x"}},
 		{``, []string{"a"}, nil},
+		{"{\"content\":\"a\xccb\xe4\xb8\xadc\"}", []string{"content"}, []string{"a\ufffdb中c"}}, // invalid UTF-8: U+FFFD, as encoding/json
 	} {
 		if got := stringFields([]byte(c.content), c.keys); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %q, want %q", c.content, got, c.want)
