@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,6 +130,18 @@ func (ss *session) handleMessages(ctx context.Context, id uint64, r *pb.Messages
 			return
 		}
 		msgs = append(msgs, m)
+	}
+	if len(msgs) > 0 { // leave out those the user deleted for themselves
+		lo, hi := msgs[0].Seq, msgs[0].Seq
+		for _, m := range msgs {
+			lo, hi = min(lo, m.Seq), max(hi, m.Seq)
+		}
+		hidden, err := ss.srv.store.Hidden(ctx, ss.user, convID, lo, hi)
+		if err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+		msgs = slices.DeleteFunc(msgs, func(m *pb.Message) bool { return hidden[m.Seq] })
 	}
 	msgs, more := capPage(msgs) // more: ask again for those after the last one given
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: msgs, HasMore: more}}})

@@ -66,6 +66,13 @@ func TestModifyMessage(t *testing.T) {
 	if ms, err := bob.RemoteMessages(ctx, g, []string{"AAAA-AAAA-AAAA-AAAA", m.MessageUID}); err != nil || len(ms) != 1 || contents(ms)[0] != "hello" || ms[0].ModifiedTime != edited.ModifiedTime {
 		t.Fatalf("remote messages: %v %v", ms, err)
 	}
+	// Not one the user deleted for themselves.
+	if err := alice2.DeleteMessages(ctx, g, []string{m.MessageUID}); err != nil {
+		t.Fatal(err)
+	}
+	if ms, err := alice2.RemoteMessages(ctx, g, []string{m.MessageUID}); err != nil || len(ms) != 0 {
+		t.Fatalf("a message alice deleted for herself, looked up by her: %v %v", ms, err)
+	}
 	dave := e.device("dave", "d1", devOpts{})
 	dave.connect(t, token(t, "dave", time.Hour))
 	if _, err := dave.RemoteMessages(ctx, g, []string{m.MessageUID}); codes.Of(err) != codes.NotInGroup {

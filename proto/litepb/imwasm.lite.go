@@ -2372,8 +2372,8 @@ func (x *MessageResult) Merge(b []byte) error {
 }
 
 // The messages of conv with these uids (1-100) as they now are, those the
-// user may see: answered by HistoryResult in the order asked, the others
-// left out; has_more when the page's size cap cut it (ask again for the
+// user may see and has not deleted: answered by HistoryResult in the order
+// asked, the others left out; has_more when the page's size cap cut it (ask again for the
 // uids after the last one given). refreshReferenceMessageWithParams.
 type MessagesRequest struct {
 	Conv        *Conversation

@@ -101,6 +101,9 @@ type Store interface {
 
 	// MessageByUID returns message uid of convID (ErrNotFound).
 	MessageByUID(ctx context.Context, convID, uid string) (*pb.Message, error)
+	// Hidden lists which of the sequence numbers in [lo, hi] of convID
+	// user deleted for themselves (deleteMessages).
+	Hidden(ctx context.Context, user, convID string, lo, hi uint64) (map[uint64]bool, error)
 
 	// Modify changes message uid of convID in place with apply (its ids,
 	// seq and sent time must stay) and appends marker, which tells devices

@@ -422,6 +422,11 @@ func (d *DB) hiddenSeqs(ctx context.Context, user, convID string, lo, hi uint64)
 	return out, rows.Err()
 }
 
+// Hidden implements store.Store.
+func (d *DB) Hidden(ctx context.Context, user, convID string, lo, hi uint64) (map[uint64]bool, error) {
+	return d.hiddenSeqs(ctx, user, convID, lo, hi)
+}
+
 // Setting implements store.Store.
 func (d *DB) Setting(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
