@@ -25,6 +25,16 @@ func tagIDArg(v safejs.Value) (string, error) {
 	return v.String()
 }
 
+// withTag is the engine and the tagId a call names first.
+func (b *Bridge) withTag(args []safejs.Value) (*client.Engine, string, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := tagIDArg(arg(args, 0))
+	return eng, id, err
+}
+
 // tagParamArg reads an ITagParam {tagId, tagName}.
 func tagParamArg(v safejs.Value) (id, name string, err error) {
 	if err := object(v, "tag"); err != nil {
@@ -70,11 +80,7 @@ func (b *Bridge) tagParamCall(op pb.TagOp) func([]safejs.Value) (work, error) {
 
 // removeTag(tagId)
 func (b *Bridge) removeTag(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
-	}
-	id, err := tagIDArg(arg(args, 0))
+	eng, id, err := b.withTag(args)
 	if err != nil {
 		return nil, err
 	}
@@ -86,11 +92,7 @@ func (b *Bridge) removeTag(args []safejs.Value) (work, error) {
 // removeTagFromConversations(tagId, conversations)
 func (b *Bridge) tagConversations(op pb.TagOp) func([]safejs.Value) (work, error) {
 	return func(args []safejs.Value) (work, error) {
-		eng, err := b.engine()
-		if err != nil {
-			return nil, err
-		}
-		id, err := tagIDArg(arg(args, 0))
+		eng, id, err := b.withTag(args)
 		if err != nil {
 			return nil, err
 		}
@@ -117,11 +119,7 @@ func (b *Bridge) removeTagsFromConversation(args []safejs.Value) (work, error) {
 
 // setConversationToTopInTag(tagId, conversation, isTop)
 func (b *Bridge) setTopInTag(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
-	}
-	id, err := tagIDArg(arg(args, 0))
+	eng, id, err := b.withTag(args)
 	if err != nil {
 		return nil, err
 	}
@@ -177,11 +175,7 @@ func (b *Bridge) tagsOfConversation(args []safejs.Value) (work, error) {
 // getConversationsFromTagByPage(tagId, count, startTime): the tag's
 // conversations, newest first, each with isTopInTag.
 func (b *Bridge) conversationsByTag(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
-	}
-	id, err := tagIDArg(arg(args, 0))
+	eng, id, err := b.withTag(args)
 	if err != nil {
 		return nil, err
 	}
@@ -213,11 +207,7 @@ func (b *Bridge) conversationsByTag(args []safejs.Value) (work, error) {
 
 // getUnreadCountByTag(tagId, containMuted)
 func (b *Bridge) unreadCountByTag(args []safejs.Value) (work, error) {
-	eng, err := b.engine()
-	if err != nil {
-		return nil, err
-	}
-	id, err := tagIDArg(arg(args, 0))
+	eng, id, err := b.withTag(args)
 	if err != nil {
 		return nil, err
 	}
