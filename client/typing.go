@@ -61,16 +61,15 @@ func (e *Engine) SendTypingStatus(ctx context.Context, c Conversation, typeName 
 	now := e.cfg.Now()
 	k := c.Key()
 	t := &e.typing
+	// The slot is taken before the request goes out: an input event per
+	// keystroke calls this many times before the first answer comes back,
+	// and each would otherwise be sent (spending the user's write budget,
+	// so a call the app cares about, next, is refused with 20604).
 	t.mu.Lock()
 	if last, ok := t.sent[k]; ok && now.Sub(last) < e.cfg.TypingInterval {
 		t.mu.Unlock()
 		return nil
 	}
-	t.mu.Unlock()
-	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Typing{Typing: &pb.TypingRequest{Conv: wireConv(c), TypeName: typeName}}}); err != nil {
-		return err
-	}
-	t.mu.Lock()
 	if t.sent == nil {
 		t.sent = map[string]time.Time{}
 	}
@@ -81,6 +80,15 @@ func (e *Engine) SendTypingStatus(ctx context.Context, c Conversation, typeName 
 	}
 	t.sent[k] = now
 	t.mu.Unlock()
+	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Typing{Typing: &pb.TypingRequest{Conv: wireConv(c), TypeName: typeName}}}); err != nil {
+		// Not sent: the next keystroke may try again.
+		t.mu.Lock()
+		if t.sent[k].Equal(now) {
+			delete(t.sent, k)
+		}
+		t.mu.Unlock()
+		return err
+	}
 	return nil
 }
 

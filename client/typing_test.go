@@ -98,7 +98,20 @@ func TestSendTypingStatus(t *testing.T) {
 	if err := h.e.SendTypingStatus(quick, bob, "RC:TxtMsg"); err != nil {
 		t.Errorf("within the interval: %v", err)
 	}
-	typing(grp, 0) // another conversation has its own interval
+	// Another conversation has its own interval; keystrokes while its
+	// first request is unanswered send nothing more (the demo's input
+	// events once spent the user's write budget this way).
+	go func() { errc <- h.e.SendTypingStatus(ctx, grp, "RC:TxtMsg") }()
+	f, _ := next[*pb.Frame_Typing](t, c)
+	for range 3 {
+		if err := h.e.SendTypingStatus(quick, grp, "RC:TxtMsg"); err != nil {
+			t.Errorf("while the first is in flight: %v", err)
+		}
+	}
+	c.ok(f)
+	if err := recv(t, errc); err != nil {
+		t.Fatal(err)
+	}
 	h.clock.advance(TypingInterval - time.Millisecond)
 	if err := h.e.SendTypingStatus(quick, bob, "RC:TxtMsg"); err != nil {
 		t.Errorf("within the interval: %v", err)
