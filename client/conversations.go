@@ -297,9 +297,21 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 			return nil, err
 		}
 	}
-	muted := map[string]bool{}
+	// The states are copied (the lock is not held across the reads of
+	// latest messages below) and sorted through small entries, each key
+	// made once: sorting the states themselves, with a key built per
+	// comparison, took most of a 1,000-conversation list in wasm.
+	type entry struct {
+		i      int
+		key    string
+		t      int64
+		top    bool
+		muted  bool
+		pinned bool
+	}
 	e.seqMu.Lock()
 	states := make([]ConversationState, 0, len(e.convs))
+	entries := make([]entry, 0, len(e.convs))
 	for k, st := range e.convs {
 		t := sortTime(st)
 		topInTag, inTag := tagged[k]
@@ -314,39 +326,37 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 		case len(q.Tags) > 0 && !inTag, q.Untagged && inTag, q.Mentioned && st.Mentions == 0:
 		case q.Forward && t > q.StartTime, !q.Forward && (q.StartTime == 0 || t < q.StartTime),
 			q.StartKey != "" && t == q.StartTime && (q.Forward && k > q.StartKey || !q.Forward && k < q.StartKey):
+			entries = append(entries, entry{i: len(states), key: k, t: t, top: st.IsTop, muted: e.mutedLocked(st), pinned: topInTag})
 			states = append(states, *st)
-			if e.mutedLocked(st) {
-				muted[k] = true
-			}
 		}
 	}
 	e.seqMu.Unlock()
-	slices.SortStableFunc(states, func(a, b ConversationState) int {
-		if q.TopFirst && a.IsTop != b.IsTop {
-			if a.IsTop {
+	slices.SortFunc(entries, func(a, b entry) int {
+		if q.TopFirst && a.top != b.top {
+			if a.top {
 				return -1
 			}
 			return 1
 		}
 		if q.Forward {
-			return cmp.Or(cmp.Compare(sortTime(&a), sortTime(&b)), cmp.Compare(a.Key(), b.Key()))
+			return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.key, b.key))
 		}
-		return cmp.Or(cmp.Compare(sortTime(&b), sortTime(&a)), cmp.Compare(b.Key(), a.Key()))
+		return cmp.Or(cmp.Compare(b.t, a.t), cmp.Compare(b.key, a.key))
 	})
 	var page []ConversationInfo
-	for i := range states {
+	for _, en := range entries {
 		if len(page) == q.Count {
 			break
 		}
-		st := &states[i]
-		latest, err := e.latestOf(ctx, st.Conversation)
+		st := &states[en.i]
+		latest, err := e.latestByKey(ctx, en.key, st.Conversation)
 		if err != nil {
 			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
 		}
 		ci := infoOf(st)
-		ci.IsTopInTag = len(q.Tags) > 0 && tagged[st.Key()]
-		ci.Muted = muted[st.Key()]
-		ci.ListTime = sortTime(st)
+		ci.IsTopInTag = len(q.Tags) > 0 && en.pinned
+		ci.Muted = en.muted
+		ci.ListTime = en.t
 		if latest != nil {
 			ci.Latest = latest
 		} else if st.Unread == 0 && !st.IsTop {

@@ -76,7 +76,11 @@ func (e *Engine) apply(ctx context.Context, b *Batch) error {
 // latestOf is c's latest held message (nil: none), from the cache or the
 // store.
 func (e *Engine) latestOf(ctx context.Context, c Conversation) (*Message, error) {
-	k := c.Key()
+	return e.latestByKey(ctx, c.Key(), c)
+}
+
+// latestByKey is latestOf for a caller that has c's key already.
+func (e *Engine) latestByKey(ctx context.Context, k string, c Conversation) (*Message, error) {
 	m, ok, gen := e.latest.get(k)
 	if ok {
 		return m, nil

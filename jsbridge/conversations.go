@@ -79,7 +79,7 @@ func (b *Bridge) unreadCounts(args []safejs.Value) (work, error) {
 		out := make([]any, len(convs))
 		for i, c := range convs {
 			r := conversationJS(c)
-			r["unreadCount"] = eng.UnreadCount(c)
+			r.Set("unreadCount", eng.UnreadCount(c))
 			out[i] = r
 		}
 		return out, nil

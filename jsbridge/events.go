@@ -5,6 +5,7 @@ package jsbridge
 import (
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/jsbridge/jsfunc"
+	"github.com/imwasm/imwasm/jsbridge/jsonenc"
 )
 
 // dispatch hands a batch of engine events to the JS side in one call, as
@@ -57,26 +58,26 @@ func eventJS(ev client.Event) (string, any, bool) {
 				list[j] = map[string]any{"userId": u.UserID, "timestamp": u.Time, "messageType": u.TypeName}
 			}
 			s := conversationJS(ts.Conversation)
-			s["list"] = list
+			s.Set("list", list)
 			status[i] = s
 		}
 		return "TYPING_STATUS", map[string]any{"status": status}, true
 	case client.EventExpansion:
 		x := ev.Expansion
 		payload := map[string]any{}
-		ref := func() map[string]any {
+		ref := func() jsonenc.Object {
 			r := conversationJS(x.Conversation)
-			r["messageUId"] = x.MessageUID
+			r.Set("messageUId", x.MessageUID)
 			return r
 		}
 		if len(x.Updated) > 0 {
 			u := ref()
-			u["expansion"] = stringMapAny(x.Updated)
+			u.Set("expansion", stringMapAny(x.Updated))
 			payload["updatedExpansion"] = u
 		}
 		if len(x.Deleted) > 0 {
 			d := ref()
-			d["deletedKeys"] = stringsAny(x.Deleted)
+			d.Set("deletedKeys", stringsAny(x.Deleted))
 			payload["deletedExpansion"] = d
 		}
 		return "EXPANSION", payload, true

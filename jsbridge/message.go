@@ -35,8 +35,8 @@ func conversationArg(v safejs.Value) (client.Conversation, error) {
 	return c, nil
 }
 
-func conversationJS(c client.Conversation) map[string]any {
-	return map[string]any{"conversationType": int(c.Type), "targetId": c.TargetID, "channelId": c.ChannelID}
+func conversationJS(c client.Conversation) jsonenc.Object {
+	return jsonenc.Object{{Key: "conversationType", Value: int(c.Type)}, {Key: "targetId", Value: c.TargetID}, {Key: "channelId", Value: c.ChannelID}}
 }
 
 // convField reads obj[key], a conversation.
@@ -162,53 +162,77 @@ func messageArg(c client.Conversation, msg, opts safejs.Value) (*client.Message,
 	return m, nil
 }
 
-// messageJS is RongIMLib's IAReceivedMessage for m.
-func messageJS(m *client.Message) map[string]any {
-	received := int(m.ReceivedFlags)
+// messageJS is RongIMLib's IAReceivedMessage for m: a copy of m that
+// writes itself as JSON (jsonenc.Appender).
+func messageJS(m *client.Message) jsonenc.Appender {
+	cp := messageValue(*m)
+	return &cp
+}
+
+type messageValue client.Message
+
+// AppendJSON writes the message's properties in one order always (the
+// optional ones last, in a fixed order): messages with the same ones share
+// a shape in JS.
+func (mv *messageValue) AppendJSON(dst []byte) ([]byte, bool) {
+	m := (*client.Message)(mv)
+	received := int64(m.ReceivedFlags)
 	if m.IsRead {
 		received |= client.ReceivedRead
 	}
-	out := map[string]any{
-		"conversationType": int(m.Type),
-		"targetId":         m.TargetID,
-		"channelId":        m.ChannelID,
-		"senderUserId":     m.SenderUserID,
-		"messageType":      m.ObjectName,
-		"content":          jsonenc.Raw(m.Content),
-		"messageUId":       m.MessageUID,
-		"messageId":        m.MessageID,
-		"messageDirection": int(m.Direction),
-		"isOffLineMessage": m.IsOffline,
-		"sentTime":         m.SentTime,
-		"receivedTime":     m.ReceivedTime,
-		"sentStatus":       int(m.SentStatus),
-		"receivedStatus":   received,
-		"receivedStatusInfo": map[string]any{"isRead": m.IsRead, "isListened": m.ReceivedFlags&client.ReceivedListened != 0,
-			"isDownload": m.ReceivedFlags&client.ReceivedDownloaded != 0, "isRetrieved": m.ReceivedFlags&client.ReceivedRetrieved != 0},
-		"isPersited":          m.IsPersisted || !m.IsStatus,
-		"isCounted":           m.IsCounted,
-		"isStatusMessage":     m.IsStatus,
-		"isMentioned":         m.IsMentioned,
-		"disableNotification": m.DisableNotification,
-		"canIncludeExpansion": m.CanIncludeExpansion,
-		"expansion":           stringMapAny(m.Expansion),
-		"directedUserIds":     stringsAny(m.DirectedUserIDs),
-		"needReceipt":         m.NeedReceipt,
+	w := jsonenc.Begin(dst)
+	w.Int("conversationType", int64(m.Type))
+	w.String("targetId", m.TargetID)
+	w.String("channelId", m.ChannelID)
+	w.String("senderUserId", m.SenderUserID)
+	w.String("messageType", m.ObjectName)
+	w.Raw("content", m.Content)
+	w.String("messageUId", m.MessageUID)
+	w.Int("messageId", m.MessageID)
+	w.Int("messageDirection", int64(m.Direction))
+	w.Bool("isOffLineMessage", m.IsOffline)
+	w.Int("sentTime", m.SentTime)
+	w.Int("receivedTime", m.ReceivedTime)
+	w.Int("sentStatus", int64(m.SentStatus))
+	w.Int("receivedStatus", received)
+	w.Object("receivedStatusInfo", func(o *jsonenc.ObjectWriter) {
+		o.Bool("isRead", m.IsRead)
+		o.Bool("isListened", m.ReceivedFlags&client.ReceivedListened != 0)
+		o.Bool("isDownload", m.ReceivedFlags&client.ReceivedDownloaded != 0)
+		o.Bool("isRetrieved", m.ReceivedFlags&client.ReceivedRetrieved != 0)
+	})
+	w.Bool("isPersited", m.IsPersisted || !m.IsStatus)
+	w.Bool("isCounted", m.IsCounted)
+	w.Bool("isStatusMessage", m.IsStatus)
+	w.Bool("isMentioned", m.IsMentioned)
+	w.Bool("disableNotification", m.DisableNotification)
+	w.Bool("canIncludeExpansion", m.CanIncludeExpansion)
+	if m.Expansion == nil {
+		w.Value("expansion", nil)
+	} else {
+		w.Value("expansion", m.Expansion)
 	}
+	w.Strings("directedUserIds", m.DirectedUserIDs)
+	w.Bool("needReceipt", m.NeedReceipt)
 	if mi := m.MentionedInfo; mi != nil {
-		out["mentionedInfo"] = map[string]any{"type": int(mi.Type), "userIdList": stringsAny(mi.UserIDs), "mentionedContent": mi.Content}
+		w.Object("mentionedInfo", func(o *jsonenc.ObjectWriter) {
+			o.Int("type", int64(mi.Type))
+			o.Strings("userIdList", mi.UserIDs)
+			o.String("mentionedContent", mi.Content)
+		})
 	}
 	if len(m.PushConfig) > 0 {
-		out["pushConfig"] = jsonenc.Raw(m.PushConfig)
+		w.Raw("pushConfig", m.PushConfig)
 	}
 	if ri := readReceiptInfoJS(m); ri != nil {
-		out["readReceiptInfo"] = ri
+		w.Value("readReceiptInfo", ri)
 	}
 	if m.ModifiedTime > 0 {
 		// RongIMLib's web: content {} and status SUCCESS (0) always.
-		out["modifyInfo"] = map[string]any{"timestamp": m.ModifiedTime, "content": map[string]any{}, "status": 0}
+		w.Value("modifyInfo", jsonenc.Object{{Key: "timestamp", Value: m.ModifiedTime},
+			{Key: "content", Value: map[string]any{}}, {Key: "status", Value: 0}})
 	}
-	return out
+	return w.End()
 }
 
 func messagesJS(ms []*client.Message) []any {
@@ -219,20 +243,42 @@ func messagesJS(ms []*client.Message) []any {
 	return out
 }
 
-// conversationInfoJS is RongIMLib's IAReceivedConversation, in part.
-func conversationInfoJS(ci client.ConversationInfo) map[string]any {
-	out := conversationJS(ci.Conversation)
-	out["unreadMessageCount"] = ci.UnreadCount
-	out["hasMentioned"] = ci.HasMentioned
-	out["latestMessage"] = nil
-	if ci.Latest != nil {
-		out["latestMessage"] = messageJS(ci.Latest)
+// conversationInfoJS is RongIMLib's IAReceivedConversation, in part: a
+// value that writes itself as JSON (jsonenc.Appender), with extra
+// properties a call adds at the end.
+func conversationInfoJS(ci client.ConversationInfo) *conversationValue {
+	return &conversationValue{info: ci}
+}
+
+type conversationValue struct {
+	info  client.ConversationInfo
+	extra jsonenc.Object
+}
+
+// Set adds a property after RongIMLib's own.
+func (cv *conversationValue) Set(k string, v any) { cv.extra.Set(k, v) }
+
+func (cv *conversationValue) AppendJSON(dst []byte) ([]byte, bool) {
+	ci := &cv.info
+	w := jsonenc.Begin(dst)
+	w.Int("conversationType", int64(ci.Type))
+	w.String("targetId", ci.TargetID)
+	w.String("channelId", ci.ChannelID)
+	w.Int("unreadMessageCount", int64(ci.UnreadCount))
+	w.Bool("hasMentioned", ci.HasMentioned)
+	if ci.Latest == nil {
+		w.Value("latestMessage", nil)
+	} else {
+		w.Value("latestMessage", (*messageValue)(ci.Latest))
 	}
-	out["isTop"] = ci.IsTop
-	out["notificationLevel"] = int(ci.NotificationLevel)
-	out["notificationStatus"] = notificationStatusOf(ci.Settings)
-	out["operationTime"] = ci.SettingsTime
-	out["draft"] = ci.Draft
-	out["unreadMentionedCount"] = ci.MentionCount
-	return out
+	w.Bool("isTop", ci.IsTop)
+	w.Int("notificationLevel", int64(ci.NotificationLevel))
+	w.Int("notificationStatus", int64(notificationStatusOf(ci.Settings)))
+	w.Int("operationTime", ci.SettingsTime)
+	w.String("draft", ci.Draft)
+	w.Int("unreadMentionedCount", int64(ci.MentionCount))
+	for _, f := range cv.extra {
+		w.Value(f.Key, f.Value)
+	}
+	return w.End()
 }

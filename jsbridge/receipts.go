@@ -420,7 +420,7 @@ func receiptEventJS(ev client.Event) (string, any, bool) {
 		return "READ_RECEIPT_RECEIVED", map[string]any{"conversation": conv, "messageUId": r.MessageUID, "sentTime": r.SentTime, "sendUserId": r.UserID}, true
 	case client.EventSyncRead:
 		out := conversationJS(r.Conversation)
-		out["timestamp"] = r.SentTime
+		out.Set("timestamp", r.SentTime)
 		return "SYNC_READ_STATUS", out, true
 	case client.EventReceiptRequest:
 		return "MESSAGE_RECEIPT_REQUEST", map[string]any{"conversation": conv, "messageUId": r.MessageUID, "senderUserId": r.UserID}, true

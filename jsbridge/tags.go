@@ -198,7 +198,7 @@ func (b *Bridge) conversationsByTag(args []safejs.Value) (work, error) {
 		out := make([]any, len(list))
 		for i, ci := range list {
 			c := conversationInfoJS(ci)
-			c["isTopInTag"] = ci.IsTopInTag
+			c.Set("isTopInTag", ci.IsTopInTag)
 			out[i] = c
 		}
 		return out, nil

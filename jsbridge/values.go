@@ -4,7 +4,9 @@ package jsbridge
 
 import (
 	"fmt"
+	"sync"
 	"syscall/js"
+	"unsafe"
 
 	"github.com/hack-pad/safejs"
 
@@ -223,9 +225,17 @@ func jsonStringify(v safejs.Value, name string) ([]byte, error) {
 // Go and parsed once in JS (package jsonenc says why); a tree JSON cannot
 // carry (a JS value inside, NaN) goes through js.ValueOf instead.
 func toJS(v any) (safejs.Value, error) {
-	if doc, ok := jsonenc.Append(nil, v); ok {
+	buf := docBuffers.Get().(*[]byte)
+	defer docBuffers.Put(buf)
+	doc, ok := jsonenc.Append((*buf)[:0], v)
+	if cap(doc) <= maxKeptDoc {
+		*buf = doc[:0]
+	}
+	if ok {
 		if j, err := safejs.Global().Get("JSON"); err == nil {
-			if out, err := j.Call("parse", string(doc)); err == nil {
+			// The text is copied into a JS string before parse returns,
+			// and the buffer is not touched until then: no Go copy of it.
+			if out, err := j.Call("parse", unsafe.String(unsafe.SliceData(doc), len(doc))); err == nil {
 				return out, nil
 			}
 		}
@@ -235,12 +245,33 @@ func toJS(v any) (safejs.Value, error) {
 	return safejs.ValueOf(valueOfTree(v))
 }
 
+// docBuffers keeps the buffers toJS writes its texts in: a list of 1,000
+// conversations is ≈ 850 KB of JSON, and growing a new buffer to that size
+// for each call took half of its encoding time in wasm (BENCHMARKS.md).
+var docBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxKeptDoc bounds the buffers kept: a rare huge text is not held.
+const maxKeptDoc = 4 << 20
+
 // valueOfTree replaces the jsonenc.Raw texts of a tree with their parsed
-// values, for js.ValueOf.
+// values, its jsonenc.Objects with maps and its Appenders with the values
+// of their texts, for js.ValueOf.
 func valueOfTree(v any) any {
 	switch x := v.(type) {
 	case jsonenc.Raw:
 		return jsonParse(x)
+	case jsonenc.Appender:
+		// Written by the bridge itself: NaN aside (not in these), valid.
+		if doc, ok := x.AppendJSON(nil); ok {
+			return jsonParse(doc)
+		}
+		return nil
+	case jsonenc.Object:
+		out := make(map[string]any, len(x))
+		for _, f := range x {
+			out[f.Key] = valueOfTree(f.Value)
+		}
+		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {

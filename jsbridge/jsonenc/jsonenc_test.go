@@ -56,6 +56,13 @@ func TestAppend(t *testing.T) {
 		{"raw injection", map[string]any{"content": Raw(`1, "senderUserId": "admin"`), "senderUserId": "mallory"},
 			map[string]any{"content": `1, "senderUserId": "admin"`, "senderUserId": "mallory"}, true},
 		{"raw empty", Raw(nil), map[string]any{}, true},
+		{"object", Object{{"b", 1}, {"a", Raw(`[true]`)}, {"c", Object{{"d", nil}}}},
+			map[string]any{"b": 1.0, "a": []any{true}, "c": map[string]any{"d": nil}}, true},
+		{"appender", []any{writer{"x", 2, 0}, map[string]any{"w": writer{"y\"", -3, 0}}},
+			[]any{map[string]any{"s": "x", "n": -2.0, "raw": map[string]any{}, "list": []any{}, "o": map[string]any{"n": 2.0}},
+				map[string]any{"w": map[string]any{"s": "y\"", "n": 3.0, "raw": map[string]any{}, "list": []any{}, "o": map[string]any{"n": -3.0}}}}, true},
+		{"NaN in an object", Object{{"a", math.NaN()}}, nil, false},
+		{"NaN in an appender", writer{"x", 0, math.NaN()}, nil, false},
 		{"NaN", math.NaN(), nil, false},
 		{"infinity in a list", []any{1, math.Inf(1)}, nil, false},
 		{"unknown type", map[string]any{"f": func() {}}, nil, false},
@@ -75,6 +82,54 @@ func TestAppend(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("%s reads back as %#v, want %#v", out, got, tc.want)
+			}
+		})
+	}
+}
+
+// writer is an Appender for the table: its properties through each of
+// ObjectWriter's methods.
+type writer struct {
+	s string
+	n int64
+	f float64
+}
+
+func (w writer) AppendJSON(dst []byte) ([]byte, bool) {
+	o := Begin(dst)
+	o.String("s", w.s)
+	o.Int("n", -w.n)
+	o.Raw("raw", nil)
+	o.Strings("list", nil)
+	o.Object("o", func(o *ObjectWriter) { o.Int("n", w.n) })
+	if w.f != 0 || math.IsNaN(w.f) {
+		o.Value("f", w.f)
+	}
+	return o.End()
+}
+
+// TestKeyOrder: what JSON.parse makes of many objects is fast only when
+// their keys come in one order (Object says why): maps are written sorted,
+// Objects and Appenders in their own order.
+func TestKeyOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   any
+		want string
+	}{
+		{"map", map[string]any{"b": 1, "a": 2, "c": map[string]string{"z": "1", "y": "2"}}, `{"a":2,"b":1,"c":{"y":"2","z":"1"}}`},
+		{"many keys", map[string]any{"k9": 0, "k1": 0, "k5": 0, "k3": 0, "k7": 0, "k2": 0, "k8": 0, "k4": 0, "k6": 0, "k0": 0,
+			"ka": 0, "kb": 0, "kc": 0, "kd": 0, "ke": 0, "kf": 0, "kg": 0},
+			`{"k0":0,"k1":0,"k2":0,"k3":0,"k4":0,"k5":0,"k6":0,"k7":0,"k8":0,"k9":0,"ka":0,"kb":0,"kc":0,"kd":0,"ke":0,"kf":0,"kg":0}`},
+		{"object", Object{{"b", 1}, {"a", 2}}, `{"b":1,"a":2}`},
+		{"object set", func() Object { o := Object{{"b", 1}, {"a", 2}}; o.Set("b", 3); o.Set("c", 4); return o }(), `{"b":3,"a":2,"c":4}`},
+		{"appender", writer{"x", 1, 0}, `{"s":"x","n":-1,"raw":{},"list":[],"o":{"n":1}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 5 { // a map's order differs from one range to the next
+				if out, ok := Append(nil, tc.in); !ok || string(out) != tc.want {
+					t.Fatalf("%s (%v), want %s", out, ok, tc.want)
+				}
 			}
 		})
 	}

@@ -26,6 +26,8 @@ import { serveStatic, launch, engines, connectPage } from '../test/browser.mjs';
 
 const COLD_RUNS = Number(process.env.COLD_RUNS || 10);
 const SYNC_RUNS = Number(process.env.SYNC_RUNS || 5);
+// BENCH=cold,sync,latency,conversations picks figures (default: all).
+const only = new Set((process.env.BENCH || 'cold,sync,latency,conversations').split(','));
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
@@ -89,7 +91,7 @@ async function benchEngine(engine) {
       }
     };
     const imwasm = [], hello = [];
-    for (let i = -2; i < COLD_RUNS; i++) {
+    for (let i = -2; only.has('cold') && i < COLD_RUNS; i++) {
       const o = { serverUrl: server.url, appkey: 'node-test-app', token: server.token(`cold-${engine}-${i}`) };
       const r = await fresh(web.url + '/connect.html#' + encodeURIComponent(JSON.stringify(o)), () => window.connected);
       if (r.code !== 0) throw new Error(`${engine} cold start: ${JSON.stringify(r)}`);
@@ -97,21 +99,24 @@ async function benchEngine(engine) {
       if (i >= 0) { imwasm.push(r.at); hello.push(h); }
     }
     result.version = await browser.version(); // WebKit's is known once a session ran
-    result.cold_start_ms = summary(imwasm);
-    result.hello_world_start_ms = summary(hello);
-    result.cold_start_ratio = +(median(imwasm) / median(hello)).toFixed(2);
+    if (only.has('cold')) {
+      result.cold_start_ms = summary(imwasm);
+      result.hello_world_start_ms = summary(hello);
+      result.cold_start_ratio = +(median(imwasm) / median(hello)).toFixed(2);
+    }
 
     const syncs = [], puts = [];
-    for (let i = 0; i < SYNC_RUNS; i++) {
+    for (let i = 0; only.has('sync') && i < SYNC_RUNS; i++) {
       syncs.push(await offlineSync(browser, engine, i));
       puts.push(await plainPut(browser));
     }
-    result.offline_sync_1000_ms = { ...summary(syncs), note: 'connect() to PULL_OFFLINE_MESSAGE_FINISHED, runtime already loaded' };
-    result.plain_idb_put_1000_ms = summary(puts);
-    result.offline_sync_ratio = +(median(syncs) / median(puts)).toFixed(2);
-
-    result.send_receive_ms = await latency(browser, engine);
-    Object.assign(result, await conversations(browser, engine));
+    if (only.has('sync')) {
+      result.offline_sync_1000_ms = { ...summary(syncs), note: 'connect() to PULL_OFFLINE_MESSAGE_FINISHED, runtime already loaded' };
+      result.plain_idb_put_1000_ms = summary(puts);
+      result.offline_sync_ratio = +(median(syncs) / median(puts)).toFixed(2);
+    }
+    if (only.has('latency')) result.send_receive_ms = await latency(browser, engine);
+    if (only.has('conversations')) Object.assign(result, await conversations(browser, engine));
   } finally {
     await browser.close();
   }
