@@ -20,6 +20,15 @@ const (
 	ForbiddenInGroup                   = 22408 // FORBIDDEN_IN_GROUP
 	RecallMessage                      = 25101 // RECALL_MESSAGE
 	RecallMessageUserInvalid           = 25107 // RECALL_MESSAGE_USER_INVALID
+	RCGroupIllegalError                = 25404 // RC_GROUP_ILLEGAL_ERROR: a group's permissions changed by other than its owner
+	RCGroupAuthorityError              = 25405 // RC_GROUP_AUTHORITY_ERROR: a group operation the user's role does not allow
+	RCGroupParameterLengthExceedLimit  = 25406 // RC_GROUP_PARAMETER_LENGTH_EXCEED_LIMIT: a group profile text over its length
+	RCGroupParameterFormatError        = 25407 // RC_GROUP_PARAMETER_FORMAT_ERROR: a group profile text that is blank or not UTF-8
+	RCGroupOwnerNotAllowQuitOrKick     = 25417 // RC_GROUP_OWNER_NOT_ALLOW_QUIT_OR_KICK: the owner quitting or being removed
+	RCGroupUserNotInGroup              = 25418 // RC_GROUP_USER_NOT_IN_GROUP: a group operation by or on a non-member
+	RCGroupNotAllowJoin                = 25414 // RC_GROUP_NOT_ALLOW_JOIN: joining a group that takes no one
+	RCGroupNameInvalid                 = 25423 // RC_GROUP_NAME_INVALID: a group name that is missing or blank
+	RCGroupNoInvitePermission          = 25426 // RC_GROUP_NO_INVITE_PERMISSION: inviting where the user's role may not
 	FileSizeExceedLimit                = 26106 // RC_FILE_SIZE_EXCEED_LIMIT
 	ConversationTagOversize            = 26004 // CONVERSATION_TAG_OVERSIZE: over 20 tags
 	RRSV5Unavailable                   = 26314 // SERVICE_RRSV5_UNAVAILABLE
@@ -55,6 +64,7 @@ const (
 	InvalidParameterMessageID          = 34204 // INVALID_PARAMETER_MESSAGE_ID
 	InvalidParameterConversationType   = 34209 // INVALID_PARAMETER_CONVERSATION_TYPE
 	InvalidParameterTargetID           = 34210 // INVALID_PARAMETER_TARGET_ID
+	InvalidParameterUserID             = 34214 // INVALID_PARAMETER_USER_ID: a user id that is not 1-64 characters of [A-Za-z0-9_.@-]
 	InvalidParameterTagID              = 34212 // INVALID_PARAMETER_TAG_ID
 	InvalidParameterTagName            = 34213 // INVALID_PARAMETER_TAG_NAME
 	InvalidParameterMessageExpansion   = 34220 // INVALID_PARAMETER_MESSAGE_EXPANSION: an expansion key or value malformed or too long, or over 20 keys in one call
