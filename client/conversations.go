@@ -302,12 +302,12 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 	// made once: sorting the states themselves, with a key built per
 	// comparison, took most of a 1,000-conversation list in wasm.
 	type entry struct {
-		i      int
-		key    string
-		t      int64
-		top    bool
-		muted  bool
-		pinned bool
+		i        int
+		key      string
+		t        int64
+		top      bool
+		muted    bool
+		topInTag bool
 	}
 	e.seqMu.Lock()
 	states := make([]ConversationState, 0, len(e.convs))
@@ -326,7 +326,7 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 		case len(q.Tags) > 0 && !inTag, q.Untagged && inTag, q.Mentioned && st.Mentions == 0:
 		case q.Forward && t > q.StartTime, !q.Forward && (q.StartTime == 0 || t < q.StartTime),
 			q.StartKey != "" && t == q.StartTime && (q.Forward && k > q.StartKey || !q.Forward && k < q.StartKey):
-			entries = append(entries, entry{i: len(states), key: k, t: t, top: st.IsTop, muted: e.mutedLocked(st), pinned: topInTag})
+			entries = append(entries, entry{i: len(states), key: k, t: t, top: st.IsTop, muted: e.mutedLocked(st), topInTag: topInTag})
 			states = append(states, *st)
 		}
 	}
@@ -354,7 +354,7 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
 		}
 		ci := infoOf(st)
-		ci.IsTopInTag = len(q.Tags) > 0 && en.pinned
+		ci.IsTopInTag = len(q.Tags) > 0 && en.topInTag
 		ci.Muted = en.muted
 		ci.ListTime = en.t
 		if latest != nil {

@@ -49,16 +49,6 @@ func (o *Object) Set(key string, v any) {
 	*o = append(*o, Field{key, v})
 }
 
-// Get is the value of key, and whether o has it.
-func (o Object) Get(key string) (any, bool) {
-	for _, f := range o {
-		if f.Key == key {
-			return f.Value, true
-		}
-	}
-	return nil, false
-}
-
 // Appender is a value that writes itself as JSON, straight from its
 // struct: the bridge's messages and conversations, which come by the
 // thousand (a list of 1,000 conversations built as trees of Objects made
