@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,10 +36,16 @@ func (s *Server) routeAPI() {
 	s.mux.HandleFunc("POST /v1/users/{id}/token", s.admin(s.apiUserToken))
 	s.mux.HandleFunc("POST /v1/users/{id}/kick", s.admin(s.apiKick))
 	s.mux.HandleFunc("POST /v1/groups", s.admin(s.apiCreateGroup))
-	s.mux.HandleFunc("POST /v1/groups/{id}/members", s.admin(s.apiAddMembers))
-	s.mux.HandleFunc("DELETE /v1/groups/{id}/members/{userId}", s.admin(s.apiRemoveMember))
-	s.mux.HandleFunc("PUT /v1/groups/{id}", s.admin(s.apiUpdateGroup))
-	s.mux.HandleFunc("DELETE /v1/groups/{id}", s.admin(s.apiDismissGroup))
+	s.mux.HandleFunc("GET /v1/groups/{id}", s.admin(s.apiGetGroup))
+	s.mux.HandleFunc("POST /v1/groups/{id}/members", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_INVITE, usersBody)))
+	s.mux.HandleFunc("DELETE /v1/groups/{id}/members/{userId}", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_KICK, nil)))
+	s.mux.HandleFunc("PUT /v1/groups/{id}", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_UPDATE_INFO, infoBody)))
+	s.mux.HandleFunc("DELETE /v1/groups/{id}", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_DISMISS, nil)))
+	s.mux.HandleFunc("POST /v1/groups/{id}/managers", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_ADD_MANAGERS, usersBody)))
+	s.mux.HandleFunc("DELETE /v1/groups/{id}/managers/{userId}", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_REMOVE_MANAGERS, nil)))
+	s.mux.HandleFunc("POST /v1/groups/{id}/owner", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_TRANSFER, usersBody)))
+	s.mux.HandleFunc("POST /v1/groups/{id}/mute", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_MUTE_MEMBERS, usersBody)))
+	s.mux.HandleFunc("PUT /v1/groups/{id}/mute-all", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_MUTE_ALL, muteAllBody)))
 	s.mux.HandleFunc("POST /v1/messages", s.admin(s.apiSendMessages))
 	s.mux.HandleFunc("DELETE /v1/users/{id}", s.admin(s.apiEraseUser))
 	s.mux.HandleFunc("GET /v1/settings", s.admin(s.apiGetSettings))
@@ -173,47 +178,188 @@ func (s *Server) apiKick(r *http.Request) (any, error) {
 	return map[string]any{"sessions": n}, nil
 }
 
-// grpNtf builds an RC:GrpNtf message (RongIMLib's GroupNotificationMessage).
-func grpNtf(groupID, operator, operation string, data any, text string) (*pb.Message, error) {
-	d, err := json.Marshal(data)
+// The group routes run the same operations as the SDK's group calls
+// (server/groupops.go) as the app server, which may do what an owner may;
+// an operatorId given is the operator the notification names.
+
+// groupAPI runs r as the app server and maps a refusal to an HTTP answer
+// with RongIMLib's code.
+func (s *Server) groupAPI(ctx context.Context, operator string, r *pb.GroupRequest) (*pb.GroupResult, error) {
+	if operator != "" && !contract.ValidID(operator) {
+		return nil, badRequest("invalid operatorId")
+	}
+	res, err := s.group(ctx, actor{operator: operator}, r)
+	var ce *codes.Error
+	if errors.As(err, &ce) {
+		status := http.StatusBadRequest
+		switch ce.Code {
+		case codes.RCGroupIDNotExist:
+			status = http.StatusNotFound
+		case codes.RCGroupIDAlreadyExist, codes.RCGroupMembersAlreadyInGroup:
+			status = http.StatusConflict
+		case codes.RCGroupAuthorityError, codes.RCGroupIllegalError, codes.RCGroupNoInvitePermission, codes.RCGroupOwnerNotAllowQuitOrKick:
+			status = http.StatusForbidden
+		}
+		return nil, &apiError{status, ce.Code, ce.Msg}
+	}
+	return res, err
+}
+
+// groupFields are the profile and permission fields of POST /v1/groups
+// and PUT /v1/groups/{id} (RongIMLib's IGroupInfoOption names).
+type groupFields struct {
+	Name                     *string           `json:"name"`
+	PortraitURI              *string           `json:"portraitUri"`
+	Introduction             *string           `json:"introduction"`
+	Notice                   *string           `json:"notice"`
+	ExtProfile               map[string]string `json:"extProfile"`
+	JoinPermission           *int32            `json:"joinPermission"`
+	RemoveMemberPermission   *int32            `json:"removeMemberPermission"`
+	InvitePermission         *int32            `json:"invitePermission"`
+	InviteHandlePermission   *int32            `json:"inviteHandlePermission"`
+	GroupInfoEditPermission  *int32            `json:"groupInfoEditPermission"`
+	MemberInfoEditPermission *int32            `json:"memberInfoEditPermission"`
+}
+
+func (f *groupFields) info() *pb.GroupInfo {
+	info := &pb.GroupInfo{}
+	str := func(v *string, dst *string, bit uint32) {
+		if v != nil {
+			*dst, info.Fields = *v, info.Fields|bit
+		}
+	}
+	num := func(v *int32, dst *int32, bit uint32) {
+		if v != nil {
+			*dst, info.Fields = *v, info.Fields|bit
+		}
+	}
+	str(f.Name, &info.Name, contract.FieldName)
+	str(f.PortraitURI, &info.PortraitUri, contract.FieldPortrait)
+	str(f.Introduction, &info.Introduction, contract.FieldIntroduction)
+	str(f.Notice, &info.Notice, contract.FieldNotice)
+	if f.ExtProfile != nil {
+		info.Ext, info.Fields = f.ExtProfile, info.Fields|contract.FieldExt
+	}
+	num(f.JoinPermission, &info.JoinPermission, contract.FieldJoinPermission)
+	num(f.RemoveMemberPermission, &info.RemoveMemberPermission, contract.FieldRemoveMemberPermission)
+	num(f.InvitePermission, &info.InvitePermission, contract.FieldInvitePermission)
+	num(f.InviteHandlePermission, &info.InviteHandlePermission, contract.FieldInviteHandlePermission)
+	num(f.GroupInfoEditPermission, &info.InfoEditPermission, contract.FieldInfoEditPermission)
+	num(f.MemberInfoEditPermission, &info.MemberInfoEditPermission, contract.FieldMemberEditPermission)
+	return info
+}
+
+func (s *Server) apiCreateGroup(r *http.Request) (any, error) {
+	var body struct {
+		GroupID   string   `json:"groupId"`
+		OwnerID   string   `json:"ownerId"`
+		MemberIDs []string `json:"memberIds"`
+		AdminIDs  []string `json:"adminIds"`
+		groupFields
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	users := append(slices.Clone(body.MemberIDs), body.AdminIDs...) // admins are members too
+	slices.Sort(users)
+	req := &pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: body.GroupID, UserId: body.OwnerID,
+		UserIds: slices.Compact(users), Info: body.info()}
+	if _, err := s.groupAPI(ctx, body.OwnerID, req); err != nil {
+		return nil, err
+	}
+	if len(body.AdminIDs) > 0 {
+		if _, err := s.groupAPI(ctx, body.OwnerID, &pb.GroupRequest{Op: pb.GroupOp_GROUP_ADD_MANAGERS, GroupId: body.GroupID, UserIds: body.AdminIDs}); err != nil {
+			return nil, err
+		}
+	}
+	g, err := s.groups.get(ctx, body.GroupID)
 	if err != nil {
 		return nil, err
 	}
-	content, err := json.Marshal(map[string]string{
-		"operatorUserId": operator, "operation": operation, "data": string(d), "message": text,
-	})
+	return map[string]any{"groupId": body.GroupID, "members": len(g.list)}, nil
+}
+
+// apiGetGroup answers the group's info and members.
+func (s *Server) apiGetGroup(r *http.Request) (any, error) {
+	gid, err := pathID(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	return &pb.Message{
-		ConvType: pb.ConversationType_GROUP, FromUser: operator, To: groupID,
-		ClientMsgId: "grpntf-" + rand.Text(),
-		ObjectName:  "RC:GrpNtf", Content: content, IsPersisted: true, IsCounted: false,
-	}, nil
+	g, err := s.groups.get(r.Context(), gid)
+	if err != nil {
+		return nil, mapStoreErr(err)
+	}
+	members := make([]*pb.GroupMember, 0, len(g.list))
+	for _, u := range g.list {
+		members = append(members, memberPB(u, g.g.Members[u]))
+	}
+	return map[string]any{"group": groupInfoPB(g.g, ""), "members": members}, nil
 }
 
-// afterGroupChange refreshes the cache and pushes the notification to
-// everyone who was or is a member.
-func (s *Server) afterGroupChange(ctx context.Context, groupID string, ntf *pb.Message, alsoUsers []string) {
-	s.groups.invalidate(groupID)
-	g, err := s.groups.get(ctx, groupID)
-	users := alsoUsers
-	if err == nil {
-		users = append(slices.Clone(g.list), alsoUsers...)
+// apiGroupOp is a route that is one group operation on the group in the
+// path: build makes the request from the body (nil: none).
+func (s *Server) apiGroupOp(op pb.GroupOp, body func(r *http.Request, req *pb.GroupRequest) (operator string, err error)) func(*http.Request) (any, error) {
+	return func(r *http.Request) (any, error) {
+		gid, err := pathID(r, "id")
+		if err != nil {
+			return nil, err
+		}
+		req := &pb.GroupRequest{Op: op, GroupId: gid}
+		operator := r.URL.Query().Get("operatorId")
+		if body != nil {
+			if operator, err = body(r, req); err != nil {
+				return nil, err
+			}
+		}
+		if user := r.PathValue("userId"); user != "" {
+			req.UserIds, req.UserId = []string{user}, user
+		}
+		res, err := s.groupAPI(r.Context(), operator, req)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"groupId": gid, "processCode": res.ProcessCode}, nil
 	}
-	s.fanOutTo(ctx, ntf, users)
 }
 
-func mapStoreErr(err error) error {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return &apiError{http.StatusNotFound, codes.InvalidParameterTargetID, "group not found"}
-	case errors.Is(err, store.ErrExists):
-		return &apiError{http.StatusConflict, codes.InvalidParameter, err.Error()}
-	case errors.Is(err, store.ErrNotMember):
-		return &apiError{http.StatusBadRequest, codes.NotInGroup, err.Error()}
+// usersBody reads {userIds, operatorId}, and durationMs for mutes.
+func usersBody(r *http.Request, req *pb.GroupRequest) (string, error) {
+	var body struct {
+		UserIDs    []string `json:"userIds"`
+		OperatorID string   `json:"operatorId"`
+		DurationMs int64    `json:"durationMs"`
+		UserID     string   `json:"userId"`
 	}
-	return err
+	if err := decode(r, &body); err != nil {
+		return "", err
+	}
+	req.UserIds, req.DurationMs, req.UserId = body.UserIDs, body.DurationMs, body.UserID
+	return body.OperatorID, nil
+}
+
+func infoBody(r *http.Request, req *pb.GroupRequest) (string, error) {
+	var body struct {
+		OperatorID string `json:"operatorId"`
+		groupFields
+	}
+	if err := decode(r, &body); err != nil {
+		return "", err
+	}
+	req.Info = body.info()
+	return body.OperatorID, nil
+}
+
+func muteAllBody(r *http.Request, req *pb.GroupRequest) (string, error) {
+	var body struct {
+		Muted      bool   `json:"muted"`
+		OperatorID string `json:"operatorId"`
+	}
+	if err := decode(r, &body); err != nil {
+		return "", err
+	}
+	req.Flag = body.Muted
+	return body.OperatorID, nil
 }
 
 func validIDs(ids []string) bool {
@@ -225,167 +371,11 @@ func validIDs(ids []string) bool {
 	return true
 }
 
-func (s *Server) apiCreateGroup(r *http.Request) (any, error) {
-	var body struct {
-		GroupID   string   `json:"groupId"`
-		Name      string   `json:"name"`
-		OwnerID   string   `json:"ownerId"`
-		MemberIDs []string `json:"memberIds"`
-		AdminIDs  []string `json:"adminIds"`
+func mapStoreErr(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &apiError{http.StatusNotFound, codes.RCGroupIDNotExist, "group not found"}
 	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
-	}
-	if !contract.ValidID(body.GroupID) || !contract.ValidID(body.OwnerID) || !validIDs(body.MemberIDs) || !validIDs(body.AdminIDs) {
-		return nil, badRequest("groupId, ownerId, memberIds and adminIds must be ids of 1-64 characters [A-Za-z0-9_.@-]")
-	}
-	if len(body.Name) > 256 {
-		return nil, badRequest("name longer than 256 bytes")
-	}
-	g := &store.Group{ID: body.GroupID, Name: body.Name, OwnerID: body.OwnerID, Members: map[string]store.Role{}}
-	for _, u := range body.MemberIDs {
-		g.Members[u] = store.RoleMember
-	}
-	for _, u := range body.AdminIDs {
-		g.Members[u] = store.RoleAdmin
-	}
-	g.Members[body.OwnerID] = store.RoleOwner
-	ntf, err := grpNtf(g.ID, g.OwnerID, "Create", map[string]any{"name": g.Name, "memberIds": body.MemberIDs}, "group created")
-	if err != nil {
-		return nil, err
-	}
-	stored, err := s.store.CreateGroup(r.Context(), g, ntf)
-	if err != nil {
-		return nil, mapStoreErr(err)
-	}
-	s.afterGroupChange(r.Context(), g.ID, stored, nil)
-	return map[string]any{"groupId": g.ID, "members": len(g.Members)}, nil
-}
-
-func (s *Server) operator(ctx context.Context, groupID, given string) (string, error) {
-	if given != "" {
-		if !contract.ValidID(given) {
-			return "", badRequest("invalid operatorId")
-		}
-		return given, nil
-	}
-	g, err := s.groups.get(ctx, groupID)
-	if err != nil {
-		return "", mapStoreErr(err)
-	}
-	return g.owner, nil
-}
-
-func (s *Server) apiAddMembers(r *http.Request) (any, error) {
-	gid, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	var body struct {
-		UserIDs    []string `json:"userIds"`
-		OperatorID string   `json:"operatorId"`
-	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
-	}
-	if len(body.UserIDs) == 0 || !validIDs(body.UserIDs) {
-		return nil, badRequest("userIds must be a non-empty list of ids")
-	}
-	op, err := s.operator(r.Context(), gid, body.OperatorID)
-	if err != nil {
-		return nil, err
-	}
-	ntf, err := grpNtf(gid, op, "Add", map[string]any{"targetUserIds": body.UserIDs}, "members added")
-	if err != nil {
-		return nil, err
-	}
-	stored, err := s.store.AddMembers(r.Context(), gid, body.UserIDs, ntf)
-	if err != nil {
-		return nil, mapStoreErr(err)
-	}
-	s.afterGroupChange(r.Context(), gid, stored, nil)
-	return map[string]any{"groupId": gid}, nil
-}
-
-func (s *Server) apiRemoveMember(r *http.Request) (any, error) {
-	gid, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	user, err := pathID(r, "userId")
-	if err != nil {
-		return nil, err
-	}
-	op, err := s.operator(r.Context(), gid, r.URL.Query().Get("operatorId"))
-	if err != nil {
-		return nil, err
-	}
-	ntf, err := grpNtf(gid, op, "Kicked", map[string]any{"targetUserIds": []string{user}}, "member removed")
-	if err != nil {
-		return nil, err
-	}
-	stored, err := s.store.RemoveMembers(r.Context(), gid, []string{user}, ntf)
-	if err != nil {
-		return nil, mapStoreErr(err)
-	}
-	s.afterGroupChange(r.Context(), gid, stored, []string{user})
-	return map[string]any{"groupId": gid}, nil
-}
-
-func (s *Server) apiUpdateGroup(r *http.Request) (any, error) {
-	gid, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	var body struct {
-		Name       string `json:"name"`
-		OperatorID string `json:"operatorId"`
-	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
-	}
-	if body.Name == "" || len(body.Name) > 256 {
-		return nil, badRequest("name must be 1-256 bytes")
-	}
-	op, err := s.operator(r.Context(), gid, body.OperatorID)
-	if err != nil {
-		return nil, err
-	}
-	ntf, err := grpNtf(gid, op, "Rename", map[string]any{"name": body.Name}, "group renamed")
-	if err != nil {
-		return nil, err
-	}
-	stored, err := s.store.UpdateGroup(r.Context(), gid, body.Name, ntf)
-	if err != nil {
-		return nil, mapStoreErr(err)
-	}
-	s.afterGroupChange(r.Context(), gid, stored, nil)
-	return map[string]any{"groupId": gid}, nil
-}
-
-func (s *Server) apiDismissGroup(r *http.Request) (any, error) {
-	gid, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	g, err := s.groups.get(r.Context(), gid)
-	if err != nil {
-		return nil, mapStoreErr(err)
-	}
-	op, err := s.operator(r.Context(), gid, r.URL.Query().Get("operatorId"))
-	if err != nil {
-		return nil, err
-	}
-	ntf, err := grpNtf(gid, op, "Dismiss", map[string]any{}, "group dismissed")
-	if err != nil {
-		return nil, err
-	}
-	stored, err := s.store.DismissGroup(r.Context(), gid, ntf)
-	if err != nil {
-		return nil, mapStoreErr(err)
-	}
-	s.afterGroupChange(r.Context(), gid, stored, slices.Clone(g.list))
-	return map[string]any{"groupId": gid}, nil
+	return err
 }
 
 // apiEraseUser removes a user's messages and state (their sent messages

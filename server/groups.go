@@ -1,25 +1,39 @@
 package server
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"slices"
 	"sort"
 	"sync"
 
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
 
-// groupInfo is the cached membership of a live group; members maps a user
-// to role+1, so the zero value means "not a member".
+// groupInfo is the cached state of a live group: the group as stored, and
+// for the hot path (every group send checks membership and fans out to the
+// member list) each member's role (0: not a member) and the sorted list.
 type groupInfo struct {
-	members map[string]store.Role
+	g       *store.Group // read-only
+	members map[string]contract.GroupRole
 	list    []string
 	owner   string
 }
 
-// groupCache keeps group membership in memory for the hot path (every group
-// send checks membership and fans out to the member list). Admin changes on
-// this node invalidate it. (With several nodes the bus will carry the
-// invalidations.)
+// mutedAt reports whether user may not speak in the group at now (ms):
+// muted alone, or the whole group muted and the user neither owner nor
+// manager.
+func (g *groupInfo) mutedAt(user string, now int64) bool {
+	m := g.g.Members[user]
+	return m.MutedUntil > now || g.g.MuteAll && m.Role < contract.RoleManager
+}
+
+// groupCache keeps live groups in memory. Changes on this node invalidate
+// it. (With several nodes the bus will carry the invalidations.)
 type groupCache struct {
 	store interface {
 		Group(ctx context.Context, id string) (*store.Group, error)
@@ -27,8 +41,8 @@ type groupCache struct {
 	mu     sync.RWMutex
 	groups map[string]*groupInfo
 	// gen counts invalidations: a fill that read the store before one
-	// (and so may hold a member list from before an admin's change) is
-	// used for its own request but not kept.
+	// (and so may hold a member list from before a change) is used for
+	// its own request but not kept.
 	gen uint64
 }
 
@@ -47,9 +61,9 @@ func (c *groupCache) get(ctx context.Context, id string) (*groupInfo, error) {
 	if sg.Dismissed {
 		return nil, store.ErrNotFound
 	}
-	g = &groupInfo{members: make(map[string]store.Role, len(sg.Members)), owner: sg.OwnerID}
-	for u, r := range sg.Members {
-		g.members[u] = r + 1
+	g = &groupInfo{g: sg, members: make(map[string]contract.GroupRole, len(sg.Members)), owner: sg.OwnerID}
+	for u, m := range sg.Members {
+		g.members[u] = m.Role
 		g.list = append(g.list, u)
 	}
 	sort.Strings(g.list)
@@ -74,4 +88,308 @@ func (c *groupCache) invalidateAll() {
 	clear(c.groups)
 	c.gen++
 	c.mu.Unlock()
+}
+
+// handleGroup is one group operation from a client (RongIMLib's group
+// functions). Changes are decided in server/groupops.go under the rules of
+// proto/contract, inside the store's transaction; the answer follows the
+// fan-out, so the caller's other devices have the notification queued
+// when its promise resolves.
+func (ss *session) handleGroup(ctx context.Context, id uint64, r *pb.GroupRequest) {
+	res, err := ss.srv.group(ctx, actor{user: ss.user, operator: ss.user, session: ss.id}, r)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_GroupResult{GroupResult: res}})
+}
+
+// actor is who asks for a group operation: a user (on a session), or the
+// app server through the admin API (user empty), which may do what an
+// owner may.
+type actor struct {
+	user     string
+	operator string // who notifications name (the admin API's operatorId)
+	session  string
+}
+
+// group runs one operation: reads answer from the cache and the store,
+// changes go through changeGroup.
+func (s *Server) group(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
+	if r.Op != pb.GroupOp_GROUP_INFO && r.Op != pb.GroupOp_GROUP_JOINED && r.Op != pb.GroupOp_GROUP_APPLICATIONS &&
+		r.Op != pb.GroupOp_GROUP_JOINED_BY_ROLE && r.Op != pb.GroupOp_GROUP_SEARCH_JOINED && !contract.ValidID(r.GroupId) {
+		return nil, codes.New(codes.RCGroupIDInvalid, "invalid group id")
+	}
+	switch r.Op {
+	case pb.GroupOp_GROUP_INFO, pb.GroupOp_GROUP_JOINED:
+		return s.groupsInfo(ctx, a, r)
+	case pb.GroupOp_GROUP_JOINED_BY_ROLE, pb.GroupOp_GROUP_SEARCH_JOINED:
+		return s.joinedGroups(ctx, a, r)
+	case pb.GroupOp_GROUP_MEMBERS, pb.GroupOp_GROUP_MEMBERS_BY_ROLE, pb.GroupOp_GROUP_SEARCH_MEMBERS:
+		return s.groupMembers(ctx, a, r)
+	case pb.GroupOp_GROUP_APPLICATIONS:
+		return s.groupApplications(ctx, a, r)
+	case pb.GroupOp_GROUP_FOLLOWS:
+		g, err := s.memberView(ctx, a, r.GroupId)
+		if err != nil {
+			return nil, err
+		}
+		res := &pb.GroupResult{}
+		for u, t := range g.g.Members[a.user].Follows {
+			res.Follows = append(res.Follows, &pb.GroupFollow{UserId: u, Time: t})
+		}
+		slices.SortFunc(res.Follows, func(x, y *pb.GroupFollow) int { return cmp.Compare(x.Time, y.Time) })
+		return res, nil
+	}
+	op, ok := groupOps[r.Op]
+	if !ok {
+		return nil, codes.New(codes.InvalidParameter, "unknown group operation")
+	}
+	return s.changeGroup(ctx, a, r, op)
+}
+
+// memberView is the live group gid for a member of it (the app server is
+// one of every group).
+func (s *Server) memberView(ctx context.Context, a actor, gid string) (*groupInfo, error) {
+	g, err := s.groups.get(ctx, gid)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, codes.New(codes.RCGroupIDNotExist, "no such group")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.user != "" && g.members[a.user] == contract.RoleNone {
+		return nil, codes.New(codes.RCGroupUserNotInGroup, "not a member of the group")
+	}
+	return g, nil
+}
+
+// groupInfoPB is g as user sees it.
+func groupInfoPB(g *store.Group, user string) *pb.GroupInfo {
+	m := g.Members[user]
+	p := g.Policy
+	return &pb.GroupInfo{
+		GroupId: g.ID, Name: g.Name, PortraitUri: g.Portrait, Introduction: g.Introduction, Notice: g.Notice, Ext: g.Ext,
+		JoinPermission: int32(p.Join), RemoveMemberPermission: int32(p.RemoveMember), InvitePermission: int32(p.Invite),
+		InviteHandlePermission: int32(p.InviteHandle), InfoEditPermission: int32(p.InfoEdit), MemberInfoEditPermission: int32(p.MemberEdit),
+		Remark: m.Remark, Role: int32(m.Role), JoinedTime: m.Joined, CreatorId: g.CreatorID, OwnerId: g.OwnerID,
+		CreateTime: g.Created, MembersCount: uint32(len(g.Members)), MuteAll: g.MuteAll, Dismissed: g.Dismissed,
+	}
+}
+
+func memberPB(u string, m store.Member) *pb.GroupMember {
+	return &pb.GroupMember{UserId: u, Nickname: m.Nickname, Extra: m.Extra, Role: int32(m.Role), JoinedTime: m.Joined, MutedUntil: m.MutedUntil}
+}
+
+// groupsInfo answers getGroupsInfo (any live group) and getJoinedGroups
+// (those the user is in); unknown ids are left out.
+func (s *Server) groupsInfo(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
+	if len(r.GroupIds) == 0 || len(r.GroupIds) > contract.MaxGroupsPerQuery {
+		return nil, codes.New(codes.RCGroupQueryGroupCountExceedLimit, "1-20 group ids")
+	}
+	res := &pb.GroupResult{}
+	for _, id := range r.GroupIds {
+		if !contract.ValidID(id) {
+			return nil, codes.New(codes.RCGroupIDInvalid, "invalid group id")
+		}
+		g, err := s.groups.get(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r.Op == pb.GroupOp_GROUP_JOINED && g.members[a.user] == contract.RoleNone {
+			continue
+		}
+		res.Groups = append(res.Groups, groupInfoPB(g.g, a.user))
+	}
+	return res, nil
+}
+
+// page cuts one page of n items: the page token is the offset of the
+// next page (empty: none after).
+func page(token string, count uint32, n int) (from, to int, next string, err error) {
+	if count == 0 {
+		count = 50
+	}
+	if count > contract.MaxGroupUsersPerCall {
+		return 0, 0, "", codes.New(codes.InvalidParameterCount, "count must be 1-100")
+	}
+	if token != "" {
+		from, err = parseOffset(token)
+		if err != nil || from > n {
+			return 0, 0, "", codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
+		}
+	}
+	to = min(from+int(count), n)
+	if to < n {
+		next = formatOffset(to)
+	}
+	return from, to, next, nil
+}
+
+// joinedGroups answers getJoinedGroupsByRole and searchJoinedGroups, by
+// group id (descending unless ascending).
+func (s *Server) joinedGroups(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
+	if r.Op == pb.GroupOp_GROUP_SEARCH_JOINED {
+		if err := checkSearch(r.Text); err != nil {
+			return nil, err
+		}
+	}
+	joined, err := s.store.JoinedGroups(ctx, a.user)
+	if err != nil {
+		return nil, err
+	}
+	var infos []*pb.GroupInfo
+	for id, role := range joined {
+		if r.Op == pb.GroupOp_GROUP_JOINED_BY_ROLE && r.Role != 0 && int32(role) != r.Role {
+			continue
+		}
+		g, err := s.groups.get(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r.Op == pb.GroupOp_GROUP_SEARCH_JOINED && !containsFold(g.g.Name, r.Text) {
+			continue
+		}
+		infos = append(infos, groupInfoPB(g.g, a.user))
+	}
+	slices.SortFunc(infos, func(x, y *pb.GroupInfo) int {
+		if r.Ascending {
+			return cmp.Compare(x.GroupId, y.GroupId)
+		}
+		return cmp.Compare(y.GroupId, x.GroupId)
+	})
+	from, to, next, err := page(r.PageToken, r.Count, len(infos))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GroupResult{Groups: infos[from:to], PageToken: next, TotalCount: uint32(len(infos))}, nil
+}
+
+// groupMembers answers getGroupMembers (the given members), and
+// getGroupMembersByRole and searchGroupMembers (a page, by joining time,
+// newest first unless ascending).
+func (s *Server) groupMembers(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
+	g, err := s.memberView(ctx, a, r.GroupId)
+	if err != nil {
+		return nil, err
+	}
+	res := &pb.GroupResult{}
+	if r.Op == pb.GroupOp_GROUP_MEMBERS {
+		if err := contract.CheckGroupUsers(r.UserIds, contract.MaxGroupUsersPerCall); err != nil {
+			return nil, err
+		}
+		for _, u := range r.UserIds {
+			if m, ok := g.g.Members[u]; ok {
+				res.Members = append(res.Members, memberPB(u, m))
+			}
+		}
+		return res, nil
+	}
+	if r.Op == pb.GroupOp_GROUP_SEARCH_MEMBERS {
+		if err := checkSearch(r.Text); err != nil {
+			return nil, err
+		}
+	}
+	if r.Role < 0 || r.Role > int32(contract.RoleOwner) {
+		return nil, codes.New(codes.InvalidParameter, "role outside GroupMemberRole")
+	}
+	var all []*pb.GroupMember
+	for u, m := range g.g.Members {
+		if r.Role != 0 && int32(m.Role) != r.Role {
+			continue
+		}
+		if r.Op == pb.GroupOp_GROUP_SEARCH_MEMBERS && !containsFold(m.Nickname, r.Text) && !(m.Nickname == "" && containsFold(u, r.Text)) {
+			continue
+		}
+		all = append(all, memberPB(u, m))
+	}
+	slices.SortFunc(all, func(x, y *pb.GroupMember) int {
+		c := cmp.Compare(x.JoinedTime, y.JoinedTime)
+		if c == 0 {
+			c = cmp.Compare(x.UserId, y.UserId)
+		}
+		if r.Ascending {
+			return c
+		}
+		return -c
+	})
+	from, to, next, err := page(r.PageToken, r.Count, len(all))
+	if err != nil {
+		return nil, err
+	}
+	res.Members, res.PageToken, res.TotalCount = all[from:to], next, uint32(len(all))
+	return res, nil
+}
+
+// groupApplications answers getGroupApplications: the requests and
+// invitations the user made, received or may handle, newest first. The
+// page token is the time of the last one given (those at the same time
+// past the page are skipped: a page holds at most 100).
+func (s *Server) groupApplications(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
+	count := int(r.Count)
+	if count == 0 {
+		count = 50
+	}
+	if count > contract.MaxGroupUsersPerCall {
+		return nil, codes.New(codes.InvalidParameterCount, "count must be 1-100")
+	}
+	var before int64
+	if r.PageToken != "" {
+		n, err := parseOffset(r.PageToken)
+		if err != nil {
+			return nil, codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
+		}
+		before = int64(n) - 1
+	}
+	apps, err := s.store.GroupApplications(ctx, a.user, before, count+1)
+	if err != nil {
+		return nil, err
+	}
+	res := &pb.GroupResult{}
+	if len(apps) > count {
+		apps = apps[:count]
+		res.PageToken = formatOffset(int(apps[count-1].Time))
+	}
+	now := s.cfg.Now().UnixMilli()
+	for _, ap := range apps {
+		res.Applications = append(res.Applications, applicationPB(ap.GroupID, ap.AppKey, ap.Application, a.user, now))
+	}
+	return res, nil
+}
+
+// applicationPB is an application as viewer sees it; a pending one past
+// its time is EXPIRED.
+func applicationPB(gid string, k store.AppKey, ap store.Application, viewer string, now int64) *pb.GroupApplication {
+	out := &pb.GroupApplication{GroupId: gid, UserId: k.User, InviterId: k.Inviter, OperatorId: ap.Operator,
+		Status: int32(ap.Status), Time: ap.Time, Reason: ap.Reason}
+	if ap.Status.Pending() && now-ap.Time > contract.ApplicationTTL {
+		out.Status = int32(contract.AppExpired)
+	}
+	switch {
+	case k.Inviter == "" && k.User == viewer:
+		out.Direction = 0 // APPLICATION_SENT
+	case k.Inviter != "" && k.Inviter == viewer:
+		out.Direction = 1 // INVITATION_SENT
+	case k.Inviter != "" && k.User == viewer:
+		out.Direction = 2 // INVITATION_RECEIVED
+	default:
+		out.Direction = 3 // APPLICATION_RECEIVED
+	}
+	if k.Inviter != "" {
+		out.Type = 1 // INVITATION
+	}
+	return out
+}
+
+func checkSearch(text string) error {
+	if err := contract.CheckMemberInfo(text, ""); err != nil || text == "" {
+		return codes.New(codes.InvalidParameter, "the search text must be 1-64 characters, not blank")
+	}
+	return nil
 }

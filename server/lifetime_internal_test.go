@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/internal/wsconn"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/server/files"
@@ -286,29 +287,19 @@ func (g *guardedStore) MarkRead(ctx context.Context, user, convID string, seq ui
 	return g.Store.MarkRead(ctx, user, convID, seq, uid, entries)
 }
 
-func (g *guardedStore) CreateGroup(ctx context.Context, grp *store.Group, ntf *pb.Message) (*pb.Message, error) {
-	defer g.enter("CreateGroup")()
-	return g.Store.CreateGroup(ctx, grp, ntf)
+func (g *guardedStore) ChangeGroup(ctx context.Context, groupID string, decide func(*store.Group) (*store.GroupChange, error)) (*store.GroupChanged, error) {
+	defer g.enter("ChangeGroup")()
+	return g.Store.ChangeGroup(ctx, groupID, decide)
 }
 
-func (g *guardedStore) AddMembers(ctx context.Context, groupID string, userIDs []string, ntf *pb.Message) (*pb.Message, error) {
-	defer g.enter("AddMembers")()
-	return g.Store.AddMembers(ctx, groupID, userIDs, ntf)
+func (g *guardedStore) JoinedGroups(ctx context.Context, user string) (map[string]contract.GroupRole, error) {
+	defer g.enter("JoinedGroups")()
+	return g.Store.JoinedGroups(ctx, user)
 }
 
-func (g *guardedStore) RemoveMembers(ctx context.Context, groupID string, userIDs []string, ntf *pb.Message) (*pb.Message, error) {
-	defer g.enter("RemoveMembers")()
-	return g.Store.RemoveMembers(ctx, groupID, userIDs, ntf)
-}
-
-func (g *guardedStore) UpdateGroup(ctx context.Context, groupID, name string, ntf *pb.Message) (*pb.Message, error) {
-	defer g.enter("UpdateGroup")()
-	return g.Store.UpdateGroup(ctx, groupID, name, ntf)
-}
-
-func (g *guardedStore) DismissGroup(ctx context.Context, groupID string, ntf *pb.Message) (*pb.Message, error) {
-	defer g.enter("DismissGroup")()
-	return g.Store.DismissGroup(ctx, groupID, ntf)
+func (g *guardedStore) GroupApplications(ctx context.Context, user string, before int64, limit int) ([]store.GroupApplication, error) {
+	defer g.enter("GroupApplications")()
+	return g.Store.GroupApplications(ctx, user, before, limit)
 }
 
 func (g *guardedStore) Group(ctx context.Context, groupID string) (*store.Group, error) {

@@ -64,6 +64,12 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyFor(id, err)
 		return
 	}
+	if r.Conv.Type == pb.ConversationType_GROUP {
+		if g, err := ss.srv.groups.get(ctx, r.Conv.Target); err == nil && g.mutedAt(ss.user, ss.srv.cfg.Now().UnixMilli()) {
+			ss.replyErr(id, codes.ForbiddenInGroup, "muted in the group")
+			return
+		}
+	}
 	if mi := r.MentionedInfo; mi != nil || r.IsMentioned {
 		switch {
 		case mi == nil || !r.IsMentioned:

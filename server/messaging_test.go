@@ -228,7 +228,7 @@ func TestGroupsAdminAPIAndMembership(t *testing.T) {
 	if status, _ := e.admin("POST", "/v1/groups", map[string]any{"groupId": "g1", "name": "x", "ownerId": "alice"}); status != 409 {
 		t.Fatalf("create twice: %d", status)
 	}
-	if status, body := e.admin("POST", "/v1/groups", map[string]any{"groupId": "bad:id", "ownerId": "alice"}); status != 400 || body["code"].(float64) != codes.InvalidParameter {
+	if status, body := e.admin("POST", "/v1/groups", map[string]any{"groupId": "bad:id", "ownerId": "alice"}); status != 400 || body["code"].(float64) != codes.RCGroupIDInvalid {
 		t.Fatalf("bad id: %d %v", status, body)
 	}
 	alice := e.device("alice", "a1", devOpts{})

@@ -206,6 +206,8 @@ var frameTypes = [...]string{
 	35:             "receipt_info_result",
 	60:             "modify",
 	61:             "messages",
+	70:             "group",
+	71:             "group_result",
 }
 
 // frameType is f's index in frameTypes. A type switch, so the per-frame
@@ -284,6 +286,10 @@ func frameType(f *pb.Frame) uint8 {
 		return 60
 	case *pb.Frame_Messages:
 		return 61
+	case *pb.Frame_Group:
+		return 70
+	case *pb.Frame_GroupResult:
+		return 71
 	}
 	return frameNone
 }

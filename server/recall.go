@@ -72,7 +72,7 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 			ss.replyFor(id, err)
 			return
 		}
-		if g.members[ss.user] < store.RoleAdmin+1 {
+		if g.members[ss.user] < contract.RoleManager {
 			ss.replyErr(id, codes.RecallMessageUserInvalid, "only the group's owner and admins may recall others' messages")
 			return
 		}

@@ -62,7 +62,7 @@ func (s *Server) checkAskReceipts(ctx context.Context, user string, conv *pb.Con
 	if err != nil {
 		return nil, err
 	}
-	if st.ReceiptRequesters == "admins" && g.members[user] <= store.RoleMember+1 {
+	if st.ReceiptRequesters == "admins" && g.members[user] < contract.RoleManager {
 		return nil, errReceiptDenied
 	}
 	if st.ReceiptDailyQuota <= 0 {

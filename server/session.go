@@ -283,7 +283,7 @@ func (ss *session) handle(f *pb.Frame) {
 	ctx := ss.srv.ctx
 	switch f.Body.(type) {
 	case *pb.Frame_Expansion, *pb.Frame_Recall, *pb.Frame_Delete, *pb.Frame_ClearHistory, *pb.Frame_Read,
-		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify, *pb.Frame_Tags:
+		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify, *pb.Frame_Tags, *pb.Frame_Group:
 		// Writes others are told of, or that are stored: one bucket per
 		// user for all of them (sends have their own, in handleSend).
 		if !ss.srv.limits.allowOther(ss.user, ss.srv.cfg.Now()) {
@@ -311,6 +311,8 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleTag(ctx, f.Id, b.Tag)
 	case *pb.Frame_Tags:
 		ss.handleTags(ctx, f.Id)
+	case *pb.Frame_Group:
+		ss.handleGroup(ctx, f.Id, b.Group)
 	case *pb.Frame_Typing:
 		ss.handleTyping(ctx, f.Id, b.Typing)
 	case *pb.Frame_Recall:

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/imwasm/imwasm/proto/contract"
 	"github.com/imwasm/imwasm/server/files"
 )
 
@@ -47,6 +48,12 @@ type Settings struct {
 	// UploadQuotaBytes: what each uploader id may keep, each file counting
 	// 4 KiB more than its size (26106 beyond); 0: no quota.
 	UploadQuotaBytes int64 `json:"uploadQuotaBytes"`
+
+	// Groups: members of one group (25411 beyond), groups one user is in
+	// (33003 beyond), managers of one group (25419 beyond).
+	GroupMaxMembers  int `json:"groupMaxMembers"`
+	GroupMaxJoined   int `json:"groupMaxJoined"`
+	GroupMaxManagers int `json:"groupMaxManagers"`
 }
 
 const settingsKey = "app"
@@ -92,6 +99,9 @@ func settingsFrom(cfg Config) *Settings {
 		PrivateReadReceiptsEnabled: true,
 		UploadMaxBytes:             cfg.MaxUploadBytes,
 		UploadQuotaBytes:           max(cfg.UploadQuotaBytes, 0), // negative: none
+		GroupMaxMembers:            contract.MaxGroupMembers,
+		GroupMaxJoined:             contract.MaxJoinedGroups,
+		GroupMaxManagers:           contract.MaxGroupManagers,
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -142,6 +152,9 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		PrivateReadReceipts     *bool   `json:"privateReadReceiptsEnabled"`
 		UploadMaxBytes          *int64  `json:"uploadMaxBytes"`
 		UploadQuotaBytes        *int64  `json:"uploadQuotaBytes"`
+		GroupMaxMembers         *int    `json:"groupMaxMembers"`
+		GroupMaxJoined          *int    `json:"groupMaxJoined"`
+		GroupMaxManagers        *int    `json:"groupMaxManagers"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -196,6 +209,23 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	}
 	if v := body.PrivateReadReceipts; v != nil {
 		st.PrivateReadReceiptsEnabled = *v
+	}
+	for _, l := range []struct {
+		name    string
+		v       *int
+		max     int
+		setting *int
+	}{
+		{"groupMaxMembers", body.GroupMaxMembers, 100000, &st.GroupMaxMembers},
+		{"groupMaxJoined", body.GroupMaxJoined, 100000, &st.GroupMaxJoined},
+		{"groupMaxManagers", body.GroupMaxManagers, 100, &st.GroupMaxManagers},
+	} {
+		if l.v != nil {
+			if *l.v < 1 || *l.v > l.max {
+				return nil, badRequest(fmt.Sprintf("%s must be 1-%d", l.name, l.max))
+			}
+			*l.setting = *l.v
+		}
 	}
 	if v := body.UploadMaxBytes; v != nil {
 		if *v <= 0 {

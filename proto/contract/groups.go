@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // Group rules: who in a group may do what, and the shape of a group's
@@ -87,6 +88,88 @@ const (
 	MemberEditOwnerSelf        MemberEditPermission = 1
 	MemberEditSelf             MemberEditPermission = 2
 )
+
+// GroupField bits name the profile and permission fields of a group
+// (pb.GroupInfo.fields): those a request sets, those an info change
+// changed.
+const (
+	FieldName uint32 = 1 << iota
+	FieldPortrait
+	FieldIntroduction
+	FieldNotice
+	FieldExt
+	FieldJoinPermission
+	FieldRemoveMemberPermission
+	FieldInvitePermission
+	FieldInviteHandlePermission
+	FieldInfoEditPermission
+	FieldMemberEditPermission
+
+	ProfileFields = FieldName | FieldPortrait | FieldIntroduction | FieldNotice | FieldExt
+	PolicyFields  = FieldJoinPermission | FieldRemoveMemberPermission | FieldInvitePermission |
+		FieldInviteHandlePermission | FieldInfoEditPermission | FieldMemberEditPermission
+)
+
+// CheckGroupInfo checks the fields info.fields names: the profile's limits
+// (CheckGroupProfile) and the permissions' enums. Creating, a name is
+// required.
+func CheckGroupInfo(info *pb.GroupInfo, creating bool) error {
+	if info == nil {
+		return codes.New(codes.InvalidParameter, "group info required")
+	}
+	if info.Fields&^(ProfileFields|PolicyFields) != 0 {
+		return codes.New(codes.InvalidParameter, "unknown group fields")
+	}
+	if !creating && info.Fields == 0 {
+		return codes.New(codes.InvalidParameter, "no group field to update")
+	}
+	var p GroupProfile
+	f := info.Fields
+	if f&FieldName != 0 {
+		p.Name = &info.Name
+	}
+	if f&FieldPortrait != 0 {
+		p.PortraitURI = &info.PortraitUri
+	}
+	if f&FieldIntroduction != 0 {
+		p.Introduction = &info.Introduction
+	}
+	if f&FieldNotice != 0 {
+		p.Notice = &info.Notice
+	}
+	if f&FieldExt != 0 {
+		p.Ext = info.Ext
+	}
+	if err := CheckGroupProfile(p, creating); err != nil {
+		return err
+	}
+	return CheckGroupPolicy(InfoPolicy(info, GroupPolicy{}))
+}
+
+// InfoPolicy is p with the permission fields info.fields names taken from
+// info.
+func InfoPolicy(info *pb.GroupInfo, p GroupPolicy) GroupPolicy {
+	f := info.Fields
+	if f&FieldJoinPermission != 0 {
+		p.Join = JoinPermission(info.JoinPermission)
+	}
+	if f&FieldRemoveMemberPermission != 0 {
+		p.RemoveMember = OperationPermission(info.RemoveMemberPermission)
+	}
+	if f&FieldInvitePermission != 0 {
+		p.Invite = OperationPermission(info.InvitePermission)
+	}
+	if f&FieldInviteHandlePermission != 0 {
+		p.InviteHandle = InviteHandlePermission(info.InviteHandlePermission)
+	}
+	if f&FieldInfoEditPermission != 0 {
+		p.InfoEdit = OperationPermission(info.InfoEditPermission)
+	}
+	if f&FieldMemberEditPermission != 0 {
+		p.MemberEdit = MemberEditPermission(info.MemberInfoEditPermission)
+	}
+	return p
+}
 
 // GroupPolicy is a group's permission settings (IGroupInfoOption's
 // joinPermission … memberInfoEditPermission); the zero value is
@@ -210,6 +293,27 @@ func CheckGroupAction(p GroupPolicy, act GroupAction, actor GroupRole, target Gr
 	}
 	return nil
 }
+
+// ApplicationStatus is RongIMLib's GroupApplicationStatus.
+type ApplicationStatus int32
+
+const (
+	AppManagerUnhandled ApplicationStatus = 0
+	AppManagerRefused   ApplicationStatus = 1
+	AppInviteeUnhandled ApplicationStatus = 2
+	AppInviteeRefused   ApplicationStatus = 3
+	AppJoined           ApplicationStatus = 4
+	AppExpired          ApplicationStatus = 5
+)
+
+// Pending reports whether an application still waits for someone.
+func (s ApplicationStatus) Pending() bool {
+	return s == AppManagerUnhandled || s == AppInviteeUnhandled
+}
+
+// ApplicationTTL is how long an application waits (ms) before it expires
+// (RongIMLib's EXPIRED): seven days.
+const ApplicationTTL = 7 * 24 * 3600 * 1000
 
 // JoinOutcome is what a join request leads to.
 type JoinOutcome int

@@ -68,6 +68,133 @@ func (x TagOp) String() string {
 	return strconv.Itoa(int(x))
 }
 
+type GroupOp int32
+
+const (
+	GroupOp_GROUP_OP_NONE            GroupOp = 0
+	GroupOp_GROUP_CREATE             GroupOp = 1
+	GroupOp_GROUP_UPDATE_INFO        GroupOp = 2
+	GroupOp_GROUP_INFO               GroupOp = 3
+	GroupOp_GROUP_KICK               GroupOp = 4
+	GroupOp_GROUP_QUIT               GroupOp = 5
+	GroupOp_GROUP_DISMISS            GroupOp = 6
+	GroupOp_GROUP_TRANSFER           GroupOp = 7
+	GroupOp_GROUP_ADD_MANAGERS       GroupOp = 8
+	GroupOp_GROUP_REMOVE_MANAGERS    GroupOp = 9
+	GroupOp_GROUP_MEMBERS_BY_ROLE    GroupOp = 10
+	GroupOp_GROUP_MEMBERS            GroupOp = 11
+	GroupOp_GROUP_SET_MEMBER_INFO    GroupOp = 12
+	GroupOp_GROUP_SEARCH_MEMBERS     GroupOp = 13
+	GroupOp_GROUP_JOIN               GroupOp = 14
+	GroupOp_GROUP_INVITE             GroupOp = 15
+	GroupOp_GROUP_ACCEPT_INVITE      GroupOp = 16
+	GroupOp_GROUP_REFUSE_INVITE      GroupOp = 17
+	GroupOp_GROUP_ACCEPT_APPLICATION GroupOp = 18
+	GroupOp_GROUP_REFUSE_APPLICATION GroupOp = 19
+	GroupOp_GROUP_APPLICATIONS       GroupOp = 20
+	GroupOp_GROUP_JOINED_BY_ROLE     GroupOp = 21
+	GroupOp_GROUP_SEARCH_JOINED      GroupOp = 22
+	GroupOp_GROUP_JOINED             GroupOp = 23
+	GroupOp_GROUP_SET_REMARK         GroupOp = 24
+	GroupOp_GROUP_ADD_FOLLOWS        GroupOp = 25
+	GroupOp_GROUP_REMOVE_FOLLOWS     GroupOp = 26
+	GroupOp_GROUP_FOLLOWS            GroupOp = 27
+	GroupOp_GROUP_MUTE_MEMBERS       GroupOp = 28
+	GroupOp_GROUP_MUTE_ALL           GroupOp = 29
+)
+
+func (x GroupOp) String() string {
+	switch x {
+	case GroupOp_GROUP_OP_NONE:
+		return "GROUP_OP_NONE"
+	case GroupOp_GROUP_CREATE:
+		return "GROUP_CREATE"
+	case GroupOp_GROUP_UPDATE_INFO:
+		return "GROUP_UPDATE_INFO"
+	case GroupOp_GROUP_INFO:
+		return "GROUP_INFO"
+	case GroupOp_GROUP_KICK:
+		return "GROUP_KICK"
+	case GroupOp_GROUP_QUIT:
+		return "GROUP_QUIT"
+	case GroupOp_GROUP_DISMISS:
+		return "GROUP_DISMISS"
+	case GroupOp_GROUP_TRANSFER:
+		return "GROUP_TRANSFER"
+	case GroupOp_GROUP_ADD_MANAGERS:
+		return "GROUP_ADD_MANAGERS"
+	case GroupOp_GROUP_REMOVE_MANAGERS:
+		return "GROUP_REMOVE_MANAGERS"
+	case GroupOp_GROUP_MEMBERS_BY_ROLE:
+		return "GROUP_MEMBERS_BY_ROLE"
+	case GroupOp_GROUP_MEMBERS:
+		return "GROUP_MEMBERS"
+	case GroupOp_GROUP_SET_MEMBER_INFO:
+		return "GROUP_SET_MEMBER_INFO"
+	case GroupOp_GROUP_SEARCH_MEMBERS:
+		return "GROUP_SEARCH_MEMBERS"
+	case GroupOp_GROUP_JOIN:
+		return "GROUP_JOIN"
+	case GroupOp_GROUP_INVITE:
+		return "GROUP_INVITE"
+	case GroupOp_GROUP_ACCEPT_INVITE:
+		return "GROUP_ACCEPT_INVITE"
+	case GroupOp_GROUP_REFUSE_INVITE:
+		return "GROUP_REFUSE_INVITE"
+	case GroupOp_GROUP_ACCEPT_APPLICATION:
+		return "GROUP_ACCEPT_APPLICATION"
+	case GroupOp_GROUP_REFUSE_APPLICATION:
+		return "GROUP_REFUSE_APPLICATION"
+	case GroupOp_GROUP_APPLICATIONS:
+		return "GROUP_APPLICATIONS"
+	case GroupOp_GROUP_JOINED_BY_ROLE:
+		return "GROUP_JOINED_BY_ROLE"
+	case GroupOp_GROUP_SEARCH_JOINED:
+		return "GROUP_SEARCH_JOINED"
+	case GroupOp_GROUP_JOINED:
+		return "GROUP_JOINED"
+	case GroupOp_GROUP_SET_REMARK:
+		return "GROUP_SET_REMARK"
+	case GroupOp_GROUP_ADD_FOLLOWS:
+		return "GROUP_ADD_FOLLOWS"
+	case GroupOp_GROUP_REMOVE_FOLLOWS:
+		return "GROUP_REMOVE_FOLLOWS"
+	case GroupOp_GROUP_FOLLOWS:
+		return "GROUP_FOLLOWS"
+	case GroupOp_GROUP_MUTE_MEMBERS:
+		return "GROUP_MUTE_MEMBERS"
+	case GroupOp_GROUP_MUTE_ALL:
+		return "GROUP_MUTE_ALL"
+	}
+	return strconv.Itoa(int(x))
+}
+
+type GroupEventKind int32
+
+const (
+	GroupEventKind_GROUP_EVENT_NONE                GroupEventKind = 0
+	GroupEventKind_GROUP_EVENT_OPERATION           GroupEventKind = 1
+	GroupEventKind_GROUP_EVENT_INFO_CHANGED        GroupEventKind = 2
+	GroupEventKind_GROUP_EVENT_MEMBER_INFO_CHANGED GroupEventKind = 3
+	GroupEventKind_GROUP_EVENT_MUTE                GroupEventKind = 4
+)
+
+func (x GroupEventKind) String() string {
+	switch x {
+	case GroupEventKind_GROUP_EVENT_NONE:
+		return "GROUP_EVENT_NONE"
+	case GroupEventKind_GROUP_EVENT_OPERATION:
+		return "GROUP_EVENT_OPERATION"
+	case GroupEventKind_GROUP_EVENT_INFO_CHANGED:
+		return "GROUP_EVENT_INFO_CHANGED"
+	case GroupEventKind_GROUP_EVENT_MEMBER_INFO_CHANGED:
+		return "GROUP_EVENT_MEMBER_INFO_CHANGED"
+	case GroupEventKind_GROUP_EVENT_MUTE:
+		return "GROUP_EVENT_MUTE"
+	}
+	return strconv.Itoa(int(x))
+}
+
 type Frame struct {
 	Id   uint64
 	Body isFrame_Body
@@ -218,6 +345,14 @@ func (*Frame_Modify) isFrame_Body() {}
 type Frame_Messages struct{ Messages *MessagesRequest }
 
 func (*Frame_Messages) isFrame_Body() {}
+
+type Frame_Group struct{ Group *GroupRequest }
+
+func (*Frame_Group) isFrame_Body() {}
+
+type Frame_GroupResult struct{ GroupResult *GroupResult }
+
+func (*Frame_GroupResult) isFrame_Body() {}
 
 func (x *Frame) GetId() uint64 {
 	if x != nil {
@@ -485,6 +620,20 @@ func (x *Frame) GetMessages() *MessagesRequest {
 	return nil
 }
 
+func (x *Frame) GetGroup() *GroupRequest {
+	if w, ok := x.GetBody().(*Frame_Group); ok {
+		return w.Group
+	}
+	return nil
+}
+
+func (x *Frame) GetGroupResult() *GroupResult {
+	if w, ok := x.GetBody().(*Frame_GroupResult); ok {
+		return w.GroupResult
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Frame) Size() (n int) {
 	if x == nil {
@@ -564,6 +713,10 @@ func (x *Frame) Size() (n int) {
 		n += sizeMsg(2, w.Modify, true)
 	case *Frame_Messages:
 		n += sizeMsg(2, w.Messages, true)
+	case *Frame_Group:
+		n += sizeMsg(2, w.Group, true)
+	case *Frame_GroupResult:
+		n += sizeMsg(2, w.GroupResult, true)
 	}
 	return n
 }
@@ -647,6 +800,10 @@ func (x *Frame) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 60<<3|2, w.Modify, true)
 	case *Frame_Messages:
 		b = appendMsg(b, 61<<3|2, w.Messages, true)
+	case *Frame_Group:
+		b = appendMsg(b, 70<<3|2, w.Group, true)
+	case *Frame_GroupResult:
+		b = appendMsg(b, 71<<3|2, w.GroupResult, true)
 	}
 	return b
 }
@@ -1179,6 +1336,34 @@ func (x *Frame) Merge(b []byte) error {
 				w.Messages = new(MessagesRequest)
 			}
 			n, err = mergeMsg(w.Messages, b, num, typ)
+		case 70:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_Group)
+			if !ok {
+				w = new(Frame_Group)
+				x.Body = w
+			}
+			if w.Group == nil {
+				w.Group = new(GroupRequest)
+			}
+			n, err = mergeMsg(w.Group, b, num, typ)
+		case 71:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_GroupResult)
+			if !ok {
+				w = new(Frame_GroupResult)
+				x.Body = w
+			}
+			if w.GroupResult == nil {
+				w.GroupResult = new(GroupResult)
+			}
+			n, err = mergeMsg(w.GroupResult, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -3671,6 +3856,7 @@ type Message struct {
 	DeliveryReceipt     bool
 	ModifyOf            string
 	ModifiedTime        int64
+	GroupEvent          *GroupEvent
 }
 
 func (x *Message) GetUid() string {
@@ -3904,6 +4090,13 @@ func (x *Message) GetModifiedTime() int64 {
 	return 0
 }
 
+func (x *Message) GetGroupEvent() *GroupEvent {
+	if x != nil {
+		return x.GroupEvent
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Message) Size() (n int) {
 	if x == nil {
@@ -3942,6 +4135,7 @@ func (x *Message) Size() (n int) {
 	n += sizeBool(2, x.DeliveryReceipt)
 	n += sizeLen(2, len(x.ModifyOf))
 	n += sizeVarint(2, uint64(int64(x.ModifiedTime)))
+	n += sizeMsg(2, x.GroupEvent, x.GroupEvent != nil)
 	return n
 }
 
@@ -3983,6 +4177,7 @@ func (x *Message) MarshalAppend(b []byte) []byte {
 	b = appendBool(b, 31<<3|0, x.DeliveryReceipt)
 	b = appendString(b, 41<<3|2, x.ModifyOf)
 	b = appendVarint(b, 42<<3|0, uint64(int64(x.ModifiedTime)))
+	b = appendMsg(b, 43<<3|2, x.GroupEvent, x.GroupEvent != nil)
 	return b
 }
 
@@ -4080,6 +4275,11 @@ func (x *Message) Merge(b []byte) error {
 			n, err = mergeString(&x.ModifyOf, b, num, typ)
 		case 42:
 			n, err = mergeInt64(&x.ModifiedTime, b, num, typ)
+		case 43:
+			if typ == protowire.BytesType && x.GroupEvent == nil {
+				x.GroupEvent = new(GroupEvent)
+			}
+			n, err = mergeMsg(x.GroupEvent, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -4096,23 +4296,25 @@ func (x *Message) Merge(b []byte) error {
 // time (inclusive). Every device of the user applies it; the server
 // already hides those messages from the user's pulls and history.
 type LogEntry struct {
-	Conv          *Conversation
-	DeletedUids   []string
-	ClearedBefore int64
-	ReadBy        string
-	ReadSeq       uint64
-	ReadUid       string
-	ReadTime      int64
-	DeliveredTo   string
-	DeliveredSeq  uint64
-	DeliveredUids []string
-	DeliveredTime int64
-	Receipts      []*ReceiptUpdate
-	RespondedUids []string
-	Settings      *ConversationSettings
-	TagsChanged   uint32
-	TagsVersion   uint64
-	TagsSession   string
+	Conv             *Conversation
+	DeletedUids      []string
+	ClearedBefore    int64
+	ReadBy           string
+	ReadSeq          uint64
+	ReadUid          string
+	ReadTime         int64
+	DeliveredTo      string
+	DeliveredSeq     uint64
+	DeliveredUids    []string
+	DeliveredTime    int64
+	Receipts         []*ReceiptUpdate
+	RespondedUids    []string
+	Settings         *ConversationSettings
+	TagsChanged      uint32
+	TagsVersion      uint64
+	TagsSession      string
+	GroupApplication *GroupApplication
+	GroupOwn         *GroupOwnChange
 }
 
 func (x *LogEntry) GetConv() *Conversation {
@@ -4234,6 +4436,20 @@ func (x *LogEntry) GetTagsSession() string {
 	return ""
 }
 
+func (x *LogEntry) GetGroupApplication() *GroupApplication {
+	if x != nil {
+		return x.GroupApplication
+	}
+	return nil
+}
+
+func (x *LogEntry) GetGroupOwn() *GroupOwnChange {
+	if x != nil {
+		return x.GroupOwn
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *LogEntry) Size() (n int) {
 	if x == nil {
@@ -4258,6 +4474,8 @@ func (x *LogEntry) Size() (n int) {
 	n += sizeVarint(1, uint64(x.TagsChanged))
 	n += sizeVarint(2, x.TagsVersion)
 	n += sizeLen(2, len(x.TagsSession))
+	n += sizeMsg(2, x.GroupApplication, x.GroupApplication != nil)
+	n += sizeMsg(2, x.GroupOwn, x.GroupOwn != nil)
 	return n
 }
 
@@ -4285,6 +4503,8 @@ func (x *LogEntry) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 15<<3|0, uint64(x.TagsChanged))
 	b = appendVarint(b, 16<<3|0, x.TagsVersion)
 	b = appendString(b, 17<<3|2, x.TagsSession)
+	b = appendMsg(b, 18<<3|2, x.GroupApplication, x.GroupApplication != nil)
+	b = appendMsg(b, 19<<3|2, x.GroupOwn, x.GroupOwn != nil)
 	return b
 }
 
@@ -4355,6 +4575,16 @@ func (x *LogEntry) Merge(b []byte) error {
 			n, err = mergeUint64(&x.TagsVersion, b, num, typ)
 		case 17:
 			n, err = mergeString(&x.TagsSession, b, num, typ)
+		case 18:
+			if typ == protowire.BytesType && x.GroupApplication == nil {
+				x.GroupApplication = new(GroupApplication)
+			}
+			n, err = mergeMsg(x.GroupApplication, b, num, typ)
+		case 19:
+			if typ == protowire.BytesType && x.GroupOwn == nil {
+				x.GroupOwn = new(GroupOwnChange)
+			}
+			n, err = mergeMsg(x.GroupOwn, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -7266,6 +7496,1385 @@ func (x *StoredReceipt) Merge(b []byte) error {
 			n, err = mergeUint32(&x.ReadCount, b, num, typ)
 		case 5:
 			n, err = mergeUint32(&x.TotalCount, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// Groups managed from the client: one request frame for every operation
+// (op says which), answered by a GroupResult or an Error. Names and
+// numbers are RongIMLib 5.x's hosted groups'; the Easemob and NIM modules
+// map onto the same operations.
+type GroupRequest struct {
+	Op         GroupOp
+	GroupId    string
+	UserIds    []string
+	Info       *GroupInfo
+	UserId     string
+	InviterId  string
+	Nickname   string
+	Extra      string
+	Reason     string
+	Flag       bool
+	DurationMs int64
+	Role       int32
+	Count      uint32
+	PageToken  string
+	Ascending  bool
+	GroupIds   []string
+	Text       string
+}
+
+func (x *GroupRequest) GetOp() GroupOp {
+	if x != nil {
+		return x.Op
+	}
+	return 0
+}
+
+func (x *GroupRequest) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *GroupRequest) GetInfo() *GroupInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+func (x *GroupRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetInviterId() string {
+	if x != nil {
+		return x.InviterId
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetNickname() string {
+	if x != nil {
+		return x.Nickname
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetFlag() bool {
+	if x != nil {
+		return x.Flag
+	}
+	return false
+}
+
+func (x *GroupRequest) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+func (x *GroupRequest) GetRole() int32 {
+	if x != nil {
+		return x.Role
+	}
+	return 0
+}
+
+func (x *GroupRequest) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *GroupRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetAscending() bool {
+	if x != nil {
+		return x.Ascending
+	}
+	return false
+}
+
+func (x *GroupRequest) GetGroupIds() []string {
+	if x != nil {
+		return x.GroupIds
+	}
+	return nil
+}
+
+func (x *GroupRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *GroupRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.Op)))
+	n += sizeLen(1, len(x.GroupId))
+	n += sizeStrings(1, x.UserIds)
+	n += sizeMsg(1, x.Info, x.Info != nil)
+	n += sizeLen(1, len(x.UserId))
+	n += sizeLen(1, len(x.InviterId))
+	n += sizeLen(1, len(x.Nickname))
+	n += sizeLen(1, len(x.Extra))
+	n += sizeLen(1, len(x.Reason))
+	n += sizeBool(1, x.Flag)
+	n += sizeVarint(1, uint64(int64(x.DurationMs)))
+	n += sizeVarint(1, uint64(int64(x.Role)))
+	n += sizeVarint(1, uint64(x.Count))
+	n += sizeLen(1, len(x.PageToken))
+	n += sizeBool(1, x.Ascending)
+	n += sizeStrings(2, x.GroupIds)
+	n += sizeLen(2, len(x.Text))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *GroupRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Op)))
+	b = appendString(b, 2<<3|2, x.GroupId)
+	b = appendStrings(b, 3<<3|2, x.UserIds)
+	b = appendMsg(b, 4<<3|2, x.Info, x.Info != nil)
+	b = appendString(b, 5<<3|2, x.UserId)
+	b = appendString(b, 6<<3|2, x.InviterId)
+	b = appendString(b, 7<<3|2, x.Nickname)
+	b = appendString(b, 8<<3|2, x.Extra)
+	b = appendString(b, 9<<3|2, x.Reason)
+	b = appendBool(b, 10<<3|0, x.Flag)
+	b = appendVarint(b, 11<<3|0, uint64(int64(x.DurationMs)))
+	b = appendVarint(b, 12<<3|0, uint64(int64(x.Role)))
+	b = appendVarint(b, 13<<3|0, uint64(x.Count))
+	b = appendString(b, 14<<3|2, x.PageToken)
+	b = appendBool(b, 15<<3|0, x.Ascending)
+	b = appendStrings(b, 16<<3|2, x.GroupIds)
+	b = appendString(b, 17<<3|2, x.Text)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *GroupRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *GroupRequest) Unmarshal(b []byte) error {
+	*x = GroupRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *GroupRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32((*int32)(&x.Op), b, num, typ)
+		case 2:
+			n, err = mergeString(&x.GroupId, b, num, typ)
+		case 3:
+			n, err = mergeStrings(&x.UserIds, b, num, typ)
+		case 4:
+			if typ == protowire.BytesType && x.Info == nil {
+				x.Info = new(GroupInfo)
+			}
+			n, err = mergeMsg(x.Info, b, num, typ)
+		case 5:
+			n, err = mergeString(&x.UserId, b, num, typ)
+		case 6:
+			n, err = mergeString(&x.InviterId, b, num, typ)
+		case 7:
+			n, err = mergeString(&x.Nickname, b, num, typ)
+		case 8:
+			n, err = mergeString(&x.Extra, b, num, typ)
+		case 9:
+			n, err = mergeString(&x.Reason, b, num, typ)
+		case 10:
+			n, err = mergeBool(&x.Flag, b, num, typ)
+		case 11:
+			n, err = mergeInt64(&x.DurationMs, b, num, typ)
+		case 12:
+			n, err = mergeInt32(&x.Role, b, num, typ)
+		case 13:
+			n, err = mergeUint32(&x.Count, b, num, typ)
+		case 14:
+			n, err = mergeString(&x.PageToken, b, num, typ)
+		case 15:
+			n, err = mergeBool(&x.Ascending, b, num, typ)
+		case 16:
+			n, err = mergeStrings(&x.GroupIds, b, num, typ)
+		case 17:
+			n, err = mergeString(&x.Text, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// A group as the user asking sees it (IGroupInfo). fields (GroupField
+// bits, proto/contract) says which profile and permission fields a
+// request gives or an info-changed event changed.
+type GroupInfo struct {
+	GroupId                  string
+	Name                     string
+	PortraitUri              string
+	Introduction             string
+	Notice                   string
+	Ext                      map[string]string
+	JoinPermission           int32
+	RemoveMemberPermission   int32
+	InvitePermission         int32
+	InviteHandlePermission   int32
+	InfoEditPermission       int32
+	MemberInfoEditPermission int32
+	Fields                   uint32
+	Remark                   string
+	Role                     int32
+	JoinedTime               int64
+	CreatorId                string
+	OwnerId                  string
+	CreateTime               int64
+	MembersCount             uint32
+	MuteAll                  bool
+	Dismissed                bool
+}
+
+func (x *GroupInfo) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetPortraitUri() string {
+	if x != nil {
+		return x.PortraitUri
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetIntroduction() string {
+	if x != nil {
+		return x.Introduction
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetNotice() string {
+	if x != nil {
+		return x.Notice
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetExt() map[string]string {
+	if x != nil {
+		return x.Ext
+	}
+	return nil
+}
+
+func (x *GroupInfo) GetJoinPermission() int32 {
+	if x != nil {
+		return x.JoinPermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetRemoveMemberPermission() int32 {
+	if x != nil {
+		return x.RemoveMemberPermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetInvitePermission() int32 {
+	if x != nil {
+		return x.InvitePermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetInviteHandlePermission() int32 {
+	if x != nil {
+		return x.InviteHandlePermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetInfoEditPermission() int32 {
+	if x != nil {
+		return x.InfoEditPermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetMemberInfoEditPermission() int32 {
+	if x != nil {
+		return x.MemberInfoEditPermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetFields() uint32 {
+	if x != nil {
+		return x.Fields
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetRemark() string {
+	if x != nil {
+		return x.Remark
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetRole() int32 {
+	if x != nil {
+		return x.Role
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetJoinedTime() int64 {
+	if x != nil {
+		return x.JoinedTime
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetCreatorId() string {
+	if x != nil {
+		return x.CreatorId
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetCreateTime() int64 {
+	if x != nil {
+		return x.CreateTime
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetMembersCount() uint32 {
+	if x != nil {
+		return x.MembersCount
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetMuteAll() bool {
+	if x != nil {
+		return x.MuteAll
+	}
+	return false
+}
+
+func (x *GroupInfo) GetDismissed() bool {
+	if x != nil {
+		return x.Dismissed
+	}
+	return false
+}
+
+// Size is the length of x's encoding.
+func (x *GroupInfo) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.GroupId))
+	n += sizeLen(1, len(x.Name))
+	n += sizeLen(1, len(x.PortraitUri))
+	n += sizeLen(1, len(x.Introduction))
+	n += sizeLen(1, len(x.Notice))
+	n += sizeMap(1, x.Ext)
+	n += sizeVarint(1, uint64(int64(x.JoinPermission)))
+	n += sizeVarint(1, uint64(int64(x.RemoveMemberPermission)))
+	n += sizeVarint(1, uint64(int64(x.InvitePermission)))
+	n += sizeVarint(1, uint64(int64(x.InviteHandlePermission)))
+	n += sizeVarint(1, uint64(int64(x.InfoEditPermission)))
+	n += sizeVarint(1, uint64(int64(x.MemberInfoEditPermission)))
+	n += sizeVarint(1, uint64(x.Fields))
+	n += sizeLen(1, len(x.Remark))
+	n += sizeVarint(1, uint64(int64(x.Role)))
+	n += sizeVarint(2, uint64(int64(x.JoinedTime)))
+	n += sizeLen(2, len(x.CreatorId))
+	n += sizeLen(2, len(x.OwnerId))
+	n += sizeVarint(2, uint64(int64(x.CreateTime)))
+	n += sizeVarint(2, uint64(x.MembersCount))
+	n += sizeBool(2, x.MuteAll)
+	n += sizeBool(2, x.Dismissed)
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *GroupInfo) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.GroupId)
+	b = appendString(b, 2<<3|2, x.Name)
+	b = appendString(b, 3<<3|2, x.PortraitUri)
+	b = appendString(b, 4<<3|2, x.Introduction)
+	b = appendString(b, 5<<3|2, x.Notice)
+	b = appendMap(b, 6<<3|2, x.Ext)
+	b = appendVarint(b, 7<<3|0, uint64(int64(x.JoinPermission)))
+	b = appendVarint(b, 8<<3|0, uint64(int64(x.RemoveMemberPermission)))
+	b = appendVarint(b, 9<<3|0, uint64(int64(x.InvitePermission)))
+	b = appendVarint(b, 10<<3|0, uint64(int64(x.InviteHandlePermission)))
+	b = appendVarint(b, 11<<3|0, uint64(int64(x.InfoEditPermission)))
+	b = appendVarint(b, 12<<3|0, uint64(int64(x.MemberInfoEditPermission)))
+	b = appendVarint(b, 13<<3|0, uint64(x.Fields))
+	b = appendString(b, 14<<3|2, x.Remark)
+	b = appendVarint(b, 15<<3|0, uint64(int64(x.Role)))
+	b = appendVarint(b, 16<<3|0, uint64(int64(x.JoinedTime)))
+	b = appendString(b, 17<<3|2, x.CreatorId)
+	b = appendString(b, 18<<3|2, x.OwnerId)
+	b = appendVarint(b, 19<<3|0, uint64(int64(x.CreateTime)))
+	b = appendVarint(b, 20<<3|0, uint64(x.MembersCount))
+	b = appendBool(b, 21<<3|0, x.MuteAll)
+	b = appendBool(b, 22<<3|0, x.Dismissed)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *GroupInfo) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *GroupInfo) Unmarshal(b []byte) error {
+	*x = GroupInfo{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *GroupInfo) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.GroupId, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Name, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.PortraitUri, b, num, typ)
+		case 4:
+			n, err = mergeString(&x.Introduction, b, num, typ)
+		case 5:
+			n, err = mergeString(&x.Notice, b, num, typ)
+		case 6:
+			n, err = mergeMap(&x.Ext, b, num, typ)
+		case 7:
+			n, err = mergeInt32(&x.JoinPermission, b, num, typ)
+		case 8:
+			n, err = mergeInt32(&x.RemoveMemberPermission, b, num, typ)
+		case 9:
+			n, err = mergeInt32(&x.InvitePermission, b, num, typ)
+		case 10:
+			n, err = mergeInt32(&x.InviteHandlePermission, b, num, typ)
+		case 11:
+			n, err = mergeInt32(&x.InfoEditPermission, b, num, typ)
+		case 12:
+			n, err = mergeInt32(&x.MemberInfoEditPermission, b, num, typ)
+		case 13:
+			n, err = mergeUint32(&x.Fields, b, num, typ)
+		case 14:
+			n, err = mergeString(&x.Remark, b, num, typ)
+		case 15:
+			n, err = mergeInt32(&x.Role, b, num, typ)
+		case 16:
+			n, err = mergeInt64(&x.JoinedTime, b, num, typ)
+		case 17:
+			n, err = mergeString(&x.CreatorId, b, num, typ)
+		case 18:
+			n, err = mergeString(&x.OwnerId, b, num, typ)
+		case 19:
+			n, err = mergeInt64(&x.CreateTime, b, num, typ)
+		case 20:
+			n, err = mergeUint32(&x.MembersCount, b, num, typ)
+		case 21:
+			n, err = mergeBool(&x.MuteAll, b, num, typ)
+		case 22:
+			n, err = mergeBool(&x.Dismissed, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type GroupMember struct {
+	UserId     string
+	Nickname   string
+	Extra      string
+	Role       int32
+	JoinedTime int64
+	MutedUntil int64
+}
+
+func (x *GroupMember) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *GroupMember) GetNickname() string {
+	if x != nil {
+		return x.Nickname
+	}
+	return ""
+}
+
+func (x *GroupMember) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+func (x *GroupMember) GetRole() int32 {
+	if x != nil {
+		return x.Role
+	}
+	return 0
+}
+
+func (x *GroupMember) GetJoinedTime() int64 {
+	if x != nil {
+		return x.JoinedTime
+	}
+	return 0
+}
+
+func (x *GroupMember) GetMutedUntil() int64 {
+	if x != nil {
+		return x.MutedUntil
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *GroupMember) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.UserId))
+	n += sizeLen(1, len(x.Nickname))
+	n += sizeLen(1, len(x.Extra))
+	n += sizeVarint(1, uint64(int64(x.Role)))
+	n += sizeVarint(1, uint64(int64(x.JoinedTime)))
+	n += sizeVarint(1, uint64(int64(x.MutedUntil)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *GroupMember) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.UserId)
+	b = appendString(b, 2<<3|2, x.Nickname)
+	b = appendString(b, 3<<3|2, x.Extra)
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.Role)))
+	b = appendVarint(b, 5<<3|0, uint64(int64(x.JoinedTime)))
+	b = appendVarint(b, 6<<3|0, uint64(int64(x.MutedUntil)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *GroupMember) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *GroupMember) Unmarshal(b []byte) error {
+	*x = GroupMember{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *GroupMember) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.UserId, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Nickname, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.Extra, b, num, typ)
+		case 4:
+			n, err = mergeInt32(&x.Role, b, num, typ)
+		case 5:
+			n, err = mergeInt64(&x.JoinedTime, b, num, typ)
+		case 6:
+			n, err = mergeInt64(&x.MutedUntil, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// A join request (inviter_id empty) or an invitation, as the user it is
+// sent to sees it (IGroupApplicationInfo).
+type GroupApplication struct {
+	GroupId    string
+	UserId     string
+	InviterId  string
+	OperatorId string
+	Status     int32
+	Direction  int32
+	Type       int32
+	Time       int64
+	Reason     string
+}
+
+func (x *GroupApplication) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *GroupApplication) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *GroupApplication) GetInviterId() string {
+	if x != nil {
+		return x.InviterId
+	}
+	return ""
+}
+
+func (x *GroupApplication) GetOperatorId() string {
+	if x != nil {
+		return x.OperatorId
+	}
+	return ""
+}
+
+func (x *GroupApplication) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *GroupApplication) GetDirection() int32 {
+	if x != nil {
+		return x.Direction
+	}
+	return 0
+}
+
+func (x *GroupApplication) GetType() int32 {
+	if x != nil {
+		return x.Type
+	}
+	return 0
+}
+
+func (x *GroupApplication) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *GroupApplication) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *GroupApplication) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.GroupId))
+	n += sizeLen(1, len(x.UserId))
+	n += sizeLen(1, len(x.InviterId))
+	n += sizeLen(1, len(x.OperatorId))
+	n += sizeVarint(1, uint64(int64(x.Status)))
+	n += sizeVarint(1, uint64(int64(x.Direction)))
+	n += sizeVarint(1, uint64(int64(x.Type)))
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	n += sizeLen(1, len(x.Reason))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *GroupApplication) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.GroupId)
+	b = appendString(b, 2<<3|2, x.UserId)
+	b = appendString(b, 3<<3|2, x.InviterId)
+	b = appendString(b, 4<<3|2, x.OperatorId)
+	b = appendVarint(b, 5<<3|0, uint64(int64(x.Status)))
+	b = appendVarint(b, 6<<3|0, uint64(int64(x.Direction)))
+	b = appendVarint(b, 7<<3|0, uint64(int64(x.Type)))
+	b = appendVarint(b, 8<<3|0, uint64(int64(x.Time)))
+	b = appendString(b, 9<<3|2, x.Reason)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *GroupApplication) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *GroupApplication) Unmarshal(b []byte) error {
+	*x = GroupApplication{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *GroupApplication) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.GroupId, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.UserId, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.InviterId, b, num, typ)
+		case 4:
+			n, err = mergeString(&x.OperatorId, b, num, typ)
+		case 5:
+			n, err = mergeInt32(&x.Status, b, num, typ)
+		case 6:
+			n, err = mergeInt32(&x.Direction, b, num, typ)
+		case 7:
+			n, err = mergeInt32(&x.Type, b, num, typ)
+		case 8:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		case 9:
+			n, err = mergeString(&x.Reason, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type GroupFollow struct {
+	UserId string
+	Time   int64
+}
+
+func (x *GroupFollow) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *GroupFollow) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *GroupFollow) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.UserId))
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *GroupFollow) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.UserId)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.Time)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *GroupFollow) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *GroupFollow) Unmarshal(b []byte) error {
+	*x = GroupFollow{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *GroupFollow) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.UserId, b, num, typ)
+		case 2:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type GroupResult struct {
+	ProcessCode  int32
+	Groups       []*GroupInfo
+	Members      []*GroupMember
+	Applications []*GroupApplication
+	PageToken    string
+	TotalCount   uint32
+	Follows      []*GroupFollow
+}
+
+func (x *GroupResult) GetProcessCode() int32 {
+	if x != nil {
+		return x.ProcessCode
+	}
+	return 0
+}
+
+func (x *GroupResult) GetGroups() []*GroupInfo {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *GroupResult) GetMembers() []*GroupMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *GroupResult) GetApplications() []*GroupApplication {
+	if x != nil {
+		return x.Applications
+	}
+	return nil
+}
+
+func (x *GroupResult) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *GroupResult) GetTotalCount() uint32 {
+	if x != nil {
+		return x.TotalCount
+	}
+	return 0
+}
+
+func (x *GroupResult) GetFollows() []*GroupFollow {
+	if x != nil {
+		return x.Follows
+	}
+	return nil
+}
+
+// Size is the length of x's encoding.
+func (x *GroupResult) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.ProcessCode)))
+	for _, e := range x.Groups {
+		n += sizeMsg(1, e, true)
+	}
+	for _, e := range x.Members {
+		n += sizeMsg(1, e, true)
+	}
+	for _, e := range x.Applications {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeLen(1, len(x.PageToken))
+	n += sizeVarint(1, uint64(x.TotalCount))
+	for _, e := range x.Follows {
+		n += sizeMsg(1, e, true)
+	}
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *GroupResult) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.ProcessCode)))
+	for _, e := range x.Groups {
+		b = appendMsg(b, 2<<3|2, e, true)
+	}
+	for _, e := range x.Members {
+		b = appendMsg(b, 3<<3|2, e, true)
+	}
+	for _, e := range x.Applications {
+		b = appendMsg(b, 4<<3|2, e, true)
+	}
+	b = appendString(b, 5<<3|2, x.PageToken)
+	b = appendVarint(b, 6<<3|0, uint64(x.TotalCount))
+	for _, e := range x.Follows {
+		b = appendMsg(b, 7<<3|2, e, true)
+	}
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *GroupResult) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *GroupResult) Unmarshal(b []byte) error {
+	*x = GroupResult{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *GroupResult) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32(&x.ProcessCode, b, num, typ)
+		case 2:
+			var e *GroupInfo
+			if typ == protowire.BytesType {
+				e = new(GroupInfo)
+				x.Groups = append(x.Groups, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 3:
+			var e *GroupMember
+			if typ == protowire.BytesType {
+				e = new(GroupMember)
+				x.Members = append(x.Members, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 4:
+			var e *GroupApplication
+			if typ == protowire.BytesType {
+				e = new(GroupApplication)
+				x.Applications = append(x.Applications, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 5:
+			n, err = mergeString(&x.PageToken, b, num, typ)
+		case 6:
+			n, err = mergeUint32(&x.TotalCount, b, num, typ)
+		case 7:
+			var e *GroupFollow
+			if typ == protowire.BytesType {
+				e = new(GroupFollow)
+				x.Follows = append(x.Follows, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// What a group notification reports (GROUP_OPERATION,
+// GROUP_INFO_CHANGED, GROUP_MEMBER_INFO_CHANGED, and mutes).
+type GroupEvent struct {
+	Kind       GroupEventKind
+	Operation  int32
+	OperatorId string
+	Members    []*GroupMember
+	Info       *GroupInfo
+	Time       int64
+}
+
+func (x *GroupEvent) GetKind() GroupEventKind {
+	if x != nil {
+		return x.Kind
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetOperation() int32 {
+	if x != nil {
+		return x.Operation
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetOperatorId() string {
+	if x != nil {
+		return x.OperatorId
+	}
+	return ""
+}
+
+func (x *GroupEvent) GetMembers() []*GroupMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *GroupEvent) GetInfo() *GroupInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+func (x *GroupEvent) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *GroupEvent) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.Kind)))
+	n += sizeVarint(1, uint64(int64(x.Operation)))
+	n += sizeLen(1, len(x.OperatorId))
+	for _, e := range x.Members {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeMsg(1, x.Info, x.Info != nil)
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *GroupEvent) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Kind)))
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.Operation)))
+	b = appendString(b, 3<<3|2, x.OperatorId)
+	for _, e := range x.Members {
+		b = appendMsg(b, 4<<3|2, e, true)
+	}
+	b = appendMsg(b, 5<<3|2, x.Info, x.Info != nil)
+	b = appendVarint(b, 6<<3|0, uint64(int64(x.Time)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *GroupEvent) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *GroupEvent) Unmarshal(b []byte) error {
+	*x = GroupEvent{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *GroupEvent) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32((*int32)(&x.Kind), b, num, typ)
+		case 2:
+			n, err = mergeInt32(&x.Operation, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.OperatorId, b, num, typ)
+		case 4:
+			var e *GroupMember
+			if typ == protowire.BytesType {
+				e = new(GroupMember)
+				x.Members = append(x.Members, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 5:
+			if typ == protowire.BytesType && x.Info == nil {
+				x.Info = new(GroupInfo)
+			}
+			n, err = mergeMsg(x.Info, b, num, typ)
+		case 6:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// A change to a user's own settings of a group, for their other devices.
+type GroupOwnChange struct {
+	GroupId       string
+	OperationType int32
+	Remark        string
+	Follows       []string
+	IsRemark      bool
+	Time          int64
+}
+
+func (x *GroupOwnChange) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *GroupOwnChange) GetOperationType() int32 {
+	if x != nil {
+		return x.OperationType
+	}
+	return 0
+}
+
+func (x *GroupOwnChange) GetRemark() string {
+	if x != nil {
+		return x.Remark
+	}
+	return ""
+}
+
+func (x *GroupOwnChange) GetFollows() []string {
+	if x != nil {
+		return x.Follows
+	}
+	return nil
+}
+
+func (x *GroupOwnChange) GetIsRemark() bool {
+	if x != nil {
+		return x.IsRemark
+	}
+	return false
+}
+
+func (x *GroupOwnChange) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *GroupOwnChange) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.GroupId))
+	n += sizeVarint(1, uint64(int64(x.OperationType)))
+	n += sizeLen(1, len(x.Remark))
+	n += sizeStrings(1, x.Follows)
+	n += sizeBool(1, x.IsRemark)
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *GroupOwnChange) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.GroupId)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.OperationType)))
+	b = appendString(b, 3<<3|2, x.Remark)
+	b = appendStrings(b, 4<<3|2, x.Follows)
+	b = appendBool(b, 5<<3|0, x.IsRemark)
+	b = appendVarint(b, 6<<3|0, uint64(int64(x.Time)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *GroupOwnChange) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *GroupOwnChange) Unmarshal(b []byte) error {
+	*x = GroupOwnChange{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *GroupOwnChange) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.GroupId, b, num, typ)
+		case 2:
+			n, err = mergeInt32(&x.OperationType, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.Remark, b, num, typ)
+		case 4:
+			n, err = mergeStrings(&x.Follows, b, num, typ)
+		case 5:
+			n, err = mergeBool(&x.IsRemark, b, num, typ)
+		case 6:
+			n, err = mergeInt64(&x.Time, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

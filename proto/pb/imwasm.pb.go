@@ -155,6 +155,191 @@ func (TagOp) EnumDescriptor() ([]byte, []int) {
 	return file_proto_imwasm_proto_rawDescGZIP(), []int{1}
 }
 
+type GroupOp int32
+
+const (
+	GroupOp_GROUP_OP_NONE            GroupOp = 0
+	GroupOp_GROUP_CREATE             GroupOp = 1  // createGroup
+	GroupOp_GROUP_UPDATE_INFO        GroupOp = 2  // updateGroupInfo
+	GroupOp_GROUP_INFO               GroupOp = 3  // getGroupsInfo
+	GroupOp_GROUP_KICK               GroupOp = 4  // kickGroupMembers
+	GroupOp_GROUP_QUIT               GroupOp = 5  // quitGroup
+	GroupOp_GROUP_DISMISS            GroupOp = 6  // dismissGroup
+	GroupOp_GROUP_TRANSFER           GroupOp = 7  // transferGroupOwner
+	GroupOp_GROUP_ADD_MANAGERS       GroupOp = 8  // addGroupManagers
+	GroupOp_GROUP_REMOVE_MANAGERS    GroupOp = 9  // removeGroupManagers
+	GroupOp_GROUP_MEMBERS_BY_ROLE    GroupOp = 10 // getGroupMembersByRole
+	GroupOp_GROUP_MEMBERS            GroupOp = 11 // getGroupMembers
+	GroupOp_GROUP_SET_MEMBER_INFO    GroupOp = 12 // setGroupMemberInfo
+	GroupOp_GROUP_SEARCH_MEMBERS     GroupOp = 13 // searchGroupMembers
+	GroupOp_GROUP_JOIN               GroupOp = 14 // joinGroup
+	GroupOp_GROUP_INVITE             GroupOp = 15 // inviteUsersToGroup
+	GroupOp_GROUP_ACCEPT_INVITE      GroupOp = 16 // acceptGroupInvite
+	GroupOp_GROUP_REFUSE_INVITE      GroupOp = 17 // refuseGroupInvite
+	GroupOp_GROUP_ACCEPT_APPLICATION GroupOp = 18 // acceptGroupApplication
+	GroupOp_GROUP_REFUSE_APPLICATION GroupOp = 19 // refuseGroupApplication
+	GroupOp_GROUP_APPLICATIONS       GroupOp = 20 // getGroupApplications
+	GroupOp_GROUP_JOINED_BY_ROLE     GroupOp = 21 // getJoinedGroupsByRole
+	GroupOp_GROUP_SEARCH_JOINED      GroupOp = 22 // searchJoinedGroups
+	GroupOp_GROUP_JOINED             GroupOp = 23 // getJoinedGroups
+	GroupOp_GROUP_SET_REMARK         GroupOp = 24 // setGroupRemark
+	GroupOp_GROUP_ADD_FOLLOWS        GroupOp = 25 // addGroupFollows
+	GroupOp_GROUP_REMOVE_FOLLOWS     GroupOp = 26 // removeGroupFollows
+	GroupOp_GROUP_FOLLOWS            GroupOp = 27 // getGroupFollows
+	GroupOp_GROUP_MUTE_MEMBERS       GroupOp = 28 // mute members for a time, or unmute
+	GroupOp_GROUP_MUTE_ALL           GroupOp = 29 // only the owner and managers speak
+)
+
+// Enum value maps for GroupOp.
+var (
+	GroupOp_name = map[int32]string{
+		0:  "GROUP_OP_NONE",
+		1:  "GROUP_CREATE",
+		2:  "GROUP_UPDATE_INFO",
+		3:  "GROUP_INFO",
+		4:  "GROUP_KICK",
+		5:  "GROUP_QUIT",
+		6:  "GROUP_DISMISS",
+		7:  "GROUP_TRANSFER",
+		8:  "GROUP_ADD_MANAGERS",
+		9:  "GROUP_REMOVE_MANAGERS",
+		10: "GROUP_MEMBERS_BY_ROLE",
+		11: "GROUP_MEMBERS",
+		12: "GROUP_SET_MEMBER_INFO",
+		13: "GROUP_SEARCH_MEMBERS",
+		14: "GROUP_JOIN",
+		15: "GROUP_INVITE",
+		16: "GROUP_ACCEPT_INVITE",
+		17: "GROUP_REFUSE_INVITE",
+		18: "GROUP_ACCEPT_APPLICATION",
+		19: "GROUP_REFUSE_APPLICATION",
+		20: "GROUP_APPLICATIONS",
+		21: "GROUP_JOINED_BY_ROLE",
+		22: "GROUP_SEARCH_JOINED",
+		23: "GROUP_JOINED",
+		24: "GROUP_SET_REMARK",
+		25: "GROUP_ADD_FOLLOWS",
+		26: "GROUP_REMOVE_FOLLOWS",
+		27: "GROUP_FOLLOWS",
+		28: "GROUP_MUTE_MEMBERS",
+		29: "GROUP_MUTE_ALL",
+	}
+	GroupOp_value = map[string]int32{
+		"GROUP_OP_NONE":            0,
+		"GROUP_CREATE":             1,
+		"GROUP_UPDATE_INFO":        2,
+		"GROUP_INFO":               3,
+		"GROUP_KICK":               4,
+		"GROUP_QUIT":               5,
+		"GROUP_DISMISS":            6,
+		"GROUP_TRANSFER":           7,
+		"GROUP_ADD_MANAGERS":       8,
+		"GROUP_REMOVE_MANAGERS":    9,
+		"GROUP_MEMBERS_BY_ROLE":    10,
+		"GROUP_MEMBERS":            11,
+		"GROUP_SET_MEMBER_INFO":    12,
+		"GROUP_SEARCH_MEMBERS":     13,
+		"GROUP_JOIN":               14,
+		"GROUP_INVITE":             15,
+		"GROUP_ACCEPT_INVITE":      16,
+		"GROUP_REFUSE_INVITE":      17,
+		"GROUP_ACCEPT_APPLICATION": 18,
+		"GROUP_REFUSE_APPLICATION": 19,
+		"GROUP_APPLICATIONS":       20,
+		"GROUP_JOINED_BY_ROLE":     21,
+		"GROUP_SEARCH_JOINED":      22,
+		"GROUP_JOINED":             23,
+		"GROUP_SET_REMARK":         24,
+		"GROUP_ADD_FOLLOWS":        25,
+		"GROUP_REMOVE_FOLLOWS":     26,
+		"GROUP_FOLLOWS":            27,
+		"GROUP_MUTE_MEMBERS":       28,
+		"GROUP_MUTE_ALL":           29,
+	}
+)
+
+func (x GroupOp) Enum() *GroupOp {
+	p := new(GroupOp)
+	*p = x
+	return p
+}
+
+func (x GroupOp) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GroupOp) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_imwasm_proto_enumTypes[2].Descriptor()
+}
+
+func (GroupOp) Type() protoreflect.EnumType {
+	return &file_proto_imwasm_proto_enumTypes[2]
+}
+
+func (x GroupOp) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GroupOp.Descriptor instead.
+func (GroupOp) EnumDescriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{2}
+}
+
+type GroupEventKind int32
+
+const (
+	GroupEventKind_GROUP_EVENT_NONE                GroupEventKind = 0
+	GroupEventKind_GROUP_EVENT_OPERATION           GroupEventKind = 1
+	GroupEventKind_GROUP_EVENT_INFO_CHANGED        GroupEventKind = 2
+	GroupEventKind_GROUP_EVENT_MEMBER_INFO_CHANGED GroupEventKind = 3
+	GroupEventKind_GROUP_EVENT_MUTE                GroupEventKind = 4 // members muted or unmuted, or the whole group (info.mute_all)
+)
+
+// Enum value maps for GroupEventKind.
+var (
+	GroupEventKind_name = map[int32]string{
+		0: "GROUP_EVENT_NONE",
+		1: "GROUP_EVENT_OPERATION",
+		2: "GROUP_EVENT_INFO_CHANGED",
+		3: "GROUP_EVENT_MEMBER_INFO_CHANGED",
+		4: "GROUP_EVENT_MUTE",
+	}
+	GroupEventKind_value = map[string]int32{
+		"GROUP_EVENT_NONE":                0,
+		"GROUP_EVENT_OPERATION":           1,
+		"GROUP_EVENT_INFO_CHANGED":        2,
+		"GROUP_EVENT_MEMBER_INFO_CHANGED": 3,
+		"GROUP_EVENT_MUTE":                4,
+	}
+)
+
+func (x GroupEventKind) Enum() *GroupEventKind {
+	p := new(GroupEventKind)
+	*p = x
+	return p
+}
+
+func (x GroupEventKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GroupEventKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_imwasm_proto_enumTypes[3].Descriptor()
+}
+
+func (GroupEventKind) Type() protoreflect.EnumType {
+	return &file_proto_imwasm_proto_enumTypes[3]
+}
+
+func (x GroupEventKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GroupEventKind.Descriptor instead.
+func (GroupEventKind) EnumDescriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{3}
+}
+
 type Frame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -196,6 +381,8 @@ type Frame struct {
 	//	*Frame_ReceiptInfoResult
 	//	*Frame_Modify
 	//	*Frame_Messages
+	//	*Frame_Group
+	//	*Frame_GroupResult
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -569,6 +756,24 @@ func (x *Frame) GetMessages() *MessagesRequest {
 	return nil
 }
 
+func (x *Frame) GetGroup() *GroupRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Group); ok {
+			return x.Group
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetGroupResult() *GroupResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_GroupResult); ok {
+			return x.GroupResult
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -724,6 +929,15 @@ type Frame_Messages struct {
 	Messages *MessagesRequest `protobuf:"bytes,61,opt,name=messages,proto3,oneof"`
 }
 
+type Frame_Group struct {
+	// 70-79: groups managed from the client.
+	Group *GroupRequest `protobuf:"bytes,70,opt,name=group,proto3,oneof"`
+}
+
+type Frame_GroupResult struct {
+	GroupResult *GroupResult `protobuf:"bytes,71,opt,name=group_result,json=groupResult,proto3,oneof"`
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -795,6 +1009,10 @@ func (*Frame_ReceiptInfoResult) isFrame_Body() {}
 func (*Frame_Modify) isFrame_Body() {}
 
 func (*Frame_Messages) isFrame_Body() {}
+
+func (*Frame_Group) isFrame_Body() {}
+
+func (*Frame_GroupResult) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -2494,8 +2712,11 @@ type Message struct {
 	// sender edited it: modifyMessageWithParams) to content, at
 	// modified_time. On the edited message itself, modified_time is when it
 	// was last edited (RongIMLib's modifyInfo.timestamp).
-	ModifyOf      string `protobuf:"bytes,41,opt,name=modify_of,json=modifyOf,proto3" json:"modify_of,omitempty"`
-	ModifiedTime  int64  `protobuf:"varint,42,opt,name=modified_time,json=modifiedTime,proto3" json:"modified_time,omitempty"`
+	ModifyOf     string `protobuf:"bytes,41,opt,name=modify_of,json=modifyOf,proto3" json:"modify_of,omitempty"`
+	ModifiedTime int64  `protobuf:"varint,42,opt,name=modified_time,json=modifiedTime,proto3" json:"modified_time,omitempty"`
+	// On a group notification (RC:GrpNtf): what changed in the group, for
+	// RongIMLib's group events.
+	GroupEvent    *GroupEvent `protobuf:"bytes,43,opt,name=group_event,json=groupEvent,proto3" json:"group_event,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2761,6 +2982,13 @@ func (x *Message) GetModifiedTime() int64 {
 	return 0
 }
 
+func (x *Message) GetGroupEvent() *GroupEvent {
+	if x != nil {
+		return x.GroupEvent
+	}
+	return nil
+}
+
 // LogEntry is one change a user made to their own view of conv (as they
 // see it): messages deleted for themselves, or history cleared up to a
 // time (inclusive). Every device of the user applies it; the server
@@ -2794,9 +3022,15 @@ type LogEntry struct {
 	// This user's tags changed (TagKind bits: 1 the tags, 2 which
 	// conversations are in them), to tags_version, by the session
 	// tags_session (which has them from its TagsResult already).
-	TagsChanged   uint32 `protobuf:"varint,15,opt,name=tags_changed,json=tagsChanged,proto3" json:"tags_changed,omitempty"`
-	TagsVersion   uint64 `protobuf:"varint,16,opt,name=tags_version,json=tagsVersion,proto3" json:"tags_version,omitempty"`
-	TagsSession   string `protobuf:"bytes,17,opt,name=tags_session,json=tagsSession,proto3" json:"tags_session,omitempty"`
+	TagsChanged uint32 `protobuf:"varint,15,opt,name=tags_changed,json=tagsChanged,proto3" json:"tags_changed,omitempty"`
+	TagsVersion uint64 `protobuf:"varint,16,opt,name=tags_version,json=tagsVersion,proto3" json:"tags_version,omitempty"`
+	TagsSession string `protobuf:"bytes,17,opt,name=tags_session,json=tagsSession,proto3" json:"tags_session,omitempty"`
+	// A join request or invitation this user made, received or may handle
+	// changed (GROUP_APPLICATION_EVENT).
+	GroupApplication *GroupApplication `protobuf:"bytes,18,opt,name=group_application,json=groupApplication,proto3" json:"group_application,omitempty"`
+	// This user changed their remark or follows of a group on a device
+	// (GROUP_REMARK_CHANGED_SYNC, GROUP_FOLLOWS_CHANGED_SYNC).
+	GroupOwn      *GroupOwnChange `protobuf:"bytes,19,opt,name=group_own,json=groupOwn,proto3" json:"group_own,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2948,6 +3182,20 @@ func (x *LogEntry) GetTagsSession() string {
 		return x.TagsSession
 	}
 	return ""
+}
+
+func (x *LogEntry) GetGroupApplication() *GroupApplication {
+	if x != nil {
+		return x.GroupApplication
+	}
+	return nil
+}
+
+func (x *LogEntry) GetGroupOwn() *GroupOwnChange {
+	if x != nil {
+		return x.GroupOwn
+	}
+	return nil
 }
 
 // A user's own settings of one conversation, kept by the server for all
@@ -4887,11 +5135,913 @@ func (x *StoredReceipt) GetTotalCount() uint32 {
 	return 0
 }
 
+// Groups managed from the client: one request frame for every operation
+// (op says which), answered by a GroupResult or an Error. Names and
+// numbers are RongIMLib 5.x's hosted groups'; the Easemob and NIM modules
+// map onto the same operations.
+type GroupRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Op      GroupOp                `protobuf:"varint,1,opt,name=op,proto3,enum=imwasm.v1.GroupOp" json:"op,omitempty"`
+	GroupId string                 `protobuf:"bytes,2,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	// Invitees (CREATE, INVITE), members kicked, made or unmade managers,
+	// asked for (MEMBERS), muted, followed.
+	UserIds       []string   `protobuf:"bytes,3,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	Info          *GroupInfo `protobuf:"bytes,4,opt,name=info,proto3" json:"info,omitempty"`                                 // CREATE, UPDATE_INFO: the fields in info.fields
+	UserId        string     `protobuf:"bytes,5,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`               // SET_MEMBER_INFO, TRANSFER (the new owner), applicant
+	InviterId     string     `protobuf:"bytes,6,opt,name=inviter_id,json=inviterId,proto3" json:"inviter_id,omitempty"`      // ACCEPT_/REFUSE_INVITE, ACCEPT_/REFUSE_APPLICATION
+	Nickname      string     `protobuf:"bytes,7,opt,name=nickname,proto3" json:"nickname,omitempty"`                         // SET_MEMBER_INFO
+	Extra         string     `protobuf:"bytes,8,opt,name=extra,proto3" json:"extra,omitempty"`                               // SET_MEMBER_INFO
+	Reason        string     `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`                             // REFUSE_*
+	Flag          bool       `protobuf:"varint,10,opt,name=flag,proto3" json:"flag,omitempty"`                               // TRANSFER: quit after; MUTE_ALL: on
+	DurationMs    int64      `protobuf:"varint,11,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"` // MUTE_MEMBERS: how long (0: unmute)
+	Role          int32      `protobuf:"varint,12,opt,name=role,proto3" json:"role,omitempty"`                               // MEMBERS_BY_ROLE, JOINED_BY_ROLE (0: any)
+	Count         uint32     `protobuf:"varint,13,opt,name=count,proto3" json:"count,omitempty"`                             // a page's size
+	PageToken     string     `protobuf:"bytes,14,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Ascending     bool       `protobuf:"varint,15,opt,name=ascending,proto3" json:"ascending,omitempty"`
+	GroupIds      []string   `protobuf:"bytes,16,rep,name=group_ids,json=groupIds,proto3" json:"group_ids,omitempty"` // INFO, JOINED
+	Text          string     `protobuf:"bytes,17,opt,name=text,proto3" json:"text,omitempty"`                         // SEARCH_*: the name; SET_REMARK: the remark
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupRequest) Reset() {
+	*x = GroupRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupRequest) ProtoMessage() {}
+
+func (x *GroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupRequest.ProtoReflect.Descriptor instead.
+func (*GroupRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *GroupRequest) GetOp() GroupOp {
+	if x != nil {
+		return x.Op
+	}
+	return GroupOp_GROUP_OP_NONE
+}
+
+func (x *GroupRequest) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *GroupRequest) GetInfo() *GroupInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+func (x *GroupRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetInviterId() string {
+	if x != nil {
+		return x.InviterId
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetNickname() string {
+	if x != nil {
+		return x.Nickname
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetFlag() bool {
+	if x != nil {
+		return x.Flag
+	}
+	return false
+}
+
+func (x *GroupRequest) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+func (x *GroupRequest) GetRole() int32 {
+	if x != nil {
+		return x.Role
+	}
+	return 0
+}
+
+func (x *GroupRequest) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *GroupRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *GroupRequest) GetAscending() bool {
+	if x != nil {
+		return x.Ascending
+	}
+	return false
+}
+
+func (x *GroupRequest) GetGroupIds() []string {
+	if x != nil {
+		return x.GroupIds
+	}
+	return nil
+}
+
+func (x *GroupRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// A group as the user asking sees it (IGroupInfo). fields (GroupField
+// bits, proto/contract) says which profile and permission fields a
+// request gives or an info-changed event changed.
+type GroupInfo struct {
+	state                    protoimpl.MessageState `protogen:"open.v1"`
+	GroupId                  string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	Name                     string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	PortraitUri              string                 `protobuf:"bytes,3,opt,name=portrait_uri,json=portraitUri,proto3" json:"portrait_uri,omitempty"`
+	Introduction             string                 `protobuf:"bytes,4,opt,name=introduction,proto3" json:"introduction,omitempty"`
+	Notice                   string                 `protobuf:"bytes,5,opt,name=notice,proto3" json:"notice,omitempty"`
+	Ext                      map[string]string      `protobuf:"bytes,6,rep,name=ext,proto3" json:"ext,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	JoinPermission           int32                  `protobuf:"varint,7,opt,name=join_permission,json=joinPermission,proto3" json:"join_permission,omitempty"`
+	RemoveMemberPermission   int32                  `protobuf:"varint,8,opt,name=remove_member_permission,json=removeMemberPermission,proto3" json:"remove_member_permission,omitempty"`
+	InvitePermission         int32                  `protobuf:"varint,9,opt,name=invite_permission,json=invitePermission,proto3" json:"invite_permission,omitempty"`
+	InviteHandlePermission   int32                  `protobuf:"varint,10,opt,name=invite_handle_permission,json=inviteHandlePermission,proto3" json:"invite_handle_permission,omitempty"`
+	InfoEditPermission       int32                  `protobuf:"varint,11,opt,name=info_edit_permission,json=infoEditPermission,proto3" json:"info_edit_permission,omitempty"`
+	MemberInfoEditPermission int32                  `protobuf:"varint,12,opt,name=member_info_edit_permission,json=memberInfoEditPermission,proto3" json:"member_info_edit_permission,omitempty"`
+	Fields                   uint32                 `protobuf:"varint,13,opt,name=fields,proto3" json:"fields,omitempty"`
+	Remark                   string                 `protobuf:"bytes,14,opt,name=remark,proto3" json:"remark,omitempty"`
+	Role                     int32                  `protobuf:"varint,15,opt,name=role,proto3" json:"role,omitempty"` // the asking user's (0: not a member)
+	JoinedTime               int64                  `protobuf:"varint,16,opt,name=joined_time,json=joinedTime,proto3" json:"joined_time,omitempty"`
+	CreatorId                string                 `protobuf:"bytes,17,opt,name=creator_id,json=creatorId,proto3" json:"creator_id,omitempty"`
+	OwnerId                  string                 `protobuf:"bytes,18,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
+	CreateTime               int64                  `protobuf:"varint,19,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	MembersCount             uint32                 `protobuf:"varint,20,opt,name=members_count,json=membersCount,proto3" json:"members_count,omitempty"`
+	MuteAll                  bool                   `protobuf:"varint,21,opt,name=mute_all,json=muteAll,proto3" json:"mute_all,omitempty"`
+	Dismissed                bool                   `protobuf:"varint,22,opt,name=dismissed,proto3" json:"dismissed,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *GroupInfo) Reset() {
+	*x = GroupInfo{}
+	mi := &file_proto_imwasm_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupInfo) ProtoMessage() {}
+
+func (x *GroupInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupInfo.ProtoReflect.Descriptor instead.
+func (*GroupInfo) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *GroupInfo) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetPortraitUri() string {
+	if x != nil {
+		return x.PortraitUri
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetIntroduction() string {
+	if x != nil {
+		return x.Introduction
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetNotice() string {
+	if x != nil {
+		return x.Notice
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetExt() map[string]string {
+	if x != nil {
+		return x.Ext
+	}
+	return nil
+}
+
+func (x *GroupInfo) GetJoinPermission() int32 {
+	if x != nil {
+		return x.JoinPermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetRemoveMemberPermission() int32 {
+	if x != nil {
+		return x.RemoveMemberPermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetInvitePermission() int32 {
+	if x != nil {
+		return x.InvitePermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetInviteHandlePermission() int32 {
+	if x != nil {
+		return x.InviteHandlePermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetInfoEditPermission() int32 {
+	if x != nil {
+		return x.InfoEditPermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetMemberInfoEditPermission() int32 {
+	if x != nil {
+		return x.MemberInfoEditPermission
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetFields() uint32 {
+	if x != nil {
+		return x.Fields
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetRemark() string {
+	if x != nil {
+		return x.Remark
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetRole() int32 {
+	if x != nil {
+		return x.Role
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetJoinedTime() int64 {
+	if x != nil {
+		return x.JoinedTime
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetCreatorId() string {
+	if x != nil {
+		return x.CreatorId
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetOwnerId() string {
+	if x != nil {
+		return x.OwnerId
+	}
+	return ""
+}
+
+func (x *GroupInfo) GetCreateTime() int64 {
+	if x != nil {
+		return x.CreateTime
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetMembersCount() uint32 {
+	if x != nil {
+		return x.MembersCount
+	}
+	return 0
+}
+
+func (x *GroupInfo) GetMuteAll() bool {
+	if x != nil {
+		return x.MuteAll
+	}
+	return false
+}
+
+func (x *GroupInfo) GetDismissed() bool {
+	if x != nil {
+		return x.Dismissed
+	}
+	return false
+}
+
+type GroupMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Nickname      string                 `protobuf:"bytes,2,opt,name=nickname,proto3" json:"nickname,omitempty"`
+	Extra         string                 `protobuf:"bytes,3,opt,name=extra,proto3" json:"extra,omitempty"`
+	Role          int32                  `protobuf:"varint,4,opt,name=role,proto3" json:"role,omitempty"`
+	JoinedTime    int64                  `protobuf:"varint,5,opt,name=joined_time,json=joinedTime,proto3" json:"joined_time,omitempty"`
+	MutedUntil    int64                  `protobuf:"varint,6,opt,name=muted_until,json=mutedUntil,proto3" json:"muted_until,omitempty"` // ms; 0: not muted
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupMember) Reset() {
+	*x = GroupMember{}
+	mi := &file_proto_imwasm_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupMember) ProtoMessage() {}
+
+func (x *GroupMember) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupMember.ProtoReflect.Descriptor instead.
+func (*GroupMember) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *GroupMember) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *GroupMember) GetNickname() string {
+	if x != nil {
+		return x.Nickname
+	}
+	return ""
+}
+
+func (x *GroupMember) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+func (x *GroupMember) GetRole() int32 {
+	if x != nil {
+		return x.Role
+	}
+	return 0
+}
+
+func (x *GroupMember) GetJoinedTime() int64 {
+	if x != nil {
+		return x.JoinedTime
+	}
+	return 0
+}
+
+func (x *GroupMember) GetMutedUntil() int64 {
+	if x != nil {
+		return x.MutedUntil
+	}
+	return 0
+}
+
+// A join request (inviter_id empty) or an invitation, as the user it is
+// sent to sees it (IGroupApplicationInfo).
+type GroupApplication struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GroupId       string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	UserId        string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"` // who joins
+	InviterId     string                 `protobuf:"bytes,3,opt,name=inviter_id,json=inviterId,proto3" json:"inviter_id,omitempty"`
+	OperatorId    string                 `protobuf:"bytes,4,opt,name=operator_id,json=operatorId,proto3" json:"operator_id,omitempty"` // who accepted or refused
+	Status        int32                  `protobuf:"varint,5,opt,name=status,proto3" json:"status,omitempty"`                          // GroupApplicationStatus
+	Direction     int32                  `protobuf:"varint,6,opt,name=direction,proto3" json:"direction,omitempty"`                    // GroupApplicationDirection
+	Type          int32                  `protobuf:"varint,7,opt,name=type,proto3" json:"type,omitempty"`                              // GroupApplicationType
+	Time          int64                  `protobuf:"varint,8,opt,name=time,proto3" json:"time,omitempty"`
+	Reason        string                 `protobuf:"bytes,9,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupApplication) Reset() {
+	*x = GroupApplication{}
+	mi := &file_proto_imwasm_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupApplication) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupApplication) ProtoMessage() {}
+
+func (x *GroupApplication) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupApplication.ProtoReflect.Descriptor instead.
+func (*GroupApplication) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *GroupApplication) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *GroupApplication) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *GroupApplication) GetInviterId() string {
+	if x != nil {
+		return x.InviterId
+	}
+	return ""
+}
+
+func (x *GroupApplication) GetOperatorId() string {
+	if x != nil {
+		return x.OperatorId
+	}
+	return ""
+}
+
+func (x *GroupApplication) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *GroupApplication) GetDirection() int32 {
+	if x != nil {
+		return x.Direction
+	}
+	return 0
+}
+
+func (x *GroupApplication) GetType() int32 {
+	if x != nil {
+		return x.Type
+	}
+	return 0
+}
+
+func (x *GroupApplication) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *GroupApplication) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type GroupFollow struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Time          int64                  `protobuf:"varint,2,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupFollow) Reset() {
+	*x = GroupFollow{}
+	mi := &file_proto_imwasm_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupFollow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupFollow) ProtoMessage() {}
+
+func (x *GroupFollow) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupFollow.ProtoReflect.Descriptor instead.
+func (*GroupFollow) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *GroupFollow) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *GroupFollow) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+type GroupResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProcessCode   int32                  `protobuf:"varint,1,opt,name=process_code,json=processCode,proto3" json:"process_code,omitempty"` // joinGroup, inviteUsersToGroup, ...: 0 done, 25424/25427 waiting
+	Groups        []*GroupInfo           `protobuf:"bytes,2,rep,name=groups,proto3" json:"groups,omitempty"`
+	Members       []*GroupMember         `protobuf:"bytes,3,rep,name=members,proto3" json:"members,omitempty"`
+	Applications  []*GroupApplication    `protobuf:"bytes,4,rep,name=applications,proto3" json:"applications,omitempty"`
+	PageToken     string                 `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"` // empty: the last page
+	TotalCount    uint32                 `protobuf:"varint,6,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"`
+	Follows       []*GroupFollow         `protobuf:"bytes,7,rep,name=follows,proto3" json:"follows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupResult) Reset() {
+	*x = GroupResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupResult) ProtoMessage() {}
+
+func (x *GroupResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupResult.ProtoReflect.Descriptor instead.
+func (*GroupResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *GroupResult) GetProcessCode() int32 {
+	if x != nil {
+		return x.ProcessCode
+	}
+	return 0
+}
+
+func (x *GroupResult) GetGroups() []*GroupInfo {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *GroupResult) GetMembers() []*GroupMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *GroupResult) GetApplications() []*GroupApplication {
+	if x != nil {
+		return x.Applications
+	}
+	return nil
+}
+
+func (x *GroupResult) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *GroupResult) GetTotalCount() uint32 {
+	if x != nil {
+		return x.TotalCount
+	}
+	return 0
+}
+
+func (x *GroupResult) GetFollows() []*GroupFollow {
+	if x != nil {
+		return x.Follows
+	}
+	return nil
+}
+
+// What a group notification reports (GROUP_OPERATION,
+// GROUP_INFO_CHANGED, GROUP_MEMBER_INFO_CHANGED, and mutes).
+type GroupEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          GroupEventKind         `protobuf:"varint,1,opt,name=kind,proto3,enum=imwasm.v1.GroupEventKind" json:"kind,omitempty"`
+	Operation     int32                  `protobuf:"varint,2,opt,name=operation,proto3" json:"operation,omitempty"`                    // OPERATION: RongIMLib's GroupOperation
+	OperatorId    string                 `protobuf:"bytes,3,opt,name=operator_id,json=operatorId,proto3" json:"operator_id,omitempty"` // empty: the app server
+	Members       []*GroupMember         `protobuf:"bytes,4,rep,name=members,proto3" json:"members,omitempty"`                         // those concerned, as they are after it
+	Info          *GroupInfo             `protobuf:"bytes,5,opt,name=info,proto3" json:"info,omitempty"`                               // the group after it (CREATE, INFO_CHANGED: fields says what changed)
+	Time          int64                  `protobuf:"varint,6,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupEvent) Reset() {
+	*x = GroupEvent{}
+	mi := &file_proto_imwasm_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupEvent) ProtoMessage() {}
+
+func (x *GroupEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupEvent.ProtoReflect.Descriptor instead.
+func (*GroupEvent) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *GroupEvent) GetKind() GroupEventKind {
+	if x != nil {
+		return x.Kind
+	}
+	return GroupEventKind_GROUP_EVENT_NONE
+}
+
+func (x *GroupEvent) GetOperation() int32 {
+	if x != nil {
+		return x.Operation
+	}
+	return 0
+}
+
+func (x *GroupEvent) GetOperatorId() string {
+	if x != nil {
+		return x.OperatorId
+	}
+	return ""
+}
+
+func (x *GroupEvent) GetMembers() []*GroupMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *GroupEvent) GetInfo() *GroupInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+func (x *GroupEvent) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// A change to a user's own settings of a group, for their other devices.
+type GroupOwnChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	GroupId       string                 `protobuf:"bytes,1,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	OperationType int32                  `protobuf:"varint,2,opt,name=operation_type,json=operationType,proto3" json:"operation_type,omitempty"` // GroupOperationType: 1 ADD, 2 REMOVE
+	Remark        string                 `protobuf:"bytes,3,opt,name=remark,proto3" json:"remark,omitempty"`                                     // a remark change (empty: removed)
+	Follows       []string               `protobuf:"bytes,4,rep,name=follows,proto3" json:"follows,omitempty"`                                   // a follows change: the users added or removed
+	IsRemark      bool                   `protobuf:"varint,5,opt,name=is_remark,json=isRemark,proto3" json:"is_remark,omitempty"`
+	Time          int64                  `protobuf:"varint,6,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupOwnChange) Reset() {
+	*x = GroupOwnChange{}
+	mi := &file_proto_imwasm_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupOwnChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupOwnChange) ProtoMessage() {}
+
+func (x *GroupOwnChange) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupOwnChange.ProtoReflect.Descriptor instead.
+func (*GroupOwnChange) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *GroupOwnChange) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *GroupOwnChange) GetOperationType() int32 {
+	if x != nil {
+		return x.OperationType
+	}
+	return 0
+}
+
+func (x *GroupOwnChange) GetRemark() string {
+	if x != nil {
+		return x.Remark
+	}
+	return ""
+}
+
+func (x *GroupOwnChange) GetFollows() []string {
+	if x != nil {
+		return x.Follows
+	}
+	return nil
+}
+
+func (x *GroupOwnChange) GetIsRemark() bool {
+	if x != nil {
+		return x.IsRemark
+	}
+	return false
+}
+
+func (x *GroupOwnChange) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x91\x0f\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xff\x0f\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -4933,7 +6083,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\freceipt_info\x18\" \x01(\v2\x1d.imwasm.v1.ReceiptInfoRequestH\x00R\vreceiptInfo\x12N\n" +
 	"\x13receipt_info_result\x18# \x01(\v2\x1c.imwasm.v1.ReceiptInfoResultH\x00R\x11receiptInfoResult\x122\n" +
 	"\x06modify\x18< \x01(\v2\x18.imwasm.v1.ModifyRequestH\x00R\x06modify\x128\n" +
-	"\bmessages\x18= \x01(\v2\x1a.imwasm.v1.MessagesRequestH\x00R\bmessagesB\x06\n" +
+	"\bmessages\x18= \x01(\v2\x1a.imwasm.v1.MessagesRequestH\x00R\bmessages\x12/\n" +
+	"\x05group\x18F \x01(\v2\x17.imwasm.v1.GroupRequestH\x00R\x05group\x12;\n" +
+	"\fgroup_result\x18G \x01(\v2\x16.imwasm.v1.GroupResultH\x00R\vgroupResultB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -5068,7 +6220,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n" +
 	"\tsent_time\x18\x03 \x01(\x03R\bsentTime\x12\x1c\n" +
 	"\tduplicate\x18\x04 \x01(\bR\tduplicate\x12\"\n" +
-	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xf9\t\n" +
+	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xb1\n" +
+	"\n" +
 	"\aMessage\x12\x10\n" +
 	"\x03uid\x18\x01 \x01(\tR\x03uid\x128\n" +
 	"\tconv_type\x18\x02 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\bconvType\x12\x1b\n" +
@@ -5106,10 +6259,12 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x12receipt_request_of\x18\x1e \x01(\tR\x10receiptRequestOf\x12)\n" +
 	"\x10delivery_receipt\x18\x1f \x01(\bR\x0fdeliveryReceipt\x12\x1b\n" +
 	"\tmodify_of\x18) \x01(\tR\bmodifyOf\x12#\n" +
-	"\rmodified_time\x18* \x01(\x03R\fmodifiedTime\x1a<\n" +
+	"\rmodified_time\x18* \x01(\x03R\fmodifiedTime\x126\n" +
+	"\vgroup_event\x18+ \x01(\v2\x15.imwasm.v1.GroupEventR\n" +
+	"groupEvent\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x86\x05\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x88\x06\n" +
 	"\bLogEntry\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
 	"\fdeleted_uids\x18\x02 \x03(\tR\vdeletedUids\x12%\n" +
@@ -5128,7 +6283,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\bsettings\x18\x0e \x01(\v2\x1f.imwasm.v1.ConversationSettingsR\bsettings\x12!\n" +
 	"\ftags_changed\x18\x0f \x01(\rR\vtagsChanged\x12!\n" +
 	"\ftags_version\x18\x10 \x01(\x04R\vtagsVersion\x12!\n" +
-	"\ftags_session\x18\x11 \x01(\tR\vtagsSession\"\x91\x01\n" +
+	"\ftags_session\x18\x11 \x01(\tR\vtagsSession\x12H\n" +
+	"\x11group_application\x18\x12 \x01(\v2\x1b.imwasm.v1.GroupApplicationR\x10groupApplication\x126\n" +
+	"\tgroup_own\x18\x13 \x01(\v2\x19.imwasm.v1.GroupOwnChangeR\bgroupOwn\"\x91\x01\n" +
 	"\x14ConversationSettings\x12\x15\n" +
 	"\x06is_top\x18\x01 \x01(\bR\x05isTop\x12-\n" +
 	"\x12notification_level\x18\x02 \x01(\x05R\x11notificationLevel\x12\x12\n" +
@@ -5299,7 +6456,109 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
 	"read_count\x18\x04 \x01(\rR\treadCount\x12\x1f\n" +
 	"\vtotal_count\x18\x05 \x01(\rR\n" +
-	"totalCount*`\n" +
+	"totalCount\"\xe1\x03\n" +
+	"\fGroupRequest\x12\"\n" +
+	"\x02op\x18\x01 \x01(\x0e2\x12.imwasm.v1.GroupOpR\x02op\x12\x19\n" +
+	"\bgroup_id\x18\x02 \x01(\tR\agroupId\x12\x19\n" +
+	"\buser_ids\x18\x03 \x03(\tR\auserIds\x12(\n" +
+	"\x04info\x18\x04 \x01(\v2\x14.imwasm.v1.GroupInfoR\x04info\x12\x17\n" +
+	"\auser_id\x18\x05 \x01(\tR\x06userId\x12\x1d\n" +
+	"\n" +
+	"inviter_id\x18\x06 \x01(\tR\tinviterId\x12\x1a\n" +
+	"\bnickname\x18\a \x01(\tR\bnickname\x12\x14\n" +
+	"\x05extra\x18\b \x01(\tR\x05extra\x12\x16\n" +
+	"\x06reason\x18\t \x01(\tR\x06reason\x12\x12\n" +
+	"\x04flag\x18\n" +
+	" \x01(\bR\x04flag\x12\x1f\n" +
+	"\vduration_ms\x18\v \x01(\x03R\n" +
+	"durationMs\x12\x12\n" +
+	"\x04role\x18\f \x01(\x05R\x04role\x12\x14\n" +
+	"\x05count\x18\r \x01(\rR\x05count\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x0e \x01(\tR\tpageToken\x12\x1c\n" +
+	"\tascending\x18\x0f \x01(\bR\tascending\x12\x1b\n" +
+	"\tgroup_ids\x18\x10 \x03(\tR\bgroupIds\x12\x12\n" +
+	"\x04text\x18\x11 \x01(\tR\x04text\"\xdb\x06\n" +
+	"\tGroupInfo\x12\x19\n" +
+	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
+	"\fportrait_uri\x18\x03 \x01(\tR\vportraitUri\x12\"\n" +
+	"\fintroduction\x18\x04 \x01(\tR\fintroduction\x12\x16\n" +
+	"\x06notice\x18\x05 \x01(\tR\x06notice\x12/\n" +
+	"\x03ext\x18\x06 \x03(\v2\x1d.imwasm.v1.GroupInfo.ExtEntryR\x03ext\x12'\n" +
+	"\x0fjoin_permission\x18\a \x01(\x05R\x0ejoinPermission\x128\n" +
+	"\x18remove_member_permission\x18\b \x01(\x05R\x16removeMemberPermission\x12+\n" +
+	"\x11invite_permission\x18\t \x01(\x05R\x10invitePermission\x128\n" +
+	"\x18invite_handle_permission\x18\n" +
+	" \x01(\x05R\x16inviteHandlePermission\x120\n" +
+	"\x14info_edit_permission\x18\v \x01(\x05R\x12infoEditPermission\x12=\n" +
+	"\x1bmember_info_edit_permission\x18\f \x01(\x05R\x18memberInfoEditPermission\x12\x16\n" +
+	"\x06fields\x18\r \x01(\rR\x06fields\x12\x16\n" +
+	"\x06remark\x18\x0e \x01(\tR\x06remark\x12\x12\n" +
+	"\x04role\x18\x0f \x01(\x05R\x04role\x12\x1f\n" +
+	"\vjoined_time\x18\x10 \x01(\x03R\n" +
+	"joinedTime\x12\x1d\n" +
+	"\n" +
+	"creator_id\x18\x11 \x01(\tR\tcreatorId\x12\x19\n" +
+	"\bowner_id\x18\x12 \x01(\tR\aownerId\x12\x1f\n" +
+	"\vcreate_time\x18\x13 \x01(\x03R\n" +
+	"createTime\x12#\n" +
+	"\rmembers_count\x18\x14 \x01(\rR\fmembersCount\x12\x19\n" +
+	"\bmute_all\x18\x15 \x01(\bR\amuteAll\x12\x1c\n" +
+	"\tdismissed\x18\x16 \x01(\bR\tdismissed\x1a6\n" +
+	"\bExtEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xae\x01\n" +
+	"\vGroupMember\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1a\n" +
+	"\bnickname\x18\x02 \x01(\tR\bnickname\x12\x14\n" +
+	"\x05extra\x18\x03 \x01(\tR\x05extra\x12\x12\n" +
+	"\x04role\x18\x04 \x01(\x05R\x04role\x12\x1f\n" +
+	"\vjoined_time\x18\x05 \x01(\x03R\n" +
+	"joinedTime\x12\x1f\n" +
+	"\vmuted_until\x18\x06 \x01(\x03R\n" +
+	"mutedUntil\"\xfc\x01\n" +
+	"\x10GroupApplication\x12\x19\n" +
+	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1d\n" +
+	"\n" +
+	"inviter_id\x18\x03 \x01(\tR\tinviterId\x12\x1f\n" +
+	"\voperator_id\x18\x04 \x01(\tR\n" +
+	"operatorId\x12\x16\n" +
+	"\x06status\x18\x05 \x01(\x05R\x06status\x12\x1c\n" +
+	"\tdirection\x18\x06 \x01(\x05R\tdirection\x12\x12\n" +
+	"\x04type\x18\a \x01(\x05R\x04type\x12\x12\n" +
+	"\x04time\x18\b \x01(\x03R\x04time\x12\x16\n" +
+	"\x06reason\x18\t \x01(\tR\x06reason\":\n" +
+	"\vGroupFollow\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
+	"\x04time\x18\x02 \x01(\x03R\x04time\"\xc3\x02\n" +
+	"\vGroupResult\x12!\n" +
+	"\fprocess_code\x18\x01 \x01(\x05R\vprocessCode\x12,\n" +
+	"\x06groups\x18\x02 \x03(\v2\x14.imwasm.v1.GroupInfoR\x06groups\x120\n" +
+	"\amembers\x18\x03 \x03(\v2\x16.imwasm.v1.GroupMemberR\amembers\x12?\n" +
+	"\fapplications\x18\x04 \x03(\v2\x1b.imwasm.v1.GroupApplicationR\fapplications\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\x12\x1f\n" +
+	"\vtotal_count\x18\x06 \x01(\rR\n" +
+	"totalCount\x120\n" +
+	"\afollows\x18\a \x03(\v2\x16.imwasm.v1.GroupFollowR\afollows\"\xea\x01\n" +
+	"\n" +
+	"GroupEvent\x12-\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x19.imwasm.v1.GroupEventKindR\x04kind\x12\x1c\n" +
+	"\toperation\x18\x02 \x01(\x05R\toperation\x12\x1f\n" +
+	"\voperator_id\x18\x03 \x01(\tR\n" +
+	"operatorId\x120\n" +
+	"\amembers\x18\x04 \x03(\v2\x16.imwasm.v1.GroupMemberR\amembers\x12(\n" +
+	"\x04info\x18\x05 \x01(\v2\x14.imwasm.v1.GroupInfoR\x04info\x12\x12\n" +
+	"\x04time\x18\x06 \x01(\x03R\x04time\"\xb5\x01\n" +
+	"\x0eGroupOwnChange\x12\x19\n" +
+	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12%\n" +
+	"\x0eoperation_type\x18\x02 \x01(\x05R\roperationType\x12\x16\n" +
+	"\x06remark\x18\x03 \x01(\tR\x06remark\x12\x18\n" +
+	"\afollows\x18\x04 \x03(\tR\afollows\x12\x1b\n" +
+	"\tis_remark\x18\x05 \x01(\bR\bisRemark\x12\x12\n" +
+	"\x04time\x18\x06 \x01(\x03R\x04time*`\n" +
 	"\x10ConversationType\x12\x1a\n" +
 	"\x16CONVERSATION_TYPE_NONE\x10\x00\x12\v\n" +
 	"\aPRIVATE\x10\x01\x12\t\n" +
@@ -5317,7 +6576,49 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\rTAG_ADD_CONVS\x10\x04\x12\x14\n" +
 	"\x10TAG_REMOVE_CONVS\x10\x05\x12\x18\n" +
 	"\x14TAG_REMOVE_FROM_CONV\x10\x06\x12\x0f\n" +
-	"\vTAG_SET_TOP\x10\aB#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
+	"\vTAG_SET_TOP\x10\a*\xa5\x05\n" +
+	"\aGroupOp\x12\x11\n" +
+	"\rGROUP_OP_NONE\x10\x00\x12\x10\n" +
+	"\fGROUP_CREATE\x10\x01\x12\x15\n" +
+	"\x11GROUP_UPDATE_INFO\x10\x02\x12\x0e\n" +
+	"\n" +
+	"GROUP_INFO\x10\x03\x12\x0e\n" +
+	"\n" +
+	"GROUP_KICK\x10\x04\x12\x0e\n" +
+	"\n" +
+	"GROUP_QUIT\x10\x05\x12\x11\n" +
+	"\rGROUP_DISMISS\x10\x06\x12\x12\n" +
+	"\x0eGROUP_TRANSFER\x10\a\x12\x16\n" +
+	"\x12GROUP_ADD_MANAGERS\x10\b\x12\x19\n" +
+	"\x15GROUP_REMOVE_MANAGERS\x10\t\x12\x19\n" +
+	"\x15GROUP_MEMBERS_BY_ROLE\x10\n" +
+	"\x12\x11\n" +
+	"\rGROUP_MEMBERS\x10\v\x12\x19\n" +
+	"\x15GROUP_SET_MEMBER_INFO\x10\f\x12\x18\n" +
+	"\x14GROUP_SEARCH_MEMBERS\x10\r\x12\x0e\n" +
+	"\n" +
+	"GROUP_JOIN\x10\x0e\x12\x10\n" +
+	"\fGROUP_INVITE\x10\x0f\x12\x17\n" +
+	"\x13GROUP_ACCEPT_INVITE\x10\x10\x12\x17\n" +
+	"\x13GROUP_REFUSE_INVITE\x10\x11\x12\x1c\n" +
+	"\x18GROUP_ACCEPT_APPLICATION\x10\x12\x12\x1c\n" +
+	"\x18GROUP_REFUSE_APPLICATION\x10\x13\x12\x16\n" +
+	"\x12GROUP_APPLICATIONS\x10\x14\x12\x18\n" +
+	"\x14GROUP_JOINED_BY_ROLE\x10\x15\x12\x17\n" +
+	"\x13GROUP_SEARCH_JOINED\x10\x16\x12\x10\n" +
+	"\fGROUP_JOINED\x10\x17\x12\x14\n" +
+	"\x10GROUP_SET_REMARK\x10\x18\x12\x15\n" +
+	"\x11GROUP_ADD_FOLLOWS\x10\x19\x12\x18\n" +
+	"\x14GROUP_REMOVE_FOLLOWS\x10\x1a\x12\x11\n" +
+	"\rGROUP_FOLLOWS\x10\x1b\x12\x16\n" +
+	"\x12GROUP_MUTE_MEMBERS\x10\x1c\x12\x12\n" +
+	"\x0eGROUP_MUTE_ALL\x10\x1d*\x9a\x01\n" +
+	"\x0eGroupEventKind\x12\x14\n" +
+	"\x10GROUP_EVENT_NONE\x10\x00\x12\x19\n" +
+	"\x15GROUP_EVENT_OPERATION\x10\x01\x12\x1c\n" +
+	"\x18GROUP_EVENT_INFO_CHANGED\x10\x02\x12#\n" +
+	"\x1fGROUP_EVENT_MEMBER_INFO_CHANGED\x10\x03\x12\x14\n" +
+	"\x10GROUP_EVENT_MUTE\x10\x04B#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
 
 var (
 	file_proto_imwasm_proto_rawDescOnce sync.Once
@@ -5331,165 +6632,191 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 	return file_proto_imwasm_proto_rawDescData
 }
 
-var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 57)
+var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
 	(TagOp)(0),                   // 1: imwasm.v1.TagOp
-	(*Frame)(nil),                // 2: imwasm.v1.Frame
-	(*Conversation)(nil),         // 3: imwasm.v1.Conversation
-	(*Auth)(nil),                 // 4: imwasm.v1.Auth
-	(*AuthOK)(nil),               // 5: imwasm.v1.AuthOK
-	(*Error)(nil),                // 6: imwasm.v1.Error
-	(*Ping)(nil),                 // 7: imwasm.v1.Ping
-	(*Pong)(nil),                 // 8: imwasm.v1.Pong
-	(*Kick)(nil),                 // 9: imwasm.v1.Kick
-	(*Push)(nil),                 // 10: imwasm.v1.Push
-	(*TypingRequest)(nil),        // 11: imwasm.v1.TypingRequest
-	(*TypingUpdate)(nil),         // 12: imwasm.v1.TypingUpdate
-	(*RecallRequest)(nil),        // 13: imwasm.v1.RecallRequest
-	(*MessageResult)(nil),        // 14: imwasm.v1.MessageResult
-	(*MessagesRequest)(nil),      // 15: imwasm.v1.MessagesRequest
-	(*ModifyRequest)(nil),        // 16: imwasm.v1.ModifyRequest
-	(*HistoryRequest)(nil),       // 17: imwasm.v1.HistoryRequest
-	(*ExpansionRequest)(nil),     // 18: imwasm.v1.ExpansionRequest
-	(*DeleteRequest)(nil),        // 19: imwasm.v1.DeleteRequest
-	(*ClearHistoryRequest)(nil),  // 20: imwasm.v1.ClearHistoryRequest
-	(*HistoryResult)(nil),        // 21: imwasm.v1.HistoryResult
-	(*Ack)(nil),                  // 22: imwasm.v1.Ack
-	(*AckItem)(nil),              // 23: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),        // 24: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),          // 25: imwasm.v1.SendRequest
-	(*SendAck)(nil),              // 26: imwasm.v1.SendAck
-	(*Message)(nil),              // 27: imwasm.v1.Message
-	(*LogEntry)(nil),             // 28: imwasm.v1.LogEntry
-	(*ConversationSettings)(nil), // 29: imwasm.v1.ConversationSettings
-	(*SettingsRequest)(nil),      // 30: imwasm.v1.SettingsRequest
-	(*SyncRequest)(nil),          // 31: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),           // 32: imwasm.v1.SyncResult
-	(*TagRequest)(nil),           // 33: imwasm.v1.TagRequest
-	(*TagsRequest)(nil),          // 34: imwasm.v1.TagsRequest
-	(*TagsResult)(nil),           // 35: imwasm.v1.TagsResult
-	(*Tag)(nil),                  // 36: imwasm.v1.Tag
-	(*TaggedConversation)(nil),   // 37: imwasm.v1.TaggedConversation
-	(*ConversationState)(nil),    // 38: imwasm.v1.ConversationState
-	(*PullRequest)(nil),          // 39: imwasm.v1.PullRequest
-	(*PullResult)(nil),           // 40: imwasm.v1.PullResult
-	(*ReadRequest)(nil),          // 41: imwasm.v1.ReadRequest
-	(*ReceiptRequest)(nil),       // 42: imwasm.v1.ReceiptRequest
-	(*ReceiptResponse)(nil),      // 43: imwasm.v1.ReceiptResponse
-	(*ReadersRequest)(nil),       // 44: imwasm.v1.ReadersRequest
-	(*Reader)(nil),               // 45: imwasm.v1.Reader
-	(*ReadersResult)(nil),        // 46: imwasm.v1.ReadersResult
-	(*ReceiptInfoRequest)(nil),   // 47: imwasm.v1.ReceiptInfoRequest
-	(*ReceiptInfo)(nil),          // 48: imwasm.v1.ReceiptInfo
-	(*ReceiptInfoResult)(nil),    // 49: imwasm.v1.ReceiptInfoResult
-	(*ReceiptUpdate)(nil),        // 50: imwasm.v1.ReceiptUpdate
-	(*OK)(nil),                   // 51: imwasm.v1.OK
-	(*StoredMessage)(nil),        // 52: imwasm.v1.StoredMessage
-	(*StoredConversation)(nil),   // 53: imwasm.v1.StoredConversation
-	(*CachedRequest)(nil),        // 54: imwasm.v1.CachedRequest
-	(*StoredReceipt)(nil),        // 55: imwasm.v1.StoredReceipt
-	nil,                          // 56: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                          // 57: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                          // 58: imwasm.v1.Message.ExpansionEntry
+	(GroupOp)(0),                 // 2: imwasm.v1.GroupOp
+	(GroupEventKind)(0),          // 3: imwasm.v1.GroupEventKind
+	(*Frame)(nil),                // 4: imwasm.v1.Frame
+	(*Conversation)(nil),         // 5: imwasm.v1.Conversation
+	(*Auth)(nil),                 // 6: imwasm.v1.Auth
+	(*AuthOK)(nil),               // 7: imwasm.v1.AuthOK
+	(*Error)(nil),                // 8: imwasm.v1.Error
+	(*Ping)(nil),                 // 9: imwasm.v1.Ping
+	(*Pong)(nil),                 // 10: imwasm.v1.Pong
+	(*Kick)(nil),                 // 11: imwasm.v1.Kick
+	(*Push)(nil),                 // 12: imwasm.v1.Push
+	(*TypingRequest)(nil),        // 13: imwasm.v1.TypingRequest
+	(*TypingUpdate)(nil),         // 14: imwasm.v1.TypingUpdate
+	(*RecallRequest)(nil),        // 15: imwasm.v1.RecallRequest
+	(*MessageResult)(nil),        // 16: imwasm.v1.MessageResult
+	(*MessagesRequest)(nil),      // 17: imwasm.v1.MessagesRequest
+	(*ModifyRequest)(nil),        // 18: imwasm.v1.ModifyRequest
+	(*HistoryRequest)(nil),       // 19: imwasm.v1.HistoryRequest
+	(*ExpansionRequest)(nil),     // 20: imwasm.v1.ExpansionRequest
+	(*DeleteRequest)(nil),        // 21: imwasm.v1.DeleteRequest
+	(*ClearHistoryRequest)(nil),  // 22: imwasm.v1.ClearHistoryRequest
+	(*HistoryResult)(nil),        // 23: imwasm.v1.HistoryResult
+	(*Ack)(nil),                  // 24: imwasm.v1.Ack
+	(*AckItem)(nil),              // 25: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),        // 26: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),          // 27: imwasm.v1.SendRequest
+	(*SendAck)(nil),              // 28: imwasm.v1.SendAck
+	(*Message)(nil),              // 29: imwasm.v1.Message
+	(*LogEntry)(nil),             // 30: imwasm.v1.LogEntry
+	(*ConversationSettings)(nil), // 31: imwasm.v1.ConversationSettings
+	(*SettingsRequest)(nil),      // 32: imwasm.v1.SettingsRequest
+	(*SyncRequest)(nil),          // 33: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),           // 34: imwasm.v1.SyncResult
+	(*TagRequest)(nil),           // 35: imwasm.v1.TagRequest
+	(*TagsRequest)(nil),          // 36: imwasm.v1.TagsRequest
+	(*TagsResult)(nil),           // 37: imwasm.v1.TagsResult
+	(*Tag)(nil),                  // 38: imwasm.v1.Tag
+	(*TaggedConversation)(nil),   // 39: imwasm.v1.TaggedConversation
+	(*ConversationState)(nil),    // 40: imwasm.v1.ConversationState
+	(*PullRequest)(nil),          // 41: imwasm.v1.PullRequest
+	(*PullResult)(nil),           // 42: imwasm.v1.PullResult
+	(*ReadRequest)(nil),          // 43: imwasm.v1.ReadRequest
+	(*ReceiptRequest)(nil),       // 44: imwasm.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),      // 45: imwasm.v1.ReceiptResponse
+	(*ReadersRequest)(nil),       // 46: imwasm.v1.ReadersRequest
+	(*Reader)(nil),               // 47: imwasm.v1.Reader
+	(*ReadersResult)(nil),        // 48: imwasm.v1.ReadersResult
+	(*ReceiptInfoRequest)(nil),   // 49: imwasm.v1.ReceiptInfoRequest
+	(*ReceiptInfo)(nil),          // 50: imwasm.v1.ReceiptInfo
+	(*ReceiptInfoResult)(nil),    // 51: imwasm.v1.ReceiptInfoResult
+	(*ReceiptUpdate)(nil),        // 52: imwasm.v1.ReceiptUpdate
+	(*OK)(nil),                   // 53: imwasm.v1.OK
+	(*StoredMessage)(nil),        // 54: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),   // 55: imwasm.v1.StoredConversation
+	(*CachedRequest)(nil),        // 56: imwasm.v1.CachedRequest
+	(*StoredReceipt)(nil),        // 57: imwasm.v1.StoredReceipt
+	(*GroupRequest)(nil),         // 58: imwasm.v1.GroupRequest
+	(*GroupInfo)(nil),            // 59: imwasm.v1.GroupInfo
+	(*GroupMember)(nil),          // 60: imwasm.v1.GroupMember
+	(*GroupApplication)(nil),     // 61: imwasm.v1.GroupApplication
+	(*GroupFollow)(nil),          // 62: imwasm.v1.GroupFollow
+	(*GroupResult)(nil),          // 63: imwasm.v1.GroupResult
+	(*GroupEvent)(nil),           // 64: imwasm.v1.GroupEvent
+	(*GroupOwnChange)(nil),       // 65: imwasm.v1.GroupOwnChange
+	nil,                          // 66: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 67: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 68: imwasm.v1.Message.ExpansionEntry
+	nil,                          // 69: imwasm.v1.GroupInfo.ExtEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
-	4,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
-	5,  // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
-	6,  // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
-	7,  // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
-	8,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
-	9,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
-	10, // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	22, // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	25, // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	26, // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	31, // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	32, // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	39, // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	40, // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	41, // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	51, // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
-	11, // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
-	13, // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
-	14, // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
-	17, // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
-	21, // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
-	18, // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
-	19, // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
-	20, // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
-	30, // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
-	33, // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
-	34, // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
-	35, // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
-	42, // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
-	43, // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
-	44, // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
-	46, // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
-	47, // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
-	49, // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
-	16, // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
-	15, // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
-	0,  // 36: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	27, // 37: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	38, // 38: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	12, // 39: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	3,  // 40: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 41: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	3,  // 42: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	27, // 43: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	3,  // 44: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 45: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 46: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 47: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	56, // 48: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	3,  // 49: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 50: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	27, // 51: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	23, // 52: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	3,  // 53: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	3,  // 54: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	24, // 55: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	57, // 56: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,  // 57: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	24, // 58: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	58, // 59: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	28, // 60: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	3,  // 61: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	50, // 62: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
-	29, // 63: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
-	3,  // 64: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
-	38, // 65: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	1,  // 66: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
-	3,  // 67: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
-	36, // 68: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
-	37, // 69: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
-	3,  // 70: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
-	3,  // 71: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	29, // 72: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
-	3,  // 73: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	27, // 74: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	3,  // 75: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 76: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
-	3,  // 77: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
-	3,  // 78: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
-	45, // 79: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
-	3,  // 80: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
-	48, // 81: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
-	45, // 82: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
-	27, // 83: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	3,  // 84: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	55, // 85: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
-	3,  // 86: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	54, // 87: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
-	29, // 88: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
-	45, // 89: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
-	90, // [90:90] is the sub-list for method output_type
-	90, // [90:90] is the sub-list for method input_type
-	90, // [90:90] is the sub-list for extension type_name
-	90, // [90:90] is the sub-list for extension extendee
-	0,  // [0:90] is the sub-list for field type_name
+	6,   // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
+	7,   // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
+	8,   // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
+	9,   // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
+	10,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
+	11,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
+	12,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
+	24,  // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	27,  // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	28,  // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	33,  // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	34,  // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	41,  // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	42,  // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	43,  // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	53,  // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	13,  // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
+	15,  // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
+	16,  // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
+	19,  // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
+	23,  // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	20,  // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
+	21,  // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
+	22,  // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
+	32,  // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
+	35,  // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
+	36,  // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
+	37,  // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
+	44,  // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
+	45,  // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
+	46,  // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
+	48,  // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
+	49,  // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
+	51,  // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
+	18,  // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
+	17,  // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
+	58,  // 36: imwasm.v1.Frame.group:type_name -> imwasm.v1.GroupRequest
+	63,  // 37: imwasm.v1.Frame.group_result:type_name -> imwasm.v1.GroupResult
+	0,   // 38: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	29,  // 39: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	40,  // 40: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	14,  // 41: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	5,   // 42: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	5,   // 43: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	5,   // 44: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	29,  // 45: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	5,   // 46: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
+	5,   // 47: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
+	5,   // 48: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	5,   // 49: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	66,  // 50: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	5,   // 51: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	5,   // 52: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	29,  // 53: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	25,  // 54: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	5,   // 55: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	5,   // 56: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	26,  // 57: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	67,  // 58: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,   // 59: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	26,  // 60: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	68,  // 61: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	30,  // 62: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	64,  // 63: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
+	5,   // 64: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	52,  // 65: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	31,  // 66: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
+	61,  // 67: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
+	65,  // 68: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
+	5,   // 69: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
+	40,  // 70: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	1,   // 71: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
+	5,   // 72: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
+	38,  // 73: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
+	39,  // 74: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
+	5,   // 75: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
+	5,   // 76: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	31,  // 77: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
+	5,   // 78: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	29,  // 79: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	5,   // 80: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	5,   // 81: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	5,   // 82: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	5,   // 83: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	47,  // 84: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	5,   // 85: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	50,  // 86: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	47,  // 87: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	29,  // 88: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	5,   // 89: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	57,  // 90: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	5,   // 91: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	56,  // 92: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	31,  // 93: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
+	47,  // 94: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	2,   // 95: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
+	59,  // 96: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
+	69,  // 97: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
+	59,  // 98: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
+	60,  // 99: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
+	61,  // 100: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
+	62,  // 101: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
+	3,   // 102: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
+	60,  // 103: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
+	59,  // 104: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
+	105, // [105:105] is the sub-list for method output_type
+	105, // [105:105] is the sub-list for method input_type
+	105, // [105:105] is the sub-list for extension type_name
+	105, // [105:105] is the sub-list for extension extendee
+	0,   // [0:105] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -5534,14 +6861,16 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_ReceiptInfoResult)(nil),
 		(*Frame_Modify)(nil),
 		(*Frame_Messages)(nil),
+		(*Frame_Group)(nil),
+		(*Frame_GroupResult)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   57,
+			NumEnums:      4,
+			NumMessages:   66,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -5,10 +5,12 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -18,6 +20,9 @@ var (
 	ErrNotMember = errors.New("not a member")
 	ErrExists    = errors.New("already exists")
 	ErrNotInTag  = errors.New("conversation not in the tag")
+	// ErrTooManyGroups: a user joining a group is in GroupChange.MaxJoined
+	// groups already.
+	ErrTooManyGroups = errors.New("in too many groups")
 )
 
 // RecallObjectName is the object name a recalled message takes (RongIMLib's
@@ -191,16 +196,22 @@ type Store interface {
 
 	Receipts
 
-	// Groups. Each change also appends ntf (an RC:GrpNtf message) to the
-	// group in the same transaction, so members see exactly the messages
-	// from the notification of their joining to that of their leaving.
-	CreateGroup(ctx context.Context, g *Group, ntf *pb.Message) (*pb.Message, error)
-	AddMembers(ctx context.Context, groupID string, userIDs []string, ntf *pb.Message) (*pb.Message, error)
-	RemoveMembers(ctx context.Context, groupID string, userIDs []string, ntf *pb.Message) (*pb.Message, error)
-	UpdateGroup(ctx context.Context, groupID, name string, ntf *pb.Message) (*pb.Message, error)
-	DismissGroup(ctx context.Context, groupID string, ntf *pb.Message) (*pb.Message, error)
-	// Group returns the group and its current members.
+	// Groups. ChangeGroup reads the group as stored (nil: never created)
+	// inside the write transaction and hands it to decide, which refuses
+	// (its error comes back, nothing changed) or returns the change: the
+	// group as it is to be, with the notification appended to it in the
+	// same transaction, so members see exactly the messages from the
+	// notification of their joining to that of their leaving.
+	ChangeGroup(ctx context.Context, groupID string, decide func(g *Group) (*GroupChange, error)) (*GroupChanged, error)
+	// Group returns the group, its members and applications (ErrNotFound:
+	// never created; a dismissed group is returned, Dismissed set).
 	Group(ctx context.Context, groupID string) (*Group, error)
+	// JoinedGroups lists the groups user is a member of, with their role.
+	JoinedGroups(ctx context.Context, user string) (map[string]contract.GroupRole, error)
+	// GroupApplications lists the applications user made, was invited by,
+	// invited, or may handle (owner or manager of the group), newest first,
+	// at most limit, those at or before the time before (0: the newest).
+	GroupApplications(ctx context.Context, user string, before int64, limit int) ([]GroupApplication, error)
 
 	// TokensValidAfter is the time before which the user's tokens are
 	// revoked (zero if never); RevokeTokens sets it.
@@ -284,22 +295,94 @@ func IsMarker(m *pb.Message) bool {
 	return m.RecallOf != "" || m.ExpansionOf != "" || m.ReceiptRequestOf != "" || m.ModifyOf != "" || m.Tombstone
 }
 
-// Role of a group member.
-type Role int
-
-const (
-	RoleMember Role = iota
-	RoleAdmin
-	RoleOwner
-)
-
-// Group is a group and its current members.
+// Group is a group: its profile, permission settings, members and join
+// applications.
 type Group struct {
-	ID        string
-	Name      string
-	OwnerID   string
-	Members   map[string]Role
-	Dismissed bool
+	ID           string
+	Name         string
+	OwnerID      string
+	CreatorID    string
+	Created      int64 // ms
+	Portrait     string
+	Introduction string
+	Notice       string
+	Ext          map[string]string
+	Policy       contract.GroupPolicy
+	MuteAll      bool // only the owner and managers may speak
+	Dismissed    bool
+	Members      map[string]Member
+	// Applications are the group's join requests and invitations, pending
+	// and handled, keyed by who joins and who invited ("" for a request).
+	Applications map[AppKey]Application
+}
+
+// Member is one member of a group; Remark and Follows are the member's own
+// (their name for the group, the members they follow) and seen by no one
+// else.
+type Member struct {
+	Role       contract.GroupRole
+	Nickname   string
+	Extra      string
+	Joined     int64 // ms
+	MutedUntil int64 // ms; 0: not muted
+	Remark     string
+	Follows    map[string]int64 // user: since when (ms)
+}
+
+// AppKey names an application: the user who joins and the member who
+// invited them ("" when they asked themselves).
+type AppKey struct{ User, Inviter string }
+
+// Application is a join request or an invitation.
+type Application struct {
+	Status   contract.ApplicationStatus
+	Operator string // who accepted or refused
+	Reason   string
+	Time     int64 // ms, of the last change
+}
+
+// GroupApplication is an application with the group it is for.
+type GroupApplication struct {
+	GroupID string
+	AppKey
+	Application
+}
+
+// Clone copies g deeply enough for a change to edit the copy.
+func (g *Group) Clone() *Group {
+	c := *g
+	c.Ext = maps.Clone(g.Ext)
+	c.Members = make(map[string]Member, len(g.Members))
+	for u, m := range g.Members {
+		m.Follows = maps.Clone(m.Follows)
+		c.Members[u] = m
+	}
+	c.Applications = maps.Clone(g.Applications)
+	return &c
+}
+
+// GroupChange is what ChangeGroup applies.
+type GroupChange struct {
+	// Group is the group as it is to be (nil: the group is not changed).
+	// Users in its Members and not before join, from Ntf on; those gone
+	// leave after it; a group Dismissed loses every member.
+	Group *Group
+	// Ntf is appended to the group; required when anyone joins or leaves
+	// (nil: the change is no one else's, such as a member's remark).
+	Ntf *pb.Message
+	// Logs are entries appended to users' logs in the same transaction.
+	Logs []*pb.Message
+	// MaxJoined refuses (ErrTooManyGroups) a joining user who is in this
+	// many groups already; 0: no limit.
+	MaxJoined int
+}
+
+// GroupChanged is what a change did: the group before and after, and the
+// stored notification and log entries.
+type GroupChanged struct {
+	Before, After *Group
+	Ntf           *pb.Message
+	Logs          []*pb.Message
 }
 
 // Counted reports whether m raises its recipients' unread counts: a

@@ -48,10 +48,7 @@ func mention(typ int32, users ...string) func(*pb.Message) {
 func TestUnreadCountsFromTheSequence(t *testing.T) {
 	ctx := context.Background()
 	d := open(t, "")
-	g := &store.Group{ID: "g1", Name: "one", OwnerID: "a", Members: map[string]store.Role{"a": store.RoleOwner, "b": store.RoleMember, "c": store.RoleMember}}
-	if _, err := d.CreateGroup(ctx, g, ntf("create")); err != nil { // 1, not counted
-		t.Fatal(err)
-	}
+	createGroup(t, d, "g1", "a", "b", "c") // 1, not counted
 	gc := store.GroupConvID("g1")
 	add := func(m *pb.Message) *pb.Message {
 		t.Helper()

@@ -240,6 +240,38 @@ CREATE TABLE tag_versions (
 	`
 CREATE INDEX mentions_user ON mentions(user_id);
 `,
+	// 15: groups managed from the client (RongIMLib's hosted groups):
+	// roles become RongIMLib's GroupMemberRole (1 member, 2 manager, 3
+	// owner); a group's creator, creation time, profile (JSON: portrait,
+	// introduction, notice, extProfile, permission settings) and mute-all;
+	// a member's nickname, extra, joining time, mute and own settings
+	// (JSON: remark, follows); the groups of a user; join requests and
+	// invitations.
+	`
+UPDATE group_members SET role = role + 1;
+ALTER TABLE groups ADD COLUMN creator TEXT NOT NULL DEFAULT '';
+ALTER TABLE groups ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE groups ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE groups ADD COLUMN mute_all INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE group_members ADD COLUMN nickname TEXT NOT NULL DEFAULT '';
+ALTER TABLE group_members ADD COLUMN extra TEXT NOT NULL DEFAULT '';
+ALTER TABLE group_members ADD COLUMN joined INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE group_members ADD COLUMN muted_until INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE group_members ADD COLUMN own TEXT NOT NULL DEFAULT '';
+CREATE INDEX group_members_user ON group_members(user_id);
+CREATE TABLE group_applications (
+	group_id TEXT    NOT NULL,
+	user_id  TEXT    NOT NULL,
+	inviter  TEXT    NOT NULL,  -- '': the user asked to join
+	status   INTEGER NOT NULL,  -- RongIMLib's GroupApplicationStatus
+	operator TEXT    NOT NULL,
+	reason   TEXT    NOT NULL,
+	time     INTEGER NOT NULL,
+	PRIMARY KEY (group_id, user_id, inviter)
+) WITHOUT ROWID;
+CREATE INDEX group_applications_user ON group_applications(user_id);
+CREATE INDEX group_applications_inviter ON group_applications(inviter) WHERE inviter <> '';
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

@@ -876,67 +876,6 @@ func (d *DB) MarkReceipt(ctx context.Context, user, convID, uid string, entry fu
 	return m, nil
 }
 
-// Group implements store.Store.
-func (d *DB) Group(ctx context.Context, groupID string) (*store.Group, error) {
-	g := &store.Group{ID: groupID, Members: map[string]store.Role{}}
-	var dismissed int
-	err := d.queryRow(ctx, `SELECT name, owner, dismissed FROM groups WHERE id=?`, groupID).Scan(&g.Name, &g.OwnerID, &dismissed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, store.ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("group %s: %w", groupID, err)
-	}
-	g.Dismissed = dismissed != 0
-	rows, err := d.query(ctx, `SELECT user_id, role FROM group_members WHERE group_id=?`, groupID)
-	if err != nil {
-		return nil, fmt.Errorf("group %s members: %w", groupID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var u string
-		var r store.Role
-		if err := rows.Scan(&u, &r); err != nil {
-			return nil, fmt.Errorf("group %s members: %w", groupID, err)
-		}
-		g.Members[u] = r
-	}
-	return g, rows.Err()
-}
-
-func (d *DB) groupOp(ctx context.Context, fn func(*wtx) (*pb.Message, error)) (*pb.Message, error) {
-	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return fn(t) })
-	if err != nil {
-		return nil, err
-	}
-	return v.(*pb.Message), nil
-}
-
-// CreateGroup implements store.Store.
-func (d *DB) CreateGroup(ctx context.Context, g *store.Group, ntf *pb.Message) (*pb.Message, error) {
-	return d.groupOp(ctx, func(t *wtx) (*pb.Message, error) { return t.createGroup(g, ntf) })
-}
-
-// AddMembers implements store.Store.
-func (d *DB) AddMembers(ctx context.Context, groupID string, userIDs []string, ntf *pb.Message) (*pb.Message, error) {
-	return d.groupOp(ctx, func(t *wtx) (*pb.Message, error) { return t.addMembers(groupID, userIDs, ntf) })
-}
-
-// RemoveMembers implements store.Store.
-func (d *DB) RemoveMembers(ctx context.Context, groupID string, userIDs []string, ntf *pb.Message) (*pb.Message, error) {
-	return d.groupOp(ctx, func(t *wtx) (*pb.Message, error) { return t.removeMembers(groupID, userIDs, ntf) })
-}
-
-// UpdateGroup implements store.Store.
-func (d *DB) UpdateGroup(ctx context.Context, groupID, name string, ntf *pb.Message) (*pb.Message, error) {
-	return d.groupOp(ctx, func(t *wtx) (*pb.Message, error) { return t.updateGroup(groupID, name, ntf) })
-}
-
-// DismissGroup implements store.Store.
-func (d *DB) DismissGroup(ctx context.Context, groupID string, ntf *pb.Message) (*pb.Message, error) {
-	return d.groupOp(ctx, func(t *wtx) (*pb.Message, error) { return t.dismissGroup(groupID, ntf) })
-}
-
 // TokensValidAfter implements store.Store.
 func (d *DB) TokensValidAfter(ctx context.Context, user string) (time.Time, error) {
 	var ms int64

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
@@ -166,28 +167,22 @@ func ntf(op string) *pb.Message {
 func TestGroupMembershipBoundsVisibility(t *testing.T) {
 	ctx := context.Background()
 	d := open(t, "")
-	g := &store.Group{ID: "g1", Name: "one", OwnerID: "owner", Members: map[string]store.Role{"owner": store.RoleOwner, "a": store.RoleMember}}
-	if _, err := d.CreateGroup(ctx, g, ntf("create")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.CreateGroup(ctx, g, ntf("create2")); !errors.Is(err, store.ErrExists) {
-		t.Fatalf("second create: %v", err)
-	}
+	createGroup(t, d, "g1", "owner", "a")
 	gc := store.GroupConvID("g1")
 	for i := 0; i < 3; i++ {
 		m := msg("a", "g1", fmt.Sprint("m", i))
 		m.ConvType = pb.ConversationType_GROUP
 		d.Append(ctx, gc, m) // seq 2..4
 	}
-	added, err := d.AddMembers(ctx, "g1", []string{"b"}, ntf("add")) // seq 5
-	if err != nil || added.Seq != 5 {
+	added, err := changeMembers(ctx, d, "g1", ntf("add"), []string{"b"}, nil) // seq 5
+	if err != nil || added.Ntf.Seq != 5 {
 		t.Fatalf("add: %v %v", added, err)
 	}
 	ms, start, _, err := d.Pull(ctx, "b", gc, 0, 100, time.Time{}, 1000)
 	if err != nil || start != 5 || len(ms) != 1 || ms[0].ObjectName != "RC:GrpNtf" {
 		t.Fatalf("new member sees %v from %d: %v", ms, start, err)
 	}
-	if _, err := d.RemoveMembers(ctx, "g1", []string{"b"}, ntf("kick")); err != nil { // seq 6
+	if _, err := changeMembers(ctx, d, "g1", ntf("kick"), nil, []string{"b"}); err != nil { // seq 6
 		t.Fatal(err)
 	}
 	m := msg("a", "g1", "after")
@@ -200,7 +195,7 @@ func TestGroupMembershipBoundsVisibility(t *testing.T) {
 	if _, _, _, err := d.Pull(ctx, "c", gc, 0, 100, time.Time{}, 1000); !errors.Is(err, store.ErrNotMember) {
 		t.Fatalf("stranger: %v", err)
 	}
-	if _, err := d.RemoveMembers(ctx, "g1", []string{"nobody"}, ntf("kick2")); !errors.Is(err, store.ErrNotMember) {
+	if _, err := changeMembers(ctx, d, "g1", ntf("kick2"), nil, []string{"nobody"}); !errors.Is(err, store.ErrNotMember) {
 		t.Fatalf("remove stranger: %v", err)
 	}
 	// The failed removal took no sequence number.
@@ -210,7 +205,7 @@ func TestGroupMembershipBoundsVisibility(t *testing.T) {
 		t.Fatalf("seq after failed op = %d, want 8", s.Seq)
 	}
 	got, err := d.Group(ctx, "g1")
-	if err != nil || len(got.Members) != 2 || got.Members["owner"] != store.RoleOwner {
+	if err != nil || len(got.Members) != 2 || got.Members["owner"].Role != contract.RoleOwner {
 		t.Fatalf("group: %+v %v", got, err)
 	}
 }
