@@ -86,6 +86,13 @@ const (
 	EventConversationTags                       // another session changed which conversations are in the tags (CONVERSATION_TAG)
 	EventModified                               // messages held here were edited by their senders (MESSAGE_MODIFIED)
 	EventModifiedSynced                         // the edits made while offline are in (MESSAGE_MODIFIED_SYNC_COMPLETED)
+	EventGroupOperation                         // created, joined, kicked, quit, dismissed, managers, owner (GROUP_OPERATION)
+	EventGroupInfo                              // a group's profile or permissions changed (GROUP_INFO_CHANGED)
+	EventGroupMember                            // a member's nickname or extra changed (GROUP_MEMBER_INFO_CHANGED)
+	EventGroupMute                              // members or the whole group muted or unmuted
+	EventGroupApplication                       // a join request or invitation changed (GROUP_APPLICATION_EVENT)
+	EventGroupRemark                            // this user's remark of a group, from another device (GROUP_REMARK_CHANGED_SYNC)
+	EventGroupFollows                           // this user's follows in a group, from another device (GROUP_FOLLOWS_CHANGED_SYNC)
 )
 
 // Event is one thing the application is told about.
@@ -98,6 +105,7 @@ type Event struct {
 	Expansion     *ExpansionChange
 	Conversations []ConversationInfo
 	Receipt       *ReceiptEvent
+	Group         *GroupEvent
 }
 
 // Engine is one device's connection to the server.

@@ -446,6 +446,7 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		return
 	}
 	if m.w.ConvType == pb.ConversationType_USER_LOG {
+		groupEventLocked(bs, m.w)
 		applyLog(bs, m.w.Log) // what another device of mine did, receipts for me
 		if l := m.w.Log; l != nil && l.TagsChanged != 0 {
 			bs.tagLogs = append(bs.tagLogs, l)
@@ -468,6 +469,9 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 	if m.w.ModifyOf != "" {
 		bs.recalls = append(bs.recalls, recallApply{uid: m.w.ModifyOf, w: m.w})
 		return
+	}
+	if m.w.GroupEvent != nil {
+		groupEventLocked(bs, m.w)
 	}
 	st.LastTime = max(st.LastTime, m.w.SentTime)
 	if m.w.FromUser == me {

@@ -5,6 +5,7 @@ package jsbridge
 import (
 	"context"
 	"encoding/base64"
+	"maps"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -145,6 +146,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"sendReadReceiptResponse":                  b.sendReceiptResponseV1,
 		"__failHeld":                               b.failHeld,
 	}
+	maps.Copy(async, b.groupFunctions())
 	for name, fn := range async {
 		if err := b.export(target, name, func(args []safejs.Value) any { return b.promise(name, args, fn) }); err != nil {
 			return err

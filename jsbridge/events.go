@@ -106,6 +106,9 @@ func eventJS(ev client.Event) (string, any, bool) {
 		return "MESSAGE_MODIFIED", messagesJS(ev.Messages), true
 	case client.EventModifiedSynced:
 		return "MESSAGE_MODIFIED_SYNC_COMPLETED", nil, true
+	case client.EventGroupOperation, client.EventGroupInfo, client.EventGroupMember, client.EventGroupMute,
+		client.EventGroupApplication, client.EventGroupRemark, client.EventGroupFollows:
+		return groupEventJS(ev)
 	case client.EventTags:
 		return "TAG", nil, true
 	case client.EventConversationTags:

@@ -5,7 +5,7 @@
 // ErrorCode, MessageType and Events with imwasm's own members on top.
 export * from './constants.js';
 import type * as Rong from './constants.js';
-import type { AreaCode, ConversationType, FileType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
+import type { AreaCode, GroupApplicationDirection, GroupApplicationStatus, GroupApplicationType, GroupInviteHandlePermission, GroupJoinPermission, GroupMemberInfoEditPermission, GroupMemberRole, GroupOperation, GroupOperationPermission, ConversationType, FileType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
 
 export declare const ErrorCode: typeof Rong.ErrorCode & {
   readonly UNKNOWN: -2;
@@ -286,6 +286,18 @@ export interface EventListeners {
   TAG: () => void;
   /** Another session of the user changed which conversations are in their tags. */
   CONVERSATION_TAG: () => void;
+  /** A group was created or dismissed, members joined, quit or were removed, managers or the owner changed. */
+  GROUP_OPERATION: (data: IGroupOperationInfo) => void;
+  /** A group's profile or permissions changed. */
+  GROUP_INFO_CHANGED: (data: IGroupInfoChanged) => void;
+  /** A member's nickname or extra changed. */
+  GROUP_MEMBER_INFO_CHANGED: (data: IGroupMemberInfoChanged) => void;
+  /** A join request or invitation this user made, received or may handle changed. */
+  GROUP_APPLICATION_EVENT: (data: IGroupApplicationInfo) => void;
+  /** This user's remark of a group changed on another device. */
+  GROUP_REMARK_CHANGED_SYNC: (data: IGroupRemarkChangedSync) => void;
+  /** This user's follows in a group changed on another device. */
+  GROUP_FOLLOWS_CHANGED_SYNC: (data: IGroupFollowsChangedSync) => void;
   [event: string]: (...args: any[]) => void;
 }
 
@@ -553,3 +565,61 @@ export declare function sendGIFMessage(conversation: IConversationOption, msgBod
 /** The duration is read from the audio. */
 export declare function sendHQVoiceMessage(conversation: IConversationOption, msgBody: ISendBody, hooks?: IUploadHooks, sendOptions?: IUploadMessageOption): Promise<RCResult<IAReceivedMessage>>;
 export declare function sendSightMessage(conversation: IConversationOption, msgBody: ISendSightMessageOptions, hooks?: IUploadHooks, sendOptions?: IUploadMessageOption): Promise<RCResult<IAReceivedMessage>>;
+
+// Groups managed from the client.
+export interface IPagingQueryOption { count: number; pageToken?: string; order?: boolean }
+export interface IGetGroupMembersOption extends IPagingQueryOption { filterRobotType?: number }
+export interface IPagingQueryResult<T> { pageToken: string; totalCount?: number; data: T[] }
+export interface IGroupInfoOption {
+  groupId: string; groupName?: string; portraitUri?: string; introduction?: string; notice?: string;
+  extProfile?: Record<string, string>; joinPermission?: GroupJoinPermission; removeMemberPermission?: GroupOperationPermission;
+  invitePermission?: GroupOperationPermission; inviteHandlePermission?: GroupInviteHandlePermission;
+  groupInfoEditPermission?: GroupOperationPermission; memberInfoEditPermission?: GroupMemberInfoEditPermission;
+}
+export interface IGroupInfo extends IGroupInfoOption {
+  remark?: string; role?: GroupMemberRole; joinedTime?: number; creatorId?: string; ownerId?: string; createTime?: number; membersCount?: number;
+}
+/** name and portraitUri are the user's profile, which imwasm does not keep yet: empty strings. */
+export interface IGroupMemberInfo { userId: string; name: string; portraitUri: string; nickname?: string; extra?: string; role?: GroupMemberRole; joinedTime?: number; isRobot?: boolean }
+/** Accepted; imwasm always removes a leaving member's mute and follows (the defaults). */
+export interface IQuitGroupConfig { removeMuteStatus: boolean; removeWhiteList: boolean; removeFollow: boolean }
+export interface IProcessCode { processCode: number }
+export type IErrorKeys = { errorKeys?: string[] };
+export type ICreateGroupFail = IProcessCode & IErrorKeys;
+export interface IFollowsInfo { userId: string; time: number }
+export interface IGroupApplicationInfo {
+  groupId: string; joinMemberInfo: IGroupMemberInfo; inviterInfo?: IGroupMemberInfo; operatorInfo?: IGroupMemberInfo;
+  status: GroupApplicationStatus; direction: GroupApplicationDirection; type: GroupApplicationType; operationTime: number; reason: string;
+}
+export interface IGroupOperationInfo { groupId: string; operatorInfo?: IGroupMemberInfo; groupInfo?: IGroupInfo; operation: GroupOperation; memberInfos?: IGroupMemberInfo[]; operationTime: number }
+export interface IGroupInfoChanged { operatorInfo: IGroupMemberInfo; groupInfo: IGroupInfo; changedGroupInfo: IGroupInfo; operationTime: number; fullGroupInfo: IGroupInfo }
+export interface IGroupMemberInfoChanged { groupId: string; operatorInfo: IGroupMemberInfo; memberInfo: IGroupMemberInfo; operationTime: number }
+export interface IGroupRemarkChangedSync { groupId: string; operationType: number; operationTime: number; groupRemark: string }
+export interface IGroupFollowsChangedSync { groupId: string; operationType: number; operationTime: number; userIds: string[] }
+export declare function createGroup(groupInfo: IGroupInfoOption, inviteeUserIds?: string[]): Promise<RCResult<ICreateGroupFail>>;
+export declare function updateGroupInfo(groupInfo: IGroupInfoOption): Promise<RCResult<IErrorKeys>>;
+export declare function getGroupsInfo(groupIds: string[]): Promise<RCResult<IGroupInfo[]>>;
+export declare function kickGroupMembers(groupId: string, userIds: string[], config?: IQuitGroupConfig): Promise<RCResult>;
+export declare function quitGroup(groupId: string, config?: IQuitGroupConfig): Promise<RCResult>;
+export declare function dismissGroup(groupId: string): Promise<RCResult>;
+export declare function transferGroupOwner(groupId: string, newOwnerId: string, quitGroup?: boolean, config?: IQuitGroupConfig): Promise<RCResult>;
+export declare function addGroupManagers(groupId: string, userIds: string[]): Promise<RCResult>;
+export declare function removeGroupManagers(groupId: string, userIds: string[]): Promise<RCResult>;
+export declare function getGroupMembersByRole(groupId: string, role: GroupMemberRole, option: IGetGroupMembersOption): Promise<RCResult<IPagingQueryResult<IGroupMemberInfo>>>;
+export declare function getGroupMembers(groupId: string, userIds: string[]): Promise<RCResult<IGroupMemberInfo[]>>;
+export declare function setGroupMemberInfo(groupId: string, userId: string, nickname: string, extra?: string): Promise<RCResult<IErrorKeys>>;
+export declare function searchGroupMembers(groupId: string, name: string, option: IPagingQueryOption): Promise<RCResult<IPagingQueryResult<IGroupMemberInfo>>>;
+export declare function joinGroup(groupId: string): Promise<RCResult<IProcessCode>>;
+export declare function inviteUsersToGroup(groupId: string, userIds: string[]): Promise<RCResult<IProcessCode>>;
+export declare function acceptGroupInvite(groupId: string, inviterId: string): Promise<RCResult>;
+export declare function refuseGroupInvite(groupId: string, inviterId: string, reason?: string): Promise<RCResult>;
+export declare function acceptGroupApplication(groupId: string, applicantId: string, inviterId?: string): Promise<RCResult<IProcessCode>>;
+export declare function refuseGroupApplication(groupId: string, applicantId: string, inviterId?: string, reason?: string): Promise<RCResult>;
+export declare function getGroupApplications(option: IPagingQueryOption, directions?: GroupApplicationDirection[], status?: GroupApplicationStatus[]): Promise<RCResult<IPagingQueryResult<IGroupApplicationInfo>>>;
+export declare function getJoinedGroupsByRole(option: IPagingQueryOption, role: GroupMemberRole): Promise<RCResult<IPagingQueryResult<IGroupInfo>>>;
+export declare function searchJoinedGroups(groupName: string, option: IPagingQueryOption): Promise<RCResult<IPagingQueryResult<IGroupInfo>>>;
+export declare function getJoinedGroups(groupIds: string[]): Promise<RCResult<IGroupInfo[]>>;
+export declare function setGroupRemark(groupId: string, remark: string): Promise<RCResult>;
+export declare function addGroupFollows(groupId: string, userIds: string[]): Promise<RCResult>;
+export declare function removeGroupFollows(groupId: string, userIds: string[]): Promise<RCResult>;
+export declare function getGroupFollows(groupId: string): Promise<RCResult<IFollowsInfo[]>>;

@@ -418,6 +418,35 @@ export const getConversationsFromTagByPage = api('getConversationsFromTagByPage'
 export const getUnreadCountByTag = api('getUnreadCountByTag');
 export const setConversationToTopInTag = api('setConversationToTopInTag');
 
+// Groups managed from the client (the server keeps them; see docs/api.md).
+export const createGroup = api('createGroup');
+export const updateGroupInfo = api('updateGroupInfo');
+export const getGroupsInfo = api('getGroupsInfo');
+export const kickGroupMembers = api('kickGroupMembers');
+export const quitGroup = api('quitGroup');
+export const dismissGroup = api('dismissGroup');
+export const transferGroupOwner = api('transferGroupOwner');
+export const addGroupManagers = api('addGroupManagers');
+export const removeGroupManagers = api('removeGroupManagers');
+export const getGroupMembersByRole = api('getGroupMembersByRole');
+export const getGroupMembers = api('getGroupMembers');
+export const setGroupMemberInfo = api('setGroupMemberInfo');
+export const searchGroupMembers = api('searchGroupMembers');
+export const joinGroup = api('joinGroup');
+export const inviteUsersToGroup = api('inviteUsersToGroup');
+export const acceptGroupInvite = api('acceptGroupInvite');
+export const refuseGroupInvite = api('refuseGroupInvite');
+export const acceptGroupApplication = api('acceptGroupApplication');
+export const refuseGroupApplication = api('refuseGroupApplication');
+export const getGroupApplications = api('getGroupApplications');
+export const getJoinedGroupsByRole = api('getJoinedGroupsByRole');
+export const searchJoinedGroups = api('searchJoinedGroups');
+export const getJoinedGroups = api('getJoinedGroups');
+export const setGroupRemark = api('setGroupRemark');
+export const addGroupFollows = api('addGroupFollows');
+export const removeGroupFollows = api('removeGroupFollows');
+export const getGroupFollows = api('getGroupFollows');
+
 // Receipts (docs/receipts.md): private read, group request/response, needReceipt (V5).
 export const sendReadReceiptMessage = api('sendReadReceiptMessage');
 export const sendReadReceiptRequest = api('sendReadReceiptRequest');

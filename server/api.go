@@ -290,11 +290,19 @@ func (s *Server) apiGetGroup(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, mapStoreErr(err)
 	}
-	members := make([]*pb.GroupMember, 0, len(g.list))
+	sg, p := g.g, g.g.Policy
+	members := make([]map[string]any, 0, len(g.list))
 	for _, u := range g.list {
-		members = append(members, memberPB(u, g.g.Members[u]))
+		m := sg.Members[u]
+		members = append(members, map[string]any{"userId": u, "nickname": m.Nickname, "extra": m.Extra,
+			"role": m.Role, "joinedTime": m.Joined, "mutedUntil": m.MutedUntil})
 	}
-	return map[string]any{"group": groupInfoPB(g.g, ""), "members": members}, nil
+	return map[string]any{"group": map[string]any{
+		"groupId": sg.ID, "name": sg.Name, "portraitUri": sg.Portrait, "introduction": sg.Introduction, "notice": sg.Notice,
+		"extProfile": nonNil(sg.Ext), "joinPermission": p.Join, "removeMemberPermission": p.RemoveMember, "invitePermission": p.Invite,
+		"inviteHandlePermission": p.InviteHandle, "groupInfoEditPermission": p.InfoEdit, "memberInfoEditPermission": p.MemberEdit,
+		"ownerId": sg.OwnerID, "creatorId": sg.CreatorID, "createTime": sg.Created, "membersCount": len(sg.Members), "muteAll": sg.MuteAll,
+	}, "members": members}, nil
 }
 
 // apiGroupOp is a route that is one group operation on the group in the
@@ -398,4 +406,12 @@ func (s *Server) apiEraseUser(r *http.Request) (any, error) {
 		ss.kick(codes.DisconnKick, "user erased by the app server")
 	}
 	return map[string]any{"userId": user, "erasedMessages": n, "erasedFiles": nf}, nil
+}
+
+// nonNil writes an empty object rather than null.
+func nonNil(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }

@@ -38,6 +38,9 @@ func FuzzFrame(f *testing.F) {
 		{Id: 20, Body: &pb.Frame_Tags{Tags: &pb.TagsRequest{}}},
 		{Id: 21, Body: &pb.Frame_Modify{Modify: &pb.ModifyRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, MessageUid: "x", Content: []byte(`{"content":"b"}`)}}},
 		{Id: 22, Body: &pb.Frame_Messages{Messages: &pb.MessagesRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"}, MessageUids: []string{"x", "y"}}}},
+		{Id: 23, Body: &pb.Frame_Group{Group: &pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: "g2", Info: &pb.GroupInfo{Name: "n", Fields: 1}, UserIds: []string{"bob"}}}},
+		{Id: 24, Body: &pb.Frame_Group{Group: &pb.GroupRequest{Op: pb.GroupOp_GROUP_MEMBERS_BY_ROLE, GroupId: "g2", Count: 10, PageToken: "1"}}},
+		{Id: 25, Body: &pb.Frame_Group{Group: &pb.GroupRequest{Op: pb.GroupOp_GROUP_JOIN, GroupId: "g"}}},
 		{},
 	}
 	for _, s := range seed {

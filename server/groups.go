@@ -116,9 +116,8 @@ type actor struct {
 // group runs one operation: reads answer from the cache and the store,
 // changes go through changeGroup.
 func (s *Server) group(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
-	if r.Op != pb.GroupOp_GROUP_INFO && r.Op != pb.GroupOp_GROUP_JOINED && r.Op != pb.GroupOp_GROUP_APPLICATIONS &&
-		r.Op != pb.GroupOp_GROUP_JOINED_BY_ROLE && r.Op != pb.GroupOp_GROUP_SEARCH_JOINED && !contract.ValidID(r.GroupId) {
-		return nil, codes.New(codes.RCGroupIDInvalid, "invalid group id")
+	if err := contract.CheckGroupRequest(r); err != nil {
+		return nil, err
 	}
 	switch r.Op {
 	case pb.GroupOp_GROUP_INFO, pb.GroupOp_GROUP_JOINED:
@@ -184,14 +183,8 @@ func memberPB(u string, m store.Member) *pb.GroupMember {
 // groupsInfo answers getGroupsInfo (any live group) and getJoinedGroups
 // (those the user is in); unknown ids are left out.
 func (s *Server) groupsInfo(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
-	if len(r.GroupIds) == 0 || len(r.GroupIds) > contract.MaxGroupsPerQuery {
-		return nil, codes.New(codes.RCGroupQueryGroupCountExceedLimit, "1-20 group ids")
-	}
 	res := &pb.GroupResult{}
 	for _, id := range r.GroupIds {
-		if !contract.ValidID(id) {
-			return nil, codes.New(codes.RCGroupIDInvalid, "invalid group id")
-		}
 		g, err := s.groups.get(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
@@ -213,9 +206,6 @@ func page(token string, count uint32, n int) (from, to int, next string, err err
 	if count == 0 {
 		count = 50
 	}
-	if count > contract.MaxGroupUsersPerCall {
-		return 0, 0, "", codes.New(codes.InvalidParameterCount, "count must be 1-100")
-	}
 	if token != "" {
 		from, err = parseOffset(token)
 		if err != nil || from > n {
@@ -232,11 +222,6 @@ func page(token string, count uint32, n int) (from, to int, next string, err err
 // joinedGroups answers getJoinedGroupsByRole and searchJoinedGroups, by
 // group id (descending unless ascending).
 func (s *Server) joinedGroups(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
-	if r.Op == pb.GroupOp_GROUP_SEARCH_JOINED {
-		if err := checkSearch(r.Text); err != nil {
-			return nil, err
-		}
-	}
 	joined, err := s.store.JoinedGroups(ctx, a.user)
 	if err != nil {
 		return nil, err
@@ -281,23 +266,12 @@ func (s *Server) groupMembers(ctx context.Context, a actor, r *pb.GroupRequest) 
 	}
 	res := &pb.GroupResult{}
 	if r.Op == pb.GroupOp_GROUP_MEMBERS {
-		if err := contract.CheckGroupUsers(r.UserIds, contract.MaxGroupUsersPerCall); err != nil {
-			return nil, err
-		}
 		for _, u := range r.UserIds {
 			if m, ok := g.g.Members[u]; ok {
 				res.Members = append(res.Members, memberPB(u, m))
 			}
 		}
 		return res, nil
-	}
-	if r.Op == pb.GroupOp_GROUP_SEARCH_MEMBERS {
-		if err := checkSearch(r.Text); err != nil {
-			return nil, err
-		}
-	}
-	if r.Role < 0 || r.Role > int32(contract.RoleOwner) {
-		return nil, codes.New(codes.InvalidParameter, "role outside GroupMemberRole")
 	}
 	var all []*pb.GroupMember
 	for u, m := range g.g.Members {
@@ -335,9 +309,6 @@ func (s *Server) groupApplications(ctx context.Context, a actor, r *pb.GroupRequ
 	count := int(r.Count)
 	if count == 0 {
 		count = 50
-	}
-	if count > contract.MaxGroupUsersPerCall {
-		return nil, codes.New(codes.InvalidParameterCount, "count must be 1-100")
 	}
 	var before int64
 	if r.PageToken != "" {
@@ -385,11 +356,4 @@ func applicationPB(gid string, k store.AppKey, ap store.Application, viewer stri
 		out.Type = 1 // INVITATION
 	}
 	return out
-}
-
-func checkSearch(text string) error {
-	if err := contract.CheckMemberInfo(text, ""); err != nil || text == "" {
-		return codes.New(codes.InvalidParameter, "the search text must be 1-64 characters, not blank")
-	}
-	return nil
 }

@@ -97,6 +97,20 @@ export async function connectPage(page, pageURL, server, user, { wait = true, in
   if (wait) await page.waitForFunction(() => window.events.some(([n]) => n === 'PULL_OFFLINE_MESSAGE_FINISHED'));
 }
 
+// eventsOf returns the payloads of the events named name a page was given.
+export const eventsOf = (x, name) => x.page.evaluate((name) => window.events.filter(([n]) => n === name).map(([, p]) => p), name);
+
+// waitEvent waits for x's event name whose payload satisfies pred.
+export async function waitEvent(x, name, pred, what) {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const hit = (await eventsOf(x, name)).find(pred);
+    if (hit) return hit;
+    if (Date.now() > deadline) throw new Error(`${x.user}: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 // messagesOf returns the messages a page was given, in order.
 export function messagesOf(u) {
   return u.page.evaluate(() => window.events.filter(([n]) => n === 'MESSAGES').flatMap(([, p]) => p.messages));

@@ -13,13 +13,6 @@ const words = (s) => s.trim().split(/\s+/);
 
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
-  'not yet: groups': words(`
-    acceptGroupApplication acceptGroupInvite addGroupFollows addGroupManagers createGroup
-    dismissGroup getGroupApplications getGroupFollows getGroupMembers getGroupMembersByRole
-    getGroupsInfo getJoinedGroups getJoinedGroupsByRole inviteUsersToGroup joinGroup
-    kickGroupMembers quitGroup refuseGroupApplication refuseGroupInvite removeGroupFollows
-    removeGroupManagers searchGroupMembers searchJoinedGroups setGroupMemberInfo setGroupRemark
-    transferGroupOwner updateGroupInfo`),
   'not yet: people (friends, blacklist, profiles, online status)': words(`
     acceptFriendApplication addFriend addToBlacklist checkFriends deleteFriends getBlacklist
     getBlacklistStatus getFriendAddPermission getFriendApplications getFriends getFriendsInfo

@@ -229,6 +229,54 @@ async function settings(conversation: RongIMLib.IConversationOption) {
 }
 void settings;
 
+// Groups.
+async function groups() {
+  const created = await RongIMLib.createGroup({ groupId: 'team', groupName: 'Team', joinPermission: RongIMLib.GroupJoinPermission.OWNER_VERIFY }, ['bob']);
+  console.log(created.data?.processCode);
+  await RongIMLib.updateGroupInfo({ groupId: 'team', notice: 'hello', removeMemberPermission: RongIMLib.GroupOperationPermission.OWNER_OR_MANAGER });
+  const infos = await RongIMLib.getGroupsInfo(['team']);
+  const mine = await RongIMLib.getJoinedGroups(['team']);
+  console.log(infos.data?.[0]?.groupName, mine.data?.[0]?.role);
+  const joined = await RongIMLib.joinGroup('team');
+  if (joined.data?.processCode === RongIMLib.ErrorCode.RC_GROUP_JOIN_GROUP_NEED_MANAGER_ACCEPT) {
+    const apps = await RongIMLib.getGroupApplications({ count: 20 });
+    const first = apps.data?.data[0];
+    if (first) {
+      await RongIMLib.acceptGroupApplication(first.groupId, first.joinMemberInfo.userId, first.inviterInfo?.userId);
+      await RongIMLib.refuseGroupApplication(first.groupId, first.joinMemberInfo.userId, undefined, 'full');
+    }
+  }
+  const invited = await RongIMLib.inviteUsersToGroup('team', ['carol']);
+  console.log(invited.data?.processCode);
+  await RongIMLib.acceptGroupInvite('team', 'alice');
+  await RongIMLib.refuseGroupInvite('team', 'alice', 'busy');
+  await RongIMLib.addGroupManagers('team', ['bob']);
+  await RongIMLib.removeGroupManagers('team', ['bob']);
+  const page = await RongIMLib.getGroupMembersByRole('team', RongIMLib.GroupMemberRole.UNDEF, { count: 50, pageToken: '' });
+  const some = await RongIMLib.getGroupMembers('team', ['bob']);
+  const found = await RongIMLib.searchGroupMembers('team', 'bo', { count: 20 });
+  console.log(page.data?.totalCount, some.data?.[0]?.nickname, found.data?.pageToken);
+  await RongIMLib.setGroupMemberInfo('team', 'bob', 'Bobby', 'extra');
+  await RongIMLib.setGroupRemark('team', 'work');
+  await RongIMLib.addGroupFollows('team', ['bob']);
+  const follows = await RongIMLib.getGroupFollows('team');
+  await RongIMLib.removeGroupFollows('team', ['bob']);
+  const byRole = await RongIMLib.getJoinedGroupsByRole({ count: 20 }, RongIMLib.GroupMemberRole.OWNER);
+  const named = await RongIMLib.searchJoinedGroups('Te', { count: 20 });
+  console.log(follows.data?.[0]?.time, byRole.data?.data.length, named.data?.data[0]?.membersCount);
+  await RongIMLib.kickGroupMembers('team', ['carol'], { removeMuteStatus: true, removeWhiteList: true, removeFollow: true });
+  await RongIMLib.transferGroupOwner('team', 'bob', true);
+  await RongIMLib.quitGroup('team');
+  await RongIMLib.dismissGroup('team');
+  RongIMLib.addEventListener(RongIMLib.Events.GROUP_OPERATION, (e) => console.log(e.operation, e.memberInfos?.length));
+  RongIMLib.addEventListener(RongIMLib.Events.GROUP_INFO_CHANGED, (e) => console.log(e.changedGroupInfo.groupName));
+  RongIMLib.addEventListener(RongIMLib.Events.GROUP_MEMBER_INFO_CHANGED, (e) => console.log(e.memberInfo.nickname));
+  RongIMLib.addEventListener(RongIMLib.Events.GROUP_APPLICATION_EVENT, (e) => console.log(e.status, e.direction));
+  RongIMLib.addEventListener(RongIMLib.Events.GROUP_REMARK_CHANGED_SYNC, (e) => console.log(e.groupRemark));
+  RongIMLib.addEventListener(RongIMLib.Events.GROUP_FOLLOWS_CHANGED_SYNC, (e) => console.log(e.userIds));
+}
+void groups;
+
 // Tags.
 async function tags(conversation: RongIMLib.IConversationOption) {
   const tag: RongIMLib.ITagParam = { tagId: 'work', tagName: 'Work' };

@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, admin, adminSend } from './harness.mjs';
-import { serveStatic, launch, engines, openUser, connectPage, closeAll } from './browser.mjs';
+import { eventsOf, waitEvent, serveStatic, launch, engines, openUser, connectPage, closeAll } from './browser.mjs';
 
 for (const engine of engines()) describe(engine, () => {
   let server, web, browser;
@@ -18,20 +18,10 @@ for (const engine of engines()) describe(engine, () => {
 
   after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
 
-  const events = (x, name) => x.page.evaluate((name) => window.events.filter(([n]) => n === name).map(([, p]) => p), name);
-  async function waitEvent(x, name, pred, what) {
-    const deadline = Date.now() + 15000;
-    for (;;) {
-      const hit = (await events(x, name)).find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`${x.user}: timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
   // waitTold waits for an event without a payload (TAG, CONVERSATION_TAG).
   async function waitTold(x, name) {
     const deadline = Date.now() + 15000;
-    while ((await events(x, name)).length === 0) {
+    while ((await eventsOf(x, name)).length === 0) {
       if (Date.now() > deadline) throw new Error(`${x.user}: timed out waiting for ${name}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -55,7 +45,7 @@ for (const engine of engines()) describe(engine, () => {
     assert.deepEqual((await call(tab2, 'getConversationNotificationStatus', quinn)), { code: 0, data: 2 });
     const top = await call(tab2, 'getTopConversationList');
     assert.deepEqual(top.data.map((c) => [c.targetId, c.isTop, c.notificationLevel, c.notificationStatus, c.latestMessage]), [['quinn', true, 5, 2, null]]);
-    assert.deepEqual((await events(tab1, 'CONVERSATION')).filter((p) => p.conversationList.some((c) => c.updatedItems)), [], 'the tab that changed them was told');
+    assert.deepEqual((await eventsOf(tab1, 'CONVERSATION')).filter((p) => p.conversationList.some((c) => c.updatedItems)), [], 'the tab that changed them was told');
 
     await tab2.page.reload();
     await connectPage(tab2.page, web.url, server, 'pia');
@@ -122,7 +112,7 @@ for (const engine of engines()) describe(engine, () => {
     const page = await call(tab2, 'getConversationsFromTagByPage', 'work', 10, 0);
     assert.deepEqual(page.data.map((c) => [c.targetId, c.isTopInTag, c.unreadMessageCount]), [['yan', true, 2]]);
     assert.deepEqual(await call(tab2, 'getUnreadCountByTag', 'work', false), { code: 0, data: 2 });
-    assert.deepEqual((await events(tab1, 'TAG')).concat(await events(tab1, 'CONVERSATION_TAG')), [], 'the tab that changed them was told');
+    assert.deepEqual((await eventsOf(tab1, 'TAG')).concat(await eventsOf(tab1, 'CONVERSATION_TAG')), [], 'the tab that changed them was told');
 
     await tab2.page.reload();
     await connectPage(tab2.page, web.url, server, 'zoe');

@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startServer, bin, appSecret } from './harness.mjs';
-import { serveStatic, launch, engines, openUser, connectPage, closeAll } from './browser.mjs';
+import { eventsOf, waitEvent, serveStatic, launch, engines, openUser, connectPage, closeAll } from './browser.mjs';
 import { ErrorCode } from '../index.js';
 
 for (const engine of engines()) describe(engine, () => {
@@ -32,17 +32,6 @@ for (const engine of engines()) describe(engine, () => {
 
   after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
 
-  const events = (x, name) => x.page.evaluate((name) => window.events.filter(([n]) => n === name).map(([, p]) => p), name);
-
-  async function waitEvent(x, name, pred, what) {
-    const deadline = Date.now() + 15000;
-    for (;;) {
-      const hit = (await events(x, name)).find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`${x.user}: timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   const club = { conversationType: 3, targetId: 'club' };
   const sendText = (x, conv, content, options) => x.page.evaluate(({ conv, content, options }) =>
@@ -201,7 +190,7 @@ for (const engine of engines()) describe(engine, () => {
       assert.equal(r.code, 0, JSON.stringify(r));
     }
     await waitEvent(u.rita, 'MESSAGE_RECEIPT_RESPONSE_V5', (list) => list.some((x) => x.messageUId === sent.data.messageUId && x.readCount === 2), 'the count of 2');
-    const v5 = (await events(u.rita, 'MESSAGE_RECEIPT_RESPONSE_V5')).flat().filter((x) => x.messageUId === sent.data.messageUId);
+    const v5 = (await eventsOf(u.rita, 'MESSAGE_RECEIPT_RESPONSE_V5')).flat().filter((x) => x.messageUId === sent.data.messageUId);
     const last = v5.at(-1);
     assert.deepEqual([last.readCount, last.unreadCount, last.totalCount, last.identifier.targetId], [2, 1, 3, 'club']);
     const info = await u.rita.page.evaluate((uid) => RongIMLib.getMessageReadReceiptInfoV5({ conversationType: 3, targetId: 'club' }, [uid]), sent.data.messageUId);
@@ -284,7 +273,7 @@ for (const engine of engines()) describe(engine, () => {
     // zoe's next message reaches yuri after anything the clear had sent him.
     const after = await sendText(zoe, { conversationType: 1, targetId: 'yuri' }, 'after');
     await waitEvent(yuri, 'MESSAGES', (p) => p.messages.some((m) => m.messageUId === after.data.messageUId), 'the message after');
-    assert.deepEqual(await events(yuri, 'READ_RECEIPT_RECEIVED'), [], 'clearing unread told the peer');
+    assert.deepEqual(await eventsOf(yuri, 'READ_RECEIPT_RECEIVED'), [], 'clearing unread told the peer');
 
     const admin = execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
     const settings = async (on) => {

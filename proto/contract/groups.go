@@ -442,3 +442,119 @@ func CheckGroupUsers(ids []string, max int) error {
 	}
 	return nil
 }
+
+// MaxMuteMillis is the longest mute: 100 years.
+const MaxMuteMillis = 100 * 365 * 24 * 3600 * 1000
+
+// MaxGroupPage is the most items of one page (getGroupApplications and
+// the searches take 200, the member and group lists 100).
+const MaxGroupPage = 200
+
+// groupless are the operations that name no one group.
+var groupless = map[pb.GroupOp]bool{
+	pb.GroupOp_GROUP_INFO: true, pb.GroupOp_GROUP_JOINED: true, pb.GroupOp_GROUP_APPLICATIONS: true,
+	pb.GroupOp_GROUP_JOINED_BY_ROLE: true, pb.GroupOp_GROUP_SEARCH_JOINED: true,
+}
+
+// CheckGroupRequest checks a group request's shape, whoever asks: the ids,
+// counts, texts and enums each operation takes. Who may do it, and whether
+// the users are members, the server decides on the group.
+func CheckGroupRequest(r *pb.GroupRequest) error {
+	if r == nil || r.Op <= pb.GroupOp_GROUP_OP_NONE || r.Op > pb.GroupOp_GROUP_MUTE_ALL {
+		return codes.New(codes.InvalidParameter, "unknown group operation")
+	}
+	if !groupless[r.Op] && !ValidID(r.GroupId) {
+		return codes.New(codes.RCGroupIDInvalid, "invalid group id")
+	}
+	userID := func(id string) error {
+		if !ValidID(id) {
+			return codes.New(codes.InvalidParameterUserID, "invalid user id")
+		}
+		return nil
+	}
+	pageOf := func(most uint32) error {
+		if r.Count > most {
+			return codes.New(codes.InvalidParameterCount, fmt.Sprintf("count must be 1-%d", most))
+		}
+		if r.Role < int32(RoleNone) || r.Role > int32(RoleOwner) {
+			return codes.New(codes.InvalidParameter, "role outside GroupMemberRole")
+		}
+		return nil
+	}
+	search := func() error {
+		if strings.TrimSpace(r.Text) == "" || !utf8.ValidString(r.Text) || utf8.RuneCountInString(r.Text) > MaxNicknameChars {
+			return codes.New(codes.InvalidParameter, "the search text must be 1-64 characters, not blank")
+		}
+		return pageOf(MaxGroupPage)
+	}
+	reason := func() error {
+		if !utf8.ValidString(r.Reason) || utf8.RuneCountInString(r.Reason) > MaxMemberExtraChars {
+			return codes.New(codes.InvalidParameter, "the reason is at most 128 characters")
+		}
+		return nil
+	}
+	switch r.Op {
+	case pb.GroupOp_GROUP_CREATE:
+		if err := CheckGroupInfo(r.Info, true); err != nil {
+			return err
+		}
+		if len(r.UserIds) > 0 {
+			return CheckGroupUsers(r.UserIds, MaxGroupMembers*100) // the count is the caller's (30 for users)
+		}
+	case pb.GroupOp_GROUP_UPDATE_INFO:
+		return CheckGroupInfo(r.Info, false)
+	case pb.GroupOp_GROUP_INFO, pb.GroupOp_GROUP_JOINED:
+		if len(r.GroupIds) == 0 || len(r.GroupIds) > MaxGroupsPerQuery {
+			return codes.New(codes.RCGroupQueryGroupCountExceedLimit, "1-20 group ids")
+		}
+		for _, id := range r.GroupIds {
+			if !ValidID(id) {
+				return codes.New(codes.RCGroupIDInvalid, "invalid group id")
+			}
+		}
+	case pb.GroupOp_GROUP_KICK, pb.GroupOp_GROUP_MEMBERS, pb.GroupOp_GROUP_ADD_FOLLOWS, pb.GroupOp_GROUP_REMOVE_FOLLOWS:
+		return CheckGroupUsers(r.UserIds, MaxGroupUsersPerCall)
+	case pb.GroupOp_GROUP_MUTE_MEMBERS:
+		if r.DurationMs < 0 || r.DurationMs > MaxMuteMillis {
+			return codes.New(codes.InvalidParameter, "a mute is 0 (unmute) to 100 years")
+		}
+		return CheckGroupUsers(r.UserIds, MaxGroupUsersPerCall)
+	case pb.GroupOp_GROUP_INVITE:
+		return CheckGroupUsers(r.UserIds, MaxGroupInvitees)
+	case pb.GroupOp_GROUP_ADD_MANAGERS, pb.GroupOp_GROUP_REMOVE_MANAGERS:
+		return CheckGroupUsers(r.UserIds, MaxGroupManagers)
+	case pb.GroupOp_GROUP_TRANSFER:
+		return userID(r.UserId)
+	case pb.GroupOp_GROUP_SET_MEMBER_INFO:
+		if err := userID(r.UserId); err != nil {
+			return err
+		}
+		return CheckMemberInfo(r.Nickname, r.Extra)
+	case pb.GroupOp_GROUP_ACCEPT_INVITE, pb.GroupOp_GROUP_REFUSE_INVITE:
+		if err := userID(r.InviterId); err != nil {
+			return err
+		}
+		return reason()
+	case pb.GroupOp_GROUP_ACCEPT_APPLICATION, pb.GroupOp_GROUP_REFUSE_APPLICATION:
+		if err := userID(r.UserId); err != nil {
+			return err
+		}
+		if r.InviterId != "" {
+			if err := userID(r.InviterId); err != nil {
+				return err
+			}
+		}
+		return reason()
+	case pb.GroupOp_GROUP_SEARCH_MEMBERS, pb.GroupOp_GROUP_SEARCH_JOINED:
+		return search()
+	case pb.GroupOp_GROUP_MEMBERS_BY_ROLE, pb.GroupOp_GROUP_JOINED_BY_ROLE:
+		return pageOf(MaxGroupUsersPerCall)
+	case pb.GroupOp_GROUP_APPLICATIONS:
+		return pageOf(MaxGroupPage)
+	case pb.GroupOp_GROUP_SET_REMARK:
+		if r.Text != "" && strings.TrimSpace(r.Text) == "" || !utf8.ValidString(r.Text) || utf8.RuneCountInString(r.Text) > MaxNicknameChars {
+			return codes.New(codes.InvalidParameter, "the remark is at most 64 characters, not blank")
+		}
+	}
+	return nil
+}

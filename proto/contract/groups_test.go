@@ -1,10 +1,12 @@
 package contract
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 func TestCheckGroupAction(t *testing.T) {
@@ -169,6 +171,59 @@ func TestCheckMemberInfoAndUsers(t *testing.T) {
 	} {
 		if got := codes.Of(c.err); got != c.want {
 			t.Errorf("%s: code %d, want %d", name, got, c.want)
+		}
+	}
+}
+
+func TestCheckGroupRequest(t *testing.T) {
+	name := &pb.GroupInfo{Name: "n", Fields: FieldName}
+	users := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = "u" + strconv.Itoa(i)
+		}
+		return out
+	}
+	for label, c := range map[string]struct {
+		r    *pb.GroupRequest
+		want int32
+	}{
+		"nil":                      {nil, codes.InvalidParameter},
+		"no op":                    {&pb.GroupRequest{GroupId: "g"}, codes.InvalidParameter},
+		"an op past the enum":      {&pb.GroupRequest{Op: 99, GroupId: "g"}, codes.InvalidParameter},
+		"create":                   {&pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: "g", Info: name, UserIds: []string{"a"}}, 0},
+		"create, bad id":           {&pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: "g g", Info: name}, codes.RCGroupIDInvalid},
+		"create, no name":          {&pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: "g", Info: &pb.GroupInfo{}}, codes.RCGroupNameInvalid},
+		"create, no info":          {&pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: "g"}, codes.InvalidParameter},
+		"create, bad policy":       {&pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: "g", Info: &pb.GroupInfo{Name: "n", JoinPermission: 4, Fields: FieldName | FieldJoinPermission}}, codes.InvalidParameter},
+		"update, nothing":          {&pb.GroupRequest{Op: pb.GroupOp_GROUP_UPDATE_INFO, GroupId: "g", Info: &pb.GroupInfo{}}, codes.InvalidParameter},
+		"update, unknown field":    {&pb.GroupRequest{Op: pb.GroupOp_GROUP_UPDATE_INFO, GroupId: "g", Info: &pb.GroupInfo{Fields: 1 << 20}}, codes.InvalidParameter},
+		"info of 20":               {&pb.GroupRequest{Op: pb.GroupOp_GROUP_INFO, GroupIds: users(20)}, 0},
+		"info of 21":               {&pb.GroupRequest{Op: pb.GroupOp_GROUP_INFO, GroupIds: users(21)}, codes.RCGroupQueryGroupCountExceedLimit},
+		"info of none":             {&pb.GroupRequest{Op: pb.GroupOp_GROUP_JOINED}, codes.RCGroupQueryGroupCountExceedLimit},
+		"info, bad id":             {&pb.GroupRequest{Op: pb.GroupOp_GROUP_INFO, GroupIds: []string{"a b"}}, codes.RCGroupIDInvalid},
+		"kick 100":                 {&pb.GroupRequest{Op: pb.GroupOp_GROUP_KICK, GroupId: "g", UserIds: users(100)}, 0},
+		"kick 101":                 {&pb.GroupRequest{Op: pb.GroupOp_GROUP_KICK, GroupId: "g", UserIds: users(101)}, codes.InvalidParameterCount},
+		"invite 31":                {&pb.GroupRequest{Op: pb.GroupOp_GROUP_INVITE, GroupId: "g", UserIds: users(31)}, codes.InvalidParameterCount},
+		"11 managers":              {&pb.GroupRequest{Op: pb.GroupOp_GROUP_ADD_MANAGERS, GroupId: "g", UserIds: users(11)}, codes.InvalidParameterCount},
+		"transfer to nobody":       {&pb.GroupRequest{Op: pb.GroupOp_GROUP_TRANSFER, GroupId: "g"}, codes.InvalidParameterUserID},
+		"a long nickname":          {&pb.GroupRequest{Op: pb.GroupOp_GROUP_SET_MEMBER_INFO, GroupId: "g", UserId: "u", Nickname: strings.Repeat("n", 65)}, codes.RCGroupParameterLengthExceedLimit},
+		"accept, no inviter":       {&pb.GroupRequest{Op: pb.GroupOp_GROUP_ACCEPT_INVITE, GroupId: "g"}, codes.InvalidParameterUserID},
+		"refuse, long reason":      {&pb.GroupRequest{Op: pb.GroupOp_GROUP_REFUSE_APPLICATION, GroupId: "g", UserId: "u", Reason: strings.Repeat("r", 129)}, codes.InvalidParameter},
+		"handle, bad inviter":      {&pb.GroupRequest{Op: pb.GroupOp_GROUP_ACCEPT_APPLICATION, GroupId: "g", UserId: "u", InviterId: "a b"}, codes.InvalidParameterUserID},
+		"search, blank":            {&pb.GroupRequest{Op: pb.GroupOp_GROUP_SEARCH_JOINED, Text: " "}, codes.InvalidParameter},
+		"search, page of 200":      {&pb.GroupRequest{Op: pb.GroupOp_GROUP_SEARCH_MEMBERS, GroupId: "g", Text: "a", Count: 200}, 0},
+		"members, page of 101":     {&pb.GroupRequest{Op: pb.GroupOp_GROUP_MEMBERS_BY_ROLE, GroupId: "g", Count: 101}, codes.InvalidParameterCount},
+		"members, role 4":          {&pb.GroupRequest{Op: pb.GroupOp_GROUP_MEMBERS_BY_ROLE, GroupId: "g", Role: 4}, codes.InvalidParameter},
+		"a remark":                 {&pb.GroupRequest{Op: pb.GroupOp_GROUP_SET_REMARK, GroupId: "g", Text: "work"}, 0},
+		"no remark (removes it)":   {&pb.GroupRequest{Op: pb.GroupOp_GROUP_SET_REMARK, GroupId: "g"}, 0},
+		"a blank remark":           {&pb.GroupRequest{Op: pb.GroupOp_GROUP_SET_REMARK, GroupId: "g", Text: "  "}, codes.InvalidParameter},
+		"mute for a negative time": {&pb.GroupRequest{Op: pb.GroupOp_GROUP_MUTE_MEMBERS, GroupId: "g", UserIds: []string{"u"}, DurationMs: -1}, codes.InvalidParameter},
+		"mute past 100 years":      {&pb.GroupRequest{Op: pb.GroupOp_GROUP_MUTE_MEMBERS, GroupId: "g", UserIds: []string{"u"}, DurationMs: MaxMuteMillis + 1}, codes.InvalidParameter},
+		"applications":             {&pb.GroupRequest{Op: pb.GroupOp_GROUP_APPLICATIONS, Count: 200}, 0},
+	} {
+		if got := codes.Of(CheckGroupRequest(c.r)); got != c.want {
+			t.Errorf("%s: code %d, want %d", label, got, c.want)
 		}
 	}
 }
