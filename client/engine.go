@@ -70,29 +70,33 @@ const (
 type EventKind int
 
 const (
-	EventMessages          EventKind = iota + 1 // new messages, each once, in sequence order per conversation
-	EventStatus                                 // connection status changed
-	EventSyncFinished                           // offline messages are all in (PULL_OFFLINE_MESSAGE_FINISHED)
-	EventTyping                                 // who is typing changed (TYPING_STATUS)
-	EventExpansion                              // a message's expansion changed (EXPANSION)
-	EventConversations                          // conversations got messages or their unread count changed (CONVERSATION)
-	EventReadReceipt                            // the peer read up to a message (READ_RECEIPT_RECEIVED)
-	EventSyncRead                               // this user read on another device or session (SYNC_READ_STATUS)
-	EventReceiptRequest                         // a sender asks for a read receipt (MESSAGE_RECEIPT_REQUEST)
-	EventReceiptResponse                        // a member answered this user's messages (MESSAGE_RECEIPT_RESPONSE)
-	EventReceiptResponseV5                      // read counts of this user's messages changed (MESSAGE_RECEIPT_RESPONSE_V5)
-	EventDelivered                              // a device of the peer stored this user's messages (MESSAGE_DELIVERED)
-	EventTags                                   // another session changed the user's tags (TAG)
-	EventConversationTags                       // another session changed which conversations are in the tags (CONVERSATION_TAG)
-	EventModified                               // messages held here were edited by their senders (MESSAGE_MODIFIED)
-	EventModifiedSynced                         // the edits made while offline are in (MESSAGE_MODIFIED_SYNC_COMPLETED)
-	EventGroupOperation                         // created, joined, kicked, quit, dismissed, managers, owner (GROUP_OPERATION)
-	EventGroupInfo                              // a group's profile or permissions changed (GROUP_INFO_CHANGED)
-	EventGroupMember                            // a member's nickname or extra changed (GROUP_MEMBER_INFO_CHANGED)
-	EventGroupMute                              // members or the whole group muted or unmuted
-	EventGroupApplication                       // a join request or invitation changed (GROUP_APPLICATION_EVENT)
-	EventGroupRemark                            // this user's remark of a group, from another device (GROUP_REMARK_CHANGED_SYNC)
-	EventGroupFollows                           // this user's follows in a group, from another device (GROUP_FOLLOWS_CHANGED_SYNC)
+	EventMessages             EventKind = iota + 1 // new messages, each once, in sequence order per conversation
+	EventStatus                                    // connection status changed
+	EventSyncFinished                              // offline messages are all in (PULL_OFFLINE_MESSAGE_FINISHED)
+	EventTyping                                    // who is typing changed (TYPING_STATUS)
+	EventExpansion                                 // a message's expansion changed (EXPANSION)
+	EventConversations                             // conversations got messages or their unread count changed (CONVERSATION)
+	EventReadReceipt                               // the peer read up to a message (READ_RECEIPT_RECEIVED)
+	EventSyncRead                                  // this user read on another device or session (SYNC_READ_STATUS)
+	EventReceiptRequest                            // a sender asks for a read receipt (MESSAGE_RECEIPT_REQUEST)
+	EventReceiptResponse                           // a member answered this user's messages (MESSAGE_RECEIPT_RESPONSE)
+	EventReceiptResponseV5                         // read counts of this user's messages changed (MESSAGE_RECEIPT_RESPONSE_V5)
+	EventDelivered                                 // a device of the peer stored this user's messages (MESSAGE_DELIVERED)
+	EventTags                                      // another session changed the user's tags (TAG)
+	EventConversationTags                          // another session changed which conversations are in the tags (CONVERSATION_TAG)
+	EventModified                                  // messages held here were edited by their senders (MESSAGE_MODIFIED)
+	EventModifiedSynced                            // the edits made while offline are in (MESSAGE_MODIFIED_SYNC_COMPLETED)
+	EventGroupOperation                            // created, joined, kicked, quit, dismissed, managers, owner (GROUP_OPERATION)
+	EventGroupInfo                                 // a group's profile or permissions changed (GROUP_INFO_CHANGED)
+	EventGroupMember                               // a member's nickname or extra changed (GROUP_MEMBER_INFO_CHANGED)
+	EventGroupMute                                 // members or the whole group muted or unmuted
+	EventGroupApplication                          // a join request or invitation changed (GROUP_APPLICATION_EVENT)
+	EventGroupRemark                               // this user's remark of a group, from another device (GROUP_REMARK_CHANGED_SYNC)
+	EventGroupFollows                              // this user's follows in a group, from another device (GROUP_FOLLOWS_CHANGED_SYNC)
+	EventFriend                                    // friends added or removed, a request changed, the list cleared, a remark synced (FRIEND_*)
+	EventOwnProfile                                // this user's profile changed (OWN_USER_PROFILE_CHANGED)
+	EventSubscribedStatus                          // users subscribed to went online or offline, or changed their profile (online only: SUBSCRIBED_USER_STATUS_CHANGE)
+	EventSubscriptionRelation                      // this user subscribed or unsubscribed on another device (SUBSCRIBED_RELATION_CHANGE)
 )
 
 // Event is one thing the application is told about.
@@ -106,6 +110,7 @@ type Event struct {
 	Conversations []ConversationInfo
 	Receipt       *ReceiptEvent
 	Group         *GroupEvent
+	People        *PeopleEvent
 }
 
 // Engine is one device's connection to the server.
@@ -843,6 +848,9 @@ func (lc *liveConn) run(ctx context.Context) error {
 			}
 			if len(b.Push.Typing) > 0 {
 				e.onTyping(b.Push.Typing)
+			}
+			if len(b.Push.Status) > 0 {
+				e.emit(Event{Kind: EventSubscribedStatus, People: &PeopleEvent{Status: b.Push.Status}})
 			}
 		case *pb.Frame_Kick:
 			lc.fail(codes.New(b.Kick.Code, b.Kick.Reason))

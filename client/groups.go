@@ -40,8 +40,8 @@ type GroupEvent struct {
 	Own         *pb.GroupOwnChange   // EventGroupRemark, EventGroupFollows
 }
 
-// groupEventLocked turns a group notification or a log entry into its
-// event, in sequence order with the batch's others.
+// groupEventLocked turns a group notification into its event, in
+// sequence order with the batch's others.
 func groupEventLocked(bs *batchState, w *pb.Message) {
 	if ev := w.GroupEvent; ev != nil && w.ConvType == pb.ConversationType_GROUP {
 		kind := map[pb.GroupEventKind]EventKind{
@@ -53,12 +53,11 @@ func groupEventLocked(bs *batchState, w *pb.Message) {
 		if kind != 0 {
 			bs.events = append(bs.events, Event{Kind: kind, Group: &GroupEvent{GroupID: w.To, Change: ev}})
 		}
-		return
 	}
-	l := w.Log
-	if l == nil {
-		return
-	}
+}
+
+// groupLogEventLocked turns a log entry about groups into its event.
+func groupLogEventLocked(bs *batchState, l *pb.LogEntry) {
 	if a := l.GroupApplication; a != nil {
 		bs.events = append(bs.events, Event{Kind: EventGroupApplication, Group: &GroupEvent{GroupID: a.GroupId, Application: a}})
 	}

@@ -446,7 +446,10 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		return
 	}
 	if m.w.ConvType == pb.ConversationType_USER_LOG {
-		groupEventLocked(bs, m.w)
+		if l := m.w.Log; l != nil {
+			groupLogEventLocked(bs, l)
+			peopleEventLocked(bs, l)
+		}
 		applyLog(bs, m.w.Log) // what another device of mine did, receipts for me
 		if l := m.w.Log; l != nil && l.TagsChanged != 0 {
 			bs.tagLogs = append(bs.tagLogs, l)

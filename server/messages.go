@@ -64,9 +64,15 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyFor(id, err)
 		return
 	}
-	if r.Conv.Type == pb.ConversationType_GROUP {
+	switch r.Conv.Type {
+	case pb.ConversationType_GROUP:
 		if g, err := ss.srv.groups.get(ctx, r.Conv.Target); err == nil && g.mutedAt(ss.user, ss.srv.cfg.Now().UnixMilli()) {
 			ss.replyErr(id, codes.ForbiddenInGroup, "muted in the group")
+			return
+		}
+	case pb.ConversationType_PRIVATE:
+		if err := ss.srv.checkNotBlocked(ctx, r.Conv.Target, ss.user); err != nil {
+			ss.replyFor(id, err)
 			return
 		}
 	}

@@ -208,6 +208,8 @@ var frameTypes = [...]string{
 	61:             "messages",
 	70:             "group",
 	71:             "group_result",
+	80:             "people",
+	81:             "people_result",
 }
 
 // frameType is f's index in frameTypes. A type switch, so the per-frame
@@ -290,6 +292,10 @@ func frameType(f *pb.Frame) uint8 {
 		return 70
 	case *pb.Frame_GroupResult:
 		return 71
+	case *pb.Frame_People:
+		return 80
+	case *pb.Frame_PeopleResult:
+		return 81
 	}
 	return frameNone
 }

@@ -31,17 +31,19 @@ const DBFile = "imwasm.db"
 
 // Server is one imwasm node.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	store   store.Store
-	files   files.FileStore
-	hub     *hub
-	bus     Bus
-	groups  *groupCache
-	reg     *prometheus.Registry // this server's own: tests run several in one process
-	metrics serverMetrics
-	mux     *http.ServeMux
-	uids    *store.UIDGen // ids of messages that are not stored (status messages)
+	cfg      Config
+	log      *slog.Logger
+	store    store.Store
+	files    files.FileStore
+	hub      *hub
+	bus      Bus
+	groups   *groupCache
+	blocks   *blockCache          // users' blacklists, for every private send
+	presence *presence            // online status and who is told of it
+	reg      *prometheus.Registry // this server's own: tests run several in one process
+	metrics  serverMetrics
+	mux      *http.ServeMux
+	uids     *store.UIDGen // ids of messages that are not stored (status messages)
 
 	settings   atomic.Pointer[Settings]
 	settingsMu sync.Mutex // serializes PUT /v1/settings
@@ -121,6 +123,8 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.settings.Store(settingsFrom(cfg))
 	s.bus = localBus{s.hub.deliver}
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
+	s.blocks = &blockCache{store: st, lists: map[string]map[string]int64{}}
+	s.presence = newPresence(s)
 	s.quota = newUploadQuota(s.reg)
 	s.receipts = newNotifier(cfg.ReceiptInterval, &s.tasks, func(convID, uid string) { s.flushReceipts(s.ctx, convID, uid) })
 	s.metrics = newServerMetrics(s.reg)
@@ -186,6 +190,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.tasks.Go(func() { s.sweepIdle(ctx) })
 	s.tasks.Go(func() { s.retentionLoop(ctx) })
 	s.tasks.Go(func() { s.resumeReceipts(ctx) })
+	s.tasks.Go(func() { s.presence.run(ctx) })
 	select {
 	case err := <-errc:
 		return err

@@ -201,8 +201,12 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	// The AuthOK goes first in the queue: pushes enqueued once the session
 	// is in the hub follow it.
 	sess.send(ok)
-	for _, old := range s.hub.add(sess, s.cfg.MaxSessions) {
+	kicked, first := s.hub.add(sess, s.cfg.MaxSessions)
+	for _, old := range kicked {
 		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
+	}
+	if first {
+		s.presence.note(sess.user, s.cfg.Now().UnixMilli())
 	}
 	s.metrics.sessions.Set(float64(s.hub.online()))
 	return sess, nil
@@ -283,7 +287,7 @@ func (ss *session) handle(f *pb.Frame) {
 	ctx := ss.srv.ctx
 	switch f.Body.(type) {
 	case *pb.Frame_Expansion, *pb.Frame_Recall, *pb.Frame_Delete, *pb.Frame_ClearHistory, *pb.Frame_Read,
-		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify, *pb.Frame_Tags, *pb.Frame_Group:
+		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify, *pb.Frame_Tags, *pb.Frame_Group, *pb.Frame_People:
 		// Writes others are told of, or that are stored: one bucket per
 		// user for all of them (sends have their own, in handleSend).
 		if !ss.srv.limits.allowOther(ss.user, ss.srv.cfg.Now()) {
@@ -313,6 +317,8 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleTags(ctx, f.Id)
 	case *pb.Frame_Group:
 		ss.handleGroup(ctx, f.Id, b.Group)
+	case *pb.Frame_People:
+		ss.handlePeople(ctx, f.Id, b.People)
 	case *pb.Frame_Typing:
 		ss.handleTyping(ctx, f.Id, b.Typing)
 	case *pb.Frame_Recall:
@@ -636,7 +642,9 @@ func (ss *session) close(cause error) {
 	ss.q = sendQueue{}
 	ss.wakeReader()
 	ss.mu.Unlock()
-	ss.srv.hub.remove(ss)
+	if ss.srv.hub.remove(ss) {
+		ss.srv.presence.note(ss.user, ss.srv.cfg.Now().UnixMilli())
+	}
 	ss.conn.CloseNow()
 	ss.srv.metrics.sessions.Set(float64(ss.srv.hub.online()))
 	ss.srv.log.Debug("session closed", "user", ss.user, "session", ss.id, "cause", cause)

@@ -54,6 +54,11 @@ type Settings struct {
 	GroupMaxMembers  int `json:"groupMaxMembers"`
 	GroupMaxJoined   int `json:"groupMaxJoined"`
 	GroupMaxManagers int `json:"groupMaxManagers"`
+
+	// People: friends of one user (25467/25468 beyond), users one user
+	// blocks (33003 beyond).
+	FriendsMax   int `json:"friendsMax"`
+	BlacklistMax int `json:"blacklistMax"`
 }
 
 const settingsKey = "app"
@@ -102,6 +107,8 @@ func settingsFrom(cfg Config) *Settings {
 		GroupMaxMembers:            contract.MaxGroupMembers,
 		GroupMaxJoined:             contract.MaxJoinedGroups,
 		GroupMaxManagers:           contract.MaxGroupManagers,
+		FriendsMax:                 contract.MaxFriends,
+		BlacklistMax:               contract.MaxBlacklist,
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -155,6 +162,8 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		GroupMaxMembers         *int    `json:"groupMaxMembers"`
 		GroupMaxJoined          *int    `json:"groupMaxJoined"`
 		GroupMaxManagers        *int    `json:"groupMaxManagers"`
+		FriendsMax              *int    `json:"friendsMax"`
+		BlacklistMax            *int    `json:"blacklistMax"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -219,6 +228,8 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		{"groupMaxMembers", body.GroupMaxMembers, 100000, &st.GroupMaxMembers},
 		{"groupMaxJoined", body.GroupMaxJoined, 100000, &st.GroupMaxJoined},
 		{"groupMaxManagers", body.GroupMaxManagers, 100, &st.GroupMaxManagers},
+		{"friendsMax", body.FriendsMax, 100000, &st.FriendsMax},
+		{"blacklistMax", body.BlacklistMax, 100000, &st.BlacklistMax},
 	} {
 		if l.v != nil {
 			if *l.v < 1 || *l.v > l.max {

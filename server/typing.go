@@ -27,6 +27,12 @@ func (ss *session) handleTyping(ctx context.Context, id uint64, r *pb.TypingRequ
 		ss.replyErr(id, codes.InvalidParameter, "typingContentType must be 1-64 bytes")
 		return
 	}
+	if r.Conv.Type == pb.ConversationType_PRIVATE {
+		if err := ss.srv.checkNotBlocked(ctx, r.Conv.Target, ss.user); err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+	}
 	if ss.srv.typing.allow(ss.user+"\x00"+convID, ss.srv.cfg.Now()) {
 		var users []string
 		conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}

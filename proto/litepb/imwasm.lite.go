@@ -195,6 +195,130 @@ func (x GroupEventKind) String() string {
 	return strconv.Itoa(int(x))
 }
 
+type PeopleOp int32
+
+const (
+	PeopleOp_PEOPLE_OP_NONE        PeopleOp = 0
+	PeopleOp_PROFILE_UPDATE        PeopleOp = 1
+	PeopleOp_PROFILES_GET          PeopleOp = 2
+	PeopleOp_PROFILE_MINE          PeopleOp = 3
+	PeopleOp_VISIBILITY_SET        PeopleOp = 4
+	PeopleOp_VISIBILITY_GET        PeopleOp = 5
+	PeopleOp_PROFILE_BY_UNIQUE_ID  PeopleOp = 6
+	PeopleOp_FRIEND_ADD            PeopleOp = 10
+	PeopleOp_FRIENDS_DELETE        PeopleOp = 11
+	PeopleOp_FRIEND_ACCEPT         PeopleOp = 12
+	PeopleOp_FRIEND_REFUSE         PeopleOp = 13
+	PeopleOp_FRIEND_SET_INFO       PeopleOp = 14
+	PeopleOp_FRIENDS_CHECK         PeopleOp = 15
+	PeopleOp_FRIENDS_LIST          PeopleOp = 16
+	PeopleOp_FRIEND_APPLICATIONS   PeopleOp = 17
+	PeopleOp_FRIENDS_INFO          PeopleOp = 18
+	PeopleOp_FRIENDS_SEARCH        PeopleOp = 19
+	PeopleOp_FRIEND_PERMISSION_SET PeopleOp = 20
+	PeopleOp_FRIEND_PERMISSION_GET PeopleOp = 21
+	PeopleOp_BLACKLIST_ADD         PeopleOp = 30
+	PeopleOp_BLACKLIST_REMOVE      PeopleOp = 31
+	PeopleOp_BLACKLIST_GET         PeopleOp = 32
+	PeopleOp_BLACKLIST_STATUS      PeopleOp = 33
+	PeopleOp_SUBSCRIBE             PeopleOp = 40
+	PeopleOp_UNSUBSCRIBE           PeopleOp = 41
+	PeopleOp_SUBSCRIPTIONS         PeopleOp = 42
+	PeopleOp_SUBSCRIBED_STATUS     PeopleOp = 43
+	PeopleOp_ONLINE_STATUS         PeopleOp = 44
+)
+
+func (x PeopleOp) String() string {
+	switch x {
+	case PeopleOp_PEOPLE_OP_NONE:
+		return "PEOPLE_OP_NONE"
+	case PeopleOp_PROFILE_UPDATE:
+		return "PROFILE_UPDATE"
+	case PeopleOp_PROFILES_GET:
+		return "PROFILES_GET"
+	case PeopleOp_PROFILE_MINE:
+		return "PROFILE_MINE"
+	case PeopleOp_VISIBILITY_SET:
+		return "VISIBILITY_SET"
+	case PeopleOp_VISIBILITY_GET:
+		return "VISIBILITY_GET"
+	case PeopleOp_PROFILE_BY_UNIQUE_ID:
+		return "PROFILE_BY_UNIQUE_ID"
+	case PeopleOp_FRIEND_ADD:
+		return "FRIEND_ADD"
+	case PeopleOp_FRIENDS_DELETE:
+		return "FRIENDS_DELETE"
+	case PeopleOp_FRIEND_ACCEPT:
+		return "FRIEND_ACCEPT"
+	case PeopleOp_FRIEND_REFUSE:
+		return "FRIEND_REFUSE"
+	case PeopleOp_FRIEND_SET_INFO:
+		return "FRIEND_SET_INFO"
+	case PeopleOp_FRIENDS_CHECK:
+		return "FRIENDS_CHECK"
+	case PeopleOp_FRIENDS_LIST:
+		return "FRIENDS_LIST"
+	case PeopleOp_FRIEND_APPLICATIONS:
+		return "FRIEND_APPLICATIONS"
+	case PeopleOp_FRIENDS_INFO:
+		return "FRIENDS_INFO"
+	case PeopleOp_FRIENDS_SEARCH:
+		return "FRIENDS_SEARCH"
+	case PeopleOp_FRIEND_PERMISSION_SET:
+		return "FRIEND_PERMISSION_SET"
+	case PeopleOp_FRIEND_PERMISSION_GET:
+		return "FRIEND_PERMISSION_GET"
+	case PeopleOp_BLACKLIST_ADD:
+		return "BLACKLIST_ADD"
+	case PeopleOp_BLACKLIST_REMOVE:
+		return "BLACKLIST_REMOVE"
+	case PeopleOp_BLACKLIST_GET:
+		return "BLACKLIST_GET"
+	case PeopleOp_BLACKLIST_STATUS:
+		return "BLACKLIST_STATUS"
+	case PeopleOp_SUBSCRIBE:
+		return "SUBSCRIBE"
+	case PeopleOp_UNSUBSCRIBE:
+		return "UNSUBSCRIBE"
+	case PeopleOp_SUBSCRIPTIONS:
+		return "SUBSCRIPTIONS"
+	case PeopleOp_SUBSCRIBED_STATUS:
+		return "SUBSCRIBED_STATUS"
+	case PeopleOp_ONLINE_STATUS:
+		return "ONLINE_STATUS"
+	}
+	return strconv.Itoa(int(x))
+}
+
+type FriendEventKind int32
+
+const (
+	FriendEventKind_FRIEND_EVENT_NONE        FriendEventKind = 0
+	FriendEventKind_FRIEND_EVENT_ADDED       FriendEventKind = 1
+	FriendEventKind_FRIEND_EVENT_DELETED     FriendEventKind = 2
+	FriendEventKind_FRIEND_EVENT_APPLICATION FriendEventKind = 3
+	FriendEventKind_FRIEND_EVENT_CLEARED     FriendEventKind = 4
+	FriendEventKind_FRIEND_EVENT_INFO        FriendEventKind = 5
+)
+
+func (x FriendEventKind) String() string {
+	switch x {
+	case FriendEventKind_FRIEND_EVENT_NONE:
+		return "FRIEND_EVENT_NONE"
+	case FriendEventKind_FRIEND_EVENT_ADDED:
+		return "FRIEND_EVENT_ADDED"
+	case FriendEventKind_FRIEND_EVENT_DELETED:
+		return "FRIEND_EVENT_DELETED"
+	case FriendEventKind_FRIEND_EVENT_APPLICATION:
+		return "FRIEND_EVENT_APPLICATION"
+	case FriendEventKind_FRIEND_EVENT_CLEARED:
+		return "FRIEND_EVENT_CLEARED"
+	case FriendEventKind_FRIEND_EVENT_INFO:
+		return "FRIEND_EVENT_INFO"
+	}
+	return strconv.Itoa(int(x))
+}
+
 type Frame struct {
 	Id   uint64
 	Body isFrame_Body
@@ -353,6 +477,14 @@ func (*Frame_Group) isFrame_Body() {}
 type Frame_GroupResult struct{ GroupResult *GroupResult }
 
 func (*Frame_GroupResult) isFrame_Body() {}
+
+type Frame_People struct{ People *PeopleRequest }
+
+func (*Frame_People) isFrame_Body() {}
+
+type Frame_PeopleResult struct{ PeopleResult *PeopleResult }
+
+func (*Frame_PeopleResult) isFrame_Body() {}
 
 func (x *Frame) GetId() uint64 {
 	if x != nil {
@@ -634,6 +766,20 @@ func (x *Frame) GetGroupResult() *GroupResult {
 	return nil
 }
 
+func (x *Frame) GetPeople() *PeopleRequest {
+	if w, ok := x.GetBody().(*Frame_People); ok {
+		return w.People
+	}
+	return nil
+}
+
+func (x *Frame) GetPeopleResult() *PeopleResult {
+	if w, ok := x.GetBody().(*Frame_PeopleResult); ok {
+		return w.PeopleResult
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Frame) Size() (n int) {
 	if x == nil {
@@ -717,6 +863,10 @@ func (x *Frame) Size() (n int) {
 		n += sizeMsg(2, w.Group, true)
 	case *Frame_GroupResult:
 		n += sizeMsg(2, w.GroupResult, true)
+	case *Frame_People:
+		n += sizeMsg(2, w.People, true)
+	case *Frame_PeopleResult:
+		n += sizeMsg(2, w.PeopleResult, true)
 	}
 	return n
 }
@@ -804,6 +954,10 @@ func (x *Frame) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 70<<3|2, w.Group, true)
 	case *Frame_GroupResult:
 		b = appendMsg(b, 71<<3|2, w.GroupResult, true)
+	case *Frame_People:
+		b = appendMsg(b, 80<<3|2, w.People, true)
+	case *Frame_PeopleResult:
+		b = appendMsg(b, 81<<3|2, w.PeopleResult, true)
 	}
 	return b
 }
@@ -1364,6 +1518,34 @@ func (x *Frame) Merge(b []byte) error {
 				w.GroupResult = new(GroupResult)
 			}
 			n, err = mergeMsg(w.GroupResult, b, num, typ)
+		case 80:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_People)
+			if !ok {
+				w = new(Frame_People)
+				x.Body = w
+			}
+			if w.People == nil {
+				w.People = new(PeopleRequest)
+			}
+			n, err = mergeMsg(w.People, b, num, typ)
+		case 81:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_PeopleResult)
+			if !ok {
+				w = new(Frame_PeopleResult)
+				x.Body = w
+			}
+			if w.PeopleResult == nil {
+				w.PeopleResult = new(PeopleResult)
+			}
+			n, err = mergeMsg(w.PeopleResult, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -2040,6 +2222,7 @@ type Push struct {
 	Messages []*Message
 	Hints    []*ConversationState
 	Typing   []*TypingUpdate
+	Status   []*SubscriptionStatus
 }
 
 func (x *Push) GetMessages() []*Message {
@@ -2063,6 +2246,13 @@ func (x *Push) GetTyping() []*TypingUpdate {
 	return nil
 }
 
+func (x *Push) GetStatus() []*SubscriptionStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Push) Size() (n int) {
 	if x == nil {
@@ -2076,6 +2266,9 @@ func (x *Push) Size() (n int) {
 	}
 	for _, e := range x.Typing {
 		n += sizeMsg(1, e, true)
+	}
+	for _, e := range x.Status {
+		n += sizeMsg(2, e, true)
 	}
 	return n
 }
@@ -2093,6 +2286,9 @@ func (x *Push) MarshalAppend(b []byte) []byte {
 	}
 	for _, e := range x.Typing {
 		b = appendMsg(b, 3<<3|2, e, true)
+	}
+	for _, e := range x.Status {
+		b = appendMsg(b, 16<<3|2, e, true)
 	}
 	return b
 }
@@ -2138,6 +2334,13 @@ func (x *Push) Merge(b []byte) error {
 			if typ == protowire.BytesType {
 				e = new(TypingUpdate)
 				x.Typing = append(x.Typing, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 16:
+			var e *SubscriptionStatus
+			if typ == protowire.BytesType {
+				e = new(SubscriptionStatus)
+				x.Status = append(x.Status, e)
 			}
 			n, err = mergeMsg(e, b, num, typ)
 		default:
@@ -4315,6 +4518,9 @@ type LogEntry struct {
 	TagsSession      string
 	GroupApplication *GroupApplication
 	GroupOwn         *GroupOwnChange
+	Friend           *FriendEvent
+	OwnProfile       *UserProfile
+	Subscriptions    []*SubscriptionStatus
 }
 
 func (x *LogEntry) GetConv() *Conversation {
@@ -4450,6 +4656,27 @@ func (x *LogEntry) GetGroupOwn() *GroupOwnChange {
 	return nil
 }
 
+func (x *LogEntry) GetFriend() *FriendEvent {
+	if x != nil {
+		return x.Friend
+	}
+	return nil
+}
+
+func (x *LogEntry) GetOwnProfile() *UserProfile {
+	if x != nil {
+		return x.OwnProfile
+	}
+	return nil
+}
+
+func (x *LogEntry) GetSubscriptions() []*SubscriptionStatus {
+	if x != nil {
+		return x.Subscriptions
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *LogEntry) Size() (n int) {
 	if x == nil {
@@ -4476,6 +4703,11 @@ func (x *LogEntry) Size() (n int) {
 	n += sizeLen(2, len(x.TagsSession))
 	n += sizeMsg(2, x.GroupApplication, x.GroupApplication != nil)
 	n += sizeMsg(2, x.GroupOwn, x.GroupOwn != nil)
+	n += sizeMsg(2, x.Friend, x.Friend != nil)
+	n += sizeMsg(2, x.OwnProfile, x.OwnProfile != nil)
+	for _, e := range x.Subscriptions {
+		n += sizeMsg(2, e, true)
+	}
 	return n
 }
 
@@ -4505,6 +4737,11 @@ func (x *LogEntry) MarshalAppend(b []byte) []byte {
 	b = appendString(b, 17<<3|2, x.TagsSession)
 	b = appendMsg(b, 18<<3|2, x.GroupApplication, x.GroupApplication != nil)
 	b = appendMsg(b, 19<<3|2, x.GroupOwn, x.GroupOwn != nil)
+	b = appendMsg(b, 20<<3|2, x.Friend, x.Friend != nil)
+	b = appendMsg(b, 21<<3|2, x.OwnProfile, x.OwnProfile != nil)
+	for _, e := range x.Subscriptions {
+		b = appendMsg(b, 22<<3|2, e, true)
+	}
 	return b
 }
 
@@ -4585,6 +4822,23 @@ func (x *LogEntry) Merge(b []byte) error {
 				x.GroupOwn = new(GroupOwnChange)
 			}
 			n, err = mergeMsg(x.GroupOwn, b, num, typ)
+		case 20:
+			if typ == protowire.BytesType && x.Friend == nil {
+				x.Friend = new(FriendEvent)
+			}
+			n, err = mergeMsg(x.Friend, b, num, typ)
+		case 21:
+			if typ == protowire.BytesType && x.OwnProfile == nil {
+				x.OwnProfile = new(UserProfile)
+			}
+			n, err = mergeMsg(x.OwnProfile, b, num, typ)
+		case 22:
+			var e *SubscriptionStatus
+			if typ == protowire.BytesType {
+				e = new(SubscriptionStatus)
+				x.Subscriptions = append(x.Subscriptions, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -8875,6 +9129,1390 @@ func (x *GroupOwnChange) Merge(b []byte) error {
 			n, err = mergeBool(&x.IsRemark, b, num, typ)
 		case 6:
 			n, err = mergeInt64(&x.Time, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// People: one request frame for RongIMLib's profile, friend, blacklist
+// and online-status calls (op says which), answered by a PeopleResult or
+// an Error.
+type PeopleRequest struct {
+	Op        PeopleOp
+	UserIds   []string
+	UserId    string
+	Profile   *UserProfile
+	Direction int32
+	Extra     string
+	Remark    string
+	Ext       map[string]string
+	Fields    uint32
+	Value     int32
+	Expiry    int64
+	Count     uint32
+	PageToken string
+	Ascending bool
+	Text      string
+}
+
+func (x *PeopleRequest) GetOp() PeopleOp {
+	if x != nil {
+		return x.Op
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *PeopleRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *PeopleRequest) GetProfile() *UserProfile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+func (x *PeopleRequest) GetDirection() int32 {
+	if x != nil {
+		return x.Direction
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+func (x *PeopleRequest) GetRemark() string {
+	if x != nil {
+		return x.Remark
+	}
+	return ""
+}
+
+func (x *PeopleRequest) GetExt() map[string]string {
+	if x != nil {
+		return x.Ext
+	}
+	return nil
+}
+
+func (x *PeopleRequest) GetFields() uint32 {
+	if x != nil {
+		return x.Fields
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetValue() int32 {
+	if x != nil {
+		return x.Value
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetExpiry() int64 {
+	if x != nil {
+		return x.Expiry
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *PeopleRequest) GetAscending() bool {
+	if x != nil {
+		return x.Ascending
+	}
+	return false
+}
+
+func (x *PeopleRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *PeopleRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.Op)))
+	n += sizeStrings(1, x.UserIds)
+	n += sizeLen(1, len(x.UserId))
+	n += sizeMsg(1, x.Profile, x.Profile != nil)
+	n += sizeVarint(1, uint64(int64(x.Direction)))
+	n += sizeLen(1, len(x.Extra))
+	n += sizeLen(1, len(x.Remark))
+	n += sizeMap(1, x.Ext)
+	n += sizeVarint(1, uint64(x.Fields))
+	n += sizeVarint(1, uint64(int64(x.Value)))
+	n += sizeVarint(1, uint64(int64(x.Expiry)))
+	n += sizeVarint(1, uint64(x.Count))
+	n += sizeLen(1, len(x.PageToken))
+	n += sizeBool(1, x.Ascending)
+	n += sizeLen(1, len(x.Text))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *PeopleRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Op)))
+	b = appendStrings(b, 2<<3|2, x.UserIds)
+	b = appendString(b, 3<<3|2, x.UserId)
+	b = appendMsg(b, 4<<3|2, x.Profile, x.Profile != nil)
+	b = appendVarint(b, 5<<3|0, uint64(int64(x.Direction)))
+	b = appendString(b, 6<<3|2, x.Extra)
+	b = appendString(b, 7<<3|2, x.Remark)
+	b = appendMap(b, 8<<3|2, x.Ext)
+	b = appendVarint(b, 9<<3|0, uint64(x.Fields))
+	b = appendVarint(b, 10<<3|0, uint64(int64(x.Value)))
+	b = appendVarint(b, 11<<3|0, uint64(int64(x.Expiry)))
+	b = appendVarint(b, 12<<3|0, uint64(x.Count))
+	b = appendString(b, 13<<3|2, x.PageToken)
+	b = appendBool(b, 14<<3|0, x.Ascending)
+	b = appendString(b, 15<<3|2, x.Text)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *PeopleRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *PeopleRequest) Unmarshal(b []byte) error {
+	*x = PeopleRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *PeopleRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32((*int32)(&x.Op), b, num, typ)
+		case 2:
+			n, err = mergeStrings(&x.UserIds, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.UserId, b, num, typ)
+		case 4:
+			if typ == protowire.BytesType && x.Profile == nil {
+				x.Profile = new(UserProfile)
+			}
+			n, err = mergeMsg(x.Profile, b, num, typ)
+		case 5:
+			n, err = mergeInt32(&x.Direction, b, num, typ)
+		case 6:
+			n, err = mergeString(&x.Extra, b, num, typ)
+		case 7:
+			n, err = mergeString(&x.Remark, b, num, typ)
+		case 8:
+			n, err = mergeMap(&x.Ext, b, num, typ)
+		case 9:
+			n, err = mergeUint32(&x.Fields, b, num, typ)
+		case 10:
+			n, err = mergeInt32(&x.Value, b, num, typ)
+		case 11:
+			n, err = mergeInt64(&x.Expiry, b, num, typ)
+		case 12:
+			n, err = mergeUint32(&x.Count, b, num, typ)
+		case 13:
+			n, err = mergeString(&x.PageToken, b, num, typ)
+		case 14:
+			n, err = mergeBool(&x.Ascending, b, num, typ)
+		case 15:
+			n, err = mergeString(&x.Text, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// A user's profile (IUserProfileInfo). fields (ProfileField bits,
+// proto/contract) says which a request sets.
+type UserProfile struct {
+	UserId      string
+	Name        string
+	PortraitUri string
+	UniqueId    string
+	Email       string
+	Birthday    string
+	Gender      int32
+	Location    string
+	Role        int32
+	Level       int32
+	Ext         map[string]string
+	Fields      uint32
+}
+
+func (x *UserProfile) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *UserProfile) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UserProfile) GetPortraitUri() string {
+	if x != nil {
+		return x.PortraitUri
+	}
+	return ""
+}
+
+func (x *UserProfile) GetUniqueId() string {
+	if x != nil {
+		return x.UniqueId
+	}
+	return ""
+}
+
+func (x *UserProfile) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *UserProfile) GetBirthday() string {
+	if x != nil {
+		return x.Birthday
+	}
+	return ""
+}
+
+func (x *UserProfile) GetGender() int32 {
+	if x != nil {
+		return x.Gender
+	}
+	return 0
+}
+
+func (x *UserProfile) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+func (x *UserProfile) GetRole() int32 {
+	if x != nil {
+		return x.Role
+	}
+	return 0
+}
+
+func (x *UserProfile) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+func (x *UserProfile) GetExt() map[string]string {
+	if x != nil {
+		return x.Ext
+	}
+	return nil
+}
+
+func (x *UserProfile) GetFields() uint32 {
+	if x != nil {
+		return x.Fields
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *UserProfile) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.UserId))
+	n += sizeLen(1, len(x.Name))
+	n += sizeLen(1, len(x.PortraitUri))
+	n += sizeLen(1, len(x.UniqueId))
+	n += sizeLen(1, len(x.Email))
+	n += sizeLen(1, len(x.Birthday))
+	n += sizeVarint(1, uint64(int64(x.Gender)))
+	n += sizeLen(1, len(x.Location))
+	n += sizeVarint(1, uint64(int64(x.Role)))
+	n += sizeVarint(1, uint64(int64(x.Level)))
+	n += sizeMap(1, x.Ext)
+	n += sizeVarint(1, uint64(x.Fields))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *UserProfile) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.UserId)
+	b = appendString(b, 2<<3|2, x.Name)
+	b = appendString(b, 3<<3|2, x.PortraitUri)
+	b = appendString(b, 4<<3|2, x.UniqueId)
+	b = appendString(b, 5<<3|2, x.Email)
+	b = appendString(b, 6<<3|2, x.Birthday)
+	b = appendVarint(b, 7<<3|0, uint64(int64(x.Gender)))
+	b = appendString(b, 8<<3|2, x.Location)
+	b = appendVarint(b, 9<<3|0, uint64(int64(x.Role)))
+	b = appendVarint(b, 10<<3|0, uint64(int64(x.Level)))
+	b = appendMap(b, 11<<3|2, x.Ext)
+	b = appendVarint(b, 12<<3|0, uint64(x.Fields))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *UserProfile) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *UserProfile) Unmarshal(b []byte) error {
+	*x = UserProfile{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *UserProfile) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.UserId, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Name, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.PortraitUri, b, num, typ)
+		case 4:
+			n, err = mergeString(&x.UniqueId, b, num, typ)
+		case 5:
+			n, err = mergeString(&x.Email, b, num, typ)
+		case 6:
+			n, err = mergeString(&x.Birthday, b, num, typ)
+		case 7:
+			n, err = mergeInt32(&x.Gender, b, num, typ)
+		case 8:
+			n, err = mergeString(&x.Location, b, num, typ)
+		case 9:
+			n, err = mergeInt32(&x.Role, b, num, typ)
+		case 10:
+			n, err = mergeInt32(&x.Level, b, num, typ)
+		case 11:
+			n, err = mergeMap(&x.Ext, b, num, typ)
+		case 12:
+			n, err = mergeUint32(&x.Fields, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type Friend struct {
+	UserId      string
+	Name        string
+	PortraitUri string
+	Remark      string
+	Ext         map[string]string
+	AddTime     int64
+	InBlacklist bool
+}
+
+func (x *Friend) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *Friend) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Friend) GetPortraitUri() string {
+	if x != nil {
+		return x.PortraitUri
+	}
+	return ""
+}
+
+func (x *Friend) GetRemark() string {
+	if x != nil {
+		return x.Remark
+	}
+	return ""
+}
+
+func (x *Friend) GetExt() map[string]string {
+	if x != nil {
+		return x.Ext
+	}
+	return nil
+}
+
+func (x *Friend) GetAddTime() int64 {
+	if x != nil {
+		return x.AddTime
+	}
+	return 0
+}
+
+func (x *Friend) GetInBlacklist() bool {
+	if x != nil {
+		return x.InBlacklist
+	}
+	return false
+}
+
+// Size is the length of x's encoding.
+func (x *Friend) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.UserId))
+	n += sizeLen(1, len(x.Name))
+	n += sizeLen(1, len(x.PortraitUri))
+	n += sizeLen(1, len(x.Remark))
+	n += sizeMap(1, x.Ext)
+	n += sizeVarint(1, uint64(int64(x.AddTime)))
+	n += sizeBool(1, x.InBlacklist)
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *Friend) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.UserId)
+	b = appendString(b, 2<<3|2, x.Name)
+	b = appendString(b, 3<<3|2, x.PortraitUri)
+	b = appendString(b, 4<<3|2, x.Remark)
+	b = appendMap(b, 5<<3|2, x.Ext)
+	b = appendVarint(b, 6<<3|0, uint64(int64(x.AddTime)))
+	b = appendBool(b, 7<<3|0, x.InBlacklist)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *Friend) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *Friend) Unmarshal(b []byte) error {
+	*x = Friend{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *Friend) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.UserId, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Name, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.PortraitUri, b, num, typ)
+		case 4:
+			n, err = mergeString(&x.Remark, b, num, typ)
+		case 5:
+			n, err = mergeMap(&x.Ext, b, num, typ)
+		case 6:
+			n, err = mergeInt64(&x.AddTime, b, num, typ)
+		case 7:
+			n, err = mergeBool(&x.InBlacklist, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// A friend request as the user asking sees it (IFriendApplicationInfo).
+type FriendApplication struct {
+	UserId      string
+	Type        int32
+	Status      int32
+	Time        int64
+	Extra       string
+	Name        string
+	PortraitUri string
+}
+
+func (x *FriendApplication) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *FriendApplication) GetType() int32 {
+	if x != nil {
+		return x.Type
+	}
+	return 0
+}
+
+func (x *FriendApplication) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *FriendApplication) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *FriendApplication) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+func (x *FriendApplication) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *FriendApplication) GetPortraitUri() string {
+	if x != nil {
+		return x.PortraitUri
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *FriendApplication) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.UserId))
+	n += sizeVarint(1, uint64(int64(x.Type)))
+	n += sizeVarint(1, uint64(int64(x.Status)))
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	n += sizeLen(1, len(x.Extra))
+	n += sizeLen(1, len(x.Name))
+	n += sizeLen(1, len(x.PortraitUri))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *FriendApplication) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.UserId)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.Type)))
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.Status)))
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.Time)))
+	b = appendString(b, 5<<3|2, x.Extra)
+	b = appendString(b, 6<<3|2, x.Name)
+	b = appendString(b, 7<<3|2, x.PortraitUri)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *FriendApplication) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *FriendApplication) Unmarshal(b []byte) error {
+	*x = FriendApplication{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *FriendApplication) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.UserId, b, num, typ)
+		case 2:
+			n, err = mergeInt32(&x.Type, b, num, typ)
+		case 3:
+			n, err = mergeInt32(&x.Status, b, num, typ)
+		case 4:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		case 5:
+			n, err = mergeString(&x.Extra, b, num, typ)
+		case 6:
+			n, err = mergeString(&x.Name, b, num, typ)
+		case 7:
+			n, err = mergeString(&x.PortraitUri, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type FriendRelation struct {
+	UserId   string
+	Relation int32
+}
+
+func (x *FriendRelation) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *FriendRelation) GetRelation() int32 {
+	if x != nil {
+		return x.Relation
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *FriendRelation) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.UserId))
+	n += sizeVarint(1, uint64(int64(x.Relation)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *FriendRelation) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.UserId)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.Relation)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *FriendRelation) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *FriendRelation) Unmarshal(b []byte) error {
+	*x = FriendRelation{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *FriendRelation) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.UserId, b, num, typ)
+		case 2:
+			n, err = mergeInt32(&x.Relation, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// What changed in a user's friends (FRIEND_ADDED, FRIEND_DELETE,
+// FRIEND_APPLICATION_STATUS_CHANGED, FRIEND_CLEARED,
+// FRIEND_INFO_CHANGED_SYNC).
+type FriendEvent struct {
+	Kind        FriendEventKind
+	UserIds     []string
+	Application *FriendApplication
+	Remark      string
+	Ext         map[string]string
+	Time        int64
+}
+
+func (x *FriendEvent) GetKind() FriendEventKind {
+	if x != nil {
+		return x.Kind
+	}
+	return 0
+}
+
+func (x *FriendEvent) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *FriendEvent) GetApplication() *FriendApplication {
+	if x != nil {
+		return x.Application
+	}
+	return nil
+}
+
+func (x *FriendEvent) GetRemark() string {
+	if x != nil {
+		return x.Remark
+	}
+	return ""
+}
+
+func (x *FriendEvent) GetExt() map[string]string {
+	if x != nil {
+		return x.Ext
+	}
+	return nil
+}
+
+func (x *FriendEvent) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *FriendEvent) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.Kind)))
+	n += sizeStrings(1, x.UserIds)
+	n += sizeMsg(1, x.Application, x.Application != nil)
+	n += sizeLen(1, len(x.Remark))
+	n += sizeMap(1, x.Ext)
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *FriendEvent) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Kind)))
+	b = appendStrings(b, 2<<3|2, x.UserIds)
+	b = appendMsg(b, 3<<3|2, x.Application, x.Application != nil)
+	b = appendString(b, 4<<3|2, x.Remark)
+	b = appendMap(b, 5<<3|2, x.Ext)
+	b = appendVarint(b, 6<<3|0, uint64(int64(x.Time)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *FriendEvent) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *FriendEvent) Unmarshal(b []byte) error {
+	*x = FriendEvent{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *FriendEvent) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32((*int32)(&x.Kind), b, num, typ)
+		case 2:
+			n, err = mergeStrings(&x.UserIds, b, num, typ)
+		case 3:
+			if typ == protowire.BytesType && x.Application == nil {
+				x.Application = new(FriendApplication)
+			}
+			n, err = mergeMsg(x.Application, b, num, typ)
+		case 4:
+			n, err = mergeString(&x.Remark, b, num, typ)
+		case 5:
+			n, err = mergeMap(&x.Ext, b, num, typ)
+		case 6:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// One platform's online status.
+type PlatformStatus struct {
+	Platform int32
+	Online   bool
+	Time     int64
+}
+
+func (x *PlatformStatus) GetPlatform() int32 {
+	if x != nil {
+		return x.Platform
+	}
+	return 0
+}
+
+func (x *PlatformStatus) GetOnline() bool {
+	if x != nil {
+		return x.Online
+	}
+	return false
+}
+
+func (x *PlatformStatus) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *PlatformStatus) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.Platform)))
+	n += sizeBool(1, x.Online)
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *PlatformStatus) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Platform)))
+	b = appendBool(b, 2<<3|0, x.Online)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.Time)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *PlatformStatus) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *PlatformStatus) Unmarshal(b []byte) error {
+	*x = PlatformStatus{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *PlatformStatus) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32(&x.Platform, b, num, typ)
+		case 2:
+			n, err = mergeBool(&x.Online, b, num, typ)
+		case 3:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// A subscription, and what it reports: the user's online status by
+// platform, or their profile (ISubscribeUserStatusInfo,
+// ISubscribeRelationInfo).
+type SubscriptionStatus struct {
+	UserId       string
+	Type         int32
+	Time         int64
+	Expiry       int64
+	Platforms    []*PlatformStatus
+	Profile      *UserProfile
+	Unsubscribed bool
+}
+
+func (x *SubscriptionStatus) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *SubscriptionStatus) GetType() int32 {
+	if x != nil {
+		return x.Type
+	}
+	return 0
+}
+
+func (x *SubscriptionStatus) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *SubscriptionStatus) GetExpiry() int64 {
+	if x != nil {
+		return x.Expiry
+	}
+	return 0
+}
+
+func (x *SubscriptionStatus) GetPlatforms() []*PlatformStatus {
+	if x != nil {
+		return x.Platforms
+	}
+	return nil
+}
+
+func (x *SubscriptionStatus) GetProfile() *UserProfile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+func (x *SubscriptionStatus) GetUnsubscribed() bool {
+	if x != nil {
+		return x.Unsubscribed
+	}
+	return false
+}
+
+// Size is the length of x's encoding.
+func (x *SubscriptionStatus) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.UserId))
+	n += sizeVarint(1, uint64(int64(x.Type)))
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	n += sizeVarint(1, uint64(int64(x.Expiry)))
+	for _, e := range x.Platforms {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeMsg(1, x.Profile, x.Profile != nil)
+	n += sizeBool(1, x.Unsubscribed)
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *SubscriptionStatus) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.UserId)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.Type)))
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.Time)))
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.Expiry)))
+	for _, e := range x.Platforms {
+		b = appendMsg(b, 5<<3|2, e, true)
+	}
+	b = appendMsg(b, 6<<3|2, x.Profile, x.Profile != nil)
+	b = appendBool(b, 7<<3|0, x.Unsubscribed)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *SubscriptionStatus) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *SubscriptionStatus) Unmarshal(b []byte) error {
+	*x = SubscriptionStatus{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *SubscriptionStatus) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.UserId, b, num, typ)
+		case 2:
+			n, err = mergeInt32(&x.Type, b, num, typ)
+		case 3:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		case 4:
+			n, err = mergeInt64(&x.Expiry, b, num, typ)
+		case 5:
+			var e *PlatformStatus
+			if typ == protowire.BytesType {
+				e = new(PlatformStatus)
+				x.Platforms = append(x.Platforms, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 6:
+			if typ == protowire.BytesType && x.Profile == nil {
+				x.Profile = new(UserProfile)
+			}
+			n, err = mergeMsg(x.Profile, b, num, typ)
+		case 7:
+			n, err = mergeBool(&x.Unsubscribed, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type PeopleResult struct {
+	ProcessCode   int32
+	Profiles      []*UserProfile
+	Friends       []*Friend
+	Applications  []*FriendApplication
+	Relations     []*FriendRelation
+	Subscriptions []*SubscriptionStatus
+	UserIds       []string
+	Flag          bool
+	Value         int32
+	PageToken     string
+	TotalCount    uint32
+}
+
+func (x *PeopleResult) GetProcessCode() int32 {
+	if x != nil {
+		return x.ProcessCode
+	}
+	return 0
+}
+
+func (x *PeopleResult) GetProfiles() []*UserProfile {
+	if x != nil {
+		return x.Profiles
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetFriends() []*Friend {
+	if x != nil {
+		return x.Friends
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetApplications() []*FriendApplication {
+	if x != nil {
+		return x.Applications
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetRelations() []*FriendRelation {
+	if x != nil {
+		return x.Relations
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetSubscriptions() []*SubscriptionStatus {
+	if x != nil {
+		return x.Subscriptions
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetFlag() bool {
+	if x != nil {
+		return x.Flag
+	}
+	return false
+}
+
+func (x *PeopleResult) GetValue() int32 {
+	if x != nil {
+		return x.Value
+	}
+	return 0
+}
+
+func (x *PeopleResult) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *PeopleResult) GetTotalCount() uint32 {
+	if x != nil {
+		return x.TotalCount
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *PeopleResult) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.ProcessCode)))
+	for _, e := range x.Profiles {
+		n += sizeMsg(1, e, true)
+	}
+	for _, e := range x.Friends {
+		n += sizeMsg(1, e, true)
+	}
+	for _, e := range x.Applications {
+		n += sizeMsg(1, e, true)
+	}
+	for _, e := range x.Relations {
+		n += sizeMsg(1, e, true)
+	}
+	for _, e := range x.Subscriptions {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeStrings(1, x.UserIds)
+	n += sizeBool(1, x.Flag)
+	n += sizeVarint(1, uint64(int64(x.Value)))
+	n += sizeLen(1, len(x.PageToken))
+	n += sizeVarint(1, uint64(x.TotalCount))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *PeopleResult) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.ProcessCode)))
+	for _, e := range x.Profiles {
+		b = appendMsg(b, 2<<3|2, e, true)
+	}
+	for _, e := range x.Friends {
+		b = appendMsg(b, 3<<3|2, e, true)
+	}
+	for _, e := range x.Applications {
+		b = appendMsg(b, 4<<3|2, e, true)
+	}
+	for _, e := range x.Relations {
+		b = appendMsg(b, 5<<3|2, e, true)
+	}
+	for _, e := range x.Subscriptions {
+		b = appendMsg(b, 6<<3|2, e, true)
+	}
+	b = appendStrings(b, 7<<3|2, x.UserIds)
+	b = appendBool(b, 8<<3|0, x.Flag)
+	b = appendVarint(b, 9<<3|0, uint64(int64(x.Value)))
+	b = appendString(b, 10<<3|2, x.PageToken)
+	b = appendVarint(b, 11<<3|0, uint64(x.TotalCount))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *PeopleResult) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *PeopleResult) Unmarshal(b []byte) error {
+	*x = PeopleResult{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *PeopleResult) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32(&x.ProcessCode, b, num, typ)
+		case 2:
+			var e *UserProfile
+			if typ == protowire.BytesType {
+				e = new(UserProfile)
+				x.Profiles = append(x.Profiles, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 3:
+			var e *Friend
+			if typ == protowire.BytesType {
+				e = new(Friend)
+				x.Friends = append(x.Friends, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 4:
+			var e *FriendApplication
+			if typ == protowire.BytesType {
+				e = new(FriendApplication)
+				x.Applications = append(x.Applications, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 5:
+			var e *FriendRelation
+			if typ == protowire.BytesType {
+				e = new(FriendRelation)
+				x.Relations = append(x.Relations, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 6:
+			var e *SubscriptionStatus
+			if typ == protowire.BytesType {
+				e = new(SubscriptionStatus)
+				x.Subscriptions = append(x.Subscriptions, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 7:
+			n, err = mergeStrings(&x.UserIds, b, num, typ)
+		case 8:
+			n, err = mergeBool(&x.Flag, b, num, typ)
+		case 9:
+			n, err = mergeInt32(&x.Value, b, num, typ)
+		case 10:
+			n, err = mergeString(&x.PageToken, b, num, typ)
+		case 11:
+			n, err = mergeUint32(&x.TotalCount, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

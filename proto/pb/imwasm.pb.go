@@ -340,6 +340,188 @@ func (GroupEventKind) EnumDescriptor() ([]byte, []int) {
 	return file_proto_imwasm_proto_rawDescGZIP(), []int{3}
 }
 
+type PeopleOp int32
+
+const (
+	PeopleOp_PEOPLE_OP_NONE        PeopleOp = 0
+	PeopleOp_PROFILE_UPDATE        PeopleOp = 1  // updateMyUserProfile
+	PeopleOp_PROFILES_GET          PeopleOp = 2  // getUserProfiles
+	PeopleOp_PROFILE_MINE          PeopleOp = 3  // getMyUserProfile
+	PeopleOp_VISIBILITY_SET        PeopleOp = 4  // updateMyUserProfileVisibility
+	PeopleOp_VISIBILITY_GET        PeopleOp = 5  // getMyUserProfileVisibility
+	PeopleOp_PROFILE_BY_UNIQUE_ID  PeopleOp = 6  // searchUserProfileByUniqueId
+	PeopleOp_FRIEND_ADD            PeopleOp = 10 // addFriend
+	PeopleOp_FRIENDS_DELETE        PeopleOp = 11 // deleteFriends
+	PeopleOp_FRIEND_ACCEPT         PeopleOp = 12 // acceptFriendApplication
+	PeopleOp_FRIEND_REFUSE         PeopleOp = 13 // refuseFriendApplication
+	PeopleOp_FRIEND_SET_INFO       PeopleOp = 14 // setFriendInfo
+	PeopleOp_FRIENDS_CHECK         PeopleOp = 15 // checkFriends
+	PeopleOp_FRIENDS_LIST          PeopleOp = 16 // getFriends
+	PeopleOp_FRIEND_APPLICATIONS   PeopleOp = 17 // getFriendApplications
+	PeopleOp_FRIENDS_INFO          PeopleOp = 18 // getFriendsInfo
+	PeopleOp_FRIENDS_SEARCH        PeopleOp = 19 // searchFriendsInfo
+	PeopleOp_FRIEND_PERMISSION_SET PeopleOp = 20 // setFriendAddPermission
+	PeopleOp_FRIEND_PERMISSION_GET PeopleOp = 21 // getFriendAddPermission
+	PeopleOp_BLACKLIST_ADD         PeopleOp = 30 // addToBlacklist
+	PeopleOp_BLACKLIST_REMOVE      PeopleOp = 31 // removeFromBlacklist
+	PeopleOp_BLACKLIST_GET         PeopleOp = 32 // getBlacklist
+	PeopleOp_BLACKLIST_STATUS      PeopleOp = 33 // getBlacklistStatus
+	PeopleOp_SUBSCRIBE             PeopleOp = 40 // subscribeUserStatus
+	PeopleOp_UNSUBSCRIBE           PeopleOp = 41 // unSubscribeUserStatus
+	PeopleOp_SUBSCRIPTIONS         PeopleOp = 42 // getSubscribeUserList
+	PeopleOp_SUBSCRIBED_STATUS     PeopleOp = 43 // getSubscribeUserStatus
+	PeopleOp_ONLINE_STATUS         PeopleOp = 44 // getSubscribeUsersOnlineStatus
+)
+
+// Enum value maps for PeopleOp.
+var (
+	PeopleOp_name = map[int32]string{
+		0:  "PEOPLE_OP_NONE",
+		1:  "PROFILE_UPDATE",
+		2:  "PROFILES_GET",
+		3:  "PROFILE_MINE",
+		4:  "VISIBILITY_SET",
+		5:  "VISIBILITY_GET",
+		6:  "PROFILE_BY_UNIQUE_ID",
+		10: "FRIEND_ADD",
+		11: "FRIENDS_DELETE",
+		12: "FRIEND_ACCEPT",
+		13: "FRIEND_REFUSE",
+		14: "FRIEND_SET_INFO",
+		15: "FRIENDS_CHECK",
+		16: "FRIENDS_LIST",
+		17: "FRIEND_APPLICATIONS",
+		18: "FRIENDS_INFO",
+		19: "FRIENDS_SEARCH",
+		20: "FRIEND_PERMISSION_SET",
+		21: "FRIEND_PERMISSION_GET",
+		30: "BLACKLIST_ADD",
+		31: "BLACKLIST_REMOVE",
+		32: "BLACKLIST_GET",
+		33: "BLACKLIST_STATUS",
+		40: "SUBSCRIBE",
+		41: "UNSUBSCRIBE",
+		42: "SUBSCRIPTIONS",
+		43: "SUBSCRIBED_STATUS",
+		44: "ONLINE_STATUS",
+	}
+	PeopleOp_value = map[string]int32{
+		"PEOPLE_OP_NONE":        0,
+		"PROFILE_UPDATE":        1,
+		"PROFILES_GET":          2,
+		"PROFILE_MINE":          3,
+		"VISIBILITY_SET":        4,
+		"VISIBILITY_GET":        5,
+		"PROFILE_BY_UNIQUE_ID":  6,
+		"FRIEND_ADD":            10,
+		"FRIENDS_DELETE":        11,
+		"FRIEND_ACCEPT":         12,
+		"FRIEND_REFUSE":         13,
+		"FRIEND_SET_INFO":       14,
+		"FRIENDS_CHECK":         15,
+		"FRIENDS_LIST":          16,
+		"FRIEND_APPLICATIONS":   17,
+		"FRIENDS_INFO":          18,
+		"FRIENDS_SEARCH":        19,
+		"FRIEND_PERMISSION_SET": 20,
+		"FRIEND_PERMISSION_GET": 21,
+		"BLACKLIST_ADD":         30,
+		"BLACKLIST_REMOVE":      31,
+		"BLACKLIST_GET":         32,
+		"BLACKLIST_STATUS":      33,
+		"SUBSCRIBE":             40,
+		"UNSUBSCRIBE":           41,
+		"SUBSCRIPTIONS":         42,
+		"SUBSCRIBED_STATUS":     43,
+		"ONLINE_STATUS":         44,
+	}
+)
+
+func (x PeopleOp) Enum() *PeopleOp {
+	p := new(PeopleOp)
+	*p = x
+	return p
+}
+
+func (x PeopleOp) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PeopleOp) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_imwasm_proto_enumTypes[4].Descriptor()
+}
+
+func (PeopleOp) Type() protoreflect.EnumType {
+	return &file_proto_imwasm_proto_enumTypes[4]
+}
+
+func (x PeopleOp) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PeopleOp.Descriptor instead.
+func (PeopleOp) EnumDescriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{4}
+}
+
+type FriendEventKind int32
+
+const (
+	FriendEventKind_FRIEND_EVENT_NONE        FriendEventKind = 0
+	FriendEventKind_FRIEND_EVENT_ADDED       FriendEventKind = 1
+	FriendEventKind_FRIEND_EVENT_DELETED     FriendEventKind = 2
+	FriendEventKind_FRIEND_EVENT_APPLICATION FriendEventKind = 3
+	FriendEventKind_FRIEND_EVENT_CLEARED     FriendEventKind = 4
+	FriendEventKind_FRIEND_EVENT_INFO        FriendEventKind = 5
+)
+
+// Enum value maps for FriendEventKind.
+var (
+	FriendEventKind_name = map[int32]string{
+		0: "FRIEND_EVENT_NONE",
+		1: "FRIEND_EVENT_ADDED",
+		2: "FRIEND_EVENT_DELETED",
+		3: "FRIEND_EVENT_APPLICATION",
+		4: "FRIEND_EVENT_CLEARED",
+		5: "FRIEND_EVENT_INFO",
+	}
+	FriendEventKind_value = map[string]int32{
+		"FRIEND_EVENT_NONE":        0,
+		"FRIEND_EVENT_ADDED":       1,
+		"FRIEND_EVENT_DELETED":     2,
+		"FRIEND_EVENT_APPLICATION": 3,
+		"FRIEND_EVENT_CLEARED":     4,
+		"FRIEND_EVENT_INFO":        5,
+	}
+)
+
+func (x FriendEventKind) Enum() *FriendEventKind {
+	p := new(FriendEventKind)
+	*p = x
+	return p
+}
+
+func (x FriendEventKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FriendEventKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_imwasm_proto_enumTypes[5].Descriptor()
+}
+
+func (FriendEventKind) Type() protoreflect.EnumType {
+	return &file_proto_imwasm_proto_enumTypes[5]
+}
+
+func (x FriendEventKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FriendEventKind.Descriptor instead.
+func (FriendEventKind) EnumDescriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{5}
+}
+
 type Frame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -383,6 +565,8 @@ type Frame struct {
 	//	*Frame_Messages
 	//	*Frame_Group
 	//	*Frame_GroupResult
+	//	*Frame_People
+	//	*Frame_PeopleResult
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -774,6 +958,24 @@ func (x *Frame) GetGroupResult() *GroupResult {
 	return nil
 }
 
+func (x *Frame) GetPeople() *PeopleRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_People); ok {
+			return x.People
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetPeopleResult() *PeopleResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_PeopleResult); ok {
+			return x.PeopleResult
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -938,6 +1140,15 @@ type Frame_GroupResult struct {
 	GroupResult *GroupResult `protobuf:"bytes,71,opt,name=group_result,json=groupResult,proto3,oneof"`
 }
 
+type Frame_People struct {
+	// 80-89: people (profiles, friends, blacklist, online status).
+	People *PeopleRequest `protobuf:"bytes,80,opt,name=people,proto3,oneof"`
+}
+
+type Frame_PeopleResult struct {
+	PeopleResult *PeopleResult `protobuf:"bytes,81,opt,name=people_result,json=peopleResult,proto3,oneof"`
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -1013,6 +1224,10 @@ func (*Frame_Messages) isFrame_Body() {}
 func (*Frame_Group) isFrame_Body() {}
 
 func (*Frame_GroupResult) isFrame_Body() {}
+
+func (*Frame_People) isFrame_Body() {}
+
+func (*Frame_PeopleResult) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -1484,7 +1699,10 @@ type Push struct {
 	// was coalesced away); the device pulls if it lacks last_seq.
 	Hints []*ConversationState `protobuf:"bytes,2,rep,name=hints,proto3" json:"hints,omitempty"`
 	// Someone in a conversation of this user is typing (online only).
-	Typing        []*TypingUpdate `protobuf:"bytes,3,rep,name=typing,proto3" json:"typing,omitempty"` // 4-15: receipt updates, expansion, read-status sync.
+	Typing []*TypingUpdate `protobuf:"bytes,3,rep,name=typing,proto3" json:"typing,omitempty"` // 4-15: receipt updates, expansion, read-status sync.
+	// Users this user subscribes to (or is a friend of) changed their
+	// online status or profile (online only: SUBSCRIBED_USER_STATUS_CHANGE).
+	Status        []*SubscriptionStatus `protobuf:"bytes,16,rep,name=status,proto3" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1536,6 +1754,13 @@ func (x *Push) GetHints() []*ConversationState {
 func (x *Push) GetTyping() []*TypingUpdate {
 	if x != nil {
 		return x.Typing
+	}
+	return nil
+}
+
+func (x *Push) GetStatus() []*SubscriptionStatus {
+	if x != nil {
+		return x.Status
 	}
 	return nil
 }
@@ -3030,7 +3255,15 @@ type LogEntry struct {
 	GroupApplication *GroupApplication `protobuf:"bytes,18,opt,name=group_application,json=groupApplication,proto3" json:"group_application,omitempty"`
 	// This user changed their remark or follows of a group on a device
 	// (GROUP_REMARK_CHANGED_SYNC, GROUP_FOLLOWS_CHANGED_SYNC).
-	GroupOwn      *GroupOwnChange `protobuf:"bytes,19,opt,name=group_own,json=groupOwn,proto3" json:"group_own,omitempty"`
+	GroupOwn *GroupOwnChange `protobuf:"bytes,19,opt,name=group_own,json=groupOwn,proto3" json:"group_own,omitempty"`
+	// A friend added or removed, a friend request changed, the friend list
+	// cleared, a friend's remark changed on another device (FRIEND_*).
+	Friend *FriendEvent `protobuf:"bytes,20,opt,name=friend,proto3" json:"friend,omitempty"`
+	// This user's profile changed (OWN_USER_PROFILE_CHANGED).
+	OwnProfile *UserProfile `protobuf:"bytes,21,opt,name=own_profile,json=ownProfile,proto3" json:"own_profile,omitempty"`
+	// This user subscribed or unsubscribed on another device
+	// (SUBSCRIBED_RELATION_CHANGE).
+	Subscriptions []*SubscriptionStatus `protobuf:"bytes,22,rep,name=subscriptions,proto3" json:"subscriptions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3194,6 +3427,27 @@ func (x *LogEntry) GetGroupApplication() *GroupApplication {
 func (x *LogEntry) GetGroupOwn() *GroupOwnChange {
 	if x != nil {
 		return x.GroupOwn
+	}
+	return nil
+}
+
+func (x *LogEntry) GetFriend() *FriendEvent {
+	if x != nil {
+		return x.Friend
+	}
+	return nil
+}
+
+func (x *LogEntry) GetOwnProfile() *UserProfile {
+	if x != nil {
+		return x.OwnProfile
+	}
+	return nil
+}
+
+func (x *LogEntry) GetSubscriptions() []*SubscriptionStatus {
+	if x != nil {
+		return x.Subscriptions
 	}
 	return nil
 }
@@ -6037,11 +6291,908 @@ func (x *GroupOwnChange) GetTime() int64 {
 	return 0
 }
 
+// People: one request frame for RongIMLib's profile, friend, blacklist
+// and online-status calls (op says which), answered by a PeopleResult or
+// an Error.
+type PeopleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Op            PeopleOp               `protobuf:"varint,1,opt,name=op,proto3,enum=imwasm.v1.PeopleOp" json:"op,omitempty"`
+	UserIds       []string               `protobuf:"bytes,2,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	UserId        string                 `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Profile       *UserProfile           `protobuf:"bytes,4,opt,name=profile,proto3" json:"profile,omitempty"`                                                                   // PROFILE_UPDATE: the fields in profile.fields
+	Direction     int32                  `protobuf:"varint,5,opt,name=direction,proto3" json:"direction,omitempty"`                                                              // DirectionType (2: BOTH)
+	Extra         string                 `protobuf:"bytes,6,opt,name=extra,proto3" json:"extra,omitempty"`                                                                       // FRIEND_ADD: the request's note
+	Remark        string                 `protobuf:"bytes,7,opt,name=remark,proto3" json:"remark,omitempty"`                                                                     // FRIEND_SET_INFO
+	Ext           map[string]string      `protobuf:"bytes,8,rep,name=ext,proto3" json:"ext,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"` // FRIEND_SET_INFO
+	Fields        uint32                 `protobuf:"varint,9,opt,name=fields,proto3" json:"fields,omitempty"`                                                                    // FRIEND_SET_INFO: 1 remark, 2 ext given
+	Value         int32                  `protobuf:"varint,10,opt,name=value,proto3" json:"value,omitempty"`                                                                     // the permission, visibility or subscribe type
+	Expiry        int64                  `protobuf:"varint,11,opt,name=expiry,proto3" json:"expiry,omitempty"`                                                                   // SUBSCRIBE: seconds
+	Count         uint32                 `protobuf:"varint,12,opt,name=count,proto3" json:"count,omitempty"`
+	PageToken     string                 `protobuf:"bytes,13,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Ascending     bool                   `protobuf:"varint,14,opt,name=ascending,proto3" json:"ascending,omitempty"`
+	Text          string                 `protobuf:"bytes,15,opt,name=text,proto3" json:"text,omitempty"` // FRIENDS_SEARCH, PROFILE_BY_UNIQUE_ID
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeopleRequest) Reset() {
+	*x = PeopleRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeopleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeopleRequest) ProtoMessage() {}
+
+func (x *PeopleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeopleRequest.ProtoReflect.Descriptor instead.
+func (*PeopleRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *PeopleRequest) GetOp() PeopleOp {
+	if x != nil {
+		return x.Op
+	}
+	return PeopleOp_PEOPLE_OP_NONE
+}
+
+func (x *PeopleRequest) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *PeopleRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *PeopleRequest) GetProfile() *UserProfile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+func (x *PeopleRequest) GetDirection() int32 {
+	if x != nil {
+		return x.Direction
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+func (x *PeopleRequest) GetRemark() string {
+	if x != nil {
+		return x.Remark
+	}
+	return ""
+}
+
+func (x *PeopleRequest) GetExt() map[string]string {
+	if x != nil {
+		return x.Ext
+	}
+	return nil
+}
+
+func (x *PeopleRequest) GetFields() uint32 {
+	if x != nil {
+		return x.Fields
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetValue() int32 {
+	if x != nil {
+		return x.Value
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetExpiry() int64 {
+	if x != nil {
+		return x.Expiry
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *PeopleRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *PeopleRequest) GetAscending() bool {
+	if x != nil {
+		return x.Ascending
+	}
+	return false
+}
+
+func (x *PeopleRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// A user's profile (IUserProfileInfo). fields (ProfileField bits,
+// proto/contract) says which a request sets.
+type UserProfile struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	PortraitUri   string                 `protobuf:"bytes,3,opt,name=portrait_uri,json=portraitUri,proto3" json:"portrait_uri,omitempty"`
+	UniqueId      string                 `protobuf:"bytes,4,opt,name=unique_id,json=uniqueId,proto3" json:"unique_id,omitempty"`
+	Email         string                 `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
+	Birthday      string                 `protobuf:"bytes,6,opt,name=birthday,proto3" json:"birthday,omitempty"`
+	Gender        int32                  `protobuf:"varint,7,opt,name=gender,proto3" json:"gender,omitempty"`
+	Location      string                 `protobuf:"bytes,8,opt,name=location,proto3" json:"location,omitempty"`
+	Role          int32                  `protobuf:"varint,9,opt,name=role,proto3" json:"role,omitempty"`
+	Level         int32                  `protobuf:"varint,10,opt,name=level,proto3" json:"level,omitempty"`
+	Ext           map[string]string      `protobuf:"bytes,11,rep,name=ext,proto3" json:"ext,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Fields        uint32                 `protobuf:"varint,12,opt,name=fields,proto3" json:"fields,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UserProfile) Reset() {
+	*x = UserProfile{}
+	mi := &file_proto_imwasm_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserProfile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserProfile) ProtoMessage() {}
+
+func (x *UserProfile) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserProfile.ProtoReflect.Descriptor instead.
+func (*UserProfile) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *UserProfile) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *UserProfile) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UserProfile) GetPortraitUri() string {
+	if x != nil {
+		return x.PortraitUri
+	}
+	return ""
+}
+
+func (x *UserProfile) GetUniqueId() string {
+	if x != nil {
+		return x.UniqueId
+	}
+	return ""
+}
+
+func (x *UserProfile) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *UserProfile) GetBirthday() string {
+	if x != nil {
+		return x.Birthday
+	}
+	return ""
+}
+
+func (x *UserProfile) GetGender() int32 {
+	if x != nil {
+		return x.Gender
+	}
+	return 0
+}
+
+func (x *UserProfile) GetLocation() string {
+	if x != nil {
+		return x.Location
+	}
+	return ""
+}
+
+func (x *UserProfile) GetRole() int32 {
+	if x != nil {
+		return x.Role
+	}
+	return 0
+}
+
+func (x *UserProfile) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+func (x *UserProfile) GetExt() map[string]string {
+	if x != nil {
+		return x.Ext
+	}
+	return nil
+}
+
+func (x *UserProfile) GetFields() uint32 {
+	if x != nil {
+		return x.Fields
+	}
+	return 0
+}
+
+type Friend struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	PortraitUri   string                 `protobuf:"bytes,3,opt,name=portrait_uri,json=portraitUri,proto3" json:"portrait_uri,omitempty"`
+	Remark        string                 `protobuf:"bytes,4,opt,name=remark,proto3" json:"remark,omitempty"`
+	Ext           map[string]string      `protobuf:"bytes,5,rep,name=ext,proto3" json:"ext,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	AddTime       int64                  `protobuf:"varint,6,opt,name=add_time,json=addTime,proto3" json:"add_time,omitempty"`
+	InBlacklist   bool                   `protobuf:"varint,7,opt,name=in_blacklist,json=inBlacklist,proto3" json:"in_blacklist,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Friend) Reset() {
+	*x = Friend{}
+	mi := &file_proto_imwasm_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Friend) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Friend) ProtoMessage() {}
+
+func (x *Friend) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Friend.ProtoReflect.Descriptor instead.
+func (*Friend) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *Friend) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *Friend) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Friend) GetPortraitUri() string {
+	if x != nil {
+		return x.PortraitUri
+	}
+	return ""
+}
+
+func (x *Friend) GetRemark() string {
+	if x != nil {
+		return x.Remark
+	}
+	return ""
+}
+
+func (x *Friend) GetExt() map[string]string {
+	if x != nil {
+		return x.Ext
+	}
+	return nil
+}
+
+func (x *Friend) GetAddTime() int64 {
+	if x != nil {
+		return x.AddTime
+	}
+	return 0
+}
+
+func (x *Friend) GetInBlacklist() bool {
+	if x != nil {
+		return x.InBlacklist
+	}
+	return false
+}
+
+// A friend request as the user asking sees it (IFriendApplicationInfo).
+type FriendApplication struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"` // the other user
+	Type          int32                  `protobuf:"varint,2,opt,name=type,proto3" json:"type,omitempty"`                  // FriendApplicationType: 1 SENT, 2 RECEIVED
+	Status        int32                  `protobuf:"varint,3,opt,name=status,proto3" json:"status,omitempty"`              // FriendApplicationStatus
+	Time          int64                  `protobuf:"varint,4,opt,name=time,proto3" json:"time,omitempty"`
+	Extra         string                 `protobuf:"bytes,5,opt,name=extra,proto3" json:"extra,omitempty"`
+	Name          string                 `protobuf:"bytes,6,opt,name=name,proto3" json:"name,omitempty"`
+	PortraitUri   string                 `protobuf:"bytes,7,opt,name=portrait_uri,json=portraitUri,proto3" json:"portrait_uri,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FriendApplication) Reset() {
+	*x = FriendApplication{}
+	mi := &file_proto_imwasm_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FriendApplication) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FriendApplication) ProtoMessage() {}
+
+func (x *FriendApplication) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FriendApplication.ProtoReflect.Descriptor instead.
+func (*FriendApplication) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *FriendApplication) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *FriendApplication) GetType() int32 {
+	if x != nil {
+		return x.Type
+	}
+	return 0
+}
+
+func (x *FriendApplication) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *FriendApplication) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *FriendApplication) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+func (x *FriendApplication) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *FriendApplication) GetPortraitUri() string {
+	if x != nil {
+		return x.PortraitUri
+	}
+	return ""
+}
+
+type FriendRelation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Relation      int32                  `protobuf:"varint,2,opt,name=relation,proto3" json:"relation,omitempty"` // FriendRelationType
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FriendRelation) Reset() {
+	*x = FriendRelation{}
+	mi := &file_proto_imwasm_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FriendRelation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FriendRelation) ProtoMessage() {}
+
+func (x *FriendRelation) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FriendRelation.ProtoReflect.Descriptor instead.
+func (*FriendRelation) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *FriendRelation) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *FriendRelation) GetRelation() int32 {
+	if x != nil {
+		return x.Relation
+	}
+	return 0
+}
+
+// What changed in a user's friends (FRIEND_ADDED, FRIEND_DELETE,
+// FRIEND_APPLICATION_STATUS_CHANGED, FRIEND_CLEARED,
+// FRIEND_INFO_CHANGED_SYNC).
+type FriendEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          FriendEventKind        `protobuf:"varint,1,opt,name=kind,proto3,enum=imwasm.v1.FriendEventKind" json:"kind,omitempty"`
+	UserIds       []string               `protobuf:"bytes,2,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	Application   *FriendApplication     `protobuf:"bytes,3,opt,name=application,proto3" json:"application,omitempty"`
+	Remark        string                 `protobuf:"bytes,4,opt,name=remark,proto3" json:"remark,omitempty"`
+	Ext           map[string]string      `protobuf:"bytes,5,rep,name=ext,proto3" json:"ext,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Time          int64                  `protobuf:"varint,6,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FriendEvent) Reset() {
+	*x = FriendEvent{}
+	mi := &file_proto_imwasm_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FriendEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FriendEvent) ProtoMessage() {}
+
+func (x *FriendEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FriendEvent.ProtoReflect.Descriptor instead.
+func (*FriendEvent) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *FriendEvent) GetKind() FriendEventKind {
+	if x != nil {
+		return x.Kind
+	}
+	return FriendEventKind_FRIEND_EVENT_NONE
+}
+
+func (x *FriendEvent) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *FriendEvent) GetApplication() *FriendApplication {
+	if x != nil {
+		return x.Application
+	}
+	return nil
+}
+
+func (x *FriendEvent) GetRemark() string {
+	if x != nil {
+		return x.Remark
+	}
+	return ""
+}
+
+func (x *FriendEvent) GetExt() map[string]string {
+	if x != nil {
+		return x.Ext
+	}
+	return nil
+}
+
+func (x *FriendEvent) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// One platform's online status.
+type PlatformStatus struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Platform      int32                  `protobuf:"varint,1,opt,name=platform,proto3" json:"platform,omitempty"` // RongIMLib's Platform (3: Web)
+	Online        bool                   `protobuf:"varint,2,opt,name=online,proto3" json:"online,omitempty"`
+	Time          int64                  `protobuf:"varint,3,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlatformStatus) Reset() {
+	*x = PlatformStatus{}
+	mi := &file_proto_imwasm_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlatformStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlatformStatus) ProtoMessage() {}
+
+func (x *PlatformStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlatformStatus.ProtoReflect.Descriptor instead.
+func (*PlatformStatus) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *PlatformStatus) GetPlatform() int32 {
+	if x != nil {
+		return x.Platform
+	}
+	return 0
+}
+
+func (x *PlatformStatus) GetOnline() bool {
+	if x != nil {
+		return x.Online
+	}
+	return false
+}
+
+func (x *PlatformStatus) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+// A subscription, and what it reports: the user's online status by
+// platform, or their profile (ISubscribeUserStatusInfo,
+// ISubscribeRelationInfo).
+type SubscriptionStatus struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Type          int32                  `protobuf:"varint,2,opt,name=type,proto3" json:"type,omitempty"`     // SubscribeType
+	Time          int64                  `protobuf:"varint,3,opt,name=time,proto3" json:"time,omitempty"`     // subscribed at
+	Expiry        int64                  `protobuf:"varint,4,opt,name=expiry,proto3" json:"expiry,omitempty"` // seconds
+	Platforms     []*PlatformStatus      `protobuf:"bytes,5,rep,name=platforms,proto3" json:"platforms,omitempty"`
+	Profile       *UserProfile           `protobuf:"bytes,6,opt,name=profile,proto3" json:"profile,omitempty"`
+	Unsubscribed  bool                   `protobuf:"varint,7,opt,name=unsubscribed,proto3" json:"unsubscribed,omitempty"` // a relation change: removed
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubscriptionStatus) Reset() {
+	*x = SubscriptionStatus{}
+	mi := &file_proto_imwasm_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubscriptionStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubscriptionStatus) ProtoMessage() {}
+
+func (x *SubscriptionStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubscriptionStatus.ProtoReflect.Descriptor instead.
+func (*SubscriptionStatus) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *SubscriptionStatus) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *SubscriptionStatus) GetType() int32 {
+	if x != nil {
+		return x.Type
+	}
+	return 0
+}
+
+func (x *SubscriptionStatus) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *SubscriptionStatus) GetExpiry() int64 {
+	if x != nil {
+		return x.Expiry
+	}
+	return 0
+}
+
+func (x *SubscriptionStatus) GetPlatforms() []*PlatformStatus {
+	if x != nil {
+		return x.Platforms
+	}
+	return nil
+}
+
+func (x *SubscriptionStatus) GetProfile() *UserProfile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+func (x *SubscriptionStatus) GetUnsubscribed() bool {
+	if x != nil {
+		return x.Unsubscribed
+	}
+	return false
+}
+
+type PeopleResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProcessCode   int32                  `protobuf:"varint,1,opt,name=process_code,json=processCode,proto3" json:"process_code,omitempty"`
+	Profiles      []*UserProfile         `protobuf:"bytes,2,rep,name=profiles,proto3" json:"profiles,omitempty"`
+	Friends       []*Friend              `protobuf:"bytes,3,rep,name=friends,proto3" json:"friends,omitempty"`
+	Applications  []*FriendApplication   `protobuf:"bytes,4,rep,name=applications,proto3" json:"applications,omitempty"`
+	Relations     []*FriendRelation      `protobuf:"bytes,5,rep,name=relations,proto3" json:"relations,omitempty"`
+	Subscriptions []*SubscriptionStatus  `protobuf:"bytes,6,rep,name=subscriptions,proto3" json:"subscriptions,omitempty"`
+	UserIds       []string               `protobuf:"bytes,7,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"` // the blacklist; users past their subscriber limit (26021)
+	Flag          bool                   `protobuf:"varint,8,opt,name=flag,proto3" json:"flag,omitempty"`                     // BLACKLIST_STATUS
+	Value         int32                  `protobuf:"varint,9,opt,name=value,proto3" json:"value,omitempty"`                   // a permission or visibility
+	PageToken     string                 `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	TotalCount    uint32                 `protobuf:"varint,11,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeopleResult) Reset() {
+	*x = PeopleResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeopleResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeopleResult) ProtoMessage() {}
+
+func (x *PeopleResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeopleResult.ProtoReflect.Descriptor instead.
+func (*PeopleResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *PeopleResult) GetProcessCode() int32 {
+	if x != nil {
+		return x.ProcessCode
+	}
+	return 0
+}
+
+func (x *PeopleResult) GetProfiles() []*UserProfile {
+	if x != nil {
+		return x.Profiles
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetFriends() []*Friend {
+	if x != nil {
+		return x.Friends
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetApplications() []*FriendApplication {
+	if x != nil {
+		return x.Applications
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetRelations() []*FriendRelation {
+	if x != nil {
+		return x.Relations
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetSubscriptions() []*SubscriptionStatus {
+	if x != nil {
+		return x.Subscriptions
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetFlag() bool {
+	if x != nil {
+		return x.Flag
+	}
+	return false
+}
+
+func (x *PeopleResult) GetValue() int32 {
+	if x != nil {
+		return x.Value
+	}
+	return 0
+}
+
+func (x *PeopleResult) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *PeopleResult) GetTotalCount() uint32 {
+	if x != nil {
+		return x.TotalCount
+	}
+	return 0
+}
+
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xff\x0f\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xf3\x10\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -6085,7 +7236,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06modify\x18< \x01(\v2\x18.imwasm.v1.ModifyRequestH\x00R\x06modify\x128\n" +
 	"\bmessages\x18= \x01(\v2\x1a.imwasm.v1.MessagesRequestH\x00R\bmessages\x12/\n" +
 	"\x05group\x18F \x01(\v2\x17.imwasm.v1.GroupRequestH\x00R\x05group\x12;\n" +
-	"\fgroup_result\x18G \x01(\v2\x16.imwasm.v1.GroupResultH\x00R\vgroupResultB\x06\n" +
+	"\fgroup_result\x18G \x01(\v2\x16.imwasm.v1.GroupResultH\x00R\vgroupResult\x122\n" +
+	"\x06people\x18P \x01(\v2\x18.imwasm.v1.PeopleRequestH\x00R\x06people\x12>\n" +
+	"\rpeople_result\x18Q \x01(\v2\x17.imwasm.v1.PeopleResultH\x00R\fpeopleResultB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -6123,11 +7276,12 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"serverTime\"2\n" +
 	"\x04Kick\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x9b\x01\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xd2\x01\n" +
 	"\x04Push\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x122\n" +
 	"\x05hints\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\x05hints\x12/\n" +
-	"\x06typing\x18\x03 \x03(\v2\x17.imwasm.v1.TypingUpdateR\x06typing\"Y\n" +
+	"\x06typing\x18\x03 \x03(\v2\x17.imwasm.v1.TypingUpdateR\x06typing\x125\n" +
+	"\x06status\x18\x10 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\x06status\"Y\n" +
 	"\rTypingRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1b\n" +
 	"\ttype_name\x18\x02 \x01(\tR\btypeName\"\x85\x01\n" +
@@ -6264,7 +7418,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"groupEvent\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x88\x06\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb6\a\n" +
 	"\bLogEntry\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
 	"\fdeleted_uids\x18\x02 \x03(\tR\vdeletedUids\x12%\n" +
@@ -6285,7 +7439,11 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\ftags_version\x18\x10 \x01(\x04R\vtagsVersion\x12!\n" +
 	"\ftags_session\x18\x11 \x01(\tR\vtagsSession\x12H\n" +
 	"\x11group_application\x18\x12 \x01(\v2\x1b.imwasm.v1.GroupApplicationR\x10groupApplication\x126\n" +
-	"\tgroup_own\x18\x13 \x01(\v2\x19.imwasm.v1.GroupOwnChangeR\bgroupOwn\"\x91\x01\n" +
+	"\tgroup_own\x18\x13 \x01(\v2\x19.imwasm.v1.GroupOwnChangeR\bgroupOwn\x12.\n" +
+	"\x06friend\x18\x14 \x01(\v2\x16.imwasm.v1.FriendEventR\x06friend\x127\n" +
+	"\vown_profile\x18\x15 \x01(\v2\x16.imwasm.v1.UserProfileR\n" +
+	"ownProfile\x12C\n" +
+	"\rsubscriptions\x18\x16 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\rsubscriptions\"\x91\x01\n" +
 	"\x14ConversationSettings\x12\x15\n" +
 	"\x06is_top\x18\x01 \x01(\bR\x05isTop\x12-\n" +
 	"\x12notification_level\x18\x02 \x01(\x05R\x11notificationLevel\x12\x12\n" +
@@ -6558,7 +7716,104 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06remark\x18\x03 \x01(\tR\x06remark\x12\x18\n" +
 	"\afollows\x18\x04 \x03(\tR\afollows\x12\x1b\n" +
 	"\tis_remark\x18\x05 \x01(\bR\bisRemark\x12\x12\n" +
-	"\x04time\x18\x06 \x01(\x03R\x04time*`\n" +
+	"\x04time\x18\x06 \x01(\x03R\x04time\"\x80\x04\n" +
+	"\rPeopleRequest\x12#\n" +
+	"\x02op\x18\x01 \x01(\x0e2\x13.imwasm.v1.PeopleOpR\x02op\x12\x19\n" +
+	"\buser_ids\x18\x02 \x03(\tR\auserIds\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\tR\x06userId\x120\n" +
+	"\aprofile\x18\x04 \x01(\v2\x16.imwasm.v1.UserProfileR\aprofile\x12\x1c\n" +
+	"\tdirection\x18\x05 \x01(\x05R\tdirection\x12\x14\n" +
+	"\x05extra\x18\x06 \x01(\tR\x05extra\x12\x16\n" +
+	"\x06remark\x18\a \x01(\tR\x06remark\x123\n" +
+	"\x03ext\x18\b \x03(\v2!.imwasm.v1.PeopleRequest.ExtEntryR\x03ext\x12\x16\n" +
+	"\x06fields\x18\t \x01(\rR\x06fields\x12\x14\n" +
+	"\x05value\x18\n" +
+	" \x01(\x05R\x05value\x12\x16\n" +
+	"\x06expiry\x18\v \x01(\x03R\x06expiry\x12\x14\n" +
+	"\x05count\x18\f \x01(\rR\x05count\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\r \x01(\tR\tpageToken\x12\x1c\n" +
+	"\tascending\x18\x0e \x01(\bR\tascending\x12\x12\n" +
+	"\x04text\x18\x0f \x01(\tR\x04text\x1a6\n" +
+	"\bExtEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8d\x03\n" +
+	"\vUserProfile\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
+	"\fportrait_uri\x18\x03 \x01(\tR\vportraitUri\x12\x1b\n" +
+	"\tunique_id\x18\x04 \x01(\tR\buniqueId\x12\x14\n" +
+	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1a\n" +
+	"\bbirthday\x18\x06 \x01(\tR\bbirthday\x12\x16\n" +
+	"\x06gender\x18\a \x01(\x05R\x06gender\x12\x1a\n" +
+	"\blocation\x18\b \x01(\tR\blocation\x12\x12\n" +
+	"\x04role\x18\t \x01(\x05R\x04role\x12\x14\n" +
+	"\x05level\x18\n" +
+	" \x01(\x05R\x05level\x121\n" +
+	"\x03ext\x18\v \x03(\v2\x1f.imwasm.v1.UserProfile.ExtEntryR\x03ext\x12\x16\n" +
+	"\x06fields\x18\f \x01(\rR\x06fields\x1a6\n" +
+	"\bExtEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x94\x02\n" +
+	"\x06Friend\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
+	"\fportrait_uri\x18\x03 \x01(\tR\vportraitUri\x12\x16\n" +
+	"\x06remark\x18\x04 \x01(\tR\x06remark\x12,\n" +
+	"\x03ext\x18\x05 \x03(\v2\x1a.imwasm.v1.Friend.ExtEntryR\x03ext\x12\x19\n" +
+	"\badd_time\x18\x06 \x01(\x03R\aaddTime\x12!\n" +
+	"\fin_blacklist\x18\a \x01(\bR\vinBlacklist\x1a6\n" +
+	"\bExtEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb9\x01\n" +
+	"\x11FriendApplication\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\x05R\x04type\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\x05R\x06status\x12\x12\n" +
+	"\x04time\x18\x04 \x01(\x03R\x04time\x12\x14\n" +
+	"\x05extra\x18\x05 \x01(\tR\x05extra\x12\x12\n" +
+	"\x04name\x18\x06 \x01(\tR\x04name\x12!\n" +
+	"\fportrait_uri\x18\a \x01(\tR\vportraitUri\"E\n" +
+	"\x0eFriendRelation\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1a\n" +
+	"\brelation\x18\x02 \x01(\x05R\brelation\"\xaf\x02\n" +
+	"\vFriendEvent\x12.\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1a.imwasm.v1.FriendEventKindR\x04kind\x12\x19\n" +
+	"\buser_ids\x18\x02 \x03(\tR\auserIds\x12>\n" +
+	"\vapplication\x18\x03 \x01(\v2\x1c.imwasm.v1.FriendApplicationR\vapplication\x12\x16\n" +
+	"\x06remark\x18\x04 \x01(\tR\x06remark\x121\n" +
+	"\x03ext\x18\x05 \x03(\v2\x1f.imwasm.v1.FriendEvent.ExtEntryR\x03ext\x12\x12\n" +
+	"\x04time\x18\x06 \x01(\x03R\x04time\x1a6\n" +
+	"\bExtEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"X\n" +
+	"\x0ePlatformStatus\x12\x1a\n" +
+	"\bplatform\x18\x01 \x01(\x05R\bplatform\x12\x16\n" +
+	"\x06online\x18\x02 \x01(\bR\x06online\x12\x12\n" +
+	"\x04time\x18\x03 \x01(\x03R\x04time\"\xfc\x01\n" +
+	"\x12SubscriptionStatus\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\x05R\x04type\x12\x12\n" +
+	"\x04time\x18\x03 \x01(\x03R\x04time\x12\x16\n" +
+	"\x06expiry\x18\x04 \x01(\x03R\x06expiry\x127\n" +
+	"\tplatforms\x18\x05 \x03(\v2\x19.imwasm.v1.PlatformStatusR\tplatforms\x120\n" +
+	"\aprofile\x18\x06 \x01(\v2\x16.imwasm.v1.UserProfileR\aprofile\x12\"\n" +
+	"\funsubscribed\x18\a \x01(\bR\funsubscribed\"\xd7\x03\n" +
+	"\fPeopleResult\x12!\n" +
+	"\fprocess_code\x18\x01 \x01(\x05R\vprocessCode\x122\n" +
+	"\bprofiles\x18\x02 \x03(\v2\x16.imwasm.v1.UserProfileR\bprofiles\x12+\n" +
+	"\afriends\x18\x03 \x03(\v2\x11.imwasm.v1.FriendR\afriends\x12@\n" +
+	"\fapplications\x18\x04 \x03(\v2\x1c.imwasm.v1.FriendApplicationR\fapplications\x127\n" +
+	"\trelations\x18\x05 \x03(\v2\x19.imwasm.v1.FriendRelationR\trelations\x12C\n" +
+	"\rsubscriptions\x18\x06 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\rsubscriptions\x12\x19\n" +
+	"\buser_ids\x18\a \x03(\tR\auserIds\x12\x12\n" +
+	"\x04flag\x18\b \x01(\bR\x04flag\x12\x14\n" +
+	"\x05value\x18\t \x01(\x05R\x05value\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\n" +
+	" \x01(\tR\tpageToken\x12\x1f\n" +
+	"\vtotal_count\x18\v \x01(\rR\n" +
+	"totalCount*`\n" +
 	"\x10ConversationType\x12\x1a\n" +
 	"\x16CONVERSATION_TYPE_NONE\x10\x00\x12\v\n" +
 	"\aPRIVATE\x10\x01\x12\t\n" +
@@ -6618,7 +7873,45 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x15GROUP_EVENT_OPERATION\x10\x01\x12\x1c\n" +
 	"\x18GROUP_EVENT_INFO_CHANGED\x10\x02\x12#\n" +
 	"\x1fGROUP_EVENT_MEMBER_INFO_CHANGED\x10\x03\x12\x14\n" +
-	"\x10GROUP_EVENT_MUTE\x10\x04B#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
+	"\x10GROUP_EVENT_MUTE\x10\x04*\xc0\x04\n" +
+	"\bPeopleOp\x12\x12\n" +
+	"\x0ePEOPLE_OP_NONE\x10\x00\x12\x12\n" +
+	"\x0ePROFILE_UPDATE\x10\x01\x12\x10\n" +
+	"\fPROFILES_GET\x10\x02\x12\x10\n" +
+	"\fPROFILE_MINE\x10\x03\x12\x12\n" +
+	"\x0eVISIBILITY_SET\x10\x04\x12\x12\n" +
+	"\x0eVISIBILITY_GET\x10\x05\x12\x18\n" +
+	"\x14PROFILE_BY_UNIQUE_ID\x10\x06\x12\x0e\n" +
+	"\n" +
+	"FRIEND_ADD\x10\n" +
+	"\x12\x12\n" +
+	"\x0eFRIENDS_DELETE\x10\v\x12\x11\n" +
+	"\rFRIEND_ACCEPT\x10\f\x12\x11\n" +
+	"\rFRIEND_REFUSE\x10\r\x12\x13\n" +
+	"\x0fFRIEND_SET_INFO\x10\x0e\x12\x11\n" +
+	"\rFRIENDS_CHECK\x10\x0f\x12\x10\n" +
+	"\fFRIENDS_LIST\x10\x10\x12\x17\n" +
+	"\x13FRIEND_APPLICATIONS\x10\x11\x12\x10\n" +
+	"\fFRIENDS_INFO\x10\x12\x12\x12\n" +
+	"\x0eFRIENDS_SEARCH\x10\x13\x12\x19\n" +
+	"\x15FRIEND_PERMISSION_SET\x10\x14\x12\x19\n" +
+	"\x15FRIEND_PERMISSION_GET\x10\x15\x12\x11\n" +
+	"\rBLACKLIST_ADD\x10\x1e\x12\x14\n" +
+	"\x10BLACKLIST_REMOVE\x10\x1f\x12\x11\n" +
+	"\rBLACKLIST_GET\x10 \x12\x14\n" +
+	"\x10BLACKLIST_STATUS\x10!\x12\r\n" +
+	"\tSUBSCRIBE\x10(\x12\x0f\n" +
+	"\vUNSUBSCRIBE\x10)\x12\x11\n" +
+	"\rSUBSCRIPTIONS\x10*\x12\x15\n" +
+	"\x11SUBSCRIBED_STATUS\x10+\x12\x11\n" +
+	"\rONLINE_STATUS\x10,*\xa9\x01\n" +
+	"\x0fFriendEventKind\x12\x15\n" +
+	"\x11FRIEND_EVENT_NONE\x10\x00\x12\x16\n" +
+	"\x12FRIEND_EVENT_ADDED\x10\x01\x12\x18\n" +
+	"\x14FRIEND_EVENT_DELETED\x10\x02\x12\x1c\n" +
+	"\x18FRIEND_EVENT_APPLICATION\x10\x03\x12\x18\n" +
+	"\x14FRIEND_EVENT_CLEARED\x10\x04\x12\x15\n" +
+	"\x11FRIEND_EVENT_INFO\x10\x05B#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
 
 var (
 	file_proto_imwasm_proto_rawDescOnce sync.Once
@@ -6632,191 +7925,227 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 	return file_proto_imwasm_proto_rawDescData
 }
 
-var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
+var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 79)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
 	(TagOp)(0),                   // 1: imwasm.v1.TagOp
 	(GroupOp)(0),                 // 2: imwasm.v1.GroupOp
 	(GroupEventKind)(0),          // 3: imwasm.v1.GroupEventKind
-	(*Frame)(nil),                // 4: imwasm.v1.Frame
-	(*Conversation)(nil),         // 5: imwasm.v1.Conversation
-	(*Auth)(nil),                 // 6: imwasm.v1.Auth
-	(*AuthOK)(nil),               // 7: imwasm.v1.AuthOK
-	(*Error)(nil),                // 8: imwasm.v1.Error
-	(*Ping)(nil),                 // 9: imwasm.v1.Ping
-	(*Pong)(nil),                 // 10: imwasm.v1.Pong
-	(*Kick)(nil),                 // 11: imwasm.v1.Kick
-	(*Push)(nil),                 // 12: imwasm.v1.Push
-	(*TypingRequest)(nil),        // 13: imwasm.v1.TypingRequest
-	(*TypingUpdate)(nil),         // 14: imwasm.v1.TypingUpdate
-	(*RecallRequest)(nil),        // 15: imwasm.v1.RecallRequest
-	(*MessageResult)(nil),        // 16: imwasm.v1.MessageResult
-	(*MessagesRequest)(nil),      // 17: imwasm.v1.MessagesRequest
-	(*ModifyRequest)(nil),        // 18: imwasm.v1.ModifyRequest
-	(*HistoryRequest)(nil),       // 19: imwasm.v1.HistoryRequest
-	(*ExpansionRequest)(nil),     // 20: imwasm.v1.ExpansionRequest
-	(*DeleteRequest)(nil),        // 21: imwasm.v1.DeleteRequest
-	(*ClearHistoryRequest)(nil),  // 22: imwasm.v1.ClearHistoryRequest
-	(*HistoryResult)(nil),        // 23: imwasm.v1.HistoryResult
-	(*Ack)(nil),                  // 24: imwasm.v1.Ack
-	(*AckItem)(nil),              // 25: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),        // 26: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),          // 27: imwasm.v1.SendRequest
-	(*SendAck)(nil),              // 28: imwasm.v1.SendAck
-	(*Message)(nil),              // 29: imwasm.v1.Message
-	(*LogEntry)(nil),             // 30: imwasm.v1.LogEntry
-	(*ConversationSettings)(nil), // 31: imwasm.v1.ConversationSettings
-	(*SettingsRequest)(nil),      // 32: imwasm.v1.SettingsRequest
-	(*SyncRequest)(nil),          // 33: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),           // 34: imwasm.v1.SyncResult
-	(*TagRequest)(nil),           // 35: imwasm.v1.TagRequest
-	(*TagsRequest)(nil),          // 36: imwasm.v1.TagsRequest
-	(*TagsResult)(nil),           // 37: imwasm.v1.TagsResult
-	(*Tag)(nil),                  // 38: imwasm.v1.Tag
-	(*TaggedConversation)(nil),   // 39: imwasm.v1.TaggedConversation
-	(*ConversationState)(nil),    // 40: imwasm.v1.ConversationState
-	(*PullRequest)(nil),          // 41: imwasm.v1.PullRequest
-	(*PullResult)(nil),           // 42: imwasm.v1.PullResult
-	(*ReadRequest)(nil),          // 43: imwasm.v1.ReadRequest
-	(*ReceiptRequest)(nil),       // 44: imwasm.v1.ReceiptRequest
-	(*ReceiptResponse)(nil),      // 45: imwasm.v1.ReceiptResponse
-	(*ReadersRequest)(nil),       // 46: imwasm.v1.ReadersRequest
-	(*Reader)(nil),               // 47: imwasm.v1.Reader
-	(*ReadersResult)(nil),        // 48: imwasm.v1.ReadersResult
-	(*ReceiptInfoRequest)(nil),   // 49: imwasm.v1.ReceiptInfoRequest
-	(*ReceiptInfo)(nil),          // 50: imwasm.v1.ReceiptInfo
-	(*ReceiptInfoResult)(nil),    // 51: imwasm.v1.ReceiptInfoResult
-	(*ReceiptUpdate)(nil),        // 52: imwasm.v1.ReceiptUpdate
-	(*OK)(nil),                   // 53: imwasm.v1.OK
-	(*StoredMessage)(nil),        // 54: imwasm.v1.StoredMessage
-	(*StoredConversation)(nil),   // 55: imwasm.v1.StoredConversation
-	(*CachedRequest)(nil),        // 56: imwasm.v1.CachedRequest
-	(*StoredReceipt)(nil),        // 57: imwasm.v1.StoredReceipt
-	(*GroupRequest)(nil),         // 58: imwasm.v1.GroupRequest
-	(*GroupInfo)(nil),            // 59: imwasm.v1.GroupInfo
-	(*GroupMember)(nil),          // 60: imwasm.v1.GroupMember
-	(*GroupApplication)(nil),     // 61: imwasm.v1.GroupApplication
-	(*GroupFollow)(nil),          // 62: imwasm.v1.GroupFollow
-	(*GroupResult)(nil),          // 63: imwasm.v1.GroupResult
-	(*GroupEvent)(nil),           // 64: imwasm.v1.GroupEvent
-	(*GroupOwnChange)(nil),       // 65: imwasm.v1.GroupOwnChange
-	nil,                          // 66: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                          // 67: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                          // 68: imwasm.v1.Message.ExpansionEntry
-	nil,                          // 69: imwasm.v1.GroupInfo.ExtEntry
+	(PeopleOp)(0),                // 4: imwasm.v1.PeopleOp
+	(FriendEventKind)(0),         // 5: imwasm.v1.FriendEventKind
+	(*Frame)(nil),                // 6: imwasm.v1.Frame
+	(*Conversation)(nil),         // 7: imwasm.v1.Conversation
+	(*Auth)(nil),                 // 8: imwasm.v1.Auth
+	(*AuthOK)(nil),               // 9: imwasm.v1.AuthOK
+	(*Error)(nil),                // 10: imwasm.v1.Error
+	(*Ping)(nil),                 // 11: imwasm.v1.Ping
+	(*Pong)(nil),                 // 12: imwasm.v1.Pong
+	(*Kick)(nil),                 // 13: imwasm.v1.Kick
+	(*Push)(nil),                 // 14: imwasm.v1.Push
+	(*TypingRequest)(nil),        // 15: imwasm.v1.TypingRequest
+	(*TypingUpdate)(nil),         // 16: imwasm.v1.TypingUpdate
+	(*RecallRequest)(nil),        // 17: imwasm.v1.RecallRequest
+	(*MessageResult)(nil),        // 18: imwasm.v1.MessageResult
+	(*MessagesRequest)(nil),      // 19: imwasm.v1.MessagesRequest
+	(*ModifyRequest)(nil),        // 20: imwasm.v1.ModifyRequest
+	(*HistoryRequest)(nil),       // 21: imwasm.v1.HistoryRequest
+	(*ExpansionRequest)(nil),     // 22: imwasm.v1.ExpansionRequest
+	(*DeleteRequest)(nil),        // 23: imwasm.v1.DeleteRequest
+	(*ClearHistoryRequest)(nil),  // 24: imwasm.v1.ClearHistoryRequest
+	(*HistoryResult)(nil),        // 25: imwasm.v1.HistoryResult
+	(*Ack)(nil),                  // 26: imwasm.v1.Ack
+	(*AckItem)(nil),              // 27: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),        // 28: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),          // 29: imwasm.v1.SendRequest
+	(*SendAck)(nil),              // 30: imwasm.v1.SendAck
+	(*Message)(nil),              // 31: imwasm.v1.Message
+	(*LogEntry)(nil),             // 32: imwasm.v1.LogEntry
+	(*ConversationSettings)(nil), // 33: imwasm.v1.ConversationSettings
+	(*SettingsRequest)(nil),      // 34: imwasm.v1.SettingsRequest
+	(*SyncRequest)(nil),          // 35: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),           // 36: imwasm.v1.SyncResult
+	(*TagRequest)(nil),           // 37: imwasm.v1.TagRequest
+	(*TagsRequest)(nil),          // 38: imwasm.v1.TagsRequest
+	(*TagsResult)(nil),           // 39: imwasm.v1.TagsResult
+	(*Tag)(nil),                  // 40: imwasm.v1.Tag
+	(*TaggedConversation)(nil),   // 41: imwasm.v1.TaggedConversation
+	(*ConversationState)(nil),    // 42: imwasm.v1.ConversationState
+	(*PullRequest)(nil),          // 43: imwasm.v1.PullRequest
+	(*PullResult)(nil),           // 44: imwasm.v1.PullResult
+	(*ReadRequest)(nil),          // 45: imwasm.v1.ReadRequest
+	(*ReceiptRequest)(nil),       // 46: imwasm.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),      // 47: imwasm.v1.ReceiptResponse
+	(*ReadersRequest)(nil),       // 48: imwasm.v1.ReadersRequest
+	(*Reader)(nil),               // 49: imwasm.v1.Reader
+	(*ReadersResult)(nil),        // 50: imwasm.v1.ReadersResult
+	(*ReceiptInfoRequest)(nil),   // 51: imwasm.v1.ReceiptInfoRequest
+	(*ReceiptInfo)(nil),          // 52: imwasm.v1.ReceiptInfo
+	(*ReceiptInfoResult)(nil),    // 53: imwasm.v1.ReceiptInfoResult
+	(*ReceiptUpdate)(nil),        // 54: imwasm.v1.ReceiptUpdate
+	(*OK)(nil),                   // 55: imwasm.v1.OK
+	(*StoredMessage)(nil),        // 56: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),   // 57: imwasm.v1.StoredConversation
+	(*CachedRequest)(nil),        // 58: imwasm.v1.CachedRequest
+	(*StoredReceipt)(nil),        // 59: imwasm.v1.StoredReceipt
+	(*GroupRequest)(nil),         // 60: imwasm.v1.GroupRequest
+	(*GroupInfo)(nil),            // 61: imwasm.v1.GroupInfo
+	(*GroupMember)(nil),          // 62: imwasm.v1.GroupMember
+	(*GroupApplication)(nil),     // 63: imwasm.v1.GroupApplication
+	(*GroupFollow)(nil),          // 64: imwasm.v1.GroupFollow
+	(*GroupResult)(nil),          // 65: imwasm.v1.GroupResult
+	(*GroupEvent)(nil),           // 66: imwasm.v1.GroupEvent
+	(*GroupOwnChange)(nil),       // 67: imwasm.v1.GroupOwnChange
+	(*PeopleRequest)(nil),        // 68: imwasm.v1.PeopleRequest
+	(*UserProfile)(nil),          // 69: imwasm.v1.UserProfile
+	(*Friend)(nil),               // 70: imwasm.v1.Friend
+	(*FriendApplication)(nil),    // 71: imwasm.v1.FriendApplication
+	(*FriendRelation)(nil),       // 72: imwasm.v1.FriendRelation
+	(*FriendEvent)(nil),          // 73: imwasm.v1.FriendEvent
+	(*PlatformStatus)(nil),       // 74: imwasm.v1.PlatformStatus
+	(*SubscriptionStatus)(nil),   // 75: imwasm.v1.SubscriptionStatus
+	(*PeopleResult)(nil),         // 76: imwasm.v1.PeopleResult
+	nil,                          // 77: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 78: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 79: imwasm.v1.Message.ExpansionEntry
+	nil,                          // 80: imwasm.v1.GroupInfo.ExtEntry
+	nil,                          // 81: imwasm.v1.PeopleRequest.ExtEntry
+	nil,                          // 82: imwasm.v1.UserProfile.ExtEntry
+	nil,                          // 83: imwasm.v1.Friend.ExtEntry
+	nil,                          // 84: imwasm.v1.FriendEvent.ExtEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
-	6,   // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
-	7,   // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
-	8,   // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
-	9,   // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
-	10,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
-	11,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
-	12,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	24,  // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	27,  // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	28,  // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	33,  // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	34,  // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	41,  // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	42,  // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	43,  // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	53,  // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
-	13,  // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
-	15,  // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
-	16,  // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
-	19,  // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
-	23,  // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
-	20,  // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
-	21,  // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
-	22,  // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
-	32,  // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
-	35,  // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
-	36,  // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
-	37,  // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
-	44,  // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
-	45,  // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
-	46,  // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
-	48,  // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
-	49,  // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
-	51,  // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
-	18,  // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
-	17,  // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
-	58,  // 36: imwasm.v1.Frame.group:type_name -> imwasm.v1.GroupRequest
-	63,  // 37: imwasm.v1.Frame.group_result:type_name -> imwasm.v1.GroupResult
-	0,   // 38: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	29,  // 39: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	40,  // 40: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	14,  // 41: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	5,   // 42: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	5,   // 43: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	5,   // 44: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	29,  // 45: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	5,   // 46: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
-	5,   // 47: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
-	5,   // 48: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	5,   // 49: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	66,  // 50: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	5,   // 51: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	5,   // 52: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	29,  // 53: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	25,  // 54: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	5,   // 55: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	5,   // 56: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	26,  // 57: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	67,  // 58: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,   // 59: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	26,  // 60: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	68,  // 61: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	30,  // 62: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	64,  // 63: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
-	5,   // 64: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	52,  // 65: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
-	31,  // 66: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
-	61,  // 67: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
-	65,  // 68: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
-	5,   // 69: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
-	40,  // 70: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	1,   // 71: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
-	5,   // 72: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
-	38,  // 73: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
-	39,  // 74: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
-	5,   // 75: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
-	5,   // 76: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	31,  // 77: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
-	5,   // 78: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	29,  // 79: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	5,   // 80: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	5,   // 81: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
-	5,   // 82: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
-	5,   // 83: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
-	47,  // 84: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
-	5,   // 85: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
-	50,  // 86: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
-	47,  // 87: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
-	29,  // 88: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	5,   // 89: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	57,  // 90: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
-	5,   // 91: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	56,  // 92: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
-	31,  // 93: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
-	47,  // 94: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
-	2,   // 95: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
-	59,  // 96: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
-	69,  // 97: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
-	59,  // 98: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
-	60,  // 99: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
-	61,  // 100: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
-	62,  // 101: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
-	3,   // 102: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
-	60,  // 103: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
-	59,  // 104: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
-	105, // [105:105] is the sub-list for method output_type
-	105, // [105:105] is the sub-list for method input_type
-	105, // [105:105] is the sub-list for extension type_name
-	105, // [105:105] is the sub-list for extension extendee
-	0,   // [0:105] is the sub-list for field type_name
+	8,   // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
+	9,   // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
+	10,  // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
+	11,  // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
+	12,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
+	13,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
+	14,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
+	26,  // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	29,  // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	30,  // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	35,  // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	36,  // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	43,  // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	44,  // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	45,  // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	55,  // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	15,  // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
+	17,  // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
+	18,  // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
+	21,  // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
+	25,  // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	22,  // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
+	23,  // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
+	24,  // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
+	34,  // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
+	37,  // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
+	38,  // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
+	39,  // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
+	46,  // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
+	47,  // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
+	48,  // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
+	50,  // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
+	51,  // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
+	53,  // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
+	20,  // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
+	19,  // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
+	60,  // 36: imwasm.v1.Frame.group:type_name -> imwasm.v1.GroupRequest
+	65,  // 37: imwasm.v1.Frame.group_result:type_name -> imwasm.v1.GroupResult
+	68,  // 38: imwasm.v1.Frame.people:type_name -> imwasm.v1.PeopleRequest
+	76,  // 39: imwasm.v1.Frame.people_result:type_name -> imwasm.v1.PeopleResult
+	0,   // 40: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	31,  // 41: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	42,  // 42: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	16,  // 43: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	75,  // 44: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
+	7,   // 45: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	7,   // 46: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	7,   // 47: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	31,  // 48: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	7,   // 49: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
+	7,   // 50: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
+	7,   // 51: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	7,   // 52: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	77,  // 53: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	7,   // 54: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	7,   // 55: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	31,  // 56: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	27,  // 57: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	7,   // 58: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	7,   // 59: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	28,  // 60: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	78,  // 61: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,   // 62: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	28,  // 63: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	79,  // 64: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	32,  // 65: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	66,  // 66: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
+	7,   // 67: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	54,  // 68: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	33,  // 69: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
+	63,  // 70: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
+	67,  // 71: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
+	73,  // 72: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
+	69,  // 73: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
+	75,  // 74: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	7,   // 75: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
+	42,  // 76: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	1,   // 77: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
+	7,   // 78: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
+	40,  // 79: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
+	41,  // 80: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
+	7,   // 81: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
+	7,   // 82: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	33,  // 83: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
+	7,   // 84: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	31,  // 85: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	7,   // 86: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	7,   // 87: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	7,   // 88: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	7,   // 89: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	49,  // 90: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	7,   // 91: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	52,  // 92: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	49,  // 93: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	31,  // 94: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	7,   // 95: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	59,  // 96: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	7,   // 97: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	58,  // 98: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	33,  // 99: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
+	49,  // 100: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	2,   // 101: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
+	61,  // 102: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
+	80,  // 103: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
+	61,  // 104: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
+	62,  // 105: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
+	63,  // 106: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
+	64,  // 107: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
+	3,   // 108: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
+	62,  // 109: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
+	61,  // 110: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
+	4,   // 111: imwasm.v1.PeopleRequest.op:type_name -> imwasm.v1.PeopleOp
+	69,  // 112: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
+	81,  // 113: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
+	82,  // 114: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
+	83,  // 115: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
+	5,   // 116: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
+	71,  // 117: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
+	84,  // 118: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
+	74,  // 119: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
+	69,  // 120: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
+	69,  // 121: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
+	70,  // 122: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
+	71,  // 123: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
+	72,  // 124: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
+	75,  // 125: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	126, // [126:126] is the sub-list for method output_type
+	126, // [126:126] is the sub-list for method input_type
+	126, // [126:126] is the sub-list for extension type_name
+	126, // [126:126] is the sub-list for extension extendee
+	0,   // [0:126] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -6863,14 +8192,16 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_Messages)(nil),
 		(*Frame_Group)(nil),
 		(*Frame_GroupResult)(nil),
+		(*Frame_People)(nil),
+		(*Frame_PeopleResult)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   66,
+			NumEnums:      6,
+			NumMessages:   79,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

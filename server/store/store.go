@@ -213,6 +213,8 @@ type Store interface {
 	// at most limit, those at or before the time before (0: the newest).
 	GroupApplications(ctx context.Context, user string, before int64, limit int) ([]GroupApplication, error)
 
+	People
+
 	// TokensValidAfter is the time before which the user's tokens are
 	// revoked (zero if never); RevokeTokens sets it.
 	TokensValidAfter(ctx context.Context, user string) (time.Time, error)
@@ -221,6 +223,115 @@ type Store interface {
 	// Backup writes a consistent copy of the database to path.
 	Backup(ctx context.Context, path string) error
 	Close() error
+}
+
+// People is what the server keeps of users beyond their messages: their
+// profiles and settings, friends, friend requests and blacklists
+// (RongIMLib's; the Easemob and NIM modules map onto the same). Changes
+// read the state inside the write transaction and let the caller decide
+// on it, as groups do.
+type People interface {
+	// ChangePerson decides on user's profile and settings (a zero Person
+	// for one never set) and stores what decide returns (nil: nothing),
+	// appending logs in the same transaction. ErrExists: a uniqueId taken.
+	ChangePerson(ctx context.Context, user string, decide func(p *Person) (*Person, []*pb.Message, error)) ([]*pb.Message, error)
+	// ChangePair decides on what two users are to each other and stores
+	// the pair decide returns (nil: nothing), appending logs in the same
+	// transaction.
+	ChangePair(ctx context.Context, a, b string, decide func(p *Pair) (*Pair, []*pb.Message, error)) ([]*pb.Message, error)
+	// People returns the profiles and settings of users (those never set
+	// are absent).
+	People(ctx context.Context, users []string) (map[string]*Person, error)
+	// PersonByUniqueID finds the user with that uniqueId (ErrNotFound).
+	PersonByUniqueID(ctx context.Context, uniqueID string) (*Person, error)
+	// Friends returns user's friend list.
+	Friends(ctx context.Context, user string) (map[string]Friend, error)
+	// FriendRequests lists the requests user sent or received, newest
+	// first, at most limit, those at or before the time before (0: the
+	// newest).
+	FriendRequests(ctx context.Context, user string, before int64, limit int) ([]FriendRequest, error)
+	// Blacklist returns the users user blocks, and since when (ms).
+	Blacklist(ctx context.Context, user string) (map[string]int64, error)
+
+	// Subscribe subscribes subscriber to targets' events of type typ from
+	// now (ms) for expiry seconds (a renewal restarts it). ErrQuota: the
+	// subscriber would hold more than maxMine live subscriptions (nothing
+	// changes); targets with maxTheirs live subscribers already are left
+	// out and returned. entry builds the log entry for the subscriptions
+	// made (appended in the same transaction; none when none were).
+	Subscribe(ctx context.Context, subscriber string, typ int32, targets []string, now, expiry int64, maxMine, maxTheirs int,
+		entry func(made []Subscription) *pb.Message) (full []string, stored *pb.Message, err error)
+	// Unsubscribe ends subscriber's subscriptions of type typ to targets,
+	// with the log entry entry builds for those that existed.
+	Unsubscribe(ctx context.Context, subscriber string, typ int32, targets []string, entry func(ended []Subscription) *pb.Message) (*pb.Message, error)
+	// Subscriptions lists subscriber's subscriptions (expired ones too:
+	// callers compare with their clock).
+	Subscriptions(ctx context.Context, subscriber string) ([]Subscription, error)
+	// Subscribers lists the subscriptions to target.
+	Subscribers(ctx context.Context, target string) ([]Subscription, error)
+}
+
+// Subscription is Subscriber's subscription to Target's events of Type
+// (SubscribeType), from Time (ms) for Expiry seconds.
+type Subscription struct {
+	Subscriber, Target string
+	Type               int32
+	Time, Expiry       int64
+}
+
+// Live reports whether s holds at now (ms).
+func (s Subscription) Live(now int64) bool { return now < s.Time+s.Expiry*1000 }
+
+// Person is a user's profile and settings.
+type Person struct {
+	ID            string
+	Profile       *pb.UserProfile // never nil from the store; fields unset
+	Visibility    int32           // UserProfileVisibility
+	AddPermission int32           // FriendAddPermission; 0: not set (the default)
+	Updated       int64           // ms
+}
+
+// Friend is one entry of a user's friend list.
+type Friend struct {
+	Remark string
+	Ext    map[string]string
+	Added  int64 // ms
+}
+
+// FriendRequest is a request From sent To.
+type FriendRequest struct {
+	From, To string
+	Status   int32 // FriendApplicationStatus
+	Extra    string
+	Time     int64 // ms, of the last change
+}
+
+// Pair is what users A and B are to each other: index 0 is A's side,
+// 1 B's.
+type Pair struct {
+	Person  [2]*Person        // each one's profile and settings
+	Friend  [2]*Friend        // [0]: B in A's list; [1]: A in B's (nil: not)
+	Request [2]*FriendRequest // [0]: A's request to B; [1]: B's to A (nil: none)
+	Blocks  [2]int64          // [0]: since when A blocks B (0: not)
+	Friends [2]int            // how many friends each has (before the change)
+	Blocked [2]int            // how many users each blocks (before the change)
+}
+
+// Clone copies p for a change to edit.
+func (p *Pair) Clone() *Pair {
+	c := *p
+	for i := range 2 {
+		if f := p.Friend[i]; f != nil {
+			cp := *f
+			cp.Ext = maps.Clone(f.Ext)
+			c.Friend[i] = &cp
+		}
+		if r := p.Request[i]; r != nil {
+			cp := *r
+			c.Request[i] = &cp
+		}
+	}
+	return &c
 }
 
 // Read is one reader of a message (read receipts).

@@ -272,6 +272,53 @@ CREATE TABLE group_applications (
 CREATE INDEX group_applications_user ON group_applications(user_id);
 CREATE INDEX group_applications_inviter ON group_applications(inviter) WHERE inviter <> '';
 `,
+	// 16: people: profiles and settings (profile: the wire UserProfile),
+	// friend lists (a row per side), friend requests, blacklists, and
+	// subscriptions to others' online status and profiles.
+	`
+CREATE TABLE people (
+	user_id        TEXT PRIMARY KEY,
+	profile        BLOB    NOT NULL,
+	unique_id      TEXT    NOT NULL DEFAULT '',
+	visibility     INTEGER NOT NULL DEFAULT 0,
+	add_permission INTEGER NOT NULL DEFAULT 0,
+	updated        INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX people_unique_id ON people(unique_id) WHERE unique_id <> '';
+CREATE TABLE friends (
+	user_id   TEXT    NOT NULL,
+	friend_id TEXT    NOT NULL,
+	remark    TEXT    NOT NULL,
+	ext       TEXT    NOT NULL,  -- JSON
+	added     INTEGER NOT NULL,
+	PRIMARY KEY (user_id, friend_id)
+) WITHOUT ROWID;
+CREATE INDEX friends_friend ON friends(friend_id);
+CREATE TABLE friend_requests (
+	from_id TEXT    NOT NULL,
+	to_id   TEXT    NOT NULL,
+	status  INTEGER NOT NULL,
+	extra   TEXT    NOT NULL,
+	time    INTEGER NOT NULL,
+	PRIMARY KEY (from_id, to_id)
+) WITHOUT ROWID;
+CREATE INDEX friend_requests_to ON friend_requests(to_id);
+CREATE TABLE blacklist (
+	user_id    TEXT    NOT NULL,
+	blocked_id TEXT    NOT NULL,
+	time       INTEGER NOT NULL,
+	PRIMARY KEY (user_id, blocked_id)
+) WITHOUT ROWID;
+CREATE TABLE subscriptions (
+	subscriber TEXT    NOT NULL,
+	target     TEXT    NOT NULL,
+	type       INTEGER NOT NULL,  -- SubscribeType
+	time       INTEGER NOT NULL,  -- subscribed at, ms
+	expiry     INTEGER NOT NULL,  -- seconds after time
+	PRIMARY KEY (subscriber, type, target)
+) WITHOUT ROWID;
+CREATE INDEX subscriptions_target ON subscriptions(target);
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

@@ -554,6 +554,11 @@ func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, rev
 		{`DELETE FROM tag_versions WHERE user_id=?`, []any{user}},
 		{`DELETE FROM group_members WHERE user_id=?`, []any{user}},
 		{`DELETE FROM group_applications WHERE user_id=?1 OR inviter=?1`, []any{user}},
+		{`DELETE FROM people WHERE user_id=?`, []any{user}},
+		{`DELETE FROM friends WHERE user_id=?1 OR friend_id=?1`, []any{user}},
+		{`DELETE FROM friend_requests WHERE from_id=?1 OR to_id=?1`, []any{user}},
+		{`DELETE FROM blacklist WHERE user_id=?`, []any{user}},
+		{`DELETE FROM subscriptions WHERE subscriber=?1 OR target=?1`, []any{user}},
 		{`DELETE FROM sent_convs WHERE sender=?`, []any{user}},
 		{`INSERT INTO users(id, tokens_valid_after) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET tokens_valid_after=excluded.tokens_valid_after`, []any{user, revokeBefore.UnixMilli()}},
 	} {

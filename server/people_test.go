@@ -1,0 +1,288 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server"
+)
+
+func (d *device) people(t *testing.T, r *pb.PeopleRequest) (*pb.PeopleResult, error) {
+	t.Helper()
+	return d.People(context.Background(), r)
+}
+
+func (d *device) mustPeople(t *testing.T, r *pb.PeopleRequest) *pb.PeopleResult {
+	t.Helper()
+	res, err := d.people(t, r)
+	if err != nil {
+		t.Fatalf("%s %v: %v", d.user, r.Op, err)
+	}
+	return res
+}
+
+// waitPeopleEvent waits for d's event of kind satisfying ok.
+func (d *device) waitPeopleEvent(t *testing.T, what string, kind client.EventKind, ok func(*client.PeopleEvent) bool) *client.PeopleEvent {
+	t.Helper()
+	var found *client.PeopleEvent
+	d.waitFor(t, d.user+": "+what, func(_ []*client.Message, evs []client.Event) bool {
+		for _, ev := range evs {
+			if ev.Kind == kind && ev.People != nil && ok(ev.People) {
+				found = ev.People
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+func friendKind(k pb.FriendEventKind) func(*client.PeopleEvent) bool {
+	return func(p *client.PeopleEvent) bool { return p.Friend != nil && p.Friend.Kind == k }
+}
+
+// Profiles, friends and the blacklist across several devices and a
+// restart: every operation, its refusals, and what each user hears.
+func TestProfilesFriendsBlacklist(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	a1 := e.device("alice", "a1", devOpts{})
+	a2 := e.device("alice", "a2", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	carol := e.device("carol", "c1", devOpts{})
+	for _, d := range []*device{a1, a2, bob, carol} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+
+	// Profiles: alice sets hers; her other device hears it.
+	prof := &pb.UserProfile{Name: "Alice", PortraitUri: "https://x/a.png", Gender: 2, Ext: map[string]string{"k": "v"},
+		Fields: contract.ProfName | contract.ProfPortrait | contract.ProfGender | contract.ProfExt}
+	a1.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_UPDATE, Profile: prof})
+	a2.waitPeopleEvent(t, "own profile", client.EventOwnProfile, func(p *client.PeopleEvent) bool { return p.Profile.Name == "Alice" })
+	for _, c := range []struct {
+		p    *pb.UserProfile
+		want int32
+	}{
+		{&pb.UserProfile{Name: string(make([]byte, 65)), Fields: contract.ProfName}, codes.RCUserProfileValueLengthExceedLimit},
+		{&pb.UserProfile{Gender: 3, Fields: contract.ProfGender}, codes.RCUserProfileValueExceedRange},
+		{&pb.UserProfile{UniqueId: "me", Fields: contract.ProfUniqueID}, codes.RCUserProfileKeyNotAllowSDKSet},
+		{&pb.UserProfile{}, codes.InvalidParameterUserProfile},
+	} {
+		_, err := a1.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_UPDATE, Profile: c.p})
+		wantCode(t, "bad profile", err, c.want)
+	}
+	got := bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILES_GET, UserIds: []string{"alice", "nobody"}})
+	if len(got.Profiles) != 2 || got.Profiles[0].Name != "Alice" || got.Profiles[0].Ext["k"] != "v" || got.Profiles[1].Name != "" {
+		t.Fatalf("profiles: %+v", got.Profiles)
+	}
+	// Friends only: bob (no friend yet) sees the id alone.
+	a1.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_VISIBILITY_SET, Value: contract.VisibilityFriends})
+	if got := bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILES_GET, UserIds: []string{"alice"}}); got.Profiles[0].Name != "" {
+		t.Fatalf("a friends-only profile shown to a stranger: %+v", got.Profiles[0])
+	}
+
+	// Friends: bob asks (alice verifies, the default), alice accepts on
+	// one device; both hear of it on every device.
+	_, err := bob.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "bob", Direction: contract.DirectionBoth})
+	wantCode(t, "befriending oneself", err, codes.RCFriendNotAllowAddSelf)
+	_, err = bob.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "alice", Direction: 1})
+	wantCode(t, "one-way friends", err, codes.InvalidParameterQueryFriendsDirectionType)
+	res := bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "alice", Direction: contract.DirectionBoth, Extra: "hi, bob here"})
+	if res.ProcessCode != codes.RCFriendNeedAccept {
+		t.Fatalf("add processCode %d", res.ProcessCode)
+	}
+	req := a2.waitPeopleEvent(t, "request", client.EventFriend, friendKind(pb.FriendEventKind_FRIEND_EVENT_APPLICATION))
+	if req.Friend.Application.UserId != "bob" || req.Friend.Application.Type != contract.FriendReceived || req.Friend.Application.Extra != "hi, bob here" {
+		t.Fatalf("alice sees %+v", req.Friend.Application)
+	}
+	apps := a1.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_APPLICATIONS})
+	if len(apps.Applications) != 1 || apps.Applications[0].Status != contract.FriendUnhandled {
+		t.Fatalf("applications: %+v", apps.Applications)
+	}
+	_, err = carol.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ACCEPT, UserId: "bob"})
+	wantCode(t, "accepting a request never made", err, codes.RCFriendApplicationNotExist)
+	a1.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ACCEPT, UserId: "bob"})
+	bob.waitPeopleEvent(t, "added", client.EventFriend, friendKind(pb.FriendEventKind_FRIEND_EVENT_ADDED))
+	a2.waitPeopleEvent(t, "added", client.EventFriend, friendKind(pb.FriendEventKind_FRIEND_EVENT_ADDED))
+	_, err = bob.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "alice", Direction: contract.DirectionBoth})
+	wantCode(t, "adding a friend", err, codes.RCFriendAlreadyFriend)
+	if got := bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILES_GET, UserIds: []string{"alice"}}); got.Profiles[0].Name != "Alice" {
+		t.Fatalf("a friend does not see a friends-only profile: %+v", got.Profiles[0])
+	}
+	// A friend hears of alice's next profile change as a status push.
+	a1.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_UPDATE, Profile: &pb.UserProfile{Name: "Al", Fields: contract.ProfName}})
+	bob.waitPeopleEvent(t, "profile push", client.EventSubscribedStatus, func(p *client.PeopleEvent) bool {
+		return p.Status[0].UserId == "alice" && p.Status[0].Type == contract.SubscribeFriendUP && p.Status[0].Profile.GetName() == "Al"
+	})
+	// Remarks sync to the user's other device; only friends have them.
+	a1.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_SET_INFO, UserId: "bob", Remark: "Bobby", Fields: contract.FriendFieldRemark})
+	a2.waitPeopleEvent(t, "remark", client.EventFriend, func(p *client.PeopleEvent) bool { return p.Friend.GetRemark() == "Bobby" })
+	_, err = a1.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_SET_INFO, UserId: "carol", Remark: "C", Fields: contract.FriendFieldRemark})
+	wantCode(t, "a remark for a stranger", err, codes.RCFriendNotFriend)
+	list := a2.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIENDS_LIST, Direction: contract.DirectionBoth})
+	if len(list.Friends) != 1 || list.Friends[0].UserId != "bob" || list.Friends[0].Remark != "Bobby" || list.TotalCount != 1 {
+		t.Fatalf("friends: %+v", list.Friends)
+	}
+	if found := a2.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIENDS_SEARCH, Text: "bobb"}); len(found.Friends) != 1 {
+		t.Fatalf("search: %+v", found.Friends)
+	}
+	rel := carol.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIENDS_CHECK, UserIds: []string{"alice"}, Direction: contract.DirectionBoth})
+	rel2 := bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIENDS_CHECK, UserIds: []string{"alice"}, Direction: contract.DirectionBoth})
+	if rel.Relations[0].Relation != contract.RelationNone || rel2.Relations[0].Relation != contract.RelationBothWay {
+		t.Fatalf("relations: %+v %+v", rel.Relations, rel2.Relations)
+	}
+	// carol takes no requests; then anyone may add her at once.
+	carol.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_PERMISSION_SET, Value: contract.FriendAddNoOne})
+	_, err = bob.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "carol", Direction: contract.DirectionBoth})
+	wantCode(t, "adding one who takes no one", err, codes.RCFriendOtherNotAllowAddFriend)
+	carol.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_PERMISSION_SET, Value: contract.FriendAddFree})
+	if res := bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "carol", Direction: contract.DirectionBoth}); res.ProcessCode != 0 {
+		t.Fatalf("free add processCode %d", res.ProcessCode)
+	}
+	carol.waitPeopleEvent(t, "added freely", client.EventFriend, friendKind(pb.FriendEventKind_FRIEND_EVENT_ADDED))
+	bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIENDS_DELETE, UserIds: []string{"carol"}, Direction: contract.DirectionBoth})
+	carol.waitPeopleEvent(t, "deleted", client.EventFriend, friendKind(pb.FriendEventKind_FRIEND_EVENT_DELETED))
+
+	// The blacklist: carol blocks bob; his private message fails with 405
+	// and nothing reaches or is stored for her; his typing too; he may
+	// not befriend her. Unblocked, his next message arrives.
+	carol.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_ADD, UserId: "bob"})
+	if st := carol.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_STATUS, UserId: "bob"}); !st.Flag {
+		t.Fatal("blacklist status: not blocked")
+	}
+	failed, err := bob.SendMessage(context.Background(), text("carol", client.Private, "let me in"), client.SendOptions{})
+	wantCode(t, "a blocked send", err, codes.RejectedByBlacklist)
+	if failed == nil || failed.SentStatus != client.StatusFailed {
+		t.Fatalf("the blocked message: %+v", failed)
+	}
+	err = bob.SendTypingStatus(context.Background(), client.Conversation{Type: client.Private, TargetID: "carol"}, "RC:TxtMsg")
+	wantCode(t, "blocked typing", err, codes.RejectedByBlacklist)
+	_, err = bob.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "carol", Direction: contract.DirectionBoth})
+	wantCode(t, "befriending one who blocks you", err, codes.RCFriendInOtherBlackList)
+	_, err = carol.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "bob", Direction: contract.DirectionBoth})
+	wantCode(t, "befriending one you block", err, codes.RCFriendInMyBlackList)
+	carol.send(t, text("bob", client.Private, "blocking is one-way")) // she may still write to him
+	if bl := carol.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_GET}); len(bl.UserIds) != 1 || bl.UserIds[0] != "bob" {
+		t.Fatalf("blacklist: %v", bl.UserIds)
+	}
+	e.fence(t, carol)
+	for _, m := range carol.messages() {
+		if m.SenderUserID == "bob" {
+			t.Fatalf("a blocked message reached carol: %+v", m)
+		}
+	}
+	hist, _, err := carol.RemoteHistory(context.Background(), client.Conversation{Type: client.Private, TargetID: "bob"}, 0, 20, 0)
+	if err != nil || len(hist) != 1 {
+		t.Fatalf("stored for carol: %d messages, %v", len(hist), err)
+	}
+	carol.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_REMOVE, UserId: "bob"})
+	sent := bob.send(t, text("carol", client.Private, "thanks"))
+	carol.waitFor(t, "the unblocked message", func(got []*client.Message, _ []client.Event) bool {
+		for _, m := range got {
+			if m.MessageUID == sent.MessageUID {
+				return true
+			}
+		}
+		return false
+	})
+
+	// After a restart everything is there.
+	e.stop()
+	e2 := newEnv(t, func(c *server.Config) { c.DataDir, c.Now = e.dir, e.clock.now })
+	a3 := e2.device("alice", "a3", devOpts{})
+	a3.connect(t, token(t, "alice", time.Hour))
+	mine := a3.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_MINE})
+	vis := a3.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_VISIBILITY_GET})
+	fr := a3.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIENDS_INFO, UserIds: []string{"bob", "carol"}})
+	if mine.Profiles[0].Name != "Al" || mine.Profiles[0].PortraitUri != "https://x/a.png" || vis.Value != contract.VisibilityFriends ||
+		len(fr.Friends) != 1 || fr.Friends[0].Remark != "Bobby" {
+		t.Fatalf("after restart: %+v %v %+v", mine.Profiles, vis.Value, fr.Friends)
+	}
+}
+
+// Online status: subscribers hear when a user's first session opens and
+// when their last closes, one push each; others hear nothing. The limits
+// refuse with RongIMLib's codes.
+func TestOnlineStatusSubscriptions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	sub := e.device("sam", "s1", devOpts{})
+	sub.connect(t, token(t, "sam", time.Hour))
+	other := e.device("oscar", "o1", devOpts{})
+	other.connect(t, token(t, "oscar", time.Hour))
+	_, err := sub.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"tina"}, Value: contract.SubscribeOnline, Expiry: 59})
+	wantCode(t, "expiry of 59 s", err, codes.InvalidParameterSubscribeExpiry)
+	_, err = sub.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"tina"}, Value: 9, Expiry: 60})
+	wantCode(t, "a bad type", err, codes.InvalidParameterSubscribeType)
+	many := make([]string, 201)
+	for i := range many {
+		many[i] = fmt.Sprint("u", i)
+	}
+	_, err = sub.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: many, Value: contract.SubscribeOnline, Expiry: 60})
+	wantCode(t, "201 users", err, codes.InvalidParameterSubscribePublisherUserIDs)
+	sub.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"tina"}, Value: contract.SubscribeOnline, Expiry: 3600})
+
+	tina1 := e.device("tina", "t1", devOpts{})
+	tina1.connect(t, token(t, "tina", time.Hour))
+	online := func(want bool) func(*client.PeopleEvent) bool {
+		return func(p *client.PeopleEvent) bool {
+			s := p.Status[0]
+			return s.UserId == "tina" && len(s.Platforms) == 1 && s.Platforms[0].Online == want && s.Platforms[0].Platform == contract.PlatformWeb
+		}
+	}
+	sub.waitPeopleEvent(t, "tina online", client.EventSubscribedStatus, online(true))
+	tina2 := e.device("tina", "t2", devOpts{})
+	tina2.connect(t, token(t, "tina", time.Hour))
+	st := sub.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBED_STATUS, UserIds: []string{"tina"}, Value: contract.SubscribeOnline})
+	if len(st.Subscriptions) != 1 || !st.Subscriptions[0].Platforms[0].Online || st.Subscriptions[0].Expiry != 3600 {
+		t.Fatalf("status: %+v", st.Subscriptions)
+	}
+	tina1.Disconnect() // one session left: still online
+	tina2.Disconnect()
+	sub.waitPeopleEvent(t, "tina offline", client.EventSubscribedStatus, online(false))
+	n := 0
+	for _, ev := range sub.events() {
+		if ev.Kind == client.EventSubscribedStatus {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("sam got %d status pushes, want 2 (first session, last session)", n)
+	}
+	e.fence(t, other)
+	for _, ev := range other.events() {
+		if ev.Kind == client.EventSubscribedStatus {
+			t.Fatal("a non-subscriber heard of tina")
+		}
+	}
+	list := sub.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIPTIONS, Value: contract.SubscribeOnline, Count: 10})
+	if len(list.Subscriptions) != 1 || list.Subscriptions[0].UserId != "tina" || list.Subscriptions[0].Platforms[0].Online {
+		t.Fatalf("subscriptions: %+v", list.Subscriptions)
+	}
+	// Expired, a subscription is no more.
+	e.clock.add(2 * time.Hour)
+	if list := sub.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIPTIONS, Value: contract.SubscribeOnline, Count: 10}); len(list.Subscriptions) != 0 {
+		t.Fatalf("expired subscriptions: %+v", list.Subscriptions)
+	}
+	sub.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"tina"}, Value: contract.SubscribeOnline, Expiry: 60})
+	sub.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_UNSUBSCRIBE, UserIds: []string{"tina"}, Value: contract.SubscribeOnline})
+	if list := sub.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIPTIONS, Value: contract.SubscribeOnline, Count: 10}); len(list.Subscriptions) != 0 {
+		t.Fatalf("after unsubscribing: %+v", list.Subscriptions)
+	}
+	// 1,000 subscriptions at most.
+	for i := range 5 {
+		ids := make([]string, 200)
+		for j := range ids {
+			ids[j] = fmt.Sprint("p", i*200+j)
+		}
+		sub.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: ids, Value: contract.SubscribeOnline, Expiry: 600})
+	}
+	_, err = sub.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"one-more"}, Value: contract.SubscribeOnline, Expiry: 600})
+	wantCode(t, "the 1,001st subscription", err, codes.RCSubscribedUserIDsExceedLimit)
+}

@@ -1,0 +1,246 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"sync"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// Online status: a user is online while any of their sessions is (every
+// session is the web SDK's: platform Web). When a user's first session
+// opens or their last one closes, each online subscriber of theirs gets
+// one push (SUBSCRIBED_USER_STATUS_CHANGE); no one else hears of it. The
+// changes are queued and told by one goroutine (presence.run), so a
+// session's start and close never wait on the store. (With several nodes,
+// a user's sessions on other nodes will come through the bus.)
+
+// presence tracks when each user's status last changed and tells their
+// subscribers.
+type presence struct {
+	s       *Server
+	mu      sync.Mutex
+	changed map[string]int64 // user: the time (ms) of their last change
+	queue   []string         // users whose status changed, to tell
+	wake    chan struct{}
+	subs    subscriberCache
+}
+
+func newPresence(s *Server) *presence {
+	return &presence{s: s, changed: map[string]int64{}, wake: make(chan struct{}, 1),
+		subs: subscriberCache{store: s.store, lists: map[string][]store.Subscription{}}}
+}
+
+// note records that user went online or offline at now (ms).
+func (p *presence) note(user string, now int64) {
+	p.mu.Lock()
+	p.changed[user] = now
+	p.queue = append(p.queue, user)
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run tells subscribers of the queued changes until ctx ends.
+func (p *presence) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.wake:
+		}
+		p.mu.Lock()
+		users := p.queue
+		p.queue = nil
+		p.mu.Unlock()
+		for _, u := range users {
+			p.tell(ctx, u)
+		}
+	}
+}
+
+// status is user's online status as a subscriber sees it.
+func (p *presence) status(user string) []*pb.PlatformStatus {
+	online := len(p.s.hub.sessionsOf(user)) > 0
+	p.mu.Lock()
+	t := p.changed[user]
+	p.mu.Unlock()
+	return []*pb.PlatformStatus{{Platform: contract.PlatformWeb, Online: online, Time: t}}
+}
+
+// tell pushes user's status to their live online-status subscribers, one
+// frame each.
+func (p *presence) tell(ctx context.Context, user string) {
+	subs, err := p.subs.of(ctx, user)
+	if err != nil {
+		p.s.log.Warn("presence: subscribers", "user", user, "err", err)
+		return
+	}
+	now := p.s.cfg.Now().UnixMilli()
+	status := p.status(user)
+	for _, sub := range subs {
+		if !sub.Live(now) || sub.Type != contract.SubscribeOnline && sub.Type != contract.SubscribeFriendOn {
+			continue
+		}
+		p.s.publishPush(ctx, &pb.Push{Status: []*pb.SubscriptionStatus{{
+			UserId: user, Type: sub.Type, Time: sub.Time, Expiry: sub.Expiry, Platforms: status,
+		}}}, []string{sub.Subscriber}, "")
+	}
+}
+
+// subscriberCache keeps who subscribes to each user (loaded on first
+// use, dropped when a subscription to them changes).
+type subscriberCache struct {
+	store interface {
+		Subscribers(ctx context.Context, target string) ([]store.Subscription, error)
+	}
+	mu    sync.RWMutex
+	lists map[string][]store.Subscription
+	gen   uint64
+}
+
+func (c *subscriberCache) of(ctx context.Context, user string) ([]store.Subscription, error) {
+	c.mu.RLock()
+	l, ok := c.lists[user]
+	gen := c.gen
+	c.mu.RUnlock()
+	if ok {
+		return l, nil
+	}
+	l, err := c.store.Subscribers(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.gen == gen {
+		c.lists[user] = l
+	}
+	c.mu.Unlock()
+	return l, nil
+}
+
+func (c *subscriberCache) invalidate(users []string) {
+	c.mu.Lock()
+	for _, u := range users {
+		delete(c.lists, u)
+	}
+	c.gen++
+	c.mu.Unlock()
+}
+
+// pushProfile tells user's online friends, and their profile subscribers,
+// that their profile changed.
+func (s *Server) pushProfile(ctx context.Context, user string, prof *pb.UserProfile, now int64) {
+	friends, err := s.store.Friends(ctx, user)
+	if err != nil {
+		s.log.Warn("profile push: friends", "user", user, "err", err)
+		return
+	}
+	for f := range friends {
+		s.publishPush(ctx, &pb.Push{Status: []*pb.SubscriptionStatus{{UserId: user, Type: contract.SubscribeFriendUP, Profile: prof}}}, []string{f}, "")
+	}
+	subs, err := s.presence.subs.of(ctx, user)
+	if err != nil {
+		s.log.Warn("profile push: subscribers", "user", user, "err", err)
+		return
+	}
+	for _, sub := range subs {
+		if sub.Live(now) && sub.Type == contract.SubscribeProfile {
+			s.publishPush(ctx, &pb.Push{Status: []*pb.SubscriptionStatus{{UserId: user, Type: sub.Type, Time: sub.Time, Expiry: sub.Expiry, Profile: prof}}},
+				[]string{sub.Subscriber}, "")
+		}
+	}
+}
+
+// presenceRequest runs the subscription calls.
+func (s *Server) presenceRequest(ctx context.Context, user, session string, r *pb.PeopleRequest, now int64) (*pb.PeopleResult, error) {
+	relation := func(made []store.Subscription, unsubscribed bool) *pb.Message {
+		var out []*pb.SubscriptionStatus
+		for _, m := range made {
+			out = append(out, &pb.SubscriptionStatus{UserId: m.Target, Type: m.Type, Time: m.Time, Expiry: m.Expiry, Unsubscribed: unsubscribed})
+		}
+		return userLogEntry(user, &pb.LogEntry{Subscriptions: out})
+	}
+	switch r.Op {
+	case pb.PeopleOp_SUBSCRIBE:
+		full, entry, err := s.store.Subscribe(ctx, user, r.Value, r.UserIds, now, r.Expiry, contract.MaxSubscriptions, contract.MaxSubscribers,
+			func(made []store.Subscription) *pb.Message { return relation(made, false) })
+		if errors.Is(err, store.ErrQuota) {
+			return nil, codes.New(codes.RCSubscribedUserIDsExceedLimit, "at most 1000 subscriptions")
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.presence.subs.invalidate(r.UserIds)
+		if entry != nil {
+			s.publish(ctx, entry, []string{user}, session)
+		}
+		res := &pb.PeopleResult{UserIds: full}
+		if len(full) > 0 {
+			res.ProcessCode = codes.RCBesubscribedUserIDsCountExceedLimit
+		}
+		return res, nil
+	case pb.PeopleOp_UNSUBSCRIBE:
+		entry, err := s.store.Unsubscribe(ctx, user, r.Value, r.UserIds, func(ended []store.Subscription) *pb.Message { return relation(ended, true) })
+		if err != nil {
+			return nil, err
+		}
+		s.presence.subs.invalidate(r.UserIds)
+		if entry != nil {
+			s.publish(ctx, entry, []string{user}, session)
+		}
+		return &pb.PeopleResult{}, nil
+	case pb.PeopleOp_ONLINE_STATUS:
+		res := &pb.PeopleResult{}
+		for _, u := range r.UserIds {
+			res.Subscriptions = append(res.Subscriptions, &pb.SubscriptionStatus{UserId: u, Type: contract.SubscribeOnline, Platforms: s.presence.status(u)})
+		}
+		return res, nil
+	}
+	subs, err := s.store.Subscriptions(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	subs = slices.DeleteFunc(subs, func(x store.Subscription) bool { return !x.Live(now) || x.Type != r.Value })
+	if r.Op == pb.PeopleOp_SUBSCRIBED_STATUS {
+		subs = slices.DeleteFunc(subs, func(x store.Subscription) bool { return !slices.Contains(r.UserIds, x.Target) })
+	} else { // SUBSCRIPTIONS: a page by offset, oldest first
+		slices.SortFunc(subs, func(a, b store.Subscription) int {
+			return cmp.Or(cmp.Compare(a.Time, b.Time), cmp.Compare(a.Target, b.Target))
+		})
+		from, to, _, err := page(r.PageToken, r.Count, len(subs))
+		if err != nil {
+			return nil, err
+		}
+		subs = subs[from:to]
+	}
+	var profiles map[string]*store.Person
+	if r.Value == contract.SubscribeProfile || r.Value == contract.SubscribeFriendUP {
+		ids := make([]string, len(subs))
+		for i, x := range subs {
+			ids[i] = x.Target
+		}
+		if profiles, err = s.store.People(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	res := &pb.PeopleResult{}
+	for _, x := range subs {
+		st := &pb.SubscriptionStatus{UserId: x.Target, Type: x.Type, Time: x.Time, Expiry: x.Expiry}
+		if profiles != nil {
+			st.Profile = profileOf(profiles[x.Target], x.Target)
+		} else {
+			st.Platforms = s.presence.status(x.Target)
+		}
+		res.Subscriptions = append(res.Subscriptions, st)
+	}
+	return res, nil
+}
