@@ -147,6 +147,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"__failHeld":                               b.failHeld,
 	}
 	maps.Copy(async, b.groupFunctions())
+	maps.Copy(async, b.peopleFunctions())
 	for name, fn := range async {
 		if err := b.export(target, name, func(args []safejs.Value) any { return b.promise(name, args, fn) }); err != nil {
 			return err

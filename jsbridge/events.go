@@ -14,6 +14,12 @@ func (b *Bridge) dispatch(evs []client.Event) {
 	defer jsfunc.Recovered(b.log, "event dispatch", nil)
 	batch := make([]any, 0, len(evs))
 	for _, ev := range evs {
+		if ev.People != nil {
+			for _, e := range peopleEventsJS(ev) {
+				batch = append(batch, []any{e[0], e[1]})
+			}
+			continue
+		}
 		if name, payload, ok := eventJS(ev); ok {
 			batch = append(batch, []any{name, payload})
 		}

@@ -3,8 +3,6 @@
 package jsbridge
 
 import (
-	"context"
-
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
@@ -17,8 +15,9 @@ import (
 // and the server apply the rules (proto/contract) and answer with
 // RongIMLib's codes.
 
-// groupCall is one RongIMLib group function: how its arguments make the
-// request, and how the result becomes its data (nil: none).
+// groupCall is one RongIMLib group function: its operation, how its
+// arguments make the request, and how the result becomes its data (nil:
+// none).
 type groupCall struct {
 	op     pb.GroupOp
 	args   func(r *pb.GroupRequest, args []safejs.Value) error
@@ -159,27 +158,14 @@ func (b *Bridge) groupFunctions() map[string]func([]safejs.Value) (work, error) 
 			return out
 		}},
 	}
-	out := make(map[string]func([]safejs.Value) (work, error), len(calls))
+	ops := make(map[string]pb.GroupOp, len(calls))
+	generic := make(map[string]requestCall[*pb.GroupRequest, *pb.GroupResult], len(calls))
 	for name, c := range calls {
-		out[name] = func(args []safejs.Value) (work, error) {
-			eng, err := b.engine()
-			if err != nil {
-				return nil, err
-			}
-			r := &pb.GroupRequest{Op: c.op}
-			if err := c.args(r, args); err != nil {
-				return nil, err
-			}
-			return func() (any, error) {
-				res, err := eng.Group(context.Background(), r)
-				if err != nil {
-					return nil, err
-				}
-				return c.result(res), nil
-			}, nil
-		}
+		ops[name] = c.op
+		generic[name] = requestCall[*pb.GroupRequest, *pb.GroupResult]{c.args, func(res *pb.GroupResult) (any, error) { return c.result(res), nil }}
 	}
-	return out
+	return requestFunctions(b, generic, func(name string) *pb.GroupRequest { return &pb.GroupRequest{Op: ops[name]} },
+		(*client.Engine).Group)
 }
 
 func textArg(name string) func(*pb.GroupRequest, safejs.Value) error {

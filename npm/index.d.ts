@@ -5,7 +5,7 @@
 // ErrorCode, MessageType and Events with imwasm's own members on top.
 export * from './constants.js';
 import type * as Rong from './constants.js';
-import type { AreaCode, GroupApplicationDirection, GroupApplicationStatus, GroupApplicationType, GroupInviteHandlePermission, GroupJoinPermission, GroupMemberInfoEditPermission, GroupMemberRole, GroupOperation, GroupOperationPermission, ConversationType, FileType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
+import type { AreaCode, DirectionType, FriendAddPermission, FriendApplicationStatus, FriendApplicationType, FriendRelationType, Platform, QueryFriendsDirectionType, SubscribeOperationType, SubscribeType, UserProfileVisibility, GroupApplicationDirection, GroupApplicationStatus, GroupApplicationType, GroupInviteHandlePermission, GroupJoinPermission, GroupMemberInfoEditPermission, GroupMemberRole, GroupOperation, GroupOperationPermission, ConversationType, FileType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
 
 export declare const ErrorCode: typeof Rong.ErrorCode & {
   readonly UNKNOWN: -2;
@@ -298,6 +298,19 @@ export interface EventListeners {
   GROUP_REMARK_CHANGED_SYNC: (data: IGroupRemarkChangedSync) => void;
   /** This user's follows in a group changed on another device. */
   GROUP_FOLLOWS_CHANGED_SYNC: (data: IGroupFollowsChangedSync) => void;
+  /** Users this user subscribes to (or is a friend of) went online or offline, or changed their profile. */
+  SUBSCRIBED_USER_STATUS_CHANGE: (data: ISubscribeUserStatusInfo[]) => void;
+  /** This user subscribed or unsubscribed on another device. */
+  SUBSCRIBED_RELATION_CHANGE: (data: ISubscribeRelationInfo[]) => void;
+  /** This user's profile changed (on any device). */
+  OWN_USER_PROFILE_CHANGED: (data: IUserProfileInfo) => void;
+  FRIEND_ADDED: (data: IFriendAdd) => void;
+  FRIEND_DELETE: (data: IFriendDelete) => void;
+  FRIEND_APPLICATION_STATUS_CHANGED: (data: IFriendApplicationStatusChange) => void;
+  /** The app server cleared this user's friends: the time (ms). */
+  FRIEND_CLEARED: (time: number) => void;
+  /** This user changed a friend's remark or extProfile on another device. */
+  FRIEND_INFO_CHANGED_SYNC: (data: IFriendInfoChangedSync) => void;
   [event: string]: (...args: any[]) => void;
 }
 
@@ -623,3 +636,51 @@ export declare function setGroupRemark(groupId: string, remark: string): Promise
 export declare function addGroupFollows(groupId: string, userIds: string[]): Promise<RCResult>;
 export declare function removeGroupFollows(groupId: string, userIds: string[]): Promise<RCResult>;
 export declare function getGroupFollows(groupId: string): Promise<RCResult<IFollowsInfo[]>>;
+
+// People: profiles, friends, the blacklist and online status.
+export interface IUserProfileInfo {
+  userId?: string; name?: string; portraitUri?: string; readonly uniqueId?: string; email?: string; birthday?: string;
+  gender?: number; location?: string; role?: number; level?: number; extraProfile?: { [key: string]: string };
+}
+export type IUpdateMyProfileFail = IErrorKeys & { errorKey: string };
+export interface IFriendInfo { userId: string; name: string; portraitUri: string; remark: string; extProfile: { [key: string]: string }; addTime: number; directionType: DirectionType; inBlackList: boolean }
+export interface IFriendApplicationInfo { userId: string; name: string; portraitUri: string; applicationType: FriendApplicationType; applicationStatus: FriendApplicationStatus; operationTime: number; extra: string }
+export interface IFriendRelationInfo { userId: string; relationType: FriendRelationType }
+export interface IFriendAdd { userId: string; name: string; portraitUri: string; directionType: DirectionType; operationTime: number }
+export interface IFriendDelete { userIds: string[]; directionType: DirectionType; operationTime: number }
+export interface IFriendApplicationStatusChange { userId: string; applicationType: FriendApplicationType; applicationStatus: FriendApplicationStatus; directionType: DirectionType; operationTime: number; extra: string }
+export interface IFriendInfoChangedSync { userId: string; remark: string; extProfile: Record<string, string>; operationTime: number }
+/** eventValue: 1 online, 0 offline. */
+export interface ISubscribeStatusDetail { changeTime: number; eventValue: number; platform: Platform }
+export interface ISubscribeUserStatusInfo { userId: string; subscribeType: SubscribeType; subscribeTime: number; expiry: number; details?: ISubscribeStatusDetail[]; userProfile?: IUserProfileInfo }
+export interface ISubscribeRelationInfo { userId: string; subscribeType: SubscribeType; subscribeTime: number; expiry: number; operationType: SubscribeOperationType }
+export interface IPlatformOnlineStatus { platform: Platform; isOnline: boolean; updateTime: number }
+export interface ISubscribeUserOnlineStatus { userId: string; isOnline: boolean; details: IPlatformOnlineStatus[] }
+export declare function updateMyUserProfile(profile: IUserProfileInfo): Promise<RCResult<IUpdateMyProfileFail>>;
+export declare function getUserProfiles(userIds: string[]): Promise<RCResult<IUserProfileInfo[]>>;
+export declare function getMyUserProfile(): Promise<RCResult<IUserProfileInfo>>;
+export declare function updateMyUserProfileVisibility(visibility: UserProfileVisibility): Promise<RCResult>;
+export declare function getMyUserProfileVisibility(): Promise<RCResult<UserProfileVisibility>>;
+export declare function searchUserProfileByUniqueId(uniqueId: string): Promise<RCResult<IUserProfileInfo>>;
+export declare function addFriend(userId: string, directionType: DirectionType, extra?: string): Promise<RCResult<IProcessCode>>;
+export declare function deleteFriends(userIds: string[], directionType: DirectionType): Promise<RCResult<void>>;
+export declare function acceptFriendApplication(userId: string): Promise<RCResult>;
+export declare function refuseFriendApplication(userId: string): Promise<RCResult>;
+export declare function setFriendInfo(userId: string, remark?: string, extProfile?: Record<string, string>): Promise<RCResult<IErrorKeys>>;
+export declare function checkFriends(userIds: string[], directionType: DirectionType): Promise<RCResult<IFriendRelationInfo[]>>;
+export declare function getFriends(directionType: QueryFriendsDirectionType, option?: IPagingQueryOption): Promise<RCResult<IPagingQueryResult<IFriendInfo>>>;
+export declare function getFriendApplications(option?: IPagingQueryOption, types?: FriendApplicationType[], status?: FriendApplicationStatus[]): Promise<RCResult<IPagingQueryResult<IFriendApplicationInfo>>>;
+export declare function getFriendsInfo(userIds: string[]): Promise<RCResult<IFriendInfo[]>>;
+export declare function searchFriendsInfo(name: string): Promise<RCResult<IFriendInfo[]>>;
+export declare function setFriendAddPermission(permission: FriendAddPermission): Promise<RCResult>;
+export declare function getFriendAddPermission(): Promise<RCResult<FriendAddPermission>>;
+export declare function addToBlacklist(userId: string): Promise<RCResult>;
+export declare function removeFromBlacklist(userId: string): Promise<RCResult>;
+export declare function getBlacklist(): Promise<RCResult<string[]>>;
+export declare function getBlacklistStatus(userId: string): Promise<RCResult<boolean>>;
+/** On 26021, data holds the users who have 5,000 subscribers already (the others are subscribed). */
+export declare function subscribeUserStatus(userIds: string[], subscribeType: SubscribeType, expiry: number): Promise<RCResult<string[]>>;
+export declare function unSubscribeUserStatus(userIds: string[], subscribeType: SubscribeType): Promise<RCResult>;
+export declare function getSubscribeUserList(subscribeType: SubscribeType, pageSize: number, offset: number): Promise<RCResult<ISubscribeUserStatusInfo[]>>;
+export declare function getSubscribeUserStatus(subscribeType: SubscribeType, userIds: string[]): Promise<RCResult<ISubscribeUserStatusInfo[]>>;
+export declare function getSubscribeUsersOnlineStatus(userIds: string[]): Promise<RCResult<ISubscribeUserOnlineStatus[]>>;

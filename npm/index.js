@@ -447,6 +447,35 @@ export const addGroupFollows = api('addGroupFollows');
 export const removeGroupFollows = api('removeGroupFollows');
 export const getGroupFollows = api('getGroupFollows');
 
+// People: profiles, friends, the blacklist and online status (the server keeps them; see docs/api.md).
+export const updateMyUserProfile = api('updateMyUserProfile');
+export const getUserProfiles = api('getUserProfiles');
+export const getMyUserProfile = api('getMyUserProfile');
+export const updateMyUserProfileVisibility = api('updateMyUserProfileVisibility');
+export const getMyUserProfileVisibility = api('getMyUserProfileVisibility');
+export const searchUserProfileByUniqueId = api('searchUserProfileByUniqueId');
+export const addFriend = api('addFriend');
+export const deleteFriends = api('deleteFriends');
+export const acceptFriendApplication = api('acceptFriendApplication');
+export const refuseFriendApplication = api('refuseFriendApplication');
+export const setFriendInfo = api('setFriendInfo');
+export const checkFriends = api('checkFriends');
+export const getFriends = api('getFriends');
+export const getFriendApplications = api('getFriendApplications');
+export const getFriendsInfo = api('getFriendsInfo');
+export const searchFriendsInfo = api('searchFriendsInfo');
+export const setFriendAddPermission = api('setFriendAddPermission');
+export const getFriendAddPermission = api('getFriendAddPermission');
+export const addToBlacklist = api('addToBlacklist');
+export const removeFromBlacklist = api('removeFromBlacklist');
+export const getBlacklist = api('getBlacklist');
+export const getBlacklistStatus = api('getBlacklistStatus');
+export const subscribeUserStatus = api('subscribeUserStatus');
+export const unSubscribeUserStatus = api('unSubscribeUserStatus');
+export const getSubscribeUserList = api('getSubscribeUserList');
+export const getSubscribeUserStatus = api('getSubscribeUserStatus');
+export const getSubscribeUsersOnlineStatus = api('getSubscribeUsersOnlineStatus');
+
 // Receipts (docs/receipts.md): private read, group request/response, needReceipt (V5).
 export const sendReadReceiptMessage = api('sendReadReceiptMessage');
 export const sendReadReceiptRequest = api('sendReadReceiptRequest');

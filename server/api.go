@@ -48,6 +48,7 @@ func (s *Server) routeAPI() {
 	s.mux.HandleFunc("PUT /v1/groups/{id}/mute-all", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_MUTE_ALL, muteAllBody)))
 	s.mux.HandleFunc("POST /v1/messages", s.admin(s.apiSendMessages))
 	s.mux.HandleFunc("DELETE /v1/users/{id}", s.admin(s.apiEraseUser))
+	s.routePeopleAPI()
 	s.mux.HandleFunc("GET /v1/settings", s.admin(s.apiGetSettings))
 	s.mux.HandleFunc("PUT /v1/settings", s.admin(s.apiPutSettings))
 	s.mux.HandleFunc("POST /v1/files", s.handleUpload)
@@ -402,6 +403,7 @@ func (s *Server) apiEraseUser(r *http.Request) (any, error) {
 		return nil, fmt.Errorf("erase %s's files: %w", user, err)
 	}
 	s.groups.invalidateAll()
+	s.blocks.invalidate(user)
 	for _, ss := range s.hub.sessionsOf(user) {
 		ss.kick(codes.DisconnKick, "user erased by the app server")
 	}

@@ -41,6 +41,9 @@ func FuzzFrame(f *testing.F) {
 		{Id: 23, Body: &pb.Frame_Group{Group: &pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: "g2", Info: &pb.GroupInfo{Name: "n", Fields: 1}, UserIds: []string{"bob"}}}},
 		{Id: 24, Body: &pb.Frame_Group{Group: &pb.GroupRequest{Op: pb.GroupOp_GROUP_MEMBERS_BY_ROLE, GroupId: "g2", Count: 10, PageToken: "1"}}},
 		{Id: 25, Body: &pb.Frame_Group{Group: &pb.GroupRequest{Op: pb.GroupOp_GROUP_JOIN, GroupId: "g"}}},
+		{Id: 26, Body: &pb.Frame_People{People: &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "bob", Direction: 2, Extra: "hi"}}},
+		{Id: 27, Body: &pb.Frame_People{People: &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_UPDATE, Profile: &pb.UserProfile{Name: "n", Fields: 1}}}},
+		{Id: 28, Body: &pb.Frame_People{People: &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"bob"}, Value: 1, Expiry: 60}}},
 		{},
 	}
 	for _, s := range seed {

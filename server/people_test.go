@@ -286,3 +286,54 @@ func TestOnlineStatusSubscriptions(t *testing.T) {
 	_, err = sub.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"one-more"}, Value: contract.SubscribeOnline, Expiry: 600})
 	wantCode(t, "the 1,001st subscription", err, codes.RCSubscribedUserIDsExceedLimit)
 }
+
+// The admin API's people routes: profiles with a uniqueId, friends made
+// and cleared without consent, blacklists.
+func TestPeopleAdminRoutes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ann := e.device("ann", "a1", devOpts{})
+	ben := e.device("ben", "b1", devOpts{})
+	ann.connect(t, token(t, "ann", time.Hour))
+	ben.connect(t, token(t, "ben", time.Hour))
+	must := func(method, path string, body any) map[string]any {
+		t.Helper()
+		status, res := e.admin(method, path, body)
+		if status != 200 {
+			t.Fatalf("%s %s: %d %v", method, path, status, res)
+		}
+		return res["data"].(map[string]any)
+	}
+	got := must("PUT", "/v1/users/ann/profile", map[string]any{"name": "Ann", "uniqueId": "ann-001", "level": 3})
+	if got["name"] != "Ann" || got["uniqueId"] != "ann-001" || got["level"].(float64) != 3 {
+		t.Fatalf("profile: %v", got)
+	}
+	ann.waitPeopleEvent(t, "own profile", client.EventOwnProfile, func(p *client.PeopleEvent) bool { return p.Profile.UniqueId == "ann-001" })
+	found := ben.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_BY_UNIQUE_ID, Text: "ann-001"})
+	if found.Profiles[0].UserId != "ann" {
+		t.Fatalf("by uniqueId: %+v", found.Profiles)
+	}
+	if status, res := e.admin("PUT", "/v1/users/ben/profile", map[string]any{"uniqueId": "ann-001"}); status != 400 || res["code"].(float64) != codes.InvalidParameter {
+		t.Fatalf("a taken uniqueId: %d %v", status, res)
+	}
+	_, err := ben.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_BY_UNIQUE_ID, Text: "nobody"})
+	wantCode(t, "an unknown uniqueId", err, codes.RCUserProfileUserNotExist)
+
+	must("POST", "/v1/users/ann/friends", map[string]any{"userIds": []string{"ben"}})
+	ben.waitPeopleEvent(t, "made a friend", client.EventFriend, friendKind(pb.FriendEventKind_FRIEND_EVENT_ADDED))
+	if got := must("GET", "/v1/users/ben/friends", nil); len(got["friends"].([]any)) != 1 {
+		t.Fatalf("ben's friends: %v", got)
+	}
+	must("DELETE", "/v1/users/ann/friends", nil)
+	ann.waitPeopleEvent(t, "cleared", client.EventFriend, friendKind(pb.FriendEventKind_FRIEND_EVENT_CLEARED))
+	ben.waitPeopleEvent(t, "unfriended", client.EventFriend, friendKind(pb.FriendEventKind_FRIEND_EVENT_DELETED))
+
+	must("POST", "/v1/users/ann/blacklist", map[string]any{"userIds": []string{"ben"}})
+	_, err = ben.SendMessage(context.Background(), text("ann", client.Private, "hello?"), client.SendOptions{})
+	wantCode(t, "blocked by the app server", err, codes.RejectedByBlacklist)
+	if got := must("GET", "/v1/users/ann/blacklist", nil); len(got["userIds"].([]any)) != 1 {
+		t.Fatalf("blacklist: %v", got)
+	}
+	must("DELETE", "/v1/users/ann/blacklist/ben", nil)
+	ben.send(t, text("ann", client.Private, "hello!"))
+}

@@ -13,13 +13,6 @@ const words = (s) => s.trim().split(/\s+/);
 
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
-  'not yet: people (friends, blacklist, profiles, online status)': words(`
-    acceptFriendApplication addFriend addToBlacklist checkFriends deleteFriends getBlacklist
-    getBlacklistStatus getFriendAddPermission getFriendApplications getFriends getFriendsInfo
-    getMyUserProfile getMyUserProfileVisibility getSubscribeUserList getSubscribeUserStatus
-    getSubscribeUsersOnlineStatus getUserProfiles refuseFriendApplication removeFromBlacklist
-    searchFriendsInfo searchUserProfileByUniqueId setFriendAddPermission setFriendInfo
-    subscribeUserStatus unSubscribeUserStatus updateMyUserProfile updateMyUserProfileVisibility`),
   'not yet: chat rooms': words(`
     bindRTCRoomForChatroom forceRemoveChatRoomEntry forceSetChatRoomEntry getAllChatRoomEntries
     getChatRoomEntry getChatRoomInfo getChatroomHistoryMessages joinChatRoom joinExistChatRoom

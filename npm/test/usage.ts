@@ -277,6 +277,52 @@ async function groups() {
 }
 void groups;
 
+// People.
+async function people() {
+  const fail = await RongIMLib.updateMyUserProfile({ name: 'Alice', portraitUri: 'https://x/a.png', gender: 2, extraProfile: { k: 'v' } });
+  console.log(fail.data?.errorKeys);
+  const some = await RongIMLib.getUserProfiles(['bob']);
+  const mine = await RongIMLib.getMyUserProfile();
+  await RongIMLib.updateMyUserProfileVisibility(RongIMLib.UserProfileVisibility.FriendVisible);
+  const vis = await RongIMLib.getMyUserProfileVisibility();
+  const found = await RongIMLib.searchUserProfileByUniqueId('alice-1');
+  console.log(some.data?.[0]?.name, mine.data?.email, vis.data, found.data?.userId);
+  const added = await RongIMLib.addFriend('bob', RongIMLib.DirectionType.BOTH, 'hi');
+  console.log(added.data?.processCode);
+  await RongIMLib.acceptFriendApplication('carol');
+  await RongIMLib.refuseFriendApplication('dave');
+  await RongIMLib.setFriendInfo('bob', 'Bobby', { tag: 'work' });
+  const rel = await RongIMLib.checkFriends(['bob'], RongIMLib.DirectionType.BOTH);
+  const list = await RongIMLib.getFriends(RongIMLib.QueryFriendsDirectionType.BOTH, { count: 50 });
+  const apps = await RongIMLib.getFriendApplications({ count: 20 });
+  const info = await RongIMLib.getFriendsInfo(['bob']);
+  const search = await RongIMLib.searchFriendsInfo('bob');
+  console.log(rel.data?.[0]?.relationType, list.data?.totalCount, apps.data?.data[0]?.applicationStatus, info.data?.[0]?.remark, search.data?.length);
+  await RongIMLib.setFriendAddPermission(RongIMLib.FriendAddPermission.NEED_VERIFY);
+  const perm = await RongIMLib.getFriendAddPermission();
+  await RongIMLib.deleteFriends(['bob'], RongIMLib.DirectionType.BOTH);
+  await RongIMLib.addToBlacklist('eve');
+  const black = await RongIMLib.getBlacklist();
+  const blocked = await RongIMLib.getBlacklistStatus('eve');
+  await RongIMLib.removeFromBlacklist('eve');
+  console.log(perm.data, black.data?.length, blocked.data);
+  const sub = await RongIMLib.subscribeUserStatus(['bob'], RongIMLib.SubscribeType.ONLINE_STATUS, 3600);
+  const subs = await RongIMLib.getSubscribeUserList(RongIMLib.SubscribeType.ONLINE_STATUS, 20, 0);
+  const st = await RongIMLib.getSubscribeUserStatus(RongIMLib.SubscribeType.ONLINE_STATUS, ['bob']);
+  const online = await RongIMLib.getSubscribeUsersOnlineStatus(['bob']);
+  await RongIMLib.unSubscribeUserStatus(['bob'], RongIMLib.SubscribeType.ONLINE_STATUS);
+  console.log(sub.data, subs.data?.[0]?.details?.[0]?.eventValue, st.data?.[0]?.expiry, online.data?.[0]?.isOnline);
+  RongIMLib.addEventListener(RongIMLib.Events.SUBSCRIBED_USER_STATUS_CHANGE, (list) => console.log(list[0]?.userId));
+  RongIMLib.addEventListener(RongIMLib.Events.SUBSCRIBED_RELATION_CHANGE, (list) => console.log(list[0]?.operationType));
+  RongIMLib.addEventListener(RongIMLib.Events.OWN_USER_PROFILE_CHANGED, (p) => console.log(p.name));
+  RongIMLib.addEventListener(RongIMLib.Events.FRIEND_ADDED, (e) => console.log(e.userId));
+  RongIMLib.addEventListener(RongIMLib.Events.FRIEND_DELETE, (e) => console.log(e.userIds));
+  RongIMLib.addEventListener(RongIMLib.Events.FRIEND_APPLICATION_STATUS_CHANGED, (e) => console.log(e.applicationStatus));
+  RongIMLib.addEventListener(RongIMLib.Events.FRIEND_CLEARED, (t) => console.log(t));
+  RongIMLib.addEventListener(RongIMLib.Events.FRIEND_INFO_CHANGED_SYNC, (e) => console.log(e.remark));
+}
+void people;
+
 // Tags.
 async function tags(conversation: RongIMLib.IConversationOption) {
   const tag: RongIMLib.ITagParam = { tagId: 'work', tagName: 'Work' };

@@ -44,7 +44,7 @@ func (t *wtx) writePerson(p *store.Person) error {
 		return err
 	}
 	_, err = t.tx.Exec(`INSERT INTO people(user_id, profile, unique_id, visibility, add_permission, updated) VALUES (?,?,?,?,?,?)
-ON CONFLICT DO UPDATE SET profile=excluded.profile, unique_id=excluded.unique_id, visibility=excluded.visibility,
+ON CONFLICT(user_id) DO UPDATE SET profile=excluded.profile, unique_id=excluded.unique_id, visibility=excluded.visibility,
 add_permission=excluded.add_permission, updated=excluded.updated`,
 		p.ID, body, p.Profile.UniqueId, p.Visibility, p.AddPermission, p.Updated)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
