@@ -162,6 +162,7 @@ bench: build
 	./bin/imwasm bench --scenario group --json
 	./bin/imwasm bench --scenario idle --clients 5000 --json
 	./bin/imwasm bench --scenario receipts --rounds 10 --json
+	./bin/imwasm bench --scenario presence --json
 	$(GO) test -run '^$$' -bench . -benchtime 20000x ./server/store/sqlite/
 
 clean:

@@ -404,6 +404,7 @@ func (s *Server) apiEraseUser(r *http.Request) (any, error) {
 	}
 	s.groups.invalidateAll()
 	s.blocks.invalidate(user)
+	s.presence.subs.invalidate([]string{user})
 	for _, ss := range s.hub.sessionsOf(user) {
 		ss.kick(codes.DisconnKick, "user erased by the app server")
 	}

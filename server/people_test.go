@@ -337,3 +337,46 @@ func TestPeopleAdminRoutes(t *testing.T) {
 	must("DELETE", "/v1/users/ann/blacklist/ben", nil)
 	ben.send(t, text("ann", client.Private, "hello!"))
 }
+
+// The people limits are settings: friends, blacklist, subscriptions and
+// subscribers, each refused with its code and nothing changed.
+func TestPeopleLimits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ds := map[string]*device{}
+	for _, u := range []string{"ann", "bo", "cy", "di"} {
+		ds[u] = e.device(u, u+"1", devOpts{})
+		ds[u].connect(t, token(t, u, time.Hour))
+	}
+	if status, body := e.admin("PUT", "/v1/settings", map[string]any{"friendsMax": 1, "blacklistMax": 1, "subscriptionsMax": 2, "subscribersMax": 1}); status != 200 {
+		t.Fatalf("settings: %d %v", status, body)
+	}
+	for _, u := range []string{"bo", "cy"} {
+		ds[u].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_PERMISSION_SET, Value: contract.FriendAddFree})
+	}
+	ds["ann"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "bo", Direction: contract.DirectionBoth})
+	_, err := ds["ann"].people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "cy", Direction: contract.DirectionBoth})
+	wantCode(t, "ann's second friend", err, codes.RCFriendMyFriendCountExceedLimit)
+	_, err = ds["cy"].people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "bo", Direction: contract.DirectionBoth})
+	wantCode(t, "bo's second friend", err, codes.RCFriendOtherFriendCountExceedLimit)
+	ds["ann"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_ADD, UserId: "cy"})
+	_, err = ds["ann"].people(t, &pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_ADD, UserId: "di"})
+	wantCode(t, "a second block", err, codes.InvalidParameter)
+	if bl := ds["ann"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_GET}); len(bl.UserIds) != 1 {
+		t.Fatalf("blacklist after the refusal: %v", bl.UserIds)
+	}
+	// di has one subscriber (ann); bo's subscription to di is left out.
+	ds["ann"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"di"}, Value: contract.SubscribeOnline, Expiry: 60})
+	res, err := ds["bo"].people(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"di", "cy"}, Value: contract.SubscribeOnline, Expiry: 60})
+	if err != nil || res.ProcessCode != codes.RCBesubscribedUserIDsCountExceedLimit || len(res.UserIds) != 1 || res.UserIds[0] != "di" {
+		t.Fatalf("subscribing past di's subscribers: %+v %v", res, err)
+	}
+	if got := ds["bo"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBED_STATUS, UserIds: []string{"di", "cy"}, Value: contract.SubscribeOnline}); len(got.Subscriptions) != 1 || got.Subscriptions[0].UserId != "cy" {
+		t.Fatalf("bo's subscriptions: %+v", got.Subscriptions)
+	}
+	_, err = ds["ann"].people(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"bo", "zed"}, Value: contract.SubscribeOnline, Expiry: 60})
+	wantCode(t, "ann's third subscription", err, codes.RCSubscribedUserIDsExceedLimit)
+	if got := ds["ann"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIPTIONS, Value: contract.SubscribeOnline, Count: 10}); len(got.Subscriptions) != 1 {
+		t.Fatalf("ann's subscriptions after the refusal: %+v", got.Subscriptions)
+	}
+}

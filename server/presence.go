@@ -62,6 +62,9 @@ func (p *presence) run(ctx context.Context) {
 		p.queue = nil
 		p.mu.Unlock()
 		for _, u := range users {
+			if ctx.Err() != nil {
+				return // shutting down: sessions are closing, no one to tell
+			}
 			p.tell(ctx, u)
 		}
 	}
@@ -81,7 +84,9 @@ func (p *presence) status(user string) []*pb.PlatformStatus {
 func (p *presence) tell(ctx context.Context, user string) {
 	subs, err := p.subs.of(ctx, user)
 	if err != nil {
-		p.s.log.Warn("presence: subscribers", "user", user, "err", err)
+		if ctx.Err() == nil {
+			p.s.log.Warn("presence: subscribers", "user", user, "err", err)
+		}
 		return
 	}
 	now := p.s.cfg.Now().UnixMilli()
@@ -171,10 +176,11 @@ func (s *Server) presenceRequest(ctx context.Context, user, session string, r *p
 	}
 	switch r.Op {
 	case pb.PeopleOp_SUBSCRIBE:
-		full, entry, err := s.store.Subscribe(ctx, user, r.Value, r.UserIds, now, r.Expiry, contract.MaxSubscriptions, contract.MaxSubscribers,
+		st := s.settings.Load()
+		full, entry, err := s.store.Subscribe(ctx, user, r.Value, r.UserIds, now, r.Expiry, st.SubscriptionsMax, st.SubscribersMax,
 			func(made []store.Subscription) *pb.Message { return relation(made, false) })
 		if errors.Is(err, store.ErrQuota) {
-			return nil, codes.New(codes.RCSubscribedUserIDsExceedLimit, "at most 1000 subscriptions")
+			return nil, codes.New(codes.RCSubscribedUserIDsExceedLimit, "too many subscriptions (subscriptionsMax)")
 		}
 		if err != nil {
 			return nil, err

@@ -59,6 +59,10 @@ type Settings struct {
 	// blocks (33003 beyond).
 	FriendsMax   int `json:"friendsMax"`
 	BlacklistMax int `json:"blacklistMax"`
+	// Online-status subscriptions: those one user holds (26022 beyond),
+	// subscribers of one user (26021 beyond).
+	SubscriptionsMax int `json:"subscriptionsMax"`
+	SubscribersMax   int `json:"subscribersMax"`
 }
 
 const settingsKey = "app"
@@ -109,6 +113,8 @@ func settingsFrom(cfg Config) *Settings {
 		GroupMaxManagers:           contract.MaxGroupManagers,
 		FriendsMax:                 contract.MaxFriends,
 		BlacklistMax:               contract.MaxBlacklist,
+		SubscriptionsMax:           contract.MaxSubscriptions,
+		SubscribersMax:             contract.MaxSubscribers,
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -164,6 +170,8 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		GroupMaxManagers        *int    `json:"groupMaxManagers"`
 		FriendsMax              *int    `json:"friendsMax"`
 		BlacklistMax            *int    `json:"blacklistMax"`
+		SubscriptionsMax        *int    `json:"subscriptionsMax"`
+		SubscribersMax          *int    `json:"subscribersMax"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -230,6 +238,8 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		{"groupMaxManagers", body.GroupMaxManagers, 100, &st.GroupMaxManagers},
 		{"friendsMax", body.FriendsMax, 100000, &st.FriendsMax},
 		{"blacklistMax", body.BlacklistMax, 100000, &st.BlacklistMax},
+		{"subscriptionsMax", body.SubscriptionsMax, 100000, &st.SubscriptionsMax},
+		{"subscribersMax", body.SubscribersMax, 1000000, &st.SubscribersMax},
 	} {
 		if l.v != nil {
 			if *l.v < 1 || *l.v > l.max {

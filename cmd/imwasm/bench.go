@@ -24,16 +24,16 @@ func (l *stringList) String() string     { return strings.Join(*l, " ") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "[--scenario p2p|group|idle|receipts] [flags]", stderr)
+	fs := newFlagSet("bench", "[--scenario p2p|group|idle|receipts|presence] [flags]", stderr)
 	fs.Usage = func() { benchUsage(fs) }
-	scenario := fs.String("scenario", "p2p", "p2p (paired users), group (one group, fan-out), idle (server memory per connection) or receipts (every member of a group answers read-receipt requests)")
+	scenario := fs.String("scenario", "p2p", "p2p (paired users), group (one group, fan-out), idle (server memory per connection) receipts (every member of a group answers read-receipt requests) or presence (users subscribed to others' online status; some connect and disconnect)")
 	url := fs.String("url", "", "bench a running server at http://host:port (default: start one; idle always starts its own process)")
 	appKey := fs.String("app-key", "", "with --url: the server's app key (env "+envName("app-key")+")")
 	appSecret := fs.String("app-secret", "", "with --url: the server's app secret, to mint tokens (env "+envName("app-secret")+")")
 	serverPID := fs.Int("server-pid", 0, "idle with --url: the server's process id, to read its memory")
 	serverProcess := fs.Bool("server-process", true, "p2p/group: run the server in its own process, so the load generator's garbage collection and scheduling do not count as the server's (false: in this process)")
-	clients := fs.Int("clients", 0, fmt.Sprintf("simulated users: p2p (default %d, in pairs) and idle (default %d)", bench.DefaultP2PClients, bench.DefaultIdleClients))
-	rate := fs.Float64("rate", 0, fmt.Sprintf("offered messages per second in total (default p2p %d, group %d)", bench.DefaultP2PRate, bench.DefaultGroupRate))
+	clients := fs.Int("clients", 0, fmt.Sprintf("simulated users: p2p (default %d, in pairs), idle (default %d) and presence (default %d)", bench.DefaultP2PClients, bench.DefaultIdleClients, bench.DefaultPresenceClients))
+	rate := fs.Float64("rate", 0, fmt.Sprintf("offered messages per second in total (default p2p %d, group %d); presence: status changes per second (default %d)", bench.DefaultP2PRate, bench.DefaultGroupRate, bench.DefaultPresenceRate))
 	duration := fs.Duration("duration", bench.DefaultDuration, "length of the timed window")
 	members := fs.Int("members", bench.DefaultMembers, "group and receipts: members, all online")
 	rounds := fs.Int("rounds", bench.DefaultReceiptRounds, "receipts: how many read-receipt requests")
@@ -63,9 +63,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.WarmUp = -1 // none; bench.Config's zero means the default
 	}
 	switch cfg.Scenario {
-	case "p2p", "group", "idle", "receipts":
+	case "p2p", "group", "idle", "receipts", "presence":
 	default:
-		return usagef("--scenario must be p2p, group, idle or receipts, got %q", cfg.Scenario)
+		return usagef("--scenario must be p2p, group, idle, receipts or presence, got %q", cfg.Scenario)
 	}
 	if *url == "" {
 		// A server of our own gets fresh credentials.
@@ -103,6 +103,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if res.Receipts != nil {
 			return enc.Encode(res.Receipts)
 		}
+		if res.Presence != nil {
+			return enc.Encode(res.Presence)
+		}
 		return enc.Encode(res)
 	}
 	printBench(stdout, res)
@@ -111,11 +114,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func benchUsage(fs *flag.FlagSet) {
 	out := fs.Output()
-	fmt.Fprint(out, "Usage: imwasm bench [--scenario p2p|group|idle|receipts] [flags]\n\n"+
+	fmt.Fprint(out, "Usage: imwasm bench [--scenario p2p|group|idle|receipts|presence] [flags]\n\n"+
 		"Drives a server with simulated users on the real client engine over WebSockets and\n"+
 		"reports delivered messages per second and send-to-receive latency (open-loop load),\n"+
 		"for idle the server's memory per connection, or for receipts the receipt frames a sender\n"+
-		"gets and how soon it sees the final count.\n\nFlags:\n")
+		"gets and how soon it sees the final count, or for presence how soon subscribers hear of\n"+
+		"a user going online or offline.\n\nFlags:\n")
 	visible := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
 	visible.SetOutput(out)
 	fs.VisitAll(func(f *flag.Flag) {
@@ -128,6 +132,14 @@ func benchUsage(fs *flag.FlagSet) {
 }
 
 func printBench(w io.Writer, r *bench.Result) {
+	if p := r.Presence; p != nil {
+		fmt.Fprintf(w, "imwasm bench presence: %d users each subscribed to %d others, %d of them connecting and disconnecting\n", p.Users, p.Subscriptions, p.Flappers)
+		fmt.Fprintf(w, "status changes      %d in %.0fs (%.1f/s), %d failed\n", p.Changes, p.Seconds, p.ChangesPerSec, p.Failed)
+		fmt.Fprintf(w, "pushes to subscribers %d (%.0f frames/s)\n", p.Deliveries, p.FramesPerSec)
+		fmt.Fprintf(w, "change -> subscriber  p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms (%d over 1 s)\n", p.P50Ms, p.P90Ms, p.P99Ms, p.MaxMs, p.Late)
+		verdict(w, p.P99Ms <= 1000, "p99 ≤ 1 s")
+		return
+	}
 	if rr := r.Receipts; rr != nil {
 		fmt.Fprintf(w, "imwasm bench receipts: %d members all online, %d requests, each answered by every member within 1s\n", rr.Members, rr.Rounds)
 		fmt.Fprintf(w, "receipt frames to the sender  %d at most per request (%v)\n", rr.Frames, rr.FramesPerRound)

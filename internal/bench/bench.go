@@ -74,7 +74,7 @@ const (
 
 // Config is one bench invocation.
 type Config struct {
-	Scenario string // "p2p", "group", "idle" or "receipts"
+	Scenario string // "p2p", "group", "idle", "receipts" or "presence"
 
 	// URL names a running server (http://host:port); empty starts one: in
 	// this process for p2p and group (or in its own with ServerProcess),
@@ -125,23 +125,34 @@ func (c *Config) defaults() error {
 	switch c.Scenario {
 	case "":
 		c.Scenario = "p2p"
-	case "p2p", "group", "idle", "receipts":
+	case "p2p", "group", "idle", "receipts", "presence":
 	default:
-		return fmt.Errorf("unknown scenario %q (want p2p, group, idle or receipts)", c.Scenario)
+		return fmt.Errorf("unknown scenario %q (want p2p, group, idle, receipts or presence)", c.Scenario)
 	}
 	if c.Clients <= 0 {
-		c.Clients = DefaultP2PClients
-		if c.Scenario == "idle" {
+		switch c.Scenario {
+		case "idle":
 			c.Clients = DefaultIdleClients
+		case "presence":
+			c.Clients = DefaultPresenceClients
+		default:
+			c.Clients = DefaultP2PClients
 		}
+	}
+	if c.Scenario == "presence" && c.Clients < 2 {
+		return errors.New("presence needs at least 2 users")
 	}
 	if c.Scenario == "p2p" && c.Clients%2 == 1 {
 		c.Clients++ // pairs
 	}
 	if c.Rate <= 0 {
-		c.Rate = DefaultP2PRate
-		if c.Scenario == "group" {
+		switch c.Scenario {
+		case "group":
 			c.Rate = DefaultGroupRate
+		case "presence":
+			c.Rate = DefaultPresenceRate
+		default:
+			c.Rate = DefaultP2PRate
 		}
 	}
 	if c.Duration <= 0 {
@@ -244,6 +255,8 @@ type Result struct {
 	// Receipts is the receipts scenario's report (the other fields stay
 	// empty).
 	Receipts *ReceiptsResult `json:"receipts,omitempty"`
+	// Presence is the presence scenario's (likewise).
+	Presence *PresenceResult `json:"presence,omitempty"`
 }
 
 // Capacity is --find-capacity's answer; the Result around it is the run at
@@ -350,6 +363,13 @@ func (f *fleet) run(ctx context.Context) (*Result, error) {
 	if cfg.FindCapacity {
 		return f.findCapacity(ctx)
 	}
+	if cfg.Scenario == "presence" {
+		pr, err := runPresence(ctx, cfg, f)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Scenario: "presence", Clients: pr.Users, Server: f.t.kind, Presence: pr}, nil
+	}
 	if cfg.Scenario == "receipts" {
 		_, before := machineBusy()
 		start := time.Now()
@@ -394,6 +414,7 @@ type fleet struct {
 	pool      *workpool.Pool // sends: never queued, so the schedule stays open-loop
 	inflight  atomic.Int64   // sends of any round not yet answered
 	receipts  atomic.Pointer[receiptRound]
+	presence  atomic.Pointer[presenceRun]
 }
 
 type user struct {
@@ -504,6 +525,10 @@ func (u *user) onEvents(evs []client.Event) {
 			}
 		case client.EventReceiptResponse, client.EventReceiptResponseV5:
 			if r := f.receipts.Load(); r != nil {
+				r.onEvent(ev)
+			}
+		case client.EventSubscribedStatus:
+			if r := f.presence.Load(); r != nil {
 				r.onEvent(ev)
 			}
 		}

@@ -415,3 +415,23 @@ func TestPrefaultBytes(t *testing.T) {
 		})
 	}
 }
+
+func TestPresence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
+	r := run(t, Config{Scenario: "presence", Clients: 40, Rate: 20, Duration: 2 * time.Second, RateLimit: true})
+	p := r.Presence
+	if p == nil || p.Users != 40 || p.Subscriptions != 39 || p.Flappers != 4 {
+		t.Fatalf("result %+v", p)
+	}
+	if p.Changes == 0 || p.Failed != 0 {
+		t.Fatalf("changes %d, failed %d", p.Changes, p.Failed)
+	}
+	// Every change reaches the subscribers online at the time (36 to
+	// 39 of them); a push that arrives after its user changed again is
+	// not matched to its change, so the check leaves room for those.
+	if p.Deliveries < p.Changes*18 {
+		t.Errorf("%d pushes for %d changes, want at least 18 each", p.Deliveries, p.Changes)
+	}
+}

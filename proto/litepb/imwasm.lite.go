@@ -9379,7 +9379,8 @@ func (x *PeopleRequest) Merge(b []byte) error {
 }
 
 // A user's profile (IUserProfileInfo). fields (ProfileField bits,
-// proto/contract) says which a request sets.
+// proto/contract) says which a request sets; in an answer it is 0 when
+// the profile is not shown to the asker (user_id alone: its visibility).
 type UserProfile struct {
 	UserId      string
 	Name        string

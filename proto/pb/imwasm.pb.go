@@ -6451,7 +6451,8 @@ func (x *PeopleRequest) GetText() string {
 }
 
 // A user's profile (IUserProfileInfo). fields (ProfileField bits,
-// proto/contract) says which a request sets.
+// proto/contract) says which a request sets; in an answer it is 0 when
+// the profile is not shown to the asker (user_id alone: its visibility).
 type UserProfile struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
