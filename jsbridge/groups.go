@@ -312,10 +312,10 @@ func groupInfosJS(gs []*pb.GroupInfo) []any {
 	return out
 }
 
-// memberJS is an IGroupMemberInfo. name and portraitUri are the user's
-// profile, which imwasm does not keep yet: empty.
+// memberJS is an IGroupMemberInfo: name and portraitUri are the user's
+// profile (empty in events, which carry the member's group side only).
 func memberJS(m *pb.GroupMember) map[string]any {
-	return map[string]any{"userId": m.UserId, "name": "", "portraitUri": "", "nickname": m.Nickname, "extra": m.Extra,
+	return map[string]any{"userId": m.UserId, "name": m.Name, "portraitUri": m.PortraitUri, "nickname": m.Nickname, "extra": m.Extra,
 		"role": int(m.Role), "joinedTime": m.JoinedTime}
 }
 

@@ -592,7 +592,7 @@ export interface IGroupInfoOption {
 export interface IGroupInfo extends IGroupInfoOption {
   remark?: string; role?: GroupMemberRole; joinedTime?: number; creatorId?: string; ownerId?: string; createTime?: number; membersCount?: number;
 }
-/** name and portraitUri are the user's profile, which imwasm does not keep yet: empty strings. */
+/** name and portraitUri are the user's profile as the caller may see it (empty in events). */
 export interface IGroupMemberInfo { userId: string; name: string; portraitUri: string; nickname?: string; extra?: string; role?: GroupMemberRole; joinedTime?: number; isRobot?: boolean }
 /** Accepted; imwasm always removes a leaving member's mute and follows (the defaults). */
 export interface IQuitGroupConfig { removeMuteStatus: boolean; removeWhiteList: boolean; removeFollow: boolean }

@@ -262,6 +262,9 @@ func (s *Server) apiCreateGroup(r *http.Request) (any, error) {
 		return nil, err
 	}
 	ctx := r.Context()
+	if len(body.AdminIDs) > s.settings.Load().GroupMaxManagers {
+		return nil, &apiError{http.StatusBadRequest, codes.RCGroupManagerOrFollowCountExceed, "more adminIds than groupMaxManagers"}
+	}
 	users := append(slices.Clone(body.MemberIDs), body.AdminIDs...) // admins are members too
 	slices.Sort(users)
 	req := &pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: body.GroupID, UserId: body.OwnerID,

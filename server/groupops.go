@@ -136,6 +136,7 @@ func (s *Server) changeGroup(ctx context.Context, a actor, r *pb.GroupRequest, o
 		before := 0
 		if g != nil {
 			before = len(g.Members)
+			pruneApplications(g, c.now)
 		}
 		after, err := op(c, g)
 		if err != nil {
@@ -251,7 +252,7 @@ func opCreate(c *opCtx, g *store.Group) (*store.Group, error) {
 	g.Members[owner] = store.Member{Role: contract.RoleOwner, Joined: c.now}
 	joined := []string{owner}
 	for _, u := range invitees {
-		if g.Policy.InviteHandle == contract.InviteInviteeVerify {
+		if g.Policy.InviteHandle == contract.InviteInviteeVerify && c.a.user != "" { // the app server's members join
 			k := store.AppKey{User: u, Inviter: owner}
 			ap := store.Application{Status: contract.AppInviteeUnhandled, Time: c.now}
 			g.Applications[k] = ap
@@ -264,6 +265,17 @@ func opCreate(c *opCtx, g *store.Group) (*store.Group, error) {
 	}
 	c.report(pb.GroupEventKind_GROUP_EVENT_OPERATION, 0, g, joined, "Create", map[string]any{"name": g.Name, "memberIds": joined})
 	return g, nil
+}
+
+// pruneApplications forgets applications last changed more than their
+// lifetime ago (handled or expired alike), so a group's stay bounded by
+// what a week brings.
+func pruneApplications(g *store.Group, now int64) {
+	for k, ap := range g.Applications {
+		if now-ap.Time > contract.ApplicationTTL {
+			delete(g.Applications, k)
+		}
+	}
 }
 
 // applyInfo sets the fields info.fields names.

@@ -277,7 +277,7 @@ func (s *Server) groupMembers(ctx context.Context, a actor, r *pb.GroupRequest) 
 				res.Members = append(res.Members, memberPB(u, m))
 			}
 		}
-		return res, nil
+		return res, s.nameMembers(ctx, a.user, res.Members)
 	}
 	var all []*pb.GroupMember
 	for u, m := range g.g.Members {
@@ -304,7 +304,27 @@ func (s *Server) groupMembers(ctx context.Context, a actor, r *pb.GroupRequest) 
 		return nil, err
 	}
 	res.Members, res.PageToken, res.TotalCount = all[from:to], next, uint32(len(all))
-	return res, nil
+	return res, s.nameMembers(ctx, a.user, res.Members)
+}
+
+// nameMembers fills in the members' profile names and portraits as
+// viewer may see them.
+func (s *Server) nameMembers(ctx context.Context, viewer string, ms []*pb.GroupMember) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserId
+	}
+	ps, err := s.profiles(ctx, viewer, ids)
+	if err != nil {
+		return err
+	}
+	for i, p := range ps.Profiles {
+		ms[i].Name, ms[i].PortraitUri = p.Name, p.PortraitUri
+	}
+	return nil
 }
 
 // groupApplications answers getGroupApplications: the requests and
@@ -319,7 +339,7 @@ func (s *Server) groupApplications(ctx context.Context, a actor, r *pb.GroupRequ
 	var before int64
 	if r.PageToken != "" {
 		n, err := parseOffset(r.PageToken)
-		if err != nil {
+		if err != nil || n < 1 {
 			return nil, codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
 		}
 		before = int64(n) - 1

@@ -171,8 +171,10 @@ func TestGroupsFromTheClient(t *testing.T) {
 	a2.waitGroupEvent(t, "member info", client.EventGroupMember, func(g *client.GroupEvent) bool { return g.Change.Members[0].Nickname == "Caroline" })
 	_, err = carol.group(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_UPDATE_INFO, GroupId: gid, Info: info("Mine")})
 	wantCode(t, "a member renames", err, codes.RCGroupAuthorityError)
+	bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_UPDATE, Profile: &pb.UserProfile{Name: "Bob B.", Fields: contract.ProfName}})
 	members := carol.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_MEMBERS, GroupId: gid, UserIds: []string{"carol", "bob", "dave"}})
-	if len(members.Members) != 2 || members.Members[0].Nickname != "Caroline" || members.Members[1].Role != int32(contract.RoleManager) {
+	if len(members.Members) != 2 || members.Members[0].Nickname != "Caroline" || members.Members[1].Role != int32(contract.RoleManager) ||
+		members.Members[1].Name != "Bob B." {
 		t.Fatalf("members: %+v", members.Members)
 	}
 	page1 := carol.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_MEMBERS_BY_ROLE, GroupId: gid, Count: 2, Ascending: true})
@@ -447,4 +449,20 @@ func TestGroupAdminRoutes(t *testing.T) {
 		t.Fatalf("no such group: %d %v", status, res)
 	}
 	carol.waitGroupEvent(t, "owner changed", client.EventGroupOperation, operation(7))
+	// The app server's members join at once, whatever the group asks of
+	// invitees; too many admins are refused before anything is made.
+	must("POST", "/v1/groups", map[string]any{"groupId": "g2", "name": "G2", "ownerId": "alice", "memberIds": []string{"carol"}, "inviteHandlePermission": 1})
+	if n := len(must("GET", "/v1/groups/g2", nil)["data"].(map[string]any)["members"].([]any)); n != 2 {
+		t.Fatalf("g2 has %d members, want 2", n)
+	}
+	many := make([]string, 11)
+	for i := range many {
+		many[i] = fmt.Sprint("m", i)
+	}
+	if status, res := e.admin("POST", "/v1/groups", map[string]any{"groupId": "g3", "name": "G3", "ownerId": "alice", "adminIds": many}); status != 400 || res["code"].(float64) != codes.RCGroupManagerOrFollowCountExceed {
+		t.Fatalf("11 admins: %d %v", status, res)
+	}
+	if status, _ := e.admin("GET", "/v1/groups/g3", nil); status != 404 {
+		t.Fatalf("a refused group was made: %d", status)
+	}
 }

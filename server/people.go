@@ -59,6 +59,9 @@ func (c *blockCache) blocks(ctx context.Context, blocker, user string) (bool, er
 		}
 		c.mu.Lock()
 		if c.gen == gen {
+			if len(c.lists) >= maxCachedBlacklists {
+				clear(c.lists) // bounded: a sender to ever new ids must not grow it for good
+			}
 			c.lists[blocker] = l
 		}
 		c.mu.Unlock()
@@ -73,6 +76,10 @@ func (c *blockCache) invalidate(user string) {
 	c.gen++
 	c.mu.Unlock()
 }
+
+// maxCachedBlacklists bounds blockCache: past it the cache starts over
+// (each entry is a user's list, nil for most).
+const maxCachedBlacklists = 200000
 
 // checkNotBlocked refuses (405) what user sends to recipient when the
 // recipient blocks them.
@@ -199,16 +206,17 @@ func profileOf(p *store.Person, user string) *pb.UserProfile {
 
 // updateProfile changes user's profile (byApp: the admin API, which may
 // set uniqueId), tells their other devices and pushes the profile to
-// their online friends.
+// those who see it (pushProfile).
 func (s *Server) updateProfile(ctx context.Context, user string, u *pb.UserProfile, byApp bool, now int64) (*pb.PeopleResult, error) {
 	if _, err := contract.CheckProfile(u, byApp); err != nil {
 		return nil, err
 	}
 	var after *pb.UserProfile
+	var visibility int32
 	logs, err := s.store.ChangePerson(ctx, user, func(p *store.Person) (*store.Person, []*pb.Message, error) {
 		applyProfile(p.Profile, u)
 		p.Updated = now
-		after = profileOf(p, user)
+		after, visibility = profileOf(p, user), p.Visibility
 		return p, []*pb.Message{userLogEntry(user, &pb.LogEntry{OwnProfile: after})}, nil
 	})
 	if errors.Is(err, store.ErrExists) {
@@ -220,7 +228,7 @@ func (s *Server) updateProfile(ctx context.Context, user string, u *pb.UserProfi
 	for _, e := range logs {
 		s.publish(ctx, e, []string{user}, "")
 	}
-	s.pushProfile(ctx, user, after, now)
+	s.pushProfile(ctx, user, after, visibility, now)
 	return &pb.PeopleResult{}, nil
 }
 
@@ -317,6 +325,9 @@ func decidePair(p *store.Pair, user, other string, r *pb.PeopleRequest, st *Sett
 		return a
 	}
 	befriend := func() ([]*pb.Message, error) {
+		if p.Friend[0] != nil && p.Friend[1] != nil {
+			return nil, nil // friends already (the app server made them): keep remarks and times
+		}
 		switch {
 		case p.Friends[0] >= st.FriendsMax:
 			return nil, codes.New(codes.RCFriendMyFriendCountExceedLimit, "too many friends")
@@ -465,7 +476,7 @@ func (s *Server) friends(ctx context.Context, user string, r *pb.PeopleRequest) 
 	if r.Op == pb.PeopleOp_FRIENDS_INFO {
 		ids = slices.DeleteFunc(slices.Clone(r.UserIds), func(u string) bool { _, ok := mine[u]; return !ok })
 	}
-	ps, err := s.store.People(ctx, ids)
+	ps, err := s.profiles(ctx, user, ids) // as the user may see them
 	if err != nil {
 		return nil, err
 	}
@@ -474,12 +485,10 @@ func (s *Server) friends(ctx context.Context, user string, r *pb.PeopleRequest) 
 		return nil, err
 	}
 	var all []*pb.Friend
-	for _, u := range ids {
+	for i, u := range ids {
 		f := mine[u]
-		out := &pb.Friend{UserId: u, Remark: f.Remark, Ext: f.Ext, AddTime: f.Added}
-		if p := ps[u]; p != nil {
-			out.Name, out.PortraitUri = p.Profile.Name, p.Profile.PortraitUri
-		}
+		out := &pb.Friend{UserId: u, Remark: f.Remark, Ext: f.Ext, AddTime: f.Added,
+			Name: ps.Profiles[i].Name, PortraitUri: ps.Profiles[i].PortraitUri}
 		_, out.InBlacklist = blocked[u]
 		if r.Op == pb.PeopleOp_FRIENDS_SEARCH && !containsFold(out.Remark, r.Text) && !containsFold(out.Name, r.Text) {
 			continue
@@ -512,7 +521,7 @@ func (s *Server) friendRequests(ctx context.Context, user string, r *pb.PeopleRe
 	var before int64
 	if r.PageToken != "" {
 		n, err := parseOffset(r.PageToken)
-		if err != nil {
+		if err != nil || n < 1 {
 			return nil, codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
 		}
 		before = int64(n) - 1
@@ -538,14 +547,12 @@ func (s *Server) friendRequests(ctx context.Context, user string, r *pb.PeopleRe
 		res.Applications = append(res.Applications, a)
 		others = append(others, a.UserId)
 	}
-	ps, err := s.store.People(ctx, others)
+	ps, err := s.profiles(ctx, user, others) // as the user may see them
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range res.Applications {
-		if p := ps[a.UserId]; p != nil {
-			a.Name, a.PortraitUri = p.Profile.Name, p.Profile.PortraitUri
-		}
+	for i, a := range res.Applications {
+		a.Name, a.PortraitUri = ps.Profiles[i].Name, ps.Profiles[i].PortraitUri
 	}
 	return res, nil
 }

@@ -380,3 +380,45 @@ func TestPeopleLimits(t *testing.T) {
 		t.Fatalf("ann's subscriptions after the refusal: %+v", got.Subscriptions)
 	}
 }
+
+// A profile change reaches the members of the user's groups too
+// (USER_PROFILE), unless the profile is for friends only; the friends
+// get FRIEND_USER_PROFILE.
+func TestProfilePushToGroupPeers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.group(t, "club", "gus", []string{"gus", "hal", "ivy"}, nil)
+	ds := map[string]*device{}
+	for _, u := range []string{"gus", "hal", "ivy", "jay"} {
+		ds[u] = e.device(u, u+"1", devOpts{})
+		ds[u].connect(t, token(t, u, time.Hour))
+	}
+	if status, body := e.admin("POST", "/v1/users/gus/friends", map[string]any{"userIds": []string{"hal"}}); status != 200 {
+		t.Fatalf("friends: %d %v", status, body)
+	}
+	ds["gus"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_UPDATE, Profile: &pb.UserProfile{Name: "Gus", Fields: contract.ProfName}})
+	pushed := func(typ int32, name string) func(*client.PeopleEvent) bool {
+		return func(p *client.PeopleEvent) bool {
+			return p.Status[0].UserId == "gus" && p.Status[0].Type == typ && p.Status[0].Profile.GetName() == name
+		}
+	}
+	ds["hal"].waitPeopleEvent(t, "a friend's profile", client.EventSubscribedStatus, pushed(contract.SubscribeFriendUP, "Gus"))
+	ds["ivy"].waitPeopleEvent(t, "a group peer's profile", client.EventSubscribedStatus, pushed(contract.SubscribeProfile, "Gus"))
+	ds["gus"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_VISIBILITY_SET, Value: contract.VisibilityFriends})
+	ds["gus"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_UPDATE, Profile: &pb.UserProfile{Name: "G.", Fields: contract.ProfName}})
+	ds["hal"].waitPeopleEvent(t, "a friend's second change", client.EventSubscribedStatus, pushed(contract.SubscribeFriendUP, "G."))
+	// A stranger subscribed to the profile reads no more than it shows.
+	ds["jay"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"gus"}, Value: contract.SubscribeProfile, Expiry: 60})
+	st := ds["jay"].mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBED_STATUS, UserIds: []string{"gus"}, Value: contract.SubscribeProfile})
+	if len(st.Subscriptions) != 1 || st.Subscriptions[0].Profile.GetName() != "" {
+		t.Fatalf("a friends-only profile read through a subscription: %+v", st.Subscriptions)
+	}
+	e.fence(t, ds["ivy"], ds["jay"])
+	for _, u := range []string{"ivy", "jay"} {
+		for _, ev := range ds[u].events() {
+			if ev.Kind == client.EventSubscribedStatus && ev.People.Status[0].Profile.GetName() == "G." {
+				t.Fatalf("%s saw a friends-only profile", u)
+			}
+		}
+	}
+}

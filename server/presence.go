@@ -141,16 +141,29 @@ func (c *subscriberCache) invalidate(users []string) {
 	c.mu.Unlock()
 }
 
-// pushProfile tells user's online friends, and their profile subscribers,
-// that their profile changed.
-func (s *Server) pushProfile(ctx context.Context, user string, prof *pb.UserProfile, now int64) {
+// pushProfile tells those who see user that their profile changed, one
+// frame each, online only: their friends (FRIEND_USER_PROFILE) and, unless
+// the profile is for friends only, their profile subscribers and the
+// members of their groups (USER_PROFILE). An invisible profile is pushed
+// to no one.
+func (s *Server) pushProfile(ctx context.Context, user string, prof *pb.UserProfile, visibility int32, now int64) {
+	if visibility == contract.VisibilityNone {
+		return
+	}
+	told := map[string]bool{user: true}
 	friends, err := s.store.Friends(ctx, user)
 	if err != nil {
 		s.log.Warn("profile push: friends", "user", user, "err", err)
 		return
 	}
+	var to []string
 	for f := range friends {
-		s.publishPush(ctx, &pb.Push{Status: []*pb.SubscriptionStatus{{UserId: user, Type: contract.SubscribeFriendUP, Profile: prof}}}, []string{f}, "")
+		told[f] = true
+		to = append(to, f)
+	}
+	s.publishPush(ctx, &pb.Push{Status: []*pb.SubscriptionStatus{{UserId: user, Type: contract.SubscribeFriendUP, Profile: prof}}}, to, "")
+	if visibility == contract.VisibilityFriends {
+		return
 	}
 	subs, err := s.presence.subs.of(ctx, user)
 	if err != nil {
@@ -158,11 +171,31 @@ func (s *Server) pushProfile(ctx context.Context, user string, prof *pb.UserProf
 		return
 	}
 	for _, sub := range subs {
-		if sub.Live(now) && sub.Type == contract.SubscribeProfile {
+		if sub.Live(now) && sub.Type == contract.SubscribeProfile && !told[sub.Subscriber] {
+			told[sub.Subscriber] = true
 			s.publishPush(ctx, &pb.Push{Status: []*pb.SubscriptionStatus{{UserId: user, Type: sub.Type, Time: sub.Time, Expiry: sub.Expiry, Profile: prof}}},
 				[]string{sub.Subscriber}, "")
 		}
 	}
+	joined, err := s.store.JoinedGroups(ctx, user)
+	if err != nil {
+		s.log.Warn("profile push: groups", "user", user, "err", err)
+		return
+	}
+	to = to[:0]
+	for gid := range joined {
+		g, err := s.groups.get(ctx, gid)
+		if err != nil {
+			continue
+		}
+		for _, u := range g.list {
+			if !told[u] {
+				told[u] = true
+				to = append(to, u)
+			}
+		}
+	}
+	s.publishPush(ctx, &pb.Push{Status: []*pb.SubscriptionStatus{{UserId: user, Type: contract.SubscribeProfile, Profile: prof}}}, to, "")
 }
 
 // presenceRequest runs the subscription calls.
@@ -228,21 +261,26 @@ func (s *Server) presenceRequest(ctx context.Context, user, session string, r *p
 		}
 		subs = subs[from:to]
 	}
-	var profiles map[string]*store.Person
+	var profiles map[string]*pb.UserProfile
 	if r.Value == contract.SubscribeProfile || r.Value == contract.SubscribeFriendUP {
 		ids := make([]string, len(subs))
 		for i, x := range subs {
 			ids[i] = x.Target
 		}
-		if profiles, err = s.store.People(ctx, ids); err != nil {
+		ps, err := s.profiles(ctx, user, ids) // as the subscriber may see them
+		if err != nil {
 			return nil, err
+		}
+		profiles = make(map[string]*pb.UserProfile, len(ps.Profiles))
+		for _, p := range ps.Profiles {
+			profiles[p.UserId] = p
 		}
 	}
 	res := &pb.PeopleResult{}
 	for _, x := range subs {
 		st := &pb.SubscriptionStatus{UserId: x.Target, Type: x.Type, Time: x.Time, Expiry: x.Expiry}
 		if profiles != nil {
-			st.Profile = profileOf(profiles[x.Target], x.Target)
+			st.Profile = profiles[x.Target]
 		} else {
 			st.Platforms = s.presence.status(x.Target)
 		}

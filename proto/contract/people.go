@@ -214,6 +214,9 @@ func CheckPeopleRequest(r *pb.PeopleRequest) error {
 		if err := user(); err != nil {
 			return err
 		}
+		if r.Fields == 0 || r.Fields&^(FriendFieldRemark|FriendFieldExt) != 0 {
+			return codes.New(codes.InvalidParameter, "remark or extProfile required")
+		}
 		if !utf8.ValidString(r.Remark) || utf8.RuneCountInString(r.Remark) > MaxFriendRemarkChars {
 			return codes.New(codes.RCFriendFieldsLengthExceedLimit, "remark is at most 64 characters")
 		}

@@ -41,14 +41,15 @@ func TestCheckPeopleRequest(t *testing.T) {
 		"add one way":           {&pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "b", Direction: 1}, codes.InvalidParameterQueryFriendsDirectionType},
 		"a long note":           {&pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "b", Direction: DirectionBoth, Extra: strings.Repeat("e", 129)}, codes.RCFriendFieldsLengthExceedLimit},
 		"a bad user":            {&pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_ADD, UserId: "a b"}, codes.InvalidParameterUserID},
-		"a long remark":         {&pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_SET_INFO, UserId: "b", Remark: strings.Repeat("r", 65)}, codes.RCFriendFieldsLengthExceedLimit},
+		"a long remark":         {&pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_SET_INFO, UserId: "b", Remark: strings.Repeat("r", 65), Fields: FriendFieldRemark}, codes.RCFriendFieldsLengthExceedLimit},
+		"no friend field":       {&pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_SET_INFO, UserId: "b"}, codes.InvalidParameter},
 		"11 ext entries": {&pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_SET_INFO, UserId: "b", Ext: func() map[string]string {
 			m := map[string]string{}
 			for _, k := range ids(11) {
 				m[k] = "v"
 			}
 			return m
-		}()}, codes.InvalidParameterFriendInfoExtFields},
+		}(), Fields: FriendFieldExt}, codes.InvalidParameterFriendInfoExtFields},
 		"check 21":                 {&pb.PeopleRequest{Op: pb.PeopleOp_FRIENDS_CHECK, UserIds: ids(21), Direction: DirectionBoth}, codes.InvalidParameterCount},
 		"permission 4":             {&pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_PERMISSION_SET, Value: 4}, codes.InvalidParameterFriendAddPermission},
 		"subscribe":                {&pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: ids(200), Value: SubscribeOnline, Expiry: 60}, 0},

@@ -8344,12 +8344,14 @@ func (x *GroupInfo) Merge(b []byte) error {
 }
 
 type GroupMember struct {
-	UserId     string
-	Nickname   string
-	Extra      string
-	Role       int32
-	JoinedTime int64
-	MutedUntil int64
+	UserId      string
+	Nickname    string
+	Extra       string
+	Role        int32
+	JoinedTime  int64
+	MutedUntil  int64
+	Name        string
+	PortraitUri string
 }
 
 func (x *GroupMember) GetUserId() string {
@@ -8394,6 +8396,20 @@ func (x *GroupMember) GetMutedUntil() int64 {
 	return 0
 }
 
+func (x *GroupMember) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GroupMember) GetPortraitUri() string {
+	if x != nil {
+		return x.PortraitUri
+	}
+	return ""
+}
+
 // Size is the length of x's encoding.
 func (x *GroupMember) Size() (n int) {
 	if x == nil {
@@ -8405,6 +8421,8 @@ func (x *GroupMember) Size() (n int) {
 	n += sizeVarint(1, uint64(int64(x.Role)))
 	n += sizeVarint(1, uint64(int64(x.JoinedTime)))
 	n += sizeVarint(1, uint64(int64(x.MutedUntil)))
+	n += sizeLen(1, len(x.Name))
+	n += sizeLen(1, len(x.PortraitUri))
 	return n
 }
 
@@ -8419,6 +8437,8 @@ func (x *GroupMember) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 4<<3|0, uint64(int64(x.Role)))
 	b = appendVarint(b, 5<<3|0, uint64(int64(x.JoinedTime)))
 	b = appendVarint(b, 6<<3|0, uint64(int64(x.MutedUntil)))
+	b = appendString(b, 7<<3|2, x.Name)
+	b = appendString(b, 8<<3|2, x.PortraitUri)
 	return b
 }
 
@@ -8456,6 +8476,10 @@ func (x *GroupMember) Merge(b []byte) error {
 			n, err = mergeInt64(&x.JoinedTime, b, num, typ)
 		case 6:
 			n, err = mergeInt64(&x.MutedUntil, b, num, typ)
+		case 7:
+			n, err = mergeString(&x.Name, b, num, typ)
+		case 8:
+			n, err = mergeString(&x.PortraitUri, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -5783,13 +5783,17 @@ func (x *GroupInfo) GetDismissed() bool {
 }
 
 type GroupMember struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Nickname      string                 `protobuf:"bytes,2,opt,name=nickname,proto3" json:"nickname,omitempty"`
-	Extra         string                 `protobuf:"bytes,3,opt,name=extra,proto3" json:"extra,omitempty"`
-	Role          int32                  `protobuf:"varint,4,opt,name=role,proto3" json:"role,omitempty"`
-	JoinedTime    int64                  `protobuf:"varint,5,opt,name=joined_time,json=joinedTime,proto3" json:"joined_time,omitempty"`
-	MutedUntil    int64                  `protobuf:"varint,6,opt,name=muted_until,json=mutedUntil,proto3" json:"muted_until,omitempty"` // ms; 0: not muted
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	UserId     string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Nickname   string                 `protobuf:"bytes,2,opt,name=nickname,proto3" json:"nickname,omitempty"`
+	Extra      string                 `protobuf:"bytes,3,opt,name=extra,proto3" json:"extra,omitempty"`
+	Role       int32                  `protobuf:"varint,4,opt,name=role,proto3" json:"role,omitempty"`
+	JoinedTime int64                  `protobuf:"varint,5,opt,name=joined_time,json=joinedTime,proto3" json:"joined_time,omitempty"`
+	MutedUntil int64                  `protobuf:"varint,6,opt,name=muted_until,json=mutedUntil,proto3" json:"muted_until,omitempty"` // ms; 0: not muted
+	// The user's profile name and portrait, in answers (as the asker may
+	// see them).
+	Name          string `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`
+	PortraitUri   string `protobuf:"bytes,8,opt,name=portrait_uri,json=portraitUri,proto3" json:"portrait_uri,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5864,6 +5868,20 @@ func (x *GroupMember) GetMutedUntil() int64 {
 		return x.MutedUntil
 	}
 	return 0
+}
+
+func (x *GroupMember) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GroupMember) GetPortraitUri() string {
+	if x != nil {
+		return x.PortraitUri
+	}
+	return ""
 }
 
 // A join request (inviter_id empty) or an invitation, as the user it is
@@ -7667,7 +7685,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\tdismissed\x18\x16 \x01(\bR\tdismissed\x1a6\n" +
 	"\bExtEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xae\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe5\x01\n" +
 	"\vGroupMember\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1a\n" +
 	"\bnickname\x18\x02 \x01(\tR\bnickname\x12\x14\n" +
@@ -7676,7 +7694,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\vjoined_time\x18\x05 \x01(\x03R\n" +
 	"joinedTime\x12\x1f\n" +
 	"\vmuted_until\x18\x06 \x01(\x03R\n" +
-	"mutedUntil\"\xfc\x01\n" +
+	"mutedUntil\x12\x12\n" +
+	"\x04name\x18\a \x01(\tR\x04name\x12!\n" +
+	"\fportrait_uri\x18\b \x01(\tR\vportraitUri\"\xfc\x01\n" +
 	"\x10GroupApplication\x12\x19\n" +
 	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x1d\n" +

@@ -321,6 +321,13 @@ type Pair struct {
 func (p *Pair) Clone() *Pair {
 	c := *p
 	for i := range 2 {
+		if pp := p.Person[i]; pp != nil {
+			cp := *pp
+			prof := *pp.Profile
+			prof.Ext = maps.Clone(pp.Profile.Ext)
+			cp.Profile = &prof
+			c.Person[i] = &cp
+		}
 		if f := p.Friend[i]; f != nil {
 			cp := *f
 			cp.Ext = maps.Clone(f.Ext)

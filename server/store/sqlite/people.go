@@ -346,6 +346,11 @@ func (d *DB) Subscribe(ctx context.Context, subscriber string, typ int32, target
 		stored *pb.Message
 	}
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
+		// The subscriber's expired rows go first: they count for nothing
+		// and would otherwise stay.
+		if _, err := t.tx.Exec(`DELETE FROM subscriptions WHERE subscriber=? AND time + expiry*1000 <= ?`, subscriber, now); err != nil {
+			return nil, fmt.Errorf("expired subscriptions of %s: %w", subscriber, err)
+		}
 		rows, err := t.tx.Query(`SELECT `+sqlSubscriptionCols+` FROM subscriptions WHERE subscriber=?`, subscriber)
 		if err != nil {
 			return nil, fmt.Errorf("subscriptions of %s: %w", subscriber, err)
