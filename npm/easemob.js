@@ -1,0 +1,271 @@
+// imwasm/easemob: Easemob Web SDK 4.x's shape over the same engine as
+// imwasm's RongIMLib API, so code written against `easemob-websdk` runs
+// against a self-hosted imwasm server: `import websdk from 'imwasm/easemob'`.
+// A thin adapter: every call goes to the RongIMLib-shaped functions of
+// index.js (and so to the Go engine); nothing here keeps state of its own
+// beyond the event handlers and the one connection a page has.
+//
+// Provided so far: the connection (open with an imwasm token, close,
+// events), message.create and send for text, custom and cmd messages, and
+// their receipt as onTextMessage / onCustomMessage / onCmdMessage, the
+// server's ack (onReceivedMessage) and delivery acks (onDeliveredMessage).
+// docs/migration.md lists what is not yet.
+
+import * as im from './index.js';
+
+// Easemob's status codes (status.d.ts's Code) this module reports.
+export const statusCode = Object.freeze({
+  REQUEST_SUCCESS: 0,
+  REQUEST_TIMEOUT: -1,
+  REQUEST_UNKNOWN: -2,
+  REQUEST_PARAMETER_ERROR: -3,
+  WEBIM_CONNCTION_OPEN_ERROR: 1,
+  WEBIM_CONNCTION_AUTH_ERROR: 2,
+  WEBIM_CONNCTION_DISCONNECTED: 16,
+  WEBIM_CONNCTION_APPKEY_NOT_ASSIGN_ERROR: 27,
+  WEBIM_CONNCTION_TOKEN_NOT_ASSIGN_ERROR: 28,
+  WEBIM_CONNCTION_CLIENT_OFFLINE: 32,
+  WEBIM_CONNECTION_CLOSED: 39,
+  MAX_LIMIT: 50,
+  MESSAGE_NOT_FOUND: 51,
+  NO_PERMISSION: 52,
+  OPERATION_UNSUPPORTED: 53,
+  WEBIM_TOKEN_EXPIRED: 56,
+  MESSAGE_PARAMETER_ERROR: 205,
+  WEBIM_CONNCTION_USER_LOGIN_ANOTHER_DEVICE: 206,
+  USER_MUTED_BY_ADMIN: 219,
+  MESSAGE_SEND_TIMEOUT: 512,
+  SERVICE_NOT_ENABLED: 505,
+  PERMISSION_DENIED: 603,
+  MESSAGE_CURRENT_LIMITING: 509,
+  MESSAGE_WEBSOCKET_DISCONNECTED: 510,
+  MESSAGE_EXTERNAL_LOGIC_BLOCKED: 508,
+  USER_NOT_FRIEND: 221,
+  MESSAGE_RECALL_TIME_LIMIT: 504,
+  GROUP_NOT_JOINED: 605,
+});
+
+// The engine's codes (RongIMLib's) as Easemob reports them: one table.
+const codeMap = new Map([
+  [im.ErrorCode.RC_NET_CHANNEL_INVALID, statusCode.WEBIM_CONNCTION_CLIENT_OFFLINE],
+  [im.ErrorCode.RC_CONN_TOKEN_INCORRECT, statusCode.WEBIM_CONNCTION_AUTH_ERROR],
+  [im.ErrorCode.RC_DISCONN_KICK, statusCode.WEBIM_CONNCTION_USER_LOGIN_ANOTHER_DEVICE],
+  [im.ErrorCode.RC_CONN_TOKEN_EXPIRED, statusCode.WEBIM_TOKEN_EXPIRED],
+  [im.ErrorCode.BIZ_ERROR_INVALID_PARAMETER, statusCode.REQUEST_PARAMETER_ERROR],
+  [im.ErrorCode.SEND_FREQUENCY_TOO_FAST, statusCode.MESSAGE_CURRENT_LIMITING],
+  [im.ErrorCode.REQUEST_OVER_FREQUENCY, statusCode.MESSAGE_CURRENT_LIMITING],
+  [im.ErrorCode.NOT_IN_GROUP, statusCode.GROUP_NOT_JOINED],
+  [im.ErrorCode.FORBIDDEN_IN_GROUP, statusCode.USER_MUTED_BY_ADMIN],
+  [im.ErrorCode.REJECTED_BY_BLACKLIST, statusCode.MESSAGE_EXTERNAL_LOGIC_BLOCKED],
+  [im.ErrorCode.TIMEOUT, statusCode.MESSAGE_SEND_TIMEOUT],
+]);
+
+// emError is Easemob's error object for an engine result.
+function emError(res, fallback = statusCode.REQUEST_UNKNOWN) {
+  return { type: codeMap.get(res.code) ?? fallback, message: res.msg || `imwasm error ${res.code}`, data: { code: res.code } };
+}
+
+const chatTypes = { singleChat: im.ConversationType.PRIVATE, groupChat: im.ConversationType.GROUP };
+const chatTypeOf = (t) => (t === im.ConversationType.GROUP ? 'groupChat' : 'singleChat');
+
+// Easemob's custom and cmd messages travel as these object names; text is
+// RongIMLib's RC:TxtMsg, so both APIs read each other's texts.
+const CUSTOM = 'EM:CustomMsg';
+const CMD = 'EM:CmdMsg';
+let CustomMessage, CmdMessage;
+
+let localSeq = 0;
+const localId = () => `${Date.now().toString(36)}-${(localSeq++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+// message.create(options) makes the message send takes.
+function create(options) {
+  if (options === null || typeof options !== 'object') throw new TypeError('message.create: options object required');
+  return { id: localId(), chatType: 'singleChat', ext: {}, ...options, time: Date.now() };
+}
+
+// The connection of this page (the engine is one per page).
+let current = null;
+
+// serverOf derives the imwasm server's http(s) address from Easemob's url
+// (ws or http) and apiUrl.
+function serverOf({ url, apiUrl }) {
+  const base = apiUrl || url;
+  if (typeof base !== 'string' || !base) return '';
+  return base.replace(/^ws(s?):\/\//, 'http$1://').replace(/\/(v1\/ws|ws)?\/?$/, '');
+}
+
+// subjectOf reads a token's sub (the user it is for) without checking it:
+// the server does.
+function subjectOf(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(part + '='.repeat((4 - (part.length % 4)) % 4))).sub;
+  } catch {
+    return undefined;
+  }
+}
+
+class Connection {
+  #handlers = new Map();
+  #opened = false;
+  #listening = [];
+
+  constructor(options) {
+    if (options === null || typeof options !== 'object') throw new TypeError('connection: options object required');
+    if (!options.appKey) throw Object.assign(new Error('appKey is required'), { type: statusCode.WEBIM_CONNCTION_APPKEY_NOT_ASSIGN_ERROR });
+    if (current && current.#opened) {
+      throw Object.assign(new Error('a connection is open on this page: close it first (one engine per page)'), { type: statusCode.REQUEST_PARAMETER_ERROR });
+    }
+    current?.#unlisten();
+    current = this;
+    this.appKey = options.appKey;
+    this.delivery = !!options.delivery;
+    this.url = serverOf(options);
+    im.init({ appkey: options.appKey, serverUrl: this.url, deliveryReceipts: this.delivery, logLevel: options.logLevel ?? 'error' });
+    CustomMessage = im.registerMessageType(CUSTOM, true, true);
+    CmdMessage = im.registerMessageType(CMD, true, false);
+    this.#listen();
+  }
+
+  // open({ user, accessToken }): an imwasm token for user, from the app's
+  // backend (the server's POST /v1/users/{id}/token).
+  async open(params) {
+    const fail = (type, message) => {
+      const e = { type, message };
+      params?.error?.(e);
+      return Promise.reject(e);
+    };
+    if (!params || typeof params.user !== 'string' || !params.user) return fail(statusCode.REQUEST_PARAMETER_ERROR, 'user is required');
+    if (!params.accessToken) {
+      return fail(statusCode.WEBIM_CONNCTION_TOKEN_NOT_ASSIGN_ERROR,
+        'imwasm signs users in with tokens the app backend gets from the server (POST /v1/users/{id}/token): pass accessToken, not pwd');
+    }
+    if (subjectOf(params.accessToken) !== params.user) {
+      return fail(statusCode.WEBIM_CONNCTION_AUTH_ERROR, 'the accessToken is not for this user');
+    }
+    const res = await im.connect(params.accessToken);
+    if (res.code !== 0) {
+      const e = emError(res, statusCode.WEBIM_CONNCTION_OPEN_ERROR);
+      params.error?.(e);
+      throw e;
+    }
+    this.#opened = true;
+    this.user = params.user;
+    const out = { accessToken: params.accessToken, expireTimestamp: undefined };
+    params.success?.(out);
+    return out;
+  }
+
+  registerUser() {
+    return Promise.reject({ type: statusCode.OPERATION_UNSUPPORTED, message: 'users need no registering: the app backend gets them tokens from the server' });
+  }
+
+  isOpened() { return this.#opened && im.getConnectionStatus() === im.RCConnectionStatus.CONNECTED; }
+
+  close() {
+    this.#opened = false;
+    im.disconnect();
+  }
+
+  addEventHandler(id, handlers) {
+    if (handlers && typeof handlers === 'object') this.#handlers.set(id, handlers);
+  }
+
+  removeEventHandler(id) { this.#handlers.delete(id); }
+
+  #emit(name, payload) {
+    for (const h of this.#handlers.values()) {
+      if (typeof h[name] === 'function') {
+        try { h[name](payload); } catch (e) { console.error('[imwasm/easemob]', name, e); }
+      }
+    }
+    if (typeof this[name] === 'function') this[name](payload); // the deprecated conn.onTextMessage = …
+  }
+
+  // send(msg) → { localMsgId, serverMsgId }.
+  async send(msg) {
+    if (msg === null || typeof msg !== 'object') throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'send: a message from message.create' };
+    const conversationType = chatTypes[msg.chatType];
+    if (conversationType === undefined) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: `chatType ${msg.chatType} is not provided` };
+    if (typeof msg.to !== 'string' || !msg.to) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'to is required' };
+    const ext = msg.ext && Object.keys(msg.ext).length ? msg.ext : undefined;
+    let content;
+    switch (msg.type) {
+      case 'txt':
+        content = new im.TextMessage({ content: String(msg.msg ?? ''), ...(ext && { extra: JSON.stringify(ext) }) });
+        break;
+      case 'custom':
+        content = new CustomMessage({ customEvent: msg.customEvent ?? '', customExts: msg.customExts ?? {}, ...(ext && { ext }) });
+        break;
+      case 'cmd':
+        content = new CmdMessage({ action: msg.action ?? '', ...(ext && { ext }) });
+        break;
+      default:
+        throw { type: statusCode.OPERATION_UNSUPPORTED, message: `message type ${msg.type} is not provided yet` };
+    }
+    const res = await im.sendMessage({ conversationType, targetId: msg.to }, content);
+    if (res.code !== 0) {
+      const e = emError(res);
+      msg.fail?.(e);
+      throw e;
+    }
+    const out = { localMsgId: msg.id, serverMsgId: res.data.messageUId, message: { ...msg, id: res.data.messageUId, time: res.data.sentTime, from: this.user } };
+    this.#emit('onReceivedMessage', { id: msg.id, mid: res.data.messageUId, to: msg.to, from: this.user, time: res.data.sentTime });
+    msg.success?.(out);
+    return out;
+  }
+
+  #listen() {
+    const on = (name, fn) => { im.addEventListener(name, fn); this.#listening.push([name, fn]); };
+    on(im.Events.CONNECTED, () => this.#emit('onConnected'));
+    on(im.Events.DISCONNECT, (code) => {
+      this.#opened = false;
+      if (code === im.ErrorCode.RC_CONN_TOKEN_EXPIRED) this.#emit('onTokenExpired');
+      this.#emit('onDisconnected', { type: statusCode.WEBIM_CONNCTION_DISCONNECTED, code });
+    });
+    on(im.Events.MESSAGES, ({ messages }) => {
+      for (const m of messages) this.#received(m);
+    });
+    on(im.Events.MESSAGE_DELIVERED, ({ conversation, deliveredUserId, messageUIdList }) => {
+      for (const mid of messageUIdList) this.#emit('onDeliveredMessage', { mid, from: deliveredUserId, to: this.user, chatType: chatTypeOf(conversation.conversationType) });
+    });
+  }
+
+  #unlisten() {
+    for (const [name, fn] of this.#listening) im.removeEventListener(name, fn);
+    this.#listening = [];
+  }
+
+  // #received hands a message to Easemob's handler for its type.
+  #received(m) {
+    const base = {
+      id: m.messageUId, chatType: chatTypeOf(m.conversationType), from: m.senderUserId,
+      to: m.conversationType === im.ConversationType.GROUP ? m.targetId : this.user, time: m.sentTime, ext: {},
+    };
+    const c = m.content || {};
+    switch (m.messageType) {
+      case im.MessageType.TEXT: {
+        let ext = {};
+        try { ext = c.extra ? JSON.parse(c.extra) : {}; } catch { /* a RongIMLib text's own extra */ }
+        this.#emit('onTextMessage', { ...base, type: 'txt', msg: c.content ?? '', ext });
+        break;
+      }
+      case CUSTOM:
+        this.#emit('onCustomMessage', { ...base, type: 'custom', customEvent: c.customEvent, customExts: c.customExts ?? {}, ext: c.ext ?? {} });
+        break;
+      case CMD:
+        this.#emit('onCmdMessage', { ...base, type: 'cmd', action: c.action, ext: c.ext ?? {} });
+        break;
+    }
+  }
+}
+
+const websdk = Object.freeze({
+  connection: Connection,
+  message: Object.freeze({ create }),
+  statusCode,
+});
+
+export default websdk;
+export { Connection as connection };
+export const message = websdk.message;

@@ -1,0 +1,33 @@
+// imwasm/easemob's typings under tsc --strict: Easemob Web SDK code as its
+// docs write it (seed 002's delivery-receipt blocks), for the calls
+// provided so far.
+import websdk from '../easemob.js';
+
+const WebIM = websdk;
+const conn = new websdk.connection({
+  appKey: "your appKey",
+  delivery: true,
+});
+
+conn.addEventHandler("customEvent", {
+  onReceivedMessage: function (message) {}, // 收到消息送达服务器回执。
+  onDeliveredMessage: function (message) {}, // 收到消息送达客户端回执。
+});
+
+async function demo(token: string) {
+  await conn.open({ user: 'alice', accessToken: token });
+  const option = { type: 'txt' as const, chatType: 'singleChat' as const, to: 'bob', msg: 'hello' };
+  const msg = WebIM.message.create(option);
+  const res = await conn.send(msg);
+  console.log(res.serverMsgId, res.localMsgId, conn.isOpened());
+  conn.addEventHandler('messages', {
+    onTextMessage: (m) => console.log(m.msg, m.from, m.ext),
+    onCustomMessage: (m) => console.log(m.customEvent, m.customExts),
+    onCmdMessage: (m) => console.log(m.action),
+    onDisconnected: () => console.log('closed'),
+  });
+  conn.removeEventHandler('messages');
+  conn.close();
+  console.log(websdk.statusCode.WEBIM_CONNCTION_AUTH_ERROR);
+}
+void demo;

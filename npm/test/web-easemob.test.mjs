@@ -1,0 +1,130 @@
+// imwasm/easemob in each browser engine against a real server: Easemob Web
+// SDK code (a connection opened with a token, message.create and send for
+// text, custom and cmd messages, the handlers that receive them, the
+// server's and delivery acks) on the same engine as the RongIMLib API.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveStatic, launch, engines, closeAll } from './browser.mjs';
+import { startServer } from './harness.mjs';
+
+for (const engine of engines()) describe(engine, () => {
+  let server, web, browser;
+  const u = {};
+
+  // open loads the page, imports imwasm/easemob as Easemob code imports
+  // easemob-websdk, and opens user's connection with an imwasm token.
+  async function open(user) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`[${user} page error]`, e));
+    await page.goto(web.url + '/page.html');
+    await page.waitForFunction(() => window.sdkLoaded);
+    await page.evaluate(async ({ url, user, token }) => {
+      const websdk = (await import('/easemob.js')).default;
+      window.WebIM = websdk;
+      window.got = [];
+      const conn = new websdk.connection({ appKey: 'node-test-app', url, delivery: true });
+      window.conn = conn;
+      const record = (name) => (m) => window.got.push([name, m]);
+      conn.addEventHandler('test', {
+        onConnected: record('onConnected'),
+        onTextMessage: record('onTextMessage'),
+        onCustomMessage: record('onCustomMessage'),
+        onCmdMessage: record('onCmdMessage'),
+        onReceivedMessage: record('onReceivedMessage'),
+        onDeliveredMessage: record('onDeliveredMessage'),
+      });
+      await conn.open({ user, accessToken: token });
+    }, { url: server.url.replace(/^http/, 'ws'), user, token: server.token(user) });
+    return { page, context, user };
+  }
+
+  const got = (x, name) => x.page.evaluate((name) => window.got.filter(([n]) => n === name).map(([, m]) => m), name);
+  async function waitGot(x, name, pred, what) {
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const hit = (await got(x, name)).find(pred);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`${x.user}: timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  before(async () => {
+    server = await startServer();
+    web = await serveStatic();
+    browser = await launch(engine);
+    u.amy = await open('amy');
+    u.ben = await open('ben');
+  });
+
+  after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
+
+  test('text, custom and cmd messages, with the server and delivery acks', async () => {
+    assert.equal(await u.amy.page.evaluate(() => conn.isOpened()), true);
+    const sent = await u.amy.page.evaluate(async () => {
+      const msg = WebIM.message.create({ type: 'txt', chatType: 'singleChat', to: 'ben', msg: 'hello ben', ext: { mood: 'happy' } });
+      const res = await conn.send(msg);
+      return { res, localId: msg.id };
+    });
+    assert.equal(sent.res.localMsgId, sent.localId);
+    assert.ok(sent.res.serverMsgId);
+    const txt = await waitGot(u.ben, 'onTextMessage', (m) => m.id === sent.res.serverMsgId, 'the text');
+    assert.equal(txt.type, 'txt');
+    assert.equal(txt.msg, 'hello ben');
+    assert.equal(txt.from, 'amy');
+    assert.equal(txt.to, 'ben');
+    assert.equal(txt.chatType, 'singleChat');
+    assert.deepEqual(txt.ext, { mood: 'happy' });
+    assert.ok(txt.time > 0);
+    await waitGot(u.amy, 'onReceivedMessage', (m) => m.mid === sent.res.serverMsgId && m.id === sent.localId, 'the server ack');
+    await waitGot(u.amy, 'onDeliveredMessage', (m) => m.mid === sent.res.serverMsgId && m.from === 'ben', 'the delivery ack');
+
+    const custom = await u.ben.page.evaluate(() => conn.send(WebIM.message.create({
+      type: 'custom', chatType: 'singleChat', to: 'amy', customEvent: 'gift', customExts: { rose: 3 },
+    })));
+    const c = await waitGot(u.amy, 'onCustomMessage', (m) => m.id === custom.serverMsgId, 'the custom message');
+    assert.equal(c.customEvent, 'gift');
+    assert.deepEqual(c.customExts, { rose: 3 });
+    const cmd = await u.ben.page.evaluate(() => conn.send(WebIM.message.create({ type: 'cmd', chatType: 'singleChat', to: 'amy', action: 'typing' })));
+    const k = await waitGot(u.amy, 'onCmdMessage', (m) => m.id === cmd.serverMsgId, 'the cmd message');
+    assert.equal(k.action, 'typing');
+  });
+
+  test('errors as Easemob reports them', async () => {
+    const errors = await u.amy.page.evaluate(async () => {
+      const caught = async (f) => { try { await f(); return null; } catch (e) { return { type: e.type, message: e.message }; } };
+      return {
+        second: await caught(() => new WebIM.connection({ appKey: 'node-test-app', url: 'ws://127.0.0.1:1' })),
+        badType: await caught(() => conn.send(WebIM.message.create({ type: 'video', chatType: 'singleChat', to: 'ben' }))),
+        noTo: await caught(() => conn.send(WebIM.message.create({ type: 'txt', chatType: 'singleChat', msg: 'x' }))),
+        chatRoom: await caught(() => conn.send(WebIM.message.create({ type: 'txt', chatType: 'chatRoom', to: 'r', msg: 'x' }))),
+        register: await caught(() => conn.registerUser({ username: 'x', password: 'y' })),
+      };
+    });
+    assert.equal(errors.second.type, -3, 'a second connection while one is open');
+    assert.equal(errors.badType.type, 53);
+    assert.equal(errors.noTo.type, 205);
+    assert.equal(errors.chatRoom.type, 205);
+    assert.equal(errors.register.type, 53);
+    assert.match(errors.register.message, /token/);
+    // A fresh page: a password, and a token for someone else, are refused.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(web.url + '/page.html');
+    await page.waitForFunction(() => window.sdkLoaded);
+    const refused = await page.evaluate(async ({ url, other }) => {
+      const websdk = (await import('/easemob.js')).default;
+      const conn = new websdk.connection({ appKey: 'node-test-app', url });
+      const caught = async (f) => { try { await f(); return null; } catch (e) { return { type: e.type, message: e.message }; } };
+      return {
+        pwd: await caught(() => conn.open({ user: 'cat', pwd: 'secret' })),
+        other: await caught(() => conn.open({ user: 'cat', accessToken: other })),
+      };
+    }, { url: server.url, other: server.token('dan') });
+    assert.equal(refused.pwd.type, 28);
+    assert.match(refused.pwd.message, /accessToken/);
+    assert.equal(refused.other.type, 2);
+    await context.close();
+  });
+});
