@@ -1,6 +1,7 @@
 // imwasm/easemob: Easemob Web SDK 4.x's names and shapes over imwasm (the
 // part provided so far: the connection, text, custom and cmd messages, the
-// server's and delivery acks). docs/migration.md lists the rest.
+// server's and delivery acks, recall, history, contacts, the blocklist).
+// docs/migration.md lists the rest.
 
 export declare const statusCode: {
   readonly REQUEST_SUCCESS: 0; readonly REQUEST_TIMEOUT: -1; readonly REQUEST_UNKNOWN: -2; readonly REQUEST_PARAMETER_ERROR: -3;
@@ -48,7 +49,18 @@ export interface SendMsgResult { localMsgId: string; serverMsgId: string; messag
 export interface ReceivedMsgBody { id: string; mid: string; to: string; from?: string; time?: number }
 export interface DeliveryMsgBody { mid: string; from: string; to: string; chatType?: ChatType }
 
+export interface AsyncResult<T = any> { type: number; data?: T; message?: string }
+export interface ContactMsgBody { type: 'subscribe' | 'unsubscribed' | 'subscribed'; to: string; from: string; status?: string }
+export interface RecallMsgBody { id: string; from: string; to: string; mid: string; ext: string }
+export interface HistoryMessages { cursor?: string; messages: MessageBody[]; isLast: boolean }
+
 export interface EventHandlerType {
+  onRecallMessage?: (msg: RecallMsgBody) => void;
+  onContactInvited?: (msg: ContactMsgBody) => void;
+  onContactAgreed?: (msg: ContactMsgBody) => void;
+  onContactRefuse?: (msg: ContactMsgBody) => void;
+  onContactDeleted?: (msg: ContactMsgBody) => void;
+  onContactAdded?: (msg: ContactMsgBody) => void;
   onConnected?: () => void;
   onDisconnected?: (e?: ErrorEvent & { code?: number }) => void;
   onTokenExpired?: () => void;
@@ -89,6 +101,20 @@ export declare class connection {
   addEventHandler(id: string, handlers: EventHandlerType): void;
   removeEventHandler(id: string): void;
   send(msg: MessageBody): Promise<SendMsgResult>;
+  /** The sender's recall, within the server's recall window. */
+  recallMessage(params: { mid: string; to: string; chatType?: ChatType; success?: (res: AsyncResult) => void; fail?: (e: ErrorEvent) => void }): Promise<AsyncResult>;
+  /** A page of the server's history; pass the cursor the last page gave. */
+  getHistoryMessages(options: { targetId: string; chatType: ChatType; cursor?: number | string | null; pageSize?: number; searchDirection?: 'down' | 'up';
+    success?: (res: MessageBody[]) => void; fail?: (e: ErrorEvent) => void }): Promise<HistoryMessages>;
+  /** Contacts are imwasm's (two-way) friends. */
+  addContact(to: string, message?: string): Promise<AsyncResult>;
+  deleteContact(to: string): Promise<AsyncResult>;
+  acceptContactInvite(to: string): Promise<AsyncResult>;
+  declineContactInvite(to: string): Promise<AsyncResult>;
+  getContacts(params?: { success?: (res: { name: string; subscription: string }[]) => void }): Promise<AsyncResult<string[]>>;
+  addUsersToBlocklist(params: { name: string | string[] }): Promise<AsyncResult>;
+  removeUserFromBlocklist(params: { name: string | string[] }): Promise<AsyncResult>;
+  getBlocklist(params?: { success?: (res: AsyncResult<string[]>) => void }): Promise<AsyncResult<string[]>>;
 }
 
 export declare const message: { create(options: CreateMsgOptions): MessageBody };

@@ -8,8 +8,9 @@
 // Provided so far: the connection (open with an imwasm token, close,
 // events), message.create and send for text, custom and cmd messages, and
 // their receipt as onTextMessage / onCustomMessage / onCmdMessage, the
-// server's ack (onReceivedMessage) and delivery acks (onDeliveredMessage).
-// docs/migration.md lists what is not yet.
+// server's ack (onReceivedMessage) and delivery acks (onDeliveredMessage),
+// recall, history, contacts and the blocklist. docs/migration.md lists
+// what is not yet.
 
 import * as im from './index.js';
 
@@ -81,6 +82,19 @@ const localId = () => `${Date.now().toString(36)}-${(localSeq++).toString(36)}-$
 function create(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('message.create: options object required');
   return { id: localId(), chatType: 'singleChat', ext: {}, ...options, time: Date.now() };
+}
+
+// result turns an engine result into Easemob's: resolves { type: 0 } or
+// rejects { type, message }.
+async function result(p, params) {
+  const res = await p;
+  if (res.code !== 0) {
+    const e = emError(res);
+    params?.fail?.(e);
+    throw e;
+  }
+  params?.success?.({ type: 0 });
+  return { type: 0 };
 }
 
 // The connection of this page (the engine is one per page).
@@ -215,8 +229,99 @@ class Connection {
     return out;
   }
 
+  // recallMessage({ mid, to, chatType }): the sender's recall, within the
+  // server's recall window.
+  async recallMessage(params) {
+    const conversationType = chatTypes[params?.chatType ?? 'singleChat'];
+    if (!params?.mid || !params.to || conversationType === undefined) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'mid, to and chatType are required' };
+    const conversation = { conversationType, targetId: params.to };
+    const found = await im.getMessagesByUIds({ conversationIdentifier: conversation, messageUIds: [params.mid] });
+    const m = found.data?.[0];
+    if (found.code !== 0 || !m) throw { type: statusCode.MESSAGE_NOT_FOUND, message: 'no such message' };
+    return result(await im.recallMessage(conversation, { messageUId: params.mid, sentTime: m.sentTime }), params);
+  }
+
+  // getHistoryMessages({ targetId, chatType, cursor, pageSize, searchDirection }):
+  // a page of the server's history; cursor is the one the last page gave.
+  async getHistoryMessages(options) {
+    const conversationType = chatTypes[options?.chatType];
+    if (!options?.targetId || conversationType === undefined) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'targetId and chatType are required' };
+    const count = Math.min(Math.max(options.pageSize ?? 20, 1), 50);
+    const down = options.searchDirection === 'down';
+    const timestamp = options.cursor && options.cursor !== -1 && options.cursor !== '-1' ? Number(options.cursor) : 0;
+    const res = await im.getRemoteHistoryMessages({ conversationType, targetId: options.targetId }, { timestamp, count, order: down ? 1 : 0 });
+    if (res.code !== 0) {
+      const e = emError(res);
+      options.fail?.(e);
+      throw e;
+    }
+    // up: newest first, the cursor the oldest; down: the reverse.
+    const list = [...res.data.list].sort((a, b) => (down ? a.sentTime - b.sentTime : b.sentTime - a.sentTime));
+    const messages = list.map((m) => this.#shape(m)).filter(Boolean);
+    const last = list[list.length - 1];
+    const out = { messages, isLast: !res.data.hasMore, cursor: res.data.hasMore && last ? String(last.sentTime) : undefined };
+    options.success?.(messages);
+    return out;
+  }
+
+  // Contacts: imwasm's friends (two-way).
+  addContact(to, message) { return result(im.addFriend(to, im.DirectionType.BOTH, message)); }
+  deleteContact(to) { return result(im.deleteFriends([to], im.DirectionType.BOTH)); }
+  acceptContactInvite(to) { return result(im.acceptFriendApplication(to)); }
+  declineContactInvite(to) { return result(im.refuseFriendApplication(to)); }
+  async getContacts(params) {
+    const ids = [];
+    for (let pageToken = '';;) {
+      const res = await im.getFriends(im.QueryFriendsDirectionType.BOTH, { count: 100, pageToken });
+      if (res.code !== 0) throw emError(res);
+      ids.push(...res.data.data.map((f) => f.userId));
+      if (!res.data.pageToken) break;
+      pageToken = res.data.pageToken;
+    }
+    params?.success?.(ids.map((name) => ({ name, subscription: 'both' })));
+    return { type: 0, data: ids };
+  }
+
+  // The blocklist: imwasm's blacklist.
+  async addUsersToBlocklist(params) {
+    for (const id of [].concat(params?.name ?? [])) {
+      const res = await im.addToBlacklist(id);
+      if (res.code !== 0) throw emError(res);
+    }
+    return { type: 0 };
+  }
+  async removeUserFromBlocklist(params) {
+    for (const id of [].concat(params?.name ?? [])) {
+      const res = await im.removeFromBlacklist(id);
+      if (res.code !== 0) throw emError(res);
+    }
+    return { type: 0 };
+  }
+  async getBlocklist(params) {
+    const res = await im.getBlacklist();
+    if (res.code !== 0) throw emError(res);
+    params?.success?.({ type: 0, data: res.data });
+    return { type: 0, data: res.data };
+  }
+
   #listen() {
     const on = (name, fn) => { im.addEventListener(name, fn); this.#listening.push([name, fn]); };
+    on(im.Events.FRIEND_APPLICATION_STATUS_CHANGED, (e) => {
+      if (e.applicationType !== im.FriendApplicationType.RECEIVED && e.applicationStatus !== im.FriendApplicationStatus.REFUSED) return;
+      const from = e.applicationType === im.FriendApplicationType.RECEIVED ? e.userId : this.user;
+      const to = from === e.userId ? this.user : e.userId;
+      if (e.applicationStatus === im.FriendApplicationStatus.UNHANDLED) this.#emit('onContactInvited', { type: 'subscribe', from, to, status: e.extra });
+      if (e.applicationStatus === im.FriendApplicationStatus.REFUSED && e.applicationType === im.FriendApplicationType.SENT) {
+        this.#emit('onContactRefuse', { type: 'unsubscribed', from: e.userId, to: this.user });
+      }
+    });
+    on(im.Events.FRIEND_ADDED, (e) => {
+      this.#emit('onContactAdded', { type: 'subscribed', from: e.userId, to: this.user });
+      this.#emit('onContactAgreed', { type: 'subscribed', from: e.userId, to: this.user });
+    });
+    on(im.Events.FRIEND_DELETE, (e) => {
+      for (const id of e.userIds) this.#emit('onContactDeleted', { type: 'unsubscribed', from: id, to: this.user });
+    });
     on(im.Events.CONNECTED, () => this.#emit('onConnected'));
     on(im.Events.DISCONNECT, (code) => {
       this.#opened = false;
@@ -236,27 +341,39 @@ class Connection {
     this.#listening = [];
   }
 
-  // #received hands a message to Easemob's handler for its type.
-  #received(m) {
+  // #shape is an imwasm message as Easemob shapes it (undefined for kinds
+  // this module does not provide yet).
+  #shape(m) {
     const base = {
       id: m.messageUId, chatType: chatTypeOf(m.conversationType), from: m.senderUserId,
-      to: m.conversationType === im.ConversationType.GROUP ? m.targetId : this.user, time: m.sentTime, ext: {},
+      to: m.conversationType === im.ConversationType.GROUP ? m.targetId : (m.senderUserId === this.user ? m.targetId : this.user),
+      time: m.sentTime, ext: {},
     };
     const c = m.content || {};
     switch (m.messageType) {
       case im.MessageType.TEXT: {
         let ext = {};
         try { ext = c.extra ? JSON.parse(c.extra) : {}; } catch { /* a RongIMLib text's own extra */ }
-        this.#emit('onTextMessage', { ...base, type: 'txt', msg: c.content ?? '', ext });
-        break;
+        return { ...base, type: 'txt', msg: c.content ?? '', ext };
       }
       case CUSTOM:
-        this.#emit('onCustomMessage', { ...base, type: 'custom', customEvent: c.customEvent, customExts: c.customExts ?? {}, ext: c.ext ?? {} });
-        break;
+        return { ...base, type: 'custom', customEvent: c.customEvent, customExts: c.customExts ?? {}, ext: c.ext ?? {} };
       case CMD:
-        this.#emit('onCmdMessage', { ...base, type: 'cmd', action: c.action, ext: c.ext ?? {} });
-        break;
+        return { ...base, type: 'cmd', action: c.action, ext: c.ext ?? {} };
     }
+    return undefined;
+  }
+
+  // #received hands a message to Easemob's handler for its type.
+  #received(m) {
+    if (m.messageType === im.MessageType.RECALL_NOTIFICATION) {
+      const to = m.conversationType === im.ConversationType.GROUP || m.senderUserId === this.user ? m.targetId : this.user;
+      this.#emit('onRecallMessage', { id: m.messageUId, mid: m.messageUId, from: m.senderUserId, to, ext: '' });
+      return;
+    }
+    const msg = this.#shape(m);
+    const handler = { txt: 'onTextMessage', custom: 'onCustomMessage', cmd: 'onCmdMessage' }[msg?.type];
+    if (handler) this.#emit(handler, msg);
   }
 }
 

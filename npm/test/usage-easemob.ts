@@ -27,6 +27,15 @@ async function demo(token: string) {
     onDisconnected: () => console.log('closed'),
   });
   conn.removeEventHandler('messages');
+  await conn.recallMessage({ mid: res.serverMsgId, to: 'bob', chatType: 'singleChat' });
+  const page = await conn.getHistoryMessages({ targetId: 'bob', chatType: 'singleChat', pageSize: 20 });
+  console.log(page.cursor, page.isLast, page.messages.length);
+  await conn.addContact('carol', 'hi');
+  await conn.acceptContactInvite('dave');
+  const contacts = await conn.getContacts();
+  await conn.addUsersToBlocklist({ name: ['eve'] });
+  const blocked = await conn.getBlocklist();
+  console.log(contacts.data, blocked.data);
   conn.close();
   console.log(websdk.statusCode.WEBIM_CONNCTION_AUTH_ERROR);
 }

@@ -33,6 +33,10 @@ for (const engine of engines()) describe(engine, () => {
         onCmdMessage: record('onCmdMessage'),
         onReceivedMessage: record('onReceivedMessage'),
         onDeliveredMessage: record('onDeliveredMessage'),
+        onRecallMessage: record('onRecallMessage'),
+        onContactInvited: record('onContactInvited'),
+        onContactAdded: record('onContactAdded'),
+        onContactDeleted: record('onContactDeleted'),
       });
       await conn.open({ user, accessToken: token });
     }, { url: server.url.replace(/^http/, 'ws'), user, token: server.token(user) });
@@ -89,6 +93,50 @@ for (const engine of engines()) describe(engine, () => {
     const cmd = await u.ben.page.evaluate(() => conn.send(WebIM.message.create({ type: 'cmd', chatType: 'singleChat', to: 'amy', action: 'typing' })));
     const k = await waitGot(u.amy, 'onCmdMessage', (m) => m.id === cmd.serverMsgId, 'the cmd message');
     assert.equal(k.action, 'typing');
+  });
+
+  test('recall, history with its cursor, contacts and the blocklist', async () => {
+    const sent = [];
+    for (const text of ['one', 'two', 'three']) {
+      sent.push(await u.ben.page.evaluate((msg) => conn.send(WebIM.message.create({ type: 'txt', chatType: 'singleChat', to: 'amy', msg })), text));
+    }
+    await waitGot(u.amy, 'onTextMessage', (m) => m.id === sent[2].serverMsgId, 'the third text');
+    // History, newest first, two at a time: the cursor walks back.
+    const pages = await u.amy.page.evaluate(async () => {
+      const first = await conn.getHistoryMessages({ targetId: 'ben', chatType: 'singleChat', pageSize: 2 });
+      const second = await conn.getHistoryMessages({ targetId: 'ben', chatType: 'singleChat', pageSize: 2, cursor: first.cursor });
+      return [first, second].map((p) => ({ texts: p.messages.map((m) => m.msg), isLast: p.isLast, cursor: p.cursor }));
+    });
+    assert.deepEqual(pages[0].texts, ['three', 'two']);
+    assert.equal(pages[0].isLast, false);
+    assert.equal(pages[1].texts[0], 'one');
+
+    // Recall: ben takes back "three"; amy hears of it.
+    assert.deepEqual(await u.ben.page.evaluate((mid) => conn.recallMessage({ mid, to: 'amy', chatType: 'singleChat' }), sent[2].serverMsgId), { type: 0 });
+    const recalled = await waitGot(u.amy, 'onRecallMessage', (m) => m.mid === sent[2].serverMsgId, 'the recall');
+    assert.equal(recalled.from, 'ben');
+    assert.equal(recalled.to, 'amy');
+
+    // Contacts: amy asks, ben accepts; both are contacts; amy removes ben.
+    await u.amy.page.evaluate(() => conn.addContact('ben', 'add me?'));
+    const invite = await waitGot(u.ben, 'onContactInvited', (m) => m.from === 'amy', 'the invitation');
+    assert.equal(invite.status, 'add me?');
+    await u.ben.page.evaluate(() => conn.acceptContactInvite('amy'));
+    await waitGot(u.amy, 'onContactAdded', (m) => m.from === 'ben', 'the contact added');
+    assert.deepEqual((await u.amy.page.evaluate(() => conn.getContacts())).data, ['ben']);
+    await u.amy.page.evaluate(() => conn.deleteContact('ben'));
+    await waitGot(u.ben, 'onContactDeleted', (m) => m.from === 'amy', 'the contact deleted');
+
+    // The blocklist: amy blocks ben; his text fails with Easemob's code.
+    await u.amy.page.evaluate(() => conn.addUsersToBlocklist({ name: ['ben'] }));
+    assert.deepEqual((await u.amy.page.evaluate(() => conn.getBlocklist())).data, ['ben']);
+    const blocked = await u.ben.page.evaluate(async () => {
+      try { await conn.send(WebIM.message.create({ type: 'txt', chatType: 'singleChat', to: 'amy', msg: 'hello?' })); return null; } catch (e) { return e; }
+    });
+    assert.equal(blocked.type, 508);
+    await u.amy.page.evaluate(() => conn.removeUserFromBlocklist({ name: 'ben' }));
+    await u.ben.page.evaluate(() => conn.send(WebIM.message.create({ type: 'txt', chatType: 'singleChat', to: 'amy', msg: 'unblocked' })));
+    await waitGot(u.amy, 'onTextMessage', (m) => m.msg === 'unblocked', 'the text after unblocking');
   });
 
   test('errors as Easemob reports them', async () => {
