@@ -1,6 +1,7 @@
 // imwasm/easemob: Easemob Web SDK 4.x's names and shapes over imwasm (the
 // part provided so far: the connection, text, custom and cmd messages, the
-// server's and delivery acks, recall, history, contacts, the blocklist).
+// server's and delivery acks, recall, history, contacts, the blocklist,
+// presence).
 // docs/migration.md lists the rest.
 
 export declare const statusCode: {
@@ -54,7 +55,10 @@ export interface ContactMsgBody { type: 'subscribe' | 'unsubscribed' | 'subscrib
 export interface RecallMsgBody { id: string; from: string; to: string; mid: string; ext: string }
 export interface HistoryMessages { cursor?: string; messages: MessageBody[]; isLast: boolean }
 
+export interface PresenceType { userId: string; statusDetails: { device: string; status: number }[]; ext: string; lastTime: number; expire: number }
+
 export interface EventHandlerType {
+  onPresenceStatusChange?: (msg: PresenceType[]) => void;
   onRecallMessage?: (msg: RecallMsgBody) => void;
   onContactInvited?: (msg: ContactMsgBody) => void;
   onContactAgreed?: (msg: ContactMsgBody) => void;
@@ -115,6 +119,10 @@ export declare class connection {
   addUsersToBlocklist(params: { name: string | string[] }): Promise<AsyncResult>;
   removeUserFromBlocklist(params: { name: string | string[] }): Promise<AsyncResult>;
   getBlocklist(params?: { success?: (res: AsyncResult<string[]>) => void }): Promise<AsyncResult<string[]>>;
+  /** Online status: expiry in seconds (60-2,592,000); status 1 online, 0 offline. */
+  subscribePresence(params: { usernames: string[]; expiry: number; success?: (res: AsyncResult<{ result: PresenceType[] }>) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<{ result: PresenceType[] }>>;
+  unsubscribePresence(params: { usernames: string[]; success?: () => void }): Promise<void>;
+  getPresenceStatus(params: { usernames: string[]; success?: (res: AsyncResult<{ result: PresenceType[] }>) => void }): Promise<AsyncResult<{ result: PresenceType[] }>>;
 }
 
 export declare const message: { create(options: CreateMsgOptions): MessageBody };

@@ -9,8 +9,8 @@
 // events), message.create and send for text, custom and cmd messages, and
 // their receipt as onTextMessage / onCustomMessage / onCmdMessage, the
 // server's ack (onReceivedMessage) and delivery acks (onDeliveredMessage),
-// recall, history, contacts and the blocklist. docs/migration.md lists
-// what is not yet.
+// recall, history, contacts, the blocklist and presence. docs/migration.md
+// lists what is not yet.
 
 import * as im from './index.js';
 
@@ -304,8 +304,46 @@ class Connection {
     return { type: 0, data: res.data };
   }
 
+  // Presence: imwasm's online-status subscriptions (expiry in seconds,
+  // 60-2,592,000); a status is 1 online, 0 offline, per device ("web").
+  async subscribePresence(params) {
+    const res = await im.subscribeUserStatus([].concat(params?.usernames ?? []), im.SubscribeType.ONLINE_STATUS, params?.expiry);
+    if (res.code !== 0 && res.code !== im.ErrorCode.RC_BESUBSCRIBED_USERIDS_COUNT_EXCEED_LIMIT) {
+      const e = emError(res);
+      params?.error?.(e);
+      throw e;
+    }
+    const status = await this.getPresenceStatus({ usernames: params.usernames });
+    params?.success?.(status);
+    return status;
+  }
+  async unsubscribePresence(params) {
+    const res = await im.unSubscribeUserStatus([].concat(params?.usernames ?? []), im.SubscribeType.ONLINE_STATUS);
+    if (res.code !== 0) throw emError(res);
+    params?.success?.();
+  }
+  async getPresenceStatus(params) {
+    const res = await im.getSubscribeUsersOnlineStatus([].concat(params?.usernames ?? []));
+    if (res.code !== 0) throw emError(res);
+    const result = res.data.map((s) => ({
+      uid: s.userId, userId: s.userId, ext: '', expire: 0,
+      lastTime: Math.max(0, ...s.details.map((d) => d.updateTime)),
+      statusDetails: s.details.map((d) => ({ device: 'web', status: d.isOnline ? 1 : 0 })),
+    }));
+    const out = { type: 0, data: { result } };
+    params?.success?.(out);
+    return out;
+  }
+
   #listen() {
     const on = (name, fn) => { im.addEventListener(name, fn); this.#listening.push([name, fn]); };
+    on(im.Events.SUBSCRIBED_USER_STATUS_CHANGE, (list) => {
+      const changes = list.filter((s) => s.subscribeType === im.SubscribeType.ONLINE_STATUS && s.details).map((s) => ({
+        userId: s.userId, ext: '', expire: s.expiry, lastTime: Math.max(0, ...s.details.map((d) => d.changeTime)),
+        statusDetails: s.details.map((d) => ({ device: 'web', status: d.eventValue })),
+      }));
+      if (changes.length) this.#emit('onPresenceStatusChange', changes);
+    });
     on(im.Events.FRIEND_APPLICATION_STATUS_CHANGED, (e) => {
       if (e.applicationType !== im.FriendApplicationType.RECEIVED && e.applicationStatus !== im.FriendApplicationStatus.REFUSED) return;
       const from = e.applicationType === im.FriendApplicationType.RECEIVED ? e.userId : this.user;

@@ -36,6 +36,10 @@ async function demo(token: string) {
   await conn.addUsersToBlocklist({ name: ['eve'] });
   const blocked = await conn.getBlocklist();
   console.log(contacts.data, blocked.data);
+  const presence = await conn.subscribePresence({ usernames: ['bob'], expiry: 3600 });
+  console.log(presence.data?.result[0]?.statusDetails[0]?.status);
+  conn.addEventHandler('presence', { onPresenceStatusChange: (list) => console.log(list[0]?.userId) });
+  await conn.unsubscribePresence({ usernames: ['bob'] });
   conn.close();
   console.log(websdk.statusCode.WEBIM_CONNCTION_AUTH_ERROR);
 }

@@ -37,6 +37,7 @@ for (const engine of engines()) describe(engine, () => {
         onContactInvited: record('onContactInvited'),
         onContactAdded: record('onContactAdded'),
         onContactDeleted: record('onContactDeleted'),
+        onPresenceStatusChange: record('onPresenceStatusChange'),
       });
       await conn.open({ user, accessToken: token });
     }, { url: server.url.replace(/^http/, 'ws'), user, token: server.token(user) });
@@ -137,6 +138,18 @@ for (const engine of engines()) describe(engine, () => {
     await u.amy.page.evaluate(() => conn.removeUserFromBlocklist({ name: 'ben' }));
     await u.ben.page.evaluate(() => conn.send(WebIM.message.create({ type: 'txt', chatType: 'singleChat', to: 'amy', msg: 'unblocked' })));
     await waitGot(u.amy, 'onTextMessage', (m) => m.msg === 'unblocked', 'the text after unblocking');
+  });
+
+  test('presence: a subscriber hears a user go offline when the last page closes', async () => {
+    const cy = await open('cy');
+    const sub = await u.amy.page.evaluate(() => conn.subscribePresence({ usernames: ['cy'], expiry: 3600 }));
+    assert.equal(sub.data.result[0].statusDetails[0].status, 1);
+    await cy.page.close();
+    const off = await waitGot(u.amy, 'onPresenceStatusChange', (list) => list.some((p) => p.userId === 'cy' && p.statusDetails[0].status === 0), 'cy offline');
+    assert.equal(off[0].expire, 3600);
+    const now = await u.amy.page.evaluate(() => conn.getPresenceStatus({ usernames: ['cy'] }));
+    assert.equal(now.data.result[0].statusDetails[0].status, 0);
+    await cy.context.close();
   });
 
   test('errors as Easemob reports them', async () => {
