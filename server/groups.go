@@ -332,17 +332,9 @@ func (s *Server) nameMembers(ctx context.Context, viewer string, ms []*pb.GroupM
 // page token is the time of the last one given (those at the same time
 // past the page are skipped: a page holds at most 100).
 func (s *Server) groupApplications(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
-	count := int(r.Count)
-	if count == 0 {
-		count = 50
-	}
-	var before int64
-	if r.PageToken != "" {
-		n, err := parseOffset(r.PageToken)
-		if err != nil || n < 1 {
-			return nil, codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
-		}
-		before = int64(n) - 1
+	count, before, err := timePage(r.PageToken, r.Count)
+	if err != nil {
+		return nil, err
 	}
 	apps, err := s.store.GroupApplications(ctx, a.user, before, count+1)
 	if err != nil {
@@ -358,6 +350,24 @@ func (s *Server) groupApplications(ctx context.Context, a actor, r *pb.GroupRequ
 		res.Applications = append(res.Applications, applicationPB(ap.GroupID, ap.AppKey, ap.Application, a.user, now))
 	}
 	return res, nil
+}
+
+// timePage reads a page by time, newest first: its size (50 when not
+// given) and the time before which it starts (the token is the time of
+// the last item of the page before; 0: the newest).
+func timePage(token string, count uint32) (n int, before int64, err error) {
+	n = int(count)
+	if n == 0 {
+		n = 50
+	}
+	if token != "" {
+		t, err := parseOffset(token)
+		if err != nil || t < 1 {
+			return 0, 0, codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
+		}
+		before = int64(t) - 1
+	}
+	return n, before, nil
 }
 
 // applicationPB is an application as viewer sees it; a pending one past

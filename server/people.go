@@ -514,17 +514,9 @@ func (s *Server) friends(ctx context.Context, user string, r *pb.PeopleRequest) 
 
 // friendRequests answers getFriendApplications, newest first.
 func (s *Server) friendRequests(ctx context.Context, user string, r *pb.PeopleRequest, now int64) (*pb.PeopleResult, error) {
-	count := int(r.Count)
-	if count == 0 {
-		count = 50
-	}
-	var before int64
-	if r.PageToken != "" {
-		n, err := parseOffset(r.PageToken)
-		if err != nil || n < 1 {
-			return nil, codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
-		}
-		before = int64(n) - 1
+	count, before, err := timePage(r.PageToken, r.Count)
+	if err != nil {
+		return nil, err
 	}
 	qs, err := s.store.FriendRequests(ctx, user, before, count+1)
 	if err != nil {
