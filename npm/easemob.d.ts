@@ -57,7 +57,13 @@ export interface HistoryMessages { cursor?: string; messages: MessageBody[]; isL
 
 export interface PresenceType { userId: string; statusDetails: { device: string; status: number }[]; ext: string; lastTime: number; expire: number }
 
+export interface GroupEvent { operation: string; id: string; from: string; userId?: string | string[]; name?: string; reason?: string }
+export interface GroupDetailInfo { id: string; name: string; description: string; owner: string; created: number; affiliations_count: number;
+  avatar: string; custom: string; allowinvites: boolean; membersonly: boolean; public: boolean; maxusers: number; mute: boolean }
+type GroupParams<T> = T & { success?: (res: AsyncResult) => void; error?: (e: ErrorEvent) => void };
+
 export interface EventHandlerType {
+  onGroupEvent?: (e: GroupEvent) => void;
   onPresenceStatusChange?: (msg: PresenceType[]) => void;
   onRecallMessage?: (msg: RecallMsgBody) => void;
   onContactInvited?: (msg: ContactMsgBody) => void;
@@ -122,6 +128,26 @@ export declare class connection {
   /** Online status: expiry in seconds (60-2,592,000); status 1 online, 0 offline. */
   subscribePresence(params: { usernames: string[]; expiry: number; success?: (res: AsyncResult<{ result: PresenceType[] }>) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<{ result: PresenceType[] }>>;
   unsubscribePresence(params: { usernames: string[]; success?: () => void }): Promise<void>;
+  /** Groups (imwasm's): createGroup names the group (data.groupid); maxusers and public are not kept. */
+  createGroup(params: GroupParams<{ data: { groupname: string; desc: string; members: string[]; public: boolean; approval: boolean;
+    allowinvites: boolean; inviteNeedConfirm: boolean; maxusers: number; avatar?: string; ext?: string } }>): Promise<AsyncResult<{ groupid: string }>>;
+  getJoinedGroups(params: GroupParams<{ pageNum: number; pageSize: number; needAffiliations?: boolean; needRole?: boolean }>): Promise<AsyncResult<{ groupid: string; groupname: string }[]>>;
+  getGroupInfo(params: GroupParams<{ groupId: string | string[] }>): Promise<AsyncResult<GroupDetailInfo[]>>;
+  modifyGroup(params: GroupParams<{ groupId: string; groupName?: string; description?: string; ext?: string }>): Promise<AsyncResult>;
+  listGroupMembers(params: GroupParams<{ groupId: string; pageNum: number; pageSize: number }>): Promise<AsyncResult<({ owner: string; joined_time: number } | { member: string; joined_time: number })[]>>;
+  joinGroup(params: GroupParams<{ groupId: string; message?: string }>): Promise<AsyncResult>;
+  leaveGroup(params: GroupParams<{ groupId: string }>): Promise<AsyncResult>;
+  destroyGroup(params: GroupParams<{ groupId: string }>): Promise<AsyncResult>;
+  inviteUsersToGroup(params: GroupParams<{ groupId: string; users: string[] }>): Promise<AsyncResult>;
+  removeGroupMember(params: GroupParams<{ groupId: string; username: string }>): Promise<AsyncResult>;
+  removeGroupMembers(params: GroupParams<{ groupId: string; users: string[] }>): Promise<AsyncResult>;
+  setAdmin(params: GroupParams<{ groupId: string; username: string }>): Promise<AsyncResult>;
+  removeAdmin(params: GroupParams<{ groupId: string; username: string }>): Promise<AsyncResult>;
+  changeGroupOwner(params: GroupParams<{ groupId: string; newOwner: string }>): Promise<AsyncResult>;
+  acceptGroupJoinRequest(params: GroupParams<{ groupId: string; applicant: string }>): Promise<AsyncResult>;
+  rejectGroupJoinRequest(params: GroupParams<{ groupId: string; applicant: string; reason?: string }>): Promise<AsyncResult>;
+  acceptGroupInvite(params: GroupParams<{ groupId: string; invitee: string }>): Promise<AsyncResult>;
+  rejectGroupInvite(params: GroupParams<{ groupId: string; invitee: string; reason?: string }>): Promise<AsyncResult>;
   getPresenceStatus(params: { usernames: string[]; success?: (res: AsyncResult<{ result: PresenceType[] }>) => void }): Promise<AsyncResult<{ result: PresenceType[] }>>;
 }
 

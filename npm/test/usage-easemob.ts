@@ -40,6 +40,17 @@ async function demo(token: string) {
   console.log(presence.data?.result[0]?.statusDetails[0]?.status);
   conn.addEventHandler('presence', { onPresenceStatusChange: (list) => console.log(list[0]?.userId) });
   await conn.unsubscribePresence({ usernames: ['bob'] });
+  const g = await conn.createGroup({ data: { groupname: 'Team', desc: 'd', members: ['bob'], public: true, approval: true, allowinvites: false, inviteNeedConfirm: false, maxusers: 200 } });
+  const gid = g.data!.groupid;
+  conn.addEventHandler('groups', { onGroupEvent: (e) => console.log(e.operation, e.id, e.from) });
+  const joined = await conn.getJoinedGroups({ pageNum: 1, pageSize: 20 });
+  const info = await conn.getGroupInfo({ groupId: gid });
+  const members = await conn.listGroupMembers({ groupId: gid, pageNum: 1, pageSize: 20 });
+  console.log(joined.data?.[0]?.groupname, info.data?.[0]?.owner, members.data?.length);
+  await conn.setAdmin({ groupId: gid, username: 'bob' });
+  await conn.acceptGroupJoinRequest({ groupId: gid, applicant: 'carol' });
+  await conn.changeGroupOwner({ groupId: gid, newOwner: 'bob' });
+  await conn.leaveGroup({ groupId: gid });
   conn.close();
   console.log(websdk.statusCode.WEBIM_CONNCTION_AUTH_ERROR);
 }

@@ -38,6 +38,7 @@ for (const engine of engines()) describe(engine, () => {
         onContactAdded: record('onContactAdded'),
         onContactDeleted: record('onContactDeleted'),
         onPresenceStatusChange: record('onPresenceStatusChange'),
+        onGroupEvent: record('onGroupEvent'),
       });
       await conn.open({ user, accessToken: token });
     }, { url: server.url.replace(/^http/, 'ws'), user, token: server.token(user) });
@@ -150,6 +151,40 @@ for (const engine of engines()) describe(engine, () => {
     const now = await u.amy.page.evaluate(() => conn.getPresenceStatus({ usernames: ['cy'] }));
     assert.equal(now.data.result[0].statusDetails[0].status, 0);
     await cy.context.close();
+  });
+
+  test('groups: create with approval, a request accepted, an admin, a text, the owner changed, destroyed', async () => {
+    const dee = await open('dee');
+    const gid = await u.amy.page.evaluate(async () => (await conn.createGroup({ data: {
+      groupname: 'Readers', desc: 'books', members: ['ben'], public: true, approval: true, allowinvites: false, inviteNeedConfirm: false, maxusers: 200,
+    } })).data.groupid);
+    await waitGot(u.ben, 'onGroupEvent', (e) => e.operation === 'directJoined' && e.id === gid, 'ben pulled in');
+    await dee.page.evaluate((gid) => conn.joinGroup({ groupId: gid, message: 'let me in' }), gid);
+    const req = await waitGot(u.amy, 'onGroupEvent', (e) => e.operation === 'requestToJoin' && e.id === gid, 'the request');
+    assert.equal(req.from, 'dee');
+    await u.amy.page.evaluate((gid) => conn.acceptGroupJoinRequest({ groupId: gid, applicant: 'dee' }), gid);
+    await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'acceptRequest' && e.id === gid, 'accepted');
+    await waitGot(u.ben, 'onGroupEvent', (e) => e.operation === 'memberPresence' && e.userId === 'dee', 'dee joined');
+    await u.amy.page.evaluate((gid) => conn.setAdmin({ groupId: gid, username: 'ben' }), gid);
+    await waitGot(u.ben, 'onGroupEvent', (e) => e.operation === 'setAdmin' && e.id === gid, 'made admin');
+    const sent = await dee.page.evaluate((gid) => conn.send(WebIM.message.create({ type: 'txt', chatType: 'groupChat', to: gid, msg: 'hi all' })), gid);
+    const got = await waitGot(u.ben, 'onTextMessage', (m) => m.id === sent.serverMsgId, 'the group text');
+    assert.equal(got.chatType, 'groupChat');
+    assert.equal(got.to, gid);
+    const info = await u.ben.page.evaluate((gid) => conn.getGroupInfo({ groupId: gid }), gid);
+    assert.equal(info.data[0].name, 'Readers');
+    assert.equal(info.data[0].description, 'books');
+    assert.equal(info.data[0].affiliations_count, 3);
+    assert.equal(info.data[0].membersonly, true);
+    const members = await u.ben.page.evaluate((gid) => conn.listGroupMembers({ groupId: gid, pageNum: 1, pageSize: 10 }), gid);
+    assert.deepEqual(members.data.map((m) => m.owner ?? m.member).sort(), ['amy', 'ben', 'dee']);
+    await u.amy.page.evaluate((gid) => conn.changeGroupOwner({ groupId: gid, newOwner: 'ben' }), gid);
+    await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'changeOwner' && e.userId === 'ben', 'the new owner');
+    const refused = await dee.page.evaluate(async (gid) => { try { await conn.destroyGroup({ groupId: gid }); return null; } catch (e) { return e; } }, gid);
+    assert.ok(refused && refused.type !== 0, 'a member destroyed the group');
+    await u.ben.page.evaluate((gid) => conn.destroyGroup({ groupId: gid }), gid);
+    await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'destroy' && e.id === gid, 'destroyed');
+    await dee.context.close();
   });
 
   test('errors as Easemob reports them', async () => {
