@@ -62,7 +62,10 @@ export interface GroupDetailInfo { id: string; name: string; description: string
   avatar: string; custom: string; allowinvites: boolean; membersonly: boolean; public: boolean; maxusers: number; mute: boolean }
 type GroupParams<T> = T & { success?: (res: AsyncResult) => void; error?: (e: ErrorEvent) => void };
 
+export interface ConversationItem { conversationId: string; conversationType: ChatType; isPinned: boolean; pinnedTime: number; lastMessage: MessageBody | null; unReadCount: number }
+
 export interface EventHandlerType {
+  onModifiedMessage?: (msg: MessageBody & { modifiedInfo: { operationTime: number; operatorId: string; operationCount: number } }) => void;
   onGroupEvent?: (e: GroupEvent) => void;
   onPresenceStatusChange?: (msg: PresenceType[]) => void;
   onRecallMessage?: (msg: RecallMsgBody) => void;
@@ -148,6 +151,12 @@ export declare class connection {
   rejectGroupJoinRequest(params: GroupParams<{ groupId: string; applicant: string; reason?: string }>): Promise<AsyncResult>;
   acceptGroupInvite(params: GroupParams<{ groupId: string; invitee: string }>): Promise<AsyncResult>;
   rejectGroupInvite(params: GroupParams<{ groupId: string; invitee: string; reason?: string }>): Promise<AsyncResult>;
+  /** The server's conversations, newest first; pass back the cursor a page gave. */
+  getServerConversations(params?: { pageSize?: number; cursor?: string }): Promise<AsyncResult<{ conversations: ConversationItem[]; cursor: string }>>;
+  deleteConversation(params: { channel: string; chatType: ChatType; deleteRoam: boolean; success?: (res: AsyncResult) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult>;
+  pinConversation(params: { conversationId: string; conversationType: ChatType; isPinned: boolean }): Promise<AsyncResult<{ isPinned: boolean; pinnedTime: number }>>;
+  /** The sender edits a text within the recall window. */
+  modifyMessage(params: { messageId: string; modifiedMessage: TextMsgBody }): Promise<{ type: number; message?: MessageBody }>;
   getPresenceStatus(params: { usernames: string[]; success?: (res: AsyncResult<{ result: PresenceType[] }>) => void }): Promise<AsyncResult<{ result: PresenceType[] }>>;
 }
 

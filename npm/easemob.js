@@ -9,8 +9,9 @@
 // events), message.create and send for text, custom and cmd messages, and
 // their receipt as onTextMessage / onCustomMessage / onCmdMessage, the
 // server's ack (onReceivedMessage) and delivery acks (onDeliveredMessage),
-// recall, history, contacts, the blocklist, presence and groups (but
-// mutes). docs/migration.md lists what is not yet.
+// recall, editing, history, conversations, contacts, the blocklist,
+// presence and groups (but mutes). docs/migration.md lists what is not
+// yet.
 
 import * as im from './index.js';
 
@@ -422,6 +423,57 @@ class Connection {
     return inv?.inviterInfo.userId ?? '';
   }
 
+  // Conversations: the server's list (newest first; the cursor is the time
+  // of the last one a page gave), delete, pin.
+  async getServerConversations(params) {
+    const count = Math.min(Math.max(params?.pageSize ?? 20, 1), 50);
+    const startTime = params?.cursor ? Number(params.cursor) : 0;
+    const res = await im.getConversationList({ count, startTime });
+    if (res.code !== 0) throw emError(res);
+    const list = res.data.filter((c) => c.conversationType === im.ConversationType.PRIVATE || c.conversationType === im.ConversationType.GROUP);
+    const conversations = list.map((c) => ({
+      conversationId: c.targetId, conversationType: chatTypeOf(c.conversationType), isPinned: !!c.isTop,
+      pinnedTime: c.isTop ? c.operationTime ?? 0 : 0, unReadCount: c.unreadMessageCount ?? 0,
+      lastMessage: (c.latestMessage && this.#shape(c.latestMessage)) ?? null,
+    }));
+    const last = res.data[res.data.length - 1];
+    const cursor = res.data.length === count && last ? String(last.latestMessage?.sentTime ?? last.operationTime ?? '') : '';
+    return { type: 0, data: { conversations, cursor } };
+  }
+  async deleteConversation(params) {
+    const conversationType = chatTypes[params?.chatType];
+    if (!params?.channel || conversationType === undefined) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'channel and chatType are required' };
+    const conversation = { conversationType, targetId: params.channel };
+    if (params.deleteRoam) {
+      const res = await im.clearHistoryMessages(conversation, Date.now());
+      if (res.code !== 0) throw emError(res);
+    }
+    return result(im.removeConversation(conversation, true), params);
+  }
+  async pinConversation(params) {
+    const conversationType = chatTypes[params?.conversationType];
+    if (!params?.conversationId || conversationType === undefined) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'conversationId and conversationType are required' };
+    await result(im.setConversationToTop({ conversationType, targetId: params.conversationId }, !!params.isPinned));
+    return { type: 0, data: { isPinned: !!params.isPinned, pinnedTime: params.isPinned ? Date.now() : 0 } };
+  }
+
+  // modifyMessage({ messageId, modifiedMessage }): the sender edits a text
+  // (within the recall window); every member's devices get
+  // onModifiedMessage.
+  async modifyMessage(params) {
+    const m = params?.modifiedMessage;
+    const conversationType = chatTypes[m?.chatType];
+    if (!params?.messageId || !m || m.type !== 'txt' || conversationType === undefined || !m.to) {
+      throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'messageId and a txt modifiedMessage with to and chatType are required' };
+    }
+    const res = await im.modifyMessageWithParams({
+      messageUId: params.messageId, conversation: { conversationType, targetId: m.to },
+      messageContent: { content: String(m.msg ?? ''), ...(m.ext && Object.keys(m.ext).length && { extra: JSON.stringify(m.ext) }) },
+    });
+    if (res.code !== 0) throw emError(res);
+    return { type: 0, ...(res.data && { message: this.#shape(res.data) }) };
+  }
+
   #groupEvent(operation, id, from, extra) { this.#emit('onGroupEvent', { operation, id, from: from ?? '', ...extra }); }
 
   #listen() {
@@ -494,6 +546,12 @@ class Connection {
       for (const id of e.userIds) this.#emit('onContactDeleted', { type: 'unsubscribed', from: id, to: this.user });
     });
     on(im.Events.CONNECTED, () => this.#emit('onConnected'));
+    on(im.Events.MESSAGE_MODIFIED, (list) => {
+      for (const m of list) {
+        const msg = this.#shape(m);
+        if (msg) this.#emit('onModifiedMessage', { ...msg, modifiedInfo: { operationTime: m.modifyInfo?.timestamp ?? 0, operatorId: m.senderUserId, operationCount: 1 } });
+      }
+    });
     on(im.Events.DISCONNECT, (code) => {
       this.#opened = false;
       if (code === im.ErrorCode.RC_CONN_TOKEN_EXPIRED) this.#emit('onTokenExpired');

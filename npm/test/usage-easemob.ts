@@ -51,6 +51,13 @@ async function demo(token: string) {
   await conn.acceptGroupJoinRequest({ groupId: gid, applicant: 'carol' });
   await conn.changeGroupOwner({ groupId: gid, newOwner: 'bob' });
   await conn.leaveGroup({ groupId: gid });
+  const convs = await conn.getServerConversations({ pageSize: 20, cursor: '' });
+  console.log(convs.data?.conversations[0]?.unReadCount, convs.data?.cursor);
+  await conn.pinConversation({ conversationId: 'bob', conversationType: 'singleChat', isPinned: true });
+  await conn.deleteConversation({ channel: 'bob', chatType: 'singleChat', deleteRoam: false });
+  const edited = WebIM.message.create({ type: 'txt', chatType: 'singleChat', to: 'bob', msg: 'fixed' });
+  if (edited.type === 'txt') await conn.modifyMessage({ messageId: res.serverMsgId, modifiedMessage: edited });
+  conn.addEventHandler('edits', { onModifiedMessage: (m) => console.log(m.modifiedInfo.operationTime) });
   conn.close();
   console.log(websdk.statusCode.WEBIM_CONNCTION_AUTH_ERROR);
 }

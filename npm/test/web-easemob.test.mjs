@@ -39,6 +39,7 @@ for (const engine of engines()) describe(engine, () => {
         onContactDeleted: record('onContactDeleted'),
         onPresenceStatusChange: record('onPresenceStatusChange'),
         onGroupEvent: record('onGroupEvent'),
+        onModifiedMessage: record('onModifiedMessage'),
       });
       await conn.open({ user, accessToken: token });
     }, { url: server.url.replace(/^http/, 'ws'), user, token: server.token(user) });
@@ -185,6 +186,27 @@ for (const engine of engines()) describe(engine, () => {
     await u.ben.page.evaluate((gid) => conn.destroyGroup({ groupId: gid }), gid);
     await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'destroy' && e.id === gid, 'destroyed');
     await dee.context.close();
+  });
+
+  test('conversations (list, pin, delete) and an edited message', async () => {
+    const sent = await u.ben.page.evaluate(() => conn.send(WebIM.message.create({ type: 'txt', chatType: 'singleChat', to: 'amy', msg: 'typo hre' })));
+    await waitGot(u.amy, 'onTextMessage', (m) => m.id === sent.serverMsgId, 'the text');
+    await u.ben.page.evaluate((id) => conn.modifyMessage({ messageId: id,
+      modifiedMessage: WebIM.message.create({ type: 'txt', chatType: 'singleChat', to: 'amy', msg: 'typo here' }) }), sent.serverMsgId);
+    const edited = await waitGot(u.amy, 'onModifiedMessage', (m) => m.id === sent.serverMsgId, 'the edit');
+    assert.equal(edited.msg, 'typo here');
+    const page = await u.amy.page.evaluate(() => conn.getServerConversations({ pageSize: 20 }));
+    const withBen = page.data.conversations.find((c) => c.conversationId === 'ben');
+    assert.ok(withBen, 'no conversation with ben');
+    assert.equal(withBen.conversationType, 'singleChat');
+    assert.equal(withBen.lastMessage.msg, 'typo here');
+    const pinned = await u.amy.page.evaluate(() => conn.pinConversation({ conversationId: 'ben', conversationType: 'singleChat', isPinned: true }));
+    assert.equal(pinned.data.isPinned, true);
+    const again = await u.amy.page.evaluate(() => conn.getServerConversations({ pageSize: 20 }));
+    assert.equal(again.data.conversations.find((c) => c.conversationId === 'ben').isPinned, true);
+    await u.amy.page.evaluate(() => conn.deleteConversation({ channel: 'ben', chatType: 'singleChat', deleteRoam: false }));
+    const after = await u.amy.page.evaluate(() => conn.getServerConversations({ pageSize: 20 }));
+    assert.ok(!after.data.conversations.some((c) => c.conversationId === 'ben'), 'the deleted conversation is listed');
   });
 
   test('errors as Easemob reports them', async () => {
