@@ -150,6 +150,19 @@ func (b *Bridge) groupFunctions() map[string]func([]safejs.Value) (work, error) 
 		}), none},
 		"addGroupFollows":    {pb.GroupOp_GROUP_ADD_FOLLOWS, then(users), none},
 		"removeGroupFollows": {pb.GroupOp_GROUP_REMOVE_FOLLOWS, then(users), none},
+		// imwasm's own (RongIMLib has no client call): the Easemob and NIM
+		// modules' member and group mutes.
+		"muteGroupMembers": {pb.GroupOp_GROUP_MUTE_MEMBERS, then(users, func(r *pb.GroupRequest, v safejs.Value) (err error) {
+			r.DurationMs, err = asInt(v, "durationMs")
+			return err
+		}), none},
+		"muteAllGroupMembers": {pb.GroupOp_GROUP_MUTE_ALL, then(func(r *pb.GroupRequest, v safejs.Value) (err error) {
+			if v.Type() != safejs.TypeBoolean {
+				return invalid("muted must be a boolean")
+			}
+			r.Flag, err = v.Bool()
+			return err
+		}), none},
 		"getGroupFollows": {pb.GroupOp_GROUP_FOLLOWS, gid, func(res *pb.GroupResult) any {
 			out := make([]any, len(res.Follows))
 			for i, f := range res.Follows {
@@ -354,7 +367,8 @@ func applicationsJS(as []*pb.GroupApplication) []any {
 }
 
 // groupEventJS is a group event's RongIMLib name and payload (mutes have
-// no RongIMLib event: the Easemob and NIM modules take them).
+// no RongIMLib event: GROUP_MUTE is imwasm's, for the Easemob and NIM
+// modules).
 func groupEventJS(ev client.Event) (string, any, bool) {
 	g := ev.Group
 	switch ev.Kind {
@@ -382,6 +396,20 @@ func groupEventJS(ev client.Event) (string, any, bool) {
 			"memberInfo": memberJS(c.Members[0]), "operationTime": c.Time}, true
 	case client.EventGroupApplication:
 		return "GROUP_APPLICATION_EVENT", applicationJS(g.Application), true
+	case client.EventGroupMute:
+		c := g.Change
+		members := make([]any, len(c.Members))
+		for i, m := range c.Members {
+			members[i] = map[string]any{"userId": m.UserId, "mutedUntil": m.MutedUntil}
+		}
+		out := map[string]any{"groupId": g.GroupID, "memberInfos": members, "operationTime": c.Time}
+		if c.OperatorId != "" {
+			out["operatorInfo"] = userJS(c.OperatorId)
+		}
+		if len(c.Members) == 0 && c.Info != nil {
+			out["muteAll"] = c.Info.MuteAll
+		}
+		return "GROUP_MUTE", out, true
 	case client.EventGroupRemark:
 		o := g.Own
 		return "GROUP_REMARK_CHANGED_SYNC", map[string]any{"groupId": o.GroupId, "operationType": int(o.OperationType),

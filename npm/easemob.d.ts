@@ -151,6 +151,11 @@ export declare class connection {
   rejectGroupJoinRequest(params: GroupParams<{ groupId: string; applicant: string; reason?: string }>): Promise<AsyncResult>;
   acceptGroupInvite(params: GroupParams<{ groupId: string; invitee: string }>): Promise<AsyncResult>;
   rejectGroupInvite(params: GroupParams<{ groupId: string; invitee: string; reason?: string }>): Promise<AsyncResult>;
+  /** muteDuration in ms; -1: for ever. */
+  muteGroupMember(params: GroupParams<{ groupId: string; username: string | string[]; muteDuration: number }>): Promise<AsyncResult>;
+  unmuteGroupMember(params: GroupParams<{ groupId: string; username: string | string[] }>): Promise<AsyncResult>;
+  disableSendGroupMsg(params: GroupParams<{ groupId: string }>): Promise<AsyncResult>;
+  enableSendGroupMsg(params: GroupParams<{ groupId: string }>): Promise<AsyncResult>;
   /** The server's conversations, newest first; pass back the cursor a page gave. */
   getServerConversations(params?: { pageSize?: number; cursor?: string }): Promise<AsyncResult<{ conversations: ConversationItem[]; cursor: string }>>;
   deleteConversation(params: { channel: string; chatType: ChatType; deleteRoam: boolean; success?: (res: AsyncResult) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult>;

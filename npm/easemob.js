@@ -10,8 +10,7 @@
 // their receipt as onTextMessage / onCustomMessage / onCmdMessage, the
 // server's ack (onReceivedMessage) and delivery acks (onDeliveredMessage),
 // recall, editing, history, conversations, contacts, the blocklist,
-// presence and groups (but mutes). docs/migration.md lists what is not
-// yet.
+// presence and groups. docs/migration.md lists what is not yet.
 
 import * as im from './index.js';
 
@@ -474,6 +473,15 @@ class Connection {
     return { type: 0, ...(res.data && { message: this.#shape(res.data) }) };
   }
 
+  // Mutes: muteDuration in ms, -1 for ever (100 years here).
+  muteGroupMember(params) {
+    const ms = params?.muteDuration === -1 ? 100 * 365 * 24 * 3600 * 1000 : params?.muteDuration;
+    return result(im.muteGroupMembers(params?.groupId, [].concat(params?.username ?? []), ms), params);
+  }
+  unmuteGroupMember(params) { return result(im.muteGroupMembers(params?.groupId, [].concat(params?.username ?? []), 0), params); }
+  disableSendGroupMsg(params) { return result(im.muteAllGroupMembers(params?.groupId, true), params); }
+  enableSendGroupMsg(params) { return result(im.muteAllGroupMembers(params?.groupId, false), params); }
+
   #groupEvent(operation, id, from, extra) { this.#emit('onGroupEvent', { operation, id, from: from ?? '', ...extra }); }
 
   #listen() {
@@ -507,6 +515,15 @@ class Connection {
       if (!names) return;
       if (users.length === 1) this.#groupEvent(names[0], e.groupId, users[0], { userId: users[0] });
       else this.#groupEvent(names[1], e.groupId, from, { userId: users });
+    });
+    on(im.Events.GROUP_MUTE, (e) => {
+      const from = e.operatorInfo?.userId;
+      if (e.muteAll !== undefined) {
+        this.#groupEvent(e.muteAll ? 'muteAllMembers' : 'unmuteAllMembers', e.groupId, from);
+        return;
+      }
+      const mine = e.memberInfos.find((m) => m.userId === this.user);
+      if (mine) this.#groupEvent(mine.mutedUntil > 0 ? 'muteMember' : 'unmuteMember', e.groupId, from, { userId: this.user, muteTimestamp: mine.mutedUntil });
     });
     on(im.Events.GROUP_INFO_CHANGED, (e) => {
       const g = e.fullGroupInfo ?? {};

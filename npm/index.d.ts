@@ -23,8 +23,8 @@ export declare const MessageType: typeof Rong.MessageType & {
   readonly RECALL_NOTIFICATION: 'RC:RcNtf';
 };
 
-export declare const Events: typeof Rong.Events & { readonly MESSAGE_DELIVERED: 'MESSAGE_DELIVERED' };
-export type Events = Rong.Events | 'MESSAGE_DELIVERED';
+export declare const Events: typeof Rong.Events & { readonly MESSAGE_DELIVERED: 'MESSAGE_DELIVERED'; readonly GROUP_MUTE: 'GROUP_MUTE' };
+export type Events = Rong.Events | 'MESSAGE_DELIVERED' | 'GROUP_MUTE';
 
 /** Every async call resolves (never rejects for an API error) to this. */
 export interface RCResult<T = void> {
@@ -286,6 +286,8 @@ export interface EventListeners {
   TAG: () => void;
   /** Another session of the user changed which conversations are in their tags. */
   CONVERSATION_TAG: () => void;
+  /** imwasm's: members muted until mutedUntil (0: unmuted), or the whole group (muteAll). */
+  GROUP_MUTE: (event: { groupId: string; operatorInfo?: IGroupMemberInfo; memberInfos: { userId: string; mutedUntil: number }[]; muteAll?: boolean; operationTime: number }) => void;
   /** A group was created or dismissed, members joined, quit or were removed, managers or the owner changed. */
   GROUP_OPERATION: (data: IGroupOperationInfo) => void;
   /** A group's profile or permissions changed. */
@@ -636,6 +638,10 @@ export declare function setGroupRemark(groupId: string, remark: string): Promise
 export declare function addGroupFollows(groupId: string, userIds: string[]): Promise<RCResult>;
 export declare function removeGroupFollows(groupId: string, userIds: string[]): Promise<RCResult>;
 export declare function getGroupFollows(groupId: string): Promise<RCResult<IFollowsInfo[]>>;
+/** imwasm's own: the owner or a manager mutes members for durationMs (0 unmutes); their sends fail with 22408. */
+export declare function muteGroupMembers(groupId: string, userIds: string[], durationMs: number): Promise<RCResult>;
+/** imwasm's own: with the group muted only the owner and managers speak. */
+export declare function muteAllGroupMembers(groupId: string, muted: boolean): Promise<RCResult>;
 
 // People: profiles, friends, the blacklist and online status.
 export interface IUserProfileInfo {

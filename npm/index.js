@@ -39,7 +39,9 @@ export const MessageType = Object.freeze({
 
 // MESSAGE_DELIVERED is imwasm's addition (SPEC §3: delivery receipts,
 // Easemob's onDeliveredMessage).
-export const Events = Object.freeze({ ...rong.Events, MESSAGE_DELIVERED: 'MESSAGE_DELIVERED' });
+// GROUP_MUTE is imwasm's too (members or a whole group muted: Easemob's
+// muteMember, NIM's updateTeamMembersMute).
+export const Events = Object.freeze({ ...rong.Events, MESSAGE_DELIVERED: 'MESSAGE_DELIVERED', GROUP_MUTE: 'GROUP_MUTE' });
 
 // ---- Message classes ----
 
@@ -446,6 +448,9 @@ export const setGroupRemark = api('setGroupRemark');
 export const addGroupFollows = api('addGroupFollows');
 export const removeGroupFollows = api('removeGroupFollows');
 export const getGroupFollows = api('getGroupFollows');
+// imwasm's own: mutes, by the owner and managers (RongIMLib leaves them to its server API).
+export const muteGroupMembers = api('muteGroupMembers');
+export const muteAllGroupMembers = api('muteAllGroupMembers');
 
 // People: profiles, friends, the blacklist and online status (the server keeps them; see docs/api.md).
 export const updateMyUserProfile = api('updateMyUserProfile');

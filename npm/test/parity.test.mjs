@@ -45,12 +45,14 @@ const NOT_PROVIDED = {
 const OWN_EXPORTS = {
   RongIMEmoji: 'RongCloud\'s emoji helper, a separate package of theirs (seed 003)',
   forwardMessage: 'RongCloud\'s forwarding call of its other platforms',
+  muteGroupMembers: 'group member mutes from the client (RongCloud has them in its server API; Easemob and NIM in their SDKs)',
+  muteAllGroupMembers: 'muting a whole group from the client (as above)',
 };
 const OWN_MEMBERS = {
   ErrorCode: ['UNKNOWN', 'RC_RECALLMESSAGE_PARAMETER_INVALID', 'RC_RECALL_MESSAGE_USER_INVALID', 'RC_MSG_SIZE_OUT_OF_LIMIT',
     'RC_CONN_USER_OR_PASSWD_ERROR', 'INVALID_PARAMETER_MESSAGEUID', 'INVALID_PARAMETER_MESSAGEID'],
   MessageType: ['COMMAND', 'GROUP_NOTIFICATION', 'INFORMATION_NOTIFICATION', 'RECALL_NOTIFICATION'],
-  Events: ['MESSAGE_DELIVERED'],
+  Events: ['MESSAGE_DELIVERED', 'GROUP_MUTE'],
 };
 
 const isEnum = (v) => v && typeof v === 'object' && Object.values(v).every((x) => typeof x === 'string' || typeof x === 'number');

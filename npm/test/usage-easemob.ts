@@ -48,6 +48,10 @@ async function demo(token: string) {
   const members = await conn.listGroupMembers({ groupId: gid, pageNum: 1, pageSize: 20 });
   console.log(joined.data?.[0]?.groupname, info.data?.[0]?.owner, members.data?.length);
   await conn.setAdmin({ groupId: gid, username: 'bob' });
+  await conn.muteGroupMember({ groupId: gid, username: 'bob', muteDuration: 60000 });
+  await conn.unmuteGroupMember({ groupId: gid, username: 'bob' });
+  await conn.disableSendGroupMsg({ groupId: gid });
+  await conn.enableSendGroupMsg({ groupId: gid });
   await conn.acceptGroupJoinRequest({ groupId: gid, applicant: 'carol' });
   await conn.changeGroupOwner({ groupId: gid, newOwner: 'bob' });
   await conn.leaveGroup({ groupId: gid });

@@ -264,6 +264,9 @@ async function groups() {
   const byRole = await RongIMLib.getJoinedGroupsByRole({ count: 20 }, RongIMLib.GroupMemberRole.OWNER);
   const named = await RongIMLib.searchJoinedGroups('Te', { count: 20 });
   console.log(follows.data?.[0]?.time, byRole.data?.data.length, named.data?.data[0]?.membersCount);
+  await RongIMLib.muteGroupMembers('team', ['carol'], 60000);
+  await RongIMLib.muteAllGroupMembers('team', false);
+  RongIMLib.addEventListener(RongIMLib.Events.GROUP_MUTE, (e) => console.log(e.memberInfos[0]?.mutedUntil, e.muteAll));
   await RongIMLib.kickGroupMembers('team', ['carol'], { removeMuteStatus: true, removeWhiteList: true, removeFollow: true });
   await RongIMLib.transferGroupOwner('team', 'bob', true);
   await RongIMLib.quitGroup('team');

@@ -179,6 +179,22 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(info.data[0].membersonly, true);
     const members = await u.ben.page.evaluate((gid) => conn.listGroupMembers({ groupId: gid, pageNum: 1, pageSize: 10 }), gid);
     assert.deepEqual(members.data.map((m) => m.owner ?? m.member).sort(), ['amy', 'ben', 'dee']);
+    // Mutes: dee's group text fails while she is muted, and while the group is.
+    const groupText = (x, msg) => x.page.evaluate(async ({ gid, msg }) => {
+      try { await conn.send(WebIM.message.create({ type: 'txt', chatType: 'groupChat', to: gid, msg })); return 0; } catch (e) { return e.type; }
+    }, { gid, msg });
+    await u.amy.page.evaluate((gid) => conn.muteGroupMember({ groupId: gid, username: 'dee', muteDuration: 60000 }), gid);
+    await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'muteMember' && e.id === gid, 'muted');
+    assert.equal(await groupText(dee, 'muted?'), 219);
+    await u.amy.page.evaluate((gid) => conn.unmuteGroupMember({ groupId: gid, username: 'dee' }), gid);
+    await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'unmuteMember', 'unmuted');
+    assert.equal(await groupText(dee, 'free'), 0);
+    await u.amy.page.evaluate((gid) => conn.disableSendGroupMsg({ groupId: gid }), gid);
+    await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'muteAllMembers', 'the group muted');
+    assert.equal(await groupText(dee, 'quiet?'), 219);
+    assert.equal(await groupText(u.ben, 'admins speak'), 0);
+    await u.amy.page.evaluate((gid) => conn.enableSendGroupMsg({ groupId: gid }), gid);
+    await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'unmuteAllMembers', 'the group unmuted');
     await u.amy.page.evaluate((gid) => conn.changeGroupOwner({ groupId: gid, newOwner: 'ben' }), gid);
     await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'changeOwner' && e.userId === 'ben', 'the new owner');
     const refused = await dee.page.evaluate(async (gid) => { try { await conn.destroyGroup({ groupId: gid }); return null; } catch (e) { return e; } }, gid);
