@@ -11,9 +11,9 @@ export declare const statusCode: {
   readonly WEBIM_CONNCTION_CLIENT_OFFLINE: 32; readonly WEBIM_CONNECTION_CLOSED: 39; readonly MAX_LIMIT: 50;
   readonly MESSAGE_NOT_FOUND: 51; readonly NO_PERMISSION: 52; readonly OPERATION_UNSUPPORTED: 53; readonly WEBIM_TOKEN_EXPIRED: 56;
   readonly MESSAGE_PARAMETER_ERROR: 205; readonly WEBIM_CONNCTION_USER_LOGIN_ANOTHER_DEVICE: 206; readonly USER_MUTED_BY_ADMIN: 219;
-  readonly MESSAGE_SEND_TIMEOUT: 512; readonly SERVICE_NOT_ENABLED: 505; readonly PERMISSION_DENIED: 603;
-  readonly MESSAGE_CURRENT_LIMITING: 509; readonly MESSAGE_WEBSOCKET_DISCONNECTED: 510; readonly MESSAGE_EXTERNAL_LOGIC_BLOCKED: 508;
-  readonly USER_NOT_FRIEND: 221; readonly MESSAGE_RECALL_TIME_LIMIT: 504; readonly GROUP_NOT_JOINED: 605;
+  readonly SERVICE_NOT_ENABLED: 505; readonly PERMISSION_DENIED: 603;
+  readonly MESSAGE_CURRENT_LIMITING: 509; readonly MESSAGE_WEBSOCKET_DISCONNECTED: 510; readonly MESSAGE_EXTERNAL_LOGIC_BLOCKED: 502;
+  readonly USER_NOT_FRIEND: 221; readonly MESSAGE_RECALL_TIME_LIMIT: 504; readonly GROUP_NOT_JOINED: 602;
 };
 
 export type ChatType = 'singleChat' | 'groupChat';
@@ -48,7 +48,7 @@ export type MessageBody = TextMsgBody | CustomMsgBody | CmdMsgBody;
 
 export interface SendMsgResult { localMsgId: string; serverMsgId: string; message?: MessageBody }
 export interface ReceivedMsgBody { id: string; mid: string; to: string; from?: string; time?: number }
-export interface DeliveryMsgBody { mid: string; from: string; to: string; chatType?: ChatType }
+export interface DeliveryMsgBody { id: string; type: 'delivery'; mid: string; from: string; to: string; chatType?: ChatType }
 
 export interface AsyncResult<T = any> { type: number; data?: T; message?: string }
 export interface ContactMsgBody { type: 'subscribe' | 'unsubscribed' | 'subscribed'; to: string; from: string; status?: string }
@@ -56,6 +56,8 @@ export interface RecallMsgBody { id: string; from: string; to: string; mid: stri
 export interface HistoryMessages { cursor?: string; messages: MessageBody[]; isLast: boolean }
 
 export interface PresenceType { userId: string; statusDetails: { device: string; status: number }[]; ext: string; lastTime: number; expire: number }
+/** A getPresenceStatus / subscribePresence result: status per device ({ web: 1 | 0 }). */
+export interface SubscribePresence { uid: string; expiry: number; ext: string; last_time: number; status: { [device: string]: number } }
 
 export interface GroupEvent { operation: string; id: string; from: string; userId?: string | string[]; name?: string; reason?: string }
 export interface GroupDetailInfo { id: string; name: string; description: string; owner: string; created: number; affiliations_count: number;
@@ -115,7 +117,7 @@ export declare class connection {
   removeEventHandler(id: string): void;
   send(msg: MessageBody): Promise<SendMsgResult>;
   /** The sender's recall, within the server's recall window. */
-  recallMessage(params: { mid: string; to: string; chatType?: ChatType; success?: (res: AsyncResult) => void; fail?: (e: ErrorEvent) => void }): Promise<AsyncResult>;
+  recallMessage(params: { mid: string; to: string; chatType?: ChatType | 'groupchat'; ext?: string; success?: (res: SendMsgResult) => void; fail?: (e: ErrorEvent) => void }): Promise<SendMsgResult>;
   /** A page of the server's history; pass the cursor the last page gave. */
   getHistoryMessages(options: { targetId: string; chatType: ChatType; cursor?: number | string | null; pageSize?: number; searchDirection?: 'down' | 'up';
     success?: (res: MessageBody[]) => void; fail?: (e: ErrorEvent) => void }): Promise<HistoryMessages>;
@@ -129,7 +131,7 @@ export declare class connection {
   removeUserFromBlocklist(params: { name: string | string[] }): Promise<AsyncResult>;
   getBlocklist(params?: { success?: (res: AsyncResult<string[]>) => void }): Promise<AsyncResult<string[]>>;
   /** Online status: expiry in seconds (60-2,592,000); status 1 online, 0 offline. */
-  subscribePresence(params: { usernames: string[]; expiry: number; success?: (res: AsyncResult<{ result: PresenceType[] }>) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<{ result: PresenceType[] }>>;
+  subscribePresence(params: { usernames: string[]; expiry: number; success?: (res: AsyncResult<{ result: SubscribePresence[] }>) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<{ result: SubscribePresence[] }>>;
   unsubscribePresence(params: { usernames: string[]; success?: () => void }): Promise<void>;
   /** Groups (imwasm's): createGroup names the group (data.groupid); maxusers and public are not kept. */
   createGroup(params: GroupParams<{ data: { groupname: string; desc: string; members: string[]; public: boolean; approval: boolean;
@@ -162,7 +164,7 @@ export declare class connection {
   pinConversation(params: { conversationId: string; conversationType: ChatType; isPinned: boolean }): Promise<AsyncResult<{ isPinned: boolean; pinnedTime: number }>>;
   /** The sender edits a text within the recall window. */
   modifyMessage(params: { messageId: string; modifiedMessage: TextMsgBody }): Promise<{ type: number; message?: MessageBody }>;
-  getPresenceStatus(params: { usernames: string[]; success?: (res: AsyncResult<{ result: PresenceType[] }>) => void }): Promise<AsyncResult<{ result: PresenceType[] }>>;
+  getPresenceStatus(params: { usernames: string[]; success?: (res: AsyncResult<{ result: SubscribePresence[] }>) => void }): Promise<AsyncResult<{ result: SubscribePresence[] }>>;
 }
 
 export declare const message: { create(options: CreateMsgOptions): MessageBody };

@@ -35,15 +35,14 @@ export const statusCode = Object.freeze({
   MESSAGE_PARAMETER_ERROR: 205,
   WEBIM_CONNCTION_USER_LOGIN_ANOTHER_DEVICE: 206,
   USER_MUTED_BY_ADMIN: 219,
-  MESSAGE_SEND_TIMEOUT: 512,
   SERVICE_NOT_ENABLED: 505,
   PERMISSION_DENIED: 603,
   MESSAGE_CURRENT_LIMITING: 509,
   MESSAGE_WEBSOCKET_DISCONNECTED: 510,
-  MESSAGE_EXTERNAL_LOGIC_BLOCKED: 508,
+  MESSAGE_EXTERNAL_LOGIC_BLOCKED: 502,
   USER_NOT_FRIEND: 221,
   MESSAGE_RECALL_TIME_LIMIT: 504,
-  GROUP_NOT_JOINED: 605,
+  GROUP_NOT_JOINED: 602,
 });
 
 // The engine's codes (RongIMLib's) as Easemob reports them: one table.
@@ -58,7 +57,7 @@ const codeMap = new Map([
   [im.ErrorCode.NOT_IN_GROUP, statusCode.GROUP_NOT_JOINED],
   [im.ErrorCode.FORBIDDEN_IN_GROUP, statusCode.USER_MUTED_BY_ADMIN],
   [im.ErrorCode.REJECTED_BY_BLACKLIST, statusCode.MESSAGE_EXTERNAL_LOGIC_BLOCKED],
-  [im.ErrorCode.TIMEOUT, statusCode.MESSAGE_SEND_TIMEOUT],
+  [im.ErrorCode.TIMEOUT, statusCode.REQUEST_TIMEOUT],
 ]);
 
 // emError is Easemob's error object for an engine result.
@@ -84,15 +83,19 @@ function create(options) {
   return { id: localId(), chatType: 'singleChat', ext: {}, ...options, time: Date.now() };
 }
 
+// failed tells the call's error callback (Easemob names it error, or
+// fail for messages) and returns the error to throw.
+function failed(params, res, fallback) {
+  const e = emError(res, fallback);
+  (params?.error ?? params?.fail)?.(e);
+  return e;
+}
+
 // result turns an engine result into Easemob's: resolves { type: 0 } or
 // rejects { type, message }.
 async function result(p, params) {
   const res = await p;
-  if (res.code !== 0) {
-    const e = emError(res);
-    params?.fail?.(e);
-    throw e;
-  }
+  if (res.code !== 0) throw failed(params, res);
   params?.success?.({ type: 0 });
   return { type: 0 };
 }
@@ -106,17 +109,6 @@ function serverOf({ url, apiUrl }) {
   const base = apiUrl || url;
   if (typeof base !== 'string' || !base) return '';
   return base.replace(/^ws(s?):\/\//, 'http$1://').replace(/\/(v1\/ws|ws)?\/?$/, '');
-}
-
-// subjectOf reads a token's sub (the user it is for) without checking it:
-// the server does.
-function subjectOf(token) {
-  try {
-    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(atob(part + '='.repeat((4 - (part.length % 4)) % 4))).sub;
-  } catch {
-    return undefined;
-  }
 }
 
 class Connection {
@@ -154,17 +146,14 @@ class Connection {
       return fail(statusCode.WEBIM_CONNCTION_TOKEN_NOT_ASSIGN_ERROR,
         'imwasm signs users in with tokens the app backend gets from the server (POST /v1/users/{id}/token): pass accessToken, not pwd');
     }
-    if (subjectOf(params.accessToken) !== params.user) {
+    this.user = params.user; // before connecting: offline messages come before connect settles
+    const res = await im.connect(params.accessToken);
+    if (res.code !== 0) throw failed(params, res, statusCode.WEBIM_CONNCTION_OPEN_ERROR);
+    if (res.data?.userId !== params.user) {
+      im.disconnect();
       return fail(statusCode.WEBIM_CONNCTION_AUTH_ERROR, 'the accessToken is not for this user');
     }
-    const res = await im.connect(params.accessToken);
-    if (res.code !== 0) {
-      const e = emError(res, statusCode.WEBIM_CONNCTION_OPEN_ERROR);
-      params.error?.(e);
-      throw e;
-    }
     this.#opened = true;
-    this.user = params.user;
     const out = { accessToken: params.accessToken, expireTimestamp: undefined };
     params.success?.(out);
     return out;
@@ -202,6 +191,7 @@ class Connection {
     const conversationType = chatTypes[msg.chatType];
     if (conversationType === undefined) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: `chatType ${msg.chatType} is not provided` };
     if (typeof msg.to !== 'string' || !msg.to) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'to is required' };
+    if (msg.receiverList || msg.deliverOnlineOnly) throw { type: statusCode.OPERATION_UNSUPPORTED, message: 'receiverList and deliverOnlineOnly are not provided yet' };
     const ext = msg.ext && Object.keys(msg.ext).length ? msg.ext : undefined;
     let content;
     switch (msg.type) {
@@ -232,13 +222,15 @@ class Connection {
   // recallMessage({ mid, to, chatType }): the sender's recall, within the
   // server's recall window.
   async recallMessage(params) {
-    const conversationType = chatTypes[params?.chatType ?? 'singleChat'];
+    const chatType = params?.chatType === 'groupchat' ? 'groupChat' : params?.chatType ?? 'singleChat'; // the legacy name too
+    const conversationType = chatTypes[chatType];
     if (!params?.mid || !params.to || conversationType === undefined) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'mid, to and chatType are required' };
-    const conversation = { conversationType, targetId: params.to };
-    const found = await im.getMessagesByUIds({ conversationIdentifier: conversation, messageUIds: [params.mid] });
-    const m = found.data?.[0];
-    if (found.code !== 0 || !m) throw { type: statusCode.MESSAGE_NOT_FOUND, message: 'no such message' };
-    return result(await im.recallMessage(conversation, { messageUId: params.mid, sentTime: m.sentTime }), params);
+    // The server finds the message by its id (sentTime only narrows a RongIMLib lookup).
+    const res = await im.recallMessage({ conversationType, targetId: params.to }, { messageUId: params.mid, sentTime: 0, ...(params.ext && { extra: String(params.ext) }) });
+    if (res.code !== 0) throw failed(params, res);
+    const out = { localMsgId: params.mid, serverMsgId: params.mid };
+    params.success?.(out);
+    return out;
   }
 
   // getHistoryMessages({ targetId, chatType, cursor, pageSize, searchDirection }):
@@ -273,7 +265,7 @@ class Connection {
     const ids = [];
     for (let pageToken = '';;) {
       const res = await im.getFriends(im.QueryFriendsDirectionType.BOTH, { count: 100, pageToken });
-      if (res.code !== 0) throw emError(res);
+      if (res.code !== 0) throw failed(params, res);
       ids.push(...res.data.data.map((f) => f.userId));
       if (!res.data.pageToken) break;
       pageToken = res.data.pageToken;
@@ -286,20 +278,20 @@ class Connection {
   async addUsersToBlocklist(params) {
     for (const id of [].concat(params?.name ?? [])) {
       const res = await im.addToBlacklist(id);
-      if (res.code !== 0) throw emError(res);
+      if (res.code !== 0) throw failed(params, res);
     }
     return { type: 0 };
   }
   async removeUserFromBlocklist(params) {
     for (const id of [].concat(params?.name ?? [])) {
       const res = await im.removeFromBlacklist(id);
-      if (res.code !== 0) throw emError(res);
+      if (res.code !== 0) throw failed(params, res);
     }
     return { type: 0 };
   }
   async getBlocklist(params) {
     const res = await im.getBlacklist();
-    if (res.code !== 0) throw emError(res);
+    if (res.code !== 0) throw failed(params, res);
     params?.success?.({ type: 0, data: res.data });
     return { type: 0, data: res.data };
   }
@@ -319,16 +311,15 @@ class Connection {
   }
   async unsubscribePresence(params) {
     const res = await im.unSubscribeUserStatus([].concat(params?.usernames ?? []), im.SubscribeType.ONLINE_STATUS);
-    if (res.code !== 0) throw emError(res);
+    if (res.code !== 0) throw failed(params, res);
     params?.success?.();
   }
   async getPresenceStatus(params) {
     const res = await im.getSubscribeUsersOnlineStatus([].concat(params?.usernames ?? []));
-    if (res.code !== 0) throw emError(res);
+    if (res.code !== 0) throw failed(params, res);
     const result = res.data.map((s) => ({
-      uid: s.userId, userId: s.userId, ext: '', expire: 0,
-      lastTime: Math.max(0, ...s.details.map((d) => d.updateTime)),
-      statusDetails: s.details.map((d) => ({ device: 'web', status: d.isOnline ? 1 : 0 })),
+      uid: s.userId, expiry: 0, ext: '', last_time: Math.max(0, ...s.details.map((d) => d.updateTime)),
+      status: { web: s.isOnline ? 1 : 0 },
     }));
     const out = { type: 0, data: { result } };
     params?.success?.(out);
@@ -347,10 +338,13 @@ class Connection {
       groupId, groupName: d.groupname, introduction: d.desc ?? '',
       joinPermission: d.approval ? im.GroupJoinPermission.OWNER_OR_MANAGER_VERIFY : im.GroupJoinPermission.FREE,
       invitePermission: d.allowinvites ? im.GroupOperationPermission.EVERYONE : im.GroupOperationPermission.OWNER_OR_MANAGER,
-      inviteHandlePermission: d.inviteNeedConfirm === false ? im.GroupInviteHandlePermission.FREE : im.GroupInviteHandlePermission.INVITEE_VERIFY,
+      inviteHandlePermission: im.GroupInviteHandlePermission.FREE, // the members given join at once (directJoined)
       ...(d.avatar && { portraitUri: d.avatar }), ...(d.ext && { extProfile: { ext: d.ext } }),
     };
     const out = await result(im.createGroup(info, d.members?.length ? d.members : undefined), params);
+    if (d.inviteNeedConfirm !== false) { // later invitations wait for the invitee (Easemob's default)
+      await result(im.updateGroupInfo({ groupId, inviteHandlePermission: im.GroupInviteHandlePermission.INVITEE_VERIFY }), params);
+    }
     return { ...out, data: { groupid: groupId } };
   }
   async getJoinedGroups(params) {
@@ -358,12 +352,12 @@ class Connection {
     let pageToken = '';
     for (let page = 1; page < (params?.pageNum ?? 1); page++) { // Easemob pages by number, imwasm by token
       const res = await im.getJoinedGroupsByRole({ count: pageSize, pageToken, order: true }, im.GroupMemberRole.UNDEF);
-      if (res.code !== 0) throw emError(res);
+      if (res.code !== 0) throw failed(params, res);
       pageToken = res.data.pageToken;
       if (!pageToken) return { type: 0, data: [] };
     }
     const res = await im.getJoinedGroupsByRole({ count: pageSize, pageToken, order: true }, im.GroupMemberRole.UNDEF);
-    if (res.code !== 0) throw emError(res);
+    if (res.code !== 0) throw failed(params, res);
     const data = res.data.data.map((g) => ({ groupid: g.groupId, groupname: g.groupName }));
     params?.success?.({ type: 0, data });
     return { type: 0, data };
@@ -371,7 +365,7 @@ class Connection {
   async getGroupInfo(params) {
     const ids = [].concat(params?.groupId ?? []);
     const res = await im.getGroupsInfo(ids);
-    if (res.code !== 0) throw emError(res);
+    if (res.code !== 0) throw failed(params, res);
     const data = res.data.map((g) => ({
       id: g.groupId, name: g.groupName, description: g.introduction ?? '', owner: g.ownerId, created: g.createTime,
       affiliations_count: g.membersCount, avatar: g.portraitUri ?? '', custom: g.extProfile?.ext ?? '',
@@ -390,12 +384,12 @@ class Connection {
     let pageToken = '';
     for (let page = 1; page < (params?.pageNum ?? 1); page++) {
       const res = await im.getGroupMembersByRole(params?.groupId, im.GroupMemberRole.UNDEF, { count: pageSize, pageToken, order: true });
-      if (res.code !== 0) throw emError(res);
+      if (res.code !== 0) throw failed(params, res);
       pageToken = res.data.pageToken;
       if (!pageToken) return { type: 0, data: [] };
     }
     const res = await im.getGroupMembersByRole(params?.groupId, im.GroupMemberRole.UNDEF, { count: pageSize, pageToken, order: true });
-    if (res.code !== 0) throw emError(res);
+    if (res.code !== 0) throw failed(params, res);
     const data = res.data.data.map((m) => (m.role === im.GroupMemberRole.OWNER ? { owner: m.userId, joined_time: m.joinedTime } : { member: m.userId, joined_time: m.joinedTime }));
     params?.success?.({ type: 0, data });
     return { type: 0, data };
@@ -428,7 +422,7 @@ class Connection {
     const count = Math.min(Math.max(params?.pageSize ?? 20, 1), 50);
     const startTime = params?.cursor ? Number(params.cursor) : 0;
     const res = await im.getConversationList({ count, startTime });
-    if (res.code !== 0) throw emError(res);
+    if (res.code !== 0) throw failed(params, res);
     const list = res.data.filter((c) => c.conversationType === im.ConversationType.PRIVATE || c.conversationType === im.ConversationType.GROUP);
     const conversations = list.map((c) => ({
       conversationId: c.targetId, conversationType: chatTypeOf(c.conversationType), isPinned: !!c.isTop,
@@ -445,7 +439,7 @@ class Connection {
     const conversation = { conversationType, targetId: params.channel };
     if (params.deleteRoam) {
       const res = await im.clearHistoryMessages(conversation, Date.now());
-      if (res.code !== 0) throw emError(res);
+      if (res.code !== 0) throw failed(params, res);
     }
     return result(im.removeConversation(conversation, true), params);
   }
@@ -469,7 +463,7 @@ class Connection {
       messageUId: params.messageId, conversation: { conversationType, targetId: m.to },
       messageContent: { content: String(m.msg ?? ''), ...(m.ext && Object.keys(m.ext).length && { extra: JSON.stringify(m.ext) }) },
     });
-    if (res.code !== 0) throw emError(res);
+    if (res.code !== 0) throw failed(params, res);
     return { type: 0, ...(res.data && { message: this.#shape(res.data) }) };
   }
 
@@ -547,22 +541,25 @@ class Connection {
       if (changes.length) this.#emit('onPresenceStatusChange', changes);
     });
     on(im.Events.FRIEND_APPLICATION_STATUS_CHANGED, (e) => {
-      if (e.applicationType !== im.FriendApplicationType.RECEIVED && e.applicationStatus !== im.FriendApplicationStatus.REFUSED) return;
+      if (e.applicationType !== im.FriendApplicationType.RECEIVED && e.applicationStatus === im.FriendApplicationStatus.UNHANDLED) return;
       const from = e.applicationType === im.FriendApplicationType.RECEIVED ? e.userId : this.user;
       const to = from === e.userId ? this.user : e.userId;
       if (e.applicationStatus === im.FriendApplicationStatus.UNHANDLED) this.#emit('onContactInvited', { type: 'subscribe', from, to, status: e.extra });
+      if (e.applicationStatus === im.FriendApplicationStatus.ACCEPTED && e.applicationType === im.FriendApplicationType.SENT) {
+        this.#emit('onContactAgreed', { type: 'subscribed', from: e.userId, to: this.user });
+      }
       if (e.applicationStatus === im.FriendApplicationStatus.REFUSED && e.applicationType === im.FriendApplicationType.SENT) {
         this.#emit('onContactRefuse', { type: 'unsubscribed', from: e.userId, to: this.user });
       }
     });
-    on(im.Events.FRIEND_ADDED, (e) => {
-      this.#emit('onContactAdded', { type: 'subscribed', from: e.userId, to: this.user });
-      this.#emit('onContactAgreed', { type: 'subscribed', from: e.userId, to: this.user });
-    });
+    on(im.Events.FRIEND_ADDED, (e) => this.#emit('onContactAdded', { type: 'subscribed', from: e.userId, to: this.user }));
     on(im.Events.FRIEND_DELETE, (e) => {
       for (const id of e.userIds) this.#emit('onContactDeleted', { type: 'unsubscribed', from: id, to: this.user });
     });
-    on(im.Events.CONNECTED, () => this.#emit('onConnected'));
+    on(im.Events.CONNECTED, () => {
+      this.#opened = true;
+      this.#emit('onConnected');
+    });
     on(im.Events.MESSAGE_MODIFIED, (list) => {
       for (const m of list) {
         const msg = this.#shape(m);
@@ -572,13 +569,13 @@ class Connection {
     on(im.Events.DISCONNECT, (code) => {
       this.#opened = false;
       if (code === im.ErrorCode.RC_CONN_TOKEN_EXPIRED) this.#emit('onTokenExpired');
-      this.#emit('onDisconnected', { type: statusCode.WEBIM_CONNCTION_DISCONNECTED, code });
+      this.#emit('onDisconnected', { type: codeMap.get(code) ?? statusCode.WEBIM_CONNCTION_DISCONNECTED, code });
     });
     on(im.Events.MESSAGES, ({ messages }) => {
       for (const m of messages) this.#received(m);
     });
     on(im.Events.MESSAGE_DELIVERED, ({ conversation, deliveredUserId, messageUIdList }) => {
-      for (const mid of messageUIdList) this.#emit('onDeliveredMessage', { mid, from: deliveredUserId, to: this.user, chatType: chatTypeOf(conversation.conversationType) });
+      for (const mid of messageUIdList) this.#emit('onDeliveredMessage', { id: mid, type: 'delivery', mid, from: deliveredUserId, to: this.user, chatType: chatTypeOf(conversation.conversationType) });
     });
   }
 

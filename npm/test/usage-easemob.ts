@@ -37,7 +37,7 @@ async function demo(token: string) {
   const blocked = await conn.getBlocklist();
   console.log(contacts.data, blocked.data);
   const presence = await conn.subscribePresence({ usernames: ['bob'], expiry: 3600 });
-  console.log(presence.data?.result[0]?.statusDetails[0]?.status);
+  console.log(presence.data?.result[0]?.status['web']);
   conn.addEventHandler('presence', { onPresenceStatusChange: (list) => console.log(list[0]?.userId) });
   await conn.unsubscribePresence({ usernames: ['bob'] });
   const g = await conn.createGroup({ data: { groupname: 'Team', desc: 'd', members: ['bob'], public: true, approval: true, allowinvites: false, inviteNeedConfirm: false, maxusers: 200 } });
