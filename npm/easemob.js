@@ -100,6 +100,22 @@ async function result(p, params) {
   return { type: 0 };
 }
 
+// byPageNumber answers Easemob's page pageNum of pageSize items (pageNum
+// from 1, or from 0) from imwasm's token pages of at most 100.
+async function byPageNumber(params, fetch, zeroBased = false) {
+  const pageSize = Math.max(params?.pageSize ?? 20, 1);
+  const from = ((params?.pageNum ?? (zeroBased ? 0 : 1)) - (zeroBased ? 0 : 1)) * pageSize;
+  const items = [];
+  for (let pageToken = ''; items.length < from + pageSize;) {
+    const res = await fetch(100, pageToken);
+    if (res.code !== 0) throw failed(params, res);
+    items.push(...res.data.data);
+    pageToken = res.data.pageToken;
+    if (!pageToken) break;
+  }
+  return items.slice(from, from + pageSize);
+}
+
 // The connection of this page (the engine is one per page).
 let current = null;
 
@@ -348,17 +364,9 @@ class Connection {
     return { ...out, data: { groupid: groupId } };
   }
   async getJoinedGroups(params) {
-    const pageSize = Math.min(Math.max(params?.pageSize ?? 20, 1), 100);
-    let pageToken = '';
-    for (let page = 1; page < (params?.pageNum ?? 1); page++) { // Easemob pages by number, imwasm by token
-      const res = await im.getJoinedGroupsByRole({ count: pageSize, pageToken, order: true }, im.GroupMemberRole.UNDEF);
-      if (res.code !== 0) throw failed(params, res);
-      pageToken = res.data.pageToken;
-      if (!pageToken) return { type: 0, data: [] };
-    }
-    const res = await im.getJoinedGroupsByRole({ count: pageSize, pageToken, order: true }, im.GroupMemberRole.UNDEF);
-    if (res.code !== 0) throw failed(params, res);
-    const data = res.data.data.map((g) => ({ groupid: g.groupId, groupname: g.groupName }));
+    const zeroBased = params?.needAffiliations || params?.needRole;
+    const items = await byPageNumber(params, (count, pageToken) => im.getJoinedGroupsByRole({ count, pageToken, order: true }, im.GroupMemberRole.UNDEF), zeroBased);
+    const data = items.map((g) => ({ groupid: g.groupId, groupname: g.groupName }));
     params?.success?.({ type: 0, data });
     return { type: 0, data };
   }
@@ -380,17 +388,8 @@ class Connection {
       ...(params?.description !== undefined && { introduction: params.description }), ...(params?.ext !== undefined && { extProfile: { ext: params.ext } }) }), params);
   }
   async listGroupMembers(params) {
-    const pageSize = Math.min(Math.max(params?.pageSize ?? 20, 1), 100);
-    let pageToken = '';
-    for (let page = 1; page < (params?.pageNum ?? 1); page++) {
-      const res = await im.getGroupMembersByRole(params?.groupId, im.GroupMemberRole.UNDEF, { count: pageSize, pageToken, order: true });
-      if (res.code !== 0) throw failed(params, res);
-      pageToken = res.data.pageToken;
-      if (!pageToken) return { type: 0, data: [] };
-    }
-    const res = await im.getGroupMembersByRole(params?.groupId, im.GroupMemberRole.UNDEF, { count: pageSize, pageToken, order: true });
-    if (res.code !== 0) throw failed(params, res);
-    const data = res.data.data.map((m) => (m.role === im.GroupMemberRole.OWNER ? { owner: m.userId, joined_time: m.joinedTime } : { member: m.userId, joined_time: m.joinedTime }));
+    const items = await byPageNumber(params, (count, pageToken) => im.getGroupMembersByRole(params?.groupId, im.GroupMemberRole.UNDEF, { count, pageToken, order: true }));
+    const data = items.map((m) => (m.role === im.GroupMemberRole.OWNER ? { owner: m.userId, joined_time: m.joinedTime } : { member: m.userId, joined_time: m.joinedTime }));
     params?.success?.({ type: 0, data });
     return { type: 0, data };
   }

@@ -177,6 +177,10 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(info.data[0].description, 'books');
     assert.equal(info.data[0].affiliations_count, 3);
     assert.equal(info.data[0].membersonly, true);
+    const joined = await u.ben.page.evaluate(() => conn.getJoinedGroups({ pageNum: 1, pageSize: 500 }));
+    assert.deepEqual(joined.data.filter((g) => g.groupid === gid), [{ groupid: gid, groupname: 'Readers' }]);
+    const second = await u.ben.page.evaluate(() => conn.getJoinedGroups({ pageNum: 2, pageSize: 500 }));
+    assert.deepEqual(second.data, []);
     const members = await u.ben.page.evaluate((gid) => conn.listGroupMembers({ groupId: gid, pageNum: 1, pageSize: 10 }), gid);
     assert.deepEqual(members.data.map((m) => m.owner ?? m.member).sort(), ['amy', 'ben', 'dee']);
     // Mutes: dee's group text fails while she is muted, and while the group is.
