@@ -10,7 +10,7 @@ export declare const statusCode: {
   readonly WEBIM_CONNCTION_APPKEY_NOT_ASSIGN_ERROR: 27; readonly WEBIM_CONNCTION_TOKEN_NOT_ASSIGN_ERROR: 28;
   readonly WEBIM_CONNCTION_CLIENT_OFFLINE: 32; readonly WEBIM_CONNECTION_CLOSED: 39; readonly MAX_LIMIT: 50;
   readonly MESSAGE_NOT_FOUND: 51; readonly NO_PERMISSION: 52; readonly OPERATION_UNSUPPORTED: 53; readonly WEBIM_TOKEN_EXPIRED: 56;
-  readonly MESSAGE_PARAMETER_ERROR: 205; readonly WEBIM_CONNCTION_USER_LOGIN_ANOTHER_DEVICE: 206; readonly USER_MUTED_BY_ADMIN: 219;
+  readonly MESSAGE_PARAMETER_ERROR: 205; readonly WEBIM_UPLOADFILE_ERROR: 101; readonly WEBIM_CONNCTION_USER_LOGIN_ANOTHER_DEVICE: 206; readonly USER_MUTED_BY_ADMIN: 219;
   readonly SERVICE_NOT_ENABLED: 505; readonly PERMISSION_DENIED: 603;
   readonly MESSAGE_CURRENT_LIMITING: 509; readonly MESSAGE_WEBSOCKET_DISCONNECTED: 510; readonly MESSAGE_EXTERNAL_LOGIC_BLOCKED: 502;
   readonly USER_NOT_FRIEND: 221; readonly MESSAGE_RECALL_TIME_LIMIT: 504; readonly GROUP_NOT_JOINED: 602;
@@ -44,7 +44,17 @@ interface MsgBase {
 export interface TextMsgBody extends MsgBase { type: 'txt'; msg: string }
 export interface CustomMsgBody extends MsgBase { type: 'custom'; customEvent: string; customExts?: { [key: string]: any } }
 export interface CmdMsgBody extends MsgBase { type: 'cmd'; action: string }
-export type MessageBody = TextMsgBody | CustomMsgBody | CmdMsgBody;
+export interface FileObj { url?: string; filename?: string; filetype?: string; data: File }
+interface FileMsgBase extends MsgBase {
+  file?: FileObj;
+  url?: string;
+  onFileUploadProgress?: (e: { loaded: number; total: number }) => void;
+  onFileUploadComplete?: (res: { url: string; entities: any[] }) => void;
+  onFileUploadError?: (e: ErrorEvent) => void;
+}
+export interface ImgMsgBody extends FileMsgBase { type: 'img'; thumb?: string; width?: number; height?: number }
+export interface FileMsgBody extends FileMsgBase { type: 'file'; filename?: string; file_length?: number }
+export type MessageBody = TextMsgBody | ImgMsgBody | FileMsgBody | CustomMsgBody | CmdMsgBody;
 
 export interface SendMsgResult { localMsgId: string; serverMsgId: string; message?: MessageBody }
 export interface ReceivedMsgBody { id: string; mid: string; to: string; from?: string; time?: number }
@@ -80,6 +90,8 @@ export interface EventHandlerType {
   onDisconnected?: (e?: ErrorEvent & { code?: number }) => void;
   onTokenExpired?: () => void;
   onTextMessage?: (msg: TextMsgBody) => void;
+  onImageMessage?: (msg: ImgMsgBody) => void;
+  onFileMessage?: (msg: FileMsgBody) => void;
   onCustomMessage?: (msg: CustomMsgBody) => void;
   onCmdMessage?: (msg: CmdMsgBody) => void;
   onReceivedMessage?: (msg: ReceivedMsgBody) => void;
@@ -88,7 +100,11 @@ export interface EventHandlerType {
 }
 
 export interface CreateMsgOptions {
-  type: 'txt' | 'custom' | 'cmd';
+  type: 'txt' | 'img' | 'file' | 'custom' | 'cmd';
+  file?: FileObj;
+  onFileUploadProgress?: (e: { loaded: number; total: number }) => void;
+  onFileUploadComplete?: (res: { url: string; entities: any[] }) => void;
+  onFileUploadError?: (e: ErrorEvent) => void;
   chatType: ChatType;
   to: string;
   msg?: string;

@@ -6,8 +6,9 @@
 // beyond the event handlers and the one connection a page has.
 //
 // Provided so far: the connection (open with an imwasm token, close,
-// events), message.create and send for text, custom and cmd messages, and
-// their receipt as onTextMessage / onCustomMessage / onCmdMessage, the
+// events), message.create and send for text, image, file, custom and cmd
+// messages, and their receipt as onTextMessage / onImageMessage /
+// onFileMessage / onCustomMessage / onCmdMessage, the
 // server's ack (onReceivedMessage) and delivery acks (onDeliveredMessage),
 // recall, editing, history, conversations, contacts, the blocklist,
 // presence and groups. docs/migration.md lists what is not yet.
@@ -33,6 +34,7 @@ export const statusCode = Object.freeze({
   OPERATION_UNSUPPORTED: 53,
   WEBIM_TOKEN_EXPIRED: 56,
   MESSAGE_PARAMETER_ERROR: 205,
+  WEBIM_UPLOADFILE_ERROR: 101,
   WEBIM_CONNCTION_USER_LOGIN_ANOTHER_DEVICE: 206,
   USER_MUTED_BY_ADMIN: 219,
   SERVICE_NOT_ENABLED: 505,
@@ -58,11 +60,17 @@ const codeMap = new Map([
   [im.ErrorCode.FORBIDDEN_IN_GROUP, statusCode.USER_MUTED_BY_ADMIN],
   [im.ErrorCode.REJECTED_BY_BLACKLIST, statusCode.MESSAGE_EXTERNAL_LOGIC_BLOCKED],
   [im.ErrorCode.TIMEOUT, statusCode.REQUEST_TIMEOUT],
+  [im.ErrorCode.UPLOAD_FAIL, statusCode.WEBIM_UPLOADFILE_ERROR],
 ]);
 
 // emError is Easemob's error object for an engine result.
 function emError(res, fallback = statusCode.REQUEST_UNKNOWN) {
   return { type: codeMap.get(res.code) ?? fallback, message: res.msg || `imwasm error ${res.code}`, data: { code: res.code } };
+}
+
+// extOf reads the ext a message of this module carries in its extra.
+function extOf(c) {
+  try { return c.extra ? JSON.parse(c.extra) : {}; } catch { return {}; } // a RongIMLib message's own extra
 }
 
 const chatTypes = { singleChat: im.ConversationType.PRIVATE, groupChat: im.ConversationType.GROUP };
@@ -220,6 +228,9 @@ class Connection {
       case 'cmd':
         content = new CmdMessage({ action: msg.action ?? '', ...(ext && { ext }) });
         break;
+      case 'img':
+      case 'file':
+        return this.#sendFile(msg, conversationType, ext);
       default:
         throw { type: statusCode.OPERATION_UNSUPPORTED, message: `message type ${msg.type} is not provided yet` };
     }
@@ -230,6 +241,29 @@ class Connection {
       throw e;
     }
     const out = { localMsgId: msg.id, serverMsgId: res.data.messageUId, message: { ...msg, id: res.data.messageUId, time: res.data.sentTime, from: this.user } };
+    this.#emit('onReceivedMessage', { id: msg.id, mid: res.data.messageUId, to: msg.to, from: this.user, time: res.data.sentTime });
+    msg.success?.(out);
+    return out;
+  }
+
+  // #sendFile uploads msg.file.data to the server and sends the image or
+  // file message that points at it (imwasm's upload helpers), with
+  // Easemob's upload callbacks.
+  async #sendFile(msg, conversationType, ext) {
+    const file = msg.file?.data;
+    if (!(typeof Blob !== 'undefined' && file instanceof Blob)) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'file.data must be a File' };
+    const send = msg.type === 'img' ? im.sendImageMessage : im.sendFileMessage;
+    const res = await send({ conversationType, targetId: msg.to }, { file, ...(ext && { extra: JSON.stringify(ext) }) }, {
+      onProgress: (percent) => msg.onFileUploadProgress?.({ loaded: percent, total: 100 }),
+      onComplete: (info) => { msg.onFileUploadComplete?.({ url: info.url, entities: [] }); },
+    });
+    if (res.code !== 0) {
+      const e = emError(res, statusCode.WEBIM_UPLOADFILE_ERROR);
+      msg.onFileUploadError?.(e);
+      msg.fail?.(e);
+      throw e;
+    }
+    const out = { localMsgId: msg.id, serverMsgId: res.data.messageUId };
     this.#emit('onReceivedMessage', { id: msg.id, mid: res.data.messageUId, to: msg.to, from: this.user, time: res.data.sentTime });
     msg.success?.(out);
     return out;
@@ -593,11 +627,12 @@ class Connection {
     };
     const c = m.content || {};
     switch (m.messageType) {
-      case im.MessageType.TEXT: {
-        let ext = {};
-        try { ext = c.extra ? JSON.parse(c.extra) : {}; } catch { /* a RongIMLib text's own extra */ }
-        return { ...base, type: 'txt', msg: c.content ?? '', ext };
-      }
+      case im.MessageType.TEXT:
+        return { ...base, type: 'txt', msg: c.content ?? '', ext: extOf(c) };
+      case im.MessageType.IMAGE:
+        return { ...base, type: 'img', url: c.imageUri ?? '', thumb: c.content ? 'data:image/jpeg;base64,' + c.content : '', ext: extOf(c) };
+      case im.MessageType.FILE:
+        return { ...base, type: 'file', url: c.fileUrl ?? '', filename: c.name ?? '', file_length: c.size ?? 0, ext: extOf(c) };
       case CUSTOM:
         return { ...base, type: 'custom', customEvent: c.customEvent, customExts: c.customExts ?? {}, ext: c.ext ?? {} };
       case CMD:
@@ -614,7 +649,7 @@ class Connection {
       return;
     }
     const msg = this.#shape(m);
-    const handler = { txt: 'onTextMessage', custom: 'onCustomMessage', cmd: 'onCmdMessage' }[msg?.type];
+    const handler = { txt: 'onTextMessage', img: 'onImageMessage', file: 'onFileMessage', custom: 'onCustomMessage', cmd: 'onCmdMessage' }[msg?.type];
     if (handler) this.#emit(handler, msg);
   }
 }

@@ -19,6 +19,10 @@ async function demo(token: string) {
   const option = { type: 'txt' as const, chatType: 'singleChat' as const, to: 'bob', msg: 'hello' };
   const msg = WebIM.message.create(option);
   const res = await conn.send(msg);
+  const photo = WebIM.message.create({ type: 'img', chatType: 'singleChat', to: 'bob', file: { data: new File([], 'a.png') },
+    onFileUploadProgress: (e) => console.log(e.loaded / e.total), onFileUploadComplete: (r) => console.log(r.url) });
+  await conn.send(photo);
+  conn.addEventHandler('files', { onImageMessage: (m) => console.log(m.url, m.thumb), onFileMessage: (m) => console.log(m.filename, m.file_length) });
   console.log(res.serverMsgId, res.localMsgId, conn.isOpened());
   conn.addEventHandler('messages', {
     onTextMessage: (m) => console.log(m.msg, m.from, m.ext),

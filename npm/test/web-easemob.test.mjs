@@ -30,6 +30,8 @@ for (const engine of engines()) describe(engine, () => {
         onConnected: record('onConnected'),
         onTextMessage: record('onTextMessage'),
         onCustomMessage: record('onCustomMessage'),
+        onImageMessage: record('onImageMessage'),
+        onFileMessage: record('onFileMessage'),
         onCmdMessage: record('onCmdMessage'),
         onReceivedMessage: record('onReceivedMessage'),
         onDeliveredMessage: record('onDeliveredMessage'),
@@ -96,6 +98,35 @@ for (const engine of engines()) describe(engine, () => {
     const cmd = await u.ben.page.evaluate(() => conn.send(WebIM.message.create({ type: 'cmd', chatType: 'singleChat', to: 'amy', action: 'typing' })));
     const k = await waitGot(u.amy, 'onCmdMessage', (m) => m.id === cmd.serverMsgId, 'the cmd message');
     assert.equal(k.action, 'typing');
+  });
+
+  test('image and file messages, uploaded with Easemob\'s callbacks', async () => {
+    const sent = await u.amy.page.evaluate(async () => {
+      const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 200 });
+      const ctx = canvas.getContext('2d');
+      ctx.fillStyle = '#36c';
+      ctx.fillRect(0, 0, 320, 200);
+      const png = await new Promise((res) => canvas.toBlob(res, 'image/png'));
+      const progress = [];
+      let completed = null;
+      const img = await conn.send(WebIM.message.create({
+        type: 'img', chatType: 'singleChat', to: 'ben', file: { data: new File([png], 'blue.png', { type: 'image/png' }) },
+        onFileUploadProgress: (e) => progress.push(e.loaded), onFileUploadComplete: (r) => { completed = r.url; },
+      }));
+      const doc = new File([new TextEncoder().encode('minutes of the meeting')], 'minutes.txt', { type: 'text/plain' });
+      const file = await conn.send(WebIM.message.create({ type: 'file', chatType: 'singleChat', to: 'ben', file: { data: doc, filename: 'minutes.txt' } }));
+      return { img, file, progress, completed };
+    });
+    assert.ok(sent.completed, 'onFileUploadComplete was not called');
+    assert.equal(sent.progress[sent.progress.length - 1], 100);
+    const img = await waitGot(u.ben, 'onImageMessage', (m) => m.id === sent.img.serverMsgId, 'the image');
+    assert.equal(img.url, sent.completed);
+    assert.match(img.thumb, /^data:image\/jpeg;base64,/);
+    const file = await waitGot(u.ben, 'onFileMessage', (m) => m.id === sent.file.serverMsgId, 'the file');
+    assert.equal(file.filename, 'minutes.txt');
+    assert.equal(file.file_length, 22);
+    const body = await u.ben.page.evaluate((url) => fetch(url).then((r) => r.text()), file.url);
+    assert.equal(body, 'minutes of the meeting');
   });
 
   test('recall, history with its cursor, contacts and the blocklist', async () => {
