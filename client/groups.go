@@ -40,17 +40,19 @@ type GroupEvent struct {
 	Own         *pb.GroupOwnChange   // EventGroupRemark, EventGroupFollows
 }
 
+// groupEventKinds are the events of the GroupEvent kinds.
+var groupEventKinds = map[pb.GroupEventKind]EventKind{
+	pb.GroupEventKind_GROUP_EVENT_OPERATION:           EventGroupOperation,
+	pb.GroupEventKind_GROUP_EVENT_INFO_CHANGED:        EventGroupInfo,
+	pb.GroupEventKind_GROUP_EVENT_MEMBER_INFO_CHANGED: EventGroupMember,
+	pb.GroupEventKind_GROUP_EVENT_MUTE:                EventGroupMute,
+}
+
 // groupEventLocked turns a group notification into its event, in
 // sequence order with the batch's others.
 func groupEventLocked(bs *batchState, w *pb.Message) {
 	if ev := w.GroupEvent; ev != nil && w.ConvType == pb.ConversationType_GROUP {
-		kind := map[pb.GroupEventKind]EventKind{
-			pb.GroupEventKind_GROUP_EVENT_OPERATION:           EventGroupOperation,
-			pb.GroupEventKind_GROUP_EVENT_INFO_CHANGED:        EventGroupInfo,
-			pb.GroupEventKind_GROUP_EVENT_MEMBER_INFO_CHANGED: EventGroupMember,
-			pb.GroupEventKind_GROUP_EVENT_MUTE:                EventGroupMute,
-		}[ev.Kind]
-		if kind != 0 {
+		if kind := groupEventKinds[ev.Kind]; kind != 0 {
 			bs.events = append(bs.events, Event{Kind: kind, Group: &GroupEvent{GroupID: w.To, Change: ev}})
 		}
 	}

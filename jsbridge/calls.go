@@ -44,3 +44,49 @@ func requestFunctions[Req, Res any](b *Bridge, calls map[string]requestCall[Req,
 	}
 	return out
 }
+
+// strField and intField name an optional property of an argument object:
+// where it is read to, and the bit that says it was given.
+type strField struct {
+	key string
+	dst *string
+	bit uint32
+}
+
+type intField struct {
+	key string
+	dst *int32
+	bit uint32
+}
+
+// readFields reads the properties of obj that are present and returns the
+// bits of those given.
+func readFields(obj safejs.Value, strs []strField, ints []intField) (uint32, error) {
+	var given uint32
+	for _, f := range strs {
+		v, err := field(obj, f.key)
+		if err != nil {
+			return 0, err
+		}
+		if !absent(v) {
+			if *f.dst, err = asString(v, f.key); err != nil {
+				return 0, err
+			}
+			given |= f.bit
+		}
+	}
+	for _, f := range ints {
+		v, err := field(obj, f.key)
+		if err != nil {
+			return 0, err
+		}
+		if !absent(v) {
+			n, err := asInt(v, f.key)
+			if err != nil {
+				return 0, err
+			}
+			*f.dst, given = int32(n), given|f.bit
+		}
+	}
+	return given, nil
+}

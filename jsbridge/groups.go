@@ -227,50 +227,21 @@ func groupInfoArg(r *pb.GroupRequest, v safejs.Value, creating bool) error {
 		return err
 	}
 	info := &pb.GroupInfo{}
-	for _, f := range []struct {
-		key string
-		dst *string
-		bit uint32
-	}{
+	info.Fields, err = readFields(v, []strField{
 		{"groupName", &info.Name, contract.FieldName},
 		{"portraitUri", &info.PortraitUri, contract.FieldPortrait},
 		{"introduction", &info.Introduction, contract.FieldIntroduction},
 		{"notice", &info.Notice, contract.FieldNotice},
-	} {
-		fv, err := field(v, f.key)
-		if err != nil {
-			return err
-		}
-		if !absent(fv) {
-			if *f.dst, err = asString(fv, f.key); err != nil {
-				return err
-			}
-			info.Fields |= f.bit
-		}
-	}
-	for _, f := range []struct {
-		key string
-		dst *int32
-		bit uint32
-	}{
+	}, []intField{
 		{"joinPermission", &info.JoinPermission, contract.FieldJoinPermission},
 		{"removeMemberPermission", &info.RemoveMemberPermission, contract.FieldRemoveMemberPermission},
 		{"invitePermission", &info.InvitePermission, contract.FieldInvitePermission},
 		{"inviteHandlePermission", &info.InviteHandlePermission, contract.FieldInviteHandlePermission},
 		{"groupInfoEditPermission", &info.InfoEditPermission, contract.FieldInfoEditPermission},
 		{"memberInfoEditPermission", &info.MemberInfoEditPermission, contract.FieldMemberEditPermission},
-	} {
-		fv, err := field(v, f.key)
-		if err != nil {
-			return err
-		}
-		if !absent(fv) {
-			n, err := asInt(fv, f.key)
-			if err != nil {
-				return err
-			}
-			*f.dst, info.Fields = int32(n), info.Fields|f.bit
-		}
+	})
+	if err != nil {
+		return err
 	}
 	ext, err := field(v, "extProfile")
 	if err != nil {

@@ -217,42 +217,14 @@ func profileArg(v safejs.Value) (*pb.UserProfile, error) {
 		return nil, err
 	}
 	p := &pb.UserProfile{}
-	for _, f := range []struct {
-		key string
-		dst *string
-		bit uint32
-	}{
+	var err error
+	p.Fields, err = readFields(v, []strField{
 		{"name", &p.Name, contract.ProfName}, {"portraitUri", &p.PortraitUri, contract.ProfPortrait},
 		{"email", &p.Email, contract.ProfEmail}, {"birthday", &p.Birthday, contract.ProfBirthday},
 		{"location", &p.Location, contract.ProfLocation}, {"uniqueId", &p.UniqueId, contract.ProfUniqueID},
-	} {
-		fv, err := field(v, f.key)
-		if err != nil {
-			return nil, err
-		}
-		if !absent(fv) {
-			if *f.dst, err = asString(fv, f.key); err != nil {
-				return nil, err
-			}
-			p.Fields |= f.bit
-		}
-	}
-	for _, f := range []struct {
-		key string
-		dst *int32
-		bit uint32
-	}{{"gender", &p.Gender, contract.ProfGender}, {"role", &p.Role, contract.ProfRole}, {"level", &p.Level, contract.ProfLevel}} {
-		fv, err := field(v, f.key)
-		if err != nil {
-			return nil, err
-		}
-		if !absent(fv) {
-			n, err := asInt(fv, f.key)
-			if err != nil {
-				return nil, err
-			}
-			*f.dst, p.Fields = int32(n), p.Fields|f.bit
-		}
+	}, []intField{{"gender", &p.Gender, contract.ProfGender}, {"role", &p.Role, contract.ProfRole}, {"level", &p.Level, contract.ProfLevel}})
+	if err != nil {
+		return nil, err
 	}
 	ext, err := field(v, "extraProfile")
 	if err != nil {

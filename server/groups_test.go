@@ -23,20 +23,33 @@ func (d *device) group(t *testing.T, r *pb.GroupRequest) (*pb.GroupResult, error
 func (d *device) mustGroup(t *testing.T, r *pb.GroupRequest) *pb.GroupResult {
 	t.Helper()
 	res, err := d.group(t, r)
+	return mustOK(t, d, r.Op, res, err)
+}
+
+// mustOK fails the test when d's operation op failed.
+func mustOK[R any](t *testing.T, d *device, op fmt.Stringer, res R, err error) R {
+	t.Helper()
 	if err != nil {
-		t.Fatalf("%s %v: %v", d.user, r.Op, err)
+		t.Fatalf("%s %v: %v", d.user, op, err)
 	}
 	return res
 }
 
-// waitGroupEvent waits for d's event of kind about gid satisfying ok.
+// waitGroupEvent waits for d's event of kind satisfying ok.
 func (d *device) waitGroupEvent(t *testing.T, what string, kind client.EventKind, ok func(*client.GroupEvent) bool) *client.GroupEvent {
 	t.Helper()
-	var found *client.GroupEvent
+	return waitEventOf(t, d, what, kind, func(ev client.Event) *client.GroupEvent { return ev.Group }, ok)
+}
+
+// waitEventOf waits for d's event of kind whose part (picked by of)
+// satisfies ok, and returns that part.
+func waitEventOf[P any](t *testing.T, d *device, what string, kind client.EventKind, of func(client.Event) *P, ok func(*P) bool) *P {
+	t.Helper()
+	var found *P
 	d.waitFor(t, d.user+": "+what, func(_ []*client.Message, evs []client.Event) bool {
 		for _, ev := range evs {
-			if ev.Kind == kind && ev.Group != nil && ok(ev.Group) {
-				found = ev.Group
+			if p := of(ev); ev.Kind == kind && p != nil && ok(p) {
+				found = p
 				return true
 			}
 		}

@@ -19,26 +19,35 @@ const maxPull = 500
 // conversation checks a client-named conversation and returns its
 // canonical id; for groups it also checks membership.
 func (ss *session) conversation(ctx context.Context, c *pb.Conversation) (string, error) {
+	convID, _, err := ss.conversationGroup(ctx, c)
+	return convID, err
+}
+
+// conversationGroup is conversation that also returns the group of a
+// group conversation (nil otherwise), so a send looks it up once.
+func (ss *session) conversationGroup(ctx context.Context, c *pb.Conversation) (string, *groupInfo, error) {
 	if c == nil {
-		return "", codes.New(codes.InvalidParameter, "conversation required")
+		return "", nil, codes.New(codes.InvalidParameter, "conversation required")
 	}
 	if !contract.ValidID(c.Target) {
-		return "", codes.New(codes.InvalidParameterTargetID, "invalid target id")
+		return "", nil, codes.New(codes.InvalidParameterTargetID, "invalid target id")
 	}
+	var g *groupInfo
 	switch c.Type {
 	case pb.ConversationType_PRIVATE:
 	case pb.ConversationType_GROUP:
-		g, err := ss.srv.groups.get(ctx, c.Target)
+		var err error
+		g, err = ss.srv.groups.get(ctx, c.Target)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && g.members[ss.user] == 0) {
-			return "", codes.New(codes.NotInGroup, "not in group")
+			return "", nil, codes.New(codes.NotInGroup, "not in group")
 		}
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 	default:
-		return "", codes.New(codes.InvalidParameterConversationType, "unsupported conversation type")
+		return "", nil, codes.New(codes.InvalidParameterConversationType, "unsupported conversation type")
 	}
-	return store.ConvID(ss.user, c), nil
+	return store.ConvID(ss.user, c), g, nil
 }
 
 func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest) {
@@ -59,14 +68,14 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyErr(id, codes.InvalidParameter, "invalid object name")
 		return
 	}
-	convID, err := ss.conversation(ctx, r.Conv)
+	convID, g, err := ss.conversationGroup(ctx, r.Conv)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
 	switch r.Conv.Type {
 	case pb.ConversationType_GROUP:
-		if g, err := ss.srv.groups.get(ctx, r.Conv.Target); err == nil && g.mutedAt(ss.user, ss.srv.cfg.Now().UnixMilli()) {
+		if g.mutedAt(ss.user, ss.srv.cfg.Now().UnixMilli()) {
 			ss.replyErr(id, codes.ForbiddenInGroup, "muted in the group")
 			return
 		}

@@ -21,26 +21,13 @@ func (d *device) people(t *testing.T, r *pb.PeopleRequest) (*pb.PeopleResult, er
 func (d *device) mustPeople(t *testing.T, r *pb.PeopleRequest) *pb.PeopleResult {
 	t.Helper()
 	res, err := d.people(t, r)
-	if err != nil {
-		t.Fatalf("%s %v: %v", d.user, r.Op, err)
-	}
-	return res
+	return mustOK(t, d, r.Op, res, err)
 }
 
 // waitPeopleEvent waits for d's event of kind satisfying ok.
 func (d *device) waitPeopleEvent(t *testing.T, what string, kind client.EventKind, ok func(*client.PeopleEvent) bool) *client.PeopleEvent {
 	t.Helper()
-	var found *client.PeopleEvent
-	d.waitFor(t, d.user+": "+what, func(_ []*client.Message, evs []client.Event) bool {
-		for _, ev := range evs {
-			if ev.Kind == kind && ev.People != nil && ok(ev.People) {
-				found = ev.People
-				return true
-			}
-		}
-		return false
-	})
-	return found
+	return waitEventOf(t, d, what, kind, func(ev client.Event) *client.PeopleEvent { return ev.People }, ok)
 }
 
 func friendKind(k pb.FriendEventKind) func(*client.PeopleEvent) bool {

@@ -18,22 +18,24 @@ import (
 // blocked user. Changes load what they decide on inside the writer's
 // transaction and write what differs.
 
-func loadPerson(r reader, user string) (*store.Person, error) {
-	p := &store.Person{ID: user, Profile: &pb.UserProfile{UserId: user}}
+// loadPerson reads user's row; found is false (and p zero) for a user
+// who never set anything.
+func loadPerson(r reader, user string) (p *store.Person, found bool, err error) {
+	p = &store.Person{ID: user, Profile: &pb.UserProfile{UserId: user}}
 	var body []byte
-	err := r.QueryRow(`SELECT profile, visibility, add_permission, updated FROM people WHERE user_id=?`, user).
+	err = r.QueryRow(`SELECT profile, visibility, add_permission, updated FROM people WHERE user_id=?`, user).
 		Scan(&body, &p.Visibility, &p.AddPermission, &p.Updated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, nil
+		return p, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("profile of %s: %w", user, err)
+		return nil, false, fmt.Errorf("profile of %s: %w", user, err)
 	}
 	if err := p.Profile.Unmarshal(body); err != nil {
-		return nil, fmt.Errorf("profile of %s: %w", user, err)
+		return nil, false, fmt.Errorf("profile of %s: %w", user, err)
 	}
 	p.Profile.UserId = user
-	return p, nil
+	return p, true, nil
 }
 
 func (t *wtx) writePerson(p *store.Person) error {
@@ -59,7 +61,7 @@ add_permission=excluded.add_permission, updated=excluded.updated`,
 // ChangePerson implements store.Store.
 func (d *DB) ChangePerson(ctx context.Context, user string, decide func(*store.Person) (*store.Person, []*pb.Message, error)) ([]*pb.Message, error) {
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
-		p, err := loadPerson(t.tx, user)
+		p, _, err := loadPerson(t.tx, user)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +131,7 @@ func (t *wtx) loadPair(a, b string) (*store.Pair, error) {
 	for i := range 2 {
 		me, other := ids[i], ids[1-i]
 		var err error
-		if p.Person[i], err = loadPerson(t.tx, me); err != nil {
+		if p.Person[i], _, err = loadPerson(t.tx, me); err != nil {
 			return nil, err
 		}
 		if p.Friend[i], err = loadFriend(t.tx, me, other); err != nil {
@@ -229,18 +231,13 @@ func (d *DB) People(ctx context.Context, users []string) (map[string]*store.Pers
 	out := make(map[string]*store.Person, len(users))
 	r := poolReader{ctx, d}
 	for _, u := range users {
-		var n int
-		if err := r.QueryRow(`SELECT count(*) FROM people WHERE user_id=?`, u).Scan(&n); err != nil {
-			return nil, fmt.Errorf("profile of %s: %w", u, err)
-		}
-		if n == 0 {
-			continue
-		}
-		p, err := loadPerson(r, u)
+		p, found, err := loadPerson(r, u)
 		if err != nil {
 			return nil, err
 		}
-		out[u] = p
+		if found {
+			out[u] = p
+		}
 	}
 	return out, nil
 }
@@ -255,7 +252,8 @@ func (d *DB) PersonByUniqueID(ctx context.Context, uniqueID string) (*store.Pers
 	if err != nil {
 		return nil, fmt.Errorf("uniqueId %q: %w", uniqueID, err)
 	}
-	return loadPerson(poolReader{ctx, d}, user)
+	p, _, err := loadPerson(poolReader{ctx, d}, user)
+	return p, err
 }
 
 // Friends implements store.Store.
