@@ -101,8 +101,9 @@ type ReceiptInfo struct {
 
 // Reader is one reader of a message.
 type Reader struct {
-	UserID string
-	Time   int64 // ms; 0 for someone who has not read it
+	UserID  string
+	Time    int64  // ms; 0 for someone who has not read it
+	Content string // what the reader sent with the read (AckMessageRead)
 }
 
 // Clone returns a copy that shares no mutable state with m.

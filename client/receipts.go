@@ -33,6 +33,13 @@ type ReceiptEvent struct {
 	MessageUIDs  []string // EventReceiptResponse, EventDelivered
 	Time         int64    // EventDelivered: when
 	Counts       []ReceiptCount
+	// EventReadReceipt, EventReceiptResponseV5: it waited on the server
+	// while this user was away, and came with the connection's first sync
+	// (Easemob's onStatisticMessage).
+	Offline bool
+	// EventSyncRead: the peer was told too (AckConversationRead on another
+	// device: Easemob's onChannelMessage there).
+	Told bool
 }
 
 // ReceiptCount is one message's read receipt counts (V5).
@@ -66,6 +73,44 @@ func (e *Engine) SendReadReceipt(ctx context.Context, c Conversation, uid string
 	}
 	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), MessageUid: uid, Receipt: true}}})
 	return err
+}
+
+// AckMessageRead is a read ack for one message (Easemob's read ack,
+// NIM's): its sender gets EventReceiptResponseV5 with content among the
+// readers. In a private chat any message of the peer may be acked, for as
+// long as it is kept (the server refuses with 26314 when the app turned
+// private read receipts off); in a group, a message sent with needReceipt.
+// This user's unread counts and read watermark stay (see AckConversationRead).
+func (e *Engine) AckMessageRead(ctx context.Context, c Conversation, uid, content string) error {
+	if err := e.checkMessageCall(c, uid); err != nil {
+		return err
+	}
+	if err := contract.CheckAckContent(content); err != nil {
+		return err
+	}
+	r := &pb.ReceiptResponse{Conv: wireConv(c), MessageUids: []string{uid}, Content: content, Unasked: c.Type == Private}
+	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_ReceiptResponse{ReceiptResponse: r}}); err != nil {
+		return err
+	}
+	return e.applyLocal(&inItem{log: &pb.LogEntry{Conv: wireConv(c), RespondedUids: []string{uid}}})
+}
+
+// AckConversationRead is a conversation read ack (Easemob's channel ack):
+// this user read all of c. The read watermark moves to the latest, as
+// MarkRead does (this user's other devices get EventSyncRead with Told),
+// and in a private chat the peer gets EventReadReceipt.
+func (e *Engine) AckConversationRead(ctx context.Context, c Conversation) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
+	if err := validConversation(c); err != nil {
+		return err
+	}
+	e.expectRead(c, 0)
+	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), TellPeer: true}}}); err != nil {
+		return err
+	}
+	return e.applyLocal(&inItem{read: &readMove{conv: c}})
 }
 
 // expectRead notes, before asking the server, that this device is moving
@@ -256,7 +301,8 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 	for _, w := range bs.requests {
 		uids = append(uids, w.ReceiptRequestOf)
 	}
-	for _, l := range bs.logs {
+	for _, it := range bs.logs {
+		l := it.l
 		uids = append(uids, l.DeliveredUids...)
 		uids = append(uids, l.RespondedUids...)
 		for _, up := range l.Receipts {
@@ -287,7 +333,8 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 		cacheRequest(st, CachedRequest{MessageUID: w.ReceiptRequestOf, Sender: w.FromUser, ReceivedAt: w.SentTime}, now)
 		bs.events = append(bs.events, Event{Kind: EventReceiptRequest, Receipt: &ReceiptEvent{Conversation: c, MessageUID: w.ReceiptRequestOf, UserID: w.FromUser}})
 	}
-	for _, l := range bs.logs {
+	for _, it := range bs.logs {
+		l := it.l
 		if l.Settings != nil {
 			e.applySettingsLocked(bs, l, true)
 		}
@@ -304,7 +351,7 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 			}
 			if l.ReadSeq > st.ReadSynced {
 				st.ReadSynced = l.ReadSeq
-				bs.events = append(bs.events, Event{Kind: EventSyncRead, Receipt: &ReceiptEvent{Conversation: c, SentTime: l.ReadTime}})
+				bs.events = append(bs.events, Event{Kind: EventSyncRead, Receipt: &ReceiptEvent{Conversation: c, SentTime: l.ReadTime, Told: l.ReadReceipt}})
 			}
 		default:
 			st := e.stateLocked(bs, c)
@@ -312,7 +359,7 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 				st.PeerReadSeq = l.ReadSeq
 				e.markReadLocked(ctx, bs, c, l.ReadSeq, l.ReadTime)
 				bs.events = append(bs.events, Event{Kind: EventReadReceipt, Receipt: &ReceiptEvent{
-					Conversation: c, MessageUID: l.ReadUid, SentTime: l.ReadTime, UserID: l.ReadBy,
+					Conversation: c, MessageUID: l.ReadUid, SentTime: l.ReadTime, UserID: l.ReadBy, Offline: it.offline,
 				}})
 			}
 		}
@@ -330,7 +377,7 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 			}})
 		}
 		if len(l.Receipts) > 0 {
-			e.applyReceiptUpdates(bs, c, l.Receipts, held)
+			e.applyReceiptUpdates(bs, c, l.Receipts, held, it.offline)
 		}
 		if len(l.RespondedUids) > 0 {
 			for _, u := range l.RespondedUids {
@@ -355,7 +402,7 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 // applyReceiptUpdates merges new readers into the sender's messages and
 // emits one MESSAGE_RECEIPT_RESPONSE per responder and one
 // MESSAGE_RECEIPT_RESPONSE_V5 with the counts.
-func (e *Engine) applyReceiptUpdates(bs *batchState, c Conversation, ups []*pb.ReceiptUpdate, held map[string]*Message) {
+func (e *Engine) applyReceiptUpdates(bs *batchState, c Conversation, ups []*pb.ReceiptUpdate, held map[string]*Message, offline bool) {
 	var order []string
 	byReader := map[string][]string{}
 	var counts []ReceiptCount
@@ -367,7 +414,7 @@ func (e *Engine) applyReceiptUpdates(bs *batchState, c Conversation, ups []*pb.R
 			rc := m.Receipt
 			for _, r := range up.Readers {
 				if !slices.ContainsFunc(rc.Readers, func(x Reader) bool { return x.UserID == r.UserId }) {
-					rc.Readers = append(rc.Readers, Reader{UserID: r.UserId, Time: r.Time})
+					rc.Readers = append(rc.Readers, Reader{UserID: r.UserId, Time: r.Time, Content: r.Content})
 				}
 			}
 			rc.ReadCount, rc.TotalCount = max(rc.ReadCount, int(up.ReadCount)), int(up.TotalCount)
@@ -385,7 +432,7 @@ func (e *Engine) applyReceiptUpdates(bs *batchState, c Conversation, ups []*pb.R
 	for _, u := range order {
 		bs.events = append(bs.events, Event{Kind: EventReceiptResponse, Receipt: &ReceiptEvent{Conversation: c, UserID: u, MessageUIDs: byReader[u]}})
 	}
-	bs.events = append(bs.events, Event{Kind: EventReceiptResponseV5, Receipt: &ReceiptEvent{Conversation: c, Counts: counts}})
+	bs.events = append(bs.events, Event{Kind: EventReceiptResponseV5, Receipt: &ReceiptEvent{Conversation: c, Counts: counts, Offline: offline}})
 }
 
 // markReadLocked turns this user's messages of c up to seq (sent at or

@@ -108,7 +108,7 @@ func localSettings(s *pb.ConversationSettings) Settings {
 func wireReaders(rs []Reader) []*pb.Reader {
 	out := make([]*pb.Reader, len(rs))
 	for i, r := range rs {
-		out[i] = &pb.Reader{UserId: r.UserID, Time: r.Time}
+		out[i] = &pb.Reader{UserId: r.UserID, Time: r.Time, Content: r.Content}
 	}
 	return out
 }
@@ -116,7 +116,7 @@ func wireReaders(rs []Reader) []*pb.Reader {
 func localReaders(rs []*pb.Reader) []Reader {
 	out := make([]Reader, len(rs))
 	for i, r := range rs {
-		out[i] = Reader{UserID: r.UserId, Time: r.Time}
+		out[i] = Reader{UserID: r.UserId, Time: r.Time, Content: r.Content}
 	}
 	return out
 }

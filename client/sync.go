@@ -94,7 +94,7 @@ type batchState struct {
 	recalls []recallApply // recalls and expansion changes, in sequence order
 	// Receipt requests (markers) and the receipt parts of log entries.
 	requests  []*pb.Message
-	logs      []*pb.LogEntry
+	logs      []logItem
 	tagLogs   []*pb.LogEntry // entries saying the user's tags changed
 	events    []Event        // besides EventMessages
 	recounted bool           // recountLocked changed a state: write it
@@ -232,7 +232,7 @@ func (e *Engine) process(items []*inItem) {
 			st.ReadSynced = max(st.ReadSynced, seq) // this device's own read
 		}
 		if it.log != nil {
-			bs.logs = append(bs.logs, it.log)
+			bs.logs = append(bs.logs, logItem{l: it.log})
 		}
 		for _, l := range it.settings {
 			e.applySettingsLocked(bs, l, false)
@@ -450,7 +450,7 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 			groupLogEventLocked(bs, l)
 			peopleEventLocked(bs, l)
 		}
-		applyLog(bs, m.w.Log) // what another device of mine did, receipts for me
+		applyLog(bs, m.w.Log, m.offline) // what another device of mine did, receipts for me
 		if l := m.w.Log; l != nil && l.TagsChanged != 0 {
 			bs.tagLogs = append(bs.tagLogs, l)
 		}

@@ -13,8 +13,15 @@ import (
 // processor applies them to the batch it is building (deletes and clears
 // here; the rest in receipts.go once the batch's messages are known).
 
+// logItem is a log entry for receipts.go; offline: it came with the
+// connection's first sync (it waited while the user was away).
+type logItem struct {
+	l       *pb.LogEntry
+	offline bool
+}
+
 // applyLog applies an entry of the user's own log to the batch.
-func applyLog(bs *batchState, l *pb.LogEntry) {
+func applyLog(bs *batchState, l *pb.LogEntry, offline bool) {
 	if l == nil || l.Conv == nil {
 		return
 	}
@@ -27,6 +34,6 @@ func applyLog(bs *batchState, l *pb.LogEntry) {
 		bs.recount[c.Key()] = true
 	}
 	if l.ReadBy != "" || l.DeliveredTo != "" || len(l.Receipts) > 0 || len(l.RespondedUids) > 0 || l.Settings != nil {
-		bs.logs = append(bs.logs, l)
+		bs.logs = append(bs.logs, logItem{l, offline})
 	}
 }

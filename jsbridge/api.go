@@ -144,6 +144,8 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getMessagesReadReceiptByUsersV5":          b.getReceiptByUsersV5,
 		"getMessageReadReceiptInfoV5ByIdentifiers": b.getReceiptInfoV5ByIDs,
 		"sendReadReceiptResponse":                  b.sendReceiptResponseV1,
+		"sendMessageReadAck":                       b.sendMessageReadAck,
+		"sendConversationReadAck":                  b.sendConversationReadAck,
 		"__failHeld":                               b.failHeld,
 	}
 	maps.Copy(async, b.groupFunctions())

@@ -151,6 +151,35 @@ func (b *Bridge) sendReceiptResponseV5(args []safejs.Value) (work, error) {
 	return func() (any, error) { return nil, eng.RespondReceipts(context.Background(), c, uids) }, nil
 }
 
+// sendMessageReadAck(conversation, messageUId, ackContent?): imwasm's own
+// (Easemob's and NIM's per-message read ack).
+func (b *Bridge) sendMessageReadAck(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	uid, err := uidArg(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
+	var content string
+	if v := arg(args, 2); !absent(v) {
+		if content, err = asString(v, "ackContent"); err != nil {
+			return nil, err
+		}
+	}
+	return func() (any, error) { return nil, eng.AckMessageRead(context.Background(), c, uid, content) }, nil
+}
+
+// sendConversationReadAck(conversation): imwasm's own (Easemob's channel ack).
+func (b *Bridge) sendConversationReadAck(args []safejs.Value) (work, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) { return nil, eng.AckConversationRead(context.Background(), c) }, nil
+}
+
 // getMessageReader(targetId, messageUId, channelId?) → {totalMemberCount, list}
 func (b *Bridge) getMessageReader(args []safejs.Value) (work, error) {
 	eng, c, uid, err := b.messageArgs(args, client.Group, 2)
@@ -417,10 +446,17 @@ func receiptEventJS(ev client.Event) (string, any, bool) {
 	conv := conversationJS(r.Conversation)
 	switch ev.Kind {
 	case client.EventReadReceipt:
-		return "READ_RECEIPT_RECEIVED", map[string]any{"conversation": conv, "messageUId": r.MessageUID, "sentTime": r.SentTime, "sendUserId": r.UserID}, true
+		out := map[string]any{"conversation": conv, "messageUId": r.MessageUID, "sentTime": r.SentTime, "sendUserId": r.UserID}
+		if r.Offline {
+			out["isOffline"] = true
+		}
+		return "READ_RECEIPT_RECEIVED", out, true
 	case client.EventSyncRead:
 		out := conversationJS(r.Conversation)
 		out.Set("timestamp", r.SentTime)
+		if r.Told {
+			out.Set("peerTold", true)
+		}
 		return "SYNC_READ_STATUS", out, true
 	case client.EventReceiptRequest:
 		return "MESSAGE_RECEIPT_REQUEST", map[string]any{"conversation": conv, "messageUId": r.MessageUID, "senderUserId": r.UserID}, true
@@ -431,10 +467,18 @@ func receiptEventJS(ev client.Event) (string, any, bool) {
 		for i, c := range r.Counts {
 			users := make([]any, len(c.Users))
 			for j, u := range c.Users {
-				users[j] = map[string]any{"userId": u.UserID, "timestamp": u.Time}
+				user := map[string]any{"userId": u.UserID, "timestamp": u.Time}
+				if u.Content != "" {
+					user["content"] = u.Content
+				}
+				users[j] = user
 			}
-			list[i] = map[string]any{"identifier": conversationJS(c.Conversation), "messageUId": c.MessageUID, "readCount": c.ReadCount,
+			item := map[string]any{"identifier": conversationJS(c.Conversation), "messageUId": c.MessageUID, "readCount": c.ReadCount,
 				"unreadCount": max(0, c.TotalCount-c.ReadCount), "totalCount": c.TotalCount, "users": users}
+			if r.Offline {
+				item["isOffline"] = true
+			}
+			list[i] = item
 		}
 		return "MESSAGE_RECEIPT_RESPONSE_V5", list, true
 	case client.EventDelivered:

@@ -5,13 +5,14 @@
 // index.js (and so to the Go engine); nothing here keeps state of its own
 // beyond the event handlers and the one connection a page has.
 //
-// Provided so far: the connection (open with an imwasm token, close,
-// events), message.create and send for text, image, file, custom and cmd
-// messages, and their receipt as onTextMessage / onImageMessage /
-// onFileMessage / onCustomMessage / onCmdMessage, the
-// server's ack (onReceivedMessage) and delivery acks (onDeliveredMessage),
-// recall, editing, history, conversations, contacts, the blocklist,
-// presence and groups. docs/migration.md lists what is not yet.
+// Provided: the connection (open with an imwasm token, close, events),
+// message.create and send for text, image, file, audio, video, location,
+// custom and cmd messages and their receipt as onTextMessage … onCmdMessage,
+// the server's ack (onReceivedMessage), delivery acks (onDeliveredMessage),
+// read acks (read: onReadMessage; channel: onChannelMessage; group acks
+// that waited: onStatisticMessage), recall, editing, history,
+// conversations, contacts, the blocklist, presence and groups.
+// docs/migration.md lists what is not yet.
 
 import * as im from './index.js';
 
@@ -61,6 +62,10 @@ const codeMap = new Map([
   [im.ErrorCode.REJECTED_BY_BLACKLIST, statusCode.MESSAGE_EXTERNAL_LOGIC_BLOCKED],
   [im.ErrorCode.TIMEOUT, statusCode.REQUEST_TIMEOUT],
   [im.ErrorCode.UPLOAD_FAIL, statusCode.WEBIM_UPLOADFILE_ERROR],
+  [im.ErrorCode.SERVICE_RRSV5_UNAVAILABLE, statusCode.SERVICE_NOT_ENABLED],
+  [im.ErrorCode.SERVICE_RRSV5_MESSAGE_NOT_EXIST, statusCode.MESSAGE_NOT_FOUND],
+  [im.ErrorCode.SERVICE_RRSV5_MESSAGE_RECEIPT_NEEDLESS, statusCode.MESSAGE_NOT_FOUND],
+  [im.ErrorCode.SERVICE_RRSV5_MESSAGE_SENDER_MISMATCH, statusCode.PERMISSION_DENIED],
 ]);
 
 // emError is Easemob's error object for an engine result.
@@ -216,7 +221,19 @@ class Connection {
     if (conversationType === undefined) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: `chatType ${msg.chatType} is not provided` };
     if (typeof msg.to !== 'string' || !msg.to) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'to is required' };
     if (msg.receiverList || msg.deliverOnlineOnly) throw { type: statusCode.OPERATION_UNSUPPORTED, message: 'receiverList and deliverOnlineOnly are not provided yet' };
+    const conversation = { conversationType, targetId: msg.to };
+    switch (msg.type) {
+      case 'read': // one message read: its sender's onReadMessage
+        if (typeof msg.id !== 'string' || !msg.id) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'id (the message read) is required' };
+        return this.#ack(msg, im.sendMessageReadAck(conversation, msg.id, msg.ackContent));
+      case 'channel': // the conversation read: the peer's onChannelMessage
+        return this.#ack(msg, im.sendConversationReadAck(conversation));
+      case 'delivery':
+        throw { type: statusCode.OPERATION_UNSUPPORTED, message: 'delivery acks are sent by the SDK itself (connection option delivery: true)' };
+    }
     const ext = msg.ext && Object.keys(msg.ext).length ? msg.ext : undefined;
+    // allowGroupAck: group members answer with read acks (the engine's needReceipt).
+    const options = conversationType === im.ConversationType.GROUP && msg.msgConfig?.allowGroupAck ? { needReceipt: true } : undefined;
     let content;
     switch (msg.type) {
       case 'txt':
@@ -228,13 +245,18 @@ class Connection {
       case 'cmd':
         content = new CmdMessage({ action: msg.action ?? '', ...(ext && { ext }) });
         break;
+      case 'loc':
+        content = new im.LocationMessage({ latitude: Number(msg.lat), longitude: Number(msg.lng), poi: String(msg.addr ?? ''), content: '', ...(ext && { extra: JSON.stringify(ext) }) });
+        break;
       case 'img':
       case 'file':
-        return this.#sendFile(msg, conversationType, ext);
+      case 'audio':
+      case 'video':
+        return this.#sendFile(msg, conversation, ext, options);
       default:
         throw { type: statusCode.OPERATION_UNSUPPORTED, message: `message type ${msg.type} is not provided yet` };
     }
-    const res = await im.sendMessage({ conversationType, targetId: msg.to }, content);
+    const res = await im.sendMessage(conversation, content, options);
     if (res.code !== 0) {
       const e = emError(res);
       msg.fail?.(e);
@@ -249,14 +271,17 @@ class Connection {
   // #sendFile uploads msg.file.data to the server and sends the image or
   // file message that points at it (imwasm's upload helpers), with
   // Easemob's upload callbacks.
-  async #sendFile(msg, conversationType, ext) {
+  async #sendFile(msg, conversation, ext, options) {
     const file = msg.file?.data;
     if (!(typeof Blob !== 'undefined' && file instanceof Blob)) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'file.data must be a File' };
-    const send = msg.type === 'img' ? im.sendImageMessage : im.sendFileMessage;
-    const res = await send({ conversationType, targetId: msg.to }, { file, ...(ext && { extra: JSON.stringify(ext) }) }, {
+    const body = { file, ...(ext && { extra: JSON.stringify(ext) }) };
+    if (msg.type === 'video') Object.assign(body, { duration: Number(msg.length) || 0, name: msg.filename || file.name });
+    if (msg.type === 'audio') Object.assign(body, { name: msg.filename || file.name || 'audio', size: file.size });
+    const send = { img: im.sendImageMessage, file: im.sendFileMessage, audio: im.sendHQVoiceMessage, video: im.sendSightMessage }[msg.type];
+    const res = await send(conversation, body, {
       onProgress: (percent) => msg.onFileUploadProgress?.({ loaded: percent, total: 100 }),
       onComplete: (info) => { msg.onFileUploadComplete?.({ url: info.url, entities: [] }); },
-    });
+    }, options);
     if (res.code !== 0) {
       const e = emError(res, statusCode.WEBIM_UPLOADFILE_ERROR);
       msg.onFileUploadError?.(e);
@@ -267,6 +292,36 @@ class Connection {
     this.#emit('onReceivedMessage', { id: msg.id, mid: res.data.messageUId, to: msg.to, from: this.user, time: res.data.sentTime });
     msg.success?.(out);
     return out;
+  }
+
+  // #ack answers an ack's send (read or channel) as Easemob does.
+  async #ack(msg, p) {
+    const res = await p;
+    if (res.code !== 0) {
+      const e = emError(res);
+      msg.fail?.(e);
+      throw e;
+    }
+    const out = { localMsgId: msg.id ?? '', serverMsgId: msg.id ?? '' };
+    msg.success?.(out);
+    return out;
+  }
+
+  // getGroupMsgReadUser({ msgId, groupId }): who read a message sent with
+  // allowGroupAck (its sender may ask; the newest 500 readers are kept).
+  async getGroupMsgReadUser(params) {
+    if (!params?.msgId || !params.groupId) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'msgId and groupId are required' };
+    const conversation = { conversationType: im.ConversationType.GROUP, targetId: params.groupId };
+    const userlist = [];
+    for (let pageToken = ''; ;) {
+      const res = await im.getMessagesReadReceiptUsersByPageV5(conversation, params.msgId, { pageToken, pageCount: 100 });
+      if (res.code !== 0) throw failed(params, res);
+      userlist.push(...res.data.users.map((u) => u.userId));
+      if (!(pageToken = res.data.pageToken)) break;
+    }
+    const data = { ackmid: params.msgId, is_last: true, next_key: '', timestamp: Date.now(), total: userlist.length, userlist };
+    params.success?.({ type: 0, data });
+    return { type: 0, data };
   }
 
   // recallMessage({ mid, to, chatType }): the sender's recall, within the
@@ -607,6 +662,39 @@ class Connection {
     on(im.Events.MESSAGES, ({ messages }) => {
       for (const m of messages) this.#received(m);
     });
+    // Read acks: onReadMessage when they come live; the group acks that
+    // waited while this user was away gather into one onStatisticMessage
+    // once the connection's sync is in.
+    let waited = [];
+    on(im.Events.MESSAGE_RECEIPT_RESPONSE_V5, (list) => {
+      for (const { identifier, messageUId: mid, readCount, users, isOffline } of list) {
+        const group = identifier.conversationType === im.ConversationType.GROUP;
+        for (const u of users) {
+          if (group && isOffline) {
+            waited.push({ msg_id: mid, from: u.userId, to: identifier.targetId, count: readCount, ack_content: u.content ?? '', timestamp: u.timestamp });
+            continue;
+          }
+          this.#emit('onReadMessage', {
+            id: mid, mid, ackId: mid, type: 'read', chatType: chatTypeOf(identifier.conversationType), from: u.userId,
+            to: group ? identifier.targetId : this.user, time: u.timestamp,
+            ...(group && { groupReadCount: { [mid]: readCount } }), ...(u.content && { ackContent: u.content }),
+          });
+        }
+      }
+    });
+    on(im.Events.PULL_OFFLINE_MESSAGE_FINISHED, () => {
+      if (!waited.length) return;
+      const group_ack = waited;
+      waited = [];
+      this.#emit('onStatisticMessage', { type: 'statistic', from: '', to: this.user, location: JSON.stringify({ group_ack }) });
+    });
+    // Conversation read acks: the peer's, and this user's from another device.
+    on(im.Events.READ_RECEIPT_RECEIVED, ({ conversation, messageUId, sentTime, sendUserId }) => {
+      this.#emit('onChannelMessage', { id: messageUId, mid: messageUId, type: 'channel', chatType: chatTypeOf(conversation.conversationType), from: sendUserId, to: this.user, time: sentTime });
+    });
+    on(im.Events.SYNC_READ_STATUS, ({ conversationType, targetId, timestamp, peerTold }) => {
+      if (peerTold) this.#emit('onChannelMessage', { id: '', type: 'channel', chatType: chatTypeOf(conversationType), from: this.user, to: targetId, time: timestamp });
+    });
     on(im.Events.MESSAGE_DELIVERED, ({ conversation, deliveredUserId, messageUIdList }) => {
       for (const mid of messageUIdList) this.#emit('onDeliveredMessage', { id: mid, type: 'delivery', mid, from: deliveredUserId, to: this.user, chatType: chatTypeOf(conversation.conversationType) });
     });
@@ -633,6 +721,13 @@ class Connection {
         return { ...base, type: 'img', url: c.imageUri ?? '', thumb: c.content ? 'data:image/jpeg;base64,' + c.content : '', ext: extOf(c) };
       case im.MessageType.FILE:
         return { ...base, type: 'file', url: c.fileUrl ?? '', filename: c.name ?? '', file_length: c.size ?? 0, ext: extOf(c) };
+      case im.MessageType.HQ_VOICE:
+        return { ...base, type: 'audio', url: c.remoteUrl ?? '', filename: c.name ?? '', length: c.duration ?? 0, file_length: c.size ?? 0, ext: extOf(c) };
+      case im.MessageType.SIGHT:
+        return { ...base, type: 'video', url: c.sightUrl ?? '', filename: c.name ?? '', length: c.duration ?? 0, file_length: c.size ?? 0,
+          thumb: c.content ? 'data:image/jpeg;base64,' + c.content : '', ext: extOf(c) };
+      case im.MessageType.LOCATION:
+        return { ...base, type: 'loc', lat: c.latitude, lng: c.longitude, addr: c.poi ?? '', buildingName: '', ext: extOf(c) };
       case CUSTOM:
         return { ...base, type: 'custom', customEvent: c.customEvent, customExts: c.customExts ?? {}, ext: c.ext ?? {} };
       case CMD:
@@ -649,7 +744,10 @@ class Connection {
       return;
     }
     const msg = this.#shape(m);
-    const handler = { txt: 'onTextMessage', img: 'onImageMessage', file: 'onFileMessage', custom: 'onCustomMessage', cmd: 'onCmdMessage' }[msg?.type];
+    const handler = {
+      txt: 'onTextMessage', img: 'onImageMessage', file: 'onFileMessage', audio: 'onAudioMessage', video: 'onVideoMessage',
+      loc: 'onLocationMessage', custom: 'onCustomMessage', cmd: 'onCmdMessage',
+    }[msg?.type];
     if (handler) this.#emit(handler, msg);
   }
 }

@@ -102,13 +102,13 @@ export interface IReadReceiptInfo {
 }
 
 export interface IMessageReader { userId: string; readTime: number }
-export interface IReadReceiptUser { userId: string; timestamp: number }
+export interface IReadReceiptUser { userId: string; timestamp: number; /** imwasm's: what the reader sent with sendMessageReadAck. */ content?: string }
 
 /** getMessageReadReceiptInfoV5 item. */
 export interface ReadReceiptInfoV5 { messageUId: string; readCount: number; unreadCount: number; totalCount: number }
 
 /** MESSAGE_RECEIPT_RESPONSE_V5 item: `users` are the readers new since the last update. */
-export interface ReadReceiptResponseV5 extends ReadReceiptInfoV5 { identifier: Required<IConversationOption>; users: IReadReceiptUser[] }
+export interface ReadReceiptResponseV5 extends ReadReceiptInfoV5 { identifier: Required<IConversationOption>; users: IReadReceiptUser[]; /** imwasm's: it waited on the server while this user was away. */ isOffline?: boolean }
 
 /** getMessagesReadReceiptUsersByPageV5 option: readStatus 0 lists readers, 1 those who have not read. */
 export interface ReadReceiptUsersOption { pageToken?: string; pageCount?: number; order?: 0 | 1; readStatus?: 0 | 1 }
@@ -272,8 +272,8 @@ export interface EventListeners {
     deletedExpansion?: IExpansionChange & { deletedKeys: string[] };
   }) => void;
   CONVERSATION: (event: { conversationList: { conversation: IAReceivedConversation; updatedItems?: IConversationUpdateItems }[] }) => void;
-  READ_RECEIPT_RECEIVED: (event: { conversation: Required<IConversationOption>; messageUId: string; sentTime: number; sendUserId: string }) => void;
-  SYNC_READ_STATUS: (event: Required<IConversationOption> & { timestamp: number }) => void;
+  READ_RECEIPT_RECEIVED: (event: { conversation: Required<IConversationOption>; messageUId: string; sentTime: number; sendUserId: string; isOffline?: boolean }) => void;
+  SYNC_READ_STATUS: (event: Required<IConversationOption> & { timestamp: number; peerTold?: boolean }) => void;
   MESSAGE_RECEIPT_REQUEST: (event: { conversation: Required<IConversationOption>; messageUId: string; senderUserId: string }) => void;
   MESSAGE_RECEIPT_RESPONSE: (event: { conversation: Required<IConversationOption>; receivedUserId: string; messageUIdList: string[] }) => void;
   MESSAGE_RECEIPT_RESPONSE_V5: (data: ReadReceiptResponseV5[]) => void;
@@ -507,6 +507,10 @@ export declare function sendReadReceiptRequest(targetId: string, messageUId: str
 /** Without messageList the SDK answers every cached request of the group (latest 30, 24 h). */
 export declare function sendReadReceiptResponseV2(targetId: string, messageList?: { [senderUserId: string]: string[] } | null, channelId?: string): Promise<RCResult>;
 export declare function sendReadReceiptResponseV5(conversation: IConversationOption, messageUIds: string[]): Promise<RCResult>;
+/** imwasm's own: this user read one message; its sender gets MESSAGE_RECEIPT_RESPONSE_V5 with ackContent (≤ 512 bytes). Private chats: any message of the peer; groups: one sent with needReceipt. */
+export declare function sendMessageReadAck(conversation: IConversationOption, messageUId: string, ackContent?: string): Promise<RCResult>;
+/** imwasm's own: this user read the whole conversation: unread counts clear, the peer of a private chat gets READ_RECEIPT_RECEIVED, the user's other devices SYNC_READ_STATUS with peerTold. */
+export declare function sendConversationReadAck(conversation: IConversationOption): Promise<RCResult>;
 export declare function getMessageReader(targetId: string, messageUId: string, channelId?: string): Promise<RCResult<{ totalMemberCount: number; list: IMessageReader[] }>>;
 export declare function getMessageReadReceiptInfoV5(conversation: IConversationOption, messageUIds: string[]): Promise<RCResult<ReadReceiptInfoV5[]>>;
 export declare function getMessagesReadReceiptUsersByPageV5(conversation: IConversationOption, messageUId: string, options?: ReadReceiptUsersOption): Promise<RCResult<ReadReceiptUsersResult>>;

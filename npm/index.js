@@ -486,6 +486,9 @@ export const sendReadReceiptMessage = api('sendReadReceiptMessage');
 export const sendReadReceiptRequest = api('sendReadReceiptRequest');
 export const sendReadReceiptResponseV2 = api('sendReadReceiptResponseV2');
 export const sendReadReceiptResponseV5 = api('sendReadReceiptResponseV5');
+// imwasm's own: the read acks of Easemob and NIM (docs/api.md).
+export const sendMessageReadAck = api('sendMessageReadAck');
+export const sendConversationReadAck = api('sendConversationReadAck');
 export const getMessageReader = api('getMessageReader');
 export const getMessageReadReceiptInfoV5 = api('getMessageReadReceiptInfoV5');
 export const getMessagesReadReceiptUsersByPageV5 = api('getMessagesReadReceiptUsersByPageV5');

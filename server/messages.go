@@ -389,11 +389,18 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 		return
 	}
 	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
-	if r.Receipt {
+	switch {
+	case r.Receipt && r.TellPeer:
+		ss.replyErr(id, codes.InvalidParameter, "receipt and tellPeer are exclusive")
+		return
+	case r.Receipt:
 		ss.handleReadReceipt(ctx, id, convID, conv, r.MessageUid)
 		return
+	case r.TellPeer && conv.Type == pb.ConversationType_PRIVATE && !ss.srv.settings.Load().PrivateReadReceiptsEnabled:
+		ss.replyErr(id, codes.RRSV5Unavailable, "private read receipts are off (privateReadReceiptsEnabled)")
+		return
 	}
-	_, entries, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq, r.MessageUid, ss.readEntries(conv))
+	_, entries, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq, r.MessageUid, ss.readEntries(conv, r.TellPeer))
 	if err != nil {
 		switch {
 		case errors.Is(err, store.ErrNotMember):

@@ -86,8 +86,9 @@ func quotaKey(day, group string) string { return "rr:" + day + ":" + group }
 // receiptMessages finds messages of conv for a receipt call: each must
 // exist, be visible to the user (not targeted at others, not before they
 // joined or cleared their history, not after they left), and be within
-// the receipt validity.
-func (ss *session) receiptMessages(ctx context.Context, convID string, uids []string) ([]*pb.Message, error) {
+// the receipt validity (unless forever: a private read ack holds for as
+// long as the message is kept).
+func (ss *session) receiptMessages(ctx context.Context, convID string, uids []string, forever bool) ([]*pb.Message, error) {
 	for _, uid := range uids {
 		if uid == "" || len(uid) > contract.MaxIDBytes {
 			return nil, codes.New(codes.InvalidParameterMessageUID, "invalid messageUId")
@@ -100,7 +101,7 @@ func (ss *session) receiptMessages(ctx context.Context, convID string, uids []st
 	out := make([]*pb.Message, 0, len(uids))
 	for _, uid := range uids {
 		m, err := vis.message(ctx, uid)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && ss.srv.receiptExpired(m)) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !forever && ss.srv.receiptExpired(m)) {
 			return nil, errReceiptMissing
 		}
 		if err != nil {
@@ -128,7 +129,7 @@ func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.Re
 		ss.replyFor(id, errReceiptsOff)
 		return
 	}
-	ms, err := ss.receiptMessages(ctx, convID, []string{r.MessageUid})
+	ms, err := ss.receiptMessages(ctx, convID, []string{r.MessageUid}, false)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
@@ -186,20 +187,34 @@ func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.Re
 	ss.srv.fanOut(ctx, stored, "")
 }
 
-// handleReceiptResponse: sendReadReceiptResponseV2 / V5. Every message
-// must take receipts, else nothing is recorded.
+// handleReceiptResponse: sendReadReceiptResponseV2 / V5, and the read
+// acks of the other APIs. Every message must take receipts, else nothing
+// is recorded: one that asked (needReceipt, a request), or, with unasked,
+// any of the peer's in a private chat while private read receipts are on.
 func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.ReceiptResponse) {
 	convID, err := ss.conversation(ctx, r.Conv)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
-	if !ss.srv.settings.Load().ReceiptsEnabled {
+	st := ss.srv.settings.Load()
+	private := r.Conv.Type == pb.ConversationType_PRIVATE
+	switch {
+	case r.Unasked && !private:
+		ss.replyFor(id, errNeedless)
+		return
+	case r.Unasked && !st.PrivateReadReceiptsEnabled:
+		ss.replyErr(id, codes.RRSV5Unavailable, "private read receipts are off (privateReadReceiptsEnabled)")
+		return
+	case !r.Unasked && !st.ReceiptsEnabled:
 		ss.replyFor(id, errReceiptsOff)
 		return
-	}
-	if len(r.MessageUids) == 0 || len(r.MessageUids) > contract.MaxPerCall {
+	case len(r.MessageUids) == 0 || len(r.MessageUids) > contract.MaxPerCall:
 		ss.replyErr(id, codes.RRSV5ParamLengthExceed, "1-100 messages per call")
+		return
+	}
+	if err := contract.CheckAckContent(r.Content); err != nil {
+		ss.replyFor(id, err)
 		return
 	}
 	now := ss.srv.cfg.Now().UnixMilli()
@@ -212,21 +227,27 @@ func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.R
 			uids = append(uids, uid)
 		}
 	}
-	ms, err := ss.receiptMessages(ctx, convID, uids)
+	ms, err := ss.receiptMessages(ctx, convID, uids, r.Unasked)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
 	for _, m := range ms {
-		uid := m.Uid
-		if !asksReceipts(m) {
+		asked := asksReceipts(m)
+		if !asked && !r.Unasked {
 			ss.replyFor(id, errNeedless)
 			return
 		}
 		if m.FromUser == ss.user {
 			continue // one's own message: nothing to answer
 		}
-		reads = append(reads, store.Read{UID: uid, Time: now, SentTime: m.SentTime})
+		read := store.Read{UID: m.Uid, Time: now, SentTime: m.SentTime, Content: r.Content}
+		if !asked {
+			// Kept until the receipt validity after the read (the
+			// message may be older than that): long enough to notify.
+			read.SentTime = now
+		}
+		reads = append(reads, read)
 	}
 	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
 	added, entry, err := ss.srv.store.AddReads(ctx, convID, ss.user, reads, ss.logEntry(&pb.LogEntry{Conv: conv}))
@@ -293,7 +314,7 @@ func (ss *session) handleReaders(ctx context.Context, id uint64, r *pb.ReadersRe
 		}
 	} else {
 		for _, x := range readers {
-			users = append(users, &pb.Reader{UserId: x.Reader, Time: x.Time})
+			users = append(users, &pb.Reader{UserId: x.Reader, Time: x.Time, Content: x.Content})
 		}
 	}
 	res := &pb.ReadersResult{ReadCount: uint32(readCount), TotalCount: uint32(len(audience))}
@@ -345,7 +366,7 @@ func (ss *session) readableReceipts(ctx context.Context, c *pb.Conversation, uid
 	if !ss.srv.settings.Load().ReceiptsEnabled {
 		return "", nil, errReceiptsOff
 	}
-	ms, err := ss.receiptMessages(ctx, convID, uids)
+	ms, err := ss.receiptMessages(ctx, convID, uids, false)
 	if err != nil {
 		return "", nil, err
 	}
@@ -407,7 +428,7 @@ func (s *Server) flushReceipts(ctx context.Context, convID, uid string) {
 	entry, err := s.store.FlushReceipts(ctx, convID, uid, maxReaders, func(readers []store.Read, readCount int) *pb.Message {
 		up := &pb.ReceiptUpdate{MessageUid: uid, ReadCount: uint32(readCount), TotalCount: uint32(len(audience))}
 		for _, r := range readers {
-			up.Readers = append(up.Readers, &pb.Reader{UserId: r.Reader, Time: r.Time})
+			up.Readers = append(up.Readers, &pb.Reader{UserId: r.Reader, Time: r.Time, Content: r.Content})
 		}
 		return userLogEntry(m.FromUser, &pb.LogEntry{
 			Conv:     &pb.Conversation{Type: m.ConvType, Target: m.To, Channel: m.Channel},
@@ -503,17 +524,25 @@ func checkAck(a *pb.Ack) error {
 }
 
 // readEntries are the log entries a moved read watermark writes: the
-// reader's own, for their other sessions. Nobody else learns of it: that
-// is what a read receipt is for (handleReadReceipt).
-func (ss *session) readEntries(conv *pb.Conversation) func(uint64, *pb.Message) []*pb.Message {
+// reader's own, for their other sessions. Nobody else learns of it unless
+// tell (ReadRequest.tell_peer): then the peer of a private chat gets the
+// entry a read receipt writes (handleReadReceipt) in the same transaction.
+func (ss *session) readEntries(conv *pb.Conversation, tell bool) func(uint64, *pb.Message) []*pb.Message {
 	return func(seq uint64, last *pb.Message) []*pb.Message {
 		var uid string
 		var at int64
 		if last != nil { // none: the entry still carries the watermark
 			uid, at = last.Uid, last.SentTime
 		}
-		own := &pb.LogEntry{Conv: conv, ReadBy: ss.user, ReadSeq: seq, ReadUid: uid, ReadTime: at}
-		return []*pb.Message{ss.logEntry(own)}
+		own := &pb.LogEntry{Conv: conv, ReadBy: ss.user, ReadSeq: seq, ReadUid: uid, ReadTime: at, ReadReceipt: tell}
+		out := []*pb.Message{ss.logEntry(own)}
+		if tell && last != nil && conv.Type == pb.ConversationType_PRIVATE && conv.Target != ss.user {
+			out = append(out, userLogEntry(conv.Target, &pb.LogEntry{
+				Conv:   &pb.Conversation{Type: conv.Type, Target: ss.user, Channel: conv.Channel},
+				ReadBy: ss.user, ReadSeq: seq, ReadUid: uid, ReadTime: at,
+			}))
+		}
+		return out
 	}
 }
 

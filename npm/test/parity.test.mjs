@@ -47,6 +47,8 @@ const OWN_EXPORTS = {
   forwardMessage: 'RongCloud\'s forwarding call of its other platforms',
   muteGroupMembers: 'group member mutes from the client (RongCloud has them in its server API; Easemob and NIM in their SDKs)',
   muteAllGroupMembers: 'muting a whole group from the client (as above)',
+  sendMessageReadAck: 'Easemob\'s and NIM\'s per-message read ack (any private message; group messages with ackContent)',
+  sendConversationReadAck: 'Easemob\'s conversation read ack (channel): read watermark and peer told at once',
 };
 const OWN_MEMBERS = {
   ErrorCode: ['UNKNOWN', 'RC_RECALLMESSAGE_PARAMETER_INVALID', 'RC_RECALL_MESSAGE_USER_INVALID', 'RC_MSG_SIZE_OUT_OF_LIMIT',

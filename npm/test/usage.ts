@@ -78,6 +78,8 @@ async function main(): Promise<void> {
   await RongIMLib.sendReadReceiptResponseV2('g', { alice: ['UID'] });
   await RongIMLib.sendReadReceiptResponseV2('g');
   await RongIMLib.sendReadReceiptResponseV5(group, ['UID']);
+  await RongIMLib.sendMessageReadAck(group, 'UID', JSON.stringify({}));
+  await RongIMLib.sendConversationReadAck({ conversationType: RongIMLib.ConversationType.PRIVATE, targetId: 'bob' });
   const readers = await RongIMLib.getMessageReader('g', 'UID');
   console.log(readers.data?.totalMemberCount, readers.data?.list[0]?.readTime);
   const infos = await RongIMLib.getMessageReadReceiptInfoV5(group, ['UID']);

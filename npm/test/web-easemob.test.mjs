@@ -32,6 +32,9 @@ for (const engine of engines()) describe(engine, () => {
         onCustomMessage: record('onCustomMessage'),
         onImageMessage: record('onImageMessage'),
         onFileMessage: record('onFileMessage'),
+        onAudioMessage: record('onAudioMessage'),
+        onVideoMessage: record('onVideoMessage'),
+        onLocationMessage: record('onLocationMessage'),
         onCmdMessage: record('onCmdMessage'),
         onReceivedMessage: record('onReceivedMessage'),
         onDeliveredMessage: record('onDeliveredMessage'),
@@ -127,6 +130,36 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(file.file_length, 22);
     const body = await u.ben.page.evaluate((url) => fetch(url).then((r) => r.text()), file.url);
     assert.equal(body, 'minutes of the meeting');
+  });
+
+  test('audio, video and location messages', async () => {
+    const sent = await u.amy.page.evaluate(async () => {
+      // One second of silence as a WAV file (8 kHz, 16-bit mono).
+      const n = 8000;
+      const wav = new DataView(new ArrayBuffer(44 + 2 * n));
+      const put = (o, s) => [...s].forEach((ch, i) => wav.setUint8(o + i, ch.charCodeAt(0)));
+      put(0, 'RIFF'); wav.setUint32(4, 36 + 2 * n, true); put(8, 'WAVEfmt ');
+      wav.setUint32(16, 16, true); wav.setUint16(20, 1, true); wav.setUint16(22, 1, true);
+      wav.setUint32(24, 8000, true); wav.setUint32(28, 16000, true); wav.setUint16(32, 2, true); wav.setUint16(34, 16, true);
+      put(36, 'data'); wav.setUint32(40, 2 * n, true);
+      const audio = await conn.send(WebIM.message.create({
+        type: 'audio', chatType: 'singleChat', to: 'ben', length: 1, file: { data: new File([wav.buffer], 'hello.wav', { type: 'audio/wav' }) },
+      }));
+      const clip = new File([new Uint8Array(2048).fill(7)], 'clip.mp4', { type: 'video/mp4' });
+      const video = await conn.send(WebIM.message.create({ type: 'video', chatType: 'singleChat', to: 'ben', length: 3, file: { data: clip } }));
+      const loc = await conn.send(WebIM.message.create({ type: 'loc', chatType: 'singleChat', to: 'ben', lat: 39.9, lng: 116.4, addr: 'Beijing' }));
+      return { audio, video, loc };
+    });
+    const a = await waitGot(u.ben, 'onAudioMessage', (m) => m.id === sent.audio.serverMsgId, 'the audio message');
+    assert.equal(a.type, 'audio');
+    assert.equal(a.filename, 'hello.wav');
+    assert.equal(a.file_length, 44 + 16000);
+    assert.ok([0, 1].includes(a.length), `audio length ${a.length}`); // 0 where the engine cannot decode WAV
+    assert.equal(await (await fetch(a.url)).arrayBuffer().then((b) => b.byteLength), 44 + 16000);
+    const v = await waitGot(u.ben, 'onVideoMessage', (m) => m.id === sent.video.serverMsgId, 'the video message');
+    assert.deepEqual([v.type, v.filename, v.length, v.file_length], ['video', 'clip.mp4', 3, 2048]);
+    const l = await waitGot(u.ben, 'onLocationMessage', (m) => m.id === sent.loc.serverMsgId, 'the location message');
+    assert.deepEqual([l.type, l.lat, l.lng, l.addr, l.from], ['loc', 39.9, 116.4, 'Beijing', 'amy']);
   });
 
   test('recall, history with its cursor, contacts and the blocklist', async () => {
@@ -265,7 +298,10 @@ for (const engine of engines()) describe(engine, () => {
       const caught = async (f) => { try { await f(); return null; } catch (e) { return { type: e.type, message: e.message }; } };
       return {
         second: await caught(() => new WebIM.connection({ appKey: 'node-test-app', url: 'ws://127.0.0.1:1' })),
-        badType: await caught(() => conn.send(WebIM.message.create({ type: 'video', chatType: 'singleChat', to: 'ben' }))),
+        badType: await caught(() => conn.send(WebIM.message.create({ type: 'combine', chatType: 'singleChat', to: 'ben' }))),
+        noFile: await caught(() => conn.send(WebIM.message.create({ type: 'video', chatType: 'singleChat', to: 'ben' }))),
+        delivery: await caught(() => conn.send(WebIM.message.create({ type: 'delivery', chatType: 'singleChat', to: 'ben', id: 'x' }))),
+        readNoID: await caught(() => conn.send({ type: 'read', chatType: 'singleChat', to: 'ben' })),
         noTo: await caught(() => conn.send(WebIM.message.create({ type: 'txt', chatType: 'singleChat', msg: 'x' }))),
         chatRoom: await caught(() => conn.send(WebIM.message.create({ type: 'txt', chatType: 'chatRoom', to: 'r', msg: 'x' }))),
         register: await caught(() => conn.registerUser({ username: 'x', password: 'y' })),
@@ -273,6 +309,9 @@ for (const engine of engines()) describe(engine, () => {
     });
     assert.equal(errors.second.type, -3, 'a second connection while one is open');
     assert.equal(errors.badType.type, 53);
+    assert.equal(errors.noFile.type, 205);
+    assert.equal(errors.delivery.type, 53, 'delivery acks are the SDK\'s own');
+    assert.equal(errors.readNoID.type, 205);
     assert.equal(errors.noTo.type, 205);
     assert.equal(errors.chatRoom.type, 205);
     assert.equal(errors.register.type, 53);

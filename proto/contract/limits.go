@@ -27,6 +27,10 @@ const (
 	MaxPushContentBytes    = 1 << 10 // SendRequest.push_content
 	MaxPushDataBytes       = 4 << 10 // SendRequest.push_data
 	MaxMentionContentBytes = 1 << 10 // MentionedInfo.content
+	// MaxAckContentBytes bounds what a reader sends with a read ack
+	// (ReceiptResponse.content): a flush of a message's 500 kept readers
+	// stays well inside a page.
+	MaxAckContentBytes = 512
 	// MaxIDs bounds a message's mentioned users and its targeted
 	// recipients, and the items of one device Ack.
 	MaxIDs = 1000
@@ -137,6 +141,14 @@ func CheckExpansion(x map[string]string) error {
 	}
 	if n > MaxExpansionBytes {
 		return codes.New(codes.ExpansionLimitExceeded, "a message's expansion holds at most 64 KiB of keys and values")
+	}
+	return nil
+}
+
+// CheckAckContent checks what a reader sends with a read ack.
+func CheckAckContent(content string) error {
+	if len(content) > MaxAckContentBytes {
+		return codes.New(codes.InvalidParameter, "ack content is limited to "+strconv.Itoa(MaxAckContentBytes)+" bytes")
 	}
 	return nil
 }

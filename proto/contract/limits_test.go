@@ -126,3 +126,20 @@ func TestWorstMessageFitsAFrame(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckAckContent(t *testing.T) {
+	for _, tc := range []struct {
+		content string
+		code    int32
+	}{
+		{"", 0},
+		{"{}", 0},
+		{strings.Repeat("x", MaxAckContentBytes), 0},
+		{strings.Repeat("x", MaxAckContentBytes+1), codes.InvalidParameter},
+		{strings.Repeat("读", MaxAckContentBytes/3+1), codes.InvalidParameter}, // bytes, not characters
+	} {
+		if got := codes.Of(CheckAckContent(tc.content)); got != tc.code {
+			t.Errorf("CheckAckContent(%d bytes) = %d, want %d", len(tc.content), got, tc.code)
+		}
+	}
+}

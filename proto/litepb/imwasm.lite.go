@@ -4521,6 +4521,7 @@ type LogEntry struct {
 	Friend           *FriendEvent
 	OwnProfile       *UserProfile
 	Subscriptions    []*SubscriptionStatus
+	ReadReceipt      bool
 }
 
 func (x *LogEntry) GetConv() *Conversation {
@@ -4677,6 +4678,13 @@ func (x *LogEntry) GetSubscriptions() []*SubscriptionStatus {
 	return nil
 }
 
+func (x *LogEntry) GetReadReceipt() bool {
+	if x != nil {
+		return x.ReadReceipt
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *LogEntry) Size() (n int) {
 	if x == nil {
@@ -4708,6 +4716,7 @@ func (x *LogEntry) Size() (n int) {
 	for _, e := range x.Subscriptions {
 		n += sizeMsg(2, e, true)
 	}
+	n += sizeBool(2, x.ReadReceipt)
 	return n
 }
 
@@ -4742,6 +4751,7 @@ func (x *LogEntry) MarshalAppend(b []byte) []byte {
 	for _, e := range x.Subscriptions {
 		b = appendMsg(b, 22<<3|2, e, true)
 	}
+	b = appendBool(b, 23<<3|0, x.ReadReceipt)
 	return b
 }
 
@@ -4839,6 +4849,8 @@ func (x *LogEntry) Merge(b []byte) error {
 				x.Subscriptions = append(x.Subscriptions, e)
 			}
 			n, err = mergeMsg(e, b, num, typ)
+		case 23:
+			n, err = mergeBool(&x.ReadReceipt, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -6093,6 +6105,7 @@ type ReadRequest struct {
 	Seq        uint64
 	MessageUid string
 	Receipt    bool
+	TellPeer   bool
 }
 
 func (x *ReadRequest) GetConv() *Conversation {
@@ -6123,6 +6136,13 @@ func (x *ReadRequest) GetReceipt() bool {
 	return false
 }
 
+func (x *ReadRequest) GetTellPeer() bool {
+	if x != nil {
+		return x.TellPeer
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *ReadRequest) Size() (n int) {
 	if x == nil {
@@ -6132,6 +6152,7 @@ func (x *ReadRequest) Size() (n int) {
 	n += sizeVarint(1, x.Seq)
 	n += sizeLen(1, len(x.MessageUid))
 	n += sizeBool(1, x.Receipt)
+	n += sizeBool(1, x.TellPeer)
 	return n
 }
 
@@ -6144,6 +6165,7 @@ func (x *ReadRequest) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 2<<3|0, x.Seq)
 	b = appendString(b, 3<<3|2, x.MessageUid)
 	b = appendBool(b, 4<<3|0, x.Receipt)
+	b = appendBool(b, 5<<3|0, x.TellPeer)
 	return b
 }
 
@@ -6180,6 +6202,8 @@ func (x *ReadRequest) Merge(b []byte) error {
 			n, err = mergeString(&x.MessageUid, b, num, typ)
 		case 4:
 			n, err = mergeBool(&x.Receipt, b, num, typ)
+		case 5:
+			n, err = mergeBool(&x.TellPeer, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -6279,6 +6303,8 @@ func (x *ReceiptRequest) Merge(b []byte) error {
 type ReceiptResponse struct {
 	Conv        *Conversation
 	MessageUids []string
+	Content     string
+	Unasked     bool
 }
 
 func (x *ReceiptResponse) GetConv() *Conversation {
@@ -6295,6 +6321,20 @@ func (x *ReceiptResponse) GetMessageUids() []string {
 	return nil
 }
 
+func (x *ReceiptResponse) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+func (x *ReceiptResponse) GetUnasked() bool {
+	if x != nil {
+		return x.Unasked
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *ReceiptResponse) Size() (n int) {
 	if x == nil {
@@ -6302,6 +6342,8 @@ func (x *ReceiptResponse) Size() (n int) {
 	}
 	n += sizeMsg(1, x.Conv, x.Conv != nil)
 	n += sizeStrings(1, x.MessageUids)
+	n += sizeLen(1, len(x.Content))
+	n += sizeBool(1, x.Unasked)
 	return n
 }
 
@@ -6312,6 +6354,8 @@ func (x *ReceiptResponse) MarshalAppend(b []byte) []byte {
 	}
 	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
 	b = appendStrings(b, 2<<3|2, x.MessageUids)
+	b = appendString(b, 3<<3|2, x.Content)
+	b = appendBool(b, 4<<3|0, x.Unasked)
 	return b
 }
 
@@ -6344,6 +6388,10 @@ func (x *ReceiptResponse) Merge(b []byte) error {
 			n, err = mergeMsg(x.Conv, b, num, typ)
 		case 2:
 			n, err = mergeStrings(&x.MessageUids, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.Content, b, num, typ)
+		case 4:
+			n, err = mergeBool(&x.Unasked, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -6473,8 +6521,9 @@ func (x *ReadersRequest) Merge(b []byte) error {
 }
 
 type Reader struct {
-	UserId string
-	Time   int64
+	UserId  string
+	Time    int64
+	Content string
 }
 
 func (x *Reader) GetUserId() string {
@@ -6491,6 +6540,13 @@ func (x *Reader) GetTime() int64 {
 	return 0
 }
 
+func (x *Reader) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
 // Size is the length of x's encoding.
 func (x *Reader) Size() (n int) {
 	if x == nil {
@@ -6498,6 +6554,7 @@ func (x *Reader) Size() (n int) {
 	}
 	n += sizeLen(1, len(x.UserId))
 	n += sizeVarint(1, uint64(int64(x.Time)))
+	n += sizeLen(1, len(x.Content))
 	return n
 }
 
@@ -6508,6 +6565,7 @@ func (x *Reader) MarshalAppend(b []byte) []byte {
 	}
 	b = appendString(b, 1<<3|2, x.UserId)
 	b = appendVarint(b, 2<<3|0, uint64(int64(x.Time)))
+	b = appendString(b, 3<<3|2, x.Content)
 	return b
 }
 
@@ -6537,6 +6595,8 @@ func (x *Reader) Merge(b []byte) error {
 			n, err = mergeString(&x.UserId, b, num, typ)
 		case 2:
 			n, err = mergeInt64(&x.Time, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.Content, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -3264,6 +3264,8 @@ type LogEntry struct {
 	// This user subscribed or unsubscribed on another device
 	// (SUBSCRIBED_RELATION_CHANGE).
 	Subscriptions []*SubscriptionStatus `protobuf:"bytes,22,rep,name=subscriptions,proto3" json:"subscriptions,omitempty"`
+	// With read_by this user: the peer was told too (ReadRequest.tell_peer).
+	ReadReceipt   bool `protobuf:"varint,23,opt,name=read_receipt,json=readReceipt,proto3" json:"read_receipt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3450,6 +3452,13 @@ func (x *LogEntry) GetSubscriptions() []*SubscriptionStatus {
 		return x.Subscriptions
 	}
 	return nil
+}
+
+func (x *LogEntry) GetReadReceipt() bool {
+	if x != nil {
+		return x.ReadReceipt
+	}
+	return false
 }
 
 // A user's own settings of one conversation, kept by the server for all
@@ -4283,11 +4292,16 @@ func (x *PullResult) GetStartSeq() uint64 {
 // through their log (read_by in the LogEntry), that the user read up to
 // message_uid; the user's own watermark and counts do not move.
 type ReadRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
-	Seq           uint64                 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
-	MessageUid    string                 `protobuf:"bytes,3,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
-	Receipt       bool                   `protobuf:"varint,4,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Conv       *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	Seq        uint64                 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	MessageUid string                 `protobuf:"bytes,3,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	Receipt    bool                   `protobuf:"varint,4,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	// Both at once (not with receipt): move the watermark to the latest and,
+	// in a private chat, tell the peer (READ_RECEIPT_RECEIVED) — Easemob's
+	// conversation read ack (channel). The user's own log entry says so
+	// (LogEntry.read_receipt), so their other devices can tell it apart.
+	TellPeer      bool `protobuf:"varint,5,opt,name=tell_peer,json=tellPeer,proto3" json:"tell_peer,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4346,6 +4360,13 @@ func (x *ReadRequest) GetMessageUid() string {
 func (x *ReadRequest) GetReceipt() bool {
 	if x != nil {
 		return x.Receipt
+	}
+	return false
+}
+
+func (x *ReadRequest) GetTellPeer() bool {
+	if x != nil {
+		return x.TellPeer
 	}
 	return false
 }
@@ -4409,9 +4430,16 @@ func (x *ReceiptRequest) GetMessageUid() string {
 // these messages of conv (1-100; any senders). Idempotent per reader and
 // message. The senders learn it through their logs, coalesced.
 type ReceiptResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
-	MessageUids   []string               `protobuf:"bytes,2,rep,name=message_uids,json=messageUids,proto3" json:"message_uids,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Conv        *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUids []string               `protobuf:"bytes,2,rep,name=message_uids,json=messageUids,proto3" json:"message_uids,omitempty"`
+	// Kept with the read and given to the sender (Reader.content):
+	// Easemob's ackContent, at most contract.MaxAckContentBytes.
+	Content string `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	// In a private chat, messages that did not ask for receipts may be
+	// acked too, for as long as they are kept (privateReadReceiptsEnabled):
+	// Easemob's per-message read ack.
+	Unasked       bool `protobuf:"varint,4,opt,name=unasked,proto3" json:"unasked,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4458,6 +4486,20 @@ func (x *ReceiptResponse) GetMessageUids() []string {
 		return x.MessageUids
 	}
 	return nil
+}
+
+func (x *ReceiptResponse) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+func (x *ReceiptResponse) GetUnasked() bool {
+	if x != nil {
+		return x.Unasked
+	}
+	return false
 }
 
 // getMessageReader / getMessagesReadReceiptUsersByPageV5: who read a
@@ -4541,7 +4583,8 @@ func (x *ReadersRequest) GetPageCount() uint32 {
 type Reader struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Time          int64                  `protobuf:"varint,2,opt,name=time,proto3" json:"time,omitempty"` // ms; 0 for non-readers
+	Time          int64                  `protobuf:"varint,2,opt,name=time,proto3" json:"time,omitempty"`      // ms; 0 for non-readers
+	Content       string                 `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"` // what the reader sent with the read (ReceiptResponse.content)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4588,6 +4631,13 @@ func (x *Reader) GetTime() int64 {
 		return x.Time
 	}
 	return 0
+}
+
+func (x *Reader) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
 }
 
 type ReadersResult struct {
@@ -7437,7 +7487,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"groupEvent\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb6\a\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd9\a\n" +
 	"\bLogEntry\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
 	"\fdeleted_uids\x18\x02 \x03(\tR\vdeletedUids\x12%\n" +
@@ -7462,7 +7512,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06friend\x18\x14 \x01(\v2\x16.imwasm.v1.FriendEventR\x06friend\x127\n" +
 	"\vown_profile\x18\x15 \x01(\v2\x16.imwasm.v1.UserProfileR\n" +
 	"ownProfile\x12C\n" +
-	"\rsubscriptions\x18\x16 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\rsubscriptions\"\x91\x01\n" +
+	"\rsubscriptions\x18\x16 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\rsubscriptions\x12!\n" +
+	"\fread_receipt\x18\x17 \x01(\bR\vreadReceipt\"\x91\x01\n" +
 	"\x14ConversationSettings\x12\x15\n" +
 	"\x06is_top\x18\x01 \x01(\bR\x05isTop\x12-\n" +
 	"\x12notification_level\x18\x02 \x01(\x05R\x11notificationLevel\x12\x12\n" +
@@ -7523,20 +7574,23 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"PullResult\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x12\x19\n" +
 	"\blast_seq\x18\x02 \x01(\x04R\alastSeq\x12\x1b\n" +
-	"\tstart_seq\x18\x03 \x01(\x04R\bstartSeq\"\x87\x01\n" +
+	"\tstart_seq\x18\x03 \x01(\x04R\bstartSeq\"\xa4\x01\n" +
 	"\vReadRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1f\n" +
 	"\vmessage_uid\x18\x03 \x01(\tR\n" +
 	"messageUid\x12\x18\n" +
-	"\areceipt\x18\x04 \x01(\bR\areceipt\"^\n" +
+	"\areceipt\x18\x04 \x01(\bR\areceipt\x12\x1b\n" +
+	"\ttell_peer\x18\x05 \x01(\bR\btellPeer\"^\n" +
 	"\x0eReceiptRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
 	"\vmessage_uid\x18\x02 \x01(\tR\n" +
-	"messageUid\"a\n" +
+	"messageUid\"\x95\x01\n" +
 	"\x0fReceiptResponse\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
-	"\fmessage_uids\x18\x02 \x03(\tR\vmessageUids\"\xbd\x01\n" +
+	"\fmessage_uids\x18\x02 \x03(\tR\vmessageUids\x12\x18\n" +
+	"\acontent\x18\x03 \x01(\tR\acontent\x12\x18\n" +
+	"\aunasked\x18\x04 \x01(\bR\aunasked\"\xbd\x01\n" +
 	"\x0eReadersRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
 	"\vmessage_uid\x18\x02 \x01(\tR\n" +
@@ -7546,10 +7600,11 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\x12\x1d\n" +
 	"\n" +
-	"page_count\x18\x05 \x01(\rR\tpageCount\"5\n" +
+	"page_count\x18\x05 \x01(\rR\tpageCount\"O\n" +
 	"\x06Reader\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
-	"\x04time\x18\x02 \x01(\x03R\x04time\"\xa0\x01\n" +
+	"\x04time\x18\x02 \x01(\x03R\x04time\x12\x18\n" +
+	"\acontent\x18\x03 \x01(\tR\acontent\"\xa0\x01\n" +
 	"\rReadersResult\x12'\n" +
 	"\x05users\x18\x01 \x03(\v2\x11.imwasm.v1.ReaderR\x05users\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +

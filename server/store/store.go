@@ -345,8 +345,9 @@ func (p *Pair) Clone() *Pair {
 type Read struct {
 	UID      string // the message
 	Reader   string
-	Time     int64 // when it was read, ms
-	SentTime int64 // the message's sent time, for expiry
+	Time     int64  // when it was read, ms
+	SentTime int64  // the message's sent time, for expiry
+	Content  string // what the reader sent with the read (Easemob's ackContent)
 }
 
 // Receipts is what read and delivery receipts keep. Readers are kept per

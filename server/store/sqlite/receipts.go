@@ -22,8 +22,8 @@ func (d *DB) AddReads(ctx context.Context, convID, reader string, reads []store.
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		var added []store.Read
 		for _, r := range reads {
-			x, err := t.tx.Exec(`INSERT INTO receipt_readers(conv_id, uid, reader, read_time, sent_time) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`,
-				convID, r.UID, reader, r.Time, r.SentTime)
+			x, err := t.tx.Exec(`INSERT INTO receipt_readers(conv_id, uid, reader, read_time, sent_time, content) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
+				convID, r.UID, reader, r.Time, r.SentTime, r.Content)
 			if err != nil {
 				return nil, fmt.Errorf("add reader of %s: %w", r.UID, err)
 			}
@@ -59,14 +59,14 @@ ON CONFLICT (conv_id, uid) DO UPDATE SET read_count = read_count + 1`, convID, r
 // FlushReceipts implements store.Receipts.
 func (d *DB) FlushReceipts(ctx context.Context, convID, uid string, maxReaders int, entry func([]store.Read, int) *pb.Message) (*pb.Message, error) {
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
-		rows, err := t.tx.Query(`SELECT reader, read_time, sent_time FROM receipt_readers WHERE conv_id=? AND uid=? AND notified=0 ORDER BY read_time, reader`, convID, uid)
+		rows, err := t.tx.Query(`SELECT reader, read_time, sent_time, content FROM receipt_readers WHERE conv_id=? AND uid=? AND notified=0 ORDER BY read_time, reader`, convID, uid)
 		if err != nil {
 			return nil, fmt.Errorf("readers to notify of %s: %w", uid, err)
 		}
 		var readers []store.Read
 		for rows.Next() {
 			r := store.Read{UID: uid}
-			if err := rows.Scan(&r.Reader, &r.Time, &r.SentTime); err != nil {
+			if err := rows.Scan(&r.Reader, &r.Time, &r.SentTime, &r.Content); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("readers to notify of %s: %w", uid, err)
 			}
@@ -127,7 +127,7 @@ func (d *DB) Unnotified(ctx context.Context) ([][2]string, error) {
 
 // Readers implements store.Receipts.
 func (d *DB) Readers(ctx context.Context, convID, uid string) ([]store.Read, int, error) {
-	rows, err := d.query(ctx, `SELECT reader, read_time, sent_time FROM receipt_readers WHERE conv_id=? AND uid=? ORDER BY read_time, reader`, convID, uid)
+	rows, err := d.query(ctx, `SELECT reader, read_time, sent_time, content FROM receipt_readers WHERE conv_id=? AND uid=? ORDER BY read_time, reader`, convID, uid)
 	if err != nil {
 		return nil, 0, fmt.Errorf("readers of %s: %w", uid, err)
 	}
@@ -135,7 +135,7 @@ func (d *DB) Readers(ctx context.Context, convID, uid string) ([]store.Read, int
 	var out []store.Read
 	for rows.Next() {
 		r := store.Read{UID: uid}
-		if err := rows.Scan(&r.Reader, &r.Time, &r.SentTime); err != nil {
+		if err := rows.Scan(&r.Reader, &r.Time, &r.SentTime, &r.Content); err != nil {
 			return nil, 0, fmt.Errorf("readers of %s: %w", uid, err)
 		}
 		out = append(out, r)

@@ -319,6 +319,8 @@ CREATE TABLE subscriptions (
 ) WITHOUT ROWID;
 CREATE INDEX subscriptions_target ON subscriptions(target);
 `,
+	// 17: what a reader sends with a read ack (Easemob's ackContent).
+	`ALTER TABLE receipt_readers ADD COLUMN content TEXT NOT NULL DEFAULT '';`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

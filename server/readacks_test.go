@@ -1,0 +1,241 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/server"
+)
+
+// The read acks of Easemob and NIM (AckMessageRead, AckConversationRead):
+// real server, real engines.
+
+// v5For finds the MESSAGE_RECEIPT_RESPONSE_V5 count of message uid.
+func v5For(r *client.ReceiptEvent, uid string) (client.ReceiptCount, bool) {
+	for _, c := range r.Counts {
+		if c.MessageUID == uid {
+			return c, true
+		}
+	}
+	return client.ReceiptCount{}, false
+}
+
+func TestMessageReadAckPrivate(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	e := newEnv(t, func(c *server.Config) { c.Now, c.RecallWindow = clk.now, -1 })
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	for _, d := range []*device{alice, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	fromAlice := client.Conversation{Type: client.Private, TargetID: "alice"}
+	ctx := context.Background()
+	m1 := alice.send(t, text("bob", client.Private, "one"))
+	m2 := alice.send(t, text("bob", client.Private, "two"))
+	bob.waitMessages(t, 2)
+
+	// Past the receipt validity: a private read ack holds while the message is kept.
+	clk.add(4 * 24 * time.Hour)
+	if err := bob.AckMessageRead(ctx, fromAlice, m1.MessageUID, "seen"); err != nil {
+		t.Fatal(err)
+	}
+	ev := alice.waitReceipt(t, "read ack of one", client.EventReceiptResponseV5, func(r *client.ReceiptEvent) bool {
+		_, ok := v5For(r, m1.MessageUID)
+		return ok
+	})
+	c, _ := v5For(ev, m1.MessageUID)
+	if c.ReadCount != 1 || c.TotalCount != 1 || len(c.Users) != 1 || c.Users[0].UserID != "bob" || c.Users[0].Content != "seen" || ev.Offline {
+		t.Fatalf("read ack = %+v (offline %v), want bob's with its content, live", c, ev.Offline)
+	}
+	e.fence(t, alice, bob)
+	if evs := receiptEvents(alice, client.EventReadReceipt); len(evs) != 0 {
+		t.Fatalf("a message read ack told as a conversation read: %+v", evs)
+	}
+	if n := bob.UnreadCount(fromAlice); n != 2 {
+		t.Fatalf("bob unread %d after a message ack, want 2: acks move no counts", n)
+	}
+	if got := len(receiptEvents(alice, client.EventReceiptResponseV5)); got != 1 {
+		t.Fatalf("%d updates, want 1", got)
+	}
+	// Again: idempotent, nothing more.
+	if err := bob.AckMessageRead(ctx, fromAlice, m1.MessageUID, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// Refusals change nothing.
+	wantCode(t, "content too long", bob.AckMessageRead(ctx, fromAlice, m2.MessageUID, strings.Repeat("x", 513)), codes.InvalidParameter)
+	wantCode(t, "unknown message", bob.AckMessageRead(ctx, fromAlice, "nope", ""), codes.RRSV5MessageNotExist)
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"privateReadReceiptsEnabled": false}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+	wantCode(t, "private receipts off", bob.AckMessageRead(ctx, fromAlice, m2.MessageUID, ""), codes.RRSV5Unavailable)
+	e.fence(t, alice)
+	if got := len(receiptEvents(alice, client.EventReceiptResponseV5)); got != 1 {
+		t.Fatalf("%d updates after refusals, want 1", got)
+	}
+}
+
+func TestMessageReadAckGroup(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	g, d := groupOf(t, e, "alice", "bob", "carol", "dave")
+	ctx := context.Background()
+	asking := text("g", client.Group, "ack me")
+	asking.NeedReceipt = true
+	m := d["alice"].send(t, asking)
+	plain := d["alice"].send(t, text("g", client.Group, "plain"))
+	for _, u := range []string{"bob", "carol", "dave"} {
+		d[u].waitMessages(t, 3) // the group notification and both
+	}
+
+	if err := d["bob"].AckMessageRead(ctx, g, m.MessageUID, `{"by":"bob"}`); err != nil {
+		t.Fatal(err)
+	}
+	ev := d["alice"].waitReceipt(t, "bob's ack", client.EventReceiptResponseV5, func(r *client.ReceiptEvent) bool {
+		c, ok := v5For(r, m.MessageUID)
+		return ok && c.ReadCount == 1
+	})
+	if c, _ := v5For(ev, m.MessageUID); c.TotalCount != 3 || len(c.Users) != 1 || c.Users[0].Content != `{"by":"bob"}` || ev.Offline {
+		t.Fatalf("group ack = %+v", c)
+	}
+	wantCode(t, "a message that did not ask", d["carol"].AckMessageRead(ctx, g, plain.MessageUID, ""), codes.RRSV5MessageReceiptNeedless)
+
+	// The sender away: the acks wait and come with the first sync, marked
+	// offline (alice's second device, online, sees them flushed).
+	alice, alice2 := d["alice"], e.device("alice", "a2", devOpts{})
+	alice2.connect(t, token(t, "alice", time.Hour))
+	alice.Disconnect()
+	if err := d["carol"].AckMessageRead(ctx, g, m.MessageUID, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d["dave"].AckMessageRead(ctx, g, m.MessageUID, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err := d["bob"].Readers(ctx, g, m.MessageUID, 1, "", 100)
+	wantCode(t, "a member reads the readers (the sender only, by default)", err, codes.RRSV5MessageSenderMismatch)
+	alice2.waitReceipt(t, "all three acks flushed", client.EventReceiptResponseV5, func(r *client.ReceiptEvent) bool {
+		c, ok := v5For(r, m.MessageUID)
+		return ok && c.ReadCount == 3
+	})
+	live := len(alice.events())
+	alice.connect(t, token(t, "alice", time.Hour))
+	readers := map[string]string{}
+	alice.waitFor(t, "carol's and dave's acks", func(_ []*client.Message, evs []client.Event) bool {
+		for _, ev := range evs[live:] {
+			if ev.Kind != client.EventReceiptResponseV5 {
+				continue
+			}
+			r := ev.Receipt
+			c, ok := v5For(r, m.MessageUID)
+			if !ok || !r.Offline {
+				t.Fatalf("an update that waited came as live: %+v (offline %v)", r.Counts, r.Offline)
+			}
+			for _, u := range c.Users {
+				readers[u.UserID] = u.Content
+			}
+		}
+		return len(readers) == 2
+	})
+	if readers["carol"] != "c" || readers["dave"] != "" {
+		t.Fatalf("acks that waited = %v, want carol's (with its content) and dave's", readers)
+	}
+	p, err := alice.Readers(ctx, g, m.MessageUID, 1, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range p.Users {
+		got[r.UserID] = r.Content
+	}
+	if p.ReadCount != 3 || got["bob"] != `{"by":"bob"}` || got["carol"] != "c" || got["dave"] != "" || len(got) != 3 {
+		t.Fatalf("readers = %+v (%d), want bob, carol and dave with their contents", got, p.ReadCount)
+	}
+}
+
+func TestConversationReadAck(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	bob2 := e.device("bob", "b2", devOpts{})
+	for _, d := range []*device{alice, bob, bob2} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	fromAlice := client.Conversation{Type: client.Private, TargetID: "alice"}
+	ctx := context.Background()
+	m1 := alice.send(t, text("bob", client.Private, "one"))
+	m2 := alice.send(t, text("bob", client.Private, "two"))
+	bob.waitMessages(t, 2)
+	bob2.waitMessages(t, 2)
+
+	// Receipts off: refused, and nothing moved.
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"privateReadReceiptsEnabled": false}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+	wantCode(t, "private receipts off", bob.AckConversationRead(ctx, fromAlice), codes.RRSV5Unavailable)
+	if n := bob.UnreadCount(fromAlice); n != 2 {
+		t.Fatalf("a refused ack moved the unread count to %d", n)
+	}
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"privateReadReceiptsEnabled": true}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+
+	if err := bob.AckConversationRead(ctx, fromAlice); err != nil {
+		t.Fatal(err)
+	}
+	ev := alice.waitReceipt(t, "conversation read", client.EventReadReceipt, func(*client.ReceiptEvent) bool { return true })
+	if ev.MessageUID != m2.MessageUID || ev.UserID != "bob" || ev.Offline {
+		t.Fatalf("READ_RECEIPT_RECEIVED = %+v, want up to two, from bob", ev)
+	}
+	alice.waitFor(t, "both READ", func([]*client.Message, []client.Event) bool {
+		return alice.stored(t, m1.MessageUID).SentStatus == client.StatusRead && alice.stored(t, m2.MessageUID).SentStatus == client.StatusRead
+	})
+	sync := bob2.waitReceipt(t, "the other device", client.EventSyncRead, func(*client.ReceiptEvent) bool { return true })
+	if !sync.Told || sync.SentTime != m2.SentTime {
+		t.Fatalf("SYNC_READ_STATUS = %+v, want told, at two", sync)
+	}
+	bob2.waitFor(t, "unread 0 on the other device", func([]*client.Message, []client.Event) bool { return bob2.UnreadCount(fromAlice) == 0 })
+	if n := bob.UnreadCount(fromAlice); n != 0 {
+		t.Fatalf("unread %d on the acking device", n)
+	}
+	if got := len(receiptEvents(alice, client.EventReceiptResponseV5)); got != 0 {
+		t.Fatalf("a conversation ack told as message acks: %d", got)
+	}
+
+	// A plain read on the other device is not told, and says so.
+	m3 := alice.send(t, text("bob", client.Private, "three"))
+	bob.waitMessages(t, 3)
+	if err := bob2.MarkRead(ctx, fromAlice, 0); err != nil {
+		t.Fatal(err)
+	}
+	plain := bob.waitReceipt(t, "a plain read", client.EventSyncRead, func(r *client.ReceiptEvent) bool { return r.SentTime == m3.SentTime })
+	if plain.Told {
+		t.Fatalf("a plain read reported as told: %+v", plain)
+	}
+	e.fence(t, alice)
+	if got := len(receiptEvents(alice, client.EventReadReceipt)); got != 1 {
+		t.Fatalf("alice got %d conversation reads, want 1", got)
+	}
+
+	// In a group: the watermark only; the other device hears it was an ack.
+	e.group(t, "g", "alice", []string{"alice", "bob"}, nil)
+	g := client.Conversation{Type: client.Group, TargetID: "g"}
+	alice.send(t, text("g", client.Group, "hi"))
+	bob.waitMessages(t, 5)
+	if err := bob.AckConversationRead(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	gs := bob2.waitReceipt(t, "group ack on the other device", client.EventSyncRead, func(r *client.ReceiptEvent) bool { return r.Conversation == g })
+	if !gs.Told {
+		t.Fatalf("group SYNC_READ_STATUS = %+v", gs)
+	}
+	e.fence(t, alice)
+	if got := len(receiptEvents(alice, client.EventReadReceipt)); got != 1 {
+		t.Fatalf("a group conversation ack told the sender")
+	}
+}
