@@ -1,8 +1,6 @@
 // imwasm/easemob: Easemob Web SDK 4.x's names and shapes over imwasm (the
-// part provided so far: the connection, text, custom and cmd messages, the
-// server's and delivery acks, recall, history, contacts, the blocklist,
-// presence).
-// docs/migration.md lists the rest.
+// connection, messages, every ack, recall, history, conversations,
+// contacts, the blocklist, presence, groups). docs/migration.md lists the rest.
 
 export declare const statusCode: {
   readonly REQUEST_SUCCESS: 0; readonly REQUEST_TIMEOUT: -1; readonly REQUEST_UNKNOWN: -2; readonly REQUEST_PARAMETER_ERROR: -3;
@@ -54,7 +52,21 @@ interface FileMsgBase extends MsgBase {
 }
 export interface ImgMsgBody extends FileMsgBase { type: 'img'; thumb?: string; width?: number; height?: number }
 export interface FileMsgBody extends FileMsgBase { type: 'file'; filename?: string; file_length?: number }
-export type MessageBody = TextMsgBody | ImgMsgBody | FileMsgBody | CustomMsgBody | CmdMsgBody;
+/** length: seconds. */
+export interface AudioMsgBody extends FileMsgBase { type: 'audio'; filename?: string; length?: number; file_length?: number }
+export interface VideoMsgBody extends FileMsgBase { type: 'video'; filename?: string; length?: number; file_length?: number; thumb?: string }
+export interface LocationMsgBody extends MsgBase { type: 'loc'; lat: number; lng: number; addr: string; buildingName?: string }
+/** A read ack: id is the message read; in a group, ackContent goes to its sender. */
+export interface ReadMsgBody extends MsgBase { type: 'read'; ackContent?: string }
+/** A conversation read ack. */
+export interface ChannelMsgBody extends MsgBase { type: 'channel' }
+export type MessageBody = TextMsgBody | ImgMsgBody | FileMsgBody | AudioMsgBody | VideoMsgBody | LocationMsgBody | CustomMsgBody | CmdMsgBody | ReadMsgBody | ChannelMsgBody;
+/** onReadMessage: groupReadCount { [mid]: readers so far } for group messages. */
+export interface ReadAckBody { id: string; mid: string; ackId: string; type: 'read'; chatType: ChatType; from: string; to: string; time: number;
+  groupReadCount?: { [mid: string]: number }; ackContent?: string }
+export interface ChannelAckBody { id: string; mid?: string; type: 'channel'; chatType: ChatType; from: string; to: string; time: number }
+/** location: JSON of { group_ack: [{ msg_id, from, to, count, ack_content, timestamp }] }, the group acks that came while away. */
+export interface StatisticMsgBody { type: 'statistic'; from: string; to: string; location: string }
 
 export interface SendMsgResult { localMsgId: string; serverMsgId: string; message?: MessageBody }
 export interface ReceivedMsgBody { id: string; mid: string; to: string; from?: string; time?: number }
@@ -92,6 +104,12 @@ export interface EventHandlerType {
   onTextMessage?: (msg: TextMsgBody) => void;
   onImageMessage?: (msg: ImgMsgBody) => void;
   onFileMessage?: (msg: FileMsgBody) => void;
+  onAudioMessage?: (msg: AudioMsgBody) => void;
+  onVideoMessage?: (msg: VideoMsgBody) => void;
+  onLocationMessage?: (msg: LocationMsgBody) => void;
+  onReadMessage?: (msg: ReadAckBody) => void;
+  onChannelMessage?: (msg: ChannelAckBody) => void;
+  onStatisticMessage?: (msg: StatisticMsgBody) => void;
   onCustomMessage?: (msg: CustomMsgBody) => void;
   onCmdMessage?: (msg: CmdMsgBody) => void;
   onReceivedMessage?: (msg: ReceivedMsgBody) => void;
@@ -100,7 +118,12 @@ export interface EventHandlerType {
 }
 
 export interface CreateMsgOptions {
-  type: 'txt' | 'img' | 'file' | 'custom' | 'cmd';
+  type: 'txt' | 'img' | 'file' | 'audio' | 'video' | 'loc' | 'custom' | 'cmd' | 'read' | 'channel' | 'delivery';
+  /** read: the message read. */
+  id?: string;
+  ackContent?: string;
+  lat?: number; lng?: number; addr?: string;
+  length?: number;
   file?: FileObj;
   onFileUploadProgress?: (e: { loaded: number; total: number }) => void;
   onFileUploadComplete?: (res: { url: string; entities: any[] }) => void;
@@ -181,9 +204,15 @@ export declare class connection {
   /** The sender edits a text within the recall window. */
   modifyMessage(params: { messageId: string; modifiedMessage: TextMsgBody }): Promise<{ type: number; message?: MessageBody }>;
   getPresenceStatus(params: { usernames: string[]; success?: (res: AsyncResult<{ result: SubscribePresence[] }>) => void }): Promise<AsyncResult<{ result: SubscribePresence[] }>>;
+  /** Who read a message sent with allowGroupAck (its sender asks; the newest 500 kept). */
+  getGroupMsgReadUser(params: GroupParams<{ groupId: string; msgId: string }>): Promise<AsyncResult<{ ackmid: string; is_last: boolean; next_key: string; timestamp: number; total: number; userlist: string[] }>>;
 }
 
-export declare const message: { create(options: CreateMsgOptions): MessageBody };
+export declare const message: {
+  create(options: CreateMsgOptions): MessageBody;
+  /** Options as plain JavaScript builds them (type and chatType as strings). */
+  create(options: Omit<CreateMsgOptions, 'type' | 'chatType'> & { type: string; chatType: string }): MessageBody;
+};
 
 declare const websdk: { connection: typeof connection; message: typeof message; statusCode: typeof statusCode };
 export default websdk;
