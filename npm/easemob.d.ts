@@ -101,6 +101,7 @@ export interface EventHandlerType {
   onConnected?: () => void;
   onDisconnected?: (e?: ErrorEvent & { code?: number }) => void;
   onTokenExpired?: () => void;
+  onError?: (e: ErrorEvent) => void;
   onTextMessage?: (msg: TextMsgBody) => void;
   onImageMessage?: (msg: ImgMsgBody) => void;
   onFileMessage?: (msg: FileMsgBody) => void;

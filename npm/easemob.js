@@ -177,7 +177,7 @@ class Connection {
     }
     this.user = params.user; // before connecting: offline messages come before connect settles
     const res = await im.connect(params.accessToken);
-    if (res.code !== 0) throw failed(params, res, statusCode.WEBIM_CONNCTION_OPEN_ERROR);
+    if (res.code !== 0) throw failed(params, res, statusCode.WEBIM_CONNCTION_OPEN_ERROR); // onError comes with DISCONNECT
     if (res.data?.userId !== params.user) {
       im.disconnect();
       return fail(statusCode.WEBIM_CONNCTION_AUTH_ERROR, 'the accessToken is not for this user');
@@ -657,7 +657,9 @@ class Connection {
     on(im.Events.DISCONNECT, (code) => {
       this.#opened = false;
       if (code === im.ErrorCode.RC_CONN_TOKEN_EXPIRED) this.#emit('onTokenExpired');
-      this.#emit('onDisconnected', { type: codeMap.get(code) ?? statusCode.WEBIM_CONNCTION_DISCONNECTED, code });
+      const type = codeMap.get(code);
+      this.#emit('onDisconnected', { type: type ?? statusCode.WEBIM_CONNCTION_DISCONNECTED, code });
+      if (type) this.#emit('onError', { type, message: `disconnected (${code})`, data: { code } }); // a kick, an expired or refused token
     });
     on(im.Events.MESSAGES, ({ messages }) => {
       for (const m of messages) this.#received(m);

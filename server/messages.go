@@ -112,7 +112,10 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 			ss.replyFor(id, errReceiptConf)
 			return
 		}
-		if quota, err = ss.srv.checkAskReceipts(ctx, ss.user, r.Conv); err != nil {
+		switch quota, err = ss.srv.checkAskReceipts(ctx, ss.user, r.Conv); {
+		case errors.Is(err, errGroupTooLarge):
+			r.NeedReceipt, err = false, nil
+		case err != nil:
 			ss.replyFor(id, err)
 			return
 		}

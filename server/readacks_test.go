@@ -239,3 +239,39 @@ func TestConversationReadAck(t *testing.T) {
 		t.Fatalf("a group conversation ack told the sender")
 	}
 }
+
+// receiptMaxGroupMembers (seed 001's 200-member cap): past it a message
+// goes without asking and a request does nothing, with no error.
+func TestReceiptGroupSizeCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	g, d := groupOf(t, e, "alice", "bob", "carol")
+	ctx := context.Background()
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"receiptMaxGroupMembers": 2}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+	asking := text("g", client.Group, "ack me")
+	asking.NeedReceipt = true
+	m := d["alice"].send(t, asking)
+	got := d["bob"].waitMessages(t, 2)
+	if last := got[len(got)-1]; last.MessageUID != m.MessageUID || last.NeedReceipt {
+		t.Fatalf("bob got %+v, want the message without needReceipt", last)
+	}
+	wantCode(t, "an ack of a message that did not ask", d["bob"].AckMessageRead(ctx, g, m.MessageUID, ""), codes.RRSV5MessageReceiptNeedless)
+	if err := d["alice"].RequestReceipts(ctx, g, m.MessageUID); err != nil {
+		t.Fatalf("a request past the cap: %v, want no error", err)
+	}
+	wantCode(t, "and it asked nothing", d["carol"].RespondReceipts(ctx, g, []string{m.MessageUID}), codes.RRSV5MessageReceiptNeedless)
+
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"receiptMaxGroupMembers": 3}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+	m2 := d["alice"].send(t, asking.Clone())
+	d["bob"].waitMessages(t, 3)
+	if err := d["bob"].AckMessageRead(ctx, g, m2.MessageUID, ""); err != nil {
+		t.Fatalf("within the cap: %v", err)
+	}
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"receiptMaxGroupMembers": -1}); status != 400 {
+		t.Fatalf("a negative cap: %d %v, want 400", status, res)
+	}
+}

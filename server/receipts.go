@@ -35,6 +35,9 @@ var (
 	errNotSender      = codes.New(codes.RRSV5MessageSenderMismatch, "only the message's sender may do this")
 	errNeedless       = codes.New(codes.RRSV5MessageReceiptNeedless, "the message did not ask for receipts")
 	errReceiptConf    = codes.New(codes.SendReadReceiptConfError, "receipts cannot be asked for on status or targeted messages")
+	// errGroupTooLarge is no refusal: in a group past receiptMaxGroupMembers
+	// a message goes without asking, and a request does nothing.
+	errGroupTooLarge = errors.New("group past receiptMaxGroupMembers")
 )
 
 // asksReceipts reports whether m takes read receipts.
@@ -64,6 +67,9 @@ func (s *Server) checkAskReceipts(ctx context.Context, user string, conv *pb.Con
 	}
 	if st.ReceiptRequesters == "admins" && g.members[user] < contract.RoleManager {
 		return nil, errReceiptDenied
+	}
+	if st.ReceiptMaxGroupMembers > 0 && len(g.list) > st.ReceiptMaxGroupMembers {
+		return nil, errGroupTooLarge
 	}
 	if st.ReceiptDailyQuota <= 0 {
 		return nil, nil
@@ -148,6 +154,10 @@ func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.Re
 		return
 	}
 	q, err := ss.srv.checkAskReceipts(ctx, ss.user, r.Conv)
+	if errors.Is(err, errGroupTooLarge) {
+		ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+		return
+	}
 	if err != nil {
 		ss.replyFor(id, err)
 		return

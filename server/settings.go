@@ -36,6 +36,10 @@ type Settings struct {
 	ReceiptMaxReaders int `json:"receiptMaxReaders"`
 	// ReceiptDailyQuota: messages asking for receipts per group per day.
 	ReceiptDailyQuota int `json:"receiptDailyQuota"`
+	// ReceiptMaxGroupMembers: in a group of more members, messages are
+	// sent without asking for receipts, and requests do nothing (seed
+	// 001's 200); 0: no limit.
+	ReceiptMaxGroupMembers int `json:"receiptMaxGroupMembers"`
 	// ReaderListVisibleTo: "sender" only, or every "members".
 	ReaderListVisibleTo string `json:"readerListVisibleTo"`
 	// PrivateReadReceiptsEnabled: sendReadReceiptMessage tells the peer
@@ -161,6 +165,7 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		ReceiptValiditySeconds  *int64  `json:"receiptValiditySeconds"`
 		ReceiptMaxReaders       *int    `json:"receiptMaxReaders"`
 		ReceiptDailyQuota       *int    `json:"receiptDailyQuota"`
+		ReceiptMaxGroupMembers  *int    `json:"receiptMaxGroupMembers"`
 		ReaderListVisibleTo     *string `json:"readerListVisibleTo"`
 		PrivateReadReceipts     *bool   `json:"privateReadReceiptsEnabled"`
 		UploadMaxBytes          *int64  `json:"uploadMaxBytes"`
@@ -217,6 +222,12 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 			return nil, badRequest("receiptDailyQuota must not be negative")
 		}
 		st.ReceiptDailyQuota = *v
+	}
+	if v := body.ReceiptMaxGroupMembers; v != nil {
+		if *v < 0 {
+			return nil, badRequest("receiptMaxGroupMembers must not be negative")
+		}
+		st.ReceiptMaxGroupMembers = *v
 	}
 	if v := body.ReaderListVisibleTo; v != nil {
 		if *v != "sender" && *v != "members" {

@@ -325,14 +325,20 @@ for (const engine of engines()) describe(engine, () => {
       const websdk = (await import('/easemob.js')).default;
       const conn = new websdk.connection({ appKey: 'node-test-app', url });
       const caught = async (f) => { try { await f(); return null; } catch (e) { return { type: e.type, message: e.message }; } };
+      const onError = [];
+      conn.addEventHandler('errors', { onError: (e) => onError.push(e.type) });
       return {
         pwd: await caught(() => conn.open({ user: 'cat', pwd: 'secret' })),
         other: await caught(() => conn.open({ user: 'cat', accessToken: other })),
+        garbage: await caught(() => conn.open({ user: 'cat', accessToken: 'not-a-token' })),
+        onError,
       };
     }, { url: server.url, other: server.token('dan') });
     assert.equal(refused.pwd.type, 28);
     assert.match(refused.pwd.message, /accessToken/);
     assert.equal(refused.other.type, 2);
+    assert.equal(refused.garbage.type, 2);
+    assert.deepEqual(refused.onError, [2], 'onError for the refused token');
     await context.close();
   });
 });

@@ -1,6 +1,7 @@
-// Seed 002 (Easemob's "实现消息回执", its Web SDK receipts) in each browser
-// engine against a real server: every code block of the seed, as written,
-// run in the pages of alice, bob and carol through imwasm/easemob.
+// Easemob's receipt docs in each browser engine against a real server,
+// through imwasm/easemob in the pages of alice, bob (two devices) and carol:
+// seed 002 (its Web SDK) with every code block as written, and seed 001
+// (its Flutter SDK) as a flow of the web calls that stand for its calls.
 //
 // The blocks are pasted below as the seed has them. Running them binds
 // only what the seed leaves to the reader: its placeholders ("your appKey",
@@ -232,6 +233,62 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(await unread(), 0);
     assert.equal((await got(u.alice, 'onReadMessage')).filter((m) => m.mid === two).length, 0);
     for (const x of [u.alice, u.bob, u.bob2]) await noErrors(x);
+  });
+
+  // Seed 001's flow. Each Flutter call and the web call that stands for it:
+  //   EMOptions(requireDeliveryAck: true)      new websdk.connection({ delivery: true })
+  //   EMOptions(requireAck: true)              the server's receipt settings (on by default)
+  //   chatManager.addEventHandler(id, EMChatEventHandler(...))   conn.addEventHandler(id, {...})
+  //   onMessagesDelivered(list)                onDeliveredMessage, once per message
+  //   sendConversationReadAck(convId)          send(create({ type: 'channel', chatType: 'singleChat', to: convId }))
+  //   onConversationRead(from, to)             onChannelMessage({ from, to }), at the peer and the reader's other devices
+  //   sendMessageReadAck(msg)                  send(create({ type: 'read', chatType: 'singleChat', to: msg.from, id: msg.id }))
+  //   onMessagesRead(list)                     onReadMessage, once per message
+  //   msg.needGroupAck = true                  msgConfig: { allowGroupAck: true }
+  //   sendGroupMessageReadAck(msgId, groupId)  send(create({ type: 'read', chatType: 'groupChat', to: groupId, id: msgId }))
+  //   onGroupMessageRead(list)                 onReadMessage with groupReadCount
+  // Its limits are settings (docs/migration.md): every member may ask and
+  // only the sender counts (the defaults), 200 members at most.
+  test('seed 001 (Flutter) through its web equivalents', async () => {
+    await admin(server, 'PUT', '/v1/settings', { receiptMaxGroupMembers: 200 });
+    const create = (x, options) => x.page.evaluate(async (o) => (await conn.send(WebIM.message.create(o))).serverMsgId, options);
+
+    // Delivery, then a conversation read ack by bob on one device.
+    const first = await create(u.carol, { type: 'txt', chatType: 'singleChat', to: 'bob', msg: 'one' });
+    const second = await create(u.carol, { type: 'txt', chatType: 'singleChat', to: 'bob', msg: 'two' });
+    for (const mid of [first, second]) await waitGot(u.carol, 'onDeliveredMessage', (m) => m.mid === mid, 'onMessagesDelivered');
+    await waitGot(u.bob2, 'onTextMessage', (m) => m.id === second, 'the texts at bob2');
+    await create(u.bob, { type: 'channel', chatType: 'singleChat', to: 'carol' });
+    const read = await waitGot(u.carol, 'onChannelMessage', (m) => m.from === 'bob', 'onConversationRead at carol');
+    assert.equal(read.to, 'carol');
+    await waitGot(u.bob2, 'onChannelMessage', (m) => m.to === 'carol', "onConversationRead at bob's other device");
+    const unread = await u.bob2.page.evaluate(async () => (await conn.getServerConversations({ pageSize: 20 })).data.conversations.find((c) => c.conversationId === 'carol')?.unReadCount);
+    assert.equal(unread, 0);
+
+    // A message read ack.
+    const third = await create(u.carol, { type: 'txt', chatType: 'singleChat', to: 'bob', msg: 'three' });
+    const msg = await waitGot(u.bob, 'onTextMessage', (m) => m.id === third, 'the third text');
+    await create(u.bob, { type: 'read', chatType: 'singleChat', to: msg.from, id: msg.id });
+    await waitGot(u.carol, 'onReadMessage', (m) => m.mid === third && m.from === 'bob', 'onMessagesRead');
+
+    // A group message that needs acks, acked by alice.
+    const gid = await create(u.carol, { type: 'txt', chatType: 'groupChat', to: 'groupId', msg: 'read me', msgConfig: { allowGroupAck: true } });
+    await waitGot(u.alice, 'onTextMessage', (m) => m.id === gid, 'the group message at alice');
+    await create(u.alice, { type: 'read', chatType: 'groupChat', to: 'groupId', id: gid });
+    const ack = await waitGot(u.carol, 'onReadMessage', (m) => m.mid === gid, 'onGroupMessageRead');
+    assert.deepEqual(ack.groupReadCount, { [gid]: 1 });
+    // Only the sender counts: bob may not list the readers.
+    const denied = await u.bob.page.evaluate((msgId) => conn.getGroupMsgReadUser({ msgId, groupId: 'groupId' }).then(() => null, (e) => e), gid);
+    assert.equal(denied.type, 603);
+
+    // Past the cap (a cap of 2 for this group of 3), a message asks nothing: no acks, no error.
+    await admin(server, 'PUT', '/v1/settings', { receiptMaxGroupMembers: 2 });
+    const big = await create(u.carol, { type: 'txt', chatType: 'groupChat', to: 'groupId', msg: 'too many', msgConfig: { allowGroupAck: true } });
+    await waitGot(u.alice, 'onTextMessage', (m) => m.id === big, 'the message past the cap');
+    const refused = await u.alice.page.evaluate((id) => conn.send(WebIM.message.create({ type: 'read', chatType: 'groupChat', to: 'groupId', id })).then(() => null, (e) => e), big);
+    assert.equal(refused.type, 51);
+    await admin(server, 'PUT', '/v1/settings', { receiptMaxGroupMembers: 0 });
+    for (const x of [u.alice, u.bob, u.bob2, u.carol]) await noErrors(x);
   });
 
   test('group: allowGroupAck, read acks with ackContent, onStatisticMessage for a sender who was away, getGroupMsgReadUser', async () => {
