@@ -284,6 +284,7 @@ func groupInfoJS(g *pb.GroupInfo, only bool) map[string]any {
 	if !only {
 		out["remark"], out["role"], out["joinedTime"] = g.Remark, int(g.Role), g.JoinedTime
 		out["creatorId"], out["ownerId"], out["createTime"], out["membersCount"] = g.CreatorId, g.OwnerId, g.CreateTime, int(g.MembersCount)
+		out["muteAll"] = g.MuteAll // imwasm's: muteAllGroupMembers
 	}
 	return out
 }

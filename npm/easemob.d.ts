@@ -83,7 +83,8 @@ export interface SubscribePresence { uid: string; expiry: number; ext: string; l
 
 export interface GroupEvent { operation: string; id: string; from: string; userId?: string | string[]; name?: string; reason?: string }
 export interface GroupDetailInfo { id: string; name: string; description: string; owner: string; created: number; affiliations_count: number;
-  avatar: string; custom: string; allowinvites: boolean; membersonly: boolean; public: boolean; maxusers: number; mute: boolean }
+  avatar: string; custom: string; allowinvites: boolean; membersonly: boolean; public: boolean; maxusers: number; mute: boolean;
+  affiliations: ({ owner: string; joined_time: number } | { member: string; joined_time: number })[] }
 type GroupParams<T> = T & { success?: (res: AsyncResult) => void; error?: (e: ErrorEvent) => void };
 
 export interface ConversationItem { conversationId: string; conversationType: ChatType; isPinned: boolean; pinnedTime: number; lastMessage: MessageBody | null; unReadCount: number }

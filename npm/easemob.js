@@ -463,12 +463,13 @@ class Connection {
     const ids = [].concat(params?.groupId ?? []);
     const res = await im.getGroupsInfo(ids);
     if (res.code !== 0) throw failed(params, res);
-    const data = res.data.map((g) => ({
+    const data = await Promise.all(res.data.map(async (g) => ({
       id: g.groupId, name: g.groupName, description: g.introduction ?? '', owner: g.ownerId, created: g.createTime,
       affiliations_count: g.membersCount, avatar: g.portraitUri ?? '', custom: g.extProfile?.ext ?? '',
       allowinvites: g.invitePermission === im.GroupOperationPermission.EVERYONE,
-      membersonly: g.joinPermission !== im.GroupJoinPermission.FREE, public: true, maxusers: 0, mute: false,
-    }));
+      membersonly: g.joinPermission !== im.GroupJoinPermission.FREE, public: true, maxusers: 0, mute: !!g.muteAll,
+      affiliations: await this.#members({ ...params, groupId: g.groupId, pageNum: 1, pageSize: g.membersCount || 1 }),
+    })));
     params?.success?.({ type: 0, data });
     return { type: 0, data };
   }
@@ -477,10 +478,14 @@ class Connection {
       ...(params?.description !== undefined && { introduction: params.description }), ...(params?.ext !== undefined && { extProfile: { ext: params.ext } }) }), params);
   }
   async listGroupMembers(params) {
-    const items = await byPageNumber(params, (count, pageToken) => im.getGroupMembersByRole(params?.groupId, im.GroupMemberRole.UNDEF, { count, pageToken, order: true }));
-    const data = items.map((m) => (m.role === im.GroupMemberRole.OWNER ? { owner: m.userId, joined_time: m.joinedTime } : { member: m.userId, joined_time: m.joinedTime }));
+    const data = await this.#members(params);
     params?.success?.({ type: 0, data });
     return { type: 0, data };
+  }
+  // #members is a page of a group's members as Easemob lists them.
+  async #members(params) {
+    const items = await byPageNumber(params, (count, pageToken) => im.getGroupMembersByRole(params?.groupId, im.GroupMemberRole.UNDEF, { count, pageToken, order: true }));
+    return items.map((m) => (m.role === im.GroupMemberRole.OWNER ? { owner: m.userId, joined_time: m.joinedTime } : { member: m.userId, joined_time: m.joinedTime }));
   }
   joinGroup(params) { return result(im.joinGroup(params?.groupId), params); }
   leaveGroup(params) { return result(im.quitGroup(params?.groupId), params); }
@@ -713,7 +718,7 @@ class Connection {
     const base = {
       id: m.messageUId, chatType: chatTypeOf(m.conversationType), from: m.senderUserId,
       to: m.conversationType === im.ConversationType.GROUP ? m.targetId : (m.senderUserId === this.user ? m.targetId : this.user),
-      time: m.sentTime, ext: {},
+      time: m.sentTime, ext: {}, ...(m.needReceipt && { msgConfig: { allowGroupAck: true } }),
     };
     const c = m.content || {};
     switch (m.messageType) {

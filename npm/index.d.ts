@@ -597,6 +597,8 @@ export interface IGroupInfoOption {
 }
 export interface IGroupInfo extends IGroupInfoOption {
   remark?: string; role?: GroupMemberRole; joinedTime?: number; creatorId?: string; ownerId?: string; createTime?: number; membersCount?: number;
+  /** imwasm's: the whole group is muted (muteAllGroupMembers). */
+  muteAll?: boolean;
 }
 /** name and portraitUri are the user's profile as the caller may see it (empty in events). */
 export interface IGroupMemberInfo { userId: string; name: string; portraitUri: string; nickname?: string; extra?: string; role?: GroupMemberRole; joinedTime?: number; isRobot?: boolean }

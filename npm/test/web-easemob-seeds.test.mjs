@@ -297,7 +297,10 @@ for (const engine of engines()) describe(engine, () => {
     await u.alice.page.waitForFunction(() => window.logged.some(([s]) => s === 'send message success'));
     const sent = await waitGot(u.alice, 'onReceivedMessage', (m) => m.to === 'groupId', 'the group message');
     const mid = sent.mid;
-    for (const x of [u.bob, u.carol]) await waitGot(x, 'onTextMessage', (m) => m.id === mid, 'the group message');
+    for (const x of [u.bob, u.carol]) {
+      const m = await waitGot(x, 'onTextMessage', (m) => m.id === mid, 'the group message');
+      assert.deepEqual([m.msg, m.msgConfig], ['message content', { allowGroupAck: true }]);
+    }
 
     await run(u.bob, bind(SEED.sendReadMsg, { '"msgId"': JSON.stringify(mid) }));
     await u.bob.page.evaluate(() => sendReadMsg());

@@ -241,6 +241,9 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(info.data[0].description, 'books');
     assert.equal(info.data[0].affiliations_count, 3);
     assert.equal(info.data[0].membersonly, true);
+    assert.equal(info.data[0].mute, false);
+    assert.deepEqual(info.data[0].affiliations.map((m) => m.owner ? ['owner', m.owner] : ['member', m.member]).sort(),
+      [['member', 'ben'], ['member', 'dee'], ['owner', 'amy']]);
     const joined = await u.ben.page.evaluate(() => conn.getJoinedGroups({ pageNum: 1, pageSize: 500 }));
     assert.deepEqual(joined.data.filter((g) => g.groupid === gid), [{ groupid: gid, groupname: 'Readers' }]);
     const second = await u.ben.page.evaluate(() => conn.getJoinedGroups({ pageNum: 2, pageSize: 500 }));
@@ -260,6 +263,7 @@ for (const engine of engines()) describe(engine, () => {
     await u.amy.page.evaluate((gid) => conn.disableSendGroupMsg({ groupId: gid }), gid);
     await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'muteAllMembers', 'the group muted');
     assert.equal(await groupText(dee, 'quiet?'), 219);
+    assert.equal((await dee.page.evaluate((gid) => conn.getGroupInfo({ groupId: gid }), gid)).data[0].mute, true);
     assert.equal(await groupText(u.ben, 'admins speak'), 0);
     await u.amy.page.evaluate((gid) => conn.enableSendGroupMsg({ groupId: gid }), gid);
     await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'unmuteAllMembers', 'the group unmuted');
