@@ -47,6 +47,17 @@ func (b *Bridge) messageArgs(args []safejs.Value, typ int32, ch int) (*client.En
 	return eng, c, uid, err
 }
 
+// convMessageArgs reads (conversation, messageUId, …), the arguments of
+// the V5 receipt functions and the read acks.
+func (b *Bridge) convMessageArgs(args []safejs.Value) (*client.Engine, client.Conversation, string, error) {
+	eng, c, err := b.withConv(args)
+	if err != nil {
+		return nil, c, "", err
+	}
+	uid, err := uidArg(arg(args, 1))
+	return eng, c, uid, err
+}
+
 func uidArg(v safejs.Value) (string, error) {
 	uid, err := asString(v, "messageUId")
 	if err != nil || uid == "" {
@@ -154,11 +165,7 @@ func (b *Bridge) sendReceiptResponseV5(args []safejs.Value) (work, error) {
 // sendMessageReadAck(conversation, messageUId, ackContent?): imwasm's own
 // (Easemob's and NIM's per-message read ack).
 func (b *Bridge) sendMessageReadAck(args []safejs.Value) (work, error) {
-	eng, c, err := b.withConv(args)
-	if err != nil {
-		return nil, err
-	}
-	uid, err := uidArg(arg(args, 1))
+	eng, c, uid, err := b.convMessageArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -300,11 +307,7 @@ func (b *Bridge) getReceiptInfoV5ByIDs(args []safejs.Value) (work, error) {
 // {pageToken: ”, totalCount, users}: which of userIds (1-100) read the
 // message, and when.
 func (b *Bridge) getReceiptByUsersV5(args []safejs.Value) (work, error) {
-	eng, c, err := b.withConv(args)
-	if err != nil {
-		return nil, err
-	}
-	uid, err := uidArg(arg(args, 1))
+	eng, c, uid, err := b.convMessageArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -357,11 +360,7 @@ func (b *Bridge) sendReceiptResponseV1(args []safejs.Value) (work, error) {
 // → {pageToken, totalCount, users: [{userId, timestamp}]}. readStatus 0:
 // readers, 1: … RongIMLib's ReadReceiptStatus: 0 read, 1 unread.
 func (b *Bridge) getReceiptUsersV5(args []safejs.Value) (work, error) {
-	eng, c, err := b.withConv(args)
-	if err != nil {
-		return nil, err
-	}
-	uid, err := uidArg(arg(args, 1))
+	eng, c, uid, err := b.convMessageArgs(args)
 	if err != nil {
 		return nil, err
 	}

@@ -100,16 +100,24 @@ export async function connectPage(page, pageURL, server, user, { wait = true, in
 // eventsOf returns the payloads of the events named name a page was given.
 export const eventsOf = (x, name) => x.page.evaluate((name) => window.events.filter(([n]) => n === name).map(([, p]) => p), name);
 
-// waitEvent waits for x's event name whose payload satisfies pred.
-export async function waitEvent(x, name, pred, what) {
+// waitIn polls list(x) until an item satisfies pred (15 s).
+async function waitIn(list, x, pred, what) {
   const deadline = Date.now() + 15000;
   for (;;) {
-    const hit = (await eventsOf(x, name)).find(pred);
+    const hit = (await list(x)).find(pred);
     if (hit) return hit;
     if (Date.now() > deadline) throw new Error(`${x.user}: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+// waitEvent waits for x's event name whose payload satisfies pred.
+export const waitEvent = (x, name, pred, what) => waitIn((x) => eventsOf(x, name), x, pred, what);
+
+// gotOf and waitGot are eventsOf and waitEvent for pages of the vendor
+// modules, whose test handlers record [handler name, payload] in window.got.
+export const gotOf = (x, name) => x.page.evaluate((name) => window.got.filter(([n]) => n === name).map(([, m]) => m), name);
+export const waitGot = (x, name, pred, what) => waitIn((x) => gotOf(x, name), x, pred, what);
 
 // messagesOf returns the messages a page was given, in order.
 export function messagesOf(u) {

@@ -15,7 +15,7 @@
 // adds that comma and checks that it is the only change.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launch, engines, closeAll } from './browser.mjs';
+import { serveStatic, launch, engines, closeAll, gotOf, waitGot } from './browser.mjs';
 import { startServer, admin, appKey } from './harness.mjs';
 
 const SEED = {
@@ -167,16 +167,7 @@ for (const engine of engines()) describe(engine, () => {
     new Function('conn', 'WebIM', 'websdk', code)(window.conn, window.WebIM, window.websdk);
   }, code);
 
-  const got = (x, name) => x.page.evaluate((name) => window.got.filter(([n]) => n === name).map(([, m]) => m), name);
-  async function waitGot(x, name, pred, what) {
-    const deadline = Date.now() + 15000;
-    for (;;) {
-      const hit = (await got(x, name)).find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`${x.user}: timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+
   const noErrors = async (x) => assert.deepEqual(await x.page.evaluate(() => window.errors), [], `${x.user}: a handler or send failed`);
 
   before(async () => {
@@ -212,7 +203,7 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(read.to, 'alice');
     assert.equal(read.chatType, 'singleChat');
     assert.equal(read.groupReadCount, undefined);
-    assert.equal((await got(u.alice, 'onChannelMessage')).length, 0, 'a message read ack came as a conversation ack');
+    assert.equal((await gotOf(u.alice, 'onChannelMessage')).length, 0, 'a message read ack came as a conversation ack');
 
     // Two more, then bob opens the chat: one conversation read ack.
     const two = await sendText(u.alice, 'bob', 'hello?');
@@ -231,7 +222,7 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(own.from, 'bob');
     assert.equal(own.to, 'alice');
     assert.equal(await unread(), 0);
-    assert.equal((await got(u.alice, 'onReadMessage')).filter((m) => m.mid === two).length, 0);
+    assert.equal((await gotOf(u.alice, 'onReadMessage')).filter((m) => m.mid === two).length, 0);
     for (const x of [u.alice, u.bob, u.bob2]) await noErrors(x);
   });
 
@@ -320,7 +311,7 @@ for (const engine of engines()) describe(engine, () => {
     const stat = await waitGot(u.alice, 'onStatisticMessage', () => true, 'the acks that waited');
     const groupAck = JSON.parse(stat.location).group_ack;
     assert.deepEqual(groupAck.map((a) => [a.msg_id, a.from, a.to, a.count, a.ack_content]), [[mid, 'carol', 'groupId', 2, '{}']]);
-    assert.equal((await got(u.alice, 'onReadMessage')).filter((m) => m.from === 'carol').length, 0, 'an ack that waited came as onReadMessage');
+    assert.equal((await gotOf(u.alice, 'onReadMessage')).filter((m) => m.from === 'carol').length, 0, 'an ack that waited came as onReadMessage');
 
     await run(u.alice, bind(SEED.readUsers, { '"messageId"': JSON.stringify(mid) }));
     await u.alice.page.waitForFunction(() => window.logged.some(([r]) => r && r.data && Array.isArray(r.data.userlist)));

@@ -4,7 +4,7 @@
 // server's and delivery acks) on the same engine as the RongIMLib API.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launch, engines, closeAll } from './browser.mjs';
+import { serveStatic, launch, engines, closeAll, waitGot } from './browser.mjs';
 import { startServer } from './harness.mjs';
 
 for (const engine of engines()) describe(engine, () => {
@@ -51,16 +51,7 @@ for (const engine of engines()) describe(engine, () => {
     return { page, context, user };
   }
 
-  const got = (x, name) => x.page.evaluate((name) => window.got.filter(([n]) => n === name).map(([, m]) => m), name);
-  async function waitGot(x, name, pred, what) {
-    const deadline = Date.now() + 15000;
-    for (;;) {
-      const hit = (await got(x, name)).find(pred);
-      if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`${x.user}: timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+
 
   before(async () => {
     server = await startServer();
