@@ -95,22 +95,38 @@ func (e *Engine) AckMessageRead(ctx context.Context, c Conversation, uid, conten
 	return e.applyLocal(&inItem{log: &pb.LogEntry{Conv: wireConv(c), RespondedUids: []string{uid}}})
 }
 
-// AckConversationRead is a conversation read ack (Easemob's channel ack):
-// this user read all of c. The read watermark moves to the latest, as
-// MarkRead does (this user's other devices get EventSyncRead with Told),
-// and in a private chat the peer gets EventReadReceipt.
-func (e *Engine) AckConversationRead(ctx context.Context, c Conversation) error {
+// AckConversationRead is a conversation read ack (Easemob's channel ack;
+// NIM's p2p receipt, up to one message): this user read c up to message
+// uid ("": all of it). The read watermark moves there, as MarkRead does
+// (this user's other devices get EventSyncRead with Told), and in a
+// private chat the peer gets EventReadReceipt.
+func (e *Engine) AckConversationRead(ctx context.Context, c Conversation, uid string) error {
 	if err := e.closed(); err != nil {
 		return err
 	}
 	if err := validConversation(c); err != nil {
 		return err
 	}
-	e.expectRead(c, 0)
-	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), TellPeer: true}}}); err != nil {
+	var seq uint64 // 0: the latest
+	if uid != "" {
+		if len(uid) > contract.MaxIDBytes {
+			return codes.New(codes.InvalidParameterMessageUID, "invalid messageUId")
+		}
+		held, err := e.cfg.Store.MessagesByUID(ctx, []string{uid})
+		if err != nil {
+			return codes.Wrap(codes.Timeout, "read message", err)
+		}
+		if len(held) != 1 || held[0] == nil || held[0].Seq == 0 {
+			return codes.New(codes.InvalidParameterMessageUID, "no such message here")
+		}
+		seq = held[0].Seq
+	}
+	e.expectRead(c, seq)
+	r := &pb.ReadRequest{Conv: wireConv(c), Seq: seq, TellPeer: true}
+	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: r}}); err != nil {
 		return err
 	}
-	return e.applyLocal(&inItem{read: &readMove{conv: c}})
+	return e.applyLocal(&inItem{read: &readMove{conv: c, seq: seq}})
 }
 
 // expectRead notes, before asking the server, that this device is moving

@@ -25,6 +25,11 @@ type SendOptions struct {
 	// Replace, with MessageID, sends the stored message with the given
 	// message's type and content (what the upload produced).
 	Replace bool
+	// ClientMsgID sends under this client message id (NIM's idClient,
+	// chosen by the app) instead of a new one: a send of this user's that
+	// this device holds under it is resent as MessageID would, and the
+	// server answers one it committed (from any device) with the first.
+	ClientMsgID string
 }
 
 // SendMessage implements RongIMLib's sendMessage: the message is stored
@@ -43,6 +48,18 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	me := e.UserID()
 	if me == "" {
 		return nil, codes.New(codes.NetChannelInvalid, "not connected")
+	}
+	if opts.ClientMsgID != "" && opts.MessageID == 0 {
+		if !contract.ValidID(opts.ClientMsgID) {
+			return nil, codes.New(codes.InvalidParameter, "clientMsgId must be 1-64 characters of [A-Za-z0-9_.@-]")
+		}
+		held, err := e.cfg.Store.MessageByClientID(ctx, opts.ClientMsgID)
+		if err != nil {
+			return nil, codes.Wrap(codes.Timeout, "read message", err)
+		}
+		if held != nil {
+			opts.MessageID = held.MessageID
+		}
 	}
 	var rec *Message
 	if opts.MessageID != 0 {
@@ -69,7 +86,10 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		}
 		rec = m.Clone()
 		rec.MessageID = 0
-		rec.ClientMsgID = newClientID(e.cfg.Now().UnixMilli())
+		rec.ClientMsgID = opts.ClientMsgID
+		if rec.ClientMsgID == "" {
+			rec.ClientMsgID = newClientID(e.cfg.Now().UnixMilli())
+		}
 		rec.SenderUserID = me
 		rec.Direction = DirectionSend
 		rec.MessageUID, rec.Seq, rec.SentTime = "", 0, 0

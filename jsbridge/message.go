@@ -189,6 +189,7 @@ func (mv *messageValue) AppendJSON(dst []byte) ([]byte, bool) {
 	w.Raw("content", m.Content)
 	w.String("messageUId", m.MessageUID)
 	w.Int("messageId", m.MessageID)
+	w.String("clientMsgId", m.ClientMsgID) // imwasm's: the same on every device (NIM's idClient)
 	w.Int("messageDirection", int64(m.Direction))
 	w.Bool("isOffLineMessage", m.IsOffline)
 	w.Int("sentTime", m.SentTime)

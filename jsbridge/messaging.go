@@ -46,6 +46,9 @@ func (b *Bridge) sendMessage(args []safejs.Value) (work, error) {
 			return nil, err
 		}
 		so.MessageID = id
+		if so.ClientMsgID, err = optString(opts, "clientMsgId"); err != nil {
+			return nil, err
+		}
 		// Internal (index.js's upload helpers): hold while uploading, then
 		// send with the uploaded content.
 		if so.Hold, err = optBool(opts, "__hold"); err != nil {

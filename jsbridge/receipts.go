@@ -178,13 +178,20 @@ func (b *Bridge) sendMessageReadAck(args []safejs.Value) (work, error) {
 	return func() (any, error) { return nil, eng.AckMessageRead(context.Background(), c, uid, content) }, nil
 }
 
-// sendConversationReadAck(conversation): imwasm's own (Easemob's channel ack).
+// sendConversationReadAck(conversation, messageUId?): imwasm's own
+// (Easemob's channel ack; NIM's p2p receipt, up to a message).
 func (b *Bridge) sendConversationReadAck(args []safejs.Value) (work, error) {
 	eng, c, err := b.withConv(args)
 	if err != nil {
 		return nil, err
 	}
-	return func() (any, error) { return nil, eng.AckConversationRead(context.Background(), c) }, nil
+	var uid string
+	if v := arg(args, 1); !absent(v) {
+		if uid, err = uidArg(v); err != nil {
+			return nil, err
+		}
+	}
+	return func() (any, error) { return nil, eng.AckConversationRead(context.Background(), c, uid) }, nil
 }
 
 // getMessageReader(targetId, messageUId, channelId?) → {totalMemberCount, list}

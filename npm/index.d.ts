@@ -63,6 +63,8 @@ export interface IAReceivedMessage<T = any> {
   content: T;
   messageUId: string;
   messageId: number;
+  /** imwasm's: the sender's client message id, the same on the sender and every receiver (NIM's idClient). */
+  clientMsgId: string;
   messageDirection: MessageDirection;
   isOffLineMessage: boolean;
   sentTime: number;
@@ -232,6 +234,8 @@ export interface ISendMessageOptions {
   onSendBefore?: (message: IAReceivedMessage) => void;
   /** Resends that stored message (FAILED) with its original client id. */
   messageId?: number;
+  /** imwasm's: send under this client message id (1-64 of [A-Za-z0-9_.@-]); a send this device holds under it is resent, one the server committed answers as it was. */
+  clientMsgId?: string;
   needReceipt?: boolean;
 }
 
@@ -509,8 +513,8 @@ export declare function sendReadReceiptResponseV2(targetId: string, messageList?
 export declare function sendReadReceiptResponseV5(conversation: IConversationOption, messageUIds: string[]): Promise<RCResult>;
 /** imwasm's own: this user read one message; its sender gets MESSAGE_RECEIPT_RESPONSE_V5 with ackContent (≤ 512 bytes). Private chats: any message of the peer; groups: one sent with needReceipt. */
 export declare function sendMessageReadAck(conversation: IConversationOption, messageUId: string, ackContent?: string): Promise<RCResult>;
-/** imwasm's own: this user read the whole conversation: unread counts clear, the peer of a private chat gets READ_RECEIPT_RECEIVED, the user's other devices SYNC_READ_STATUS with peerTold. */
-export declare function sendConversationReadAck(conversation: IConversationOption): Promise<RCResult>;
+/** imwasm's own: this user read the conversation (up to messageUId, a message this device holds; all of it without): unread counts clear, the peer of a private chat gets READ_RECEIPT_RECEIVED, the user's other devices SYNC_READ_STATUS with peerTold. */
+export declare function sendConversationReadAck(conversation: IConversationOption, messageUId?: string): Promise<RCResult>;
 export declare function getMessageReader(targetId: string, messageUId: string, channelId?: string): Promise<RCResult<{ totalMemberCount: number; list: IMessageReader[] }>>;
 export declare function getMessageReadReceiptInfoV5(conversation: IConversationOption, messageUIds: string[]): Promise<RCResult<ReadReceiptInfoV5[]>>;
 export declare function getMessagesReadReceiptUsersByPageV5(conversation: IConversationOption, messageUId: string, options?: ReadReceiptUsersOption): Promise<RCResult<ReadReceiptUsersResult>>;
@@ -542,7 +546,9 @@ export interface IUploadHooks {
   /** Called with the uploaded file; a returned message is sent instead of the default one. */
   onComplete?(fileInfo: IUploadFileInfo): void | BaseMessage;
 }
-export interface IUploadFileInfo { url: string; name: string; downloadUrl: string; uniqueName: string; size: number; type: string }
+export interface IUploadFileInfo { url: string; name: string; downloadUrl: string; uniqueName: string; size: number; type: string;
+  /** imwasm's: hex MD5 of the stored file; what the SDK measured: an image's width and height (and thumbnail), an audio file's duration (s). */
+  md5?: string; width?: number; height?: number; thumbnail?: string; duration?: number }
 export interface IUploadMessageOption extends ISendMessageOptions {
   /** How the file is served: 'inline' only takes effect for images, audio and video. */
   contentDisposition?: 'inline' | 'attachment';

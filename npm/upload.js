@@ -127,7 +127,7 @@ async function audioDuration(file) {
 export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
   /**
    * upload({file, onProgress?(loaded, total), contentDisposition?, signal?})
-   * → {code, data: {name, downloadUrl, uniqueName, size, type}}.
+   * → {code, data: {name, downloadUrl, uniqueName, size, type, md5}}.
    */
   async function upload(info) {
     if (info === null || typeof info !== 'object') return fail(INVALID_PARAMETER, 'upload: an options object is required');
@@ -160,7 +160,7 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
       return fail(code, res.body?.msg || `upload failed: HTTP ${res.status}`);
     }
     const d = res.body.data;
-    return { code: 0, data: { name: d.name, downloadUrl: d.url, uniqueName: d.id, size: d.size, type: d.type, url: d.url } };
+    return { code: 0, data: { name: d.name, downloadUrl: d.url, uniqueName: d.id, size: d.size, type: d.type, url: d.url, md5: d.md5 } };
   }
 
   // What each helper sends: the class, what it reads from the file before
@@ -240,7 +240,7 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
       return fail(up.code, up.msg, failed.data);
     }
     progress(100);
-    const fileInfo = { url: up.data.downloadUrl, ...up.data };
+    const fileInfo = { url: up.data.downloadUrl, ...info, ...up.data }; // what prepare measured too
     let message = build(fileInfo.url);
     try {
       const custom = hooks?.onComplete?.(fileInfo);

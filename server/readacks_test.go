@@ -177,7 +177,7 @@ func TestConversationReadAck(t *testing.T) {
 	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"privateReadReceiptsEnabled": false}); status != 200 {
 		t.Fatalf("settings: %d %v", status, res)
 	}
-	wantCode(t, "private receipts off", bob.AckConversationRead(ctx, fromAlice), codes.RRSV5Unavailable)
+	wantCode(t, "private receipts off", bob.AckConversationRead(ctx, fromAlice, ""), codes.RRSV5Unavailable)
 	if n := bob.UnreadCount(fromAlice); n != 2 {
 		t.Fatalf("a refused ack moved the unread count to %d", n)
 	}
@@ -185,7 +185,7 @@ func TestConversationReadAck(t *testing.T) {
 		t.Fatalf("settings: %d %v", status, res)
 	}
 
-	if err := bob.AckConversationRead(ctx, fromAlice); err != nil {
+	if err := bob.AckConversationRead(ctx, fromAlice, ""); err != nil {
 		t.Fatal(err)
 	}
 	ev := alice.waitReceipt(t, "conversation read", client.EventReadReceipt, func(*client.ReceiptEvent) bool { return true })
@@ -227,7 +227,7 @@ func TestConversationReadAck(t *testing.T) {
 	g := client.Conversation{Type: client.Group, TargetID: "g"}
 	alice.send(t, text("g", client.Group, "hi"))
 	bob.waitMessages(t, 5)
-	if err := bob.AckConversationRead(ctx, g); err != nil {
+	if err := bob.AckConversationRead(ctx, g, ""); err != nil {
 		t.Fatal(err)
 	}
 	gs := bob2.waitReceipt(t, "group ack on the other device", client.EventSyncRead, func(r *client.ReceiptEvent) bool { return r.Conversation == g })
@@ -324,4 +324,35 @@ func TestReadAcksSurviveRestart(t *testing.T) {
 	if readers["bob"] != "from bob" || readers["carol"] != "from carol" {
 		t.Fatalf("acks after the restart = %v", readers)
 	}
+}
+
+// NIM's p2p receipt: read up to one message, and the peer told of it.
+func TestConversationReadAckUpTo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	for _, d := range []*device{alice, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	fromAlice := client.Conversation{Type: client.Private, TargetID: "alice"}
+	ctx := context.Background()
+	m1 := alice.send(t, text("bob", client.Private, "one"))
+	m2 := alice.send(t, text("bob", client.Private, "two"))
+	bob.waitMessages(t, 2)
+	if err := bob.AckConversationRead(ctx, fromAlice, m1.MessageUID); err != nil {
+		t.Fatal(err)
+	}
+	ev := alice.waitReceipt(t, "read up to one", client.EventReadReceipt, func(*client.ReceiptEvent) bool { return true })
+	if ev.MessageUID != m1.MessageUID {
+		t.Fatalf("READ_RECEIPT_RECEIVED = %+v, want up to one", ev)
+	}
+	if n := bob.UnreadCount(fromAlice); n != 1 {
+		t.Fatalf("bob unread %d, want 1 (two is after the ack)", n)
+	}
+	e.fence(t, alice)
+	if s := alice.stored(t, m2.MessageUID).SentStatus; s == client.StatusRead {
+		t.Fatalf("two is READ after an ack up to one")
+	}
+	wantCode(t, "a message this device lacks", bob.AckConversationRead(ctx, fromAlice, "nope"), codes.InvalidParameterMessageUID)
 }

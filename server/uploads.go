@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -87,9 +89,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	// goroutine, file and disk space); the deadline moves with progress.
 	body := &stalling{r: r.Body, rc: http.NewResponseController(w), idle: s.cfg.UploadIdle}
 	meta := files.Meta{Name: files.CleanName(q.Get("name")), Uploader: user, Created: time.Now().UTC()}
-	stored, err := s.files.Create(r.Context(), meta, body, res.limit, func(head []byte, m *files.Meta) {
+	sum := md5.New() // a checksum apps show, not a security measure
+	stored, err := s.files.Create(r.Context(), meta, io.TeeReader(body, sum), res.limit, func(head []byte, m *files.Meta) {
 		m.Type = files.ServedType(claimed, http.DetectContentType(head))
 		m.Disposition = files.Disposition(m.Type, want)
+		m.MD5 = hex.EncodeToString(sum.Sum(nil))
 	})
 	s.quota.done(res, err == nil, stored.Size)
 	switch {
@@ -107,7 +111,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeAPI(w, map[string]any{
 		"id": stored.ID, "url": s.fileURL(r, stored.ID), "name": stored.Name, "size": stored.Size,
-		"type": stored.Type, "disposition": stored.Disposition,
+		"type": stored.Type, "disposition": stored.Disposition, "md5": stored.MD5,
 	}, nil)
 }
 

@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,8 +25,8 @@ import (
 // serves with ranges and headers that keep uploaded files from running.
 
 type uploaded struct {
-	ID, URL, Name, Type, Disposition string
-	Size                             int64
+	ID, URL, Name, Type, Disposition, MD5 string
+	Size                                  int64
 }
 
 func (e *env) upload(t *testing.T, tok, name, typ, disp string, body io.Reader, size int64) (int, uploaded, map[string]any) {
@@ -107,6 +109,9 @@ func TestUploadAndDownload(t *testing.T) {
 	}
 	if !strings.HasSuffix(f.URL, "/v1/files/"+f.ID) {
 		t.Fatalf("url %q", f.URL)
+	}
+	if sum := md5.Sum(body); f.MD5 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("md5 %q, want %x", f.MD5, sum)
 	}
 	res, got := get(t, f.URL)
 	if res.StatusCode != 200 || !bytes.Equal(got, body) {

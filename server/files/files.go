@@ -34,6 +34,7 @@ type Meta struct {
 	Disposition string    `json:"disposition"` // "inline" or "attachment", as served
 	Uploader    string    `json:"uploader"`
 	Created     time.Time `json:"created"`
+	MD5         string    `json:"md5,omitempty"` // hex, of the body as stored (NIM's file attachments carry it)
 }
 
 // File is an open stored file.
