@@ -18,7 +18,7 @@ import (
 // set, and the extra ones a call adds after RongIMLib's own.
 func TestMessageAndConversationJSON(t *testing.T) {
 	full := &client.Message{Conversation: client.Conversation{Type: 3, TargetID: "team", ChannelID: "ch"}, SenderUserID: "alice",
-		ObjectName: "RC:TxtMsg", Content: []byte(`{"content":"hi"}`), MessageUID: "UID-1", MessageID: 7, Direction: client.DirectionReceive,
+		ObjectName: "RC:TxtMsg", Content: []byte(`{"content":"hi"}`), MessageUID: "UID-1", MessageID: 7, ClientMsgID: "c-1", Direction: client.DirectionReceive,
 		IsOffline: true, SentTime: 1764950000123, ReceivedTime: 1764950000200, SentStatus: client.StatusSent, IsRead: true,
 		ReceivedFlags: client.ReceivedListened, IsPersisted: true, IsCounted: true, IsMentioned: true,
 		MentionedInfo: &client.MentionedInfo{Type: 2, UserIDs: []string{"bob"}, Content: "@bob"}, Expansion: map[string]string{"k": "v"},
@@ -26,7 +26,7 @@ func TestMessageAndConversationJSON(t *testing.T) {
 		Receipt: &client.ReceiptInfo{IsRequest: true, Readers: []client.Reader{{UserID: "carol"}}}}
 	bare := &client.Message{Conversation: client.Conversation{Type: 1, TargetID: "bob"}, ObjectName: "RC:TxtMsg"}
 	fullWant := map[string]any{"conversationType": 3.0, "targetId": "team", "channelId": "ch", "senderUserId": "alice",
-		"messageType": "RC:TxtMsg", "content": map[string]any{"content": "hi"}, "messageUId": "UID-1", "messageId": 7.0,
+		"messageType": "RC:TxtMsg", "content": map[string]any{"content": "hi"}, "messageUId": "UID-1", "messageId": 7.0, "clientMsgId": "c-1",
 		"messageDirection": float64(client.DirectionReceive), "isOffLineMessage": true, "sentTime": 1764950000123.0,
 		"receivedTime": 1764950000200.0, "sentStatus": float64(client.StatusSent),
 		"receivedStatus":     float64(client.ReceivedListened | client.ReceivedRead),
@@ -38,7 +38,7 @@ func TestMessageAndConversationJSON(t *testing.T) {
 		"readReceiptInfo": map[string]any{"isReceiptRequestMessage": true, "hasRespond": false, "readerList": []any{"carol"}},
 		"modifyInfo":      map[string]any{"timestamp": 1764950000999.0, "content": map[string]any{}, "status": 0.0}}
 	bareWant := map[string]any{"conversationType": 1.0, "targetId": "bob", "channelId": "", "senderUserId": "",
-		"messageType": "RC:TxtMsg", "content": map[string]any{}, "messageUId": "", "messageId": 0.0, "messageDirection": 0.0,
+		"messageType": "RC:TxtMsg", "content": map[string]any{}, "messageUId": "", "messageId": 0.0, "clientMsgId": "", "messageDirection": 0.0,
 		"isOffLineMessage": false, "sentTime": 0.0, "receivedTime": 0.0, "sentStatus": 0.0, "receivedStatus": 0.0,
 		"receivedStatusInfo": map[string]any{"isRead": false, "isListened": false, "isDownload": false, "isRetrieved": false},
 		"isPersited":         true, "isCounted": false, "isStatusMessage": false, "isMentioned": false, "disableNotification": false,
