@@ -17,7 +17,7 @@ test('npm pack installs and runs', async () => {
   const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
   assert.ok(tgz, 'no tarball');
   const listing = execFileSync('tar', ['tzf', join(dir, tgz)]).toString();
-  for (const f of ['package/index.js', 'package/index.d.ts', 'package/dist/imwasm.wasm', 'package/dist/wasm_exec.js', 'package/easemob.js', 'package/easemob.d.ts']) {
+  for (const f of ['package/index.js', 'package/index.d.ts', 'package/dist/imwasm.wasm', 'package/dist/wasm_exec.js', 'package/easemob.js', 'package/easemob.d.ts', 'package/nim.js', 'package/nim.d.ts']) {
     assert.ok(listing.includes(f), `${f} missing from the tarball`);
   }
   assert.ok(!listing.includes('package/test/'), 'tests are packed');
@@ -45,10 +45,12 @@ test('npm pack installs and runs', async () => {
   }
 });
 
-// What only imwasm/easemob ships stays small: its files, gzip -9, at most
-// 15 KB (index.js and the wasm are shared with the RongIMLib API).
-test('imwasm/easemob ships at most 15 KB gzipped', () => {
-  const files = ['easemob.js', 'easemob.d.ts'].map((f) => readFileSync(new URL('../' + f, import.meta.url)));
-  const size = gzipSync(Buffer.concat(files), { level: 9 }).length;
-  assert.ok(size <= 15 * 1024, `imwasm/easemob is ${size} bytes gzipped`);
-});
+// What only a vendor module ships stays small: its files, gzip -9, at most
+// 15 KB each (index.js and the wasm are shared with the RongIMLib API).
+for (const m of ['easemob', 'nim']) {
+  test(`imwasm/${m} ships at most 15 KB gzipped`, () => {
+    const files = [`${m}.js`, `${m}.d.ts`].map((f) => readFileSync(new URL('../' + f, import.meta.url)));
+    const size = gzipSync(Buffer.concat(files), { level: 9 }).length;
+    assert.ok(size <= 15 * 1024, `imwasm/${m} is ${size} bytes gzipped`);
+  });
+}

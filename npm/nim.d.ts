@@ -1,0 +1,121 @@
+// imwasm/nim: NetEase Yunxin's Web SDK (nim-web-sdk-ng, the nim.msg /
+// nim.session surface seed 004 documents) over imwasm. docs/migration.md
+// lists what is provided and what is not yet.
+
+export type TMsgScene = 'p2p' | 'team';
+export type TMsgType = 'text' | 'image' | 'audio' | 'video' | 'file' | 'geo' | 'custom' | 'tip' | 'notification';
+export type TMsgStatus = 'sending' | 'sent' | 'sendFailed' | 'read' | 'unread' | 'receipt' | 'refused' | 'deleted';
+
+export interface NIMInitializeOptions {
+  appkey: string;
+  /** imwasm: an imwasm token whose sub is account, from the app backend. */
+  account: string;
+  token: string;
+  /** The imwasm server: host[:port] (wss), ws(s)://… or http(s)://… */
+  linkUrl: string;
+  debugLevel?: string;
+  /** imwasm's: ms before a send without an answer fails (default 10,000). */
+  sendTimeout?: number;
+  [key: string]: any;
+}
+
+export interface IMMessage {
+  scene: TMsgScene;
+  /** 'p2p-<account>' or 'team-<teamId>'. */
+  sessionId: string;
+  target: string;
+  from: string;
+  to: string;
+  flow: 'in' | 'out';
+  time: number;
+  userUpdateTime: number;
+  type: TMsgType;
+  body: string;
+  attach?: { [key: string]: any };
+  /** The same on the sender and every receiver. */
+  idClient: string;
+  idServer?: string;
+  status: TMsgStatus;
+  ext?: string;
+  feature: string;
+  teamSpecializationInfo?: { needACK?: boolean; isACKSent: boolean; ackSnapshot: number };
+}
+
+/** Upload results: url, name, ext, size, md5; w and h for images; dur (ms) for audio and video. */
+export interface UploadFileResult { url: string; name: string; ext: string; size: number; md5: string; w?: number; h?: number; dur?: number }
+
+export interface ISendMsgOptions {
+  scene: TMsgScene;
+  to: string;
+  /** Send under this idClient (1-64 of [A-Za-z0-9_.@-]). */
+  idClient?: string;
+  ext?: string;
+  teamSpecializationInfo?: { needACK?: boolean };
+  onSendBefore?: (msg: IMMessage) => void;
+}
+export interface ISendFileOptions extends ISendMsgOptions {
+  file: File | Blob;
+  onUploadStart?: (task: { abort(): void }) => void;
+  onUploadProgress?: (progress: { total: number; loaded: number; percentage: number; percentageText: string }) => void;
+  onUploadDone?: (file: UploadFileResult) => void;
+}
+export interface TeamMsgReceiptQuery { teamId: string; idServer: string; idClient?: string }
+export interface TeamMsgReceipt { teamId: string; idServer: string; idClient: string; read: number; unread: number; account: string }
+export interface P2pMsgReceipt { sessionId: string; idClient: string; msgReceiptTime: number }
+export interface SystemMessage { type: 'recallMsgP2p' | 'recallMsgTeam'; from: string; to: string; time: number; idServer: string; content: string; attach: { [key: string]: any } }
+export interface SyncMsgsResult { sessionId: string; timetag: number; msgs: IMMessage[] }
+
+/** Errors: { code, message } (NIM's codes); a failed send carries msg with status sendFailed (or refused). */
+export interface NIMError extends Error { code: number; message: string; msg?: IMMessage }
+
+export interface MsgServiceInterface {
+  sendTextMsg(options: ISendMsgOptions & { body: string }): Promise<IMMessage>;
+  sendTipMsg(options: ISendMsgOptions & { body: string }): Promise<IMMessage>;
+  /** attach: a JSON string (or an object). */
+  sendCustomMsg(options: ISendMsgOptions & { attach: string | object; body?: string }): Promise<IMMessage>;
+  sendGeoLocationMsg(options: ISendMsgOptions & { attach: { lng: number; lat: number; title: string } }): Promise<IMMessage>;
+  sendImageMsg(options: ISendFileOptions): Promise<IMMessage>;
+  sendAudioMsg(options: ISendFileOptions): Promise<IMMessage>;
+  sendVideoMsg(options: ISendFileOptions): Promise<IMMessage>;
+  sendFileMsg(options: ISendFileOptions): Promise<IMMessage>;
+  /** Sends msg again under its idClient: the receiver gets it once. */
+  resendMsg(options: { msg: IMMessage; [key: string]: any }): Promise<IMMessage>;
+  forwardMsg(options: { scene: TMsgScene; to: string; msg: IMMessage }): Promise<IMMessage>;
+  /** The other side gets sysMsg recallMsgP2p / recallMsgTeam with ps as content. */
+  recallMsg(options: { msg: IMMessage; ps?: string }): Promise<IMMessage>;
+  /** p2p: moves the reader's read time to msg (every device) and tells its sender (msgReceipts). */
+  sendMsgReceipt(options: { msg: IMMessage }): Promise<{ to: string; idClient: string; time: number }>;
+  sendTeamMsgReceipt(options: { teamMsgReceipts: TeamMsgReceiptQuery[] }): Promise<void>;
+  getTeamMsgReads(options: { teamMsgReceipts: TeamMsgReceiptQuery[] }): Promise<Omit<TeamMsgReceipt, 'account'>[]>;
+  getTeamMsgReadAccounts(options: { teamMsgReceipt: TeamMsgReceiptQuery }): Promise<{ readAccounts: string[]; unreadAccounts: string[]; teamMsgReceipt: { teamId: string; idClient: string } }>;
+}
+
+export interface IMEventInterface {
+  logined: (res: { account: string }) => void;
+  willReconnect: (res: { retryCount: number; duration: number }) => void;
+  disconnect: (res: { code: number }) => void;
+  kicked: (res: { reason: string; message: string }) => void;
+  msg: (msg: IMMessage) => void;
+  syncOfflineMsgs: (res: SyncMsgsResult) => void;
+  syncRoamingMsgs: (res: SyncMsgsResult) => void;
+  syncdone: () => void;
+  msgReceipts: (receipts: TeamMsgReceipt[] | P2pMsgReceipt[]) => void;
+  teamMsgReceipts: (receipts: TeamMsgReceipt[]) => void;
+  sysMsg: (msg: SystemMessage) => void;
+}
+
+export default class NIMSDK {
+  constructor(options: NIMInitializeOptions);
+  static getInstance(options: NIMInitializeOptions): NIMSDK;
+  options: NIMInitializeOptions;
+  account: string;
+  msg: MsgServiceInterface;
+  session: { resetSessionUnread(sessionId: string): Promise<void> };
+  connect(): Promise<void>;
+  disconnect(): void;
+  on<K extends keyof IMEventInterface>(name: K, fn: IMEventInterface[K]): void;
+  on(name: string, fn: (...args: any[]) => void): void;
+  off(name: string, fn?: (...args: any[]) => void): void;
+  shape(message: any, status?: TMsgStatus): IMMessage;
+}
+export { NIMSDK };

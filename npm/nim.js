@@ -1,0 +1,377 @@
+// imwasm/nim: NetEase Yunxin's Web SDK (nim-web-sdk-ng, the nim.msg /
+// nim.session surface seed 004 documents) over the same engine as imwasm's
+// RongIMLib API, so its code runs against a self-hosted imwasm server:
+// `import NIMSDK from 'imwasm/nim'`. A thin adapter: every call goes to the
+// functions of index.js (and so to the Go engine); what it keeps is the
+// event handlers and the messages of the connection's first sync until
+// they are sorted into offline and roaming ones. docs/migration.md lists
+// what is provided and what is not yet.
+
+import * as im from './index.js';
+
+const P2P = im.ConversationType.PRIVATE;
+const TEAM = im.ConversationType.GROUP;
+const sceneOf = (t) => (t === TEAM ? 'team' : 'p2p');
+
+// NIM's codes for the engine's (RongIMLib's): one table.
+const codeMap = new Map([
+  [im.ErrorCode.SEND_FREQUENCY_TOO_FAST, 416],
+  [im.ErrorCode.RECALL_MESSAGE, 508],
+  [im.ErrorCode.BIZ_ERROR_INVALID_PARAMETER, 414],
+  [im.ErrorCode.RC_MSG_RESP_TIMEOUT, 408],
+  [im.ErrorCode.SERVICE_RRSV5_MESSAGE_SENDER_MISMATCH, 403],
+  [im.ErrorCode.RECALL_MESSAGE_USER_INVALID, 403],
+  [im.ErrorCode.INVALID_PARAMETER_MESSAGE_ID, 404],
+  [im.ErrorCode.SERVICE_RRSV5_MESSAGE_NOT_EXIST, 404],
+  [im.ErrorCode.NOT_IN_GROUP, 804],
+  [im.ErrorCode.SERVICE_RRSV5_UNAVAILABLE, 814],
+  [im.ErrorCode.REJECTED_BY_BLACKLIST, 7101],
+  [im.ErrorCode.RC_CONN_TOKEN_INCORRECT, 302],
+  [im.ErrorCode.RC_NET_CHANNEL_INVALID, 415],
+]);
+
+// NIMError is how this module fails: { code, message } (and msg for a send).
+class NIMError extends Error {
+  constructor(code, message, extra) {
+    super(message);
+    Object.assign(this, { name: 'NIMError', code }, extra);
+  }
+}
+const failure = (res, extra) => new NIMError(codeMap.get(res.code) ?? res.code, res.msg || `imwasm error ${res.code}`, { imwasmCode: res.code, ...extra });
+const bad = (message) => new NIMError(414, message);
+const ok = async (p) => {
+  const res = await p;
+  if (res.code !== 0) throw failure(res);
+  return res.data;
+};
+
+// convOf reads NIM's (scene, to), or a sessionId 'p2p-bob' / 'team-42'.
+function convOf(scene, to) {
+  const conversationType = { p2p: P2P, team: TEAM }[scene];
+  if (conversationType === undefined || typeof to !== 'string' || !to) throw bad('scene (p2p or team) and to are required');
+  return { conversationType, targetId: to };
+}
+const sessionConv = (id) => convOf(String(id).split('-', 1)[0], String(id).slice(String(id).indexOf('-') + 1));
+
+// NIM's message types that RongIMLib has no class for travel as these.
+const TIP = 'NIM:TipMsg';
+const CUSTOM = 'NIM:CustomMsg';
+let TipMessage, CustomMessage;
+
+const extOf = (name) => (/\.([^./]+)$/.exec(name || '')?.[1] ?? '').toLowerCase();
+const parse = (s) => { try { return JSON.parse(s); } catch { return s; } };
+
+let current = null;
+
+export default class NIMSDK {
+  #handlers = new Map();
+  #offline = null; // the first sync's messages, until it is done
+  #connected = false;
+
+  // getInstance gives this page's instance (one engine per page).
+  static getInstance(options) { return current ?? new NIMSDK(options); }
+
+  constructor(options) {
+    if (!options?.appkey) throw bad('appkey is required');
+    current?.#unlisten();
+    current = this;
+    this.options = { ...options };
+    this.account = options.account;
+    const link = String(options.linkUrl ?? '');
+    const url = /^(https?|wss?):\/\//.test(link) ? link.replace(/^ws(s?):/, 'http$1:') : link && 'https://' + link;
+    im.init({ appkey: options.appkey, serverUrl: url.replace(/\/+$/, ''), logLevel: options.debugLevel === 'debug' ? 'debug' : 'error',
+      ...(options.sendTimeout && { sendTimeout: options.sendTimeout }) });
+    TipMessage = im.registerMessageType(TIP, true, false);
+    CustomMessage = im.registerMessageType(CUSTOM, true, true);
+    this.#listen();
+    this.msg = new MsgService(this);
+    this.session = {
+      resetSessionUnread: (sessionId) => ok(im.clearMessagesUnreadStatus(sessionConv(sessionId))),
+    };
+  }
+
+  on(name, fn) {
+    if (!this.#handlers.has(name)) this.#handlers.set(name, new Set());
+    this.#handlers.get(name).add(fn);
+  }
+  off(name, fn) { fn ? this.#handlers.get(name)?.delete(fn) : this.#handlers.delete(name); }
+  emit(name, ...args) {
+    for (const fn of this.#handlers.get(name) ?? []) {
+      try { fn(...args); } catch (e) { console.error('[imwasm/nim]', name, e); }
+    }
+  }
+
+  // connect signs in with options.token, an imwasm token for options.account.
+  async connect() {
+    if (!this.options.token) throw bad('token is required: an imwasm token from the app backend (POST /v1/users/{id}/token)');
+    this.#offline = new Map();
+    const data = await ok(im.connect(this.options.token));
+    if (data.userId !== this.account) {
+      im.disconnect();
+      throw new NIMError(302, 'the token is not for this account');
+    }
+  }
+
+  disconnect() {
+    this.#connected = false;
+    im.disconnect();
+  }
+
+  #listening = [];
+  #listen() {
+    const on = (name, fn) => { im.addEventListener(name, fn); this.#listening.push([name, fn]); };
+    on(im.Events.CONNECTED, () => {
+      this.#connected = true;
+      this.emit('logined', { account: this.account });
+    });
+    on(im.Events.CONNECTING, () => { if (this.#connected) this.emit('willReconnect', { retryCount: 1, duration: 0 }); });
+    on(im.Events.DISCONNECT, (code) => {
+      this.#connected = false;
+      if (code === im.ErrorCode.RC_DISCONN_KICK) this.emit('kicked', { reason: 'samePlatformKick', message: 'signed in elsewhere' });
+      else this.emit('disconnect', { code: codeMap.get(code) ?? code });
+    });
+    on(im.Events.MESSAGES, ({ messages }) => {
+      for (const m of messages) {
+        if (m.messageType === im.MessageType.RECALL_NOTIFICATION) { this.#recalled(m); continue; }
+        const msg = this.shape(m);
+        if (this.#offline && m.isOffLineMessage) {
+          const list = this.#offline.get(msg.sessionId) ?? [];
+          list.push(msg);
+          this.#offline.set(msg.sessionId, list);
+        } else this.emit('msg', msg);
+      }
+    });
+    // What came with the first sync, per session: offline (nobody read
+    // it on any device) and roaming (read on another device, or sent there).
+    on(im.Events.PULL_OFFLINE_MESSAGE_FINISHED, () => {
+      const sessions = this.#offline ?? new Map();
+      this.#offline = null;
+      for (const [sessionId, msgs] of sessions) {
+        const offline = msgs.filter((m) => m.status === 'unread');
+        const roaming = msgs.filter((m) => m.status !== 'unread');
+        for (const [name, list] of [['syncOfflineMsgs', offline], ['syncRoamingMsgs', roaming]]) {
+          if (list.length) this.emit(name, { sessionId, timetag: list[list.length - 1].time, msgs: list });
+        }
+      }
+      this.emit('syncdone');
+    });
+    on(im.Events.READ_RECEIPT_RECEIVED, async ({ conversation, messageUId, sentTime, sendUserId }) => {
+      if (conversation.conversationType !== P2P) return;
+      const held = await im.getMessage(messageUId);
+      this.emit('msgReceipts', [{ sessionId: 'p2p-' + sendUserId, idClient: held.data?.clientMsgId ?? '', msgReceiptTime: sentTime }]);
+    });
+    on(im.Events.MESSAGE_RECEIPT_RESPONSE_V5, async (list) => {
+      const out = [];
+      for (const { identifier, messageUId, readCount, unreadCount, users } of list) {
+        if (identifier.conversationType !== TEAM) continue;
+        const held = await im.getMessage(messageUId);
+        for (const u of users) {
+          out.push({ teamId: identifier.targetId, idServer: messageUId, idClient: held.data?.clientMsgId ?? '', read: readCount, unread: unreadCount, account: u.userId });
+        }
+      }
+      if (out.length) {
+        this.emit('teamMsgReceipts', out);
+        this.emit('msgReceipts', out);
+      }
+    });
+  }
+
+  #unlisten() {
+    for (const [name, fn] of this.#listening) im.removeEventListener(name, fn);
+    this.#listening = [];
+  }
+
+  // #recalled tells of a recall as NIM's sysMsg recallMsgP2p (7) / recallMsgTeam (8).
+  #recalled(m) {
+    const team = m.conversationType === TEAM;
+    const to = team || m.senderUserId === this.account ? m.targetId : this.account;
+    this.emit('sysMsg', {
+      type: team ? 'recallMsgTeam' : 'recallMsgP2p', from: m.content?.operatorId ?? m.senderUserId, to, time: m.content?.recallTime ?? m.sentTime,
+      idServer: m.messageUId, content: m.content?.extra ?? '', attach: { idClient: m.clientMsgId, scene: sceneOf(m.conversationType), sessionId: `${sceneOf(m.conversationType)}-${m.targetId}` },
+    });
+  }
+
+  // shape is an imwasm message as NIM's IMMessage; status overrides.
+  shape(m, status) {
+    const scene = sceneOf(m.conversationType);
+    const out = m.messageDirection === im.MessageDirection.SEND;
+    const c = m.content ?? {};
+    const msg = {
+      scene, sessionId: `${scene}-${m.targetId}`, target: m.targetId, from: m.senderUserId,
+      to: scene === 'team' || out ? m.targetId : this.account, flow: out ? 'out' : 'in', time: m.sentTime, userUpdateTime: 0,
+      idClient: m.clientMsgId, idServer: m.messageUId || undefined, body: '', type: 'custom', feature: 'default',
+      status: status ?? (out
+        ? ({ [im.SentStatus.SENDING]: 'sending', [im.SentStatus.FAILED]: 'sendFailed', [im.SentStatus.READ]: 'receipt' }[m.sentStatus] ?? 'sent')
+        : (m.receivedStatusInfo?.isRead ? 'read' : 'unread')),
+      ...(typeof c.extra === 'string' && c.extra && { ext: c.extra }),
+      ...(m.needReceipt && scene === 'team' && { teamSpecializationInfo: { needACK: true, isACKSent: !!m.readReceiptInfo?.hasRespond, ackSnapshot: 0 } }),
+    };
+    const file = (url) => ({ url, name: c.name ?? '', ext: c.ext ?? extOf(c.name), size: c.size ?? 0, md5: c.md5 ?? '', ...(c.w && { w: c.w, h: c.h }) });
+    switch (m.messageType) {
+      case im.MessageType.TEXT: return { ...msg, type: 'text', body: c.content ?? '' };
+      case TIP: return { ...msg, type: 'tip', body: c.body ?? '' };
+      case CUSTOM: return { ...msg, type: 'custom', body: c.body ?? '', attach: parse(c.attach ?? '{}') };
+      case im.MessageType.LOCATION: return { ...msg, type: 'geo', attach: { lat: c.latitude, lng: c.longitude, title: c.poi ?? '' } };
+      case im.MessageType.IMAGE: return { ...msg, type: 'image', attach: file(c.imageUri) };
+      case im.MessageType.FILE: return { ...msg, type: 'file', attach: { ...file(c.fileUrl), ext: c.type ?? '' } };
+      case im.MessageType.HQ_VOICE: return { ...msg, type: 'audio', attach: { ...file(c.remoteUrl), dur: Math.round((c.duration ?? 0) * 1000) } };
+      case im.MessageType.SIGHT: return { ...msg, type: 'video', attach: { ...file(c.sightUrl), dur: Math.round((c.duration ?? 0) * 1000) } };
+      case im.MessageType.GROUP_NOTIFICATION: return { ...msg, type: 'notification', attach: c };
+    }
+    return { ...msg, attach: { type: m.messageType, content: c } };
+  }
+}
+
+// MsgService is nim.msg.
+class MsgService {
+  #nim;
+  constructor(nim) { this.#nim = nim; }
+
+  // #send sends content as NIM asked (idClient, needACK, onSendBefore).
+  async #send(o, content, upload) {
+    const conversation = convOf(o?.scene, o?.to);
+    const options = {
+      onSendBefore: (m) => o.onSendBefore?.(this.#nim.shape(m)),
+      ...(o.idClient && { clientMsgId: o.idClient }),
+      ...(conversation.conversationType === TEAM && o.teamSpecializationInfo?.needACK && { needReceipt: true }),
+    };
+    const res = upload ? await upload(conversation, options) : await im.sendMessage(conversation, content, options);
+    if (res.code === 0) return this.#nim.shape(res.data);
+    const status = res.code === im.ErrorCode.REJECTED_BY_BLACKLIST ? 'refused' : 'sendFailed';
+    throw failure(res, res.data ? { msg: this.#nim.shape(res.data, status) } : {});
+  }
+
+  sendTextMsg(o) { return this.#send(o, new im.TextMessage({ content: String(o?.body ?? ''), ...(o?.ext && { extra: o.ext }) })); }
+  sendTipMsg(o) { return this.#send(o, new TipMessage({ body: String(o?.body ?? ''), ...(o?.ext && { extra: o.ext }) })); }
+  sendCustomMsg(o) {
+    const attach = typeof o?.attach === 'string' ? o.attach : JSON.stringify(o?.attach ?? {});
+    return this.#send(o, new CustomMessage({ attach, body: String(o?.body ?? ''), ...(o?.ext && { extra: o.ext }) }));
+  }
+  sendGeoLocationMsg(o) {
+    const a = o?.attach ?? {};
+    return this.#send(o, new im.LocationMessage({ latitude: Number(a.lat), longitude: Number(a.lng), poi: String(a.title ?? ''), content: '', ...(o?.ext && { extra: o.ext }) }));
+  }
+  sendImageMsg(o) { return this.#file('image', o); }
+  sendAudioMsg(o) { return this.#file('audio', o); }
+  sendVideoMsg(o) { return this.#file('video', o); }
+  sendFileMsg(o) { return this.#file('file', o); }
+
+  // #file uploads o.file to the server (onUploadStart with abort,
+  // onUploadProgress, onUploadDone) and sends the message pointing at it,
+  // its attach as NIM has it (url, name, ext, size, md5, w, h, dur in ms).
+  #file(kind, o) {
+    const file = o?.file;
+    if (!(typeof Blob !== 'undefined' && file instanceof Blob)) throw bad('file (a File) is required');
+    const abort = new AbortController();
+    const name = file.name || kind;
+    const ext = extOf(name);
+    return this.#send(o, null, (conversation, options) => {
+      o.onUploadStart?.({ abort: () => abort.abort() });
+      const hooks = {
+        onProgress: (p) => o.onUploadProgress?.({ total: file.size, loaded: Math.round((file.size * p) / 100), percentage: p, percentageText: p + '%' }),
+        onComplete: (info) => {
+          const nim = { name, ext, size: info.size, md5: info.md5 ?? '', ...(info.width && { w: info.width, h: info.height }) };
+          o.onUploadDone?.({ url: info.url, ...nim, ...(info.duration !== undefined && { dur: info.duration * 1000 }) });
+          switch (kind) {
+            case 'image': return new im.ImageMessage({ content: info.thumbnail ?? '', imageUri: info.url, ...nim });
+            case 'audio': return new im.HQVoiceMessage({ remoteUrl: info.url, duration: info.duration ?? 0, type: ext || 'aac', ...nim });
+            case 'video': return new im.SightMessage({ sightUrl: info.url, content: '', duration: info.duration ?? 0, ...nim });
+          }
+          return new im.FileMessage({ name, size: info.size, type: ext, fileUrl: info.url, md5: nim.md5 });
+        },
+      };
+      const send = { image: im.sendImageMessage, audio: im.sendHQVoiceMessage, video: im.sendSightMessage, file: im.sendFileMessage }[kind];
+      return send(conversation, { file, ...(kind === 'video' && { duration: 0 }) }, hooks, { ...options, signal: abort.signal });
+    });
+  }
+
+  // resendMsg sends a failed message again under its idClient: the server
+  // answers one it already has as it was, so the receiver gets it once.
+  async resendMsg(o) {
+    const msg = o?.msg;
+    if (!msg?.idClient) throw bad('msg with its idClient is required');
+    // A message this device holds under idClient goes as it was stored.
+    const res = await im.sendMessage(convOf(msg.scene, msg.target), contentOf(msg), { clientMsgId: msg.idClient });
+    if (res.code === 0) return this.#nim.shape(res.data);
+    throw failure(res, res.data ? { msg: this.#nim.shape(res.data, 'sendFailed') } : {});
+  }
+
+  async forwardMsg(o) {
+    const conversation = convOf(o?.scene, o?.to);
+    const held = await ok(im.getMessage(o?.msg?.idServer ?? ''));
+    return this.#nim.shape(await ok(im.forwardMessage(conversation, held)));
+  }
+
+  // recallMsg: the sender, within the server's recall window; ps reaches
+  // the other side in its sysMsg's content.
+  async recallMsg(o) {
+    const msg = o?.msg;
+    if (!msg?.idServer) throw bad('msg (a sent message) is required');
+    await ok(im.recallMessage(convOf(msg.scene, msg.target), { messageUId: msg.idServer, sentTime: msg.time, ...(o.ps && { extra: String(o.ps) }) }));
+    return { ...msg, status: 'deleted' };
+  }
+
+  // sendMsgReceipt (p2p): the reader's read time for the session moves to
+  // msg on all their devices, and its sender's msgReceipts tells them.
+  async sendMsgReceipt(o) {
+    const msg = o?.msg;
+    if (msg?.scene !== 'p2p' || !msg.idServer) throw bad('sendMsgReceipt takes a p2p message; team messages take sendTeamMsgReceipt');
+    await ok(im.sendConversationReadAck(convOf('p2p', msg.target), msg.idServer));
+    return { to: msg.target, idClient: msg.idClient, time: msg.time };
+  }
+
+  async sendTeamMsgReceipt(o) {
+    for (const [teamId, list] of byTeam(o?.teamMsgReceipts)) {
+      await ok(im.sendReadReceiptResponseV5({ conversationType: TEAM, targetId: teamId }, list.map((r) => r.idServer)));
+    }
+  }
+
+  async getTeamMsgReads(o) {
+    const out = [];
+    for (const [teamId, list] of byTeam(o?.teamMsgReceipts)) {
+      const infos = await ok(im.getMessageReadReceiptInfoV5({ conversationType: TEAM, targetId: teamId }, list.map((r) => r.idServer)));
+      for (const r of list) {
+        const i = infos.find((x) => x.messageUId === r.idServer);
+        out.push({ teamId, idServer: r.idServer, idClient: r.idClient ?? '', read: i?.readCount ?? 0, unread: i?.unreadCount ?? 0 });
+      }
+    }
+    return out;
+  }
+
+  async getTeamMsgReadAccounts(o) {
+    const r = o?.teamMsgReceipt;
+    if (!r?.teamId || !r.idServer) throw bad('teamMsgReceipt { teamId, idServer, idClient } is required');
+    const conversation = { conversationType: TEAM, targetId: r.teamId };
+    const accounts = async (readStatus) => {
+      const out = [];
+      for (let pageToken = ''; ;) {
+        const page = await ok(im.getMessagesReadReceiptUsersByPageV5(conversation, r.idServer, { pageToken, pageCount: 100, readStatus }));
+        out.push(...page.users.map((u) => u.userId));
+        if (!(pageToken = page.pageToken)) return out;
+      }
+    };
+    return { readAccounts: await accounts(0), unreadAccounts: await accounts(1), teamMsgReceipt: { teamId: r.teamId, idClient: r.idClient ?? '' } };
+  }
+}
+
+// byTeam groups NIM's team receipts { teamId, idServer, idClient } by team.
+function byTeam(list) {
+  if (!Array.isArray(list) || !list.length || list.some((r) => !r?.teamId || !r.idServer)) throw bad('teamMsgReceipts [{ teamId, idServer, idClient }] are required');
+  const out = new Map();
+  for (const r of list) out.set(r.teamId, [...(out.get(r.teamId) ?? []), r]);
+  return out;
+}
+
+// contentOf rebuilds a message's content from NIM's shape (a resend of
+// one this device does not hold).
+function contentOf(msg) {
+  const extra = msg.ext ? { extra: msg.ext } : {};
+  switch (msg.type) {
+    case 'text': return new im.TextMessage({ content: msg.body ?? '', ...extra });
+    case 'tip': return new TipMessage({ body: msg.body ?? '', ...extra });
+    case 'geo': return new im.LocationMessage({ latitude: msg.attach?.lat, longitude: msg.attach?.lng, poi: msg.attach?.title ?? '', content: '', ...extra });
+  }
+  return new CustomMessage({ attach: JSON.stringify(msg.attach ?? {}), body: msg.body ?? '', ...extra });
+}
+
+export { NIMSDK };
