@@ -155,6 +155,7 @@ export default class NIMSDK {
       }
       this.emit('syncdone');
     });
+    this.#teamEvents(on);
     on(im.Events.READ_RECEIPT_RECEIVED, async ({ conversation, messageUId, sentTime, sendUserId }) => {
       if (conversation.conversationType !== P2P) return;
       const held = await im.getMessage(messageUId);
@@ -173,6 +174,39 @@ export default class NIMSDK {
         this.emit('teamMsgReceipts', out);
         this.emit('msgReceipts', out);
       }
+    });
+  }
+
+  // Team notifications (seed 004's list) from the engine's group events.
+  #teamEvents(on) {
+    const O = im.GroupOperation;
+    const member = (teamId, account, extra) => ({ id: `${teamId}-${account}`, teamId, account, ...extra });
+    on(im.Events.GROUP_OPERATION, (e) => {
+      const team = { teamId: e.groupId, ...(e.groupInfo?.groupName && { name: e.groupInfo.groupName }) };
+      const accounts = (e.memberInfos ?? []).map((m) => m.userId);
+      switch (e.operation) {
+        case O.JOIN: return this.emit('addTeamMembers', { team, accounts, members: accounts.map((a) => member(e.groupId, a, { type: 'normal' })) });
+        case O.KICK: case O.QUIT: return this.emit('removeTeamMembers', { team, accounts });
+        case O.DISMISS: return this.emit('dismissTeam', { teamId: e.groupId });
+        case O.ADD_MANAGER: case O.REMOVE_MANAGER: {
+          const isManager = e.operation === O.ADD_MANAGER;
+          return this.emit('updateTeamManagers', { team, accounts, isManager, members: accounts.map((a) => member(e.groupId, a, { type: isManager ? 'manager' : 'normal' })) });
+        }
+        case O.TRANSFER_GROUP_OWNER: {
+          const from = e.operatorInfo?.userId ?? '';
+          return this.emit('transferTeam', { team: { ...team, owner: accounts[0] }, from: member(e.groupId, from, { type: 'normal' }), to: member(e.groupId, accounts[0], { type: 'owner' }) });
+        }
+      }
+    });
+    on(im.Events.GROUP_INFO_CHANGED, (e) => {
+      const g = e.fullGroupInfo ?? {};
+      this.emit('updateTeam', { teamId: g.groupId, name: g.groupName, intro: g.introduction ?? '', announcement: g.notice ?? '', avatar: g.portraitUri ?? '' });
+    });
+    on(im.Events.GROUP_MUTE, (e) => {
+      const team = { teamId: e.groupId };
+      if (e.muteAll !== undefined) return this.emit('updateTeam', { ...team, mute: e.muteAll, muteType: e.muteAll ? 'normal' : 'none' });
+      const members = e.memberInfos.map((m) => member(e.groupId, m.userId, { mute: m.mutedUntil > 0, updateTime: e.operationTime }));
+      this.emit('updateTeamMembersMute', { team, accounts: members.map((m) => m.account), members, mute: members[0]?.mute ?? false });
     });
   }
 

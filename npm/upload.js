@@ -119,6 +119,27 @@ async function audioDuration(file) {
   return 0;
 }
 
+// videoInfo reads a video's size and length in whole seconds (zeros when
+// the browser cannot decode it).
+async function videoInfo(file) {
+  if (typeof document === 'undefined') return { width: 0, height: 0, duration: 0 };
+  const url = URL.createObjectURL(file);
+  try {
+    const v = document.createElement('video');
+    const ok = await new Promise((resolve) => {
+      v.preload = 'metadata';
+      v.onloadedmetadata = () => resolve(true);
+      v.onerror = () => resolve(false);
+      setTimeout(() => resolve(false), 5000); // an engine that neither loads nor fails it
+      v.src = url;
+    });
+    const d = ok && Number.isFinite(v.duration) ? Math.round(v.duration) : 0;
+    return { width: ok ? v.videoWidth : 0, height: ok ? v.videoHeight : 0, duration: d };
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
 /**
  * uploadHelpers builds the helpers around index.js's internals:
  * call(name, args) → the bridge's Promise; bridge() → the loaded bridge or
@@ -188,7 +209,7 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
     },
     sight: {
       cls: classes.SightMessage,
-      prepare: async () => ({}),
+      prepare: videoInfo,
       content: (body, f, url) => ({ sightUrl: url, content: body.thumbnail ?? '', duration: body.duration ?? 0, size: f.size, name: f.name || 'video' }),
     },
   };

@@ -361,6 +361,32 @@ for (const engine of engines()) describe(engine, () => {
     await u.ben.page.evaluate(() => nim.connect());
   });
 
+  test("team notifications: the seed's handlers log each of its events", async () => {
+    const call = (method, path, body) => admin(server, method, path, body);
+    await call('POST', '/v1/groups/team1/members', { userIds: ['dee'] });
+    await call('POST', '/v1/groups/team1/managers', { userIds: ['cal'] });
+    await call('POST', '/v1/groups/team1/mute', { userIds: ['dee'], durationMs: 60000 });
+    await call('PUT', '/v1/groups/team1', { name: 'renamed' });
+    await call('DELETE', '/v1/groups/team1/members/dee');
+    await call('POST', '/v1/groups/team1/owner', { userId: 'ben' });
+    await call('POST', '/v1/groups', { groupId: 'team2', name: 'short-lived', ownerId: 'cal', memberIds: ['cal', 'ann'] });
+    await call('DELETE', '/v1/groups/team2');
+    const events = async () => (await logged(u.ann)).filter(([s]) => typeof s === 'string' && s.startsWith('收到 ')).map(([s, res]) => [s, res]);
+    const want = ['addTeamMembers', 'updateTeamManagers', 'updateTeamMembersMute', 'updateTeam', 'removeTeamMembers', 'transferTeam', 'dismissTeam'];
+    await u.ann.page.waitForFunction((n) => window.logged.filter(([s]) => typeof s === 'string' && s.startsWith('收到 ')).length >= n, want.length);
+    const got = await events();
+    assert.deepEqual(got.map(([s]) => s), want.map((k) => `收到 ${k} 事件:`));
+    const by = Object.fromEntries(got.map(([s, res]) => [s.slice(3, -4), res]));
+    assert.deepEqual(by.addTeamMembers.accounts, ['dee']);
+    assert.equal(by.addTeamMembers.team.teamId, 'team1');
+    assert.deepEqual([by.updateTeamManagers.accounts, by.updateTeamManagers.isManager], [['cal'], true]);
+    assert.deepEqual([by.updateTeamMembersMute.accounts, by.updateTeamMembersMute.mute], [['dee'], true]);
+    assert.equal(by.updateTeam.name, 'renamed');
+    assert.deepEqual(by.removeTeamMembers.accounts, ['dee']);
+    assert.deepEqual([by.transferTeam.to.account, by.transferTeam.to.type], ['ben', 'owner']);
+    assert.deepEqual(by.dismissTeam, { teamId: 'team2' });
+  });
+
   test('team receipts: needACK, sendTeamMsgReceipt, getTeamMsgReads, getTeamMsgReadAccounts', async () => {
     const sent = await u.ann.page.evaluate(() => nim.msg.sendTextMsg({ scene: 'team', to: 'team1', body: 'ack me', teamSpecializationInfo: { needACK: true } }));
     const m = await waitGot(u.cal, 'msg', (x) => x.idClient === sent.idClient, 'the team message');
