@@ -88,6 +88,66 @@ export interface MsgServiceInterface {
   sendTeamMsgReceipt(options: { teamMsgReceipts: TeamMsgReceiptQuery[] }): Promise<void>;
   getTeamMsgReads(options: { teamMsgReceipts: TeamMsgReceiptQuery[] }): Promise<Omit<TeamMsgReceipt, 'account'>[]>;
   getTeamMsgReadAccounts(options: { teamMsgReceipt: TeamMsgReceiptQuery }): Promise<{ readAccounts: string[]; unreadAccounts: string[]; teamMsgReceipt: { teamId: string; idClient: string } }>;
+  /** The sender edits body, attach or ext within the recall window (event modifyMsg everywhere). */
+  modifyMsg(options: { msg: IMMessage; body?: string; attach?: string | object; ext?: string }): Promise<IMMessage>;
+}
+
+export type TeamJoinMode = 'noVerify' | 'needVerify' | 'rejectAll';
+export interface Team { teamId: string; type: 'normal' | 'advanced'; name: string; avatar: string; intro: string; announcement: string; ext: string; owner: string;
+  memberNum: number; createTime: number; updateTime: number; joinMode: TeamJoinMode; inviteMode: 'manager' | 'all'; updateTeamMode: 'manager' | 'all';
+  beInviteMode: 'needVerify' | 'noVerify'; updateExtMode: 'manager' | 'all'; mute: boolean; muteType: string; valid: boolean; validToCurrentUser: boolean; level: number; memberUpdateTime: number }
+export interface TeamMember { id: string; teamId: string; account: string; type: 'normal' | 'owner' | 'manager'; nickInTeam: string; joinTime: number; updateTime: number; active: boolean; valid: boolean; mute?: boolean }
+type TeamModes = Partial<Pick<Team, 'name' | 'avatar' | 'intro' | 'announcement' | 'ext' | 'joinMode' | 'inviteMode' | 'updateTeamMode' | 'beInviteMode'>>;
+export interface TeamServiceInterface {
+  /** The module names the team (teamId). */
+  createTeam(options: TeamModes & { type: 'normal' | 'advanced'; name: string; accounts?: string[]; ps?: string }): Promise<Team>;
+  getTeamInfo(options: { teamId: string }): Promise<Team>;
+  getTeams(): Promise<Team[]>;
+  updateTeamInfo(options: TeamModes & { teamId: string }): Promise<Partial<Team>>;
+  getTeamMembers(options: { teamId: string; accounts?: string[] }): Promise<TeamMember[]>;
+  dismissTeam(options: { teamId: string }): Promise<void>;
+  leaveTeam(options: { teamId: string }): Promise<void>;
+  transferTeam(options: { teamId: string; account: string; leave: boolean }): Promise<void>;
+  addTeamMembers(options: { teamId: string; accounts: string[]; ps?: string }): Promise<void>;
+  removeTeamMembers(options: { teamId: string; accounts: string[] }): Promise<void>;
+  addTeamManagers(options: { teamId: string; accounts: string[] }): Promise<void>;
+  removeTeamManagers(options: { teamId: string; accounts: string[] }): Promise<void>;
+  applyTeam(options: { teamId: string; ps?: string }): Promise<{ teamId: string }>;
+  passTeamApply(options: { teamId: string; from: string }): Promise<void>;
+  rejectTeamApply(options: { teamId: string; from: string; ps?: string }): Promise<void>;
+  acceptTeamInvite(options: { teamId: string; from: string }): Promise<void>;
+  rejectTeamInvite(options: { teamId: string; from: string; ps?: string }): Promise<void>;
+  muteTeamMember(options: { teamId: string; account: string; mute: boolean }): Promise<void>;
+  muteTeam(options: { teamId: string; mute: boolean }): Promise<void>;
+}
+export interface UserNameCard { account: string; nick: string; avatar: string; sign: string; gender: 'unknown' | 'male' | 'female'; email: string; birth: string; tel: string; ext: string; createTime: number; updateTime: number }
+export interface UserServiceInterface {
+  /** The blacklist: a blocked user's message to this user fails with 7101 (status refused). */
+  setBlack(options: { account: string; isAdd: boolean }): Promise<void>;
+  getBlackList(): Promise<{ account: string; createTime: number; updateTime: number }[]>;
+  getRelations(): Promise<{ blackList: { account: string }[]; muteList: { account: string }[] }>;
+  getUsersNameCardFromServer(options: { accounts: string[] }): Promise<UserNameCard[]>;
+  updateMyNameCard(options: Partial<Omit<UserNameCard, 'account' | 'createTime' | 'updateTime'>>): Promise<UserNameCard>;
+}
+export interface FriendProfile { account: string; alias: string; ext: string; createTime: number; updateTime: number; valid: boolean }
+export interface FriendServiceInterface {
+  getFriends(): Promise<FriendProfile[]>;
+  addFriend(options: { account: string; ps?: string }): Promise<{ account: string }>;
+  applyFriend(options: { account: string; ps?: string }): Promise<void>;
+  passFriendApply(options: { account: string }): Promise<void>;
+  rejectFriendApply(options: { account: string }): Promise<void>;
+  deleteFriend(options: { account: string }): Promise<void>;
+  updateFriend(options: { account: string; alias?: string; ext?: string }): Promise<void>;
+}
+export interface SessionServiceInterface {
+  /** The user's read time moves to the latest on every device; nobody is told. */
+  resetSessionUnread(sessionId: string): Promise<void>;
+  resetSessionUnreadCount(options: { id: string }): Promise<void>;
+  resetMultiSessionUnreadCount(options: { ids: string[] }): Promise<void>;
+  resetAllSessionsUnreadCount(): Promise<void>;
+  deleteSession(options: { id: string; isSyncToServer: boolean }): Promise<void>;
+  addStickTopSession(options: { sessionId: string }): Promise<{ id: string; isTop: boolean }>;
+  deleteStickTopSession(options: { sessionId: string }): Promise<{ id: string; isTop: boolean }>;
 }
 
 export interface IMEventInterface {
@@ -102,6 +162,14 @@ export interface IMEventInterface {
   msgReceipts: (receipts: TeamMsgReceipt[] | P2pMsgReceipt[]) => void;
   teamMsgReceipts: (receipts: TeamMsgReceipt[]) => void;
   sysMsg: (msg: SystemMessage) => void;
+  modifyMsg: (msg: IMMessage) => void;
+  addTeamMembers: (res: { team: Partial<Team>; accounts: string[]; members: Partial<TeamMember>[] }) => void;
+  removeTeamMembers: (res: { team: Partial<Team>; accounts: string[] }) => void;
+  updateTeamManagers: (res: { team: Partial<Team>; accounts: string[]; isManager: boolean; members: Partial<TeamMember>[] }) => void;
+  transferTeam: (res: { team: Partial<Team>; from: Partial<TeamMember>; to: Partial<TeamMember> }) => void;
+  dismissTeam: (res: { teamId: string }) => void;
+  updateTeam: (team: Partial<Team>) => void;
+  updateTeamMembersMute: (res: { team: Partial<Team>; accounts: string[]; members: Partial<TeamMember>[]; mute: boolean }) => void;
 }
 
 export default class NIMSDK {
@@ -110,7 +178,10 @@ export default class NIMSDK {
   options: NIMInitializeOptions;
   account: string;
   msg: MsgServiceInterface;
-  session: { resetSessionUnread(sessionId: string): Promise<void> };
+  session: SessionServiceInterface;
+  team: TeamServiceInterface;
+  user: UserServiceInterface;
+  friend: FriendServiceInterface;
   connect(): Promise<void>;
   disconnect(): void;
   on<K extends keyof IMEventInterface>(name: K, fn: IMEventInterface[K]): void;

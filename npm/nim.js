@@ -85,9 +85,10 @@ export default class NIMSDK {
     CustomMessage = im.registerMessageType(CUSTOM, true, true);
     this.#listen();
     this.msg = new MsgService(this);
-    this.session = {
-      resetSessionUnread: (sessionId) => ok(im.clearMessagesUnreadStatus(sessionConv(sessionId))),
-    };
+    this.session = sessionService();
+    this.team = teamService();
+    this.user = userService();
+    this.friend = friendService();
   }
 
   on(name, fn) {
@@ -156,6 +157,7 @@ export default class NIMSDK {
       this.emit('syncdone');
     });
     this.#teamEvents(on);
+    on(im.Events.MESSAGE_MODIFIED, (list) => { for (const m of list) this.emit('modifyMsg', this.shape(m)); });
     on(im.Events.READ_RECEIPT_RECEIVED, async ({ conversation, messageUId, sentTime, sendUserId }) => {
       if (conversation.conversationType !== P2P) return;
       const held = await im.getMessage(messageUId);
@@ -345,6 +347,17 @@ class MsgService {
     return { ...msg, status: 'deleted' };
   }
 
+  // modifyMsg: the sender edits a text (body), tip, custom (attach) or
+  // ext within the recall window; every device of both sides gets the
+  // modifyMsg event with the message as it now is.
+  async modifyMsg(o) {
+    const msg = o?.msg;
+    if (!msg?.idServer) throw bad('msg (a sent message) is required');
+    const edited = { ...msg, ...(o.body !== undefined && { body: o.body }), ...(o.attach !== undefined && { attach: parse(o.attach) }), ...(o.ext !== undefined && { ext: o.ext }) };
+    const res = await ok(im.modifyMessageWithParams({ messageUId: msg.idServer, conversation: convOf(msg.scene, msg.target), messageContent: contentOf(edited).content }));
+    return res ? this.#nim.shape(res) : edited;
+  }
+
   // sendMsgReceipt (p2p): the reader's read time for the session moves to
   // msg on all their devices, and its sender's msgReceipts tells them.
   async sendMsgReceipt(o) {
@@ -386,6 +399,135 @@ class MsgService {
     };
     return { readAccounts: await accounts(0), unreadAccounts: await accounts(1), teamMsgReceipt: { teamId: r.teamId, idClient: r.idClient ?? '' } };
   }
+}
+
+// nim.session: read times and pins of sessions ('p2p-bob', 'team-42').
+function sessionService() {
+  const reset = (ids) => Promise.all(ids.map((id) => ok(im.clearMessagesUnreadStatus(sessionConv(id))))).then(() => {});
+  const top = (id, isTop) => ok(im.setConversationToTop(sessionConv(id), isTop)).then(() => ({ id, isTop }));
+  return {
+    // The user's read time moves; nobody is told (sendMsgReceipt tells).
+    resetSessionUnread: (id) => reset([id]),
+    resetSessionUnreadCount: (o) => reset([o?.id]),
+    resetMultiSessionUnreadCount: (o) => reset(o?.ids ?? []),
+    resetAllSessionsUnreadCount: () => ok(im.clearAllMessagesUnreadStatus()).then(() => {}),
+    deleteSession: (o) => ok(im.removeConversation(sessionConv(o?.id), !!o?.isSyncToServer)).then(() => {}),
+    addStickTopSession: (o) => top(o?.sessionId, true),
+    deleteStickTopSession: (o) => top(o?.sessionId, false),
+  };
+}
+
+// Team shapes: NIM's modes as imwasm's group permissions, and back.
+const R = im.GroupMemberRole;
+const P = im.GroupOperationPermission;
+const J = im.GroupJoinPermission;
+const joinModes = { noVerify: J.FREE, needVerify: J.OWNER_OR_MANAGER_VERIFY, rejectAll: J.NO_ONE_ALLOWED };
+const byManagers = (mode) => (mode === 'all' ? P.EVERYONE : mode === 'manager' ? P.OWNER_OR_MANAGER : undefined);
+function groupOf(o) {
+  const g = { groupId: o.teamId, groupName: o.name, portraitUri: o.avatar, introduction: o.intro, notice: o.announcement,
+    ...(o.ext !== undefined && { extProfile: { ext: o.ext } }), joinPermission: joinModes[o.joinMode], invitePermission: byManagers(o.inviteMode),
+    groupInfoEditPermission: byManagers(o.updateTeamMode),
+    inviteHandlePermission: o.beInviteMode && (o.beInviteMode === 'needVerify' ? im.GroupInviteHandlePermission.INVITEE_VERIFY : im.GroupInviteHandlePermission.FREE) };
+  return Object.fromEntries(Object.entries(g).filter(([, v]) => v !== undefined));
+}
+const teamOf = (g) => ({
+  teamId: g.groupId, type: 'advanced', name: g.groupName ?? '', avatar: g.portraitUri ?? '', intro: g.introduction ?? '', announcement: g.notice ?? '',
+  ext: g.extProfile?.ext ?? '', owner: g.ownerId ?? '', memberNum: g.membersCount ?? 0, createTime: g.createTime ?? 0, updateTime: g.createTime ?? 0,
+  joinMode: Object.keys(joinModes).find((k) => joinModes[k] === g.joinPermission) ?? 'needVerify',
+  inviteMode: g.invitePermission === P.EVERYONE ? 'all' : 'manager', updateTeamMode: g.groupInfoEditPermission === P.EVERYONE ? 'all' : 'manager',
+  beInviteMode: g.inviteHandlePermission === im.GroupInviteHandlePermission.INVITEE_VERIFY ? 'needVerify' : 'noVerify',
+  mute: !!g.muteAll, muteType: g.muteAll ? 'normal' : 'none', valid: true, validToCurrentUser: true, level: 0, memberUpdateTime: 0,
+  updateExtMode: 'manager',
+});
+const memberOf = (teamId, m) => ({
+  id: `${teamId}-${m.userId}`, teamId, account: m.userId, nickInTeam: m.nickname ?? '', joinTime: m.joinedTime ?? 0, updateTime: m.joinedTime ?? 0,
+  type: { [R.OWNER]: 'owner', [R.MANAGER]: 'manager' }[m.role] ?? 'normal', active: true, valid: true,
+});
+
+// pages gathers every page of a token-paged imwasm list.
+async function pages(fetch) {
+  const out = [];
+  for (let pageToken = ''; ;) {
+    const page = await ok(fetch({ count: 100, pageToken, order: true }));
+    out.push(...page.data);
+    if (!(pageToken = page.pageToken)) return out;
+  }
+}
+
+// nim.team: teams are imwasm's groups.
+function teamService() {
+  const accounts = (o) => [].concat(o?.accounts ?? []);
+  const done = (p) => ok(p).then(() => {});
+  return {
+    async createTeam(o) {
+      const teamId = 't' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+      await ok(im.createGroup(groupOf({ joinMode: 'needVerify', inviteMode: 'manager', updateTeamMode: 'manager', ...o, teamId }), accounts(o)));
+      return teamOf((await ok(im.getGroupsInfo([teamId])))[0]);
+    },
+    async getTeamInfo(o) {
+      const [g] = await ok(im.getGroupsInfo([o?.teamId]));
+      if (!g) throw new NIMError(404, 'no such team');
+      return teamOf(g);
+    },
+    getTeams: async () => (await pages((opt) => im.getJoinedGroupsByRole(opt, R.UNDEF))).map(teamOf),
+    updateTeamInfo: async (o) => { await ok(im.updateGroupInfo(groupOf(o))); return { teamId: o.teamId, ...o }; },
+    getTeamMembers: async (o) => {
+      const all = (await pages((opt) => im.getGroupMembersByRole(o?.teamId, R.UNDEF, opt))).map((m) => memberOf(o.teamId, m));
+      return o.accounts ? all.filter((m) => o.accounts.includes(m.account)) : all;
+    },
+    dismissTeam: (o) => done(im.dismissGroup(o?.teamId)),
+    leaveTeam: (o) => done(im.quitGroup(o?.teamId)),
+    transferTeam: (o) => done(im.transferGroupOwner(o?.teamId, o?.account, !!o?.leave)),
+    addTeamMembers: (o) => done(im.inviteUsersToGroup(o?.teamId, accounts(o))),
+    removeTeamMembers: (o) => done(im.kickGroupMembers(o?.teamId, accounts(o))),
+    addTeamManagers: (o) => done(im.addGroupManagers(o?.teamId, accounts(o))),
+    removeTeamManagers: (o) => done(im.removeGroupManagers(o?.teamId, accounts(o))),
+    applyTeam: async (o) => { await ok(im.joinGroup(o?.teamId)); return { teamId: o.teamId }; },
+    passTeamApply: (o) => done(im.acceptGroupApplication(o?.teamId, o?.from)),
+    rejectTeamApply: (o) => done(im.refuseGroupApplication(o?.teamId, o?.from, undefined, o?.ps)),
+    acceptTeamInvite: (o) => done(im.acceptGroupInvite(o?.teamId, o?.from)),
+    rejectTeamInvite: (o) => done(im.refuseGroupInvite(o?.teamId, o?.from, o?.ps)),
+    // A member's mute lasts until unmuted (the engine's longest mute).
+    muteTeamMember: (o) => done(im.muteGroupMembers(o?.teamId, [o?.account], o?.mute ? 365 * 86400000 : 0)),
+    muteTeam: (o) => done(im.muteAllGroupMembers(o?.teamId, !!o?.mute)),
+  };
+}
+
+const cardOf = (p) => ({ account: p.userId, nick: p.name ?? '', avatar: p.portraitUri ?? '', sign: p.extraProfile?.sign ?? '', gender: ['unknown', 'male', 'female'][p.gender] ?? 'unknown',
+  email: p.email ?? '', birth: p.birthday ?? '', tel: p.extraProfile?.tel ?? '', ext: p.extraProfile?.ext ?? '', createTime: 0, updateTime: 0 });
+
+// nim.user: name cards are imwasm's profiles; the blacklist is imwasm's.
+function userService() {
+  return {
+    async setBlack(o) {
+      await ok(o?.isAdd ? im.addToBlacklist(o.account) : im.removeFromBlacklist(o?.account));
+    },
+    getBlackList: async () => (await ok(im.getBlacklist())).map((account) => ({ account, createTime: 0, updateTime: 0 })),
+    getRelations: async () => ({ blackList: (await ok(im.getBlacklist())).map((account) => ({ account })), muteList: [] }),
+    getUsersNameCardFromServer: async (o) => (await ok(im.getUserProfiles(o?.accounts ?? []))).map(cardOf),
+    async updateMyNameCard(o) {
+      const extra = Object.fromEntries(['sign', 'tel', 'ext'].filter((k) => o?.[k] !== undefined).map((k) => [k, String(o[k])]));
+      await ok(im.updateMyUserProfile({ ...(o?.nick !== undefined && { name: o.nick }), ...(o?.avatar !== undefined && { portraitUri: o.avatar }),
+        ...(o?.email !== undefined && { email: o.email }), ...(o?.birth !== undefined && { birthday: o.birth }),
+        ...(o?.gender !== undefined && { gender: { male: 1, female: 2 }[o.gender] ?? 0 }), ...(Object.keys(extra).length && { extraProfile: extra }) }));
+      return cardOf(await ok(im.getMyUserProfile()));
+    },
+  };
+}
+
+// nim.friend: friends are imwasm's two-way friends.
+function friendService() {
+  const done = (p) => ok(p).then(() => {});
+  return {
+    getFriends: async () => (await pages((opt) => im.getFriends(im.QueryFriendsDirectionType.BOTH, opt)))
+      .map((f) => ({ account: f.userId, alias: f.remark ?? '', ext: f.extProfile?.ext ?? '', createTime: f.addTime, updateTime: f.addTime, valid: true })),
+    addFriend: async (o) => { await ok(im.addFriend(o?.account, im.DirectionType.BOTH, o?.ps)); return { account: o.account }; },
+    applyFriend: (o) => done(im.addFriend(o?.account, im.DirectionType.BOTH, o?.ps)),
+    passFriendApply: (o) => done(im.acceptFriendApplication(o?.account)),
+    rejectFriendApply: (o) => done(im.refuseFriendApplication(o?.account)),
+    deleteFriend: (o) => done(im.deleteFriends([o?.account], im.DirectionType.BOTH)),
+    updateFriend: (o) => done(im.setFriendInfo(o?.account, o?.alias, o?.ext !== undefined ? { ext: String(o.ext) } : undefined)),
+  };
 }
 
 // byTeam groups NIM's team receipts { teamId, idServer, idClient } by team.

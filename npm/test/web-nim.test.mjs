@@ -1,0 +1,139 @@
+// imwasm/nim's services in each browser engine against a real server:
+// teams, users and the blacklist (a refused message), friends, sessions,
+// editing, NIM's error codes and the connection events, for nia, ola and
+// pim, each in a page of their own.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveStatic, launch, engines, closeAll, gotOf, waitGot } from './browser.mjs';
+import { startServer, admin, appKey } from './harness.mjs';
+
+for (const engine of engines()) describe(engine, () => {
+  let server, web, browser;
+  const u = {};
+
+  // open connects account's page with NIMSDK as window.nim, recording its events.
+  async function open(account) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`[${account} page error]`, e));
+    await page.goto(web.url + '/page.html');
+    await page.waitForFunction(() => window.sdkLoaded);
+    await page.evaluate(async (options) => {
+      const NIMSDK = (await import('/nim.js')).default;
+      window.got = [];
+      window.nim = new NIMSDK(options);
+      for (const name of ['logined', 'kicked', 'disconnect', 'msg', 'modifyMsg', 'updateTeam', 'addTeamMembers', 'removeTeamMembers', 'updateTeamManagers', 'transferTeam', 'updateTeamMembersMute']) {
+        window.nim.on(name, (x) => window.got.push([name, x ?? {}]));
+      }
+      await window.nim.connect();
+    }, { appkey: appKey, account, token: server.token(account), linkUrl: server.url });
+    return { page, context, user: account };
+  }
+  // call runs nim.<path>(arg) in x's page: { ok } or { code, message, status } of the error.
+  const call = (x, path, arg) => x.page.evaluate(async ({ path, arg }) => {
+    const [svc, fn] = path.split('.');
+    // null for undefined: WebDriver drops undefined properties
+    try { return { ok: (await window.nim[svc][fn](arg)) ?? null }; } catch (e) { return { code: e.code, message: e.message, status: e.msg?.status }; }
+  }, { path, arg });
+  const must = async (x, path, arg) => {
+    const r = await call(x, path, arg);
+    assert.ok('ok' in r, `${x.user} ${path}: ${JSON.stringify(r)}`);
+    return r.ok;
+  };
+
+  before(async () => {
+    server = await startServer();
+    web = await serveStatic();
+    browser = await launch(engine);
+    u.nia = await open('nia');
+    u.ola = await open('ola');
+    u.pim = await open('pim');
+  });
+
+  after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
+
+  test('logined on connect', async () => {
+    await waitGot(u.nia, 'logined', (e) => e.account === 'nia', 'logined');
+  });
+
+  test('teams: create, info, members, managers, mutes, join, leave, transfer', async () => {
+    const team = await must(u.nia, 'team.createTeam', { type: 'advanced', name: 'Club', accounts: ['ola'], joinMode: 'noVerify', intro: 'books' });
+    assert.deepEqual([team.name, team.owner, team.memberNum, team.joinMode, team.intro], ['Club', 'nia', 2, 'noVerify', 'books']);
+    const teamId = team.teamId;
+    assert.ok((await must(u.ola, 'team.getTeams')).some((t) => t.teamId === teamId));
+    await must(u.nia, 'team.updateTeamInfo', { teamId, name: 'Club 2', announcement: 'hello' });
+    const upd = await waitGot(u.ola, 'updateTeam', (t) => t.teamId === teamId && t.name === 'Club 2', 'updateTeam');
+    assert.equal(upd.announcement, 'hello');
+    await must(u.nia, 'team.addTeamManagers', { teamId, accounts: ['ola'] });
+    const members = await must(u.nia, 'team.getTeamMembers', { teamId });
+    assert.deepEqual(members.map((m) => [m.account, m.type]).sort(), [['nia', 'owner'], ['ola', 'manager']]);
+    await must(u.nia, 'team.removeTeamManagers', { teamId, accounts: ['ola'] });
+    await must(u.nia, 'team.muteTeamMember', { teamId, account: 'ola', mute: true });
+    await waitGot(u.ola, 'updateTeamMembersMute', (e) => e.accounts.includes('ola') && e.mute, 'muted');
+    const muted = await call(u.ola, 'msg.sendTextMsg', { scene: 'team', to: teamId, body: 'muted?' });
+    assert.equal(muted.status, 'sendFailed', JSON.stringify(muted));
+    await must(u.nia, 'team.muteTeamMember', { teamId, account: 'ola', mute: false });
+    await must(u.nia, 'team.muteTeam', { teamId, mute: true });
+    assert.equal((await must(u.ola, 'team.getTeamInfo', { teamId })).mute, true);
+    await must(u.nia, 'team.muteTeam', { teamId, mute: false });
+    await must(u.pim, 'team.applyTeam', { teamId });
+    await waitGot(u.nia, 'addTeamMembers', (e) => e.team.teamId === teamId && e.accounts.includes('pim'), 'pim joined');
+    await must(u.nia, 'team.removeTeamMembers', { teamId, accounts: ['pim'] });
+    await waitGot(u.ola, 'removeTeamMembers', (e) => e.accounts.includes('pim'), 'pim removed');
+    await must(u.nia, 'team.transferTeam', { teamId, account: 'ola', leave: true });
+    await waitGot(u.ola, 'transferTeam', (e) => e.to.account === 'ola', 'ola owns it');
+    assert.ok(!(await must(u.nia, 'team.getTeams')).some((t) => t.teamId === teamId), 'nia left');
+    const notMember = await call(u.nia, 'msg.sendTextMsg', { scene: 'team', to: teamId, body: 'still here?' });
+    assert.equal(notMember.code, 804);
+    assert.equal((await call(u.nia, 'team.getTeamInfo', { teamId: 'no-such-team' })).code, 404);
+  });
+
+  test('the blacklist refuses, name cards, friends', async () => {
+    await must(u.ola, 'user.setBlack', { account: 'nia', isAdd: true });
+    assert.deepEqual((await must(u.ola, 'user.getBlackList')).map((b) => b.account), ['nia']);
+    const refused = await call(u.nia, 'msg.sendTextMsg', { scene: 'p2p', to: 'ola', body: 'blocked?' });
+    assert.deepEqual([refused.code, refused.status], [7101, 'refused']);
+    await must(u.ola, 'user.setBlack', { account: 'nia', isAdd: false });
+    assert.deepEqual((await must(u.ola, 'user.getRelations')).blackList, []);
+
+    const card = await must(u.nia, 'user.updateMyNameCard', { nick: 'Nia', gender: 'female', sign: 'reading' });
+    assert.deepEqual([card.account, card.nick, card.gender, card.sign], ['nia', 'Nia', 'female', 'reading']);
+    const [seen] = await must(u.ola, 'user.getUsersNameCardFromServer', { accounts: ['nia'] });
+    assert.deepEqual([seen.nick, seen.gender, seen.sign], ['Nia', 'female', 'reading']);
+
+    await must(u.nia, 'friend.applyFriend', { account: 'ola', ps: 'hi' });
+    await must(u.ola, 'friend.passFriendApply', { account: 'nia' });
+    await u.nia.page.waitForFunction(async () => (await window.nim.friend.getFriends()).some((f) => f.account === 'ola'));
+    await must(u.nia, 'friend.updateFriend', { account: 'ola', alias: 'Ola B.' });
+    assert.equal((await must(u.nia, 'friend.getFriends')).find((f) => f.account === 'ola').alias, 'Ola B.');
+    await must(u.nia, 'friend.deleteFriend', { account: 'ola' });
+    assert.ok(!(await must(u.nia, 'friend.getFriends')).some((f) => f.account === 'ola'));
+  });
+
+  test('sessions, editing, and errors with NIM codes', async () => {
+    const sent = await must(u.pim, 'msg.sendTextMsg', { scene: 'p2p', to: 'ola', body: 'frist' });
+    await waitGot(u.ola, 'msg', (m) => m.idClient === sent.idClient, 'the text');
+    const unread = () => u.ola.page.evaluate(async () => (await window.RongIMLib.getConversation({ conversationType: 1, targetId: 'pim' })).data.unreadMessageCount);
+    assert.equal(await unread(), 1);
+    await must(u.ola, 'session.resetSessionUnreadCount', { id: 'p2p-pim' });
+    assert.equal(await unread(), 0);
+    assert.deepEqual(await must(u.ola, 'session.addStickTopSession', { sessionId: 'p2p-pim' }), { id: 'p2p-pim', isTop: true });
+    assert.equal((await u.ola.page.evaluate(async () => (await window.RongIMLib.getConversation({ conversationType: 1, targetId: 'pim' })).data.isTop)), true);
+
+    const edited = await must(u.pim, 'msg.modifyMsg', { msg: sent, body: 'first' });
+    assert.equal(edited.body, 'first');
+    const seen = await waitGot(u.ola, 'modifyMsg', (m) => m.idClient === sent.idClient, 'the edit');
+    assert.equal(seen.body, 'first');
+
+    assert.equal((await call(u.pim, 'msg.sendTextMsg', { scene: 'bogus', to: 'ola', body: 'x' })).code, 414);
+    const theirs = (await gotOf(u.ola, 'msg')).find((m) => m.idClient === sent.idClient);
+    assert.equal((await call(u.ola, 'msg.recallMsg', { msg: theirs })).code, 403, 'recalling another user\'s message');
+    assert.equal((await call(u.pim, 'msg.getTeamMsgReads', { teamMsgReceipts: [{ teamId: 'nope', idServer: 'x' }] })).code, 804);
+    assert.equal((await call(u.pim, 'msg.sendMsgReceipt', { msg: { scene: 'team' } })).code, 414);
+  });
+
+  test('kicked when the app server signs the user out', async () => {
+    await admin(server, 'POST', '/v1/users/pim/kick', {});
+    await waitGot(u.pim, 'kicked', () => true, 'kicked');
+  });
+});
