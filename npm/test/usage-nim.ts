@@ -28,6 +28,21 @@ async function demo(token: string, file: File) {
   const who = await nim.msg.getTeamMsgReadAccounts({ teamMsgReceipt: q });
   console.log(reads[0]?.read, who.readAccounts, who.unreadAccounts);
   await nim.session.resetSessionUnread('p2p-ben');
+  await nim.session.resetSessionUnreadCount({ id: 'team-t1' });
+  await nim.session.addStickTopSession({ sessionId: 'p2p-ben' });
+  const edited = await nim.msg.modifyMsg({ msg: sent, body: 'hello' });
+  nim.on('modifyMsg', (m) => console.log(m.body === edited.body));
+  const team = await nim.team.createTeam({ type: 'advanced', name: 'Club', accounts: ['ben'], joinMode: 'noVerify' });
+  const members = await nim.team.getTeamMembers({ teamId: team.teamId });
+  console.log(members[0]?.type, (await nim.team.getTeams()).length);
+  await nim.team.muteTeamMember({ teamId: team.teamId, account: 'ben', mute: true });
+  await nim.team.transferTeam({ teamId: team.teamId, account: 'ben', leave: false });
+  nim.on('addTeamMembers', (e) => console.log(e.accounts));
+  await nim.user.setBlack({ account: 'eve', isAdd: true });
+  const [card] = await nim.user.getUsersNameCardFromServer({ accounts: ['ben'] });
+  console.log(card?.nick, (await nim.user.updateMyNameCard({ nick: 'Ann', gender: 'female' })).gender);
+  await nim.friend.applyFriend({ account: 'ben', ps: 'hi' });
+  console.log((await nim.friend.getFriends()).map((f) => f.alias));
   nim.off('msg');
   nim.disconnect();
 }
