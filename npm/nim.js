@@ -125,7 +125,10 @@ export default class NIMSDK {
       this.#connected = true;
       this.emit('logined', { account: this.account });
     });
-    on(im.Events.CONNECTING, () => { if (this.#connected) this.emit('willReconnect', { retryCount: 1, duration: 0 }); });
+    on(im.Events.CONNECTING, () => {
+      this.#offline = new Map(); // each connection's sync is sorted again
+      if (this.#connected) this.emit('willReconnect', { retryCount: 1, duration: 0 });
+    });
     on(im.Events.DISCONNECT, (code) => {
       this.#connected = false;
       if (code === im.ErrorCode.RC_DISCONN_KICK) this.emit('kicked', { reason: 'samePlatformKick', message: 'signed in elsewhere' });
