@@ -139,15 +139,22 @@ export interface FriendServiceInterface {
   deleteFriend(options: { account: string }): Promise<void>;
   updateFriend(options: { account: string; alias?: string; ext?: string }): Promise<void>;
 }
+export interface Session { id: string; scene: TMsgScene; to: string; unread: number; lastMsg: IMMessage | null; updateTime: number;
+  stickTopInfo?: { id: string; isStickOnTop: boolean; ext: string; createTime: number; updateTime: number } }
 export interface SessionServiceInterface {
+  /** From the list the engine last gave (after syncdone, then kept by updateSession). */
+  getSession(options: { id: string }): Session | undefined;
+  /** Newest first (desc: false, oldest first), limit 100, after lastSessionId. */
+  getSessions(options: { limit?: number; lastSessionId?: string; desc?: boolean }): Session[];
+  getAllSessions(): Session[];
   /** The user's read time moves to the latest on every device; nobody is told. */
   resetSessionUnread(sessionId: string): Promise<void>;
   resetSessionUnreadCount(options: { id: string }): Promise<void>;
   resetMultiSessionUnreadCount(options: { ids: string[] }): Promise<void>;
   resetAllSessionsUnreadCount(): Promise<void>;
   deleteSession(options: { id: string; isSyncToServer: boolean }): Promise<void>;
-  addStickTopSession(options: { sessionId: string }): Promise<{ id: string; isTop: boolean }>;
-  deleteStickTopSession(options: { sessionId: string }): Promise<{ id: string; isTop: boolean }>;
+  addStickTopSession(options: { id: string; ext?: string }): Promise<Partial<Session> & { id: string }>;
+  deleteStickTopSession(options: { id: string }): Promise<Partial<Session> & { id: string }>;
 }
 
 export interface IMEventInterface {
@@ -163,6 +170,8 @@ export interface IMEventInterface {
   teamMsgReceipts: (receipts: TeamMsgReceipt[]) => void;
   sysMsg: (msg: SystemMessage) => void;
   modifyMsg: (msg: IMMessage) => void;
+  sessions: (sessions: Session[]) => void;
+  updateSession: (session: Session) => void;
   addTeamMembers: (res: { team: Partial<Team>; accounts: string[]; members: Partial<TeamMember>[] }) => void;
   removeTeamMembers: (res: { team: Partial<Team>; accounts: string[] }) => void;
   updateTeamManagers: (res: { team: Partial<Team>; accounts: string[]; isManager: boolean; members: Partial<TeamMember>[] }) => void;

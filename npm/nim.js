@@ -3,9 +3,10 @@
 // RongIMLib API, so its code runs against a self-hosted imwasm server:
 // `import NIMSDK from 'imwasm/nim'`. A thin adapter: every call goes to the
 // functions of index.js (and so to the Go engine); what it keeps is the
-// event handlers and the messages of the connection's first sync until
-// they are sorted into offline and roaming ones. docs/migration.md lists
-// what is provided and what is not yet.
+// event handlers, the messages of a connection's sync until they are
+// sorted into offline and roaming ones, and the session list the engine
+// last gave (NIM's getSession and getSessions answer synchronously).
+// docs/migration.md lists what is provided and what is not yet.
 
 import * as im from './index.js';
 
@@ -67,6 +68,7 @@ export default class NIMSDK {
   #handlers = new Map();
   #offline = null; // the first sync's messages, until it is done
   #connected = false;
+  #sessions = new Map(); // id → Session, as the engine last listed them
 
   // getInstance gives this page's instance (one engine per page).
   static getInstance(options) { return current ?? new NIMSDK(options); }
@@ -85,7 +87,7 @@ export default class NIMSDK {
     CustomMessage = im.registerMessageType(CUSTOM, true, true);
     this.#listen();
     this.msg = new MsgService(this);
-    this.session = sessionService();
+    this.session = sessionService(this.#sessions);
     this.team = teamService();
     this.user = userService();
     this.friend = friendService();
@@ -158,6 +160,18 @@ export default class NIMSDK {
         }
       }
       this.emit('syncdone');
+      im.getAllConversationList().then((res) => {
+        if (res.code !== 0) return;
+        this.#sessions.clear();
+        for (const c of res.data) this.#session(c);
+        this.emit('sessions', [...this.#sessions.values()]);
+      });
+    });
+    on(im.Events.CONVERSATION, ({ conversationList }) => {
+      for (const { conversation } of conversationList) {
+        const s = this.#session(conversation);
+        if (s) this.emit('updateSession', s);
+      }
     });
     this.#teamEvents(on);
     on(im.Events.MESSAGE_MODIFIED, (list) => { for (const m of list) this.emit('modifyMsg', this.shape(m)); });
@@ -218,6 +232,18 @@ export default class NIMSDK {
   #unlisten() {
     for (const [name, fn] of this.#listening) im.removeEventListener(name, fn);
     this.#listening = [];
+  }
+
+  // #session keeps an imwasm conversation as NIM's Session.
+  #session(c) {
+    if (c.conversationType !== P2P && c.conversationType !== TEAM) return undefined;
+    const scene = sceneOf(c.conversationType);
+    const id = `${scene}-${c.targetId}`;
+    const t = c.operationTime ?? 0;
+    const s = { id, scene, to: c.targetId, unread: c.unreadMessageCount ?? 0, lastMsg: c.latestMessage ? this.shape(c.latestMessage) : null,
+      updateTime: Math.max(c.latestMessage?.sentTime ?? 0, t), ...(c.isTop && { stickTopInfo: { id, isStickOnTop: true, ext: '', createTime: t, updateTime: t } }) };
+    this.#sessions.set(id, s);
+    return s;
   }
 
   // #recalled tells of a recall as NIM's sysMsg recallMsgP2p (7) / recallMsgTeam (8).
@@ -404,19 +430,34 @@ class MsgService {
   }
 }
 
-// nim.session: read times and pins of sessions ('p2p-bob', 'team-42').
-function sessionService() {
+// nim.session: the session list, read times and pins of sessions
+// ('p2p-bob', 'team-42').
+function sessionService(sessions) {
   const reset = (ids) => Promise.all(ids.map((id) => ok(im.clearMessagesUnreadStatus(sessionConv(id))))).then(() => {});
-  const top = (id, isTop) => ok(im.setConversationToTop(sessionConv(id), isTop)).then(() => ({ id, isTop }));
+  const top = async (id, isTop) => {
+    await ok(im.setConversationToTop(sessionConv(id), isTop));
+    const t = Date.now();
+    return { ...sessions.get(id), id, ...(isTop ? { stickTopInfo: { id, isStickOnTop: true, ext: '', createTime: t, updateTime: t } } : { stickTopInfo: undefined }) };
+  };
+  const sorted = () => [...sessions.values()].sort((a, b) => b.updateTime - a.updateTime);
   return {
+    getSession: (o) => sessions.get(o?.id),
+    getAllSessions: sorted,
+    // A page of the list, newest first, after lastSessionId.
+    getSessions(o) {
+      const all = sorted();
+      const from = o?.lastSessionId ? all.findIndex((s) => s.id === o.lastSessionId) + 1 : 0;
+      const page = all.slice(from, from + (o?.limit ?? 100));
+      return o?.desc === false ? page.reverse() : page;
+    },
     // The user's read time moves; nobody is told (sendMsgReceipt tells).
     resetSessionUnread: (id) => reset([id]),
     resetSessionUnreadCount: (o) => reset([o?.id]),
     resetMultiSessionUnreadCount: (o) => reset(o?.ids ?? []),
     resetAllSessionsUnreadCount: () => ok(im.clearAllMessagesUnreadStatus()).then(() => {}),
-    deleteSession: (o) => ok(im.removeConversation(sessionConv(o?.id), !!o?.isSyncToServer)).then(() => {}),
-    addStickTopSession: (o) => top(o?.sessionId, true),
-    deleteStickTopSession: (o) => top(o?.sessionId, false),
+    deleteSession: (o) => ok(im.removeConversation(sessionConv(o?.id), !!o?.isSyncToServer)).then(() => { sessions.delete(o.id); }),
+    addStickTopSession: (o) => top(o?.id ?? o?.sessionId, true),
+    deleteStickTopSession: (o) => top(o?.id ?? o?.sessionId, false),
   };
 }
 

@@ -29,7 +29,9 @@ async function demo(token: string, file: File) {
   console.log(reads[0]?.read, who.readAccounts, who.unreadAccounts);
   await nim.session.resetSessionUnread('p2p-ben');
   await nim.session.resetSessionUnreadCount({ id: 'team-t1' });
-  await nim.session.addStickTopSession({ sessionId: 'p2p-ben' });
+  await nim.session.addStickTopSession({ id: 'p2p-ben' });
+  nim.on('updateSession', (s) => console.log(s.unread, s.lastMsg?.body));
+  console.log(nim.session.getSession({ id: 'p2p-ben' })?.unread, nim.session.getSessions({ limit: 10 }).length);
   const edited = await nim.msg.modifyMsg({ msg: sent, body: 'hello' });
   nim.on('modifyMsg', (m) => console.log(m.body === edited.body));
   const team = await nim.team.createTeam({ type: 'advanced', name: 'Club', accounts: ['ben'], joinMode: 'noVerify' });

@@ -22,7 +22,7 @@ for (const engine of engines()) describe(engine, () => {
       const NIMSDK = (await import('/nim.js')).default;
       window.got = [];
       window.nim = new NIMSDK(options);
-      for (const name of ['logined', 'kicked', 'disconnect', 'msg', 'modifyMsg', 'updateTeam', 'addTeamMembers', 'removeTeamMembers', 'updateTeamManagers', 'transferTeam', 'updateTeamMembersMute']) {
+      for (const name of ['logined', 'kicked', 'disconnect', 'msg', 'modifyMsg', 'sessions', 'updateSession', 'updateTeam', 'addTeamMembers', 'removeTeamMembers', 'updateTeamManagers', 'transferTeam', 'updateTeamMembersMute']) {
         window.nim.on(name, (x) => window.got.push([name, x ?? {}]));
       }
       await window.nim.connect();
@@ -52,8 +52,9 @@ for (const engine of engines()) describe(engine, () => {
 
   after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
 
-  test('logined on connect', async () => {
+  test('logined and the session list on connect', async () => {
     await waitGot(u.nia, 'logined', (e) => e.account === 'nia', 'logined');
+    await waitGot(u.nia, 'sessions', (list) => Array.isArray(list), 'the session list after syncdone');
   });
 
   test('teams: create, info, members, managers, mutes, join, leave, transfer', async () => {
@@ -113,11 +114,19 @@ for (const engine of engines()) describe(engine, () => {
   test('sessions, editing, and errors with NIM codes', async () => {
     const sent = await must(u.pim, 'msg.sendTextMsg', { scene: 'p2p', to: 'ola', body: 'frist' });
     await waitGot(u.ola, 'msg', (m) => m.idClient === sent.idClient, 'the text');
+    // The session list: the updateSession that came with it, and the synchronous getters.
+    const upd = await waitGot(u.ola, 'updateSession', (s) => s.id === 'p2p-pim' && s.lastMsg?.idClient === sent.idClient, 'updateSession');
+    assert.deepEqual([upd.scene, upd.to, upd.unread], ['p2p', 'pim', 1]);
+    const got = await u.ola.page.evaluate(() => [window.nim.session.getSession({ id: 'p2p-pim' })?.unread, window.nim.session.getSessions({ limit: 1 })[0]?.id,
+      window.nim.session.getAllSessions().map((s) => s.id)]);
+    assert.deepEqual(got.slice(0, 2), [1, 'p2p-pim']);
+    assert.ok(got[2].includes('p2p-pim'));
     const unread = () => u.ola.page.evaluate(async () => (await window.RongIMLib.getConversation({ conversationType: 1, targetId: 'pim' })).data.unreadMessageCount);
     assert.equal(await unread(), 1);
     await must(u.ola, 'session.resetSessionUnreadCount', { id: 'p2p-pim' });
     assert.equal(await unread(), 0);
-    assert.deepEqual(await must(u.ola, 'session.addStickTopSession', { sessionId: 'p2p-pim' }), { id: 'p2p-pim', isTop: true });
+    const pinned = await must(u.ola, 'session.addStickTopSession', { id: 'p2p-pim' });
+    assert.deepEqual([pinned.id, pinned.stickTopInfo.isStickOnTop], ['p2p-pim', true]);
     assert.equal((await u.ola.page.evaluate(async () => (await window.RongIMLib.getConversation({ conversationType: 1, targetId: 'pim' })).data.isTop)), true);
 
     const edited = await must(u.pim, 'msg.modifyMsg', { msg: sent, body: 'first' });
