@@ -82,8 +82,26 @@ func (e *Engine) RemoteHistory(ctx context.Context, c Conversation, timestamp in
 // GetHistory implements getHistoryMessages: from the device's store first,
 // and from the server for what lies below what the device holds (a new
 // device holds only the server's window). Offline, it returns what the
-// device holds, with hasMore true when the server may have more.
+// device holds, with hasMore true when the server may have more. A
+// received message at or below the user's read watermark is read
+// (IsRead), wherever the user read it.
 func (e *Engine) GetHistory(ctx context.Context, c Conversation, timestamp int64, count, order int) ([]*Message, bool, error) {
+	ms, more, err := e.history(ctx, c, timestamp, count, order)
+	e.seqMu.Lock()
+	var readSeq uint64
+	if st := e.convs[c.Key()]; st != nil {
+		readSeq = st.ReadSeq
+	}
+	e.seqMu.Unlock()
+	for _, m := range ms {
+		if m.Direction == DirectionReceive && m.Seq != 0 && m.Seq <= readSeq {
+			m.IsRead = true
+		}
+	}
+	return ms, more, err
+}
+
+func (e *Engine) history(ctx context.Context, c Conversation, timestamp int64, count, order int) ([]*Message, bool, error) {
 	if err := e.closed(); err != nil {
 		return nil, false, err
 	}

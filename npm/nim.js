@@ -91,6 +91,18 @@ export default class NIMSDK {
     this.team = teamService();
     this.user = userService();
     this.friend = friendService();
+    this.msgLog = {
+      // A session's history from endTime back (reverse: from beginTime on),
+      // up to 100, newest first (asc: oldest first); status tells receipts
+      // and reads.
+      getHistoryMsgs: async (o) => {
+        const up = !!o?.reverse;
+        const res = await ok(im.getHistoryMessages(convOf(o?.scene, o?.to), { timestamp: (up ? o.beginTime : o.endTime) ?? 0, count: Math.min(o.limit ?? 100, 100), order: up ? 1 : 0 }));
+        const msgs = res.list.filter((m) => m.messageType !== im.MessageType.RECALL_NOTIFICATION).map((m) => this.shape(m))
+          .filter((m) => (!o.msgTypes || o.msgTypes.includes(m.type)) && m.time >= (o.beginTime ?? 0) && (!o.endTime || m.time <= o.endTime));
+        return msgs.sort((a, b) => (o.asc ? a.time - b.time : b.time - a.time));
+      },
+    };
   }
 
   on(name, fn) {

@@ -356,3 +356,33 @@ func TestConversationReadAckUpTo(t *testing.T) {
 	}
 	wantCode(t, "a message this device lacks", bob.AckConversationRead(ctx, fromAlice, "nope"), codes.InvalidParameterMessageUID)
 }
+
+// History says read for what lies at or below the user's read watermark,
+// wherever the user read it (NIM's read and unread status).
+func TestHistoryReadByWatermark(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	bob2 := e.device("bob", "b2", devOpts{})
+	for _, d := range []*device{alice, bob, bob2} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	fromAlice := client.Conversation{Type: client.Private, TargetID: "alice"}
+	ctx := context.Background()
+	m1 := alice.send(t, text("bob", client.Private, "one"))
+	alice.send(t, text("bob", client.Private, "two"))
+	bob.waitMessages(t, 2)
+	bob2.waitMessages(t, 2)
+	if err := bob2.AckConversationRead(ctx, fromAlice, m1.MessageUID); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitReceipt(t, "the other device's read", client.EventSyncRead, func(*client.ReceiptEvent) bool { return true })
+	ms, _, err := bob.GetHistory(ctx, fromAlice, 0, 10, client.OrderOlder)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("history %d, %v", len(ms), err)
+	}
+	if ms[0].IsRead || !ms[1].IsRead {
+		t.Fatalf("read: two %v, one %v; want one read (below the watermark), two not", ms[0].IsRead, ms[1].IsRead)
+	}
+}

@@ -45,6 +45,8 @@ async function demo(token: string, file: File) {
   console.log(card?.nick, (await nim.user.updateMyNameCard({ nick: 'Ann', gender: 'female' })).gender);
   await nim.friend.applyFriend({ account: 'ben', ps: 'hi' });
   console.log((await nim.friend.getFriends()).map((f) => f.alias));
+  const history = await nim.msgLog.getHistoryMsgs({ scene: 'p2p', to: 'ben', limit: 20, msgTypes: ['text'] });
+  console.log(history[0]?.status === 'receipt');
   nim.off('msg');
   nim.disconnect();
 }

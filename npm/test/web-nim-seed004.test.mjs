@@ -309,6 +309,11 @@ for (const engine of engines()) describe(engine, () => {
     const r = receipt.find((x) => x.idClient === mid);
     assert.equal(r.sessionId, 'p2p-ben');
     assert.ok(r.msgReceiptTime > 0);
+    // "发送后能在消息对象的 status 属性找到是否被发送过已读回执": ann's copy says receipt.
+    const history = await u.ann.page.evaluate(() => nim.msgLog.getHistoryMsgs({ scene: 'p2p', to: 'ben', limit: 3 }));
+    assert.deepEqual([history[0].idClient, history[0].status], [mid, 'receipt']);
+    const bens = await u.ben.page.evaluate(() => nim.msgLog.getHistoryMsgs({ scene: 'p2p', to: 'ann', limit: 1 }));
+    assert.deepEqual([bens[0].idClient, bens[0].status, bens[0].flow], [mid, 'read', 'in']);
   });
 
   test('forward and recall', async () => {
