@@ -134,3 +134,13 @@ export async function waitMessages(u, pred, what) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+// bind gives a vendor doc's code block its placeholders' values: each key
+// (which the block must contain) is replaced by its value, and nothing else.
+export function bind(code, values = {}) {
+  for (const [from, to] of Object.entries(values)) {
+    if (!code.includes(from)) throw new Error(`the block has no ${from}`);
+    code = code.replaceAll(from, to);
+  }
+  return code;
+}

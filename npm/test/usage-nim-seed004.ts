@@ -1,7 +1,8 @@
 // Seed 004's code blocks (NetEase Yunxin's "消息收发") checked against
 // imwasm/nim's typings (test/tsconfig.seed004.json), as the seed prints
 // them, each in an async function of its own (the seed awaits at top
-// level). Two bindings: `options` is the NIMSDK options of the seed's
+// level); web-nim-seed004.test.mjs runs these function bodies in the
+// browsers, so they must stay the seed's text. Two bindings: `options` is the NIMSDK options of the seed's
 // reader, and `document` is a page whose #fileInput is a file input (the
 // DOM typings would say getElementById may find nothing, of any type).
 // The config is --strict but for noImplicitAny, strictNullChecks and

@@ -15,7 +15,7 @@
 // adds that comma and checks that it is the only change.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launch, engines, closeAll, gotOf, waitGot } from './browser.mjs';
+import { serveStatic, launch, engines, closeAll, gotOf, waitGot, bind } from './browser.mjs';
 import { startServer, admin, appKey } from './harness.mjs';
 
 const SEED = {
@@ -104,15 +104,6 @@ conn.addEventHandler("customEvent", {
 // The one repair a block needs to parse (see above).
 const COMMA = ["msg: 'message content'  //", "msg: 'message content', //"];
 
-// bind gives a block its placeholders' values: { '"id"': '"…"' } replaces
-// the quoted placeholder, quotes included, and nothing else.
-function bind(code, values = {}) {
-  for (const [from, to] of Object.entries(values)) {
-    assert.ok(code.includes(from), `the block has no ${from}`);
-    code = code.replaceAll(from, to);
-  }
-  return code;
-}
 
 test('the seed blocks are bound by placeholders only', () => {
   const fixed = bind(SEED.sendGroupReadMsg, { [COMMA[0]]: COMMA[1] });

@@ -1,7 +1,8 @@
 // Seed 004 (NetEase Yunxin's "消息收发", its next-generation Web SDK) in each
 // browser engine against a real server, through imwasm/nim: the seed's
-// code blocks pasted as it prints them and run in the pages of ann, ben
-// (two devices), cal and xiaodong1 (the receiver the resend block names).
+// code blocks as it prints them (kept once, in test/usage-nim-seed004.ts,
+// which also type-checks them) run in the pages of ann, ben (two devices),
+// cal and xiaodong1 (the receiver the resend block names).
 //
 // Running a block binds only what the seed leaves to the reader: its
 // placeholders ("{{Receiver_ACCOUNT_ID}}", "{{Other_Receiver_ACCOUNT_ID}}",
@@ -12,188 +13,25 @@
 // run as JavaScript (see TYPED below).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveStatic, launch, engines, closeAll, gotOf, waitGot } from './browser.mjs';
+import { readFileSync } from 'node:fs';
+import { serveStatic, launch, engines, closeAll, gotOf, waitGot, bind } from './browser.mjs';
 import { startServer, admin, appKey, pause, resume } from './harness.mjs';
 
-const SEED = {
-  teamEvents: `const eventList = [
-  'updateTeam',
-  'dismissTeam',
-  'addTeamMembers',
-  'updateTeamManagers',
-  'removeTeamMembers',
-  'transferTeam',
-  'updateTeamMembersMute',
-]
-
-eventList.forEach((key: any) => {
-  nim.on(key, (res) => {
-    console.log(\`收到 \${key} 事件:\`, res ? JSON.parse(JSON.stringify(res)) : res);
-  });
-})`,
-  send: `// text message
-await nim.msg.sendTextMsg({
-  "scene": "p2p",
-  "to": "{{Receiver_ACCOUNT_ID}}",
-  "body": "this is a text",
-  "onSendBefore": function(msg) {
-    console.log('Get msg before send', msg)
-  }
-})
-
-// tip message
-await nim.msg.sendTipMsg({
-  "scene": "p2p",
-  "to": "{{Receiver_ACCOUNT_ID}}",
-  "body": "this is a text"
-})
-
-// custom message
-await nim.msg.sendCustomMsg({
-  "scene": "p2p",
-  "to": "{{Receiver_ACCOUNT_ID}}",
-  // JSON format string
-  "attach": "{\\"a\\":1}"
-})
-
-// GEO location message
-await nim.msg.sendGeoLocationMsg({
-  "scene": "p2p",
-  "to": "{{Receiver_ACCOUNT_ID}}",
-  // JSON object
-  "attach": {
-    "lng": 120.18201069999999,
-    "lat": 30.2006603,
-    "title": "Hangzhou"
-  }
-})
-
-// Image message like '.jpg', '.png'
-await nim.msg.sendImageMsg({
-  "scene": "p2p",
-  "to": "{{Receiver_ACCOUNT_ID}}",
-  // Example dom for get file: <input type="file" id="fileInput" />
-  "file": document.getElementById('fileInput').files[0],
-  "onUploadStart": function(task) { console.log('Upload start!', task) },
-  "onUploadProgress": function(progress) { console.log('Uploading!', progress) },
-  "onUploadDone": function(file) { console.log('Upload done!', file) },
-  "onSendBefore": function(msg) { console.log('Get msg before send', msg) }
-})
-
-// Audio message like '.mp3'
-await nim.msg.sendAudioMsg({
-  "scene": "p2p",
-  "to": "{{Receiver_ACCOUNT_ID}}",
-  // Example dom for get file: <input type="file" id="fileInput" />
-  // 浏览器环境使用file或fileInput,uniapp,RN,小程序等环境使用filePath
-  "file": document.getElementById('fileInput').files[0],
-  "onUploadStart": function(task) { console.log('Upload start!', task) },
-  "onUploadProgress": function(progress) { console.log('Uploading!', progress) },
-  "onUploadDone": function(file) { console.log('Upload done!', file) },
-  "onSendBefore": function(msg) { console.log('Get msg before send', msg) }
-})
-
-// Video message like '.mp4'
-await nim.msg.sendVideoMsg({
-  "scene": "p2p",
-  "to": "{{Receiver_ACCOUNT_ID}}",
-  // Example dom for get file: <input type="file" id="fileInput" />
-  "file": document.getElementById('fileInput').files[0],
-  "onUploadStart": function(task) { console.log('Upload start!', task) },
-  "onUploadProgress": function(progress) { console.log('Uploading!', progress) },
-  "onUploadDone": function(file) { console.log('Upload done!', file) },
-  "onSendBefore": function(msg) { console.log('Get msg before send', msg) }
-})
-
-// File message
-await nim.msg.sendFileMsg({
-  "scene": "p2p",
-  "to": "{{Receiver_ACCOUNT_ID}}",
-  // Example dom for get file: <input type="file" id="fileInput" />
-  "file": document.getElementById('fileInput').files[0],
-  "onUploadStart": function(task) { console.log('Upload start!', task) },
-  "onUploadProgress": function(progress) { console.log('Uploading!', progress) },
-  "onUploadDone": function(file) { console.log('Upload done!', file) },
-  "onSendBefore": function(msg) { console.log('Get msg before send', msg) }
-})`,
-  receive: `const nim = new NIMSDK(options)
-nim.on('msg', function(msg) { console.log('Receive msg: ', msg) })
-
-await nim.connect()`,
-  resend: `let targetMsg = null
-
-// Chrome devtool,network throttling Download Limit 0kb,and you will not receive the packet. 
-// Finally, send message failed due to timeout
-try {
-  await nim.msg.sendTextMsg({
-    "scene": "p2p",
-    "to": "xiaodong1",
-    "body": "test2",
-    "onSendBefore": function(msg) {
-      console.log('Get msg before send', msg)
-    }
-  })
-} catch (err) {
-    console.error('sendFailed', err)
-    targetMsg=err.msg
-
-    setTimeout(async function () {
-       console.log(targetMsg)
-      if (targetMsg && targetMsg.status === 'sendFailed') {
-          // 发送失败后,隔5s后重发消息
-          const msg = await nim.msg.resendMsg({
-               "ps": "recall msg",
-               "msg": targetMsg,
-          })
-      }
-    }, 5000)
-}`,
-  forward: `let msg = await nim.msg.sendTextMsg({
-  "scene": "p2p",
-  "to": "{{Receiver_ACCOUNT_ID}}",
-  "body": "this is a text",
-})
-
-msg = await nim.msg.forwardMsg({
-  "scene": "p2p",
-  "to": "{{Other_Receiver_ACCOUNT_ID}}",
-  "msg": msg,
-})`,
-  recall: `let msg = await nim.msg.sendTextMsg({
-  "scene": "p2p",
-  "to": "{{Receiver_ACCOUNT_ID}}",
-  "body": "this is a text2",
-})
-
-msg = await nim.msg.recallMsg({
-  "ps": "recall msg",
-  "msg": msg,
-})`,
-  receipt: `const nim = new NIMSDK(options)
-
-nim.on('msg', async function(msg) {
-  console.log('Receive msg: ', msg)
-  await nim.msg.sendMsgReceipt({
-    msg: msg
-  })
-})
-
-await nim.connect()`,
-};
+// The blocks, one copy: test/usage-nim-seed004.ts holds them as the seed
+// prints them (and type-checks them), one exported function each.
+const source = readFileSync(new URL('./usage-nim-seed004.ts', import.meta.url), 'utf8');
+const SEED = Object.fromEntries(source.split(/^export async function /m).slice(1)
+  .map((f) => [/^\w+/.exec(f)[0], f.slice(f.indexOf('{\n') + 2).replace(/\n\}\s*$/, '')]));
 
 // The one repair a block needs to run as JavaScript: the team-events
 // block types its parameter (`key: any`), TypeScript in a block the seed
 // labels js.
 const TYPED = ['(key: any) =>', '(key) =>'];
 
-// bind replaces each placeholder (which must be there) by its value.
-function bind(code, values = {}) {
-  for (const [from, to] of Object.entries(values)) {
-    assert.ok(code.includes(from), `the block has no ${from}`);
-    code = code.replaceAll(from, to);
-  }
-  return code;
-}
+
+test('the seed blocks are all here', () => {
+  assert.deepEqual(Object.keys(SEED), ['teamEvents', 'send', 'receive', 'resend', 'forward', 'recall', 'receipt']);
+});
 
 test('the seed blocks parse as JavaScript once bound, and only the team-events block needs its repair', () => {
   const AsyncFunction = (async () => {}).constructor;
