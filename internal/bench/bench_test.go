@@ -99,7 +99,10 @@ func checkDelivery(t *testing.T, r *Result, sends, fanout int, dur time.Duration
 	if !(r.P50Ms > 0 && r.P50Ms <= r.P99Ms && r.P99Ms <= r.MaxMs && r.MaxMs < 5000) {
 		t.Errorf("latencies p50 %v p99 %v max %v", r.P50Ms, r.P99Ms, r.MaxMs)
 	}
-	if r.Frames["sent.send"] != int64(sends) || r.Frames["received.push"] < int64(sends*fanout) {
+	// Pushes queued for one connection go out concatenated in one frame
+	// (more of them on a busy machine), so a push frame may carry several
+	// messages: fewer push frames than messages is no loss (Lost says that).
+	if r.Frames["sent.send"] != int64(sends) || r.Frames["received.push"] < 1 {
 		t.Errorf("frames %v", r.Frames)
 	}
 }

@@ -22,7 +22,7 @@ for (const engine of engines()) describe(engine, () => {
       const NIMSDK = (await import('/nim.js')).default;
       window.got = [];
       window.nim = new NIMSDK(options);
-      for (const name of ['logined', 'kicked', 'disconnect', 'msg', 'modifyMsg', 'sessions', 'updateSession', 'updateTeam', 'addTeamMembers', 'removeTeamMembers', 'updateTeamManagers', 'transferTeam', 'updateTeamMembersMute']) {
+      for (const name of ['logined', 'kicked', 'disconnect', 'willReconnect', 'msg', 'modifyMsg', 'sessions', 'updateSession', 'updateTeam', 'addTeamMembers', 'removeTeamMembers', 'updateTeamManagers', 'transferTeam', 'updateTeamMembersMute']) {
         window.nim.on(name, (x) => window.got.push([name, x ?? {}]));
       }
       await window.nim.connect();
@@ -144,5 +144,12 @@ for (const engine of engines()) describe(engine, () => {
   test('kicked when the app server signs the user out', async () => {
     await admin(server, 'POST', '/v1/users/pim/kick', {});
     await waitGot(u.pim, 'kicked', () => true, 'kicked');
+  });
+
+  test('disconnect on nim.disconnect(), willReconnect when the server goes away', async () => {
+    await u.ola.page.evaluate(() => window.nim.disconnect());
+    await waitGot(u.ola, 'disconnect', () => true, 'disconnect');
+    await server.stop(); // the last test: after() stops nothing more
+    await waitGot(u.nia, 'willReconnect', () => true, 'willReconnect');
   });
 });
