@@ -42,7 +42,7 @@ for (const engine of engines()) describe(engine, () => {
   };
 
   before(async () => {
-    server = await startServer();
+    server = await startServer(['--send-rate', '5']); // the product's rate, for 416
     web = await serveStatic();
     browser = await launch(engine);
     u.nia = await open('nia');
@@ -139,6 +139,22 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal((await call(u.ola, 'msg.recallMsg', { msg: theirs })).code, 403, 'recalling another user\'s message');
     assert.equal((await call(u.pim, 'msg.getTeamMsgReads', { teamMsgReceipts: [{ teamId: 'nope', idServer: 'x' }] })).code, 804);
     assert.equal((await call(u.pim, 'msg.sendMsgReceipt', { msg: { scene: 'team' } })).code, 414);
+    // 416: past the SDK's send rate (5 a second in bursts of 10).
+    const codes = await u.pim.page.evaluate(() => Promise.all(Array.from({ length: 14 }, (_, i) =>
+      window.nim.msg.sendTextMsg({ scene: 'p2p', to: 'ola', body: 'fast ' + i }).then(() => 0, (e) => e.code))));
+    assert.ok(codes.includes(416), `codes ${codes}`);
+    // 814: team receipts switched off by the app.
+    const team = await must(u.ola, 'team.createTeam', { type: 'advanced', name: 'Acks', accounts: ['pim'] });
+    const asking = await must(u.ola, 'msg.sendTextMsg', { scene: 'team', to: team.teamId, body: 'ack?', teamSpecializationInfo: { needACK: true } });
+    // 404: a message the team does not have.
+    assert.equal((await call(u.ola, 'msg.getTeamMsgReads', { teamMsgReceipts: [{ teamId: team.teamId, idServer: 'no-such-message' }] })).code, 404);
+    await admin(server, 'PUT', '/v1/settings', { receiptsEnabled: false });
+    try {
+      const off = await call(u.pim, 'msg.sendTeamMsgReceipt', { teamMsgReceipts: [{ teamId: team.teamId, idServer: asking.idServer, idClient: asking.idClient }] });
+      assert.equal(off.code, 814);
+    } finally {
+      await admin(server, 'PUT', '/v1/settings', { receiptsEnabled: true });
+    }
   });
 
   test('kicked when the app server signs the user out', async () => {
