@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -60,6 +61,24 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 	if err := decode(r, &b); err != nil {
 		return nil, err
 	}
+	out, err := s.appSend(r.Context(), &b)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"messages": out}, nil
+}
+
+// appSent is one target's copy of a message the app server sent.
+type appSent struct {
+	TargetID   string `json:"targetId"`
+	MessageUID string `json:"messageUId"`
+	SentTime   int64  `json:"sentTime"`
+	Duplicate  bool   `json:"duplicate,omitempty"`
+}
+
+// appSend sends b as its fromUserId to every target: the rules of POST
+// /v1/messages, for it and the vendors' server routes alike.
+func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) {
 	if !contract.ValidID(b.FromUserID) || !contract.ValidID(b.ClientMsgID) {
 		return nil, badRequest("fromUserId and clientMsgId must be ids of 1-64 characters [A-Za-z0-9_.@-]")
 	}
@@ -101,13 +120,6 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 	}, s.cfg.MaxContentBytes); err != nil {
 		return nil, &apiError{http.StatusBadRequest, codes.Of(err), err.Error()}
 	}
-	ctx := r.Context()
-	type result struct {
-		TargetID   string `json:"targetId"`
-		MessageUID string `json:"messageUId"`
-		SentTime   int64  `json:"sentTime"`
-		Duplicate  bool   `json:"duplicate,omitempty"`
-	}
 	// Every target is checked before anything is sent.
 	if typ == pb.ConversationType_GROUP {
 		for _, g := range b.TargetIDs {
@@ -122,7 +134,7 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 			}
 		}
 	}
-	out := make([]result, 0, len(b.TargetIDs))
+	out := make([]appSent, 0, len(b.TargetIDs))
 	for _, target := range b.TargetIDs {
 		m := &pb.Message{
 			ConvType: typ, FromUser: b.FromUserID, To: target,
@@ -139,7 +151,7 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 			now := time.Now()
 			m.Uid, m.SentTime, m.IsStatus = s.uids.Next(now), now.UnixMilli(), true
 			s.fanOut(ctx, m, "")
-			out = append(out, result{TargetID: target, MessageUID: m.Uid, SentTime: m.SentTime})
+			out = append(out, appSent{TargetID: target, MessageUID: m.Uid, SentTime: m.SentTime})
 			continue
 		}
 		convID := store.GroupConvID(target)
@@ -150,7 +162,7 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, result{TargetID: target, MessageUID: stored.Uid, SentTime: stored.SentTime, Duplicate: dup})
+		out = append(out, appSent{TargetID: target, MessageUID: stored.Uid, SentTime: stored.SentTime, Duplicate: dup})
 		if dup {
 			s.metrics.duplicates.Inc()
 			continue
@@ -158,5 +170,5 @@ func (s *Server) apiSendMessages(r *http.Request) (any, error) {
 		s.metrics.messages.Inc()
 		s.fanOut(ctx, stored, "")
 	}
-	return map[string]any{"messages": out}, nil
+	return out, nil
 }

@@ -144,6 +144,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 		scrape.ServeHTTP(w, r)
 	})
 	s.routeAPI()
+	s.routeCompatRongCloud()
 	s.handler = s.cors(s.tracked(s.mux))
 	return s
 }

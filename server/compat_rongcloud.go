@@ -1,0 +1,302 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/auth"
+)
+
+// RongCloud's server API under /compat/rongcloud/ (docs/http-api.md): a
+// backend written against api-cn.ronghub.com, or RongCloud's server SDKs,
+// changes only its base URL. Each route calls what the admin API calls;
+// only the shapes are RongCloud's: form parameters, App-Key / Nonce /
+// Timestamp / Signature headers, {"code": 200, …} answers.
+
+// rcSignatureWindow is how far a request's Timestamp may be from the
+// server's clock: a captured request cannot be replayed after it.
+const rcSignatureWindow = 5 * time.Minute
+
+// RongCloud's answer codes this API gives.
+const (
+	rcOK        = 200
+	rcBadParam  = 1002 // a parameter missing or malformed
+	rcSignature = 1004 // App-Key, Signature or Timestamp wrong
+	rcServer    = 1000 // the server failed
+)
+
+// rcError is a refusal as RongCloud answers it.
+type rcError struct {
+	status int
+	code   int
+	msg    string
+}
+
+func (e *rcError) Error() string { return e.msg }
+
+func rcBad(msg string) *rcError { return &rcError{http.StatusBadRequest, rcBadParam, msg} }
+
+func (s *Server) routeCompatRongCloud() {
+	for path, h := range map[string]func(*http.Request) (map[string]any, error){
+		"user/getToken.json":           s.rcGetToken,
+		"user/refresh.json":            s.rcRefreshUser,
+		"user/token/expire.json":       s.rcExpireTokens,
+		"message/private/publish.json": s.rcPublish(pb.ConversationType_PRIVATE, "toUserId"),
+		"message/group/publish.json":   s.rcPublish(pb.ConversationType_GROUP, "toGroupId"),
+		"group/create.json":            s.rcGroupOp(pb.GroupOp_GROUP_CREATE),
+		"group/join.json":              s.rcGroupOp(pb.GroupOp_GROUP_INVITE),
+		"group/quit.json":              s.rcGroupOp(pb.GroupOp_GROUP_KICK),
+		"group/dismiss.json":           s.rcGroupOp(pb.GroupOp_GROUP_DISMISS),
+		"group/user/query.json":        s.rcGroupMembers,
+	} {
+		s.mux.HandleFunc("POST /compat/rongcloud/"+path, s.rongcloud(h))
+	}
+}
+
+// rongcloud checks RongCloud's signature (SHA1(appSecret + Nonce +
+// Timestamp), hex) and answers h's result in RongCloud's shape.
+func (s *Server) rongcloud(h func(*http.Request) (map[string]any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		out, err := func() (map[string]any, error) {
+			if err := s.rcVerify(r); err != nil {
+				return nil, err
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			if err := r.ParseForm(); err != nil {
+				return nil, rcBad("the body must be form parameters")
+			}
+			return h(r)
+		}()
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			var re *rcError
+			if !errors.As(err, &re) {
+				re = rcFromCode(err)
+			}
+			w.WriteHeader(re.status)
+			json.NewEncoder(w).Encode(map[string]any{"code": re.code, "errorMessage": re.msg})
+			return
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		out["code"] = rcOK
+		json.NewEncoder(w).Encode(out)
+	}
+}
+
+func (s *Server) rcVerify(r *http.Request) error {
+	bad := &rcError{http.StatusUnauthorized, rcSignature, "signature error"}
+	key, nonce, ts, sig := r.Header.Get("App-Key"), r.Header.Get("Nonce"), r.Header.Get("Timestamp"), r.Header.Get("Signature")
+	if key == "" || nonce == "" || ts == "" || sig == "" {
+		return &rcError{http.StatusUnauthorized, rcSignature, "App-Key, Nonce, Timestamp and Signature are required"}
+	}
+	if s.cfg.AppKey != "" && key != s.cfg.AppKey {
+		return &rcError{http.StatusUnauthorized, rcSignature, "unknown App-Key"}
+	}
+	n, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return bad
+	}
+	at := time.Unix(n, 0)
+	if n > 1e12 { // milliseconds, as RongCloud's SDKs send it
+		at = time.UnixMilli(n)
+	}
+	if d := s.cfg.Now().Sub(at); d > rcSignatureWindow || d < -rcSignatureWindow {
+		return &rcError{http.StatusUnauthorized, rcSignature, "Timestamp too far from the server's clock"}
+	}
+	sum := sha1.Sum([]byte(s.cfg.AppSecret + nonce + ts))
+	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(strings.ToLower(sig))) != 1 {
+		return bad
+	}
+	return nil
+}
+
+// rcFromCode turns an engine refusal (or an admin API one) into RongCloud's answer.
+func rcFromCode(err error) *rcError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return &rcError{ae.status, int(ae.Code), ae.Msg}
+	}
+	var ce *codes.Error
+	if errors.As(err, &ce) {
+		return &rcError{http.StatusBadRequest, int(ce.Code), ce.Msg}
+	}
+	return &rcError{http.StatusInternalServerError, rcServer, "server error"}
+}
+
+// rcUser reads the one user id parameter name.
+func rcUser(r *http.Request, name string) (string, error) {
+	id := r.PostForm.Get(name)
+	if !contract.ValidID(id) {
+		return "", rcBad(name + " must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+	}
+	return id, nil
+}
+
+// rcUsers reads a repeated user id parameter (1-1000).
+func rcUsers(r *http.Request, name string) ([]string, error) {
+	ids := r.PostForm[name]
+	if len(ids) == 0 || len(ids) > maxAPITargets || !validIDs(ids) {
+		return nil, rcBad(name + ": 1-1000 ids")
+	}
+	return ids, nil
+}
+
+// rcGetToken: userId, name, portraitUri → a token for the user (and the
+// profile set). RongCloud's tokens do not expire: these live for the
+// longest a token may (revoked by user/token/expire.json).
+func (s *Server) rcGetToken(r *http.Request) (map[string]any, error) {
+	user, err := rcUser(r, "userId")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.rcProfile(r.Context(), user, r); err != nil {
+		return nil, err
+	}
+	tok, err := auth.NewToken([]byte(s.cfg.AppSecret), user, MaxDurationSeconds*time.Second, false, s.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"userId": user, "token": tok}, nil
+}
+
+// rcRefreshUser: userId, name?, portraitUri? → the profile updated.
+func (s *Server) rcRefreshUser(r *http.Request) (map[string]any, error) {
+	user, err := rcUser(r, "userId")
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.rcProfile(r.Context(), user, r)
+}
+
+// rcProfile sets name and portraitUri where given.
+func (s *Server) rcProfile(ctx context.Context, user string, r *http.Request) error {
+	p := &pb.UserProfile{}
+	if v, ok := r.PostForm["name"]; ok {
+		p.Name, p.Fields = v[0], p.Fields|contract.ProfName
+	}
+	if v, ok := r.PostForm["portraitUri"]; ok {
+		p.PortraitUri, p.Fields = v[0], p.Fields|contract.ProfPortrait
+	}
+	if p.Fields == 0 {
+		return nil
+	}
+	if _, err := s.updateProfile(ctx, user, p, true, s.cfg.Now().UnixMilli()); err != nil {
+		return peopleAPIError(err)
+	}
+	return nil
+}
+
+// rcExpireTokens: userId (1-20), time (ms) → tokens issued before time
+// refused from now on.
+func (s *Server) rcExpireTokens(r *http.Request) (map[string]any, error) {
+	users, err := rcUsers(r, "userId")
+	if err != nil {
+		return nil, err
+	}
+	ms, err := strconv.ParseInt(r.PostForm.Get("time"), 10, 64)
+	if err != nil || ms <= 0 {
+		return nil, rcBad("time must be a time in milliseconds")
+	}
+	for _, u := range users {
+		if err := s.store.RevokeTokens(r.Context(), u, time.UnixMilli(ms)); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// rcPublish: fromUserId, to (repeated), objectName, content (JSON),
+// pushContent, pushData, isPersisted, isCounted → sent as POST
+// /v1/messages sends.
+func (s *Server) rcPublish(typ pb.ConversationType, to string) func(*http.Request) (map[string]any, error) {
+	return func(r *http.Request) (map[string]any, error) {
+		f := r.PostForm
+		flag := func(name string) *bool {
+			if v := f.Get(name); v != "" {
+				b := v == "1" || v == "true"
+				return &b
+			}
+			return nil
+		}
+		b := &apiMessage{
+			FromUserID: f.Get("fromUserId"), ConversationType: int32(typ), TargetIDs: f[to], ObjectName: f.Get("objectName"),
+			Content: json.RawMessage(strconv.Quote(f.Get("content"))), ClientMsgID: "rc." + rand.Text(),
+			IsPersisted: flag("isPersisted"), IsCounted: flag("isCounted"), PushContent: f.Get("pushContent"), PushData: f.Get("pushData"),
+			DisableNotification: f.Get("disablePush") == "true" || f.Get("disablePush") == "1",
+		}
+		sent, err := s.appSend(r.Context(), b)
+		if err != nil {
+			return nil, err
+		}
+		uids := make([]map[string]any, len(sent))
+		for i, m := range sent {
+			uids[i] = map[string]any{"userId": m.TargetID, "messageUID": m.MessageUID}
+			if typ == pb.ConversationType_GROUP {
+				uids[i] = map[string]any{"groupId": m.TargetID, "messageUID": m.MessageUID}
+			}
+		}
+		return map[string]any{"messageUIDs": uids}, nil
+	}
+}
+
+// rcGroupOp: userId (repeated), groupId, groupName → the group operation
+// as the app server does it (create: the first userId owns the group).
+func (s *Server) rcGroupOp(op pb.GroupOp) func(*http.Request) (map[string]any, error) {
+	return func(r *http.Request) (map[string]any, error) {
+		gid := r.PostForm.Get("groupId")
+		if !contract.ValidID(gid) {
+			return nil, rcBad("groupId must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+		}
+		users, err := rcUsers(r, "userId")
+		if err != nil && op != pb.GroupOp_GROUP_DISMISS {
+			return nil, err
+		}
+		req := &pb.GroupRequest{Op: op, GroupId: gid, UserIds: users}
+		operator := ""
+		switch op {
+		case pb.GroupOp_GROUP_CREATE:
+			name := r.PostForm.Get("groupName")
+			if name == "" {
+				name = gid
+			}
+			req.UserId, req.Info, operator = users[0], &pb.GroupInfo{Name: name, Fields: contract.FieldName}, users[0]
+		case pb.GroupOp_GROUP_KICK:
+			req.UserId = users[0]
+		}
+		if _, err := s.groupAPI(r.Context(), operator, req); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+}
+
+// rcGroupMembers: groupId → {users: [{id}]}.
+func (s *Server) rcGroupMembers(r *http.Request) (map[string]any, error) {
+	gid := r.PostForm.Get("groupId")
+	if !contract.ValidID(gid) {
+		return nil, rcBad("groupId must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+	}
+	g, err := s.groups.get(r.Context(), gid)
+	if err != nil {
+		return nil, mapStoreErr(err)
+	}
+	users := make([]map[string]any, len(g.list))
+	for i, u := range g.list {
+		users[i] = map[string]any{"id": u}
+	}
+	return map[string]any{"users": users}, nil
+}

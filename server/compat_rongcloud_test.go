@@ -1,0 +1,158 @@
+package server_test
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/server"
+)
+
+// RongCloud's server API under /compat/rongcloud/, driven by plain HTTP
+// with RongCloud's headers, as a backend using api-cn.ronghub.com sends them.
+
+// rcCall posts form to the RongCloud route path, signed at ts (ms) with
+// secret; it answers the HTTP status and the decoded body.
+func (e *env) rcCall(t *testing.T, path string, form url.Values, secret string, ts time.Time) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.url+"/compat/rongcloud/"+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	nonce, stamp := "n"+strconv.FormatInt(ts.UnixNano(), 36), strconv.FormatInt(ts.UnixMilli(), 10)
+	sum := sha1.Sum([]byte(secret + nonce + stamp))
+	req.Header.Set("App-Key", appKey)
+	req.Header.Set("Nonce", nonce)
+	req.Header.Set("Timestamp", stamp)
+	req.Header.Set("Signature", hex.EncodeToString(sum[:]))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return resp.StatusCode, out
+}
+
+func (e *env) rcOK(t *testing.T, path string, form url.Values) map[string]any {
+	t.Helper()
+	status, out := e.rcCall(t, path, form, appSecret, time.Now())
+	if status != 200 || out["code"] != 200.0 {
+		t.Fatalf("%s: %d %v", path, status, out)
+	}
+	return out
+}
+
+func TestRongCloudServerAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := context.Background()
+
+	// Signatures: a wrong secret, a stale or future timestamp, a missing header.
+	for name, tc := range map[string]struct {
+		secret string
+		at     time.Time
+	}{
+		"wrong secret":     {"not-the-secret", time.Now()},
+		"stale timestamp":  {appSecret, time.Now().Add(-10 * time.Minute)},
+		"future timestamp": {appSecret, time.Now().Add(10 * time.Minute)},
+	} {
+		status, out := e.rcCall(t, "user/getToken.json", url.Values{"userId": {"alice"}}, tc.secret, tc.at)
+		if status != 401 || out["code"] != 1004.0 {
+			t.Errorf("%s: %d %v, want 401 code 1004", name, status, out)
+		}
+	}
+	req, _ := http.NewRequest("POST", e.url+"/compat/rongcloud/user/getToken.json", strings.NewReader("userId=alice"))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("unsigned: %v %v", resp, err)
+	}
+
+	// Tokens: a RongCloud backend's token connects the SDK, and lives long.
+	out := e.rcOK(t, "user/getToken.json", url.Values{"userId": {"alice"}, "name": {"Alice"}, "portraitUri": {"https://p/a.png"}})
+	tok := out["token"].(string)
+	if out["userId"] != "alice" || tok == "" {
+		t.Fatalf("getToken: %v", out)
+	}
+	alice := e.device("alice", "a1", devOpts{})
+	alice.connect(t, tok)
+	bobTok := e.rcOK(t, "user/getToken.json", url.Values{"userId": {"bob"}})["token"].(string)
+	bob := e.device("bob", "b1", devOpts{})
+	bob.connect(t, bobTok)
+	if status, p := e.admin("GET", "/v1/users/alice/profile", nil); status != 200 || p["data"].(map[string]any)["name"] != "Alice" {
+		t.Fatalf("profile after getToken: %d %v", status, p)
+	}
+	e.rcOK(t, "user/refresh.json", url.Values{"userId": {"alice"}, "name": {"Alice B."}})
+	if _, p := e.admin("GET", "/v1/users/alice/profile", nil); p["data"].(map[string]any)["name"] != "Alice B." {
+		t.Fatalf("profile after refresh: %v", p)
+	}
+	if status, out := e.rcCall(t, "user/getToken.json", url.Values{"userId": {"bad id"}}, appSecret, time.Now()); status != 400 || out["code"] != 1002.0 {
+		t.Fatalf("a bad userId: %d %v", status, out)
+	}
+
+	// A private message from the backend, to two users.
+	out = e.rcOK(t, "message/private/publish.json", url.Values{"fromUserId": {"system"}, "toUserId": {"alice", "bob"},
+		"objectName": {"RC:TxtMsg"}, "content": {`{"content":"welcome"}`}, "pushContent": {"welcome"}})
+	if uids := out["messageUIDs"].([]any); len(uids) != 2 {
+		t.Fatalf("messageUIDs %v", out)
+	}
+	got := alice.waitMessages(t, 1)
+	if got[0].SenderUserID != "system" || string(got[0].Content) != `{"content":"welcome"}` || got[0].PushContent != "welcome" {
+		t.Fatalf("alice got %+v", got[0])
+	}
+
+	// Groups: create, join, members, a group message, quit, dismiss.
+	e.rcOK(t, "group/create.json", url.Values{"userId": {"alice", "bob"}, "groupId": {"rg"}, "groupName": {"Readers"}})
+	e.rcOK(t, "group/join.json", url.Values{"userId": {"carol"}, "groupId": {"rg"}})
+	members := e.rcOK(t, "group/user/query.json", url.Values{"groupId": {"rg"}})["users"].([]any)
+	if len(members) != 3 {
+		t.Fatalf("members %v", members)
+	}
+	e.rcOK(t, "message/group/publish.json", url.Values{"fromUserId": {"alice"}, "toGroupId": {"rg"}, "objectName": {"RC:TxtMsg"}, "content": {`{"content":"hi all"}`}})
+	bob.waitFor(t, "the group text", func(ms []*client.Message, _ []client.Event) bool {
+		for _, m := range ms {
+			if m.TargetID == "rg" && string(m.Content) == `{"content":"hi all"}` {
+				return true
+			}
+		}
+		return false
+	})
+	if status, out := e.rcCall(t, "message/group/publish.json", url.Values{"fromUserId": {"dave"}, "toGroupId": {"rg"}, "objectName": {"RC:TxtMsg"}, "content": {`{"content":"x"}`}}, appSecret, time.Now()); status != 400 || out["code"] == 200.0 {
+		t.Fatalf("a non-member's group message: %d %v", status, out)
+	}
+	e.rcOK(t, "group/quit.json", url.Values{"userId": {"carol"}, "groupId": {"rg"}})
+	if members := e.rcOK(t, "group/user/query.json", url.Values{"groupId": {"rg"}})["users"].([]any); len(members) != 2 {
+		t.Fatalf("members after quit %v", members)
+	}
+	e.rcOK(t, "group/dismiss.json", url.Values{"userId": {"alice"}, "groupId": {"rg"}})
+	if status, _ := e.rcCall(t, "group/user/query.json", url.Values{"groupId": {"rg"}}, appSecret, time.Now()); status != 404 {
+		t.Fatalf("a dismissed group's members: %d", status)
+	}
+
+	// Expiring tokens: the token issued before the time is refused at the next connect.
+	alice.Disconnect()
+	e.rcOK(t, "user/token/expire.json", url.Values{"userId": {"alice"}, "time": {strconv.FormatInt(time.Now().Add(time.Second).UnixMilli(), 10)}})
+	again := e.device("alice", "a2", devOpts{})
+	if _, err := again.Connect(ctx, tok); err == nil {
+		t.Fatal("a revoked token connected")
+	}
+}
+
+// A RongCloud token is long-lived: it still connects a day, a year later.
+func TestRongCloudTokenLivesLong(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	e := newEnv(t, func(c *server.Config) { c.Now = clk.now })
+	tok := e.rcOK(t, "user/getToken.json", url.Values{"userId": {"alice"}})["token"].(string)
+	clk.add(400 * 24 * time.Hour)
+	d := e.device("alice", "a1", devOpts{})
+	d.connect(t, tok)
+}
