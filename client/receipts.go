@@ -116,8 +116,8 @@ func (e *Engine) AckConversationRead(ctx context.Context, c Conversation, uid st
 		if err != nil {
 			return codes.Wrap(codes.Timeout, "read message", err)
 		}
-		if len(held) != 1 || held[0] == nil || held[0].Seq == 0 {
-			return codes.New(codes.InvalidParameterMessageUID, "no such message here")
+		if len(held) != 1 || held[0] == nil || held[0].Seq == 0 || held[0].Conversation != c {
+			return codes.New(codes.InvalidParameterMessageUID, "no such message in this conversation here")
 		}
 		seq = held[0].Seq
 	}

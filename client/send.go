@@ -58,6 +58,9 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 			return nil, codes.Wrap(codes.Timeout, "read message", err)
 		}
 		if held != nil {
+			if held.Conversation != m.Conversation {
+				return nil, codes.New(codes.InvalidParameter, "clientMsgId names a message of another conversation")
+			}
 			opts.MessageID = held.MessageID
 		}
 	}

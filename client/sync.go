@@ -480,7 +480,9 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 	if m.w.FromUser == me {
 		// My own message: one of this device's sends (update it in place,
 		// e.g. FAILED to SENT after a late commit) or another device's.
-		if rec, _ := e.cfg.Store.MessageByClientID(ctx, m.w.ClientMsgId); rec != nil {
+		// (The same client id in another conversation is another message:
+		// an app chose an id twice.)
+		if rec, _ := e.cfg.Store.MessageByClientID(ctx, m.w.ClientMsgId); rec != nil && rec.Conversation == localConv(me, m.w) {
 			if prev, ok := bs.byID[rec.MessageID]; ok {
 				rec = prev
 			}

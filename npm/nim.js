@@ -25,6 +25,7 @@ const codeMap = new Map([
   [im.ErrorCode.INVALID_PARAMETER_MESSAGE_ID, 404],
   [im.ErrorCode.SERVICE_RRSV5_MESSAGE_NOT_EXIST, 404],
   [im.ErrorCode.NOT_IN_GROUP, 804],
+  [im.ErrorCode.RC_GROUP_USER_NOT_IN_GROUP, 804],
   [im.ErrorCode.SERVICE_RRSV5_UNAVAILABLE, 814],
   [im.ErrorCode.REJECTED_BY_BLACKLIST, 7101],
   [im.ErrorCode.RC_CONN_TOKEN_INCORRECT, 302],
@@ -119,7 +120,7 @@ export default class NIMSDK {
   // connect signs in with options.token, an imwasm token for options.account.
   async connect() {
     if (!this.options.token) throw bad('token is required: an imwasm token from the app backend (POST /v1/users/{id}/token)');
-    this.#offline = new Map();
+    this.#offline ??= new Map();
     const data = await ok(im.connect(this.options.token));
     if (data.userId !== this.account) {
       im.disconnect();
@@ -136,11 +137,12 @@ export default class NIMSDK {
   #listen() {
     const on = (name, fn) => { im.addEventListener(name, fn); this.#listening.push([name, fn]); };
     on(im.Events.CONNECTED, () => {
+      if (im.getCurrentUserId() !== this.account) return; // connect refuses it
       this.#connected = true;
       this.emit('logined', { account: this.account });
     });
     on(im.Events.CONNECTING, () => {
-      this.#offline = new Map(); // each connection's sync is sorted again
+      this.#offline ??= new Map(); // each connection's sync is sorted (a dropped one's buffer kept)
       if (this.#connected) this.emit('willReconnect', { retryCount: 1, duration: 0 });
     });
     on(im.Events.DISCONNECT, (code) => {
@@ -189,14 +191,14 @@ export default class NIMSDK {
     on(im.Events.MESSAGE_MODIFIED, (list) => { for (const m of list) this.emit('modifyMsg', this.shape(m)); });
     on(im.Events.READ_RECEIPT_RECEIVED, async ({ conversation, messageUId, sentTime, sendUserId }) => {
       if (conversation.conversationType !== P2P) return;
-      const held = await im.getMessage(messageUId);
+      const held = await im.getMessage(messageUId).catch(() => ({}));
       this.emit('msgReceipts', [{ sessionId: 'p2p-' + sendUserId, idClient: held.data?.clientMsgId ?? '', msgReceiptTime: sentTime }]);
     });
     on(im.Events.MESSAGE_RECEIPT_RESPONSE_V5, async (list) => {
       const out = [];
       for (const { identifier, messageUId, readCount, unreadCount, users } of list) {
         if (identifier.conversationType !== TEAM) continue;
-        const held = await im.getMessage(messageUId);
+        const held = await im.getMessage(messageUId).catch(() => ({}));
         for (const u of users) {
           out.push({ teamId: identifier.targetId, idServer: messageUId, idClient: held.data?.clientMsgId ?? '', read: readCount, unread: unreadCount, account: u.userId });
         }
@@ -336,7 +338,7 @@ class MsgService {
   // #file uploads o.file to the server (onUploadStart with abort,
   // onUploadProgress, onUploadDone) and sends the message pointing at it,
   // its attach as NIM has it (url, name, ext, size, md5, w, h, dur in ms).
-  #file(kind, o) {
+  async #file(kind, o) {
     const file = o?.file;
     if (!(typeof Blob !== 'undefined' && file instanceof Blob)) throw bad('file (a File) is required');
     const abort = new AbortController();
@@ -367,6 +369,9 @@ class MsgService {
   async resendMsg(o) {
     const msg = o?.msg;
     if (!msg?.idClient) throw bad('msg with its idClient is required');
+    if (['image', 'audio', 'video', 'file'].includes(msg.type) && !msg.attach?.url) {
+      throw bad('a file message whose upload failed is sent again with its file: sendImageMsg (or Audio, Video, File) with the same idClient');
+    }
     // A message this device holds under idClient goes as it was stored.
     const res = await im.sendMessage(convOf(msg.scene, msg.target), contentOf(msg), { clientMsgId: msg.idClient });
     if (res.code === 0) return this.#nim.shape(res.data);
@@ -445,11 +450,13 @@ class MsgService {
 // nim.session: the session list, read times and pins of sessions
 // ('p2p-bob', 'team-42').
 function sessionService(sessions) {
-  const reset = (ids) => Promise.all(ids.map((id) => ok(im.clearMessagesUnreadStatus(sessionConv(id))))).then(() => {});
+  const reset = async (ids) => { for (const id of ids) await ok(im.clearMessagesUnreadStatus(sessionConv(id))); };
   const top = async (id, isTop) => {
     await ok(im.setConversationToTop(sessionConv(id), isTop));
     const t = Date.now();
-    return { ...sessions.get(id), id, ...(isTop ? { stickTopInfo: { id, isStickOnTop: true, ext: '', createTime: t, updateTime: t } } : { stickTopInfo: undefined }) };
+    const s = { ...sessions.get(id), id, stickTopInfo: isTop ? { id, isStickOnTop: true, ext: '', createTime: t, updateTime: t } : undefined };
+    if (sessions.has(id)) sessions.set(id, s);
+    return s;
   };
   const sorted = () => [...sessions.values()].sort((a, b) => b.updateTime - a.updateTime);
   return {
@@ -458,7 +465,9 @@ function sessionService(sessions) {
     // A page of the list, newest first, after lastSessionId.
     getSessions(o) {
       const all = sorted();
-      const from = o?.lastSessionId ? all.findIndex((s) => s.id === o.lastSessionId) + 1 : 0;
+      const at = o?.lastSessionId ? all.findIndex((s) => s.id === o.lastSessionId) : -1;
+      if (o?.lastSessionId && at < 0) return []; // not in the list (any more): no page after it
+      const from = at + 1;
       const page = all.slice(from, from + (o?.limit ?? 100));
       return o?.desc === false ? page.reverse() : page;
     },
@@ -467,7 +476,10 @@ function sessionService(sessions) {
     resetSessionUnreadCount: (o) => reset([o?.id]),
     resetMultiSessionUnreadCount: (o) => reset(o?.ids ?? []),
     resetAllSessionsUnreadCount: () => ok(im.clearAllMessagesUnreadStatus()).then(() => {}),
-    deleteSession: (o) => ok(im.removeConversation(sessionConv(o?.id), !!o?.isSyncToServer)).then(() => { sessions.delete(o.id); }),
+    async deleteSession(o) {
+      await ok(im.removeConversation(sessionConv(o?.id), !!o?.isSyncToServer));
+      sessions.delete(o.id);
+    },
     addStickTopSession: (o) => top(o?.id ?? o?.sessionId, true),
     deleteStickTopSession: (o) => top(o?.id ?? o?.sessionId, false),
   };
@@ -602,6 +614,14 @@ function contentOf(msg) {
     case 'text': return new im.TextMessage({ content: msg.body ?? '', ...extra });
     case 'tip': return new TipMessage({ body: msg.body ?? '', ...extra });
     case 'geo': return new im.LocationMessage({ latitude: msg.attach?.lat, longitude: msg.attach?.lng, poi: msg.attach?.title ?? '', content: '', ...extra });
+  }
+  const a = msg.attach ?? {};
+  const nim = { name: a.name, ext: a.ext, size: a.size, md5: a.md5, ...(a.w && { w: a.w, h: a.h }) };
+  switch (msg.type) {
+    case 'image': return new im.ImageMessage({ content: '', imageUri: a.url, ...nim, ...extra });
+    case 'audio': return new im.HQVoiceMessage({ remoteUrl: a.url, duration: (a.dur ?? 0) / 1000, type: a.ext || 'aac', ...nim, ...extra });
+    case 'video': return new im.SightMessage({ sightUrl: a.url, content: '', duration: (a.dur ?? 0) / 1000, ...nim, ...extra });
+    case 'file': return new im.FileMessage({ name: a.name, size: a.size, type: a.ext, fileUrl: a.url, md5: a.md5, ...extra });
   }
   return new CustomMessage({ attach: JSON.stringify(msg.attach ?? {}), body: msg.body ?? '', ...extra });
 }

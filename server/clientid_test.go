@@ -64,3 +64,23 @@ func TestChosenClientMsgID(t *testing.T) {
 		wantCode(t, "clientMsgId "+bad, err, codes.InvalidParameter)
 	}
 }
+
+// A client message id reused for another conversation is no resend: it is
+// refused on the device that holds it and by the server for another device.
+func TestClientMsgIDOfAnotherConversation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	alice2 := e.device("alice", "a2", devOpts{})
+	for _, d := range []*device{alice, alice2} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	ctx := context.Background()
+	if _, err := alice.SendMessage(ctx, text("bob", client.Private, "to bob"), client.SendOptions{ClientMsgID: "dup-1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := alice.SendMessage(ctx, text("carol", client.Private, "to carol"), client.SendOptions{ClientMsgID: "dup-1"})
+	wantCode(t, "the same device", err, codes.InvalidParameter)
+	_, err = alice2.SendMessage(ctx, text("dave", client.Private, "to dave"), client.SendOptions{ClientMsgID: "dup-1"})
+	wantCode(t, "another device", err, codes.InvalidParameter)
+}

@@ -163,6 +163,11 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		MessageUid: stored.Uid, Seq: stored.Seq, SentTime: stored.SentTime, Duplicate: dup, ClientMsgId: stored.ClientMsgId,
 	}}}
 	if dup {
+		if stored.ConvType != m.ConvType || stored.To != m.To || stored.Channel != m.Channel {
+			// The id names another conversation's message: not a resend.
+			ss.replyErr(id, codes.InvalidParameter, "clientMsgId names a message of another conversation")
+			return
+		}
 		ss.srv.metrics.duplicates.Inc()
 		ss.reply(ack)
 		return
@@ -403,7 +408,12 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 		ss.replyErr(id, codes.RRSV5Unavailable, "private read receipts are off (privateReadReceiptsEnabled)")
 		return
 	}
-	_, entries, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq, r.MessageUid, ss.readEntries(conv, r.TellPeer))
+	var last *pb.Message // the newest message the read reached, when it moved
+	entriesFor := ss.readEntries(conv, r.TellPeer)
+	_, entries, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq, r.MessageUid, func(seq uint64, m *pb.Message) []*pb.Message {
+		last = m
+		return entriesFor(seq, m)
+	})
 	if err != nil {
 		switch {
 		case errors.Is(err, store.ErrNotMember):
@@ -414,6 +424,18 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 			ss.replyFor(id, err)
 		}
 		return
+	}
+	if r.TellPeer && conv.Type == pb.ConversationType_PRIVATE && conv.Target != ss.user {
+		// The peer is told through the receipt position, moved or not by
+		// this read (an earlier plain read may have moved the watermark).
+		entry, err := ss.tellRead(ctx, convID, conv, r.MessageUid, last)
+		if err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+		if entry != nil {
+			entries = append(entries, entry)
+		}
 	}
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	for _, e := range entries {

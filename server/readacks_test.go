@@ -386,3 +386,48 @@ func TestHistoryReadByWatermark(t *testing.T) {
 		t.Fatalf("read: two %v, one %v; want one read (below the watermark), two not", ms[0].IsRead, ms[1].IsRead)
 	}
 }
+
+// A conversation ack tells the peer even where the watermark had already
+// moved (a plain read first, as NIM's resetSessionUnread then
+// sendMsgReceipt), and only once.
+func TestConversationAckAfterAPlainRead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	for _, d := range []*device{alice, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	fromAlice := client.Conversation{Type: client.Private, TargetID: "alice"}
+	ctx := context.Background()
+	m1 := alice.send(t, text("bob", client.Private, "one"))
+	bob.waitMessages(t, 1)
+	if err := bob.MarkRead(ctx, fromAlice, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.AckConversationRead(ctx, fromAlice, m1.MessageUID); err != nil {
+		t.Fatal(err)
+	}
+	ev := alice.waitReceipt(t, "told after a plain read", client.EventReadReceipt, func(*client.ReceiptEvent) bool { return true })
+	if ev.MessageUID != m1.MessageUID {
+		t.Fatalf("READ_RECEIPT_RECEIVED = %+v", ev)
+	}
+	if err := bob.AckConversationRead(ctx, fromAlice, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.fence(t, alice)
+	if n := len(receiptEvents(alice, client.EventReadReceipt)); n != 1 {
+		t.Fatalf("told %d times, want once", n)
+	}
+
+	// A message of another conversation is refused, and moves nothing.
+	carol := e.device("carol", "c1", devOpts{})
+	carol.connect(t, token(t, "carol", time.Hour))
+	mc := carol.send(t, text("bob", client.Private, "from carol"))
+	alice.send(t, text("bob", client.Private, "two"))
+	bob.waitMessages(t, 3)
+	wantCode(t, "another conversation's message", bob.AckConversationRead(ctx, fromAlice, mc.MessageUID), codes.InvalidParameterMessageUID)
+	if n := bob.UnreadCount(fromAlice); n != 1 {
+		t.Fatalf("unread %d after a refused ack, want 1", n)
+	}
+}

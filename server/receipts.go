@@ -534,9 +534,8 @@ func checkAck(a *pb.Ack) error {
 }
 
 // readEntries are the log entries a moved read watermark writes: the
-// reader's own, for their other sessions. Nobody else learns of it unless
-// tell (ReadRequest.tell_peer): then the peer of a private chat gets the
-// entry a read receipt writes (handleReadReceipt) in the same transaction.
+// reader's own, for their other sessions (with tell, saying the peer was
+// told: tellRead tells them). Nobody else learns of it from these.
 func (ss *session) readEntries(conv *pb.Conversation, tell bool) func(uint64, *pb.Message) []*pb.Message {
 	return func(seq uint64, last *pb.Message) []*pb.Message {
 		var uid string
@@ -545,14 +544,41 @@ func (ss *session) readEntries(conv *pb.Conversation, tell bool) func(uint64, *p
 			uid, at = last.Uid, last.SentTime
 		}
 		own := &pb.LogEntry{Conv: conv, ReadBy: ss.user, ReadSeq: seq, ReadUid: uid, ReadTime: at, ReadReceipt: tell}
-		out := []*pb.Message{ss.logEntry(own)}
-		if tell && last != nil && conv.Type == pb.ConversationType_PRIVATE && conv.Target != ss.user {
-			out = append(out, userLogEntry(conv.Target, &pb.LogEntry{
-				Conv:   &pb.Conversation{Type: conv.Type, Target: ss.user, Channel: conv.Channel},
-				ReadBy: ss.user, ReadSeq: seq, ReadUid: uid, ReadTime: at,
-			}))
+		return []*pb.Message{ss.logEntry(own)}
+	}
+}
+
+// tellRead tells the peer of a private chat that this user read up to
+// message uid (or, without it, last, or else the newest message): the
+// receipt position moves as with a read receipt, and only forward, so a
+// read told once is not told again. It answers the peer's log entry, nil
+// when there was nothing new to tell.
+func (ss *session) tellRead(ctx context.Context, convID string, conv *pb.Conversation, uid string, last *pb.Message) (*pb.Message, error) {
+	if uid == "" && last != nil {
+		uid = last.Uid
+	}
+	if uid == "" {
+		newest, _, err := ss.srv.store.History(ctx, ss.user, convID, 0, 1, false, func(m *pb.Message) bool { return !store.IsMarker(m) })
+		if err != nil || len(newest) == 0 {
+			return nil, err
 		}
-		return out
+		uid = newest[0].Uid
+	}
+	entry, err := ss.srv.store.MarkReceipt(ctx, ss.user, convID, uid, ss.peerReadEntry(conv))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, codes.New(codes.InvalidParameterMessageUID, "no such message")
+	}
+	return entry, err
+}
+
+// peerReadEntry is the log entry that tells the peer of private chat conv
+// this user read up to a message (READ_RECEIPT_RECEIVED).
+func (ss *session) peerReadEntry(conv *pb.Conversation) func(uint64, *pb.Message) *pb.Message {
+	return func(seq uint64, m *pb.Message) *pb.Message {
+		return userLogEntry(conv.Target, &pb.LogEntry{
+			Conv:   &pb.Conversation{Type: conv.Type, Target: ss.user, Channel: conv.Channel},
+			ReadBy: ss.user, ReadSeq: seq, ReadUid: m.Uid, ReadTime: m.SentTime,
+		})
 	}
 }
 
@@ -578,13 +604,7 @@ func (ss *session) handleReadReceipt(ctx context.Context, id uint64, convID stri
 		ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 		return
 	}
-	entry, err := ss.srv.store.MarkReceipt(ctx, ss.user, convID, uid, func(seq uint64, m *pb.Message) *pb.Message {
-		peer := &pb.LogEntry{
-			Conv:   &pb.Conversation{Type: conv.Type, Target: ss.user, Channel: conv.Channel},
-			ReadBy: ss.user, ReadSeq: seq, ReadUid: m.Uid, ReadTime: m.SentTime,
-		}
-		return userLogEntry(conv.Target, peer)
-	})
+	entry, err := ss.srv.store.MarkReceipt(ctx, ss.user, convID, uid, ss.peerReadEntry(conv))
 	switch {
 	case errors.Is(err, store.ErrNotMember):
 		ss.replyErr(id, codes.NotInGroup, "no such conversation")
