@@ -25,10 +25,6 @@ import (
 // only the shapes are RongCloud's: form parameters, App-Key / Nonce /
 // Timestamp / Signature headers, {"code": 200, …} answers.
 
-// rcSignatureWindow is how far a request's Timestamp may be from the
-// server's clock: a captured request cannot be replayed after it.
-const rcSignatureWindow = 5 * time.Minute
-
 // RongCloud's answer codes this API gives.
 const (
 	rcOK        = 200
@@ -114,7 +110,8 @@ func (s *Server) rcVerify(r *http.Request) error {
 	if n > 1e12 { // milliseconds, as RongCloud's SDKs send it
 		at = time.UnixMilli(n)
 	}
-	if d := s.cfg.Now().Sub(at); d > rcSignatureWindow || d < -rcSignatureWindow {
+	// A captured request cannot be replayed after the window (the setting).
+	if w := seconds(s.settings.Load().CompatSignatureWindowSeconds); w > 0 && (s.cfg.Now().Sub(at) > w || at.Sub(s.cfg.Now()) > w) {
 		return &rcError{http.StatusUnauthorized, rcSignature, "Timestamp too far from the server's clock"}
 	}
 	sum := sha1.Sum([]byte(s.cfg.AppSecret + nonce + ts))

@@ -71,6 +71,19 @@ func TestRongCloudServerAPI(t *testing.T) {
 			t.Errorf("%s: %d %v, want 401 code 1004", name, status, out)
 		}
 	}
+	// compatSignatureWindowSeconds 0: any timestamp (rongcloud-sdk 3.x signs once, at start).
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"compatSignatureWindowSeconds": 0}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+	if status, out := e.rcCall(t, "user/getToken.json", url.Values{"userId": {"alice"}}, appSecret, time.Now().Add(-48*time.Hour)); status != 200 {
+		t.Fatalf("an old timestamp with no window: %d %v", status, out)
+	}
+	if status, out := e.rcCall(t, "user/getToken.json", url.Values{"userId": {"alice"}}, "not-the-secret", time.Now()); status != 401 {
+		t.Fatalf("a wrong secret with no window: %d %v", status, out)
+	}
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"compatSignatureWindowSeconds": 300}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
 	req, _ := http.NewRequest("POST", e.url+"/compat/rongcloud/user/getToken.json", strings.NewReader("userId=alice"))
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
 		t.Fatalf("unsigned: %v %v", resp, err)

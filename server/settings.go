@@ -40,6 +40,11 @@ type Settings struct {
 	// sent without asking for receipts, and requests do nothing (seed
 	// 001's 200); 0: no limit.
 	ReceiptMaxGroupMembers int `json:"receiptMaxGroupMembers"`
+
+	// CompatSignatureWindowSeconds: how far a vendor route's signed
+	// timestamp may be from the server's clock (RongCloud's Timestamp);
+	// 0: any (rongcloud-sdk 3.x signs once, when the backend starts).
+	CompatSignatureWindowSeconds int64 `json:"compatSignatureWindowSeconds"`
 	// ReaderListVisibleTo: "sender" only, or every "members".
 	ReaderListVisibleTo string `json:"readerListVisibleTo"`
 	// PrivateReadReceiptsEnabled: sendReadReceiptMessage tells the peer
@@ -85,9 +90,10 @@ func seconds(n int64) time.Duration {
 // PUT and at load.
 func (st *Settings) durationSettings() map[string]*int64 {
 	return map[string]*int64{
-		"recallWindowSeconds":     &st.RecallWindowSeconds,
-		"messageRetentionSeconds": &st.MessageRetentionSeconds,
-		"receiptValiditySeconds":  &st.ReceiptValiditySeconds,
+		"recallWindowSeconds":          &st.RecallWindowSeconds,
+		"messageRetentionSeconds":      &st.MessageRetentionSeconds,
+		"receiptValiditySeconds":       &st.ReceiptValiditySeconds,
+		"compatSignatureWindowSeconds": &st.CompatSignatureWindowSeconds,
 	}
 }
 
@@ -103,22 +109,23 @@ func checkSeconds(name string, v, least int64) error {
 // settingsFrom are the starting settings the configuration gives.
 func settingsFrom(cfg Config) *Settings {
 	st := &Settings{
-		ReceiptsEnabled:            true,
-		ReceiptRequesters:          "all",
-		ReceiptValiditySeconds:     3 * 24 * 3600,
-		ReceiptMaxReaders:          500,
-		ReceiptDailyQuota:          500,
-		ReaderListVisibleTo:        "sender",
-		PrivateReadReceiptsEnabled: true,
-		UploadMaxBytes:             cfg.MaxUploadBytes,
-		UploadQuotaBytes:           max(cfg.UploadQuotaBytes, 0), // negative: none
-		GroupMaxMembers:            contract.MaxGroupMembers,
-		GroupMaxJoined:             contract.MaxJoinedGroups,
-		GroupMaxManagers:           contract.MaxGroupManagers,
-		FriendsMax:                 contract.MaxFriends,
-		BlacklistMax:               contract.MaxBlacklist,
-		SubscriptionsMax:           contract.MaxSubscriptions,
-		SubscribersMax:             contract.MaxSubscribers,
+		ReceiptsEnabled:              true,
+		ReceiptRequesters:            "all",
+		ReceiptValiditySeconds:       3 * 24 * 3600,
+		ReceiptMaxReaders:            500,
+		CompatSignatureWindowSeconds: 300,
+		ReceiptDailyQuota:            500,
+		ReaderListVisibleTo:          "sender",
+		PrivateReadReceiptsEnabled:   true,
+		UploadMaxBytes:               cfg.MaxUploadBytes,
+		UploadQuotaBytes:             max(cfg.UploadQuotaBytes, 0), // negative: none
+		GroupMaxMembers:              contract.MaxGroupMembers,
+		GroupMaxJoined:               contract.MaxJoinedGroups,
+		GroupMaxManagers:             contract.MaxGroupManagers,
+		FriendsMax:                   contract.MaxFriends,
+		BlacklistMax:                 contract.MaxBlacklist,
+		SubscriptionsMax:             contract.MaxSubscriptions,
+		SubscribersMax:               contract.MaxSubscribers,
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -166,6 +173,7 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		ReceiptMaxReaders       *int    `json:"receiptMaxReaders"`
 		ReceiptDailyQuota       *int    `json:"receiptDailyQuota"`
 		ReceiptMaxGroupMembers  *int    `json:"receiptMaxGroupMembers"`
+		CompatSignatureWindow   *int64  `json:"compatSignatureWindowSeconds"`
 		ReaderListVisibleTo     *string `json:"readerListVisibleTo"`
 		PrivateReadReceipts     *bool   `json:"privateReadReceiptsEnabled"`
 		UploadMaxBytes          *int64  `json:"uploadMaxBytes"`
@@ -222,6 +230,12 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 			return nil, badRequest("receiptDailyQuota must not be negative")
 		}
 		st.ReceiptDailyQuota = *v
+	}
+	if v := body.CompatSignatureWindow; v != nil {
+		if err := checkSeconds("compatSignatureWindowSeconds", *v, 0); err != nil {
+			return nil, err
+		}
+		st.CompatSignatureWindowSeconds = *v
 	}
 	if v := body.ReceiptMaxGroupMembers; v != nil {
 		if *v < 0 {
