@@ -141,6 +141,7 @@ func (s *Server) apiUserToken(r *http.Request) (any, error) {
 	}
 	var body struct {
 		TTLSeconds *int64 `json:"ttlSeconds"`
+		Static     bool   `json:"static"`
 	}
 	if r.ContentLength != 0 {
 		if err := decode(r, &body); err != nil {
@@ -154,11 +155,32 @@ func (s *Server) apiUserToken(r *http.Request) (any, error) {
 		}
 		ttl = time.Duration(*v) * time.Second
 	}
-	tok, err := auth.NewToken([]byte(s.cfg.AppSecret), user, ttl, false, s.cfg.Now())
+	tok, err := s.issueUserToken(user, ttl, body.Static)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]any{"userId": user, "token": tok}, nil
+}
+
+// verifyUserToken checks a token a user presents (connect, uploads): static
+// tokens too where the app allows them.
+func (s *Server) verifyUserToken(tok string) (auth.Claims, error) {
+	if s.settings.Load().StaticTokens {
+		return auth.VerifyStatic([]byte(s.cfg.AppSecret), tok, s.cfg.Now())
+	}
+	return auth.Verify([]byte(s.cfg.AppSecret), tok, s.cfg.Now())
+}
+
+// issueUserToken mints user's token: static where asked and allowed, else
+// living ttl.
+func (s *Server) issueUserToken(user string, ttl time.Duration, static bool) (string, error) {
+	if static {
+		if !s.settings.Load().StaticTokens {
+			return "", badRequest("static tokens are off (staticTokens in PUT /v1/settings)")
+		}
+		return auth.NewStaticToken([]byte(s.cfg.AppSecret), user, s.cfg.Now())
+	}
+	return auth.NewToken([]byte(s.cfg.AppSecret), user, ttl, false, s.cfg.Now())
 }
 
 // apiKick closes every session of the user and revokes the tokens issued

@@ -16,7 +16,6 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
-	"github.com/imwasm/imwasm/server/auth"
 )
 
 // RongCloud's server API under /compat/rongcloud/ (docs/http-api.md): a
@@ -153,8 +152,9 @@ func rcUsers(r *http.Request, name string) ([]string, error) {
 }
 
 // rcGetToken: userId, name, portraitUri → a token for the user (and the
-// profile set). RongCloud's tokens do not expire: these live for the
-// longest a token may (revoked by user/token/expire.json).
+// profile set). RongCloud's tokens do not expire: these are static where
+// the app allows it (staticTokens), else live for the longest a token may;
+// user/token/expire.json revokes them.
 func (s *Server) rcGetToken(r *http.Request) (map[string]any, error) {
 	user, err := rcUser(r, "userId")
 	if err != nil {
@@ -163,7 +163,7 @@ func (s *Server) rcGetToken(r *http.Request) (map[string]any, error) {
 	if err := s.rcProfile(r.Context(), user, r); err != nil {
 		return nil, err
 	}
-	tok, err := auth.NewToken([]byte(s.cfg.AppSecret), user, MaxDurationSeconds*time.Second, false, s.cfg.Now())
+	tok, err := s.issueUserToken(user, MaxDurationSeconds*time.Second, s.settings.Load().StaticTokens)
 	if err != nil {
 		return nil, err
 	}

@@ -169,3 +169,47 @@ func TestRongCloudTokenLivesLong(t *testing.T) {
 	d := e.device("alice", "a1", devOpts{})
 	d.connect(t, tok)
 }
+
+// Static tokens (staticTokens): issued by the admin route and RongCloud's
+// getToken, working after a restart, refused once revoked and once the
+// app turns them off.
+func TestStaticTokens(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := newEnv(t, func(c *server.Config) { c.DataDir = dir })
+	if status, _ := e.admin("POST", "/v1/users/alice/token", map[string]any{"static": true}); status != 400 {
+		t.Fatalf("a static token while they are off: %d, want 400", status)
+	}
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"staticTokens": true}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+	status, res := e.admin("POST", "/v1/users/alice/token", map[string]any{"static": true})
+	if status != 200 {
+		t.Fatalf("static token: %d %v", status, res)
+	}
+	tok := res["data"].(map[string]any)["token"].(string)
+	rcTok := e.rcOK(t, "user/getToken.json", url.Values{"userId": {"bob"}})["token"].(string)
+	e.stop()
+
+	clk := &clock{}
+	clk.add(200 * 365 * 24 * time.Hour) // past any expiry a token could have
+	e2 := newEnv(t, func(c *server.Config) { c.DataDir = dir; c.Now = clk.now })
+	a := e2.device("alice", "a1", devOpts{})
+	a.connect(t, tok)
+	b := e2.device("bob", "b1", devOpts{})
+	b.connect(t, rcTok)
+	a.Disconnect()
+	if status, _ := e2.admin("POST", "/v1/users/alice/kick", nil); status != 200 {
+		t.Fatalf("kick: %d", status)
+	}
+	if _, err := e2.device("alice", "a2", devOpts{}).Connect(context.Background(), tok); err == nil {
+		t.Fatal("a revoked static token connected")
+	}
+	if status, res := e2.admin("PUT", "/v1/settings", map[string]any{"staticTokens": false}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+	b.Disconnect()
+	if _, err := e2.device("bob", "b2", devOpts{}).Connect(context.Background(), rcTok); err == nil {
+		t.Fatal("a static token connected with static tokens off")
+	}
+}

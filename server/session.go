@@ -153,7 +153,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	if a.DeviceId == "" || len(a.DeviceId) > 128 {
 		return fail(codes.InvalidParameter, "device_id must be 1-128 bytes")
 	}
-	claims, err := auth.Verify([]byte(s.cfg.AppSecret), a.Token, s.cfg.Now())
+	claims, err := s.verifyUserToken(a.Token)
 	switch {
 	case errors.Is(err, auth.ErrExpired):
 		return fail(codes.ConnTokenExpired, "token expired")

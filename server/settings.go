@@ -41,6 +41,12 @@ type Settings struct {
 	// 001's 200); 0: no limit.
 	ReceiptMaxGroupMembers int `json:"receiptMaxGroupMembers"`
 
+	// StaticTokens: user tokens without expiry (as RongCloud's and NIM's)
+	// are accepted, and issued where asked for (POST /v1/users/{id}/token
+	// with static, and RongCloud's user/getToken.json); revoking a user's
+	// tokens ends them. Off, such a token is refused at connect.
+	StaticTokens bool `json:"staticTokens"`
+
 	// CompatSignatureWindowSeconds: how far a vendor route's signed
 	// timestamp may be from the server's clock (RongCloud's Timestamp);
 	// 0: any (rongcloud-sdk 3.x signs once, when the backend starts).
@@ -174,6 +180,7 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		ReceiptDailyQuota       *int    `json:"receiptDailyQuota"`
 		ReceiptMaxGroupMembers  *int    `json:"receiptMaxGroupMembers"`
 		CompatSignatureWindow   *int64  `json:"compatSignatureWindowSeconds"`
+		StaticTokens            *bool   `json:"staticTokens"`
 		ReaderListVisibleTo     *string `json:"readerListVisibleTo"`
 		PrivateReadReceipts     *bool   `json:"privateReadReceiptsEnabled"`
 		UploadMaxBytes          *int64  `json:"uploadMaxBytes"`
@@ -230,6 +237,9 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 			return nil, badRequest("receiptDailyQuota must not be negative")
 		}
 		st.ReceiptDailyQuota = *v
+	}
+	if v := body.StaticTokens; v != nil {
+		st.StaticTokens = *v
 	}
 	if v := body.CompatSignatureWindow; v != nil {
 		if err := checkSeconds("compatSignatureWindowSeconds", *v, 0); err != nil {

@@ -30,7 +30,7 @@ func (s *Server) userToken(r *http.Request) (user string, admin bool, ae *apiErr
 	if !ok {
 		return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "bearer token required"}
 	}
-	c, err := auth.Verify([]byte(s.cfg.AppSecret), tok, s.cfg.Now())
+	c, err := s.verifyUserToken(tok)
 	if errors.Is(err, auth.ErrExpired) {
 		return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenExpired, "token expired"}
 	}

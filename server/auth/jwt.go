@@ -116,6 +116,37 @@ func NewToken(secret []byte, user string, ttl time.Duration, admin bool, now tim
 // error matching ErrExpired; every other failure matches ErrInvalid. No
 // clock leeway is applied: the token is expired once now >= exp.
 func Verify(secret []byte, token string, now time.Time) (Claims, error) {
+	return verify(secret, token, now, false)
+}
+
+// VerifyStatic is Verify that also takes a static user token (no exp, an
+// iat: NewStaticToken), as RongCloud's and NIM's tokens are, for apps that
+// allow them; its claims have ExpiresAt 0.
+func VerifyStatic(secret []byte, token string, now time.Time) (Claims, error) {
+	return verify(secret, token, now, true)
+}
+
+// NewStaticToken mints a user token without expiry, issued now: it lives
+// until its user's tokens are revoked (by iat).
+func NewStaticToken(secret []byte, user string, now time.Time) (string, error) {
+	if len(secret) == 0 {
+		return "", errors.New("auth: sign: empty secret")
+	}
+	if err := validSubject(user); err != nil {
+		return "", fmt.Errorf("auth: sign: %w", err)
+	}
+	payload, err := json.Marshal(struct {
+		Subject  string `json:"sub"`
+		IssuedAt int64  `json:"iat"`
+	}{user, now.Unix()})
+	if err != nil {
+		return "", fmt.Errorf("auth: sign: marshal claims: %w", err)
+	}
+	signingInput := encodedHeader + "." + base64.RawURLEncoding.EncodeToString(payload)
+	return signingInput + "." + base64.RawURLEncoding.EncodeToString(mac(secret, signingInput)), nil
+}
+
+func verify(secret []byte, token string, now time.Time, static bool) (Claims, error) {
 	if len(secret) == 0 {
 		// Fail closed: an empty HMAC key lets anyone forge tokens.
 		return Claims{}, invalid("empty secret")
@@ -154,7 +185,12 @@ func Verify(secret []byte, token string, now time.Time) (Claims, error) {
 		return Claims{}, invalid("%v", err)
 	}
 	if w.ExpiresAt == nil {
-		return Claims{}, invalid("missing exp")
+		// A static token: only where allowed, only for users, and only
+		// with the iat that revocation goes by.
+		if !static || w.Role != "" || w.IssuedAt <= 0 {
+			return Claims{}, invalid("missing exp")
+		}
+		return Claims{Subject: w.Subject, IssuedAt: w.IssuedAt}, nil
 	}
 	c := Claims{Subject: w.Subject, ExpiresAt: *w.ExpiresAt, IssuedAt: w.IssuedAt, Role: w.Role}
 	// exp is integral, so comparing whole seconds is exact: now >= exp

@@ -375,3 +375,38 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestStaticTokens(t *testing.T) {
+	secret := []byte("s3cret")
+	now := time.Unix(1_800_000_000, 0)
+	tok, err := NewStaticToken(secret, "alice", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(secret, tok, now); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Verify took a static token: %v", err)
+	}
+	c, err := VerifyStatic(secret, tok, now.Add(100*365*24*time.Hour))
+	if err != nil || c.Subject != "alice" || c.IssuedAt != now.Unix() || c.ExpiresAt != 0 {
+		t.Fatalf("VerifyStatic = %+v, %v", c, err)
+	}
+	if _, err := VerifyStatic([]byte("other"), tok, now); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a static token under another secret: %v", err)
+	}
+	// Without iat, or as an admin, a token needs exp even where static ones are allowed.
+	for name, payload := range map[string]string{
+		"no iat": `{"sub":"alice"}`,
+		"admin":  `{"sub":"app","iat":1800000000,"role":"admin"}`,
+	} {
+		in := encodedHeader + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
+		forged := in + "." + base64.RawURLEncoding.EncodeToString(mac(secret, in))
+		if _, err := VerifyStatic(secret, forged, now); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want invalid", name, err)
+		}
+	}
+	// An ordinary token still expires under VerifyStatic.
+	tok2, _ := NewToken(secret, "alice", time.Hour, false, now)
+	if _, err := VerifyStatic(secret, tok2, now.Add(2*time.Hour)); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired token: %v", err)
+	}
+}
