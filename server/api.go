@@ -174,13 +174,19 @@ func (s *Server) verifyUserToken(tok string) (auth.Claims, error) {
 // issueUserToken mints user's token: static where asked and allowed, else
 // living ttl.
 func (s *Server) issueUserToken(user string, ttl time.Duration, static bool) (string, error) {
+	return s.issueUserTokenAt(user, ttl, static, s.cfg.Now())
+}
+
+// issueUserTokenAt is issueUserToken with the issue time given (a token
+// that must outlive a revocation made this second is issued the next).
+func (s *Server) issueUserTokenAt(user string, ttl time.Duration, static bool, at time.Time) (string, error) {
 	if static {
 		if !s.settings.Load().StaticTokens {
 			return "", badRequest("static tokens are off (staticTokens in PUT /v1/settings)")
 		}
-		return auth.NewStaticToken([]byte(s.cfg.AppSecret), user, s.cfg.Now())
+		return auth.NewStaticToken([]byte(s.cfg.AppSecret), user, at)
 	}
-	return auth.NewToken([]byte(s.cfg.AppSecret), user, ttl, false, s.cfg.Now())
+	return auth.NewToken([]byte(s.cfg.AppSecret), user, ttl, false, at)
 }
 
 // apiKick closes every session of the user and revokes the tokens issued

@@ -3,14 +3,10 @@ package server
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha1"
-	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
@@ -93,29 +89,8 @@ func (s *Server) rongcloud(h func(*http.Request) (map[string]any, error)) http.H
 }
 
 func (s *Server) rcVerify(r *http.Request) error {
-	bad := &rcError{http.StatusUnauthorized, rcSignature, "signature error"}
-	key, nonce, ts, sig := r.Header.Get("App-Key"), r.Header.Get("Nonce"), r.Header.Get("Timestamp"), r.Header.Get("Signature")
-	if key == "" || nonce == "" || ts == "" || sig == "" {
-		return &rcError{http.StatusUnauthorized, rcSignature, "App-Key, Nonce, Timestamp and Signature are required"}
-	}
-	if s.cfg.AppKey != "" && key != s.cfg.AppKey {
-		return &rcError{http.StatusUnauthorized, rcSignature, "unknown App-Key"}
-	}
-	n, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return bad
-	}
-	at := time.Unix(n, 0)
-	if n > 1e12 { // milliseconds, as RongCloud's SDKs send it
-		at = time.UnixMilli(n)
-	}
-	// A captured request cannot be replayed after the window (the setting).
-	if w := seconds(s.settings.Load().CompatSignatureWindowSeconds); w > 0 && (s.cfg.Now().Sub(at) > w || at.Sub(s.cfg.Now()) > w) {
-		return &rcError{http.StatusUnauthorized, rcSignature, "Timestamp too far from the server's clock"}
-	}
-	sum := sha1.Sum([]byte(s.cfg.AppSecret + nonce + ts))
-	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(strings.ToLower(sig))) != 1 {
-		return bad
+	if why := s.checkSigned(r, signedHeaders{"App-Key", "Nonce", "Timestamp", "Signature"}); why != "" {
+		return &rcError{http.StatusUnauthorized, rcSignature, why}
 	}
 	return nil
 }

@@ -145,6 +145,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	})
 	s.routeAPI()
 	s.routeCompatRongCloud()
+	s.routeCompatNIM()
 	s.handler = s.cors(s.tracked(s.mux))
 	return s
 }

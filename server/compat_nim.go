@@ -1,0 +1,294 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+)
+
+// NetEase Yunxin's server API under /compat/nim/nimserver/ (docs/http-api.md),
+// for a backend written against api.netease.im/nimserver/: AppKey / Nonce
+// / CurTime / CheckSum headers, form parameters, {"code": 200, …}
+// answers. Each route calls what the admin API calls.
+
+// NIM's answer codes this API gives.
+const (
+	nimOK       = 200
+	nimBadParam = 414 // a parameter missing or malformed
+	nimDenied   = 403 // the checksum, or an operation not allowed
+	nimServer   = 500
+)
+
+// nimError is a refusal as NIM answers it (HTTP 200 with its code).
+type nimError struct {
+	code int
+	desc string
+}
+
+func (e *nimError) Error() string { return e.desc }
+
+func nimBad(desc string) *nimError { return &nimError{nimBadParam, desc} }
+
+func (s *Server) routeCompatNIM() {
+	for path, h := range map[string]func(*http.Request) (map[string]any, error){
+		"user/create.action":       s.nimCreateUser,
+		"user/updateUinfo.action":  s.nimUpdateUser,
+		"user/refreshToken.action": s.nimRefreshToken,
+		"user/block.action":        s.nimBlockUser,
+		"msg/sendMsg.action":       s.nimSendMsg,
+		"team/create.action":       s.nimCreateTeam,
+		"team/add.action":          s.nimTeamOp(pb.GroupOp_GROUP_INVITE, "members"),
+		"team/kick.action":         s.nimTeamOp(pb.GroupOp_GROUP_KICK, "member"),
+		"team/remove.action":       s.nimTeamOp(pb.GroupOp_GROUP_DISMISS, ""),
+	} {
+		s.mux.HandleFunc("POST /compat/nim/nimserver/"+path, s.nim(h))
+	}
+}
+
+// nim checks NIM's CheckSum (SHA1(appSecret + Nonce + CurTime), hex) and
+// answers h's result in NIM's shape.
+func (s *Server) nim(h func(*http.Request) (map[string]any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		out, err := func() (map[string]any, error) {
+			if why := s.checkSigned(r, signedHeaders{"AppKey", "Nonce", "CurTime", "CheckSum"}); why != "" {
+				return nil, &nimError{nimDenied, why}
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			if err := r.ParseForm(); err != nil {
+				return nil, nimBad("the body must be form parameters")
+			}
+			return h(r)
+		}()
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		if err != nil {
+			var ne *nimError
+			if !errors.As(err, &ne) {
+				ne = nimFromCode(err)
+			}
+			json.NewEncoder(w).Encode(map[string]any{"code": ne.code, "desc": ne.desc})
+			return
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		out["code"] = nimOK
+		json.NewEncoder(w).Encode(out)
+	}
+}
+
+// nimFromCode turns an engine or admin API refusal into NIM's answer.
+func nimFromCode(err error) *nimError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		if ae.status == http.StatusNotFound || ae.status == http.StatusForbidden {
+			return &nimError{nimDenied, ae.Msg}
+		}
+		return &nimError{nimBadParam, ae.Msg}
+	}
+	var ce *codes.Error
+	if errors.As(err, &ce) {
+		return &nimError{nimBadParam, ce.Msg}
+	}
+	return &nimError{nimServer, "server error"}
+}
+
+// nimID reads the id parameter name.
+func nimID(r *http.Request, name string) (string, error) {
+	id := r.PostForm.Get(name)
+	if !contract.ValidID(id) {
+		return "", nimBad(name + " must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+	}
+	return id, nil
+}
+
+// nimIDs reads a JSON array of ids (NIM's members).
+func nimIDs(r *http.Request, name string) ([]string, error) {
+	var ids []string
+	if err := json.Unmarshal([]byte(r.PostForm.Get(name)), &ids); err != nil || len(ids) == 0 || len(ids) > maxAPITargets || !validIDs(ids) {
+		return nil, nimBad(name + " must be a JSON array of 1-1000 ids")
+	}
+	return ids, nil
+}
+
+// nimToken is the token NIM's user routes issue: static where the app
+// allows it (NIM's tokens do not expire), else the longest a token lives.
+func (s *Server) nimToken(accid string) (string, error) {
+	return s.issueUserToken(accid, MaxDurationSeconds*time.Second, s.settings.Load().StaticTokens)
+}
+
+// nimCreateUser: accid, name?, icon? → {info: {token, accid, name}}. A
+// token parameter is refused: tokens are the server's to mint.
+func (s *Server) nimCreateUser(r *http.Request) (map[string]any, error) {
+	accid, err := nimID(r, "accid")
+	if err != nil {
+		return nil, err
+	}
+	if r.PostForm.Get("token") != "" {
+		return nil, nimBad("token: imwasm mints the tokens (leave it out)")
+	}
+	if err := s.nimProfile(r, accid); err != nil {
+		return nil, err
+	}
+	tok, err := s.nimToken(accid)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"info": map[string]any{"token": tok, "accid": accid, "name": r.PostForm.Get("name")}}, nil
+}
+
+// nimUpdateUser: accid, name?, icon? → the profile updated.
+func (s *Server) nimUpdateUser(r *http.Request) (map[string]any, error) {
+	accid, err := nimID(r, "accid")
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.nimProfile(r, accid)
+}
+
+func (s *Server) nimProfile(r *http.Request, accid string) error {
+	p := &pb.UserProfile{}
+	if v, ok := r.PostForm["name"]; ok {
+		p.Name, p.Fields = v[0], p.Fields|contract.ProfName
+	}
+	if v, ok := r.PostForm["icon"]; ok {
+		p.PortraitUri, p.Fields = v[0], p.Fields|contract.ProfPortrait
+	}
+	if p.Fields == 0 {
+		return nil
+	}
+	if _, err := s.updateProfile(r.Context(), accid, p, true, s.cfg.Now().UnixMilli()); err != nil {
+		return peopleAPIError(err)
+	}
+	return nil
+}
+
+// nimRefreshToken: accid → the user's earlier tokens revoked, a new one.
+func (s *Server) nimRefreshToken(r *http.Request) (map[string]any, error) {
+	accid, err := nimID(r, "accid")
+	if err != nil {
+		return nil, err
+	}
+	// Every token issued up to this second is revoked; the new one is
+	// issued the next second (iat has one-second resolution).
+	next := s.cfg.Now().Truncate(time.Second).Add(time.Second)
+	if err := s.store.RevokeTokens(r.Context(), accid, next); err != nil {
+		return nil, err
+	}
+	tok, err := s.issueUserTokenAt(accid, MaxDurationSeconds*time.Second, s.settings.Load().StaticTokens, next)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"info": map[string]any{"token": tok, "accid": accid}}, nil
+}
+
+// nimBlockUser: accid → the user's tokens revoked and sessions ended.
+func (s *Server) nimBlockUser(r *http.Request) (map[string]any, error) {
+	accid, err := nimID(r, "accid")
+	if err != nil {
+		return nil, err
+	}
+	// Every token issued up to this second (iat has one-second resolution).
+	if err := s.store.RevokeTokens(r.Context(), accid, s.cfg.Now().Truncate(time.Second).Add(time.Second)); err != nil {
+		return nil, err
+	}
+	for _, ss := range s.hub.sessionsOf(accid) {
+		ss.kick(codes.DisconnKick, "blocked by the app server")
+	}
+	return nil, nil
+}
+
+// nimSendMsg: from, ope (0 p2p, 1 team), to, type (0 text, 100 custom),
+// body (JSON), pushcontent?, payload? → sent as POST /v1/messages sends.
+func (s *Server) nimSendMsg(r *http.Request) (map[string]any, error) {
+	f := r.PostForm
+	typ := map[string]pb.ConversationType{"0": pb.ConversationType_PRIVATE, "1": pb.ConversationType_GROUP}[f.Get("ope")]
+	if typ == 0 {
+		return nil, nimBad("ope must be 0 (p2p) or 1 (team)")
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(f.Get("body")), &body); err != nil {
+		return nil, nimBad("body must be a JSON object")
+	}
+	b := &apiMessage{FromUserID: f.Get("from"), ConversationType: int32(typ), TargetIDs: []string{f.Get("to")},
+		ClientMsgID: "nim." + rand.Text(), PushContent: f.Get("pushcontent"), PushData: f.Get("payload")}
+	switch f.Get("type") {
+	case "0": // text: body {msg}, the text RongIMLib and imwasm/nim both read
+		text, _ := body["msg"].(string)
+		content, _ := json.Marshal(map[string]string{"content": text})
+		b.ObjectName, b.Content = "RC:TxtMsg", json.RawMessage(strconv.Quote(string(content)))
+	case "100": // custom: imwasm/nim's custom message, attach = body
+		content, _ := json.Marshal(map[string]string{"attach": f.Get("body"), "body": ""})
+		b.ObjectName, b.Content = "NIM:CustomMsg", json.RawMessage(strconv.Quote(string(content)))
+	default:
+		return nil, nimBad("type: 0 (text) and 100 (custom) are provided")
+	}
+	sent, err := s.appSend(r.Context(), b)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"data": map[string]any{"msgid": sent[0].MessageUID, "timetag": sent[0].SentTime, "antispam": false}}, nil
+}
+
+// nimCreateTeam: tname, owner, members (JSON), msg, … → {tid}: a new team
+// the module names, owned by owner, with members in it.
+func (s *Server) nimCreateTeam(r *http.Request) (map[string]any, error) {
+	owner, err := nimID(r, "owner")
+	if err != nil {
+		return nil, err
+	}
+	members, err := nimIDs(r, "members")
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(r.PostForm.Get("tname"))
+	if name == "" {
+		return nil, nimBad("tname is required")
+	}
+	tid := "t" + strings.ToLower(rand.Text()[:16])
+	req := &pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: tid, UserId: owner, UserIds: members,
+		Info: &pb.GroupInfo{Name: name, Fields: contract.FieldName}}
+	if _, err := s.groupAPI(r.Context(), owner, req); err != nil {
+		return nil, err
+	}
+	return map[string]any{"tid": tid}, nil
+}
+
+// nimTeamOp: tid, owner, and members (JSON) or member → the operation as
+// the app server does it, named after owner.
+func (s *Server) nimTeamOp(op pb.GroupOp, users string) func(*http.Request) (map[string]any, error) {
+	return func(r *http.Request) (map[string]any, error) {
+		tid, err := nimID(r, "tid")
+		if err != nil {
+			return nil, err
+		}
+		owner, err := nimID(r, "owner")
+		if err != nil {
+			return nil, err
+		}
+		req := &pb.GroupRequest{Op: op, GroupId: tid}
+		switch users {
+		case "members":
+			if req.UserIds, err = nimIDs(r, "members"); err != nil {
+				return nil, err
+			}
+		case "member":
+			m, err := nimID(r, "member")
+			if err != nil {
+				return nil, err
+			}
+			req.UserIds, req.UserId = []string{m}, m
+		}
+		if _, err := s.groupAPI(r.Context(), owner, req); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+}

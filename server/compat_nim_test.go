@@ -1,0 +1,130 @@
+package server_test
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/client"
+)
+
+// NIM's server API under /compat/nim/nimserver/, driven by plain HTTP with
+// NIM's AppKey / Nonce / CurTime / CheckSum headers.
+
+func (e *env) nimCall(t *testing.T, path string, form url.Values, secret string, at time.Time) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("POST", e.url+"/compat/nim/nimserver/"+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
+	nonce, cur := "n"+strconv.FormatInt(at.UnixNano(), 36), strconv.FormatInt(at.Unix(), 10)
+	sum := sha1.Sum([]byte(secret + nonce + cur))
+	req.Header.Set("AppKey", appKey)
+	req.Header.Set("Nonce", nonce)
+	req.Header.Set("CurTime", cur)
+	req.Header.Set("CheckSum", hex.EncodeToString(sum[:]))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%s: %d %v", path, resp.StatusCode, err)
+	}
+	return out
+}
+
+func (e *env) nimOK(t *testing.T, path string, form url.Values) map[string]any {
+	t.Helper()
+	out := e.nimCall(t, path, form, appSecret, time.Now())
+	if out["code"] != 200.0 {
+		t.Fatalf("%s: %v", path, out)
+	}
+	return out
+}
+
+func TestNIMServerAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := context.Background()
+
+	for name, out := range map[string]map[string]any{
+		"wrong secret": e.nimCall(t, "user/create.action", url.Values{"accid": {"ann"}}, "not-the-secret", time.Now()),
+		"stale time":   e.nimCall(t, "user/create.action", url.Values{"accid": {"ann"}}, appSecret, time.Now().Add(-time.Hour)),
+	} {
+		if out["code"] != 403.0 {
+			t.Errorf("%s: %v, want code 403", name, out)
+		}
+	}
+	if out := e.nimCall(t, "user/create.action", url.Values{"accid": {"ann"}, "token": {"mine"}}, appSecret, time.Now()); out["code"] != 414.0 {
+		t.Fatalf("a chosen token: %v, want 414", out)
+	}
+
+	info := e.nimOK(t, "user/create.action", url.Values{"accid": {"ann"}, "name": {"Ann"}})["info"].(map[string]any)
+	ann := e.device("ann", "a1", devOpts{})
+	ann.connect(t, info["token"].(string))
+	benTok := e.nimOK(t, "user/create.action", url.Values{"accid": {"ben"}})["info"].(map[string]any)["token"].(string)
+	ben := e.device("ben", "b1", devOpts{})
+	ben.connect(t, benTok)
+	if _, p := e.admin("GET", "/v1/users/ann/profile", nil); p["data"].(map[string]any)["name"] != "Ann" {
+		t.Fatalf("profile: %v", p)
+	}
+	e.nimOK(t, "user/updateUinfo.action", url.Values{"accid": {"ann"}, "name": {"Ann B."}})
+
+	// A text and a custom message from the backend.
+	sent := e.nimOK(t, "msg/sendMsg.action", url.Values{"from": {"ops"}, "ope": {"0"}, "to": {"ann"}, "type": {"0"}, "body": {`{"msg":"hello"}`}})
+	if sent["data"].(map[string]any)["msgid"] == "" {
+		t.Fatalf("sendMsg: %v", sent)
+	}
+	e.nimOK(t, "msg/sendMsg.action", url.Values{"from": {"ops"}, "ope": {"0"}, "to": {"ann"}, "type": {"100"}, "body": {`{"a":1}`}})
+	got := ann.waitMessages(t, 2)
+	if got[0].ObjectName != "RC:TxtMsg" || string(got[0].Content) != `{"content":"hello"}` || got[1].ObjectName != "NIM:CustomMsg" {
+		t.Fatalf("ann got %s %s, %s", got[0].ObjectName, got[0].Content, got[1].ObjectName)
+	}
+	if out := e.nimCall(t, "msg/sendMsg.action", url.Values{"from": {"ops"}, "ope": {"0"}, "to": {"ann"}, "type": {"1"}, "body": {`{}`}}, appSecret, time.Now()); out["code"] != 414.0 {
+		t.Fatalf("an image from the backend: %v, want 414 (not provided)", out)
+	}
+
+	// Teams.
+	tid := e.nimOK(t, "team/create.action", url.Values{"tname": {"Club"}, "owner": {"ann"}, "members": {`["ben"]`}, "msg": {"join us"}, "magree": {"0"}, "joinmode": {"0"}})["tid"].(string)
+	e.nimOK(t, "team/add.action", url.Values{"tid": {tid}, "owner": {"ann"}, "members": {`["cal"]`}, "msg": {"hi"}, "magree": {"0"}})
+	if _, g := e.admin("GET", "/v1/groups/"+tid, nil); len(g["data"].(map[string]any)["members"].([]any)) != 3 {
+		t.Fatalf("team members: %v", g)
+	}
+	e.nimOK(t, "msg/sendMsg.action", url.Values{"from": {"ann"}, "ope": {"1"}, "to": {tid}, "type": {"0"}, "body": {`{"msg":"team hi"}`}})
+	ben.waitFor(t, "the team text", func(ms []*client.Message, _ []client.Event) bool {
+		for _, m := range ms {
+			if m.TargetID == tid && string(m.Content) == `{"content":"team hi"}` {
+				return true
+			}
+		}
+		return false
+	})
+	e.nimOK(t, "team/kick.action", url.Values{"tid": {tid}, "owner": {"ann"}, "member": {"cal"}})
+	e.nimOK(t, "team/remove.action", url.Values{"tid": {tid}, "owner": {"ann"}})
+	if status, _ := e.admin("GET", "/v1/groups/"+tid, nil); status != 404 {
+		t.Fatalf("a removed team: %d", status)
+	}
+
+	// Tokens: refresh gives a new one and ends the old; block ends all.
+	ann.Disconnect()
+	fresh := e.nimOK(t, "user/refreshToken.action", url.Values{"accid": {"ben"}})["info"].(map[string]any)["token"].(string)
+	if fresh == benTok {
+		t.Fatal("refreshToken answered the same token")
+	}
+	ben.Disconnect()
+	if _, err := e.device("ben", "b2", devOpts{}).Connect(ctx, benTok); err == nil {
+		t.Fatal("the token before the refresh connected")
+	}
+	e.device("ben", "b3", devOpts{}).connect(t, fresh)
+	e.nimOK(t, "user/block.action", url.Values{"accid": {"ann"}})
+	if _, err := e.device("ann", "a2", devOpts{}).Connect(ctx, info["token"].(string)); err == nil {
+		t.Fatal("a blocked user's token connected")
+	}
+}
