@@ -72,22 +72,30 @@ func (s *Server) cors(next http.Handler) http.Handler {
 }
 
 // admin wraps a handler that needs an app-server token and answers JSON.
+// adminBearer checks that r carries the app server's bearer token.
+func (s *Server) adminBearer(r *http.Request) *apiError {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "bearer token required"}
+	}
+	c, err := auth.Verify([]byte(s.cfg.AppSecret), tok, s.cfg.Now())
+	if errors.Is(err, auth.ErrExpired) {
+		return &apiError{http.StatusUnauthorized, codes.ConnTokenExpired, "token expired"}
+	}
+	if err != nil {
+		return &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "token invalid"}
+	}
+	if !c.IsAdmin() {
+		return &apiError{http.StatusForbidden, codes.ConnTokenIncorrect, "app-server token required"}
+	}
+	return nil
+}
+
 func (s *Server) admin(h func(r *http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := func() (any, error) {
-			tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok {
-				return nil, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "bearer token required"}
-			}
-			c, err := auth.Verify([]byte(s.cfg.AppSecret), tok, s.cfg.Now())
-			if errors.Is(err, auth.ErrExpired) {
-				return nil, &apiError{http.StatusUnauthorized, codes.ConnTokenExpired, "token expired"}
-			}
-			if err != nil {
-				return nil, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "token invalid"}
-			}
-			if !c.IsAdmin() {
-				return nil, &apiError{http.StatusForbidden, codes.ConnTokenIncorrect, "app-server token required"}
+			if ae := s.adminBearer(r); ae != nil {
+				return nil, ae
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 			return h(r)

@@ -146,6 +146,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.routeAPI()
 	s.routeCompatRongCloud()
 	s.routeCompatNIM()
+	s.routeCompatEasemob()
 	s.handler = s.cors(s.tracked(s.mux))
 	return s
 }

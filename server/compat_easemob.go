@@ -1,0 +1,321 @@
+package server
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/auth"
+)
+
+// Easemob's REST API under /compat/easemob/{org}/{app}/ (docs/http-api.md),
+// for a backend written against a1.easemob.com/{org}/{app}/: an app token
+// from POST token (client_credentials: client_id the app key, client_secret
+// the app secret), then Bearer requests with JSON bodies and Easemob's
+// answers. Each route calls what the admin API calls.
+
+// emAppTokenTTL is how long Easemob's app tokens live (its expires_in).
+const emAppTokenTTL = 60 * 24 * time.Hour
+
+// emError is a refusal as Easemob answers it.
+type emError struct {
+	status int
+	err    string // Easemob's error name
+	desc   string
+}
+
+func (e *emError) Error() string { return e.desc }
+
+func emBad(desc string) *emError {
+	return &emError{http.StatusBadRequest, "illegal_argument", desc}
+}
+
+func (s *Server) routeCompatEasemob() {
+	const p = "/compat/easemob/{org}/{app}/"
+	s.mux.HandleFunc("POST "+p+"token", s.easemob(s.emToken, false))
+	for route, h := range map[string]func(*http.Request) (any, error){
+		"POST users":                             s.emUsers,
+		"POST messages/users":                    s.emSend(pb.ConversationType_PRIVATE),
+		"POST messages/chatgroups":               s.emSend(pb.ConversationType_GROUP),
+		"POST chatgroups":                        s.emCreateGroup,
+		"DELETE chatgroups/{group}":              s.emGroupOp(pb.GroupOp_GROUP_DISMISS),
+		"POST chatgroups/{group}/users/{user}":   s.emGroupOp(pb.GroupOp_GROUP_INVITE),
+		"DELETE chatgroups/{group}/users/{user}": s.emGroupOp(pb.GroupOp_GROUP_KICK),
+		"GET chatgroups/{group}/users":           s.emGroupMembers,
+	} {
+		method, path, _ := strings.Cut(route, " ")
+		s.mux.HandleFunc(method+" "+p+path, s.easemob(h, true))
+	}
+}
+
+// easemob answers h's result in Easemob's envelope; app: the route needs
+// the app token.
+func (s *Server) easemob(h func(*http.Request) (any, error), app bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		out, err := func() (any, error) {
+			if app {
+				if ae := s.adminBearer(r); ae != nil {
+					return nil, &emError{http.StatusUnauthorized, "unauthorized", "Unable to authenticate (OAuth): " + ae.Msg}
+				}
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			return h(r)
+		}()
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			var ee *emError
+			if !errors.As(err, &ee) {
+				ee = emFromCode(err)
+			}
+			w.WriteHeader(ee.status)
+			json.NewEncoder(w).Encode(map[string]any{"error": ee.err, "error_description": ee.desc, "exception": "imwasm", "timestamp": s.cfg.Now().UnixMilli(), "duration": 0})
+			return
+		}
+		json.NewEncoder(w).Encode(out)
+	}
+}
+
+func emFromCode(err error) *emError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		name := "illegal_argument"
+		if ae.status == http.StatusNotFound {
+			name = "resource_not_found"
+		}
+		return &emError{ae.status, name, ae.Msg}
+	}
+	var ce *codes.Error
+	if errors.As(err, &ce) {
+		return &emError{http.StatusBadRequest, "illegal_argument", ce.Msg}
+	}
+	return &emError{http.StatusInternalServerError, "internal_server_error", "server error"}
+}
+
+func emDecode(r *http.Request, v any) error {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		return emBad("the body must be JSON: " + err.Error())
+	}
+	return nil
+}
+
+// emEntity is Easemob's answer around data.
+func (s *Server) emEntity(r *http.Request, action string, data any) map[string]any {
+	return map[string]any{"action": action, "application": r.PathValue("app"), "path": strings.TrimPrefix(r.URL.Path, "/compat/easemob"),
+		"uri": r.URL.Path, "timestamp": s.cfg.Now().UnixMilli(), "duration": 0, "organization": r.PathValue("org"), "applicationName": r.PathValue("app"), "data": data}
+}
+
+// emToken: client_credentials (client_id the app key, client_secret the
+// app secret) → an app token; inherit (with the app token) → a user's.
+func (s *Server) emToken(r *http.Request) (any, error) {
+	var b struct {
+		GrantType    string `json:"grant_type"`
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+		Username     string `json:"username"`
+		TTL          int64  `json:"ttl"`
+	}
+	if err := emDecode(r, &b); err != nil {
+		return nil, err
+	}
+	switch b.GrantType {
+	case "client_credentials":
+		if b.ClientID != s.cfg.AppKey || subtle.ConstantTimeCompare([]byte(b.ClientSecret), []byte(s.cfg.AppSecret)) != 1 {
+			return nil, &emError{http.StatusUnauthorized, "invalid_grant", "client_id or client_secret is wrong"}
+		}
+		tok, err := auth.NewToken([]byte(s.cfg.AppSecret), "app", emAppTokenTTL, true, s.cfg.Now())
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"access_token": tok, "expires_in": int64(emAppTokenTTL / time.Second), "application": r.PathValue("app")}, nil
+	case "inherit":
+		if ae := s.adminBearer(r); ae != nil {
+			return nil, &emError{http.StatusUnauthorized, "unauthorized", "an app token is required for grant_type inherit"}
+		}
+		if !contract.ValidID(b.Username) {
+			return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+		}
+		ttl := 24 * time.Hour
+		if b.TTL > 0 {
+			ttl = min(time.Duration(b.TTL)*time.Second, MaxDurationSeconds*time.Second)
+		}
+		tok, err := s.issueUserToken(b.Username, ttl, false)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"access_token": tok, "expires_in": int64(ttl / time.Second), "user": map[string]any{"username": b.Username, "activated": true}}, nil
+	}
+	return nil, emBad(`grant_type must be "client_credentials" or "inherit" (imwasm keeps no passwords)`)
+}
+
+// emUsers: one user or a list ({username, password?, nickname?}): users
+// need no registering on imwasm; the nickname becomes the profile name.
+func (s *Server) emUsers(r *http.Request) (any, error) {
+	type user struct {
+		Username string `json:"username"`
+		Nickname string `json:"nickname"`
+		Password string `json:"password"`
+	}
+	var raw json.RawMessage
+	if err := emDecode(r, &raw); err != nil {
+		return nil, err
+	}
+	var users []user
+	if json.Unmarshal(raw, &users) != nil {
+		var one user
+		if err := json.Unmarshal(raw, &one); err != nil {
+			return nil, emBad("a user {username} or a list of them")
+		}
+		users = []user{one}
+	}
+	entities := make([]map[string]any, 0, len(users))
+	for _, u := range users {
+		if !contract.ValidID(u.Username) {
+			return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+		}
+		if u.Nickname != "" {
+			p := &pb.UserProfile{Name: u.Nickname, Fields: contract.ProfName}
+			if _, err := s.updateProfile(r.Context(), u.Username, p, true, s.cfg.Now().UnixMilli()); err != nil {
+				return nil, peopleAPIError(err)
+			}
+		}
+		entities = append(entities, map[string]any{"uuid": u.Username, "type": "user", "username": u.Username, "nickname": u.Nickname, "activated": true,
+			"created": s.cfg.Now().UnixMilli(), "modified": s.cfg.Now().UnixMilli()})
+	}
+	out := s.emEntity(r, "post", nil)
+	delete(out, "data")
+	out["entities"] = entities
+	return out, nil
+}
+
+// emSend: {from, to: [...], type: txt | custom, body, ext?} → sent as POST
+// /v1/messages sends; data maps each target to its message id.
+func (s *Server) emSend(typ pb.ConversationType) func(*http.Request) (any, error) {
+	return func(r *http.Request) (any, error) {
+		var b struct {
+			From string          `json:"from"`
+			To   []string        `json:"to"`
+			Type string          `json:"type"`
+			Body json.RawMessage `json:"body"`
+			Ext  map[string]any  `json:"ext"`
+		}
+		if err := emDecode(r, &b); err != nil {
+			return nil, err
+		}
+		var content []byte
+		var object string
+		switch b.Type {
+		case "txt": // RongIMLib's text, which imwasm/easemob reads as txt
+			var body struct {
+				Msg string `json:"msg"`
+			}
+			if err := json.Unmarshal(b.Body, &body); err != nil {
+				return nil, emBad("a txt body is {msg}")
+			}
+			c := map[string]any{"content": body.Msg}
+			if len(b.Ext) > 0 {
+				ext, _ := json.Marshal(b.Ext)
+				c["extra"] = string(ext)
+			}
+			content, object = mustJSON(c), "RC:TxtMsg"
+		case "custom": // imwasm/easemob's custom message
+			var body struct {
+				CustomEvent string            `json:"customEvent"`
+				CustomExts  map[string]string `json:"customExts"`
+			}
+			if err := json.Unmarshal(b.Body, &body); err != nil {
+				return nil, emBad("a custom body is {customEvent, customExts}")
+			}
+			content, object = mustJSON(map[string]any{"customEvent": body.CustomEvent, "customExts": body.CustomExts, "ext": b.Ext}), "EM:CustomMsg"
+		default:
+			return nil, emBad("type: txt and custom are provided")
+		}
+		sent, err := s.appSend(r.Context(), &apiMessage{FromUserID: b.From, ConversationType: int32(typ), TargetIDs: b.To,
+			ObjectName: object, Content: json.RawMessage(strconv.Quote(string(content))), ClientMsgID: "em." + rand.Text()})
+		if err != nil {
+			return nil, err
+		}
+		data := make(map[string]string, len(sent))
+		for _, m := range sent {
+			data[m.TargetID] = m.MessageUID
+		}
+		return s.emEntity(r, "post", data), nil
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v) // maps of strings and JSON values: cannot fail
+	return b
+}
+
+// emCreateGroup: {groupname, description?, owner, members?} → {data: {groupid}}.
+func (s *Server) emCreateGroup(r *http.Request) (any, error) {
+	var b struct {
+		Name    string   `json:"groupname"`
+		Desc    string   `json:"description"`
+		Owner   string   `json:"owner"`
+		Members []string `json:"members"`
+	}
+	if err := emDecode(r, &b); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(b.Name) == "" || !contract.ValidID(b.Owner) {
+		return nil, emBad("groupname and owner are required")
+	}
+	gid := strconv.FormatInt(time.Now().UnixNano()/1000, 10) // Easemob's ids are numbers
+	info := &pb.GroupInfo{Name: b.Name, Introduction: b.Desc, Fields: contract.FieldName | contract.FieldIntroduction}
+	if _, err := s.groupAPI(r.Context(), b.Owner, &pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: gid, UserId: b.Owner, UserIds: b.Members, Info: info}); err != nil {
+		return nil, err
+	}
+	return s.emEntity(r, "post", map[string]any{"groupid": gid}), nil
+}
+
+// emGroupOp: the group (and user) in the path → the operation as the app server.
+func (s *Server) emGroupOp(op pb.GroupOp) func(*http.Request) (any, error) {
+	return func(r *http.Request) (any, error) {
+		gid, user := r.PathValue("group"), r.PathValue("user")
+		if !contract.ValidID(gid) || (user != "" && !contract.ValidID(user)) {
+			return nil, emBad("group and user ids are 1-64 characters [A-Za-z0-9_.@-]")
+		}
+		req := &pb.GroupRequest{Op: op, GroupId: gid}
+		if user != "" {
+			req.UserIds, req.UserId = []string{user}, user
+		}
+		if _, err := s.groupAPI(r.Context(), "", req); err != nil {
+			return nil, err
+		}
+		data := map[string]any{"groupid": gid, "result": true}
+		if user != "" {
+			data["user"] = user
+		}
+		return s.emEntity(r, strings.ToLower(r.Method), data), nil
+	}
+}
+
+// emGroupMembers: the group's members as Easemob lists them ({owner} or {member}).
+func (s *Server) emGroupMembers(r *http.Request) (any, error) {
+	gid := r.PathValue("group")
+	if !contract.ValidID(gid) {
+		return nil, emBad("group ids are 1-64 characters [A-Za-z0-9_.@-]")
+	}
+	g, err := s.groups.get(r.Context(), gid)
+	if err != nil {
+		return nil, mapStoreErr(err)
+	}
+	data := make([]map[string]string, 0, len(g.list))
+	for _, u := range g.list {
+		if u == g.g.OwnerID {
+			data = append(data, map[string]string{"owner": u})
+		} else {
+			data = append(data, map[string]string{"member": u})
+		}
+	}
+	return s.emEntity(r, "get", data), nil
+}

@@ -1,0 +1,114 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/imwasm/imwasm/client"
+)
+
+// Easemob's REST API under /compat/easemob/{org}/{app}/, as a backend
+// calling a1.easemob.com/{org}/{app}/ calls it.
+
+func (e *env) emCall(t *testing.T, method, path, tok string, body any) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, e.url+"/compat/easemob/org1/app1/"+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestEasemobServerAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+
+	if status, out := e.emCall(t, "POST", "token", "", map[string]any{"grant_type": "client_credentials", "client_id": appKey, "client_secret": "wrong"}); status != 401 || out["error"] != "invalid_grant" {
+		t.Fatalf("a wrong secret: %d %v", status, out)
+	}
+	status, out := e.emCall(t, "POST", "token", "", map[string]any{"grant_type": "client_credentials", "client_id": appKey, "client_secret": appSecret})
+	if status != 200 || out["access_token"] == "" || out["expires_in"] != float64(60*24*3600) {
+		t.Fatalf("app token: %d %v", status, out)
+	}
+	app := out["access_token"].(string)
+	if status, _ := e.emCall(t, "POST", "users", "", map[string]any{"username": "ann"}); status != 401 {
+		t.Fatalf("without the app token: %d", status)
+	}
+
+	if status, out := e.emCall(t, "POST", "users", app, []map[string]any{{"username": "ann", "password": "x", "nickname": "Ann"}, {"username": "ben"}}); status != 200 || len(out["entities"].([]any)) != 2 {
+		t.Fatalf("users: %d %v", status, out)
+	}
+	if _, p := e.admin("GET", "/v1/users/ann/profile", nil); p["data"].(map[string]any)["name"] != "Ann" {
+		t.Fatalf("nickname: %v", p)
+	}
+	// A user token through inherit, for the SDK.
+	tokens := map[string]string{}
+	for _, u := range []string{"ann", "ben"} {
+		status, out := e.emCall(t, "POST", "token", app, map[string]any{"grant_type": "inherit", "username": u})
+		if status != 200 {
+			t.Fatalf("inherit %s: %d %v", u, status, out)
+		}
+		tokens[u] = out["access_token"].(string)
+	}
+	if status, _ := e.emCall(t, "POST", "token", "", map[string]any{"grant_type": "password", "username": "ann", "password": "x"}); status != 400 {
+		t.Fatalf("grant_type password: %d, want 400 (no passwords)", status)
+	}
+	ann := e.device("ann", "a1", devOpts{})
+	ann.connect(t, tokens["ann"])
+	ben := e.device("ben", "b1", devOpts{})
+	ben.connect(t, tokens["ben"])
+
+	status, out = e.emCall(t, "POST", "messages/users", app, map[string]any{"from": "ops", "to": []string{"ann"}, "type": "txt", "body": map[string]any{"msg": "welcome"}, "ext": map[string]any{"k": "v"}})
+	if status != 200 || out["data"].(map[string]any)["ann"] == "" {
+		t.Fatalf("send: %d %v", status, out)
+	}
+	got := ann.waitMessages(t, 1)
+	if got[0].ObjectName != "RC:TxtMsg" || string(got[0].Content) != `{"content":"welcome","extra":"{\"k\":\"v\"}"}` {
+		t.Fatalf("ann got %s %s", got[0].ObjectName, got[0].Content)
+	}
+	if status, _ := e.emCall(t, "POST", "messages/users", app, map[string]any{"from": "ops", "to": []string{"ann"}, "type": "img", "body": map[string]any{}}); status != 400 {
+		t.Fatalf("an image from the backend: %d, want 400 (not provided)", status)
+	}
+
+	status, out = e.emCall(t, "POST", "chatgroups", app, map[string]any{"groupname": "Club", "description": "books", "owner": "ann", "members": []string{"ben"}, "public": true, "maxusers": 200})
+	if status != 200 {
+		t.Fatalf("chatgroups: %d %v", status, out)
+	}
+	gid := out["data"].(map[string]any)["groupid"].(string)
+	if status, out := e.emCall(t, "POST", "chatgroups/"+gid+"/users/cal", app, nil); status != 200 {
+		t.Fatalf("add member: %d %v", status, out)
+	}
+	status, out = e.emCall(t, "GET", "chatgroups/"+gid+"/users", app, nil)
+	if status != 200 || len(out["data"].([]any)) != 3 {
+		t.Fatalf("members: %d %v", status, out)
+	}
+	e.emCall(t, "POST", "messages/chatgroups", app, map[string]any{"from": "ann", "to": []string{gid}, "type": "txt", "body": map[string]any{"msg": "hi club"}})
+	ben.waitFor(t, "the group text", func(ms []*client.Message, _ []client.Event) bool {
+		for _, m := range ms {
+			if m.TargetID == gid && string(m.Content) == `{"content":"hi club"}` {
+				return true
+			}
+		}
+		return false
+	})
+	if status, _ := e.emCall(t, "DELETE", "chatgroups/"+gid+"/users/cal", app, nil); status != 200 {
+		t.Fatalf("remove member: %d", status)
+	}
+	if status, _ := e.emCall(t, "DELETE", "chatgroups/"+gid, app, nil); status != 200 {
+		t.Fatalf("dismiss: %d", status)
+	}
+	if status, out := e.emCall(t, "GET", "chatgroups/"+gid+"/users", app, nil); status != 404 || out["error"] != "resource_not_found" {
+		t.Fatalf("a dismissed group: %d %v", status, out)
+	}
+}
