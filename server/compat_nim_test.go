@@ -2,13 +2,8 @@ package server_test
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
-	"encoding/json"
-	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,22 +15,9 @@ import (
 
 func (e *env) nimCall(t *testing.T, path string, form url.Values, secret string, at time.Time) map[string]any {
 	t.Helper()
-	req, _ := http.NewRequest("POST", e.url+"/compat/nim/nimserver/"+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
-	nonce, cur := "n"+strconv.FormatInt(at.UnixNano(), 36), strconv.FormatInt(at.Unix(), 10)
-	sum := sha1.Sum([]byte(secret + nonce + cur))
-	req.Header.Set("AppKey", appKey)
-	req.Header.Set("Nonce", nonce)
-	req.Header.Set("CurTime", cur)
-	req.Header.Set("CheckSum", hex.EncodeToString(sum[:]))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("%s: %d %v", path, resp.StatusCode, err)
+	status, out := e.signedPost(t, "/compat/nim/nimserver/"+path, form, [4]string{"AppKey", "Nonce", "CurTime", "CheckSum"}, secret, strconv.FormatInt(at.Unix(), 10))
+	if status != 200 {
+		t.Fatalf("%s: HTTP %d, want 200 (NIM answers its codes in the body)", path, status)
 	}
 	return out
 }

@@ -19,18 +19,18 @@ import (
 // RongCloud's server API under /compat/rongcloud/, driven by plain HTTP
 // with RongCloud's headers, as a backend using api-cn.ronghub.com sends them.
 
-// rcCall posts form to the RongCloud route path, signed at ts (ms) with
-// secret; it answers the HTTP status and the decoded body.
-func (e *env) rcCall(t *testing.T, path string, form url.Values, secret string, ts time.Time) (int, map[string]any) {
+// signedPost posts form to path with a vendor's four signature headers
+// (key, nonce, time, signature = hex SHA1(secret + nonce + time)) for the
+// time stamp; it answers the HTTP status and the decoded body.
+func (e *env) signedPost(t *testing.T, path string, form url.Values, headers [4]string, secret, stamp string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", e.url+"/compat/rongcloud/"+path, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest("POST", e.url+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	nonce, stamp := "n"+strconv.FormatInt(ts.UnixNano(), 36), strconv.FormatInt(ts.UnixMilli(), 10)
+	nonce := "n" + stamp + strconv.Itoa(len(form))
 	sum := sha1.Sum([]byte(secret + nonce + stamp))
-	req.Header.Set("App-Key", appKey)
-	req.Header.Set("Nonce", nonce)
-	req.Header.Set("Timestamp", stamp)
-	req.Header.Set("Signature", hex.EncodeToString(sum[:]))
+	for i, v := range []string{appKey, nonce, stamp, hex.EncodeToString(sum[:])} {
+		req.Header.Set(headers[i], v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +41,12 @@ func (e *env) rcCall(t *testing.T, path string, form url.Values, secret string, 
 		t.Fatalf("%s: %v", path, err)
 	}
 	return resp.StatusCode, out
+}
+
+// rcCall posts form to the RongCloud route path, signed at ts (ms) with secret.
+func (e *env) rcCall(t *testing.T, path string, form url.Values, secret string, ts time.Time) (int, map[string]any) {
+	t.Helper()
+	return e.signedPost(t, "/compat/rongcloud/"+path, form, [4]string{"App-Key", "Nonce", "Timestamp", "Signature"}, secret, strconv.FormatInt(ts.UnixMilli(), 10))
 }
 
 func (e *env) rcOK(t *testing.T, path string, form url.Values) map[string]any {
