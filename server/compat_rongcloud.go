@@ -12,6 +12,7 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
 )
 
 // RongCloud's server API under /compat/rongcloud/ (docs/http-api.md): a
@@ -51,6 +52,7 @@ func (s *Server) routeCompatRongCloud() {
 		"group/quit.json":              s.rcGroupOp(pb.GroupOp_GROUP_KICK),
 		"group/dismiss.json":           s.rcGroupOp(pb.GroupOp_GROUP_DISMISS),
 		"group/user/query.json":        s.rcGroupMembers,
+		"message/recall.json":          s.rcRecall,
 	} {
 		s.mux.HandleFunc("POST /compat/rongcloud/"+path, s.rongcloud(h))
 	}
@@ -254,6 +256,40 @@ func (s *Server) rcGroupOp(op pb.GroupOp) func(*http.Request) (map[string]any, e
 		}
 		return nil, nil
 	}
+}
+
+// rcRecall: fromUserId, conversationType (1, 3), targetId, messageUID,
+// sentTime?, isAdmin?, isDelete?, extra?, disablePush? → the message
+// recalled as its sender (or a group's admin) recalls it, whatever the
+// recall window (the app server's recall).
+func (s *Server) rcRecall(r *http.Request) (map[string]any, error) {
+	f := r.PostForm
+	from, err := rcUser(r, "fromUserId")
+	if err != nil {
+		return nil, err
+	}
+	target, err := rcUser(r, "targetId")
+	if err != nil {
+		return nil, err
+	}
+	var convID string
+	switch f.Get("conversationType") {
+	case "1":
+		convID = store.PrivateConvID(from, target)
+	case "3":
+		convID = store.GroupConvID(target)
+	default:
+		return nil, rcBad("conversationType must be 1 (private) or 3 (group)")
+	}
+	sent, _ := strconv.ParseInt(f.Get("sentTime"), 10, 64)
+	req := &pb.RecallRequest{MessageUid: f.Get("messageUID"), SentTime: sent, IsAdmin: f.Get("isAdmin") == "1",
+		IsDelete: f.Get("isDelete") == "1", Extra: f.Get("extra"), DisableNotification: f.Get("disablePush") == "true"}
+	_, stored, err := s.recall(r.Context(), from, convID, req, true)
+	if err != nil {
+		return nil, err
+	}
+	s.fanOut(r.Context(), stored, "")
+	return nil, nil
 }
 
 // rcGroupMembers: groupId → {users: [{id}]}.

@@ -127,6 +127,21 @@ func TestRongCloudServerAPI(t *testing.T) {
 	if got[0].SenderUserID != "system" || string(got[0].Content) != `{"content":"welcome"}` || got[0].PushContent != "welcome" {
 		t.Fatalf("alice got %+v", got[0])
 	}
+	// The backend recalls it, for its sender.
+	uid := out["messageUIDs"].([]any)[0].(map[string]any)["messageUID"].(string)
+	if status, res := e.rcCall(t, "message/recall.json", url.Values{"fromUserId": {"alice"}, "conversationType": {"1"}, "targetId": {"system"},
+		"messageUID": {uid}}, appSecret, time.Now()); status == 200 {
+		t.Fatalf("a recall by someone not the sender: %d %v", status, res)
+	}
+	e.rcOK(t, "message/recall.json", url.Values{"fromUserId": {"system"}, "conversationType": {"1"}, "targetId": {"alice"}, "messageUID": {uid}, "extra": {"oops"}})
+	alice.waitFor(t, "the recall", func(ms []*client.Message, _ []client.Event) bool {
+		for _, m := range ms {
+			if m.MessageUID == uid && m.ObjectName == "RC:RcNtf" {
+				return true
+			}
+		}
+		return false
+	})
 
 	// Groups: create, join, members, a group message, quit, dismiss.
 	e.rcOK(t, "group/create.json", url.Values{"userId": {"alice", "bob"}, "groupId": {"rg"}, "groupName": {"Readers"}})

@@ -37,60 +37,67 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 		ss.replyFor(id, err)
 		return
 	}
-	if r.MessageUid == "" || len(r.MessageUid) > contract.MaxIDBytes || len(r.Extra) > 1024 || len(r.PushContent) > 1024 {
-		ss.replyErr(id, codes.RecallMessage, "messageUId required; extra and pushContent at most 1 KB")
-		return
-	}
-	orig, err := ss.srv.store.MessageByUID(ctx, convID, r.MessageUid)
-	if errors.Is(err, store.ErrNotFound) {
-		ss.replyErr(id, codes.RecallMessage, "no such message in this conversation")
-		return
-	}
+	orig, stored, err := ss.srv.recall(ctx, ss.user, convID, r, false)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
 	}
+	// The operator's session gets the recalled message as it now is; every
+	// session, its own included (the marker holds a sequence number), the
+	// marker.
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}})
+	ss.srv.fanOut(ctx, stored, "")
+}
+
+// recall replaces message r.MessageUid of convID by an RC:RcNtf, as user
+// operator (the sender, or with IsAdmin a group's owner or admin), within
+// the recall window unless app (the app server recalling for the sender).
+// It answers the message as it now is and the stored marker to fan out.
+func (s *Server) recall(ctx context.Context, operator, convID string, r *pb.RecallRequest, app bool) (orig, marker *pb.Message, err error) {
+	fail := func(code int32, msg string) (*pb.Message, *pb.Message, error) { return nil, nil, codes.New(code, msg) }
+	if r.MessageUid == "" || len(r.MessageUid) > contract.MaxIDBytes || len(r.Extra) > 1024 || len(r.PushContent) > 1024 {
+		return fail(codes.RecallMessage, "messageUId required; extra and pushContent at most 1 KB")
+	}
+	orig, err = s.store.MessageByUID(ctx, convID, r.MessageUid)
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(codes.RecallMessage, "no such message in this conversation")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
 	switch {
-	case !store.VisibleTo(orig, ss.user):
-		ss.replyErr(id, codes.RecallMessage, "no such message in this conversation")
-		return
+	case !store.VisibleTo(orig, operator):
+		return fail(codes.RecallMessage, "no such message in this conversation")
 	case orig.RecallOf != "" || orig.ExpansionOf != "" || orig.ObjectName == store.RecallObjectName:
-		ss.replyErr(id, codes.RecallMessage, "message already recalled")
-		return
+		return fail(codes.RecallMessage, "message already recalled")
 	case r.SentTime != 0 && r.SentTime != orig.SentTime:
-		ss.replyErr(id, codes.RecallMessage, "sentTime does not match the message")
-		return
+		return fail(codes.RecallMessage, "sentTime does not match the message")
 	}
 	isAdmin := false
-	if orig.FromUser != ss.user {
+	if orig.FromUser != operator {
 		if !r.IsAdmin || orig.ConvType != pb.ConversationType_GROUP {
-			ss.replyErr(id, codes.RecallMessageUserInvalid, "only the sender may recall this message")
-			return
+			return fail(codes.RecallMessageUserInvalid, "only the sender may recall this message")
 		}
-		g, err := ss.srv.groups.get(ctx, orig.To)
+		g, err := s.groups.get(ctx, orig.To)
 		if err != nil {
-			ss.replyFor(id, err)
-			return
+			return nil, nil, err
 		}
-		if g.members[ss.user] < contract.RoleManager {
-			ss.replyErr(id, codes.RecallMessageUserInvalid, "only the group's owner and admins may recall others' messages")
-			return
+		if g.members[operator] < contract.RoleManager {
+			return fail(codes.RecallMessageUserInvalid, "only the group's owner and admins may recall others' messages")
 		}
 		isAdmin = true
 	}
 	// The window is a rule (the server's clock, which tests move); the
 	// recall's time is data, on the clock of the sent times beside it.
-	if w := ss.srv.settings.Load().recallWindow(); w > 0 && ss.srv.cfg.Now().Sub(time.UnixMilli(orig.SentTime)) > w {
-		ss.replyErr(id, codes.RecallMessage, "the recall window has passed")
-		return
+	if w := s.settings.Load().recallWindow(); !app && w > 0 && s.cfg.Now().Sub(time.UnixMilli(orig.SentTime)) > w {
+		return fail(codes.RecallMessage, "the recall window has passed")
 	}
 	content, err := json.Marshal(recallContent{
-		MessageUID: orig.Uid, SentTime: orig.SentTime, OperatorID: ss.user, RecallTime: time.Now().UnixMilli(),
+		MessageUID: orig.Uid, SentTime: orig.SentTime, OperatorID: operator, RecallTime: time.Now().UnixMilli(),
 		OriginalObjectName: orig.ObjectName, IsAdmin: isAdmin, IsDelete: r.IsDelete, Extra: r.Extra,
 	})
 	if err != nil {
-		ss.replyFor(id, err)
-		return
+		return nil, nil, err
 	}
 	errRecalled := codes.New(codes.RecallMessage, "message already recalled")
 	recalled := func(m *pb.Message) error {
@@ -103,27 +110,22 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 		m.Expansion, m.CanIncludeExpansion, m.NeedReceipt, m.ReceiptRequest = nil, false, false, false
 		return nil
 	}
-	marker := &pb.Message{
-		ConvType: orig.ConvType, FromUser: ss.user, To: orig.To, Channel: orig.Channel,
+	mark := &pb.Message{
+		ConvType: orig.ConvType, FromUser: operator, To: orig.To, Channel: orig.Channel,
 		// One recall per message: a second one finds this id taken.
 		ClientMsgId: "rc." + orig.Uid,
 		ObjectName:  store.RecallObjectName, Content: content, IsPersisted: true,
 		DisableNotification: r.DisableNotification, PushContent: r.PushContent,
 		DirectedUserIds: orig.DirectedUserIds, RecallOf: orig.Uid,
 	}
-	stored, err := ss.srv.store.Modify(ctx, convID, orig.Uid, recalled, marker)
+	stored, err := s.store.Modify(ctx, convID, orig.Uid, recalled, mark)
 	if errors.Is(err, store.ErrExists) {
 		err = errRecalled // the marker's client id: recalled already
 	}
 	if err != nil {
-		ss.replyFor(id, err)
-		return
+		return nil, nil, err
 	}
-	ss.srv.metrics.messages.Inc()
-	// The operator's session gets the recalled message as it now is; every
-	// session, its own included (the marker holds a sequence number), the
-	// marker.
+	s.metrics.messages.Inc()
 	recalled(orig)
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}})
-	ss.srv.fanOut(ctx, stored, "")
+	return orig, stored, nil
 }
