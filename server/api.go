@@ -433,13 +433,23 @@ func (s *Server) apiEraseUser(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.store.EraseUser(r.Context(), user, s.cfg.Now())
+	n, nf, err := s.eraseUser(r.Context(), user)
 	if err != nil {
 		return nil, err
 	}
-	nf, err := s.deleteFiles(r.Context(), func(m files.Meta) bool { return m.Uploader == user })
+	return map[string]any{"userId": user, "erasedMessages": n, "erasedFiles": nf}, nil
+}
+
+// eraseUser erases user's messages, files and relations and ends their
+// sessions: DELETE /v1/users/{id} and the vendors' user deletions.
+func (s *Server) eraseUser(ctx context.Context, user string) (messages int64, erasedFiles int, err error) {
+	n, err := s.store.EraseUser(ctx, user, s.cfg.Now())
 	if err != nil {
-		return nil, fmt.Errorf("erase %s's files: %w", user, err)
+		return 0, 0, err
+	}
+	nf, err := s.deleteFiles(ctx, func(m files.Meta) bool { return m.Uploader == user })
+	if err != nil {
+		return n, 0, fmt.Errorf("erase %s's files: %w", user, err)
 	}
 	s.groups.invalidateAll()
 	s.blocks.invalidate(user)
@@ -447,7 +457,7 @@ func (s *Server) apiEraseUser(r *http.Request) (any, error) {
 	for _, ss := range s.hub.sessionsOf(user) {
 		ss.kick(codes.DisconnKick, "user erased by the app server")
 	}
-	return map[string]any{"userId": user, "erasedMessages": n, "erasedFiles": nf}, nil
+	return n, nf, nil
 }
 
 // nonNil writes an empty object rather than null.

@@ -43,6 +43,7 @@ func (s *Server) routeCompatEasemob() {
 	s.mux.HandleFunc("POST "+p+"token", s.easemob(s.emToken, false))
 	for route, h := range map[string]func(*http.Request) (any, error){
 		"POST users":                             s.emUsers,
+		"DELETE users/{user}":                    s.emDeleteUser,
 		"POST messages/users":                    s.emSend(pb.ConversationType_PRIVATE),
 		"POST messages/chatgroups":               s.emSend(pb.ConversationType_GROUP),
 		"POST chatgroups":                        s.emCreateGroup,
@@ -192,6 +193,21 @@ func (s *Server) emUsers(r *http.Request) (any, error) {
 	out := s.emEntity(r, "post", nil)
 	delete(out, "data")
 	out["entities"] = entities
+	return out, nil
+}
+
+// emDeleteUser: the user erased as DELETE /v1/users/{id} erases them.
+func (s *Server) emDeleteUser(r *http.Request) (any, error) {
+	user := r.PathValue("user")
+	if !contract.ValidID(user) {
+		return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+	}
+	if _, _, err := s.eraseUser(r.Context(), user); err != nil {
+		return nil, err
+	}
+	out := s.emEntity(r, "delete", nil)
+	delete(out, "data")
+	out["entities"] = []map[string]any{{"uuid": user, "type": "user", "username": user, "activated": false}}
 	return out, nil
 }
 

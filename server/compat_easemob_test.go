@@ -111,4 +111,10 @@ func TestEasemobServerAPI(t *testing.T) {
 	if status, out := e.emCall(t, "GET", "chatgroups/"+gid+"/users", app, nil); status != 404 || out["error"] != "resource_not_found" {
 		t.Fatalf("a dismissed group: %d %v", status, out)
 	}
+
+	// Deleting a user erases them: their session ends and their messages go.
+	if status, out := e.emCall(t, "DELETE", "users/ben", app, nil); status != 200 || out["entities"].([]any)[0].(map[string]any)["username"] != "ben" {
+		t.Fatalf("delete user: %d %v", status, out)
+	}
+	ben.waitFor(t, "ben's session ended", func([]*client.Message, []client.Event) bool { return ben.Status() != client.StatusConnected })
 }
