@@ -43,6 +43,7 @@ func (s *Server) routeCompatNIM() {
 		"user/updateUinfo.action":  s.nimUpdateUser,
 		"user/refreshToken.action": s.nimRefreshToken,
 		"user/block.action":        s.nimBlockUser,
+		"user/getUinfos.action":    s.nimUserInfos,
 		"msg/sendMsg.action":       s.nimSendMsg,
 		"team/create.action":       s.nimCreateTeam,
 		"team/add.action":          s.nimTeamOp(pb.GroupOp_GROUP_INVITE, "members"),
@@ -168,6 +169,27 @@ func (s *Server) nimProfile(r *http.Request, accid string) error {
 		return peopleAPIError(err)
 	}
 	return nil
+}
+
+// nimUserInfos: accids (JSON, 1-200) → {uinfos: [{accid, name, icon}]}.
+func (s *Server) nimUserInfos(r *http.Request) (map[string]any, error) {
+	accids, err := nimIDs(r, "accids")
+	if err != nil {
+		return nil, err
+	}
+	if len(accids) > 200 {
+		return nil, nimBad("accids: at most 200")
+	}
+	ps, err := s.store.People(r.Context(), accids)
+	if err != nil {
+		return nil, err
+	}
+	infos := make([]map[string]any, len(accids))
+	for i, a := range accids {
+		p := profileOf(ps[a], a)
+		infos[i] = map[string]any{"accid": a, "name": p.Name, "icon": p.PortraitUri}
+	}
+	return map[string]any{"uinfos": infos}, nil
 }
 
 // nimRefreshToken: accid → the user's earlier tokens revoked, a new one.

@@ -57,7 +57,11 @@ func TestNIMServerAPI(t *testing.T) {
 	if _, p := e.admin("GET", "/v1/users/ann/profile", nil); p["data"].(map[string]any)["name"] != "Ann" {
 		t.Fatalf("profile: %v", p)
 	}
-	e.nimOK(t, "user/updateUinfo.action", url.Values{"accid": {"ann"}, "name": {"Ann B."}})
+	e.nimOK(t, "user/updateUinfo.action", url.Values{"accid": {"ann"}, "name": {"Ann B."}, "icon": {"https://p/ann.png"}})
+	infos := e.nimOK(t, "user/getUinfos.action", url.Values{"accids": {`["ann","nobody"]`}})["uinfos"].([]any)
+	if a := infos[0].(map[string]any); len(infos) != 2 || a["name"] != "Ann B." || a["icon"] != "https://p/ann.png" {
+		t.Fatalf("getUinfos: %v", infos)
+	}
 
 	// A text and a custom message from the backend.
 	sent := e.nimOK(t, "msg/sendMsg.action", url.Values{"from": {"ops"}, "ope": {"0"}, "to": {"ann"}, "type": {"0"}, "body": {`{"msg":"hello"}`}})

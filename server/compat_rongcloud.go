@@ -44,6 +44,7 @@ func (s *Server) routeCompatRongCloud() {
 	for path, h := range map[string]func(*http.Request) (map[string]any, error){
 		"user/getToken.json":           s.rcGetToken,
 		"user/refresh.json":            s.rcRefreshUser,
+		"user/info.json":               s.rcUserInfo,
 		"user/token/expire.json":       s.rcExpireTokens,
 		"message/private/publish.json": s.rcPublish(pb.ConversationType_PRIVATE, "toUserId"),
 		"message/group/publish.json":   s.rcPublish(pb.ConversationType_GROUP, "toGroupId"),
@@ -172,6 +173,21 @@ func (s *Server) rcProfile(ctx context.Context, user string, r *http.Request) er
 		return peopleAPIError(err)
 	}
 	return nil
+}
+
+// rcUserInfo: userId → {userName, userPortrait, createTime} (empty for a
+// user with no profile: users need no registering).
+func (s *Server) rcUserInfo(r *http.Request) (map[string]any, error) {
+	user, err := rcUser(r, "userId")
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.store.People(r.Context(), []string{user})
+	if err != nil {
+		return nil, err
+	}
+	p := profileOf(ps[user], user)
+	return map[string]any{"userName": p.Name, "userPortrait": p.PortraitUri, "createTime": ""}, nil
 }
 
 // rcExpireTokens: userId (1-20), time (ms) → tokens issued before time

@@ -110,6 +110,9 @@ func TestRongCloudServerAPI(t *testing.T) {
 		t.Fatalf("profile after getToken: %d %v", status, p)
 	}
 	e.rcOK(t, "user/refresh.json", url.Values{"userId": {"alice"}, "name": {"Alice B."}})
+	if info := e.rcOK(t, "user/info.json", url.Values{"userId": {"alice"}}); info["userName"] != "Alice B." || info["userPortrait"] != "https://p/a.png" {
+		t.Fatalf("user/info.json: %v", info)
+	}
 	if _, p := e.admin("GET", "/v1/users/alice/profile", nil); p["data"].(map[string]any)["name"] != "Alice B." {
 		t.Fatalf("profile after refresh: %v", p)
 	}
