@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/hex"
@@ -8,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // The vendors' server APIs (compat_*.go) sign requests alike: hex
@@ -44,4 +48,43 @@ func (s *Server) checkSigned(r *http.Request, h signedHeaders) string {
 		return "signature error"
 	}
 	return ""
+}
+
+// vendorToken is the token the vendors' user routes issue: static where
+// the app allows it (RongCloud's and NIM's tokens do not expire), else the
+// longest a token lives.
+func (s *Server) vendorToken(user string, at time.Time) (string, error) {
+	return s.issueUserTokenAt(user, MaxDurationSeconds*time.Second, s.settings.Load().StaticTokens, at)
+}
+
+// revokeThisSecond revokes every token of user issued up to the end of
+// the current second (iat has one-second resolution) and answers the next
+// second, from which a new token is good.
+func (s *Server) revokeThisSecond(ctx context.Context, user string) (time.Time, error) {
+	next := s.cfg.Now().Truncate(time.Second).Add(time.Second)
+	return next, s.store.RevokeTokens(ctx, user, next)
+}
+
+// formProfile sets user's name and portrait from the form fields named
+// name and portrait, where given (the vendors name them differently).
+func (s *Server) formProfile(r *http.Request, user, name, portrait string) error {
+	p := &pb.UserProfile{}
+	if v, ok := r.PostForm[name]; ok {
+		p.Name, p.Fields = v[0], p.Fields|contract.ProfName
+	}
+	if v, ok := r.PostForm[portrait]; ok {
+		p.PortraitUri, p.Fields = v[0], p.Fields|contract.ProfPortrait
+	}
+	return s.setProfile(r.Context(), user, p)
+}
+
+// setProfile applies the profile fields p names, as the admin API does.
+func (s *Server) setProfile(ctx context.Context, user string, p *pb.UserProfile) error {
+	if p.Fields == 0 {
+		return nil
+	}
+	if _, err := s.updateProfile(ctx, user, p, true, s.cfg.Now().UnixMilli()); err != nil {
+		return peopleAPIError(err)
+	}
+	return nil
 }

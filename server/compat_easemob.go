@@ -182,9 +182,8 @@ func (s *Server) emUsers(r *http.Request) (any, error) {
 			return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
 		}
 		if u.Nickname != "" {
-			p := &pb.UserProfile{Name: u.Nickname, Fields: contract.ProfName}
-			if _, err := s.updateProfile(r.Context(), u.Username, p, true, s.cfg.Now().UnixMilli()); err != nil {
-				return nil, peopleAPIError(err)
+			if err := s.setProfile(r.Context(), u.Username, &pb.UserProfile{Name: u.Nickname, Fields: contract.ProfName}); err != nil {
+				return nil, err
 			}
 		}
 		entities = append(entities, map[string]any{"uuid": u.Username, "type": "user", "username": u.Username, "nickname": u.Nickname, "activated": true,

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
@@ -119,12 +118,6 @@ func nimIDs(r *http.Request, name string) ([]string, error) {
 	return ids, nil
 }
 
-// nimToken is the token NIM's user routes issue: static where the app
-// allows it (NIM's tokens do not expire), else the longest a token lives.
-func (s *Server) nimToken(accid string) (string, error) {
-	return s.issueUserToken(accid, MaxDurationSeconds*time.Second, s.settings.Load().StaticTokens)
-}
-
 // nimCreateUser: accid, name?, icon? → {info: {token, accid, name}}. A
 // token parameter is refused: tokens are the server's to mint.
 func (s *Server) nimCreateUser(r *http.Request) (map[string]any, error) {
@@ -135,10 +128,10 @@ func (s *Server) nimCreateUser(r *http.Request) (map[string]any, error) {
 	if r.PostForm.Get("token") != "" {
 		return nil, nimBad("token: imwasm mints the tokens (leave it out)")
 	}
-	if err := s.nimProfile(r, accid); err != nil {
+	if err := s.formProfile(r, accid, "name", "icon"); err != nil {
 		return nil, err
 	}
-	tok, err := s.nimToken(accid)
+	tok, err := s.vendorToken(accid, s.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -151,24 +144,7 @@ func (s *Server) nimUpdateUser(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.nimProfile(r, accid)
-}
-
-func (s *Server) nimProfile(r *http.Request, accid string) error {
-	p := &pb.UserProfile{}
-	if v, ok := r.PostForm["name"]; ok {
-		p.Name, p.Fields = v[0], p.Fields|contract.ProfName
-	}
-	if v, ok := r.PostForm["icon"]; ok {
-		p.PortraitUri, p.Fields = v[0], p.Fields|contract.ProfPortrait
-	}
-	if p.Fields == 0 {
-		return nil
-	}
-	if _, err := s.updateProfile(r.Context(), accid, p, true, s.cfg.Now().UnixMilli()); err != nil {
-		return peopleAPIError(err)
-	}
-	return nil
+	return nil, s.formProfile(r, accid, "name", "icon")
 }
 
 // nimUserInfos: accids (JSON, 1-200) → {uinfos: [{accid, name, icon}]}.
@@ -198,13 +174,11 @@ func (s *Server) nimRefreshToken(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Every token issued up to this second is revoked; the new one is
-	// issued the next second (iat has one-second resolution).
-	next := s.cfg.Now().Truncate(time.Second).Add(time.Second)
-	if err := s.store.RevokeTokens(r.Context(), accid, next); err != nil {
+	next, err := s.revokeThisSecond(r.Context(), accid)
+	if err != nil {
 		return nil, err
 	}
-	tok, err := s.issueUserTokenAt(accid, MaxDurationSeconds*time.Second, s.settings.Load().StaticTokens, next)
+	tok, err := s.vendorToken(accid, next) // good from the second after the revocation
 	if err != nil {
 		return nil, err
 	}
@@ -217,8 +191,7 @@ func (s *Server) nimBlockUser(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Every token issued up to this second (iat has one-second resolution).
-	if err := s.store.RevokeTokens(r.Context(), accid, s.cfg.Now().Truncate(time.Second).Add(time.Second)); err != nil {
+	if _, err := s.revokeThisSecond(r.Context(), accid); err != nil {
 		return nil, err
 	}
 	for _, ss := range s.hub.sessionsOf(accid) {

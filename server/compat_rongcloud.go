@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -138,10 +137,10 @@ func (s *Server) rcGetToken(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.rcProfile(r.Context(), user, r); err != nil {
+	if err := s.formProfile(r, user, "name", "portraitUri"); err != nil {
 		return nil, err
 	}
-	tok, err := s.issueUserToken(user, MaxDurationSeconds*time.Second, s.settings.Load().StaticTokens)
+	tok, err := s.vendorToken(user, s.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -154,25 +153,7 @@ func (s *Server) rcRefreshUser(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.rcProfile(r.Context(), user, r)
-}
-
-// rcProfile sets name and portraitUri where given.
-func (s *Server) rcProfile(ctx context.Context, user string, r *http.Request) error {
-	p := &pb.UserProfile{}
-	if v, ok := r.PostForm["name"]; ok {
-		p.Name, p.Fields = v[0], p.Fields|contract.ProfName
-	}
-	if v, ok := r.PostForm["portraitUri"]; ok {
-		p.PortraitUri, p.Fields = v[0], p.Fields|contract.ProfPortrait
-	}
-	if p.Fields == 0 {
-		return nil
-	}
-	if _, err := s.updateProfile(ctx, user, p, true, s.cfg.Now().UnixMilli()); err != nil {
-		return peopleAPIError(err)
-	}
-	return nil
+	return nil, s.formProfile(r, user, "name", "portraitUri")
 }
 
 // rcUserInfo: userId → {userName, userPortrait, createTime} (empty for a
