@@ -148,6 +148,9 @@ vet:
 
 test-go:
 	$(GO) test -race -timeout 15m ./...
+	# imwasm import at full size (100,000 messages): the race detector
+	# makes SQLite ten times slower, so under it the test imports 10,000.
+	$(GO) test -count=1 -run TestImportCommand ./cmd/imwasm
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

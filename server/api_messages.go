@@ -79,6 +79,60 @@ type appSent struct {
 // appSend sends b as its fromUserId to every target: the rules of POST
 // /v1/messages, for it and the vendors' server routes alike.
 func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) {
+	content, err := s.checkAppMessage(b, true)
+	if err != nil {
+		return nil, err
+	}
+	// Every target is checked before anything is sent.
+	typ := pb.ConversationType(b.ConversationType)
+	if typ == pb.ConversationType_GROUP {
+		for _, g := range b.TargetIDs {
+			gi, err := s.groups.get(ctx, g)
+			if err != nil || gi.members[b.FromUserID] == 0 {
+				return nil, &apiError{http.StatusBadRequest, codes.NotInGroup, b.FromUserID + " is not in group " + g}
+			}
+			for _, u := range b.DirectedUserIDs {
+				if gi.members[u] == 0 {
+					return nil, badRequest("directedUserIds names a user who is not in group " + g)
+				}
+			}
+		}
+	}
+	out := make([]appSent, 0, len(b.TargetIDs))
+	for _, target := range b.TargetIDs {
+		// One client id per target, so a retried call finds each copy;
+		// ':' never occurs in ids, so the pairs cannot collide.
+		m := b.wire(target, b.ClientMsgID+":"+target, content)
+		if b.IsStatus {
+			now := time.Now()
+			m.Uid, m.SentTime, m.IsStatus = s.uids.Next(now), now.UnixMilli(), true
+			s.fanOut(ctx, m, "")
+			out = append(out, appSent{TargetID: target, MessageUID: m.Uid, SentTime: m.SentTime})
+			continue
+		}
+		convID := store.GroupConvID(target)
+		if typ == pb.ConversationType_PRIVATE {
+			convID = store.PrivateConvID(b.FromUserID, target)
+		}
+		stored, dup, err := s.store.Append(ctx, convID, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, appSent{TargetID: target, MessageUID: stored.Uid, SentTime: stored.SentTime, Duplicate: dup})
+		if dup {
+			s.metrics.duplicates.Inc()
+			continue
+		}
+		s.metrics.messages.Inc()
+		s.fanOut(ctx, stored, "")
+	}
+	return out, nil
+}
+
+// checkAppMessage checks what b sends against the rules of POST
+// /v1/messages (not who may send it where) and answers its content;
+// perTarget: each target's copy has its own client id (appSend's).
+func (s *Server) checkAppMessage(b *apiMessage, perTarget bool) ([]byte, error) {
 	if !contract.ValidID(b.FromUserID) || !contract.ValidID(b.ClientMsgID) {
 		return nil, badRequest("fromUserId and clientMsgId must be ids of 1-64 characters [A-Za-z0-9_.@-]")
 	}
@@ -112,63 +166,29 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 	}
 	// The limits an SDK's send is held to, for the longest target's copy.
 	longest := slices.MaxFunc(b.TargetIDs, func(a, b string) int { return len(a) - len(b) })
+	clientID := b.ClientMsgID
+	if perTarget {
+		clientID += ":" + longest
+	}
 	if err := contract.CheckSend(&pb.SendRequest{
-		Conv: &pb.Conversation{Type: typ, Target: longest}, ClientMsgId: b.ClientMsgID + ":" + longest,
+		Conv: &pb.Conversation{Type: typ, Target: longest}, ClientMsgId: clientID,
 		ObjectName: b.ObjectName, Content: content, PushContent: b.PushContent, PushData: b.PushData,
 		DirectedUserIds: b.DirectedUserIDs, IsMentioned: b.IsMentioned, MentionedInfo: b.MentionedInfo.wire(),
 		CanIncludeExpansion: b.CanIncludeExpansion, Expansion: b.Expansion,
 	}, s.cfg.MaxContentBytes); err != nil {
 		return nil, &apiError{http.StatusBadRequest, codes.Of(err), err.Error()}
 	}
-	// Every target is checked before anything is sent.
-	if typ == pb.ConversationType_GROUP {
-		for _, g := range b.TargetIDs {
-			gi, err := s.groups.get(ctx, g)
-			if err != nil || gi.members[b.FromUserID] == 0 {
-				return nil, &apiError{http.StatusBadRequest, codes.NotInGroup, b.FromUserID + " is not in group " + g}
-			}
-			for _, u := range b.DirectedUserIDs {
-				if gi.members[u] == 0 {
-					return nil, badRequest("directedUserIds names a user who is not in group " + g)
-				}
-			}
-		}
+	return content, nil
+}
+
+// wire is b's copy for target, with client id clientID.
+func (b *apiMessage) wire(target, clientID string, content []byte) *pb.Message {
+	return &pb.Message{
+		ConvType: pb.ConversationType(b.ConversationType), FromUser: b.FromUserID, To: target,
+		ClientMsgId: clientID, ObjectName: b.ObjectName, Content: content,
+		IsPersisted: b.IsPersisted == nil || *b.IsPersisted, IsCounted: b.IsCounted == nil || *b.IsCounted,
+		DisableNotification: b.DisableNotification, PushContent: b.PushContent, PushData: b.PushData,
+		DirectedUserIds: b.DirectedUserIDs, IsMentioned: b.IsMentioned, MentionedInfo: b.MentionedInfo.wire(),
+		CanIncludeExpansion: b.CanIncludeExpansion, Expansion: b.Expansion,
 	}
-	out := make([]appSent, 0, len(b.TargetIDs))
-	for _, target := range b.TargetIDs {
-		m := &pb.Message{
-			ConvType: typ, FromUser: b.FromUserID, To: target,
-			// One client id per target, so a retried call finds each copy;
-			// ':' never occurs in ids, so the pairs cannot collide.
-			ClientMsgId: b.ClientMsgID + ":" + target,
-			ObjectName:  b.ObjectName, Content: content,
-			IsPersisted: b.IsPersisted == nil || *b.IsPersisted, IsCounted: b.IsCounted == nil || *b.IsCounted,
-			DisableNotification: b.DisableNotification, PushContent: b.PushContent, PushData: b.PushData,
-			DirectedUserIds: b.DirectedUserIDs, IsMentioned: b.IsMentioned, MentionedInfo: b.MentionedInfo.wire(),
-			CanIncludeExpansion: b.CanIncludeExpansion, Expansion: b.Expansion,
-		}
-		if b.IsStatus {
-			now := time.Now()
-			m.Uid, m.SentTime, m.IsStatus = s.uids.Next(now), now.UnixMilli(), true
-			s.fanOut(ctx, m, "")
-			out = append(out, appSent{TargetID: target, MessageUID: m.Uid, SentTime: m.SentTime})
-			continue
-		}
-		convID := store.GroupConvID(target)
-		if typ == pb.ConversationType_PRIVATE {
-			convID = store.PrivateConvID(b.FromUserID, target)
-		}
-		stored, dup, err := s.store.Append(ctx, convID, m)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, appSent{TargetID: target, MessageUID: stored.Uid, SentTime: stored.SentTime, Duplicate: dup})
-		if dup {
-			s.metrics.duplicates.Inc()
-			continue
-		}
-		s.metrics.messages.Inc()
-		s.fanOut(ctx, stored, "")
-	}
-	return out, nil
 }

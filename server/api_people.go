@@ -61,21 +61,33 @@ func (s *Server) apiPutProfile(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var body struct {
-		Name         *string           `json:"name"`
-		PortraitURI  *string           `json:"portraitUri"`
-		UniqueID     *string           `json:"uniqueId"`
-		Email        *string           `json:"email"`
-		Birthday     *string           `json:"birthday"`
-		Gender       *int32            `json:"gender"`
-		Location     *string           `json:"location"`
-		Role         *int32            `json:"role"`
-		Level        *int32            `json:"level"`
-		ExtraProfile map[string]string `json:"extraProfile"`
-	}
+	var body apiProfile
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
+	p := body.wire()
+	if _, err := s.updateProfile(r.Context(), user, p, true, s.cfg.Now().UnixMilli()); err != nil {
+		return nil, peopleAPIError(err)
+	}
+	return s.apiGetProfile(r)
+}
+
+// apiProfile is the body of PUT /v1/users/{id}/profile (and of imwasm
+// import's users): the fields given are set.
+type apiProfile struct {
+	Name         *string           `json:"name"`
+	PortraitURI  *string           `json:"portraitUri"`
+	UniqueID     *string           `json:"uniqueId"`
+	Email        *string           `json:"email"`
+	Birthday     *string           `json:"birthday"`
+	Gender       *int32            `json:"gender"`
+	Location     *string           `json:"location"`
+	Role         *int32            `json:"role"`
+	Level        *int32            `json:"level"`
+	ExtraProfile map[string]string `json:"extraProfile"`
+}
+
+func (b *apiProfile) wire() *pb.UserProfile {
 	p := &pb.UserProfile{}
 	str := func(v *string, dst *string, bit uint32) {
 		if v != nil {
@@ -87,22 +99,19 @@ func (s *Server) apiPutProfile(r *http.Request) (any, error) {
 			*dst, p.Fields = *v, p.Fields|bit
 		}
 	}
-	str(body.Name, &p.Name, contract.ProfName)
-	str(body.PortraitURI, &p.PortraitUri, contract.ProfPortrait)
-	str(body.UniqueID, &p.UniqueId, contract.ProfUniqueID)
-	str(body.Email, &p.Email, contract.ProfEmail)
-	str(body.Birthday, &p.Birthday, contract.ProfBirthday)
-	str(body.Location, &p.Location, contract.ProfLocation)
-	num(body.Gender, &p.Gender, contract.ProfGender)
-	num(body.Role, &p.Role, contract.ProfRole)
-	num(body.Level, &p.Level, contract.ProfLevel)
-	if body.ExtraProfile != nil {
-		p.Ext, p.Fields = body.ExtraProfile, p.Fields|contract.ProfExt
+	str(b.Name, &p.Name, contract.ProfName)
+	str(b.PortraitURI, &p.PortraitUri, contract.ProfPortrait)
+	str(b.UniqueID, &p.UniqueId, contract.ProfUniqueID)
+	str(b.Email, &p.Email, contract.ProfEmail)
+	str(b.Birthday, &p.Birthday, contract.ProfBirthday)
+	str(b.Location, &p.Location, contract.ProfLocation)
+	num(b.Gender, &p.Gender, contract.ProfGender)
+	num(b.Role, &p.Role, contract.ProfRole)
+	num(b.Level, &p.Level, contract.ProfLevel)
+	if b.ExtraProfile != nil {
+		p.Ext, p.Fields = b.ExtraProfile, p.Fields|contract.ProfExt
 	}
-	if _, err := s.updateProfile(r.Context(), user, p, true, s.cfg.Now().UnixMilli()); err != nil {
-		return nil, peopleAPIError(err)
-	}
-	return s.apiGetProfile(r)
+	return p
 }
 
 func (s *Server) apiGetFriends(r *http.Request) (any, error) {
@@ -158,8 +167,17 @@ func (s *Server) apiAddFriends(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.befriend(r.Context(), user, others); err != nil {
+		return nil, err
+	}
+	return map[string]any{"userId": user}, nil
+}
+
+// befriend makes user and each of others friends (nothing for those who
+// are), as the app server may: no request, no permission asked.
+func (s *Server) befriend(ctx context.Context, user string, others []string) error {
 	now, st := s.cfg.Now().UnixMilli(), s.settings.Load()
-	err = s.pairChange(r.Context(), user, others, func(p *store.Pair, other string) (*store.Pair, []*pb.Message, error) {
+	return s.pairChange(ctx, user, others, func(p *store.Pair, other string) (*store.Pair, []*pb.Message, error) {
 		if other == user {
 			return nil, nil, codes.New(codes.RCFriendNotAllowAddSelf, "one cannot befriend oneself")
 		}
@@ -175,10 +193,6 @@ func (s *Server) apiAddFriends(r *http.Request) (any, error) {
 			friendLog(other, &pb.FriendEvent{Kind: pb.FriendEventKind_FRIEND_EVENT_ADDED, UserIds: []string{user}, Time: now}),
 		}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"userId": user}, nil
 }
 
 func (s *Server) apiRemoveFriend(r *http.Request) (any, error) {

@@ -3,6 +3,7 @@
 //	imwasm serve   --app-key KEY --app-secret SECRET [flags]   run the IM server
 //	imwasm token   --app-secret SECRET --user ID [--ttl 24h]    mint a user token
 //	imwasm backup  [--data DIR] DEST                            copy a (running) server's database
+//	imwasm import  --url URL --app-secret SECRET FILE           import users, groups and history
 //	imwasm version                                              print build information
 //
 // Flags of serve (and --app-secret of token, --data of backup) can also come
@@ -52,6 +53,7 @@ var commands = map[string]command{
 	"token":   {"mint a user (or --admin app-server) token", cmdToken},
 	"backup":  {"write a consistent copy of the database to DEST", cmdBackup},
 	"bench":   {"load-test a server with simulated users (p2p, group, idle)", cmdBench},
+	"import":  {"import users, friends, groups and history (JSON lines) into a running server", cmdImport},
 	"version": {"print version and build information", cmdVersion},
 }
 

@@ -23,6 +23,11 @@ var (
 	// ErrTooManyGroups: a user joining a group is in GroupChange.MaxJoined
 	// groups already.
 	ErrTooManyGroups = errors.New("in too many groups")
+	// ErrOutOfOrder: an imported message older than its conversation's
+	// last message (history pages by time, so times follow sequence).
+	ErrOutOfOrder = errors.New("older than the conversation's last message")
+	// ErrUIDTaken: an imported message whose uid another message has.
+	ErrUIDTaken = errors.New("the uid is another message's")
 )
 
 // RecallObjectName is the object name a recalled message takes (RongIMLib's
@@ -116,6 +121,15 @@ type Store interface {
 	// error from apply changes nothing and is returned as is. ErrNotFound
 	// when there is no such message.
 	Modify(ctx context.Context, convID, uid string, apply func(*pb.Message) error, marker *pb.Message) (*pb.Message, error)
+
+	// Import stores messages kept elsewhere before (imwasm import), in
+	// order, in one transaction: each as Append stores it, but keeping its
+	// Uid and SentTime (one equal to the conversation's last message's
+	// moves a millisecond on, so history pages by time exactly) and
+	// raising no one's unread or mention counts. Per message it answers
+	// nil (stored), ErrExists (stored before, from the same sender and
+	// client id: nothing changed), ErrUIDTaken or ErrOutOfOrder.
+	Import(ctx context.Context, msgs []Imported) ([]error, error)
 
 	// Hide hides messages of convID from user (deleteMessages): their
 	// pulls get tombstones, their history skips them. ClearHistory hides
@@ -494,6 +508,16 @@ type GroupChange struct {
 	// MaxJoined refuses (ErrTooManyGroups) a joining user who is in this
 	// many groups already; 0: no limit.
 	MaxJoined int
+	// Imported: Ntf is an imported message (see Store.Import) and keeps
+	// its Uid and SentTime.
+	Imported bool
+}
+
+// Imported is a message kept elsewhere before: Msg has From, To,
+// ConvType, content, Uid, SentTime and ClientMsgId set.
+type Imported struct {
+	ConvID string
+	Msg    *pb.Message
 }
 
 // GroupChanged is what a change did: the group before and after, and the

@@ -221,7 +221,7 @@ func (t *wtx) changeGroup(groupID string, decide func(*store.Group) (*store.Grou
 		}
 		var ntfSeq uint64
 		if c.Ntf != nil {
-			if res.Ntf, err = t.appendNtf(groupID, c.Ntf); err != nil {
+			if res.Ntf, err = t.appendNtf(groupID, c.Ntf, c.Imported); err != nil {
 				return nil, err
 			}
 			ntfSeq = res.Ntf.Seq
@@ -233,7 +233,7 @@ func (t *wtx) changeGroup(groupID string, decide func(*store.Group) (*store.Grou
 			return nil, err
 		}
 	} else if c.Ntf != nil {
-		if res.Ntf, err = t.appendNtf(groupID, c.Ntf); err != nil {
+		if res.Ntf, err = t.appendNtf(groupID, c.Ntf, c.Imported); err != nil {
 			return nil, err
 		}
 	}
@@ -247,8 +247,8 @@ func (t *wtx) changeGroup(groupID string, decide func(*store.Group) (*store.Grou
 	return res, nil
 }
 
-func (t *wtx) appendNtf(groupID string, ntf *pb.Message) (*pb.Message, error) {
-	r, err := t.append(store.GroupConvID(groupID), ntf)
+func (t *wtx) appendNtf(groupID string, ntf *pb.Message, imported bool) (*pb.Message, error) {
+	r, err := t.put(store.GroupConvID(groupID), ntf, imported)
 	if err != nil {
 		return nil, err
 	}

@@ -307,6 +307,35 @@ func (d *DB) Append(ctx context.Context, convID string, m *pb.Message) (*pb.Mess
 	return r.msg, r.dup, nil
 }
 
+// Import implements store.Store.
+func (d *DB) Import(ctx context.Context, msgs []store.Imported) ([]error, error) {
+	for _, m := range msgs {
+		if m.Msg.GetClientMsgId() == "" || m.Msg.GetUid() == "" {
+			return nil, errors.New("import: a message without uid or client_msg_id")
+		}
+	}
+	// Isolated: a failure of the store half-way undoes the whole call.
+	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
+		out := make([]error, len(msgs))
+		for i, m := range msgs {
+			r, err := t.put(m.ConvID, m.Msg, true)
+			switch {
+			case errors.Is(err, store.ErrOutOfOrder) || errors.Is(err, store.ErrUIDTaken):
+				out[i] = err
+			case err != nil:
+				return nil, err
+			case r.dup:
+				out[i] = store.ErrExists
+			}
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]error), nil
+}
+
 // MessageByUID implements store.Store.
 func (d *DB) MessageByUID(ctx context.Context, convID, uid string) (*pb.Message, error) {
 	var body []byte

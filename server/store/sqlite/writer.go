@@ -330,15 +330,35 @@ ON CONFLICT(id) DO UPDATE SET last_seq=excluded.last_seq, last_time=excluded.las
 // consumed, so the conversation stays gapless. This keeps the common case
 // at one statement.
 func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
+	return t.put(convID, m, false)
+}
+
+// put is append, or with imported an imported message (store.Imported):
+// it keeps its uid and sent time, must not be older than the
+// conversation's last message, and raises no counts or mentions.
+func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error) {
 	c, err := t.head(convID)
 	if err != nil {
 		return appended{}, err
 	}
-	now := t.d.opts.Now()
 	stored := m // Append owns m (see store.Store): no copy on the hot path
 	stored.Seq = c.lastSeq + 1
-	stored.SentTime = max(now.UnixMilli(), c.lastTime+1)
-	stored.Uid = t.d.uids.Next(now)
+	counted := countedFlag(stored)
+	if imported {
+		// A rerun finds its messages before their times are judged.
+		if prev, err := t.byClientID(m.FromUser, m.ClientMsgId); err != nil || prev != nil {
+			return appended{prev, prev != nil}, err
+		}
+		if m.SentTime < c.lastTime {
+			return appended{}, fmt.Errorf("message %s sent %d, before %s's last message (%d): %w", m.Uid, m.SentTime, convID, c.lastTime, store.ErrOutOfOrder)
+		}
+		// History pages by time: no two messages of a conversation share one.
+		stored.SentTime, counted = max(m.SentTime, c.lastTime+1), 0
+	} else {
+		now := t.d.opts.Now()
+		stored.SentTime = max(now.UnixMilli(), c.lastTime+1)
+		stored.Uid = t.d.uids.Next(now)
+	}
 	body, err := stored.Marshal()
 	if err != nil {
 		return appended{}, fmt.Errorf("encode message: %w", err)
@@ -349,24 +369,26 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 	if err := t.noteSent(stored.FromUser, convID); err != nil {
 		return appended{}, err
 	}
-	res, err := t.tx.Exec(sqlInsertMessage, convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, body, countedFlag(stored))
+	res, err := t.tx.Exec(sqlInsertMessage, convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, body, counted)
 	if err != nil {
 		return appended{}, fmt.Errorf("insert message: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		var prevBody []byte
-		if err := t.tx.QueryRow(sqlLookupClient, m.GetFromUser(), m.GetClientMsgId()).Scan(&prevBody); err != nil {
-			return appended{}, fmt.Errorf("insert message %s/%d: conflict: %w", convID, stored.Seq, err)
+		prev, err := t.byClientID(m.GetFromUser(), m.GetClientMsgId())
+		if err == nil && prev == nil {
+			if imported { // not a resend: the uid is another message's
+				return appended{}, fmt.Errorf("message %s: %w", stored.Uid, store.ErrUIDTaken)
+			}
+			err = sql.ErrNoRows
 		}
-		prev := &pb.Message{}
-		if err := prev.Unmarshal(prevBody); err != nil {
-			return appended{}, fmt.Errorf("decode stored message: %w", err)
+		if err != nil {
+			return appended{}, fmt.Errorf("insert message %s/%d: conflict: %w", convID, stored.Seq, err)
 		}
 		return appended{prev, true}, nil
 	}
 	c.lastSeq, c.lastTime = stored.Seq, stored.SentTime
 	t.touched[convID] = true
-	if stored.IsMentioned {
+	if stored.IsMentioned && !imported {
 		if err := insertMentions(t.tx, convID, stored); err != nil {
 			return appended{}, err
 		}
@@ -384,7 +406,7 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 			return appended{}, err
 		}
 	}
-	if stored.DeliveryReceipt && stored.ConvType == pb.ConversationType_PRIVATE && stored.To != stored.FromUser {
+	if stored.DeliveryReceipt && !imported && stored.ConvType == pb.ConversationType_PRIVATE && stored.To != stored.FromUser {
 		if _, err := t.tx.Exec(`INSERT INTO pending_deliveries(recipient, conv_id, seq, uid, sender, created) VALUES (?,?,?,?,?,?)`,
 			stored.To, convID, stored.Seq, stored.Uid, stored.FromUser, stored.SentTime); err != nil {
 			return appended{}, fmt.Errorf("pending delivery: %w", err)
@@ -392,6 +414,21 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 		t.d.pendingDeliveries.Add(1) // before the commit: may count one that rolls back, never too few
 	}
 	return appended{stored, false}, nil
+}
+
+// byClientID answers the message user sent with client id id (nil: none).
+func (t *wtx) byClientID(user, id string) (*pb.Message, error) {
+	var body []byte
+	if err := t.tx.QueryRow(sqlLookupClient, user, id).Scan(&body); errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("look up %s's message %s: %w", user, id, err)
+	}
+	m := &pb.Message{}
+	if err := m.Unmarshal(body); err != nil {
+		return nil, fmt.Errorf("decode stored message: %w", err)
+	}
+	return m, nil
 }
 
 func (t *wtx) modify(convID, uid string, apply func(*pb.Message) error, marker *pb.Message) (*pb.Message, error) {
