@@ -31,7 +31,7 @@ const importMaxBody = 1 << 20
 const importMaxRefusals = 100
 
 // importBatch is how many messages go to the store at once.
-const importBatch = 1000
+const importBatch = 200
 
 type importKind struct {
 	Kind string `json:"kind"`
