@@ -224,33 +224,9 @@ func (s *Server) emSend(typ pb.ConversationType) func(*http.Request) (any, error
 		if err := emDecode(r, &b); err != nil {
 			return nil, err
 		}
-		var content []byte
-		var object string
-		switch b.Type {
-		case "txt": // RongIMLib's text, which imwasm/easemob reads as txt
-			var body struct {
-				Msg string `json:"msg"`
-			}
-			if err := json.Unmarshal(b.Body, &body); err != nil {
-				return nil, emBad("a txt body is {msg}")
-			}
-			c := map[string]any{"content": body.Msg}
-			if len(b.Ext) > 0 {
-				ext, _ := json.Marshal(b.Ext)
-				c["extra"] = string(ext)
-			}
-			content, object = mustJSON(c), "RC:TxtMsg"
-		case "custom": // imwasm/easemob's custom message
-			var body struct {
-				CustomEvent string            `json:"customEvent"`
-				CustomExts  map[string]string `json:"customExts"`
-			}
-			if err := json.Unmarshal(b.Body, &body); err != nil {
-				return nil, emBad("a custom body is {customEvent, customExts}")
-			}
-			content, object = mustJSON(map[string]any{"customEvent": body.CustomEvent, "customExts": body.CustomExts, "ext": b.Ext}), "EM:CustomMsg"
-		default:
-			return nil, emBad("type: txt and custom are provided")
+		object, content, err := emContent(b.Type, b.Body, b.Ext)
+		if err != nil {
+			return nil, err
 		}
 		sent, err := s.appSend(r.Context(), &apiMessage{FromUserID: b.From, ConversationType: int32(typ), TargetIDs: b.To,
 			ObjectName: object, Content: json.RawMessage(strconv.Quote(string(content))), ClientMsgID: "em." + rand.Text()})
@@ -263,6 +239,36 @@ func (s *Server) emSend(typ pb.ConversationType) func(*http.Request) (any, error
 		}
 		return s.emEntity(r, "post", data), nil
 	}
+}
+
+// emContent is the object name and content of an Easemob message body of
+// type typ (txt or custom) with ext, as imwasm/easemob reads them (the
+// server routes' sends and imwasm import alike).
+func emContent(typ string, body json.RawMessage, ext map[string]any) (string, []byte, error) {
+	switch typ {
+	case "txt": // RongIMLib's text, which imwasm/easemob reads as txt
+		var b struct {
+			Msg string `json:"msg"`
+		}
+		if err := json.Unmarshal(body, &b); err != nil {
+			return "", nil, emBad("a txt body is {msg}")
+		}
+		c := map[string]any{"content": b.Msg}
+		if len(ext) > 0 {
+			c["extra"] = string(mustJSON(ext))
+		}
+		return "RC:TxtMsg", mustJSON(c), nil
+	case "custom": // imwasm/easemob's custom message
+		var b struct {
+			CustomEvent string            `json:"customEvent"`
+			CustomExts  map[string]string `json:"customExts"`
+		}
+		if err := json.Unmarshal(body, &b); err != nil {
+			return "", nil, emBad("a custom body is {customEvent, customExts}")
+		}
+		return "EM:CustomMsg", mustJSON(map[string]any{"customEvent": b.CustomEvent, "customExts": b.CustomExts, "ext": ext}), nil
+	}
+	return "", nil, emBad("type: txt and custom are provided")
 }
 
 func mustJSON(v any) []byte {

@@ -208,28 +208,36 @@ func (s *Server) nimSendMsg(r *http.Request) (map[string]any, error) {
 	if typ == 0 {
 		return nil, nimBad("ope must be 0 (p2p) or 1 (team)")
 	}
-	var body map[string]any
-	if err := json.Unmarshal([]byte(f.Get("body")), &body); err != nil {
-		return nil, nimBad("body must be a JSON object")
-	}
 	b := &apiMessage{FromUserID: f.Get("from"), ConversationType: int32(typ), TargetIDs: []string{f.Get("to")},
 		ClientMsgID: "nim." + rand.Text(), PushContent: f.Get("pushcontent"), PushData: f.Get("payload")}
-	switch f.Get("type") {
-	case "0": // text: body {msg}, the text RongIMLib and imwasm/nim both read
-		text, _ := body["msg"].(string)
-		content, _ := json.Marshal(map[string]string{"content": text})
-		b.ObjectName, b.Content = "RC:TxtMsg", json.RawMessage(strconv.Quote(string(content)))
-	case "100": // custom: imwasm/nim's custom message, attach = body
-		content, _ := json.Marshal(map[string]string{"attach": f.Get("body"), "body": ""})
-		b.ObjectName, b.Content = "NIM:CustomMsg", json.RawMessage(strconv.Quote(string(content)))
-	default:
-		return nil, nimBad("type: 0 (text) and 100 (custom) are provided")
+	object, content, err := nimContent(f.Get("type"), f.Get("body"))
+	if err != nil {
+		return nil, err
 	}
+	b.ObjectName, b.Content = object, json.RawMessage(strconv.Quote(string(content)))
 	sent, err := s.appSend(r.Context(), b)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]any{"data": map[string]any{"msgid": sent[0].MessageUID, "timetag": sent[0].SentTime, "antispam": false}}, nil
+}
+
+// nimContent is the object name and content of a NIM message of type typ
+// (0 text, 100 custom) with body (JSON), as imwasm/nim reads them (the
+// server routes' sends and imwasm import alike).
+func nimContent(typ, body string) (string, []byte, error) {
+	var b map[string]any
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		return "", nil, nimBad("body must be a JSON object")
+	}
+	switch typ {
+	case "0": // text: body {msg}, the text RongIMLib and imwasm/nim both read
+		text, _ := b["msg"].(string)
+		return "RC:TxtMsg", mustJSON(map[string]string{"content": text}), nil
+	case "100": // custom: imwasm/nim's custom message, attach = body
+		return "NIM:CustomMsg", mustJSON(map[string]string{"attach": body, "body": ""}), nil
+	}
+	return "", nil, nimBad("type: 0 (text) and 100 (custom) are provided")
 }
 
 // nimCreateTeam: tname, owner, members (JSON), msg, … → {tid}: a new team

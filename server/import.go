@@ -64,13 +64,64 @@ type importGroup struct {
 }
 
 // importMessage: POST /v1/messages' body for one target, with the id and
-// time the message had.
+// time the message had; its content as objectName and content, or in an
+// Easemob or NIM export's shape, read as those vendors' server routes
+// read it.
 type importMessage struct {
 	importKind
 	TargetID   string `json:"targetId"`
 	MessageUID string `json:"messageUId"`
 	SentTime   int64  `json:"sentTime"`
 	apiMessage
+	Easemob *struct {
+		Bodies []json.RawMessage `json:"bodies"` // one, {type, …}
+		Ext    map[string]any    `json:"ext"`
+	} `json:"easemob"`
+	NIM *struct {
+		Type json.RawMessage `json:"type"` // 0 or "0"
+		Body json.RawMessage `json:"body"` // the JSON, or a string of it
+	} `json:"nim"`
+}
+
+// vendorContent sets b's object name and content from its Easemob or NIM
+// form, where it has one.
+func (b *importMessage) vendorContent() error {
+	if b.Easemob == nil && b.NIM == nil {
+		return nil
+	}
+	if (b.Easemob != nil && b.NIM != nil) || b.ObjectName != "" || len(b.Content) > 0 {
+		return badRequest("a message's content is objectName and content, easemob or nim: one of them")
+	}
+	var object string
+	var content []byte
+	var err error
+	if e := b.Easemob; e != nil {
+		if len(e.Bodies) != 1 {
+			return badRequest("easemob.bodies holds one body")
+		}
+		var typ struct {
+			Type string `json:"type"`
+		}
+		json.Unmarshal(e.Bodies[0], &typ)
+		object, content, err = emContent(typ.Type, e.Bodies[0], e.Ext)
+	} else {
+		typ, body := unquote(b.NIM.Type), unquote(b.NIM.Body)
+		object, content, err = nimContent(typ, body)
+	}
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	b.ObjectName, b.Content = object, content
+	return nil
+}
+
+// unquote is a JSON string's value, or other JSON as it is.
+func unquote(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
 }
 
 // ImportSummary is what one part did: lines seen per kind, what was added
@@ -348,6 +399,9 @@ func (im *importer) message(n int, raw []byte) error {
 		b.ClientMsgID = b.MessageUID
 	}
 	b.TargetIDs = []string{b.TargetID}
+	if err := b.vendorContent(); err != nil {
+		return err
+	}
 	content, err := im.s.checkAppMessage(&b.apiMessage, false)
 	if err != nil {
 		return err

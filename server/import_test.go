@@ -153,14 +153,35 @@ func TestImport(t *testing.T) {
 		t.Fatal("the second import changed the database")
 	}
 
+	// Easemob's and NIM's exported contents, read as their server routes
+	// read them (one engine: the modules render them as they render sends).
+	vendor := e.importLines(t,
+		map[string]any{"kind": "message", "messageUId": "EM-1", "sentTime": base + 40, "fromUserId": "ann", "conversationType": 1, "targetId": "ben",
+			"easemob": map[string]any{"bodies": []any{map[string]any{"type": "txt", "msg": "from easemob"}}, "ext": map[string]any{"k": "v"}}},
+		map[string]any{"kind": "message", "messageUId": "NIM-1", "sentTime": base + 50, "fromUserId": "ben", "conversationType": 1, "targetId": "ann",
+			"nim": map[string]any{"type": 100, "body": `{"x":1}`}},
+		map[string]any{"kind": "message", "messageUId": "NIM-2", "sentTime": base + 60, "fromUserId": "ben", "conversationType": 1, "targetId": "ann",
+			"nim": map[string]any{"type": "1", "body": "{}"}},
+		map[string]any{"kind": "message", "messageUId": "NIM-3", "sentTime": base + 60, "fromUserId": "ben", "conversationType": 1, "targetId": "ann",
+			"nim": map[string]any{"type": "0", "body": `{"msg":"x"}`}, "objectName": "RC:TxtMsg"},
+	)
+	if vendor.Added["message"] != 2 || vendor.Refused != 2 || !strings.Contains(vendor.Errors[0].Error, "type") || !strings.Contains(vendor.Errors[1].Error, "one of them") {
+		t.Fatalf("vendor contents: %+v", vendor)
+	}
+
 	// The SDK shows the history with the original ids and times, counts
 	// nothing unread, and the group's members see its history.
 	ben := e.device("ben", "b1", devOpts{})
 	ben.connect(t, e.token(t, "ben", time.Hour))
 	ms, _, err := ben.GetHistory(ctx, client.Conversation{Type: client.Private, TargetID: "ann"}, 0, 10, client.OrderOlder)
-	if err != nil || len(ms) != 3 {
+	if err != nil || len(ms) != 5 {
 		t.Fatalf("history %d, %v", len(ms), err)
 	}
+	if ms[0].ObjectName != "NIM:CustomMsg" || string(ms[0].Content) != `{"attach":"{\"x\":1}","body":""}` ||
+		ms[1].ObjectName != "RC:TxtMsg" || string(ms[1].Content) != `{"content":"from easemob","extra":"{\"k\":\"v\"}"}` {
+		t.Fatalf("vendor contents: %s %s, %s %s", ms[0].ObjectName, ms[0].Content, ms[1].ObjectName, ms[1].Content)
+	}
+	ms = ms[2:]
 	wantUID := []string{"BJ3Q-0003", "BJ3Q-0002", "BJ3Q-0001"}
 	wantTime := []int64{base + 11, base + 10, base} // one millisecond on for the second at base+10
 	for i, m := range ms {
