@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -267,8 +268,43 @@ func emContent(typ string, body json.RawMessage, ext map[string]any) (string, []
 			return "", nil, emBad("a custom body is {customEvent, customExts}")
 		}
 		return "EM:CustomMsg", mustJSON(map[string]any{"customEvent": b.CustomEvent, "customExts": b.CustomExts, "ext": ext}), nil
+	case "img", "file", "audio", "video", "loc":
+		// RongIMLib's media messages, which imwasm/easemob reads as these
+		// types; the files stay where url points.
+		var b struct {
+			URL        string  `json:"url"`
+			Filename   string  `json:"filename"`
+			FileLength int64   `json:"file_length"`
+			Length     int64   `json:"length"` // seconds of audio or video
+			Addr       string  `json:"addr"`
+			Lat        float64 `json:"lat"`
+			Lng        float64 `json:"lng"`
+		}
+		if err := json.Unmarshal(body, &b); err != nil {
+			return "", nil, emBad("a " + typ + " body is {url, filename, file_length, length} or, for loc, {addr, lat, lng}")
+		}
+		if typ != "loc" && b.URL == "" {
+			return "", nil, emBad("a " + typ + " body needs its url")
+		}
+		object, c := map[string]string{"img": "RC:ImgMsg", "file": "RC:FileMsg", "audio": "RC:HQVCMsg", "video": "RC:SightMsg", "loc": "RC:LBSMsg"}[typ], map[string]any{}
+		switch typ {
+		case "img":
+			c["imageUri"], c["content"] = b.URL, ""
+		case "file":
+			c["fileUrl"], c["name"], c["size"], c["type"] = b.URL, b.Filename, b.FileLength, strings.TrimPrefix(path.Ext(b.Filename), ".")
+		case "audio":
+			c["remoteUrl"], c["name"], c["size"], c["duration"] = b.URL, b.Filename, b.FileLength, b.Length
+		case "video":
+			c["sightUrl"], c["name"], c["size"], c["duration"], c["content"] = b.URL, b.Filename, b.FileLength, b.Length, ""
+		case "loc":
+			c["latitude"], c["longitude"], c["poi"], c["content"] = b.Lat, b.Lng, b.Addr, ""
+		}
+		if len(ext) > 0 {
+			c["extra"] = string(mustJSON(ext))
+		}
+		return object, mustJSON(c), nil
 	}
-	return "", nil, emBad("type: txt and custom are provided")
+	return "", nil, emBad("type: txt, img, file, audio, video, loc and custom are provided")
 }
 
 func mustJSON(v any) []byte {

@@ -158,6 +158,9 @@ func TestImport(t *testing.T) {
 	vendor := e.importLines(t,
 		map[string]any{"kind": "message", "messageUId": "EM-1", "sentTime": base + 40, "fromUserId": "ann", "conversationType": 1, "targetId": "ben",
 			"easemob": map[string]any{"bodies": []any{map[string]any{"type": "txt", "msg": "from easemob"}}, "ext": map[string]any{"k": "v"}}},
+		map[string]any{"kind": "message", "messageUId": "EM-2", "sentTime": base + 45, "fromUserId": "ben", "conversationType": 1, "targetId": "ann",
+			"easemob": map[string]any{"bodies": []any{map[string]any{"type": "img", "url": "https://files.example/a.jpg", "filename": "a.jpg",
+				"size": map[string]any{"width": 10, "height": 10}}}}},
 		map[string]any{"kind": "message", "messageUId": "NIM-1", "sentTime": base + 50, "fromUserId": "ben", "conversationType": 1, "targetId": "ann",
 			"nim": map[string]any{"type": 100, "body": `{"x":1}`}},
 		map[string]any{"kind": "message", "messageUId": "NIM-2", "sentTime": base + 60, "fromUserId": "ben", "conversationType": 1, "targetId": "ann",
@@ -165,7 +168,7 @@ func TestImport(t *testing.T) {
 		map[string]any{"kind": "message", "messageUId": "NIM-3", "sentTime": base + 60, "fromUserId": "ben", "conversationType": 1, "targetId": "ann",
 			"nim": map[string]any{"type": "0", "body": `{"msg":"x"}`}, "objectName": "RC:TxtMsg"},
 	)
-	if vendor.Added["message"] != 2 || vendor.Refused != 2 || !strings.Contains(vendor.Errors[0].Error, "type") || !strings.Contains(vendor.Errors[1].Error, "one of them") {
+	if vendor.Added["message"] != 3 || vendor.Refused != 2 || !strings.Contains(vendor.Errors[0].Error, "type") || !strings.Contains(vendor.Errors[1].Error, "one of them") {
 		t.Fatalf("vendor contents: %+v", vendor)
 	}
 
@@ -174,14 +177,15 @@ func TestImport(t *testing.T) {
 	ben := e.device("ben", "b1", devOpts{})
 	ben.connect(t, e.token(t, "ben", time.Hour))
 	ms, _, err := ben.GetHistory(ctx, client.Conversation{Type: client.Private, TargetID: "ann"}, 0, 10, client.OrderOlder)
-	if err != nil || len(ms) != 5 {
+	if err != nil || len(ms) != 6 {
 		t.Fatalf("history %d, %v", len(ms), err)
 	}
 	if ms[0].ObjectName != "NIM:CustomMsg" || string(ms[0].Content) != `{"attach":"{\"x\":1}","body":""}` ||
-		ms[1].ObjectName != "RC:TxtMsg" || string(ms[1].Content) != `{"content":"from easemob","extra":"{\"k\":\"v\"}"}` {
-		t.Fatalf("vendor contents: %s %s, %s %s", ms[0].ObjectName, ms[0].Content, ms[1].ObjectName, ms[1].Content)
+		ms[1].ObjectName != "RC:ImgMsg" || string(ms[1].Content) != `{"content":"","imageUri":"https://files.example/a.jpg"}` ||
+		ms[2].ObjectName != "RC:TxtMsg" || string(ms[2].Content) != `{"content":"from easemob","extra":"{\"k\":\"v\"}"}` {
+		t.Fatalf("vendor contents: %s %s, %s %s, %s %s", ms[0].ObjectName, ms[0].Content, ms[1].ObjectName, ms[1].Content, ms[2].ObjectName, ms[2].Content)
 	}
-	ms = ms[2:]
+	ms = ms[3:]
 	wantUID := []string{"BJ3Q-0003", "BJ3Q-0002", "BJ3Q-0001"}
 	wantTime := []int64{base + 11, base + 10, base} // one millisecond on for the second at base+10
 	for i, m := range ms {
@@ -193,9 +197,12 @@ func TestImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(convs) != 2 {
+		t.Fatalf("%d conversations listed, want the private one and the group", len(convs))
+	}
 	for _, c := range convs {
-		if c.UnreadCount != 0 {
-			t.Errorf("%v: %d unread, want imported history read", c.Conversation, c.UnreadCount)
+		if c.UnreadCount != 0 || c.Latest == nil || c.Latest.MessageUID != map[string]string{"ann": "NIM-1", "team": "G-0001"}[c.TargetID] {
+			t.Errorf("%v: %d unread, latest %+v; want imported history read, its last message latest", c.Conversation, c.UnreadCount, c.Latest)
 		}
 	}
 	gm, _, err := ben.GetHistory(ctx, client.Conversation{Type: client.Group, TargetID: "team"}, 0, 10, client.OrderOlder)

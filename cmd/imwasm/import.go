@@ -59,7 +59,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	im := &importRun{url: strings.TrimSuffix(*url, "/") + "/v1/import", token: tok, client: &http.Client{Timeout: 5 * time.Minute},
-		total: server.ImportSummary{Lines: map[string]int{}, Added: map[string]int{}, Existing: map[string]int{}}, start: time.Now()}
+		total: server.ImportSummary{Lines: map[string]int{}, Added: map[string]int{}, Existing: map[string]int{}}, start: time.Now(), stderr: stderr}
 	if !*quiet {
 		im.progress = stderr
 	}
@@ -77,7 +77,8 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 type importRun struct {
 	url, token string
 	client     *http.Client
-	progress   io.Writer
+	progress   io.Writer // nil: --quiet
+	stderr     io.Writer
 	total      server.ImportSummary
 	start      time.Time
 }
@@ -140,9 +141,7 @@ func (im *importRun) send(ctx context.Context, part *bytes.Buffer, first int) er
 	}
 	t.Refused += out.Data.Refused
 	for _, e := range out.Data.Errors {
-		if im.progress != nil {
-			fmt.Fprintf(im.progress, "line %d refused: %d %s\n", e.Line, e.Code, e.Error)
-		}
+		fmt.Fprintf(im.stderr, "line %d refused: %d %s\n", e.Line, e.Code, e.Error) // even when --quiet
 		if len(t.Errors) < 100 {
 			t.Errors = append(t.Errors, e)
 		}

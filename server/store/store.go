@@ -93,7 +93,8 @@ type Store interface {
 	// Pull returns up to limit messages of convID with seq > afterSeq that
 	// user may read, oldest first. afterSeq is raised to the user's first
 	// visible sequence number, and when afterSeq is 0 also to the new-device
-	// window (messages newer than windowStart, at most windowMax of them).
+	// window (messages newer than windowStart, at most windowMax of them;
+	// the last message when none is newer).
 	// start is the effective afterSeq+1; last the conversation's last seq.
 	Pull(ctx context.Context, user, convID string, afterSeq uint64, limit int, windowStart time.Time, windowMax int) (msgs []*pb.Message, start, last uint64, err error)
 

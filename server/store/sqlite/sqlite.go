@@ -388,7 +388,10 @@ func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, lim
 		if first.Valid {
 			after = max(after, uint64(first.Int64)-1)
 		} else {
-			after = last // nothing in the window
+			// Nothing in the window: the last message still comes, so
+			// the device lists the conversation (an old one, an imported
+			// one) as RongIMLib's list does, and pages back from it.
+			after = max(after, last-1)
 		}
 	}
 	hi := last

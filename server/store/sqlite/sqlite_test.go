@@ -123,6 +123,12 @@ func TestPullWindowAndMembership(t *testing.T) {
 			}
 		})
 	}
+	// Every message older than the window: the last one still comes, so a
+	// new device lists the conversation.
+	ms, start, _, err := d.Pull(ctx, "bob", conv, 0, 100, clock.Add(time.Hour), 1000)
+	if err != nil || len(ms) != 1 || ms[0].Seq != 10 || start != 10 {
+		t.Fatalf("all older than the window: %d messages, start %d, %v; want the last", len(ms), start, err)
+	}
 }
 
 func TestChangesAndReadWatermark(t *testing.T) {
