@@ -129,3 +129,18 @@ test('imwasm import reports refused lines with their numbers and fails', async (
     await server.stop();
   }
 });
+
+test("docs/migration.md's example file imports as it stands", async () => {
+  const doc = (await import('node:fs')).readFileSync(new URL('../../docs/migration.md', import.meta.url), 'utf8');
+  const example = /```json lines\n([\s\S]*?)```/.exec(doc)[1];
+  const server = await startServer();
+  try {
+    const r = importFile(server, example);
+    assert.equal(r.code, 0, r.out + r.err);
+    for (const [kind, n] of [['user', 2], ['friend', 1], ['group', 1], ['message', 2]]) {
+      assert.deepEqual(summary(r.out, kind), { lines: n, added: n, existing: 0 }, kind);
+    }
+  } finally {
+    await server.stop();
+  }
+});
