@@ -507,7 +507,7 @@ func (e *Engine) connLoop(ctx context.Context, connected chan<- error, early *pe
 			err = lc.run(ctx)
 		}
 		code := codes.Of(err)
-		fatal := code == codes.ConnTokenIncorrect || code == codes.ConnTokenExpired || code == codes.DisconnKick
+		fatal := code == codes.ConnTokenIncorrect || code == codes.ConnTokenExpired || code == codes.DisconnKick || code == codes.ConnUserBlocked
 		if first && (fatal || ctx.Err() == nil && code != codes.Success) {
 			// The first attempt's failure is Connect's answer.
 			if code == codes.Timeout {

@@ -35,6 +35,8 @@ func badRequest(msg string) *apiError {
 func (s *Server) routeAPI() {
 	s.mux.HandleFunc("POST /v1/users/{id}/token", s.admin(s.apiUserToken))
 	s.mux.HandleFunc("POST /v1/users/{id}/kick", s.admin(s.apiKick))
+	s.mux.HandleFunc("POST /v1/users/{id}/block", s.admin(s.apiBlockUser))
+	s.mux.HandleFunc("DELETE /v1/users/{id}/block", s.admin(s.apiUnblockUser))
 	s.mux.HandleFunc("POST /v1/groups", s.admin(s.apiCreateGroup))
 	s.mux.HandleFunc("GET /v1/groups/{id}", s.admin(s.apiGetGroup))
 	s.mux.HandleFunc("POST /v1/groups/{id}/members", s.admin(s.apiGroupOp(pb.GroupOp_GROUP_INVITE, usersBody)))

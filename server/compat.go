@@ -12,6 +12,7 @@ import (
 
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
 )
 
 // The vendors' server APIs (compat_*.go) sign requests alike: hex
@@ -63,6 +64,21 @@ func (s *Server) vendorToken(user string, at time.Time) (string, error) {
 func (s *Server) revokeThisSecond(ctx context.Context, user string) (time.Time, error) {
 	next := s.cfg.Now().Truncate(time.Second).Add(time.Second)
 	return next, s.store.RevokeTokens(ctx, user, next)
+}
+
+// appRecall recalls a message of from's conversation typ/target as the app
+// server (the vendors' recall routes) and tells its members.
+func (s *Server) appRecall(ctx context.Context, from string, typ pb.ConversationType, target string, req *pb.RecallRequest) error {
+	convID := store.GroupConvID(target)
+	if typ == pb.ConversationType_PRIVATE {
+		convID = store.PrivateConvID(from, target)
+	}
+	_, marker, err := s.recall(ctx, from, convID, req, true)
+	if err != nil {
+		return err
+	}
+	s.fanOut(ctx, marker, "")
+	return nil
 }
 
 // formProfile sets user's name and portrait from the form fields named

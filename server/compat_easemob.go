@@ -45,6 +45,9 @@ func (s *Server) routeCompatEasemob() {
 	for route, h := range map[string]func(*http.Request) (any, error){
 		"POST users":                             s.emUsers,
 		"DELETE users/{user}":                    s.emDeleteUser,
+		"POST users/{user}/deactivate":           s.emBlock(true),
+		"POST users/{user}/activate":             s.emBlock(false),
+		"POST messages/msg_recall":               s.emRecall,
 		"POST messages/users":                    s.emSend(pb.ConversationType_PRIVATE),
 		"POST messages/chatgroups":               s.emSend(pb.ConversationType_GROUP),
 		"POST chatgroups":                        s.emCreateGroup,
@@ -209,6 +212,53 @@ func (s *Server) emDeleteUser(r *http.Request) (any, error) {
 	delete(out, "data")
 	out["entities"] = []map[string]any{{"uuid": user, "type": "user", "username": user, "activated": false}}
 	return out, nil
+}
+
+// emBlock: deactivate blocks the user until activated (connects refused
+// with 31009, sessions closed); activate lifts it.
+func (s *Server) emBlock(block bool) func(*http.Request) (any, error) {
+	return func(r *http.Request) (any, error) {
+		user := r.PathValue("user")
+		if !contract.ValidID(user) {
+			return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+		}
+		until, action := time.Time{}, "activate user"
+		if block {
+			until, action = s.cfg.Now().Add(maxBlock), "Deactivate user"
+		}
+		if err := s.blockUser(r.Context(), user, until, false); err != nil {
+			return nil, err
+		}
+		out := s.emEntity(r, action, nil)
+		delete(out, "data")
+		if block {
+			out["entities"] = []map[string]any{{"uuid": user, "type": "user", "username": user, "activated": false}}
+		}
+		return out, nil
+	}
+}
+
+// emRecall: {msg_id, from, to, chat_type: chat | groupchat} → the message
+// recalled as the app server recalls it.
+func (s *Server) emRecall(r *http.Request) (any, error) {
+	var b struct {
+		MsgID    string `json:"msg_id"`
+		From     string `json:"from"`
+		To       string `json:"to"`
+		ChatType string `json:"chat_type"`
+		Force    bool   `json:"force"`
+	}
+	if err := emDecode(r, &b); err != nil {
+		return nil, err
+	}
+	typ := map[string]pb.ConversationType{"chat": pb.ConversationType_PRIVATE, "groupchat": pb.ConversationType_GROUP}[b.ChatType]
+	if typ == 0 || !contract.ValidID(b.From) || !contract.ValidID(b.To) {
+		return nil, emBad("msg_id, from, to and chat_type (chat or groupchat) are required")
+	}
+	if err := s.appRecall(r.Context(), b.From, typ, b.To, &pb.RecallRequest{MessageUid: b.MsgID}); err != nil {
+		return nil, err
+	}
+	return s.emEntity(r, "post", map[string]any{"recalled": "yes", "chattype": b.ChatType, "from": b.From, "to": b.To, "msg_id": b.MsgID}), nil
 }
 
 // emSend: {from, to: [...], type: txt | custom, body, ext?} → sent as POST

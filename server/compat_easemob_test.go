@@ -2,11 +2,14 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
 )
 
 // Easemob's REST API under /compat/easemob/{org}/{app}/, as a backend
@@ -78,8 +81,41 @@ func TestEasemobServerAPI(t *testing.T) {
 		t.Fatalf("ann got %s %s", got[0].ObjectName, got[0].Content)
 	}
 	if status, _ := e.emCall(t, "POST", "messages/users", app, map[string]any{"from": "ops", "to": []string{"ann"}, "type": "img", "body": map[string]any{}}); status != 400 {
-		t.Fatalf("an image from the backend: %d, want 400 (not provided)", status)
+		t.Fatalf("an image without its url: %d, want 400", status)
 	}
+	if status, _ := e.emCall(t, "POST", "messages/users", app, map[string]any{"from": "ops", "to": []string{"ann"}, "type": "cmd", "body": map[string]any{"action": "x"}}); status != 400 {
+		t.Fatalf("a cmd message from the backend: %d, want 400 (not provided)", status)
+	}
+	status, out = e.emCall(t, "POST", "messages/users", app, map[string]any{"from": "ops", "to": []string{"ann"}, "type": "file",
+		"body": map[string]any{"url": "https://files.example/a.pdf", "filename": "a.pdf", "file_length": 1234}})
+	fileID := out["data"].(map[string]any)["ann"].(string)
+	got = ann.waitMessages(t, 2)
+	if status != 200 || got[1].ObjectName != "RC:FileMsg" || string(got[1].Content) != `{"fileUrl":"https://files.example/a.pdf","name":"a.pdf","size":1234,"type":"pdf"}` {
+		t.Fatalf("a file: %d, ann got %s %s", status, got[1].ObjectName, got[1].Content)
+	}
+	// Recall it as the app server.
+	if status, out := e.emCall(t, "POST", "messages/msg_recall", app, map[string]any{"msg_id": fileID, "from": "ops", "to": "ann", "chat_type": "chat"}); status != 200 || out["data"].(map[string]any)["recalled"] != "yes" {
+		t.Fatalf("msg_recall: %d %v", status, out)
+	}
+	ann.waitFor(t, "the recall", func(ms []*client.Message, _ []client.Event) bool {
+		return slices.ContainsFunc(ms, func(m *client.Message) bool { return m.MessageUID == fileID && m.ObjectName == "RC:RcNtf" })
+	})
+
+	// deactivate: ann's session closes (31009) and her token cannot
+	// connect; activate: it can again.
+	if status, out := e.emCall(t, "POST", "users/ann/deactivate", app, nil); status != 200 || out["entities"].([]any)[0].(map[string]any)["activated"] != false {
+		t.Fatalf("deactivate: %d %v", status, out)
+	}
+	ann.waitFor(t, "the block", func(_ []*client.Message, evs []client.Event) bool {
+		return slices.ContainsFunc(evs, func(ev client.Event) bool { return ev.Kind == client.EventStatus && ev.Code == codes.ConnUserBlocked })
+	})
+	if _, err := e.device("ann", "a2", devOpts{}).Connect(context.Background(), tokens["ann"]); codes.Of(err) != codes.ConnUserBlocked {
+		t.Fatalf("a deactivated user's connect: %v, want 31009", err)
+	}
+	if status, out := e.emCall(t, "POST", "users/ann/activate", app, nil); status != 200 {
+		t.Fatalf("activate: %d %v", status, out)
+	}
+	e.device("ann", "a3", devOpts{}).connect(t, tokens["ann"])
 
 	status, out = e.emCall(t, "POST", "chatgroups", app, map[string]any{"groupname": "Club", "description": "books", "owner": "ann", "members": []string{"ben"}, "public": true, "maxusers": 200})
 	if status != 200 {

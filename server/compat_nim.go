@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
@@ -42,8 +44,12 @@ func (s *Server) routeCompatNIM() {
 		"user/updateUinfo.action":  s.nimUpdateUser,
 		"user/refreshToken.action": s.nimRefreshToken,
 		"user/block.action":        s.nimBlockUser,
+		"user/unblock.action":      s.nimUnblockUser,
 		"user/getUinfos.action":    s.nimUserInfos,
 		"msg/sendMsg.action":       s.nimSendMsg,
+		"msg/recall.action":        s.nimRecall,
+		"team/leave.action":        s.nimLeaveTeam,
+		"team/query.action":        s.nimQueryTeams,
 		"team/create.action":       s.nimCreateTeam,
 		"team/add.action":          s.nimTeamOp(pb.GroupOp_GROUP_INVITE, "members"),
 		"team/kick.action":         s.nimTeamOp(pb.GroupOp_GROUP_KICK, "member"),
@@ -185,19 +191,24 @@ func (s *Server) nimRefreshToken(r *http.Request) (map[string]any, error) {
 	return map[string]any{"info": map[string]any{"token": tok, "accid": accid}}, nil
 }
 
-// nimBlockUser: accid → the user's tokens revoked and sessions ended.
+// nimBlockUser: accid, needkick → the user blocked until unblocked: their
+// connects refused (31009), their sessions closed when needkick is true.
 func (s *Server) nimBlockUser(r *http.Request) (map[string]any, error) {
 	accid, err := nimID(r, "accid")
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.revokeThisSecond(r.Context(), accid); err != nil {
+	keep := r.PostForm.Get("needkick") != "true"
+	return nil, s.blockUser(r.Context(), accid, s.cfg.Now().Add(maxBlock), keep)
+}
+
+// nimUnblockUser: accid → the block lifted; the user's token works again.
+func (s *Server) nimUnblockUser(r *http.Request) (map[string]any, error) {
+	accid, err := nimID(r, "accid")
+	if err != nil {
 		return nil, err
 	}
-	for _, ss := range s.hub.sessionsOf(accid) {
-		ss.kick(codes.DisconnKick, "blocked by the app server")
-	}
-	return nil, nil
+	return nil, s.blockUser(r.Context(), accid, time.Time{}, false)
 }
 
 // nimSendMsg: from, ope (0 p2p, 1 team), to, type (0 text, 100 custom),
@@ -220,6 +231,63 @@ func (s *Server) nimSendMsg(r *http.Request) (map[string]any, error) {
 		return nil, err
 	}
 	return map[string]any{"data": map[string]any{"msgid": sent[0].MessageUID, "timetag": sent[0].SentTime, "antispam": false}}, nil
+}
+
+// nimRecall: deleteMsgid, timetag, type (7 p2p, 8 team), from, to, msg? →
+// the message recalled as the app server recalls it (msg: the notice's
+// extra).
+func (s *Server) nimRecall(r *http.Request) (map[string]any, error) {
+	from, err := nimID(r, "from")
+	if err != nil {
+		return nil, err
+	}
+	to, err := nimID(r, "to")
+	if err != nil {
+		return nil, err
+	}
+	f := r.PostForm
+	typ := map[string]pb.ConversationType{"7": pb.ConversationType_PRIVATE, "8": pb.ConversationType_GROUP}[f.Get("type")]
+	if typ == 0 {
+		return nil, nimBad("type must be 7 (p2p) or 8 (team)")
+	}
+	sent, _ := strconv.ParseInt(f.Get("timetag"), 10, 64)
+	return nil, s.appRecall(r.Context(), from, typ, to, &pb.RecallRequest{MessageUid: f.Get("deleteMsgid"), SentTime: sent, Extra: f.Get("msg")})
+}
+
+// nimLeaveTeam: tid, accid → accid leaves the team.
+func (s *Server) nimLeaveTeam(r *http.Request) (map[string]any, error) {
+	tid, err := nimID(r, "tid")
+	if err != nil {
+		return nil, err
+	}
+	accid, err := nimID(r, "accid")
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.groupAPI(r.Context(), "", &pb.GroupRequest{Op: pb.GroupOp_GROUP_KICK, GroupId: tid, UserId: accid, UserIds: []string{accid}})
+	return nil, err
+}
+
+// nimQueryTeams: tids (JSON list), ope (1: with members) → {tinfos: [{tid,
+// tname, owner, size, members?}]}.
+func (s *Server) nimQueryTeams(r *http.Request) (map[string]any, error) {
+	tids, err := nimIDs(r, "tids")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(tids))
+	for _, tid := range tids {
+		g, err := s.groups.get(r.Context(), tid)
+		if err != nil {
+			return nil, mapStoreErr(err)
+		}
+		t := map[string]any{"tid": tid, "tname": g.g.Name, "owner": g.owner, "size": len(g.list), "createtime": g.g.Created}
+		if r.PostForm.Get("ope") == "1" {
+			t["members"] = slices.DeleteFunc(slices.Clone(g.list), func(u string) bool { return u == g.owner })
+		}
+		out = append(out, t)
+	}
+	return map[string]any{"tinfos": out}, nil
 }
 
 // nimContent is the object name and content of a NIM message of type typ

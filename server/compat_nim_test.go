@@ -3,11 +3,13 @@ package server_test
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
 )
 
 // NIM's server API under /compat/nim/nimserver/, driven by plain HTTP with
@@ -92,6 +94,21 @@ func TestNIMServerAPI(t *testing.T) {
 		}
 		return false
 	})
+	// Recall the team message as the app server: the members see the recall.
+	teamMsg := ben.messages()[len(ben.messages())-1]
+	e.nimOK(t, "msg/recall.action", url.Values{"deleteMsgid": {teamMsg.MessageUID}, "timetag": {strconv.FormatInt(teamMsg.SentTime, 10)},
+		"type": {"8"}, "from": {"ann"}, "to": {tid}})
+	ben.waitFor(t, "the recall", func(ms []*client.Message, _ []client.Event) bool {
+		return slices.ContainsFunc(ms, func(m *client.Message) bool { return m.MessageUID == teamMsg.MessageUID && m.ObjectName == "RC:RcNtf" })
+	})
+	q := e.nimOK(t, "team/query.action", url.Values{"tids": {`["` + tid + `"]`}, "ope": {"1"}})["tinfos"].([]any)[0].(map[string]any)
+	if q["owner"] != "ann" || q["size"] != 3.0 || len(q["members"].([]any)) != 2 {
+		t.Fatalf("team/query: %v", q)
+	}
+	e.nimOK(t, "team/leave.action", url.Values{"tid": {tid}, "accid": {"ben"}})
+	if q := e.nimOK(t, "team/query.action", url.Values{"tids": {`["` + tid + `"]`}})["tinfos"].([]any)[0].(map[string]any); q["size"] != 2.0 || q["members"] != nil {
+		t.Fatalf("team/query after leave: %v", q)
+	}
 	e.nimOK(t, "team/kick.action", url.Values{"tid": {tid}, "owner": {"ann"}, "member": {"cal"}})
 	e.nimOK(t, "team/remove.action", url.Values{"tid": {tid}, "owner": {"ann"}})
 	if status, _ := e.admin("GET", "/v1/groups/"+tid, nil); status != 404 {
@@ -109,8 +126,20 @@ func TestNIMServerAPI(t *testing.T) {
 		t.Fatal("the token before the refresh connected")
 	}
 	e.device("ben", "b3", devOpts{}).connect(t, fresh)
+	// Block: new connects refused with 31009, a session open goes on
+	// unless needkick; unblock: the same token connects again.
+	annTok := info["token"].(string)
+	ann2 := e.device("ann", "a2", devOpts{})
+	ann2.connect(t, annTok)
 	e.nimOK(t, "user/block.action", url.Values{"accid": {"ann"}})
-	if _, err := e.device("ann", "a2", devOpts{}).Connect(ctx, info["token"].(string)); err == nil {
-		t.Fatal("a blocked user's token connected")
+	if _, err := e.device("ann", "a3", devOpts{}).Connect(ctx, annTok); codes.Of(err) != codes.ConnUserBlocked {
+		t.Fatalf("a blocked user's connect: %v, want 31009", err)
 	}
+	ann2.send(t, text("ben", client.Private, "still here without needkick"))
+	e.nimOK(t, "user/block.action", url.Values{"accid": {"ann"}, "needkick": {"true"}})
+	ann2.waitFor(t, "the kick", func(_ []*client.Message, evs []client.Event) bool {
+		return slices.ContainsFunc(evs, func(ev client.Event) bool { return ev.Kind == client.EventStatus && ev.Code == codes.ConnUserBlocked })
+	})
+	e.nimOK(t, "user/unblock.action", url.Values{"accid": {"ann"}})
+	e.device("ann", "a4", devOpts{}).connect(t, annTok)
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
-	"github.com/imwasm/imwasm/server/store"
 )
 
 // RongCloud's server API under /compat/rongcloud/ (docs/http-api.md): a
@@ -41,10 +40,15 @@ func rcBad(msg string) *rcError { return &rcError{http.StatusBadRequest, rcBadPa
 
 func (s *Server) routeCompatRongCloud() {
 	for path, h := range map[string]func(*http.Request) (map[string]any, error){
-		"user/getToken.json":           s.rcGetToken,
-		"user/refresh.json":            s.rcRefreshUser,
-		"user/info.json":               s.rcUserInfo,
-		"user/token/expire.json":       s.rcExpireTokens,
+		"user/getToken.json":     s.rcGetToken,
+		"user/refresh.json":      s.rcRefreshUser,
+		"user/info.json":         s.rcUserInfo,
+		"user/token/expire.json": s.rcExpireTokens,
+		"user/block.json":        s.rcBlock,
+		"user/unblock.json":      s.rcUnblock,
+		// System messages come in the private conversation with their
+		// sender (RongIMLib's conversation type 6 is not there yet).
+		"message/system/publish.json":  s.rcPublish(pb.ConversationType_PRIVATE, "toUserId"),
 		"message/private/publish.json": s.rcPublish(pb.ConversationType_PRIVATE, "toUserId"),
 		"message/group/publish.json":   s.rcPublish(pb.ConversationType_GROUP, "toGroupId"),
 		"group/create.json":            s.rcGroupOp(pb.GroupOp_GROUP_CREATE),
@@ -190,6 +194,40 @@ func (s *Server) rcExpireTokens(r *http.Request) (map[string]any, error) {
 	return nil, nil
 }
 
+// rcBlock: userId (repeated), minute (1-43200) → the users blocked for
+// that long: connects refused with 31009, sessions closed.
+func (s *Server) rcBlock(r *http.Request) (map[string]any, error) {
+	users, err := rcUsers(r, "userId")
+	if err != nil {
+		return nil, err
+	}
+	minutes, err := strconv.Atoi(r.PostForm.Get("minute"))
+	if err != nil || minutes < 1 || minutes > 43200 {
+		return nil, rcBad("minute must be 1-43200")
+	}
+	until := s.cfg.Now().Add(time.Duration(minutes) * time.Minute)
+	for _, u := range users {
+		if err := s.blockUser(r.Context(), u, until, false); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// rcUnblock: userId (repeated) → the users' blocks lifted.
+func (s *Server) rcUnblock(r *http.Request) (map[string]any, error) {
+	users, err := rcUsers(r, "userId")
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if err := s.blockUser(r.Context(), u, time.Time{}, false); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
 // rcPublish: fromUserId, to (repeated), objectName, content (JSON),
 // pushContent, pushData, isPersisted, isCounted → sent as POST
 // /v1/messages sends.
@@ -269,24 +307,14 @@ func (s *Server) rcRecall(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var convID string
-	switch f.Get("conversationType") {
-	case "1":
-		convID = store.PrivateConvID(from, target)
-	case "3":
-		convID = store.GroupConvID(target)
-	default:
+	typ := map[string]pb.ConversationType{"1": pb.ConversationType_PRIVATE, "3": pb.ConversationType_GROUP}[f.Get("conversationType")]
+	if typ == 0 {
 		return nil, rcBad("conversationType must be 1 (private) or 3 (group)")
 	}
 	sent, _ := strconv.ParseInt(f.Get("sentTime"), 10, 64)
 	req := &pb.RecallRequest{MessageUid: f.Get("messageUID"), SentTime: sent, IsAdmin: f.Get("isAdmin") == "1",
 		IsDelete: f.Get("isDelete") == "1", Extra: f.Get("extra"), DisableNotification: f.Get("disablePush") == "true"}
-	_, stored, err := s.recall(r.Context(), from, convID, req, true)
-	if err != nil {
-		return nil, err
-	}
-	s.fanOut(r.Context(), stored, "")
-	return nil, nil
+	return nil, s.appRecall(r.Context(), from, typ, target, req)
 }
 
 // rcGroupMembers: groupId → {users: [{id}]}.

@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -51,7 +53,7 @@ func (e *env) rcCall(t *testing.T, path string, form url.Values, secret string, 
 
 func (e *env) rcOK(t *testing.T, path string, form url.Values) map[string]any {
 	t.Helper()
-	status, out := e.rcCall(t, path, form, appSecret, time.Now())
+	status, out := e.rcCall(t, path, form, appSecret, e.now()) // the server's clock, which tests move
 	if status != 200 || out["code"] != 200.0 {
 		t.Fatalf("%s: %d %v", path, status, out)
 	}
@@ -173,6 +175,47 @@ func TestRongCloudServerAPI(t *testing.T) {
 	if status, _ := e.rcCall(t, "group/user/query.json", url.Values{"groupId": {"rg"}}, appSecret, time.Now()); status != 404 {
 		t.Fatalf("a dismissed group's members: %d", status)
 	}
+
+	// A system message: in the private conversation with its sender.
+	e.rcOK(t, "message/system/publish.json", url.Values{"fromUserId": {"notices"}, "toUserId": {"bob"}, "objectName": {"RC:TxtMsg"},
+		"content": {`{"content":"maintenance at 2"}`}, "pushContent": {"maintenance"}})
+	bob.waitFor(t, "the system message", func(ms []*client.Message, _ []client.Event) bool {
+		return slices.ContainsFunc(ms, func(m *client.Message) bool {
+			return m.TargetID == "notices" && m.SenderUserID == "notices" && string(m.Content) == `{"content":"maintenance at 2"}`
+		})
+	})
+
+	// Block for a time: sessions closed and connects refused with
+	// 31009; unblock: the same token connects again.
+	if status, out := e.rcCall(t, "user/block.json", url.Values{"userId": {"bob"}, "minute": {"0"}}, appSecret, time.Now()); status != 400 {
+		t.Fatalf("minute 0: %d %v", status, out)
+	}
+	e.rcOK(t, "user/block.json", url.Values{"userId": {"bob"}, "minute": {"10"}})
+	bob.waitFor(t, "the block", func(_ []*client.Message, evs []client.Event) bool {
+		return slices.ContainsFunc(evs, func(ev client.Event) bool { return ev.Kind == client.EventStatus && ev.Code == codes.ConnUserBlocked })
+	})
+	if _, err := e.device("bob", "b9", devOpts{}).Connect(context.Background(), bobTok); codes.Of(err) != codes.ConnUserBlocked {
+		t.Fatalf("a blocked user's connect: %v, want 31009", err)
+	}
+	e.clock.add(11 * time.Minute) // the block ends by itself
+	e.device("bob", "b10", devOpts{}).connect(t, bobTok)
+	e.rcOK(t, "user/block.json", url.Values{"userId": {"bob"}, "minute": {"10"}})
+	e.rcOK(t, "user/unblock.json", url.Values{"userId": {"bob"}})
+	e.device("bob", "b11", devOpts{}).connect(t, bobTok)
+	// The same through the admin API.
+	if status, _ := e.admin("POST", "/v1/users/bob/block", map[string]any{"minutes": -1}); status != 400 {
+		t.Fatalf("minutes -1: %d", status)
+	}
+	if status, res := e.admin("POST", "/v1/users/bob/block", map[string]any{"minutes": 5}); status != 200 || res["data"].(map[string]any)["blockedUntil"] == nil {
+		t.Fatalf("block: %d %v", status, res)
+	}
+	if _, err := e.device("bob", "b12", devOpts{}).Connect(context.Background(), bobTok); codes.Of(err) != codes.ConnUserBlocked {
+		t.Fatalf("blocked through the admin API: %v, want 31009", err)
+	}
+	if status, _ := e.admin("DELETE", "/v1/users/bob/block", nil); status != 200 {
+		t.Fatalf("unblock: %d", status)
+	}
+	e.device("bob", "b13", devOpts{}).connect(t, bobTok)
 
 	// Expiring tokens: the token issued before the time is refused at the next connect.
 	alice.Disconnect()

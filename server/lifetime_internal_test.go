@@ -307,9 +307,14 @@ func (g *guardedStore) Group(ctx context.Context, groupID string) (*store.Group,
 	return g.Store.Group(ctx, groupID)
 }
 
-func (g *guardedStore) TokensValidAfter(ctx context.Context, user string) (time.Time, error) {
-	defer g.enter("TokensValidAfter")()
-	return g.Store.TokensValidAfter(ctx, user)
+func (g *guardedStore) Access(ctx context.Context, user string) (store.Access, error) {
+	defer g.enter("Access")()
+	return g.Store.Access(ctx, user)
+}
+
+func (g *guardedStore) BlockUser(ctx context.Context, user string, until time.Time) error {
+	defer g.enter("BlockUser")()
+	return g.Store.BlockUser(ctx, user, until)
 }
 
 func (g *guardedStore) RevokeTokens(ctx context.Context, user string, before time.Time) error {

@@ -162,12 +162,8 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	case claims.IsAdmin():
 		return fail(codes.ConnTokenIncorrect, "app-server tokens cannot connect")
 	}
-	validAfter, err := s.store.TokensValidAfter(ctx, claims.Subject)
-	if err != nil {
-		return fail(codes.Timeout, "server error")
-	}
-	if !validAfter.IsZero() && claims.IssuedAt*1000 < validAfter.UnixMilli() {
-		return fail(codes.ConnTokenIncorrect, "token revoked")
+	if err := s.admit(ctx, claims); err != nil {
+		return fail(codes.Of(err), err.Error())
 	}
 
 	sess := &session{

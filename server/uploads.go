@@ -38,12 +38,12 @@ func (s *Server) userToken(r *http.Request) (user string, admin bool, ae *apiErr
 		return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "token invalid"}
 	}
 	if !c.IsAdmin() {
-		after, err := s.store.TokensValidAfter(r.Context(), c.Subject)
-		if err != nil {
-			return "", false, &apiError{http.StatusInternalServerError, codes.Timeout, "server error"}
-		}
-		if !after.IsZero() && c.IssuedAt*1000 < after.UnixMilli() {
-			return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "token revoked"}
+		if err := s.admit(r.Context(), c); err != nil {
+			status := http.StatusUnauthorized
+			if codes.Of(err) == codes.Timeout {
+				status = http.StatusInternalServerError
+			}
+			return "", false, &apiError{status, codes.Of(err), err.Error()}
 		}
 	}
 	return c.Subject, c.IsAdmin(), nil

@@ -88,6 +88,7 @@ const (
 	MsgContentExceedLimit                     = 30016 // RC_MSG_CONTENT_EXCEED_LIMIT
 	ConnAckTimeout                            = 31000 // RC_CONN_ACK_TIMEOUT
 	ConnTokenIncorrect                        = 31004 // RC_CONN_TOKEN_INCORRECT
+	ConnUserBlocked                           = 31009 // RC_CONN_USER_BLOCKED: the app server blocked the user
 	DisconnKick                               = 31010 // RC_DISCONN_KICK
 	ConnTokenExpired                          = 31020 // RC_CONN_TOKEN_EXPIRED
 	ClientNotInit                             = 33001 // BIZ_ERROR_CLIENT_NOT_INIT

@@ -230,10 +230,12 @@ type Store interface {
 
 	People
 
-	// TokensValidAfter is the time before which the user's tokens are
-	// revoked (zero if never); RevokeTokens sets it.
-	TokensValidAfter(ctx context.Context, user string) (time.Time, error)
+	// Access is what the user may do: tokens issued before
+	// TokensValidAfter are revoked (RevokeTokens), and the user may not
+	// connect before BlockedUntil (BlockUser; zero: never).
+	Access(ctx context.Context, user string) (Access, error)
 	RevokeTokens(ctx context.Context, user string, before time.Time) error
+	BlockUser(ctx context.Context, user string, until time.Time) error
 
 	// Backup writes a consistent copy of the database to path.
 	Backup(ctx context.Context, path string) error
@@ -512,6 +514,12 @@ type GroupChange struct {
 	// Imported: Ntf is an imported message (see Store.Import) and keeps
 	// its Uid and SentTime.
 	Imported bool
+}
+
+// Access is a user's standing: see Store.Access.
+type Access struct {
+	TokensValidAfter time.Time
+	BlockedUntil     time.Time
 }
 
 // Imported is a message kept elsewhere before: Msg has From, To,

@@ -321,6 +321,8 @@ CREATE INDEX subscriptions_target ON subscriptions(target);
 `,
 	// 17: what a reader sends with a read ack (Easemob's ackContent).
 	`ALTER TABLE receipt_readers ADD COLUMN content TEXT NOT NULL DEFAULT '';`,
+	// 18: the app server's block of a user (unix ms; 0: none).
+	`ALTER TABLE users ADD COLUMN blocked_until INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

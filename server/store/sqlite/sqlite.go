@@ -908,17 +908,37 @@ func (d *DB) MarkReceipt(ctx context.Context, user, convID, uid string, entry fu
 	return m, nil
 }
 
-// TokensValidAfter implements store.Store.
-func (d *DB) TokensValidAfter(ctx context.Context, user string) (time.Time, error) {
-	var ms int64
-	err := d.queryRow(ctx, `SELECT tokens_valid_after FROM users WHERE id=?`, user).Scan(&ms)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && ms == 0) {
-		return time.Time{}, nil
+// Access implements store.Store.
+func (d *DB) Access(ctx context.Context, user string) (store.Access, error) {
+	var valid, blocked int64
+	err := d.queryRow(ctx, `SELECT tokens_valid_after, blocked_until FROM users WHERE id=?`, user).Scan(&valid, &blocked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Access{}, nil
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("tokens of %s: %w", user, err)
+		return store.Access{}, fmt.Errorf("access of %s: %w", user, err)
 	}
-	return time.UnixMilli(ms), nil
+	var a store.Access
+	if valid != 0 {
+		a.TokensValidAfter = time.UnixMilli(valid)
+	}
+	if blocked != 0 {
+		a.BlockedUntil = time.UnixMilli(blocked)
+	}
+	return a, nil
+}
+
+// BlockUser implements store.Store.
+func (d *DB) BlockUser(ctx context.Context, user string, until time.Time) error {
+	var ms int64
+	if !until.IsZero() {
+		ms = until.UnixMilli()
+	}
+	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
+		_, err := t.tx.Exec(`INSERT INTO users(id, blocked_until) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET blocked_until = excluded.blocked_until`, user, ms)
+		return nil, err
+	})
+	return err
 }
 
 // RevokeTokens implements store.Store.
