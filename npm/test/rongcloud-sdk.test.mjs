@@ -40,6 +40,20 @@ test("rongcloud-sdk's user, message and group calls against the compat routes", 
     assert.deepEqual(got.members.map((u) => u.id).sort(), ['ann', 'ben']);
     const upd = await Users.update({ id: 'ann', name: 'Ann B.', portrait: 'https://p.example/ann2.png' });
     assert.equal(upd.code, 200);
+
+    // A system message arrives in the private conversation with its sender.
+    const sys = await Message.System.send({ senderId: 'notices', targetId: 'ann', objectName: 'RC:TxtMsg', content: { content: 'maintenance' } });
+    assert.equal(sys.code, 200);
+    await ann.until(() => ann.messages().some((m) => m.content.content === 'maintenance' && m.senderUserId === 'notices'), 'the system message');
+
+    // Block: ann's connection closes with RC_CONN_USER_BLOCKED and her
+    // token is refused; unblock: the same token connects.
+    await ann.call('$listen', 'DISCONNECT');
+    assert.equal((await Users.Block.add({ id: 'ann', minute: 10 })).code, 200);
+    await ann.until((evs) => evs.some(([n, code]) => n === 'DISCONNECT' && code === 31009), 'the block');
+    assert.equal((await ann.call('connect', reg.token)).code, 31009);
+    assert.equal((await Users.Block.remove({ id: 'ann' })).code, 200);
+    assert.equal((await ann.call('connect', reg.token)).code, 0);
   } finally {
     await ann.close();
     await server.stop();
