@@ -271,6 +271,8 @@ func (s *Server) emSend(typ pb.ConversationType) func(*http.Request) (any, error
 			Type string          `json:"type"`
 			Body json.RawMessage `json:"body"`
 			Ext  map[string]any  `json:"ext"`
+			// RouteType ROUTE_ONLINE: for the online only.
+			RouteType string `json:"routetype"`
 		}
 		if err := emDecode(r, &b); err != nil {
 			return nil, err
@@ -279,8 +281,16 @@ func (s *Server) emSend(typ pb.ConversationType) func(*http.Request) (any, error
 		if err != nil {
 			return nil, err
 		}
-		sent, err := s.appSend(r.Context(), &apiMessage{FromUserID: b.From, ConversationType: int32(typ), TargetIDs: b.To,
-			ObjectName: object, Content: json.RawMessage(strconv.Quote(string(content))), ClientMsgID: "em." + rand.Text()})
+		m := &apiMessage{FromUserID: b.From, ConversationType: int32(typ), TargetIDs: b.To,
+			ObjectName: object, Content: json.RawMessage(strconv.Quote(string(content))), ClientMsgID: "em." + rand.Text()}
+		// Easemob's push fields live in ext; ROUTE_ONLINE sends to those
+		// online only, stored nowhere: a status message.
+		if apns, ok := b.Ext["em_apns_ext"].(map[string]any); ok {
+			m.PushContent, _ = apns["em_push_content"].(string)
+		}
+		m.DisableNotification, _ = b.Ext["em_ignore_notification"].(bool)
+		m.IsStatus = b.RouteType == "ROUTE_ONLINE"
+		sent, err := s.appSend(r.Context(), m)
 		if err != nil {
 			return nil, err
 		}

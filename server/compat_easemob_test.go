@@ -93,6 +93,12 @@ func TestEasemobServerAPI(t *testing.T) {
 	if status != 200 || got[1].ObjectName != "RC:FileMsg" || string(got[1].Content) != `{"fileUrl":"https://files.example/a.pdf","name":"a.pdf","size":1234,"type":"pdf"}` {
 		t.Fatalf("a file: %d, ann got %s %s", status, got[1].ObjectName, got[1].Content)
 	}
+	// ROUTE_ONLINE: to those online only, stored nowhere (a status message).
+	e.emCall(t, "POST", "messages/users", app, map[string]any{"from": "ops", "to": []string{"ann"}, "type": "txt", "body": map[string]any{"msg": "live only"},
+		"routetype": "ROUTE_ONLINE", "ext": map[string]any{"em_apns_ext": map[string]any{"em_push_content": "psst"}}})
+	if live := ann.waitMessages(t, 3)[2]; !live.IsStatus || live.MessageUID == "" {
+		t.Fatalf("ROUTE_ONLINE: status %v", live.IsStatus)
+	}
 	// Recall it as the app server.
 	if status, out := e.emCall(t, "POST", "messages/msg_recall", app, map[string]any{"msg_id": fileID, "from": "ops", "to": "ann", "chat_type": "chat"}); status != 200 || out["data"].(map[string]any)["recalled"] != "yes" {
 		t.Fatalf("msg_recall: %d %v", status, out)

@@ -212,7 +212,8 @@ func (s *Server) nimUnblockUser(r *http.Request) (map[string]any, error) {
 }
 
 // nimSendMsg: from, ope (0 p2p, 1 team), to, type (0 text, 100 custom),
-// body (JSON), pushcontent?, payload? → sent as POST /v1/messages sends.
+// body (JSON), option?, pushcontent?, payload? → sent as POST /v1/messages
+// sends.
 func (s *Server) nimSendMsg(r *http.Request) (map[string]any, error) {
 	f := r.PostForm
 	typ := map[string]pb.ConversationType{"0": pb.ConversationType_PRIVATE, "1": pb.ConversationType_GROUP}[f.Get("ope")]
@@ -224,6 +225,20 @@ func (s *Server) nimSendMsg(r *http.Request) (map[string]any, error) {
 	object, content, err := nimContent(f.Get("type"), f.Get("body"))
 	if err != nil {
 		return nil, err
+	}
+	// option: NIM's switches, of which history (kept for history) and
+	// badge (counted as unread) have imwasm's counterparts.
+	if o := f.Get("option"); o != "" {
+		var opt map[string]bool
+		if err := json.Unmarshal([]byte(o), &opt); err != nil {
+			return nil, nimBad("option must be a JSON object of booleans")
+		}
+		if v, ok := opt["history"]; ok {
+			b.IsPersisted = &v
+		}
+		if v, ok := opt["badge"]; ok {
+			b.IsCounted = &v
+		}
 	}
 	b.ObjectName, b.Content = object, json.RawMessage(strconv.Quote(string(content)))
 	sent, err := s.appSend(r.Context(), b)

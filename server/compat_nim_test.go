@@ -75,6 +75,15 @@ func TestNIMServerAPI(t *testing.T) {
 	if got[0].ObjectName != "RC:TxtMsg" || string(got[0].Content) != `{"content":"hello"}` || got[1].ObjectName != "NIM:CustomMsg" {
 		t.Fatalf("ann got %s %s, %s", got[0].ObjectName, got[0].Content, got[1].ObjectName)
 	}
+	// option: badge false is not counted, history false not kept.
+	e.nimOK(t, "msg/sendMsg.action", url.Values{"from": {"ops"}, "ope": {"0"}, "to": {"ann"}, "type": {"0"}, "body": {`{"msg":"quiet"}`},
+		"option": {`{"badge":false,"history":false,"roam":true}`}, "pushcontent": {"psst"}})
+	if q := ann.waitMessages(t, 3)[2]; q.IsCounted || q.IsPersisted {
+		t.Fatalf("option badge/history false: counted %v, persisted %v", q.IsCounted, q.IsPersisted)
+	}
+	if out := e.nimCall(t, "msg/sendMsg.action", url.Values{"from": {"ops"}, "ope": {"0"}, "to": {"ann"}, "type": {"0"}, "body": {`{}`}, "option": {"yes"}}, appSecret, time.Now()); out["code"] != 414.0 {
+		t.Fatalf("a bad option: %v, want 414", out)
+	}
 	if out := e.nimCall(t, "msg/sendMsg.action", url.Values{"from": {"ops"}, "ope": {"0"}, "to": {"ann"}, "type": {"1"}, "body": {`{}`}}, appSecret, time.Now()); out["code"] != 414.0 {
 		t.Fatalf("an image from the backend: %v, want 414 (not provided)", out)
 	}
