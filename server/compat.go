@@ -81,9 +81,9 @@ func (s *Server) appRecall(ctx context.Context, from string, typ pb.Conversation
 	return nil
 }
 
-// formProfile sets user's name and portrait from the form fields named
-// name and portrait, where given (the vendors name them differently).
-func (s *Server) formProfile(r *http.Request, user, name, portrait string) error {
+// formProfile is the name and portrait r's form fields named name and
+// portrait give, where given (the vendors name them differently).
+func formProfile(r *http.Request, name, portrait string) *pb.UserProfile {
 	p := &pb.UserProfile{}
 	if v, ok := r.PostForm[name]; ok {
 		p.Name, p.Fields = v[0], p.Fields|contract.ProfName
@@ -91,7 +91,36 @@ func (s *Server) formProfile(r *http.Request, user, name, portrait string) error
 	if v, ok := r.PostForm[portrait]; ok {
 		p.PortraitUri, p.Fields = v[0], p.Fields|contract.ProfPortrait
 	}
-	return s.setProfile(r.Context(), user, p)
+	return p
+}
+
+// Users need no registering to use imwasm, but the vendors' backends
+// register them and are refused for users never registered: a user is
+// registered once they have a person (a profile, possibly empty: the
+// vendors' register routes, PUT /v1/users/{id}/profile, imwasm import).
+
+// register makes user registered, with the profile fields p names.
+func (s *Server) register(ctx context.Context, user string, p *pb.UserProfile) error {
+	if p.Fields != 0 {
+		return s.setProfile(ctx, user, p)
+	}
+	_, err := s.store.ChangePerson(ctx, user, func(person *store.Person) (*store.Person, []*pb.Message, error) {
+		if person.Updated != 0 {
+			return nil, nil, nil
+		}
+		person.Updated = s.cfg.Now().UnixMilli()
+		return person, nil, nil
+	})
+	return err
+}
+
+// registered reports whether user is registered.
+func (s *Server) registered(ctx context.Context, user string) (bool, error) {
+	ps, err := s.store.People(ctx, []string{user})
+	if err != nil {
+		return false, err
+	}
+	return ps[user] != nil && ps[user].Updated != 0, nil
 }
 
 // setProfile applies the profile fields p names, as the admin API does.

@@ -39,6 +39,21 @@ func emBad(desc string) *emError {
 	return &emError{http.StatusBadRequest, "illegal_argument", desc}
 }
 
+// emUser is the registered user path or body value names (404
+// service_resource_not_found for one never registered, as Easemob answers).
+func (s *Server) emUser(r *http.Request, user string) (string, error) {
+	if !contract.ValidID(user) {
+		return "", emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+	}
+	switch known, err := s.registered(r.Context(), user); {
+	case err != nil:
+		return "", err
+	case !known:
+		return "", &emError{http.StatusNotFound, "service_resource_not_found", "Service resource not found: user " + user}
+	}
+	return user, nil
+}
+
 func (s *Server) routeCompatEasemob() {
 	const p = "/compat/easemob/{org}/{app}/"
 	s.mux.HandleFunc("POST "+p+"token", s.easemob(s.emToken, false))
@@ -144,8 +159,8 @@ func (s *Server) emToken(r *http.Request) (any, error) {
 		if ae := s.adminBearer(r); ae != nil {
 			return nil, &emError{http.StatusUnauthorized, "unauthorized", "an app token is required for grant_type inherit"}
 		}
-		if !contract.ValidID(b.Username) {
-			return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+		if _, err := s.emUser(r, b.Username); err != nil {
+			return nil, err
 		}
 		ttl := 24 * time.Hour
 		if b.TTL > 0 {
@@ -185,10 +200,18 @@ func (s *Server) emUsers(r *http.Request) (any, error) {
 		if !contract.ValidID(u.Username) {
 			return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
 		}
+		switch known, err := s.registered(r.Context(), u.Username); {
+		case err != nil:
+			return nil, err
+		case known:
+			return nil, &emError{http.StatusBadRequest, "duplicate_unique_property_exists", "Entity user requires the property named username to be unique: " + u.Username}
+		}
+		p := &pb.UserProfile{}
 		if u.Nickname != "" {
-			if err := s.setProfile(r.Context(), u.Username, &pb.UserProfile{Name: u.Nickname, Fields: contract.ProfName}); err != nil {
-				return nil, err
-			}
+			p.Name, p.Fields = u.Nickname, contract.ProfName
+		}
+		if err := s.register(r.Context(), u.Username, p); err != nil {
+			return nil, err
 		}
 		entities = append(entities, map[string]any{"uuid": u.Username, "type": "user", "username": u.Username, "nickname": u.Nickname, "activated": true,
 			"created": s.cfg.Now().UnixMilli(), "modified": s.cfg.Now().UnixMilli()})
@@ -201,9 +224,9 @@ func (s *Server) emUsers(r *http.Request) (any, error) {
 
 // emDeleteUser: the user erased as DELETE /v1/users/{id} erases them.
 func (s *Server) emDeleteUser(r *http.Request) (any, error) {
-	user := r.PathValue("user")
-	if !contract.ValidID(user) {
-		return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+	user, err := s.emUser(r, r.PathValue("user"))
+	if err != nil {
+		return nil, err
 	}
 	if _, _, err := s.eraseUser(r.Context(), user); err != nil {
 		return nil, err
@@ -218,9 +241,9 @@ func (s *Server) emDeleteUser(r *http.Request) (any, error) {
 // with 31009, sessions closed); activate lifts it.
 func (s *Server) emBlock(block bool) func(*http.Request) (any, error) {
 	return func(r *http.Request) (any, error) {
-		user := r.PathValue("user")
-		if !contract.ValidID(user) {
-			return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+		user, err := s.emUser(r, r.PathValue("user"))
+		if err != nil {
+			return nil, err
 		}
 		until, action := time.Time{}, "activate user"
 		if block {

@@ -56,6 +56,18 @@ func TestEasemobServerAPI(t *testing.T) {
 		t.Fatalf("nickname: %v", p)
 	}
 	// A user token through inherit, for the SDK.
+	// Registered once; users never registered are refused as Easemob refuses them.
+	if status, out := e.emCall(t, "POST", "users", app, map[string]any{"username": "ann"}); status != 400 || out["error"] != "duplicate_unique_property_exists" {
+		t.Fatalf("ann again: %d %v", status, out)
+	}
+	for _, c := range []struct{ method, path string }{{"POST", "users/nobody/deactivate"}, {"POST", "users/nobody/activate"}, {"DELETE", "users/nobody"}} {
+		if status, out := e.emCall(t, c.method, c.path, app, nil); status != 404 || out["error"] != "service_resource_not_found" {
+			t.Errorf("%s %s: %d %v", c.method, c.path, status, out)
+		}
+	}
+	if status, out := e.emCall(t, "POST", "token", app, map[string]any{"grant_type": "inherit", "username": "nobody"}); status != 404 || out["error"] != "service_resource_not_found" {
+		t.Fatalf("a token for nobody: %d %v", status, out)
+	}
 	tokens := map[string]string{}
 	for _, u := range []string{"ann", "ben"} {
 		status, out := e.emCall(t, "POST", "token", app, map[string]any{"grant_type": "inherit", "username": u})

@@ -134,7 +134,13 @@ func (s *Server) nimCreateUser(r *http.Request) (map[string]any, error) {
 	if r.PostForm.Get("token") != "" {
 		return nil, nimBad("token: imwasm mints the tokens (leave it out)")
 	}
-	if err := s.formProfile(r, accid, "name", "icon"); err != nil {
+	switch known, err := s.registered(r.Context(), accid); {
+	case err != nil:
+		return nil, err
+	case known:
+		return nil, nimBad("already register")
+	}
+	if err := s.register(r.Context(), accid, formProfile(r, "name", "icon")); err != nil {
 		return nil, err
 	}
 	tok, err := s.vendorToken(accid, s.cfg.Now())
@@ -146,11 +152,27 @@ func (s *Server) nimCreateUser(r *http.Request) (map[string]any, error) {
 
 // nimUpdateUser: accid, name?, icon? → the profile updated.
 func (s *Server) nimUpdateUser(r *http.Request) (map[string]any, error) {
-	accid, err := nimID(r, "accid")
+	accid, err := s.nimUser(r, "accid")
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.formProfile(r, accid, "name", "icon")
+	return nil, s.setProfile(r.Context(), accid, formProfile(r, "name", "icon"))
+}
+
+// nimUser reads a registered user's id parameter: one never registered
+// is refused as NIM refuses it (414 "… is not registered").
+func (s *Server) nimUser(r *http.Request, name string) (string, error) {
+	id, err := nimID(r, name)
+	if err != nil {
+		return "", err
+	}
+	switch known, err := s.registered(r.Context(), id); {
+	case err != nil:
+		return "", err
+	case !known:
+		return "", nimBad(id + " is not registered")
+	}
+	return id, nil
 }
 
 // nimUserInfos: accids (JSON, 1-200) → {uinfos: [{accid, name, icon}]}.
@@ -176,7 +198,7 @@ func (s *Server) nimUserInfos(r *http.Request) (map[string]any, error) {
 
 // nimRefreshToken: accid → the user's earlier tokens revoked, a new one.
 func (s *Server) nimRefreshToken(r *http.Request) (map[string]any, error) {
-	accid, err := nimID(r, "accid")
+	accid, err := s.nimUser(r, "accid")
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +216,7 @@ func (s *Server) nimRefreshToken(r *http.Request) (map[string]any, error) {
 // nimBlockUser: accid, needkick → the user blocked until unblocked: their
 // connects refused (31009), their sessions closed when needkick is true.
 func (s *Server) nimBlockUser(r *http.Request) (map[string]any, error) {
-	accid, err := nimID(r, "accid")
+	accid, err := s.nimUser(r, "accid")
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +226,7 @@ func (s *Server) nimBlockUser(r *http.Request) (map[string]any, error) {
 
 // nimUnblockUser: accid → the block lifted; the user's token works again.
 func (s *Server) nimUnblockUser(r *http.Request) (map[string]any, error) {
-	accid, err := nimID(r, "accid")
+	accid, err := s.nimUser(r, "accid")
 	if err != nil {
 		return nil, err
 	}

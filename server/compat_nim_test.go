@@ -51,6 +51,15 @@ func TestNIMServerAPI(t *testing.T) {
 	}
 
 	info := e.nimOK(t, "user/create.action", url.Values{"accid": {"ann"}, "name": {"Ann"}})["info"].(map[string]any)
+	// Registered once; users never registered are refused as NIM refuses them.
+	if out := e.nimCall(t, "user/create.action", url.Values{"accid": {"ann"}}, appSecret, time.Now()); out["code"] != 414.0 || out["desc"] != "already register" {
+		t.Fatalf("create twice: %v", out)
+	}
+	for _, path := range []string{"user/refreshToken.action", "user/updateUinfo.action", "user/block.action", "user/unblock.action"} {
+		if out := e.nimCall(t, path, url.Values{"accid": {"nobody"}, "name": {"x"}}, appSecret, time.Now()); out["code"] != 414.0 || out["desc"] != "nobody is not registered" {
+			t.Errorf("%s for an unregistered accid: %v", path, out)
+		}
+	}
 	ann := e.device("ann", "a1", devOpts{})
 	ann.connect(t, info["token"].(string))
 	benTok := e.nimOK(t, "user/create.action", url.Values{"accid": {"ben"}})["info"].(map[string]any)["token"].(string)

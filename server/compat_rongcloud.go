@@ -141,7 +141,7 @@ func (s *Server) rcGetToken(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.formProfile(r, user, "name", "portraitUri"); err != nil {
+	if err := s.register(r.Context(), user, formProfile(r, "name", "portraitUri")); err != nil {
 		return nil, err
 	}
 	tok, err := s.vendorToken(user, s.cfg.Now())
@@ -157,7 +157,7 @@ func (s *Server) rcRefreshUser(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.formProfile(r, user, "name", "portraitUri")
+	return nil, s.setProfile(r.Context(), user, formProfile(r, "name", "portraitUri"))
 }
 
 // rcUserInfo: userId → {userName, userPortrait, createTime} (empty for a

@@ -269,7 +269,8 @@ func strictDecode(raw []byte, v any) error {
 	return nil
 }
 
-// user sets the profile of a user who has none; one who has keeps theirs.
+// user registers a user not registered yet, with their profile; one who
+// is keeps theirs.
 func (im *importer) user(raw []byte) (bool, error) {
 	var u importUser
 	if err := strictDecode(raw, &u); err != nil {
@@ -284,19 +285,13 @@ func (im *importer) user(raw []byte) (bool, error) {
 			return false, peopleAPIError(err)
 		}
 	}
-	added := false
-	_, err := im.s.store.ChangePerson(im.ctx, u.UserID, func(person *store.Person) (*store.Person, []*pb.Message, error) {
-		if added = person.Updated == 0; !added {
-			return nil, nil, nil
-		}
-		applyProfile(person.Profile, p)
-		person.Updated = im.s.cfg.Now().UnixMilli()
-		return person, nil, nil
-	})
-	if errors.Is(err, store.ErrExists) {
-		return false, badRequest("the uniqueId belongs to another user")
+	switch known, err := im.s.registered(im.ctx, u.UserID); {
+	case err != nil:
+		return false, err
+	case known:
+		return false, nil
 	}
-	return added, err
+	return true, im.s.register(im.ctx, u.UserID, p)
 }
 
 // pair makes two users friends, or puts the second on the first's
