@@ -113,7 +113,7 @@ test('vendor exports, converted and imported, read back through the SDK with the
     const g = await ben.call('getHistoryMessages', { conversationType: CT.GROUP, targetId: 'team' }, { timestamp: 0, count: 20, order: 0 });
     assert.deepEqual(g.data.list.map((m) => [m.messageUId, m.content.content]), [['BQ2K-RC01-0003-0003', 'to the team']]);
   } finally {
-    await ben.terminate?.();
+    await ben.close();
     await server.stop();
   }
 });
