@@ -108,13 +108,16 @@ func (e *Engine) history(ctx context.Context, c Conversation, timestamp int64, c
 	if err := checkHistoryArgs(c, count, order); err != nil {
 		return nil, false, err
 	}
+	// A conversation the device has no state for yet (asked before the
+	// first sync ends, or one the device never heard of) may have history
+	// on the server: only a known one whose first message is held is
+	// whole here.
 	e.seqMu.Lock()
-	var heldFrom uint64
+	holdsAll := false
 	if st := e.convs[c.Key()]; st != nil {
-		heldFrom = st.HeldFrom
+		holdsAll = st.HeldFrom <= 1
 	}
 	e.seqMu.Unlock()
-	holdsAll := heldFrom <= 1
 
 	if order == OrderNewer {
 		if !holdsAll {

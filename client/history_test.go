@@ -122,6 +122,21 @@ func TestGetHistoryBelowWhatIsHeld(t *testing.T) {
 	if n := len(written[*pb.Frame_History](c)); n != 3 {
 		t.Errorf("%d history requests, want 3", n)
 	}
+	// A conversation the device has no state for (it heard of it from
+	// nowhere yet): the server is asked, not an empty store believed.
+	dan := Conversation{Type: Private, TargetID: "dan"}
+	go func() {
+		ms, more, err := h.e.GetHistory(ctx, dan, 0, 5, OrderOlder)
+		res <- page{ms, more, err}
+	}()
+	f, hr = next[*pb.Frame_History](t, c)
+	if hr.History.Conv.Target != "dan" {
+		t.Errorf("history request %+v", hr.History)
+	}
+	c.reply(f, &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: []*pb.Message{from(dan, 1)}}})
+	if p := recv(t, res); p.err != nil || !slices.Equal(seqs(p.ms), []uint64{1}) || p.more {
+		t.Errorf("history of an unknown conversation %v more %v (%v)", seqs(p.ms), p.more, p.err)
+	}
 }
 
 func TestRemoteHistory(t *testing.T) {
