@@ -115,7 +115,9 @@ func (e *Engine) history(ctx context.Context, c Conversation, timestamp int64, c
 	e.seqMu.Lock()
 	holdsAll := false
 	if st := e.convs[c.Key()]; st != nil {
-		holdsAll = st.HeldFrom <= 1
+		// From the beginning, and something held unless there is nothing
+		// (a state made by a setting before the pull holds nothing yet).
+		holdsAll = st.HeldFrom <= 1 && (st.Contiguous > 0 || st.LastSeq == 0)
 	}
 	e.seqMu.Unlock()
 

@@ -186,3 +186,29 @@ func TestRemoteHistory(t *testing.T) {
 	c.fail(f, codes.NotInGroup)
 	wantCode(t, recv(t, errc), codes.NotInGroup)
 }
+
+// A conversation the device knows of but holds nothing of yet (its pull
+// not answered): the server is asked.
+func TestGetHistoryBeforeThePull(t *testing.T) {
+	h := newHarness(t, nil)
+	if _, err := h.e.Connect(context.Background(), "token"); err != nil {
+		t.Fatal(err)
+	}
+	c := h.srv.conn(t, 0)
+	f, _ := next[*pb.Frame_Sync](t, c)
+	c.reply(f, &pb.Frame_SyncResult{SyncResult: &pb.SyncResult{Version: 2, Conversations: []*pb.ConversationState{{Conv: wconv(bob), LastSeq: 5, StartSeq: 1}}}})
+	next[*pb.Frame_Pull](t, c) // left unanswered
+	res := make(chan []*Message, 1)
+	go func() {
+		ms, _, _ := h.e.GetHistory(context.Background(), bob, 0, 5, OrderOlder)
+		res <- ms
+	}()
+	f, hr := next[*pb.Frame_History](t, c)
+	if hr.History.Conv.Target != "bob" {
+		t.Errorf("history request %+v", hr.History)
+	}
+	c.reply(f, &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: []*pb.Message{from(bob, 5), from(bob, 4)}}})
+	if ms := recv(t, res); !slices.Equal(seqs(ms), []uint64{5, 4}) {
+		t.Errorf("history %v", seqs(ms))
+	}
+}

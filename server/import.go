@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -22,10 +23,7 @@ import (
 // (docs/migration.md): JSON lines, each a user, a friendship, a blacklist
 // entry, a group or a message, applied in order. What exists is left as it
 // is, so running an import twice changes nothing. imwasm import sends a
-// file through it in parts of at most importMaxBody bytes.
-
-// importMaxBody bounds one part (the admin API's body limit).
-const importMaxBody = 1 << 20
+// file through it in parts within the admin API's body limit (1 MiB).
 
 // importMaxRefusals bounds the refusals one answer lists (all are counted).
 const importMaxRefusals = 100
@@ -156,18 +154,24 @@ func (s *Server) apiImport(r *http.Request) (any, error) {
 		first = n
 	}
 	im := &importer{s: s, ctx: r.Context(), sum: &ImportSummary{Lines: map[string]int{}, Added: map[string]int{}, Existing: map[string]int{}}}
-	sc := bufio.NewScanner(r.Body)
-	sc.Buffer(make([]byte, 64<<10), importMaxBody)
-	for n := first; sc.Scan(); n++ {
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
+	// The body is within the admin API's limit (1 MiB), so a line is too.
+	br := bufio.NewReaderSize(r.Body, 64<<10)
+	for n := first; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			// What came before stands (and is stored below); this line,
+			// cut short, and the rest of the part are not read.
+			im.refuse(n, badRequest("the part stops here: "+err.Error()))
+			break
 		}
-		if err := im.line(n, sc.Bytes()); err != nil {
-			return nil, err
+		if len(bytes.TrimSpace(line)) > 0 {
+			if err := im.line(n, line); err != nil {
+				return nil, err
+			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, badRequest("reading the body: " + err.Error())
+		if err == io.EOF {
+			break
+		}
 	}
 	if err := im.flush(); err != nil {
 		return nil, err
@@ -345,6 +349,9 @@ func (im *importer) group(raw []byte) (bool, error) {
 	if len(members) > st.GroupMaxMembers || len(b.AdminIDs) > st.GroupMaxManagers {
 		return false, badRequest("more members than groupMaxMembers or adminIds than groupMaxManagers")
 	}
+	if err := im.past("createTime", b.CreateTime); err != nil {
+		return false, err
+	}
 	created := b.CreateTime
 	if created <= 0 {
 		created = 1 // before any history
@@ -375,6 +382,19 @@ func (im *importer) group(raw []byte) (bool, error) {
 	return added, err
 }
 
+// importSkew is how far ahead of the server's clock an imported time may
+// be (the old system's clock may have run a little ahead).
+const importSkew = 5 * time.Minute
+
+// past refuses a time (ms) ahead of the server's clock: a conversation's
+// last time would hold every live message after it there.
+func (im *importer) past(name string, ms int64) error {
+	if ms > im.s.cfg.Now().Add(importSkew).UnixMilli() {
+		return badRequest(name + " is in the future")
+	}
+	return nil
+}
+
 // message checks one message as POST /v1/messages would and queues it.
 func (im *importer) message(n int, raw []byte) error {
 	var b importMessage
@@ -383,6 +403,9 @@ func (im *importer) message(n int, raw []byte) error {
 	}
 	if !contract.ValidID(b.MessageUID) || b.SentTime <= 0 {
 		return badRequest("messageUId (an id) and sentTime (ms) are required")
+	}
+	if err := im.past("sentTime", b.SentTime); err != nil {
+		return err
 	}
 	if b.TargetIDs != nil {
 		return badRequest("a message has one targetId")

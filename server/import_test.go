@@ -153,6 +153,18 @@ func TestImport(t *testing.T) {
 		t.Fatal("the second import changed the database")
 	}
 
+	// A time ahead of the server's clock is refused (it would hold every
+	// live message after it in the future); a part cut short by a line
+	// too long keeps what came before it.
+	future := e.importLines(t, importMsg("F-1", e.now().Add(time.Hour).UnixMilli(), "ann", 1, "cat", "from the future"))
+	if future.Refused != 1 || !strings.Contains(future.Errors[0].Error, "future") {
+		t.Fatalf("a future sentTime: %+v", future)
+	}
+	cut := e.importLines(t, importMsg("C-1", base, "cat", 1, "dan", "before the long line"), `{"kind":"user","userId":"x","name":"`+strings.Repeat("x", 1<<20)+`"}`)
+	if cut.Added["message"] != 1 || cut.Refused != 1 || cut.Errors[0].Line != 2 || !strings.Contains(cut.Errors[0].Error, "stops here") {
+		t.Fatalf("a part cut short: %+v", cut)
+	}
+
 	// Easemob's and NIM's exported contents, read as their server routes
 	// read them (one engine: the modules render them as they render sends).
 	vendor := e.importLines(t,

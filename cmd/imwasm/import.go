@@ -54,11 +54,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer f.Close()
 		in = f
 	}
-	tok, err := auth.NewToken([]byte(*secret), "admin", time.Hour, true, time.Now())
-	if err != nil {
-		return err
-	}
-	im := &importRun{url: strings.TrimSuffix(*url, "/") + "/v1/import", token: tok, client: &http.Client{Timeout: 5 * time.Minute},
+	im := &importRun{url: strings.TrimSuffix(*url, "/") + "/v1/import", secret: *secret, client: &http.Client{Timeout: 5 * time.Minute},
 		total: server.ImportSummary{Lines: map[string]int{}, Added: map[string]int{}, Existing: map[string]int{}}, start: time.Now(), stderr: stderr}
 	if !*quiet {
 		im.progress = stderr
@@ -75,7 +71,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // importRun sends a file in parts, in order, and adds up the answers.
 type importRun struct {
-	url, token string
+	url, secret string
 	client     *http.Client
 	progress   io.Writer // nil: --quiet
 	stderr     io.Writer
@@ -114,7 +110,12 @@ func (im *importRun) send(ctx context.Context, part *bytes.Buffer, first int) er
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+im.token)
+	// A token per part: an import may outlast any one token.
+	tok, err := auth.NewToken([]byte(im.secret), "admin", 10*time.Minute, true, time.Now())
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	resp, err := im.client.Do(req)
 	if err != nil {

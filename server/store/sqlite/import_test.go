@@ -45,6 +45,16 @@ func TestImport(t *testing.T) {
 			t.Errorf("message %d: %v, want %v", i, res[i], w)
 		}
 	}
+	// A refused message leaves nothing behind, not even its sender's note.
+	z := imp("U1", "z1", 6000, "a")
+	z.Msg.FromUser = "z"
+	if res, err := d.Import(ctx, []store.Imported{z}); err != nil || !errors.Is(res[0], store.ErrUIDTaken) {
+		t.Fatalf("uid taken: %v %v", res, err)
+	}
+	var notes int
+	if err := d.mdb.QueryRow(`SELECT count(*) FROM sent_convs WHERE sender='z'`).Scan(&notes); err != nil || notes != 0 {
+		t.Fatalf("a refused import noted its sender: %d %v", notes, err)
+	}
 	ms, _, last, err := d.Pull(ctx, "b", conv, 0, 10, time.Time{}, 100)
 	if err != nil || last != 3 || len(ms) != 3 {
 		t.Fatalf("pull: %d messages, last %d, %v", len(ms), last, err)

@@ -353,7 +353,9 @@ func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error)
 			return appended{}, fmt.Errorf("message %s sent %d, before %s's last message (%d): %w", m.Uid, m.SentTime, convID, c.lastTime, store.ErrOutOfOrder)
 		}
 		// History pages by time: no two messages of a conversation share one.
-		stored.SentTime, counted = max(m.SentTime, c.lastTime+1), 0
+		// Read history: counted by no one, on the server or by a device
+		// that counts what it holds.
+		stored.SentTime, counted, stored.IsCounted = max(m.SentTime, c.lastTime+1), 0, false
 	} else {
 		now := t.d.opts.Now()
 		stored.SentTime = max(now.UnixMilli(), c.lastTime+1)
@@ -365,9 +367,12 @@ func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error)
 	}
 	// Noted before the insert: a resend of a message whose first attempt
 	// committed without its note (a failure after the insert does not undo
-	// it) still leaves the pair for erasing to find.
-	if err := t.noteSent(stored.FromUser, convID); err != nil {
-		return appended{}, err
+	// it) still leaves the pair for erasing to find. (An imported message
+	// is noted after: a refused one changes nothing.)
+	if !imported {
+		if err := t.noteSent(stored.FromUser, convID); err != nil {
+			return appended{}, err
+		}
 	}
 	res, err := t.tx.Exec(sqlInsertMessage, convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, body, counted)
 	if err != nil {
@@ -385,6 +390,11 @@ func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error)
 			return appended{}, fmt.Errorf("insert message %s/%d: conflict: %w", convID, stored.Seq, err)
 		}
 		return appended{prev, true}, nil
+	}
+	if imported {
+		if err := t.noteSent(stored.FromUser, convID); err != nil {
+			return appended{}, err
+		}
 	}
 	c.lastSeq, c.lastTime = stored.Seq, stored.SentTime
 	t.touched[convID] = true
