@@ -72,11 +72,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // importRun sends a file in parts, in order, and adds up the answers.
 type importRun struct {
 	url, secret string
-	client     *http.Client
-	progress   io.Writer // nil: --quiet
-	stderr     io.Writer
-	total      server.ImportSummary
-	start      time.Time
+	client      *http.Client
+	progress    io.Writer // nil: --quiet
+	stderr      io.Writer
+	total       server.ImportSummary
+	start       time.Time
 }
 
 func (im *importRun) run(ctx context.Context, in io.Reader) error {
