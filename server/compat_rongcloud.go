@@ -44,8 +44,8 @@ func (s *Server) routeCompatRongCloud() {
 		"user/refresh.json":      s.rcRefreshUser,
 		"user/info.json":         s.rcUserInfo,
 		"user/token/expire.json": s.rcExpireTokens,
-		"user/block.json":        s.rcBlock,
-		"user/unblock.json":      s.rcUnblock,
+		"user/block.json":        s.rcBlock(true),
+		"user/unblock.json":      s.rcBlock(false),
 		// System messages come in the private conversation with their
 		// sender (RongIMLib's conversation type 6 is not there yet).
 		"message/system/publish.json":  s.rcPublish(pb.ConversationType_PRIVATE, "toUserId"),
@@ -195,37 +195,29 @@ func (s *Server) rcExpireTokens(r *http.Request) (map[string]any, error) {
 }
 
 // rcBlock: userId (repeated), minute (1-43200) → the users blocked for
-// that long: connects refused with 31009, sessions closed.
-func (s *Server) rcBlock(r *http.Request) (map[string]any, error) {
-	users, err := rcUsers(r, "userId")
-	if err != nil {
-		return nil, err
-	}
-	minutes, err := strconv.Atoi(r.PostForm.Get("minute"))
-	if err != nil || minutes < 1 || minutes > 43200 {
-		return nil, rcBad("minute must be 1-43200")
-	}
-	until := s.cfg.Now().Add(time.Duration(minutes) * time.Minute)
-	for _, u := range users {
-		if err := s.blockUser(r.Context(), u, until, false); err != nil {
+// that long (connects refused with 31009, sessions closed); unblocking:
+// userId (repeated) → their blocks lifted.
+func (s *Server) rcBlock(block bool) func(*http.Request) (map[string]any, error) {
+	return func(r *http.Request) (map[string]any, error) {
+		users, err := rcUsers(r, "userId")
+		if err != nil {
 			return nil, err
 		}
-	}
-	return nil, nil
-}
-
-// rcUnblock: userId (repeated) → the users' blocks lifted.
-func (s *Server) rcUnblock(r *http.Request) (map[string]any, error) {
-	users, err := rcUsers(r, "userId")
-	if err != nil {
-		return nil, err
-	}
-	for _, u := range users {
-		if err := s.blockUser(r.Context(), u, time.Time{}, false); err != nil {
-			return nil, err
+		var until time.Time
+		if block {
+			minutes, err := strconv.Atoi(r.PostForm.Get("minute"))
+			if err != nil || minutes < 1 || minutes > 43200 {
+				return nil, rcBad("minute must be 1-43200")
+			}
+			until = s.cfg.Now().Add(time.Duration(minutes) * time.Minute)
 		}
+		for _, u := range users {
+			if err := s.blockUser(r.Context(), u, until, false); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
 	}
-	return nil, nil
 }
 
 // rcPublish: fromUserId, to (repeated), objectName, content (JSON),
