@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -91,6 +92,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	res, err := bench.Run(ctx, cfg)
 	if *memprofile != "" {
 		if f, ferr := os.Create(*memprofile); ferr == nil {
+			// The profile shows what was allocated up to the last
+			// collection, and the load generator's collector is off.
+			runtime.GC()
 			pprof.WriteHeapProfile(f)
 			f.Close()
 		}
