@@ -14,45 +14,6 @@ import (
 	"github.com/imwasm/imwasm/server/store"
 )
 
-// createGroup creates id owned by owner with members.
-func createGroup(t *testing.T, d *DB, id, owner string, members ...string) *store.GroupChanged {
-	t.Helper()
-	c, err := d.ChangeGroup(context.Background(), id, func(g *store.Group) (*store.GroupChange, error) {
-		if g != nil {
-			return nil, store.ErrExists
-		}
-		g = &store.Group{Name: "one", OwnerID: owner, CreatorID: owner, Created: 1, Members: map[string]store.Member{owner: {Role: contract.RoleOwner, Joined: 1}}}
-		for _, u := range members {
-			g.Members[u] = store.Member{Role: contract.RoleNormal, Joined: 1}
-		}
-		return &store.GroupChange{Group: g, Ntf: ntf("create-" + id)}, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// changeMembers adds and removes members; removing a non-member is
-// refused with ErrNotMember, as the server's rules would.
-func changeMembers(ctx context.Context, d *DB, id string, n *pb.Message, add, remove []string) (*store.GroupChanged, error) {
-	return d.ChangeGroup(ctx, id, func(g *store.Group) (*store.GroupChange, error) {
-		if g == nil {
-			return nil, store.ErrNotFound
-		}
-		for _, u := range add {
-			g.Members[u] = store.Member{Role: contract.RoleNormal, Joined: 2}
-		}
-		for _, u := range remove {
-			if _, ok := g.Members[u]; !ok {
-				return nil, store.ErrNotMember
-			}
-			delete(g.Members, u)
-		}
-		return &store.GroupChange{Group: g, Ntf: n}, nil
-	})
-}
-
 func TestChangeGroupWritesTheDifference(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "im.db")

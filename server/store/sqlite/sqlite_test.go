@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,211 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imwasm/imwasm/proto/contract"
-	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
+	"github.com/imwasm/imwasm/server/store/storetest"
 )
-
-func open(t *testing.T, path string) *DB {
-	t.Helper()
-	if path == "" {
-		path = filepath.Join(t.TempDir(), "im.db")
-	}
-	d, err := Open(context.Background(), path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
-}
-
-func msg(from, to, cid string) *pb.Message {
-	return &pb.Message{ConvType: pb.ConversationType_PRIVATE, FromUser: from, To: to, ClientMsgId: cid, ObjectName: "RC:TxtMsg", Content: []byte(`{"content":"hi"}`)}
-}
-
-func TestAppendAssignsGaplessSeqAndDedups(t *testing.T) {
-	ctx := context.Background()
-	d := open(t, "")
-	conv := store.PrivateConvID("alice", "bob")
-	var wg sync.WaitGroup
-	results := make([]*pb.Message, 200)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m, dup, err := d.Append(ctx, conv, msg("alice", "bob", fmt.Sprint("c", i)))
-			if err != nil || dup {
-				t.Errorf("append %d: %v dup=%v", i, err, dup)
-				return
-			}
-			results[i] = m
-		}()
-	}
-	wg.Wait()
-	seen := map[uint64]*pb.Message{}
-	for _, m := range results {
-		seen[m.Seq] = m
-	}
-	for s := uint64(1); s <= 200; s++ {
-		if seen[s] == nil {
-			t.Fatalf("seq %d missing", s)
-		}
-		if s > 1 && seen[s].SentTime <= seen[s-1].SentTime {
-			t.Fatalf("sentTime not strictly increasing at %d", s)
-		}
-		if s > 1 && seen[s].Uid <= seen[s-1].Uid {
-			t.Fatalf("uid not time-ordered at %d", s)
-		}
-	}
-	// A resend returns the first result and takes no sequence number.
-	again, dup, err := d.Append(ctx, conv, msg("alice", "bob", "c7"))
-	if err != nil || !dup || again.Uid != results[7].Uid || again.Seq != results[7].Seq || again.SentTime != results[7].SentTime {
-		t.Fatalf("resend: %v dup=%v %v vs %v", err, dup, again, results[7])
-	}
-	next, _, err := d.Append(ctx, conv, msg("bob", "alice", "c7")) // same client id, other sender
-	if err != nil || next.Seq != 201 {
-		t.Fatalf("other sender's message: %v seq=%d", err, next.GetSeq())
-	}
-}
-
-func TestPullWindowAndMembership(t *testing.T) {
-	ctx := context.Background()
-	now := time.UnixMilli(1_800_000_000_000)
-	clock := now
-	d, err := Open(ctx, filepath.Join(t.TempDir(), "im.db"), Options{Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	conv := store.PrivateConvID("alice", "bob")
-	for i := 0; i < 10; i++ {
-		clock = now.Add(time.Duration(i) * 24 * time.Hour)
-		if _, _, err := d.Append(ctx, conv, msg("alice", "bob", fmt.Sprint(i))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	window := clock.Add(-7*24*time.Hour + time.Millisecond) // messages 3..9 (seq 4..10) are inside
-	cases := []struct {
-		name       string
-		user       string
-		after      uint64
-		windowMax  int
-		wantFirst  uint64
-		wantN      int
-		wantErr    error
-		wantStartS uint64
-	}{
-		{"new device gets the window", "bob", 0, 1000, 4, 7, nil, 4},
-		{"window capped by count", "bob", 0, 3, 8, 3, nil, 8},
-		{"existing device gets all it lacks", "bob", 1, 1000, 2, 9, nil, 2},
-		{"stranger", "carol", 0, 1000, 0, 0, store.ErrNotMember, 0},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			ms, start, last, err := d.Pull(ctx, c.user, conv, c.after, 100, window, c.windowMax)
-			if !errors.Is(err, c.wantErr) {
-				t.Fatalf("err = %v, want %v", err, c.wantErr)
-			}
-			if err != nil {
-				return
-			}
-			if len(ms) != c.wantN || ms[0].Seq != c.wantFirst || start != c.wantStartS || last != 10 {
-				t.Fatalf("got %d msgs from %d, start %d last %d", len(ms), ms[0].Seq, start, last)
-			}
-		})
-	}
-	// Every message older than the window: the last one still comes, so a
-	// new device lists the conversation.
-	ms, start, _, err := d.Pull(ctx, "bob", conv, 0, 100, clock.Add(time.Hour), 1000)
-	if err != nil || len(ms) != 1 || ms[0].Seq != 10 || start != 10 {
-		t.Fatalf("all older than the window: %d messages, start %d, %v; want the last", len(ms), start, err)
-	}
-}
-
-func TestChangesAndReadWatermark(t *testing.T) {
-	ctx := context.Background()
-	d := open(t, "")
-	v0, convs, err := d.Changes(ctx, "bob", 0)
-	if err != nil || len(convs) != 0 {
-		t.Fatalf("fresh: %v %v", convs, err)
-	}
-	conv := store.PrivateConvID("alice", "bob")
-	d.Append(ctx, conv, msg("alice", "bob", "1"))
-	d.Append(ctx, conv, msg("alice", "bob", "2"))
-	v1, convs, err := d.Changes(ctx, "bob", v0)
-	if err != nil || len(convs) != 1 || convs[0].LastSeq != 2 || convs[0].Conv.Target != "alice" || v1 <= v0 {
-		t.Fatalf("after two messages: v%d %v %v", v1, convs, err)
-	}
-	if _, convs, _ := d.Changes(ctx, "bob", v1); len(convs) != 0 {
-		t.Fatalf("nothing changed since v%d, got %v", v1, convs)
-	}
-	if r, _, err := d.MarkRead(ctx, "bob", conv, 0, "", nil); err != nil || r != 2 {
-		t.Fatalf("mark read: %d %v", r, err)
-	}
-	if r, _, _ := d.MarkRead(ctx, "bob", conv, 1, "", nil); r != 2 {
-		t.Fatalf("watermark moved back to %d", r)
-	}
-	v2, convs, _ := d.Changes(ctx, "bob", v1)
-	if len(convs) != 1 || convs[0].ReadSeq != 2 {
-		t.Fatalf("read change not reported: %v", convs)
-	}
-	if _, convs, _ := d.Changes(ctx, "alice", v2); len(convs) != 0 {
-		t.Fatalf("bob's read is alice's change: %v", convs)
-	}
-}
-
-func ntf(op string) *pb.Message {
-	m := msg("owner", "g1", "ntf-"+op)
-	m.ConvType = pb.ConversationType_GROUP
-	m.ObjectName = "RC:GrpNtf"
-	return m
-}
-
-func TestGroupMembershipBoundsVisibility(t *testing.T) {
-	ctx := context.Background()
-	d := open(t, "")
-	createGroup(t, d, "g1", "owner", "a")
-	gc := store.GroupConvID("g1")
-	for i := 0; i < 3; i++ {
-		m := msg("a", "g1", fmt.Sprint("m", i))
-		m.ConvType = pb.ConversationType_GROUP
-		d.Append(ctx, gc, m) // seq 2..4
-	}
-	added, err := changeMembers(ctx, d, "g1", ntf("add"), []string{"b"}, nil) // seq 5
-	if err != nil || added.Ntf.Seq != 5 {
-		t.Fatalf("add: %v %v", added, err)
-	}
-	ms, start, _, err := d.Pull(ctx, "b", gc, 0, 100, time.Time{}, 1000)
-	if err != nil || start != 5 || len(ms) != 1 || ms[0].ObjectName != "RC:GrpNtf" {
-		t.Fatalf("new member sees %v from %d: %v", ms, start, err)
-	}
-	if _, err := changeMembers(ctx, d, "g1", ntf("kick"), nil, []string{"b"}); err != nil { // seq 6
-		t.Fatal(err)
-	}
-	m := msg("a", "g1", "after")
-	m.ConvType = pb.ConversationType_GROUP
-	d.Append(ctx, gc, m) // seq 7
-	ms, _, last, _ := d.Pull(ctx, "b", gc, 4, 100, time.Time{}, 1000)
-	if len(ms) != 2 || ms[1].Seq != 6 || last != 6 {
-		t.Fatalf("removed member sees %d messages, last %d", len(ms), last)
-	}
-	if _, _, _, err := d.Pull(ctx, "c", gc, 0, 100, time.Time{}, 1000); !errors.Is(err, store.ErrNotMember) {
-		t.Fatalf("stranger: %v", err)
-	}
-	if _, err := changeMembers(ctx, d, "g1", ntf("kick2"), nil, []string{"nobody"}); !errors.Is(err, store.ErrNotMember) {
-		t.Fatalf("remove stranger: %v", err)
-	}
-	// The failed removal took no sequence number.
-	m2 := msg("a", "g1", "after2")
-	m2.ConvType = pb.ConversationType_GROUP
-	if s, _, _ := d.Append(ctx, gc, m2); s.Seq != 8 {
-		t.Fatalf("seq after failed op = %d, want 8", s.Seq)
-	}
-	got, err := d.Group(ctx, "g1")
-	if err != nil || len(got.Members) != 2 || got.Members["owner"].Role != contract.RoleOwner {
-		t.Fatalf("group: %+v %v", got, err)
-	}
-}
 
 func TestReopenKeepsEverythingAndBackup(t *testing.T) {
 	ctx := context.Background()
@@ -343,3 +140,38 @@ func TestWriterSurvivesAPanicInABatch(t *testing.T) {
 		t.Fatalf("append after the panic: %+v, %v", m, err)
 	}
 }
+
+// The conformance suite (server/store/storetest) on this store.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
+		d, err := Open(context.Background(), filepath.Join(t.TempDir(), "im.db"), Options{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	})
+}
+
+func open(t *testing.T, path string) *DB {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "im.db")
+	}
+	d, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// The suite's helpers, for this package's own tests.
+var (
+	msg           = storetest.Msg
+	ntf           = storetest.Ntf
+	createGroup   = storetest.CreateGroup
+	changeMembers = storetest.ChangeMembers
+	mention       = storetest.Mention
+	countsOf      = storetest.CountsOf
+)

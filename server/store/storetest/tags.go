@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"github.com/imwasm/imwasm/server/store"
 )
 
-func TestTags(t *testing.T) {
+func tags(t *testing.T, open Opener) {
 	ctx := context.Background()
-	d := open(t, "")
+	d := open(t, nil)
 	conv := func(target string) *pb.Conversation {
 		return &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: target}
 	}
