@@ -143,13 +143,33 @@ func TestWriterSurvivesAPanicInABatch(t *testing.T) {
 
 // The conformance suite (server/store/storetest) on this store.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, now func() time.Time) store.Store {
-		d, err := Open(context.Background(), filepath.Join(t.TempDir(), "im.db"), Options{Now: now})
+	var mu sync.Mutex
+	paths := map[*DB]string{}
+	openAt := func(t *testing.T, path string, now func() time.Time) *DB {
+		d, err := Open(context.Background(), path, Options{Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { d.Close() })
+		mu.Lock()
+		paths[d] = path
+		mu.Unlock()
 		return d
+	}
+	storetest.Run(t, storetest.Backend{
+		Open: func(t *testing.T, now func() time.Time) store.Store {
+			return openAt(t, filepath.Join(t.TempDir(), "im.db"), now)
+		},
+		Reopen: func(t *testing.T, s store.Store) store.Store {
+			d := s.(*DB)
+			if err := d.Close(); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			path := paths[d]
+			mu.Unlock()
+			return openAt(t, path, d.opts.Now)
+		},
 	})
 }
 

@@ -13,9 +13,9 @@ import (
 	"github.com/imwasm/imwasm/server/store"
 )
 
-func appendGaplessAndDedup(t *testing.T, open Opener) {
+func appendGaplessAndDedup(t *testing.T, b Backend) {
 	ctx := context.Background()
-	d := open(t, nil)
+	d := b.Open(t, nil)
 	conv := store.PrivateConvID("alice", "bob")
 	var wg sync.WaitGroup
 	results := make([]*pb.Message, 200)
@@ -58,11 +58,11 @@ func appendGaplessAndDedup(t *testing.T, open Opener) {
 	}
 }
 
-func pullWindowAndMembership(t *testing.T, open Opener) {
+func pullWindowAndMembership(t *testing.T, b Backend) {
 	ctx := context.Background()
 	now := time.UnixMilli(1_800_000_000_000)
 	clock := now
-	d := open(t, func() time.Time { return clock })
+	d := b.Open(t, func() time.Time { return clock })
 	conv := store.PrivateConvID("alice", "bob")
 	for i := 0; i < 10; i++ {
 		clock = now.Add(time.Duration(i) * 24 * time.Hour)
@@ -108,9 +108,9 @@ func pullWindowAndMembership(t *testing.T, open Opener) {
 	}
 }
 
-func changesAndReadWatermark(t *testing.T, open Opener) {
+func changesAndReadWatermark(t *testing.T, b Backend) {
 	ctx := context.Background()
-	d := open(t, nil)
+	d := b.Open(t, nil)
 	v0, convs, err := d.Changes(ctx, "bob", 0)
 	if err != nil || len(convs) != 0 {
 		t.Fatalf("fresh: %v %v", convs, err)
@@ -140,9 +140,9 @@ func changesAndReadWatermark(t *testing.T, open Opener) {
 	}
 }
 
-func groupMembershipBoundsVisibility(t *testing.T, open Opener) {
+func groupMembershipBoundsVisibility(t *testing.T, b Backend) {
 	ctx := context.Background()
-	d := open(t, nil)
+	d := b.Open(t, nil)
 	CreateGroup(t, d, "g1", "owner", "a")
 	gc := store.GroupConvID("g1")
 	for i := 0; i < 3; i++ {
@@ -221,9 +221,9 @@ func Mention(typ int32, users ...string) func(*pb.Message) {
 // The server's counts: counted messages from others above the watermark,
 // less those targeted at others, deleted by the user or recalled; mentions
 // for the members named and everyone for @all.
-func unreadCountsFromTheSequence(t *testing.T, open Opener) {
+func unreadCountsFromTheSequence(t *testing.T, b Backend) {
 	ctx := context.Background()
-	d := open(t, nil)
+	d := b.Open(t, nil)
 	CreateGroup(t, d, "g1", "a", "b", "c") // 1, not counted
 	gc := store.GroupConvID("g1")
 	add := func(m *pb.Message) *pb.Message {

@@ -16,25 +16,32 @@ import (
 	"github.com/imwasm/imwasm/server/store"
 )
 
-// Opener gives a test an empty store of its own, closed when the test
-// ends; now is its clock (nil: time.Now).
-type Opener func(t *testing.T, now func() time.Time) store.Store
+// Backend is a store implementation under test.
+type Backend struct {
+	// Open gives a test an empty store of its own, closed when the test
+	// ends; now is its clock (nil: time.Now).
+	Open func(t *testing.T, now func() time.Time) store.Store
+	// Reopen closes s, one of Open's, and opens what it keeps again, as a
+	// restart of the server would.
+	Reopen func(t *testing.T, s store.Store) store.Store
+}
 
 // Run runs every behaviour of the suite, each as a subtest with a fresh
 // store.
-func Run(t *testing.T, open Opener) {
+func Run(t *testing.T, b Backend) {
 	for _, c := range []struct {
 		name string
-		run  func(*testing.T, Opener)
+		run  func(*testing.T, Backend)
 	}{
 		{"AppendAssignsGaplessSeqAndDedups", appendGaplessAndDedup},
 		{"PullWindowAndMembership", pullWindowAndMembership},
 		{"ChangesAndReadWatermark", changesAndReadWatermark},
 		{"GroupMembershipBoundsVisibility", groupMembershipBoundsVisibility},
 		{"UnreadCountsFromTheSequence", unreadCountsFromTheSequence},
+		{"ChangeGroupWritesTheDifference", changeGroupWritesTheDifference},
 		{"Tags", tags},
 	} {
-		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
+		t.Run(c.name, func(t *testing.T) { c.run(t, b) })
 	}
 }
 

@@ -11,9 +11,9 @@ import (
 	"github.com/imwasm/imwasm/server/store"
 )
 
-func tags(t *testing.T, open Opener) {
+func tags(t *testing.T, b Backend) {
 	ctx := context.Background()
-	d := open(t, nil)
+	d := b.Open(t, nil)
 	conv := func(target string) *pb.Conversation {
 		return &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: target}
 	}
