@@ -550,3 +550,41 @@ func Counted(m *pb.Message) bool {
 func VisibleTo(m *pb.Message, user string) bool {
 	return len(m.DirectedUserIds) == 0 || m.FromUser == user || slices.Contains(m.DirectedUserIds, user)
 }
+
+// CountClass is how a stored message counts towards unread counts, as the
+// stores keep it beside the message: 0 it raises nobody's, 1 everyone's
+// who sees the conversation but its sender's, 2 those it is targeted at
+// (directed_user_ids) only.
+func CountClass(m *pb.Message) int {
+	switch {
+	case !Counted(m):
+		return 0
+	case len(m.DirectedUserIds) > 0:
+		return 2
+	}
+	return 1
+}
+
+// MentionedUsers is whom a stored message mentions, one row each in a
+// store's mentions: each named member who may see it, "" for @all (each
+// member it is targeted at, for a targeted @all); none for a message that
+// does not count.
+func MentionedUsers(m *pb.Message) []string {
+	if !Counted(m) {
+		return nil
+	}
+	users := contract.Mentioned(m)
+	if len(users) == 1 && users[0] == "" && len(m.DirectedUserIds) > 0 {
+		return m.DirectedUserIds
+	}
+	if len(m.DirectedUserIds) == 0 {
+		return users
+	}
+	out := users[:0:0]
+	for _, u := range users {
+		if u == "" || VisibleTo(m, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}

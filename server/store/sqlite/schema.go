@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 
-	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
@@ -363,7 +362,7 @@ func backfillCounts(tx *sql.Tx) error {
 			if err := m.Unmarshal(r.body); err != nil {
 				return fmt.Errorf("decode message %d: %w", r.id, err)
 			}
-			if _, err := tx.Exec(`UPDATE messages SET counted=? WHERE id=?`, countedFlag(m), r.id); err != nil {
+			if _, err := tx.Exec(`UPDATE messages SET counted=? WHERE id=?`, store.CountClass(m), r.id); err != nil {
 				return fmt.Errorf("mark message %d: %w", r.id, err)
 			}
 			if err := insertMentions(tx, r.conv, m); err != nil {
@@ -383,31 +382,9 @@ type execer interface {
 	Exec(query string, args ...any) (sql.Result, error)
 }
 
-// countedFlag is the messages.counted value of m (migration 12).
-func countedFlag(m *pb.Message) int {
-	switch {
-	case !store.Counted(m):
-		return 0
-	case len(m.DirectedUserIds) > 0:
-		return 2
-	}
-	return 1
-}
-
-// insertMentions records whom m mentions: each named member, ” for @all
-// (each member it is targeted at, for a targeted @all).
+// insertMentions records whom m mentions (store.MentionedUsers).
 func insertMentions(tx execer, convID string, m *pb.Message) error {
-	if !store.Counted(m) {
-		return nil
-	}
-	users := contract.Mentioned(m)
-	if len(users) == 1 && users[0] == "" && len(m.DirectedUserIds) > 0 {
-		users = m.DirectedUserIds
-	}
-	for _, u := range users {
-		if len(m.DirectedUserIds) > 0 && u != "" && !store.VisibleTo(m, u) {
-			continue
-		}
+	for _, u := range store.MentionedUsers(m) {
 		if _, err := tx.Exec(`INSERT INTO mentions(conv_id, user_id, seq, sender) VALUES (?,?,?,?) ON CONFLICT DO NOTHING`,
 			convID, u, m.Seq, m.FromUser); err != nil {
 			return fmt.Errorf("mention in %s/%d: %w", convID, m.Seq, err)

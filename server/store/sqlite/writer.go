@@ -343,7 +343,7 @@ func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error)
 	}
 	stored := m // Append owns m (see store.Store): no copy on the hot path
 	stored.Seq = c.lastSeq + 1
-	counted := countedFlag(stored)
+	counted := store.CountClass(stored)
 	if imported {
 		// A rerun finds its messages before their times are judged.
 		if prev, err := t.byClientID(m.FromUser, m.ClientMsgId); err != nil || prev != nil {
@@ -464,7 +464,7 @@ func (t *wtx) modify(convID, uid string, apply func(*pb.Message) error, marker *
 	if body, err = m.Marshal(); err != nil {
 		return nil, fmt.Errorf("modify %s: encode: %w", uid, err)
 	}
-	if _, err := t.tx.Exec(`UPDATE messages SET body=?, counted=? WHERE uid=?`, body, countedFlag(m), uid); err != nil {
+	if _, err := t.tx.Exec(`UPDATE messages SET body=?, counted=? WHERE uid=?`, body, store.CountClass(m), uid); err != nil {
 		return nil, fmt.Errorf("modify %s: %w", uid, err)
 	}
 	// Whom it mentions may have changed (a recall mentions nobody).
