@@ -14,7 +14,9 @@ func TestCountClassAndMentionedUsers(t *testing.T) {
 		return m
 	}
 	at := func(typ int32, users ...string) func(*pb.Message) {
-		return func(m *pb.Message) { m.IsMentioned, m.MentionedInfo = true, &pb.MentionedInfo{Type: typ, UserIds: users} }
+		return func(m *pb.Message) {
+			m.IsMentioned, m.MentionedInfo = true, &pb.MentionedInfo{Type: typ, UserIds: users}
+		}
 	}
 	both := func(fs ...func(*pb.Message)) func(*pb.Message) {
 		return func(m *pb.Message) {
