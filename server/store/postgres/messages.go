@@ -1,0 +1,440 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// Append implements store.Store's Append.
+func (d *DB) Append(ctx context.Context, convID string, m *pb.Message) (*pb.Message, bool, error) {
+	if m.GetClientMsgId() == "" {
+		return nil, false, errors.New("append: empty client_msg_id")
+	}
+	// A resend finds its message without taking a lock.
+	if prev, err := d.byClientID(ctx, d.pool, m.FromUser, m.ClientMsgId); err != nil || prev != nil {
+		return prev, prev != nil, err
+	}
+	var out *pb.Message
+	var dup bool
+	err := d.write(ctx, func(t *wtx) error {
+		var err error
+		out, dup, err = t.append(ctx, convID, m)
+		return err
+	})
+	if errors.Is(err, errResent) {
+		// The same message reached another node meanwhile; its
+		// transaction has committed (ours waited for it).
+		prev, err := d.byClientID(ctx, d.pool, m.FromUser, m.ClientMsgId)
+		if err == nil && prev == nil {
+			err = fmt.Errorf("append to %s: a conflicting message vanished", convID)
+		}
+		return prev, prev != nil, err
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return out, dup, nil
+}
+
+// errResent: the insert met a message with the same sender and client id,
+// committed by another transaction; the whole transaction is undone (its
+// sequence number with it) and the caller returns the stored message.
+var errResent = errors.New("resent")
+
+// append stores m in convID within t: the conversation's row gives the
+// next sequence number and stays locked until t ends.
+func (t *wtx) append(ctx context.Context, convID string, m *pb.Message) (*pb.Message, bool, error) {
+	var seq uint64
+	var lastTime int64
+	err := t.tx.QueryRow(ctx, `INSERT INTO convs(id, last_seq, last_time, changed) VALUES ($1, 1, 0, 0)
+ON CONFLICT (id) DO UPDATE SET last_seq = convs.last_seq + 1
+RETURNING last_seq, last_time`, convID).Scan(&seq, &lastTime)
+	if err != nil {
+		return nil, false, fmt.Errorf("next sequence number of %s: %w", convID, err)
+	}
+	stored := m // Append owns m
+	now := t.d.opts.Now()
+	stored.Seq = seq
+	stored.SentTime = max(now.UnixMilli(), lastTime+1)
+	stored.Uid = t.d.uids.Next(now)
+	body, err := stored.Marshal()
+	if err != nil {
+		return nil, false, fmt.Errorf("encode message: %w", err)
+	}
+	tag, err := t.tx.Exec(ctx, `INSERT INTO messages(conv_id, seq, uid, sender, client_msg_id, sent_time, counted, body)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sender, client_msg_id) DO NOTHING`,
+		convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, store.CountClass(stored), body)
+	if err != nil {
+		return nil, false, fmt.Errorf("insert message into %s: %w", convID, err)
+	}
+	if tag.RowsAffected() != 1 {
+		return nil, false, errResent
+	}
+	if _, err := t.tx.Exec(ctx, `UPDATE convs SET last_time = $2 WHERE id = $1`, convID, stored.SentTime); err != nil {
+		return nil, false, fmt.Errorf("move head of %s: %w", convID, err)
+	}
+	t.touchConv(convID)
+	if stored.FromUser != "" {
+		if _, err := t.tx.Exec(ctx, `INSERT INTO sent_convs(sender, conv_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, stored.FromUser, convID); err != nil {
+			return nil, false, fmt.Errorf("note sender of %s: %w", convID, err)
+		}
+	}
+	for _, u := range store.MentionedUsers(stored) {
+		if _, err := t.tx.Exec(ctx, `INSERT INTO mentions(conv_id, user_id, seq, sender) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			convID, u, stored.Seq, stored.FromUser); err != nil {
+			return nil, false, fmt.Errorf("mention in %s/%d: %w", convID, stored.Seq, err)
+		}
+	}
+	switch stored.ConvType {
+	case pb.ConversationType_PRIVATE:
+		if err := t.ensureUserConv(ctx, stored.FromUser, convID, stored.To, stored.ConvType); err != nil {
+			return nil, false, err
+		}
+		if err := t.ensureUserConv(ctx, stored.To, convID, stored.FromUser, stored.ConvType); err != nil {
+			return nil, false, err
+		}
+	case pb.ConversationType_USER_LOG:
+		if err := t.ensureUserConv(ctx, stored.FromUser, convID, stored.FromUser, stored.ConvType); err != nil {
+			return nil, false, err
+		}
+	}
+	if stored.DeliveryReceipt && stored.ConvType == pb.ConversationType_PRIVATE && stored.To != stored.FromUser {
+		if _, err := t.tx.Exec(ctx, `INSERT INTO pending_deliveries(recipient, conv_id, seq, uid, sender, created) VALUES ($1, $2, $3, $4, $5, $6)`,
+			stored.To, convID, stored.Seq, stored.Uid, stored.FromUser, stored.SentTime); err != nil {
+			return nil, false, fmt.Errorf("pending delivery: %w", err)
+		}
+	}
+	return stored, false, nil
+}
+
+// ensureUserConv creates user's row for a private conversation or their
+// log; a new row is a change for their devices.
+func (t *wtx) ensureUserConv(ctx context.Context, user, convID, target string, typ pb.ConversationType) error {
+	tag, err := t.tx.Exec(ctx, `INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
+VALUES ($1, $2, $3, $4, 1, 0, 0, 0) ON CONFLICT DO NOTHING`, user, convID, int32(typ), target)
+	if err != nil {
+		return fmt.Errorf("user conversation %s: %w", convID, err)
+	}
+	if tag.RowsAffected() == 1 {
+		t.touchUserConv(user, convID)
+	}
+	return nil
+}
+
+// querier is what reads need of a pool, a connection or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// byClientID answers the message user sent with client id id (nil: none).
+func (d *DB) byClientID(ctx context.Context, q querier, user, id string) (*pb.Message, error) {
+	var body []byte
+	err := q.QueryRow(ctx, `SELECT body FROM messages WHERE sender = $1 AND client_msg_id = $2`, user, id).Scan(&body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("message %s of %s: %w", id, user, err)
+	}
+	return decode(body)
+}
+
+func decode(body []byte) (*pb.Message, error) {
+	m := &pb.Message{}
+	if err := m.Unmarshal(body); err != nil {
+		return nil, fmt.Errorf("decode message: %w", err)
+	}
+	return m, nil
+}
+
+// VisibleRange implements store.Store's VisibleRange.
+func (d *DB) VisibleRange(ctx context.Context, user, convID string) (start, last uint64, err error) {
+	return visibleRange(ctx, d.pool, user, convID)
+}
+
+// visibleRange is the range of convID's sequence numbers user may see:
+// [start, last], empty when last < start.
+func visibleRange(ctx context.Context, q querier, user, convID string) (start, last uint64, err error) {
+	typ, a, b, ok := store.ParseConvID(convID)
+	if !ok {
+		return 0, 0, fmt.Errorf("conversation %q: %w", convID, store.ErrNotFound)
+	}
+	var end uint64
+	start = 1
+	switch typ {
+	case pb.ConversationType_PRIVATE, pb.ConversationType_USER_LOG:
+		if user != a && user != b {
+			return 0, 0, store.ErrNotMember
+		}
+		// The user's row exists once the conversation has a message; its
+		// start moves up when they clear the history.
+		err := q.QueryRow(ctx, `SELECT start_seq FROM user_convs WHERE user_id = $1 AND conv_id = $2`, user, convID).Scan(&start)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return 0, 0, fmt.Errorf("%s: %w", convID, err)
+		}
+	case pb.ConversationType_GROUP:
+		err := q.QueryRow(ctx, `SELECT start_seq, end_seq FROM user_convs WHERE user_id = $1 AND conv_id = $2`, user, convID).Scan(&start, &end)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, 0, store.ErrNotMember
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: membership: %w", convID, err)
+		}
+	}
+	first := uint64(1)
+	if err := q.QueryRow(ctx, `SELECT last_seq, first_seq FROM convs WHERE id = $1`, convID).Scan(&last, &first); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, fmt.Errorf("%s: %w", convID, err)
+	}
+	start = max(start, first)
+	if end > 0 && last > end {
+		last = end
+	}
+	return start, last, nil
+}
+
+// Pull implements store.Store's Pull.
+func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, limit int, windowStart time.Time, windowMax int) (out []*pb.Message, from, last uint64, err error) {
+	err = d.read(ctx, func(tx pgx.Tx) error {
+		out, from, last, err = pull(ctx, tx, user, convID, afterSeq, limit, windowStart, windowMax)
+		return err
+	})
+	return out, from, last, err
+}
+
+func pull(ctx context.Context, q querier, user, convID string, afterSeq uint64, limit int, windowStart time.Time, windowMax int) ([]*pb.Message, uint64, uint64, error) {
+	startSeq, last, err := visibleRange(ctx, q, user, convID)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("pull: %w", err)
+	}
+	after := max(afterSeq, startSeq-1)
+	if afterSeq == 0 && last > 0 {
+		// New-device window: the newest windowMax messages newer than windowStart.
+		if windowMax > 0 && last > uint64(windowMax) {
+			after = max(after, last-uint64(windowMax))
+		}
+		var first *int64
+		if err := q.QueryRow(ctx, `SELECT min(seq) FROM messages WHERE conv_id = $1 AND seq > $2 AND sent_time >= $3`,
+			convID, after, windowStart.UnixMilli()).Scan(&first); err != nil {
+			return nil, 0, 0, fmt.Errorf("pull %s: window: %w", convID, err)
+		}
+		if first != nil {
+			after = max(after, uint64(*first)-1)
+		} else {
+			// Nothing in the window: the last message still comes, so the
+			// device lists the conversation and pages back from it.
+			after = max(after, last-1)
+		}
+	}
+	rows, err := q.Query(ctx, `SELECT body FROM messages WHERE conv_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`, convID, after, last, limit)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("pull %s: %w", convID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*pb.Message, error) {
+		var body []byte
+		if err := r.Scan(&body); err != nil {
+			return nil, err
+		}
+		return decode(body)
+	})
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("pull %s: %w", convID, err)
+	}
+	if len(out) > 0 {
+		hidden, err := hiddenSeqs(ctx, q, user, convID, out[0].Seq, out[len(out)-1].Seq)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		for i, m := range out {
+			if hidden[m.Seq] {
+				out[i] = store.Tombstone(m)
+			}
+		}
+	}
+	return out, after + 1, last, nil
+}
+
+// Hidden implements store.Store's Hidden.
+func (d *DB) Hidden(ctx context.Context, user, convID string, lo, hi uint64) (map[uint64]bool, error) {
+	return hiddenSeqs(ctx, d.pool, user, convID, lo, hi)
+}
+
+// hiddenSeqs returns the sequence numbers in [lo, hi] of convID that user
+// deleted for themselves.
+func hiddenSeqs(ctx context.Context, q querier, user, convID string, lo, hi uint64) (map[uint64]bool, error) {
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	rows, err := q.Query(ctx, `SELECT seq FROM user_hidden WHERE user_id = $1 AND conv_id = $2 AND seq >= $3 AND seq <= $4`, user, convID, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("hidden messages: %w", err)
+	}
+	seqs, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("hidden messages: %w", err)
+	}
+	var out map[uint64]bool
+	for _, s := range seqs {
+		if out == nil {
+			out = map[uint64]bool{}
+		}
+		out[uint64(s)] = true
+	}
+	return out, nil
+}
+
+// Changes implements store.Store's Changes: the conversations of user
+// changed after version since, and the version they are complete up to.
+func (d *DB) Changes(ctx context.Context, user string, since uint64) (version uint64, out []*pb.ConversationState, err error) {
+	err = d.read(ctx, func(tx pgx.Tx) error {
+		version, out, err = changes(ctx, tx, user, since)
+		return err
+	})
+	return version, out, err
+}
+
+func changes(ctx context.Context, q querier, user string, since uint64) (uint64, []*pb.ConversationState, error) {
+	// Read in the same snapshot as the rows: every change stamped up to
+	// this version is in it (versions commit in order).
+	var version uint64
+	if err := q.QueryRow(ctx, `SELECT version FROM sync_state WHERE id = 1`).Scan(&version); err != nil {
+		return 0, nil, fmt.Errorf("changes for %s: %w", user, err)
+	}
+	rows, err := q.Query(ctx, `
+SELECT uc.conv_id, uc.conv_type, uc.target, COALESCE(c.last_seq, 0), COALESCE(c.last_time, 0), COALESCE(c.first_seq, 1), uc.start_seq, uc.end_seq, uc.read_seq
+FROM user_convs uc LEFT JOIN convs c ON c.id = uc.conv_id
+WHERE uc.user_id = $1 AND (uc.changed > $2 OR c.changed > $2)`, user, since)
+	if err != nil {
+		return 0, nil, fmt.Errorf("changes for %s: %w", user, err)
+	}
+	var out []*pb.ConversationState
+	var ids []string
+	var from []uint64 // counting starts above: the watermark, or what the user cannot see
+	for rows.Next() {
+		var id, target string
+		var typ int32
+		var last, first, start, end, read uint64
+		var lastTime int64
+		if err := rows.Scan(&id, &typ, &target, &last, &lastTime, &first, &start, &end, &read); err != nil {
+			rows.Close()
+			return 0, nil, fmt.Errorf("changes for %s: %w", user, err)
+		}
+		if end > 0 && last > end {
+			last = end
+		}
+		out = append(out, &pb.ConversationState{
+			Conv:     &pb.Conversation{Type: pb.ConversationType(typ), Target: target},
+			LastSeq:  last,
+			LastTime: lastTime,
+			StartSeq: start,
+			ReadSeq:  read,
+		})
+		ids = append(ids, id)
+		from = append(from, max(read+1, start, first)-1)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("changes for %s: %w", user, err)
+	}
+	for i, st := range out {
+		if st.Conv.Type != pb.ConversationType_PRIVATE && st.Conv.Type != pb.ConversationType_GROUP {
+			continue
+		}
+		var err error
+		if st.UnreadCount, st.MentionCount, err = unreadCounts(ctx, q, user, ids[i], from[i], st.LastSeq); err != nil {
+			return 0, nil, err
+		}
+	}
+	out, err = settingsChanges(ctx, q, user, since, out)
+	if err != nil {
+		return 0, nil, err
+	}
+	return version, out, nil
+}
+
+// unreadCounts counts user's unread messages and mentions of convID with
+// seq in (lo, hi] (the SQLite store's rules: messages.counted, from
+// others, not deleted by the user, targeted ones only if at the user).
+func unreadCounts(ctx context.Context, q querier, user, convID string, lo, hi uint64) (unread, mentions uint32, err error) {
+	if lo >= hi {
+		return 0, 0, nil
+	}
+	var all, targeted, hidden uint32
+	err = q.QueryRow(ctx, `SELECT
+	(SELECT count(*) FROM messages WHERE conv_id = $1 AND seq > $2 AND seq <= $3 AND counted = 1 AND sender <> $4),
+	(SELECT count(*) FROM messages WHERE conv_id = $1 AND seq > $2 AND seq <= $3 AND counted = 2 AND sender <> $4),
+	(SELECT count(*) FROM user_hidden h JOIN messages m ON m.conv_id = h.conv_id AND m.seq = h.seq
+		WHERE h.user_id = $4 AND h.conv_id = $1 AND h.seq > $2 AND h.seq <= $3 AND m.counted = 1 AND m.sender <> $4),
+	(SELECT count(*) FROM mentions n WHERE n.conv_id = $1 AND n.user_id IN ($4, '') AND n.seq > $2 AND n.seq <= $3 AND n.sender <> $4
+		AND NOT EXISTS (SELECT 1 FROM user_hidden h WHERE h.user_id = $4 AND h.conv_id = $1 AND h.seq = n.seq))`,
+		convID, lo, hi, user).Scan(&all, &targeted, &hidden, &mentions)
+	if err != nil {
+		return 0, 0, fmt.Errorf("unread counts of %s in %s: %w", user, convID, err)
+	}
+	unread = all - hidden
+	if targeted > 0 {
+		rows, err := q.Query(ctx, `SELECT body FROM messages m WHERE conv_id = $1 AND seq > $2 AND seq <= $3 AND counted = 2 AND sender <> $4
+	AND NOT EXISTS (SELECT 1 FROM user_hidden h WHERE h.user_id = $4 AND h.conv_id = $1 AND h.seq = m.seq)`, convID, lo, hi, user)
+		if err != nil {
+			return 0, 0, fmt.Errorf("targeted unread in %s: %w", convID, err)
+		}
+		bodies, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+		if err != nil {
+			return 0, 0, fmt.Errorf("targeted unread in %s: %w", convID, err)
+		}
+		for _, b := range bodies {
+			m, err := decode(b)
+			if err != nil {
+				return 0, 0, err
+			}
+			if store.VisibleTo(m, user) {
+				unread++
+			}
+		}
+	}
+	return unread, mentions, nil
+}
+
+// settingsChanges adds user's conversation settings changed after since to
+// states: to the conversation's state, or as a state of their own (a
+// conversation pinned before any message).
+func settingsChanges(ctx context.Context, q querier, user string, since uint64, states []*pb.ConversationState) ([]*pb.ConversationState, error) {
+	rows, err := q.Query(ctx, `SELECT conv_type, target, channel, is_top, level, time, removed_seq FROM conv_settings WHERE user_id = $1 AND changed > $2`, user, since)
+	if err != nil {
+		return nil, fmt.Errorf("settings changes for %s: %w", user, err)
+	}
+	defer rows.Close()
+	byConv := make(map[[3]string]*pb.ConversationState, len(states))
+	key := func(c *pb.Conversation) [3]string {
+		return [3]string{strconv.Itoa(int(c.Type)), c.Target, c.Channel}
+	}
+	for _, st := range states {
+		byConv[key(st.Conv)] = st
+	}
+	for rows.Next() {
+		var typ int32
+		var target, channel string
+		var removed uint64
+		set := &pb.ConversationSettings{}
+		if err := rows.Scan(&typ, &target, &channel, &set.IsTop, &set.NotificationLevel, &set.Time, &removed); err != nil {
+			return nil, fmt.Errorf("settings changes for %s: %w", user, err)
+		}
+		set.RemovedSeq = removed
+		conv := &pb.Conversation{Type: pb.ConversationType(typ), Target: target, Channel: channel}
+		st := byConv[key(conv)]
+		if st == nil {
+			st = &pb.ConversationState{Conv: conv}
+			states = append(states, st)
+		}
+		st.Settings = set
+	}
+	return states, rows.Err()
+}

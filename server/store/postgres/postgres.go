@@ -1,0 +1,201 @@
+// Package postgres is the Store on PostgreSQL, for servers that run as
+// several nodes sharing one database (issue 26). It is being built: this
+// much holds the message core (appends, pulls, conversation changes, read
+// watermarks); the rest of store.Store follows, and the package is not yet
+// selectable by `imwasm serve`. Its behaviours are those of the SQLite
+// store, checked by the same conformance suite (server/store/storetest)
+// once the interface is complete.
+//
+// What differs from SQLite, where one writer goroutine owns every
+// conversation's head and the sync version: here several nodes write at
+// once, so
+//
+//   - a conversation's next sequence number is taken by updating its convs
+//     row, which PostgreSQL locks until the transaction ends: appends to
+//     one conversation from any node queue there, and a transaction that
+//     rolls back gives its number back, so numbers stay gapless;
+//   - de-duplication is the unique index on (sender, client id): a resend
+//     that reaches another node waits for the first insert's transaction
+//     and then finds its message;
+//   - the sync version is taken last in each writing transaction, from one
+//     row (sync_state) that stays locked until the commit. Versions are
+//     therefore committed in the order they are taken, and a reader that
+//     sees version V sees every change stamped V or less: a device whose
+//     cursor moves to V never skips a change that commits later with a
+//     smaller version (the hazard of a sequence taken earlier in the
+//     transaction). Rows a transaction changes are stamped with its version
+//     just before the commit.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// Options tune the store; zero values take the defaults.
+type Options struct {
+	// Node distinguishes message UIDs minted by the nodes sharing the
+	// database: each node needs its own.
+	Node   uint16
+	Logger *slog.Logger
+	// Now is the clock of sent times and uids (tests; default time.Now).
+	Now func() time.Time
+}
+
+// DB is a PostgreSQL-backed store.
+type DB struct {
+	opts Options
+	pool *pgxpool.Pool
+	uids *store.UIDGen
+
+	beforeCommit func() // tests: runs between a write's stamp and its commit
+}
+
+// Open connects to the database at dsn (a postgres:// URL) and brings its
+// schema up to date; nodes starting together take turns (an advisory lock).
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: connect: %w", err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &DB{opts: opts, pool: pool, uids: store.NewUIDGen(opts.Node)}, nil
+}
+
+// Close closes the connections.
+func (d *DB) Close() error {
+	d.pool.Close()
+	return nil
+}
+
+// wtx is one writing transaction. What it changes that devices sync by is
+// noted as it goes and stamped with the transaction's sync version at the
+// end (see the package comment).
+type wtx struct {
+	d         *DB
+	tx        pgx.Tx
+	convs     map[string]bool    // conversations whose head moved
+	userConvs map[[2]string]bool // (user, conversation) rows changed
+}
+
+func (t *wtx) touchConv(id string) {
+	if t.convs == nil {
+		t.convs = map[string]bool{}
+	}
+	t.convs[id] = true
+}
+
+func (t *wtx) touchUserConv(user, convID string) {
+	if t.userConvs == nil {
+		t.userConvs = map[[2]string]bool{}
+	}
+	t.userConvs[[2]string{user, convID}] = true
+}
+
+// stamp takes the transaction's sync version and stamps what it changed;
+// a transaction that changed nothing devices sync takes none.
+func (t *wtx) stamp(ctx context.Context) error {
+	if len(t.convs) == 0 && len(t.userConvs) == 0 {
+		return nil
+	}
+	var v int64
+	if err := t.tx.QueryRow(ctx, `UPDATE sync_state SET version = version + 1 WHERE id = 1 RETURNING version`).Scan(&v); err != nil {
+		return fmt.Errorf("take sync version: %w", err)
+	}
+	if len(t.convs) > 0 {
+		ids := make([]string, 0, len(t.convs))
+		for id := range t.convs {
+			ids = append(ids, id)
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE convs SET changed = $1 WHERE id = ANY($2)`, v, ids); err != nil {
+			return fmt.Errorf("stamp conversations: %w", err)
+		}
+	}
+	if len(t.userConvs) > 0 {
+		users, convs := make([]string, 0, len(t.userConvs)), make([]string, 0, len(t.userConvs))
+		for k := range t.userConvs {
+			users, convs = append(users, k[0]), append(convs, k[1])
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE user_convs u SET changed = $1 FROM unnest($2::text[], $3::text[]) AS k(user_id, conv_id)
+WHERE u.user_id = k.user_id AND u.conv_id = k.conv_id`, v, users, convs); err != nil {
+			return fmt.Errorf("stamp user conversations: %w", err)
+		}
+	}
+	return nil
+}
+
+// write runs fn in a transaction and commits it, stamped. A deadlock or a
+// serialization failure (another node's transaction in the way) runs it
+// again from the start, a few times.
+func (d *DB) write(ctx context.Context, fn func(*wtx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := d.writeOnce(ctx, fn)
+		var pe *pgconn.PgError
+		if attempt < 5 && errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") {
+			continue
+		}
+		return err
+	}
+}
+
+func (d *DB) writeOnce(ctx context.Context, fn func(*wtx) error) (err error) {
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	t := &wtx{d: d, tx: tx}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.stamp(ctx); err != nil {
+		return err
+	}
+	if d.beforeCommit != nil {
+		d.beforeCommit()
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// read runs fn in a read-only transaction on one snapshot, so that the
+// sync version it reads and the rows it reads agree.
+func (d *DB) read(ctx context.Context, fn func(pgx.Tx) error) error {
+	tx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}

@@ -1,0 +1,228 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/internal/pgtest"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
+	"github.com/imwasm/imwasm/server/store/storetest"
+)
+
+// nodes opens n stores on one new database, as n server nodes would.
+func nodes(t *testing.T, pg *pgtest.Server, n int) []*DB {
+	t.Helper()
+	dsn := pg.CreateDB(t)
+	out := make([]*DB, n)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range out {
+		wg.Add(1)
+		go func() { // together: the migration lock takes them in turn
+			defer wg.Done()
+			out[i], errs[i] = Open(context.Background(), dsn, Options{Node: uint16(i + 1)})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("node %d: %v", i+1, err)
+		}
+		t.Cleanup(func() { out[i].Close() })
+	}
+	return out
+}
+
+// Two nodes append to one conversation at once, and every message is also
+// resent through the other node: sequence numbers are gapless and follow
+// the sent times, each message is stored once, and a resend returns the
+// message first stored.
+func TestAppendAcrossNodesIsGaplessAndDeduplicated(t *testing.T) {
+	ctx := context.Background()
+	both := nodes(t, pgtest.Start(t), 2)
+	conv := store.PrivateConvID("alice", "bob")
+	const senders, each = 6, 25
+	type sent struct {
+		m        *pb.Message
+		resend   *pb.Message
+		resendUp bool
+	}
+	results := make([][]sent, senders)
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			from, to := "alice", "bob"
+			if s%2 == 1 {
+				from, to = to, from
+			}
+			for i := range each {
+				cid := fmt.Sprint("c", s, "-", i)
+				first, second := both[s%2], both[(s+1)%2]
+				m, dup, err := first.Append(ctx, conv, storetest.Msg(from, to, cid))
+				if err != nil || dup {
+					t.Errorf("append %s: %v dup=%v", cid, err, dup)
+					return
+				}
+				again, dup, err := second.Append(ctx, conv, storetest.Msg(from, to, cid))
+				if err != nil {
+					t.Errorf("resend %s: %v", cid, err)
+					return
+				}
+				results[s] = append(results[s], sent{m, again, dup})
+			}
+		}()
+	}
+	wg.Wait()
+	bySeq := map[uint64]*pb.Message{}
+	for _, rs := range results {
+		for _, r := range rs {
+			if !r.resendUp || r.resend.Uid != r.m.Uid || r.resend.Seq != r.m.Seq || r.resend.SentTime != r.m.SentTime {
+				t.Fatalf("resend of %s: dup=%v %v, first %v", r.m.ClientMsgId, r.resendUp, r.resend, r.m)
+			}
+			if prev := bySeq[r.m.Seq]; prev != nil {
+				t.Fatalf("seq %d given twice: %s and %s", r.m.Seq, prev.ClientMsgId, r.m.ClientMsgId)
+			}
+			bySeq[r.m.Seq] = r.m
+		}
+	}
+	const n = senders * each
+	for s := uint64(1); s <= n; s++ {
+		m := bySeq[s]
+		if m == nil {
+			t.Fatalf("seq %d missing", s)
+		}
+		if s > 1 && m.SentTime <= bySeq[s-1].SentTime {
+			t.Fatalf("sent time not increasing at seq %d", s)
+		}
+	}
+	// What a device pulls is the same, from either node.
+	for i, d := range both {
+		ms, _, last, err := d.Pull(ctx, "bob", conv, 0, 1000, time.Time{}, 0)
+		if err != nil || len(ms) != n || last != n {
+			t.Fatalf("node %d: pulled %d, last %d, %v", i+1, len(ms), last, err)
+		}
+		for j, m := range ms {
+			if m.Seq != uint64(j+1) || m.Uid != bySeq[m.Seq].Uid {
+				t.Fatalf("node %d: message %d is %d %s", i+1, j, m.Seq, m.Uid)
+			}
+		}
+	}
+}
+
+// A transaction holding a sync version it has not committed holds back
+// every later one: a reader meanwhile sees neither, so the cursor it keeps
+// cannot pass the first and lose it.
+func TestSyncVersionsCommitInOrder(t *testing.T) {
+	ctx := context.Background()
+	both := nodes(t, pgtest.Start(t), 2)
+	first, second := both[0], both[1]
+	stamped, release := make(chan struct{}), make(chan struct{})
+	var once, released sync.Once
+	first.beforeCommit = func() {
+		once.Do(func() {
+			close(stamped)
+			<-release
+		})
+	}
+	t.Cleanup(func() { released.Do(func() { close(release) }) }) // a failed test lets it go
+	firstDone := make(chan error, 1)
+	go func() {
+		_, _, err := first.Append(ctx, store.PrivateConvID("r", "a"), storetest.Msg("a", "r", "1"))
+		firstDone <- err
+	}()
+	<-stamped // first holds version 1, uncommitted
+	secondDone := make(chan error, 1)
+	go func() {
+		_, _, err := second.Append(ctx, store.PrivateConvID("r", "b"), storetest.Msg("b", "r", "2"))
+		secondDone <- err
+	}()
+	// The second append waits for the first's commit; a reader sees version
+	// 0 and nothing, from either node.
+	select {
+	case err := <-secondDone:
+		t.Fatalf("the later append committed before the earlier one: %v", err)
+	case <-time.After(200 * time.Millisecond): // a bound on a wait that must not end, not a sleep for a result
+	}
+	for _, d := range both {
+		if v, convs, err := d.Changes(ctx, "r", 0); err != nil || v != 0 || len(convs) != 0 {
+			t.Fatalf("while the first is uncommitted: version %d, %d conversations, %v", v, len(convs), err)
+		}
+	}
+	released.Do(func() { close(release) })
+	if err := <-firstDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-secondDone; err != nil {
+		t.Fatal(err)
+	}
+	v, convs, err := second.Changes(ctx, "r", 0)
+	if err != nil || v != 2 || len(convs) != 2 {
+		t.Fatalf("after both: version %d, %v, %v", v, convs, err)
+	}
+	if _, convs, _ := first.Changes(ctx, "r", 1); len(convs) != 1 || convs[0].Conv.Target != "b" {
+		t.Fatalf("since version 1: %v, want b's conversation only", convs)
+	}
+}
+
+// Writers on two nodes and a reader following the changes of a user
+// party to every conversation: when the writers stop, the reader has seen
+// every conversation's last message, so its cursor never passed a change.
+func TestAReaderFollowingChangesMissesNone(t *testing.T) {
+	ctx := context.Background()
+	both := nodes(t, pgtest.Start(t), 2)
+	const convs, each = 40, 5
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := w; c < convs; c += 4 {
+				peer := fmt.Sprint("u", c)
+				for i := range each {
+					if _, _, err := both[(c+i)%2].Append(ctx, store.PrivateConvID("r", peer), storetest.Msg(peer, "r", fmt.Sprint(c, "-", i))); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	seen := map[string]uint64{}
+	var cursor uint64
+	follow := func(d *DB) {
+		v, states, err := d.Changes(ctx, "r", cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v < cursor {
+			t.Fatalf("version went back from %d to %d", cursor, v)
+		}
+		for _, st := range states {
+			seen[st.Conv.Target] = max(seen[st.Conv.Target], st.LastSeq)
+		}
+		cursor = v
+	}
+	for i := 0; ; i++ {
+		select {
+		case <-done:
+		default:
+			follow(both[i%2])
+			continue
+		}
+		break
+	}
+	follow(both[0])
+	for c := range convs {
+		if got := seen[fmt.Sprint("u", c)]; got != each {
+			t.Errorf("u%d: the reader saw up to %d of %d", c, got, each)
+		}
+	}
+}

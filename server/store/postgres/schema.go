@@ -1,0 +1,146 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// migrations are applied in order, each in its own transaction, and never
+// edited once released: a schema change is a new entry. The tables and
+// columns are the SQLite store's (server/store/sqlite/schema.go), as that
+// store's migrations left them, in PostgreSQL's types.
+var migrations = []string{
+	// 1: the message core.
+	`
+CREATE TABLE sync_state (
+	id      integer PRIMARY KEY CHECK (id = 1),
+	version bigint  NOT NULL          -- the last sync version taken (see the package comment)
+);
+INSERT INTO sync_state VALUES (1, 0);
+
+CREATE TABLE messages (
+	conv_id       text     NOT NULL,
+	seq           bigint   NOT NULL,
+	uid           text     NOT NULL,
+	sender        text     NOT NULL,
+	client_msg_id text     NOT NULL,
+	sent_time     bigint   NOT NULL,
+	counted       smallint NOT NULL,  -- store.CountClass
+	body          bytea    NOT NULL,  -- the wire Message
+	PRIMARY KEY (conv_id, seq)
+);
+CREATE UNIQUE INDEX messages_uid ON messages(uid);
+CREATE UNIQUE INDEX messages_client ON messages(sender, client_msg_id);
+
+CREATE TABLE convs (
+	id        text   PRIMARY KEY,
+	last_seq  bigint NOT NULL,
+	last_time bigint NOT NULL,
+	first_seq bigint NOT NULL DEFAULT 1, -- retention removed what lies below
+	changed   bigint NOT NULL            -- sync version of the last change
+);
+
+CREATE TABLE user_convs (
+	user_id     text    NOT NULL,
+	conv_id     text    NOT NULL,
+	conv_type   integer NOT NULL,
+	target      text    NOT NULL,        -- the peer, or the group id
+	start_seq   bigint  NOT NULL,        -- first sequence number visible
+	end_seq     bigint  NOT NULL,        -- last visible (left the group), 0: open
+	read_seq    bigint  NOT NULL,
+	receipt_seq bigint  NOT NULL DEFAULT 0,
+	changed     bigint  NOT NULL,
+	PRIMARY KEY (user_id, conv_id)
+);
+
+CREATE TABLE sent_convs (
+	sender  text NOT NULL,
+	conv_id text NOT NULL,
+	PRIMARY KEY (sender, conv_id)
+);
+
+CREATE TABLE mentions (
+	conv_id text   NOT NULL,
+	user_id text   NOT NULL,
+	seq     bigint NOT NULL,
+	sender  text   NOT NULL,
+	PRIMARY KEY (conv_id, user_id, seq)
+);
+CREATE INDEX mentions_user ON mentions(user_id);
+
+CREATE TABLE user_hidden (
+	user_id text   NOT NULL,
+	conv_id text   NOT NULL,
+	seq     bigint NOT NULL,
+	PRIMARY KEY (user_id, conv_id, seq)
+);
+
+CREATE TABLE conv_settings (
+	user_id     text    NOT NULL,
+	conv_type   integer NOT NULL,
+	target      text    NOT NULL,
+	channel     text    NOT NULL,
+	is_top      boolean NOT NULL,
+	level       integer NOT NULL,
+	time        bigint  NOT NULL,
+	removed_seq bigint  NOT NULL DEFAULT 0,
+	changed     bigint  NOT NULL,
+	PRIMARY KEY (user_id, conv_type, target, channel)
+);
+CREATE INDEX conv_settings_changed ON conv_settings(user_id, changed);
+
+CREATE TABLE pending_deliveries (
+	recipient text   NOT NULL,
+	conv_id   text   NOT NULL,
+	seq       bigint NOT NULL,
+	uid       text   NOT NULL,
+	sender    text   NOT NULL,
+	created   bigint NOT NULL,
+	PRIMARY KEY (recipient, conv_id, seq)
+);
+`,
+}
+
+// migrationLock is the advisory lock nodes take while they migrate (an
+// arbitrary constant: "imwasm" in ASCII).
+const migrationLock = 0x696d7761736d
+
+// migrate brings the schema to the latest version. Nodes starting at once
+// queue on an advisory lock, so each migration runs once.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var have int
+	if err := conn.QueryRow(ctx, `SELECT COALESCE(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("migrate: the database is at schema %d, newer than this build's %d", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, migrations[v-1]); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations(version) VALUES ($1)`, v)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate to %d: %w", v, err)
+		}
+	}
+	return nil
+}
