@@ -438,3 +438,108 @@ func settingsChanges(ctx context.Context, q querier, user string, since uint64, 
 	}
 	return states, rows.Err()
 }
+
+// MarkRead implements store.Store's MarkRead.
+func (d *DB) MarkRead(ctx context.Context, user, convID string, seq uint64, uid string, entries func(uint64, *pb.Message) []*pb.Message) (uint64, []*pb.Message, error) {
+	var read uint64
+	var stored []*pb.Message
+	err := d.write(ctx, func(t *wtx) error {
+		var err error
+		read, stored, err = t.markRead(ctx, user, convID, seq, uid, entries)
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return read, stored, nil
+}
+
+func (t *wtx) markRead(ctx context.Context, user, convID string, seq uint64, uid string, entries func(uint64, *pb.Message) []*pb.Message) (uint64, []*pb.Message, error) {
+	if uid != "" {
+		err := t.tx.QueryRow(ctx, `SELECT seq FROM messages WHERE uid = $1 AND conv_id = $2`, uid, convID).Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, nil, fmt.Errorf("read up to %s: %w", uid, store.ErrNotFound)
+		}
+		if err != nil {
+			return 0, nil, fmt.Errorf("read up to %s: %w", uid, err)
+		}
+	}
+	// The user's row, locked: two devices reading at once move it in turn.
+	var read uint64
+	err := t.tx.QueryRow(ctx, `SELECT read_seq FROM user_convs WHERE user_id = $1 AND conv_id = $2 FOR UPDATE`, user, convID).Scan(&read)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil, store.ErrNotMember
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("read watermark: %w", err)
+	}
+	var last uint64
+	if err := t.tx.QueryRow(ctx, `SELECT last_seq FROM convs WHERE id = $1`, convID).Scan(&last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil, fmt.Errorf("head of %s: %w", convID, err)
+	}
+	if seq == 0 || seq > last {
+		seq = last
+	}
+	if seq <= read {
+		return read, nil, nil
+	}
+	if _, err := t.tx.Exec(ctx, `UPDATE user_convs SET read_seq = $1 WHERE user_id = $2 AND conv_id = $3`, seq, user, convID); err != nil {
+		return 0, nil, fmt.Errorf("move read watermark: %w", err)
+	}
+	t.touchUserConv(user, convID)
+	if entries == nil {
+		return seq, nil, nil
+	}
+	lastRead, err := t.lastReal(ctx, user, convID, seq)
+	if err != nil {
+		return 0, nil, err
+	}
+	var stored []*pb.Message
+	for _, e := range entries(seq, lastRead) {
+		m, err := t.appendLog(ctx, e)
+		if err != nil {
+			return 0, nil, err
+		}
+		stored = append(stored, m)
+	}
+	return seq, stored, nil
+}
+
+// appendLog appends entry to its sender's log in t.
+func (t *wtx) appendLog(ctx context.Context, entry *pb.Message) (*pb.Message, error) {
+	m, _, err := t.append(ctx, store.UserLogID(entry.FromUser), entry)
+	if errors.Is(err, errResent) {
+		return nil, fmt.Errorf("log entry %s: %w", entry.ClientMsgId, store.ErrExists)
+	}
+	return m, err
+}
+
+// lastReal is the newest message of convID at or below seq that is not a
+// marker and that user may see (nil: none).
+func (t *wtx) lastReal(ctx context.Context, user, convID string, seq uint64) (*pb.Message, error) {
+	const page = 100
+	for hi := seq; hi > 0; {
+		rows, err := t.tx.Query(ctx, `SELECT body FROM messages WHERE conv_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT $3`, convID, hi, page)
+		if err != nil {
+			return nil, fmt.Errorf("last read message: %w", err)
+		}
+		bodies, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+		if err != nil {
+			return nil, fmt.Errorf("last read message: %w", err)
+		}
+		for _, b := range bodies {
+			m, err := decode(b)
+			if err != nil {
+				return nil, err
+			}
+			hi = m.Seq - 1
+			if !store.IsMarker(m) && store.VisibleTo(m, user) {
+				return m, nil
+			}
+		}
+		if len(bodies) < page {
+			break
+		}
+	}
+	return nil, nil
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	pb "github.com/imwasm/imwasm/proto/litepb"
@@ -834,8 +833,7 @@ func (t *wtx) lastReal(user, convID string, seq uint64) (*pb.Message, error) {
 				return nil, fmt.Errorf("last read message: decode: %w", err)
 			}
 			hi = m.Seq - 1
-			visible := len(m.DirectedUserIds) == 0 || m.FromUser == user || slices.Contains(m.DirectedUserIds, user)
-			if !store.IsMarker(m) && visible {
+			if !store.IsMarker(m) && store.VisibleTo(m, user) {
 				rows.Close()
 				return m, nil
 			}
