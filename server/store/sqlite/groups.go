@@ -3,36 +3,17 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
 )
 
-// Groups: one row per group (the profile's texts and permission settings
-// as one JSON column, read and written whole), one per member (their own
-// settings likewise), one per application. A change reads the whole group
-// inside the writer's transaction, lets the caller decide on it, and
-// writes the difference.
-
-// groupProfile is the groups.profile column.
-type groupProfile struct {
-	Portrait     string               `json:"portrait,omitempty"`
-	Introduction string               `json:"introduction,omitempty"`
-	Notice       string               `json:"notice,omitempty"`
-	Ext          map[string]string    `json:"ext,omitempty"`
-	Policy       contract.GroupPolicy `json:"policy"`
-}
-
-// memberOwn is the group_members.own column.
-type memberOwn struct {
-	Remark  string           `json:"remark,omitempty"`
-	Follows map[string]int64 `json:"follows,omitempty"`
-}
+// Groups: the rows of server/store/grouprows.go; a change reads the whole
+// group inside the writer's transaction, lets the caller decide on it,
+// and writes the difference.
 
 // reader is what loading a group needs: the writer's connection or the
 // read pool.
@@ -65,12 +46,8 @@ func loadGroup(r reader, groupID string) (*store.Group, error) {
 		return nil, fmt.Errorf("group %s: %w", groupID, err)
 	}
 	g.Dismissed, g.MuteAll = dismissed != 0, muteAll != 0
-	if profile != "" {
-		var p groupProfile
-		if err := json.Unmarshal([]byte(profile), &p); err != nil {
-			return nil, fmt.Errorf("group %s profile: %w", groupID, err)
-		}
-		g.Portrait, g.Introduction, g.Notice, g.Ext, g.Policy = p.Portrait, p.Introduction, p.Notice, p.Ext, p.Policy
+	if err := store.SetGroupProfile(g, profile); err != nil {
+		return nil, err
 	}
 	rows, err := r.Query(`SELECT user_id, role, nickname, extra, joined, muted_until, own FROM group_members WHERE group_id=?`, groupID)
 	if err != nil {
@@ -83,13 +60,9 @@ func loadGroup(r reader, groupID string) (*store.Group, error) {
 			rows.Close()
 			return nil, fmt.Errorf("group %s members: %w", groupID, err)
 		}
-		if own != "" {
-			var o memberOwn
-			if err := json.Unmarshal([]byte(own), &o); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("group %s member %s: %w", groupID, u, err)
-			}
-			m.Remark, m.Follows = o.Remark, o.Follows
+		if err := store.SetMemberOwn(&m, own); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("group %s member %s: %w", groupID, u, err)
 		}
 		g.Members[u] = m
 	}
@@ -189,19 +162,7 @@ func (t *wtx) changeGroup(groupID string, decide func(*store.Group) (*store.Grou
 		after := c.Group
 		after.ID = groupID
 		res.After = after
-		var joins, leaves []string
-		for u := range after.Members {
-			if before == nil || before.Members[u].Role == contract.RoleNone {
-				joins = append(joins, u)
-			}
-		}
-		if before != nil {
-			for u := range before.Members {
-				if _, ok := after.Members[u]; !ok {
-					leaves = append(leaves, u)
-				}
-			}
-		}
+		joins, leaves := store.MembersMoving(before, after)
 		if (len(joins) > 0 || len(leaves) > 0) && c.Ntf == nil {
 			return nil, fmt.Errorf("change group %s: members join or leave without a notification", groupID)
 		}
@@ -259,27 +220,20 @@ func (t *wtx) appendNtf(groupID string, ntf *pb.Message, imported bool) (*pb.Mes
 }
 
 func (t *wtx) writeGroupRow(before, after *store.Group) error {
-	p, err := json.Marshal(groupProfile{after.Portrait, after.Introduction, after.Notice, after.Ext, after.Policy})
+	if !store.GroupRowChanged(before, after) {
+		return nil
+	}
+	p, err := store.GroupProfileColumn(after)
 	if err != nil {
 		return err
 	}
-	if before != nil && before.Name == after.Name && before.OwnerID == after.OwnerID && before.Dismissed == after.Dismissed &&
-		before.MuteAll == after.MuteAll && before.Portrait == after.Portrait && before.Introduction == after.Introduction &&
-		before.Notice == after.Notice && maps.Equal(before.Ext, after.Ext) && before.Policy == after.Policy {
-		return nil
-	}
 	_, err = t.tx.Exec(`INSERT INTO groups(id, name, owner, dismissed, creator, created, profile, mute_all) VALUES (?,?,?,?,?,?,?,?)
 ON CONFLICT DO UPDATE SET name=excluded.name, owner=excluded.owner, dismissed=excluded.dismissed, profile=excluded.profile, mute_all=excluded.mute_all`,
-		after.ID, after.Name, after.OwnerID, boolInt(after.Dismissed), after.CreatorID, after.Created, string(p), boolInt(after.MuteAll))
+		after.ID, after.Name, after.OwnerID, boolInt(after.Dismissed), after.CreatorID, after.Created, p, boolInt(after.MuteAll))
 	if err != nil {
 		return fmt.Errorf("write group %s: %w", after.ID, err)
 	}
 	return nil
-}
-
-func memberEqual(a, b store.Member) bool {
-	return a.Role == b.Role && a.Nickname == b.Nickname && a.Extra == b.Extra && a.Joined == b.Joined &&
-		a.MutedUntil == b.MutedUntil && a.Remark == b.Remark && maps.Equal(a.Follows, b.Follows)
 }
 
 // writeMembers writes the members that changed; those joining see the
@@ -291,17 +245,13 @@ func (t *wtx) writeMembers(before, after *store.Group, joins, leaves []string, n
 	}
 	for u, m := range after.Members {
 		if before != nil {
-			if old, ok := before.Members[u]; ok && memberEqual(old, m) {
+			if old, ok := before.Members[u]; ok && store.MemberEqual(old, m) {
 				continue
 			}
 		}
-		own := ""
-		if m.Remark != "" || len(m.Follows) > 0 {
-			b, err := json.Marshal(memberOwn{m.Remark, m.Follows})
-			if err != nil {
-				return err
-			}
-			own = string(b)
+		own, err := store.MemberOwnColumn(m)
+		if err != nil {
+			return err
 		}
 		if _, err := t.tx.Exec(`INSERT INTO group_members(group_id, user_id, role, nickname, extra, joined, muted_until, own) VALUES (?,?,?,?,?,?,?,?)
 ON CONFLICT DO UPDATE SET role=excluded.role, nickname=excluded.nickname, extra=excluded.extra, joined=excluded.joined, muted_until=excluded.muted_until, own=excluded.own`,
