@@ -102,6 +102,43 @@ CREATE TABLE pending_deliveries (
 	PRIMARY KEY (recipient, conv_id, seq)
 );
 `,
+	// 2: groups (server/store/grouprows.go).
+	`
+CREATE TABLE groups (
+	id        text    PRIMARY KEY,
+	name      text    NOT NULL,
+	owner     text    NOT NULL,
+	dismissed boolean NOT NULL DEFAULT false,
+	creator   text    NOT NULL DEFAULT '',
+	created   bigint  NOT NULL DEFAULT 0,
+	profile   text    NOT NULL DEFAULT '',
+	mute_all  boolean NOT NULL DEFAULT false
+);
+CREATE TABLE group_members (
+	group_id    text    NOT NULL,
+	user_id     text    NOT NULL,
+	role        integer NOT NULL,
+	nickname    text    NOT NULL DEFAULT '',
+	extra       text    NOT NULL DEFAULT '',
+	joined      bigint  NOT NULL DEFAULT 0,
+	muted_until bigint  NOT NULL DEFAULT 0,
+	own         text    NOT NULL DEFAULT '',
+	PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX group_members_user ON group_members(user_id);
+CREATE TABLE group_applications (
+	group_id text    NOT NULL,
+	user_id  text    NOT NULL,
+	inviter  text    NOT NULL,  -- '': the user asked to join
+	status   integer NOT NULL,  -- RongIMLib's GroupApplicationStatus
+	operator text    NOT NULL,
+	reason   text    NOT NULL,
+	time     bigint  NOT NULL,
+	PRIMARY KEY (group_id, user_id, inviter)
+);
+CREATE INDEX group_applications_user ON group_applications(user_id);
+CREATE INDEX group_applications_inviter ON group_applications(inviter) WHERE inviter <> '';
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an
