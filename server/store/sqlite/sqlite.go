@@ -622,105 +622,57 @@ func (d *DB) visibleRange(ctx context.Context, user, convID string) (start, last
 	return start, last, nil
 }
 
-// lastSeqBefore is the largest sequence number in [lo, hi] whose message
-// was sent before t, or lo-1. Sent times increase with sequence numbers,
-// so a binary search over the (conv_id, seq) index finds it without an
-// index on time, which every insert would pay for.
-func (d *DB) lastSeqBefore(ctx context.Context, convID string, lo, hi uint64, t int64) (uint64, error) {
-	a, b := lo, hi
-	for a <= b && b >= lo {
-		mid := a + (b-a)/2
-		var seq uint64
-		var sent int64
-		err := d.queryRow(ctx, `SELECT seq, sent_time FROM messages WHERE conv_id=? AND seq>=? ORDER BY seq LIMIT 1`, convID, mid).Scan(&seq, &sent)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, fmt.Errorf("%s: seek time: %w", convID, err)
-		}
-		switch {
-		case errors.Is(err, sql.ErrNoRows) || seq > b || sent >= t:
-			// No row from mid on within range is before t.
-			if mid == 0 {
-				return lo - 1, nil
-			}
-			b = mid - 1
-		default:
-			a = seq + 1
-		}
-	}
-	return b, nil
-}
-
-const historyPage = 64
-
 // History implements store.Store.
 func (d *DB) History(ctx context.Context, user, convID string, t int64, count int, newer bool, keep func(*pb.Message) bool) ([]*pb.Message, bool, error) {
 	lo, hi, err := d.visibleRange(ctx, user, convID)
 	if err != nil {
 		return nil, false, fmt.Errorf("history: %w", err)
 	}
-	if t != 0 && hi >= lo {
-		if newer {
-			b, err := d.lastSeqBefore(ctx, convID, lo, hi, t+1)
-			if err != nil {
-				return nil, false, err
-			}
-			lo = b + 1
-		} else if hi, err = d.lastSeqBefore(ctx, convID, lo, hi, t); err != nil {
-			return nil, false, err
+	probe := func(seq uint64) (uint64, int64, bool, error) {
+		var at uint64
+		var sent int64
+		err := d.queryRow(ctx, `SELECT seq, sent_time FROM messages WHERE conv_id=? AND seq>=? ORDER BY seq LIMIT 1`, convID, seq).Scan(&at, &sent)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, false, nil
 		}
-	}
-	var hidden map[uint64]bool
-	if hi >= lo && hi > 0 {
-		if hidden, err = d.hiddenSeqs(ctx, user, convID, lo, hi); err != nil {
-			return nil, false, fmt.Errorf("history %s: %w", convID, err)
+		if err != nil {
+			return 0, 0, false, fmt.Errorf("%s: seek time: %w", convID, err)
 		}
+		return at, sent, true, nil
 	}
-	var out []*pb.Message
-	for hi >= lo && hi > 0 {
+	hiddenIn := func(lo, hi uint64) (map[uint64]bool, error) { return d.hiddenSeqs(ctx, user, convID, lo, hi) }
+	page := func(lo, hi uint64, n int, newer bool) ([]*pb.Message, error) {
 		q := `SELECT body FROM messages WHERE conv_id=? AND seq>=? AND seq<=? ORDER BY seq DESC LIMIT ?`
 		if newer {
 			q = `SELECT body FROM messages WHERE conv_id=? AND seq>=? AND seq<=? ORDER BY seq LIMIT ?`
 		}
-		rows, err := d.query(ctx, q, convID, lo, hi, historyPage)
+		rows, err := d.query(ctx, q, convID, lo, hi, n)
 		if err != nil {
-			return nil, false, fmt.Errorf("history %s: %w", convID, err)
+			return nil, fmt.Errorf("history %s: %w", convID, err)
 		}
-		n := 0
+		defer rows.Close()
+		var out []*pb.Message
 		for rows.Next() {
 			var body []byte
 			if err := rows.Scan(&body); err != nil {
-				rows.Close()
-				return nil, false, fmt.Errorf("history %s: scan: %w", convID, err)
+				return nil, fmt.Errorf("history %s: scan: %w", convID, err)
 			}
-			n++
 			m := &pb.Message{}
 			if err := m.Unmarshal(body); err != nil {
-				rows.Close()
-				return nil, false, fmt.Errorf("history %s: decode: %w", convID, err)
-			}
-			if newer {
-				lo = m.Seq + 1
-			} else {
-				hi = m.Seq - 1
-			}
-			if hidden[m.Seq] || (keep != nil && !keep(m)) {
-				continue
-			}
-			if len(out) == count {
-				rows.Close()
-				return out, true, nil
+				return nil, fmt.Errorf("history %s: decode: %w", convID, err)
 			}
 			out = append(out, m)
 		}
-		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, false, fmt.Errorf("history %s: %w", convID, err)
+			return nil, fmt.Errorf("history %s: %w", convID, err)
 		}
-		if n < historyPage {
-			break
-		}
+		return out, nil
 	}
-	return out, false, nil
+	out, more, err := store.WalkHistory(lo, hi, t, count, newer, keep, probe, hiddenIn, page)
+	if err != nil {
+		return nil, false, fmt.Errorf("history: %w", err)
+	}
+	return out, more, nil
 }
 
 // Changes implements store.Store.
