@@ -87,11 +87,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sender, client_msg_id) DO N
 			return nil, false, fmt.Errorf("note sender of %s: %w", convID, err)
 		}
 	}
-	for _, u := range store.MentionedUsers(stored) {
-		if _, err := t.tx.Exec(ctx, `INSERT INTO mentions(conv_id, user_id, seq, sender) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-			convID, u, stored.Seq, stored.FromUser); err != nil {
-			return nil, false, fmt.Errorf("mention in %s/%d: %w", convID, stored.Seq, err)
-		}
+	if err := t.mention(ctx, convID, stored); err != nil {
+		return nil, false, err
 	}
 	switch stored.ConvType {
 	case pb.ConversationType_PRIVATE:
@@ -542,4 +539,165 @@ func (t *wtx) lastReal(ctx context.Context, user, convID string, seq uint64) (*p
 		}
 	}
 	return nil, nil
+}
+
+// MessageByUID implements store.Store's MessageByUID.
+func (d *DB) MessageByUID(ctx context.Context, convID, uid string) (*pb.Message, error) {
+	var body []byte
+	err := d.pool.QueryRow(ctx, `SELECT body FROM messages WHERE uid = $1 AND conv_id = $2`, uid, convID).Scan(&body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("message %s: %w", uid, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("message %s: %w", uid, err)
+	}
+	return decode(body)
+}
+
+// Modify implements store.Store's Modify.
+func (d *DB) Modify(ctx context.Context, convID, uid string, apply func(*pb.Message) error, marker *pb.Message) (*pb.Message, error) {
+	var out *pb.Message
+	err := d.write(ctx, func(t *wtx) error {
+		var err error
+		out, err = t.modify(ctx, convID, uid, apply, marker)
+		return err
+	})
+	return out, err
+}
+
+func (t *wtx) modify(ctx context.Context, convID, uid string, apply func(*pb.Message) error, marker *pb.Message) (*pb.Message, error) {
+	// Locked: two nodes modifying one message (an edit and a recall) take
+	// turns, each on the other's result.
+	var body []byte
+	err := t.tx.QueryRow(ctx, `SELECT body FROM messages WHERE uid = $1 AND conv_id = $2 FOR UPDATE`, uid, convID).Scan(&body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("modify %s: %w", uid, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("modify %s: %w", uid, err)
+	}
+	m, err := decode(body)
+	if err != nil {
+		return nil, err
+	}
+	seq, sent := m.Seq, m.SentTime
+	if err := apply(m); err != nil {
+		return nil, err
+	}
+	if m.Uid != uid || m.Seq != seq || m.SentTime != sent {
+		return nil, fmt.Errorf("modify %s: ids, seq and sent time must stay", uid)
+	}
+	if body, err = m.Marshal(); err != nil {
+		return nil, fmt.Errorf("modify %s: encode: %w", uid, err)
+	}
+	if _, err := t.tx.Exec(ctx, `UPDATE messages SET body = $1, counted = $2 WHERE conv_id = $3 AND seq = $4`, body, store.CountClass(m), convID, seq); err != nil {
+		return nil, fmt.Errorf("modify %s: %w", uid, err)
+	}
+	// Whom it mentions may have changed (a recall mentions nobody).
+	if _, err := t.tx.Exec(ctx, `DELETE FROM mentions WHERE conv_id = $1 AND seq = $2`, convID, seq); err != nil {
+		return nil, fmt.Errorf("modify %s: mentions: %w", uid, err)
+	}
+	if err := t.mention(ctx, convID, m); err != nil {
+		return nil, err
+	}
+	out, _, err := t.append(ctx, convID, marker)
+	if errors.Is(err, errResent) {
+		return nil, fmt.Errorf("modify %s: marker %s: %w", uid, marker.ClientMsgId, store.ErrExists)
+	}
+	return out, err
+}
+
+// mention records whom m mentions (store.MentionedUsers).
+func (t *wtx) mention(ctx context.Context, convID string, m *pb.Message) error {
+	for _, u := range store.MentionedUsers(m) {
+		if _, err := t.tx.Exec(ctx, `INSERT INTO mentions(conv_id, user_id, seq, sender) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			convID, u, m.Seq, m.FromUser); err != nil {
+			return fmt.Errorf("mention in %s/%d: %w", convID, m.Seq, err)
+		}
+	}
+	return nil
+}
+
+// Hide implements store.Store's Hide.
+func (d *DB) Hide(ctx context.Context, user, convID string, uids []string, entry *pb.Message) (*pb.Message, error) {
+	var out *pb.Message
+	err := d.write(ctx, func(t *wtx) error {
+		if _, err := t.tx.Exec(ctx, `INSERT INTO user_hidden(user_id, conv_id, seq)
+SELECT $1, conv_id, seq FROM messages WHERE uid = ANY($2) AND conv_id = $3 ON CONFLICT DO NOTHING`, user, uids, convID); err != nil {
+			return fmt.Errorf("hide in %s: %w", convID, err)
+		}
+		var err error
+		out, err = t.appendLog(ctx, entry)
+		return err
+	})
+	return out, err
+}
+
+// ClearHistory implements store.Store's ClearHistory.
+func (d *DB) ClearHistory(ctx context.Context, user, convID string, before int64, entry *pb.Message) (*pb.Message, error) {
+	var out *pb.Message
+	err := d.write(ctx, func(t *wtx) error {
+		var last *int64
+		if err := t.tx.QueryRow(ctx, `SELECT max(seq) FROM messages WHERE conv_id = $1 AND sent_time <= $2`, convID, before).Scan(&last); err != nil {
+			return fmt.Errorf("clear %s: %w", convID, err)
+		}
+		if last != nil {
+			// Raising the first visible sequence number hides the rest from
+			// pulls, history and a new device's sync alike.
+			tag, err := t.tx.Exec(ctx, `UPDATE user_convs SET start_seq = GREATEST(start_seq, $1) WHERE user_id = $2 AND conv_id = $3`, *last+1, user, convID)
+			if err != nil {
+				return fmt.Errorf("clear %s: %w", convID, err)
+			}
+			if tag.RowsAffected() > 0 {
+				t.touchUserConv(user, convID)
+			}
+		}
+		var err error
+		out, err = t.appendLog(ctx, entry)
+		return err
+	})
+	return out, err
+}
+
+// History implements store.Store's History.
+func (d *DB) History(ctx context.Context, user, convID string, t int64, count int, newer bool, keep func(*pb.Message) bool) (out []*pb.Message, more bool, err error) {
+	err = d.read(ctx, func(tx pgx.Tx) error {
+		lo, hi, err := visibleRange(ctx, tx, user, convID)
+		if err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
+		probe := func(seq uint64) (uint64, int64, bool, error) {
+			var at uint64
+			var sent int64
+			err := tx.QueryRow(ctx, `SELECT seq, sent_time FROM messages WHERE conv_id = $1 AND seq >= $2 ORDER BY seq LIMIT 1`, convID, seq).Scan(&at, &sent)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return 0, 0, false, nil
+			}
+			if err != nil {
+				return 0, 0, false, fmt.Errorf("%s: seek time: %w", convID, err)
+			}
+			return at, sent, true, nil
+		}
+		hiddenIn := func(lo, hi uint64) (map[uint64]bool, error) { return hiddenSeqs(ctx, tx, user, convID, lo, hi) }
+		page := func(lo, hi uint64, n int, newer bool) ([]*pb.Message, error) {
+			q := `SELECT body FROM messages WHERE conv_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq DESC LIMIT $4`
+			if newer {
+				q = `SELECT body FROM messages WHERE conv_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4`
+			}
+			rows, err := tx.Query(ctx, q, convID, lo, hi, n)
+			if err != nil {
+				return nil, fmt.Errorf("history %s: %w", convID, err)
+			}
+			return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*pb.Message, error) {
+				var body []byte
+				if err := r.Scan(&body); err != nil {
+					return nil, err
+				}
+				return decode(body)
+			})
+		}
+		out, more, err = store.WalkHistory(lo, hi, t, count, newer, keep, probe, hiddenIn, page)
+		return err
+	})
+	return out, more, err
 }

@@ -258,8 +258,7 @@ func TestConformance(t *testing.T) {
 			return openAt(t, dsn, d.opts.Now)
 		},
 		Lacks: map[string]string{
-			"UnreadCountsFromTheSequence": notYet + "Modify, Hide",
-			"Tags":                        notYet + "tags",
+			"Tags": notYet + "tags",
 		},
 	})
 }

@@ -39,6 +39,7 @@ func Run(t *testing.T, b Backend) {
 		{"AppendAssignsGaplessSeqAndDedups", appendGaplessAndDedup},
 		{"PullWindowAndMembership", pullWindowAndMembership},
 		{"ChangesAndReadWatermark", changesAndReadWatermark},
+		{"HistoryByTime", historyByTime},
 		{"GroupMembershipBoundsVisibility", groupMembershipBoundsVisibility},
 		{"UnreadCountsFromTheSequence", unreadCountsFromTheSequence},
 		{"ChangeGroupWritesTheDifference", changeGroupWritesTheDifference},
