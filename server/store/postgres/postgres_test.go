@@ -258,7 +258,7 @@ func TestConformance(t *testing.T) {
 			return openAt(t, dsn, d.opts.Now)
 		},
 		Lacks: map[string]string{
-			"Tags": notYet + "tags",
+			"ErasedUsersTagsGo": notYet + "EraseUser",
 		},
 	})
 }

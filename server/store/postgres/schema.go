@@ -139,6 +139,32 @@ CREATE TABLE group_applications (
 CREATE INDEX group_applications_user ON group_applications(user_id);
 CREATE INDEX group_applications_inviter ON group_applications(inviter) WHERE inviter <> '';
 `,
+	// 3: conversation tags. A user's tags version counts their changes (on
+	// SQLite it is the sync version; devices only compare it with itself).
+	`
+CREATE TABLE tags (
+	user_id text   NOT NULL,
+	tag_id  text   NOT NULL,
+	name    text   NOT NULL,
+	created bigint NOT NULL,
+	PRIMARY KEY (user_id, tag_id)
+);
+CREATE TABLE tag_convs (
+	user_id   text    NOT NULL,
+	tag_id    text    NOT NULL,
+	conv_type integer NOT NULL,
+	target    text    NOT NULL,
+	channel   text    NOT NULL,
+	is_top    boolean NOT NULL,
+	time      bigint  NOT NULL,
+	ord       bigint  NOT NULL,
+	PRIMARY KEY (user_id, tag_id, conv_type, target, channel)
+);
+CREATE TABLE tag_versions (
+	user_id text   PRIMARY KEY,
+	version bigint NOT NULL
+);
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an

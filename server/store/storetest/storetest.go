@@ -44,6 +44,7 @@ func Run(t *testing.T, b Backend) {
 		{"UnreadCountsFromTheSequence", unreadCountsFromTheSequence},
 		{"ChangeGroupWritesTheDifference", changeGroupWritesTheDifference},
 		{"Tags", tags},
+		{"ErasedUsersTagsGo", erasedUsersTagsGo},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if why, ok := b.Lacks[c.name]; ok {

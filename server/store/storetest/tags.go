@@ -101,6 +101,20 @@ func tags(t *testing.T, b Backend) {
 	if got, _ := d.Tags(ctx, "other"); got.Version != 0 || len(got.Tags) != 0 {
 		t.Fatalf("another user's tags: %+v", got)
 	}
+}
+
+// Erasing a user takes their tags with them.
+func erasedUsersTagsGo(t *testing.T, b Backend) {
+	ctx := context.Background()
+	d := b.Open(t, nil)
+	if _, _, err := d.ChangeTags(ctx, "u", &pb.TagRequest{Op: pb.TagOp_TAG_ADD, TagId: "t", TagName: "t"}, 1000, func(kinds uint32, v uint64) *pb.Message {
+		return &pb.Message{ConvType: pb.ConversationType_USER_LOG, FromUser: "u", To: "u", ClientMsgId: "log", Log: &pb.LogEntry{TagsChanged: kinds, TagsVersion: v}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := d.Tags(ctx, "u"); got.Version == 0 || len(got.Tags) != 1 {
+		t.Fatalf("u's tags: %+v", got)
+	}
 	if _, err := d.EraseUser(ctx, "u", time.Now()); err != nil {
 		t.Fatal(err)
 	}
