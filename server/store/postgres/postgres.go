@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -98,6 +99,13 @@ type wtx struct {
 	tx        pgx.Tx
 	convs     map[string]bool    // conversations whose head moved
 	userConvs map[[2]string]bool // (user, conversation) rows changed
+	settings  map[settingsKey]bool
+}
+
+// settingsKey is a conv_settings row's key.
+type settingsKey struct {
+	user, target, channel string
+	typ                   int32
 }
 
 func (t *wtx) touchConv(id string) {
@@ -114,10 +122,17 @@ func (t *wtx) touchUserConv(user, convID string) {
 	t.userConvs[[2]string{user, convID}] = true
 }
 
+func (t *wtx) touchSettings(k settingsKey) {
+	if t.settings == nil {
+		t.settings = map[settingsKey]bool{}
+	}
+	t.settings[k] = true
+}
+
 // stamp takes the transaction's sync version and stamps what it changed;
 // a transaction that changed nothing devices sync takes none.
 func (t *wtx) stamp(ctx context.Context) error {
-	if len(t.convs) == 0 && len(t.userConvs) == 0 {
+	if len(t.convs) == 0 && len(t.userConvs) == 0 && len(t.settings) == 0 {
 		return nil
 	}
 	var v int64
@@ -143,7 +158,35 @@ WHERE u.user_id = k.user_id AND u.conv_id = k.conv_id`, v, users, convs); err !=
 			return fmt.Errorf("stamp user conversations: %w", err)
 		}
 	}
+	if len(t.settings) > 0 {
+		var users, targets, channels []string
+		var types []int32
+		for k := range t.settings {
+			users, targets, channels, types = append(users, k.user), append(targets, k.target), append(channels, k.channel), append(types, k.typ)
+		}
+		if _, err := t.tx.Exec(ctx, `UPDATE conv_settings s SET changed = $1
+FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) AS k(user_id, conv_type, target, channel)
+WHERE s.user_id = k.user_id AND s.conv_type = k.conv_type AND s.target = k.target AND s.channel = k.channel`, v, users, types, targets, channels); err != nil {
+			return fmt.Errorf("stamp conversation settings: %w", err)
+		}
+	}
 	return nil
+}
+
+// Version implements store.Store's Version: the last sync version
+// committed, read from the database (another node may have committed
+// since this one last looked). A device whose cursor equals it skips its
+// sync, so when the database cannot answer it returns a value no cursor
+// has: the device syncs and learns the truth then.
+func (d *DB) Version() uint64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var v uint64
+	if err := d.pool.QueryRow(ctx, `SELECT version FROM sync_state WHERE id = 1`).Scan(&v); err != nil {
+		d.opts.Logger.Warn("read sync version", "err", err)
+		return math.MaxUint64
+	}
+	return v
 }
 
 // write runs fn in a transaction and commits it, stamped. A deadlock or a

@@ -165,6 +165,18 @@ CREATE TABLE tag_versions (
 	version bigint NOT NULL
 );
 `,
+	// 4: app settings, and users' access (token revocation, blocks).
+	`
+CREATE TABLE settings (
+	key   text  PRIMARY KEY,
+	value bytea NOT NULL
+);
+CREATE TABLE users (
+	id                 text   PRIMARY KEY,
+	tokens_valid_after bigint NOT NULL DEFAULT 0, -- unix ms
+	blocked_until      bigint NOT NULL DEFAULT 0  -- unix ms
+);
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an
