@@ -701,3 +701,35 @@ func (d *DB) History(ctx context.Context, user, convID string, t int64, count in
 	})
 	return out, more, err
 }
+
+// DeleteBefore implements store.Store's DeleteBefore (retention): every
+// message sent before t goes, with what hangs on it; each conversation
+// keeps its numbering and starts where its remaining messages do.
+func (d *DB) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
+	before := t.UnixMilli()
+	var n int64
+	err := d.write(ctx, func(w *wtx) error {
+		// Conversations' new first sequence numbers, before their rows go.
+		if _, err := w.tx.Exec(ctx, `UPDATE convs SET first_seq = COALESCE(
+	(SELECT min(m.seq) FROM messages m WHERE m.conv_id = convs.id AND m.sent_time >= $1), convs.last_seq + 1)
+WHERE first_seq <= (SELECT max(m.seq) FROM messages m WHERE m.conv_id = convs.id AND m.sent_time < $1)`, before); err != nil {
+			return fmt.Errorf("move conversation starts: %w", err)
+		}
+		if _, err := w.tx.Exec(ctx, `DELETE FROM user_hidden h USING messages m WHERE m.conv_id = h.conv_id AND m.seq = h.seq AND m.sent_time < $1`, before); err != nil {
+			return fmt.Errorf("drop hidden marks: %w", err)
+		}
+		if _, err := w.tx.Exec(ctx, `DELETE FROM mentions n USING messages m WHERE m.conv_id = n.conv_id AND m.seq = n.seq AND m.sent_time < $1`, before); err != nil {
+			return fmt.Errorf("drop mentions: %w", err)
+		}
+		tag, err := w.tx.Exec(ctx, `DELETE FROM messages WHERE sent_time < $1`, before)
+		if err != nil {
+			return fmt.Errorf("delete messages: %w", err)
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("retention: %w", err)
+	}
+	return n, nil
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -80,5 +81,50 @@ func historyByTime(t *testing.T, b Backend) {
 	}
 	if _, _, err := d.History(ctx, "carol", conv, 0, 100, false, nil); err == nil {
 		t.Error("a stranger read the history")
+	}
+}
+
+// Retention deletes what was sent before a time; each conversation keeps
+// its numbering and starts where its remaining messages do.
+func retention(t *testing.T, b Backend) {
+	ctx := context.Background()
+	clock := time.UnixMilli(1_000)
+	d := b.Open(t, func() time.Time { return clock })
+	conv := store.PrivateConvID("alice", "bob")
+	var first *pb.Message
+	for i := range 3 { // seq i+1 sent at 1000, 2000, 3000
+		clock = time.UnixMilli(int64(1_000 * (i + 1)))
+		m, _, err := d.Append(ctx, conv, Msg("alice", "bob", fmt.Sprint("r", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = m
+		}
+	}
+	if _, err := d.Hide(ctx, "bob", conv, []string{first.Uid}, logEntry("bob", "hide")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.DeleteBefore(ctx, time.UnixMilli(2_500)); err != nil || n != 2 {
+		t.Fatalf("delete before 2500: %d %v", n, err)
+	}
+	if start, last, err := d.VisibleRange(ctx, "bob", conv); err != nil || start != 3 || last != 3 {
+		t.Fatalf("visible after retention: [%d, %d] %v", start, last, err)
+	}
+	if ms, _, _, err := d.Pull(ctx, "bob", conv, 0, 100, time.Time{}, 0); err != nil || len(ms) != 1 || ms[0].Seq != 3 {
+		t.Fatalf("pull after retention: %d messages %v", len(ms), err)
+	}
+	if _, err := d.MessageByUID(ctx, conv, first.Uid); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a deleted message: %v", err)
+	}
+	if n, err := d.DeleteBefore(ctx, time.UnixMilli(5_000)); err != nil || n < 1 {
+		t.Fatalf("delete the rest: %d %v", n, err)
+	}
+	if start, last, _ := d.VisibleRange(ctx, "alice", conv); start != 4 || last != 3 {
+		t.Fatalf("an emptied conversation: [%d, %d]", start, last)
+	}
+	clock = time.UnixMilli(6_000)
+	if m, _, err := d.Append(ctx, conv, Msg("bob", "alice", "after")); err != nil || m.Seq != 4 {
+		t.Fatalf("the next message: %v %v, want seq 4", m, err)
 	}
 }

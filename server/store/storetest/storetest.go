@@ -40,6 +40,7 @@ func Run(t *testing.T, b Backend) {
 		{"PullWindowAndMembership", pullWindowAndMembership},
 		{"ChangesAndReadWatermark", changesAndReadWatermark},
 		{"HistoryByTime", historyByTime},
+		{"Retention", retention},
 		{"SettingsAndAccess", settingsAndAccess},
 		{"GroupMembershipBoundsVisibility", groupMembershipBoundsVisibility},
 		{"UnreadCountsFromTheSequence", unreadCountsFromTheSequence},
