@@ -3,10 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 
 	pb "github.com/imwasm/imwasm/proto/litepb"
@@ -31,17 +29,14 @@ func loadPerson(r reader, user string) (p *store.Person, found bool, err error) 
 	if err != nil {
 		return nil, false, fmt.Errorf("profile of %s: %w", user, err)
 	}
-	if err := p.Profile.Unmarshal(body); err != nil {
-		return nil, false, fmt.Errorf("profile of %s: %w", user, err)
+	if err := store.SetPersonProfile(p, body); err != nil {
+		return nil, false, err
 	}
-	p.Profile.UserId = user
 	return p, true, nil
 }
 
 func (t *wtx) writePerson(p *store.Person) error {
-	prof := *p.Profile
-	prof.Fields = 0
-	body, err := prof.Marshal()
+	body, err := store.PersonProfileColumn(p)
 	if err != nil {
 		return err
 	}
@@ -105,10 +100,8 @@ func loadFriend(r reader, user, friend string) (*store.Friend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("friend %s of %s: %w", friend, user, err)
 	}
-	if ext != "" {
-		if err := json.Unmarshal([]byte(ext), &f.Ext); err != nil {
-			return nil, fmt.Errorf("friend %s of %s: %w", friend, user, err)
-		}
+	if err := store.SetFriendExt(&f, ext); err != nil {
+		return nil, fmt.Errorf("friend %s of %s: %w", friend, user, err)
 	}
 	return &f, nil
 }
@@ -179,48 +172,34 @@ func (d *DB) ChangePair(ctx context.Context, a, b string, decide func(*store.Pai
 }
 
 func (t *wtx) writePair(ids [2]string, before, after *store.Pair) error {
-	for i := range 2 {
-		me, other := ids[i], ids[1-i]
-		if b, a := before.Person[i], after.Person[i]; a != nil && (b.Visibility != a.Visibility || b.AddPermission != a.AddPermission || b.Updated != a.Updated) {
-			if err := t.writePerson(a); err != nil {
-				return err
+	for _, w := range store.PairWrites(ids, before, after) {
+		var err error
+		switch w.Row {
+		case store.PersonRow:
+			err = t.writePerson(w.Person)
+		case store.FriendRow:
+			if w.Friend == nil {
+				_, err = t.tx.Exec(`DELETE FROM friends WHERE user_id=? AND friend_id=?`, w.Me, w.Other)
+			} else {
+				_, err = t.tx.Exec(`INSERT INTO friends(user_id, friend_id, remark, ext, added) VALUES (?,?,?,?,?)
+ON CONFLICT DO UPDATE SET remark=excluded.remark, ext=excluded.ext, added=excluded.added`, w.Me, w.Other, w.Friend.Remark, store.FriendExtColumn(w.Friend), w.Friend.Added)
+			}
+		case store.RequestRow:
+			if w.Request == nil {
+				_, err = t.tx.Exec(`DELETE FROM friend_requests WHERE from_id=? AND to_id=?`, w.Me, w.Other)
+			} else {
+				_, err = t.tx.Exec(`INSERT INTO friend_requests(from_id, to_id, status, extra, time) VALUES (?,?,?,?,?)
+ON CONFLICT DO UPDATE SET status=excluded.status, extra=excluded.extra, time=excluded.time`, w.Me, w.Other, w.Request.Status, w.Request.Extra, w.Request.Time)
+			}
+		case store.BlockRow:
+			if w.Block == 0 {
+				_, err = t.tx.Exec(`DELETE FROM blacklist WHERE user_id=? AND blocked_id=?`, w.Me, w.Other)
+			} else {
+				_, err = t.tx.Exec(`INSERT INTO blacklist(user_id, blocked_id, time) VALUES (?,?,?) ON CONFLICT DO UPDATE SET time=excluded.time`, w.Me, w.Other, w.Block)
 			}
 		}
-		switch b, a := before.Friend[i], after.Friend[i]; {
-		case a == nil && b != nil:
-			if _, err := t.tx.Exec(`DELETE FROM friends WHERE user_id=? AND friend_id=?`, me, other); err != nil {
-				return fmt.Errorf("remove friend: %w", err)
-			}
-		case a != nil && (b == nil || b.Remark != a.Remark || b.Added != a.Added || !maps.Equal(b.Ext, a.Ext)):
-			ext := ""
-			if len(a.Ext) > 0 {
-				e, _ := json.Marshal(a.Ext)
-				ext = string(e)
-			}
-			if _, err := t.tx.Exec(`INSERT INTO friends(user_id, friend_id, remark, ext, added) VALUES (?,?,?,?,?)
-ON CONFLICT DO UPDATE SET remark=excluded.remark, ext=excluded.ext, added=excluded.added`, me, other, a.Remark, ext, a.Added); err != nil {
-				return fmt.Errorf("write friend: %w", err)
-			}
-		}
-		switch b, a := before.Request[i], after.Request[i]; {
-		case a == nil && b != nil:
-			if _, err := t.tx.Exec(`DELETE FROM friend_requests WHERE from_id=? AND to_id=?`, me, other); err != nil {
-				return fmt.Errorf("remove friend request: %w", err)
-			}
-		case a != nil && (b == nil || *a != *b):
-			if _, err := t.tx.Exec(`INSERT INTO friend_requests(from_id, to_id, status, extra, time) VALUES (?,?,?,?,?)
-ON CONFLICT DO UPDATE SET status=excluded.status, extra=excluded.extra, time=excluded.time`, me, other, a.Status, a.Extra, a.Time); err != nil {
-				return fmt.Errorf("write friend request: %w", err)
-			}
-		}
-		if b, a := before.Blocks[i], after.Blocks[i]; a != b {
-			q, args := `DELETE FROM blacklist WHERE user_id=? AND blocked_id=?`, []any{me, other}
-			if a != 0 {
-				q, args = `INSERT INTO blacklist(user_id, blocked_id, time) VALUES (?,?,?) ON CONFLICT DO UPDATE SET time=excluded.time`, []any{me, other, a}
-			}
-			if _, err := t.tx.Exec(q, args...); err != nil {
-				return fmt.Errorf("write blacklist: %w", err)
-			}
+		if err != nil {
+			return fmt.Errorf("write %s's side with %s: %w", w.Me, w.Other, err)
 		}
 	}
 	return nil
@@ -270,10 +249,8 @@ func (d *DB) Friends(ctx context.Context, user string) (map[string]store.Friend,
 		if err := rows.Scan(&id, &f.Remark, &ext, &f.Added); err != nil {
 			return nil, fmt.Errorf("friends of %s: %w", user, err)
 		}
-		if ext != "" {
-			if err := json.Unmarshal([]byte(ext), &f.Ext); err != nil {
-				return nil, fmt.Errorf("friend %s of %s: %w", id, user, err)
-			}
+		if err := store.SetFriendExt(&f, ext); err != nil {
+			return nil, fmt.Errorf("friend %s of %s: %w", id, user, err)
 		}
 		out[id] = f
 	}
