@@ -177,6 +177,51 @@ CREATE TABLE users (
 	blocked_until      bigint NOT NULL DEFAULT 0  -- unix ms
 );
 `,
+	// 5: people (server/store/pairrows.go) and presence subscriptions.
+	`
+CREATE TABLE people (
+	user_id        text    PRIMARY KEY,
+	profile        bytea   NOT NULL,
+	unique_id      text    NOT NULL DEFAULT '',
+	visibility     integer NOT NULL DEFAULT 0,
+	add_permission integer NOT NULL DEFAULT 0,
+	updated        bigint  NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX people_unique_id ON people(unique_id) WHERE unique_id <> '';
+CREATE TABLE friends (
+	user_id   text   NOT NULL,
+	friend_id text   NOT NULL,
+	remark    text   NOT NULL,
+	ext       text   NOT NULL,  -- JSON
+	added     bigint NOT NULL,
+	PRIMARY KEY (user_id, friend_id)
+);
+CREATE INDEX friends_friend ON friends(friend_id);
+CREATE TABLE friend_requests (
+	from_id text    NOT NULL,
+	to_id   text    NOT NULL,
+	status  integer NOT NULL,
+	extra   text    NOT NULL,
+	time    bigint  NOT NULL,
+	PRIMARY KEY (from_id, to_id)
+);
+CREATE INDEX friend_requests_to ON friend_requests(to_id);
+CREATE TABLE blacklist (
+	user_id    text   NOT NULL,
+	blocked_id text   NOT NULL,
+	time       bigint NOT NULL,
+	PRIMARY KEY (user_id, blocked_id)
+);
+CREATE TABLE subscriptions (
+	subscriber text    NOT NULL,
+	target     text    NOT NULL,
+	type       integer NOT NULL,  -- SubscribeType
+	time       bigint  NOT NULL,  -- subscribed at, ms
+	expiry     bigint  NOT NULL,  -- seconds after time
+	PRIMARY KEY (subscriber, type, target)
+);
+CREATE INDEX subscriptions_target ON subscriptions(target);
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an

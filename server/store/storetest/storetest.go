@@ -42,6 +42,7 @@ func Run(t *testing.T, b Backend) {
 		{"HistoryByTime", historyByTime},
 		{"Retention", retention},
 		{"SettingsAndAccess", settingsAndAccess},
+		{"People", people},
 		{"GroupMembershipBoundsVisibility", groupMembershipBoundsVisibility},
 		{"UnreadCountsFromTheSequence", unreadCountsFromTheSequence},
 		{"ChangeGroupWritesTheDifference", changeGroupWritesTheDifference},

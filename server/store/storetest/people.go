@@ -1,0 +1,120 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// Profiles, unique ids, friends, requests, blocks and subscriptions: what
+// each change writes is what the reads give back.
+func people(t *testing.T, b Backend) {
+	ctx := context.Background()
+	d := b.Open(t, nil)
+	setProfile := func(user, name, unique string) error {
+		_, err := d.ChangePerson(ctx, user, func(p *store.Person) (*store.Person, []*pb.Message, error) {
+			p.Profile.Name, p.Profile.UniqueId, p.Profile.Ext = name, unique, map[string]string{"k": name}
+			p.Updated = 10
+			return p, []*pb.Message{logEntry(user, "profile-"+name)}, nil
+		})
+		return err
+	}
+	if err := setProfile("a", "Ann", "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if err := setProfile("b", "Bo", "ann"); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("b taking a's unique id: %v", err)
+	}
+	if ps, err := d.People(ctx, []string{"a", "b"}); err != nil || len(ps) != 1 || ps["a"].Profile.Name != "Ann" || ps["a"].Profile.Ext["k"] != "Ann" || ps["a"].Updated != 10 {
+		t.Fatalf("people: %v %v", ps, err)
+	}
+	if p, err := d.PersonByUniqueID(ctx, "ann"); err != nil || p.ID != "a" || p.Profile.UserId != "a" {
+		t.Fatalf("by unique id: %+v %v", p, err)
+	}
+	if _, err := d.PersonByUniqueID(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an unknown unique id: %v", err)
+	}
+
+	// a asks b, b accepts: friends both ways; then b blocks a.
+	change := func(x, y string, decide func(p *store.Pair)) *store.Pair {
+		t.Helper()
+		var seen *store.Pair
+		if _, err := d.ChangePair(ctx, x, y, func(p *store.Pair) (*store.Pair, []*pb.Message, error) {
+			seen = p.Clone()
+			decide(p)
+			return p, nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return seen
+	}
+	change("a", "b", func(p *store.Pair) { p.Request[0] = &store.FriendRequest{From: "a", To: "b", Status: 0, Extra: "hi", Time: 100} })
+	seen := change("b", "a", func(p *store.Pair) {
+		p.Request[1].Status, p.Request[1].Time = 1, 200
+		p.Friend[0] = &store.Friend{Remark: "Ann", Ext: map[string]string{"x": "y"}, Added: 200}
+		p.Friend[1] = &store.Friend{Added: 200}
+	})
+	if seen.Request[1] == nil || seen.Request[1].Extra != "hi" || seen.Friends != [2]int{0, 0} {
+		t.Fatalf("the pair b saw: %+v", seen)
+	}
+	if fs, err := d.Friends(ctx, "b"); err != nil || len(fs) != 1 || fs["a"].Remark != "Ann" || fs["a"].Ext["x"] != "y" {
+		t.Fatalf("b's friends: %v %v", fs, err)
+	}
+	if rs, err := d.FriendRequests(ctx, "b", 0, 10); err != nil || len(rs) != 1 || rs[0].From != "a" || rs[0].Status != 1 || rs[0].Time != 200 {
+		t.Fatalf("b's requests: %v %v", rs, err)
+	}
+	if rs, _ := d.FriendRequests(ctx, "a", 150, 10); len(rs) != 0 {
+		t.Fatalf("requests before 150: %v", rs)
+	}
+	seen = change("b", "a", func(p *store.Pair) { p.Blocks[0], p.Friend[0], p.Friend[1] = 300, nil, nil })
+	if seen.Friends != [2]int{1, 1} {
+		t.Fatalf("friend counts before unfriending: %v", seen.Friends)
+	}
+	if l, err := d.Blacklist(ctx, "b"); err != nil || l["a"] != 300 {
+		t.Fatalf("b's blacklist: %v %v", l, err)
+	}
+	if fs, _ := d.Friends(ctx, "a"); len(fs) != 0 {
+		t.Fatalf("a's friends after: %v", fs)
+	}
+	if seen := change("a", "b", func(*store.Pair) {}); seen.Blocks != [2]int64{0, 300} || seen.Blocked != [2]int{0, 1} {
+		t.Fatalf("blocks as a sees them: %v %v", seen.Blocks, seen.Blocked)
+	}
+
+	// Subscriptions: at most 2 of c's, at most 1 other subscriber each.
+	sub := func(who string, now int64, targets ...string) ([]string, error) {
+		full, _, err := d.Subscribe(ctx, who, 1, targets, now, 60, 2, 1, func(s []store.Subscription) *pb.Message {
+			return logEntry(who, fmt.Sprint("sub", now, who, len(s)))
+		})
+		return full, err
+	}
+	if full, err := sub("c", 1000, "a", "b"); err != nil || len(full) != 0 {
+		t.Fatalf("c subscribing: %v %v", full, err)
+	}
+	if full, err := sub("e", 1000, "a"); err != nil || len(full) != 1 || full[0] != "a" {
+		t.Fatalf("a second subscriber of a: %v %v", full, err)
+	}
+	if _, err := sub("c", 1000, "x"); !errors.Is(err, store.ErrQuota) {
+		t.Fatalf("c's third: %v", err)
+	}
+	if full, err := sub("e", 1000+61_000, "a"); err != nil || len(full) != 0 {
+		t.Fatalf("after c's expired: %v %v", full, err)
+	}
+	if m, err := d.Unsubscribe(ctx, "c", 1, []string{"b", "nobody"}, func(s []store.Subscription) *pb.Message {
+		if len(s) != 1 || s[0].Target != "b" {
+			t.Errorf("ended: %v", s)
+		}
+		return logEntry("c", "unsub")
+	}); err != nil || m == nil {
+		t.Fatalf("unsubscribe: %v %v", m, err)
+	}
+	if s, err := d.Subscribers(ctx, "a"); err != nil || len(s) != 2 {
+		t.Fatalf("a's subscribers (c expired, e): %v %v", s, err)
+	}
+	if s, _ := d.Subscriptions(ctx, "c"); len(s) != 1 || s[0].Target != "a" {
+		t.Fatalf("c's subscriptions: %v", s)
+	}
+}
