@@ -52,7 +52,9 @@ func people(t *testing.T, b Backend) {
 		}
 		return seen
 	}
-	change("a", "b", func(p *store.Pair) { p.Request[0] = &store.FriendRequest{From: "a", To: "b", Status: 0, Extra: "hi", Time: 100} })
+	change("a", "b", func(p *store.Pair) {
+		p.Request[0] = &store.FriendRequest{From: "a", To: "b", Status: 0, Extra: "hi", Time: 100}
+	})
 	seen := change("b", "a", func(p *store.Pair) {
 		p.Request[1].Status, p.Request[1].Time = 1, 200
 		p.Friend[0] = &store.Friend{Remark: "Ann", Ext: map[string]string{"x": "y"}, Added: 200}
