@@ -222,6 +222,34 @@ CREATE TABLE subscriptions (
 );
 CREATE INDEX subscriptions_target ON subscriptions(target);
 `,
+	// 6: receipts: readers per message (notified: told to the sender),
+	// exact read counts, quotas (receipt messages per group per day).
+	`
+CREATE TABLE receipt_readers (
+	conv_id   text    NOT NULL,
+	uid       text    NOT NULL,
+	reader    text    NOT NULL,
+	read_time bigint  NOT NULL,
+	sent_time bigint  NOT NULL,
+	notified  boolean NOT NULL DEFAULT false,
+	content   text    NOT NULL DEFAULT '',
+	PRIMARY KEY (conv_id, uid, reader)
+);
+CREATE INDEX receipt_readers_unnotified ON receipt_readers(conv_id, uid) WHERE NOT notified;
+CREATE INDEX receipt_readers_sent ON receipt_readers(sent_time);
+CREATE TABLE receipt_counts (
+	conv_id    text    NOT NULL,
+	uid        text    NOT NULL,
+	read_count integer NOT NULL,
+	sent_time  bigint  NOT NULL,
+	PRIMARY KEY (conv_id, uid)
+);
+CREATE TABLE quotas (
+	key   text    PRIMARY KEY,
+	count integer NOT NULL
+);
+CREATE INDEX pending_deliveries_created ON pending_deliveries(created);
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an

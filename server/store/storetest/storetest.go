@@ -43,6 +43,7 @@ func Run(t *testing.T, b Backend) {
 		{"Retention", retention},
 		{"SettingsAndAccess", settingsAndAccess},
 		{"People", people},
+		{"Receipts", receipts},
 		{"GroupMembershipBoundsVisibility", groupMembershipBoundsVisibility},
 		{"UnreadCountsFromTheSequence", unreadCountsFromTheSequence},
 		{"ChangeGroupWritesTheDifference", changeGroupWritesTheDifference},
