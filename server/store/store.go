@@ -65,6 +65,18 @@ func Tombstone(m *pb.Message) *pb.Message {
 	return &pb.Message{ConvType: m.ConvType, FromUser: m.FromUser, To: m.To, Channel: m.Channel, Seq: m.Seq, Tombstone: true}
 }
 
+// Erased is what stays of a message of an erased user: its place in the
+// conversation, addressed as before (a private conversation's id names
+// both users anyway), with the content and every other field gone.
+func Erased(user, convID string, seq uint64) *pb.Message {
+	typ, a, b, _ := ParseConvID(convID)
+	to := a // the group, or the other user
+	if typ == pb.ConversationType_PRIVATE && a == user {
+		to = b
+	}
+	return &pb.Message{ConvType: typ, FromUser: user, To: to, Seq: seq, Tombstone: true}
+}
+
 // ParseConvID splits a canonical id: for private conversations it returns
 // the two users, for groups the group id in a.
 func ParseConvID(id string) (t pb.ConversationType, a, b string, ok bool) {

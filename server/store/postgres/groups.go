@@ -208,11 +208,8 @@ func (t *wtx) changeGroup(ctx context.Context, groupID string, decide func(*stor
 }
 
 func (t *wtx) appendNtf(ctx context.Context, groupID string, ntf *pb.Message, imported bool) (*pb.Message, error) {
-	if imported {
-		return nil, fmt.Errorf("notification of %s: importing is not yet on PostgreSQL: %w", groupID, errors.ErrUnsupported)
-	}
-	m, _, err := t.append(ctx, store.GroupConvID(groupID), ntf)
-	if errors.Is(err, errResent) {
+	m, dup, err := t.put(ctx, store.GroupConvID(groupID), ntf, imported)
+	if errors.Is(err, errResent) || dup {
 		return nil, fmt.Errorf("notification %s: %w", ntf.GetClientMsgId(), store.ErrExists)
 	}
 	return m, err

@@ -52,6 +52,28 @@ var errResent = errors.New("resent")
 // append stores m in convID within t: the conversation's row gives the
 // next sequence number and stays locked until t ends.
 func (t *wtx) append(ctx context.Context, convID string, m *pb.Message) (*pb.Message, bool, error) {
+	return t.put(ctx, convID, m, false)
+}
+
+// put is append, or with imported an imported message (store.Imported):
+// it keeps its uid and sent time, must not be older than the
+// conversation's last message, and raises no counts or mentions. An
+// imported message already stored (same sender and client id) comes back
+// as a duplicate before anything is locked.
+func (t *wtx) put(ctx context.Context, convID string, m *pb.Message, imported bool) (*pb.Message, bool, error) {
+	if imported {
+		if prev, err := t.d.byClientID(ctx, t.tx, m.FromUser, m.ClientMsgId); err != nil || prev != nil {
+			return prev, prev != nil, err
+		}
+		var one int
+		err := t.tx.QueryRow(ctx, `SELECT 1 FROM messages WHERE uid = $1`, m.Uid).Scan(&one)
+		if err == nil {
+			return nil, false, fmt.Errorf("message %s: %w", m.Uid, store.ErrUIDTaken)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, false, fmt.Errorf("message %s: %w", m.Uid, err)
+		}
+	}
 	var seq uint64
 	var lastTime int64
 	err := t.tx.QueryRow(ctx, `INSERT INTO convs(id, last_seq, last_time, changed) VALUES ($1, 1, 0, 0)
@@ -61,17 +83,29 @@ RETURNING last_seq, last_time`, convID).Scan(&seq, &lastTime)
 		return nil, false, fmt.Errorf("next sequence number of %s: %w", convID, err)
 	}
 	stored := m // Append owns m
-	now := t.d.opts.Now()
 	stored.Seq = seq
-	stored.SentTime = max(now.UnixMilli(), lastTime+1)
-	stored.Uid = t.d.uids.Next(now)
+	counted := store.CountClass(stored)
+	if imported {
+		if m.SentTime < lastTime {
+			// The increment above is undone with the savepoint Import runs
+			// each message in.
+			return nil, false, fmt.Errorf("message %s sent %d, before %s's last message (%d): %w", m.Uid, m.SentTime, convID, lastTime, store.ErrOutOfOrder)
+		}
+		// History pages by time: no two messages of a conversation share
+		// one. Read history: counted by no one.
+		stored.SentTime, counted, stored.IsCounted = max(m.SentTime, lastTime+1), 0, false
+	} else {
+		now := t.d.opts.Now()
+		stored.SentTime = max(now.UnixMilli(), lastTime+1)
+		stored.Uid = t.d.uids.Next(now)
+	}
 	body, err := stored.Marshal()
 	if err != nil {
 		return nil, false, fmt.Errorf("encode message: %w", err)
 	}
 	tag, err := t.tx.Exec(ctx, `INSERT INTO messages(conv_id, seq, uid, sender, client_msg_id, sent_time, counted, body)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sender, client_msg_id) DO NOTHING`,
-		convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, store.CountClass(stored), body)
+		convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, counted, body)
 	if err != nil {
 		return nil, false, fmt.Errorf("insert message into %s: %w", convID, err)
 	}
@@ -87,8 +121,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sender, client_msg_id) DO N
 			return nil, false, fmt.Errorf("note sender of %s: %w", convID, err)
 		}
 	}
-	if err := t.mention(ctx, convID, stored); err != nil {
-		return nil, false, err
+	if !imported {
+		if err := t.mention(ctx, convID, stored); err != nil {
+			return nil, false, err
+		}
 	}
 	switch stored.ConvType {
 	case pb.ConversationType_PRIVATE:
@@ -103,7 +139,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sender, client_msg_id) DO N
 			return nil, false, err
 		}
 	}
-	if stored.DeliveryReceipt && stored.ConvType == pb.ConversationType_PRIVATE && stored.To != stored.FromUser {
+	if stored.DeliveryReceipt && !imported && stored.ConvType == pb.ConversationType_PRIVATE && stored.To != stored.FromUser {
 		if _, err := t.tx.Exec(ctx, `INSERT INTO pending_deliveries(recipient, conv_id, seq, uid, sender, created) VALUES ($1, $2, $3, $4, $5, $6)`,
 			stored.To, convID, stored.Seq, stored.Uid, stored.FromUser, stored.SentTime); err != nil {
 			return nil, false, fmt.Errorf("pending delivery: %w", err)
@@ -732,4 +768,139 @@ WHERE first_seq <= (SELECT max(m.seq) FROM messages m WHERE m.conv_id = convs.id
 		return 0, fmt.Errorf("retention: %w", err)
 	}
 	return n, nil
+}
+
+// EraseUser implements store.Store's EraseUser: the user's messages become
+// tombstones (store.Erased) in place, and the rest of their state goes, in
+// one transaction. (SQLite walks the messages first, outside its one
+// writer; here the transaction holds only the rows it changes.)
+func (d *DB) EraseUser(ctx context.Context, user string, revokeBefore time.Time) (int64, error) {
+	var n int64
+	err := d.write(ctx, func(t *wtx) error {
+		n = 0
+		// The user's lock: their own changes (profile, friends) wait.
+		if err := t.lockUsers(ctx, user); err != nil {
+			return err
+		}
+		rows, err := t.tx.Query(ctx, `SELECT m.conv_id, m.seq FROM sent_convs s JOIN messages m ON m.conv_id = s.conv_id AND m.sender = s.sender
+WHERE s.sender = $1 AND s.conv_id <> $2`, user, store.UserLogID(user))
+		if err != nil {
+			return fmt.Errorf("find messages: %w", err)
+		}
+		type at struct {
+			conv string
+			seq  int64
+		}
+		found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (at, error) {
+			var x at
+			err := r.Scan(&x.conv, &x.seq)
+			return x, err
+		})
+		if err != nil {
+			return fmt.Errorf("find messages: %w", err)
+		}
+		for _, x := range found {
+			body, err := store.Erased(user, x.conv, uint64(x.seq)).Marshal()
+			if err != nil {
+				return err
+			}
+			// The client id goes too: nothing of the user is left to match.
+			tag, err := t.tx.Exec(ctx, `UPDATE messages SET body = $1, sender = '', client_msg_id = uid, counted = 0 WHERE conv_id = $2 AND seq = $3 AND sender = $4`,
+				body, x.conv, x.seq, user)
+			if err != nil {
+				return fmt.Errorf("erase message: %w", err)
+			}
+			n += tag.RowsAffected()
+		}
+		logConv := store.UserLogID(user)
+		for _, q := range []string{
+			`DELETE FROM messages WHERE conv_id = $1`,
+			`DELETE FROM convs WHERE id = $1`,
+		} {
+			if _, err := t.tx.Exec(ctx, q, logConv); err != nil {
+				return fmt.Errorf("erase log: %w", err)
+			}
+		}
+		for _, q := range []string{
+			`DELETE FROM user_convs WHERE user_id = $1`,
+			`DELETE FROM user_hidden WHERE user_id = $1`,
+			`DELETE FROM mentions WHERE user_id = $1`,
+			`DELETE FROM mentions WHERE sender = $1 AND conv_id IN (SELECT conv_id FROM sent_convs WHERE sender = $1)`,
+			`DELETE FROM conv_settings WHERE user_id = $1`,
+			`DELETE FROM tags WHERE user_id = $1`,
+			`DELETE FROM tag_convs WHERE user_id = $1`,
+			`DELETE FROM tag_versions WHERE user_id = $1`,
+			`DELETE FROM group_members WHERE user_id = $1`,
+			`DELETE FROM group_applications WHERE user_id = $1 OR inviter = $1`,
+			`DELETE FROM people WHERE user_id = $1`,
+			`DELETE FROM friends WHERE user_id = $1 OR friend_id = $1`,
+			`DELETE FROM friend_requests WHERE from_id = $1 OR to_id = $1`,
+			`DELETE FROM blacklist WHERE user_id = $1`,
+			`DELETE FROM subscriptions WHERE subscriber = $1 OR target = $1`,
+			`DELETE FROM sent_convs WHERE sender = $1`,
+		} {
+			if _, err := t.tx.Exec(ctx, q, user); err != nil {
+				return fmt.Errorf("erase state: %w", err)
+			}
+		}
+		if _, err := t.tx.Exec(ctx, `INSERT INTO users(id, tokens_valid_after) VALUES ($1, $2)
+ON CONFLICT (id) DO UPDATE SET tokens_valid_after = excluded.tokens_valid_after`, user, revokeBefore.UnixMilli()); err != nil {
+			return fmt.Errorf("erase state: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("erase %s: %w", user, err)
+	}
+	return n, nil
+}
+
+// Backup implements store.Store's Backup: the database is the state, and
+// PostgreSQL's own tools copy it.
+func (d *DB) Backup(ctx context.Context, path string) error {
+	return fmt.Errorf("backup: with the PostgreSQL store, back up the database itself (pg_dump, or the server's base backups and WAL archive); files under --data are copied apart: %w", errors.ErrUnsupported)
+}
+
+// Import implements store.Store's Import: the messages in one transaction,
+// each under a savepoint, so one refused (out of order, its uid taken)
+// changes nothing and the rest go on.
+func (d *DB) Import(ctx context.Context, msgs []store.Imported) ([]error, error) {
+	for _, m := range msgs {
+		if m.Msg.GetClientMsgId() == "" || m.Msg.GetUid() == "" {
+			return nil, errors.New("import: a message without uid or client_msg_id")
+		}
+	}
+	out := make([]error, len(msgs))
+	err := d.write(ctx, func(t *wtx) error {
+		clear(out)
+		for i, m := range msgs {
+			sp, err := t.tx.Begin(ctx) // a savepoint
+			if err != nil {
+				return fmt.Errorf("import: %w", err)
+			}
+			inner := &wtx{d: d, tx: sp}
+			_, dup, err := inner.put(ctx, m.ConvID, m.Msg, true)
+			switch {
+			case errors.Is(err, store.ErrOutOfOrder) || errors.Is(err, store.ErrUIDTaken):
+				out[i] = err
+				if err := sp.Rollback(ctx); err != nil {
+					return fmt.Errorf("import: %w", err)
+				}
+				continue
+			case err != nil:
+				return err
+			case dup:
+				out[i] = store.ErrExists
+			}
+			if err := sp.Commit(ctx); err != nil { // releases the savepoint
+				return fmt.Errorf("import: %w", err)
+			}
+			t.merge(inner)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

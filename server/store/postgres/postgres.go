@@ -1,10 +1,7 @@
 // Package postgres is the Store on PostgreSQL, for servers that run as
-// several nodes sharing one database (issue 26). It is being built: this
-// much holds the message core (appends, pulls, conversation changes, read
-// watermarks); the rest of store.Store follows, and the package is not yet
-// selectable by `imwasm serve`. Its behaviours are those of the SQLite
-// store, checked by the same conformance suite (server/store/storetest)
-// once the interface is complete.
+// several nodes sharing one database (issue 26). Its behaviours are those
+// of the SQLite store, checked by the same conformance suite
+// (server/store/storetest).
 //
 // What differs from SQLite, where one writer goroutine owns every
 // conversation's head and the sync version: here several nodes write at
@@ -41,6 +38,8 @@ import (
 
 	"github.com/imwasm/imwasm/server/store"
 )
+
+var _ store.Store = (*DB)(nil)
 
 // Options tune the store; zero values take the defaults.
 type Options struct {
@@ -120,6 +119,19 @@ func (t *wtx) touchUserConv(user, convID string) {
 		t.userConvs = map[[2]string]bool{}
 	}
 	t.userConvs[[2]string{user, convID}] = true
+}
+
+// merge takes what inner, a savepoint of t's, changed.
+func (t *wtx) merge(inner *wtx) {
+	for id := range inner.convs {
+		t.touchConv(id)
+	}
+	for k := range inner.userConvs {
+		t.touchUserConv(k[0], k[1])
+	}
+	for k := range inner.settings {
+		t.touchSettings(k)
+	}
 }
 
 func (t *wtx) touchSettings(k settingsKey) {

@@ -227,11 +227,9 @@ func TestAReaderFollowingChangesMissesNone(t *testing.T) {
 	}
 }
 
-// The conformance suite, on what this store has so far: the behaviours
-// that need methods still to come are skipped, named with the reason.
+// The conformance suite (server/store/storetest) on this store.
 func TestConformance(t *testing.T) {
 	pg := pgtest.Start(t)
-	const notYet = "not yet on PostgreSQL (issue 26): needs "
 	var mu sync.Mutex
 	dsns := map[*DB]string{}
 	openAt := func(t *testing.T, dsn string, now func() time.Time) store.Store {
@@ -243,32 +241,19 @@ func TestConformance(t *testing.T) {
 		mu.Lock()
 		dsns[d] = dsn
 		mu.Unlock()
-		return partial{DB: d}
+		return d
 	}
 	storetest.Run(t, storetest.Backend{
 		Open: func(t *testing.T, now func() time.Time) store.Store {
 			return openAt(t, pg.CreateDB(t), now)
 		},
 		Reopen: func(t *testing.T, s store.Store) store.Store {
-			d := s.(partial).DB
+			d := s.(*DB)
 			d.Close()
 			mu.Lock()
 			dsn := dsns[d]
 			mu.Unlock()
 			return openAt(t, dsn, d.opts.Now)
 		},
-		Lacks: map[string]string{
-			"ErasedUsersTagsGo": notYet + "EraseUser",
-		},
 	})
 }
-
-// partial is this store as a store.Store while it is being built: its own
-// methods, and for the rest a nil interface (a call panics, failing the
-// test that made it). Only the suite uses it.
-type partial struct {
-	*DB
-	missing
-}
-
-type missing struct{ store.Store }

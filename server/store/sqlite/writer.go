@@ -560,15 +560,7 @@ func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, rev
 	}
 	var n int64
 	for _, r := range found {
-		typ, a, b, _ := store.ParseConvID(r.conv)
-		to := a // the group, or the other user
-		if typ == pb.ConversationType_PRIVATE && a == user {
-			to = b
-		}
-		// The sender stays as the tombstone's conversation address (a
-		// private conversation's id names both users anyway); the content
-		// and every other field go.
-		body, err := (&pb.Message{ConvType: typ, FromUser: user, To: to, Seq: r.seq, Tombstone: true}).Marshal()
+		body, err := store.Erased(user, r.conv, r.seq).Marshal()
 		if err != nil {
 			return 0, err
 		}
@@ -595,6 +587,7 @@ func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, rev
 		// conversations they sent to.
 		{`DELETE FROM mentions WHERE user_id=?`, []any{user}},
 		{`DELETE FROM mentions WHERE sender=?1 AND conv_id IN (SELECT conv_id FROM sent_convs WHERE sender=?1)`, []any{user}},
+		{`DELETE FROM conv_settings WHERE user_id=?`, []any{user}},
 		{`DELETE FROM tags WHERE user_id=?`, []any{user}},
 		{`DELETE FROM tag_convs WHERE user_id=?`, []any{user}},
 		{`DELETE FROM tag_versions WHERE user_id=?`, []any{user}},

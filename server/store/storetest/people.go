@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
@@ -118,5 +119,59 @@ func people(t *testing.T, b Backend) {
 	}
 	if s, _ := d.Subscriptions(ctx, "c"); len(s) != 1 || s[0].Target != "a" {
 		t.Fatalf("c's subscriptions: %v", s)
+	}
+}
+
+// Erasing a user leaves tombstones where their messages were and nothing
+// else of theirs; the others' messages stay.
+func eraseUser(t *testing.T, b Backend) {
+	ctx := context.Background()
+	d := b.Open(t, nil)
+	conv := store.PrivateConvID("a", "b")
+	mine, _, err := d.Append(ctx, conv, Msg("a", "b", "1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, _, _ := d.Append(ctx, conv, Msg("b", "a", "2"))
+	CreateGroup(t, d, "g1", "owner", "a")
+	gm := Msg("a", "g1", "3")
+	gm.ConvType = pb.ConversationType_GROUP
+	inGroup, _, _ := d.Append(ctx, store.GroupConvID("g1"), gm)
+	if _, err := d.ChangePerson(ctx, "a", func(p *store.Person) (*store.Person, []*pb.Message, error) {
+		p.Profile.Name = "Ann"
+		return p, nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetSettings(ctx, "a", []*pb.Conversation{{Type: pb.ConversationType_PRIVATE, Target: "b"}}, 1, func(s *pb.ConversationSettings, _ uint64) { s.IsTop = true },
+		func(*pb.Conversation, *pb.ConversationSettings) *pb.Message { return logEntry("a", "pin") }); err != nil {
+		t.Fatal(err)
+	}
+	revoke := time.UnixMilli(5_000)
+	if n, err := d.EraseUser(ctx, "a", revoke); err != nil || n != 2 {
+		t.Fatalf("erase: %d %v", n, err)
+	}
+	ms, _, _, err := d.Pull(ctx, "b", conv, 0, 10, time.Time{}, 0)
+	if err != nil || len(ms) != 2 || !ms[0].Tombstone || ms[0].Seq != mine.Seq || len(ms[0].Content) != 0 || ms[1].Uid != theirs.Uid {
+		t.Fatalf("b's conversation after: %v %v", ms, err)
+	}
+	if m, err := d.MessageByUID(ctx, store.GroupConvID("g1"), inGroup.Uid); err != nil || !m.Tombstone {
+		t.Fatalf("a's group message: %v %v", m, err)
+	}
+	if ps, _ := d.People(ctx, []string{"a"}); len(ps) != 0 {
+		t.Fatalf("a's profile stays: %v", ps)
+	}
+	if a, _ := d.Access(ctx, "a"); !a.TokensValidAfter.Equal(revoke) {
+		t.Fatalf("a's tokens: %+v", a)
+	}
+	if _, states, _ := d.Changes(ctx, "a", 0); len(states) != 0 {
+		t.Fatalf("a's conversations and settings stay: %v", states)
+	}
+	if g, _ := d.JoinedGroups(ctx, "a"); len(g) != 0 {
+		t.Fatalf("a's groups: %v", g)
+	}
+	// A resend of a's erased message is a new message: nothing matches.
+	if _, dup, err := d.Append(ctx, conv, Msg("a", "b", "1")); err != nil || dup {
+		t.Fatalf("a resend after erasing: dup=%v %v", dup, err)
 	}
 }
