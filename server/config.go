@@ -22,6 +22,10 @@ const MaxDuration = MaxDurationSeconds * time.Second
 type Config struct {
 	Addr      string // listen address, "127.0.0.1:8080"
 	DataDir   string // SQLite database and files live here, "./data"
+	// Store is where the state is kept: "" or "sqlite", a database file in
+	// DataDir; a postgres:// URL, a PostgreSQL database that the nodes of
+	// a cluster share (files stay in DataDir).
+	Store string
 	AppKey    string // clients must present it in Auth
 	AppSecret string // signs tokens (HS256)
 

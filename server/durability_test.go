@@ -91,9 +91,9 @@ type proc struct {
 	cmd *exec.Cmd
 }
 
-func startServe(t *testing.T, bin, addr, data string) *proc {
+func startServe(t *testing.T, bin, addr, data string, more ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data, "--app-key", appKey, "--app-secret", appSecret, "--send-rate", "0")
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", data, "--app-key", appKey, "--app-secret", appSecret, "--send-rate", "0"}, more...)...)
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

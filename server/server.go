@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/imwasm/imwasm/proto/contract"
 	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/store"
+	"github.com/imwasm/imwasm/server/store/postgres"
 	"github.com/imwasm/imwasm/server/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -83,7 +85,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlite.Options{FullSync: cfg.FullSync, Logger: cfg.Logger})
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +110,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// openStore opens the store cfg names.
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	if strings.HasPrefix(cfg.Store, "postgres://") || strings.HasPrefix(cfg.Store, "postgresql://") {
+		return postgres.Open(ctx, cfg.Store, postgres.Options{Logger: cfg.Logger})
+	}
+	if cfg.Store != "" && cfg.Store != "sqlite" {
+		return nil, fmt.Errorf("store %q: want sqlite or a postgres:// URL", cfg.Store)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlite.Options{FullSync: cfg.FullSync, Logger: cfg.Logger})
 }
 
 // newServer wires a server around st with the in-process bus.

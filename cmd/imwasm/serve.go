@@ -81,6 +81,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 			"A flag given on the command line wins over the environment.")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	data := fs.String("data", "./data", "data directory: SQLite database and uploaded files (created 0700)")
+	storeURL := fs.String("store", "sqlite", "where the server keeps its state: sqlite (a database file in --data) or a postgres:// URL (nodes sharing the database are one cluster's state; files stay in --data)")
 	appKey := fs.String("app-key", "", "app key clients must present when they connect (required)")
 	appSecret := fs.String("app-secret", "", fmt.Sprintf("app secret that signs tokens, HS256, at least %d bytes (required)", minSecretLen))
 	origins := fs.String("allowed-origins", "", "comma-separated browser origins (like https://app.example.com) accepted on the WebSocket and HTTP API (default: any; auth is the bearer token)")
@@ -112,6 +113,8 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		return server.Config{}, usagef("--addr must not be empty")
 	case *data == "":
 		return server.Config{}, usagef("--data must not be empty")
+	case *storeURL != "sqlite" && !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://"):
+		return server.Config{}, usagef("--store must be sqlite or a postgres:// URL, got %q", *storeURL)
 	case *appKey == "":
 		return server.Config{}, usagef("--app-key (or %s) is required", envName("app-key"))
 	}
@@ -164,6 +167,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	cfg := server.Config{
 		Addr:            *addr,
 		DataDir:         *data,
+		Store:           *storeURL,
 		AppKey:          *appKey,
 		AppSecret:       *appSecret,
 		AllowedOrigins:  allowed,

@@ -44,7 +44,8 @@ var _ store.Store = (*DB)(nil)
 // Options tune the store; zero values take the defaults.
 type Options struct {
 	// Node distinguishes message UIDs minted by the nodes sharing the
-	// database: each node needs its own.
+	// database; 0, the default, takes the next from the database at Open,
+	// so that every process has its own.
 	Node   uint16
 	Logger *slog.Logger
 	// Now is the clock of sent times and uids (tests; default time.Now).
@@ -80,6 +81,14 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, err
+	}
+	if opts.Node == 0 {
+		var n int64
+		if err := pool.QueryRow(ctx, `SELECT nextval('node_ids')`).Scan(&n); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("postgres store: node id: %w", err)
+		}
+		opts.Node = uint16(n)
 	}
 	return &DB{opts: opts, pool: pool, uids: store.NewUIDGen(opts.Node)}, nil
 }

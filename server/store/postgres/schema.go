@@ -250,6 +250,8 @@ CREATE TABLE quotas (
 );
 CREATE INDEX pending_deliveries_created ON pending_deliveries(created);
 `,
+	// 7: node ids for message UIDs, one per process start (Open).
+	`CREATE SEQUENCE node_ids MINVALUE 1 MAXVALUE 65534 CYCLE;`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an
