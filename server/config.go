@@ -20,12 +20,12 @@ const MaxDuration = MaxDurationSeconds * time.Second
 // Config is everything `imwasm serve` sets. Zero values take the defaults
 // noted on each field (see Defaults).
 type Config struct {
-	Addr      string // listen address, "127.0.0.1:8080"
-	DataDir   string // SQLite database and files live here, "./data"
+	Addr    string // listen address, "127.0.0.1:8080"
+	DataDir string // SQLite database and files live here, "./data"
 	// Store is where the state is kept: "" or "sqlite", a database file in
 	// DataDir; a postgres:// URL, a PostgreSQL database that the nodes of
 	// a cluster share (files stay in DataDir).
-	Store string
+	Store     string
 	AppKey    string // clients must present it in Auth
 	AppSecret string // signs tokens (HS256)
 
