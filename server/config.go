@@ -20,14 +20,15 @@ const MaxDuration = MaxDurationSeconds * time.Second
 // Config is everything `imwasm serve` sets. Zero values take the defaults
 // noted on each field (see Defaults).
 type Config struct {
-	Addr    string // listen address, "127.0.0.1:8080"
-	DataDir string // SQLite database and files live here, "./data"
+	Addr      string // listen address, "127.0.0.1:8080"
+	DataDir   string // SQLite database and files live here, "./data"
+	AppKey    string // clients must present it in Auth
+	AppSecret string // signs tokens (HS256)
+
 	// Store is where the state is kept: "" or "sqlite", a database file in
 	// DataDir; a postgres:// URL, a PostgreSQL database that the nodes of
 	// a cluster share (files stay in DataDir).
-	Store     string
-	AppKey    string // clients must present it in Auth
-	AppSecret string // signs tokens (HS256)
+	Store string
 
 	// AllowedOrigins narrows the browser origins accepted on the WebSocket
 	// and file endpoints; empty accepts any (auth is a bearer token).
