@@ -151,6 +151,9 @@ test-go:
 	# imwasm import at full size (100,000 messages): the race detector
 	# makes SQLite ten times slower, so under it the test imports 10,000.
 	$(GO) test -count=1 -run TestImportCommand ./cmd/imwasm
+	# The server's whole suite again with its state in PostgreSQL (a
+	# throwaway cluster, internal/pgtest): both stores behave alike.
+	IMWASM_TEST_STORE=postgres $(GO) test -count=1 ./server/
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/server"
 	"github.com/imwasm/imwasm/server/auth"
-	"github.com/imwasm/imwasm/server/store/sqlite"
 )
 
 // Every duration from outside is at most 100 years: past it, a setting of
@@ -121,10 +119,7 @@ func TestStoredDurationOverLimitHeldToIt(t *testing.T) {
 	e.stop()
 
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, server.DBFile), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t, dir) // the server's, while it is stopped
 	old := map[string]any{}
 	for _, name := range durationSettings {
 		old[name] = thousandYears

@@ -46,6 +46,9 @@ func newEnv(t *testing.T, mod func(*server.Config)) *env {
 	if mod != nil {
 		mod(&cfg)
 	}
+	if sharedPG != nil && cfg.Store == "" {
+		cfg.Store = pgDatabase(t, cfg.DataDir)
+	}
 	var clk *clock
 	if cfg.Now == nil {
 		clk = &clock{}

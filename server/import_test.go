@@ -59,6 +59,9 @@ func (e *env) importLines(t *testing.T, lines ...any) server.ImportSummary {
 // a second import can be shown to have written nothing.
 func dbDigest(t *testing.T, dir string) string {
 	t.Helper()
+	if sharedPG != nil {
+		return pgDigest(t, dir)
+	}
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, server.DBFile)+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)

@@ -16,9 +16,14 @@ import (
 	"github.com/imwasm/imwasm/server"
 )
 
-// dbCount runs a COUNT query against the server's database file directly.
+// dbCount runs a COUNT query against the server's database directly (the
+// SQLite file in dir, or its PostgreSQL database under
+// IMWASM_TEST_STORE=postgres: q is written for SQLite and translated).
 func dbCount(t *testing.T, dir, q string, args ...any) int {
 	t.Helper()
+	if sharedPG != nil {
+		return pgCount(t, dir, q, args...)
+	}
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, server.DBFile)+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ package pgtest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -50,44 +51,65 @@ func (s *Server) DSN(db string) string {
 // Start runs a new server for t and stops it when t ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, cred, err := locate()
-	if err != nil {
+	s, err := start()
+	if errors.Is(err, errUnavailable) {
 		if os.Getenv("IMWASM_REQUIRE_POSTGRES") != "" {
 			t.Fatalf("PostgreSQL: %v", err)
 		}
-		t.Skipf("PostgreSQL is not available here (%v); set IMWASM_REQUIRE_POSTGRES=1 to make that a failure", err)
+		t.Skipf("%v; set IMWASM_REQUIRE_POSTGRES=1 to make that a failure", err)
 	}
-	dir, err := os.MkdirTemp("", "imwasm-pg-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// StartMain runs a server for a whole test binary (TestMain); Stop it
+// before the binary exits.
+func StartMain() (*Server, error) { return start() }
+
+// errUnavailable: this machine has no PostgreSQL to run.
+var errUnavailable = errors.New("PostgreSQL is not available here")
+
+func start() (*Server, error) {
+	bin, cred, err := locate()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUnavailable, err)
+	}
+	dir, err := os.MkdirTemp("", "imwasm-pg-")
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*Server, error) {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	data := filepath.Join(dir, "data")
 	if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
-		t.Fatalf("hand %s to the postgres user: %v", dir, err)
+		return fail(fmt.Errorf("hand %s to the postgres user: %w", dir, err))
 	}
-	run := func(name string, args ...string) {
-		t.Helper()
-		cmd := exec.Command(filepath.Join(bin, name), args...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", name, err, out)
-		}
+	cmd := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fail(fmt.Errorf("initdb: %w\n%s", err, out))
 	}
-	run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync")
 	s := &Server{bin: bin, dir: dir, data: data, cred: cred}
 	// A port another process takes between here and the listen fails the
 	// start; one retry on another port covers that.
-	s.Port = freePort(t)
-	if err := s.launch(); err != nil {
-		s.Port = freePort(t)
-		if err := s.launch(); err != nil {
-			t.Fatal(err)
+	for attempt := 0; ; attempt++ {
+		if s.Port, err = freePort(); err != nil {
+			return fail(err)
+		}
+		err := s.launch()
+		if err == nil {
+			return s, nil
+		}
+		if attempt == 1 {
+			return fail(err)
 		}
 	}
-	t.Cleanup(s.stop)
-	return s
 }
 
 // CreateDB creates an empty database for t (named after a counter) and
@@ -153,7 +175,9 @@ func (s *Server) Kill() {
 	s.exit <- err // for stop
 }
 
-func (s *Server) stop() {
+// Stop stops the server (a fast shutdown) and removes its folder.
+func (s *Server) Stop() {
+	defer os.RemoveAll(s.dir)
 	select {
 	case err := <-s.exit: // killed, not restarted
 		s.exit <- err
@@ -198,14 +222,13 @@ func (s *Server) waitReady(limit time.Duration) error {
 	}
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
+func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // locate finds the server's binaries (initdb is not on Debian's PATH: the
