@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -73,7 +74,22 @@ func TestTwoNodesOnOnePostgres(t *testing.T) {
 	// meanwhile, the senders retry, the servers reconnect by themselves.
 	pg.Kill()
 	atKill := count.Load()
+	health := func() int {
+		t.Helper()
+		res, err := http.Get(nodes[0].url + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := health(); code != http.StatusServiceUnavailable {
+		t.Fatalf("/healthz with PostgreSQL down: %d", code)
+	}
 	pg.Restart(t)
+	if code := health(); code != http.StatusOK {
+		t.Fatalf("/healthz with PostgreSQL back: %d", code)
+	}
 	atRestart := count.Load()
 	wg.Wait()
 	t.Logf("PostgreSQL killed after %d acknowledged sends, back after %d", atKill, atRestart)

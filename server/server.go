@@ -143,10 +143,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.metrics = newServerMetrics(s.reg)
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /v1/ws", s.handleWS)
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.Write([]byte("ok\n"))
-	})
+	s.mux.HandleFunc("GET /healthz", s.healthz)
 	scrape := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
 		// A collector that fails leaves out its metrics, not the others.
 		ErrorHandling: promhttp.ContinueOnError,
@@ -162,6 +159,29 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.routeCompatEasemob()
 	s.handler = s.cors(s.tracked(s.mux))
 	return s
+}
+
+// pinger is a store that can say whether it is reachable (one on a
+// database server; SQLite, in this process, always is).
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// healthz answers ok, or 503 "store unavailable" while the store cannot
+// be reached (a load balancer then sends clients to another node).
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	if p, ok := s.store.(pinger); ok {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := p.Ping(ctx); err != nil {
+			s.log.Warn("health check: the store is unavailable", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("store unavailable\n"))
+			return
+		}
+	}
+	w.Write([]byte("ok\n"))
 }
 
 // Handler serves the WebSocket endpoint, the HTTP API, /healthz and /metrics.

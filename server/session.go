@@ -17,6 +17,7 @@ import (
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/auth"
+	"github.com/imwasm/imwasm/server/store"
 )
 
 // Subprotocol versions the wire protocol.
@@ -363,6 +364,11 @@ func (ss *session) replyFor(id uint64, err error) {
 	var ce *codes.Error
 	if errors.As(err, &ce) {
 		ss.replyErr(id, ce.Code, ce.Msg)
+		return
+	}
+	if errors.Is(err, store.ErrUnavailable) {
+		ss.srv.log.Warn("request failed: the store is unavailable", "user", ss.user, "err", err)
+		ss.replyErr(id, codes.MessageStorageUnavailable, "the store is unavailable")
 		return
 	}
 	ss.srv.log.Error("request failed", "user", ss.user, "err", err)

@@ -48,6 +48,7 @@ const (
 	NotInGroup                                = 22406 // NOT_IN_GROUP
 	ForbiddenInGroup                          = 22408 // FORBIDDEN_IN_GROUP
 	RecallMessage                             = 25101 // RECALL_MESSAGE
+	MessageStorageUnavailable                 = 25102 // MESSAGE_STORAGE_SERVICE_UNAVAILABLE: the server cannot reach its store (PostgreSQL down); a resend stores the message once
 	RecallMessageUserInvalid                  = 25107 // RECALL_MESSAGE_USER_INVALID
 	RCGroupIllegalError                       = 25404 // RC_GROUP_ILLEGAL_ERROR: a group's permissions changed by other than its owner
 	RCGroupAuthorityError                     = 25405 // RC_GROUP_AUTHORITY_ERROR: a group operation the user's role does not allow

@@ -28,6 +28,12 @@ var (
 	ErrOutOfOrder = errors.New("older than the conversation's last message")
 	// ErrUIDTaken: an imported message whose uid another message has.
 	ErrUIDTaken = errors.New("the uid is another message's")
+	// ErrUnavailable: the store cannot be reached (its database server is
+	// down or unreachable). A write may or may not have been kept (the
+	// connection can fail during a commit); writes are idempotent where it
+	// matters (a message's sender and client id), so the caller makes the
+	// same call again later.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // RecallObjectName is the object name a recalled message takes (RongIMLib's

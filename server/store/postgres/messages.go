@@ -20,7 +20,7 @@ func (d *DB) Append(ctx context.Context, convID string, m *pb.Message) (*pb.Mess
 	}
 	// A resend finds its message without taking a lock.
 	if prev, err := d.byClientID(ctx, d.pool, m.FromUser, m.ClientMsgId); err != nil || prev != nil {
-		return prev, prev != nil, err
+		return prev, prev != nil, unavailable(err)
 	}
 	var out *pb.Message
 	var dup bool

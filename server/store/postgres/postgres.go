@@ -28,8 +28,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -92,6 +95,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	return &DB{opts: opts, pool: pool, uids: store.NewUIDGen(opts.Node)}, nil
 }
+
+// Ping reports whether the database answers (the server's /healthz).
+func (d *DB) Ping(ctx context.Context) error { return unavailable(d.pool.Ping(ctx)) }
 
 // Close closes the connections.
 func (d *DB) Close() error {
@@ -220,8 +226,26 @@ func (d *DB) write(ctx context.Context, fn func(*wtx) error) error {
 		if attempt < 5 && errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") {
 			continue
 		}
+		return unavailable(err)
+	}
+}
+
+// unavailable marks err with store.ErrUnavailable when it says PostgreSQL
+// cannot be reached: no connection, a connection lost, a server shutting
+// down or starting up (SQLSTATE class 08, 57P01-57P03).
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, store.ErrUnavailable) {
 		return err
 	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"):
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+	}
+	return err
 }
 
 func (d *DB) writeOnce(ctx context.Context, fn func(*wtx) error) (err error) {
@@ -255,11 +279,11 @@ func (d *DB) writeOnce(ctx context.Context, fn func(*wtx) error) (err error) {
 func (d *DB) read(ctx context.Context, fn func(pgx.Tx) error) error {
 	tx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
+		return unavailable(fmt.Errorf("begin read: %w", err))
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if err := fn(tx); err != nil {
-		return err
+		return unavailable(err)
 	}
-	return tx.Commit(ctx)
+	return unavailable(tx.Commit(ctx))
 }

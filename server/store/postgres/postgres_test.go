@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -256,4 +257,36 @@ func TestConformance(t *testing.T) {
 			return openAt(t, dsn, d.opts.Now)
 		},
 	})
+}
+
+// While PostgreSQL is down, appends and reads fail with ErrUnavailable and
+// Ping says so; once it is back the same store works again by itself, and
+// a resend of what failed is stored once.
+func TestUnavailableWhileDownThenBack(t *testing.T) {
+	ctx := context.Background()
+	pg := pgtest.Start(t)
+	d := nodes(t, pg, 1)[0]
+	conv := store.PrivateConvID("a", "b")
+	if _, _, err := d.Append(ctx, conv, storetest.Msg("a", "b", "1")); err != nil {
+		t.Fatal(err)
+	}
+	pg.Kill()
+	if _, _, err := d.Append(ctx, conv, storetest.Msg("a", "b", "2")); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("append while down: %v", err)
+	}
+	if _, _, err := d.Changes(ctx, "a", 0); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("changes while down: %v", err)
+	}
+	if err := d.Ping(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("ping while down: %v", err)
+	}
+	pg.Restart(t)
+	if err := d.Ping(ctx); err != nil {
+		t.Fatalf("ping once back: %v", err)
+	}
+	for range 2 { // the resend, then a resend of the resend
+		if m, _, err := d.Append(ctx, conv, storetest.Msg("a", "b", "2")); err != nil || m.Seq != 2 {
+			t.Fatalf("the resend once back: %v %v", m, err)
+		}
+	}
 }
