@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"net/url"
 	"path/filepath"
 
 	"github.com/imwasm/imwasm/server/store/sqlite"
@@ -15,9 +16,17 @@ import (
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := newFlagSet("backup", "[--data DIR] DEST", stderr)
 	data := flags.String("data", "./data", "the server's data directory (env "+envName("data")+")")
-	pos, err := parseFlags(flags, args, "data")
+	storeURL := flags.String("store", "sqlite", "the server's --store (env "+envName("store")+"): backup copies the SQLite store")
+	pos, err := parseFlags(flags, args, "data", "store")
 	if err != nil {
 		return err
+	}
+	if *storeURL != "sqlite" {
+		// The database is the state: PostgreSQL's tools back it up, while
+		// the servers run.
+		return fmt.Errorf("imwasm backup copies the SQLite store; with --store %s back up the database with PostgreSQL's tools, e.g.\n"+
+			"  pg_dump --format=custom --file=imwasm.dump '%s'\n"+
+			"(or base backups and WAL archiving), and the uploaded files under --data with your file backup", redactURL(*storeURL), redactURL(*storeURL))
 	}
 	if len(pos) != 1 {
 		return usagef("want exactly one DEST argument, got %d", len(pos))
@@ -68,4 +77,13 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	_, err = fmt.Fprintf(stdout, "wrote %s (%d bytes), a consistent copy of %s\n", dest, out.Size(), src)
 	return err
+}
+
+// redactURL hides a URL's password (a --store value in an error message).
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(the given URL)"
+	}
+	return u.Redacted()
 }

@@ -230,6 +230,9 @@ func TestServeFlagsAndEnv(t *testing.T) {
 	if err != nil || cfg.SendRate != 2.5 || cfg.FullSync {
 		t.Fatalf("send rate %v, full sync %v, err %v", cfg.SendRate, cfg.FullSync, err)
 	}
+	if cfg, err := parseServe([]string{"--store", "postgres://db/im"}, &discard); err != nil || cfg.Store != "postgres://db/im" {
+		t.Fatalf("--store: %q %v", cfg.Store, err)
+	}
 
 	// Bad values, from flags and from the environment.
 	for _, tc := range []struct {
@@ -246,6 +249,7 @@ func TestServeFlagsAndEnv(t *testing.T) {
 		{[]string{"--write-burst", "0"}, "--write-burst"},
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--log-format", "xml"}, "--log-format"},
+		{[]string{"--store", "mysql://db/im"}, "--store"},
 		{[]string{"stray"}, "unexpected arguments"},
 		{[]string{"--allowed-origins", "app.example.com"}, "--allowed-origins"},
 		{[]string{"--allowed-origins", "https://a.example,https://b.example/path"}, "--allowed-origins"},
@@ -304,6 +308,21 @@ func TestBackupMissingSource(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "backup", "--data", data); code != 2 || !strings.Contains(stderr, "DEST") {
 		t.Fatalf("no DEST: code %d, stderr %q", code, stderr)
+	}
+}
+
+// With PostgreSQL the backup is PostgreSQL's: the command says how, with
+// the URL's password hidden, and writes nothing.
+func TestBackupExplainsPgDump(t *testing.T) {
+	clearEnv(t)
+	dest := filepath.Join(t.TempDir(), "b.db")
+	t.Setenv("IMWASM_STORE", "postgres://im:s3cret@db.example.com/im")
+	code, _, stderr := runCLI(t, "backup", dest)
+	if code != 1 || !strings.Contains(stderr, "pg_dump") || !strings.Contains(stderr, "db.example.com/im") || strings.Contains(stderr, "s3cret") {
+		t.Fatalf("code %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(dest); !os.IsNotExist(err) {
+		t.Fatalf("%s was created: %v", dest, err)
 	}
 }
 
