@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"net/url"
+	"os"
 	"path/filepath"
 
 	"github.com/imwasm/imwasm/server/store/sqlite"
