@@ -22,13 +22,7 @@ func (d *DB) Append(ctx context.Context, convID string, m *pb.Message) (*pb.Mess
 	if prev, err := d.byClientID(ctx, d.pool, m.FromUser, m.ClientMsgId); err != nil || prev != nil {
 		return prev, prev != nil, unavailable(err)
 	}
-	var out *pb.Message
-	var dup bool
-	err := d.write(ctx, func(t *wtx) error {
-		var err error
-		out, dup, err = t.append(ctx, convID, m)
-		return err
-	})
+	out, err := d.submitAppend(ctx, convID, m)
 	if errors.Is(err, errResent) {
 		// The same message reached another node meanwhile; its
 		// transaction has committed (ours waited for it).
@@ -41,7 +35,7 @@ func (d *DB) Append(ctx context.Context, convID string, m *pb.Message) (*pb.Mess
 	if err != nil {
 		return nil, false, err
 	}
-	return out, dup, nil
+	return out, false, nil
 }
 
 // errResent: the insert met a message with the same sender and client id,
@@ -74,90 +68,150 @@ func (t *wtx) put(ctx context.Context, convID string, m *pb.Message, imported bo
 			return nil, false, fmt.Errorf("message %s: %w", m.Uid, err)
 		}
 	}
-	var seq uint64
-	var lastTime int64
-	err := t.tx.QueryRow(ctx, `INSERT INTO convs(id, last_seq, last_time, changed) VALUES ($1, 1, 0, 0)
-ON CONFLICT (id) DO UPDATE SET last_seq = convs.last_seq + 1
-RETURNING last_seq, last_time`, convID).Scan(&seq, &lastTime)
-	if err != nil {
-		return nil, false, fmt.Errorf("next sequence number of %s: %w", convID, err)
-	}
-	stored := m // Append owns m
-	stored.Seq = seq
-	counted := store.CountClass(stored)
-	if imported {
-		if m.SentTime < lastTime {
-			// The increment above is undone with the savepoint Import runs
-			// each message in.
-			return nil, false, fmt.Errorf("message %s sent %d, before %s's last message (%d): %w", m.Uid, m.SentTime, convID, lastTime, store.ErrOutOfOrder)
-		}
-		// History pages by time: no two messages of a conversation share
-		// one. Read history: counted by no one.
-		stored.SentTime, counted, stored.IsCounted = max(m.SentTime, lastTime+1), 0, false
-	} else {
-		now := t.d.opts.Now()
-		stored.SentTime = max(now.UnixMilli(), lastTime+1)
-		stored.Uid = t.d.uids.Next(now)
-	}
-	body, err := stored.Marshal()
-	if err != nil {
-		return nil, false, fmt.Errorf("encode message: %w", err)
-	}
-	tag, err := t.tx.Exec(ctx, `INSERT INTO messages(conv_id, seq, uid, sender, client_msg_id, sent_time, counted, body)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sender, client_msg_id) DO NOTHING`,
-		convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, counted, body)
-	if err != nil {
-		return nil, false, fmt.Errorf("insert message into %s: %w", convID, err)
-	}
-	if tag.RowsAffected() != 1 {
+	ms, resent, err := t.putMany(ctx, []appendJob{{convID: convID, m: m}}, imported)
+	if resent >= 0 {
 		return nil, false, errResent
 	}
-	if _, err := t.tx.Exec(ctx, `UPDATE convs SET last_time = $2 WHERE id = $1`, convID, stored.SentTime); err != nil {
-		return nil, false, fmt.Errorf("move head of %s: %w", convID, err)
+	if err != nil {
+		return nil, false, err
 	}
-	t.touchConv(convID)
-	if stored.FromUser != "" {
-		if _, err := t.tx.Exec(ctx, `INSERT INTO sent_convs(sender, conv_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, stored.FromUser, convID); err != nil {
-			return nil, false, fmt.Errorf("note sender of %s: %w", convID, err)
-		}
-	}
-	if !imported {
-		if err := t.mention(ctx, convID, stored); err != nil {
-			return nil, false, err
-		}
-	}
-	switch stored.ConvType {
-	case pb.ConversationType_PRIVATE:
-		if err := t.ensureUserConv(ctx, stored.FromUser, convID, stored.To, stored.ConvType); err != nil {
-			return nil, false, err
-		}
-		if err := t.ensureUserConv(ctx, stored.To, convID, stored.FromUser, stored.ConvType); err != nil {
-			return nil, false, err
-		}
-	case pb.ConversationType_USER_LOG:
-		if err := t.ensureUserConv(ctx, stored.FromUser, convID, stored.FromUser, stored.ConvType); err != nil {
-			return nil, false, err
-		}
-	}
-	if stored.DeliveryReceipt && !imported && stored.ConvType == pb.ConversationType_PRIVATE && stored.To != stored.FromUser {
-		if _, err := t.tx.Exec(ctx, `INSERT INTO pending_deliveries(recipient, conv_id, seq, uid, sender, created) VALUES ($1, $2, $3, $4, $5, $6)`,
-			stored.To, convID, stored.Seq, stored.Uid, stored.FromUser, stored.SentTime); err != nil {
-			return nil, false, fmt.Errorf("pending delivery: %w", err)
-		}
-	}
-	return stored, false, nil
+	return ms[0], false, nil
 }
 
-// ensureUserConv creates user's row for a private conversation or their
-// log; a new row is a change for their devices.
-func (t *wtx) ensureUserConv(ctx context.Context, user, convID, target string, typ pb.ConversationType) error {
-	tag, err := t.tx.Exec(ctx, `INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
-VALUES ($1, $2, $3, $4, 1, 0, 0, 0) ON CONFLICT DO NOTHING`, user, convID, int32(typ), target)
-	if err != nil {
-		return fmt.Errorf("user conversation %s: %w", convID, err)
+// sqlNextHead moves a conversation's head and gives a message its number
+// and time (at least $2, after the last message's) in one statement.
+const sqlNextHead = `INSERT INTO convs(id, last_seq, last_time, changed) VALUES ($1, 1, $2, 0)
+ON CONFLICT (id) DO UPDATE SET last_seq = convs.last_seq + 1, last_time = GREATEST($2, convs.last_time + 1)
+RETURNING last_seq, last_time`
+
+// putMany stores jobs' messages in t, in order, in two round trips to the
+// database whatever their number: the heads, then the rows (a round trip
+// each is most of an append's cost). resent is the index of a message that
+// another transaction stored first (same sender and client id; then err is
+// errResent and t must be undone), or -1.
+func (t *wtx) putMany(ctx context.Context, jobs []appendJob, imported bool) (out []*pb.Message, resent int, err error) {
+	now := t.d.opts.Now()
+	heads := &pgx.Batch{}
+	for _, j := range jobs {
+		want := now.UnixMilli()
+		if imported {
+			want = j.m.SentTime
+		}
+		heads.Queue(sqlNextHead, j.convID, want)
 	}
-	if tag.RowsAffected() == 1 {
-		t.touchUserConv(user, convID)
+	res := t.tx.SendBatch(ctx, heads)
+	rows := &pgx.Batch{}
+	noted := make([]bool, len(jobs)) // whether a sender's note was queued
+	out = make([]*pb.Message, len(jobs))
+	for i, j := range jobs {
+		var seq uint64
+		var sentTime int64
+		if err := res.QueryRow().Scan(&seq, &sentTime); err != nil {
+			res.Close()
+			return nil, -1, fmt.Errorf("next sequence number of %s: %w", j.convID, err)
+		}
+		stored := j.m // Append owns m
+		stored.Seq = seq
+		counted := store.CountClass(stored)
+		if imported {
+			if sentTime > j.m.SentTime+1 {
+				// Older than the last message (GREATEST moved it past the
+				// head; a tie moves 1 ms on). The increment is undone with
+				// the savepoint Import runs each message in.
+				res.Close()
+				return nil, -1, fmt.Errorf("message %s sent %d, before %s's last message: %w", j.m.Uid, j.m.SentTime, j.convID, store.ErrOutOfOrder)
+			}
+			// History pages by time: no two messages of a conversation
+			// share one. Read history: counted by no one.
+			counted, stored.IsCounted = 0, false
+		} else {
+			stored.Uid = t.d.uids.Next(now)
+		}
+		stored.SentTime = sentTime
+		body, err := stored.Marshal()
+		if err != nil {
+			res.Close()
+			return nil, -1, fmt.Errorf("encode message: %w", err)
+		}
+		out[i] = stored
+		rows.Queue(`INSERT INTO messages(conv_id, seq, uid, sender, client_msg_id, sent_time, counted, body)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sender, client_msg_id) DO NOTHING`,
+			j.convID, stored.Seq, stored.Uid, stored.FromUser, stored.ClientMsgId, stored.SentTime, counted, body)
+		if stored.FromUser != "" {
+			rows.Queue(`INSERT INTO sent_convs(sender, conv_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, stored.FromUser, j.convID)
+			noted[i] = true
+		}
+		for _, p := range parties(stored) {
+			rows.Queue(`INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
+VALUES ($1, $2, $3, $4, 1, 0, 0, 0) ON CONFLICT DO NOTHING`, p[0], j.convID, int32(stored.ConvType), p[1])
+		}
+	}
+	if err := res.Close(); err != nil {
+		return nil, -1, fmt.Errorf("append: %w", err)
+	}
+	res = t.tx.SendBatch(ctx, rows)
+	resent = -1
+	for i, j := range jobs {
+		tag, err := res.Exec()
+		if err != nil {
+			res.Close()
+			return nil, -1, fmt.Errorf("insert message into %s: %w", j.convID, err)
+		}
+		if tag.RowsAffected() != 1 && resent < 0 {
+			resent = i
+		}
+		if noted[i] {
+			if _, err := res.Exec(); err != nil {
+				res.Close()
+				return nil, -1, fmt.Errorf("note sender of %s: %w", j.convID, err)
+			}
+		}
+		for _, p := range parties(out[i]) {
+			tag, err := res.Exec()
+			if err != nil {
+				res.Close()
+				return nil, -1, fmt.Errorf("user conversation %s: %w", j.convID, err)
+			}
+			if tag.RowsAffected() == 1 {
+				t.touchUserConv(p[0], j.convID) // a new row is a change for their devices
+			}
+		}
+	}
+	if err := res.Close(); err != nil {
+		return nil, -1, fmt.Errorf("append: %w", err)
+	}
+	if resent >= 0 {
+		return nil, resent, errResent
+	}
+	for i, j := range jobs {
+		stored := out[i]
+		t.touchConv(j.convID)
+		if imported {
+			continue
+		}
+		if err := t.mention(ctx, j.convID, stored); err != nil {
+			return nil, -1, err
+		}
+		if stored.DeliveryReceipt && stored.ConvType == pb.ConversationType_PRIVATE && stored.To != stored.FromUser {
+			if _, err := t.tx.Exec(ctx, `INSERT INTO pending_deliveries(recipient, conv_id, seq, uid, sender, created) VALUES ($1, $2, $3, $4, $5, $6)`,
+				stored.To, j.convID, stored.Seq, stored.Uid, stored.FromUser, stored.SentTime); err != nil {
+				return nil, -1, fmt.Errorf("pending delivery: %w", err)
+			}
+		}
+	}
+	return out, -1, nil
+}
+
+// parties are the users whose rows a message of theirs creates (with the
+// conversation's target each sees): both sides of a private conversation,
+// the owner of a log; none for a group (its members' rows come with
+// joining).
+func parties(m *pb.Message) [][2]string {
+	switch m.ConvType {
+	case pb.ConversationType_PRIVATE:
+		return [][2]string{{m.FromUser, m.To}, {m.To, m.FromUser}}
+	case pb.ConversationType_USER_LOG:
+		return [][2]string{{m.FromUser, m.FromUser}}
 	}
 	return nil
 }

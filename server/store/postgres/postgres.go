@@ -33,6 +33,7 @@ import (
 	"math"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,6 +61,15 @@ type DB struct {
 	opts Options
 	pool *pgxpool.Pool
 	uids *store.UIDGen
+
+	// ctx is the batching goroutine's (appendLoop): Close ends it, after
+	// closed has stopped new appends.
+	ctx         context.Context
+	cancel      context.CancelFunc
+	appends     chan appendJob
+	closed      chan struct{}
+	appendsDone chan struct{}
+	closeOnce   sync.Once
 
 	beforeCommit func() // tests: runs between a write's stamp and its commit
 }
@@ -93,15 +103,25 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		}
 		opts.Node = uint16(n)
 	}
-	return &DB{opts: opts, pool: pool, uids: store.NewUIDGen(opts.Node)}, nil
+	d := &DB{opts: opts, pool: pool, uids: store.NewUIDGen(opts.Node),
+		appends: make(chan appendJob), closed: make(chan struct{}), appendsDone: make(chan struct{})}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	go d.appendLoop()
+	return d, nil
 }
 
 // Ping reports whether the database answers (the server's /healthz).
 func (d *DB) Ping(ctx context.Context) error { return unavailable(d.pool.Ping(ctx)) }
 
-// Close closes the connections.
+// Close stops the batching goroutine (a batch under way finishes) and
+// closes the connections.
 func (d *DB) Close() error {
-	d.pool.Close()
+	d.closeOnce.Do(func() {
+		close(d.closed)
+		<-d.appendsDone
+		d.cancel()
+		d.pool.Close()
+	})
 	return nil
 }
 
@@ -162,18 +182,17 @@ func (t *wtx) stamp(ctx context.Context) error {
 	if len(t.convs) == 0 && len(t.userConvs) == 0 && len(t.settings) == 0 {
 		return nil
 	}
-	var v int64
-	if err := t.tx.QueryRow(ctx, `UPDATE sync_state SET version = version + 1 WHERE id = 1 RETURNING version`).Scan(&v); err != nil {
-		return fmt.Errorf("take sync version: %w", err)
+	// The version and the conversations' stamps in one round trip (most
+	// writes are appends, which change conversations only).
+	ids := make([]string, 0, len(t.convs))
+	for id := range t.convs {
+		ids = append(ids, id)
 	}
-	if len(t.convs) > 0 {
-		ids := make([]string, 0, len(t.convs))
-		for id := range t.convs {
-			ids = append(ids, id)
-		}
-		if _, err := t.tx.Exec(ctx, `UPDATE convs SET changed = $1 WHERE id = ANY($2)`, v, ids); err != nil {
-			return fmt.Errorf("stamp conversations: %w", err)
-		}
+	var v int64
+	if err := t.tx.QueryRow(ctx, `WITH v AS (UPDATE sync_state SET version = version + 1 WHERE id = 1 RETURNING version),
+s AS (UPDATE convs SET changed = (SELECT version FROM v) WHERE id = ANY($1))
+SELECT version FROM v`, ids).Scan(&v); err != nil {
+		return fmt.Errorf("take sync version: %w", err)
 	}
 	if len(t.userConvs) > 0 {
 		users, convs := make([]string, 0, len(t.userConvs)), make([]string, 0, len(t.userConvs))
