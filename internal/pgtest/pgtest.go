@@ -52,7 +52,7 @@ func (s *Server) DSN(db string) string {
 func Start(t testing.TB) *Server {
 	t.Helper()
 	s, err := start()
-	if errors.Is(err, errUnavailable) {
+	if errors.Is(err, ErrUnavailable) {
 		if os.Getenv("IMWASM_REQUIRE_POSTGRES") != "" {
 			t.Fatalf("PostgreSQL: %v", err)
 		}
@@ -69,13 +69,14 @@ func Start(t testing.TB) *Server {
 // before the binary exits.
 func StartMain() (*Server, error) { return start() }
 
-// errUnavailable: this machine has no PostgreSQL to run.
-var errUnavailable = errors.New("PostgreSQL is not available here")
+// ErrUnavailable: this machine has no PostgreSQL to run (its binaries
+// or its postgres user are missing).
+var ErrUnavailable = errors.New("PostgreSQL is not available here")
 
 func start() (*Server, error) {
 	bin, cred, err := locate()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errUnavailable, err)
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	dir, err := os.MkdirTemp("", "imwasm-pg-")
 	if err != nil {
