@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // How the stores keep a group: one row for the group, its profile's texts
@@ -107,4 +108,86 @@ func MembersMoving(before, after *Group) (joins, leaves []string) {
 		}
 	}
 	return joins, leaves
+}
+
+// GroupRows is what a store does for a change of a group, inside the
+// change's transaction (ChangeGroupIn).
+type GroupRows interface {
+	// JoinedCount is how many groups user is a member of.
+	JoinedCount(user string) (int, error)
+	// WriteGroup writes after's group row (GroupRowChanged says whether).
+	WriteGroup(before, after *Group) error
+	// AppendNotification stores a group's notification.
+	AppendNotification(groupID string, ntf *pb.Message, imported bool) (*pb.Message, error)
+	// WriteMembers writes the member rows that changed; those joining see
+	// the group from ntfSeq on, those leaving up to it.
+	WriteMembers(before, after *Group, joins, leaves []string, ntfSeq uint64) error
+	// WriteApplications writes the applications that changed.
+	WriteApplications(before, after *Group) error
+	// AppendLog appends an entry to its user's log.
+	AppendLog(entry *pb.Message) (*pb.Message, error)
+}
+
+// ChangeGroupIn is Store.ChangeGroup's rule over a store's rows: decide
+// sees a copy of before (nil: no such group); what it returns is checked
+// (members join or leave only with a notification, within MaxJoined) and
+// written through rows.
+func ChangeGroupIn(groupID string, before *Group, decide func(*Group) (*GroupChange, error), rows GroupRows) (*GroupChanged, error) {
+	var view *Group
+	if before != nil {
+		view = before.Clone()
+	}
+	c, err := decide(view)
+	if err != nil {
+		return nil, err
+	}
+	res := &GroupChanged{Before: before, After: before}
+	if c.Group != nil {
+		after := c.Group
+		after.ID = groupID
+		res.After = after
+		joins, leaves := MembersMoving(before, after)
+		if (len(joins) > 0 || len(leaves) > 0) && c.Ntf == nil {
+			return nil, fmt.Errorf("change group %s: members join or leave without a notification", groupID)
+		}
+		if c.MaxJoined > 0 {
+			for _, u := range joins {
+				n, err := rows.JoinedCount(u)
+				if err != nil {
+					return nil, fmt.Errorf("groups of %s: %w", u, err)
+				}
+				if n >= c.MaxJoined {
+					return nil, fmt.Errorf("%s joining %s: %w", u, groupID, ErrTooManyGroups)
+				}
+			}
+		}
+		if err := rows.WriteGroup(before, after); err != nil {
+			return nil, err
+		}
+		var ntfSeq uint64
+		if c.Ntf != nil {
+			if res.Ntf, err = rows.AppendNotification(groupID, c.Ntf, c.Imported); err != nil {
+				return nil, err
+			}
+			ntfSeq = res.Ntf.Seq
+		}
+		if err := rows.WriteMembers(before, after, joins, leaves, ntfSeq); err != nil {
+			return nil, err
+		}
+		if err := rows.WriteApplications(before, after); err != nil {
+			return nil, err
+		}
+	} else if c.Ntf != nil {
+		if res.Ntf, err = rows.AppendNotification(groupID, c.Ntf, c.Imported); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range c.Logs {
+		m, err := rows.AppendLog(e)
+		if err != nil {
+			return nil, err
+		}
+		res.Logs = append(res.Logs, m)
+	}
+	return res, nil
 }

@@ -606,3 +606,28 @@ func MentionedUsers(m *pb.Message) []string {
 	}
 	return out
 }
+
+// WithSettings adds a user's conversation settings to their conversations'
+// states (Changes): to each conversation's state, or as a state of its own
+// for a conversation with no message yet (pinned before any).
+func WithSettings(states []*pb.ConversationState, convs []*pb.Conversation, sets []*pb.ConversationSettings) []*pb.ConversationState {
+	type key struct {
+		typ             pb.ConversationType
+		target, channel string
+	}
+	byConv := make(map[key]*pb.ConversationState, len(states))
+	for _, st := range states {
+		byConv[key{st.Conv.Type, st.Conv.Target, st.Conv.Channel}] = st
+	}
+	for i, c := range convs {
+		k := key{c.Type, c.Target, c.Channel}
+		st := byConv[k]
+		if st == nil {
+			st = &pb.ConversationState{Conv: c}
+			states = append(states, st)
+			byConv[k] = st
+		}
+		st.Settings = sets[i]
+	}
+	return states
+}

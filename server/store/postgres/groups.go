@@ -148,64 +148,32 @@ func (t *wtx) changeGroup(ctx context.Context, groupID string, decide func(*stor
 	} else if err != nil {
 		return nil, err
 	}
-	var view *store.Group
-	if before != nil {
-		view = before.Clone()
-	}
-	c, err := decide(view)
-	if err != nil {
-		return nil, err
-	}
-	res := &store.GroupChanged{Before: before, After: before}
-	if c.Group != nil {
-		after := c.Group
-		after.ID = groupID
-		res.After = after
-		joins, leaves := store.MembersMoving(before, after)
-		if (len(joins) > 0 || len(leaves) > 0) && c.Ntf == nil {
-			return nil, fmt.Errorf("change group %s: members join or leave without a notification", groupID)
-		}
-		if c.MaxJoined > 0 {
-			for _, u := range joins {
-				var n int
-				if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM group_members WHERE user_id = $1`, u).Scan(&n); err != nil {
-					return nil, fmt.Errorf("groups of %s: %w", u, err)
-				}
-				if n >= c.MaxJoined {
-					return nil, fmt.Errorf("%s joining %s: %w", u, groupID, store.ErrTooManyGroups)
-				}
-			}
-		}
-		if err := t.writeGroupRow(ctx, before, after); err != nil {
-			return nil, err
-		}
-		var ntfSeq uint64
-		if c.Ntf != nil {
-			if res.Ntf, err = t.appendNtf(ctx, groupID, c.Ntf, c.Imported); err != nil {
-				return nil, err
-			}
-			ntfSeq = res.Ntf.Seq
-		}
-		if err := t.writeMembers(ctx, before, after, joins, leaves, ntfSeq); err != nil {
-			return nil, err
-		}
-		if err := t.writeApplications(ctx, before, after); err != nil {
-			return nil, err
-		}
-	} else if c.Ntf != nil {
-		if res.Ntf, err = t.appendNtf(ctx, groupID, c.Ntf, c.Imported); err != nil {
-			return nil, err
-		}
-	}
-	for _, e := range c.Logs {
-		m, err := t.appendLog(ctx, e)
-		if err != nil {
-			return nil, err
-		}
-		res.Logs = append(res.Logs, m)
-	}
-	return res, nil
+	return store.ChangeGroupIn(groupID, before, decide, groupRows{ctx, t})
 }
+
+// groupRows is store.GroupRows in a transaction.
+type groupRows struct {
+	ctx context.Context
+	t   *wtx
+}
+
+func (r groupRows) JoinedCount(user string) (n int, err error) {
+	err = r.t.tx.QueryRow(r.ctx, `SELECT count(*) FROM group_members WHERE user_id = $1`, user).Scan(&n)
+	return n, err
+}
+func (r groupRows) WriteGroup(before, after *store.Group) error {
+	return r.t.writeGroupRow(r.ctx, before, after)
+}
+func (r groupRows) AppendNotification(groupID string, ntf *pb.Message, imported bool) (*pb.Message, error) {
+	return r.t.appendNtf(r.ctx, groupID, ntf, imported)
+}
+func (r groupRows) WriteMembers(before, after *store.Group, joins, leaves []string, ntfSeq uint64) error {
+	return r.t.writeMembers(r.ctx, before, after, joins, leaves, ntfSeq)
+}
+func (r groupRows) WriteApplications(before, after *store.Group) error {
+	return r.t.writeApplications(r.ctx, before, after)
+}
+func (r groupRows) AppendLog(e *pb.Message) (*pb.Message, error) { return r.t.appendLog(r.ctx, e) }
 
 func (t *wtx) appendNtf(ctx context.Context, groupID string, ntf *pb.Message, imported bool) (*pb.Message, error) {
 	m, dup, err := t.put(ctx, store.GroupConvID(groupID), ntf, imported)

@@ -149,64 +149,29 @@ func (t *wtx) changeGroup(groupID string, decide func(*store.Group) (*store.Grou
 	} else if err != nil {
 		return nil, err
 	}
-	var view *store.Group
-	if before != nil {
-		view = before.Clone()
-	}
-	c, err := decide(view)
-	if err != nil {
-		return nil, err
-	}
-	res := &store.GroupChanged{Before: before, After: before}
-	if c.Group != nil {
-		after := c.Group
-		after.ID = groupID
-		res.After = after
-		joins, leaves := store.MembersMoving(before, after)
-		if (len(joins) > 0 || len(leaves) > 0) && c.Ntf == nil {
-			return nil, fmt.Errorf("change group %s: members join or leave without a notification", groupID)
-		}
-		if c.MaxJoined > 0 {
-			for _, u := range joins {
-				var n int
-				if err := t.tx.QueryRow(`SELECT count(*) FROM group_members WHERE user_id=?`, u).Scan(&n); err != nil {
-					return nil, fmt.Errorf("groups of %s: %w", u, err)
-				}
-				if n >= c.MaxJoined {
-					return nil, fmt.Errorf("%s joining %s: %w", u, groupID, store.ErrTooManyGroups)
-				}
-			}
-		}
-		if err := t.writeGroupRow(before, after); err != nil {
-			return nil, err
-		}
-		var ntfSeq uint64
-		if c.Ntf != nil {
-			if res.Ntf, err = t.appendNtf(groupID, c.Ntf, c.Imported); err != nil {
-				return nil, err
-			}
-			ntfSeq = res.Ntf.Seq
-		}
-		if err := t.writeMembers(before, after, joins, leaves, ntfSeq); err != nil {
-			return nil, err
-		}
-		if err := t.writeApplications(before, after); err != nil {
-			return nil, err
-		}
-	} else if c.Ntf != nil {
-		if res.Ntf, err = t.appendNtf(groupID, c.Ntf, c.Imported); err != nil {
-			return nil, err
-		}
-	}
-	for _, e := range c.Logs {
-		m, err := t.appendLog(e)
-		if err != nil {
-			return nil, err
-		}
-		res.Logs = append(res.Logs, m)
-	}
-	return res, nil
+	return store.ChangeGroupIn(groupID, before, decide, groupRows{t})
 }
+
+// groupRows is store.GroupRows in a writer's transaction.
+type groupRows struct{ t *wtx }
+
+func (r groupRows) JoinedCount(user string) (n int, err error) {
+	err = r.t.tx.QueryRow(`SELECT count(*) FROM group_members WHERE user_id=?`, user).Scan(&n)
+	return n, err
+}
+func (r groupRows) WriteGroup(before, after *store.Group) error {
+	return r.t.writeGroupRow(before, after)
+}
+func (r groupRows) AppendNotification(groupID string, ntf *pb.Message, imported bool) (*pb.Message, error) {
+	return r.t.appendNtf(groupID, ntf, imported)
+}
+func (r groupRows) WriteMembers(before, after *store.Group, joins, leaves []string, ntfSeq uint64) error {
+	return r.t.writeMembers(before, after, joins, leaves, ntfSeq)
+}
+func (r groupRows) WriteApplications(before, after *store.Group) error {
+	return r.t.writeApplications(before, after)
+}
+func (r groupRows) AppendLog(e *pb.Message) (*pb.Message, error) { return r.t.appendLog(e) }
 
 func (t *wtx) appendNtf(groupID string, ntf *pb.Message, imported bool) (*pb.Message, error) {
 	r, err := t.put(store.GroupConvID(groupID), ntf, imported)

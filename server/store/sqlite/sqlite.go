@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -796,13 +795,8 @@ func (d *DB) settingsChanges(ctx context.Context, user string, since uint64, sta
 		return nil, fmt.Errorf("settings changes for %s: %w", user, err)
 	}
 	defer rows.Close()
-	byConv := make(map[[3]string]*pb.ConversationState, len(states))
-	key := func(c *pb.Conversation) [3]string {
-		return [3]string{strconv.Itoa(int(c.Type)), c.Target, c.Channel}
-	}
-	for _, st := range states {
-		byConv[key(st.Conv)] = st
-	}
+	var convs []*pb.Conversation
+	var sets []*pb.ConversationSettings
 	for rows.Next() {
 		var typ int32
 		var target, channel string
@@ -810,15 +804,13 @@ func (d *DB) settingsChanges(ctx context.Context, user string, since uint64, sta
 		if err := rows.Scan(&typ, &target, &channel, &set.IsTop, &set.NotificationLevel, &set.Time, &set.RemovedSeq); err != nil {
 			return nil, fmt.Errorf("settings changes for %s: %w", user, err)
 		}
-		conv := &pb.Conversation{Type: pb.ConversationType(typ), Target: target, Channel: channel}
-		st := byConv[key(conv)]
-		if st == nil {
-			st = &pb.ConversationState{Conv: conv}
-			states = append(states, st)
-		}
-		st.Settings = set
+		convs = append(convs, &pb.Conversation{Type: pb.ConversationType(typ), Target: target, Channel: channel})
+		sets = append(sets, set)
 	}
-	return states, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("settings changes for %s: %w", user, err)
+	}
+	return store.WithSettings(states, convs, sets), nil
 }
 
 // Version implements store.Store.
