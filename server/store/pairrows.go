@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"time"
 
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
@@ -104,4 +105,52 @@ func PairWrites(ids [2]string, before, after *Pair) []PairWrite {
 		}
 	}
 	return out
+}
+
+// AccessFrom is a user's Access from a store's columns (unix ms; 0: none).
+func AccessFrom(tokensValidAfter, blockedUntil int64) Access {
+	var a Access
+	if tokensValidAfter != 0 {
+		a.TokensValidAfter = time.UnixMilli(tokensValidAfter)
+	}
+	if blockedUntil != 0 {
+		a.BlockedUntil = time.UnixMilli(blockedUntil)
+	}
+	return a
+}
+
+// PlanSubscriptions is Store.Subscribe's rule: given the subscriber's
+// subscriptions (expired ones removed), which to make or renew, and which
+// targets are full (maxTheirs live subscribers besides this one, counted
+// by othersOf); ErrQuota when the subscriber would hold more than maxMine.
+func PlanSubscriptions(subscriber string, mine []Subscription, typ int32, targets []string, now, expiry int64, maxMine, maxTheirs int,
+	othersOf func(target string) (int, error)) (made []Subscription, full []string, err error) {
+	type key struct {
+		typ    int32
+		target string
+	}
+	live := map[key]bool{}
+	for _, s := range mine {
+		if s.Live(now) {
+			live[key{s.Type, s.Target}] = true
+		}
+	}
+	for _, target := range targets {
+		if !live[key{typ, target}] {
+			n, err := othersOf(target)
+			if err != nil {
+				return nil, nil, fmt.Errorf("subscribers of %s: %w", target, err)
+			}
+			if n >= maxTheirs {
+				full = append(full, target)
+				continue
+			}
+			live[key{typ, target}] = true
+		}
+		made = append(made, Subscription{Subscriber: subscriber, Target: target, Type: typ, Time: now, Expiry: expiry})
+	}
+	if len(live) > maxMine {
+		return nil, nil, fmt.Errorf("%s subscribing: %w", subscriber, ErrQuota)
+	}
+	return made, full, nil
 }

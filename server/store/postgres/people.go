@@ -372,30 +372,13 @@ func (d *DB) Subscribe(ctx context.Context, subscriber string, typ int32, target
 		if err != nil {
 			return err
 		}
-		live := map[[2]any]bool{}
-		for _, s := range mine {
-			if s.Live(now) {
-				live[[2]any{s.Type, s.Target}] = true
-			}
-		}
 		var made []store.Subscription
-		for _, target := range targets {
-			if !live[[2]any{typ, target}] {
-				var n int
-				if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM subscriptions WHERE target = $1 AND subscriber <> $2 AND time + expiry*1000 > $3`,
-					target, subscriber, now).Scan(&n); err != nil {
-					return fmt.Errorf("subscribers of %s: %w", target, err)
-				}
-				if n >= maxTheirs {
-					full = append(full, target)
-					continue
-				}
-				live[[2]any{typ, target}] = true
-			}
-			made = append(made, store.Subscription{Subscriber: subscriber, Target: target, Type: typ, Time: now, Expiry: expiry})
-		}
-		if len(live) > maxMine {
-			return fmt.Errorf("%s subscribing: %w", subscriber, store.ErrQuota)
+		made, full, err = store.PlanSubscriptions(subscriber, mine, typ, targets, now, expiry, maxMine, maxTheirs, func(target string) (n int, err error) {
+			err = t.tx.QueryRow(ctx, `SELECT count(*) FROM subscriptions WHERE target = $1 AND subscriber <> $2 AND time + expiry*1000 > $3`, target, subscriber, now).Scan(&n)
+			return n, err
+		})
+		if err != nil {
+			return err
 		}
 		for _, s := range made {
 			if _, err := t.tx.Exec(ctx, `INSERT INTO subscriptions(`+sqlSubscriptionCols+`) VALUES ($1, $2, $3, $4, $5)

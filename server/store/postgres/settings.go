@@ -88,14 +88,7 @@ func (d *DB) Access(ctx context.Context, user string) (store.Access, error) {
 	if err != nil {
 		return store.Access{}, fmt.Errorf("access of %s: %w", user, err)
 	}
-	var a store.Access
-	if valid != 0 {
-		a.TokensValidAfter = time.UnixMilli(valid)
-	}
-	if blocked != 0 {
-		a.BlockedUntil = time.UnixMilli(blocked)
-	}
-	return a, nil
+	return store.AccessFrom(valid, blocked), nil
 }
 
 // BlockUser implements store.Store's BlockUser (zero until: unblock).

@@ -334,32 +334,14 @@ func (d *DB) Subscribe(ctx context.Context, subscriber string, typ int32, target
 		if err != nil {
 			return nil, err
 		}
-		live := map[[2]any]bool{}
-		for _, s := range mine {
-			if s.Live(now) {
-				live[[2]any{s.Type, s.Target}] = true
-			}
+		made, full, err := store.PlanSubscriptions(subscriber, mine, typ, targets, now, expiry, maxMine, maxTheirs, func(target string) (n int, err error) {
+			err = t.tx.QueryRow(`SELECT count(*) FROM subscriptions WHERE target=? AND subscriber<>? AND time + expiry*1000 > ?`, target, subscriber, now).Scan(&n)
+			return n, err
+		})
+		if err != nil {
+			return nil, err
 		}
-		var o out
-		var made []store.Subscription
-		for _, target := range targets {
-			if !live[[2]any{typ, target}] {
-				var n int
-				if err := t.tx.QueryRow(`SELECT count(*) FROM subscriptions WHERE target=? AND subscriber<>? AND time + expiry*1000 > ?`,
-					target, subscriber, now).Scan(&n); err != nil {
-					return nil, fmt.Errorf("subscribers of %s: %w", target, err)
-				}
-				if n >= maxTheirs {
-					o.full = append(o.full, target)
-					continue
-				}
-				live[[2]any{typ, target}] = true
-			}
-			made = append(made, store.Subscription{Subscriber: subscriber, Target: target, Type: typ, Time: now, Expiry: expiry})
-		}
-		if len(live) > maxMine {
-			return nil, fmt.Errorf("%s subscribing: %w", subscriber, store.ErrQuota)
-		}
+		o := out{full: full}
 		for _, s := range made {
 			if _, err := t.tx.Exec(`INSERT INTO subscriptions(`+sqlSubscriptionCols+`) VALUES (?,?,?,?,?)
 ON CONFLICT DO UPDATE SET time=excluded.time, expiry=excluded.expiry`, s.Subscriber, s.Target, s.Type, s.Time, s.Expiry); err != nil {
