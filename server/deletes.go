@@ -33,8 +33,8 @@ func (ss *session) handleDelete(ctx context.Context, id uint64, r *pb.DeleteRequ
 		ss.replyFor(id, err)
 		return
 	}
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	ss.srv.fanOut(ctx, entry, "")
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 }
 
 // handleClearHistory hides a conversation's messages up to a time from the
@@ -61,6 +61,6 @@ func (ss *session) handleClearHistory(ctx context.Context, id uint64, r *pb.Clea
 		ss.replyFor(id, err)
 		return
 	}
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	ss.srv.fanOut(ctx, entry, "")
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 }

@@ -82,6 +82,6 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 		return
 	}
 	ss.srv.metrics.messages.Inc()
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	ss.srv.fanOut(ctx, stored, "")
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 }

@@ -437,10 +437,10 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 			entries = append(entries, entry)
 		}
 	}
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	for _, e := range entries {
 		ss.srv.fanOut(ctx, e, "")
 	}
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 }
 
 // capPage keeps a page of messages within contract.PageBytes encoded (a

@@ -97,8 +97,8 @@ func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequ
 	}
 	ss.srv.metrics.messages.Inc()
 	edit(orig)
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}})
 	ss.srv.fanOut(ctx, stored, "")
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 }
 
 // handleMessages answers the messages of a conversation by uid, as they

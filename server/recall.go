@@ -45,8 +45,8 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 	// The operator's session gets the recalled message as it now is; every
 	// session, its own included (the marker holds a sequence number), the
 	// marker.
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}})
 	ss.srv.fanOut(ctx, stored, "")
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 }
 
 // recall replaces message r.MessageUid of convID by an RC:RcNtf, as user

@@ -193,8 +193,8 @@ func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.Re
 		ss.replyFor(id, err)
 		return
 	}
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	ss.srv.fanOut(ctx, stored, "")
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 }
 
 // handleReceiptResponse: sendReadReceiptResponseV2 / V5, and the read
@@ -265,10 +265,10 @@ func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.R
 		ss.replyFor(id, err)
 		return
 	}
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	if entry != nil {
 		ss.srv.fanOut(ctx, entry, "")
 	}
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 	for _, a := range added {
 		ss.srv.receipts.touch(convID, a.UID)
 	}
@@ -616,10 +616,10 @@ func (ss *session) handleReadReceipt(ctx context.Context, id uint64, convID stri
 		ss.replyFor(id, err)
 		return
 	}
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 	if entry != nil {
 		ss.srv.fanOut(ctx, entry, "")
 	}
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 }
 
 // notifier coalesces receipt updates: for each message, at most one flush
