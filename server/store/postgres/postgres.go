@@ -1,5 +1,5 @@
 // Package postgres is the Store on PostgreSQL, for servers that run as
-// several nodes sharing one database (issue 26). Its behaviours are those
+// several nodes sharing one database. Its behaviours are those
 // of the SQLite store, checked by the same conformance suite
 // (server/store/storetest).
 //
@@ -21,7 +21,9 @@
 //     cursor moves to V never skips a change that commits later with a
 //     smaller version (the hazard of a sequence taken earlier in the
 //     transaction). Rows a transaction changes are stamped with its version
-//     just before the commit.
+//     just before the commit;
+//   - appends are committed in batches by one goroutine per node
+//     (batch.go), as SQLite's writer does, in two round trips a batch.
 package postgres
 
 import (
