@@ -9,6 +9,7 @@ import (
 	"time"
 
 	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
 )
 
 // Appends are committed in batches (group commit), as on SQLite: one
@@ -30,6 +31,7 @@ type appendJob struct {
 
 type appendResult struct {
 	m   *pb.Message
+	dup bool // the same message came twice in one batch: this is the first's
 	err error
 }
 
@@ -82,53 +84,96 @@ var errClosed = errors.New("store closed")
 // conversations' rows are locked in id order, the same on every node, so
 // two nodes' batches do not deadlock on each other. A message that another
 // node stored meanwhile (its resend) undoes the transaction: it is answered
-// errResent and the others run again without it.
+// errResent and the others run again without it. The same message twice
+// in the batch is stored once, the second answered as its duplicate. When
+// the transaction fails otherwise, each message is tried alone, so that
+// one bad message fails alone.
 func (d *DB) commitAppends(batch []appendJob) {
-	slices.SortStableFunc(batch, func(a, b appendJob) int { return cmp.Compare(a.convID, b.convID) })
-	results := make([]appendResult, len(batch))
-	for len(batch) > 0 {
+	type key struct{ sender, cid string }
+	first := map[key]int{}
+	var dups []appendJob
+	var dupOf []int
+	unique := batch[:0:0]
+	for _, j := range batch {
+		k := key{j.m.FromUser, j.m.ClientMsgId}
+		if i, ok := first[k]; ok {
+			dups, dupOf = append(dups, j), append(dupOf, i)
+			continue
+		}
+		first[k] = len(unique)
+		unique = append(unique, j)
+	}
+	results := d.storeAppends(unique)
+	for i, j := range unique {
+		j.reply <- results[i]
+	}
+	for i, j := range dups {
+		r := results[dupOf[i]]
+		r.dup = r.err == nil
+		j.reply <- r
+	}
+}
+
+// storeAppends stores jobs (no two the same message) and returns each
+// one's result, in jobs' order.
+func (d *DB) storeAppends(jobs []appendJob) []appendResult {
+	results := make([]appendResult, len(jobs))
+	order := make([]int, len(jobs)) // jobs' indexes, by conversation id
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(jobs[a].convID, jobs[b].convID) })
+	for len(order) > 0 {
+		sorted := make([]appendJob, len(order))
+		for k, i := range order {
+			sorted[k] = jobs[i]
+		}
 		resent := -1
+		var stored []*pb.Message
 		err := d.write(d.ctx, func(t *wtx) error {
-			ms, i, err := t.putMany(d.ctx, batch, false)
-			resent = i
-			for i, m := range ms {
-				results[i] = appendResult{m: m}
-			}
+			var err error
+			stored, resent, err = t.putMany(d.ctx, sorted, false)
 			return err
 		})
 		if resent >= 0 && errors.Is(err, errResent) {
-			batch[resent].reply <- appendResult{err: errResent}
-			batch = slices.Delete(batch, resent, resent+1)
-			results = results[:len(batch)]
+			results[order[resent]] = appendResult{err: errResent}
+			order = slices.Delete(order, resent, resent+1)
 			continue
 		}
-		for i, j := range batch {
+		if err != nil && len(order) > 1 && !errors.Is(err, store.ErrUnavailable) && d.ctx.Err() == nil {
+			for _, i := range order {
+				results[i] = d.storeAppends(jobs[i : i+1])[0]
+			}
+			return results
+		}
+		for k, i := range order {
 			if err != nil {
-				j.reply <- appendResult{err: fmt.Errorf("append to %s: %w", j.convID, err)}
+				results[i] = appendResult{err: fmt.Errorf("append to %s: %w", jobs[i].convID, err)}
 			} else {
-				j.reply <- results[i]
+				results[i] = appendResult{m: stored[k]}
 			}
 		}
-		return
+		return results
 	}
+	return results
 }
 
 // submitAppend hands an append to the batching goroutine and waits for
 // its answer. A caller whose ctx ends first gets ctx's error; the append
 // may still commit (a resend finds it).
-func (d *DB) submitAppend(ctx context.Context, convID string, m *pb.Message) (*pb.Message, error) {
+func (d *DB) submitAppend(ctx context.Context, convID string, m *pb.Message) (*pb.Message, bool, error) {
 	j := appendJob{convID: convID, m: m, reply: make(chan appendResult, 1)}
 	select {
 	case d.appends <- j:
 	case <-d.closed:
-		return nil, errClosed
+		return nil, false, errClosed
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, false, ctx.Err()
 	}
 	select {
 	case r := <-j.reply:
-		return r.m, r.err
+		return r.m, r.dup, r.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, false, ctx.Err()
 	}
 }

@@ -21,7 +21,7 @@ func (d *DB) Append(ctx context.Context, convID string, m *pb.Message) (*pb.Mess
 	if prev, err := d.byClientID(ctx, d.pool, m.FromUser, m.ClientMsgId); err != nil || prev != nil {
 		return prev, prev != nil, unavailable(err)
 	}
-	out, err := d.submitAppend(ctx, convID, m)
+	out, dup, err := d.submitAppend(ctx, convID, m)
 	if errors.Is(err, errResent) {
 		// The same message reached another node meanwhile; its
 		// transaction has committed (ours waited for it).
@@ -34,7 +34,7 @@ func (d *DB) Append(ctx context.Context, convID string, m *pb.Message) (*pb.Mess
 	if err != nil {
 		return nil, false, err
 	}
-	return out, false, nil
+	return out, dup, nil
 }
 
 // errResent: the insert met a message with the same sender and client id,
@@ -790,9 +790,13 @@ func (d *DB) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
 	var n int64
 	err := d.write(ctx, func(w *wtx) error {
 		// Conversations' new first sequence numbers, before their rows go.
-		if _, err := w.tx.Exec(ctx, `UPDATE convs SET first_seq = COALESCE(
-	(SELECT min(m.seq) FROM messages m WHERE m.conv_id = convs.id AND m.sent_time >= $1), convs.last_seq + 1)
-WHERE first_seq <= (SELECT max(m.seq) FROM messages m WHERE m.conv_id = convs.id AND m.sent_time < $1)`, before); err != nil {
+		// The start moves past the last message deleted (sent times follow
+		// sequence numbers, so what goes is a prefix). Not from the head: a
+		// message appended while this waits for its conversation's row is
+		// past this statement's snapshot, and must stay visible.
+		if _, err := w.tx.Exec(ctx, `UPDATE convs SET first_seq = o.last_old + 1
+FROM (SELECT conv_id, max(seq) AS last_old FROM messages WHERE sent_time < $1 GROUP BY conv_id) o
+WHERE convs.id = o.conv_id AND convs.first_seq <= o.last_old`, before); err != nil {
 			return fmt.Errorf("move conversation starts: %w", err)
 		}
 		if _, err := w.tx.Exec(ctx, `DELETE FROM user_hidden h USING messages m WHERE m.conv_id = h.conv_id AND m.seq = h.seq AND m.sent_time < $1`, before); err != nil {
@@ -826,8 +830,44 @@ func (d *DB) EraseUser(ctx context.Context, user string, revokeBefore time.Time)
 		if err := t.lockUsers(ctx, user); err != nil {
 			return err
 		}
-		rows, err := t.tx.Query(ctx, `SELECT m.conv_id, m.seq FROM sent_convs s JOIN messages m ON m.conv_id = s.conv_id AND m.sender = s.sender
-WHERE s.sender = $1 AND s.conv_id <> $2`, user, store.UserLogID(user))
+		// The log's head first: an append to the log in flight holds it,
+		// and its message is then deleted with the rest (deleting the
+		// messages first would leave it behind, at a number the log reuses).
+		logConv := store.UserLogID(user)
+		for _, q := range []string{
+			`DELETE FROM convs WHERE id = $1`,
+			`DELETE FROM messages WHERE conv_id = $1`,
+		} {
+			if _, err := t.tx.Exec(ctx, q, logConv); err != nil {
+				return fmt.Errorf("erase log: %w", err)
+			}
+		}
+		for _, q := range []string{
+			`DELETE FROM user_convs WHERE user_id = $1`,
+			`DELETE FROM user_hidden WHERE user_id = $1`,
+			`DELETE FROM mentions WHERE user_id = $1`,
+			`DELETE FROM mentions WHERE sender = $1 AND conv_id IN (SELECT conv_id FROM sent_convs WHERE sender = $1)`,
+			`DELETE FROM conv_settings WHERE user_id = $1`,
+			`DELETE FROM tags WHERE user_id = $1`,
+			`DELETE FROM tag_convs WHERE user_id = $1`,
+			`DELETE FROM tag_versions WHERE user_id = $1`,
+			`DELETE FROM group_members WHERE user_id = $1`,
+			`DELETE FROM group_applications WHERE user_id = $1 OR inviter = $1`,
+			`DELETE FROM people WHERE user_id = $1`,
+			`DELETE FROM friends WHERE user_id = $1 OR friend_id = $1`,
+			`DELETE FROM friend_requests WHERE from_id = $1 OR to_id = $1`,
+			`DELETE FROM blacklist WHERE user_id = $1`,
+			`DELETE FROM subscriptions WHERE subscriber = $1 OR target = $1`,
+			`DELETE FROM sent_convs WHERE sender = $1`,
+		} {
+			if _, err := t.tx.Exec(ctx, q, user); err != nil {
+				return fmt.Errorf("erase state: %w", err)
+			}
+		}
+		// The user's messages become tombstones last, found by sender
+		// (the (sender, client id) index): a message of theirs committed
+		// while this ran is found too.
+		rows, err := t.tx.Query(ctx, `SELECT conv_id, seq FROM messages WHERE sender = $1`, user)
 		if err != nil {
 			return fmt.Errorf("find messages: %w", err)
 		}
@@ -855,37 +895,6 @@ WHERE s.sender = $1 AND s.conv_id <> $2`, user, store.UserLogID(user))
 				return fmt.Errorf("erase message: %w", err)
 			}
 			n += tag.RowsAffected()
-		}
-		logConv := store.UserLogID(user)
-		for _, q := range []string{
-			`DELETE FROM messages WHERE conv_id = $1`,
-			`DELETE FROM convs WHERE id = $1`,
-		} {
-			if _, err := t.tx.Exec(ctx, q, logConv); err != nil {
-				return fmt.Errorf("erase log: %w", err)
-			}
-		}
-		for _, q := range []string{
-			`DELETE FROM user_convs WHERE user_id = $1`,
-			`DELETE FROM user_hidden WHERE user_id = $1`,
-			`DELETE FROM mentions WHERE user_id = $1`,
-			`DELETE FROM mentions WHERE sender = $1 AND conv_id IN (SELECT conv_id FROM sent_convs WHERE sender = $1)`,
-			`DELETE FROM conv_settings WHERE user_id = $1`,
-			`DELETE FROM tags WHERE user_id = $1`,
-			`DELETE FROM tag_convs WHERE user_id = $1`,
-			`DELETE FROM tag_versions WHERE user_id = $1`,
-			`DELETE FROM group_members WHERE user_id = $1`,
-			`DELETE FROM group_applications WHERE user_id = $1 OR inviter = $1`,
-			`DELETE FROM people WHERE user_id = $1`,
-			`DELETE FROM friends WHERE user_id = $1 OR friend_id = $1`,
-			`DELETE FROM friend_requests WHERE from_id = $1 OR to_id = $1`,
-			`DELETE FROM blacklist WHERE user_id = $1`,
-			`DELETE FROM subscriptions WHERE subscriber = $1 OR target = $1`,
-			`DELETE FROM sent_convs WHERE sender = $1`,
-		} {
-			if _, err := t.tx.Exec(ctx, q, user); err != nil {
-				return fmt.Errorf("erase state: %w", err)
-			}
 		}
 		if _, err := t.tx.Exec(ctx, `INSERT INTO users(id, tokens_valid_after) VALUES ($1, $2)
 ON CONFLICT (id) DO UPDATE SET tokens_valid_after = excluded.tokens_valid_after`, user, revokeBefore.UnixMilli()); err != nil {

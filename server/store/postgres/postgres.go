@@ -115,12 +115,22 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 // Ping reports whether the database answers (the server's /healthz).
 func (d *DB) Ping(ctx context.Context) error { return unavailable(d.pool.Ping(ctx)) }
 
+// closeGrace is how long Close waits for a batch under way.
+const closeGrace = 10 * time.Second
+
 // Close stops the batching goroutine (a batch under way finishes) and
 // closes the connections.
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		close(d.closed)
-		<-d.appendsDone
+		// A batch under way finishes, unless it is stuck (a lock held
+		// elsewhere, a dead connection): then it is cancelled.
+		select {
+		case <-d.appendsDone:
+		case <-time.After(closeGrace):
+			d.cancel()
+			<-d.appendsDone
+		}
 		d.cancel()
 		d.pool.Close()
 	})

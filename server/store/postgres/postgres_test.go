@@ -290,3 +290,94 @@ func TestUnavailableWhileDownThenBack(t *testing.T) {
 		}
 	}
 }
+
+// The same message sent many times at once through one node (so several
+// copies share a batch): stored once, every other answer its duplicate.
+func TestResendsInOneBatch(t *testing.T) {
+	ctx := context.Background()
+	d := nodes(t, pgtest.Start(t), 1)[0]
+	conv := store.PrivateConvID("a", "b")
+	const n = 20
+	uids := make([]string, n)
+	dups := make([]bool, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, dup, err := d.Append(ctx, conv, storetest.Msg("a", "b", "same"))
+			if err != nil {
+				t.Errorf("append %d: %v", i, err)
+				return
+			}
+			uids[i], dups[i] = m.Uid, dup
+		}()
+	}
+	wg.Wait()
+	firsts := 0
+	for i := range n {
+		if uids[i] != uids[0] {
+			t.Fatalf("answer %d has uid %s, answer 0 %s", i, uids[i], uids[0])
+		}
+		if !dups[i] {
+			firsts++
+		}
+	}
+	if _, last, _ := d.VisibleRange(ctx, "a", conv); firsts != 1 || last != 1 {
+		t.Fatalf("%d answers not duplicates, last seq %d; want 1 and 1", firsts, last)
+	}
+}
+
+// Retention that waits for a conversation's row while a message is being
+// appended to it keeps that message visible.
+func TestRetentionKeepsAMessageAppendedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	pg := pgtest.Start(t)
+	var mu sync.Mutex
+	clock := time.UnixMilli(1_000)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	d, err := Open(ctx, pg.CreateDB(t), Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	conv := store.PrivateConvID("a", "b")
+	for i := range 3 { // sent at 1000, 2000, 3000
+		mu.Lock()
+		clock = time.UnixMilli(int64(1_000 * (i + 1)))
+		mu.Unlock()
+		if _, _, err := d.Append(ctx, conv, storetest.Msg("a", "b", fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	clock = time.UnixMilli(10_000)
+	mu.Unlock()
+	stamped, release := make(chan struct{}), make(chan struct{})
+	var once, released sync.Once
+	d.beforeCommit = func() { once.Do(func() { close(stamped); <-release }) }
+	t.Cleanup(func() { released.Do(func() { close(release) }) })
+	appended := make(chan error, 1)
+	go func() { _, _, err := d.Append(ctx, conv, storetest.Msg("a", "b", "new")); appended <- err }()
+	<-stamped // the new message holds the conversation's row, uncommitted
+	deleted := make(chan error, 1)
+	go func() { _, err := d.DeleteBefore(ctx, time.UnixMilli(5_000)); deleted <- err }()
+	// Retention is waiting for the row (a lock wait in pg_stat_activity).
+	for waiting := 0; waiting == 0; {
+		if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE convs SET first_seq%'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition
+	}
+	released.Do(func() { close(release) })
+	if err := <-appended; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-deleted; err != nil {
+		t.Fatal(err)
+	}
+	start, last, err := d.VisibleRange(ctx, "b", conv)
+	if err != nil || start != 4 || last != 4 {
+		t.Fatalf("visible after retention: [%d, %d] %v, want [4, 4]", start, last, err)
+	}
+}
