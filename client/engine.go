@@ -852,6 +852,9 @@ func (lc *liveConn) run(ctx context.Context) error {
 			if len(b.Push.Status) > 0 {
 				e.emit(Event{Kind: EventSubscribedStatus, People: &PeopleEvent{Status: b.Push.Status}})
 			}
+			if b.Push.Resync {
+				e.resyncSoon()
+			}
 		case *pb.Frame_Kick:
 			lc.fail(codes.New(b.Kick.Code, b.Kick.Reason))
 		case *pb.Frame_Error:

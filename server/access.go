@@ -41,9 +41,7 @@ func (s *Server) blockUser(ctx context.Context, user string, until time.Time, ke
 	if until.IsZero() || keep {
 		return nil
 	}
-	for _, ss := range s.hub.sessionsOf(user) {
-		ss.kick(codes.ConnUserBlocked, "blocked by the app server")
-	}
+	s.kickUser(user, codes.ConnUserBlocked, "blocked by the app server")
 	return nil
 }
 

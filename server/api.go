@@ -210,11 +210,7 @@ func (s *Server) apiKick(r *http.Request) (any, error) {
 	if err := s.store.RevokeTokens(r.Context(), user, s.cfg.Now().Truncate(time.Second)); err != nil {
 		return nil, err
 	}
-	n := 0
-	for _, ss := range s.hub.sessionsOf(user) {
-		ss.kick(codes.DisconnKick, "kicked by the app server")
-		n++
-	}
+	n := s.kickUser(user, codes.DisconnKick, "kicked by the app server")
 	return map[string]any{"sessions": n}, nil
 }
 
@@ -454,12 +450,10 @@ func (s *Server) eraseUser(ctx context.Context, user string) (messages int64, er
 	if err != nil {
 		return n, 0, fmt.Errorf("erase %s's files: %w", user, err)
 	}
-	s.groups.invalidateAll()
-	s.blocks.invalidate(user)
-	s.presence.subs.invalidate([]string{user})
-	for _, ss := range s.hub.sessionsOf(user) {
-		ss.kick(codes.DisconnKick, "user erased by the app server")
-	}
+	s.dropAllGroups()
+	s.dropBlacklist(user)
+	s.dropSubscribers([]string{user})
+	s.kickUser(user, codes.DisconnKick, "user erased by the app server")
 	return n, nf, nil
 }
 

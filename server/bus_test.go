@@ -9,32 +9,32 @@ import (
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/server"
+	"github.com/imwasm/imwasm/server/bus"
 )
 
 // recordingBus is a Bus plugged in through Config.NewBus: it records what
 // is published and hands it to the node, as a bus between nodes does with
 // what it receives.
 type recordingBus struct {
+	*bus.Local
 	mu    sync.Mutex
 	users [][]string
-	local func(*server.Delivery)
 }
 
-func (b *recordingBus) Publish(_ context.Context, d *server.Delivery) error {
+func (b *recordingBus) Publish(ctx context.Context, d *bus.Delivery) error {
 	b.mu.Lock()
 	b.users = append(b.users, d.Users)
 	b.mu.Unlock()
-	b.local(d)
-	return nil
+	return b.Local.Publish(ctx, d)
 }
 
 func TestPluggedBusCarriesPushes(t *testing.T) {
 	t.Parallel()
-	bus := &recordingBus{}
+	rec := &recordingBus{}
 	e := newEnv(t, func(c *server.Config) {
-		c.NewBus = func(local func(*server.Delivery)) (server.Bus, error) {
-			bus.local = local
-			return bus, nil
+		c.NewBus = func(n bus.Node) (bus.Bus, error) {
+			rec.Local = bus.NewLocal(n)
+			return rec, nil
 		}
 	})
 	alice := e.device("alice", "a1", devOpts{})
@@ -45,9 +45,9 @@ func TestPluggedBusCarriesPushes(t *testing.T) {
 	if got := contents(bob.waitMessages(t, 1)); len(got) != 1 || got[0] != "through the bus" {
 		t.Fatalf("bob got %v", got)
 	}
-	bus.mu.Lock()
-	defer bus.mu.Unlock()
-	if len(bus.users) == 0 {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.users) == 0 {
 		t.Fatal("the push did not go through the plugged bus")
 	}
 }
@@ -55,7 +55,7 @@ func TestPluggedBusCarriesPushes(t *testing.T) {
 func TestBusThatFailsToStartStopsTheServer(t *testing.T) {
 	t.Parallel()
 	_, err := server.New(context.Background(), server.Config{AppKey: appKey, AppSecret: appSecret, DataDir: t.TempDir(),
-		NewBus: func(func(*server.Delivery)) (server.Bus, error) { return nil, errors.New("no NATS here") }})
+		NewBus: func(bus.Node) (bus.Bus, error) { return nil, errors.New("no NATS here") }})
 	if err == nil {
 		t.Fatal("started without its bus")
 	}

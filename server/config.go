@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/proto/contract"
+	"github.com/imwasm/imwasm/server/bus"
 )
 
 // MaxDurationSeconds bounds every duration that comes from outside: the
@@ -77,9 +78,15 @@ type Config struct {
 	// own heartbeat).
 	IdleTimeout time.Duration
 
-	// NewBus makes the bus that carries pushes between nodes (nil: one
-	// node, in process).
-	NewBus NewBus
+	// Bus carries live traffic between the nodes of a cluster: "" or
+	// "local", a cluster of one; a nats:// URL (several, comma-separated,
+	// for a NATS cluster), the nodes on that NATS with the same app key.
+	Bus string
+	// NewBus, when set, makes the bus instead (tests plug one in).
+	NewBus func(bus.Node) (bus.Bus, error)
+	// ClusterBeat is how often a node tells the others it is alive
+	// (default 1s); one silent for 5 beats counts as gone.
+	ClusterBeat time.Duration
 
 	Logger *slog.Logger
 	// Now is the clock of every rule that measures time: token expiry
@@ -158,6 +165,9 @@ func (c *Config) Defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.ClusterBeat <= 0 {
+		c.ClusterBeat = time.Second
 	}
 	if c.ReceiptInterval <= 0 {
 		c.ReceiptInterval = 100 * time.Millisecond

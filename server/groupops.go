@@ -178,7 +178,7 @@ func (s *Server) changeGroup(ctx context.Context, a actor, r *pb.GroupRequest, o
 // everyone who was or is a member, and the log entries to their users
 // (a change of one's own settings not to the session that made it).
 func (s *Server) afterGroupChange(ctx context.Context, gid string, ch *store.GroupChanged, session string) {
-	s.groups.invalidate(gid)
+	s.dropGroup(gid)
 	if ch.Ntf != nil {
 		var users []string
 		for _, g := range []*store.Group{ch.Before, ch.After} {

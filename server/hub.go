@@ -1,42 +1,12 @@
 package server
 
 import (
-	"context"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/imwasm/imwasm/server/bus"
 )
-
-// Delivery is one encoded frame for the online sessions of some users.
-type Delivery struct {
-	Users  []string
-	Except string // a session id that already has it (the sender's)
-	// Frame is an encoded Frame whose body is a Push: sessions concatenate
-	// queued pushes into one message, so nothing else may travel here.
-	Frame []byte
-}
-
-// Bus carries deliveries to the sessions of every node. The in-process bus
-// below hands them straight to this node's hub; a bus between nodes (NATS,
-// for a cluster) publishes them to every node, each of which hands them to
-// its own sessions. Config.NewBus plugs one in.
-type Bus interface {
-	// Publish sends d to every node. A failure loses only the live push:
-	// the message is stored, and devices get it by sync.
-	Publish(ctx context.Context, d *Delivery) error
-}
-
-// NewBus makes a node's Bus; local hands a delivery to this node's
-// sessions (a bus between nodes calls it for what it receives).
-type NewBus func(local func(*Delivery)) (Bus, error)
-
-// localBus is the embedded default: one node.
-type localBus struct{ local func(*Delivery) }
-
-func (b localBus) Publish(_ context.Context, d *Delivery) error {
-	b.local(d)
-	return nil
-}
 
 // hub indexes this node's authenticated sessions by user.
 type hub struct {
@@ -94,7 +64,7 @@ func (h *hub) sessionsOf(user string) []*session {
 	return append([]*session(nil), h.users[user]...)
 }
 
-func (h *hub) deliver(d *Delivery) {
+func (h *hub) deliver(d *bus.Delivery) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, u := range d.Users {

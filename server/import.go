@@ -375,7 +375,7 @@ func (im *importer) group(raw []byte) (bool, error) {
 		ntf.ClientMsgId, ntf.Uid, ntf.SentTime = "import.group."+b.GroupID, im.s.uids.Next(time.UnixMilli(created)), created
 		return &store.GroupChange{Group: g, Ntf: ntf, Imported: true}, nil
 	})
-	im.s.groups.invalidate(b.GroupID)
+	im.s.dropGroup(b.GroupID)
 	if errors.Is(err, store.ErrOutOfOrder) {
 		return false, badRequest("the group's history is newer than createTime")
 	}

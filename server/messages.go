@@ -9,6 +9,7 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/bus"
 	"github.com/imwasm/imwasm/server/store"
 )
 
@@ -315,7 +316,7 @@ func (s *Server) publishPush(ctx context.Context, p *pb.Push, users []string, ex
 		s.log.Error("encode push", "err", err)
 		return
 	}
-	if err := s.bus.Publish(ctx, &Delivery{Users: users, Except: exceptSession, Frame: frame}); err != nil {
+	if err := s.bus.Publish(ctx, &bus.Delivery{Users: users, Except: exceptSession, Frame: frame}); err != nil {
 		// The message is stored: devices get it by sync.
 		s.log.Warn("fan-out publish", "err", err)
 	}

@@ -77,6 +77,13 @@ func (c *blockCache) invalidate(user string) {
 	c.mu.Unlock()
 }
 
+func (c *blockCache) invalidateAll() {
+	c.mu.Lock()
+	clear(c.lists)
+	c.gen++
+	c.mu.Unlock()
+}
+
 // maxCachedBlacklists bounds blockCache: past it the cache starts over
 // (each entry is a user's list, nil for most).
 const maxCachedBlacklists = 200000
@@ -307,7 +314,7 @@ func (s *Server) changePair(ctx context.Context, user, other string, r *pb.Peopl
 		return nil, err
 	}
 	if r.Op == pb.PeopleOp_BLACKLIST_ADD || r.Op == pb.PeopleOp_BLACKLIST_REMOVE {
-		s.blocks.invalidate(user)
+		s.dropBlacklist(user)
 	}
 	for _, e := range logs {
 		s.publish(ctx, e, []string{e.FromUser}, "")

@@ -18,8 +18,9 @@ import (
 // opens or their last one closes, each online subscriber of theirs gets
 // one push (SUBSCRIBED_USER_STATUS_CHANGE); no one else hears of it. The
 // changes are queued and told by one goroutine (presence.run), so a
-// session's start and close never wait on the store. (With several nodes,
-// a user's sessions on other nodes will come through the bus.)
+// session's start and close never wait on the store. With several nodes,
+// a user is online while any node has a session of theirs (cluster.go),
+// and the node where their status changed for the cluster tells.
 
 // presence tracks when each user's status last changed and tells their
 // subscribers.
@@ -76,6 +77,9 @@ func (p *presence) status(user string) []*pb.PlatformStatus {
 	p.mu.Lock()
 	t := p.changed[user]
 	p.mu.Unlock()
+	if elsewhere, since := p.s.cluster.onlineElsewhere(user); elsewhere {
+		online, t = true, max(t, since)
+	}
 	return []*pb.PlatformStatus{{Platform: contract.PlatformWeb, Online: online, Time: t}}
 }
 
@@ -130,6 +134,13 @@ func (c *subscriberCache) of(ctx context.Context, user string) ([]store.Subscrip
 	}
 	c.mu.Unlock()
 	return l, nil
+}
+
+func (c *subscriberCache) invalidateAll() {
+	c.mu.Lock()
+	clear(c.lists)
+	c.gen++
+	c.mu.Unlock()
 }
 
 func (c *subscriberCache) invalidate(users []string) {
@@ -218,7 +229,7 @@ func (s *Server) presenceRequest(ctx context.Context, user, session string, r *p
 		if err != nil {
 			return nil, err
 		}
-		s.presence.subs.invalidate(r.UserIds)
+		s.dropSubscribers(r.UserIds)
 		if entry != nil {
 			s.publish(ctx, entry, []string{user}, session)
 		}
@@ -232,7 +243,7 @@ func (s *Server) presenceRequest(ctx context.Context, user, session string, r *p
 		if err != nil {
 			return nil, err
 		}
-		s.presence.subs.invalidate(r.UserIds)
+		s.dropSubscribers(r.UserIds)
 		if entry != nil {
 			s.publish(ctx, entry, []string{user}, session)
 		}

@@ -18,6 +18,8 @@ import (
 // API is not metered.
 type userLimits struct {
 	send, other bucketSpec
+	// nodes is how many nodes user has sessions on: each meters its share.
+	nodes func(user string) int
 
 	mu    sync.Mutex
 	users map[string]*userBuckets
@@ -30,10 +32,13 @@ type bucketSpec struct {
 	burst int
 }
 
-type userBuckets struct{ send, other *rate.Limiter }
+type userBuckets struct {
+	send, other *rate.Limiter
+	shares      [2]int // the node count each bucket was sized for
+}
 
-func newUserLimits(send, other bucketSpec) *userLimits {
-	return &userLimits{send: send, other: other, users: map[string]*userBuckets{}}
+func newUserLimits(send, other bucketSpec, nodes func(string) int) *userLimits {
+	return &userLimits{send: send, other: other, nodes: nodes, users: map[string]*userBuckets{}}
 }
 
 // allowSend takes a token from user's send bucket.
@@ -60,12 +65,24 @@ func (l *userLimits) allow(user string, now time.Time, other bool) bool {
 		b = &userBuckets{}
 		l.users[user] = b
 	}
-	lim := &b.send
+	lim, share := &b.send, &b.shares[0]
 	if other {
-		lim = &b.other
+		lim, share = &b.other, &b.shares[1]
+	}
+	// A user with sessions on k nodes is metered on each at 1/k of the
+	// rate and burst, so the cluster lets through what one node would.
+	k := 1
+	if l.nodes != nil {
+		k = l.nodes(user)
 	}
 	if *lim == nil {
 		*lim = contract.NewLimiter(spec.rate, spec.burst)
+		*share = 1
+	}
+	if *share != k {
+		*share = k
+		(*lim).SetLimitAt(now, rate.Limit(spec.rate/float64(k)))
+		(*lim).SetBurstAt(now, max(1, spec.burst/k))
 	}
 	l.mu.Unlock()
 	return (*lim).AllowN(now, 1)

@@ -270,7 +270,7 @@ func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.R
 	}
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 	for _, a := range added {
-		ss.srv.receipts.touch(convID, a.UID)
+		ss.srv.touchReceipts(convID, a.UID)
 	}
 }
 
@@ -462,7 +462,7 @@ func (s *Server) resumeReceipts(ctx context.Context) {
 		return
 	}
 	for _, p := range pending {
-		s.receipts.touch(p[0], p[1])
+		s.touchReceipts(p[0], p[1])
 	}
 }
 

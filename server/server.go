@@ -20,6 +20,7 @@ import (
 	"github.com/imwasm/imwasm/internal/tasks"
 	"github.com/imwasm/imwasm/internal/workpool"
 	"github.com/imwasm/imwasm/proto/contract"
+	"github.com/imwasm/imwasm/server/bus"
 	"github.com/imwasm/imwasm/server/files"
 	"github.com/imwasm/imwasm/server/store"
 	"github.com/imwasm/imwasm/server/store/postgres"
@@ -38,7 +39,8 @@ type Server struct {
 	store    store.Store
 	files    files.FileStore
 	hub      *hub
-	bus      Bus
+	bus      bus.Bus
+	cluster  *cluster // what this node knows of the others
 	groups   *groupCache
 	blocks   *blockCache          // users' blacklists, for every private send
 	presence *presence            // online status and who is told of it
@@ -95,12 +97,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := newServer(cfg, db, fs)
-	if cfg.NewBus != nil {
-		if s.bus, err = cfg.NewBus(s.hub.deliver); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("start the bus: %w", err)
-		}
+	b, err := openBus(ctx, cfg, busNode{s})
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start the bus: %w", err)
 	}
+	s.bus = b
 	if err := s.loadSettings(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -131,10 +133,11 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	// collide with a stored message's.
 	s.uids = store.NewUIDGen(0xFFFF)
 	s.typing = newTypingLimiter(typingInterval)
-	s.limits = newUserLimits(bucketSpec{cfg.SendRate, cfg.SendBurst}, bucketSpec{cfg.WriteRate, cfg.WriteBurst})
+	s.limits = newUserLimits(bucketSpec{cfg.SendRate, cfg.SendBurst}, bucketSpec{cfg.WriteRate, cfg.WriteBurst}, func(u string) int { return s.cluster.nodesOf(u) })
 	s.handlers = workpool.New(10*time.Second, s.ctx.Done())
 	s.settings.Store(settingsFrom(cfg))
-	s.bus = localBus{s.hub.deliver}
+	s.bus = bus.NewLocal(busNode{s})
+	s.cluster = newCluster(s)
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
 	s.blocks = &blockCache{store: st, lists: map[string]map[string]int64{}}
 	s.presence = newPresence(s)
@@ -167,19 +170,29 @@ type pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// healthz answers ok, or 503 "store unavailable" while the store cannot
-// be reached (a load balancer then sends clients to another node).
+// healthz answers ok, or 503 and which dependency is down: "store
+// unavailable" while the store cannot be reached (a load balancer then
+// sends clients to another node), "bus unavailable" while NATS cannot (the
+// node serves its own users, who miss live traffic from other nodes).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
+	var down []string
 	if p, ok := s.store.(pinger); ok {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := p.Ping(ctx); err != nil {
 			s.log.Warn("health check: the store is unavailable", "err", err)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte("store unavailable\n"))
-			return
+			down = append(down, "store unavailable")
 		}
+	}
+	if err := s.bus.Err(); err != nil {
+		s.log.Warn("health check: the bus is unavailable", "err", err)
+		down = append(down, "bus unavailable")
+	}
+	if len(down) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(strings.Join(down, "\n") + "\n"))
+		return
 	}
 	w.Write([]byte("ok\n"))
 }
@@ -227,6 +240,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.tasks.Go(func() { s.retentionLoop(ctx) })
 	s.tasks.Go(func() { s.resumeReceipts(ctx) })
 	s.tasks.Go(func() { s.presence.run(ctx) })
+	s.tasks.Go(func() { s.cluster.beatLoop(ctx) })
 	select {
 	case err := <-errc:
 		return err
@@ -265,6 +279,7 @@ func (s *Server) Close() error {
 		}
 		s.tasks.Wait()
 		s.handlers.Wait() // the idle ones left when ctx ended; the busy ones served sessions that are gone
+		s.bus.Close()     // what it hands over from here finds no session and starts no task
 		s.closeErr = s.store.Close()
 	})
 	return s.closeErr

@@ -48,6 +48,7 @@ type session struct {
 	user    string
 	device  string
 	created time.Time
+	watched bool // the bus watches user for it (set before it is shared)
 
 	lastSeen   atomic.Int64 // unix ns of the last frame read (or, while the reader waits, write progress)
 	idleClosed atomic.Bool  // the idle sweep is closing it
@@ -170,7 +171,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	sess := &session{
 		srv:     s,
 		conn:    conn,
-		id:      strconv.FormatUint(sessionCounter.Add(1), 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36),
+		id:      strconv.FormatUint(sessionCounter.Add(1), 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + s.cluster.tag,
 		user:    claims.Subject,
 		device:  a.DeviceId,
 		created: time.Now(),
@@ -195,6 +196,13 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		MaxUploadBytes:  uint64(s.settings.Load().UploadMaxBytes),
 		RecallWindowSec: uint32(s.settings.Load().recallWindow().Seconds()),
 	}}}
+	// Deliveries from other nodes reach this node before the device can
+	// sync (after the AuthOK): a message stored after its sync read is
+	// pushed to it.
+	if err := s.bus.Watch(ctx, sess.user); err != nil {
+		s.log.Warn("bus: watch a user", "user", sess.user, "err", err)
+	}
+	sess.watched = true
 	// The AuthOK goes first in the queue: pushes enqueued once the session
 	// is in the hub follow it.
 	sess.send(ok)
@@ -202,8 +210,9 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	for _, old := range kicked {
 		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
 	}
-	if first {
-		s.presence.note(sess.user, s.cfg.Now().UnixMilli())
+	now := s.cfg.Now().UnixMilli()
+	if s.cluster.opened(sess, first, now) {
+		s.presence.note(sess.user, now)
 	}
 	s.metrics.sessions.Set(float64(s.hub.online()))
 	// A block written after the check above closed the sessions it found
@@ -649,8 +658,13 @@ func (ss *session) close(cause error) {
 	ss.q = sendQueue{}
 	ss.wakeReader()
 	ss.mu.Unlock()
-	if ss.srv.hub.remove(ss) {
-		ss.srv.presence.note(ss.user, ss.srv.cfg.Now().UnixMilli())
+	last := ss.srv.hub.remove(ss)
+	if ss.watched {
+		now := ss.srv.cfg.Now().UnixMilli()
+		if ss.srv.cluster.closed(ss, last, now) {
+			ss.srv.presence.note(ss.user, now)
+		}
+		ss.srv.bus.Unwatch(ss.user)
 	}
 	ss.conn.CloseNow()
 	ss.srv.metrics.sessions.Set(float64(ss.srv.hub.online()))

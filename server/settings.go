@@ -303,6 +303,7 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		return nil, err
 	}
 	s.settings.Store(&st)
+	s.cluster.broadcast(&busEvent{Kind: evSettings})
 	if st.MessageRetentionSeconds > 0 {
 		s.applyRetention(r.Context()) // a shorter retention applies now
 	}

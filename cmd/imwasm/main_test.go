@@ -233,6 +233,9 @@ func TestServeFlagsAndEnv(t *testing.T) {
 	if cfg, err := parseServe([]string{"--store", "postgres://db/im"}, &discard); err != nil || cfg.Store != "postgres://db/im" {
 		t.Fatalf("--store: %q %v", cfg.Store, err)
 	}
+	if cfg, err := parseServe([]string{"--bus", "nats://n1:4222,nats://n2:4222"}, &discard); err != nil || cfg.Bus != "nats://n1:4222,nats://n2:4222" {
+		t.Fatalf("--bus: %q %v", cfg.Bus, err)
+	}
 
 	// Bad values, from flags and from the environment.
 	for _, tc := range []struct {
@@ -250,6 +253,8 @@ func TestServeFlagsAndEnv(t *testing.T) {
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--log-format", "xml"}, "--log-format"},
 		{[]string{"--store", "mysql://db/im"}, "--store"},
+		{[]string{"--bus", "redis://r:6379"}, "--bus"},
+		{[]string{"--bus", "nats://a:4222,"}, "--bus"},
 		{[]string{"stray"}, "unexpected arguments"},
 		{[]string{"--allowed-origins", "app.example.com"}, "--allowed-origins"},
 		{[]string{"--allowed-origins", "https://a.example,https://b.example/path"}, "--allowed-origins"},

@@ -82,6 +82,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	data := fs.String("data", "./data", "data directory: SQLite database and uploaded files (created 0700)")
 	storeURL := fs.String("store", "sqlite", "where the server keeps its state: sqlite (a database file in --data) or a postgres:// URL (nodes sharing the database are one cluster's state; files stay in --data)")
+	busURL := fs.String("bus", "local", "what carries live traffic between nodes: local (one node) or NATS URLs, comma-separated (nats://host:4222,nats://host2:4222): the nodes on one NATS with one store and app key are one cluster")
 	appKey := fs.String("app-key", "", "app key clients must present when they connect (required)")
 	appSecret := fs.String("app-secret", "", fmt.Sprintf("app secret that signs tokens, HS256, at least %d bytes (required)", minSecretLen))
 	origins := fs.String("allowed-origins", "", "comma-separated browser origins (like https://app.example.com) accepted on the WebSocket and HTTP API (default: any; auth is the bearer token)")
@@ -115,6 +116,8 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		return server.Config{}, usagef("--data must not be empty")
 	case *storeURL != "sqlite" && !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://"):
 		return server.Config{}, usagef("--store must be sqlite or a postgres:// URL, got %q", *storeURL)
+	case !validBus(*busURL):
+		return server.Config{}, usagef("--bus must be local or nats:// URLs, comma-separated, got %q", *busURL)
 	case *appKey == "":
 		return server.Config{}, usagef("--app-key (or %s) is required", envName("app-key"))
 	}
@@ -168,6 +171,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		Addr:            *addr,
 		DataDir:         *data,
 		Store:           *storeURL,
+		Bus:             *busURL,
 		AppKey:          *appKey,
 		AppSecret:       *appSecret,
 		AllowedOrigins:  allowed,
@@ -227,4 +231,18 @@ func parseOrigins(s string) ([]string, error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// validBus: local, or NATS URLs.
+func validBus(v string) bool {
+	if v == "local" {
+		return true
+	}
+	for _, u := range strings.Split(v, ",") {
+		u = strings.TrimSpace(u)
+		if !strings.HasPrefix(u, "nats://") && !strings.HasPrefix(u, "tls://") || len(u) <= len("nats://") {
+			return false
+		}
+	}
+	return true
 }

@@ -2223,6 +2223,7 @@ type Push struct {
 	Hints    []*ConversationState
 	Typing   []*TypingUpdate
 	Status   []*SubscriptionStatus
+	Resync   bool
 }
 
 func (x *Push) GetMessages() []*Message {
@@ -2253,6 +2254,13 @@ func (x *Push) GetStatus() []*SubscriptionStatus {
 	return nil
 }
 
+func (x *Push) GetResync() bool {
+	if x != nil {
+		return x.Resync
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *Push) Size() (n int) {
 	if x == nil {
@@ -2270,6 +2278,7 @@ func (x *Push) Size() (n int) {
 	for _, e := range x.Status {
 		n += sizeMsg(2, e, true)
 	}
+	n += sizeBool(2, x.Resync)
 	return n
 }
 
@@ -2290,6 +2299,7 @@ func (x *Push) MarshalAppend(b []byte) []byte {
 	for _, e := range x.Status {
 		b = appendMsg(b, 16<<3|2, e, true)
 	}
+	b = appendBool(b, 17<<3|0, x.Resync)
 	return b
 }
 
@@ -2343,6 +2353,8 @@ func (x *Push) Merge(b []byte) error {
 				x.Status = append(x.Status, e)
 			}
 			n, err = mergeMsg(e, b, num, typ)
+		case 17:
+			n, err = mergeBool(&x.Resync, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

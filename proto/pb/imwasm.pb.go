@@ -1702,7 +1702,10 @@ type Push struct {
 	Typing []*TypingUpdate `protobuf:"bytes,3,rep,name=typing,proto3" json:"typing,omitempty"` // 4-15: receipt updates, expansion, read-status sync.
 	// Users this user subscribes to (or is a friend of) changed their
 	// online status or profile (online only: SUBSCRIBED_USER_STATUS_CHANGE).
-	Status        []*SubscriptionStatus `protobuf:"bytes,16,rep,name=status,proto3" json:"status,omitempty"`
+	Status []*SubscriptionStatus `protobuf:"bytes,16,rep,name=status,proto3" json:"status,omitempty"`
+	// Live pushes for this session may have been lost (its server was cut off
+	// from the other nodes of its cluster): the device syncs.
+	Resync        bool `protobuf:"varint,17,opt,name=resync,proto3" json:"resync,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1763,6 +1766,13 @@ func (x *Push) GetStatus() []*SubscriptionStatus {
 		return x.Status
 	}
 	return nil
+}
+
+func (x *Push) GetResync() bool {
+	if x != nil {
+		return x.Resync
+	}
+	return false
 }
 
 // sendTypingStatusMessage: at most one per 6 s per sender and conversation
@@ -7345,12 +7355,13 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"serverTime\"2\n" +
 	"\x04Kick\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xd2\x01\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xea\x01\n" +
 	"\x04Push\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x122\n" +
 	"\x05hints\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\x05hints\x12/\n" +
 	"\x06typing\x18\x03 \x03(\v2\x17.imwasm.v1.TypingUpdateR\x06typing\x125\n" +
-	"\x06status\x18\x10 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\x06status\"Y\n" +
+	"\x06status\x18\x10 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\x06status\x12\x16\n" +
+	"\x06resync\x18\x11 \x01(\bR\x06resync\"Y\n" +
 	"\rTypingRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1b\n" +
 	"\ttype_name\x18\x02 \x01(\tR\btypeName\"\x85\x01\n" +

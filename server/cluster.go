@@ -1,0 +1,541 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/bus"
+	"github.com/imwasm/imwasm/server/bus/natsbus"
+)
+
+// What the nodes of a cluster tell each other over the bus, beyond
+// deliveries (a cluster of one tells no one: the local bus drops events):
+//
+//   - Who is online where: a node announces each user whose first session
+//     opens or last one closes on it, numbered, and a beat every
+//     Config.ClusterBeat with its last number. A node that missed a number,
+//     or hears of a node for the first time, asks that node for its whole
+//     list. A node silent for deadBeats beats is dropped with its users.
+//     This answers online status, splits a user's rate limits between the
+//     nodes they use, and picks the node that coalesces a message's
+//     receipts.
+//   - A user's sessions, to the nodes that have sessions of them (the
+//     user's subject), so the session limit counts every node's.
+//   - Kicks, and caches to drop when a group, a blacklist, a subscription
+//     or the settings change.
+//
+// A node cut off from the bus keeps serving its own users; when it is
+// back (Reconnected) it drops its caches and tells its sessions to sync.
+
+// deadBeats is how many beats a node may miss before it counts as gone.
+const deadBeats = 5
+
+// Event kinds.
+const (
+	evBeat     = "beat"     // Broadcast: alive, with the last Seq
+	evOnline   = "on"       // Broadcast, numbered: User's first session here
+	evOffline  = "off"      // Broadcast, numbered: User's last session here closed
+	evAskList  = "ask"      // Send: send me your list
+	evList     = "list"     // Send: every user online here, as of Seq
+	evLeave    = "leave"    // Broadcast: this node is stopping
+	evOpened   = "opened"   // Tell: a session of User opened here
+	evSessions = "sessions" // Tell: User's sessions here (answering opened)
+	evClosed   = "closed"   // Tell: a session of User closed here
+	evKick     = "kick"     // Tell: close User's sessions with Code
+	evTouch    = "touch"    // Send: message UID of Conv has readers to notify
+	evDrop     = "drop"     // Broadcast: drop cached Group / blacklists and subscribers of Users
+	evDropAll  = "dropall"  // Broadcast: drop every cached group
+	evSettings = "settings" // Broadcast: the settings changed
+)
+
+type busEvent struct {
+	Kind     string           `json:"k"`
+	From     string           `json:"f"`
+	Seq      uint64           `json:"q,omitempty"`
+	User     string           `json:"u,omitempty"`
+	Users    []string         `json:"us,omitempty"`
+	Group    string           `json:"g,omitempty"`
+	Code     int32            `json:"c,omitempty"`
+	Reason   string           `json:"r,omitempty"`
+	Conv     string           `json:"cv,omitempty"`
+	UID      string           `json:"id,omitempty"`
+	Time     int64            `json:"t,omitempty"`
+	Sessions []sessionRef     `json:"s,omitempty"`
+	Online   map[string]int64 `json:"o,omitempty"` // user: since (ms)
+}
+
+// sessionRef is a session as other nodes count it for the session limit.
+type sessionRef struct {
+	ID      string `json:"i"`
+	Created int64  `json:"c"` // unix ns
+}
+
+// busNode is what the bus hands received traffic to.
+type busNode struct{ s *Server }
+
+func (n busNode) Deliver(d *bus.Delivery) { n.s.hub.deliver(d) }
+func (n busNode) Receive(b []byte)        { n.s.cluster.receive(b) }
+func (n busNode) Reconnected()            { n.s.cluster.reconnected() }
+
+// openBus starts the bus cfg.Bus names.
+func openBus(ctx context.Context, cfg Config, node bus.Node) (bus.Bus, error) {
+	switch {
+	case cfg.NewBus != nil:
+		return cfg.NewBus(node)
+	case cfg.Bus == "" || cfg.Bus == "local":
+		return bus.NewLocal(node), nil
+	case strings.HasPrefix(cfg.Bus, "nats://") || strings.HasPrefix(cfg.Bus, "tls://"):
+		return natsbus.Open(ctx, natsbus.Options{URLs: cfg.Bus, Prefix: busPrefix(cfg.AppKey), Logger: cfg.Logger}, node)
+	}
+	return nil, errBadBus(cfg.Bus)
+}
+
+type errBadBus string
+
+func (e errBadBus) Error() string { return "bus " + string(e) + ": want local or a nats:// URL" }
+
+// busPrefix names an app's cluster on NATS (app keys may hold characters
+// a subject may not).
+func busPrefix(appKey string) string {
+	h := fnv.New64a()
+	h.Write([]byte(appKey))
+	return "imwasm." + strconv.FormatUint(h.Sum64(), 16)
+}
+
+// cluster is this node's view of the others.
+type cluster struct {
+	s   *Server
+	tag string // ends this node's session ids: unique across nodes
+
+	mu     sync.Mutex
+	seq    uint64           // the number of this node's last online/offline announcement
+	here   map[string]int64 // users online here: since (ms)
+	nodes  map[string]*nodeView
+	remote map[string]map[string][]sessionRef // user (with sessions here): node: their sessions there
+}
+
+// nodeView is what this node knows of another.
+type nodeView struct {
+	seq    uint64
+	synced bool      // online holds its list as of seq
+	asked  time.Time // when its list was last asked for
+	seen   time.Time // when it was last heard of
+	online map[string]int64
+}
+
+func newCluster(s *Server) *cluster {
+	tag := make([]byte, 4)
+	rand.Read(tag)
+	return &cluster{s: s, tag: "-" + hex.EncodeToString(tag), here: map[string]int64{}, nodes: map[string]*nodeView{}, remote: map[string]map[string][]sessionRef{}}
+}
+
+func (c *cluster) send(ctx context.Context, e *busEvent, to func(context.Context, []byte) error) {
+	e.From = c.s.bus.ID()
+	b, err := json.Marshal(e)
+	if err != nil {
+		c.s.log.Error("bus: encode event", "kind", e.Kind, "err", err)
+		return
+	}
+	if err := to(ctx, b); err != nil {
+		c.s.log.Warn("bus: send event", "kind", e.Kind, "err", err)
+	}
+}
+
+func (c *cluster) broadcast(e *busEvent) {
+	c.send(c.s.ctx, e, c.s.bus.Broadcast)
+}
+
+func (c *cluster) tell(user string, e *busEvent) {
+	c.send(c.s.ctx, e, func(ctx context.Context, b []byte) error { return c.s.bus.Tell(ctx, user, b) })
+}
+
+func (c *cluster) sendTo(node string, e *busEvent) {
+	c.send(c.s.ctx, e, func(ctx context.Context, b []byte) error { return c.s.bus.Send(ctx, node, b) })
+}
+
+// opened registers a session that just joined this node's hub; first: its
+// user had none here. It reports whether the user was online nowhere else
+// (their status changed).
+func (c *cluster) opened(ss *session, first bool, now int64) (changed bool) {
+	c.mu.Lock()
+	if first {
+		c.here[ss.user] = now
+		c.seq++
+		// Numbered announcements go out under the lock: in the order of
+		// their numbers.
+		c.broadcast(&busEvent{Kind: evOnline, Seq: c.seq, User: ss.user, Time: now})
+		changed = !c.elsewhereLocked(ss.user)
+	}
+	c.mu.Unlock()
+	c.tell(ss.user, &busEvent{Kind: evOpened, User: ss.user, Sessions: []sessionRef{ss.ref()}})
+	return changed
+}
+
+// closed unregisters a session; last: its user has none left here. It
+// reports whether the user is now offline everywhere.
+func (c *cluster) closed(ss *session, last bool, now int64) (changed bool) {
+	c.mu.Lock()
+	if last {
+		delete(c.here, ss.user)
+		delete(c.remote, ss.user)
+		c.seq++
+		c.broadcast(&busEvent{Kind: evOffline, Seq: c.seq, User: ss.user, Time: now})
+		changed = !c.elsewhereLocked(ss.user)
+	}
+	c.mu.Unlock()
+	c.tell(ss.user, &busEvent{Kind: evClosed, User: ss.user, Sessions: []sessionRef{ss.ref()}})
+	return changed
+}
+
+func (ss *session) ref() sessionRef { return sessionRef{ID: ss.id, Created: ss.created.UnixNano()} }
+
+func (c *cluster) elsewhereLocked(user string) bool {
+	for _, v := range c.nodes {
+		if _, ok := v.online[user]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// onlineElsewhere reports whether user has sessions on another node, and
+// since when (ms).
+func (c *cluster) onlineElsewhere(user string) (bool, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	found, since := false, int64(0)
+	for _, v := range c.nodes {
+		if t, ok := v.online[user]; ok {
+			found, since = true, max(since, t)
+		}
+	}
+	return found, since
+}
+
+// nodesOf is how many nodes user has sessions on (at least 1): their rate
+// limits are split between them.
+func (c *cluster) nodesOf(user string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 1
+	for _, v := range c.nodes {
+		if _, ok := v.online[user]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// owner is the node that coalesces the receipts of key: the same on every
+// node that knows the same nodes.
+func (c *cluster) owner(key string) string {
+	self := c.s.bus.ID()
+	c.mu.Lock()
+	ids := make([]string, 0, len(c.nodes)+1)
+	ids = append(ids, self)
+	for id := range c.nodes {
+		ids = append(ids, id)
+	}
+	c.mu.Unlock()
+	if len(ids) == 1 {
+		return self
+	}
+	slices.Sort(ids)
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return ids[h.Sum32()%uint32(len(ids))]
+}
+
+// touchReceipts says message uid of convID has readers to notify, to the
+// node that coalesces its updates.
+func (s *Server) touchReceipts(convID, uid string) {
+	owner := s.cluster.owner(convID + "\x00" + uid)
+	if owner == s.bus.ID() || s.bus.Err() != nil {
+		s.receipts.touch(convID, uid)
+		return
+	}
+	s.cluster.sendTo(owner, &busEvent{Kind: evTouch, Conv: convID, UID: uid})
+}
+
+// kickUser closes user's sessions on every node.
+func (s *Server) kickUser(user string, code int32, reason string) int {
+	n := 0
+	for _, ss := range s.hub.sessionsOf(user) {
+		ss.kick(code, reason)
+		n++
+	}
+	s.cluster.tell(user, &busEvent{Kind: evKick, User: user, Code: code, Reason: reason})
+	return n
+}
+
+// The caches every node keeps, dropped on every node.
+func (s *Server) dropGroup(gid string) {
+	s.groups.invalidate(gid)
+	s.cluster.broadcast(&busEvent{Kind: evDrop, Group: gid})
+}
+
+func (s *Server) dropAllGroups() {
+	s.groups.invalidateAll()
+	s.cluster.broadcast(&busEvent{Kind: evDropAll})
+}
+
+func (s *Server) dropBlacklist(user string) {
+	s.blocks.invalidate(user)
+	s.cluster.broadcast(&busEvent{Kind: evDrop, User: user})
+}
+
+func (s *Server) dropSubscribers(users []string) {
+	s.presence.subs.invalidate(users)
+	s.cluster.broadcast(&busEvent{Kind: evDrop, Users: users})
+}
+
+// receive handles an event from another node.
+func (c *cluster) receive(b []byte) {
+	var e busEvent
+	if err := json.Unmarshal(b, &e); err != nil || e.From == "" || e.From == c.s.bus.ID() {
+		if err != nil {
+			c.s.log.Warn("bus: bad event", "err", err)
+		}
+		return
+	}
+	s := c.s
+	switch e.Kind {
+	case evBeat, evOnline, evOffline, evList, evLeave:
+		c.directory(&e)
+	case evAskList:
+		c.mu.Lock()
+		c.sendTo(e.From, &busEvent{Kind: evList, Seq: c.seq, Online: c.here})
+		c.mu.Unlock()
+	case evOpened, evSessions, evClosed:
+		c.sessions(&e)
+	case evKick:
+		for _, ss := range s.hub.sessionsOf(e.User) {
+			ss.kick(e.Code, e.Reason)
+		}
+	case evTouch:
+		s.receipts.touch(e.Conv, e.UID)
+	case evDrop:
+		if e.Group != "" {
+			s.groups.invalidate(e.Group)
+		}
+		if e.User != "" {
+			s.blocks.invalidate(e.User)
+		}
+		if len(e.Users) > 0 {
+			s.presence.subs.invalidate(e.Users)
+		}
+	case evDropAll:
+		s.groups.invalidateAll()
+	case evSettings:
+		if err := s.loadSettings(s.ctx); err != nil {
+			s.log.Warn("bus: reload the settings", "err", err)
+		}
+	}
+}
+
+// directory keeps who is online on the node e comes from.
+func (c *cluster) directory(e *busEvent) {
+	now := c.s.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.Kind == evLeave {
+		c.dropNodeLocked(e.From)
+		return
+	}
+	v := c.nodes[e.From]
+	if v == nil {
+		v = &nodeView{online: map[string]int64{}}
+		c.nodes[e.From] = v
+	}
+	v.seen = now
+	switch e.Kind {
+	case evList:
+		v.online, v.seq, v.synced = e.Online, e.Seq, true
+		if v.online == nil {
+			v.online = map[string]int64{}
+		}
+		return
+	case evBeat:
+		if v.synced && e.Seq == v.seq {
+			return
+		}
+		v.synced = false
+	case evOnline, evOffline:
+		if v.synced && e.Seq <= v.seq {
+			return // told before its list was taken
+		}
+		if v.synced && e.Seq == v.seq+1 {
+			v.seq = e.Seq
+			if e.Kind == evOnline {
+				v.online[e.User] = e.Time
+			} else {
+				delete(v.online, e.User)
+			}
+			return
+		}
+		v.synced = false // missed some
+	}
+	if now.Sub(v.asked) >= c.s.cfg.ClusterBeat {
+		v.asked = now
+		c.sendTo(e.From, &busEvent{Kind: evAskList})
+	}
+}
+
+// dropNodeLocked forgets a node that left or went silent, and tells the
+// subscribers of its users who are now offline everywhere (the node with
+// the lowest id tells, so they hear it once).
+func (c *cluster) dropNodeLocked(id string) {
+	v := c.nodes[id]
+	if v == nil {
+		return
+	}
+	delete(c.nodes, id)
+	for _, per := range c.remote {
+		delete(per, id)
+	}
+	self := c.s.bus.ID()
+	for other := range c.nodes {
+		if other < self {
+			return
+		}
+	}
+	now := c.s.cfg.Now().UnixMilli()
+	for u := range v.online {
+		if _, ok := c.here[u]; !ok && !c.elsewhereLocked(u) {
+			c.s.presence.note(u, now)
+		}
+	}
+}
+
+// beat announces this node and drops the nodes gone silent.
+func (c *cluster) beat() {
+	now := c.s.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.broadcast(&busEvent{Kind: evBeat, Seq: c.seq})
+	for id, v := range c.nodes {
+		if now.Sub(v.seen) > deadBeats*c.s.cfg.ClusterBeat {
+			c.s.log.Warn("bus: a node went silent", "node", id)
+			c.dropNodeLocked(id)
+		}
+	}
+}
+
+// beatLoop runs beat every Config.ClusterBeat until ctx ends, then says
+// this node is leaving.
+func (c *cluster) beatLoop(ctx context.Context) {
+	if _, local := c.s.bus.(*bus.Local); local {
+		return
+	}
+	t := time.NewTicker(c.s.cfg.ClusterBeat)
+	defer t.Stop()
+	c.beat()
+	for {
+		select {
+		case <-ctx.Done():
+			c.send(context.Background(), &busEvent{Kind: evLeave}, c.s.bus.Broadcast)
+			return
+		case <-t.C:
+			c.beat()
+		}
+	}
+}
+
+// sessions keeps the sessions other nodes have of a user with sessions
+// here, and applies the session limit to this node's: the oldest beyond
+// Config.MaxSessions, counting every node's, are kicked where they are.
+func (c *cluster) sessions(e *busEvent) {
+	local := c.s.hub.sessionsOf(e.User)
+	if len(local) == 0 {
+		return
+	}
+	c.mu.Lock()
+	per := c.remote[e.User]
+	if per == nil {
+		per = map[string][]sessionRef{}
+		c.remote[e.User] = per
+	}
+	switch e.Kind {
+	case evSessions:
+		per[e.From] = e.Sessions
+	case evOpened:
+		per[e.From] = append(per[e.From], e.Sessions...)
+	case evClosed:
+		per[e.From] = slices.DeleteFunc(per[e.From], func(r sessionRef) bool { return slices.Contains(e.Sessions, r) })
+	}
+	var all []sessionRef
+	for _, list := range per {
+		all = append(all, list...)
+	}
+	c.mu.Unlock()
+	if e.Kind == evOpened {
+		// The new session's node learns of these.
+		refs := make([]sessionRef, len(local))
+		for i, ss := range local {
+			refs[i] = ss.ref()
+		}
+		c.tell(e.User, &busEvent{Kind: evSessions, User: e.User, Sessions: refs})
+	}
+	for _, ss := range local {
+		all = append(all, ss.ref())
+	}
+	over := len(all) - c.s.cfg.MaxSessions
+	if over <= 0 {
+		return
+	}
+	slices.SortFunc(all, func(a, b sessionRef) int {
+		return cmp.Or(cmp.Compare(a.Created, b.Created), strings.Compare(a.ID, b.ID))
+	})
+	for _, old := range all[:over] {
+		for _, ss := range local {
+			if ss.id == old.ID {
+				ss.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
+			}
+		}
+	}
+}
+
+// reconnected runs when the bus is back after a cut: what other nodes
+// changed or sent meanwhile may be missed, so the caches go, the settings
+// are read again, the other nodes' lists are asked for again, and every
+// session here syncs.
+func (c *cluster) reconnected() {
+	s := c.s
+	s.groups.invalidateAll()
+	s.blocks.invalidateAll()
+	s.presence.subs.invalidateAll()
+	if err := s.loadSettings(s.ctx); err != nil {
+		s.log.Warn("bus: reload the settings", "err", err)
+	}
+	c.mu.Lock()
+	for _, v := range c.nodes {
+		v.synced = false
+	}
+	c.mu.Unlock()
+	c.beat()
+	frame, err := (&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Resync: true}}}).Marshal()
+	if err != nil {
+		return
+	}
+	for _, ss := range s.hub.all() {
+		ss.enqueue(outFrame{b: frame, push: true, kind: framePush})
+	}
+}
+
+// ClusterNodes is how many other nodes this one knows are alive.
+func (s *Server) ClusterNodes() int {
+	s.cluster.mu.Lock()
+	defer s.cluster.mu.Unlock()
+	return len(s.cluster.nodes)
+}

@@ -1,0 +1,218 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/internal/natstest"
+	"github.com/imwasm/imwasm/internal/pgtest"
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server"
+)
+
+// testCluster is n servers of this process on one PostgreSQL database and
+// one NATS server (Debian's nats-server), with one clock.
+type testCluster struct {
+	nodes []*env
+	nats  *natstest.Server
+	clock *clock
+}
+
+func startCluster(t *testing.T, n int, mod func(*server.Config)) *testCluster {
+	t.Helper()
+	pg := sharedPG
+	if pg == nil {
+		pg = pgtest.Start(t)
+	}
+	dsn := pg.CreateDB(t)
+	c := &testCluster{nats: natstest.Start(t), clock: &clock{}}
+	for range n {
+		e := newEnv(t, func(cfg *server.Config) {
+			cfg.Store, cfg.Bus, cfg.Now = dsn, c.nats.URL(), c.clock.now
+			cfg.ClusterBeat = 100 * time.Millisecond
+			if mod != nil {
+				mod(cfg)
+			}
+		})
+		e.clock = c.clock
+		c.nodes = append(c.nodes, e)
+	}
+	// Each node hears of every other before the test starts.
+	for _, e := range c.nodes {
+		waitFor(t, "the nodes meet", func() bool { return e.srv.ClusterNodes() == n-1 })
+	}
+	return c
+}
+
+// waitFor polls cond (a condition on other processes' progress).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestClusterCarriesLiveTraffic(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3, nil)
+	n0, n1, n2 := c.nodes[0], c.nodes[1], c.nodes[2]
+	alice := n0.device("alice", "a1", devOpts{})
+	alice2 := n1.device("alice", "a2", devOpts{}) // one user's devices on two nodes
+	bob := n1.device("bob", "b1", devOpts{mod: func(cfg *client.Config) { cfg.TypingInterval = time.Hour }})
+	carol := n2.device("carol", "c1", devOpts{})
+	for _, d := range []*device{alice, alice2, bob, carol} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+
+	// Private: bob (node 1) gets it live, and so does alice's other device.
+	sent := alice.send(t, text("bob", client.Private, "hi bob"))
+	if got := contents(bob.waitMessages(t, 1)); got[0] != "hi bob" {
+		t.Fatalf("bob got %v", got)
+	}
+	alice2.waitMessages(t, 1)
+	// Group: every member on every node.
+	n0.group(t, "g", "alice", []string{"bob", "carol"}, nil)
+	alice.send(t, text("g", client.Group, "hi all"))
+	for _, d := range []*device{bob, carol, alice2} {
+		d.waitFor(t, "the group message", func(ms []*client.Message, _ []client.Event) bool {
+			return slices.ContainsFunc(ms, func(m *client.Message) bool { return string(m.Content) == `{"content":"hi all"}` })
+		})
+	}
+	// Typing (never stored) crosses nodes.
+	if err := alice.SendTypingStatus(context.Background(), client.Conversation{Type: client.Private, TargetID: "bob"}, "RC:TxtMsg"); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitFor(t, "alice typing", func(_ []*client.Message, evs []client.Event) bool {
+		return slices.ContainsFunc(typingEvents(evs), func(s client.TypingStatus) bool {
+			return slices.ContainsFunc(s.Users, func(u client.TypingUser) bool { return u.UserID == "alice" })
+		})
+	})
+	// A recall reaches the recipient on the other node.
+	if _, err := alice.RecallMessage(context.Background(), sent.Conversation, sent.MessageUID, sent.SentTime, client.RecallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitFor(t, "the recall", func(ms []*client.Message, _ []client.Event) bool {
+		return slices.ContainsFunc(ms, func(m *client.Message) bool { return m.MessageUID == sent.MessageUID && m.ObjectName == "RC:RcNtf" })
+	})
+}
+
+func TestClusterKicksAndSessionLimit(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2, func(cfg *server.Config) { cfg.MaxSessions = 2 })
+	n0, n1 := c.nodes[0], c.nodes[1]
+	kicked := func(d *device) {
+		t.Helper()
+		d.waitFor(t, d.id+" kicked", func(_ []*client.Message, evs []client.Event) bool {
+			return slices.ContainsFunc(evs, func(ev client.Event) bool { return ev.Kind == client.EventStatus && ev.Code == codes.DisconnKick })
+		})
+	}
+	// The limit counts every node's sessions: the third closes the oldest,
+	// on the other node.
+	d1 := n0.device("u", "d1", devOpts{})
+	d1.connect(t, token(t, "u", time.Hour))
+	d2 := n1.device("u", "d2", devOpts{})
+	d2.connect(t, token(t, "u", time.Hour))
+	d3 := n1.device("u", "d3", devOpts{})
+	d3.connect(t, token(t, "u", time.Hour))
+	kicked(d1)
+	if d2.Status() != client.StatusConnected || d3.Status() != client.StatusConnected {
+		t.Fatal("the newer sessions must stay")
+	}
+	// The admin API's kick, on node 0, closes the sessions on node 1.
+	c.clock.add(time.Second)
+	if status, _ := n0.admin("POST", "/v1/users/u/kick", nil); status != http.StatusOK {
+		t.Fatalf("kick: %d", status)
+	}
+	kicked(d2)
+	kicked(d3)
+}
+
+func TestClusterOnlineStatusAndCaches(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2, nil)
+	n0, n1 := c.nodes[0], c.nodes[1]
+	sam := n0.device("sam", "s1", devOpts{})
+	sam.connect(t, token(t, "sam", time.Hour))
+	sam.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"tina"}, Value: contract.SubscribeOnline, Expiry: 3600})
+	online := func(want bool) func(*client.PeopleEvent) bool {
+		return func(p *client.PeopleEvent) bool {
+			s := p.Status[0]
+			return s.UserId == "tina" && len(s.Platforms) == 1 && s.Platforms[0].Online == want
+		}
+	}
+	// tina's sessions are on node 1, sam on node 0: told when she comes
+	// and when she goes, and asked, node 0 says she is online.
+	tina := n1.device("tina", "t1", devOpts{})
+	tina.connect(t, token(t, "tina", time.Hour))
+	sam.waitPeopleEvent(t, "tina online", client.EventSubscribedStatus, online(true))
+	st := sam.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_ONLINE_STATUS, UserIds: []string{"tina"}})
+	if !st.Subscriptions[0].Platforms[0].Online {
+		t.Fatalf("node 0 says tina is offline: %+v", st.Subscriptions)
+	}
+	tina.Disconnect()
+	sam.waitPeopleEvent(t, "tina offline", client.EventSubscribedStatus, online(false))
+
+	// A group cached on node 1 changes through node 0: node 1 drops it.
+	n0.group(t, "g", "ann", []string{"bo"}, nil)
+	ann := n1.device("ann", "a1", devOpts{})
+	ann.connect(t, token(t, "ann", time.Hour))
+	ann.send(t, text("g", client.Group, "before")) // node 1 caches g's members
+	if status, body := n0.admin("POST", "/v1/groups/g/members", map[string]any{"userIds": []string{"cy"}}); status != http.StatusOK {
+		t.Fatalf("add a member: %d %v", status, body)
+	}
+	cy := n0.device("cy", "c1", devOpts{})
+	cy.connect(t, token(t, "cy", time.Hour))
+	ann.send(t, text("g", client.Group, "after"))
+	cy.waitFor(t, "the message after cy joined", func(ms []*client.Message, _ []client.Event) bool {
+		return slices.ContainsFunc(ms, func(m *client.Message) bool { return string(m.Content) == `{"content":"after"}` })
+	})
+}
+
+// NATS dies and comes back: a message sent meanwhile, whose live push was
+// lost, reaches the device on the other node without it reconnecting.
+func TestClusterSurvivesNATSRestart(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2, nil)
+	n0, n1 := c.nodes[0], c.nodes[1]
+	alice := n0.device("alice", "a1", devOpts{})
+	bob := n1.device("bob", "b1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	bob.connect(t, token(t, "bob", time.Hour))
+	alice.send(t, text("bob", client.Private, "one"))
+	bob.waitMessages(t, 1)
+
+	c.nats.Kill()
+	waitFor(t, "/healthz to say the bus is down", func() bool { return healthz(t, n0) == http.StatusServiceUnavailable })
+	alice.send(t, text("bob", client.Private, "two")) // stored; its push cannot cross
+	c.nats.Restart(t)
+	waitFor(t, "/healthz to say ok", func() bool { return healthz(t, n0) == http.StatusOK })
+	if got := contents(bob.waitMessages(t, 2)); got[1] != "two" {
+		t.Fatalf("bob got %v", got)
+	}
+	if slices.ContainsFunc(bob.events(), func(ev client.Event) bool { return ev.Kind == client.EventStatus && ev.Status == client.StatusDisconnected }) {
+		t.Fatal("bob was disconnected")
+	}
+	// And live traffic flows again.
+	alice.send(t, text("bob", client.Private, "three"))
+	bob.waitMessages(t, 3)
+}
+
+func healthz(t *testing.T, e *env) int {
+	t.Helper()
+	res, err := http.Get(e.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
