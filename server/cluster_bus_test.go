@@ -199,7 +199,9 @@ func TestClusterSurvivesNATSRestart(t *testing.T) {
 	if got := contents(bob.waitMessages(t, 2)); got[1] != "two" {
 		t.Fatalf("bob got %v", got)
 	}
-	if slices.ContainsFunc(bob.events(), func(ev client.Event) bool { return ev.Kind == client.EventStatus && ev.Status == client.StatusDisconnected }) {
+	if slices.ContainsFunc(bob.events(), func(ev client.Event) bool {
+		return ev.Kind == client.EventStatus && ev.Status == client.StatusDisconnected
+	}) {
 		t.Fatal("bob was disconnected")
 	}
 	// And live traffic flows again.
