@@ -19,12 +19,16 @@ import (
 // Config configures an Engine. URL, AppKey, DeviceID, Store and Dialer are
 // required.
 type Config struct {
-	URL      string // ws://host:port/v1/ws
-	AppKey   string
-	DeviceID string
-	Store    Store
-	Dialer   Dialer
-	Logger   Logger
+	URL string // ws://host:port/v1/ws
+	// Fallbacks are more servers of the same cluster, tried in order when
+	// URL (and each before) cannot be reached; every reconnect starts
+	// again from URL.
+	Fallbacks []string
+	AppKey    string
+	DeviceID  string
+	Store     Store
+	Dialer    Dialer
+	Logger    Logger
 	// OnEvents receives events in order, one call per batch, from one
 	// goroutine at a time. It must not block for long.
 	OnEvents func([]Event)
@@ -609,10 +613,12 @@ func (p *pendingDial) discard() {
 
 const dialTimeout = 10 * time.Second
 
-// dial connects and authenticates, on early's socket when there is one.
+// dial connects and authenticates, on early's socket when there is one:
+// to the first of the servers (Config.URL, then Config.Fallbacks) that
+// answers. A server that cannot be reached, or that answers it cannot
+// serve now, gives way to the next; any other refusal (a bad token, a
+// blocked user) is the answer.
 func (e *Engine) dial(ctx context.Context, early *pendingDial) (*liveConn, error) {
-	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
-	defer cancel()
 	// The sync version is read while the socket opens (nothing writes it
 	// while there is no connection).
 	type versionResult struct {
@@ -624,19 +630,72 @@ func (e *Engine) dial(ctx context.Context, early *pendingDial) (*liveConn, error
 		v, err := e.syncVersion(ctx)
 		versionCh <- versionResult{v, err}
 	}()
+	var lastErr error
+	var version uint64
+	for i, url := range e.urls() {
+		if i > 0 {
+			early = nil
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+		lc, err := e.dialOne(dctx, url, early, func() (uint64, error) {
+			if versionCh != nil {
+				vr := <-versionCh // not left running: Disconnect and Close wait for this loop
+				versionCh = nil
+				if vr.err != nil {
+					return 0, vr.err
+				}
+				version = vr.v
+			}
+			return version, nil
+		})
+		cancel()
+		if err == nil || !serverUnavailable(err) {
+			if versionCh != nil {
+				<-versionCh
+			}
+			return lc, err
+		}
+		lastErr = err
+		e.log.Log(LevelWarn, "server unavailable: trying the next", "url", url, "err", err.Error())
+	}
+	if versionCh != nil {
+		<-versionCh
+	}
+	return nil, lastErr
+}
+
+// serverUnavailable: the server could not be reached, or answered that it
+// cannot serve now; another one may.
+func serverUnavailable(err error) bool {
+	switch codes.Of(err) {
+	case codes.NetUnavailable, codes.ConnAckTimeout, codes.MessageStorageUnavailable:
+		return true
+	}
+	return false
+}
+
+// urls are the servers to try, in order.
+func (e *Engine) urls() []string {
+	return append([]string{e.cfg.URL}, e.cfg.Fallbacks...)
+}
+
+// dialOne connects and authenticates to one server.
+func (e *Engine) dialOne(dctx context.Context, url string, early *pendingDial, syncVersion func() (uint64, error)) (*liveConn, error) {
 	var c Conn
 	var err error
 	if early != nil {
 		c, err = early.take(dctx)
 		early.used = e.cfg.Now()
 	} else {
-		c, err = e.cfg.Dialer.Dial(dctx, e.cfg.URL)
+		c, err = e.cfg.Dialer.Dial(dctx, url)
 	}
-	vr := <-versionCh // not left running: Disconnect and Close wait for this loop
 	if err != nil {
 		return nil, codes.Wrap(codes.NetUnavailable, "dial", err)
 	}
-	version, err := vr.v, vr.err
+	version, err := syncVersion()
 	if err != nil {
 		c.Close()
 		return nil, err

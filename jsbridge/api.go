@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -367,17 +368,24 @@ func (b *Bridge) init(args []safejs.Value) any {
 		if err != nil || deviceID == "" {
 			deviceID = "d" + strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
 		}
+		// serverUrl, then navigators (RongIMLib's own option): the servers
+		// of one cluster, tried in order (client.Config.Fallbacks).
 		server, err := optString(opts, "serverUrl")
 		if err != nil {
 			return err
 		}
-		if server == "" {
-			navs, err := optStrings(opts, "navigators")
-			if err != nil {
-				return err
-			}
-			if len(navs) > 0 {
-				server = navs[0]
+		navs, err := optStrings(opts, "navigators")
+		if err != nil {
+			return err
+		}
+		var fallbacks []string
+		for _, n := range navs {
+			switch {
+			case n == "" || n == server:
+			case server == "":
+				server = n
+			case !slices.Contains(fallbacks, wsURL(n)):
+				fallbacks = append(fallbacks, wsURL(n))
 			}
 		}
 		if server == "" {
@@ -424,7 +432,7 @@ func (b *Bridge) init(args []safejs.Value) any {
 		b.user, b.emit, b.appKey = "", emit, appKey
 		b.useIDB = storage != "memory" && useDB && !absent(idb)
 		b.cfg = &client.Config{
-			URL: wsURL(server), AppKey: appKey, DeviceID: deviceID,
+			URL: wsURL(server), Fallbacks: fallbacks, AppKey: appKey, DeviceID: deviceID,
 			Dialer: Dialer{WebSocket: ws, Logger: b.log}, Logger: b.log,
 			SendTimeout: time.Duration(timeout) * time.Millisecond,
 			OnEvents:    b.dispatch, DeliveryReceipts: delivery,

@@ -185,6 +185,12 @@ export interface IInitOption {
   appkey: string;
   /** The imwasm server's http(s) URL; `navigators[0]` is read when it is absent. */
   serverUrl?: string;
+  /**
+   * The servers of one cluster, tried in order (after `serverUrl` when both are given): the
+   * first that answers wins, and when it fails the SDK moves to the next by itself
+   * (`CONNECTING`, then `CONNECTED`) and syncs what it missed. Every reconnect starts again
+   * from the first.
+   */
   navigators?: string[];
   /** Where the .wasm lives, relative to the package's dist/ folder or absolute. */
   wasmUrl?: string;

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/internal/natstest"
 	"github.com/imwasm/imwasm/internal/pgtest"
 )
 
@@ -107,5 +109,70 @@ func TestTwoNodesOnOnePostgres(t *testing.T) {
 		if got := d.messages(); got[0].Seq != 1 || got[len(got)-1].Seq != 2*each {
 			t.Fatalf("%s: seq %d..%d, want 1..%d", u, got[0].Seq, got[len(got)-1].Seq, 2*each)
 		}
+	}
+}
+
+// Two `imwasm serve` nodes on one PostgreSQL and one NATS. alice's device
+// knows both nodes (node A first), bob's is on node B. Node A is killed
+// with -9 in the middle of alice's stream to bob: alice's device moves to
+// node B by itself, and bob gets every acknowledged message, once, in
+// order, without reconnecting.
+func TestClusterNodeKilledItsClientsMoveOn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs PostgreSQL, NATS and two servers")
+	}
+	pg := pgtest.Start(t)
+	dsn := pg.CreateDB(t)
+	nt := natstest.Start(t)
+	bin := buildIMWasm(t)
+	addrs := []string{freeAddr(t), freeAddr(t)}
+	var procs []*proc
+	for _, a := range addrs {
+		procs = append(procs, startServe(t, bin, a, t.TempDir(), "--store", dsn, "--bus", nt.URL()))
+	}
+	ws := func(addr string) string { return "ws://" + addr + "/v1/ws" }
+	a, b := &env{t: t, url: "http://" + addrs[0]}, &env{t: t, url: "http://" + addrs[1]}
+	alice := a.device("alice", "a1", devOpts{mod: func(c *client.Config) { c.Fallbacks = []string{ws(addrs[1])} }})
+	bob := b.device("bob", "b1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	bob.connect(t, token(t, "bob", time.Hour))
+
+	const n = 300
+	acked := map[string]bool{}
+	var count atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range n {
+			m := sendUntilSent(t, alice, text("bob", client.Private, fmt.Sprint(i)))
+			acked[m.MessageUID] = true
+			count.Add(1)
+		}
+	}()
+	for count.Load() < n/3 {
+		time.Sleep(5 * time.Millisecond) // polling a condition
+	}
+	procs[0].cmd.Process.Kill() // SIGKILL: no shutdown, no goodbye to the cluster
+	procs[0].cmd.Wait()
+	atKill := count.Load()
+	<-done
+	t.Logf("node A killed after %d acknowledged sends", atKill)
+	bob.waitMessages(t, n)
+	b.fence(t, bob)
+	checkExactlyOnce(t, "bob", bob, acked)
+	if alice.Status() != client.StatusConnected {
+		t.Fatalf("alice is %v", alice.Status())
+	}
+	var statuses []int
+	for _, ev := range alice.events() {
+		if ev.Kind == client.EventStatus {
+			statuses = append(statuses, ev.Status)
+		}
+	}
+	if !slices.Contains(statuses, client.StatusConnecting) || statuses[len(statuses)-1] != client.StatusConnected {
+		t.Fatalf("alice's statuses: %v", statuses)
+	}
+	if slices.ContainsFunc(bob.events(), func(ev client.Event) bool { return ev.Kind == client.EventStatus && (ev.Status == client.StatusSuspended || ev.Status == client.StatusDisconnected) }) {
+		t.Fatal("bob, on the node that lived, was disconnected")
 	}
 }
