@@ -17,6 +17,7 @@ import (
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/bus"
 	"github.com/imwasm/imwasm/server/bus/natsbus"
+	"github.com/imwasm/imwasm/server/files"
 )
 
 // What the nodes of a cluster tell each other over the bus, beyond
@@ -57,6 +58,7 @@ const (
 	evDrop     = "drop"     // Broadcast: drop cached Group / blacklists and subscribers of Users
 	evDropAll  = "dropall"  // Broadcast: drop every cached group
 	evSettings = "settings" // Broadcast: the settings changed
+	evFile     = "file"     // Broadcast: User stored a file of Size bytes in the shared file store (deleted one: -Size-1)
 )
 
 type busEvent struct {
@@ -71,6 +73,7 @@ type busEvent struct {
 	Conv     string           `json:"cv,omitempty"`
 	UID      string           `json:"id,omitempty"`
 	Time     int64            `json:"t,omitempty"`
+	Size     int64            `json:"z,omitempty"`
 	Sessions []sessionRef     `json:"s,omitempty"`
 	Online   map[string]int64 `json:"o,omitempty"` // user: since (ms)
 }
@@ -300,6 +303,15 @@ func (s *Server) dropSubscribers(users []string) {
 	s.cluster.broadcast(&busEvent{Kind: evDrop, Users: users})
 }
 
+// sharedFileCounted tells the other nodes that user stored a file of size
+// bytes (a deleted one: -size-1) when the nodes share their file store, so
+// every node's upload quotas count every node's files.
+func (s *Server) sharedFileCounted(user string, size int64) {
+	if _, disk := s.files.(*files.Disk); !disk {
+		s.cluster.broadcast(&busEvent{Kind: evFile, User: user, Size: size})
+	}
+}
+
 // receive handles an event from another node.
 func (c *cluster) receive(b []byte) {
 	var e busEvent
@@ -337,6 +349,12 @@ func (c *cluster) receive(b []byte) {
 		}
 	case evDropAll:
 		s.groups.invalidateAll()
+	case evFile:
+		if e.Size >= 0 {
+			s.quota.add(e.User, e.Size)
+		} else {
+			s.quota.remove(e.User, -e.Size-1)
+		}
 	case evSettings:
 		if err := s.loadSettings(s.ctx); err != nil {
 			s.log.Warn("bus: reload the settings", "err", err)

@@ -1,15 +1,19 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/internal/natstest"
 	"github.com/imwasm/imwasm/internal/pgtest"
+	"github.com/imwasm/imwasm/internal/s3test"
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
@@ -217,4 +221,48 @@ func healthz(t *testing.T, e *env) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// With an S3-compatible file store (versitygw), a file uploaded through
+// one node is served by the other, ranges included, and the upload quota
+// counts the uploader's files on every node; a setting changed through
+// one node holds on the other.
+func TestClusterSharesFiles(t *testing.T) {
+	t.Parallel()
+	s3 := s3test.Start(t)
+	c := startCluster(t, 2, func(cfg *server.Config) { cfg.Files = s3.URLWithCredentials("cluster-files") })
+	n0, n1 := c.nodes[0], c.nodes[1]
+	if status, body := n0.admin("PUT", "/v1/settings", map[string]any{"uploadQuotaBytes": 15000}); status != http.StatusOK {
+		t.Fatalf("settings: %d %v", status, body)
+	}
+	waitFor(t, "node 1 to read the settings", func() bool {
+		_, body := n1.admin("GET", "/v1/settings", nil)
+		return body["data"].(map[string]any)["uploadQuotaBytes"] == float64(15000)
+	})
+	tok := token(t, "u", time.Hour)
+	body := make([]byte, 6000)
+	for i := range body {
+		body[i] = byte(i % 251)
+	}
+	status, f, res := n0.upload(t, tok, "a.bin", "application/octet-stream", "", bytes.NewReader(body), int64(len(body)))
+	if status != http.StatusOK {
+		t.Fatalf("upload: %d %v", status, res)
+	}
+	req, _ := http.NewRequest("GET", strings.Replace(f.URL, n0.url, n1.url, 1), nil)
+	req.Header.Set("Range", "bytes=100-199")
+	got, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if got.StatusCode != http.StatusPartialContent || !bytes.Equal(part, body[100:200]) || got.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("range from node 1: %d %d bytes %v", got.StatusCode, len(part), got.Header)
+	}
+	// The quota: 6,000 bytes and 4 KiB kept; 6,000 more through node 1
+	// would pass 15,000.
+	n1.waitMetric(t, "imwasm_upload_files", 1)
+	if status, _, res := n1.upload(t, tok, "b.bin", "application/octet-stream", "", bytes.NewReader(body), int64(len(body))); status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("past the quota through node 1: %d %v", status, res)
+	}
 }

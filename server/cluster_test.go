@@ -172,7 +172,9 @@ func TestClusterNodeKilledItsClientsMoveOn(t *testing.T) {
 	if !slices.Contains(statuses, client.StatusConnecting) || statuses[len(statuses)-1] != client.StatusConnected {
 		t.Fatalf("alice's statuses: %v", statuses)
 	}
-	if slices.ContainsFunc(bob.events(), func(ev client.Event) bool { return ev.Kind == client.EventStatus && (ev.Status == client.StatusSuspended || ev.Status == client.StatusDisconnected) }) {
+	if slices.ContainsFunc(bob.events(), func(ev client.Event) bool {
+		return ev.Kind == client.EventStatus && (ev.Status == client.StatusSuspended || ev.Status == client.StatusDisconnected)
+	}) {
 		t.Fatal("bob, on the node that lived, was disconnected")
 	}
 }

@@ -78,6 +78,12 @@ type Config struct {
 	// own heartbeat).
 	IdleTimeout time.Duration
 
+	// Files is where uploaded files are kept: "" or "disk", DataDir/files
+	// (each node its own); an s3:// URL (s3://BUCKET[/PREFIX]?endpoint=
+	// URL&region=R, credentials from the AWS variables), shared by the
+	// nodes of a cluster.
+	Files string
+
 	// Bus carries live traffic between the nodes of a cluster: "" or
 	// "local", a cluster of one; a nats:// URL (several, comma-separated,
 	// for a NATS cluster), the nodes on that NATS with the same app key.

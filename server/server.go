@@ -22,6 +22,7 @@ import (
 	"github.com/imwasm/imwasm/proto/contract"
 	"github.com/imwasm/imwasm/server/bus"
 	"github.com/imwasm/imwasm/server/files"
+	"github.com/imwasm/imwasm/server/files/s3files"
 	"github.com/imwasm/imwasm/server/store"
 	"github.com/imwasm/imwasm/server/store/postgres"
 	"github.com/imwasm/imwasm/server/store/sqlite"
@@ -91,7 +92,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	fs, err := files.NewDisk(filepath.Join(cfg.DataDir, "files"))
+	fs, err := openFiles(ctx, cfg)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -123,6 +124,17 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 		return nil, fmt.Errorf("store %q: want sqlite or a postgres:// URL", cfg.Store)
 	}
 	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlite.Options{FullSync: cfg.FullSync, Logger: cfg.Logger})
+}
+
+// openFiles opens the file store cfg names.
+func openFiles(ctx context.Context, cfg Config) (files.FileStore, error) {
+	switch {
+	case cfg.Files == "" || cfg.Files == "disk":
+		return files.NewDisk(filepath.Join(cfg.DataDir, "files"))
+	case strings.HasPrefix(cfg.Files, "s3://"):
+		return s3files.Open(ctx, cfg.Files)
+	}
+	return nil, fmt.Errorf("files %q: want disk or an s3:// URL", cfg.Files)
 }
 
 // newServer wires a server around st with the in-process bus.
@@ -170,10 +182,12 @@ type pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// healthz answers ok, or 503 and which dependency is down: "store
-// unavailable" while the store cannot be reached (a load balancer then
-// sends clients to another node), "bus unavailable" while NATS cannot (the
-// node serves its own users, who miss live traffic from other nodes).
+// healthz answers ok, or 503 and which dependency is down, a line each:
+// "store unavailable" while the store cannot be reached (a load balancer
+// then sends clients to another node), "files unavailable" for a file
+// store on another server (S3), "bus unavailable" while NATS cannot be
+// reached (the node serves its own users, who miss live traffic from
+// other nodes until it is back).
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
 	var down []string
@@ -183,6 +197,14 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		if err := p.Ping(ctx); err != nil {
 			s.log.Warn("health check: the store is unavailable", "err", err)
 			down = append(down, "store unavailable")
+		}
+	}
+	if p, ok := s.files.(pinger); ok {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := p.Ping(ctx); err != nil {
+			s.log.Warn("health check: the file store is unavailable", "err", err)
+			down = append(down, "files unavailable")
 		}
 	}
 	if err := s.bus.Err(); err != nil {

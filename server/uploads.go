@@ -96,6 +96,9 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		m.MD5 = hex.EncodeToString(sum.Sum(nil))
 	})
 	s.quota.done(res, err == nil, stored.Size)
+	if err == nil {
+		s.sharedFileCounted(user, stored.Size)
+	}
 	switch {
 	case errors.Is(err, files.ErrTooLarge) && res.byQuota:
 		s.writeAPI(w, nil, &apiError{http.StatusRequestEntityTooLarge, codes.FileSizeExceedLimit,
@@ -228,6 +231,7 @@ func (s *Server) deleteFiles(ctx context.Context, drop func(files.Meta) bool) (i
 		switch {
 		case err == nil:
 			s.quota.remove(m.Uploader, m.Size)
+			s.sharedFileCounted(m.Uploader, -m.Size-1)
 			n++
 		case !errors.Is(err, files.ErrNotFound): // ErrNotFound: deleted meanwhile, and counted there
 			return n, fmt.Errorf("delete file %s: %w", m.ID, err)

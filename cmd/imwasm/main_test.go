@@ -233,8 +233,9 @@ func TestServeFlagsAndEnv(t *testing.T) {
 	if cfg, err := parseServe([]string{"--store", "postgres://db/im"}, &discard); err != nil || cfg.Store != "postgres://db/im" {
 		t.Fatalf("--store: %q %v", cfg.Store, err)
 	}
-	if cfg, err := parseServe([]string{"--bus", "nats://n1:4222,nats://n2:4222"}, &discard); err != nil || cfg.Bus != "nats://n1:4222,nats://n2:4222" {
-		t.Fatalf("--bus: %q %v", cfg.Bus, err)
+	if cfg, err := parseServe([]string{"--bus", "nats://n1:4222,nats://n2:4222", "--files", "s3://b?endpoint=http://s3:9000"}, &discard); err != nil ||
+		cfg.Bus != "nats://n1:4222,nats://n2:4222" || cfg.Files != "s3://b?endpoint=http://s3:9000" {
+		t.Fatalf("--bus, --files: %q %q %v", cfg.Bus, cfg.Files, err)
 	}
 
 	// Bad values, from flags and from the environment.
@@ -254,6 +255,7 @@ func TestServeFlagsAndEnv(t *testing.T) {
 		{[]string{"--log-format", "xml"}, "--log-format"},
 		{[]string{"--store", "mysql://db/im"}, "--store"},
 		{[]string{"--bus", "redis://r:6379"}, "--bus"},
+		{[]string{"--files", "gs://bucket"}, "--files"},
 		{[]string{"--bus", "nats://a:4222,"}, "--bus"},
 		{[]string{"stray"}, "unexpected arguments"},
 		{[]string{"--allowed-origins", "app.example.com"}, "--allowed-origins"},

@@ -82,6 +82,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free one)")
 	data := fs.String("data", "./data", "data directory: SQLite database and uploaded files (created 0700)")
 	storeURL := fs.String("store", "sqlite", "where the server keeps its state: sqlite (a database file in --data) or a postgres:// URL (nodes sharing the database are one cluster's state; files stay in --data)")
+	filesURL := fs.String("files", "disk", "where uploaded files are kept: disk (--data/files, each node its own) or s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION, an S3-compatible store the nodes of a cluster share (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
 	busURL := fs.String("bus", "local", "what carries live traffic between nodes: local (one node) or NATS URLs, comma-separated (nats://host:4222,nats://host2:4222): the nodes on one NATS with one store and app key are one cluster")
 	appKey := fs.String("app-key", "", "app key clients must present when they connect (required)")
 	appSecret := fs.String("app-secret", "", fmt.Sprintf("app secret that signs tokens, HS256, at least %d bytes (required)", minSecretLen))
@@ -116,6 +117,8 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		return server.Config{}, usagef("--data must not be empty")
 	case *storeURL != "sqlite" && !strings.HasPrefix(*storeURL, "postgres://") && !strings.HasPrefix(*storeURL, "postgresql://"):
 		return server.Config{}, usagef("--store must be sqlite or a postgres:// URL, got %q", *storeURL)
+	case *filesURL != "disk" && !strings.HasPrefix(*filesURL, "s3://"):
+		return server.Config{}, usagef("--files must be disk or an s3:// URL, got %q", *filesURL)
 	case !validBus(*busURL):
 		return server.Config{}, usagef("--bus must be local or nats:// URLs, comma-separated, got %q", *busURL)
 	case *appKey == "":
@@ -172,6 +175,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		DataDir:         *data,
 		Store:           *storeURL,
 		Bus:             *busURL,
+		Files:           *filesURL,
 		AppKey:          *appKey,
 		AppSecret:       *appSecret,
 		AllowedOrigins:  allowed,
