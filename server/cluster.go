@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,7 +49,7 @@ const (
 	evOnline   = "on"       // Broadcast, numbered: User's first session here
 	evOffline  = "off"      // Broadcast, numbered: User's last session here closed
 	evAskList  = "ask"      // Send: send me your list
-	evList     = "list"     // Send: every user online here, as of Seq
+	evList     = "list"     // Send: the users online here as of Seq, in parts (Part from 0, Last)
 	evLeave    = "leave"    // Broadcast: this node is stopping
 	evOpened   = "opened"   // Tell: a session of User opened here
 	evSessions = "sessions" // Tell: User's sessions here (answering opened)
@@ -74,6 +75,8 @@ type busEvent struct {
 	UID      string           `json:"id,omitempty"`
 	Time     int64            `json:"t,omitempty"`
 	Size     int64            `json:"z,omitempty"`
+	Part     int              `json:"p,omitempty"`
+	Last     bool             `json:"l,omitempty"`
 	Sessions []sessionRef     `json:"s,omitempty"`
 	Online   map[string]int64 `json:"o,omitempty"` // user: since (ms)
 }
@@ -135,6 +138,31 @@ type nodeView struct {
 	asked  time.Time // when its list was last asked for
 	seen   time.Time // when it was last heard of
 	online map[string]int64
+	// partial gathers a list arriving in parts.
+	partial map[string]int64
+}
+
+// listPart is how many users one part of a list holds: a part stays well
+// under NATS's largest message (1 MB by default).
+const listPart = 5000
+
+// sendListLocked sends node to the users online here, in parts; under
+// c.mu, so no announcement comes between them.
+func (c *cluster) sendListLocked(node string) {
+	part := map[string]int64{}
+	n := 0
+	send := func(last bool) {
+		c.sendTo(node, &busEvent{Kind: evList, Seq: c.seq, Part: n, Last: last, Online: part})
+		part = map[string]int64{}
+		n++
+	}
+	for u, t := range c.here {
+		part[u] = t
+		if len(part) == listPart {
+			send(false)
+		}
+	}
+	send(true)
 }
 
 func newCluster(s *Server) *cluster {
@@ -327,7 +355,7 @@ func (c *cluster) receive(b []byte) {
 		c.directory(&e)
 	case evAskList:
 		c.mu.Lock()
-		c.sendTo(e.From, &busEvent{Kind: evList, Seq: c.seq, Online: c.here})
+		c.sendListLocked(e.From)
 		c.mu.Unlock()
 	case evOpened, evSessions, evClosed:
 		c.sessions(&e)
@@ -379,9 +407,14 @@ func (c *cluster) directory(e *busEvent) {
 	v.seen = now
 	switch e.Kind {
 	case evList:
-		v.online, v.seq, v.synced = e.Online, e.Seq, true
-		if v.online == nil {
-			v.online = map[string]int64{}
+		if e.Part == 0 {
+			v.partial = map[string]int64{}
+		} else if v.partial == nil {
+			return // its start was missed: asked again at its next beat
+		}
+		maps.Copy(v.partial, e.Online)
+		if e.Last {
+			v.online, v.seq, v.synced, v.partial = v.partial, e.Seq, true, nil
 		}
 		return
 	case evBeat:
@@ -410,9 +443,10 @@ func (c *cluster) directory(e *busEvent) {
 	}
 }
 
-// dropNodeLocked forgets a node that left or went silent, and tells the
-// subscribers of its users who are now offline everywhere (the node with
-// the lowest id tells, so they hear it once).
+// dropNodeLocked forgets a node that left or went silent. The node with
+// the lowest id (so it happens once) tells the subscribers of its users
+// who are now offline everywhere, and hands the receipt updates it may
+// have had pending to their new owners.
 func (c *cluster) dropNodeLocked(id string) {
 	v := c.nodes[id]
 	if v == nil {
@@ -428,6 +462,8 @@ func (c *cluster) dropNodeLocked(id string) {
 			return
 		}
 	}
+	// The receipt updates the node had pending go to their new owners.
+	c.s.tasks.Go(func() { c.s.resumeReceipts(c.s.ctx) })
 	now := c.s.cfg.Now().UnixMilli()
 	for u := range v.online {
 		if _, ok := c.here[u]; !ok && !c.elsewhereLocked(u) {

@@ -266,3 +266,35 @@ func TestClusterSharesFiles(t *testing.T) {
 		t.Fatalf("past the quota through node 1: %d %v", status, res)
 	}
 }
+
+// Seed 000's read-receipt flow with its members on three nodes: the
+// request reaches each, each answer reaches the sender on another node,
+// and the sender's copy ends with both readers.
+func TestClusterGroupReadReceipts(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 3, nil)
+	c.nodes[0].group(t, "g", "alice", []string{"bob", "carol"}, nil)
+	var d []*device
+	for i, u := range []string{"alice", "bob", "carol"} {
+		d = append(d, c.nodes[i].device(u, u+"1", devOpts{}))
+		d[i].connect(t, token(t, u, time.Hour))
+	}
+	alice, bob, carol := d[0], d[1], d[2]
+	g := client.Conversation{Type: client.Group, TargetID: "g"}
+	ctx := context.Background()
+	m := alice.send(t, text("g", client.Group, "lunch?"))
+	if err := alice.RequestReceipts(ctx, g, m.MessageUID); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*device{bob, carol} {
+		r.waitReceipt(t, r.user+"'s request", client.EventReceiptRequest, func(e *client.ReceiptEvent) bool { return e.MessageUID == m.MessageUID })
+		if err := r.RespondReceipts(ctx, g, []string{m.MessageUID}); err != nil {
+			t.Fatal(err)
+		}
+		alice.waitReceipt(t, r.user+"'s response", client.EventReceiptResponse, func(e *client.ReceiptEvent) bool { return e.UserID == r.user })
+	}
+	alice.waitFor(t, "both readers in alice's copy", func([]*client.Message, []client.Event) bool {
+		rc := alice.stored(t, m.MessageUID).Receipt
+		return rc != nil && rc.ReadCount == 2 && len(rc.Readers) == 2
+	})
+}

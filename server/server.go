@@ -150,6 +150,16 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.settings.Store(settingsFrom(cfg))
 	s.bus = bus.NewLocal(busNode{s})
 	s.cluster = newCluster(s)
+	s.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "imwasm_cluster_nodes", Help: "Other nodes of the cluster this node hears from."},
+			func() float64 { return float64(s.ClusterNodes()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "imwasm_bus_up", Help: "1 while the bus between nodes is connected (always, for one node)."},
+			func() float64 {
+				if s.bus.Err() != nil {
+					return 0
+				}
+				return 1
+			}))
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
 	s.blocks = &blockCache{store: st, lists: map[string]map[string]int64{}}
 	s.presence = newPresence(s)

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/server/bus"
+)
+
+// pairBus joins two servers of this process: what one sends waits until
+// the test pumps it to the other (a stand-in for NATS, which the cluster
+// tests run; here the test drives the directory's exchanges one by one).
+type pairBus struct {
+	*bus.Local
+	id    string
+	other *Server
+	sent  *[][2]any // events in flight: the receiving server and the event
+}
+
+func (b *pairBus) ID() string { return b.id }
+func (b *pairBus) Broadcast(_ context.Context, e []byte) error {
+	*b.sent = append(*b.sent, [2]any{b.other, e})
+	return nil
+}
+func (b *pairBus) Send(ctx context.Context, _ string, e []byte) error { return b.Broadcast(ctx, e) }
+
+// pump hands over what is in flight, and what that makes the servers
+// send, until nothing is.
+func pump(sent *[][2]any) {
+	for len(*sent) > 0 {
+		next := (*sent)[0]
+		*sent = (*sent)[1:]
+		next[0].(*Server).cluster.receive(next[1].([]byte))
+	}
+}
+
+// A node's list of online users crosses in parts small enough for NATS,
+// and the other node knows every user once the last part is in; numbered
+// announcements then keep it up to date, and a missed number makes it ask
+// again.
+func TestDirectoryListInParts(t *testing.T) {
+	a, err := New(context.Background(), Config{AppKey: "k", AppSecret: "0123456789abcdef0123", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var clock sync.Mutex
+	now := time.Now()
+	b, err := New(context.Background(), Config{AppKey: "k", AppSecret: "0123456789abcdef0123", DataDir: t.TempDir(),
+		Now: func() time.Time { clock.Lock(); defer clock.Unlock(); return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var sent [][2]any
+	a.bus = &pairBus{Local: bus.NewLocal(busNode{a}), id: "a", other: b, sent: &sent}
+	b.bus = &pairBus{Local: bus.NewLocal(busNode{b}), id: "b", other: a, sent: &sent}
+	const users = 2*listPart + 17
+	a.cluster.mu.Lock()
+	for i := range users {
+		a.cluster.here[fmt.Sprint("u", i)] = int64(i)
+	}
+	a.cluster.seq = 40
+	a.cluster.mu.Unlock()
+
+	a.cluster.beat() // b hears of a, asks for its list, gets it in 3 parts
+	if len(sent) != 1 {
+		t.Fatalf("%d events in flight", len(sent))
+	}
+	pump(&sent)
+	if n := b.ClusterNodes(); n != 1 {
+		t.Fatalf("b knows %d nodes", n)
+	}
+	check := func(user string, want bool) {
+		t.Helper()
+		if got, _ := b.cluster.onlineElsewhere(user); got != want {
+			t.Fatalf("%s online elsewhere: %v, want %v", user, got, want)
+		}
+	}
+	check("u0", true)
+	check(fmt.Sprint("u", users-1), true)
+	b.cluster.mu.Lock()
+	v := b.cluster.nodes["a"]
+	got, synced, seq := len(v.online), v.synced, v.seq
+	b.cluster.mu.Unlock()
+	if got != users || !synced || seq != 40 {
+		t.Fatalf("b holds %d users (synced %v, seq %d), want %d", got, synced, seq, users)
+	}
+	// The next number applies; one after a gap makes b ask again.
+	b.cluster.receive(mustEvent(t, &busEvent{Kind: evOffline, From: "a", Seq: 41, User: "u0"}))
+	check("u0", false)
+	b.cluster.receive(mustEvent(t, &busEvent{Kind: evOnline, From: "a", Seq: 43, User: "late"}))
+	b.cluster.mu.Lock()
+	synced = b.cluster.nodes["a"].synced
+	b.cluster.mu.Unlock()
+	if synced {
+		t.Fatal("a gap in the numbers went unnoticed")
+	}
+	pump(&sent)
+	if n := len(sent); n != 0 {
+		t.Fatalf("b asked again within a beat: %d events", n)
+	}
+	clock.Lock()
+	now = now.Add(time.Second) // a beat later, a's beat makes b ask again
+	clock.Unlock()
+	a.cluster.beat()
+	pump(&sent)
+	check("u0", true)
+}
+
+func mustEvent(t *testing.T, e *busEvent) []byte {
+	t.Helper()
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Every node that knows the same nodes picks the same node to coalesce a
+// message's receipts, and the work is spread.
+func TestReceiptOwnerIsAgreed(t *testing.T) {
+	var nodes []*Server
+	for range 3 {
+		s, err := New(context.Background(), Config{AppKey: "k", AppSecret: "0123456789abcdef0123", DataDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		nodes = append(nodes, s)
+	}
+	ids := []string{"n1", "n2", "n3"}
+	for i, s := range nodes {
+		s.bus = &pairBus{Local: bus.NewLocal(busNode{s}), id: ids[i]}
+		for j, id := range ids {
+			if j != i {
+				s.cluster.nodes[id] = &nodeView{online: map[string]int64{}}
+			}
+		}
+	}
+	owned := map[string]int{}
+	for k := range 300 {
+		key := fmt.Sprint("g:conv\x00uid", k)
+		o := nodes[0].cluster.owner(key)
+		for _, s := range nodes[1:] {
+			if got := s.cluster.owner(key); got != o {
+				t.Fatalf("%s: owner %s on one node, %s on another", key, o, got)
+			}
+		}
+		owned[o]++
+	}
+	for _, id := range ids {
+		if owned[id] < 50 {
+			t.Fatalf("owners %v: uneven", owned)
+		}
+	}
+}
