@@ -32,7 +32,7 @@ DEV_APP_KEY    ?= dev-app-key
 DEV_APP_SECRET ?= dev-app-secret-change-me
 RUN_FLAGS      ?=
 
-.PHONY: all build generate check-generate protoc-gen-go wasm wasm-size relay demo run \
+.PHONY: all build generate check-generate protoc-gen-go wasm wasm-size relay demo cluster run \
 	test test-short stress fmt-check vet test-go test-wasm test-js test-relay test-demo relay-deps npm-deps fuzz bench clean
 
 all: build
@@ -88,6 +88,10 @@ relay:
 ## demo: the server, demo users and a group, and the web chat; prints a link per user
 demo: build wasm
 	node examples/web-chat/demo.mjs
+
+## cluster: the demo on two nodes sharing PostgreSQL, NATS and an S3-compatible store (versitygw), all on this machine
+cluster: build wasm
+	node examples/web-chat/cluster.mjs
 
 ## wasm-size: print the wasm's raw and gzip -9 sizes; fail above the budget
 wasm-size: wasm

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,10 +29,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlagSet("bench", "[--scenario p2p|group|idle|receipts|presence] [flags]", stderr)
 	fs.Usage = func() { benchUsage(fs) }
 	scenario := fs.String("scenario", "p2p", "p2p (paired users), group (one group, fan-out), idle (server memory per connection) receipts (every member of a group answers read-receipt requests) or presence (users subscribed to others' online status; some connect and disconnect)")
-	url := fs.String("url", "", "bench a running server at http://host:port (default: start one; idle always starts its own process)")
+	url := fs.String("url", "", "bench a running server at http://host:port, or a cluster's nodes, comma-separated (users spread over them in turn) (default: start one; idle always starts its own process)")
 	appKey := fs.String("app-key", "", "with --url: the server's app key (env "+envName("app-key")+")")
 	appSecret := fs.String("app-secret", "", "with --url: the server's app secret, to mint tokens (env "+envName("app-secret")+")")
-	serverPID := fs.Int("server-pid", 0, "idle with --url: the server's process id, to read its memory")
+	serverPID := fs.String("server-pid", "", "with --url: the server's process id (idle reads its memory; the CPU per message is read from it), or every node's, comma-separated")
 	serverProcess := fs.Bool("server-process", true, "p2p/group: run the server in its own process, so the load generator's garbage collection and scheduling do not count as the server's (false: in this process)")
 	clients := fs.Int("clients", 0, fmt.Sprintf("simulated users: p2p (default %d, in pairs), idle (default %d) and presence (default %d)", bench.DefaultP2PClients, bench.DefaultIdleClients, bench.DefaultPresenceClients))
 	rate := fs.Float64("rate", 0, fmt.Sprintf("offered messages per second in total (default p2p %d, group %d); presence: status changes per second (default %d)", bench.DefaultP2PRate, bench.DefaultGroupRate, bench.DefaultPresenceRate))
@@ -54,11 +55,25 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := parseFlags(fs, args, "app-key", "app-secret"); err != nil {
 		return err
 	}
+	var pids []int
+	for _, p := range strings.Split(*serverPID, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pid, err := strconv.Atoi(p)
+		if err != nil || pid <= 0 {
+			return usagef("--server-pid must be process ids, comma-separated, got %q", *serverPID)
+		}
+		pids = append(pids, pid)
+	}
 	cfg := bench.Config{
-		Scenario: *scenario, URL: *url, AppKey: *appKey, AppSecret: *appSecret, ServerPID: *serverPID,
+		Scenario: *scenario, URL: *url, AppKey: *appKey, AppSecret: *appSecret, ServerPIDs: pids,
 		ServerProcess: *serverProcess, Clients: *clients, Rate: *rate, Duration: *duration,
 		Members: *members, Rounds: *rounds, Senders: *senders, RateLimit: *rateLimit, Settle: *settle, FindCapacity: *findCap,
 		ServerEnv: serverEnv, ClientGOGC: *clientGOGC, WarmUp: *warmUp, Store: *store,
+	}
+	if len(pids) > 0 {
+		cfg.ServerPID = pids[0]
 	}
 	if *warmUp == 0 {
 		cfg.WarmUp = -1 // none; bench.Config's zero means the default

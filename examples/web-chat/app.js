@@ -9,7 +9,9 @@ const { ConversationType: CT, Events, SentStatus, ErrorCode } = RongIMLib;
 const params = new URLSearchParams(location.hash.slice(1));
 const me = params.get('user');
 const token = params.get('token');
-const serverUrl = params.get('server') || `${location.protocol}//${location.hostname}:8080`;
+// server= may name several (a cluster's nodes, comma-separated): tried in
+// order, with failover.
+const servers = (params.get('server') || `${location.protocol}//${location.hostname}:8080`).split(',');
 const appkey = params.get('appkey') || 'demo-app';
 
 const $ = (id) => document.getElementById(id);
@@ -378,7 +380,7 @@ async function main() {
   document.title = `${me} · imwasm chat`;
   bindUI();
   listen();
-  RongIMLib.init({ appkey, serverUrl, deliveryReceipts: true, logLevel: 'warn' });
+  RongIMLib.init({ appkey, navigators: servers, deliveryReceipts: true, logLevel: 'warn' });
   const res = await RongIMLib.connect(token);
   if (res.code !== ErrorCode.SUCCESS) {
     setStatus(`error ${res.code}`);

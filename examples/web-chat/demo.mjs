@@ -22,7 +22,7 @@ const listen = (srv, port) => new Promise((resolve, reject) => {
 });
 
 // serveApp serves the chat at / and the npm package at /imwasm/.
-async function serveApp(port) {
+export async function serveApp(port) {
   const dirs = { '/imwasm/': join(root, 'npm'), '/': join(root, 'examples', 'web-chat') };
   const srv = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -47,11 +47,12 @@ async function serveApp(port) {
   return { srv, url: `http://127.0.0.1:${bound}` };
 }
 
-// startServer runs `imwasm serve` and resolves its URL.
-function startServer(port, dataDir) {
+// startServer runs `imwasm serve` (with more flags, for a cluster's node)
+// and resolves its URL.
+export function startServer(port, dataDir, more = [], env = process.env) {
   mkdirSync(dataDir, { recursive: true });
-  const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--app-key', appKey, '--app-secret', appSecret, '--log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data', dataDir, '--app-key', appKey, '--app-secret', appSecret, '--log-level', 'warn', ...more],
+    { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (b) => {
@@ -72,30 +73,45 @@ async function admin(serverUrl, method, path, body) {
   return { status: res.status, body: await res.json() };
 }
 
-/** startDemo starts everything and returns the links and a stop function. */
-export async function startDemo({ appPort = 8000, serverPort = 8080, dataDir = join(root, 'data-demo') } = {}) {
-  const server = await startServer(serverPort, dataDir);
-  const g = await admin(server.url, 'POST', '/v1/groups', { groupId: 'team', name: 'team', ownerId: 'alice', memberIds: users });
+// stopProc stops a child process and resolves once it has exited.
+export function stopProc(proc, signal = 'SIGTERM') {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill(signal);
+  return exited;
+}
+
+// seed makes the demo group and its welcome message (kept if it exists).
+export async function seed(serverUrl) {
+  const g = await admin(serverUrl, 'POST', '/v1/groups', { groupId: 'team', name: 'team', ownerId: 'alice', memberIds: users });
   if (g.status === 200) {
-    await admin(server.url, 'POST', '/v1/messages', {
+    await admin(serverUrl, 'POST', '/v1/messages', {
       fromUserId: 'alice', conversationType: 3, targetIds: ['team'], objectName: 'RC:TxtMsg',
       content: { content: 'Welcome to the imwasm demo group 👋' }, clientMsgId: 'demo-welcome',
     });
   } else if (g.status !== 409) {
     throw new Error('create the demo group: ' + JSON.stringify(g.body));
   }
+}
+
+// links are the chat's link per user; servers, the server URLs to try in
+// order (the nodes of a cluster), comma-separated in the link.
+export function links(appUrl, servers) {
+  return Object.fromEntries(users.map((u) => [u,
+    `${appUrl}/#user=${u}&token=${token(['--user', u, '--ttl', '24h'])}&server=${encodeURIComponent(servers.join(','))}&appkey=${appKey}`]));
+}
+
+/** startDemo starts everything and returns the links and a stop function. */
+export async function startDemo({ appPort = 8000, serverPort = 8080, dataDir = join(root, 'data-demo') } = {}) {
+  const server = await startServer(serverPort, dataDir);
+  await seed(server.url);
   const app = await serveApp(appPort);
-  const links = Object.fromEntries(users.map((u) => [u,
-    `${app.url}/#user=${u}&token=${token(['--user', u, '--ttl', '24h'])}&server=${encodeURIComponent(server.url)}&appkey=${appKey}`]));
   return {
-    serverUrl: server.url, appUrl: app.url, links,
+    serverUrl: server.url, appUrl: app.url, links: links(app.url, [server.url]),
     // Resolves once the server has exited (its data folder is then free).
     stop: () => {
       app.srv.close();
-      if (server.proc.exitCode !== null || server.proc.signalCode !== null) return Promise.resolve();
-      const exited = new Promise((resolve) => server.proc.once('exit', resolve));
-      server.proc.kill('SIGTERM');
-      return exited;
+      return stopProc(server.proc);
     },
   };
 }

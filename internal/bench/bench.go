@@ -76,12 +76,17 @@ const (
 type Config struct {
 	Scenario string // "p2p", "group", "idle", "receipts" or "presence"
 
-	// URL names a running server (http://host:port); empty starts one: in
-	// this process for p2p and group (or in its own with ServerProcess),
-	// always in its own process for idle.
+	// URL names a running server (http://host:port), or the nodes of a
+	// cluster, comma-separated (the users are spread over them in turn);
+	// empty starts one: in this process for p2p and group (or in its own
+	// with ServerProcess), always in its own process for idle.
 	URL               string
 	AppKey, AppSecret string // of the server at URL, to mint tokens
-	ServerPID         int    // idle with URL: the server's process id
+	// ServerPID, with URL, is the server's process id (idle reads its
+	// memory); ServerPIDs are every process whose CPU counts as the
+	// server's (a cluster's nodes), ServerPID among them.
+	ServerPID  int
+	ServerPIDs []int
 	ServerProcess     bool   // p2p/group: run the server in its own process
 	Exe               string // the imwasm binary for the server process; default this program
 	ServerEnv         []string
@@ -461,7 +466,7 @@ func (f *fleet) addUsers(n int) ([]*user, error) {
 	for range n {
 		u := &user{f: f, id: fmt.Sprintf("bench-%s-%d", f.tag, len(f.users))}
 		eng, err := client.New(client.Config{
-			URL: f.t.wsURL, AppKey: f.t.appKey, DeviceID: "d-" + u.id,
+			URL: f.t.wsURLs[len(f.users)%len(f.t.wsURLs)], AppKey: f.t.appKey, DeviceID: "d-" + u.id,
 			Store: f.newStore(), Dialer: countingDialer{wsnative.Dialer{}, &f.frames},
 			OnEvents:    u.onEvents,
 			SendRate:    f.clientSendRate(),
@@ -768,9 +773,7 @@ func (f *fleet) measure(ctx context.Context, p plan) (*Result, error) {
 	mark := func() {
 		busy0, steal0 = machineBusy()
 		cpu0, _ = cpuTime(0)
-		if f.t.pid != 0 {
-			srvCPU0, _ = cpuTime(f.t.pid)
-		}
+		srvCPU0 = f.t.serverCPU()
 		wall0 = time.Now()
 		frames0 = f.frames.snapshot()
 	}
@@ -853,11 +856,7 @@ func (f *fleet) measure(ctx context.Context, p plan) (*Result, error) {
 	wall := time.Since(wall0)
 	frames := f.frames.since(frames0)
 	cpu1, _ := cpuTime(0)
-	var srvCPU time.Duration
-	if f.t.pid != 0 {
-		c, _ := cpuTime(f.t.pid)
-		srvCPU = c - srvCPU0
-	}
+	srvCPU := f.t.serverCPU() - srvCPU0
 	var busy, steal time.Duration
 	if busy0 > 0 {
 		b, s := machineBusy()

@@ -23,11 +23,23 @@ import (
 type target struct {
 	kind      string // "in-process", "process" or "external"
 	httpURL   string // http://host:port
-	wsURL     string // ws://host:port/v1/ws
+	wsURL     string   // ws://host:port/v1/ws
+	wsURLs    []string // every node's (wsURL first): users are spread over them
 	appKey    string
 	appSecret string
-	pid       int // the server's process (0: unknown or this one)
+	pid       int   // the server's process (0: unknown or this one)
+	pids      []int // every process whose CPU is the server's (pid among them)
 	stop      func() error
+}
+
+// serverCPU is the CPU the server's processes have used (0 when unknown).
+func (t *target) serverCPU() time.Duration {
+	var sum time.Duration
+	for _, pid := range t.pids {
+		c, _ := cpuTime(pid)
+		sum += c
+	}
+	return sum
 }
 
 // startTarget starts (or names) the server the configuration asks for.
@@ -46,24 +58,32 @@ func externalTarget(cfg *Config) (*target, error) {
 	if cfg.AppKey == "" || cfg.AppSecret == "" {
 		return nil, errors.New("--url needs the server's --app-key and --app-secret to mint tokens")
 	}
-	u, err := url.Parse(cfg.URL)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("--url %q: want http://host:port", cfg.URL)
+	t := &target{kind: "external", appKey: cfg.AppKey, appSecret: cfg.AppSecret, pid: cfg.ServerPID,
+		stop: func() error { return nil }}
+	for _, raw := range strings.Split(cfg.URL, ",") {
+		u, err := url.Parse(strings.TrimSpace(raw))
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("--url %q: want http://host:port (comma-separated for a cluster's nodes)", raw)
+		}
+		switch u.Scheme {
+		case "http", "ws":
+			u.Scheme = "http"
+		case "https", "wss":
+			u.Scheme = "https"
+		default:
+			return nil, fmt.Errorf("--url %q: want http://host:port (comma-separated for a cluster's nodes)", raw)
+		}
+		base := u.Scheme + "://" + u.Host + strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/ws")
+		if t.httpURL == "" {
+			t.httpURL, t.wsURL = base, wsOf(base)
+		}
+		t.wsURLs = append(t.wsURLs, wsOf(base))
 	}
-	switch u.Scheme {
-	case "http", "ws":
-		u.Scheme = "http"
-	case "https", "wss":
-		u.Scheme = "https"
-	default:
-		return nil, fmt.Errorf("--url %q: want http://host:port", cfg.URL)
+	t.pids = cfg.ServerPIDs
+	if len(t.pids) == 0 && cfg.ServerPID != 0 {
+		t.pids = []int{cfg.ServerPID}
 	}
-	base := u.Scheme + "://" + u.Host + strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/v1/ws")
-	return &target{
-		kind: "external", httpURL: base, wsURL: wsOf(base),
-		appKey: cfg.AppKey, appSecret: cfg.AppSecret, pid: cfg.ServerPID,
-		stop: func() error { return nil },
-	}, nil
+	return t, nil
 }
 
 func wsOf(httpURL string) string {
@@ -97,7 +117,7 @@ func startInProcess(ctx context.Context, cfg *Config, key, secret string) (*targ
 	go func() { done <- srv.Serve(sctx, ln) }()
 	base := "http://" + ln.Addr().String()
 	return &target{
-		kind: "in-process", httpURL: base, wsURL: wsOf(base), appKey: key, appSecret: secret,
+		kind: "in-process", httpURL: base, wsURL: wsOf(base), wsURLs: []string{wsOf(base)}, appKey: key, appSecret: secret,
 		stop: func() error {
 			cancel()
 			err := <-done
@@ -183,8 +203,8 @@ func startProcess(ctx context.Context, cfg *Config, key, secret string) (*target
 	select {
 	case u := <-ready:
 		return &target{
-			kind: "process", httpURL: u, wsURL: wsOf(u), appKey: key, appSecret: secret,
-			pid: cmd.Process.Pid, stop: kill,
+			kind: "process", httpURL: u, wsURL: wsOf(u), wsURLs: []string{wsOf(u)}, appKey: key, appSecret: secret,
+			pid: cmd.Process.Pid, pids: []int{cmd.Process.Pid}, stop: kill,
 		}, nil
 	case <-exited:
 		kill()

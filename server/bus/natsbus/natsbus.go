@@ -96,7 +96,9 @@ func Open(ctx context.Context, opts Options, node bus.Node) (*Bus, error) {
 		nats.ReconnectJitter(50*time.Millisecond, 50*time.Millisecond),
 		nats.Timeout(5*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			b.log.Warn("bus: lost NATS, reconnecting", "err", err)
+			if err != nil { // nil: this node closed it
+				b.log.Warn("bus: lost NATS, reconnecting", "err", err)
+			}
 		}),
 		nats.ReconnectHandler(func(*nats.Conn) {
 			b.log.Info("bus: NATS is back")

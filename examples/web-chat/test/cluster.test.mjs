@@ -1,0 +1,62 @@
+// What `make cluster` starts (two nodes on PostgreSQL, NATS and versitygw),
+// driven in each browser engine: alice's page tries node A first, bob's
+// node B, so a message between them crosses the bus; node A is then killed
+// with -9, and alice's page moves to node B by itself (its SDK's
+// navigators) and goes on sending. Build first: make build wasm.
+import { describe, test, before, after } from 'node:test';
+import { startCluster } from '../cluster.mjs';
+import { links } from '../demo.mjs';
+import { launch, engines, closeAll } from '../../../npm/test/browser.mjs';
+
+for (const engine of engines()) describe(`${engine}: cluster`, () => {
+  let cluster, browser;
+  const pages = {};
+
+  const waitText = (page, sel, text, timeout = 20000) => page.waitForFunction(({ sel, text }) =>
+    [...document.querySelectorAll(sel)].some((el) => el.textContent.includes(text)), { sel, text }, { timeout });
+
+  before(async () => {
+    cluster = await startCluster({ appPort: 0, nodePorts: [0, 0] });
+    const urls = cluster.nodes.map((n) => n.url);
+    const link = { alice: cluster.links.alice, bob: links(cluster.appUrl, [...urls].reverse()).bob };
+    browser = await launch(engine);
+    for (const u of ['alice', 'bob']) {
+      const page = await (await browser.newContext()).newPage();
+      page.on('pageerror', (e) => console.error(`[${u}]`, e));
+      await page.goto(link[u]);
+      await page.waitForFunction(() => window.chatReady, null, { timeout: 20000 });
+      pages[u] = page;
+    }
+  });
+
+  after(() => closeAll(() => browser?.close(), () => cluster?.stop()));
+
+  const send = async (text) => {
+    const { alice, bob } = pages;
+    await alice.fill('#text', text);
+    await alice.press('#text', 'Enter');
+    await bob.waitForFunction((text) => document.querySelector('#conversations li[data-key="1:alice"] .preview')?.textContent.includes(text),
+      text, { timeout: 30000 });
+  };
+
+  test('a message crosses from node A to node B', async () => {
+    await pages.alice.fill('#new-chat-id', 'bob');
+    await pages.alice.press('#new-chat-id', 'Enter');
+    await send('from node A');
+  });
+
+  test('node A killed with -9: alice moves to node B and goes on', async () => {
+    const { alice } = pages;
+    await alice.evaluate(() => {
+      window.statuses = [];
+      new MutationObserver(() => window.statuses.push(document.getElementById('status').dataset.status))
+        .observe(document.getElementById('status'), { attributes: true, attributeFilter: ['data-status'] });
+    });
+    cluster.nodes[0].proc.kill('SIGKILL');
+    // Her page loses node A, and is connected again (to node B) by itself.
+    await alice.waitForFunction(() => window.statuses.some((s) => s !== 'connected') && window.statuses.at(-1) === 'connected',
+      null, { timeout: 30000 });
+    await send('after node A died');
+    await waitText(pages.alice, '.msg.mine', 'after node A died');
+  });
+});
