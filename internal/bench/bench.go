@@ -85,11 +85,11 @@ type Config struct {
 	// ServerPID, with URL, is the server's process id (idle reads its
 	// memory); ServerPIDs are every process whose CPU counts as the
 	// server's (a cluster's nodes), ServerPID among them.
-	ServerPID  int
-	ServerPIDs []int
-	ServerProcess     bool   // p2p/group: run the server in its own process
-	Exe               string // the imwasm binary for the server process; default this program
-	ServerEnv         []string
+	ServerPID     int
+	ServerPIDs    []int
+	ServerProcess bool   // p2p/group: run the server in its own process
+	Exe           string // the imwasm binary for the server process; default this program
+	ServerEnv     []string
 
 	Clients   int           // p2p (default 2000) and idle (default 5000)
 	Rate      float64       // offered messages/s in total; default p2p 10000, group 200

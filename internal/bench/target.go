@@ -21,8 +21,8 @@ import (
 
 // target is the server under test.
 type target struct {
-	kind      string // "in-process", "process" or "external"
-	httpURL   string // http://host:port
+	kind      string   // "in-process", "process" or "external"
+	httpURL   string   // http://host:port
 	wsURL     string   // ws://host:port/v1/ws
 	wsURLs    []string // every node's (wsURL first): users are spread over them
 	appKey    string
