@@ -89,7 +89,7 @@ var errClosed = errors.New("store closed")
 // the transaction fails otherwise, each message is tried alone, so that
 // one bad message fails alone.
 func (d *DB) commitAppends(batch []appendJob) {
-	type key struct{ sender, cid string }
+	type key = struct{ sender, cid string }
 	first := map[key]int{}
 	var dups []appendJob
 	var dupOf []int
@@ -103,7 +103,28 @@ func (d *DB) commitAppends(batch []appendJob) {
 		first[k] = len(unique)
 		unique = append(unique, j)
 	}
-	results := d.storeAppends(unique)
+	// A resend finds its message before anything is locked: one query for
+	// the batch. (Should it fail, the insert's unique index still catches
+	// a resend.)
+	prev, err := d.storedByClientID(unique)
+	if err != nil {
+		d.opts.Logger.Warn("look for resent messages", "err", err)
+	}
+	results := make([]appendResult, len(unique))
+	var fresh []appendJob
+	var freshAt []int
+	for i, j := range unique {
+		if m := prev[key{j.m.FromUser, j.m.ClientMsgId}]; m != nil {
+			results[i] = appendResult{m: m, dup: true}
+			continue
+		}
+		fresh, freshAt = append(fresh, j), append(freshAt, i)
+	}
+	if len(fresh) > 0 {
+		for k, r := range d.storeAppends(fresh) {
+			results[freshAt[k]] = r
+		}
+	}
 	for i, j := range unique {
 		j.reply <- results[i]
 	}
@@ -112,6 +133,38 @@ func (d *DB) commitAppends(batch []appendJob) {
 		r.dup = r.err == nil
 		j.reply <- r
 	}
+}
+
+// storedByClientID finds the messages of jobs already stored, by sender
+// and client id.
+func (d *DB) storedByClientID(jobs []appendJob) (map[struct{ sender, cid string }]*pb.Message, error) {
+	senders, cids := make([]string, len(jobs)), make([]string, len(jobs))
+	for i, j := range jobs {
+		senders[i], cids[i] = j.m.FromUser, j.m.ClientMsgId
+	}
+	// LATERAL: an index lookup per message (a join let the planner scan
+	// the messages for a batch of a few dozen: 0.6 ms of the database's
+	// CPU per batch).
+	rows, err := d.pool.Query(d.ctx, `SELECT k.sender, k.cid, m.body FROM unnest($1::text[], $2::text[]) AS k(sender, cid),
+LATERAL (SELECT body FROM messages WHERE sender = k.sender AND client_msg_id = k.cid) m`, senders, cids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[struct{ sender, cid string }]*pb.Message{}
+	for rows.Next() {
+		var sender, cid string
+		var body []byte
+		if err := rows.Scan(&sender, &cid, &body); err != nil {
+			return nil, err
+		}
+		m, err := decode(body)
+		if err != nil {
+			return nil, err
+		}
+		out[struct{ sender, cid string }{sender, cid}] = m
+	}
+	return out, rows.Err()
 }
 
 // storeAppends stores jobs (no two the same message) and returns each
