@@ -59,6 +59,7 @@ const (
 	evDrop     = "drop"     // Broadcast: drop cached Group / blacklists and subscribers of Users
 	evDropAll  = "dropall"  // Broadcast: drop every cached group
 	evSettings = "settings" // Broadcast: the settings changed
+	evPending  = "pending"  // Tell: User may have a delivery receipt pending
 	evFile     = "file"     // Broadcast: User stored a file of Size bytes in the shared file store (deleted one: -Size-1)
 )
 
@@ -220,6 +221,9 @@ func (c *cluster) closed(ss *session, last bool, now int64) (changed bool) {
 	if last {
 		delete(c.here, ss.user)
 		delete(c.remote, ss.user)
+		c.s.pending.mu.Lock()
+		delete(c.s.pending.none, ss.user)
+		c.s.pending.mu.Unlock()
 		c.seq++
 		c.broadcast(&busEvent{Kind: evOffline, Seq: c.seq, User: ss.user, Time: now})
 		changed = !c.elsewhereLocked(ss.user)
@@ -377,6 +381,8 @@ func (c *cluster) receive(b []byte) {
 		}
 	case evDropAll:
 		s.groups.invalidateAll()
+	case evPending:
+		s.pendingMaybe(e.User)
 	case evFile:
 		if e.Size >= 0 {
 			s.quota.add(e.User, e.Size)

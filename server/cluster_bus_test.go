@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -297,4 +298,33 @@ func TestClusterGroupReadReceipts(t *testing.T) {
 		rc := alice.stored(t, m.MessageUID).Receipt
 		return rc != nil && rc.ReadCount == 2 && len(rc.Readers) == 2
 	})
+}
+
+// Delivery receipts across nodes: bob's node has learned he has none
+// pending (his acks then ask the database nothing); alice's message asking
+// for one, stored through another node, tells bob's node first, so his
+// device's ack delivers it.
+func TestClusterDeliveryReceipts(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2, nil)
+	const ackEvery = 50 * time.Millisecond
+	alice := c.nodes[0].device("alice", "a1", devOpts{mod: func(cfg *client.Config) { cfg.DeliveryReceipts, cfg.AckInterval = true, ackEvery }})
+	bob := c.nodes[1].device("bob", "b1", devOpts{mod: func(cfg *client.Config) { cfg.AckInterval = ackEvery }})
+	carol := c.nodes[0].device("carol", "c1", devOpts{})
+	for _, d := range []*device{alice, bob, carol} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	// bob acks a message that asked for nothing: his node now knows he
+	// has nothing pending. (A session handles its frames one at a time:
+	// once his send after the ack is answered, the ack was handled.)
+	carol.send(t, text("bob", client.Private, "hi"))
+	bob.waitMessages(t, 1)
+	waitFor(t, "bob's ack", func() bool { return c.nodes[1].metric(t, "imwasm_device_acks_total") >= 1 })
+	bob.send(t, text("carol", client.Private, "hello"))
+	for i := range 2 {
+		m := alice.send(t, text("bob", client.Private, fmt.Sprint("tell me ", i)))
+		alice.waitReceipt(t, "delivered", client.EventDelivered, func(r *client.ReceiptEvent) bool {
+			return slices.Contains(r.MessageUIDs, m.MessageUID) && r.UserID == "bob"
+		})
+	}
 }

@@ -174,6 +174,11 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		return
 	}
 	ss.srv.metrics.messages.Inc()
+	if stored.DeliveryReceipt && stored.To != stored.FromUser {
+		// Before its push: the recipient's node learns first that an
+		// ack of theirs may deliver it (both go on their subject).
+		ss.srv.mayHavePending(stored.To)
+	}
 	// Fan out before the ack goes: once the sender has it, every session
 	// online then has the message queued, and a device that connects
 	// later gets it by sync (flagged offline).

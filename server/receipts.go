@@ -492,7 +492,7 @@ func (ss *session) handleAck(ctx context.Context, id uint64, a *pb.Ack) {
 		return
 	}
 	ss.srv.metrics.acks.Add(float64(len(a.GetItems())))
-	if !ss.srv.store.HasPendingDeliveries() {
+	if !ss.srv.store.HasPendingDeliveries() || ss.srv.nonePending(ctx, ss.user) {
 		return
 	}
 	for _, it := range a.GetItems() {
@@ -515,6 +515,66 @@ func (ss *session) handleAck(ctx context.Context, id uint64, a *pb.Ack) {
 			ss.srv.fanOut(ctx, entry, "")
 		}
 	}
+}
+
+// pendingFinder is a store that can say whether a user has delivery
+// receipts pending at all (PostgreSQL: with several nodes, one node cannot
+// know what another's appends left pending).
+type pendingFinder interface {
+	HasPendingFor(ctx context.Context, user string) (bool, error)
+}
+
+// pendingHints remembers the users of this node's sessions who have no
+// delivery receipt pending, so that their devices' acks (one a second per
+// device) ask the store nothing. A message asking for one, stored on any
+// node, tells the recipient's nodes first (evPending).
+type pendingHints struct {
+	mu   sync.Mutex
+	gen  uint64 // moves at every mayHavePending: a lookup that began before it counts for nothing
+	none map[string]bool
+}
+
+// nonePending reports whether user has no delivery receipt pending, asking
+// the store at most once until one may be.
+func (s *Server) nonePending(ctx context.Context, user string) bool {
+	f, ok := s.store.(pendingFinder)
+	if !ok {
+		return false
+	}
+	h := &s.pending
+	h.mu.Lock()
+	none, gen := h.none[user], h.gen
+	h.mu.Unlock()
+	if none {
+		return true
+	}
+	any, err := f.HasPendingFor(ctx, user)
+	if err != nil || any {
+		return false
+	}
+	h.mu.Lock()
+	if h.gen == gen && len(s.hub.sessionsOf(user)) > 0 { // kept only while they are here
+		if h.none == nil {
+			h.none = map[string]bool{}
+		}
+		h.none[user] = true
+	}
+	h.mu.Unlock()
+	return true
+}
+
+// mayHavePending says user may now have a delivery receipt pending, here
+// and on the nodes of their sessions.
+func (s *Server) mayHavePending(user string) {
+	s.pendingMaybe(user)
+	s.cluster.tell(user, &busEvent{Kind: evPending, User: user})
+}
+
+func (s *Server) pendingMaybe(user string) {
+	s.pending.mu.Lock()
+	s.pending.gen++
+	delete(s.pending.none, user)
+	s.pending.mu.Unlock()
 }
 
 // checkAck validates a device's Ack frame as a whole.

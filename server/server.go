@@ -55,6 +55,7 @@ type Server struct {
 	typing     *typingLimiter
 	limits     *userLimits    // per-user rates of sends and other writes
 	receipts   *notifier      // coalesces receipt updates to senders
+	pending    pendingHints   // users here with no delivery receipt pending
 	quota      *uploadQuota   // what each uploader keeps and is uploading
 	handlers   *workpool.Pool // request handlers (see session.run)
 	handler    http.Handler   // what Handler returns

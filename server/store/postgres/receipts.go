@@ -314,6 +314,14 @@ func (d *DB) Delivered(ctx context.Context, user, convID string, seq uint64, ent
 // each delivery acknowledgement then asks the database (Delivered).
 func (d *DB) HasPendingDeliveries() bool { return true }
 
+// HasPendingFor says whether any delivery receipt is pending for user
+// (the server asks once, then skips Delivered until told of a new one).
+func (d *DB) HasPendingFor(ctx context.Context, user string) (bool, error) {
+	var any bool
+	err := d.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pending_deliveries WHERE recipient = $1)`, user).Scan(&any)
+	return any, unavailable(err)
+}
+
 // MarkReceipt implements store.Store's MarkReceipt.
 func (d *DB) MarkReceipt(ctx context.Context, user, convID, uid string, entry func(uint64, *pb.Message) *pb.Message) (*pb.Message, error) {
 	var stored *pb.Message
