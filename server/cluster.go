@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
@@ -125,6 +126,8 @@ type cluster struct {
 	s   *Server
 	tag string // ends this node's session ids: unique across nodes
 
+	alone atomic.Bool // no other node known (nodes is empty)
+
 	mu     sync.Mutex
 	seq    uint64           // the number of this node's last online/offline announcement
 	here   map[string]int64 // users online here: since (ms)
@@ -169,7 +172,9 @@ func (c *cluster) sendListLocked(node string) {
 func newCluster(s *Server) *cluster {
 	tag := make([]byte, 4)
 	rand.Read(tag)
-	return &cluster{s: s, tag: "-" + hex.EncodeToString(tag), here: map[string]int64{}, nodes: map[string]*nodeView{}, remote: map[string]map[string][]sessionRef{}}
+	c := &cluster{s: s, tag: "-" + hex.EncodeToString(tag), here: map[string]int64{}, nodes: map[string]*nodeView{}, remote: map[string]map[string][]sessionRef{}}
+	c.alone.Store(true)
+	return c
 }
 
 func (c *cluster) send(ctx context.Context, e *busEvent, to func(context.Context, []byte) error) {
@@ -261,6 +266,9 @@ func (c *cluster) onlineElsewhere(user string) (bool, int64) {
 // nodesOf is how many nodes user has sessions on (at least 1): their rate
 // limits are split between them.
 func (c *cluster) nodesOf(user string) int {
+	if c.alone.Load() {
+		return 1 // a cluster of one: no lock on every send
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 1
@@ -409,6 +417,7 @@ func (c *cluster) directory(e *busEvent) {
 	if v == nil {
 		v = &nodeView{online: map[string]int64{}}
 		c.nodes[e.From] = v
+		c.alone.Store(false)
 	}
 	v.seen = now
 	switch e.Kind {
@@ -459,6 +468,7 @@ func (c *cluster) dropNodeLocked(id string) {
 		return
 	}
 	delete(c.nodes, id)
+	c.alone.Store(len(c.nodes) == 0)
 	for _, per := range c.remote {
 		delete(per, id)
 	}
