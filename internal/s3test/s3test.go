@@ -10,17 +10,14 @@
 package s3test
 
 import (
-	"bytes"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imwasm/imwasm/internal/proctest"
 )
 
 // Credentials of the test server's root user.
@@ -33,9 +30,7 @@ const (
 type Server struct {
 	Port int
 	dir  string
-	cmd  *exec.Cmd
-	exit chan error
-	log  bytes.Buffer
+	proc *proctest.Process
 }
 
 // Endpoint is the server's http://127.0.0.1:PORT.
@@ -86,21 +81,32 @@ func Start(t testing.TB) *Server {
 		t.Skipf("%v (scripts/versitygw.sh builds it); set IMWASM_REQUIRE_S3=1 to make that a failure", err)
 	}
 	s := &Server{dir: t.TempDir()}
-	for attempt := 0; ; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
+	for _, d := range []string{"meta", "data"} {
+		if err := os.MkdirAll(filepath.Join(s.dir, d), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		s.Port = l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if err = s.launch(bin); err == nil {
+	}
+	// A port another process takes before the listen fails the start; one
+	// retry on another port covers that.
+	for attempt := 0; ; attempt++ {
+		var err error
+		if s.Port, err = proctest.FreePort(); err != nil {
+			t.Fatal(err)
+		}
+		s.proc, err = proctest.Start(bin, []string{"--port", "127.0.0.1:" + strconv.Itoa(s.Port), "--quiet",
+			"--access", AccessKey, "--secret", SecretKey,
+			// Object metadata in a folder beside the data: not every test
+			// machine's /tmp takes extended attributes.
+			"posix", "--sidecar", filepath.Join(s.dir, "meta"), filepath.Join(s.dir, "data")},
+			func() bool { return proctest.Listening(s.Port) }, 30*time.Second)
+		if err == nil {
 			break
 		}
 		if attempt == 1 {
 			t.Fatal(err)
 		}
 	}
-	t.Cleanup(s.kill)
+	t.Cleanup(s.proc.Kill)
 	return s
 }
 
@@ -119,54 +125,4 @@ func waitForBinary(bin string) error {
 		}
 		time.Sleep(time.Second) // a build in another process
 	}
-}
-
-func (s *Server) launch(bin string) error {
-	s.exit = make(chan error, 1)
-	s.cmd = exec.Command(bin, "--port", "127.0.0.1:"+strconv.Itoa(s.Port), "--quiet",
-		"--access", AccessKey, "--secret", SecretKey,
-		// Object metadata in a folder beside the data: not every test
-		// machine's /tmp takes extended attributes.
-		"posix", "--sidecar", filepath.Join(s.dir, "meta"), filepath.Join(s.dir, "data"))
-	for _, d := range []string{"meta", "data"} {
-		if err := os.MkdirAll(filepath.Join(s.dir, d), 0o700); err != nil {
-			return err
-		}
-	}
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
-	if err := s.cmd.Start(); err != nil {
-		return fmt.Errorf("start versitygw: %w", err)
-	}
-	go func() { s.exit <- s.cmd.Wait() }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(s.Endpoint() + "/")
-		if err == nil {
-			res.Body.Close()
-			return nil
-		}
-		select {
-		case err := <-s.exit:
-			s.exit <- err
-			return fmt.Errorf("versitygw exited: %v\n%s", err, s.log.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			s.kill()
-			return fmt.Errorf("versitygw did not listen on %d", s.Port)
-		}
-	}
-}
-
-func (s *Server) kill() {
-	select {
-	case err := <-s.exit:
-		s.exit <- err
-		return
-	default:
-	}
-	s.cmd.Process.Kill()
-	err := <-s.exit
-	s.exit <- err
 }
