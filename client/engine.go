@@ -668,10 +668,11 @@ func (e *Engine) dial(ctx context.Context, early *pendingDial) (*liveConn, error
 }
 
 // serverUnavailable: the server could not be reached, or answered that it
-// cannot serve now; another one may.
+// cannot serve now (its store is down: 25102, or the connect's checks
+// failed on it: Timeout); another one may.
 func serverUnavailable(err error) bool {
 	switch codes.Of(err) {
-	case codes.NetUnavailable, codes.ConnAckTimeout, codes.MessageStorageUnavailable:
+	case codes.NetUnavailable, codes.ConnAckTimeout, codes.MessageStorageUnavailable, codes.Timeout:
 		return true
 	}
 	return false

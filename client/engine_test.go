@@ -267,10 +267,13 @@ func TestErrorPushEndsTheConnectionNotTheSession(t *testing.T) {
 
 func TestHeartbeat(t *testing.T) {
 	h := newHarness(t, nil)
-	h.srv.authOK(func(ok *pb.AuthOK) { ok.HeartbeatMs = 20 })
+	// 100 ms, not less: on a busy machine a pong answered later than the
+	// silence allowed (2.5 intervals) ended the connection, and the test
+	// waited for pings on it.
+	h.srv.authOK(func(ok *pb.AuthOK) { ok.HeartbeatMs = 100 })
 	c := h.connect(nil)
 	// Answered pings keep the connection: without input it would end after
-	// 50ms, before the fifth ping.
+	// 250ms, before the fifth ping.
 	h.srv.pong.Store(true)
 	for range 5 {
 		if f, _ := next[*pb.Frame_Ping](t, c); f.Id == 0 {

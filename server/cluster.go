@@ -132,6 +132,7 @@ type cluster struct {
 	seq    uint64           // the number of this node's last online/offline announcement
 	here   map[string]int64 // users online here: since (ms)
 	nodes  map[string]*nodeView
+	left   map[string]bool                    // nodes that said they were stopping
 	remote map[string]map[string][]sessionRef // user (with sessions here): node: their sessions there
 }
 
@@ -142,8 +143,9 @@ type nodeView struct {
 	asked  time.Time // when its list was last asked for
 	seen   time.Time // when it was last heard of
 	online map[string]int64
-	// partial gathers a list arriving in parts.
-	partial map[string]int64
+	// partial gathers a list arriving in parts; nextPart is the part due.
+	partial  map[string]int64
+	nextPart int
 }
 
 // listPart is how many users one part of a list holds: a part stays well
@@ -172,7 +174,7 @@ func (c *cluster) sendListLocked(node string) {
 func newCluster(s *Server) *cluster {
 	tag := make([]byte, 4)
 	rand.Read(tag)
-	c := &cluster{s: s, tag: "-" + hex.EncodeToString(tag), here: map[string]int64{}, nodes: map[string]*nodeView{}, remote: map[string]map[string][]sessionRef{}}
+	c := &cluster{s: s, tag: "-" + hex.EncodeToString(tag), here: map[string]int64{}, nodes: map[string]*nodeView{}, left: map[string]bool{}, remote: map[string]map[string][]sessionRef{}}
 	c.alone.Store(true)
 	return c
 }
@@ -201,41 +203,55 @@ func (c *cluster) sendTo(node string, e *busEvent) {
 	c.send(c.s.ctx, e, func(ctx context.Context, b []byte) error { return c.s.bus.Send(ctx, node, b) })
 }
 
-// opened registers a session that just joined this node's hub; first: its
-// user had none here. It reports whether the user was online nowhere else
-// (their status changed).
-func (c *cluster) opened(ss *session, first bool, now int64) (changed bool) {
+// opened registers a session that just joined this node's hub, closed
+// one that left it. Each reports whether the user's status changed for the
+// cluster (online nowhere else). Whether the user is here is read from the
+// hub under c.mu, not from what hub.add or hub.remove said: a session's
+// close and the next one's open may run their halves in either order, and
+// the last to run must leave the truth announced. The user's nodes are
+// told of the sessions here (the session limit counts them), under c.mu
+// too, so the lists they get arrive in order.
+func (c *cluster) opened(ss *session, now int64) (changed bool) {
+	return c.sessionsChanged(ss.user, now, evOpened)
+}
+
+func (c *cluster) closed(ss *session, now int64) (changed bool) {
+	return c.sessionsChanged(ss.user, now, evClosed)
+}
+
+func (c *cluster) sessionsChanged(user string, now int64, kind string) (changed bool) {
 	c.mu.Lock()
-	if first {
-		c.here[ss.user] = now
+	defer c.mu.Unlock()
+	local := c.s.hub.sessionsOf(user)
+	_, was := c.here[user]
+	switch {
+	case len(local) > 0 && !was:
+		c.here[user] = now
 		c.seq++
 		// Numbered announcements go out under the lock: in the order of
 		// their numbers.
-		c.broadcast(&busEvent{Kind: evOnline, Seq: c.seq, User: ss.user, Time: now})
-		changed = !c.elsewhereLocked(ss.user)
+		c.broadcast(&busEvent{Kind: evOnline, Seq: c.seq, User: user, Time: now})
+		changed = !c.elsewhereLocked(user)
+	case len(local) == 0 && was:
+		delete(c.here, user)
+		delete(c.remote, user)
+		c.s.pending.mu.Lock()
+		delete(c.s.pending.none, user)
+		c.s.pending.mu.Unlock()
+		c.seq++
+		c.broadcast(&busEvent{Kind: evOffline, Seq: c.seq, User: user, Time: now})
+		changed = !c.elsewhereLocked(user)
 	}
-	c.mu.Unlock()
-	c.tell(ss.user, &busEvent{Kind: evOpened, User: ss.user, Sessions: []sessionRef{ss.ref()}})
+	c.tell(user, &busEvent{Kind: kind, User: user, Sessions: refs(local)})
 	return changed
 }
 
-// closed unregisters a session; last: its user has none left here. It
-// reports whether the user is now offline everywhere.
-func (c *cluster) closed(ss *session, last bool, now int64) (changed bool) {
-	c.mu.Lock()
-	if last {
-		delete(c.here, ss.user)
-		delete(c.remote, ss.user)
-		c.s.pending.mu.Lock()
-		delete(c.s.pending.none, ss.user)
-		c.s.pending.mu.Unlock()
-		c.seq++
-		c.broadcast(&busEvent{Kind: evOffline, Seq: c.seq, User: ss.user, Time: now})
-		changed = !c.elsewhereLocked(ss.user)
+func refs(list []*session) []sessionRef {
+	out := make([]sessionRef, len(list))
+	for i, ss := range list {
+		out[i] = ss.ref()
 	}
-	c.mu.Unlock()
-	c.tell(ss.user, &busEvent{Kind: evClosed, User: ss.user, Sessions: []sessionRef{ss.ref()}})
-	return changed
+	return out
 }
 
 func (ss *session) ref() sessionRef { return sessionRef{ID: ss.id, Created: ss.created.UnixNano()} }
@@ -347,9 +363,15 @@ func (s *Server) dropSubscribers(users []string) {
 // bytes (a deleted one: -size-1) when the nodes share their file store, so
 // every node's upload quotas count every node's files.
 func (s *Server) sharedFileCounted(user string, size int64) {
-	if _, disk := s.files.(*files.Disk); !disk {
+	if s.filesShared() {
 		s.cluster.broadcast(&busEvent{Kind: evFile, User: user, Size: size})
 	}
+}
+
+// filesShared: the file store is the cluster's (S3), not this node's disk.
+func (s *Server) filesShared() bool {
+	_, disk := s.files.(*files.Disk)
+	return !disk
 }
 
 // receive handles an event from another node.
@@ -400,6 +422,10 @@ func (c *cluster) receive(b []byte) {
 	case evSettings:
 		if err := s.loadSettings(s.ctx); err != nil {
 			s.log.Warn("bus: reload the settings", "err", err)
+		} else if s.settings.Load().MessageRetentionSeconds > 0 && s.filesShared() {
+			// A shorter retention applies now, here too: this node may be
+			// the one that deletes the shared files.
+			s.tasks.Go(func() { s.applyRetention(s.ctx) })
 		}
 	}
 }
@@ -410,11 +436,17 @@ func (c *cluster) directory(e *busEvent) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e.Kind == evLeave {
+		c.left[e.From] = true
 		c.dropNodeLocked(e.From)
 		return
 	}
 	v := c.nodes[e.From]
 	if v == nil {
+		if c.left[e.From] || e.Kind != evBeat && e.Kind != evList {
+			// A node is known from its beats (its list follows); what a
+			// node that left still sends while it stops is not news.
+			return
+		}
 		v = &nodeView{online: map[string]int64{}}
 		c.nodes[e.From] = v
 		c.alone.Store(false)
@@ -423,11 +455,14 @@ func (c *cluster) directory(e *busEvent) {
 	switch e.Kind {
 	case evList:
 		if e.Part == 0 {
-			v.partial = map[string]int64{}
-		} else if v.partial == nil {
-			return // its start was missed: asked again at its next beat
+			v.partial, v.nextPart = map[string]int64{}, 0
+		}
+		if v.partial == nil || e.Part != v.nextPart {
+			v.partial = nil // a part was missed: asked again at its next beat
+			return
 		}
 		maps.Copy(v.partial, e.Online)
+		v.nextPart++
 		if e.Last {
 			v.online, v.seq, v.synced, v.partial = v.partial, e.Seq, true, nil
 		}
@@ -502,8 +537,7 @@ func (c *cluster) beat() {
 	}
 }
 
-// beatLoop runs beat every Config.ClusterBeat until ctx ends, then says
-// this node is leaving.
+// beatLoop runs beat every Config.ClusterBeat until ctx ends.
 func (c *cluster) beatLoop(ctx context.Context) {
 	if _, local := c.s.bus.(*bus.Local); local {
 		return
@@ -514,7 +548,6 @@ func (c *cluster) beatLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			c.send(context.Background(), &busEvent{Kind: evLeave}, c.s.bus.Broadcast)
 			return
 		case <-t.C:
 			c.beat()
@@ -523,7 +556,8 @@ func (c *cluster) beatLoop(ctx context.Context) {
 }
 
 // sessions keeps the sessions other nodes have of a user with sessions
-// here, and applies the session limit to this node's: the oldest beyond
+// here (each event carries the sender's whole list for the user), and
+// applies the session limit to this node's: the oldest beyond
 // Config.MaxSessions, counting every node's, are kicked where they are.
 func (c *cluster) sessions(e *busEvent) {
 	local := c.s.hub.sessionsOf(e.User)
@@ -536,30 +570,17 @@ func (c *cluster) sessions(e *busEvent) {
 		per = map[string][]sessionRef{}
 		c.remote[e.User] = per
 	}
-	switch e.Kind {
-	case evSessions:
-		per[e.From] = e.Sessions
-	case evOpened:
-		per[e.From] = append(per[e.From], e.Sessions...)
-	case evClosed:
-		per[e.From] = slices.DeleteFunc(per[e.From], func(r sessionRef) bool { return slices.Contains(e.Sessions, r) })
-	}
+	per[e.From] = e.Sessions
 	var all []sessionRef
 	for _, list := range per {
 		all = append(all, list...)
 	}
-	c.mu.Unlock()
 	if e.Kind == evOpened {
 		// The new session's node learns of these.
-		refs := make([]sessionRef, len(local))
-		for i, ss := range local {
-			refs[i] = ss.ref()
-		}
-		c.tell(e.User, &busEvent{Kind: evSessions, User: e.User, Sessions: refs})
+		c.tell(e.User, &busEvent{Kind: evSessions, User: e.User, Sessions: refs(local)})
 	}
-	for _, ss := range local {
-		all = append(all, ss.ref())
-	}
+	c.mu.Unlock()
+	all = append(all, refs(local)...)
 	over := len(all) - c.s.cfg.MaxSessions
 	if over <= 0 {
 		return
@@ -574,6 +595,15 @@ func (c *cluster) sessions(e *busEvent) {
 			}
 		}
 	}
+}
+
+// leave tells the other nodes this one is stopping (its sessions are
+// closed by then), so they drop it at once rather than after 5 beats.
+func (c *cluster) leave() {
+	if _, local := c.s.bus.(*bus.Local); local {
+		return
+	}
+	c.send(context.Background(), &busEvent{Kind: evLeave}, c.s.bus.Broadcast)
 }
 
 // reconnected runs when the bus is back after a cut: what other nodes
@@ -592,7 +622,9 @@ func (c *cluster) reconnected() {
 	for _, v := range c.nodes {
 		v.synced = false
 	}
+	clear(c.remote) // what other nodes said of their sessions may be stale: their next events say again
 	c.mu.Unlock()
+	s.pendingMaybeAll()
 	c.beat()
 	frame, err := (&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Resync: true}}}).Marshal()
 	if err != nil {

@@ -134,8 +134,9 @@ func TestReceiptOwnerIsAgreed(t *testing.T) {
 		nodes = append(nodes, s)
 	}
 	ids := []string{"n1", "n2", "n3"}
+	var sent [][2]any // never pumped: the nodes are set up by hand
 	for i, s := range nodes {
-		s.bus = &pairBus{Local: bus.NewLocal(busNode{s}), id: ids[i]}
+		s.bus = &pairBus{Local: bus.NewLocal(busNode{s}), id: ids[i], sent: &sent}
 		for j, id := range ids {
 			if j != i {
 				s.cluster.nodes[id] = &nodeView{online: map[string]int64{}}
@@ -157,5 +158,40 @@ func TestReceiptOwnerIsAgreed(t *testing.T) {
 		if owned[id] < 50 {
 			t.Fatalf("owners %v: uneven", owned)
 		}
+	}
+}
+
+// A session's close and the next one's open may run their halves in either
+// order: whichever runs last, the directory says what the hub holds.
+func TestDirectoryFollowsTheHub(t *testing.T) {
+	s, err := New(context.Background(), Config{AppKey: "k", AppSecret: "0123456789abcdef0123", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := &session{srv: s, user: "u", id: "a", created: time.Now()}
+	b := &session{srv: s, user: "u", id: "b", created: time.Now()}
+	here := func() bool {
+		s.cluster.mu.Lock()
+		defer s.cluster.mu.Unlock()
+		_, ok := s.cluster.here["u"]
+		return ok
+	}
+	s.hub.add(a, 10)
+	if !s.cluster.opened(a, 1) || !here() {
+		t.Fatal("a's open: u not online")
+	}
+	// a leaves the hub, b joins it, b's open runs, then a's close.
+	s.hub.remove(a)
+	s.hub.add(b, 10)
+	if s.cluster.opened(b, 2) {
+		t.Fatal("b's open changed nothing: u was online")
+	}
+	if s.cluster.closed(a, 3) || !here() {
+		t.Fatal("a's late close took u offline while b is connected")
+	}
+	s.hub.remove(b)
+	if !s.cluster.closed(b, 4) || here() {
+		t.Fatal("b's close: u still online")
 	}
 }

@@ -170,6 +170,9 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 			return
 		}
 		ss.srv.metrics.duplicates.Inc()
+		if stored.DeliveryReceipt && stored.To != stored.FromUser {
+			ss.srv.mayHavePending(stored.To) // the first try may have stopped before it told
+		}
 		ss.reply(ack)
 		return
 	}

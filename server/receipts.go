@@ -570,6 +570,15 @@ func (s *Server) mayHavePending(user string) {
 	s.cluster.tell(user, &busEvent{Kind: evPending, User: user})
 }
 
+// pendingMaybeAll forgets what is known of every user (the bus was cut:
+// an evPending may have been lost).
+func (s *Server) pendingMaybeAll() {
+	s.pending.mu.Lock()
+	s.pending.gen++
+	clear(s.pending.none)
+	s.pending.mu.Unlock()
+}
+
 func (s *Server) pendingMaybe(user string) {
 	s.pending.mu.Lock()
 	s.pending.gen++

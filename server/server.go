@@ -312,6 +312,7 @@ func (s *Server) Close() error {
 		}
 		s.tasks.Wait()
 		s.handlers.Wait() // the idle ones left when ctx ended; the busy ones served sessions that are gone
+		s.cluster.leave() // its sessions are closed: the others drop it now
 		s.bus.Close()     // what it hands over from here finds no session and starts no task
 		s.closeErr = s.store.Close()
 	})

@@ -49,6 +49,7 @@ type session struct {
 	device  string
 	created time.Time
 	watched bool // the bus watches user for it (set before it is shared)
+	joined  bool // it joined the hub (set before it is shared)
 
 	lastSeen   atomic.Int64 // unix ns of the last frame read (or, while the reader waits, write progress)
 	idleClosed atomic.Bool  // the idle sweep is closing it
@@ -201,17 +202,19 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	// pushed to it.
 	if err := s.bus.Watch(ctx, sess.user); err != nil {
 		s.log.Warn("bus: watch a user", "user", sess.user, "err", err)
+	} else {
+		sess.watched = true
 	}
-	sess.watched = true
 	// The AuthOK goes first in the queue: pushes enqueued once the session
 	// is in the hub follow it.
 	sess.send(ok)
-	kicked, first := s.hub.add(sess, s.cfg.MaxSessions)
+	sess.joined = true
+	kicked, _ := s.hub.add(sess, s.cfg.MaxSessions)
 	for _, old := range kicked {
 		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
 	}
 	now := s.cfg.Now().UnixMilli()
-	if s.cluster.opened(sess, first, now) {
+	if s.cluster.opened(sess, now) {
 		s.presence.note(sess.user, now)
 	}
 	s.metrics.sessions.Set(float64(s.hub.online()))
@@ -658,12 +661,14 @@ func (ss *session) close(cause error) {
 	ss.q = sendQueue{}
 	ss.wakeReader()
 	ss.mu.Unlock()
-	last := ss.srv.hub.remove(ss)
-	if ss.watched {
+	ss.srv.hub.remove(ss)
+	if ss.joined {
 		now := ss.srv.cfg.Now().UnixMilli()
-		if ss.srv.cluster.closed(ss, last, now) {
+		if ss.srv.cluster.closed(ss, now) {
 			ss.srv.presence.note(ss.user, now)
 		}
+	}
+	if ss.watched {
 		ss.srv.bus.Unwatch(ss.user)
 	}
 	ss.conn.CloseNow()

@@ -338,10 +338,14 @@ func (s *Server) applyRetention(ctx context.Context) {
 		s.log.Error("retention", "err", err)
 		return
 	}
-	if nf, err := s.deleteFiles(ctx, func(m files.Meta) bool { return m.Created.Before(cutoff) }); err != nil {
-		s.log.Error("retention: files", "err", err)
-	} else if nf > 0 {
-		s.log.Info("retention: files deleted", "count", nf)
+	// Files the nodes share are deleted by one node (two deleting the same
+	// file would both give its room back to the quota).
+	if !s.filesShared() || s.cluster.owner("retention of files") == s.bus.ID() {
+		if nf, err := s.deleteFiles(ctx, func(m files.Meta) bool { return m.Created.Before(cutoff) }); err != nil {
+			s.log.Error("retention: files", "err", err)
+		} else if nf > 0 {
+			s.log.Info("retention: files deleted", "count", nf)
+		}
 	}
 	if n > 0 {
 		s.log.Info("retention: messages deleted", "count", n)

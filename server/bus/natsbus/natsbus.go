@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -64,8 +65,9 @@ type Bus struct {
 	done   chan struct{}
 	loop   sync.WaitGroup
 
-	mu      sync.Mutex
-	watched map[string]*watch
+	mu       sync.Mutex
+	watched  map[string]*watch
+	lastDrop atomic.Int64 // unix ns of the last slow-consumer resync
 }
 
 type watch struct {
@@ -105,9 +107,17 @@ func Open(ctx context.Context, opts Options, node bus.Node) (*Bus, error) {
 			b.node.Reconnected()
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			b.log.Warn("bus: NATS", "err", err)
-			if errors.Is(err, nats.ErrSlowConsumer) {
-				b.node.Reconnected() // messages were dropped: sessions sync
+			if !errors.Is(err, nats.ErrSlowConsumer) {
+				b.log.Warn("bus: NATS", "err", err)
+				return
+			}
+			// Messages were dropped: sessions sync. NATS says so once per
+			// subscription, and every user's shares the one inbox: once
+			// a second is enough.
+			now := time.Now().UnixNano()
+			if last := b.lastDrop.Load(); now-last > int64(time.Second) && b.lastDrop.CompareAndSwap(last, now) {
+				b.log.Warn("bus: the node fell behind NATS; its sessions sync", "err", err)
+				b.node.Reconnected()
 			}
 		}),
 	)
@@ -216,8 +226,11 @@ func (b *Bus) Send(_ context.Context, node string, event []byte) error {
 }
 
 // Watch subscribes to user's subject on their first session here, and
-// waits until NATS has the subscription: a message published after Watch
-// returns reaches this node.
+// waits (a second at most) until the NATS server this node is connected
+// to has the subscription: a message published through it after Watch
+// returns reaches this node. (Through another server of a NATS cluster,
+// the interest arrives a moment later.) It fails only when it could not
+// subscribe; then Unwatch must not be called for it.
 func (b *Bus) Watch(ctx context.Context, user string) error {
 	b.mu.Lock()
 	w := b.watched[user]
@@ -233,9 +246,14 @@ func (b *Bus) Watch(ctx context.Context, user string) error {
 	}
 	b.watched[user] = &watch{n: 1, sub: sub}
 	b.mu.Unlock()
+	if b.nc.Status() != nats.CONNECTED {
+		return nil // NATS gets the subscription when it is back (and the node's sessions then sync)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
 	if err := b.flush(ctx); err != nil {
-		// Subscribed all the same: NATS gets it when it is back.
-		return fmt.Errorf("watch %s: %w", user, err)
+		// Subscribed all the same: the watch holds.
+		b.log.Warn("bus: NATS did not confirm a subscription", "err", err)
 	}
 	return nil
 }

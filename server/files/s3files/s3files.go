@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -141,7 +142,7 @@ func (s *Store) Create(ctx context.Context, meta files.Meta, body io.Reader, lim
 		PartSize: partSize, ContentType: "application/octet-stream",
 	})
 	if lr.over {
-		s.c.RemoveObject(context.WithoutCancel(ctx), s.bucket, s.bodyKey(meta.ID), minio.RemoveObjectOptions{})
+		s.removeBody(ctx, meta.ID)
 		return files.Meta{}, files.ErrTooLarge
 	}
 	if err != nil {
@@ -156,16 +157,25 @@ func (s *Store) Create(ctx context.Context, meta files.Meta, body io.Reader, lim
 		return files.Meta{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		s.c.RemoveObject(context.WithoutCancel(ctx), s.bucket, s.bodyKey(meta.ID), minio.RemoveObjectOptions{})
+		s.removeBody(ctx, meta.ID)
 		return files.Meta{}, err
 	}
 	// The metadata last: from here the file is served.
 	if _, err := s.c.PutObject(ctx, s.bucket, s.metaKey(meta.ID), bytes.NewReader(mb), int64(len(mb)),
 		minio.PutObjectOptions{ContentType: "application/json"}); err != nil {
-		s.c.RemoveObject(context.WithoutCancel(ctx), s.bucket, s.bodyKey(meta.ID), minio.RemoveObjectOptions{})
+		s.removeBody(ctx, meta.ID)
 		return files.Meta{}, fmt.Errorf("store file metadata: %w", err)
 	}
 	return meta, nil
+}
+
+// removeBody deletes what an upload that failed stored, even if its
+// request is gone, within 5 s (a bucket out of reach must not hold the
+// request, and the server's Close, for minio-go's retries).
+func (s *Store) removeBody(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	s.c.RemoveObject(ctx, s.bucket, s.bodyKey(id), minio.RemoveObjectOptions{})
 }
 
 // limited reads at most left bytes and fails past them (over).
