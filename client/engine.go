@@ -134,6 +134,7 @@ type Engine struct {
 	maxUpload    int64         // the server's upload limit, from AuthOK
 	recallWindow time.Duration // how long a message may be recalled or edited (0: no limit), from AuthOK
 	clockOffset  int64         // the server's clock less this device's, ms, measured at the last AuthOK
+	serverURL    string        // the server of the last connection (Config.URL or a fallback)
 	maxContent   int           // the server's content limit, from AuthOK
 
 	seqMu sync.Mutex // guards convs and pending
@@ -284,6 +285,14 @@ func (e *Engine) ServerTime() int64 {
 	off := e.clockOffset
 	e.mu.Unlock()
 	return e.cfg.Now().UnixMilli() + off
+}
+
+// ServerURL is the WebSocket URL of the server the last connection was
+// made to ("" before one): Config.URL, or the fallback it moved to.
+func (e *Engine) ServerURL() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.serverURL
 }
 
 // MaxUploadBytes is the server's upload limit as of the last connection
@@ -738,6 +747,7 @@ func (e *Engine) dialOne(dctx context.Context, url string, early *pendingDial, s
 		return nil, codes.New(codes.ConnTokenIncorrect, "token of another user than this store's")
 	}
 	e.user = ok.UserId
+	e.serverURL = url
 	e.maxUpload = int64(ok.MaxUploadBytes)
 	e.recallWindow = time.Duration(ok.RecallWindowSec) * time.Second
 	if ok.ServerTime > 0 {

@@ -164,6 +164,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getDeviceId":         b.deviceID,
 		"getAppSettings":      b.appSettings,
 		"__uploadLimit":       b.uploadLimit,
+		"__serverUrl":         b.serverURL,
 		"__close":             b.requestClose,
 	}
 	for name, fn := range sync {
@@ -670,6 +671,28 @@ func (b *Bridge) serverTime([]safejs.Value) any {
 		return float64(time.Now().UnixMilli())
 	}
 	return float64(eng.ServerTime())
+}
+
+// serverURL is the http(s) URL of the server the SDK last connected to
+// ("" before it has): uploads go there, so they follow a failover.
+func (b *Bridge) serverURL([]safejs.Value) any {
+	eng, err := b.engine()
+	if err != nil {
+		return ""
+	}
+	return httpURL(eng.ServerURL())
+}
+
+// httpURL turns a WebSocket endpoint back into its server's http(s) URL.
+func httpURL(ws string) string {
+	u := strings.TrimSuffix(ws, "/v1/ws")
+	switch {
+	case strings.HasPrefix(u, "wss://"):
+		return "https://" + u[len("wss://"):]
+	case strings.HasPrefix(u, "ws://"):
+		return "http://" + u[len("ws://"):]
+	}
+	return u
 }
 
 // deviceID is getDeviceId: the id init was given (npm's index.js keeps one

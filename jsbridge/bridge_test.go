@@ -110,4 +110,9 @@ func TestArgumentChecks(t *testing.T) {
 	if got := wsURL("https://im.example.com/"); got != "wss://im.example.com/v1/ws" {
 		t.Fatalf("wsURL %q", got)
 	}
+	for _, u := range []string{"https://im.example.com", "http://127.0.0.1:8080"} {
+		if got := httpURL(wsURL(u)); got != u {
+			t.Fatalf("httpURL(wsURL(%q)) = %q", u, got)
+		}
+	}
 }

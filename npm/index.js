@@ -243,6 +243,7 @@ async function start(options, emit) {
 export function init(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('init: options object required');
   uploadBase = options.uploadUrl || options.serverUrl || options.navigators?.[0] || '';
+  uploadExplicit = options.uploadUrl || '';
   lastToken = '';
   loaded = null;
   const prev = runtime;
@@ -278,6 +279,7 @@ export { RongIMEmoji } from './emoji.js';
 // ---- The API ----
 
 let uploadBase = ''; // where uploads go: init's uploadUrl, else the server
+let uploadExplicit = ''; // init's uploadUrl (an edge relay, say): it wins over the connected node
 let lastToken = ''; // the token of the last connect(), for uploads
 
 export function connect(token) {
@@ -498,7 +500,9 @@ export const getMessagesReadReceiptUsersByPageV5 = api('getMessagesReadReceiptUs
 const uploads = uploadHelpers({
   call,
   bridge: () => loaded,
-  config: () => ({ uploadUrl: uploadBase, token: lastToken }),
+  // Uploads go to init's uploadUrl, else to the node the SDK is connected
+  // to (after a failover, the one it moved to).
+  config: () => ({ uploadUrl: uploadExplicit || loaded?.__serverUrl?.() || uploadBase, token: lastToken }),
   classes: { FileMessage, ImageMessage, GIFMessage, HQVoiceMessage, SightMessage },
   isMessage: (m) => m instanceof BaseMessage || (typeof m === 'object' && typeof m.messageType === 'string' && 'content' in m),
 });

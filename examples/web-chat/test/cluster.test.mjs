@@ -59,4 +59,11 @@ for (const engine of engines()) describe(`${engine}: cluster`, () => {
     await send('after node A died');
     await waitText(pages.alice, '.msg.mine', 'after node A died');
   });
+
+  test('and her uploads go to node B', async () => {
+    const { alice, bob } = pages;
+    await alice.setInputFiles('#file', { name: 'after.txt', mimeType: 'text/plain', buffer: Buffer.from('sent through node B') });
+    await bob.waitForFunction(() => document.querySelector('#conversations li[data-key="1:alice"] .preview')?.textContent.includes('after.txt'),
+      null, { timeout: 30000 });
+  });
 });
