@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,25 +197,15 @@ func TestClusterSurvivesNATSRestart(t *testing.T) {
 	bob.connect(t, token(t, "bob", time.Hour))
 
 	const n = 200
-	acked := map[string]bool{}
-	var count atomic.Int32
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := range n {
-			m := sendUntilSent(t, alice, text("bob", client.Private, fmt.Sprint(i)))
-			acked[m.MessageUID] = true
-			count.Add(1)
-		}
-	}()
-	waitFor(t, "a quarter of the stream", func() bool { return count.Load() >= n/4 })
+	stream := startStream(t, alice, "bob", n)
+	waitFor(t, "a quarter of the stream", func() bool { return stream.count.Load() >= n/4 })
 	c.nats.Kill()
 	waitFor(t, "/healthz to say the bus is down", func() bool { return healthz(t, n0) == http.StatusServiceUnavailable })
-	atKill := count.Load()
-	waitFor(t, "sends while NATS is down", func() bool { return count.Load() >= atKill+20 }) // stored; their pushes cannot cross
+	atKill := stream.count.Load()
+	waitFor(t, "sends while NATS is down", func() bool { return stream.count.Load() >= atKill+20 }) // stored; their pushes cannot cross
 	c.nats.Restart(t)
 	waitFor(t, "/healthz to say ok", func() bool { return healthz(t, n0) == http.StatusOK })
-	<-done
+	acked := stream.wait()
 	bob.waitMessages(t, n)
 	n1.fence(t, bob)
 	checkExactlyOnce(t, "bob", bob, acked)

@@ -138,24 +138,12 @@ func TestClusterNodeKilledItsClientsMoveOn(t *testing.T) {
 	bob.connect(t, token(t, "bob", time.Hour))
 
 	const n = 300
-	acked := map[string]bool{}
-	var count atomic.Int32
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := range n {
-			m := sendUntilSent(t, alice, text("bob", client.Private, fmt.Sprint(i)))
-			acked[m.MessageUID] = true
-			count.Add(1)
-		}
-	}()
-	for count.Load() < n/3 {
-		time.Sleep(5 * time.Millisecond) // polling a condition
-	}
+	stream := startStream(t, alice, "bob", n)
+	waitFor(t, "a third of the stream", func() bool { return stream.count.Load() >= n/3 })
 	procs[0].cmd.Process.Kill() // SIGKILL: no shutdown, no goodbye to the cluster
 	procs[0].cmd.Wait()
-	atKill := count.Load()
-	<-done
+	atKill := stream.count.Load()
+	acked := stream.wait()
 	t.Logf("node A killed after %d acknowledged sends", atKill)
 	bob.waitMessages(t, n)
 	b.fence(t, bob)

@@ -43,6 +43,33 @@ func sendUntilSent(t *testing.T, d *device, m *client.Message) *client.Message {
 	return got
 }
 
+// sendStream is n texts sent from one device to a user in the background,
+// each until acknowledged (through kills and restarts).
+type sendStream struct {
+	acked map[string]bool // written by the sending goroutine until done
+	count atomic.Int32    // how many are acknowledged so far
+	done  chan struct{}
+}
+
+func startStream(t *testing.T, d *device, to string, n int) *sendStream {
+	s := &sendStream{acked: map[string]bool{}, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for i := range n {
+			m := sendUntilSent(t, d, text(to, client.Private, fmt.Sprint(i)))
+			s.acked[m.MessageUID] = true
+			s.count.Add(1)
+		}
+	}()
+	return s
+}
+
+// wait waits for the whole stream and returns the acknowledged uids.
+func (s *sendStream) wait() map[string]bool {
+	<-s.done
+	return s.acked
+}
+
 // checkExactlyOnce asserts that d received exactly the want uids, each
 // once, in increasing sequence order.
 func checkExactlyOnce(t *testing.T, name string, d *device, want map[string]bool) {
@@ -137,28 +164,13 @@ func TestKill9KeepsEveryAcknowledgedMessage(t *testing.T) {
 	bob.connect(t, token(t, "bob", time.Hour))
 
 	const n = 400
-	acked := map[string]bool{}
-	var mu sync.Mutex
-	var count atomic.Int32
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; i < n; i++ {
-			m := sendUntilSent(t, alice, text("bob", client.Private, fmt.Sprint(i)))
-			mu.Lock()
-			acked[m.MessageUID] = true
-			mu.Unlock()
-			count.Add(1)
-		}
-	}()
-	for count.Load() < 150 {
-		time.Sleep(5 * time.Millisecond) // polling a condition
-	}
+	stream := startStream(t, alice, "bob", n)
+	waitFor(t, "150 acknowledged sends", func() bool { return stream.count.Load() >= 150 })
 	// SIGKILL in the middle of the stream: no shutdown, no final checkpoint.
 	p.cmd.Process.Kill()
 	p.cmd.Wait()
 	startServe(t, bin, addr, data)
-	<-done
+	acked := stream.wait()
 
 	bob.waitMessages(t, n)
 	e.fence(t, bob)

@@ -18,11 +18,11 @@ type hub struct {
 func newHub() *hub { return &hub{users: map[string][]*session{}} }
 
 // add registers s and returns the sessions it displaces: the oldest beyond
-// max per user, and whether s is its user's first session.
-func (h *hub) add(s *session, max int) (kicked []*session, first bool) {
+// max per user. (Whether the user is online here is the cluster's to say,
+// from sessionsOf: cluster.opened.)
+func (h *hub) add(s *session, max int) (kicked []*session) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	first = len(h.users[s.user]) == 0
 	list := append(h.users[s.user], s)
 	h.count++
 	for len(list) > max {
@@ -31,30 +31,26 @@ func (h *hub) add(s *session, max int) (kicked []*session, first bool) {
 		h.count--
 	}
 	h.users[s.user] = list
-	return kicked, first
+	return kicked
 }
 
-// remove unregisters s; it is a no-op for a session already displaced. It
-// reports whether s was its user's last session.
-func (h *hub) remove(s *session) (last bool) {
+// remove unregisters s; it is a no-op for a session already displaced.
+func (h *hub) remove(s *session) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	list := h.users[s.user]
-	found := false
 	for i, x := range list {
 		if x == s {
 			list = append(list[:i:i], list[i+1:]...)
 			h.count--
-			found = true
 			break
 		}
 	}
 	if len(list) == 0 {
 		delete(h.users, s.user)
-		return found
+		return
 	}
 	h.users[s.user] = list
-	return false
 }
 
 // sessionsOf returns a snapshot of user's sessions.

@@ -209,7 +209,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	// is in the hub follow it.
 	sess.send(ok)
 	sess.joined = true
-	kicked, _ := s.hub.add(sess, s.cfg.MaxSessions)
+	kicked := s.hub.add(sess, s.cfg.MaxSessions)
 	for _, old := range kicked {
 		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
 	}

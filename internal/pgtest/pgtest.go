@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/imwasm/imwasm/internal/proctest"
 )
 
 // Server is one running throwaway PostgreSQL.
@@ -100,7 +102,7 @@ func start() (*Server, error) {
 	// A port another process takes between here and the listen fails the
 	// start; one retry on another port covers that.
 	for attempt := 0; ; attempt++ {
-		if s.Port, err = freePort(); err != nil {
+		if s.Port, err = proctest.FreePort(); err != nil {
 			return fail(err)
 		}
 		err := s.launch()
@@ -221,15 +223,6 @@ func (s *Server) waitReady(limit time.Duration) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // locate finds the server's binaries (initdb is not on Debian's PATH: the
