@@ -29,7 +29,8 @@ import (
 //     opens or last one closes on it, numbered, and a beat every
 //     Config.ClusterBeat with its last number. A node that missed a number,
 //     or hears of a node for the first time, asks that node for its whole
-//     list. A node silent for deadBeats beats is dropped with its users.
+//     list. A node silent for Config.ClusterDeadAfter (5 beats) is dropped
+//     with its users.
 //     This answers online status, splits a user's rate limits between the
 //     nodes they use, and picks the node that coalesces a message's
 //     receipts.
@@ -40,9 +41,6 @@ import (
 //
 // A node cut off from the bus keeps serving its own users; when it is
 // back (Reconnected) it drops its caches and tells its sessions to sync.
-
-// deadBeats is how many beats a node may miss before it counts as gone.
-const deadBeats = 5
 
 // Event kinds.
 const (
@@ -530,7 +528,7 @@ func (c *cluster) beat() {
 	defer c.mu.Unlock()
 	c.broadcast(&busEvent{Kind: evBeat, Seq: c.seq})
 	for id, v := range c.nodes {
-		if now.Sub(v.seen) > deadBeats*c.s.cfg.ClusterBeat {
+		if now.Sub(v.seen) > c.s.cfg.ClusterDeadAfter {
 			c.s.log.Warn("bus: a node went silent", "node", id)
 			c.dropNodeLocked(id)
 		}

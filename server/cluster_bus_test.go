@@ -40,7 +40,10 @@ func startCluster(t *testing.T, n int, mod func(*server.Config)) *testCluster {
 	for range n {
 		e := newEnv(t, func(cfg *server.Config) {
 			cfg.Store, cfg.Bus, cfg.Now = dsn, c.nats.URL(), c.clock.now
-			cfg.ClusterBeat = 100 * time.Millisecond
+			// Beats often, so the nodes meet soon; a node is never
+			// taken for gone (a busy machine delays beats, and tests move
+			// the clock forward).
+			cfg.ClusterBeat, cfg.ClusterDeadAfter = 100*time.Millisecond, 100*365*24*time.Hour
 			if mod != nil {
 				mod(cfg)
 			}

@@ -91,8 +91,9 @@ type Config struct {
 	// NewBus, when set, makes the bus instead (tests plug one in).
 	NewBus func(bus.Node) (bus.Bus, error)
 	// ClusterBeat is how often a node tells the others it is alive
-	// (default 1s); one silent for 5 beats counts as gone.
-	ClusterBeat time.Duration
+	// (default 1s); ClusterDeadAfter, how long one may be silent before it
+	// counts as gone (default 5 beats).
+	ClusterBeat, ClusterDeadAfter time.Duration
 
 	Logger *slog.Logger
 	// Now is the clock of every rule that measures time: token expiry
@@ -174,6 +175,9 @@ func (c *Config) Defaults() {
 	}
 	if c.ClusterBeat <= 0 {
 		c.ClusterBeat = time.Second
+	}
+	if c.ClusterDeadAfter <= 0 {
+		c.ClusterDeadAfter = 5 * c.ClusterBeat
 	}
 	if c.ReceiptInterval <= 0 {
 		c.ReceiptInterval = 100 * time.Millisecond
