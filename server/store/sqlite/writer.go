@@ -291,6 +291,11 @@ func (t *wtx) head(convID string) (*conv, error) {
 	// at the end of a batch, the messages as they come.
 	c := &conv{}
 	err := t.tx.QueryRow(`SELECT seq, sent_time FROM messages WHERE conv_id=? ORDER BY seq DESC LIMIT 1`, convID).Scan(&c.lastSeq, &c.lastTime)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Retention may have deleted every message: the numbers go on
+		// from the head as last written (the history starts past it).
+		err = t.tx.QueryRow(`SELECT last_seq, last_time FROM convs WHERE id=?`, convID).Scan(&c.lastSeq, &c.lastTime)
+	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("load head of %s: %w", convID, err)
 	}

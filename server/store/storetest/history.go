@@ -123,8 +123,15 @@ func retention(t *testing.T, b Backend) {
 	if start, last, _ := d.VisibleRange(ctx, "alice", conv); start != 4 || last != 3 {
 		t.Fatalf("an emptied conversation: [%d, %d]", start, last)
 	}
+	// After a restart too: the numbers go on from the emptied head.
+	if b.Reopen != nil {
+		d = b.Reopen(t, d)
+	}
 	clock = time.UnixMilli(6_000)
 	if m, _, err := d.Append(ctx, conv, Msg("bob", "alice", "after")); err != nil || m.Seq != 4 {
 		t.Fatalf("the next message: %v %v, want seq 4", m, err)
+	}
+	if ms, _, err := d.History(ctx, "alice", conv, 0, 10, false, func(*pb.Message) bool { return true }); err != nil || len(ms) != 1 {
+		t.Fatalf("history after the emptied head: %d messages %v", len(ms), err)
 	}
 }
