@@ -101,6 +101,7 @@ const (
 	EventOwnProfile                                // this user's profile changed (OWN_USER_PROFILE_CHANGED)
 	EventSubscribedStatus                          // users subscribed to went online or offline, or changed their profile (online only: SUBSCRIBED_USER_STATUS_CHANGE)
 	EventSubscriptionRelation                      // this user subscribed or unsubscribed on another device (SUBSCRIBED_RELATION_CHANGE)
+	EventChatroom                                  // a chat room's entries, mutes or end, or a rejoin after a reconnect (CHATROOM)
 )
 
 // Event is one thing the application is told about.
@@ -115,6 +116,7 @@ type Event struct {
 	Receipt       *ReceiptEvent
 	Group         *GroupEvent
 	People        *PeopleEvent
+	Chatroom      *ChatroomEvent
 }
 
 // Engine is one device's connection to the server.
@@ -135,6 +137,7 @@ type Engine struct {
 	recallWindow time.Duration // how long a message may be recalled or edited (0: no limit), from AuthOK
 	clockOffset  int64         // the server's clock less this device's, ms, measured at the last AuthOK
 	serverURL    string        // the server of the last connection (Config.URL or a fallback)
+	rooms        chatrooms     // the chat rooms joined (its own lock)
 	maxContent   int           // the server's content limit, from AuthOK
 
 	seqMu sync.Mutex // guards convs and pending
@@ -387,6 +390,10 @@ func (e *Engine) Disconnect() {
 	done := e.loopDone
 	e.mu.Unlock()
 	<-done
+	// Rooms are joined again after a reconnect, not after a new connect.
+	e.rooms.mu.Lock()
+	e.rooms.rooms = nil
+	e.rooms.mu.Unlock()
 }
 
 // loadState reads the conversation cursors once, before the first connect.
@@ -881,7 +888,7 @@ func (lc *liveConn) run(ctx context.Context) error {
 		cancel()
 		lc.helpers.Wait()
 	}()
-	lc.helpers.Add(3)
+	lc.helpers.Add(4)
 	go func() {
 		defer lc.helpers.Done()
 		select {
@@ -893,6 +900,7 @@ func (lc *liveConn) run(ctx context.Context) error {
 	lc.lastIn.Store(time.Now().UnixNano())
 	go func() { defer lc.helpers.Done(); lc.heartbeat(ctx) }()
 	go func() { defer lc.helpers.Done(); e.syncAll(ctx, lc) }()
+	go func() { defer lc.helpers.Done(); lc.rejoinChatrooms(ctx) }()
 	for {
 		data, err := lc.c.Read(context.Background()) // fail() unblocks it
 		if err != nil {
@@ -910,11 +918,24 @@ func (lc *liveConn) run(ctx context.Context) error {
 			// The server concatenates what it had queued into one push;
 			// the processor takes it as one batch.
 			if ms := b.Push.Messages; len(ms) > 0 {
-				it := &inItem{msgs: make([]*inMsg, len(ms))}
-				for i, m := range ms {
-					it.msgs[i] = &inMsg{w: m}
+				var rooms []*pb.Message
+				it := &inItem{msgs: make([]*inMsg, 0, len(ms))}
+				for _, m := range ms {
+					if m.ConvType == pb.ConversationType_CHATROOM {
+						rooms = append(rooms, m)
+						continue
+					}
+					it.msgs = append(it.msgs, &inMsg{w: m})
 				}
-				e.inbox <- it
+				if len(it.msgs) > 0 {
+					e.inbox <- it
+				}
+				if len(rooms) > 0 {
+					lc.onRoomPush(ctx, rooms)
+				}
+			}
+			if len(b.Push.Chatroom) > 0 {
+				e.onChatroomEvents(b.Push.Chatroom)
 			}
 			if len(b.Push.Typing) > 0 {
 				e.onTyping(b.Push.Typing)

@@ -19,7 +19,13 @@ const (
 )
 
 func checkHistoryArgs(c Conversation, count, order int) error {
-	if err := validConversation(c); err != nil {
+	if c.Type == Chatroom {
+		// The server's history of a room the device is in (the device
+		// keeps none).
+		if !contract.ValidID(c.TargetID) {
+			return codes.New(codes.InvalidParameterTargetID, "invalid targetId")
+		}
+	} else if err := validConversation(c); err != nil {
 		return err
 	}
 	if count < 1 || count > MaxHistory {

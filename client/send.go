@@ -49,6 +49,9 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	if me == "" {
 		return nil, codes.New(codes.NetChannelInvalid, "not connected")
 	}
+	if m.Conversation.Type == Chatroom {
+		return e.sendToChatroom(ctx, m, opts)
+	}
 	if opts.ClientMsgID != "" && opts.MessageID == 0 {
 		if !contract.ValidID(opts.ClientMsgID) {
 			return nil, codes.New(codes.InvalidParameter, "clientMsgId must be 1-64 characters of [A-Za-z0-9_.@-]")

@@ -115,6 +115,8 @@ func eventJS(ev client.Event) (string, any, bool) {
 	case client.EventGroupOperation, client.EventGroupInfo, client.EventGroupMember, client.EventGroupMute,
 		client.EventGroupApplication, client.EventGroupRemark, client.EventGroupFollows:
 		return groupEventJS(ev)
+	case client.EventChatroom:
+		return chatroomEventJS(ev.Chatroom)
 	case client.EventTags:
 		return "TAG", nil, true
 	case client.EventConversationTags:

@@ -323,6 +323,8 @@ export interface EventListeners {
   FRIEND_CLEARED: (time: number) => void;
   /** This user changed a friend's remark or extProfile on another device. */
   FRIEND_INFO_CHANGED_SYNC: (data: IFriendInfoChangedSync) => void;
+  /** A chat room's entries changed, members were muted, it was destroyed, or it was joined again after a reconnect. */
+  CHATROOM: (data: IChatroomListenerData) => void;
   [event: string]: (...args: any[]) => void;
 }
 
@@ -660,6 +662,41 @@ export declare function getGroupFollows(groupId: string): Promise<RCResult<IFoll
 export declare function muteGroupMembers(groupId: string, userIds: string[], durationMs: number): Promise<RCResult>;
 /** imwasm's own: with the group muted only the owner and managers speak. */
 export declare function muteAllGroupMembers(groupId: string, muted: boolean): Promise<RCResult>;
+
+// Chat rooms: no standing membership; messages are sendMessage with conversationType CHATROOM.
+export interface IChatroomJoinOpts { count: number; extra?: string }
+export interface IChatroomJoinResponse {
+  createTime: number; memberCount: number; isAllChatroomBanned: boolean; isCurrentUserBanned: boolean;
+  isCurrentChatroomBanned: boolean; isCurrentChatroomInWhitelist: boolean; joinTime: number;
+}
+export interface IGetChatroomInfoOptions { count?: number; order?: 0 | 1 | 2 }
+export interface IChatroomUser { id: string; time: number }
+export interface IChatroomInfo { userInfos: IChatroomUser[]; userCount: number }
+export interface IChatroomEntry { key: string; value: string; isSendNotification?: boolean; notificationExtra?: string; isAutoDelete?: boolean }
+export interface IChatroomEntries { entries: { key: string; value: string }[]; isAutoDelete?: boolean; isForce?: boolean }
+export interface IRemoveChatroomEntry { key: string; isSendNotification?: boolean; notificationExtra?: string }
+export interface IChatroomEntryListenerData { key: string; value: string; timestamp: number; chatroomId: string; type: Rong.ChatroomEntryType }
+export interface IChatroomNotifyBan { chatroomId: string; banType: Rong.ChrmMemBanType; durationTime: number; operateTime: number; userIdList: string[]; extra: string }
+export type IChatroomRejoinedInfo = { chatroomId: string; errorCode: number } | (IChatroomJoinResponse & { chatroomId: string; count: number });
+/** userChange, entriesSynced, chatroomNotifyMultiLoginSync and chatroomNotifyBlock are not emitted (docs/api.md). */
+export interface IChatroomListenerData {
+  rejoinedRoom?: IChatroomRejoinedInfo; updatedEntries?: IChatroomEntryListenerData[];
+  chatroomDestroyed?: string; chatroomDestroyedType?: number; chatroomNotifyBan?: IChatroomNotifyBan;
+}
+/** @deprecated as in RongIMLib: joinExistChatRoom. Creates the room when there is none. */
+export declare function joinChatRoom(roomId: string, options: IChatroomJoinOpts): Promise<RCResult<IChatroomJoinResponse>>;
+export declare function joinExistChatRoom(targetId: string, options: IChatroomJoinOpts): Promise<RCResult<IChatroomJoinResponse>>;
+export declare function quitChatRoom(targetId: string, extra?: string): Promise<RCResult>;
+export declare function getChatRoomInfo(targetId: string, options?: IGetChatroomInfoOptions): Promise<RCResult<IChatroomInfo>>;
+export declare function setChatRoomEntry(targetId: string, options: IChatroomEntry): Promise<RCResult>;
+export declare function setChatRoomEntries(targetId: string, options: IChatroomEntries): Promise<RCResult>;
+export declare function forceSetChatRoomEntry(targetId: string, options: IChatroomEntry): Promise<RCResult>;
+export declare function removeChatRoomEntry(targetId: string, options: IRemoveChatroomEntry): Promise<RCResult>;
+export declare function removeChatRoomEntries(targetId: string, options: { entries: string[]; notificationExtra?: string }): Promise<RCResult>;
+export declare function forceRemoveChatRoomEntry(targetId: string, options: IRemoveChatroomEntry): Promise<RCResult>;
+export declare function getChatRoomEntry(targetId: string, key: string): Promise<RCResult<string>>;
+export declare function getAllChatRoomEntries(targetId: string): Promise<RCResult<Record<string, string>>>;
+export declare function getChatroomHistoryMessages(targetId: string, options: IGetHistoryMessageOption): Promise<RCResult<{ list: IAReceivedMessage[]; hasMore: boolean }>>;
 
 // People: profiles, friends, the blacklist and online status.
 export interface IUserProfileInfo {

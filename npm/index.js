@@ -454,6 +454,23 @@ export const getGroupFollows = api('getGroupFollows');
 export const muteGroupMembers = api('muteGroupMembers');
 export const muteAllGroupMembers = api('muteAllGroupMembers');
 
+// Chat rooms (see docs/api.md): messages to a room are sendMessage with conversationType CHATROOM.
+export const joinChatRoom = api('joinChatRoom');
+export const joinExistChatRoom = api('joinExistChatRoom');
+export const quitChatRoom = api('quitChatRoom');
+export const getChatRoomInfo = api('getChatRoomInfo');
+export const setChatRoomEntry = api('setChatRoomEntry');
+export const setChatRoomEntries = api('setChatRoomEntries');
+export const forceSetChatRoomEntry = api('forceSetChatRoomEntry');
+export const removeChatRoomEntry = api('removeChatRoomEntry');
+export const removeChatRoomEntries = api('removeChatRoomEntries');
+export const forceRemoveChatRoomEntry = api('forceRemoveChatRoomEntry');
+export const getChatRoomEntry = api('getChatRoomEntry');
+export const getAllChatRoomEntries = api('getAllChatRoomEntries');
+// The room's history on the server (the device keeps none).
+export const getChatroomHistoryMessages = (targetId, options) =>
+  call('getRemoteHistoryMessages', [{ conversationType: rong.ConversationType.CHATROOM, targetId }, options]);
+
 // People: profiles, friends, the blacklist and online status (the server keeps them; see docs/api.md).
 export const updateMyUserProfile = api('updateMyUserProfile');
 export const getUserProfiles = api('getUserProfiles');

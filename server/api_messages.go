@@ -98,6 +98,13 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 			}
 		}
 	}
+	if typ == pb.ConversationType_CHATROOM {
+		for _, room := range b.TargetIDs {
+			if _, err := s.store.Chatroom(ctx, room); err != nil {
+				return nil, apiChatroomErr(err)
+			}
+		}
+	}
 	out := make([]appSent, 0, len(b.TargetIDs))
 	for _, target := range b.TargetIDs {
 		// One client id per target, so a retried call finds each copy;
@@ -111,8 +118,11 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 			continue
 		}
 		convID := store.GroupConvID(target)
-		if typ == pb.ConversationType_PRIVATE {
+		switch typ {
+		case pb.ConversationType_PRIVATE:
 			convID = store.PrivateConvID(b.FromUserID, target)
+		case pb.ConversationType_CHATROOM:
+			convID = store.ChatroomConvID(target)
 		}
 		stored, dup, err := s.store.Append(ctx, convID, m)
 		if err != nil {
@@ -137,8 +147,8 @@ func (s *Server) checkAppMessage(b *apiMessage, perTarget bool) ([]byte, error) 
 		return nil, badRequest("fromUserId and clientMsgId must be ids of 1-64 characters [A-Za-z0-9_.@-]")
 	}
 	typ := pb.ConversationType(b.ConversationType)
-	if typ != pb.ConversationType_PRIVATE && typ != pb.ConversationType_GROUP {
-		return nil, &apiError{http.StatusBadRequest, codes.InvalidParameterConversationType, "conversationType must be 1 (private) or 3 (group)"}
+	if typ != pb.ConversationType_PRIVATE && typ != pb.ConversationType_GROUP && typ != pb.ConversationType_CHATROOM {
+		return nil, &apiError{http.StatusBadRequest, codes.InvalidParameterConversationType, "conversationType must be 1 (private), 3 (group) or 4 (chat room)"}
 	}
 	if len(b.TargetIDs) == 0 || len(b.TargetIDs) > maxAPITargets || !validIDs(b.TargetIDs) {
 		return nil, &apiError{http.StatusBadRequest, codes.InvalidParameterTargetID, "targetIds: 1-1000 ids"}

@@ -44,22 +44,24 @@ import (
 
 // Event kinds.
 const (
-	evBeat     = "beat"     // Broadcast: alive, with the last Seq
-	evOnline   = "on"       // Broadcast, numbered: User's first session here
-	evOffline  = "off"      // Broadcast, numbered: User's last session here closed
-	evAskList  = "ask"      // Send: send me your list
-	evList     = "list"     // Send: the users online here as of Seq, in parts (Part from 0, Last)
-	evLeave    = "leave"    // Broadcast: this node is stopping
-	evOpened   = "opened"   // Tell: a session of User opened here
-	evSessions = "sessions" // Tell: User's sessions here (answering opened)
-	evClosed   = "closed"   // Tell: a session of User closed here
-	evKick     = "kick"     // Tell: close User's sessions with Code
-	evTouch    = "touch"    // Send: message UID of Conv has readers to notify
-	evDrop     = "drop"     // Broadcast: drop cached Group / blacklists and subscribers of Users
-	evDropAll  = "dropall"  // Broadcast: drop every cached group
-	evSettings = "settings" // Broadcast: the settings changed
-	evPending  = "pending"  // Tell: User may have a delivery receipt pending
-	evFile     = "file"     // Broadcast: User stored a file of Size bytes in the shared file store (deleted one: -Size-1)
+	evBeat      = "beat"      // Broadcast: alive, with the last Seq
+	evOnline    = "on"        // Broadcast, numbered: User's first session here
+	evOffline   = "off"       // Broadcast, numbered: User's last session here closed
+	evAskList   = "ask"       // Send: send me your list
+	evList      = "list"      // Send: the users online here as of Seq, in parts (Part from 0, Last)
+	evLeave     = "leave"     // Broadcast: this node is stopping
+	evOpened    = "opened"    // Tell: a session of User opened here
+	evSessions  = "sessions"  // Tell: User's sessions here (answering opened)
+	evClosed    = "closed"    // Tell: a session of User closed here
+	evKick      = "kick"      // Tell: close User's sessions with Code
+	evTouch     = "touch"     // Send: message UID of Conv has readers to notify
+	evDrop      = "drop"      // Broadcast: drop cached Group / blacklists and subscribers of Users
+	evDropAll   = "dropall"   // Broadcast: drop every cached group
+	evSettings  = "settings"  // Broadcast: the settings changed
+	evPending   = "pending"   // Tell: User may have a delivery receipt pending
+	evFile      = "file"      // Broadcast: User stored a file of Size bytes in the shared file store (deleted one: -Size-1)
+	evRoomGone  = "roomgone"  // Broadcast: chat room Conv was destroyed
+	evRoomMutes = "roommutes" // Broadcast: chat room Conv's mutes changed
 )
 
 type busEvent struct {
@@ -90,9 +92,15 @@ type sessionRef struct {
 // busNode is what the bus hands received traffic to.
 type busNode struct{ s *Server }
 
-func (n busNode) Deliver(d *bus.Delivery) { n.s.hub.deliver(d) }
-func (n busNode) Receive(b []byte)        { n.s.cluster.receive(b) }
-func (n busNode) Reconnected()            { n.s.cluster.reconnected() }
+func (n busNode) Deliver(d *bus.Delivery) {
+	if d.Room != "" {
+		n.s.rooms.deliver(d)
+		return
+	}
+	n.s.hub.deliver(d)
+}
+func (n busNode) Receive(b []byte) { n.s.cluster.receive(b) }
+func (n busNode) Reconnected()     { n.s.cluster.reconnected() }
 
 // openBus starts the bus cfg.Bus names.
 func openBus(ctx context.Context, cfg Config, node bus.Node) (bus.Bus, error) {
@@ -296,6 +304,14 @@ func (c *cluster) nodesOf(user string) int {
 
 // owner is the node that coalesces the receipts of key: the same on every
 // node that knows the same nodes.
+// knows says whether node is one the cluster hears from.
+func (c *cluster) knows(node string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.nodes[node]
+	return ok
+}
+
 func (c *cluster) owner(key string) string {
 	self := c.s.bus.ID()
 	c.mu.Lock()
@@ -409,6 +425,10 @@ func (c *cluster) receive(b []byte) {
 		}
 	case evDropAll:
 		s.groups.invalidateAll()
+	case evRoomGone:
+		s.chatroomGone(e.Conv)
+	case evRoomMutes:
+		s.rooms.invalidate(e.Conv)
 	case evPending:
 		s.pendingMaybe(e.User)
 	case evFile:

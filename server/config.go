@@ -58,7 +58,10 @@ type Config struct {
 	FullSync          bool          // fsync every commit (survives power loss, not only kill -9)
 	RecallWindow      time.Duration // how long after sending a message may be recalled, default 2 minutes; negative: no limit (a stored setting wins)
 	RetentionInterval time.Duration // how often expired messages are deleted, default 1 hour
-	MaxUploadBytes    int64         // largest upload (26106 beyond), default 100 MiB (a stored setting wins)
+	// ChatroomSweepInterval: how often empty chat rooms and room history
+	// past its time go (one node of a cluster does it), default 1 minute.
+	ChatroomSweepInterval time.Duration
+	MaxUploadBytes        int64 // largest upload (26106 beyond), default 100 MiB (a stored setting wins)
 	// UploadQuotaBytes: what each uploader id may keep, counting each file
 	// 4 KiB more (26106 beyond); default 1 GiB; negative: no quota (a
 	// stored setting wins).
@@ -151,6 +154,9 @@ func (c *Config) Defaults() {
 	}
 	if c.RecallWindow == 0 {
 		c.RecallWindow = 2 * time.Minute
+	}
+	if c.ChatroomSweepInterval <= 0 {
+		c.ChatroomSweepInterval = time.Minute
 	}
 	if c.RetentionInterval <= 0 {
 		c.RetentionInterval = time.Hour

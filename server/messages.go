@@ -69,7 +69,18 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyErr(id, codes.InvalidParameter, "invalid object name")
 		return
 	}
-	convID, g, err := ss.conversationGroup(ctx, r.Conv)
+	var convID string
+	var g *groupInfo
+	var err error
+	if r.Conv.GetType() == pb.ConversationType_CHATROOM {
+		if r.NeedReceipt || r.DeliveryReceipt {
+			ss.replyErr(id, codes.InvalidParameter, "receipts are not asked in chat rooms")
+			return
+		}
+		convID, err = ss.chatroomConversation(ctx, r.Conv, true)
+	} else {
+		convID, g, err = ss.conversationGroup(ctx, r.Conv)
+	}
 	if err != nil {
 		ss.replyFor(id, err)
 		return
@@ -275,6 +286,9 @@ func (ss *session) sendStatus(ctx context.Context, id uint64, m *pb.Message) {
 func (s *Server) fanOut(ctx context.Context, m *pb.Message, exceptSession string) {
 	var users []string
 	switch m.ConvType {
+	case pb.ConversationType_CHATROOM:
+		s.publishRoom(ctx, &pb.Push{Messages: []*pb.Message{m}}, m.To, exceptSession)
+		return
 	case pb.ConversationType_GROUP:
 		g, err := s.groups.get(ctx, m.To)
 		if err != nil {
@@ -356,6 +370,11 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	switch r.Conv.Type {
 	case pb.ConversationType_PRIVATE, pb.ConversationType_GROUP:
 	case pb.ConversationType_USER_LOG: // one's own log only (ConvID ignores the target)
+	case pb.ConversationType_CHATROOM: // a gap in the live stream: members only
+		if _, err := ss.chatroomConversation(ctx, r.Conv, false); err != nil {
+			ss.replyFor(id, err)
+			return
+		}
 	default:
 		ss.replyErr(id, codes.InvalidParameterConversationType, "unsupported conversation type")
 		return
@@ -468,7 +487,13 @@ func capPage(msgs []*pb.Message) ([]*pb.Message, bool) {
 }
 
 func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRequest) {
-	convID, err := ss.conversation(ctx, r.Conv)
+	var convID string
+	var err error
+	if r.Conv.GetType() == pb.ConversationType_CHATROOM {
+		convID, err = ss.chatroomConversation(ctx, r.Conv, false)
+	} else {
+		convID, err = ss.conversation(ctx, r.Conv)
+	}
 	if err != nil {
 		ss.replyFor(id, err)
 		return

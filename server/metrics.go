@@ -16,6 +16,7 @@ import (
 type serverMetrics struct {
 	connections, authFailures, framesIn, framesOut, badFrames    prometheus.Counter
 	messages, duplicates, rateLimited, slowConsumers, acks, idle prometheus.Counter
+	chatroomMissed                                               prometheus.Counter
 	panics, requestsLimited                                      prometheus.Counter
 	sessions                                                     prometheus.Gauge
 	commitSeconds                                                prometheus.Histogram
@@ -43,6 +44,7 @@ func newServerMetrics(r prometheus.Registerer) serverMetrics {
 		rateLimited:     counter("imwasm_rate_limited_total", "Sends refused by the per-user rate limit."),
 		requestsLimited: counter("imwasm_requests_limited_total", "Writes other than sends refused by the per-user rate limit."),
 		slowConsumers:   counter("imwasm_slow_consumers_total", "Sessions closed because their queue overflowed."),
+		chatroomMissed:  counter("imwasm_chatroom_missed_total", "Chat room pushes a session too far behind did not get (its device reads them from the room's history)."),
 		acks:            counter("imwasm_device_acks_total", "Conversation cursors acknowledged by devices."),
 		idle:            counter("imwasm_idle_closed_total", "Sessions closed for missing heartbeats."),
 		panics:          counter("imwasm_handler_panics_total", "Requests whose handler panicked (answered with an error)."),
@@ -210,6 +212,8 @@ var frameTypes = [...]string{
 	71:             "group_result",
 	80:             "people",
 	81:             "people_result",
+	90:             "chatroom",
+	91:             "chatroom_result",
 }
 
 // frameType is f's index in frameTypes. A type switch, so the per-frame
@@ -296,6 +300,10 @@ func frameType(f *pb.Frame) uint8 {
 		return 80
 	case *pb.Frame_PeopleResult:
 		return 81
+	case *pb.Frame_Chatroom:
+		return 90
+	case *pb.Frame_ChatroomResult:
+		return 91
 	}
 	return frameNone
 }

@@ -43,6 +43,7 @@ type Server struct {
 	bus      bus.Bus
 	cluster  *cluster // what this node knows of the others
 	groups   *groupCache
+	rooms    *chatrooms           // this node's sessions by chat room
 	blocks   *blockCache          // users' blacklists, for every private send
 	presence *presence            // online status and who is told of it
 	reg      *prometheus.Registry // this server's own: tests run several in one process
@@ -162,6 +163,9 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 				return 1
 			}))
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
+	s.rooms = newChatrooms()
+	s.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "imwasm_chatroom_sessions", Help: "Sessions of this node in chat rooms (one per room joined)."},
+		func() float64 { _, n := s.rooms.count(); return float64(n) }))
 	s.blocks = &blockCache{store: st, lists: map[string]map[string]int64{}}
 	s.presence = newPresence(s)
 	s.quota = newUploadQuota(s.reg)
@@ -269,8 +273,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ln.Close()
 		return errors.New("serve: the server is closed")
 	}
+	// Memberships this node kept before a crash are of sessions gone.
+	s.leaveNode(ctx, s.bus.ID())
 	s.tasks.Go(func() { s.sweepIdle(ctx) })
 	s.tasks.Go(func() { s.retentionLoop(ctx) })
+	s.tasks.Go(func() { s.chatroomLoop(ctx) })
 	s.tasks.Go(func() { s.resumeReceipts(ctx) })
 	s.tasks.Go(func() { s.presence.run(ctx) })
 	s.tasks.Go(func() { s.cluster.beatLoop(ctx) })

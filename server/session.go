@@ -49,7 +49,9 @@ type session struct {
 	device  string
 	created time.Time
 	watched bool // the bus watches user for it (set before it is shared)
-	joined  bool // it joined the hub (set before it is shared)
+	// chatrooms are the rooms it joined (guarded by Server.rooms.mu).
+	chatrooms map[string]struct{}
+	joined    bool // it joined the hub (set before it is shared)
 
 	lastSeen   atomic.Int64 // unix ns of the last frame read (or, while the reader waits, write progress)
 	idleClosed atomic.Bool  // the idle sweep is closing it
@@ -301,7 +303,7 @@ func (ss *session) handle(f *pb.Frame) {
 	ctx := ss.srv.ctx
 	switch f.Body.(type) {
 	case *pb.Frame_Expansion, *pb.Frame_Recall, *pb.Frame_Delete, *pb.Frame_ClearHistory, *pb.Frame_Read,
-		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify, *pb.Frame_Tags, *pb.Frame_Group, *pb.Frame_People:
+		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify, *pb.Frame_Tags, *pb.Frame_Group, *pb.Frame_People, *pb.Frame_Chatroom:
 		// Writes others are told of, or that are stored: one bucket per
 		// user for all of them (sends have their own, in handleSend).
 		if !ss.srv.limits.allowOther(ss.user, ss.srv.cfg.Now()) {
@@ -333,6 +335,8 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleGroup(ctx, f.Id, b.Group)
 	case *pb.Frame_People:
 		ss.handlePeople(ctx, f.Id, b.People)
+	case *pb.Frame_Chatroom:
+		ss.handleChatroom(ctx, f.Id, b.Chatroom)
 	case *pb.Frame_Typing:
 		ss.handleTyping(ctx, f.Id, b.Typing)
 	case *pb.Frame_Recall:
@@ -503,6 +507,28 @@ func (ss *session) enqueue(f outFrame) {
 	}
 }
 
+// enqueueLive queues a chat room push unless the session is already half
+// its queue's bound behind: then it misses the push (its device reads
+// the room's history for the gap) and stays connected.
+func (ss *session) enqueueLive(f outFrame) {
+	ss.mu.Lock()
+	if ss.closing || ss.dropped {
+		ss.mu.Unlock()
+		return
+	}
+	if !ss.q.add(f, ss.srv.cfg.SendQueueBytes/2) {
+		ss.mu.Unlock()
+		ss.srv.metrics.chatroomMissed.Inc()
+		return
+	}
+	start := !ss.writing
+	ss.writing = true
+	ss.mu.Unlock()
+	if start {
+		ss.startWriter()
+	}
+}
+
 // startWriter hands the queue to the writer goroutine: a lingering one, or
 // a new one. Its caller has set ss.writing.
 func (ss *session) startWriter() {
@@ -662,6 +688,7 @@ func (ss *session) close(cause error) {
 	ss.wakeReader()
 	ss.mu.Unlock()
 	ss.srv.hub.remove(ss)
+	ss.srv.leaveChatrooms(ss)
 	if ss.joined {
 		now := ss.srv.cfg.Now().UnixMilli()
 		if ss.srv.cluster.closed(ss, now) {

@@ -78,6 +78,13 @@ type Settings struct {
 	// subscribers of one user (26021 beyond).
 	SubscriptionsMax int `json:"subscriptionsMax"`
 	SubscribersMax   int `json:"subscribersMax"`
+
+	// Chat rooms: their messages are kept this long (the history a
+	// newcomer and getChatroomHistoryMessages read; default 60 days), and
+	// a room with no one in it is destroyed after this long (default 1
+	// hour), its entries and history with it.
+	ChatroomHistorySeconds      int64 `json:"chatroomHistorySeconds"`
+	ChatroomEmptyDestroySeconds int64 `json:"chatroomEmptyDestroySeconds"`
 }
 
 const settingsKey = "app"
@@ -100,6 +107,8 @@ func (st *Settings) durationSettings() map[string]*int64 {
 		"messageRetentionSeconds":      &st.MessageRetentionSeconds,
 		"receiptValiditySeconds":       &st.ReceiptValiditySeconds,
 		"compatSignatureWindowSeconds": &st.CompatSignatureWindowSeconds,
+		"chatroomHistorySeconds":       &st.ChatroomHistorySeconds,
+		"chatroomEmptyDestroySeconds":  &st.ChatroomEmptyDestroySeconds,
 	}
 }
 
@@ -132,6 +141,8 @@ func settingsFrom(cfg Config) *Settings {
 		BlacklistMax:                 contract.MaxBlacklist,
 		SubscriptionsMax:             contract.MaxSubscriptions,
 		SubscribersMax:               contract.MaxSubscribers,
+		ChatroomHistorySeconds:       60 * 24 * 3600,
+		ChatroomEmptyDestroySeconds:  3600,
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -192,6 +203,8 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		BlacklistMax            *int    `json:"blacklistMax"`
 		SubscriptionsMax        *int    `json:"subscriptionsMax"`
 		SubscribersMax          *int    `json:"subscribersMax"`
+		ChatroomHistory         *int64  `json:"chatroomHistorySeconds"`
+		ChatroomEmptyDestroy    *int64  `json:"chatroomEmptyDestroySeconds"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -213,6 +226,18 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	}
 	if v := body.ReceiptsEnabled; v != nil {
 		st.ReceiptsEnabled = *v
+	}
+	if v := body.ChatroomHistory; v != nil {
+		if err := checkSeconds("chatroomHistorySeconds", *v, 1); err != nil {
+			return nil, err
+		}
+		st.ChatroomHistorySeconds = *v
+	}
+	if v := body.ChatroomEmptyDestroy; v != nil {
+		if err := checkSeconds("chatroomEmptyDestroySeconds", *v, 1); err != nil {
+			return nil, err
+		}
+		st.ChatroomEmptyDestroySeconds = *v
 	}
 	if v := body.ReceiptRequesters; v != nil {
 		if *v != "all" && *v != "admins" {

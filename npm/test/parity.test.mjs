@@ -13,10 +13,6 @@ const words = (s) => s.trim().split(/\s+/);
 
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
-  'not yet: chat rooms': words(`
-    bindRTCRoomForChatroom forceRemoveChatRoomEntry forceSetChatRoomEntry getAllChatRoomEntries
-    getChatRoomEntry getChatRoomInfo getChatroomHistoryMessages joinChatRoom joinExistChatRoom
-    quitChatRoom removeChatRoomEntries removeChatRoomEntry setChatRoomEntries setChatRoomEntry`),
   'not yet: ultra groups': words(`
     getAllUltraGroupUnreadCount getAllUltraGroupUnreadMentionedCount getBlockUltraGroupList
     getUltraGroupDefaultNotificationLevel getUltraGroupFirstUnreadMessageTimestamp
@@ -36,6 +32,7 @@ const NOT_PROVIDED = {
     getTranslationLanguage requestSpeechToTextForMessage requestStreamMessageContent
     setAutoTranslateEnabled setTranslationLanguage translateMessagesWithParams
     translateTextsWithParams`),
+  'not provided: RongCloud\'s audio and video rooms (imwasm has no RTC to bind a chat room to)': words('bindRTCRoomForChatroom'),
   'not provided: Electron only (its main process, proxy settings, and insertMessage, a local message the server never has: deprecated on the web)': words('electronExtension getProxy insertMessage setProxy testProxy'),
   'not provided: RongCloud\'s plugins, internal and diagnostic hooks': words(`
     __addSDKVersion addMonitor createLogDBProxy fail installPlugin ok removeMonitor`),

@@ -282,6 +282,33 @@ async function groups() {
 }
 void groups;
 
+// Chat rooms.
+async function chatrooms() {
+  const joined = await RongIMLib.joinExistChatRoom('live', { count: 10 });
+  console.log(joined.data?.memberCount, joined.data?.isCurrentChatroomBanned);
+  await RongIMLib.joinChatRoom('live2', { count: -1 });
+  const room = { conversationType: RongIMLib.ConversationType.CHATROOM, targetId: 'live' };
+  await RongIMLib.sendMessage(room, new RongIMLib.TextMessage({ content: 'hi' }));
+  const info = await RongIMLib.getChatRoomInfo('live', { count: 10, order: 2 });
+  console.log(info.data?.userCount, info.data?.userInfos[0]?.id);
+  await RongIMLib.setChatRoomEntry('live', { key: 'topic', value: 'news', isSendNotification: true, isAutoDelete: true });
+  await RongIMLib.forceSetChatRoomEntry('live', { key: 'topic', value: 'sports' });
+  await RongIMLib.setChatRoomEntries('live', { entries: [{ key: 'a', value: '1' }], isForce: true });
+  const one = await RongIMLib.getChatRoomEntry('live', 'topic');
+  const all = await RongIMLib.getAllChatRoomEntries('live');
+  console.log(one.data?.length, all.data?.a);
+  await RongIMLib.removeChatRoomEntry('live', { key: 'topic' });
+  await RongIMLib.forceRemoveChatRoomEntry('live', { key: 'a', notificationExtra: 'x' });
+  await RongIMLib.removeChatRoomEntries('live', { entries: ['a'] });
+  const hist = await RongIMLib.getChatroomHistoryMessages('live', { count: 20, order: 0, timestamp: 0 });
+  console.log(hist.data?.list.length, hist.data?.hasMore);
+  RongIMLib.addEventListener(RongIMLib.Events.CHATROOM, (e) => {
+    console.log(e.updatedEntries?.[0]?.type === RongIMLib.ChatroomEntryType.DELETE, e.chatroomDestroyed, e.chatroomNotifyBan?.banType, e.rejoinedRoom?.chatroomId);
+  });
+  await RongIMLib.quitChatRoom('live');
+}
+void chatrooms;
+
 // People.
 async function people() {
   const fail = await RongIMLib.updateMyUserProfile({ name: 'Alice', portraitUri: 'https://x/a.png', gender: 2, extraProfile: { k: 'v' } });

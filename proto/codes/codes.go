@@ -47,6 +47,14 @@ const (
 	RequestOverFrequency                      = 20607 // REQUEST_OVER_FREQUENCY: a per-user limit on requests other than sends
 	NotInGroup                                = 22406 // NOT_IN_GROUP
 	ForbiddenInGroup                          = 22408 // FORBIDDEN_IN_GROUP
+	NotInChatroom                             = 23406 // NOT_IN_CHATROOM: a request about a chat room the session has not joined
+	ForbiddenInChatroom                       = 23408 // FORBIDDEN_IN_CHATROOM: a muted member (or the whole room muted) sending
+	RCChatroomNotExist                        = 23410 // RC_CHATROOM_NOT_EXIST: joinExistChatRoom, or a room destroyed
+	RCChatroomParameterInvalid                = 23412 // RC_CHATROOM_PATAMETER_INVALID: a room id, count, order, entry key or value out of its rules
+	ChatroomKVExceed                          = 23423 // CHATROOM_KV_EXCEED: a room past 100 entries
+	ChatroomKVOverwriteInvalid                = 23424 // CHATROOM_KV_OVERWRITE_INVALID: changing an entry another member set, without force
+	ChatroomKeyNotExist                       = 23427 // CHATROOM_KEY_NOT_EXIST: removing or reading an entry the room does not have
+	ChatroomKVStoreOutLimit                   = 23429 // CHATROOM_KV_STORE_OUT_LIMIT: more than 10 entries in one call
 	RecallMessage                             = 25101 // RECALL_MESSAGE
 	MessageStorageUnavailable                 = 25102 // MESSAGE_STORAGE_SERVICE_UNAVAILABLE: the server cannot reach its store (PostgreSQL down); a resend stores the message once
 	RecallMessageUserInvalid                  = 25107 // RECALL_MESSAGE_USER_INVALID

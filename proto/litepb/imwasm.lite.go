@@ -13,6 +13,7 @@ const (
 	ConversationType_CONVERSATION_TYPE_NONE ConversationType = 0
 	ConversationType_PRIVATE                ConversationType = 1
 	ConversationType_GROUP                  ConversationType = 3
+	ConversationType_CHATROOM               ConversationType = 4
 	ConversationType_SYSTEM                 ConversationType = 6
 	ConversationType_USER_LOG               ConversationType = 100
 )
@@ -25,6 +26,8 @@ func (x ConversationType) String() string {
 		return "PRIVATE"
 	case ConversationType_GROUP:
 		return "GROUP"
+	case ConversationType_CHATROOM:
+		return "CHATROOM"
 	case ConversationType_SYSTEM:
 		return "SYSTEM"
 	case ConversationType_USER_LOG:
@@ -319,6 +322,41 @@ func (x FriendEventKind) String() string {
 	return strconv.Itoa(int(x))
 }
 
+type ChatroomOp int32
+
+const (
+	ChatroomOp_CHATROOM_OP_NONE        ChatroomOp = 0
+	ChatroomOp_CHATROOM_JOIN           ChatroomOp = 1
+	ChatroomOp_CHATROOM_JOIN_EXISTING  ChatroomOp = 2
+	ChatroomOp_CHATROOM_QUIT           ChatroomOp = 3
+	ChatroomOp_CHATROOM_INFO           ChatroomOp = 4
+	ChatroomOp_CHATROOM_SET_ENTRIES    ChatroomOp = 5
+	ChatroomOp_CHATROOM_REMOVE_ENTRIES ChatroomOp = 6
+	ChatroomOp_CHATROOM_GET_ENTRIES    ChatroomOp = 7
+)
+
+func (x ChatroomOp) String() string {
+	switch x {
+	case ChatroomOp_CHATROOM_OP_NONE:
+		return "CHATROOM_OP_NONE"
+	case ChatroomOp_CHATROOM_JOIN:
+		return "CHATROOM_JOIN"
+	case ChatroomOp_CHATROOM_JOIN_EXISTING:
+		return "CHATROOM_JOIN_EXISTING"
+	case ChatroomOp_CHATROOM_QUIT:
+		return "CHATROOM_QUIT"
+	case ChatroomOp_CHATROOM_INFO:
+		return "CHATROOM_INFO"
+	case ChatroomOp_CHATROOM_SET_ENTRIES:
+		return "CHATROOM_SET_ENTRIES"
+	case ChatroomOp_CHATROOM_REMOVE_ENTRIES:
+		return "CHATROOM_REMOVE_ENTRIES"
+	case ChatroomOp_CHATROOM_GET_ENTRIES:
+		return "CHATROOM_GET_ENTRIES"
+	}
+	return strconv.Itoa(int(x))
+}
+
 type Frame struct {
 	Id   uint64
 	Body isFrame_Body
@@ -485,6 +523,14 @@ func (*Frame_People) isFrame_Body() {}
 type Frame_PeopleResult struct{ PeopleResult *PeopleResult }
 
 func (*Frame_PeopleResult) isFrame_Body() {}
+
+type Frame_Chatroom struct{ Chatroom *ChatroomRequest }
+
+func (*Frame_Chatroom) isFrame_Body() {}
+
+type Frame_ChatroomResult struct{ ChatroomResult *ChatroomResult }
+
+func (*Frame_ChatroomResult) isFrame_Body() {}
 
 func (x *Frame) GetId() uint64 {
 	if x != nil {
@@ -780,6 +826,20 @@ func (x *Frame) GetPeopleResult() *PeopleResult {
 	return nil
 }
 
+func (x *Frame) GetChatroom() *ChatroomRequest {
+	if w, ok := x.GetBody().(*Frame_Chatroom); ok {
+		return w.Chatroom
+	}
+	return nil
+}
+
+func (x *Frame) GetChatroomResult() *ChatroomResult {
+	if w, ok := x.GetBody().(*Frame_ChatroomResult); ok {
+		return w.ChatroomResult
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Frame) Size() (n int) {
 	if x == nil {
@@ -867,6 +927,10 @@ func (x *Frame) Size() (n int) {
 		n += sizeMsg(2, w.People, true)
 	case *Frame_PeopleResult:
 		n += sizeMsg(2, w.PeopleResult, true)
+	case *Frame_Chatroom:
+		n += sizeMsg(2, w.Chatroom, true)
+	case *Frame_ChatroomResult:
+		n += sizeMsg(2, w.ChatroomResult, true)
 	}
 	return n
 }
@@ -958,6 +1022,10 @@ func (x *Frame) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 80<<3|2, w.People, true)
 	case *Frame_PeopleResult:
 		b = appendMsg(b, 81<<3|2, w.PeopleResult, true)
+	case *Frame_Chatroom:
+		b = appendMsg(b, 90<<3|2, w.Chatroom, true)
+	case *Frame_ChatroomResult:
+		b = appendMsg(b, 91<<3|2, w.ChatroomResult, true)
 	}
 	return b
 }
@@ -1546,6 +1614,34 @@ func (x *Frame) Merge(b []byte) error {
 				w.PeopleResult = new(PeopleResult)
 			}
 			n, err = mergeMsg(w.PeopleResult, b, num, typ)
+		case 90:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_Chatroom)
+			if !ok {
+				w = new(Frame_Chatroom)
+				x.Body = w
+			}
+			if w.Chatroom == nil {
+				w.Chatroom = new(ChatroomRequest)
+			}
+			n, err = mergeMsg(w.Chatroom, b, num, typ)
+		case 91:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_ChatroomResult)
+			if !ok {
+				w = new(Frame_ChatroomResult)
+				x.Body = w
+			}
+			if w.ChatroomResult == nil {
+				w.ChatroomResult = new(ChatroomResult)
+			}
+			n, err = mergeMsg(w.ChatroomResult, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -2224,6 +2320,7 @@ type Push struct {
 	Typing   []*TypingUpdate
 	Status   []*SubscriptionStatus
 	Resync   bool
+	Chatroom []*ChatroomEvent
 }
 
 func (x *Push) GetMessages() []*Message {
@@ -2261,6 +2358,13 @@ func (x *Push) GetResync() bool {
 	return false
 }
 
+func (x *Push) GetChatroom() []*ChatroomEvent {
+	if x != nil {
+		return x.Chatroom
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Push) Size() (n int) {
 	if x == nil {
@@ -2279,6 +2383,9 @@ func (x *Push) Size() (n int) {
 		n += sizeMsg(2, e, true)
 	}
 	n += sizeBool(2, x.Resync)
+	for _, e := range x.Chatroom {
+		n += sizeMsg(2, e, true)
+	}
 	return n
 }
 
@@ -2300,6 +2407,9 @@ func (x *Push) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 16<<3|2, e, true)
 	}
 	b = appendBool(b, 17<<3|0, x.Resync)
+	for _, e := range x.Chatroom {
+		b = appendMsg(b, 18<<3|2, e, true)
+	}
 	return b
 }
 
@@ -2355,6 +2465,13 @@ func (x *Push) Merge(b []byte) error {
 			n, err = mergeMsg(e, b, num, typ)
 		case 17:
 			n, err = mergeBool(&x.Resync, b, num, typ)
+		case 18:
+			var e *ChatroomEvent
+			if typ == protowire.BytesType {
+				e = new(ChatroomEvent)
+				x.Chatroom = append(x.Chatroom, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -10610,6 +10727,807 @@ func (x *PeopleResult) Merge(b []byte) error {
 			n, err = mergeString(&x.PageToken, b, num, typ)
 		case 11:
 			n, err = mergeUint32(&x.TotalCount, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// A chat room request. Members are sessions: a device that joined gets the
+// room's messages live until it quits or disconnects (the engine rejoins
+// after a reconnect). Messages to the room are SendRequests with conv type
+// CHATROOM, stored in the room's history (is_persisted) and pushed to the
+// sessions in the room; nothing is kept per member. Codes: 23406 not in
+// the room, 23408 muted, 23410 no such room, 23412 bad arguments, 23423
+// too many entries, 23424 an entry another member set, 23427 no such
+// entry, 23429 more than 10 entries at once.
+type ChatroomRequest struct {
+	Op      ChatroomOp
+	Room    string
+	Count   int32
+	Order   int32
+	Entries []*ChatroomEntry
+	Keys    []string
+	Force   bool
+	Notify  bool
+	Extra   string
+}
+
+func (x *ChatroomRequest) GetOp() ChatroomOp {
+	if x != nil {
+		return x.Op
+	}
+	return 0
+}
+
+func (x *ChatroomRequest) GetRoom() string {
+	if x != nil {
+		return x.Room
+	}
+	return ""
+}
+
+func (x *ChatroomRequest) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *ChatroomRequest) GetOrder() int32 {
+	if x != nil {
+		return x.Order
+	}
+	return 0
+}
+
+func (x *ChatroomRequest) GetEntries() []*ChatroomEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ChatroomRequest) GetKeys() []string {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+func (x *ChatroomRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+func (x *ChatroomRequest) GetNotify() bool {
+	if x != nil {
+		return x.Notify
+	}
+	return false
+}
+
+func (x *ChatroomRequest) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *ChatroomRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.Op)))
+	n += sizeLen(1, len(x.Room))
+	n += sizeVarint(1, uint64(int64(x.Count)))
+	n += sizeVarint(1, uint64(int64(x.Order)))
+	for _, e := range x.Entries {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeStrings(1, x.Keys)
+	n += sizeBool(1, x.Force)
+	n += sizeBool(1, x.Notify)
+	n += sizeLen(1, len(x.Extra))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *ChatroomRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Op)))
+	b = appendString(b, 2<<3|2, x.Room)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.Count)))
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.Order)))
+	for _, e := range x.Entries {
+		b = appendMsg(b, 5<<3|2, e, true)
+	}
+	b = appendStrings(b, 6<<3|2, x.Keys)
+	b = appendBool(b, 7<<3|0, x.Force)
+	b = appendBool(b, 8<<3|0, x.Notify)
+	b = appendString(b, 9<<3|2, x.Extra)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *ChatroomRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *ChatroomRequest) Unmarshal(b []byte) error {
+	*x = ChatroomRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *ChatroomRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32((*int32)(&x.Op), b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Room, b, num, typ)
+		case 3:
+			n, err = mergeInt32(&x.Count, b, num, typ)
+		case 4:
+			n, err = mergeInt32(&x.Order, b, num, typ)
+		case 5:
+			var e *ChatroomEntry
+			if typ == protowire.BytesType {
+				e = new(ChatroomEntry)
+				x.Entries = append(x.Entries, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 6:
+			n, err = mergeStrings(&x.Keys, b, num, typ)
+		case 7:
+			n, err = mergeBool(&x.Force, b, num, typ)
+		case 8:
+			n, err = mergeBool(&x.Notify, b, num, typ)
+		case 9:
+			n, err = mergeString(&x.Extra, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type ChatroomEntry struct {
+	Key        string
+	Value      string
+	Owner      string
+	Time       int64
+	AutoDelete bool
+	Removed    bool
+}
+
+func (x *ChatroomEntry) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *ChatroomEntry) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *ChatroomEntry) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *ChatroomEntry) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *ChatroomEntry) GetAutoDelete() bool {
+	if x != nil {
+		return x.AutoDelete
+	}
+	return false
+}
+
+func (x *ChatroomEntry) GetRemoved() bool {
+	if x != nil {
+		return x.Removed
+	}
+	return false
+}
+
+// Size is the length of x's encoding.
+func (x *ChatroomEntry) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.Key))
+	n += sizeLen(1, len(x.Value))
+	n += sizeLen(1, len(x.Owner))
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	n += sizeBool(1, x.AutoDelete)
+	n += sizeBool(1, x.Removed)
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *ChatroomEntry) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.Key)
+	b = appendString(b, 2<<3|2, x.Value)
+	b = appendString(b, 3<<3|2, x.Owner)
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.Time)))
+	b = appendBool(b, 5<<3|0, x.AutoDelete)
+	b = appendBool(b, 6<<3|0, x.Removed)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *ChatroomEntry) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *ChatroomEntry) Unmarshal(b []byte) error {
+	*x = ChatroomEntry{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *ChatroomEntry) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.Key, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Value, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.Owner, b, num, typ)
+		case 4:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		case 5:
+			n, err = mergeBool(&x.AutoDelete, b, num, typ)
+		case 6:
+			n, err = mergeBool(&x.Removed, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type ChatroomMember struct {
+	User     string
+	JoinTime int64
+}
+
+func (x *ChatroomMember) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *ChatroomMember) GetJoinTime() int64 {
+	if x != nil {
+		return x.JoinTime
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *ChatroomMember) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.User))
+	n += sizeVarint(1, uint64(int64(x.JoinTime)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *ChatroomMember) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.User)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.JoinTime)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *ChatroomMember) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *ChatroomMember) Unmarshal(b []byte) error {
+	*x = ChatroomMember{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *ChatroomMember) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.User, b, num, typ)
+		case 2:
+			n, err = mergeInt64(&x.JoinTime, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type ChatroomResult struct {
+	CreateTime  int64
+	MemberCount int32
+	AllMuted    bool
+	Muted       bool
+	JoinTime    int64
+	Messages    []*Message
+	Members     []*ChatroomMember
+	Entries     []*ChatroomEntry
+	LastSeq     uint64
+}
+
+func (x *ChatroomResult) GetCreateTime() int64 {
+	if x != nil {
+		return x.CreateTime
+	}
+	return 0
+}
+
+func (x *ChatroomResult) GetMemberCount() int32 {
+	if x != nil {
+		return x.MemberCount
+	}
+	return 0
+}
+
+func (x *ChatroomResult) GetAllMuted() bool {
+	if x != nil {
+		return x.AllMuted
+	}
+	return false
+}
+
+func (x *ChatroomResult) GetMuted() bool {
+	if x != nil {
+		return x.Muted
+	}
+	return false
+}
+
+func (x *ChatroomResult) GetJoinTime() int64 {
+	if x != nil {
+		return x.JoinTime
+	}
+	return 0
+}
+
+func (x *ChatroomResult) GetMessages() []*Message {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+func (x *ChatroomResult) GetMembers() []*ChatroomMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *ChatroomResult) GetEntries() []*ChatroomEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ChatroomResult) GetLastSeq() uint64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *ChatroomResult) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.CreateTime)))
+	n += sizeVarint(1, uint64(int64(x.MemberCount)))
+	n += sizeBool(1, x.AllMuted)
+	n += sizeBool(1, x.Muted)
+	n += sizeVarint(1, uint64(int64(x.JoinTime)))
+	for _, e := range x.Messages {
+		n += sizeMsg(1, e, true)
+	}
+	for _, e := range x.Members {
+		n += sizeMsg(1, e, true)
+	}
+	for _, e := range x.Entries {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeVarint(1, x.LastSeq)
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *ChatroomResult) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.CreateTime)))
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.MemberCount)))
+	b = appendBool(b, 3<<3|0, x.AllMuted)
+	b = appendBool(b, 4<<3|0, x.Muted)
+	b = appendVarint(b, 5<<3|0, uint64(int64(x.JoinTime)))
+	for _, e := range x.Messages {
+		b = appendMsg(b, 6<<3|2, e, true)
+	}
+	for _, e := range x.Members {
+		b = appendMsg(b, 7<<3|2, e, true)
+	}
+	for _, e := range x.Entries {
+		b = appendMsg(b, 8<<3|2, e, true)
+	}
+	b = appendVarint(b, 9<<3|0, x.LastSeq)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *ChatroomResult) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *ChatroomResult) Unmarshal(b []byte) error {
+	*x = ChatroomResult{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *ChatroomResult) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt64(&x.CreateTime, b, num, typ)
+		case 2:
+			n, err = mergeInt32(&x.MemberCount, b, num, typ)
+		case 3:
+			n, err = mergeBool(&x.AllMuted, b, num, typ)
+		case 4:
+			n, err = mergeBool(&x.Muted, b, num, typ)
+		case 5:
+			n, err = mergeInt64(&x.JoinTime, b, num, typ)
+		case 6:
+			var e *Message
+			if typ == protowire.BytesType {
+				e = new(Message)
+				x.Messages = append(x.Messages, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 7:
+			var e *ChatroomMember
+			if typ == protowire.BytesType {
+				e = new(ChatroomMember)
+				x.Members = append(x.Members, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 8:
+			var e *ChatroomEntry
+			if typ == protowire.BytesType {
+				e = new(ChatroomEntry)
+				x.Entries = append(x.Entries, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 9:
+			n, err = mergeUint64(&x.LastSeq, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// ChatroomEvent is what RongIMLib's Events.CHATROOM carries, for one room.
+type ChatroomEvent struct {
+	Room          string
+	Entries       []*ChatroomEntry
+	Destroyed     bool
+	DestroyedType int32
+	Ban           *ChatroomBan
+}
+
+func (x *ChatroomEvent) GetRoom() string {
+	if x != nil {
+		return x.Room
+	}
+	return ""
+}
+
+func (x *ChatroomEvent) GetEntries() []*ChatroomEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ChatroomEvent) GetDestroyed() bool {
+	if x != nil {
+		return x.Destroyed
+	}
+	return false
+}
+
+func (x *ChatroomEvent) GetDestroyedType() int32 {
+	if x != nil {
+		return x.DestroyedType
+	}
+	return 0
+}
+
+func (x *ChatroomEvent) GetBan() *ChatroomBan {
+	if x != nil {
+		return x.Ban
+	}
+	return nil
+}
+
+// Size is the length of x's encoding.
+func (x *ChatroomEvent) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.Room))
+	for _, e := range x.Entries {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeBool(1, x.Destroyed)
+	n += sizeVarint(1, uint64(int64(x.DestroyedType)))
+	n += sizeMsg(1, x.Ban, x.Ban != nil)
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *ChatroomEvent) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.Room)
+	for _, e := range x.Entries {
+		b = appendMsg(b, 2<<3|2, e, true)
+	}
+	b = appendBool(b, 3<<3|0, x.Destroyed)
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.DestroyedType)))
+	b = appendMsg(b, 5<<3|2, x.Ban, x.Ban != nil)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *ChatroomEvent) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *ChatroomEvent) Unmarshal(b []byte) error {
+	*x = ChatroomEvent{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *ChatroomEvent) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.Room, b, num, typ)
+		case 2:
+			var e *ChatroomEntry
+			if typ == protowire.BytesType {
+				e = new(ChatroomEntry)
+				x.Entries = append(x.Entries, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 3:
+			n, err = mergeBool(&x.Destroyed, b, num, typ)
+		case 4:
+			n, err = mergeInt32(&x.DestroyedType, b, num, typ)
+		case 5:
+			if typ == protowire.BytesType && x.Ban == nil {
+				x.Ban = new(ChatroomBan)
+			}
+			n, err = mergeMsg(x.Ban, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type ChatroomBan struct {
+	BanType    int32
+	DurationMs int64
+	Time       int64
+	Users      []string
+	Extra      string
+}
+
+func (x *ChatroomBan) GetBanType() int32 {
+	if x != nil {
+		return x.BanType
+	}
+	return 0
+}
+
+func (x *ChatroomBan) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+func (x *ChatroomBan) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *ChatroomBan) GetUsers() []string {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *ChatroomBan) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *ChatroomBan) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.BanType)))
+	n += sizeVarint(1, uint64(int64(x.DurationMs)))
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	n += sizeStrings(1, x.Users)
+	n += sizeLen(1, len(x.Extra))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *ChatroomBan) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.BanType)))
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.DurationMs)))
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.Time)))
+	b = appendStrings(b, 4<<3|2, x.Users)
+	b = appendString(b, 5<<3|2, x.Extra)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *ChatroomBan) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *ChatroomBan) Unmarshal(b []byte) error {
+	*x = ChatroomBan{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *ChatroomBan) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32(&x.BanType, b, num, typ)
+		case 2:
+			n, err = mergeInt64(&x.DurationMs, b, num, typ)
+		case 3:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		case 4:
+			n, err = mergeStrings(&x.Users, b, num, typ)
+		case 5:
+			n, err = mergeString(&x.Extra, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -39,7 +39,10 @@ const (
 	ConversationType_CONVERSATION_TYPE_NONE ConversationType = 0
 	ConversationType_PRIVATE                ConversationType = 1
 	ConversationType_GROUP                  ConversationType = 3
-	ConversationType_SYSTEM                 ConversationType = 6
+	// A chat room: whoever is in it gets its messages live; nothing is kept
+	// per member, and a newcomer gets the latest messages on joining.
+	ConversationType_CHATROOM ConversationType = 4
+	ConversationType_SYSTEM   ConversationType = 6
 	// The user's own log: what one of their devices did to their view of
 	// other conversations (deletes, clears), synced to their other devices
 	// like any conversation and never shown as one.
@@ -52,6 +55,7 @@ var (
 		0:   "CONVERSATION_TYPE_NONE",
 		1:   "PRIVATE",
 		3:   "GROUP",
+		4:   "CHATROOM",
 		6:   "SYSTEM",
 		100: "USER_LOG",
 	}
@@ -59,6 +63,7 @@ var (
 		"CONVERSATION_TYPE_NONE": 0,
 		"PRIVATE":                1,
 		"GROUP":                  3,
+		"CHATROOM":               4,
 		"SYSTEM":                 6,
 		"USER_LOG":               100,
 	}
@@ -522,6 +527,72 @@ func (FriendEventKind) EnumDescriptor() ([]byte, []int) {
 	return file_proto_imwasm_proto_rawDescGZIP(), []int{5}
 }
 
+type ChatroomOp int32
+
+const (
+	ChatroomOp_CHATROOM_OP_NONE ChatroomOp = 0
+	// Join, creating the room when there is none (joinChatRoom).
+	ChatroomOp_CHATROOM_JOIN ChatroomOp = 1
+	// Join a room that exists (joinExistChatRoom): 23410 otherwise.
+	ChatroomOp_CHATROOM_JOIN_EXISTING  ChatroomOp = 2
+	ChatroomOp_CHATROOM_QUIT           ChatroomOp = 3
+	ChatroomOp_CHATROOM_INFO           ChatroomOp = 4
+	ChatroomOp_CHATROOM_SET_ENTRIES    ChatroomOp = 5
+	ChatroomOp_CHATROOM_REMOVE_ENTRIES ChatroomOp = 6
+	ChatroomOp_CHATROOM_GET_ENTRIES    ChatroomOp = 7
+)
+
+// Enum value maps for ChatroomOp.
+var (
+	ChatroomOp_name = map[int32]string{
+		0: "CHATROOM_OP_NONE",
+		1: "CHATROOM_JOIN",
+		2: "CHATROOM_JOIN_EXISTING",
+		3: "CHATROOM_QUIT",
+		4: "CHATROOM_INFO",
+		5: "CHATROOM_SET_ENTRIES",
+		6: "CHATROOM_REMOVE_ENTRIES",
+		7: "CHATROOM_GET_ENTRIES",
+	}
+	ChatroomOp_value = map[string]int32{
+		"CHATROOM_OP_NONE":        0,
+		"CHATROOM_JOIN":           1,
+		"CHATROOM_JOIN_EXISTING":  2,
+		"CHATROOM_QUIT":           3,
+		"CHATROOM_INFO":           4,
+		"CHATROOM_SET_ENTRIES":    5,
+		"CHATROOM_REMOVE_ENTRIES": 6,
+		"CHATROOM_GET_ENTRIES":    7,
+	}
+)
+
+func (x ChatroomOp) Enum() *ChatroomOp {
+	p := new(ChatroomOp)
+	*p = x
+	return p
+}
+
+func (x ChatroomOp) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ChatroomOp) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_imwasm_proto_enumTypes[6].Descriptor()
+}
+
+func (ChatroomOp) Type() protoreflect.EnumType {
+	return &file_proto_imwasm_proto_enumTypes[6]
+}
+
+func (x ChatroomOp) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ChatroomOp.Descriptor instead.
+func (ChatroomOp) EnumDescriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{6}
+}
+
 type Frame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -567,6 +638,8 @@ type Frame struct {
 	//	*Frame_GroupResult
 	//	*Frame_People
 	//	*Frame_PeopleResult
+	//	*Frame_Chatroom
+	//	*Frame_ChatroomResult
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -976,6 +1049,24 @@ func (x *Frame) GetPeopleResult() *PeopleResult {
 	return nil
 }
 
+func (x *Frame) GetChatroom() *ChatroomRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_Chatroom); ok {
+			return x.Chatroom
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetChatroomResult() *ChatroomResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_ChatroomResult); ok {
+			return x.ChatroomResult
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -1149,6 +1240,15 @@ type Frame_PeopleResult struct {
 	PeopleResult *PeopleResult `protobuf:"bytes,81,opt,name=people_result,json=peopleResult,proto3,oneof"`
 }
 
+type Frame_Chatroom struct {
+	// 90-99: chat rooms.
+	Chatroom *ChatroomRequest `protobuf:"bytes,90,opt,name=chatroom,proto3,oneof"`
+}
+
+type Frame_ChatroomResult struct {
+	ChatroomResult *ChatroomResult `protobuf:"bytes,91,opt,name=chatroom_result,json=chatroomResult,proto3,oneof"`
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -1228,6 +1328,10 @@ func (*Frame_GroupResult) isFrame_Body() {}
 func (*Frame_People) isFrame_Body() {}
 
 func (*Frame_PeopleResult) isFrame_Body() {}
+
+func (*Frame_Chatroom) isFrame_Body() {}
+
+func (*Frame_ChatroomResult) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -1705,7 +1809,9 @@ type Push struct {
 	Status []*SubscriptionStatus `protobuf:"bytes,16,rep,name=status,proto3" json:"status,omitempty"`
 	// Live pushes for this session may have been lost (its server was cut off
 	// from the other nodes of its cluster): the device syncs.
-	Resync        bool `protobuf:"varint,17,opt,name=resync,proto3" json:"resync,omitempty"`
+	Resync bool `protobuf:"varint,17,opt,name=resync,proto3" json:"resync,omitempty"`
+	// What happened in a chat room this session is in (live only).
+	Chatroom      []*ChatroomEvent `protobuf:"bytes,18,rep,name=chatroom,proto3" json:"chatroom,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1773,6 +1879,13 @@ func (x *Push) GetResync() bool {
 		return x.Resync
 	}
 	return false
+}
+
+func (x *Push) GetChatroom() []*ChatroomEvent {
+	if x != nil {
+		return x.Chatroom
+	}
+	return nil
 }
 
 // sendTypingStatusMessage: at most one per 6 s per sender and conversation
@@ -7267,11 +7380,545 @@ func (x *PeopleResult) GetTotalCount() uint32 {
 	return 0
 }
 
+// A chat room request. Members are sessions: a device that joined gets the
+// room's messages live until it quits or disconnects (the engine rejoins
+// after a reconnect). Messages to the room are SendRequests with conv type
+// CHATROOM, stored in the room's history (is_persisted) and pushed to the
+// sessions in the room; nothing is kept per member. Codes: 23406 not in
+// the room, 23408 muted, 23410 no such room, 23412 bad arguments, 23423
+// too many entries, 23424 an entry another member set, 23427 no such
+// entry, 23429 more than 10 entries at once.
+type ChatroomRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Op    ChatroomOp             `protobuf:"varint,1,opt,name=op,proto3,enum=imwasm.v1.ChatroomOp" json:"op,omitempty"`
+	Room  string                 `protobuf:"bytes,2,opt,name=room,proto3" json:"room,omitempty"`
+	// JOIN/JOIN_EXISTING: the latest messages to return (-1 none, 0 the
+	// default of 10, at most 50). INFO: members to list (0-20).
+	Count int32 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// INFO: 1 the earliest joiners first, 2 the latest first.
+	Order int32 `protobuf:"varint,4,opt,name=order,proto3" json:"order,omitempty"`
+	// SET_ENTRIES: the entries (key, value, auto_delete).
+	Entries []*ChatroomEntry `protobuf:"bytes,5,rep,name=entries,proto3" json:"entries,omitempty"`
+	// REMOVE_ENTRIES: the keys; GET_ENTRIES: the keys (none: all).
+	Keys []string `protobuf:"bytes,6,rep,name=keys,proto3" json:"keys,omitempty"`
+	// SET/REMOVE_ENTRIES: change entries other members set.
+	Force bool `protobuf:"varint,7,opt,name=force,proto3" json:"force,omitempty"`
+	// SET/REMOVE_ENTRIES: also send the room an RC:chrmKVNotiMsg.
+	Notify        bool   `protobuf:"varint,8,opt,name=notify,proto3" json:"notify,omitempty"`
+	Extra         string `protobuf:"bytes,9,opt,name=extra,proto3" json:"extra,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChatroomRequest) Reset() {
+	*x = ChatroomRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChatroomRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChatroomRequest) ProtoMessage() {}
+
+func (x *ChatroomRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChatroomRequest.ProtoReflect.Descriptor instead.
+func (*ChatroomRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *ChatroomRequest) GetOp() ChatroomOp {
+	if x != nil {
+		return x.Op
+	}
+	return ChatroomOp_CHATROOM_OP_NONE
+}
+
+func (x *ChatroomRequest) GetRoom() string {
+	if x != nil {
+		return x.Room
+	}
+	return ""
+}
+
+func (x *ChatroomRequest) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *ChatroomRequest) GetOrder() int32 {
+	if x != nil {
+		return x.Order
+	}
+	return 0
+}
+
+func (x *ChatroomRequest) GetEntries() []*ChatroomEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ChatroomRequest) GetKeys() []string {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+func (x *ChatroomRequest) GetForce() bool {
+	if x != nil {
+		return x.Force
+	}
+	return false
+}
+
+func (x *ChatroomRequest) GetNotify() bool {
+	if x != nil {
+		return x.Notify
+	}
+	return false
+}
+
+func (x *ChatroomRequest) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
+type ChatroomEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Key   string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Value string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	// Who set it (a user; empty: the app's server).
+	Owner string `protobuf:"bytes,3,opt,name=owner,proto3" json:"owner,omitempty"`
+	Time  int64  `protobuf:"varint,4,opt,name=time,proto3" json:"time,omitempty"`
+	// Removed when its owner leaves the room.
+	AutoDelete bool `protobuf:"varint,5,opt,name=auto_delete,json=autoDelete,proto3" json:"auto_delete,omitempty"`
+	// In an event: the entry was removed.
+	Removed       bool `protobuf:"varint,6,opt,name=removed,proto3" json:"removed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChatroomEntry) Reset() {
+	*x = ChatroomEntry{}
+	mi := &file_proto_imwasm_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChatroomEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChatroomEntry) ProtoMessage() {}
+
+func (x *ChatroomEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChatroomEntry.ProtoReflect.Descriptor instead.
+func (*ChatroomEntry) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *ChatroomEntry) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *ChatroomEntry) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *ChatroomEntry) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *ChatroomEntry) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *ChatroomEntry) GetAutoDelete() bool {
+	if x != nil {
+		return x.AutoDelete
+	}
+	return false
+}
+
+func (x *ChatroomEntry) GetRemoved() bool {
+	if x != nil {
+		return x.Removed
+	}
+	return false
+}
+
+type ChatroomMember struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          string                 `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	JoinTime      int64                  `protobuf:"varint,2,opt,name=join_time,json=joinTime,proto3" json:"join_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChatroomMember) Reset() {
+	*x = ChatroomMember{}
+	mi := &file_proto_imwasm_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChatroomMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChatroomMember) ProtoMessage() {}
+
+func (x *ChatroomMember) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChatroomMember.ProtoReflect.Descriptor instead.
+func (*ChatroomMember) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *ChatroomMember) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *ChatroomMember) GetJoinTime() int64 {
+	if x != nil {
+		return x.JoinTime
+	}
+	return 0
+}
+
+type ChatroomResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// JOIN: RongIMLib's IChatroomJoinResponse.
+	CreateTime  int64 `protobuf:"varint,1,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	MemberCount int32 `protobuf:"varint,2,opt,name=member_count,json=memberCount,proto3" json:"member_count,omitempty"`
+	AllMuted    bool  `protobuf:"varint,3,opt,name=all_muted,json=allMuted,proto3" json:"all_muted,omitempty"`
+	Muted       bool  `protobuf:"varint,4,opt,name=muted,proto3" json:"muted,omitempty"`
+	JoinTime    int64 `protobuf:"varint,5,opt,name=join_time,json=joinTime,proto3" json:"join_time,omitempty"`
+	// JOIN: the latest messages, oldest first.
+	Messages []*Message `protobuf:"bytes,6,rep,name=messages,proto3" json:"messages,omitempty"`
+	// INFO: members listed.
+	Members []*ChatroomMember `protobuf:"bytes,7,rep,name=members,proto3" json:"members,omitempty"`
+	// GET_ENTRIES.
+	Entries []*ChatroomEntry `protobuf:"bytes,8,rep,name=entries,proto3" json:"entries,omitempty"`
+	// JOIN: the room's last sequence number when the session joined: every
+	// later message comes live (or, missed, is read by PullRequest).
+	LastSeq       uint64 `protobuf:"varint,9,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChatroomResult) Reset() {
+	*x = ChatroomResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChatroomResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChatroomResult) ProtoMessage() {}
+
+func (x *ChatroomResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChatroomResult.ProtoReflect.Descriptor instead.
+func (*ChatroomResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *ChatroomResult) GetCreateTime() int64 {
+	if x != nil {
+		return x.CreateTime
+	}
+	return 0
+}
+
+func (x *ChatroomResult) GetMemberCount() int32 {
+	if x != nil {
+		return x.MemberCount
+	}
+	return 0
+}
+
+func (x *ChatroomResult) GetAllMuted() bool {
+	if x != nil {
+		return x.AllMuted
+	}
+	return false
+}
+
+func (x *ChatroomResult) GetMuted() bool {
+	if x != nil {
+		return x.Muted
+	}
+	return false
+}
+
+func (x *ChatroomResult) GetJoinTime() int64 {
+	if x != nil {
+		return x.JoinTime
+	}
+	return 0
+}
+
+func (x *ChatroomResult) GetMessages() []*Message {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+func (x *ChatroomResult) GetMembers() []*ChatroomMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *ChatroomResult) GetEntries() []*ChatroomEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ChatroomResult) GetLastSeq() uint64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
+// ChatroomEvent is what RongIMLib's Events.CHATROOM carries, for one room.
+type ChatroomEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Room  string                 `protobuf:"bytes,1,opt,name=room,proto3" json:"room,omitempty"`
+	// Entries set or removed (updatedEntries).
+	Entries []*ChatroomEntry `protobuf:"bytes,2,rep,name=entries,proto3" json:"entries,omitempty"`
+	// The room was destroyed (chatroomDestroyed; type 0 when it stood empty,
+	// 1 when the app's server destroyed it): its sessions are out.
+	Destroyed     bool  `protobuf:"varint,3,opt,name=destroyed,proto3" json:"destroyed,omitempty"`
+	DestroyedType int32 `protobuf:"varint,4,opt,name=destroyed_type,json=destroyedType,proto3" json:"destroyed_type,omitempty"`
+	// Members muted or unmuted (chatroomNotifyBan).
+	Ban           *ChatroomBan `protobuf:"bytes,5,opt,name=ban,proto3" json:"ban,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChatroomEvent) Reset() {
+	*x = ChatroomEvent{}
+	mi := &file_proto_imwasm_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChatroomEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChatroomEvent) ProtoMessage() {}
+
+func (x *ChatroomEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChatroomEvent.ProtoReflect.Descriptor instead.
+func (*ChatroomEvent) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *ChatroomEvent) GetRoom() string {
+	if x != nil {
+		return x.Room
+	}
+	return ""
+}
+
+func (x *ChatroomEvent) GetEntries() []*ChatroomEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ChatroomEvent) GetDestroyed() bool {
+	if x != nil {
+		return x.Destroyed
+	}
+	return false
+}
+
+func (x *ChatroomEvent) GetDestroyedType() int32 {
+	if x != nil {
+		return x.DestroyedType
+	}
+	return 0
+}
+
+func (x *ChatroomEvent) GetBan() *ChatroomBan {
+	if x != nil {
+		return x.Ban
+	}
+	return nil
+}
+
+type ChatroomBan struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// RongIMLib's ChrmMemBanType.
+	BanType       int32    `protobuf:"varint,1,opt,name=ban_type,json=banType,proto3" json:"ban_type,omitempty"`
+	DurationMs    int64    `protobuf:"varint,2,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
+	Time          int64    `protobuf:"varint,3,opt,name=time,proto3" json:"time,omitempty"`
+	Users         []string `protobuf:"bytes,4,rep,name=users,proto3" json:"users,omitempty"`
+	Extra         string   `protobuf:"bytes,5,opt,name=extra,proto3" json:"extra,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChatroomBan) Reset() {
+	*x = ChatroomBan{}
+	mi := &file_proto_imwasm_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChatroomBan) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChatroomBan) ProtoMessage() {}
+
+func (x *ChatroomBan) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChatroomBan.ProtoReflect.Descriptor instead.
+func (*ChatroomBan) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *ChatroomBan) GetBanType() int32 {
+	if x != nil {
+		return x.BanType
+	}
+	return 0
+}
+
+func (x *ChatroomBan) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+func (x *ChatroomBan) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *ChatroomBan) GetUsers() []string {
+	if x != nil {
+		return x.Users
+	}
+	return nil
+}
+
+func (x *ChatroomBan) GetExtra() string {
+	if x != nil {
+		return x.Extra
+	}
+	return ""
+}
+
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xf3\x10\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xf3\x11\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -7317,7 +7964,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x05group\x18F \x01(\v2\x17.imwasm.v1.GroupRequestH\x00R\x05group\x12;\n" +
 	"\fgroup_result\x18G \x01(\v2\x16.imwasm.v1.GroupResultH\x00R\vgroupResult\x122\n" +
 	"\x06people\x18P \x01(\v2\x18.imwasm.v1.PeopleRequestH\x00R\x06people\x12>\n" +
-	"\rpeople_result\x18Q \x01(\v2\x17.imwasm.v1.PeopleResultH\x00R\fpeopleResultB\x06\n" +
+	"\rpeople_result\x18Q \x01(\v2\x17.imwasm.v1.PeopleResultH\x00R\fpeopleResult\x128\n" +
+	"\bchatroom\x18Z \x01(\v2\x1a.imwasm.v1.ChatroomRequestH\x00R\bchatroom\x12D\n" +
+	"\x0fchatroom_result\x18[ \x01(\v2\x19.imwasm.v1.ChatroomResultH\x00R\x0echatroomResultB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -7355,13 +8004,14 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"serverTime\"2\n" +
 	"\x04Kick\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xea\x01\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xa0\x02\n" +
 	"\x04Push\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x122\n" +
 	"\x05hints\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\x05hints\x12/\n" +
 	"\x06typing\x18\x03 \x03(\v2\x17.imwasm.v1.TypingUpdateR\x06typing\x125\n" +
 	"\x06status\x18\x10 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\x06status\x12\x16\n" +
-	"\x06resync\x18\x11 \x01(\bR\x06resync\"Y\n" +
+	"\x06resync\x18\x11 \x01(\bR\x06resync\x124\n" +
+	"\bchatroom\x18\x12 \x03(\v2\x18.imwasm.v1.ChatroomEventR\bchatroom\"Y\n" +
 	"\rTypingRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1b\n" +
 	"\ttype_name\x18\x02 \x01(\tR\btypeName\"\x85\x01\n" +
@@ -7900,11 +8550,57 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"page_token\x18\n" +
 	" \x01(\tR\tpageToken\x12\x1f\n" +
 	"\vtotal_count\x18\v \x01(\rR\n" +
-	"totalCount*`\n" +
+	"totalCount\"\x84\x02\n" +
+	"\x0fChatroomRequest\x12%\n" +
+	"\x02op\x18\x01 \x01(\x0e2\x15.imwasm.v1.ChatroomOpR\x02op\x12\x12\n" +
+	"\x04room\x18\x02 \x01(\tR\x04room\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x05R\x05count\x12\x14\n" +
+	"\x05order\x18\x04 \x01(\x05R\x05order\x122\n" +
+	"\aentries\x18\x05 \x03(\v2\x18.imwasm.v1.ChatroomEntryR\aentries\x12\x12\n" +
+	"\x04keys\x18\x06 \x03(\tR\x04keys\x12\x14\n" +
+	"\x05force\x18\a \x01(\bR\x05force\x12\x16\n" +
+	"\x06notify\x18\b \x01(\bR\x06notify\x12\x14\n" +
+	"\x05extra\x18\t \x01(\tR\x05extra\"\x9c\x01\n" +
+	"\rChatroomEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12\x14\n" +
+	"\x05owner\x18\x03 \x01(\tR\x05owner\x12\x12\n" +
+	"\x04time\x18\x04 \x01(\x03R\x04time\x12\x1f\n" +
+	"\vauto_delete\x18\x05 \x01(\bR\n" +
+	"autoDelete\x12\x18\n" +
+	"\aremoved\x18\x06 \x01(\bR\aremoved\"A\n" +
+	"\x0eChatroomMember\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\tR\x04user\x12\x1b\n" +
+	"\tjoin_time\x18\x02 \x01(\x03R\bjoinTime\"\xd8\x02\n" +
+	"\x0eChatroomResult\x12\x1f\n" +
+	"\vcreate_time\x18\x01 \x01(\x03R\n" +
+	"createTime\x12!\n" +
+	"\fmember_count\x18\x02 \x01(\x05R\vmemberCount\x12\x1b\n" +
+	"\tall_muted\x18\x03 \x01(\bR\ballMuted\x12\x14\n" +
+	"\x05muted\x18\x04 \x01(\bR\x05muted\x12\x1b\n" +
+	"\tjoin_time\x18\x05 \x01(\x03R\bjoinTime\x12.\n" +
+	"\bmessages\x18\x06 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x123\n" +
+	"\amembers\x18\a \x03(\v2\x19.imwasm.v1.ChatroomMemberR\amembers\x122\n" +
+	"\aentries\x18\b \x03(\v2\x18.imwasm.v1.ChatroomEntryR\aentries\x12\x19\n" +
+	"\blast_seq\x18\t \x01(\x04R\alastSeq\"\xc6\x01\n" +
+	"\rChatroomEvent\x12\x12\n" +
+	"\x04room\x18\x01 \x01(\tR\x04room\x122\n" +
+	"\aentries\x18\x02 \x03(\v2\x18.imwasm.v1.ChatroomEntryR\aentries\x12\x1c\n" +
+	"\tdestroyed\x18\x03 \x01(\bR\tdestroyed\x12%\n" +
+	"\x0edestroyed_type\x18\x04 \x01(\x05R\rdestroyedType\x12(\n" +
+	"\x03ban\x18\x05 \x01(\v2\x16.imwasm.v1.ChatroomBanR\x03ban\"\x89\x01\n" +
+	"\vChatroomBan\x12\x19\n" +
+	"\bban_type\x18\x01 \x01(\x05R\abanType\x12\x1f\n" +
+	"\vduration_ms\x18\x02 \x01(\x03R\n" +
+	"durationMs\x12\x12\n" +
+	"\x04time\x18\x03 \x01(\x03R\x04time\x12\x14\n" +
+	"\x05users\x18\x04 \x03(\tR\x05users\x12\x14\n" +
+	"\x05extra\x18\x05 \x01(\tR\x05extra*n\n" +
 	"\x10ConversationType\x12\x1a\n" +
 	"\x16CONVERSATION_TYPE_NONE\x10\x00\x12\v\n" +
 	"\aPRIVATE\x10\x01\x12\t\n" +
-	"\x05GROUP\x10\x03\x12\n" +
+	"\x05GROUP\x10\x03\x12\f\n" +
+	"\bCHATROOM\x10\x04\x12\n" +
 	"\n" +
 	"\x06SYSTEM\x10\x06\x12\f\n" +
 	"\bUSER_LOG\x10d*\x99\x01\n" +
@@ -7998,7 +8694,17 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x14FRIEND_EVENT_DELETED\x10\x02\x12\x1c\n" +
 	"\x18FRIEND_EVENT_APPLICATION\x10\x03\x12\x18\n" +
 	"\x14FRIEND_EVENT_CLEARED\x10\x04\x12\x15\n" +
-	"\x11FRIEND_EVENT_INFO\x10\x05B#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
+	"\x11FRIEND_EVENT_INFO\x10\x05*\xc8\x01\n" +
+	"\n" +
+	"ChatroomOp\x12\x14\n" +
+	"\x10CHATROOM_OP_NONE\x10\x00\x12\x11\n" +
+	"\rCHATROOM_JOIN\x10\x01\x12\x1a\n" +
+	"\x16CHATROOM_JOIN_EXISTING\x10\x02\x12\x11\n" +
+	"\rCHATROOM_QUIT\x10\x03\x12\x11\n" +
+	"\rCHATROOM_INFO\x10\x04\x12\x18\n" +
+	"\x14CHATROOM_SET_ENTRIES\x10\x05\x12\x1b\n" +
+	"\x17CHATROOM_REMOVE_ENTRIES\x10\x06\x12\x18\n" +
+	"\x14CHATROOM_GET_ENTRIES\x10\aB#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
 
 var (
 	file_proto_imwasm_proto_rawDescOnce sync.Once
@@ -8012,8 +8718,8 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 	return file_proto_imwasm_proto_rawDescData
 }
 
-var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 79)
+var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 85)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
 	(TagOp)(0),                   // 1: imwasm.v1.TagOp
@@ -8021,218 +8727,235 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(GroupEventKind)(0),          // 3: imwasm.v1.GroupEventKind
 	(PeopleOp)(0),                // 4: imwasm.v1.PeopleOp
 	(FriendEventKind)(0),         // 5: imwasm.v1.FriendEventKind
-	(*Frame)(nil),                // 6: imwasm.v1.Frame
-	(*Conversation)(nil),         // 7: imwasm.v1.Conversation
-	(*Auth)(nil),                 // 8: imwasm.v1.Auth
-	(*AuthOK)(nil),               // 9: imwasm.v1.AuthOK
-	(*Error)(nil),                // 10: imwasm.v1.Error
-	(*Ping)(nil),                 // 11: imwasm.v1.Ping
-	(*Pong)(nil),                 // 12: imwasm.v1.Pong
-	(*Kick)(nil),                 // 13: imwasm.v1.Kick
-	(*Push)(nil),                 // 14: imwasm.v1.Push
-	(*TypingRequest)(nil),        // 15: imwasm.v1.TypingRequest
-	(*TypingUpdate)(nil),         // 16: imwasm.v1.TypingUpdate
-	(*RecallRequest)(nil),        // 17: imwasm.v1.RecallRequest
-	(*MessageResult)(nil),        // 18: imwasm.v1.MessageResult
-	(*MessagesRequest)(nil),      // 19: imwasm.v1.MessagesRequest
-	(*ModifyRequest)(nil),        // 20: imwasm.v1.ModifyRequest
-	(*HistoryRequest)(nil),       // 21: imwasm.v1.HistoryRequest
-	(*ExpansionRequest)(nil),     // 22: imwasm.v1.ExpansionRequest
-	(*DeleteRequest)(nil),        // 23: imwasm.v1.DeleteRequest
-	(*ClearHistoryRequest)(nil),  // 24: imwasm.v1.ClearHistoryRequest
-	(*HistoryResult)(nil),        // 25: imwasm.v1.HistoryResult
-	(*Ack)(nil),                  // 26: imwasm.v1.Ack
-	(*AckItem)(nil),              // 27: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),        // 28: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),          // 29: imwasm.v1.SendRequest
-	(*SendAck)(nil),              // 30: imwasm.v1.SendAck
-	(*Message)(nil),              // 31: imwasm.v1.Message
-	(*LogEntry)(nil),             // 32: imwasm.v1.LogEntry
-	(*ConversationSettings)(nil), // 33: imwasm.v1.ConversationSettings
-	(*SettingsRequest)(nil),      // 34: imwasm.v1.SettingsRequest
-	(*SyncRequest)(nil),          // 35: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),           // 36: imwasm.v1.SyncResult
-	(*TagRequest)(nil),           // 37: imwasm.v1.TagRequest
-	(*TagsRequest)(nil),          // 38: imwasm.v1.TagsRequest
-	(*TagsResult)(nil),           // 39: imwasm.v1.TagsResult
-	(*Tag)(nil),                  // 40: imwasm.v1.Tag
-	(*TaggedConversation)(nil),   // 41: imwasm.v1.TaggedConversation
-	(*ConversationState)(nil),    // 42: imwasm.v1.ConversationState
-	(*PullRequest)(nil),          // 43: imwasm.v1.PullRequest
-	(*PullResult)(nil),           // 44: imwasm.v1.PullResult
-	(*ReadRequest)(nil),          // 45: imwasm.v1.ReadRequest
-	(*ReceiptRequest)(nil),       // 46: imwasm.v1.ReceiptRequest
-	(*ReceiptResponse)(nil),      // 47: imwasm.v1.ReceiptResponse
-	(*ReadersRequest)(nil),       // 48: imwasm.v1.ReadersRequest
-	(*Reader)(nil),               // 49: imwasm.v1.Reader
-	(*ReadersResult)(nil),        // 50: imwasm.v1.ReadersResult
-	(*ReceiptInfoRequest)(nil),   // 51: imwasm.v1.ReceiptInfoRequest
-	(*ReceiptInfo)(nil),          // 52: imwasm.v1.ReceiptInfo
-	(*ReceiptInfoResult)(nil),    // 53: imwasm.v1.ReceiptInfoResult
-	(*ReceiptUpdate)(nil),        // 54: imwasm.v1.ReceiptUpdate
-	(*OK)(nil),                   // 55: imwasm.v1.OK
-	(*StoredMessage)(nil),        // 56: imwasm.v1.StoredMessage
-	(*StoredConversation)(nil),   // 57: imwasm.v1.StoredConversation
-	(*CachedRequest)(nil),        // 58: imwasm.v1.CachedRequest
-	(*StoredReceipt)(nil),        // 59: imwasm.v1.StoredReceipt
-	(*GroupRequest)(nil),         // 60: imwasm.v1.GroupRequest
-	(*GroupInfo)(nil),            // 61: imwasm.v1.GroupInfo
-	(*GroupMember)(nil),          // 62: imwasm.v1.GroupMember
-	(*GroupApplication)(nil),     // 63: imwasm.v1.GroupApplication
-	(*GroupFollow)(nil),          // 64: imwasm.v1.GroupFollow
-	(*GroupResult)(nil),          // 65: imwasm.v1.GroupResult
-	(*GroupEvent)(nil),           // 66: imwasm.v1.GroupEvent
-	(*GroupOwnChange)(nil),       // 67: imwasm.v1.GroupOwnChange
-	(*PeopleRequest)(nil),        // 68: imwasm.v1.PeopleRequest
-	(*UserProfile)(nil),          // 69: imwasm.v1.UserProfile
-	(*Friend)(nil),               // 70: imwasm.v1.Friend
-	(*FriendApplication)(nil),    // 71: imwasm.v1.FriendApplication
-	(*FriendRelation)(nil),       // 72: imwasm.v1.FriendRelation
-	(*FriendEvent)(nil),          // 73: imwasm.v1.FriendEvent
-	(*PlatformStatus)(nil),       // 74: imwasm.v1.PlatformStatus
-	(*SubscriptionStatus)(nil),   // 75: imwasm.v1.SubscriptionStatus
-	(*PeopleResult)(nil),         // 76: imwasm.v1.PeopleResult
-	nil,                          // 77: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                          // 78: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                          // 79: imwasm.v1.Message.ExpansionEntry
-	nil,                          // 80: imwasm.v1.GroupInfo.ExtEntry
-	nil,                          // 81: imwasm.v1.PeopleRequest.ExtEntry
-	nil,                          // 82: imwasm.v1.UserProfile.ExtEntry
-	nil,                          // 83: imwasm.v1.Friend.ExtEntry
-	nil,                          // 84: imwasm.v1.FriendEvent.ExtEntry
+	(ChatroomOp)(0),              // 6: imwasm.v1.ChatroomOp
+	(*Frame)(nil),                // 7: imwasm.v1.Frame
+	(*Conversation)(nil),         // 8: imwasm.v1.Conversation
+	(*Auth)(nil),                 // 9: imwasm.v1.Auth
+	(*AuthOK)(nil),               // 10: imwasm.v1.AuthOK
+	(*Error)(nil),                // 11: imwasm.v1.Error
+	(*Ping)(nil),                 // 12: imwasm.v1.Ping
+	(*Pong)(nil),                 // 13: imwasm.v1.Pong
+	(*Kick)(nil),                 // 14: imwasm.v1.Kick
+	(*Push)(nil),                 // 15: imwasm.v1.Push
+	(*TypingRequest)(nil),        // 16: imwasm.v1.TypingRequest
+	(*TypingUpdate)(nil),         // 17: imwasm.v1.TypingUpdate
+	(*RecallRequest)(nil),        // 18: imwasm.v1.RecallRequest
+	(*MessageResult)(nil),        // 19: imwasm.v1.MessageResult
+	(*MessagesRequest)(nil),      // 20: imwasm.v1.MessagesRequest
+	(*ModifyRequest)(nil),        // 21: imwasm.v1.ModifyRequest
+	(*HistoryRequest)(nil),       // 22: imwasm.v1.HistoryRequest
+	(*ExpansionRequest)(nil),     // 23: imwasm.v1.ExpansionRequest
+	(*DeleteRequest)(nil),        // 24: imwasm.v1.DeleteRequest
+	(*ClearHistoryRequest)(nil),  // 25: imwasm.v1.ClearHistoryRequest
+	(*HistoryResult)(nil),        // 26: imwasm.v1.HistoryResult
+	(*Ack)(nil),                  // 27: imwasm.v1.Ack
+	(*AckItem)(nil),              // 28: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),        // 29: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),          // 30: imwasm.v1.SendRequest
+	(*SendAck)(nil),              // 31: imwasm.v1.SendAck
+	(*Message)(nil),              // 32: imwasm.v1.Message
+	(*LogEntry)(nil),             // 33: imwasm.v1.LogEntry
+	(*ConversationSettings)(nil), // 34: imwasm.v1.ConversationSettings
+	(*SettingsRequest)(nil),      // 35: imwasm.v1.SettingsRequest
+	(*SyncRequest)(nil),          // 36: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),           // 37: imwasm.v1.SyncResult
+	(*TagRequest)(nil),           // 38: imwasm.v1.TagRequest
+	(*TagsRequest)(nil),          // 39: imwasm.v1.TagsRequest
+	(*TagsResult)(nil),           // 40: imwasm.v1.TagsResult
+	(*Tag)(nil),                  // 41: imwasm.v1.Tag
+	(*TaggedConversation)(nil),   // 42: imwasm.v1.TaggedConversation
+	(*ConversationState)(nil),    // 43: imwasm.v1.ConversationState
+	(*PullRequest)(nil),          // 44: imwasm.v1.PullRequest
+	(*PullResult)(nil),           // 45: imwasm.v1.PullResult
+	(*ReadRequest)(nil),          // 46: imwasm.v1.ReadRequest
+	(*ReceiptRequest)(nil),       // 47: imwasm.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),      // 48: imwasm.v1.ReceiptResponse
+	(*ReadersRequest)(nil),       // 49: imwasm.v1.ReadersRequest
+	(*Reader)(nil),               // 50: imwasm.v1.Reader
+	(*ReadersResult)(nil),        // 51: imwasm.v1.ReadersResult
+	(*ReceiptInfoRequest)(nil),   // 52: imwasm.v1.ReceiptInfoRequest
+	(*ReceiptInfo)(nil),          // 53: imwasm.v1.ReceiptInfo
+	(*ReceiptInfoResult)(nil),    // 54: imwasm.v1.ReceiptInfoResult
+	(*ReceiptUpdate)(nil),        // 55: imwasm.v1.ReceiptUpdate
+	(*OK)(nil),                   // 56: imwasm.v1.OK
+	(*StoredMessage)(nil),        // 57: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),   // 58: imwasm.v1.StoredConversation
+	(*CachedRequest)(nil),        // 59: imwasm.v1.CachedRequest
+	(*StoredReceipt)(nil),        // 60: imwasm.v1.StoredReceipt
+	(*GroupRequest)(nil),         // 61: imwasm.v1.GroupRequest
+	(*GroupInfo)(nil),            // 62: imwasm.v1.GroupInfo
+	(*GroupMember)(nil),          // 63: imwasm.v1.GroupMember
+	(*GroupApplication)(nil),     // 64: imwasm.v1.GroupApplication
+	(*GroupFollow)(nil),          // 65: imwasm.v1.GroupFollow
+	(*GroupResult)(nil),          // 66: imwasm.v1.GroupResult
+	(*GroupEvent)(nil),           // 67: imwasm.v1.GroupEvent
+	(*GroupOwnChange)(nil),       // 68: imwasm.v1.GroupOwnChange
+	(*PeopleRequest)(nil),        // 69: imwasm.v1.PeopleRequest
+	(*UserProfile)(nil),          // 70: imwasm.v1.UserProfile
+	(*Friend)(nil),               // 71: imwasm.v1.Friend
+	(*FriendApplication)(nil),    // 72: imwasm.v1.FriendApplication
+	(*FriendRelation)(nil),       // 73: imwasm.v1.FriendRelation
+	(*FriendEvent)(nil),          // 74: imwasm.v1.FriendEvent
+	(*PlatformStatus)(nil),       // 75: imwasm.v1.PlatformStatus
+	(*SubscriptionStatus)(nil),   // 76: imwasm.v1.SubscriptionStatus
+	(*PeopleResult)(nil),         // 77: imwasm.v1.PeopleResult
+	(*ChatroomRequest)(nil),      // 78: imwasm.v1.ChatroomRequest
+	(*ChatroomEntry)(nil),        // 79: imwasm.v1.ChatroomEntry
+	(*ChatroomMember)(nil),       // 80: imwasm.v1.ChatroomMember
+	(*ChatroomResult)(nil),       // 81: imwasm.v1.ChatroomResult
+	(*ChatroomEvent)(nil),        // 82: imwasm.v1.ChatroomEvent
+	(*ChatroomBan)(nil),          // 83: imwasm.v1.ChatroomBan
+	nil,                          // 84: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 85: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 86: imwasm.v1.Message.ExpansionEntry
+	nil,                          // 87: imwasm.v1.GroupInfo.ExtEntry
+	nil,                          // 88: imwasm.v1.PeopleRequest.ExtEntry
+	nil,                          // 89: imwasm.v1.UserProfile.ExtEntry
+	nil,                          // 90: imwasm.v1.Friend.ExtEntry
+	nil,                          // 91: imwasm.v1.FriendEvent.ExtEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
-	8,   // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
-	9,   // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
-	10,  // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
-	11,  // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
-	12,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
-	13,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
-	14,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	26,  // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	29,  // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	30,  // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	35,  // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	36,  // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	43,  // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	44,  // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	45,  // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	55,  // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
-	15,  // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
-	17,  // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
-	18,  // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
-	21,  // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
-	25,  // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
-	22,  // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
-	23,  // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
-	24,  // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
-	34,  // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
-	37,  // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
-	38,  // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
-	39,  // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
-	46,  // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
-	47,  // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
-	48,  // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
-	50,  // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
-	51,  // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
-	53,  // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
-	20,  // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
-	19,  // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
-	60,  // 36: imwasm.v1.Frame.group:type_name -> imwasm.v1.GroupRequest
-	65,  // 37: imwasm.v1.Frame.group_result:type_name -> imwasm.v1.GroupResult
-	68,  // 38: imwasm.v1.Frame.people:type_name -> imwasm.v1.PeopleRequest
-	76,  // 39: imwasm.v1.Frame.people_result:type_name -> imwasm.v1.PeopleResult
-	0,   // 40: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	31,  // 41: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	42,  // 42: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	16,  // 43: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	75,  // 44: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
-	7,   // 45: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	7,   // 46: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	7,   // 47: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	31,  // 48: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	7,   // 49: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
-	7,   // 50: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
-	7,   // 51: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	7,   // 52: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	77,  // 53: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	7,   // 54: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	7,   // 55: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	31,  // 56: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	27,  // 57: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	7,   // 58: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	7,   // 59: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	28,  // 60: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	78,  // 61: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,   // 62: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	28,  // 63: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	79,  // 64: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	32,  // 65: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	66,  // 66: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
-	7,   // 67: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	54,  // 68: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
-	33,  // 69: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
-	63,  // 70: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
-	67,  // 71: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
-	73,  // 72: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
-	69,  // 73: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
-	75,  // 74: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
-	7,   // 75: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
-	42,  // 76: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	1,   // 77: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
-	7,   // 78: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
-	40,  // 79: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
-	41,  // 80: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
-	7,   // 81: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
-	7,   // 82: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	33,  // 83: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
-	7,   // 84: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	31,  // 85: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	7,   // 86: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	7,   // 87: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
-	7,   // 88: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
-	7,   // 89: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
-	49,  // 90: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
-	7,   // 91: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
-	52,  // 92: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
-	49,  // 93: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
-	31,  // 94: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	7,   // 95: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	59,  // 96: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
-	7,   // 97: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	58,  // 98: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
-	33,  // 99: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
-	49,  // 100: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
-	2,   // 101: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
-	61,  // 102: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
-	80,  // 103: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
-	61,  // 104: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
-	62,  // 105: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
-	63,  // 106: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
-	64,  // 107: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
-	3,   // 108: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
-	62,  // 109: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
-	61,  // 110: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
-	4,   // 111: imwasm.v1.PeopleRequest.op:type_name -> imwasm.v1.PeopleOp
-	69,  // 112: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
-	81,  // 113: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
-	82,  // 114: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
-	83,  // 115: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
-	5,   // 116: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
-	71,  // 117: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
-	84,  // 118: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
-	74,  // 119: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
-	69,  // 120: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
-	69,  // 121: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
-	70,  // 122: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
-	71,  // 123: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
-	72,  // 124: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
-	75,  // 125: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
-	126, // [126:126] is the sub-list for method output_type
-	126, // [126:126] is the sub-list for method input_type
-	126, // [126:126] is the sub-list for extension type_name
-	126, // [126:126] is the sub-list for extension extendee
-	0,   // [0:126] is the sub-list for field type_name
+	9,   // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
+	10,  // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
+	11,  // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
+	12,  // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
+	13,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
+	14,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
+	15,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
+	27,  // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	30,  // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	31,  // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	36,  // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	37,  // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	44,  // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	45,  // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	46,  // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	56,  // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	16,  // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
+	18,  // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
+	19,  // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
+	22,  // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
+	26,  // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	23,  // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
+	24,  // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
+	25,  // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
+	35,  // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
+	38,  // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
+	39,  // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
+	40,  // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
+	47,  // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
+	48,  // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
+	49,  // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
+	51,  // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
+	52,  // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
+	54,  // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
+	21,  // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
+	20,  // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
+	61,  // 36: imwasm.v1.Frame.group:type_name -> imwasm.v1.GroupRequest
+	66,  // 37: imwasm.v1.Frame.group_result:type_name -> imwasm.v1.GroupResult
+	69,  // 38: imwasm.v1.Frame.people:type_name -> imwasm.v1.PeopleRequest
+	77,  // 39: imwasm.v1.Frame.people_result:type_name -> imwasm.v1.PeopleResult
+	78,  // 40: imwasm.v1.Frame.chatroom:type_name -> imwasm.v1.ChatroomRequest
+	81,  // 41: imwasm.v1.Frame.chatroom_result:type_name -> imwasm.v1.ChatroomResult
+	0,   // 42: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	32,  // 43: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	43,  // 44: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	17,  // 45: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	76,  // 46: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
+	82,  // 47: imwasm.v1.Push.chatroom:type_name -> imwasm.v1.ChatroomEvent
+	8,   // 48: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	8,   // 49: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	8,   // 50: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	32,  // 51: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	8,   // 52: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
+	8,   // 53: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
+	8,   // 54: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	8,   // 55: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	84,  // 56: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	8,   // 57: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	8,   // 58: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	32,  // 59: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	28,  // 60: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	8,   // 61: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	8,   // 62: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	29,  // 63: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	85,  // 64: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,   // 65: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	29,  // 66: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	86,  // 67: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	33,  // 68: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	67,  // 69: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
+	8,   // 70: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	55,  // 71: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	34,  // 72: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
+	64,  // 73: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
+	68,  // 74: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
+	74,  // 75: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
+	70,  // 76: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
+	76,  // 77: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	8,   // 78: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
+	43,  // 79: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	1,   // 80: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
+	8,   // 81: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
+	41,  // 82: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
+	42,  // 83: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
+	8,   // 84: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
+	8,   // 85: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	34,  // 86: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
+	8,   // 87: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	32,  // 88: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	8,   // 89: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	8,   // 90: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	8,   // 91: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	8,   // 92: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	50,  // 93: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	8,   // 94: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	53,  // 95: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	50,  // 96: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	32,  // 97: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	8,   // 98: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	60,  // 99: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	8,   // 100: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	59,  // 101: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	34,  // 102: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
+	50,  // 103: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	2,   // 104: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
+	62,  // 105: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
+	87,  // 106: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
+	62,  // 107: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
+	63,  // 108: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
+	64,  // 109: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
+	65,  // 110: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
+	3,   // 111: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
+	63,  // 112: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
+	62,  // 113: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
+	4,   // 114: imwasm.v1.PeopleRequest.op:type_name -> imwasm.v1.PeopleOp
+	70,  // 115: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
+	88,  // 116: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
+	89,  // 117: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
+	90,  // 118: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
+	5,   // 119: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
+	72,  // 120: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
+	91,  // 121: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
+	75,  // 122: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
+	70,  // 123: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
+	70,  // 124: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
+	71,  // 125: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
+	72,  // 126: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
+	73,  // 127: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
+	76,  // 128: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	6,   // 129: imwasm.v1.ChatroomRequest.op:type_name -> imwasm.v1.ChatroomOp
+	79,  // 130: imwasm.v1.ChatroomRequest.entries:type_name -> imwasm.v1.ChatroomEntry
+	32,  // 131: imwasm.v1.ChatroomResult.messages:type_name -> imwasm.v1.Message
+	80,  // 132: imwasm.v1.ChatroomResult.members:type_name -> imwasm.v1.ChatroomMember
+	79,  // 133: imwasm.v1.ChatroomResult.entries:type_name -> imwasm.v1.ChatroomEntry
+	79,  // 134: imwasm.v1.ChatroomEvent.entries:type_name -> imwasm.v1.ChatroomEntry
+	83,  // 135: imwasm.v1.ChatroomEvent.ban:type_name -> imwasm.v1.ChatroomBan
+	136, // [136:136] is the sub-list for method output_type
+	136, // [136:136] is the sub-list for method input_type
+	136, // [136:136] is the sub-list for extension type_name
+	136, // [136:136] is the sub-list for extension extendee
+	0,   // [0:136] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -8281,14 +9004,16 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_GroupResult)(nil),
 		(*Frame_People)(nil),
 		(*Frame_PeopleResult)(nil),
+		(*Frame_Chatroom)(nil),
+		(*Frame_ChatroomResult)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
-			NumEnums:      6,
-			NumMessages:   79,
+			NumEnums:      7,
+			NumMessages:   85,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,7 +9,10 @@ import "context"
 
 // Delivery is one encoded frame for the online sessions of some users.
 type Delivery struct {
-	Users  []string
+	Users []string
+	// Room, when set, names a chat room: the frame goes to the sessions in
+	// it, on every node that watches it (Users is then empty).
+	Room   string
 	Except string // a session id that already has it (the sender's)
 	// Frame is an encoded Frame whose body is a Push: sessions concatenate
 	// queued pushes into one message, so nothing else may travel here.
@@ -34,7 +37,8 @@ type Bus interface {
 	// ID names this node on the bus.
 	ID() string
 	// Publish hands d to this node's sessions and to every other node
-	// that watches one of d.Users.
+	// that watches one of d.Users, or d.Room: one message for a room, each
+	// node fanning out to its own sessions.
 	Publish(ctx context.Context, d *Delivery) error
 	// Tell sends event to the nodes that watch user (never to this one).
 	Tell(ctx context.Context, user string, event []byte) error
@@ -47,6 +51,10 @@ type Bus interface {
 	// none left.
 	Watch(ctx context.Context, user string) error
 	Unwatch(user string)
+	// WatchRoom and UnwatchRoom are Watch and Unwatch for a chat room: this
+	// node has sessions in it.
+	WatchRoom(ctx context.Context, room string) error
+	UnwatchRoom(room string)
 	// Err is nil while the bus is connected.
 	Err() error
 	Close() error
@@ -70,5 +78,7 @@ func (*Local) Broadcast(context.Context, []byte) error    { return nil }
 func (*Local) Send(context.Context, string, []byte) error { return nil }
 func (*Local) Watch(context.Context, string) error        { return nil }
 func (*Local) Unwatch(string)                             {}
+func (*Local) WatchRoom(context.Context, string) error    { return nil }
+func (*Local) UnwatchRoom(string)                         {}
 func (*Local) Err() error                                 { return nil }
 func (*Local) Close() error                               { return nil }

@@ -58,6 +58,8 @@ func ConvID(user string, conv *pb.Conversation) string {
 		return GroupConvID(conv.GetTarget())
 	case pb.ConversationType_USER_LOG:
 		return UserLogID(user) // only ever one's own
+	case pb.ConversationType_CHATROOM:
+		return ChatroomConvID(conv.GetTarget())
 	}
 	return PrivateConvID(user, conv.GetTarget())
 }
@@ -94,6 +96,8 @@ func ParseConvID(id string) (t pb.ConversationType, a, b string, ok bool) {
 		return pb.ConversationType_PRIVATE, a, b, ok
 	case strings.HasPrefix(id, "u:"):
 		return pb.ConversationType_USER_LOG, id[2:], "", len(id) > 2
+	case strings.HasPrefix(id, "r:"):
+		return pb.ConversationType_CHATROOM, id[2:], "", len(id) > 2
 	}
 	return 0, "", "", false
 }
@@ -247,6 +251,7 @@ type Store interface {
 	GroupApplications(ctx context.Context, user string, before int64, limit int) ([]GroupApplication, error)
 
 	People
+	Chatrooms
 
 	// Access is what the user may do: tokens issued before
 	// TokensValidAfter are revoked (RevokeTokens), and the user may not

@@ -6,6 +6,8 @@
 //
 //	PREFIX.u.USER  deliveries and events for one user, watched by the
 //	               nodes that have sessions of them
+//	PREFIX.r.ROOM  deliveries to a chat room, watched by the nodes that
+//	               have sessions in it
 //	PREFIX.all     deliveries for many users, and events for every node
 //	PREFIX.n.NODE  events for one node
 //
@@ -196,10 +198,17 @@ func (b *Bus) userSubject(user string) string {
 	return b.prefix + ".u." + base64.RawURLEncoding.EncodeToString([]byte(user))
 }
 
+func (b *Bus) roomSubject(room string) string {
+	return b.prefix + ".r." + base64.RawURLEncoding.EncodeToString([]byte(room))
+}
+
 // Publish hands d to this node's sessions, then to the other nodes: one
 // message per user when there are few, else one to every node.
 func (b *Bus) Publish(_ context.Context, d *bus.Delivery) error {
 	b.node.Deliver(d)
+	if d.Room != "" {
+		return b.nc.Publish(b.roomSubject(d.Room), encodeDelivery(d))
+	}
 	if len(d.Users) > manyUsers {
 		return b.nc.Publish(b.prefix+".all", encodeDelivery(d))
 	}
@@ -232,19 +241,28 @@ func (b *Bus) Send(_ context.Context, node string, event []byte) error {
 // the interest arrives a moment later.) It fails only when it could not
 // subscribe; then Unwatch must not be called for it.
 func (b *Bus) Watch(ctx context.Context, user string) error {
+	return b.watch(ctx, b.userSubject(user))
+}
+
+// WatchRoom is Watch for a chat room's subject.
+func (b *Bus) WatchRoom(ctx context.Context, room string) error {
+	return b.watch(ctx, b.roomSubject(room))
+}
+
+func (b *Bus) watch(ctx context.Context, subj string) error {
 	b.mu.Lock()
-	w := b.watched[user]
+	w := b.watched[subj]
 	if w != nil {
 		w.n++
 		b.mu.Unlock()
 		return nil
 	}
-	sub, err := b.subscribe(b.userSubject(user))
+	sub, err := b.subscribe(subj)
 	if err != nil {
 		b.mu.Unlock()
 		return err
 	}
-	b.watched[user] = &watch{n: 1, sub: sub}
+	b.watched[subj] = &watch{n: 1, sub: sub}
 	b.mu.Unlock()
 	if b.nc.Status() != nats.CONNECTED {
 		return nil // NATS gets the subscription when it is back (and the node's sessions then sync)
@@ -258,15 +276,20 @@ func (b *Bus) Watch(ctx context.Context, user string) error {
 	return nil
 }
 
-func (b *Bus) Unwatch(user string) {
+func (b *Bus) Unwatch(user string) { b.unwatch(b.userSubject(user)) }
+
+// UnwatchRoom is Unwatch for a chat room's subject.
+func (b *Bus) UnwatchRoom(room string) { b.unwatch(b.roomSubject(room)) }
+
+func (b *Bus) unwatch(subj string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	w := b.watched[user]
+	w := b.watched[subj]
 	if w == nil {
 		return
 	}
 	if w.n--; w.n == 0 {
-		delete(b.watched, user)
+		delete(b.watched, subj)
 		w.sub.Unsubscribe()
 	}
 }
@@ -298,7 +321,7 @@ func withKind(kind byte, p []byte) []byte {
 }
 
 // A delivery on the wire: field 1, each user; 2, the session it skips; 3,
-// the frame.
+// the frame; 4, the chat room.
 func encodeDelivery(d *bus.Delivery) []byte {
 	b := make([]byte, 1, 16+len(d.Frame)+len(d.Except)+16*len(d.Users))
 	b[0] = kindDelivery
@@ -309,6 +332,10 @@ func encodeDelivery(d *bus.Delivery) []byte {
 	if d.Except != "" {
 		b = protowire.AppendTag(b, 2, protowire.BytesType)
 		b = protowire.AppendString(b, d.Except)
+	}
+	if d.Room != "" {
+		b = protowire.AppendTag(b, 4, protowire.BytesType)
+		b = protowire.AppendString(b, d.Room)
 	}
 	b = protowire.AppendTag(b, 3, protowire.BytesType)
 	return protowire.AppendBytes(b, d.Frame)
@@ -334,6 +361,8 @@ func decodeDelivery(b []byte) (*bus.Delivery, error) {
 			d.Except = string(v)
 		case 3:
 			d.Frame = v
+		case 4:
+			d.Room = string(v)
 		}
 	}
 	return d, nil

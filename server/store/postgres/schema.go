@@ -252,6 +252,43 @@ CREATE INDEX pending_deliveries_created ON pending_deliveries(created);
 `,
 	// 7: node ids for message UIDs, one per process start (Open).
 	`CREATE SEQUENCE node_ids MINVALUE 1 MAXVALUE 65534 CYCLE;`,
+	// 8: chat rooms (store.Chatrooms), as SQLite's migration 19. The
+	// members' join-time index carries user_id, the listing's second key.
+	// The chat rooms are picked out with LIKE, which holds in any
+	// collation (a range on 'r:' does not).
+	`
+CREATE TABLE chatrooms (
+	id          text    PRIMARY KEY,
+	created     bigint  NOT NULL,
+	muted_all   boolean NOT NULL DEFAULT false,
+	empty_since bigint  NOT NULL DEFAULT 0  -- when the last member left; 0 while anyone is in
+);
+CREATE TABLE chatroom_members (
+	room    text   NOT NULL,
+	user_id text   NOT NULL,
+	node    text   NOT NULL,
+	joined  bigint NOT NULL,
+	PRIMARY KEY (room, user_id, node)
+);
+CREATE INDEX chatroom_members_joined ON chatroom_members(room, joined, user_id);
+CREATE INDEX chatroom_members_node ON chatroom_members(node, joined);
+CREATE TABLE chatroom_entries (
+	room        text    NOT NULL,
+	key         text    NOT NULL,
+	value       text    NOT NULL,
+	owner       text    NOT NULL,
+	time        bigint  NOT NULL,
+	auto_delete boolean NOT NULL,
+	PRIMARY KEY (room, key)
+);
+CREATE TABLE chatroom_mutes (
+	room    text   NOT NULL,
+	user_id text   NOT NULL,
+	until   bigint NOT NULL,
+	PRIMARY KEY (room, user_id)
+);
+CREATE INDEX user_hidden_chatroom ON user_hidden(conv_id, seq) WHERE conv_id LIKE 'r:%';
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an

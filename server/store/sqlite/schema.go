@@ -322,6 +322,45 @@ CREATE INDEX subscriptions_target ON subscriptions(target);
 	`ALTER TABLE receipt_readers ADD COLUMN content TEXT NOT NULL DEFAULT '';`,
 	// 18: the app server's block of a user (unix ms; 0: none).
 	`ALTER TABLE users ADD COLUMN blocked_until INTEGER NOT NULL DEFAULT 0;`,
+	// 19: chat rooms (store.Chatrooms): the rooms (empty_since: when the
+	// last member left, 0 while anyone is in), their members a row per
+	// (user, node) so every node counts the same, their entries and
+	// mutes. Their history is ordinary messages ("r:<room>"). The partial
+	// index finds the hidden marks of chat room messages, which have no
+	// index led by the conversation, without costing other hides anything.
+	`
+CREATE TABLE chatrooms (
+	id          TEXT PRIMARY KEY,
+	created     INTEGER NOT NULL,
+	muted_all   INTEGER NOT NULL DEFAULT 0,
+	empty_since INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE chatroom_members (
+	room    TEXT    NOT NULL,
+	user_id TEXT    NOT NULL,
+	node    TEXT    NOT NULL,
+	joined  INTEGER NOT NULL,
+	PRIMARY KEY (room, user_id, node)
+) WITHOUT ROWID;
+CREATE INDEX chatroom_members_joined ON chatroom_members(room, joined);
+CREATE INDEX chatroom_members_node ON chatroom_members(node, joined);
+CREATE TABLE chatroom_entries (
+	room        TEXT    NOT NULL,
+	key         TEXT    NOT NULL,
+	value       TEXT    NOT NULL,
+	owner       TEXT    NOT NULL,
+	time        INTEGER NOT NULL,
+	auto_delete INTEGER NOT NULL,
+	PRIMARY KEY (room, key)
+) WITHOUT ROWID;
+CREATE TABLE chatroom_mutes (
+	room    TEXT    NOT NULL,
+	user_id TEXT    NOT NULL,
+	until   INTEGER NOT NULL,
+	PRIMARY KEY (room, user_id)
+) WITHOUT ROWID;
+CREATE INDEX user_hidden_chatroom ON user_hidden(conv_id, seq) WHERE conv_id >= 'r:' AND conv_id < 'r;';
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

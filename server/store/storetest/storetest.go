@@ -51,6 +51,7 @@ func Run(t *testing.T, b Backend) {
 		{"ChangeGroupWritesTheDifference", changeGroupWritesTheDifference},
 		{"Tags", tags},
 		{"ErasedUsersTagsGo", erasedUsersTagsGo},
+		{"Chatrooms", chatrooms},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if why, ok := b.Lacks[c.name]; ok {

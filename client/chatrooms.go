@@ -1,0 +1,349 @@
+package client
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+)
+
+// Chat rooms (conversation type 4): whoever is in a room gets its
+// messages live, nothing is kept per member, and a newcomer gets the
+// latest messages on joining. Room messages never enter the device's
+// store, its sequencer or its conversation list: the engine hands them to
+// the application as they come (EventMessages), in the room's sequence
+// order, once each. A gap (the server skips pushes to a session that fell
+// too far behind) is read from the room's history. After a reconnect the
+// engine joins the rooms again (EventChatroom with Rejoined).
+
+// Chatroom is RongIMLib's ConversationType.CHATROOM.
+const Chatroom = 4
+
+// ChatroomEvent is what EventChatroom carries: a room's entries changed,
+// it was destroyed, members were muted, or it was joined again after a
+// reconnect (Rejoined).
+type ChatroomEvent struct {
+	*pb.ChatroomEvent
+	Rejoined *ChatroomRejoin
+}
+
+// ChatroomRejoin is a room joined again after a reconnect: Result, or the
+// code it failed with (the room is then left).
+type ChatroomRejoin struct {
+	Room   string
+	Count  int32
+	Result *pb.ChatroomResult
+	Code   int32
+}
+
+// roomState is a room this engine joined.
+type roomState struct {
+	count   int32           // the latest messages asked for when joining
+	lastSeq uint64          // the highest sequence number handed on
+	own     map[uint64]bool // above lastSeq: this device's sends, never pushed back to it
+}
+
+// chatrooms are the rooms the engine is in.
+type chatrooms struct {
+	mu    sync.Mutex
+	rooms map[string]*roomState
+}
+
+// ChatroomRequest runs a chat room request other than join and quit
+// (info, entries).
+func (e *Engine) ChatroomRequest(ctx context.Context, r *pb.ChatroomRequest) (*pb.ChatroomResult, error) {
+	if err := e.closed(); err != nil {
+		return nil, err
+	}
+	if err := contract.CheckChatroomRequest(r); err != nil {
+		return nil, err
+	}
+	f, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Chatroom{Chatroom: r}})
+	if err != nil {
+		return nil, err
+	}
+	return f.GetChatroomResult(), nil
+}
+
+// JoinChatroom joins room (existing: only a room that exists, 23410
+// otherwise) and hands on its latest count messages (-1 none, 0 ten) as
+// EventMessages after the answer.
+func (e *Engine) JoinChatroom(ctx context.Context, room string, count int32, existing bool) (*pb.ChatroomResult, error) {
+	op := pb.ChatroomOp_CHATROOM_JOIN
+	if existing {
+		op = pb.ChatroomOp_CHATROOM_JOIN_EXISTING
+	}
+	res, err := e.ChatroomRequest(ctx, &pb.ChatroomRequest{Op: op, Room: room, Count: count})
+	if err != nil {
+		return nil, err
+	}
+	e.joined(room, count, res)
+	return res, nil
+}
+
+// joined records a join's answer and hands on its messages the
+// application has not had.
+func (e *Engine) joined(room string, count int32, res *pb.ChatroomResult) {
+	e.rooms.mu.Lock()
+	if e.rooms.rooms == nil {
+		e.rooms.rooms = map[string]*roomState{}
+	}
+	st := e.rooms.rooms[room]
+	if st == nil {
+		st = &roomState{}
+		e.rooms.rooms[room] = st
+	}
+	st.count = count
+	msgs := e.roomFreshLocked(st, res.Messages)
+	// From here on every message comes live: a later one beyond the next
+	// sequence number shows a gap.
+	st.lastSeq = max(st.lastSeq, res.LastSeq)
+	st.skipOwnLocked()
+	e.rooms.mu.Unlock()
+	e.emitRoomMessages(msgs)
+}
+
+// QuitChatroom leaves room: its messages stop.
+func (e *Engine) QuitChatroom(ctx context.Context, room string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
+	if !contract.ValidID(room) {
+		return codes.New(codes.RCChatroomParameterInvalid, "invalid chat room id")
+	}
+	e.rooms.mu.Lock()
+	delete(e.rooms.rooms, room)
+	e.rooms.mu.Unlock()
+	_, err := e.ChatroomRequest(ctx, &pb.ChatroomRequest{Op: pb.ChatroomOp_CHATROOM_QUIT, Room: room})
+	return err
+}
+
+// InChatroom says whether the engine is in room.
+func (e *Engine) InChatroom(room string) bool {
+	e.rooms.mu.Lock()
+	defer e.rooms.mu.Unlock()
+	return e.rooms.rooms[room] != nil
+}
+
+// roomFreshLocked returns the messages of ws (one room's, in sequence
+// order) beyond what was handed on, and moves the room's mark past them.
+func (e *Engine) roomFreshLocked(st *roomState, ws []*pb.Message) []*Message {
+	var out []*Message
+	me := e.UserID()
+	for _, w := range ws {
+		if w.Seq != 0 {
+			if w.Seq <= st.lastSeq || st.own[w.Seq] {
+				continue
+			}
+			st.lastSeq = w.Seq
+			st.skipOwnLocked()
+		}
+		out = append(out, fromWire(me, w))
+	}
+	return out
+}
+
+// skipOwnLocked moves lastSeq past this device's own sends that follow it.
+func (st *roomState) skipOwnLocked() {
+	for st.own[st.lastSeq+1] {
+		delete(st.own, st.lastSeq+1)
+		st.lastSeq++
+	}
+	for s := range st.own {
+		if s <= st.lastSeq {
+			delete(st.own, s)
+		}
+	}
+}
+
+func (e *Engine) emitRoomMessages(msgs []*Message) {
+	if len(msgs) > 0 {
+		e.emit(Event{Kind: EventMessages, Messages: msgs})
+	}
+}
+
+// onRoomPush hands on room messages pushed live (one push may hold
+// several rooms'), reading any gap before them from the room's history.
+func (lc *liveConn) onRoomPush(ctx context.Context, ws []*pb.Message) {
+	e := lc.e
+	var gaps []roomGap
+	var out []*Message
+	e.rooms.mu.Lock()
+	for _, w := range ws {
+		st := e.rooms.rooms[w.To]
+		if st == nil {
+			continue // left the room: what was on its way is dropped
+		}
+		if w.Seq > st.lastSeq+1 && !st.ownUpTo(w.Seq) {
+			gaps = append(gaps, roomGap{w.To, st.lastSeq, w.Seq})
+		}
+		out = append(out, e.roomFreshLocked(st, []*pb.Message{w})...)
+	}
+	e.rooms.mu.Unlock()
+	e.emitRoomMessages(out)
+	for _, g := range gaps {
+		lc.helpers.Add(1) // from run's goroutine: its Wait has not begun
+		go func() {
+			defer lc.helpers.Done()
+			lc.fillRoomGap(ctx, g)
+		}()
+	}
+}
+
+// ownUpTo says whether every sequence number between lastSeq and seq is
+// one of this device's own sends.
+func (st *roomState) ownUpTo(seq uint64) bool {
+	for s := st.lastSeq + 1; s < seq; s++ {
+		if !st.own[s] {
+			return false
+		}
+	}
+	return true
+}
+
+// roomGap is a range a room's live stream skipped: (after, before).
+type roomGap struct {
+	room          string
+	after, before uint64
+}
+
+// fillRoomGap reads a skipped range from the room's history and hands on
+// what the application has not had (late, after what followed it).
+func (lc *liveConn) fillRoomGap(ctx context.Context, g roomGap) {
+	f, err := lc.request(ctx, &pb.Frame{Body: &pb.Frame_Pull{Pull: &pb.PullRequest{
+		Conv: &pb.Conversation{Type: pb.ConversationType_CHATROOM, Target: g.room}, AfterSeq: g.after, Limit: uint32(min(g.before-g.after-1, 500)),
+	}}})
+	if err != nil {
+		lc.e.log.Log(LevelWarn, "chat room: read a gap", "room", g.room, "err", err.Error())
+		return
+	}
+	e := lc.e
+	me := e.UserID()
+	var out []*Message
+	e.rooms.mu.Lock()
+	if st := e.rooms.rooms[g.room]; st != nil {
+		for _, w := range f.GetPullResult().GetMessages() {
+			if w.Seq > g.after && w.Seq < g.before && !w.Tombstone && !st.own[w.Seq] {
+				out = append(out, fromWire(me, w))
+			}
+		}
+	}
+	e.rooms.mu.Unlock()
+	e.emitRoomMessages(out)
+}
+
+// rejoinChatrooms joins again, after a reconnect, the rooms the engine
+// was in, and tells the application how each went.
+func (lc *liveConn) rejoinChatrooms(ctx context.Context) {
+	e := lc.e
+	e.rooms.mu.Lock()
+	type join struct {
+		room  string
+		count int32
+	}
+	var joins []join
+	for room, st := range e.rooms.rooms {
+		joins = append(joins, join{room, st.count})
+	}
+	e.rooms.mu.Unlock()
+	slices.SortFunc(joins, func(a, b join) int {
+		if a.room < b.room {
+			return -1
+		}
+		return 1
+	})
+	for _, j := range joins {
+		f, err := lc.request(ctx, &pb.Frame{Body: &pb.Frame_Chatroom{Chatroom: &pb.ChatroomRequest{
+			Op: pb.ChatroomOp_CHATROOM_JOIN_EXISTING, Room: j.room, Count: j.count,
+		}}})
+		if ctx.Err() != nil {
+			return // the connection went: the next one rejoins
+		}
+		rj := &ChatroomRejoin{Room: j.room, Count: j.count}
+		if err != nil {
+			rj.Code = codes.Of(err)
+			e.rooms.mu.Lock()
+			delete(e.rooms.rooms, j.room)
+			e.rooms.mu.Unlock()
+		} else {
+			rj.Result = f.GetChatroomResult()
+			e.joined(j.room, j.count, rj.Result)
+		}
+		e.emit(Event{Kind: EventChatroom, Chatroom: &ChatroomEvent{ChatroomEvent: &pb.ChatroomEvent{Room: j.room}, Rejoined: rj}})
+	}
+}
+
+// onChatroomEvents hands on what happened in rooms; a destroyed room is
+// left.
+func (e *Engine) onChatroomEvents(evs []*pb.ChatroomEvent) {
+	var out []Event
+	e.rooms.mu.Lock()
+	for _, ev := range evs {
+		if e.rooms.rooms[ev.Room] == nil {
+			continue
+		}
+		if ev.Destroyed {
+			delete(e.rooms.rooms, ev.Room)
+		}
+		out = append(out, Event{Kind: EventChatroom, Chatroom: &ChatroomEvent{ChatroomEvent: ev}})
+	}
+	e.rooms.mu.Unlock()
+	e.emit(out...)
+}
+
+// sendToChatroom sends a message to a room the engine is in. Nothing is
+// stored on the device: the answer is the message as sent (SENT), or
+// FAILED with the error.
+func (e *Engine) sendToChatroom(ctx context.Context, m *Message, opts SendOptions) (*Message, error) {
+	if !contract.ValidID(m.TargetID) {
+		return nil, codes.New(codes.InvalidParameterTargetID, "invalid targetId")
+	}
+	if m.ObjectName == "" {
+		return nil, codes.New(codes.InvalidParameter, "messageType required")
+	}
+	if opts.Hold || opts.MessageID != 0 {
+		return nil, codes.New(codes.InvalidParameter, "chat room messages are not stored on the device: send them whole")
+	}
+	rec := m.Clone()
+	rec.ClientMsgID = opts.ClientMsgID
+	if rec.ClientMsgID == "" {
+		rec.ClientMsgID = newClientID(e.cfg.Now().UnixMilli())
+	} else if !contract.ValidID(rec.ClientMsgID) {
+		return nil, codes.New(codes.InvalidParameter, "clientMsgId must be 1-64 characters of [A-Za-z0-9_.@-]")
+	}
+	rec.SenderUserID, rec.Direction, rec.IsRead = e.UserID(), DirectionSend, true
+	rec.MessageUID, rec.Seq, rec.SentTime, rec.MessageID = "", 0, 0, 0
+	rec.DeliveryReceipt, rec.NeedReceipt, rec.Receipt = false, false, nil
+	rec.ReceivedTime = e.cfg.Now().UnixMilli()
+	req := sendRequest(rec)
+	if err := contract.CheckSend(req, e.maxContentBytes()); err != nil {
+		return nil, err
+	}
+	if !e.bucket.AllowN(e.cfg.Now(), 1) {
+		return nil, codes.New(codes.SendFrequencyTooFast, "send frequency too fast")
+	}
+	if opts.OnSendBefore != nil {
+		opts.OnSendBefore(rec.Clone())
+	}
+	ack, err := e.sendOnce(ctx, req)
+	if err != nil {
+		rec.SentStatus = StatusFailed
+		return rec, err
+	}
+	rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = ack.MessageUid, ack.Seq, ack.SentTime, StatusSent
+	if ack.Seq > 0 {
+		e.rooms.mu.Lock()
+		if st := e.rooms.rooms[m.TargetID]; st != nil && ack.Seq > st.lastSeq {
+			if st.own == nil {
+				st.own = map[uint64]bool{}
+			}
+			st.own[ack.Seq] = true
+			st.skipOwnLocked()
+		}
+		e.rooms.mu.Unlock()
+	}
+	return rec, nil
+}

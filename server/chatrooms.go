@@ -1,0 +1,601 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/bus"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// Chat rooms have no standing membership: a session that joined gets the
+// room's messages live until it quits, disconnects or the room goes. The
+// store keeps the rooms, who is in them on which node (so every node
+// counts the same members), their entries, mutes and history; this node
+// keeps which of its sessions are in which room (chatrooms), so a message
+// is encoded once and queued for each of them. On a cluster, a room's
+// messages travel once over the bus to each node with sessions in it.
+
+// chatrooms indexes this node's sessions by the chat rooms they joined.
+type chatrooms struct {
+	mu    sync.RWMutex
+	rooms map[string]*liveRoom
+}
+
+// liveRoom is one room's sessions here, and its mutes as last read.
+type liveRoom struct {
+	members []*session
+	at      map[*session]int // index in members
+	mutes   atomic.Pointer[roomMutes]
+}
+
+// roomMutes is who may not send to a room (nil users: none).
+type roomMutes struct {
+	all   bool
+	users map[string]int64 // muted until, unix ms
+}
+
+func newChatrooms() *chatrooms { return &chatrooms{rooms: map[string]*liveRoom{}} }
+
+// add puts ss in room; first says the room had no session here before.
+// A session that is closing is not added (ok false): close has taken it
+// out of every room already, or will not see this one.
+func (c *chatrooms) add(ss *session, room string) (first, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ss.mu.Lock()
+	closing := ss.closing
+	ss.mu.Unlock()
+	if closing {
+		return false, false
+	}
+	r := c.rooms[room]
+	if r == nil {
+		r = &liveRoom{at: map[*session]int{}}
+		c.rooms[room] = r
+		first = true
+	}
+	if _, in := r.at[ss]; in {
+		return false, true
+	}
+	r.at[ss] = len(r.members)
+	r.members = append(r.members, ss)
+	if ss.chatrooms == nil {
+		ss.chatrooms = map[string]struct{}{}
+	}
+	ss.chatrooms[room] = struct{}{}
+	return first, true
+}
+
+// remove takes ss out of room. userStays: another session of its user is
+// in the room here; last: no session is.
+func (c *chatrooms) remove(ss *session, room string) (was, userStays, last bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.removeLocked(ss, room)
+}
+
+func (c *chatrooms) removeLocked(ss *session, room string) (was, userStays, last bool) {
+	r := c.rooms[room]
+	if r == nil {
+		return false, false, false
+	}
+	i, in := r.at[ss]
+	if !in {
+		return false, false, false
+	}
+	end := len(r.members) - 1
+	r.members[i] = r.members[end]
+	r.at[r.members[i]] = i
+	r.members[end] = nil
+	r.members = r.members[:end]
+	delete(r.at, ss)
+	delete(ss.chatrooms, room)
+	if len(r.members) == 0 {
+		delete(c.rooms, room)
+		return true, false, true
+	}
+	for _, o := range r.members {
+		if o.user == ss.user {
+			return true, true, false
+		}
+	}
+	return true, false, false
+}
+
+// roomLeft is a room a closing session was in.
+type roomLeft struct {
+	room            string
+	userStays, last bool
+}
+
+// leaveAll takes ss out of every room (its close).
+func (c *chatrooms) leaveAll(ss *session) []roomLeft {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []roomLeft
+	for room := range ss.chatrooms {
+		_, stays, last := c.removeLocked(ss, room)
+		out = append(out, roomLeft{room, stays, last})
+	}
+	return out
+}
+
+// has says whether ss is in room.
+func (c *chatrooms) has(ss *session, room string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	r := c.rooms[room]
+	if r == nil {
+		return false
+	}
+	_, in := r.at[ss]
+	return in
+}
+
+// drop takes every session out of room (it was destroyed); had says there
+// were some.
+func (c *chatrooms) drop(room string) (had bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.rooms[room]
+	if r == nil {
+		return false
+	}
+	for _, ss := range r.members {
+		delete(ss.chatrooms, room)
+	}
+	delete(c.rooms, room)
+	return true
+}
+
+// deliver queues d's frame for every session in the room but d.Except. A
+// session too far behind misses it (enqueueLive) rather than slowing the
+// room: its device finds the gap in the room's sequence and reads it from
+// the history.
+func (c *chatrooms) deliver(d *bus.Delivery) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	r := c.rooms[d.Room]
+	if r == nil {
+		return
+	}
+	for _, ss := range r.members {
+		if ss.id != d.Except {
+			ss.enqueueLive(outFrame{b: d.Frame, push: true, kind: framePush})
+		}
+	}
+}
+
+// invalidate forgets room's mutes as read (they changed).
+func (c *chatrooms) invalidate(room string) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if r := c.rooms[room]; r != nil {
+		r.mutes.Store(nil)
+	}
+}
+
+// count is how many sessions here are in rooms (for /metrics).
+func (c *chatrooms) count() (rooms, sessions int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, r := range c.rooms {
+		sessions += len(r.members)
+	}
+	return len(c.rooms), sessions
+}
+
+// mutes returns room's mutes, read from the store on first use here.
+func (s *Server) chatroomMutes(ctx context.Context, room string) (*roomMutes, error) {
+	s.rooms.mu.RLock()
+	r := s.rooms.rooms[room]
+	s.rooms.mu.RUnlock()
+	if r != nil {
+		if m := r.mutes.Load(); m != nil {
+			return m, nil
+		}
+	}
+	c, err := s.store.Chatroom(ctx, room)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.store.ChatroomMutes(ctx, room, s.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	m := &roomMutes{all: c.MutedAll, users: users}
+	if r != nil {
+		r.mutes.CompareAndSwap(nil, m)
+	}
+	return m, nil
+}
+
+// muted says whether user may not send to the room at now.
+func (m *roomMutes) muted(user string, now int64) bool {
+	return m.all || m.users[user] > now
+}
+
+// chatroomErr maps the store's answers to RongIMLib's chat room codes.
+func chatroomErr(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return codes.New(codes.RCChatroomNotExist, "chat room not found")
+	}
+	return err
+}
+
+func (ss *session) handleChatroom(ctx context.Context, id uint64, r *pb.ChatroomRequest) {
+	if err := contract.CheckChatroomRequest(r); err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	res, err := ss.srv.chatroomRequest(ctx, ss, r)
+	if err != nil {
+		ss.replyFor(id, chatroomErr(err))
+		return
+	}
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_ChatroomResult{ChatroomResult: res}})
+}
+
+func (s *Server) chatroomRequest(ctx context.Context, ss *session, r *pb.ChatroomRequest) (*pb.ChatroomResult, error) {
+	now := s.cfg.Now()
+	switch r.Op {
+	case pb.ChatroomOp_CHATROOM_JOIN, pb.ChatroomOp_CHATROOM_JOIN_EXISTING:
+		return s.joinChatroom(ctx, ss, r, now)
+	case pb.ChatroomOp_CHATROOM_QUIT:
+		was, stays, last := s.rooms.remove(ss, r.Room)
+		if !was {
+			return nil, codes.New(codes.NotInChatroom, "not in the chat room")
+		}
+		s.leftChatroom(ctx, r.Room, ss.user, stays, last)
+		return &pb.ChatroomResult{}, nil
+	case pb.ChatroomOp_CHATROOM_INFO:
+		c, err := s.store.Chatroom(ctx, r.Room)
+		if err != nil {
+			return nil, err
+		}
+		res := &pb.ChatroomResult{CreateTime: c.Created, MemberCount: int32(c.Members), AllMuted: c.MutedAll}
+		if r.Count > 0 && r.Order > 0 {
+			_, members, err := s.store.ChatroomMembers(ctx, r.Room, 0, int(r.Count), r.Order == 2)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range members {
+				res.Members = append(res.Members, &pb.ChatroomMember{User: m.User, JoinTime: m.Joined})
+			}
+		}
+		return res, nil
+	case pb.ChatroomOp_CHATROOM_GET_ENTRIES:
+		if _, err := s.store.Chatroom(ctx, r.Room); err != nil {
+			return nil, err
+		}
+		all, err := s.store.ChatroomEntries(ctx, r.Room)
+		if err != nil {
+			return nil, err
+		}
+		res := &pb.ChatroomResult{}
+		for _, e := range all {
+			if len(r.Keys) == 0 || slices.Contains(r.Keys, e.Key) {
+				res.Entries = append(res.Entries, e)
+			}
+		}
+		return res, nil
+	case pb.ChatroomOp_CHATROOM_SET_ENTRIES, pb.ChatroomOp_CHATROOM_REMOVE_ENTRIES:
+		if !s.rooms.has(ss, r.Room) {
+			return nil, codes.New(codes.NotInChatroom, "not in the chat room")
+		}
+		_, err := s.changeChatroomEntries(ctx, r.Room, ss.user, ss.id, r, now)
+		return &pb.ChatroomResult{}, err
+	}
+	return nil, codes.New(codes.RCChatroomParameterInvalid, "unknown chat room operation")
+}
+
+// joinChatroom puts the session in the room (creating it for JOIN) and
+// answers with the room's state and its latest messages. The session is
+// in the room before the history is read, so a message stored meanwhile
+// comes live if not in the answer (the device drops what it has twice, by
+// the room's sequence).
+func (s *Server) joinChatroom(ctx context.Context, ss *session, r *pb.ChatroomRequest, now time.Time) (*pb.ChatroomResult, error) {
+	var err error
+	if r.Op == pb.ChatroomOp_CHATROOM_JOIN {
+		_, _, err = s.store.CreateChatroom(ctx, r.Room, now)
+	} else {
+		_, err = s.store.Chatroom(ctx, r.Room)
+	}
+	if err != nil {
+		return nil, err
+	}
+	joined, err := s.store.JoinChatroom(ctx, r.Room, ss.user, s.bus.ID(), now)
+	if err != nil {
+		return nil, err
+	}
+	first, ok := s.rooms.add(ss, r.Room)
+	if !ok {
+		return nil, codes.New(codes.NetChannelInvalid, "the connection is closing")
+	}
+	if first {
+		if err := s.bus.WatchRoom(ctx, r.Room); err != nil {
+			s.log.Warn("bus: watch a chat room", "room", r.Room, "err", err)
+		}
+	}
+	c, err := s.store.Chatroom(ctx, r.Room)
+	if err != nil {
+		return nil, err
+	}
+	mutes, err := s.chatroomMutes(ctx, r.Room)
+	if err != nil {
+		return nil, err
+	}
+	_, last, err := s.store.VisibleRange(ctx, ss.user, store.ChatroomConvID(r.Room))
+	if err != nil {
+		return nil, err
+	}
+	res := &pb.ChatroomResult{
+		CreateTime: c.Created, MemberCount: int32(c.Members), AllMuted: c.MutedAll,
+		Muted: mutes.users[ss.user] > now.UnixMilli(), JoinTime: joined, LastSeq: last,
+	}
+	n := int(r.Count)
+	if n == 0 {
+		n = contract.ChatroomJoinDefault
+	}
+	if n > 0 {
+		msgs, _, err := s.store.History(ctx, ss.user, store.ChatroomConvID(r.Room), 0, n, false, func(m *pb.Message) bool { return !store.IsMarker(m) })
+		if err != nil {
+			return nil, err
+		}
+		slices.Reverse(msgs) // oldest first, as they would have come
+		res.Messages = msgs
+	}
+	return res, nil
+}
+
+// leftChatroom records that user's session left room here: when no other
+// session of theirs is in it here, their row of this node goes (and with
+// their last row anywhere, their auto-delete entries, which the room is
+// told of). last: no session here is in the room any more.
+func (s *Server) leftChatroom(ctx context.Context, room, user string, userStays, last bool) {
+	if last {
+		s.bus.UnwatchRoom(room)
+	}
+	if userStays {
+		return
+	}
+	removed, err := s.store.LeaveChatroom(ctx, room, user, s.bus.ID(), s.cfg.Now())
+	if err != nil {
+		s.log.Warn("chat room: leave", "room", room, "user", user, "err", err)
+		return
+	}
+	s.pushChatroomEvent(ctx, &pb.ChatroomEvent{Room: room, Entries: removed}, "")
+}
+
+// leaveChatrooms takes a closing session out of its rooms.
+func (s *Server) leaveChatrooms(ss *session) {
+	left := s.rooms.leaveAll(ss)
+	if len(left) == 0 {
+		return
+	}
+	s.tasks.Go(func() {
+		for _, l := range left {
+			s.leftChatroom(s.ctx, l.room, ss.user, l.userStays, l.last)
+		}
+	})
+}
+
+// changeChatroomEntries sets or removes entries as user (the app's server:
+// "") under contract.DecideEntries, tells the room, and with notify sends
+// it one RC:chrmKVNotiMsg per entry changed.
+func (s *Server) changeChatroomEntries(ctx context.Context, room, user, exceptSession string, r *pb.ChatroomRequest, now time.Time) ([]*pb.ChatroomEntry, error) {
+	var put []*pb.ChatroomEntry
+	var keys []string
+	if r.Op == pb.ChatroomOp_CHATROOM_SET_ENTRIES {
+		put = r.Entries
+	} else {
+		keys = r.Keys
+	}
+	changed, err := s.store.ChangeChatroomEntries(ctx, room, func(cur map[string]*pb.ChatroomEntry) ([]*pb.ChatroomEntry, error) {
+		return contract.DecideEntries(cur, user, put, keys, r.Force, now.UnixMilli())
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.pushChatroomEvent(ctx, &pb.ChatroomEvent{Room: room, Entries: changed}, "")
+	if r.Notify && user != "" {
+		for _, e := range changed {
+			typ := 1
+			if e.Removed {
+				typ = 2
+			}
+			content, _ := json.Marshal(map[string]any{"type": typ, "key": e.Key, "value": e.Value, "extra": r.Extra})
+			m := &pb.Message{ConvType: pb.ConversationType_CHATROOM, FromUser: user, To: room,
+				ClientMsgId: "kv-" + s.uids.Next(now), ObjectName: contract.ChatroomEntryNotice, Content: content, IsPersisted: true}
+			if _, err := s.appendChatroomMessage(ctx, m, exceptSession); err != nil {
+				s.log.Warn("chat room: entry notice", "room", room, "err", err)
+			}
+		}
+	}
+	return changed, nil
+}
+
+// appendChatroomMessage stores m in the room's history and pushes it to
+// the room.
+func (s *Server) appendChatroomMessage(ctx context.Context, m *pb.Message, exceptSession string) (*pb.Message, error) {
+	stored, dup, err := s.store.Append(ctx, store.ChatroomConvID(m.To), m)
+	if err != nil {
+		return nil, err
+	}
+	if !dup {
+		s.metrics.messages.Inc()
+		s.fanOut(ctx, stored, exceptSession)
+	}
+	return stored, nil
+}
+
+// pushChatroomEvent tells the sessions in e.Room (on every node) of e, if
+// it says anything.
+func (s *Server) pushChatroomEvent(ctx context.Context, e *pb.ChatroomEvent, exceptSession string) {
+	if len(e.Entries) == 0 && !e.Destroyed && e.Ban == nil {
+		return
+	}
+	s.publishRoom(ctx, &pb.Push{Chatroom: []*pb.ChatroomEvent{e}}, e.Room, exceptSession)
+}
+
+// publishRoom encodes p once for every session in room, on every node.
+func (s *Server) publishRoom(ctx context.Context, p *pb.Push, room, exceptSession string) {
+	frame, err := (&pb.Frame{Body: &pb.Frame_Push{Push: p}}).Marshal()
+	if err != nil {
+		s.log.Error("encode push", "err", err)
+		return
+	}
+	if err := s.bus.Publish(ctx, &bus.Delivery{Room: room, Except: exceptSession, Frame: frame}); err != nil {
+		// Stored messages are in the history; events are live only.
+		s.log.Warn("chat room publish", "room", room, "err", err)
+	}
+}
+
+// destroyChatroom removes a room with everything in it; its sessions are
+// told (chatroomDestroyed, kind 0: it stood empty, 1: the app's server)
+// and are out of it, on every node.
+func (s *Server) destroyChatroom(ctx context.Context, room string, kind int32) error {
+	if err := s.store.DestroyChatroom(ctx, room); err != nil {
+		return err
+	}
+	s.pushChatroomEvent(ctx, &pb.ChatroomEvent{Room: room, Destroyed: true, DestroyedType: kind}, "")
+	s.chatroomGone(room)
+	s.cluster.broadcast(&busEvent{Kind: evRoomGone, Conv: room})
+	return nil
+}
+
+// chatroomGone takes this node's sessions out of a destroyed room.
+func (s *Server) chatroomGone(room string) {
+	if s.rooms.drop(room) {
+		s.bus.UnwatchRoom(room)
+	}
+}
+
+// muteChatroom mutes users (duration 0: unmutes them), or with all the
+// whole room, and tells the room (chatroomNotifyBan).
+func (s *Server) muteChatroom(ctx context.Context, room string, users []string, duration time.Duration, all *bool, extra string) error {
+	now := s.cfg.Now()
+	until := int64(0)
+	if duration > 0 {
+		until = now.Add(duration).UnixMilli()
+	}
+	if err := s.store.MuteChatroom(ctx, room, users, until, all); err != nil {
+		return err
+	}
+	s.rooms.invalidate(room)
+	s.cluster.broadcast(&busEvent{Kind: evRoomMutes, Conv: room})
+	ban := &pb.ChatroomBan{Time: now.UnixMilli(), Users: users, Extra: extra, DurationMs: duration.Milliseconds()}
+	switch {
+	case all != nil && *all:
+		ban.BanType = 3 // MuteAll
+	case all != nil:
+		ban.BanType = 2 // UnmuteAll
+	case until > 0:
+		ban.BanType = 1 // MuteUsers
+	default:
+		ban.BanType = 0 // UnmuteUsers
+	}
+	s.pushChatroomEvent(ctx, &pb.ChatroomEvent{Room: room, Ban: ban}, "")
+	return nil
+}
+
+// chatroomLoop destroys rooms that stood empty too long, deletes room
+// history past its time and the memberships of nodes gone: on one node of
+// a cluster, every Config.ChatroomSweepInterval.
+func (s *Server) chatroomLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.ChatroomSweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if s.cluster.owner("chat rooms") == s.bus.ID() {
+				s.sweepChatrooms(ctx)
+			}
+		}
+	}
+}
+
+func (s *Server) sweepChatrooms(ctx context.Context) {
+	now := s.cfg.Now()
+	st := s.settings.Load()
+	if cutoff, ok := retentionCutoff(now, st.ChatroomEmptyDestroySeconds); ok {
+		empty, err := s.store.EmptyChatrooms(ctx, cutoff)
+		if err != nil {
+			s.log.Warn("chat rooms: empty rooms", "err", err)
+		}
+		for _, room := range empty {
+			if err := s.destroyChatroom(ctx, room, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+				s.log.Warn("chat rooms: destroy an empty room", "room", room, "err", err)
+			}
+		}
+	}
+	if cutoff, ok := retentionCutoff(now, st.ChatroomHistorySeconds); ok {
+		if _, err := s.store.DeleteChatroomHistoryBefore(ctx, cutoff); err != nil {
+			s.log.Warn("chat rooms: history", "err", err)
+		}
+	}
+	// Memberships of nodes that are gone: not this one, not one the
+	// cluster knows, and none joined there for a while (a node that just
+	// started may not have been heard of yet).
+	nodes, err := s.store.ChatroomNodes(ctx)
+	if err != nil {
+		s.log.Warn("chat rooms: nodes", "err", err)
+		return
+	}
+	for node, latest := range nodes {
+		if node == s.bus.ID() || s.cluster.knows(node) || now.UnixMilli()-latest < s.cfg.ClusterDeadAfter.Milliseconds()*2 {
+			continue
+		}
+		s.leaveNode(ctx, node)
+	}
+}
+
+// leaveNode removes a node's memberships (it is gone, or this node is
+// starting and has no sessions) and tells the rooms of the entries that
+// went with them.
+func (s *Server) leaveNode(ctx context.Context, node string) {
+	removed, err := s.store.LeaveNode(ctx, node, s.cfg.Now())
+	if err != nil {
+		s.log.Warn("chat rooms: leave a node", "node", node, "err", err)
+		return
+	}
+	for room, entries := range removed {
+		s.pushChatroomEvent(ctx, &pb.ChatroomEvent{Room: room, Entries: entries}, "")
+	}
+}
+
+// chatroomConversation checks a request about a chat room's messages (a
+// send, with sending, its history, a gap's pull): the session is in the
+// room (23406), and a sender is not muted (23408). It returns the
+// history's id. The room's other requests (recall, reads, deletes) are
+// not taken: nothing is kept per member.
+func (ss *session) chatroomConversation(ctx context.Context, c *pb.Conversation, sending bool) (string, error) {
+	if !contract.ValidID(c.GetTarget()) {
+		return "", codes.New(codes.InvalidParameterTargetID, "invalid target id")
+	}
+	room := c.GetTarget()
+	if !ss.srv.rooms.has(ss, room) {
+		return "", codes.New(codes.NotInChatroom, "not in the chat room")
+	}
+	if sending {
+		m, err := ss.srv.chatroomMutes(ctx, room)
+		if err != nil {
+			return "", chatroomErr(err)
+		}
+		if m.muted(ss.user, ss.srv.cfg.Now().UnixMilli()) {
+			return "", codes.New(codes.ForbiddenInChatroom, "muted in the chat room")
+		}
+	}
+	return store.ChatroomConvID(room), nil
+}
