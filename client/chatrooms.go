@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
@@ -41,9 +42,15 @@ type ChatroomRejoin struct {
 
 // roomState is a room this engine joined.
 type roomState struct {
-	count   int32           // the latest messages asked for when joining
-	lastSeq uint64          // the highest sequence number handed on
-	own     map[uint64]bool // above lastSeq: this device's sends, never pushed back to it
+	count   int32  // the latest messages asked for when joining
+	lastSeq uint64 // the highest sequence number seen
+	// missing are sequence numbers below lastSeq not seen yet: pushes of
+	// a room may come out of order (two senders' messages fanned out
+	// by two goroutines), or not at all to a device that fell behind.
+	// One still missing after GapWait is read from the history.
+	missing map[uint64]bool
+	own     map[uint64]bool // this device's sends above lastSeq (never pushed back to it)
+	sending map[string]int  // client ids of this device's sends under way
 }
 
 // chatrooms are the rooms the engine is in.
@@ -99,9 +106,14 @@ func (e *Engine) joined(room string, count int32, res *pb.ChatroomResult) {
 	st.count = count
 	msgs := e.roomFreshLocked(st, res.Messages)
 	// From here on every message comes live: a later one beyond the next
-	// sequence number shows a gap.
+	// sequence number shows a gap. (Before it, nothing is missing: the
+	// join asked for what it wanted.)
 	st.lastSeq = max(st.lastSeq, res.LastSeq)
-	st.skipOwnLocked()
+	for s := range st.missing {
+		if s <= res.LastSeq {
+			delete(st.missing, s)
+		}
+	}
 	e.rooms.mu.Unlock()
 	e.emitRoomMessages(msgs)
 }
@@ -128,34 +140,74 @@ func (e *Engine) InChatroom(room string) bool {
 	return e.rooms.rooms[room] != nil
 }
 
-// roomFreshLocked returns the messages of ws (one room's, in sequence
-// order) beyond what was handed on, and moves the room's mark past them.
+// roomFreshLocked returns the messages of ws (one room's) the application
+// has not had, noting what they show missing.
 func (e *Engine) roomFreshLocked(st *roomState, ws []*pb.Message) []*Message {
 	var out []*Message
 	me := e.UserID()
 	for _, w := range ws {
-		if w.Seq != 0 {
-			if w.Seq <= st.lastSeq || st.own[w.Seq] {
-				continue
-			}
-			st.lastSeq = w.Seq
-			st.skipOwnLocked()
+		if w.Seq != 0 && !st.take(w.Seq) {
+			continue
 		}
 		out = append(out, fromWire(me, w))
 	}
 	return out
 }
 
-// skipOwnLocked moves lastSeq past this device's own sends that follow it.
-func (st *roomState) skipOwnLocked() {
-	for st.own[st.lastSeq+1] {
-		delete(st.own, st.lastSeq+1)
-		st.lastSeq++
-	}
-	for s := range st.own {
-		if s <= st.lastSeq {
-			delete(st.own, s)
+// take says whether seq is new to the application, and notes it seen
+// (and any number it skips as missing).
+func (st *roomState) take(seq uint64) bool {
+	if seq <= st.lastSeq {
+		if !st.missing[seq] {
+			return false
 		}
+		delete(st.missing, seq)
+		return true
+	}
+	for s := st.lastSeq + 1; s < seq; s++ {
+		if st.own[s] {
+			delete(st.own, s)
+			continue
+		}
+		if st.missing == nil {
+			st.missing = map[uint64]bool{}
+		}
+		st.missing[s] = true
+	}
+	delete(st.own, seq)
+	st.lastSeq = seq
+	return true
+}
+
+// ownSent notes this device's own message seq: it is never pushed back.
+func (st *roomState) ownSent(seq uint64) {
+	if seq <= st.lastSeq {
+		delete(st.missing, seq)
+		return
+	}
+	if st.own == nil {
+		st.own = map[uint64]bool{}
+	}
+	st.own[seq] = true
+	for st.own[st.lastSeq+1] {
+		st.lastSeq++
+		delete(st.own, st.lastSeq)
+	}
+}
+
+// noteSending counts a send to room under way (d 1) or ended (-1).
+func (e *Engine) noteSending(room, clientID string, d int) {
+	e.rooms.mu.Lock()
+	defer e.rooms.mu.Unlock()
+	st := e.rooms.rooms[room]
+	if st == nil {
+		return
+	}
+	if st.sending == nil {
+		st.sending = map[string]int{}
+	}
+	if st.sending[clientID] += d; st.sending[clientID] <= 0 {
+		delete(st.sending, clientID)
 	}
 }
 
@@ -166,68 +218,91 @@ func (e *Engine) emitRoomMessages(msgs []*Message) {
 }
 
 // onRoomPush hands on room messages pushed live (one push may hold
-// several rooms'), reading any gap before them from the room's history.
+// several rooms'), in the order they come; a number one of them skips is
+// looked for again after GapWait and then read from the room's history.
 func (lc *liveConn) onRoomPush(ctx context.Context, ws []*pb.Message) {
 	e := lc.e
-	var gaps []roomGap
 	var out []*Message
+	var gaps []string
 	e.rooms.mu.Lock()
 	for _, w := range ws {
 		st := e.rooms.rooms[w.To]
 		if st == nil {
 			continue // left the room: what was on its way is dropped
 		}
-		if w.Seq > st.lastSeq+1 && !st.ownUpTo(w.Seq) {
-			gaps = append(gaps, roomGap{w.To, st.lastSeq, w.Seq})
-		}
+		had := len(st.missing)
 		out = append(out, e.roomFreshLocked(st, []*pb.Message{w})...)
+		if len(st.missing) > had && !slices.Contains(gaps, w.To) {
+			gaps = append(gaps, w.To)
+		}
 	}
 	e.rooms.mu.Unlock()
 	e.emitRoomMessages(out)
-	for _, g := range gaps {
+	for _, room := range gaps {
 		lc.helpers.Add(1) // from run's goroutine: its Wait has not begun
 		go func() {
 			defer lc.helpers.Done()
-			lc.fillRoomGap(ctx, g)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(e.cfg.GapWait):
+			}
+			lc.fillRoomGap(ctx, room)
 		}()
 	}
 }
 
-// ownUpTo says whether every sequence number between lastSeq and seq is
-// one of this device's own sends.
-func (st *roomState) ownUpTo(seq uint64) bool {
-	for s := st.lastSeq + 1; s < seq; s++ {
-		if !st.own[s] {
-			return false
+// fillRoomGap reads from the room's history what is still missing and
+// hands it on (late, after what followed it).
+func (lc *liveConn) fillRoomGap(ctx context.Context, room string) {
+	e := lc.e
+	e.rooms.mu.Lock()
+	st := e.rooms.rooms[room]
+	var lo, hi uint64
+	if st != nil {
+		for s := range st.missing {
+			if lo == 0 || s < lo {
+				lo = s
+			}
+			hi = max(hi, s)
 		}
 	}
-	return true
-}
-
-// roomGap is a range a room's live stream skipped: (after, before).
-type roomGap struct {
-	room          string
-	after, before uint64
-}
-
-// fillRoomGap reads a skipped range from the room's history and hands on
-// what the application has not had (late, after what followed it).
-func (lc *liveConn) fillRoomGap(ctx context.Context, g roomGap) {
+	e.rooms.mu.Unlock()
+	if lo == 0 {
+		return // all came meanwhile
+	}
 	f, err := lc.request(ctx, &pb.Frame{Body: &pb.Frame_Pull{Pull: &pb.PullRequest{
-		Conv: &pb.Conversation{Type: pb.ConversationType_CHATROOM, Target: g.room}, AfterSeq: g.after, Limit: uint32(min(g.before-g.after-1, 500)),
+		Conv: &pb.Conversation{Type: pb.ConversationType_CHATROOM, Target: room}, AfterSeq: lo - 1, Limit: uint32(min(hi-lo+1, 500)),
 	}}})
 	if err != nil {
-		lc.e.log.Log(LevelWarn, "chat room: read a gap", "room", g.room, "err", err.Error())
+		e.log.Log(LevelWarn, "chat room: read a gap", "room", room, "err", err.Error())
 		return
 	}
-	e := lc.e
 	me := e.UserID()
 	var out []*Message
 	e.rooms.mu.Lock()
-	if st := e.rooms.rooms[g.room]; st != nil {
+	if st := e.rooms.rooms[room]; st != nil {
 		for _, w := range f.GetPullResult().GetMessages() {
-			if w.Seq > g.after && w.Seq < g.before && !w.Tombstone && !st.own[w.Seq] {
-				out = append(out, fromWire(me, w))
+			if !st.missing[w.Seq] {
+				continue
+			}
+			delete(st.missing, w.Seq)
+			// This device's own send whose answer is still on its way.
+			if w.Tombstone || (w.FromUser == me && st.sending[w.ClientMsgId] > 0) {
+				continue
+			}
+			out = append(out, fromWire(me, w))
+		}
+		// What the history no longer has (retention: below the answer's
+		// start) is not looked for again; nor what the answer covered.
+		res := f.GetPullResult()
+		covered := res.GetStartSeq() - 1
+		if ms := res.GetMessages(); len(ms) > 0 {
+			covered = ms[len(ms)-1].Seq
+		}
+		for s := range st.missing {
+			if s < res.GetStartSeq() || s <= covered {
+				delete(st.missing, s)
 			}
 		}
 	}
@@ -328,7 +403,9 @@ func (e *Engine) sendToChatroom(ctx context.Context, m *Message, opts SendOption
 	if opts.OnSendBefore != nil {
 		opts.OnSendBefore(rec.Clone())
 	}
+	e.noteSending(m.TargetID, rec.ClientMsgID, 1)
 	ack, err := e.sendOnce(ctx, req)
+	e.noteSending(m.TargetID, rec.ClientMsgID, -1)
 	if err != nil {
 		rec.SentStatus = StatusFailed
 		return rec, err
@@ -336,12 +413,8 @@ func (e *Engine) sendToChatroom(ctx context.Context, m *Message, opts SendOption
 	rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = ack.MessageUid, ack.Seq, ack.SentTime, StatusSent
 	if ack.Seq > 0 {
 		e.rooms.mu.Lock()
-		if st := e.rooms.rooms[m.TargetID]; st != nil && ack.Seq > st.lastSeq {
-			if st.own == nil {
-				st.own = map[uint64]bool{}
-			}
-			st.own[ack.Seq] = true
-			st.skipOwnLocked()
+		if st := e.rooms.rooms[m.TargetID]; st != nil {
+			st.ownSent(ack.Seq)
 		}
 		e.rooms.mu.Unlock()
 	}

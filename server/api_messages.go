@@ -124,7 +124,20 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 		case pb.ConversationType_CHATROOM:
 			convID = store.ChatroomConvID(target)
 		}
-		stored, dup, err := s.store.Append(ctx, convID, m)
+		var stored *pb.Message
+		var dup bool
+		if typ == pb.ConversationType_CHATROOM {
+			stored, dup, err = s.appendChatroomMessage(ctx, m, "")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, appSent{TargetID: target, MessageUID: stored.Uid, SentTime: stored.SentTime, Duplicate: dup})
+			if dup {
+				s.metrics.duplicates.Inc()
+			}
+			continue
+		}
+		stored, dup, err = s.store.Append(ctx, convID, m)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,22 @@ import (
 type chatrooms struct {
 	mu    sync.RWMutex
 	rooms map[string]*liveRoom
+	// order serializes a room's appends with their fan-out on this node,
+	// so its sessions get its messages in sequence order (two senders'
+	// messages fanned out by two goroutines came out of order, and every
+	// member then looked for the one it seemed to miss). Striped by room.
+	order [64]sync.Mutex
+}
+
+// inOrder runs fn, which appends to room and fans out, in the room's
+// order on this node.
+func (c *chatrooms) inOrder(room string, fn func()) {
+	h := fnv.New32a()
+	h.Write([]byte(room))
+	mu := &c.order[h.Sum32()%uint32(len(c.order))]
+	mu.Lock()
+	defer mu.Unlock()
+	fn()
 }
 
 // liveRoom is one room's sessions here, and its mutes as last read.
@@ -370,7 +387,9 @@ func (s *Server) leftChatroom(ctx context.Context, room, user string, userStays,
 	}
 	removed, err := s.store.LeaveChatroom(ctx, room, user, s.bus.ID(), s.cfg.Now())
 	if err != nil {
-		s.log.Warn("chat room: leave", "room", room, "user", user, "err", err)
+		if ctx.Err() == nil { // closing: Close removes the node's memberships at once
+			s.log.Warn("chat room: leave", "room", room, "user", user, "err", err)
+		}
 		return
 	}
 	s.pushChatroomEvent(ctx, &pb.ChatroomEvent{Room: room, Entries: removed}, "")
@@ -416,7 +435,7 @@ func (s *Server) changeChatroomEntries(ctx context.Context, room, user, exceptSe
 			content, _ := json.Marshal(map[string]any{"type": typ, "key": e.Key, "value": e.Value, "extra": r.Extra})
 			m := &pb.Message{ConvType: pb.ConversationType_CHATROOM, FromUser: user, To: room,
 				ClientMsgId: "kv-" + s.uids.Next(now), ObjectName: contract.ChatroomEntryNotice, Content: content, IsPersisted: true}
-			if _, err := s.appendChatroomMessage(ctx, m, exceptSession); err != nil {
+			if _, _, err := s.appendChatroomMessage(ctx, m, exceptSession); err != nil {
 				s.log.Warn("chat room: entry notice", "room", room, "err", err)
 			}
 		}
@@ -425,17 +444,16 @@ func (s *Server) changeChatroomEntries(ctx context.Context, room, user, exceptSe
 }
 
 // appendChatroomMessage stores m in the room's history and pushes it to
-// the room.
-func (s *Server) appendChatroomMessage(ctx context.Context, m *pb.Message, exceptSession string) (*pb.Message, error) {
-	stored, dup, err := s.store.Append(ctx, store.ChatroomConvID(m.To), m)
-	if err != nil {
-		return nil, err
-	}
-	if !dup {
-		s.metrics.messages.Inc()
-		s.fanOut(ctx, stored, exceptSession)
-	}
-	return stored, nil
+// the room (unless it was stored before: dup).
+func (s *Server) appendChatroomMessage(ctx context.Context, m *pb.Message, exceptSession string) (stored *pb.Message, dup bool, err error) {
+	s.rooms.inOrder(m.To, func() {
+		stored, dup, err = s.store.Append(ctx, store.ChatroomConvID(m.To), m)
+		if err == nil && !dup {
+			s.metrics.messages.Inc()
+			s.fanOut(ctx, stored, exceptSession)
+		}
+	})
+	return stored, dup, err
 }
 
 // pushChatroomEvent tells the sessions in e.Room (on every node) of e, if

@@ -158,6 +158,36 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.sendStatus(ctx, id, m)
 		return
 	}
+	if r.Conv.Type == pb.ConversationType_CHATROOM {
+		// In the room's order: its fan-out too (see chatrooms.inOrder).
+		var stored *pb.Message
+		var dup bool
+		ss.srv.rooms.inOrder(r.Conv.Target, func() {
+			start := time.Now()
+			if stored, dup, err = ss.srv.store.Append(ctx, convID, m); err != nil {
+				return
+			}
+			ss.srv.metrics.commitSeconds.Observe(time.Since(start).Seconds())
+			if dup {
+				ss.srv.metrics.duplicates.Inc()
+				return
+			}
+			ss.srv.metrics.messages.Inc()
+			ss.srv.fanOut(ctx, stored, ss.id)
+		})
+		if err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+		if stored.ConvType != m.ConvType || stored.To != m.To {
+			ss.replyErr(id, codes.InvalidParameter, "clientMsgId names a message of another conversation")
+			return
+		}
+		ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
+			MessageUid: stored.Uid, Seq: stored.Seq, SentTime: stored.SentTime, Duplicate: dup, ClientMsgId: stored.ClientMsgId,
+		}}})
+		return
+	}
 	start := time.Now()
 	var stored *pb.Message
 	var dup bool

@@ -319,6 +319,11 @@ func (s *Server) Close() error {
 		}
 		s.tasks.Wait()
 		s.handlers.Wait() // the idle ones left when ctx ended; the busy ones served sessions that are gone
+		// Its sessions are out of their chat rooms: so are its memberships
+		// (the rooms' other nodes hear of entries that went with them).
+		lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.leaveNode(lctx, s.bus.ID())
+		cancel()
 		s.cluster.leave() // its sessions are closed: the others drop it now
 		s.bus.Close()     // what it hands over from here finds no session and starts no task
 		s.closeErr = s.store.Close()

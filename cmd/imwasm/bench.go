@@ -26,22 +26,22 @@ func (l *stringList) String() string     { return strings.Join(*l, " ") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "[--scenario p2p|group|idle|receipts|presence] [flags]", stderr)
+	fs := newFlagSet("bench", "[--scenario p2p|group|idle|receipts|presence|chatroom] [flags]", stderr)
 	fs.Usage = func() { benchUsage(fs) }
-	scenario := fs.String("scenario", "p2p", "p2p (paired users), group (one group, fan-out), idle (server memory per connection) receipts (every member of a group answers read-receipt requests) or presence (users subscribed to others' online status; some connect and disconnect)")
+	scenario := fs.String("scenario", "p2p", "p2p (paired users), group (one group, fan-out), idle (server memory per connection) receipts (every member of a group answers read-receipt requests) presence (users subscribed to others' online status; some connect and disconnect) or chatroom (one chat room, its members all in it, fan-out; the server's memory per member)")
 	url := fs.String("url", "", "bench a running server at http://host:port, or a cluster's nodes, comma-separated (users spread over them in turn) (default: start one; idle always starts its own process)")
 	appKey := fs.String("app-key", "", "with --url: the server's app key (env "+envName("app-key")+")")
 	appSecret := fs.String("app-secret", "", "with --url: the server's app secret, to mint tokens (env "+envName("app-secret")+")")
 	serverPID := fs.String("server-pid", "", "with --url: the server's process id (idle reads its memory; the CPU per message is read from it), or every node's, comma-separated")
 	serverProcess := fs.Bool("server-process", true, "p2p/group: run the server in its own process, so the load generator's garbage collection and scheduling do not count as the server's (false: in this process)")
 	clients := fs.Int("clients", 0, fmt.Sprintf("simulated users: p2p (default %d, in pairs), idle (default %d) and presence (default %d)", bench.DefaultP2PClients, bench.DefaultIdleClients, bench.DefaultPresenceClients))
-	rate := fs.Float64("rate", 0, fmt.Sprintf("offered messages per second in total (default p2p %d, group %d); presence: status changes per second (default %d)", bench.DefaultP2PRate, bench.DefaultGroupRate, bench.DefaultPresenceRate))
+	rate := fs.Float64("rate", 0, fmt.Sprintf("offered messages per second in total (default p2p %d, group %d, chatroom %d); presence: status changes per second (default %d)", bench.DefaultP2PRate, bench.DefaultGroupRate, bench.DefaultChatroomRate, bench.DefaultPresenceRate))
 	duration := fs.Duration("duration", bench.DefaultDuration, "length of the timed window")
-	members := fs.Int("members", bench.DefaultMembers, "group and receipts: members, all online")
+	members := fs.Int("members", 0, fmt.Sprintf("group and receipts: members, all online (default %d); chatroom: members in the room (default %d)", bench.DefaultMembers, bench.DefaultChatroomMembers))
 	rounds := fs.Int("rounds", bench.DefaultReceiptRounds, "receipts: how many read-receipt requests")
-	senders := fs.Int("senders", 0, "group: how many members send (default rate/4, under the 5/s limit)")
+	senders := fs.Int("senders", 0, fmt.Sprintf("group: how many members send (default rate/4, under the 5/s limit); chatroom: default %d", bench.DefaultChatroomSenders))
 	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of the summary")
-	findCap := fs.Bool("find-capacity", false, "search for the highest rate that keeps p99 within target (p2p 50ms, group 100ms) with nothing lost")
+	findCap := fs.Bool("find-capacity", false, "search for the highest rate that keeps p99 within target (p2p 50ms, group 100ms, chatroom 200ms) with nothing lost")
 	rateLimit := fs.Bool("rate-limit", true, "keep the server's and SDK's 5 msg/s per user limit (false turns both off)")
 	warmUp := fs.Duration("warm-up", 2*time.Second, "load offered before the timed window and not counted (0: none)")
 	settle := fs.Duration("settle", 5*time.Second, "idle: how long the connections idle before the server's memory is read")
@@ -79,9 +79,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.WarmUp = -1 // none; bench.Config's zero means the default
 	}
 	switch cfg.Scenario {
-	case "p2p", "group", "idle", "receipts", "presence":
+	case "p2p", "group", "idle", "receipts", "presence", "chatroom":
 	default:
-		return usagef("--scenario must be p2p, group, idle, receipts or presence, got %q", cfg.Scenario)
+		return usagef("--scenario must be p2p, group, idle, receipts, presence or chatroom, got %q", cfg.Scenario)
 	}
 	if *url == "" {
 		// A server of our own gets fresh credentials.
@@ -133,7 +133,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func benchUsage(fs *flag.FlagSet) {
 	out := fs.Output()
-	fmt.Fprint(out, "Usage: imwasm bench [--scenario p2p|group|idle|receipts|presence] [flags]\n\n"+
+	fmt.Fprint(out, "Usage: imwasm bench [--scenario p2p|group|idle|receipts|presence|chatroom] [flags]\n\n"+
 		"Drives a server with simulated users on the real client engine over WebSockets and\n"+
 		"reports delivered messages per second and send-to-receive latency (open-loop load),\n"+
 		"for idle the server's memory per connection, or for receipts the receipt frames a sender\n"+
@@ -247,6 +247,15 @@ func printBench(w io.Writer, r *bench.Result) {
 		verdict(w, r.MsgsPerSec >= 10000 && r.P99Ms <= 50 && r.Lost == 0, "≥ 10,000 msg/s delivered, p99 ≤ 50 ms, nothing lost")
 	case "group":
 		verdict(w, r.MsgsPerSec >= 100000 && r.P99Ms <= 100 && r.Lost == 0, "≥ 100,000 deliveries/s, p99 ≤ 100 ms, nothing lost")
+	case "chatroom":
+		if r.RSSAfter > 0 {
+			fmt.Fprintf(w, "server memory  VmRSS %.1f MB before the members connected, %.1f MB after the run: %.1f KB per member\n",
+				float64(r.RSSBefore)/(1<<20), float64(r.RSSAfter)/(1<<20), r.ServerBytesPerConn/1024)
+		}
+		verdict(w, r.MsgsPerSec >= 100000 && r.P99Ms <= 200 && r.Lost == 0, "≥ 100,000 deliveries/s, p99 ≤ 200 ms, nothing lost")
+		if r.RSSAfter > 0 {
+			verdict(w, r.ServerBytesPerConn <= 16*1024, "≤ 16 KB of server memory per member")
+		}
 	}
 }
 

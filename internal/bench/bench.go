@@ -12,6 +12,10 @@
 //     process; the server's resident memory growth per connection.
 //   - receipts: one group of Members users, all online; every member
 //     answers each read-receipt request within a second (receipts.go).
+//   - chatroom: one chat room of Members users (10,000 by default), all
+//     in it; Senders of them (20) send to it, and every delivery to every
+//     other member counts. The server runs in its own process, whose
+//     memory growth per member is reported.
 //
 // The load is open-loop: a scheduler issues sends at fixed times whatever
 // the server does (each send runs on its own goroutine), and latency runs
@@ -57,6 +61,12 @@ const (
 	DefaultMembers     = 500
 	DefaultDuration    = 10 * time.Second
 
+	// The chatroom scenario: 10,000 members, 20 of them sending 0.5 msg/s
+	// each, 100,000 deliveries/s.
+	DefaultChatroomMembers = 10000
+	DefaultChatroomRate    = 10
+	DefaultChatroomSenders = 20
+
 	// ServerSendRate is the server's default per-user send limit.
 	ServerSendRate = 5
 	// groupSenderRate is what each group sender offers by default, under
@@ -70,11 +80,12 @@ const (
 const (
 	P2PTargetP99   = 50 * time.Millisecond
 	GroupTargetP99 = 100 * time.Millisecond
+	RoomTargetP99  = 200 * time.Millisecond
 )
 
 // Config is one bench invocation.
 type Config struct {
-	Scenario string // "p2p", "group", "idle", "receipts" or "presence"
+	Scenario string // "p2p", "group", "idle", "receipts", "presence" or "chatroom"
 
 	// URL names a running server (http://host:port), or the nodes of a
 	// cluster, comma-separated (the users are spread over them in turn);
@@ -130,9 +141,23 @@ func (c *Config) defaults() error {
 	switch c.Scenario {
 	case "":
 		c.Scenario = "p2p"
-	case "p2p", "group", "idle", "receipts", "presence":
+	case "p2p", "group", "idle", "receipts", "presence", "chatroom":
 	default:
-		return fmt.Errorf("unknown scenario %q (want p2p, group, idle, receipts or presence)", c.Scenario)
+		return fmt.Errorf("unknown scenario %q (want p2p, group, idle, receipts, presence or chatroom)", c.Scenario)
+	}
+	if c.Scenario == "chatroom" {
+		if c.Members <= 0 {
+			c.Members = DefaultChatroomMembers
+		}
+		if c.Rate <= 0 {
+			c.Rate = DefaultChatroomRate
+		}
+		if c.Senders <= 0 {
+			c.Senders = DefaultChatroomSenders
+		}
+		if c.URL == "" {
+			c.ServerProcess = true // its memory per member is measured
+		}
 	}
 	if c.Clients <= 0 {
 		switch c.Scenario {
@@ -166,7 +191,7 @@ func (c *Config) defaults() error {
 	if c.Members <= 0 {
 		c.Members = DefaultMembers
 	}
-	if (c.Scenario == "group" || c.Scenario == "receipts") && c.Members < 2 {
+	if (c.Scenario == "group" || c.Scenario == "receipts" || c.Scenario == "chatroom") && c.Members < 2 {
 		return errors.New("a group needs at least 2 members")
 	}
 	switch c.Store {
@@ -295,12 +320,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.Scenario == "idle" {
 		if cfg.FindCapacity {
-			return nil, errors.New("--find-capacity applies to p2p and group")
+			return nil, errors.New("--find-capacity applies to p2p, group and chatroom")
 		}
 		return runIdle(ctx, &cfg)
 	}
 	conns := cfg.Clients
-	if cfg.Scenario == "group" || cfg.Scenario == "receipts" {
+	if cfg.Scenario == "group" || cfg.Scenario == "receipts" || cfg.Scenario == "chatroom" {
 		conns = cfg.Members
 	}
 	per := 1
@@ -393,12 +418,18 @@ func (f *fleet) run(ctx context.Context) (*Result, error) {
 		p, err = f.setupP2P(ctx, cfg.Clients, cfg.Rate)
 	case "group":
 		p, err = f.setupGroup(ctx, cfg.Rate)
+	case "chatroom":
+		p, err = f.setupChatroom(ctx, cfg.Rate)
 	}
 	if err != nil {
 		return nil, err
 	}
 	p.dur = cfg.Duration
-	return f.measure(ctx, p)
+	r, err := f.measure(ctx, p)
+	if err == nil && cfg.Scenario == "chatroom" {
+		f.roomMemory(r)
+	}
+	return r, err
 }
 
 // fleet is the simulated users and the counters their listeners feed.
@@ -408,8 +439,11 @@ type fleet struct {
 	base time.Time // monotonic origin of the timestamps in messages
 	tag  string    // makes user and group ids unique to this run
 
-	users []*user // p2p users in pairs, or the group's members
-	group string
+	users []*user // p2p users in pairs, or the group's (or room's) members
+	group string  // the group, or the chat room
+	// rssBefore is the server's VmRSS before the room's members connected
+	// (chatroom, with the server in its own process).
+	rssBefore int64
 
 	round     atomic.Int64 // deliveries of this round count
 	delivered atomic.Int64
@@ -949,8 +983,11 @@ func fmtMs(v float64) string {
 func (f *fleet) findCapacity(ctx context.Context) (*Result, error) {
 	cfg := f.cfg
 	target := P2PTargetP99
-	if cfg.Scenario == "group" {
+	switch cfg.Scenario {
+	case "group":
 		target = GroupTargetP99
+	case "chatroom":
+		target = RoomTargetP99
 	}
 	capa := &Capacity{TargetP99Ms: float64(target.Milliseconds())}
 	step := func(rate float64) (*Result, bool, error) {
@@ -973,6 +1010,8 @@ func (f *fleet) findCapacity(ctx context.Context) (*Result, error) {
 			p, err = f.setupP2P(ctx, n, rate)
 		case "group":
 			p, err = f.setupGroup(ctx, rate)
+		case "chatroom":
+			p, err = f.setupChatroom(ctx, rate)
 		}
 		if err != nil {
 			return nil, false, err
@@ -1260,14 +1299,14 @@ func machineMemLimit() int64 {
 // included: ~8.5 KiB per p2p message, ~2.4 KiB per group delivery), at most
 // half the memory limit; 0 for the other scenarios, which allocate little.
 func prefaultBytes(cfg *Config, limit int64) int64 {
-	if cfg.Scenario != "p2p" && cfg.Scenario != "group" {
+	if cfg.Scenario != "p2p" && cfg.Scenario != "group" && cfg.Scenario != "chatroom" {
 		return 0
 	}
 	if cfg.FindCapacity {
 		return limit / 2
 	}
 	fanout := 1.0
-	if cfg.Scenario == "group" {
+	if cfg.Scenario == "group" || cfg.Scenario == "chatroom" {
 		fanout = float64(cfg.Members - 1)
 	}
 	msgs := cfg.Rate * (max(cfg.WarmUp, 0) + cfg.Duration).Seconds()

@@ -190,6 +190,27 @@ func TestIdle(t *testing.T) {
 	}
 }
 
+// The chatroom scenario: members in one room, the server in a process of
+// its own, every delivery counted, the memory per member reported.
+func TestChatroom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	r := run(t, Config{Scenario: "chatroom", Members: 30, Rate: 10, Duration: time.Second, RateLimit: true,
+		Exe: exe, ServerEnv: []string{serveEnv + "=1"}})
+	if r.Server != "process" || r.Clients != 30 || r.Members != 30 || r.Senders != DefaultChatroomSenders || r.Fanout != 29 {
+		t.Errorf("result %+v", r)
+	}
+	checkDelivery(t, r, 10, 29, time.Second)
+	if r.RSSBefore <= 0 || r.RSSAfter <= 0 || r.ServerBytesPerConn != math.Round(float64(r.RSSAfter-r.RSSBefore)/30) {
+		t.Errorf("rss %d -> %d, %v per member", r.RSSBefore, r.RSSAfter, r.ServerBytesPerConn)
+	}
+}
+
 func TestJSONShape(t *testing.T) {
 	r := &Result{Scenario: "p2p", Clients: 2, Errors: map[string]int64{"20604": 1}}
 	b, err := json.Marshal(r)

@@ -37,8 +37,7 @@ func (t *wtx) lockChatroom(ctx context.Context, room string) error {
 
 func loadChatroom(ctx context.Context, q querier, room string) (store.Chatroom, error) {
 	c := store.Chatroom{ID: room}
-	err := q.QueryRow(ctx, `SELECT created, muted_all, empty_since, (SELECT count(DISTINCT user_id) FROM chatroom_members WHERE room = $1)
-FROM chatrooms WHERE id = $1`, room).Scan(&c.Created, &c.MutedAll, &c.EmptySince, &c.Members)
+	err := q.QueryRow(ctx, `SELECT created, muted_all, empty_since, members FROM chatrooms WHERE id = $1`, room).Scan(&c.Created, &c.MutedAll, &c.EmptySince, &c.Members)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Chatroom{}, fmt.Errorf("chat room %s: %w", room, store.ErrNotFound)
 	}
@@ -97,7 +96,7 @@ func (d *DB) ListChatrooms(ctx context.Context, after string, limit int) ([]stor
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := d.pool.Query(ctx, `SELECT id, created, muted_all, empty_since, (SELECT count(DISTINCT user_id) FROM chatroom_members WHERE room = chatrooms.id)
+	rows, err := d.pool.Query(ctx, `SELECT id, created, muted_all, empty_since, members
 FROM chatrooms WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("list chat rooms: %w", err))
@@ -166,9 +165,18 @@ func (d *DB) JoinChatroom(ctx context.Context, room, user, node string, now time
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("join chat room %s: %w", room, store.ErrNotFound)
 		}
+		var had bool
+		if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM chatroom_members WHERE room = $1 AND user_id = $2)`, room, user).Scan(&had); err != nil {
+			return fmt.Errorf("join chat room %s: %w", room, err)
+		}
 		if _, err := t.tx.Exec(ctx, `INSERT INTO chatroom_members(room, user_id, node, joined) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			room, user, node, now.UnixMilli()); err != nil {
 			return fmt.Errorf("join chat room %s: %w", room, err)
+		}
+		if !had {
+			if _, err := t.tx.Exec(ctx, `UPDATE chatrooms SET members = members + 1 WHERE id = $1`, room); err != nil {
+				return fmt.Errorf("join chat room %s: %w", room, err)
+			}
 		}
 		if err := t.tx.QueryRow(ctx, `SELECT min(joined) FROM chatroom_members WHERE room = $1 AND user_id = $2`, room, user).Scan(&joined); err != nil {
 			return fmt.Errorf("join chat room %s: %w", room, err)
@@ -190,10 +198,15 @@ func (d *DB) LeaveChatroom(ctx context.Context, room, user, node string, now tim
 		} else if err != nil {
 			return err
 		}
-		if _, err := t.tx.Exec(ctx, `DELETE FROM chatroom_members WHERE room = $1 AND user_id = $2 AND node = $3`, room, user, node); err != nil {
+		tag, err := t.tx.Exec(ctx, `DELETE FROM chatroom_members WHERE room = $1 AND user_id = $2 AND node = $3`, room, user, node)
+		if err != nil {
 			return fmt.Errorf("leave chat room %s: %w", room, err)
 		}
-		if removed, err = t.afterLeaving(ctx, room, []string{user}, now.UnixMilli()); err != nil {
+		var left []string // users whose row went
+		if tag.RowsAffected() > 0 {
+			left = []string{user}
+		}
+		if removed, err = t.afterLeaving(ctx, room, []string{user}, left, now.UnixMilli()); err != nil {
 			return err
 		}
 		return nil
@@ -207,7 +220,14 @@ func (d *DB) LeaveChatroom(ctx context.Context, room, user, node string, now tim
 // afterLeaving removes, with room locked and some of users' rows gone,
 // the auto_delete entries of those users who are in it no more (returned,
 // Removed set), and marks the room empty if it now is.
-func (t *wtx) afterLeaving(ctx context.Context, room string, users []string, now int64) ([]*pb.ChatroomEntry, error) {
+func (t *wtx) afterLeaving(ctx context.Context, room string, users, left []string, now int64) ([]*pb.ChatroomEntry, error) {
+	// The room's count loses those of left with no row any more.
+	if len(left) > 0 {
+		if _, err := t.tx.Exec(ctx, `UPDATE chatrooms SET members = greatest(members - (SELECT count(DISTINCT u) FROM unnest($2::text[]) u
+WHERE NOT EXISTS (SELECT 1 FROM chatroom_members m WHERE m.room = $1 AND m.user_id = u)), 0) WHERE id = $1`, room, left); err != nil {
+			return nil, fmt.Errorf("leave chat room %s: %w", room, err)
+		}
+	}
 	rows, err := t.tx.Query(ctx, `DELETE FROM chatroom_entries e WHERE room = $1 AND auto_delete AND owner = ANY($2)
 AND NOT EXISTS (SELECT 1 FROM chatroom_members m WHERE m.room = e.room AND m.user_id = e.owner)
 RETURNING key, value, owner`, room, users)
@@ -261,7 +281,7 @@ func (d *DB) LeaveNode(ctx context.Context, node string, now time.Time) (removed
 			if len(users) == 0 {
 				continue
 			}
-			gone, err := t.afterLeaving(ctx, room, users, now.UnixMilli())
+			gone, err := t.afterLeaving(ctx, room, users, users, now.UnixMilli())
 			if err != nil {
 				return err
 			}

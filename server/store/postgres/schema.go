@@ -261,7 +261,8 @@ CREATE TABLE chatrooms (
 	id          text    PRIMARY KEY,
 	created     bigint  NOT NULL,
 	muted_all   boolean NOT NULL DEFAULT false,
-	empty_since bigint  NOT NULL DEFAULT 0  -- when the last member left; 0 while anyone is in
+	empty_since bigint  NOT NULL DEFAULT 0, -- when the last member left; 0 while anyone is in
+	members     integer NOT NULL DEFAULT 0  -- users with a row in chatroom_members (kept by join and leave: a count per join was quadratic)
 );
 CREATE TABLE chatroom_members (
 	room    text   NOT NULL,

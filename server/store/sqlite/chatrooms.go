@@ -23,8 +23,7 @@ const chatroomConvs = `conv_id >= 'r:' AND conv_id < 'r;'`
 
 func loadChatroom(r reader, room string) (store.Chatroom, error) {
 	c := store.Chatroom{ID: room}
-	err := r.QueryRow(`SELECT created, muted_all, empty_since, (SELECT count(DISTINCT user_id) FROM chatroom_members WHERE room=?1)
-FROM chatrooms WHERE id=?1`, room).Scan(&c.Created, &c.MutedAll, &c.EmptySince, &c.Members)
+	err := r.QueryRow(`SELECT created, muted_all, empty_since, members FROM chatrooms WHERE id=?1`, room).Scan(&c.Created, &c.MutedAll, &c.EmptySince, &c.Members)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Chatroom{}, fmt.Errorf("chat room %s: %w", room, store.ErrNotFound)
 	}
@@ -88,7 +87,7 @@ func (d *DB) ListChatrooms(ctx context.Context, after string, limit int) ([]stor
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := d.query(ctx, `SELECT id, created, muted_all, empty_since, (SELECT count(DISTINCT user_id) FROM chatroom_members WHERE room=chatrooms.id)
+	rows, err := d.query(ctx, `SELECT id, created, muted_all, empty_since, members
 FROM chatrooms WHERE id>? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list chat rooms: %w", err)
@@ -165,12 +164,24 @@ func (d *DB) JoinChatroom(ctx context.Context, room, user, node string, now time
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil, fmt.Errorf("join chat room %s: %w", room, store.ErrNotFound)
 		}
+		var had int
+		if err := t.tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM chatroom_members WHERE room=? AND user_id=?)`, room, user).Scan(&had); err != nil {
+			return nil, fmt.Errorf("join chat room %s: %w", room, err)
+		}
 		if _, err := t.tx.Exec(`INSERT INTO chatroom_members(room, user_id, node, joined) VALUES (?,?,?,?) ON CONFLICT DO NOTHING`,
 			room, user, node, now.UnixMilli()); err != nil {
 			return nil, fmt.Errorf("join chat room %s: %w", room, err)
 		}
+		if had == 0 {
+			if _, err := t.tx.Exec(`UPDATE chatrooms SET members=members+1 WHERE id=?`, room); err != nil {
+				return nil, fmt.Errorf("join chat room %s: %w", room, err)
+			}
+		}
 		var joined int64
-		if err := t.tx.QueryRow(`SELECT MIN(joined) FROM chatroom_members WHERE room=? AND user_id=?`, room, user).Scan(&joined); err != nil {
+		// joined+0: the primary key finds the user's few rows; MIN over
+		// the (room, joined) index walked the whole room (measured: 1 ms
+		// a join at 10,000 members).
+		if err := t.tx.QueryRow(`SELECT MIN(joined+0) FROM chatroom_members WHERE room=? AND user_id=?`, room, user).Scan(&joined); err != nil {
 			return nil, fmt.Errorf("join chat room %s: %w", room, err)
 		}
 		return joined, nil
@@ -193,16 +204,22 @@ func (d *DB) LeaveChatroom(ctx context.Context, room, user, node string, now tim
 // leaveChatroom removes user's row of node in room, then what goes with
 // the user's last row and with the room's.
 func (t *wtx) leaveChatroom(room, user, node string, now int64) ([]*pb.ChatroomEntry, error) {
-	if _, err := t.tx.Exec(`DELETE FROM chatroom_members WHERE room=? AND user_id=? AND node=?`, room, user, node); err != nil {
+	res, err := t.tx.Exec(`DELETE FROM chatroom_members WHERE room=? AND user_id=? AND node=?`, room, user, node)
+	if err != nil {
 		return nil, fmt.Errorf("leave chat room %s: %w", room, err)
 	}
 	var one int
-	err := t.tx.QueryRow(`SELECT 1 FROM chatroom_members WHERE room=? AND user_id=? LIMIT 1`, room, user).Scan(&one)
+	err = t.tx.QueryRow(`SELECT 1 FROM chatroom_members WHERE room=? AND user_id=? LIMIT 1`, room, user).Scan(&one)
 	if err == nil {
 		return nil, nil // still in on another node: the room is not empty either
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("leave chat room %s: %w", room, err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		if _, err := t.tx.Exec(`UPDATE chatrooms SET members=members-1 WHERE id=? AND members>0`, room); err != nil {
+			return nil, fmt.Errorf("leave chat room %s: %w", room, err)
+		}
 	}
 	removed, err := loadChatroomEntriesOf(t.tx, room, user)
 	if err != nil {

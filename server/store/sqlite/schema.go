@@ -333,7 +333,8 @@ CREATE TABLE chatrooms (
 	id          TEXT PRIMARY KEY,
 	created     INTEGER NOT NULL,
 	muted_all   INTEGER NOT NULL DEFAULT 0,
-	empty_since INTEGER NOT NULL DEFAULT 0
+	empty_since INTEGER NOT NULL DEFAULT 0,
+	members     INTEGER NOT NULL DEFAULT 0 -- users with a row in chatroom_members (kept by join and leave: a count per join was quadratic)
 ) WITHOUT ROWID;
 CREATE TABLE chatroom_members (
 	room    TEXT    NOT NULL,
