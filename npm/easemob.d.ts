@@ -1,6 +1,7 @@
 // imwasm/easemob: Easemob Web SDK 4.x's names and shapes over imwasm (the
 // connection, messages, every ack, recall, history, conversations,
-// contacts, the blocklist, presence, groups). docs/migration.md lists the rest.
+// contacts, the blocklist, presence, groups, chat rooms). docs/migration.md
+// lists the rest.
 
 export declare const statusCode: {
   readonly REQUEST_SUCCESS: 0; readonly REQUEST_TIMEOUT: -1; readonly REQUEST_UNKNOWN: -2; readonly REQUEST_PARAMETER_ERROR: -3;
@@ -12,9 +13,10 @@ export declare const statusCode: {
   readonly SERVICE_NOT_ENABLED: 505; readonly PERMISSION_DENIED: 603;
   readonly MESSAGE_CURRENT_LIMITING: 509; readonly MESSAGE_WEBSOCKET_DISCONNECTED: 510; readonly MESSAGE_EXTERNAL_LOGIC_BLOCKED: 502;
   readonly USER_NOT_FRIEND: 221; readonly MESSAGE_RECALL_TIME_LIMIT: 504; readonly GROUP_NOT_JOINED: 602;
+  readonly SERVICE_NOT_ALLOW_MESSAGING_MUTE: 507; readonly CHATROOM_NOT_JOINED: 702; readonly CHATROOM_MEMBERS_FULL: 704; readonly CHATROOM_NOT_EXIST: 705;
 };
 
-export type ChatType = 'singleChat' | 'groupChat';
+export type ChatType = 'singleChat' | 'groupChat' | 'chatRoom';
 
 export interface ErrorEvent { type: number; message: string; data?: any }
 
@@ -87,11 +89,23 @@ export interface GroupDetailInfo { id: string; name: string; description: string
   affiliations: ({ owner: string; joined_time: number } | { member: string; joined_time: number })[] }
 type GroupParams<T> = T & { success?: (res: AsyncResult) => void; error?: (e: ErrorEvent) => void };
 
+/** from: '' (not told); muteMember / unmuteMember (userId, muteTimestamp: the mute's end) go to the members muted only;
+ * attributes: { key: value } (updateChatRoomAttributes) or the keys (removeChatRoomAttributes). */
+export interface ChatroomEvent { operation: string; id: string; from: string; userId?: string; muteTimestamp?: number; attributes?: string[] | { [key: string]: string } }
+/** muteExpireTimestamp: -1 not muted, 0 muted (until when is not told). */
+export interface JoinChatRoomResult { result: boolean; action: string; user: string; id: string;
+  info: { isAllMembersMuted: boolean; createTimestamp: number; isInAllowlist: boolean; memberCount: number; muteExpireTimestamp: number } }
+/** The member count and the earliest 20 members (the room's name, owner, created, … are not told). */
+export interface ChatRoomDetails { id: string; affiliations_count: number; affiliations: { member: string }[] }
+/** The engine takes a call's keys all or none. */
+export interface ChatroomAttributes { status: 'success' | 'fail'; errorKeys: { [key: string]: string }; successKeys: string[] }
+
 export interface ConversationItem { conversationId: string; conversationType: ChatType; isPinned: boolean; pinnedTime: number; lastMessage: MessageBody | null; unReadCount: number }
 
 export interface EventHandlerType {
   onModifiedMessage?: (msg: MessageBody & { modifiedInfo: { operationTime: number; operatorId: string; operationCount: number } }) => void;
   onGroupEvent?: (e: GroupEvent) => void;
+  onChatroomEvent?: (e: ChatroomEvent) => void;
   onPresenceStatusChange?: (msg: PresenceType[]) => void;
   onRecallMessage?: (msg: RecallMsgBody) => void;
   onContactInvited?: (msg: ContactMsgBody) => void;
@@ -208,6 +222,17 @@ export declare class connection {
   getPresenceStatus(params: { usernames: string[]; success?: (res: AsyncResult<{ result: SubscribePresence[] }>) => void }): Promise<AsyncResult<{ result: SubscribePresence[] }>>;
   /** Who read a message sent with allowGroupAck (its sender asks; the newest 500 kept). */
   getGroupMsgReadUser(params: GroupParams<{ groupId: string; msgId: string }>): Promise<AsyncResult<{ ackmid: string; is_last: boolean; next_key: string; timestamp: number; total: number; userlist: string[] }>>;
+  /** A room the app server made (705 otherwise); its latest 10 messages come to the handlers. */
+  joinChatRoom(params: GroupParams<{ roomId: string; message?: string; ext?: string; leaveOtherRooms?: boolean }>): Promise<AsyncResult<JoinChatRoomResult>>;
+  leaveChatRoom(params: GroupParams<{ roomId: string }>): Promise<AsyncResult<{ result: boolean }>>;
+  getChatRoomDetails(params: GroupParams<{ chatRoomId: string }>): Promise<AsyncResult<ChatRoomDetails[]>>;
+  /** data: { key: value }, as Easemob's server answers. */
+  getChatRoomAttributes(params: GroupParams<{ chatRoomId: string; attributeKeys?: string[] }>): Promise<AsyncResult<{ [key: string]: string }>>;
+  /** At most 10 at once; autoDelete (default true): removed when this member leaves; isForced: other members' too. */
+  setChatRoomAttributes(params: GroupParams<{ chatRoomId: string; attributes: { [key: string]: string }; autoDelete?: boolean; isForced?: boolean }>): Promise<AsyncResult<ChatroomAttributes>>;
+  setChatRoomAttribute(params: GroupParams<{ chatRoomId: string; attributeKey: string; attributeValue: string; autoDelete?: boolean; isForced?: boolean }>): Promise<AsyncResult>;
+  removeChatRoomAttributes(params: GroupParams<{ chatRoomId: string; attributeKeys: string[]; isForced?: boolean }>): Promise<AsyncResult<ChatroomAttributes>>;
+  removeChatRoomAttribute(params: GroupParams<{ chatRoomId: string; attributeKey: string; isForced?: boolean }>): Promise<AsyncResult>;
 }
 
 export declare const message: {

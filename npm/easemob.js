@@ -11,7 +11,8 @@
 // the server's ack (onReceivedMessage), delivery acks (onDeliveredMessage),
 // read acks (read: onReadMessage; channel: onChannelMessage; group acks
 // that waited: onStatisticMessage), recall, editing, history,
-// conversations, contacts, the blocklist, presence and groups.
+// conversations, contacts, the blocklist, presence, groups and chat rooms
+// (chatType 'chatRoom', join, leave, details, attributes, onChatroomEvent).
 // docs/migration.md lists what is not yet.
 
 import * as im from './index.js';
@@ -46,6 +47,10 @@ export const statusCode = Object.freeze({
   USER_NOT_FRIEND: 221,
   MESSAGE_RECALL_TIME_LIMIT: 504,
   GROUP_NOT_JOINED: 602,
+  SERVICE_NOT_ALLOW_MESSAGING_MUTE: 507,
+  CHATROOM_NOT_JOINED: 702,
+  CHATROOM_MEMBERS_FULL: 704,
+  CHATROOM_NOT_EXIST: 705,
 });
 
 // The engine's codes (RongIMLib's) as Easemob reports them: one table.
@@ -66,6 +71,8 @@ const codeMap = new Map([
   [im.ErrorCode.SERVICE_RRSV5_MESSAGE_NOT_EXIST, statusCode.MESSAGE_NOT_FOUND],
   [im.ErrorCode.SERVICE_RRSV5_MESSAGE_RECEIPT_NEEDLESS, statusCode.MESSAGE_NOT_FOUND],
   [im.ErrorCode.SERVICE_RRSV5_MESSAGE_SENDER_MISMATCH, statusCode.PERMISSION_DENIED],
+  // Chat rooms: not in it, muted ("you were muted"), none, a key's refusals.
+  [23406, 702], [23408, 507], [23410, 705], [23411, 704], [23412, -3], [23423, 50], [23429, 50], [23424, 52], [23427, -3],
 ]);
 
 // emError is Easemob's error object for an engine result.
@@ -78,8 +85,10 @@ function extOf(c) {
   try { return c.extra ? JSON.parse(c.extra) : {}; } catch { return {}; } // a RongIMLib message's own extra
 }
 
-const chatTypes = { singleChat: im.ConversationType.PRIVATE, groupChat: im.ConversationType.GROUP };
-const chatTypeOf = (t) => (t === im.ConversationType.GROUP ? 'groupChat' : 'singleChat');
+const chatTypes = { singleChat: im.ConversationType.PRIVATE, groupChat: im.ConversationType.GROUP, chatRoom: im.ConversationType.CHATROOM };
+const chatTypeOf = (t) => (t === im.ConversationType.GROUP ? 'groupChat' : t === im.ConversationType.CHATROOM ? 'chatRoom' : 'singleChat');
+// Addressed by its id for every member, not by the peer.
+const shared = (t) => t === im.ConversationType.GROUP || t === im.ConversationType.CHATROOM;
 
 // Easemob's custom and cmd messages travel as these object names; text is
 // RongIMLib's RC:TxtMsg, so both APIs read each other's texts.
@@ -104,13 +113,29 @@ function failed(params, res, fallback) {
   return e;
 }
 
-// result turns an engine result into Easemob's: resolves { type: 0 } or
-// rejects { type, message }.
-async function result(p, params) {
+// result turns an engine result into Easemob's: resolves { type: 0 } (data:
+// shape(res.data)) or rejects { type, message }.
+async function result(p, params, shape) {
   const res = await p;
   if (res.code !== 0) throw failed(params, res);
-  params?.success?.({ type: 0 });
-  return { type: 0 };
+  const out = shape ? { type: 0, data: shape(res.data) } : { type: 0 };
+  params?.success?.(out);
+  return out;
+}
+
+// attributes answers chat room attribute calls ([engine call, its keys]) as
+// Easemob's { status, errorKeys, successKeys }: a refused key fails its
+// call's keys (the engine takes them all or none).
+async function attributes(calls, params) {
+  const data = { status: 'success', errorKeys: {}, successKeys: [] };
+  for (const [p, keys] of calls) {
+    const res = await p;
+    if (res.code && !(keys.length && [23412, 23423, 23424, 23427, 23429].includes(res.code))) throw failed(params, res);
+    if (res.code) data.status = 'fail';
+    for (const k of keys) res.code ? (data.errorKeys[k] = res.msg) : data.successKeys.push(k);
+  }
+  params?.success?.({ type: 0, data });
+  return { type: 0, data };
 }
 
 // byPageNumber answers Easemob's page pageNum of pageSize items (pageNum
@@ -346,7 +371,9 @@ class Connection {
     const count = Math.min(Math.max(options.pageSize ?? 20, 1), 50);
     const down = options.searchDirection === 'down';
     const timestamp = options.cursor && options.cursor !== -1 && options.cursor !== '-1' ? Number(options.cursor) : 0;
-    const res = await im.getRemoteHistoryMessages({ conversationType, targetId: options.targetId }, { timestamp, count, order: down ? 1 : 0 });
+    const res = conversationType === im.ConversationType.CHATROOM // members only (702)
+      ? await im.getChatroomHistoryMessages(options.targetId, { timestamp, count, order: down ? 1 : 0 })
+      : await im.getRemoteHistoryMessages({ conversationType, targetId: options.targetId }, { timestamp, count, order: down ? 1 : 0 });
     if (res.code !== 0) {
       const e = emError(res);
       options.fail?.(e);
@@ -569,7 +596,46 @@ class Connection {
   disableSendGroupMsg(params) { return result(im.muteAllGroupMembers(params?.groupId, true), params); }
   enableSendGroupMsg(params) { return result(im.muteAllGroupMembers(params?.groupId, false), params); }
 
+  // Chat rooms, made, muted and destroyed by the app server: joining one
+  // that exists (705 otherwise) hands on its latest 10 messages.
+  joinChatRoom(p) {
+    if (p?.leaveOtherRooms) return Promise.reject({ type: statusCode.OPERATION_UNSUPPORTED, message: 'leaveOtherRooms is not provided' });
+    return result(im.joinExistChatRoom(p?.roomId, { count: 10 }), p, (r) => ({ action: 'apply', id: p.roomId, result: true, user: this.user, info: {
+      isAllMembersMuted: r.isAllChatroomBanned, createTimestamp: r.createTime, isInAllowlist: false, memberCount: r.memberCount,
+      muteExpireTimestamp: r.isCurrentChatroomBanned ? 0 : -1, // muted: until when is not told
+    } }));
+  }
+  leaveChatRoom(p) { return result(im.quitChatRoom(p?.roomId), p, () => ({ result: true })); }
+  // The member count and the earliest 20 members (no name, owner, …).
+  getChatRoomDetails(p) {
+    return result(im.getChatRoomInfo(p?.chatRoomId, { count: 20, order: 1 }), p,
+      (r) => [{ id: p.chatRoomId, affiliations_count: r.userCount, affiliations: r.userInfos.map((m) => ({ member: m.id })) }]);
+  }
+  // Attributes: the room's entries, { key: value }.
+  getChatRoomAttributes(p) {
+    const keys = p?.attributeKeys?.length && p.attributeKeys;
+    return result(im.getAllChatRoomEntries(p?.chatRoomId), p, (r) => (keys ? Object.fromEntries(Object.entries(r).filter(([k]) => keys.includes(k))) : r));
+  }
+  setChatRoomAttributes(p) {
+    const entries = Object.entries(p?.attributes ?? {}).map(([key, value]) => ({ key, value }));
+    return attributes([[im.setChatRoomEntries(p?.chatRoomId, { entries, isAutoDelete: p?.autoDelete ?? true, isForce: !!p?.isForced }), entries.map((e) => e.key)]], p);
+  }
+  setChatRoomAttribute(p) {
+    return result((p?.isForced ? im.forceSetChatRoomEntry : im.setChatRoomEntry)(p?.chatRoomId,
+      { key: p?.attributeKey, value: p?.attributeValue, isAutoDelete: p?.autoDelete ?? true }), p);
+  }
+  // isForced: other members' too, a call per key (the engine has no batch).
+  removeChatRoomAttributes(p) {
+    const keys = p?.attributeKeys ?? [];
+    return attributes(p?.isForced ? keys.map((key) => [im.forceRemoveChatRoomEntry(p.chatRoomId, { key }), [key]])
+      : [[im.removeChatRoomEntries(p?.chatRoomId, { entries: keys }), keys]], p);
+  }
+  removeChatRoomAttribute(p) {
+    return result((p?.isForced ? im.forceRemoveChatRoomEntry : im.removeChatRoomEntry)(p?.chatRoomId, { key: p?.attributeKey }), p);
+  }
+
   #groupEvent(operation, id, from, extra) { this.#emit('onGroupEvent', { operation, id, from: from ?? '', ...extra }); }
+  #roomEvent(operation, id, extra) { this.#emit('onChatroomEvent', { operation, id, from: '', ...extra }); }
 
   #listen() {
     const on = (name, fn) => { im.addEventListener(name, fn); this.#listening.push([name, fn]); };
@@ -611,6 +677,19 @@ class Connection {
       }
       const mine = e.memberInfos.find((m) => m.userId === this.user);
       if (mine) this.#groupEvent(mine.mutedUntil > 0 ? 'muteMember' : 'unmuteMember', e.groupId, from, { userId: this.user, muteTimestamp: mine.mutedUntil });
+    });
+    // Chat rooms: attributes set or removed (by whom is not told), the room
+    // destroyed, mutes (muteMember only to the members muted, as Easemob's).
+    on(im.Events.CHATROOM, ({ updatedEntries: list = [], chatroomDestroyed, chatroomNotifyBan: ban }) => {
+      const set = list.filter((x) => x.type === 1), removed = list.filter((x) => x.type === 2);
+      if (set[0]) this.#roomEvent('updateChatRoomAttributes', set[0].chatroomId, { attributes: Object.fromEntries(set.map((x) => [x.key, x.value])) });
+      if (removed[0]) this.#roomEvent('removeChatRoomAttributes', removed[0].chatroomId, { attributes: removed.map((x) => x.key) });
+      if (chatroomDestroyed) this.#roomEvent('destroy', chatroomDestroyed);
+      const t = ban?.banType; // ChrmMemBanType: 0 unmute users, 1 mute users, 2 unmute all, 3 mute all
+      if (t > 1) this.#roomEvent(t === 3 ? 'muteAllMembers' : 'unmuteAllMembers', ban.chatroomId);
+      else if (ban?.userIdList.includes(this.user)) {
+        this.#roomEvent(t ? 'muteMember' : 'unmuteMember', ban.chatroomId, { userId: this.user, ...(t && { muteTimestamp: ban.operateTime + ban.durationTime }) });
+      }
     });
     on(im.Events.GROUP_INFO_CHANGED, (e) => {
       const g = e.fullGroupInfo ?? {};
@@ -717,7 +796,7 @@ class Connection {
   #shape(m) {
     const base = {
       id: m.messageUId, chatType: chatTypeOf(m.conversationType), from: m.senderUserId,
-      to: m.conversationType === im.ConversationType.GROUP ? m.targetId : (m.senderUserId === this.user ? m.targetId : this.user),
+      to: shared(m.conversationType) ? m.targetId : (m.senderUserId === this.user ? m.targetId : this.user),
       time: m.sentTime, ext: {}, ...(m.needReceipt && { msgConfig: { allowGroupAck: true } }),
     };
     const c = m.content || {};

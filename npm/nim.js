@@ -152,6 +152,8 @@ export default class NIMSDK {
     });
     on(im.Events.MESSAGES, ({ messages }) => {
       for (const m of messages) {
+        // Chat rooms are NIM's separate SDK: a room the page joined through imwasm is not this one's.
+        if (m.conversationType === im.ConversationType.CHATROOM) continue;
         if (m.messageType === im.MessageType.RECALL_NOTIFICATION) { this.#recalled(m); continue; }
         const msg = this.shape(m);
         if (this.#offline && m.isOffLineMessage) {

@@ -61,7 +61,12 @@ type Config struct {
 	// ChatroomSweepInterval: how often empty chat rooms and room history
 	// past its time go (one node of a cluster does it), default 1 minute.
 	ChatroomSweepInterval time.Duration
-	MaxUploadBytes        int64 // largest upload (26106 beyond), default 100 MiB (a stored setting wins)
+	// ChatroomBatch: in a chat room with 1,000 sessions or more on this
+	// node, messages go out to them at most this often, together (each
+	// member's writes, not the room's messages, are what costs), default
+	// 200ms; negative: at once.
+	ChatroomBatch  time.Duration
+	MaxUploadBytes int64 // largest upload (26106 beyond), default 100 MiB (a stored setting wins)
 	// UploadQuotaBytes: what each uploader id may keep, counting each file
 	// 4 KiB more (26106 beyond); default 1 GiB; negative: no quota (a
 	// stored setting wins).
@@ -154,6 +159,9 @@ func (c *Config) Defaults() {
 	}
 	if c.RecallWindow == 0 {
 		c.RecallWindow = 2 * time.Minute
+	}
+	if c.ChatroomBatch == 0 {
+		c.ChatroomBatch = 200 * time.Millisecond
 	}
 	if c.ChatroomSweepInterval <= 0 {
 		c.ChatroomSweepInterval = time.Minute

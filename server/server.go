@@ -163,7 +163,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 				return 1
 			}))
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
-	s.rooms = newChatrooms()
+	s.rooms = newChatrooms(s.tasks.Go, s.ctx.Done(), cfg.ChatroomBatch)
 	s.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "imwasm_chatroom_sessions", Help: "Sessions of this node in chat rooms (one per room joined)."},
 		func() float64 { _, n := s.rooms.count(); return float64(n) }))
 	s.blocks = &blockCache{store: st, lists: map[string]map[string]int64{}}

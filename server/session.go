@@ -507,27 +507,53 @@ func (ss *session) enqueue(f outFrame) {
 	}
 }
 
-// enqueueLive queues a chat room push unless the session is already half
-// its queue's bound behind: then it misses the push (its device reads
-// the room's history for the gap) and stays connected.
-func (ss *session) enqueueLive(f outFrame) {
+// pushLive writes a chat room push from the room's fan-out goroutine.
+// When nothing is queued or being written it writes at once (as reply
+// does), within liveWriteTimeout: a peer whose socket buffers stay full
+// that long is not reading, and is closed as a slow consumer. Otherwise
+// the push is queued behind what is there, unless the session is already
+// half its queue's bound behind: then it misses the push (its device
+// reads the room's history for the gap) and stays connected.
+func (ss *session) pushLive(b []byte) {
 	ss.mu.Lock()
 	if ss.closing || ss.dropped {
 		ss.mu.Unlock()
 		return
 	}
-	if !ss.q.add(f, ss.srv.cfg.SendQueueBytes/2) {
+	if ss.writing || !ss.q.idle() {
+		ok := ss.q.add(outFrame{b: b, push: true, kind: framePush}, ss.srv.cfg.SendQueueBytes/2)
 		ss.mu.Unlock()
-		ss.srv.metrics.chatroomMissed.Inc()
+		if !ok {
+			ss.srv.metrics.chatroomMissed.Inc()
+		}
+		return // the writer takes it
+	}
+	ss.writing = true // whoever sets it sees to what gets queued meanwhile
+	ss.mu.Unlock()
+	ss.conn.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
+	err := ss.conn.WriteMessage(b)
+	ss.conn.SetWriteDeadline(time.Time{})
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			ss.srv.metrics.slowConsumers.Inc()
+		}
+		ss.srv.tasks.Go(func() { ss.close(fmt.Errorf("write: %w", err)) })
 		return
 	}
-	start := !ss.writing
-	ss.writing = true
-	ss.mu.Unlock()
-	if start {
-		ss.startWriter()
+	ss.srv.metrics.frameOut(framePush)
+	ss.mu.Lock()
+	if ss.q.idle() || ss.closing {
+		ss.writing = false
+		ss.mu.Unlock()
+		return
 	}
+	ss.mu.Unlock()
+	ss.startWriter()
 }
+
+// liveWriteTimeout bounds pushLive's direct write: the room waits for no
+// one longer.
+const liveWriteTimeout = 100 * time.Millisecond
 
 // startWriter hands the queue to the writer goroutine: a lingering one, or
 // a new one. Its caller has set ss.writing.

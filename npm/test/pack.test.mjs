@@ -46,11 +46,12 @@ test('npm pack installs and runs', async () => {
 });
 
 // What only a vendor module ships stays small: its files, gzip -9, at most
-// 15 KB each (index.js and the wasm are shared with the RongIMLib API).
+// 18 KB each (index.js and the wasm are shared with the RongIMLib API; the
+// Easemob module's chat rooms took it from 14.3 to 16.5 KB).
 for (const m of ['easemob', 'nim']) {
-  test(`imwasm/${m} ships at most 15 KB gzipped`, () => {
+  test(`imwasm/${m} ships at most 18 KB gzipped`, () => {
     const files = [`${m}.js`, `${m}.d.ts`].map((f) => readFileSync(new URL('../' + f, import.meta.url)));
     const size = gzipSync(Buffer.concat(files), { level: 9 }).length;
-    assert.ok(size <= 15 * 1024, `imwasm/${m} is ${size} bytes gzipped`);
+    assert.ok(size <= 18 * 1024, `imwasm/${m} is ${size} bytes gzipped`);
   });
 }

@@ -66,6 +66,29 @@ async function demo(token: string) {
   const edited = WebIM.message.create({ type: 'txt', chatType: 'singleChat', to: 'bob', msg: 'fixed' });
   if (edited.type === 'txt') await conn.modifyMessage({ messageId: res.serverMsgId, modifiedMessage: edited });
   conn.addEventHandler('edits', { onModifiedMessage: (m) => console.log(m.modifiedInfo.operationTime) });
+  // Chat rooms.
+  conn.addEventHandler('rooms', {
+    onChatroomEvent: (e) => {
+      if (e.operation === 'muteMember') console.log(e.id, e.userId, e.muteTimestamp);
+      if (e.operation === 'updateChatRoomAttributes' && e.attributes && !Array.isArray(e.attributes)) console.log(e.attributes['seat']);
+    },
+  });
+  const joinedRoom = await conn.joinChatRoom({ roomId: 'lobby', message: 'hi' });
+  console.log(joinedRoom.data?.info.memberCount, joinedRoom.data?.info.isAllMembersMuted, joinedRoom.data?.info.muteExpireTimestamp);
+  await conn.send(WebIM.message.create({ type: 'txt', chatType: 'chatRoom', to: 'lobby', msg: 'hello room' }));
+  const room = await conn.getChatRoomDetails({ chatRoomId: 'lobby' });
+  console.log(room.data?.[0]?.affiliations_count, room.data?.[0]?.affiliations.length);
+  const roomPage = await conn.getHistoryMessages({ targetId: 'lobby', chatType: 'chatRoom', pageSize: 20 });
+  console.log(roomPage.messages[0]?.chatType);
+  const set = await conn.setChatRoomAttributes({ chatRoomId: 'lobby', attributes: { seat: 'alice' }, autoDelete: true });
+  console.log(set.data?.status, set.data?.successKeys, set.data?.errorKeys);
+  await conn.setChatRoomAttribute({ chatRoomId: 'lobby', attributeKey: 'topic', attributeValue: 'music', isForced: true });
+  const attrs = await conn.getChatRoomAttributes({ chatRoomId: 'lobby', attributeKeys: ['seat'] });
+  console.log(attrs.data?.['seat']);
+  await conn.removeChatRoomAttributes({ chatRoomId: 'lobby', attributeKeys: ['seat'] });
+  await conn.removeChatRoomAttribute({ chatRoomId: 'lobby', attributeKey: 'topic', isForced: true });
+  await conn.leaveChatRoom({ roomId: 'lobby' });
+  console.log(websdk.statusCode.CHATROOM_NOT_JOINED, websdk.statusCode.SERVICE_NOT_ALLOW_MESSAGING_MUTE, websdk.statusCode.CHATROOM_NOT_EXIST);
   conn.close();
   console.log(websdk.statusCode.WEBIM_CONNCTION_AUTH_ERROR);
 }

@@ -308,7 +308,7 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(errors.delivery.type, 53, 'delivery acks are the SDK\'s own');
     assert.equal(errors.readNoID.type, 205);
     assert.equal(errors.noTo.type, 205);
-    assert.equal(errors.chatRoom.type, 205);
+    assert.equal(errors.chatRoom.type, 702); // a room the sender has not joined
     assert.equal(errors.register.type, 53);
     assert.match(errors.register.message, /token/);
     // A fresh page: a password, and a token for someone else, are refused.
