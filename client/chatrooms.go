@@ -42,7 +42,12 @@ type ChatroomRejoin struct {
 
 // roomState is a room this engine joined.
 type roomState struct {
-	count   int32  // the latest messages asked for when joining
+	count   int32 // the latest messages asked for when joining
+	created int64 // the room's creation time: another means a room of the same id made anew
+	joined  bool  // a join was answered
+	// taken are the pushes handed on before the join's answer (nothing is
+	// judged missing before it).
+	taken   map[uint64]bool
 	lastSeq uint64 // the highest sequence number seen
 	// missing are sequence numbers below lastSeq not seen yet: pushes of
 	// a room may come out of order (two senders' messages fanned out
@@ -83,12 +88,36 @@ func (e *Engine) JoinChatroom(ctx context.Context, room string, count int32, exi
 	if existing {
 		op = pb.ChatroomOp_CHATROOM_JOIN_EXISTING
 	}
+	// The room's state exists before the request: a push that comes
+	// before the answer is kept, not dropped.
+	fresh := e.pendingRoom(room)
 	res, err := e.ChatroomRequest(ctx, &pb.ChatroomRequest{Op: op, Room: room, Count: count})
 	if err != nil {
+		if fresh {
+			e.rooms.mu.Lock()
+			if st := e.rooms.rooms[room]; st != nil && !st.joined {
+				delete(e.rooms.rooms, room)
+			}
+			e.rooms.mu.Unlock()
+		}
 		return nil, err
 	}
 	e.joined(room, count, res)
 	return res, nil
+}
+
+// pendingRoom makes room's state if there is none; fresh says it did.
+func (e *Engine) pendingRoom(room string) (fresh bool) {
+	e.rooms.mu.Lock()
+	defer e.rooms.mu.Unlock()
+	if e.rooms.rooms == nil {
+		e.rooms.rooms = map[string]*roomState{}
+	}
+	if e.rooms.rooms[room] != nil {
+		return false
+	}
+	e.rooms.rooms[room] = &roomState{}
+	return true
 }
 
 // joined records a join's answer and hands on its messages the
@@ -99,19 +128,46 @@ func (e *Engine) joined(room string, count int32, res *pb.ChatroomResult) {
 		e.rooms.rooms = map[string]*roomState{}
 	}
 	st := e.rooms.rooms[room]
-	if st == nil {
+	if st == nil || (st.joined && (st.created != res.CreateTime || st.lastSeq > res.LastSeq)) {
+		// New, or a room of the same id made anew: its numbers start over.
 		st = &roomState{}
 		e.rooms.rooms[room] = st
 	}
-	st.count = count
-	msgs := e.roomFreshLocked(st, res.Messages)
-	// From here on every message comes live: a later one beyond the next
-	// sequence number shows a gap. (Before it, nothing is missing: the
-	// join asked for what it wanted.)
-	st.lastSeq = max(st.lastSeq, res.LastSeq)
-	for s := range st.missing {
-		if s <= res.LastSeq {
-			delete(st.missing, s)
+	st.count, st.created = count, res.CreateTime
+	var msgs []*Message
+	if !st.joined {
+		// The answer's messages, but those pushed meanwhile; nothing up to
+		// its last number is missing (the join asked for what it wanted),
+		// and what lies between it and a push that came early is.
+		me := e.UserID()
+		hi := res.LastSeq
+		for _, w := range res.Messages {
+			if !st.taken[w.Seq] {
+				msgs = append(msgs, fromWire(me, w))
+			}
+			hi = max(hi, w.Seq)
+		}
+		for seq := range st.taken {
+			hi = max(hi, seq)
+		}
+		for seq := max(res.LastSeq+1, hi-min(hi, maxRoomGap)); seq < hi; seq++ {
+			if !st.taken[seq] {
+				if st.missing == nil {
+					st.missing = map[uint64]bool{}
+				}
+				st.missing[seq] = true
+			}
+		}
+		st.lastSeq, st.taken, st.joined = hi, nil, true
+	} else {
+		msgs = e.roomFreshLocked(st, res.Messages)
+		// From here on every message comes live: a later one beyond the
+		// next sequence number shows a gap.
+		st.lastSeq = max(st.lastSeq, res.LastSeq)
+		for seq := range st.missing {
+			if seq <= res.LastSeq {
+				delete(st.missing, seq)
+			}
 		}
 	}
 	e.rooms.mu.Unlock()
@@ -164,7 +220,11 @@ func (st *roomState) take(seq uint64) bool {
 		delete(st.missing, seq)
 		return true
 	}
-	for s := st.lastSeq + 1; s < seq; s++ {
+	from := st.lastSeq + 1
+	if seq-from > maxRoomGap {
+		from = seq - maxRoomGap // more is not read back (a page of the history)
+	}
+	for s := from; s < seq; s++ {
 		if st.own[s] {
 			delete(st.own, s)
 			continue
@@ -178,6 +238,9 @@ func (st *roomState) take(seq uint64) bool {
 	st.lastSeq = seq
 	return true
 }
+
+// maxRoomGap bounds the numbers one push may mark missing.
+const maxRoomGap = 500
 
 // ownSent notes this device's own message seq: it is never pushed back.
 func (st *roomState) ownSent(seq uint64) {
@@ -199,6 +262,10 @@ func (st *roomState) ownSent(seq uint64) {
 func (e *Engine) noteSending(room, clientID string, d int) {
 	e.rooms.mu.Lock()
 	defer e.rooms.mu.Unlock()
+	e.noteSendingLocked(room, clientID, d)
+}
+
+func (e *Engine) noteSendingLocked(room, clientID string, d int) {
 	st := e.rooms.rooms[room]
 	if st == nil {
 		return
@@ -230,6 +297,18 @@ func (lc *liveConn) onRoomPush(ctx context.Context, ws []*pb.Message) {
 		if st == nil {
 			continue // left the room: what was on its way is dropped
 		}
+		if !st.joined { // before the join's answer: taken as it comes
+			if w.Seq == 0 || !st.taken[w.Seq] {
+				if w.Seq > 0 {
+					if st.taken == nil {
+						st.taken = map[uint64]bool{}
+					}
+					st.taken[w.Seq] = true
+				}
+				out = append(out, fromWire(e.UserID(), w))
+			}
+			continue
+		}
 		had := len(st.missing)
 		out = append(out, e.roomFreshLocked(st, []*pb.Message{w})...)
 		if len(st.missing) > had && !slices.Contains(gaps, w.To) {
@@ -255,6 +334,14 @@ func (lc *liveConn) onRoomPush(ctx context.Context, ws []*pb.Message) {
 // fillRoomGap reads from the room's history what is still missing and
 // hands it on (late, after what followed it).
 func (lc *liveConn) fillRoomGap(ctx context.Context, room string) {
+	// A page at a time, while each reads something.
+	for i := 0; i < 10 && lc.fillRoomGapPage(ctx, room); i++ {
+	}
+}
+
+// fillRoomGapPage reads one page of what room is missing; true when it
+// read some and more is missing.
+func (lc *liveConn) fillRoomGapPage(ctx context.Context, room string) bool {
 	e := lc.e
 	e.rooms.mu.Lock()
 	st := e.rooms.rooms[room]
@@ -269,17 +356,18 @@ func (lc *liveConn) fillRoomGap(ctx context.Context, room string) {
 	}
 	e.rooms.mu.Unlock()
 	if lo == 0 {
-		return // all came meanwhile
+		return false // all came meanwhile
 	}
 	f, err := lc.request(ctx, &pb.Frame{Body: &pb.Frame_Pull{Pull: &pb.PullRequest{
 		Conv: &pb.Conversation{Type: pb.ConversationType_CHATROOM, Target: room}, AfterSeq: lo - 1, Limit: uint32(min(hi-lo+1, 500)),
 	}}})
 	if err != nil {
 		e.log.Log(LevelWarn, "chat room: read a gap", "room", room, "err", err.Error())
-		return
+		return false
 	}
 	me := e.UserID()
 	var out []*Message
+	more := false
 	e.rooms.mu.Lock()
 	if st := e.rooms.rooms[room]; st != nil {
 		for _, w := range f.GetPullResult().GetMessages() {
@@ -305,9 +393,11 @@ func (lc *liveConn) fillRoomGap(ctx context.Context, room string) {
 				delete(st.missing, s)
 			}
 		}
+		more = len(st.missing) > 0 && covered >= lo
 	}
 	e.rooms.mu.Unlock()
 	e.emitRoomMessages(out)
+	return more
 }
 
 // rejoinChatrooms joins again, after a reconnect, the rooms the engine
@@ -340,9 +430,11 @@ func (lc *liveConn) rejoinChatrooms(ctx context.Context) {
 		rj := &ChatroomRejoin{Room: j.room, Count: j.count}
 		if err != nil {
 			rj.Code = codes.Of(err)
-			e.rooms.mu.Lock()
-			delete(e.rooms.rooms, j.room)
-			e.rooms.mu.Unlock()
+			if rj.Code == codes.RCChatroomNotExist || rj.Code == codes.RCChatroomParameterInvalid {
+				e.rooms.mu.Lock()
+				delete(e.rooms.rooms, j.room)
+				e.rooms.mu.Unlock()
+			} // else kept: the next connection tries again
 		} else {
 			rj.Result = f.GetChatroomResult()
 			e.joined(j.room, j.count, rj.Result)
@@ -405,18 +497,17 @@ func (e *Engine) sendToChatroom(ctx context.Context, m *Message, opts SendOption
 	}
 	e.noteSending(m.TargetID, rec.ClientMsgID, 1)
 	ack, err := e.sendOnce(ctx, req)
-	e.noteSending(m.TargetID, rec.ClientMsgID, -1)
+	// Together: a gap read in between must see it as this device's own.
+	e.rooms.mu.Lock()
+	e.noteSendingLocked(m.TargetID, rec.ClientMsgID, -1)
+	if st := e.rooms.rooms[m.TargetID]; err == nil && st != nil && ack.Seq > 0 {
+		st.ownSent(ack.Seq)
+	}
+	e.rooms.mu.Unlock()
 	if err != nil {
 		rec.SentStatus = StatusFailed
 		return rec, err
 	}
 	rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = ack.MessageUid, ack.Seq, ack.SentTime, StatusSent
-	if ack.Seq > 0 {
-		e.rooms.mu.Lock()
-		if st := e.rooms.rooms[m.TargetID]; st != nil {
-			st.ownSent(ack.Seq)
-		}
-		e.rooms.mu.Unlock()
-	}
 	return rec, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -76,6 +77,9 @@ func (b *Bridge) chatroomFunctions() map[string]func([]safejs.Value) (work, erro
 				order, err := optInt(o, "order", 0)
 				if err != nil {
 					return err
+				}
+				if n < 0 || n > contract.ChatroomInfoMax || order < 0 || order > 2 {
+					return codes.New(codes.RCChatroomParameterInvalid, "count must be 0 to 20, order 0, 1 or 2")
 				}
 				r.Count, r.Order = int32(n), int32(order)
 			}
@@ -200,6 +204,9 @@ func (b *Bridge) joinChatroom(existing bool) func([]safejs.Value) (work, error) 
 			}
 			if count, err = optInt(o, "count", 0); err != nil {
 				return nil, err
+			}
+			if count < -1 || count > contract.ChatroomJoinMax {
+				return nil, codes.New(codes.RCChatroomParameterInvalid, "count must be -1 to 50")
 			}
 		}
 		return func() (any, error) {

@@ -66,6 +66,7 @@ type liveRoom struct {
 	members atomic.Pointer[[]*session]
 	at      map[*session]int // index in members
 	mutes   atomic.Pointer[roomMutes]
+	mutesAt atomic.Uint64 // bumped by each invalidation: a read begun before one is not kept
 	out     chan roomPush // to the fan-out goroutine, in order
 	gone    chan struct{} // closed when the room has no session here: the fan-out ends
 }
@@ -191,6 +192,32 @@ func (c *chatrooms) leaveAll(ss *session) []roomLeft {
 	return out
 }
 
+// maxRoomsPerSession bounds the rooms one connection is in at once.
+const maxRoomsPerSession = 50
+
+// joinedBy is how many rooms ss is in.
+func (c *chatrooms) joinedBy(ss *session) int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(ss.chatrooms)
+}
+
+// userIn says whether a session of user is in room here.
+func (c *chatrooms) userIn(user, room string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	r := c.rooms[room]
+	if r == nil {
+		return false
+	}
+	for _, o := range r.list() {
+		if o.user == user {
+			return true
+		}
+	}
+	return false
+}
+
 // has says whether ss is in room.
 func (c *chatrooms) has(ss *session, room string) bool {
 	c.mu.RLock()
@@ -220,19 +247,22 @@ func (c *chatrooms) drop(room string) (had bool) {
 	return true
 }
 
-// deliver hands d's frame to the room's fan-out (waiting while the room's
-// queue is full).
-func (c *chatrooms) deliver(d *bus.Delivery) {
+// deliver hands d's frame to the room's fan-out. It never waits (it runs
+// on the bus's one goroutine, or under the room's order): a room whose
+// queue is full misses the push, and its devices read the gap from the
+// history.
+func (c *chatrooms) deliver(d *bus.Delivery) bool {
 	c.mu.RLock()
 	r := c.rooms[d.Room]
 	c.mu.RUnlock()
 	if r == nil {
-		return
+		return true
 	}
 	select {
 	case r.out <- roomPush{d.Frame, d.Except}:
-	case <-r.gone:
-	case <-c.done:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -255,6 +285,7 @@ func (r *liveRoom) fanOut(done <-chan struct{}, batchEvery time.Duration) {
 	for {
 		select {
 		case <-r.gone:
+			r.drain()
 			return
 		case <-done:
 			return
@@ -266,6 +297,8 @@ func (r *liveRoom) fanOut(done <-chan struct{}, batchEvery time.Duration) {
 			select {
 			case <-r.gone:
 				t.Stop()
+				r.pass(batch)
+				r.drain()
 				return
 			case <-done:
 				t.Stop()
@@ -286,6 +319,19 @@ func (r *liveRoom) fanOut(done <-chan struct{}, batchEvery time.Duration) {
 			}
 		}
 		r.pass(batch)
+	}
+}
+
+// drain writes what is still queued (the room's end, say) to the sessions
+// that were in the room when it went.
+func (r *liveRoom) drain() {
+	for {
+		select {
+		case p := <-r.out:
+			r.pass([]roomPush{p})
+		default:
+			return
+		}
 	}
 }
 
@@ -356,6 +402,18 @@ func (c *chatrooms) invalidate(room string) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if r := c.rooms[room]; r != nil {
+		r.mutesAt.Add(1)
+		r.mutes.Store(nil)
+	}
+}
+
+// invalidateAll forgets every room's mutes (the bus was cut off: changes
+// may have been missed).
+func (c *chatrooms) invalidateAll() {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, r := range c.rooms {
+		r.mutesAt.Add(1)
 		r.mutes.Store(nil)
 	}
 }
@@ -375,10 +433,12 @@ func (s *Server) chatroomMutes(ctx context.Context, room string) (*roomMutes, er
 	s.rooms.mu.RLock()
 	r := s.rooms.rooms[room]
 	s.rooms.mu.RUnlock()
+	var gen uint64
 	if r != nil {
 		if m := r.mutes.Load(); m != nil {
 			return m, nil
 		}
+		gen = r.mutesAt.Load()
 	}
 	c, err := s.store.Chatroom(ctx, room)
 	if err != nil {
@@ -389,7 +449,7 @@ func (s *Server) chatroomMutes(ctx context.Context, room string) (*roomMutes, er
 		return nil, err
 	}
 	m := &roomMutes{all: c.MutedAll, users: users}
-	if r != nil {
+	if r != nil && r.mutesAt.Load() == gen {
 		r.mutes.CompareAndSwap(nil, m)
 	}
 	return m, nil
@@ -468,6 +528,15 @@ func (s *Server) chatroomRequest(ctx context.Context, ss *session, r *pb.Chatroo
 		if !s.rooms.has(ss, r.Room) {
 			return nil, codes.New(codes.NotInChatroom, "not in the chat room")
 		}
+		if r.Notify { // the notice is a message from the member
+			m, err := s.chatroomMutes(ctx, r.Room)
+			if err != nil {
+				return nil, err
+			}
+			if m.muted(ss.user, now.UnixMilli()) {
+				return nil, codes.New(codes.ForbiddenInChatroom, "muted in the chat room")
+			}
+		}
 		_, err := s.changeChatroomEntries(ctx, r.Room, ss.user, ss.id, r, now)
 		return &pb.ChatroomResult{}, err
 	}
@@ -479,8 +548,10 @@ func (s *Server) chatroomRequest(ctx context.Context, ss *session, r *pb.Chatroo
 // in the room before the history is read, so a message stored meanwhile
 // comes live if not in the answer (the device drops what it has twice, by
 // the room's sequence).
-func (s *Server) joinChatroom(ctx context.Context, ss *session, r *pb.ChatroomRequest, now time.Time) (*pb.ChatroomResult, error) {
-	var err error
+func (s *Server) joinChatroom(ctx context.Context, ss *session, r *pb.ChatroomRequest, now time.Time) (res *pb.ChatroomResult, err error) {
+	if !s.rooms.has(ss, r.Room) && s.rooms.joinedBy(ss) >= maxRoomsPerSession {
+		return nil, codes.New(codes.RCChatroomParameterInvalid, "in too many chat rooms at once (50)")
+	}
 	if r.Op == pb.ChatroomOp_CHATROOM_JOIN {
 		_, _, err = s.store.CreateChatroom(ctx, r.Room, now)
 	} else {
@@ -495,8 +566,17 @@ func (s *Server) joinChatroom(ctx context.Context, ss *session, r *pb.ChatroomRe
 	}
 	first, ok := s.rooms.add(ss, r.Room)
 	if !ok {
+		// Closing: its other rooms are left already; this row goes too.
+		s.leftChatroom(ctx, r.Room, ss.user, s.rooms.userIn(ss.user, r.Room), false)
 		return nil, codes.New(codes.NetChannelInvalid, "the connection is closing")
 	}
+	defer func() {
+		if err != nil { // the device was told it did not join: it is not in
+			if was, stays, last := s.rooms.remove(ss, r.Room); was {
+				s.leftChatroom(ctx, r.Room, ss.user, stays, last)
+			}
+		}
+	}()
 	if first {
 		if err := s.bus.WatchRoom(ctx, r.Room); err != nil {
 			s.log.Warn("bus: watch a chat room", "room", r.Room, "err", err)
@@ -514,7 +594,7 @@ func (s *Server) joinChatroom(ctx context.Context, ss *session, r *pb.ChatroomRe
 	if err != nil {
 		return nil, err
 	}
-	res := &pb.ChatroomResult{
+	res = &pb.ChatroomResult{
 		CreateTime: c.Created, MemberCount: int32(c.Members), AllMuted: c.MutedAll,
 		Muted: mutes.users[ss.user] > now.UnixMilli(), JoinTime: joined, LastSeq: last,
 	}
@@ -712,6 +792,11 @@ func (s *Server) sweepChatrooms(ctx context.Context) {
 			s.log.Warn("chat rooms: empty rooms", "err", err)
 		}
 		for _, room := range empty {
+			// Joined meanwhile? (A join in the moment between this read
+			// and the destroy still loses: see the notes of issue 28.)
+			if c, err := s.store.Chatroom(ctx, room); err != nil || c.Members > 0 || c.EmptySince == 0 {
+				continue
+			}
 			if err := s.destroyChatroom(ctx, room, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
 				s.log.Warn("chat rooms: destroy an empty room", "room", room, "err", err)
 			}
@@ -724,7 +809,11 @@ func (s *Server) sweepChatrooms(ctx context.Context) {
 	}
 	// Memberships of nodes that are gone: not this one, not one the
 	// cluster knows, and none joined there for a while (a node that just
-	// started may not have been heard of yet).
+	// started may not have been heard of yet). Not while this node is cut
+	// off from the bus: it knows no one then.
+	if s.bus.Err() != nil {
+		return
+	}
 	nodes, err := s.store.ChatroomNodes(ctx)
 	if err != nil {
 		s.log.Warn("chat rooms: nodes", "err", err)

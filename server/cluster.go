@@ -94,7 +94,9 @@ type busNode struct{ s *Server }
 
 func (n busNode) Deliver(d *bus.Delivery) {
 	if d.Room != "" {
-		n.s.rooms.deliver(d)
+		if !n.s.rooms.deliver(d) {
+			n.s.metrics.chatroomMissed.Inc()
+		}
 		return
 	}
 	n.s.hub.deliver(d)
@@ -633,6 +635,7 @@ func (c *cluster) reconnected() {
 	s.groups.invalidateAll()
 	s.blocks.invalidateAll()
 	s.presence.subs.invalidateAll()
+	s.rooms.invalidateAll()
 	if err := s.loadSettings(s.ctx); err != nil {
 		s.log.Warn("bus: reload the settings", "err", err)
 	}

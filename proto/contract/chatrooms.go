@@ -110,7 +110,17 @@ func DecideEntries(current map[string]*pb.ChatroomEntry, user string, put []*pb.
 	force = force || user == ""
 	var out []*pb.ChatroomEntry
 	n := len(current)
+	seen := map[string]bool{}
 	for _, e := range put {
+		if seen[e.GetKey()] { // the same key twice in one call: the last value is kept
+			for i, o := range out {
+				if o.Key == e.GetKey() {
+					out[i].Value = e.GetValue()
+				}
+			}
+			continue
+		}
+		seen[e.GetKey()] = true
 		old := current[e.GetKey()]
 		if old != nil && old.GetOwner() != user && !force {
 			return nil, codes.New(codes.ChatroomKVOverwriteInvalid, "entry "+e.GetKey()+" was set by another member")
@@ -124,6 +134,10 @@ func DecideEntries(current map[string]*pb.ChatroomEntry, user string, put []*pb.
 		return nil, codes.New(codes.ChatroomKVExceed, "a chat room holds at most 100 entries")
 	}
 	for _, k := range keys {
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
 		old := current[k]
 		if old == nil {
 			return nil, codes.New(codes.ChatroomKeyNotExist, "no entry "+k)
