@@ -56,7 +56,9 @@ func TestJoinedAnswer(t *testing.T) {
 	e := &Engine{}
 	e.pendingRoom("r")
 	e.rooms.rooms["r"].taken = map[uint64]bool{100: true, 103: true} // pushed before the answer
-	msg := func(seq uint64) *pb.Message { return &pb.Message{ConvType: pb.ConversationType_CHATROOM, To: "r", Seq: seq} }
+	msg := func(seq uint64) *pb.Message {
+		return &pb.Message{ConvType: pb.ConversationType_CHATROOM, To: "r", Seq: seq}
+	}
 	e.joined("r", 3, &pb.ChatroomResult{CreateTime: 7, LastSeq: 100, Messages: []*pb.Message{msg(98), msg(99), msg(100)}})
 	st := e.rooms.rooms["r"]
 	if !st.joined || st.lastSeq != 103 || st.taken != nil || !slices.Equal(slices.Sorted(maps.Keys(st.missing)), []uint64{101, 102}) {
