@@ -2,8 +2,10 @@
 // driven in each browser engine: alice's page tries node A first, bob's
 // node B, so a message between them crosses the bus; node A is then killed
 // with -9, and alice's page moves to node B by itself (its SDK's
-// navigators) and goes on sending. Build first: make build wasm.
+// navigators) and goes on sending. Before that, both join a chat room: its
+// messages cross between the nodes. Build first: make build wasm.
 import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { startCluster } from '../cluster.mjs';
 import { links } from '../demo.mjs';
 import { launch, engines, closeAll } from '../../../npm/test/browser.mjs';
@@ -43,6 +45,34 @@ for (const engine of engines()) describe(`${engine}: cluster`, () => {
     await pages.alice.fill('#new-chat-id', 'bob');
     await pages.alice.press('#new-chat-id', 'Enter');
     await send('from node A');
+  });
+
+  test('a chat room spread over both nodes', async () => {
+    // The pages' own SDK (the module the demo imported): alice is on node A, bob on node B.
+    const sdk = (page, fn, arg) => page.evaluate(async ({ fn, arg }) => {
+      const R = await import('/imwasm/index.js');
+      if (!window.roomGot) {
+        window.roomGot = [];
+        R.addEventListener(R.Events.MESSAGES, ({ messages }) => {
+          for (const m of messages) if (m.conversationType === R.ConversationType.CHATROOM) window.roomGot.push(m.content.content);
+        });
+      }
+      const room = { conversationType: R.ConversationType.CHATROOM, targetId: 'lobby' };
+      if (fn === 'join') return (await R.joinChatRoom('lobby', { count: 10 })).code;
+      if (fn === 'say') return (await R.sendMessage(room, new R.TextMessage({ content: arg }))).code;
+      if (fn === 'info') return (await R.getChatRoomInfo('lobby', { count: 5, order: 1 })).data;
+      return null;
+    }, { fn, arg });
+    const got = (page) => page.evaluate(() => window.roomGot);
+    const waitGot = (page, text) => page.waitForFunction((text) => window.roomGot?.includes(text), text, { timeout: 20000 });
+    for (const u of ['alice', 'bob']) assert.equal(await sdk(pages[u], 'join'), 0);
+    assert.equal((await sdk(pages.bob, 'info')).userCount, 2); // both nodes' members, read on node B
+    for (const text of ['a1', 'a2']) assert.equal(await sdk(pages.alice, 'say', text), 0);
+    assert.equal(await sdk(pages.bob, 'say', 'b1'), 0);
+    await waitGot(pages.bob, 'a2');
+    await waitGot(pages.alice, 'b1');
+    assert.deepEqual(await got(pages.bob), ['a1', 'a2']);
+    assert.deepEqual(await got(pages.alice), ['b1']);
   });
 
   test('node A killed with -9: alice moves to node B and goes on', async () => {
