@@ -103,7 +103,7 @@ func (s *Server) apiDestroyChatroom(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.destroyChatroom(r.Context(), room, 1); err != nil {
+	if err := s.destroyChatroom(r.Context(), room, 1, time.Time{}); err != nil {
 		return nil, apiChatroomErr(err)
 	}
 	return map[string]any{}, nil

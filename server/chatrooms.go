@@ -720,8 +720,8 @@ func (s *Server) publishRoom(ctx context.Context, p *pb.Push, room, exceptSessio
 // destroyChatroom removes a room with everything in it; its sessions are
 // told (chatroomDestroyed, kind 0: it stood empty, 1: the app's server)
 // and are out of it, on every node.
-func (s *Server) destroyChatroom(ctx context.Context, room string, kind int32) error {
-	if err := s.store.DestroyChatroom(ctx, room); err != nil {
+func (s *Server) destroyChatroom(ctx context.Context, room string, kind int32, emptyBefore time.Time) error {
+	if err := s.store.DestroyChatroom(ctx, room, emptyBefore); err != nil {
 		return err
 	}
 	s.pushChatroomEvent(ctx, &pb.ChatroomEvent{Room: room, Destroyed: true, DestroyedType: kind}, "")
@@ -792,12 +792,8 @@ func (s *Server) sweepChatrooms(ctx context.Context) {
 			s.log.Warn("chat rooms: empty rooms", "err", err)
 		}
 		for _, room := range empty {
-			// Joined meanwhile? (A join in the moment between this read
-			// and the destroy still loses: see the notes of issue 28.)
-			if c, err := s.store.Chatroom(ctx, room); err != nil || c.Members > 0 || c.EmptySince == 0 {
-				continue
-			}
-			if err := s.destroyChatroom(ctx, room, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+			// Only if still empty (joined meanwhile: ErrExists).
+			if err := s.destroyChatroom(ctx, room, 0, cutoff); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrExists) {
 				s.log.Warn("chat rooms: destroy an empty room", "room", room, "err", err)
 			}
 		}

@@ -50,8 +50,10 @@ type Chatrooms interface {
 	// ListChatrooms lists rooms by id, those after after, at most limit.
 	ListChatrooms(ctx context.Context, after string, limit int) ([]Chatroom, error)
 	// DestroyChatroom removes a room, its members, entries, mutes and
-	// history (ErrNotFound).
-	DestroyChatroom(ctx context.Context, room string) error
+	// history (ErrNotFound). With emptyBefore set, only a room with no
+	// member, empty since before it: ErrExists when someone is in it or
+	// joined since (the empty-room sweep's check and its destroy are one).
+	DestroyChatroom(ctx context.Context, room string, emptyBefore time.Time) error
 
 	// JoinChatroom records user in room on node (again: no change) and
 	// returns when the user joined (ErrNotFound: no such room).

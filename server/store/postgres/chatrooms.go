@@ -113,13 +113,22 @@ FROM chatrooms WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
 }
 
 // DestroyChatroom implements store.Store's DestroyChatroom.
-func (d *DB) DestroyChatroom(ctx context.Context, room string) error {
+func (d *DB) DestroyChatroom(ctx context.Context, room string, emptyBefore time.Time) error {
 	return d.write(ctx, func(t *wtx) error {
-		tag, err := t.tx.Exec(ctx, `DELETE FROM chatrooms WHERE id = $1`, room)
+		q, before := `DELETE FROM chatrooms WHERE id = $1`, int64(0)
+		if !emptyBefore.IsZero() {
+			q, before = q+` AND members = 0 AND empty_since > 0 AND empty_since < $2`, emptyBefore.UnixMilli()
+		} else {
+			q += ` AND $2::bigint = 0`
+		}
+		tag, err := t.tx.Exec(ctx, q, room, before)
 		if err != nil {
 			return fmt.Errorf("destroy chat room %s: %w", room, err)
 		}
 		if tag.RowsAffected() == 0 {
+			if _, err := loadChatroom(ctx, t.tx, room); err == nil {
+				return fmt.Errorf("destroy chat room %s: not empty: %w", room, store.ErrExists)
+			}
 			return fmt.Errorf("destroy chat room %s: %w", room, store.ErrNotFound)
 		}
 		for _, q := range []string{

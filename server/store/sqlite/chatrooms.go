@@ -108,17 +108,24 @@ FROM chatrooms WHERE id>? ORDER BY id LIMIT ?`, after, limit)
 }
 
 // DestroyChatroom implements store.Store.
-func (d *DB) DestroyChatroom(ctx context.Context, room string) error {
-	_, err := d.submit(ctx, true, func(t *wtx) (any, error) { return nil, t.destroyChatroom(room) })
+func (d *DB) DestroyChatroom(ctx context.Context, room string, emptyBefore time.Time) error {
+	_, err := d.submit(ctx, true, func(t *wtx) (any, error) { return nil, t.destroyChatroom(room, emptyBefore) })
 	return err
 }
 
-func (t *wtx) destroyChatroom(room string) error {
-	res, err := t.tx.Exec(`DELETE FROM chatrooms WHERE id=?`, room)
+func (t *wtx) destroyChatroom(room string, emptyBefore time.Time) error {
+	q, before := `DELETE FROM chatrooms WHERE id=?1`, int64(0)
+	if !emptyBefore.IsZero() {
+		q, before = q+` AND members=0 AND empty_since>0 AND empty_since<?2`, emptyBefore.UnixMilli()
+	}
+	res, err := t.tx.Exec(q, room, before)
 	if err != nil {
 		return fmt.Errorf("destroy chat room %s: %w", room, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := loadChatroom(t.tx, room); err == nil {
+			return fmt.Errorf("destroy chat room %s: not empty: %w", room, store.ErrExists)
+		}
 		return fmt.Errorf("destroy chat room %s: %w", room, store.ErrNotFound)
 	}
 	for _, q := range []string{

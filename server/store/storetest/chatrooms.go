@@ -298,10 +298,14 @@ func chatrooms(t *testing.T, b Backend) {
 	if _, err := set("r2", &pb.ChatroomEntry{Key: "k", Value: "v", Owner: "u1", Time: 4_000}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.DestroyChatroom(ctx, "r2"); err != nil {
+	// Only if empty since before the time given: r2 has a member.
+	if err := d.DestroyChatroom(ctx, "r2", time.UnixMilli(1<<40)); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("destroying a room with a member as empty: %v", err)
+	}
+	if err := d.DestroyChatroom(ctx, "r2", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.DestroyChatroom(ctx, "r2"); !errors.Is(err, store.ErrNotFound) {
+	if err := d.DestroyChatroom(ctx, "r2", time.Time{}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("destroying twice: %v", err)
 	}
 	if _, err := d.Chatroom(ctx, "r2"); !errors.Is(err, store.ErrNotFound) {
