@@ -46,6 +46,22 @@ type chatrooms struct {
 	// messages fanned out by two goroutines came out of order, and every
 	// member then looked for the one it seemed to miss). Striped by room.
 	order [64]sync.Mutex
+	// member serializes a user's joins and leaves of a room on this node
+	// (their store rows and this index), so a leave decided when one
+	// session closed never deletes the row of the same user's session
+	// joining meanwhile. Striped by room and user.
+	member [64]sync.Mutex
+}
+
+// memberLock locks user's joins and leaves of room here.
+func (c *chatrooms) memberLock(room, user string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(room))
+	h.Write([]byte{0})
+	h.Write([]byte(user))
+	mu := &c.member[h.Sum32()%uint32(len(c.member))]
+	mu.Lock()
+	return mu
 }
 
 // inOrder runs fn, which appends to room and fans out, in the room's
@@ -560,11 +576,14 @@ func (s *Server) joinChatroom(ctx context.Context, ss *session, r *pb.ChatroomRe
 	if err != nil {
 		return nil, err
 	}
+	mu := s.rooms.memberLock(r.Room, ss.user)
 	joined, err := s.store.JoinChatroom(ctx, r.Room, ss.user, s.bus.ID(), now)
 	if err != nil {
+		mu.Unlock()
 		return nil, err
 	}
 	first, ok := s.rooms.add(ss, r.Room)
+	mu.Unlock()
 	if !ok {
 		// Closing: its other rooms are left already; this row goes too.
 		s.leftChatroom(ctx, r.Room, ss.user, s.rooms.userIn(ss.user, r.Room), false)
@@ -624,7 +643,13 @@ func (s *Server) leftChatroom(ctx context.Context, room, user string, userStays,
 	if userStays {
 		return
 	}
+	mu := s.rooms.memberLock(room, user)
+	if s.rooms.userIn(user, room) { // another session of theirs joined meanwhile: the row stays
+		mu.Unlock()
+		return
+	}
 	removed, err := s.store.LeaveChatroom(ctx, room, user, s.bus.ID(), s.cfg.Now())
+	mu.Unlock()
 	if err != nil {
 		if ctx.Err() == nil { // closing: Close removes the node's memberships at once
 			s.log.Warn("chat room: leave", "room", room, "user", user, "err", err)
