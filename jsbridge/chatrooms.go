@@ -23,15 +23,20 @@ func (b *Bridge) chatroomFunctions() map[string]func([]safejs.Value) (work, erro
 		r.Room, err = asString(arg(args, 0), "targetId")
 		return err
 	}
+	// roomOptions reads the room and returns its options object (args[1]).
+	roomOptions := func(r *pb.ChatroomRequest, args []safejs.Value) (safejs.Value, error) {
+		if err := room(r, args); err != nil {
+			return safejs.Undefined(), err
+		}
+		o := arg(args, 1)
+		return o, object(o, "options")
+	}
 	// entry reads {key, value?, isSendNotification?, notificationExtra?,
 	// isAutoDelete?} into one entry (setting) or one key (removing).
 	entry := func(force, set bool) func(r *pb.ChatroomRequest, args []safejs.Value) error {
 		return func(r *pb.ChatroomRequest, args []safejs.Value) error {
-			if err := room(r, args); err != nil {
-				return err
-			}
-			o := arg(args, 1)
-			if err := object(o, "options"); err != nil {
+			o, err := roomOptions(r, args)
+			if err != nil {
 				return err
 			}
 			key, err := reqString(o, "key")
@@ -96,11 +101,8 @@ func (b *Bridge) chatroomFunctions() map[string]func([]safejs.Value) (work, erro
 		"removeChatRoomEntry":      {entry(false, false), none},
 		"forceRemoveChatRoomEntry": {entry(true, false), none},
 		"setChatRoomEntries": {func(r *pb.ChatroomRequest, args []safejs.Value) error {
-			if err := room(r, args); err != nil {
-				return err
-			}
-			o := arg(args, 1)
-			if err := object(o, "options"); err != nil {
+			o, err := roomOptions(r, args)
+			if err != nil {
 				return err
 			}
 			list, err := field(o, "entries")
@@ -129,11 +131,8 @@ func (b *Bridge) chatroomFunctions() map[string]func([]safejs.Value) (work, erro
 			return err
 		}, none},
 		"removeChatRoomEntries": {func(r *pb.ChatroomRequest, args []safejs.Value) error {
-			if err := room(r, args); err != nil {
-				return err
-			}
-			o := arg(args, 1)
-			if err := object(o, "options"); err != nil {
+			o, err := roomOptions(r, args)
+			if err != nil {
 				return err
 			}
 			list, err := field(o, "entries")

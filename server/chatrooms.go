@@ -471,6 +471,19 @@ func (s *Server) chatroomMutes(ctx context.Context, room string) (*roomMutes, er
 	return m, nil
 }
 
+// checkNotMuted refuses user's messages to room while they are muted in
+// it (23408).
+func (s *Server) checkNotMuted(ctx context.Context, room, user string) error {
+	m, err := s.chatroomMutes(ctx, room)
+	if err != nil {
+		return err
+	}
+	if m.muted(user, s.cfg.Now().UnixMilli()) {
+		return codes.New(codes.ForbiddenInChatroom, "muted in the chat room")
+	}
+	return nil
+}
+
 // muted says whether user may not send to the room at now.
 func (m *roomMutes) muted(user string, now int64) bool {
 	return m.all || m.users[user] > now
@@ -545,12 +558,8 @@ func (s *Server) chatroomRequest(ctx context.Context, ss *session, r *pb.Chatroo
 			return nil, codes.New(codes.NotInChatroom, "not in the chat room")
 		}
 		if r.Notify { // the notice is a message from the member
-			m, err := s.chatroomMutes(ctx, r.Room)
-			if err != nil {
+			if err := s.checkNotMuted(ctx, r.Room, ss.user); err != nil {
 				return nil, err
-			}
-			if m.muted(ss.user, now.UnixMilli()) {
-				return nil, codes.New(codes.ForbiddenInChatroom, "muted in the chat room")
 			}
 		}
 		_, err := s.changeChatroomEntries(ctx, r.Room, ss.user, ss.id, r, now)
@@ -876,12 +885,8 @@ func (ss *session) chatroomConversation(ctx context.Context, c *pb.Conversation,
 		return "", codes.New(codes.NotInChatroom, "not in the chat room")
 	}
 	if sending {
-		m, err := ss.srv.chatroomMutes(ctx, room)
-		if err != nil {
+		if err := ss.srv.checkNotMuted(ctx, room, ss.user); err != nil {
 			return "", chatroomErr(err)
-		}
-		if m.muted(ss.user, ss.srv.cfg.Now().UnixMilli()) {
-			return "", codes.New(codes.ForbiddenInChatroom, "muted in the chat room")
 		}
 	}
 	return store.ChatroomConvID(room), nil

@@ -151,12 +151,7 @@ func TestChatroomEntries(t *testing.T) {
 	ctx := context.Background()
 	alice := e.device("alice", "a1", devOpts{})
 	bob := e.device("bob", "b1", devOpts{})
-	for _, d := range []*device{alice, bob} {
-		d.connect(t, token(t, d.user, time.Hour))
-		if _, err := d.JoinChatroom(ctx, "kv", -1, false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	joinAll(t, "kv", -1, alice, bob)
 	set := func(d *device, force, notify bool, kv ...string) error {
 		r := &pb.ChatroomRequest{Op: pb.ChatroomOp_CHATROOM_SET_ENTRIES, Room: "kv", Force: force, Notify: notify}
 		for i := 0; i < len(kv); i += 2 {
@@ -237,12 +232,7 @@ func TestChatroomMutes(t *testing.T) {
 	ctx := context.Background()
 	alice := e.device("alice", "a1", devOpts{})
 	bob := e.device("bob", "b1", devOpts{})
-	for _, d := range []*device{alice, bob} {
-		d.connect(t, token(t, d.user, time.Hour))
-		if _, err := d.JoinChatroom(ctx, "quiet", -1, false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	joinAll(t, "quiet", -1, alice, bob)
 	if status, body := e.admin("POST", "/v1/chatrooms/quiet/mute", map[string]any{"userIds": []string{"bob"}, "durationMs": 60000}); status != 200 {
 		t.Fatalf("mute: %d %v", status, body)
 	}
@@ -280,16 +270,10 @@ func TestChatroomMutes(t *testing.T) {
 func TestChatroomRejoinAndGaps(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	ctx := context.Background()
 	alice := e.device("alice", "a1", devOpts{})
 	cut := &roomCutter{}
 	bob := e.device("bob", "b1", devOpts{dialer: cut})
-	for _, d := range []*device{alice, bob} {
-		d.connect(t, token(t, d.user, time.Hour))
-		if _, err := d.JoinChatroom(ctx, "show", 5, false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	joinAll(t, "show", 5, alice, bob)
 	alice.send(t, roomText("show", "1"))
 	bob.waitRoom(t, "show", "1")
 
@@ -327,6 +311,18 @@ func TestChatroomRejoinAndGaps(t *testing.T) {
 	ev = bob.roomEvent(t, "rejoin failed", func(ev *client.ChatroomEvent) bool { return ev.Rejoined != nil && ev.Rejoined.Code != 0 })
 	if ev.Rejoined.Code != codes.RCChatroomNotExist || bob.InChatroom("show") {
 		t.Fatalf("rejoin of a destroyed room: %+v", ev.Rejoined)
+	}
+}
+
+// joinAll connects ds and has each join room (creating it), asking for
+// count of its latest messages.
+func joinAll(t *testing.T, room string, count int32, ds ...*device) {
+	t.Helper()
+	for _, d := range ds {
+		d.connect(t, token(t, d.user, time.Hour))
+		if _, err := d.JoinChatroom(context.Background(), room, count, false); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -514,12 +510,7 @@ func TestClusterChatroom(t *testing.T) {
 	dave := n0.device("dave", "d1", devOpts{})
 	bob := n1.device("bob", "b1", devOpts{})
 	carol := n1.device("carol", "c1", devOpts{})
-	for _, d := range []*device{alice, dave, bob, carol} {
-		d.connect(t, token(t, d.user, time.Hour))
-		if _, err := d.JoinChatroom(ctx, "hall", -1, false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	joinAll(t, "hall", -1, alice, dave, bob, carol)
 	// Count what crosses NATS on chat room subjects.
 	nc, err := nats.Connect(c.nats.URL())
 	if err != nil {
