@@ -55,6 +55,13 @@ const (
 	ChatroomKVOverwriteInvalid                = 23424 // CHATROOM_KV_OVERWRITE_INVALID: changing an entry another member set, without force
 	ChatroomKeyNotExist                       = 23427 // CHATROOM_KEY_NOT_EXIST: removing or reading an entry the room does not have
 	ChatroomKVStoreOutLimit                   = 23429 // CHATROOM_KV_STORE_OUT_LIMIT: more than 10 entries in one call
+	NotInUltraGroup                           = 24406 // NOT_IN_ULTRA_GROUP: sending to or reading an ultra group the user is not in
+	ForbiddenInUltraGroup                     = 24408 // FORBIDDEN_IN_ULTRA_GROUP: a muted member (or the whole group muted) sending
+	UltraGroupNotExist                        = 24410 // ULTRA_GROUP_NOT_EXIST
+	UltraGroupMembersOversize                 = 24411 // ULTRA_GROUP_MEMBERS_OVERSIZE: a group past its member limit
+	UltraGroupChannelsOversize                = 24413 // ULTRA_GROUP_CHANNELS_OVERSIZE: creating a channel past the group's channel limit
+	UltraGroupChannelIDNotExist               = 24414 // ULTRA_GROUP_CHANNEL_ID_NOT_EXIST: a channel the group does not have
+	UltraGroupUserNotInPrivateChannel         = 24416 // ULTRA_GROUP_USER_NOT_IN_PRIVATE_CHANNEL: sending to or reading a private channel the member is not in
 	RecallMessage                             = 25101 // RECALL_MESSAGE
 	MessageStorageUnavailable                 = 25102 // MESSAGE_STORAGE_SERVICE_UNAVAILABLE: the server cannot reach its store (PostgreSQL down); a resend stores the message once
 	RecallMessageUserInvalid                  = 25107 // RECALL_MESSAGE_USER_INVALID

@@ -15,6 +15,7 @@ const (
 	ConversationType_GROUP                  ConversationType = 3
 	ConversationType_CHATROOM               ConversationType = 4
 	ConversationType_SYSTEM                 ConversationType = 6
+	ConversationType_ULTRA_GROUP            ConversationType = 10
 	ConversationType_USER_LOG               ConversationType = 100
 )
 
@@ -30,6 +31,8 @@ func (x ConversationType) String() string {
 		return "CHATROOM"
 	case ConversationType_SYSTEM:
 		return "SYSTEM"
+	case ConversationType_ULTRA_GROUP:
+		return "ULTRA_GROUP"
 	case ConversationType_USER_LOG:
 		return "USER_LOG"
 	}

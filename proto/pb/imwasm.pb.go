@@ -43,6 +43,11 @@ const (
 	// per member, and a newcomer gets the latest messages on joining.
 	ConversationType_CHATROOM ConversationType = 4
 	ConversationType_SYSTEM   ConversationType = 6
+	// An ultra group: a very large group whose messages go to one of its
+	// channels (Conversation.channel; "" is the default channel). Each
+	// channel's messages are stored once, never per member; a member's
+	// unread counts come from their read watermark.
+	ConversationType_ULTRA_GROUP ConversationType = 10
 	// The user's own log: what one of their devices did to their view of
 	// other conversations (deletes, clears), synced to their other devices
 	// like any conversation and never shown as one.
@@ -57,6 +62,7 @@ var (
 		3:   "GROUP",
 		4:   "CHATROOM",
 		6:   "SYSTEM",
+		10:  "ULTRA_GROUP",
 		100: "USER_LOG",
 	}
 	ConversationType_value = map[string]int32{
@@ -65,6 +71,7 @@ var (
 		"GROUP":                  3,
 		"CHATROOM":               4,
 		"SYSTEM":                 6,
+		"ULTRA_GROUP":            10,
 		"USER_LOG":               100,
 	}
 )
@@ -8595,14 +8602,16 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"durationMs\x12\x12\n" +
 	"\x04time\x18\x03 \x01(\x03R\x04time\x12\x14\n" +
 	"\x05users\x18\x04 \x03(\tR\x05users\x12\x14\n" +
-	"\x05extra\x18\x05 \x01(\tR\x05extra*n\n" +
+	"\x05extra\x18\x05 \x01(\tR\x05extra*\x7f\n" +
 	"\x10ConversationType\x12\x1a\n" +
 	"\x16CONVERSATION_TYPE_NONE\x10\x00\x12\v\n" +
 	"\aPRIVATE\x10\x01\x12\t\n" +
 	"\x05GROUP\x10\x03\x12\f\n" +
 	"\bCHATROOM\x10\x04\x12\n" +
 	"\n" +
-	"\x06SYSTEM\x10\x06\x12\f\n" +
+	"\x06SYSTEM\x10\x06\x12\x0f\n" +
+	"\vULTRA_GROUP\x10\n" +
+	"\x12\f\n" +
 	"\bUSER_LOG\x10d*\x99\x01\n" +
 	"\x05TagOp\x12\x0f\n" +
 	"\vTAG_OP_NONE\x10\x00\x12\v\n" +

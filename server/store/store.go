@@ -34,6 +34,9 @@ var (
 	// matters (a message's sender and client id), so the caller makes the
 	// same call again later.
 	ErrUnavailable = errors.New("store unavailable")
+	// ErrLimit: a change past one of its limits (an ultra group's members
+	// or channels).
+	ErrLimit = errors.New("past its limit")
 )
 
 // RecallObjectName is the object name a recalled message takes (RongIMLib's
@@ -60,8 +63,16 @@ func ConvID(user string, conv *pb.Conversation) string {
 		return UserLogID(user) // only ever one's own
 	case pb.ConversationType_CHATROOM:
 		return ChatroomConvID(conv.GetTarget())
+	case pb.ConversationType_ULTRA_GROUP:
+		return UltraConvID(conv.GetTarget(), conv.GetChannel())
 	}
 	return PrivateConvID(user, conv.GetTarget())
+}
+
+// HasCounts says whether a conversation type's members have unread counts
+// (the others: the user's log, chat rooms).
+func HasCounts(t pb.ConversationType) bool {
+	return t == pb.ConversationType_PRIVATE || t == pb.ConversationType_GROUP || t == pb.ConversationType_ULTRA_GROUP
 }
 
 // UserLogID is the id of user's own log (conversation type USER_LOG).
@@ -78,15 +89,19 @@ func Tombstone(m *pb.Message) *pb.Message {
 // both users anyway), with the content and every other field gone.
 func Erased(user, convID string, seq uint64) *pb.Message {
 	typ, a, b, _ := ParseConvID(convID)
-	to := a // the group, or the other user
-	if typ == pb.ConversationType_PRIVATE && a == user {
+	to, channel := a, "" // the group, or the other user
+	switch {
+	case typ == pb.ConversationType_PRIVATE && a == user:
 		to = b
+	case typ == pb.ConversationType_ULTRA_GROUP:
+		channel = b
 	}
-	return &pb.Message{ConvType: typ, FromUser: user, To: to, Seq: seq, Tombstone: true}
+	return &pb.Message{ConvType: typ, FromUser: user, To: to, Channel: channel, Seq: seq, Tombstone: true}
 }
 
 // ParseConvID splits a canonical id: for private conversations it returns
-// the two users, for groups the group id in a.
+// the two users, for groups the group id in a, for ultra groups the group
+// in a and the channel in b.
 func ParseConvID(id string) (t pb.ConversationType, a, b string, ok bool) {
 	switch {
 	case strings.HasPrefix(id, "g:"):
@@ -98,6 +113,9 @@ func ParseConvID(id string) (t pb.ConversationType, a, b string, ok bool) {
 		return pb.ConversationType_USER_LOG, id[2:], "", len(id) > 2
 	case strings.HasPrefix(id, "r:"):
 		return pb.ConversationType_CHATROOM, id[2:], "", len(id) > 2
+	case strings.HasPrefix(id, "ug:"):
+		g, ch, ok := ParseUltraConvID(id)
+		return pb.ConversationType_ULTRA_GROUP, g, ch, ok && g != ""
 	}
 	return 0, "", "", false
 }
@@ -252,6 +270,7 @@ type Store interface {
 
 	People
 	Chatrooms
+	UltraGroups
 
 	// Access is what the user may do: tokens issued before
 	// TokensValidAfter are revoked (RevokeTokens), and the user may not
@@ -564,8 +583,7 @@ type GroupChanged struct {
 // message of a private chat or a group that the sender marked counted,
 // neither a status message nor a marker.
 func Counted(m *pb.Message) bool {
-	return m.IsCounted && !m.IsStatus && !IsMarker(m) &&
-		(m.ConvType == pb.ConversationType_PRIVATE || m.ConvType == pb.ConversationType_GROUP)
+	return m.IsCounted && !m.IsStatus && !IsMarker(m) && HasCounts(m.ConvType)
 }
 
 // VisibleTo reports whether user may see m: a message targeted at some

@@ -362,6 +362,39 @@ CREATE TABLE chatroom_mutes (
 ) WITHOUT ROWID;
 CREATE INDEX user_hidden_chatroom ON user_hidden(conv_id, seq) WHERE conv_id >= 'r:' AND conv_id < 'r;';
 `,
+	// 20: ultra groups (store.UltraGroups): the groups, their members (with
+	// their mutes), channels and who may use a private channel. Each
+	// channel is a conversation ("ug:<group>:<channel>") a member has a
+	// user_convs row of (their watermark), none per message.
+	`
+CREATE TABLE ultra_groups (
+	id        TEXT PRIMARY KEY,
+	name      TEXT    NOT NULL,
+	owner     TEXT    NOT NULL,
+	created   INTEGER NOT NULL,
+	muted_all INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE ultra_members (
+	group_id    TEXT    NOT NULL,
+	user_id     TEXT    NOT NULL,
+	muted_until INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX ultra_members_user ON ultra_members(user_id);
+CREATE TABLE ultra_channels (
+	group_id   TEXT    NOT NULL,
+	channel_id TEXT    NOT NULL,
+	private    INTEGER NOT NULL,
+	created    INTEGER NOT NULL,
+	PRIMARY KEY (group_id, channel_id)
+) WITHOUT ROWID;
+CREATE TABLE ultra_channel_users (
+	group_id   TEXT NOT NULL,
+	channel_id TEXT NOT NULL,
+	user_id    TEXT NOT NULL,
+	PRIMARY KEY (group_id, channel_id, user_id)
+) WITHOUT ROWID;
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

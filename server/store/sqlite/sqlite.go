@@ -601,7 +601,7 @@ func (d *DB) visibleRange(ctx context.Context, user, convID string) (start, last
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, 0, fmt.Errorf("%s: %w", convID, err)
 		}
-	case pb.ConversationType_GROUP:
+	case pb.ConversationType_GROUP, pb.ConversationType_ULTRA_GROUP:
 		err := d.queryRow(ctx, `SELECT start_seq, end_seq FROM user_convs WHERE user_id=? AND conv_id=?`, user, convID).Scan(&start, &end)
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, 0, store.ErrNotMember
@@ -701,8 +701,12 @@ WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 		if end > 0 && last > end {
 			last = end
 		}
+		conv := &pb.Conversation{Type: pb.ConversationType(typ), Target: target}
+		if conv.Type == pb.ConversationType_ULTRA_GROUP {
+			_, conv.Channel, _ = store.ParseUltraConvID(id)
+		}
 		out = append(out, &pb.ConversationState{
-			Conv:     &pb.Conversation{Type: pb.ConversationType(typ), Target: target},
+			Conv:     conv,
 			LastSeq:  last,
 			LastTime: lastTime,
 			StartSeq: start,
@@ -716,7 +720,7 @@ WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 	}
 	rows.Close() // before the counts' queries: one reader connection may be all there is
 	for i, st := range out {
-		if st.Conv.Type != pb.ConversationType_PRIVATE && st.Conv.Type != pb.ConversationType_GROUP {
+		if !store.HasCounts(st.Conv.Type) {
 			continue
 		}
 		if st.UnreadCount, st.MentionCount, err = d.unreadCounts(ctx, user, ids[i], from[i], st.LastSeq); err != nil {

@@ -52,6 +52,7 @@ func Run(t *testing.T, b Backend) {
 		{"Tags", tags},
 		{"ErasedUsersTagsGo", erasedUsersTagsGo},
 		{"Chatrooms", chatrooms},
+		{"UltraGroups", ultraGroups},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if why, ok := b.Lacks[c.name]; ok {
