@@ -402,7 +402,7 @@ func (e *Engine) Conversation(ctx context.Context, c Conversation) (*Conversatio
 func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 	latest := map[string]*Message{}
 	for _, m := range bs.emitted {
-		if (m.Type == Private || m.Type == Group) && !m.IsStatus {
+		if hasCounts(m.Type) && !m.IsStatus {
 			latest[m.Key()] = m // emitted in sequence order: the last wins
 		}
 	}
@@ -423,7 +423,7 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 	e.seqMu.Lock()
 	for k, m := range latest {
 		st := e.convs[k]
-		if st == nil || (st.Type != Private && st.Type != Group) || st.TargetID == "" {
+		if st == nil || !hasCounts(st.Type) || st.TargetID == "" {
 			continue
 		}
 		ci := infoOf(st)

@@ -4,10 +4,15 @@ import "strconv"
 
 // Conversation types (RongIMLib numbers).
 const (
-	Private = 1
-	Group   = 3
-	System  = 6
+	Private    = 1
+	Group      = 3
+	System     = 6
+	UltraGroup = 10 // a channel of an ultra group: ChannelID ("" the default channel)
 )
+
+// hasCounts says whether conversations of type t have unread counts and
+// state a device keeps (the others: chat rooms, the system's).
+func hasCounts(t int32) bool { return t == Private || t == Group || t == UltraGroup }
 
 // Message directions.
 const (

@@ -59,8 +59,8 @@ func (e *Engine) RecallMessage(ctx context.Context, c Conversation, messageUID s
 
 // validConversation checks what every conversation argument needs.
 func validConversation(c Conversation) error {
-	if c.Type != Private && c.Type != Group {
-		return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
+	if !hasCounts(c.Type) {
+		return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE, GROUP or ULTRA_GROUP")
 	}
 	if !contract.ValidID(c.TargetID) {
 		return codes.New(codes.InvalidParameterTargetID, "invalid targetId")

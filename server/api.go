@@ -52,6 +52,7 @@ func (s *Server) routeAPI() {
 	s.mux.HandleFunc("DELETE /v1/users/{id}", s.admin(s.apiEraseUser))
 	s.routePeopleAPI()
 	s.routeChatroomAPI()
+	s.routeUltraGroupAPI()
 	s.routeImport()
 	s.mux.HandleFunc("GET /v1/settings", s.admin(s.apiGetSettings))
 	s.mux.HandleFunc("PUT /v1/settings", s.admin(s.apiPutSettings))

@@ -26,13 +26,14 @@ import (
 // is encoded once and queued for each of them. On a cluster, a room's
 // messages travel once over the bus to each node with sessions in it.
 
-// chatrooms indexes this node's sessions by the chat rooms they joined.
-// Each room with sessions here has a goroutine that writes its pushes to
+// roomIndex indexes this node's sessions by the rooms they are in: the
+// chat rooms they joined (Server.rooms), and the ultra groups of their
+// users (Server.ultra, keyed by ultraKey). Each room with sessions here has a goroutine that writes its pushes to
 // them, one after another, in the room's order: most sessions are idle
 // between two messages, and a write from that goroutine costs less than
 // waking each session's writer (and keeps no writer goroutine per member;
 // with them, 10,000 members took 17.7 KB of server memory each).
-type chatrooms struct {
+type roomIndex struct {
 	// start runs a room's fan-out goroutine (the server's tasks: Close
 	// waits for them); false when the server is closing.
 	start func(func()) bool
@@ -41,6 +42,7 @@ type chatrooms struct {
 	batchEvery time.Duration
 	mu         sync.RWMutex
 	rooms      map[string]*liveRoom
+	joined     map[*session]map[string]struct{} // the rooms of each session in any
 	// order serializes a room's appends with their fan-out on this node,
 	// so its sessions get its messages in sequence order (two senders'
 	// messages fanned out by two goroutines came out of order, and every
@@ -54,7 +56,7 @@ type chatrooms struct {
 }
 
 // memberLock locks user's joins and leaves of room here.
-func (c *chatrooms) memberLock(room, user string) *sync.Mutex {
+func (c *roomIndex) memberLock(room, user string) *sync.Mutex {
 	h := fnv.New32a()
 	h.Write([]byte(room))
 	h.Write([]byte{0})
@@ -66,7 +68,7 @@ func (c *chatrooms) memberLock(room, user string) *sync.Mutex {
 
 // inOrder runs fn, which appends to room and fans out, in the room's
 // order on this node.
-func (c *chatrooms) inOrder(room string, fn func()) {
+func (c *roomIndex) inOrder(room string, fn func()) {
 	h := fnv.New32a()
 	h.Write([]byte(room))
 	mu := &c.order[h.Sum32()%uint32(len(c.order))]
@@ -110,14 +112,24 @@ type roomMutes struct {
 	users map[string]int64 // muted until, unix ms
 }
 
-func newChatrooms(start func(func()) bool, done <-chan struct{}, batchEvery time.Duration) *chatrooms {
-	return &chatrooms{start: start, done: done, batchEvery: batchEvery, rooms: map[string]*liveRoom{}}
+func newRoomIndex(start func(func()) bool, done <-chan struct{}, batchEvery time.Duration) *roomIndex {
+	return &roomIndex{start: start, done: done, batchEvery: batchEvery, rooms: map[string]*liveRoom{}, joined: map[*session]map[string]struct{}{}}
+}
+
+// forget takes room from ss's set (under c.mu).
+func (c *roomIndex) forget(ss *session, room string) {
+	if in := c.joined[ss]; in != nil {
+		delete(in, room)
+		if len(in) == 0 {
+			delete(c.joined, ss)
+		}
+	}
 }
 
 // add puts ss in room; first says the room had no session here before.
 // A session that is closing is not added (ok false): close has taken it
 // out of every room already, or will not see this one.
-func (c *chatrooms) add(ss *session, room string) (first, ok bool) {
+func (c *roomIndex) add(ss *session, room string) (first, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ss.mu.Lock()
@@ -142,22 +154,24 @@ func (c *chatrooms) add(ss *session, room string) (first, ok bool) {
 	r.at[ss] = len(old)
 	members := append(old[:len(old):len(old)], ss) // a new array: the fan-out may be reading the old
 	r.members.Store(&members)
-	if ss.chatrooms == nil {
-		ss.chatrooms = map[string]struct{}{}
+	in := c.joined[ss]
+	if in == nil {
+		in = map[string]struct{}{}
+		c.joined[ss] = in
 	}
-	ss.chatrooms[room] = struct{}{}
+	in[room] = struct{}{}
 	return first, true
 }
 
 // remove takes ss out of room. userStays: another session of its user is
 // in the room here; last: no session is.
-func (c *chatrooms) remove(ss *session, room string) (was, userStays, last bool) {
+func (c *roomIndex) remove(ss *session, room string) (was, userStays, last bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.removeLocked(ss, room)
 }
 
-func (c *chatrooms) removeLocked(ss *session, room string) (was, userStays, last bool) {
+func (c *roomIndex) removeLocked(ss *session, room string) (was, userStays, last bool) {
 	r := c.rooms[room]
 	if r == nil {
 		return false, false, false
@@ -176,7 +190,7 @@ func (c *chatrooms) removeLocked(ss *session, room string) (was, userStays, last
 	}
 	r.members.Store(&members)
 	delete(r.at, ss)
-	delete(ss.chatrooms, room)
+	c.forget(ss, room)
 	if len(members) == 0 {
 		delete(c.rooms, room)
 		close(r.gone)
@@ -197,11 +211,11 @@ type roomLeft struct {
 }
 
 // leaveAll takes ss out of every room (its close).
-func (c *chatrooms) leaveAll(ss *session) []roomLeft {
+func (c *roomIndex) leaveAll(ss *session) []roomLeft {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []roomLeft
-	for room := range ss.chatrooms {
+	for room := range c.joined[ss] {
 		_, stays, last := c.removeLocked(ss, room)
 		out = append(out, roomLeft{room, stays, last})
 	}
@@ -212,14 +226,14 @@ func (c *chatrooms) leaveAll(ss *session) []roomLeft {
 const maxRoomsPerSession = 50
 
 // joinedBy is how many rooms ss is in.
-func (c *chatrooms) joinedBy(ss *session) int {
+func (c *roomIndex) joinedBy(ss *session) int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(ss.chatrooms)
+	return len(c.joined[ss])
 }
 
 // userIn says whether a session of user is in room here.
-func (c *chatrooms) userIn(user, room string) bool {
+func (c *roomIndex) userIn(user, room string) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	r := c.rooms[room]
@@ -235,7 +249,7 @@ func (c *chatrooms) userIn(user, room string) bool {
 }
 
 // has says whether ss is in room.
-func (c *chatrooms) has(ss *session, room string) bool {
+func (c *roomIndex) has(ss *session, room string) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	r := c.rooms[room]
@@ -248,7 +262,7 @@ func (c *chatrooms) has(ss *session, room string) bool {
 
 // drop takes every session out of room (it was destroyed); had says there
 // were some.
-func (c *chatrooms) drop(room string) (had bool) {
+func (c *roomIndex) drop(room string) (had bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r := c.rooms[room]
@@ -256,7 +270,7 @@ func (c *chatrooms) drop(room string) (had bool) {
 		return false
 	}
 	for _, ss := range r.list() {
-		delete(ss.chatrooms, room)
+		c.forget(ss, room)
 	}
 	delete(c.rooms, room)
 	close(r.gone)
@@ -267,7 +281,7 @@ func (c *chatrooms) drop(room string) (had bool) {
 // on the bus's one goroutine, or under the room's order): a room whose
 // queue is full misses the push, and its devices read the gap from the
 // history.
-func (c *chatrooms) deliver(d *bus.Delivery) bool {
+func (c *roomIndex) deliver(d *bus.Delivery) bool {
 	c.mu.RLock()
 	r := c.rooms[d.Room]
 	c.mu.RUnlock()
@@ -414,7 +428,7 @@ const (
 )
 
 // invalidate forgets room's mutes as read (they changed).
-func (c *chatrooms) invalidate(room string) {
+func (c *roomIndex) invalidate(room string) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if r := c.rooms[room]; r != nil {
@@ -425,7 +439,7 @@ func (c *chatrooms) invalidate(room string) {
 
 // invalidateAll forgets every room's mutes (the bus was cut off: changes
 // may have been missed).
-func (c *chatrooms) invalidateAll() {
+func (c *roomIndex) invalidateAll() {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	for _, r := range c.rooms {
@@ -435,7 +449,7 @@ func (c *chatrooms) invalidateAll() {
 }
 
 // count is how many sessions here are in rooms (for /metrics).
-func (c *chatrooms) count() (rooms, sessions int) {
+func (c *roomIndex) count() (rooms, sessions int) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	for _, r := range c.rooms {

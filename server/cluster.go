@@ -62,6 +62,7 @@ const (
 	evFile      = "file"      // Broadcast: User stored a file of Size bytes in the shared file store (deleted one: -Size-1)
 	evRoomGone  = "roomgone"  // Broadcast: chat room Conv was destroyed
 	evRoomMutes = "roommutes" // Broadcast: chat room Conv's mutes changed
+	evUltra     = "ultra"     // Broadcast: ultra group Group changed (Code: ultraAdded or ultraRemoved Users, ultraDismissed)
 )
 
 type busEvent struct {
@@ -94,7 +95,11 @@ type busNode struct{ s *Server }
 
 func (n busNode) Deliver(d *bus.Delivery) {
 	if d.Room != "" {
-		if !n.s.rooms.deliver(d) {
+		idx := n.s.rooms
+		if isUltraKey(d.Room) {
+			idx = n.s.ultra
+		}
+		if !idx.deliver(d) {
 			n.s.metrics.chatroomMissed.Inc()
 		}
 		return
@@ -431,6 +436,8 @@ func (c *cluster) receive(b []byte) {
 		s.chatroomGone(e.Conv)
 	case evRoomMutes:
 		s.rooms.invalidate(e.Conv)
+	case evUltra:
+		s.applyUltraEvent(s.ctx, &e)
 	case evPending:
 		s.pendingMaybe(e.User)
 	case evFile:
@@ -636,6 +643,7 @@ func (c *cluster) reconnected() {
 	s.blocks.invalidateAll()
 	s.presence.subs.invalidateAll()
 	s.rooms.invalidateAll()
+	s.ultraGroups.invalidateAll()
 	if err := s.loadSettings(s.ctx); err != nil {
 		s.log.Warn("bus: reload the settings", "err", err)
 	}

@@ -45,6 +45,9 @@ func (ss *session) conversationGroup(ctx context.Context, c *pb.Conversation) (s
 		if err != nil {
 			return "", nil, err
 		}
+	case pb.ConversationType_ULTRA_GROUP:
+		convID, _, err := ss.srv.ultraConversation(ctx, ss.user, c)
+		return convID, nil, err
 	default:
 		return "", nil, codes.New(codes.InvalidParameterConversationType, "unsupported conversation type")
 	}
@@ -72,11 +75,13 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 	var convID string
 	var g *groupInfo
 	var err error
-	if r.Conv.GetType() == pb.ConversationType_CHATROOM {
+	if t := r.Conv.GetType(); t == pb.ConversationType_CHATROOM || t == pb.ConversationType_ULTRA_GROUP {
 		if r.NeedReceipt || r.DeliveryReceipt {
-			ss.replyErr(id, codes.InvalidParameter, "receipts are not asked in chat rooms")
+			ss.replyErr(id, codes.InvalidParameter, "receipts are not asked in chat rooms and ultra groups")
 			return
 		}
+	}
+	if r.Conv.GetType() == pb.ConversationType_CHATROOM {
 		convID, err = ss.chatroomConversation(ctx, r.Conv, true)
 	} else {
 		convID, g, err = ss.conversationGroup(ctx, r.Conv)
@@ -89,6 +94,16 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 	case pb.ConversationType_GROUP:
 		if g.mutedAt(ss.user, ss.srv.cfg.Now().UnixMilli()) {
 			ss.replyErr(id, codes.ForbiddenInGroup, "muted in the group")
+			return
+		}
+	case pb.ConversationType_ULTRA_GROUP:
+		ug, err := ss.srv.ultraGroups.get(ctx, r.Conv.Target)
+		if err != nil {
+			ss.replyFor(id, err)
+			return
+		}
+		if ultraMuted(ug, ss.user, ss.srv.cfg.Now().UnixMilli()) {
+			ss.replyErr(id, codes.ForbiddenInUltraGroup, "muted in the ultra group")
 			return
 		}
 	case pb.ConversationType_PRIVATE:
@@ -158,11 +173,16 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.sendStatus(ctx, id, m)
 		return
 	}
-	if r.Conv.Type == pb.ConversationType_CHATROOM {
-		// In the room's order: its fan-out too (see chatrooms.inOrder).
+	if t := r.Conv.Type; t == pb.ConversationType_CHATROOM || t == pb.ConversationType_ULTRA_GROUP {
+		// In the room's (the channel's) order: its fan-out too (see
+		// roomIndex.inOrder).
 		var stored *pb.Message
 		var dup bool
-		ss.srv.rooms.inOrder(r.Conv.Target, func() {
+		order, key := ss.srv.rooms, r.Conv.Target
+		if t == pb.ConversationType_ULTRA_GROUP {
+			order, key = ss.srv.ultra, convID
+		}
+		order.inOrder(key, func() {
 			start := time.Now()
 			if stored, dup, err = ss.srv.store.Append(ctx, convID, m); err != nil {
 				return
@@ -179,7 +199,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 			ss.replyFor(id, err)
 			return
 		}
-		if stored.ConvType != m.ConvType || stored.To != m.To {
+		if stored.ConvType != m.ConvType || stored.To != m.To || stored.Channel != m.Channel {
 			ss.replyErr(id, codes.InvalidParameter, "clientMsgId names a message of another conversation")
 			return
 		}
@@ -272,6 +292,14 @@ type visible struct {
 	start, last uint64
 }
 
+// notInCode is the code for a conversation of type t the user is not in.
+func notInCode(t pb.ConversationType) int32 {
+	if t == pb.ConversationType_ULTRA_GROUP {
+		return codes.NotInUltraGroup
+	}
+	return codes.NotInGroup
+}
+
 // visibility reads the user's visible range of convID (22406 in a group
 // they never joined).
 func (ss *session) visibility(ctx context.Context, convID string) (*visible, error) {
@@ -318,6 +346,9 @@ func (s *Server) fanOut(ctx context.Context, m *pb.Message, exceptSession string
 	switch m.ConvType {
 	case pb.ConversationType_CHATROOM:
 		s.publishRoom(ctx, &pb.Push{Messages: []*pb.Message{m}}, m.To, exceptSession)
+		return
+	case pb.ConversationType_ULTRA_GROUP:
+		s.fanOutUltra(ctx, m, exceptSession)
 		return
 	case pb.ConversationType_GROUP:
 		g, err := s.groups.get(ctx, m.To)
@@ -399,6 +430,11 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	}
 	switch r.Conv.Type {
 	case pb.ConversationType_PRIVATE, pb.ConversationType_GROUP:
+	case pb.ConversationType_ULTRA_GROUP: // the member's row of the channel bounds what they read
+		if r.Conv.Channel != "" && !contract.ValidID(r.Conv.Channel) {
+			ss.replyErr(id, codes.UltraGroupChannelIDNotExist, "invalid channel id")
+			return
+		}
 	case pb.ConversationType_USER_LOG: // one's own log only (ConvID ignores the target)
 	case pb.ConversationType_CHATROOM: // a gap in the live stream: members only
 		if _, err := ss.chatroomConversation(ctx, r.Conv, false); err != nil {
@@ -421,7 +457,7 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	msgs, start, last, err := ss.srv.store.Pull(ctx, ss.user, store.ConvID(ss.user, r.Conv), r.AfterSeq, limit,
 		cfg.Now().Add(-cfg.NewDeviceWindow), cfg.NewDeviceMax)
 	if errors.Is(err, store.ErrNotMember) {
-		ss.replyErr(id, codes.NotInGroup, "not in conversation")
+		ss.replyErr(id, notInCode(r.Conv.Type), "not in conversation")
 		return
 	}
 	if err != nil {

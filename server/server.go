@@ -35,21 +35,23 @@ const DBFile = "imwasm.db"
 
 // Server is one imwasm node.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	store    store.Store
-	files    files.FileStore
-	hub      *hub
-	bus      bus.Bus
-	cluster  *cluster // what this node knows of the others
-	groups   *groupCache
-	rooms    *chatrooms           // this node's sessions by chat room
-	blocks   *blockCache          // users' blacklists, for every private send
-	presence *presence            // online status and who is told of it
-	reg      *prometheus.Registry // this server's own: tests run several in one process
-	metrics  serverMetrics
-	mux      *http.ServeMux
-	uids     *store.UIDGen // ids of messages that are not stored (status messages)
+	cfg         Config
+	log         *slog.Logger
+	store       store.Store
+	files       files.FileStore
+	hub         *hub
+	bus         bus.Bus
+	cluster     *cluster // what this node knows of the others
+	groups      *groupCache
+	rooms       *roomIndex           // this node's sessions by chat room
+	ultra       *roomIndex           // this node's sessions by ultra group (ultraKey)
+	ultraGroups *ultraCache          // ultra groups whole, for every send
+	blocks      *blockCache          // users' blacklists, for every private send
+	presence    *presence            // online status and who is told of it
+	reg         *prometheus.Registry // this server's own: tests run several in one process
+	metrics     serverMetrics
+	mux         *http.ServeMux
+	uids        *store.UIDGen // ids of messages that are not stored (status messages)
 
 	settings   atomic.Pointer[Settings]
 	settingsMu sync.Mutex // serializes PUT /v1/settings
@@ -163,7 +165,9 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 				return 1
 			}))
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
-	s.rooms = newChatrooms(s.tasks.Go, s.ctx.Done(), cfg.ChatroomBatch)
+	s.rooms = newRoomIndex(s.tasks.Go, s.ctx.Done(), cfg.ChatroomBatch)
+	s.ultra = newRoomIndex(s.tasks.Go, s.ctx.Done(), cfg.ChatroomBatch)
+	s.ultraGroups = newUltraCache(st.UltraGroup)
 	s.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "imwasm_chatroom_sessions", Help: "Sessions of this node in chat rooms (one per room joined)."},
 		func() float64 { _, n := s.rooms.count(); return float64(n) }))
 	s.blocks = &blockCache{store: st, lists: map[string]map[string]int64{}}

@@ -49,9 +49,7 @@ type session struct {
 	device  string
 	created time.Time
 	watched bool // the bus watches user for it (set before it is shared)
-	// chatrooms are the rooms it joined (guarded by Server.rooms.mu).
-	chatrooms map[string]struct{}
-	joined    bool // it joined the hub (set before it is shared)
+	joined  bool // it joined the hub (set before it is shared)
 
 	lastSeen   atomic.Int64 // unix ns of the last frame read (or, while the reader waits, write progress)
 	idleClosed atomic.Bool  // the idle sweep is closing it
@@ -207,6 +205,9 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	} else {
 		sess.watched = true
 	}
+	// Likewise its ultra groups' pushes (a session that is closing by
+	// then is in none).
+	s.enterUltraGroups(ctx, sess)
 	// The AuthOK goes first in the queue: pushes enqueued once the session
 	// is in the hub follow it.
 	sess.send(ok)
@@ -715,6 +716,7 @@ func (ss *session) close(cause error) {
 	ss.mu.Unlock()
 	ss.srv.hub.remove(ss)
 	ss.srv.leaveChatrooms(ss)
+	ss.srv.leaveUltraGroups(ss)
 	if ss.joined {
 		now := ss.srv.cfg.Now().UnixMilli()
 		if ss.srv.cluster.closed(ss, now) {

@@ -85,6 +85,11 @@ type Settings struct {
 	// hour), its entries and history with it.
 	ChatroomHistorySeconds      int64 `json:"chatroomHistorySeconds"`
 	ChatroomEmptyDestroySeconds int64 `json:"chatroomEmptyDestroySeconds"`
+
+	// Ultra groups: members of one group (24411 beyond; default
+	// 100,000), channels besides the default one (24413 beyond; 50).
+	UltraGroupMaxMembers  int `json:"ultraGroupMaxMembers"`
+	UltraGroupMaxChannels int `json:"ultraGroupMaxChannels"`
 }
 
 const settingsKey = "app"
@@ -143,6 +148,8 @@ func settingsFrom(cfg Config) *Settings {
 		SubscribersMax:               contract.MaxSubscribers,
 		ChatroomHistorySeconds:       60 * 24 * 3600,
 		ChatroomEmptyDestroySeconds:  3600,
+		UltraGroupMaxMembers:         100000,
+		UltraGroupMaxChannels:        50,
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -205,6 +212,8 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		SubscribersMax          *int    `json:"subscribersMax"`
 		ChatroomHistory         *int64  `json:"chatroomHistorySeconds"`
 		ChatroomEmptyDestroy    *int64  `json:"chatroomEmptyDestroySeconds"`
+		UltraGroupMaxMembers    *int    `json:"ultraGroupMaxMembers"`
+		UltraGroupMaxChannels   *int    `json:"ultraGroupMaxChannels"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -300,6 +309,8 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		{"blacklistMax", body.BlacklistMax, 100000, &st.BlacklistMax},
 		{"subscriptionsMax", body.SubscriptionsMax, 100000, &st.SubscriptionsMax},
 		{"subscribersMax", body.SubscribersMax, 1000000, &st.SubscribersMax},
+		{"ultraGroupMaxMembers", body.UltraGroupMaxMembers, 1000000, &st.UltraGroupMaxMembers},
+		{"ultraGroupMaxChannels", body.UltraGroupMaxChannels, 1000, &st.UltraGroupMaxChannels},
 	} {
 		if l.v != nil {
 			if *l.v < 1 || *l.v > l.max {

@@ -82,11 +82,10 @@ const (
 	UltraMuteAll                              // the whole group muted (All) or not
 )
 
-// UltraResult is what an UltraChange did: the group as it now is (nil
-// when dismissed) and the users whose rows it changed (added, removed,
-// allowed …; for a deleted or private-made channel, who lost it).
+// UltraResult is what an UltraChange did: the users it changed (added,
+// removed, allowed, muted …; for a deleted or private-made channel, who
+// lost it; for a dismissal, the members).
 type UltraResult struct {
-	Group   *UltraGroup
 	Changed []string
 }
 

@@ -340,7 +340,7 @@ func visibleRange(ctx context.Context, q querier, user, convID string) (start, l
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return 0, 0, fmt.Errorf("%s: %w", convID, err)
 		}
-	case pb.ConversationType_GROUP:
+	case pb.ConversationType_GROUP, pb.ConversationType_ULTRA_GROUP:
 		err := q.QueryRow(ctx, `SELECT start_seq, end_seq FROM user_convs WHERE user_id = $1 AND conv_id = $2`, user, convID).Scan(&start, &end)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return 0, 0, store.ErrNotMember
@@ -489,8 +489,12 @@ WHERE uc.user_id = $1 AND (uc.changed > $2 OR c.changed > $2)`, user, since)
 		if end > 0 && last > end {
 			last = end
 		}
+		conv := &pb.Conversation{Type: pb.ConversationType(typ), Target: target}
+		if conv.Type == pb.ConversationType_ULTRA_GROUP {
+			_, conv.Channel, _ = store.ParseUltraConvID(id)
+		}
 		out = append(out, &pb.ConversationState{
-			Conv:     &pb.Conversation{Type: pb.ConversationType(typ), Target: target},
+			Conv:     conv,
 			LastSeq:  last,
 			LastTime: lastTime,
 			StartSeq: start,
@@ -504,7 +508,7 @@ WHERE uc.user_id = $1 AND (uc.changed > $2 OR c.changed > $2)`, user, since)
 		return 0, nil, fmt.Errorf("changes for %s: %w", user, err)
 	}
 	for i, st := range out {
-		if st.Conv.Type != pb.ConversationType_PRIVATE && st.Conv.Type != pb.ConversationType_GROUP {
+		if !store.HasCounts(st.Conv.Type) {
 			continue
 		}
 		var err error

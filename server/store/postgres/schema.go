@@ -290,6 +290,40 @@ CREATE TABLE chatroom_mutes (
 );
 CREATE INDEX user_hidden_chatroom ON user_hidden(conv_id, seq) WHERE conv_id LIKE 'r:%';
 `,
+	// 9: ultra groups (store.UltraGroups), as SQLite's migration 20: the
+	// groups, their members (with their mutes), channels and who may use
+	// a private channel. Each channel is a conversation
+	// ("ug:<group>:<channel>") a member has a user_convs row of (their
+	// watermark), none per message.
+	`
+CREATE TABLE ultra_groups (
+	id        text    PRIMARY KEY,
+	name      text    NOT NULL,
+	owner     text    NOT NULL,
+	created   bigint  NOT NULL,
+	muted_all boolean NOT NULL DEFAULT false
+);
+CREATE TABLE ultra_members (
+	group_id    text   NOT NULL,
+	user_id     text   NOT NULL,
+	muted_until bigint NOT NULL DEFAULT 0, -- unix ms; -1: until lifted
+	PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX ultra_members_user ON ultra_members(user_id);
+CREATE TABLE ultra_channels (
+	group_id   text    NOT NULL,
+	channel_id text    NOT NULL,
+	private    boolean NOT NULL,
+	created    bigint  NOT NULL,
+	PRIMARY KEY (group_id, channel_id)
+);
+CREATE TABLE ultra_channel_users (
+	group_id   text NOT NULL,
+	channel_id text NOT NULL,
+	user_id    text NOT NULL,
+	PRIMARY KEY (group_id, channel_id, user_id)
+);
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an
