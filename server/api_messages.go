@@ -36,6 +36,7 @@ type apiMessage struct {
 	MentionedInfo       *apiMention       `json:"mentionedInfo"`
 	CanIncludeExpansion bool              `json:"canIncludeExpansion"`
 	Expansion           map[string]string `json:"expansion"`
+	ChannelID           string            `json:"channelId"` // an ultra group's channel ("" the default)
 }
 
 // apiMention is RongCloud's mentionedInfo in its server API's shape.
@@ -105,6 +106,17 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 			}
 		}
 	}
+	if typ == pb.ConversationType_ULTRA_GROUP { // the app server need not be a member
+		for _, id := range b.TargetIDs {
+			g, err := s.ultraGroups.get(ctx, id)
+			if err != nil {
+				return nil, apiUltraErr(ultraErr(err, 0))
+			}
+			if g.Channels[b.ChannelID] == nil {
+				return nil, &apiError{http.StatusNotFound, codes.UltraGroupChannelIDNotExist, "ultra group " + id + " has no channel " + truncate(b.ChannelID, 64)}
+			}
+		}
+	}
 	out := make([]appSent, 0, len(b.TargetIDs))
 	for _, target := range b.TargetIDs {
 		// One client id per target, so a retried call finds each copy;
@@ -123,18 +135,17 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 			convID = store.PrivateConvID(b.FromUserID, target)
 		case pb.ConversationType_CHATROOM:
 			convID = store.ChatroomConvID(target)
+		case pb.ConversationType_ULTRA_GROUP:
+			convID = store.UltraConvID(target, b.ChannelID)
 		}
 		var stored *pb.Message
 		var dup bool
-		if typ == pb.ConversationType_CHATROOM {
-			stored, dup, err = s.appendChatroomMessage(ctx, m, "")
+		if typ == pb.ConversationType_CHATROOM || typ == pb.ConversationType_ULTRA_GROUP {
+			stored, dup, err = s.appendInOrder(ctx, convID, m, "")
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, appSent{TargetID: target, MessageUID: stored.Uid, SentTime: stored.SentTime, Duplicate: dup})
-			if dup {
-				s.metrics.duplicates.Inc()
-			}
 			continue
 		}
 		stored, dup, err = s.store.Append(ctx, convID, m)
@@ -160,8 +171,17 @@ func (s *Server) checkAppMessage(b *apiMessage, perTarget bool) ([]byte, error) 
 		return nil, badRequest("fromUserId and clientMsgId must be ids of 1-64 characters [A-Za-z0-9_.@-]")
 	}
 	typ := pb.ConversationType(b.ConversationType)
-	if typ != pb.ConversationType_PRIVATE && typ != pb.ConversationType_GROUP && typ != pb.ConversationType_CHATROOM {
-		return nil, &apiError{http.StatusBadRequest, codes.InvalidParameterConversationType, "conversationType must be 1 (private), 3 (group) or 4 (chat room)"}
+	switch typ {
+	case pb.ConversationType_PRIVATE, pb.ConversationType_GROUP, pb.ConversationType_CHATROOM:
+		if b.ChannelID != "" {
+			return nil, badRequest("channelId is for ultra groups")
+		}
+	case pb.ConversationType_ULTRA_GROUP:
+		if b.ChannelID != "" && !contract.ValidID(b.ChannelID) {
+			return nil, badRequest("channelId must be 1-64 characters of [A-Za-z0-9_.@-]")
+		}
+	default:
+		return nil, &apiError{http.StatusBadRequest, codes.InvalidParameterConversationType, "conversationType must be 1 (private), 3 (group), 4 (chat room) or 10 (ultra group)"}
 	}
 	if len(b.TargetIDs) == 0 || len(b.TargetIDs) > maxAPITargets || !validIDs(b.TargetIDs) {
 		return nil, &apiError{http.StatusBadRequest, codes.InvalidParameterTargetID, "targetIds: 1-1000 ids"}
@@ -207,7 +227,7 @@ func (s *Server) checkAppMessage(b *apiMessage, perTarget bool) ([]byte, error) 
 // wire is b's copy for target, with client id clientID.
 func (b *apiMessage) wire(target, clientID string, content []byte) *pb.Message {
 	return &pb.Message{
-		ConvType: pb.ConversationType(b.ConversationType), FromUser: b.FromUserID, To: target,
+		ConvType: pb.ConversationType(b.ConversationType), FromUser: b.FromUserID, To: target, Channel: b.ChannelID,
 		ClientMsgId: clientID, ObjectName: b.ObjectName, Content: content,
 		IsPersisted: b.IsPersisted == nil || *b.IsPersisted, IsCounted: b.IsCounted == nil || *b.IsCounted,
 		DisableNotification: b.DisableNotification, PushContent: b.PushContent, PushData: b.PushData,

@@ -722,7 +722,7 @@ func (s *Server) changeChatroomEntries(ctx context.Context, room, user, exceptSe
 			content, _ := json.Marshal(map[string]any{"type": typ, "key": e.Key, "value": e.Value, "extra": r.Extra})
 			m := &pb.Message{ConvType: pb.ConversationType_CHATROOM, FromUser: user, To: room,
 				ClientMsgId: "kv-" + s.uids.Next(now), ObjectName: contract.ChatroomEntryNotice, Content: content, IsPersisted: true}
-			if _, _, err := s.appendChatroomMessage(ctx, m, exceptSession); err != nil {
+			if _, _, err := s.appendInOrder(ctx, store.ChatroomConvID(m.To), m, exceptSession); err != nil {
 				s.log.Warn("chat room: entry notice", "room", room, "err", err)
 			}
 		}
@@ -730,15 +730,27 @@ func (s *Server) changeChatroomEntries(ctx context.Context, room, user, exceptSe
 	return changed, nil
 }
 
-// appendChatroomMessage stores m in the room's history and pushes it to
-// the room (unless it was stored before: dup).
-func (s *Server) appendChatroomMessage(ctx context.Context, m *pb.Message, exceptSession string) (stored *pb.Message, dup bool, err error) {
-	s.rooms.inOrder(m.To, func() {
-		stored, dup, err = s.store.Append(ctx, store.ChatroomConvID(m.To), m)
-		if err == nil && !dup {
-			s.metrics.messages.Inc()
-			s.fanOut(ctx, stored, exceptSession)
+// appendInOrder stores m, a chat room's or an ultra group channel's
+// message, in convID and pushes it (unless it was stored before: dup), in
+// the room's (the channel's) order on this node (roomIndex.inOrder): its
+// sessions get its messages in sequence.
+func (s *Server) appendInOrder(ctx context.Context, convID string, m *pb.Message, exceptSession string) (stored *pb.Message, dup bool, err error) {
+	order, key := s.rooms, m.To
+	if m.ConvType == pb.ConversationType_ULTRA_GROUP {
+		order, key = s.ultra, convID
+	}
+	order.inOrder(key, func() {
+		start := time.Now()
+		if stored, dup, err = s.store.Append(ctx, convID, m); err != nil {
+			return
 		}
+		s.metrics.commitSeconds.Observe(time.Since(start).Seconds())
+		if dup {
+			s.metrics.duplicates.Inc()
+			return
+		}
+		s.metrics.messages.Inc()
+		s.fanOut(ctx, stored, exceptSession)
 	})
 	return stored, dup, err
 }

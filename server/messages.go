@@ -176,25 +176,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 	if t := r.Conv.Type; t == pb.ConversationType_CHATROOM || t == pb.ConversationType_ULTRA_GROUP {
 		// In the room's (the channel's) order: its fan-out too (see
 		// roomIndex.inOrder).
-		var stored *pb.Message
-		var dup bool
-		order, key := ss.srv.rooms, r.Conv.Target
-		if t == pb.ConversationType_ULTRA_GROUP {
-			order, key = ss.srv.ultra, convID
-		}
-		order.inOrder(key, func() {
-			start := time.Now()
-			if stored, dup, err = ss.srv.store.Append(ctx, convID, m); err != nil {
-				return
-			}
-			ss.srv.metrics.commitSeconds.Observe(time.Since(start).Seconds())
-			if dup {
-				ss.srv.metrics.duplicates.Inc()
-				return
-			}
-			ss.srv.metrics.messages.Inc()
-			ss.srv.fanOut(ctx, stored, ss.id)
-		})
+		stored, dup, err := ss.srv.appendInOrder(ctx, convID, m, ss.id)
 		if err != nil {
 			ss.replyFor(id, err)
 			return

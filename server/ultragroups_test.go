@@ -186,6 +186,19 @@ func TestUltraGroupChannels(t *testing.T) {
 		return slices.Contains(dave.channelMessages("ug", "news"), "welcome dave")
 	})
 
+	// The app server sends to a channel (it need not be a member).
+	e.adminOK(t, "POST", "/v1/messages", map[string]any{"fromUserId": "system", "conversationType": 10, "targetIds": []string{"ug"},
+		"channelId": "news", "objectName": "RC:TxtMsg", "content": map[string]any{"content": "from the app"}, "clientMsgId": "app1"})
+	dave.waitFor(t, "the app's message", func([]*client.Message, []client.Event) bool {
+		dave.mu.Unlock()
+		defer dave.mu.Lock()
+		return slices.Contains(dave.channelMessages("ug", "news"), "from the app")
+	})
+	if status, _ := e.admin("POST", "/v1/messages", map[string]any{"fromUserId": "system", "conversationType": 10, "targetIds": []string{"ug"},
+		"channelId": "nope", "objectName": "RC:TxtMsg", "content": map[string]any{"content": "?"}, "clientMsgId": "app2"}); status != 404 {
+		t.Fatalf("the app's message to a channel the group lacks: %d", status)
+	}
+
 	info := e.adminOK(t, "GET", "/v1/ultragroups/ug", nil)
 	if info["memberCount"] != float64(4) || len(info["channels"].([]any)) != 3 {
 		t.Fatalf("info: %v", info)

@@ -26,18 +26,18 @@ func (l *stringList) String() string     { return strings.Join(*l, " ") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "[--scenario p2p|group|idle|receipts|presence|chatroom] [flags]", stderr)
+	fs := newFlagSet("bench", "[--scenario p2p|group|idle|receipts|presence|chatroom|ultragroup] [flags]", stderr)
 	fs.Usage = func() { benchUsage(fs) }
-	scenario := fs.String("scenario", "p2p", "p2p (paired users), group (one group, fan-out), idle (server memory per connection) receipts (every member of a group answers read-receipt requests) presence (users subscribed to others' online status; some connect and disconnect) or chatroom (one chat room, its members all in it, fan-out; the server's memory per member)")
+	scenario := fs.String("scenario", "p2p", "p2p (paired users), group (one group, fan-out), idle (server memory per connection) receipts (every member of a group answers read-receipt requests) presence (users subscribed to others' online status; some connect and disconnect) chatroom (one chat room, its members all in it, fan-out; the server's memory per member) or ultragroup (one ultra group of 10 channels, its members online sending; the server's CPU per send at 10,000 and 100,000 members)")
 	url := fs.String("url", "", "bench a running server at http://host:port, or a cluster's nodes, comma-separated (users spread over them in turn) (default: start one; idle always starts its own process)")
 	appKey := fs.String("app-key", "", "with --url: the server's app key (env "+envName("app-key")+")")
 	appSecret := fs.String("app-secret", "", "with --url: the server's app secret, to mint tokens (env "+envName("app-secret")+")")
 	serverPID := fs.String("server-pid", "", "with --url: the server's process id (idle reads its memory; the CPU per message is read from it), or every node's, comma-separated")
 	serverProcess := fs.Bool("server-process", true, "p2p/group: run the server in its own process, so the load generator's garbage collection and scheduling do not count as the server's (false: in this process)")
 	clients := fs.Int("clients", 0, fmt.Sprintf("simulated users: p2p (default %d, in pairs), idle (default %d) and presence (default %d)", bench.DefaultP2PClients, bench.DefaultIdleClients, bench.DefaultPresenceClients))
-	rate := fs.Float64("rate", 0, fmt.Sprintf("offered messages per second in total (default p2p %d, group %d, chatroom %d); presence: status changes per second (default %d)", bench.DefaultP2PRate, bench.DefaultGroupRate, bench.DefaultChatroomRate, bench.DefaultPresenceRate))
+	rate := fs.Float64("rate", 0, fmt.Sprintf("offered messages per second in total (default p2p %d, group %d, chatroom %d, ultragroup %d); presence: status changes per second (default %d)", bench.DefaultP2PRate, bench.DefaultGroupRate, bench.DefaultChatroomRate, bench.DefaultUltraRate, bench.DefaultPresenceRate))
 	duration := fs.Duration("duration", bench.DefaultDuration, "length of the timed window")
-	members := fs.Int("members", 0, fmt.Sprintf("group and receipts: members, all online (default %d); chatroom: members in the room (default %d)", bench.DefaultMembers, bench.DefaultChatroomMembers))
+	members := fs.Int("members", 0, fmt.Sprintf("group and receipts: members, all online (default %d); chatroom: members in the room (default %d); ultragroup: members online (default %d)", bench.DefaultMembers, bench.DefaultChatroomMembers, bench.DefaultUltraOnline))
 	rounds := fs.Int("rounds", bench.DefaultReceiptRounds, "receipts: how many read-receipt requests")
 	senders := fs.Int("senders", 0, fmt.Sprintf("group: how many members send (default rate/4, under the 5/s limit); chatroom: default %d", bench.DefaultChatroomSenders))
 	jsonOut := fs.Bool("json", false, "print one JSON object on stdout instead of the summary")
@@ -79,9 +79,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.WarmUp = -1 // none; bench.Config's zero means the default
 	}
 	switch cfg.Scenario {
-	case "p2p", "group", "idle", "receipts", "presence", "chatroom":
+	case "p2p", "group", "idle", "receipts", "presence", "chatroom", "ultragroup":
 	default:
-		return usagef("--scenario must be p2p, group, idle, receipts, presence or chatroom, got %q", cfg.Scenario)
+		return usagef("--scenario must be p2p, group, idle, receipts, presence, chatroom or ultragroup, got %q", cfg.Scenario)
 	}
 	if *url == "" {
 		// A server of our own gets fresh credentials.
@@ -133,7 +133,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func benchUsage(fs *flag.FlagSet) {
 	out := fs.Output()
-	fmt.Fprint(out, "Usage: imwasm bench [--scenario p2p|group|idle|receipts|presence|chatroom] [flags]\n\n"+
+	fmt.Fprint(out, "Usage: imwasm bench [--scenario p2p|group|idle|receipts|presence|chatroom|ultragroup] [flags]\n\n"+
 		"Drives a server with simulated users on the real client engine over WebSockets and\n"+
 		"reports delivered messages per second and send-to-receive latency (open-loop load),\n"+
 		"for idle the server's memory per connection, or for receipts the receipt frames a sender\n"+
@@ -255,6 +255,14 @@ func printBench(w io.Writer, r *bench.Result) {
 		verdict(w, r.MsgsPerSec >= 100000 && r.P99Ms <= 200 && r.Lost == 0, "≥ 100,000 deliveries/s, p99 ≤ 200 ms, nothing lost")
 		if r.RSSAfter > 0 {
 			verdict(w, r.ServerBytesPerConn <= 16*1024, "≤ 16 KB of server memory per member")
+		}
+	case "ultragroup":
+		if u := r.UltraGroup; u != nil {
+			for _, p := range u.Phases {
+				fmt.Fprintf(w, "%7d members  %.0f µs of server CPU per send, %.0f deliveries/s, p50 %.0f ms, p99 %.0f ms, lost %d\n",
+					p.Members, p.ServerCPUPerMsgUs, p.MsgsPerSec, p.P50Ms, p.P99Ms, p.Lost)
+			}
+			verdict(w, u.CPURatio > 0 && u.CPURatio <= 1.2, fmt.Sprintf("server CPU per send at 100,000 members ≤ 1.2 × at 10,000 (%.2f)", u.CPURatio))
 		}
 	}
 }

@@ -67,6 +67,18 @@ const (
 	DefaultChatroomRate    = 10
 	DefaultChatroomSenders = 20
 
+	// The ultragroup scenario: one ultra group with 10 channels, 5,000
+	// members online, measured at 10,000 members and again at 100,000
+	// (the others offline); 20 msg/s from 5 senders at the group
+	// senders' 4 msg/s each — 100,000 deliveries/s, the chat room's load
+	// (the group scenario's 200 msg/s would be a million deliveries/s to
+	// 5,000 sessions).
+	DefaultUltraOnline  = 5000
+	DefaultUltraRate    = 20
+	DefaultUltraMembers = 10000
+	MaxUltraMembers     = 100000
+	UltraChannels       = 10
+
 	// ServerSendRate is the server's default per-user send limit.
 	ServerSendRate = 5
 	// groupSenderRate is what each group sender offers by default, under
@@ -133,6 +145,10 @@ type Config struct {
 	// variable is set, nothing is changed.
 	ClientGOGC int
 
+	// UltraSizes are the ultragroup scenario's group sizes, measured in
+	// turn (default 10,000 then 100,000; tests make them small).
+	UltraSizes []int
+
 	// Progress, when set, gets a line per second while running.
 	Progress io.Writer
 }
@@ -141,9 +157,23 @@ func (c *Config) defaults() error {
 	switch c.Scenario {
 	case "":
 		c.Scenario = "p2p"
-	case "p2p", "group", "idle", "receipts", "presence", "chatroom":
+	case "p2p", "group", "idle", "receipts", "presence", "chatroom", "ultragroup":
 	default:
-		return fmt.Errorf("unknown scenario %q (want p2p, group, idle, receipts, presence or chatroom)", c.Scenario)
+		return fmt.Errorf("unknown scenario %q (want p2p, group, idle, receipts, presence, chatroom or ultragroup)", c.Scenario)
+	}
+	if c.Scenario == "ultragroup" {
+		if c.Members <= 0 {
+			c.Members = DefaultUltraOnline
+		}
+		if c.Rate <= 0 {
+			c.Rate = DefaultUltraRate
+		}
+		if c.URL == "" {
+			c.ServerProcess = true // its CPU per send is measured
+		}
+		if c.FindCapacity {
+			return errors.New("--find-capacity applies to p2p, group and chatroom")
+		}
 	}
 	if c.Scenario == "chatroom" {
 		if c.Members <= 0 {
@@ -191,7 +221,7 @@ func (c *Config) defaults() error {
 	if c.Members <= 0 {
 		c.Members = DefaultMembers
 	}
-	if (c.Scenario == "group" || c.Scenario == "receipts" || c.Scenario == "chatroom") && c.Members < 2 {
+	if (c.Scenario == "group" || c.Scenario == "receipts" || c.Scenario == "chatroom" || c.Scenario == "ultragroup") && c.Members < 2 {
 		return errors.New("a group needs at least 2 members")
 	}
 	switch c.Store {
@@ -287,6 +317,9 @@ type Result struct {
 	Receipts *ReceiptsResult `json:"receipts,omitempty"`
 	// Presence is the presence scenario's (likewise).
 	Presence *PresenceResult `json:"presence,omitempty"`
+	// UltraGroup is the ultragroup scenario's two measurements (the
+	// Result around it is the second's, at 100,000 members).
+	UltraGroup *UltraResult `json:"ultragroup,omitempty"`
 }
 
 // Capacity is --find-capacity's answer; the Result around it is the run at
@@ -325,7 +358,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return runIdle(ctx, &cfg)
 	}
 	conns := cfg.Clients
-	if cfg.Scenario == "group" || cfg.Scenario == "receipts" || cfg.Scenario == "chatroom" {
+	if cfg.Scenario == "group" || cfg.Scenario == "receipts" || cfg.Scenario == "chatroom" || cfg.Scenario == "ultragroup" {
 		conns = cfg.Members
 	}
 	per := 1
@@ -399,6 +432,9 @@ func (f *fleet) run(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 		return &Result{Scenario: "presence", Clients: pr.Users, Server: f.t.kind, Presence: pr}, nil
+	}
+	if cfg.Scenario == "ultragroup" {
+		return f.runUltra(ctx)
 	}
 	if cfg.Scenario == "receipts" {
 		_, before := machineBusy()
@@ -1110,8 +1146,13 @@ func (f *fleet) findCapacity(ctx context.Context) (*Result, error) {
 
 // createGroup calls the admin API.
 func (t *target) createGroup(ctx context.Context, id, owner string, members []string) error {
-	body, _ := json.Marshal(map[string]any{"groupId": id, "name": "imwasm bench", "ownerId": owner, "memberIds": members})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.httpURL+"/v1/groups", bytes.NewReader(body))
+	return t.adminPost(ctx, "/v1/groups", map[string]any{"groupId": id, "name": "imwasm bench", "ownerId": owner, "memberIds": members})
+}
+
+// adminPost posts body to the admin API's path and wants a 200.
+func (t *target) adminPost(ctx context.Context, path string, body any) error {
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.httpURL+path, bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
@@ -1123,12 +1164,12 @@ func (t *target) createGroup(ctx context.Context, id, owner string, members []st
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
 	if err != nil {
-		return fmt.Errorf("create group: %w", err)
+		return fmt.Errorf("POST %s: %w", path, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	ans, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("create group: %s: %s", resp.Status, strings.TrimSpace(string(b)))
+		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, strings.TrimSpace(string(ans)))
 	}
 	return nil
 }

@@ -211,6 +211,33 @@ func TestChatroom(t *testing.T) {
 	}
 }
 
+// The ultragroup scenario measures the same load at two group sizes, the
+// members beyond those online offline, all delivered in both.
+func TestUltraGroup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	r := run(t, Config{Scenario: "ultragroup", Members: 30, Rate: 10, Duration: time.Second, RateLimit: true,
+		UltraSizes: []int{40, 1500}, Exe: exe, ServerEnv: []string{serveEnv + "=1"}})
+	u := r.UltraGroup
+	if u == nil || len(u.Phases) != 2 || u.Phases[0].Members != 40 || u.Phases[1].Members != 1500 || u.Online != 30 || u.Channels != UltraChannels {
+		t.Fatalf("result %+v %+v", r, u)
+	}
+	for _, p := range u.Phases {
+		if p.Acked != 10 || p.Lost != 0 || p.MsgsPerSec != 10*29 || p.ServerCPUPerMsgUs <= 0 {
+			t.Errorf("%d members: %+v", p.Members, p)
+		}
+	}
+	if want := num(u.Phases[1].ServerCPUPerMsgUs / u.Phases[0].ServerCPUPerMsgUs); u.CPURatio != want {
+		t.Errorf("cpu ratio %v, want %v", u.CPURatio, want)
+	}
+	checkDelivery(t, r, 10, 29, time.Second)
+}
+
 func TestJSONShape(t *testing.T) {
 	r := &Result{Scenario: "p2p", Clients: 2, Errors: map[string]int64{"20604": 1}}
 	b, err := json.Marshal(r)
