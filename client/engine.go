@@ -102,6 +102,7 @@ const (
 	EventSubscribedStatus                          // users subscribed to went online or offline, or changed their profile (online only: SUBSCRIBED_USER_STATUS_CHANGE)
 	EventSubscriptionRelation                      // this user subscribed or unsubscribed on another device (SUBSCRIBED_RELATION_CHANGE)
 	EventChatroom                                  // a chat room's entries, mutes or end, or a rejoin after a reconnect (CHATROOM)
+	EventUltraChannel                              // an ultra group's channel was deleted, changed type, or this user was taken off its list (ULTRA_GROUP_CHANNEL_*)
 )
 
 // Event is one thing the application is told about.
@@ -117,6 +118,7 @@ type Event struct {
 	Group         *GroupEvent
 	People        *PeopleEvent
 	Chatroom      *ChatroomEvent
+	UltraChannel  []*pb.UltraChannelEvent
 }
 
 // Engine is one device's connection to the server.
@@ -936,6 +938,9 @@ func (lc *liveConn) run(ctx context.Context) error {
 			}
 			if len(b.Push.Chatroom) > 0 {
 				e.onChatroomEvents(b.Push.Chatroom)
+			}
+			if len(b.Push.UltraChannel) > 0 {
+				e.emit(Event{Kind: EventUltraChannel, UltraChannel: b.Push.UltraChannel})
 			}
 			if len(b.Push.Typing) > 0 {
 				e.onTyping(b.Push.Typing)

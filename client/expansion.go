@@ -16,6 +16,9 @@ type ExpansionChange struct {
 	MessageUID string
 	Updated    map[string]string
 	Deleted    []string
+	// Message is the message as changed, when the device holds it (the
+	// ultra groups' ULTRA_GROUP_MESSAGE_EXPANSION_UPDATED carries it).
+	Message *Message
 }
 
 // UpdateMessageExpansion implements updateMessageExpansion on a message
@@ -43,6 +46,16 @@ func (e *Engine) RemoveMessageExpansionKeys(ctx context.Context, c Conversation,
 	return e.changeExpansion(ctx, c, messageUID, nil, keys)
 }
 
+// RemoveAllMessageExpansion removes every key of the message's expansion
+// (as the server holds it).
+func (e *Engine) RemoveAllMessageExpansion(ctx context.Context, c Conversation, messageUID string) error {
+	if err := e.closed(); err != nil {
+		return err
+	}
+	return e.changeExpansion(ctx, c, messageUID, nil, nil)
+}
+
+// changeExpansion sets and removes keys; neither: removes them all.
 func (e *Engine) changeExpansion(ctx context.Context, c Conversation, uid string, set map[string]string, remove []string) error {
 	if err := validConversation(c); err != nil {
 		return err
@@ -54,7 +67,7 @@ func (e *Engine) changeExpansion(ctx context.Context, c Conversation, uid string
 		return err
 	}
 	_, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Expansion{Expansion: &pb.ExpansionRequest{
-		Conv: wireConv(c), MessageUid: uid, Set: set, Remove: remove,
+		Conv: wireConv(c), MessageUid: uid, Set: set, Remove: remove, RemoveAll: len(set)+len(remove) == 0,
 	}}})
 	return err
 }

@@ -551,10 +551,10 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 			}
 			continue
 		}
+		var xc *ExpansionChange
 		if r.w.ExpansionOf != "" {
-			bs.events = append(bs.events, Event{Kind: EventExpansion, Expansion: &ExpansionChange{
-				Conversation: localConv(me, r.w), MessageUID: r.uid, Updated: r.w.Expansion, Deleted: r.w.ExpansionRemoved,
-			}})
+			xc = &ExpansionChange{Conversation: localConv(me, r.w), MessageUID: r.uid, Updated: r.w.Expansion, Deleted: r.w.ExpansionRemoved}
+			bs.events = append(bs.events, Event{Kind: EventExpansion, Expansion: xc})
 		}
 		target := admitted[r.uid]
 		if target == nil {
@@ -565,17 +565,21 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 			if prev, ok := bs.byID[target.MessageID]; ok {
 				target = prev
 			}
-			if r.w.ExpansionOf != "" {
+			if xc != nil {
 				applyExpansion(target, r.w)
 				bs.put(target)
+				m := *target
+				xc.Message = &m
 				continue
 			}
 			if target.ObjectName == recallObjectName {
 				continue // applied already
 			}
 			bs.emitted = append(bs.emitted, target)
-		} else if r.w.ExpansionOf != "" {
+		} else if xc != nil {
 			applyExpansion(target, r.w)
+			m := *target
+			xc.Message = &m
 			continue
 		}
 		// It counts no more (a fresh one was counted as it was admitted).

@@ -152,6 +152,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 	maps.Copy(async, b.groupFunctions())
 	maps.Copy(async, b.peopleFunctions())
 	maps.Copy(async, b.chatroomFunctions())
+	maps.Copy(async, b.ultraGroupFunctions())
 	for name, fn := range async {
 		if err := b.export(target, name, func(args []safejs.Value) any { return b.promise(name, args, fn) }); err != nil {
 			return err

@@ -3,6 +3,8 @@
 package jsbridge
 
 import (
+	"slices"
+
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/jsbridge/jsfunc"
 	"github.com/imwasm/imwasm/jsbridge/jsonenc"
@@ -19,6 +21,9 @@ func (b *Bridge) dispatch(evs []client.Event) {
 				batch = append(batch, []any{e[0], e[1]})
 			}
 			continue
+		}
+		for _, e := range b.ultraEventsJS(ev) {
+			batch = append(batch, []any{e[0], e[1]})
 		}
 		if name, payload, ok := eventJS(ev); ok {
 			batch = append(batch, []any{name, payload})
@@ -42,7 +47,11 @@ func (b *Bridge) dispatch(evs []client.Event) {
 func eventJS(ev client.Event) (string, any, bool) {
 	switch ev.Kind {
 	case client.EventMessages:
-		return "MESSAGES", map[string]any{"messages": messagesJS(ev.Messages)}, true
+		ms := slices.DeleteFunc(slices.Clone(ev.Messages), ultraRecalled)
+		if len(ms) == 0 {
+			return "", nil, false
+		}
+		return "MESSAGES", map[string]any{"messages": messagesJS(ms)}, true
 	case client.EventStatus:
 		switch ev.Status {
 		case client.StatusConnecting:
@@ -70,6 +79,9 @@ func eventJS(ev client.Event) (string, any, bool) {
 		return "TYPING_STATUS", map[string]any{"status": status}, true
 	case client.EventExpansion:
 		x := ev.Expansion
+		if x.Type == client.UltraGroup {
+			return "", nil, false // ULTRA_GROUP_MESSAGE_EXPANSION_UPDATED (ultraEventsJS)
+		}
 		payload := map[string]any{}
 		ref := func() jsonenc.Object {
 			r := conversationJS(x.Conversation)

@@ -5,7 +5,7 @@
 // ErrorCode, MessageType and Events with imwasm's own members on top.
 export * from './constants.js';
 import type * as Rong from './constants.js';
-import type { AreaCode, DirectionType, FriendAddPermission, FriendApplicationStatus, FriendApplicationType, FriendRelationType, Platform, QueryFriendsDirectionType, SubscribeOperationType, SubscribeType, UserProfileVisibility, GroupApplicationDirection, GroupApplicationStatus, GroupApplicationType, GroupInviteHandlePermission, GroupJoinPermission, GroupMemberInfoEditPermission, GroupMemberRole, GroupOperation, GroupOperationPermission, ConversationType, FileType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
+import type { AreaCode, DirectionType, FriendAddPermission, FriendApplicationStatus, FriendApplicationType, FriendRelationType, Platform, QueryFriendsDirectionType, SubscribeOperationType, SubscribeType, UserProfileVisibility, GroupApplicationDirection, GroupApplicationStatus, GroupApplicationType, GroupInviteHandlePermission, GroupJoinPermission, GroupMemberInfoEditPermission, GroupMemberRole, GroupOperation, GroupOperationPermission, UltraGroupChannelType, UltraGroupChannelChangeType, ConversationType, FileType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
 
 export declare const ErrorCode: typeof Rong.ErrorCode & {
   readonly UNKNOWN: -2;
@@ -325,6 +325,15 @@ export interface EventListeners {
   FRIEND_INFO_CHANGED_SYNC: (data: IFriendInfoChangedSync) => void;
   /** A chat room's entries changed, members were muted, it was destroyed, or it was joined again after a reconnect. */
   CHATROOM: (data: IChatroomListenerData) => void;
+  /** After each connection's sync: the ultra group channels this device holds. */
+  ULTRA_GROUP_ENABLE: (list: IAReceivedConversation[]) => void;
+  /** Ultra group messages held here whose expansion changed, as they now are. */
+  ULTRA_GROUP_MESSAGE_EXPANSION_UPDATED: (list: IAReceivedMessage[]) => void;
+  /** Ultra group messages recalled (now RC:RcNtf); they do not come as MESSAGES. */
+  ULTRA_GROUP_MESSAGE_RECALLED: (list: IAReceivedMessage[]) => void;
+  ULTRA_GROUP_CHANNEL_TYPE_CHANGE: (list: IUltraChannelChangeInfo[]) => void;
+  ULTRA_GROUP_CHANNEL_DELETE: (list: IUltraChannelDeleteInfo[]) => void;
+  ULTRA_GROUP_CHANNEL_USER_KICKED: (list: IUltraChannelUserKickedInfo[]) => void;
   [event: string]: (...args: any[]) => void;
 }
 
@@ -697,6 +706,45 @@ export declare function forceRemoveChatRoomEntry(targetId: string, options: IRem
 export declare function getChatRoomEntry(targetId: string, key: string): Promise<RCResult<string>>;
 export declare function getAllChatRoomEntries(targetId: string): Promise<RCResult<Record<string, string>>>;
 export declare function getChatroomHistoryMessages(targetId: string, options: IGetHistoryMessageOption): Promise<RCResult<{ list: IAReceivedMessage[]; hasMore: boolean }>>;
+
+// Ultra groups: a channel is { conversationType: ULTRA_GROUP, targetId, channelId } ('' the default one).
+export interface IUltraGroupOption { targetId: string; channelId?: string }
+export interface IGetUltraGroupListOption { targetId?: string; channelType?: UltraGroupChannelType }
+export interface IUltraGroupConversation extends IAReceivedConversation {
+  channelType: UltraGroupChannelType;
+  /** Unread messages naming this user (not @all). */
+  unreadMentionedMeCount: number;
+}
+export interface IUltraGroupUnreadMentionedOption { targetId: string; channelId?: string; sentTime: number; count: number }
+export interface IUltraUnreadMsg { messageUId?: string; sentTime: number; mentionedType?: MentionedType; messageType: string }
+export interface IUltraGroupUnreadInfo {
+  /** @deprecated as in RongIMLib: conversationType */
+  type: ConversationType; conversationType: ConversationType; targetId: string; channelId: string;
+  unreadMessageCount: number; mentionedCount: number; mentionedMeCount: number; notificationLevel: NotificationLevel;
+}
+export interface IUltraChannelChangeInfo { targetId: string; channelId: string; channelType: UltraGroupChannelType; changeType: UltraGroupChannelChangeType }
+export interface IUltraChannelUserKickedInfo { targetId: string; channelId: string; channelType: UltraGroupChannelType; userId: string }
+export interface IUltraChannelDeleteInfo { targetId: string; channelId: string; channelType: UltraGroupChannelType; deleteTime: number }
+/** The user's ultra group channels (those they may use), with the level in effect (their own, else the channel's or group's default). */
+export declare function getUltraGroupList(options?: IGetUltraGroupListOption): Promise<RCResult<IUltraGroupConversation[]>>;
+export declare function getBlockUltraGroupList(): Promise<RCResult<IUltraGroupConversation[]>>;
+export declare function sendUltraGroupTypingStatus(options: IConversationOption): Promise<RCResult>;
+export declare function getUltraGroupMessageListByMessageUId(options: IConversationOption, messages: { messageUId: string }[]): Promise<RCResult<{ [messageUId: string]: IAReceivedMessage | undefined }>>;
+export declare function updateExpansionForUltraGroupMessage(expansion: { [key: string]: string }, message: IAReceivedMessage): Promise<RCResult>;
+export declare function removeExpansionForUltraGroupMessage(expansion: string[], message: IAReceivedMessage): Promise<RCResult>;
+export declare function removeAllExpansionForUltraGroupMessage(message: IAReceivedMessage): Promise<RCResult>;
+export declare function getUltraGroupUnreadMentionedCountByTargetId(targetId: string, notificationLevels?: NotificationLevel[]): Promise<RCResult<number>>;
+export declare function getUltraGroupUnreadCountByTargetId(targetId: string, notificationLevels?: NotificationLevel[]): Promise<RCResult<number>>;
+/** @deprecated as in RongIMLib */
+export declare function getAllUltraGroupUnreadCount(): Promise<RCResult<number>>;
+/** @deprecated as in RongIMLib */
+export declare function getAllUltraGroupUnreadMentionedCount(): Promise<RCResult<number>>;
+export declare function getUltraGroupDefaultNotificationLevel(options: IUltraGroupOption): Promise<RCResult<NotificationLevel>>;
+/** The group's owner only (25405). */
+export declare function setUltraGroupDefaultNotificationLevel(options: IUltraGroupOption, notificationLevel: NotificationLevel): Promise<RCResult>;
+export declare function getUltraGroupUnreadMentionedMessages(options: IUltraGroupUnreadMentionedOption): Promise<RCResult<IUltraUnreadMsg[]>>;
+export declare function getUltraGroupFirstUnreadMessageTimestamp(conversation: IUltraGroupOption): Promise<RCResult<IUltraUnreadMsg>>;
+export declare function getUltraGroupUnreadInfoList(targetIds: string[]): Promise<RCResult<IUltraGroupUnreadInfo[]>>;
 
 // People: profiles, friends, the blacklist and online status.
 export interface IUserProfileInfo {

@@ -471,6 +471,25 @@ export const getAllChatRoomEntries = api('getAllChatRoomEntries');
 export const getChatroomHistoryMessages = (targetId, options) =>
   call('getRemoteHistoryMessages', [{ conversationType: rong.ConversationType.CHATROOM, targetId }, options]);
 
+// Ultra groups (see docs/api.md): a channel is {conversationType: ULTRA_GROUP, targetId, channelId};
+// its messages are sendMessage, getHistoryMessages and the other conversation calls.
+export const getUltraGroupList = api('getUltraGroupList');
+export const getBlockUltraGroupList = api('getBlockUltraGroupList');
+export const sendUltraGroupTypingStatus = api('sendUltraGroupTypingStatus');
+export const getUltraGroupMessageListByMessageUId = api('getUltraGroupMessageListByMessageUId');
+export const updateExpansionForUltraGroupMessage = api('updateExpansionForUltraGroupMessage');
+export const removeExpansionForUltraGroupMessage = api('removeExpansionForUltraGroupMessage');
+export const removeAllExpansionForUltraGroupMessage = api('removeAllExpansionForUltraGroupMessage');
+export const getUltraGroupUnreadMentionedCountByTargetId = api('getUltraGroupUnreadMentionedCountByTargetId');
+export const getUltraGroupUnreadCountByTargetId = api('getUltraGroupUnreadCountByTargetId');
+export const getAllUltraGroupUnreadCount = api('getAllUltraGroupUnreadCount');
+export const getAllUltraGroupUnreadMentionedCount = api('getAllUltraGroupUnreadMentionedCount');
+export const getUltraGroupDefaultNotificationLevel = api('getUltraGroupDefaultNotificationLevel');
+export const setUltraGroupDefaultNotificationLevel = api('setUltraGroupDefaultNotificationLevel');
+export const getUltraGroupUnreadMentionedMessages = api('getUltraGroupUnreadMentionedMessages');
+export const getUltraGroupFirstUnreadMessageTimestamp = api('getUltraGroupFirstUnreadMessageTimestamp');
+export const getUltraGroupUnreadInfoList = api('getUltraGroupUnreadInfoList');
+
 // People: profiles, friends, the blacklist and online status (the server keeps them; see docs/api.md).
 export const updateMyUserProfile = api('updateMyUserProfile');
 export const getUserProfiles = api('getUserProfiles');

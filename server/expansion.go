@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"maps"
+	"slices"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
@@ -20,7 +22,7 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 		ss.replyFor(id, err)
 		return
 	}
-	if len(r.Set)+len(r.Remove) == 0 {
+	if len(r.Set)+len(r.Remove) == 0 && !r.RemoveAll {
 		ss.replyErr(id, codes.InvalidParameter, "nothing to set or remove")
 		return
 	}
@@ -44,12 +46,19 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 		ss.replyFor(id, err)
 		return
 	}
+	var marker *pb.Message
 	apply := func(m *pb.Message) error {
 		if !m.CanIncludeExpansion {
 			return codes.New(codes.InvalidParameter, "the message was not sent with canIncludeExpansion")
 		}
 		if m.Expansion == nil {
 			m.Expansion = map[string]string{}
+		}
+		if r.RemoveAll {
+			// The keys as stored now, into the marker, which the store
+			// appends once this has run.
+			marker.ExpansionRemoved = slices.Sorted(maps.Keys(m.Expansion))
+			clear(m.Expansion)
 		}
 		for _, k := range r.Remove {
 			delete(m.Expansion, k)
@@ -66,7 +75,7 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 		}
 		return nil
 	}
-	marker := &pb.Message{
+	marker = &pb.Message{
 		ConvType: orig.ConvType, FromUser: ss.user, To: r.Conv.Target, Channel: orig.Channel,
 		ClientMsgId: "ex." + rand.Text(), ObjectName: "RC:MsgExMsg", IsPersisted: true,
 		DirectedUserIds: orig.DirectedUserIds,

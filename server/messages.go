@@ -287,7 +287,8 @@ func notInCode(t pb.ConversationType) int32 {
 func (ss *session) visibility(ctx context.Context, convID string) (*visible, error) {
 	start, last, err := ss.srv.store.VisibleRange(ctx, ss.user, convID)
 	if errors.Is(err, store.ErrNotMember) {
-		return nil, codes.New(codes.NotInGroup, "not in conversation")
+		typ, _, _, _ := store.ParseConvID(convID)
+		return nil, codes.New(notInCode(typ), "not in conversation")
 	}
 	if err != nil {
 		return nil, err
@@ -330,7 +331,7 @@ func (s *Server) fanOut(ctx context.Context, m *pb.Message, exceptSession string
 		s.publishRoom(ctx, &pb.Push{Messages: []*pb.Message{m}}, m.To, exceptSession)
 		return
 	case pb.ConversationType_ULTRA_GROUP:
-		s.fanOutUltra(ctx, m, exceptSession)
+		s.publishUltra(ctx, &pb.Push{Messages: []*pb.Message{m}}, m.To, m.Channel, exceptSession)
 		return
 	case pb.ConversationType_GROUP:
 		g, err := s.groups.get(ctx, m.To)

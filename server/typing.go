@@ -36,7 +36,18 @@ func (ss *session) handleTyping(ctx context.Context, id uint64, r *pb.TypingRequ
 	if ss.srv.typing.allow(ss.user+"\x00"+convID, ss.srv.cfg.Now()) {
 		var users []string
 		conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
+		push := func() *pb.Push {
+			return &pb.Push{Typing: []*pb.TypingUpdate{{
+				// A time clients see: real, like sent times (the interval
+				// above is a rule, on the server's clock).
+				Conv: conv, UserId: ss.user, TypeName: r.TypeName, Time: time.Now().UnixMilli(),
+			}}}
+		}
 		switch r.Conv.Type {
+		case pb.ConversationType_ULTRA_GROUP:
+			ss.srv.publishUltra(ctx, push(), r.Conv.Target, r.Conv.Channel, ss.id)
+			ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
+			return
 		case pb.ConversationType_GROUP:
 			g, err := ss.srv.groups.get(ctx, r.Conv.Target)
 			if err != nil {
@@ -54,11 +65,7 @@ func (ss *session) handleTyping(ctx context.Context, id uint64, r *pb.TypingRequ
 			}
 			conv.Target = ss.user // the recipient's conversation is with the typist
 		}
-		ss.srv.publishPush(ctx, &pb.Push{Typing: []*pb.TypingUpdate{{
-			// A time clients see: real, like sent times (the interval
-			// above is a rule, on the server's clock).
-			Conv: conv, UserId: ss.user, TypeName: r.TypeName, Time: time.Now().UnixMilli(),
-		}}}, users, ss.id)
+		ss.srv.publishPush(ctx, push(), users, ss.id)
 	}
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}})
 }

@@ -3,6 +3,11 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/imwasm/imwasm/proto/codes"
@@ -108,25 +113,25 @@ func ultraMuted(g *store.UltraGroup, user string, now int64) bool {
 	return until == -1 || until > now || (g.MutedAll && user != g.Owner)
 }
 
-// fanOutUltra pushes a stored ultra group message: a public channel's to
-// the group's sessions on every node (one bus message), a private one's to
-// the users allowed in it.
-func (s *Server) fanOutUltra(ctx context.Context, m *pb.Message, exceptSession string) {
-	g, err := s.ultraGroups.get(ctx, m.To)
+// publishUltra pushes p to a channel of an ultra group: a public
+// channel's to the group's sessions on every node (one bus message), a
+// private one's to the users allowed in it.
+func (s *Server) publishUltra(ctx context.Context, p *pb.Push, group, channel, exceptSession string) {
+	g, err := s.ultraGroups.get(ctx, group)
 	if err != nil {
-		s.log.Error("fan-out: ultra group", "group", m.To, "err", err)
+		s.log.Error("fan-out: ultra group", "group", group, "err", err)
 		return
 	}
-	ch := g.Channels[m.Channel]
+	ch := g.Channels[channel]
 	if ch != nil && ch.Private {
 		users := make([]string, 0, len(ch.Allowed))
 		for u := range ch.Allowed {
 			users = append(users, u)
 		}
-		s.publish(ctx, m, users, exceptSession)
+		s.publishPush(ctx, p, users, exceptSession)
 		return
 	}
-	s.publishRoom(ctx, &pb.Push{Messages: []*pb.Message{m}}, ultraKey(m.To), exceptSession)
+	s.publishRoom(ctx, p, ultraKey(group), exceptSession)
 }
 
 // enterUltraGroups puts a session that is opening in its user's groups.
@@ -201,8 +206,40 @@ func (s *Server) changeUltraGroup(ctx context.Context, c store.UltraChange) (sto
 	}
 	s.applyUltraEvent(ctx, e)
 	s.cluster.broadcast(e)
+	ev := &pb.UltraChannelEvent{Group: c.Group, Channel: c.Channel, Private: c.Private, Time: c.Now.UnixMilli()}
+	switch c.Op {
+	case store.UltraDeleteChannel:
+		ev.Change = ultraChannelDeleted
+		s.tellChannelChange(ctx, res.Changed, ev)
+	case store.UltraSetChannelPrivate:
+		// Those on its list keep it: they hear of its type, as those
+		// who lose it (res.Changed) hear they are not in it.
+		ev.Change = 3 // PRIVATE_TO_PUBLIC
+		if c.Private {
+			ev.Change = 6 // PUBLIC_TO_PRIVATE_USER_NOT_IN
+		}
+		s.tellChannelChange(ctx, res.Changed, ev)
+		if g, err := s.ultraGroups.get(ctx, c.Group); err == nil && c.Private {
+			ev2 := *ev
+			ev2.Change = 2 // PUBLIC_TO_PRIVATE
+			s.tellChannelChange(ctx, slices.Collect(maps.Keys(g.Channels[c.Channel].Allowed)), &ev2)
+		}
+	case store.UltraDisallowChannel:
+		ev.Private = true
+		for _, u := range res.Changed {
+			e := *ev
+			e.Change, e.UserId = ultraChannelKicked, u
+			s.tellChannelChange(ctx, []string{u}, &e)
+		}
+	}
 	return res, nil
 }
+
+// UltraChannelEvent changes besides UltraGroupChannelChangeType's 2, 3, 6.
+const (
+	ultraChannelDeleted = 1
+	ultraChannelKicked  = 7
+)
 
 // evUltra's codes: what changed besides the group's cache.
 const (
@@ -237,4 +274,101 @@ func ultraErr(err error, op store.UltraOp) error {
 		return codes.Wrap(codes.InvalidParameter, "exists already", err)
 	}
 	return err
+}
+
+// handleUltraGroup answers a member's ultra group request.
+func (ss *session) handleUltraGroup(ctx context.Context, id uint64, r *pb.UltraGroupRequest) {
+	res, err := ss.srv.ultraGroupRequest(ctx, ss.user, r)
+	if err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_UltraGroupResult{UltraGroupResult: res}})
+}
+
+func (s *Server) ultraGroupRequest(ctx context.Context, user string, r *pb.UltraGroupRequest) (*pb.UltraGroupResult, error) {
+	if err := contract.CheckUltraGroupRequest(r); err != nil {
+		return nil, err
+	}
+	if r.Op == pb.UltraGroupOp_ULTRA_GROUP_LIST {
+		ids := []string{r.Group}
+		if r.Group == "" {
+			var err error
+			if ids, err = s.store.UltraGroupsOf(ctx, user); err != nil {
+				return nil, err
+			}
+		}
+		res := &pb.UltraGroupResult{}
+		for _, id := range ids {
+			g, err := s.ultraGroups.get(ctx, id)
+			if errors.Is(err, store.ErrNotFound) && r.Group == "" {
+				continue // dismissed meanwhile
+			}
+			if err != nil {
+				return nil, ultraErr(err, 0)
+			}
+			if _, ok := g.Members[user]; !ok {
+				return nil, codes.New(codes.NotInUltraGroup, "not in the ultra group")
+			}
+			info := &pb.UltraGroupInfo{Group: g.ID, Name: g.Name, Owner: g.Owner}
+			if info.DefaultLevel, err = s.ultraDefaultLevel(ctx, g.ID, ""); err != nil {
+				return nil, err
+			}
+			for _, ch := range g.Channels {
+				if !ch.MayUse(user) {
+					continue
+				}
+				ci := &pb.UltraChannelInfo{Channel: ch.ID, Private: ch.Private, CreateTime: ch.Created}
+				if ch.ID != "" {
+					if ci.DefaultLevel, err = s.ultraDefaultLevel(ctx, g.ID, ch.ID); err != nil {
+						return nil, err
+					}
+				}
+				info.Channels = append(info.Channels, ci)
+			}
+			slices.SortFunc(info.Channels, func(a, b *pb.UltraChannelInfo) int { return strings.Compare(a.Channel, b.Channel) })
+			res.Groups = append(res.Groups, info)
+		}
+		return res, nil
+	}
+	// The default levels: read by members, set by the owner.
+	if _, g, err := s.ultraConversation(ctx, user, &pb.Conversation{Type: pb.ConversationType_ULTRA_GROUP, Target: r.Group, Channel: r.Channel}); err != nil {
+		return nil, err
+	} else if r.Op == pb.UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL {
+		if user != g.Owner {
+			return nil, codes.New(codes.RCGroupAuthorityError, "only the ultra group's owner sets its default levels")
+		}
+		if err := s.store.PutSetting(ctx, ultraLevelKey(r.Group, r.Channel), []byte(strconv.Itoa(int(r.Level)))); err != nil {
+			return nil, err
+		}
+		return &pb.UltraGroupResult{Level: r.Level}, nil
+	}
+	level, err := s.ultraDefaultLevel(ctx, r.Group, r.Channel)
+	return &pb.UltraGroupResult{Level: level}, err
+}
+
+// ultraLevelKey is where a group's or channel's default notification
+// level is kept (the store's settings).
+func ultraLevelKey(group, channel string) string { return "ultra-level\x00" + group + "\x00" + channel }
+
+// ultraDefaultLevel reads a default level as set (0: none).
+func (s *Server) ultraDefaultLevel(ctx context.Context, group, channel string) (int32, error) {
+	b, err := s.store.Setting(ctx, ultraLevelKey(group, channel))
+	if err != nil || b == nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(string(b))
+	if err != nil {
+		return 0, fmt.Errorf("default level of %s/%s: %w", group, channel, err)
+	}
+	return int32(n), nil
+}
+
+// tellChannelChange pushes a channel's change to users' sessions on every
+// node (RongIMLib's ULTRA_GROUP_CHANNEL_* events; live only).
+func (s *Server) tellChannelChange(ctx context.Context, users []string, e *pb.UltraChannelEvent) {
+	if len(users) == 0 {
+		return
+	}
+	s.publishPush(ctx, &pb.Push{UltraChannel: []*pb.UltraChannelEvent{e}}, users, "")
 }

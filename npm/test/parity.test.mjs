@@ -13,14 +13,6 @@ const words = (s) => s.trim().split(/\s+/);
 
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
-  'not yet: ultra groups': words(`
-    getAllUltraGroupUnreadCount getAllUltraGroupUnreadMentionedCount getBlockUltraGroupList
-    getUltraGroupDefaultNotificationLevel getUltraGroupFirstUnreadMessageTimestamp
-    getUltraGroupList getUltraGroupMessageListByMessageUId getUltraGroupUnreadCountByTargetId
-    getUltraGroupUnreadInfoList getUltraGroupUnreadMentionedCountByTargetId
-    getUltraGroupUnreadMentionedMessages removeAllExpansionForUltraGroupMessage
-    removeExpansionForUltraGroupMessage sendUltraGroupTypingStatus
-    setUltraGroupDefaultNotificationLevel updateExpansionForUltraGroupMessage`),
   'not yet: push (quiet hours)': words(`
     getNotificationQuietHoursSetting removeNotificationQuietHoursSetting
     setNotificationQuietHoursWithSetting`),

@@ -309,6 +309,45 @@ async function chatrooms() {
 }
 void chatrooms;
 
+// Ultra groups.
+async function ultraGroups() {
+  const news = { conversationType: RongIMLib.ConversationType.ULTRA_GROUP, targetId: 'town', channelId: 'news' };
+  const sent = await RongIMLib.sendMessage(news, new RongIMLib.TextMessage({ content: 'hi' }), { canIncludeExpansion: true });
+  const list = await RongIMLib.getUltraGroupList({ targetId: 'town', channelType: RongIMLib.UltraGroupChannelType.PUBLIC });
+  console.log(list.data?.[0]?.channelType, list.data?.[0]?.unreadMentionedMeCount);
+  const blocked = await RongIMLib.getBlockUltraGroupList();
+  console.log(blocked.data?.length);
+  await RongIMLib.sendUltraGroupTypingStatus(news);
+  const byUid = await RongIMLib.getUltraGroupMessageListByMessageUId(news, [{ messageUId: 'X' }]);
+  console.log(byUid.data?.X?.content);
+  if (sent.data) {
+    await RongIMLib.updateExpansionForUltraGroupMessage({ k: 'v' }, sent.data);
+    await RongIMLib.removeExpansionForUltraGroupMessage(['k'], sent.data);
+    await RongIMLib.removeAllExpansionForUltraGroupMessage(sent.data);
+  }
+  const n = await RongIMLib.getUltraGroupUnreadCountByTargetId('town', [RongIMLib.NotificationLevel.ALL_MESSAGE]);
+  const m = await RongIMLib.getUltraGroupUnreadMentionedCountByTargetId('town');
+  const all = await RongIMLib.getAllUltraGroupUnreadCount();
+  const allM = await RongIMLib.getAllUltraGroupUnreadMentionedCount();
+  console.log(n.data, m.data, all.data, allM.data);
+  await RongIMLib.setUltraGroupDefaultNotificationLevel({ targetId: 'town' }, RongIMLib.NotificationLevel.AT_MESSAGE_NOTIFICATION);
+  const level = await RongIMLib.getUltraGroupDefaultNotificationLevel({ targetId: 'town', channelId: 'news' });
+  console.log(level.data === RongIMLib.NotificationLevel.NOT_SET);
+  const ats = await RongIMLib.getUltraGroupUnreadMentionedMessages({ targetId: 'town', channelId: 'news', sentTime: 0, count: 10 });
+  console.log(ats.data?.[0]?.messageUId, ats.data?.[0]?.mentionedType);
+  const first = await RongIMLib.getUltraGroupFirstUnreadMessageTimestamp({ targetId: 'town', channelId: 'news' });
+  console.log(first.data?.sentTime);
+  const info = await RongIMLib.getUltraGroupUnreadInfoList(['town']);
+  console.log(info.data?.[0]?.mentionedMeCount, info.data?.[0]?.notificationLevel);
+  RongIMLib.addEventListener(RongIMLib.Events.ULTRA_GROUP_ENABLE, (l) => console.log(l.length));
+  RongIMLib.addEventListener(RongIMLib.Events.ULTRA_GROUP_MESSAGE_RECALLED, (l) => console.log(l[0]?.messageUId));
+  RongIMLib.addEventListener(RongIMLib.Events.ULTRA_GROUP_MESSAGE_EXPANSION_UPDATED, (l) => console.log(l[0]?.expansion));
+  RongIMLib.addEventListener(RongIMLib.Events.ULTRA_GROUP_CHANNEL_DELETE, (l) => console.log(l[0]?.deleteTime));
+  RongIMLib.addEventListener(RongIMLib.Events.ULTRA_GROUP_CHANNEL_TYPE_CHANGE, (l) => console.log(l[0]?.changeType === RongIMLib.UltraGroupChannelChangeType.PUBLIC_TO_PRIVATE));
+  RongIMLib.addEventListener(RongIMLib.Events.ULTRA_GROUP_CHANNEL_USER_KICKED, (l) => console.log(l[0]?.userId));
+}
+void ultraGroups;
+
 // People.
 async function people() {
   const fail = await RongIMLib.updateMyUserProfile({ name: 'Alice', portraitUri: 'https://x/a.png', gender: 2, extraProfile: { k: 'v' } });

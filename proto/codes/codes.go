@@ -130,6 +130,7 @@ const (
 	InvalidParameterMessageExpansion          = 34220 // INVALID_PARAMETER_MESSAGE_EXPANSION: an expansion key or value malformed or too long, or over 20 keys in one call
 	InvalidParameterCount                     = 34232 // INVALID_PARAMETER_COUNT
 	InvalidParameterContentDisposition        = 35032 // INVALID_PARAMETER_CONTENT_DISPOSITION
+	MethodOnlySupportUltraGroup               = 35014 // METHOD_ONLY_SUPPORT_ULTRA_GROUP: an ultra-group function given another conversation type
 	SendReadReceiptConfError                  = 35056 // SEND_READ_RECEIPT_CONF_ERROR
 )
 

@@ -360,6 +360,29 @@ func (x ChatroomOp) String() string {
 	return strconv.Itoa(int(x))
 }
 
+type UltraGroupOp int32
+
+const (
+	UltraGroupOp_ULTRA_GROUP_OP_NONE           UltraGroupOp = 0
+	UltraGroupOp_ULTRA_GROUP_LIST              UltraGroupOp = 1
+	UltraGroupOp_ULTRA_GROUP_GET_DEFAULT_LEVEL UltraGroupOp = 2
+	UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL UltraGroupOp = 3
+)
+
+func (x UltraGroupOp) String() string {
+	switch x {
+	case UltraGroupOp_ULTRA_GROUP_OP_NONE:
+		return "ULTRA_GROUP_OP_NONE"
+	case UltraGroupOp_ULTRA_GROUP_LIST:
+		return "ULTRA_GROUP_LIST"
+	case UltraGroupOp_ULTRA_GROUP_GET_DEFAULT_LEVEL:
+		return "ULTRA_GROUP_GET_DEFAULT_LEVEL"
+	case UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL:
+		return "ULTRA_GROUP_SET_DEFAULT_LEVEL"
+	}
+	return strconv.Itoa(int(x))
+}
+
 type Frame struct {
 	Id   uint64
 	Body isFrame_Body
@@ -534,6 +557,14 @@ func (*Frame_Chatroom) isFrame_Body() {}
 type Frame_ChatroomResult struct{ ChatroomResult *ChatroomResult }
 
 func (*Frame_ChatroomResult) isFrame_Body() {}
+
+type Frame_UltraGroup struct{ UltraGroup *UltraGroupRequest }
+
+func (*Frame_UltraGroup) isFrame_Body() {}
+
+type Frame_UltraGroupResult struct{ UltraGroupResult *UltraGroupResult }
+
+func (*Frame_UltraGroupResult) isFrame_Body() {}
 
 func (x *Frame) GetId() uint64 {
 	if x != nil {
@@ -843,6 +874,20 @@ func (x *Frame) GetChatroomResult() *ChatroomResult {
 	return nil
 }
 
+func (x *Frame) GetUltraGroup() *UltraGroupRequest {
+	if w, ok := x.GetBody().(*Frame_UltraGroup); ok {
+		return w.UltraGroup
+	}
+	return nil
+}
+
+func (x *Frame) GetUltraGroupResult() *UltraGroupResult {
+	if w, ok := x.GetBody().(*Frame_UltraGroupResult); ok {
+		return w.UltraGroupResult
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Frame) Size() (n int) {
 	if x == nil {
@@ -934,6 +979,10 @@ func (x *Frame) Size() (n int) {
 		n += sizeMsg(2, w.Chatroom, true)
 	case *Frame_ChatroomResult:
 		n += sizeMsg(2, w.ChatroomResult, true)
+	case *Frame_UltraGroup:
+		n += sizeMsg(2, w.UltraGroup, true)
+	case *Frame_UltraGroupResult:
+		n += sizeMsg(2, w.UltraGroupResult, true)
 	}
 	return n
 }
@@ -1029,6 +1078,10 @@ func (x *Frame) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 90<<3|2, w.Chatroom, true)
 	case *Frame_ChatroomResult:
 		b = appendMsg(b, 91<<3|2, w.ChatroomResult, true)
+	case *Frame_UltraGroup:
+		b = appendMsg(b, 100<<3|2, w.UltraGroup, true)
+	case *Frame_UltraGroupResult:
+		b = appendMsg(b, 101<<3|2, w.UltraGroupResult, true)
 	}
 	return b
 }
@@ -1645,6 +1698,34 @@ func (x *Frame) Merge(b []byte) error {
 				w.ChatroomResult = new(ChatroomResult)
 			}
 			n, err = mergeMsg(w.ChatroomResult, b, num, typ)
+		case 100:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_UltraGroup)
+			if !ok {
+				w = new(Frame_UltraGroup)
+				x.Body = w
+			}
+			if w.UltraGroup == nil {
+				w.UltraGroup = new(UltraGroupRequest)
+			}
+			n, err = mergeMsg(w.UltraGroup, b, num, typ)
+		case 101:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_UltraGroupResult)
+			if !ok {
+				w = new(Frame_UltraGroupResult)
+				x.Body = w
+			}
+			if w.UltraGroupResult == nil {
+				w.UltraGroupResult = new(UltraGroupResult)
+			}
+			n, err = mergeMsg(w.UltraGroupResult, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -2318,12 +2399,13 @@ func (x *Kick) Merge(b []byte) error {
 // Every field is repeated: the server concatenates queued Push frames into
 // one WebSocket message, which decodes as one Push holding all of them.
 type Push struct {
-	Messages []*Message
-	Hints    []*ConversationState
-	Typing   []*TypingUpdate
-	Status   []*SubscriptionStatus
-	Resync   bool
-	Chatroom []*ChatroomEvent
+	Messages     []*Message
+	Hints        []*ConversationState
+	Typing       []*TypingUpdate
+	Status       []*SubscriptionStatus
+	Resync       bool
+	Chatroom     []*ChatroomEvent
+	UltraChannel []*UltraChannelEvent
 }
 
 func (x *Push) GetMessages() []*Message {
@@ -2368,6 +2450,13 @@ func (x *Push) GetChatroom() []*ChatroomEvent {
 	return nil
 }
 
+func (x *Push) GetUltraChannel() []*UltraChannelEvent {
+	if x != nil {
+		return x.UltraChannel
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Push) Size() (n int) {
 	if x == nil {
@@ -2387,6 +2476,9 @@ func (x *Push) Size() (n int) {
 	}
 	n += sizeBool(2, x.Resync)
 	for _, e := range x.Chatroom {
+		n += sizeMsg(2, e, true)
+	}
+	for _, e := range x.UltraChannel {
 		n += sizeMsg(2, e, true)
 	}
 	return n
@@ -2412,6 +2504,9 @@ func (x *Push) MarshalAppend(b []byte) []byte {
 	b = appendBool(b, 17<<3|0, x.Resync)
 	for _, e := range x.Chatroom {
 		b = appendMsg(b, 18<<3|2, e, true)
+	}
+	for _, e := range x.UltraChannel {
+		b = appendMsg(b, 19<<3|2, e, true)
 	}
 	return b
 }
@@ -2473,6 +2568,13 @@ func (x *Push) Merge(b []byte) error {
 			if typ == protowire.BytesType {
 				e = new(ChatroomEvent)
 				x.Chatroom = append(x.Chatroom, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 19:
+			var e *UltraChannelEvent
+			if typ == protowire.BytesType {
+				e = new(UltraChannelEvent)
+				x.UltraChannel = append(x.UltraChannel, e)
 			}
 			n, err = mergeMsg(e, b, num, typ)
 		default:
@@ -3183,6 +3285,7 @@ type ExpansionRequest struct {
 	MessageUid string
 	Set        map[string]string
 	Remove     []string
+	RemoveAll  bool
 }
 
 func (x *ExpansionRequest) GetConv() *Conversation {
@@ -3213,6 +3316,13 @@ func (x *ExpansionRequest) GetRemove() []string {
 	return nil
 }
 
+func (x *ExpansionRequest) GetRemoveAll() bool {
+	if x != nil {
+		return x.RemoveAll
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *ExpansionRequest) Size() (n int) {
 	if x == nil {
@@ -3222,6 +3332,7 @@ func (x *ExpansionRequest) Size() (n int) {
 	n += sizeLen(1, len(x.MessageUid))
 	n += sizeMap(1, x.Set)
 	n += sizeStrings(1, x.Remove)
+	n += sizeBool(1, x.RemoveAll)
 	return n
 }
 
@@ -3234,6 +3345,7 @@ func (x *ExpansionRequest) MarshalAppend(b []byte) []byte {
 	b = appendString(b, 2<<3|2, x.MessageUid)
 	b = appendMap(b, 3<<3|2, x.Set)
 	b = appendStrings(b, 4<<3|2, x.Remove)
+	b = appendBool(b, 5<<3|0, x.RemoveAll)
 	return b
 }
 
@@ -3270,6 +3382,8 @@ func (x *ExpansionRequest) Merge(b []byte) error {
 			n, err = mergeMap(&x.Set, b, num, typ)
 		case 4:
 			n, err = mergeStrings(&x.Remove, b, num, typ)
+		case 5:
+			n, err = mergeBool(&x.RemoveAll, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -11531,6 +11645,538 @@ func (x *ChatroomBan) Merge(b []byte) error {
 			n, err = mergeStrings(&x.Users, b, num, typ)
 		case 5:
 			n, err = mergeString(&x.Extra, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type UltraGroupRequest struct {
+	Op      UltraGroupOp
+	Group   string
+	Channel string
+	Level   int32
+}
+
+func (x *UltraGroupRequest) GetOp() UltraGroupOp {
+	if x != nil {
+		return x.Op
+	}
+	return 0
+}
+
+func (x *UltraGroupRequest) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *UltraGroupRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *UltraGroupRequest) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *UltraGroupRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.Op)))
+	n += sizeLen(1, len(x.Group))
+	n += sizeLen(1, len(x.Channel))
+	n += sizeVarint(1, uint64(int64(x.Level)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *UltraGroupRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Op)))
+	b = appendString(b, 2<<3|2, x.Group)
+	b = appendString(b, 3<<3|2, x.Channel)
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.Level)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *UltraGroupRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *UltraGroupRequest) Unmarshal(b []byte) error {
+	*x = UltraGroupRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *UltraGroupRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32((*int32)(&x.Op), b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Group, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.Channel, b, num, typ)
+		case 4:
+			n, err = mergeInt32(&x.Level, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type UltraChannelInfo struct {
+	Channel      string
+	Private      bool
+	DefaultLevel int32
+	CreateTime   int64
+}
+
+func (x *UltraChannelInfo) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *UltraChannelInfo) GetPrivate() bool {
+	if x != nil {
+		return x.Private
+	}
+	return false
+}
+
+func (x *UltraChannelInfo) GetDefaultLevel() int32 {
+	if x != nil {
+		return x.DefaultLevel
+	}
+	return 0
+}
+
+func (x *UltraChannelInfo) GetCreateTime() int64 {
+	if x != nil {
+		return x.CreateTime
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *UltraChannelInfo) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.Channel))
+	n += sizeBool(1, x.Private)
+	n += sizeVarint(1, uint64(int64(x.DefaultLevel)))
+	n += sizeVarint(1, uint64(int64(x.CreateTime)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *UltraChannelInfo) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.Channel)
+	b = appendBool(b, 2<<3|0, x.Private)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.DefaultLevel)))
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.CreateTime)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *UltraChannelInfo) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *UltraChannelInfo) Unmarshal(b []byte) error {
+	*x = UltraChannelInfo{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *UltraChannelInfo) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.Channel, b, num, typ)
+		case 2:
+			n, err = mergeBool(&x.Private, b, num, typ)
+		case 3:
+			n, err = mergeInt32(&x.DefaultLevel, b, num, typ)
+		case 4:
+			n, err = mergeInt64(&x.CreateTime, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type UltraGroupInfo struct {
+	Group        string
+	Name         string
+	Owner        string
+	DefaultLevel int32
+	Channels     []*UltraChannelInfo
+}
+
+func (x *UltraGroupInfo) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *UltraGroupInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UltraGroupInfo) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *UltraGroupInfo) GetDefaultLevel() int32 {
+	if x != nil {
+		return x.DefaultLevel
+	}
+	return 0
+}
+
+func (x *UltraGroupInfo) GetChannels() []*UltraChannelInfo {
+	if x != nil {
+		return x.Channels
+	}
+	return nil
+}
+
+// Size is the length of x's encoding.
+func (x *UltraGroupInfo) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.Group))
+	n += sizeLen(1, len(x.Name))
+	n += sizeLen(1, len(x.Owner))
+	n += sizeVarint(1, uint64(int64(x.DefaultLevel)))
+	for _, e := range x.Channels {
+		n += sizeMsg(1, e, true)
+	}
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *UltraGroupInfo) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.Group)
+	b = appendString(b, 2<<3|2, x.Name)
+	b = appendString(b, 3<<3|2, x.Owner)
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.DefaultLevel)))
+	for _, e := range x.Channels {
+		b = appendMsg(b, 5<<3|2, e, true)
+	}
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *UltraGroupInfo) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *UltraGroupInfo) Unmarshal(b []byte) error {
+	*x = UltraGroupInfo{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *UltraGroupInfo) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.Group, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Name, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.Owner, b, num, typ)
+		case 4:
+			n, err = mergeInt32(&x.DefaultLevel, b, num, typ)
+		case 5:
+			var e *UltraChannelInfo
+			if typ == protowire.BytesType {
+				e = new(UltraChannelInfo)
+				x.Channels = append(x.Channels, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type UltraGroupResult struct {
+	Groups []*UltraGroupInfo
+	Level  int32
+}
+
+func (x *UltraGroupResult) GetGroups() []*UltraGroupInfo {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *UltraGroupResult) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *UltraGroupResult) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	for _, e := range x.Groups {
+		n += sizeMsg(1, e, true)
+	}
+	n += sizeVarint(1, uint64(int64(x.Level)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *UltraGroupResult) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	for _, e := range x.Groups {
+		b = appendMsg(b, 1<<3|2, e, true)
+	}
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.Level)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *UltraGroupResult) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *UltraGroupResult) Unmarshal(b []byte) error {
+	*x = UltraGroupResult{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *UltraGroupResult) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			var e *UltraGroupInfo
+			if typ == protowire.BytesType {
+				e = new(UltraGroupInfo)
+				x.Groups = append(x.Groups, e)
+			}
+			n, err = mergeMsg(e, b, num, typ)
+		case 2:
+			n, err = mergeInt32(&x.Level, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// A channel changed for the user: RongIMLib's ULTRA_GROUP_CHANNEL_*
+// events.
+type UltraChannelEvent struct {
+	Group   string
+	Channel string
+	Private bool
+	Change  int32
+	Time    int64
+	UserId  string
+}
+
+func (x *UltraChannelEvent) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *UltraChannelEvent) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *UltraChannelEvent) GetPrivate() bool {
+	if x != nil {
+		return x.Private
+	}
+	return false
+}
+
+func (x *UltraChannelEvent) GetChange() int32 {
+	if x != nil {
+		return x.Change
+	}
+	return 0
+}
+
+func (x *UltraChannelEvent) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *UltraChannelEvent) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *UltraChannelEvent) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.Group))
+	n += sizeLen(1, len(x.Channel))
+	n += sizeBool(1, x.Private)
+	n += sizeVarint(1, uint64(int64(x.Change)))
+	n += sizeVarint(1, uint64(int64(x.Time)))
+	n += sizeLen(1, len(x.UserId))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *UltraChannelEvent) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.Group)
+	b = appendString(b, 2<<3|2, x.Channel)
+	b = appendBool(b, 3<<3|0, x.Private)
+	b = appendVarint(b, 4<<3|0, uint64(int64(x.Change)))
+	b = appendVarint(b, 5<<3|0, uint64(int64(x.Time)))
+	b = appendString(b, 6<<3|2, x.UserId)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *UltraChannelEvent) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *UltraChannelEvent) Unmarshal(b []byte) error {
+	*x = UltraChannelEvent{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *UltraChannelEvent) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.Group, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Channel, b, num, typ)
+		case 3:
+			n, err = mergeBool(&x.Private, b, num, typ)
+		case 4:
+			n, err = mergeInt32(&x.Change, b, num, typ)
+		case 5:
+			n, err = mergeInt64(&x.Time, b, num, typ)
+		case 6:
+			n, err = mergeString(&x.UserId, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

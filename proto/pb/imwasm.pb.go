@@ -600,6 +600,65 @@ func (ChatroomOp) EnumDescriptor() ([]byte, []int) {
 	return file_proto_imwasm_proto_rawDescGZIP(), []int{6}
 }
 
+// Ultra groups (conversation type ULTRA_GROUP): what a member asks of
+// them beyond their channels' messages. The groups themselves are made by
+// the app server (the admin API).
+type UltraGroupOp int32
+
+const (
+	UltraGroupOp_ULTRA_GROUP_OP_NONE UltraGroupOp = 0
+	// The user's ultra groups (group: only that one), each with the
+	// channels the user may use and the default notification levels.
+	UltraGroupOp_ULTRA_GROUP_LIST UltraGroupOp = 1
+	// A group's (channel "") or a channel's default notification level.
+	UltraGroupOp_ULTRA_GROUP_GET_DEFAULT_LEVEL UltraGroupOp = 2
+	// Sets it: the group's owner only (25405).
+	UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL UltraGroupOp = 3
+)
+
+// Enum value maps for UltraGroupOp.
+var (
+	UltraGroupOp_name = map[int32]string{
+		0: "ULTRA_GROUP_OP_NONE",
+		1: "ULTRA_GROUP_LIST",
+		2: "ULTRA_GROUP_GET_DEFAULT_LEVEL",
+		3: "ULTRA_GROUP_SET_DEFAULT_LEVEL",
+	}
+	UltraGroupOp_value = map[string]int32{
+		"ULTRA_GROUP_OP_NONE":           0,
+		"ULTRA_GROUP_LIST":              1,
+		"ULTRA_GROUP_GET_DEFAULT_LEVEL": 2,
+		"ULTRA_GROUP_SET_DEFAULT_LEVEL": 3,
+	}
+)
+
+func (x UltraGroupOp) Enum() *UltraGroupOp {
+	p := new(UltraGroupOp)
+	*p = x
+	return p
+}
+
+func (x UltraGroupOp) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (UltraGroupOp) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_imwasm_proto_enumTypes[7].Descriptor()
+}
+
+func (UltraGroupOp) Type() protoreflect.EnumType {
+	return &file_proto_imwasm_proto_enumTypes[7]
+}
+
+func (x UltraGroupOp) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use UltraGroupOp.Descriptor instead.
+func (UltraGroupOp) EnumDescriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{7}
+}
+
 type Frame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -647,6 +706,8 @@ type Frame struct {
 	//	*Frame_PeopleResult
 	//	*Frame_Chatroom
 	//	*Frame_ChatroomResult
+	//	*Frame_UltraGroup
+	//	*Frame_UltraGroupResult
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1074,6 +1135,24 @@ func (x *Frame) GetChatroomResult() *ChatroomResult {
 	return nil
 }
 
+func (x *Frame) GetUltraGroup() *UltraGroupRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_UltraGroup); ok {
+			return x.UltraGroup
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetUltraGroupResult() *UltraGroupResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_UltraGroupResult); ok {
+			return x.UltraGroupResult
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -1256,6 +1335,15 @@ type Frame_ChatroomResult struct {
 	ChatroomResult *ChatroomResult `protobuf:"bytes,91,opt,name=chatroom_result,json=chatroomResult,proto3,oneof"`
 }
 
+type Frame_UltraGroup struct {
+	// 100-109: ultra groups.
+	UltraGroup *UltraGroupRequest `protobuf:"bytes,100,opt,name=ultra_group,json=ultraGroup,proto3,oneof"`
+}
+
+type Frame_UltraGroupResult struct {
+	UltraGroupResult *UltraGroupResult `protobuf:"bytes,101,opt,name=ultra_group_result,json=ultraGroupResult,proto3,oneof"`
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -1339,6 +1427,10 @@ func (*Frame_PeopleResult) isFrame_Body() {}
 func (*Frame_Chatroom) isFrame_Body() {}
 
 func (*Frame_ChatroomResult) isFrame_Body() {}
+
+func (*Frame_UltraGroup) isFrame_Body() {}
+
+func (*Frame_UltraGroupResult) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -1818,7 +1910,9 @@ type Push struct {
 	// from the other nodes of its cluster): the device syncs.
 	Resync bool `protobuf:"varint,17,opt,name=resync,proto3" json:"resync,omitempty"`
 	// What happened in a chat room this session is in (live only).
-	Chatroom      []*ChatroomEvent `protobuf:"bytes,18,rep,name=chatroom,proto3" json:"chatroom,omitempty"`
+	Chatroom []*ChatroomEvent `protobuf:"bytes,18,rep,name=chatroom,proto3" json:"chatroom,omitempty"`
+	// A channel of an ultra group changed for this user (live only).
+	UltraChannel  []*UltraChannelEvent `protobuf:"bytes,19,rep,name=ultra_channel,json=ultraChannel,proto3" json:"ultra_channel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1891,6 +1985,13 @@ func (x *Push) GetResync() bool {
 func (x *Push) GetChatroom() []*ChatroomEvent {
 	if x != nil {
 		return x.Chatroom
+	}
+	return nil
+}
+
+func (x *Push) GetUltraChannel() []*UltraChannelEvent {
+	if x != nil {
+		return x.UltraChannel
 	}
 	return nil
 }
@@ -2363,11 +2464,13 @@ func (x *HistoryRequest) GetOrder() uint32 {
 // with can_include_expansion. Any member of the conversation may change
 // it; changes reach every device as markers (Message.expansion_of).
 type ExpansionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
-	MessageUid    string                 `protobuf:"bytes,2,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
-	Set           map[string]string      `protobuf:"bytes,3,rep,name=set,proto3" json:"set,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Remove        []string               `protobuf:"bytes,4,rep,name=remove,proto3" json:"remove,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Conv       *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
+	MessageUid string                 `protobuf:"bytes,2,opt,name=message_uid,json=messageUid,proto3" json:"message_uid,omitempty"`
+	Set        map[string]string      `protobuf:"bytes,3,rep,name=set,proto3" json:"set,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Remove     []string               `protobuf:"bytes,4,rep,name=remove,proto3" json:"remove,omitempty"`
+	// Removes every key the message has (removeAllExpansionForUltraGroupMessage).
+	RemoveAll     bool `protobuf:"varint,5,opt,name=remove_all,json=removeAll,proto3" json:"remove_all,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2428,6 +2531,13 @@ func (x *ExpansionRequest) GetRemove() []string {
 		return x.Remove
 	}
 	return nil
+}
+
+func (x *ExpansionRequest) GetRemoveAll() bool {
+	if x != nil {
+		return x.RemoveAll
+	}
+	return false
 }
 
 // deleteMessages: hide messages from the user's own view (everyone else
@@ -7921,11 +8031,366 @@ func (x *ChatroomBan) GetExtra() string {
 	return ""
 }
 
+type UltraGroupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Op            UltraGroupOp           `protobuf:"varint,1,opt,name=op,proto3,enum=imwasm.v1.UltraGroupOp" json:"op,omitempty"`
+	Group         string                 `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`
+	Channel       string                 `protobuf:"bytes,3,opt,name=channel,proto3" json:"channel,omitempty"`
+	Level         int32                  `protobuf:"varint,4,opt,name=level,proto3" json:"level,omitempty"` // a NotificationLevel
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UltraGroupRequest) Reset() {
+	*x = UltraGroupRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UltraGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UltraGroupRequest) ProtoMessage() {}
+
+func (x *UltraGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UltraGroupRequest.ProtoReflect.Descriptor instead.
+func (*UltraGroupRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *UltraGroupRequest) GetOp() UltraGroupOp {
+	if x != nil {
+		return x.Op
+	}
+	return UltraGroupOp_ULTRA_GROUP_OP_NONE
+}
+
+func (x *UltraGroupRequest) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *UltraGroupRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *UltraGroupRequest) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+type UltraChannelInfo struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Channel string                 `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	Private bool                   `protobuf:"varint,2,opt,name=private,proto3" json:"private,omitempty"`
+	// Its default notification level as set (0: the group's).
+	DefaultLevel  int32 `protobuf:"varint,3,opt,name=default_level,json=defaultLevel,proto3" json:"default_level,omitempty"`
+	CreateTime    int64 `protobuf:"varint,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UltraChannelInfo) Reset() {
+	*x = UltraChannelInfo{}
+	mi := &file_proto_imwasm_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UltraChannelInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UltraChannelInfo) ProtoMessage() {}
+
+func (x *UltraChannelInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UltraChannelInfo.ProtoReflect.Descriptor instead.
+func (*UltraChannelInfo) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *UltraChannelInfo) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *UltraChannelInfo) GetPrivate() bool {
+	if x != nil {
+		return x.Private
+	}
+	return false
+}
+
+func (x *UltraChannelInfo) GetDefaultLevel() int32 {
+	if x != nil {
+		return x.DefaultLevel
+	}
+	return 0
+}
+
+func (x *UltraChannelInfo) GetCreateTime() int64 {
+	if x != nil {
+		return x.CreateTime
+	}
+	return 0
+}
+
+type UltraGroupInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         string                 `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Owner         string                 `protobuf:"bytes,3,opt,name=owner,proto3" json:"owner,omitempty"`
+	DefaultLevel  int32                  `protobuf:"varint,4,opt,name=default_level,json=defaultLevel,proto3" json:"default_level,omitempty"`
+	Channels      []*UltraChannelInfo    `protobuf:"bytes,5,rep,name=channels,proto3" json:"channels,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UltraGroupInfo) Reset() {
+	*x = UltraGroupInfo{}
+	mi := &file_proto_imwasm_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UltraGroupInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UltraGroupInfo) ProtoMessage() {}
+
+func (x *UltraGroupInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UltraGroupInfo.ProtoReflect.Descriptor instead.
+func (*UltraGroupInfo) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *UltraGroupInfo) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *UltraGroupInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UltraGroupInfo) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *UltraGroupInfo) GetDefaultLevel() int32 {
+	if x != nil {
+		return x.DefaultLevel
+	}
+	return 0
+}
+
+func (x *UltraGroupInfo) GetChannels() []*UltraChannelInfo {
+	if x != nil {
+		return x.Channels
+	}
+	return nil
+}
+
+type UltraGroupResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Groups        []*UltraGroupInfo      `protobuf:"bytes,1,rep,name=groups,proto3" json:"groups,omitempty"`
+	Level         int32                  `protobuf:"varint,2,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UltraGroupResult) Reset() {
+	*x = UltraGroupResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UltraGroupResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UltraGroupResult) ProtoMessage() {}
+
+func (x *UltraGroupResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UltraGroupResult.ProtoReflect.Descriptor instead.
+func (*UltraGroupResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *UltraGroupResult) GetGroups() []*UltraGroupInfo {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *UltraGroupResult) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+// A channel changed for the user: RongIMLib's ULTRA_GROUP_CHANNEL_*
+// events.
+type UltraChannelEvent struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Group   string                 `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	Channel string                 `protobuf:"bytes,2,opt,name=channel,proto3" json:"channel,omitempty"`
+	Private bool                   `protobuf:"varint,3,opt,name=private,proto3" json:"private,omitempty"` // the channel's type now
+	// What happened: 1 deleted, 2 public made private (the user is on its
+	// list), 3 private made public, 6 made private without the user, 7 the
+	// user taken off its list (UltraGroupChannelChangeType's numbers, and
+	// imwasm's 1 and 7 for the other two events).
+	Change        int32  `protobuf:"varint,4,opt,name=change,proto3" json:"change,omitempty"`
+	Time          int64  `protobuf:"varint,5,opt,name=time,proto3" json:"time,omitempty"`
+	UserId        string `protobuf:"bytes,6,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"` // change 7: who was taken off
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UltraChannelEvent) Reset() {
+	*x = UltraChannelEvent{}
+	mi := &file_proto_imwasm_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UltraChannelEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UltraChannelEvent) ProtoMessage() {}
+
+func (x *UltraChannelEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UltraChannelEvent.ProtoReflect.Descriptor instead.
+func (*UltraChannelEvent) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{81}
+}
+
+func (x *UltraChannelEvent) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *UltraChannelEvent) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *UltraChannelEvent) GetPrivate() bool {
+	if x != nil {
+		return x.Private
+	}
+	return false
+}
+
+func (x *UltraChannelEvent) GetChange() int32 {
+	if x != nil {
+		return x.Change
+	}
+	return 0
+}
+
+func (x *UltraChannelEvent) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
+}
+
+func (x *UltraChannelEvent) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xf3\x11\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x81\x13\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -7973,7 +8438,10 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06people\x18P \x01(\v2\x18.imwasm.v1.PeopleRequestH\x00R\x06people\x12>\n" +
 	"\rpeople_result\x18Q \x01(\v2\x17.imwasm.v1.PeopleResultH\x00R\fpeopleResult\x128\n" +
 	"\bchatroom\x18Z \x01(\v2\x1a.imwasm.v1.ChatroomRequestH\x00R\bchatroom\x12D\n" +
-	"\x0fchatroom_result\x18[ \x01(\v2\x19.imwasm.v1.ChatroomResultH\x00R\x0echatroomResultB\x06\n" +
+	"\x0fchatroom_result\x18[ \x01(\v2\x19.imwasm.v1.ChatroomResultH\x00R\x0echatroomResult\x12?\n" +
+	"\vultra_group\x18d \x01(\v2\x1c.imwasm.v1.UltraGroupRequestH\x00R\n" +
+	"ultraGroup\x12K\n" +
+	"\x12ultra_group_result\x18e \x01(\v2\x1b.imwasm.v1.UltraGroupResultH\x00R\x10ultraGroupResultB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -8011,14 +8479,15 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"serverTime\"2\n" +
 	"\x04Kick\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xa0\x02\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xe3\x02\n" +
 	"\x04Push\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x122\n" +
 	"\x05hints\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\x05hints\x12/\n" +
 	"\x06typing\x18\x03 \x03(\v2\x17.imwasm.v1.TypingUpdateR\x06typing\x125\n" +
 	"\x06status\x18\x10 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\x06status\x12\x16\n" +
 	"\x06resync\x18\x11 \x01(\bR\x06resync\x124\n" +
-	"\bchatroom\x18\x12 \x03(\v2\x18.imwasm.v1.ChatroomEventR\bchatroom\"Y\n" +
+	"\bchatroom\x18\x12 \x03(\v2\x18.imwasm.v1.ChatroomEventR\bchatroom\x12A\n" +
+	"\rultra_channel\x18\x13 \x03(\v2\x1c.imwasm.v1.UltraChannelEventR\fultraChannel\"Y\n" +
 	"\rTypingRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1b\n" +
 	"\ttype_name\x18\x02 \x01(\tR\btypeName\"\x85\x01\n" +
@@ -8051,13 +8520,15 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1c\n" +
 	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp\x12\x14\n" +
 	"\x05count\x18\x03 \x01(\rR\x05count\x12\x14\n" +
-	"\x05order\x18\x04 \x01(\rR\x05order\"\xe8\x01\n" +
+	"\x05order\x18\x04 \x01(\rR\x05order\"\x87\x02\n" +
 	"\x10ExpansionRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
 	"\vmessage_uid\x18\x02 \x01(\tR\n" +
 	"messageUid\x126\n" +
 	"\x03set\x18\x03 \x03(\v2$.imwasm.v1.ExpansionRequest.SetEntryR\x03set\x12\x16\n" +
-	"\x06remove\x18\x04 \x03(\tR\x06remove\x1a6\n" +
+	"\x06remove\x18\x04 \x03(\tR\x06remove\x12\x1d\n" +
+	"\n" +
+	"remove_all\x18\x05 \x01(\bR\tremoveAll\x1a6\n" +
 	"\bSetEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"_\n" +
@@ -8602,7 +9073,34 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"durationMs\x12\x12\n" +
 	"\x04time\x18\x03 \x01(\x03R\x04time\x12\x14\n" +
 	"\x05users\x18\x04 \x03(\tR\x05users\x12\x14\n" +
-	"\x05extra\x18\x05 \x01(\tR\x05extra*\x7f\n" +
+	"\x05extra\x18\x05 \x01(\tR\x05extra\"\x82\x01\n" +
+	"\x11UltraGroupRequest\x12'\n" +
+	"\x02op\x18\x01 \x01(\x0e2\x17.imwasm.v1.UltraGroupOpR\x02op\x12\x14\n" +
+	"\x05group\x18\x02 \x01(\tR\x05group\x12\x18\n" +
+	"\achannel\x18\x03 \x01(\tR\achannel\x12\x14\n" +
+	"\x05level\x18\x04 \x01(\x05R\x05level\"\x8c\x01\n" +
+	"\x10UltraChannelInfo\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x12\x18\n" +
+	"\aprivate\x18\x02 \x01(\bR\aprivate\x12#\n" +
+	"\rdefault_level\x18\x03 \x01(\x05R\fdefaultLevel\x12\x1f\n" +
+	"\vcreate_time\x18\x04 \x01(\x03R\n" +
+	"createTime\"\xae\x01\n" +
+	"\x0eUltraGroupInfo\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05owner\x18\x03 \x01(\tR\x05owner\x12#\n" +
+	"\rdefault_level\x18\x04 \x01(\x05R\fdefaultLevel\x127\n" +
+	"\bchannels\x18\x05 \x03(\v2\x1b.imwasm.v1.UltraChannelInfoR\bchannels\"[\n" +
+	"\x10UltraGroupResult\x121\n" +
+	"\x06groups\x18\x01 \x03(\v2\x19.imwasm.v1.UltraGroupInfoR\x06groups\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\x05R\x05level\"\xa2\x01\n" +
+	"\x11UltraChannelEvent\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x18\n" +
+	"\achannel\x18\x02 \x01(\tR\achannel\x12\x18\n" +
+	"\aprivate\x18\x03 \x01(\bR\aprivate\x12\x16\n" +
+	"\x06change\x18\x04 \x01(\x05R\x06change\x12\x12\n" +
+	"\x04time\x18\x05 \x01(\x03R\x04time\x12\x17\n" +
+	"\auser_id\x18\x06 \x01(\tR\x06userId*\x7f\n" +
 	"\x10ConversationType\x12\x1a\n" +
 	"\x16CONVERSATION_TYPE_NONE\x10\x00\x12\v\n" +
 	"\aPRIVATE\x10\x01\x12\t\n" +
@@ -8713,7 +9211,12 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\rCHATROOM_INFO\x10\x04\x12\x18\n" +
 	"\x14CHATROOM_SET_ENTRIES\x10\x05\x12\x1b\n" +
 	"\x17CHATROOM_REMOVE_ENTRIES\x10\x06\x12\x18\n" +
-	"\x14CHATROOM_GET_ENTRIES\x10\aB#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
+	"\x14CHATROOM_GET_ENTRIES\x10\a*\x83\x01\n" +
+	"\fUltraGroupOp\x12\x17\n" +
+	"\x13ULTRA_GROUP_OP_NONE\x10\x00\x12\x14\n" +
+	"\x10ULTRA_GROUP_LIST\x10\x01\x12!\n" +
+	"\x1dULTRA_GROUP_GET_DEFAULT_LEVEL\x10\x02\x12!\n" +
+	"\x1dULTRA_GROUP_SET_DEFAULT_LEVEL\x10\x03B#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
 
 var (
 	file_proto_imwasm_proto_rawDescOnce sync.Once
@@ -8727,8 +9230,8 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 	return file_proto_imwasm_proto_rawDescData
 }
 
-var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 85)
+var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 90)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
 	(TagOp)(0),                   // 1: imwasm.v1.TagOp
@@ -8737,234 +9240,246 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(PeopleOp)(0),                // 4: imwasm.v1.PeopleOp
 	(FriendEventKind)(0),         // 5: imwasm.v1.FriendEventKind
 	(ChatroomOp)(0),              // 6: imwasm.v1.ChatroomOp
-	(*Frame)(nil),                // 7: imwasm.v1.Frame
-	(*Conversation)(nil),         // 8: imwasm.v1.Conversation
-	(*Auth)(nil),                 // 9: imwasm.v1.Auth
-	(*AuthOK)(nil),               // 10: imwasm.v1.AuthOK
-	(*Error)(nil),                // 11: imwasm.v1.Error
-	(*Ping)(nil),                 // 12: imwasm.v1.Ping
-	(*Pong)(nil),                 // 13: imwasm.v1.Pong
-	(*Kick)(nil),                 // 14: imwasm.v1.Kick
-	(*Push)(nil),                 // 15: imwasm.v1.Push
-	(*TypingRequest)(nil),        // 16: imwasm.v1.TypingRequest
-	(*TypingUpdate)(nil),         // 17: imwasm.v1.TypingUpdate
-	(*RecallRequest)(nil),        // 18: imwasm.v1.RecallRequest
-	(*MessageResult)(nil),        // 19: imwasm.v1.MessageResult
-	(*MessagesRequest)(nil),      // 20: imwasm.v1.MessagesRequest
-	(*ModifyRequest)(nil),        // 21: imwasm.v1.ModifyRequest
-	(*HistoryRequest)(nil),       // 22: imwasm.v1.HistoryRequest
-	(*ExpansionRequest)(nil),     // 23: imwasm.v1.ExpansionRequest
-	(*DeleteRequest)(nil),        // 24: imwasm.v1.DeleteRequest
-	(*ClearHistoryRequest)(nil),  // 25: imwasm.v1.ClearHistoryRequest
-	(*HistoryResult)(nil),        // 26: imwasm.v1.HistoryResult
-	(*Ack)(nil),                  // 27: imwasm.v1.Ack
-	(*AckItem)(nil),              // 28: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),        // 29: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),          // 30: imwasm.v1.SendRequest
-	(*SendAck)(nil),              // 31: imwasm.v1.SendAck
-	(*Message)(nil),              // 32: imwasm.v1.Message
-	(*LogEntry)(nil),             // 33: imwasm.v1.LogEntry
-	(*ConversationSettings)(nil), // 34: imwasm.v1.ConversationSettings
-	(*SettingsRequest)(nil),      // 35: imwasm.v1.SettingsRequest
-	(*SyncRequest)(nil),          // 36: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),           // 37: imwasm.v1.SyncResult
-	(*TagRequest)(nil),           // 38: imwasm.v1.TagRequest
-	(*TagsRequest)(nil),          // 39: imwasm.v1.TagsRequest
-	(*TagsResult)(nil),           // 40: imwasm.v1.TagsResult
-	(*Tag)(nil),                  // 41: imwasm.v1.Tag
-	(*TaggedConversation)(nil),   // 42: imwasm.v1.TaggedConversation
-	(*ConversationState)(nil),    // 43: imwasm.v1.ConversationState
-	(*PullRequest)(nil),          // 44: imwasm.v1.PullRequest
-	(*PullResult)(nil),           // 45: imwasm.v1.PullResult
-	(*ReadRequest)(nil),          // 46: imwasm.v1.ReadRequest
-	(*ReceiptRequest)(nil),       // 47: imwasm.v1.ReceiptRequest
-	(*ReceiptResponse)(nil),      // 48: imwasm.v1.ReceiptResponse
-	(*ReadersRequest)(nil),       // 49: imwasm.v1.ReadersRequest
-	(*Reader)(nil),               // 50: imwasm.v1.Reader
-	(*ReadersResult)(nil),        // 51: imwasm.v1.ReadersResult
-	(*ReceiptInfoRequest)(nil),   // 52: imwasm.v1.ReceiptInfoRequest
-	(*ReceiptInfo)(nil),          // 53: imwasm.v1.ReceiptInfo
-	(*ReceiptInfoResult)(nil),    // 54: imwasm.v1.ReceiptInfoResult
-	(*ReceiptUpdate)(nil),        // 55: imwasm.v1.ReceiptUpdate
-	(*OK)(nil),                   // 56: imwasm.v1.OK
-	(*StoredMessage)(nil),        // 57: imwasm.v1.StoredMessage
-	(*StoredConversation)(nil),   // 58: imwasm.v1.StoredConversation
-	(*CachedRequest)(nil),        // 59: imwasm.v1.CachedRequest
-	(*StoredReceipt)(nil),        // 60: imwasm.v1.StoredReceipt
-	(*GroupRequest)(nil),         // 61: imwasm.v1.GroupRequest
-	(*GroupInfo)(nil),            // 62: imwasm.v1.GroupInfo
-	(*GroupMember)(nil),          // 63: imwasm.v1.GroupMember
-	(*GroupApplication)(nil),     // 64: imwasm.v1.GroupApplication
-	(*GroupFollow)(nil),          // 65: imwasm.v1.GroupFollow
-	(*GroupResult)(nil),          // 66: imwasm.v1.GroupResult
-	(*GroupEvent)(nil),           // 67: imwasm.v1.GroupEvent
-	(*GroupOwnChange)(nil),       // 68: imwasm.v1.GroupOwnChange
-	(*PeopleRequest)(nil),        // 69: imwasm.v1.PeopleRequest
-	(*UserProfile)(nil),          // 70: imwasm.v1.UserProfile
-	(*Friend)(nil),               // 71: imwasm.v1.Friend
-	(*FriendApplication)(nil),    // 72: imwasm.v1.FriendApplication
-	(*FriendRelation)(nil),       // 73: imwasm.v1.FriendRelation
-	(*FriendEvent)(nil),          // 74: imwasm.v1.FriendEvent
-	(*PlatformStatus)(nil),       // 75: imwasm.v1.PlatformStatus
-	(*SubscriptionStatus)(nil),   // 76: imwasm.v1.SubscriptionStatus
-	(*PeopleResult)(nil),         // 77: imwasm.v1.PeopleResult
-	(*ChatroomRequest)(nil),      // 78: imwasm.v1.ChatroomRequest
-	(*ChatroomEntry)(nil),        // 79: imwasm.v1.ChatroomEntry
-	(*ChatroomMember)(nil),       // 80: imwasm.v1.ChatroomMember
-	(*ChatroomResult)(nil),       // 81: imwasm.v1.ChatroomResult
-	(*ChatroomEvent)(nil),        // 82: imwasm.v1.ChatroomEvent
-	(*ChatroomBan)(nil),          // 83: imwasm.v1.ChatroomBan
-	nil,                          // 84: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                          // 85: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                          // 86: imwasm.v1.Message.ExpansionEntry
-	nil,                          // 87: imwasm.v1.GroupInfo.ExtEntry
-	nil,                          // 88: imwasm.v1.PeopleRequest.ExtEntry
-	nil,                          // 89: imwasm.v1.UserProfile.ExtEntry
-	nil,                          // 90: imwasm.v1.Friend.ExtEntry
-	nil,                          // 91: imwasm.v1.FriendEvent.ExtEntry
+	(UltraGroupOp)(0),            // 7: imwasm.v1.UltraGroupOp
+	(*Frame)(nil),                // 8: imwasm.v1.Frame
+	(*Conversation)(nil),         // 9: imwasm.v1.Conversation
+	(*Auth)(nil),                 // 10: imwasm.v1.Auth
+	(*AuthOK)(nil),               // 11: imwasm.v1.AuthOK
+	(*Error)(nil),                // 12: imwasm.v1.Error
+	(*Ping)(nil),                 // 13: imwasm.v1.Ping
+	(*Pong)(nil),                 // 14: imwasm.v1.Pong
+	(*Kick)(nil),                 // 15: imwasm.v1.Kick
+	(*Push)(nil),                 // 16: imwasm.v1.Push
+	(*TypingRequest)(nil),        // 17: imwasm.v1.TypingRequest
+	(*TypingUpdate)(nil),         // 18: imwasm.v1.TypingUpdate
+	(*RecallRequest)(nil),        // 19: imwasm.v1.RecallRequest
+	(*MessageResult)(nil),        // 20: imwasm.v1.MessageResult
+	(*MessagesRequest)(nil),      // 21: imwasm.v1.MessagesRequest
+	(*ModifyRequest)(nil),        // 22: imwasm.v1.ModifyRequest
+	(*HistoryRequest)(nil),       // 23: imwasm.v1.HistoryRequest
+	(*ExpansionRequest)(nil),     // 24: imwasm.v1.ExpansionRequest
+	(*DeleteRequest)(nil),        // 25: imwasm.v1.DeleteRequest
+	(*ClearHistoryRequest)(nil),  // 26: imwasm.v1.ClearHistoryRequest
+	(*HistoryResult)(nil),        // 27: imwasm.v1.HistoryResult
+	(*Ack)(nil),                  // 28: imwasm.v1.Ack
+	(*AckItem)(nil),              // 29: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),        // 30: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),          // 31: imwasm.v1.SendRequest
+	(*SendAck)(nil),              // 32: imwasm.v1.SendAck
+	(*Message)(nil),              // 33: imwasm.v1.Message
+	(*LogEntry)(nil),             // 34: imwasm.v1.LogEntry
+	(*ConversationSettings)(nil), // 35: imwasm.v1.ConversationSettings
+	(*SettingsRequest)(nil),      // 36: imwasm.v1.SettingsRequest
+	(*SyncRequest)(nil),          // 37: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),           // 38: imwasm.v1.SyncResult
+	(*TagRequest)(nil),           // 39: imwasm.v1.TagRequest
+	(*TagsRequest)(nil),          // 40: imwasm.v1.TagsRequest
+	(*TagsResult)(nil),           // 41: imwasm.v1.TagsResult
+	(*Tag)(nil),                  // 42: imwasm.v1.Tag
+	(*TaggedConversation)(nil),   // 43: imwasm.v1.TaggedConversation
+	(*ConversationState)(nil),    // 44: imwasm.v1.ConversationState
+	(*PullRequest)(nil),          // 45: imwasm.v1.PullRequest
+	(*PullResult)(nil),           // 46: imwasm.v1.PullResult
+	(*ReadRequest)(nil),          // 47: imwasm.v1.ReadRequest
+	(*ReceiptRequest)(nil),       // 48: imwasm.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),      // 49: imwasm.v1.ReceiptResponse
+	(*ReadersRequest)(nil),       // 50: imwasm.v1.ReadersRequest
+	(*Reader)(nil),               // 51: imwasm.v1.Reader
+	(*ReadersResult)(nil),        // 52: imwasm.v1.ReadersResult
+	(*ReceiptInfoRequest)(nil),   // 53: imwasm.v1.ReceiptInfoRequest
+	(*ReceiptInfo)(nil),          // 54: imwasm.v1.ReceiptInfo
+	(*ReceiptInfoResult)(nil),    // 55: imwasm.v1.ReceiptInfoResult
+	(*ReceiptUpdate)(nil),        // 56: imwasm.v1.ReceiptUpdate
+	(*OK)(nil),                   // 57: imwasm.v1.OK
+	(*StoredMessage)(nil),        // 58: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),   // 59: imwasm.v1.StoredConversation
+	(*CachedRequest)(nil),        // 60: imwasm.v1.CachedRequest
+	(*StoredReceipt)(nil),        // 61: imwasm.v1.StoredReceipt
+	(*GroupRequest)(nil),         // 62: imwasm.v1.GroupRequest
+	(*GroupInfo)(nil),            // 63: imwasm.v1.GroupInfo
+	(*GroupMember)(nil),          // 64: imwasm.v1.GroupMember
+	(*GroupApplication)(nil),     // 65: imwasm.v1.GroupApplication
+	(*GroupFollow)(nil),          // 66: imwasm.v1.GroupFollow
+	(*GroupResult)(nil),          // 67: imwasm.v1.GroupResult
+	(*GroupEvent)(nil),           // 68: imwasm.v1.GroupEvent
+	(*GroupOwnChange)(nil),       // 69: imwasm.v1.GroupOwnChange
+	(*PeopleRequest)(nil),        // 70: imwasm.v1.PeopleRequest
+	(*UserProfile)(nil),          // 71: imwasm.v1.UserProfile
+	(*Friend)(nil),               // 72: imwasm.v1.Friend
+	(*FriendApplication)(nil),    // 73: imwasm.v1.FriendApplication
+	(*FriendRelation)(nil),       // 74: imwasm.v1.FriendRelation
+	(*FriendEvent)(nil),          // 75: imwasm.v1.FriendEvent
+	(*PlatformStatus)(nil),       // 76: imwasm.v1.PlatformStatus
+	(*SubscriptionStatus)(nil),   // 77: imwasm.v1.SubscriptionStatus
+	(*PeopleResult)(nil),         // 78: imwasm.v1.PeopleResult
+	(*ChatroomRequest)(nil),      // 79: imwasm.v1.ChatroomRequest
+	(*ChatroomEntry)(nil),        // 80: imwasm.v1.ChatroomEntry
+	(*ChatroomMember)(nil),       // 81: imwasm.v1.ChatroomMember
+	(*ChatroomResult)(nil),       // 82: imwasm.v1.ChatroomResult
+	(*ChatroomEvent)(nil),        // 83: imwasm.v1.ChatroomEvent
+	(*ChatroomBan)(nil),          // 84: imwasm.v1.ChatroomBan
+	(*UltraGroupRequest)(nil),    // 85: imwasm.v1.UltraGroupRequest
+	(*UltraChannelInfo)(nil),     // 86: imwasm.v1.UltraChannelInfo
+	(*UltraGroupInfo)(nil),       // 87: imwasm.v1.UltraGroupInfo
+	(*UltraGroupResult)(nil),     // 88: imwasm.v1.UltraGroupResult
+	(*UltraChannelEvent)(nil),    // 89: imwasm.v1.UltraChannelEvent
+	nil,                          // 90: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 91: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 92: imwasm.v1.Message.ExpansionEntry
+	nil,                          // 93: imwasm.v1.GroupInfo.ExtEntry
+	nil,                          // 94: imwasm.v1.PeopleRequest.ExtEntry
+	nil,                          // 95: imwasm.v1.UserProfile.ExtEntry
+	nil,                          // 96: imwasm.v1.Friend.ExtEntry
+	nil,                          // 97: imwasm.v1.FriendEvent.ExtEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
-	9,   // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
-	10,  // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
-	11,  // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
-	12,  // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
-	13,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
-	14,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
-	15,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	27,  // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	30,  // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	31,  // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	36,  // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	37,  // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	44,  // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	45,  // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	46,  // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	56,  // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
-	16,  // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
-	18,  // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
-	19,  // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
-	22,  // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
-	26,  // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
-	23,  // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
-	24,  // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
-	25,  // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
-	35,  // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
-	38,  // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
-	39,  // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
-	40,  // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
-	47,  // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
-	48,  // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
-	49,  // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
-	51,  // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
-	52,  // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
-	54,  // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
-	21,  // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
-	20,  // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
-	61,  // 36: imwasm.v1.Frame.group:type_name -> imwasm.v1.GroupRequest
-	66,  // 37: imwasm.v1.Frame.group_result:type_name -> imwasm.v1.GroupResult
-	69,  // 38: imwasm.v1.Frame.people:type_name -> imwasm.v1.PeopleRequest
-	77,  // 39: imwasm.v1.Frame.people_result:type_name -> imwasm.v1.PeopleResult
-	78,  // 40: imwasm.v1.Frame.chatroom:type_name -> imwasm.v1.ChatroomRequest
-	81,  // 41: imwasm.v1.Frame.chatroom_result:type_name -> imwasm.v1.ChatroomResult
-	0,   // 42: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	32,  // 43: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	43,  // 44: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	17,  // 45: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	76,  // 46: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
-	82,  // 47: imwasm.v1.Push.chatroom:type_name -> imwasm.v1.ChatroomEvent
-	8,   // 48: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	8,   // 49: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	8,   // 50: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	32,  // 51: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	8,   // 52: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
-	8,   // 53: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
-	8,   // 54: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	8,   // 55: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	84,  // 56: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	8,   // 57: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	8,   // 58: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	32,  // 59: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	28,  // 60: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	8,   // 61: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	8,   // 62: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	29,  // 63: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	85,  // 64: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,   // 65: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	29,  // 66: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	86,  // 67: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	33,  // 68: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	67,  // 69: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
-	8,   // 70: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	55,  // 71: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
-	34,  // 72: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
-	64,  // 73: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
-	68,  // 74: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
-	74,  // 75: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
-	70,  // 76: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
-	76,  // 77: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
-	8,   // 78: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
-	43,  // 79: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	1,   // 80: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
-	8,   // 81: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
-	41,  // 82: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
-	42,  // 83: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
-	8,   // 84: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
-	8,   // 85: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	34,  // 86: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
-	8,   // 87: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	32,  // 88: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	8,   // 89: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	8,   // 90: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
-	8,   // 91: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
-	8,   // 92: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
-	50,  // 93: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
-	8,   // 94: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
-	53,  // 95: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
-	50,  // 96: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
-	32,  // 97: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	8,   // 98: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	60,  // 99: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
-	8,   // 100: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	59,  // 101: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
-	34,  // 102: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
-	50,  // 103: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
-	2,   // 104: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
-	62,  // 105: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
-	87,  // 106: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
-	62,  // 107: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
-	63,  // 108: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
-	64,  // 109: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
-	65,  // 110: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
-	3,   // 111: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
-	63,  // 112: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
-	62,  // 113: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
-	4,   // 114: imwasm.v1.PeopleRequest.op:type_name -> imwasm.v1.PeopleOp
-	70,  // 115: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
-	88,  // 116: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
-	89,  // 117: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
-	90,  // 118: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
-	5,   // 119: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
-	72,  // 120: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
-	91,  // 121: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
-	75,  // 122: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
-	70,  // 123: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
-	70,  // 124: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
-	71,  // 125: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
-	72,  // 126: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
-	73,  // 127: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
-	76,  // 128: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
-	6,   // 129: imwasm.v1.ChatroomRequest.op:type_name -> imwasm.v1.ChatroomOp
-	79,  // 130: imwasm.v1.ChatroomRequest.entries:type_name -> imwasm.v1.ChatroomEntry
-	32,  // 131: imwasm.v1.ChatroomResult.messages:type_name -> imwasm.v1.Message
-	80,  // 132: imwasm.v1.ChatroomResult.members:type_name -> imwasm.v1.ChatroomMember
-	79,  // 133: imwasm.v1.ChatroomResult.entries:type_name -> imwasm.v1.ChatroomEntry
-	79,  // 134: imwasm.v1.ChatroomEvent.entries:type_name -> imwasm.v1.ChatroomEntry
-	83,  // 135: imwasm.v1.ChatroomEvent.ban:type_name -> imwasm.v1.ChatroomBan
-	136, // [136:136] is the sub-list for method output_type
-	136, // [136:136] is the sub-list for method input_type
-	136, // [136:136] is the sub-list for extension type_name
-	136, // [136:136] is the sub-list for extension extendee
-	0,   // [0:136] is the sub-list for field type_name
+	10,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
+	11,  // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
+	12,  // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
+	13,  // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
+	14,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
+	15,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
+	16,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
+	28,  // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	31,  // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	32,  // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	37,  // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	38,  // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	45,  // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	46,  // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	47,  // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	57,  // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	17,  // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
+	19,  // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
+	20,  // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
+	23,  // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
+	27,  // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	24,  // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
+	25,  // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
+	26,  // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
+	36,  // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
+	39,  // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
+	40,  // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
+	41,  // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
+	48,  // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
+	49,  // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
+	50,  // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
+	52,  // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
+	53,  // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
+	55,  // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
+	22,  // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
+	21,  // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
+	62,  // 36: imwasm.v1.Frame.group:type_name -> imwasm.v1.GroupRequest
+	67,  // 37: imwasm.v1.Frame.group_result:type_name -> imwasm.v1.GroupResult
+	70,  // 38: imwasm.v1.Frame.people:type_name -> imwasm.v1.PeopleRequest
+	78,  // 39: imwasm.v1.Frame.people_result:type_name -> imwasm.v1.PeopleResult
+	79,  // 40: imwasm.v1.Frame.chatroom:type_name -> imwasm.v1.ChatroomRequest
+	82,  // 41: imwasm.v1.Frame.chatroom_result:type_name -> imwasm.v1.ChatroomResult
+	85,  // 42: imwasm.v1.Frame.ultra_group:type_name -> imwasm.v1.UltraGroupRequest
+	88,  // 43: imwasm.v1.Frame.ultra_group_result:type_name -> imwasm.v1.UltraGroupResult
+	0,   // 44: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	33,  // 45: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	44,  // 46: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	18,  // 47: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	77,  // 48: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
+	83,  // 49: imwasm.v1.Push.chatroom:type_name -> imwasm.v1.ChatroomEvent
+	89,  // 50: imwasm.v1.Push.ultra_channel:type_name -> imwasm.v1.UltraChannelEvent
+	9,   // 51: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	9,   // 52: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	9,   // 53: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	33,  // 54: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	9,   // 55: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
+	9,   // 56: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
+	9,   // 57: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	9,   // 58: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	90,  // 59: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	9,   // 60: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	9,   // 61: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	33,  // 62: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	29,  // 63: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	9,   // 64: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	9,   // 65: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	30,  // 66: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	91,  // 67: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,   // 68: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	30,  // 69: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	92,  // 70: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	34,  // 71: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	68,  // 72: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
+	9,   // 73: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	56,  // 74: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	35,  // 75: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
+	65,  // 76: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
+	69,  // 77: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
+	75,  // 78: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
+	71,  // 79: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
+	77,  // 80: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	9,   // 81: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
+	44,  // 82: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	1,   // 83: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
+	9,   // 84: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
+	42,  // 85: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
+	43,  // 86: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
+	9,   // 87: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
+	9,   // 88: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	35,  // 89: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
+	9,   // 90: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	33,  // 91: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	9,   // 92: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	9,   // 93: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	9,   // 94: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	9,   // 95: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	51,  // 96: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	9,   // 97: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	54,  // 98: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	51,  // 99: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	33,  // 100: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	9,   // 101: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	61,  // 102: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	9,   // 103: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	60,  // 104: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	35,  // 105: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
+	51,  // 106: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	2,   // 107: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
+	63,  // 108: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
+	93,  // 109: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
+	63,  // 110: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
+	64,  // 111: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
+	65,  // 112: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
+	66,  // 113: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
+	3,   // 114: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
+	64,  // 115: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
+	63,  // 116: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
+	4,   // 117: imwasm.v1.PeopleRequest.op:type_name -> imwasm.v1.PeopleOp
+	71,  // 118: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
+	94,  // 119: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
+	95,  // 120: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
+	96,  // 121: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
+	5,   // 122: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
+	73,  // 123: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
+	97,  // 124: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
+	76,  // 125: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
+	71,  // 126: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
+	71,  // 127: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
+	72,  // 128: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
+	73,  // 129: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
+	74,  // 130: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
+	77,  // 131: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	6,   // 132: imwasm.v1.ChatroomRequest.op:type_name -> imwasm.v1.ChatroomOp
+	80,  // 133: imwasm.v1.ChatroomRequest.entries:type_name -> imwasm.v1.ChatroomEntry
+	33,  // 134: imwasm.v1.ChatroomResult.messages:type_name -> imwasm.v1.Message
+	81,  // 135: imwasm.v1.ChatroomResult.members:type_name -> imwasm.v1.ChatroomMember
+	80,  // 136: imwasm.v1.ChatroomResult.entries:type_name -> imwasm.v1.ChatroomEntry
+	80,  // 137: imwasm.v1.ChatroomEvent.entries:type_name -> imwasm.v1.ChatroomEntry
+	84,  // 138: imwasm.v1.ChatroomEvent.ban:type_name -> imwasm.v1.ChatroomBan
+	7,   // 139: imwasm.v1.UltraGroupRequest.op:type_name -> imwasm.v1.UltraGroupOp
+	86,  // 140: imwasm.v1.UltraGroupInfo.channels:type_name -> imwasm.v1.UltraChannelInfo
+	87,  // 141: imwasm.v1.UltraGroupResult.groups:type_name -> imwasm.v1.UltraGroupInfo
+	142, // [142:142] is the sub-list for method output_type
+	142, // [142:142] is the sub-list for method input_type
+	142, // [142:142] is the sub-list for extension type_name
+	142, // [142:142] is the sub-list for extension extendee
+	0,   // [0:142] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -9015,14 +9530,16 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_PeopleResult)(nil),
 		(*Frame_Chatroom)(nil),
 		(*Frame_ChatroomResult)(nil),
+		(*Frame_UltraGroup)(nil),
+		(*Frame_UltraGroupResult)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
-			NumEnums:      7,
-			NumMessages:   85,
+			NumEnums:      8,
+			NumMessages:   90,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

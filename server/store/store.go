@@ -158,7 +158,8 @@ type Store interface {
 
 	// Modify changes message uid of convID in place with apply (its ids,
 	// seq and sent time must stay) and appends marker, which tells devices
-	// what changed (a recall, an expansion change), in one transaction: an
+	// what changed (a recall, an expansion change), in one transaction (apply
+	// runs first and may complete marker from the message as stored): an
 	// error from apply changes nothing and is returned as is. ErrNotFound
 	// when there is no such message.
 	Modify(ctx context.Context, convID, uid string, apply func(*pb.Message) error, marker *pb.Message) (*pb.Message, error)
