@@ -2,7 +2,8 @@
 // nim.session surface seed 004 documents) over imwasm. docs/migration.md
 // lists what is provided and what is not yet.
 
-export type TMsgScene = 'p2p' | 'team';
+/** superTeam: an ultra group's default channel (made by the app server). */
+export type TMsgScene = 'p2p' | 'team' | 'superTeam';
 export type TMsgType = 'text' | 'image' | 'audio' | 'video' | 'file' | 'geo' | 'custom' | 'tip' | 'notification';
 export type TMsgStatus = 'sending' | 'sent' | 'sendFailed' | 'read' | 'unread' | 'receipt' | 'refused' | 'deleted';
 

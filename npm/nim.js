@@ -12,7 +12,13 @@ import * as im from './index.js';
 
 const P2P = im.ConversationType.PRIVATE;
 const TEAM = im.ConversationType.GROUP;
-const sceneOf = (t) => (t === TEAM ? 'team' : 'p2p');
+// A super team is an ultra group's default channel (channelId ''): stored
+// once, counted from the member's read position, whatever its size.
+const SUPER = im.ConversationType.ULTRA_GROUP;
+const sceneOf = (t) => ({ [TEAM]: 'team', [SUPER]: 'superTeam' })[t] ?? 'p2p';
+// NIM's scenes are p2p, team and superTeam; chat rooms are its other SDK,
+// and an ultra group's other channels have no NIM form.
+const nimConv = (c) => c.conversationType === P2P || c.conversationType === TEAM || (c.conversationType === SUPER && !c.channelId);
 
 // NIM's codes for the engine's (RongIMLib's): one table.
 const codeMap = new Map([
@@ -26,6 +32,8 @@ const codeMap = new Map([
   [im.ErrorCode.SERVICE_RRSV5_MESSAGE_NOT_EXIST, 404],
   [im.ErrorCode.NOT_IN_GROUP, 804],
   [im.ErrorCode.RC_GROUP_USER_NOT_IN_GROUP, 804],
+  [im.ErrorCode.NOT_IN_ULTRA_GROUP, 804],
+  [im.ErrorCode.ULTRA_GROUP_NOT_EXIST, 803],
   [im.ErrorCode.SERVICE_RRSV5_UNAVAILABLE, 814],
   [im.ErrorCode.REJECTED_BY_BLACKLIST, 7101],
   [im.ErrorCode.RC_CONN_TOKEN_INCORRECT, 302],
@@ -47,11 +55,12 @@ const ok = async (p) => {
   return res.data;
 };
 
-// convOf reads NIM's (scene, to), or a sessionId 'p2p-bob' / 'team-42'.
+// convOf reads NIM's (scene, to), or a sessionId 'p2p-bob' / 'team-42' /
+// 'superTeam-7'.
 function convOf(scene, to) {
-  const conversationType = { p2p: P2P, team: TEAM }[scene];
-  if (conversationType === undefined || typeof to !== 'string' || !to) throw bad('scene (p2p or team) and to are required');
-  return { conversationType, targetId: to };
+  const conversationType = { p2p: P2P, team: TEAM, superTeam: SUPER }[scene];
+  if (conversationType === undefined || typeof to !== 'string' || !to) throw bad('scene (p2p, team or superTeam) and to are required');
+  return conversationType === SUPER ? { conversationType, targetId: to, channelId: '' } : { conversationType, targetId: to };
 }
 const sessionConv = (id) => convOf(String(id).split('-', 1)[0], String(id).slice(String(id).indexOf('-') + 1));
 
@@ -153,7 +162,7 @@ export default class NIMSDK {
     on(im.Events.MESSAGES, ({ messages }) => {
       for (const m of messages) {
         // Chat rooms are NIM's separate SDK: a room the page joined through imwasm is not this one's.
-        if (m.conversationType === im.ConversationType.CHATROOM) continue;
+        if (!nimConv(m)) continue;
         if (m.messageType === im.MessageType.RECALL_NOTIFICATION) { this.#recalled(m); continue; }
         const msg = this.shape(m);
         if (this.#offline && m.isOffLineMessage) {
@@ -176,13 +185,15 @@ export default class NIMSDK {
         }
       }
       this.emit('syncdone');
-      im.getAllConversationList().then((res) => {
+      Promise.all([im.getAllConversationList(), im.getUltraGroupList()]).then(([res, supers]) => {
         if (res.code !== 0) return;
         this.#sessions.clear();
-        for (const c of res.data) this.#session(c);
+        for (const c of [...res.data, ...(supers.code === 0 ? supers.data : [])]) this.#session(c);
         this.emit('sessions', [...this.#sessions.values()]);
       });
     });
+    // A super team's recalls come as the ultra groups' event.
+    on(im.Events.ULTRA_GROUP_MESSAGE_RECALLED, (list) => { for (const m of list) if (nimConv(m)) this.#recalled(m); });
     on(im.Events.CONVERSATION, ({ conversationList }) => {
       for (const { conversation } of conversationList) {
         const s = this.#session(conversation);
@@ -252,7 +263,7 @@ export default class NIMSDK {
 
   // #session keeps an imwasm conversation as NIM's Session.
   #session(c) {
-    if (c.conversationType !== P2P && c.conversationType !== TEAM) return undefined;
+    if (!nimConv(c)) return undefined;
     const scene = sceneOf(c.conversationType);
     const id = `${scene}-${c.targetId}`;
     const t = c.operationTime ?? 0;
@@ -262,12 +273,13 @@ export default class NIMSDK {
     return s;
   }
 
-  // #recalled tells of a recall as NIM's sysMsg recallMsgP2p (7) / recallMsgTeam (8).
+  // #recalled tells of a recall as NIM's sysMsg recallMsgP2p (7) /
+  // recallMsgTeam (8) / recallMsgSuperTeam (12).
   #recalled(m) {
-    const team = m.conversationType === TEAM;
+    const team = m.conversationType !== P2P;
     const to = team || m.senderUserId === this.account ? m.targetId : this.account;
     this.emit('sysMsg', {
-      type: team ? 'recallMsgTeam' : 'recallMsgP2p', from: m.content?.operatorId ?? m.senderUserId, to, time: m.content?.recallTime ?? m.sentTime,
+      type: { [TEAM]: 'recallMsgTeam', [SUPER]: 'recallMsgSuperTeam' }[m.conversationType] ?? 'recallMsgP2p', from: m.content?.operatorId ?? m.senderUserId, to, time: m.content?.recallTime ?? m.sentTime,
       idServer: m.messageUId, content: m.content?.extra ?? '', attach: { idClient: m.clientMsgId, scene: sceneOf(m.conversationType), sessionId: `${sceneOf(m.conversationType)}-${m.targetId}` },
     });
   }
@@ -279,7 +291,7 @@ export default class NIMSDK {
     const c = m.content ?? {};
     const msg = {
       scene, sessionId: `${scene}-${m.targetId}`, target: m.targetId, from: m.senderUserId,
-      to: scene === 'team' || out ? m.targetId : this.account, flow: out ? 'out' : 'in', time: m.sentTime, userUpdateTime: 0,
+      to: scene !== 'p2p' || out ? m.targetId : this.account, flow: out ? 'out' : 'in', time: m.sentTime, userUpdateTime: 0,
       idClient: m.clientMsgId, idServer: m.messageUId || undefined, body: '', type: 'custom', feature: 'default',
       status: status ?? (out
         ? ({ [im.SentStatus.SENDING]: 'sending', [im.SentStatus.FAILED]: 'sendFailed', [im.SentStatus.READ]: 'receipt' }[m.sentStatus] ?? 'sent')
@@ -316,6 +328,8 @@ class MsgService {
       ...(o.idClient && { clientMsgId: o.idClient }),
       ...(conversation.conversationType === TEAM && o.teamSpecializationInfo?.needACK && { needReceipt: true }),
     };
+    // NIM takes no read receipts in super teams.
+    if (conversation.conversationType === SUPER && o.teamSpecializationInfo?.needACK) throw bad('super team messages take no receipts (needACK)');
     const res = upload ? await upload(conversation, options) : await im.sendMessage(conversation, content, options);
     if (res.code === 0) return this.#nim.shape(res.data);
     const status = res.code === im.ErrorCode.REJECTED_BY_BLACKLIST ? 'refused' : 'sendFailed';

@@ -22,7 +22,7 @@ for (const engine of engines()) describe(engine, () => {
       const NIMSDK = (await import('/nim.js')).default;
       window.got = [];
       window.nim = new NIMSDK(options);
-      for (const name of ['logined', 'kicked', 'disconnect', 'willReconnect', 'msg', 'modifyMsg', 'sessions', 'updateSession', 'updateTeam', 'addTeamMembers', 'removeTeamMembers', 'updateTeamManagers', 'transferTeam', 'updateTeamMembersMute']) {
+      for (const name of ['logined', 'kicked', 'disconnect', 'willReconnect', 'msg', 'modifyMsg', 'sessions', 'updateSession', 'updateTeam', 'addTeamMembers', 'removeTeamMembers', 'updateTeamManagers', 'transferTeam', 'updateTeamMembersMute', 'sysMsg']) {
         window.nim.on(name, (x) => window.got.push([name, x ?? {}]));
       }
       await window.nim.connect();
@@ -156,6 +156,23 @@ for (const engine of engines()) describe(engine, () => {
     } finally {
       await admin(server, 'PUT', '/v1/settings', { receiptsEnabled: true });
     }
+  });
+
+  test('super teams: sent and received, the session and its unread count, no receipts, a recall, NIM codes', async () => {
+    await admin(server, 'POST', '/v1/ultragroups', { id: 'st1', ownerId: 'nia', memberIds: ['ola'] });
+    const sent = await must(u.nia, 'msg.sendTextMsg', { scene: 'superTeam', to: 'st1', body: 'hello super' });
+    assert.deepEqual([sent.scene, sent.sessionId, sent.to, sent.status], ['superTeam', 'superTeam-st1', 'st1', 'sent']);
+    const got = await waitGot(u.ola, 'msg', (m) => m.idServer === sent.idServer, 'the super team message');
+    assert.deepEqual([got.scene, got.from, got.to, got.flow, got.body], ['superTeam', 'nia', 'st1', 'in', 'hello super']);
+    await waitGot(u.ola, 'updateSession', (s) => s.id === 'superTeam-st1' && s.unread === 1 && s.lastMsg?.idServer === sent.idServer, 'the session');
+    // No receipts in super teams; a non-member and a team that is not there answer NIM's codes.
+    const acked = await call(u.nia, 'msg.sendTextMsg', { scene: 'superTeam', to: 'st1', body: 'ack?', teamSpecializationInfo: { needACK: true } });
+    assert.equal(acked.code, 414);
+    assert.equal((await call(u.pim, 'msg.sendTextMsg', { scene: 'superTeam', to: 'st1', body: 'let me in' })).code, 804);
+    assert.equal((await call(u.ola, 'msg.sendTextMsg', { scene: 'superTeam', to: 'nope', body: '?' })).code, 803);
+    await must(u.nia, 'msg.recallMsg', { msg: sent });
+    const sys = await waitGot(u.ola, 'sysMsg', (m) => m.idServer === sent.idServer, 'the recall');
+    assert.deepEqual([sys.type, sys.from, sys.to, sys.attach.sessionId], ['recallMsgSuperTeam', 'nia', 'st1', 'superTeam-st1']);
   });
 
   test('kicked when the app server signs the user out', async () => {
