@@ -66,7 +66,8 @@ export function startServer(port, dataDir, more = [], env = process.env) {
 
 const token = (args) => execFileSync(bin, ['token', '--app-secret', appSecret, ...args]).toString().trim();
 
-async function admin(serverUrl, method, path, body) {
+// admin calls a server's admin API: {status, body}.
+export async function admin(serverUrl, method, path, body) {
   const res = await fetch(serverUrl + path, {
     method, headers: { authorization: 'Bearer ' + token(['--admin']), 'content-type': 'application/json' }, body: JSON.stringify(body),
   });

@@ -2,12 +2,13 @@
 // driven in each browser engine: alice's page tries node A first, bob's
 // node B, so a message between them crosses the bus; node A is then killed
 // with -9, and alice's page moves to node B by itself (its SDK's
-// navigators) and goes on sending. Before that, both join a chat room: its
-// messages cross between the nodes. Build first: make build wasm.
+// navigators) and goes on sending. Before that, both join a chat room and
+// are made members of an ultra group: their messages cross between the
+// nodes. Build first: make build wasm.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster } from '../cluster.mjs';
-import { links } from '../demo.mjs';
+import { links, admin } from '../demo.mjs';
 import { launch, engines, closeAll } from '../../../npm/test/browser.mjs';
 
 for (const engine of engines()) describe(`${engine}: cluster`, () => {
@@ -73,6 +74,30 @@ for (const engine of engines()) describe(`${engine}: cluster`, () => {
     await waitGot(pages.alice, 'b1');
     assert.deepEqual(await got(pages.bob), ['a1', 'a2']);
     assert.deepEqual(await got(pages.alice), ['b1']);
+  });
+
+  test('an ultra group spread over both nodes', async () => {
+    // Made through node A while both are online: node B puts bob's session in it too.
+    const made = await admin(cluster.nodes[0].url, 'POST', '/v1/ultragroups', { id: 'plaza', ownerId: 'alice', memberIds: ['bob'] });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const sdk = (page, text) => page.evaluate(async (text) => {
+      const R = await import('/imwasm/index.js');
+      if (!window.plazaGot) {
+        window.plazaGot = [];
+        R.addEventListener(R.Events.MESSAGES, ({ messages }) => {
+          for (const m of messages) if (m.conversationType === R.ConversationType.ULTRA_GROUP) window.plazaGot.push(m.content.content);
+        });
+      }
+      if (!text) return 0;
+      const plaza = { conversationType: R.ConversationType.ULTRA_GROUP, targetId: 'plaza', channelId: '' };
+      return (await R.sendMessage(plaza, new R.TextMessage({ content: text }))).code;
+    }, text);
+    const waitGot = (page, text) => page.waitForFunction((text) => window.plazaGot?.includes(text), text, { timeout: 20000 });
+    await sdk(pages.bob, '');
+    assert.equal(await sdk(pages.alice, 'from A'), 0);
+    await waitGot(pages.bob, 'from A');
+    assert.equal(await sdk(pages.bob, 'from B'), 0);
+    await waitGot(pages.alice, 'from B');
   });
 
   test('node A killed with -9: alice moves to node B and goes on', async () => {
