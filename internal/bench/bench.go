@@ -317,8 +317,8 @@ type Result struct {
 	Receipts *ReceiptsResult `json:"receipts,omitempty"`
 	// Presence is the presence scenario's (likewise).
 	Presence *PresenceResult `json:"presence,omitempty"`
-	// UltraGroup is the ultragroup scenario's two measurements (the
-	// Result around it is the second's, at 100,000 members).
+	// UltraGroup is the ultragroup scenario's measurements (the Result
+	// around it is the one at the largest size, 100,000 members).
 	UltraGroup *UltraResult `json:"ultragroup,omitempty"`
 }
 

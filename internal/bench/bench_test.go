@@ -222,9 +222,10 @@ func TestUltraGroup(t *testing.T) {
 		t.Skip(err)
 	}
 	r := run(t, Config{Scenario: "ultragroup", Members: 30, Rate: 10, Duration: time.Second, RateLimit: true,
-		UltraSizes: []int{40, 1500}, Exe: exe, ServerEnv: []string{serveEnv + "=1"}})
+		UltraSizes: []int{40, 1500, 40}, Exe: exe, ServerEnv: []string{serveEnv + "=1"}})
 	u := r.UltraGroup
-	if u == nil || len(u.Phases) != 2 || u.Phases[0].Members != 40 || u.Phases[1].Members != 1500 || u.Online != 30 || u.Channels != UltraChannels {
+	if u == nil || len(u.Phases) != 3 || u.Phases[0].Members != 40 || u.Phases[1].Members != 1500 || u.Phases[2].Members != 40 ||
+		u.Online != 30 || u.Channels != UltraChannels {
 		t.Fatalf("result %+v %+v", r, u)
 	}
 	for _, p := range u.Phases {
@@ -232,7 +233,7 @@ func TestUltraGroup(t *testing.T) {
 			t.Errorf("%d members: %+v", p.Members, p)
 		}
 	}
-	if want := num(u.Phases[1].ServerCPUPerMsgUs / u.Phases[0].ServerCPUPerMsgUs); u.CPURatio != want {
+	if want := num(u.Phases[1].ServerCPUPerMsgUs / ((u.Phases[0].ServerCPUPerMsgUs + u.Phases[2].ServerCPUPerMsgUs) / 2)); u.CPURatio != want {
 		t.Errorf("cpu ratio %v, want %v", u.CPURatio, want)
 	}
 	checkDelivery(t, r, 10, 29, time.Second)
