@@ -98,13 +98,7 @@ func (b *Bridge) unreadByLevels(mentions bool) func([]safejs.Value) (work, error
 		if err != nil {
 			return nil, err
 		}
-		levels, err := asArray(arg(args, 1), "levels", func(v safejs.Value) (int32, error) {
-			l, err := asInt(v, "levels")
-			if err == nil && !contract.ValidNotificationLevel(int32(l)) {
-				err = invalid("levels: -1, 0, 1, 2, 4 or 5")
-			}
-			return int32(l), err
-		})
+		levels, err := levelsArg(arg(args, 1), "levels")
 		if err != nil {
 			return nil, err
 		}

@@ -223,15 +223,12 @@ func (b *Bridge) ultraExpansion(remove, all bool) func([]safejs.Value) (work, er
 	}
 }
 
-// levelsArg reads an optional NotificationLevel[] (none or empty: all).
-func levelsArg(v safejs.Value) ([]int32, error) {
-	if absent(v) {
-		return nil, nil
-	}
-	return asArray(v, "notificationLevels", func(v safejs.Value) (int32, error) {
-		l, err := asInt(v, "notificationLevels")
+// levelsArg reads a NotificationLevel[].
+func levelsArg(v safejs.Value, name string) ([]int32, error) {
+	return asArray(v, name, func(v safejs.Value) (int32, error) {
+		l, err := asInt(v, name)
 		if err == nil && !contract.ValidNotificationLevel(int32(l)) {
-			err = invalid("notificationLevels: -1, 0, 1, 2, 4 or 5")
+			err = invalid("%s: -1, 0, 1, 2, 4 or 5", name)
 		}
 		return int32(l), err
 	})
@@ -253,9 +250,11 @@ func (b *Bridge) ultraCountByTarget(mentions bool) func([]safejs.Value) (work, e
 		if !contract.ValidID(target) {
 			return nil, codes.New(codes.InvalidParameterTargetID, "invalid targetId")
 		}
-		levels, err := levelsArg(arg(args, 1))
-		if err != nil {
-			return nil, err
+		var levels []int32 // none or empty: every level
+		if v := arg(args, 1); !absent(v) {
+			if levels, err = levelsArg(v, "notificationLevels"); err != nil {
+				return nil, err
+			}
 		}
 		return func() (any, error) {
 			if len(levels) == 0 {

@@ -20,13 +20,13 @@ func (s *Server) routeUltraGroupAPI() {
 	s.mux.HandleFunc("GET /v1/ultragroups", s.admin(s.apiListUltraGroups))
 	s.mux.HandleFunc("GET /v1/ultragroups/{id}", s.admin(s.apiGetUltraGroup))
 	s.mux.HandleFunc("DELETE /v1/ultragroups/{id}", s.admin(s.apiDismissUltraGroup))
-	s.mux.HandleFunc("POST /v1/ultragroups/{id}/members", s.admin(s.apiUltraMembers(store.UltraAddMembers)))
-	s.mux.HandleFunc("POST /v1/ultragroups/{id}/members/remove", s.admin(s.apiUltraMembers(store.UltraRemoveMembers)))
+	s.mux.HandleFunc("POST /v1/ultragroups/{id}/members", s.admin(s.apiUltraUsers(store.UltraAddMembers, false)))
+	s.mux.HandleFunc("POST /v1/ultragroups/{id}/members/remove", s.admin(s.apiUltraUsers(store.UltraRemoveMembers, false)))
 	s.mux.HandleFunc("POST /v1/ultragroups/{id}/channels", s.admin(s.apiCreateUltraChannel))
 	s.mux.HandleFunc("PUT /v1/ultragroups/{id}/channels/{channel}", s.admin(s.apiSetUltraChannel))
 	s.mux.HandleFunc("DELETE /v1/ultragroups/{id}/channels/{channel}", s.admin(s.apiDeleteUltraChannel))
-	s.mux.HandleFunc("POST /v1/ultragroups/{id}/channels/{channel}/users", s.admin(s.apiUltraChannelUsers(store.UltraAllowChannel)))
-	s.mux.HandleFunc("POST /v1/ultragroups/{id}/channels/{channel}/users/remove", s.admin(s.apiUltraChannelUsers(store.UltraDisallowChannel)))
+	s.mux.HandleFunc("POST /v1/ultragroups/{id}/channels/{channel}/users", s.admin(s.apiUltraUsers(store.UltraAllowChannel, true)))
+	s.mux.HandleFunc("POST /v1/ultragroups/{id}/channels/{channel}/users/remove", s.admin(s.apiUltraUsers(store.UltraDisallowChannel, true)))
 	s.mux.HandleFunc("POST /v1/ultragroups/{id}/mute", s.admin(s.apiMuteUltraGroup))
 	s.mux.HandleFunc("PUT /v1/ultragroups/{id}/mute-all", s.admin(s.apiMuteAllUltraGroup))
 }
@@ -158,31 +158,6 @@ func (s *Server) apiDismissUltraGroup(r *http.Request) (any, error) {
 	return map[string]any{}, nil
 }
 
-// apiUltraMembers adds or removes members ({userIds}); it answers those
-// who were changed (members already in, or not in, are skipped).
-func (s *Server) apiUltraMembers(op store.UltraOp) func(*http.Request) (any, error) {
-	return func(r *http.Request) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
-		var b struct {
-			UserIDs []string `json:"userIds"`
-		}
-		if err := decode(r, &b); err != nil {
-			return nil, err
-		}
-		if err := ultraUsers(b.UserIDs); err != nil {
-			return nil, err
-		}
-		res, err := s.apiUltraChange(r, store.UltraChange{Op: op, Group: id, Users: b.UserIDs})
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"changed": append([]string{}, res.Changed...)}, nil
-	}
-}
-
 func (s *Server) apiCreateUltraChannel(r *http.Request) (any, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -243,17 +218,21 @@ func (s *Server) apiDeleteUltraChannel(r *http.Request) (any, error) {
 	return map[string]any{}, nil
 }
 
-// apiUltraChannelUsers allows members in a private channel, or takes them
-// off its list ({userIds}).
-func (s *Server) apiUltraChannelUsers(op store.UltraOp) func(*http.Request) (any, error) {
+// apiUltraUsers applies op to the users of the body ({userIds}): members
+// added or removed, or (inChannel) put on a private channel's list or
+// taken off it. It answers those changed (the others were in already, or
+// not in).
+func (s *Server) apiUltraUsers(op store.UltraOp, inChannel bool) func(*http.Request) (any, error) {
 	return func(r *http.Request) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
+		c := store.UltraChange{Op: op}
+		var err error
+		if c.Group, err = pathID(r, "id"); err != nil {
 			return nil, err
 		}
-		ch, err := pathID(r, "channel")
-		if err != nil {
-			return nil, err
+		if inChannel {
+			if c.Channel, err = pathID(r, "channel"); err != nil {
+				return nil, err
+			}
 		}
 		var b struct {
 			UserIDs []string `json:"userIds"`
@@ -264,7 +243,8 @@ func (s *Server) apiUltraChannelUsers(op store.UltraOp) func(*http.Request) (any
 		if err := ultraUsers(b.UserIDs); err != nil {
 			return nil, err
 		}
-		res, err := s.apiUltraChange(r, store.UltraChange{Op: op, Group: id, Channel: ch, Users: b.UserIDs})
+		c.Users = b.UserIDs
+		res, err := s.apiUltraChange(r, c)
 		if err != nil {
 			return nil, err
 		}

@@ -516,6 +516,27 @@ func (rc *roomCutterConn) Read(ctx context.Context) ([]byte, error) {
 // A room spread over two nodes: each member gets each message once, each
 // room message crosses NATS once (the nodes fan out locally), and the
 // room's members, mutes, entries and end are the same on both nodes.
+// countRoomMessages counts the messages on the cluster's room subjects
+// (chat rooms and ultra groups) from now on.
+func countRoomMessages(t *testing.T, c *testCluster) *atomic.Int32 {
+	t.Helper()
+	nc, err := nats.Connect(c.nats.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	h := fnv.New64a()
+	h.Write([]byte(appKey))
+	var crossed atomic.Int32
+	if _, err := nc.Subscribe("imwasm."+strconv.FormatUint(h.Sum64(), 16)+".r.>", func(*nats.Msg) { crossed.Add(1) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return &crossed
+}
+
 func TestClusterChatroom(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 2, nil)
@@ -526,23 +547,7 @@ func TestClusterChatroom(t *testing.T) {
 	bob := n1.device("bob", "b1", devOpts{})
 	carol := n1.device("carol", "c1", devOpts{})
 	joinAll(t, "hall", -1, alice, dave, bob, carol)
-	// Count what crosses NATS on chat room subjects.
-	nc, err := nats.Connect(c.nats.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	h := fnv.New64a()
-	h.Write([]byte(appKey))
-	var crossed atomic.Int32
-	sub, err := nc.Subscribe("imwasm."+strconv.FormatUint(h.Sum64(), 16)+".r.>", func(*nats.Msg) { crossed.Add(1) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := nc.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	crossed := countRoomMessages(t, c) // what crosses NATS on chat room subjects
 
 	want := []string{"1", "2", "3", "4", "5"}
 	for _, s := range want {

@@ -2,14 +2,9 @@ package server_test
 
 import (
 	"context"
-	"hash/fnv"
 	"slices"
-	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go"
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
@@ -225,22 +220,7 @@ func TestClusterUltraGroup(t *testing.T) {
 	for _, d := range []*device{alice, dave, bob, carol} {
 		d.connect(t, token(t, d.user, time.Hour))
 	}
-	nc, err := nats.Connect(c.nats.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	h := fnv.New64a()
-	h.Write([]byte(appKey))
-	var crossed atomic.Int32
-	sub, err := nc.Subscribe("imwasm."+strconv.FormatUint(h.Sum64(), 16)+".r.>", func(*nats.Msg) { crossed.Add(1) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := nc.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	crossed := countRoomMessages(t, c)
 
 	want := []string{"1", "2", "3", "4", "5"}
 	for _, s := range want {
