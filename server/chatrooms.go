@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"hash/fnv"
+	"maps"
 	"runtime"
 	"slices"
 	"sync"
@@ -220,6 +221,13 @@ func (c *roomIndex) leaveAll(ss *session) []roomLeft {
 		out = append(out, roomLeft{room, stays, last})
 	}
 	return out
+}
+
+// roomsOf lists the rooms ss is in.
+func (c *roomIndex) roomsOf(ss *session) []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return slices.Collect(maps.Keys(c.joined[ss]))
 }
 
 // maxRoomsPerSession bounds the rooms one connection is in at once.

@@ -216,6 +216,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	for _, old := range kicked {
 		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
 	}
+	s.enterUltraGroups(ctx, sess) // again: see there
 	now := s.cfg.Now().UnixMilli()
 	if s.cluster.opened(sess, now) {
 		s.presence.note(sess.user, now)

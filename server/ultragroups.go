@@ -134,7 +134,13 @@ func (s *Server) publishUltra(ctx context.Context, p *pb.Push, group, channel, e
 	s.publishRoom(ctx, p, ultraKey(group), exceptSession)
 }
 
-// enterUltraGroups puts a session that is opening in its user's groups.
+// enterUltraGroups puts a session that is opening in its user's groups,
+// and takes it out of those it is in but its user is not. It runs before
+// the session's AuthOK (so a message stored after the device's sync comes
+// live) and again once the session is in the hub: a member added or
+// removed meanwhile was looked for in the hub (ultraMembersChanged) before
+// the session was there, and is found by this second read, which follows
+// the change's commit.
 func (s *Server) enterUltraGroups(ctx context.Context, ss *session) {
 	groups, err := s.store.UltraGroupsOf(ctx, ss.user)
 	if err != nil {
@@ -144,6 +150,13 @@ func (s *Server) enterUltraGroups(ctx context.Context, ss *session) {
 	}
 	for _, g := range groups {
 		s.enterUltra(ctx, ss, g)
+	}
+	for _, key := range s.ultra.roomsOf(ss) {
+		if !slices.Contains(groups, key[len("ug:"):]) {
+			if was, _, last := s.ultra.remove(ss, key); was && last {
+				s.bus.UnwatchRoom(key)
+			}
+		}
 	}
 }
 
