@@ -56,6 +56,9 @@ func ultraConv(v safejs.Value, name string) (client.Conversation, error) {
 	if c.ChannelID, err = optString(v, "channelId"); err != nil {
 		return c, err
 	}
+	if c.ChannelID != "" && !contract.ValidID(c.ChannelID) {
+		return c, codes.New(codes.UltraGroupChannelIDNotExist, "invalid channelId")
+	}
 	return c, nil
 }
 
@@ -159,6 +162,7 @@ func (b *Bridge) ultraMessagesByUID(args []safejs.Value) (work, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Any conversation type since RongIMLib 5.28, as there.
 	uids, err := asArray(arg(args, 1), "messages", func(v safejs.Value) (string, error) {
 		if err := object(v, "messages[]"); err != nil {
 			return "", err

@@ -437,7 +437,8 @@ func (c *cluster) receive(b []byte) {
 	case evRoomMutes:
 		s.rooms.invalidate(e.Conv)
 	case evUltra:
-		s.applyUltraEvent(s.ctx, &e)
+		// It reads the store (members' groups): not on the bus's goroutine.
+		s.tasks.Go(func() { s.applyUltraEvent(s.ctx, &e) })
 	case evPending:
 		s.pendingMaybe(e.User)
 	case evFile:
@@ -662,6 +663,10 @@ func (c *cluster) reconnected() {
 	for _, ss := range s.hub.all() {
 		ss.enqueue(outFrame{b: frame, push: true, kind: framePush})
 	}
+	// Changes of ultra groups' members may have been missed: every
+	// session here is brought in line with the store (reads: not on the
+	// bus's goroutine).
+	s.tasks.Go(func() { s.reenterUltraGroups(s.ctx) })
 }
 
 // ClusterNodes is how many other nodes this one knows are alive.

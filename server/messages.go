@@ -382,11 +382,21 @@ func (s *Server) publishPush(ctx context.Context, p *pb.Push, users []string, ex
 		s.log.Error("encode push", "err", err)
 		return
 	}
-	if err := s.bus.Publish(ctx, &bus.Delivery{Users: users, Except: exceptSession, Frame: frame}); err != nil {
-		// The message is stored: devices get it by sync.
-		s.log.Warn("fan-out publish", "err", err)
+	// A delivery names its users: in parts, so that one for a group of
+	// 100,000 stays well inside a bus message (NATS: 1 MB by default).
+	for len(users) > 0 {
+		part := users[:min(len(users), maxDeliveryUsers)]
+		users = users[len(part):]
+		if err := s.bus.Publish(ctx, &bus.Delivery{Users: part, Except: exceptSession, Frame: frame}); err != nil {
+			// The message is stored: devices get it by sync.
+			s.log.Warn("fan-out publish", "err", err)
+		}
 	}
 }
+
+// maxDeliveryUsers bounds the users of one bus delivery (ids are ≤ 64
+// bytes: 10,000 of them ≤ 660 KB).
+const maxDeliveryUsers = 10000
 
 func (ss *session) handleSync(ctx context.Context, id uint64, r *pb.SyncRequest) {
 	if r.SinceVersion > contract.MaxSeq {
@@ -559,7 +569,7 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 		return !store.IsMarker(m) && store.VisibleTo(m, ss.user)
 	})
 	if errors.Is(err, store.ErrNotMember) {
-		ss.replyErr(id, codes.NotInGroup, "not in conversation")
+		ss.replyErr(id, notInCode(r.Conv.Type), "not in conversation")
 		return
 	}
 	if err != nil {

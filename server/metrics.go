@@ -214,6 +214,8 @@ var frameTypes = [...]string{
 	81:             "people_result",
 	90:             "chatroom",
 	91:             "chatroom_result",
+	100:            "ultra_group",
+	101:            "ultra_group_result",
 }
 
 // frameType is f's index in frameTypes. A type switch, so the per-frame
@@ -304,6 +306,10 @@ func frameType(f *pb.Frame) uint8 {
 		return 90
 	case *pb.Frame_ChatroomResult:
 		return 91
+	case *pb.Frame_UltraGroup:
+		return 100
+	case *pb.Frame_UltraGroupResult:
+		return 101
 	}
 	return frameNone
 }

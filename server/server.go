@@ -46,6 +46,7 @@ type Server struct {
 	rooms       *roomIndex           // this node's sessions by chat room
 	ultra       *roomIndex           // this node's sessions by ultra group (ultraKey)
 	ultraGroups *ultraCache          // ultra groups whole, for every send
+	ultraUsers  [64]sync.Mutex       // serializes each user's entries in ultra (ultraUserLock)
 	blocks      *blockCache          // users' blacklists, for every private send
 	presence    *presence            // online status and who is told of it
 	reg         *prometheus.Registry // this server's own: tests run several in one process

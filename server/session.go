@@ -207,7 +207,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	}
 	// Likewise its ultra groups' pushes (a session that is closing by
 	// then is in none).
-	s.enterUltraGroups(ctx, sess)
+	s.enterUltraGroups(ctx, sess.user, []*session{sess})
 	// The AuthOK goes first in the queue: pushes enqueued once the session
 	// is in the hub follow it.
 	sess.send(ok)
@@ -216,7 +216,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	for _, old := range kicked {
 		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
 	}
-	s.enterUltraGroups(ctx, sess) // again: see there
+	s.enterUltraGroups(ctx, sess.user, []*session{sess}) // again: see there
 	now := s.cfg.Now().UnixMilli()
 	if s.cluster.opened(sess, now) {
 		s.presence.note(sess.user, now)

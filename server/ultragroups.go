@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"slices"
 	"strconv"
@@ -34,49 +35,73 @@ func isUltraKey(room string) bool { return len(room) > 3 && room[:3] == "ug:" }
 
 // ultraCache holds ultra groups as the store has them, whole (members,
 // mutes, channels): what every send checks. A change drops the group here
-// and on every node (evUltra).
+// and on every node (evUltra). A group of 100,000 takes a while to read:
+// the sends that find it missing wait for one read (loading), and a load
+// is kept only if its group was not dropped meanwhile (gen).
 type ultraCache struct {
-	load   func(context.Context, string) (*store.UltraGroup, error)
-	mu     sync.Mutex
-	groups map[string]*store.UltraGroup
-	gen    uint64 // bumped by each invalidation: a load begun before one is not kept
+	load    func(context.Context, string) (*store.UltraGroup, error)
+	mu      sync.Mutex
+	groups  map[string]*store.UltraGroup
+	loading map[string]*ultraLoad
+	gen     map[string]uint64 // per group, bumped by each invalidation
+	epoch   uint64            // bumped by invalidateAll
+}
+
+// ultraLoad is one read of a group that several callers wait for.
+type ultraLoad struct {
+	done chan struct{}
+	g    *store.UltraGroup
+	err  error
 }
 
 func newUltraCache(load func(context.Context, string) (*store.UltraGroup, error)) *ultraCache {
-	return &ultraCache{load: load, groups: map[string]*store.UltraGroup{}}
+	return &ultraCache{load: load, groups: map[string]*store.UltraGroup{}, loading: map[string]*ultraLoad{}, gen: map[string]uint64{}}
 }
 
 // get returns group id (store.ErrNotFound); the result is shared: read only.
 func (c *ultraCache) get(ctx context.Context, id string) (*store.UltraGroup, error) {
 	c.mu.Lock()
-	g, gen := c.groups[id], c.gen
-	c.mu.Unlock()
-	if g != nil {
+	if g := c.groups[id]; g != nil {
+		c.mu.Unlock()
 		return g, nil
 	}
-	g, err := c.load(ctx, id)
-	if err != nil {
-		return nil, err
+	if l := c.loading[id]; l != nil {
+		c.mu.Unlock()
+		select {
+		case <-l.done:
+			return l.g, l.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
+	l := &ultraLoad{done: make(chan struct{})}
+	c.loading[id] = l
+	gen, epoch := c.gen[id], c.epoch
+	c.mu.Unlock()
+	l.g, l.err = c.load(ctx, id)
 	c.mu.Lock()
-	if c.gen == gen {
-		c.groups[id] = g
+	delete(c.loading, id)
+	if l.err == nil && c.gen[id] == gen && c.epoch == epoch {
+		c.groups[id] = l.g
 	}
 	c.mu.Unlock()
-	return g, nil
+	close(l.done)
+	return l.g, l.err
 }
 
 func (c *ultraCache) invalidate(id string) {
 	c.mu.Lock()
-	c.gen++
+	c.gen[id]++
 	delete(c.groups, id)
+	delete(c.loading, id) // a later get reads again; those waiting get the older read
 	c.mu.Unlock()
 }
 
 func (c *ultraCache) invalidateAll() {
 	c.mu.Lock()
-	c.gen++
+	c.epoch++
 	clear(c.groups)
+	clear(c.loading)
 	c.mu.Unlock()
 }
 
@@ -123,7 +148,10 @@ func (s *Server) publishUltra(ctx context.Context, p *pb.Push, group, channel, e
 		return
 	}
 	ch := g.Channels[channel]
-	if ch != nil && ch.Private {
+	if ch == nil {
+		return // deleted meanwhile: devices find what is stored by sync
+	}
+	if ch.Private {
 		users := make([]string, 0, len(ch.Allowed))
 		for u := range ch.Allowed {
 			users = append(users, u)
@@ -134,30 +162,45 @@ func (s *Server) publishUltra(ctx context.Context, p *pb.Push, group, channel, e
 	s.publishRoom(ctx, p, ultraKey(group), exceptSession)
 }
 
-// enterUltraGroups puts a session that is opening in its user's groups,
-// and takes it out of those it is in but its user is not. It runs before
-// the session's AuthOK (so a message stored after the device's sync comes
-// live) and again once the session is in the hub: a member added or
-// removed meanwhile was looked for in the hub (ultraMembersChanged) before
-// the session was there, and is found by this second read, which follows
-// the change's commit.
-func (s *Server) enterUltraGroups(ctx context.Context, ss *session) {
-	groups, err := s.store.UltraGroupsOf(ctx, ss.user)
+// enterUltraGroups puts sessions of one user in the user's groups and
+// takes them out of those the user is not in, as the store has it now.
+// Every path goes through here under the user's lock (ultraUserLock):
+// a session opening (before its AuthOK, so a message stored after the
+// device's sync comes live; and again once it is in the hub, for a change
+// that looked for it there before it was), a change of members, a node
+// back on the bus. The last to hold the lock read the store last, so
+// however the changes and their events interleave, the index ends as the
+// store is.
+func (s *Server) enterUltraGroups(ctx context.Context, user string, sessions []*session) {
+	mu := s.ultraUserLock(user)
+	defer mu.Unlock()
+	groups, err := s.store.UltraGroupsOf(ctx, user)
 	if err != nil {
 		// Its messages still reach the device by sync.
-		s.log.Warn("ultra groups of a user", "user", ss.user, "err", err)
+		s.log.Warn("ultra groups of a user", "user", user, "err", err)
 		return
 	}
-	for _, g := range groups {
-		s.enterUltra(ctx, ss, g)
-	}
-	for _, key := range s.ultra.roomsOf(ss) {
-		if !slices.Contains(groups, key[len("ug:"):]) {
-			if was, _, last := s.ultra.remove(ss, key); was && last {
-				s.bus.UnwatchRoom(key)
+	for _, ss := range sessions {
+		for _, g := range groups {
+			s.enterUltra(ctx, ss, g)
+		}
+		for _, key := range s.ultra.roomsOf(ss) {
+			if !slices.Contains(groups, strings.TrimPrefix(key, "ug:")) {
+				if was, _, last := s.ultra.remove(ss, key); was && last {
+					s.bus.UnwatchRoom(key)
+				}
 			}
 		}
 	}
+}
+
+// ultraUserLock locks one user's entries in Server.ultra (striped).
+func (s *Server) ultraUserLock(user string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(user))
+	mu := &s.ultraUsers[h.Sum32()%uint32(len(s.ultraUsers))]
+	mu.Lock()
+	return mu
 }
 
 func (s *Server) enterUltra(ctx context.Context, ss *session, group string) {
@@ -179,8 +222,8 @@ func (s *Server) leaveUltraGroups(ss *session) {
 }
 
 // ultraMembersChanged brings this node's index in line with a change of
-// group's members (users added, or removed), or its end.
-func (s *Server) ultraMembersChanged(ctx context.Context, group string, users []string, added, dismissed bool) {
+// group's members (users added or removed), or its end.
+func (s *Server) ultraMembersChanged(ctx context.Context, group string, users []string, dismissed bool) {
 	s.ultraGroups.invalidate(group)
 	if dismissed {
 		if s.ultra.drop(ultraKey(group)) {
@@ -189,13 +232,21 @@ func (s *Server) ultraMembersChanged(ctx context.Context, group string, users []
 		return
 	}
 	for _, u := range users {
-		for _, ss := range s.hub.sessionsOf(u) {
-			if added {
-				s.enterUltra(ctx, ss, group)
-			} else if was, _, last := s.ultra.remove(ss, ultraKey(group)); was && last {
-				s.bus.UnwatchRoom(ultraKey(group))
-			}
+		if sessions := s.hub.sessionsOf(u); len(sessions) > 0 {
+			s.enterUltraGroups(ctx, u, sessions)
 		}
+	}
+}
+
+// reenterUltraGroups brings every session here in line with the store (a
+// node back on the bus may have missed changes).
+func (s *Server) reenterUltraGroups(ctx context.Context) {
+	byUser := map[string][]*session{}
+	for _, ss := range s.hub.all() {
+		byUser[ss.user] = append(byUser[ss.user], ss)
+	}
+	for u, sessions := range byUser {
+		s.enterUltraGroups(ctx, u, sessions)
 	}
 }
 
@@ -204,6 +255,10 @@ func (s *Server) ultraMembersChanged(ctx context.Context, group string, users []
 func (s *Server) changeUltraGroup(ctx context.Context, c store.UltraChange) (store.UltraResult, error) {
 	st := s.settings.Load()
 	c.MaxMembers, c.MaxChannels, c.Now = st.UltraGroupMaxMembers, st.UltraGroupMaxChannels, s.cfg.Now()
+	var before *store.UltraChannel // the channel as it was, for what its events say
+	if g, err := s.ultraGroups.get(ctx, c.Group); err == nil {
+		before = g.Channels[c.Channel]
+	}
 	res, err := s.store.ChangeUltraGroup(ctx, c)
 	if err != nil {
 		return res, ultraErr(err, c.Op)
@@ -225,19 +280,28 @@ func (s *Server) changeUltraGroup(ctx context.Context, c store.UltraChange) (sto
 		ev.Change = ultraChannelDeleted
 		s.tellChannelChange(ctx, res.Changed, ev)
 	case store.UltraSetChannelPrivate:
+		if before == nil || before.Private == c.Private {
+			break // no change of type (or none known): nothing to tell
+		}
 		// Those on its list keep it: they hear of its type, as those
-		// who lose it (res.Changed) hear they are not in it.
+		// who lose or gain it (res.Changed) hear whether they are in it.
 		ev.Change = 3 // PRIVATE_TO_PUBLIC
 		if c.Private {
 			ev.Change = 6 // PUBLIC_TO_PRIVATE_USER_NOT_IN
 		}
 		s.tellChannelChange(ctx, res.Changed, ev)
-		if g, err := s.ultraGroups.get(ctx, c.Group); err == nil && c.Private {
+		if g, err := s.ultraGroups.get(ctx, c.Group); err == nil && g.Channels[c.Channel] != nil {
 			ev2 := *ev
 			ev2.Change = 2 // PUBLIC_TO_PRIVATE
+			if !c.Private {
+				ev2.Change = 3
+			}
 			s.tellChannelChange(ctx, slices.Collect(maps.Keys(g.Channels[c.Channel].Allowed)), &ev2)
 		}
 	case store.UltraDisallowChannel:
+		if before == nil || !before.Private {
+			break // a public channel's list waits for it to be private: no one lost it
+		}
 		ev.Private = true
 		for _, u := range res.Changed {
 			e := *ev
@@ -264,9 +328,9 @@ const (
 func (s *Server) applyUltraEvent(ctx context.Context, e *busEvent) {
 	switch e.Code {
 	case ultraAdded, ultraRemoved:
-		s.ultraMembersChanged(ctx, e.Group, e.Users, e.Code == ultraAdded, false)
+		s.ultraMembersChanged(ctx, e.Group, e.Users, false)
 	case ultraDismissed:
-		s.ultraMembersChanged(ctx, e.Group, nil, false, true)
+		s.ultraMembersChanged(ctx, e.Group, nil, true)
 	default:
 		s.ultraGroups.invalidate(e.Group)
 	}
@@ -321,6 +385,9 @@ func (s *Server) ultraGroupRequest(ctx context.Context, user string, r *pb.Ultra
 				return nil, ultraErr(err, 0)
 			}
 			if _, ok := g.Members[user]; !ok {
+				if r.Group == "" {
+					continue // removed meanwhile
+				}
 				return nil, codes.New(codes.NotInUltraGroup, "not in the ultra group")
 			}
 			info := &pb.UltraGroupInfo{Group: g.ID, Name: g.Name, Owner: g.Owner}
@@ -362,7 +429,7 @@ func (s *Server) ultraGroupRequest(ctx context.Context, user string, r *pb.Ultra
 
 // ultraLevelKey is where a group's or channel's default notification
 // level is kept (the store's settings).
-func ultraLevelKey(group, channel string) string { return "ultra-level\x00" + group + "\x00" + channel }
+func ultraLevelKey(group, channel string) string { return "ultra-level/" + group + "/" + channel }
 
 // ultraDefaultLevel reads a default level as set (0: none).
 func (s *Server) ultraDefaultLevel(ctx context.Context, group, channel string) (int32, error) {

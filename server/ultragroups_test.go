@@ -8,6 +8,7 @@ import (
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -260,4 +261,23 @@ func TestClusterUltraGroup(t *testing.T) {
 	if got := bob.channelMessages("big", "news"); slices.Contains(got, "6") {
 		t.Fatalf("bob, removed, got %v", got)
 	}
+
+	// Default levels in the shared store (PostgreSQL): the owner sets one
+	// on n0, a member reads it and lists the group on n1; others may not.
+	set := &pb.UltraGroupRequest{Op: pb.UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL, Group: "big", Channel: "news", Level: 5}
+	if _, err := alice.UltraGroupRequest(ctx, set); err != nil {
+		t.Fatalf("the owner sets a level: %v", err)
+	}
+	_, err := carol.UltraGroupRequest(ctx, set)
+	wantCode(t, "a member sets the group's level", err, codes.RCGroupAuthorityError)
+	got, err := carol.UltraGroupRequest(ctx, &pb.UltraGroupRequest{Op: pb.UltraGroupOp_ULTRA_GROUP_GET_DEFAULT_LEVEL, Group: "big", Channel: "news"})
+	if err != nil || got.Level != 5 {
+		t.Fatalf("carol reads the level on n1: %v %v", got, err)
+	}
+	list, err := carol.UltraGroupRequest(ctx, &pb.UltraGroupRequest{Op: pb.UltraGroupOp_ULTRA_GROUP_LIST})
+	if err != nil || len(list.Groups) != 1 || len(list.Groups[0].Channels) != 2 || list.Groups[0].Channels[1].DefaultLevel != 5 {
+		t.Fatalf("carol's list: %v %v", list, err)
+	}
+	_, err = bob.UltraGroupRequest(ctx, &pb.UltraGroupRequest{Op: pb.UltraGroupOp_ULTRA_GROUP_GET_DEFAULT_LEVEL, Group: "big"})
+	wantCode(t, "a removed member reads a level", err, codes.NotInUltraGroup)
 }

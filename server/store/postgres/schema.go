@@ -315,6 +315,7 @@ CREATE TABLE ultra_channels (
 	channel_id text    NOT NULL,
 	private    boolean NOT NULL,
 	created    bigint  NOT NULL,
+	base       bigint  NOT NULL, -- its conversation's first seq (a channel made again after one of its id was deleted starts past the old one's messages)
 	PRIMARY KEY (group_id, channel_id)
 );
 CREATE TABLE ultra_channel_users (

@@ -54,8 +54,8 @@ func (t *wtx) changeUltra(ctx context.Context, c store.UltraChange) (store.Ultra
 		if tag.RowsAffected() == 0 {
 			return res, fmt.Errorf("ultra group %s: %w", c.Group, store.ErrExists)
 		}
-		if _, err := t.tx.Exec(ctx, `INSERT INTO ultra_channels(group_id, channel_id, private, created) VALUES ($1, '', false, $2)`, c.Group, now); err != nil {
-			return res, fmt.Errorf("default channel of %s: %w", c.Group, err)
+		if err := t.insertUltraChannel(ctx, c.Group, "", false, now); err != nil {
+			return res, err
 		}
 		c.Op, c.Users = store.UltraAddMembers, append([]string{c.Owner}, c.Users...)
 	}
@@ -129,8 +129,8 @@ func (t *wtx) changeUltra(ctx context.Context, c store.UltraChange) (store.Ultra
 		if c.MaxChannels > 0 && len(g.Channels)-1 >= c.MaxChannels {
 			return res, fmt.Errorf("ultra group %s: %d channels: %w", c.Group, c.MaxChannels, store.ErrLimit)
 		}
-		if _, err := t.tx.Exec(ctx, `INSERT INTO ultra_channels(group_id, channel_id, private, created) VALUES ($1, $2, $3, $4)`, c.Group, c.Channel, c.Private, now); err != nil {
-			return res, fmt.Errorf("create channel %s of %s: %w", c.Channel, c.Group, err)
+		if err := t.insertUltraChannel(ctx, c.Group, c.Channel, c.Private, now); err != nil {
+			return res, err
 		}
 		if !c.Private {
 			if res.Changed, err = t.openUltraRowsAll(ctx, c.Group, c.Channel); err != nil {
@@ -236,21 +236,31 @@ WHERE EXISTS (SELECT 1 FROM ultra_members WHERE group_id = $1 AND user_id = $3) 
 	}
 }
 
-// openUltraRows gives each of users a row of each of the channels, or
-// opens their ended one.
+// insertUltraChannel makes a channel whose history starts after whatever
+// its conversation holds (a channel of that id deleted before, a group of
+// that id dismissed): a member sees this channel's messages, not those.
+func (t *wtx) insertUltraChannel(ctx context.Context, group, channel string, private bool, now int64) error {
+	if _, err := t.tx.Exec(ctx, `INSERT INTO ultra_channels(group_id, channel_id, private, created, base)
+VALUES ($1, $2, $3, $4, COALESCE((SELECT last_seq FROM convs WHERE id = $5), 0) + 1)`,
+		group, channel, private, now, store.UltraConvID(group, channel)); err != nil {
+		return fmt.Errorf("create channel %q of %s: %w", channel, group, err)
+	}
+	return nil
+}
+
+// openUltraRows gives each of users a row of each of the channels from the
+// channel's base, or opens their ended one (from the base at least: an
+// older channel's row).
 func (t *wtx) openUltraRows(ctx context.Context, group string, channels, users []string) error {
 	if len(channels) == 0 || len(users) == 0 {
 		return nil
 	}
-	convs := make([]string, len(channels))
-	for i, ch := range channels {
-		convs[i] = store.UltraConvID(group, ch)
-	}
 	// In key order, as appends take user_convs rows.
 	rows, err := t.tx.Query(ctx, `INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
-SELECT u, c, $3, $4, 1, 0, 0, 0 FROM unnest($1::text[]) AS u, unnest($2::text[]) AS c ORDER BY u, c
-ON CONFLICT (user_id, conv_id) DO UPDATE SET end_seq = 0 RETURNING user_id, conv_id`,
-		users, convs, int32(pb.ConversationType_ULTRA_GROUP), group)
+SELECT u, $5 || c.channel_id, $3, $4, c.base, 0, 0, 0 FROM unnest($1::text[]) AS u, ultra_channels c
+WHERE c.group_id = $4 AND c.channel_id = ANY($2) ORDER BY u, $5 || c.channel_id
+ON CONFLICT (user_id, conv_id) DO UPDATE SET end_seq = 0, start_seq = GREATEST(user_convs.start_seq, excluded.start_seq) RETURNING user_id, conv_id`,
+		users, channels, int32(pb.ConversationType_ULTRA_GROUP), group, store.UltraConvID(group, ""))
 	if err != nil {
 		return fmt.Errorf("members' rows of %s: %w", group, err)
 	}
@@ -262,9 +272,10 @@ ON CONFLICT (user_id, conv_id) DO UPDATE SET end_seq = 0 RETURNING user_id, conv
 func (t *wtx) openUltraRowsAll(ctx context.Context, group, channel string) ([]string, error) {
 	convID := store.UltraConvID(group, channel)
 	rows, err := t.tx.Query(ctx, `INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
-SELECT user_id, $2, $3, $1, 1, 0, 0, 0 FROM ultra_members WHERE group_id = $1 ORDER BY user_id
-ON CONFLICT (user_id, conv_id) DO UPDATE SET end_seq = 0 RETURNING user_id`,
-		group, convID, int32(pb.ConversationType_ULTRA_GROUP))
+SELECT m.user_id, $2, $3, $1, c.base, 0, 0, 0 FROM ultra_members m JOIN ultra_channels c ON c.group_id = m.group_id AND c.channel_id = $4
+WHERE m.group_id = $1 ORDER BY m.user_id
+ON CONFLICT (user_id, conv_id) DO UPDATE SET end_seq = 0, start_seq = GREATEST(user_convs.start_seq, excluded.start_seq) RETURNING user_id`,
+		group, convID, int32(pb.ConversationType_ULTRA_GROUP), channel)
 	if err != nil {
 		return nil, fmt.Errorf("members' rows of %s: %w", convID, err)
 	}
@@ -483,6 +494,6 @@ func (d *DB) ListUltraGroups(ctx context.Context, after string, limit int) ([]st
 	if limit <= 0 {
 		return nil, nil
 	}
-	out, err := queryStrings(ctx, d.pool, "list ultra groups", `SELECT id FROM ultra_groups WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	out, err := queryStrings(ctx, d.pool, "list ultra groups", `SELECT id FROM ultra_groups WHERE id > $1 COLLATE "C" ORDER BY id COLLATE "C" LIMIT $2`, after, limit)
 	return out, unavailable(err)
 }

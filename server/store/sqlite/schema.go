@@ -386,6 +386,7 @@ CREATE TABLE ultra_channels (
 	channel_id TEXT    NOT NULL,
 	private    INTEGER NOT NULL,
 	created    INTEGER NOT NULL,
+	base       INTEGER NOT NULL, -- its conversation's first seq (a channel made again after one of its id was deleted starts past the old one's messages)
 	PRIMARY KEY (group_id, channel_id)
 ) WITHOUT ROWID;
 CREATE TABLE ultra_channel_users (

@@ -36,8 +36,8 @@ func (t *wtx) changeUltra(c store.UltraChange) (store.UltraResult, error) {
 		if n, _ := r.RowsAffected(); n == 0 {
 			return res, fmt.Errorf("ultra group %s: %w", c.Group, store.ErrExists)
 		}
-		if _, err := t.tx.Exec(`INSERT INTO ultra_channels(group_id, channel_id, private, created) VALUES (?,'',0,?)`, c.Group, now); err != nil {
-			return res, fmt.Errorf("default channel of %s: %w", c.Group, err)
+		if err := t.insertUltraChannel(c.Group, "", false, now); err != nil {
+			return res, err
 		}
 		c.Op, c.Users = store.UltraAddMembers, append([]string{c.Owner}, c.Users...)
 	}
@@ -116,8 +116,8 @@ func (t *wtx) changeUltra(c store.UltraChange) (store.UltraResult, error) {
 		if c.MaxChannels > 0 && len(g.Channels)-1 >= c.MaxChannels {
 			return res, fmt.Errorf("ultra group %s: %d channels: %w", c.Group, c.MaxChannels, store.ErrLimit)
 		}
-		if _, err := t.tx.Exec(`INSERT INTO ultra_channels(group_id, channel_id, private, created) VALUES (?,?,?,?)`, c.Group, c.Channel, c.Private, now); err != nil {
-			return res, fmt.Errorf("create channel %s of %s: %w", c.Channel, c.Group, err)
+		if err := t.insertUltraChannel(c.Group, c.Channel, c.Private, now); err != nil {
+			return res, err
 		}
 		if !c.Private {
 			if res.Changed, err = t.ultraMembers(c.Group); err != nil {
@@ -230,22 +230,41 @@ func (t *wtx) changeUltraChannel(c store.UltraChange, ch *store.UltraChannel) ([
 	}
 }
 
-// openUltraRow gives user a row of the channel, or opens their ended one.
+// insertUltraChannel makes a channel whose history starts after whatever
+// its conversation holds (a channel of that id deleted before, a group of
+// that id dismissed): a member sees this channel's messages, not those.
+func (t *wtx) insertUltraChannel(group, channel string, private bool, now int64) error {
+	head, err := t.head(store.UltraConvID(group, channel))
+	if err != nil {
+		return err
+	}
+	if _, err := t.tx.Exec(`INSERT INTO ultra_channels(group_id, channel_id, private, created, base) VALUES (?,?,?,?,?)`,
+		group, channel, private, now, head.lastSeq+1); err != nil {
+		return fmt.Errorf("create channel %q of %s: %w", channel, group, err)
+	}
+	return nil
+}
+
+// openUltraRow gives user a row of the channel from its base, or opens
+// their ended one (from the base at least: an older channel's row).
 func (t *wtx) openUltraRow(group, channel, user string) error {
 	if _, err := t.tx.Exec(`INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
-VALUES (?,?,?,?,1,0,0,?) ON CONFLICT DO UPDATE SET end_seq=0, changed=excluded.changed`,
-		user, store.UltraConvID(group, channel), int32(pb.ConversationType_ULTRA_GROUP), group, t.version); err != nil {
+SELECT ?3, ?4, ?5, ?1, base, 0, 0, ?6 FROM ultra_channels WHERE group_id=?1 AND channel_id=?2
+ON CONFLICT DO UPDATE SET end_seq=0, start_seq=max(start_seq, excluded.start_seq), changed=excluded.changed`,
+		group, channel, user, store.UltraConvID(group, channel), int32(pb.ConversationType_ULTRA_GROUP), t.version); err != nil {
 		return fmt.Errorf("%s's row of %s/%s: %w", user, group, channel, err)
 	}
 	return nil
 }
 
-// openUltraRowsAll gives every member a row of the channel.
+// openUltraRowsAll gives every member a row of the channel (as
+// openUltraRow).
 func (t *wtx) openUltraRowsAll(group, channel string) error {
 	if _, err := t.tx.Exec(`INSERT INTO user_convs(user_id, conv_id, conv_type, target, start_seq, end_seq, read_seq, changed)
-SELECT user_id, ?2, ?3, ?1, 1, 0, 0, ?4 FROM ultra_members WHERE group_id=?1
-ON CONFLICT DO UPDATE SET end_seq=0, changed=excluded.changed`,
-		group, store.UltraConvID(group, channel), int32(pb.ConversationType_ULTRA_GROUP), t.version); err != nil {
+SELECT m.user_id, ?3, ?4, ?1, c.base, 0, 0, ?5 FROM ultra_members m JOIN ultra_channels c ON c.group_id=m.group_id AND c.channel_id=?2
+WHERE m.group_id=?1
+ON CONFLICT DO UPDATE SET end_seq=0, start_seq=max(start_seq, excluded.start_seq), changed=excluded.changed`,
+		group, channel, store.UltraConvID(group, channel), int32(pb.ConversationType_ULTRA_GROUP), t.version); err != nil {
 		return fmt.Errorf("members' rows of %s/%s: %w", group, channel, err)
 	}
 	return nil

@@ -170,6 +170,15 @@ func ultraGroups(t *testing.T, b Backend) {
 	if _, ok := states("a")["ug/priv"]; !ok {
 		t.Fatal("a's priv went from the list: it ends, keeping what a saw")
 	}
+	// A channel made again under the id of one deleted starts past the
+	// old one's messages: who was not on its list sees none of them.
+	change(store.UltraChange{Op: store.UltraCreateChannel, Group: "ug", Channel: "priv"})
+	if start, last, err := d.VisibleRange(ctx, "b", store.UltraConvID("ug", "priv")); err != nil || start != 3 || last != 2 {
+		t.Fatalf("b's priv made again: %d-%d %v, want nothing of the old one's 2", start, last, err)
+	}
+	if msgs, _, _, err := d.Pull(ctx, "b", store.UltraConvID("ug", "priv"), 0, 10, time.Time{}, 0); err != nil || len(msgs) != 0 {
+		t.Fatalf("b pulls priv made again: %v %v", msgs, err)
+	}
 	r = change(store.UltraChange{Op: store.UltraDismiss, Group: "ug"})
 	if slices.Sort(r.Changed); !slices.Equal(r.Changed, []string{"a", "b", "o"}) {
 		t.Fatalf("dismissed: %v", r.Changed)
@@ -182,5 +191,16 @@ func ultraGroups(t *testing.T, b Backend) {
 	}
 	if _, last, err := d.VisibleRange(ctx, "a", store.UltraConvID("ug", "pub")); err != nil || last != 4 {
 		t.Fatalf("a's pub after the dismissal: last %d %v", last, err)
+	}
+	// A group made again under the id: its members see none of the old one.
+	change(store.UltraChange{Op: store.UltraCreate, Group: "ug", Owner: "x", Users: []string{"a"}})
+	change(store.UltraChange{Op: store.UltraCreateChannel, Group: "ug", Channel: "pub"})
+	for _, u := range []string{"x", "a"} {
+		if msgs, _, _, err := d.Pull(ctx, u, store.UltraConvID("ug", "pub"), 0, 10, time.Time{}, 0); err != nil || len(msgs) != 0 {
+			t.Fatalf("%s pulls pub of the group made again: %v %v", u, msgs, err)
+		}
+	}
+	if st := states("a")["ug/pub"]; st == nil || st.StartSeq != 5 || st.UnreadCount != 0 {
+		t.Fatalf("a's pub of the group made again: %+v", st)
 	}
 }
