@@ -66,6 +66,14 @@ test('every RongIMLib 5.38 export is provided or listed with its reason', () => 
   assert.deepEqual(own.sort(), Object.keys(OWN_EXPORTS).sort(), 'imwasm exports beyond RongIMLib\'s');
 });
 
+test('at least 85 % of RongIMLib 5.38\'s runtime exports are provided (SPEC §5)', (t) => {
+  const all = Object.keys(rong).filter((n) => n !== 'default');
+  const provided = all.filter((n) => n in imwasm);
+  t.diagnostic(`${provided.length} of ${all.length} RongIMLib exports provided`);
+  assert.equal(all.length, 310);
+  assert.ok(provided.length >= 264, `${provided.length} of ${all.length}`);
+});
+
 test('every enum has RongIMLib\'s members and values, and imwasm\'s own on top', () => {
   const enums = Object.keys(rong).filter((n) => isEnum(rong[n]));
   assert.ok(enums.length >= 60, `${enums.length} enums in the package`);
