@@ -508,6 +508,7 @@ func (e *Engine) sendToChatroom(ctx context.Context, m *Message, opts SendOption
 		rec.SentStatus = StatusFailed
 		return rec, err
 	}
+	applyReplaced(rec, ack)
 	rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = ack.MessageUid, ack.Seq, ack.SentTime, StatusSent
 	return rec, nil
 }

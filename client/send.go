@@ -146,11 +146,20 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		return failed, err
 	}
 	rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = ack.MessageUid, ack.Seq, ack.SentTime, StatusSent
+	applyReplaced(rec, ack)
 	stored, ok := e.handOff(&inItem{sent: rec, result: make(chan *Message, 1)})
 	if !ok {
 		return rec, errClosed() // sent, but the store was not told
 	}
 	return stored, nil
+}
+
+// applyReplaced gives rec the content the app's backend replaced its own
+// with before it was stored (the before-send webhook).
+func applyReplaced(rec *Message, ack *pb.SendAck) {
+	if ack.GetReplaced() {
+		rec.ObjectName, rec.Content = ack.ObjectName, ack.Content
+	}
 }
 
 // sendStatus sends a status message: it is not stored, here or on the

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -173,6 +174,19 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.sendStatus(ctx, id, m)
 		return
 	}
+	// The app's backend may block or replace it before it is stored.
+	if err := ss.srv.beforeSend(ctx, m); err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	ackOf := func(stored *pb.Message, dup bool) *pb.SendAck {
+		ack := &pb.SendAck{MessageUid: stored.Uid, Seq: stored.Seq, SentTime: stored.SentTime, Duplicate: dup, ClientMsgId: stored.ClientMsgId}
+		if stored.ObjectName != r.ObjectName || !bytes.Equal(stored.Content, r.Content) {
+			// Stored as the app's backend replaced it (now or on the first try).
+			ack.Replaced, ack.ObjectName, ack.Content = true, stored.ObjectName, stored.Content
+		}
+		return ack
+	}
 	if t := r.Conv.Type; t == pb.ConversationType_CHATROOM || t == pb.ConversationType_ULTRA_GROUP {
 		// In the room's (the channel's) order: its fan-out too (see
 		// roomIndex.inOrder).
@@ -185,9 +199,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 			ss.replyErr(id, codes.InvalidParameter, "clientMsgId names a message of another conversation")
 			return
 		}
-		ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
-			MessageUid: stored.Uid, Seq: stored.Seq, SentTime: stored.SentTime, Duplicate: dup, ClientMsgId: stored.ClientMsgId,
-		}}})
+		ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: ackOf(stored, dup)}})
 		return
 	}
 	start := time.Now()
@@ -203,9 +215,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		return
 	}
 	ss.srv.metrics.commitSeconds.Observe(time.Since(start).Seconds())
-	ack := &pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: &pb.SendAck{
-		MessageUid: stored.Uid, Seq: stored.Seq, SentTime: stored.SentTime, Duplicate: dup, ClientMsgId: stored.ClientMsgId,
-	}}}
+	ack := &pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: ackOf(stored, dup)}}
 	if dup {
 		if stored.ConvType != m.ConvType || stored.To != m.To || stored.Channel != m.Channel {
 			// The id names another conversation's message: not a resend.

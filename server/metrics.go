@@ -17,6 +17,8 @@ type serverMetrics struct {
 	connections, authFailures, framesIn, framesOut, badFrames    prometheus.Counter
 	messages, duplicates, rateLimited, slowConsumers, acks, idle prometheus.Counter
 	chatroomMissed                                               prometheus.Counter
+	webhookBlocked, webhookReplaced                              prometheus.Counter
+	webhookFailures                                              *prometheus.CounterVec
 	panics, requestsLimited                                      prometheus.Counter
 	sessions                                                     prometheus.Gauge
 	commitSeconds                                                prometheus.Histogram
@@ -45,17 +47,23 @@ func newServerMetrics(r prometheus.Registerer) serverMetrics {
 		requestsLimited: counter("imwasm_requests_limited_total", "Writes other than sends refused by the per-user rate limit."),
 		slowConsumers:   counter("imwasm_slow_consumers_total", "Sessions closed because their queue overflowed."),
 		chatroomMissed:  counter("imwasm_chatroom_missed_total", "Chat room pushes a session too far behind did not get (its device reads them from the room's history)."),
-		acks:            counter("imwasm_device_acks_total", "Conversation cursors acknowledged by devices."),
-		idle:            counter("imwasm_idle_closed_total", "Sessions closed for missing heartbeats."),
-		panics:          counter("imwasm_handler_panics_total", "Requests whose handler panicked (answered with an error)."),
-		sessions:        prometheus.NewGauge(prometheus.GaugeOpts{Name: "imwasm_sessions", Help: "Authenticated sessions on this node."}),
+		webhookBlocked:  counter("imwasm_webhook_blocked_total", "Messages the before-send webhook blocked."),
+		webhookReplaced: counter("imwasm_webhook_replaced_total", "Messages whose content the before-send webhook replaced."),
+		webhookFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "imwasm_webhook_failures_total",
+			Help: "Webhook calls that failed or were not answered in time, by event type.",
+		}, []string{"type"}),
+		acks:     counter("imwasm_device_acks_total", "Conversation cursors acknowledged by devices."),
+		idle:     counter("imwasm_idle_closed_total", "Sessions closed for missing heartbeats."),
+		panics:   counter("imwasm_handler_panics_total", "Requests whose handler panicked (answered with an error)."),
+		sessions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "imwasm_sessions", Help: "Authenticated sessions on this node."}),
 		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "imwasm_store_commit_seconds",
 			Help:    "Time from a send's arrival to its commit.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1},
 		}),
 	}
-	r.MustRegister(m.sessions, m.commitSeconds)
+	r.MustRegister(m.sessions, m.commitSeconds, m.webhookFailures)
 
 	in := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "imwasm_frames_in_by_type_total",

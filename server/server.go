@@ -61,6 +61,7 @@ type Server struct {
 	receipts   *notifier      // coalesces receipt updates to senders
 	pending    pendingHints   // users here with no delivery receipt pending
 	quota      *uploadQuota   // what each uploader keeps and is uploading
+	hooks      *http.Client   // calls the app's backend (webhooks.go)
 	handlers   *workpool.Pool // request handlers (see session.run)
 	handler    http.Handler   // what Handler returns
 
@@ -150,6 +151,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	// collide with a stored message's.
 	s.uids = store.NewUIDGen(0xFFFF)
 	s.typing = newTypingLimiter(typingInterval)
+	s.hooks = newWebhookClient()
 	s.limits = newUserLimits(bucketSpec{cfg.SendRate, cfg.SendBurst}, bucketSpec{cfg.WriteRate, cfg.WriteBurst}, func(u string) int { return s.cluster.nodesOf(u) })
 	s.handlers = workpool.New(10*time.Second, s.ctx.Done())
 	s.settings.Store(settingsFrom(cfg))

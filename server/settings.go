@@ -90,6 +90,14 @@ type Settings struct {
 	// 100,000), channels besides the default one (24413 beyond; 50).
 	UltraGroupMaxMembers  int `json:"ultraGroupMaxMembers"`
 	UltraGroupMaxChannels int `json:"ultraGroupMaxChannels"`
+
+	// The before-send webhook (docs/http-api.md#webhooks): a user's
+	// message is posted to this URL before it is stored ("": none), the
+	// answer awaited this long (1-10,000 ms; default 1,000), and a failure
+	// or no answer taken as "pass" (stored as sent) or "block".
+	BeforeSendURL       string `json:"beforeSendUrl"`
+	BeforeSendTimeoutMs int    `json:"beforeSendTimeoutMs"`
+	BeforeSendOnFailure string `json:"beforeSendOnFailure"`
 }
 
 const settingsKey = "app"
@@ -150,6 +158,8 @@ func settingsFrom(cfg Config) *Settings {
 		ChatroomEmptyDestroySeconds:  3600,
 		UltraGroupMaxMembers:         100000,
 		UltraGroupMaxChannels:        50,
+		BeforeSendTimeoutMs:          1000,
+		BeforeSendOnFailure:          "pass",
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -214,6 +224,9 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		ChatroomEmptyDestroy    *int64  `json:"chatroomEmptyDestroySeconds"`
 		UltraGroupMaxMembers    *int    `json:"ultraGroupMaxMembers"`
 		UltraGroupMaxChannels   *int    `json:"ultraGroupMaxChannels"`
+		BeforeSendURL           *string `json:"beforeSendUrl"`
+		BeforeSendTimeoutMs     *int    `json:"beforeSendTimeoutMs"`
+		BeforeSendOnFailure     *string `json:"beforeSendOnFailure"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -247,6 +260,18 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 			return nil, err
 		}
 		st.ChatroomEmptyDestroySeconds = *v
+	}
+	if v := body.BeforeSendURL; v != nil {
+		if err := checkWebhookURL("beforeSendUrl", *v); err != nil {
+			return nil, err
+		}
+		st.BeforeSendURL = *v
+	}
+	if v := body.BeforeSendOnFailure; v != nil {
+		if *v != "pass" && *v != "block" {
+			return nil, badRequest(`beforeSendOnFailure must be "pass" or "block"`)
+		}
+		st.BeforeSendOnFailure = *v
 	}
 	if v := body.ReceiptRequesters; v != nil {
 		if *v != "all" && *v != "admins" {
@@ -311,6 +336,7 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		{"subscribersMax", body.SubscribersMax, 1000000, &st.SubscribersMax},
 		{"ultraGroupMaxMembers", body.UltraGroupMaxMembers, 1000000, &st.UltraGroupMaxMembers},
 		{"ultraGroupMaxChannels", body.UltraGroupMaxChannels, 1000, &st.UltraGroupMaxChannels},
+		{"beforeSendTimeoutMs", body.BeforeSendTimeoutMs, 10000, &st.BeforeSendTimeoutMs},
 	} {
 		if l.v != nil {
 			if *l.v < 1 || *l.v > l.max {

@@ -149,6 +149,11 @@ type Config struct {
 	// turn (default 10,000 then 100,000; tests make them small).
 	UltraSizes []int
 
+	// BeforeSend, when set, turns the server's before-send webhook on,
+	// answered by a backend in this process that passes every message
+	// after this long (what it adds to a send is then measured).
+	BeforeSend time.Duration
+
 	// Progress, when set, gets a line per second while running.
 	Progress io.Writer
 }
@@ -381,6 +386,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	f := newFleet(&cfg, t)
 	defer f.close()
+	if cfg.BeforeSend > 0 {
+		stop, err := f.startBeforeSend(ctx, cfg.BeforeSend)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+	}
 	if t.kind == "external" {
 		f.progress("note: --rate-limit only sets the SDK's own limit here; the server keeps the send rate it was started with")
 	}
@@ -1151,8 +1163,13 @@ func (t *target) createGroup(ctx context.Context, id, owner string, members []st
 
 // adminPost posts body to the admin API's path and wants a 200.
 func (t *target) adminPost(ctx context.Context, path string, body any) error {
+	return t.adminCall(ctx, http.MethodPost, path, body)
+}
+
+// adminCall calls the admin API and wants a 200.
+func (t *target) adminCall(ctx context.Context, method, path string, body any) error {
 	b, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.httpURL+path, bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(ctx, method, t.httpURL+path, bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
@@ -1164,12 +1181,12 @@ func (t *target) adminPost(ctx context.Context, path string, body any) error {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := (&http.Client{Timeout: 60 * time.Second}).Do(req)
 	if err != nil {
-		return fmt.Errorf("POST %s: %w", path, err)
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	ans, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, strings.TrimSpace(string(ans)))
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(ans)))
 	}
 	return nil
 }

@@ -136,6 +136,19 @@ func TestP2P(t *testing.T) {
 	})
 }
 
+// With --before-send, every send is first passed by the backend the bench
+// runs, and all of them still arrive.
+func TestP2PBeforeSend(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
+	r := run(t, Config{Scenario: "p2p", Clients: 20, Rate: 100, Duration: time.Second, BeforeSend: time.Millisecond})
+	checkDelivery(t, r, 100, 1, time.Second)
+	if r.P50Ms < 1 {
+		t.Errorf("p50 %v ms: the backend's 1 ms is not in it", r.P50Ms)
+	}
+}
+
 func TestP2PRefusedAboveLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the load generator: runs without -short")

@@ -4164,6 +4164,9 @@ type SendAck struct {
 	SentTime    int64
 	Duplicate   bool
 	ClientMsgId string
+	Replaced    bool
+	ObjectName  string
+	Content     []byte
 }
 
 func (x *SendAck) GetMessageUid() string {
@@ -4201,6 +4204,27 @@ func (x *SendAck) GetClientMsgId() string {
 	return ""
 }
 
+func (x *SendAck) GetReplaced() bool {
+	if x != nil {
+		return x.Replaced
+	}
+	return false
+}
+
+func (x *SendAck) GetObjectName() string {
+	if x != nil {
+		return x.ObjectName
+	}
+	return ""
+}
+
+func (x *SendAck) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *SendAck) Size() (n int) {
 	if x == nil {
@@ -4211,6 +4235,9 @@ func (x *SendAck) Size() (n int) {
 	n += sizeVarint(1, uint64(int64(x.SentTime)))
 	n += sizeBool(1, x.Duplicate)
 	n += sizeLen(1, len(x.ClientMsgId))
+	n += sizeBool(1, x.Replaced)
+	n += sizeLen(1, len(x.ObjectName))
+	n += sizeLen(1, len(x.Content))
 	return n
 }
 
@@ -4224,6 +4251,9 @@ func (x *SendAck) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 3<<3|0, uint64(int64(x.SentTime)))
 	b = appendBool(b, 4<<3|0, x.Duplicate)
 	b = appendString(b, 5<<3|2, x.ClientMsgId)
+	b = appendBool(b, 6<<3|0, x.Replaced)
+	b = appendString(b, 7<<3|2, x.ObjectName)
+	b = appendBytes(b, 8<<3|2, x.Content)
 	return b
 }
 
@@ -4259,6 +4289,12 @@ func (x *SendAck) Merge(b []byte) error {
 			n, err = mergeBool(&x.Duplicate, b, num, typ)
 		case 5:
 			n, err = mergeString(&x.ClientMsgId, b, num, typ)
+		case 6:
+			n, err = mergeBool(&x.Replaced, b, num, typ)
+		case 7:
+			n, err = mergeString(&x.ObjectName, b, num, typ)
+		case 8:
+			n, err = mergeBytes(&x.Content, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

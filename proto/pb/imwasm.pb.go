@@ -3051,7 +3051,12 @@ type SendAck struct {
 	Duplicate bool `protobuf:"varint,4,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
 	// Echoed, so an ack arriving after the client gave up still finds its
 	// local record.
-	ClientMsgId   string `protobuf:"bytes,5,opt,name=client_msg_id,json=clientMsgId,proto3" json:"client_msg_id,omitempty"`
+	ClientMsgId string `protobuf:"bytes,5,opt,name=client_msg_id,json=clientMsgId,proto3" json:"client_msg_id,omitempty"`
+	// The app's backend replaced the message's content before it was stored
+	// (the before-send webhook): the message as stored has these.
+	Replaced      bool   `protobuf:"varint,6,opt,name=replaced,proto3" json:"replaced,omitempty"`
+	ObjectName    string `protobuf:"bytes,7,opt,name=object_name,json=objectName,proto3" json:"object_name,omitempty"`
+	Content       []byte `protobuf:"bytes,8,opt,name=content,proto3" json:"content,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3119,6 +3124,27 @@ func (x *SendAck) GetClientMsgId() string {
 		return x.ClientMsgId
 	}
 	return ""
+}
+
+func (x *SendAck) GetReplaced() bool {
+	if x != nil {
+		return x.Replaced
+	}
+	return false
+}
+
+func (x *SendAck) GetObjectName() string {
+	if x != nil {
+		return x.ObjectName
+	}
+	return ""
+}
+
+func (x *SendAck) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
 }
 
 // A stored message as every device sees it.
@@ -8575,14 +8601,18 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x10delivery_receipt\x18\x12 \x01(\bR\x0fdeliveryReceipt\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9b\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf2\x01\n" +
 	"\aSendAck\x12\x1f\n" +
 	"\vmessage_uid\x18\x01 \x01(\tR\n" +
 	"messageUid\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x1b\n" +
 	"\tsent_time\x18\x03 \x01(\x03R\bsentTime\x12\x1c\n" +
 	"\tduplicate\x18\x04 \x01(\bR\tduplicate\x12\"\n" +
-	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\"\xb1\n" +
+	"\rclient_msg_id\x18\x05 \x01(\tR\vclientMsgId\x12\x1a\n" +
+	"\breplaced\x18\x06 \x01(\bR\breplaced\x12\x1f\n" +
+	"\vobject_name\x18\a \x01(\tR\n" +
+	"objectName\x12\x18\n" +
+	"\acontent\x18\b \x01(\fR\acontent\"\xb1\n" +
 	"\n" +
 	"\aMessage\x12\x10\n" +
 	"\x03uid\x18\x01 \x01(\tR\x03uid\x128\n" +

@@ -1,0 +1,229 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+)
+
+// Webhooks: the server calls the app's backend at URLs in the settings.
+// Every call is a POST of a JSON event signed with the app secret
+// (SignWebhook): the backend checks the signature and the timestamp
+// before it trusts the body.
+//
+// The before-send webhook (Settings.BeforeSendURL) sees a user's message
+// before it is stored and answers whether it goes: as it is, replaced, or
+// not at all (the sender then gets an error code). It runs on the sending
+// connection's goroutine, bounded by Settings.BeforeSendTimeoutMs; a
+// backend that fails or does not answer in time is taken as
+// Settings.BeforeSendOnFailure says.
+
+// checkWebhookURL refuses a webhook URL that is not "" (none) or an
+// absolute http(s) URL.
+func checkWebhookURL(name, v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(v) > 2048 {
+		return badRequest(name + " must be an absolute http or https URL (or \"\" for none)")
+	}
+	return nil
+}
+
+// newWebhookClient is the HTTP client of the webhooks: no redirects (a
+// backend's URL is where its events go), bounded connections' setup.
+func newWebhookClient() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+			TLSHandshakeTimeout: 5 * time.Second,
+			MaxIdleConnsPerHost: 64,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Webhook headers.
+const (
+	webhookTimestampHeader = "X-Imwasm-Timestamp" // unix seconds of the call
+	webhookSignatureHeader = "X-Imwasm-Signature" // "v1=" + hex HMAC-SHA256(secret, timestamp + "." + body)
+	webhookEventHeader     = "X-Imwasm-Event-Id"  // the event's id, the same on every retry
+)
+
+// SignWebhook is the X-Imwasm-Signature of a webhook call: what a backend
+// computes again to check one (docs/http-api.md#webhooks).
+func SignWebhook(secret []byte, timestamp int64, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(strconv.FormatInt(timestamp, 10)))
+	mac.Write([]byte{'.'})
+	mac.Write(body)
+	return "v1=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// webhookMessage is a message as the webhooks show it (RongCloud's server
+// API names).
+type webhookMessage struct {
+	FromUserID       string          `json:"fromUserId"`
+	ConversationType int32           `json:"conversationType"`
+	TargetID         string          `json:"targetId"`
+	ChannelID        string          `json:"channelId,omitempty"`
+	ObjectName       string          `json:"objectName"`
+	Content          json.RawMessage `json:"content"`
+	ClientMsgID      string          `json:"clientMsgId"`
+	MessageUID       string          `json:"messageUId,omitempty"`
+	SentTime         int64           `json:"sentTime,omitempty"`
+	IsMentioned      bool            `json:"isMentioned,omitempty"`
+	MentionedUserIDs []string        `json:"mentionedUserIds,omitempty"`
+	MentionAll       bool            `json:"mentionAll,omitempty"`
+	DirectedUserIDs  []string        `json:"directedUserIds,omitempty"`
+	PushContent      string          `json:"pushContent,omitempty"`
+	PushData         string          `json:"pushData,omitempty"`
+}
+
+func webhookMessageOf(m *pb.Message) webhookMessage {
+	w := webhookMessage{
+		FromUserID: m.FromUser, ConversationType: int32(m.ConvType), TargetID: m.To, ChannelID: m.Channel,
+		ObjectName: m.ObjectName, Content: json.RawMessage(m.Content), ClientMsgID: m.ClientMsgId,
+		MessageUID: m.Uid, SentTime: m.SentTime, IsMentioned: m.IsMentioned, DirectedUserIDs: m.DirectedUserIds,
+		PushContent: m.PushContent, PushData: m.PushData,
+	}
+	if !json.Valid(m.Content) {
+		w.Content, _ = json.Marshal(string(m.Content)) // a content that is no JSON value goes as a string
+	}
+	if mi := m.MentionedInfo; mi != nil {
+		w.MentionAll, w.MentionedUserIDs = mi.Type == 1, mi.UserIds
+	}
+	return w
+}
+
+// webhookEvent is the body of every webhook call.
+type webhookEvent struct {
+	ID      string          `json:"id"`
+	Type    string          `json:"type"`
+	Time    int64           `json:"time"` // unix ms
+	Message *webhookMessage `json:"message,omitempty"`
+}
+
+// callWebhook posts e to url, signed, and reads at most 64 KiB of the
+// answer. Only a 2xx is an answer; anything else is an error.
+func (s *Server) callWebhook(ctx context.Context, to string, e *webhookEvent) ([]byte, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode webhook %s: %w", e.Type, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("webhook %s: %w", e.Type, err)
+	}
+	ts := time.Now().Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(webhookTimestampHeader, strconv.FormatInt(ts, 10))
+	req.Header.Set(webhookSignatureHeader, SignWebhook([]byte(s.cfg.AppSecret), ts, body))
+	req.Header.Set(webhookEventHeader, e.ID)
+	resp, err := s.hooks.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("webhook %s: %w", e.Type, err)
+	}
+	defer resp.Body.Close()
+	ans, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("webhook %s: read the answer: %w", e.Type, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("webhook %s: %s", e.Type, resp.Status)
+	}
+	return ans, nil
+}
+
+// beforeSendAnswer is what the before-send webhook answers.
+type beforeSendAnswer struct {
+	Action     string          `json:"action"` // "pass", "block" or "replace"
+	Code       int32           `json:"code"`   // block: the code the sender gets (default 21501)
+	Message    string          `json:"message"`
+	ObjectName string          `json:"objectName"` // replace: the type, if it changes
+	Content    json.RawMessage `json:"content"`    // replace: the content (a JSON object)
+}
+
+// beforeSend asks the app's backend about m, a user's message about to be
+// stored, and changes m when it is replaced. An error is the code the
+// sender gets.
+func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
+	st := s.settings.Load()
+	if st.BeforeSendURL == "" || m.IsStatus {
+		return nil
+	}
+	timeout := time.Duration(st.BeforeSendTimeoutMs) * time.Millisecond
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	wm := webhookMessageOf(m)
+	ans, err := s.callWebhook(cctx, st.BeforeSendURL, &webhookEvent{
+		ID: "bs." + m.FromUser + "." + m.ClientMsgId, Type: "message.beforeSend", Time: s.cfg.Now().UnixMilli(), Message: &wm,
+	})
+	var a beforeSendAnswer
+	if err == nil {
+		if jerr := json.Unmarshal(ans, &a); jerr != nil {
+			err = fmt.Errorf("webhook message.beforeSend: the answer: %w", jerr)
+		}
+	}
+	if err == nil {
+		switch a.Action {
+		case "pass", "":
+			return nil
+		case "block":
+			code := a.Code
+			if code <= 0 || code > 99999 {
+				code = codes.SensitiveShield
+			}
+			msg := a.Message
+			if msg == "" {
+				msg = "blocked by the app's backend"
+			}
+			s.metrics.webhookBlocked.Inc()
+			return codes.New(code, truncate(msg, 256))
+		case "replace":
+			return s.replaceContent(m, a)
+		}
+		err = fmt.Errorf("webhook message.beforeSend: unknown action %q", truncate(a.Action, 32))
+	}
+	s.metrics.webhookFailures.WithLabelValues("message.beforeSend").Inc()
+	s.log.Warn("before-send webhook failed", "err", err, "policy", st.BeforeSendOnFailure)
+	if st.BeforeSendOnFailure == "block" {
+		return codes.New(codes.SensitiveShield, "the app's backend did not answer")
+	}
+	return nil
+}
+
+// replaceContent puts a replace answer's content into m, held to the
+// limits a sent message is held to.
+func (s *Server) replaceContent(m *pb.Message, a beforeSendAnswer) error {
+	content := bytes.TrimSpace(a.Content)
+	if len(content) == 0 || content[0] != '{' || !json.Valid(content) {
+		return codes.New(codes.SensitiveShield, "the app's backend replaced the content with no JSON object")
+	}
+	objectName := m.ObjectName
+	if a.ObjectName != "" {
+		objectName = a.ObjectName
+	}
+	if len(objectName) > contract.MaxIDBytes || len(content) > s.cfg.MaxContentBytes {
+		return codes.New(codes.SensitiveShield, "the app's backend replaced the content with one over the limits")
+	}
+	m.ObjectName, m.Content = objectName, content
+	s.metrics.webhookReplaced.Inc()
+	return nil
+}

@@ -1,0 +1,144 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/server"
+)
+
+// hookReceiver is the app's backend on a loopback port: it checks each
+// call's signature as docs/http-api.md tells a backend to, records the
+// events, and answers with what answer says.
+type hookReceiver struct {
+	t      *testing.T
+	srv    *httptest.Server
+	answer func(ev map[string]any) (status int, body string)
+	mu     sync.Mutex
+	events []map[string]any
+	bad    []string // why a call was not trusted
+}
+
+func newHookReceiver(t *testing.T, answer func(ev map[string]any) (int, string)) *hookReceiver {
+	h := &hookReceiver{t: t, answer: answer}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		ts, err := strconv.ParseInt(r.Header.Get("X-Imwasm-Timestamp"), 10, 64)
+		var ev map[string]any
+		h.mu.Lock()
+		switch {
+		case err != nil || time.Since(time.Unix(ts, 0)).Abs() > 5*time.Minute:
+			h.bad = append(h.bad, "timestamp "+r.Header.Get("X-Imwasm-Timestamp"))
+		case r.Header.Get("X-Imwasm-Signature") != server.SignWebhook([]byte(appSecret), ts, body):
+			h.bad = append(h.bad, "signature")
+		case json.Unmarshal(body, &ev) != nil || ev["id"] != r.Header.Get("X-Imwasm-Event-Id"):
+			h.bad = append(h.bad, "body "+string(body))
+		default:
+			h.events = append(h.events, ev)
+		}
+		h.mu.Unlock()
+		status, ans := h.answer(ev)
+		if status == 0 {
+			<-r.Context().Done() // the caller gave up: a timeout
+			return
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, ans)
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *hookReceiver) seen() []map[string]any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.bad) > 0 {
+		h.t.Fatalf("calls not to be trusted: %v", h.bad)
+	}
+	return slices.Clone(h.events)
+}
+
+// The before-send webhook: the backend sees each message before it is
+// stored and passes it, blocks it (the sender gets the code, nothing is
+// stored or delivered) or replaces its content (everyone, the sender's
+// device included, has the replacement); a backend that does not answer in
+// time is taken as the failure policy says. Every call is signed.
+func TestBeforeSendWebhook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) {})
+	ctx := context.Background()
+	h := newHookReceiver(t, func(ev map[string]any) (int, string) {
+		msg, _ := ev["message"].(map[string]any)
+		content, _ := msg["content"].(map[string]any)
+		switch content["content"] {
+		case "spam":
+			return 200, `{"action":"block"}`
+		case "coded":
+			return 200, `{"action":"block","code":20605,"message":"not here"}`
+		case "damn":
+			return 200, `{"action":"replace","content":{"content":"d***"}}`
+		case "broken":
+			return 500, `oops`
+		case "slow":
+			return 0, "" // never answers (newHookReceiver waits for the caller to give up)
+		}
+		return 200, `{"action":"pass"}`
+	})
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	for _, d := range []*device{alice, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	if status, body := e.admin("PUT", "/v1/settings", map[string]any{"beforeSendUrl": "ftp://x"}); status != 400 {
+		t.Fatalf("a URL that is not http: %d %v", status, body)
+	}
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"beforeSendUrl": h.srv.URL + "/hook", "beforeSendTimeoutMs": 200})
+
+	alice.send(t, text("bob", client.Private, "hello"))
+	_, err := alice.SendMessage(ctx, text("bob", client.Private, "spam"), client.SendOptions{})
+	wantCode(t, "a blocked message", err, codes.SensitiveShield)
+	_, err = alice.SendMessage(ctx, text("bob", client.Private, "coded"), client.SendOptions{})
+	wantCode(t, "a message blocked with the backend's code", err, 20605)
+	sent := alice.send(t, text("bob", client.Private, "damn"))
+	if got := contents([]*client.Message{sent}); got[0] != "d***" {
+		t.Fatalf("the sender's record of a replaced message: %v", got)
+	}
+	// A backend failing, or not answering in time: stored as sent (policy pass).
+	alice.send(t, text("bob", client.Private, "broken"))
+	alice.send(t, text("bob", client.Private, "slow"))
+	bob.waitFor(t, "the messages that went", func(got []*client.Message, _ []client.Event) bool { return len(got) == 4 })
+	if got := contents(bob.messages()); !slices.Equal(got, []string{"hello", "d***", "broken", "slow"}) {
+		t.Fatalf("bob got %v", got)
+	}
+	evs := h.seen()
+	if len(evs) != 6 {
+		t.Fatalf("%d calls for 6 sends", len(evs))
+	}
+	first := evs[0]
+	msg := first["message"].(map[string]any)
+	if first["type"] != "message.beforeSend" || msg["fromUserId"] != "alice" || msg["targetId"] != "bob" || msg["conversationType"] != float64(1) ||
+		msg["objectName"] != "RC:TxtMsg" || msg["clientMsgId"] == "" {
+		t.Fatalf("the first event: %v", first)
+	}
+
+	// Policy block: a backend that fails blocks the message.
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"beforeSendOnFailure": "block"})
+	_, err = alice.SendMessage(ctx, text("bob", client.Private, "broken"), client.SendOptions{})
+	wantCode(t, "a message the failing backend did not pass", err, codes.SensitiveShield)
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"beforeSendUrl": ""})
+	alice.send(t, text("bob", client.Private, "spam")) // no webhook: stored as sent
+	bob.waitFor(t, "the last", func(got []*client.Message, _ []client.Event) bool { return len(got) == 5 })
+	if n := len(h.seen()); n != 7 {
+		t.Fatalf("%d calls, want 7 (none once the URL is unset)", n)
+	}
+}
