@@ -230,6 +230,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		return
 	}
 	ss.srv.metrics.messages.Inc()
+	ss.srv.wakeWebhooks() // its event, if the webhook is set
 	if stored.DeliveryReceipt && stored.To != stored.FromUser {
 		// Before its push: the recipient's node learns first that an
 		// ack of theirs may deliver it (both go on their subject).

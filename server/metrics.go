@@ -17,7 +17,7 @@ type serverMetrics struct {
 	connections, authFailures, framesIn, framesOut, badFrames    prometheus.Counter
 	messages, duplicates, rateLimited, slowConsumers, acks, idle prometheus.Counter
 	chatroomMissed                                               prometheus.Counter
-	webhookBlocked, webhookReplaced                              prometheus.Counter
+	webhookBlocked, webhookReplaced, webhookDropped              prometheus.Counter
 	webhookFailures                                              *prometheus.CounterVec
 	panics, requestsLimited                                      prometheus.Counter
 	sessions                                                     prometheus.Gauge
@@ -49,6 +49,7 @@ func newServerMetrics(r prometheus.Registerer) serverMetrics {
 		chatroomMissed:  counter("imwasm_chatroom_missed_total", "Chat room pushes a session too far behind did not get (its device reads them from the room's history)."),
 		webhookBlocked:  counter("imwasm_webhook_blocked_total", "Messages the before-send webhook blocked."),
 		webhookReplaced: counter("imwasm_webhook_replaced_total", "Messages whose content the before-send webhook replaced."),
+		webhookDropped:  counter("imwasm_webhook_dropped_total", "Webhook events given up after webhookRetrySeconds of failed deliveries."),
 		webhookFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "imwasm_webhook_failures_total",
 			Help: "Webhook calls that failed or were not answered in time, by event type.",

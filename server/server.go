@@ -62,6 +62,7 @@ type Server struct {
 	pending    pendingHints   // users here with no delivery receipt pending
 	quota      *uploadQuota   // what each uploader keeps and is uploading
 	hooks      *http.Client   // calls the app's backend (webhooks.go)
+	hooksWake  chan struct{}  // an event may be in the outbox: the webhook loop looks now
 	handlers   *workpool.Pool // request handlers (see session.run)
 	handler    http.Handler   // what Handler returns
 
@@ -152,9 +153,10 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.uids = store.NewUIDGen(0xFFFF)
 	s.typing = newTypingLimiter(typingInterval)
 	s.hooks = newWebhookClient()
+	s.hooksWake = make(chan struct{}, 1)
 	s.limits = newUserLimits(bucketSpec{cfg.SendRate, cfg.SendBurst}, bucketSpec{cfg.WriteRate, cfg.WriteBurst}, func(u string) int { return s.cluster.nodesOf(u) })
 	s.handlers = workpool.New(10*time.Second, s.ctx.Done())
-	s.settings.Store(settingsFrom(cfg))
+	s.settings.Store(settingsFrom(cfg)) // the store's are loaded in Serve (storeSettings)
 	s.bus = bus.NewLocal(busNode{s})
 	s.cluster = newCluster(s)
 	s.reg.MustRegister(
@@ -287,6 +289,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.tasks.Go(func() { s.chatroomLoop(ctx) })
 	s.tasks.Go(func() { s.resumeReceipts(ctx) })
 	s.tasks.Go(func() { s.presence.run(ctx) })
+	s.tasks.Go(func() { s.webhookLoop(ctx) })
 	s.tasks.Go(func() { s.cluster.beatLoop(ctx) })
 	select {
 	case err := <-errc:

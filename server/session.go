@@ -220,6 +220,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	now := s.cfg.Now().UnixMilli()
 	if s.cluster.opened(sess, now) {
 		s.presence.note(sess.user, now)
+		s.enqueueUserEvent(ctx, "user.online", sess.user, now)
 	}
 	s.metrics.sessions.Set(float64(s.hub.online()))
 	// A block written after the check above closed the sessions it found
@@ -724,6 +725,7 @@ func (ss *session) close(cause error) {
 		now := ss.srv.cfg.Now().UnixMilli()
 		if ss.srv.cluster.closed(ss, now) {
 			ss.srv.presence.note(ss.user, now)
+			ss.srv.tasks.Go(func() { ss.srv.enqueueUserEvent(ss.srv.ctx, "user.offline", ss.user, now) })
 		}
 	}
 	if ss.watched {

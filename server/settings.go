@@ -98,9 +98,23 @@ type Settings struct {
 	BeforeSendURL       string `json:"beforeSendUrl"`
 	BeforeSendTimeoutMs int    `json:"beforeSendTimeoutMs"`
 	BeforeSendOnFailure string `json:"beforeSendOnFailure"`
+
+	// The events webhook: every message stored and users going online and
+	// offline are posted to this URL ("": none), from a durable outbox,
+	// retried until delivered or this long after the event (default a
+	// day).
+	WebhookURL          string `json:"webhookUrl"`
+	WebhookRetrySeconds int64  `json:"webhookRetrySeconds"`
 }
 
 const settingsKey = "app"
+
+// storeSettings makes st the settings in effect.
+func (s *Server) storeSettings(st *Settings) {
+	s.settings.Store(st)
+	s.store.SetOutbox(st.WebhookURL != "") // each stored message's event goes into the outbox from now on
+	s.wakeWebhooks()
+}
 
 func (st Settings) recallWindow() time.Duration {
 	return seconds(st.RecallWindowSeconds)
@@ -122,6 +136,7 @@ func (st *Settings) durationSettings() map[string]*int64 {
 		"compatSignatureWindowSeconds": &st.CompatSignatureWindowSeconds,
 		"chatroomHistorySeconds":       &st.ChatroomHistorySeconds,
 		"chatroomEmptyDestroySeconds":  &st.ChatroomEmptyDestroySeconds,
+		"webhookRetrySeconds":          &st.WebhookRetrySeconds,
 	}
 }
 
@@ -160,6 +175,7 @@ func settingsFrom(cfg Config) *Settings {
 		UltraGroupMaxChannels:        50,
 		BeforeSendTimeoutMs:          1000,
 		BeforeSendOnFailure:          "pass",
+		WebhookRetrySeconds:          24 * 3600,
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -188,7 +204,7 @@ func (s *Server) loadSettings(ctx context.Context) error {
 			*v = MaxDurationSeconds
 		}
 	}
-	s.settings.Store(&st)
+	s.storeSettings(&st)
 	return nil
 }
 
@@ -227,6 +243,8 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		BeforeSendURL           *string `json:"beforeSendUrl"`
 		BeforeSendTimeoutMs     *int    `json:"beforeSendTimeoutMs"`
 		BeforeSendOnFailure     *string `json:"beforeSendOnFailure"`
+		WebhookURL              *string `json:"webhookUrl"`
+		WebhookRetrySeconds     *int64  `json:"webhookRetrySeconds"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -266,6 +284,18 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 			return nil, err
 		}
 		st.BeforeSendURL = *v
+	}
+	if v := body.WebhookURL; v != nil {
+		if err := checkWebhookURL("webhookUrl", *v); err != nil {
+			return nil, err
+		}
+		st.WebhookURL = *v
+	}
+	if v := body.WebhookRetrySeconds; v != nil {
+		if err := checkSeconds("webhookRetrySeconds", *v, 1); err != nil {
+			return nil, err
+		}
+		st.WebhookRetrySeconds = *v
 	}
 	if v := body.BeforeSendOnFailure; v != nil {
 		if *v != "pass" && *v != "block" {
@@ -364,7 +394,7 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	if err := s.store.PutSetting(r.Context(), settingsKey, b); err != nil {
 		return nil, err
 	}
-	s.settings.Store(&st)
+	s.storeSettings(&st)
 	s.cluster.broadcast(&busEvent{Kind: evSettings})
 	if st.MessageRetentionSeconds > 0 {
 		s.applyRetention(r.Context()) // a shorter retention applies now

@@ -13,11 +13,14 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
 )
 
 // Webhooks: the server calls the app's backend at URLs in the settings.
@@ -118,6 +121,7 @@ type webhookEvent struct {
 	Type    string          `json:"type"`
 	Time    int64           `json:"time"` // unix ms
 	Message *webhookMessage `json:"message,omitempty"`
+	Data    map[string]any  `json:"data,omitempty"` // the other events' fields
 }
 
 // callWebhook posts e to url, signed, and reads at most 64 KiB of the
@@ -226,4 +230,157 @@ func (s *Server) replaceContent(m *pb.Message, a beforeSendAnswer) error {
 	m.ObjectName, m.Content = objectName, content
 	s.metrics.webhookReplaced.Inc()
 	return nil
+}
+
+// The events webhook (Settings.WebhookURL). Every message stored while it
+// is set has its event in the store's outbox, written in the message's
+// transaction; users going online and offline are enqueued as they do.
+// One goroutine per node (webhookLoop) claims the events due, in order,
+// for a lease (no other node sends them meanwhile), posts each, and
+// removes it once the backend answered 2xx, or puts it back for a retry
+// later (1 s, doubling to 10 min) until WebhookRetrySeconds after the
+// event, when it is given up (logged, imwasm_webhook_dropped_total). A
+// node that stops mid-way leaves its claims to run out and be taken
+// again: an event may then be posted twice, with the same id.
+
+// webhookLease is how long a claim keeps an event from the other nodes.
+const webhookLease = 30 * time.Second
+
+// webhookBatch is how many events one claim takes, and webhookWorkers how
+// many of them are posted at once.
+const (
+	webhookBatch   = 256
+	webhookWorkers = 8
+)
+
+// wakeWebhooks tells the webhook loop to look at the outbox now.
+func (s *Server) wakeWebhooks() {
+	select {
+	case s.hooksWake <- struct{}{}:
+	default:
+	}
+}
+
+// webhookLoop delivers the outbox's events until ctx ends.
+func (s *Server) webhookLoop(ctx context.Context) {
+	idle := time.NewTimer(time.Second)
+	defer idle.Stop()
+	for ctx.Err() == nil {
+		n := 0
+		if url := s.settings.Load().WebhookURL; url != "" {
+			n = s.deliverWebhooks(ctx, url)
+		}
+		if n == webhookBatch {
+			continue // more are waiting
+		}
+		idle.Reset(time.Second) // the other nodes' events, and retries, come due without a wake
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.hooksWake:
+		case <-idle.C:
+		}
+	}
+}
+
+// deliverWebhooks claims one batch of events and posts them; it answers
+// how many it claimed.
+func (s *Server) deliverWebhooks(ctx context.Context, url string) int {
+	if ctx.Err() != nil {
+		return 0
+	}
+	// The store's calls are not cut short by a stop: a claim the writer
+	// committed after its caller gave up would hold its events until the
+	// lease ends; what is claimed is finished (put back if not delivered).
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	now := s.cfg.Now()
+	evs, err := s.store.ClaimEvents(sctx, s.bus.ID(), now, webhookLease, webhookBatch)
+	if err != nil {
+		s.log.Warn("webhooks: claim events", "err", err)
+		return 0
+	}
+	delivered := make([]bool, len(evs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(webhookWorkers, len(evs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(evs); i = int(next.Add(1) - 1) {
+				delivered[i] = s.postEvent(ctx, url, &evs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	var done []int64
+	for i, e := range evs {
+		if delivered[i] {
+			done = append(done, e.ID)
+			continue
+		}
+		retry := now.Add(min(time.Second<<min(e.Attempts, 20), 10*time.Minute))
+		if ctx.Err() != nil {
+			retry = now // not tried, or cut short: due at once wherever it is claimed next
+		}
+		if time.UnixMilli(e.Created).Add(seconds(s.settings.Load().WebhookRetrySeconds)).Before(retry) {
+			s.log.Error("webhooks: event given up", "event", e.EventID, "attempts", e.Attempts+1)
+			s.metrics.webhookDropped.Inc()
+			done = append(done, e.ID)
+			continue
+		}
+		if err := s.store.FinishEvent(sctx, e.ID, retry); err != nil {
+			s.log.Warn("webhooks: put an event back", "event", e.EventID, "err", err)
+		}
+	}
+	if err := s.store.DeliveredEvents(sctx, done); err != nil {
+		// They stay claimed until the lease ends, then go again.
+		s.log.Warn("webhooks: remove delivered events", "err", err)
+	}
+	return len(evs)
+}
+
+// postEvent posts one outbox event; true once the backend took it.
+func (s *Server) postEvent(ctx context.Context, url string, e *store.OutboxEvent) bool {
+	ev := &webhookEvent{ID: e.EventID, Type: e.Kind, Time: e.Created}
+	switch e.Kind {
+	case store.OutboxMessage:
+		m := &pb.Message{}
+		if err := m.Unmarshal(e.Body); err != nil {
+			s.log.Error("webhooks: an event's message", "event", e.EventID, "err", err)
+			return true // it will never decode: not worth retrying
+		}
+		wm := webhookMessageOf(m)
+		ev.Type, ev.Message = "message.stored", &wm
+	default:
+		if err := json.Unmarshal(e.Body, &ev.Data); err != nil {
+			s.log.Error("webhooks: an event's body", "event", e.EventID, "err", err)
+			return true
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := s.callWebhook(cctx, url, ev); err != nil {
+		s.metrics.webhookFailures.WithLabelValues(ev.Type).Inc()
+		if ctx.Err() == nil {
+			s.log.Debug("webhooks: post", "event", e.EventID, "err", err)
+		}
+		return false
+	}
+	return true
+}
+
+// enqueueUserEvent owes the backend a user event (online, offline) when
+// the events webhook is set.
+func (s *Server) enqueueUserEvent(ctx context.Context, kind, user string, at int64) {
+	if s.settings.Load().WebhookURL == "" {
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"userId": user})
+	id := kind + "." + user + "." + strconv.FormatInt(at, 10) + "." + s.bus.ID()
+	if err := s.store.EnqueueEvents(ctx, []store.OutboxEvent{{EventID: id, Kind: kind, Body: body, Created: at}}); err != nil {
+		s.log.Warn("webhooks: enqueue", "event", id, "err", err)
+		return
+	}
+	s.wakeWebhooks()
 }

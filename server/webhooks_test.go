@@ -142,3 +142,99 @@ func TestBeforeSendWebhook(t *testing.T) {
 		t.Fatalf("%d calls, want 7 (none once the URL is unset)", n)
 	}
 }
+
+// The events webhook: users going online and offline and every message
+// stored reach the backend from the outbox, signed; a failed delivery is
+// retried later with the same event id; events owed when the server stops
+// are delivered after it starts again.
+func TestEventsWebhook(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := newEnv(t, func(c *server.Config) { c.DataDir = dir })
+	var mu sync.Mutex
+	failing := map[string]bool{"m1": true} // fail once: its first try
+	down := false
+	h := newHookReceiver(t, func(ev map[string]any) (int, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			return 503, "down"
+		}
+		if msg, ok := ev["message"].(map[string]any); ok {
+			c, _ := msg["content"].(map[string]any)
+			if s, _ := c["content"].(string); failing[s] {
+				delete(failing, s)
+				return 500, "try again"
+			}
+		}
+		return 200, ""
+	})
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webhookUrl": h.srv.URL + "/events"})
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	for _, d := range []*device{alice, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	alice.send(t, text("bob", client.Private, "m1"))
+	alice.send(t, text("bob", client.Private, "m2"))
+	// m1's retry is due in a second (the server's clock).
+	e.clock.add(2 * time.Second)
+	alice.send(t, text("bob", client.Private, "m3"))
+	bob.Disconnect()
+
+	type seen struct{ types, texts map[string]int }
+	count := func() seen {
+		s := seen{map[string]int{}, map[string]int{}}
+		for _, ev := range h.seen() {
+			typ := ev["type"].(string)
+			if data, ok := ev["data"].(map[string]any); ok {
+				typ += ":" + data["userId"].(string)
+			}
+			s.types[typ]++
+			if msg, ok := ev["message"].(map[string]any); ok {
+				c, _ := msg["content"].(map[string]any)
+				s.texts[c["content"].(string)]++
+			}
+		}
+		return s
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	// m1 twice: its failed try, then its retry.
+	for c := count(); !(c.texts["m1"] == 2 && c.texts["m2"] == 1 && c.texts["m3"] == 1 && c.types["user.offline:bob"] == 1); c = count() {
+		if time.Now().After(deadline) {
+			t.Fatalf("events delivered: %v %v", c.types, c.texts)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c := count()
+	if c.types["user.online:alice"] != 1 || c.types["user.online:bob"] != 1 || c.types["message.stored"] != 4 {
+		t.Fatalf("events: %v", c.types)
+	}
+	// m1 was posted twice (a failure, then its retry), under one id.
+	var m1IDs []string
+	for _, ev := range h.seen() {
+		if msg, ok := ev["message"].(map[string]any); ok && msg["content"].(map[string]any)["content"] == "m1" {
+			m1IDs = append(m1IDs, ev["id"].(string))
+			if msg["fromUserId"] != "alice" || msg["targetId"] != "bob" || msg["messageUId"] == "" || msg["sentTime"] == float64(0) {
+				t.Fatalf("m1's event: %v", ev)
+			}
+		}
+	}
+	if len(m1IDs) != 2 || m1IDs[0] != m1IDs[1] {
+		t.Fatalf("m1 posted under %v", m1IDs)
+	}
+
+	// Owed when the server stops: delivered once it runs again.
+	mu.Lock()
+	down = true
+	mu.Unlock()
+	alice.send(t, text("bob", client.Private, "m4"))
+	alice.Disconnect()
+	e.stop()
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	e2 := newEnv(t, func(c *server.Config) { c.DataDir = dir })
+	_ = e2
+	waitFor(t, "m4 after the restart", func() bool { return count().texts["m4"] >= 1 })
+}

@@ -47,6 +47,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	settle := fs.Duration("settle", 5*time.Second, "idle: how long the connections idle before the server's memory is read")
 	store := fs.String("store", "lean", "the simulated clients' local store: lean (keeps only own sends and cursors: the load generator's garbage stays small) or mem (client/memstore, keeps every message)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	webhook := fs.Bool("webhook", false, "turn the server's events webhook on (every stored message's event posted from the outbox), answered at once by a backend in this process")
 	beforeSend := fs.Duration("before-send", 0, "p2p/group/chatroom/ultragroup: turn the server's before-send webhook on, answered by a backend in this process that passes each message after this long (e.g. 1ms; 0: off)")
 	clientGOGC := fs.Int("client-gogc", 0, "GC percent of this process while the server runs in another (--server-process, --url): 0 turns its collector off under a memory limit (a quarter of RAM, at most 8 GiB) so its pauses do not count as server latency; -1 leaves it; ignored in-process or when GOGC is set")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process to the file")
@@ -71,7 +72,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Scenario: *scenario, URL: *url, AppKey: *appKey, AppSecret: *appSecret, ServerPIDs: pids,
 		ServerProcess: *serverProcess, Clients: *clients, Rate: *rate, Duration: *duration,
 		Members: *members, Rounds: *rounds, Senders: *senders, RateLimit: *rateLimit, Settle: *settle, FindCapacity: *findCap,
-		ServerEnv: serverEnv, ClientGOGC: *clientGOGC, WarmUp: *warmUp, Store: *store, BeforeSend: *beforeSend,
+		ServerEnv: serverEnv, ClientGOGC: *clientGOGC, WarmUp: *warmUp, Store: *store, BeforeSend: *beforeSend, Webhook: *webhook,
 	}
 	if len(pids) > 0 {
 		cfg.ServerPID = pids[0]

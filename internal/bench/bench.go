@@ -153,6 +153,9 @@ type Config struct {
 	// answered by a backend in this process that passes every message
 	// after this long (what it adds to a send is then measured).
 	BeforeSend time.Duration
+	// Webhook turns the server's events webhook on, answered at once by a
+	// backend in this process (what delivering every message's event costs).
+	Webhook bool
 
 	// Progress, when set, gets a line per second while running.
 	Progress io.Writer
@@ -387,7 +390,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	f := newFleet(&cfg, t)
 	defer f.close()
 	if cfg.BeforeSend > 0 {
-		stop, err := f.startBeforeSend(ctx, cfg.BeforeSend)
+		stop, err := f.startBackend(ctx, "beforeSendUrl", cfg.BeforeSend)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+	}
+	if cfg.Webhook {
+		stop, err := f.startBackend(ctx, "webhookUrl", 0)
 		if err != nil {
 			return nil, err
 		}

@@ -149,6 +149,16 @@ func TestP2PBeforeSend(t *testing.T) {
 	}
 }
 
+// With --webhook, every message's event is posted to the bench's backend
+// from the outbox, and the messages still all arrive.
+func TestP2PWebhook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load generator: runs without -short")
+	}
+	r := run(t, Config{Scenario: "p2p", Clients: 20, Rate: 100, Duration: time.Second, Webhook: true})
+	checkDelivery(t, r, 100, 1, time.Second)
+}
+
 func TestP2PRefusedAboveLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the load generator: runs without -short")

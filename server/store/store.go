@@ -272,6 +272,7 @@ type Store interface {
 	People
 	Chatrooms
 	UltraGroups
+	Outbox
 
 	// Access is what the user may do: tokens issued before
 	// TokensValidAfter are revoked (RevokeTokens), and the user may not

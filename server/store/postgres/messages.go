@@ -86,10 +86,30 @@ ON CONFLICT (id) DO UPDATE SET last_seq = convs.last_seq + EXCLUDED.last_seq,
   last_time = GREATEST(EXCLUDED.last_time, convs.last_time + EXCLUDED.last_seq)
 RETURNING id, last_seq, last_time`
 
+// sqlInsertMessages inserts a batch's messages, and returns the (sender,
+// client id) of those inserted: one missing is a resend.
+const sqlInsertMessages = `INSERT INTO messages(conv_id, seq, uid, sender, client_msg_id, sent_time, counted, body)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::smallint[], $8::bytea[])
+ON CONFLICT (sender, client_msg_id) DO NOTHING RETURNING sender, client_msg_id`
+
+// sqlInsertMessagesEvents is sqlInsertMessages with the outbox on: the
+// events of the messages inserted whose uids are in $9 (kind $10, the body
+// as stored, created and due at the sent time) go into the outbox in the
+// same statement, so no message is stored without its event, and a
+// message not inserted (a resend) has none.
+const sqlInsertMessagesEvents = `WITH ins AS (INSERT INTO messages(conv_id, seq, uid, sender, client_msg_id, sent_time, counted, body)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::smallint[], $8::bytea[])
+ON CONFLICT (sender, client_msg_id) DO NOTHING RETURNING sender, client_msg_id, uid, sent_time, body),
+ev AS (INSERT INTO outbox(event_id, kind, body, created, due)
+SELECT 'msg.' || uid, $10::text, body, sent_time, sent_time FROM ins WHERE uid IN (SELECT unnest($9::text[]))
+ON CONFLICT (event_id) DO NOTHING)
+SELECT sender, client_msg_id FROM ins`
+
 // putMany stores jobs' messages in t, in order, in two round trips to the
 // database whatever their number, with a statement each for the heads,
-// the messages, the senders' notes and the users' rows (a statement per
-// message cost the database 0.2 ms of CPU per message: BENCHMARKS.md).
+// the messages (with their outbox events), the senders' notes and the
+// users' rows (a statement per message cost the database 0.2 ms of CPU
+// per message: BENCHMARKS.md).
 // resent is the index of a message that another transaction stored first
 // (same sender and client id; then err is errResent and t must be
 // undone), or -1.
@@ -147,7 +167,9 @@ func (t *wtx) putMany(ctx context.Context, jobs []appendJob, imported bool) (out
 		sSender, sConv                []string
 		uUser, uConv, uTarget         []string
 		uType                         []int32
+		eUID                          []string // the messages whose events go into the outbox
 	)
+	outbox := t.d.outbox.Load() && !imported
 	type pair struct{ a, b string }
 	noted, party := map[pair]bool{}, map[pair]bool{}
 	out = make([]*pb.Message, len(jobs))
@@ -182,6 +204,9 @@ func (t *wtx) putMany(ctx context.Context, jobs []appendJob, imported bool) (out
 		out[i] = stored
 		mConv, mSeq, mUID, mSender = append(mConv, j.convID), append(mSeq, int64(stored.Seq)), append(mUID, stored.Uid), append(mSender, stored.FromUser)
 		mClient, mTime, mCounted, mBody = append(mClient, stored.ClientMsgId), append(mTime, stored.SentTime), append(mCounted, int16(counted)), append(mBody, body)
+		if outbox && stored.ConvType != pb.ConversationType_USER_LOG {
+			eUID = append(eUID, stored.Uid)
+		}
 		if k := (pair{stored.FromUser, j.convID}); stored.FromUser != "" && !noted[k] {
 			noted[k] = true
 			sSender, sConv = append(sSender, k.a), append(sConv, k.b)
@@ -194,10 +219,11 @@ func (t *wtx) putMany(ctx context.Context, jobs []appendJob, imported bool) (out
 		}
 	}
 	b := &pgx.Batch{}
-	b.Queue(`INSERT INTO messages(conv_id, seq, uid, sender, client_msg_id, sent_time, counted, body)
-SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::smallint[], $8::bytea[])
-ON CONFLICT (sender, client_msg_id) DO NOTHING RETURNING sender, client_msg_id`,
-		mConv, mSeq, mUID, mSender, mClient, mTime, mCounted, mBody)
+	if len(eUID) == 0 {
+		b.Queue(sqlInsertMessages, mConv, mSeq, mUID, mSender, mClient, mTime, mCounted, mBody)
+	} else {
+		b.Queue(sqlInsertMessagesEvents, mConv, mSeq, mUID, mSender, mClient, mTime, mCounted, mBody, eUID, store.OutboxMessage)
+	}
 	if len(sSender) > 0 {
 		b.Queue(`INSERT INTO sent_convs(sender, conv_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`, sSender, sConv)
 	}

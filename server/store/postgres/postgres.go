@@ -36,6 +36,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -72,6 +73,8 @@ type DB struct {
 	closed      chan struct{}
 	appendsDone chan struct{}
 	closeOnce   sync.Once
+
+	outbox atomic.Bool // SetOutbox: each stored message's event goes into the outbox (putMany)
 
 	beforeCommit func() // tests: runs between a write's stamp and its commit
 }

@@ -325,6 +325,23 @@ CREATE TABLE ultra_channel_users (
 	PRIMARY KEY (group_id, channel_id, user_id)
 );
 `,
+	// 10: the webhooks' outbox (store.Outbox), as SQLite's migration 21:
+	// events owed to the app's backend, claimed by one node at a time
+	// (claimed_until: its lease, unix ms) and removed once delivered.
+	`
+CREATE TABLE outbox (
+	id            bigserial PRIMARY KEY,
+	event_id      text    NOT NULL UNIQUE, -- the event's id for the backend ("msg."+uid for a message)
+	kind          text    NOT NULL,
+	body          bytea   NOT NULL,
+	created       bigint  NOT NULL,        -- unix ms
+	attempts      integer NOT NULL DEFAULT 0,
+	due           bigint  NOT NULL,        -- unix ms: claimable from then
+	claimed_by    text    NOT NULL DEFAULT '',
+	claimed_until bigint  NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox(due, id);
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an

@@ -396,6 +396,22 @@ CREATE TABLE ultra_channel_users (
 	PRIMARY KEY (group_id, channel_id, user_id)
 ) WITHOUT ROWID;
 `,
+	// 21: the webhooks' outbox (store.Outbox): events owed to the app's
+	// backend, claimed by a node until claimed_until, due again at due.
+	`
+CREATE TABLE outbox (
+	id            INTEGER PRIMARY KEY AUTOINCREMENT,
+	event_id      TEXT    NOT NULL UNIQUE,
+	kind          TEXT    NOT NULL,
+	body          BLOB    NOT NULL,
+	created       INTEGER NOT NULL,
+	attempts      INTEGER NOT NULL DEFAULT 0,
+	due           INTEGER NOT NULL,
+	claimed_by    TEXT    NOT NULL DEFAULT '',
+	claimed_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox(due, id);
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

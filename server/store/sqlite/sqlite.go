@@ -69,7 +69,8 @@ type DB struct {
 	// pendingDeliveries counts rows of pending_deliveries (approximately:
 	// never below the truth), so device acks skip the lookup when none.
 	pendingDeliveries atomic.Int64
-	stmts             sync.Map // read query -> *sql.Stmt, prepared once (parsing dominated reads)
+	outbox            atomic.Bool // SetOutbox: each stored message's event goes into the outbox
+	stmts             sync.Map    // read query -> *sql.Stmt, prepared once (parsing dominated reads)
 	closeOnce         sync.Once
 	closeErr          error
 }

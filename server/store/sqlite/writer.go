@@ -402,6 +402,13 @@ func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error)
 	}
 	c.lastSeq, c.lastTime = stored.Seq, stored.SentTime
 	t.touched[convID] = true
+	if t.d.outbox.Load() && !imported && stored.ConvType != pb.ConversationType_USER_LOG {
+		// Its webhook event, in its transaction: never one without the other.
+		if _, err := t.tx.Exec(`INSERT INTO outbox(event_id, kind, body, created, due) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`,
+			"msg."+stored.Uid, store.OutboxMessage, body, stored.SentTime, stored.SentTime); err != nil {
+			return appended{}, fmt.Errorf("outbox: %w", err)
+		}
+	}
 	if stored.IsMentioned && !imported {
 		if err := insertMentions(t.tx, convID, stored); err != nil {
 			return appended{}, err

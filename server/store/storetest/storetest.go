@@ -53,6 +53,7 @@ func Run(t *testing.T, b Backend) {
 		{"ErasedUsersTagsGo", erasedUsersTagsGo},
 		{"Chatrooms", chatrooms},
 		{"UltraGroups", ultraGroups},
+		{"Outbox", outbox},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if why, ok := b.Lacks[c.name]; ok {

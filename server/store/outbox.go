@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// The outbox holds the events the server owes the app's backend (its
+// webhooks), durably: an event is in it once what it reports is committed,
+// and leaves it once delivered. A stored message's event is written in the
+// message's own transaction (while SetOutbox is on), so no message is
+// stored without it; other events (a user online) are enqueued after.
+
+// OutboxMessage is the Kind of a stored message's event.
+const OutboxMessage = "message"
+
+// OutboxEvent is one event the backend is owed.
+type OutboxEvent struct {
+	ID int64 // the outbox's own order
+	// EventID names the event for the backend (its id on every retry; a
+	// second enqueue of one EventID is ignored).
+	EventID string
+	Kind    string // "message" (Body: the stored message), or the server's
+	Body    []byte
+	Created int64 // unix ms
+	// Attempts counts the failed deliveries before this one.
+	Attempts int
+}
+
+// Outbox is the webhooks' durable queue.
+type Outbox interface {
+	// SetOutbox turns on or off the event of every message Append and
+	// the changes that append messages store from now on.
+	SetOutbox(on bool)
+	// EnqueueEvents adds events (EventIDs already in the outbox are
+	// skipped).
+	EnqueueEvents(ctx context.Context, events []OutboxEvent) error
+	// ClaimEvents takes up to limit events due by now, oldest first, for
+	// node until now+lease: no other claim gets them meanwhile (a node
+	// that stops without finishing them leaves them to be claimed again).
+	ClaimEvents(ctx context.Context, node string, now time.Time, lease time.Duration, limit int) ([]OutboxEvent, error)
+	// FinishEvent removes a delivered event (retryAt zero), or releases it
+	// to be claimed again at retryAt with one more attempt counted.
+	FinishEvent(ctx context.Context, id int64, retryAt time.Time) error
+	// DeliveredEvents removes events delivered (or given up), at once.
+	DeliveredEvents(ctx context.Context, ids []int64) error
+	// OutboxSize counts the events waiting.
+	OutboxSize(ctx context.Context) (int, error)
+}

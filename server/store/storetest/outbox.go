@@ -1,0 +1,95 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// The webhooks' outbox: a stored message's event goes in with it (while
+// the outbox is on), events are claimed by one node for a lease, retried
+// later with their attempts counted, gone once delivered, kept across a
+// restart, and enqueued once per event id.
+func outbox(t *testing.T, b Backend) {
+	ctx := context.Background()
+	d := b.Open(t, nil)
+	now := time.Now()
+	claim := func(node string, at time.Time) []store.OutboxEvent {
+		t.Helper()
+		evs, err := d.ClaimEvents(ctx, node, at, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return evs
+	}
+	ids := func(evs []store.OutboxEvent) []string {
+		var out []string
+		for _, e := range evs {
+			out = append(out, e.EventID)
+		}
+		return out
+	}
+
+	if _, _, err := d.Append(ctx, store.PrivateConvID("a", "b"), Msg("a", "b", "before")); err != nil {
+		t.Fatal(err)
+	}
+	if evs := claim("n1", now.Add(time.Hour)); len(evs) != 0 {
+		t.Fatalf("events while the outbox is off: %v", ids(evs))
+	}
+	d.SetOutbox(true)
+	m, _, err := d.Append(ctx, store.PrivateConvID("a", "b"), Msg("a", "b", "c1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.EnqueueEvents(ctx, []store.OutboxEvent{{EventID: "on.a.1", Kind: "user.online", Body: []byte(`{"u":"a"}`), Created: now.Add(time.Minute).UnixMilli()}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.EnqueueEvents(ctx, []store.OutboxEvent{{EventID: "on.a.1", Kind: "user.online", Body: []byte(`{"again":1}`), Created: now.UnixMilli()}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.OutboxSize(ctx); err != nil || n != 2 {
+		t.Fatalf("outbox size %d %v, want 2 (an event id once)", n, err)
+	}
+	d = b.Reopen(t, d) // durable: a restart keeps what is owed
+	d.SetOutbox(true)
+	evs := claim("n1", now.Add(time.Hour))
+	if got := ids(evs); !slices.Equal(got, []string{"msg." + m.Uid, "on.a.1"}) {
+		t.Fatalf("claimed %v", got)
+	}
+	got := &pb.Message{}
+	if err := got.Unmarshal(evs[0].Body); err != nil || evs[0].Kind != store.OutboxMessage || got.Uid != m.Uid || got.ClientMsgId != "c1" {
+		t.Fatalf("the message's event: %+v %v", got, err)
+	}
+	if string(evs[1].Body) != `{"u":"a"}` || evs[1].Attempts != 0 {
+		t.Fatalf("the enqueued event: %+v", evs[1])
+	}
+	if evs := claim("n2", now.Add(time.Hour)); len(evs) != 0 {
+		t.Fatalf("claimed again within the lease: %v", ids(evs))
+	}
+	// Delivered: gone. Failed: due again later, one attempt counted.
+	if err := d.FinishEvent(ctx, evs[0].ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	retry := now.Add(2 * time.Hour)
+	if err := d.FinishEvent(ctx, evs[1].ID, retry); err != nil {
+		t.Fatal(err)
+	}
+	if evs := claim("n2", retry.Add(-time.Second)); len(evs) != 0 {
+		t.Fatalf("claimed before it is due: %v", ids(evs))
+	}
+	again := claim("n2", retry)
+	if len(again) != 1 || again[0].EventID != "on.a.1" || again[0].Attempts != 1 {
+		t.Fatalf("the retry: %+v", again)
+	}
+	// A lease that ran out (its node stopped): claimed by another.
+	if evs := claim("n3", retry.Add(2*time.Minute)); len(evs) != 1 || evs[0].EventID != "on.a.1" {
+		t.Fatalf("after the lease: %v", ids(evs))
+	}
+	if n, err := d.OutboxSize(ctx); err != nil || n != 1 {
+		t.Fatalf("outbox size %d %v, want 1", n, err)
+	}
+}
