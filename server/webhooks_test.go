@@ -238,3 +238,46 @@ func TestEventsWebhook(t *testing.T) {
 	_ = e2
 	waitFor(t, "m4 after the restart", func() bool { return count().texts["m4"] >= 1 })
 }
+
+// On a cluster (PostgreSQL, NATS), both nodes deliver from the one outbox
+// and each event reaches the backend once: a claim takes the events no
+// other node holds.
+func TestClusterEventsWebhook(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2, nil)
+	n0, n1 := c.nodes[0], c.nodes[1]
+	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
+	n1.adminOK(t, "PUT", "/v1/settings", map[string]any{"webhookUrl": h.srv.URL + "/events"})
+	alice := n0.device("alice", "a1", devOpts{})
+	bob := n1.device("bob", "b1", devOpts{})
+	waitFor(t, "both nodes have the setting", func() bool {
+		_, st := n0.admin("GET", "/v1/settings", nil)
+		data, _ := st["data"].(map[string]any)
+		return data["webhookUrl"] == h.srv.URL+"/events"
+	})
+	for _, d := range []*device{alice, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	const n = 40
+	for i := range n {
+		alice.send(t, text("bob", client.Private, "a"+strconv.Itoa(i)))
+		bob.send(t, text("alice", client.Private, "b"+strconv.Itoa(i)))
+	}
+	byID := map[string]int{}
+	waitFor(t, "every message's event", func() bool {
+		clear(byID)
+		stored := 0
+		for _, ev := range h.seen() {
+			byID[ev["id"].(string)]++
+			if ev["type"] == "message.stored" {
+				stored++
+			}
+		}
+		return stored >= 2*n
+	})
+	for id, k := range byID {
+		if k != 1 {
+			t.Errorf("event %s delivered %d times", id, k)
+		}
+	}
+}
