@@ -65,7 +65,11 @@ type Config struct {
 	// node, messages go out to them at most this often, together (each
 	// member's writes, not the room's messages, are what costs), default
 	// 200ms; negative: at once.
-	ChatroomBatch  time.Duration
+	ChatroomBatch time.Duration
+	// WebhookLease: how long a node holds the webhook events it claimed
+	// (a node that dies leaves them this long before another takes them);
+	// it must outlast a claim's posts. Default 2 minutes.
+	WebhookLease   time.Duration
 	MaxUploadBytes int64 // largest upload (26106 beyond), default 100 MiB (a stored setting wins)
 	// UploadQuotaBytes: what each uploader id may keep, counting each file
 	// 4 KiB more (26106 beyond); default 1 GiB; negative: no quota (a
@@ -165,6 +169,9 @@ func (c *Config) Defaults() {
 	}
 	if c.ChatroomSweepInterval <= 0 {
 		c.ChatroomSweepInterval = time.Minute
+	}
+	if c.WebhookLease <= 0 {
+		c.WebhookLease = 2 * time.Minute
 	}
 	if c.RetentionInterval <= 0 {
 		c.RetentionInterval = time.Hour

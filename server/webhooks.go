@@ -236,21 +236,21 @@ func (s *Server) replaceContent(m *pb.Message, a beforeSendAnswer) error {
 // is set has its event in the store's outbox, written in the message's
 // transaction; users going online and offline are enqueued as they do.
 // One goroutine per node (webhookLoop) claims the events due, in order,
-// for a lease (no other node sends them meanwhile), posts each, and
+// for a lease (Config.WebhookLease: no other node sends them meanwhile), posts each, and
 // removes it once the backend answered 2xx, or puts it back for a retry
 // later (1 s, doubling to 10 min) until WebhookRetrySeconds after the
 // event, when it is given up (logged, imwasm_webhook_dropped_total). A
 // node that stops mid-way leaves its claims to run out and be taken
 // again: an event may then be posted twice, with the same id.
 
-// webhookLease is how long a claim keeps an event from the other nodes.
-const webhookLease = 30 * time.Second
-
 // webhookBatch is how many events one claim takes, and webhookWorkers how
-// many of them are posted at once.
+// many of them are posted at once: a claim's posts take at most
+// webhookBatch/webhookWorkers × webhookPostTimeout (80 s), within the
+// claim's lease (Config.WebhookLease, 2 minutes).
 const (
-	webhookBatch   = 256
-	webhookWorkers = 8
+	webhookBatch       = 64
+	webhookWorkers     = 8
+	webhookPostTimeout = 10 * time.Second
 )
 
 // wakeWebhooks tells the webhook loop to look at the outbox now.
@@ -295,7 +295,7 @@ func (s *Server) deliverWebhooks(ctx context.Context, url string) int {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	now := s.cfg.Now()
-	evs, err := s.store.ClaimEvents(sctx, s.bus.ID(), now, webhookLease, webhookBatch)
+	evs, err := s.store.ClaimEvents(sctx, s.bus.ID(), now, s.cfg.WebhookLease, webhookBatch)
 	if err != nil {
 		s.log.Warn("webhooks: claim events", "err", err)
 		return 0
@@ -358,7 +358,7 @@ func (s *Server) postEvent(ctx context.Context, url string, e *store.OutboxEvent
 			return true
 		}
 	}
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, webhookPostTimeout)
 	defer cancel()
 	if _, err := s.callWebhook(cctx, url, ev); err != nil {
 		s.metrics.webhookFailures.WithLabelValues(ev.Type).Inc()

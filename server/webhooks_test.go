@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -279,5 +281,60 @@ func TestClusterEventsWebhook(t *testing.T) {
 		if k != 1 {
 			t.Errorf("event %s delivered %d times", id, k)
 		}
+	}
+}
+
+// kill -9 in the middle of a stream of messages while the backend is
+// down: after a restart, every acknowledged message's event reaches it.
+func TestKill9KeepsEveryWebhookEvent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and kills it mid-stream: runs without -short")
+	}
+	bin := buildIMWasm(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	data := t.TempDir()
+	lease := []string{"--webhook-lease", "2s"} // what a dead node's claims hold: short, so the test waits little
+	p := startServe(t, bin, addr, data, lease...)
+	e := &env{t: t, url: "http://" + addr}
+	var up atomic.Bool // the backend answers 503 until the restart
+	h := newHookReceiver(t, func(map[string]any) (int, string) {
+		if up.Load() {
+			return 200, ""
+		}
+		return 503, "down"
+	})
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webhookUrl": h.srv.URL + "/events"})
+	alice := e.device("alice", "a1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+
+	const n = 200
+	stream := startStream(t, alice, "bob", n)
+	waitFor(t, "80 acknowledged sends", func() bool { return stream.count.Load() >= 80 })
+	p.cmd.Process.Kill() // no shutdown: claims are left as they are
+	p.cmd.Wait()
+	up.Store(true)
+	startServe(t, bin, addr, data, lease...)
+	acked := stream.wait()
+	delivered := func() int {
+		ok := map[string]bool{}
+		for _, ev := range h.seen() {
+			if msg, _ := ev["message"].(map[string]any); msg != nil && acked[msg["messageUId"].(string)] {
+				ok[msg["messageUId"].(string)] = true
+			}
+		}
+		return len(ok)
+	}
+	// Those claimed when the server died come again once their claim ends.
+	deadline := time.Now().Add(30 * time.Second)
+	for delivered() < len(acked) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d acknowledged messages' events delivered", delivered(), len(acked))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

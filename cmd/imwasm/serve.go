@@ -97,6 +97,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	publicURL := fs.String("public-url", "", "how clients reach this server (https://im.example.com), for the URLs of uploaded files; empty: from each request's Host")
 	maxUpload := fs.Int64("max-upload-bytes", 100<<20, "largest file POST /v1/files takes (26106 beyond); a value stored with PUT /v1/settings wins")
 	uploadQuota := fs.Int64("upload-quota-bytes", 1<<30, "bytes of uploaded files each user may keep, each file counting 4 KiB more (26106 beyond); 0: no quota; a value stored with PUT /v1/settings wins")
+	webhookLease := fs.Duration("webhook-lease", 2*time.Minute, "how long this server holds the webhook events it claimed: a server that dies leaves them this long before another delivers them; longer than a batch of posts takes")
 	chatroomBatch := fs.Duration("chatroom-batch", 200*time.Millisecond, "in a chat room or ultra group with 1,000 connections or more on this server, messages go out to them at most this often, together (0: at once)")
 	recallWindow := fs.Duration("recall-window", 2*time.Minute, "how long after sending a message its sender (or a group owner or admin) may recall it; 0: no limit; at most 100 years")
 	fullSync := fs.Bool("full-sync", false, "fsync every commit, so acknowledged messages survive power loss (slower)")
@@ -190,6 +191,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		FullSync:        *fullSync,
 		RecallWindow:    *recallWindow,
 		ChatroomBatch:   *chatroomBatch,
+		WebhookLease:    *webhookLease,
 		MaxUploadBytes:  *maxUpload,
 		PublicURL:       *publicURL,
 		Logger:          slog.New(h),
