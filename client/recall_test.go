@@ -15,7 +15,7 @@ const recallContent = `{"operatorId":"bob"}`
 
 func recallMarker(c Conversation, seq uint64, of string, sender string) *pb.Message {
 	w := wire(c, sender, seq)
-	w.ObjectName, w.Content, w.RecallOf, w.IsCounted = recallObjectName, []byte(recallContent), of, false
+	w.ObjectName, w.Content, w.RecallOf, w.IsCounted = RecallObjectName, []byte(recallContent), of, false
 	return w
 }
 
@@ -69,11 +69,11 @@ func TestRecallMarkers(t *testing.T) {
 						last = m
 					}
 				}
-				if last == nil || last.MessageUID != tt.recalls || last.ObjectName != recallObjectName || string(last.Content) != recallContent || last.IsCounted {
+				if last == nil || last.MessageUID != tt.recalls || last.ObjectName != RecallObjectName || string(last.Content) != recallContent || last.IsCounted {
 					t.Errorf("emitted last %+v, want the recalled message as RC:RcNtf", last)
 				}
 				stored := h.store.byUID(tt.recalls)
-				if stored.ObjectName != recallObjectName || stored.MessageID != last.MessageID || stored.IsMentioned || stored.MentionedInfo != nil {
+				if stored.ObjectName != RecallObjectName || stored.MessageID != last.MessageID || stored.IsMentioned || stored.MentionedInfo != nil {
 					t.Errorf("stored %+v", stored)
 				}
 			}
@@ -112,13 +112,13 @@ func TestRecallMessage(t *testing.T) {
 	marker := recallMarker(grp, 2, sent.MessageUID, me)
 	c.reply(f, &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: &pb.Message{
 		Uid: sent.MessageUID, ConvType: pb.ConversationType_GROUP, FromUser: me, To: "g1", Seq: 1, SentTime: sent.SentTime,
-		ObjectName: recallObjectName, Content: []byte(recallContent),
+		ObjectName: RecallObjectName, Content: []byte(recallContent),
 	}}})
 	m := recv(t, res)
-	if m == nil || m.MessageID != sent.MessageID || m.ObjectName != recallObjectName || string(m.Content) != recallContent {
+	if m == nil || m.MessageID != sent.MessageID || m.ObjectName != RecallObjectName || string(m.Content) != recallContent {
 		t.Fatalf("recalled %+v", m)
 	}
-	if s := h.store.byID(sent.MessageID); s.ObjectName != recallObjectName {
+	if s := h.store.byID(sent.MessageID); s.ObjectName != RecallObjectName {
 		t.Errorf("stored %+v", s)
 	}
 	// Its marker arrives: applied already, not emitted again.

@@ -423,7 +423,7 @@ func (e *Engine) applyReceiptUpdates(bs *batchState, c Conversation, ups []*pb.R
 	byReader := map[string][]string{}
 	var counts []ReceiptCount
 	for _, up := range ups {
-		if m := held[up.MessageUid]; m != nil && m.ObjectName != recallObjectName {
+		if m := held[up.MessageUid]; m != nil && m.ObjectName != RecallObjectName {
 			if m.Receipt == nil {
 				m.Receipt = &ReceiptInfo{}
 			}

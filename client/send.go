@@ -257,7 +257,7 @@ func (e *Engine) ForwardMessage(ctx context.Context, c Conversation, m *Message,
 	if m == nil || m.ObjectName == "" {
 		return nil, codes.New(codes.InvalidParameter, "message to forward required")
 	}
-	if m.ObjectName == recallObjectName {
+	if m.ObjectName == RecallObjectName {
 		return nil, codes.New(codes.InvalidParameter, "a recalled message cannot be forwarded")
 	}
 	fwd := &Message{

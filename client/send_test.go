@@ -332,7 +332,7 @@ func TestForwardMessage(t *testing.T) {
 	if m, err := result(t, res); err != nil || m.SentStatus != StatusSent {
 		t.Errorf("forward %+v %v", m, err)
 	}
-	for _, bad := range []*Message{nil, {}, {ObjectName: recallObjectName}} {
+	for _, bad := range []*Message{nil, {}, {ObjectName: RecallObjectName}} {
 		_, err := h.e.ForwardMessage(context.Background(), bob, bad, SendOptions{})
 		wantCode(t, err, codes.InvalidParameter)
 	}

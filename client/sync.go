@@ -572,7 +572,7 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 				xc.Message = &m
 				continue
 			}
-			if target.ObjectName == recallObjectName {
+			if target.ObjectName == RecallObjectName {
 				continue // applied already
 			}
 			bs.emitted = append(bs.emitted, target)
@@ -596,7 +596,7 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 			}
 		}
 		fresh := admitted[r.uid] != nil
-		target.ObjectName, target.Content = recallObjectName, r.w.Content
+		target.ObjectName, target.Content = RecallObjectName, r.w.Content
 		target.IsCounted, target.IsMentioned, target.MentionedInfo = false, false, nil
 		target.Expansion, target.CanIncludeExpansion, target.NeedReceipt = nil, false, false
 		if !fresh {
@@ -629,7 +629,7 @@ func applyModify(bs *batchState, w *pb.Message, fresh, held *Message) *Message {
 			target = prev
 		}
 	}
-	if target.ObjectName == recallObjectName || w.ModifiedTime < target.ModifiedTime {
+	if target.ObjectName == RecallObjectName || w.ModifiedTime < target.ModifiedTime {
 		return nil // recalled since, or a later edit is in
 	}
 	target.Content, target.ModifiedTime = w.Content, w.ModifiedTime
@@ -640,9 +640,9 @@ func applyModify(bs *batchState, w *pb.Message, fresh, held *Message) *Message {
 	return target
 }
 
-// recallObjectName is what a recalled message becomes (RongIMLib's
+// RecallObjectName is what a recalled message becomes (RongIMLib's
 // RecallNotificationMessage).
-const recallObjectName = "RC:RcNtf"
+const RecallObjectName = "RC:RcNtf"
 
 func (e *Engine) applyLateAck(ctx context.Context, me string, bs *batchState, ack *pb.SendAck) {
 	rec, err := e.cfg.Store.MessageByClientID(ctx, ack.ClientMsgId)

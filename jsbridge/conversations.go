@@ -102,13 +102,7 @@ func (b *Bridge) unreadByLevels(mentions bool) func([]safejs.Value) (work, error
 		if err != nil {
 			return nil, err
 		}
-		return func() (any, error) {
-			unread, mentioned := eng.UnreadByLevels(types, levels)
-			if mentions {
-				return mentioned, nil
-			}
-			return unread, nil
-		}, nil
+		return func() (any, error) { return pickCount(mentions)(eng.UnreadByLevels(types, levels)), nil }, nil
 	}
 }
 

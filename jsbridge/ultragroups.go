@@ -262,11 +262,7 @@ func (b *Bridge) ultraCountByTarget(mentions bool) func([]safejs.Value) (work, e
 		}
 		return func() (any, error) {
 			if len(levels) == 0 {
-				unread, mentioned := eng.UltraUnread(target)
-				if mentions {
-					return mentioned, nil
-				}
-				return unread, nil
+				return pickCount(mentions)(eng.UltraUnread(target)), nil
 			}
 			chs, err := eng.UltraChannels(context.Background(), target)
 			if err != nil {
@@ -287,6 +283,17 @@ func (b *Bridge) ultraCountByTarget(mentions bool) func([]safejs.Value) (work, e
 	}
 }
 
+// pickCount picks the unread count, or with mentions the mentions, of a
+// (unread, mentions) pair.
+func pickCount(mentions bool) func(unread, mentioned int) int {
+	return func(unread, mentioned int) int {
+		if mentions {
+			return mentioned
+		}
+		return unread
+	}
+}
+
 // getAllUltraGroupUnreadCount / getAllUltraGroupUnreadMentionedCount()
 func (b *Bridge) ultraCountAll(mentions bool) func([]safejs.Value) (work, error) {
 	return func(args []safejs.Value) (work, error) {
@@ -294,13 +301,7 @@ func (b *Bridge) ultraCountAll(mentions bool) func([]safejs.Value) (work, error)
 		if err != nil {
 			return nil, err
 		}
-		return func() (any, error) {
-			unread, mentioned := eng.UltraUnread("")
-			if mentions {
-				return mentioned, nil
-			}
-			return unread, nil
-		}, nil
+		return func() (any, error) { return pickCount(mentions)(eng.UltraUnread("")), nil }, nil
 	}
 }
 
@@ -447,7 +448,7 @@ func (b *Bridge) ultraUnreadInfo(args []safejs.Value) (work, error) {
 // ultraRecalled says whether m is an ultra group message recalled: those
 // go out as ULTRA_GROUP_MESSAGE_RECALLED, not MESSAGES.
 func ultraRecalled(m *client.Message) bool {
-	return m.Type == client.UltraGroup && m.ObjectName == "RC:RcNtf"
+	return m.Type == client.UltraGroup && m.ObjectName == client.RecallObjectName
 }
 
 // ultraEventsJS is what ev tells of ultra groups, as RongIMLib's

@@ -58,6 +58,15 @@ func (s *Server) apiUltraChange(r *http.Request, c store.UltraChange) (store.Ult
 	return res, apiUltraErr(err)
 }
 
+// ultraPath reads a route's group id and, with inChannel, its channel id.
+func ultraPath(r *http.Request, inChannel bool) (group, channel string, err error) {
+	if group, err = pathID(r, "id"); err != nil || !inChannel {
+		return group, "", err
+	}
+	channel, err = pathID(r, "channel")
+	return group, channel, err
+}
+
 // ultraUsers reads a body's userIds: 1-1000 user ids.
 func ultraUsers(ids []string) error {
 	if len(ids) == 0 || len(ids) > maxUltraUsersPerCall || !validIDs(ids) {
@@ -180,11 +189,7 @@ func (s *Server) apiCreateUltraChannel(r *http.Request) (any, error) {
 }
 
 func (s *Server) apiSetUltraChannel(r *http.Request) (any, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	ch, err := pathID(r, "channel")
+	id, ch, err := ultraPath(r, true)
 	if err != nil {
 		return nil, err
 	}
@@ -204,11 +209,7 @@ func (s *Server) apiSetUltraChannel(r *http.Request) (any, error) {
 }
 
 func (s *Server) apiDeleteUltraChannel(r *http.Request) (any, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return nil, err
-	}
-	ch, err := pathID(r, "channel")
+	id, ch, err := ultraPath(r, true)
 	if err != nil {
 		return nil, err
 	}
@@ -226,13 +227,8 @@ func (s *Server) apiUltraUsers(op store.UltraOp, inChannel bool) func(*http.Requ
 	return func(r *http.Request) (any, error) {
 		c := store.UltraChange{Op: op}
 		var err error
-		if c.Group, err = pathID(r, "id"); err != nil {
+		if c.Group, c.Channel, err = ultraPath(r, inChannel); err != nil {
 			return nil, err
-		}
-		if inChannel {
-			if c.Channel, err = pathID(r, "channel"); err != nil {
-				return nil, err
-			}
 		}
 		var b struct {
 			UserIDs []string `json:"userIds"`

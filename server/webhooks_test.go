@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -291,12 +290,7 @@ func TestKill9KeepsEveryWebhookEvent(t *testing.T) {
 		t.Skip("builds the binary and kills it mid-stream: runs without -short")
 	}
 	bin := buildIMWasm(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	data := t.TempDir()
 	lease := []string{"--webhook-lease", "2s"} // what a dead node's claims hold: short, so the test waits little
 	p := startServe(t, bin, addr, data, lease...)
