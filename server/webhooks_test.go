@@ -103,7 +103,9 @@ func TestBeforeSendWebhook(t *testing.T) {
 	if status, body := e.admin("PUT", "/v1/settings", map[string]any{"beforeSendUrl": "ftp://x"}); status != 400 {
 		t.Fatalf("a URL that is not http: %d %v", status, body)
 	}
-	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"beforeSendUrl": h.srv.URL + "/hook", "beforeSendTimeoutMs": 200})
+	// Long enough for every answer on a busy machine; the silent backend
+	// takes all of it.
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"beforeSendUrl": h.srv.URL + "/hook", "beforeSendTimeoutMs": 3000})
 
 	alice.send(t, text("bob", client.Private, "hello"))
 	_, err := alice.SendMessage(ctx, text("bob", client.Private, "spam"), client.SendOptions{})
