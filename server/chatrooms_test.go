@@ -516,9 +516,18 @@ func (rc *roomCutterConn) Read(ctx context.Context) ([]byte, error) {
 // A room spread over two nodes: each member gets each message once, each
 // room message crosses NATS once (the nodes fan out locally), and the
 // room's members, mutes, entries and end are the same on both nodes.
+// roomCounter counts the messages on a cluster's room subjects (chat
+// rooms and ultra groups) as a subscriber of its own sees them.
+type roomCounter struct {
+	nc      *nats.Conn
+	subject string // the marker's subject: under the counted ones
+	crossed atomic.Int32
+	marked  atomic.Int32
+}
+
 // countRoomMessages counts the messages on the cluster's room subjects
-// (chat rooms and ultra groups) from now on.
-func countRoomMessages(t *testing.T, c *testCluster) *atomic.Int32 {
+// from now on.
+func countRoomMessages(t *testing.T, c *testCluster) *roomCounter {
 	t.Helper()
 	nc, err := nats.Connect(c.nats.URL())
 	if err != nil {
@@ -527,14 +536,39 @@ func countRoomMessages(t *testing.T, c *testCluster) *atomic.Int32 {
 	t.Cleanup(nc.Close)
 	h := fnv.New64a()
 	h.Write([]byte(appKey))
-	var crossed atomic.Int32
-	if _, err := nc.Subscribe("imwasm."+strconv.FormatUint(h.Sum64(), 16)+".r.>", func(*nats.Msg) { crossed.Add(1) }); err != nil {
+	prefix := "imwasm." + strconv.FormatUint(h.Sum64(), 16) + ".r."
+	rc := &roomCounter{nc: nc, subject: prefix + "test-marker"}
+	if _, err := nc.Subscribe(prefix+">", func(m *nats.Msg) {
+		if m.Subject == rc.subject {
+			rc.marked.Add(1)
+			return
+		}
+		rc.crossed.Add(1)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	return &crossed
+	return rc
+}
+
+// expect asserts that exactly n messages crossed. The nodes' own
+// subscribers may see a message before this one does (a busy machine), so
+// it waits for n, then for a marker of its own published after them: a
+// message published before the marker that made the count exceed n has
+// been counted by then.
+func (rc *roomCounter) expect(t *testing.T, n int, what string) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%d %s to cross NATS", n, what), func() bool { return rc.crossed.Load() >= int32(n) })
+	want := rc.marked.Load() + 1
+	if err := rc.nc.Publish(rc.subject, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the counter's marker", func() bool { return rc.marked.Load() >= want })
+	if got := rc.crossed.Load(); got != int32(n) {
+		t.Fatalf("%d %s crossed NATS for %d sent", got, what, n)
+	}
 }
 
 func TestClusterChatroom(t *testing.T) {
@@ -562,9 +596,7 @@ func TestClusterChatroom(t *testing.T) {
 			t.Fatalf("%s got %v", d.user, got)
 		}
 	}
-	if n := crossed.Load(); n != int32(len(want)) {
-		t.Fatalf("%d room messages crossed NATS for %d sent", n, len(want))
-	}
+	crossed.expect(t, len(want), "room messages")
 
 	// Either node counts the four members.
 	for _, e := range c.nodes {

@@ -234,9 +234,7 @@ func TestClusterUltraGroup(t *testing.T) {
 	if got := dave.channelMessages("big", "news"); len(got) != 0 {
 		t.Fatalf("dave, no member, got %v", got)
 	}
-	if n := crossed.Load(); n != int32(len(want)) {
-		t.Fatalf("%d ultra group messages crossed NATS for %d sent", n, len(want))
-	}
+	crossed.expect(t, len(want), "ultra group messages")
 
 	// Dave added through n1 gets the next message on n0; bob removed
 	// through n0 is refused on n1 and gets nothing more.
