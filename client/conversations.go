@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
@@ -171,12 +172,11 @@ func (e *Engine) UnreadCount(c Conversation) int {
 // levelLocked is st's do-not-disturb level in effect: its own, or when
 // NOT_SET its type's (setConversationTypeNotificationLevel).
 func (e *Engine) levelLocked(st *ConversationState) int32 {
-	if st.NotificationLevel == NotifyNotSet {
-		if def := e.convs[Conversation{Type: st.Type}.Key()]; def != nil {
-			return def.NotificationLevel
-		}
+	var typeDefault int32
+	if def := e.convs[Conversation{Type: st.Type}.Key()]; def != nil {
+		typeDefault = def.NotificationLevel
 	}
-	return st.NotificationLevel
+	return contract.LevelInEffect(st.NotificationLevel, typeDefault)
 }
 
 // mutedLocked reports do-not-disturb of any kind for st, by the level in

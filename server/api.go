@@ -35,6 +35,7 @@ func badRequest(msg string) *apiError {
 func (s *Server) routeAPI() {
 	s.mux.HandleFunc("POST /v1/users/{id}/token", s.admin(s.apiUserToken))
 	s.mux.HandleFunc("POST /v1/users/{id}/kick", s.admin(s.apiKick))
+	s.mux.HandleFunc("GET /v1/users/{id}/push", s.admin(s.apiUserPush))
 	s.mux.HandleFunc("POST /v1/users/{id}/block", s.admin(s.apiBlockUser))
 	s.mux.HandleFunc("DELETE /v1/users/{id}/block", s.admin(s.apiUnblockUser))
 	s.mux.HandleFunc("POST /v1/groups", s.admin(s.apiCreateGroup))

@@ -253,6 +253,7 @@ func (c *cluster) sessionsChanged(user string, now int64, kind string) (changed 
 		c.s.pending.mu.Unlock()
 		c.seq++
 		c.broadcast(&busEvent{Kind: evOffline, Seq: c.seq, User: user, Time: now})
+		c.s.left.note(user, now)
 		changed = !c.elsewhereLocked(user)
 	}
 	c.tell(user, &busEvent{Kind: kind, User: user, Sessions: refs(local)})
@@ -510,6 +511,7 @@ func (c *cluster) directory(e *busEvent) {
 				v.online[e.User] = e.Time
 			} else {
 				delete(v.online, e.User)
+				c.s.left.note(e.User, e.Time)
 			}
 			return
 		}

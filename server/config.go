@@ -75,6 +75,9 @@ type Config struct {
 	// 4 KiB more (26106 beyond); default 1 GiB; negative: no quota (a
 	// stored setting wins).
 	UploadQuotaBytes int64
+	// WebPushAllowHTTP lets devices subscribe with http push endpoints
+	// (tests and development only: real push services are https).
+	WebPushAllowHTTP bool
 	// PublicURL is how clients reach this server (https://im.example.com),
 	// for the URLs of uploaded files; empty: taken from each request.
 	PublicURL string

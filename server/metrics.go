@@ -18,6 +18,7 @@ type serverMetrics struct {
 	messages, duplicates, rateLimited, slowConsumers, acks, idle prometheus.Counter
 	chatroomMissed                                               prometheus.Counter
 	webhookBlocked, webhookReplaced, webhookDropped              prometheus.Counter
+	webPushSent                                                  prometheus.Counter
 	webhookFailures                                              *prometheus.CounterVec
 	panics, requestsLimited                                      prometheus.Counter
 	sessions                                                     prometheus.Gauge
@@ -50,6 +51,7 @@ func newServerMetrics(r prometheus.Registerer) serverMetrics {
 		webhookBlocked:  counter("imwasm_webhook_blocked_total", "Messages the before-send webhook blocked."),
 		webhookReplaced: counter("imwasm_webhook_replaced_total", "Messages whose content the before-send webhook replaced."),
 		webhookDropped:  counter("imwasm_webhook_dropped_total", "Webhook events given up after webhookRetrySeconds of failed deliveries."),
+		webPushSent:     counter("imwasm_webpush_sent_total", "Web Push notifications a push service accepted."),
 		webhookFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "imwasm_webhook_failures_total",
 			Help: "Webhook calls that failed or were not answered in time, by event type.",
@@ -225,6 +227,8 @@ var frameTypes = [...]string{
 	91:             "chatroom_result",
 	100:            "ultra_group",
 	101:            "ultra_group_result",
+	110:            "web_push",
+	111:            "web_push_result",
 }
 
 // frameType is f's index in frameTypes. A type switch, so the per-frame
@@ -319,6 +323,10 @@ func frameType(f *pb.Frame) uint8 {
 		return 100
 	case *pb.Frame_UltraGroupResult:
 		return 101
+	case *pb.Frame_WebPush:
+		return 110
+	case *pb.Frame_WebPushResult:
+		return 111
 	}
 	return frameNone
 }

@@ -63,6 +63,8 @@ type Server struct {
 	quota      *uploadQuota   // what each uploader keeps and is uploading
 	hooks      *http.Client   // calls the app's backend (webhooks.go)
 	hooksWake  chan struct{}  // an event may be in the outbox: the webhook loop looks now
+	vapid      vapidKeys      // signs Web Push (push.go)
+	left       leftTimes      // when users went offline, lately (push.go)
 	handlers   *workpool.Pool // request handlers (see session.run)
 	handler    http.Handler   // what Handler returns
 
@@ -154,6 +156,10 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.typing = newTypingLimiter(typingInterval)
 	s.hooks = newWebhookClient()
 	s.hooksWake = make(chan struct{}, 1)
+	var err error
+	if s.vapid, err = deriveVAPID(cfg.AppSecret); err != nil {
+		panic(err) // HKDF-SHA256 fails only past 8,160 bytes of output, and a valid scalar comes within 16 tries but for a 2^-512 chance
+	}
 	s.limits = newUserLimits(bucketSpec{cfg.SendRate, cfg.SendBurst}, bucketSpec{cfg.WriteRate, cfg.WriteBurst}, func(u string) int { return s.cluster.nodesOf(u) })
 	s.handlers = workpool.New(10*time.Second, s.ctx.Done())
 	s.settings.Store(settingsFrom(cfg)) // the store's are loaded in Serve (storeSettings)

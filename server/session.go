@@ -306,7 +306,7 @@ func (ss *session) handle(f *pb.Frame) {
 	ctx := ss.srv.ctx
 	switch f.Body.(type) {
 	case *pb.Frame_Expansion, *pb.Frame_Recall, *pb.Frame_Delete, *pb.Frame_ClearHistory, *pb.Frame_Read,
-		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify, *pb.Frame_Tags, *pb.Frame_Group, *pb.Frame_People, *pb.Frame_Chatroom, *pb.Frame_UltraGroup:
+		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify, *pb.Frame_Tags, *pb.Frame_Group, *pb.Frame_People, *pb.Frame_Chatroom, *pb.Frame_UltraGroup, *pb.Frame_WebPush:
 		// Writes others are told of, or that are stored: one bucket per
 		// user for all of them (sends have their own, in handleSend).
 		if !ss.srv.limits.allowOther(ss.user, ss.srv.cfg.Now()) {
@@ -342,6 +342,8 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleChatroom(ctx, f.Id, b.Chatroom)
 	case *pb.Frame_UltraGroup:
 		ss.handleUltraGroup(ctx, f.Id, b.UltraGroup)
+	case *pb.Frame_WebPush:
+		ss.handleWebPush(ctx, f.Id, b.WebPush)
 	case *pb.Frame_Typing:
 		ss.handleTyping(ctx, f.Id, b.Typing)
 	case *pb.Frame_Recall:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/imwasm/imwasm/proto/contract"
@@ -105,6 +106,17 @@ type Settings struct {
 	// day).
 	WebhookURL          string `json:"webhookUrl"`
 	WebhookRetrySeconds int64  `json:"webhookRetrySeconds"`
+
+	// Push to users with no device connected (docs/http-api.md#push): Web
+	// Push to their browsers' subscriptions (the VAPID contact, an e-mail
+	// address or https URL the push services may reach the app's operator
+	// at; a push service keeps an undelivered push this long, 0-28 days,
+	// default 1 day), and the offline-push webhook an app's own mobile
+	// push bridges from ("": none).
+	WebPushEnabled    bool   `json:"webPushEnabled"`
+	WebPushContact    string `json:"webPushContact"`
+	WebPushTTLSeconds int64  `json:"webPushTtlSeconds"`
+	PushWebhookURL    string `json:"pushWebhookUrl"`
 }
 
 const settingsKey = "app"
@@ -112,7 +124,7 @@ const settingsKey = "app"
 // storeSettings makes st the settings in effect.
 func (s *Server) storeSettings(st *Settings) {
 	s.settings.Store(st)
-	s.store.SetOutbox(st.WebhookURL != "") // each stored message's event goes into the outbox from now on
+	s.store.SetOutbox(st.WebhookURL != "" || st.pushOn()) // each stored message's event goes into the outbox from now on
 	s.wakeWebhooks()
 }
 
@@ -176,6 +188,8 @@ func settingsFrom(cfg Config) *Settings {
 		BeforeSendTimeoutMs:          1000,
 		BeforeSendOnFailure:          "pass",
 		WebhookRetrySeconds:          24 * 3600,
+		WebPushContact:               "admin@localhost",
+		WebPushTTLSeconds:            24 * 3600,
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -245,6 +259,10 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		BeforeSendOnFailure     *string `json:"beforeSendOnFailure"`
 		WebhookURL              *string `json:"webhookUrl"`
 		WebhookRetrySeconds     *int64  `json:"webhookRetrySeconds"`
+		WebPushEnabled          *bool   `json:"webPushEnabled"`
+		WebPushContact          *string `json:"webPushContact"`
+		WebPushTTLSeconds       *int64  `json:"webPushTtlSeconds"`
+		PushWebhookURL          *string `json:"pushWebhookUrl"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -290,6 +308,27 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 			return nil, err
 		}
 		st.WebhookURL = *v
+	}
+	if v := body.PushWebhookURL; v != nil {
+		if err := checkWebhookURL("pushWebhookUrl", *v); err != nil {
+			return nil, err
+		}
+		st.PushWebhookURL = *v
+	}
+	if v := body.WebPushEnabled; v != nil {
+		st.WebPushEnabled = *v
+	}
+	if v := body.WebPushContact; v != nil {
+		if c := strings.TrimPrefix(*v, "mailto:"); c == "" || len(c) > 256 || strings.ContainsAny(c, " \t\r\n") || !strings.Contains(c, "@") && !strings.HasPrefix(c, "https://") {
+			return nil, badRequest("webPushContact must be an e-mail address or an https URL")
+		}
+		st.WebPushContact = *v
+	}
+	if v := body.WebPushTTLSeconds; v != nil {
+		if *v < 0 || *v > 28*24*3600 {
+			return nil, badRequest("webPushTtlSeconds must be 0-2419200 (28 days)")
+		}
+		st.WebPushTTLSeconds = *v
 	}
 	if v := body.WebhookRetrySeconds; v != nil {
 		if err := checkSeconds("webhookRetrySeconds", *v, 1); err != nil {

@@ -267,8 +267,8 @@ func (s *Server) webhookLoop(ctx context.Context) {
 	defer idle.Stop()
 	for ctx.Err() == nil {
 		n := 0
-		if url := s.settings.Load().WebhookURL; url != "" {
-			n = s.deliverWebhooks(ctx, url)
+		if st := s.settings.Load(); st.WebhookURL != "" || st.pushOn() {
+			n = s.deliverWebhooks(ctx)
 		}
 		if n == webhookBatch {
 			continue // more are waiting
@@ -285,7 +285,7 @@ func (s *Server) webhookLoop(ctx context.Context) {
 
 // deliverWebhooks claims one batch of events and posts them; it answers
 // how many it claimed.
-func (s *Server) deliverWebhooks(ctx context.Context, url string) int {
+func (s *Server) deliverWebhooks(ctx context.Context) int {
 	if ctx.Err() != nil {
 		return 0
 	}
@@ -308,7 +308,7 @@ func (s *Server) deliverWebhooks(ctx context.Context, url string) int {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(evs); i = int(next.Add(1) - 1) {
-				delivered[i] = s.postEvent(ctx, url, &evs[i])
+				delivered[i] = s.postEvent(ctx, &evs[i])
 			}
 		}()
 	}
@@ -340,8 +340,11 @@ func (s *Server) deliverWebhooks(ctx context.Context, url string) int {
 	return len(evs)
 }
 
-// postEvent posts one outbox event; true once the backend took it.
-func (s *Server) postEvent(ctx context.Context, url string, e *store.OutboxEvent) bool {
+// postEvent delivers one outbox event; true once it is done with: the
+// backend took it (or no URL is set for it any more).
+func (s *Server) postEvent(ctx context.Context, e *store.OutboxEvent) bool {
+	st := s.settings.Load()
+	url := st.WebhookURL
 	ev := &webhookEvent{ID: e.EventID, Type: e.Kind, Time: e.Created}
 	switch e.Kind {
 	case store.OutboxMessage:
@@ -350,13 +353,41 @@ func (s *Server) postEvent(ctx context.Context, url string, e *store.OutboxEvent
 			s.log.Error("webhooks: an event's message", "event", e.EventID, "err", err)
 			return true // it will never decode: not worth retrying
 		}
-		wm := webhookMessageOf(m)
-		ev.Type, ev.Message = "message.stored", &wm
+		if st.pushOn() {
+			// Turned into the pushes it owes and, for the events webhook,
+			// an event of its own, in one enqueue: each is then delivered
+			// and retried apart, and none twice.
+			if err := s.enqueuePushes(ctx, m, e, st.WebhookURL != ""); err != nil {
+				s.log.Warn("push: the pushes of a message", "event", e.EventID, "err", err)
+				return false
+			}
+			return true
+		}
+		storedEvent(ev, m)
+	case outboxStored:
+		m := &pb.Message{}
+		if err := m.Unmarshal(e.Body); err != nil {
+			s.log.Error("webhooks: an event's message", "event", e.EventID, "err", err)
+			return true
+		}
+		ev.ID = "msg." + m.Uid // the id the backend sees when no push is on
+		storedEvent(ev, m)
+	case outboxWebPush:
+		return s.sendWebPush(ctx, e)
+	case outboxPushPayload:
+		url = st.PushWebhookURL
+		if err := json.Unmarshal(e.Body, &ev.Data); err != nil {
+			s.log.Error("webhooks: an event's body", "event", e.EventID, "err", err)
+			return true
+		}
 	default:
 		if err := json.Unmarshal(e.Body, &ev.Data); err != nil {
 			s.log.Error("webhooks: an event's body", "event", e.EventID, "err", err)
 			return true
 		}
+	}
+	if url == "" {
+		return true // turned off since
 	}
 	cctx, cancel := context.WithTimeout(ctx, webhookPostTimeout)
 	defer cancel()
@@ -368,6 +399,31 @@ func (s *Server) postEvent(ctx context.Context, url string, e *store.OutboxEvent
 		return false
 	}
 	return true
+}
+
+// storedEvent makes ev the event of m, a stored message: message.stored,
+// or group.changed for a group's notification (RC:GrpNtf: the change as
+// the members are told of it, written in the change's transaction).
+func storedEvent(ev *webhookEvent, m *pb.Message) {
+	wm := webhookMessageOf(m)
+	ev.Type, ev.Message = "message.stored", &wm
+	if m.ConvType != pb.ConversationType_GROUP || m.ObjectName != "RC:GrpNtf" {
+		return
+	}
+	var ntf struct {
+		Operator  string `json:"operatorUserId"`
+		Operation string `json:"operation"`
+		Data      string `json:"data"`
+	}
+	if json.Unmarshal(m.Content, &ntf) != nil {
+		return
+	}
+	ev.Type = "group.changed"
+	ev.Data = map[string]any{"groupId": m.To, "operatorUserId": ntf.Operator, "operation": ntf.Operation}
+	var data any
+	if json.Unmarshal([]byte(ntf.Data), &data) == nil {
+		ev.Data["data"] = data
+	}
 }
 
 // enqueueUserEvent owes the backend a user event (online, offline) when

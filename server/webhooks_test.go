@@ -238,8 +238,29 @@ func TestEventsWebhook(t *testing.T) {
 	down = false
 	mu.Unlock()
 	e2 := newEnv(t, func(c *server.Config) { c.DataDir = dir })
-	_ = e2
 	waitFor(t, "m4 after the restart", func() bool { return count().texts["m4"] >= 1 })
+
+	// Group changes: one group.changed each, as the members are told.
+	e2.adminOK(t, "POST", "/v1/groups", map[string]any{"groupId": "g1", "name": "Team", "ownerId": "alice", "memberIds": []string{"bob"}})
+	e2.adminOK(t, "POST", "/v1/groups/g1/members", map[string]any{"userIds": []string{"carol"}})
+	var changes []string
+	waitFor(t, "the group's events", func() bool {
+		changes = nil
+		for _, ev := range h.seen() {
+			if ev["type"] == "group.changed" {
+				d := ev["data"].(map[string]any)
+				if d["groupId"] != "g1" || ev["message"].(map[string]any)["objectName"] != "RC:GrpNtf" {
+					t.Fatalf("a group event: %v", ev)
+				}
+				changes = append(changes, d["operation"].(string))
+			}
+		}
+		return len(changes) >= 2
+	})
+	slices.Sort(changes) // posted 8 at a time: in any order
+	if !slices.Equal(changes, []string{"Add", "Create"}) {
+		t.Fatalf("group events: %v", changes)
+	}
 }
 
 // On a cluster (PostgreSQL, NATS), both nodes deliver from the one outbox

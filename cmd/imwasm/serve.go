@@ -98,6 +98,7 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	maxUpload := fs.Int64("max-upload-bytes", 100<<20, "largest file POST /v1/files takes (26106 beyond); a value stored with PUT /v1/settings wins")
 	uploadQuota := fs.Int64("upload-quota-bytes", 1<<30, "bytes of uploaded files each user may keep, each file counting 4 KiB more (26106 beyond); 0: no quota; a value stored with PUT /v1/settings wins")
 	webhookLease := fs.Duration("webhook-lease", 2*time.Minute, "how long this server holds the webhook events it claimed: a server that dies leaves them this long before another delivers them; longer than a batch of posts takes")
+	webPushHTTP := fs.Bool("webpush-allow-http", false, "let browsers subscribe to Web Push with http endpoints (tests and development only: real push services are https)")
 	chatroomBatch := fs.Duration("chatroom-batch", 200*time.Millisecond, "in a chat room or ultra group with 1,000 connections or more on this server, messages go out to them at most this often, together (0: at once)")
 	recallWindow := fs.Duration("recall-window", 2*time.Minute, "how long after sending a message its sender (or a group owner or admin) may recall it; 0: no limit; at most 100 years")
 	fullSync := fs.Bool("full-sync", false, "fsync every commit, so acknowledged messages survive power loss (slower)")
@@ -173,28 +174,29 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 	}
 
 	cfg := server.Config{
-		Addr:            *addr,
-		DataDir:         *data,
-		Store:           *storeURL,
-		Bus:             *busURL,
-		Files:           *filesURL,
-		AppKey:          *appKey,
-		AppSecret:       *appSecret,
-		AllowedOrigins:  allowed,
-		MaxSessions:     *maxSessions,
-		SendRate:        *sendRate,
-		SendBurst:       *sendBurst,
-		WriteRate:       *writeRate,
-		WriteBurst:      *writeBurst,
-		MaxContentBytes: *maxContent,
-		SendQueueBytes:  *sendQueue,
-		FullSync:        *fullSync,
-		RecallWindow:    *recallWindow,
-		ChatroomBatch:   *chatroomBatch,
-		WebhookLease:    *webhookLease,
-		MaxUploadBytes:  *maxUpload,
-		PublicURL:       *publicURL,
-		Logger:          slog.New(h),
+		Addr:             *addr,
+		DataDir:          *data,
+		Store:            *storeURL,
+		Bus:              *busURL,
+		Files:            *filesURL,
+		AppKey:           *appKey,
+		AppSecret:        *appSecret,
+		AllowedOrigins:   allowed,
+		MaxSessions:      *maxSessions,
+		SendRate:         *sendRate,
+		SendBurst:        *sendBurst,
+		WriteRate:        *writeRate,
+		WriteBurst:       *writeBurst,
+		MaxContentBytes:  *maxContent,
+		SendQueueBytes:   *sendQueue,
+		FullSync:         *fullSync,
+		RecallWindow:     *recallWindow,
+		ChatroomBatch:    *chatroomBatch,
+		WebhookLease:     *webhookLease,
+		WebPushAllowHTTP: *webPushHTTP,
+		MaxUploadBytes:   *maxUpload,
+		PublicURL:        *publicURL,
+		Logger:           slog.New(h),
 	}
 	if *maxUpload <= 0 {
 		return server.Config{}, usagef("--max-upload-bytes must be positive, got %d", *maxUpload)

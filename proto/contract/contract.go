@@ -61,3 +61,30 @@ func NewLimiter(perSec float64, burst int) *rate.Limiter {
 	}
 	return rate.NewLimiter(rate.Limit(perSec), burst)
 }
+
+// LevelInEffect is a conversation's notification level in effect: the
+// user's own for it, or when NOT_SET (0) their default for its type.
+func LevelInEffect(own, typeDefault int32) int32 {
+	if own == 0 {
+		return typeDefault
+	}
+	return own
+}
+
+// Notifies reports whether a message notifies a user whose effective
+// notification level for its conversation is level (0, not set anywhere:
+// every message), given whether it mentions them by name or mentions
+// everyone.
+func Notifies(level int32, mentionedByName, mentionedAll bool) bool {
+	switch level {
+	case 1: // AT_MESSAGE_NOTIFICATION: any mention
+		return mentionedByName || mentionedAll
+	case 2: // AT_USER_NOTIFICATION
+		return mentionedByName
+	case 4: // AT_GROUP_ALL_USER_NOTIFICATION
+		return mentionedAll
+	case 5: // NOT_MESSAGE_NOTIFICATION
+		return false
+	}
+	return true
+}

@@ -57,3 +57,26 @@ func TestValidNotificationLevel(t *testing.T) {
 		}
 	}
 }
+
+func TestNotifies(t *testing.T) {
+	for _, c := range []struct {
+		level         int32
+		byName, toAll bool
+		want          bool
+	}{
+		{-1, false, false, true},
+		{0, false, false, true},
+		{1, false, false, false},
+		{1, true, false, true},
+		{1, false, true, true},
+		{2, false, true, false},
+		{2, true, false, true},
+		{4, true, false, false},
+		{4, false, true, true},
+		{5, true, true, false},
+	} {
+		if got := Notifies(c.level, c.byName, c.toAll); got != c.want {
+			t.Errorf("Notifies(%d, %v, %v) = %v, want %v", c.level, c.byName, c.toAll, got, c.want)
+		}
+	}
+}

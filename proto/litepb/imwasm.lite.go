@@ -383,6 +383,26 @@ func (x UltraGroupOp) String() string {
 	return strconv.Itoa(int(x))
 }
 
+type WebPushOp int32
+
+const (
+	WebPushOp_WEB_PUSH_KEY         WebPushOp = 0
+	WebPushOp_WEB_PUSH_SUBSCRIBE   WebPushOp = 1
+	WebPushOp_WEB_PUSH_UNSUBSCRIBE WebPushOp = 2
+)
+
+func (x WebPushOp) String() string {
+	switch x {
+	case WebPushOp_WEB_PUSH_KEY:
+		return "WEB_PUSH_KEY"
+	case WebPushOp_WEB_PUSH_SUBSCRIBE:
+		return "WEB_PUSH_SUBSCRIBE"
+	case WebPushOp_WEB_PUSH_UNSUBSCRIBE:
+		return "WEB_PUSH_UNSUBSCRIBE"
+	}
+	return strconv.Itoa(int(x))
+}
+
 type Frame struct {
 	Id   uint64
 	Body isFrame_Body
@@ -565,6 +585,14 @@ func (*Frame_UltraGroup) isFrame_Body() {}
 type Frame_UltraGroupResult struct{ UltraGroupResult *UltraGroupResult }
 
 func (*Frame_UltraGroupResult) isFrame_Body() {}
+
+type Frame_WebPush struct{ WebPush *WebPushRequest }
+
+func (*Frame_WebPush) isFrame_Body() {}
+
+type Frame_WebPushResult struct{ WebPushResult *WebPushResult }
+
+func (*Frame_WebPushResult) isFrame_Body() {}
 
 func (x *Frame) GetId() uint64 {
 	if x != nil {
@@ -888,6 +916,20 @@ func (x *Frame) GetUltraGroupResult() *UltraGroupResult {
 	return nil
 }
 
+func (x *Frame) GetWebPush() *WebPushRequest {
+	if w, ok := x.GetBody().(*Frame_WebPush); ok {
+		return w.WebPush
+	}
+	return nil
+}
+
+func (x *Frame) GetWebPushResult() *WebPushResult {
+	if w, ok := x.GetBody().(*Frame_WebPushResult); ok {
+		return w.WebPushResult
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Frame) Size() (n int) {
 	if x == nil {
@@ -983,6 +1025,10 @@ func (x *Frame) Size() (n int) {
 		n += sizeMsg(2, w.UltraGroup, true)
 	case *Frame_UltraGroupResult:
 		n += sizeMsg(2, w.UltraGroupResult, true)
+	case *Frame_WebPush:
+		n += sizeMsg(2, w.WebPush, true)
+	case *Frame_WebPushResult:
+		n += sizeMsg(2, w.WebPushResult, true)
 	}
 	return n
 }
@@ -1082,6 +1128,10 @@ func (x *Frame) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 100<<3|2, w.UltraGroup, true)
 	case *Frame_UltraGroupResult:
 		b = appendMsg(b, 101<<3|2, w.UltraGroupResult, true)
+	case *Frame_WebPush:
+		b = appendMsg(b, 110<<3|2, w.WebPush, true)
+	case *Frame_WebPushResult:
+		b = appendMsg(b, 111<<3|2, w.WebPushResult, true)
 	}
 	return b
 }
@@ -1726,6 +1776,34 @@ func (x *Frame) Merge(b []byte) error {
 				w.UltraGroupResult = new(UltraGroupResult)
 			}
 			n, err = mergeMsg(w.UltraGroupResult, b, num, typ)
+		case 110:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_WebPush)
+			if !ok {
+				w = new(Frame_WebPush)
+				x.Body = w
+			}
+			if w.WebPush == nil {
+				w.WebPush = new(WebPushRequest)
+			}
+			n, err = mergeMsg(w.WebPush, b, num, typ)
+		case 111:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_WebPushResult)
+			if !ok {
+				w = new(Frame_WebPushResult)
+				x.Body = w
+			}
+			if w.WebPushResult == nil {
+				w.WebPushResult = new(WebPushResult)
+			}
+			n, err = mergeMsg(w.WebPushResult, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -12213,6 +12291,170 @@ func (x *UltraChannelEvent) Merge(b []byte) error {
 			n, err = mergeInt64(&x.Time, b, num, typ)
 		case 6:
 			n, err = mergeString(&x.UserId, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type WebPushRequest struct {
+	Op       WebPushOp
+	Endpoint string
+	P256Dh   string
+	Auth     string
+}
+
+func (x *WebPushRequest) GetOp() WebPushOp {
+	if x != nil {
+		return x.Op
+	}
+	return 0
+}
+
+func (x *WebPushRequest) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *WebPushRequest) GetP256Dh() string {
+	if x != nil {
+		return x.P256Dh
+	}
+	return ""
+}
+
+func (x *WebPushRequest) GetAuth() string {
+	if x != nil {
+		return x.Auth
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *WebPushRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.Op)))
+	n += sizeLen(1, len(x.Endpoint))
+	n += sizeLen(1, len(x.P256Dh))
+	n += sizeLen(1, len(x.Auth))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *WebPushRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Op)))
+	b = appendString(b, 2<<3|2, x.Endpoint)
+	b = appendString(b, 3<<3|2, x.P256Dh)
+	b = appendString(b, 4<<3|2, x.Auth)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *WebPushRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *WebPushRequest) Unmarshal(b []byte) error {
+	*x = WebPushRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *WebPushRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt32((*int32)(&x.Op), b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Endpoint, b, num, typ)
+		case 3:
+			n, err = mergeString(&x.P256Dh, b, num, typ)
+		case 4:
+			n, err = mergeString(&x.Auth, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type WebPushResult struct {
+	VapidPublicKey string
+}
+
+func (x *WebPushResult) GetVapidPublicKey() string {
+	if x != nil {
+		return x.VapidPublicKey
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *WebPushResult) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.VapidPublicKey))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *WebPushResult) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.VapidPublicKey)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *WebPushResult) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *WebPushResult) Unmarshal(b []byte) error {
+	*x = WebPushResult{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *WebPushResult) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.VapidPublicKey, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -659,6 +659,59 @@ func (UltraGroupOp) EnumDescriptor() ([]byte, []int) {
 	return file_proto_imwasm_proto_rawDescGZIP(), []int{7}
 }
 
+// Web Push (RFC 8030) for this device: the server's VAPID public key
+// (RFC 8292) a browser subscribes with, and the subscription the browser
+// made (RFC 8291 keys), kept per device. While none of the user's devices
+// is connected, their messages go to each subscription as a notification.
+type WebPushOp int32
+
+const (
+	WebPushOp_WEB_PUSH_KEY         WebPushOp = 0 // answers the VAPID public key
+	WebPushOp_WEB_PUSH_SUBSCRIBE   WebPushOp = 1 // keeps the subscription for this device
+	WebPushOp_WEB_PUSH_UNSUBSCRIBE WebPushOp = 2 // forgets this device's subscription
+)
+
+// Enum value maps for WebPushOp.
+var (
+	WebPushOp_name = map[int32]string{
+		0: "WEB_PUSH_KEY",
+		1: "WEB_PUSH_SUBSCRIBE",
+		2: "WEB_PUSH_UNSUBSCRIBE",
+	}
+	WebPushOp_value = map[string]int32{
+		"WEB_PUSH_KEY":         0,
+		"WEB_PUSH_SUBSCRIBE":   1,
+		"WEB_PUSH_UNSUBSCRIBE": 2,
+	}
+)
+
+func (x WebPushOp) Enum() *WebPushOp {
+	p := new(WebPushOp)
+	*p = x
+	return p
+}
+
+func (x WebPushOp) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WebPushOp) Descriptor() protoreflect.EnumDescriptor {
+	return file_proto_imwasm_proto_enumTypes[8].Descriptor()
+}
+
+func (WebPushOp) Type() protoreflect.EnumType {
+	return &file_proto_imwasm_proto_enumTypes[8]
+}
+
+func (x WebPushOp) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WebPushOp.Descriptor instead.
+func (WebPushOp) EnumDescriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{8}
+}
+
 type Frame struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -708,6 +761,8 @@ type Frame struct {
 	//	*Frame_ChatroomResult
 	//	*Frame_UltraGroup
 	//	*Frame_UltraGroupResult
+	//	*Frame_WebPush
+	//	*Frame_WebPushResult
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1153,6 +1208,24 @@ func (x *Frame) GetUltraGroupResult() *UltraGroupResult {
 	return nil
 }
 
+func (x *Frame) GetWebPush() *WebPushRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_WebPush); ok {
+			return x.WebPush
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetWebPushResult() *WebPushResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_WebPushResult); ok {
+			return x.WebPushResult
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -1344,6 +1417,15 @@ type Frame_UltraGroupResult struct {
 	UltraGroupResult *UltraGroupResult `protobuf:"bytes,101,opt,name=ultra_group_result,json=ultraGroupResult,proto3,oneof"`
 }
 
+type Frame_WebPush struct {
+	// 110-119: push to devices that are not connected.
+	WebPush *WebPushRequest `protobuf:"bytes,110,opt,name=web_push,json=webPush,proto3,oneof"`
+}
+
+type Frame_WebPushResult struct {
+	WebPushResult *WebPushResult `protobuf:"bytes,111,opt,name=web_push_result,json=webPushResult,proto3,oneof"`
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -1431,6 +1513,10 @@ func (*Frame_ChatroomResult) isFrame_Body() {}
 func (*Frame_UltraGroup) isFrame_Body() {}
 
 func (*Frame_UltraGroupResult) isFrame_Body() {}
+
+func (*Frame_WebPush) isFrame_Body() {}
+
+func (*Frame_WebPushResult) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -8412,11 +8498,123 @@ func (x *UltraChannelEvent) GetUserId() string {
 	return ""
 }
 
+type WebPushRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Op            WebPushOp              `protobuf:"varint,1,opt,name=op,proto3,enum=imwasm.v1.WebPushOp" json:"op,omitempty"`
+	Endpoint      string                 `protobuf:"bytes,2,opt,name=endpoint,proto3" json:"endpoint,omitempty"` // the push service's URL for the subscription
+	P256Dh        string                 `protobuf:"bytes,3,opt,name=p256dh,proto3" json:"p256dh,omitempty"`     // base64url: the subscription's P-256 public key (65 bytes)
+	Auth          string                 `protobuf:"bytes,4,opt,name=auth,proto3" json:"auth,omitempty"`         // base64url: its authentication secret (16 bytes)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebPushRequest) Reset() {
+	*x = WebPushRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebPushRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebPushRequest) ProtoMessage() {}
+
+func (x *WebPushRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebPushRequest.ProtoReflect.Descriptor instead.
+func (*WebPushRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *WebPushRequest) GetOp() WebPushOp {
+	if x != nil {
+		return x.Op
+	}
+	return WebPushOp_WEB_PUSH_KEY
+}
+
+func (x *WebPushRequest) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *WebPushRequest) GetP256Dh() string {
+	if x != nil {
+		return x.P256Dh
+	}
+	return ""
+}
+
+func (x *WebPushRequest) GetAuth() string {
+	if x != nil {
+		return x.Auth
+	}
+	return ""
+}
+
+type WebPushResult struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	VapidPublicKey string                 `protobuf:"bytes,1,opt,name=vapid_public_key,json=vapidPublicKey,proto3" json:"vapid_public_key,omitempty"` // base64url: the uncompressed P-256 point
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *WebPushResult) Reset() {
+	*x = WebPushResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebPushResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebPushResult) ProtoMessage() {}
+
+func (x *WebPushResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebPushResult.ProtoReflect.Descriptor instead.
+func (*WebPushResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{83}
+}
+
+func (x *WebPushResult) GetVapidPublicKey() string {
+	if x != nil {
+		return x.VapidPublicKey
+	}
+	return ""
+}
+
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x81\x13\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xfd\x13\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -8467,7 +8665,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x0fchatroom_result\x18[ \x01(\v2\x19.imwasm.v1.ChatroomResultH\x00R\x0echatroomResult\x12?\n" +
 	"\vultra_group\x18d \x01(\v2\x1c.imwasm.v1.UltraGroupRequestH\x00R\n" +
 	"ultraGroup\x12K\n" +
-	"\x12ultra_group_result\x18e \x01(\v2\x1b.imwasm.v1.UltraGroupResultH\x00R\x10ultraGroupResultB\x06\n" +
+	"\x12ultra_group_result\x18e \x01(\v2\x1b.imwasm.v1.UltraGroupResultH\x00R\x10ultraGroupResult\x126\n" +
+	"\bweb_push\x18n \x01(\v2\x19.imwasm.v1.WebPushRequestH\x00R\awebPush\x12B\n" +
+	"\x0fweb_push_result\x18o \x01(\v2\x18.imwasm.v1.WebPushResultH\x00R\rwebPushResultB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -9130,7 +9330,14 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\aprivate\x18\x03 \x01(\bR\aprivate\x12\x16\n" +
 	"\x06change\x18\x04 \x01(\x05R\x06change\x12\x12\n" +
 	"\x04time\x18\x05 \x01(\x03R\x04time\x12\x17\n" +
-	"\auser_id\x18\x06 \x01(\tR\x06userId*\x7f\n" +
+	"\auser_id\x18\x06 \x01(\tR\x06userId\"~\n" +
+	"\x0eWebPushRequest\x12$\n" +
+	"\x02op\x18\x01 \x01(\x0e2\x14.imwasm.v1.WebPushOpR\x02op\x12\x1a\n" +
+	"\bendpoint\x18\x02 \x01(\tR\bendpoint\x12\x16\n" +
+	"\x06p256dh\x18\x03 \x01(\tR\x06p256dh\x12\x12\n" +
+	"\x04auth\x18\x04 \x01(\tR\x04auth\"9\n" +
+	"\rWebPushResult\x12(\n" +
+	"\x10vapid_public_key\x18\x01 \x01(\tR\x0evapidPublicKey*\x7f\n" +
 	"\x10ConversationType\x12\x1a\n" +
 	"\x16CONVERSATION_TYPE_NONE\x10\x00\x12\v\n" +
 	"\aPRIVATE\x10\x01\x12\t\n" +
@@ -9246,7 +9453,11 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x13ULTRA_GROUP_OP_NONE\x10\x00\x12\x14\n" +
 	"\x10ULTRA_GROUP_LIST\x10\x01\x12!\n" +
 	"\x1dULTRA_GROUP_GET_DEFAULT_LEVEL\x10\x02\x12!\n" +
-	"\x1dULTRA_GROUP_SET_DEFAULT_LEVEL\x10\x03B#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
+	"\x1dULTRA_GROUP_SET_DEFAULT_LEVEL\x10\x03*O\n" +
+	"\tWebPushOp\x12\x10\n" +
+	"\fWEB_PUSH_KEY\x10\x00\x12\x16\n" +
+	"\x12WEB_PUSH_SUBSCRIBE\x10\x01\x12\x18\n" +
+	"\x14WEB_PUSH_UNSUBSCRIBE\x10\x02B#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
 
 var (
 	file_proto_imwasm_proto_rawDescOnce sync.Once
@@ -9260,8 +9471,8 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 	return file_proto_imwasm_proto_rawDescData
 }
 
-var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 90)
+var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 92)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
 	(TagOp)(0),                   // 1: imwasm.v1.TagOp
@@ -9271,245 +9482,251 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(FriendEventKind)(0),         // 5: imwasm.v1.FriendEventKind
 	(ChatroomOp)(0),              // 6: imwasm.v1.ChatroomOp
 	(UltraGroupOp)(0),            // 7: imwasm.v1.UltraGroupOp
-	(*Frame)(nil),                // 8: imwasm.v1.Frame
-	(*Conversation)(nil),         // 9: imwasm.v1.Conversation
-	(*Auth)(nil),                 // 10: imwasm.v1.Auth
-	(*AuthOK)(nil),               // 11: imwasm.v1.AuthOK
-	(*Error)(nil),                // 12: imwasm.v1.Error
-	(*Ping)(nil),                 // 13: imwasm.v1.Ping
-	(*Pong)(nil),                 // 14: imwasm.v1.Pong
-	(*Kick)(nil),                 // 15: imwasm.v1.Kick
-	(*Push)(nil),                 // 16: imwasm.v1.Push
-	(*TypingRequest)(nil),        // 17: imwasm.v1.TypingRequest
-	(*TypingUpdate)(nil),         // 18: imwasm.v1.TypingUpdate
-	(*RecallRequest)(nil),        // 19: imwasm.v1.RecallRequest
-	(*MessageResult)(nil),        // 20: imwasm.v1.MessageResult
-	(*MessagesRequest)(nil),      // 21: imwasm.v1.MessagesRequest
-	(*ModifyRequest)(nil),        // 22: imwasm.v1.ModifyRequest
-	(*HistoryRequest)(nil),       // 23: imwasm.v1.HistoryRequest
-	(*ExpansionRequest)(nil),     // 24: imwasm.v1.ExpansionRequest
-	(*DeleteRequest)(nil),        // 25: imwasm.v1.DeleteRequest
-	(*ClearHistoryRequest)(nil),  // 26: imwasm.v1.ClearHistoryRequest
-	(*HistoryResult)(nil),        // 27: imwasm.v1.HistoryResult
-	(*Ack)(nil),                  // 28: imwasm.v1.Ack
-	(*AckItem)(nil),              // 29: imwasm.v1.AckItem
-	(*MentionedInfo)(nil),        // 30: imwasm.v1.MentionedInfo
-	(*SendRequest)(nil),          // 31: imwasm.v1.SendRequest
-	(*SendAck)(nil),              // 32: imwasm.v1.SendAck
-	(*Message)(nil),              // 33: imwasm.v1.Message
-	(*LogEntry)(nil),             // 34: imwasm.v1.LogEntry
-	(*ConversationSettings)(nil), // 35: imwasm.v1.ConversationSettings
-	(*SettingsRequest)(nil),      // 36: imwasm.v1.SettingsRequest
-	(*SyncRequest)(nil),          // 37: imwasm.v1.SyncRequest
-	(*SyncResult)(nil),           // 38: imwasm.v1.SyncResult
-	(*TagRequest)(nil),           // 39: imwasm.v1.TagRequest
-	(*TagsRequest)(nil),          // 40: imwasm.v1.TagsRequest
-	(*TagsResult)(nil),           // 41: imwasm.v1.TagsResult
-	(*Tag)(nil),                  // 42: imwasm.v1.Tag
-	(*TaggedConversation)(nil),   // 43: imwasm.v1.TaggedConversation
-	(*ConversationState)(nil),    // 44: imwasm.v1.ConversationState
-	(*PullRequest)(nil),          // 45: imwasm.v1.PullRequest
-	(*PullResult)(nil),           // 46: imwasm.v1.PullResult
-	(*ReadRequest)(nil),          // 47: imwasm.v1.ReadRequest
-	(*ReceiptRequest)(nil),       // 48: imwasm.v1.ReceiptRequest
-	(*ReceiptResponse)(nil),      // 49: imwasm.v1.ReceiptResponse
-	(*ReadersRequest)(nil),       // 50: imwasm.v1.ReadersRequest
-	(*Reader)(nil),               // 51: imwasm.v1.Reader
-	(*ReadersResult)(nil),        // 52: imwasm.v1.ReadersResult
-	(*ReceiptInfoRequest)(nil),   // 53: imwasm.v1.ReceiptInfoRequest
-	(*ReceiptInfo)(nil),          // 54: imwasm.v1.ReceiptInfo
-	(*ReceiptInfoResult)(nil),    // 55: imwasm.v1.ReceiptInfoResult
-	(*ReceiptUpdate)(nil),        // 56: imwasm.v1.ReceiptUpdate
-	(*OK)(nil),                   // 57: imwasm.v1.OK
-	(*StoredMessage)(nil),        // 58: imwasm.v1.StoredMessage
-	(*StoredConversation)(nil),   // 59: imwasm.v1.StoredConversation
-	(*CachedRequest)(nil),        // 60: imwasm.v1.CachedRequest
-	(*StoredReceipt)(nil),        // 61: imwasm.v1.StoredReceipt
-	(*GroupRequest)(nil),         // 62: imwasm.v1.GroupRequest
-	(*GroupInfo)(nil),            // 63: imwasm.v1.GroupInfo
-	(*GroupMember)(nil),          // 64: imwasm.v1.GroupMember
-	(*GroupApplication)(nil),     // 65: imwasm.v1.GroupApplication
-	(*GroupFollow)(nil),          // 66: imwasm.v1.GroupFollow
-	(*GroupResult)(nil),          // 67: imwasm.v1.GroupResult
-	(*GroupEvent)(nil),           // 68: imwasm.v1.GroupEvent
-	(*GroupOwnChange)(nil),       // 69: imwasm.v1.GroupOwnChange
-	(*PeopleRequest)(nil),        // 70: imwasm.v1.PeopleRequest
-	(*UserProfile)(nil),          // 71: imwasm.v1.UserProfile
-	(*Friend)(nil),               // 72: imwasm.v1.Friend
-	(*FriendApplication)(nil),    // 73: imwasm.v1.FriendApplication
-	(*FriendRelation)(nil),       // 74: imwasm.v1.FriendRelation
-	(*FriendEvent)(nil),          // 75: imwasm.v1.FriendEvent
-	(*PlatformStatus)(nil),       // 76: imwasm.v1.PlatformStatus
-	(*SubscriptionStatus)(nil),   // 77: imwasm.v1.SubscriptionStatus
-	(*PeopleResult)(nil),         // 78: imwasm.v1.PeopleResult
-	(*ChatroomRequest)(nil),      // 79: imwasm.v1.ChatroomRequest
-	(*ChatroomEntry)(nil),        // 80: imwasm.v1.ChatroomEntry
-	(*ChatroomMember)(nil),       // 81: imwasm.v1.ChatroomMember
-	(*ChatroomResult)(nil),       // 82: imwasm.v1.ChatroomResult
-	(*ChatroomEvent)(nil),        // 83: imwasm.v1.ChatroomEvent
-	(*ChatroomBan)(nil),          // 84: imwasm.v1.ChatroomBan
-	(*UltraGroupRequest)(nil),    // 85: imwasm.v1.UltraGroupRequest
-	(*UltraChannelInfo)(nil),     // 86: imwasm.v1.UltraChannelInfo
-	(*UltraGroupInfo)(nil),       // 87: imwasm.v1.UltraGroupInfo
-	(*UltraGroupResult)(nil),     // 88: imwasm.v1.UltraGroupResult
-	(*UltraChannelEvent)(nil),    // 89: imwasm.v1.UltraChannelEvent
-	nil,                          // 90: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                          // 91: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                          // 92: imwasm.v1.Message.ExpansionEntry
-	nil,                          // 93: imwasm.v1.GroupInfo.ExtEntry
-	nil,                          // 94: imwasm.v1.PeopleRequest.ExtEntry
-	nil,                          // 95: imwasm.v1.UserProfile.ExtEntry
-	nil,                          // 96: imwasm.v1.Friend.ExtEntry
-	nil,                          // 97: imwasm.v1.FriendEvent.ExtEntry
+	(WebPushOp)(0),               // 8: imwasm.v1.WebPushOp
+	(*Frame)(nil),                // 9: imwasm.v1.Frame
+	(*Conversation)(nil),         // 10: imwasm.v1.Conversation
+	(*Auth)(nil),                 // 11: imwasm.v1.Auth
+	(*AuthOK)(nil),               // 12: imwasm.v1.AuthOK
+	(*Error)(nil),                // 13: imwasm.v1.Error
+	(*Ping)(nil),                 // 14: imwasm.v1.Ping
+	(*Pong)(nil),                 // 15: imwasm.v1.Pong
+	(*Kick)(nil),                 // 16: imwasm.v1.Kick
+	(*Push)(nil),                 // 17: imwasm.v1.Push
+	(*TypingRequest)(nil),        // 18: imwasm.v1.TypingRequest
+	(*TypingUpdate)(nil),         // 19: imwasm.v1.TypingUpdate
+	(*RecallRequest)(nil),        // 20: imwasm.v1.RecallRequest
+	(*MessageResult)(nil),        // 21: imwasm.v1.MessageResult
+	(*MessagesRequest)(nil),      // 22: imwasm.v1.MessagesRequest
+	(*ModifyRequest)(nil),        // 23: imwasm.v1.ModifyRequest
+	(*HistoryRequest)(nil),       // 24: imwasm.v1.HistoryRequest
+	(*ExpansionRequest)(nil),     // 25: imwasm.v1.ExpansionRequest
+	(*DeleteRequest)(nil),        // 26: imwasm.v1.DeleteRequest
+	(*ClearHistoryRequest)(nil),  // 27: imwasm.v1.ClearHistoryRequest
+	(*HistoryResult)(nil),        // 28: imwasm.v1.HistoryResult
+	(*Ack)(nil),                  // 29: imwasm.v1.Ack
+	(*AckItem)(nil),              // 30: imwasm.v1.AckItem
+	(*MentionedInfo)(nil),        // 31: imwasm.v1.MentionedInfo
+	(*SendRequest)(nil),          // 32: imwasm.v1.SendRequest
+	(*SendAck)(nil),              // 33: imwasm.v1.SendAck
+	(*Message)(nil),              // 34: imwasm.v1.Message
+	(*LogEntry)(nil),             // 35: imwasm.v1.LogEntry
+	(*ConversationSettings)(nil), // 36: imwasm.v1.ConversationSettings
+	(*SettingsRequest)(nil),      // 37: imwasm.v1.SettingsRequest
+	(*SyncRequest)(nil),          // 38: imwasm.v1.SyncRequest
+	(*SyncResult)(nil),           // 39: imwasm.v1.SyncResult
+	(*TagRequest)(nil),           // 40: imwasm.v1.TagRequest
+	(*TagsRequest)(nil),          // 41: imwasm.v1.TagsRequest
+	(*TagsResult)(nil),           // 42: imwasm.v1.TagsResult
+	(*Tag)(nil),                  // 43: imwasm.v1.Tag
+	(*TaggedConversation)(nil),   // 44: imwasm.v1.TaggedConversation
+	(*ConversationState)(nil),    // 45: imwasm.v1.ConversationState
+	(*PullRequest)(nil),          // 46: imwasm.v1.PullRequest
+	(*PullResult)(nil),           // 47: imwasm.v1.PullResult
+	(*ReadRequest)(nil),          // 48: imwasm.v1.ReadRequest
+	(*ReceiptRequest)(nil),       // 49: imwasm.v1.ReceiptRequest
+	(*ReceiptResponse)(nil),      // 50: imwasm.v1.ReceiptResponse
+	(*ReadersRequest)(nil),       // 51: imwasm.v1.ReadersRequest
+	(*Reader)(nil),               // 52: imwasm.v1.Reader
+	(*ReadersResult)(nil),        // 53: imwasm.v1.ReadersResult
+	(*ReceiptInfoRequest)(nil),   // 54: imwasm.v1.ReceiptInfoRequest
+	(*ReceiptInfo)(nil),          // 55: imwasm.v1.ReceiptInfo
+	(*ReceiptInfoResult)(nil),    // 56: imwasm.v1.ReceiptInfoResult
+	(*ReceiptUpdate)(nil),        // 57: imwasm.v1.ReceiptUpdate
+	(*OK)(nil),                   // 58: imwasm.v1.OK
+	(*StoredMessage)(nil),        // 59: imwasm.v1.StoredMessage
+	(*StoredConversation)(nil),   // 60: imwasm.v1.StoredConversation
+	(*CachedRequest)(nil),        // 61: imwasm.v1.CachedRequest
+	(*StoredReceipt)(nil),        // 62: imwasm.v1.StoredReceipt
+	(*GroupRequest)(nil),         // 63: imwasm.v1.GroupRequest
+	(*GroupInfo)(nil),            // 64: imwasm.v1.GroupInfo
+	(*GroupMember)(nil),          // 65: imwasm.v1.GroupMember
+	(*GroupApplication)(nil),     // 66: imwasm.v1.GroupApplication
+	(*GroupFollow)(nil),          // 67: imwasm.v1.GroupFollow
+	(*GroupResult)(nil),          // 68: imwasm.v1.GroupResult
+	(*GroupEvent)(nil),           // 69: imwasm.v1.GroupEvent
+	(*GroupOwnChange)(nil),       // 70: imwasm.v1.GroupOwnChange
+	(*PeopleRequest)(nil),        // 71: imwasm.v1.PeopleRequest
+	(*UserProfile)(nil),          // 72: imwasm.v1.UserProfile
+	(*Friend)(nil),               // 73: imwasm.v1.Friend
+	(*FriendApplication)(nil),    // 74: imwasm.v1.FriendApplication
+	(*FriendRelation)(nil),       // 75: imwasm.v1.FriendRelation
+	(*FriendEvent)(nil),          // 76: imwasm.v1.FriendEvent
+	(*PlatformStatus)(nil),       // 77: imwasm.v1.PlatformStatus
+	(*SubscriptionStatus)(nil),   // 78: imwasm.v1.SubscriptionStatus
+	(*PeopleResult)(nil),         // 79: imwasm.v1.PeopleResult
+	(*ChatroomRequest)(nil),      // 80: imwasm.v1.ChatroomRequest
+	(*ChatroomEntry)(nil),        // 81: imwasm.v1.ChatroomEntry
+	(*ChatroomMember)(nil),       // 82: imwasm.v1.ChatroomMember
+	(*ChatroomResult)(nil),       // 83: imwasm.v1.ChatroomResult
+	(*ChatroomEvent)(nil),        // 84: imwasm.v1.ChatroomEvent
+	(*ChatroomBan)(nil),          // 85: imwasm.v1.ChatroomBan
+	(*UltraGroupRequest)(nil),    // 86: imwasm.v1.UltraGroupRequest
+	(*UltraChannelInfo)(nil),     // 87: imwasm.v1.UltraChannelInfo
+	(*UltraGroupInfo)(nil),       // 88: imwasm.v1.UltraGroupInfo
+	(*UltraGroupResult)(nil),     // 89: imwasm.v1.UltraGroupResult
+	(*UltraChannelEvent)(nil),    // 90: imwasm.v1.UltraChannelEvent
+	(*WebPushRequest)(nil),       // 91: imwasm.v1.WebPushRequest
+	(*WebPushResult)(nil),        // 92: imwasm.v1.WebPushResult
+	nil,                          // 93: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 94: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 95: imwasm.v1.Message.ExpansionEntry
+	nil,                          // 96: imwasm.v1.GroupInfo.ExtEntry
+	nil,                          // 97: imwasm.v1.PeopleRequest.ExtEntry
+	nil,                          // 98: imwasm.v1.UserProfile.ExtEntry
+	nil,                          // 99: imwasm.v1.Friend.ExtEntry
+	nil,                          // 100: imwasm.v1.FriendEvent.ExtEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
-	10,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
-	11,  // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
-	12,  // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
-	13,  // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
-	14,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
-	15,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
-	16,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
-	28,  // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
-	31,  // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
-	32,  // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
-	37,  // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
-	38,  // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
-	45,  // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
-	46,  // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
-	47,  // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
-	57,  // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
-	17,  // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
-	19,  // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
-	20,  // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
-	23,  // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
-	27,  // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
-	24,  // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
-	25,  // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
-	26,  // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
-	36,  // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
-	39,  // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
-	40,  // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
-	41,  // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
-	48,  // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
-	49,  // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
-	50,  // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
-	52,  // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
-	53,  // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
-	55,  // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
-	22,  // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
-	21,  // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
-	62,  // 36: imwasm.v1.Frame.group:type_name -> imwasm.v1.GroupRequest
-	67,  // 37: imwasm.v1.Frame.group_result:type_name -> imwasm.v1.GroupResult
-	70,  // 38: imwasm.v1.Frame.people:type_name -> imwasm.v1.PeopleRequest
-	78,  // 39: imwasm.v1.Frame.people_result:type_name -> imwasm.v1.PeopleResult
-	79,  // 40: imwasm.v1.Frame.chatroom:type_name -> imwasm.v1.ChatroomRequest
-	82,  // 41: imwasm.v1.Frame.chatroom_result:type_name -> imwasm.v1.ChatroomResult
-	85,  // 42: imwasm.v1.Frame.ultra_group:type_name -> imwasm.v1.UltraGroupRequest
-	88,  // 43: imwasm.v1.Frame.ultra_group_result:type_name -> imwasm.v1.UltraGroupResult
-	0,   // 44: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	33,  // 45: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	44,  // 46: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	18,  // 47: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	77,  // 48: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
-	83,  // 49: imwasm.v1.Push.chatroom:type_name -> imwasm.v1.ChatroomEvent
-	89,  // 50: imwasm.v1.Push.ultra_channel:type_name -> imwasm.v1.UltraChannelEvent
-	9,   // 51: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	9,   // 52: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	9,   // 53: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	33,  // 54: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	9,   // 55: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
-	9,   // 56: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
-	9,   // 57: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	9,   // 58: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	90,  // 59: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	9,   // 60: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	9,   // 61: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	33,  // 62: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	29,  // 63: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	9,   // 64: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	9,   // 65: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	30,  // 66: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	91,  // 67: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,   // 68: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	30,  // 69: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	92,  // 70: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	34,  // 71: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	68,  // 72: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
-	9,   // 73: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	56,  // 74: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
-	35,  // 75: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
-	65,  // 76: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
-	69,  // 77: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
-	75,  // 78: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
-	71,  // 79: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
-	77,  // 80: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
-	9,   // 81: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
-	44,  // 82: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	1,   // 83: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
-	9,   // 84: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
-	42,  // 85: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
-	43,  // 86: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
-	9,   // 87: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
-	9,   // 88: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	35,  // 89: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
-	9,   // 90: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	33,  // 91: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	9,   // 92: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	9,   // 93: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
-	9,   // 94: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
-	9,   // 95: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
-	51,  // 96: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
-	9,   // 97: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
-	54,  // 98: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
-	51,  // 99: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
-	33,  // 100: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	9,   // 101: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	61,  // 102: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
-	9,   // 103: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	60,  // 104: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
-	35,  // 105: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
-	51,  // 106: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
-	2,   // 107: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
-	63,  // 108: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
-	93,  // 109: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
-	63,  // 110: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
-	64,  // 111: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
-	65,  // 112: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
-	66,  // 113: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
-	3,   // 114: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
-	64,  // 115: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
-	63,  // 116: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
-	4,   // 117: imwasm.v1.PeopleRequest.op:type_name -> imwasm.v1.PeopleOp
-	71,  // 118: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
-	94,  // 119: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
-	95,  // 120: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
-	96,  // 121: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
-	5,   // 122: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
-	73,  // 123: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
-	97,  // 124: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
-	76,  // 125: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
-	71,  // 126: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
-	71,  // 127: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
-	72,  // 128: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
-	73,  // 129: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
-	74,  // 130: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
-	77,  // 131: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
-	6,   // 132: imwasm.v1.ChatroomRequest.op:type_name -> imwasm.v1.ChatroomOp
-	80,  // 133: imwasm.v1.ChatroomRequest.entries:type_name -> imwasm.v1.ChatroomEntry
-	33,  // 134: imwasm.v1.ChatroomResult.messages:type_name -> imwasm.v1.Message
-	81,  // 135: imwasm.v1.ChatroomResult.members:type_name -> imwasm.v1.ChatroomMember
-	80,  // 136: imwasm.v1.ChatroomResult.entries:type_name -> imwasm.v1.ChatroomEntry
-	80,  // 137: imwasm.v1.ChatroomEvent.entries:type_name -> imwasm.v1.ChatroomEntry
-	84,  // 138: imwasm.v1.ChatroomEvent.ban:type_name -> imwasm.v1.ChatroomBan
-	7,   // 139: imwasm.v1.UltraGroupRequest.op:type_name -> imwasm.v1.UltraGroupOp
-	86,  // 140: imwasm.v1.UltraGroupInfo.channels:type_name -> imwasm.v1.UltraChannelInfo
-	87,  // 141: imwasm.v1.UltraGroupResult.groups:type_name -> imwasm.v1.UltraGroupInfo
-	142, // [142:142] is the sub-list for method output_type
-	142, // [142:142] is the sub-list for method input_type
-	142, // [142:142] is the sub-list for extension type_name
-	142, // [142:142] is the sub-list for extension extendee
-	0,   // [0:142] is the sub-list for field type_name
+	11,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
+	12,  // 1: imwasm.v1.Frame.auth_ok:type_name -> imwasm.v1.AuthOK
+	13,  // 2: imwasm.v1.Frame.error:type_name -> imwasm.v1.Error
+	14,  // 3: imwasm.v1.Frame.ping:type_name -> imwasm.v1.Ping
+	15,  // 4: imwasm.v1.Frame.pong:type_name -> imwasm.v1.Pong
+	16,  // 5: imwasm.v1.Frame.kick:type_name -> imwasm.v1.Kick
+	17,  // 6: imwasm.v1.Frame.push:type_name -> imwasm.v1.Push
+	29,  // 7: imwasm.v1.Frame.ack:type_name -> imwasm.v1.Ack
+	32,  // 8: imwasm.v1.Frame.send:type_name -> imwasm.v1.SendRequest
+	33,  // 9: imwasm.v1.Frame.send_ack:type_name -> imwasm.v1.SendAck
+	38,  // 10: imwasm.v1.Frame.sync:type_name -> imwasm.v1.SyncRequest
+	39,  // 11: imwasm.v1.Frame.sync_result:type_name -> imwasm.v1.SyncResult
+	46,  // 12: imwasm.v1.Frame.pull:type_name -> imwasm.v1.PullRequest
+	47,  // 13: imwasm.v1.Frame.pull_result:type_name -> imwasm.v1.PullResult
+	48,  // 14: imwasm.v1.Frame.read:type_name -> imwasm.v1.ReadRequest
+	58,  // 15: imwasm.v1.Frame.ok:type_name -> imwasm.v1.OK
+	18,  // 16: imwasm.v1.Frame.typing:type_name -> imwasm.v1.TypingRequest
+	20,  // 17: imwasm.v1.Frame.recall:type_name -> imwasm.v1.RecallRequest
+	21,  // 18: imwasm.v1.Frame.message_result:type_name -> imwasm.v1.MessageResult
+	24,  // 19: imwasm.v1.Frame.history:type_name -> imwasm.v1.HistoryRequest
+	28,  // 20: imwasm.v1.Frame.history_result:type_name -> imwasm.v1.HistoryResult
+	25,  // 21: imwasm.v1.Frame.expansion:type_name -> imwasm.v1.ExpansionRequest
+	26,  // 22: imwasm.v1.Frame.delete:type_name -> imwasm.v1.DeleteRequest
+	27,  // 23: imwasm.v1.Frame.clear_history:type_name -> imwasm.v1.ClearHistoryRequest
+	37,  // 24: imwasm.v1.Frame.settings:type_name -> imwasm.v1.SettingsRequest
+	40,  // 25: imwasm.v1.Frame.tag:type_name -> imwasm.v1.TagRequest
+	41,  // 26: imwasm.v1.Frame.tags:type_name -> imwasm.v1.TagsRequest
+	42,  // 27: imwasm.v1.Frame.tags_result:type_name -> imwasm.v1.TagsResult
+	49,  // 28: imwasm.v1.Frame.receipt_request:type_name -> imwasm.v1.ReceiptRequest
+	50,  // 29: imwasm.v1.Frame.receipt_response:type_name -> imwasm.v1.ReceiptResponse
+	51,  // 30: imwasm.v1.Frame.readers:type_name -> imwasm.v1.ReadersRequest
+	53,  // 31: imwasm.v1.Frame.readers_result:type_name -> imwasm.v1.ReadersResult
+	54,  // 32: imwasm.v1.Frame.receipt_info:type_name -> imwasm.v1.ReceiptInfoRequest
+	56,  // 33: imwasm.v1.Frame.receipt_info_result:type_name -> imwasm.v1.ReceiptInfoResult
+	23,  // 34: imwasm.v1.Frame.modify:type_name -> imwasm.v1.ModifyRequest
+	22,  // 35: imwasm.v1.Frame.messages:type_name -> imwasm.v1.MessagesRequest
+	63,  // 36: imwasm.v1.Frame.group:type_name -> imwasm.v1.GroupRequest
+	68,  // 37: imwasm.v1.Frame.group_result:type_name -> imwasm.v1.GroupResult
+	71,  // 38: imwasm.v1.Frame.people:type_name -> imwasm.v1.PeopleRequest
+	79,  // 39: imwasm.v1.Frame.people_result:type_name -> imwasm.v1.PeopleResult
+	80,  // 40: imwasm.v1.Frame.chatroom:type_name -> imwasm.v1.ChatroomRequest
+	83,  // 41: imwasm.v1.Frame.chatroom_result:type_name -> imwasm.v1.ChatroomResult
+	86,  // 42: imwasm.v1.Frame.ultra_group:type_name -> imwasm.v1.UltraGroupRequest
+	89,  // 43: imwasm.v1.Frame.ultra_group_result:type_name -> imwasm.v1.UltraGroupResult
+	91,  // 44: imwasm.v1.Frame.web_push:type_name -> imwasm.v1.WebPushRequest
+	92,  // 45: imwasm.v1.Frame.web_push_result:type_name -> imwasm.v1.WebPushResult
+	0,   // 46: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	34,  // 47: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	45,  // 48: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	19,  // 49: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	78,  // 50: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
+	84,  // 51: imwasm.v1.Push.chatroom:type_name -> imwasm.v1.ChatroomEvent
+	90,  // 52: imwasm.v1.Push.ultra_channel:type_name -> imwasm.v1.UltraChannelEvent
+	10,  // 53: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 54: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	10,  // 55: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	34,  // 56: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	10,  // 57: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 58: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 59: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 60: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	93,  // 61: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	10,  // 62: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 63: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	34,  // 64: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	30,  // 65: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	10,  // 66: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	10,  // 67: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	31,  // 68: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	94,  // 69: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,   // 70: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	31,  // 71: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	95,  // 72: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	35,  // 73: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	69,  // 74: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
+	10,  // 75: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	57,  // 76: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	36,  // 77: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
+	66,  // 78: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
+	70,  // 79: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
+	76,  // 80: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
+	72,  // 81: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
+	78,  // 82: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	10,  // 83: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
+	45,  // 84: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	1,   // 85: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
+	10,  // 86: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
+	43,  // 87: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
+	44,  // 88: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
+	10,  // 89: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
+	10,  // 90: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	36,  // 91: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
+	10,  // 92: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	34,  // 93: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	10,  // 94: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 95: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 96: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	10,  // 97: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	52,  // 98: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	10,  // 99: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	55,  // 100: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	52,  // 101: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	34,  // 102: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	10,  // 103: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	62,  // 104: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	10,  // 105: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	61,  // 106: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	36,  // 107: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
+	52,  // 108: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	2,   // 109: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
+	64,  // 110: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
+	96,  // 111: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
+	64,  // 112: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
+	65,  // 113: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
+	66,  // 114: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
+	67,  // 115: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
+	3,   // 116: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
+	65,  // 117: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
+	64,  // 118: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
+	4,   // 119: imwasm.v1.PeopleRequest.op:type_name -> imwasm.v1.PeopleOp
+	72,  // 120: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
+	97,  // 121: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
+	98,  // 122: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
+	99,  // 123: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
+	5,   // 124: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
+	74,  // 125: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
+	100, // 126: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
+	77,  // 127: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
+	72,  // 128: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
+	72,  // 129: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
+	73,  // 130: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
+	74,  // 131: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
+	75,  // 132: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
+	78,  // 133: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	6,   // 134: imwasm.v1.ChatroomRequest.op:type_name -> imwasm.v1.ChatroomOp
+	81,  // 135: imwasm.v1.ChatroomRequest.entries:type_name -> imwasm.v1.ChatroomEntry
+	34,  // 136: imwasm.v1.ChatroomResult.messages:type_name -> imwasm.v1.Message
+	82,  // 137: imwasm.v1.ChatroomResult.members:type_name -> imwasm.v1.ChatroomMember
+	81,  // 138: imwasm.v1.ChatroomResult.entries:type_name -> imwasm.v1.ChatroomEntry
+	81,  // 139: imwasm.v1.ChatroomEvent.entries:type_name -> imwasm.v1.ChatroomEntry
+	85,  // 140: imwasm.v1.ChatroomEvent.ban:type_name -> imwasm.v1.ChatroomBan
+	7,   // 141: imwasm.v1.UltraGroupRequest.op:type_name -> imwasm.v1.UltraGroupOp
+	87,  // 142: imwasm.v1.UltraGroupInfo.channels:type_name -> imwasm.v1.UltraChannelInfo
+	88,  // 143: imwasm.v1.UltraGroupResult.groups:type_name -> imwasm.v1.UltraGroupInfo
+	8,   // 144: imwasm.v1.WebPushRequest.op:type_name -> imwasm.v1.WebPushOp
+	145, // [145:145] is the sub-list for method output_type
+	145, // [145:145] is the sub-list for method input_type
+	145, // [145:145] is the sub-list for extension type_name
+	145, // [145:145] is the sub-list for extension extendee
+	0,   // [0:145] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -9562,14 +9779,16 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_ChatroomResult)(nil),
 		(*Frame_UltraGroup)(nil),
 		(*Frame_UltraGroupResult)(nil),
+		(*Frame_WebPush)(nil),
+		(*Frame_WebPushResult)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
-			NumEnums:      8,
-			NumMessages:   90,
+			NumEnums:      9,
+			NumMessages:   92,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

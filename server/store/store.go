@@ -273,6 +273,7 @@ type Store interface {
 	Chatrooms
 	UltraGroups
 	Outbox
+	WebPush
 
 	// Access is what the user may do: tokens issued before
 	// TokensValidAfter are revoked (RevokeTokens), and the user may not

@@ -342,6 +342,19 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(due, id);
 `,
+	// 11: Web Push subscriptions (store.WebPush), as SQLite's migration 22.
+	`
+CREATE TABLE webpush_subscriptions (
+	user_id  text   NOT NULL,
+	device   text   NOT NULL,
+	endpoint text   NOT NULL,
+	p256dh   text   NOT NULL,
+	auth     text   NOT NULL,
+	created  bigint NOT NULL, -- unix ms
+	PRIMARY KEY (user_id, device)
+);
+CREATE INDEX webpush_endpoint ON webpush_subscriptions(endpoint);
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an

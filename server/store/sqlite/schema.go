@@ -412,6 +412,19 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(due, id);
 `,
+	// 22: Web Push subscriptions (store.WebPush), one per device.
+	`
+CREATE TABLE webpush_subscriptions (
+	user_id  TEXT    NOT NULL,
+	device   TEXT    NOT NULL,
+	endpoint TEXT    NOT NULL,
+	p256dh   TEXT    NOT NULL,
+	auth     TEXT    NOT NULL,
+	created  INTEGER NOT NULL,
+	PRIMARY KEY (user_id, device)
+) WITHOUT ROWID;
+CREATE INDEX webpush_endpoint ON webpush_subscriptions(endpoint);
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

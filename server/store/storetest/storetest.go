@@ -54,6 +54,7 @@ func Run(t *testing.T, b Backend) {
 		{"Chatrooms", chatrooms},
 		{"UltraGroups", ultraGroups},
 		{"Outbox", outbox},
+		{"WebPush", webPush},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if why, ok := b.Lacks[c.name]; ok {

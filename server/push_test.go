@@ -1,0 +1,446 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server"
+)
+
+// pushService stands in for a browser vendor's push service (RFC 8030) on
+// a loopback port. Each subscription is one the test made, as a browser
+// would: its P-256 key pair and auth secret. Every push must carry a VAPID
+// JWT (RFC 8292) signed by the key the server gave the device, for this
+// origin, unexpired, with a contact; its body is decrypted with the
+// subscription's keys (RFC 8291) and recorded. An endpoint the test
+// marked gone answers 410.
+type pushService struct {
+	t    *testing.T
+	srv  *httptest.Server
+	mu   sync.Mutex
+	subs map[string]*pushSub // by name: the endpoint's last path element
+	gone map[string]bool
+	bad  []string
+	key  string // the VAPID public key the server handed out
+}
+
+type pushSub struct {
+	priv   *ecdh.PrivateKey
+	auth   []byte
+	got    []map[string]any // decrypted payloads, in arrival order
+	topics []string
+}
+
+func newPushService(t *testing.T) *pushService {
+	p := &pushService{t: t, subs: map[string]*pushSub{}, gone: map[string]bool{}}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		name := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		sub := p.subs[name]
+		if err := p.check(r, body, sub); err != nil {
+			p.bad = append(p.bad, name+": "+err.Error())
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if p.gone[name] {
+			w.WriteHeader(http.StatusGone)
+			return
+		}
+		plain, err := decryptPush(sub, body)
+		var payload map[string]any
+		if err == nil {
+			err = json.Unmarshal(plain, &payload)
+		}
+		if err != nil {
+			p.bad = append(p.bad, name+": "+err.Error())
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		sub.got = append(sub.got, payload)
+		sub.topics = append(sub.topics, r.Header.Get("Topic"))
+		w.WriteHeader(http.StatusCreated)
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// subscribe makes a subscription as a browser would and answers what the
+// browser hands the page: endpoint and keys.
+func (p *pushService) subscribe(name string) *pb.WebPushRequest {
+	priv, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	auth := make([]byte, 16)
+	rand.Read(auth)
+	p.mu.Lock()
+	p.subs[name] = &pushSub{priv: priv, auth: auth}
+	p.mu.Unlock()
+	return &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_SUBSCRIBE, Endpoint: p.srv.URL + "/push/" + name,
+		P256Dh: base64.RawURLEncoding.EncodeToString(priv.PublicKey().Bytes()), Auth: base64.RawURLEncoding.EncodeToString(auth)}
+}
+
+// received answers the payloads name's subscription got, failing the test
+// on any push that was not to be trusted.
+func (p *pushService) received(name string) []map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.bad) > 0 {
+		p.t.Fatalf("pushes refused: %v", p.bad)
+	}
+	if s := p.subs[name]; s != nil {
+		return slices.Clone(s.got)
+	}
+	return nil
+}
+
+// check holds a push to RFC 8030/8292: a known subscription, the
+// aes128gcm encoding, a TTL, and a VAPID JWT the server's key signed for
+// this origin.
+func (p *pushService) check(r *http.Request, body []byte, sub *pushSub) error {
+	switch {
+	case sub == nil:
+		return errors.New("no such subscription")
+	case r.Method != http.MethodPost:
+		return errors.New("method " + r.Method)
+	case r.Header.Get("Content-Encoding") != "aes128gcm":
+		return errors.New("content encoding " + r.Header.Get("Content-Encoding"))
+	case r.Header.Get("TTL") == "":
+		return errors.New("no TTL")
+	}
+	var jwt, k string
+	for _, part := range strings.Split(strings.TrimPrefix(r.Header.Get("Authorization"), "vapid "), ",") {
+		part = strings.TrimSpace(part)
+		if v, ok := strings.CutPrefix(part, "t="); ok {
+			jwt = v
+		}
+		if v, ok := strings.CutPrefix(part, "k="); ok {
+			k = v
+		}
+	}
+	if k != p.key {
+		return fmt.Errorf("VAPID key %q, the server handed out %q", k, p.key)
+	}
+	pubBytes, err := base64.RawURLEncoding.DecodeString(k)
+	if err != nil {
+		return err
+	}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pubBytes)
+	if err != nil {
+		return err
+	}
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return errors.New("JWT " + jwt)
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil || len(sig) != 64 {
+		return errors.New("JWT signature")
+	}
+	h := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if !ecdsa.Verify(pub, h[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
+		return errors.New("JWT signature does not verify")
+	}
+	var header struct{ Alg string }
+	var claims struct {
+		Aud string
+		Exp int64
+		Sub string
+	}
+	hb, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	cb, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	if json.Unmarshal(hb, &header) != nil || json.Unmarshal(cb, &claims) != nil {
+		return errors.New("JWT not JSON")
+	}
+	exp := time.Unix(claims.Exp, 0)
+	switch {
+	case header.Alg != "ES256":
+		return errors.New("JWT alg " + header.Alg)
+	case claims.Aud != p.srv.URL:
+		return errors.New("JWT aud " + claims.Aud)
+	case exp.Before(time.Now()) || exp.After(time.Now().Add(24*time.Hour)):
+		return fmt.Errorf("JWT exp %v", exp)
+	case !strings.HasPrefix(claims.Sub, "mailto:") && !strings.HasPrefix(claims.Sub, "https:"):
+		return errors.New("JWT sub " + claims.Sub)
+	}
+	return nil
+}
+
+// decryptPush opens an aes128gcm body (RFC 8188) with the keys RFC 8291
+// derives from the subscription's.
+func decryptPush(sub *pushSub, body []byte) ([]byte, error) {
+	if len(body) < 21 || len(body) < 21+int(body[20]) {
+		return nil, errors.New("short body")
+	}
+	salt, rs, idlen := body[:16], binary.BigEndian.Uint32(body[16:20]), int(body[20])
+	asPub, err := ecdh.P256().NewPublicKey(body[21 : 21+idlen])
+	if err != nil {
+		return nil, fmt.Errorf("the server's key: %w", err)
+	}
+	if len(body)-21-idlen > int(rs) {
+		return nil, errors.New("more than one record")
+	}
+	secret, err := sub.priv.ECDH(asPub)
+	if err != nil {
+		return nil, err
+	}
+	info := append(append([]byte("WebPush: info\x00"), sub.priv.PublicKey().Bytes()...), asPub.Bytes()...)
+	ikm, err := hkdf.Key(sha256.New, secret, sub.auth, string(info), 32)
+	if err != nil {
+		return nil, err
+	}
+	cek, err := hkdf.Key(sha256.New, ikm, salt, "Content-Encoding: aes128gcm\x00", 16)
+	if err != nil {
+		return nil, err
+	}
+	nonce, err := hkdf.Key(sha256.New, ikm, salt, "Content-Encoding: nonce\x00", 12)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(cek)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := gcm.Open(nil, nonce, body[21+idlen:], nil)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	// The last record ends with 0x02, then zero padding.
+	plain = bytes.TrimRight(plain, "\x00")
+	if len(plain) == 0 || plain[len(plain)-1] != 2 {
+		return nil, errors.New("no last-record delimiter")
+	}
+	return plain[:len(plain)-1], nil
+}
+
+// waitOffline waits until the server counts user offline.
+func (e *env) waitOffline(t *testing.T, user string) {
+	t.Helper()
+	waitFor(t, user+" offline", func() bool {
+		data := e.adminOK(t, "GET", "/v1/users/"+user+"/push", nil)
+		return data["online"] == false
+	})
+}
+
+// Web Push and the offline-push webhook on one server: a user none of
+// whose devices is connected gets each message that counts as a Web Push
+// to each subscription (encrypted to it, signed with the server's VAPID
+// key) and as a message.push call, with the sender as title, the text or
+// pushContent as body and their unread count as badge; not while online,
+// not for status messages, their own, a custom type without pushContent,
+// or a conversation whose level keeps it quiet; a subscription the push
+// service says is gone is forgotten.
+func TestWebPushAndPushWebhook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) { c.WebPushAllowHTTP = true })
+	ctx := context.Background()
+	ps := newPushService(t)
+	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "pushWebhookUrl": h.srv.URL + "/push", "webPushContact": "ops@example.com"})
+	e.adminOK(t, "PUT", "/v1/users/alice/profile", map[string]any{"name": "Alice"})
+	e.adminOK(t, "POST", "/v1/groups", map[string]any{"groupId": "g1", "name": "Team", "ownerId": "alice", "memberIds": []string{"bob", "carol"}})
+
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	bob2 := e.device("bob", "b2", devOpts{})
+	carol := e.device("carol", "c1", devOpts{})
+	for _, d := range []*device{alice, bob, bob2, carol} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	key, err := bob.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_KEY})
+	if err != nil || len(key) != 87 { // 65 bytes, base64url
+		t.Fatalf("the VAPID key: %q %v", key, err)
+	}
+	ps.key = key
+	for _, bad := range []*pb.WebPushRequest{
+		{Op: pb.WebPushOp_WEB_PUSH_SUBSCRIBE, Endpoint: "ftp://x/y", P256Dh: ps.subscribe("x").P256Dh, Auth: ps.subscribe("x").Auth},
+		{Op: pb.WebPushOp_WEB_PUSH_SUBSCRIBE, Endpoint: ps.srv.URL + "/push/x", P256Dh: "AAAA", Auth: ps.subscribe("x").Auth},
+		{Op: pb.WebPushOp_WEB_PUSH_SUBSCRIBE, Endpoint: ps.srv.URL + "/push/x", P256Dh: ps.subscribe("x").P256Dh, Auth: "AAAA"},
+	} {
+		_, err := bob.WebPush(ctx, bad)
+		wantCode(t, "a subscription the server could not push to", err, codes.InvalidParameter)
+	}
+	for d, name := range map[*device]string{bob: "bob-b1", bob2: "bob-b2", carol: "carol-c1"} {
+		if k, err := d.WebPush(ctx, ps.subscribe(name)); err != nil || k != key {
+			t.Fatalf("subscribing %s: %q %v", name, k, err)
+		}
+	}
+	// Carol hears of the group only when named.
+	two := int32(2)
+	if err := carol.SetSettings(ctx, []client.Conversation{{Type: client.Group, TargetID: "g1"}}, client.SettingsEdit{Level: &two}); err != nil {
+		t.Fatal(err)
+	}
+
+	// While online: nothing.
+	alice.send(t, text("bob", client.Private, "while online"))
+	bob.Disconnect()
+	bob2.Disconnect()
+	carol.Disconnect()
+	for _, u := range []string{"bob", "carol"} {
+		e.waitOffline(t, u)
+	}
+	e.clock.add(time.Second) // what is sent from now on was sent while they were offline
+	alice.send(t, text("bob", client.Private, "hello"))
+	alice.send(t, text("bob", client.Private, "again"))
+	status := text("bob", client.Private, "typing…")
+	status.IsStatus, status.IsPersisted, status.IsCounted = true, false, false
+	alice.send(t, status)
+	custom := &client.Message{Conversation: client.Conversation{Type: client.Private, TargetID: "bob"}, ObjectName: "App:Custom", Content: []byte(`{"x":1}`), IsPersisted: true, IsCounted: true}
+	alice.send(t, custom)
+	custom = &client.Message{Conversation: client.Conversation{Type: client.Private, TargetID: "bob"}, ObjectName: "App:Custom", Content: []byte(`{"x":2}`), IsPersisted: true, IsCounted: true,
+		PushContent: "a custom thing", PushData: `{"deep":"link"}`}
+	alice.send(t, custom)
+	alice.send(t, text("g1", client.Group, "to the team"))
+	named := text("g1", client.Group, "@carol look")
+	named.IsMentioned, named.MentionedInfo = true, &client.MentionedInfo{Type: client.MentionSingle, UserIDs: []string{"carol"}}
+	alice.send(t, named)
+
+	want := []string{"hello", "again", "a custom thing", "to the team", "@carol look"}
+	waitFor(t, "the pushes", func() bool {
+		return len(ps.received("bob-b1")) >= 5 && len(ps.received("bob-b2")) >= 5 && len(ps.received("carol-c1")) >= 1 && len(h.seen()) >= 6
+	})
+	e.fence(t, alice) // whatever else was owed has had its time
+	for _, name := range []string{"bob-b1", "bob-b2"} {
+		got := map[string]map[string]any{} // by body
+		topics := map[string]string{}
+		ps.mu.Lock()
+		for i, p := range ps.subs[name].got {
+			got[p["body"].(string)], topics[p["body"].(string)] = p, ps.subs[name].topics[i]
+		}
+		ps.mu.Unlock()
+		if len(got) != len(want) || len(ps.received(name)) != len(want) {
+			t.Fatalf("%s's pushes: %v", name, ps.received(name))
+		}
+		first, custom, group := got["hello"], got["a custom thing"], got["to the team"]
+		// The badge: the user's unread messages when the push went ("while
+		// online" and what was stored by then).
+		if b := first["badge"].(float64); b < 2 || b > 7 {
+			t.Fatalf("%s's first push's badge: %v", name, first)
+		}
+		if first["title"] != "Alice" || first["tag"] != "1:alice:" || first["conversationType"] != float64(1) || first["targetId"] != "alice" ||
+			first["senderUserId"] != "alice" || first["messageUId"] == "" || first["tag"] == "" {
+			t.Fatalf("%s's first push: %v", name, first)
+		}
+		if custom["pushData"] != `{"deep":"link"}` || group["title"] != "Team" || group["targetId"] != "g1" ||
+			got["@carol look"]["badge"] != float64(7) {
+			t.Fatalf("%s's pushes: %v", name, got)
+		}
+		if topics["hello"] == "" || topics["hello"] != topics["again"] || topics["hello"] == topics["to the team"] || topics["to the team"] != topics["@carol look"] {
+			t.Fatalf("%s's topics (one per conversation): %v", name, topics)
+		}
+	}
+	if got := ps.received("carol-c1"); len(got) != 1 || got[0]["body"] != "@carol look" {
+		t.Fatalf("carol's pushes: %v", got)
+	}
+	// The webhook: one call per user and message pushed, not per device.
+	var calls []string
+	for _, ev := range h.seen() {
+		d := ev["data"].(map[string]any)
+		if ev["type"] != "message.push" {
+			t.Fatalf("a push webhook call: %v", ev)
+		}
+		calls = append(calls, d["userId"].(string)+":"+d["body"].(string))
+	}
+	slices.Sort(calls)
+	if wantCalls := []string{"bob:@carol look", "bob:a custom thing", "bob:again", "bob:hello", "bob:to the team", "carol:@carol look"}; !slices.Equal(calls, wantCalls) {
+		t.Fatalf("push webhook calls: %v", calls)
+	}
+
+	// A subscription gone at the push service is forgotten.
+	ps.mu.Lock()
+	ps.gone["bob-b2"] = true
+	ps.mu.Unlock()
+	alice.send(t, text("bob", client.Private, "one more"))
+	waitFor(t, "bob-b2 forgotten", func() bool {
+		subs, _ := e.adminOK(t, "GET", "/v1/users/bob/push", nil)["webPush"].([]any)
+		return len(subs) == 1 && subs[0].(map[string]any)["deviceId"] == "b1"
+	})
+	waitFor(t, "bob-b1's last push", func() bool { return len(ps.received("bob-b1")) == 6 })
+}
+
+// Pushes on a cluster: a user online on another node is not pushed, an
+// offline one is pushed once per message, whichever node stored it and
+// whichever delivers the push.
+func TestClusterWebPush(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2, func(cfg *server.Config) { cfg.WebPushAllowHTTP = true })
+	n0, n1 := c.nodes[0], c.nodes[1]
+	ctx := context.Background()
+	ps := newPushService(t)
+	n1.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true})
+	waitFor(t, "both nodes have the setting", func() bool {
+		return n0.adminOK(t, "GET", "/v1/settings", nil)["webPushEnabled"] == true
+	})
+	alice := n0.device("alice", "a1", devOpts{})
+	bob := n1.device("bob", "b1", devOpts{})
+	dave := n1.device("dave", "d1", devOpts{})
+	for _, d := range []*device{alice, bob, dave} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	var err error
+	if ps.key, err = bob.WebPush(ctx, &pb.WebPushRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	for d, name := range map[*device]string{bob: "bob", dave: "dave"} {
+		if _, err := d.WebPush(ctx, ps.subscribe(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bob.Disconnect()
+	n0.waitOffline(t, "bob")
+	c.clock.add(time.Second)
+	const n = 20
+	for i := range n {
+		alice.send(t, text("bob", client.Private, "b"+strconv.Itoa(i)))
+		alice.send(t, text("dave", client.Private, "d"+strconv.Itoa(i)))
+	}
+	waitFor(t, "bob's pushes", func() bool { return len(ps.received("bob")) >= n })
+	n0.fence(t, alice, dave)
+	seen := map[string]int{}
+	for _, p := range ps.received("bob") {
+		seen[p["body"].(string)]++
+	}
+	for i := range n {
+		if k := seen["b"+strconv.Itoa(i)]; k != 1 {
+			t.Errorf("b%d pushed %d times", i, k)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("bob's pushes: %v", seen)
+	}
+	if got := ps.received("dave"); len(got) != 0 {
+		t.Fatalf("dave, online on the other node, was pushed %v", got)
+	}
+}
