@@ -148,6 +148,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"sendMessageReadAck":                       b.sendMessageReadAck,
 		"sendConversationReadAck":                  b.sendConversationReadAck,
 		"__failHeld":                               b.failHeld,
+		"__webPush":                                b.webPush,
 	}
 	maps.Copy(async, b.groupFunctions())
 	maps.Copy(async, b.peopleFunctions())

@@ -347,6 +347,17 @@ export declare function getServerTime(): number;
 export declare function getDeviceId(): string;
 /** Ends what init started: disconnects, removes every listener; later calls answer BIZ_ERROR_CLIENT_NOT_INIT until init. */
 export declare function destroy(): Promise<void>;
+/** registerWebPush's options: the service worker to subscribe (a registration, or a script URL to register with scope); none: the page's own. */
+export interface IWebPushOption { serviceWorker?: ServiceWorkerRegistration | string; scope?: string }
+/**
+ * imwasm's own (RongIMLib has none): subscribes the service worker to Web Push with the server's VAPID key and gives the
+ * server the subscription, so this device's user is pushed while none of their devices is connected (the server's
+ * webPushEnabled setting). The service worker shows them with imwasm/push-sw.js. OPERATION_NOT_SUPPORT: no Push API,
+ * no service worker, or notifications refused.
+ */
+export declare function registerWebPush(options?: IWebPushOption): Promise<RCResult<{ endpoint: string }>>;
+/** imwasm's own: the server forgets this device's Web Push subscription, and the service worker's is withdrawn. */
+export declare function unregisterWebPush(): Promise<RCResult>;
 /** The message this device holds, by messageId or messageUId (RC_DB_DATA_NOT_FOUND: none). */
 export declare function getMessage(messageId: number | string): Promise<RCResult<IAReceivedMessage>>;
 /** Deletes this device's copies of the conversation's messages (the server keeps them). */

@@ -583,6 +583,72 @@ export function getDeviceId() {
   return loaded ? loaded.getDeviceId() : '';
 }
 
+// ---- Web Push (imwasm's own: RongIMLib has none; docs/api.md#web-push) ----
+
+const unsupported = (msg) => Object.assign(new Error(msg), { code: ErrorCode.OPERATION_NOT_SUPPORT });
+
+// serviceWorkerOf is the registration options name: one given, a script
+// URL to register (then active), or the page's own (none: an error, not a
+// wait for one that may never come).
+async function serviceWorkerOf(options) {
+  if (typeof navigator === 'undefined' || !navigator.serviceWorker || typeof PushManager === 'undefined') {
+    throw unsupported('this browser has no service workers or Push API');
+  }
+  const sw = options?.serviceWorker;
+  if (sw && typeof sw === 'object') return sw;
+  if (typeof sw === 'string') {
+    await navigator.serviceWorker.register(sw, options.scope ? { scope: options.scope } : undefined);
+    return navigator.serviceWorker.ready;
+  }
+  const reg = await navigator.serviceWorker.getRegistration();
+  if (!reg) throw unsupported('no service worker: register one, or pass {serviceWorker: its script URL}');
+  return reg;
+}
+
+const b64url = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+/**
+ * registerWebPush({serviceWorker?, scope?}): subscribes the page's service
+ * worker (a registration, a script URL to register, or the active one) to
+ * Web Push with the server's VAPID key and hands the subscription to the
+ * server, which pushes this device's user while none of their devices is
+ * connected. Resolves {code, data: {endpoint}}; OPERATION_NOT_SUPPORT where
+ * the browser has no Push API or the user refused notifications.
+ */
+export async function registerWebPush(options = {}) {
+  const key = await call('__webPush', [{ op: 0 }]);
+  if (key.code !== ErrorCode.SUCCESS) return key;
+  let sub;
+  try {
+    const reg = await serviceWorkerOf(options);
+    sub = await reg.pushManager.getSubscription();
+    if (sub && sub.options?.applicationServerKey && b64url(sub.options.applicationServerKey) !== key.data) {
+      await sub.unsubscribe(); // made with another key (a new app secret): the push service would refuse ours
+      sub = null;
+    }
+    sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key.data });
+  } catch (e) {
+    return { code: e.code ?? ErrorCode.OPERATION_NOT_SUPPORT, msg: e.message };
+  }
+  const { endpoint, keys } = sub.toJSON();
+  const res = await call('__webPush', [{ op: 1, endpoint, p256dh: keys?.p256dh ?? '', auth: keys?.auth ?? '' }]);
+  return res.code === ErrorCode.SUCCESS ? { code: res.code, data: { endpoint } } : res;
+}
+
+/**
+ * unregisterWebPush(): the server forgets this device's subscription and
+ * the service worker's is withdrawn.
+ */
+export async function unregisterWebPush() {
+  const res = await call('__webPush', [{ op: 2 }]);
+  if (res.code !== ErrorCode.SUCCESS) return res;
+  try {
+    const reg = await serviceWorkerOf({});
+    await (await reg.pushManager.getSubscription())?.unsubscribe();
+  } catch { /* nothing to withdraw here */ }
+  return { code: ErrorCode.SUCCESS };
+}
+
 /**
  * destroy(): ends what init started — disconnects, removes every listener,
  * stops the runtime's engine; later calls answer BIZ_ERROR_CLIENT_NOT_INIT

@@ -38,6 +38,8 @@ const OWN_EXPORTS = {
   muteAllGroupMembers: 'muting a whole group from the client (as above)',
   sendMessageReadAck: 'Easemob\'s and NIM\'s per-message read ack (any private message; group messages with ackContent)',
   sendConversationReadAck: 'Easemob\'s conversation read ack (channel): read watermark and peer told at once',
+  registerWebPush: 'Web Push to closed tabs (RongCloud\'s web SDK has no push)',
+  unregisterWebPush: 'Web Push to closed tabs (as above)',
 };
 const OWN_MEMBERS = {
   ErrorCode: ['UNKNOWN', 'RC_RECALLMESSAGE_PARAMETER_INVALID', 'RC_RECALL_MESSAGE_USER_INVALID', 'RC_MSG_SIZE_OUT_OF_LIMIT',

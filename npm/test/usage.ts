@@ -216,6 +216,15 @@ async function local(conversation: RongIMLib.IConversationOption) {
 }
 void local;
 
+// Web Push to this device while the user has none connected.
+async function webPush() {
+  const r = await RongIMLib.registerWebPush({ serviceWorker: '/sw.js' });
+  if (r.code === RongIMLib.ErrorCode.OPERATION_NOT_SUPPORT) console.log('no push here', r.msg);
+  else console.log(r.data?.endpoint);
+  await RongIMLib.unregisterWebPush();
+}
+void webPush;
+
 // Pins and do-not-disturb.
 async function settings(conversation: RongIMLib.IConversationOption) {
   await RongIMLib.setConversationToTop(conversation, true);
