@@ -344,7 +344,21 @@ function setStatus(s) {
   $('status').dataset.status = s;
 }
 
+// Notifications while the chat is closed: the service worker (sw.js) shows
+// the server's Web Push with imwasm's handler; a click brings the chat
+// back on the conversation.
+async function enablePush() {
+  const r = await RongIMLib.registerWebPush({ serviceWorker: 'sw.js' });
+  $('push').dataset.state = r.code === ErrorCode.SUCCESS ? 'on' : 'off';
+  $('push').title = r.code === ErrorCode.SUCCESS ? 'Notifications on while this chat is closed' : `No notifications: ${r.msg}`;
+}
+
 function bindUI() {
+  $('push').onclick = () => enablePush();
+  navigator.serviceWorker?.addEventListener('message', (e) => {
+    const p = e.data?.type === 'imwasm.notificationclick' && e.data.push;
+    if (p) openConversation({ conversationType: p.conversationType, targetId: p.targetId });
+  });
   $('composer').onsubmit = (e) => {
     e.preventDefault();
     const text = $('text').value.trim();
@@ -387,6 +401,9 @@ async function main() {
     return;
   }
   setStatus('connected');
+  // Asked once by the bell; renewed on every start after (a browser may
+  // have renewed its subscription meanwhile).
+  if (globalThis.Notification?.permission === 'granted') enablePush();
   await refreshConversations();
   window.chatReady = true; // for the demo's browser test
 }

@@ -84,6 +84,9 @@ export function stopProc(proc, signal = 'SIGTERM') {
 
 // seed makes the demo group and its welcome message (kept if it exists).
 export async function seed(serverUrl) {
+  // Web Push to the users' browsers while their chat is closed (the bell).
+  const st = await admin(serverUrl, 'PUT', '/v1/settings', { webPushEnabled: true });
+  if (st.status !== 200) throw new Error('turn Web Push on: ' + JSON.stringify(st.body));
   const g = await admin(serverUrl, 'POST', '/v1/groups', { groupId: 'team', name: 'team', ownerId: 'alice', memberIds: users });
   if (g.status === 200) {
     await admin(serverUrl, 'POST', '/v1/messages', {
@@ -103,8 +106,8 @@ export function links(appUrl, servers) {
 }
 
 /** startDemo starts everything and returns the links and a stop function. */
-export async function startDemo({ appPort = 8000, serverPort = 8080, dataDir = join(root, 'data-demo') } = {}) {
-  const server = await startServer(serverPort, dataDir);
+export async function startDemo({ appPort = 8000, serverPort = 8080, dataDir = join(root, 'data-demo'), serverFlags = [] } = {}) {
+  const server = await startServer(serverPort, dataDir, serverFlags);
   await seed(server.url);
   const app = await serveApp(appPort);
   return {
