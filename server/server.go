@@ -54,19 +54,20 @@ type Server struct {
 	mux         *http.ServeMux
 	uids        *store.UIDGen // ids of messages that are not stored (status messages)
 
-	settings   atomic.Pointer[Settings]
-	settingsMu sync.Mutex // serializes PUT /v1/settings
-	typing     *typingLimiter
-	limits     *userLimits    // per-user rates of sends and other writes
-	receipts   *notifier      // coalesces receipt updates to senders
-	pending    pendingHints   // users here with no delivery receipt pending
-	quota      *uploadQuota   // what each uploader keeps and is uploading
-	hooks      *http.Client   // calls the app's backend (webhooks.go)
-	hooksWake  chan struct{}  // an event may be in the outbox: the webhook loop looks now
-	vapid      vapidKeys      // signs Web Push (push.go)
-	left       leftTimes      // when users went offline, lately (push.go)
-	handlers   *workpool.Pool // request handlers (see session.run)
-	handler    http.Handler   // what Handler returns
+	settings    atomic.Pointer[Settings]
+	settingsMu  sync.Mutex // serializes PUT /v1/settings
+	typing      *typingLimiter
+	limits      *userLimits     // per-user rates of sends and other writes
+	receipts    *notifier       // coalesces receipt updates to senders
+	pending     pendingHints    // users here with no delivery receipt pending
+	quota       *uploadQuota    // what each uploader keeps and is uploading
+	hooks       *http.Client    // calls the app's backend (webhooks.go)
+	hooksWake   chan struct{}   // an event may be in the outbox: the webhook loop looks now
+	beforeSends beforeSendQueue // messages waiting for the before-send webhook (webhooks.go)
+	vapid       vapidKeys       // signs Web Push (push.go)
+	left        leftTimes       // when users went offline, lately (push.go)
+	handlers    *workpool.Pool  // request handlers (see session.run)
+	handler     http.Handler    // what Handler returns
 
 	// ctx bounds requests: cancelled by Close. Sessions share it rather
 	// than each holding a context of its own (whose Done channel and

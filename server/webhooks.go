@@ -7,11 +7,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -124,33 +126,42 @@ type webhookEvent struct {
 	Data    map[string]any  `json:"data,omitempty"` // the other events' fields
 }
 
-// callWebhook posts e to url, signed, and reads at most 64 KiB of the
-// answer. Only a 2xx is an answer; anything else is an error.
-func (s *Server) callWebhook(ctx context.Context, to string, e *webhookEvent) ([]byte, error) {
-	body, err := json.Marshal(e)
+// webhookCall is the body of an events webhook call: its events, in the
+// order they were stored.
+type webhookCall struct {
+	Events []*webhookEvent `json:"events"`
+}
+
+// callWebhook posts v (an event, or a call of several) to url, signed, and
+// reads at most 64 KiB of the answer. Only a 2xx is an answer; anything
+// else is an error. eventID, when set, goes in X-Imwasm-Event-Id.
+func (s *Server) callWebhook(ctx context.Context, to string, v any, eventID string) ([]byte, error) {
+	body, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("encode webhook %s: %w", e.Type, err)
+		return nil, fmt.Errorf("encode a webhook call: %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("webhook %s: %w", e.Type, err)
+		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	ts := time.Now().Unix()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(webhookTimestampHeader, strconv.FormatInt(ts, 10))
 	req.Header.Set(webhookSignatureHeader, SignWebhook([]byte(s.cfg.AppSecret), ts, body))
-	req.Header.Set(webhookEventHeader, e.ID)
+	if eventID != "" {
+		req.Header.Set(webhookEventHeader, eventID)
+	}
 	resp, err := s.hooks.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("webhook %s: %w", e.Type, err)
+		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	defer resp.Body.Close()
 	ans, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		return nil, fmt.Errorf("webhook %s: read the answer: %w", e.Type, err)
+		return nil, fmt.Errorf("webhook: read the answer: %w", err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("webhook %s: %s", e.Type, resp.Status)
+		return nil, fmt.Errorf("webhook: %s", resp.Status)
 	}
 	return ans, nil
 }
@@ -164,6 +175,123 @@ type beforeSendAnswer struct {
 	Content    json.RawMessage `json:"content"`    // replace: the content (a JSON object)
 }
 
+// beforeSendCall is the body of a before-send call, and its answer.
+type beforeSendCall struct {
+	Events []*webhookEvent `json:"events"`
+}
+type beforeSendAnswers struct {
+	Answers []beforeSendAnswer `json:"answers"`
+}
+
+// beforeSendJob is one message waiting for the backend's word: its event,
+// and where the answer (or the call's error) goes.
+type beforeSendJob struct {
+	ev  *webhookEvent
+	url string
+	out chan beforeSendResult // buffered: a sender that gave up is not waited for
+}
+
+type beforeSendResult struct {
+	a   beforeSendAnswer
+	err error
+}
+
+// Before-send calls: at most beforeSendCalls at once, each carrying the
+// messages that waited meanwhile (up to webhookPerCall). A sender that
+// finds a call free makes it itself, taking the waiting messages along
+// (no hand-over to another goroutine: each wake-up cost ~0.1 ms at p99
+// here); under load, messages share calls (at 5,000 msg/s, a call per
+// message cost ~87 µs of server CPU each: the HTTP round trip).
+const beforeSendCalls = 4
+
+// beforeSendQueue holds the messages waiting for a call.
+type beforeSendQueue struct {
+	mu       sync.Mutex
+	inflight int
+	waiting  []*beforeSendJob
+}
+
+// takeLocked takes up to n of the waiting jobs, oldest first.
+func (q *beforeSendQueue) takeLocked(n int) []*beforeSendJob {
+	n = min(n, len(q.waiting))
+	jobs := slices.Clone(q.waiting[:n])
+	q.waiting = q.waiting[n:]
+	return jobs
+}
+
+// submitBeforeSend queues job, making the call itself when one is free.
+func (s *Server) submitBeforeSend(job *beforeSendJob) {
+	q := &s.beforeSends
+	q.mu.Lock()
+	if q.inflight >= beforeSendCalls {
+		q.waiting = append(q.waiting, job)
+		q.mu.Unlock()
+		return
+	}
+	q.inflight++
+	jobs := append([]*beforeSendJob{job}, q.takeLocked(webhookPerCall-1)...)
+	q.mu.Unlock()
+	s.callBeforeSend(s.ctx, jobs)
+	s.nextBeforeSend()
+}
+
+// nextBeforeSend, after a call, makes the next for the messages that
+// waited (in a task of its own: the caller has its answer), or frees the
+// call.
+func (s *Server) nextBeforeSend() {
+	q := &s.beforeSends
+	q.mu.Lock()
+	if len(q.waiting) == 0 {
+		q.inflight--
+		q.mu.Unlock()
+		return
+	}
+	jobs := q.takeLocked(webhookPerCall)
+	q.mu.Unlock()
+	if !s.tasks.Go(func() {
+		s.callBeforeSend(s.ctx, jobs)
+		s.nextBeforeSend()
+	}) {
+		for _, j := range jobs { // the server is closing
+			j.out <- beforeSendResult{err: errors.New("the server is closing")}
+		}
+		q.mu.Lock()
+		q.inflight--
+		q.mu.Unlock()
+	}
+}
+
+// callBeforeSend makes one call for jobs and hands each its answer.
+func (s *Server) callBeforeSend(ctx context.Context, jobs []*beforeSendJob) {
+	st := s.settings.Load()
+	cctx, cancel := context.WithTimeout(ctx, time.Duration(st.BeforeSendTimeoutMs)*time.Millisecond)
+	defer cancel()
+	call := beforeSendCall{Events: make([]*webhookEvent, len(jobs))}
+	for i, j := range jobs {
+		call.Events[i] = j.ev
+	}
+	id := ""
+	if len(jobs) == 1 {
+		id = jobs[0].ev.ID
+	}
+	ans, err := s.callWebhook(cctx, jobs[0].url, &call, id)
+	var as beforeSendAnswers
+	if err == nil {
+		if jerr := json.Unmarshal(ans, &as); jerr != nil {
+			err = fmt.Errorf("webhook message.beforeSend: the answer: %w", jerr)
+		} else if len(as.Answers) != len(jobs) {
+			err = fmt.Errorf("webhook message.beforeSend: %d answers for %d messages", len(as.Answers), len(jobs))
+		}
+	}
+	for i, j := range jobs {
+		r := beforeSendResult{err: err}
+		if err == nil {
+			r.a = as.Answers[i]
+		}
+		j.out <- r
+	}
+}
+
 // beforeSend asks the app's backend about m, a user's message about to be
 // stored, and changes m when it is replaced. An error is the code the
 // sender gets.
@@ -172,19 +300,22 @@ func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
 	if st.BeforeSendURL == "" || m.IsStatus {
 		return nil
 	}
-	timeout := time.Duration(st.BeforeSendTimeoutMs) * time.Millisecond
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	timeout := time.NewTimer(time.Duration(st.BeforeSendTimeoutMs) * time.Millisecond)
+	defer timeout.Stop()
 	wm := webhookMessageOf(m)
-	ans, err := s.callWebhook(cctx, st.BeforeSendURL, &webhookEvent{
+	job := &beforeSendJob{url: st.BeforeSendURL, out: make(chan beforeSendResult, 1), ev: &webhookEvent{
 		ID: "bs." + m.FromUser + "." + m.ClientMsgId, Type: "message.beforeSend", Time: s.cfg.Now().UnixMilli(), Message: &wm,
-	})
-	var a beforeSendAnswer
-	if err == nil {
-		if jerr := json.Unmarshal(ans, &a); jerr != nil {
-			err = fmt.Errorf("webhook message.beforeSend: the answer: %w", jerr)
-		}
+	}}
+	s.submitBeforeSend(job)
+	var r beforeSendResult
+	select {
+	case r = <-job.out:
+	case <-timeout.C:
+		r.err = errors.New("webhook message.beforeSend: no answer in time")
+	case <-ctx.Done():
+		return ctx.Err()
 	}
+	err, a := r.err, r.a
 	if err == nil {
 		switch a.Action {
 		case "pass", "":
@@ -251,6 +382,7 @@ const (
 	webhookBatch       = 64
 	webhookWorkers     = 8
 	webhookPostTimeout = 10 * time.Second
+	webhookPerCall     = 64 // events in one call: a claim's events for one URL go in one
 )
 
 // wakeWebhooks tells the webhook loop to look at the outbox now.
@@ -301,14 +433,15 @@ func (s *Server) deliverWebhooks(ctx context.Context) int {
 		return 0
 	}
 	delivered := make([]bool, len(evs))
+	jobs := s.webhookJobs(ctx, evs, delivered)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(webhookWorkers, len(evs)) {
+	for range min(webhookWorkers, len(jobs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(evs); i = int(next.Add(1) - 1) {
-				delivered[i] = s.postEvent(ctx, &evs[i])
+			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
+				jobs[i](ctx)
 			}
 		}()
 	}
@@ -340,61 +473,103 @@ func (s *Server) deliverWebhooks(ctx context.Context) int {
 	return len(evs)
 }
 
-// postEvent delivers one outbox event; true once it is done with: the
-// backend took it (or no URL is set for it any more).
-func (s *Server) postEvent(ctx context.Context, e *store.OutboxEvent) bool {
+// webhookJobs turns claimed events into the work that delivers them,
+// each job setting delivered[i] for its events: the events to a webhook
+// URL in calls of up to webhookPerCall (one call carries many: at 10,000
+// msg/s, a call per event cost more server CPU than the message), each Web
+// Push and each stored message owing pushes on its own. An event with
+// nowhere to go (its URL unset since) or that cannot be read is done at
+// once.
+func (s *Server) webhookJobs(ctx context.Context, evs []store.OutboxEvent, delivered []bool) []func(context.Context) {
 	st := s.settings.Load()
-	url := st.WebhookURL
-	ev := &webhookEvent{ID: e.EventID, Type: e.Kind, Time: e.Created}
+	var jobs []func(context.Context)
+	prepared := make([]*webhookEvent, len(evs))
+	batches := map[string][]int{} // URL: its events' indexes
+	var urls []string
+	for i := range evs {
+		url, ev, direct := s.prepareEvent(st, &evs[i])
+		switch {
+		case direct != nil:
+			jobs = append(jobs, func(ctx context.Context) { delivered[i] = direct(ctx) })
+		case url == "" || ev == nil:
+			delivered[i] = true
+		default:
+			if batches[url] == nil {
+				urls = append(urls, url)
+			}
+			batches[url] = append(batches[url], i)
+			prepared[i] = ev
+		}
+	}
+	for _, url := range urls {
+		for idx := range slices.Chunk(batches[url], webhookPerCall) {
+			jobs = append(jobs, func(ctx context.Context) {
+				call := webhookCall{Events: make([]*webhookEvent, len(idx))}
+				for k, i := range idx {
+					call.Events[k] = prepared[i]
+				}
+				ok := s.postEvents(ctx, url, &call)
+				for _, i := range idx {
+					delivered[i] = ok
+				}
+			})
+		}
+	}
+	return jobs
+}
+
+// prepareEvent reads one outbox event: the URL and event to post it as, or
+// the function that delivers it itself (direct); neither when it is done
+// with as it is.
+func (s *Server) prepareEvent(st *Settings, e *store.OutboxEvent) (url string, ev *webhookEvent, direct func(context.Context) bool) {
+	ev = &webhookEvent{ID: e.EventID, Type: e.Kind, Time: e.Created}
 	switch e.Kind {
-	case store.OutboxMessage:
+	case store.OutboxMessage, outboxStored:
 		m := &pb.Message{}
 		if err := m.Unmarshal(e.Body); err != nil {
 			s.log.Error("webhooks: an event's message", "event", e.EventID, "err", err)
-			return true // it will never decode: not worth retrying
+			return "", nil, nil // it will never decode: not worth retrying
 		}
-		if st.pushOn() {
+		if e.Kind == store.OutboxMessage && st.pushOn() {
 			// Turned into the pushes it owes and, for the events webhook,
 			// an event of its own, in one enqueue: each is then delivered
 			// and retried apart, and none twice.
-			if err := s.enqueuePushes(ctx, m, e, st.WebhookURL != ""); err != nil {
-				s.log.Warn("push: the pushes of a message", "event", e.EventID, "err", err)
-				return false
+			return "", nil, func(ctx context.Context) bool {
+				if err := s.enqueuePushes(ctx, m, e, st.WebhookURL != ""); err != nil {
+					s.log.Warn("push: the pushes of a message", "event", e.EventID, "err", err)
+					return false
+				}
+				return true
 			}
-			return true
+		}
+		if e.Kind == outboxStored {
+			ev.ID = "msg." + m.Uid // the id the backend sees when no push is on
 		}
 		storedEvent(ev, m)
-	case outboxStored:
-		m := &pb.Message{}
-		if err := m.Unmarshal(e.Body); err != nil {
-			s.log.Error("webhooks: an event's message", "event", e.EventID, "err", err)
-			return true
-		}
-		ev.ID = "msg." + m.Uid // the id the backend sees when no push is on
-		storedEvent(ev, m)
+		return st.WebhookURL, ev, nil
 	case outboxWebPush:
-		return s.sendWebPush(ctx, e)
-	case outboxPushPayload:
-		url = st.PushWebhookURL
-		if err := json.Unmarshal(e.Body, &ev.Data); err != nil {
-			s.log.Error("webhooks: an event's body", "event", e.EventID, "err", err)
-			return true
-		}
-	default:
-		if err := json.Unmarshal(e.Body, &ev.Data); err != nil {
-			s.log.Error("webhooks: an event's body", "event", e.EventID, "err", err)
-			return true
-		}
+		return "", nil, func(ctx context.Context) bool { return s.sendWebPush(ctx, e) }
 	}
-	if url == "" {
-		return true // turned off since
+	if err := json.Unmarshal(e.Body, &ev.Data); err != nil {
+		s.log.Error("webhooks: an event's body", "event", e.EventID, "err", err)
+		return "", nil, nil
 	}
+	if e.Kind == outboxPushPayload {
+		return st.PushWebhookURL, ev, nil
+	}
+	return st.WebhookURL, ev, nil
+}
+
+// postEvents posts one call of events; true once the backend took them.
+func (s *Server) postEvents(ctx context.Context, url string, call *webhookCall) bool {
 	cctx, cancel := context.WithTimeout(ctx, webhookPostTimeout)
 	defer cancel()
-	if _, err := s.callWebhook(cctx, url, ev); err != nil {
-		s.metrics.webhookFailures.WithLabelValues(ev.Type).Inc()
+	if _, err := s.callWebhook(cctx, url, call, ""); err != nil {
+		for _, ev := range call.Events {
+			s.metrics.webhookFailures.WithLabelValues(ev.Type).Inc()
+		}
 		if ctx.Err() == nil {
-			s.log.Debug("webhooks: post", "event", e.EventID, "err", err)
+			s.log.Debug("webhooks: post", "events", len(call.Events), "err", err)
 		}
 		return false
 	}

@@ -2,11 +2,13 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -21,13 +23,19 @@ func (f *fleet) startBackend(ctx context.Context, setting string, delay time.Dur
 	if err != nil {
 		return nil, fmt.Errorf("before-send backend: %w", err)
 	}
-	var calls atomic.Int64
+	var calls, events atomic.Int64
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+		var call struct{ Events []json.RawMessage }
+		if err := json.NewDecoder(r.Body).Decode(&call); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		calls.Add(1)
+		events.Add(int64(len(call.Events)))
 		time.Sleep(delay) // the backend's own work (0: none)
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"action":"pass"}`)
+		// A pass for each (an events call ignores the answer).
+		io.WriteString(w, `{"answers":[`+strings.TrimSuffix(strings.Repeat(`{"action":"pass"},`, len(call.Events)), ",")+`]}`)
 	})}
 	go srv.Serve(ln)
 	url := "http://" + ln.Addr().String() + "/" + setting
@@ -41,6 +49,6 @@ func (f *fleet) startBackend(ctx context.Context, setting string, delay time.Dur
 		if err := srv.Close(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			f.progress("%s backend: %v", setting, err)
 		}
-		f.progress("%s backend answered %d calls", setting, calls.Load())
+		f.progress("%s backend answered %d calls of %d events", setting, calls.Load(), events.Load())
 	}, nil
 }

@@ -11,7 +11,11 @@ import (
 
 // The webhooks' outbox (store.Outbox). A message's event is written by
 // put, in the message's transaction; claims and finishes run in the
-// writer like every write.
+// writer like every write. A SQLite file has one server, so claims are
+// kept in memory (DB.claims, the writer's own): a claim rewrote each row,
+// its message's body with it, and cost ~20 µs of server CPU per message at
+// 5,000 msg/s; a server that restarts has no claims, which is what a
+// lease's end gives.
 
 // SetOutbox implements store.Store.
 func (d *DB) SetOutbox(on bool) { d.outbox.Store(on) }
@@ -37,35 +41,35 @@ func (d *DB) EnqueueEvents(ctx context.Context, events []store.OutboxEvent) erro
 func (d *DB) ClaimEvents(ctx context.Context, node string, now time.Time, lease time.Duration, limit int) ([]store.OutboxEvent, error) {
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		ms := now.UnixMilli()
+		if d.claims == nil {
+			d.claims = map[int64]int64{}
+		}
+		for id, until := range d.claims {
+			if until <= ms {
+				delete(d.claims, id) // its lease ran out: claimable again
+			}
+		}
 		rows, err := t.tx.Query(`SELECT id, event_id, kind, body, created, attempts FROM outbox
-WHERE due <= ? AND claimed_until <= ? ORDER BY due, id LIMIT ?`, ms, ms, limit)
+WHERE due <= ? ORDER BY due, id LIMIT ?`, ms, limit+len(d.claims))
 		if err != nil {
 			return nil, fmt.Errorf("claim events: %w", err)
 		}
+		defer rows.Close()
 		var out []store.OutboxEvent
-		for rows.Next() {
+		for rows.Next() && len(out) < limit {
 			var e store.OutboxEvent
 			if err := rows.Scan(&e.ID, &e.EventID, &e.Kind, &e.Body, &e.Created, &e.Attempts); err != nil {
-				rows.Close()
 				return nil, fmt.Errorf("claim events: %w", err)
 			}
-			out = append(out, e)
+			if _, held := d.claims[e.ID]; !held {
+				out = append(out, e)
+			}
 		}
-		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("claim events: %w", err)
 		}
-		if len(out) == 0 {
-			return out, nil
-		}
-		ids := make([]string, len(out))
-		args := []any{node, now.Add(lease).UnixMilli()}
-		for i, e := range out {
-			ids[i] = "?"
-			args = append(args, e.ID)
-		}
-		if _, err := t.tx.Exec(`UPDATE outbox SET claimed_by=?, claimed_until=? WHERE id IN (`+strings.Join(ids, ",")+`)`, args...); err != nil {
-			return nil, fmt.Errorf("claim events: %w", err)
+		for _, e := range out {
+			d.claims[e.ID] = now.Add(lease).UnixMilli()
 		}
 		return out, nil
 	})
@@ -79,10 +83,11 @@ WHERE due <= ? AND claimed_until <= ? ORDER BY due, id LIMIT ?`, ms, ms, limit)
 func (d *DB) FinishEvent(ctx context.Context, id int64, retryAt time.Time) error {
 	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		var err error
+		delete(d.claims, id)
 		if retryAt.IsZero() {
 			_, err = t.tx.Exec(`DELETE FROM outbox WHERE id=?`, id)
 		} else {
-			_, err = t.tx.Exec(`UPDATE outbox SET attempts=attempts+1, due=?, claimed_by='', claimed_until=0 WHERE id=?`, retryAt.UnixMilli(), id)
+			_, err = t.tx.Exec(`UPDATE outbox SET attempts=attempts+1, due=? WHERE id=?`, retryAt.UnixMilli(), id)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("finish event %d: %w", id, err)
@@ -98,10 +103,13 @@ func (d *DB) DeliveredEvents(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
-		for _, id := range ids {
-			if _, err := t.tx.Exec(`DELETE FROM outbox WHERE id=?`, id); err != nil {
-				return nil, fmt.Errorf("remove delivered event %d: %w", id, err)
-			}
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			delete(d.claims, id)
+			args[i] = id
+		}
+		if _, err := t.tx.Exec(`DELETE FROM outbox WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...); err != nil {
+			return nil, fmt.Errorf("remove %d delivered events: %w", len(ids), err)
 		}
 		return nil, nil
 	})

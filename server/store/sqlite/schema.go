@@ -425,6 +425,25 @@ CREATE TABLE webpush_subscriptions (
 ) WITHOUT ROWID;
 CREATE INDEX webpush_endpoint ON webpush_subscriptions(endpoint);
 `,
+	// 23: the outbox without AUTOINCREMENT (its sqlite_sequence row was
+	// one more write per message) and without the claim columns (claims
+	// are the server's, in memory: outbox.go). Ids still only grow while
+	// rows wait: a new row takes the largest id + 1.
+	`
+CREATE TABLE outbox_new (
+	id       INTEGER PRIMARY KEY,
+	event_id TEXT    NOT NULL UNIQUE,
+	kind     TEXT    NOT NULL,
+	body     BLOB    NOT NULL,
+	created  INTEGER NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	due      INTEGER NOT NULL
+);
+INSERT INTO outbox_new(id, event_id, kind, body, created, attempts, due) SELECT id, event_id, kind, body, created, attempts, due FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox(due, id);
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

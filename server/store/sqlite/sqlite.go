@@ -69,8 +69,9 @@ type DB struct {
 	// pendingDeliveries counts rows of pending_deliveries (approximately:
 	// never below the truth), so device acks skip the lookup when none.
 	pendingDeliveries atomic.Int64
-	outbox            atomic.Bool // SetOutbox: each stored message's event goes into the outbox
-	stmts             sync.Map    // read query -> *sql.Stmt, prepared once (parsing dominated reads)
+	outbox            atomic.Bool     // SetOutbox: each stored message's event goes into the outbox
+	claims            map[int64]int64 // outbox events claimed: until when (ms); the writer's alone (outbox.go)
+	stmts             sync.Map        // read query -> *sql.Stmt, prepared once (parsing dominated reads)
 	closeOnce         sync.Once
 	closeErr          error
 }
