@@ -391,15 +391,16 @@ func TestWebPushAndPushWebhook(t *testing.T) {
 }
 
 // Pushes on a cluster: a user online on another node is not pushed, an
-// offline one is pushed once per message, whichever node stored it and
-// whichever delivers the push.
+// offline one is pushed once per message (Web Push and the offline-push
+// webhook), whichever node stored it and whichever delivers the push.
 func TestClusterWebPush(t *testing.T) {
 	t.Parallel()
 	c := startCluster(t, 2, func(cfg *server.Config) { cfg.WebPushAllowHTTP = true })
 	n0, n1 := c.nodes[0], c.nodes[1]
 	ctx := context.Background()
 	ps := newPushService(t)
-	n1.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true})
+	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
+	n1.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "pushWebhookUrl": h.srv.URL + "/push"})
 	waitFor(t, "both nodes have the setting", func() bool {
 		return n0.adminOK(t, "GET", "/v1/settings", nil)["webPushEnabled"] == true
 	})
@@ -442,5 +443,19 @@ func TestClusterWebPush(t *testing.T) {
 	}
 	if got := ps.received("dave"); len(got) != 0 {
 		t.Fatalf("dave, online on the other node, was pushed %v", got)
+	}
+	waitFor(t, "the push webhook's calls", func() bool { return len(h.seen()) >= n })
+	calls := map[string]int{}
+	for _, ev := range h.seen() {
+		d := ev["data"].(map[string]any)
+		calls[d["userId"].(string)+":"+d["body"].(string)]++
+	}
+	for i := range n {
+		if k := calls["bob:b"+strconv.Itoa(i)]; k != 1 {
+			t.Errorf("bob:b%d posted %d times", i, k)
+		}
+	}
+	if len(calls) != n {
+		t.Errorf("push webhook calls: %v", calls)
 	}
 }

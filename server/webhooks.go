@@ -382,7 +382,8 @@ const (
 	webhookBatch       = 64
 	webhookWorkers     = 8
 	webhookPostTimeout = 10 * time.Second
-	webhookPerCall     = 64 // events in one call: a claim's events for one URL go in one
+	webhookPerCall     = 64                    // events in one call: a claim's events for one URL go in one
+	webhookLinger      = 20 * time.Millisecond // after a claim of fewer than webhookBatch, the next waits this long
 )
 
 // wakeWebhooks tells the webhook loop to look at the outbox now.
@@ -404,6 +405,18 @@ func (s *Server) webhookLoop(ctx context.Context) {
 		}
 		if n == webhookBatch {
 			continue // more are waiting
+		}
+		if n > 0 {
+			// Let events gather before the next claim: a claim (and a
+			// call) woken by each message took 1-20 events at 5,000
+			// msg/s, two store transactions and a call each time.
+			idle.Reset(webhookLinger)
+			select {
+			case <-ctx.Done():
+				return
+			case <-idle.C:
+			}
+			continue
 		}
 		idle.Reset(time.Second) // the other nodes' events, and retries, come due without a wake
 		select {
@@ -525,6 +538,10 @@ func (s *Server) prepareEvent(st *Settings, e *store.OutboxEvent) (url string, e
 	ev = &webhookEvent{ID: e.EventID, Type: e.Kind, Time: e.Created}
 	switch e.Kind {
 	case store.OutboxMessage, outboxStored:
+		if len(e.Body) == 0 {
+			s.log.Info("webhooks: a message erased before its event went", "event", e.EventID)
+			return "", nil, nil
+		}
 		m := &pb.Message{}
 		if err := m.Unmarshal(e.Body); err != nil {
 			s.log.Error("webhooks: an event's message", "event", e.EventID, "err", err)

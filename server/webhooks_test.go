@@ -225,8 +225,8 @@ func TestEventsWebhook(t *testing.T) {
 		return s
 	}
 	deadline := time.Now().Add(20 * time.Second)
-	// m1 twice: its failed try, then its retry.
-	for c := count(); !(c.texts["m1"] == 2 && c.texts["m2"] == 1 && c.texts["m3"] == 1 && c.types["user.offline:bob"] == 1); c = count() {
+	// m1 twice: its failed try, then its retry (with whatever shared its failed call).
+	for c := count(); !(c.texts["m1"] == 2 && c.texts["m2"] >= 1 && c.texts["m3"] >= 1 && c.types["user.offline:bob"] >= 1); c = count() {
 		if time.Now().After(deadline) {
 			t.Fatalf("events delivered: %v %v", c.types, c.texts)
 		}

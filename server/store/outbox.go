@@ -20,7 +20,10 @@ type OutboxEvent struct {
 	// EventID names the event for the backend (its id on every retry; a
 	// second enqueue of one EventID is ignored).
 	EventID string
-	Kind    string // "message" (Body: the stored message), or the server's
+	// Kind is "message" (Body: the stored message; SQLite reads it from
+	// the message's row when claimed, so an edit made meanwhile is in it,
+	// and a message erased meanwhile has none), or the server's.
+	Kind    string
 	Body    []byte
 	Created int64 // unix ms
 	// Attempts counts the failed deliveries before this one.

@@ -49,8 +49,12 @@ func (d *DB) ClaimEvents(ctx context.Context, node string, now time.Time, lease 
 				delete(d.claims, id) // its lease ran out: claimable again
 			}
 		}
-		rows, err := t.tx.Query(`SELECT id, event_id, kind, body, created, attempts FROM outbox
-WHERE due <= ? ORDER BY due, id LIMIT ?`, ms, limit+len(d.claims))
+		// A message's event has its body in messages (by uid: the event
+		// id's "msg." prefix off); one whose message is gone since (the
+		// user erased, retention) comes with none.
+		rows, err := t.tx.Query(`SELECT o.id, o.event_id, o.kind, CASE WHEN o.kind = ? THEN m.body ELSE o.body END, o.created, o.attempts
+FROM outbox o LEFT JOIN messages m ON o.kind = ? AND m.uid = substr(o.event_id, 5)
+WHERE o.due <= ? ORDER BY o.due, o.id LIMIT ?`, store.OutboxMessage, store.OutboxMessage, ms, limit+len(d.claims))
 		if err != nil {
 			return nil, fmt.Errorf("claim events: %w", err)
 		}

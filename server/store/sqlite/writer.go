@@ -403,9 +403,11 @@ func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error)
 	c.lastSeq, c.lastTime = stored.Seq, stored.SentTime
 	t.touched[convID] = true
 	if t.d.outbox.Load() && !imported && stored.ConvType != pb.ConversationType_USER_LOG {
-		// Its webhook event, in its transaction: never one without the other.
-		if _, err := t.tx.Exec(`INSERT INTO outbox(event_id, kind, body, created, due) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`,
-			"msg."+stored.Uid, store.OutboxMessage, body, stored.SentTime, stored.SentTime); err != nil {
+		// Its webhook event, in its transaction: never one without the
+		// other. The message's body is not copied: a claim reads it from
+		// messages (outbox.go).
+		if _, err := t.tx.Exec(`INSERT INTO outbox(event_id, kind, body, created, due) VALUES (?,?,x'',?,?) ON CONFLICT DO NOTHING`,
+			"msg."+stored.Uid, store.OutboxMessage, stored.SentTime, stored.SentTime); err != nil {
 			return appended{}, fmt.Errorf("outbox: %w", err)
 		}
 	}
