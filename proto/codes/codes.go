@@ -56,6 +56,7 @@ const (
 	ChatroomKeyNotExist                       = 23427 // CHATROOM_KEY_NOT_EXIST: removing or reading an entry the room does not have
 	ChatroomKVStoreOutLimit                   = 23429 // CHATROOM_KV_STORE_OUT_LIMIT: more than 10 entries in one call
 	SensitiveShield                           = 21501 // SENSITIVE_SHIELD: the app's backend blocked the message (before-send webhook), unless it named another code
+	OperationNotSupport                       = 20606 // OPERATION_NOT_SUPPORT: registerWebPush where the browser has no Push API or service worker, or notifications are refused (the JavaScript's)
 	NotInUltraGroup                           = 24406 // NOT_IN_ULTRA_GROUP: sending to or reading an ultra group the user is not in
 	ForbiddenInUltraGroup                     = 24408 // FORBIDDEN_IN_ULTRA_GROUP: a muted member (or the whole group muted) sending
 	UltraGroupNotExist                        = 24410 // ULTRA_GROUP_NOT_EXIST
