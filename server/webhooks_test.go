@@ -335,7 +335,8 @@ func TestClusterEventsWebhook(t *testing.T) {
 }
 
 // kill -9 in the middle of a stream of messages while the backend is
-// down: after a restart, every acknowledged message's event reaches it.
+// down: after a restart, every acknowledged message's event reaches it,
+// and its push to bob (offline) too.
 func TestKill9KeepsEveryWebhookEvent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and kills it mid-stream: runs without -short")
@@ -353,7 +354,9 @@ func TestKill9KeepsEveryWebhookEvent(t *testing.T) {
 		}
 		return 503, "down"
 	})
-	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webhookUrl": h.srv.URL + "/events"})
+	// Bob never connects: each message owes him a push too (the offline-push
+	// webhook), which rides on the same outbox.
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webhookUrl": h.srv.URL + "/events", "pushWebhookUrl": h.srv.URL + "/push"})
 	alice := e.device("alice", "a1", devOpts{})
 	alice.connect(t, token(t, "alice", time.Hour))
 
@@ -365,20 +368,23 @@ func TestKill9KeepsEveryWebhookEvent(t *testing.T) {
 	up.Store(true)
 	startServe(t, bin, addr, data, lease...)
 	acked := stream.wait()
-	delivered := func() int {
-		ok := map[string]bool{}
+	delivered := func() (stored, pushed int) {
+		ok, push := map[string]bool{}, map[string]bool{}
 		for _, ev := range h.seen() {
 			if msg, _ := ev["message"].(map[string]any); msg != nil && acked[msg["messageUId"].(string)] {
 				ok[msg["messageUId"].(string)] = true
 			}
+			if d, _ := ev["data"].(map[string]any); ev["type"] == "message.push" && d["userId"] == "bob" && acked[d["messageUId"].(string)] {
+				push[d["messageUId"].(string)] = true
+			}
 		}
-		return len(ok)
+		return len(ok), len(push)
 	}
 	// Those claimed when the server died come again once their claim ends.
 	deadline := time.Now().Add(30 * time.Second)
-	for delivered() < len(acked) {
+	for stored, pushed := delivered(); stored < len(acked) || pushed < len(acked); stored, pushed = delivered() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d acknowledged messages' events delivered", delivered(), len(acked))
+			t.Fatalf("of %d acknowledged messages, %d events and %d pushes delivered", len(acked), stored, pushed)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
