@@ -441,7 +441,11 @@ func (l *leftTimes) note(user string, at int64) {
 func (l *leftTimes) since(user string, t int64) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return max(l.cur[user], l.prev[user]) >= t
+	if at, ok := l.cur[user]; ok && at >= t {
+		return true
+	}
+	at, ok := l.prev[user]
+	return ok && at >= t
 }
 
 const leftKeepMs = 10 * 60 * 1000

@@ -268,6 +268,15 @@ func TestWebPushAndPushWebhook(t *testing.T) {
 	ctx := context.Background()
 	ps := newPushService(t)
 	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
+	for _, bad := range []map[string]any{{"webPushContact": "nobody"}, {"webPushContact": "http://ops.example.com"}, {"webPushTtlSeconds": -1},
+		{"webPushTtlSeconds": 29 * 24 * 3600}, {"pushWebhookUrl": "ftp://x/push"}, {"webPushEnabled": true, "webPushContact": ""}} {
+		if status, _ := e.admin("PUT", "/v1/settings", bad); status != 400 {
+			t.Fatalf("settings %v: %d", bad, status)
+		}
+	}
+	if st := e.adminOK(t, "GET", "/v1/settings", nil); st["webPushEnabled"] != false || st["webPushContact"] != "admin@localhost" {
+		t.Fatalf("a refused PUT changed the settings: %v", st)
+	}
 	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "pushWebhookUrl": h.srv.URL + "/push", "webPushContact": "ops@example.com"})
 	e.adminOK(t, "PUT", "/v1/users/alice/profile", map[string]any{"name": "Alice"})
 	e.adminOK(t, "POST", "/v1/groups", map[string]any{"groupId": "g1", "name": "Team", "ownerId": "alice", "memberIds": []string{"bob", "carol"}})
