@@ -627,8 +627,8 @@ export async function registerWebPush(options = {}) {
       sub = null;
     }
     sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key.data });
-  } catch (e) {
-    return { code: e.code ?? ErrorCode.OPERATION_NOT_SUPPORT, msg: e.message };
+  } catch (e) { // no Push API, no service worker, notifications refused (a DOMException's own code means nothing here)
+    return { code: ErrorCode.OPERATION_NOT_SUPPORT, msg: e.message };
   }
   const { endpoint, keys } = sub.toJSON();
   const res = await call('__webPush', [{ op: 1, endpoint, p256dh: keys?.p256dh ?? '', auth: keys?.auth ?? '' }]);

@@ -158,7 +158,8 @@ type webPushEvent struct {
 }
 
 // enqueuePushes turns e, m's outbox event, into the pushes m owes and,
-// with stored, the events webhook's message.stored.
+// with stored, the events webhook's message.stored: they replace e in one
+// transaction, so none is enqueued twice.
 func (s *Server) enqueuePushes(ctx context.Context, m *pb.Message, e *store.OutboxEvent, stored bool) error {
 	st := s.settings.Load()
 	var events []store.OutboxEvent
@@ -170,7 +171,7 @@ func (s *Server) enqueuePushes(ctx context.Context, m *pb.Message, e *store.Outb
 		return err
 	}
 	events = append(events, pushes...)
-	if err := s.store.EnqueueEvents(ctx, events); err != nil {
+	if err := s.store.ReplaceEvent(ctx, e.ID, events); err != nil {
 		return fmt.Errorf("push: enqueue: %w", err)
 	}
 	if len(events) > 0 {
@@ -368,6 +369,13 @@ func (s *Server) sendWebPush(ctx context.Context, e *store.OutboxEvent) bool {
 			VAPIDPublicKey: s.vapid.public, VAPIDPrivateKey: s.vapid.private})
 	if err != nil {
 		s.metrics.webhookFailures.WithLabelValues(outboxWebPush).Inc()
+		var ue *url.Error
+		if !errors.As(err, &ue) {
+			// Not the network: keys that do not decode, a payload that
+			// does not encrypt. Retrying changes nothing.
+			s.log.Warn("web push: cannot be sent", "event", e.EventID, "err", err)
+			return true
+		}
 		s.log.Debug("web push", "event", e.EventID, "err", err)
 		return false
 	}

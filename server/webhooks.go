@@ -186,9 +186,10 @@ type beforeSendAnswers struct {
 // beforeSendJob is one message waiting for the backend's word: its event,
 // and where the answer (or the call's error) goes.
 type beforeSendJob struct {
-	ev  *webhookEvent
-	url string
-	out chan beforeSendResult // buffered: a sender that gave up is not waited for
+	ev       *webhookEvent
+	url      string
+	deadline time.Time             // when its sender stops waiting
+	out      chan beforeSendResult // buffered: a sender that gave up is not waited for
 }
 
 type beforeSendResult struct {
@@ -263,8 +264,15 @@ func (s *Server) nextBeforeSend() {
 
 // callBeforeSend makes one call for jobs and hands each its answer.
 func (s *Server) callBeforeSend(ctx context.Context, jobs []*beforeSendJob) {
-	st := s.settings.Load()
-	cctx, cancel := context.WithTimeout(ctx, time.Duration(st.BeforeSendTimeoutMs)*time.Millisecond)
+	// The call ends when its first sender stops waiting: those who waited
+	// for it have less time left than a new call would get.
+	deadline := jobs[0].deadline
+	for _, j := range jobs[1:] {
+		if j.deadline.Before(deadline) {
+			deadline = j.deadline
+		}
+	}
+	cctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	call := beforeSendCall{Events: make([]*webhookEvent, len(jobs))}
 	for i, j := range jobs {
@@ -300,10 +308,11 @@ func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
 	if st.BeforeSendURL == "" || m.IsStatus {
 		return nil
 	}
-	timeout := time.NewTimer(time.Duration(st.BeforeSendTimeoutMs) * time.Millisecond)
+	wait := time.Duration(st.BeforeSendTimeoutMs) * time.Millisecond
+	timeout := time.NewTimer(wait)
 	defer timeout.Stop()
 	wm := webhookMessageOf(m)
-	job := &beforeSendJob{url: st.BeforeSendURL, out: make(chan beforeSendResult, 1), ev: &webhookEvent{
+	job := &beforeSendJob{url: st.BeforeSendURL, deadline: time.Now().Add(wait), out: make(chan beforeSendResult, 1), ev: &webhookEvent{
 		ID: "bs." + m.FromUser + "." + m.ClientMsgId, Type: "message.beforeSend", Time: s.cfg.Now().UnixMilli(), Message: &wm,
 	}}
 	s.submitBeforeSend(job)
@@ -459,6 +468,11 @@ func (s *Server) deliverWebhooks(ctx context.Context) int {
 		}()
 	}
 	wg.Wait()
+	// A fresh bound for finishing: the posts may have taken most of the
+	// claim's (a delete that failed for want of time would send them again).
+	cancel()
+	sctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	var done []int64
 	for i, e := range evs {
 		if delivered[i] {
@@ -581,7 +595,11 @@ func (s *Server) prepareEvent(st *Settings, e *store.OutboxEvent) (url string, e
 func (s *Server) postEvents(ctx context.Context, url string, call *webhookCall) bool {
 	cctx, cancel := context.WithTimeout(ctx, webhookPostTimeout)
 	defer cancel()
-	if _, err := s.callWebhook(cctx, url, call, ""); err != nil {
+	id := "" // X-Imwasm-Event-Id: on a call of one event
+	if len(call.Events) == 1 {
+		id = call.Events[0].ID
+	}
+	if _, err := s.callWebhook(cctx, url, call, id); err != nil {
 		for _, ev := range call.Events {
 			s.metrics.webhookFailures.WithLabelValues(ev.Type).Inc()
 		}

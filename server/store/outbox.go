@@ -38,6 +38,10 @@ type Outbox interface {
 	// EnqueueEvents adds events (EventIDs already in the outbox are
 	// skipped).
 	EnqueueEvents(ctx context.Context, events []OutboxEvent) error
+	// ReplaceEvent adds events and removes the event id (one claimed), in
+	// one transaction: what id became (a message's pushes) is never
+	// enqueued twice, even if whoever did it dies before finishing id.
+	ReplaceEvent(ctx context.Context, id int64, events []OutboxEvent) error
 	// ClaimEvents takes up to limit events due by now, oldest first, for
 	// node until now+lease: no other claim gets them meanwhile (a node
 	// that stops without finishing them leaves them to be claimed again).

@@ -16,7 +16,8 @@ type WebPushSubscription struct {
 
 // WebPush keeps the Web Push subscriptions: one per device of a user.
 type WebPush interface {
-	// PutWebPush keeps s, replacing its device's subscription.
+	// PutWebPush keeps s, replacing its device's subscription and any
+	// other's at the same endpoint (one browser, another user before).
 	PutWebPush(ctx context.Context, s WebPushSubscription) error
 	// DeleteWebPush forgets user's device's subscription, or, with
 	// endpoint set, the subscription at endpoint whoever's it is (the

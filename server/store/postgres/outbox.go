@@ -7,6 +7,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/imwasm/imwasm/server/store"
 )
 
@@ -23,6 +26,35 @@ func (d *DB) EnqueueEvents(ctx context.Context, events []store.OutboxEvent) erro
 	if len(events) == 0 {
 		return nil
 	}
+	if err := enqueue(ctx, d.pool, events); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// ReplaceEvent implements store.Store.
+func (d *DB) ReplaceEvent(ctx context.Context, id int64, events []store.OutboxEvent) error {
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		if len(events) > 0 {
+			if err := enqueue(ctx, tx, events); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM outbox WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("replace event %d: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// enqueue inserts events through ex (the pool, or a transaction).
+func enqueue(ctx context.Context, ex interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, events []store.OutboxEvent) error {
 	ids, kinds, bodies, created := make([]string, len(events)), make([]string, len(events)), make([][]byte, len(events)), make([]int64, len(events))
 	for i, e := range events {
 		ids[i], kinds[i], bodies[i], created[i] = e.EventID, e.Kind, e.Body, e.Created
@@ -32,11 +64,11 @@ func (d *DB) EnqueueEvents(ctx context.Context, events []store.OutboxEvent) erro
 	}
 	// ORDER BY ord: ids in events' order; the first of an EventID given
 	// twice wins, as one by one.
-	_, err := d.pool.Exec(ctx, `INSERT INTO outbox(event_id, kind, body, created, due)
+	_, err := ex.Exec(ctx, `INSERT INTO outbox(event_id, kind, body, created, due)
 SELECT e, k, b, c, c FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[]) WITH ORDINALITY AS x(e, k, b, c, ord) ORDER BY ord
 ON CONFLICT (event_id) DO NOTHING`, ids, kinds, bodies, created)
 	if err != nil {
-		return unavailable(fmt.Errorf("enqueue events: %w", err))
+		return fmt.Errorf("enqueue events: %w", err)
 	}
 	return nil
 }

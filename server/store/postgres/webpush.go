@@ -9,7 +9,10 @@ import (
 
 // PutWebPush implements store.Store.
 func (d *DB) PutWebPush(ctx context.Context, s store.WebPushSubscription) error {
-	_, err := d.pool.Exec(ctx, `INSERT INTO webpush_subscriptions(user_id, device, endpoint, p256dh, auth, created) VALUES ($1,$2,$3,$4,$5,$6)
+	// An endpoint is one browser's: whoever subscribed it before (a user
+	// who logged out there) no longer gets its pushes. One statement.
+	_, err := d.pool.Exec(ctx, `WITH gone AS (DELETE FROM webpush_subscriptions WHERE endpoint = $3 AND NOT (user_id = $1 AND device = $2))
+INSERT INTO webpush_subscriptions(user_id, device, endpoint, p256dh, auth, created) VALUES ($1,$2,$3,$4,$5,$6)
 ON CONFLICT (user_id, device) DO UPDATE SET endpoint=excluded.endpoint, p256dh=excluded.p256dh, auth=excluded.auth, created=excluded.created`,
 		s.User, s.Device, s.Endpoint, s.P256dh, s.Auth, s.Created)
 	if err != nil {

@@ -25,16 +25,33 @@ func (d *DB) EnqueueEvents(ctx context.Context, events []store.OutboxEvent) erro
 	if len(events) == 0 {
 		return nil
 	}
+	_, err := d.submit(ctx, true, func(t *wtx) (any, error) { return nil, t.enqueue(events) })
+	return err
+}
+
+// ReplaceEvent implements store.Store.
+func (d *DB) ReplaceEvent(ctx context.Context, id int64, events []store.OutboxEvent) error {
 	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
-		for _, e := range events {
-			if _, err := t.tx.Exec(`INSERT INTO outbox(event_id, kind, body, created, due) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`,
-				e.EventID, e.Kind, e.Body, e.Created, e.Created); err != nil {
-				return nil, fmt.Errorf("enqueue event %s: %w", e.EventID, err)
-			}
+		if err := t.enqueue(events); err != nil {
+			return nil, err
 		}
+		if _, err := t.tx.Exec(`DELETE FROM outbox WHERE id=?`, id); err != nil {
+			return nil, fmt.Errorf("replace event %d: %w", id, err)
+		}
+		delete(d.claims, id)
 		return nil, nil
 	})
 	return err
+}
+
+func (t *wtx) enqueue(events []store.OutboxEvent) error {
+	for _, e := range events {
+		if _, err := t.tx.Exec(`INSERT INTO outbox(event_id, kind, body, created, due) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`,
+			e.EventID, e.Kind, e.Body, e.Created, e.Created); err != nil {
+			return fmt.Errorf("enqueue event %s: %w", e.EventID, err)
+		}
+	}
+	return nil
 }
 
 // ClaimEvents implements store.Store.

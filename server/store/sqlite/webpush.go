@@ -10,6 +10,11 @@ import (
 // PutWebPush implements store.Store.
 func (d *DB) PutWebPush(ctx context.Context, s store.WebPushSubscription) error {
 	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
+		// An endpoint is one browser's: whoever subscribed it before (a
+		// user who logged out there) no longer gets its pushes.
+		if _, err := t.tx.Exec(`DELETE FROM webpush_subscriptions WHERE endpoint=? AND NOT (user_id=? AND device=?)`, s.Endpoint, s.User, s.Device); err != nil {
+			return nil, err
+		}
 		_, err := t.tx.Exec(`INSERT INTO webpush_subscriptions(user_id, device, endpoint, p256dh, auth, created) VALUES (?,?,?,?,?,?)
 ON CONFLICT(user_id, device) DO UPDATE SET endpoint=excluded.endpoint, p256dh=excluded.p256dh, auth=excluded.auth, created=excluded.created`,
 			s.User, s.Device, s.Endpoint, s.P256dh, s.Auth, s.Created)

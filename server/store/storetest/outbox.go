@@ -92,4 +92,15 @@ func outbox(t *testing.T, b Backend) {
 	if n, err := d.OutboxSize(ctx); err != nil || n != 1 {
 		t.Fatalf("outbox size %d %v, want 1", n, err)
 	}
+	// Replaced: the event gone, what replaced it there, in one step.
+	last := claim("n4", retry.Add(time.Hour))
+	if len(last) != 1 {
+		t.Fatalf("the last event: %v", ids(last))
+	}
+	if err := d.ReplaceEvent(ctx, last[0].ID, []store.OutboxEvent{{EventID: "push.1", Kind: "message.push", Body: []byte(`{}`), Created: now.UnixMilli()}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(claim("n4", retry.Add(2*time.Hour))); !slices.Equal(got, []string{"push.1"}) {
+		t.Fatalf("after the replace: %v", got)
+	}
 }

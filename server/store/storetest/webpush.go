@@ -55,4 +55,14 @@ func webPush(t *testing.T, b Backend) {
 	if got := endpoints("v"); len(got) != 0 {
 		t.Fatalf("v's subscriptions after its endpoint went: %v", got)
 	}
+	// The same browser subscribed by another user: the first no longer has it.
+	if err := d.PutWebPush(ctx, sub("w", "d7", "e4")); err != nil {
+		t.Fatal(err)
+	}
+	if got := endpoints("u"); len(got) != 0 {
+		t.Fatalf("u's subscriptions once w subscribed the same endpoint: %v", got)
+	}
+	if got := endpoints("w"); len(got) != 1 || got[0] != "d7=e4" {
+		t.Fatalf("w's subscriptions: %v", got)
+	}
 }
