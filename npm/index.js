@@ -597,8 +597,17 @@ async function serviceWorkerOf(options) {
   const sw = options?.serviceWorker;
   if (sw && typeof sw === 'object') return sw;
   if (typeof sw === 'string') {
-    await navigator.serviceWorker.register(sw, options.scope ? { scope: options.scope } : undefined);
-    return navigator.serviceWorker.ready;
+    // Its own registration, active (not serviceWorker.ready: that is the
+    // page's, never there when the scope does not cover the page).
+    const reg = await navigator.serviceWorker.register(sw, options.scope ? { scope: options.scope } : undefined);
+    const w = reg.installing || reg.waiting;
+    if (!reg.active && w && w.state !== 'activated') {
+      await new Promise((resolve, reject) => w.addEventListener('statechange', () => {
+        if (w.state === 'activated') resolve();
+        if (w.state === 'redundant') reject(unsupported('the service worker did not start'));
+      }));
+    }
+    return reg;
   }
   const reg = await navigator.serviceWorker.getRegistration();
   if (!reg) throw unsupported('no service worker: register one, or pass {serviceWorker: its script URL}');
