@@ -126,17 +126,16 @@ type webhookEvent struct {
 	Data    map[string]any  `json:"data,omitempty"` // the other events' fields
 }
 
-// webhookCall is the body of an events webhook call: its events, in the
-// order they were stored.
+// webhookCall is the body of every webhook call: its events, in order.
 type webhookCall struct {
 	Events []*webhookEvent `json:"events"`
 }
 
-// callWebhook posts v (an event, or a call of several) to url, signed, and
-// reads at most 64 KiB of the answer. Only a 2xx is an answer; anything
-// else is an error. eventID, when set, goes in X-Imwasm-Event-Id.
-func (s *Server) callWebhook(ctx context.Context, to string, v any, eventID string) ([]byte, error) {
-	body, err := json.Marshal(v)
+// callWebhook posts events to url in one call, signed (a call of one
+// event names it in X-Imwasm-Event-Id), and reads at most 64 KiB of the
+// answer. Only a 2xx is an answer; anything else is an error.
+func (s *Server) callWebhook(ctx context.Context, to string, events []*webhookEvent) ([]byte, error) {
+	body, err := json.Marshal(webhookCall{Events: events})
 	if err != nil {
 		return nil, fmt.Errorf("encode a webhook call: %w", err)
 	}
@@ -148,8 +147,8 @@ func (s *Server) callWebhook(ctx context.Context, to string, v any, eventID stri
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(webhookTimestampHeader, strconv.FormatInt(ts, 10))
 	req.Header.Set(webhookSignatureHeader, SignWebhook([]byte(s.cfg.AppSecret), ts, body))
-	if eventID != "" {
-		req.Header.Set(webhookEventHeader, eventID)
+	if len(events) == 1 {
+		req.Header.Set(webhookEventHeader, events[0].ID)
 	}
 	resp, err := s.hooks.Do(req)
 	if err != nil {
@@ -175,10 +174,7 @@ type beforeSendAnswer struct {
 	Content    json.RawMessage `json:"content"`    // replace: the content (a JSON object)
 }
 
-// beforeSendCall is the body of a before-send call, and its answer.
-type beforeSendCall struct {
-	Events []*webhookEvent `json:"events"`
-}
+// beforeSendAnswers is a before-send call's answer: one per event.
 type beforeSendAnswers struct {
 	Answers []beforeSendAnswer `json:"answers"`
 }
@@ -274,15 +270,11 @@ func (s *Server) callBeforeSend(ctx context.Context, jobs []*beforeSendJob) {
 	}
 	cctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	call := beforeSendCall{Events: make([]*webhookEvent, len(jobs))}
+	events := make([]*webhookEvent, len(jobs))
 	for i, j := range jobs {
-		call.Events[i] = j.ev
+		events[i] = j.ev
 	}
-	id := ""
-	if len(jobs) == 1 {
-		id = jobs[0].ev.ID
-	}
-	ans, err := s.callWebhook(cctx, jobs[0].url, &call, id)
+	ans, err := s.callWebhook(cctx, jobs[0].url, events)
 	var as beforeSendAnswers
 	if err == nil {
 		if jerr := json.Unmarshal(ans, &as); jerr != nil {
@@ -531,11 +523,11 @@ func (s *Server) webhookJobs(ctx context.Context, evs []store.OutboxEvent, deliv
 	for _, url := range urls {
 		for idx := range slices.Chunk(batches[url], webhookPerCall) {
 			jobs = append(jobs, func(ctx context.Context) {
-				call := webhookCall{Events: make([]*webhookEvent, len(idx))}
+				events := make([]*webhookEvent, len(idx))
 				for k, i := range idx {
-					call.Events[k] = prepared[i]
+					events[k] = prepared[i]
 				}
-				ok := s.postEvents(ctx, url, &call)
+				ok := s.postEvents(ctx, url, events)
 				for _, i := range idx {
 					delivered[i] = ok
 				}
@@ -592,19 +584,15 @@ func (s *Server) prepareEvent(st *Settings, e *store.OutboxEvent) (url string, e
 }
 
 // postEvents posts one call of events; true once the backend took them.
-func (s *Server) postEvents(ctx context.Context, url string, call *webhookCall) bool {
+func (s *Server) postEvents(ctx context.Context, url string, events []*webhookEvent) bool {
 	cctx, cancel := context.WithTimeout(ctx, webhookPostTimeout)
 	defer cancel()
-	id := "" // X-Imwasm-Event-Id: on a call of one event
-	if len(call.Events) == 1 {
-		id = call.Events[0].ID
-	}
-	if _, err := s.callWebhook(cctx, url, call, id); err != nil {
-		for _, ev := range call.Events {
+	if _, err := s.callWebhook(cctx, url, events); err != nil {
+		for _, ev := range events {
 			s.metrics.webhookFailures.WithLabelValues(ev.Type).Inc()
 		}
 		if ctx.Err() == nil {
-			s.log.Debug("webhooks: post", "events", len(call.Events), "err", err)
+			s.log.Debug("webhooks: post", "events", len(events), "err", err)
 		}
 		return false
 	}
