@@ -427,8 +427,8 @@ CREATE INDEX webpush_endpoint ON webpush_subscriptions(endpoint);
 `,
 	// 23: the outbox without AUTOINCREMENT (its sqlite_sequence row was
 	// one more write per message) and without the claim columns (claims
-	// are the server's, in memory: outbox.go). Ids still only grow while
-	// rows wait: a new row takes the largest id + 1.
+	// are the server's, in memory: outbox.go). The writer hands out the
+	// ids (writer.outboxID): SQLite's would reuse a deleted largest one.
 	`
 CREATE TABLE outbox_new (
 	id       INTEGER PRIMARY KEY,

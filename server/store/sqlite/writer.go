@@ -39,6 +39,11 @@ type writer struct {
 	convs   map[string]*conv
 	known   map[string]bool // user_convs ("user\x00conv") and sent_convs ("\x01user\x00conv") rows known to exist
 	version uint64          // last sync version handed out
+	// outboxID is the last outbox id handed out. Ids are the writer's, not
+	// SQLite's (a rowid without AUTOINCREMENT is reused once the largest
+	// row is deleted): an id held by a claim (DB.claims) is never a new
+	// event's, so finishing that claim cannot delete a later event.
+	outboxID int64
 }
 
 // wtx is one batch: the transaction and what it changed.
@@ -127,6 +132,10 @@ func newWriter(ctx context.Context, d *DB) (*writer, error) {
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("read sync version: %w", err)
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM outbox`).Scan(&w.outboxID); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("read the outbox's last id: %w", err)
 	}
 	return w, nil
 }
@@ -406,8 +415,9 @@ func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error)
 		// Its webhook event, in its transaction: never one without the
 		// other. The message's body is not copied: a claim reads it from
 		// messages (outbox.go).
-		if _, err := t.tx.Exec(`INSERT INTO outbox(event_id, kind, body, created, due) VALUES (?,?,x'',?,?) ON CONFLICT DO NOTHING`,
-			"msg."+stored.Uid, store.OutboxMessage, stored.SentTime, stored.SentTime); err != nil {
+		t.outboxID++
+		if _, err := t.tx.Exec(`INSERT INTO outbox(id, event_id, kind, body, created, due) VALUES (?,?,?,x'',?,?) ON CONFLICT DO NOTHING`,
+			t.outboxID, "msg."+stored.Uid, store.OutboxMessage, stored.SentTime, stored.SentTime); err != nil {
 			return appended{}, fmt.Errorf("outbox: %w", err)
 		}
 	}

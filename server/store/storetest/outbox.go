@@ -92,6 +92,10 @@ func outbox(t *testing.T, b Backend) {
 	if n, err := d.OutboxSize(ctx); err != nil || n != 1 {
 		t.Fatalf("outbox size %d %v, want 1", n, err)
 	}
+	// An event due much later: the outbox is not empty below what follows.
+	if err := d.EnqueueEvents(ctx, []store.OutboxEvent{{EventID: "later.1", Kind: "user.online", Body: []byte(`{}`), Created: retry.Add(100 * time.Hour).UnixMilli()}}); err != nil {
+		t.Fatal(err)
+	}
 	// Replaced: the event gone, what replaced it there, in one step.
 	last := claim("n4", retry.Add(time.Hour))
 	if len(last) != 1 {
@@ -100,7 +104,25 @@ func outbox(t *testing.T, b Backend) {
 	if err := d.ReplaceEvent(ctx, last[0].ID, []store.OutboxEvent{{EventID: "push.1", Kind: "message.push", Body: []byte(`{}`), Created: now.UnixMilli()}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := ids(claim("n4", retry.Add(2*time.Hour))); !slices.Equal(got, []string{"push.1"}) {
+	pushed := claim("n4", retry.Add(2*time.Hour))
+	if got := ids(pushed); !slices.Equal(got, []string{"push.1"}) {
 		t.Fatalf("after the replace: %v", got)
+	}
+	// An id a claim holds is never a new event's: the claim's holder
+	// replaces its event, the newest, with nothing, a message is stored
+	// meanwhile, then the claim is finished — the message's event must
+	// stay.
+	if err := d.ReplaceEvent(ctx, pushed[0].ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	m2, _, err := d.Append(ctx, store.PrivateConvID("a", "b"), Msg("a", "b", "c2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DeliveredEvents(ctx, []int64{pushed[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(claim("n4", retry.Add(3*time.Hour))); !slices.Equal(got, []string{"msg." + m2.Uid}) {
+		t.Fatalf("a message stored while an emptied claim was held: %v", got)
 	}
 }
