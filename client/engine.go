@@ -140,6 +140,7 @@ type Engine struct {
 	clockOffset  int64         // the server's clock less this device's, ms, measured at the last AuthOK
 	serverURL    string        // the server of the last connection (Config.URL or a fallback)
 	rooms        chatrooms     // the chat rooms joined (its own lock)
+	background   background    // whether the app put this session in the background (its own lock)
 	maxContent   int           // the server's content limit, from AuthOK
 
 	seqMu sync.Mutex // guards convs and pending
@@ -890,7 +891,7 @@ func (lc *liveConn) run(ctx context.Context) error {
 		cancel()
 		lc.helpers.Wait()
 	}()
-	lc.helpers.Add(4)
+	lc.helpers.Add(5)
 	go func() {
 		defer lc.helpers.Done()
 		select {
@@ -903,6 +904,7 @@ func (lc *liveConn) run(ctx context.Context) error {
 	go func() { defer lc.helpers.Done(); lc.heartbeat(ctx) }()
 	go func() { defer lc.helpers.Done(); e.syncAll(ctx, lc) }()
 	go func() { defer lc.helpers.Done(); lc.rejoinChatrooms(ctx) }()
+	go func() { defer lc.helpers.Done(); lc.sayBackground(ctx) }()
 	for {
 		data, err := lc.c.Read(context.Background()) // fail() unblocks it
 		if err != nil {

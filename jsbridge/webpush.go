@@ -13,7 +13,8 @@ import (
 
 // webPush carries index.js's registerWebPush and unregisterWebPush to the
 // server: {op} (0 the VAPID key, 1 subscribe with {endpoint, p256dh, auth},
-// 2 unsubscribe), answering the server's VAPID public key. The service
+// 2 unsubscribe, 3 the page is in the background, 4 in the foreground),
+// answering the server's VAPID public key. The service
 // worker and PushManager are the JavaScript's.
 func (b *Bridge) webPush(args []safejs.Value) (work, error) {
 	eng, err := b.engine()
@@ -28,8 +29,8 @@ func (b *Bridge) webPush(args []safejs.Value) (work, error) {
 	if err != nil {
 		return nil, err
 	}
-	if op < 0 || op > int64(pb.WebPushOp_WEB_PUSH_UNSUBSCRIBE) {
-		return nil, codes.New(codes.InvalidParameter, "op must be 0, 1 or 2")
+	if op < 0 || op > int64(pb.WebPushOp_WEB_PUSH_FOREGROUND) {
+		return nil, codes.New(codes.InvalidParameter, "op must be 0 to 4")
 	}
 	r := &pb.WebPushRequest{Op: pb.WebPushOp(op)}
 	for key, dst := range map[string]*string{"endpoint": &r.Endpoint, "p256dh": &r.P256Dh, "auth": &r.Auth} {

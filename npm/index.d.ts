@@ -347,8 +347,12 @@ export declare function getServerTime(): number;
 export declare function getDeviceId(): string;
 /** Ends what init started: disconnects, removes every listener; later calls answer BIZ_ERROR_CLIENT_NOT_INIT until init. */
 export declare function destroy(): Promise<void>;
-/** registerWebPush's options: the service worker to subscribe (a registration, or a script URL to register with scope); none: the page's own. */
-export interface IWebPushOption { serviceWorker?: ServiceWorkerRegistration | string; scope?: string }
+/**
+ * registerWebPush's options: the service worker to subscribe (a registration, or a script URL to register with scope);
+ * none: the page's own. whenHidden: this page, while hidden (document.visibilityState), does not count as connected, so
+ * its user is pushed when every other session of theirs is closed or hidden too (the app's choice; default false).
+ */
+export interface IWebPushOption { serviceWorker?: ServiceWorkerRegistration | string; scope?: string; whenHidden?: boolean }
 /**
  * imwasm's own (RongIMLib has none): subscribes the service worker to Web Push with the server's VAPID key and gives the
  * server the subscription, so this device's user is pushed while none of their devices is connected (the server's

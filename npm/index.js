@@ -617,14 +617,19 @@ async function serviceWorkerOf(options) {
 const b64url = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 /**
- * registerWebPush({serviceWorker?, scope?}): subscribes the page's service
- * worker (a registration, a script URL to register, or the active one) to
- * Web Push with the server's VAPID key and hands the subscription to the
- * server, which pushes this device's user while none of their devices is
- * connected. Resolves {code, data: {endpoint}}; OPERATION_NOT_SUPPORT where
- * the browser has no Push API or the user refused notifications.
+ * registerWebPush({serviceWorker?, scope?, whenHidden?}): subscribes the
+ * page's service worker (a registration, a script URL to register, or the
+ * active one) to Web Push with the server's VAPID key and hands the
+ * subscription to the server, which pushes this device's user while none
+ * of their devices is connected — or, with whenHidden, while every page of
+ * theirs that said so is hidden too. Resolves {code, data: {endpoint}};
+ * OPERATION_NOT_SUPPORT where the browser has no Push API or the user
+ * refused notifications.
  */
 export async function registerWebPush(options = {}) {
+  if (options.whenHidden && typeof document === 'undefined') {
+    return { code: ErrorCode.OPERATION_NOT_SUPPORT, msg: 'whenHidden needs a page (document.visibilityState)' };
+  }
   const key = await call('__webPush', [{ op: 0 }]);
   if (key.code !== ErrorCode.SUCCESS) return key;
   let sub;
@@ -641,7 +646,27 @@ export async function registerWebPush(options = {}) {
   }
   const { endpoint, keys } = sub.toJSON();
   const res = await call('__webPush', [{ op: 1, endpoint, p256dh: keys?.p256dh ?? '', auth: keys?.auth ?? '' }]);
-  return res.code === ErrorCode.SUCCESS ? { code: res.code, data: { endpoint } } : res;
+  if (res.code !== ErrorCode.SUCCESS) return res;
+  const shown = await pushWhenHidden(!!options.whenHidden);
+  return shown.code === ErrorCode.SUCCESS ? { code: res.code, data: { endpoint } } : shown;
+}
+
+// pushWhenHidden(on): while on, the page tells the engine when it is
+// hidden or shown (the engine tells the server, again after a reconnect),
+// and its user is pushed while all their sessions are hidden ones.
+let visibilityListener = null;
+async function pushWhenHidden(on) {
+  if (!on) {
+    if (!visibilityListener) return { code: ErrorCode.SUCCESS };
+    document.removeEventListener('visibilitychange', visibilityListener);
+    visibilityListener = null;
+    return call('__webPush', [{ op: 4 }]);
+  }
+  if (!visibilityListener) {
+    visibilityListener = () => call('__webPush', [{ op: document.visibilityState === 'hidden' ? 3 : 4 }]);
+    document.addEventListener('visibilitychange', visibilityListener);
+  }
+  return visibilityListener();
 }
 
 /**
@@ -651,6 +676,7 @@ export async function registerWebPush(options = {}) {
 export async function unregisterWebPush() {
   const res = await call('__webPush', [{ op: 2 }]);
   if (res.code !== ErrorCode.SUCCESS) return res;
+  await pushWhenHidden(false);
   try {
     const reg = await serviceWorkerOf({});
     await (await reg.pushManager.getSubscription())?.unsubscribe();
@@ -669,6 +695,8 @@ export async function destroy() {
   loaded = null;
   lastToken = '';
   listeners.clear();
+  if (visibilityListener) document.removeEventListener('visibilitychange', visibilityListener);
+  visibilityListener = null;
   if (!r) return;
   const bridge = await r.catch(() => null);
   await bridge?.disconnect?.().catch(() => {});

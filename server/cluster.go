@@ -26,7 +26,8 @@ import (
 // deliveries (a cluster of one tells no one: the local bus drops events):
 //
 //   - Who is online where: a node announces each user whose first session
-//     opens or last one closes on it, numbered, and a beat every
+//     opens or last one closes on it, and whose sessions there are all in
+//     the background or one no longer is (pushes), numbered, and a beat every
 //     Config.ClusterBeat with its last number. A node that missed a number,
 //     or hears of a node for the first time, asks that node for its whole
 //     list. A node silent for Config.ClusterDeadAfter (5 beats) is dropped
@@ -47,6 +48,8 @@ const (
 	evBeat      = "beat"      // Broadcast: alive, with the last Seq
 	evOnline    = "on"        // Broadcast, numbered: User's first session here
 	evOffline   = "off"       // Broadcast, numbered: User's last session here closed
+	evAway      = "away"      // Broadcast, numbered: User's sessions here are all in the background
+	evBack      = "back"      // Broadcast, numbered: one of User's sessions here is in the foreground again
 	evAskList   = "ask"       // Send: send me your list
 	evList      = "list"      // Send: the users online here as of Seq, in parts (Part from 0, Last)
 	evLeave     = "leave"     // Broadcast: this node is stopping
@@ -82,6 +85,7 @@ type busEvent struct {
 	Last     bool             `json:"l,omitempty"`
 	Sessions []sessionRef     `json:"s,omitempty"`
 	Online   map[string]int64 `json:"o,omitempty"` // user: since (ms)
+	Away     []string         `json:"a,omitempty"` // of Online, those with every session in the background
 }
 
 // sessionRef is a session as other nodes count it for the session limit.
@@ -144,6 +148,7 @@ type cluster struct {
 	mu     sync.Mutex
 	seq    uint64           // the number of this node's last online/offline announcement
 	here   map[string]int64 // users online here: since (ms)
+	away   map[string]bool  // of here, those whose every session here is in the background
 	nodes  map[string]*nodeView
 	left   map[string]bool                    // nodes that said they were stopping
 	remote map[string]map[string][]sessionRef // user (with sessions here): node: their sessions there
@@ -156,9 +161,11 @@ type nodeView struct {
 	asked  time.Time // when its list was last asked for
 	seen   time.Time // when it was last heard of
 	online map[string]int64
+	away   map[string]bool // of online, those with every session there in the background
 	// partial gathers a list arriving in parts; nextPart is the part due.
-	partial  map[string]int64
-	nextPart int
+	partial     map[string]int64
+	partialAway map[string]bool
+	nextPart    int
 }
 
 // listPart is how many users one part of a list holds: a part stays well
@@ -169,14 +176,18 @@ const listPart = 5000
 // c.mu, so no announcement comes between them.
 func (c *cluster) sendListLocked(node string) {
 	part := map[string]int64{}
+	var away []string
 	n := 0
 	send := func(last bool) {
-		c.sendTo(node, &busEvent{Kind: evList, Seq: c.seq, Part: n, Last: last, Online: part})
-		part = map[string]int64{}
+		c.sendTo(node, &busEvent{Kind: evList, Seq: c.seq, Part: n, Last: last, Online: part, Away: away})
+		part, away = map[string]int64{}, nil
 		n++
 	}
 	for u, t := range c.here {
 		part[u] = t
+		if c.away[u] {
+			away = append(away, u)
+		}
 		if len(part) == listPart {
 			send(false)
 		}
@@ -187,7 +198,7 @@ func (c *cluster) sendListLocked(node string) {
 func newCluster(s *Server) *cluster {
 	tag := make([]byte, 4)
 	rand.Read(tag)
-	c := &cluster{s: s, tag: "-" + hex.EncodeToString(tag), here: map[string]int64{}, nodes: map[string]*nodeView{}, left: map[string]bool{}, remote: map[string]map[string][]sessionRef{}}
+	c := &cluster{s: s, tag: "-" + hex.EncodeToString(tag), here: map[string]int64{}, away: map[string]bool{}, nodes: map[string]*nodeView{}, left: map[string]bool{}, remote: map[string]map[string][]sessionRef{}}
 	c.alone.Store(true)
 	return c
 }
@@ -256,8 +267,41 @@ func (c *cluster) sessionsChanged(user string, now int64, kind string) (changed 
 		c.s.left.note(user, now)
 		changed = !c.elsewhereLocked(user)
 	}
+	c.awayChangedLocked(user, local, now)
 	c.tell(user, &busEvent{Kind: kind, User: user, Sessions: refs(local)})
 	return changed
+}
+
+// setBackground puts ss in the background or back in the foreground, and
+// announces its user's change, if any.
+func (c *cluster) setBackground(ss *session, background bool, now int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ss.background.Store(background)
+	c.awayChangedLocked(ss.user, c.s.hub.sessionsOf(ss.user), now)
+}
+
+// awayChangedLocked announces whether user, online here, has every
+// session here in the background now (evAway: for pushes they went
+// offline) or one in the foreground again (evBack).
+func (c *cluster) awayChangedLocked(user string, local []*session, now int64) {
+	away := len(local) > 0 && !anyForeground(local)
+	switch {
+	case away == c.away[user]:
+		return
+	case len(local) == 0:
+		delete(c.away, user) // its evOffline said it
+		return
+	}
+	c.seq++
+	if away {
+		c.away[user] = true
+		c.broadcast(&busEvent{Kind: evAway, Seq: c.seq, User: user, Time: now})
+		c.s.left.note(user, now)
+		return
+	}
+	delete(c.away, user)
+	c.broadcast(&busEvent{Kind: evBack, Seq: c.seq, User: user, Time: now})
 }
 
 func refs(list []*session) []sessionRef {
@@ -291,6 +335,22 @@ func (c *cluster) onlineElsewhere(user string) (bool, int64) {
 		}
 	}
 	return found, since
+}
+
+// awakeElsewhere reports whether user has a session in the foreground on
+// another node.
+func (c *cluster) awakeElsewhere(user string) bool {
+	if c.alone.Load() {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range c.nodes {
+		if _, ok := v.online[user]; ok && !v.away[user] {
+			return true
+		}
+	}
+	return false
 }
 
 // nodesOf is how many nodes user has sessions on (at least 1): their rate
@@ -407,7 +467,7 @@ func (c *cluster) receive(b []byte) {
 	}
 	s := c.s
 	switch e.Kind {
-	case evBeat, evOnline, evOffline, evList, evLeave:
+	case evBeat, evOnline, evOffline, evAway, evBack, evList, evLeave:
 		c.directory(&e)
 	case evAskList:
 		c.mu.Lock()
@@ -476,7 +536,7 @@ func (c *cluster) directory(e *busEvent) {
 			// node that left still sends while it stops is not news.
 			return
 		}
-		v = &nodeView{online: map[string]int64{}}
+		v = &nodeView{online: map[string]int64{}, away: map[string]bool{}}
 		c.nodes[e.From] = v
 		c.alone.Store(false)
 	}
@@ -484,16 +544,20 @@ func (c *cluster) directory(e *busEvent) {
 	switch e.Kind {
 	case evList:
 		if e.Part == 0 {
-			v.partial, v.nextPart = map[string]int64{}, 0
+			v.partial, v.partialAway, v.nextPart = map[string]int64{}, map[string]bool{}, 0
 		}
 		if v.partial == nil || e.Part != v.nextPart {
 			v.partial = nil // a part was missed: asked again at its next beat
 			return
 		}
 		maps.Copy(v.partial, e.Online)
+		for _, u := range e.Away {
+			v.partialAway[u] = true
+		}
 		v.nextPart++
 		if e.Last {
-			v.online, v.seq, v.synced, v.partial = v.partial, e.Seq, true, nil
+			v.online, v.away, v.seq, v.synced = v.partial, v.partialAway, e.Seq, true
+			v.partial, v.partialAway = nil, nil
 		}
 		return
 	case evBeat:
@@ -501,17 +565,24 @@ func (c *cluster) directory(e *busEvent) {
 			return
 		}
 		v.synced = false
-	case evOnline, evOffline:
+	case evOnline, evOffline, evAway, evBack:
 		if v.synced && e.Seq <= v.seq {
 			return // told before its list was taken
 		}
 		if v.synced && e.Seq == v.seq+1 {
 			v.seq = e.Seq
-			if e.Kind == evOnline {
+			switch e.Kind {
+			case evOnline:
 				v.online[e.User] = e.Time
-			} else {
+			case evOffline:
 				delete(v.online, e.User)
+				delete(v.away, e.User)
 				c.s.left.note(e.User, e.Time)
+			case evAway:
+				v.away[e.User] = true
+				c.s.left.note(e.User, e.Time)
+			case evBack:
+				delete(v.away, e.User)
 			}
 			return
 		}

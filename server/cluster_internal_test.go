@@ -64,6 +64,7 @@ func TestDirectoryListInParts(t *testing.T) {
 	for i := range users {
 		a.cluster.here[fmt.Sprint("u", i)] = int64(i)
 	}
+	a.cluster.away["u1"], a.cluster.away[fmt.Sprint("u", users-1)] = true, true // every session there in the background
 	a.cluster.seq = 40
 	a.cluster.mu.Unlock()
 
@@ -83,6 +84,15 @@ func TestDirectoryListInParts(t *testing.T) {
 	}
 	check("u0", true)
 	check(fmt.Sprint("u", users-1), true)
+	awake := func(user string, want bool) {
+		t.Helper()
+		if got := b.cluster.awakeElsewhere(user); got != want {
+			t.Fatalf("%s awake elsewhere: %v, want %v", user, got, want)
+		}
+	}
+	awake("u0", true)
+	awake("u1", false)
+	awake(fmt.Sprint("u", users-1), false)
 	b.cluster.mu.Lock()
 	v := b.cluster.nodes["a"]
 	got, synced, seq := len(v.online), v.synced, v.seq
@@ -93,7 +103,13 @@ func TestDirectoryListInParts(t *testing.T) {
 	// The next number applies; one after a gap makes b ask again.
 	b.cluster.receive(mustEvent(t, &busEvent{Kind: evOffline, From: "a", Seq: 41, User: "u0"}))
 	check("u0", false)
-	b.cluster.receive(mustEvent(t, &busEvent{Kind: evOnline, From: "a", Seq: 43, User: "late"}))
+	awake("u0", false)
+	b.cluster.receive(mustEvent(t, &busEvent{Kind: evAway, From: "a", Seq: 42, User: "u2"}))
+	b.cluster.receive(mustEvent(t, &busEvent{Kind: evBack, From: "a", Seq: 43, User: "u1"}))
+	awake("u2", false)
+	awake("u1", true)
+	check("u2", true)
+	b.cluster.receive(mustEvent(t, &busEvent{Kind: evOnline, From: "a", Seq: 45, User: "late"}))
 	b.cluster.mu.Lock()
 	synced = b.cluster.nodes["a"].synced
 	b.cluster.mu.Unlock()

@@ -85,6 +85,8 @@ func (ss *session) handleWebPush(ctx context.Context, id uint64, r *pb.WebPushRe
 			ss.replyFor(id, err)
 			return
 		}
+	case pb.WebPushOp_WEB_PUSH_BACKGROUND, pb.WebPushOp_WEB_PUSH_FOREGROUND:
+		s.cluster.setBackground(ss, r.Op == pb.WebPushOp_WEB_PUSH_BACKGROUND, s.cfg.Now().UnixMilli())
 	default:
 		ss.replyErr(id, codes.InvalidParameter, "unknown web push op")
 		return
@@ -205,8 +207,8 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 	mentioned := contract.Mentioned(m)
 	var events []store.OutboxEvent
 	for _, u := range users {
-		if u == m.FromUser || !store.VisibleTo(m, u) || s.online(u) || s.left.since(u, m.SentTime) {
-			continue // theirs, not for them, or they were online when it was stored
+		if u == m.FromUser || !store.VisibleTo(m, u) || s.awake(u) || s.left.since(u, m.SentTime) {
+			continue // theirs, not for them, or they were online (in the foreground) when it was stored
 		}
 		level, badge, err := s.pushState(ctx, u, m)
 		if err != nil {
@@ -403,8 +405,9 @@ func (s *Server) sendWebPush(ctx context.Context, e *store.OutboxEvent) bool {
 }
 
 // apiUserPush answers what decides a user's pushes: whether they are
-// online (on any node: then nothing is pushed) and their devices' Web Push
-// subscriptions (not their keys).
+// online (on any node) and whether each of their sessions is in the
+// background (nothing is pushed while online and not inBackground), and
+// their devices' Web Push subscriptions (not their keys).
 func (s *Server) apiUserPush(r *http.Request) (any, error) {
 	user, err := pathID(r, "id")
 	if err != nil {
@@ -423,12 +426,13 @@ func (s *Server) apiUserPush(r *http.Request) (any, error) {
 	for _, x := range subs {
 		out = append(out, sub{x.Device, x.Endpoint, x.Created})
 	}
-	return map[string]any{"online": s.online(user), "webPush": out}, nil
+	return map[string]any{"online": s.online(user), "inBackground": s.online(user) && !s.awake(user), "webPush": out}, nil
 }
 
-// leftTimes remembers when users last went offline (on any node) for ten
-// to twenty minutes: a message stored before then reached them live, and
-// owes no push even when its event is handled after they left.
+// leftTimes remembers when users last went offline or into the
+// background (on any node) for ten to twenty minutes: a message stored
+// before then reached them live, and owes no push even when its event is
+// handled after they left.
 type leftTimes struct {
 	mu        sync.Mutex
 	cur, prev map[string]int64 // user: when (ms)
@@ -465,4 +469,19 @@ func (s *Server) online(user string) bool {
 	}
 	on, _ := s.cluster.onlineElsewhere(user)
 	return on
+}
+
+// awake reports whether user has a session in the foreground on any node:
+// while they have, they read their messages live and are not pushed.
+func (s *Server) awake(user string) bool {
+	return anyForeground(s.hub.sessionsOf(user)) || s.cluster.awakeElsewhere(user)
+}
+
+func anyForeground(list []*session) bool {
+	for _, ss := range list {
+		if !ss.background.Load() {
+			return true
+		}
+	}
+	return false
 }

@@ -20,6 +20,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -320,7 +321,7 @@ func TestWebPushAndPushWebhook(t *testing.T) {
 	for _, u := range []string{"bob", "carol"} {
 		e.waitOffline(t, u)
 	}
-	e.clock.add(time.Second) // what is sent from now on was sent while they were offline
+	nextMilli() // what is sent from now on was sent while they were offline
 	alice.send(t, text("bob", client.Private, "hello"))
 	alice.send(t, text("bob", client.Private, "again"))
 	status := text("bob", client.Private, "typing…")
@@ -430,7 +431,7 @@ func TestClusterWebPush(t *testing.T) {
 	}
 	bob.Disconnect()
 	n0.waitOffline(t, "bob")
-	c.clock.add(time.Second)
+	nextMilli()
 	const n = 20
 	for i := range n {
 		alice.send(t, text("bob", client.Private, "b"+strconv.Itoa(i)))
@@ -466,5 +467,141 @@ func TestClusterWebPush(t *testing.T) {
 	}
 	if len(calls) != n {
 		t.Errorf("push webhook calls: %v", calls)
+	}
+
+	// Dave's one session goes into the background on node 1: both nodes
+	// see it (node 0 from node 1's announcement), and whichever decides
+	// pushes him; back in the foreground, neither does.
+	inBackground := func(want bool) {
+		t.Helper()
+		for _, nd := range []*env{n0, n1} {
+			waitFor(t, fmt.Sprintf("dave in the background: %v", want), func() bool {
+				st := nd.adminOK(t, "GET", "/v1/users/dave/push", nil)
+				return st["online"] == true && st["inBackground"] == want
+			})
+		}
+		nextMilli()
+	}
+	if _, err := dave.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_BACKGROUND}); err != nil {
+		t.Fatal(err)
+	}
+	inBackground(true)
+	alice.send(t, text("dave", client.Private, "hidden"))
+	waitFor(t, "dave's push", func() bool { return len(ps.received("dave")) >= 1 })
+	if _, err := dave.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_FOREGROUND}); err != nil {
+		t.Fatal(err)
+	}
+	inBackground(false)
+	alice.send(t, text("dave", client.Private, "shown"))
+	bob.connect(t, token(t, "bob", time.Hour)) // in the foreground: not pushed either
+	if _, err := bob.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_BACKGROUND}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "bob in the background on node 0's view", func() bool {
+		return n0.adminOK(t, "GET", "/v1/users/bob/push", nil)["inBackground"] == true
+	})
+	nextMilli()
+	alice.send(t, text("bob", client.Private, "bob hidden"))
+	waitFor(t, "bob's push", func() bool { return len(ps.received("bob")) > n })
+	n0.fence(t, alice, dave)
+	if got := ps.received("dave"); len(got) != 1 || got[0]["body"] != "hidden" {
+		t.Fatalf("dave's pushes: %v", got)
+	}
+}
+
+// A session the app put in the background (registerWebPush's whenHidden:
+// a hidden tab) does not count as connected for pushes: its user is pushed
+// while every session of theirs is closed or in the background, not while
+// one is in the foreground; the engine says it again after a reconnect.
+func TestWebPushInBackground(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) { c.WebPushAllowHTTP = true })
+	ctx := context.Background()
+	ps := newPushService(t)
+	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "pushWebhookUrl": h.srv.URL + "/push"})
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	bob2 := e.device("bob", "b2", devOpts{})
+	for _, d := range []*device{alice, bob, bob2} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	var err error
+	if ps.key, err = bob.WebPush(ctx, &pb.WebPushRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.WebPush(ctx, ps.subscribe("bob")); err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		st := e.adminOK(t, "GET", "/v1/users/bob/push", nil)
+		return fmt.Sprintf("online %v, in background %v", st["online"], st["inBackground"])
+	}
+	set := func(d *device, op pb.WebPushOp, want string) {
+		t.Helper()
+		if _, err := d.WebPush(ctx, &pb.WebPushRequest{Op: op}); err != nil {
+			t.Fatal(err)
+		}
+		if got := state(); got != want {
+			t.Fatalf("after %v of %s: %s, want %s", op, d.id, got, want)
+		}
+		nextMilli() // what is sent from now on was sent in this state
+	}
+	send := func(body string) { alice.send(t, text("bob", client.Private, body)) }
+
+	// Each push is decided when its message's outbox event is handled: a
+	// user back in the foreground by then has read it live, and is not
+	// pushed. So each pushed message is waited for before the next change.
+	var want []string
+	pushed := func(body string) {
+		t.Helper()
+		want = append(want, body)
+		waitFor(t, "the push of "+body, func() bool { return len(ps.received("bob")) >= len(want) && len(h.seen()) >= len(want) })
+		if got := ps.received("bob"); len(got) != len(want) || got[len(got)-1]["body"] != body {
+			t.Fatalf("pushed %v; want %q", got, want)
+		}
+	}
+	set(bob, pb.WebPushOp_WEB_PUSH_BACKGROUND, "online true, in background false") // bob2 is in the foreground
+	send("one tab shown")
+	set(bob2, pb.WebPushOp_WEB_PUSH_BACKGROUND, "online true, in background true")
+	send("both hidden")
+	pushed("both hidden")
+	set(bob, pb.WebPushOp_WEB_PUSH_FOREGROUND, "online true, in background false")
+	send("one shown again")
+	bob.Disconnect()
+	waitFor(t, "bob's first session gone", func() bool { return state() == "online true, in background true" })
+	nextMilli()
+	send("the shown one closed")
+	pushed("the shown one closed")
+
+	// A reconnect starts in the foreground; the engine says the background again.
+	bob2.Disconnect()
+	e.waitOffline(t, "bob")
+	bob2.connect(t, token(t, "bob", time.Hour))
+	waitFor(t, "the background said again", func() bool { return state() == "online true, in background true" })
+	nextMilli()
+	send("after the reconnect")
+	pushed("after the reconnect")
+
+	e.fence(t, alice) // whatever else was owed has had its time
+	var bodies, posted []string
+	for _, p := range ps.received("bob") {
+		bodies = append(bodies, p["body"].(string))
+	}
+	for _, ev := range h.seen() {
+		posted = append(posted, ev["data"].(map[string]any)["body"].(string))
+	}
+	if !slices.Equal(bodies, want) || !slices.Equal(posted, want) {
+		t.Fatalf("pushed %q, posted %q; want %q", bodies, posted, want)
+	}
+}
+
+// nextMilli returns once the real clock's millisecond has moved on: a
+// message stored after it has a later sent time (the store's clock is the
+// real one) than a change of state noted before it, so which of the two
+// came first is not a tie (a tie counts as "reached live").
+func nextMilli() {
+	for t0 := time.Now().UnixMilli(); time.Now().UnixMilli() <= t0; {
+		runtime.Gosched()
 	}
 }

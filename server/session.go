@@ -53,6 +53,10 @@ type session struct {
 
 	lastSeen   atomic.Int64 // unix ns of the last frame read (or, while the reader waits, write progress)
 	idleClosed atomic.Bool  // the idle sweep is closing it
+	// background: the app said this session's tab is hidden and wants its
+	// user pushed meanwhile (WEB_PUSH_BACKGROUND); written under
+	// cluster.mu, so each change is announced in order.
+	background atomic.Bool
 	// replying: the reader is writing an answer itself, for replyTimeout
 	// at most; meanwhile it reads no heartbeats, and the idle sweep
 	// leaves the session be.
@@ -720,11 +724,13 @@ func (ss *session) close(cause error) {
 	ss.q = sendQueue{}
 	ss.wakeReader()
 	ss.mu.Unlock()
+	// Taken before it leaves the hub: a message stored from then on did
+	// not reach it live (pushes, leftTimes).
+	now := ss.srv.cfg.Now().UnixMilli()
 	ss.srv.hub.remove(ss)
 	ss.srv.leaveChatrooms(ss)
 	ss.srv.leaveUltraGroups(ss)
 	if ss.joined {
-		now := ss.srv.cfg.Now().UnixMilli()
 		if ss.srv.cluster.closed(ss, now) {
 			ss.srv.presence.note(ss.user, now)
 			ss.srv.tasks.Go(func() { ss.srv.enqueueUserEvent(ss.srv.ctx, "user.offline", ss.user, now) })

@@ -221,6 +221,7 @@ async function webPush() {
   const r = await RongIMLib.registerWebPush({ serviceWorker: '/sw.js' });
   if (r.code === RongIMLib.ErrorCode.OPERATION_NOT_SUPPORT) console.log('no push here', r.msg);
   else console.log(r.data?.endpoint);
+  await RongIMLib.registerWebPush({ whenHidden: true }); // pushed while this tab is hidden too
   await RongIMLib.unregisterWebPush();
 }
 void webPush;

@@ -84,4 +84,49 @@ for (const engine of engines().filter((e) => e === 'chromium')) describe(engine,
     assert.deepEqual(shown, [{ title: 'Alice', body: 'are you there?', tag: '1:alice:', targetId: 'alice' }]);
     await context.close();
   });
+
+  // whenHidden: the app's choice to push while its tab is open but hidden.
+  // Headless Chromium's pages are always visible, so the test sets
+  // document.visibilityState and fires visibilitychange itself, as the
+  // browser does when the tab goes to the background.
+  test('a hidden tab is pushed when the app registered with whenHidden', async () => {
+    const context = await browser.newContext();
+    await context.grantPermissions(['notifications'], { origin: web.url });
+    const carol = await openUser(browser, web.url, server, 'carol', context);
+    await carol.page.evaluate(stubSubscribe, ps.subscription);
+    const state = async () => (await admin(server, 'GET', '/v1/users/carol/push')).data;
+    const waitState = async (inBackground) => {
+      for (let i = 0; (await state()).inBackground !== inBackground; i++) {
+        assert.ok(i < 300, `carol never inBackground ${inBackground}`);
+        await new Promise((r) => setTimeout(r, 50)); // polling a condition
+      }
+      assert.equal((await state()).online, true);
+    };
+    const visibility = (v) => carol.page.evaluate((v) => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => v });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, v);
+
+    await visibility('hidden'); // hidden before the app chose: the tab still counts as connected
+    const r = await carol.page.evaluate(() => RongIMLib.registerWebPush({ serviceWorker: '/sw.js', whenHidden: true }));
+    assert.equal(r.code, ErrorCode.SUCCESS, JSON.stringify(r));
+    await waitState(true); // registering said it at once
+    const before = ps.pushes.length;
+    await adminSend(server, 'alice', 'carol', ['while hidden']);
+    assert.equal((await ps.waitPush(before)).body, 'while hidden');
+
+    await visibility('visible');
+    await waitState(false);
+    await adminSend(server, 'alice', 'carol', ['while shown']); // read live: not pushed
+    await visibility('hidden');
+    await waitState(true);
+    await adminSend(server, 'alice', 'carol', ['hidden once more']); // (adminSend's client ids differ by length)
+    assert.equal((await ps.waitPush(before + 1)).body, 'hidden once more');
+
+    // unregisterWebPush ends it: the hidden tab counts as connected again.
+    assert.equal((await carol.page.evaluate(() => RongIMLib.unregisterWebPush())).code, ErrorCode.SUCCESS);
+    await waitState(false);
+    assert.deepEqual(ps.pushes.slice(before).map((p) => p.body), ['while hidden', 'hidden once more']);
+    await context.close();
+  });
 });

@@ -389,6 +389,8 @@ const (
 	WebPushOp_WEB_PUSH_KEY         WebPushOp = 0
 	WebPushOp_WEB_PUSH_SUBSCRIBE   WebPushOp = 1
 	WebPushOp_WEB_PUSH_UNSUBSCRIBE WebPushOp = 2
+	WebPushOp_WEB_PUSH_BACKGROUND  WebPushOp = 3
+	WebPushOp_WEB_PUSH_FOREGROUND  WebPushOp = 4
 )
 
 func (x WebPushOp) String() string {
@@ -399,6 +401,10 @@ func (x WebPushOp) String() string {
 		return "WEB_PUSH_SUBSCRIBE"
 	case WebPushOp_WEB_PUSH_UNSUBSCRIBE:
 		return "WEB_PUSH_UNSUBSCRIBE"
+	case WebPushOp_WEB_PUSH_BACKGROUND:
+		return "WEB_PUSH_BACKGROUND"
+	case WebPushOp_WEB_PUSH_FOREGROUND:
+		return "WEB_PUSH_FOREGROUND"
 	}
 	return strconv.Itoa(int(x))
 }

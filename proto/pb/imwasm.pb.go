@@ -663,12 +663,17 @@ func (UltraGroupOp) EnumDescriptor() ([]byte, []int) {
 // (RFC 8292) a browser subscribes with, and the subscription the browser
 // made (RFC 8291 keys), kept per device. While none of the user's devices
 // is connected, their messages go to each subscription as a notification.
+// A session the app put in the background (a hidden tab, by the app's
+// choice) does not count as connected for that; it is kept for the
+// connection only: the engine says it again after a reconnect.
 type WebPushOp int32
 
 const (
 	WebPushOp_WEB_PUSH_KEY         WebPushOp = 0 // answers the VAPID public key
 	WebPushOp_WEB_PUSH_SUBSCRIBE   WebPushOp = 1 // keeps the subscription for this device
 	WebPushOp_WEB_PUSH_UNSUBSCRIBE WebPushOp = 2 // forgets this device's subscription
+	WebPushOp_WEB_PUSH_BACKGROUND  WebPushOp = 3 // this session is in the background: push as if it were not connected
+	WebPushOp_WEB_PUSH_FOREGROUND  WebPushOp = 4 // this session is in the foreground again (as every session starts)
 )
 
 // Enum value maps for WebPushOp.
@@ -677,11 +682,15 @@ var (
 		0: "WEB_PUSH_KEY",
 		1: "WEB_PUSH_SUBSCRIBE",
 		2: "WEB_PUSH_UNSUBSCRIBE",
+		3: "WEB_PUSH_BACKGROUND",
+		4: "WEB_PUSH_FOREGROUND",
 	}
 	WebPushOp_value = map[string]int32{
 		"WEB_PUSH_KEY":         0,
 		"WEB_PUSH_SUBSCRIBE":   1,
 		"WEB_PUSH_UNSUBSCRIBE": 2,
+		"WEB_PUSH_BACKGROUND":  3,
+		"WEB_PUSH_FOREGROUND":  4,
 	}
 )
 
@@ -9453,11 +9462,13 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x13ULTRA_GROUP_OP_NONE\x10\x00\x12\x14\n" +
 	"\x10ULTRA_GROUP_LIST\x10\x01\x12!\n" +
 	"\x1dULTRA_GROUP_GET_DEFAULT_LEVEL\x10\x02\x12!\n" +
-	"\x1dULTRA_GROUP_SET_DEFAULT_LEVEL\x10\x03*O\n" +
+	"\x1dULTRA_GROUP_SET_DEFAULT_LEVEL\x10\x03*\x81\x01\n" +
 	"\tWebPushOp\x12\x10\n" +
 	"\fWEB_PUSH_KEY\x10\x00\x12\x16\n" +
 	"\x12WEB_PUSH_SUBSCRIBE\x10\x01\x12\x18\n" +
-	"\x14WEB_PUSH_UNSUBSCRIBE\x10\x02B#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
+	"\x14WEB_PUSH_UNSUBSCRIBE\x10\x02\x12\x17\n" +
+	"\x13WEB_PUSH_BACKGROUND\x10\x03\x12\x17\n" +
+	"\x13WEB_PUSH_FOREGROUND\x10\x04B#Z!github.com/imwasm/imwasm/proto/pbb\x06proto3"
 
 var (
 	file_proto_imwasm_proto_rawDescOnce sync.Once
