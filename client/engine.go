@@ -723,8 +723,12 @@ func (e *Engine) dialOne(dctx context.Context, url string, early *pendingDial, s
 	e.mu.Lock()
 	token := e.token
 	e.mu.Unlock()
+	e.background.mu.Lock()
+	background := e.background.on
+	e.background.mu.Unlock()
 	auth := &pb.Frame{Id: 1, Body: &pb.Frame_Auth{Auth: &pb.Auth{
 		Token: token, AppKey: e.cfg.AppKey, DeviceId: e.cfg.DeviceID, SyncVersion: version, SdkVersion: "imwasm-go", Platform: "go",
+		Background: background,
 	}}}
 	b, _ := auth.Marshal()
 	if err := c.Write(dctx, b); err != nil {
@@ -770,7 +774,7 @@ func (e *Engine) dialOne(dctx context.Context, url string, early *pendingDial, s
 	if e.cfg.SendRate == 0 {
 		e.followSendLimit(ok.SendRatePerSec, ok.SendBurst)
 	}
-	lc := &liveConn{e: e, c: c, waiters: map[uint64]chan *pb.Frame{}, auth: ok, closed: make(chan struct{})}
+	lc := &liveConn{e: e, c: c, waiters: map[uint64]chan *pb.Frame{}, auth: ok, closed: make(chan struct{}), background: background}
 	e.mu.Lock()
 	e.conn = lc
 	e.mu.Unlock()
@@ -819,6 +823,8 @@ type liveConn struct {
 	err     error
 	lastIn  atomic.Int64
 	helpers sync.WaitGroup // run waits for the goroutines it starts
+	// background: what the Auth frame said (the session started there).
+	background bool
 }
 
 func (lc *liveConn) write(ctx context.Context, f *pb.Frame) error {

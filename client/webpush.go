@@ -16,8 +16,8 @@ import (
 // WEB_PUSH_BACKGROUND and WEB_PUSH_FOREGROUND say whether the app's page
 // is in the background (its user is pushed meanwhile, by the app's
 // choice). The server keeps that per connection, so the engine remembers
-// it and says it again on each new connection; said while disconnected, it
-// is only remembered (the answer's key is then "").
+// it and says it in each new connection's Auth frame; said while
+// disconnected, it is only remembered (the answer's key is then "").
 func (e *Engine) WebPush(ctx context.Context, r *pb.WebPushRequest) (string, error) {
 	if err := e.closed(); err != nil {
 		return "", err
@@ -69,16 +69,16 @@ func (lc *liveConn) tellBackground(ctx context.Context, on bool) (string, error)
 	return f.GetWebPushResult().GetVapidPublicKey(), nil
 }
 
-// sayBackground tells a new connection's server that the page is in the
-// background, if it is (every session starts in the foreground).
+// sayBackground tells a new connection's server where the page is, when
+// it changed after the Auth frame said (which the session started with).
 func (lc *liveConn) sayBackground(ctx context.Context) {
 	e := lc.e
 	e.background.mu.Lock()
 	defer e.background.mu.Unlock()
-	if !e.background.on {
+	if e.background.on == lc.background {
 		return
 	}
-	if _, err := lc.tellBackground(ctx, true); err != nil && ctx.Err() == nil {
+	if _, err := lc.tellBackground(ctx, e.background.on); err != nil && ctx.Err() == nil {
 		e.log.Log(LevelWarn, "could not say the page is in the background", "err", err.Error())
 	}
 }

@@ -246,6 +246,7 @@ export function init(options) {
   uploadExplicit = options.uploadUrl || '';
   lastToken = '';
   loaded = null;
+  stopVisibility(); // the new engine starts in the foreground, as a new app's choice
   const prev = runtime;
   // Only the latest init's runtime reaches the listeners: the one it
   // replaces may still be saying DISCONNECT as it closes.
@@ -657,16 +658,27 @@ export async function registerWebPush(options = {}) {
 let visibilityListener = null;
 async function pushWhenHidden(on) {
   if (!on) {
-    if (!visibilityListener) return { code: ErrorCode.SUCCESS };
-    document.removeEventListener('visibilitychange', visibilityListener);
-    visibilityListener = null;
+    if (!stopVisibility()) return { code: ErrorCode.SUCCESS };
     return call('__webPush', [{ op: 4 }]);
   }
   if (!visibilityListener) {
     visibilityListener = () => call('__webPush', [{ op: document.visibilityState === 'hidden' ? 3 : 4 }]);
     document.addEventListener('visibilitychange', visibilityListener);
   }
-  return visibilityListener();
+  const res = await visibilityListener();
+  if (res.code !== ErrorCode.SUCCESS) { // (a server that predates it): none of it, rather than half
+    stopVisibility();
+    await call('__webPush', [{ op: 4 }]);
+  }
+  return res;
+}
+
+// stopVisibility removes the listener; true if there was one.
+function stopVisibility() {
+  if (!visibilityListener) return false;
+  document.removeEventListener('visibilitychange', visibilityListener);
+  visibilityListener = null;
+  return true;
 }
 
 /**
@@ -695,8 +707,7 @@ export async function destroy() {
   loaded = null;
   lastToken = '';
   listeners.clear();
-  if (visibilityListener) document.removeEventListener('visibilitychange', visibilityListener);
-  visibilityListener = null;
+  stopVisibility();
   if (!r) return;
   const bridge = await r.catch(() => null);
   await bridge?.disconnect?.().catch(() => {});

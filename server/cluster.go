@@ -48,7 +48,7 @@ const (
 	evBeat      = "beat"      // Broadcast: alive, with the last Seq
 	evOnline    = "on"        // Broadcast, numbered: User's first session here
 	evOffline   = "off"       // Broadcast, numbered: User's last session here closed
-	evAway      = "away"      // Broadcast, numbered: User's sessions here are all in the background
+	evAway      = "away"      // Broadcast, numbered: User's sessions here are all in the background (Time: when they left the foreground; 0: they came in the background)
 	evBack      = "back"      // Broadcast, numbered: one of User's sessions here is in the foreground again
 	evAskList   = "ask"       // Send: send me your list
 	evList      = "list"      // Send: the users online here as of Seq, in parts (Part from 0, Last)
@@ -248,6 +248,7 @@ func (c *cluster) sessionsChanged(user string, now int64, kind string) (changed 
 	defer c.mu.Unlock()
 	local := c.s.hub.sessionsOf(user)
 	_, was := c.here[user]
+	wasAwake := was && !c.away[user] // a session here in the foreground
 	switch {
 	case len(local) > 0 && !was:
 		c.here[user] = now
@@ -264,10 +265,12 @@ func (c *cluster) sessionsChanged(user string, now int64, kind string) (changed 
 		c.s.pending.mu.Unlock()
 		c.seq++
 		c.broadcast(&busEvent{Kind: evOffline, Seq: c.seq, User: user, Time: now})
-		c.s.left.note(user, now)
+		if wasAwake {
+			c.s.left.note(user, now) // (from the background: noted when they went there)
+		}
 		changed = !c.elsewhereLocked(user)
 	}
-	c.awayChangedLocked(user, local, now)
+	c.awayChangedLocked(user, local, now, wasAwake)
 	c.tell(user, &busEvent{Kind: kind, User: user, Sessions: refs(local)})
 	return changed
 }
@@ -277,14 +280,17 @@ func (c *cluster) sessionsChanged(user string, now int64, kind string) (changed 
 func (c *cluster) setBackground(ss *session, background bool, now int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	_, here := c.here[ss.user]
+	wasAwake := here && !c.away[ss.user]
 	ss.background.Store(background)
-	c.awayChangedLocked(ss.user, c.s.hub.sessionsOf(ss.user), now)
+	c.awayChangedLocked(ss.user, c.s.hub.sessionsOf(ss.user), now, wasAwake)
 }
 
 // awayChangedLocked announces whether user, online here, has every
 // session here in the background now (evAway: for pushes they went
-// offline) or one in the foreground again (evBack).
-func (c *cluster) awayChangedLocked(user string, local []*session, now int64) {
+// offline; from the foreground if wasAwake, which leftTimes notes) or one
+// in the foreground again (evBack).
+func (c *cluster) awayChangedLocked(user string, local []*session, now int64, wasAwake bool) {
 	away := len(local) > 0 && !anyForeground(local)
 	switch {
 	case away == c.away[user]:
@@ -296,8 +302,12 @@ func (c *cluster) awayChangedLocked(user string, local []*session, now int64) {
 	c.seq++
 	if away {
 		c.away[user] = true
-		c.broadcast(&busEvent{Kind: evAway, Seq: c.seq, User: user, Time: now})
-		c.s.left.note(user, now)
+		e := &busEvent{Kind: evAway, Seq: c.seq, User: user}
+		if wasAwake {
+			e.Time = now
+			c.s.left.note(user, now)
+		}
+		c.broadcast(e)
 		return
 	}
 	delete(c.away, user)
@@ -575,12 +585,16 @@ func (c *cluster) directory(e *busEvent) {
 			case evOnline:
 				v.online[e.User] = e.Time
 			case evOffline:
+				if !v.away[e.User] { // from the background: noted when they went there
+					c.s.left.note(e.User, e.Time)
+				}
 				delete(v.online, e.User)
 				delete(v.away, e.User)
-				c.s.left.note(e.User, e.Time)
 			case evAway:
 				v.away[e.User] = true
-				c.s.left.note(e.User, e.Time)
+				if e.Time != 0 {
+					c.s.left.note(e.User, e.Time)
+				}
 			case evBack:
 				delete(v.away, e.User)
 			}

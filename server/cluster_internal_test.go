@@ -109,7 +109,13 @@ func TestDirectoryListInParts(t *testing.T) {
 	awake("u2", false)
 	awake("u1", true)
 	check("u2", true)
-	b.cluster.receive(mustEvent(t, &busEvent{Kind: evOnline, From: "a", Seq: 45, User: "late"}))
+	// u2 came in the background (no Time): their going offline from there
+	// is not "went offline after a message", which would owe no push.
+	b.cluster.receive(mustEvent(t, &busEvent{Kind: evOffline, From: "a", Seq: 44, User: "u2", Time: 500}))
+	if b.left.since("u2", 400) {
+		t.Fatal("u2, offline from the background, counted as having had a message live")
+	}
+	b.cluster.receive(mustEvent(t, &busEvent{Kind: evOnline, From: "a", Seq: 46, User: "late"}))
 	b.cluster.mu.Lock()
 	synced = b.cluster.nodes["a"].synced
 	b.cluster.mu.Unlock()
@@ -209,5 +215,43 @@ func TestDirectoryFollowsTheHub(t *testing.T) {
 	s.hub.remove(b)
 	if !s.cluster.closed(b, 4) || here() {
 		t.Fatal("b's close: u still online")
+	}
+}
+
+// Pushes: leftTimes notes a user leaving the foreground (they had what was
+// stored before live), not a user coming or leaving from the background.
+func TestLeftFromTheForegroundOnly(t *testing.T) {
+	s, err := New(context.Background(), Config{AppKey: "k", AppSecret: "0123456789abcdef0123", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := &session{srv: s, user: "u", id: "a", created: time.Now()}
+	s.hub.add(a, 10)
+	s.cluster.opened(a, 10)
+	s.cluster.setBackground(a, true, 20) // from the foreground: noted
+	if !s.left.since("u", 15) || s.left.since("u", 21) {
+		t.Fatal("going into the background at 20 not noted")
+	}
+	s.hub.remove(a)
+	s.cluster.closed(a, 30) // from the background: not noted
+	if s.left.since("u", 25) {
+		t.Fatal("a hidden session's close counted as having had a message live")
+	}
+	b := &session{srv: s, user: "u", id: "b", created: time.Now()}
+	b.background.Store(true) // a hidden tab reconnecting (Auth.background)
+	s.hub.add(b, 10)
+	s.cluster.opened(b, 40)
+	if s.left.since("u", 35) || s.awake("u") {
+		t.Fatal("a session opened in the background counted as reading")
+	}
+	s.cluster.setBackground(b, false, 50)
+	if !s.awake("u") {
+		t.Fatal("back in the foreground: not awake")
+	}
+	s.hub.remove(b)
+	s.cluster.closed(b, 60) // from the foreground: noted
+	if !s.left.since("u", 55) || s.awake("u") {
+		t.Fatal("leaving from the foreground at 60 not noted")
 	}
 }

@@ -504,6 +504,9 @@ func TestClusterWebPush(t *testing.T) {
 	alice.send(t, text("bob", client.Private, "bob hidden"))
 	waitFor(t, "bob's push", func() bool { return len(ps.received("bob")) > n })
 	n0.fence(t, alice, dave)
+	if got := ps.received("bob"); len(got) != n+1 || got[n]["body"] != "bob hidden" {
+		t.Fatalf("bob's pushes after %d: %v", n, got[n:])
+	}
 	if got := ps.received("dave"); len(got) != 1 || got[0]["body"] != "hidden" {
 		t.Fatalf("dave's pushes: %v", got)
 	}

@@ -183,6 +183,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		wake:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	sess.background.Store(a.Background)
 	sess.lastSeen.Store(time.Now().UnixNano())
 	version := s.store.Version()
 	rate, burst := uint32(0), uint32(0)

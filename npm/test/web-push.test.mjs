@@ -108,6 +108,8 @@ for (const engine of engines().filter((e) => e === 'chromium')) describe(engine,
     }, v);
 
     await visibility('hidden'); // hidden before the app chose: the tab still counts as connected
+    await carol.page.evaluate(() => RongIMLib.registerWebPush({ serviceWorker: '/sw.js' }));
+    assert.deepEqual([(await state()).online, (await state()).inBackground], [true, false]);
     const r = await carol.page.evaluate(() => RongIMLib.registerWebPush({ serviceWorker: '/sw.js', whenHidden: true }));
     assert.equal(r.code, ErrorCode.SUCCESS, JSON.stringify(r));
     await waitState(true); // registering said it at once

@@ -1918,6 +1918,7 @@ type Auth struct {
 	SyncVersion uint64
 	SdkVersion  string
 	Platform    string
+	Background  bool
 }
 
 func (x *Auth) GetToken() string {
@@ -1962,6 +1963,13 @@ func (x *Auth) GetPlatform() string {
 	return ""
 }
 
+func (x *Auth) GetBackground() bool {
+	if x != nil {
+		return x.Background
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *Auth) Size() (n int) {
 	if x == nil {
@@ -1973,6 +1981,7 @@ func (x *Auth) Size() (n int) {
 	n += sizeVarint(1, x.SyncVersion)
 	n += sizeLen(1, len(x.SdkVersion))
 	n += sizeLen(1, len(x.Platform))
+	n += sizeBool(1, x.Background)
 	return n
 }
 
@@ -1987,6 +1996,7 @@ func (x *Auth) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 4<<3|0, x.SyncVersion)
 	b = appendString(b, 5<<3|2, x.SdkVersion)
 	b = appendString(b, 6<<3|2, x.Platform)
+	b = appendBool(b, 7<<3|0, x.Background)
 	return b
 }
 
@@ -2024,6 +2034,8 @@ func (x *Auth) Merge(b []byte) error {
 			n, err = mergeString(&x.SdkVersion, b, num, typ)
 		case 6:
 			n, err = mergeString(&x.Platform, b, num, typ)
+		case 7:
+			n, err = mergeBool(&x.Background, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

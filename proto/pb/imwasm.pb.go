@@ -1596,9 +1596,13 @@ type Auth struct {
 	// Stable per device (one browser profile's IndexedDB, one memory store).
 	DeviceId string `protobuf:"bytes,3,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
 	// The sync version the device has fully applied (0 for a new device).
-	SyncVersion   uint64 `protobuf:"varint,4,opt,name=sync_version,json=syncVersion,proto3" json:"sync_version,omitempty"`
-	SdkVersion    string `protobuf:"bytes,5,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
-	Platform      string `protobuf:"bytes,6,opt,name=platform,proto3" json:"platform,omitempty"`
+	SyncVersion uint64 `protobuf:"varint,4,opt,name=sync_version,json=syncVersion,proto3" json:"sync_version,omitempty"`
+	SdkVersion  string `protobuf:"bytes,5,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
+	Platform    string `protobuf:"bytes,6,opt,name=platform,proto3" json:"platform,omitempty"`
+	// The app put this device's page in the background (WebPushOp
+	// WEB_PUSH_BACKGROUND): the session starts there, so a hidden tab that
+	// reconnects is never counted as reading meanwhile.
+	Background    bool `protobuf:"varint,7,opt,name=background,proto3" json:"background,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1673,6 +1677,13 @@ func (x *Auth) GetPlatform() string {
 		return x.Platform
 	}
 	return ""
+}
+
+func (x *Auth) GetBackground() bool {
+	if x != nil {
+		return x.Background
+	}
+	return false
 }
 
 type AuthOK struct {
@@ -8681,7 +8692,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
 	"\x06target\x18\x02 \x01(\tR\x06target\x12\x18\n" +
-	"\achannel\x18\x03 \x01(\tR\achannel\"\xb2\x01\n" +
+	"\achannel\x18\x03 \x01(\tR\achannel\"\xd2\x01\n" +
 	"\x04Auth\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x12\x17\n" +
 	"\aapp_key\x18\x02 \x01(\tR\x06appKey\x12\x1b\n" +
@@ -8689,7 +8700,10 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fsync_version\x18\x04 \x01(\x04R\vsyncVersion\x12\x1f\n" +
 	"\vsdk_version\x18\x05 \x01(\tR\n" +
 	"sdkVersion\x12\x1a\n" +
-	"\bplatform\x18\x06 \x01(\tR\bplatform\"\xf3\x02\n" +
+	"\bplatform\x18\x06 \x01(\tR\bplatform\x12\x1e\n" +
+	"\n" +
+	"background\x18\a \x01(\bR\n" +
+	"background\"\xf3\x02\n" +
 	"\x06AuthOK\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1d\n" +
 	"\n" +

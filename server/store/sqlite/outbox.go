@@ -47,7 +47,7 @@ func (d *DB) ReplaceEvent(ctx context.Context, id int64, events []store.OutboxEv
 func (t *wtx) enqueue(events []store.OutboxEvent) error {
 	for _, e := range events {
 		t.outboxID++ // writer.outboxID: never an id a claim holds
-		if _, err := t.tx.Exec(`INSERT INTO outbox(id, event_id, kind, body, created, due) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
+		if _, err := t.tx.Exec(`INSERT INTO outbox(id, event_id, kind, body, created, due) VALUES (?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING`,
 			t.outboxID, e.EventID, e.Kind, e.Body, e.Created, e.Created); err != nil {
 			return fmt.Errorf("enqueue event %s: %w", e.EventID, err)
 		}

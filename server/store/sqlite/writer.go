@@ -416,7 +416,7 @@ func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error)
 		// other. The message's body is not copied: a claim reads it from
 		// messages (outbox.go).
 		t.outboxID++
-		if _, err := t.tx.Exec(`INSERT INTO outbox(id, event_id, kind, body, created, due) VALUES (?,?,?,x'',?,?) ON CONFLICT DO NOTHING`,
+		if _, err := t.tx.Exec(`INSERT INTO outbox(id, event_id, kind, body, created, due) VALUES (?,?,?,x'',?,?) ON CONFLICT(event_id) DO NOTHING`,
 			t.outboxID, "msg."+stored.Uid, store.OutboxMessage, stored.SentTime, stored.SentTime); err != nil {
 			return appended{}, fmt.Errorf("outbox: %w", err)
 		}
