@@ -22,7 +22,7 @@ type serverMetrics struct {
 	webhookFailures                                              *prometheus.CounterVec
 	panics, requestsLimited                                      prometheus.Counter
 	sessions                                                     prometheus.Gauge
-	commitSeconds                                                prometheus.Histogram
+	commitSeconds, beforeSendSeconds                             prometheus.Histogram
 
 	// The labelled children, resolved once here: the per-frame paths
 	// index an array rather than hash label values.
@@ -65,8 +65,13 @@ func newServerMetrics(r prometheus.Registerer) serverMetrics {
 			Help:    "Time from a send's arrival to its commit.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .02, .05, .1, .2, .5, 1},
 		}),
+		beforeSendSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "imwasm_webhook_before_send_seconds",
+			Help:    "How long a send waited for the before-send webhook's answer (or its timeout).",
+			Buckets: []float64{.0005, .001, .002, .003, .005, .01, .02, .05, .1, .2, .5, 1, 2, 5},
+		}),
 	}
-	r.MustRegister(m.sessions, m.commitSeconds, m.webhookFailures)
+	r.MustRegister(m.sessions, m.commitSeconds, m.beforeSendSeconds, m.webhookFailures)
 
 	in := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "imwasm_frames_in_by_type_total",

@@ -307,6 +307,7 @@ func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
 	job := &beforeSendJob{url: st.BeforeSendURL, deadline: time.Now().Add(wait), out: make(chan beforeSendResult, 1), ev: &webhookEvent{
 		ID: "bs." + m.FromUser + "." + m.ClientMsgId, Type: "message.beforeSend", Time: s.cfg.Now().UnixMilli(), Message: &wm,
 	}}
+	start := time.Now()
 	s.submitBeforeSend(job)
 	var r beforeSendResult
 	select {
@@ -316,6 +317,7 @@ func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	s.metrics.beforeSendSeconds.Observe(time.Since(start).Seconds())
 	err, a := r.err, r.a
 	if err == nil {
 		switch a.Action {

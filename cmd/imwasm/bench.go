@@ -47,8 +47,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	settle := fs.Duration("settle", 5*time.Second, "idle: how long the connections idle before the server's memory is read")
 	store := fs.String("store", "lean", "the simulated clients' local store: lean (keeps only own sends and cursors: the load generator's garbage stays small) or mem (client/memstore, keeps every message)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
-	webhook := fs.Bool("webhook", false, "turn the server's events webhook on (every stored message's event posted from the outbox), answered at once by a backend in this process")
-	beforeSend := fs.Duration("before-send", 0, "p2p/group/chatroom/ultragroup: turn the server's before-send webhook on, answered by a backend in this process that passes each message after this long (e.g. 1ms; 0: off)")
+	webhook := fs.Bool("webhook", false, "turn the server's events webhook on (every stored message's event posted from the outbox), answered at once by a backend")
+	beforeSend := fs.Duration("before-send", 0, "p2p/group/chatroom/ultragroup: turn the server's before-send webhook on, answered by a backend that passes each message after this long (e.g. 1ms; 0: off)")
+	backendInProcess := fs.Bool("backend-in-process", false, "run the webhooks' backend in this process (false: in a process of its own, as an app's backend is)")
+	serveBackend := fs.String("serve-backend", "", "only run a webhook's backend (before-send: answering after --before-send; webhook: the events one) on a loopback port, printing its URL, until stopped: what the bench starts in its own process")
 	clientGOGC := fs.Int("client-gogc", 0, "GC percent of this process while the server runs in another (--server-process, --url): 0 turns its collector off under a memory limit (a quarter of RAM, at most 8 GiB) so its pauses do not count as server latency; -1 leaves it; ignored in-process or when GOGC is set")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process to the file")
 	memprofile := fs.String("memprofile", "", "write a heap profile of this process to the file at the end")
@@ -56,6 +58,13 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&serverEnv, "server-env", "NAME=VALUE for the server process (repeatable), e.g. GODEBUG=gctrace=1")
 	if _, err := parseFlags(fs, args, "app-key", "app-secret"); err != nil {
 		return err
+	}
+	switch *serveBackend {
+	case "":
+	case "before-send", "webhook":
+		return bench.ServeBackend(ctx, stdout, stderr, *serveBackend == "before-send", *beforeSend)
+	default:
+		return usagef("--serve-backend must be before-send or webhook, got %q", *serveBackend)
 	}
 	var pids []int
 	for _, p := range strings.Split(*serverPID, ",") {
@@ -73,6 +82,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ServerProcess: *serverProcess, Clients: *clients, Rate: *rate, Duration: *duration,
 		Members: *members, Rounds: *rounds, Senders: *senders, RateLimit: *rateLimit, Settle: *settle, FindCapacity: *findCap,
 		ServerEnv: serverEnv, ClientGOGC: *clientGOGC, WarmUp: *warmUp, Store: *store, BeforeSend: *beforeSend, Webhook: *webhook,
+		BackendInProcess: *backendInProcess,
 	}
 	if len(pids) > 0 {
 		cfg.ServerPID = pids[0]

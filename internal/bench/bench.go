@@ -150,12 +150,15 @@ type Config struct {
 	UltraSizes []int
 
 	// BeforeSend, when set, turns the server's before-send webhook on,
-	// answered by a backend in this process that passes every message
-	// after this long (what it adds to a send is then measured).
+	// answered by a backend that passes every message after this long
+	// (what it adds to a send is then measured).
 	BeforeSend time.Duration
 	// Webhook turns the server's events webhook on, answered at once by a
-	// backend in this process (what delivering every message's event costs).
+	// backend (what delivering every message's event costs).
 	Webhook bool
+	// BackendInProcess runs the webhooks' backend in this process rather
+	// than in one of its own (webhooks.go).
+	BackendInProcess bool
 
 	// Progress, when set, gets a line per second while running.
 	Progress io.Writer

@@ -131,13 +131,6 @@ func startInProcess(ctx context.Context, cfg *Config, key, secret string) (*targ
 // startProcess runs `<exe> serve` on a free loopback port and reads the
 // address from its ready line.
 func startProcess(ctx context.Context, cfg *Config, key, secret string) (*target, error) {
-	exe := cfg.Exe
-	if exe == "" {
-		var err error
-		if exe, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("find this program to start the server: %w", err)
-		}
-	}
 	dir, err := os.MkdirTemp("", "imwasm-bench-")
 	if err != nil {
 		return nil, err
@@ -146,21 +139,52 @@ func startProcess(ctx context.Context, cfg *Config, key, secret string) (*target
 	if !cfg.RateLimit {
 		args = append(args, "--send-rate", "0", "--write-rate", "0") // 0 is "off" on serve's command line
 	}
+	p, err := spawn(ctx, cfg, args, cfg.ServerEnv, "imwasm listening on ")
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	return &target{
+		kind: "process", httpURL: p.ready, wsURL: wsOf(p.ready), wsURLs: []string{wsOf(p.ready)}, appKey: key, appSecret: secret,
+		pid: p.pid, pids: []int{p.pid},
+		stop: func() error {
+			p.stop()
+			os.RemoveAll(dir)
+			return nil
+		},
+	}, nil
+}
+
+// child is a process the bench started.
+type child struct {
+	pid   int
+	ready string // the rest of its ready line
+	stop  func() // SIGTERM, then SIGKILL after 10 s; waits for it to exit
+}
+
+// spawn runs cfg.Exe (default this program) with args and waits for the
+// line of its stdout that begins with ready. The child runs with the
+// runtime's defaults whatever this process was given, unless env says
+// otherwise, and dies with the bench even when the bench is killed.
+func spawn(ctx context.Context, cfg *Config, args, env []string, ready string) (*child, error) {
+	exe := cfg.Exe
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("find this program to start a process: %w", err)
+		}
+	}
 	cmd := exec.Command(exe, args...)
-	// The server runs with the runtime's defaults whatever this process
-	// was given, unless ServerEnv says otherwise.
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); k != "GOGC" && k != "GOMEMLIMIT" && k != "GOMAXPROCS" {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, cfg.ServerEnv...)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
-	// The server dies with the bench, even when the bench is killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, w, err := os.Pipe()
 	if err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
 	cmd.Stdout = w
@@ -168,12 +192,11 @@ func startProcess(ctx context.Context, cfg *Config, key, secret string) (*target
 	w.Close()
 	if err != nil {
 		out.Close()
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start server process: %w", err)
+		return nil, fmt.Errorf("start %s %s: %w", exe, args[0], err)
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	kill := func() error {
+	stop := func() {
 		select {
 		case <-exited:
 		default:
@@ -185,15 +208,13 @@ func startProcess(ctx context.Context, cfg *Config, key, secret string) (*target
 				<-exited
 			}
 		}
-		os.RemoveAll(dir)
-		return nil
 	}
-	ready := make(chan string, 1)
+	line := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "imwasm listening on "); ok {
-				ready <- strings.TrimSpace(u)
+			if rest, ok := strings.CutPrefix(sc.Text(), ready); ok {
+				line <- strings.TrimSpace(rest)
 				break
 			}
 		}
@@ -201,19 +222,16 @@ func startProcess(ctx context.Context, cfg *Config, key, secret string) (*target
 		out.Close()
 	}()
 	select {
-	case u := <-ready:
-		return &target{
-			kind: "process", httpURL: u, wsURL: wsOf(u), wsURLs: []string{wsOf(u)}, appKey: key, appSecret: secret,
-			pid: cmd.Process.Pid, pids: []int{cmd.Process.Pid}, stop: kill,
-		}, nil
+	case u := <-line:
+		return &child{pid: cmd.Process.Pid, ready: u, stop: stop}, nil
 	case <-exited:
-		kill()
-		return nil, fmt.Errorf("server process exited before it was ready (%s %s)", exe, strings.Join(args[:3], " "))
+		stop()
+		return nil, fmt.Errorf("process exited before it was ready (%s %s)", exe, strings.Join(args[:min(3, len(args))], " "))
 	case <-time.After(30 * time.Second):
-		kill()
-		return nil, errors.New("server process not ready within 30s")
+		stop()
+		return nil, errors.New("process not ready within 30s")
 	case <-ctx.Done():
-		kill()
+		stop()
 		return nil, ctx.Err()
 	}
 }
