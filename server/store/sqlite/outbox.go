@@ -12,7 +12,8 @@ import (
 // The webhooks' outbox (store.Outbox). A message's event is written by
 // put, in the message's transaction; claims and finishes run in the
 // writer like every write. A SQLite file has one server, so claims are
-// kept in memory (DB.claims, the writer's own): a claim rewrote each row,
+// kept in memory (DB.claims, the writer's own, changed once a batch
+// commits: wtx.onCommit): a claim rewrote each row,
 // its message's body with it, and cost ~20 µs of server CPU per message at
 // 5,000 msg/s; a server that restarts has no claims, which is what a
 // lease's end gives.
@@ -38,7 +39,7 @@ func (d *DB) ReplaceEvent(ctx context.Context, id int64, events []store.OutboxEv
 		if _, err := t.tx.Exec(`DELETE FROM outbox WHERE id=?`, id); err != nil {
 			return nil, fmt.Errorf("replace event %d: %w", id, err)
 		}
-		delete(d.claims, id)
+		t.onCommit(func() { delete(d.claims, id) })
 		return nil, nil
 	})
 	return err
@@ -90,9 +91,11 @@ WHERE o.due <= ? ORDER BY o.due, o.id LIMIT ?`, store.OutboxMessage, store.Outbo
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("claim events: %w", err)
 		}
-		for _, e := range out {
-			d.claims[e.ID] = now.Add(lease).UnixMilli()
-		}
+		t.onCommit(func() {
+			for _, e := range out {
+				d.claims[e.ID] = now.Add(lease).UnixMilli()
+			}
+		})
 		return out, nil
 	})
 	if err != nil {
@@ -105,7 +108,7 @@ WHERE o.due <= ? ORDER BY o.due, o.id LIMIT ?`, store.OutboxMessage, store.Outbo
 func (d *DB) FinishEvent(ctx context.Context, id int64, retryAt time.Time) error {
 	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		var err error
-		delete(d.claims, id)
+		t.onCommit(func() { delete(d.claims, id) })
 		if retryAt.IsZero() {
 			_, err = t.tx.Exec(`DELETE FROM outbox WHERE id=?`, id)
 		} else {
@@ -127,9 +130,13 @@ func (d *DB) DeliveredEvents(ctx context.Context, ids []int64) error {
 	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		args := make([]any, len(ids))
 		for i, id := range ids {
-			delete(d.claims, id)
 			args[i] = id
 		}
+		t.onCommit(func() {
+			for _, id := range ids {
+				delete(d.claims, id)
+			}
+		})
 		if _, err := t.tx.Exec(`DELETE FROM outbox WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...); err != nil {
 			return nil, fmt.Errorf("remove %d delivered events: %w", len(ids), err)
 		}

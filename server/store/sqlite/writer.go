@@ -51,7 +51,13 @@ type wtx struct {
 	*writer
 	tx      *wconn
 	touched map[string]bool // convs whose head moved
+	after   []func()        // see onCommit
 }
+
+// onCommit runs f once the batch's transaction has committed, and never if
+// it does not or the job fails: for state kept beside the database (the
+// outbox's claims), which must not run ahead of what is committed.
+func (t *wtx) onCommit(f func()) { t.after = append(t.after, f) }
 
 // wconn runs the writer's statements on its one connection, each prepared
 // once: re-parsing SQL per batch cost a third of the writer's CPU. The
@@ -211,6 +217,7 @@ func (w *writer) run() {
 func (w *writer) commit(batch []job) {
 	results := make([]result, len(batch))
 	tx := w.conn
+	var after []func() // the committed jobs' onCommit
 	err := func() (err error) {
 		// A bug outside the jobs (heads, commit) fails this batch rather
 		// than the writer goroutine, which would take the server with it.
@@ -225,8 +232,12 @@ func (w *writer) commit(batch []job) {
 		}
 		t := &wtx{writer: w, tx: tx, touched: map[string]bool{}}
 		for i, j := range batch {
+			mark := len(t.after)
 			if !j.isolated {
 				v, err := safeRun(j.fn, t)
+				if err != nil {
+					t.after = t.after[:mark]
+				}
 				results[i] = result{v, err}
 				continue
 			}
@@ -244,6 +255,7 @@ func (w *writer) commit(batch []job) {
 				// they reload (inside this transaction) on next use.
 				clear(w.convs)
 				clear(w.known)
+				t.after = t.after[:mark]
 			}
 			if rerr := tx.raw(`RELEASE job`); rerr != nil {
 				tx.Rollback()
@@ -259,6 +271,7 @@ func (w *writer) commit(batch []job) {
 			tx.Rollback()
 			return fmt.Errorf("commit: %w", err)
 		}
+		after = t.after
 		return nil
 	}()
 	if err != nil {
@@ -271,6 +284,9 @@ func (w *writer) commit(batch []job) {
 		}
 	} else {
 		w.d.committed.Store(w.version)
+		for _, f := range after {
+			f()
+		}
 	}
 	for i, j := range batch {
 		j.reply <- results[i]
