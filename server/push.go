@@ -210,6 +210,16 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 		if u == m.FromUser || !store.VisibleTo(m, u) || s.awake(u) || s.left.since(u, m.SentTime) {
 			continue // theirs, not for them, or they were online (in the foreground) when it was stored
 		}
+		var subs []store.WebPushSubscription
+		if st.WebPushEnabled {
+			var err error
+			if subs, err = s.store.WebPushOf(ctx, u); err != nil {
+				return nil, err
+			}
+		}
+		if len(subs) == 0 && st.PushWebhookURL == "" {
+			continue // nothing reaches them: their state (a read of every conversation of theirs) is not needed
+		}
 		level, badge, err := s.pushState(ctx, u, m)
 		if err != nil {
 			return nil, err
@@ -232,14 +242,7 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 		if st.PushWebhookURL != "" {
 			events = append(events, store.OutboxEvent{EventID: "push." + m.Uid + "." + u, Kind: outboxPushPayload, Body: raw, Created: at})
 		}
-		if !st.WebPushEnabled {
-			continue
-		}
-		subs, err := s.store.WebPushOf(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		if len(raw) > maxWebPushPayload {
+		if len(subs) > 0 && len(raw) > maxWebPushPayload {
 			p.PushData = "" // what does not fit in one record goes
 			raw, _ = json.Marshal(p)
 		}
