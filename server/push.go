@@ -96,8 +96,9 @@ func (ss *session) handleWebPush(ctx context.Context, id uint64, r *pb.WebPushRe
 
 // checkSubscription refuses a subscription the server could not push to:
 // an endpoint that is no https URL (http too with
-// Config.WebPushAllowHTTP, for tests and development), keys that are no
-// P-256 point and 16-byte secret.
+// Config.WebPushAllowHTTP, for tests and development) or not on a push
+// service of Settings.WebPushHosts, keys that are no P-256 point and
+// 16-byte secret.
 func (s *Server) checkSubscription(r *pb.WebPushRequest) error {
 	u, err := url.Parse(r.Endpoint)
 	switch {
@@ -105,6 +106,8 @@ func (s *Server) checkSubscription(r *pb.WebPushRequest) error {
 		return codes.New(codes.InvalidParameter, "endpoint must be an absolute URL of at most 2,048 bytes")
 	case u.Scheme != "https" && !(u.Scheme == "http" && s.cfg.WebPushAllowHTTP):
 		return codes.New(codes.InvalidParameter, "endpoint must be an https URL")
+	case !webPushHostAllowed(s.settings.Load().WebPushHosts, u.Hostname()):
+		return codes.New(codes.InvalidParameter, "endpoint's host is not a push service the server allows (setting webPushHosts)")
 	}
 	key, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(r.P256Dh, "="))
 	if err == nil {
@@ -364,6 +367,10 @@ func (s *Server) sendWebPush(ctx context.Context, e *store.OutboxEvent) bool {
 	var w webPushEvent
 	if err := json.Unmarshal(e.Body, &w); err != nil {
 		s.log.Error("web push: an event's body", "event", e.EventID, "err", err)
+		return true
+	}
+	if u, err := url.Parse(w.Endpoint); err != nil || !webPushHostAllowed(st.WebPushHosts, u.Hostname()) {
+		s.log.Warn("web push: the endpoint's host is not allowed (webPushHosts) since it subscribed", "event", e.EventID)
 		return true
 	}
 	cctx, cancel := context.WithTimeout(ctx, webhookPostTimeout)

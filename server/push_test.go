@@ -270,12 +270,13 @@ func TestWebPushAndPushWebhook(t *testing.T) {
 	ps := newPushService(t)
 	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
 	for _, bad := range []map[string]any{{"webPushContact": "nobody"}, {"webPushContact": "http://ops.example.com"}, {"webPushTtlSeconds": -1},
-		{"webPushTtlSeconds": 29 * 24 * 3600}, {"pushWebhookUrl": "ftp://x/push"}, {"webPushEnabled": true, "webPushContact": ""}} {
+		{"webPushTtlSeconds": 29 * 24 * 3600}, {"pushWebhookUrl": "ftp://x/push"}, {"webPushEnabled": true, "webPushContact": ""},
+		{"webPushHosts": []string{"http://x"}}, {"webPushHosts": []string{"a.*.b"}}, {"webPushHosts": []string{""}}, {"webPushHosts": []string{"h:443"}}} {
 		if status, _ := e.admin("PUT", "/v1/settings", bad); status != 400 {
 			t.Fatalf("settings %v: %d", bad, status)
 		}
 	}
-	if st := e.adminOK(t, "GET", "/v1/settings", nil); st["webPushEnabled"] != false || st["webPushContact"] != "admin@localhost" {
+	if st := e.adminOK(t, "GET", "/v1/settings", nil); st["webPushEnabled"] != false || st["webPushContact"] != "admin@localhost" || len(st["webPushHosts"].([]any)) != 4 {
 		t.Fatalf("a refused PUT changed the settings: %v", st)
 	}
 	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "pushWebhookUrl": h.srv.URL + "/push", "webPushContact": "ops@example.com"})
@@ -294,6 +295,18 @@ func TestWebPushAndPushWebhook(t *testing.T) {
 		t.Fatalf("the VAPID key: %q %v", key, err)
 	}
 	ps.key = key
+	// A push service the server does not know (the stand-in's loopback
+	// host among them, until allowed): a user cannot make the server post
+	// to a host of the app's own network.
+	for _, host := range []string{ps.srv.URL, "https://10.0.0.7", "https://fcm.googleapis.com.evil.example"} {
+		_, err := bob.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_SUBSCRIBE, Endpoint: host + "/push/x", P256Dh: ps.subscribe("x").P256Dh, Auth: ps.subscribe("x").Auth})
+		wantCode(t, "a subscription to "+host, err, codes.InvalidParameter)
+	}
+	if _, err := bob.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_SUBSCRIBE, Endpoint: "https://wns2-par02p.notify.windows.com/w/?token=x",
+		P256Dh: ps.subscribe("x").P256Dh, Auth: ps.subscribe("x").Auth}); err != nil {
+		t.Fatalf("a subscription to Edge's push service: %v", err)
+	}
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushHosts": []string{"127.0.0.1"}})
 	for _, bad := range []*pb.WebPushRequest{
 		{Op: pb.WebPushOp_WEB_PUSH_SUBSCRIBE, Endpoint: "ftp://x/y", P256Dh: ps.subscribe("x").P256Dh, Auth: ps.subscribe("x").Auth},
 		{Op: pb.WebPushOp_WEB_PUSH_SUBSCRIBE, Endpoint: ps.srv.URL + "/push/x", P256Dh: "AAAA", Auth: ps.subscribe("x").Auth},
@@ -410,7 +423,7 @@ func TestClusterWebPush(t *testing.T) {
 	ctx := context.Background()
 	ps := newPushService(t)
 	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
-	n1.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "pushWebhookUrl": h.srv.URL + "/push"})
+	n1.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "pushWebhookUrl": h.srv.URL + "/push", "webPushHosts": []string{"127.0.0.1"}})
 	waitFor(t, "both nodes have the setting", func() bool {
 		return n0.adminOK(t, "GET", "/v1/settings", nil)["webPushEnabled"] == true
 	})
@@ -522,7 +535,7 @@ func TestWebPushInBackground(t *testing.T) {
 	ctx := context.Background()
 	ps := newPushService(t)
 	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
-	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "pushWebhookUrl": h.srv.URL + "/push"})
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "pushWebhookUrl": h.srv.URL + "/push", "webPushHosts": []string{"127.0.0.1"}})
 	alice := e.device("alice", "a1", devOpts{})
 	bob := e.device("bob", "b1", devOpts{})
 	bob2 := e.device("bob", "b2", devOpts{})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,6 +118,26 @@ type Settings struct {
 	WebPushContact    string `json:"webPushContact"`
 	WebPushTTLSeconds int64  `json:"webPushTtlSeconds"`
 	PushWebhookURL    string `json:"pushWebhookUrl"`
+	// WebPushHosts are the push services a subscription's endpoint may
+	// name (a host, "*.domain" for its subdomains, "*" for any): a user
+	// hands the server the URL it posts to, which must not be a host of
+	// the app's own network. Default: the browsers' push services.
+	WebPushHosts []string `json:"webPushHosts"`
+}
+
+// defaultWebPushHosts are the push services of Chrome (and the browsers
+// on FCM), Firefox, Safari and Edge.
+var defaultWebPushHosts = []string{"fcm.googleapis.com", "updates.push.services.mozilla.com", "web.push.apple.com", "*.notify.windows.com"}
+
+// webPushHostAllowed reports whether host (no port) is one of hosts.
+func webPushHostAllowed(hosts []string, host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, h := range hosts {
+		if h == "*" || h == host || strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:]) {
+			return true
+		}
+	}
+	return false
 }
 
 const settingsKey = "app"
@@ -190,6 +211,7 @@ func settingsFrom(cfg Config) *Settings {
 		WebhookRetrySeconds:          24 * 3600,
 		WebPushContact:               "admin@localhost",
 		WebPushTTLSeconds:            24 * 3600,
+		WebPushHosts:                 defaultWebPushHosts,
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -229,40 +251,41 @@ func (s *Server) apiGetSettings(r *http.Request) (any, error) {
 // apiPutSettings changes the settings named in the body; the others stay.
 func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	var body struct {
-		RecallWindowSeconds     *int64  `json:"recallWindowSeconds"`
-		MessageRetentionSeconds *int64  `json:"messageRetentionSeconds"`
-		ReceiptsEnabled         *bool   `json:"receiptsEnabled"`
-		ReceiptRequesters       *string `json:"receiptRequesters"`
-		ReceiptValiditySeconds  *int64  `json:"receiptValiditySeconds"`
-		ReceiptMaxReaders       *int    `json:"receiptMaxReaders"`
-		ReceiptDailyQuota       *int    `json:"receiptDailyQuota"`
-		ReceiptMaxGroupMembers  *int    `json:"receiptMaxGroupMembers"`
-		CompatSignatureWindow   *int64  `json:"compatSignatureWindowSeconds"`
-		StaticTokens            *bool   `json:"staticTokens"`
-		ReaderListVisibleTo     *string `json:"readerListVisibleTo"`
-		PrivateReadReceipts     *bool   `json:"privateReadReceiptsEnabled"`
-		UploadMaxBytes          *int64  `json:"uploadMaxBytes"`
-		UploadQuotaBytes        *int64  `json:"uploadQuotaBytes"`
-		GroupMaxMembers         *int    `json:"groupMaxMembers"`
-		GroupMaxJoined          *int    `json:"groupMaxJoined"`
-		GroupMaxManagers        *int    `json:"groupMaxManagers"`
-		FriendsMax              *int    `json:"friendsMax"`
-		BlacklistMax            *int    `json:"blacklistMax"`
-		SubscriptionsMax        *int    `json:"subscriptionsMax"`
-		SubscribersMax          *int    `json:"subscribersMax"`
-		ChatroomHistory         *int64  `json:"chatroomHistorySeconds"`
-		ChatroomEmptyDestroy    *int64  `json:"chatroomEmptyDestroySeconds"`
-		UltraGroupMaxMembers    *int    `json:"ultraGroupMaxMembers"`
-		UltraGroupMaxChannels   *int    `json:"ultraGroupMaxChannels"`
-		BeforeSendURL           *string `json:"beforeSendUrl"`
-		BeforeSendTimeoutMs     *int    `json:"beforeSendTimeoutMs"`
-		BeforeSendOnFailure     *string `json:"beforeSendOnFailure"`
-		WebhookURL              *string `json:"webhookUrl"`
-		WebhookRetrySeconds     *int64  `json:"webhookRetrySeconds"`
-		WebPushEnabled          *bool   `json:"webPushEnabled"`
-		WebPushContact          *string `json:"webPushContact"`
-		WebPushTTLSeconds       *int64  `json:"webPushTtlSeconds"`
-		PushWebhookURL          *string `json:"pushWebhookUrl"`
+		RecallWindowSeconds     *int64   `json:"recallWindowSeconds"`
+		MessageRetentionSeconds *int64   `json:"messageRetentionSeconds"`
+		ReceiptsEnabled         *bool    `json:"receiptsEnabled"`
+		ReceiptRequesters       *string  `json:"receiptRequesters"`
+		ReceiptValiditySeconds  *int64   `json:"receiptValiditySeconds"`
+		ReceiptMaxReaders       *int     `json:"receiptMaxReaders"`
+		ReceiptDailyQuota       *int     `json:"receiptDailyQuota"`
+		ReceiptMaxGroupMembers  *int     `json:"receiptMaxGroupMembers"`
+		CompatSignatureWindow   *int64   `json:"compatSignatureWindowSeconds"`
+		StaticTokens            *bool    `json:"staticTokens"`
+		ReaderListVisibleTo     *string  `json:"readerListVisibleTo"`
+		PrivateReadReceipts     *bool    `json:"privateReadReceiptsEnabled"`
+		UploadMaxBytes          *int64   `json:"uploadMaxBytes"`
+		UploadQuotaBytes        *int64   `json:"uploadQuotaBytes"`
+		GroupMaxMembers         *int     `json:"groupMaxMembers"`
+		GroupMaxJoined          *int     `json:"groupMaxJoined"`
+		GroupMaxManagers        *int     `json:"groupMaxManagers"`
+		FriendsMax              *int     `json:"friendsMax"`
+		BlacklistMax            *int     `json:"blacklistMax"`
+		SubscriptionsMax        *int     `json:"subscriptionsMax"`
+		SubscribersMax          *int     `json:"subscribersMax"`
+		ChatroomHistory         *int64   `json:"chatroomHistorySeconds"`
+		ChatroomEmptyDestroy    *int64   `json:"chatroomEmptyDestroySeconds"`
+		UltraGroupMaxMembers    *int     `json:"ultraGroupMaxMembers"`
+		UltraGroupMaxChannels   *int     `json:"ultraGroupMaxChannels"`
+		BeforeSendURL           *string  `json:"beforeSendUrl"`
+		BeforeSendTimeoutMs     *int     `json:"beforeSendTimeoutMs"`
+		BeforeSendOnFailure     *string  `json:"beforeSendOnFailure"`
+		WebhookURL              *string  `json:"webhookUrl"`
+		WebhookRetrySeconds     *int64   `json:"webhookRetrySeconds"`
+		WebPushEnabled          *bool    `json:"webPushEnabled"`
+		WebPushContact          *string  `json:"webPushContact"`
+		WebPushTTLSeconds       *int64   `json:"webPushTtlSeconds"`
+		PushWebhookURL          *string  `json:"pushWebhookUrl"`
+		WebPushHosts            []string `json:"webPushHosts"`
 	}
 	if err := decode(r, &body); err != nil {
 		return nil, err
@@ -323,6 +346,20 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 			return nil, badRequest("webPushContact must be an e-mail address or an https URL")
 		}
 		st.WebPushContact = *v
+	}
+	if v := body.WebPushHosts; v != nil {
+		if len(v) > 32 {
+			return nil, badRequest("webPushHosts: at most 32")
+		}
+		hosts := make([]string, len(v))
+		for i, h := range v {
+			name := strings.TrimPrefix(strings.ToLower(h), "*.")
+			if h != "*" && (name == "" || len(h) > 253 || strings.ContainsAny(name, "*/:@ \t[]")) {
+				return nil, badRequest(`webPushHosts: each a host name, "*.domain" or "*", got ` + strconv.Quote(truncate(h, 64)))
+			}
+			hosts[i] = strings.ToLower(h)
+		}
+		st.WebPushHosts = hosts
 	}
 	if v := body.WebPushTTLSeconds; v != nil {
 		if *v < 0 || *v > 28*24*3600 {

@@ -24,7 +24,8 @@ for (const engine of engines().filter((e) => e === 'chromium')) describe(engine,
 
   before(async () => {
     server = await startServer(['--webpush-allow-http']);
-    await admin(server, 'PUT', '/v1/settings', { webPushEnabled: true });
+    // The stand-in's loopback host is allowed as a push service (webPushHosts).
+    await admin(server, 'PUT', '/v1/settings', { webPushEnabled: true, webPushHosts: ['127.0.0.1'] });
     await admin(server, 'PUT', '/v1/users/alice/profile', { name: 'Alice' });
     ps = await startPushService();
     web = await serveStatic();

@@ -184,6 +184,8 @@ for (const engine of engines()) describe(engine, () => {
   if (engine === 'chromium') test('a message for a closed chat shows as a notification', async () => {
     const ps = await startPushService();
     try {
+      // The stand-in's host is no push service the server knows: allowed here.
+      await admin(demo.serverUrl, 'PUT', '/v1/settings', { webPushHosts: ['127.0.0.1'] });
       const { alice, carol } = pages;
       await carol.context().grantPermissions(['notifications'], { origin: demo.appUrl });
       await carol.evaluate(stubSubscribe, ps.subscription);
