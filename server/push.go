@@ -215,9 +215,14 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 		}
 		var subs []store.WebPushSubscription
 		if st.WebPushEnabled {
-			var err error
-			if subs, err = s.store.WebPushOf(ctx, u); err != nil {
+			all, err := s.store.WebPushOf(ctx, u)
+			if err != nil {
 				return nil, err
+			}
+			for _, sub := range all {
+				if eu, err := url.Parse(sub.Endpoint); err == nil && webPushHostAllowed(st.WebPushHosts, eu.Hostname()) {
+					subs = append(subs, sub) // (one on a host no longer allowed is not pushed)
+				}
 			}
 		}
 		if len(subs) == 0 && st.PushWebhookURL == "" {

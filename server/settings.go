@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,7 +130,28 @@ type Settings struct {
 // on FCM), Firefox, Safari and Edge.
 var defaultWebPushHosts = []string{"fcm.googleapis.com", "updates.push.services.mozilla.com", "web.push.apple.com", "*.notify.windows.com"}
 
-// webPushHostAllowed reports whether host (no port) is one of hosts.
+// validHostPattern: a host name or IPv4 address of ASCII labels, or
+// "*." and one.
+func validHostPattern(h string) bool {
+	h = strings.TrimPrefix(h, "*.")
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// webPushHostAllowed reports whether host (no port: any port of an
+// allowed host is allowed) is one of hosts.
 func webPushHostAllowed(hosts []string, host string) bool {
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	for _, h := range hosts {
@@ -211,7 +233,7 @@ func settingsFrom(cfg Config) *Settings {
 		WebhookRetrySeconds:          24 * 3600,
 		WebPushContact:               "admin@localhost",
 		WebPushTTLSeconds:            24 * 3600,
-		WebPushHosts:                 defaultWebPushHosts,
+		WebPushHosts:                 slices.Clone(defaultWebPushHosts), // loading stored settings decodes into it
 	}
 	if cfg.RecallWindow > 0 {
 		st.RecallWindowSeconds = int64((cfg.RecallWindow + time.Second - 1) / time.Second)
@@ -353,11 +375,11 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 		}
 		hosts := make([]string, len(v))
 		for i, h := range v {
-			name := strings.TrimPrefix(strings.ToLower(h), "*.")
-			if h != "*" && (name == "" || len(h) > 253 || strings.ContainsAny(name, "*/:@ \t[]")) {
-				return nil, badRequest(`webPushHosts: each a host name, "*.domain" or "*", got ` + strconv.Quote(truncate(h, 64)))
+			h = strings.TrimSuffix(strings.ToLower(h), ".")
+			if h != "*" && !validHostPattern(h) {
+				return nil, badRequest(`webPushHosts: each a host name (ASCII: punycode), "*.domain" or "*", got ` + strconv.Quote(truncate(v[i], 64)))
 			}
-			hosts[i] = strings.ToLower(h)
+			hosts[i] = h
 		}
 		st.WebPushHosts = hosts
 	}

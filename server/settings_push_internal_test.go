@@ -1,6 +1,9 @@
 package server
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestWebPushHostAllowed(t *testing.T) {
 	for _, c := range []struct {
@@ -22,6 +25,30 @@ func TestWebPushHostAllowed(t *testing.T) {
 	} {
 		if got := webPushHostAllowed(c.hosts, c.host); got != c.want {
 			t.Errorf("%v %q: %v, want %v", c.hosts, c.host, got, c.want)
+		}
+	}
+}
+
+// Stored settings are decoded over the defaults: the default list must
+// not be what they are decoded into (it became the first node's list).
+func TestWebPushHostsDefaultsStay(t *testing.T) {
+	st := settingsFrom(Config{})
+	if err := json.Unmarshal([]byte(`{"webPushHosts":["127.0.0.1"]}`), st); err != nil {
+		t.Fatal(err)
+	}
+	if st.WebPushHosts[0] != "127.0.0.1" || defaultWebPushHosts[0] != "fcm.googleapis.com" || settingsFrom(Config{}).WebPushHosts[0] != "fcm.googleapis.com" {
+		t.Fatalf("decoded %v, defaults now %v", st.WebPushHosts, defaultWebPushHosts)
+	}
+}
+
+func TestValidHostPattern(t *testing.T) {
+	for h, want := range map[string]bool{
+		"fcm.googleapis.com": true, "*.notify.windows.com": true, "127.0.0.1": true, "xn--fcm-xx.example": true,
+		"": false, ".": false, "a..b": false, "*.": false, "a.*.b": false, "h:443": false, "http://x": false,
+		"ｆcm.googleapis.com": false, "-a.b": false, "a%2e": false, "[::1]": false,
+	} {
+		if got := validHostPattern(h); got != want {
+			t.Errorf("%q: %v, want %v", h, got, want)
 		}
 	}
 }

@@ -315,6 +315,7 @@ func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
 	case <-timeout.C:
 		r.err = errors.New("webhook message.beforeSend: no answer in time")
 	case <-ctx.Done():
+		s.metrics.beforeSendSeconds.Observe(time.Since(start).Seconds())
 		return ctx.Err()
 	}
 	s.metrics.beforeSendSeconds.Observe(time.Since(start).Seconds())

@@ -62,7 +62,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch *serveBackend {
 	case "":
 	case "before-send", "webhook":
-		return bench.ServeBackend(ctx, stdout, stderr, *serveBackend == "before-send", *beforeSend)
+		log := stderr
+		if *quiet {
+			log = io.Discard
+		}
+		return bench.ServeBackend(ctx, stdout, log, *serveBackend == "before-send", *beforeSend)
 	default:
 		return usagef("--serve-backend must be before-send or webhook, got %q", *serveBackend)
 	}

@@ -29,10 +29,16 @@ func TestMain(m *testing.M) {
 	}
 	if len(os.Args) > 3 && os.Args[1] == "bench" && os.Args[2] == "--serve-backend" {
 		// The webhooks' backend process (startBackend), with the test
-		// binary as Config.Exe: before-send answering after 1 ms.
+		// binary as Config.Exe.
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 		defer stop()
-		if err := ServeBackend(ctx, os.Stdout, os.Stderr, os.Args[3] == "before-send", time.Millisecond); err != nil {
+		var delay time.Duration
+		for i := 4; i+1 < len(os.Args); i++ {
+			if os.Args[i] == "--before-send" {
+				delay, _ = time.ParseDuration(os.Args[i+1])
+			}
+		}
+		if err := ServeBackend(ctx, os.Stdout, os.Stderr, os.Args[3] == "before-send", delay); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

@@ -109,6 +109,9 @@ func (f *fleet) startBackend(ctx context.Context, setting string, delay time.Dur
 		if beforeSend {
 			args = []string{"bench", "--serve-backend", "before-send", "--before-send", delay.String()}
 		}
+		if f.cfg.Progress == nil {
+			args = append(args, "--quiet")
+		}
 		p, err := spawn(ctx, f.cfg, args, nil, backendReady)
 		if err != nil {
 			return nil, fmt.Errorf("%s backend: %w", setting, err)

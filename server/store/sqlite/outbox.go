@@ -84,12 +84,18 @@ WHERE o.due <= ? ORDER BY o.due, o.id LIMIT ?`, store.OutboxMessage, store.Outbo
 			if err := rows.Scan(&e.ID, &e.EventID, &e.Kind, &e.Body, &e.Created, &e.Attempts); err != nil {
 				return nil, fmt.Errorf("claim events: %w", err)
 			}
-			if _, held := d.claims[e.ID]; !held {
+			if _, held := d.claims[e.ID]; !held && !t.claimed[e.ID] {
 				out = append(out, e)
 			}
 		}
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("claim events: %w", err)
+		}
+		if t.claimed == nil {
+			t.claimed = map[int64]bool{}
+		}
+		for _, e := range out {
+			t.claimed[e.ID] = true
 		}
 		t.onCommit(func() {
 			for _, e := range out {

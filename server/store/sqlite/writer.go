@@ -52,11 +52,17 @@ type wtx struct {
 	tx      *wconn
 	touched map[string]bool // convs whose head moved
 	after   []func()        // see onCommit
+	// claimed: outbox events claimed by this batch's jobs, not yet in
+	// DB.claims (onCommit puts them there): a second claim in the batch
+	// must not take them too.
+	claimed map[int64]bool
 }
 
 // onCommit runs f once the batch's transaction has committed, and never if
 // it does not or the job fails: for state kept beside the database (the
-// outbox's claims), which must not run ahead of what is committed.
+// outbox's claims), which must not run ahead of what is committed. For
+// isolated jobs: a failed one is rolled back to its savepoint, while a
+// failed plain job's writes may still commit without its f.
 func (t *wtx) onCommit(f func()) { t.after = append(t.after, f) }
 
 // wconn runs the writer's statements on its one connection, each prepared
@@ -285,12 +291,23 @@ func (w *writer) commit(batch []job) {
 	} else {
 		w.d.committed.Store(w.version)
 		for _, f := range after {
-			f()
+			w.runHook(f)
 		}
 	}
 	for i, j := range batch {
 		j.reply <- results[i]
 	}
+}
+
+// runHook runs an onCommit hook; one that panics is logged, not the
+// writer's end.
+func (w *writer) runHook(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.d.opts.Logger.Error("store: an after-commit hook panicked", "panic", r)
+		}
+	}()
+	f()
 }
 
 func safeRun(fn func(*wtx) (any, error), t *wtx) (v any, err error) {
