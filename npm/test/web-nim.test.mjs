@@ -168,7 +168,10 @@ for (const engine of engines()) describe(engine, () => {
     // No receipts in super teams; a non-member and a team that is not there answer NIM's codes.
     const acked = await call(u.nia, 'msg.sendTextMsg', { scene: 'superTeam', to: 'st1', body: 'ack?', teamSpecializationInfo: { needACK: true } });
     assert.equal(acked.code, 414);
-    assert.equal((await call(u.pim, 'msg.sendTextMsg', { scene: 'superTeam', to: 'st1', body: 'let me in' })).code, 804);
+    // (ola, not pim, as the non-member: the test before spends pim's send rate, and the SDK's 416
+    // comes before the server's 804 until it refills.)
+    await admin(server, 'POST', '/v1/ultragroups', { id: 'st2', ownerId: 'nia', memberIds: [] });
+    assert.equal((await call(u.ola, 'msg.sendTextMsg', { scene: 'superTeam', to: 'st2', body: 'let me in' })).code, 804);
     assert.equal((await call(u.ola, 'msg.sendTextMsg', { scene: 'superTeam', to: 'nope', body: '?' })).code, 803);
     await must(u.nia, 'msg.recallMsg', { msg: sent });
     const sys = await waitGot(u.ola, 'sysMsg', (m) => m.idServer === sent.idServer, 'the recall');
