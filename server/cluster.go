@@ -248,7 +248,7 @@ func (c *cluster) sessionsChanged(user string, now int64, kind string) (changed 
 	defer c.mu.Unlock()
 	local := c.s.hub.sessionsOf(user)
 	_, was := c.here[user]
-	wasAwake := was && !c.away[user] // a session here in the foreground
+	wasAwake := c.awakeHereLocked(user)
 	switch {
 	case len(local) > 0 && !was:
 		c.here[user] = now
@@ -280,10 +280,16 @@ func (c *cluster) sessionsChanged(user string, now int64, kind string) (changed 
 func (c *cluster) setBackground(ss *session, background bool, now int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, here := c.here[ss.user]
-	wasAwake := here && !c.away[ss.user]
+	wasAwake := c.awakeHereLocked(ss.user)
 	ss.background.Store(background)
 	c.awayChangedLocked(ss.user, c.s.hub.sessionsOf(ss.user), now, wasAwake)
+}
+
+// awakeHereLocked: user had, as last announced, a session here in the
+// foreground.
+func (c *cluster) awakeHereLocked(user string) bool {
+	_, here := c.here[user]
+	return here && !c.away[user]
 }
 
 // awayChangedLocked announces whether user, online here, has every

@@ -106,7 +106,7 @@ func (s *Server) checkSubscription(r *pb.WebPushRequest) error {
 		return codes.New(codes.InvalidParameter, "endpoint must be an absolute URL of at most 2,048 bytes")
 	case u.Scheme != "https" && !(u.Scheme == "http" && s.cfg.WebPushAllowHTTP):
 		return codes.New(codes.InvalidParameter, "endpoint must be an https URL")
-	case !webPushHostAllowed(s.settings.Load().WebPushHosts, u.Hostname()):
+	case !s.settings.Load().pushEndpointAllowed(r.Endpoint):
 		return codes.New(codes.InvalidParameter, "endpoint's host is not a push service the server allows (setting webPushHosts)")
 	}
 	key, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(r.P256Dh, "="))
@@ -220,8 +220,8 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 				return nil, err
 			}
 			for _, sub := range all {
-				if eu, err := url.Parse(sub.Endpoint); err == nil && webPushHostAllowed(st.WebPushHosts, eu.Hostname()) {
-					subs = append(subs, sub) // (one on a host no longer allowed is not pushed)
+				if st.pushEndpointAllowed(sub.Endpoint) { // (one on a host no longer allowed is not pushed)
+					subs = append(subs, sub)
 				}
 			}
 		}
@@ -374,7 +374,7 @@ func (s *Server) sendWebPush(ctx context.Context, e *store.OutboxEvent) bool {
 		s.log.Error("web push: an event's body", "event", e.EventID, "err", err)
 		return true
 	}
-	if u, err := url.Parse(w.Endpoint); err != nil || !webPushHostAllowed(st.WebPushHosts, u.Hostname()) {
+	if !st.pushEndpointAllowed(w.Endpoint) {
 		s.log.Warn("web push: the endpoint's host is not allowed (webPushHosts) since it subscribed", "event", e.EventID)
 		return true
 	}

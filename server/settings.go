@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,6 +149,13 @@ func validHostPattern(h string) bool {
 		}
 	}
 	return true
+}
+
+// pushEndpointAllowed reports whether a Web Push endpoint is on a push
+// service of WebPushHosts.
+func (st *Settings) pushEndpointAllowed(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	return err == nil && webPushHostAllowed(st.WebPushHosts, u.Hostname())
 }
 
 // webPushHostAllowed reports whether host (no port: any port of an

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -64,22 +63,29 @@ const backendReady = "imwasm bench backend on "
 // --serve-backend`). It prints its URL on out, then what it answered on
 // log.
 func ServeBackend(ctx context.Context, out, log io.Writer, beforeSend bool, delay time.Duration) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	url, b, done, err := serveBackend(beforeSend, delay)
 	if err != nil {
-		return fmt.Errorf("backend: %w", err)
-	}
-	b := &backend{beforeSend: beforeSend, delay: delay}
-	srv := &http.Server{Handler: b}
-	fmt.Fprintf(out, "%shttp://%s\n", backendReady, ln.Addr())
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	fmt.Fprintf(out, "%s%s\n", backendReady, url)
+	<-ctx.Done()
+	done()
 	fmt.Fprintf(log, "backend (before-send %v) %v\n", beforeSend, b)
 	return nil
+}
+
+// serveBackend starts a backend on a loopback port: its URL, and done to
+// stop it (it waits for its server to end).
+func serveBackend(beforeSend bool, delay time.Duration) (url string, b *backend, done func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("backend: %w", err)
+	}
+	b = &backend{beforeSend: beforeSend, delay: delay}
+	srv := &http.Server{Handler: b}
+	served := make(chan struct{})
+	go func() { srv.Serve(ln); close(served) }()
+	return "http://" + ln.Addr().String(), b, func() { srv.Close(); <-served }, nil
 }
 
 // startBackend runs the app's backend for a webhook (setting: the
@@ -90,18 +96,12 @@ func (f *fleet) startBackend(ctx context.Context, setting string, delay time.Dur
 	var url string
 	var end func()
 	if f.cfg.BackendInProcess {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		u, b, done, err := serveBackend(beforeSend, delay)
 		if err != nil {
-			return nil, fmt.Errorf("%s backend: %w", setting, err)
+			return nil, fmt.Errorf("%s: %w", setting, err)
 		}
-		b := &backend{beforeSend: beforeSend, delay: delay}
-		srv := &http.Server{Handler: b}
-		go srv.Serve(ln)
-		url = "http://" + ln.Addr().String()
-		end = func() {
-			if err := srv.Close(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				f.progress("%s backend: %v", setting, err)
-			}
+		url, end = u, func() {
+			done()
 			f.progress("%s backend %v", setting, b)
 		}
 	} else {
