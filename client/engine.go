@@ -347,7 +347,7 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 	e.mu.Unlock()
 	// The socket opens while the state loads: both are on a cold start's
 	// path (in a browser, an IndexedDB read and a TCP + WebSocket handshake).
-	early := e.startDial()
+	early := e.startDial(ctx)
 	if err := e.loadState(ctx); err != nil {
 		early.discard()
 		return "", err
@@ -575,7 +575,8 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// pendingDial is a socket opening in the background (startDial).
+// pendingDial is a socket opening in the background (startDial), and the
+// store's sync version read meanwhile.
 type pendingDial struct {
 	done   chan struct{} // closed when c, err and at are set
 	c      Conn
@@ -583,6 +584,13 @@ type pendingDial struct {
 	at     time.Time // when the socket opened (the engine's clock)
 	used   time.Time // when dial took it
 	cancel context.CancelFunc
+	// version is the sync version's read; dial takes it (nil then).
+	version chan versionResult
+}
+
+type versionResult struct {
+	v   uint64
+	err error
 }
 
 // earlyStale is how long an early socket may wait before its failure is
@@ -597,16 +605,31 @@ func (p *pendingDial) idle(now time.Time) time.Duration {
 	return p.used.Sub(p.at)
 }
 
-// startDial begins opening a socket, for the first dial to take.
-func (e *Engine) startDial() *pendingDial {
-	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
-	p := &pendingDial{done: make(chan struct{}), cancel: cancel}
+// startDial begins opening a socket, for the first dial to take, and
+// reading the sync version beside the state's reads: in a browser each is
+// an IndexedDB transaction on a cold start's path, and one after the other
+// they took ~10-20 ms more (BENCHMARKS.md). Nothing writes the version
+// while there is no connection.
+func (e *Engine) startDial(ctx context.Context) *pendingDial {
+	dctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+	p := &pendingDial{done: make(chan struct{}), cancel: cancel, version: e.readVersion(ctx)}
 	go func() {
 		defer close(p.done)
-		p.c, p.err = e.cfg.Dialer.Dial(ctx, e.cfg.URL)
+		p.c, p.err = e.cfg.Dialer.Dial(dctx, e.cfg.URL)
 		p.at = e.cfg.Now()
 	}()
 	return p
+}
+
+// readVersion reads the sync version on a goroutine; its result comes on
+// the channel returned, which the caller must receive from.
+func (e *Engine) readVersion(ctx context.Context) chan versionResult {
+	ch := make(chan versionResult, 1)
+	go func() {
+		v, err := e.syncVersion(ctx)
+		ch <- versionResult{v, err}
+	}()
+	return ch
 }
 
 // take waits for the socket, or for ctx (the dial is then stopped).
@@ -621,12 +644,16 @@ func (p *pendingDial) take(ctx context.Context) (Conn, error) {
 	}
 }
 
-// discard stops the dial, waits for its goroutine and closes its socket.
+// discard stops the dial, waits for its goroutines and closes its socket.
 func (p *pendingDial) discard() {
 	p.cancel()
 	<-p.done
 	if p.c != nil {
 		p.c.Close()
+	}
+	if p.version != nil {
+		<-p.version
+		p.version = nil
 	}
 }
 
@@ -639,16 +666,13 @@ const dialTimeout = 10 * time.Second
 // blocked user) is the answer.
 func (e *Engine) dial(ctx context.Context, early *pendingDial) (*liveConn, error) {
 	// The sync version is read while the socket opens (nothing writes it
-	// while there is no connection).
-	type versionResult struct {
-		v   uint64
-		err error
+	// while there is no connection); the first connect's began with it.
+	var versionCh chan versionResult
+	if early != nil && early.version != nil {
+		versionCh, early.version = early.version, nil
+	} else {
+		versionCh = e.readVersion(ctx)
 	}
-	versionCh := make(chan versionResult, 1)
-	go func() {
-		v, err := e.syncVersion(ctx)
-		versionCh <- versionResult{v, err}
-	}()
 	var lastErr error
 	var version uint64
 	for i, url := range e.urls() {

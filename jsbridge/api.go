@@ -46,11 +46,15 @@ type Bridge struct {
 	tasks     tasks.Group   // the goroutines of calls in progress and of retirements
 	closeReq  chan struct{} // see CloseRequested
 	closeOnce sync.Once
+
+	calls map[string]func(args []safejs.Value) (work, error) // __call's, set by Register
 }
 
-// Register puts the SDK's functions on target. Each takes JS arguments,
-// checks what it needs (BIZ_ERROR_INVALID_PARAMETER otherwise) and answers
-// a Promise of {code, msg?, data?}; the few synchronous ones answer a value.
+// Register puts the SDK's functions on target: the asynchronous ones
+// behind target.__call(name, ...args), the few synchronous ones by name.
+// Each takes JS arguments, checks what it needs
+// (BIZ_ERROR_INVALID_PARAMETER otherwise) and answers a Promise of {code,
+// msg?, data?}; the synchronous ones answer a value.
 func (b *Bridge) Register(target safejs.Value) error {
 	b.log = jsfunc.NewConsole(client.LevelWarn)
 	b.closeReq = make(chan struct{})
@@ -154,12 +158,9 @@ func (b *Bridge) Register(target safejs.Value) error {
 	maps.Copy(async, b.peopleFunctions())
 	maps.Copy(async, b.chatroomFunctions())
 	maps.Copy(async, b.ultraGroupFunctions())
-	for name, fn := range async {
-		if err := b.export(target, name, func(args []safejs.Value) any { return b.promise(name, args, fn) }); err != nil {
-			return err
-		}
-	}
+	b.calls = async
 	sync := map[string]func(args []safejs.Value) any{
+		"__call":              b.call,
 		"init":                b.init,
 		"getConnectionStatus": b.connectionStatus,
 		"getCurrentUserId":    b.currentUserID,
@@ -176,6 +177,22 @@ func (b *Bridge) Register(target safejs.Value) error {
 		}
 	}
 	return nil
+}
+
+// call is __call(name, ...args): the asynchronous functions by name,
+// through one export. One export each (~300) took 10-25 ms of a cold start
+// in Chromium, on its path (each a function made in JavaScript and a
+// property set, by code not warm yet; BENCHMARKS.md).
+func (b *Bridge) call(args []safejs.Value) any {
+	name, _ := asString(arg(args, 0), "name")
+	fn, ok := b.calls[name]
+	if !ok {
+		// An index.js newer than its wasm (a cached old one), say.
+		return b.promise(name, nil, func([]safejs.Value) (work, error) {
+			return nil, codes.New(codes.OperationNotSupport, "this SDK's wasm has no function "+strconv.Quote(name[:min(len(name), 64)])+" (index.js and imwasm.wasm of different versions?)")
+		})
+	}
+	return b.promise(name, args[1:], fn)
 }
 
 // export puts fn on target as name. A panic in it answers {code: -1, msg:

@@ -90,7 +90,7 @@ func TestInitClosesTheEngineItReplaces(t *testing.T) {
 	token := "x.eyJzdWIiOiJhbGljZSJ9.y" // sub: alice
 	connect := func() int {
 		t.Helper()
-		p, err := sdk.Call("connect", token)
+		p, err := sdk.Call("__call", "connect", token)
 		if err != nil {
 			t.Fatal(err)
 		}

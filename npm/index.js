@@ -267,7 +267,7 @@ async function call(name, args) {
     return { code: e.code ?? ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, msg: e.message };
   }
   try {
-    return await bridge[name](...args);
+    return await bridge.__call(name, ...args);
   } catch (e) { // a runtime a later init ended meanwhile ("Go program has already exited")
     return { code: ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, msg: e.message };
   }
