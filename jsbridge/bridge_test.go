@@ -116,3 +116,41 @@ func TestArgumentChecks(t *testing.T) {
 		}
 	}
 }
+
+// __call answers by name: a function the wasm does not have (an index.js
+// of another version) is a clear code, and a known one is reached with
+// its arguments (connect before init: ClientNotInit; with no token after
+// init: InvalidParameter).
+func TestCallByName(t *testing.T) {
+	b := &Bridge{}
+	sdk := jsEval(t, "{}")
+	if err := b.Register(sdk); err != nil {
+		t.Fatal(err)
+	}
+	b.log.SetLevel("none")
+	call := func(args ...any) int {
+		t.Helper()
+		p, err := sdk.Call("__call", args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return awaitResult(t, safejs.Unsafe(p))
+	}
+	for _, name := range []any{"noSuchFunction", 42, nil} {
+		if code := call(name); code != codes.OperationNotSupport {
+			t.Errorf("__call(%v): code %d, want %d", name, code, codes.OperationNotSupport)
+		}
+	}
+	if code := call("connect", "x.eyJzdWIiOiJhbGljZSJ9.y"); code != codes.ClientNotInit {
+		t.Errorf("connect before init: code %d", code)
+	}
+	if r, err := sdk.Call("init", map[string]any{"appkey": "app", "serverUrl": "http://fake", "WebSocket": jsEval(t, fakeWebSocket), "storage": "memory", "logLevel": "none"}, jsEval(t, "() => {}"), "device"); err != nil {
+		t.Fatal(err)
+	} else if c, _ := r.Get("code"); mustInt(c) != 0 {
+		t.Fatalf("init: code %d", mustInt(c))
+	}
+	if code := call("connect"); code != codes.InvalidParameter {
+		t.Errorf("connect without a token: code %d", code)
+	}
+	b.Close()
+}
