@@ -47,7 +47,9 @@ type Bridge struct {
 	closeReq  chan struct{} // see CloseRequested
 	closeOnce sync.Once
 
-	calls map[string]func(args []safejs.Value) (work, error) // __call's, set by Register
+	// __call's functions, set by Register.
+	calls     map[string]func(args []safejs.Value) (work, error)
+	moreCalls func() map[string]func(args []safejs.Value) (work, error)
 }
 
 // Register puts the SDK's functions on target: the asynchronous ones
@@ -154,11 +156,17 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"__failHeld":                               b.failHeld,
 		"__webPush":                                b.webPush,
 	}
-	maps.Copy(async, b.groupFunctions())
-	maps.Copy(async, b.peopleFunctions())
-	maps.Copy(async, b.chatroomFunctions())
-	maps.Copy(async, b.ultraGroupFunctions())
 	b.calls = async
+	// Groups, people, chat rooms and ultra groups: their tables are made
+	// by the first call of one, not on a cold start's path (the code that
+	// makes them runs, and is compiled, only then: 5-14 ms in Chromium).
+	b.moreCalls = sync.OnceValue(func() map[string]func([]safejs.Value) (work, error) {
+		m := b.groupFunctions()
+		maps.Copy(m, b.peopleFunctions())
+		maps.Copy(m, b.chatroomFunctions())
+		maps.Copy(m, b.ultraGroupFunctions())
+		return m
+	})
 	sync := map[string]func(args []safejs.Value) any{
 		"__call":              b.call,
 		"init":                b.init,
@@ -186,6 +194,9 @@ func (b *Bridge) Register(target safejs.Value) error {
 func (b *Bridge) call(args []safejs.Value) any {
 	name, _ := asString(arg(args, 0), "name")
 	fn, ok := b.calls[name]
+	if !ok {
+		fn, ok = b.moreCalls()[name]
+	}
 	if !ok {
 		// An index.js newer than its wasm (a cached old one), say.
 		return b.promise(name, nil, func([]safejs.Value) (work, error) {

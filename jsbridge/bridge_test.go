@@ -154,3 +154,30 @@ func TestCallByName(t *testing.T) {
 	}
 	b.Close()
 }
+
+// The tables made later (groups, people, chat rooms, ultra groups) name no
+// function of the first: which one a name reaches does not depend on the
+// order they are looked in.
+func TestCallTablesApart(t *testing.T) {
+	b := &Bridge{}
+	if err := b.Register(jsEval(t, "{}")); err != nil {
+		t.Fatal(err)
+	}
+	more := b.moreCalls()
+	for _, name := range []string{"connect", "sendMessage"} {
+		if b.calls[name] == nil {
+			t.Errorf("%s is not in the first table", name)
+		}
+	}
+	for _, name := range []string{"createGroup", "joinChatRoom", "getFriends"} {
+		if more[name] == nil {
+			t.Errorf("%s is not in the later tables", name)
+		}
+	}
+	for name := range more {
+		if _, ok := b.calls[name]; ok {
+			t.Errorf("%s is in both tables", name)
+		}
+	}
+	b.Close()
+}
