@@ -142,3 +142,63 @@ type deadConn struct{}
 func (deadConn) Read(context.Context) ([]byte, error) { return nil, errors.New("closed by the server") }
 func (deadConn) Write(context.Context, []byte) error  { return errors.New("closed by the server") }
 func (deadConn) Close() error                         { return nil }
+
+// versionFirstStore's conversation read waits for the sync version to be
+// asked for, then answers with err.
+type versionFirstStore struct {
+	client.Store
+	asked chan struct{} // closed by the first Meta read
+	once  *sync.Once
+	err   error
+}
+
+func (s versionFirstStore) Meta(ctx context.Context, key string) ([]byte, error) {
+	s.once.Do(func() { close(s.asked) })
+	return s.Store.Meta(ctx, key)
+}
+
+func (s versionFirstStore) Conversations(ctx context.Context) ([]*client.ConversationState, error) {
+	select {
+	case <-s.asked:
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("the sync version was not read while the state loaded")
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.Store.Conversations(ctx)
+}
+
+// A cold start reads the sync version beside the state, not after it (in a
+// browser each read is an IndexedDB round trip before the Auth goes), and
+// a failed load leaves no read behind.
+func TestConnectReadsTheVersionWhileTheStateLoads(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		loadErr error
+	}{
+		{"state loads", nil},
+		{"state fails to load", errors.New("disk gone")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			e, err := client.New(client.Config{
+				URL: "ws://loopback/v1/ws", AppKey: "app", DeviceID: "dev", Dialer: &loopback{},
+				Store:       versionFirstStore{memstore.New(), make(chan struct{}), &sync.Once{}, tc.loadErr},
+				AckInterval: time.Hour, GapWait: time.Hour,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			user, err := e.Connect(context.Background(), "tok")
+			if tc.loadErr == nil && (err != nil || user != "alice") {
+				t.Fatalf("Connect = %q, %v", user, err)
+			}
+			if tc.loadErr != nil && !errors.Is(err, tc.loadErr) {
+				t.Fatalf("Connect error %v, want the load's", err)
+			}
+			e.Close()
+			eventually(t, "the engine's goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
+		})
+	}
+}

@@ -608,8 +608,11 @@ func (p *pendingDial) idle(now time.Time) time.Duration {
 // startDial begins opening a socket, for the first dial to take, and
 // reading the sync version beside the state's reads: in a browser each is
 // an IndexedDB transaction on a cold start's path, and one after the other
-// they took ~10-20 ms more (BENCHMARKS.md). Nothing writes the version
-// while there is no connection.
+// they took ~10-20 ms more (BENCHMARKS.md). What this connection's sync
+// writes comes after; a version a closing connection (or another tab)
+// writes meanwhile is at worst older than the store's, which the sync
+// handles as it does after any reconnect (syncAll compares it with
+// AuthOK's).
 func (e *Engine) startDial(ctx context.Context) *pendingDial {
 	dctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
 	p := &pendingDial{done: make(chan struct{}), cancel: cancel, version: e.readVersion(ctx)}

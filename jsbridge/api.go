@@ -167,7 +167,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		maps.Copy(m, b.ultraGroupFunctions())
 		return m
 	})
-	sync := map[string]func(args []safejs.Value) any{
+	syncFns := map[string]func(args []safejs.Value) any{
 		"__call":              b.call,
 		"init":                b.init,
 		"getConnectionStatus": b.connectionStatus,
@@ -179,7 +179,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"__serverUrl":         b.serverURL,
 		"__close":             b.requestClose,
 	}
-	for name, fn := range sync {
+	for name, fn := range syncFns {
 		if err := b.export(target, name, fn); err != nil {
 			return err
 		}
@@ -192,7 +192,12 @@ func (b *Bridge) Register(target safejs.Value) error {
 // in Chromium, on its path (each a function made in JavaScript and a
 // property set, by code not warm yet; BENCHMARKS.md).
 func (b *Bridge) call(args []safejs.Value) any {
-	name, _ := asString(arg(args, 0), "name")
+	name, err := asString(arg(args, 0), "name")
+	if err != nil {
+		return b.promise("__call", nil, func([]safejs.Value) (work, error) {
+			return nil, codes.New(codes.OperationNotSupport, "__call: the function's name must be a string")
+		})
+	}
 	fn, ok := b.calls[name]
 	if !ok {
 		fn, ok = b.moreCalls()[name]

@@ -267,7 +267,8 @@ async function call(name, args) {
     return { code: e.code ?? ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, msg: e.message };
   }
   try {
-    return await bridge.__call(name, ...args);
+    // A wasm older than this file has each function by name (no __call).
+    return await (typeof bridge.__call === 'function' ? bridge.__call(name, ...args) : bridge[name](...args));
   } catch (e) { // a runtime a later init ended meanwhile ("Go program has already exited")
     return { code: ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, msg: e.message };
   }
@@ -710,6 +711,6 @@ export async function destroy() {
   stopVisibility();
   if (!r) return;
   const bridge = await r.catch(() => null);
-  await bridge?.disconnect?.().catch(() => {});
+  try { await bridge?.__call('disconnect'); } catch {} // a runtime that already ended throws
   bridge?.__close?.();
 }
