@@ -27,19 +27,20 @@ func (d signalDialer) Dial(ctx context.Context, url string) (client.Conn, error)
 	return c, err
 }
 
-// slowStateStore's conversation read waits for the socket to be asked for,
-// then answers with err.
-type slowStateStore struct {
+// gatedStore's conversation read waits for gate (what says what it waits
+// for, in the error of a gate never opened), then answers with err.
+type gatedStore struct {
 	client.Store
-	dialed <-chan struct{}
-	err    error
+	gate <-chan struct{}
+	what string
+	err  error
 }
 
-func (s slowStateStore) Conversations(ctx context.Context) ([]*client.ConversationState, error) {
+func (s gatedStore) Conversations(ctx context.Context) ([]*client.ConversationState, error) {
 	select {
-	case <-s.dialed:
+	case <-s.gate:
 	case <-time.After(10 * time.Second):
-		return nil, errors.New("the socket was not asked for while the state loaded")
+		return nil, errors.New(s.what + " was not asked for while the state loaded")
 	}
 	if s.err != nil {
 		return nil, s.err
@@ -61,7 +62,7 @@ func TestConnectDialsWhileTheStateLoads(t *testing.T) {
 			d := signalDialer{&loopback{}, make(chan struct{}, 1)}
 			e, err := client.New(client.Config{
 				URL: "ws://loopback/v1/ws", AppKey: "app", DeviceID: "dev", Dialer: d,
-				Store:       slowStateStore{memstore.New(), d.dialed, tc.loadErr},
+				Store:       gatedStore{memstore.New(), d.dialed, "the socket", tc.loadErr},
 				AckInterval: time.Hour, GapWait: time.Hour,
 			})
 			if err != nil {
@@ -143,30 +144,16 @@ func (deadConn) Read(context.Context) ([]byte, error) { return nil, errors.New("
 func (deadConn) Write(context.Context, []byte) error  { return errors.New("closed by the server") }
 func (deadConn) Close() error                         { return nil }
 
-// versionFirstStore's conversation read waits for the sync version to be
-// asked for, then answers with err.
-type versionFirstStore struct {
-	client.Store
-	asked chan struct{} // closed by the first Meta read
+// versionStore opens its gate when the sync version is read.
+type versionStore struct {
+	gatedStore
+	asked chan struct{}
 	once  *sync.Once
-	err   error
 }
 
-func (s versionFirstStore) Meta(ctx context.Context, key string) ([]byte, error) {
+func (s versionStore) Meta(ctx context.Context, key string) ([]byte, error) {
 	s.once.Do(func() { close(s.asked) })
 	return s.Store.Meta(ctx, key)
-}
-
-func (s versionFirstStore) Conversations(ctx context.Context) ([]*client.ConversationState, error) {
-	select {
-	case <-s.asked:
-	case <-time.After(10 * time.Second):
-		return nil, errors.New("the sync version was not read while the state loaded")
-	}
-	if s.err != nil {
-		return nil, s.err
-	}
-	return s.Store.Conversations(ctx)
 }
 
 // A cold start reads the sync version beside the state, not after it (in a
@@ -182,9 +169,10 @@ func TestConnectReadsTheVersionWhileTheStateLoads(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := runtime.NumGoroutine()
+			asked := make(chan struct{})
 			e, err := client.New(client.Config{
 				URL: "ws://loopback/v1/ws", AppKey: "app", DeviceID: "dev", Dialer: &loopback{},
-				Store:       versionFirstStore{memstore.New(), make(chan struct{}), &sync.Once{}, tc.loadErr},
+				Store:       versionStore{gatedStore{memstore.New(), asked, "the sync version", tc.loadErr}, asked, &sync.Once{}},
 				AckInterval: time.Hour, GapWait: time.Hour,
 			})
 			if err != nil {

@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, bin, appSecret } from '../test/harness.mjs';
+import { startServer, bin, appSecret, fromPeers } from '../test/harness.mjs';
 import { serveStatic, launch, engines, connectPage } from '../test/browser.mjs';
 
 const COLD_RUNS = Number(process.env.COLD_RUNS || 10);
@@ -232,12 +232,7 @@ async function conversations(browser, engine) {
     let page = await ctx.newPage();
     await connectPage(page, web.url, server, user);
     await page.close();
-    for (let k = 0; k < 1000; k += 20) {
-      await Promise.all(Array.from({ length: 20 }, (_, j) => fetch(server.url + '/v1/messages', {
-        method: 'POST', headers: { authorization: 'Bearer ' + adminToken, 'content-type': 'application/json' },
-        body: JSON.stringify({ fromUserId: `peer${k + j}`, conversationType: 1, targetIds: [user], objectName: 'RC:TxtMsg', content: { content: `m${k + j}` }, clientMsgId: `${user}-${k + j}` }),
-      }).then((r) => { if (r.status !== 200) throw new Error(`send: HTTP ${r.status}`); })));
-    }
+    await fromPeers(server, user, 1000);
     page = await ctx.newPage();
     await connectPage(page, web.url, server, user);
     return await page.evaluate(async () => {

@@ -1,15 +1,13 @@
 // npm run bench:conv [engine]: where getConversationList({count: 1000})
 // spends its time in one engine: 20 calls after a warm-up, each with the
 // JSON.parse of an equal text from JavaScript beside it (what the bridge's
-// parse costs at least), and the plain getAll of the main bench.
-import { execFileSync } from 'node:child_process';
-import { startServer, bin, appSecret } from '../test/harness.mjs';
+// parse costs at least).
+import { startServer, fromPeers } from '../test/harness.mjs';
 import { serveStatic, launch, connectPage } from '../test/browser.mjs';
 
 const engine = process.argv[2] || 'chromium';
 const server = await startServer();
 const web = await serveStatic();
-const adminToken = execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
 const browser = await launch(engine);
 try {
   const user = `convd-${engine}`;
@@ -17,12 +15,7 @@ try {
   let page = await ctx.newPage();
   await connectPage(page, web.url, server, user);
   await page.close();
-  for (let k = 0; k < 1000; k += 20) {
-    await Promise.all(Array.from({ length: 20 }, (_, j) => fetch(server.url + '/v1/messages', {
-      method: 'POST', headers: { authorization: 'Bearer ' + adminToken, 'content-type': 'application/json' },
-      body: JSON.stringify({ fromUserId: `peer${k + j}`, conversationType: 1, targetIds: [user], objectName: 'RC:TxtMsg', content: { content: `m${k + j}` }, clientMsgId: `${user}-${k + j}` }),
-    }).then((r) => { if (r.status !== 200) throw new Error(`send: HTTP ${r.status}`); })));
-  }
+  await fromPeers(server, user, 1000);
   page = await ctx.newPage();
   await connectPage(page, web.url, server, user);
   const out = await page.evaluate(async () => {

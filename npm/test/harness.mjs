@@ -61,6 +61,19 @@ export async function adminSend(server, from, to, texts, parallel = 16) {
   }
 }
 
+// fromPeers posts one message from each of n peers (peer0, peer1, …) to
+// user through the app-server API, 20 at a time: n conversations, as the
+// benches' conversation list has them.
+export async function fromPeers(server, user, n) {
+  const tok = execFileSync(bin, ['token', '--app-secret', appSecret, '--admin']).toString().trim();
+  for (let k = 0; k < n; k += 20) {
+    await Promise.all(Array.from({ length: Math.min(20, n - k) }, (_, j) => fetch(server.url + '/v1/messages', {
+      method: 'POST', headers: { authorization: 'Bearer ' + tok, 'content-type': 'application/json' },
+      body: JSON.stringify({ fromUserId: `peer${k + j}`, conversationType: 1, targetIds: [user], objectName: 'RC:TxtMsg', content: { content: `m${k + j}` }, clientMsgId: `${user}-${k + j}` }),
+    }).then((r) => { if (r.status !== 200) throw new Error(`send: HTTP ${r.status}`); })));
+  }
+}
+
 // pause stops proc with SIGSTOP and returns once the kernel says it is
 // stopped (state T in /proc), so that what the test does next meets a
 // server that answers nothing; resume continues it.
