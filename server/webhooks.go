@@ -186,6 +186,7 @@ type beforeSendJob struct {
 	url      string
 	deadline time.Time             // when its sender stops waiting
 	out      chan beforeSendResult // buffered: a sender that gave up is not waited for
+	left     atomic.Bool           // its sender stopped waiting: not asked if still queued
 }
 
 type beforeSendResult struct {
@@ -208,11 +209,29 @@ type beforeSendQueue struct {
 	waiting  []*beforeSendJob
 }
 
-// takeLocked takes up to n of the waiting jobs, oldest first.
-func (q *beforeSendQueue) takeLocked(n int) []*beforeSendJob {
-	n = min(n, len(q.waiting))
-	jobs := slices.Clone(q.waiting[:n])
-	q.waiting = q.waiting[n:]
+// takeLocked takes the jobs of one call, up to n, oldest first: first
+// (the caller's own, when it makes the call; nil: the oldest waiting),
+// then waiting jobs for the same URL (the setting may change while jobs
+// wait; each batch goes to one). Jobs whose sender left are dropped: the
+// backend would be asked about a message whose fate was decided without
+// it.
+func (q *beforeSendQueue) takeLocked(first *beforeSendJob, n int) []*beforeSendJob {
+	var jobs []*beforeSendJob
+	if first != nil {
+		jobs = append(jobs, first)
+	}
+	kept := q.waiting[:0]
+	for _, j := range q.waiting {
+		switch {
+		case j.left.Load():
+		case len(jobs) < n && (len(jobs) == 0 || j.url == jobs[0].url):
+			jobs = append(jobs, j)
+		default:
+			kept = append(kept, j)
+		}
+	}
+	clear(q.waiting[len(kept):])
+	q.waiting = kept
 	return jobs
 }
 
@@ -226,7 +245,7 @@ func (s *Server) submitBeforeSend(job *beforeSendJob) {
 		return
 	}
 	q.inflight++
-	jobs := append([]*beforeSendJob{job}, q.takeLocked(webhookPerCall-1)...)
+	jobs := q.takeLocked(job, webhookPerCall)
 	q.mu.Unlock()
 	s.callBeforeSend(s.ctx, jobs)
 	s.nextBeforeSend()
@@ -238,12 +257,12 @@ func (s *Server) submitBeforeSend(job *beforeSendJob) {
 func (s *Server) nextBeforeSend() {
 	q := &s.beforeSends
 	q.mu.Lock()
-	if len(q.waiting) == 0 {
+	jobs := q.takeLocked(nil, webhookPerCall)
+	if len(jobs) == 0 {
 		q.inflight--
 		q.mu.Unlock()
 		return
 	}
-	jobs := q.takeLocked(webhookPerCall)
 	q.mu.Unlock()
 	if !s.tasks.Go(func() {
 		s.callBeforeSend(s.ctx, jobs)
@@ -313,8 +332,10 @@ func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
 	select {
 	case r = <-job.out:
 	case <-timeout.C:
+		job.left.Store(true)
 		r.err = errors.New("webhook message.beforeSend: no answer in time")
 	case <-ctx.Done():
+		job.left.Store(true)
 		s.metrics.beforeSendSeconds.Observe(time.Since(start).Seconds())
 		return ctx.Err()
 	}
