@@ -360,8 +360,11 @@ export interface IWebPushOption { serviceWorker?: ServiceWorkerRegistration | st
  * no service worker, or notifications refused.
  */
 export declare function registerWebPush(options?: IWebPushOption): Promise<RCResult<{ endpoint: string }>>;
-/** imwasm's own: the server forgets this device's Web Push subscription, and the service worker's is withdrawn. */
-export declare function unregisterWebPush(): Promise<RCResult>;
+/**
+ * imwasm's own: the server forgets this device's Web Push subscription, and the service worker's is withdrawn (the
+ * registration registerWebPush subscribed, else the one named by serviceWorker or scope, else the page's).
+ */
+export declare function unregisterWebPush(options?: { serviceWorker?: ServiceWorkerRegistration; scope?: string }): Promise<RCResult>;
 /** The message this device holds, by messageId or messageUId (RC_DB_DATA_NOT_FOUND: none). */
 export declare function getMessage(messageId: number | string): Promise<RCResult<IAReceivedMessage>>;
 /** Deletes this device's copies of the conversation's messages (the server keeps them). */

@@ -634,9 +634,9 @@ export async function registerWebPush(options = {}) {
   }
   const key = await call('__webPush', [{ op: 0 }]);
   if (key.code !== ErrorCode.SUCCESS) return key;
-  let sub;
+  let sub, reg;
   try {
-    const reg = await serviceWorkerOf(options);
+    reg = await serviceWorkerOf(options);
     sub = await reg.pushManager.getSubscription();
     if (sub && sub.options?.applicationServerKey && b64url(sub.options.applicationServerKey) !== key.data) {
       await sub.unsubscribe(); // made with another key (a new app secret): the push service would refuse ours
@@ -649,9 +649,13 @@ export async function registerWebPush(options = {}) {
   const { endpoint, keys } = sub.toJSON();
   const res = await call('__webPush', [{ op: 1, endpoint, p256dh: keys?.p256dh ?? '', auth: keys?.auth ?? '' }]);
   if (res.code !== ErrorCode.SUCCESS) return res;
+  pushRegistration = reg;
   const shown = await pushWhenHidden(!!options.whenHidden);
   return shown.code === ErrorCode.SUCCESS ? { code: res.code, data: { endpoint } } : shown;
 }
+
+// The registration registerWebPush last subscribed, for unregisterWebPush.
+let pushRegistration = null;
 
 // pushWhenHidden(on): while on, the page tells the engine when it is
 // hidden or shown (the engine tells the server, again after a reconnect),
@@ -683,17 +687,23 @@ function stopVisibility() {
 }
 
 /**
- * unregisterWebPush(): the server forgets this device's subscription and
- * the service worker's is withdrawn.
+ * unregisterWebPush({serviceWorker?, scope?}): the server forgets this
+ * device's subscription and the service worker's is withdrawn.
  */
-export async function unregisterWebPush() {
+export async function unregisterWebPush(options = {}) {
   const res = await call('__webPush', [{ op: 2 }]);
   if (res.code !== ErrorCode.SUCCESS) return res;
   await pushWhenHidden(false);
   try {
-    const reg = await serviceWorkerOf({});
-    await (await reg.pushManager.getSubscription())?.unsubscribe();
+    // The registration registerWebPush subscribed (its scope may not cover
+    // this page), one the app names, or the page's.
+    const sw = options?.serviceWorker;
+    const reg = sw && typeof sw === 'object' ? sw
+      : options?.scope ? await navigator.serviceWorker.getRegistration(options.scope)
+        : pushRegistration ?? await navigator.serviceWorker.getRegistration();
+    await (await reg?.pushManager.getSubscription())?.unsubscribe();
   } catch { /* nothing to withdraw here */ }
+  pushRegistration = null;
   return { code: ErrorCode.SUCCESS };
 }
 

@@ -86,6 +86,37 @@ for (const engine of engines().filter((e) => e === 'chromium')) describe(engine,
     await context.close();
   });
 
+  // A service worker whose scope does not cover the page: unregisterWebPush
+  // withdraws the subscription registerWebPush made there (it looked at the
+  // page's registration only, and there is none). The stub keeps a
+  // subscription per PushManager, so the test sees which was withdrawn.
+  test('unregisterWebPush withdraws the subscription of a service worker scoped away from the page', async () => {
+    const context = await browser.newContext();
+    await context.grantPermissions(['notifications'], { origin: web.url });
+    const dave = await openUser(browser, web.url, server, 'dave', context);
+    await dave.page.evaluate(({ endpoint, p256dh, auth }) => {
+      const subs = new WeakMap();
+      PushManager.prototype.getSubscription = async function () { return subs.get(this) ?? null; };
+      PushManager.prototype.subscribe = async function (opts) {
+        const sub = { endpoint, options: opts, toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
+          unsubscribe: async () => subs.delete(this) };
+        subs.set(this, sub);
+        return sub;
+      };
+    }, ps.subscription);
+    const subscribed = () => dave.page.evaluate(async () => !!(await (await navigator.serviceWorker.getRegistration('/scoped/')).pushManager.getSubscription()));
+    const r = await dave.page.evaluate(() => RongIMLib.registerWebPush({ serviceWorker: '/sw.js', scope: '/scoped/' }));
+    assert.equal(r.code, ErrorCode.SUCCESS, JSON.stringify(r));
+    assert.equal(await subscribed(), true);
+    assert.equal(await dave.page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())), false, 'no service worker covers the page');
+    assert.equal((await admin(server, 'GET', '/v1/users/dave/push')).data.webPush.length, 1);
+
+    assert.equal((await dave.page.evaluate(() => RongIMLib.unregisterWebPush())).code, ErrorCode.SUCCESS);
+    assert.equal(await subscribed(), false, 'the scoped registration\'s subscription is withdrawn');
+    assert.equal((await admin(server, 'GET', '/v1/users/dave/push')).data.webPush.length, 0);
+    await context.close();
+  });
+
   // whenHidden: the app's choice to push while its tab is open but hidden.
   // Headless Chromium's pages are always visible, so the test sets
   // document.visibilityState and fires visibilitychange itself, as the
