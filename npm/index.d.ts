@@ -362,7 +362,8 @@ export interface IWebPushOption { serviceWorker?: ServiceWorkerRegistration | st
 export declare function registerWebPush(options?: IWebPushOption): Promise<RCResult<{ endpoint: string }>>;
 /**
  * imwasm's own: the server forgets this device's Web Push subscription, and the service worker's is withdrawn (the
- * registration registerWebPush subscribed, else the one named by serviceWorker or scope, else the page's).
+ * registration given, or the one of exactly that scope; else the one registerWebPush subscribed in this page; else the
+ * page's), if it was made with this server's key.
  */
 export declare function unregisterWebPush(options?: { serviceWorker?: ServiceWorkerRegistration; scope?: string }): Promise<RCResult>;
 /** The message this device holds, by messageId or messageUId (RC_DB_DATA_NOT_FOUND: none). */

@@ -245,6 +245,7 @@ export function init(options) {
   uploadBase = options.uploadUrl || options.serverUrl || options.navigators?.[0] || '';
   uploadExplicit = options.uploadUrl || '';
   lastToken = '';
+  appKeyNow = String(options.appkey);
   loaded = null;
   stopVisibility(); // the new engine starts in the foreground, as a new app's choice
   const prev = runtime;
@@ -649,13 +650,27 @@ export async function registerWebPush(options = {}) {
   const { endpoint, keys } = sub.toJSON();
   const res = await call('__webPush', [{ op: 1, endpoint, p256dh: keys?.p256dh ?? '', auth: keys?.auth ?? '' }]);
   if (res.code !== ErrorCode.SUCCESS) return res;
-  pushRegistration = reg;
+  const before = pushRegistration?.appkey === appKeyNow ? pushRegistration.reg : null;
+  pushRegistration = { reg, appkey: appKeyNow };
+  if (before && before !== reg) await withdraw(before, key.data); // the server has only the new one now
   const shown = await pushWhenHidden(!!options.whenHidden);
   return shown.code === ErrorCode.SUCCESS ? { code: res.code, data: { endpoint } } : shown;
 }
 
-// The registration registerWebPush last subscribed, for unregisterWebPush.
+// The registration registerWebPush last subscribed, and the app key it
+// was for, for unregisterWebPush; the app key of the last init.
 let pushRegistration = null;
+let appKeyNow = '';
+
+// withdraw unsubscribes reg's subscription when it was made with key (the
+// server's VAPID key; another's is some other app's), and says nothing.
+async function withdraw(reg, key) {
+  try {
+    const sub = await reg?.pushManager.getSubscription();
+    const made = sub?.options?.applicationServerKey;
+    if (sub && (!made || !key || b64url(made) === key)) await sub.unsubscribe();
+  } catch { /* nothing to withdraw here */ }
+}
 
 // pushWhenHidden(on): while on, the page tells the engine when it is
 // hidden or shown (the engine tells the server, again after a reconnect),
@@ -688,22 +703,31 @@ function stopVisibility() {
 
 /**
  * unregisterWebPush({serviceWorker?, scope?}): the server forgets this
- * device's subscription and the service worker's is withdrawn.
+ * device's subscription and the service worker's is withdrawn: the
+ * registration given (or the one of exactly that scope), else the one
+ * registerWebPush subscribed in this page, else the page's.
  */
 export async function unregisterWebPush(options = {}) {
+  const key = await call('__webPush', [{ op: 0 }]); // to withdraw only a subscription of this app's
   const res = await call('__webPush', [{ op: 2 }]);
   if (res.code !== ErrorCode.SUCCESS) return res;
   await pushWhenHidden(false);
+  let reg = null;
   try {
-    // The registration registerWebPush subscribed (its scope may not cover
-    // this page), one the app names, or the page's.
     const sw = options?.serviceWorker;
-    const reg = sw && typeof sw === 'object' ? sw
-      : options?.scope ? await navigator.serviceWorker.getRegistration(options.scope)
-        : pushRegistration ?? await navigator.serviceWorker.getRegistration();
-    await (await reg?.pushManager.getSubscription())?.unsubscribe();
-  } catch { /* nothing to withdraw here */ }
-  pushRegistration = null;
+    if (sw && typeof sw === 'object') {
+      reg = sw;
+    } else if (options?.scope) {
+      // getRegistration(url) answers the registration covering url: the
+      // one of exactly this scope only, not a wider one's.
+      const r = await navigator.serviceWorker.getRegistration(options.scope);
+      reg = r && r.scope === new URL(options.scope, location.href).href ? r : null;
+    } else {
+      reg = (pushRegistration?.appkey === appKeyNow ? pushRegistration.reg : null) ?? await navigator.serviceWorker.getRegistration();
+    }
+  } catch { /* no service workers here */ }
+  await withdraw(reg, key.code === ErrorCode.SUCCESS ? key.data : '');
+  if (reg && reg === pushRegistration?.reg) pushRegistration = null;
   return { code: ErrorCode.SUCCESS };
 }
 

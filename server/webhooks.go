@@ -212,19 +212,23 @@ type beforeSendQueue struct {
 // takeLocked takes the jobs of one call, up to n, oldest first: first
 // (the caller's own, when it makes the call; nil: the oldest waiting),
 // then waiting jobs for the same URL (the setting may change while jobs
-// wait; each batch goes to one). Jobs whose sender left are dropped: the
-// backend would be asked about a message whose fate was decided without
-// it.
-func (q *beforeSendQueue) takeLocked(first *beforeSendJob, n int) []*beforeSendJob {
+// wait; each batch goes to one). Jobs whose sender left, or whose time is
+// up at now (their sender's timer answers them), are dropped: the backend
+// would be asked about a message whose fate was decided without it.
+func (q *beforeSendQueue) takeLocked(first *beforeSendJob, n int, now time.Time) []*beforeSendJob {
 	var jobs []*beforeSendJob
 	if first != nil {
 		jobs = append(jobs, first)
 	}
 	kept := q.waiting[:0]
-	for _, j := range q.waiting {
+	for i, j := range q.waiting {
+		if len(jobs) == n {
+			kept = append(kept, q.waiting[i:]...) // the rest waits as it is
+			break
+		}
 		switch {
-		case j.left.Load():
-		case len(jobs) < n && (len(jobs) == 0 || j.url == jobs[0].url):
+		case j.left.Load() || !j.deadline.After(now):
+		case len(jobs) == 0 || j.url == jobs[0].url:
 			jobs = append(jobs, j)
 		default:
 			kept = append(kept, j)
@@ -245,7 +249,7 @@ func (s *Server) submitBeforeSend(job *beforeSendJob) {
 		return
 	}
 	q.inflight++
-	jobs := q.takeLocked(job, webhookPerCall)
+	jobs := q.takeLocked(job, webhookPerCall, time.Now())
 	q.mu.Unlock()
 	s.callBeforeSend(s.ctx, jobs)
 	s.nextBeforeSend()
@@ -257,7 +261,7 @@ func (s *Server) submitBeforeSend(job *beforeSendJob) {
 func (s *Server) nextBeforeSend() {
 	q := &s.beforeSends
 	q.mu.Lock()
-	jobs := q.takeLocked(nil, webhookPerCall)
+	jobs := q.takeLocked(nil, webhookPerCall, time.Now())
 	if len(jobs) == 0 {
 		q.inflight--
 		q.mu.Unlock()
@@ -268,22 +272,27 @@ func (s *Server) nextBeforeSend() {
 		s.callBeforeSend(s.ctx, jobs)
 		s.nextBeforeSend()
 	}) {
-		for _, j := range jobs { // the server is closing
-			j.out <- beforeSendResult{err: errors.New("the server is closing")}
-		}
+		// The server is closing: these and all that wait get their answer
+		// now rather than at their timeouts.
 		q.mu.Lock()
+		jobs = append(jobs, q.waiting...)
+		clear(q.waiting)
+		q.waiting = q.waiting[:0]
 		q.inflight--
 		q.mu.Unlock()
+		for _, j := range jobs {
+			j.out <- beforeSendResult{err: errors.New("the server is closing")}
+		}
 	}
 }
 
 // callBeforeSend makes one call for jobs and hands each its answer.
 func (s *Server) callBeforeSend(ctx context.Context, jobs []*beforeSendJob) {
-	// The call ends when its first sender stops waiting: those who waited
-	// for it have less time left than a new call would get.
+	// The call ends when its last sender stops waiting: each times out on
+	// its own timer, and one near its end does not cut the others' short.
 	deadline := jobs[0].deadline
 	for _, j := range jobs[1:] {
-		if j.deadline.Before(deadline) {
+		if j.deadline.After(deadline) {
 			deadline = j.deadline
 		}
 	}
@@ -319,11 +328,11 @@ func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
 	if st.BeforeSendURL == "" || m.IsStatus {
 		return nil
 	}
-	wait := time.Duration(st.BeforeSendTimeoutMs) * time.Millisecond
-	timeout := time.NewTimer(wait)
+	deadline := time.Now().Add(time.Duration(st.BeforeSendTimeoutMs) * time.Millisecond)
+	timeout := time.NewTimer(time.Until(deadline)) // not before the job's deadline: the queue keeps it until then
 	defer timeout.Stop()
 	wm := webhookMessageOf(m)
-	job := &beforeSendJob{url: st.BeforeSendURL, deadline: time.Now().Add(wait), out: make(chan beforeSendResult, 1), ev: &webhookEvent{
+	job := &beforeSendJob{url: st.BeforeSendURL, deadline: deadline, out: make(chan beforeSendResult, 1), ev: &webhookEvent{
 		ID: "bs." + m.FromUser + "." + m.ClientMsgId, Type: "message.beforeSend", Time: s.cfg.Now().UnixMilli(), Message: &wm,
 	}}
 	start := time.Now()

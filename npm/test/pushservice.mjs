@@ -76,7 +76,7 @@ export function stubSubscribe({ endpoint, p256dh, auth }) {
   PushManager.prototype.subscribe = async (opts) => {
     window.subscribedWith = opts;
     return {
-      endpoint, options: opts,
+      endpoint, options: { ...opts, applicationServerKey: fromB64(opts.applicationServerKey) }, // bytes, as a browser's
       getKey: (name) => fromB64(name === 'p256dh' ? p256dh : auth),
       toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
       unsubscribe: async () => true,

@@ -96,9 +96,12 @@ for (const engine of engines().filter((e) => e === 'chromium')) describe(engine,
     const dave = await openUser(browser, web.url, server, 'dave', context);
     await dave.page.evaluate(({ endpoint, p256dh, auth }) => {
       const subs = new WeakMap();
+      // As a browser does, the subscription's options hold the key as bytes.
+      const bytes = (k) => Uint8Array.from(atob(k.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)).buffer;
       PushManager.prototype.getSubscription = async function () { return subs.get(this) ?? null; };
       PushManager.prototype.subscribe = async function (opts) {
-        const sub = { endpoint, options: opts, toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
+        const options = { ...opts, applicationServerKey: bytes(opts.applicationServerKey) };
+        const sub = { endpoint, options, toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
           unsubscribe: async () => subs.delete(this) };
         subs.set(this, sub);
         return sub;
@@ -111,9 +114,13 @@ for (const engine of engines().filter((e) => e === 'chromium')) describe(engine,
     assert.equal(await dave.page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())), false, 'no service worker covers the page');
     assert.equal((await admin(server, 'GET', '/v1/users/dave/push')).data.webPush.length, 1);
 
+    // A scope that is no registration's exactly withdraws nothing in the
+    // browser (the registration covering it is not the one named).
+    assert.equal((await dave.page.evaluate(() => RongIMLib.unregisterWebPush({ scope: '/scoped/deeper/' }))).code, ErrorCode.SUCCESS);
+    assert.equal(await subscribed(), true);
+    assert.equal((await admin(server, 'GET', '/v1/users/dave/push')).data.webPush.length, 0, 'the server forgets it all the same');
     assert.equal((await dave.page.evaluate(() => RongIMLib.unregisterWebPush())).code, ErrorCode.SUCCESS);
     assert.equal(await subscribed(), false, 'the scoped registration\'s subscription is withdrawn');
-    assert.equal((await admin(server, 'GET', '/v1/users/dave/push')).data.webPush.length, 0);
     await context.close();
   });
 
