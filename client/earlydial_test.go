@@ -27,20 +27,30 @@ func (d signalDialer) Dial(ctx context.Context, url string) (client.Conn, error)
 	return c, err
 }
 
-// gatedStore's conversation read waits for gate (what says what it waits
-// for, in the error of a gate never opened), then answers with err.
+// gatedStore's conversation read waits for each of its gates (named by
+// what it waits for, in the error of one never opened), then answers with
+// err. Its first Meta read opens versionRead.
 type gatedStore struct {
 	client.Store
-	gate <-chan struct{}
-	what string
-	err  error
+	gates       map[string]<-chan struct{}
+	err         error
+	versionRead chan struct{}
+	once        *sync.Once
+}
+
+func (s gatedStore) Meta(ctx context.Context, key string) ([]byte, error) {
+	s.once.Do(func() { close(s.versionRead) })
+	return s.Store.Meta(ctx, key)
 }
 
 func (s gatedStore) Conversations(ctx context.Context) ([]*client.ConversationState, error) {
-	select {
-	case <-s.gate:
-	case <-time.After(10 * time.Second):
-		return nil, errors.New(s.what + " was not asked for while the state loaded")
+	deadline := time.After(10 * time.Second)
+	for what, gate := range s.gates {
+		select {
+		case <-gate:
+		case <-deadline:
+			return nil, errors.New(what + " was not asked for while the state loaded")
+		}
 	}
 	if s.err != nil {
 		return nil, s.err
@@ -48,7 +58,9 @@ func (s gatedStore) Conversations(ctx context.Context) ([]*client.ConversationSt
 	return s.Store.Conversations(ctx)
 }
 
-// A cold start opens the socket while it reads the store, not after.
+// A cold start opens the socket and reads the sync version while it reads
+// the store, not after (in a browser each is on the way to the Auth), and
+// a failed load leaves no socket open and no read behind.
 func TestConnectDialsWhileTheStateLoads(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -60,9 +72,11 @@ func TestConnectDialsWhileTheStateLoads(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := runtime.NumGoroutine()
 			d := signalDialer{&loopback{}, make(chan struct{}, 1)}
+			versionRead := make(chan struct{})
+			store := gatedStore{memstore.New(), map[string]<-chan struct{}{"the socket": d.dialed, "the sync version": versionRead},
+				tc.loadErr, versionRead, &sync.Once{}}
 			e, err := client.New(client.Config{
-				URL: "ws://loopback/v1/ws", AppKey: "app", DeviceID: "dev", Dialer: d,
-				Store:       gatedStore{memstore.New(), d.dialed, "the socket", tc.loadErr},
+				URL: "ws://loopback/v1/ws", AppKey: "app", DeviceID: "dev", Dialer: d, Store: store,
 				AckInterval: time.Hour, GapWait: time.Hour,
 			})
 			if err != nil {
@@ -143,50 +157,3 @@ type deadConn struct{}
 func (deadConn) Read(context.Context) ([]byte, error) { return nil, errors.New("closed by the server") }
 func (deadConn) Write(context.Context, []byte) error  { return errors.New("closed by the server") }
 func (deadConn) Close() error                         { return nil }
-
-// versionStore opens its gate when the sync version is read.
-type versionStore struct {
-	gatedStore
-	asked chan struct{}
-	once  *sync.Once
-}
-
-func (s versionStore) Meta(ctx context.Context, key string) ([]byte, error) {
-	s.once.Do(func() { close(s.asked) })
-	return s.Store.Meta(ctx, key)
-}
-
-// A cold start reads the sync version beside the state, not after it (in a
-// browser each read is an IndexedDB round trip before the Auth goes), and
-// a failed load leaves no read behind.
-func TestConnectReadsTheVersionWhileTheStateLoads(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		loadErr error
-	}{
-		{"state loads", nil},
-		{"state fails to load", errors.New("disk gone")},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			before := runtime.NumGoroutine()
-			asked := make(chan struct{})
-			e, err := client.New(client.Config{
-				URL: "ws://loopback/v1/ws", AppKey: "app", DeviceID: "dev", Dialer: &loopback{},
-				Store:       versionStore{gatedStore{memstore.New(), asked, "the sync version", tc.loadErr}, asked, &sync.Once{}},
-				AckInterval: time.Hour, GapWait: time.Hour,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			user, err := e.Connect(context.Background(), "tok")
-			if tc.loadErr == nil && (err != nil || user != "alice") {
-				t.Fatalf("Connect = %q, %v", user, err)
-			}
-			if tc.loadErr != nil && !errors.Is(err, tc.loadErr) {
-				t.Fatalf("Connect error %v, want the load's", err)
-			}
-			e.Close()
-			eventually(t, "the engine's goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
-		})
-	}
-}

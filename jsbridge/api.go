@@ -193,20 +193,18 @@ func (b *Bridge) Register(target safejs.Value) error {
 // property set, by code not warm yet; BENCHMARKS.md).
 func (b *Bridge) call(args []safejs.Value) any {
 	name, err := asString(arg(args, 0), "name")
-	if err != nil {
-		return b.promise("__call", nil, func([]safejs.Value) (work, error) {
-			return nil, codes.New(codes.OperationNotSupport, "__call: the function's name must be a string")
-		})
-	}
 	fn, ok := b.calls[name]
 	if !ok {
 		fn, ok = b.moreCalls()[name]
 	}
-	if !ok {
-		// An index.js newer than its wasm (a cached old one), say.
-		return b.promise(name, nil, func([]safejs.Value) (work, error) {
-			return nil, codes.New(codes.OperationNotSupport, "this SDK's wasm has no function "+strconv.Quote(name[:min(len(name), 64)])+" (index.js and imwasm.wasm of different versions?)")
-		})
+	switch {
+	case err != nil:
+		err = codes.New(codes.OperationNotSupport, "__call: the function's name must be a string")
+	case !ok: // an index.js newer than its wasm (a cached old one), say
+		err = codes.New(codes.OperationNotSupport, "this SDK's wasm has no function "+strconv.Quote(name[:min(len(name), 64)])+" (index.js and imwasm.wasm of different versions?)")
+	}
+	if err != nil {
+		return b.promise("__call", nil, func([]safejs.Value) (work, error) { return nil, err })
 	}
 	return b.promise(name, args[1:], fn)
 }
