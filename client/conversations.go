@@ -16,9 +16,15 @@ import (
 type ConversationInfo struct {
 	Conversation
 	UnreadCount  int
-	HasMentioned bool     // an unread message mentions the user
-	MentionCount int      // how many unread messages mention the user
-	Latest       *Message // nil when the device holds none
+	HasMentioned bool // an unread message mentions the user
+	MentionCount int  // how many unread messages mention the user
+	// Latest is the newest message the device holds (nil: none). From a
+	// page, it is the engine's cached copy, shared: read it, never change it.
+	Latest *Message
+	// LatestRev names Latest's content within this engine (0: unnamed):
+	// two infos with one non-zero LatestRev have equal Latest messages, so
+	// a caller may keep what it made of one (the bridge its JSON).
+	LatestRev uint64
 	Settings
 	// Updated names the settings another device of the user changed (the
 	// CONVERSATION event's updatedItems); nil otherwise.
@@ -297,20 +303,19 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 			return nil, err
 		}
 	}
-	// The states are copied (the lock is not held across the reads of
-	// latest messages below) and sorted through small entries, each key
-	// made once: sorting the states themselves, with a key built per
-	// comparison, took most of a 1,000-conversation list in wasm.
+	// The states are copied as list entries (the lock is not held across
+	// the reads of latest messages below) and sorted through small
+	// entries, each key made once: sorting the states themselves, with a
+	// key built per comparison, took most of a 1,000-conversation list in
+	// wasm.
 	type entry struct {
-		i        int
-		key      string
-		t        int64
-		top      bool
-		muted    bool
-		topInTag bool
+		i   int
+		key string
+		t   int64
+		top bool
 	}
 	e.seqMu.Lock()
-	states := make([]ConversationState, 0, len(e.convs))
+	infos := make([]ConversationInfo, 0, len(e.convs))
 	entries := make([]entry, 0, len(e.convs))
 	for k, st := range e.convs {
 		t := sortTime(st)
@@ -326,8 +331,12 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 		case len(q.Tags) > 0 && !inTag, q.Untagged && inTag, q.Mentioned && st.Mentions == 0:
 		case q.Forward && t > q.StartTime, !q.Forward && (q.StartTime == 0 || t < q.StartTime),
 			q.StartKey != "" && t == q.StartTime && (q.Forward && k > q.StartKey || !q.Forward && k < q.StartKey):
-			entries = append(entries, entry{i: len(states), key: k, t: t, top: st.IsTop, muted: e.mutedLocked(st), topInTag: topInTag})
-			states = append(states, *st)
+			ci := infoOf(st)
+			ci.IsTopInTag = len(q.Tags) > 0 && topInTag
+			ci.Muted = e.mutedLocked(st)
+			ci.ListTime = t
+			entries = append(entries, entry{i: len(infos), key: k, t: t, top: st.IsTop})
+			infos = append(infos, ci)
 		}
 	}
 	e.seqMu.Unlock()
@@ -343,23 +352,19 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 		}
 		return cmp.Or(cmp.Compare(b.t, a.t), cmp.Compare(b.key, a.key))
 	})
-	var page []ConversationInfo
+	page := make([]ConversationInfo, 0, min(q.Count, len(entries)))
 	for _, en := range entries {
 		if len(page) == q.Count {
 			break
 		}
-		st := &states[en.i]
-		latest, err := e.latestByKey(ctx, en.key, st.Conversation)
+		ci := infos[en.i]
+		latest, rev, err := e.latestByKey(ctx, en.key, ci.Conversation)
 		if err != nil {
 			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
 		}
-		ci := infoOf(st)
-		ci.IsTopInTag = len(q.Tags) > 0 && en.topInTag
-		ci.Muted = en.muted
-		ci.ListTime = en.t
 		if latest != nil {
-			ci.Latest = latest
-		} else if st.Unread == 0 && !st.IsTop {
+			ci.Latest, ci.LatestRev = latest, rev
+		} else if ci.UnreadCount == 0 && !ci.IsTop {
 			continue // nothing held and not pinned: not listed
 		}
 		page = append(page, ci)

@@ -237,3 +237,59 @@ func TestConversationPagesWithEqualTimes(t *testing.T) {
 		t.Fatalf("pages of one: %v, want bob, carol and the group once each", got)
 	}
 }
+
+// LatestRev: the same while a conversation's latest message is unchanged,
+// another once it changes (a new message, its received status), so the
+// bridge may keep the JSON it wrote for one.
+func TestLatestRev(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	c.push(from(bob, 1), from(carol, 1))
+	h.messages()
+	ctx := context.Background()
+	revs := func(when string) map[Conversation]uint64 {
+		t.Helper()
+		list, err := h.e.ConversationsPage(ctx, ConversationQuery{Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[Conversation]uint64{}
+		for _, ci := range list {
+			if ci.Latest == nil || ci.LatestRev == 0 {
+				t.Fatalf("%s: %v listed with latest %v, rev %d", when, ci.Conversation, ci.Latest, ci.LatestRev)
+			}
+			out[ci.Conversation] = ci.LatestRev
+		}
+		return out
+	}
+	first := revs("first")
+	if again := revs("again"); again[bob] != first[bob] || again[carol] != first[carol] || first[bob] == first[carol] {
+		t.Fatalf("revs %v then %v: want the same two, distinct", first, again)
+	}
+	c.push(from(bob, 2))
+	h.messages()
+	after := revs("after bob's second message")
+	if after[bob] == first[bob] || after[carol] != first[carol] {
+		t.Errorf("after bob's second message: revs %v, were %v (want bob's new, carol's kept)", after, first)
+	}
+	list, _ := h.e.ConversationsPage(ctx, ConversationQuery{Count: 10})
+	var carolLatest *Message
+	for _, ci := range list {
+		if ci.Conversation == carol {
+			carolLatest = ci.Latest
+		}
+	}
+	if err := h.e.SetReceivedStatus(ctx, carolLatest.MessageID, ReceivedListened); err != nil {
+		t.Fatal(err)
+	}
+	read := revs("after carol's message is marked listened")
+	if read[carol] == after[carol] || read[bob] != after[bob] {
+		t.Errorf("after a received status: revs %v, were %v (want carol's new, bob's kept)", read, after)
+	}
+	list, _ = h.e.ConversationsPage(ctx, ConversationQuery{Count: 10})
+	for _, ci := range list {
+		if ci.Conversation == carol && ci.Latest.ReceivedFlags&ReceivedListened == 0 {
+			t.Errorf("carol's latest %+v: not listened", ci.Latest)
+		}
+	}
+}

@@ -12,38 +12,44 @@ import (
 // (BENCHMARKS.md). Every write of the engine goes through Engine.apply,
 // which forgets what it touched.
 type latestCache struct {
-	mu  sync.Mutex
-	m   map[string]*Message // nil value: the device holds none
-	gen uint64              // counts forgets: a read that overlapped one is not kept
+	mu   sync.Mutex
+	m    map[string]latestEntry
+	gen  uint64 // counts forgets: a read that overlapped one is not kept
+	revs uint64 // the last rev given to an entry
 }
 
-// get is k's cached message and whether there is one, else the generation
-// a read from the store starts in (for put).
-func (c *latestCache) get(k string) (*Message, bool, uint64) {
+type latestEntry struct {
+	m   *Message // nil: the device holds none
+	rev uint64   // see ConversationInfo.LatestRev
+}
+
+// get is k's cached message (shared, never changed: a list of 1,000
+// cloned each one, a third of its allocations), its rev and whether there
+// is one, else the generation a read from the store starts in (for put).
+func (c *latestCache) get(k string) (m *Message, rev uint64, ok bool, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	m, ok := c.m[k]
-	if m != nil {
-		m = m.Clone()
-	}
-	return m, ok, c.gen
+	en, ok := c.m[k]
+	return en.m, en.rev, ok, c.gen
 }
 
 // put keeps m for k unless a write forgot anything since gen (the read
-// may have seen the store before it).
-func (c *latestCache) put(k string, m *Message, gen uint64) {
+// may have seen the store before it), and says m's rev (0: not kept).
+func (c *latestCache) put(k string, m *Message, gen uint64) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
-		return
+		return 0
 	}
 	if c.m == nil {
-		c.m = map[string]*Message{}
+		c.m = map[string]latestEntry{}
 	}
 	if m != nil {
 		m = m.Clone()
 	}
-	c.m[k] = m
+	c.revs++
+	c.m[k] = latestEntry{m, c.revs}
+	return c.revs
 }
 
 // forget drops what b changes: its messages' conversations, its clears',
@@ -76,22 +82,23 @@ func (e *Engine) apply(ctx context.Context, b *Batch) error {
 // latestOf is c's latest held message (nil: none), from the cache or the
 // store.
 func (e *Engine) latestOf(ctx context.Context, c Conversation) (*Message, error) {
-	return e.latestByKey(ctx, c.Key(), c)
+	m, _, err := e.latestByKey(ctx, c.Key(), c)
+	return m, err
 }
 
-// latestByKey is latestOf for a caller that has c's key already.
-func (e *Engine) latestByKey(ctx context.Context, k string, c Conversation) (*Message, error) {
-	m, ok, gen := e.latest.get(k)
+// latestByKey is latestOf for a caller that has c's key already, with the
+// message's rev (ConversationInfo.LatestRev).
+func (e *Engine) latestByKey(ctx context.Context, k string, c Conversation) (*Message, uint64, error) {
+	m, rev, ok, gen := e.latest.get(k)
 	if ok {
-		return m, nil
+		return m, rev, nil
 	}
 	page, err := e.cfg.Store.History(ctx, c, 0, 1, false)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(page) == 1 {
 		m = page[0]
 	}
-	e.latest.put(k, m, gen)
-	return m, nil
+	return m, e.latest.put(k, m, gen), nil
 }

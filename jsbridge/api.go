@@ -50,6 +50,8 @@ type Bridge struct {
 	// __call's functions, set by Register.
 	calls     map[string]func(args []safejs.Value) (work, error)
 	moreCalls func() map[string]func(args []safejs.Value) (work, error)
+
+	latestDocs latestDocs // the conversation lists' latest messages as JSON
 }
 
 // Register puts the SDK's functions on target: the asynchronous ones

@@ -37,13 +37,13 @@ func (b *Bridge) realtimeConversations(args []safejs.Value) (work, error) {
 	}
 	opts := arg(args, 0)
 	if absent(opts) {
-		return conversationsWork(eng, client.ConversationQuery{Count: 50}), nil
+		return b.conversationsWork(eng, client.ConversationQuery{Count: 50}), nil
 	}
 	q, err := pagedQuery(opts, 50, 50)
 	if err != nil {
 		return nil, err
 	}
-	return conversationsWork(eng, q), nil
+	return b.conversationsWork(eng, q), nil
 }
 
 // getUnreadMentionMeConversationList({timestamp, count, conversationTypes,
@@ -62,7 +62,7 @@ func (b *Bridge) mentionMeConversations(args []safejs.Value) (work, error) {
 		return nil, err
 	}
 	q.Forward, q.Mentioned = false, true
-	return conversationsWork(eng, q), nil
+	return b.conversationsWork(eng, q), nil
 }
 
 // getRealtimeConUnreadCounts(identifiers): [{conversationType, targetId,
@@ -281,12 +281,8 @@ func (b *Bridge) conversationPage(args []safejs.Value) (work, error) {
 			list = append(list, page...)
 			next(page)
 		}
-		out := make([]any, len(list))
-		for i, ci := range list {
-			out[i] = conversationInfoJS(ci)
-		}
 		return map[string]any{
-			"list":    out,
+			"list":    b.latestDocs.list(eng, list),
 			"cursor":  map[string]any{"pinnedDone": pinnedDone || !topFirst, "time": start, "key": startKey},
 			"hasMore": len(list) == int(count),
 		}, nil

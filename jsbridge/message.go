@@ -252,8 +252,9 @@ func conversationInfoJS(ci client.ConversationInfo) *conversationValue {
 }
 
 type conversationValue struct {
-	info  client.ConversationInfo
-	extra jsonenc.Object
+	info      client.ConversationInfo
+	latestDoc []byte // info.Latest's JSON, already written (latestDocs)
+	extra     jsonenc.Object
 }
 
 // Set adds a property after RongIMLib's own.
@@ -267,9 +268,12 @@ func (cv *conversationValue) AppendJSON(dst []byte) ([]byte, bool) {
 	w.String("channelId", ci.ChannelID)
 	w.Int("unreadMessageCount", int64(ci.UnreadCount))
 	w.Bool("hasMentioned", ci.HasMentioned)
-	if ci.Latest == nil {
+	switch {
+	case cv.latestDoc != nil:
+		w.JSON("latestMessage", cv.latestDoc)
+	case ci.Latest == nil:
 		w.Value("latestMessage", nil)
-	} else {
+	default:
 		w.Value("latestMessage", (*messageValue)(ci.Latest))
 	}
 	w.Bool("isTop", ci.IsTop)

@@ -384,7 +384,7 @@ func (b *Bridge) conversationList(args []safejs.Value) (work, error) {
 			return nil, err
 		}
 	}
-	return conversationsWork(eng, q), nil
+	return b.conversationsWork(eng, q), nil
 }
 
 // getConversationListByTimestamp({startTime, count, order?, conversationTypes?, topPriority?})
@@ -401,7 +401,7 @@ func (b *Bridge) conversationListByTime(args []safejs.Value) (work, error) {
 	if err != nil {
 		return nil, err
 	}
-	return conversationsWork(eng, q), nil
+	return b.conversationsWork(eng, q), nil
 }
 
 // getAllConversationList(channelId?)
@@ -410,7 +410,7 @@ func (b *Bridge) allConversations([]safejs.Value) (work, error) {
 	if err != nil {
 		return nil, err
 	}
-	return conversationsWork(eng, client.ConversationQuery{Count: client.MaxConversationPage}), nil
+	return b.conversationsWork(eng, client.ConversationQuery{Count: client.MaxConversationPage}), nil
 }
 
 // conversationQuery reads a page's options: count (def when absent; -1:
@@ -451,17 +451,13 @@ func conversationQuery(opts safejs.Value, def int64) (client.ConversationQuery, 
 	return q, err
 }
 
-func conversationsWork(eng *client.Engine, q client.ConversationQuery) work {
+func (b *Bridge) conversationsWork(eng *client.Engine, q client.ConversationQuery) work {
 	return func() (any, error) {
 		list, err := eng.ConversationsPage(context.Background(), q)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]any, len(list))
-		for i, ci := range list {
-			out[i] = conversationInfoJS(ci)
-		}
-		return out, nil
+		return b.latestDocs.list(eng, list), nil
 	}
 }
 

@@ -195,11 +195,9 @@ func (b *Bridge) conversationsByTag(args []safejs.Value) (work, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := make([]any, len(list))
+		out := b.latestDocs.list(eng, list)
 		for i, ci := range list {
-			c := conversationInfoJS(ci)
-			c.Set("isTopInTag", ci.IsTopInTag)
-			out[i] = c
+			out[i].(*conversationValue).Set("isTopInTag", ci.IsTopInTag)
 		}
 		return out, nil
 	}, nil

@@ -110,6 +110,13 @@ func (w *ObjectWriter) Raw(k string, v Raw) {
 	w.b = appendRaw(w.b, v)
 }
 
+// JSON writes k: doc, JSON text this package wrote (an Appender's),
+// as it is.
+func (w *ObjectWriter) JSON(k string, doc []byte) {
+	w.key(k)
+	w.b = append(w.b, doc...)
+}
+
 // Strings writes k: v, an array (empty for nil).
 func (w *ObjectWriter) Strings(k string, v []string) {
 	w.key(k)

@@ -1,0 +1,60 @@
+//go:build js && wasm
+
+package jsbridge
+
+import (
+	"sync"
+
+	"github.com/imwasm/imwasm/client"
+)
+
+// latestDocs keeps the JSON of the conversation list's latest messages,
+// for the engine they came from, by the engine's LatestRev: most apps ask
+// for the list on every event, and writing its 1,000 latest messages again
+// (≈ 640 KB, each content checked as JSON) was half a list's time in
+// Firefox and WebKit (BENCHMARKS.md, issue 19).
+type latestDocs struct {
+	mu  sync.Mutex
+	eng *client.Engine
+	m   map[client.Conversation]latestDoc
+}
+
+type latestDoc struct {
+	rev uint64
+	doc []byte
+}
+
+// maxLatestDocs bounds what is kept (a few pages' worth): past it, the
+// cache starts again, so conversations long gone are not held.
+const maxLatestDocs = 2 * client.MaxConversationPage
+
+// list is list as JS values, each latest message written once per rev.
+func (d *latestDocs) list(eng *client.Engine, list []client.ConversationInfo) []any {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.eng != eng {
+		d.eng, d.m = eng, nil
+	}
+	out := make([]any, len(list))
+	for i, ci := range list {
+		cv := conversationInfoJS(ci)
+		out[i] = cv
+		if ci.Latest == nil || ci.LatestRev == 0 {
+			continue
+		}
+		if kept, ok := d.m[ci.Conversation]; ok && kept.rev == ci.LatestRev {
+			cv.latestDoc = kept.doc
+			continue
+		}
+		doc, ok := (*messageValue)(ci.Latest).AppendJSON(make([]byte, 0, 1024))
+		if !ok {
+			continue // written by the slow path, call by call
+		}
+		if d.m == nil || len(d.m) >= maxLatestDocs {
+			d.m = make(map[client.Conversation]latestDoc, len(list))
+		}
+		d.m[ci.Conversation] = latestDoc{ci.LatestRev, doc}
+		cv.latestDoc = doc
+	}
+	return out
+}
