@@ -18,8 +18,9 @@ type ConversationInfo struct {
 	UnreadCount  int
 	HasMentioned bool // an unread message mentions the user
 	MentionCount int  // how many unread messages mention the user
-	// Latest is the newest message the device holds (nil: none). From a
-	// page, it is the engine's cached copy, shared: read it, never change it.
+	// Latest is the newest message the device holds (nil: none). From
+	// ConversationsPage and UltraChannels it is the engine's cached copy,
+	// shared: read it, never change it.
 	Latest *Message
 	// LatestRev names Latest's content within this engine (0: unnamed):
 	// two infos with one non-zero LatestRev have equal Latest messages, so
@@ -352,7 +353,13 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 		}
 		return cmp.Or(cmp.Compare(b.t, a.t), cmp.Compare(b.key, a.key))
 	})
-	page := make([]ConversationInfo, 0, min(q.Count, len(entries)))
+	n := min(q.Count, len(entries))
+	keys, convs := make([]string, n), make([]Conversation, n)
+	for i, en := range entries[:n] {
+		keys[i], convs[i] = en.key, infos[en.i].Conversation
+	}
+	e.prefetchLatest(ctx, keys, convs)
+	page := make([]ConversationInfo, 0, n)
 	for _, en := range entries {
 		if len(page) == q.Count {
 			break

@@ -2,7 +2,9 @@ package client
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/imwasm/imwasm/proto/codes"
@@ -292,4 +294,86 @@ func TestLatestRev(t *testing.T) {
 			t.Errorf("carol's latest %+v: not listened", ci.Latest)
 		}
 	}
+}
+
+// latestStore is the harness's store as a LatestReader that counts its
+// reads and History's, and runs during (if set) inside a Latest read.
+type latestStore struct {
+	*testStore
+	latestReads, historyReads atomic.Int32
+	during                    func()
+}
+
+func (s *latestStore) History(ctx context.Context, c Conversation, t int64, count int, forward bool) ([]*Message, error) {
+	s.historyReads.Add(1)
+	return s.testStore.History(ctx, c, t, count, forward)
+}
+
+func (s *latestStore) Latest(ctx context.Context, convs []Conversation) ([]*Message, error) {
+	s.latestReads.Add(1)
+	if s.during != nil {
+		s.during()
+	}
+	out := make([]*Message, len(convs))
+	for i, c := range convs {
+		if page, err := s.testStore.History(ctx, c, 0, 1, false); err != nil {
+			return nil, err
+		} else if len(page) == 1 {
+			out[i] = page[0]
+		}
+	}
+	return out, nil
+}
+
+// A list reads the latest messages its cache lacks with one Latest read
+// when the store offers it, and keeps none of a read a write overlapped.
+func TestListReadsLatestAtOnce(t *testing.T) {
+	var ls *latestStore
+	h := newHarness(t, func(cfg *Config) {
+		ls = &latestStore{testStore: cfg.Store.(*testStore)}
+		cfg.Store = ls
+	})
+	c := h.connect(nil)
+	c.push(from(bob, 1), from(carol, 1), from(grp, 1))
+	h.messages()
+	ctx := context.Background()
+	list := func(when string, want map[Conversation]string) {
+		t.Helper()
+		page, err := h.e.ConversationsPage(ctx, ConversationQuery{Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[Conversation]string{}
+		for _, ci := range page {
+			got[ci.Conversation] = ci.Latest.MessageUID
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: latest %v, want %v", when, got, want)
+		}
+	}
+	reads := func(when string, latest, history int32) {
+		t.Helper()
+		if l, h := ls.latestReads.Swap(0), ls.historyReads.Swap(0); l != latest || h != history {
+			t.Errorf("%s: %d Latest and %d History reads, want %d and %d", when, l, h, latest, history)
+		}
+	}
+	ls.latestReads.Store(0)
+	ls.historyReads.Store(0)
+	want := map[Conversation]string{bob: uidOf(bob, 1), carol: uidOf(carol, 1), grp: uidOf(grp, 1)}
+	list("first list", want)
+	reads("first list", 1, 0)
+	list("second list", want)
+	reads("second list", 0, 0)
+	// New messages for two; a write during the read that fetches them
+	// keeps none of it, and the page reads each again.
+	c.push(from(bob, 2), from(carol, 2))
+	h.messages()
+	ls.historyReads.Store(0)
+	ls.during = func() { h.e.latest.forget(&Batch{Messages: []*Message{{Conversation: grp}}}) }
+	want[bob], want[carol] = uidOf(bob, 2), uidOf(carol, 2)
+	list("a write during the read", want)
+	reads("a write during the read", 1, 3) // bob and carol, and grp the write forgot
+	ls.during = nil
+	list("after", want)
+	reads("after", 0, 0)
 }

@@ -102,3 +102,37 @@ func (e *Engine) latestByKey(ctx context.Context, k string, c Conversation) (*Me
 	}
 	return m, e.latest.put(k, m, gen), nil
 }
+
+// prefetchLatest puts the latest messages of convs (keys: their keys) that
+// the cache lacks into it with one LatestReader read, when the store is
+// one. An error is left for the caller's own read of that conversation.
+func (e *Engine) prefetchLatest(ctx context.Context, keys []string, convs []Conversation) {
+	lr, ok := e.cfg.Store.(LatestReader)
+	if !ok {
+		return
+	}
+	var missing []int
+	var gen uint64
+	for i, k := range keys {
+		if _, _, ok, g := e.latest.get(k); !ok {
+			if len(missing) == 0 {
+				gen = g // a forget after this one keeps none of the read
+			}
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) < 2 {
+		return
+	}
+	want := make([]Conversation, len(missing))
+	for j, i := range missing {
+		want[j] = convs[i]
+	}
+	got, err := lr.Latest(ctx, want)
+	if err != nil || len(got) != len(want) {
+		return
+	}
+	for j, i := range missing {
+		e.latest.put(keys[i], got[j], gen)
+	}
+}

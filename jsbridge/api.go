@@ -242,6 +242,7 @@ func (b *Bridge) Close() {
 	b.eng, b.store = nil, nil
 	b.mu.Unlock()
 	b.tasks.Stop()
+	b.latestDocs.drop()
 	if eng != nil {
 		closeEngine(eng, st)
 	}
@@ -272,6 +273,7 @@ func (b *Bridge) retireLocked() {
 	if eng == nil {
 		return
 	}
+	b.latestDocs.drop()
 	prev, done := b.retired, make(chan struct{})
 	b.retired = done
 	b.tasks.Go(func() { // not closed (the caller checked): never refused

@@ -3,6 +3,7 @@
 package jsbridge
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/imwasm/imwasm/client"
@@ -50,6 +51,7 @@ func (d *latestDocs) list(eng *client.Engine, list []client.ConversationInfo) []
 		if !ok {
 			continue // written by the slow path, call by call
 		}
+		doc = slices.Clip(doc) // kept by the thousand: no spare capacity
 		if d.m == nil || len(d.m) >= maxLatestDocs {
 			d.m = make(map[client.Conversation]latestDoc, len(list))
 		}
@@ -57,4 +59,12 @@ func (d *latestDocs) list(eng *client.Engine, list []client.ConversationInfo) []
 		cv.latestDoc = doc
 	}
 	return out
+}
+
+// drop forgets what is kept (its engine is retired or closed: nothing of it
+// is held past that).
+func (d *latestDocs) drop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.eng, d.m = nil, nil
 }

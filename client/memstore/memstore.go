@@ -429,6 +429,21 @@ func (s *Store) MessageByClientID(ctx context.Context, clientMsgID string) (*cli
 	return nil, nil
 }
 
+// Latest implements client.LatestReader.
+func (s *Store) Latest(ctx context.Context, convs []client.Conversation) ([]*client.Message, error) {
+	out := make([]*client.Message, len(convs))
+	for i, c := range convs {
+		page, err := s.History(ctx, c, 0, 1, false)
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 1 {
+			out[i] = page[0]
+		}
+	}
+	return out, nil
+}
+
 // History implements client.Store; see the package comment for how
 // messages without a SentTime are placed. count <= 0 returns nothing.
 func (s *Store) History(ctx context.Context, conv client.Conversation, t int64, count int, forward bool) ([]*client.Message, error) {

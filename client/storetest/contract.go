@@ -237,6 +237,32 @@ var historyTests = []test{
 			}
 		}
 	}},
+	{"Latest gives each conversation's newest, as History does", 0, func(s *store) {
+		lr, ok := s.s.(client.LatestReader)
+		if !ok {
+			s.t.Skip("not a client.LatestReader (optional)")
+		}
+		threeTimes(s)
+		s.put(sending(group, "c1", 900)) // placed by its received time
+		unknown := client.Conversation{Type: client.Private, TargetID: "nobody"}
+		convs := []client.Conversation{alice, unknown, group, channel, alice}
+		got, err := lr.Latest(s.ctx, convs)
+		if err != nil || len(got) != len(convs) {
+			s.t.Fatalf("Latest: %d messages for %d conversations, %v", len(got), len(convs), err)
+		}
+		for i, c := range convs {
+			want := s.history(c, 0, 1, false)
+			switch {
+			case len(want) == 0 && got[i] != nil:
+				s.t.Errorf("%d (%v): %s, want none", i, c, show(got[i]))
+			case len(want) == 1:
+				s.same(fmt.Sprintf("%d (%v)", i, c), got[i], want[0])
+			}
+		}
+		if got[0] == nil || got[0].MessageUID != "u4" || got[2] == nil || got[2].ClientMsgID != "c1" {
+			s.t.Errorf("newest of alice %s, of the group %s: want u4 and c1", show(got[0]), show(got[2]))
+		}
+	}},
 	{"a send is placed by its received time until it has a sent time", 0, func(s *store) {
 		threeTimes(s)
 		m := sending(alice, "c1", 250)

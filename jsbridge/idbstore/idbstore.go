@@ -945,6 +945,61 @@ func (s *Store) History(ctx context.Context, conv client.Conversation, t int64, 
 	return out, err
 }
 
+// Latest implements client.LatestReader: one transaction, a cursor from
+// the newest end of each conversation's history, read once the transaction
+// is complete (a request keeps its result) rather than in a callback each.
+// The first list of 1,000 conversations after a start read them with one
+// History each, ≈ 1 ms apiece (BENCHMARKS.md, issue 19).
+func (s *Store) Latest(ctx context.Context, convs []client.Conversation) ([]*client.Message, error) {
+	keyRange, err := safejs.Global().Get("IDBKeyRange")
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([]safejs.Value, len(convs))
+	err = s.tx(ctx, "readonly", []any{"messages"}, func(tx safejs.Value, cb *callbacks) error {
+		msgs, err := objectStore(tx, "messages")
+		if err != nil {
+			return err
+		}
+		hist, err := msgs.Call("index", "hist")
+		if err != nil {
+			return err
+		}
+		for i, c := range convs {
+			k := c.Key()
+			rng, err := keyRange.Call("bound", []any{k}, []any{k, math.Inf(1)})
+			if err != nil {
+				return err
+			}
+			if reqs[i], err = hist.Call("openCursor", rng, "prev"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*client.Message, len(convs))
+	for i, req := range reqs {
+		cur, err := req.Get("result")
+		if err != nil {
+			return nil, err
+		}
+		if absent(cur) {
+			continue // none held
+		}
+		v, err := cur.Get("value")
+		if err != nil {
+			return nil, err
+		}
+		if out[i], err = messageFrom(v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // Conversations implements client.Store.
 func (s *Store) Conversations(ctx context.Context) ([]*client.ConversationState, error) {
 	var out []*client.ConversationState

@@ -19,7 +19,7 @@
 //                 JavaScript reading the same 1,000 records from IndexedDB
 //                 (getAll of the conversations as the list gives them), and
 //                 beside it the earlier, leaner baseline (1,000 records of a
-//                 few fields each, a tenth of a conversation's)
+//                 few fields each, a sixth of a conversation's)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

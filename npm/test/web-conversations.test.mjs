@@ -220,8 +220,13 @@ for (const engine of engines()) describe(engine, () => {
     await connectPage(fi.page, web.url, server, 'fi');
     const h = await call(fi, 'getHistoryMessages', toEd, { timestamp: 0, count: 10 });
     assert.deepEqual(h.data.list.map((x) => [x.content.content, x.modifyInfo?.timestamp]), [['hello', m.modifyInfo.timestamp]]);
+    // The list's latest message follows each change (the bridge keeps its
+    // text between calls: a stale one would show here).
+    const latest = async () => (await call(fi, 'getConversationList')).data.find((c) => c.targetId === 'ed').latestMessage;
+    assert.equal((await latest()).content.content, 'hello');
     assert.equal((await call(ed, 'modifyMessage', { content: 'hello!' }, sent.data)).code, 0);
     await waitEvent(fi, 'MESSAGE_MODIFIED', (list) => list.some((x) => x.content.content === 'hello!'), 'the second edit');
+    assert.equal((await latest()).content.content, 'hello!');
 
     // A quote of it refreshed: the server's current form.
     const refreshed = await fi.page.evaluate(async ({ conv, uid }) => {
@@ -237,6 +242,7 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal((await call(fi, 'setMessageReceivedStatus', id, 1 | 2)).code, 0);
     const got = (await call(fi, 'getMessage', id)).data;
     assert.deepEqual([got.receivedStatus, got.receivedStatusInfo.isRead, got.receivedStatusInfo.isListened, got.receivedStatusInfo.isDownload], [3, true, true, false]);
+    assert.deepEqual([(await latest()).receivedStatus, (await latest()).receivedStatusInfo.isListened], [3, true]);
     assert.equal((await call(fi, 'setMessageReceivedStatus', 999999, 1)).code, 34304);
     assert.equal((await call(fi, 'setMessageReceivedStatus', id, 16)).code, 33003);
   });
