@@ -580,6 +580,7 @@ func (b *Bridge) engineFor(tok string) (*client.Engine, error) {
 	b.mu.Unlock()
 	// The engines before go first, with their last events.
 	if old != nil {
+		b.latestDocs.drop()
 		closeEngine(old, oldStore)
 	}
 	if retired != nil {

@@ -247,6 +247,26 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal((await call(fi, 'setMessageReceivedStatus', id, 16)).code, 33003);
   });
 
+  // Another user connecting in the same page sees their own list: the
+  // bridge's kept texts of the first user's latest messages (whose
+  // conversation keys and revs the second user's can share) are not theirs.
+  test('a second user in the same page lists their own latest messages', async () => {
+    await adminSend(server, 'zed', 'uma', ['for uma']);
+    await adminSend(server, 'zed', 'vera', ['for vera']);
+    const x = await openUser(browser, web.url, server, 'uma');
+    const latest = async () => (await call(x, 'getConversationList')).data.map((c) => [c.targetId, c.latestMessage.content.content]);
+    assert.deepEqual(await latest(), [['zed', 'for uma']]);
+    const r = await x.page.evaluate(async (token) => {
+      await RongIMLib.disconnect();
+      window.events = [];
+      return RongIMLib.connect(token);
+    }, server.token('vera'));
+    assert.equal(r.code, 0, JSON.stringify(r));
+    assert.equal(r.data.userId, 'vera');
+    await x.page.waitForFunction(() => window.events.some(([n]) => n === 'PULL_OFFLINE_MESSAGE_FINISHED'));
+    assert.deepEqual(await latest(), [['zed', 'for vera']]);
+  });
+
   // Search over IndexedDB: the built-in types' searchable properties and a
   // registered type's searchProps.
   test('searchMessages and searchConversationByContent find what the device holds', async () => {
