@@ -358,16 +358,20 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 	for i, en := range entries[:n] {
 		keys[i], convs[i] = en.key, infos[en.i].Conversation
 	}
-	e.prefetchLatest(ctx, keys, convs)
+	read := e.prefetchLatest(ctx, keys, convs)
 	page := make([]ConversationInfo, 0, n)
 	for _, en := range entries {
 		if len(page) == q.Count {
 			break
 		}
 		ci := infos[en.i]
-		latest, rev, err := e.latestByKey(ctx, en.key, ci.Conversation)
-		if err != nil {
-			return nil, codes.Wrap(codes.Timeout, "read conversations", err)
+		p, ok := read[en.key]
+		latest, rev := p.m, p.rev
+		if !ok {
+			var err error
+			if latest, rev, err = e.latestByKey(ctx, en.key, ci.Conversation); err != nil {
+				return nil, codes.Wrap(codes.Timeout, "read conversations", err)
+			}
 		}
 		if latest != nil {
 			ci.Latest, ci.LatestRev = latest, rev

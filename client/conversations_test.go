@@ -364,16 +364,30 @@ func TestListReadsLatestAtOnce(t *testing.T) {
 	reads("first list", 1, 0)
 	list("second list", want)
 	reads("second list", 0, 0)
-	// New messages for two; a write during the read that fetches them
-	// keeps none of it, and the page reads each again.
+	// New messages for two. A write of cursors only during the read that
+	// fetches them keeps the read (no message changed).
 	c.push(from(bob, 2), from(carol, 2))
 	h.messages()
 	ls.historyReads.Store(0)
-	ls.during = func() { h.e.latest.forget(&Batch{Messages: []*Message{{Conversation: grp}}}) }
+	ls.during = func() { h.e.latest.forget(&Batch{Conversations: []*ConversationState{{Conversation: bob}}}) }
 	want[bob], want[carol] = uidOf(bob, 2), uidOf(carol, 2)
-	list("a write during the read", want)
-	reads("a write during the read", 1, 3) // bob and carol, and grp the write forgot
+	list("a cursor write during the read", want)
+	reads("a cursor write during the read", 1, 0)
+	list("after it", want)
+	reads("after it", 0, 0)
+	// A write of a message during the read: the page still uses what it
+	// read (as one conversation's own read does), keeps none of it, and
+	// reads the conversation the write forgot.
+	c.push(from(bob, 3), from(carol, 3))
+	h.messages()
+	ls.historyReads.Store(0)
+	ls.during = func() { h.e.latest.forget(&Batch{Messages: []*Message{{Conversation: grp}}}) }
+	want[bob], want[carol] = uidOf(bob, 3), uidOf(carol, 3)
+	list("a message write during the read", want)
+	reads("a message write during the read", 1, 1) // grp, which the write forgot
 	ls.during = nil
-	list("after", want)
-	reads("after", 0, 0)
+	list("after that", want)
+	reads("after that", 1, 0) // bob's and carol's again: not kept
+	list("and again", want)
+	reads("and again", 0, 0)
 }

@@ -56,6 +56,9 @@ func (c *latestCache) put(k string, m *Message, gen uint64) uint64 {
 // and everything when it deletes by server id (their conversations are
 // not known here).
 func (c *latestCache) forget(b *Batch) {
+	if len(b.Messages) == 0 && len(b.Clears) == 0 && len(b.DeleteUIDs) == 0 {
+		return // cursors and meta only: no read of messages overlapped a change
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
@@ -103,13 +106,22 @@ func (e *Engine) latestByKey(ctx context.Context, k string, c Conversation) (*Me
 	return m, e.latest.put(k, m, gen), nil
 }
 
-// prefetchLatest puts the latest messages of convs (keys: their keys) that
-// the cache lacks into it with one LatestReader read, when the store is
-// one. An error is left for the caller's own read of that conversation.
-func (e *Engine) prefetchLatest(ctx context.Context, keys []string, convs []Conversation) {
+// prefetched is a latest message a page read ahead, with its rev (0: not
+// kept, a write overlapped the read).
+type prefetched struct {
+	m   *Message
+	rev uint64
+}
+
+// prefetchLatest reads the latest messages of convs (keys: their keys)
+// that the cache lacks with one LatestReader read, when the store is one,
+// and keeps them. It returns what it read, kept or not, by key, as
+// latestByKey returns a read a write overlapped; nil when it read nothing
+// (an error is left for the caller's own read of that conversation).
+func (e *Engine) prefetchLatest(ctx context.Context, keys []string, convs []Conversation) map[string]prefetched {
 	lr, ok := e.cfg.Store.(LatestReader)
 	if !ok {
-		return
+		return nil
 	}
 	var missing []int
 	var gen uint64
@@ -122,7 +134,7 @@ func (e *Engine) prefetchLatest(ctx context.Context, keys []string, convs []Conv
 		}
 	}
 	if len(missing) < 2 {
-		return
+		return nil
 	}
 	want := make([]Conversation, len(missing))
 	for j, i := range missing {
@@ -130,9 +142,11 @@ func (e *Engine) prefetchLatest(ctx context.Context, keys []string, convs []Conv
 	}
 	got, err := lr.Latest(ctx, want)
 	if err != nil || len(got) != len(want) {
-		return
+		return nil
 	}
+	out := make(map[string]prefetched, len(missing))
 	for j, i := range missing {
-		e.latest.put(keys[i], got[j], gen)
+		out[keys[i]] = prefetched{got[j], e.latest.put(keys[i], got[j], gen)}
 	}
+	return out
 }

@@ -300,6 +300,14 @@ func (b *Bridge) retireIfStoreFailed(eng *client.Engine) {
 	}
 }
 
+// conversationsJS is a list of conversations as JS values (latestDocs).
+func (b *Bridge) conversationsJS(eng *client.Engine, list []client.ConversationInfo) []any {
+	b.mu.Lock()
+	current := b.eng == eng
+	b.mu.Unlock()
+	return b.latestDocs.list(eng, list, current)
+}
+
 // result is {code, msg?, data?} for JS.
 func result(data any, err error) js.Value {
 	out := map[string]any{"code": 0}

@@ -282,7 +282,7 @@ func (b *Bridge) conversationPage(args []safejs.Value) (work, error) {
 			next(page)
 		}
 		return map[string]any{
-			"list":    b.latestDocs.list(eng, list),
+			"list":    b.conversationsJS(eng, list),
 			"cursor":  map[string]any{"pinnedDone": pinnedDone || !topFirst, "time": start, "key": startKey},
 			"hasMore": len(list) == int(count),
 		}, nil

@@ -30,9 +30,18 @@ type latestDoc struct {
 const maxLatestDocs = 2 * client.MaxConversationPage
 
 // list is list as JS values, each latest message written once per rev.
-func (d *latestDocs) list(eng *client.Engine, list []client.ConversationInfo) []any {
+// Texts are kept only while eng is the bridge's (keep): a call that ends
+// after its engine was retired keeps nothing of it.
+func (d *latestDocs) list(eng *client.Engine, list []client.ConversationInfo, keep bool) []any {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if !keep {
+		out := make([]any, len(list))
+		for i, ci := range list {
+			out[i] = conversationInfoJS(ci)
+		}
+		return out
+	}
 	if d.eng != eng {
 		d.eng, d.m = eng, nil
 	}

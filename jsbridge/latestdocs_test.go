@@ -5,6 +5,7 @@ package jsbridge
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/imwasm/imwasm/client"
@@ -38,7 +39,7 @@ func TestLatestDocs(t *testing.T) {
 		{"rev 2 still kept after a rev 0", engA, info("x", 2), "two"},
 		{"another engine's rev 2", engB, info("four", 2), "four"},
 	} {
-		out := d.list(step.eng, []client.ConversationInfo{step.ci})
+		out := d.list(step.eng, []client.ConversationInfo{step.ci}, true)
 		doc, ok := jsonenc.Append(nil, out)
 		if !ok {
 			t.Fatalf("%s: not written", step.name)
@@ -59,13 +60,20 @@ func TestLatestDocs(t *testing.T) {
 			t.Errorf("%s: %s, want latest content %q", step.name, doc, step.want)
 		}
 	}
+	// A retired engine's call (keep false) writes its texts and keeps none.
+	if doc, _ := jsonenc.Append(nil, d.list(engA, []client.ConversationInfo{info("late", 2)}, false)); !strings.Contains(string(doc), `"late"`) {
+		t.Errorf("a retired engine's list: %s", doc)
+	}
+	if d.eng != engB || d.m[bob].rev != 2 || !strings.Contains(string(d.m[bob].doc), `"four"`) {
+		t.Errorf("a retired engine's list changed what is kept: %v, %s", d.eng == engA, d.m[bob].doc)
+	}
 	// Bounded: a list past the bound starts the cache again.
 	many := make([]client.ConversationInfo, maxLatestDocs+10)
 	for i := range many {
 		c := client.Conversation{Type: client.Private, TargetID: fmt.Sprint("peer", i)}
 		many[i] = client.ConversationInfo{Conversation: c, Latest: &client.Message{Conversation: c}, LatestRev: uint64(100 + i)}
 	}
-	d.list(engB, many)
+	d.list(engB, many, true)
 	if n := len(d.m); n == 0 || n > maxLatestDocs {
 		t.Errorf("%d texts kept after a list of %d, bound %d", n, len(many), maxLatestDocs)
 	}

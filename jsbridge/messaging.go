@@ -457,7 +457,7 @@ func (b *Bridge) conversationsWork(eng *client.Engine, q client.ConversationQuer
 		if err != nil {
 			return nil, err
 		}
-		return b.latestDocs.list(eng, list), nil
+		return b.conversationsJS(eng, list), nil
 	}
 }
 

@@ -195,7 +195,7 @@ func (b *Bridge) conversationsByTag(args []safejs.Value) (work, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := b.latestDocs.list(eng, list)
+		out := b.conversationsJS(eng, list)
 		for i, ci := range list {
 			out[i].(*conversationValue).Set("isTopInTag", ci.IsTopInTag)
 		}

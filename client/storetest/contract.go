@@ -259,8 +259,11 @@ var historyTests = []test{
 				s.same(fmt.Sprintf("%d (%v)", i, c), got[i], want[0])
 			}
 		}
-		if got[0] == nil || got[0].MessageUID != "u4" || got[2] == nil || got[2].ClientMsgID != "c1" {
-			s.t.Errorf("newest of alice %s, of the group %s: want u4 and c1", show(got[0]), show(got[2]))
+		if got[0] == nil || got[0].MessageUID != "u4" || got[2] == nil || got[2].ClientMsgID != "c1" || got[3] == nil || got[3].MessageUID != "ch1" {
+			s.t.Errorf("newest of alice %s, of the group %s, of its channel %s: want u4, c1 and ch1", show(got[0]), show(got[2]), show(got[3]))
+		}
+		if none, err := lr.Latest(s.ctx, nil); err != nil || len(none) != 0 {
+			s.t.Errorf("Latest of no conversations: %v, %v", none, err)
 		}
 	}},
 	{"a send is placed by its received time until it has a sent time", 0, func(s *store) {

@@ -951,6 +951,9 @@ func (s *Store) History(ctx context.Context, conv client.Conversation, t int64, 
 // The first list of 1,000 conversations after a start read them with one
 // History each, ≈ 1 ms apiece (BENCHMARKS.md, issue 19).
 func (s *Store) Latest(ctx context.Context, convs []client.Conversation) ([]*client.Message, error) {
+	if len(convs) == 0 {
+		return []*client.Message{}, nil
+	}
 	keyRange, err := safejs.Global().Get("IDBKeyRange")
 	if err != nil {
 		return nil, err

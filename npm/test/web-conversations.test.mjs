@@ -251,20 +251,20 @@ for (const engine of engines()) describe(engine, () => {
   // bridge's kept texts of the first user's latest messages (whose
   // conversation keys and revs the second user's can share) are not theirs.
   test('a second user in the same page lists their own latest messages', async () => {
-    await adminSend(server, 'zed', 'uma', ['for uma']);
-    await adminSend(server, 'zed', 'vera', ['for vera']);
-    const x = await openUser(browser, web.url, server, 'uma');
+    await adminSend(server, 'zed', 'ulla', ['for ulla']);
+    await adminSend(server, 'zed', 'vanja', ['for vanja']);
+    const x = await openUser(browser, web.url, server, 'ulla');
     const latest = async () => (await call(x, 'getConversationList')).data.map((c) => [c.targetId, c.latestMessage.content.content]);
-    assert.deepEqual(await latest(), [['zed', 'for uma']]);
+    assert.deepEqual(await latest(), [['zed', 'for ulla']]);
     const r = await x.page.evaluate(async (token) => {
       await RongIMLib.disconnect();
       window.events = [];
       return RongIMLib.connect(token);
-    }, server.token('vera'));
+    }, server.token('vanja'));
     assert.equal(r.code, 0, JSON.stringify(r));
-    assert.equal(r.data.userId, 'vera');
+    assert.equal(r.data.userId, 'vanja');
     await x.page.waitForFunction(() => window.events.some(([n]) => n === 'PULL_OFFLINE_MESSAGE_FINISHED'));
-    assert.deepEqual(await latest(), [['zed', 'for vera']]);
+    assert.deepEqual(await latest(), [['zed', 'for vanja']]);
   });
 
   // Search over IndexedDB: the built-in types' searchable properties and a
