@@ -353,16 +353,22 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 		}
 		return cmp.Or(cmp.Compare(b.t, a.t), cmp.Compare(b.key, a.key))
 	})
-	n := min(q.Count, len(entries))
-	keys, convs := make([]string, n), make([]Conversation, n)
-	for i, en := range entries[:n] {
-		keys[i], convs[i] = en.key, infos[en.i].Conversation
-	}
-	read := e.prefetchLatest(ctx, keys, convs)
-	page := make([]ConversationInfo, 0, n)
-	for _, en := range entries {
+	page := make([]ConversationInfo, 0, min(q.Count, len(entries)))
+	var read map[string]prefetched
+	ahead := 0 // entries[:ahead] were read ahead
+	for i, en := range entries {
 		if len(page) == q.Count {
 			break
+		}
+		if i >= ahead {
+			// As many as the page still needs, in one read: more when
+			// conversations with nothing to show were skipped.
+			ahead = i + min(q.Count-len(page), len(entries)-i)
+			keys, convs := make([]string, 0, ahead-i), make([]Conversation, 0, ahead-i)
+			for _, en := range entries[i:ahead] {
+				keys, convs = append(keys, en.key), append(convs, infos[en.i].Conversation)
+			}
+			read = e.prefetchLatest(ctx, keys, convs)
 		}
 		ci := infos[en.i]
 		p, ok := read[en.key]

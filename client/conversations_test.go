@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"sync/atomic"
@@ -390,4 +391,49 @@ func TestListReadsLatestAtOnce(t *testing.T) {
 	reads("after that", 1, 0) // bob's and carol's again: not kept
 	list("and again", want)
 	reads("and again", 0, 0)
+}
+
+// A page that skips conversations with nothing to show (their messages
+// cleared) reads the ones that replace them ahead too, in one more read.
+func TestListReadsAheadPastSkipped(t *testing.T) {
+	var ls *latestStore
+	h := newHarness(t, func(cfg *Config) {
+		ls = &latestStore{testStore: cfg.Store.(*testStore)}
+		cfg.Store = ls
+	})
+	c := h.connect(nil)
+	var convs []Conversation
+	for i := 1; i <= 5; i++ {
+		cv := Conversation{Type: Private, TargetID: fmt.Sprint("p", i)}
+		convs = append(convs, cv)
+		w := from(cv, 1)
+		if i >= 4 {
+			w = wire(cv, me, 1) // this user's own: nothing unread once cleared
+		}
+		w.SentTime = baseTime + 10_000 + int64(i)*1000 // p5 newest
+		c.push(w)
+	}
+	h.messages()
+	for _, cv := range convs[3:] {
+		if err := h.e.ClearLocal(cv, baseTime+100_000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.barrier(c)
+	ls.latestReads.Store(0)
+	ls.historyReads.Store(0)
+	page, err := h.e.ConversationsPage(context.Background(), ConversationQuery{Count: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ci := range page {
+		got = append(got, ci.TargetID)
+	}
+	if !slices.Equal(got, []string{"p3", "p2", "p1"}) {
+		t.Errorf("page %v, want p3 p2 p1 (p5 and p4 hold nothing)", got)
+	}
+	if l, hr := ls.latestReads.Load(), ls.historyReads.Load(); l != 2 || hr != 0 {
+		t.Errorf("%d Latest and %d History reads, want 2 and 0", l, hr)
+	}
 }
