@@ -3,7 +3,7 @@
 package jsbridge
 
 import (
-	"slices"
+	"bytes"
 	"sync"
 
 	"github.com/imwasm/imwasm/client"
@@ -15,9 +15,10 @@ import (
 // (≈ 640 KB, each content checked as JSON) was half a list's time in
 // Firefox and WebKit (BENCHMARKS.md, issue 19).
 type latestDocs struct {
-	mu  sync.Mutex
-	eng *client.Engine
-	m   map[client.Conversation]latestDoc
+	mu      sync.Mutex
+	eng     *client.Engine
+	m       map[client.Conversation]latestDoc
+	scratch []byte // where a text is written before its exact-size copy is kept
 }
 
 type latestDoc struct {
@@ -56,11 +57,11 @@ func (d *latestDocs) list(eng *client.Engine, list []client.ConversationInfo, ke
 			cv.latestDoc = kept.doc
 			continue
 		}
-		doc, ok := (*messageValue)(ci.Latest).AppendJSON(make([]byte, 0, 1024))
-		if !ok {
+		var ok bool
+		if d.scratch, ok = (*messageValue)(ci.Latest).AppendJSON(d.scratch[:0]); !ok {
 			continue // written by the slow path, call by call
 		}
-		doc = slices.Clip(doc) // kept by the thousand: no spare capacity
+		doc := bytes.Clone(d.scratch) // kept by the thousand: no spare capacity
 		if d.m == nil || len(d.m) >= maxLatestDocs {
 			d.m = make(map[client.Conversation]latestDoc, len(list))
 		}
@@ -75,5 +76,5 @@ func (d *latestDocs) list(eng *client.Engine, list []client.ConversationInfo, ke
 func (d *latestDocs) drop() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.eng, d.m = nil, nil
+	d.eng, d.m, d.scratch = nil, nil, nil
 }
