@@ -36,22 +36,15 @@ const maxLatestDocs = 2 * client.MaxConversationPage
 func (d *latestDocs) list(eng *client.Engine, list []client.ConversationInfo, keep bool) []any {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !keep {
-		out := make([]any, len(list))
-		for i, ci := range list {
-			out[i] = conversationInfoJS(ci)
-		}
-		return out
-	}
-	if d.eng != eng {
+	if keep && d.eng != eng {
 		d.eng, d.m = eng, nil
 	}
 	out := make([]any, len(list))
 	for i, ci := range list {
 		cv := conversationInfoJS(ci)
 		out[i] = cv
-		if ci.Latest == nil || ci.LatestRev == 0 {
-			continue
+		if !keep || ci.Latest == nil || ci.LatestRev == 0 {
+			continue // written by AppendJSON, call by call
 		}
 		if kept, ok := d.m[ci.Conversation]; ok && kept.rev == ci.LatestRev {
 			cv.latestDoc = kept.doc
