@@ -34,12 +34,31 @@ type ConversationInfo struct {
 	IsTopInTag bool   // pinned in the tag a page was asked for (ConversationQuery.Tags)
 	Muted      bool   // do-not-disturb of any kind, by its own level or its type's
 	ListTime   int64  // what a page orders it by (ConversationQuery.StartTime)
+
+	readSeq uint64 // the user's read watermark, for Latest's IsRead (readByWatermark)
 }
 
 // infoOf is st as the list shows it (without its latest message).
 func infoOf(st *ConversationState) ConversationInfo {
 	return ConversationInfo{Conversation: st.Conversation, UnreadCount: st.Unread, HasMentioned: st.Mentioned,
-		MentionCount: st.Mentions, Settings: st.Settings, Draft: st.Draft}
+		MentionCount: st.Mentions, Settings: st.Settings, Draft: st.Draft, readSeq: st.ReadSeq}
+}
+
+// readByWatermark says whether m, received, is read by the user's read
+// watermark readSeq: the device stores a message read only where the user
+// read it, so history, the list and events derive it from the watermark
+// (a read on another device moves only that).
+func readByWatermark(m *Message, readSeq uint64) bool {
+	return m.Direction == DirectionReceive && m.Seq != 0 && m.Seq <= readSeq
+}
+
+// setLatest makes m ci's latest message as the user sees it: read when
+// the watermark passed it, on a copy (m may be shared).
+func (ci *ConversationInfo) setLatest(m *Message) {
+	if m != nil && !m.IsRead && readByWatermark(m, ci.readSeq) {
+		m = m.ReadCopy()
+	}
+	ci.Latest = m
 }
 
 // SettingsChange says which settings changed.
@@ -380,7 +399,7 @@ func (e *Engine) ConversationsPage(ctx context.Context, q ConversationQuery) ([]
 			}
 		}
 		if latest != nil {
-			ci.Latest, ci.LatestRev = latest, rev
+			ci.Latest, ci.LatestRev = e.latest.seen(en.key, latest, rev, ci.readSeq)
 		} else if ci.UnreadCount == 0 && !ci.IsTop {
 			continue // nothing held and not pinned: not listed
 		}
@@ -413,7 +432,7 @@ func (e *Engine) Conversation(ctx context.Context, c Conversation) (*Conversatio
 		return nil, codes.Wrap(codes.Timeout, "read conversation", err)
 	}
 	if len(latest) == 1 {
-		ci.Latest = latest[0]
+		ci.setLatest(latest[0])
 	}
 	return ci, nil
 }
@@ -449,7 +468,7 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 			continue
 		}
 		ci := infoOf(st)
-		ci.Latest = m
+		ci.setLatest(m)
 		if ch, ok := bs.settings[k]; ok {
 			ci.Updated = &ch
 		}
@@ -459,7 +478,7 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 	for i, ci := range ev.Conversations {
 		if ci.Latest == nil {
 			if page, err := e.cfg.Store.History(ctx, ci.Conversation, 0, 1, false); err == nil && len(page) == 1 {
-				ev.Conversations[i].Latest = page[0]
+				ev.Conversations[i].setLatest(page[0])
 			}
 		}
 	}

@@ -437,3 +437,70 @@ func TestListReadsAheadPastSkipped(t *testing.T) {
 		t.Errorf("%d Latest and %d History reads, want 2 and 0", l, hr)
 	}
 }
+
+// A conversation's latest message is read in the list, in getConversation
+// and in the CONVERSATION event once the user's watermark passes it, as
+// getHistoryMessages says, though the device stored it unread.
+func TestLatestReadByWatermark(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	c.push(from(bob, 1), from(carol, 1))
+	h.messages()
+	ctx := context.Background()
+	latest := func(when string, conv Conversation) *Message {
+		t.Helper()
+		list, err := h.e.ConversationsPage(ctx, ConversationQuery{Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ci := range list {
+			if ci.Conversation == conv {
+				return ci.Latest
+			}
+		}
+		t.Fatalf("%s: %v not listed", when, conv)
+		return nil
+	}
+	if m := latest("before", bob); m.IsRead {
+		t.Fatalf("before reading: bob's latest read")
+	}
+	before := latest("before", bob)
+	errc := make(chan error, 1)
+	go func() { errc <- h.e.MarkRead(ctx, bob, 0) }()
+	f, _ := next[*pb.Frame_Read](t, c)
+	c.ok(f)
+	if err := recv(t, errc); err != nil {
+		t.Fatal(err)
+	}
+	ev := h.ev.next(t, EventConversations, func(ev Event) bool {
+		return len(ev.Conversations) == 1 && ev.Conversations[0].Conversation == bob && ev.Conversations[0].UnreadCount == 0
+	})
+	if ev.Conversations[0].Latest == nil || !ev.Conversations[0].Latest.IsRead {
+		t.Errorf("CONVERSATION after reading bob: %+v (want bob's latest read)", ev.Conversations)
+	}
+	if hist, _, err := h.e.GetHistory(ctx, bob, 0, 1, 0); err != nil || len(hist) != 1 || !hist[0].IsRead {
+		t.Fatalf("history after reading: %+v, %v", hist, err)
+	}
+	list, _ := h.e.ConversationsPage(ctx, ConversationQuery{Count: 10})
+	for _, ci := range list {
+		if want := ci.Conversation == bob; ci.Latest.IsRead != want {
+			t.Errorf("list after reading bob: %v's latest read %v, want %v", ci.Conversation, ci.Latest.IsRead, want)
+		}
+	}
+	if before.IsRead {
+		t.Errorf("the message the list handed out before changed")
+	}
+	revs := map[Conversation]uint64{}
+	for _, ci := range list {
+		revs[ci.Conversation] = ci.LatestRev
+	}
+	again, _ := h.e.ConversationsPage(ctx, ConversationQuery{Count: 10})
+	for _, ci := range again {
+		if ci.LatestRev != revs[ci.Conversation] || ci.LatestRev == 0 {
+			t.Errorf("list again: %v rev %d, was %d", ci.Conversation, ci.LatestRev, revs[ci.Conversation])
+		}
+	}
+	if ci, err := h.e.Conversation(ctx, bob); err != nil || ci == nil || ci.Latest == nil || !ci.Latest.IsRead {
+		t.Errorf("getConversation after reading bob: %+v, %v", ci, err)
+	}
+}

@@ -100,7 +100,7 @@ func (e *Engine) GetHistory(ctx context.Context, c Conversation, timestamp int64
 	}
 	e.seqMu.Unlock()
 	for _, m := range ms {
-		if m.Direction == DirectionReceive && m.Seq != 0 && m.Seq <= readSeq {
+		if readByWatermark(m, readSeq) {
 			m.IsRead = true
 		}
 	}

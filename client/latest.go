@@ -19,8 +19,9 @@ type latestCache struct {
 }
 
 type latestEntry struct {
-	m   *Message // nil: the device holds none
-	rev uint64   // see ConversationInfo.LatestRev
+	m    *Message // nil: the device holds none
+	rev  uint64   // see ConversationInfo.LatestRev
+	read *Message // m read by the watermark (seen), made when first needed
 }
 
 // get is k's cached message (shared, never changed: a list of 1,000
@@ -48,8 +49,30 @@ func (c *latestCache) put(k string, m *Message, gen uint64) uint64 {
 		m = m.Clone()
 	}
 	c.revs++
-	c.m[k] = latestEntry{m, c.revs}
+	c.m[k] = latestEntry{m: m, rev: c.revs}
 	return c.revs
+}
+
+// seen is m, k's latest message with its rev, as a list shows it to a user
+// whose read watermark is readSeq (ConversationInfo.setLatest), with the
+// rev that names that: 2×rev, or 2×rev+1 for m read by the watermark, a
+// copy kept beside m so that a list of read conversations does not copy
+// each on every call.
+func (c *latestCache) seen(k string, m *Message, rev, readSeq uint64) (*Message, uint64) {
+	if m.IsRead || !readByWatermark(m, readSeq) {
+		return m, 2 * rev
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	en, ok := c.m[k]
+	if rev == 0 || !ok || en.rev != rev {
+		return m.ReadCopy(), 0 // not kept, or since replaced
+	}
+	if en.read == nil {
+		en.read = m.ReadCopy()
+		c.m[k] = en
+	}
+	return en.read, 2*rev + 1
 }
 
 // forget drops what b changes: its messages' conversations, its clears',

@@ -112,6 +112,14 @@ type Reader struct {
 }
 
 // Clone returns a copy that shares no mutable state with m.
+// ReadCopy is m read (IsRead), a shallow copy: it shares m's slices,
+// for a message that is shared and never changed.
+func (m *Message) ReadCopy() *Message {
+	c := *m
+	c.IsRead = true
+	return &c
+}
+
 func (m *Message) Clone() *Message {
 	c := *m
 	c.Content = append([]byte(nil), m.Content...)

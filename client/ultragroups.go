@@ -78,9 +78,11 @@ func (e *Engine) UltraChannels(ctx context.Context, group string) ([]UltraChanne
 					return nil, err
 				}
 			}
-			if uc.Latest, err = e.latestOf(ctx, c); err != nil {
+			latest, err := e.latestOf(ctx, c)
+			if err != nil {
 				return nil, codes.Wrap(codes.Timeout, "read conversation", err)
 			}
+			uc.setLatest(latest)
 			out = append(out, uc)
 		}
 	}

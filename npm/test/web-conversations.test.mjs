@@ -77,14 +77,22 @@ for (const engine of engines()) describe(engine, () => {
     assert.deepEqual(await call(dev1, 'getUnreadCount', wes), { code: 0, data: 1500 });
     assert.deepEqual(await call(dev1, 'getTotalUnreadCount'), { code: 0, data: 1500 });
     const list = await call(dev1, 'getConversationList', { count: 10 });
-    assert.deepEqual(list.data.map((c) => [c.targetId, c.unreadMessageCount]), [['wes', 1500]]);
+    assert.deepEqual(list.data.map((c) => [c.targetId, c.unreadMessageCount, c.latestMessage.receivedStatusInfo.isRead]), [['wes', 1500, false]]);
     const held = await call(dev1, 'getHistoryMessages', wes, { timestamp: 0, count: 100 });
     assert.equal(held.data.list.length, 100);
 
     const dev2 = await openUser(browser, web.url, server, 'xia');
     assert.equal((await call(dev2, 'clearMessagesUnreadStatus', wes)).code, 0);
-    await waitEvent(dev1, 'CONVERSATION', (p) => p.conversationList.some((c) => c.conversation.targetId === 'wes' && c.conversation.unreadMessageCount === 0), 'the read on the other device');
+    const read = await waitEvent(dev1, 'CONVERSATION', (p) => p.conversationList.some((c) => c.conversation.targetId === 'wes' && c.conversation.unreadMessageCount === 0), 'the read on the other device');
     assert.deepEqual(await call(dev1, 'getTotalUnreadCount'), { code: 0, data: 0 });
+    // The latest message is read by the watermark everywhere it is shown,
+    // as its history says, though this device stored it unread.
+    const readLatest = read.conversationList.find((c) => c.conversation.targetId === 'wes').conversation.latestMessage;
+    assert.deepEqual([readLatest.receivedStatus & 1, readLatest.receivedStatusInfo.isRead], [1, true]);
+    const after = (await call(dev1, 'getConversationList', { count: 10 })).data[0].latestMessage;
+    assert.deepEqual([after.messageUId, after.receivedStatus & 1, after.receivedStatusInfo.isRead], [list.data[0].latestMessage.messageUId, 1, true]);
+    assert.equal((await call(dev1, 'getConversation', wes)).data.latestMessage.receivedStatusInfo.isRead, true);
+    assert.equal((await call(dev1, 'getHistoryMessages', wes, { timestamp: 0, count: 1 })).data.list[0].receivedStatusInfo.isRead, true);
     const dev3 = await openUser(browser, web.url, server, 'xia');
     assert.deepEqual(await call(dev3, 'getUnreadCount', wes), { code: 0, data: 0 });
   });
