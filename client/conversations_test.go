@@ -503,4 +503,24 @@ func TestLatestReadByWatermark(t *testing.T) {
 	if ci, err := h.e.Conversation(ctx, bob); err != nil || ci == nil || ci.Latest == nil || !ci.Latest.IsRead {
 		t.Errorf("getConversation after reading bob: %+v, %v", ci, err)
 	}
+	// The server's history gives a held message as the device's history does.
+	done := make(chan []*Message, 1)
+	go func() {
+		ms, _, err := h.e.RemoteHistory(ctx, bob, 0, 1, OrderOlder)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- ms
+	}()
+	f, _ = next[*pb.Frame_History](t, c)
+	c.reply(f, &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: []*pb.Message{from(bob, 1)}}})
+	if ms := recv(t, done); len(ms) != 1 || ms[0].MessageID == 0 || !ms[0].IsRead {
+		t.Errorf("remote history after reading bob: %+v (want the held message, read)", ms)
+	}
+	// A message the user sent from another device is read, as one sent here.
+	c.push(wire(carol, me, 2))
+	h.messages()
+	if ms, _, err := h.e.GetHistory(ctx, carol, 0, 1, 0); err != nil || len(ms) != 1 || ms[0].Direction != DirectionSend || !ms[0].IsRead {
+		t.Errorf("a message sent from another device: %+v, %v", ms, err)
+	}
 }

@@ -76,6 +76,9 @@ func (e *Engine) RemoteHistory(ctx context.Context, c Conversation, timestamp in
 	for i, w := range ws {
 		if held[i] != nil {
 			out[i] = held[i]
+			if readByWatermark(held[i], readSeq) {
+				held[i].IsRead = true // as GetHistory shows it
+			}
 			continue
 		}
 		m := fromWire(me, w)

@@ -111,7 +111,6 @@ type Reader struct {
 	Content string // what the reader sent with the read (AckMessageRead)
 }
 
-// Clone returns a copy that shares no mutable state with m.
 // ReadCopy is m read (IsRead), a shallow copy: it shares m's slices,
 // for a message that is shared and never changed.
 func (m *Message) ReadCopy() *Message {
@@ -120,6 +119,7 @@ func (m *Message) ReadCopy() *Message {
 	return &c
 }
 
+// Clone returns a copy that shares no mutable state with m.
 func (m *Message) Clone() *Message {
 	c := *m
 	c.Content = append([]byte(nil), m.Content...)

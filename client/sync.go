@@ -524,7 +524,7 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 			msg = fromWire(me, f.m.w)
 			msg.IsOffline = f.m.offline
 			msg.ReceivedTime = now
-			msg.IsRead = f.read
+			msg.IsRead = f.read || msg.Direction == DirectionSend // the user's own, from another device: read, as fromWire has it
 			if msg.Direction == DirectionSend && msg.Seq <= f.st.PeerReadSeq {
 				msg.SentStatus = StatusRead // another device's send the peer has read
 			}
