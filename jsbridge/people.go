@@ -3,6 +3,7 @@
 package jsbridge
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/hack-pad/safejs"
@@ -177,6 +178,18 @@ func (b *Bridge) peopleFunctions() map[string]func([]safejs.Value) (work, error)
 			}
 			return err
 		}), status},
+		"setNotificationQuietHoursWithSetting": {at(func(r *pb.PeopleRequest, v safejs.Value) (err error) {
+			r.QuietHours, err = quietHoursArg(v)
+			return err
+		}), done},
+		"removeNotificationQuietHoursSetting": {at(), done},
+		"getNotificationQuietHoursSetting": {at(), func(res *pb.PeopleResult) (any, error) {
+			q := res.QuietHours
+			if q == nil {
+				return map[string]any{"startTime": "", "spanMinutes": 0, "level": 0}, nil // none set, as RongIMLib answers
+			}
+			return map[string]any{"startTime": q.StartTime, "spanMinutes": int(q.SpanMinutes), "level": int(q.Level), "timezone": q.Timezone}, nil
+		}},
 		"getSubscribeUserStatus": {at(value("subscribeType"), users), status},
 		"getSubscribeUsersOnlineStatus": {at(users), func(res *pb.PeopleResult) (any, error) {
 			out := make([]any, len(res.Subscriptions))
@@ -206,9 +219,44 @@ func (b *Bridge) peopleFunctions() map[string]func([]safejs.Value) (work, error)
 		"getBlacklistStatus": pb.PeopleOp_BLACKLIST_STATUS, "subscribeUserStatus": pb.PeopleOp_SUBSCRIBE,
 		"unSubscribeUserStatus": pb.PeopleOp_UNSUBSCRIBE, "getSubscribeUserList": pb.PeopleOp_SUBSCRIPTIONS,
 		"getSubscribeUserStatus": pb.PeopleOp_SUBSCRIBED_STATUS, "getSubscribeUsersOnlineStatus": pb.PeopleOp_ONLINE_STATUS,
+		"setNotificationQuietHoursWithSetting": pb.PeopleOp_QUIET_HOURS_SET, "removeNotificationQuietHoursSetting": pb.PeopleOp_QUIET_HOURS_REMOVE,
+		"getNotificationQuietHoursSetting": pb.PeopleOp_QUIET_HOURS_GET,
 	}
 	return requestFunctions(b, calls, func(name string) *pb.PeopleRequest { return &pb.PeopleRequest{Op: ops[name]} },
 		(*client.Engine).People)
+}
+
+// quietHoursArg reads an INotificationQuietHoursSetting. A field of the
+// wrong type gets the code its bad value gets (contract.CheckQuietHours,
+// applied by the engine), as in RongIMLib.
+func quietHoursArg(v safejs.Value) (*pb.QuietHours, error) {
+	if err := object(v, "setting"); err != nil {
+		return nil, err
+	}
+	q := &pb.QuietHours{}
+	var err error
+	if q.Timezone, err = optString(v, "timezone"); err != nil {
+		return nil, err
+	}
+	if q.StartTime, err = reqString(v, "startTime"); err != nil {
+		return nil, codes.New(codes.InvalidParameterTimestring, `startTime must be "HH:MM:SS"`)
+	}
+	number := func(key string, code int32, what string) (int32, error) {
+		f, err := field(v, key)
+		if err != nil {
+			return 0, err
+		}
+		n, err := asInt(f, key)
+		if err != nil || n < math.MinInt32 || n > math.MaxInt32 {
+			return 0, codes.New(code, what)
+		}
+		return int32(n), nil
+	}
+	if q.SpanMinutes, err = number("spanMinutes", codes.InvalidParameterSpanMinutes, "spanMinutes must be 1-1439"); err != nil {
+		return nil, err
+	}
+	q.Level, err = number("level", codes.InvalidParameterNotificationLevel, "level must be a PushNotificationQuietHoursLevel")
+	return q, err
 }
 
 // profileArg reads an IUserProfileInfo; the fields given are the ones set.

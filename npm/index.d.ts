@@ -5,7 +5,7 @@
 // ErrorCode, MessageType and Events with imwasm's own members on top.
 export * from './constants.js';
 import type * as Rong from './constants.js';
-import type { AreaCode, DirectionType, FriendAddPermission, FriendApplicationStatus, FriendApplicationType, FriendRelationType, Platform, QueryFriendsDirectionType, SubscribeOperationType, SubscribeType, UserProfileVisibility, GroupApplicationDirection, GroupApplicationStatus, GroupApplicationType, GroupInviteHandlePermission, GroupJoinPermission, GroupMemberInfoEditPermission, GroupMemberRole, GroupOperation, GroupOperationPermission, UltraGroupChannelType, UltraGroupChannelChangeType, ConversationType, FileType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
+import type { AreaCode, DirectionType, FriendAddPermission, FriendApplicationStatus, FriendApplicationType, FriendRelationType, Platform, QueryFriendsDirectionType, SubscribeOperationType, SubscribeType, UserProfileVisibility, GroupApplicationDirection, GroupApplicationStatus, GroupApplicationType, GroupInviteHandlePermission, GroupJoinPermission, GroupMemberInfoEditPermission, GroupMemberRole, GroupOperation, GroupOperationPermission, UltraGroupChannelType, UltraGroupChannelChangeType, ConversationType, FileType, LogLevel, MentionedType, MessageDirection, NotificationLevel, NotificationStatus, PushNotificationQuietHoursLevel, SentStatus, ReceivedStatus, RCConnectionStatus } from './constants.js';
 
 export declare const ErrorCode: typeof Rong.ErrorCode & {
   readonly UNKNOWN: -2;
@@ -802,6 +802,16 @@ export declare function getFriendsInfo(userIds: string[]): Promise<RCResult<IFri
 export declare function searchFriendsInfo(name: string): Promise<RCResult<IFriendInfo[]>>;
 export declare function setFriendAddPermission(permission: FriendAddPermission): Promise<RCResult>;
 export declare function getFriendAddPermission(): Promise<RCResult<FriendAddPermission>>;
+/** A user's daily quiet hours for pushes: from startTime ("HH:MM:SS") for spanMinutes (1-1439) on timezone's clock (default UTC; an offset like "+08:00" or an IANA name). */
+export interface INotificationQuietHoursSetting {
+  startTime: string;
+  spanMinutes: number;
+  level: PushNotificationQuietHoursLevel;
+  timezone?: string;
+}
+export declare function setNotificationQuietHoursWithSetting(setting: INotificationQuietHoursSetting): Promise<RCResult>;
+export declare function removeNotificationQuietHoursSetting(): Promise<RCResult>;
+export declare function getNotificationQuietHoursSetting(): Promise<RCResult<INotificationQuietHoursSetting>>;
 export declare function addToBlacklist(userId: string): Promise<RCResult>;
 export declare function removeFromBlacklist(userId: string): Promise<RCResult>;
 export declare function getBlacklist(): Promise<RCResult<string[]>>;

@@ -232,6 +232,13 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 		if err != nil {
 			return nil, err
 		}
+		person, err := s.store.People(ctx, []string{u})
+		if err != nil {
+			return nil, fmt.Errorf("push: the quiet hours of %s: %w", u, err)
+		}
+		if q := quietLevel(person[u], m.SentTime); q != contract.QuietLevelDefault {
+			level = q // the user's quiet hours outrank the conversation's level
+		}
 		if !contract.Notifies(level, slices.Contains(mentioned, u), slices.Contains(mentioned, "")) {
 			continue
 		}

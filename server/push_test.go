@@ -30,6 +30,7 @@ import (
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server"
 )
@@ -619,5 +620,125 @@ func TestWebPushInBackground(t *testing.T) {
 func nextMilli() {
 	for t0 := time.Now().UnixMilli(); time.Now().UnixMilli() <= t0; {
 		runtime.Gosched()
+	}
+}
+
+// Quiet hours (RongIMLib's setNotificationQuietHoursWithSetting): while a
+// user's daily window is open their level outranks the conversations'
+// own — 5 pushes nothing, 1 only mentions (never a private message) — and
+// once removed pushes resume. The window here is the next two hours in
+// India's time zone, so the test's real clock is inside it.
+func TestQuietHours(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) { c.WebPushAllowHTTP = true })
+	ctx := context.Background()
+	ps := newPushService(t)
+	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "pushWebhookUrl": h.srv.URL + "/push", "webPushHosts": []string{"127.0.0.1"}})
+	e.adminOK(t, "POST", "/v1/groups", map[string]any{"groupId": "g1", "name": "Team", "ownerId": "alice", "memberIds": []string{"bob", "carol"}})
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	carol := e.device("carol", "c1", devOpts{})
+	for _, d := range []*device{alice, bob, carol} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	key, err := bob.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_KEY})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.key = key
+	for d, name := range map[*device]string{bob: "bob-b1", carol: "carol-c1"} {
+		if _, err := d.WebPush(ctx, ps.subscribe(name)); err != nil {
+			t.Fatalf("subscribing %s: %v", name, err)
+		}
+	}
+	india, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().In(india).Add(-30 * time.Minute).Format(time.TimeOnly)
+	quiet := func(level int32) *pb.QuietHours {
+		return &pb.QuietHours{StartTime: start, SpanMinutes: 150, Level: level, Timezone: "Asia/Kolkata"}
+	}
+	people := func(d *device, op pb.PeopleOp, q *pb.QuietHours) (*pb.PeopleResult, error) {
+		return d.People(ctx, &pb.PeopleRequest{Op: op, QuietHours: q})
+	}
+	if res, err := people(bob, pb.PeopleOp_QUIET_HOURS_GET, nil); err != nil || res.QuietHours != nil {
+		t.Fatalf("quiet hours before any: %+v %v", res, err)
+	}
+	for _, d := range []*device{bob, carol} {
+		level := int32(contract.QuietLevelBlocked)
+		if d == carol {
+			level = contract.QuietLevelMention
+		}
+		if _, err := people(d, pb.PeopleOp_QUIET_HOURS_SET, quiet(level)); err != nil {
+			t.Fatalf("%s's quiet hours: %v", d.user, err)
+		}
+	}
+	// Bad input changes nothing: the shape is checked on both sides, a
+	// zone the server cannot resolve by the server.
+	for _, bad := range []struct {
+		q    *pb.QuietHours
+		code int32
+	}{
+		{&pb.QuietHours{StartTime: "7:00:00", SpanMinutes: 60, Level: 5}, codes.InvalidParameterTimestring},
+		{&pb.QuietHours{StartTime: "07:00:00", SpanMinutes: 1440, Level: 5}, codes.InvalidParameterSpanMinutes},
+		{&pb.QuietHours{StartTime: "07:00:00", SpanMinutes: 60, Level: 3}, codes.InvalidParameterNotificationLevel},
+		{&pb.QuietHours{StartTime: "07:00:00", SpanMinutes: 60, Level: 5, Timezone: "Mars/Olympus"}, codes.InvalidParameter},
+		{&pb.QuietHours{StartTime: "07:00:00", SpanMinutes: 60, Level: 5, Timezone: "+25:00"}, codes.InvalidParameter},
+	} {
+		_, err := people(bob, pb.PeopleOp_QUIET_HOURS_SET, bad.q)
+		wantCode(t, fmt.Sprintf("quiet hours %+v", bad.q), err, bad.code)
+	}
+	if res, err := people(bob, pb.PeopleOp_QUIET_HOURS_GET, nil); err != nil || res.QuietHours == nil || *res.QuietHours != *quiet(5) {
+		t.Fatalf("bob's quiet hours: %+v %v", res, err)
+	}
+
+	bob.Disconnect()
+	carol.Disconnect()
+	e.waitOffline(t, "bob")
+	e.waitOffline(t, "carol")
+	nextMilli()
+	alice.send(t, text("bob", client.Private, "to bob"))
+	alice.send(t, text("carol", client.Private, "to carol"))
+	alice.send(t, text("g1", client.Group, "to the team"))
+	named := text("g1", client.Group, "@carol look")
+	named.IsMentioned, named.MentionedInfo = true, &client.MentionedInfo{Type: client.MentionSingle, UserIDs: []string{"carol"}}
+	alice.send(t, named)
+	waitFor(t, "carol's push", func() bool { return len(ps.received("carol-c1")) >= 1 && len(h.seen()) >= 1 })
+	e.fence(t, alice) // whatever else was owed has had its time
+	if got := ps.received("carol-c1"); len(got) != 1 || got[0]["body"] != "@carol look" {
+		t.Fatalf("carol's pushes (quiet, mentions only): %v", got)
+	}
+	if got := ps.received("bob-b1"); len(got) != 0 {
+		t.Fatalf("bob's pushes (quiet, none): %v", got)
+	}
+
+	// Removed (from another device, which then leaves): pushed again.
+	bob2 := e.device("bob", "b2", devOpts{})
+	bob2.connect(t, token(t, "bob", time.Hour))
+	if _, err := people(bob2, pb.PeopleOp_QUIET_HOURS_REMOVE, nil); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := people(bob2, pb.PeopleOp_QUIET_HOURS_GET, nil); err != nil || res.QuietHours != nil {
+		t.Fatalf("bob's quiet hours removed: %+v %v", res, err)
+	}
+	bob2.Disconnect()
+	e.waitOffline(t, "bob")
+	nextMilli()
+	alice.send(t, text("bob", client.Private, "after"))
+	waitFor(t, "bob's push", func() bool { return len(ps.received("bob-b1")) >= 1 })
+	e.fence(t, alice)
+	if got := ps.received("bob-b1"); len(got) != 1 || got[0]["body"] != "after" {
+		t.Fatalf("bob's pushes after the removal: %v", got)
+	}
+	var calls []string
+	for _, ev := range h.seen() {
+		d := ev["data"].(map[string]any)
+		calls = append(calls, d["userId"].(string)+":"+d["body"].(string))
+	}
+	slices.Sort(calls)
+	if want := []string{"bob:after", "carol:@carol look"}; !slices.Equal(calls, want) {
+		t.Fatalf("push webhook calls: %v, want %v", calls, want)
 	}
 }

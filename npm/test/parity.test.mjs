@@ -13,9 +13,6 @@ const words = (s) => s.trim().split(/\s+/);
 
 // Not provided yet, or not at all: reason → names.
 const NOT_PROVIDED = {
-  'not yet: push (quiet hours)': words(`
-    getNotificationQuietHoursSetting removeNotificationQuietHoursSetting
-    setNotificationQuietHoursWithSetting`),
   'not provided: RongIMLib\'s V4 group receipts (imwasm has V2 and V5)': words(`
     batchGetMessageReadReceiptInfoV4 getMessageReadReceiptV4 sendReadReceiptMessageV4`),
   'not provided: RongCloud\'s AI services (translation, speech to text, streamed replies, robots)': words(`

@@ -381,6 +381,12 @@ async function people() {
   console.log(rel.data?.[0]?.relationType, list.data?.totalCount, apps.data?.data[0]?.applicationStatus, info.data?.[0]?.remark, search.data?.length);
   await RongIMLib.setFriendAddPermission(RongIMLib.FriendAddPermission.NEED_VERIFY);
   const perm = await RongIMLib.getFriendAddPermission();
+  const quiet: RongIMLib.INotificationQuietHoursSetting = { startTime: '22:00:00', spanMinutes: 480, timezone: 'Asia/Shanghai',
+    level: RongIMLib.PushNotificationQuietHoursLevel.PUSH_NOTIFICATION_QUIET_HOURS_LEVEL_MENTION_MESSAGE };
+  await RongIMLib.setNotificationQuietHoursWithSetting(quiet);
+  const quietNow = await RongIMLib.getNotificationQuietHoursSetting();
+  console.log(quietNow.data?.startTime, quietNow.data?.spanMinutes, quietNow.data?.level);
+  await RongIMLib.removeNotificationQuietHoursSetting();
   await RongIMLib.deleteFriends(['bob'], RongIMLib.DirectionType.BOTH);
   await RongIMLib.addToBlacklist('eve');
   const black = await RongIMLib.getBlacklist();

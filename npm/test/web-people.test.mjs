@@ -1,8 +1,8 @@
 // People in each browser engine against a real server, through the npm
 // package: a friend request accepted, a profile change a friend sees, a
 // block that refuses messages (FAILED with 405, nothing at the blocker,
-// unblocking restores them), and online status changing when the last tab
-// closes.
+// unblocking restores them), online status changing when the last tab
+// closes, and quiet hours kept by the server for every device of the user.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveStatic, launch, engines, openUser, waitEvent, messagesOf, waitMessages, closeAll } from './browser.mjs';
@@ -17,7 +17,7 @@ for (const engine of engines()) describe(engine, () => {
     server = await startServer();
     web = await serveStatic();
     browser = await launch(engine);
-    for (const name of ['vera', 'walt', 'xena']) u[name] = await openUser(browser, web.url, server, name);
+    for (const name of ['vera', 'walt', 'xena', 'yuki']) u[name] = await openUser(browser, web.url, server, name);
   });
 
   after(() => closeAll(() => browser?.close(), () => web?.close(), () => server?.stop()));
@@ -45,6 +45,32 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(profiles.data[0].portraitUri, 'https://example.com/v.png');
     const bad = await call(u.vera, 'updateMyUserProfile', { gender: 7 });
     assert.equal(bad.code, ErrorCode.RC_USER_PROFILE_VALUE_EXCEED_RANGE);
+  });
+
+  // The pushes they hold back are the server's tests' (server/push_test.go
+  // TestQuietHours); here: the calls, their codes, and a second device.
+  test('quiet hours are kept by the server for every device; bad settings change nothing', async () => {
+    const none = { code: 0, data: { startTime: '', spanMinutes: 0, level: 0 } };
+    assert.deepEqual(await call(u.yuki, 'getNotificationQuietHoursSetting'), none);
+    const set = { startTime: '22:30:00', spanMinutes: 480, level: 1, timezone: 'Asia/Shanghai' };
+    assert.equal((await call(u.yuki, 'setNotificationQuietHoursWithSetting', set)).code, 0);
+    for (const [bad, code] of [
+      [{ ...set, startTime: '7:00:00' }, ErrorCode.INVALID_PARAMETER_TIMESTRING],
+      [{ ...set, startTime: 700 }, ErrorCode.INVALID_PARAMETER_TIMESTRING],
+      [{ ...set, spanMinutes: 1440 }, ErrorCode.INVALID_PARAMETER_SPAN_MINUTES],
+      [{ ...set, spanMinutes: 2 ** 32 + 60 }, ErrorCode.INVALID_PARAMETER_SPAN_MINUTES],
+      [{ ...set, level: 2 }, ErrorCode.INVALID_PARAMETER_NOTIFICATION_LEVEL],
+      [{ ...set, timezone: 8 }, ErrorCode.BIZ_ERROR_INVALID_PARAMETER],
+      [{ ...set, timezone: 'Mars/Olympus' }, ErrorCode.BIZ_ERROR_INVALID_PARAMETER],
+      ['22:30:00', ErrorCode.BIZ_ERROR_INVALID_PARAMETER],
+    ]) {
+      assert.equal((await call(u.yuki, 'setNotificationQuietHoursWithSetting', bad)).code, code, JSON.stringify(bad));
+    }
+    const other = await openUser(browser, web.url, server, 'yuki');
+    assert.deepEqual(await call(other, 'getNotificationQuietHoursSetting'), { code: 0, data: set });
+    assert.equal((await call(other, 'removeNotificationQuietHoursSetting')).code, 0);
+    assert.deepEqual(await call(u.yuki, 'getNotificationQuietHoursSetting'), none);
+    await other.page.close();
   });
 
   test('a block refuses messages with 405 and nothing reaches the blocker; unblocking restores them', async () => {

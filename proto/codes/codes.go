@@ -130,7 +130,10 @@ const (
 	InvalidParameterTagID                     = 34212 // INVALID_PARAMETER_TAG_ID
 	InvalidParameterTagName                   = 34213 // INVALID_PARAMETER_TAG_NAME
 	InvalidParameterMessageExpansion          = 34220 // INVALID_PARAMETER_MESSAGE_EXPANSION: an expansion key or value malformed or too long, or over 20 keys in one call
+	InvalidParameterTimestring                = 34224 // INVALID_PARAMETER_TIMESTRING: quiet hours' startTime not "HH:MM:SS"
+	InvalidParameterNotificationLevel         = 34228 // INVALID_PARAMETER_NOTIFICATION_LEVEL: quiet hours' level not a PushNotificationQuietHoursLevel
 	InvalidParameterCount                     = 34232 // INVALID_PARAMETER_COUNT
+	InvalidParameterSpanMinutes               = 34283 // INVALID_PARAMETER_SPAN_MINUTES: quiet hours' spanMinutes outside 1-1439
 	InvalidParameterContentDisposition        = 35032 // INVALID_PARAMETER_CONTENT_DISPOSITION
 	MethodOnlySupportUltraGroup               = 35014 // METHOD_ONLY_SUPPORT_ULTRA_GROUP: an ultra-group function given another conversation type
 	SendReadReceiptConfError                  = 35056 // SEND_READ_RECEIPT_CONF_ERROR

@@ -182,6 +182,8 @@ func CheckPeopleRequest(r *pb.PeopleRequest) error {
 	case pb.PeopleOp_PROFILE_UPDATE:
 		_, err := CheckProfile(r.Profile, false)
 		return err
+	case pb.PeopleOp_QUIET_HOURS_SET:
+		return CheckQuietHours(r.QuietHours)
 	case pb.PeopleOp_PROFILES_GET:
 		return users(MaxProfilesPerCall, codes.RCUserProfileQueryCountExceedLimit)
 	case pb.PeopleOp_VISIBILITY_SET:

@@ -223,6 +223,9 @@ const (
 	PeopleOp_FRIENDS_SEARCH        PeopleOp = 19
 	PeopleOp_FRIEND_PERMISSION_SET PeopleOp = 20
 	PeopleOp_FRIEND_PERMISSION_GET PeopleOp = 21
+	PeopleOp_QUIET_HOURS_SET       PeopleOp = 22
+	PeopleOp_QUIET_HOURS_REMOVE    PeopleOp = 23
+	PeopleOp_QUIET_HOURS_GET       PeopleOp = 24
 	PeopleOp_BLACKLIST_ADD         PeopleOp = 30
 	PeopleOp_BLACKLIST_REMOVE      PeopleOp = 31
 	PeopleOp_BLACKLIST_GET         PeopleOp = 32
@@ -274,6 +277,12 @@ func (x PeopleOp) String() string {
 		return "FRIEND_PERMISSION_SET"
 	case PeopleOp_FRIEND_PERMISSION_GET:
 		return "FRIEND_PERMISSION_GET"
+	case PeopleOp_QUIET_HOURS_SET:
+		return "QUIET_HOURS_SET"
+	case PeopleOp_QUIET_HOURS_REMOVE:
+		return "QUIET_HOURS_REMOVE"
+	case PeopleOp_QUIET_HOURS_GET:
+		return "QUIET_HOURS_GET"
 	case PeopleOp_BLACKLIST_ADD:
 		return "BLACKLIST_ADD"
 	case PeopleOp_BLACKLIST_REMOVE:
@@ -9606,21 +9615,22 @@ func (x *GroupOwnChange) Merge(b []byte) error {
 // and online-status calls (op says which), answered by a PeopleResult or
 // an Error.
 type PeopleRequest struct {
-	Op        PeopleOp
-	UserIds   []string
-	UserId    string
-	Profile   *UserProfile
-	Direction int32
-	Extra     string
-	Remark    string
-	Ext       map[string]string
-	Fields    uint32
-	Value     int32
-	Expiry    int64
-	Count     uint32
-	PageToken string
-	Ascending bool
-	Text      string
+	Op         PeopleOp
+	UserIds    []string
+	UserId     string
+	Profile    *UserProfile
+	Direction  int32
+	Extra      string
+	Remark     string
+	Ext        map[string]string
+	Fields     uint32
+	Value      int32
+	Expiry     int64
+	Count      uint32
+	PageToken  string
+	Ascending  bool
+	Text       string
+	QuietHours *QuietHours
 }
 
 func (x *PeopleRequest) GetOp() PeopleOp {
@@ -9728,6 +9738,13 @@ func (x *PeopleRequest) GetText() string {
 	return ""
 }
 
+func (x *PeopleRequest) GetQuietHours() *QuietHours {
+	if x != nil {
+		return x.QuietHours
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *PeopleRequest) Size() (n int) {
 	if x == nil {
@@ -9748,6 +9765,7 @@ func (x *PeopleRequest) Size() (n int) {
 	n += sizeLen(1, len(x.PageToken))
 	n += sizeBool(1, x.Ascending)
 	n += sizeLen(1, len(x.Text))
+	n += sizeMsg(2, x.QuietHours, x.QuietHours != nil)
 	return n
 }
 
@@ -9771,6 +9789,7 @@ func (x *PeopleRequest) MarshalAppend(b []byte) []byte {
 	b = appendString(b, 13<<3|2, x.PageToken)
 	b = appendBool(b, 14<<3|0, x.Ascending)
 	b = appendString(b, 15<<3|2, x.Text)
+	b = appendMsg(b, 16<<3|2, x.QuietHours, x.QuietHours != nil)
 	return b
 }
 
@@ -9829,6 +9848,116 @@ func (x *PeopleRequest) Merge(b []byte) error {
 			n, err = mergeBool(&x.Ascending, b, num, typ)
 		case 15:
 			n, err = mergeString(&x.Text, b, num, typ)
+		case 16:
+			if typ == protowire.BytesType && x.QuietHours == nil {
+				x.QuietHours = new(QuietHours)
+			}
+			n, err = mergeMsg(x.QuietHours, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// A user's daily quiet hours (RongIMLib's INotificationQuietHoursSetting):
+// from start_time ("HH:MM:SS" in timezone, "" UTC) for span_minutes
+// (1-1439), pushes follow level (PushNotificationQuietHoursLevel: 1 only
+// mentions, 5 none, 0 the conversations' own levels) instead of the
+// conversations' levels. Kept by the server; span_minutes 0: none set.
+type QuietHours struct {
+	StartTime   string
+	SpanMinutes int32
+	Level       int32
+	Timezone    string
+}
+
+func (x *QuietHours) GetStartTime() string {
+	if x != nil {
+		return x.StartTime
+	}
+	return ""
+}
+
+func (x *QuietHours) GetSpanMinutes() int32 {
+	if x != nil {
+		return x.SpanMinutes
+	}
+	return 0
+}
+
+func (x *QuietHours) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+func (x *QuietHours) GetTimezone() string {
+	if x != nil {
+		return x.Timezone
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *QuietHours) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.StartTime))
+	n += sizeVarint(1, uint64(int64(x.SpanMinutes)))
+	n += sizeVarint(1, uint64(int64(x.Level)))
+	n += sizeLen(1, len(x.Timezone))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *QuietHours) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.StartTime)
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.SpanMinutes)))
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.Level)))
+	b = appendString(b, 4<<3|2, x.Timezone)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *QuietHours) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *QuietHours) Unmarshal(b []byte) error {
+	*x = QuietHours{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *QuietHours) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.StartTime, b, num, typ)
+		case 2:
+			n, err = mergeInt32(&x.SpanMinutes, b, num, typ)
+		case 3:
+			n, err = mergeInt32(&x.Level, b, num, typ)
+		case 4:
+			n, err = mergeString(&x.Timezone, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -10770,6 +10899,7 @@ type PeopleResult struct {
 	Value         int32
 	PageToken     string
 	TotalCount    uint32
+	QuietHours    *QuietHours
 }
 
 func (x *PeopleResult) GetProcessCode() int32 {
@@ -10849,6 +10979,13 @@ func (x *PeopleResult) GetTotalCount() uint32 {
 	return 0
 }
 
+func (x *PeopleResult) GetQuietHours() *QuietHours {
+	if x != nil {
+		return x.QuietHours
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *PeopleResult) Size() (n int) {
 	if x == nil {
@@ -10875,6 +11012,7 @@ func (x *PeopleResult) Size() (n int) {
 	n += sizeVarint(1, uint64(int64(x.Value)))
 	n += sizeLen(1, len(x.PageToken))
 	n += sizeVarint(1, uint64(x.TotalCount))
+	n += sizeMsg(1, x.QuietHours, x.QuietHours != nil)
 	return n
 }
 
@@ -10904,6 +11042,7 @@ func (x *PeopleResult) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 9<<3|0, uint64(int64(x.Value)))
 	b = appendString(b, 10<<3|2, x.PageToken)
 	b = appendVarint(b, 11<<3|0, uint64(x.TotalCount))
+	b = appendMsg(b, 12<<3|2, x.QuietHours, x.QuietHours != nil)
 	return b
 }
 
@@ -10976,6 +11115,11 @@ func (x *PeopleResult) Merge(b []byte) error {
 			n, err = mergeString(&x.PageToken, b, num, typ)
 		case 11:
 			n, err = mergeUint32(&x.TotalCount, b, num, typ)
+		case 12:
+			if typ == protowire.BytesType && x.QuietHours == nil {
+				x.QuietHours = new(QuietHours)
+			}
+			n, err = mergeMsg(x.QuietHours, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

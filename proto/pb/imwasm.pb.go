@@ -374,6 +374,9 @@ const (
 	PeopleOp_FRIENDS_SEARCH        PeopleOp = 19 // searchFriendsInfo
 	PeopleOp_FRIEND_PERMISSION_SET PeopleOp = 20 // setFriendAddPermission
 	PeopleOp_FRIEND_PERMISSION_GET PeopleOp = 21 // getFriendAddPermission
+	PeopleOp_QUIET_HOURS_SET       PeopleOp = 22 // setNotificationQuietHoursWithSetting
+	PeopleOp_QUIET_HOURS_REMOVE    PeopleOp = 23 // removeNotificationQuietHoursSetting
+	PeopleOp_QUIET_HOURS_GET       PeopleOp = 24 // getNotificationQuietHoursSetting
 	PeopleOp_BLACKLIST_ADD         PeopleOp = 30 // addToBlacklist
 	PeopleOp_BLACKLIST_REMOVE      PeopleOp = 31 // removeFromBlacklist
 	PeopleOp_BLACKLIST_GET         PeopleOp = 32 // getBlacklist
@@ -407,6 +410,9 @@ var (
 		19: "FRIENDS_SEARCH",
 		20: "FRIEND_PERMISSION_SET",
 		21: "FRIEND_PERMISSION_GET",
+		22: "QUIET_HOURS_SET",
+		23: "QUIET_HOURS_REMOVE",
+		24: "QUIET_HOURS_GET",
 		30: "BLACKLIST_ADD",
 		31: "BLACKLIST_REMOVE",
 		32: "BLACKLIST_GET",
@@ -437,6 +443,9 @@ var (
 		"FRIENDS_SEARCH":        19,
 		"FRIEND_PERMISSION_SET": 20,
 		"FRIEND_PERMISSION_GET": 21,
+		"QUIET_HOURS_SET":       22,
+		"QUIET_HOURS_REMOVE":    23,
+		"QUIET_HOURS_GET":       24,
 		"BLACKLIST_ADD":         30,
 		"BLACKLIST_REMOVE":      31,
 		"BLACKLIST_GET":         32,
@@ -6750,7 +6759,8 @@ type PeopleRequest struct {
 	Count         uint32                 `protobuf:"varint,12,opt,name=count,proto3" json:"count,omitempty"`
 	PageToken     string                 `protobuf:"bytes,13,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	Ascending     bool                   `protobuf:"varint,14,opt,name=ascending,proto3" json:"ascending,omitempty"`
-	Text          string                 `protobuf:"bytes,15,opt,name=text,proto3" json:"text,omitempty"` // FRIENDS_SEARCH, PROFILE_BY_UNIQUE_ID
+	Text          string                 `protobuf:"bytes,15,opt,name=text,proto3" json:"text,omitempty"`                               // FRIENDS_SEARCH, PROFILE_BY_UNIQUE_ID
+	QuietHours    *QuietHours            `protobuf:"bytes,16,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"` // QUIET_HOURS_SET
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6890,6 +6900,86 @@ func (x *PeopleRequest) GetText() string {
 	return ""
 }
 
+func (x *PeopleRequest) GetQuietHours() *QuietHours {
+	if x != nil {
+		return x.QuietHours
+	}
+	return nil
+}
+
+// A user's daily quiet hours (RongIMLib's INotificationQuietHoursSetting):
+// from start_time ("HH:MM:SS" in timezone, "" UTC) for span_minutes
+// (1-1439), pushes follow level (PushNotificationQuietHoursLevel: 1 only
+// mentions, 5 none, 0 the conversations' own levels) instead of the
+// conversations' levels. Kept by the server; span_minutes 0: none set.
+type QuietHours struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StartTime     string                 `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	SpanMinutes   int32                  `protobuf:"varint,2,opt,name=span_minutes,json=spanMinutes,proto3" json:"span_minutes,omitempty"`
+	Level         int32                  `protobuf:"varint,3,opt,name=level,proto3" json:"level,omitempty"`
+	Timezone      string                 `protobuf:"bytes,4,opt,name=timezone,proto3" json:"timezone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuietHours) Reset() {
+	*x = QuietHours{}
+	mi := &file_proto_imwasm_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuietHours) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuietHours) ProtoMessage() {}
+
+func (x *QuietHours) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuietHours.ProtoReflect.Descriptor instead.
+func (*QuietHours) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *QuietHours) GetStartTime() string {
+	if x != nil {
+		return x.StartTime
+	}
+	return ""
+}
+
+func (x *QuietHours) GetSpanMinutes() int32 {
+	if x != nil {
+		return x.SpanMinutes
+	}
+	return 0
+}
+
+func (x *QuietHours) GetLevel() int32 {
+	if x != nil {
+		return x.Level
+	}
+	return 0
+}
+
+func (x *QuietHours) GetTimezone() string {
+	if x != nil {
+		return x.Timezone
+	}
+	return ""
+}
+
 // A user's profile (IUserProfileInfo). fields (ProfileField bits,
 // proto/contract) says which a request sets; in an answer it is 0 when
 // the profile is not shown to the asker (user_id alone: its visibility).
@@ -6913,7 +7003,7 @@ type UserProfile struct {
 
 func (x *UserProfile) Reset() {
 	*x = UserProfile{}
-	mi := &file_proto_imwasm_proto_msgTypes[63]
+	mi := &file_proto_imwasm_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6925,7 +7015,7 @@ func (x *UserProfile) String() string {
 func (*UserProfile) ProtoMessage() {}
 
 func (x *UserProfile) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[63]
+	mi := &file_proto_imwasm_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6938,7 +7028,7 @@ func (x *UserProfile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserProfile.ProtoReflect.Descriptor instead.
 func (*UserProfile) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{63}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *UserProfile) GetUserId() string {
@@ -7040,7 +7130,7 @@ type Friend struct {
 
 func (x *Friend) Reset() {
 	*x = Friend{}
-	mi := &file_proto_imwasm_proto_msgTypes[64]
+	mi := &file_proto_imwasm_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7052,7 +7142,7 @@ func (x *Friend) String() string {
 func (*Friend) ProtoMessage() {}
 
 func (x *Friend) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[64]
+	mi := &file_proto_imwasm_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7065,7 +7155,7 @@ func (x *Friend) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Friend.ProtoReflect.Descriptor instead.
 func (*Friend) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{64}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *Friend) GetUserId() string {
@@ -7133,7 +7223,7 @@ type FriendApplication struct {
 
 func (x *FriendApplication) Reset() {
 	*x = FriendApplication{}
-	mi := &file_proto_imwasm_proto_msgTypes[65]
+	mi := &file_proto_imwasm_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7145,7 +7235,7 @@ func (x *FriendApplication) String() string {
 func (*FriendApplication) ProtoMessage() {}
 
 func (x *FriendApplication) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[65]
+	mi := &file_proto_imwasm_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7158,7 +7248,7 @@ func (x *FriendApplication) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendApplication.ProtoReflect.Descriptor instead.
 func (*FriendApplication) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{65}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *FriendApplication) GetUserId() string {
@@ -7220,7 +7310,7 @@ type FriendRelation struct {
 
 func (x *FriendRelation) Reset() {
 	*x = FriendRelation{}
-	mi := &file_proto_imwasm_proto_msgTypes[66]
+	mi := &file_proto_imwasm_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7232,7 +7322,7 @@ func (x *FriendRelation) String() string {
 func (*FriendRelation) ProtoMessage() {}
 
 func (x *FriendRelation) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[66]
+	mi := &file_proto_imwasm_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7245,7 +7335,7 @@ func (x *FriendRelation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendRelation.ProtoReflect.Descriptor instead.
 func (*FriendRelation) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{66}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *FriendRelation) GetUserId() string {
@@ -7279,7 +7369,7 @@ type FriendEvent struct {
 
 func (x *FriendEvent) Reset() {
 	*x = FriendEvent{}
-	mi := &file_proto_imwasm_proto_msgTypes[67]
+	mi := &file_proto_imwasm_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7291,7 +7381,7 @@ func (x *FriendEvent) String() string {
 func (*FriendEvent) ProtoMessage() {}
 
 func (x *FriendEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[67]
+	mi := &file_proto_imwasm_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7304,7 +7394,7 @@ func (x *FriendEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FriendEvent.ProtoReflect.Descriptor instead.
 func (*FriendEvent) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{67}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *FriendEvent) GetKind() FriendEventKind {
@@ -7361,7 +7451,7 @@ type PlatformStatus struct {
 
 func (x *PlatformStatus) Reset() {
 	*x = PlatformStatus{}
-	mi := &file_proto_imwasm_proto_msgTypes[68]
+	mi := &file_proto_imwasm_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7373,7 +7463,7 @@ func (x *PlatformStatus) String() string {
 func (*PlatformStatus) ProtoMessage() {}
 
 func (x *PlatformStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[68]
+	mi := &file_proto_imwasm_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7386,7 +7476,7 @@ func (x *PlatformStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlatformStatus.ProtoReflect.Descriptor instead.
 func (*PlatformStatus) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{68}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *PlatformStatus) GetPlatform() int32 {
@@ -7428,7 +7518,7 @@ type SubscriptionStatus struct {
 
 func (x *SubscriptionStatus) Reset() {
 	*x = SubscriptionStatus{}
-	mi := &file_proto_imwasm_proto_msgTypes[69]
+	mi := &file_proto_imwasm_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7440,7 +7530,7 @@ func (x *SubscriptionStatus) String() string {
 func (*SubscriptionStatus) ProtoMessage() {}
 
 func (x *SubscriptionStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[69]
+	mi := &file_proto_imwasm_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7453,7 +7543,7 @@ func (x *SubscriptionStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubscriptionStatus.ProtoReflect.Descriptor instead.
 func (*SubscriptionStatus) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{69}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *SubscriptionStatus) GetUserId() string {
@@ -7518,13 +7608,14 @@ type PeopleResult struct {
 	Value         int32                  `protobuf:"varint,9,opt,name=value,proto3" json:"value,omitempty"`                   // a permission or visibility
 	PageToken     string                 `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	TotalCount    uint32                 `protobuf:"varint,11,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"`
+	QuietHours    *QuietHours            `protobuf:"bytes,12,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"` // QUIET_HOURS_GET (absent: none set)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PeopleResult) Reset() {
 	*x = PeopleResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[70]
+	mi := &file_proto_imwasm_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7536,7 +7627,7 @@ func (x *PeopleResult) String() string {
 func (*PeopleResult) ProtoMessage() {}
 
 func (x *PeopleResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[70]
+	mi := &file_proto_imwasm_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7549,7 +7640,7 @@ func (x *PeopleResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PeopleResult.ProtoReflect.Descriptor instead.
 func (*PeopleResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{70}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *PeopleResult) GetProcessCode() int32 {
@@ -7629,6 +7720,13 @@ func (x *PeopleResult) GetTotalCount() uint32 {
 	return 0
 }
 
+func (x *PeopleResult) GetQuietHours() *QuietHours {
+	if x != nil {
+		return x.QuietHours
+	}
+	return nil
+}
+
 // A chat room request. Members are sessions: a device that joined gets the
 // room's messages live until it quits or disconnects (the engine rejoins
 // after a reconnect). Messages to the room are SendRequests with conv type
@@ -7661,7 +7759,7 @@ type ChatroomRequest struct {
 
 func (x *ChatroomRequest) Reset() {
 	*x = ChatroomRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[71]
+	mi := &file_proto_imwasm_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7673,7 +7771,7 @@ func (x *ChatroomRequest) String() string {
 func (*ChatroomRequest) ProtoMessage() {}
 
 func (x *ChatroomRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[71]
+	mi := &file_proto_imwasm_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7686,7 +7784,7 @@ func (x *ChatroomRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatroomRequest.ProtoReflect.Descriptor instead.
 func (*ChatroomRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{71}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *ChatroomRequest) GetOp() ChatroomOp {
@@ -7769,7 +7867,7 @@ type ChatroomEntry struct {
 
 func (x *ChatroomEntry) Reset() {
 	*x = ChatroomEntry{}
-	mi := &file_proto_imwasm_proto_msgTypes[72]
+	mi := &file_proto_imwasm_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7781,7 +7879,7 @@ func (x *ChatroomEntry) String() string {
 func (*ChatroomEntry) ProtoMessage() {}
 
 func (x *ChatroomEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[72]
+	mi := &file_proto_imwasm_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7794,7 +7892,7 @@ func (x *ChatroomEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatroomEntry.ProtoReflect.Descriptor instead.
 func (*ChatroomEntry) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{72}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ChatroomEntry) GetKey() string {
@@ -7849,7 +7947,7 @@ type ChatroomMember struct {
 
 func (x *ChatroomMember) Reset() {
 	*x = ChatroomMember{}
-	mi := &file_proto_imwasm_proto_msgTypes[73]
+	mi := &file_proto_imwasm_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7861,7 +7959,7 @@ func (x *ChatroomMember) String() string {
 func (*ChatroomMember) ProtoMessage() {}
 
 func (x *ChatroomMember) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[73]
+	mi := &file_proto_imwasm_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7874,7 +7972,7 @@ func (x *ChatroomMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatroomMember.ProtoReflect.Descriptor instead.
 func (*ChatroomMember) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{73}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ChatroomMember) GetUser() string {
@@ -7914,7 +8012,7 @@ type ChatroomResult struct {
 
 func (x *ChatroomResult) Reset() {
 	*x = ChatroomResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[74]
+	mi := &file_proto_imwasm_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7926,7 +8024,7 @@ func (x *ChatroomResult) String() string {
 func (*ChatroomResult) ProtoMessage() {}
 
 func (x *ChatroomResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[74]
+	mi := &file_proto_imwasm_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7939,7 +8037,7 @@ func (x *ChatroomResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatroomResult.ProtoReflect.Descriptor instead.
 func (*ChatroomResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{74}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ChatroomResult) GetCreateTime() int64 {
@@ -8023,7 +8121,7 @@ type ChatroomEvent struct {
 
 func (x *ChatroomEvent) Reset() {
 	*x = ChatroomEvent{}
-	mi := &file_proto_imwasm_proto_msgTypes[75]
+	mi := &file_proto_imwasm_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8035,7 +8133,7 @@ func (x *ChatroomEvent) String() string {
 func (*ChatroomEvent) ProtoMessage() {}
 
 func (x *ChatroomEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[75]
+	mi := &file_proto_imwasm_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8048,7 +8146,7 @@ func (x *ChatroomEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatroomEvent.ProtoReflect.Descriptor instead.
 func (*ChatroomEvent) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{75}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ChatroomEvent) GetRoom() string {
@@ -8100,7 +8198,7 @@ type ChatroomBan struct {
 
 func (x *ChatroomBan) Reset() {
 	*x = ChatroomBan{}
-	mi := &file_proto_imwasm_proto_msgTypes[76]
+	mi := &file_proto_imwasm_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8112,7 +8210,7 @@ func (x *ChatroomBan) String() string {
 func (*ChatroomBan) ProtoMessage() {}
 
 func (x *ChatroomBan) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[76]
+	mi := &file_proto_imwasm_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8125,7 +8223,7 @@ func (x *ChatroomBan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChatroomBan.ProtoReflect.Descriptor instead.
 func (*ChatroomBan) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{76}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *ChatroomBan) GetBanType() int32 {
@@ -8175,7 +8273,7 @@ type UltraGroupRequest struct {
 
 func (x *UltraGroupRequest) Reset() {
 	*x = UltraGroupRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[77]
+	mi := &file_proto_imwasm_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8187,7 +8285,7 @@ func (x *UltraGroupRequest) String() string {
 func (*UltraGroupRequest) ProtoMessage() {}
 
 func (x *UltraGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[77]
+	mi := &file_proto_imwasm_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8200,7 +8298,7 @@ func (x *UltraGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UltraGroupRequest.ProtoReflect.Descriptor instead.
 func (*UltraGroupRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{77}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *UltraGroupRequest) GetOp() UltraGroupOp {
@@ -8244,7 +8342,7 @@ type UltraChannelInfo struct {
 
 func (x *UltraChannelInfo) Reset() {
 	*x = UltraChannelInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[78]
+	mi := &file_proto_imwasm_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8256,7 +8354,7 @@ func (x *UltraChannelInfo) String() string {
 func (*UltraChannelInfo) ProtoMessage() {}
 
 func (x *UltraChannelInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[78]
+	mi := &file_proto_imwasm_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8269,7 +8367,7 @@ func (x *UltraChannelInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UltraChannelInfo.ProtoReflect.Descriptor instead.
 func (*UltraChannelInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{78}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *UltraChannelInfo) GetChannel() string {
@@ -8313,7 +8411,7 @@ type UltraGroupInfo struct {
 
 func (x *UltraGroupInfo) Reset() {
 	*x = UltraGroupInfo{}
-	mi := &file_proto_imwasm_proto_msgTypes[79]
+	mi := &file_proto_imwasm_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8325,7 +8423,7 @@ func (x *UltraGroupInfo) String() string {
 func (*UltraGroupInfo) ProtoMessage() {}
 
 func (x *UltraGroupInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[79]
+	mi := &file_proto_imwasm_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8338,7 +8436,7 @@ func (x *UltraGroupInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UltraGroupInfo.ProtoReflect.Descriptor instead.
 func (*UltraGroupInfo) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{79}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *UltraGroupInfo) GetGroup() string {
@@ -8386,7 +8484,7 @@ type UltraGroupResult struct {
 
 func (x *UltraGroupResult) Reset() {
 	*x = UltraGroupResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[80]
+	mi := &file_proto_imwasm_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8398,7 +8496,7 @@ func (x *UltraGroupResult) String() string {
 func (*UltraGroupResult) ProtoMessage() {}
 
 func (x *UltraGroupResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[80]
+	mi := &file_proto_imwasm_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8411,7 +8509,7 @@ func (x *UltraGroupResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UltraGroupResult.ProtoReflect.Descriptor instead.
 func (*UltraGroupResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{80}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *UltraGroupResult) GetGroups() []*UltraGroupInfo {
@@ -8448,7 +8546,7 @@ type UltraChannelEvent struct {
 
 func (x *UltraChannelEvent) Reset() {
 	*x = UltraChannelEvent{}
-	mi := &file_proto_imwasm_proto_msgTypes[81]
+	mi := &file_proto_imwasm_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8460,7 +8558,7 @@ func (x *UltraChannelEvent) String() string {
 func (*UltraChannelEvent) ProtoMessage() {}
 
 func (x *UltraChannelEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[81]
+	mi := &file_proto_imwasm_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8473,7 +8571,7 @@ func (x *UltraChannelEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UltraChannelEvent.ProtoReflect.Descriptor instead.
 func (*UltraChannelEvent) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{81}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *UltraChannelEvent) GetGroup() string {
@@ -8530,7 +8628,7 @@ type WebPushRequest struct {
 
 func (x *WebPushRequest) Reset() {
 	*x = WebPushRequest{}
-	mi := &file_proto_imwasm_proto_msgTypes[82]
+	mi := &file_proto_imwasm_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8542,7 +8640,7 @@ func (x *WebPushRequest) String() string {
 func (*WebPushRequest) ProtoMessage() {}
 
 func (x *WebPushRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[82]
+	mi := &file_proto_imwasm_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8555,7 +8653,7 @@ func (x *WebPushRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebPushRequest.ProtoReflect.Descriptor instead.
 func (*WebPushRequest) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{82}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *WebPushRequest) GetOp() WebPushOp {
@@ -8595,7 +8693,7 @@ type WebPushResult struct {
 
 func (x *WebPushResult) Reset() {
 	*x = WebPushResult{}
-	mi := &file_proto_imwasm_proto_msgTypes[83]
+	mi := &file_proto_imwasm_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8607,7 +8705,7 @@ func (x *WebPushResult) String() string {
 func (*WebPushResult) ProtoMessage() {}
 
 func (x *WebPushResult) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_imwasm_proto_msgTypes[83]
+	mi := &file_proto_imwasm_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8620,7 +8718,7 @@ func (x *WebPushResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebPushResult.ProtoReflect.Descriptor instead.
 func (*WebPushResult) Descriptor() ([]byte, []int) {
-	return file_proto_imwasm_proto_rawDescGZIP(), []int{83}
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *WebPushResult) GetVapidPublicKey() string {
@@ -9184,7 +9282,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06remark\x18\x03 \x01(\tR\x06remark\x12\x18\n" +
 	"\afollows\x18\x04 \x03(\tR\afollows\x12\x1b\n" +
 	"\tis_remark\x18\x05 \x01(\bR\bisRemark\x12\x12\n" +
-	"\x04time\x18\x06 \x01(\x03R\x04time\"\x80\x04\n" +
+	"\x04time\x18\x06 \x01(\x03R\x04time\"\xb8\x04\n" +
 	"\rPeopleRequest\x12#\n" +
 	"\x02op\x18\x01 \x01(\x0e2\x13.imwasm.v1.PeopleOpR\x02op\x12\x19\n" +
 	"\buser_ids\x18\x02 \x03(\tR\auserIds\x12\x17\n" +
@@ -9202,10 +9300,19 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
 	"page_token\x18\r \x01(\tR\tpageToken\x12\x1c\n" +
 	"\tascending\x18\x0e \x01(\bR\tascending\x12\x12\n" +
-	"\x04text\x18\x0f \x01(\tR\x04text\x1a6\n" +
+	"\x04text\x18\x0f \x01(\tR\x04text\x126\n" +
+	"\vquiet_hours\x18\x10 \x01(\v2\x15.imwasm.v1.QuietHoursR\n" +
+	"quietHours\x1a6\n" +
 	"\bExtEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8d\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x80\x01\n" +
+	"\n" +
+	"QuietHours\x12\x1d\n" +
+	"\n" +
+	"start_time\x18\x01 \x01(\tR\tstartTime\x12!\n" +
+	"\fspan_minutes\x18\x02 \x01(\x05R\vspanMinutes\x12\x14\n" +
+	"\x05level\x18\x03 \x01(\x05R\x05level\x12\x1a\n" +
+	"\btimezone\x18\x04 \x01(\tR\btimezone\"\x8d\x03\n" +
 	"\vUserProfile\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
@@ -9266,7 +9373,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06expiry\x18\x04 \x01(\x03R\x06expiry\x127\n" +
 	"\tplatforms\x18\x05 \x03(\v2\x19.imwasm.v1.PlatformStatusR\tplatforms\x120\n" +
 	"\aprofile\x18\x06 \x01(\v2\x16.imwasm.v1.UserProfileR\aprofile\x12\"\n" +
-	"\funsubscribed\x18\a \x01(\bR\funsubscribed\"\xd7\x03\n" +
+	"\funsubscribed\x18\a \x01(\bR\funsubscribed\"\x8f\x04\n" +
 	"\fPeopleResult\x12!\n" +
 	"\fprocess_code\x18\x01 \x01(\x05R\vprocessCode\x122\n" +
 	"\bprofiles\x18\x02 \x03(\v2\x16.imwasm.v1.UserProfileR\bprofiles\x12+\n" +
@@ -9281,7 +9388,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"page_token\x18\n" +
 	" \x01(\tR\tpageToken\x12\x1f\n" +
 	"\vtotal_count\x18\v \x01(\rR\n" +
-	"totalCount\"\x84\x02\n" +
+	"totalCount\x126\n" +
+	"\vquiet_hours\x18\f \x01(\v2\x15.imwasm.v1.QuietHoursR\n" +
+	"quietHours\"\x84\x02\n" +
 	"\x0fChatroomRequest\x12%\n" +
 	"\x02op\x18\x01 \x01(\x0e2\x15.imwasm.v1.ChatroomOpR\x02op\x12\x12\n" +
 	"\x04room\x18\x02 \x01(\tR\x04room\x12\x14\n" +
@@ -9423,7 +9532,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x15GROUP_EVENT_OPERATION\x10\x01\x12\x1c\n" +
 	"\x18GROUP_EVENT_INFO_CHANGED\x10\x02\x12#\n" +
 	"\x1fGROUP_EVENT_MEMBER_INFO_CHANGED\x10\x03\x12\x14\n" +
-	"\x10GROUP_EVENT_MUTE\x10\x04*\xc0\x04\n" +
+	"\x10GROUP_EVENT_MUTE\x10\x04*\x82\x05\n" +
 	"\bPeopleOp\x12\x12\n" +
 	"\x0ePEOPLE_OP_NONE\x10\x00\x12\x12\n" +
 	"\x0ePROFILE_UPDATE\x10\x01\x12\x10\n" +
@@ -9445,7 +9554,10 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fFRIENDS_INFO\x10\x12\x12\x12\n" +
 	"\x0eFRIENDS_SEARCH\x10\x13\x12\x19\n" +
 	"\x15FRIEND_PERMISSION_SET\x10\x14\x12\x19\n" +
-	"\x15FRIEND_PERMISSION_GET\x10\x15\x12\x11\n" +
+	"\x15FRIEND_PERMISSION_GET\x10\x15\x12\x13\n" +
+	"\x0fQUIET_HOURS_SET\x10\x16\x12\x16\n" +
+	"\x12QUIET_HOURS_REMOVE\x10\x17\x12\x13\n" +
+	"\x0fQUIET_HOURS_GET\x10\x18\x12\x11\n" +
 	"\rBLACKLIST_ADD\x10\x1e\x12\x14\n" +
 	"\x10BLACKLIST_REMOVE\x10\x1f\x12\x11\n" +
 	"\rBLACKLIST_GET\x10 \x12\x14\n" +
@@ -9497,7 +9609,7 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 92)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
 	(TagOp)(0),                   // 1: imwasm.v1.TagOp
@@ -9571,35 +9683,36 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(*GroupEvent)(nil),           // 69: imwasm.v1.GroupEvent
 	(*GroupOwnChange)(nil),       // 70: imwasm.v1.GroupOwnChange
 	(*PeopleRequest)(nil),        // 71: imwasm.v1.PeopleRequest
-	(*UserProfile)(nil),          // 72: imwasm.v1.UserProfile
-	(*Friend)(nil),               // 73: imwasm.v1.Friend
-	(*FriendApplication)(nil),    // 74: imwasm.v1.FriendApplication
-	(*FriendRelation)(nil),       // 75: imwasm.v1.FriendRelation
-	(*FriendEvent)(nil),          // 76: imwasm.v1.FriendEvent
-	(*PlatformStatus)(nil),       // 77: imwasm.v1.PlatformStatus
-	(*SubscriptionStatus)(nil),   // 78: imwasm.v1.SubscriptionStatus
-	(*PeopleResult)(nil),         // 79: imwasm.v1.PeopleResult
-	(*ChatroomRequest)(nil),      // 80: imwasm.v1.ChatroomRequest
-	(*ChatroomEntry)(nil),        // 81: imwasm.v1.ChatroomEntry
-	(*ChatroomMember)(nil),       // 82: imwasm.v1.ChatroomMember
-	(*ChatroomResult)(nil),       // 83: imwasm.v1.ChatroomResult
-	(*ChatroomEvent)(nil),        // 84: imwasm.v1.ChatroomEvent
-	(*ChatroomBan)(nil),          // 85: imwasm.v1.ChatroomBan
-	(*UltraGroupRequest)(nil),    // 86: imwasm.v1.UltraGroupRequest
-	(*UltraChannelInfo)(nil),     // 87: imwasm.v1.UltraChannelInfo
-	(*UltraGroupInfo)(nil),       // 88: imwasm.v1.UltraGroupInfo
-	(*UltraGroupResult)(nil),     // 89: imwasm.v1.UltraGroupResult
-	(*UltraChannelEvent)(nil),    // 90: imwasm.v1.UltraChannelEvent
-	(*WebPushRequest)(nil),       // 91: imwasm.v1.WebPushRequest
-	(*WebPushResult)(nil),        // 92: imwasm.v1.WebPushResult
-	nil,                          // 93: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                          // 94: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                          // 95: imwasm.v1.Message.ExpansionEntry
-	nil,                          // 96: imwasm.v1.GroupInfo.ExtEntry
-	nil,                          // 97: imwasm.v1.PeopleRequest.ExtEntry
-	nil,                          // 98: imwasm.v1.UserProfile.ExtEntry
-	nil,                          // 99: imwasm.v1.Friend.ExtEntry
-	nil,                          // 100: imwasm.v1.FriendEvent.ExtEntry
+	(*QuietHours)(nil),           // 72: imwasm.v1.QuietHours
+	(*UserProfile)(nil),          // 73: imwasm.v1.UserProfile
+	(*Friend)(nil),               // 74: imwasm.v1.Friend
+	(*FriendApplication)(nil),    // 75: imwasm.v1.FriendApplication
+	(*FriendRelation)(nil),       // 76: imwasm.v1.FriendRelation
+	(*FriendEvent)(nil),          // 77: imwasm.v1.FriendEvent
+	(*PlatformStatus)(nil),       // 78: imwasm.v1.PlatformStatus
+	(*SubscriptionStatus)(nil),   // 79: imwasm.v1.SubscriptionStatus
+	(*PeopleResult)(nil),         // 80: imwasm.v1.PeopleResult
+	(*ChatroomRequest)(nil),      // 81: imwasm.v1.ChatroomRequest
+	(*ChatroomEntry)(nil),        // 82: imwasm.v1.ChatroomEntry
+	(*ChatroomMember)(nil),       // 83: imwasm.v1.ChatroomMember
+	(*ChatroomResult)(nil),       // 84: imwasm.v1.ChatroomResult
+	(*ChatroomEvent)(nil),        // 85: imwasm.v1.ChatroomEvent
+	(*ChatroomBan)(nil),          // 86: imwasm.v1.ChatroomBan
+	(*UltraGroupRequest)(nil),    // 87: imwasm.v1.UltraGroupRequest
+	(*UltraChannelInfo)(nil),     // 88: imwasm.v1.UltraChannelInfo
+	(*UltraGroupInfo)(nil),       // 89: imwasm.v1.UltraGroupInfo
+	(*UltraGroupResult)(nil),     // 90: imwasm.v1.UltraGroupResult
+	(*UltraChannelEvent)(nil),    // 91: imwasm.v1.UltraChannelEvent
+	(*WebPushRequest)(nil),       // 92: imwasm.v1.WebPushRequest
+	(*WebPushResult)(nil),        // 93: imwasm.v1.WebPushResult
+	nil,                          // 94: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 95: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 96: imwasm.v1.Message.ExpansionEntry
+	nil,                          // 97: imwasm.v1.GroupInfo.ExtEntry
+	nil,                          // 98: imwasm.v1.PeopleRequest.ExtEntry
+	nil,                          // 99: imwasm.v1.UserProfile.ExtEntry
+	nil,                          // 100: imwasm.v1.Friend.ExtEntry
+	nil,                          // 101: imwasm.v1.FriendEvent.ExtEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	11,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -9641,20 +9754,20 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	63,  // 36: imwasm.v1.Frame.group:type_name -> imwasm.v1.GroupRequest
 	68,  // 37: imwasm.v1.Frame.group_result:type_name -> imwasm.v1.GroupResult
 	71,  // 38: imwasm.v1.Frame.people:type_name -> imwasm.v1.PeopleRequest
-	79,  // 39: imwasm.v1.Frame.people_result:type_name -> imwasm.v1.PeopleResult
-	80,  // 40: imwasm.v1.Frame.chatroom:type_name -> imwasm.v1.ChatroomRequest
-	83,  // 41: imwasm.v1.Frame.chatroom_result:type_name -> imwasm.v1.ChatroomResult
-	86,  // 42: imwasm.v1.Frame.ultra_group:type_name -> imwasm.v1.UltraGroupRequest
-	89,  // 43: imwasm.v1.Frame.ultra_group_result:type_name -> imwasm.v1.UltraGroupResult
-	91,  // 44: imwasm.v1.Frame.web_push:type_name -> imwasm.v1.WebPushRequest
-	92,  // 45: imwasm.v1.Frame.web_push_result:type_name -> imwasm.v1.WebPushResult
+	80,  // 39: imwasm.v1.Frame.people_result:type_name -> imwasm.v1.PeopleResult
+	81,  // 40: imwasm.v1.Frame.chatroom:type_name -> imwasm.v1.ChatroomRequest
+	84,  // 41: imwasm.v1.Frame.chatroom_result:type_name -> imwasm.v1.ChatroomResult
+	87,  // 42: imwasm.v1.Frame.ultra_group:type_name -> imwasm.v1.UltraGroupRequest
+	90,  // 43: imwasm.v1.Frame.ultra_group_result:type_name -> imwasm.v1.UltraGroupResult
+	92,  // 44: imwasm.v1.Frame.web_push:type_name -> imwasm.v1.WebPushRequest
+	93,  // 45: imwasm.v1.Frame.web_push_result:type_name -> imwasm.v1.WebPushResult
 	0,   // 46: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
 	34,  // 47: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
 	45,  // 48: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
 	19,  // 49: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	78,  // 50: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
-	84,  // 51: imwasm.v1.Push.chatroom:type_name -> imwasm.v1.ChatroomEvent
-	90,  // 52: imwasm.v1.Push.ultra_channel:type_name -> imwasm.v1.UltraChannelEvent
+	79,  // 50: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
+	85,  // 51: imwasm.v1.Push.chatroom:type_name -> imwasm.v1.ChatroomEvent
+	91,  // 52: imwasm.v1.Push.ultra_channel:type_name -> imwasm.v1.UltraChannelEvent
 	10,  // 53: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
 	10,  // 54: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
 	10,  // 55: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
@@ -9663,7 +9776,7 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	10,  // 58: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
 	10,  // 59: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
 	10,  // 60: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	93,  // 61: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	94,  // 61: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
 	10,  // 62: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
 	10,  // 63: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
 	34,  // 64: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
@@ -9671,10 +9784,10 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	10,  // 66: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
 	10,  // 67: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
 	31,  // 68: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	94,  // 69: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	95,  // 69: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
 	0,   // 70: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
 	31,  // 71: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	95,  // 72: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	96,  // 72: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
 	35,  // 73: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
 	69,  // 74: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
 	10,  // 75: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
@@ -9682,9 +9795,9 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	36,  // 77: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
 	66,  // 78: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
 	70,  // 79: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
-	76,  // 80: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
-	72,  // 81: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
-	78,  // 82: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	77,  // 80: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
+	73,  // 81: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
+	79,  // 82: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
 	10,  // 83: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
 	45,  // 84: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
 	1,   // 85: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
@@ -9713,7 +9826,7 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	52,  // 108: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
 	2,   // 109: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
 	64,  // 110: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
-	96,  // 111: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
+	97,  // 111: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
 	64,  // 112: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
 	65,  // 113: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
 	66,  // 114: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
@@ -9722,36 +9835,38 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	65,  // 117: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
 	64,  // 118: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
 	4,   // 119: imwasm.v1.PeopleRequest.op:type_name -> imwasm.v1.PeopleOp
-	72,  // 120: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
-	97,  // 121: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
-	98,  // 122: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
-	99,  // 123: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
-	5,   // 124: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
-	74,  // 125: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
-	100, // 126: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
-	77,  // 127: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
-	72,  // 128: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
-	72,  // 129: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
-	73,  // 130: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
-	74,  // 131: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
-	75,  // 132: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
-	78,  // 133: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
-	6,   // 134: imwasm.v1.ChatroomRequest.op:type_name -> imwasm.v1.ChatroomOp
-	81,  // 135: imwasm.v1.ChatroomRequest.entries:type_name -> imwasm.v1.ChatroomEntry
-	34,  // 136: imwasm.v1.ChatroomResult.messages:type_name -> imwasm.v1.Message
-	82,  // 137: imwasm.v1.ChatroomResult.members:type_name -> imwasm.v1.ChatroomMember
-	81,  // 138: imwasm.v1.ChatroomResult.entries:type_name -> imwasm.v1.ChatroomEntry
-	81,  // 139: imwasm.v1.ChatroomEvent.entries:type_name -> imwasm.v1.ChatroomEntry
-	85,  // 140: imwasm.v1.ChatroomEvent.ban:type_name -> imwasm.v1.ChatroomBan
-	7,   // 141: imwasm.v1.UltraGroupRequest.op:type_name -> imwasm.v1.UltraGroupOp
-	87,  // 142: imwasm.v1.UltraGroupInfo.channels:type_name -> imwasm.v1.UltraChannelInfo
-	88,  // 143: imwasm.v1.UltraGroupResult.groups:type_name -> imwasm.v1.UltraGroupInfo
-	8,   // 144: imwasm.v1.WebPushRequest.op:type_name -> imwasm.v1.WebPushOp
-	145, // [145:145] is the sub-list for method output_type
-	145, // [145:145] is the sub-list for method input_type
-	145, // [145:145] is the sub-list for extension type_name
-	145, // [145:145] is the sub-list for extension extendee
-	0,   // [0:145] is the sub-list for field type_name
+	73,  // 120: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
+	98,  // 121: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
+	72,  // 122: imwasm.v1.PeopleRequest.quiet_hours:type_name -> imwasm.v1.QuietHours
+	99,  // 123: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
+	100, // 124: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
+	5,   // 125: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
+	75,  // 126: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
+	101, // 127: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
+	78,  // 128: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
+	73,  // 129: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
+	73,  // 130: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
+	74,  // 131: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
+	75,  // 132: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
+	76,  // 133: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
+	79,  // 134: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	72,  // 135: imwasm.v1.PeopleResult.quiet_hours:type_name -> imwasm.v1.QuietHours
+	6,   // 136: imwasm.v1.ChatroomRequest.op:type_name -> imwasm.v1.ChatroomOp
+	82,  // 137: imwasm.v1.ChatroomRequest.entries:type_name -> imwasm.v1.ChatroomEntry
+	34,  // 138: imwasm.v1.ChatroomResult.messages:type_name -> imwasm.v1.Message
+	83,  // 139: imwasm.v1.ChatroomResult.members:type_name -> imwasm.v1.ChatroomMember
+	82,  // 140: imwasm.v1.ChatroomResult.entries:type_name -> imwasm.v1.ChatroomEntry
+	82,  // 141: imwasm.v1.ChatroomEvent.entries:type_name -> imwasm.v1.ChatroomEntry
+	86,  // 142: imwasm.v1.ChatroomEvent.ban:type_name -> imwasm.v1.ChatroomBan
+	7,   // 143: imwasm.v1.UltraGroupRequest.op:type_name -> imwasm.v1.UltraGroupOp
+	88,  // 144: imwasm.v1.UltraGroupInfo.channels:type_name -> imwasm.v1.UltraChannelInfo
+	89,  // 145: imwasm.v1.UltraGroupResult.groups:type_name -> imwasm.v1.UltraGroupInfo
+	8,   // 146: imwasm.v1.WebPushRequest.op:type_name -> imwasm.v1.WebPushOp
+	147, // [147:147] is the sub-list for method output_type
+	147, // [147:147] is the sub-list for method input_type
+	147, // [147:147] is the sub-list for extension type_name
+	147, // [147:147] is the sub-list for extension extendee
+	0,   // [0:147] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -9813,7 +9928,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   92,
+			NumMessages:   93,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -27,6 +27,31 @@ func PersonProfileColumn(p *Person) ([]byte, error) {
 	return b, nil
 }
 
+// QuietHoursColumn encodes p's quiet_hours column (empty: none).
+func QuietHoursColumn(p *Person) ([]byte, error) {
+	if p.QuietHours == nil {
+		return []byte{}, nil
+	}
+	b, err := p.QuietHours.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("quiet hours of %s: %w", p.ID, err)
+	}
+	return b, nil
+}
+
+// SetQuietHours decodes a quiet_hours column into p.
+func SetQuietHours(p *Person, column []byte) error {
+	if len(column) == 0 {
+		p.QuietHours = nil
+		return nil
+	}
+	p.QuietHours = &pb.QuietHours{}
+	if err := p.QuietHours.Unmarshal(column); err != nil {
+		return fmt.Errorf("quiet hours of %s: %w", p.ID, err)
+	}
+	return nil
+}
+
 // SetPersonProfile decodes a profile column into p.
 func SetPersonProfile(p *Person, column []byte) error {
 	if p.Profile == nil {

@@ -350,6 +350,7 @@ type Person struct {
 	Profile       *pb.UserProfile // never nil from the store; fields unset
 	Visibility    int32           // UserProfileVisibility
 	AddPermission int32           // FriendAddPermission; 0: not set (the default)
+	QuietHours    *pb.QuietHours  // the user's daily quiet hours for pushes; nil: none
 	Updated       int64           // ms
 }
 

@@ -37,9 +37,9 @@ func (t *wtx) lockUsers(ctx context.Context, users ...string) error {
 // who never set anything.
 func loadPerson(ctx context.Context, q querier, user string) (p *store.Person, found bool, err error) {
 	p = &store.Person{ID: user, Profile: &pb.UserProfile{UserId: user}}
-	var body []byte
-	err = q.QueryRow(ctx, `SELECT profile, visibility, add_permission, updated FROM people WHERE user_id = $1`, user).
-		Scan(&body, &p.Visibility, &p.AddPermission, &p.Updated)
+	var body, quiet []byte
+	err = q.QueryRow(ctx, `SELECT profile, visibility, add_permission, quiet_hours, updated FROM people WHERE user_id = $1`, user).
+		Scan(&body, &p.Visibility, &p.AddPermission, &quiet, &p.Updated)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, false, nil
 	}
@@ -47,6 +47,9 @@ func loadPerson(ctx context.Context, q querier, user string) (p *store.Person, f
 		return nil, false, fmt.Errorf("profile of %s: %w", user, err)
 	}
 	if err := store.SetPersonProfile(p, body); err != nil {
+		return nil, false, err
+	}
+	if err := store.SetQuietHours(p, quiet); err != nil {
 		return nil, false, err
 	}
 	return p, true, nil
@@ -57,10 +60,14 @@ func (t *wtx) writePerson(ctx context.Context, p *store.Person) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec(ctx, `INSERT INTO people(user_id, profile, unique_id, visibility, add_permission, updated) VALUES ($1, $2, $3, $4, $5, $6)
+	quiet, err := store.QuietHoursColumn(p)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(ctx, `INSERT INTO people(user_id, profile, unique_id, visibility, add_permission, quiet_hours, updated) VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (user_id) DO UPDATE SET profile = excluded.profile, unique_id = excluded.unique_id, visibility = excluded.visibility,
-add_permission = excluded.add_permission, updated = excluded.updated`,
-		p.ID, body, p.Profile.UniqueId, p.Visibility, p.AddPermission, p.Updated)
+add_permission = excluded.add_permission, quiet_hours = excluded.quiet_hours, updated = excluded.updated`,
+		p.ID, body, p.Profile.UniqueId, p.Visibility, p.AddPermission, quiet, p.Updated)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" { // unique_violation: another's uniqueId
 		return fmt.Errorf("uniqueId %q: %w", p.Profile.UniqueId, store.ErrExists)

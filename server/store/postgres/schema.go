@@ -355,6 +355,10 @@ CREATE TABLE webpush_subscriptions (
 );
 CREATE INDEX webpush_endpoint ON webpush_subscriptions(endpoint);
 `,
+	// 12: each user's quiet hours, as SQLite's migration 24.
+	`
+ALTER TABLE people ADD COLUMN quiet_hours bytea NOT NULL DEFAULT '';
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an

@@ -20,9 +20,9 @@ import (
 // who never set anything.
 func loadPerson(r reader, user string) (p *store.Person, found bool, err error) {
 	p = &store.Person{ID: user, Profile: &pb.UserProfile{UserId: user}}
-	var body []byte
-	err = r.QueryRow(`SELECT profile, visibility, add_permission, updated FROM people WHERE user_id=?`, user).
-		Scan(&body, &p.Visibility, &p.AddPermission, &p.Updated)
+	var body, quiet []byte
+	err = r.QueryRow(`SELECT profile, visibility, add_permission, quiet_hours, updated FROM people WHERE user_id=?`, user).
+		Scan(&body, &p.Visibility, &p.AddPermission, &quiet, &p.Updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, false, nil
 	}
@@ -30,6 +30,9 @@ func loadPerson(r reader, user string) (p *store.Person, found bool, err error) 
 		return nil, false, fmt.Errorf("profile of %s: %w", user, err)
 	}
 	if err := store.SetPersonProfile(p, body); err != nil {
+		return nil, false, err
+	}
+	if err := store.SetQuietHours(p, quiet); err != nil {
 		return nil, false, err
 	}
 	return p, true, nil
@@ -40,10 +43,14 @@ func (t *wtx) writePerson(p *store.Person) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec(`INSERT INTO people(user_id, profile, unique_id, visibility, add_permission, updated) VALUES (?,?,?,?,?,?)
+	quiet, err := store.QuietHoursColumn(p)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(`INSERT INTO people(user_id, profile, unique_id, visibility, add_permission, quiet_hours, updated) VALUES (?,?,?,?,?,?,?)
 ON CONFLICT(user_id) DO UPDATE SET profile=excluded.profile, unique_id=excluded.unique_id, visibility=excluded.visibility,
-add_permission=excluded.add_permission, updated=excluded.updated`,
-		p.ID, body, p.Profile.UniqueId, p.Visibility, p.AddPermission, p.Updated)
+add_permission=excluded.add_permission, quiet_hours=excluded.quiet_hours, updated=excluded.updated`,
+		p.ID, body, p.Profile.UniqueId, p.Visibility, p.AddPermission, quiet, p.Updated)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return fmt.Errorf("uniqueId %q: %w", p.Profile.UniqueId, store.ErrExists)
 	}

@@ -444,6 +444,11 @@ DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox(due, id);
 `,
+	// 24: each user's quiet hours (Person.QuietHours): a QuietHours
+	// message, empty when none is set.
+	`
+ALTER TABLE people ADD COLUMN quiet_hours BLOB NOT NULL DEFAULT x'';
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

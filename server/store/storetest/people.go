@@ -33,6 +33,25 @@ func people(t *testing.T, b Backend) {
 	if ps, err := d.People(ctx, []string{"a", "b"}); err != nil || len(ps) != 1 || ps["a"].Profile.Name != "Ann" || ps["a"].Profile.Ext["k"] != "Ann" || ps["a"].Updated != 10 {
 		t.Fatalf("people: %v %v", ps, err)
 	}
+	// Quiet hours are kept beside the profile, and removed.
+	setQuiet := func(q *pb.QuietHours) {
+		t.Helper()
+		if _, err := d.ChangePerson(ctx, "a", func(p *store.Person) (*store.Person, []*pb.Message, error) {
+			p.QuietHours = q
+			return p, nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setQuiet(&pb.QuietHours{StartTime: "22:30:00", SpanMinutes: 480, Level: 1, Timezone: "Asia/Shanghai"})
+	if ps, err := d.People(ctx, []string{"a"}); err != nil || ps["a"].QuietHours == nil || ps["a"].Profile.Name != "Ann" ||
+		*ps["a"].QuietHours != (pb.QuietHours{StartTime: "22:30:00", SpanMinutes: 480, Level: 1, Timezone: "Asia/Shanghai"}) {
+		t.Fatalf("quiet hours: %+v %v", ps["a"], err)
+	}
+	setQuiet(nil)
+	if ps, err := d.People(ctx, []string{"a"}); err != nil || ps["a"].QuietHours != nil || ps["a"].Profile.Name != "Ann" {
+		t.Fatalf("quiet hours removed: %+v %v", ps["a"], err)
+	}
 	if p, err := d.PersonByUniqueID(ctx, "ann"); err != nil || p.ID != "a" || p.Profile.UserId != "a" {
 		t.Fatalf("by unique id: %+v %v", p, err)
 	}

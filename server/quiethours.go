@@ -1,0 +1,88 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+	_ "time/tzdata" // quiet hours name IANA zones; a server's machine may have no zone database
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
+)
+
+// quietZone resolves quiet hours' timezone: "" and "UTC" are UTC, an
+// offset "+08:00" / "-05:30" a fixed zone, anything else an IANA name
+// ("Asia/Shanghai").
+func quietZone(name string) (*time.Location, error) {
+	switch {
+	case name == "" || name == "UTC":
+		return time.UTC, nil
+	case len(name) == 6 && (name[0] == '+' || name[0] == '-') && name[3] == ':':
+		h, err1 := strconv.Atoi(name[1:3])
+		m, err2 := strconv.Atoi(name[4:6])
+		if err1 != nil || err2 != nil || h > 14 || m > 59 {
+			break
+		}
+		off := h*3600 + m*60
+		if name[0] == '-' {
+			off = -off
+		}
+		return time.FixedZone(name, off), nil
+	default:
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc, nil
+		}
+	}
+	return nil, codes.New(codes.InvalidParameter, fmt.Sprintf("timezone %q: not UTC, an offset like +08:00 or an IANA name like Asia/Shanghai", name))
+}
+
+// quietHoursRequest runs setNotificationQuietHoursWithSetting,
+// removeNotificationQuietHoursSetting and getNotificationQuietHoursSetting
+// for user (r checked by contract.CheckPeopleRequest).
+func (s *Server) quietHoursRequest(ctx context.Context, user string, r *pb.PeopleRequest, now int64) (*pb.PeopleResult, error) {
+	if r.Op == pb.PeopleOp_QUIET_HOURS_GET {
+		ps, err := s.store.People(ctx, []string{user})
+		if err != nil {
+			return nil, err
+		}
+		res := &pb.PeopleResult{}
+		if p := ps[user]; p != nil {
+			res.QuietHours = p.QuietHours
+		}
+		return res, nil
+	}
+	var q *pb.QuietHours // remove
+	if r.Op == pb.PeopleOp_QUIET_HOURS_SET {
+		if _, err := quietZone(r.QuietHours.Timezone); err != nil {
+			return nil, err
+		}
+		q = &pb.QuietHours{StartTime: r.QuietHours.StartTime, SpanMinutes: r.QuietHours.SpanMinutes,
+			Level: r.QuietHours.Level, Timezone: r.QuietHours.Timezone}
+	}
+	_, err := s.store.ChangePerson(ctx, user, func(p *store.Person) (*store.Person, []*pb.Message, error) {
+		p.QuietHours, p.Updated = q, now
+		return p, nil, nil
+	})
+	return &pb.PeopleResult{}, err
+}
+
+// quietLevel is the level user's quiet hours impose on a push of a
+// message sent at t (ms): their level while the window is open (it
+// outranks the conversations' own levels, as RongCloud's does), else 0
+// (the conversations' levels decide).
+func quietLevel(p *store.Person, t int64) int32 {
+	if p == nil || p.QuietHours == nil || p.QuietHours.Level == contract.QuietLevelDefault {
+		return contract.QuietLevelDefault
+	}
+	loc, err := quietZone(p.QuietHours.Timezone)
+	if err != nil {
+		loc = time.UTC // checked when set; a zone database that lost it falls back to UTC
+	}
+	if !contract.InQuietHours(p.QuietHours, time.UnixMilli(t), loc) {
+		return contract.QuietLevelDefault
+	}
+	return p.QuietHours.Level
+}
