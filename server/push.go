@@ -255,7 +255,7 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 		}
 		at := s.cfg.Now().UnixMilli()
 		if st.PushWebhookURL != "" {
-			events = append(events, store.OutboxEvent{EventID: "push." + m.Uid + "." + u, Kind: outboxPushPayload, Body: raw, Created: at})
+			events = append(events, store.OutboxEvent{EventID: "push:" + m.Uid + ":" + u, Kind: outboxPushPayload, Body: raw, Created: at})
 		}
 		if len(subs) > 0 && len(raw) > maxWebPushPayload {
 			p.PushData = "" // what does not fit in one record goes
@@ -263,7 +263,7 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 		}
 		for _, sub := range subs {
 			b, _ := json.Marshal(webPushEvent{Endpoint: sub.Endpoint, P256dh: sub.P256dh, Auth: sub.Auth, Topic: webPushTopic(p.Tag), Payload: raw})
-			events = append(events, store.OutboxEvent{EventID: "wp." + m.Uid + "." + u + "." + sub.Device, Kind: outboxWebPush, Body: b, Created: at})
+			events = append(events, store.OutboxEvent{EventID: "wp:" + m.Uid + ":" + u + ":" + sub.Device, Kind: outboxWebPush, Body: b, Created: at})
 		}
 	}
 	return events, nil

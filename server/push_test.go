@@ -742,3 +742,36 @@ func TestQuietHours(t *testing.T) {
 		t.Fatalf("push webhook calls: %v, want %v", calls, want)
 	}
 }
+
+// Each push is its own outbox event: user x on device "y.z" and user "x.y"
+// on device "z" (ids may hold dots) each get theirs — one's device id
+// cannot name the other's push and have it dropped as a duplicate.
+func TestWebPushEventsOfLookalikeIDs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) { c.WebPushAllowHTTP = true })
+	ctx := context.Background()
+	ps := newPushService(t)
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "webPushHosts": []string{"127.0.0.1"}})
+	e.adminOK(t, "POST", "/v1/groups", map[string]any{"groupId": "g1", "name": "Team", "ownerId": "alice", "memberIds": []string{"x", "x.y"}})
+	alice, d1, d2 := e.device("alice", "a1", devOpts{}), e.device("x", "y.z", devOpts{}), e.device("x.y", "z", devOpts{})
+	for _, d := range []*device{alice, d1, d2} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	key, err := d1.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_KEY})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.key = key
+	for d, name := range map[*device]string{d1: "s1", d2: "s2"} {
+		if _, err := d.WebPush(ctx, ps.subscribe(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d1.Disconnect()
+	d2.Disconnect()
+	e.waitOffline(t, "x")
+	e.waitOffline(t, "x.y")
+	nextMilli()
+	alice.send(t, text("g1", client.Group, "hi team"))
+	waitFor(t, "both pushes", func() bool { return len(ps.received("s1")) == 1 && len(ps.received("s2")) == 1 })
+}

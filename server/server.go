@@ -64,6 +64,7 @@ type Server struct {
 	hooks       *http.Client    // calls the app's backend (webhooks.go)
 	hooksWake   chan struct{}   // an event may be in the outbox: the webhook loop looks now
 	beforeSends beforeSendQueue // messages waiting for the before-send webhook (webhooks.go)
+	userEvents  atomic.Uint64   // user events enqueued by this node (their ids: enqueueUserEvent)
 	vapid       vapidKeys       // signs Web Push (push.go)
 	left        leftTimes       // when users went offline, lately (push.go)
 	handlers    *workpool.Pool  // request handlers (see session.run)

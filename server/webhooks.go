@@ -132,9 +132,10 @@ type webhookCall struct {
 }
 
 // callWebhook posts events to url in one call, signed (a call of one
-// event names it in X-Imwasm-Event-Id), and reads at most 64 KiB of the
-// answer. Only a 2xx is an answer; anything else is an error.
-func (s *Server) callWebhook(ctx context.Context, to string, events []*webhookEvent) ([]byte, error) {
+// event names it in X-Imwasm-Event-Id), and reads at most maxAnswer bytes
+// of the answer (a longer one is an error, not a cut one). Only a 2xx is
+// an answer; anything else is an error.
+func (s *Server) callWebhook(ctx context.Context, to string, events []*webhookEvent, maxAnswer int) ([]byte, error) {
 	body, err := json.Marshal(webhookCall{Events: events})
 	if err != nil {
 		return nil, fmt.Errorf("encode a webhook call: %w", err)
@@ -155,12 +156,15 @@ func (s *Server) callWebhook(ctx context.Context, to string, events []*webhookEv
 		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	defer resp.Body.Close()
-	ans, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	ans, err := io.ReadAll(io.LimitReader(resp.Body, int64(maxAnswer)+1))
 	if err != nil {
 		return nil, fmt.Errorf("webhook: read the answer: %w", err)
 	}
 	if resp.StatusCode/100 != 2 {
 		return nil, fmt.Errorf("webhook: %s", resp.Status)
+	}
+	if len(ans) > maxAnswer {
+		return nil, fmt.Errorf("webhook: an answer over %d bytes", maxAnswer)
 	}
 	return ans, nil
 }
@@ -302,7 +306,8 @@ func (s *Server) callBeforeSend(ctx context.Context, jobs []*beforeSendJob) {
 	for i, j := range jobs {
 		events[i] = j.ev
 	}
-	ans, err := s.callWebhook(cctx, jobs[0].url, events)
+	// Each answer may replace its message's content with one at the limit.
+	ans, err := s.callWebhook(cctx, jobs[0].url, events, len(jobs)*(s.cfg.MaxContentBytes+4<<10))
 	var as beforeSendAnswers
 	if err == nil {
 		if jerr := json.Unmarshal(ans, &as); jerr != nil {
@@ -328,12 +333,20 @@ func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
 	if st.BeforeSendURL == "" || m.IsStatus {
 		return nil
 	}
+	// A resend of a message already stored (its ack lost) is not asked
+	// again: Append answers it with the stored one, which a backend's
+	// failure or a changed mind must not turn into an error for the sender.
+	if prev, err := s.store.MessageByClientID(ctx, m.FromUser, m.ClientMsgId); err != nil {
+		return err
+	} else if prev != nil {
+		return nil
+	}
 	deadline := time.Now().Add(time.Duration(st.BeforeSendTimeoutMs) * time.Millisecond)
 	timeout := time.NewTimer(time.Until(deadline)) // not before the job's deadline: the queue keeps it until then
 	defer timeout.Stop()
 	wm := webhookMessageOf(m)
 	job := &beforeSendJob{url: st.BeforeSendURL, deadline: deadline, out: make(chan beforeSendResult, 1), ev: &webhookEvent{
-		ID: "bs." + m.FromUser + "." + m.ClientMsgId, Type: "message.beforeSend", Time: s.cfg.Now().UnixMilli(), Message: &wm,
+		ID: "bs:" + m.FromUser + ":" + m.ClientMsgId, Type: "message.beforeSend", Time: s.cfg.Now().UnixMilli(), Message: &wm,
 	}}
 	start := time.Now()
 	s.submitBeforeSend(job)
@@ -392,7 +405,13 @@ func (s *Server) replaceContent(m *pb.Message, a beforeSendAnswer) error {
 	if len(objectName) > contract.MaxIDBytes || len(content) > s.cfg.MaxContentBytes {
 		return codes.New(codes.SensitiveShield, "the app's backend replaced the content with one over the limits")
 	}
+	oldName, oldContent := m.ObjectName, m.Content
 	m.ObjectName, m.Content = objectName, content
+	if m.Size() > contract.SendBytes(s.cfg.MaxContentBytes) {
+		// The whole message is held to what a send may be, as the sender's was.
+		m.ObjectName, m.Content = oldName, oldContent
+		return codes.New(codes.SensitiveShield, "the app's backend replaced the content with one that makes the message over the limits")
+	}
 	s.metrics.webhookReplaced.Inc()
 	return nil
 }
@@ -620,7 +639,7 @@ func (s *Server) prepareEvent(st *Settings, e *store.OutboxEvent) (url string, e
 func (s *Server) postEvents(ctx context.Context, url string, events []*webhookEvent) bool {
 	cctx, cancel := context.WithTimeout(ctx, webhookPostTimeout)
 	defer cancel()
-	if _, err := s.callWebhook(cctx, url, events); err != nil {
+	if _, err := s.callWebhook(cctx, url, events, 64<<10); err != nil { // (the answer is not read)
 		for _, ev := range events {
 			s.metrics.webhookFailures.WithLabelValues(ev.Type).Inc()
 		}
@@ -664,7 +683,9 @@ func (s *Server) enqueueUserEvent(ctx context.Context, kind, user string, at int
 		return
 	}
 	body, _ := json.Marshal(map[string]any{"userId": user})
-	id := kind + "." + user + "." + strconv.FormatInt(at, 10) + "." + s.bus.ID()
+	// One id per event: ':' is in no user id, and the node's count tells
+	// apart a user's online, offline and online again in one millisecond.
+	id := kind + ":" + user + ":" + strconv.FormatInt(at, 10) + ":" + strconv.FormatUint(s.userEvents.Add(1), 10) + ":" + s.bus.ID()
 	if err := s.store.EnqueueEvents(ctx, []store.OutboxEvent{{EventID: id, Kind: kind, Body: body, Created: at}}); err != nil {
 		s.log.Warn("webhooks: enqueue", "event", id, "err", err)
 		return

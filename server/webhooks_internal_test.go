@@ -1,9 +1,16 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // A before-send call takes the caller's job, then the oldest waiting for
@@ -67,5 +74,31 @@ func TestBeforeSendTake(t *testing.T) {
 				t.Fatalf("took %v, left waiting %v; want %v and %v", took, names(q.waiting), tc.took, tc.stays)
 			}
 		})
+	}
+}
+
+// A replacement is held to what a whole send may be, not only to the
+// content limit: a send with a large pushConfig and a small content must
+// not become a message over the limit of a stored one (a device could not
+// sync it); refused, it leaves the message as it was.
+func TestReplaceHeldToTheSendLimit(t *testing.T) {
+	s, err := New(context.Background(), Config{AppKey: "k", AppSecret: "0123456789abcdef0123", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	limit := s.cfg.MaxContentBytes
+	m := &pb.Message{ConvType: pb.ConversationType_PRIVATE, FromUser: "alice", To: "bob", ClientMsgId: "c1", ObjectName: "RC:TxtMsg",
+		Content: []byte(`{"content":"hi"}`), PushConfig: bytes.Repeat([]byte("x"), contract.SendBytes(limit)-200)}
+	big := beforeSendAnswer{Action: "replace", Content: []byte(`{"content":"` + strings.Repeat("y", limit-20) + `"}`)}
+	if err := s.replaceContent(m, big); codes.Of(err) != codes.SensitiveShield {
+		t.Fatalf("a replacement making the message %d bytes (a send may be %d): %v", m.Size(), contract.SendBytes(limit), err)
+	}
+	if string(m.Content) != `{"content":"hi"}` || m.ObjectName != "RC:TxtMsg" {
+		t.Fatalf("a refused replacement changed the message: %.40q", m.Content)
+	}
+	small := beforeSendAnswer{Action: "replace", ObjectName: "App:Masked", Content: []byte(`{"content":"**"}`)}
+	if err := s.replaceContent(m, small); err != nil || string(m.Content) != `{"content":"**"}` || m.ObjectName != "App:Masked" {
+		t.Fatalf("a replacement within the limits: %v, %q %s", err, m.ObjectName, m.Content)
 	}
 }

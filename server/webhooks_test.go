@@ -16,6 +16,7 @@ import (
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -111,6 +112,8 @@ func TestBeforeSendWebhook(t *testing.T) {
 			return 200, `{"action":"block","code":20605,"message":"not here"}`
 		case "damn":
 			return 200, `{"action":"replace","content":{"content":"d***"}}`
+		case "expand": // a replacement larger than 64 KiB, inside the content limit
+			return 200, `{"action":"replace","content":{"content":"` + strings.Repeat("x", 80<<10) + `"}}`
 		case "broken":
 			return 500, `oops`
 		case "slow":
@@ -139,16 +142,19 @@ func TestBeforeSendWebhook(t *testing.T) {
 	if got := contents([]*client.Message{sent}); got[0] != "d***" {
 		t.Fatalf("the sender's record of a replaced message: %v", got)
 	}
+	if got := contents([]*client.Message{alice.send(t, text("bob", client.Private, "expand"))}); len(got[0]) != 80<<10 {
+		t.Fatalf("the sender's record of a message replaced with 80 KiB: %d bytes", len(got[0]))
+	}
 	// A backend failing, or not answering in time: stored as sent (policy pass).
 	alice.send(t, text("bob", client.Private, "broken"))
 	alice.send(t, text("bob", client.Private, "slow"))
-	bob.waitFor(t, "the messages that went", func(got []*client.Message, _ []client.Event) bool { return len(got) == 4 })
-	if got := contents(bob.messages()); !slices.Equal(got, []string{"hello", "d***", "broken", "slow"}) {
-		t.Fatalf("bob got %v", got)
+	bob.waitFor(t, "the messages that went", func(got []*client.Message, _ []client.Event) bool { return len(got) == 5 })
+	if got := contents(bob.messages()); !slices.Equal(got, []string{"hello", "d***", strings.Repeat("x", 80<<10), "broken", "slow"}) {
+		t.Fatalf("bob got %d messages: %.40q", len(got), got)
 	}
 	evs := h.seen()
-	if len(evs) != 6 {
-		t.Fatalf("%d calls for 6 sends", len(evs))
+	if len(evs) != 7 {
+		t.Fatalf("%d calls for 7 sends", len(evs))
 	}
 	first := evs[0]
 	msg := first["message"].(map[string]any)
@@ -163,9 +169,9 @@ func TestBeforeSendWebhook(t *testing.T) {
 	wantCode(t, "a message the failing backend did not pass", err, codes.SensitiveShield)
 	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"beforeSendUrl": ""})
 	alice.send(t, text("bob", client.Private, "spam")) // no webhook: stored as sent
-	bob.waitFor(t, "the last", func(got []*client.Message, _ []client.Event) bool { return len(got) == 5 })
-	if n := len(h.seen()); n != 7 {
-		t.Fatalf("%d calls, want 7 (none once the URL is unset)", n)
+	bob.waitFor(t, "the last", func(got []*client.Message, _ []client.Event) bool { return len(got) == 6 })
+	if n := len(h.seen()); n != 8 {
+		t.Fatalf("%d calls, want 8 (none once the URL is unset)", n)
 	}
 }
 
@@ -387,5 +393,42 @@ func TestKill9KeepsEveryWebhookEvent(t *testing.T) {
 			t.Fatalf("of %d acknowledged messages, %d events and %d pushes delivered", len(acked), stored, pushed)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A resend of a message already stored (its ack lost) is answered with the
+// stored one without asking the backend again: a backend down by then
+// (policy block) must not fail a message that was delivered.
+func TestBeforeSendSkipsAResendOfAStoredMessage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) {})
+	var failing atomic.Bool
+	h := newHookReceiver(t, func(map[string]any) (int, string) {
+		if failing.Load() {
+			return 500, "down"
+		}
+		return 200, `{"action":"pass"}`
+	})
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"beforeSendUrl": h.srv.URL + "/hook", "beforeSendTimeoutMs": 3000, "beforeSendOnFailure": "block"})
+	r := e.raw(t)
+	r.auth(token(t, "alice", time.Hour))
+	send := func(id uint64, cid string) *pb.Frame {
+		r.write(&pb.Frame{Id: id, Body: &pb.Frame_Send{Send: &pb.SendRequest{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "bob"},
+			ClientMsgId: cid, ObjectName: "RC:TxtMsg", Content: []byte(`{"content":"hello"}`), IsPersisted: true, IsCounted: true}}})
+		return r.answer(id)
+	}
+	first := send(2, "cm1").GetSendAck()
+	if first == nil || len(h.seen()) != 1 {
+		t.Fatalf("the first send: %v, %d calls", first, len(h.seen()))
+	}
+	failing.Store(true)
+	if ack := send(3, "cm1").GetSendAck(); ack == nil || ack.MessageUid != first.MessageUid || !ack.Duplicate {
+		t.Fatalf("the resend of stored %s: %v", first.MessageUid, ack)
+	}
+	if n := len(h.seen()); n != 1 {
+		t.Fatalf("the backend was asked %d times, want once", n)
+	}
+	if f := send(4, "cm2"); f.GetError().GetCode() != codes.SensitiveShield { // a new message still is asked
+		t.Fatalf("a new message while the backend is down: %v", f)
 	}
 }

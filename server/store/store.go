@@ -152,6 +152,9 @@ type Store interface {
 
 	// MessageByUID returns message uid of convID (ErrNotFound).
 	MessageByUID(ctx context.Context, convID, uid string) (*pb.Message, error)
+	// MessageByClientID returns the message user sent with client id
+	// clientMsgID (nil when none is stored), as Append would find it.
+	MessageByClientID(ctx context.Context, user, clientMsgID string) (*pb.Message, error)
 	// Hidden lists which of the sequence numbers in [lo, hi] of convID
 	// user deleted for themselves (deleteMessages).
 	Hidden(ctx context.Context, user, convID string, lo, hi uint64) (map[uint64]bool, error)

@@ -320,6 +320,11 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+// MessageByClientID implements store.Store.
+func (d *DB) MessageByClientID(ctx context.Context, user, clientMsgID string) (*pb.Message, error) {
+	return d.byClientID(ctx, d.pool, user, clientMsgID)
+}
+
 // byClientID answers the message user sent with client id id (nil: none).
 func (d *DB) byClientID(ctx context.Context, q querier, user, id string) (*pb.Message, error) {
 	var body []byte

@@ -354,6 +354,23 @@ func (d *DB) MessageByUID(ctx context.Context, convID, uid string) (*pb.Message,
 	return m, nil
 }
 
+// MessageByClientID implements store.Store.
+func (d *DB) MessageByClientID(ctx context.Context, user, clientMsgID string) (*pb.Message, error) {
+	var body []byte
+	err := d.queryRow(ctx, sqlLookupClient, user, clientMsgID).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("message %s of %s: %w", clientMsgID, user, err)
+	}
+	m := &pb.Message{}
+	if err := m.Unmarshal(body); err != nil {
+		return nil, fmt.Errorf("message %s of %s: decode: %w", clientMsgID, user, err)
+	}
+	return m, nil
+}
+
 // Modify implements store.Store.
 func (d *DB) Modify(ctx context.Context, convID, uid string, apply func(*pb.Message) error, marker *pb.Message) (*pb.Message, error) {
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) { return t.modify(convID, uid, apply, marker) })

@@ -56,6 +56,16 @@ func appendGaplessAndDedup(t *testing.T, b Backend) {
 	if err != nil || next.Seq != 201 {
 		t.Fatalf("other sender's message: %v seq=%d", err, next.GetSeq())
 	}
+	// A message by its sender's client id, as a resend would find it.
+	for _, c := range []struct {
+		user, cid string
+		want      *pb.Message
+	}{{"alice", "c7", results[7]}, {"bob", "c7", next}, {"bob", "c8", nil}, {"carol", "c7", nil}} {
+		got, err := d.MessageByClientID(ctx, c.user, c.cid)
+		if err != nil || (got == nil) != (c.want == nil) || got != nil && (got.Uid != c.want.Uid || got.FromUser != c.user) {
+			t.Fatalf("MessageByClientID(%s, %s) = %v, %v; want %v", c.user, c.cid, got, err, c.want)
+		}
+	}
 }
 
 func pullWindowAndMembership(t *testing.T, b Backend) {
