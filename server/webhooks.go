@@ -499,7 +499,13 @@ func (s *Server) deliverWebhooks(ctx context.Context) int {
 		return 0
 	}
 	delivered := make([]bool, len(evs))
-	jobs := s.webhookJobs(ctx, evs, delivered)
+	// The claim's work ends well inside its lease: past the lease another
+	// node may claim these events and send them again. (A post is bounded
+	// by webhookPostTimeout; turning a message into its pushes reads per
+	// member, unbounded for a large group.)
+	jctx, jcancel := context.WithDeadline(ctx, now.Add(s.cfg.WebhookLease*3/4))
+	defer jcancel()
+	jobs := s.webhookJobs(jctx, evs, delivered)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(webhookWorkers, len(jobs)) {
@@ -507,7 +513,7 @@ func (s *Server) deliverWebhooks(ctx context.Context) int {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
-				jobs[i](ctx)
+				jobs[i](jctx)
 			}
 		}()
 	}
@@ -517,14 +523,15 @@ func (s *Server) deliverWebhooks(ctx context.Context) int {
 	cancel()
 	sctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	finished := s.cfg.Now()
 	var done []int64
 	for i, e := range evs {
 		if delivered[i] {
 			done = append(done, e.ID)
 			continue
 		}
-		retry := now.Add(min(time.Second<<min(e.Attempts, 20), 10*time.Minute))
-		if ctx.Err() != nil {
+		retry := finished.Add(min(time.Second<<min(e.Attempts, 20), 10*time.Minute)) // from the failure: a post that hung took its time
+		if jctx.Err() != nil {
 			retry = now // not tried, or cut short: due at once wherever it is claimed next
 		}
 		if time.UnixMilli(e.Created).Add(seconds(s.settings.Load().WebhookRetrySeconds)).Before(retry) {
