@@ -40,12 +40,15 @@ func rcBad(msg string) *rcError { return &rcError{http.StatusBadRequest, rcBadPa
 
 func (s *Server) routeCompatRongCloud() {
 	for path, h := range map[string]func(*http.Request) (map[string]any, error){
-		"user/getToken.json":     s.rcGetToken,
-		"user/refresh.json":      s.rcRefreshUser,
-		"user/info.json":         s.rcUserInfo,
-		"user/token/expire.json": s.rcExpireTokens,
-		"user/block.json":        s.rcBlock(true),
-		"user/unblock.json":      s.rcBlock(false),
+		"user/getToken.json":               s.rcGetToken,
+		"user/refresh.json":                s.rcRefreshUser,
+		"user/info.json":                   s.rcUserInfo,
+		"user/token/expire.json":           s.rcExpireTokens,
+		"user/block.json":                  s.rcBlock(true),
+		"user/unblock.json":                s.rcBlock(false),
+		"user/blockPushPeriod/set.json":    s.rcQuietHours("set"),
+		"user/blockPushPeriod/get.json":    s.rcQuietHours("get"),
+		"user/blockPushPeriod/delete.json": s.rcQuietHours("delete"),
 		// System messages come in the private conversation with their
 		// sender (RongIMLib's conversation type 6 is not there yet).
 		"message/system/publish.json":  s.rcPublish(pb.ConversationType_PRIVATE, "toUserId"),
@@ -217,6 +220,40 @@ func (s *Server) rcBlock(block bool) func(*http.Request) (map[string]any, error)
 			}
 		}
 		return nil, nil
+	}
+}
+
+// rcQuietHours: a user's quiet hours (RongIMLib's
+// setNotificationQuietHoursWithSetting) — set: userId, startTime, period
+// (minutes; 0 removes them), level (1 or 5), timezone?; get answers
+// {startTime, period, unPushLevel}; delete removes them.
+func (s *Server) rcQuietHours(op string) func(*http.Request) (map[string]any, error) {
+	return func(r *http.Request) (map[string]any, error) {
+		user, err := rcUser(r, "userId")
+		if err != nil {
+			return nil, err
+		}
+		now := s.cfg.Now().UnixMilli()
+		f := r.PostForm
+		switch op {
+		case "get":
+			q, err := s.quietHoursOf(r.Context(), user)
+			if err != nil || q == nil {
+				return map[string]any{"data": map[string]any{"startTime": "", "period": 0, "unPushLevel": 0}}, err
+			}
+			return map[string]any{"data": map[string]any{"startTime": q.StartTime, "period": q.SpanMinutes, "unPushLevel": q.Level}}, nil
+		case "set":
+			period, err1 := strconv.Atoi(f.Get("period"))
+			level, err2 := strconv.Atoi(f.Get("level"))
+			if err1 != nil || err2 != nil || period < 0 || period > contract.MaxQuietSpanMinutes || level != contract.QuietLevelMention && level != contract.QuietLevelBlocked {
+				return nil, rcBad("period must be 0-1439 and level 1 or 5")
+			}
+			if period > 0 {
+				q := &pb.QuietHours{StartTime: f.Get("startTime"), SpanMinutes: int32(period), Level: int32(level), Timezone: f.Get("timezone")}
+				return nil, s.setQuietHours(r.Context(), user, q, now)
+			}
+		}
+		return nil, s.setQuietHours(r.Context(), user, nil, now)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server"
 )
 
@@ -117,6 +119,31 @@ func TestRongCloudServerAPI(t *testing.T) {
 	}
 	if _, p := e.admin("GET", "/v1/users/alice/profile", nil); p["data"].(map[string]any)["name"] != "Alice B." {
 		t.Fatalf("profile after refresh: %v", p)
+	}
+
+	// Quiet hours: what the backend sets, the user's device reads, and the
+	// reverse; bad ones change nothing.
+	e.rcOK(t, "user/blockPushPeriod/set.json", url.Values{"userId": {"alice"}, "startTime": {"23:00:00"}, "period": {"120"}, "level": {"1"}, "timezone": {"+08:00"}})
+	if q, err := alice.People(ctx, &pb.PeopleRequest{Op: pb.PeopleOp_QUIET_HOURS_GET}); err != nil || q.QuietHours == nil ||
+		*q.QuietHours != (pb.QuietHours{StartTime: "23:00:00", SpanMinutes: 120, Level: 1, Timezone: "+08:00"}) {
+		t.Fatalf("quiet hours the backend set, on alice's device: %+v %v", q, err)
+	}
+	for _, bad := range []url.Values{
+		{"userId": {"alice"}, "startTime": {"23:00"}, "period": {"60"}, "level": {"5"}},
+		{"userId": {"alice"}, "startTime": {"23:00:00"}, "period": {"1440"}, "level": {"5"}},
+		{"userId": {"alice"}, "startTime": {"23:00:00"}, "period": {"60"}, "level": {"2"}},
+		{"userId": {"alice"}, "startTime": {"23:00:00"}, "period": {"60"}, "level": {"5"}, "timezone": {"Nowhere/City"}},
+	} {
+		if status, out := e.rcCall(t, "user/blockPushPeriod/set.json", bad, appSecret, time.Now()); status != 400 {
+			t.Fatalf("quiet hours %v: %d %v", bad, status, out)
+		}
+	}
+	if got := e.rcOK(t, "user/blockPushPeriod/get.json", url.Values{"userId": {"alice"}})["data"]; fmt.Sprint(got) != "map[period:120 startTime:23:00:00 unPushLevel:1]" {
+		t.Fatalf("quiet hours after bad sets: %v", got)
+	}
+	e.rcOK(t, "user/blockPushPeriod/delete.json", url.Values{"userId": {"alice"}})
+	if got := e.rcOK(t, "user/blockPushPeriod/get.json", url.Values{"userId": {"alice"}})["data"]; fmt.Sprint(got) != "map[period:0 startTime: unPushLevel:0]" {
+		t.Fatalf("quiet hours deleted: %v", got)
 	}
 	if status, out := e.rcCall(t, "user/getToken.json", url.Values{"userId": {"bad id"}}, appSecret, time.Now()); status != 400 || out["code"] != 1002.0 {
 		t.Fatalf("a bad userId: %d %v", status, out)

@@ -448,7 +448,15 @@ func (s *Server) apiUserPush(r *http.Request) (any, error) {
 	for _, x := range subs {
 		out = append(out, sub{x.Device, x.Endpoint, x.Created})
 	}
-	return map[string]any{"online": s.online(user), "inBackground": s.online(user) && !s.awake(user), "webPush": out}, nil
+	quiet, err := s.quietHoursOf(r.Context(), user)
+	if err != nil {
+		return nil, err
+	}
+	res := map[string]any{"online": s.online(user), "inBackground": s.online(user) && !s.awake(user), "webPush": out}
+	if quiet != nil {
+		res["quietHours"] = map[string]any{"startTime": quiet.StartTime, "spanMinutes": quiet.SpanMinutes, "level": quiet.Level, "timezone": quiet.Timezone}
+	}
+	return res, nil
 }
 
 // leftTimes remembers when users last went offline or into the

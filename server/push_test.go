@@ -693,6 +693,9 @@ func TestQuietHours(t *testing.T) {
 	if res, err := people(bob, pb.PeopleOp_QUIET_HOURS_GET, nil); err != nil || res.QuietHours == nil || *res.QuietHours != *quiet(5) {
 		t.Fatalf("bob's quiet hours: %+v %v", res, err)
 	}
+	if q := e.adminOK(t, "GET", "/v1/users/carol/push", nil)["quietHours"]; fmt.Sprint(q) != fmt.Sprint(map[string]any{"startTime": start, "spanMinutes": 150.0, "level": 1.0, "timezone": "Asia/Kolkata"}) {
+		t.Fatalf("carol's quiet hours in the admin API: %v", q)
+	}
 
 	bob.Disconnect()
 	carol.Disconnect()
