@@ -623,6 +623,25 @@ func nextMilli() {
 	}
 }
 
+// subscribeDevices subscribes each device (connected) to the stand-in
+// under its name, with the server's VAPID key.
+func (ps *pushService) subscribeDevices(t *testing.T, subs map[*device]string) {
+	t.Helper()
+	ctx := context.Background()
+	for d, name := range subs {
+		key, err := d.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_KEY})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps.mu.Lock()
+		ps.key = key
+		ps.mu.Unlock()
+		if _, err := d.WebPush(ctx, ps.subscribe(name)); err != nil {
+			t.Fatalf("subscribing %s: %v", name, err)
+		}
+	}
+}
+
 // Quiet hours (RongIMLib's setNotificationQuietHoursWithSetting): while a
 // user's daily window is open their level outranks the conversations'
 // own — 5 pushes nothing, 1 only mentions (never a private message) — and
@@ -642,16 +661,7 @@ func TestQuietHours(t *testing.T) {
 	for _, d := range []*device{alice, bob, carol} {
 		d.connect(t, token(t, d.user, time.Hour))
 	}
-	key, err := bob.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_KEY})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps.key = key
-	for d, name := range map[*device]string{bob: "bob-b1", carol: "carol-c1"} {
-		if _, err := d.WebPush(ctx, ps.subscribe(name)); err != nil {
-			t.Fatalf("subscribing %s: %v", name, err)
-		}
-	}
+	ps.subscribeDevices(t, map[*device]string{bob: "bob-b1", carol: "carol-c1"})
 	india, err := time.LoadLocation("Asia/Kolkata")
 	if err != nil {
 		t.Fatal(err)
@@ -752,7 +762,6 @@ func TestQuietHours(t *testing.T) {
 func TestWebPushEventsOfLookalikeIDs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *server.Config) { c.WebPushAllowHTTP = true })
-	ctx := context.Background()
 	ps := newPushService(t)
 	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"webPushEnabled": true, "webPushHosts": []string{"127.0.0.1"}})
 	e.adminOK(t, "POST", "/v1/groups", map[string]any{"groupId": "g1", "name": "Team", "ownerId": "alice", "memberIds": []string{"x", "x.y"}})
@@ -760,16 +769,7 @@ func TestWebPushEventsOfLookalikeIDs(t *testing.T) {
 	for _, d := range []*device{alice, d1, d2} {
 		d.connect(t, token(t, d.user, time.Hour))
 	}
-	key, err := d1.WebPush(ctx, &pb.WebPushRequest{Op: pb.WebPushOp_WEB_PUSH_KEY})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps.key = key
-	for d, name := range map[*device]string{d1: "s1", d2: "s2"} {
-		if _, err := d.WebPush(ctx, ps.subscribe(name)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ps.subscribeDevices(t, map[*device]string{d1: "s1", d2: "s2"})
 	d1.Disconnect()
 	d2.Disconnect()
 	e.waitOffline(t, "x")
