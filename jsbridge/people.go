@@ -227,8 +227,10 @@ func (b *Bridge) peopleFunctions() map[string]func([]safejs.Value) (work, error)
 }
 
 // quietHoursArg reads an INotificationQuietHoursSetting. A field of the
-// wrong type gets the code its bad value gets (contract.CheckQuietHours,
-// applied by the engine), as in RongIMLib.
+// wrong type reads as a bad value of it, so that the engine's check
+// (contract.CheckQuietHours) answers RongIMLib's code for the first bad
+// field in RongIMLib's order; a fractional spanMinutes is truncated, as
+// RongIMLib's range check lets it through.
 func quietHoursArg(v safejs.Value) (*pb.QuietHours, error) {
 	if err := object(v, "setting"); err != nil {
 		return nil, err
@@ -238,25 +240,26 @@ func quietHoursArg(v safejs.Value) (*pb.QuietHours, error) {
 	if q.Timezone, err = optString(v, "timezone"); err != nil {
 		return nil, err
 	}
-	if q.StartTime, err = reqString(v, "startTime"); err != nil {
-		return nil, codes.New(codes.InvalidParameterTimestring, `startTime must be "HH:MM:SS"`)
-	}
-	number := func(key string, code int32, what string) (int32, error) {
+	number := func(key string, whole bool) (int32, bool) {
 		f, err := field(v, key)
-		if err != nil {
-			return 0, err
+		if err != nil || f.Type() != safejs.TypeNumber {
+			return 0, false
 		}
-		n, err := asInt(f, key)
-		if err != nil || n < math.MinInt32 || n > math.MaxInt32 {
-			return 0, codes.New(code, what)
+		n, err := f.Float()
+		if err != nil || n != n || n < math.MinInt32 || n > math.MaxInt32 || whole && n != math.Trunc(n) {
+			return 0, false
 		}
-		return int32(n), nil
+		return int32(n), true
 	}
-	if q.SpanMinutes, err = number("spanMinutes", codes.InvalidParameterSpanMinutes, "spanMinutes must be 1-1439"); err != nil {
-		return nil, err
+	if f, err := field(v, "startTime"); err == nil && f.Type() == safejs.TypeString {
+		q.StartTime, _ = f.String()
 	}
-	q.Level, err = number("level", codes.InvalidParameterNotificationLevel, "level must be a PushNotificationQuietHoursLevel")
-	return q, err
+	q.SpanMinutes, _ = number("spanMinutes", false) // 0 when not a number: out of range
+	var ok bool
+	if q.Level, ok = number("level", true); !ok {
+		q.Level = -1 // no PushNotificationQuietHoursLevel
+	}
+	return q, nil
 }
 
 // profileArg reads an IUserProfileInfo; the fields given are the ones set.

@@ -233,7 +233,6 @@ func (s *Server) rcQuietHours(op string) func(*http.Request) (map[string]any, er
 		if err != nil {
 			return nil, err
 		}
-		now := s.cfg.Now().UnixMilli()
 		f := r.PostForm
 		switch op {
 		case "get":
@@ -250,10 +249,10 @@ func (s *Server) rcQuietHours(op string) func(*http.Request) (map[string]any, er
 			}
 			if period > 0 {
 				q := &pb.QuietHours{StartTime: f.Get("startTime"), SpanMinutes: int32(period), Level: int32(level), Timezone: f.Get("timezone")}
-				return nil, s.setQuietHours(r.Context(), user, q, now)
+				return nil, s.setQuietHours(r.Context(), user, q)
 			}
 		}
-		return nil, s.setQuietHours(r.Context(), user, nil, now)
+		return nil, s.setQuietHours(r.Context(), user, nil)
 	}
 }
 

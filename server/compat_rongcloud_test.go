@@ -142,6 +142,14 @@ func TestRongCloudServerAPI(t *testing.T) {
 		t.Fatalf("quiet hours after bad sets: %v", got)
 	}
 	e.rcOK(t, "user/blockPushPeriod/delete.json", url.Values{"userId": {"alice"}})
+	// Quiet hours set and removed do not register a user: an import of
+	// them later still brings their profile.
+	e.rcOK(t, "user/blockPushPeriod/set.json", url.Values{"userId": {"ghost"}, "startTime": {"01:00:00"}, "period": {"60"}, "level": {"5"}})
+	e.rcOK(t, "user/blockPushPeriod/delete.json", url.Values{"userId": {"ghost"}})
+	e.rcOK(t, "user/blockPushPeriod/delete.json", url.Values{"userId": {"nobody"}})
+	if sum := e.importLines(t, map[string]any{"kind": "user", "userId": "ghost", "name": "Ghost"}); sum.Existing["user"] != 0 {
+		t.Fatalf("a user with quiet hours only counted as existing: %+v", sum)
+	}
 	if got := e.rcOK(t, "user/blockPushPeriod/get.json", url.Values{"userId": {"alice"}})["data"]; fmt.Sprint(got) != "map[period:0 startTime: unPushLevel:0]" {
 		t.Fatalf("quiet hours deleted: %v", got)
 	}

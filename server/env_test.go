@@ -292,7 +292,17 @@ func (d *device) waitFor(t *testing.T, what string, cond func(got []*client.Mess
 
 func (d *device) waitMessages(t *testing.T, n int) []*client.Message {
 	t.Helper()
-	d.waitFor(t, fmt.Sprintf("%d messages", n), func(got []*client.Message, _ []client.Event) bool { return len(got) >= n })
+	// Waiting while messages keep coming: a busy machine syncs a large
+	// backlog slowly; a stall of waitFor's time is the failure.
+	for {
+		d.mu.Lock()
+		have := len(d.got)
+		d.mu.Unlock()
+		if have >= n {
+			break
+		}
+		d.waitFor(t, fmt.Sprintf("%d messages", n), func(got []*client.Message, _ []client.Event) bool { return len(got) > have })
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return append([]*client.Message(nil), d.got...)

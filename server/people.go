@@ -161,7 +161,7 @@ func (s *Server) people(ctx context.Context, user, session string, r *pb.PeopleR
 		}
 		return &pb.PeopleResult{Value: addPermission(p)}, nil
 	case pb.PeopleOp_QUIET_HOURS_SET, pb.PeopleOp_QUIET_HOURS_REMOVE, pb.PeopleOp_QUIET_HOURS_GET:
-		return s.quietHoursRequest(ctx, user, r, now)
+		return s.quietHoursRequest(ctx, user, r)
 	case pb.PeopleOp_FRIEND_ADD, pb.PeopleOp_FRIEND_ACCEPT, pb.PeopleOp_FRIEND_REFUSE,
 		pb.PeopleOp_FRIEND_SET_INFO, pb.PeopleOp_BLACKLIST_ADD, pb.PeopleOp_BLACKLIST_REMOVE:
 		return s.changePair(ctx, user, r.UserId, r, st, now)

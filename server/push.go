@@ -237,6 +237,9 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 			return nil, fmt.Errorf("push: the quiet hours of %s: %w", u, err)
 		}
 		if q := quietLevel(person[u], m.SentTime); q != contract.QuietLevelDefault {
+			if q == contract.QuietLevelMention && m.ConvType != pb.ConversationType_GROUP {
+				continue // mentions only, and only a group's count (as RongCloud's)
+			}
 			level = q // the user's quiet hours outrank the conversation's level
 		}
 		if !contract.Notifies(level, slices.Contains(mentioned, u), slices.Contains(mentioned, "")) {

@@ -713,7 +713,9 @@ func TestQuietHours(t *testing.T) {
 	e.waitOffline(t, "carol")
 	nextMilli()
 	alice.send(t, text("bob", client.Private, "to bob"))
-	alice.send(t, text("carol", client.Private, "to carol"))
+	toCarol := text("carol", client.Private, "@carol to carol") // a private mention is no group's: not pushed at level 1
+	toCarol.IsMentioned, toCarol.MentionedInfo = true, &client.MentionedInfo{Type: client.MentionSingle, UserIDs: []string{"carol"}}
+	alice.send(t, toCarol)
 	alice.send(t, text("g1", client.Group, "to the team"))
 	named := text("g1", client.Group, "@carol look")
 	named.IsMentioned, named.MentionedInfo = true, &client.MentionedInfo{Type: client.MentionSingle, UserIDs: []string{"carol"}}

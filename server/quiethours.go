@@ -42,15 +42,15 @@ func quietZone(name string) (*time.Location, error) {
 // quietHoursRequest runs setNotificationQuietHoursWithSetting,
 // removeNotificationQuietHoursSetting and getNotificationQuietHoursSetting
 // for user.
-func (s *Server) quietHoursRequest(ctx context.Context, user string, r *pb.PeopleRequest, now int64) (*pb.PeopleResult, error) {
+func (s *Server) quietHoursRequest(ctx context.Context, user string, r *pb.PeopleRequest) (*pb.PeopleResult, error) {
 	switch r.Op {
 	case pb.PeopleOp_QUIET_HOURS_GET:
 		q, err := s.quietHoursOf(ctx, user)
 		return &pb.PeopleResult{QuietHours: q}, err
 	case pb.PeopleOp_QUIET_HOURS_SET:
-		return &pb.PeopleResult{}, s.setQuietHours(ctx, user, r.QuietHours, now)
+		return &pb.PeopleResult{}, s.setQuietHours(ctx, user, r.QuietHours)
 	}
-	return &pb.PeopleResult{}, s.setQuietHours(ctx, user, nil, now)
+	return &pb.PeopleResult{}, s.setQuietHours(ctx, user, nil)
 }
 
 // quietHoursOf is user's quiet hours (nil: none set).
@@ -68,7 +68,7 @@ func (s *Server) quietHoursOf(ctx context.Context, user string) (*pb.QuietHours,
 // setQuietHours keeps q as user's quiet hours (nil removes them), checked
 // as the SDK checks them and with a zone this server knows: the client's
 // calls and the vendors' server routes set them through here.
-func (s *Server) setQuietHours(ctx context.Context, user string, q *pb.QuietHours, now int64) error {
+func (s *Server) setQuietHours(ctx context.Context, user string, q *pb.QuietHours) error {
 	if q != nil {
 		if err := contract.CheckQuietHours(q); err != nil {
 			return err
@@ -79,7 +79,12 @@ func (s *Server) setQuietHours(ctx context.Context, user string, q *pb.QuietHour
 		q = &pb.QuietHours{StartTime: q.StartTime, SpanMinutes: q.SpanMinutes, Level: q.Level, Timezone: q.Timezone}
 	}
 	_, err := s.store.ChangePerson(ctx, user, func(p *store.Person) (*store.Person, []*pb.Message, error) {
-		p.QuietHours, p.Updated = q, now
+		if q == nil && p.QuietHours == nil {
+			return nil, nil, nil // nothing to remove: no row for a user never seen
+		}
+		// Updated is left: it dates the profile, and a user whose profile
+		// was never set is not registered (NIM's and Easemob's routes, the import).
+		p.QuietHours = q
 		return p, nil, nil
 	})
 	return err

@@ -133,8 +133,9 @@ type webhookCall struct {
 
 // callWebhook posts events to url in one call, signed (a call of one
 // event names it in X-Imwasm-Event-Id), and reads at most maxAnswer bytes
-// of the answer (a longer one is an error, not a cut one). Only a 2xx is
-// an answer; anything else is an error.
+// of the answer (a longer one is an error, not a cut one; 0: the answer is
+// not wanted, whatever its length). Only a 2xx is an answer; anything
+// else is an error.
 func (s *Server) callWebhook(ctx context.Context, to string, events []*webhookEvent, maxAnswer int) ([]byte, error) {
 	body, err := json.Marshal(webhookCall{Events: events})
 	if err != nil {
@@ -156,12 +157,19 @@ func (s *Server) callWebhook(ctx context.Context, to string, events []*webhookEv
 		return nil, fmt.Errorf("webhook: %w", err)
 	}
 	defer resp.Body.Close()
-	ans, err := io.ReadAll(io.LimitReader(resp.Body, int64(maxAnswer)+1))
+	limit := maxAnswer
+	if limit == 0 {
+		limit = 64 << 10 // read (so the connection is kept) and dropped
+	}
+	ans, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
 		return nil, fmt.Errorf("webhook: read the answer: %w", err)
 	}
 	if resp.StatusCode/100 != 2 {
 		return nil, fmt.Errorf("webhook: %s", resp.Status)
+	}
+	if maxAnswer == 0 {
+		return nil, nil
 	}
 	if len(ans) > maxAnswer {
 		return nil, fmt.Errorf("webhook: an answer over %d bytes", maxAnswer)
@@ -499,13 +507,11 @@ func (s *Server) deliverWebhooks(ctx context.Context) int {
 		return 0
 	}
 	delivered := make([]bool, len(evs))
-	// The claim's work ends well inside its lease: past the lease another
-	// node may claim these events and send them again. (A post is bounded
-	// by webhookPostTimeout; turning a message into its pushes reads per
-	// member, unbounded for a large group.)
-	jctx, jcancel := context.WithDeadline(ctx, now.Add(s.cfg.WebhookLease*3/4))
-	defer jcancel()
-	jobs := s.webhookJobs(jctx, evs, delivered)
+	// Posts are bounded (webhookPostTimeout, within the lease); turning a
+	// message into a large group's pushes may outlast the lease, and
+	// another node may then do it again: Store.ReplaceEvent keeps the
+	// pushes from being enqueued twice.
+	jobs := s.webhookJobs(ctx, evs, delivered)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(webhookWorkers, len(jobs)) {
@@ -513,7 +519,7 @@ func (s *Server) deliverWebhooks(ctx context.Context) int {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
-				jobs[i](jctx)
+				jobs[i](ctx)
 			}
 		}()
 	}
@@ -531,7 +537,7 @@ func (s *Server) deliverWebhooks(ctx context.Context) int {
 			continue
 		}
 		retry := finished.Add(min(time.Second<<min(e.Attempts, 20), 10*time.Minute)) // from the failure: a post that hung took its time
-		if jctx.Err() != nil {
+		if ctx.Err() != nil {
 			retry = now // not tried, or cut short: due at once wherever it is claimed next
 		}
 		if time.UnixMilli(e.Created).Add(seconds(s.settings.Load().WebhookRetrySeconds)).Before(retry) {
@@ -646,7 +652,7 @@ func (s *Server) prepareEvent(st *Settings, e *store.OutboxEvent) (url string, e
 func (s *Server) postEvents(ctx context.Context, url string, events []*webhookEvent) bool {
 	cctx, cancel := context.WithTimeout(ctx, webhookPostTimeout)
 	defer cancel()
-	if _, err := s.callWebhook(cctx, url, events, 64<<10); err != nil { // (the answer is not read)
+	if _, err := s.callWebhook(cctx, url, events, 0); err != nil {
 		for _, ev := range events {
 			s.metrics.webhookFailures.WithLabelValues(ev.Type).Inc()
 		}

@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -100,5 +102,30 @@ func TestReplaceHeldToTheSendLimit(t *testing.T) {
 	small := beforeSendAnswer{Action: "replace", ObjectName: "App:Masked", Content: []byte(`{"content":"**"}`)}
 	if err := s.replaceContent(m, small); err != nil || string(m.Content) != `{"content":"**"}` || m.ObjectName != "App:Masked" {
 		t.Fatalf("a replacement within the limits: %v, %q %s", err, m.ObjectName, m.Content)
+	}
+}
+
+// An events call's answer is not wanted: a 2xx with a large body (an echo,
+// a page) is delivered, not retried; a before-send call's answer over its
+// bound is an error, never a cut answer.
+func TestWebhookAnswerBounds(t *testing.T) {
+	s, err := New(context.Background(), Config{AppKey: "k", AppSecret: "0123456789abcdef0123", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("x"), 100<<10))
+	}))
+	defer backend.Close()
+	events := []*webhookEvent{{ID: "e1", Type: "message.stored"}}
+	if _, err := s.callWebhook(context.Background(), backend.URL, events, 0); err != nil {
+		t.Fatalf("an events call answered 200 with 100 KiB: %v", err)
+	}
+	if ans, err := s.callWebhook(context.Background(), backend.URL, events, 200<<10); err != nil || len(ans) != 100<<10 {
+		t.Fatalf("an answer within its bound: %d bytes, %v", len(ans), err)
+	}
+	if ans, err := s.callWebhook(context.Background(), backend.URL, events, 64<<10); err == nil {
+		t.Fatalf("an answer over its bound: %d bytes and no error", len(ans))
 	}
 }

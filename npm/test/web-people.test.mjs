@@ -63,11 +63,18 @@ for (const engine of engines()) describe(engine, () => {
       [{ ...set, timezone: 8 }, ErrorCode.BIZ_ERROR_INVALID_PARAMETER],
       [{ ...set, timezone: 'Mars/Olympus' }, ErrorCode.BIZ_ERROR_INVALID_PARAMETER],
       ['22:30:00', ErrorCode.BIZ_ERROR_INVALID_PARAMETER],
+      // RongIMLib's order: the first bad field's code, whatever the type of those after it.
+      [{ ...set, startTime: '7:00', spanMinutes: '60' }, ErrorCode.INVALID_PARAMETER_TIMESTRING],
+      [{ ...set, spanMinutes: 0, level: '5' }, ErrorCode.INVALID_PARAMETER_SPAN_MINUTES],
+      [{ ...set, level: 1.5 }, ErrorCode.INVALID_PARAMETER_NOTIFICATION_LEVEL],
     ]) {
       assert.equal((await call(u.yuki, 'setNotificationQuietHoursWithSetting', bad)).code, code, JSON.stringify(bad));
     }
     const other = await openUser(browser, web.url, server, 'yuki');
     assert.deepEqual(await call(other, 'getNotificationQuietHoursSetting'), { code: 0, data: set });
+    // A fractional span is taken whole, as RongIMLib's range check lets it by.
+    assert.equal((await call(other, 'setNotificationQuietHoursWithSetting', { ...set, spanMinutes: 90.5 })).code, 0);
+    assert.equal((await call(u.yuki, 'getNotificationQuietHoursSetting')).data.spanMinutes, 90);
     assert.equal((await call(other, 'removeNotificationQuietHoursSetting')).code, 0);
     assert.deepEqual(await call(u.yuki, 'getNotificationQuietHoursSetting'), none);
     await other.page.close();

@@ -24,9 +24,6 @@ func CheckQuietHours(q *pb.QuietHours) error {
 	if q == nil {
 		return codes.New(codes.InvalidParameter, "quiet hours required")
 	}
-	if len(q.Timezone) > MaxIDBytes {
-		return codes.New(codes.InvalidParameter, "timezone is at most 64 bytes")
-	}
 	if _, ok := QuietStart(q.StartTime); !ok {
 		return codes.New(codes.InvalidParameterTimestring, `startTime must be "HH:MM:SS"`)
 	}
@@ -37,6 +34,9 @@ func CheckQuietHours(q *pb.QuietHours) error {
 	case QuietLevelDefault, QuietLevelMention, QuietLevelBlocked:
 	default:
 		return codes.New(codes.InvalidParameterNotificationLevel, "level must be 0, 1 or 5 (PushNotificationQuietHoursLevel)")
+	}
+	if len(q.Timezone) > MaxIDBytes { // (RongIMLib's own check has no bound: after its checks)
+		return codes.New(codes.InvalidParameter, "timezone is at most 64 bytes")
 	}
 	return nil
 }

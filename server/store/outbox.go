@@ -41,6 +41,8 @@ type Outbox interface {
 	// ReplaceEvent adds events and removes the event id (one claimed), in
 	// one transaction: what id became (a message's pushes) is never
 	// enqueued twice, even if whoever did it dies before finishing id.
+	// When id is gone (another claim, after this one's lease ran out,
+	// replaced or finished it) nothing is added.
 	ReplaceEvent(ctx context.Context, id int64, events []OutboxEvent) error
 	// ClaimEvents takes up to limit events due by now, oldest first, for
 	// node until now+lease: no other claim gets them meanwhile (a node

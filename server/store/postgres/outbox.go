@@ -35,15 +35,14 @@ func (d *DB) EnqueueEvents(ctx context.Context, events []store.OutboxEvent) erro
 // ReplaceEvent implements store.Store.
 func (d *DB) ReplaceEvent(ctx context.Context, id int64, events []store.OutboxEvent) error {
 	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-		if len(events) > 0 {
-			if err := enqueue(ctx, tx, events); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM outbox WHERE id = $1`, id); err != nil {
+		tag, err := tx.Exec(ctx, `DELETE FROM outbox WHERE id = $1`, id)
+		if err != nil {
 			return fmt.Errorf("replace event %d: %w", id, err)
 		}
-		return nil
+		if tag.RowsAffected() == 0 || len(events) == 0 {
+			return nil // replaced or finished already (another node's claim): what it became is there
+		}
+		return enqueue(ctx, tx, events)
 	})
 	if err != nil {
 		return unavailable(err)

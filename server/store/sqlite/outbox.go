@@ -33,14 +33,15 @@ func (d *DB) EnqueueEvents(ctx context.Context, events []store.OutboxEvent) erro
 // ReplaceEvent implements store.Store.
 func (d *DB) ReplaceEvent(ctx context.Context, id int64, events []store.OutboxEvent) error {
 	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
-		if err := t.enqueue(events); err != nil {
-			return nil, err
-		}
-		if _, err := t.tx.Exec(`DELETE FROM outbox WHERE id=?`, id); err != nil {
+		res, err := t.tx.Exec(`DELETE FROM outbox WHERE id=?`, id)
+		if err != nil {
 			return nil, fmt.Errorf("replace event %d: %w", id, err)
 		}
 		t.onCommit(func() { delete(d.claims, id) })
-		return nil, nil
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return nil, err // replaced or finished already: what it became is there
+		}
+		return nil, t.enqueue(events)
 	})
 	return err
 }

@@ -104,9 +104,14 @@ func outbox(t *testing.T, b Backend) {
 	if err := d.ReplaceEvent(ctx, last[0].ID, []store.OutboxEvent{{EventID: "push.1", Kind: "message.push", Body: []byte(`{}`), Created: now.UnixMilli()}}); err != nil {
 		t.Fatal(err)
 	}
+	// A second replace of the same event (another claim's, its lease run
+	// out meanwhile) adds nothing: the pushes are not owed twice.
+	if err := d.ReplaceEvent(ctx, last[0].ID, []store.OutboxEvent{{EventID: "push.2", Kind: "message.push", Body: []byte(`{}`), Created: now.UnixMilli()}}); err != nil {
+		t.Fatal(err)
+	}
 	pushed := claim("n4", retry.Add(2*time.Hour))
 	if got := ids(pushed); !slices.Equal(got, []string{"push.1"}) {
-		t.Fatalf("after the replace: %v", got)
+		t.Fatalf("after the replace, and again: %v", got)
 	}
 	// An id a claim holds is never a new event's: the claim's holder
 	// replaces its event, the newest, with nothing, a message is stored
