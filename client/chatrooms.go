@@ -77,7 +77,17 @@ func (e *Engine) ChatroomRequest(ctx context.Context, r *pb.ChatroomRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	return f.GetChatroomResult(), nil
+	res := f.GetChatroomResult()
+	if len(res.GetOwnSeqs()) > 0 { // entry notices, sent as this user: never pushed back
+		e.rooms.mu.Lock()
+		if st := e.rooms.rooms[r.Room]; st != nil {
+			for _, seq := range res.OwnSeqs {
+				st.ownSent(seq)
+			}
+		}
+		e.rooms.mu.Unlock()
+	}
+	return res, nil
 }
 
 // JoinChatroom joins room (existing: only a room that exists, 23410
@@ -234,8 +244,11 @@ func (st *roomState) take(seq uint64) bool {
 		}
 		st.missing[s] = true
 	}
-	delete(st.own, seq)
 	st.lastSeq = seq
+	if st.own[seq] {
+		delete(st.own, seq)
+		return false // the device's own send: the application has it from the send
+	}
 	return true
 }
 
@@ -400,6 +413,10 @@ func (lc *liveConn) fillRoomGapPage(ctx context.Context, room string) bool {
 	return more
 }
 
+// rejoinRetry is how long a rejoin refused for frequency waits: the
+// server's bucket of writes refills at 20 a second.
+const rejoinRetry = time.Second
+
 // rejoinChatrooms joins again, after a reconnect, the rooms the engine
 // was in, and tells the application how each went.
 func (lc *liveConn) rejoinChatrooms(ctx context.Context) {
@@ -421,9 +438,26 @@ func (lc *liveConn) rejoinChatrooms(ctx context.Context) {
 		return 1
 	})
 	for _, j := range joins {
-		f, err := lc.request(ctx, &pb.Frame{Body: &pb.Frame_Chatroom{Chatroom: &pb.ChatroomRequest{
-			Op: pb.ChatroomOp_CHATROOM_JOIN_EXISTING, Room: j.room, Count: j.count,
-		}}})
+		var f *pb.Frame
+		var err error
+		for {
+			f, err = lc.request(ctx, &pb.Frame{Body: &pb.Frame_Chatroom{Chatroom: &pb.ChatroomRequest{
+				Op: pb.ChatroomOp_CHATROOM_JOIN_EXISTING, Room: j.room, Count: j.count,
+			}}})
+			if codes.Of(err) != codes.RequestOverFrequency {
+				break
+			}
+			// The user's bucket of writes ran dry (a device in more rooms
+			// than its burst): wait for it rather than lose the room for
+			// the whole connection.
+			select {
+			case <-ctx.Done():
+			case <-time.After(rejoinRetry):
+			}
+			if ctx.Err() != nil {
+				break
+			}
+		}
 		if ctx.Err() != nil {
 			return // the connection went: the next one rejoins
 		}

@@ -229,7 +229,7 @@ func (s *Server) apiChangeChatroomEntries(r *http.Request) (any, error) {
 	if err := contract.CheckChatroomRequest(req); err != nil {
 		return nil, apiChatroomErr(err)
 	}
-	changed, err := s.changeChatroomEntries(r.Context(), room, "", "", req, s.cfg.Now())
+	changed, _, err := s.changeChatroomEntries(r.Context(), room, "", "", req, s.cfg.Now())
 	if err != nil {
 		return nil, apiChatroomErr(err)
 	}

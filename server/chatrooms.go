@@ -96,8 +96,11 @@ type roomPush struct {
 	except string
 }
 
-// roomQueue bounds the pushes waiting for a room's fan-out: beyond it, the
-// room's senders wait (their sends are answered once it is queued).
+// roomQueue bounds the pushes waiting for a room's fan-out: beyond it a
+// push is missed by the room's sessions here (deliver never waits), and
+// their devices read its message from the history as a gap. (Entries,
+// mutes and a room's end are events outside the sequence: a missed one is
+// not read back — noted, not met.)
 const roomQueue = 1024
 
 func (r *liveRoom) list() []*session {
@@ -584,8 +587,8 @@ func (s *Server) chatroomRequest(ctx context.Context, ss *session, r *pb.Chatroo
 				return nil, err
 			}
 		}
-		_, err := s.changeChatroomEntries(ctx, r.Room, ss.user, ss.id, r, now)
-		return &pb.ChatroomResult{}, err
+		_, notices, err := s.changeChatroomEntries(ctx, r.Room, ss.user, ss.id, r, now)
+		return &pb.ChatroomResult{OwnSeqs: notices}, err
 	}
 	return nil, codes.New(codes.RCChatroomParameterInvalid, "unknown chat room operation")
 }
@@ -706,7 +709,7 @@ func (s *Server) leaveChatrooms(ss *session) {
 // changeChatroomEntries sets or removes entries as user (the app's server:
 // "") under contract.DecideEntries, tells the room, and with notify sends
 // it one RC:chrmKVNotiMsg per entry changed.
-func (s *Server) changeChatroomEntries(ctx context.Context, room, user, exceptSession string, r *pb.ChatroomRequest, now time.Time) ([]*pb.ChatroomEntry, error) {
+func (s *Server) changeChatroomEntries(ctx context.Context, room, user, exceptSession string, r *pb.ChatroomRequest, now time.Time) (changed []*pb.ChatroomEntry, notices []uint64, err error) {
 	var put []*pb.ChatroomEntry
 	var keys []string
 	if r.Op == pb.ChatroomOp_CHATROOM_SET_ENTRIES {
@@ -714,11 +717,11 @@ func (s *Server) changeChatroomEntries(ctx context.Context, room, user, exceptSe
 	} else {
 		keys = r.Keys
 	}
-	changed, err := s.store.ChangeChatroomEntries(ctx, room, func(cur map[string]*pb.ChatroomEntry) ([]*pb.ChatroomEntry, error) {
+	changed, err = s.store.ChangeChatroomEntries(ctx, room, func(cur map[string]*pb.ChatroomEntry) ([]*pb.ChatroomEntry, error) {
 		return contract.DecideEntries(cur, user, put, keys, r.Force, now.UnixMilli())
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.pushChatroomEvent(ctx, &pb.ChatroomEvent{Room: room, Entries: changed}, "")
 	if r.Notify && user != "" {
@@ -730,12 +733,15 @@ func (s *Server) changeChatroomEntries(ctx context.Context, room, user, exceptSe
 			content, _ := json.Marshal(map[string]any{"type": typ, "key": e.Key, "value": e.Value, "extra": r.Extra})
 			m := &pb.Message{ConvType: pb.ConversationType_CHATROOM, FromUser: user, To: room,
 				ClientMsgId: "kv-" + s.uids.Next(now), ObjectName: contract.ChatroomEntryNotice, Content: content, IsPersisted: true}
-			if _, _, err := s.appendInOrder(ctx, store.ChatroomConvID(m.To), m, exceptSession); err != nil {
+			stored, _, err := s.appendInOrder(ctx, store.ChatroomConvID(m.To), m, exceptSession)
+			if err != nil {
 				s.log.Warn("chat room: entry notice", "room", room, "err", err)
+				continue
 			}
+			notices = append(notices, stored.Seq)
 		}
 	}
-	return changed, nil
+	return changed, notices, nil
 }
 
 // appendInOrder stores m, a chat room's or an ultra group channel's

@@ -631,3 +631,89 @@ func TestClusterChatroom(t *testing.T) {
 		return codes.Of(err) == codes.NotInChatroom
 	})
 }
+
+// A device in more rooms than its user's burst of writes rejoins them all
+// after a reconnect: a rejoin refused for frequency (20607) waits for the
+// bucket instead of losing the room for the whole connection.
+func TestChatroomRejoinWaitsForTheWriteBucket(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *server.Config) { c.WriteBurst, c.WriteRate = 3, 0.001 })
+	ctx := context.Background()
+	cut := &roomCutter{}
+	bob := e.device("bob", "b1", devOpts{dialer: cut})
+	bob.connect(t, token(t, "bob", time.Hour))
+	rooms := []string{"r0", "r1", "r2"}
+	for _, room := range rooms {
+		if _, err := bob.JoinChatroom(ctx, room, -1, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cut.cut() // the bucket is empty: the first rejoin is refused
+	waitFor(t, "a rejoin refused", func() bool { return e.metric(t, "imwasm_requests_limited_total") >= 1 })
+	e.clock.add(time.Hour) // the bucket full again (3)
+	var rejoined []*client.ChatroomRejoin
+	bob.waitFor(t, "3 rejoins", func(_ []*client.Message, all []client.Event) bool {
+		rejoined = rejoined[:0]
+		for _, ev := range all {
+			if ev.Kind == client.EventChatroom && ev.Chatroom.Rejoined != nil {
+				rejoined = append(rejoined, ev.Chatroom.Rejoined)
+			}
+		}
+		return len(rejoined) >= len(rooms)
+	})
+	for _, rj := range rejoined {
+		if rj.Code != 0 || !bob.InChatroom(rj.Room) {
+			t.Fatalf("%s rejoined with %d (in it: %v)", rj.Room, rj.Code, bob.InChatroom(rj.Room))
+		}
+	}
+}
+
+// A device's own message that lands past one it has not seen yet stays
+// its own through a rejoin: never handed back as received.
+func TestChatroomRejoinKeepsOwnMessagesOwn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	cut := &roomCutter{}
+	bob := e.device("bob", "b1", devOpts{dialer: cut})
+	joinAll(t, "show", 5, alice, bob)
+	alice.send(t, roomText("show", "1"))
+	bob.waitRoom(t, "show", "1")
+	cut.drop(2) // alice's 2 never reaches bob live...
+	alice.send(t, roomText("show", "2"))
+	e.fence(t, bob)
+	bob.send(t, roomText("show", "3 from bob")) // ...before bob sends 3
+	cut.cut()
+	bob.roomEvent(t, "rejoined", func(ev *client.ChatroomEvent) bool { return ev.Rejoined != nil })
+	alice.send(t, roomText("show", "4"))
+	bob.waitFor(t, "4", func([]*client.Message, []client.Event) bool {
+		bob.mu.Unlock()
+		defer bob.mu.Lock()
+		return slices.Contains(bob.roomMessages("show"), "4")
+	})
+	if got := bob.roomMessages("show"); slices.Contains(got, "3 from bob") || !slices.Contains(got, "2") {
+		t.Fatalf("bob was handed %v (his own 3 not among them, alice's 2 read back)", got)
+	}
+}
+
+// An entry's notice is the setter's own message: the setter is never
+// handed it, live or read back when a later message shows its number.
+func TestChatroomEntryNoticeIsTheSettersOwn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	// A gap is read back at once: had alice taken the notice's number for
+	// a gap, she would have it by the time "later" comes.
+	alice := e.device("alice", "a1", devOpts{mod: func(c *client.Config) { c.GapWait = time.Millisecond }})
+	bob := e.device("bob", "b1", devOpts{})
+	joinAll(t, "kv", -1, alice, bob)
+	if _, err := alice.ChatroomRequest(ctx, &pb.ChatroomRequest{Op: pb.ChatroomOp_CHATROOM_SET_ENTRIES, Room: "kv", Notify: true,
+		Entries: []*pb.ChatroomEntry{{Key: "stage", Value: "open"}}}); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitRoom(t, "kv", "RC:chrmKVNotiMsg")
+	bob.send(t, roomText("kv", "after"))
+	alice.waitRoom(t, "kv", "after")
+	bob.send(t, roomText("kv", "later"))
+	alice.waitRoom(t, "kv", "after", "later")
+}

@@ -106,7 +106,8 @@ func (c *ultraCache) invalidateAll() {
 }
 
 // ultraConversation checks that user may use channel conv of an ultra
-// group and returns its conversation id and the group.
+// group and returns its conversation id and the group (the group too when
+// the only refusal is a private channel's, 24416).
 func (s *Server) ultraConversation(ctx context.Context, user string, conv *pb.Conversation) (string, *store.UltraGroup, error) {
 	if conv.Channel != "" && !contract.ValidID(conv.Channel) {
 		return "", nil, codes.New(codes.UltraGroupChannelIDNotExist, "invalid channel id")
@@ -126,7 +127,7 @@ func (s *Server) ultraConversation(ctx context.Context, user string, conv *pb.Co
 		return "", nil, codes.New(codes.UltraGroupChannelIDNotExist, "no such channel")
 	}
 	if !ch.MayUse(user) {
-		return "", nil, codes.New(codes.UltraGroupUserNotInPrivateChannel, "not in the private channel")
+		return "", g, codes.New(codes.UltraGroupUserNotInPrivateChannel, "not in the private channel")
 	}
 	return store.UltraConvID(conv.Target, conv.Channel), g, nil
 }
@@ -256,12 +257,28 @@ func (s *Server) changeUltraGroup(ctx context.Context, c store.UltraChange) (sto
 	st := s.settings.Load()
 	c.MaxMembers, c.MaxChannels, c.Now = st.UltraGroupMaxMembers, st.UltraGroupMaxChannels, s.cfg.Now()
 	var before *store.UltraChannel // the channel as it was, for what its events say
+	var levels []string            // the default levels a dismiss or a channel's deletion ends
 	if g, err := s.ultraGroups.get(ctx, c.Group); err == nil {
 		before = g.Channels[c.Channel]
+		switch c.Op {
+		case store.UltraDismiss:
+			levels = append(levels, ultraLevelKey(c.Group, ""))
+			for id := range g.Channels {
+				levels = append(levels, ultraLevelKey(c.Group, id))
+			}
+		case store.UltraDeleteChannel:
+			levels = append(levels, ultraLevelKey(c.Group, c.Channel))
+		}
 	}
 	res, err := s.store.ChangeUltraGroup(ctx, c)
 	if err != nil {
 		return res, ultraErr(err, c.Op)
+	}
+	if len(levels) > 0 {
+		// A group or channel made again with the same id starts with none.
+		if err := s.store.DeleteSettings(ctx, levels); err != nil {
+			s.log.Warn("ultra group: its default levels", "group", c.Group, "err", err)
+		}
 	}
 	e := &busEvent{Kind: evUltra, Group: c.Group}
 	switch c.Op {
@@ -411,8 +428,10 @@ func (s *Server) ultraGroupRequest(ctx context.Context, user string, r *pb.Ultra
 		}
 		return res, nil
 	}
-	// The default levels: read by members, set by the owner.
-	if _, g, err := s.ultraConversation(ctx, user, &pb.Conversation{Type: pb.ConversationType_ULTRA_GROUP, Target: r.Group, Channel: r.Channel}); err != nil {
+	// The default levels: read by members, set by the owner (of a private
+	// channel too, on its list or not).
+	if _, g, err := s.ultraConversation(ctx, user, &pb.Conversation{Type: pb.ConversationType_ULTRA_GROUP, Target: r.Group, Channel: r.Channel}); err != nil &&
+		!(codes.Of(err) == codes.UltraGroupUserNotInPrivateChannel && r.Op == pb.UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL && g != nil && user == g.Owner) {
 		return nil, err
 	} else if r.Op == pb.UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL {
 		if user != g.Owner {

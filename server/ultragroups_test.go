@@ -279,3 +279,45 @@ func TestClusterUltraGroup(t *testing.T) {
 	_, err = bob.UltraGroupRequest(ctx, &pb.UltraGroupRequest{Op: pb.UltraGroupOp_ULTRA_GROUP_GET_DEFAULT_LEVEL, Group: "big"})
 	wantCode(t, "a removed member reads a level", err, codes.NotInUltraGroup)
 }
+
+// Default levels end with their group or channel: one made again with the
+// same id starts with none (http-api.md: "starts empty").
+func TestUltraDefaultLevelsEndWithTheGroup(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	e.adminOK(t, "POST", "/v1/ultragroups", map[string]any{"id": "ug", "ownerId": "olga"})
+	e.adminOK(t, "POST", "/v1/ultragroups/ug/channels", map[string]any{"channelId": "news"})
+	e.adminOK(t, "POST", "/v1/ultragroups/ug/channels", map[string]any{"channelId": "newsroom"})
+	olga := e.device("olga", "o1", devOpts{})
+	olga.connect(t, token(t, "olga", time.Hour))
+	level := func(ch string) int32 {
+		t.Helper()
+		res, err := olga.UltraGroupRequest(ctx, &pb.UltraGroupRequest{Op: pb.UltraGroupOp_ULTRA_GROUP_GET_DEFAULT_LEVEL, Group: "ug", Channel: ch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Level
+	}
+	for _, ch := range []string{"", "news", "newsroom"} {
+		if _, err := olga.UltraGroupRequest(ctx, &pb.UltraGroupRequest{Op: pb.UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL, Group: "ug", Channel: ch, Level: 5}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.adminOK(t, "DELETE", "/v1/ultragroups/ug/channels/news", nil)
+	e.adminOK(t, "POST", "/v1/ultragroups/ug/channels", map[string]any{"channelId": "news"})
+	if l, other := level("news"), level("newsroom"); l != 0 || other != 5 {
+		t.Fatalf("default levels after news was deleted and made again: news %d (want 0), newsroom %d (want 5)", l, other)
+	}
+	// The owner sets a private channel's level, on its list or not.
+	e.adminOK(t, "POST", "/v1/ultragroups/ug/channels", map[string]any{"channelId": "staff", "private": true})
+	if _, err := olga.UltraGroupRequest(ctx, &pb.UltraGroupRequest{Op: pb.UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL, Group: "ug", Channel: "staff", Level: 1}); err != nil {
+		t.Fatalf("the owner setting a private channel's level: %v", err)
+	}
+	e.adminOK(t, "DELETE", "/v1/ultragroups/ug", nil)
+	e.adminOK(t, "POST", "/v1/ultragroups", map[string]any{"id": "ug", "ownerId": "olga"})
+	e.adminOK(t, "POST", "/v1/ultragroups/ug/channels", map[string]any{"channelId": "newsroom"})
+	if g, ch := level(""), level("newsroom"); g != 0 || ch != 0 {
+		t.Fatalf("default levels of a group made again: group %d, newsroom %d (want 0)", g, ch)
+	}
+}

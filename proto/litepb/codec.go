@@ -64,6 +64,18 @@ func sizeStrings(tagSize int, ss []string) (n int) {
 	return n
 }
 
+// sizeUint64s is a packed repeated uint64's size (nothing when empty).
+func sizeUint64s(tagSize int, vs []uint64) int {
+	if len(vs) == 0 {
+		return 0
+	}
+	n := 0
+	for _, v := range vs {
+		n += protowire.SizeVarint(v)
+	}
+	return tagSize + protowire.SizeBytes(n)
+}
+
 func sizeMap(tagSize int, m map[string]string) (n int) {
 	for k, v := range m {
 		n += tagSize + protowire.SizeBytes(mapEntrySize(k, v))
@@ -118,6 +130,22 @@ func appendBool(b []byte, tag uint64, v bool) []byte {
 func appendStrings(b []byte, tag uint64, ss []string) []byte {
 	for _, s := range ss {
 		b = protowire.AppendString(protowire.AppendVarint(b, tag), s)
+	}
+	return b
+}
+
+// appendUint64s writes vs packed, as proto3 does.
+func appendUint64s(b []byte, tag uint64, vs []uint64) []byte {
+	if len(vs) == 0 {
+		return b
+	}
+	n := 0
+	for _, v := range vs {
+		n += protowire.SizeVarint(v)
+	}
+	b = protowire.AppendVarint(protowire.AppendVarint(b, tag), uint64(n))
+	for _, v := range vs {
+		b = protowire.AppendVarint(b, v)
 	}
 	return b
 }
@@ -266,6 +294,32 @@ func mergeStrings(dst *[]string, b []byte, num protowire.Number, typ protowire.T
 		*dst = append(*dst, s)
 	}
 	return n, err
+}
+
+// mergeUint64s adds a repeated uint64's values, packed or one by one (a
+// parser must take both).
+func mergeUint64s(dst *[]uint64, b []byte, num protowire.Number, typ protowire.Type) (int, error) {
+	if typ == protowire.VarintType {
+		var v uint64
+		n, err := mergeUint64(&v, b, num, typ)
+		if err == nil {
+			*dst = append(*dst, v)
+		}
+		return n, err
+	}
+	packed, ok, n, err := consumeLen(b, num, typ)
+	if !ok || err != nil {
+		return n, err
+	}
+	for len(packed) > 0 {
+		v, m := protowire.ConsumeVarint(packed)
+		if m < 0 {
+			return 0, protowire.ParseError(m)
+		}
+		*dst = append(*dst, v)
+		packed = packed[m:]
+	}
+	return n, nil
 }
 
 func mergeMap(dst *map[string]string, b []byte, num protowire.Number, typ protowire.Type) (int, error) {

@@ -11518,6 +11518,7 @@ type ChatroomResult struct {
 	Members     []*ChatroomMember
 	Entries     []*ChatroomEntry
 	LastSeq     uint64
+	OwnSeqs     []uint64
 }
 
 func (x *ChatroomResult) GetCreateTime() int64 {
@@ -11583,6 +11584,13 @@ func (x *ChatroomResult) GetLastSeq() uint64 {
 	return 0
 }
 
+func (x *ChatroomResult) GetOwnSeqs() []uint64 {
+	if x != nil {
+		return x.OwnSeqs
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *ChatroomResult) Size() (n int) {
 	if x == nil {
@@ -11603,6 +11611,7 @@ func (x *ChatroomResult) Size() (n int) {
 		n += sizeMsg(1, e, true)
 	}
 	n += sizeVarint(1, x.LastSeq)
+	n += sizeUint64s(1, x.OwnSeqs)
 	return n
 }
 
@@ -11626,6 +11635,7 @@ func (x *ChatroomResult) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 8<<3|2, e, true)
 	}
 	b = appendVarint(b, 9<<3|0, x.LastSeq)
+	b = appendUint64s(b, 10<<3|2, x.OwnSeqs)
 	return b
 }
 
@@ -11684,6 +11694,8 @@ func (x *ChatroomResult) Merge(b []byte) error {
 			n, err = mergeMsg(e, b, num, typ)
 		case 9:
 			n, err = mergeUint64(&x.LastSeq, b, num, typ)
+		case 10:
+			n, err = mergeUint64s(&x.OwnSeqs, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -8005,7 +8005,10 @@ type ChatroomResult struct {
 	Entries []*ChatroomEntry `protobuf:"bytes,8,rep,name=entries,proto3" json:"entries,omitempty"`
 	// JOIN: the room's last sequence number when the session joined: every
 	// later message comes live (or, missed, is read by PullRequest).
-	LastSeq       uint64 `protobuf:"varint,9,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	LastSeq uint64 `protobuf:"varint,9,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	// SET_ENTRIES/REMOVE_ENTRIES with notify: the sequence numbers of the
+	// notices, sent as the caller, which its device keeps as its own sends.
+	OwnSeqs       []uint64 `protobuf:"varint,10,rep,packed,name=own_seqs,json=ownSeqs,proto3" json:"own_seqs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -8101,6 +8104,13 @@ func (x *ChatroomResult) GetLastSeq() uint64 {
 		return x.LastSeq
 	}
 	return 0
+}
+
+func (x *ChatroomResult) GetOwnSeqs() []uint64 {
+	if x != nil {
+		return x.OwnSeqs
+	}
+	return nil
 }
 
 // ChatroomEvent is what RongIMLib's Events.CHATROOM carries, for one room.
@@ -9411,7 +9421,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\aremoved\x18\x06 \x01(\bR\aremoved\"A\n" +
 	"\x0eChatroomMember\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\tR\x04user\x12\x1b\n" +
-	"\tjoin_time\x18\x02 \x01(\x03R\bjoinTime\"\xd8\x02\n" +
+	"\tjoin_time\x18\x02 \x01(\x03R\bjoinTime\"\xf3\x02\n" +
 	"\x0eChatroomResult\x12\x1f\n" +
 	"\vcreate_time\x18\x01 \x01(\x03R\n" +
 	"createTime\x12!\n" +
@@ -9422,7 +9432,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\bmessages\x18\x06 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x123\n" +
 	"\amembers\x18\a \x03(\v2\x19.imwasm.v1.ChatroomMemberR\amembers\x122\n" +
 	"\aentries\x18\b \x03(\v2\x18.imwasm.v1.ChatroomEntryR\aentries\x12\x19\n" +
-	"\blast_seq\x18\t \x01(\x04R\alastSeq\"\xc6\x01\n" +
+	"\blast_seq\x18\t \x01(\x04R\alastSeq\x12\x19\n" +
+	"\bown_seqs\x18\n" +
+	" \x03(\x04R\aownSeqs\"\xc6\x01\n" +
 	"\rChatroomEvent\x12\x12\n" +
 	"\x04room\x18\x01 \x01(\tR\x04room\x122\n" +
 	"\aentries\x18\x02 \x03(\v2\x18.imwasm.v1.ChatroomEntryR\aentries\x12\x1c\n" +

@@ -144,8 +144,8 @@ func check(f *protogen.Field) error {
 		}
 		return nil
 	}
-	if d.IsList() && d.Kind() != protoreflect.StringKind && d.Kind() != protoreflect.MessageKind {
-		return fmt.Errorf("%s: only repeated strings and messages are supported", d.FullName())
+	if d.IsList() && d.Kind() != protoreflect.StringKind && d.Kind() != protoreflect.MessageKind && d.Kind() != protoreflect.Uint64Kind {
+		return fmt.Errorf("%s: only repeated strings, uint64s and messages are supported", d.FullName())
 	}
 	return nil
 }
@@ -286,6 +286,8 @@ func sizeFunc(g *protogen.GeneratedFile, m *protogen.Message) {
 			g.P("n += sizeMap(", ts, ", ", v, ")")
 		case f.Desc.IsList() && f.Desc.Kind() == protoreflect.StringKind:
 			g.P("n += sizeStrings(", ts, ", ", v, ")")
+		case f.Desc.IsList() && f.Desc.Kind() == protoreflect.Uint64Kind:
+			g.P("n += sizeUint64s(", ts, ", ", v, ")")
 		case f.Desc.IsList():
 			g.P("for _, e := range ", v, " { n += sizeMsg(", ts, ", e, true) }")
 		case f.Desc.Kind() == protoreflect.MessageKind:
@@ -341,6 +343,8 @@ func appendFunc(g *protogen.GeneratedFile, m *protogen.Message) {
 			g.P("b = appendMap(b, ", k, ", ", v, ")")
 		case f.Desc.IsList() && f.Desc.Kind() == protoreflect.StringKind:
 			g.P("b = appendStrings(b, ", k, ", ", v, ")")
+		case f.Desc.IsList() && f.Desc.Kind() == protoreflect.Uint64Kind:
+			g.P("b = appendUint64s(b, ", k, ", ", v, ")")
 		case f.Desc.IsList():
 			g.P("for _, e := range ", v, " { b = appendMsg(b, ", k, ", e, true) }")
 		case f.Desc.Kind() == protoreflect.MessageKind:
@@ -395,6 +399,8 @@ func mergeFunc(g *protogen.GeneratedFile, m *protogen.Message) {
 			g.P("n, err = mergeMap(", v, ", b, num, typ)")
 		case f.Desc.IsList() && f.Desc.Kind() == protoreflect.StringKind:
 			g.P("n, err = mergeStrings(", v, ", b, num, typ)")
+		case f.Desc.IsList() && f.Desc.Kind() == protoreflect.Uint64Kind:
+			g.P("n, err = mergeUint64s(", v, ", b, num, typ)")
 		case f.Desc.IsList():
 			g.P("var e *", f.Message.GoIdent.GoName)
 			g.P("if typ == ", wire.Ident("BytesType"), " { e = new(", f.Message.GoIdent.GoName, "); x.", f.GoName, " = append(x.", f.GoName, ", e) }")

@@ -185,9 +185,10 @@ type Store interface {
 	ClearHistory(ctx context.Context, user, convID string, t int64, entry *pb.Message) (*pb.Message, error)
 
 	// Setting returns the value stored under key (nil if none);
-	// PutSetting stores it.
+	// PutSetting stores it; DeleteSettings removes keys.
 	Setting(ctx context.Context, key string) ([]byte, error)
 	PutSetting(ctx context.Context, key string, value []byte) error
+	DeleteSettings(ctx context.Context, keys []string) error
 
 	// DeleteBefore removes every message sent before t (retention); the
 	// conversations' histories then start after them. It returns how many

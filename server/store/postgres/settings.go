@@ -33,6 +33,14 @@ func (d *DB) PutSetting(ctx context.Context, key string, value []byte) error {
 	return nil
 }
 
+// DeleteSettings implements store.Store's DeleteSettings.
+func (d *DB) DeleteSettings(ctx context.Context, keys []string) error {
+	if _, err := d.pool.Exec(ctx, `DELETE FROM settings WHERE key = ANY($1)`, keys); err != nil {
+		return fmt.Errorf("delete settings: %w", err)
+	}
+	return nil
+}
+
 // SetSettings implements store.Store's SetSettings. Each row is locked
 // while change decides on it: settings changed from two nodes at once
 // (a pin and a mute) both hold.

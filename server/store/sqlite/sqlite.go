@@ -502,6 +502,22 @@ func (d *DB) PutSetting(ctx context.Context, key string, value []byte) error {
 	return nil
 }
 
+// DeleteSettings implements store.Store.
+func (d *DB) DeleteSettings(ctx context.Context, keys []string) error {
+	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
+		for _, k := range keys {
+			if _, err := t.tx.Exec(`DELETE FROM settings WHERE key=?`, k); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete settings: %w", err)
+	}
+	return nil
+}
+
 // DeleteBefore implements store.Store.
 func (d *DB) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
 	v, err := d.submit(ctx, true, func(w *wtx) (any, error) { return w.deleteBefore(t.UnixMilli()) })

@@ -26,6 +26,20 @@ func settingsAndAccess(t *testing.T, b Backend) {
 			t.Fatalf("after putting %q: %q %v", v, got, err)
 		}
 	}
+	// Deleted: those keys only.
+	for _, k := range []string{"g/1/a", "g/1/", "g/1/ab"} {
+		if err := d.PutSetting(ctx, k, []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.DeleteSettings(ctx, []string{"g/1/a", "g/1/", "never/set"}); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]bool{"g/1/a": false, "g/1/": false, "g/1/ab": true, "k": true} {
+		if got, err := d.Setting(ctx, k); err != nil || (got != nil) != want {
+			t.Fatalf("after deleting, %s: %q %v (want kept %v)", k, got, err, want)
+		}
+	}
 
 	t1, t0 := time.UnixMilli(2_000), time.UnixMilli(1_000)
 	if a, err := d.Access(ctx, "u"); err != nil || a != (store.Access{}) {
