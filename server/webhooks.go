@@ -546,7 +546,7 @@ func (s *Server) deliverWebhooks(ctx context.Context) int {
 			done = append(done, e.ID)
 			continue
 		}
-		if err := s.store.FinishEvent(sctx, e.ID, retry); err != nil {
+		if err := s.store.FinishEvent(sctx, s.bus.ID(), e.ID, retry); err != nil {
 			s.log.Warn("webhooks: put an event back", "event", e.EventID, "err", err)
 		}
 	}

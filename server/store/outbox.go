@@ -48,9 +48,11 @@ type Outbox interface {
 	// node until now+lease: no other claim gets them meanwhile (a node
 	// that stops without finishing them leaves them to be claimed again).
 	ClaimEvents(ctx context.Context, node string, now time.Time, lease time.Duration, limit int) ([]OutboxEvent, error)
-	// FinishEvent removes a delivered event (retryAt zero), or releases it
-	// to be claimed again at retryAt with one more attempt counted.
-	FinishEvent(ctx context.Context, id int64, retryAt time.Time) error
+	// FinishEvent removes a delivered event (retryAt zero), or releases
+	// node's claim of it to be claimed again at retryAt with one more
+	// attempt counted (a claim another node took since, node's lease run
+	// out, is left to that node).
+	FinishEvent(ctx context.Context, node string, id int64, retryAt time.Time) error
 	// DeliveredEvents removes events delivered (or given up), at once.
 	DeliveredEvents(ctx context.Context, ids []int64) error
 	// OutboxSize counts the events waiting.

@@ -113,12 +113,15 @@ RETURNING id, event_id, kind, body, created, attempts, due`, node, now.Add(lease
 }
 
 // FinishEvent implements store.Store.
-func (d *DB) FinishEvent(ctx context.Context, id int64, retryAt time.Time) error {
+func (d *DB) FinishEvent(ctx context.Context, node string, id int64, retryAt time.Time) error {
 	var err error
 	if retryAt.IsZero() {
 		_, err = d.pool.Exec(ctx, `DELETE FROM outbox WHERE id = $1`, id)
 	} else {
-		_, err = d.pool.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, due = $1, claimed_by = '', claimed_until = 0 WHERE id = $2`, retryAt.UnixMilli(), id)
+		// Only node's own claim is released: after its lease ran out
+		// another node may hold the event, and releasing it then would let
+		// a third claim it too.
+		_, err = d.pool.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, due = $1, claimed_by = '', claimed_until = 0 WHERE id = $2 AND claimed_by = $3`, retryAt.UnixMilli(), id, node)
 	}
 	if err != nil {
 		return unavailable(fmt.Errorf("finish event %d: %w", id, err))

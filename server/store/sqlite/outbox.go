@@ -57,15 +57,21 @@ func (t *wtx) enqueue(events []store.OutboxEvent) error {
 	return nil
 }
 
+// claim is who holds a claimed outbox event, and until when (ms).
+type claim struct {
+	node  string
+	until int64
+}
+
 // ClaimEvents implements store.Store.
 func (d *DB) ClaimEvents(ctx context.Context, node string, now time.Time, lease time.Duration, limit int) ([]store.OutboxEvent, error) {
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		ms := now.UnixMilli()
 		if d.claims == nil {
-			d.claims = map[int64]int64{}
+			d.claims = map[int64]claim{}
 		}
-		for id, until := range d.claims {
-			if until <= ms {
+		for id, c := range d.claims {
+			if c.until <= ms {
 				delete(d.claims, id) // its lease ran out: claimable again
 			}
 		}
@@ -100,7 +106,7 @@ WHERE o.due <= ? ORDER BY o.due, o.id LIMIT ?`, store.OutboxMessage, store.Outbo
 		}
 		t.onCommit(func() {
 			for _, e := range out {
-				d.claims[e.ID] = now.Add(lease).UnixMilli()
+				d.claims[e.ID] = claim{node, now.Add(lease).UnixMilli()}
 			}
 		})
 		return out, nil
@@ -112,15 +118,16 @@ WHERE o.due <= ? ORDER BY o.due, o.id LIMIT ?`, store.OutboxMessage, store.Outbo
 }
 
 // FinishEvent implements store.Store.
-func (d *DB) FinishEvent(ctx context.Context, id int64, retryAt time.Time) error {
+func (d *DB) FinishEvent(ctx context.Context, node string, id int64, retryAt time.Time) error {
 	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		var err error
-		t.onCommit(func() { delete(d.claims, id) })
 		if retryAt.IsZero() {
+			t.onCommit(func() { delete(d.claims, id) })
 			_, err = t.tx.Exec(`DELETE FROM outbox WHERE id=?`, id)
-		} else {
+		} else if c, held := d.claims[id]; !held || c.node == node {
+			t.onCommit(func() { delete(d.claims, id) })
 			_, err = t.tx.Exec(`UPDATE outbox SET attempts=attempts+1, due=? WHERE id=?`, retryAt.UnixMilli(), id)
-		}
+		} // else claimed by another since this claim's lease ran out: theirs to finish
 		if err != nil {
 			return nil, fmt.Errorf("finish event %d: %w", id, err)
 		}

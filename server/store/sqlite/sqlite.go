@@ -70,7 +70,7 @@ type DB struct {
 	// never below the truth), so device acks skip the lookup when none.
 	pendingDeliveries atomic.Int64
 	outbox            atomic.Bool     // SetOutbox: each stored message's event goes into the outbox
-	claims            map[int64]int64 // outbox events claimed: until when (ms); the writer's alone (outbox.go)
+	claims            map[int64]claim // outbox events claimed: by whom, until when; the writer's alone (outbox.go)
 	stmts             sync.Map        // read query -> *sql.Stmt, prepared once (parsing dominated reads)
 	closeOnce         sync.Once
 	closeErr          error

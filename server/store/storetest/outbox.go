@@ -71,11 +71,11 @@ func outbox(t *testing.T, b Backend) {
 		t.Fatalf("claimed again within the lease: %v", ids(evs))
 	}
 	// Delivered: gone. Failed: due again later, one attempt counted.
-	if err := d.FinishEvent(ctx, evs[0].ID, time.Time{}); err != nil {
+	if err := d.FinishEvent(ctx, "n1", evs[0].ID, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	retry := now.Add(2 * time.Hour)
-	if err := d.FinishEvent(ctx, evs[1].ID, retry); err != nil {
+	if err := d.FinishEvent(ctx, "n1", evs[1].ID, retry); err != nil {
 		t.Fatal(err)
 	}
 	if evs := claim("n2", retry.Add(-time.Second)); len(evs) != 0 {
@@ -85,9 +85,16 @@ func outbox(t *testing.T, b Backend) {
 	if len(again) != 1 || again[0].EventID != "on.a.1" || again[0].Attempts != 1 {
 		t.Fatalf("the retry: %+v", again)
 	}
-	// A lease that ran out (its node stopped): claimed by another.
+	// A lease that ran out (its node slow or stopped): claimed by another,
+	// whose claim the first node's late release leaves alone.
 	if evs := claim("n3", retry.Add(2*time.Minute)); len(evs) != 1 || evs[0].EventID != "on.a.1" {
 		t.Fatalf("after the lease: %v", ids(evs))
+	}
+	if err := d.FinishEvent(ctx, "n2", again[0].ID, retry.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if evs := claim("n4", retry.Add(2*time.Minute+30*time.Second)); len(evs) != 0 { // within n3's lease
+		t.Fatalf("claimed while n3 holds it (n2's late release let it go): %v", ids(evs))
 	}
 	if n, err := d.OutboxSize(ctx); err != nil || n != 1 {
 		t.Fatalf("outbox size %d %v, want 1", n, err)
