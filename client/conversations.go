@@ -133,6 +133,11 @@ func (e *Engine) recountLocked(ctx context.Context, bs *batchState) {
 			continue
 		}
 		var unread, mentions int
+		if bs.lessCounted && st.serverCounted() {
+			// Messages left that the server's count may hold: until the
+			// server counts again (its sync), the count may be high.
+			e.resyncSoon()
+		}
 		if st.lacksUnread() && st.ReadSeq != st.CountRead {
 			// The watermark moved inside what the server counted: count
 			// what is held until the server counts again.
@@ -443,8 +448,13 @@ func (e *Engine) Conversation(ctx context.Context, c Conversation) (*Conversatio
 func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 	latest := map[string]*Message{}
 	for _, m := range bs.emitted {
-		if hasCounts(m.Type) && !m.IsStatus {
-			latest[m.Key()] = m // emitted in sequence order: the last wins
+		if !hasCounts(m.Type) || m.IsStatus {
+			continue
+		}
+		// The newest wins: a recall or an edit emits an older message
+		// again, after the batch's new ones.
+		if prev := latest[m.Key()]; prev == nil || m.Seq == 0 || prev.Seq != 0 && m.Seq > prev.Seq {
+			latest[m.Key()] = m
 		}
 	}
 	for k := range bs.recount {
@@ -466,6 +476,9 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 		st := e.convs[k]
 		if st == nil || !hasCounts(st.Type) || st.TargetID == "" {
 			continue
+		}
+		if m != nil && m.Seq != 0 && m.Seq < st.LastSeq {
+			m = nil // an older message changed (recalled, edited): the newest is read from the store below
 		}
 		ci := infoOf(st)
 		ci.setLatest(m)

@@ -524,3 +524,26 @@ func TestLatestReadByWatermark(t *testing.T) {
 		t.Errorf("a message sent from another device: %+v, %v", ms, err)
 	}
 }
+
+// The CONVERSATION event shows the newest message as the latest, not an
+// older one a recall in the same batch changed.
+func TestConversationEventLatestIsTheNewest(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	c.push(from(bob, 1))
+	h.barrier(c)
+	c.push(from(bob, 2), recallMarker(bob, 3, uidOf(bob, 1), "bob"))
+	h.barrier(c)
+	evs := h.ev.all(EventConversations)
+	var last *ConversationInfo
+	for _, ev := range evs {
+		for i := range ev.Conversations {
+			if ev.Conversations[i].Conversation == bob {
+				last = &ev.Conversations[i]
+			}
+		}
+	}
+	if last == nil || last.Latest == nil || last.Latest.Seq != 2 {
+		t.Fatalf("the last CONVERSATION event's latest for bob: %+v (want seq 2, the newest)", last)
+	}
+}

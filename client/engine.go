@@ -171,6 +171,7 @@ type Engine struct {
 	quit      chan struct{} // closed once nothing feeds the loops below
 	processed chan struct{} // closed when processLoop returns
 	latest    latestCache   // the conversation list's latest messages (latest.go)
+	deleted   recentDeletes // server ids deleted lately, not stored if they come after (deleted.go)
 	delivered chan struct{} // closed when eventLoop returns
 }
 

@@ -99,6 +99,7 @@ func (c *latestCache) forget(b *Batch) {
 
 // apply is Store.Apply for every write of the engine.
 func (e *Engine) apply(ctx context.Context, b *Batch) error {
+	e.deleted.note(b.DeleteUIDs)
 	e.latest.forget(b) // before: a list read from now on is not kept...
 	err := e.cfg.Store.Apply(ctx, b)
 	e.latest.forget(b) // ...nor one that ran while the store changed

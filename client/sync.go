@@ -98,6 +98,10 @@ type batchState struct {
 	tagLogs   []*pb.LogEntry // entries saying the user's tags changed
 	events    []Event        // besides EventMessages
 	recounted bool           // recountLocked changed a state: write it
+	// Messages left a conversation (deletes, clears, a recall of one not
+	// held): a count that is the server's (serverCounted) is stale, and
+	// recountLocked has the server count again.
+	lessCounted bool
 }
 
 // batchMaps are a batch's lookups, kept by the engine between batches (a
@@ -213,6 +217,7 @@ func (e *Engine) process(items []*inItem) {
 		}
 		bs.batch.DeleteUIDs = append(bs.batch.DeleteUIDs, it.deleteUIDs...)
 		bs.batch.Clears = append(bs.batch.Clears, it.clears...)
+		bs.lessCounted = bs.lessCounted || len(it.deleteUIDs) > 0 || len(it.clears) > 0
 		for _, c := range it.clears {
 			bs.recount[c.Key()] = true
 		}
@@ -491,6 +496,9 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 			return
 		}
 	}
+	if e.deleted.has(m.w.Uid) {
+		return // deleted before it got here (recentDeletes)
+	}
 	bs.fresh = append(bs.fresh, freshMsg{m: m, st: st, read: m.w.Seq <= st.ReadSeq})
 }
 
@@ -560,7 +568,13 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 		if target == nil {
 			target = held[len(bs.fresh)+i]
 			if target == nil {
-				continue // never held here: nothing to replace
+				// Never held here: nothing to replace; a recalled message may
+				// be in the server's count, which recountLocked asks for again.
+				if r.w.RecallOf != "" {
+					bs.lessCounted = true
+					bs.recount[localConv(me, r.w).Key()] = true
+				}
+				continue
 			}
 			if prev, ok := bs.byID[target.MessageID]; ok {
 				target = prev

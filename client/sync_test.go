@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"testing"
@@ -514,5 +515,75 @@ func TestAcksAWriteLostAreSentOnTheNextConnection(t *testing.T) {
 	_, ack := next[*pb.Frame_Ack](t, c2)
 	if ackItems(ack)["bob"] != 1 {
 		t.Errorf("first ack on the next connection %v: bob's ack was lost with the write", ackItems(ack))
+	}
+}
+
+// A message deleted before it reaches the device (a pull's answer that the
+// processor took after a delete that followed it on the wire) is not
+// stored when it comes: a delete never brings a message back.
+func TestDeletedBeforeItArrivesStaysDeleted(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	c.push(from(bob, 1))
+	h.barrier(c)
+	c.push(logEntry(1, &pb.LogEntry{Conv: wconv(bob), DeletedUids: []string{uidOf(bob, 2)}}))
+	h.barrier(c)
+	c.push(from(bob, 2), from(bob, 3))
+	h.barrier(c)
+	if got := h.store.seqs(bob); !slices.Equal(got, []uint64{1, 3}) {
+		t.Fatalf("held %v, want [1 3]: the deleted message came back", got)
+	}
+	if n := h.e.UnreadCount(bob); n != 2 {
+		t.Fatalf("unread %d, want 2", n)
+	}
+}
+
+// A device that counts a conversation by the server's count (it holds
+// only the latest of its unread messages) asks the server to count again
+// when messages leave it — a delete from another device, a clear, a
+// recall of one it never held — and shows the server's new count.
+func TestServerCountedAfterMessagesLeave(t *testing.T) {
+	for name, leave := range map[string]func(t *testing.T, h *harness, c *fakeConn){
+		"a delete on another device": func(t *testing.T, h *harness, c *fakeConn) {
+			c.push(logEntry(1, &pb.LogEntry{Conv: wconv(grp), DeletedUids: []string{uidOf(grp, 3)}}))
+		},
+		"a recall of one never held": func(t *testing.T, h *harness, c *fakeConn) {
+			c.push(recallMarker(grp, 11, uidOf(grp, 3), "carol"))
+		},
+		"a clear here": func(t *testing.T, h *harness, c *fakeConn) {
+			errc := make(chan error, 1)
+			go func() { errc <- h.e.ClearHistory(context.Background(), grp, 0) }()
+			f, _ := next[*pb.Frame_ClearHistory](t, c)
+			c.ok(f)
+			if err := recv(t, errc); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			if _, err := h.e.Connect(context.Background(), "token"); err != nil {
+				t.Fatal(err)
+			}
+			c := h.srv.conn(t, 0)
+			f, _ := next[*pb.Frame_Sync](t, c)
+			c.reply(f, &pb.Frame_SyncResult{SyncResult: &pb.SyncResult{Version: 2, Conversations: []*pb.ConversationState{
+				{Conv: wconv(grp), LastSeq: 10, LastTime: baseTime + 10000, UnreadCount: 10}}}})
+			p, _ := next[*pb.Frame_Pull](t, c)
+			var ms []*pb.Message
+			for s := uint64(6); s <= 10; s++ {
+				ms = append(ms, from(grp, s))
+			}
+			c.reply(p, &pb.Frame_PullResult{PullResult: &pb.PullResult{Messages: ms, LastSeq: 10, StartSeq: 6}})
+			h.ev.next(t, EventSyncFinished, nil)
+			if n := h.e.UnreadCount(grp); n != 10 {
+				t.Fatalf("unread %d before, want the server's 10", n)
+			}
+			leave(t, h, c)
+			f, _ = next[*pb.Frame_Sync](t, c) // the engine asks the server to count again
+			c.reply(f, &pb.Frame_SyncResult{SyncResult: &pb.SyncResult{Version: 3, Conversations: []*pb.ConversationState{
+				{Conv: wconv(grp), LastSeq: 11, LastTime: baseTime + 11000, UnreadCount: 9}}}})
+			eventually(t, "the server's new count", func() bool { return h.e.UnreadCount(grp) == 9 })
+		})
 	}
 }

@@ -32,6 +32,7 @@ func applyLog(bs *batchState, l *pb.LogEntry, offline bool) {
 	}
 	if len(l.DeletedUids) > 0 || l.ClearedBefore > 0 {
 		bs.recount[c.Key()] = true
+		bs.lessCounted = true
 	}
 	if l.ReadBy != "" || l.DeliveredTo != "" || len(l.Receipts) > 0 || len(l.RespondedUids) > 0 || l.Settings != nil {
 		bs.logs = append(bs.logs, logItem{l, offline})

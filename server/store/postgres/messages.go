@@ -810,11 +810,14 @@ func (t *wtx) mention(ctx context.Context, convID string, m *pb.Message) error {
 func (d *DB) Hide(ctx context.Context, user, convID string, uids []string, entry *pb.Message) (*pb.Message, error) {
 	var out *pb.Message
 	err := d.write(ctx, func(t *wtx) error {
-		if _, err := t.tx.Exec(ctx, `INSERT INTO user_hidden(user_id, conv_id, seq)
-SELECT $1, conv_id, seq FROM messages WHERE uid = ANY($2) AND conv_id = $3 ON CONFLICT DO NOTHING`, user, uids, convID); err != nil {
+		tag, err := t.tx.Exec(ctx, `INSERT INTO user_hidden(user_id, conv_id, seq)
+SELECT $1, conv_id, seq FROM messages WHERE uid = ANY($2) AND conv_id = $3 ON CONFLICT DO NOTHING`, user, uids, convID)
+		if err != nil {
 			return fmt.Errorf("hide in %s: %w", convID, err)
 		}
-		var err error
+		if tag.RowsAffected() > 0 {
+			t.touchUserConv(user, convID) // the user's counts of it changed: a device's next sync is told
+		}
 		out, err = t.appendLog(ctx, entry)
 		return err
 	})

@@ -541,10 +541,21 @@ func (t *wtx) modify(convID, uid string, apply func(*pb.Message) error, marker *
 }
 
 func (t *wtx) hide(user, convID string, uids []string, entry *pb.Message) (*pb.Message, error) {
+	hid := int64(0)
 	for _, uid := range uids {
-		if _, err := t.tx.Exec(`INSERT INTO user_hidden(user_id, conv_id, seq)
-SELECT ?, conv_id, seq FROM messages WHERE uid=? AND conv_id=? ON CONFLICT DO NOTHING`, user, uid, convID); err != nil {
+		res, err := t.tx.Exec(`INSERT INTO user_hidden(user_id, conv_id, seq)
+SELECT ?, conv_id, seq FROM messages WHERE uid=? AND conv_id=? ON CONFLICT DO NOTHING`, user, uid, convID)
+		if err != nil {
 			return nil, fmt.Errorf("hide %s: %w", uid, err)
+		}
+		n, _ := res.RowsAffected()
+		hid += n
+	}
+	if hid > 0 {
+		// The user's counts of it changed: a device's next sync is told.
+		t.version++
+		if _, err := t.tx.Exec(`UPDATE user_convs SET changed=? WHERE user_id=? AND conv_id=?`, t.version, user, convID); err != nil {
+			return nil, fmt.Errorf("hide in %s: %w", convID, err)
 		}
 	}
 	return t.appendLog(entry)

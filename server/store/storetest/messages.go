@@ -148,6 +148,32 @@ func changesAndReadWatermark(t *testing.T, b Backend) {
 	if _, convs, _ := d.Changes(ctx, "alice", v2); len(convs) != 0 {
 		t.Fatalf("bob's read is alice's change: %v", convs)
 	}
+	// A delete of an unread message changes bob's count: his next sync is
+	// told (a device that lacks the message counts by the server's).
+	counted := func(cid string) *pb.Message {
+		m := Msg("alice", "bob", cid)
+		m.IsPersisted, m.IsCounted = true, true
+		return m
+	}
+	m3, _, _ := d.Append(ctx, conv, counted("3"))
+	d.Append(ctx, conv, counted("4"))
+	v3, convs, _ := d.Changes(ctx, "bob", v2)
+	if len(convs) != 1 || convs[0].UnreadCount != 2 {
+		t.Fatalf("two unread: %d convs, unread %d", len(convs), convs[0].UnreadCount)
+	}
+	if _, err := d.Hide(ctx, "bob", conv, []string{m3.Uid}, logEntry("bob", "hide-3")); err != nil {
+		t.Fatal(err)
+	}
+	_, convs, _ = d.Changes(ctx, "bob", v3)
+	unread := -1
+	for _, c := range convs {
+		if c.Conv.GetType() == pb.ConversationType_PRIVATE && c.Conv.GetTarget() == "alice" {
+			unread = int(c.UnreadCount)
+		}
+	}
+	if unread != 1 {
+		t.Fatalf("after bob deleted an unread message: his conversation with alice unread %d (-1: not reported), want 1", unread)
+	}
 }
 
 func groupMembershipBoundsVisibility(t *testing.T, b Backend) {
