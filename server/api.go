@@ -303,6 +303,16 @@ func (s *Server) apiCreateGroup(r *http.Request) (any, error) {
 	if len(body.AdminIDs) > s.settings.Load().GroupMaxManagers {
 		return nil, &apiError{http.StatusBadRequest, codes.RCGroupManagerOrFollowCountExceed, "more adminIds than groupMaxManagers"}
 	}
+	// The managers are made by a second operation: what would refuse it is
+	// refused before the group is made, so a refusal leaves no group.
+	if len(body.AdminIDs) > 0 {
+		if err := contract.CheckGroupUsers(body.AdminIDs, len(body.AdminIDs)); err != nil {
+			return nil, &apiError{http.StatusBadRequest, codes.Of(err), "adminIds: " + err.Error()}
+		}
+		if slices.Contains(body.AdminIDs, body.OwnerID) {
+			return nil, &apiError{http.StatusBadRequest, codes.RCGroupOwnerNotAllowBeManager, "the owner cannot be a manager"}
+		}
+	}
 	users := append(slices.Clone(body.MemberIDs), body.AdminIDs...) // admins are members too
 	slices.Sort(users)
 	req := &pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: body.GroupID, UserId: body.OwnerID,

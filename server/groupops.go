@@ -342,10 +342,24 @@ func opKick(c *opCtx, g *store.Group) (*store.Group, error) {
 		}
 	}
 	c.report(pb.GroupEventKind_GROUP_EVENT_OPERATION, 2, g, c.r.UserIds, "Kicked", map[string]any{"targetUserIds": c.r.UserIds})
-	for _, u := range c.r.UserIds {
+	removeMembers(g, c.r.UserIds)
+	return g, nil
+}
+
+// removeMembers takes users out of g, and out of what the others follow:
+// a member who leaves is followed no more (docs/api.md, quitGroup).
+func removeMembers(g *store.Group, users []string) {
+	for _, u := range users {
 		delete(g.Members, u)
 	}
-	return g, nil
+	for id, m := range g.Members {
+		for _, u := range users {
+			if _, ok := m.Follows[u]; ok {
+				delete(m.Follows, u) // (g is the change's own copy: Group.Clone)
+				g.Members[id] = m
+			}
+		}
+	}
 }
 
 func opQuit(c *opCtx, g *store.Group) (*store.Group, error) {
@@ -356,7 +370,7 @@ func opQuit(c *opCtx, g *store.Group) (*store.Group, error) {
 		return nil, err
 	}
 	c.report(pb.GroupEventKind_GROUP_EVENT_OPERATION, 3, g, []string{c.a.user}, "Quit", map[string]any{"targetUserIds": []string{c.a.user}})
-	delete(g.Members, c.a.user)
+	removeMembers(g, []string{c.a.user})
 	return g, nil
 }
 
@@ -386,6 +400,7 @@ func opTransfer(c *opCtx, g *store.Group) (*store.Group, error) {
 	old.Role = contract.RoleNormal
 	g.Members[g.OwnerID] = old
 	m.Role = contract.RoleOwner
+	m.MutedUntil = 0 // an owner is never muted (25405 for one who tries)
 	g.Members[to] = m
 	g.OwnerID = to
 	c.quitAfter = c.r.Flag && c.a.user != ""
@@ -420,7 +435,7 @@ func opManagers(c *opCtx, g *store.Group) (*store.Group, error) {
 			managers++
 		}
 	}
-	if managers > c.st.GroupMaxManagers {
+	if add && managers > c.st.GroupMaxManagers { // (a limit lowered since never stops a removal)
 		return nil, codes.New(codes.RCGroupManagerOrFollowCountExceed, "too many managers")
 	}
 	operation, op := int32(5), "AddManager"

@@ -347,6 +347,18 @@ func (s *Server) groupApplications(ctx context.Context, a actor, r *pb.GroupRequ
 	}
 	now := s.cfg.Now().UnixMilli()
 	for _, ap := range apps {
+		if ap.User != a.user && ap.Inviter != a.user {
+			// Listed for the user's role: only one who may handle it
+			// under the group's policy (a manager under OWNER_VERIFY may
+			// not). (A page may come out short; its token still goes on.)
+			g, err := s.groups.get(ctx, ap.GroupID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+			if err != nil || !contract.ApplicationHandlers(g.g.Policy, g.members[a.user]) {
+				continue
+			}
+		}
 		res.Applications = append(res.Applications, applicationPB(ap.GroupID, ap.AppKey, ap.Application, a.user, now))
 	}
 	return res, nil

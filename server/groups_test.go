@@ -479,3 +479,58 @@ func TestGroupAdminRoutes(t *testing.T) {
 		t.Fatalf("a refused group was made: %d", status)
 	}
 }
+
+// Review fixes, each a case the group rules got wrong: a refused create
+// leaves no group; a muted member made owner speaks; a member who leaves
+// is followed no more; a lowered manager limit does not stop removals; a
+// manager under OWNER_VERIFY does not list join requests only the owner
+// handles.
+func TestGroupEdgeCases(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	if status, _ := e.admin("POST", "/v1/groups", map[string]any{"groupId": "g1", "name": "G", "ownerId": "own", "memberIds": []string{"m1"}, "adminIds": []string{"own"}}); status != 400 {
+		t.Fatalf("a create naming its owner a manager: %d", status)
+	}
+	if status, _ := e.admin("POST", "/v1/groups", map[string]any{"groupId": "g1", "name": "G", "ownerId": "own", "memberIds": []string{"m1"}, "adminIds": []string{"m1", "m1"}}); status != 400 {
+		t.Fatalf("a create naming a manager twice: %d", status)
+	}
+	if status, body := e.admin("GET", "/v1/groups/g1", nil); status != 404 {
+		t.Fatalf("refused creates left a group: %d %v", status, body)
+	}
+	e.group(t, "g1", "own", []string{"own", "m1"}, []string{"m1"}) // the id is free
+
+	own, m1, m2 := e.device("own", "o1", devOpts{}), e.device("m1", "m1d", devOpts{}), e.device("m2", "m2d", devOpts{})
+	for _, d := range []*device{own, m1, m2} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	e.group(t, "g2", "own", []string{"own", "m1", "m2"}, nil)
+	e.adminOK(t, "POST", "/v1/groups/g2/mute", map[string]any{"userIds": []string{"m1"}, "durationMs": 600000})
+	e.adminOK(t, "POST", "/v1/groups/g2/owner", map[string]any{"userId": "m1"})
+	if _, err := m1.SendMessage(ctx, text("g2", client.Group, "the new owner speaks"), client.SendOptions{}); err != nil {
+		t.Fatalf("a muted member made owner: %v", err)
+	}
+
+	m2.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_ADD_FOLLOWS, GroupId: "g2", UserIds: []string{"own"}})
+	own.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_QUIT, GroupId: "g2"})
+	if f := m2.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_FOLLOWS, GroupId: "g2"}); len(f.Follows) != 0 {
+		t.Fatalf("m2 still follows own, who left: %v", f.Follows)
+	}
+
+	e.group(t, "g3", "own", []string{"own", "m1", "m2"}, []string{"m1", "m2"})
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"groupMaxManagers": 1})
+	own.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_REMOVE_MANAGERS, GroupId: "g3", UserIds: []string{"m1"}})
+	if _, err := own.group(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_ADD_MANAGERS, GroupId: "g3", UserIds: []string{"m1"}}); codes.Of(err) != codes.RCGroupManagerOrFollowCountExceed {
+		t.Fatalf("adding past the limit: %v", err)
+	}
+
+	x := e.device("x", "x1", devOpts{})
+	x.connect(t, token(t, "x", time.Hour))
+	x.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_JOIN, GroupId: "g3"}) // OWNER_VERIFY: the owner's to handle
+	if apps := m2.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_APPLICATIONS}); len(apps.Applications) != 0 {
+		t.Fatalf("a manager under OWNER_VERIFY lists %v", apps.Applications)
+	}
+	if apps := own.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_APPLICATIONS}); len(apps.Applications) != 1 {
+		t.Fatalf("the owner lists %v", apps.Applications)
+	}
+}

@@ -338,6 +338,10 @@ func decidePair(p *store.Pair, user, other string, r *pb.PeopleRequest, st *Sett
 			return nil, nil // friends already (the app server made them): keep remarks and times
 		}
 		switch {
+		case p.Blocks[1] != 0: // an accept too: a request made before a block does not outlive it
+			return nil, codes.New(codes.RCFriendInOtherBlackList, "the user blocks you")
+		case p.Blocks[0] != 0:
+			return nil, codes.New(codes.RCFriendInMyBlackList, "you block the user")
 		case p.Friends[0] >= st.FriendsMax:
 			return nil, codes.New(codes.RCFriendMyFriendCountExceedLimit, "too many friends")
 		case p.Friends[1] >= st.FriendsMax:

@@ -409,3 +409,37 @@ func TestProfilePushToGroupPeers(t *testing.T) {
 		}
 	}
 }
+
+// Review fixes: a request made before a block is not accepted after it; a
+// user subscribed with two types counts once against subscribersMax; an
+// offset past the end of the subscriptions is an empty page.
+func TestPeopleEdgeCases(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice, bob := e.device("alice", "a1", devOpts{}), e.device("bob", "b1", devOpts{})
+	for _, d := range []*device{alice, bob} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "alice", Direction: contract.DirectionBoth})
+	bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_ADD, UserId: "alice"})
+	_, err := alice.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ACCEPT, UserId: "bob"})
+	wantCode(t, "accepting the request of one who since blocked her", err, codes.RCFriendInOtherBlackList)
+	if res := bob.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIENDS_CHECK, UserIds: []string{"alice"}, Direction: contract.DirectionBoth}); len(res.Relations) != 1 || res.Relations[0].Relation != 0 {
+		t.Fatalf("bob and alice after the refused accept: %v", res.Relations)
+	}
+
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"subscribersMax": 2})
+	ann, bo := e.device("ann", "an1", devOpts{}), e.device("bo", "bo1", devOpts{})
+	for _, d := range []*device{ann, bo} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	for _, typ := range []int32{contract.SubscribeOnline, contract.SubscribeProfile} {
+		ann.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"di"}, Value: typ, Expiry: 3600})
+	}
+	if res := bo.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"di"}, Value: contract.SubscribeOnline, Expiry: 3600}); res.ProcessCode != 0 {
+		t.Fatalf("di has one subscriber (of 2 allowed), yet bo is refused: %+v", res)
+	}
+	if res := ann.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIPTIONS, Value: contract.SubscribeOnline, Count: 10, PageToken: "5"}); len(res.Subscriptions) != 0 {
+		t.Fatalf("an offset past the end: %v", res.Subscriptions)
+	}
+}

@@ -266,11 +266,15 @@ func (s *Server) presenceRequest(ctx context.Context, user, session string, r *p
 		slices.SortFunc(subs, func(a, b store.Subscription) int {
 			return cmp.Or(cmp.Compare(a.Time, b.Time), cmp.Compare(a.Target, b.Target))
 		})
-		from, to, _, err := page(r.PageToken, r.Count, len(subs))
-		if err != nil {
-			return nil, err
+		if off, err := parseOffset(r.PageToken); r.PageToken != "" && err == nil && off > len(subs) {
+			subs = nil // RongIMLib's offset, past the end (or past what an unsubscribe left): an empty page
+		} else {
+			from, to, _, err := page(r.PageToken, r.Count, len(subs))
+			if err != nil {
+				return nil, err
+			}
+			subs = subs[from:to]
 		}
-		subs = subs[from:to]
 	}
 	var profiles map[string]*pb.UserProfile
 	if r.Value == contract.SubscribeProfile || r.Value == contract.SubscribeFriendUP {

@@ -381,7 +381,7 @@ func (d *DB) Subscribe(ctx context.Context, subscriber string, typ int32, target
 		}
 		var made []store.Subscription
 		made, full, err = store.PlanSubscriptions(subscriber, mine, typ, targets, now, expiry, maxMine, maxTheirs, func(target string) (n int, err error) {
-			err = t.tx.QueryRow(ctx, `SELECT count(*) FROM subscriptions WHERE target = $1 AND subscriber <> $2 AND time + expiry*1000 > $3`, target, subscriber, now).Scan(&n)
+			err = t.tx.QueryRow(ctx, `SELECT count(DISTINCT subscriber) FROM subscriptions WHERE target = $1 AND subscriber <> $2 AND time + expiry*1000 > $3`, target, subscriber, now).Scan(&n)
 			return n, err
 		})
 		if err != nil {

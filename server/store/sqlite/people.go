@@ -342,7 +342,7 @@ func (d *DB) Subscribe(ctx context.Context, subscriber string, typ int32, target
 			return nil, err
 		}
 		made, full, err := store.PlanSubscriptions(subscriber, mine, typ, targets, now, expiry, maxMine, maxTheirs, func(target string) (n int, err error) {
-			err = t.tx.QueryRow(`SELECT count(*) FROM subscriptions WHERE target=? AND subscriber<>? AND time + expiry*1000 > ?`, target, subscriber, now).Scan(&n)
+			err = t.tx.QueryRow(`SELECT count(DISTINCT subscriber) FROM subscriptions WHERE target=? AND subscriber<>? AND time + expiry*1000 > ?`, target, subscriber, now).Scan(&n)
 			return n, err
 		})
 		if err != nil {
