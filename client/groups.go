@@ -29,6 +29,7 @@ func (e *Engine) Group(ctx context.Context, r *pb.GroupRequest) (*pb.GroupResult
 	if err != nil {
 		return nil, err
 	}
+	e.ownLog.add(f.GetGroupResult().GetOwnLogSeqs())
 	return f.GetGroupResult(), nil
 }
 

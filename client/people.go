@@ -26,6 +26,7 @@ func (e *Engine) People(ctx context.Context, r *pb.PeopleRequest) (*pb.PeopleRes
 	if err != nil {
 		return nil, err
 	}
+	e.ownLog.add(f.GetPeopleResult().GetOwnLogSeqs())
 	return f.GetPeopleResult(), nil
 }
 

@@ -451,6 +451,9 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		return
 	}
 	if m.w.ConvType == pb.ConversationType_USER_LOG {
+		if e.ownLog.take(m.w.Seq) {
+			return // this device's own change, made for the others: nothing to tell here
+		}
 		if l := m.w.Log; l != nil {
 			groupLogEventLocked(bs, l)
 			peopleEventLocked(bs, l)

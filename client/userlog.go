@@ -2,6 +2,7 @@ package client
 
 import (
 	pb "github.com/imwasm/imwasm/proto/litepb"
+	"sync"
 )
 
 // The user's log (docs/architecture.md, "The user log") is a conversation
@@ -37,4 +38,39 @@ func applyLog(bs *batchState, l *pb.LogEntry, offline bool) {
 	if l.ReadBy != "" || l.DeliveredTo != "" || len(l.Receipts) > 0 || len(l.RespondedUids) > 0 || l.Settings != nil {
 		bs.logs = append(bs.logs, logItem{l, offline})
 	}
+}
+
+// ownLogEntries are the numbers of the user's log entries this device's
+// own requests made for the user's other devices (GroupResult's and
+// PeopleResult's own_log_seqs): when one reaches this device (read back
+// from the log), it tells nothing of it — no *_SYNC event for its own
+// change.
+type ownLogEntries struct {
+	mu   sync.Mutex
+	seqs map[uint64]bool
+}
+
+func (o *ownLogEntries) add(seqs []uint64) {
+	if len(seqs) == 0 {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.seqs == nil || len(o.seqs) > maxRecentDeletes {
+		o.seqs = map[uint64]bool{} // bounded: each is taken when its entry comes
+	}
+	for _, s := range seqs {
+		o.seqs[s] = true
+	}
+}
+
+// take says whether seq is one of them, forgetting it.
+func (o *ownLogEntries) take(seq uint64) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.seqs[seq] {
+		return false
+	}
+	delete(o.seqs, seq)
+	return true
 }

@@ -66,7 +66,7 @@ func (s *Server) apiPutProfile(r *http.Request) (any, error) {
 		return nil, err
 	}
 	p := body.wire()
-	if _, err := s.updateProfile(r.Context(), user, p, true, s.cfg.Now().UnixMilli()); err != nil {
+	if _, err := s.updateProfile(r.Context(), user, "", p, true, s.cfg.Now().UnixMilli()); err != nil {
 		return nil, peopleAPIError(err)
 	}
 	return s.apiGetProfile(r)
@@ -205,7 +205,7 @@ func (s *Server) apiRemoveFriend(r *http.Request) (any, error) {
 		return nil, err
 	}
 	req := &pb.PeopleRequest{Op: pb.PeopleOp_FRIENDS_DELETE, Direction: contract.DirectionBoth, UserIds: []string{other}}
-	if _, err := s.changePair(r.Context(), user, other, req, s.settings.Load(), s.cfg.Now().UnixMilli()); err != nil {
+	if _, err := s.changePair(r.Context(), user, "", other, req, s.settings.Load(), s.cfg.Now().UnixMilli()); err != nil {
 		return nil, peopleAPIError(err)
 	}
 	return map[string]any{"userId": user}, nil

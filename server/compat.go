@@ -128,7 +128,7 @@ func (s *Server) setProfile(ctx context.Context, user string, p *pb.UserProfile)
 	if p.Fields == 0 {
 		return nil
 	}
-	if _, err := s.updateProfile(ctx, user, p, true, s.cfg.Now().UnixMilli()); err != nil {
+	if _, err := s.updateProfile(ctx, user, "", p, true, s.cfg.Now().UnixMilli()); err != nil {
 		return peopleAPIError(err)
 	}
 	return nil

@@ -163,8 +163,8 @@ func (s *Server) changeGroup(ctx context.Context, a actor, r *pb.GroupRequest, o
 	if err != nil {
 		return nil, err
 	}
-	s.afterGroupChange(ctx, r.GroupId, changed, a.session)
-	res := &pb.GroupResult{ProcessCode: c.processCode}
+	own := s.afterGroupChange(ctx, r.GroupId, changed, a.session)
+	res := &pb.GroupResult{ProcessCode: c.processCode, OwnLogSeqs: own}
 	if c.quitAfter {
 		quit := &pb.GroupRequest{Op: pb.GroupOp_GROUP_QUIT, GroupId: r.GroupId}
 		if _, err := s.changeGroup(ctx, a, quit, opQuit); err != nil {
@@ -176,8 +176,9 @@ func (s *Server) changeGroup(ctx context.Context, a actor, r *pb.GroupRequest, o
 
 // afterGroupChange refreshes the cache, pushes the notification to
 // everyone who was or is a member, and the log entries to their users
-// (a change of one's own settings not to the session that made it).
-func (s *Server) afterGroupChange(ctx context.Context, gid string, ch *store.GroupChanged, session string) {
+// (a change of one's own settings not to the session that made it, which
+// gets their numbers: own).
+func (s *Server) afterGroupChange(ctx context.Context, gid string, ch *store.GroupChanged, session string) (own []uint64) {
 	s.dropGroup(gid)
 	if ch.Ntf != nil {
 		var users []string
@@ -195,9 +196,13 @@ func (s *Server) afterGroupChange(ctx context.Context, gid string, ch *store.Gro
 		except := ""
 		if e.Log.GetGroupOwn() != nil {
 			except = session
+			if session != "" {
+				own = append(own, e.Seq)
+			}
 		}
 		s.publish(ctx, e, []string{e.FromUser}, except)
 	}
+	return own
 }
 
 // grpNtf builds an RC:GrpNtf message (RongIMLib's GroupNotificationMessage)

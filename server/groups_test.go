@@ -534,3 +534,31 @@ func TestGroupEdgeCases(t *testing.T) {
 		t.Fatalf("the owner lists %v", apps.Applications)
 	}
 }
+
+// The device that changes its user's own settings (a group remark, follows,
+// subscriptions) is not told of its own change: the *_SYNC events are for
+// the user's other devices, also when the entry reaches it read back from
+// the log behind a later one.
+func TestOwnChangeNoSyncEventToItself(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.group(t, "g5", "own", []string{"own", "ann"}, nil)
+	a1, a2, x := e.device("ann", "a1", devOpts{}), e.device("ann", "a2", devOpts{}), e.device("xav", "x1", devOpts{})
+	for _, d := range []*device{a1, a2, x} {
+		d.connect(t, token(t, d.user, time.Hour))
+	}
+	a1.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_SET_REMARK, GroupId: "g5", Text: "work"})
+	a1.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"xav"}, Value: contract.SubscribeOnline, Expiry: 3600})
+	a1.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_UPDATE, Profile: &pb.UserProfile{Name: "Ann", Fields: contract.ProfName}})
+	a2.waitPeopleEvent(t, "the profile on the other device", client.EventOwnProfile, func(*client.PeopleEvent) bool { return true })
+	a2.waitGroupEvent(t, "the remark on the other device", client.EventGroupRemark, func(*client.GroupEvent) bool { return true })
+	a2.waitPeopleEvent(t, "the subscription on the other device", client.EventSubscriptionRelation, func(*client.PeopleEvent) bool { return true })
+	// Another entry in ann's log: a1 reads the two before it back.
+	x.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: "ann", Direction: contract.DirectionBoth})
+	a1.waitPeopleEvent(t, "xav's request", client.EventFriend, func(*client.PeopleEvent) bool { return true })
+	for _, ev := range a1.events() {
+		if ev.Kind == client.EventGroupRemark || ev.Kind == client.EventSubscriptionRelation || ev.Kind == client.EventOwnProfile {
+			t.Fatalf("the device that made the change was told of it: %+v", ev)
+		}
+	}
+}

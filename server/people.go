@@ -113,7 +113,7 @@ func (s *Server) people(ctx context.Context, user, session string, r *pb.PeopleR
 	st := s.settings.Load()
 	switch r.Op {
 	case pb.PeopleOp_PROFILE_UPDATE:
-		return s.updateProfile(ctx, user, r.Profile, false, now)
+		return s.updateProfile(ctx, user, session, r.Profile, false, now)
 	case pb.PeopleOp_PROFILES_GET:
 		return s.profiles(ctx, user, r.UserIds)
 	case pb.PeopleOp_PROFILE_MINE:
@@ -164,10 +164,10 @@ func (s *Server) people(ctx context.Context, user, session string, r *pb.PeopleR
 		return s.quietHoursRequest(ctx, user, r)
 	case pb.PeopleOp_FRIEND_ADD, pb.PeopleOp_FRIEND_ACCEPT, pb.PeopleOp_FRIEND_REFUSE,
 		pb.PeopleOp_FRIEND_SET_INFO, pb.PeopleOp_BLACKLIST_ADD, pb.PeopleOp_BLACKLIST_REMOVE:
-		return s.changePair(ctx, user, r.UserId, r, st, now)
+		return s.changePair(ctx, user, session, r.UserId, r, st, now)
 	case pb.PeopleOp_FRIENDS_DELETE:
 		for _, other := range r.UserIds {
-			if _, err := s.changePair(ctx, user, other, r, st, now); err != nil {
+			if _, err := s.changePair(ctx, user, session, other, r, st, now); err != nil {
 				return nil, err
 			}
 		}
@@ -216,7 +216,7 @@ func profileOf(p *store.Person, user string) *pb.UserProfile {
 // updateProfile changes user's profile (byApp: the admin API, which may
 // set uniqueId), tells their other devices and pushes the profile to
 // those who see it (pushProfile).
-func (s *Server) updateProfile(ctx context.Context, user string, u *pb.UserProfile, byApp bool, now int64) (*pb.PeopleResult, error) {
+func (s *Server) updateProfile(ctx context.Context, user, session string, u *pb.UserProfile, byApp bool, now int64) (*pb.PeopleResult, error) {
 	if _, err := contract.CheckProfile(u, byApp); err != nil {
 		return nil, err
 	}
@@ -234,11 +234,17 @@ func (s *Server) updateProfile(ctx context.Context, user string, u *pb.UserProfi
 	if err != nil {
 		return nil, err
 	}
+	res := &pb.PeopleResult{}
 	for _, e := range logs {
-		s.publish(ctx, e, []string{user}, "")
+		// OWN_USER_PROFILE_CHANGED is for the user's other devices: the
+		// session that made the change takes the entry as its own.
+		s.publish(ctx, e, []string{user}, session)
+		if session != "" {
+			res.OwnLogSeqs = append(res.OwnLogSeqs, e.Seq)
+		}
 	}
 	s.pushProfile(ctx, user, after, visibility, now)
-	return &pb.PeopleResult{}, nil
+	return res, nil
 }
 
 // applyProfile sets the fields u names.
@@ -306,7 +312,7 @@ func friendLog(user string, e *pb.FriendEvent) *pb.Message {
 
 // changePair runs one change between user and other: friends, requests,
 // remarks, blocks.
-func (s *Server) changePair(ctx context.Context, user, other string, r *pb.PeopleRequest, st *Settings, now int64) (*pb.PeopleResult, error) {
+func (s *Server) changePair(ctx context.Context, user, session, other string, r *pb.PeopleRequest, st *Settings, now int64) (*pb.PeopleResult, error) {
 	res := &pb.PeopleResult{}
 	logs, err := s.store.ChangePair(ctx, user, other, func(p *store.Pair) (*store.Pair, []*pb.Message, error) {
 		res.ProcessCode = 0
@@ -319,7 +325,13 @@ func (s *Server) changePair(ctx context.Context, user, other string, r *pb.Peopl
 		s.dropBlacklist(user)
 	}
 	for _, e := range logs {
-		s.publish(ctx, e, []string{e.FromUser}, "")
+		except := ""
+		if r.Op == pb.PeopleOp_FRIEND_SET_INFO && e.FromUser == user && session != "" {
+			// FRIEND_INFO_CHANGED_SYNC is for the user's other devices.
+			except = session
+			res.OwnLogSeqs = append(res.OwnLogSeqs, e.Seq)
+		}
+		s.publish(ctx, e, []string{e.FromUser}, except)
 	}
 	return res, nil
 }

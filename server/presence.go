@@ -230,10 +230,11 @@ func (s *Server) presenceRequest(ctx context.Context, user, session string, r *p
 			return nil, err
 		}
 		s.dropSubscribers(r.UserIds)
+		res := &pb.PeopleResult{UserIds: full}
 		if entry != nil {
 			s.publish(ctx, entry, []string{user}, session)
+			res.OwnLogSeqs = []uint64{entry.Seq}
 		}
-		res := &pb.PeopleResult{UserIds: full}
 		if len(full) > 0 {
 			res.ProcessCode = codes.RCBesubscribedUserIDsCountExceedLimit
 		}
@@ -246,6 +247,7 @@ func (s *Server) presenceRequest(ctx context.Context, user, session string, r *p
 		s.dropSubscribers(r.UserIds)
 		if entry != nil {
 			s.publish(ctx, entry, []string{user}, session)
+			return &pb.PeopleResult{OwnLogSeqs: []uint64{entry.Seq}}, nil
 		}
 		return &pb.PeopleResult{}, nil
 	case pb.PeopleOp_ONLINE_STATUS:

@@ -9184,6 +9184,7 @@ type GroupResult struct {
 	PageToken    string
 	TotalCount   uint32
 	Follows      []*GroupFollow
+	OwnLogSeqs   []uint64
 }
 
 func (x *GroupResult) GetProcessCode() int32 {
@@ -9235,6 +9236,13 @@ func (x *GroupResult) GetFollows() []*GroupFollow {
 	return nil
 }
 
+func (x *GroupResult) GetOwnLogSeqs() []uint64 {
+	if x != nil {
+		return x.OwnLogSeqs
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *GroupResult) Size() (n int) {
 	if x == nil {
@@ -9255,6 +9263,7 @@ func (x *GroupResult) Size() (n int) {
 	for _, e := range x.Follows {
 		n += sizeMsg(1, e, true)
 	}
+	n += sizeUint64s(1, x.OwnLogSeqs)
 	return n
 }
 
@@ -9278,6 +9287,7 @@ func (x *GroupResult) MarshalAppend(b []byte) []byte {
 	for _, e := range x.Follows {
 		b = appendMsg(b, 7<<3|2, e, true)
 	}
+	b = appendUint64s(b, 8<<3|2, x.OwnLogSeqs)
 	return b
 }
 
@@ -9337,6 +9347,8 @@ func (x *GroupResult) Merge(b []byte) error {
 				x.Follows = append(x.Follows, e)
 			}
 			n, err = mergeMsg(e, b, num, typ)
+		case 8:
+			n, err = mergeUint64s(&x.OwnLogSeqs, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -10900,6 +10912,7 @@ type PeopleResult struct {
 	PageToken     string
 	TotalCount    uint32
 	QuietHours    *QuietHours
+	OwnLogSeqs    []uint64
 }
 
 func (x *PeopleResult) GetProcessCode() int32 {
@@ -10986,6 +10999,13 @@ func (x *PeopleResult) GetQuietHours() *QuietHours {
 	return nil
 }
 
+func (x *PeopleResult) GetOwnLogSeqs() []uint64 {
+	if x != nil {
+		return x.OwnLogSeqs
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *PeopleResult) Size() (n int) {
 	if x == nil {
@@ -11013,6 +11033,7 @@ func (x *PeopleResult) Size() (n int) {
 	n += sizeLen(1, len(x.PageToken))
 	n += sizeVarint(1, uint64(x.TotalCount))
 	n += sizeMsg(1, x.QuietHours, x.QuietHours != nil)
+	n += sizeUint64s(1, x.OwnLogSeqs)
 	return n
 }
 
@@ -11043,6 +11064,7 @@ func (x *PeopleResult) MarshalAppend(b []byte) []byte {
 	b = appendString(b, 10<<3|2, x.PageToken)
 	b = appendVarint(b, 11<<3|0, uint64(x.TotalCount))
 	b = appendMsg(b, 12<<3|2, x.QuietHours, x.QuietHours != nil)
+	b = appendUint64s(b, 13<<3|2, x.OwnLogSeqs)
 	return b
 }
 
@@ -11120,6 +11142,8 @@ func (x *PeopleResult) Merge(b []byte) error {
 				x.QuietHours = new(QuietHours)
 			}
 			n, err = mergeMsg(x.QuietHours, b, num, typ)
+		case 13:
+			n, err = mergeUint64s(&x.OwnLogSeqs, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -6478,14 +6478,18 @@ func (x *GroupFollow) GetTime() int64 {
 }
 
 type GroupResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProcessCode   int32                  `protobuf:"varint,1,opt,name=process_code,json=processCode,proto3" json:"process_code,omitempty"` // joinGroup, inviteUsersToGroup, ...: 0 done, 25424/25427 waiting
-	Groups        []*GroupInfo           `protobuf:"bytes,2,rep,name=groups,proto3" json:"groups,omitempty"`
-	Members       []*GroupMember         `protobuf:"bytes,3,rep,name=members,proto3" json:"members,omitempty"`
-	Applications  []*GroupApplication    `protobuf:"bytes,4,rep,name=applications,proto3" json:"applications,omitempty"`
-	PageToken     string                 `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"` // empty: the last page
-	TotalCount    uint32                 `protobuf:"varint,6,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"`
-	Follows       []*GroupFollow         `protobuf:"bytes,7,rep,name=follows,proto3" json:"follows,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ProcessCode  int32                  `protobuf:"varint,1,opt,name=process_code,json=processCode,proto3" json:"process_code,omitempty"` // joinGroup, inviteUsersToGroup, ...: 0 done, 25424/25427 waiting
+	Groups       []*GroupInfo           `protobuf:"bytes,2,rep,name=groups,proto3" json:"groups,omitempty"`
+	Members      []*GroupMember         `protobuf:"bytes,3,rep,name=members,proto3" json:"members,omitempty"`
+	Applications []*GroupApplication    `protobuf:"bytes,4,rep,name=applications,proto3" json:"applications,omitempty"`
+	PageToken    string                 `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"` // empty: the last page
+	TotalCount   uint32                 `protobuf:"varint,6,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"`
+	Follows      []*GroupFollow         `protobuf:"bytes,7,rep,name=follows,proto3" json:"follows,omitempty"`
+	// The user's log entries the change made for the user's other devices
+	// (remarks, follows): the device that made it takes their numbers as
+	// its own and tells nothing of them (no *_SYNC event to itself).
+	OwnLogSeqs    []uint64 `protobuf:"varint,8,rep,packed,name=own_log_seqs,json=ownLogSeqs,proto3" json:"own_log_seqs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6565,6 +6569,13 @@ func (x *GroupResult) GetTotalCount() uint32 {
 func (x *GroupResult) GetFollows() []*GroupFollow {
 	if x != nil {
 		return x.Follows
+	}
+	return nil
+}
+
+func (x *GroupResult) GetOwnLogSeqs() []uint64 {
+	if x != nil {
+		return x.OwnLogSeqs
 	}
 	return nil
 }
@@ -7608,7 +7619,8 @@ type PeopleResult struct {
 	Value         int32                  `protobuf:"varint,9,opt,name=value,proto3" json:"value,omitempty"`                   // a permission or visibility
 	PageToken     string                 `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	TotalCount    uint32                 `protobuf:"varint,11,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"`
-	QuietHours    *QuietHours            `protobuf:"bytes,12,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"` // QUIET_HOURS_GET (absent: none set)
+	QuietHours    *QuietHours            `protobuf:"bytes,12,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"`           // QUIET_HOURS_GET (absent: none set)
+	OwnLogSeqs    []uint64               `protobuf:"varint,13,rep,packed,name=own_log_seqs,json=ownLogSeqs,proto3" json:"own_log_seqs,omitempty"` // as GroupResult's: the subscriptions entry for the other devices
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -7723,6 +7735,13 @@ func (x *PeopleResult) GetTotalCount() uint32 {
 func (x *PeopleResult) GetQuietHours() *QuietHours {
 	if x != nil {
 		return x.QuietHours
+	}
+	return nil
+}
+
+func (x *PeopleResult) GetOwnLogSeqs() []uint64 {
+	if x != nil {
+		return x.OwnLogSeqs
 	}
 	return nil
 }
@@ -9266,7 +9285,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06reason\x18\t \x01(\tR\x06reason\":\n" +
 	"\vGroupFollow\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
-	"\x04time\x18\x02 \x01(\x03R\x04time\"\xc3\x02\n" +
+	"\x04time\x18\x02 \x01(\x03R\x04time\"\xe5\x02\n" +
 	"\vGroupResult\x12!\n" +
 	"\fprocess_code\x18\x01 \x01(\x05R\vprocessCode\x12,\n" +
 	"\x06groups\x18\x02 \x03(\v2\x14.imwasm.v1.GroupInfoR\x06groups\x120\n" +
@@ -9276,7 +9295,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tR\tpageToken\x12\x1f\n" +
 	"\vtotal_count\x18\x06 \x01(\rR\n" +
 	"totalCount\x120\n" +
-	"\afollows\x18\a \x03(\v2\x16.imwasm.v1.GroupFollowR\afollows\"\xea\x01\n" +
+	"\afollows\x18\a \x03(\v2\x16.imwasm.v1.GroupFollowR\afollows\x12 \n" +
+	"\fown_log_seqs\x18\b \x03(\x04R\n" +
+	"ownLogSeqs\"\xea\x01\n" +
 	"\n" +
 	"GroupEvent\x12-\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x19.imwasm.v1.GroupEventKindR\x04kind\x12\x1c\n" +
@@ -9383,7 +9404,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06expiry\x18\x04 \x01(\x03R\x06expiry\x127\n" +
 	"\tplatforms\x18\x05 \x03(\v2\x19.imwasm.v1.PlatformStatusR\tplatforms\x120\n" +
 	"\aprofile\x18\x06 \x01(\v2\x16.imwasm.v1.UserProfileR\aprofile\x12\"\n" +
-	"\funsubscribed\x18\a \x01(\bR\funsubscribed\"\x8f\x04\n" +
+	"\funsubscribed\x18\a \x01(\bR\funsubscribed\"\xb1\x04\n" +
 	"\fPeopleResult\x12!\n" +
 	"\fprocess_code\x18\x01 \x01(\x05R\vprocessCode\x122\n" +
 	"\bprofiles\x18\x02 \x03(\v2\x16.imwasm.v1.UserProfileR\bprofiles\x12+\n" +
@@ -9400,7 +9421,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\vtotal_count\x18\v \x01(\rR\n" +
 	"totalCount\x126\n" +
 	"\vquiet_hours\x18\f \x01(\v2\x15.imwasm.v1.QuietHoursR\n" +
-	"quietHours\"\x84\x02\n" +
+	"quietHours\x12 \n" +
+	"\fown_log_seqs\x18\r \x03(\x04R\n" +
+	"ownLogSeqs\"\x84\x02\n" +
 	"\x0fChatroomRequest\x12%\n" +
 	"\x02op\x18\x01 \x01(\x0e2\x15.imwasm.v1.ChatroomOpR\x02op\x12\x12\n" +
 	"\x04room\x18\x02 \x01(\tR\x04room\x12\x14\n" +
