@@ -169,7 +169,7 @@ func (s *Server) apiUserToken(r *http.Request) (any, error) {
 		}
 		ttl = time.Duration(*v) * time.Second
 	}
-	tok, err := s.issueUserToken(user, ttl, body.Static)
+	tok, err := s.issueUserToken(r.Context(), user, ttl, body.Static)
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +187,23 @@ func (s *Server) verifyUserToken(tok string) (auth.Claims, error) {
 
 // issueUserToken mints user's token: static where asked and allowed, else
 // living ttl.
-func (s *Server) issueUserToken(user string, ttl time.Duration, static bool) (string, error) {
-	return s.issueUserTokenAt(user, ttl, static, s.cfg.Now())
+func (s *Server) issueUserToken(ctx context.Context, user string, ttl time.Duration, static bool) (string, error) {
+	// Issued no earlier than the user's tokens are good from: a token
+	// minted in the second of a kick (which revokes that whole second)
+	// must work.
+	a, err := s.store.Access(ctx, user)
+	if err != nil {
+		return "", err
+	}
+	return s.issueUserTokenAt(user, ttl, static, latest(s.cfg.Now(), a.TokensValidAfter))
+}
+
+// latest is the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // issueUserTokenAt is issueUserToken with the issue time given (a token
@@ -204,13 +219,14 @@ func (s *Server) issueUserTokenAt(user string, ttl time.Duration, static bool, a
 }
 
 // apiKick closes every session of the user and revokes the tokens issued
-// before this second (token iat has one-second resolution).
+// up to now: through the end of this second (token iat has one-second
+// resolution; a token minted after it is issued the next, issueUserToken).
 func (s *Server) apiKick(r *http.Request) (any, error) {
 	user, err := pathID(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.RevokeTokens(r.Context(), user, s.cfg.Now().Truncate(time.Second)); err != nil {
+	if _, err := s.revokeThisSecond(r.Context(), user); err != nil {
 		return nil, err
 	}
 	n := s.kickUser(user, codes.DisconnKick, "kicked by the app server")

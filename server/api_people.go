@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
@@ -167,6 +168,24 @@ func (s *Server) apiAddFriends(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Each pair is a change of its own: what would refuse one later in
+	// the list is refused before the first is made.
+	if slices.Contains(others, user) {
+		return nil, peopleAPIError(codes.New(codes.RCFriendNotAllowAddSelf, "one cannot befriend oneself"))
+	}
+	friends, err := s.store.Friends(r.Context(), user)
+	if err != nil {
+		return nil, err
+	}
+	n := len(friends)
+	for _, o := range others {
+		if _, ok := friends[o]; !ok {
+			n++
+		}
+	}
+	if n > s.settings.Load().FriendsMax {
+		return nil, peopleAPIError(codes.New(codes.RCFriendMyFriendCountExceedLimit, "too many friends"))
+	}
 	if err := s.befriend(r.Context(), user, others); err != nil {
 		return nil, err
 	}
@@ -265,6 +284,23 @@ func (s *Server) apiBlock(r *http.Request) (any, error) {
 	others, err := usersOf(r)
 	if err != nil {
 		return nil, err
+	}
+	// As for friends: a refusal later in the list is found first.
+	if slices.Contains(others, user) {
+		return nil, peopleAPIError(codes.New(codes.InvalidParameter, "one cannot block oneself"))
+	}
+	blocked, err := s.store.Blacklist(r.Context(), user)
+	if err != nil {
+		return nil, err
+	}
+	n := len(blocked)
+	for _, o := range others {
+		if _, ok := blocked[o]; !ok {
+			n++
+		}
+	}
+	if n > s.settings.Load().BlacklistMax {
+		return nil, peopleAPIError(codes.New(codes.InvalidParameter, "the blacklist is full (blacklistMax)"))
 	}
 	for _, other := range others {
 		if _, err := s.people(r.Context(), user, "", &pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_ADD, UserId: other}); err != nil {

@@ -23,6 +23,10 @@ import (
 // the app secret), then Bearer requests with JSON bodies and Easemob's
 // answers. Each route calls what the admin API calls.
 
+// emMaxUsersPerCall is how many users one POST users registers, as
+// Easemob's own limit.
+const emMaxUsersPerCall = 60
+
 // emAppTokenTTL is how long Easemob's app tokens live (its expires_in).
 const emAppTokenTTL = 60 * 24 * time.Hour
 
@@ -163,10 +167,13 @@ func (s *Server) emToken(r *http.Request) (any, error) {
 			return nil, err
 		}
 		ttl := 24 * time.Hour
-		if b.TTL > 0 {
-			ttl = min(time.Duration(b.TTL)*time.Second, MaxDurationSeconds*time.Second)
+		if b.TTL > MaxDurationSeconds { // (compared as seconds: converted first, it overflowed)
+			return nil, emBad("ttl is at most 100 years of seconds")
 		}
-		tok, err := s.issueUserToken(b.Username, ttl, false)
+		if b.TTL > 0 {
+			ttl = time.Duration(b.TTL) * time.Second
+		}
+		tok, err := s.issueUserToken(r.Context(), b.Username, ttl, false)
 		if err != nil {
 			return nil, err
 		}
@@ -195,17 +202,27 @@ func (s *Server) emUsers(r *http.Request) (any, error) {
 		}
 		users = []user{one}
 	}
-	entities := make([]map[string]any, 0, len(users))
+	// Every name is checked before anyone is registered: a refusal leaves
+	// none of the list registered (a corrected retry then works).
+	if len(users) == 0 || len(users) > emMaxUsersPerCall {
+		return nil, emBad("1-60 users at once")
+	}
+	seen := make(map[string]bool, len(users))
 	for _, u := range users {
 		if !contract.ValidID(u.Username) {
 			return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
 		}
-		switch known, err := s.registered(r.Context(), u.Username); {
-		case err != nil:
+		known, err := s.registered(r.Context(), u.Username)
+		if err != nil {
 			return nil, err
-		case known:
+		}
+		if known || seen[u.Username] {
 			return nil, &emError{http.StatusBadRequest, "duplicate_unique_property_exists", "Entity user requires the property named username to be unique: " + u.Username}
 		}
+		seen[u.Username] = true
+	}
+	entities := make([]map[string]any, 0, len(users))
+	for _, u := range users {
 		p := &pb.UserProfile{}
 		if u.Nickname != "" {
 			p.Name, p.Fields = u.Nickname, contract.ProfName

@@ -49,8 +49,20 @@ func TestEasemobServerAPI(t *testing.T) {
 		t.Fatalf("without the app token: %d", status)
 	}
 
+	// A list with a bad name registers none of it: the corrected retry works.
+	if status, _ := e.emCall(t, "POST", "users", app, []map[string]any{{"username": "ann"}, {"username": "bad name!"}}); status != 400 {
+		t.Fatalf("a list with a bad name: %d", status)
+	}
+	if status, _ := e.emCall(t, "POST", "users", app, []map[string]any{{"username": "ann"}, {"username": "ann"}}); status != 400 {
+		t.Fatalf("a list naming ann twice: %d", status)
+	}
 	if status, out := e.emCall(t, "POST", "users", app, []map[string]any{{"username": "ann", "password": "x", "nickname": "Ann"}, {"username": "ben"}}); status != 200 || len(out["entities"].([]any)) != 2 {
 		t.Fatalf("users: %d %v", status, out)
+	}
+	for _, ttl := range []float64{1e10, 18446744080} { // past 100 years (the second wrapped to 6 s when converted first)
+		if status, out := e.emCall(t, "POST", "token", app, map[string]any{"grant_type": "inherit", "username": "ann", "ttl": ttl}); status != 400 {
+			t.Fatalf("a user token for %.0f s: %d %v", ttl, status, out)
+		}
 	}
 	if _, p := e.admin("GET", "/v1/users/ann/profile", nil); p["data"].(map[string]any)["name"] != "Ann" {
 		t.Fatalf("nickname: %v", p)

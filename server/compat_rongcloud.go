@@ -186,8 +186,10 @@ func (s *Server) rcExpireTokens(r *http.Request) (map[string]any, error) {
 		return nil, err
 	}
 	ms, err := strconv.ParseInt(r.PostForm.Get("time"), 10, 64)
-	if err != nil || ms <= 0 {
-		return nil, rcBad("time must be a time in milliseconds")
+	// A revocation never moves back: a time ahead of now (microseconds
+	// taken for milliseconds) would refuse every token the user is ever given.
+	if err != nil || ms <= 0 || time.UnixMilli(ms).After(s.cfg.Now().Add(time.Minute)) {
+		return nil, rcBad("time must be a time in milliseconds, not after now")
 	}
 	for _, u := range users {
 		if err := s.store.RevokeTokens(r.Context(), u, time.UnixMilli(ms)); err != nil {

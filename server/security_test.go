@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -521,5 +523,47 @@ func TestSequenceNumbersOutOfRange(t *testing.T) {
 			t.Fatalf("after an ack of id 0: %v", f)
 		}
 		break
+	}
+}
+
+// Review fixes at the edges: a kick revokes a token minted earlier in its
+// second, and one minted after it still connects; a RongCloud expiry ahead
+// of now is refused (it would lock the user out for good); the admin
+// friends and blacklist calls refuse a list before changing any of it.
+func TestRevocationAndListEdges(t *testing.T) {
+	t.Parallel()
+	clk := &fixedClock{t: time.Now().Truncate(time.Second).Add(100 * time.Millisecond)}
+	e := newEnv(t, func(c *server.Config) { c.Now = clk.now })
+	mint := func() string {
+		t.Helper()
+		return e.adminOK(t, "POST", "/v1/users/alice/token", nil)["token"].(string)
+	}
+	before := mint()
+	clk.add(500 * time.Millisecond)
+	e.adminOK(t, "POST", "/v1/users/alice/kick", nil)
+	after := mint() // same second as the kick
+	clk.add(time.Second)
+	if ok := e.raw(t).auth(before); ok.GetAuthOk() != nil {
+		t.Fatalf("a token minted 0.5 s before the kick still connects")
+	}
+	if ok := e.raw(t).auth(after); ok.GetAuthOk() == nil {
+		t.Fatalf("a token minted after the kick, in its second, is refused: %v", ok)
+	}
+
+	ahead := strconv.FormatInt(clk.now().UnixMicro(), 10) // microseconds taken for milliseconds
+	if status, out := e.rcCall(t, "user/token/expire.json", url.Values{"userId": {"alice"}, "time": {ahead}}, appSecret, clk.now()); status != 400 {
+		t.Fatalf("an expiry far ahead: %d %v", status, out)
+	}
+	if ok := e.raw(t).auth(after); ok.GetAuthOk() == nil {
+		t.Fatalf("a refused expiry changed the user's tokens: %v", ok)
+	}
+
+	for _, path := range []string{"/v1/users/alice/friends", "/v1/users/alice/blacklist"} {
+		if status, _ := e.admin("POST", path, map[string]any{"userIds": []string{"bob", "alice"}}); status != 400 {
+			t.Fatalf("%s with alice herself: %d", path, status)
+		}
+		if _, out := e.admin("GET", path, nil); strings.Contains(fmt.Sprint(out), "bob") {
+			t.Fatalf("a refused %s changed the list: %v", path, out)
+		}
 	}
 }

@@ -228,10 +228,11 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		s.enqueueUserEvent(ctx, "user.online", sess.user, now)
 	}
 	s.metrics.sessions.Set(float64(s.hub.online()))
-	// A block written after the check above closed the sessions it found
-	// in the hub, which this one had not joined yet: look again.
-	if err := s.admit(ctx, claims); codes.Of(err) == codes.ConnUserBlocked {
-		sess.kick(codes.ConnUserBlocked, err.Error())
+	// A block or a revocation (kick) written after the check above closed
+	// the sessions it found in the hub, which this one had not joined yet:
+	// look again.
+	if err := s.admit(ctx, claims); err != nil {
+		sess.kick(codes.Of(err), err.Error())
 	}
 	return sess, nil
 }
