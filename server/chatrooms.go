@@ -890,11 +890,21 @@ func (s *Server) sweepChatrooms(ctx context.Context) {
 		return
 	}
 	for node, latest := range nodes {
-		if node == s.bus.ID() || s.cluster.knows(node) || now.UnixMilli()-latest < s.cfg.ClusterDeadAfter.Milliseconds()*2 {
+		if node == s.bus.ID() || s.cluster.knows(node) || now.UnixMilli()-latest < s.cfg.ClusterDeadAfter.Milliseconds()*2 ||
+			// heard lately: dropped for a silence (a bus outage, this
+			// node's or its), it may be serving its members still
+			s.cluster.heardSince(node, now.Add(-chatroomNodeGrace(s.cfg.ClusterDeadAfter))) {
 			continue
 		}
 		s.leaveNode(ctx, node)
 	}
+}
+
+// chatroomNodeGrace is how long after it was last heard a node's room
+// memberships are kept: long enough for a bus outage to end and the node
+// to be heard again.
+func chatroomNodeGrace(deadAfter time.Duration) time.Duration {
+	return max(20*deadAfter, time.Minute)
 }
 
 // leaveNode removes a node's memberships (it is gone, or this node is

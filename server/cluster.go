@@ -152,6 +152,12 @@ type cluster struct {
 	nodes  map[string]*nodeView
 	left   map[string]bool                    // nodes that said they were stopping
 	remote map[string]map[string][]sessionRef // user (with sessions here): node: their sessions there
+	// heard is when each node was last heard, kept past its drop (a node
+	// silent through a bus outage is alive again after it); dropped names
+	// the nodes dropped for silence, whose users' presence is told again
+	// when their list comes back.
+	heard   map[string]time.Time
+	dropped map[string]bool
 }
 
 // nodeView is what this node knows of another.
@@ -198,7 +204,8 @@ func (c *cluster) sendListLocked(node string) {
 func newCluster(s *Server) *cluster {
 	tag := make([]byte, 4)
 	rand.Read(tag)
-	c := &cluster{s: s, tag: "-" + hex.EncodeToString(tag), here: map[string]int64{}, away: map[string]bool{}, nodes: map[string]*nodeView{}, left: map[string]bool{}, remote: map[string]map[string][]sessionRef{}}
+	c := &cluster{s: s, tag: "-" + hex.EncodeToString(tag), here: map[string]int64{}, away: map[string]bool{}, nodes: map[string]*nodeView{}, left: map[string]bool{}, remote: map[string]map[string][]sessionRef{},
+		heard: map[string]time.Time{}, dropped: map[string]bool{}}
 	c.alone.Store(true)
 	return c
 }
@@ -331,8 +338,13 @@ func refs(list []*session) []sessionRef {
 func (ss *session) ref() sessionRef { return sessionRef{ID: ss.id, Created: ss.created.UnixNano()} }
 
 func (c *cluster) elsewhereLocked(user string) bool {
-	for _, v := range c.nodes {
-		if _, ok := v.online[user]; ok {
+	return c.elsewhereExceptLocked(user, "")
+}
+
+// elsewhereExceptLocked is elsewhereLocked leaving node out.
+func (c *cluster) elsewhereExceptLocked(user, node string) bool {
+	for id, v := range c.nodes {
+		if _, ok := v.online[user]; ok && id != node {
 			return true
 		}
 	}
@@ -394,6 +406,15 @@ func (c *cluster) knows(node string) bool {
 	defer c.mu.Unlock()
 	_, ok := c.nodes[node]
 	return ok
+}
+
+// heardSince reports whether node was heard at or after t (dropped since
+// or not).
+func (c *cluster) heardSince(node string, t time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h, ok := c.heard[node]
+	return ok && !h.Before(t)
 }
 
 func (c *cluster) owner(key string) string {
@@ -557,6 +578,7 @@ func (c *cluster) directory(e *busEvent) {
 		c.alone.Store(false)
 	}
 	v.seen = now
+	c.heard[e.From] = now
 	switch e.Kind {
 	case evList:
 		if e.Part == 0 {
@@ -574,6 +596,18 @@ func (c *cluster) directory(e *busEvent) {
 		if e.Last {
 			v.online, v.away, v.seq, v.synced = v.partial, v.partialAway, e.Seq, true
 			v.partial, v.partialAway = nil, nil
+			if c.dropped[e.From] {
+				// Back after it was dropped for silence (a bus outage):
+				// its users online nowhere else were told offline then.
+				delete(c.dropped, e.From)
+				back := map[string]int64{}
+				for u, t := range v.online {
+					if _, ok := c.here[u]; !ok && !c.elsewhereExceptLocked(u, e.From) {
+						back[u] = t
+					}
+				}
+				c.noteOnlineAgainLocked(back, e.From)
+			}
 		}
 		return
 	case evBeat:
@@ -596,6 +630,12 @@ func (c *cluster) directory(e *busEvent) {
 				}
 				delete(v.online, e.User)
 				delete(v.away, e.User)
+				if _, ok := c.here[e.User]; ok && !c.elsewhereLocked(e.User) {
+					// The user moved here faster than the bus: the other
+					// node told them offline, thinking them nowhere else,
+					// while this one took them as online there.
+					c.noteOnlineAgainLocked(map[string]int64{e.User: e.Time}, "")
+				}
 			case evAway:
 				v.away[e.User] = true
 				if e.Time != 0 {
@@ -644,6 +684,34 @@ func (c *cluster) dropNodeLocked(id string) {
 	}
 }
 
+// noteOnlineAgainLocked tells the subscribers (and the events webhook)
+// of users that are online after all, once for the cluster: from the node
+// with the lowest id among the others (than from).
+func (c *cluster) noteOnlineAgainLocked(users map[string]int64, from string) {
+	self := c.s.bus.ID()
+	if from != "" {
+		for other := range c.nodes {
+			if other != from && other < self {
+				return
+			}
+		}
+	}
+	if len(users) == 0 {
+		return
+	}
+	now := c.s.cfg.Now().UnixMilli()
+	var back []string
+	for u := range users {
+		c.s.presence.note(u, now)
+		back = append(back, u)
+	}
+	c.s.tasks.Go(func() {
+		for _, u := range back {
+			c.s.enqueueUserEvent(c.s.ctx, "user.online", u, now)
+		}
+	})
+}
+
 // beat announces this node and drops the nodes gone silent.
 func (c *cluster) beat() {
 	now := c.s.cfg.Now()
@@ -654,6 +722,7 @@ func (c *cluster) beat() {
 		if now.Sub(v.seen) > c.s.cfg.ClusterDeadAfter {
 			c.s.log.Warn("bus: a node went silent", "node", id)
 			c.dropNodeLocked(id)
+			c.dropped[id] = true
 		}
 	}
 }

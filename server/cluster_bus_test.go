@@ -361,3 +361,42 @@ func TestClusterDeliveryReceipts(t *testing.T) {
 		})
 	}
 }
+
+// Presence across a bus outage and a graceful stop: a node dropped for its
+// silence (its users told offline) has them told online again when it is
+// heard again; a node that stops has its users told offline to the
+// subscribers on the others.
+func TestClusterPresenceAfterOutageAndStop(t *testing.T) {
+	t.Parallel()
+	c := startCluster(t, 2, func(cfg *server.Config) { cfg.ClusterDeadAfter = 500 * time.Millisecond })
+	n0, n1 := c.nodes[0], c.nodes[1]
+	sam := n0.device("sam", "s1", devOpts{})
+	sam.connect(t, token(t, "sam", time.Hour))
+	sam.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_SUBSCRIBE, UserIds: []string{"tina"}, Value: contract.SubscribeOnline, Expiry: 3600})
+	// last is the online status in the last push sam got about tina.
+	last := func() (online, told bool) {
+		for _, ev := range sam.events() {
+			if ev.Kind != client.EventSubscribedStatus {
+				continue
+			}
+			for _, s := range ev.People.Status {
+				if s.UserId == "tina" && len(s.Platforms) > 0 {
+					online, told = s.Platforms[0].Online, true
+				}
+			}
+		}
+		return online, told
+	}
+	tina := n1.device("tina", "t1", devOpts{})
+	tina.connect(t, token(t, "tina", time.Hour))
+	waitFor(t, "sam told tina is online", func() bool { on, told := last(); return told && on })
+
+	c.nats.Kill()
+	waitFor(t, "sam told tina is offline (node 1 silent)", func() bool { on, _ := last(); return !on })
+	c.nats.Restart(t)
+	waitFor(t, "the nodes meet again", func() bool { return n0.srv.ClusterNodes() == 1 && n1.srv.ClusterNodes() == 1 })
+	waitFor(t, "sam told tina is online again", func() bool { on, _ := last(); return on })
+
+	n1.stop()
+	waitFor(t, "sam told tina is offline (node 1 stopped)", func() bool { on, _ := last(); return !on })
+}

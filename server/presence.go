@@ -71,6 +71,22 @@ func (p *presence) run(ctx context.Context) {
 	}
 }
 
+// drain tells subscribers of what is queued, once: a stopping node's,
+// after its sessions closed (run has ended), so that subscribers on the
+// other nodes hear its users went offline.
+func (p *presence) drain(ctx context.Context) {
+	p.mu.Lock()
+	users := p.queue
+	p.queue = nil
+	p.mu.Unlock()
+	for _, u := range users {
+		if ctx.Err() != nil {
+			return
+		}
+		p.tell(ctx, u)
+	}
+}
+
 // status is user's online status as a subscriber sees it.
 func (p *presence) status(user string) []*pb.PlatformStatus {
 	online := len(p.s.hub.sessionsOf(user)) > 0

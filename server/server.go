@@ -341,6 +341,9 @@ func (s *Server) Close() error {
 		// (the rooms' other nodes hear of entries that went with them).
 		lctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		s.leaveNode(lctx, s.bus.ID())
+		if !s.cluster.alone.Load() {
+			s.presence.drain(lctx) // subscribers elsewhere hear its users went offline
+		}
 		cancel()
 		s.cluster.leave() // its sessions are closed: the others drop it now
 		s.bus.Close()     // what it hands over from here finds no session and starts no task
