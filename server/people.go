@@ -32,8 +32,7 @@ func (ss *session) handlePeople(ctx context.Context, id uint64, r *pb.PeopleRequ
 
 // blockCache keeps users' blacklists for the hot path: every private
 // send and typing status asks whether the recipient blocks the sender.
-// Changes on this node invalidate it (with several nodes the bus will
-// carry the invalidations, as for groups).
+// Changes invalidate it, on every node (the bus carries them: dropBlacklist).
 type blockCache struct {
 	store interface {
 		Blacklist(ctx context.Context, user string) (map[string]int64, error)
