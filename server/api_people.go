@@ -177,13 +177,7 @@ func (s *Server) apiAddFriends(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := len(friends)
-	for _, o := range others {
-		if _, ok := friends[o]; !ok {
-			n++
-		}
-	}
-	if n > s.settings.Load().FriendsMax {
+	if sizeWith(friends, others) > s.settings.Load().FriendsMax {
 		return nil, peopleAPIError(codes.New(codes.RCFriendMyFriendCountExceedLimit, "too many friends"))
 	}
 	if err := s.befriend(r.Context(), user, others); err != nil {
@@ -293,13 +287,7 @@ func (s *Server) apiBlock(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := len(blocked)
-	for _, o := range others {
-		if _, ok := blocked[o]; !ok {
-			n++
-		}
-	}
-	if n > s.settings.Load().BlacklistMax {
+	if sizeWith(blocked, others) > s.settings.Load().BlacklistMax {
 		return nil, peopleAPIError(codes.New(codes.InvalidParameter, "the blacklist is full (blacklistMax)"))
 	}
 	for _, other := range others {
@@ -323,6 +311,17 @@ func (s *Server) apiUnblock(r *http.Request) (any, error) {
 		return nil, peopleAPIError(err)
 	}
 	return map[string]any{"userId": user}, nil
+}
+
+// sizeWith is how many keys have holds with others added.
+func sizeWith[V any](have map[string]V, others []string) int {
+	n := len(have)
+	for _, o := range others {
+		if _, ok := have[o]; !ok {
+			n++
+		}
+	}
+	return n
 }
 
 func nonNilStrings(s []string) []string {

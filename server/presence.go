@@ -58,22 +58,13 @@ func (p *presence) run(ctx context.Context) {
 			return
 		case <-p.wake:
 		}
-		p.mu.Lock()
-		users := p.queue
-		p.queue = nil
-		p.mu.Unlock()
-		for _, u := range users {
-			if ctx.Err() != nil {
-				return // shutting down: sessions are closing, no one to tell
-			}
-			p.tell(ctx, u)
-		}
+		p.drain(ctx) // (shutting down, ctx ends it: Close drains what is left)
 	}
 }
 
-// drain tells subscribers of what is queued, once: a stopping node's,
-// after its sessions closed (run has ended), so that subscribers on the
-// other nodes hear its users went offline.
+// drain tells subscribers of what is queued, once; run's work, and a
+// stopping node's after its sessions closed (run has ended), so that
+// subscribers on the other nodes hear its users went offline.
 func (p *presence) drain(ctx context.Context) {
 	p.mu.Lock()
 	users := p.queue
