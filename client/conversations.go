@@ -451,9 +451,9 @@ func (e *Engine) conversationEvent(ctx context.Context, bs *batchState) *Event {
 		if !hasCounts(m.Type) || m.IsStatus {
 			continue
 		}
-		// The newest wins: a recall or an edit emits an older message
-		// again, after the batch's new ones.
-		if prev := latest[m.Key()]; prev == nil || m.Seq == 0 || prev.Seq != 0 && m.Seq > prev.Seq {
+		// The newest wins (by sent time, then seq): a recall or an edit
+		// emits an older message again, after the batch's new ones.
+		if prev := latest[m.Key()]; prev == nil || m.SentTime > prev.SentTime || m.SentTime == prev.SentTime && m.Seq >= prev.Seq {
 			latest[m.Key()] = m
 		}
 	}

@@ -195,15 +195,11 @@ func (s *Server) issueUserToken(ctx context.Context, user string, ttl time.Durat
 	if err != nil {
 		return "", err
 	}
-	return s.issueUserTokenAt(user, ttl, static, latest(s.cfg.Now(), a.TokensValidAfter))
-}
-
-// latest is the later of a and b.
-func latest(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
+	at := s.cfg.Now()
+	if ahead := a.TokensValidAfter.Sub(at); ahead > 0 && ahead <= time.Second {
+		at = a.TokensValidAfter // a kick this second: the token is of the next
 	}
-	return a
+	return s.issueUserTokenAt(user, ttl, static, at)
 }
 
 // issueUserTokenAt is issueUserToken with the issue time given (a token

@@ -231,8 +231,8 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	// A block or a revocation (kick) written after the check above closed
 	// the sessions it found in the hub, which this one had not joined yet:
 	// look again.
-	if err := s.admit(ctx, claims); err != nil {
-		sess.kick(codes.Of(err), err.Error())
+	if err := s.admit(ctx, claims); err != nil && codes.Of(err) != codes.Timeout {
+		sess.kick(codes.Of(err), err.Error()) // (not for a store that failed to answer: admitted once already)
 	}
 	return sess, nil
 }
