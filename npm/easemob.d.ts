@@ -19,6 +19,13 @@ export declare const statusCode: {
 export type ChatType = 'singleChat' | 'groupChat' | 'chatRoom';
 
 export interface ErrorEvent { type: number; message: string; data?: any }
+export type SilentModeRemindType = 'ALL' | 'AT' | 'NONE';
+type HM = { hours: number; minutes: number };
+export type SilentModeParam = { paramType: 0; remindType: SilentModeRemindType } | { paramType: 1; duration: number } | { paramType: 2; startTime: HM; endTime: HM };
+type SilentConv = { conversationId: string; type: 'singleChat' | 'groupChat' };
+type Silent<T> = T & { success?: (res: AsyncResult<any>) => void; error?: (e: ErrorEvent) => void };
+/** type absent: not set; ignoreDuration: when the do-not-disturb ends (ms; 0 none); ignoreInterval: "H:M-H:M". */
+export interface SilentModeResult { type?: SilentModeRemindType; ignoreDuration?: number; ignoreInterval?: string }
 
 export interface ConnectionParameters {
   appKey: string;
@@ -219,6 +226,14 @@ export declare class connection {
   pinConversation(params: { conversationId: string; conversationType: ChatType; isPinned: boolean }): Promise<AsyncResult<{ isPinned: boolean; pinnedTime: number }>>;
   /** The sender edits a text within the recall window. */
   modifyMessage(params: { messageId: string; modifiedMessage: TextMsgBody }): Promise<{ type: number; message?: MessageBody }>;
+  /** remindType (paramType 0), a do-not-disturb of duration ms (1; ≤ 7 days, 0 ends it) or daily on this browser's clock (2; 0:0-0:0 ends it). */
+  setSilentModeForAll(params: Silent<{ options: SilentModeParam }>): Promise<AsyncResult<SilentModeResult>>;
+  getSilentModeForAll(params?: Silent<{}>): Promise<AsyncResult<SilentModeResult>>;
+  /** remindType only (53 otherwise); it outranks the app's. */
+  setSilentModeForConversation(params: Silent<SilentConv & { options: SilentModeParam }>): Promise<AsyncResult<SilentModeResult>>;
+  clearRemindTypeForConversation(params: Silent<SilentConv>): Promise<AsyncResult<SilentModeResult>>;
+  getSilentModeForConversation(params: Silent<SilentConv>): Promise<AsyncResult<SilentModeResult>>;
+  getSilentModeForConversations(params: Silent<{ conversationList: { id: string; type: SilentConv['type'] }[] }>): Promise<AsyncResult<{ user: { [id: string]: SilentModeResult }; group: { [id: string]: SilentModeResult } }>>;
   getPresenceStatus(params: { usernames: string[]; success?: (res: AsyncResult<{ result: SubscribePresence[] }>) => void }): Promise<AsyncResult<{ result: SubscribePresence[] }>>;
   /** Who read a message sent with allowGroupAck (its sender asks; the newest 500 kept). */
   getGroupMsgReadUser(params: GroupParams<{ groupId: string; msgId: string }>): Promise<AsyncResult<{ ackmid: string; is_last: boolean; next_key: string; timestamp: number; total: number; userlist: string[] }>>;

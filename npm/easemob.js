@@ -11,7 +11,7 @@
 // the server's ack (onReceivedMessage), delivery acks (onDeliveredMessage),
 // read acks (read: onReadMessage; channel: onChannelMessage; group acks
 // that waited: onStatisticMessage), recall, editing, history,
-// conversations, contacts, the blocklist, presence, groups and chat rooms
+// conversations, contacts, the blocklist, presence, groups, silent mode and chat rooms
 // (chatType 'chatRoom', join, leave, details, attributes, onChatroomEvent).
 // docs/migration.md lists what is not yet.
 
@@ -121,6 +121,39 @@ async function result(p, params, shape) {
   const out = shape ? { type: 0, data: shape(res.data) } : { type: 0 };
   params?.success?.(out);
   return out;
+}
+
+const badParam = (message) => { throw { type: statusCode.REQUEST_PARAMETER_ERROR, message } };
+
+// Easemob's remindType and the engine's notification levels.
+const remindLevels = { ALL: im.NotificationLevel.ALL_MESSAGE, AT: im.NotificationLevel.AT_MESSAGE_NOTIFICATION, NONE: im.NotificationLevel.NOT_MESSAGE_NOTIFICATION };
+const remind = (level) => (level === im.NotificationLevel.NOT_SET ? {} : { type: level === -1 ? 'ALL' : level === 5 ? 'NONE' : 'AT' });
+
+// silentOptions reads a silent-mode call's options as { level, remindType },
+// { duration } or { quiet (null: 0:0-0:0 ends it), interval }; a
+// conversation takes a remindType only.
+function silentOptions(params, app) {
+  const o = params?.options ?? badParam('options is required');
+  if (o.paramType === 0) return o.remindType in remindLevels ? { level: remindLevels[o.remindType], remindType: o.remindType } : badParam('options.remindType must be ALL, AT or NONE');
+  if (!app) throw { type: statusCode.OPERATION_UNSUPPORTED, message: 'a conversation takes a remindType (paramType 0): durations and intervals are the app\'s' };
+  if (o.paramType === 1) return Number.isInteger(o.duration) ? { duration: o.duration } : badParam('options.duration must be ms (0-604800000)');
+  if (o.paramType !== 2) badParam('options.paramType must be 0, 1 or 2');
+  const [start, end] = [o.startTime, o.endTime].map((t) => (Number.isInteger(t?.hours) && Number.isInteger(t.minutes) && t.hours >= 0 && t.hours < 24 && t.minutes >= 0 && t.minutes < 60
+    ? t.hours * 60 + t.minutes : badParam('options.startTime and endTime must be { hours: 0-23, minutes: 0-59 }')));
+  const interval = `${o.startTime.hours}:${o.startTime.minutes}-${o.endTime.hours}:${o.endTime.minutes}`;
+  if (start === end && start) badParam('options.startTime and endTime must differ (0:0-0:0 ends it)');
+  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0'), off = -new Date().getTimezoneOffset();
+  return { interval, quiet: start !== end && {
+    startTime: `${pad(start / 60)}:${pad(start % 60)}:00`, spanMinutes: (end - start + 1440) % 1440, level: 5, // blocked
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || `${off < 0 ? '-' : '+'}${pad(off / 60)}:${pad(off % 60)}`,
+  } };
+}
+
+// silentConversation: a private or group conversation (chat rooms are not pushed).
+function silentConversation(params) {
+  const conversationType = { singleChat: im.ConversationType.PRIVATE, groupChat: im.ConversationType.GROUP }[params?.type];
+  return typeof params?.conversationId === 'string' && params.conversationId && conversationType !== undefined
+    ? { conversationType, targetId: params.conversationId } : badParam('conversationId and type (singleChat or groupChat) are required');
 }
 
 // attributes answers chat room attribute calls ([engine call, its keys]) as
@@ -456,6 +489,57 @@ class Connection {
     const out = { type: 0, data: { result } };
     params?.success?.(out);
     return out;
+  }
+
+  // Silent mode over the engine's push settings: remindType is a
+  // notification level (the app's: private and group conversations'; a
+  // conversation's own outranks it), duration the engine's do-not-disturb,
+  // interval its quiet hours (blocked, on this browser's clock).
+  async setSilentModeForAll(params) {
+    const o = silentOptions(params, true);
+    let res, data = { ignoreInterval: o.interval };
+    if (o.level !== undefined) {
+      for (const type of [im.ConversationType.PRIVATE, im.ConversationType.GROUP]) {
+        res = await im.setConversationTypeNotificationLevel(type, o.level);
+        if (res.code) break;
+      }
+      data = { type: o.remindType };
+    } else if (o.duration !== undefined) {
+      res = await im.setDoNotDisturb(o.duration);
+      data = { ignoreDuration: res.data?.until };
+    } else {
+      res = await (o.quiet ? im.setNotificationQuietHoursWithSetting(o.quiet) : im.removeNotificationQuietHoursSetting());
+    }
+    return result(res, params, () => data);
+  }
+  async getSilentModeForAll(params) {
+    const all = await Promise.all([im.getConversationTypeNotificationLevel(im.ConversationType.GROUP), im.getDoNotDisturb(), im.getNotificationQuietHoursSetting()]);
+    const [level, dnd, quiet] = all.map((res) => { if (res.code) throw failed(params, res); return res.data; });
+    const data = { ...remind(level), ignoreDuration: dnd.until };
+    if (quiet.spanMinutes) {
+      const [h, m] = quiet.startTime.split(':').map(Number), end = (h * 60 + m + quiet.spanMinutes) % 1440;
+      data.ignoreInterval = `${h}:${m}-${Math.floor(end / 60)}:${end % 60}`;
+    }
+    return result({ code: 0 }, params, () => data);
+  }
+  async setSilentModeForConversation(params) {
+    const c = silentConversation(params), o = silentOptions(params, false);
+    return result(im.setConversationNotificationLevel(c, o.level), params, () => ({ type: o.remindType }));
+  }
+  async clearRemindTypeForConversation(params) {
+    return result(im.setConversationNotificationLevel(silentConversation(params), im.NotificationLevel.NOT_SET), params, () => ({}));
+  }
+  async getSilentModeForConversation(params) {
+    return result(im.getConversationNotificationLevel(silentConversation(params)), params, remind);
+  }
+  async getSilentModeForConversations(params) {
+    const data = { user: {}, group: {} };
+    for (const c of params?.conversationList ?? badParam('conversationList is required')) {
+      const res = await im.getConversationNotificationLevel(silentConversation({ conversationId: c?.id, type: c?.type }));
+      if (res.code) throw failed(params, res);
+      data[c.type === 'groupChat' ? 'group' : 'user'][c.id] = remind(res.data);
+    }
+    return result({ code: 0 }, params, () => data);
   }
 
   // Groups: imwasm's groups (RongIMLib's calls). createGroup names the

@@ -515,6 +515,9 @@ export const getFriendAddPermission = api('getFriendAddPermission');
 export const setNotificationQuietHoursWithSetting = api('setNotificationQuietHoursWithSetting');
 export const removeNotificationQuietHoursSetting = api('removeNotificationQuietHoursSetting');
 export const getNotificationQuietHoursSetting = api('getNotificationQuietHoursSetting');
+// imwasm's: no push for durationMs from now (Easemob's silent-mode duration).
+export const setDoNotDisturb = api('setDoNotDisturb');
+export const getDoNotDisturb = api('getDoNotDisturb');
 export const addToBlacklist = api('addToBlacklist');
 export const removeFromBlacklist = api('removeFromBlacklist');
 export const getBlacklist = api('getBlacklist');

@@ -159,7 +159,7 @@ func (s *Server) people(ctx context.Context, user, session string, r *pb.PeopleR
 			return &pb.PeopleResult{Value: v}, nil
 		}
 		return &pb.PeopleResult{Value: addPermission(p)}, nil
-	case pb.PeopleOp_QUIET_HOURS_SET, pb.PeopleOp_QUIET_HOURS_REMOVE, pb.PeopleOp_QUIET_HOURS_GET:
+	case pb.PeopleOp_QUIET_HOURS_SET, pb.PeopleOp_QUIET_HOURS_REMOVE, pb.PeopleOp_QUIET_HOURS_GET, pb.PeopleOp_DND_SET:
 		return s.quietHoursRequest(ctx, user, r)
 	case pb.PeopleOp_FRIEND_ADD, pb.PeopleOp_FRIEND_ACCEPT, pb.PeopleOp_FRIEND_REFUSE,
 		pb.PeopleOp_FRIEND_SET_INFO, pb.PeopleOp_BLACKLIST_ADD, pb.PeopleOp_BLACKLIST_REMOVE:

@@ -451,13 +451,16 @@ func (s *Server) apiUserPush(r *http.Request) (any, error) {
 	for _, x := range subs {
 		out = append(out, sub{x.Device, x.Endpoint, x.Created})
 	}
-	quiet, err := s.quietHoursOf(r.Context(), user)
+	quiet, err := s.quietOf(r.Context(), user)
 	if err != nil {
 		return nil, err
 	}
 	res := map[string]any{"online": s.online(user), "inBackground": s.online(user) && !s.awake(user), "webPush": out}
-	if quiet != nil {
+	if quiet != nil && quiet.SpanMinutes > 0 {
 		res["quietHours"] = map[string]any{"startTime": quiet.StartTime, "spanMinutes": quiet.SpanMinutes, "level": quiet.Level, "timezone": quiet.Timezone}
+	}
+	if quiet != nil && quiet.Until > 0 {
+		res["doNotDisturbUntil"] = quiet.Until
 	}
 	return res, nil
 }

@@ -1,6 +1,13 @@
 package server
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/imwasm/imwasm/proto/contract"
+	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
+)
 
 // leftTimes answers whether a user went offline at a time or after, for
 // ten to twenty minutes: then it forgets.
@@ -27,5 +34,43 @@ func TestLeftTimes(t *testing.T) {
 	l.note("d", 23*min) // and another: a and b are gone
 	if l.since("a", 1000) || l.since("b", 0) || !l.since("c", 12*min) || !l.since("d", 23*min) {
 		t.Fatal("remembers past two generations, or forgot the last")
+	}
+}
+
+// quietLevel: a do-not-disturb of a set length blocks every push sent
+// before it ends, whatever the daily window says; after it, the window
+// decides (its level while open, the conversations' outside).
+func TestQuietLevel(t *testing.T) {
+	at := func(clock string) int64 { // that time of day on 2026-12-07, UTC
+		tm, err := time.Parse(time.DateTime, "2026-12-07 "+clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm.UnixMilli()
+	}
+	window := func(level int32, until int64) *store.Person {
+		return &store.Person{QuietHours: &pb.QuietHours{StartTime: "22:00:00", SpanMinutes: 480, Level: level, Until: until}}
+	}
+	for _, c := range []struct {
+		name string
+		p    *store.Person
+		t    int64
+		want int32
+	}{
+		{"no person", nil, at("23:00:00"), contract.QuietLevelDefault},
+		{"none set", &store.Person{}, at("23:00:00"), contract.QuietLevelDefault},
+		{"window open, mentions", window(1, 0), at("23:00:00"), contract.QuietLevelMention},
+		{"window open past midnight", window(5, 0), at("05:59:59"), contract.QuietLevelBlocked},
+		{"window closed", window(5, 0), at("06:00:00"), contract.QuietLevelDefault},
+		{"dnd before its end, window closed", window(1, at("12:00:00")), at("11:59:59"), contract.QuietLevelBlocked},
+		{"dnd before its end, window open at mentions", window(1, at("23:30:00")), at("23:00:00"), contract.QuietLevelBlocked},
+		{"dnd ended, window closed", window(1, at("12:00:00")), at("12:00:00"), contract.QuietLevelDefault},
+		{"dnd ended, window open", window(1, at("22:30:00")), at("23:00:00"), contract.QuietLevelMention},
+		{"dnd alone", &store.Person{QuietHours: &pb.QuietHours{Until: at("12:00:00")}}, at("11:00:00"), contract.QuietLevelBlocked},
+		{"dnd alone, ended", &store.Person{QuietHours: &pb.QuietHours{Until: at("12:00:00")}}, at("13:00:00"), contract.QuietLevelDefault},
+	} {
+		if got := quietLevel(c.p, c.t); got != c.want {
+			t.Errorf("%s: quietLevel = %d, want %d", c.name, got, c.want)
+		}
 	}
 }

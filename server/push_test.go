@@ -780,3 +780,90 @@ func TestWebPushEventsOfLookalikeIDs(t *testing.T) {
 	alice.send(t, text("g1", client.Group, "hi team"))
 	waitFor(t, "both pushes", func() bool { return len(ps.received("s1")) == 1 && len(ps.received("s2")) == 1 })
 }
+
+// A do-not-disturb of a set length (setDoNotDisturb; Easemob's silent-mode
+// duration): no push while it lasts, beside the daily quiet hours, which
+// setting and removing leave it as it was; bad lengths change nothing;
+// 0 ends it.
+func TestDoNotDisturb(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"pushWebhookUrl": h.srv.URL + "/push"})
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	bob.connect(t, token(t, "bob", time.Hour))
+	dnd := func(ms int64) (*pb.PeopleResult, error) {
+		return bob.People(ctx, &pb.PeopleRequest{Op: pb.PeopleOp_DND_SET, DurationMs: ms})
+	}
+	get := func() *pb.QuietHours {
+		t.Helper()
+		res, err := bob.People(ctx, &pb.PeopleRequest{Op: pb.PeopleOp_QUIET_HOURS_GET})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.QuietHours
+	}
+	before := e.now().UnixMilli()
+	res, err := dnd(int64(time.Hour / time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := res.GetQuietHours().GetUntil()
+	if until < before+3_600_000 || until > e.now().UnixMilli()+3_600_000 {
+		t.Fatalf("until %d, want an hour after %d", until, before)
+	}
+	for _, bad := range []int64{-1, contract.MaxDndMillis + 1} {
+		_, err := dnd(bad)
+		wantCode(t, fmt.Sprint("duration ", bad), err, codes.InvalidParameter)
+	}
+	// The daily window comes and goes beside it.
+	window := &pb.QuietHours{StartTime: "03:00:00", SpanMinutes: 60, Level: 1, Timezone: "UTC"}
+	if _, err := bob.People(ctx, &pb.PeopleRequest{Op: pb.PeopleOp_QUIET_HOURS_SET, QuietHours: window}); err != nil {
+		t.Fatal(err)
+	}
+	if q := get(); q == nil || q.Until != until || q.SpanMinutes != 60 || q.StartTime != "03:00:00" {
+		t.Fatalf("with quiet hours: %+v", q)
+	}
+	if _, err := bob.People(ctx, &pb.PeopleRequest{Op: pb.PeopleOp_QUIET_HOURS_REMOVE}); err != nil {
+		t.Fatal(err)
+	}
+	if q := get(); q == nil || q.Until != until || q.SpanMinutes != 0 {
+		t.Fatalf("quiet hours removed: %+v", q)
+	}
+	if got := e.adminOK(t, "GET", "/v1/users/bob/push", nil); got["doNotDisturbUntil"] != float64(until) || got["quietHours"] != nil {
+		t.Fatalf("the admin API: %v", got)
+	}
+
+	bob.Disconnect()
+	e.waitOffline(t, "bob")
+	nextMilli()
+	alice.send(t, text("bob", client.Private, "while away"))
+	alice.send(t, text("carol", client.Private, "to carol")) // never connected: pushed, after bob's would have been
+	waitFor(t, "carol's push", func() bool { return len(h.seen()) >= 1 })
+	e.fence(t, alice)
+	if got := h.seen(); len(got) != 1 || got[0]["data"].(map[string]any)["userId"] != "carol" {
+		t.Fatalf("pushes during bob's do-not-disturb: %v", got)
+	}
+
+	// Ended (from another device, which then leaves): pushed again.
+	bob2 := e.device("bob", "b2", devOpts{})
+	bob2.connect(t, token(t, "bob", time.Hour))
+	if res, err := bob2.People(ctx, &pb.PeopleRequest{Op: pb.PeopleOp_DND_SET}); err != nil || res.GetQuietHours().GetUntil() != 0 {
+		t.Fatalf("ending it: %+v %v", res, err)
+	}
+	if res, err := bob2.People(ctx, &pb.PeopleRequest{Op: pb.PeopleOp_QUIET_HOURS_GET}); err != nil || res.QuietHours != nil {
+		t.Fatalf("after it ended: %+v %v", res, err)
+	}
+	bob2.Disconnect()
+	e.waitOffline(t, "bob")
+	nextMilli()
+	alice.send(t, text("bob", client.Private, "after"))
+	waitFor(t, "bob's push", func() bool { return len(h.seen()) >= 2 })
+	e.fence(t, alice)
+	if got := h.seen(); len(got) != 2 || got[1]["data"].(map[string]any)["body"] != "after" {
+		t.Fatalf("pushes after it ended: %v", got)
+	}
+}

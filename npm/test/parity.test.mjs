@@ -37,6 +37,8 @@ const OWN_EXPORTS = {
   sendConversationReadAck: 'Easemob\'s conversation read ack (channel): read watermark and peer told at once',
   registerWebPush: 'Web Push to closed tabs (RongCloud\'s web SDK has no push)',
   unregisterWebPush: 'Web Push to closed tabs (as above)',
+  setDoNotDisturb: 'a do-not-disturb of a set length (Easemob\'s silent-mode duration)',
+  getDoNotDisturb: 'a do-not-disturb of a set length (as above)',
 };
 const OWN_MEMBERS = {
   ErrorCode: ['UNKNOWN', 'RC_RECALLMESSAGE_PARAMETER_INVALID', 'RC_RECALL_MESSAGE_USER_INVALID', 'RC_MSG_SIZE_OUT_OF_LIMIT',

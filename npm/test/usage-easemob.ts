@@ -62,6 +62,15 @@ async function demo(token: string) {
   const convs = await conn.getServerConversations({ pageSize: 20, cursor: '' });
   console.log(convs.data?.conversations[0]?.unReadCount, convs.data?.cursor);
   await conn.pinConversation({ conversationId: 'bob', conversationType: 'singleChat', isPinned: true });
+  await conn.setSilentModeForAll({ options: { paramType: 0, remindType: 'AT' } });
+  await conn.setSilentModeForAll({ options: { paramType: 1, duration: 3600 * 1000 } });
+  await conn.setSilentModeForAll({ options: { paramType: 2, startTime: { hours: 22, minutes: 30 }, endTime: { hours: 7, minutes: 0 } } });
+  const silent = await conn.getSilentModeForAll();
+  await conn.setSilentModeForConversation({ conversationId: 'bob', type: 'singleChat', options: { paramType: 0, remindType: 'NONE' } });
+  const convSilent = await conn.getSilentModeForConversation({ conversationId: 'bob', type: 'singleChat' });
+  const many = await conn.getSilentModeForConversations({ conversationList: [{ id: 'bob', type: 'singleChat' }, { id: 'g1', type: 'groupChat' }] });
+  await conn.clearRemindTypeForConversation({ conversationId: 'bob', type: 'singleChat' });
+  console.log(silent.data?.type, silent.data?.ignoreDuration, silent.data?.ignoreInterval, convSilent.data?.type, many.data?.user.bob);
   await conn.deleteConversation({ channel: 'bob', chatType: 'singleChat', deleteRoam: false });
   const edited = WebIM.message.create({ type: 'txt', chatType: 'singleChat', to: 'bob', msg: 'fixed' });
   if (edited.type === 'txt') await conn.modifyMessage({ messageId: res.serverMsgId, modifiedMessage: edited });

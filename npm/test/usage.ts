@@ -387,6 +387,9 @@ async function people() {
   const quietNow = await RongIMLib.getNotificationQuietHoursSetting();
   console.log(quietNow.data?.startTime, quietNow.data?.spanMinutes, quietNow.data?.level);
   await RongIMLib.removeNotificationQuietHoursSetting();
+  const dnd = await RongIMLib.setDoNotDisturb(2 * 3600 * 1000);
+  const dndNow = await RongIMLib.getDoNotDisturb();
+  console.log(dnd.data?.until, dndNow.data?.until);
   await RongIMLib.deleteFriends(['bob'], RongIMLib.DirectionType.BOTH);
   await RongIMLib.addToBlacklist('eve');
   const black = await RongIMLib.getBlacklist();

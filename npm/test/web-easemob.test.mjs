@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveStatic, launch, engines, closeAll, waitGot } from './browser.mjs';
-import { startServer } from './harness.mjs';
+import { startServer, admin } from './harness.mjs';
 
 for (const engine of engines()) describe(engine, () => {
   let server, web, browser;
@@ -286,6 +286,67 @@ for (const engine of engines()) describe(engine, () => {
     await u.amy.page.evaluate(() => conn.deleteConversation({ channel: 'ben', chatType: 'singleChat', deleteRoam: false }));
     const after = await u.amy.page.evaluate(() => conn.getServerConversations({ pageSize: 20 }));
     assert.ok(!after.data.conversations.some((c) => c.conversationId === 'ben'), 'the deleted conversation is listed');
+  });
+
+  // Silent mode on the engine's push settings; what they hold back is the
+  // server's tests' (server/push_test.go TestDoNotDisturb, TestQuietHours).
+  test('silent mode: remind types, a duration and an interval, kept by the server', async () => {
+    const r = await u.ben.page.evaluate(async () => {
+      const caught = async (f) => { try { await f(); return null; } catch (e) { return e.type; } };
+      const out = { before: (await conn.getSilentModeForAll()).data };
+      out.at = (await conn.setSilentModeForAll({ options: { paramType: 0, remindType: 'AT' } })).data;
+      out.duration = (await conn.setSilentModeForAll({ options: { paramType: 1, duration: 3600000 } })).data;
+      out.interval = (await conn.setSilentModeForAll({ options: { paramType: 2, startTime: { hours: 22, minutes: 30 }, endTime: { hours: 7, minutes: 5 } } })).data;
+      out.all = (await conn.getSilentModeForAll()).data;
+      out.quiet = (await RongIMLib.getNotificationQuietHoursSetting()).data;
+      out.zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      await conn.setSilentModeForConversation({ conversationId: 'amy', type: 'singleChat', options: { paramType: 0, remindType: 'NONE' } });
+      out.conv = (await conn.getSilentModeForConversation({ conversationId: 'amy', type: 'singleChat' })).data;
+      out.level = (await RongIMLib.getConversationNotificationLevel({ conversationType: 1, targetId: 'amy' })).data;
+      out.many = (await conn.getSilentModeForConversations({ conversationList: [{ id: 'amy', type: 'singleChat' }, { id: 'nobody', type: 'singleChat' }] })).data;
+      out.bad = {
+        remind: await caught(() => conn.setSilentModeForAll({ options: { paramType: 0, remindType: 'SOME' } })),
+        long: await caught(() => conn.setSilentModeForAll({ options: { paramType: 1, duration: 7 * 86400000 + 1 } })),
+        hour: await caught(() => conn.setSilentModeForAll({ options: { paramType: 2, startTime: { hours: 24, minutes: 0 }, endTime: { hours: 7, minutes: 0 } } })),
+        same: await caught(() => conn.setSilentModeForAll({ options: { paramType: 2, startTime: { hours: 8, minutes: 0 }, endTime: { hours: 8, minutes: 0 } } })),
+        convDuration: await caught(() => conn.setSilentModeForConversation({ conversationId: 'amy', type: 'singleChat', options: { paramType: 1, duration: 1000 } })),
+        room: await caught(() => conn.getSilentModeForConversation({ conversationId: 'r', type: 'chatRoom' })),
+      };
+      out.after = (await conn.getSilentModeForAll()).data;
+      await conn.clearRemindTypeForConversation({ conversationId: 'amy', type: 'singleChat' });
+      out.cleared = (await conn.getSilentModeForConversation({ conversationId: 'amy', type: 'singleChat' })).data;
+      return out;
+    });
+    assert.deepEqual(r.before, { ignoreDuration: 0 });
+    assert.deepEqual(r.at, { type: 'AT' });
+    assert.ok(r.duration.ignoreDuration > Date.now() + 3500000 && r.duration.ignoreDuration < Date.now() + 3700000, `until ${r.duration.ignoreDuration}`);
+    assert.deepEqual(r.interval, { ignoreInterval: '22:30-7:5' });
+    assert.deepEqual(r.all, { type: 'AT', ignoreDuration: r.duration.ignoreDuration, ignoreInterval: '22:30-7:5' });
+    assert.deepEqual(r.quiet, { startTime: '22:30:00', spanMinutes: 515, level: 5, timezone: r.zone }, 'the quiet hours the interval became');
+    assert.deepEqual(r.conv, { type: 'NONE' });
+    assert.equal(r.level, 5);
+    assert.deepEqual(r.many, { user: { amy: { type: 'NONE' }, nobody: {} }, group: {} });
+    assert.deepEqual(r.bad, { remind: -3, long: -3, hour: -3, same: -3, convDuration: 53, room: -3 });
+    assert.deepEqual(r.after, r.all, 'a refused call changed something');
+    assert.deepEqual(r.cleared, {});
+    // The server has them: for the pushes, and for every device.
+    const push = (await admin(server, 'GET', '/v1/users/ben/push')).data;
+    assert.equal(push.doNotDisturbUntil, r.duration.ignoreDuration);
+    assert.deepEqual(push.quietHours, { startTime: '22:30:00', spanMinutes: 515, level: 5, timezone: r.zone });
+    const other = await open('ben');
+    const there = await other.page.evaluate(async () => {
+      let all; // the type levels reach this device by its sync, which may follow open's answer
+      for (const end = Date.now() + 10000; Date.now() < end && !all?.type; await new Promise((ok) => setTimeout(ok, 50))) {
+        all = (await conn.getSilentModeForAll()).data;
+      }
+      await conn.setSilentModeForAll({ options: { paramType: 1, duration: 0 } });
+      await conn.setSilentModeForAll({ options: { paramType: 2, startTime: { hours: 0, minutes: 0 }, endTime: { hours: 0, minutes: 0 } } });
+      await conn.setSilentModeForAll({ options: { paramType: 0, remindType: 'ALL' } });
+      return { all, ended: (await conn.getSilentModeForAll()).data };
+    });
+    await other.context.close();
+    assert.deepEqual(there.all, r.all);
+    assert.deepEqual(there.ended, { type: 'ALL', ignoreDuration: 0 });
   });
 
   test('errors as Easemob reports them', async () => {

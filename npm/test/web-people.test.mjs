@@ -80,6 +80,21 @@ for (const engine of engines()) describe(engine, () => {
     await other.page.close();
   });
 
+  // imwasm's do-not-disturb of a set length sits beside the quiet hours.
+  test('a do-not-disturb for a while: its end from the server, bad lengths refused, 0 ends it', async () => {
+    assert.deepEqual(await call(u.yuki, 'getDoNotDisturb'), { code: 0, data: { until: 0 } });
+    const set = await call(u.yuki, 'setDoNotDisturb', 90 * 60 * 1000);
+    assert.equal(set.code, 0);
+    assert.ok(Math.abs(set.data.until - (Date.now() + 90 * 60 * 1000)) < 60000, `until ${set.data.until}`);
+    for (const bad of [-1, 7 * 86400000 + 1, 1.5, '60000', undefined]) {
+      assert.equal((await call(u.yuki, 'setDoNotDisturb', bad)).code, ErrorCode.BIZ_ERROR_INVALID_PARAMETER, String(bad));
+    }
+    assert.deepEqual(await call(u.yuki, 'getDoNotDisturb'), { code: 0, data: { until: set.data.until } });
+    assert.deepEqual(await call(u.yuki, 'getNotificationQuietHoursSetting'), { code: 0, data: { startTime: '', spanMinutes: 0, level: 0 } });
+    assert.deepEqual(await call(u.yuki, 'setDoNotDisturb', 0), { code: 0, data: { until: 0 } });
+    assert.deepEqual(await call(u.yuki, 'getDoNotDisturb'), { code: 0, data: { until: 0 } });
+  });
+
   test('a block refuses messages with 405 and nothing reaches the blocker; unblocking restores them', async () => {
     assert.equal((await call(u.xena, 'addToBlacklist', 'walt')).code, 0);
     assert.deepEqual(await call(u.xena, 'getBlacklistStatus', 'walt'), { code: 0, data: true });

@@ -184,6 +184,8 @@ func CheckPeopleRequest(r *pb.PeopleRequest) error {
 		return err
 	case pb.PeopleOp_QUIET_HOURS_SET:
 		return CheckQuietHours(r.QuietHours)
+	case pb.PeopleOp_DND_SET:
+		return CheckDndDuration(r.DurationMs)
 	case pb.PeopleOp_PROFILES_GET:
 		return users(MaxProfilesPerCall, codes.RCUserProfileQueryCountExceedLimit)
 	case pb.PeopleOp_VISIBILITY_SET:

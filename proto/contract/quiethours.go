@@ -17,6 +17,18 @@ const (
 // MaxQuietSpanMinutes is the longest quiet window: a day less a minute.
 const MaxQuietSpanMinutes = 1439
 
+// MaxDndMillis is the longest do-not-disturb of a set length (setDoNotDisturb;
+// Easemob's silent-mode duration): 7 days.
+const MaxDndMillis = 7 * 24 * 3600 * 1000
+
+// CheckDndDuration checks a do-not-disturb's length: 0 (ends it) to 7 days.
+func CheckDndDuration(ms int64) error {
+	if ms < 0 || ms > MaxDndMillis {
+		return codes.New(codes.InvalidParameter, "the do-not-disturb's duration must be 0-604800000 ms (7 days)")
+	}
+	return nil
+}
+
 // CheckQuietHours checks q as setNotificationQuietHoursWithSetting does,
 // with RongIMLib's codes. The time zone's name is only bounded here: the
 // server resolves it (a browser's Go has no zone database).

@@ -65,3 +65,19 @@ func TestInQuietHours(t *testing.T) {
 		t.Errorf("no quiet hours set: in them")
 	}
 }
+
+// A do-not-disturb's length: 0 (ends it) to 7 days, through
+// CheckPeopleRequest as the client and the server check it.
+func TestCheckDndDuration(t *testing.T) {
+	for _, c := range []struct {
+		ms   int64
+		want int32
+	}{
+		{0, 0}, {1, 0}, {MaxDndMillis, 0}, {-1, codes.InvalidParameter}, {MaxDndMillis + 1, codes.InvalidParameter},
+	} {
+		err := CheckPeopleRequest(&pb.PeopleRequest{Op: pb.PeopleOp_DND_SET, DurationMs: c.ms})
+		if got := codes.Of(err); got != c.want {
+			t.Errorf("duration %d: code %d (%v), want %d", c.ms, got, err, c.want)
+		}
+	}
+}

@@ -226,6 +226,7 @@ const (
 	PeopleOp_QUIET_HOURS_SET       PeopleOp = 22
 	PeopleOp_QUIET_HOURS_REMOVE    PeopleOp = 23
 	PeopleOp_QUIET_HOURS_GET       PeopleOp = 24
+	PeopleOp_DND_SET               PeopleOp = 25
 	PeopleOp_BLACKLIST_ADD         PeopleOp = 30
 	PeopleOp_BLACKLIST_REMOVE      PeopleOp = 31
 	PeopleOp_BLACKLIST_GET         PeopleOp = 32
@@ -283,6 +284,8 @@ func (x PeopleOp) String() string {
 		return "QUIET_HOURS_REMOVE"
 	case PeopleOp_QUIET_HOURS_GET:
 		return "QUIET_HOURS_GET"
+	case PeopleOp_DND_SET:
+		return "DND_SET"
 	case PeopleOp_BLACKLIST_ADD:
 		return "BLACKLIST_ADD"
 	case PeopleOp_BLACKLIST_REMOVE:
@@ -9643,6 +9646,7 @@ type PeopleRequest struct {
 	Ascending  bool
 	Text       string
 	QuietHours *QuietHours
+	DurationMs int64
 }
 
 func (x *PeopleRequest) GetOp() PeopleOp {
@@ -9757,6 +9761,13 @@ func (x *PeopleRequest) GetQuietHours() *QuietHours {
 	return nil
 }
 
+func (x *PeopleRequest) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *PeopleRequest) Size() (n int) {
 	if x == nil {
@@ -9778,6 +9789,7 @@ func (x *PeopleRequest) Size() (n int) {
 	n += sizeBool(1, x.Ascending)
 	n += sizeLen(1, len(x.Text))
 	n += sizeMsg(2, x.QuietHours, x.QuietHours != nil)
+	n += sizeVarint(2, uint64(int64(x.DurationMs)))
 	return n
 }
 
@@ -9802,6 +9814,7 @@ func (x *PeopleRequest) MarshalAppend(b []byte) []byte {
 	b = appendBool(b, 14<<3|0, x.Ascending)
 	b = appendString(b, 15<<3|2, x.Text)
 	b = appendMsg(b, 16<<3|2, x.QuietHours, x.QuietHours != nil)
+	b = appendVarint(b, 17<<3|0, uint64(int64(x.DurationMs)))
 	return b
 }
 
@@ -9865,6 +9878,8 @@ func (x *PeopleRequest) Merge(b []byte) error {
 				x.QuietHours = new(QuietHours)
 			}
 			n, err = mergeMsg(x.QuietHours, b, num, typ)
+		case 17:
+			n, err = mergeInt64(&x.DurationMs, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -9886,6 +9901,7 @@ type QuietHours struct {
 	SpanMinutes int32
 	Level       int32
 	Timezone    string
+	Until       int64
 }
 
 func (x *QuietHours) GetStartTime() string {
@@ -9916,6 +9932,13 @@ func (x *QuietHours) GetTimezone() string {
 	return ""
 }
 
+func (x *QuietHours) GetUntil() int64 {
+	if x != nil {
+		return x.Until
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *QuietHours) Size() (n int) {
 	if x == nil {
@@ -9925,6 +9948,7 @@ func (x *QuietHours) Size() (n int) {
 	n += sizeVarint(1, uint64(int64(x.SpanMinutes)))
 	n += sizeVarint(1, uint64(int64(x.Level)))
 	n += sizeLen(1, len(x.Timezone))
+	n += sizeVarint(1, uint64(int64(x.Until)))
 	return n
 }
 
@@ -9937,6 +9961,7 @@ func (x *QuietHours) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 2<<3|0, uint64(int64(x.SpanMinutes)))
 	b = appendVarint(b, 3<<3|0, uint64(int64(x.Level)))
 	b = appendString(b, 4<<3|2, x.Timezone)
+	b = appendVarint(b, 5<<3|0, uint64(int64(x.Until)))
 	return b
 }
 
@@ -9970,6 +9995,8 @@ func (x *QuietHours) Merge(b []byte) error {
 			n, err = mergeInt32(&x.Level, b, num, typ)
 		case 4:
 			n, err = mergeString(&x.Timezone, b, num, typ)
+		case 5:
+			n, err = mergeInt64(&x.Until, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

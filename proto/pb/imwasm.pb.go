@@ -376,7 +376,8 @@ const (
 	PeopleOp_FRIEND_PERMISSION_GET PeopleOp = 21 // getFriendAddPermission
 	PeopleOp_QUIET_HOURS_SET       PeopleOp = 22 // setNotificationQuietHoursWithSetting
 	PeopleOp_QUIET_HOURS_REMOVE    PeopleOp = 23 // removeNotificationQuietHoursSetting
-	PeopleOp_QUIET_HOURS_GET       PeopleOp = 24 // getNotificationQuietHoursSetting
+	PeopleOp_QUIET_HOURS_GET       PeopleOp = 24 // getNotificationQuietHoursSetting, getDoNotDisturb
+	PeopleOp_DND_SET               PeopleOp = 25 // setDoNotDisturb (imwasm's; Easemob's silent-mode duration)
 	PeopleOp_BLACKLIST_ADD         PeopleOp = 30 // addToBlacklist
 	PeopleOp_BLACKLIST_REMOVE      PeopleOp = 31 // removeFromBlacklist
 	PeopleOp_BLACKLIST_GET         PeopleOp = 32 // getBlacklist
@@ -413,6 +414,7 @@ var (
 		22: "QUIET_HOURS_SET",
 		23: "QUIET_HOURS_REMOVE",
 		24: "QUIET_HOURS_GET",
+		25: "DND_SET",
 		30: "BLACKLIST_ADD",
 		31: "BLACKLIST_REMOVE",
 		32: "BLACKLIST_GET",
@@ -446,6 +448,7 @@ var (
 		"QUIET_HOURS_SET":       22,
 		"QUIET_HOURS_REMOVE":    23,
 		"QUIET_HOURS_GET":       24,
+		"DND_SET":               25,
 		"BLACKLIST_ADD":         30,
 		"BLACKLIST_REMOVE":      31,
 		"BLACKLIST_GET":         32,
@@ -6770,8 +6773,9 @@ type PeopleRequest struct {
 	Count         uint32                 `protobuf:"varint,12,opt,name=count,proto3" json:"count,omitempty"`
 	PageToken     string                 `protobuf:"bytes,13,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	Ascending     bool                   `protobuf:"varint,14,opt,name=ascending,proto3" json:"ascending,omitempty"`
-	Text          string                 `protobuf:"bytes,15,opt,name=text,proto3" json:"text,omitempty"`                               // FRIENDS_SEARCH, PROFILE_BY_UNIQUE_ID
-	QuietHours    *QuietHours            `protobuf:"bytes,16,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"` // QUIET_HOURS_SET
+	Text          string                 `protobuf:"bytes,15,opt,name=text,proto3" json:"text,omitempty"`                                // FRIENDS_SEARCH, PROFILE_BY_UNIQUE_ID
+	QuietHours    *QuietHours            `protobuf:"bytes,16,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"`  // QUIET_HOURS_SET
+	DurationMs    int64                  `protobuf:"varint,17,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"` // DND_SET: from now (0 ends it; at most 7 days)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6918,17 +6922,28 @@ func (x *PeopleRequest) GetQuietHours() *QuietHours {
 	return nil
 }
 
+func (x *PeopleRequest) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
 // A user's daily quiet hours (RongIMLib's INotificationQuietHoursSetting):
 // from start_time ("HH:MM:SS" in timezone, "" UTC) for span_minutes
 // (1-1439), pushes follow level (PushNotificationQuietHoursLevel: 1 only
 // mentions, 5 none, 0 the conversations' own levels) instead of the
 // conversations' levels. Kept by the server; span_minutes 0: none set.
 type QuietHours struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	StartTime     string                 `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	SpanMinutes   int32                  `protobuf:"varint,2,opt,name=span_minutes,json=spanMinutes,proto3" json:"span_minutes,omitempty"`
-	Level         int32                  `protobuf:"varint,3,opt,name=level,proto3" json:"level,omitempty"`
-	Timezone      string                 `protobuf:"bytes,4,opt,name=timezone,proto3" json:"timezone,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	StartTime   string                 `protobuf:"bytes,1,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	SpanMinutes int32                  `protobuf:"varint,2,opt,name=span_minutes,json=spanMinutes,proto3" json:"span_minutes,omitempty"`
+	Level       int32                  `protobuf:"varint,3,opt,name=level,proto3" json:"level,omitempty"`
+	Timezone    string                 `protobuf:"bytes,4,opt,name=timezone,proto3" json:"timezone,omitempty"`
+	// A do-not-disturb of a set length, kept beside the daily window
+	// (Easemob's silent-mode duration): no push for a message sent before
+	// until (server ms), whatever the levels. 0: none.
+	Until         int64 `protobuf:"varint,5,opt,name=until,proto3" json:"until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6989,6 +7004,13 @@ func (x *QuietHours) GetTimezone() string {
 		return x.Timezone
 	}
 	return ""
+}
+
+func (x *QuietHours) GetUntil() int64 {
+	if x != nil {
+		return x.Until
+	}
+	return 0
 }
 
 // A user's profile (IUserProfileInfo). fields (ProfileField bits,
@@ -7619,7 +7641,7 @@ type PeopleResult struct {
 	Value         int32                  `protobuf:"varint,9,opt,name=value,proto3" json:"value,omitempty"`                   // a permission or visibility
 	PageToken     string                 `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	TotalCount    uint32                 `protobuf:"varint,11,opt,name=total_count,json=totalCount,proto3" json:"total_count,omitempty"`
-	QuietHours    *QuietHours            `protobuf:"bytes,12,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"`           // QUIET_HOURS_GET (absent: none set)
+	QuietHours    *QuietHours            `protobuf:"bytes,12,opt,name=quiet_hours,json=quietHours,proto3" json:"quiet_hours,omitempty"`           // QUIET_HOURS_GET, DND_SET (absent: none set)
 	OwnLogSeqs    []uint64               `protobuf:"varint,13,rep,packed,name=own_log_seqs,json=ownLogSeqs,proto3" json:"own_log_seqs,omitempty"` // as GroupResult's: the subscriptions entry for the other devices
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -9313,7 +9335,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06remark\x18\x03 \x01(\tR\x06remark\x12\x18\n" +
 	"\afollows\x18\x04 \x03(\tR\afollows\x12\x1b\n" +
 	"\tis_remark\x18\x05 \x01(\bR\bisRemark\x12\x12\n" +
-	"\x04time\x18\x06 \x01(\x03R\x04time\"\xb8\x04\n" +
+	"\x04time\x18\x06 \x01(\x03R\x04time\"\xd9\x04\n" +
 	"\rPeopleRequest\x12#\n" +
 	"\x02op\x18\x01 \x01(\x0e2\x13.imwasm.v1.PeopleOpR\x02op\x12\x19\n" +
 	"\buser_ids\x18\x02 \x03(\tR\auserIds\x12\x17\n" +
@@ -9333,17 +9355,20 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\tascending\x18\x0e \x01(\bR\tascending\x12\x12\n" +
 	"\x04text\x18\x0f \x01(\tR\x04text\x126\n" +
 	"\vquiet_hours\x18\x10 \x01(\v2\x15.imwasm.v1.QuietHoursR\n" +
-	"quietHours\x1a6\n" +
+	"quietHours\x12\x1f\n" +
+	"\vduration_ms\x18\x11 \x01(\x03R\n" +
+	"durationMs\x1a6\n" +
 	"\bExtEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x80\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x96\x01\n" +
 	"\n" +
 	"QuietHours\x12\x1d\n" +
 	"\n" +
 	"start_time\x18\x01 \x01(\tR\tstartTime\x12!\n" +
 	"\fspan_minutes\x18\x02 \x01(\x05R\vspanMinutes\x12\x14\n" +
 	"\x05level\x18\x03 \x01(\x05R\x05level\x12\x1a\n" +
-	"\btimezone\x18\x04 \x01(\tR\btimezone\"\x8d\x03\n" +
+	"\btimezone\x18\x04 \x01(\tR\btimezone\x12\x14\n" +
+	"\x05until\x18\x05 \x01(\x03R\x05until\"\x8d\x03\n" +
 	"\vUserProfile\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
@@ -9567,7 +9592,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x15GROUP_EVENT_OPERATION\x10\x01\x12\x1c\n" +
 	"\x18GROUP_EVENT_INFO_CHANGED\x10\x02\x12#\n" +
 	"\x1fGROUP_EVENT_MEMBER_INFO_CHANGED\x10\x03\x12\x14\n" +
-	"\x10GROUP_EVENT_MUTE\x10\x04*\x82\x05\n" +
+	"\x10GROUP_EVENT_MUTE\x10\x04*\x8f\x05\n" +
 	"\bPeopleOp\x12\x12\n" +
 	"\x0ePEOPLE_OP_NONE\x10\x00\x12\x12\n" +
 	"\x0ePROFILE_UPDATE\x10\x01\x12\x10\n" +
@@ -9592,7 +9617,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x15FRIEND_PERMISSION_GET\x10\x15\x12\x13\n" +
 	"\x0fQUIET_HOURS_SET\x10\x16\x12\x16\n" +
 	"\x12QUIET_HOURS_REMOVE\x10\x17\x12\x13\n" +
-	"\x0fQUIET_HOURS_GET\x10\x18\x12\x11\n" +
+	"\x0fQUIET_HOURS_GET\x10\x18\x12\v\n" +
+	"\aDND_SET\x10\x19\x12\x11\n" +
 	"\rBLACKLIST_ADD\x10\x1e\x12\x14\n" +
 	"\x10BLACKLIST_REMOVE\x10\x1f\x12\x11\n" +
 	"\rBLACKLIST_GET\x10 \x12\x14\n" +
