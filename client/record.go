@@ -98,11 +98,11 @@ func DecodeConversation(b []byte) (*ConversationState, error) {
 }
 
 func wireSettings(s Settings) *pb.ConversationSettings {
-	return &pb.ConversationSettings{IsTop: s.IsTop, NotificationLevel: s.NotificationLevel, Time: s.SettingsTime, RemovedSeq: s.RemovedSeq}
+	return &pb.ConversationSettings{IsTop: s.IsTop, NotificationLevel: s.NotificationLevel, Time: s.SettingsTime, RemovedSeq: s.RemovedSeq, DndUntil: s.DndUntil}
 }
 
 func localSettings(s *pb.ConversationSettings) Settings {
-	return Settings{IsTop: s.GetIsTop(), NotificationLevel: s.GetNotificationLevel(), SettingsTime: s.GetTime(), RemovedSeq: s.GetRemovedSeq()}
+	return Settings{IsTop: s.GetIsTop(), NotificationLevel: s.GetNotificationLevel(), SettingsTime: s.GetTime(), RemovedSeq: s.GetRemovedSeq(), DndUntil: s.GetDndUntil()}
 }
 
 func wireReaders(rs []Reader) []*pb.Reader {

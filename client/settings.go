@@ -19,6 +19,9 @@ type SettingsEdit struct {
 	// (setConversationTypeNotificationLevel): convs is one Conversation
 	// with that type and no target.
 	TypeDefault bool
+	// Dnd: no push from the conversations for this many ms from now (0
+	// ends it): setDoNotDisturb with a conversation.
+	Dnd *int64
 }
 
 // SetSettings implements setConversationToTop,
@@ -34,10 +37,14 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 	switch {
 	case len(convs) == 0 || len(convs) > contract.MaxPerSettings:
 		return codes.New(codes.InvalidParameterCount, "1-20 conversations")
-	case top == nil && level == nil && !edit.Remove:
+	case top == nil && level == nil && !edit.Remove && edit.Dnd == nil:
 		return codes.New(codes.InvalidParameter, "nothing to set")
 	case level != nil && !contract.ValidNotificationLevel(*level):
 		return codes.New(codes.InvalidParameter, "notificationLevel must be a NotificationLevel: -1, 0, 1, 2, 4 or 5")
+	case edit.Dnd != nil:
+		if err := contract.CheckDndDuration(*edit.Dnd); err != nil {
+			return err
+		}
 	}
 	req := &pb.SettingsRequest{TypeDefault: edit.TypeDefault}
 	for _, c := range convs {
@@ -46,7 +53,7 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 			if err := validConversation(c); err != nil {
 				return err
 			}
-		case len(convs) != 1 || top != nil || edit.Remove || level == nil:
+		case len(convs) != 1 || top != nil || edit.Remove || edit.Dnd != nil || level == nil:
 			return codes.New(codes.InvalidParameter, "a type's default is one conversation type's level")
 		case c.Type != Private && c.Type != Group:
 			return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
@@ -62,6 +69,13 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 		req.SetLevel, req.NotificationLevel = true, *level
 	}
 	req.Remove = edit.Remove
+	var dndUntil int64
+	if edit.Dnd != nil {
+		req.SetDnd, req.DndDurationMs = true, *edit.Dnd
+		if *edit.Dnd > 0 {
+			dndUntil = e.ServerTime() + *edit.Dnd // the server's own reckoning follows in the log entry
+		}
+	}
 	// Taken here first: the log entries that come back (maybe before the
 	// answer) then carry nothing new for this device. A refusal puts the
 	// settings back.
@@ -84,6 +98,9 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 		}
 		if edit.Remove {
 			s.RemovedSeq, s.IsTop = last, false
+		}
+		if edit.Dnd != nil {
+			s.DndUntil = dndUntil
 		}
 		prev.SettingsTime = s.SettingsTime
 		apply.settings = append(apply.settings, &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(s)})

@@ -149,6 +149,9 @@ type Settings struct {
 	// RemovedSeq: removeConversation took the conversation out of the
 	// list until a message after this sequence number comes.
 	RemovedSeq uint64
+	// DndUntil: no push from the conversation before this (server ms; 0
+	// none): setDoNotDisturb with a conversation.
+	DndUntil int64
 }
 
 // NotificationLevel values (RongIMLib's).

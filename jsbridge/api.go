@@ -94,6 +94,8 @@ func (b *Bridge) Register(target safejs.Value) error {
 		"getBlockedConversationList":            b.filteredList(func(ci client.ConversationInfo) bool { return ci.Muted }),
 		"setConversationTypeNotificationLevel":  b.setTypeLevel,
 		"getConversationTypeNotificationLevel":  b.typeLevel,
+		"setDoNotDisturb":                       b.setDoNotDisturb,
+		"getDoNotDisturb":                       b.getDoNotDisturb,
 		"saveTextMessageDraft":                  b.saveDraft,
 		"getConversationListByTimestamp":        b.conversationListByTime,
 		"getAllConversationList":                b.allConversations,

@@ -190,11 +190,6 @@ func (b *Bridge) peopleFunctions() map[string]func([]safejs.Value) (work, error)
 			}
 			return map[string]any{"startTime": q.StartTime, "spanMinutes": int(q.SpanMinutes), "level": int(q.Level), "timezone": q.Timezone}, nil
 		}},
-		"setDoNotDisturb": {at(func(r *pb.PeopleRequest, v safejs.Value) (err error) {
-			r.DurationMs, err = asInt(v, "durationMs")
-			return err
-		}), dndUntil},
-		"getDoNotDisturb":        {at(), dndUntil},
 		"getSubscribeUserStatus": {at(value("subscribeType"), users), status},
 		"getSubscribeUsersOnlineStatus": {at(users), func(res *pb.PeopleResult) (any, error) {
 			out := make([]any, len(res.Subscriptions))
@@ -226,16 +221,9 @@ func (b *Bridge) peopleFunctions() map[string]func([]safejs.Value) (work, error)
 		"getSubscribeUserStatus": pb.PeopleOp_SUBSCRIBED_STATUS, "getSubscribeUsersOnlineStatus": pb.PeopleOp_ONLINE_STATUS,
 		"setNotificationQuietHoursWithSetting": pb.PeopleOp_QUIET_HOURS_SET, "removeNotificationQuietHoursSetting": pb.PeopleOp_QUIET_HOURS_REMOVE,
 		"getNotificationQuietHoursSetting": pb.PeopleOp_QUIET_HOURS_GET,
-		"setDoNotDisturb":                  pb.PeopleOp_DND_SET, "getDoNotDisturb": pb.PeopleOp_QUIET_HOURS_GET,
 	}
 	return requestFunctions(b, calls, func(name string) *pb.PeopleRequest { return &pb.PeopleRequest{Op: ops[name]} },
 		(*client.Engine).People)
-}
-
-// dndUntil answers setDoNotDisturb and getDoNotDisturb: {until}, when the
-// user's do-not-disturb ends (server ms; 0: none).
-func dndUntil(res *pb.PeopleResult) (any, error) {
-	return map[string]any{"until": res.GetQuietHours().GetUntil()}, nil
 }
 
 // quietHoursArg reads an INotificationQuietHoursSetting. A field of the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/imwasm/imwasm/client"
 	"github.com/imwasm/imwasm/proto/codes"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 // This file: the user's own settings of a conversation (RongIMLib's pins and
@@ -293,4 +294,61 @@ func (b *Bridge) typeLevel(args []safejs.Value) (work, error) {
 		return nil, err
 	}
 	return func() (any, error) { return int(eng.ConversationSettings(c).NotificationLevel), nil }, nil
+}
+
+// setDoNotDisturb(durationMs, conversation?): no push for durationMs from
+// now (0 ends it): of the conversation's messages when one is given, else
+// of any. Resolves {until}, when it ends (server ms; 0 none).
+func (b *Bridge) setDoNotDisturb(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	ms, err := asInt(arg(args, 0), "durationMs")
+	if err != nil {
+		return nil, err
+	}
+	if absent(arg(args, 1)) {
+		return func() (any, error) {
+			res, err := eng.People(context.Background(), &pb.PeopleRequest{Op: pb.PeopleOp_DND_SET, DurationMs: ms})
+			return map[string]any{"until": res.GetQuietHours().GetUntil()}, err
+		}, nil
+	}
+	c, err := conversationArg(arg(args, 1))
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		if err := eng.SetSettings(context.Background(), []client.Conversation{c}, client.SettingsEdit{Dnd: &ms}); err != nil {
+			return nil, err
+		}
+		return map[string]any{"until": eng.ConversationSettings(c).DndUntil}, nil
+	}, nil
+}
+
+// getDoNotDisturb(conversation?): {until} of setDoNotDisturb's (0 none or
+// ended): the conversation's as this device knows it, else the user's from
+// the server.
+func (b *Bridge) getDoNotDisturb(args []safejs.Value) (work, error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	if absent(arg(args, 0)) {
+		return func() (any, error) {
+			res, err := eng.People(context.Background(), &pb.PeopleRequest{Op: pb.PeopleOp_QUIET_HOURS_GET})
+			return map[string]any{"until": res.GetQuietHours().GetUntil()}, err
+		}, nil
+	}
+	c, err := conversationArg(arg(args, 0))
+	if err != nil {
+		return nil, err
+	}
+	return func() (any, error) {
+		until := eng.ConversationSettings(c).DndUntil
+		if until <= eng.ServerTime() {
+			until = 0
+		}
+		return map[string]any{"until": until}, nil
+	}, nil
 }

@@ -229,7 +229,7 @@ export declare class connection {
   /** remindType (paramType 0), a do-not-disturb of duration ms (1; ≤ 7 days, 0 ends it) or daily on this browser's clock (2; 0:0-0:0 ends it). */
   setSilentModeForAll(params: Silent<{ options: SilentModeParam }>): Promise<AsyncResult<SilentModeResult>>;
   getSilentModeForAll(params?: Silent<{}>): Promise<AsyncResult<SilentModeResult>>;
-  /** remindType only (53 otherwise); it outranks the app's. */
+  /** remindType (it outranks the app's) or duration (interval: 53). */
   setSilentModeForConversation(params: Silent<SilentConv & { options: SilentModeParam }>): Promise<AsyncResult<SilentModeResult>>;
   clearRemindTypeForConversation(params: Silent<SilentConv>): Promise<AsyncResult<SilentModeResult>>;
   getSilentModeForConversation(params: Silent<SilentConv>): Promise<AsyncResult<SilentModeResult>>;

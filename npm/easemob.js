@@ -129,15 +129,22 @@ const badParam = (message) => { throw { type: statusCode.REQUEST_PARAMETER_ERROR
 const remindLevels = { ALL: im.NotificationLevel.ALL_MESSAGE, AT: im.NotificationLevel.AT_MESSAGE_NOTIFICATION, NONE: im.NotificationLevel.NOT_MESSAGE_NOTIFICATION };
 const remind = (level) => (level === im.NotificationLevel.NOT_SET ? {} : { type: level === -1 ? 'ALL' : level === 5 ? 'NONE' : 'AT' });
 
+// convSilent reads a conversation's silent mode: { type?, ignoreDuration? }.
+async function convSilent(params, c) {
+  const [level, dnd] = await Promise.all([im.getConversationNotificationLevel(c), im.getDoNotDisturb(c)]);
+  for (const res of [level, dnd]) if (res.code) throw failed(params, res);
+  return () => ({ ...remind(level.data), ...(dnd.data.until ? { ignoreDuration: dnd.data.until } : {}) });
+}
+
 // silentOptions reads a silent-mode call's options as { level, remindType },
 // { duration } or { quiet (null: 0:0-0:0 ends it), interval }; a
-// conversation takes a remindType only.
+// conversation takes no interval.
 function silentOptions(params, app) {
   const o = params?.options ?? badParam('options is required');
   if (o.paramType === 0) return o.remindType in remindLevels ? { level: remindLevels[o.remindType], remindType: o.remindType } : badParam('options.remindType must be ALL, AT or NONE');
-  if (!app) throw { type: statusCode.OPERATION_UNSUPPORTED, message: 'a conversation takes a remindType (paramType 0): durations and intervals are the app\'s' };
   if (o.paramType === 1) return Number.isInteger(o.duration) ? { duration: o.duration } : badParam('options.duration must be ms (0-604800000)');
   if (o.paramType !== 2) badParam('options.paramType must be 0, 1 or 2');
+  if (!app) throw { type: statusCode.OPERATION_UNSUPPORTED, message: 'a conversation takes no interval: it is the app\'s (setSilentModeForAll)' };
   const [start, end] = [o.startTime, o.endTime].map((t) => (Number.isInteger(t?.hours) && Number.isInteger(t.minutes) && t.hours >= 0 && t.hours < 24 && t.minutes >= 0 && t.minutes < 60
     ? t.hours * 60 + t.minutes : badParam('options.startTime and endTime must be { hours: 0-23, minutes: 0-59 }')));
   const interval = `${o.startTime.hours}:${o.startTime.minutes}-${o.endTime.hours}:${o.endTime.minutes}`;
@@ -493,8 +500,9 @@ class Connection {
 
   // Silent mode over the engine's push settings: remindType is a
   // notification level (the app's: private and group conversations'; a
-  // conversation's own outranks it), duration the engine's do-not-disturb,
-  // interval its quiet hours (blocked, on this browser's clock).
+  // conversation's own outranks it), duration the engine's do-not-disturb
+  // (the user's or a conversation's), interval its quiet hours (blocked, on
+  // this browser's clock).
   async setSilentModeForAll(params) {
     const o = silentOptions(params, true);
     let res, data = { ignoreInterval: o.interval };
@@ -524,20 +532,22 @@ class Connection {
   }
   async setSilentModeForConversation(params) {
     const c = silentConversation(params), o = silentOptions(params, false);
+    if (o.duration !== undefined) {
+      const res = await im.setDoNotDisturb(o.duration, c);
+      return result(res, params, () => ({ ignoreDuration: res.data?.until }));
+    }
     return result(im.setConversationNotificationLevel(c, o.level), params, () => ({ type: o.remindType }));
   }
   async clearRemindTypeForConversation(params) {
     return result(im.setConversationNotificationLevel(silentConversation(params), im.NotificationLevel.NOT_SET), params, () => ({}));
   }
   async getSilentModeForConversation(params) {
-    return result(im.getConversationNotificationLevel(silentConversation(params)), params, remind);
+    return result({ code: 0 }, params, await convSilent(params, silentConversation(params)));
   }
   async getSilentModeForConversations(params) {
     const data = { user: {}, group: {} };
     for (const c of params?.conversationList ?? badParam('conversationList is required')) {
-      const res = await im.getConversationNotificationLevel(silentConversation({ conversationId: c?.id, type: c?.type }));
-      if (res.code) throw failed(params, res);
-      data[c.type === 'groupChat' ? 'group' : 'user'][c.id] = remind(res.data);
+      data[c.type === 'groupChat' ? 'group' : 'user'][c.id] = (await convSilent(params, silentConversation({ conversationId: c?.id, type: c?.type })))();
     }
     return result({ code: 0 }, params, () => data);
   }

@@ -812,9 +812,9 @@ export interface INotificationQuietHoursSetting {
 export declare function setNotificationQuietHoursWithSetting(setting: INotificationQuietHoursSetting): Promise<RCResult>;
 export declare function removeNotificationQuietHoursSetting(): Promise<RCResult>;
 export declare function getNotificationQuietHoursSetting(): Promise<RCResult<INotificationQuietHoursSetting>>;
-/** imwasm's: no push reaches the user for durationMs from now (0 ends it; at most 604800000, 7 days), beside the quiet hours. `until`: when it ends (server ms; 0 none). */
-export declare function setDoNotDisturb(durationMs: number): Promise<RCResult<{ until: number }>>;
-export declare function getDoNotDisturb(): Promise<RCResult<{ until: number }>>;
+/** imwasm's: no push reaches the user (from the conversation, when one is given) for durationMs from now (0 ends it; at most 604800000, 7 days), beside the levels and quiet hours. `until`: when it ends (server ms; 0 none). */
+export declare function setDoNotDisturb(durationMs: number, conversation?: IConversationOption): Promise<RCResult<{ until: number }>>;
+export declare function getDoNotDisturb(conversation?: IConversationOption): Promise<RCResult<{ until: number }>>;
 export declare function addToBlacklist(userId: string): Promise<RCResult>;
 export declare function removeFromBlacklist(userId: string): Promise<RCResult>;
 export declare function getBlacklist(): Promise<RCResult<string[]>>;

@@ -228,9 +228,12 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 		if len(subs) == 0 && st.PushWebhookURL == "" {
 			continue // nothing reaches them: their state (a read of every conversation of theirs) is not needed
 		}
-		level, badge, err := s.pushState(ctx, u, m)
+		level, badge, dndUntil, err := s.pushState(ctx, u, m)
 		if err != nil {
 			return nil, err
+		}
+		if m.SentTime < dndUntil {
+			continue // the conversation's do-not-disturb
 		}
 		person, err := s.store.People(ctx, []string{u})
 		if err != nil {
@@ -285,12 +288,13 @@ func webPushTopic(tag string) string {
 }
 
 // pushState is user's effective notification level for m's conversation
-// (theirs for it, else their default for its type) and their unread count
-// over every conversation, m's included.
-func (s *Server) pushState(ctx context.Context, user string, m *pb.Message) (level int32, badge int, err error) {
+// (theirs for it, else their default for its type), their unread count
+// over every conversation, m's included, and when their do-not-disturb of
+// m's conversation ends (ms; 0 none).
+func (s *Server) pushState(ctx context.Context, user string, m *pb.Message) (level int32, badge int, dndUntil int64, err error) {
 	_, states, err := s.store.Changes(ctx, user, 0)
 	if err != nil {
-		return 0, 0, fmt.Errorf("push: the state of %s: %w", user, err)
+		return 0, 0, 0, fmt.Errorf("push: the state of %s: %w", user, err)
 	}
 	target := m.To
 	if m.ConvType == pb.ConversationType_PRIVATE {
@@ -305,13 +309,13 @@ func (s *Server) pushState(ctx context.Context, user string, m *pb.Message) (lev
 		switch c.Conv.GetTarget() {
 		case target:
 			if c.Conv.GetChannel() == m.Channel {
-				own = c.Settings.NotificationLevel
+				own, dndUntil = c.Settings.NotificationLevel, c.Settings.DndUntil
 			}
 		case "":
 			typeDefault = c.Settings.NotificationLevel
 		}
 	}
-	return contract.LevelInEffect(own, typeDefault), badge, nil
+	return contract.LevelInEffect(own, typeDefault), badge, dndUntil, nil
 }
 
 // pushText is the title and body of m's notification: the sender's name

@@ -866,4 +866,50 @@ func TestDoNotDisturb(t *testing.T) {
 	if got := h.seen(); len(got) != 2 || got[1]["data"].(map[string]any)["body"] != "after" {
 		t.Fatalf("pushes after it ended: %v", got)
 	}
+
+	// One conversation's (kept in its settings, for every device): alice's
+	// messages are not pushed, carol's are.
+	carol := e.device("carol", "c1", devOpts{})
+	carol.connect(t, token(t, "carol", time.Hour))
+	bob3 := e.device("bob", "b3", devOpts{})
+	bob3.connect(t, token(t, "bob", time.Hour))
+	withAlice := []client.Conversation{{Type: client.Private, TargetID: "alice"}}
+	hour := int64(time.Hour / time.Millisecond)
+	for _, bad := range []int64{-1, contract.MaxDndMillis + 1} {
+		err := bob3.SetSettings(ctx, withAlice, client.SettingsEdit{Dnd: &bad})
+		wantCode(t, fmt.Sprint("a conversation's duration ", bad), err, codes.InvalidParameter)
+	}
+	if err := bob3.SetSettings(ctx, withAlice, client.SettingsEdit{Dnd: &hour}); err != nil {
+		t.Fatal(err)
+	}
+	if got := bob3.ConversationSettings(withAlice[0]).DndUntil; got < e.now().UnixMilli()+hour-60_000 {
+		t.Fatalf("the conversation's until on this device: %d", got)
+	}
+	bob3.Disconnect()
+	e.waitOffline(t, "bob")
+	nextMilli()
+	alice.send(t, text("bob", client.Private, "muted chat"))
+	carol.send(t, text("bob", client.Private, "from carol"))
+	waitFor(t, "carol's push to bob", func() bool { return len(h.seen()) >= 3 })
+	e.fence(t, alice, carol)
+	if got := h.seen(); len(got) != 3 || got[2]["data"].(map[string]any)["body"] != "from carol" {
+		t.Fatalf("pushes during the conversation's do-not-disturb: %v", got)
+	}
+	// Another device learns it by its sync; 0 ends it.
+	bob4 := e.device("bob", "b4", devOpts{})
+	bob4.connect(t, token(t, "bob", time.Hour))
+	waitFor(t, "the setting on another device", func() bool { return bob4.ConversationSettings(withAlice[0]).DndUntil > 0 })
+	zero := int64(0)
+	if err := bob4.SetSettings(ctx, withAlice, client.SettingsEdit{Dnd: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	bob4.Disconnect()
+	e.waitOffline(t, "bob")
+	nextMilli()
+	alice.send(t, text("bob", client.Private, "unmuted"))
+	waitFor(t, "alice's push to bob", func() bool { return len(h.seen()) >= 4 })
+	e.fence(t, alice)
+	if got := h.seen(); len(got) != 4 || got[3]["data"].(map[string]any)["body"] != "unmuted" {
+		t.Fatalf("pushes after the conversation's ended: %v", got)
+	}
 }

@@ -18,17 +18,22 @@ func (ss *session) handleSettings(ctx context.Context, id uint64, r *pb.Settings
 	case len(r.Convs) == 0 || len(r.Convs) > contract.MaxPerSettings:
 		ss.replyErr(id, codes.InvalidParameterCount, "1-20 conversations")
 		return
-	case !r.SetTop && !r.SetLevel && !r.Remove:
+	case !r.SetTop && !r.SetLevel && !r.Remove && !r.SetDnd:
 		ss.replyErr(id, codes.InvalidParameter, "nothing to set")
 		return
 	case r.SetLevel && !contract.ValidNotificationLevel(r.NotificationLevel):
 		ss.replyErr(id, codes.InvalidParameter, "notificationLevel must be -1, 0, 1, 2, 4 or 5")
 		return
+	case r.SetDnd:
+		if err := contract.CheckDndDuration(r.DndDurationMs); err != nil {
+			ss.replyFor(id, err)
+			return
+		}
 	}
 	if r.TypeDefault {
 		c := r.Convs[0]
 		switch {
-		case len(r.Convs) != 1 || r.SetTop || r.Remove || !r.SetLevel:
+		case len(r.Convs) != 1 || r.SetTop || r.Remove || r.SetDnd || !r.SetLevel:
 			ss.replyErr(id, codes.InvalidParameter, "a type's default is one conversation type's level")
 			return
 		case c == nil || (c.Type != pb.ConversationType_PRIVATE && c.Type != pb.ConversationType_GROUP):
@@ -51,7 +56,12 @@ func (ss *session) handleSettings(ctx context.Context, id uint64, r *pb.Settings
 		}
 		convs = append(convs, &pb.Conversation{Type: c.Type, Target: c.Target, Channel: c.Channel})
 	}
-	entries, err := ss.srv.store.SetSettings(ctx, ss.user, convs, ss.srv.cfg.Now().UnixMilli(), func(set *pb.ConversationSettings, last uint64) {
+	now := ss.srv.cfg.Now().UnixMilli()
+	var dndUntil int64
+	if r.SetDnd && r.DndDurationMs > 0 {
+		dndUntil = now + r.DndDurationMs
+	}
+	entries, err := ss.srv.store.SetSettings(ctx, ss.user, convs, now, func(set *pb.ConversationSettings, last uint64) {
 		if r.SetTop {
 			set.IsTop = r.IsTop
 		}
@@ -60,6 +70,9 @@ func (ss *session) handleSettings(ctx context.Context, id uint64, r *pb.Settings
 		}
 		if r.Remove {
 			set.RemovedSeq, set.IsTop = last, false
+		}
+		if r.SetDnd {
+			set.DndUntil = dndUntil
 		}
 	}, func(c *pb.Conversation, set *pb.ConversationSettings) *pb.Message {
 		return ss.logEntry(&pb.LogEntry{Conv: c, Settings: set})

@@ -67,6 +67,7 @@ async function demo(token: string) {
   await conn.setSilentModeForAll({ options: { paramType: 2, startTime: { hours: 22, minutes: 30 }, endTime: { hours: 7, minutes: 0 } } });
   const silent = await conn.getSilentModeForAll();
   await conn.setSilentModeForConversation({ conversationId: 'bob', type: 'singleChat', options: { paramType: 0, remindType: 'NONE' } });
+  await conn.setSilentModeForConversation({ conversationId: 'g1', type: 'groupChat', options: { paramType: 1, duration: 8 * 3600 * 1000 } });
   const convSilent = await conn.getSilentModeForConversation({ conversationId: 'bob', type: 'singleChat' });
   const many = await conn.getSilentModeForConversations({ conversationList: [{ id: 'bob', type: 'singleChat' }, { id: 'g1', type: 'groupChat' }] });
   await conn.clearRemindTypeForConversation({ conversationId: 'bob', type: 'singleChat' });

@@ -389,7 +389,9 @@ async function people() {
   await RongIMLib.removeNotificationQuietHoursSetting();
   const dnd = await RongIMLib.setDoNotDisturb(2 * 3600 * 1000);
   const dndNow = await RongIMLib.getDoNotDisturb();
-  console.log(dnd.data?.until, dndNow.data?.until);
+  await RongIMLib.setDoNotDisturb(8 * 3600 * 1000, { conversationType: RongIMLib.ConversationType.GROUP, targetId: 'g1' });
+  const dndGroup = await RongIMLib.getDoNotDisturb({ conversationType: RongIMLib.ConversationType.GROUP, targetId: 'g1' });
+  console.log(dnd.data?.until, dndNow.data?.until, dndGroup.data?.until);
   await RongIMLib.deleteFriends(['bob'], RongIMLib.DirectionType.BOTH);
   await RongIMLib.addToBlacklist('eve');
   const black = await RongIMLib.getBlacklist();

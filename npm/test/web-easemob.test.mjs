@@ -303,17 +303,20 @@ for (const engine of engines()) describe(engine, () => {
       await conn.setSilentModeForConversation({ conversationId: 'amy', type: 'singleChat', options: { paramType: 0, remindType: 'NONE' } });
       out.conv = (await conn.getSilentModeForConversation({ conversationId: 'amy', type: 'singleChat' })).data;
       out.level = (await RongIMLib.getConversationNotificationLevel({ conversationType: 1, targetId: 'amy' })).data;
+      out.convDnd = (await conn.setSilentModeForConversation({ conversationId: 'amy', type: 'singleChat', options: { paramType: 1, duration: 600000 } })).data;
       out.many = (await conn.getSilentModeForConversations({ conversationList: [{ id: 'amy', type: 'singleChat' }, { id: 'nobody', type: 'singleChat' }] })).data;
       out.bad = {
         remind: await caught(() => conn.setSilentModeForAll({ options: { paramType: 0, remindType: 'SOME' } })),
         long: await caught(() => conn.setSilentModeForAll({ options: { paramType: 1, duration: 7 * 86400000 + 1 } })),
         hour: await caught(() => conn.setSilentModeForAll({ options: { paramType: 2, startTime: { hours: 24, minutes: 0 }, endTime: { hours: 7, minutes: 0 } } })),
         same: await caught(() => conn.setSilentModeForAll({ options: { paramType: 2, startTime: { hours: 8, minutes: 0 }, endTime: { hours: 8, minutes: 0 } } })),
-        convDuration: await caught(() => conn.setSilentModeForConversation({ conversationId: 'amy', type: 'singleChat', options: { paramType: 1, duration: 1000 } })),
+        convInterval: await caught(() => conn.setSilentModeForConversation({ conversationId: 'amy', type: 'singleChat', options: { paramType: 2, startTime: { hours: 1, minutes: 0 }, endTime: { hours: 2, minutes: 0 } } })),
+        convLong: await caught(() => conn.setSilentModeForConversation({ conversationId: 'amy', type: 'singleChat', options: { paramType: 1, duration: -5 } })),
         room: await caught(() => conn.getSilentModeForConversation({ conversationId: 'r', type: 'chatRoom' })),
       };
       out.after = (await conn.getSilentModeForAll()).data;
       await conn.clearRemindTypeForConversation({ conversationId: 'amy', type: 'singleChat' });
+      await conn.setSilentModeForConversation({ conversationId: 'amy', type: 'singleChat', options: { paramType: 1, duration: 0 } });
       out.cleared = (await conn.getSilentModeForConversation({ conversationId: 'amy', type: 'singleChat' })).data;
       return out;
     });
@@ -325,8 +328,9 @@ for (const engine of engines()) describe(engine, () => {
     assert.deepEqual(r.quiet, { startTime: '22:30:00', spanMinutes: 515, level: 5, timezone: r.zone }, 'the quiet hours the interval became');
     assert.deepEqual(r.conv, { type: 'NONE' });
     assert.equal(r.level, 5);
-    assert.deepEqual(r.many, { user: { amy: { type: 'NONE' }, nobody: {} }, group: {} });
-    assert.deepEqual(r.bad, { remind: -3, long: -3, hour: -3, same: -3, convDuration: 53, room: -3 });
+    assert.ok(r.convDnd.ignoreDuration > Date.now() + 500000 && r.convDnd.ignoreDuration < Date.now() + 700000, `the conversation's until ${r.convDnd.ignoreDuration}`);
+    assert.deepEqual(r.many, { user: { amy: { type: 'NONE', ignoreDuration: r.convDnd.ignoreDuration }, nobody: {} }, group: {} });
+    assert.deepEqual(r.bad, { remind: -3, long: -3, hour: -3, same: -3, convInterval: 53, convLong: -3, room: -3 });
     assert.deepEqual(r.after, r.all, 'a refused call changed something');
     assert.deepEqual(r.cleared, {});
     // The server has them: for the pushes, and for every device.

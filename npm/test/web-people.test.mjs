@@ -7,7 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveStatic, launch, engines, openUser, waitEvent, messagesOf, waitMessages, closeAll } from './browser.mjs';
 import { startServer } from './harness.mjs';
-import { ErrorCode, FriendApplicationStatus, SentStatus, SubscribeType } from '../index.js';
+import { ConversationType, ErrorCode, FriendApplicationStatus, SentStatus, SubscribeType } from '../index.js';
 
 for (const engine of engines()) describe(engine, () => {
   let server, web, browser;
@@ -93,6 +93,21 @@ for (const engine of engines()) describe(engine, () => {
     assert.deepEqual(await call(u.yuki, 'getNotificationQuietHoursSetting'), { code: 0, data: { startTime: '', spanMinutes: 0, level: 0 } });
     assert.deepEqual(await call(u.yuki, 'setDoNotDisturb', 0), { code: 0, data: { until: 0 } });
     assert.deepEqual(await call(u.yuki, 'getDoNotDisturb'), { code: 0, data: { until: 0 } });
+    // One conversation's: on every device, apart from the user's.
+    const chat = { conversationType: ConversationType.PRIVATE, targetId: 'walt' };
+    const muted = await call(u.yuki, 'setDoNotDisturb', 3600000, chat);
+    assert.equal(muted.code, 0);
+    assert.ok(Math.abs(muted.data.until - (Date.now() + 3600000)) < 60000, `until ${muted.data.until}`);
+    assert.equal((await call(u.yuki, 'setDoNotDisturb', -1, chat)).code, ErrorCode.BIZ_ERROR_INVALID_PARAMETER);
+    assert.equal((await call(u.yuki, 'setDoNotDisturb', 1000, { conversationType: ConversationType.CHATROOM, targetId: 'r' })).code,
+      ErrorCode.INVALID_PARAMETER_CONVERSATION_TYPE);
+    assert.deepEqual(await call(u.yuki, 'getDoNotDisturb'), { code: 0, data: { until: 0 } });
+    const other = await openUser(browser, web.url, server, 'yuki');
+    await other.page.waitForFunction(async (chat) => (await RongIMLib.getDoNotDisturb(chat)).data.until > 0, chat);
+    assert.equal((await call(other, 'getDoNotDisturb', chat)).data.until, muted.data.until);
+    assert.deepEqual(await call(other, 'setDoNotDisturb', 0, chat), { code: 0, data: { until: 0 } });
+    await other.page.close();
+    await u.yuki.page.waitForFunction(async (chat) => (await RongIMLib.getDoNotDisturb(chat)).data.until === 0, chat);
   });
 
   test('a block refuses messages with 405 and nothing reaches the blocker; unblocking restores them', async () => {

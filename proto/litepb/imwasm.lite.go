@@ -5259,6 +5259,7 @@ type ConversationSettings struct {
 	NotificationLevel int32
 	Time              int64
 	RemovedSeq        uint64
+	DndUntil          int64
 }
 
 func (x *ConversationSettings) GetIsTop() bool {
@@ -5289,6 +5290,13 @@ func (x *ConversationSettings) GetRemovedSeq() uint64 {
 	return 0
 }
 
+func (x *ConversationSettings) GetDndUntil() int64 {
+	if x != nil {
+		return x.DndUntil
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *ConversationSettings) Size() (n int) {
 	if x == nil {
@@ -5298,6 +5306,7 @@ func (x *ConversationSettings) Size() (n int) {
 	n += sizeVarint(1, uint64(int64(x.NotificationLevel)))
 	n += sizeVarint(1, uint64(int64(x.Time)))
 	n += sizeVarint(1, x.RemovedSeq)
+	n += sizeVarint(1, uint64(int64(x.DndUntil)))
 	return n
 }
 
@@ -5310,6 +5319,7 @@ func (x *ConversationSettings) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 2<<3|0, uint64(int64(x.NotificationLevel)))
 	b = appendVarint(b, 3<<3|0, uint64(int64(x.Time)))
 	b = appendVarint(b, 4<<3|0, x.RemovedSeq)
+	b = appendVarint(b, 5<<3|0, uint64(int64(x.DndUntil)))
 	return b
 }
 
@@ -5343,6 +5353,8 @@ func (x *ConversationSettings) Merge(b []byte) error {
 			n, err = mergeInt64(&x.Time, b, num, typ)
 		case 4:
 			n, err = mergeUint64(&x.RemovedSeq, b, num, typ)
+		case 5:
+			n, err = mergeInt64(&x.DndUntil, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -5365,6 +5377,8 @@ type SettingsRequest struct {
 	NotificationLevel int32
 	Remove            bool
 	TypeDefault       bool
+	SetDnd            bool
+	DndDurationMs     int64
 }
 
 func (x *SettingsRequest) GetConvs() []*Conversation {
@@ -5416,6 +5430,20 @@ func (x *SettingsRequest) GetTypeDefault() bool {
 	return false
 }
 
+func (x *SettingsRequest) GetSetDnd() bool {
+	if x != nil {
+		return x.SetDnd
+	}
+	return false
+}
+
+func (x *SettingsRequest) GetDndDurationMs() int64 {
+	if x != nil {
+		return x.DndDurationMs
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *SettingsRequest) Size() (n int) {
 	if x == nil {
@@ -5430,6 +5458,8 @@ func (x *SettingsRequest) Size() (n int) {
 	n += sizeVarint(1, uint64(int64(x.NotificationLevel)))
 	n += sizeBool(1, x.Remove)
 	n += sizeBool(1, x.TypeDefault)
+	n += sizeBool(1, x.SetDnd)
+	n += sizeVarint(1, uint64(int64(x.DndDurationMs)))
 	return n
 }
 
@@ -5447,6 +5477,8 @@ func (x *SettingsRequest) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 5<<3|0, uint64(int64(x.NotificationLevel)))
 	b = appendBool(b, 6<<3|0, x.Remove)
 	b = appendBool(b, 7<<3|0, x.TypeDefault)
+	b = appendBool(b, 8<<3|0, x.SetDnd)
+	b = appendVarint(b, 9<<3|0, uint64(int64(x.DndDurationMs)))
 	return b
 }
 
@@ -5491,6 +5523,10 @@ func (x *SettingsRequest) Merge(b []byte) error {
 			n, err = mergeBool(&x.Remove, b, num, typ)
 		case 7:
 			n, err = mergeBool(&x.TypeDefault, b, num, typ)
+		case 8:
+			n, err = mergeBool(&x.SetDnd, b, num, typ)
+		case 9:
+			n, err = mergeInt64(&x.DndDurationMs, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -3859,7 +3859,10 @@ type ConversationSettings struct {
 	Time int64 `protobuf:"varint,3,opt,name=time,proto3" json:"time,omitempty"`
 	// removeConversation: the conversation leaves the user's list (its
 	// messages stay) until a message after this sequence number comes.
-	RemovedSeq    uint64 `protobuf:"varint,4,opt,name=removed_seq,json=removedSeq,proto3" json:"removed_seq,omitempty"`
+	RemovedSeq uint64 `protobuf:"varint,4,opt,name=removed_seq,json=removedSeq,proto3" json:"removed_seq,omitempty"`
+	// setDoNotDisturb(durationMs, conversation): no push from the
+	// conversation for a message sent before this (server ms); 0: none.
+	DndUntil      int64 `protobuf:"varint,5,opt,name=dnd_until,json=dndUntil,proto3" json:"dnd_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3922,6 +3925,13 @@ func (x *ConversationSettings) GetRemovedSeq() uint64 {
 	return 0
 }
 
+func (x *ConversationSettings) GetDndUntil() int64 {
+	if x != nil {
+		return x.DndUntil
+	}
+	return 0
+}
+
 // setConversationToTop, setConversationNotificationLevel and their batch
 // forms: each of convs (1-20) gets what is set; the rest of its settings
 // stay. The user's devices learn it through their log.
@@ -3938,7 +3948,11 @@ type SettingsRequest struct {
 	// setConversationTypeNotificationLevel: the level of the type's
 	// conversations whose own is NOT_SET; convs is one conversation of that
 	// type with no target, and only the level is set.
-	TypeDefault   bool `protobuf:"varint,7,opt,name=type_default,json=typeDefault,proto3" json:"type_default,omitempty"`
+	TypeDefault bool `protobuf:"varint,7,opt,name=type_default,json=typeDefault,proto3" json:"type_default,omitempty"`
+	// setDoNotDisturb(durationMs, conversation): no push from the
+	// conversations for dnd_duration_ms from now (0 ends it; at most 7 days).
+	SetDnd        bool  `protobuf:"varint,8,opt,name=set_dnd,json=setDnd,proto3" json:"set_dnd,omitempty"`
+	DndDurationMs int64 `protobuf:"varint,9,opt,name=dnd_duration_ms,json=dndDurationMs,proto3" json:"dnd_duration_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4020,6 +4034,20 @@ func (x *SettingsRequest) GetTypeDefault() bool {
 		return x.TypeDefault
 	}
 	return false
+}
+
+func (x *SettingsRequest) GetSetDnd() bool {
+	if x != nil {
+		return x.SetDnd
+	}
+	return false
+}
+
+func (x *SettingsRequest) GetDndDurationMs() int64 {
+	if x != nil {
+		return x.DndDurationMs
+	}
+	return 0
 }
 
 // What changed since sync_version. Each item names a conversation whose
@@ -9054,13 +9082,14 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\vown_profile\x18\x15 \x01(\v2\x16.imwasm.v1.UserProfileR\n" +
 	"ownProfile\x12C\n" +
 	"\rsubscriptions\x18\x16 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\rsubscriptions\x12!\n" +
-	"\fread_receipt\x18\x17 \x01(\bR\vreadReceipt\"\x91\x01\n" +
+	"\fread_receipt\x18\x17 \x01(\bR\vreadReceipt\"\xae\x01\n" +
 	"\x14ConversationSettings\x12\x15\n" +
 	"\x06is_top\x18\x01 \x01(\bR\x05isTop\x12-\n" +
 	"\x12notification_level\x18\x02 \x01(\x05R\x11notificationLevel\x12\x12\n" +
 	"\x04time\x18\x03 \x01(\x03R\x04time\x12\x1f\n" +
 	"\vremoved_seq\x18\x04 \x01(\x04R\n" +
-	"removedSeq\"\xf7\x01\n" +
+	"removedSeq\x12\x1b\n" +
+	"\tdnd_until\x18\x05 \x01(\x03R\bdndUntil\"\xb8\x02\n" +
 	"\x0fSettingsRequest\x12-\n" +
 	"\x05convs\x18\x01 \x03(\v2\x17.imwasm.v1.ConversationR\x05convs\x12\x17\n" +
 	"\aset_top\x18\x02 \x01(\bR\x06setTop\x12\x15\n" +
@@ -9068,7 +9097,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\tset_level\x18\x04 \x01(\bR\bsetLevel\x12-\n" +
 	"\x12notification_level\x18\x05 \x01(\x05R\x11notificationLevel\x12\x16\n" +
 	"\x06remove\x18\x06 \x01(\bR\x06remove\x12!\n" +
-	"\ftype_default\x18\a \x01(\bR\vtypeDefault\"2\n" +
+	"\ftype_default\x18\a \x01(\bR\vtypeDefault\x12\x17\n" +
+	"\aset_dnd\x18\b \x01(\bR\x06setDnd\x12&\n" +
+	"\x0fdnd_duration_ms\x18\t \x01(\x03R\rdndDurationMs\"2\n" +
 	"\vSyncRequest\x12#\n" +
 	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"\x8d\x01\n" +
 	"\n" +

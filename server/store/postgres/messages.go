@@ -601,7 +601,7 @@ func unreadCounts(ctx context.Context, q querier, user, convID string, lo, hi ui
 // states: to the conversation's state, or as a state of their own (a
 // conversation pinned before any message).
 func settingsChanges(ctx context.Context, q querier, user string, since uint64, states []*pb.ConversationState) ([]*pb.ConversationState, error) {
-	rows, err := q.Query(ctx, `SELECT conv_type, target, channel, is_top, level, time, removed_seq FROM conv_settings WHERE user_id = $1 AND changed > $2`, user, since)
+	rows, err := q.Query(ctx, `SELECT conv_type, target, channel, is_top, level, time, removed_seq, dnd_until FROM conv_settings WHERE user_id = $1 AND changed > $2`, user, since)
 	if err != nil {
 		return nil, fmt.Errorf("settings changes for %s: %w", user, err)
 	}
@@ -612,7 +612,7 @@ func settingsChanges(ctx context.Context, q querier, user string, since uint64, 
 		var typ int32
 		var target, channel string
 		set := &pb.ConversationSettings{}
-		if err := rows.Scan(&typ, &target, &channel, &set.IsTop, &set.NotificationLevel, &set.Time, &set.RemovedSeq); err != nil {
+		if err := rows.Scan(&typ, &target, &channel, &set.IsTop, &set.NotificationLevel, &set.Time, &set.RemovedSeq, &set.DndUntil); err != nil {
 			return nil, fmt.Errorf("settings changes for %s: %w", user, err)
 		}
 		convs = append(convs, &pb.Conversation{Type: pb.ConversationType(typ), Target: target, Channel: channel})

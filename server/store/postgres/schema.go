@@ -359,6 +359,10 @@ CREATE INDEX webpush_endpoint ON webpush_subscriptions(endpoint);
 	`
 ALTER TABLE people ADD COLUMN quiet_hours bytea NOT NULL DEFAULT '';
 `,
+	// 13: a conversation's do-not-disturb of a set length, as SQLite's 25.
+	`
+ALTER TABLE conv_settings ADD COLUMN dnd_until bigint NOT NULL DEFAULT 0;
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an

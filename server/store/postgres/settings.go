@@ -55,8 +55,8 @@ ON CONFLICT DO NOTHING`, k.user, k.typ, k.target, k.channel); err != nil {
 				return fmt.Errorf("settings of %s: %w", c.Target, err)
 			}
 			set := &pb.ConversationSettings{}
-			if err := t.tx.QueryRow(ctx, `SELECT is_top, level, removed_seq FROM conv_settings WHERE user_id = $1 AND conv_type = $2 AND target = $3 AND channel = $4 FOR UPDATE`,
-				k.user, k.typ, k.target, k.channel).Scan(&set.IsTop, &set.NotificationLevel, &set.RemovedSeq); err != nil {
+			if err := t.tx.QueryRow(ctx, `SELECT is_top, level, removed_seq, dnd_until FROM conv_settings WHERE user_id = $1 AND conv_type = $2 AND target = $3 AND channel = $4 FOR UPDATE`,
+				k.user, k.typ, k.target, k.channel).Scan(&set.IsTop, &set.NotificationLevel, &set.RemovedSeq, &set.DndUntil); err != nil {
 				return fmt.Errorf("settings of %s: %w", c.Target, err)
 			}
 			var last uint64
@@ -66,9 +66,9 @@ ON CONFLICT DO NOTHING`, k.user, k.typ, k.target, k.channel); err != nil {
 			}
 			change(set, last)
 			set.Time = time
-			if _, err := t.tx.Exec(ctx, `UPDATE conv_settings SET is_top = $5, level = $6, time = $7, removed_seq = $8
+			if _, err := t.tx.Exec(ctx, `UPDATE conv_settings SET is_top = $5, level = $6, time = $7, removed_seq = $8, dnd_until = $9
 WHERE user_id = $1 AND conv_type = $2 AND target = $3 AND channel = $4`,
-				k.user, k.typ, k.target, k.channel, set.IsTop, set.NotificationLevel, set.Time, set.RemovedSeq); err != nil {
+				k.user, k.typ, k.target, k.channel, set.IsTop, set.NotificationLevel, set.Time, set.RemovedSeq, set.DndUntil); err != nil {
 				return fmt.Errorf("store settings of %s: %w", c.Target, err)
 			}
 			t.touchSettings(k)

@@ -449,6 +449,11 @@ CREATE INDEX outbox_due ON outbox(due, id);
 	`
 ALTER TABLE people ADD COLUMN quiet_hours BLOB NOT NULL DEFAULT x'';
 `,
+	// 25: a conversation's do-not-disturb of a set length
+	// (ConversationSettings.dnd_until, server ms; 0 none).
+	`
+ALTER TABLE conv_settings ADD COLUMN dnd_until INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

@@ -829,7 +829,7 @@ func (d *DB) targetedUnread(ctx context.Context, user, convID string, lo, hi uin
 // states: to the conversation's state, or as a state of their own (a
 // conversation pinned before any message).
 func (d *DB) settingsChanges(ctx context.Context, user string, since uint64, states []*pb.ConversationState) ([]*pb.ConversationState, error) {
-	rows, err := d.query(ctx, `SELECT conv_type, target, channel, is_top, level, time, removed_seq FROM conv_settings WHERE user_id = ? AND changed > ?`, user, since)
+	rows, err := d.query(ctx, `SELECT conv_type, target, channel, is_top, level, time, removed_seq, dnd_until FROM conv_settings WHERE user_id = ? AND changed > ?`, user, since)
 	if err != nil {
 		return nil, fmt.Errorf("settings changes for %s: %w", user, err)
 	}
@@ -840,7 +840,7 @@ func (d *DB) settingsChanges(ctx context.Context, user string, since uint64, sta
 		var typ int32
 		var target, channel string
 		set := &pb.ConversationSettings{}
-		if err := rows.Scan(&typ, &target, &channel, &set.IsTop, &set.NotificationLevel, &set.Time, &set.RemovedSeq); err != nil {
+		if err := rows.Scan(&typ, &target, &channel, &set.IsTop, &set.NotificationLevel, &set.Time, &set.RemovedSeq, &set.DndUntil); err != nil {
 			return nil, fmt.Errorf("settings changes for %s: %w", user, err)
 		}
 		convs = append(convs, &pb.Conversation{Type: pb.ConversationType(typ), Target: target, Channel: channel})

@@ -815,8 +815,8 @@ func (t *wtx) setSettings(user string, convs []*pb.Conversation, time int64, cha
 	var stored []*pb.Message
 	for _, c := range convs {
 		set := &pb.ConversationSettings{}
-		err := t.tx.QueryRow(`SELECT is_top, level, removed_seq FROM conv_settings WHERE user_id=? AND conv_type=? AND target=? AND channel=?`,
-			user, int32(c.Type), c.Target, c.Channel).Scan(&set.IsTop, &set.NotificationLevel, &set.RemovedSeq)
+		err := t.tx.QueryRow(`SELECT is_top, level, removed_seq, dnd_until FROM conv_settings WHERE user_id=? AND conv_type=? AND target=? AND channel=?`,
+			user, int32(c.Type), c.Target, c.Channel).Scan(&set.IsTop, &set.NotificationLevel, &set.RemovedSeq, &set.DndUntil)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("settings of %s: %w", c.Target, err)
 		}
@@ -827,9 +827,9 @@ func (t *wtx) setSettings(user string, convs []*pb.Conversation, time int64, cha
 		}
 		change(set, last)
 		set.Time = time
-		if _, err := t.tx.Exec(`INSERT INTO conv_settings(user_id, conv_type, target, channel, is_top, level, time, changed, removed_seq) VALUES (?,?,?,?,?,?,?,?,?)
-ON CONFLICT(user_id, conv_type, target, channel) DO UPDATE SET is_top=excluded.is_top, level=excluded.level, time=excluded.time, changed=excluded.changed, removed_seq=excluded.removed_seq`,
-			user, int32(c.Type), c.Target, c.Channel, set.IsTop, set.NotificationLevel, set.Time, t.version, set.RemovedSeq); err != nil {
+		if _, err := t.tx.Exec(`INSERT INTO conv_settings(user_id, conv_type, target, channel, is_top, level, time, changed, removed_seq, dnd_until) VALUES (?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT(user_id, conv_type, target, channel) DO UPDATE SET is_top=excluded.is_top, level=excluded.level, time=excluded.time, changed=excluded.changed, removed_seq=excluded.removed_seq, dnd_until=excluded.dnd_until`,
+			user, int32(c.Type), c.Target, c.Channel, set.IsTop, set.NotificationLevel, set.Time, t.version, set.RemovedSeq, set.DndUntil); err != nil {
 			return nil, fmt.Errorf("store settings of %s: %w", c.Target, err)
 		}
 		m, err := t.appendLog(entry(c, set))

@@ -90,6 +90,12 @@ func settingsAndAccess(t *testing.T, b Backend) {
 	if s := settingsOf(states, "b"); s == nil || !s.IsTop || s.NotificationLevel != 5 {
 		t.Fatalf("after muting: %v", states)
 	}
+	set(func(s *pb.ConversationSettings) { s.DndUntil = 1_800_000_000_000 }) // a do-not-disturb: kept beside the rest
+	set(func(s *pb.ConversationSettings) { s.IsTop = false })
+	_, states, _ = d.Changes(ctx, "a", 0)
+	if s := settingsOf(states, "b"); s == nil || s.IsTop || s.NotificationLevel != 5 || s.DndUntil != 1_800_000_000_000 {
+		t.Fatalf("after a do-not-disturb and unpinning: %v", states)
+	}
 	if _, states, _ := d.Changes(ctx, "b", 0); settingsOf(states, "a") != nil {
 		t.Fatal("a's settings are b's change")
 	}
