@@ -171,7 +171,7 @@ func (s *Server) apiAddFriends(r *http.Request) (any, error) {
 	// Each pair is a change of its own: what would refuse one later in
 	// the list is refused before the first is made.
 	if slices.Contains(others, user) {
-		return nil, peopleAPIError(codes.New(codes.RCFriendNotAllowAddSelf, "one cannot befriend oneself"))
+		return nil, peopleAPIError(errBefriendSelf)
 	}
 	friends, err := s.store.Friends(r.Context(), user)
 	if err != nil {
@@ -192,7 +192,7 @@ func (s *Server) befriend(ctx context.Context, user string, others []string) err
 	now, st := s.cfg.Now().UnixMilli(), s.settings.Load()
 	return s.pairChange(ctx, user, others, func(p *store.Pair, other string) (*store.Pair, []*pb.Message, error) {
 		if other == user {
-			return nil, nil, codes.New(codes.RCFriendNotAllowAddSelf, "one cannot befriend oneself")
+			return nil, nil, errBefriendSelf
 		}
 		if p.Friend[0] != nil && p.Friend[1] != nil {
 			return nil, nil, nil
@@ -281,14 +281,14 @@ func (s *Server) apiBlock(r *http.Request) (any, error) {
 	}
 	// As for friends: a refusal later in the list is found first.
 	if slices.Contains(others, user) {
-		return nil, peopleAPIError(codes.New(codes.InvalidParameter, "one cannot block oneself"))
+		return nil, peopleAPIError(errBlockSelf)
 	}
 	blocked, err := s.store.Blacklist(r.Context(), user)
 	if err != nil {
 		return nil, err
 	}
 	if sizeWith(blocked, others) > s.settings.Load().BlacklistMax {
-		return nil, peopleAPIError(codes.New(codes.InvalidParameter, "the blacklist is full (blacklistMax)"))
+		return nil, peopleAPIError(errBlacklistFull)
 	}
 	for _, other := range others {
 		if _, err := s.people(r.Context(), user, "", &pb.PeopleRequest{Op: pb.PeopleOp_BLACKLIST_ADD, UserId: other}); err != nil {

@@ -103,6 +103,13 @@ func (s *Server) checkNotBlocked(ctx context.Context, recipient, user string) er
 	return nil
 }
 
+// Refusals the client's calls and the admin API's share.
+var (
+	errBefriendSelf  = codes.New(codes.RCFriendNotAllowAddSelf, "one cannot befriend oneself")
+	errBlockSelf     = codes.New(codes.InvalidParameter, "one cannot block oneself")
+	errBlacklistFull = codes.New(codes.InvalidParameter, "the blacklist is full (blacklistMax)")
+)
+
 // people runs one people operation for user (on session).
 func (s *Server) people(ctx context.Context, user, session string, r *pb.PeopleRequest) (*pb.PeopleResult, error) {
 	if err := contract.CheckPeopleRequest(r); err != nil {
@@ -374,7 +381,7 @@ func decidePair(p *store.Pair, user, other string, r *pb.PeopleRequest, st *Sett
 	case pb.PeopleOp_FRIEND_ADD:
 		switch {
 		case user == other:
-			return nil, nil, codes.New(codes.RCFriendNotAllowAddSelf, "one cannot befriend oneself")
+			return nil, nil, errBefriendSelf
 		case p.Friend[0] != nil && p.Friend[1] != nil:
 			return nil, nil, codes.New(codes.RCFriendAlreadyFriend, "already friends")
 		case p.Blocks[1] != 0:
@@ -446,11 +453,11 @@ func decidePair(p *store.Pair, user, other string, r *pb.PeopleRequest, st *Sett
 	case pb.PeopleOp_BLACKLIST_ADD:
 		switch {
 		case user == other:
-			return nil, nil, codes.New(codes.InvalidParameter, "one cannot block oneself")
+			return nil, nil, errBlockSelf
 		case p.Blocks[0] != 0:
 			return nil, nil, nil
 		case p.Blocked[0] >= st.BlacklistMax:
-			return nil, nil, codes.New(codes.InvalidParameter, "the blacklist is full (blacklistMax)")
+			return nil, nil, errBlacklistFull
 		}
 		p.Blocks[0] = now
 		return p, nil, nil
