@@ -41,6 +41,8 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 		return codes.New(codes.InvalidParameter, "nothing to set")
 	case level != nil && !contract.ValidNotificationLevel(*level):
 		return codes.New(codes.InvalidParameter, "notificationLevel must be a NotificationLevel: -1, 0, 1, 2, 4 or 5")
+	case edit.Dnd != nil && (top != nil || level != nil || edit.Remove):
+		return codes.New(codes.InvalidParameter, "a do-not-disturb is set alone")
 	case edit.Dnd != nil:
 		if err := contract.CheckDndDuration(*edit.Dnd); err != nil {
 			return err
@@ -69,12 +71,9 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 		req.SetLevel, req.NotificationLevel = true, *level
 	}
 	req.Remove = edit.Remove
-	var dndUntil int64
 	if edit.Dnd != nil {
 		req.SetDnd, req.DndDurationMs = true, *edit.Dnd
-		if *edit.Dnd > 0 {
-			dndUntil = e.ServerTime() + *edit.Dnd // the server's own reckoning follows in the log entry
-		}
+		return e.setDnd(ctx, convs, req)
 	}
 	// Taken here first: the log entries that come back (maybe before the
 	// answer) then carry nothing new for this device. A refusal puts the
@@ -99,9 +98,6 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 		if edit.Remove {
 			s.RemovedSeq, s.IsTop = last, false
 		}
-		if edit.Dnd != nil {
-			s.DndUntil = dndUntil
-		}
 		prev.SettingsTime = s.SettingsTime
 		apply.settings = append(apply.settings, &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(s)})
 		undo.settings = append(undo.settings, &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(prev)})
@@ -117,6 +113,34 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 		return err
 	}
 	return nil
+}
+
+// setDnd sends a do-not-disturb's change and takes it here when answered,
+// not before: its end is reckoned from the change's time on the server's
+// clock (the answer's), which this device only estimates — the same
+// settings, of the same time, as the log entry the user's devices get.
+func (e *Engine) setDnd(ctx context.Context, convs []Conversation, req *pb.SettingsRequest) error {
+	f, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Settings{Settings: req}})
+	if err != nil {
+		return err
+	}
+	at := f.GetOk().GetTime()
+	var until int64
+	if req.DndDurationMs > 0 {
+		until = at + req.DndDurationMs
+	}
+	apply := &inItem{}
+	e.seqMu.Lock()
+	for _, c := range convs {
+		var s Settings
+		if st := e.convs[c.Key()]; st != nil {
+			s = st.Settings
+		}
+		s.SettingsTime, s.DndUntil = max(s.SettingsTime, at), until
+		apply.settings = append(apply.settings, &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(s)})
+	}
+	e.seqMu.Unlock()
+	return e.applyLocal(apply)
 }
 
 // applySettingsLocked takes the settings of l (a log entry, or this

@@ -196,8 +196,14 @@ func (s *Server) issueUserToken(ctx context.Context, user string, ttl time.Durat
 		return "", err
 	}
 	at := s.cfg.Now()
-	if ahead := a.TokensValidAfter.Sub(at); ahead > 0 && ahead <= time.Second {
-		at = a.TokensValidAfter // a kick this second: the token is of the next
+	if va := a.TokensValidAfter; va.After(at.Truncate(time.Second)) && va.Sub(at) <= time.Second {
+		// A revocation this second (a kick's reaches its end; an expiry's
+		// may fall earlier in it): the token is of the next whole second, as
+		// its iat counts seconds. (One set further ahead revokes this token too.)
+		at = va.Truncate(time.Second)
+		if at.Before(va) {
+			at = at.Add(time.Second)
+		}
 	}
 	return s.issueUserTokenAt(user, ttl, static, at)
 }
@@ -332,8 +338,9 @@ func (s *Server) apiCreateGroup(r *http.Request) (any, error) {
 	if _, err := s.groupAPI(ctx, body.OwnerID, req); err != nil {
 		return nil, err
 	}
-	if len(body.AdminIDs) > 0 {
-		if _, err := s.groupAPI(ctx, body.OwnerID, &pb.GroupRequest{Op: pb.GroupOp_GROUP_ADD_MANAGERS, GroupId: body.GroupID, UserIds: body.AdminIDs}); err != nil {
+	// In calls of the SDK's size (the setting may allow more managers).
+	for admins := range slices.Chunk(body.AdminIDs, contract.MaxGroupManagers) {
+		if _, err := s.groupAPI(ctx, body.OwnerID, &pb.GroupRequest{Op: pb.GroupOp_GROUP_ADD_MANAGERS, GroupId: body.GroupID, UserIds: admins}); err != nil {
 			return nil, err
 		}
 	}

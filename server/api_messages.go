@@ -221,6 +221,9 @@ func (s *Server) checkAppMessage(b *apiMessage, perTarget bool) ([]byte, error) 
 	}, s.cfg.MaxContentBytes); err != nil {
 		return nil, &apiError{http.StatusBadRequest, codes.Of(err), err.Error()}
 	}
+	if !validContent(content) { // (after its size: a huge text is refused as such)
+		return nil, badRequest("content must be a JSON object (or a string holding one)")
+	}
 	return content, nil
 }
 

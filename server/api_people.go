@@ -177,8 +177,21 @@ func (s *Server) apiAddFriends(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sizeWith(friends, others) > s.settings.Load().FriendsMax {
+	limit := s.settings.Load().FriendsMax
+	if sizeWith(friends, others) > limit {
 		return nil, peopleAPIError(codes.New(codes.RCFriendMyFriendCountExceedLimit, "too many friends"))
+	}
+	for _, other := range others { // and theirs
+		if _, ok := friends[other]; ok {
+			continue
+		}
+		theirs, err := s.store.Friends(r.Context(), other)
+		if err != nil {
+			return nil, err
+		}
+		if len(theirs) >= limit {
+			return nil, peopleAPIError(codes.New(codes.RCFriendOtherFriendCountExceedLimit, other+" has too many friends"))
+		}
 	}
 	if err := s.befriend(r.Context(), user, others); err != nil {
 		return nil, err
@@ -197,8 +210,11 @@ func (s *Server) befriend(ctx context.Context, user string, others []string) err
 		if p.Friend[0] != nil && p.Friend[1] != nil {
 			return nil, nil, nil
 		}
-		if p.Friends[0] >= st.FriendsMax || p.Friends[1] >= st.FriendsMax {
+		if p.Friends[0] >= st.FriendsMax {
 			return nil, nil, codes.New(codes.RCFriendMyFriendCountExceedLimit, "too many friends")
+		}
+		if p.Friends[1] >= st.FriendsMax {
+			return nil, nil, codes.New(codes.RCFriendOtherFriendCountExceedLimit, other+" has too many friends")
 		}
 		p.Friend[0], p.Friend[1] = &store.Friend{Added: now}, &store.Friend{Added: now}
 		return p, []*pb.Message{

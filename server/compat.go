@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,9 +54,9 @@ func (s *Server) checkSigned(r *http.Request, h signedHeaders) string {
 
 // vendorToken is the token the vendors' user routes issue: static where
 // the app allows it (RongCloud's and NIM's tokens do not expire), else the
-// longest a token lives.
-func (s *Server) vendorToken(user string, at time.Time) (string, error) {
-	return s.issueUserTokenAt(user, MaxDurationSeconds*time.Second, s.settings.Load().StaticTokens, at)
+// longest a token lives; good after a revocation made this second.
+func (s *Server) vendorToken(ctx context.Context, user string) (string, error) {
+	return s.issueUserToken(ctx, user, MaxDurationSeconds*time.Second, s.settings.Load().StaticTokens)
 }
 
 // revokeThisSecond revokes every token of user issued up to the end of
@@ -132,4 +133,12 @@ func (s *Server) setProfile(ctx context.Context, user string, p *pb.UserProfile)
 		return peopleAPIError(err)
 	}
 	return nil
+}
+
+// contentText carries a message's content (JSON text a route was given or
+// made) in apiMessage's content field as a JSON string, which the send
+// takes apart again byte for byte.
+func contentText(content string) json.RawMessage {
+	b, _ := json.Marshal(content) // a string always encodes
+	return b
 }

@@ -221,13 +221,19 @@ func (s *Server) emUsers(r *http.Request) (any, error) {
 		}
 		seen[u.Username] = true
 	}
-	entities := make([]map[string]any, 0, len(users))
-	for _, u := range users {
-		p := &pb.UserProfile{}
+	profiles := make([]*pb.UserProfile, len(users))
+	for i, u := range users {
+		profiles[i] = &pb.UserProfile{}
 		if u.Nickname != "" {
-			p.Name, p.Fields = u.Nickname, contract.ProfName
+			profiles[i].Name, profiles[i].Fields = u.Nickname, contract.ProfName
+			if _, err := contract.CheckProfile(profiles[i], true); err != nil { // as register checks it
+				return nil, emBad("nickname of " + u.Username + ": " + err.Error())
+			}
 		}
-		if err := s.register(r.Context(), u.Username, p); err != nil {
+	}
+	entities := make([]map[string]any, 0, len(users))
+	for i, u := range users {
+		if err := s.register(r.Context(), u.Username, profiles[i]); err != nil {
 			return nil, err
 		}
 		entities = append(entities, map[string]any{"uuid": u.Username, "type": "user", "username": u.Username, "nickname": u.Nickname, "activated": true,
@@ -322,7 +328,7 @@ func (s *Server) emSend(typ pb.ConversationType) func(*http.Request) (any, error
 			return nil, err
 		}
 		m := &apiMessage{FromUserID: b.From, ConversationType: int32(typ), TargetIDs: b.To,
-			ObjectName: object, Content: json.RawMessage(strconv.Quote(string(content))), ClientMsgID: "em." + rand.Text()}
+			ObjectName: object, Content: contentText(string(content)), ClientMsgID: "em." + rand.Text()}
 		// Easemob's push fields live in ext; ROUTE_ONLINE sends to those
 		// online only, stored nowhere: a status message.
 		if apns, ok := b.Ext["em_apns_ext"].(map[string]any); ok {

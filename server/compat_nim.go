@@ -13,6 +13,7 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
 )
 
 // NetEase Yunxin's server API under /compat/nim/nimserver/ (docs/http-api.md),
@@ -143,7 +144,7 @@ func (s *Server) nimCreateUser(r *http.Request) (map[string]any, error) {
 	if err := s.register(r.Context(), accid, formProfile(r, "name", "icon")); err != nil {
 		return nil, err
 	}
-	tok, err := s.vendorToken(accid, s.cfg.Now())
+	tok, err := s.vendorToken(r.Context(), accid)
 	if err != nil {
 		return nil, err
 	}
@@ -202,11 +203,10 @@ func (s *Server) nimRefreshToken(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	next, err := s.revokeThisSecond(r.Context(), accid)
-	if err != nil {
+	if _, err := s.revokeThisSecond(r.Context(), accid); err != nil {
 		return nil, err
 	}
-	tok, err := s.vendorToken(accid, next) // good from the second after the revocation
+	tok, err := s.vendorToken(r.Context(), accid) // good from the second after the revocation
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +262,7 @@ func (s *Server) nimSendMsg(r *http.Request) (map[string]any, error) {
 			b.IsCounted = &v
 		}
 	}
-	b.ObjectName, b.Content = object, json.RawMessage(strconv.Quote(string(content)))
+	b.ObjectName, b.Content = object, contentText(string(content))
 	sent, err := s.appSend(r.Context(), b)
 	if err != nil {
 		return nil, err
@@ -370,7 +370,8 @@ func (s *Server) nimCreateTeam(r *http.Request) (map[string]any, error) {
 }
 
 // nimTeamOp: tid, owner, and members (JSON) or member → the operation as
-// the app server does it, named after owner.
+// the app server does it, named after owner, who must be the team's owner
+// (or, to add and kick, a manager), as NIM's routes require.
 func (s *Server) nimTeamOp(op pb.GroupOp, users string) func(*http.Request) (map[string]any, error) {
 	return func(r *http.Request) (map[string]any, error) {
 		tid, err := nimID(r, "tid")
@@ -380,6 +381,19 @@ func (s *Server) nimTeamOp(op pb.GroupOp, users string) func(*http.Request) (map
 		owner, err := nimID(r, "owner")
 		if err != nil {
 			return nil, err
+		}
+		g, err := s.groups.get(r.Context(), tid)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &nimError{nimDenied, "no such team"}
+		} else if err != nil {
+			return nil, err
+		}
+		switch role := g.members[owner]; {
+		case role == contract.RoleOwner:
+		case op == pb.GroupOp_GROUP_DISMISS:
+			return nil, &nimError{nimDenied, owner + " is not the team's owner"}
+		case role != contract.RoleManager:
+			return nil, &nimError{nimDenied, owner + " is neither the team's owner nor a manager"}
 		}
 		req := &pb.GroupRequest{Op: op, GroupId: tid}
 		switch users {

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -104,17 +106,29 @@ func (s *Server) rcVerify(r *http.Request) error {
 	return nil
 }
 
-// rcFromCode turns an engine refusal (or an admin API one) into RongCloud's answer.
+// rcFromCode turns an engine refusal (or an admin API one) into RongCloud's
+// answer: a bad parameter (the engine's 33003 and INVALID_PARAMETER_*
+// 342xx) is RongCloud's 1002.
 func rcFromCode(err error) *rcError {
 	var ae *apiError
-	if errors.As(err, &ae) {
-		return &rcError{ae.status, int(ae.Code), ae.Msg}
-	}
 	var ce *codes.Error
-	if errors.As(err, &ce) {
+	switch {
+	case errors.As(err, &ae):
+		if rcBadCode(ae.Code) {
+			return &rcError{ae.status, rcBadParam, ae.Msg}
+		}
+		return &rcError{ae.status, int(ae.Code), ae.Msg}
+	case errors.As(err, &ce):
+		if rcBadCode(ce.Code) {
+			return rcBad(ce.Msg)
+		}
 		return &rcError{http.StatusBadRequest, int(ce.Code), ce.Msg}
 	}
 	return &rcError{http.StatusInternalServerError, rcServer, "server error"}
+}
+
+func rcBadCode(code int32) bool {
+	return code == codes.InvalidParameter || code >= 34200 && code < 34300
 }
 
 // rcUser reads the one user id parameter name.
@@ -147,7 +161,7 @@ func (s *Server) rcGetToken(r *http.Request) (map[string]any, error) {
 	if err := s.register(r.Context(), user, formProfile(r, "name", "portraitUri")); err != nil {
 		return nil, err
 	}
-	tok, err := s.vendorToken(user, s.cfg.Now())
+	tok, err := s.vendorToken(r.Context(), user)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +287,7 @@ func (s *Server) rcPublish(typ pb.ConversationType, to string) func(*http.Reques
 		}
 		b := &apiMessage{
 			FromUserID: f.Get("fromUserId"), ConversationType: int32(typ), TargetIDs: f[to], ObjectName: f.Get("objectName"),
-			Content: json.RawMessage(strconv.Quote(f.Get("content"))), ClientMsgID: "rc." + rand.Text(),
+			Content: contentText(f.Get("content")), ClientMsgID: "rc." + rand.Text(),
 			IsPersisted: flag("isPersisted"), IsCounted: flag("isCounted"), PushContent: f.Get("pushContent"), PushData: f.Get("pushData"),
 			DisableNotification: f.Get("disablePush") == "true" || f.Get("disablePush") == "1",
 		}
@@ -315,12 +329,41 @@ func (s *Server) rcGroupOp(op pb.GroupOp) func(*http.Request) (map[string]any, e
 			req.UserId, req.Info, operator = users[0], &pb.GroupInfo{Name: name, Fields: contract.FieldName}, users[0]
 		case pb.GroupOp_GROUP_KICK:
 			req.UserId = users[0]
+			if gone, err := s.rcHandOver(r.Context(), gid, users); gone || err != nil {
+				return nil, err
+			}
 		}
 		if _, err := s.groupAPI(r.Context(), operator, req); err != nil {
 			return nil, err
 		}
 		return nil, nil
 	}
+}
+
+// rcHandOver readies users' quit of group gid: RongCloud's groups have no
+// owner, so an owner who quits hands the group to the member who joined
+// first among those who stay, or, when none stays, the group is dismissed
+// (gone).
+func (s *Server) rcHandOver(ctx context.Context, gid string, users []string) (gone bool, err error) {
+	g, err := s.groups.get(ctx, gid)
+	if err != nil || !slices.Contains(users, g.owner) {
+		return false, nil // (the quit itself answers for a group that is not there)
+	}
+	heir, joined := "", int64(0)
+	for u, m := range g.g.Members {
+		if slices.Contains(users, u) {
+			continue
+		}
+		if heir == "" || m.Joined < joined || m.Joined == joined && u < heir {
+			heir, joined = u, m.Joined
+		}
+	}
+	if heir == "" {
+		_, err := s.groupAPI(ctx, "", &pb.GroupRequest{Op: pb.GroupOp_GROUP_DISMISS, GroupId: gid})
+		return true, err
+	}
+	_, err = s.groupAPI(ctx, "", &pb.GroupRequest{Op: pb.GroupOp_GROUP_TRANSFER, GroupId: gid, UserId: heir})
+	return false, err
 }
 
 // rcRecall: fromUserId, conversationType (1, 3), targetId, messageUID,

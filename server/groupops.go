@@ -241,14 +241,8 @@ func opCreate(c *opCtx, g *store.Group) (*store.Group, error) {
 		return nil, codes.New(codes.InvalidParameterUserID, "invalid owner id")
 	}
 	invitees := slices.DeleteFunc(slices.Clone(r.UserIds), func(u string) bool { return u == owner })
-	if len(invitees) > 0 {
-		most := contract.MaxGroupInvitees
-		if c.a.user == "" {
-			most = c.st.GroupMaxMembers // the app server creates whole groups
-		}
-		if len(invitees) > most {
-			return nil, codes.New(codes.InvalidParameterCount, fmt.Sprintf("at most %d invitees", most))
-		}
+	if err := c.checkInvitees(len(invitees)); err != nil {
+		return nil, err
 	}
 	g = &store.Group{CreatorID: owner, OwnerID: owner, Created: c.now, Members: map[string]store.Member{},
 		Applications: map[store.AppKey]store.Application{}}
@@ -492,7 +486,23 @@ func opJoin(c *opCtx, g *store.Group) (*store.Group, error) {
 // group anyone may join, passes the managers' stage; then the invitees
 // join at once or, if the group asks them, accept first (25427).
 // Otherwise the invitations wait for the owner or a manager (25424).
+// checkInvitees holds a create's or an invite's users to the caller's
+// count: a user's 30 (RongIMLib's), the app server's a whole group.
+func (c *opCtx) checkInvitees(n int) error {
+	most := contract.MaxGroupInvitees
+	if c.a.user == "" {
+		most = c.st.GroupMaxMembers
+	}
+	if n > most {
+		return codes.New(codes.InvalidParameterCount, fmt.Sprintf("at most %d invitees", most))
+	}
+	return nil
+}
+
 func opInvite(c *opCtx, g *store.Group) (*store.Group, error) {
+	if err := c.checkInvitees(len(c.r.UserIds)); err != nil {
+		return nil, err
+	}
 	if err := c.check(g, contract.ActInvite, ""); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,7 +47,7 @@ func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequ
 	case len(r.Content) > ss.srv.cfg.MaxContentBytes:
 		ss.replyErr(id, codes.MessageSizeExceeded, "content over the content limit")
 		return
-	case !json.Valid(r.Content) || len(r.Content) == 0 || r.Content[0] != '{':
+	case !validContent(r.Content):
 		ss.replyErr(id, codes.InvalidParameter, "content must be one JSON object")
 		return
 	}
@@ -145,4 +146,11 @@ func (ss *session) handleMessages(ctx context.Context, id uint64, r *pb.Messages
 	}
 	msgs, more := capPage(msgs) // more: ask again for those after the last one given
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: msgs, HasMore: more}}})
+}
+
+// validContent reports whether content is one JSON object, as a message's
+// content is (the app server's sends, edits).
+func validContent(content []byte) bool {
+	t := bytes.TrimLeft(content, " \t\r\n")
+	return len(t) > 0 && t[0] == '{' && json.Valid(t)
 }

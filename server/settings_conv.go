@@ -84,5 +84,5 @@ func (ss *session) handleSettings(ctx context.Context, id uint64, r *pb.Settings
 	for _, e := range entries {
 		ss.srv.fanOut(ctx, e, "")
 	}
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // after the fan-out: whatever the caller does next comes after it everywhere
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{Time: now}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 }

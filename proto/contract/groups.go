@@ -456,10 +456,17 @@ var groupless = map[pb.GroupOp]bool{
 	pb.GroupOp_GROUP_JOINED_BY_ROLE: true, pb.GroupOp_GROUP_SEARCH_JOINED: true,
 }
 
-// CheckGroupRequest checks a group request's shape, whoever asks: the ids,
-// counts, texts and enums each operation takes. Who may do it, and whether
-// the users are members, the server decides on the group.
-func CheckGroupRequest(r *pb.GroupRequest) error {
+// CheckGroupRequest checks a group request's shape: the ids, counts,
+// texts and enums each operation takes. Who may do it, and whether the
+// users are members, the server decides on the group.
+func CheckGroupRequest(r *pb.GroupRequest) error { return checkGroupRequest(r, false) }
+
+// CheckAppGroupRequest is CheckGroupRequest for the app server's requests,
+// whose invites are not held to a user's 30 (the server holds them to the
+// group's size).
+func CheckAppGroupRequest(r *pb.GroupRequest) error { return checkGroupRequest(r, true) }
+
+func checkGroupRequest(r *pb.GroupRequest, byApp bool) error {
 	if r == nil || r.Op <= pb.GroupOp_GROUP_OP_NONE || r.Op > pb.GroupOp_GROUP_MUTE_ALL {
 		return codes.New(codes.InvalidParameter, "unknown group operation")
 	}
@@ -520,6 +527,9 @@ func CheckGroupRequest(r *pb.GroupRequest) error {
 		}
 		return CheckGroupUsers(r.UserIds, MaxGroupUsersPerCall)
 	case pb.GroupOp_GROUP_INVITE:
+		if byApp {
+			return CheckGroupUsers(r.UserIds, MaxGroupMembers*100)
+		}
 		return CheckGroupUsers(r.UserIds, MaxGroupInvitees)
 	case pb.GroupOp_GROUP_ADD_MANAGERS, pb.GroupOp_GROUP_REMOVE_MANAGERS:
 		return CheckGroupUsers(r.UserIds, MaxGroupManagers)

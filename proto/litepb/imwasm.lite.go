@@ -7496,6 +7496,14 @@ func (x *ReceiptUpdate) Merge(b []byte) error {
 }
 
 type OK struct {
+	Time int64
+}
+
+func (x *OK) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
 }
 
 // Size is the length of x's encoding.
@@ -7503,6 +7511,7 @@ func (x *OK) Size() (n int) {
 	if x == nil {
 		return 0
 	}
+	n += sizeVarint(1, uint64(int64(x.Time)))
 	return n
 }
 
@@ -7511,6 +7520,7 @@ func (x *OK) MarshalAppend(b []byte) []byte {
 	if x == nil {
 		return b
 	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.Time)))
 	return b
 }
 
@@ -7536,6 +7546,8 @@ func (x *OK) Merge(b []byte) error {
 		}
 		b = b[n:]
 		switch num {
+		case 1:
+			n, err = mergeInt64(&x.Time, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

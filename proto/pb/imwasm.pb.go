@@ -5348,7 +5348,10 @@ func (x *ReceiptUpdate) GetTotalCount() uint32 {
 }
 
 type OK struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A settings change's time on the server's clock (ms): the time its log
+	// entry carries, from which a do-not-disturb's end is reckoned.
+	Time          int64 `protobuf:"varint,1,opt,name=time,proto3" json:"time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5381,6 +5384,13 @@ func (x *OK) ProtoReflect() protoreflect.Message {
 // Deprecated: Use OK.ProtoReflect.Descriptor instead.
 func (*OK) Descriptor() ([]byte, []int) {
 	return file_proto_imwasm_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *OK) GetTime() int64 {
+	if x != nil {
+		return x.Time
+	}
+	return 0
 }
 
 // A message as one device holds it.
@@ -9203,8 +9213,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
 	"read_count\x18\x03 \x01(\rR\treadCount\x12\x1f\n" +
 	"\vtotal_count\x18\x04 \x01(\rR\n" +
-	"totalCount\"\x04\n" +
-	"\x02OK\"\xf6\x02\n" +
+	"totalCount\"\x18\n" +
+	"\x02OK\x12\x12\n" +
+	"\x04time\x18\x01 \x01(\x03R\x04time\"\xf6\x02\n" +
 	"\rStoredMessage\x12&\n" +
 	"\x04wire\x18\x01 \x01(\v2\x12.imwasm.v1.MessageR\x04wire\x12\x19\n" +
 	"\blocal_id\x18\x02 \x01(\x03R\alocalId\x12+\n" +
