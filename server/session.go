@@ -222,6 +222,12 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
 	}
 	s.enterUltraGroups(ctx, sess.user, []*session{sess}) // again: see there
+	// What was stored between the AuthOK's version and joining the hub was
+	// pushed to no session of this one's, and a device at that version
+	// would not sync: it is told to.
+	if s.store.Version() != version {
+		sess.send(&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Resync: true}}})
+	}
 	now := s.cfg.Now().UnixMilli()
 	if s.cluster.opened(sess, now) {
 		s.presence.note(sess.user, now)
