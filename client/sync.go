@@ -670,6 +670,7 @@ func (e *Engine) applyLateAck(ctx context.Context, me string, bs *batchState, ac
 		rec = prev
 	}
 	rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = ack.MessageUid, ack.Seq, ack.SentTime, StatusSent
+	applyReplaced(rec, ack) // as stored, if the app's backend replaced it
 	bs.put(rec)
 	e.sequenceLocked(ctx, me, bs, &inMsg{w: &pb.Message{
 		ConvType: pb.ConversationType(rec.Type), To: rec.TargetID, Channel: rec.ChannelID, FromUser: rec.SenderUserID, Seq: rec.Seq, Uid: rec.MessageUID,

@@ -73,6 +73,18 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyErr(id, codes.InvalidParameter, "invalid object name")
 		return
 	}
+	// A refusal of who may send what where: such rules may have changed
+	// since a first try that was stored (its ack lost), whose resend is
+	// answered as the stored message (docs/protocol.md), not refused.
+	// Looked up on such a refusal only (the sends that pass pay nothing;
+	// the rate limit above bounds the lookups).
+	refuse := func(err error) {
+		if ack := ss.storedResend(ctx, r); ack != nil {
+			ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: ack}})
+			return
+		}
+		ss.replyFor(id, err)
+	}
 	var convID string
 	var g *groupInfo
 	var err error
@@ -88,28 +100,28 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		convID, g, err = ss.conversationGroup(ctx, r.Conv)
 	}
 	if err != nil {
-		ss.replyFor(id, err)
+		refuse(err)
 		return
 	}
 	switch r.Conv.Type {
 	case pb.ConversationType_GROUP:
 		if g.mutedAt(ss.user, ss.srv.cfg.Now().UnixMilli()) {
-			ss.replyErr(id, codes.ForbiddenInGroup, "muted in the group")
+			refuse(codes.New(codes.ForbiddenInGroup, "muted in the group"))
 			return
 		}
 	case pb.ConversationType_ULTRA_GROUP:
 		ug, err := ss.srv.ultraGroups.get(ctx, r.Conv.Target)
 		if err != nil {
-			ss.replyFor(id, err)
+			refuse(err)
 			return
 		}
 		if ultraMuted(ug, ss.user, ss.srv.cfg.Now().UnixMilli()) {
-			ss.replyErr(id, codes.ForbiddenInUltraGroup, "muted in the ultra group")
+			refuse(codes.New(codes.ForbiddenInUltraGroup, "muted in the ultra group"))
 			return
 		}
 	case pb.ConversationType_PRIVATE:
 		if err := ss.srv.checkNotBlocked(ctx, r.Conv.Target, ss.user); err != nil {
-			ss.replyFor(id, err)
+			refuse(err)
 			return
 		}
 	}
@@ -131,7 +143,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		return
 	}
 	if err := ss.checkDirected(ctx, r); err != nil {
-		ss.replyFor(id, err)
+		refuse(err)
 		return
 	}
 	var quota *store.Quota // receipts asked in a group: taken with the write
@@ -144,7 +156,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		case errors.Is(err, errGroupTooLarge):
 			r.NeedReceipt, err = false, nil
 		case err != nil:
-			ss.replyFor(id, err)
+			refuse(err)
 			return
 		}
 	}
@@ -591,4 +603,20 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 		msgs, more = page, true // the rest on the next page
 	}
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: msgs, HasMore: more}}})
+}
+
+// storedResend is the ack of a message this session's user already stored
+// with r's client id in r's conversation (a resend whose first try's ack
+// was lost), or nil.
+func (ss *session) storedResend(ctx context.Context, r *pb.SendRequest) *pb.SendAck {
+	prev, err := ss.srv.store.MessageByClientID(ctx, ss.user, r.ClientMsgId)
+	if err != nil || prev == nil || prev.ConvType != r.Conv.GetType() || prev.To != r.Conv.GetTarget() || prev.Channel != r.Conv.GetChannel() {
+		return nil
+	}
+	ss.srv.metrics.duplicates.Inc()
+	ack := &pb.SendAck{MessageUid: prev.Uid, Seq: prev.Seq, SentTime: prev.SentTime, Duplicate: true, ClientMsgId: prev.ClientMsgId}
+	if prev.ObjectName != r.ObjectName || !bytes.Equal(prev.Content, r.Content) {
+		ack.Replaced, ack.ObjectName, ack.Content = true, prev.ObjectName, prev.Content
+	}
+	return ack
 }
