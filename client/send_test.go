@@ -137,7 +137,7 @@ func TestSendAckLostButTheMessageCameBack(t *testing.T) {
 	// The ack is lost, but the committed message reaches this device (a
 	// pull, or another session's push).
 	own := wire(bob, me, 1)
-	own.ClientMsgId = body.Send.ClientMsgId
+	own.ClientMsgId, own.ObjectName, own.Content = body.Send.ClientMsgId, body.Send.ObjectName, body.Send.Content // as sent
 	c.push(own)
 	h.barrier(c)
 	cancel() // the send gives up waiting

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strconv"
@@ -495,6 +496,15 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 				rec = prev
 			}
 			rec.MessageUID, rec.Seq, rec.SentTime, rec.SentStatus = m.w.Uid, m.w.Seq, m.w.SentTime, StatusSent
+			w := fromWire(me, m.w)
+			if w.ObjectName != rec.ObjectName || !bytes.Equal(w.Content, rec.Content) {
+				// Stored otherwise by now (recalled or edited from another
+				// device, replaced by the app's backend): as the server has it,
+				// and the application is told.
+				rec.ObjectName, rec.Content, rec.ModifiedTime = w.ObjectName, w.Content, w.ModifiedTime
+				bs.emitted = append(bs.emitted, rec)
+			}
+			rec.Expansion = w.Expansion
 			bs.put(rec)
 			return
 		}
@@ -503,6 +513,18 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		return // deleted before it got here (recentDeletes)
 	}
 	bs.fresh = append(bs.fresh, freshMsg{m: m, st: st, read: m.w.Seq <= st.ReadSeq})
+}
+
+// recordOf is the record of the batch with messageUId uid (one of this
+// device's sends given its uid in the batch, which the store does not know
+// by it yet), or nil.
+func (bs *batchState) recordOf(uid string) *Message {
+	for _, m := range bs.byID {
+		if m.MessageUID == uid {
+			return m
+		}
+	}
+	return nil
 }
 
 // admitFreshLocked stores and emits the batch's new messages that the store
@@ -556,6 +578,9 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 	}
 	var modified []*Message
 	for i, r := range bs.recalls {
+		if held[len(bs.fresh)+i] == nil {
+			held[len(bs.fresh)+i] = bs.recordOf(r.uid) // one of this device's sends, matched earlier in the batch
+		}
 		if r.w.ModifyOf != "" {
 			if m := applyModify(bs, r.w, admitted[r.uid], held[len(bs.fresh)+i]); m != nil {
 				modified = append(modified, m)
