@@ -49,3 +49,41 @@ func (r *recentDeletes) has(uid string) bool {
 	_, ok := r.set[uid]
 	return ok
 }
+
+// recentClears is recentDeletes for clears of a conversation's history
+// (clearHistoryMessages, through the user's log): the latest time cleared
+// up to, per conversation, for maxRecentClears conversations.
+type recentClears struct {
+	mu     sync.Mutex
+	before map[string]int64 // conversation key: cleared up to (ms)
+	ring   []string
+	next   int
+}
+
+const maxRecentClears = 1024
+
+func (r *recentClears) note(c Conversation, before int64) {
+	k := c.Key()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.before == nil {
+		r.before = map[string]int64{}
+	}
+	if _, ok := r.before[k]; !ok {
+		if len(r.ring) < maxRecentClears {
+			r.ring = append(r.ring, k)
+		} else {
+			delete(r.before, r.ring[r.next])
+			r.ring[r.next] = k
+			r.next = (r.next + 1) % maxRecentClears
+		}
+	}
+	r.before[k] = max(r.before[k], before)
+}
+
+// covers reports whether a message of c sent at t was cleared.
+func (r *recentClears) covers(c Conversation, t int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return t <= r.before[c.Key()]
+}

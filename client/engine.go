@@ -172,6 +172,7 @@ type Engine struct {
 	processed chan struct{} // closed when processLoop returns
 	latest    latestCache   // the conversation list's latest messages (latest.go)
 	deleted   recentDeletes // server ids deleted lately, not stored if they come after (deleted.go)
+	cleared   recentClears  // conversations cleared lately, likewise
 	ownLog    ownLogEntries // log entries of this device's own changes, for the others (userlog.go)
 	delivered chan struct{} // closed when eventLoop returns
 }

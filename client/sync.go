@@ -460,6 +460,14 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 			peopleEventLocked(bs, l)
 		}
 		applyLog(bs, m.w.Log, m.offline) // what another device of mine did, receipts for me
+		if l := m.w.Log; l != nil && l.Conv != nil {
+			// Known at once, not when the batch is written: a late pull's
+			// answer later in this batch is not new (recentDeletes).
+			e.deleted.note(l.DeletedUids)
+			if l.ClearedBefore > 0 {
+				e.cleared.note(Conversation{Type: int32(l.Conv.Type), TargetID: l.Conv.Target, ChannelID: l.Conv.Channel}, l.ClearedBefore)
+			}
+		}
 		if l := m.w.Log; l != nil && l.TagsChanged != 0 {
 			bs.tagLogs = append(bs.tagLogs, l)
 		}
@@ -509,8 +517,8 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 			return
 		}
 	}
-	if e.deleted.has(m.w.Uid) {
-		return // deleted before it got here (recentDeletes)
+	if e.deleted.has(m.w.Uid) || e.cleared.covers(localConv(me, m.w), m.w.SentTime) {
+		return // deleted or cleared before it got here (recentDeletes, recentClears)
 	}
 	bs.fresh = append(bs.fresh, freshMsg{m: m, st: st, read: m.w.Seq <= st.ReadSeq})
 }
