@@ -277,9 +277,9 @@ func (e *Engine) process(items []*inItem) {
 	}
 
 	if err := e.apply(ctx, &bs.batch); err != nil {
-		// The cursors did not move in the store either: the next sync
-		// fetches these messages again.
 		e.log.Log(LevelError, "store apply failed", "err", err.Error())
+		e.undoFailedApply(ctx, bs)
+		bs.emitted = nil // not held: told when they are, once fetched again
 	}
 	if len(bs.recount) > 0 {
 		e.seqMu.Lock()
@@ -521,6 +521,39 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		return // deleted or cleared before it got here (recentDeletes, recentClears)
 	}
 	bs.fresh = append(bs.fresh, freshMsg{m: m, st: st, read: m.w.Seq <= st.ReadSeq})
+}
+
+// undoFailedApply puts the cursors of a batch the store did not take
+// (IndexedDB's quota, an aborted transaction) back to what the store holds,
+// drops their pending messages and unsent acks, and fetches what the
+// server has past them again (a gap pull), so nothing the batch held is
+// lost; its own writes are left to later batches.
+func (e *Engine) undoFailedApply(ctx context.Context, bs *batchState) {
+	stored, err := e.cfg.Store.Conversations(ctx)
+	if err != nil {
+		e.log.Log(LevelError, "read the stored cursors after a failed apply", "err", err.Error())
+		stored = nil // start the batch's conversations over: the pulls fetch them again
+	}
+	held := make(map[string]*ConversationState, len(stored))
+	for _, st := range stored {
+		held[st.Key()] = st
+	}
+	e.seqMu.Lock()
+	defer e.seqMu.Unlock()
+	for k, st := range bs.convs {
+		back := &ConversationState{Conversation: st.Conversation}
+		if h := held[k]; h != nil {
+			cp := *h
+			back = &cp
+		}
+		back.LastSeq = max(back.LastSeq, st.LastSeq) // what the server has: fetched again
+		e.convs[k] = back
+		delete(e.pending, k)
+		delete(e.acks, k)
+		if back.LastSeq > back.Contiguous && !e.gapArmed[k] {
+			e.armGapLocked(k, back)
+		}
+	}
 }
 
 // recordOf is the record of the batch with messageUId uid (one of this
