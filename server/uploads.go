@@ -84,6 +84,12 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.writeAPI(w, nil, ae)
 		return
 	}
+	released := false
+	defer func() {
+		if !released { // the store panicked: the reservation goes all the same
+			s.quota.done(res, false, 0)
+		}
+	}()
 	claimed := r.Header.Get("Content-Type")
 	// A client that stops sending for a while gives up its upload (its
 	// goroutine, file and disk space); the deadline moves with progress.
@@ -95,7 +101,21 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		m.Disposition = files.Disposition(m.Type, want)
 		m.MD5 = hex.EncodeToString(sum.Sum(nil))
 	})
+	if err == nil && !admin {
+		// The user erased (or their tokens revoked) while it ran: their
+		// files went, this one with them.
+		if _, _, ae := s.userToken(r); ae != nil {
+			if derr := s.files.Delete(context.WithoutCancel(r.Context()), stored.ID); derr != nil {
+				s.log.Warn("upload: delete the file of a user refused meanwhile", "user", user, "err", derr)
+			}
+			s.quota.done(res, false, 0)
+			released = true
+			s.writeAPI(w, nil, ae)
+			return
+		}
+	}
 	s.quota.done(res, err == nil, stored.Size)
+	released = true
 	if err == nil {
 		s.sharedFileCounted(user, stored.Size)
 	}

@@ -191,7 +191,7 @@ func (l *limited) Read(p []byte) (int, error) {
 	if l.left < 0 {
 		return 0, errOver
 	}
-	if int64(len(p)) > l.left+1 {
+	if l.left < int64(len(p))-1 { // (not l.left+1 < len: a limit of MaxInt64 overflows)
 		p = p[:l.left+1]
 	}
 	n, err := l.r.Read(p)
@@ -267,6 +267,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("delete file: %w", err)
 	}
 	if err := s.c.RemoveObject(ctx, s.bucket, s.metaKey(id), minio.RemoveObjectOptions{}); err != nil {
+		if notFound(err) {
+			return files.ErrNotFound // deleted meanwhile by another
+		}
 		return fmt.Errorf("delete file: %w", err)
 	}
 	if err := s.c.RemoveObject(ctx, s.bucket, s.bodyKey(id), minio.RemoveObjectOptions{}); err != nil {
