@@ -24,7 +24,7 @@ func TestClearThenLatePullAnswer(t *testing.T) {
 	}
 	// The server answers the pull (2, 3), then the user clears bob's
 	// history on another device; the log entry is taken first.
-	c.push(logEntry(1, &pb.LogEntry{Conv: wconv(bob), ClearedBefore: from(bob, 3).SentTime}))
+	c.push(logEntry(1, &pb.LogEntry{Conv: wconv(bob), ClearedBefore: from(bob, 3).SentTime, ClearedSeq: 3}))
 	h.barrier(c)
 	if got := h.store.seqs(bob); len(got) != 0 {
 		t.Fatalf("after the clear the device holds %v", got)

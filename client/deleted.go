@@ -51,42 +51,47 @@ func (r *recentDeletes) has(uid string) bool {
 }
 
 // recentClears is recentDeletes for clears of a conversation's history
-// (clearHistoryMessages, through the user's log): the latest time cleared
-// up to, per conversation, for maxRecentClears conversations.
+// (clearHistoryMessages, through the user's log): the last sequence
+// number the server's clear hid, per conversation, for maxRecentClears
+// conversations. (By sequence number, not time: a message stored after
+// the clear, even one sent before its time, is not hidden.)
 type recentClears struct {
-	mu     sync.Mutex
-	before map[string]int64 // conversation key: cleared up to (ms)
-	ring   []string
-	next   int
+	mu   sync.Mutex
+	upTo map[string]uint64 // conversation key: cleared up to this seq
+	ring []string
+	next int
 }
 
 const maxRecentClears = 1024
 
-func (r *recentClears) note(c Conversation, before int64) {
+func (r *recentClears) note(c Conversation, seq uint64) {
+	if seq == 0 {
+		return
+	}
 	k := c.Key()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.before == nil {
-		r.before = map[string]int64{}
+	if r.upTo == nil {
+		r.upTo = map[string]uint64{}
 	}
-	if _, ok := r.before[k]; !ok {
+	if _, ok := r.upTo[k]; !ok {
 		if len(r.ring) < maxRecentClears {
 			r.ring = append(r.ring, k)
 		} else {
-			delete(r.before, r.ring[r.next])
+			delete(r.upTo, r.ring[r.next])
 			r.ring[r.next] = k
 			r.next = (r.next + 1) % maxRecentClears
 		}
 	}
-	r.before[k] = max(r.before[k], before)
+	r.upTo[k] = max(r.upTo[k], seq)
 }
 
-// covers reports whether a message of c sent at t was cleared.
-func (r *recentClears) covers(c Conversation, t int64) bool {
+// covers reports whether message seq of c was cleared.
+func (r *recentClears) covers(c Conversation, seq uint64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.before) == 0 {
+	if len(r.upTo) == 0 {
 		return false // (no key built: every message a device receives asks)
 	}
-	return t <= r.before[c.Key()]
+	return seq <= r.upTo[c.Key()]
 }

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"math"
 	"sync"
 )
 
@@ -101,11 +100,6 @@ func (c *latestCache) forget(b *Batch) {
 // apply is Store.Apply for every write of the engine.
 func (e *Engine) apply(ctx context.Context, b *Batch) error {
 	e.deleted.note(b.DeleteUIDs)
-	for _, cl := range b.Clears {
-		if cl.Before < math.MaxInt64 { // (a local clear of everything names no time: later messages are new)
-			e.cleared.note(cl.Conversation, cl.Before)
-		}
-	}
 	e.latest.forget(b) // before: a list read from now on is not kept...
 	err := e.cfg.Store.Apply(ctx, b)
 	e.latest.forget(b) // ...nor one that ran while the store changed

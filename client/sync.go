@@ -464,9 +464,7 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 			// Known at once, not when the batch is written: a late pull's
 			// answer later in this batch is not new (recentDeletes).
 			e.deleted.note(l.DeletedUids)
-			if l.ClearedBefore > 0 {
-				e.cleared.note(Conversation{Type: int32(l.Conv.Type), TargetID: l.Conv.Target, ChannelID: l.Conv.Channel}, l.ClearedBefore)
-			}
+			e.cleared.note(Conversation{Type: int32(l.Conv.Type), TargetID: l.Conv.Target, ChannelID: l.Conv.Channel}, l.ClearedSeq)
 		}
 		if l := m.w.Log; l != nil && l.TagsChanged != 0 {
 			bs.tagLogs = append(bs.tagLogs, l)
@@ -517,7 +515,7 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 			return
 		}
 	}
-	if e.deleted.has(m.w.Uid) || e.cleared.covers(localConv(me, m.w), m.w.SentTime) {
+	if e.deleted.has(m.w.Uid) || e.cleared.covers(localConv(me, m.w), m.w.Seq) {
 		return // deleted or cleared before it got here (recentDeletes, recentClears)
 	}
 	bs.fresh = append(bs.fresh, freshMsg{m: m, st: st, read: m.w.Seq <= st.ReadSeq})

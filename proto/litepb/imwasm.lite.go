@@ -4892,6 +4892,7 @@ type LogEntry struct {
 	Conv             *Conversation
 	DeletedUids      []string
 	ClearedBefore    int64
+	ClearedSeq       uint64
 	ReadBy           string
 	ReadSeq          uint64
 	ReadUid          string
@@ -4931,6 +4932,13 @@ func (x *LogEntry) GetDeletedUids() []string {
 func (x *LogEntry) GetClearedBefore() int64 {
 	if x != nil {
 		return x.ClearedBefore
+	}
+	return 0
+}
+
+func (x *LogEntry) GetClearedSeq() uint64 {
+	if x != nil {
+		return x.ClearedSeq
 	}
 	return 0
 }
@@ -5083,6 +5091,7 @@ func (x *LogEntry) Size() (n int) {
 	n += sizeMsg(1, x.Conv, x.Conv != nil)
 	n += sizeStrings(1, x.DeletedUids)
 	n += sizeVarint(1, uint64(int64(x.ClearedBefore)))
+	n += sizeVarint(2, x.ClearedSeq)
 	n += sizeLen(1, len(x.ReadBy))
 	n += sizeVarint(1, x.ReadSeq)
 	n += sizeLen(1, len(x.ReadUid))
@@ -5118,6 +5127,7 @@ func (x *LogEntry) MarshalAppend(b []byte) []byte {
 	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
 	b = appendStrings(b, 2<<3|2, x.DeletedUids)
 	b = appendVarint(b, 3<<3|0, uint64(int64(x.ClearedBefore)))
+	b = appendVarint(b, 24<<3|0, x.ClearedSeq)
 	b = appendString(b, 4<<3|2, x.ReadBy)
 	b = appendVarint(b, 5<<3|0, x.ReadSeq)
 	b = appendString(b, 6<<3|2, x.ReadUid)
@@ -5176,6 +5186,8 @@ func (x *LogEntry) Merge(b []byte) error {
 			n, err = mergeStrings(&x.DeletedUids, b, num, typ)
 		case 3:
 			n, err = mergeInt64(&x.ClearedBefore, b, num, typ)
+		case 24:
+			n, err = mergeUint64(&x.ClearedSeq, b, num, typ)
 		case 4:
 			n, err = mergeString(&x.ReadBy, b, num, typ)
 		case 5:

@@ -3607,6 +3607,9 @@ type LogEntry struct {
 	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
 	DeletedUids   []string               `protobuf:"bytes,2,rep,name=deleted_uids,json=deletedUids,proto3" json:"deleted_uids,omitempty"`
 	ClearedBefore int64                  `protobuf:"varint,3,opt,name=cleared_before,json=clearedBefore,proto3" json:"cleared_before,omitempty"`
+	// The last sequence number the clear hid (the server's, when it
+	// committed): a later message sent before cleared_before is not hidden.
+	ClearedSeq uint64 `protobuf:"varint,24,opt,name=cleared_seq,json=clearedSeq,proto3" json:"cleared_seq,omitempty"`
 	// A read watermark moved: read_by (this user: SYNC_READ_STATUS; the
 	// peer of a private chat: READ_RECEIPT_RECEIVED) read conv up to
 	// read_seq, the message read_uid sent at read_time.
@@ -3701,6 +3704,13 @@ func (x *LogEntry) GetDeletedUids() []string {
 func (x *LogEntry) GetClearedBefore() int64 {
 	if x != nil {
 		return x.ClearedBefore
+	}
+	return 0
+}
+
+func (x *LogEntry) GetClearedSeq() uint64 {
+	if x != nil {
+		return x.ClearedSeq
 	}
 	return 0
 }
@@ -9066,11 +9076,13 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"groupEvent\x1a<\n" +
 	"\x0eExpansionEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd9\a\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfa\a\n" +
 	"\bLogEntry\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
 	"\fdeleted_uids\x18\x02 \x03(\tR\vdeletedUids\x12%\n" +
-	"\x0ecleared_before\x18\x03 \x01(\x03R\rclearedBefore\x12\x17\n" +
+	"\x0ecleared_before\x18\x03 \x01(\x03R\rclearedBefore\x12\x1f\n" +
+	"\vcleared_seq\x18\x18 \x01(\x04R\n" +
+	"clearedSeq\x12\x17\n" +
 	"\aread_by\x18\x04 \x01(\tR\x06readBy\x12\x19\n" +
 	"\bread_seq\x18\x05 \x01(\x04R\areadSeq\x12\x19\n" +
 	"\bread_uid\x18\x06 \x01(\tR\areadUid\x12\x1b\n" +

@@ -833,6 +833,9 @@ func (d *DB) ClearHistory(ctx context.Context, user, convID string, before int64
 			return fmt.Errorf("clear %s: %w", convID, err)
 		}
 		if last != nil {
+			if entry.GetLog() != nil {
+				entry.Log.ClearedSeq = uint64(*last)
+			}
 			// Raising the first visible sequence number hides the rest from
 			// pulls, history and a new device's sync alike.
 			tag, err := t.tx.Exec(ctx, `UPDATE user_convs SET start_seq = GREATEST(start_seq, $1) WHERE user_id = $2 AND conv_id = $3`, *last+1, user, convID)

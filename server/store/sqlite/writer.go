@@ -567,6 +567,9 @@ func (t *wtx) clearHistory(user, convID string, before int64, entry *pb.Message)
 		return nil, fmt.Errorf("clear %s: %w", convID, err)
 	}
 	if last.Valid {
+		if entry.GetLog() != nil {
+			entry.Log.ClearedSeq = uint64(last.Int64)
+		}
 		t.version++
 		// Raising the first visible sequence number hides the rest from
 		// pulls, history and a new device's sync alike.

@@ -69,9 +69,12 @@ func historyByTime(t *testing.T, b Backend) {
 			t.Errorf("%s: %v more=%v %v, want %v more=%v", c.name, seqs(ms), more, err, c.want, c.wantMore)
 		}
 	}
-	// Clearing bob's history up to 1030 hides seq 1-4 from him alone.
-	if _, err := d.ClearHistory(ctx, "bob", conv, 1030, logEntry("bob", "clear")); err != nil {
-		t.Fatal(err)
+	// Clearing bob's history up to 1030 hides seq 1-4 from him alone; its
+	// log entry names the last one hidden (cleared_seq).
+	entry := logEntry("bob", "clear")
+	entry.Log = &pb.LogEntry{Conv: &pb.Conversation{Type: pb.ConversationType_PRIVATE, Target: "alice"}, ClearedBefore: 1030}
+	if stored, err := d.ClearHistory(ctx, "bob", conv, 1030, entry); err != nil || stored.GetLog().GetClearedSeq() != 4 {
+		t.Fatalf("clear: %v %v, want cleared_seq 4", stored.GetLog(), err)
 	}
 	if ms, _, err := d.History(ctx, "bob", conv, 0, 100, false, nil); err != nil || !slices.Equal(seqs(ms), []uint64{10, 9, 8, 7, 6}) {
 		t.Errorf("bob after clearing: %v %v", seqs(ms), err)
