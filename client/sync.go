@@ -276,10 +276,12 @@ func (e *Engine) process(items []*inItem) {
 		e.tagsSeen(l)
 	}
 
+	failed := false
 	if err := e.apply(ctx, &bs.batch); err != nil {
 		e.log.Log(LevelError, "store apply failed", "err", err.Error())
 		e.undoFailedApply(ctx, bs)
-		bs.emitted = nil // not held: told when they are, once fetched again
+		// Not held: told when they are, once fetched again.
+		failed, bs.emitted, bs.events = true, nil, nil
 	}
 	if len(bs.recount) > 0 {
 		e.seqMu.Lock()
@@ -305,7 +307,7 @@ func (e *Engine) process(items []*inItem) {
 		evs = append(evs, Event{Kind: EventMessages, Messages: bs.emitted})
 	}
 	evs = append(evs, bs.events...)
-	if ev := e.conversationEvent(ctx, bs); ev != nil {
+	if ev := e.conversationEvent(ctx, bs); ev != nil && !failed {
 		evs = append(evs, *ev)
 	}
 	if finished {
@@ -505,10 +507,13 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 			w := fromWire(me, m.w)
 			if w.ObjectName != rec.ObjectName || !bytes.Equal(w.Content, rec.Content) {
 				// Stored otherwise by now (recalled or edited from another
-				// device, replaced by the app's backend): as the server has it,
-				// and the application is told.
+				// device, replaced by the app's backend): as the server has
+				// it, and the application is told — of an edit by its marker,
+				// which follows.
 				rec.ObjectName, rec.Content, rec.ModifiedTime = w.ObjectName, w.Content, w.ModifiedTime
-				bs.emitted = append(bs.emitted, rec)
+				if w.ModifiedTime == 0 {
+					bs.emitted = append(bs.emitted, rec)
+				}
 			}
 			rec.Expansion = w.Expansion
 			bs.put(rec)
