@@ -13,16 +13,36 @@ type hub struct {
 	mu    sync.RWMutex
 	users map[string][]*session // oldest first
 	count int
+	// Users with a session authenticating (join, not yet added) and
+	// whether a push for them came meanwhile, which that session missed.
+	joining map[string]int
+	missed  map[string]bool
 }
 
-func newHub() *hub { return &hub{users: map[string][]*session{}} }
+func newHub() *hub {
+	return &hub{users: map[string][]*session{}, joining: map[string]int{}, missed: map[string]bool{}}
+}
 
-// add registers s and returns the sessions it displaces: the oldest beyond
-// max per user. (Whether the user is online here is the cluster's to say,
-// from sessionsOf: cluster.opened.)
-func (h *hub) add(s *session, max int) (kicked []*session) {
+// join notes that a session of user is authenticating: the pushes for
+// user from now until add are noted (add's missed).
+func (h *hub) join(user string) {
+	h.mu.Lock()
+	h.joining[user]++
+	h.mu.Unlock()
+}
+
+// add registers s, joined before, and returns the sessions it displaces
+// (the oldest beyond max per user) and whether a push for its user came
+// since join, which s did not get. (Whether the user is online here is the
+// cluster's to say, from sessionsOf: cluster.opened.)
+func (h *hub) add(s *session, max int) (kicked []*session, missed bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	missed = h.missed[s.user]
+	if h.joining[s.user]--; h.joining[s.user] <= 0 {
+		delete(h.joining, s.user)
+		delete(h.missed, s.user)
+	}
 	list := append(h.users[s.user], s)
 	h.count++
 	for len(list) > max {
@@ -31,7 +51,7 @@ func (h *hub) add(s *session, max int) (kicked []*session) {
 		h.count--
 	}
 	h.users[s.user] = list
-	return kicked
+	return kicked, missed
 }
 
 // remove unregisters s; it is a no-op for a session already displaced.
@@ -61,6 +81,7 @@ func (h *hub) sessionsOf(user string) []*session {
 }
 
 func (h *hub) deliver(d *bus.Delivery) {
+	h.noteJoining(d.Users)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, u := range d.Users {
@@ -104,4 +125,22 @@ func (h *hub) all() []*session {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].created.Before(out[j].created) })
 	return out
+}
+
+// noteJoining notes a push for the users of users who have a session
+// joining (the check costs a read lock while none is).
+func (h *hub) noteJoining(users []string) {
+	h.mu.RLock()
+	joining := len(h.joining) > 0
+	h.mu.RUnlock()
+	if !joining {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, u := range users {
+		if h.joining[u] > 0 {
+			h.missed[u] = true
+		}
+	}
 }

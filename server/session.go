@@ -185,6 +185,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	}
 	sess.background.Store(a.Background)
 	sess.lastSeen.Store(time.Now().UnixNano())
+	s.hub.join(sess.user) // (from before the version is read: what comes after it is noted)
 	version := s.store.Version()
 	rate, burst := uint32(0), uint32(0)
 	if s.cfg.SendRate > 0 {
@@ -217,15 +218,15 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	// is in the hub follow it.
 	sess.send(ok)
 	sess.joined = true
-	kicked := s.hub.add(sess, s.cfg.MaxSessions)
+	kicked, missed := s.hub.add(sess, s.cfg.MaxSessions)
 	for _, old := range kicked {
 		old.kick(codes.DisconnKick, "too many sessions: the oldest is closed")
 	}
 	s.enterUltraGroups(ctx, sess.user, []*session{sess}) // again: see there
-	// What was stored between the AuthOK's version and joining the hub was
-	// pushed to no session of this one's, and a device at that version
-	// would not sync: it is told to.
-	if s.store.Version() != version {
+	// What was pushed to the user between the AuthOK's version and joining
+	// the hub reached no session of this one's, and a device at that
+	// version would not sync: it is told to.
+	if missed {
 		sess.send(&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Resync: true}}})
 	}
 	now := s.cfg.Now().UnixMilli()
