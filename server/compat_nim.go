@@ -395,6 +395,7 @@ func (s *Server) nimTeamOp(op pb.GroupOp, users string) func(*http.Request) (map
 		case role != contract.RoleManager:
 			return nil, &nimError{nimDenied, owner + " is neither the team's owner nor a manager"}
 		}
+		var kickManager bool // a manager kicks ordinary members only
 		req := &pb.GroupRequest{Op: op, GroupId: tid}
 		switch users {
 		case "members":
@@ -407,6 +408,10 @@ func (s *Server) nimTeamOp(op pb.GroupOp, users string) func(*http.Request) (map
 				return nil, err
 			}
 			req.UserIds, req.UserId = []string{m}, m
+			kickManager = g.members[owner] == contract.RoleManager && g.members[m] >= contract.RoleManager
+		}
+		if kickManager {
+			return nil, &nimError{nimDenied, owner + " is a manager: only the owner removes a manager"}
 		}
 		if _, err := s.groupAPI(r.Context(), owner, req); err != nil {
 			return nil, err

@@ -349,6 +349,11 @@ func (s *Server) rcHandOver(ctx context.Context, gid string, users []string) (go
 	if err != nil || !slices.Contains(users, g.owner) {
 		return false, nil // (the quit itself answers for a group that is not there)
 	}
+	for _, u := range users {
+		if g.members[u] == 0 {
+			return false, nil // the quit is refused (not a member): nothing handed on first
+		}
+	}
 	heir, joined := "", int64(0)
 	for u, m := range g.g.Members {
 		if slices.Contains(users, u) {
