@@ -4892,7 +4892,6 @@ type LogEntry struct {
 	Conv             *Conversation
 	DeletedUids      []string
 	ClearedBefore    int64
-	ClearedSeq       uint64
 	ReadBy           string
 	ReadSeq          uint64
 	ReadUid          string
@@ -4913,6 +4912,7 @@ type LogEntry struct {
 	OwnProfile       *UserProfile
 	Subscriptions    []*SubscriptionStatus
 	ReadReceipt      bool
+	ClearedSeq       uint64
 }
 
 func (x *LogEntry) GetConv() *Conversation {
@@ -4932,13 +4932,6 @@ func (x *LogEntry) GetDeletedUids() []string {
 func (x *LogEntry) GetClearedBefore() int64 {
 	if x != nil {
 		return x.ClearedBefore
-	}
-	return 0
-}
-
-func (x *LogEntry) GetClearedSeq() uint64 {
-	if x != nil {
-		return x.ClearedSeq
 	}
 	return 0
 }
@@ -5083,6 +5076,13 @@ func (x *LogEntry) GetReadReceipt() bool {
 	return false
 }
 
+func (x *LogEntry) GetClearedSeq() uint64 {
+	if x != nil {
+		return x.ClearedSeq
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *LogEntry) Size() (n int) {
 	if x == nil {
@@ -5091,7 +5091,6 @@ func (x *LogEntry) Size() (n int) {
 	n += sizeMsg(1, x.Conv, x.Conv != nil)
 	n += sizeStrings(1, x.DeletedUids)
 	n += sizeVarint(1, uint64(int64(x.ClearedBefore)))
-	n += sizeVarint(2, x.ClearedSeq)
 	n += sizeLen(1, len(x.ReadBy))
 	n += sizeVarint(1, x.ReadSeq)
 	n += sizeLen(1, len(x.ReadUid))
@@ -5116,6 +5115,7 @@ func (x *LogEntry) Size() (n int) {
 		n += sizeMsg(2, e, true)
 	}
 	n += sizeBool(2, x.ReadReceipt)
+	n += sizeVarint(2, x.ClearedSeq)
 	return n
 }
 
@@ -5127,7 +5127,6 @@ func (x *LogEntry) MarshalAppend(b []byte) []byte {
 	b = appendMsg(b, 1<<3|2, x.Conv, x.Conv != nil)
 	b = appendStrings(b, 2<<3|2, x.DeletedUids)
 	b = appendVarint(b, 3<<3|0, uint64(int64(x.ClearedBefore)))
-	b = appendVarint(b, 24<<3|0, x.ClearedSeq)
 	b = appendString(b, 4<<3|2, x.ReadBy)
 	b = appendVarint(b, 5<<3|0, x.ReadSeq)
 	b = appendString(b, 6<<3|2, x.ReadUid)
@@ -5152,6 +5151,7 @@ func (x *LogEntry) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 22<<3|2, e, true)
 	}
 	b = appendBool(b, 23<<3|0, x.ReadReceipt)
+	b = appendVarint(b, 24<<3|0, x.ClearedSeq)
 	return b
 }
 
@@ -5186,8 +5186,6 @@ func (x *LogEntry) Merge(b []byte) error {
 			n, err = mergeStrings(&x.DeletedUids, b, num, typ)
 		case 3:
 			n, err = mergeInt64(&x.ClearedBefore, b, num, typ)
-		case 24:
-			n, err = mergeUint64(&x.ClearedSeq, b, num, typ)
 		case 4:
 			n, err = mergeString(&x.ReadBy, b, num, typ)
 		case 5:
@@ -5253,6 +5251,8 @@ func (x *LogEntry) Merge(b []byte) error {
 			n, err = mergeMsg(e, b, num, typ)
 		case 23:
 			n, err = mergeBool(&x.ReadReceipt, b, num, typ)
+		case 24:
+			n, err = mergeUint64(&x.ClearedSeq, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

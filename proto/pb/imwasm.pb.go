@@ -3606,10 +3606,7 @@ type LogEntry struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Conv          *Conversation          `protobuf:"bytes,1,opt,name=conv,proto3" json:"conv,omitempty"`
 	DeletedUids   []string               `protobuf:"bytes,2,rep,name=deleted_uids,json=deletedUids,proto3" json:"deleted_uids,omitempty"`
-	ClearedBefore int64                  `protobuf:"varint,3,opt,name=cleared_before,json=clearedBefore,proto3" json:"cleared_before,omitempty"`
-	// The last sequence number the clear hid (the server's, when it
-	// committed): a later message sent before cleared_before is not hidden.
-	ClearedSeq uint64 `protobuf:"varint,24,opt,name=cleared_seq,json=clearedSeq,proto3" json:"cleared_seq,omitempty"`
+	ClearedBefore int64                  `protobuf:"varint,3,opt,name=cleared_before,json=clearedBefore,proto3" json:"cleared_before,omitempty"` // (cleared_seq below)
 	// A read watermark moved: read_by (this user: SYNC_READ_STATUS; the
 	// peer of a private chat: READ_RECEIPT_RECEIVED) read conv up to
 	// read_seq, the message read_uid sent at read_time.
@@ -3652,7 +3649,11 @@ type LogEntry struct {
 	// (SUBSCRIBED_RELATION_CHANGE).
 	Subscriptions []*SubscriptionStatus `protobuf:"bytes,22,rep,name=subscriptions,proto3" json:"subscriptions,omitempty"`
 	// With read_by this user: the peer was told too (ReadRequest.tell_peer).
-	ReadReceipt   bool `protobuf:"varint,23,opt,name=read_receipt,json=readReceipt,proto3" json:"read_receipt,omitempty"`
+	ReadReceipt bool `protobuf:"varint,23,opt,name=read_receipt,json=readReceipt,proto3" json:"read_receipt,omitempty"`
+	// The last sequence number a clear hid (the server's, when it
+	// committed): a later message sent before cleared_before is not hidden.
+	// (Declared in field order: litepb encodes in declaration order.)
+	ClearedSeq    uint64 `protobuf:"varint,24,opt,name=cleared_seq,json=clearedSeq,proto3" json:"cleared_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3704,13 +3705,6 @@ func (x *LogEntry) GetDeletedUids() []string {
 func (x *LogEntry) GetClearedBefore() int64 {
 	if x != nil {
 		return x.ClearedBefore
-	}
-	return 0
-}
-
-func (x *LogEntry) GetClearedSeq() uint64 {
-	if x != nil {
-		return x.ClearedSeq
 	}
 	return 0
 }
@@ -3853,6 +3847,13 @@ func (x *LogEntry) GetReadReceipt() bool {
 		return x.ReadReceipt
 	}
 	return false
+}
+
+func (x *LogEntry) GetClearedSeq() uint64 {
+	if x != nil {
+		return x.ClearedSeq
+	}
+	return 0
 }
 
 // A user's own settings of one conversation, kept by the server for all
@@ -9080,9 +9081,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\bLogEntry\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12!\n" +
 	"\fdeleted_uids\x18\x02 \x03(\tR\vdeletedUids\x12%\n" +
-	"\x0ecleared_before\x18\x03 \x01(\x03R\rclearedBefore\x12\x1f\n" +
-	"\vcleared_seq\x18\x18 \x01(\x04R\n" +
-	"clearedSeq\x12\x17\n" +
+	"\x0ecleared_before\x18\x03 \x01(\x03R\rclearedBefore\x12\x17\n" +
 	"\aread_by\x18\x04 \x01(\tR\x06readBy\x12\x19\n" +
 	"\bread_seq\x18\x05 \x01(\x04R\areadSeq\x12\x19\n" +
 	"\bread_uid\x18\x06 \x01(\tR\areadUid\x12\x1b\n" +
@@ -9104,7 +9103,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\vown_profile\x18\x15 \x01(\v2\x16.imwasm.v1.UserProfileR\n" +
 	"ownProfile\x12C\n" +
 	"\rsubscriptions\x18\x16 \x03(\v2\x1d.imwasm.v1.SubscriptionStatusR\rsubscriptions\x12!\n" +
-	"\fread_receipt\x18\x17 \x01(\bR\vreadReceipt\"\xae\x01\n" +
+	"\fread_receipt\x18\x17 \x01(\bR\vreadReceipt\x12\x1f\n" +
+	"\vcleared_seq\x18\x18 \x01(\x04R\n" +
+	"clearedSeq\"\xae\x01\n" +
 	"\x14ConversationSettings\x12\x15\n" +
 	"\x06is_top\x18\x01 \x01(\bR\x05isTop\x12-\n" +
 	"\x12notification_level\x18\x02 \x01(\x05R\x11notificationLevel\x12\x12\n" +
