@@ -272,8 +272,8 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		}
 		return fmt.Errorf("delete file: %w", err)
 	}
-	if err := s.c.RemoveObject(ctx, s.bucket, s.bodyKey(id), minio.RemoveObjectOptions{}); err != nil {
-		return fmt.Errorf("delete file: %w", err)
+	if err := s.c.RemoveObject(ctx, s.bucket, s.bodyKey(id), minio.RemoveObjectOptions{}); err != nil && !notFound(err) {
+		return fmt.Errorf("delete file: %w", err) // (gone already: another deleter's)
 	}
 	return nil
 }
