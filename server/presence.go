@@ -70,8 +70,13 @@ func (p *presence) drain(ctx context.Context) {
 	users := p.queue
 	p.queue = nil
 	p.mu.Unlock()
-	for _, u := range users {
+	for i, u := range users {
 		if ctx.Err() != nil {
+			// Left for the next drain (run's last one, with ctx ended,
+			// leaves them all to Close's): not lost.
+			p.mu.Lock()
+			p.queue = append(users[i:], p.queue...)
+			p.mu.Unlock()
 			return
 		}
 		p.tell(ctx, u)

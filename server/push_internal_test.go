@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -72,5 +73,20 @@ func TestQuietLevel(t *testing.T) {
 		if got := quietLevel(c.p, c.t); got != c.want {
 			t.Errorf("%s: quietLevel = %d, want %d", c.name, got, c.want)
 		}
+	}
+}
+
+// A drain whose ctx has ended (presence.run's last, racing Close) leaves
+// the changes it could not tell queued for Close's drain: a stopping node's
+// users are still told offline to the subscribers elsewhere.
+func TestPresenceDrainKeepsWhatItCouldNotTell(t *testing.T) {
+	p := newPresence(&Server{})
+	p.note("tina", 1)
+	p.note("tom", 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p.drain(ctx)
+	if got := p.queue; len(got) != 2 || got[0] != "tina" || got[1] != "tom" {
+		t.Fatalf("queue after a drain that could tell nothing: %v", got)
 	}
 }
