@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"net"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,9 +10,6 @@ import (
 	"github.com/imwasm/imwasm/client/memstore"
 	"github.com/imwasm/imwasm/client/wsnative"
 	pb "github.com/imwasm/imwasm/proto/litepb"
-	"github.com/imwasm/imwasm/server/auth"
-	"github.com/imwasm/imwasm/server/files"
-	"github.com/imwasm/imwasm/server/store/sqlite"
 )
 
 // countDialer counts the SyncRequests a device writes and the Resync
@@ -69,35 +64,7 @@ func (d *countDialer) counts() (int, int) {
 // here) during bob's authentication cost bob's device no second sync (on a
 // busy server, a write falls in nearly every authentication window).
 func TestAuthResyncOnlyForOwnChanges(t *testing.T) {
-	const secret = "test-secret-0123456789"
-	cfg := Config{AppKey: "k", AppSecret: secret, DataDir: t.TempDir(), SendRate: -1}
-	cfg.Defaults()
-	db, err := sqlite.Open(context.Background(), filepath.Join(cfg.DataDir, DBFile), sqlite.Options{Logger: cfg.Logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := files.NewDisk(filepath.Join(cfg.DataDir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs := &authWinStore{Store: db, user: "bob", entered: make(chan struct{}), release: make(chan struct{})}
-	srv := newServer(cfg, gs, fs)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() { srv.Serve(ctx, ln); close(served) }()
-	t.Cleanup(func() { cancel(); <-served; srv.Close() })
-	url := "ws://" + ln.Addr().String() + "/v1/ws"
-	tok := func(u string) string {
-		s, err := auth.NewToken([]byte(secret), u, time.Hour, false, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	gs, url, tok := startAuthWindowServer(t)
 	msg := func(to, text string) *client.Message {
 		return &client.Message{Conversation: client.Conversation{Type: client.Private, TargetID: to},
 			ObjectName: "RC:TxtMsg", Content: []byte(`{"content":"` + text + `"}`), IsPersisted: true, IsCounted: true}

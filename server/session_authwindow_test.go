@@ -103,35 +103,7 @@ func (d *authWinDevice) syncs() int {
 // sync (client/sync.go syncAll): the server tells it to sync, and the
 // message arrives.
 func TestAuthWindowMessageArrives(t *testing.T) {
-	const secret = "test-secret-0123456789"
-	cfg := Config{AppKey: "k", AppSecret: secret, DataDir: t.TempDir(), SendRate: -1}
-	cfg.Defaults()
-	db, err := sqlite.Open(context.Background(), filepath.Join(cfg.DataDir, DBFile), sqlite.Options{Logger: cfg.Logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := files.NewDisk(filepath.Join(cfg.DataDir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs := &authWinStore{Store: db, user: "bob", entered: make(chan struct{}), release: make(chan struct{})}
-	srv := newServer(cfg, gs, fs)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() { srv.Serve(ctx, ln); close(served) }()
-	t.Cleanup(func() { cancel(); <-served; srv.Close() })
-	url := "ws://" + ln.Addr().String() + "/v1/ws"
-	tok := func(u string) string {
-		s, err := auth.NewToken([]byte(secret), u, time.Hour, false, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	gs, url, tok := startAuthWindowServer(t)
 
 	alice := authWinNewDevice(t, url, "a1")
 	bob := authWinNewDevice(t, url, "b1")
@@ -154,7 +126,7 @@ func TestAuthWindowMessageArrives(t *testing.T) {
 	bob.waitFor(t, "bob's sync and first message", func() bool { return bob.syncs() >= 1 && len(bob.got) == 1 })
 	// A short drop of bob's connection; nothing changes meanwhile.
 	bob.Disconnect()
-	t.Logf("server version %d after bob's first sync", db.Version())
+	t.Logf("server version %d after bob's first sync", gs.Store.Version())
 
 	gs.armed.Store(true)
 	connected := make(chan error, 1)
@@ -173,7 +145,7 @@ func TestAuthWindowMessageArrives(t *testing.T) {
 	if err != nil || sent.MessageUID == "" {
 		t.Fatalf("alice's send: %v %+v", err, sent)
 	}
-	t.Logf("server version %d after alice's send", db.Version())
+	t.Logf("server version %d after alice's send", gs.Store.Version())
 	close(gs.release)
 	if err := <-connected; err != nil {
 		t.Fatalf("bob's reconnect: %v", err)
@@ -187,4 +159,40 @@ func TestAuthWindowMessageArrives(t *testing.T) {
 		t.Fatalf("alice's acknowledged message %s (seq %d) never reached bob's device: %d messages shown, %d held, want 2 and 2",
 			sent.MessageUID, sent.Seq, n, len(held))
 	}
+}
+
+// startAuthWindowServer starts a server on loopback whose store holds bob's
+// authentication open when armed (authWinStore), and answers the store,
+// the server's WebSocket URL and a token maker.
+func startAuthWindowServer(t *testing.T) (gs *authWinStore, url string, tok func(string) string) {
+	t.Helper()
+	const secret = "test-secret-0123456789"
+	cfg := Config{AppKey: "k", AppSecret: secret, DataDir: t.TempDir(), SendRate: -1}
+	cfg.Defaults()
+	db, err := sqlite.Open(context.Background(), filepath.Join(cfg.DataDir, DBFile), sqlite.Options{Logger: cfg.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := files.NewDisk(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs = &authWinStore{Store: db, user: "bob", entered: make(chan struct{}), release: make(chan struct{})}
+	srv := newServer(cfg, gs, fs)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { srv.Serve(ctx, ln); close(served) }()
+	t.Cleanup(func() { cancel(); <-served; srv.Close() })
+	tok = func(u string) string {
+		s, err := auth.NewToken([]byte(secret), u, time.Hour, false, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	return gs, "ws://" + ln.Addr().String() + "/v1/ws", tok
 }
