@@ -11,10 +11,8 @@ import "sync"
 // message out of later pulls, so only this reordering needs it: a bounded
 // memory of the latest deletes.
 type recentDeletes struct {
-	mu   sync.Mutex
-	set  map[string]struct{}
-	ring []string // in the order noted; the oldest goes first past maxRecentDeletes
-	next int
+	mu  sync.Mutex
+	set recentKeys[struct{}]
 }
 
 const maxRecentDeletes = 4096
@@ -25,28 +23,17 @@ func (r *recentDeletes) note(uids []string) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.set == nil {
-		r.set = make(map[string]struct{}, len(uids))
-	}
 	for _, u := range uids {
-		if _, ok := r.set[u]; ok || u == "" {
-			continue
+		if u != "" {
+			r.set.put(u, struct{}{}, maxRecentDeletes)
 		}
-		if len(r.ring) < maxRecentDeletes {
-			r.ring = append(r.ring, u)
-		} else {
-			delete(r.set, r.ring[r.next])
-			r.ring[r.next] = u
-			r.next = (r.next + 1) % maxRecentDeletes
-		}
-		r.set[u] = struct{}{}
 	}
 }
 
 func (r *recentDeletes) has(uid string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, ok := r.set[uid]
+	_, ok := r.set.m[uid]
 	return ok
 }
 
@@ -57,9 +44,7 @@ func (r *recentDeletes) has(uid string) bool {
 // the clear, even one sent before its time, is not hidden.)
 type recentClears struct {
 	mu   sync.Mutex
-	upTo map[string]uint64 // conversation key: cleared up to this seq
-	ring []string
-	next int
+	upTo recentKeys[uint64] // conversation key: cleared up to this seq
 }
 
 const maxRecentClears = 1024
@@ -71,27 +56,39 @@ func (r *recentClears) note(c Conversation, seq uint64) {
 	k := c.Key()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.upTo == nil {
-		r.upTo = map[string]uint64{}
-	}
-	if _, ok := r.upTo[k]; !ok {
-		if len(r.ring) < maxRecentClears {
-			r.ring = append(r.ring, k)
-		} else {
-			delete(r.upTo, r.ring[r.next])
-			r.ring[r.next] = k
-			r.next = (r.next + 1) % maxRecentClears
-		}
-	}
-	r.upTo[k] = max(r.upTo[k], seq)
+	r.upTo.put(k, max(r.upTo.m[k], seq), maxRecentClears)
 }
 
 // covers reports whether message seq of c was cleared.
 func (r *recentClears) covers(c Conversation, seq uint64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.upTo) == 0 {
+	if len(r.upTo.m) == 0 {
 		return false // (no key built: every message a device receives asks)
 	}
-	return seq <= r.upTo[c.Key()]
+	return seq <= r.upTo.m[c.Key()]
+}
+
+// recentKeys is a map that keeps its latest keys only: past limit, a new
+// key takes the place of the oldest (in the order first put).
+type recentKeys[V any] struct {
+	m     map[string]V
+	order []string
+	next  int
+}
+
+func (r *recentKeys[V]) put(k string, v V, limit int) {
+	if r.m == nil {
+		r.m = map[string]V{}
+	}
+	if _, ok := r.m[k]; !ok {
+		if len(r.order) < limit {
+			r.order = append(r.order, k)
+		} else {
+			delete(r.m, r.order[r.next])
+			r.order[r.next] = k
+			r.next = (r.next + 1) % limit
+		}
+	}
+	r.m[k] = v
 }
