@@ -97,6 +97,20 @@ func (b *Bridge) peopleFunctions() map[string]func([]safejs.Value) (work, error)
 		"updateMyUserProfile": {at(func(r *pb.PeopleRequest, v safejs.Value) (err error) {
 			r.Profile, err = profileArg(v)
 			return err
+		}, func(r *pb.PeopleRequest, v safejs.Value) error {
+			// imwasm's own options: mergeExtraProfile sets the keys given and
+			// keeps the others ('' removes one).
+			if absent(v) {
+				return nil
+			}
+			if err := object(v, "options"); err != nil {
+				return err
+			}
+			merge, err := optBool(v, "mergeExtraProfile")
+			if merge && r.Profile.Fields&contract.ProfExt != 0 {
+				r.Profile.Fields = r.Profile.Fields&^contract.ProfExt | contract.ProfExtKeys
+			}
+			return err
 		}), done},
 		"getUserProfiles":               {at(users), profiles},
 		"getMyUserProfile":              {at(), firstProfile},

@@ -1,6 +1,7 @@
 // imwasm/easemob: Easemob Web SDK 4.x's names and shapes over imwasm (the
 // connection, messages, every ack, recall, history, conversations,
-// contacts, the blocklist, presence, groups, chat rooms). docs/migration.md
+// contacts, user attributes, the blocklist, presence, groups, chat rooms).
+// docs/migration.md
 // lists the rest.
 
 export declare const statusCode: {
@@ -18,6 +19,8 @@ export declare const statusCode: {
 
 export type ChatType = 'singleChat' | 'groupChat' | 'chatRoom';
 
+export interface UpdateOwnUserInfoParams { nickname?: string; avatarurl?: string; mail?: string; phone?: string; gender?: string | number | boolean; sign?: string; birth?: string; ext?: string; [key: string]: string | number | boolean | undefined }
+export type ConfigurableKey = 'nickname' | 'avatarurl' | 'mail' | 'phone' | 'gender' | 'sign' | 'birth' | 'ext';
 export interface ErrorEvent { type: number; message: string; data?: any }
 export type SilentModeRemindType = 'ALL' | 'AT' | 'NONE';
 type HM = { hours: number; minutes: number };
@@ -189,6 +192,12 @@ export declare class connection {
   acceptContactInvite(to: string): Promise<AsyncResult>;
   declineContactInvite(to: string): Promise<AsyncResult>;
   getContacts(params?: { success?: (res: { name: string; subscription: string }[]) => void }): Promise<AsyncResult<string[]>>;
+  /** User attributes are imwasm's profiles: each user sets their own; answers the attributes now set. gender is kept as 0-2 ('male' or 1 is 1, 'female' or 2 is 2) and read as '1' or '2'. */
+  updateUserInfo(params: UpdateOwnUserInfoParams | ConfigurableKey, value?: string): Promise<AsyncResult<UpdateOwnUserInfoParams>>;
+  /** @deprecated Easemob's older name of updateUserInfo. */
+  updateOwnUserInfo(params: UpdateOwnUserInfoParams | ConfigurableKey, value?: string): Promise<AsyncResult<UpdateOwnUserInfoParams>>;
+  /** At most 100 users; properties: the attributes to answer (all when absent). */
+  fetchUserInfoById(userId: string | string[], properties?: ConfigurableKey | ConfigurableKey[]): Promise<AsyncResult<{ [userId: string]: UpdateOwnUserInfoParams }>>;
   addUsersToBlocklist(params: { name: string | string[] }): Promise<AsyncResult>;
   removeUserFromBlocklist(params: { name: string | string[] }): Promise<AsyncResult>;
   getBlocklist(params?: { success?: (res: AsyncResult<string[]>) => void }): Promise<AsyncResult<string[]>>;

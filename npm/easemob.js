@@ -73,6 +73,8 @@ const codeMap = new Map([
   [im.ErrorCode.SERVICE_RRSV5_MESSAGE_SENDER_MISMATCH, statusCode.PERMISSION_DENIED],
   // Chat rooms: not in it, muted ("you were muted"), none, a key's refusals.
   [23406, 702], [23408, 507], [23410, 705], [23411, 704], [23412, -3], [23423, 50], [23429, 50], [23424, 52], [23427, -3],
+  // User attributes: too long, too many, out of range.
+  [24364, -3], [24363, -3], [24368, -3], [34312, -3],
 ]);
 
 // emError is Easemob's error object for an engine result.
@@ -192,6 +194,32 @@ async function byPageNumber(params, fetch, zeroBased = false) {
     if (!pageToken) break;
   }
   return items.slice(from, from + pageSize);
+}
+
+// Easemob's user attributes and imwasm's profile: nickname, avatarurl, mail,
+// birth and gender are the profile's fields (gender 'male' or 1 is 1,
+// 'female' or 2 is 2, anything else 0: unknown); phone is the extra field
+// tel, and sign, ext and any other attribute extra fields of their own name.
+const userFields = { nickname: 'name', avatarurl: 'portraitUri', mail: 'email', birth: 'birthday' };
+const userExtra = { phone: 'tel' };
+function profileOf(attrs) {
+  const p = {}, extraProfile = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    const text = v === undefined || v === null ? '' : String(v);
+    if (k === 'gender') p.gender = { 1: 1, male: 1, 2: 2, female: 2 }[text] ?? 0;
+    else if (k in userFields) p[userFields[k]] = text;
+    else extraProfile[userExtra[k] ?? k] = text;
+  }
+  return Object.keys(extraProfile).length ? { ...p, extraProfile } : p;
+}
+// userInfoOf: the attributes set (keys: only those), gender as '1' or '2'.
+function userInfoOf(p, keys) {
+  const out = {};
+  for (const [k, f] of Object.entries(userFields)) if (p[f]) out[k] = p[f];
+  if (p.gender) out.gender = String(p.gender);
+  const byExtra = Object.fromEntries(Object.entries(userExtra).map(([k, f]) => [f, k]));
+  for (const [f, v] of Object.entries(p.extraProfile ?? {})) if (v) out[byExtra[f] ?? f] = v;
+  return keys ? Object.fromEntries(keys.filter((k) => k in out).map((k) => [k, out[k]])) : out;
 }
 
 // The connection of this page (the engine is one per page).
@@ -444,6 +472,23 @@ class Connection {
     }
     params?.success?.(ids.map((name) => ({ name, subscription: 'both' })));
     return { type: 0, data: ids };
+  }
+
+  // User attributes: imwasm's profiles (as imwasm/nim keeps them).
+  async updateUserInfo(params, value) {
+    const attrs = typeof params === 'string' ? { [params]: value } : params;
+    if (attrs === null || typeof attrs !== 'object' || Array.isArray(attrs)) badParam('attributes object, or a key and its value, required');
+    const res = await im.updateMyUserProfile(profileOf(attrs), { mergeExtraProfile: true });
+    if (res.code !== 0) throw failed(null, res);
+    const me = await im.getMyUserProfile();
+    return result(me, null, (p) => userInfoOf(p));
+  }
+  updateOwnUserInfo(params, value) { return this.updateUserInfo(params, value); }
+  async fetchUserInfoById(userId, properties) {
+    const ids = [].concat(userId ?? []), keys = properties === undefined ? null : [].concat(properties);
+    if (!ids.length || ids.some((id) => typeof id !== 'string' || !id)) badParam('userId: a user id or an array of them required');
+    if (ids.length > 100) throw { type: statusCode.MAX_LIMIT, message: 'at most 100 users a call' };
+    return result(im.getUserProfiles(ids), null, (list) => Object.fromEntries(list.map((p) => [p.userId, userInfoOf(p, keys)])));
   }
 
   // The blocklist: imwasm's blacklist.

@@ -784,7 +784,8 @@ export interface ISubscribeUserStatusInfo { userId: string; subscribeType: Subsc
 export interface ISubscribeRelationInfo { userId: string; subscribeType: SubscribeType; subscribeTime: number; expiry: number; operationType: SubscribeOperationType }
 export interface IPlatformOnlineStatus { platform: Platform; isOnline: boolean; updateTime: number }
 export interface ISubscribeUserOnlineStatus { userId: string; isOnline: boolean; details: IPlatformOnlineStatus[] }
-export declare function updateMyUserProfile(profile: IUserProfileInfo): Promise<RCResult<IUpdateMyProfileFail>>;
+/** options is imwasm's own: mergeExtraProfile sets the extraProfile keys given and keeps the others ('' removes one); without it extraProfile is replaced. */
+export declare function updateMyUserProfile(profile: IUserProfileInfo, options?: { mergeExtraProfile?: boolean }): Promise<RCResult<IUpdateMyProfileFail>>;
 export declare function getUserProfiles(userIds: string[]): Promise<RCResult<IUserProfileInfo[]>>;
 export declare function getMyUserProfile(): Promise<RCResult<IUserProfileInfo>>;
 export declare function updateMyUserProfileVisibility(visibility: UserProfileVisibility): Promise<RCResult>;

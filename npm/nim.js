@@ -593,7 +593,8 @@ function userService() {
       const extra = Object.fromEntries(['sign', 'tel', 'ext'].filter((k) => o?.[k] !== undefined).map((k) => [k, String(o[k])]));
       await ok(im.updateMyUserProfile({ ...(o?.nick !== undefined && { name: o.nick }), ...(o?.avatar !== undefined && { portraitUri: o.avatar }),
         ...(o?.email !== undefined && { email: o.email }), ...(o?.birth !== undefined && { birthday: o.birth }),
-        ...(o?.gender !== undefined && { gender: { male: 1, female: 2 }[o.gender] ?? 0 }), ...(Object.keys(extra).length && { extraProfile: extra }) }));
+        ...(o?.gender !== undefined && { gender: { male: 1, female: 2 }[o.gender] ?? 0 }), ...(Object.keys(extra).length && { extraProfile: extra }) },
+      { mergeExtraProfile: true })); // sign, tel and ext each their own
       return cardOf(await ok(im.getMyUserProfile()));
     },
   };

@@ -230,6 +230,9 @@ func (s *Server) updateProfile(ctx context.Context, user, session string, u *pb.
 	var visibility int32
 	logs, err := s.store.ChangePerson(ctx, user, func(p *store.Person) (*store.Person, []*pb.Message, error) {
 		applyProfile(p.Profile, u)
+		if len(p.Profile.Ext) > contract.MaxProfileExtKeys { // merged keys (ProfExtKeys)
+			return nil, nil, codes.New(codes.RCUserProfileExtKVCountExceedLimit, "extraProfile holds at most 20 entries")
+		}
 		p.Updated = now
 		after, visibility = profileOf(p, user), p.Visibility
 		return p, []*pb.Message{userLogEntry(user, &pb.LogEntry{OwnProfile: after})}, nil
@@ -278,6 +281,18 @@ func applyProfile(p, u *pb.UserProfile) {
 	}
 	if f&contract.ProfExt != 0 {
 		p.Ext = maps.Clone(u.Ext)
+	}
+	if f&contract.ProfExtKeys != 0 {
+		for k, v := range u.Ext {
+			if v == "" {
+				delete(p.Ext, k)
+				continue
+			}
+			if p.Ext == nil {
+				p.Ext = map[string]string{}
+			}
+			p.Ext[k] = v
+		}
 	}
 }
 

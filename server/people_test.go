@@ -443,3 +443,51 @@ func TestPeopleEdgeCases(t *testing.T) {
 		t.Fatalf("an offset past the end: %v", res.Subscriptions)
 	}
 }
+
+// The extra profile merged key by key (ProfExtKeys, the vendor modules'
+// per-field updates): the keys given set, the others kept, ” removes
+// one; a merge past 20 entries is refused and changes nothing.
+func TestProfileExtraMerged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	a := e.device("alice", "a1", devOpts{})
+	a.connect(t, token(t, a.user, time.Hour))
+	update := func(ext map[string]string, fields uint32) error {
+		_, err := a.people(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_UPDATE, Profile: &pb.UserProfile{Ext: ext, Fields: fields}})
+		return err
+	}
+	mine := func() map[string]string {
+		return a.mustPeople(t, &pb.PeopleRequest{Op: pb.PeopleOp_PROFILE_MINE}).Profiles[0].Ext
+	}
+	if err := update(map[string]string{"sign": "hi", "tel": "123"}, contract.ProfExtKeys); err != nil {
+		t.Fatal(err)
+	}
+	if err := update(map[string]string{"tel": "456", "ext": "{}"}, contract.ProfExtKeys); err != nil {
+		t.Fatal(err)
+	}
+	if got := mine(); len(got) != 3 || got["sign"] != "hi" || got["tel"] != "456" || got["ext"] != "{}" {
+		t.Fatalf("merged: %v", got)
+	}
+	if err := update(map[string]string{"sign": ""}, contract.ProfExtKeys); err != nil {
+		t.Fatal(err)
+	}
+	if got := mine(); len(got) != 2 || got["sign"] != "" {
+		t.Fatalf("after removing sign: %v", got)
+	}
+	many := map[string]string{}
+	for i := range 19 {
+		many[fmt.Sprint("k", i)] = "v"
+	}
+	wantCode(t, "a merge past 20 entries", update(many, contract.ProfExtKeys), codes.RCUserProfileExtKVCountExceedLimit)
+	if got := mine(); len(got) != 2 {
+		t.Fatalf("a refused merge changed the profile: %v", got)
+	}
+	wantCode(t, "replace and merge at once", update(map[string]string{"a": "b"}, contract.ProfExt|contract.ProfExtKeys), codes.InvalidParameterUserProfile)
+	// Replacing still replaces.
+	if err := update(map[string]string{"only": "1"}, contract.ProfExt); err != nil {
+		t.Fatal(err)
+	}
+	if got := mine(); len(got) != 1 || got["only"] != "1" {
+		t.Fatalf("replaced: %v", got)
+	}
+}

@@ -46,13 +46,13 @@ test('npm pack installs and runs', async () => {
 });
 
 // What only a vendor module ships stays small: its files, gzip -9, at most
-// 19 KB each (index.js and the wasm are shared with the RongIMLib API; the
+// 20 KB each (index.js and the wasm are shared with the RongIMLib API; the
 // Easemob module's chat rooms took it from 14.3 to 16.5 KB, its silent
-// mode to 18.6).
+// mode to 18.6, its user attributes to 19.6).
 for (const m of ['easemob', 'nim']) {
-  test(`imwasm/${m} ships at most 19 KB gzipped`, () => {
+  test(`imwasm/${m} ships at most 20 KB gzipped`, () => {
     const files = [`${m}.js`, `${m}.d.ts`].map((f) => readFileSync(new URL('../' + f, import.meta.url)));
     const size = gzipSync(Buffer.concat(files), { level: 9 }).length;
-    assert.ok(size <= 19 * 1024, `imwasm/${m} is ${size} bytes gzipped`);
+    assert.ok(size <= 20 * 1024, `imwasm/${m} is ${size} bytes gzipped`);
   });
 }

@@ -39,6 +39,10 @@ async function demo(token: string) {
   const contacts = await conn.getContacts();
   await conn.addUsersToBlocklist({ name: ['eve'] });
   const blocked = await conn.getBlocklist();
+  const userAttrs = await conn.updateUserInfo({ nickname: 'Tom', gender: 1, ext: JSON.stringify({ hobby: 'football' }) });
+  await conn.updateOwnUserInfo('nickname', 'Tom');
+  const infos = await conn.fetchUserInfoById(['user1', 'user2'], ['nickname', 'avatarurl']);
+  console.log(userAttrs.data?.nickname, infos.data?.user1?.nickname);
   console.log(contacts.data, blocked.data);
   const presence = await conn.subscribePresence({ usernames: ['bob'], expiry: 3600 });
   console.log(presence.data?.result[0]?.status['web']);

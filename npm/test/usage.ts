@@ -362,6 +362,7 @@ void ultraGroups;
 async function people() {
   const fail = await RongIMLib.updateMyUserProfile({ name: 'Alice', portraitUri: 'https://x/a.png', gender: 2, extraProfile: { k: 'v' } });
   console.log(fail.data?.errorKeys);
+  await RongIMLib.updateMyUserProfile({ extraProfile: { k: '' } }, { mergeExtraProfile: true });
   const some = await RongIMLib.getUserProfiles(['bob']);
   const mine = await RongIMLib.getMyUserProfile();
   await RongIMLib.updateMyUserProfileVisibility(RongIMLib.UserProfileVisibility.FriendVisible);

@@ -353,6 +353,37 @@ for (const engine of engines()) describe(engine, () => {
     assert.deepEqual(there.ended, { type: 'ALL', ignoreDuration: 0 });
   });
 
+  test('user attributes: set at once and one by one, read by another user, shared with the RongIMLib profile', async () => {
+    const set = await u.amy.page.evaluate(async () => {
+      const all = await conn.updateUserInfo({ nickname: 'Amy', avatarurl: 'https://x/amy.png', mail: 'amy@x', phone: '123', gender: 'female',
+        sign: 'hello', birth: '2000-01-01', ext: JSON.stringify({ team: 'blue' }) });
+      const one = await conn.updateUserInfo('phone', '456'); // keeps sign and ext
+      const old = await conn.updateOwnUserInfo('sign', ''); // removes sign
+      const caught = async (f) => { try { await f(); return null; } catch (e) { return e.type; } };
+      return { all, one, old, tooLong: await caught(() => conn.updateUserInfo('nickname', 'x'.repeat(65))), bad: await caught(() => conn.updateUserInfo(7)),
+        mine: (await (await import('/index.js')).getMyUserProfile()).data };
+    });
+    const want = { nickname: 'Amy', avatarurl: 'https://x/amy.png', mail: 'amy@x', phone: '123', gender: '2', sign: 'hello', birth: '2000-01-01', ext: '{"team":"blue"}' };
+    assert.deepEqual(set.all, { type: 0, data: want });
+    assert.deepEqual(set.one.data, { ...want, phone: '456' });
+    const { sign, ...unsigned } = { ...want, phone: '456' };
+    assert.deepEqual(set.old.data, unsigned);
+    assert.equal(set.tooLong, -3);
+    assert.equal(set.bad, -3);
+    // The RongIMLib profile of the same user: the same data.
+    assert.equal(set.mine.name, 'Amy');
+    assert.equal(set.mine.gender, 2);
+    assert.deepEqual(set.mine.extraProfile, { tel: '456', ext: '{"team":"blue"}' });
+    const read = await u.ben.page.evaluate(async () => ({
+      all: await conn.fetchUserInfoById('amy'),
+      some: await conn.fetchUserInfoById(['amy', 'ben'], ['nickname', 'phone']),
+      tooMany: await conn.fetchUserInfoById(Array.from({ length: 101 }, (_, i) => `u${i}`)).catch((e) => e.type),
+    }));
+    assert.deepEqual(read.all.data, { amy: unsigned });
+    assert.deepEqual(read.some.data, { amy: { nickname: 'Amy', phone: '456' }, ben: {} });
+    assert.equal(read.tooMany, 50);
+  });
+
   test('errors as Easemob reports them', async () => {
     const errors = await u.amy.page.evaluate(async () => {
       const caught = async (f) => { try { await f(); return null; } catch (e) { return { type: e.type, message: e.message }; } };

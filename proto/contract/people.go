@@ -80,6 +80,10 @@ const (
 	ProfLevel
 	ProfExt
 	ProfUniqueID // the app server's alone
+	// ProfExtKeys: Ext holds the extra keys to set, the others kept, an
+	// empty value removing its key (the vendor modules' per-field updates:
+	// Easemob's phone, sign, ext and NIM's tel, sign, ext). Not with ProfExt.
+	ProfExtKeys
 )
 
 // Friend info fields (pb.PeopleRequest.fields of FRIEND_SET_INFO).
@@ -130,7 +134,10 @@ func CheckProfile(p *pb.UserProfile, byApp bool) (errorKey string, err error) {
 	if f&ProfRole != 0 && p.Role < 0 || f&ProfLevel != 0 && p.Level < 0 {
 		return "role", codes.New(codes.RCUserProfileValueExceedRange, "role and level must not be negative")
 	}
-	if f&ProfExt != 0 {
+	if f&ProfExt != 0 && f&ProfExtKeys != 0 {
+		return "extraProfile", codes.New(codes.InvalidParameterUserProfile, "extraProfile is either replaced or merged, not both")
+	}
+	if f&(ProfExt|ProfExtKeys) != 0 {
 		if len(p.Ext) > MaxProfileExtKeys {
 			return "extraProfile", codes.New(codes.RCUserProfileExtKVCountExceedLimit, "extraProfile holds at most 20 entries")
 		}
