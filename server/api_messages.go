@@ -142,15 +142,18 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 		var dup bool
 		if typ == pb.ConversationType_CHATROOM || typ == pb.ConversationType_ULTRA_GROUP {
 			stored, dup, err = s.appendInOrder(ctx, convID, m, "")
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, appSent{TargetID: target, MessageUID: stored.Uid, SentTime: stored.SentTime, Duplicate: dup})
-			continue
+		} else {
+			stored, dup, err = s.store.Append(ctx, convID, m)
 		}
-		stored, dup, err = s.store.Append(ctx, convID, m)
 		if err != nil {
 			return nil, err
+		}
+		if dup && otherConversation(stored, m) {
+			return nil, badRequest("clientMsgId names a message of another conversation")
+		}
+		if typ == pb.ConversationType_CHATROOM || typ == pb.ConversationType_ULTRA_GROUP {
+			out = append(out, appSent{TargetID: target, MessageUID: stored.Uid, SentTime: stored.SentTime, Duplicate: dup})
+			continue
 		}
 		out = append(out, appSent{TargetID: target, MessageUID: stored.Uid, SentTime: stored.SentTime, Duplicate: dup})
 		if dup {

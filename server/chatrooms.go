@@ -930,6 +930,9 @@ func (ss *session) chatroomConversation(ctx context.Context, c *pb.Conversation,
 	if !contract.ValidID(c.GetTarget()) {
 		return "", codes.New(codes.InvalidParameterTargetID, "invalid target id")
 	}
+	if c.GetChannel() != "" {
+		return "", codes.New(codes.InvalidParameter, "a channel is for ultra groups")
+	}
 	room := c.GetTarget()
 	if !ss.srv.rooms.has(ss, room) {
 		return "", codes.New(codes.NotInChatroom, "not in the chat room")

@@ -329,6 +329,10 @@ func (s *Server) rcGroupOp(op pb.GroupOp) func(*http.Request) (map[string]any, e
 			req.UserId, req.Info, operator = users[0], &pb.GroupInfo{Name: name, Fields: contract.FieldName}, users[0]
 		case pb.GroupOp_GROUP_KICK:
 			req.UserId = users[0]
+			// The quit's own shape first: a quit refused hands nothing on.
+			if err := contract.CheckAppGroupRequest(req); err != nil {
+				return nil, err
+			}
 			if gone, err := s.rcHandOver(r.Context(), gid, users); gone || err != nil {
 				return nil, err
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"time"
 	"unicode/utf8"
 
@@ -34,6 +35,9 @@ func (ss *session) conversationGroup(ctx context.Context, c *pb.Conversation) (s
 	if !contract.ValidID(c.Target) {
 		return "", nil, codes.New(codes.InvalidParameterTargetID, "invalid target id")
 	}
+	if c.Channel != "" && c.Type != pb.ConversationType_ULTRA_GROUP {
+		return "", nil, codes.New(codes.InvalidParameter, "a channel is for ultra groups")
+	}
 	var g *groupInfo
 	switch c.Type {
 	case pb.ConversationType_PRIVATE:
@@ -53,6 +57,37 @@ func (ss *session) conversationGroup(ctx context.Context, c *pb.Conversation) (s
 		return "", nil, codes.New(codes.InvalidParameterConversationType, "unsupported conversation type")
 	}
 	return store.ConvID(ss.user, c), g, nil
+}
+
+// otherConversation reports whether stored, found by m's client id, is a
+// message of another conversation than m's: the id is then no resend's.
+func otherConversation(stored, m *pb.Message) bool {
+	return stored.ConvType != m.ConvType || stored.To != m.To || stored.Channel != m.Channel
+}
+
+// maySpeak refuses a user who may not put words in front of c's members
+// (g: its group, for a group): muted in the group or the ultra group, or
+// blocked by the peer. Sends and edits both ask: an edit is new text in
+// front of them too.
+func (ss *session) maySpeak(ctx context.Context, c *pb.Conversation, g *groupInfo) error {
+	now := ss.srv.cfg.Now().UnixMilli()
+	switch c.Type {
+	case pb.ConversationType_GROUP:
+		if g.mutedAt(ss.user, now) {
+			return codes.New(codes.ForbiddenInGroup, "muted in the group")
+		}
+	case pb.ConversationType_ULTRA_GROUP:
+		ug, err := ss.srv.ultraGroups.get(ctx, c.Target)
+		if err != nil {
+			return err
+		}
+		if ultraMuted(ug, ss.user, now) {
+			return codes.New(codes.ForbiddenInUltraGroup, "muted in the ultra group")
+		}
+	case pb.ConversationType_PRIVATE:
+		return ss.srv.checkNotBlocked(ctx, c.Target, ss.user)
+	}
+	return nil
 }
 
 func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest) {
@@ -103,27 +138,9 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		refuse(err)
 		return
 	}
-	switch r.Conv.Type {
-	case pb.ConversationType_GROUP:
-		if g.mutedAt(ss.user, ss.srv.cfg.Now().UnixMilli()) {
-			refuse(codes.New(codes.ForbiddenInGroup, "muted in the group"))
-			return
-		}
-	case pb.ConversationType_ULTRA_GROUP:
-		ug, err := ss.srv.ultraGroups.get(ctx, r.Conv.Target)
-		if err != nil {
-			refuse(err)
-			return
-		}
-		if ultraMuted(ug, ss.user, ss.srv.cfg.Now().UnixMilli()) {
-			refuse(codes.New(codes.ForbiddenInUltraGroup, "muted in the ultra group"))
-			return
-		}
-	case pb.ConversationType_PRIVATE:
-		if err := ss.srv.checkNotBlocked(ctx, r.Conv.Target, ss.user); err != nil {
-			refuse(err)
-			return
-		}
+	if err := ss.maySpeak(ctx, r.Conv, g); err != nil {
+		refuse(err)
+		return
 	}
 	if mi := r.MentionedInfo; mi != nil || r.IsMentioned {
 		switch {
@@ -207,7 +224,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 			ss.replyFor(id, err)
 			return
 		}
-		if stored.ConvType != m.ConvType || stored.To != m.To || stored.Channel != m.Channel {
+		if otherConversation(stored, m) {
 			ss.replyErr(id, codes.InvalidParameter, "clientMsgId names a message of another conversation")
 			return
 		}
@@ -229,7 +246,7 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 	ss.srv.metrics.commitSeconds.Observe(time.Since(start).Seconds())
 	ack := &pb.Frame{Id: id, Body: &pb.Frame_SendAck{SendAck: ackOf(stored, dup)}}
 	if dup {
-		if stored.ConvType != m.ConvType || stored.To != m.To || stored.Channel != m.Channel {
+		if otherConversation(stored, m) {
 			// The id names another conversation's message: not a resend.
 			ss.replyErr(id, codes.InvalidParameter, "clientMsgId names a message of another conversation")
 			return
@@ -485,8 +502,51 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 			msgs[i] = store.Tombstone(m)
 		}
 	}
+	if err := ss.srv.hideMarkersOfRecalled(ctx, store.ConvID(ss.user, r.Conv), msgs); err != nil {
+		ss.replyFor(id, err)
+		return
+	}
 	msgs, _ = capPage(msgs)
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_PullResult{PullResult: &pb.PullResult{Messages: msgs, LastSeq: last, StartSeq: start}}})
+}
+
+// hideMarkersOfRecalled turns the edit and expansion markers of a recalled
+// message in a pulled page into tombstones: the recall rewrote the message
+// so that a device that never saw it never will, and an edit's marker
+// holds its text too. Markers are rare, so the lookups are few.
+func (s *Server) hideMarkersOfRecalled(ctx context.Context, convID string, msgs []*pb.Message) error {
+	var page map[string]*pb.Message
+	for i, m := range msgs {
+		target := m.ModifyOf
+		if target == "" {
+			target = m.ExpansionOf
+		}
+		if target == "" {
+			continue
+		}
+		if page == nil {
+			page = make(map[string]*pb.Message, len(msgs))
+			for _, x := range msgs {
+				if x.Uid != "" {
+					page[x.Uid] = x
+				}
+			}
+		}
+		orig, ok := page[target]
+		if !ok {
+			var err error
+			switch orig, err = s.store.MessageByUID(ctx, convID, target); {
+			case errors.Is(err, store.ErrNotFound):
+				continue
+			case err != nil:
+				return fmt.Errorf("looking up the message of a marker: %w", err)
+			}
+		}
+		if orig.ObjectName == store.RecallObjectName && !store.IsMarker(orig) {
+			msgs[i] = store.Tombstone(m)
+		}
+	}
+	return nil
 }
 
 // handleRead moves the read watermark (clearMessagesUnreadStatus): the log

@@ -35,7 +35,10 @@ func editable(objectName string) bool {
 // it gets it edited) and a marker in the conversation carries the new
 // content to every device of every member, in order.
 func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequest) {
-	convID, err := ss.conversation(ctx, r.Conv)
+	convID, g, err := ss.conversationGroup(ctx, r.Conv)
+	if err == nil {
+		err = ss.maySpeak(ctx, r.Conv, g)
+	}
 	if err != nil {
 		ss.replyFor(id, err)
 		return

@@ -66,9 +66,9 @@ func (s *Server) recall(ctx context.Context, operator, convID string, r *pb.Reca
 		return nil, nil, err
 	}
 	switch {
-	case !store.VisibleTo(orig, operator):
+	case !store.VisibleTo(orig, operator), store.IsMarker(orig): // a marker is no message of its own
 		return fail(codes.RecallMessage, "no such message in this conversation")
-	case orig.RecallOf != "" || orig.ExpansionOf != "" || orig.ObjectName == store.RecallObjectName:
+	case orig.ObjectName == store.RecallObjectName:
 		return fail(codes.RecallMessage, "message already recalled")
 	case r.SentTime != 0 && r.SentTime != orig.SentTime:
 		return fail(codes.RecallMessage, "sentTime does not match the message")
