@@ -57,13 +57,30 @@ func (e *Engine) RecallMessage(ctx context.Context, c Conversation, messageUID s
 	return fromWire(e.UserID(), w), nil
 }
 
-// validConversation checks what every conversation argument needs.
+// validConversation checks a conversation with unread counts and state
+// (messages, reads, recalls).
 func validConversation(c Conversation) error {
 	if !hasCounts(c.Type) {
 		return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE, GROUP or ULTRA_GROUP")
 	}
+	return CheckConversation(c)
+}
+
+// CheckConversation checks any conversation an app names: a type the
+// engine serves, a target id, a channel in ultra groups only. The bridge
+// checks every conversation argument with it before any work, so a batch
+// with one bad item changes nothing.
+func CheckConversation(c Conversation) error {
+	switch c.Type {
+	case Private, Group, Chatroom, System, UltraGroup:
+	default:
+		return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE, GROUP, CHATROOM, SYSTEM or ULTRA_GROUP")
+	}
 	if !contract.ValidID(c.TargetID) {
 		return codes.New(codes.InvalidParameterTargetID, "invalid targetId")
+	}
+	if c.ChannelID != "" && (c.Type != UltraGroup || !contract.ValidID(c.ChannelID)) {
+		return codes.New(codes.InvalidParameter, "channelId: an id, in ultra groups only")
 	}
 	return nil
 }

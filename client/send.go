@@ -77,6 +77,9 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 			return nil, codes.New(codes.InvalidParameterMessageID, "unknown messageId")
 		}
 		rec = recs[0]
+		if m.Conversation != (Conversation{}) && rec.Conversation != m.Conversation { // (none named: the held one's)
+			return nil, codes.New(codes.InvalidParameterMessageID, "messageId names a message of another conversation")
+		}
 		if rec.SentStatus >= StatusSent {
 			return rec, nil // already committed: nothing to resend
 		}

@@ -464,7 +464,9 @@ func TestContentLimitFollowsTheServer(t *testing.T) {
 			h := newHarness(t, nil)
 			h.srv.authOK(func(ok *pb.AuthOK) { ok.MaxContentBytes = tt.announce })
 			c := h.connect(nil)
-			m := &Message{Conversation: bob, ObjectName: "RC:TxtMsg", Content: bytes.Repeat([]byte("a"), tt.size)}
+			// A JSON object of exactly tt.size bytes.
+			content := append(append([]byte(`{"t":"`), bytes.Repeat([]byte("a"), tt.size-8)...), `"}`...)
+			m := &Message{Conversation: bob, ObjectName: "RC:TxtMsg", Content: content}
 			if !tt.ok {
 				_, err := h.e.SendMessage(context.Background(), m, SendOptions{})
 				wantCode(t, err, codes.MsgContentExceedLimit)

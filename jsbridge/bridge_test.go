@@ -88,6 +88,10 @@ func TestArgumentChecks(t *testing.T) {
 		{"type fractional", obj(map[string]any{"conversationType": 1.5, "targetId": "bob"}), codes.InvalidParameter},
 		{"target missing", obj(map[string]any{"conversationType": 1}), codes.InvalidParameter},
 		{"target a number", obj(map[string]any{"conversationType": 1, "targetId": 7}), codes.InvalidParameter},
+		{"type past int32", obj(map[string]any{"conversationType": 1<<32 + 1, "targetId": "bob"}), codes.InvalidParameter},
+		{"type unknown", obj(map[string]any{"conversationType": 99, "targetId": "bob"}), codes.InvalidParameterConversationType},
+		{"target no id", obj(map[string]any{"conversationType": 1, "targetId": "a:b"}), codes.InvalidParameterTargetID},
+		{"channel outside ultra groups", obj(map[string]any{"conversationType": 3, "targetId": "g1", "channelId": "c"}), codes.InvalidParameter},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,8 +101,8 @@ func TestArgumentChecks(t *testing.T) {
 			}
 		})
 	}
-	c, err := conversationArg(obj(map[string]any{"conversationType": 3, "targetId": "g1", "channelId": "c"}))
-	if err != nil || c.Type != 3 || c.TargetID != "g1" || c.ChannelID != "c" {
+	c, err := conversationArg(obj(map[string]any{"conversationType": 10, "targetId": "g1", "channelId": "c"}))
+	if err != nil || c.Type != 10 || c.TargetID != "g1" || c.ChannelID != "c" {
 		t.Fatalf("valid conversation: %+v %v", c, err)
 	}
 	if _, err := b.engine(); codes.Of(err) != codes.ClientNotInit {

@@ -81,11 +81,11 @@ func readFields(obj safejs.Value, strs []strField, ints []intField) (uint32, err
 			return 0, err
 		}
 		if !absent(v) {
-			n, err := asInt(v, f.key)
+			n, err := asInt32(v, f.key)
 			if err != nil {
 				return 0, err
 			}
-			*f.dst, given = int32(n), given|f.bit
+			*f.dst, given = n, given|f.bit
 		}
 	}
 	return given, nil

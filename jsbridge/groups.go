@@ -109,8 +109,8 @@ func (b *Bridge) groupFunctions() map[string]func([]safejs.Value) (work, error) 
 		"addGroupManagers":    {pb.GroupOp_GROUP_ADD_MANAGERS, then(users), none},
 		"removeGroupManagers": {pb.GroupOp_GROUP_REMOVE_MANAGERS, then(users), none},
 		"getGroupMembersByRole": {pb.GroupOp_GROUP_MEMBERS_BY_ROLE, then(func(r *pb.GroupRequest, v safejs.Value) error {
-			role, err := asInt(v, "role")
-			r.Role = int32(role)
+			var err error
+			r.Role, err = asInt32(v, "role")
 			return err
 		}, pagingArg), pageOf(members)},
 		"getGroupMembers": {pb.GroupOp_GROUP_MEMBERS, then(users), members},
@@ -134,8 +134,8 @@ func (b *Bridge) groupFunctions() map[string]func([]safejs.Value) (work, error) 
 			if err := pagingArg(r, arg(args, 0)); err != nil {
 				return err
 			}
-			role, err := asInt(arg(args, 1), "role")
-			r.Role = int32(role)
+			var err error
+			r.Role, err = asInt32(arg(args, 1), "role")
 			return err
 		}, pageOf(groups)},
 		"searchJoinedGroups": {pb.GroupOp_GROUP_SEARCH_JOINED, func(r *pb.GroupRequest, args []safejs.Value) error {

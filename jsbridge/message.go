@@ -18,7 +18,7 @@ func conversationArg(v safejs.Value) (client.Conversation, error) {
 	if err := object(v, "conversation"); err != nil {
 		return c, err
 	}
-	t, err := optInt(v, "conversationType", -1)
+	t, err := optInt32(v, "conversationType", -1)
 	if err != nil {
 		return c, err
 	}
@@ -31,8 +31,8 @@ func conversationArg(v safejs.Value) (client.Conversation, error) {
 	if c.ChannelID, err = optString(v, "channelId"); err != nil {
 		return c, err
 	}
-	c.Type = int32(t)
-	return c, nil
+	c.Type = t
+	return c, client.CheckConversation(c)
 }
 
 func conversationJS(c client.Conversation) jsonenc.Object {
@@ -78,7 +78,7 @@ func messageArg(c client.Conversation, msg, opts safejs.Value) (*client.Message,
 	if absent(content) {
 		return nil, invalid("message.content is required")
 	}
-	if m.Content, err = jsonStringify(content, "message.content"); err != nil {
+	if m.Content, err = objectContent(content, "message.content"); err != nil {
 		return nil, err
 	}
 	persisted, err := optBoolDefault(msg, "isPersited", true)
@@ -117,7 +117,7 @@ func messageArg(c client.Conversation, msg, opts safejs.Value) (*client.Message,
 		if err := object(mi, "mentionedInfo"); err != nil {
 			return nil, err
 		}
-		t, err := optInt(mi, "type", 0)
+		t, err := optInt32(mi, "type", 0)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +129,7 @@ func messageArg(c client.Conversation, msg, opts safejs.Value) (*client.Message,
 		if err != nil {
 			return nil, err
 		}
-		m.MentionedInfo = &client.MentionedInfo{Type: int32(t), UserIDs: ids, Content: text}
+		m.MentionedInfo = &client.MentionedInfo{Type: t, UserIDs: ids, Content: text}
 	}
 	if m.DisableNotification, err = optBool(opts, "disableNotification"); err != nil {
 		return nil, err

@@ -172,26 +172,18 @@ func (b *Bridge) deleteMessages(args []safejs.Value) (work, error) {
 	if err != nil {
 		return nil, err
 	}
-	list := arg(args, 1)
-	if err := object(list, "messages"); err != nil {
-		return nil, err
-	}
-	n, err := list.Length()
-	if err != nil {
-		return nil, invalid("messages must be an array")
-	}
-	uids := make([]string, n)
-	for i := range uids {
-		e, err := list.Index(i)
-		if err != nil {
-			return nil, invalid("messages: %v", err)
-		}
+	uids, err := asArray(arg(args, 1), "messages", func(e safejs.Value) (string, error) {
 		if err := object(e, "messages items"); err != nil {
-			return nil, err
+			return "", err
 		}
-		if uids[i], err = reqString(e, "messageUId"); err != nil {
-			return nil, codes.New(codes.InvalidParameterMessageUID, err.Error())
+		uid, err := reqString(e, "messageUId")
+		if err != nil {
+			return "", codes.New(codes.InvalidParameterMessageUID, err.Error())
 		}
+		return uid, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return func() (any, error) { return nil, eng.DeleteMessages(context.Background(), c, uids) }, nil
 }

@@ -77,10 +77,17 @@ func contentArg(obj safejs.Value, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := object(v, key); err != nil {
+	return objectContent(v, key)
+}
+
+// objectContent is a message's content: a plain object (what every
+// vendor's content is; a Map or an array would be lost or misread), as
+// JSON text.
+func objectContent(v safejs.Value, name string) ([]byte, error) {
+	if err := plainObject(v, name); err != nil {
 		return nil, err
 	}
-	return jsonStringify(v, key)
+	return jsonStringify(v, name)
 }
 
 // setMessageReceivedStatus(messageId, receivedStatus): this device's
@@ -97,12 +104,12 @@ func (b *Bridge) setReceivedStatus(args []safejs.Value) (work, error) {
 	if id <= 0 {
 		return nil, codes.New(codes.InvalidParameterMessageID, "messageId must be positive")
 	}
-	status, err := asInt(arg(args, 1), "receivedStatus")
+	status, err := asInt32(arg(args, 1), "receivedStatus")
 	if err != nil {
 		return nil, err
 	}
 	return func() (any, error) {
-		return nil, eng.SetReceivedStatus(context.Background(), id, int32(status))
+		return nil, eng.SetReceivedStatus(context.Background(), id, status)
 	}, nil
 }
 

@@ -44,8 +44,8 @@ func (b *Bridge) peopleFunctions() map[string]func([]safejs.Value) (work, error)
 	}
 	number := func(dst func(*pb.PeopleRequest) *int32, name string) reader {
 		return func(r *pb.PeopleRequest, v safejs.Value) error {
-			n, err := asInt(v, name)
-			*dst(r) = int32(n)
+			var err error
+			*dst(r), err = asInt32(v, name)
 			return err
 		}
 	}

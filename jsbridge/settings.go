@@ -89,11 +89,10 @@ func (b *Bridge) setNotificationLevel(args []safejs.Value) (work, error) {
 	if err != nil {
 		return nil, err
 	}
-	level, err := asInt(arg(args, 1), "notificationLevel")
+	l, err := asInt32(arg(args, 1), "notificationLevel")
 	if err != nil {
 		return nil, err
 	}
-	l := int32(level)
 	return b.setSettings(eng, []client.Conversation{c}, nil, &l), nil
 }
 
@@ -103,11 +102,10 @@ func (b *Bridge) batchSetNotificationLevel(args []safejs.Value) (work, error) {
 	if err != nil {
 		return nil, err
 	}
-	level, err := asInt(arg(args, 1), "notificationLevel")
+	l, err := asInt32(arg(args, 1), "notificationLevel")
 	if err != nil {
 		return nil, err
 	}
-	l := int32(level)
 	return b.setSettings(eng, convs, nil, &l), nil
 }
 
@@ -195,8 +193,7 @@ func conversationTypesArg(v safejs.Value) ([]int32, error) {
 		return nil, nil
 	}
 	return asArray(v, "conversationTypes", func(e safejs.Value) (int32, error) {
-		t, err := asInt(e, "conversationTypes")
-		return int32(t), err
+		return asInt32(e, "conversationTypes")
 	})
 }
 
@@ -277,11 +274,10 @@ func (b *Bridge) setTypeLevel(args []safejs.Value) (work, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := asInt(arg(args, 1), "level")
+	level, err := asInt32(arg(args, 1), "level")
 	if err != nil {
 		return nil, err
 	}
-	level := int32(l)
 	return func() (any, error) {
 		return nil, eng.SetSettings(context.Background(), []client.Conversation{c}, client.SettingsEdit{Level: &level, TypeDefault: true})
 	}, nil

@@ -230,11 +230,11 @@ func (b *Bridge) ultraExpansion(remove, all bool) func([]safejs.Value) (work, er
 // levelsArg reads a NotificationLevel[].
 func levelsArg(v safejs.Value, name string) ([]int32, error) {
 	return asArray(v, name, func(v safejs.Value) (int32, error) {
-		l, err := asInt(v, name)
-		if err == nil && !contract.ValidNotificationLevel(int32(l)) {
+		l, err := asInt32(v, name)
+		if err == nil && !contract.ValidNotificationLevel(l) {
 			err = invalid("%s: -1, 0, 1, 2, 4 or 5", name)
 		}
-		return int32(l), err
+		return l, err
 	})
 }
 

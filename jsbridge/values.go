@@ -4,6 +4,7 @@ package jsbridge
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"syscall/js"
 	"unsafe"
@@ -30,6 +31,33 @@ func absent(v safejs.Value) bool { return v.IsUndefined() || v.IsNull() }
 func object(v safejs.Value, name string) error {
 	if v.Type() != safejs.TypeObject {
 		return invalid("%s must be an object", name)
+	}
+	return nil
+}
+
+// plainObject checks that v is an object made by {} or JSON.parse (its
+// prototype Object.prototype or null).
+func plainObject(v safejs.Value, name string) error {
+	if err := object(v, name); err != nil {
+		return err
+	}
+	objectCtor, err := safejs.Global().Get("Object")
+	if err != nil {
+		return err
+	}
+	proto, err := objectCtor.Call("getPrototypeOf", v)
+	if err != nil {
+		return invalid("%s: %v", name, err)
+	}
+	if proto.IsNull() {
+		return nil
+	}
+	objectProto, err := objectCtor.Get("prototype")
+	if err != nil {
+		return err
+	}
+	if !proto.Equal(objectProto) {
+		return invalid("%s must be a plain object", name)
 	}
 	return nil
 }
@@ -87,6 +115,26 @@ func asInt(v safejs.Value, name string) (int64, error) {
 	return int64(f), nil
 }
 
+// asInt32 is asInt for the engine's int32 fields (types, levels, roles,
+// permissions): a number beyond int32 is refused, not wrapped into
+// another valid value.
+func asInt32(v safejs.Value, name string) (int32, error) {
+	n, err := asInt(v, name)
+	if err == nil && (n < math.MinInt32 || n > math.MaxInt32) {
+		err = invalid("%s out of range", name)
+	}
+	return int32(n), err
+}
+
+// optInt32 reads obj[key] as asInt32: def when absent.
+func optInt32(obj safejs.Value, key string, def int32) (int32, error) {
+	v, err := field(obj, key)
+	if err != nil || absent(v) {
+		return def, err
+	}
+	return asInt32(v, key)
+}
+
 // optInt reads obj[key]: def when absent.
 func optInt(obj safejs.Value, key string, def int64) (int64, error) {
 	v, err := field(obj, key)
@@ -114,6 +162,11 @@ func asStrings(v safejs.Value, name string) ([]string, error) {
 	return asArray(v, name, func(e safejs.Value) (string, error) { return asString(e, name+" items") })
 }
 
+// maxArray bounds every array argument before a Go slice is made for it:
+// new Array(1e9) costs JavaScript nothing, and a wasm memory never shrinks.
+// Above what any call takes (the largest lists are 1,000 ids).
+const maxArray = 10_000
+
 // asArray reads a JS array, each item with item (its error names the
 // argument).
 func asArray[T any](v safejs.Value, name string, item func(safejs.Value) (T, error)) ([]T, error) {
@@ -133,6 +186,9 @@ func asArray[T any](v safejs.Value, name string, item func(safejs.Value) (T, err
 	n, err := v.Length()
 	if err != nil {
 		return nil, invalid("%s: %v", name, err)
+	}
+	if n > maxArray {
+		return nil, invalid("%s holds at most %d items", name, maxArray)
 	}
 	out := make([]T, n)
 	for i := range out {
@@ -165,9 +221,10 @@ func asStringListMap(v safejs.Value, name string) (map[string][]string, error) {
 	return asMap(v, name, asStrings)
 }
 
-// asMap reads an object's own properties, each by item.
+// asMap reads a plain object's own properties, each by item (an array,
+// a Map or a class instance is no map of keys).
 func asMap[T any](v safejs.Value, name string, item func(safejs.Value, string) (T, error)) (map[string]T, error) {
-	if err := object(v, name); err != nil {
+	if err := plainObject(v, name); err != nil {
 		return nil, err
 	}
 	objectCtor, err := safejs.Global().Get("Object")

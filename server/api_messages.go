@@ -189,9 +189,6 @@ func (s *Server) checkAppMessage(b *apiMessage, perTarget bool) ([]byte, error) 
 	if len(b.TargetIDs) == 0 || len(b.TargetIDs) > maxAPITargets || !validIDs(b.TargetIDs) {
 		return nil, &apiError{http.StatusBadRequest, codes.InvalidParameterTargetID, "targetIds: 1-1000 ids"}
 	}
-	if b.ObjectName == "" || len(b.ObjectName) > contract.MaxIDBytes {
-		return nil, badRequest("objectName must be 1-64 bytes")
-	}
 	content := []byte(b.Content)
 	var str string
 	if json.Unmarshal(b.Content, &str) == nil {

@@ -104,10 +104,6 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyErr(id, codes.InvalidParameter, "invalid client_msg_id")
 		return
 	}
-	if r.ObjectName == "" || len(r.ObjectName) > contract.MaxIDBytes {
-		ss.replyErr(id, codes.InvalidParameter, "invalid object name")
-		return
-	}
 	// A refusal of who may send what where: such rules may have changed
 	// since a first try that was stored (its ack lost), whose resend is
 	// answered as the stored message (docs/protocol.md), not refused.

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -154,6 +153,5 @@ func (ss *session) handleMessages(ctx context.Context, id uint64, r *pb.Messages
 // validContent reports whether content is one JSON object, as a message's
 // content is (the app server's sends, edits).
 func validContent(content []byte) bool {
-	t := bytes.TrimLeft(content, " \t\r\n")
-	return len(t) > 0 && t[0] == '{' && json.Valid(t)
+	return contract.ObjectContent(content) && json.Valid(content)
 }

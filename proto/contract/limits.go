@@ -92,7 +92,29 @@ func CheckSend(r *pb.SendRequest, maxContent int) error {
 	if r.Size() > SendBytes(maxContent) {
 		return codes.New(codes.MsgContentExceedLimit, "message exceeds limit of "+strconv.Itoa(SendBytes(maxContent))+" bytes with its push fields, mentions, recipients and expansion")
 	}
+	// Its shape after its sizes: a huge text is refused as such.
+	switch {
+	case r.ObjectName == "" || len(r.ObjectName) > MaxIDBytes:
+		return codes.New(codes.InvalidParameter, "messageType (objectName) of 1-64 bytes required")
+	case !ObjectContent(r.Content):
+		return codes.New(codes.InvalidParameter, "content must be one JSON object")
+	}
 	return nil
+}
+
+// ObjectContent reports whether content is a JSON object by its first
+// byte: what every vendor's content is, and what the vendor modules read
+// properties of. (The server checks the rest of the JSON; the SDK's content
+// is JSON.stringify's.)
+func ObjectContent(content []byte) bool {
+	for _, c := range content {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c == '{'
+	}
+	return false
 }
 
 // CheckExpansionChange validates one change of a message's expansion: keys
