@@ -251,11 +251,11 @@ export declare class connection {
   leaveChatRoom(params: GroupParams<{ roomId: string }>): Promise<AsyncResult<{ result: boolean }>>;
   getChatRoomDetails(params: GroupParams<{ chatRoomId: string }>): Promise<AsyncResult<ChatRoomDetails[]>>;
   /** data: { key: value }, as Easemob's server answers. */
-  getChatRoomAttributes(params: GroupParams<{ chatRoomId: string; attributeKeys?: string[] }>): Promise<AsyncResult<{ [key: string]: string }>>;
+  getChatRoomAttributes(params: GroupParams<{ chatRoomId: string; attributeKeys?: string | string[] }>): Promise<AsyncResult<{ [key: string]: string }>>;
   /** At most 10 at once; autoDelete (default true): removed when this member leaves; isForced: other members' too. */
   setChatRoomAttributes(params: GroupParams<{ chatRoomId: string; attributes: { [key: string]: string }; autoDelete?: boolean; isForced?: boolean }>): Promise<AsyncResult<ChatroomAttributes>>;
   setChatRoomAttribute(params: GroupParams<{ chatRoomId: string; attributeKey: string; attributeValue: string; autoDelete?: boolean; isForced?: boolean }>): Promise<AsyncResult>;
-  removeChatRoomAttributes(params: GroupParams<{ chatRoomId: string; attributeKeys: string[]; isForced?: boolean }>): Promise<AsyncResult<ChatroomAttributes>>;
+  removeChatRoomAttributes(params: GroupParams<{ chatRoomId: string; attributeKeys: string | string[]; isForced?: boolean }>): Promise<AsyncResult<ChatroomAttributes>>;
   removeChatRoomAttribute(params: GroupParams<{ chatRoomId: string; attributeKey: string; isForced?: boolean }>): Promise<AsyncResult>;
 }
 

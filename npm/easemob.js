@@ -4,16 +4,7 @@
 // A thin adapter: every call goes to the RongIMLib-shaped functions of
 // index.js (and so to the Go engine); nothing here keeps state of its own
 // beyond the event handlers and the one connection a page has.
-//
-// Provided: the connection (open with an imwasm token, close, events),
-// message.create and send for text, image, file, audio, video, location,
-// custom and cmd messages and their receipt as onTextMessage … onCmdMessage,
-// the server's ack (onReceivedMessage), delivery acks (onDeliveredMessage),
-// read acks (read: onReadMessage; channel: onChannelMessage; group acks
-// that waited: onStatisticMessage), recall, editing, history,
-// conversations, contacts, the blocklist, presence, groups, silent mode and chat rooms
-// (chatType 'chatRoom', join, leave, details, attributes, onChatroomEvent).
-// docs/migration.md lists what is not yet.
+// docs/migration.md lists what is provided and what is not yet.
 
 import * as im from './index.js';
 
@@ -55,6 +46,8 @@ export const statusCode = Object.freeze({
 
 // The engine's codes (RongIMLib's) as Easemob reports them: one table.
 const codeMap = new Map([
+  // INVALID_PARAMETER_*: parameter errors, as 33003.
+  ...Object.entries(im.ErrorCode).filter(([k]) => k.startsWith('INVALID_PARAMETER_')).map(([, v]) => [v, -3]),
   [im.ErrorCode.RC_NET_CHANNEL_INVALID, statusCode.WEBIM_CONNCTION_CLIENT_OFFLINE],
   [im.ErrorCode.RC_CONN_TOKEN_INCORRECT, statusCode.WEBIM_CONNCTION_AUTH_ERROR],
   [im.ErrorCode.RC_DISCONN_KICK, statusCode.WEBIM_CONNCTION_USER_LOGIN_ANOTHER_DEVICE],
@@ -74,7 +67,7 @@ const codeMap = new Map([
   // Chat rooms: not in it, muted ("you were muted"), none, a key's refusals.
   [23406, 702], [23408, 507], [23410, 705], [23411, 704], [23412, -3], [23423, 50], [23429, 50], [23424, 52], [23427, -3],
   // User attributes: too long, too many, out of range.
-  [24364, -3], [24363, -3], [24368, -3], [34312, -3],
+  [24364, -3], [24363, -3], [24368, -3],
 ]);
 
 // emError is Easemob's error object for an engine result.
@@ -125,7 +118,12 @@ async function result(p, params, shape) {
   return out;
 }
 
-const badParam = (message) => { throw { type: statusCode.REQUEST_PARAMETER_ERROR, message } };
+// badParam throws the parameter error (told to p.error or p.fail).
+const badParam = (message, p) => { const e = { type: -3, message }; (p?.error ?? p?.fail)?.(e); throw e; };
+// json is v's JSON text (a BigInt, a cycle: -3).
+const json = (v, p) => { try { return JSON.stringify(v); } catch { badParam('ext must be JSON', p); } };
+// keysOf reads attributeKeys: a key, or keys.
+const keysOf = (k, p) => ((k = [].concat(k ?? [])).every((x) => typeof x === 'string') ? k : badParam('attributeKeys must be keys', p));
 
 // Easemob's remindType and the engine's notification levels.
 const remindLevels = { ALL: im.NotificationLevel.ALL_MESSAGE, AT: im.NotificationLevel.AT_MESSAGE_NOTIFICATION, NONE: im.NotificationLevel.NOT_MESSAGE_NOTIFICATION };
@@ -176,15 +174,15 @@ async function attributes(calls, params) {
     if (res.code) data.status = 'fail';
     for (const k of keys) res.code ? (data.errorKeys[k] = res.msg) : data.successKeys.push(k);
   }
-  params?.success?.({ type: 0, data });
-  return { type: 0, data };
+  return result({ code: 0 }, params, () => data);
 }
 
 // byPageNumber answers Easemob's page pageNum of pageSize items (pageNum
 // from 1, or from 0) from imwasm's token pages of at most 100.
 async function byPageNumber(params, fetch, zeroBased = false) {
-  const pageSize = Math.max(params?.pageSize ?? 20, 1);
-  const from = ((params?.pageNum ?? (zeroBased ? 0 : 1)) - (zeroBased ? 0 : 1)) * pageSize;
+  const pageSize = Math.max(params?.pageSize ?? 20, 1), first = +!zeroBased, pageNum = params?.pageNum ?? first;
+  if (!(Number.isInteger(pageNum) && pageNum >= first && Number.isInteger(pageSize))) badParam('pageNum and pageSize must be integers', params);
+  const from = (pageNum - first) * pageSize;
   const items = [];
   for (let pageToken = ''; items.length < from + pageSize;) {
     const res = await fetch(100, pageToken);
@@ -197,9 +195,8 @@ async function byPageNumber(params, fetch, zeroBased = false) {
 }
 
 // Easemob's user attributes and imwasm's profile: nickname, avatarurl, mail,
-// birth and gender are the profile's fields (gender 'male' or 1 is 1,
-// 'female' or 2 is 2, anything else 0: unknown); phone is the extra field
-// tel, and sign, ext and any other attribute extra fields of their own name.
+// birth and gender (0-2) are its fields; phone is the extra field tel, any
+// other attribute an extra field of its own name.
 const userFields = { nickname: 'name', avatarurl: 'portraitUri', mail: 'email', birth: 'birthday' };
 const userExtra = { phone: 'tel' };
 function profileOf(attrs) {
@@ -324,37 +321,35 @@ class Connection {
       case 'delivery':
         throw { type: statusCode.OPERATION_UNSUPPORTED, message: 'delivery acks are sent by the SDK itself (connection option delivery: true)' };
     }
-    const ext = msg.ext && Object.keys(msg.ext).length ? msg.ext : undefined;
+    const ext = msg.ext && Object.keys(msg.ext).length ? msg.ext : undefined, extra = ext && { extra: json(ext, msg) };
     // allowGroupAck: group members answer with read acks (the engine's needReceipt).
     const options = conversationType === im.ConversationType.GROUP && msg.msgConfig?.allowGroupAck ? { needReceipt: true } : undefined;
     let content;
     switch (msg.type) {
       case 'txt':
-        content = new im.TextMessage({ content: String(msg.msg ?? ''), ...(ext && { extra: JSON.stringify(ext) }) });
+        content = new im.TextMessage({ content: String(msg.msg ?? ''), ...extra });
         break;
       case 'custom':
+        json(msg.customExts, msg);
         content = new CustomMessage({ customEvent: msg.customEvent ?? '', customExts: msg.customExts ?? {}, ...(ext && { ext }) });
         break;
       case 'cmd':
         content = new CmdMessage({ action: msg.action ?? '', ...(ext && { ext }) });
         break;
       case 'loc':
-        content = new im.LocationMessage({ latitude: Number(msg.lat), longitude: Number(msg.lng), poi: String(msg.addr ?? ''), content: '', ...(ext && { extra: JSON.stringify(ext) }) });
+        if (!Number.isFinite(msg.lat) || !Number.isFinite(msg.lng)) badParam('lat and lng must be numbers', msg);
+        content = new im.LocationMessage({ latitude: msg.lat, longitude: msg.lng, poi: String(msg.addr ?? ''), content: '', ...extra });
         break;
       case 'img':
       case 'file':
       case 'audio':
       case 'video':
-        return this.#sendFile(msg, conversation, ext, options);
+        return this.#sendFile(msg, conversation, extra, options);
       default:
         throw { type: statusCode.OPERATION_UNSUPPORTED, message: `message type ${msg.type} is not provided yet` };
     }
     const res = await im.sendMessage(conversation, content, options);
-    if (res.code !== 0) {
-      const e = emError(res);
-      msg.fail?.(e);
-      throw e;
-    }
+    if (res.code !== 0) throw failed(msg, res);
     const out = { localMsgId: msg.id, serverMsgId: res.data.messageUId, message: { ...msg, id: res.data.messageUId, time: res.data.sentTime, from: this.user } };
     this.#emit('onReceivedMessage', { id: msg.id, mid: res.data.messageUId, to: msg.to, from: this.user, time: res.data.sentTime });
     msg.success?.(out);
@@ -364,10 +359,10 @@ class Connection {
   // #sendFile uploads msg.file.data to the server and sends the image or
   // file message that points at it (imwasm's upload helpers), with
   // Easemob's upload callbacks.
-  async #sendFile(msg, conversation, ext, options) {
+  async #sendFile(msg, conversation, extra, options) {
     const file = msg.file?.data;
     if (!(typeof Blob !== 'undefined' && file instanceof Blob)) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'file.data must be a File' };
-    const body = { file, ...(ext && { extra: JSON.stringify(ext) }) };
+    const body = { file, ...extra };
     if (msg.type === 'video') Object.assign(body, { duration: Number(msg.length) || 0, name: msg.filename || file.name });
     if (msg.type === 'audio') Object.assign(body, { name: msg.filename || file.name || 'audio', size: file.size });
     const send = { img: im.sendImageMessage, file: im.sendFileMessage, audio: im.sendHQVoiceMessage, video: im.sendSightMessage }[msg.type];
@@ -390,11 +385,7 @@ class Connection {
   // #ack answers an ack's send (read or channel) as Easemob does.
   async #ack(msg, p) {
     const res = await p;
-    if (res.code !== 0) {
-      const e = emError(res);
-      msg.fail?.(e);
-      throw e;
-    }
+    if (res.code !== 0) throw failed(msg, res);
     const out = { localMsgId: msg.id ?? '', serverMsgId: msg.id ?? '' };
     msg.success?.(out);
     return out;
@@ -403,7 +394,7 @@ class Connection {
   // getGroupMsgReadUser({ msgId, groupId }): who read a message sent with
   // allowGroupAck (its sender may ask; the newest 500 readers are kept).
   async getGroupMsgReadUser(params) {
-    if (!params?.msgId || !params.groupId) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'msgId and groupId are required' };
+    if (!params?.msgId || !params.groupId) badParam('msgId and groupId are required');
     const conversation = { conversationType: im.ConversationType.GROUP, targetId: params.groupId };
     const userlist = [];
     for (let pageToken = ''; ;) {
@@ -413,8 +404,7 @@ class Connection {
       if (!(pageToken = res.data.pageToken)) break;
     }
     const data = { ackmid: params.msgId, is_last: true, next_key: '', timestamp: Date.now(), total: userlist.length, userlist };
-    params.success?.({ type: 0, data });
-    return { type: 0, data };
+    return result({ code: 0 }, params, () => data);
   }
 
   // recallMessage({ mid, to, chatType }): the sender's recall, within the
@@ -422,7 +412,7 @@ class Connection {
   async recallMessage(params) {
     const chatType = params?.chatType === 'groupchat' ? 'groupChat' : params?.chatType ?? 'singleChat'; // the legacy name too
     const conversationType = chatTypes[chatType];
-    if (!params?.mid || !params.to || conversationType === undefined) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'mid, to and chatType are required' };
+    if (!params?.mid || !params.to || conversationType === undefined) badParam('mid, to and chatType are required');
     // The server finds the message by its id (sentTime only narrows a RongIMLib lookup).
     const res = await im.recallMessage({ conversationType, targetId: params.to }, { messageUId: params.mid, sentTime: 0, ...(params.ext && { extra: String(params.ext) }) });
     if (res.code !== 0) throw failed(params, res);
@@ -435,18 +425,14 @@ class Connection {
   // a page of the server's history; cursor is the one the last page gave.
   async getHistoryMessages(options) {
     const conversationType = chatTypes[options?.chatType];
-    if (!options?.targetId || conversationType === undefined) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'targetId and chatType are required' };
+    if (!options?.targetId || conversationType === undefined) badParam('targetId and chatType are required');
     const count = Math.min(Math.max(options.pageSize ?? 20, 1), 50);
     const down = options.searchDirection === 'down';
     const timestamp = options.cursor && options.cursor !== -1 && options.cursor !== '-1' ? Number(options.cursor) : 0;
     const res = conversationType === im.ConversationType.CHATROOM // members only (702)
       ? await im.getChatroomHistoryMessages(options.targetId, { timestamp, count, order: down ? 1 : 0 })
       : await im.getRemoteHistoryMessages({ conversationType, targetId: options.targetId }, { timestamp, count, order: down ? 1 : 0 });
-    if (res.code !== 0) {
-      const e = emError(res);
-      options.fail?.(e);
-      throw e;
-    }
+    if (res.code !== 0) throw failed(options, res);
     // up: newest first, the cursor the oldest; down: the reverse.
     const list = [...res.data.list].sort((a, b) => (down ? a.sentTime - b.sentTime : b.sentTime - a.sentTime));
     const messages = list.map((m) => this.#shape(m)).filter(Boolean);
@@ -591,8 +577,8 @@ class Connection {
   }
   async getSilentModeForConversations(params) {
     const data = { user: {}, group: {} };
-    for (const c of params?.conversationList ?? badParam('conversationList is required')) {
-      data[c.type === 'groupChat' ? 'group' : 'user'][c.id] = (await convSilent(params, silentConversation({ conversationId: c?.id, type: c?.type })))();
+    for (const c of Array.isArray(params?.conversationList) ? params.conversationList : badParam('conversationList must be an array', params)) {
+      data[c?.type === 'groupChat' ? 'group' : 'user'][c?.id] = (await convSilent(params, silentConversation({ conversationId: c?.id, type: c?.type })))();
     }
     return result({ code: 0 }, params, () => data);
   }
@@ -603,7 +589,7 @@ class Connection {
   // permissions.
   async createGroup(params) {
     const d = params?.data;
-    if (!d || typeof d.groupname !== 'string') throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'data.groupname is required' };
+    if (!d || typeof d.groupname !== 'string') badParam('data.groupname is required');
     const groupId = 'g' + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
     const info = {
       groupId, groupName: d.groupname, introduction: d.desc ?? '',
@@ -622,8 +608,7 @@ class Connection {
     const zeroBased = params?.needAffiliations || params?.needRole;
     const items = await byPageNumber(params, (count, pageToken) => im.getJoinedGroupsByRole({ count, pageToken, order: true }, im.GroupMemberRole.UNDEF), zeroBased);
     const data = items.map((g) => ({ groupid: g.groupId, groupname: g.groupName }));
-    params?.success?.({ type: 0, data });
-    return { type: 0, data };
+    return result({ code: 0 }, params, () => data);
   }
   async getGroupInfo(params) {
     const ids = [].concat(params?.groupId ?? []);
@@ -636,8 +621,7 @@ class Connection {
       membersonly: g.joinPermission !== im.GroupJoinPermission.FREE, public: true, maxusers: 0, mute: !!g.muteAll,
       affiliations: await this.#members({ ...params, groupId: g.groupId, pageNum: 1, pageSize: g.membersCount || 1 }),
     })));
-    params?.success?.({ type: 0, data });
-    return { type: 0, data };
+    return result({ code: 0 }, params, () => data);
   }
   modifyGroup(params) {
     return result(im.updateGroupInfo({ groupId: params?.groupId, ...(params?.groupName !== undefined && { groupName: params.groupName }),
@@ -645,8 +629,7 @@ class Connection {
   }
   async listGroupMembers(params) {
     const data = await this.#members(params);
-    params?.success?.({ type: 0, data });
-    return { type: 0, data };
+    return result({ code: 0 }, params, () => data);
   }
   // #members is a page of a group's members as Easemob lists them.
   async #members(params) {
@@ -694,7 +677,7 @@ class Connection {
   }
   async deleteConversation(params) {
     const conversationType = chatTypes[params?.chatType];
-    if (!params?.channel || conversationType === undefined) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'channel and chatType are required' };
+    if (!params?.channel || conversationType === undefined) badParam('channel and chatType are required');
     const conversation = { conversationType, targetId: params.channel };
     if (params.deleteRoam) {
       const res = await im.clearHistoryMessages(conversation, Date.now());
@@ -704,7 +687,7 @@ class Connection {
   }
   async pinConversation(params) {
     const conversationType = chatTypes[params?.conversationType];
-    if (!params?.conversationId || conversationType === undefined) throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'conversationId and conversationType are required' };
+    if (!params?.conversationId || conversationType === undefined) badParam('conversationId and conversationType are required');
     await result(im.setConversationToTop({ conversationType, targetId: params.conversationId }, !!params.isPinned));
     return { type: 0, data: { isPinned: !!params.isPinned, pinnedTime: params.isPinned ? Date.now() : 0 } };
   }
@@ -716,11 +699,11 @@ class Connection {
     const m = params?.modifiedMessage;
     const conversationType = chatTypes[m?.chatType];
     if (!params?.messageId || !m || m.type !== 'txt' || conversationType === undefined || !m.to) {
-      throw { type: statusCode.REQUEST_PARAMETER_ERROR, message: 'messageId and a txt modifiedMessage with to and chatType are required' };
+      badParam('messageId and a txt modifiedMessage with to and chatType are required');
     }
     const res = await im.modifyMessageWithParams({
       messageUId: params.messageId, conversation: { conversationType, targetId: m.to },
-      messageContent: { content: String(m.msg ?? ''), ...(m.ext && Object.keys(m.ext).length && { extra: JSON.stringify(m.ext) }) },
+      messageContent: { content: String(m.msg ?? ''), ...(m.ext && Object.keys(m.ext).length && { extra: json(m.ext, params) }) },
     });
     if (res.code !== 0) throw failed(params, res);
     return { type: 0, ...(res.data && { message: this.#shape(res.data) }) };
@@ -751,12 +734,14 @@ class Connection {
       (r) => [{ id: p.chatRoomId, affiliations_count: r.userCount, affiliations: r.userInfos.map((m) => ({ member: m.id })) }]);
   }
   // Attributes: the room's entries, { key: value }.
-  getChatRoomAttributes(p) {
-    const keys = p?.attributeKeys?.length && p.attributeKeys;
-    return result(im.getAllChatRoomEntries(p?.chatRoomId), p, (r) => (keys ? Object.fromEntries(Object.entries(r).filter(([k]) => keys.includes(k))) : r));
+  async getChatRoomAttributes(p) {
+    const keys = keysOf(p?.attributeKeys, p);
+    return result(im.getAllChatRoomEntries(p?.chatRoomId), p, (r) => (keys.length ? Object.fromEntries(Object.entries(r).filter(([k]) => keys.includes(k))) : r));
   }
-  setChatRoomAttributes(p) {
-    const entries = Object.entries(p?.attributes ?? {}).map(([key, value]) => ({ key, value }));
+  async setChatRoomAttributes(p) {
+    const a = p?.attributes;
+    if (a?.constructor !== Object || Object.values(a).some((v) => typeof v !== 'string')) badParam('attributes must be { key: string }', p);
+    const entries = Object.entries(a).map(([key, value]) => ({ key, value }));
     return attributes([[im.setChatRoomEntries(p?.chatRoomId, { entries, isAutoDelete: p?.autoDelete ?? true, isForce: !!p?.isForced }), entries.map((e) => e.key)]], p);
   }
   setChatRoomAttribute(p) {
@@ -764,8 +749,8 @@ class Connection {
       { key: p?.attributeKey, value: p?.attributeValue, isAutoDelete: p?.autoDelete ?? true }), p);
   }
   // isForced: other members' too, a call per key (the engine has no batch).
-  removeChatRoomAttributes(p) {
-    const keys = p?.attributeKeys ?? [];
+  async removeChatRoomAttributes(p) {
+    const keys = keysOf(p?.attributeKeys, p);
     return attributes(p?.isForced ? keys.map((key) => [im.forceRemoveChatRoomEntry(p.chatRoomId, { key }), [key]])
       : [[im.removeChatRoomEntries(p?.chatRoomId, { entries: keys }), keys]], p);
   }

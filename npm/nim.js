@@ -22,6 +22,8 @@ const nimConv = (c) => c.conversationType === P2P || c.conversationType === TEAM
 
 // NIM's codes for the engine's (RongIMLib's): one table.
 const codeMap = new Map([
+  // INVALID_PARAMETER_*: parameter errors, as 33003 (but 34204 below: 404).
+  ...Object.entries(im.ErrorCode).filter(([k]) => k.startsWith('INVALID_PARAMETER_')).map(([, v]) => [v, 414]),
   [im.ErrorCode.SEND_FREQUENCY_TOO_FAST, 416],
   [im.ErrorCode.RECALL_MESSAGE, 508],
   [im.ErrorCode.BIZ_ERROR_INVALID_PARAMETER, 414],
@@ -49,6 +51,8 @@ class NIMError extends Error {
 }
 const failure = (res, extra) => new NIMError(codeMap.get(res.code) ?? res.code, res.msg || `imwasm error ${res.code}`, { imwasmCode: res.code, ...extra });
 const bad = (message) => new NIMError(414, message);
+// json is v's JSON text (a BigInt or a cycle: 414).
+const json = (v) => { try { return JSON.stringify(v); } catch { throw bad('attach must be JSON'); } };
 const ok = async (p) => {
   const res = await p;
   if (res.code !== 0) throw failure(res);
@@ -338,13 +342,14 @@ class MsgService {
 
   sendTextMsg(o) { return this.#send(o, new im.TextMessage({ content: String(o?.body ?? ''), ...(o?.ext && { extra: o.ext }) })); }
   sendTipMsg(o) { return this.#send(o, new TipMessage({ body: String(o?.body ?? ''), ...(o?.ext && { extra: o.ext }) })); }
-  sendCustomMsg(o) {
-    const attach = typeof o?.attach === 'string' ? o.attach : JSON.stringify(o?.attach ?? {});
+  async sendCustomMsg(o) {
+    const attach = typeof o?.attach === 'string' ? o.attach : json(o?.attach ?? {});
     return this.#send(o, new CustomMessage({ attach, body: String(o?.body ?? ''), ...(o?.ext && { extra: o.ext }) }));
   }
-  sendGeoLocationMsg(o) {
+  async sendGeoLocationMsg(o) {
     const a = o?.attach ?? {};
-    return this.#send(o, new im.LocationMessage({ latitude: Number(a.lat), longitude: Number(a.lng), poi: String(a.title ?? ''), content: '', ...(o?.ext && { extra: o.ext }) }));
+    if (!Number.isFinite(a.lat) || !Number.isFinite(a.lng)) throw bad('attach.lat and attach.lng must be numbers');
+    return this.#send(o, new im.LocationMessage({ latitude: a.lat, longitude: a.lng, poi: String(a.title ?? ''), content: '', ...(o?.ext && { extra: o.ext }) }));
   }
   sendImageMsg(o) { return this.#file('image', o); }
   sendAudioMsg(o) { return this.#file('audio', o); }
@@ -466,7 +471,11 @@ class MsgService {
 // nim.session: the session list, read times and pins of sessions
 // ('p2p-bob', 'team-42').
 function sessionService(sessions) {
-  const reset = async (ids) => { for (const id of ids) await ok(im.clearMessagesUnreadStatus(sessionConv(id))); };
+  // Every id is read before any is reset.
+  const reset = async (ids) => {
+    if (!Array.isArray(ids)) throw bad('ids (session ids) are required');
+    for (const c of ids.map(sessionConv)) await ok(im.clearMessagesUnreadStatus(c));
+  };
   const top = async (id, isTop) => {
     await ok(im.setConversationToTop(sessionConv(id), isTop));
     const t = Date.now();
@@ -490,7 +499,7 @@ function sessionService(sessions) {
     // The user's read time moves; nobody is told (sendMsgReceipt tells).
     resetSessionUnread: (id) => reset([id]),
     resetSessionUnreadCount: (o) => reset([o?.id]),
-    resetMultiSessionUnreadCount: (o) => reset(o?.ids ?? []),
+    resetMultiSessionUnreadCount: (o) => reset(o?.ids),
     resetAllSessionsUnreadCount: () => ok(im.clearAllMessagesUnreadStatus()).then(() => {}),
     async deleteSession(o) {
       await ok(im.removeConversation(sessionConv(o?.id), !!o?.isSyncToServer));
@@ -506,12 +515,15 @@ const R = im.GroupMemberRole;
 const P = im.GroupOperationPermission;
 const J = im.GroupJoinPermission;
 const joinModes = { noVerify: J.FREE, needVerify: J.OWNER_OR_MANAGER_VERIFY, rejectAll: J.NO_ONE_ALLOWED };
-const byManagers = (mode) => (mode === 'all' ? P.EVERYONE : mode === 'manager' ? P.OWNER_OR_MANAGER : undefined);
+const byManagers = { all: P.EVERYONE, manager: P.OWNER_OR_MANAGER };
+const modes = { joinMode: joinModes, inviteMode: byManagers, updateTeamMode: byManagers,
+  beInviteMode: { needVerify: im.GroupInviteHandlePermission.INVITEE_VERIFY, noVerify: im.GroupInviteHandlePermission.FREE } };
+// groupOf: a team's options as a group's info (a mode NIM does not have: 414).
 function groupOf(o) {
+  for (const k in modes) if (o[k] !== undefined && !Object.hasOwn(modes[k], o[k])) throw bad(`${k} must be ${Object.keys(modes[k]).join(' or ')}`);
   const g = { groupId: o.teamId, groupName: o.name, portraitUri: o.avatar, introduction: o.intro, notice: o.announcement,
-    ...(o.ext !== undefined && { extProfile: { ext: o.ext } }), joinPermission: joinModes[o.joinMode], invitePermission: byManagers(o.inviteMode),
-    groupInfoEditPermission: byManagers(o.updateTeamMode),
-    inviteHandlePermission: o.beInviteMode && (o.beInviteMode === 'needVerify' ? im.GroupInviteHandlePermission.INVITEE_VERIFY : im.GroupInviteHandlePermission.FREE) };
+    ...(o.ext !== undefined && { extProfile: { ext: o.ext } }), joinPermission: joinModes[o.joinMode], invitePermission: byManagers[o.inviteMode],
+    groupInfoEditPermission: byManagers[o.updateTeamMode], inviteHandlePermission: modes.beInviteMode[o.beInviteMode] };
   return Object.fromEntries(Object.entries(g).filter(([, v]) => v !== undefined));
 }
 const teamOf = (g) => ({
@@ -554,10 +566,10 @@ function teamService() {
       return teamOf(g);
     },
     getTeams: async () => (await pages((opt) => im.getJoinedGroupsByRole(opt, R.UNDEF))).map(teamOf),
-    updateTeamInfo: async (o) => { await ok(im.updateGroupInfo(groupOf(o))); return { teamId: o.teamId, ...o }; },
+    updateTeamInfo: async (o) => { await ok(im.updateGroupInfo(groupOf(o ?? {}))); return { teamId: o.teamId, ...o }; },
     getTeamMembers: async (o) => {
       const all = (await pages((opt) => im.getGroupMembersByRole(o?.teamId, R.UNDEF, opt))).map((m) => memberOf(o.teamId, m));
-      return o.accounts ? all.filter((m) => o.accounts.includes(m.account)) : all;
+      return o.accounts ? all.filter((m) => accounts(o).includes(m.account)) : all;
     },
     dismissTeam: (o) => done(im.dismissGroup(o?.teamId)),
     leaveTeam: (o) => done(im.quitGroup(o?.teamId)),
@@ -577,7 +589,8 @@ function teamService() {
   };
 }
 
-const cardOf = (p) => ({ account: p.userId, nick: p.name ?? '', avatar: p.portraitUri ?? '', sign: p.extraProfile?.sign ?? '', gender: ['unknown', 'male', 'female'][p.gender] ?? 'unknown',
+const genders = ['unknown', 'male', 'female'];
+const cardOf = (p) => ({ account: p.userId, nick: p.name ?? '', avatar: p.portraitUri ?? '', sign: p.extraProfile?.sign ?? '', gender: genders[p.gender] ?? 'unknown',
   email: p.email ?? '', birth: p.birthday ?? '', tel: p.extraProfile?.tel ?? '', ext: p.extraProfile?.ext ?? '', createTime: 0, updateTime: 0 });
 
 // nim.user: name cards are imwasm's profiles; the blacklist is imwasm's.
@@ -590,10 +603,11 @@ function userService() {
     getRelations: async () => ({ blackList: (await ok(im.getBlacklist())).map((account) => ({ account })), muteList: [] }),
     getUsersNameCardFromServer: async (o) => (await ok(im.getUserProfiles(o?.accounts ?? []))).map(cardOf),
     async updateMyNameCard(o) {
+      if (o?.gender !== undefined && !genders.includes(o.gender)) throw bad('gender must be unknown, male or female');
       const extra = Object.fromEntries(['sign', 'tel', 'ext'].filter((k) => o?.[k] !== undefined).map((k) => [k, String(o[k])]));
       await ok(im.updateMyUserProfile({ ...(o?.nick !== undefined && { name: o.nick }), ...(o?.avatar !== undefined && { portraitUri: o.avatar }),
         ...(o?.email !== undefined && { email: o.email }), ...(o?.birth !== undefined && { birthday: o.birth }),
-        ...(o?.gender !== undefined && { gender: { male: 1, female: 2 }[o.gender] ?? 0 }), ...(Object.keys(extra).length && { extraProfile: extra }) },
+        ...(o?.gender !== undefined && { gender: genders.indexOf(o.gender) }), ...(Object.keys(extra).length && { extraProfile: extra }) },
       { mergeExtraProfile: true })); // sign, tel and ext each their own
       return cardOf(await ok(im.getMyUserProfile()));
     },
@@ -640,7 +654,7 @@ function contentOf(msg) {
     case 'video': return new im.SightMessage({ sightUrl: a.url, content: '', duration: (a.dur ?? 0) / 1000, ...nim, ...extra });
     case 'file': return new im.FileMessage({ name: a.name, size: a.size, type: a.ext, fileUrl: a.url, md5: a.md5, ...extra });
   }
-  return new CustomMessage({ attach: JSON.stringify(msg.attach ?? {}), body: msg.body ?? '', ...extra });
+  return new CustomMessage({ attach: json(msg.attach ?? {}), body: msg.body ?? '', ...extra });
 }
 
 export { NIMSDK };

@@ -407,6 +407,71 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(errors.chatRoom.type, 702); // a room the sender has not joined
     assert.equal(errors.register.type, 53);
     assert.match(errors.register.message, /token/);
+
+    // Bad parameters are -3 (fail told too), async calls reject and never
+    // throw, and the engine's INVALID_PARAMETER_* codes are -3 as 33003 is.
+    await admin(server, 'POST', '/v1/chatrooms', { id: 'errs' });
+    const bad = await u.amy.page.evaluate(async () => {
+      const caught = (f) => {
+        let p;
+        try { p = f(); } catch (e) { return { sync: true, type: e?.type, name: e?.name }; }
+        return p.then((ok) => ({ ok }), (e) => ({ type: e.type, name: e.name, message: e.message }));
+      };
+      const send = async (m) => {
+        const fails = [];
+        const r = await caught(() => conn.send(WebIM.message.create({ chatType: 'singleChat', to: 'ben', ...m, fail: (e) => fails.push(e.type) })));
+        return { ...r, fails };
+      };
+      const cycle = {};
+      cycle.self = cycle;
+      const room = (fn, p) => caught(() => conn[fn]({ chatRoomId: 'errs', ...p }));
+      const r = {
+        bigExt: await send({ type: 'txt', msg: 'x', ext: { n: 1n } }),
+        cycleExt: await send({ type: 'txt', msg: 'x', ext: cycle }),
+        bigCustom: await send({ type: 'custom', customEvent: 'e', customExts: { n: 1n } }),
+        bigCmd: await send({ type: 'cmd', action: 'a', ext: { n: 1n } }),
+        bigFile: await send({ type: 'img', ext: cycle, file: { data: new Blob(['x']) } }),
+        bigLoc: await send({ type: 'loc', lat: 1, lng: 2, ext: { n: 1n } }),
+        latText: await send({ type: 'loc', lat: 'north', lng: 2, addr: 'x' }),
+        noLng: await send({ type: 'loc', lat: 1, addr: 'x' }),
+        nanLat: await send({ type: 'loc', lat: NaN, lng: 2 }),
+        edit: await caught(() => conn.modifyMessage({ messageId: 'm', modifiedMessage: { type: 'txt', chatType: 'singleChat', to: 'ben', msg: 'x', ext: { n: 1n } } })),
+        silentNull: await caught(() => conn.getSilentModeForConversations({ conversationList: [null] })),
+        silentFive: await caught(() => conn.getSilentModeForConversations({ conversationList: 5 })),
+        page0: await caught(() => conn.getJoinedGroups({ pageNum: 0, pageSize: 10 })),
+        pageNaN: await caught(() => conn.getJoinedGroups({ pageNum: NaN, pageSize: 10 })),
+        pageMinus: await caught(() => conn.getJoinedGroups({ pageNum: -1, pageSize: 10, needAffiliations: true })),
+        members0: await caught(() => conn.listGroupMembers({ groupId: 'g', pageNum: 0, pageSize: 10 })),
+        page1: await caught(() => conn.getJoinedGroups({ pageNum: 1, pageSize: 10 })),
+        expiry: await caught(() => conn.subscribePresence({ usernames: ['ben'], expiry: 5 })), // 34307
+        roomId: await caught(() => conn.getHistoryMessages({ targetId: 'no such room', chatType: 'chatRoom' })), // 34210
+        join: await caught(() => conn.joinChatRoom({ roomId: 'errs' })),
+        removeNumber: await room('removeChatRoomAttributes', { isForced: true, attributeKeys: 5 }),
+        getNumbers: await room('getChatRoomAttributes', { attributeKeys: [1] }),
+        setArray: await room('setChatRoomAttributes', { attributes: ['x', 'y'] }),
+        setString: await room('setChatRoomAttributes', { attributes: 'ab' }),
+        setNumber: await room('setChatRoomAttributes', { attributes: { k: 1 } }),
+        set: await room('setChatRoomAttributes', { attributes: { 0: 'a', 1: 'b', '01': 'c' } }),
+        getOne: await room('getChatRoomAttributes', { attributeKeys: '01' }),
+        removeOne: await room('removeChatRoomAttributes', { isForced: true, attributeKeys: '01' }),
+        left: await room('getChatRoomAttributes', {}),
+      };
+      await conn.leaveChatRoom({ roomId: 'errs' });
+      return r;
+    });
+    for (const k of ['bigExt', 'cycleExt', 'bigCustom', 'bigCmd', 'bigFile', 'bigLoc', 'latText', 'noLng', 'nanLat']) {
+      assert.deepEqual([bad[k].sync, bad[k].type, bad[k].fails], [undefined, -3, [-3]], `send ${k}: ${JSON.stringify(bad[k])}`);
+    }
+    for (const k of ['edit', 'silentNull', 'silentFive', 'page0', 'pageNaN', 'pageMinus', 'members0', 'expiry', 'roomId',
+      'removeNumber', 'getNumbers', 'setArray', 'setString', 'setNumber']) {
+      assert.deepEqual([bad[k].sync, bad[k].type], [undefined, -3], `${k}: ${JSON.stringify(bad[k])}`);
+    }
+    assert.equal(bad.page1.ok?.type, 0, 'page 1');
+    assert.equal(bad.join.ok?.type, 0, 'joined errs');
+    assert.deepEqual(bad.set.ok?.data.successKeys.sort(), ['0', '01', '1']);
+    assert.deepEqual(bad.getOne.ok?.data, { '01': 'c' }, 'a string is one key, not a substring');
+    assert.deepEqual(bad.removeOne.ok?.data, { status: 'success', errorKeys: {}, successKeys: ['01'] });
+    assert.deepEqual(bad.left.ok?.data, { 0: 'a', 1: 'b' });
     // A fresh page: a password, and a token for someone else, are refused.
     const context = await browser.newContext();
     const page = await context.newPage();

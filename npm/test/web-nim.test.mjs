@@ -138,6 +138,43 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(seen.body, 'first');
 
     assert.equal((await call(u.pim, 'msg.sendTextMsg', { scene: 'bogus', to: 'ola', body: 'x' })).code, 414);
+    // Every session id is read before any is reset: a bogus one resets none.
+    const again = await must(u.pim, 'msg.sendTextMsg', { scene: 'p2p', to: 'ola', body: 'again' });
+    await waitGot(u.ola, 'updateSession', (s) => s.id === 'p2p-pim' && s.lastMsg?.idClient === again.idClient, 'the second text');
+    assert.equal(await unread(), 1);
+    assert.equal((await call(u.ola, 'session.resetMultiSessionUnreadCount', { ids: ['p2p-pim', 'bogus'] })).code, 414);
+    assert.equal((await call(u.ola, 'session.resetMultiSessionUnreadCount', { ids: 'p2p-pim' })).code, 414, 'ids is an array');
+    assert.equal(await unread(), 1, 'nothing reset');
+    await must(u.ola, 'session.resetMultiSessionUnreadCount', { ids: ['p2p-pim'] });
+    assert.equal(await unread(), 0);
+    // Bad parameters are 414, as rejections (never thrown at the call), and
+    // so are the engine's INVALID_PARAMETER_* codes.
+    const bad = await u.pim.page.evaluate(async () => {
+      const caught = (f) => {
+        let p;
+        try { p = f(); } catch (e) { return { sync: true, code: e?.code, name: e?.name }; }
+        return p.then((ok) => ({ ok: !!ok }), (e) => ({ code: e.code, message: e.message }));
+      };
+      const cycle = {};
+      cycle.self = cycle;
+      const to = { scene: 'p2p', to: 'ola' };
+      return {
+        bigAttach: await caught(() => window.nim.msg.sendCustomMsg({ ...to, attach: { n: 1n } })),
+        cycleAttach: await caught(() => window.nim.msg.sendCustomMsg({ ...to, attach: cycle })),
+        bigEdit: await caught(() => window.nim.msg.modifyMsg({ msg: { ...to, target: 'ola', idServer: 'x', type: 'custom' }, attach: { n: 1n } })),
+        latText: await caught(() => window.nim.msg.sendGeoLocationMsg({ ...to, attach: { lat: 'north', lng: 2, title: 'x' } })),
+        noLng: await caught(() => window.nim.msg.sendGeoLocationMsg({ ...to, attach: { lat: 1, title: 'x' } })),
+        nanLat: await caught(() => window.nim.msg.sendGeoLocationMsg({ ...to, attach: { lat: NaN, lng: 2 } })),
+        gender: await caught(() => window.nim.user.updateMyNameCard({ nick: 'Robot', gender: 'robot' })),
+        count: await caught(() => window.nim.msgLog.getHistoryMsgs({ ...to, limit: 0 })), // 34232
+        geo: await caught(() => window.nim.msg.sendGeoLocationMsg({ ...to, attach: { lat: 30.5, lng: 114.3, title: 'here' } })),
+      };
+    });
+    for (const k of ['bigAttach', 'cycleAttach', 'bigEdit', 'latText', 'noLng', 'nanLat', 'gender', 'count']) {
+      assert.deepEqual([bad[k].sync, bad[k].code], [undefined, 414], `${k}: ${JSON.stringify(bad[k])}`);
+    }
+    assert.equal(bad.geo.ok, true, 'numbers are sent');
+    assert.notEqual((await must(u.pim, 'user.getUsersNameCardFromServer', { accounts: ['pim'] }))[0].nick, 'Robot', 'nothing set');
     const theirs = (await gotOf(u.ola, 'msg')).find((m) => m.idClient === sent.idClient);
     assert.equal((await call(u.ola, 'msg.recallMsg', { msg: theirs })).code, 403, 'recalling another user\'s message');
     assert.equal((await call(u.pim, 'msg.getTeamMsgReads', { teamMsgReceipts: [{ teamId: 'nope', idServer: 'x' }] })).code, 804);
@@ -150,6 +187,14 @@ for (const engine of engines()) describe(engine, () => {
     // 814: team receipts switched off by the app.
     const team = await must(u.ola, 'team.createTeam', { type: 'advanced', name: 'Acks', accounts: ['pim'] });
     const asking = await must(u.ola, 'msg.sendTextMsg', { scene: 'team', to: team.teamId, body: 'ack?', teamSpecializationInfo: { needACK: true } });
+    // A mode NIM does not have is refused before anything changes.
+    for (const mode of [{ joinMode: 'open' }, { inviteMode: 'owner' }, { updateTeamMode: 'everyone' }, { beInviteMode: 'maybe' }]) {
+      assert.equal((await call(u.ola, 'team.updateTeamInfo', { teamId: team.teamId, name: 'Renamed', ...mode })).code, 414, JSON.stringify(mode));
+    }
+    assert.equal((await must(u.ola, 'team.getTeamInfo', { teamId: team.teamId })).name, 'Acks', 'not renamed');
+    assert.equal((await must(u.ola, 'team.updateTeamInfo', { teamId: team.teamId, joinMode: 'rejectAll', beInviteMode: 'noVerify' })).joinMode, 'rejectAll');
+    assert.deepEqual((await must(u.ola, 'team.getTeamMembers', { teamId: team.teamId, accounts: 'olapim' })), [], 'a string is one account');
+    assert.deepEqual((await must(u.ola, 'team.getTeamMembers', { teamId: team.teamId, accounts: 'pim' })).map((m) => m.account), ['pim']);
     // 404: a message the team does not have.
     assert.equal((await call(u.ola, 'msg.getTeamMsgReads', { teamMsgReceipts: [{ teamId: team.teamId, idServer: 'no-such-message' }] })).code, 404);
     await admin(server, 'PUT', '/v1/settings', { receiptsEnabled: false });
