@@ -465,6 +465,7 @@ func (s *Server) dropGroup(gid string) {
 
 func (s *Server) dropAllGroups() {
 	s.groups.invalidateAll()
+	s.ultraGroups.invalidateAll()
 	s.cluster.broadcast(&busEvent{Kind: evDropAll})
 }
 
@@ -530,6 +531,7 @@ func (c *cluster) receive(b []byte) {
 		}
 	case evDropAll:
 		s.groups.invalidateAll()
+		s.ultraGroups.invalidateAll()
 	case evRoomGone:
 		s.chatroomGone(e.Conv)
 	case evRoomMutes:

@@ -121,6 +121,8 @@ func TestEraseUser(t *testing.T) {
 	dir := t.TempDir()
 	e := newEnv(t, func(c *server.Config) { c.DataDir = dir })
 	e.group(t, "g1", "alice", []string{"bob", "carol"}, nil)
+	e.adminOK(t, "POST", "/v1/ultragroups", map[string]any{"id": "ug", "name": "Town", "ownerId": "alice", "memberIds": []string{"carol"}})
+
 	alice := e.device("alice", "a1", devOpts{})
 	bob := e.device("bob", "b1", devOpts{})
 	carol := e.device("carol", "c1", devOpts{})
@@ -130,6 +132,7 @@ func TestEraseUser(t *testing.T) {
 	carolToken := e.token(t, "carol", time.Hour)
 	carol.connect(t, carolToken)
 	carol.send(t, text("g1", client.Group, "carol in group"))
+	carol.send(t, text("ug", client.UltraGroup, "ultra hello")) // and the group is cached
 	carol.send(t, text("bob", client.Private, "carol to bob"))
 	bob.send(t, text("carol", client.Private, "bob to carol"))
 	m := carol.send(t, text("bob", client.Private, "delete me"))
@@ -143,7 +146,7 @@ func TestEraseUser(t *testing.T) {
 		t.Fatalf("before erasing, %d bodies hold carol's text", n)
 	}
 	status, res := e.admin("DELETE", "/v1/users/carol", nil)
-	if status != 200 || res["data"].(map[string]any)["erasedMessages"] != float64(3) {
+	if status != 200 || res["data"].(map[string]any)["erasedMessages"] != float64(4) { // with her ultra group message
 		t.Fatalf("erase: %d %v", status, res)
 	}
 	carol.waitFor(t, "kicked", func(_ []*client.Message, evs []client.Event) bool {
@@ -187,8 +190,12 @@ func TestEraseUser(t *testing.T) {
 		t.Fatalf("connect with a token from before the erase: %v", err)
 	}
 	e.clock.add(time.Second)
-	e.device("carol", "c3", devOpts{}).connect(t, e.token(t, "carol", time.Hour))
+	c3 := e.device("carol", "c3", devOpts{})
+	c3.connect(t, e.token(t, "carol", time.Hour))
 	if status, res := e.admin("POST", "/v1/messages", map[string]any{"fromUserId": "carol", "conversationType": 3, "targetIds": []string{"g1"}, "objectName": "RC:TxtMsg", "content": "{}", "clientMsgId": "x"}); status != 400 || res["code"] != float64(codes.NotInGroup) {
 		t.Fatalf("erased user still in the group: %d %v", status, res)
+	}
+	if _, err := c3.SendMessage(context.Background(), text("ug", client.UltraGroup, "back"), client.SendOptions{}); err == nil {
+		t.Fatal("erased user still in the ultra group")
 	}
 }

@@ -1,8 +1,6 @@
 package contract
 
 import (
-	"unicode/utf8"
-
 	"github.com/imwasm/imwasm/proto/codes"
 	pb "github.com/imwasm/imwasm/proto/litepb"
 )
@@ -74,7 +72,7 @@ func CheckChatroomRequest(r *pb.ChatroomRequest) error {
 			if !ValidChatroomKey(e.GetKey()) {
 				return bad("an entry key must be 1-128 characters of [A-Za-z0-9+=_-]")
 			}
-			if len(e.GetValue()) == 0 || len(e.GetValue()) > ChatroomValueMax || !utf8.ValidString(e.GetValue()) {
+			if len(e.GetValue()) == 0 || len(e.GetValue()) > ChatroomValueMax || !ValidText(e.GetValue()) {
 				return bad("an entry value must be 1-4096 bytes of UTF-8")
 			}
 		}

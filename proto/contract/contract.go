@@ -6,6 +6,9 @@
 package contract
 
 import (
+	"strings"
+	"unicode/utf8"
+
 	"golang.org/x/time/rate"
 )
 
@@ -34,6 +37,13 @@ func ValidNotificationLevel(l int32) bool {
 		return true
 	}
 	return false
+}
+
+// ValidText reports whether s may be stored as text: valid UTF-8 without
+// U+0000, which PostgreSQL's text cannot hold (SQLite's can: the rule is
+// the stricter store's, so both stores take the same texts).
+func ValidText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // ValidID reports whether s may name a user, a group or a client message:

@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imwasm/imwasm/proto/codes"
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 func TestValidID(t *testing.T) {
@@ -16,6 +19,29 @@ func TestValidID(t *testing.T) {
 	} {
 		if got := ValidID(c.id); got != c.ok {
 			t.Errorf("ValidID(%q) = %v, want %v", c.id, got, c.ok)
+		}
+	}
+}
+
+// Texts both stores hold: valid UTF-8 without U+0000 (PostgreSQL's text
+// cannot hold it), checked by every rule that takes a text (a tag here).
+func TestValidText(t *testing.T) {
+	for _, c := range []struct {
+		s  string
+		ok bool
+	}{
+		{"", true}, {"工作 ✓", true}, {"a\tb\n", true}, {"t\x001", false}, {"\xff", false},
+	} {
+		if got := ValidText(c.s); got != c.ok {
+			t.Errorf("ValidText(%q) = %v, want %v", c.s, got, c.ok)
+		}
+	}
+	for _, r := range []*pb.TagRequest{
+		{Op: pb.TagOp_TAG_ADD, TagId: "t\x001", TagName: "work"},
+		{Op: pb.TagOp_TAG_ADD, TagId: "t1", TagName: "work\x00home"},
+	} {
+		if err := CheckTagRequest(r); codes.Of(err) == 0 {
+			t.Errorf("tag %q %q with U+0000 accepted", r.TagId, r.TagName)
 		}
 	}
 }

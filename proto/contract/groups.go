@@ -415,7 +415,7 @@ func CheckMemberInfo(nickname, extra string) error {
 }
 
 func maxChars(s string, n int, what string) error {
-	if !utf8.ValidString(s) {
+	if !ValidText(s) {
 		return codes.New(codes.RCGroupParameterFormatError, what+" is not UTF-8")
 	}
 	if utf8.RuneCountInString(s) > n {
@@ -489,13 +489,13 @@ func checkGroupRequest(r *pb.GroupRequest, byApp bool) error {
 		return nil
 	}
 	search := func() error {
-		if strings.TrimSpace(r.Text) == "" || !utf8.ValidString(r.Text) || utf8.RuneCountInString(r.Text) > MaxNicknameChars {
+		if strings.TrimSpace(r.Text) == "" || !ValidText(r.Text) || utf8.RuneCountInString(r.Text) > MaxNicknameChars {
 			return codes.New(codes.InvalidParameter, "the search text must be 1-64 characters, not blank")
 		}
 		return pageOf(MaxGroupPage)
 	}
 	reason := func() error {
-		if !utf8.ValidString(r.Reason) || utf8.RuneCountInString(r.Reason) > MaxMemberExtraChars {
+		if !ValidText(r.Reason) || utf8.RuneCountInString(r.Reason) > MaxMemberExtraChars {
 			return codes.New(codes.InvalidParameter, "the reason is at most 128 characters")
 		}
 		return nil
@@ -562,7 +562,7 @@ func checkGroupRequest(r *pb.GroupRequest, byApp bool) error {
 	case pb.GroupOp_GROUP_APPLICATIONS:
 		return pageOf(MaxGroupPage)
 	case pb.GroupOp_GROUP_SET_REMARK:
-		if r.Text != "" && strings.TrimSpace(r.Text) == "" || !utf8.ValidString(r.Text) || utf8.RuneCountInString(r.Text) > MaxNicknameChars {
+		if r.Text != "" && strings.TrimSpace(r.Text) == "" || !ValidText(r.Text) || utf8.RuneCountInString(r.Text) > MaxNicknameChars {
 			return codes.New(codes.InvalidParameter, "the remark is at most 64 characters, not blank")
 		}
 	}

@@ -25,6 +25,11 @@ func expansion(n, keySize, valueSize int) map[string]string {
 	return x
 }
 
+// objectOf is a JSON object of exactly n bytes (n ≥ 8).
+func objectOf(n int) []byte {
+	return []byte(`{"c":"` + strings.Repeat("x", n-8) + `"}`)
+}
+
 func TestCheckSend(t *testing.T) {
 	conv := &pb.Conversation{Type: pb.ConversationType_GROUP, Target: strings.Repeat("g", 64)}
 	for _, c := range []struct {
@@ -33,8 +38,13 @@ func TestCheckSend(t *testing.T) {
 		want int32
 	}{
 		{"plain", &pb.SendRequest{Conv: conv, Content: []byte("{}")}, 0},
-		{"content at the limit", &pb.SendRequest{Conv: conv, Content: make([]byte, DefaultContentBytes)}, 0},
-		{"content over", &pb.SendRequest{Conv: conv, Content: make([]byte, DefaultContentBytes+1)}, codes.MsgContentExceedLimit},
+		{"content at the limit", &pb.SendRequest{Conv: conv, Content: objectOf(DefaultContentBytes)}, 0},
+		{"content over", &pb.SendRequest{Conv: conv, Content: objectOf(DefaultContentBytes + 1)}, codes.MsgContentExceedLimit},
+		{"content no object", &pb.SendRequest{Conv: conv, Content: []byte(`"text"`)}, codes.InvalidParameter},
+		{"content empty", &pb.SendRequest{Conv: conv, Content: []byte(" ")}, codes.InvalidParameter},
+		{"content after spaces", &pb.SendRequest{Conv: conv, Content: []byte(" \n{}")}, 0},
+		{"object name of 64 bytes", &pb.SendRequest{Conv: conv, ObjectName: strings.Repeat("o", 64)}, 0},
+		{"object name of 65 bytes", &pb.SendRequest{Conv: conv, ObjectName: strings.Repeat("o", 65)}, codes.InvalidParameter},
 		{"pushContent 1 KiB", &pb.SendRequest{Conv: conv, PushContent: strings.Repeat("p", 1024)}, 0},
 		{"pushContent over", &pb.SendRequest{Conv: conv, PushContent: strings.Repeat("p", 1025)}, codes.InvalidParameter},
 		{"pushData over", &pb.SendRequest{Conv: conv, PushData: strings.Repeat("p", 4097)}, codes.InvalidParameter},
@@ -45,11 +55,17 @@ func TestCheckSend(t *testing.T) {
 		{"expansion key malformed", &pb.SendRequest{Conv: conv, Expansion: map[string]string{"a b": "v"}}, codes.InvalidParameterMessageExpansion},
 		{"expansion over 64 KiB", &pb.SendRequest{Conv: conv, Expansion: expansion(17, 2, 4000)}, codes.ExpansionLimitExceeded},
 		{"every part at its limit", &pb.SendRequest{
-			Conv: conv, Content: make([]byte, DefaultContentBytes), PushContent: strings.Repeat("p", 1024),
+			Conv: conv, Content: objectOf(DefaultContentBytes), PushContent: strings.Repeat("p", 1024),
 			PushData: strings.Repeat("p", 4096), MentionedInfo: &pb.MentionedInfo{Type: 2, UserIds: ids(1000, 64)},
 			DirectedUserIds: ids(1000, 64),
 		}, codes.MsgContentExceedLimit},
 	} {
+		if c.r.ObjectName == "" {
+			c.r.ObjectName = "RC:TxtMsg"
+		}
+		if c.r.Content == nil {
+			c.r.Content = []byte("{}")
+		}
 		if got := codes.Of(CheckSend(c.r, DefaultContentBytes)); got != c.want {
 			t.Errorf("%s: code %d, want %d", c.name, got, c.want)
 		}
@@ -94,7 +110,7 @@ func TestWorstMessageFitsAFrame(t *testing.T) {
 		r := &pb.SendRequest{
 			Conv:        &pb.Conversation{Type: pb.ConversationType_GROUP, Target: strings.Repeat("g", 64)},
 			ClientMsgId: strings.Repeat("c", 64), ObjectName: strings.Repeat("o", 64),
-			Content: make([]byte, maxContent), PushContent: strings.Repeat("p", 1024),
+			Content: objectOf(maxContent), PushContent: strings.Repeat("p", 1024),
 			PushData: strings.Repeat("p", 4096), IsPersisted: true, IsCounted: true, IsMentioned: true,
 			CanIncludeExpansion: true, NeedReceipt: true, DeliveryReceipt: true, PushConfig: []byte("{}"),
 			MentionedInfo: &pb.MentionedInfo{Type: 2, UserIds: ids(100, 64), Content: strings.Repeat("m", 1024)},

@@ -103,7 +103,7 @@ func CheckProfile(p *pb.UserProfile, byApp bool) (errorKey string, err error) {
 		return "uniqueId", codes.New(codes.RCUserProfileKeyNotAllowSDKSet, "uniqueId is the app server's to set")
 	}
 	long := func(key, v string, n int) (string, error) {
-		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > n {
+		if !ValidText(v) || utf8.RuneCountInString(v) > n {
 			return key, codes.New(codes.RCUserProfileValueLengthExceedLimit, fmt.Sprintf("%s longer than %d characters", key, n))
 		}
 		return "", nil
@@ -142,7 +142,7 @@ func CheckProfile(p *pb.UserProfile, byApp bool) (errorKey string, err error) {
 			return "extraProfile", codes.New(codes.RCUserProfileExtKVCountExceedLimit, "extraProfile holds at most 20 entries")
 		}
 		for k, v := range p.Ext {
-			if k == "" || len(k) > MaxIDBytes {
+			if k == "" || len(k) > MaxIDBytes || !ValidText(k) {
 				return k, codes.New(codes.InvalidParameterUserProfile, "an extraProfile key of 1-64 bytes")
 			}
 			if key, err := long(k, v, MaxProfileExtChars); err != nil {
@@ -210,7 +210,7 @@ func CheckPeopleRequest(r *pb.PeopleRequest) error {
 		if err := direction(); err != nil {
 			return err
 		}
-		if !utf8.ValidString(r.Extra) || utf8.RuneCountInString(r.Extra) > MaxFriendExtraChars {
+		if !ValidText(r.Extra) || utf8.RuneCountInString(r.Extra) > MaxFriendExtraChars {
 			return codes.New(codes.RCFriendFieldsLengthExceedLimit, "extra is at most 128 characters")
 		}
 	case pb.PeopleOp_FRIENDS_DELETE:
@@ -228,14 +228,14 @@ func CheckPeopleRequest(r *pb.PeopleRequest) error {
 		if r.Fields == 0 || r.Fields&^(FriendFieldRemark|FriendFieldExt) != 0 {
 			return codes.New(codes.InvalidParameter, "remark or extProfile required")
 		}
-		if !utf8.ValidString(r.Remark) || utf8.RuneCountInString(r.Remark) > MaxFriendRemarkChars {
+		if !ValidText(r.Remark) || utf8.RuneCountInString(r.Remark) > MaxFriendRemarkChars {
 			return codes.New(codes.RCFriendFieldsLengthExceedLimit, "remark is at most 64 characters")
 		}
 		if len(r.Ext) > MaxFriendExtKeys {
 			return codes.New(codes.InvalidParameterFriendInfoExtFields, "extProfile holds at most 10 entries")
 		}
 		for k, v := range r.Ext {
-			if k == "" || len(k) > MaxIDBytes || !utf8.ValidString(v) || utf8.RuneCountInString(v) > MaxFriendExtraChars {
+			if k == "" || len(k) > MaxIDBytes || !ValidText(k) || !ValidText(v) || utf8.RuneCountInString(v) > MaxFriendExtraChars {
 				return codes.New(codes.InvalidParameterFriendInfoExtFields, "an extProfile key of 1-64 bytes, a value of at most 128 characters")
 			}
 		}
@@ -256,7 +256,7 @@ func CheckPeopleRequest(r *pb.PeopleRequest) error {
 	case pb.PeopleOp_FRIENDS_INFO:
 		return users(MaxFriendsPerCall, codes.InvalidParameterCount)
 	case pb.PeopleOp_FRIENDS_SEARCH:
-		if strings.TrimSpace(r.Text) == "" || !utf8.ValidString(r.Text) || utf8.RuneCountInString(r.Text) > MaxFriendRemarkChars {
+		if strings.TrimSpace(r.Text) == "" || !ValidText(r.Text) || utf8.RuneCountInString(r.Text) > MaxFriendRemarkChars {
 			return codes.New(codes.InvalidParameter, "the name must be 1-64 characters, not blank")
 		}
 	case pb.PeopleOp_FRIEND_PERMISSION_SET:

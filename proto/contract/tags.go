@@ -47,7 +47,7 @@ func CheckTagRequest(r *pb.TagRequest) error {
 		return codes.New(codes.InvalidParameter, "unknown tag operation")
 	}
 	if r.Op == pb.TagOp_TAG_ADD || r.Op == pb.TagOp_TAG_UPDATE {
-		if n := utf8.RuneCountInString(r.TagName); !utf8.ValidString(r.TagName) || n == 0 || n > MaxTagNameChars || strings.TrimSpace(r.TagName) == "" {
+		if n := utf8.RuneCountInString(r.TagName); !ValidText(r.TagName) || n == 0 || n > MaxTagNameChars || strings.TrimSpace(r.TagName) == "" {
 			return codes.New(codes.InvalidParameterTagName, "tagName: 1-15 characters")
 		}
 	}
@@ -76,7 +76,7 @@ func CheckTagRequest(r *pb.TagRequest) error {
 }
 
 func checkTagID(id string) error {
-	if n := utf8.RuneCountInString(id); !utf8.ValidString(id) || n == 0 || n > MaxTagIDChars || strings.TrimSpace(id) != id {
+	if n := utf8.RuneCountInString(id); !ValidText(id) || n == 0 || n > MaxTagIDChars || strings.TrimSpace(id) != id {
 		return codes.New(codes.InvalidParameterTagID, "tagId: 1-10 characters")
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
@@ -107,6 +108,10 @@ func MembersMoving(before, after *Group) (joins, leaves []string) {
 			}
 		}
 	}
+	// In order: a store that locks each joining user (JoinedCount) takes
+	// the locks in one order, which two changes cannot deadlock on.
+	slices.Sort(joins)
+	slices.Sort(leaves)
 	return joins, leaves
 }
 

@@ -157,7 +157,14 @@ type groupRows struct {
 	t   *wtx
 }
 
+// JoinedCount counts under the user's lock of their groups: two joins of
+// one user to two groups at once (on two nodes) would each count the same
+// groups and both pass the limit. (Taken after the group's lock, joining
+// users in order: store.MembersMoving.)
 func (r groupRows) JoinedCount(user string) (n int, err error) {
+	if _, err := r.t.tx.Exec(r.ctx, `SELECT pg_advisory_xact_lock(hashtextextended('joined:' || $1, 0))`, user); err != nil {
+		return 0, fmt.Errorf("lock %s's groups: %w", user, err)
+	}
 	err = r.t.tx.QueryRow(r.ctx, `SELECT count(*) FROM group_members WHERE user_id = $1`, user).Scan(&n)
 	return n, err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	pb "github.com/imwasm/imwasm/proto/litepb"
 	"github.com/imwasm/imwasm/server/store"
@@ -919,6 +920,11 @@ WHERE convs.id = o.conv_id AND convs.first_seq <= o.last_old`, before); err != n
 		if _, err := w.tx.Exec(ctx, `DELETE FROM mentions n USING messages m WHERE m.conv_id = n.conv_id AND m.seq = n.seq AND m.sent_time < $1`, before); err != nil {
 			return fmt.Errorf("drop mentions: %w", err)
 		}
+		// Events not yet sent carry their messages' bodies (outbox.go): a
+		// message's event is created at its sent time.
+		if _, err := w.tx.Exec(ctx, `DELETE FROM outbox WHERE kind = $1 AND created < $2`, store.OutboxMessage, before); err != nil {
+			return fmt.Errorf("drop the deleted messages' events: %w", err)
+		}
 		tag, err := w.tx.Exec(ctx, `DELETE FROM messages WHERE sent_time < $1`, before)
 		if err != nil {
 			return fmt.Errorf("delete messages: %w", err)
@@ -966,6 +972,11 @@ func (d *DB) EraseUser(ctx context.Context, user string, revokeBefore time.Time)
 			`DELETE FROM tag_convs WHERE user_id = $1`,
 			`DELETE FROM tag_versions WHERE user_id = $1`,
 			`DELETE FROM group_members WHERE user_id = $1`,
+			// Their ultra groups' private channels by the groups they are in
+			// (the channels' rows are keyed by group), then the groups.
+			`DELETE FROM ultra_channel_users WHERE user_id = $1 AND group_id IN (SELECT group_id FROM ultra_members WHERE user_id = $1)`,
+			`DELETE FROM ultra_members WHERE user_id = $1`,
+			`DELETE FROM webpush_subscriptions WHERE user_id = $1`,
 			`DELETE FROM group_applications WHERE user_id = $1 OR inviter = $1`,
 			`DELETE FROM people WHERE user_id = $1`,
 			`DELETE FROM friends WHERE user_id = $1 OR friend_id = $1`,
@@ -977,6 +988,11 @@ func (d *DB) EraseUser(ctx context.Context, user string, revokeBefore time.Time)
 			if _, err := t.tx.Exec(ctx, q, user); err != nil {
 				return fmt.Errorf("erase state: %w", err)
 			}
+		}
+		// Events not yet sent carry the bodies of the user's messages
+		// (outbox.go): they go with what the messages said.
+		if _, err := t.tx.Exec(ctx, `DELETE FROM outbox o USING messages m WHERE m.sender = $1 AND o.event_id = 'msg.' || m.uid`, user); err != nil {
+			return fmt.Errorf("erase events: %w", err)
 		}
 		// The user's messages become tombstones last, found by sender
 		// (the (sender, client id) index): a message of theirs committed
@@ -1047,8 +1063,17 @@ func (d *DB) Import(ctx context.Context, msgs []store.Imported) ([]error, error)
 			}
 			inner := &wtx{d: d, tx: sp}
 			_, dup, err := inner.put(ctx, m.ConvID, m.Msg, true)
+			// The same line imported through another node at once: looked
+			// for before that one committed, then met on insert.
+			var pe *pgconn.PgError
 			switch {
-			case errors.Is(err, store.ErrOutOfOrder) || errors.Is(err, store.ErrUIDTaken):
+			case errors.Is(err, errResent):
+				err = store.ErrExists
+			case errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "messages_uid":
+				err = fmt.Errorf("message %s: %w", m.Msg.Uid, store.ErrUIDTaken)
+			}
+			switch {
+			case errors.Is(err, store.ErrOutOfOrder) || errors.Is(err, store.ErrUIDTaken) || errors.Is(err, store.ErrExists):
 				out[i] = err
 				if err := sp.Rollback(ctx); err != nil {
 					return fmt.Errorf("import: %w", err)

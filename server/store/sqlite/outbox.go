@@ -49,8 +49,12 @@ func (d *DB) ReplaceEvent(ctx context.Context, id int64, events []store.OutboxEv
 func (t *wtx) enqueue(events []store.OutboxEvent) error {
 	for _, e := range events {
 		t.outboxID++ // writer.outboxID: never an id a claim holds
+		body := e.Body
+		if body == nil {
+			body = []byte{} // body is NOT NULL (as PostgreSQL's store)
+		}
 		if _, err := t.tx.Exec(`INSERT INTO outbox(id, event_id, kind, body, created, due) VALUES (?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING`,
-			t.outboxID, e.EventID, e.Kind, e.Body, e.Created, e.Created); err != nil {
+			t.outboxID, e.EventID, e.Kind, body, e.Created, e.Created); err != nil {
 			return fmt.Errorf("enqueue event %s: %w", e.EventID, err)
 		}
 	}

@@ -663,6 +663,11 @@ func (t *wtx) eraseUser(user string, found []erased, upTo map[string]uint64, rev
 		{`DELETE FROM tag_convs WHERE user_id=?`, []any{user}},
 		{`DELETE FROM tag_versions WHERE user_id=?`, []any{user}},
 		{`DELETE FROM group_members WHERE user_id=?`, []any{user}},
+		// Their ultra groups' private channels by the groups they are in
+		// (the channels' rows are keyed by group), then the groups.
+		{`DELETE FROM ultra_channel_users WHERE user_id=?1 AND group_id IN (SELECT group_id FROM ultra_members WHERE user_id=?1)`, []any{user}},
+		{`DELETE FROM ultra_members WHERE user_id=?`, []any{user}},
+		{`DELETE FROM webpush_subscriptions WHERE user_id=?`, []any{user}},
 		{`DELETE FROM group_applications WHERE user_id=?1 OR inviter=?1`, []any{user}},
 		{`DELETE FROM people WHERE user_id=?`, []any{user}},
 		{`DELETE FROM friends WHERE user_id=?1 OR friend_id=?1`, []any{user}},

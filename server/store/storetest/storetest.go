@@ -55,6 +55,11 @@ func Run(t *testing.T, b Backend) {
 		{"UltraGroups", ultraGroups},
 		{"Outbox", outbox},
 		{"WebPush", webPush},
+		{"EraseUserLeavesUltraGroups", eraseUserLeavesUltraGroups},
+		{"EraseUserForgetsWebPush", eraseUserForgetsWebPush},
+		{"OutboxEventAfterErase", outboxEventAfterErase},
+		{"OutboxEventAfterRetention", outboxEventAfterRetention},
+		{"OutboxEventWithoutBody", outboxEventWithoutBody},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if why, ok := b.Lacks[c.name]; ok {
