@@ -59,6 +59,17 @@ func TestMutedMemberEditsGroupMessage(t *testing.T) {
 	if f := bob.answer(4); errCode(f) != codes.ForbiddenInGroup {
 		t.Fatalf("a muted member's edit was not refused with 22408: edited to %s", f.GetMessageResult().GetMessage().GetContent())
 	}
+	// Nor a typing status (a status message) or an expansion change, which
+	// every member would be told of.
+	bob.write(&pb.Frame{Id: 5, Body: &pb.Frame_Typing{Typing: &pb.TypingRequest{Conv: groupConv("g"), TypeName: "RC:TxtMsg"}}})
+	if c := errCode(bob.answer(5)); c != codes.ForbiddenInGroup {
+		t.Fatalf("muted typing: code %d", c)
+	}
+	bob.write(&pb.Frame{Id: 6, Body: &pb.Frame_Expansion{Expansion: &pb.ExpansionRequest{Conv: groupConv("g"), MessageUid: m.MessageUid,
+		Set: map[string]string{"k": "v"}}}})
+	if c := errCode(bob.answer(6)); c != codes.ForbiddenInGroup {
+		t.Fatalf("muted expansion: code %d", c)
+	}
 }
 
 // A user blocked by the peer (405 for every private send and typing

@@ -17,7 +17,10 @@ import (
 // stored message changes in place (history shows the result) and a marker
 // tells every device of every member.
 func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.ExpansionRequest) {
-	convID, err := ss.conversation(ctx, r.Conv)
+	convID, g, err := ss.conversationGroup(ctx, r.Conv)
+	if err == nil {
+		err = ss.maySpeak(ctx, r.Conv, g) // a change every member is told of
+	}
 	if err != nil {
 		ss.replyFor(id, err)
 		return

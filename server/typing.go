@@ -18,20 +18,16 @@ const typingInterval = 6 * time.Second
 // conversation's other members. Nothing is stored; a status within the
 // interval of the last forwarded one is answered OK and dropped.
 func (ss *session) handleTyping(ctx context.Context, id uint64, r *pb.TypingRequest) {
-	convID, err := ss.conversation(ctx, r.Conv)
+	convID, g, err := ss.conversationGroup(ctx, r.Conv)
+	if err == nil && (r.TypeName == "" || len(r.TypeName) > contract.MaxIDBytes) {
+		err = codes.New(codes.InvalidParameter, "typingContentType must be 1-64 bytes")
+	}
+	if err == nil {
+		err = ss.maySpeak(ctx, r.Conv, g) // a status message, as a send is one
+	}
 	if err != nil {
 		ss.replyFor(id, err)
 		return
-	}
-	if r.TypeName == "" || len(r.TypeName) > contract.MaxIDBytes {
-		ss.replyErr(id, codes.InvalidParameter, "typingContentType must be 1-64 bytes")
-		return
-	}
-	if r.Conv.Type == pb.ConversationType_PRIVATE {
-		if err := ss.srv.checkNotBlocked(ctx, r.Conv.Target, ss.user); err != nil {
-			ss.replyFor(id, err)
-			return
-		}
 	}
 	if ss.srv.typing.allow(ss.user+"\x00"+convID, ss.srv.cfg.Now()) {
 		var users []string
