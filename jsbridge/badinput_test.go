@@ -98,32 +98,12 @@ func newRecSDK(t *testing.T) *recSDK {
 	}
 	t.Cleanup(z.b.Close)
 	ws := jsEval(t, fakeWebSocket)
-	f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		n, _ := args[0].Length()
-		buf := make([]byte, n)
-		safejs.CopyBytesToGo(buf, args[0])
-		in := &pb.Frame{}
-		if in.Unmarshal(buf) != nil {
-			return nil
-		}
+	f := answering(t, func(in *pb.Frame) *pb.Frame {
 		z.srv.mu.Lock()
 		z.srv.frames = append(z.srv.frames, in)
 		z.srv.mu.Unlock()
-		out := z.srv.answer(in)
-		if out == nil {
-			return nil
-		}
-		ob, _ := out.Marshal()
-		arr, err := bytesJS(ob)
-		if err != nil {
-			return nil
-		}
-		return safejs.Unsafe(arr)
+		return z.srv.answer(in)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Release)
 	if err := ws.Set("answer", f.Value()); err != nil {
 		t.Fatal(err)
 	}

@@ -16,14 +16,7 @@ import (
 // serverAnswers answers an engine's frames as the server would: AuthOK for
 // alice, an empty sync, pongs; nothing for the rest.
 func serverAnswers(t *testing.T) safejs.Func {
-	f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
-		n, _ := args[0].Length()
-		b := make([]byte, n)
-		safejs.CopyBytesToGo(b, args[0])
-		in := &pb.Frame{}
-		if in.Unmarshal(b) != nil {
-			return nil
-		}
+	return answering(t, func(in *pb.Frame) *pb.Frame {
 		out := &pb.Frame{Id: in.Id}
 		switch in.Body.(type) {
 		case *pb.Frame_Auth:
@@ -33,6 +26,25 @@ func serverAnswers(t *testing.T) safejs.Func {
 		case *pb.Frame_Ping:
 			out.Body = &pb.Frame_Pong{Pong: &pb.Pong{}}
 		default:
+			return nil
+		}
+		return out
+	})
+}
+
+// answering is a fakeWebSocket's answer function: each frame the engine
+// sends, decoded, answered by answer (nil: no answer).
+func answering(t *testing.T, answer func(*pb.Frame) *pb.Frame) safejs.Func {
+	f, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		n, _ := args[0].Length()
+		b := make([]byte, n)
+		safejs.CopyBytesToGo(b, args[0])
+		in := &pb.Frame{}
+		if in.Unmarshal(b) != nil {
+			return nil
+		}
+		out := answer(in)
+		if out == nil {
 			return nil
 		}
 		ob, _ := out.Marshal()

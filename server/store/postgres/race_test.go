@@ -44,25 +44,47 @@ func holdSyncVersion(t *testing.T, dsn string) (release func()) {
 	return release
 }
 
-// waitForStamps waits until n transactions wait at their stamp (or, with
-// locks too, for an advisory lock one of them holds).
-func waitForStamps(t *testing.T, d *DB, n int, locks bool) {
+// Statements that wait for a lock, as pg_stat_activity shows them: a
+// transaction at its stamp (held by holdSyncVersion), one at an advisory
+// lock.
+const (
+	atStamp    = `WITH v AS (UPDATE sync_state%`
+	atAdvisory = `SELECT pg_advisory_xact_lock%`
+)
+
+// waitForWaiters polls until n sessions wait for a lock in a statement
+// matching one of likes (SQL LIKE patterns).
+func waitForWaiters(t *testing.T, d *DB, n int, likes ...string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var waiting int
-		if err := d.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
-AND (query LIKE 'WITH v AS (UPDATE sync_state%' OR $1 AND query LIKE 'SELECT pg_advisory_xact_lock%')`, locks).Scan(&waiting); err != nil {
+		if err := d.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ANY($1)`, likes).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
 		if waiting >= n {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d transactions at their stamp, want %d", waiting, n)
+			t.Fatalf("%d sessions wait at %q, want %d", waiting, likes, n)
 		}
 		time.Sleep(5 * time.Millisecond) // polling a condition
 	}
+}
+
+// twoNodes opens two stores, nodes 1 and 2, on one new database.
+func twoNodes(t *testing.T) (dsn string, both [2]*DB) {
+	t.Helper()
+	dsn = pgtest.Start(t).CreateDB(t)
+	for i := range both {
+		d, err := Open(context.Background(), dsn, Options{Node: uint16(i + 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		both[i] = d
+	}
+	return dsn, both
 }
 
 // A user joins two groups at once, through two nodes, with room for one
@@ -72,17 +94,7 @@ AND (query LIKE 'WITH v AS (UPDATE sync_state%' OR $1 AND query LIKE 'SELECT pg_
 // lock, or both joins would see room for one and both commit.
 func TestMaxJoinedAcrossNodes(t *testing.T) {
 	ctx := context.Background()
-	pg := pgtest.Start(t)
-	dsn := pg.CreateDB(t)
-	both := make([]*DB, 2)
-	for i := range both {
-		d, err := Open(ctx, dsn, Options{Node: uint16(i + 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		both[i] = d
-	}
+	dsn, both := twoNodes(t)
 	storetest.CreateGroup(t, both[0], "g1", "o1")
 	storetest.CreateGroup(t, both[0], "g2", "o2")
 	const maxJoined = 1
@@ -100,7 +112,7 @@ func TestMaxJoinedAcrossNodes(t *testing.T) {
 	for i, g := range []string{"g1", "g2"} {
 		go func() { errs <- join(both[i], g) }()
 	}
-	waitForStamps(t, both[0], 2, true) // one at its stamp, the other at it too (unlocked) or at the user's lock
+	waitForWaiters(t, both[0], 2, atStamp, atAdvisory) // one at its stamp, the other at it too (unlocked) or at the user's lock
 	release()
 	var refused int
 	for range 2 {
@@ -121,26 +133,6 @@ func TestMaxJoinedAcrossNodes(t *testing.T) {
 	}
 }
 
-// waitForLock waits until a statement starting with prefix waits for a
-// lock.
-func waitForLock(t *testing.T, d *DB, prefix string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var waiting int
-		if err := d.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1 || '%'`, prefix).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing waits at %q", prefix)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition
-	}
-}
-
 // The same import line applied through two nodes at once (an import rerun
 // on another node while the first run is still committing): the first
 // stores the message, the second answers ErrExists for it, as SQLite does
@@ -149,17 +141,7 @@ func waitForLock(t *testing.T, d *DB, prefix string) {
 // first's row: that is an ErrExists too, not a failed Import.
 func TestImportSameLineAcrossNodes(t *testing.T) {
 	ctx := context.Background()
-	pg := pgtest.Start(t)
-	dsn := pg.CreateDB(t)
-	both := make([]*DB, 2)
-	for i := range both {
-		d, err := Open(ctx, dsn, Options{Node: uint16(i + 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		both[i] = d
-	}
+	dsn, both := twoNodes(t)
 	conv := store.PrivateConvID("a", "b")
 	line := func() []store.Imported {
 		m := storetest.Msg("a", "b", "imported-1")
@@ -173,9 +155,9 @@ func TestImportSameLineAcrossNodes(t *testing.T) {
 	}
 	first, second := make(chan answer, 1), make(chan answer, 1)
 	go func() { r, err := both[0].Import(ctx, line()); first <- answer{r, err} }()
-	waitForStamps(t, both[0], 1, false) // the first has stored it, uncommitted
+	waitForWaiters(t, both[0], 1, atStamp) // the first has stored it, uncommitted
 	go func() { r, err := both[1].Import(ctx, line()); second <- answer{r, err} }()
-	waitForLock(t, both[0], "INSERT INTO convs") // the second waits for the conversation's head
+	waitForWaiters(t, both[0], 1, "INSERT INTO convs%") // the second waits for the conversation's head
 	release()
 	a := <-first
 	if a.err != nil || a.res[0] != nil {
