@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -132,10 +133,24 @@ func (s *Server) writeAPI(w http.ResponseWriter, v any, ae *apiError) {
 }
 
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := decodeOne(r.Body, v, true); err != nil {
 		return badRequest("invalid JSON body: " + err.Error())
+	}
+	return nil
+}
+
+// decodeOne reads one JSON value from body into v (strict: no unknown
+// fields); data after it is an error, not a second request nobody applies.
+func decodeOne(body io.Reader, v any, strict bool) error {
+	dec := json.NewDecoder(body)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.Decode(&struct{}{}) != io.EOF {
+		return errors.New("data after the JSON value")
 	}
 	return nil
 }

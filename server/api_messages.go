@@ -117,6 +117,20 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 			}
 		}
 	}
+	// A client id naming another conversation's message is refused before
+	// any target's copy is stored: a refusal changes nothing.
+	for _, target := range b.TargetIDs {
+		if b.IsStatus {
+			break
+		}
+		prev, err := s.store.MessageByClientID(ctx, b.FromUserID, b.ClientMsgID+":"+target)
+		if err != nil {
+			return nil, err
+		}
+		if prev != nil && otherConversation(prev, b.wire(target, "", nil)) {
+			return nil, badRequest("clientMsgId names a message of another conversation")
+		}
+	}
 	out := make([]appSent, 0, len(b.TargetIDs))
 	for _, target := range b.TargetIDs {
 		// One client id per target, so a retried call finds each copy;

@@ -124,7 +124,7 @@ func emFromCode(err error) *emError {
 }
 
 func emDecode(r *http.Request, v any) error {
-	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+	if err := decodeOne(r.Body, v, false); err != nil {
 		return emBad("the body must be JSON: " + err.Error())
 	}
 	return nil

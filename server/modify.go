@@ -76,6 +76,21 @@ func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequ
 		return
 	}
 	edited := now.UnixMilli()
+	clientID := "ed." + orig.Uid + "." + strconv.FormatInt(edited, 36) + "." + strconv.FormatUint(id, 36)
+	// The new text is asked about as a send's is (its marker's client id;
+	// modifyOf names the message): the answer may block it or replace its
+	// content, its type staying what it is.
+	asked := &pb.Message{ConvType: orig.ConvType, FromUser: ss.user, To: orig.To, Channel: orig.Channel, ClientMsgId: clientID,
+		ObjectName: orig.ObjectName, Content: r.Content, DirectedUserIds: orig.DirectedUserIds, ModifyOf: orig.Uid}
+	if err := ss.srv.beforeSend(ctx, asked); err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if asked.ObjectName != orig.ObjectName {
+		ss.replyErr(id, codes.SensitiveShield, "the app's backend changed an edit's type")
+		return
+	}
+	r.Content = asked.Content
 	errRecalled := codes.New(codes.MessageUnsupportedModify, "the message was recalled")
 	edit := func(m *pb.Message) error {
 		if m.ObjectName == store.RecallObjectName {
@@ -86,7 +101,7 @@ func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequ
 	}
 	marker := &pb.Message{
 		ConvType: orig.ConvType, FromUser: ss.user, To: orig.To, Channel: orig.Channel,
-		ClientMsgId: "ed." + orig.Uid + "." + strconv.FormatInt(edited, 36) + "." + strconv.FormatUint(id, 36),
+		ClientMsgId: clientID,
 		ObjectName:  orig.ObjectName, Content: r.Content, IsPersisted: true,
 		DirectedUserIds: orig.DirectedUserIds, ModifyOf: orig.Uid, ModifiedTime: edited,
 	}

@@ -99,6 +99,7 @@ type webhookMessage struct {
 	DirectedUserIDs  []string        `json:"directedUserIds,omitempty"`
 	PushContent      string          `json:"pushContent,omitempty"`
 	PushData         string          `json:"pushData,omitempty"`
+	ModifyOf         string          `json:"modifyOf,omitempty"` // an edit's: the message edited
 }
 
 func webhookMessageOf(m *pb.Message) webhookMessage {
@@ -106,7 +107,7 @@ func webhookMessageOf(m *pb.Message) webhookMessage {
 		FromUserID: m.FromUser, ConversationType: int32(m.ConvType), TargetID: m.To, ChannelID: m.Channel,
 		ObjectName: m.ObjectName, Content: json.RawMessage(m.Content), ClientMsgID: m.ClientMsgId,
 		MessageUID: m.Uid, SentTime: m.SentTime, IsMentioned: m.IsMentioned, DirectedUserIDs: m.DirectedUserIds,
-		PushContent: m.PushContent, PushData: m.PushData,
+		PushContent: m.PushContent, PushData: m.PushData, ModifyOf: m.ModifyOf,
 	}
 	if !json.Valid(m.Content) {
 		w.Content, _ = json.Marshal(string(m.Content)) // a content that is no JSON value goes as a string
@@ -387,9 +388,12 @@ func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
 			s.metrics.webhookBlocked.Inc()
 			return codes.New(code, truncate(msg, 256))
 		case "replace":
-			return s.replaceContent(m, a)
+			if err = s.replaceContent(m, a); err == nil {
+				return nil
+			}
+		default:
+			err = fmt.Errorf("webhook message.beforeSend: unknown action %q", truncate(a.Action, 32))
 		}
-		err = fmt.Errorf("webhook message.beforeSend: unknown action %q", truncate(a.Action, 32))
 	}
 	s.metrics.webhookFailures.WithLabelValues("message.beforeSend").Inc()
 	s.log.Warn("before-send webhook failed", "err", err, "policy", st.BeforeSendOnFailure)
@@ -400,28 +404,52 @@ func (s *Server) beforeSend(ctx context.Context, m *pb.Message) error {
 }
 
 // replaceContent puts a replace answer's content into m, held to the
-// limits a sent message is held to.
+// limits a sent message is held to; an answer that breaks them is a
+// failed answer (m unchanged), which beforeSendOnFailure decides. The push
+// text the sender wrote goes with the content it stood for: the push is
+// made from the new content.
 func (s *Server) replaceContent(m *pb.Message, a beforeSendAnswer) error {
 	content := bytes.TrimSpace(a.Content)
-	if len(content) == 0 || content[0] != '{' || !json.Valid(content) {
-		return codes.New(codes.SensitiveShield, "the app's backend replaced the content with no JSON object")
+	if !validContent(content) {
+		return errors.New("webhook message.beforeSend: a replace answer's content is no JSON object")
 	}
 	objectName := m.ObjectName
 	if a.ObjectName != "" {
 		objectName = a.ObjectName
 	}
 	if len(objectName) > contract.MaxIDBytes || len(content) > s.cfg.MaxContentBytes {
-		return codes.New(codes.SensitiveShield, "the app's backend replaced the content with one over the limits")
+		return errors.New("webhook message.beforeSend: a replace answer over the limits")
 	}
-	oldName, oldContent := m.ObjectName, m.Content
-	m.ObjectName, m.Content = objectName, content
-	if m.Size() > contract.SendBytes(s.cfg.MaxContentBytes) {
+	pushConfig, err := withoutPushContent(m.PushConfig)
+	if err != nil {
+		return err
+	}
+	r := *m
+	r.ObjectName, r.Content, r.PushContent, r.PushConfig = objectName, content, "", pushConfig
+	if r.Size() > contract.SendBytes(s.cfg.MaxContentBytes) {
 		// The whole message is held to what a send may be, as the sender's was.
-		m.ObjectName, m.Content = oldName, oldContent
-		return codes.New(codes.SensitiveShield, "the app's backend replaced the content with one that makes the message over the limits")
+		return errors.New("webhook message.beforeSend: a replace answer that makes the message over the limits")
 	}
+	m.ObjectName, m.Content, m.PushContent, m.PushConfig = r.ObjectName, r.Content, r.PushContent, r.PushConfig
 	s.metrics.webhookReplaced.Inc()
 	return nil
+}
+
+// withoutPushContent is a pushConfig (IPushConfig's JSON) without its
+// pushContent.
+func withoutPushContent(pushConfig []byte) ([]byte, error) {
+	if len(pushConfig) == 0 {
+		return pushConfig, nil
+	}
+	var c map[string]json.RawMessage
+	if json.Unmarshal(pushConfig, &c) != nil {
+		return pushConfig, nil // not an object: it holds no pushContent either
+	}
+	if _, ok := c["pushContent"]; !ok {
+		return pushConfig, nil
+	}
+	delete(c, "pushContent")
+	return json.Marshal(c)
 }
 
 // The events webhook (Settings.WebhookURL). Every message stored while it
@@ -666,11 +694,13 @@ func (s *Server) postEvents(ctx context.Context, url string, events []*webhookEv
 
 // storedEvent makes ev the event of m, a stored message: message.stored,
 // or group.changed for a group's notification (RC:GrpNtf: the change as
-// the members are told of it, written in the change's transaction).
+// the members are told of it, written in the change's transaction). Only
+// the server's own notifications carry a GroupEvent: a member's message of
+// that type is a message, not a change.
 func storedEvent(ev *webhookEvent, m *pb.Message) {
 	wm := webhookMessageOf(m)
 	ev.Type, ev.Message = "message.stored", &wm
-	if m.ConvType != pb.ConversationType_GROUP || m.ObjectName != "RC:GrpNtf" {
+	if m.ConvType != pb.ConversationType_GROUP || m.ObjectName != "RC:GrpNtf" || m.GroupEvent == nil {
 		return
 	}
 	var ntf struct {

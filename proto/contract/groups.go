@@ -443,8 +443,9 @@ func CheckGroupUsers(ids []string, max int) error {
 	return nil
 }
 
-// MaxMuteMillis is the longest mute: 100 years.
-const MaxMuteMillis = 100 * 365 * 24 * 3600 * 1000
+// MaxMuteMillis is the longest mute: 100 years of 365.25 days, as every
+// other "100 years" of the API (docs/http-api.md).
+const MaxMuteMillis = 3_155_760_000 * 1000
 
 // MaxGroupPage is the most items of one page (getGroupApplications and
 // the searches take 200, the member and group lists 100).
