@@ -100,45 +100,50 @@ func (e *Engine) JoinChatroom(ctx context.Context, room string, count int32, exi
 	}
 	// The room's state exists before the request: a push that comes
 	// before the answer is kept, not dropped.
-	fresh := e.pendingRoom(room)
+	st, fresh := e.pendingRoom(room)
 	res, err := e.ChatroomRequest(ctx, &pb.ChatroomRequest{Op: op, Room: room, Count: count})
 	if err != nil {
 		if fresh {
 			e.rooms.mu.Lock()
-			if st := e.rooms.rooms[room]; st != nil && !st.joined {
+			if e.rooms.rooms[room] == st && !st.joined {
 				delete(e.rooms.rooms, room)
 			}
 			e.rooms.mu.Unlock()
 		}
 		return nil, err
 	}
-	e.joined(room, count, res)
+	e.joined(room, count, res, st)
 	return res, nil
 }
 
-// pendingRoom makes room's state if there is none; fresh says it did.
-func (e *Engine) pendingRoom(room string) (fresh bool) {
+// pendingRoom makes room's state if there is none (fresh says it did) and
+// answers it.
+func (e *Engine) pendingRoom(room string) (st *roomState, fresh bool) {
 	e.rooms.mu.Lock()
 	defer e.rooms.mu.Unlock()
 	if e.rooms.rooms == nil {
 		e.rooms.rooms = map[string]*roomState{}
 	}
-	if e.rooms.rooms[room] != nil {
-		return false
+	if st := e.rooms.rooms[room]; st != nil {
+		return st, false
 	}
-	e.rooms.rooms[room] = &roomState{}
-	return true
+	st = &roomState{}
+	e.rooms.rooms[room] = st
+	return st, true
 }
 
-// joined records a join's answer and hands on its messages the
-// application has not had.
-func (e *Engine) joined(room string, count int32, res *pb.ChatroomResult) {
+// joined records a join's answer, made for the room's state asked (its
+// state when the join went), and hands on its messages the application has
+// not had. A room quit since (its state gone, or made anew by another join)
+// takes nothing from it: the answer must not bring a quit room back.
+func (e *Engine) joined(room string, count int32, res *pb.ChatroomResult, asked *roomState) {
 	e.rooms.mu.Lock()
-	if e.rooms.rooms == nil {
-		e.rooms.rooms = map[string]*roomState{}
-	}
 	st := e.rooms.rooms[room]
-	if st == nil || (st.joined && (st.created != res.CreateTime || st.lastSeq > res.LastSeq)) {
+	if st == nil || st != asked {
+		e.rooms.mu.Unlock()
+		return
+	}
+	if st.joined && (st.created != res.CreateTime || st.lastSeq > res.LastSeq) {
 		// New, or a room of the same id made anew: its numbers start over.
 		st = &roomState{}
 		e.rooms.rooms[room] = st
@@ -425,10 +430,11 @@ func (lc *liveConn) rejoinChatrooms(ctx context.Context) {
 	type join struct {
 		room  string
 		count int32
+		st    *roomState
 	}
 	var joins []join
 	for room, st := range e.rooms.rooms {
-		joins = append(joins, join{room, st.count})
+		joins = append(joins, join{room, st.count, st})
 	}
 	e.rooms.mu.Unlock()
 	slices.SortFunc(joins, func(a, b join) int {
@@ -466,12 +472,14 @@ func (lc *liveConn) rejoinChatrooms(ctx context.Context) {
 			rj.Code = codes.Of(err)
 			if rj.Code == codes.RCChatroomNotExist || rj.Code == codes.RCChatroomParameterInvalid {
 				e.rooms.mu.Lock()
-				delete(e.rooms.rooms, j.room)
+				if e.rooms.rooms[j.room] == j.st {
+					delete(e.rooms.rooms, j.room)
+				}
 				e.rooms.mu.Unlock()
 			} // else kept: the next connection tries again
 		} else {
 			rj.Result = f.GetChatroomResult()
-			e.joined(j.room, j.count, rj.Result)
+			e.joined(j.room, j.count, rj.Result, j.st)
 		}
 		e.emit(Event{Kind: EventChatroom, Chatroom: &ChatroomEvent{ChatroomEvent: &pb.ChatroomEvent{Room: j.room}, Rejoined: rj}})
 	}

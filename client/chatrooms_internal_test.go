@@ -54,24 +54,31 @@ func TestRoomStateTake(t *testing.T) {
 // made anew under the same id starts over.
 func TestJoinedAnswer(t *testing.T) {
 	e := &Engine{}
-	e.pendingRoom("r")
+	asked, _ := e.pendingRoom("r")
 	e.rooms.rooms["r"].taken = map[uint64]bool{100: true, 103: true} // pushed before the answer
 	msg := func(seq uint64) *pb.Message {
 		return &pb.Message{ConvType: pb.ConversationType_CHATROOM, To: "r", Seq: seq}
 	}
-	e.joined("r", 3, &pb.ChatroomResult{CreateTime: 7, LastSeq: 100, Messages: []*pb.Message{msg(98), msg(99), msg(100)}})
+	e.joined("r", 3, &pb.ChatroomResult{CreateTime: 7, LastSeq: 100, Messages: []*pb.Message{msg(98), msg(99), msg(100)}}, asked)
 	st := e.rooms.rooms["r"]
 	if !st.joined || st.lastSeq != 103 || st.taken != nil || !slices.Equal(slices.Sorted(maps.Keys(st.missing)), []uint64{101, 102}) {
 		t.Fatalf("after the answer: %+v", st)
 	}
 	// The same room again (a rejoin): nothing is missing up to its last.
-	e.joined("r", 3, &pb.ChatroomResult{CreateTime: 7, LastSeq: 104, Messages: []*pb.Message{msg(102), msg(103), msg(104)}})
+	e.joined("r", 3, &pb.ChatroomResult{CreateTime: 7, LastSeq: 104, Messages: []*pb.Message{msg(102), msg(103), msg(104)}}, asked)
 	if st := e.rooms.rooms["r"]; st.lastSeq != 104 || len(st.missing) != 0 {
 		t.Fatalf("after a rejoin: %+v", st)
 	}
 	// Destroyed and made anew: numbers start over.
-	e.joined("r", 3, &pb.ChatroomResult{CreateTime: 9, LastSeq: 2, Messages: []*pb.Message{msg(1), msg(2)}})
+	e.joined("r", 3, &pb.ChatroomResult{CreateTime: 9, LastSeq: 2, Messages: []*pb.Message{msg(1), msg(2)}}, asked)
 	if st := e.rooms.rooms["r"]; st.lastSeq != 2 || st.created != 9 || len(st.missing) != 0 {
 		t.Fatalf("a room made anew: %+v", st)
+	}
+	// An answer for a state quit since (gone, or another join's) is dropped.
+	again := e.rooms.rooms["r"]
+	delete(e.rooms.rooms, "r")
+	e.joined("r", 3, &pb.ChatroomResult{CreateTime: 9, LastSeq: 3}, again)
+	if e.rooms.rooms["r"] != nil {
+		t.Fatal("a join's answer brought a quit room back")
 	}
 }

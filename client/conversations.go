@@ -93,7 +93,7 @@ func (e *Engine) MarkRead(ctx context.Context, c Conversation, seq uint64) error
 	if err := validConversation(c); err != nil {
 		return err
 	}
-	e.expectRead(c, seq)
+	seq = e.expectRead(c, seq)
 	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), Seq: seq}}}); err != nil {
 		return err
 	}

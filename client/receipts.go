@@ -130,9 +130,11 @@ func (e *Engine) AckConversationRead(ctx context.Context, c Conversation, uid st
 }
 
 // expectRead notes, before asking the server, that this device is moving
-// the read watermark of c to seq: the log entry that comes back (maybe
-// before the answer) is not another device's read.
-func (e *Engine) expectRead(c Conversation, seq uint64) {
+// the read watermark of c to seq (0: the latest it holds, which it
+// answers, for the request to name: the server's latest may be past what
+// this device showed): the log entry that comes back (maybe before the
+// answer) is not another device's read.
+func (e *Engine) expectRead(c Conversation, seq uint64) uint64 {
 	e.seqMu.Lock()
 	defer e.seqMu.Unlock()
 	if st := e.convs[c.Key()]; st != nil {
@@ -141,6 +143,7 @@ func (e *Engine) expectRead(c Conversation, seq uint64) {
 		}
 		st.ReadSynced = max(st.ReadSynced, seq)
 	}
+	return seq
 }
 
 // RequestReceipts implements sendReadReceiptRequest: the sender of a group

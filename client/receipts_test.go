@@ -80,7 +80,7 @@ func TestOwnReadIsNotReportedBack(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- h.e.MarkRead(context.Background(), bob, 0) }()
 	f, read := next[*pb.Frame_Read](t, c)
-	if read.Read.Conv.Target != "bob" || read.Read.Seq != 0 || read.Read.MessageUid != "" {
+	if read.Read.Conv.Target != "bob" || read.Read.Seq != 3 || read.Read.MessageUid != "" { // the latest it holds, named
 		t.Errorf("read request %+v", read.Read)
 	}
 	// The server's log entry for this read can come before its answer.
@@ -496,5 +496,41 @@ func TestReceiptArguments(t *testing.T) {
 	// Refused before anything is written.
 	if n := c.count(); n != 2 { // Auth and the sync
 		t.Errorf("%d frames written", n)
+	}
+}
+
+// MarkRead(c, 0) names the latest message the device holds, not "the
+// latest" (seq 0): a message the server committed just before the read
+// (its push on its way) would make the server's watermark — and its log
+// entry — higher than the device's note of its own read, the entry taken
+// for another device's read (SYNC_READ_STATUS for its own call), and the
+// message it never showed read.
+func TestOwnReadOfLatestNamesWhatItHolds(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	var log logger
+	c.push(from(bob, 1), from(bob, 2))
+	h.messages()
+	done := make(chan error, 1)
+	go func() { done <- h.e.MarkRead(context.Background(), bob, 0) }()
+	f, read := next[*pb.Frame_Read](t, c)
+	if read.Read.Seq != 2 {
+		t.Fatalf("read request %+v", read.Read)
+	}
+	// Bob's third message was committed before the server took the read:
+	// its push comes first, then the read's log entry (up to 3), then OK.
+	c.push(from(bob, 3))
+	c.push(log.entry(&pb.LogEntry{Conv: wconv(bob), ReadBy: me, ReadSeq: 2}))
+	h.barrier(c)
+	c.ok(f)
+	if err := recv(t, done); err != nil {
+		t.Fatal(err)
+	}
+	h.barrier(c)
+	if evs := h.ev.all(EventSyncRead); len(evs) != 0 {
+		t.Fatalf("this device's own MarkRead reported back as another device's read: %d SYNC_READ_STATUS", len(evs))
+	}
+	if n := h.e.UnreadCount(bob); n != 1 {
+		t.Fatalf("unread %d, want 1: the message the read came before", n)
 	}
 }

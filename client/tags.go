@@ -49,6 +49,8 @@ type tagState struct {
 	loaded  bool
 	set     *pb.TagsResult // replaced whole, never changed in place
 	kinds   uint32         // changes other sessions made, not yet told (contract.Tags* bits)
+	upTo    uint64         // the newest version of those changes
+	told    uint64         // the newest version of a change told
 	session string         // this connection's session: its own changes come back by the log
 	refresh chan struct{}  // one pending fetch
 }
@@ -132,16 +134,38 @@ func (e *Engine) tagsOlderThan(v uint64) bool {
 }
 
 // tagsBehind asks for a fetch when the server's tags (version v) are newer
-// than the copy; kinds are told once they are in.
+// than the copy; kinds are told once they are in. A change the copy has
+// already (a fetch made for an earlier entry took it, committed before the
+// fetch read) is told now, unless a fetch told it.
 func (e *Engine) tagsBehind(v uint64, kinds uint32) {
+	t := &e.tags
 	if !e.tagsOlderThan(v) {
+		t.mu.Lock()
+		tell := v > t.told
+		t.told = max(t.told, v)
+		t.mu.Unlock()
+		if tell {
+			e.emit(tagEvents(kinds)...)
+		}
 		return
 	}
-	t := &e.tags
 	t.mu.Lock()
 	t.kinds |= kinds
+	t.upTo = max(t.upTo, v)
 	t.mu.Unlock()
 	t.poke()
+}
+
+// tagEvents are the events of kinds of tag changes.
+func tagEvents(kinds uint32) []Event {
+	var evs []Event
+	if kinds&contract.TagsChanged != 0 {
+		evs = append(evs, Event{Kind: EventTags})
+	}
+	if kinds&contract.TagConversationsChanged != 0 {
+		evs = append(evs, Event{Kind: EventConversationTags})
+	}
+	return evs
 }
 
 // poke asks syncAll's loop for a fetch.
@@ -166,16 +190,9 @@ func (e *Engine) fetchTags(ctx context.Context, lc *liveConn) error {
 	t := &e.tags
 	t.mu.Lock()
 	kinds := t.kinds
-	t.kinds = 0
+	t.kinds, t.told = 0, max(t.told, t.upTo)
 	t.mu.Unlock()
-	var evs []Event
-	if kinds&contract.TagsChanged != 0 {
-		evs = append(evs, Event{Kind: EventTags})
-	}
-	if kinds&contract.TagConversationsChanged != 0 {
-		evs = append(evs, Event{Kind: EventConversationTags})
-	}
-	e.emit(evs...)
+	e.emit(tagEvents(kinds)...)
 	return nil
 }
 

@@ -210,6 +210,7 @@ func TestConversationReadAck(t *testing.T) {
 	// A plain read on the other device is not told, and says so.
 	m3 := alice.send(t, text("bob", client.Private, "three"))
 	bob.waitMessages(t, 3)
+	bob2.waitMessages(t, 3) // a read of "the latest" is of the latest this device holds
 	if err := bob2.MarkRead(ctx, fromAlice, 0); err != nil {
 		t.Fatal(err)
 	}
