@@ -2,22 +2,27 @@ package client
 
 import "sync"
 
-// recentDeletes remembers the server ids of messages deleted lately (by
-// this device or, through the user's log, another), so that one of them
-// arriving afterwards is not stored: a pull's answer can reach the
-// processor after a delete that followed it on the wire (pull answers go
-// through the sync's goroutine, log pushes straight from the reader), and
-// the delete found nothing to remove then. The server leaves a deleted
-// message out of later pulls, so only this reordering needs it: a bounded
-// memory of the latest deletes.
-type recentDeletes struct {
+// recentUIDs remembers server ids of messages the user's log named lately,
+// for a message that arrives after its entry:
+//   - deleted (by this device or, through the log, another), so that one
+//     of them arriving afterwards is not stored: a pull's answer can reach
+//     the processor after a delete that followed it on the wire (pull
+//     answers go through the sync's goroutine, log pushes straight from the
+//     reader), and the delete found nothing to remove then. The server
+//     leaves a deleted message out of later pulls, so only this reordering
+//     needs it;
+//   - whose receipt request was answered (on another device), so that the
+//     request, pulled after the log's entry by a sync, is not asked again.
+//
+// A bounded memory of the latest.
+type recentUIDs struct {
 	mu  sync.Mutex
 	set recentKeys[struct{}]
 }
 
-const maxRecentDeletes = 4096
+const maxRecentUIDs = 4096
 
-func (r *recentDeletes) note(uids []string) {
+func (r *recentUIDs) note(uids []string) {
 	if len(uids) == 0 {
 		return
 	}
@@ -25,19 +30,19 @@ func (r *recentDeletes) note(uids []string) {
 	defer r.mu.Unlock()
 	for _, u := range uids {
 		if u != "" {
-			r.set.put(u, struct{}{}, maxRecentDeletes)
+			r.set.put(u, struct{}{}, maxRecentUIDs)
 		}
 	}
 }
 
-func (r *recentDeletes) has(uid string) bool {
+func (r *recentUIDs) has(uid string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, ok := r.set.m[uid]
 	return ok
 }
 
-// recentClears is recentDeletes for clears of a conversation's history
+// recentClears is recentUIDs for clears of a conversation's history
 // (clearHistoryMessages, through the user's log): the last sequence
 // number the server's clear hid, per conversation, for maxRecentClears
 // conversations. (By sequence number, not time: a message stored after

@@ -171,7 +171,8 @@ type Engine struct {
 	quit      chan struct{} // closed once nothing feeds the loops below
 	processed chan struct{} // closed when processLoop returns
 	latest    latestCache   // the conversation list's latest messages (latest.go)
-	deleted   recentDeletes // server ids deleted lately, not stored if they come after (deleted.go)
+	deleted   recentUIDs    // server ids deleted lately, not stored if they come after (deleted.go)
+	responded recentUIDs    // server ids whose receipt request was answered lately, not asked again
 	cleared   recentClears  // conversations cleared lately, likewise
 	ownLog    ownLogEntries // log entries of this device's own changes, for the others (userlog.go)
 	delivered chan struct{} // closed when eventLoop returns

@@ -321,6 +321,9 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 		uids = append(uids, w.ReceiptRequestOf)
 	}
 	for _, it := range bs.logs {
+		e.responded.note(it.l.RespondedUids) // before this batch's requests, and the later ones'
+	}
+	for _, it := range bs.logs {
 		l := it.l
 		uids = append(uids, l.DeliveredUids...)
 		uids = append(uids, l.RespondedUids...)
@@ -344,6 +347,9 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 			if target.Receipt.HasRespond {
 				continue // answered on another device already
 			}
+		}
+		if e.responded.has(w.ReceiptRequestOf) {
+			continue // answered on another device, whose log entry came first (a sync)
 		}
 		if w.FromUser == me || w.SentTime < now-RequestCacheTTL.Milliseconds() {
 			continue // one's own, or asked too long ago (an old request found by sync)

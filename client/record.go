@@ -78,6 +78,7 @@ func EncodeConversation(st *ConversationState) ([]byte, error) {
 	r.Draft = st.Draft
 	r.Mentions = int32(st.Mentions)
 	r.CountSeq, r.CountRead, r.CountUnread, r.CountMentions = st.CountSeq, st.CountRead, int32(st.CountUnread), int32(st.CountMentions)
+	r.MessageSeq = st.MessageSeq
 	return r.Marshal()
 }
 
@@ -94,6 +95,7 @@ func DecodeConversation(b []byte) (*ConversationState, error) {
 		PeerReadSeq: r.PeerReadSeq, PeerDeliveredSeq: r.PeerDeliveredSeq, Requests: localRequests(r.Requests), ReadSynced: r.ReadSynced,
 		Settings: localSettings(r.Settings), Draft: r.Draft, Mentions: int(r.Mentions),
 		ServerCounts: ServerCounts{CountSeq: r.CountSeq, CountRead: r.CountRead, CountUnread: int(r.CountUnread), CountMentions: int(r.CountMentions)},
+		MessageSeq:   r.MessageSeq,
 	}, nil
 }
 

@@ -114,6 +114,9 @@ type ConversationState struct {
 	// this device only, as RongIMLib keeps it.
 	Draft string
 	ServerCounts
+	// MessageSeq is the sequence number of the latest message held (not a
+	// marker, not a tombstone: no message of the conversation's own).
+	MessageSeq uint64
 }
 
 // ServerCounts are the server's unread and mention counts of a
@@ -161,9 +164,16 @@ const (
 	NotifyNothing = 5  // NOT_MESSAGE_NOTIFICATION
 )
 
-// Hidden reports a conversation removed from the list with no message since.
+// Hidden reports a conversation removed from the list with no message since:
+// a marker (an edit, an expansion, a receipt request) or a tombstone (a
+// message for others) brings nothing back. (A state stored before
+// MessageSeq was kept goes by the last sequence number.)
 func (st *ConversationState) Hidden() bool {
-	return st.RemovedSeq > 0 && max(st.LastSeq, st.Contiguous) <= st.RemovedSeq
+	seen := st.MessageSeq
+	if seen == 0 {
+		seen = max(st.LastSeq, st.Contiguous)
+	}
+	return st.RemovedSeq > 0 && seen <= st.RemovedSeq
 }
 
 // Blocked reports do-not-disturb of any kind (RongIMLib's

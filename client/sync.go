@@ -450,7 +450,11 @@ func (e *Engine) sequenceLocked(ctx context.Context, me string, bs *batchState, 
 }
 
 func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st *ConversationState, m *inMsg) {
-	if m.own != nil || m.w.Tombstone {
+	if m.w.Tombstone {
+		return
+	}
+	if m.own != nil {
+		st.MessageSeq = max(st.MessageSeq, m.w.Seq)
 		return
 	}
 	if m.w.ConvType == pb.ConversationType_USER_LOG {
@@ -464,7 +468,7 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		applyLog(bs, m.w.Log, m.offline) // what another device of mine did, receipts for me
 		if l := m.w.Log; l != nil && l.Conv != nil {
 			// Known at once, not when the batch is written: a late pull's
-			// answer later in this batch is not new (recentDeletes).
+			// answer later in this batch is not new (recentUIDs).
 			e.deleted.note(l.DeletedUids)
 			e.cleared.note(Conversation{Type: int32(l.Conv.Type), TargetID: l.Conv.Target, ChannelID: l.Conv.Channel}, l.ClearedSeq)
 		}
@@ -494,6 +498,7 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		groupEventLocked(bs, m.w)
 	}
 	st.LastTime = max(st.LastTime, m.w.SentTime)
+	st.MessageSeq = max(st.MessageSeq, m.w.Seq)
 	if m.w.FromUser == me {
 		// My own message: one of this device's sends (update it in place,
 		// e.g. FAILED to SENT after a late commit) or another device's.
@@ -521,7 +526,7 @@ func (e *Engine) acceptLocked(ctx context.Context, me string, bs *batchState, st
 		}
 	}
 	if e.deleted.has(m.w.Uid) || e.cleared.covers(localConv(me, m.w), m.w.Seq) {
-		return // deleted or cleared before it got here (recentDeletes, recentClears)
+		return // deleted or cleared before it got here (recentUIDs, recentClears)
 	}
 	bs.fresh = append(bs.fresh, freshMsg{m: m, st: st, read: m.w.Seq <= st.ReadSeq})
 }
@@ -959,7 +964,18 @@ func (e *Engine) syncChanges(ctx context.Context, lc *liveConn, version uint64, 
 	if err := e.submit(ctx, &inItem{states: res.GetConversations()}); err != nil {
 		return err
 	}
-	for _, s := range res.GetConversations() {
+	// The user's log first: what it says of the conversations (a clear up
+	// to a sequence number, a receipt answered on another device) is known
+	// when their messages come, as it is live.
+	states := slices.Clone(res.GetConversations())
+	logFirst := func(s *pb.ConversationState) int {
+		if s.Conv.GetType() == pb.ConversationType_USER_LOG {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(states, func(a, b *pb.ConversationState) int { return logFirst(a) - logFirst(b) })
+	for _, s := range states {
 		c := Conversation{Type: int32(s.Conv.Type), TargetID: s.Conv.Target, ChannelID: s.Conv.Channel}
 		if err := e.pullConv(ctx, lc, c, finished); err != nil {
 			return err

@@ -56,7 +56,7 @@ func (o *ownLogEntries) add(seqs []uint64) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.seqs == nil || len(o.seqs) > maxRecentDeletes {
+	if o.seqs == nil || len(o.seqs) > maxRecentUIDs {
 		o.seqs = map[uint64]bool{} // bounded: each is taken when its entry comes
 	}
 	for _, s := range seqs {

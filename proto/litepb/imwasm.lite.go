@@ -7775,6 +7775,7 @@ type StoredConversation struct {
 	CountRead        uint64
 	CountUnread      int32
 	CountMentions    int32
+	MessageSeq       uint64
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -7917,6 +7918,13 @@ func (x *StoredConversation) GetCountMentions() int32 {
 	return 0
 }
 
+func (x *StoredConversation) GetMessageSeq() uint64 {
+	if x != nil {
+		return x.MessageSeq
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *StoredConversation) Size() (n int) {
 	if x == nil {
@@ -7944,6 +7952,7 @@ func (x *StoredConversation) Size() (n int) {
 	n += sizeVarint(2, x.CountRead)
 	n += sizeVarint(2, uint64(int64(x.CountUnread)))
 	n += sizeVarint(2, uint64(int64(x.CountMentions)))
+	n += sizeVarint(2, x.MessageSeq)
 	return n
 }
 
@@ -7974,6 +7983,7 @@ func (x *StoredConversation) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 18<<3|0, x.CountRead)
 	b = appendVarint(b, 19<<3|0, uint64(int64(x.CountUnread)))
 	b = appendVarint(b, 20<<3|0, uint64(int64(x.CountMentions)))
+	b = appendVarint(b, 21<<3|0, x.MessageSeq)
 	return b
 }
 
@@ -8050,6 +8060,8 @@ func (x *StoredConversation) Merge(b []byte) error {
 			n, err = mergeInt32(&x.CountUnread, b, num, typ)
 		case 20:
 			n, err = mergeInt32(&x.CountMentions, b, num, typ)
+		case 21:
+			n, err = mergeUint64(&x.MessageSeq, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -5561,6 +5561,10 @@ type StoredConversation struct {
 	CountRead     uint64 `protobuf:"varint,18,opt,name=count_read,json=countRead,proto3" json:"count_read,omitempty"`
 	CountUnread   int32  `protobuf:"varint,19,opt,name=count_unread,json=countUnread,proto3" json:"count_unread,omitempty"`
 	CountMentions int32  `protobuf:"varint,20,opt,name=count_mentions,json=countMentions,proto3" json:"count_mentions,omitempty"`
+	// The sequence number of the latest message held (a message of the
+	// conversation's own: not a marker, not a tombstone): removeConversation
+	// hides the conversation until one comes after its removal.
+	MessageSeq    uint64 `protobuf:"varint,21,opt,name=message_seq,json=messageSeq,proto3" json:"message_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5731,6 +5735,13 @@ func (x *StoredConversation) GetCountUnread() int32 {
 func (x *StoredConversation) GetCountMentions() int32 {
 	if x != nil {
 		return x.CountMentions
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetMessageSeq() uint64 {
+	if x != nil {
+		return x.MessageSeq
 	}
 	return 0
 }
@@ -9242,7 +9253,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\x122\n" +
 	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\x12%\n" +
 	"\x0ereceived_flags\x18\n" +
-	" \x01(\x05R\rreceivedFlags\"\xc2\x05\n" +
+	" \x01(\x05R\rreceivedFlags\"\xe3\x05\n" +
 	"\x12StoredConversation\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1e\n" +
 	"\n" +
@@ -9268,7 +9279,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
 	"count_read\x18\x12 \x01(\x04R\tcountRead\x12!\n" +
 	"\fcount_unread\x18\x13 \x01(\x05R\vcountUnread\x12%\n" +
-	"\x0ecount_mentions\x18\x14 \x01(\x05R\rcountMentions\"i\n" +
+	"\x0ecount_mentions\x18\x14 \x01(\x05R\rcountMentions\x12\x1f\n" +
+	"\vmessage_seq\x18\x15 \x01(\x04R\n" +
+	"messageSeq\"i\n" +
 	"\rCachedRequest\x12\x1f\n" +
 	"\vmessage_uid\x18\x01 \x01(\tR\n" +
 	"messageUid\x12\x16\n" +
