@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"reflect"
@@ -442,6 +443,13 @@ var metaTests = []test{
 		s.apply(&client.Batch{Meta: map[string][]byte{"k2": nil}})
 		if a, b := s.meta("k1"), s.meta("k2"); string(a) != "12345" || b != nil {
 			s.t.Errorf("meta %q %q after deleting k2", a, b)
+		}
+	}},
+	{"bytes that are no UTF-8 kept as they are (the tags' protobuf)", 0, func(s *store) {
+		v := []byte{0x18, 0x80, 0xd0, 0x95, 0xff, 0xbc, 0x31, 0x00}
+		s.apply(&client.Batch{Meta: map[string][]byte{"bin": v}})
+		if got := s.meta("bin"); !bytes.Equal(got, v) {
+			s.t.Errorf("meta % x, want % x", got, v)
 		}
 	}},
 }

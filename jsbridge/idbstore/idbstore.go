@@ -569,7 +569,12 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 			if v == nil {
 				_, err = meta.Call("delete", k)
 			} else {
-				_, err = meta.Call("put", string(v), k)
+				// Bytes, not a string: a JS string would turn what is not
+				// UTF-8 (the tags' protobuf) into U+FFFD.
+				var arr safejs.Value
+				if arr, err = bytesJS(v); err == nil {
+					_, err = meta.Call("put", arr, k)
+				}
 			}
 			if err != nil {
 				return fmt.Errorf("meta %s: %w", k, err)
@@ -611,8 +616,14 @@ func putConversation(convs safejs.Value, cb *callbacks, st *client.ConversationS
 		if old, _ := req.Get("result"); !absent(old) {
 			if b, err := bytesGo(old, "b"); err == nil {
 				if prev, err := client.DecodeConversation(b); err == nil {
+					if prev.ReadSeq > cp.ReadSeq {
+						// The counts go with the watermark they were counted
+						// against: another tab's read is newer.
+						cp.Unread, cp.Mentioned, cp.Mentions, cp.ServerCounts = prev.Unread, prev.Mentioned, prev.Mentions, prev.ServerCounts
+					}
 					cp.Contiguous = max(cp.Contiguous, prev.Contiguous)
 					cp.LastSeq = max(cp.LastSeq, prev.LastSeq)
+					cp.MessageSeq = max(cp.MessageSeq, prev.MessageSeq)
 					cp.ReadSeq = max(cp.ReadSeq, prev.ReadSeq)
 					cp.StartSeq = max(cp.StartSeq, prev.StartSeq)
 					cp.LastTime = max(cp.LastTime, prev.LastTime)
@@ -1053,9 +1064,12 @@ func (s *Store) Meta(ctx context.Context, key string) ([]byte, error) {
 			return err
 		}
 		return cb.on(req, "onsuccess", func(safejs.Value) {
-			if v, _ := req.Get("result"); v.Type() == safejs.TypeString {
+			switch v, _ := req.Get("result"); v.Type() {
+			case safejs.TypeString: // written by an SDK before bytes were (ASCII values read right)
 				s, _ := v.String()
 				out = []byte(s)
+			case safejs.TypeObject:
+				out, _ = bytesGo(req, "result")
 			}
 		})
 	})
