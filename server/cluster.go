@@ -679,10 +679,21 @@ func (c *cluster) dropNodeLocked(id string) {
 	// The receipt updates the node had pending go to their new owners.
 	c.s.tasks.Go(func() { c.s.resumeReceipts(c.s.ctx) })
 	now := c.s.cfg.Now().UnixMilli()
+	var gone []string
 	for u := range v.online {
 		if _, ok := c.here[u]; !ok && !c.elsewhereLocked(u) {
 			c.s.presence.note(u, now)
+			gone = append(gone, u)
 		}
+	}
+	// The events webhook too: the node that went (a kill -9, or a stop
+	// whose own events did not make it) told nobody.
+	if len(gone) > 0 {
+		c.s.tasks.Go(func() {
+			for _, u := range gone {
+				c.s.enqueueUserEvent(c.s.ctx, "user.offline", u, now)
+			}
+		})
 	}
 }
 

@@ -742,7 +742,18 @@ func (ss *session) close(cause error) {
 	if ss.joined {
 		if ss.srv.cluster.closed(ss, now) {
 			ss.srv.presence.note(ss.user, now)
-			ss.srv.tasks.Go(func() { ss.srv.enqueueUserEvent(ss.srv.ctx, "user.offline", ss.user, now) })
+			// Not cut by a stop: a server stopping must still say so. Its
+			// context outlives Close's cancel; Close waits for the task (or,
+			// once its tasks are stopped, for this close) before the store
+			// closes.
+			offline := func() {
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ss.srv.ctx), 5*time.Second)
+				defer cancel()
+				ss.srv.enqueueUserEvent(ctx, "user.offline", ss.user, now)
+			}
+			if !ss.srv.tasks.Go(offline) {
+				offline()
+			}
 		}
 	}
 	if ss.watched {

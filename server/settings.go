@@ -251,6 +251,12 @@ func settingsFrom(cfg Config) *Settings {
 
 // loadSettings applies what is stored over the configuration's.
 func (s *Server) loadSettings(ctx context.Context) error {
+	s.settingsMu.Lock() // a change made here meanwhile is not put back by an older read
+	defer s.settingsMu.Unlock()
+	return s.loadSettingsLocked(ctx)
+}
+
+func (s *Server) loadSettingsLocked(ctx context.Context) error {
 	st := *settingsFrom(s.cfg)
 	b, err := s.store.Setting(ctx, settingsKey)
 	if err != nil {
@@ -322,6 +328,12 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	}
 	s.settingsMu.Lock()
 	defer s.settingsMu.Unlock()
+	// The change applies to the settings as stored: another node's change
+	// may not have reached this one yet, and writing the settings whole
+	// from this node's copy would undo it.
+	if err := s.loadSettingsLocked(r.Context()); err != nil {
+		return nil, err
+	}
 	st := *s.settings.Load()
 	if v := body.RecallWindowSeconds; v != nil {
 		if err := checkSeconds("recallWindowSeconds", *v, 0); err != nil {
