@@ -979,6 +979,7 @@ func (lc *liveConn) run(ctx context.Context) error {
 				e.onChatroomEvents(b.Push.Chatroom)
 			}
 			if len(b.Push.UltraChannel) > 0 {
+				e.lostUltraChannels(b.Push.UltraChannel)
 				e.emit(Event{Kind: EventUltraChannel, UltraChannel: b.Push.UltraChannel})
 			}
 			if len(b.Push.Typing) > 0 {

@@ -101,6 +101,21 @@ func (e *Engine) mentionsMe(ctx context.Context, c Conversation) (int, error) {
 	return n, err
 }
 
+// lostUltraChannels reads, on this device, what is unread in the channels
+// the events say the user lost: deleted (1), made private without them (6),
+// or taken off a private one's list (7). Such a channel leaves the channel
+// list, and the server refuses a read of it: its count would stay in the
+// group's forever.
+func (e *Engine) lostUltraChannels(evs []*pb.UltraChannelEvent) {
+	for _, ev := range evs {
+		switch ev.Change {
+		case 1, 6, 7:
+			c := Conversation{Type: UltraGroup, TargetID: ev.Group, ChannelID: ev.Channel}
+			e.toInbox(&inItem{read: &readMove{conv: c}}) // (from the reader: not waited for)
+		}
+	}
+}
+
 // UltraUnread sums the unread messages and mentions this device counts
 // over the channels of the user's ultra groups (group: only that one),
 // without asking the server (getAllUltraGroupUnreadCount and the like).

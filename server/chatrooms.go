@@ -656,7 +656,8 @@ func (s *Server) joinChatroom(ctx context.Context, ss *session, r *pb.ChatroomRe
 		n = contract.ChatroomJoinDefault
 	}
 	if n > 0 {
-		msgs, _, err := s.store.History(ctx, ss.user, store.ChatroomConvID(r.Room), 0, n, false, func(m *pb.Message) bool { return !store.IsMarker(m) })
+		kept := s.chatroomKept(now)
+		msgs, _, err := s.store.History(ctx, ss.user, store.ChatroomConvID(r.Room), 0, n, false, func(m *pb.Message) bool { return !store.IsMarker(m) && kept(m) })
 		if err != nil {
 			return nil, err
 		}
@@ -664,6 +665,17 @@ func (s *Server) joinChatroom(ctx context.Context, ss *session, r *pb.ChatroomRe
 		res.Messages = msgs
 	}
 	return res, nil
+}
+
+// chatroomKept says whether a room's message is within the history the
+// rooms keep (chatroomHistorySeconds): the sweep deletes older ones once
+// a minute, and what it has not reached yet is not handed out either.
+func (s *Server) chatroomKept(now time.Time) func(*pb.Message) bool {
+	cutoff, ok := retentionCutoff(now, s.settings.Load().ChatroomHistorySeconds)
+	if !ok {
+		return func(*pb.Message) bool { return true }
+	}
+	return func(m *pb.Message) bool { return m.SentTime >= cutoff.UnixMilli() }
 }
 
 // leftChatroom records that user's session left room here: when no other

@@ -644,8 +644,12 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 		ss.replyErr(id, codes.InvalidParameter, "order must be 0 or 1, timestamp not negative")
 		return
 	}
+	kept := func(*pb.Message) bool { return true }
+	if r.Conv.GetType() == pb.ConversationType_CHATROOM {
+		kept = ss.srv.chatroomKept(ss.srv.cfg.Now())
+	}
 	msgs, more, err := ss.srv.store.History(ctx, ss.user, convID, r.Timestamp, int(r.Count), r.Order == 1, func(m *pb.Message) bool {
-		return !store.IsMarker(m) && store.VisibleTo(m, ss.user)
+		return !store.IsMarker(m) && store.VisibleTo(m, ss.user) && kept(m)
 	})
 	if errors.Is(err, store.ErrNotMember) {
 		ss.replyErr(id, notInCode(r.Conv.Type), "not in conversation")

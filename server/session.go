@@ -211,12 +211,15 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	} else {
 		sess.watched = true
 	}
-	// Likewise its ultra groups' pushes (a session that is closing by
-	// then is in none).
-	s.enterUltraGroups(ctx, sess.user, []*session{sess})
 	// The AuthOK goes first in the queue: pushes enqueued once the session
-	// is in the hub follow it.
+	// is in the hub follow it, and so do its ultra groups' (whose fan-out
+	// writes at once to a session with nothing queued: before the AuthOK,
+	// the device would take the push for the answer and fail).
 	sess.send(ok)
+	// Likewise its ultra groups' pushes (a session that is closing by
+	// then is in none). One stored after the version was read and before
+	// this reaches the device by its sync.
+	s.enterUltraGroups(ctx, sess.user, []*session{sess})
 	sess.joined = true
 	kicked, missed := s.hub.add(sess, s.cfg.MaxSessions)
 	for _, old := range kicked {

@@ -261,6 +261,12 @@ func (s *Server) changeUltraGroup(ctx context.Context, c store.UltraChange) (sto
 	if g, err := s.ultraGroups.get(ctx, c.Group); err == nil {
 		before = g.Channels[c.Channel]
 		switch c.Op {
+		case store.UltraRemoveMembers:
+			if slices.Contains(c.Users, g.Owner) {
+				// As a group's: a group with no owner has no one who may
+				// set its default levels.
+				return store.UltraResult{}, codes.New(codes.RCGroupOwnerNotAllowQuitOrKick, "the owner cannot be removed")
+			}
 		case store.UltraDismiss:
 			levels = append(levels, ultraLevelKey(c.Group, ""))
 			for id := range g.Channels {
@@ -295,6 +301,7 @@ func (s *Server) changeUltraGroup(ctx context.Context, c store.UltraChange) (sto
 	switch c.Op {
 	case store.UltraDeleteChannel:
 		ev.Change = ultraChannelDeleted
+		ev.Private = before != nil && before.Private // the channel as it was
 		s.tellChannelChange(ctx, res.Changed, ev)
 	case store.UltraSetChannelPrivate:
 		if before == nil || before.Private == c.Private {
@@ -429,9 +436,9 @@ func (s *Server) ultraGroupRequest(ctx context.Context, user string, r *pb.Ultra
 		return res, nil
 	}
 	// The default levels: read by members, set by the owner (of a private
-	// channel too, on its list or not).
+	// channel too, on its list or not: the owner reads what they set).
 	if _, g, err := s.ultraConversation(ctx, user, &pb.Conversation{Type: pb.ConversationType_ULTRA_GROUP, Target: r.Group, Channel: r.Channel}); err != nil &&
-		!(codes.Of(err) == codes.UltraGroupUserNotInPrivateChannel && r.Op == pb.UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL && g != nil && user == g.Owner) {
+		!(codes.Of(err) == codes.UltraGroupUserNotInPrivateChannel && g != nil && user == g.Owner) {
 		return nil, err
 	} else if r.Op == pb.UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL {
 		if user != g.Owner {
