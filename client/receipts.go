@@ -121,7 +121,7 @@ func (e *Engine) AckConversationRead(ctx context.Context, c Conversation, uid st
 		}
 		seq = held[0].Seq
 	}
-	e.expectRead(c, seq)
+	seq = e.expectRead(c, seq) // the latest this device holds, as MarkRead names it
 	r := &pb.ReadRequest{Conv: wireConv(c), Seq: seq, TellPeer: true}
 	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: r}}); err != nil {
 		return err
@@ -349,7 +349,13 @@ func (e *Engine) applyReceiptsLocked(ctx context.Context, me string, bs *batchSt
 			}
 		}
 		if e.responded.has(w.ReceiptRequestOf) {
-			continue // answered on another device, whose log entry came first (a sync)
+			// Answered on another device, whose log entry came first (a sync):
+			// not asked again, and the message says so.
+			if target != nil && !target.Receipt.HasRespond {
+				target.Receipt.HasRespond = true
+				bs.put(target)
+			}
+			continue
 		}
 		if w.FromUser == me || w.SentTime < now-RequestCacheTTL.Milliseconds() {
 			continue // one's own, or asked too long ago (an old request found by sync)

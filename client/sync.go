@@ -607,8 +607,12 @@ func (e *Engine) admitFreshLocked(ctx context.Context, me string, bs *batchState
 			msg.IsOffline = f.m.offline
 			msg.ReceivedTime = now
 			msg.IsRead = f.read || msg.Direction == DirectionSend // the user's own, from another device: read, as fromWire has it
-			if msg.Direction == DirectionSend && msg.Seq <= f.st.PeerReadSeq {
+			switch {
+			case msg.Direction != DirectionSend:
+			case msg.Seq <= f.st.PeerReadSeq:
 				msg.SentStatus = StatusRead // another device's send the peer has read
+			case msg.Seq <= f.st.PeerDeliveredSeq:
+				msg.SentStatus = StatusReceived // … or has received (its log entry may come first: a sync)
 			}
 		}
 		bs.put(msg) // a held one too: a recall later in the batch changes it

@@ -284,66 +284,98 @@ func (s *Server) apiGetSettings(r *http.Request) (any, error) {
 	return s.settings.Load(), nil
 }
 
+// settingsBody is PUT /v1/settings's body: the settings to change.
+type settingsBody struct {
+	RecallWindowSeconds     *int64   `json:"recallWindowSeconds"`
+	MessageRetentionSeconds *int64   `json:"messageRetentionSeconds"`
+	ReceiptsEnabled         *bool    `json:"receiptsEnabled"`
+	ReceiptRequesters       *string  `json:"receiptRequesters"`
+	ReceiptValiditySeconds  *int64   `json:"receiptValiditySeconds"`
+	ReceiptMaxReaders       *int     `json:"receiptMaxReaders"`
+	ReceiptDailyQuota       *int     `json:"receiptDailyQuota"`
+	ReceiptMaxGroupMembers  *int     `json:"receiptMaxGroupMembers"`
+	CompatSignatureWindow   *int64   `json:"compatSignatureWindowSeconds"`
+	StaticTokens            *bool    `json:"staticTokens"`
+	ReaderListVisibleTo     *string  `json:"readerListVisibleTo"`
+	PrivateReadReceipts     *bool    `json:"privateReadReceiptsEnabled"`
+	UploadMaxBytes          *int64   `json:"uploadMaxBytes"`
+	UploadQuotaBytes        *int64   `json:"uploadQuotaBytes"`
+	GroupMaxMembers         *int     `json:"groupMaxMembers"`
+	GroupMaxJoined          *int     `json:"groupMaxJoined"`
+	GroupMaxManagers        *int     `json:"groupMaxManagers"`
+	FriendsMax              *int     `json:"friendsMax"`
+	BlacklistMax            *int     `json:"blacklistMax"`
+	SubscriptionsMax        *int     `json:"subscriptionsMax"`
+	SubscribersMax          *int     `json:"subscribersMax"`
+	ChatroomHistory         *int64   `json:"chatroomHistorySeconds"`
+	ChatroomEmptyDestroy    *int64   `json:"chatroomEmptyDestroySeconds"`
+	UltraGroupMaxMembers    *int     `json:"ultraGroupMaxMembers"`
+	UltraGroupMaxChannels   *int     `json:"ultraGroupMaxChannels"`
+	BeforeSendURL           *string  `json:"beforeSendUrl"`
+	BeforeSendTimeoutMs     *int     `json:"beforeSendTimeoutMs"`
+	BeforeSendOnFailure     *string  `json:"beforeSendOnFailure"`
+	WebhookURL              *string  `json:"webhookUrl"`
+	WebhookRetrySeconds     *int64   `json:"webhookRetrySeconds"`
+	WebPushEnabled          *bool    `json:"webPushEnabled"`
+	WebPushContact          *string  `json:"webPushContact"`
+	WebPushTTLSeconds       *int64   `json:"webPushTtlSeconds"`
+	PushWebhookURL          *string  `json:"pushWebhookUrl"`
+	WebPushHosts            []string `json:"webPushHosts"`
+}
+
 // apiPutSettings changes the settings named in the body; the others stay.
 func (s *Server) apiPutSettings(r *http.Request) (any, error) {
-	var body struct {
-		RecallWindowSeconds     *int64   `json:"recallWindowSeconds"`
-		MessageRetentionSeconds *int64   `json:"messageRetentionSeconds"`
-		ReceiptsEnabled         *bool    `json:"receiptsEnabled"`
-		ReceiptRequesters       *string  `json:"receiptRequesters"`
-		ReceiptValiditySeconds  *int64   `json:"receiptValiditySeconds"`
-		ReceiptMaxReaders       *int     `json:"receiptMaxReaders"`
-		ReceiptDailyQuota       *int     `json:"receiptDailyQuota"`
-		ReceiptMaxGroupMembers  *int     `json:"receiptMaxGroupMembers"`
-		CompatSignatureWindow   *int64   `json:"compatSignatureWindowSeconds"`
-		StaticTokens            *bool    `json:"staticTokens"`
-		ReaderListVisibleTo     *string  `json:"readerListVisibleTo"`
-		PrivateReadReceipts     *bool    `json:"privateReadReceiptsEnabled"`
-		UploadMaxBytes          *int64   `json:"uploadMaxBytes"`
-		UploadQuotaBytes        *int64   `json:"uploadQuotaBytes"`
-		GroupMaxMembers         *int     `json:"groupMaxMembers"`
-		GroupMaxJoined          *int     `json:"groupMaxJoined"`
-		GroupMaxManagers        *int     `json:"groupMaxManagers"`
-		FriendsMax              *int     `json:"friendsMax"`
-		BlacklistMax            *int     `json:"blacklistMax"`
-		SubscriptionsMax        *int     `json:"subscriptionsMax"`
-		SubscribersMax          *int     `json:"subscribersMax"`
-		ChatroomHistory         *int64   `json:"chatroomHistorySeconds"`
-		ChatroomEmptyDestroy    *int64   `json:"chatroomEmptyDestroySeconds"`
-		UltraGroupMaxMembers    *int     `json:"ultraGroupMaxMembers"`
-		UltraGroupMaxChannels   *int     `json:"ultraGroupMaxChannels"`
-		BeforeSendURL           *string  `json:"beforeSendUrl"`
-		BeforeSendTimeoutMs     *int     `json:"beforeSendTimeoutMs"`
-		BeforeSendOnFailure     *string  `json:"beforeSendOnFailure"`
-		WebhookURL              *string  `json:"webhookUrl"`
-		WebhookRetrySeconds     *int64   `json:"webhookRetrySeconds"`
-		WebPushEnabled          *bool    `json:"webPushEnabled"`
-		WebPushContact          *string  `json:"webPushContact"`
-		WebPushTTLSeconds       *int64   `json:"webPushTtlSeconds"`
-		PushWebhookURL          *string  `json:"pushWebhookUrl"`
-		WebPushHosts            []string `json:"webPushHosts"`
-	}
+	var body settingsBody
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
+	st, err := s.changeSettings(r.Context(), body.apply)
+	if err != nil {
+		return nil, err
+	}
+	if st.MessageRetentionSeconds > 0 {
+		s.applyRetention(r.Context()) // a shorter retention applies now (not under the lock: the bus's reload takes it)
+	}
+	return st, nil
+}
+
+// changeSettings applies change to the settings as stored, under
+// settingsMu: another node's change may not have reached this one yet, and
+// writing the settings whole from this node's copy would undo it. It
+// stores them, and tells the other nodes.
+func (s *Server) changeSettings(ctx context.Context, change func(*Settings) error) (*Settings, error) {
 	s.settingsMu.Lock()
 	defer s.settingsMu.Unlock()
-	// The change applies to the settings as stored: another node's change
-	// may not have reached this one yet, and writing the settings whole
-	// from this node's copy would undo it.
-	if err := s.loadSettingsLocked(r.Context()); err != nil {
+	if err := s.loadSettingsLocked(ctx); err != nil {
 		return nil, err
 	}
 	st := *s.settings.Load()
+	if err := change(&st); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.PutSetting(ctx, settingsKey, b); err != nil {
+		return nil, err
+	}
+	s.storeSettings(&st)
+	s.cluster.broadcast(&busEvent{Kind: evSettings})
+	return &st, nil
+}
+
+// apply sets the fields given on st, each checked.
+func (body *settingsBody) apply(st *Settings) error {
 	if v := body.RecallWindowSeconds; v != nil {
 		if err := checkSeconds("recallWindowSeconds", *v, 0); err != nil {
-			return nil, err
+			return err
 		}
 		st.RecallWindowSeconds = *v
 	}
 	if v := body.MessageRetentionSeconds; v != nil {
 		if err := checkSeconds("messageRetentionSeconds", *v, 0); err != nil {
-			return nil, err
+			return err
 		}
 		st.MessageRetentionSeconds = *v
 	}
@@ -352,31 +384,31 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	}
 	if v := body.ChatroomHistory; v != nil {
 		if err := checkSeconds("chatroomHistorySeconds", *v, 1); err != nil {
-			return nil, err
+			return err
 		}
 		st.ChatroomHistorySeconds = *v
 	}
 	if v := body.ChatroomEmptyDestroy; v != nil {
 		if err := checkSeconds("chatroomEmptyDestroySeconds", *v, 1); err != nil {
-			return nil, err
+			return err
 		}
 		st.ChatroomEmptyDestroySeconds = *v
 	}
 	if v := body.BeforeSendURL; v != nil {
 		if err := checkWebhookURL("beforeSendUrl", *v); err != nil {
-			return nil, err
+			return err
 		}
 		st.BeforeSendURL = *v
 	}
 	if v := body.WebhookURL; v != nil {
 		if err := checkWebhookURL("webhookUrl", *v); err != nil {
-			return nil, err
+			return err
 		}
 		st.WebhookURL = *v
 	}
 	if v := body.PushWebhookURL; v != nil {
 		if err := checkWebhookURL("pushWebhookUrl", *v); err != nil {
-			return nil, err
+			return err
 		}
 		st.PushWebhookURL = *v
 	}
@@ -385,19 +417,19 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	}
 	if v := body.WebPushContact; v != nil {
 		if c := strings.TrimPrefix(*v, "mailto:"); c == "" || len(c) > 256 || strings.ContainsAny(c, " \t\r\n") || !strings.Contains(c, "@") && !strings.HasPrefix(c, "https://") {
-			return nil, badRequest("webPushContact must be an e-mail address or an https URL")
+			return badRequest("webPushContact must be an e-mail address or an https URL")
 		}
 		st.WebPushContact = *v
 	}
 	if v := body.WebPushHosts; v != nil {
 		if len(v) > 32 {
-			return nil, badRequest("webPushHosts: at most 32")
+			return badRequest("webPushHosts: at most 32")
 		}
 		hosts := make([]string, len(v))
 		for i, h := range v {
 			h = strings.TrimSuffix(strings.ToLower(h), ".")
 			if h != "*" && !validHostPattern(h) {
-				return nil, badRequest(`webPushHosts: each a host name (ASCII: punycode), "*.domain" or "*", got ` + strconv.Quote(truncate(v[i], 64)))
+				return badRequest(`webPushHosts: each a host name (ASCII: punycode), "*.domain" or "*", got ` + strconv.Quote(truncate(v[i], 64)))
 			}
 			hosts[i] = h
 		}
@@ -405,43 +437,43 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	}
 	if v := body.WebPushTTLSeconds; v != nil {
 		if *v < 0 || *v > 28*24*3600 {
-			return nil, badRequest("webPushTtlSeconds must be 0-2419200 (28 days)")
+			return badRequest("webPushTtlSeconds must be 0-2419200 (28 days)")
 		}
 		st.WebPushTTLSeconds = *v
 	}
 	if v := body.WebhookRetrySeconds; v != nil {
 		if err := checkSeconds("webhookRetrySeconds", *v, 1); err != nil {
-			return nil, err
+			return err
 		}
 		st.WebhookRetrySeconds = *v
 	}
 	if v := body.BeforeSendOnFailure; v != nil {
 		if *v != "pass" && *v != "block" {
-			return nil, badRequest(`beforeSendOnFailure must be "pass" or "block"`)
+			return badRequest(`beforeSendOnFailure must be "pass" or "block"`)
 		}
 		st.BeforeSendOnFailure = *v
 	}
 	if v := body.ReceiptRequesters; v != nil {
 		if *v != "all" && *v != "admins" {
-			return nil, badRequest(`receiptRequesters must be "all" or "admins"`)
+			return badRequest(`receiptRequesters must be "all" or "admins"`)
 		}
 		st.ReceiptRequesters = *v
 	}
 	if v := body.ReceiptValiditySeconds; v != nil {
 		if err := checkSeconds("receiptValiditySeconds", *v, 1); err != nil {
-			return nil, err
+			return err
 		}
 		st.ReceiptValiditySeconds = *v
 	}
 	if v := body.ReceiptMaxReaders; v != nil {
 		if *v < 1 || *v > 10000 {
-			return nil, badRequest("receiptMaxReaders must be 1-10000")
+			return badRequest("receiptMaxReaders must be 1-10000")
 		}
 		st.ReceiptMaxReaders = *v
 	}
 	if v := body.ReceiptDailyQuota; v != nil {
 		if *v < 0 {
-			return nil, badRequest("receiptDailyQuota must not be negative")
+			return badRequest("receiptDailyQuota must not be negative")
 		}
 		st.ReceiptDailyQuota = *v
 	}
@@ -450,19 +482,19 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	}
 	if v := body.CompatSignatureWindow; v != nil {
 		if err := checkSeconds("compatSignatureWindowSeconds", *v, 0); err != nil {
-			return nil, err
+			return err
 		}
 		st.CompatSignatureWindowSeconds = *v
 	}
 	if v := body.ReceiptMaxGroupMembers; v != nil {
 		if *v < 0 {
-			return nil, badRequest("receiptMaxGroupMembers must not be negative")
+			return badRequest("receiptMaxGroupMembers must not be negative")
 		}
 		st.ReceiptMaxGroupMembers = *v
 	}
 	if v := body.ReaderListVisibleTo; v != nil {
 		if *v != "sender" && *v != "members" {
-			return nil, badRequest(`readerListVisibleTo must be "sender" or "members"`)
+			return badRequest(`readerListVisibleTo must be "sender" or "members"`)
 		}
 		st.ReaderListVisibleTo = *v
 	}
@@ -488,36 +520,24 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	} {
 		if l.v != nil {
 			if *l.v < 1 || *l.v > l.max {
-				return nil, badRequest(fmt.Sprintf("%s must be 1-%d", l.name, l.max))
+				return badRequest(fmt.Sprintf("%s must be 1-%d", l.name, l.max))
 			}
 			*l.setting = *l.v
 		}
 	}
 	if v := body.UploadMaxBytes; v != nil {
 		if *v <= 0 {
-			return nil, badRequest("uploadMaxBytes must be positive")
+			return badRequest("uploadMaxBytes must be positive")
 		}
 		st.UploadMaxBytes = *v
 	}
 	if v := body.UploadQuotaBytes; v != nil {
 		if *v < 0 {
-			return nil, badRequest("uploadQuotaBytes must not be negative (0: no quota)")
+			return badRequest("uploadQuotaBytes must not be negative (0: no quota)")
 		}
 		st.UploadQuotaBytes = *v
 	}
-	b, err := json.Marshal(st)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.store.PutSetting(r.Context(), settingsKey, b); err != nil {
-		return nil, err
-	}
-	s.storeSettings(&st)
-	s.cluster.broadcast(&busEvent{Kind: evSettings})
-	if st.MessageRetentionSeconds > 0 {
-		s.applyRetention(r.Context()) // a shorter retention applies now
-	}
-	return &st, nil
+	return nil
 }
 
 // retentionLoop deletes expired messages every interval.

@@ -618,8 +618,16 @@ func putConversation(convs safejs.Value, cb *callbacks, st *client.ConversationS
 				if prev, err := client.DecodeConversation(b); err == nil {
 					if prev.ReadSeq > cp.ReadSeq {
 						// The counts go with the watermark they were counted
-						// against: another tab's read is newer.
-						cp.Unread, cp.Mentioned, cp.Mentions, cp.ServerCounts = prev.Unread, prev.Mentioned, prev.Mentions, prev.ServerCounts
+						// against: another tab's read is newer. What this tab
+						// holds past the other's messages adds at most its
+						// own count of them (an estimate, till a recount).
+						more := 0
+						if cp.Contiguous > prev.Contiguous {
+							more = int(min(uint64(cp.Unread), cp.Contiguous-prev.Contiguous))
+						}
+						mentions := min(cp.Mentions, more)
+						cp.Unread, cp.Mentions = prev.Unread+more, prev.Mentions+mentions
+						cp.Mentioned, cp.ServerCounts = prev.Mentioned || mentions > 0, prev.ServerCounts
 					}
 					cp.Contiguous = max(cp.Contiguous, prev.Contiguous)
 					cp.LastSeq = max(cp.LastSeq, prev.LastSeq)

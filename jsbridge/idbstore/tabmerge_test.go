@@ -43,6 +43,9 @@ func TestTabsMergeCountsWithTheirWatermark(t *testing.T) {
 		t.Fatalf("stored ReadSeq %d, Contiguous %d with Unread %d (Mentions %d, Mentioned %v): only %d message(s) are above the watermark",
 			st.ReadSeq, st.Contiguous, st.Unread, st.Mentions, st.Mentioned, above)
 	}
+	if st.Unread != 1 {
+		t.Fatalf("unread %d: message 11, held by tab B only, counts", st.Unread)
+	}
 }
 
 // Tab A holds message 11 (Contiguous 11, MessageSeq 11) of a conversation
