@@ -92,13 +92,21 @@ func messageArg(c client.Conversation, msg, opts safejs.Value) (*client.Message,
 	if err != nil {
 		return nil, err
 	}
+	if !absent(opts) {
+		if err := object(opts, "options"); err != nil {
+			return nil, err
+		}
+		// RongIMLib's (deprecated) ISendMessageOptions.isStatusMessage, read still.
+		optStatus, err := optBool(opts, "isStatusMessage")
+		if err != nil {
+			return nil, err
+		}
+		status = status || optStatus
+	}
 	// Not persisted, or a status type: stored nowhere, online only.
 	m.IsPersisted, m.IsStatus = persisted && !status, status || !persisted
 	if absent(opts) {
 		return m, nil
-	}
-	if err := object(opts, "options"); err != nil {
-		return nil, err
 	}
 	if m.IsMentioned, err = optBool(opts, "isMentioned"); err != nil {
 		return nil, err

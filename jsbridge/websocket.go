@@ -159,9 +159,19 @@ func (c *wsConn) Write(_ context.Context, b []byte) error {
 func (c *wsConn) Close() error {
 	c.fail(errors.New("closed"))
 	_, err := c.ws.Call("close")
-	// The close event comes later: no handler of ours is left to call.
+	// The close event comes later: no handler of ours is left to call, but
+	// a handler stays (Node's ws emits an 'error' for a socket closed before
+	// it opened, and with no listener its process ends).
+	noop, nerr := safejs.Global().Get("Function")
+	if nerr == nil {
+		noop, nerr = noop.New()
+	}
 	for _, ev := range c.events {
-		c.ws.Set(ev, safejs.Null())
+		if nerr == nil {
+			c.ws.Set(ev, noop)
+		} else {
+			c.ws.Set(ev, safejs.Null())
+		}
 	}
 	for _, f := range c.funcs {
 		f.Release()

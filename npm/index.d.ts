@@ -227,6 +227,8 @@ export interface IInitOption {
 }
 
 export interface ISendMessageOptions {
+  /** @deprecated RongIMLib's: the message class's own isStatusMessage is the way; either makes it a status message. */
+  isStatusMessage?: boolean;
   isMentioned?: boolean;
   mentionedInfo?: IMentionedInfo;
   disableNotification?: boolean;

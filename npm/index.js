@@ -72,7 +72,7 @@ export const ReferenceMessage = builtin(MessageType.REFERENCE);
 export const CombineMessage = builtin(MessageType.COMBINE);
 export const CombineV2Message = builtin(MessageType.COMBINE_V2);
 export const InformationNotificationMessage = builtin(MessageType.INFORMATION_NOTIFICATION, true, false);
-export const CommandMessage = builtin(MessageType.COMMAND, true, false);
+export const CommandMessage = builtin(MessageType.COMMAND, false, false); // RongIMLib keeps no command
 export const GroupNotificationMessage = builtin(MessageType.GROUP_NOTIFICATION, true, false);
 
 /**
@@ -89,12 +89,15 @@ export function registerMessageType(messageType, isPersited, isCounted, props = 
   if (typeof messageType !== 'string' || messageType === '' || messageType.startsWith('RC:')) {
     throw new TypeError('registerMessageType: messageType must be a non-empty string without the RC: prefix');
   }
+  for (const [name, v] of [['isPersited', isPersited], ['isCounted', isCounted], ['isStatusMessage', isStatusMessage]]) {
+    if (typeof v !== 'boolean') throw new TypeError(`registerMessageType: '${name}' is invalid: a boolean`);
+  }
   if (!Array.isArray(props) || props.some((p) => typeof p !== 'string')) {
     throw new TypeError('registerMessageType: searchProps must be an array of property names');
   }
   searchProps[messageType] = [...props];
   return class extends BaseMessage {
-    constructor(content) { super(messageType, content, isPersited !== false, isCounted !== false, isStatusMessage === true); }
+    constructor(content) { super(messageType, content, isPersited, isCounted, isStatusMessage); }
   };
 }
 
@@ -102,17 +105,17 @@ export function registerMessageType(messageType, isPersited, isCounted, props = 
 
 const listeners = new Map(); // name -> [{fn, target, once}]
 
-export function addEventListener(name, fn, target) {
+// listen adds fn (for target) once: the same pair added again is not
+// called twice, as RongIMLib's emitter has it.
+function listen(name, fn, target, once) {
   if (typeof fn !== 'function') return;
   if (!listeners.has(name)) listeners.set(name, []);
-  listeners.get(name).push({ fn, target, once: false });
+  const list = listeners.get(name);
+  if (!list.some((l) => l.fn === fn && l.target === target)) list.push({ fn, target, once });
 }
 
-export function onceEventListener(name, fn, target) {
-  if (typeof fn !== 'function') return;
-  if (!listeners.has(name)) listeners.set(name, []);
-  listeners.get(name).push({ fn, target, once: true });
-}
+export function addEventListener(name, fn, target) { listen(name, fn, target, false); }
+export function onceEventListener(name, fn, target) { listen(name, fn, target, true); }
 
 export function removeEventListener(name, fn, target) {
   const list = listeners.get(name);
@@ -130,9 +133,14 @@ function emit(batch) {
     const list = listeners.get(name);
     if (!list) continue;
     for (const l of [...list]) {
-      if (l.once) removeEventListener(name, l.fn, l.target);
+      if (l.once) {
+        const i = list.indexOf(l); // this entry, not another of the same function
+        if (i >= 0) list.splice(i, 1);
+      }
       try {
-        l.fn.call(l.target, payload);
+        // An event with nothing to say (CONNECTED, PULL_OFFLINE_MESSAGE_FINISHED…) calls with no argument.
+        if (payload === null || payload === undefined) l.fn.call(l.target);
+        else l.fn.call(l.target, payload);
       } catch (e) {
         console.error('[imwasm] a listener of', name, 'threw', e);
       }
@@ -405,6 +413,7 @@ class ConversationListLoader {
   }
 }
 export async function createConversationListLoader(options) {
+  if (!runtime) return { code: ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, msg: 'call init first' };
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     return { code: ErrorCode.BIZ_ERROR_INVALID_PARAMETER, msg: 'options must be an object' };
   }

@@ -1,0 +1,200 @@
+// The JavaScript layer against RongIMLib 5.38's own behaviour
+// (@rongcloud/imlib-next and @rongcloud/engine 5.38.0): the event
+// listeners, the message classes and the flows around init, in Node with a
+// real server. Each test states what RongIMLib does.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import WebSocket from 'ws';
+import { startServer } from './harness.mjs';
+import * as RongIMLib from '../index.js';
+
+const { ConversationType: CT, Events } = RongIMLib;
+
+let server;
+const options = () => ({ appkey: 'node-test-app', serverUrl: server.url, WebSocket, logLevel: 'error' });
+
+before(async () => { server = await startServer(); });
+after(async () => {
+  await RongIMLib.destroy();
+  await server?.stop();
+});
+
+// connectAs inits this realm's SDK afresh and connects it, waiting for the
+// first sync to end.
+async function connectAs(user) {
+  await RongIMLib.destroy();
+  RongIMLib.init(options());
+  const synced = new Promise((resolve) => RongIMLib.onceEventListener(Events.PULL_OFFLINE_MESSAGE_FINISHED, resolve));
+  const r = await RongIMLib.connect(server.token(user));
+  assert.equal(r.code, 0, JSON.stringify(r));
+  await synced;
+}
+
+// cycles connects and disconnects n times, so CONNECTED comes n times.
+async function cycles(user, n) {
+  for (let i = 0; i < n; i++) {
+    const r = await RongIMLib.connect(server.token(user));
+    assert.equal(r.code, 0, JSON.stringify(r));
+    await RongIMLib.disconnect();
+  }
+}
+
+// ---- Message classes ----
+
+// RongIMLib's engine (getMessageTypeDescription) has RC:CmdMsg as
+// {isCounted: false, isPersited: false}: a command is not stored. imwasm's
+// class says persisted, so the engine stores it, it shows in the history
+// and becomes the conversation's latestMessage.
+test('CommandMessage is not persisted (RC:CmdMsg, as RongIMLib has it)', () => {
+  const m = new RongIMLib.CommandMessage({ name: 'cmd', data: '{}' });
+  assert.equal(m.messageType, 'RC:CmdMsg');
+  assert.equal(m.isCounted, false);
+  assert.equal(m.isPersited, false, 'RongIMLib: CommandMessage is {isPersited: false, isCounted: false}');
+});
+
+test('a CommandMessage sent is kept out of the history and the conversation list', async () => {
+  await connectAs('cmd-a');
+  const conv = { conversationType: CT.PRIVATE, targetId: 'cmd-b' };
+  assert.equal((await RongIMLib.sendMessage(conv, new RongIMLib.TextMessage({ content: 'hello' }))).code, 0);
+  const sent = await RongIMLib.sendMessage(conv, new RongIMLib.CommandMessage({ name: 'sync', data: '' }));
+  assert.equal(sent.code, 0, JSON.stringify(sent));
+  const hist = await RongIMLib.getHistoryMessages(conv, { count: 10 });
+  assert.deepEqual(hist.data.list.map((m) => m.messageType), ['RC:TxtMsg'], 'the command was stored');
+  const c = await RongIMLib.getConversation(conv);
+  assert.equal(c.data?.latestMessage?.messageType, 'RC:TxtMsg', 'the command became the latest message');
+});
+
+// ISendMessageOptions.isStatusMessage (deprecated, still read by RongIMLib's
+// sendMessage: `isStatusMessage: !!options.isStatusMessage`): a status
+// message is neither stored nor counted. imwasm's bridge reads the flag
+// from the message only (jsbridge/message.go messageArg).
+test('sendMessage honours options.isStatusMessage', async () => {
+  await connectAs('status-a');
+  const conv = { conversationType: CT.PRIVATE, targetId: 'status-b' };
+  const r = await RongIMLib.sendMessage(conv, new RongIMLib.TextMessage({ content: 'typing…' }), { isStatusMessage: true });
+  assert.equal(r.code, 0, JSON.stringify(r));
+  assert.equal(r.data.isStatusMessage, true, 'the message answered is no status message');
+  const hist = await RongIMLib.getHistoryMessages(conv, { count: 10 });
+  assert.deepEqual(hist.data.list, [], 'the status message was stored');
+});
+
+// ---- Event listeners ----
+
+// RongIMLib's EventEmitter (engine 5.38, `on`/`once`) adds a listener only
+// when the same (listener, target) is not there already:
+//   n.some(e => e.listener === t && e.target === r) || n.push({listener: t, target: r})
+// imwasm pushes it again, so the listener runs once per registration.
+test('addEventListener twice with the same listener calls it once per event', async () => {
+  await connectAs('dup-a');
+  await RongIMLib.disconnect();
+  let calls = 0;
+  const fn = () => { calls++; };
+  RongIMLib.addEventListener(Events.CONNECTED, fn);
+  RongIMLib.addEventListener(Events.CONNECTED, fn);
+  await cycles('dup-a', 1);
+  assert.equal(calls, 1, 'the listener ran once per addEventListener');
+  RongIMLib.removeEventListener(Events.CONNECTED, fn);
+  await cycles('dup-a', 1);
+  assert.equal(calls, 1, 'one removeEventListener left the listener in place');
+});
+
+// A listener added with addEventListener and then with onceEventListener:
+// RongIMLib keeps the first (the once is a duplicate, not added). imwasm
+// adds both, and when the once one fires, emit's removeEventListener(name,
+// fn, target) takes out the first match — the permanent one — so the
+// listener stops after the second event.
+test('a permanent listener survives a onceEventListener of the same function', async () => {
+  await connectAs('once-a');
+  await RongIMLib.disconnect();
+  let calls = 0;
+  const fn = () => { calls++; };
+  RongIMLib.addEventListener(Events.CONNECTED, fn);
+  RongIMLib.onceEventListener(Events.CONNECTED, fn);
+  await cycles('once-a', 4);
+  assert.equal(calls, 4, 'RongIMLib calls it once per CONNECTED (four connections)');
+});
+
+// The same with a target: the once registration removed must be that one,
+// not the permanent registration of the same function and target.
+test('onceEventListener with a target removes only itself', async () => {
+  await connectAs('once-t');
+  await RongIMLib.disconnect();
+  const seen = [];
+  const target = { name: 't' };
+  function fn() { seen.push(this === target); }
+  RongIMLib.addEventListener(Events.CONNECTED, fn, target);
+  RongIMLib.onceEventListener(Events.CONNECTED, fn, target);
+  await cycles('once-t', 4);
+  assert.equal(seen.length, 4, JSON.stringify(seen));
+  assert.ok(seen.every(Boolean));
+});
+
+// RongIMLib's EventListeners: CONNECTING, CONNECTED, PULL_OFFLINE_MESSAGE_FINISHED
+// are `() => void` and its engine emits them with no argument. imwasm passes
+// the Go side's null, so a listener with a default parameter or one reading
+// arguments.length sees one argument.
+test('CONNECTED and PULL_OFFLINE_MESSAGE_FINISHED listeners get no argument', async () => {
+  await RongIMLib.destroy();
+  RongIMLib.init(options());
+  const got = [];
+  for (const name of [Events.CONNECTING, Events.CONNECTED, Events.PULL_OFFLINE_MESSAGE_FINISHED]) {
+    RongIMLib.addEventListener(name, function (...args) { got.push([name, args.length]); });
+  }
+  const synced = new Promise((resolve) => RongIMLib.onceEventListener(Events.PULL_OFFLINE_MESSAGE_FINISHED, resolve));
+  assert.equal((await RongIMLib.connect(server.token('args-a'))).code, 0);
+  await synced;
+  assert.deepEqual(got, [[Events.CONNECTING, 0], [Events.CONNECTED, 0], [Events.PULL_OFFLINE_MESSAGE_FINISHED, 0]]);
+});
+
+// ---- init / connect / destroy flows ----
+
+// Replacing the SDK (a second init, or destroy) while a connect is still
+// opening its WebSocket: the engine closes the socket and then clears its
+// handlers (jsbridge/websocket.go Close). The `ws` package (the WebSocket
+// Node apps pass to init, as harness.mjs does) emits 'error' for a socket
+// closed before it opened; with onerror gone nothing listens, and Node
+// ends the process ("Unhandled 'error' event"). RongIMLib's init may be
+// called again at any time.
+test('init again while connect is in flight does not crash Node (ws WebSocket)', () => {
+  const script = `
+    import WebSocket from 'ws';
+    import * as R from './index.js';
+    const opts = { appkey: 'node-test-app', serverUrl: ${JSON.stringify(server.url)}, WebSocket, logLevel: 'error' };
+    R.init(opts);
+    const p = R.connect(${JSON.stringify(server.token('race-a'))});
+    R.init(opts);
+    await p;
+    const r = await R.connect(${JSON.stringify(server.token('race-a'))});
+    console.log('connected', r.code);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await R.destroy();
+    console.log('done');
+    process.exit(0);
+  `;
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8', timeout: 30000,
+  });
+  assert.equal(res.status, 0, `node exited with ${res.status}:\n${res.stdout}\n${res.stderr.slice(0, 1500)}`);
+  assert.match(res.stdout, /connected 0\ndone/);
+});
+
+// RongIMLib's createConversationListLoader goes through the engine
+// (tn().next(...)): before init it answers BIZ_ERROR_CLIENT_NOT_INIT, as
+// every other call. imwasm answers SUCCESS with a loader whose load then
+// fails.
+test('createConversationListLoader before init answers BIZ_ERROR_CLIENT_NOT_INIT', async () => {
+  await RongIMLib.destroy();
+  const r = await RongIMLib.createConversationListLoader();
+  assert.equal(r.code, RongIMLib.ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, JSON.stringify(r));
+});
+
+// RongIMLib asserts isPersited and isCounted as required booleans (and
+// isStatusMessage as an optional one): `'isPersited' is invalid` is thrown.
+// imwasm takes anything but `false` as true, so a flag given as the string
+// 'false' (say, from a config file) makes a persisted, counted type.
+test('registerMessageType rejects flags that are not booleans', () => {
+  assert.throws(() => RongIMLib.registerMessageType('App:NoFlags'), /isPersited/);
+  assert.throws(() => RongIMLib.registerMessageType('App:StrFlags', 'false', 'false'), /isPersited/);
+  assert.throws(() => RongIMLib.registerMessageType('App:StrStatus', false, false, [], 'true'), /isStatusMessage/);
+});
