@@ -12,7 +12,8 @@ import (
 // again (client/receipts.go: "answered on another device already"), by a
 // device that was offline either: its sync pulls the user's log first,
 // and the entry saying it was answered is remembered for the request that
-// comes after it (recentUIDs).
+// comes after it (recentUIDs); and the message it holds says it was
+// answered (hasRespond), as a1's does.
 func TestAnsweredRequestNotAskedAgainAfterSync(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
@@ -35,8 +36,16 @@ func TestAnsweredRequestNotAskedAgainAfterSync(t *testing.T) {
 	if err := a1.RespondReceipts(ctx, g, []string{m.MessageUID}); err != nil {
 		t.Fatal(err)
 	}
+	a1.waitFor(t, "hasRespond on a1", func([]*client.Message, []client.Event) bool {
+		r := a1.stored(t, m.MessageUID).Receipt
+		return r != nil && r.HasRespond
+	})
 	before := len(a2.events())
 	a2.connect(t, token(t, "alice", time.Hour))
+	e.fence(t, a2)
+	if r := a2.stored(t, m.MessageUID).Receipt; r == nil || !r.HasRespond {
+		t.Fatalf("a2 after its sync: receipt %+v, want hasRespond (answered on a1; a1 says so)", r)
+	}
 	var asked int
 	for _, ev := range a2.events()[before:] {
 		if ev.Kind == client.EventReceiptRequest && ev.Receipt.MessageUID == m.MessageUID {

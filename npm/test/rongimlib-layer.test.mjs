@@ -43,9 +43,8 @@ async function cycles(user, n) {
 // ---- Message classes ----
 
 // RongIMLib's engine (getMessageTypeDescription) has RC:CmdMsg as
-// {isCounted: false, isPersited: false}: a command is not stored. imwasm's
-// class says persisted, so the engine stores it, it shows in the history
-// and becomes the conversation's latestMessage.
+// {isCounted: false, isPersited: false}: a command is not stored, so it is
+// neither in the history nor the conversation's latestMessage.
 test('CommandMessage is not persisted (RC:CmdMsg, as RongIMLib has it)', () => {
   const m = new RongIMLib.CommandMessage({ name: 'cmd', data: '{}' });
   assert.equal(m.messageType, 'RC:CmdMsg');
@@ -67,8 +66,8 @@ test('a CommandMessage sent is kept out of the history and the conversation list
 
 // ISendMessageOptions.isStatusMessage (deprecated, still read by RongIMLib's
 // sendMessage: `isStatusMessage: !!options.isStatusMessage`): a status
-// message is neither stored nor counted. imwasm's bridge reads the flag
-// from the message only (jsbridge/message.go messageArg).
+// message is neither stored nor counted (jsbridge/message.go messageArg
+// reads the flag from the options too).
 test('sendMessage honours options.isStatusMessage', async () => {
   await connectAs('status-a');
   const conv = { conversationType: CT.PRIVATE, targetId: 'status-b' };
@@ -84,7 +83,7 @@ test('sendMessage honours options.isStatusMessage', async () => {
 // RongIMLib's EventEmitter (engine 5.38, `on`/`once`) adds a listener only
 // when the same (listener, target) is not there already:
 //   n.some(e => e.listener === t && e.target === r) || n.push({listener: t, target: r})
-// imwasm pushes it again, so the listener runs once per registration.
+// the listener runs once per event, not once per registration.
 test('addEventListener twice with the same listener calls it once per event', async () => {
   await connectAs('dup-a');
   await RongIMLib.disconnect();
@@ -100,10 +99,8 @@ test('addEventListener twice with the same listener calls it once per event', as
 });
 
 // A listener added with addEventListener and then with onceEventListener:
-// RongIMLib keeps the first (the once is a duplicate, not added). imwasm
-// adds both, and when the once one fires, emit's removeEventListener(name,
-// fn, target) takes out the first match — the permanent one — so the
-// listener stops after the second event.
+// RongIMLib keeps the first (the once is a duplicate, not added), and the
+// listener goes on firing.
 test('a permanent listener survives a onceEventListener of the same function', async () => {
   await connectAs('once-a');
   await RongIMLib.disconnect();
@@ -131,9 +128,8 @@ test('onceEventListener with a target removes only itself', async () => {
 });
 
 // RongIMLib's EventListeners: CONNECTING, CONNECTED, PULL_OFFLINE_MESSAGE_FINISHED
-// are `() => void` and its engine emits them with no argument. imwasm passes
-// the Go side's null, so a listener with a default parameter or one reading
-// arguments.length sees one argument.
+// are `() => void` and its engine emits them with no argument: a listener
+// with a default parameter or one reading arguments.length sees none.
 test('CONNECTED and PULL_OFFLINE_MESSAGE_FINISHED listeners get no argument', async () => {
   await RongIMLib.destroy();
   RongIMLib.init(options());
@@ -150,12 +146,12 @@ test('CONNECTED and PULL_OFFLINE_MESSAGE_FINISHED listeners get no argument', as
 // ---- init / connect / destroy flows ----
 
 // Replacing the SDK (a second init, or destroy) while a connect is still
-// opening its WebSocket: the engine closes the socket and then clears its
+// opening its WebSocket: the engine closes the socket and leaves no-op
 // handlers (jsbridge/websocket.go Close). The `ws` package (the WebSocket
 // Node apps pass to init, as harness.mjs does) emits 'error' for a socket
-// closed before it opened; with onerror gone nothing listens, and Node
-// ends the process ("Unhandled 'error' event"). RongIMLib's init may be
-// called again at any time.
+// closed before it opened; with no listener Node would end the process
+// ("Unhandled 'error' event"). RongIMLib's init may be called again at any
+// time.
 test('init again while connect is in flight does not crash Node (ws WebSocket)', () => {
   const script = `
     import WebSocket from 'ws';
@@ -166,8 +162,7 @@ test('init again while connect is in flight does not crash Node (ws WebSocket)',
     R.init(opts);
     await p;
     const r = await R.connect(${JSON.stringify(server.token('race-a'))});
-    console.log('connected', r.code);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    console.log('connected', r.code); // (the first socket's 'error' came while this connected)
     await R.destroy();
     console.log('done');
     process.exit(0);
@@ -181,8 +176,7 @@ test('init again while connect is in flight does not crash Node (ws WebSocket)',
 
 // RongIMLib's createConversationListLoader goes through the engine
 // (tn().next(...)): before init it answers BIZ_ERROR_CLIENT_NOT_INIT, as
-// every other call. imwasm answers SUCCESS with a loader whose load then
-// fails.
+// every other call (not SUCCESS with a loader whose load then fails).
 test('createConversationListLoader before init answers BIZ_ERROR_CLIENT_NOT_INIT', async () => {
   await RongIMLib.destroy();
   const r = await RongIMLib.createConversationListLoader();
@@ -191,8 +185,8 @@ test('createConversationListLoader before init answers BIZ_ERROR_CLIENT_NOT_INIT
 
 // RongIMLib asserts isPersited and isCounted as required booleans (and
 // isStatusMessage as an optional one): `'isPersited' is invalid` is thrown.
-// imwasm takes anything but `false` as true, so a flag given as the string
-// 'false' (say, from a config file) makes a persisted, counted type.
+// a flag given as the string 'false' (say, from a config file) would make
+// a persisted, counted type.
 test('registerMessageType rejects flags that are not booleans', () => {
   assert.throws(() => RongIMLib.registerMessageType('App:NoFlags'), /isPersited/);
   assert.throws(() => RongIMLib.registerMessageType('App:StrFlags', 'false', 'false'), /isPersited/);
