@@ -340,14 +340,17 @@ func (d *device) send(t *testing.T, m *client.Message) *client.Message {
 // admin calls the HTTP admin API and decodes the JSON answer.
 func (e *env) admin(method, path string, body any) (int, map[string]any) {
 	e.t.Helper()
-	var rd *bytes.Reader
+	var b []byte
 	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
+		b, _ = json.Marshal(body)
 	}
-	req, _ := http.NewRequest(method, e.url+path, rd)
+	return e.adminBytes(method, path, b)
+}
+
+// adminBytes is admin with the body as it is sent.
+func (e *env) adminBytes(method, path string, body []byte) (int, map[string]any) {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.url+path, bytes.NewReader(body))
 	tok, _ := auth.NewToken([]byte(appSecret), "admin", time.Hour, true, e.now())
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)

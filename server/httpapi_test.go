@@ -1,14 +1,10 @@
 package server_test
 
 import (
-	"encoding/json"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/imwasm/imwasm/client"
-	"github.com/imwasm/imwasm/server/auth"
 )
 
 // docs/http-api.md: "Every duration, in a setting or a parameter, is at
@@ -61,32 +57,16 @@ func TestAppSendRefusedBeforeAnyTargetIsStored(t *testing.T) {
 	}
 }
 
-// adminRaw posts a raw body to the admin API.
-func (e *env) adminRaw(t *testing.T, method, path, body string) (int, map[string]any) {
-	t.Helper()
-	req, _ := http.NewRequest(method, e.url+path, strings.NewReader(body))
-	tok, _ := auth.NewToken([]byte(appSecret), "admin", time.Hour, true, e.now())
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
-}
-
 // "Request bodies are JSON ... a malformed body" is 400 33003 and changes
 // nothing: a value followed by garbage, or two objects, too.
 func TestAdminBodyWithTrailingDataIsRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	status, body := e.adminRaw(t, "POST", "/v1/chatrooms", `{"id":"room1"} this is not JSON`)
+	status, body := e.adminBytes("POST", "/v1/chatrooms", []byte(`{"id":"room1"} this is not JSON`))
 	if status != 400 {
 		t.Errorf("a body of JSON and garbage: %d %v (want 400 33003)", status, body)
 	}
-	status, body = e.adminRaw(t, "PUT", "/v1/settings", `{"recallWindowSeconds":5}{"recallWindowSeconds":"x"}`)
+	status, body = e.adminBytes("PUT", "/v1/settings", []byte(`{"recallWindowSeconds":5}{"recallWindowSeconds":"x"}`))
 	if status != 400 {
 		t.Errorf("a body of two objects: %d %v (want 400 33003)", status, body)
 	}
