@@ -288,16 +288,17 @@ func (b *Bridge) retireLocked() {
 }
 
 // retireIfStoreFailed drops eng when its database could not be opened (a
-// quota, another tab blocking an upgrade past the timeout): the next
-// connect makes a new engine and tries the open again, rather than every
-// call failing with that open's error until the next init.
+// quota, another tab blocking an upgrade past the timeout) or another tab
+// took it (a newer SDK's upgrade, a delete): the next connect makes a new
+// engine and tries the open again, rather than every call failing until
+// the next init.
 func (b *Bridge) retireIfStoreFailed(eng *client.Engine) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed || b.eng != eng {
 		return
 	}
-	if st, ok := b.store.(*idbstore.Store); ok && st.OpenFailed() {
+	if st, ok := b.store.(*idbstore.Store); ok && st.Failed() {
 		b.retireLocked()
 	}
 }
@@ -603,6 +604,9 @@ func (b *Bridge) engineFor(tok string) (*client.Engine, error) {
 	}
 	eng, err := client.New(cfg)
 	if err != nil {
+		if c, ok := cfg.Store.(interface{ Close() }); ok {
+			c.Close()
+		}
 		return nil, err
 	}
 	b.mu.Lock()
@@ -614,6 +618,15 @@ func (b *Bridge) engineFor(tok string) (*client.Engine, error) {
 	}
 	b.retireLocked() // another connect's, made meanwhile
 	b.eng, b.store, b.user = eng, cfg.Store, user
+	if st, ok := cfg.Store.(*idbstore.Store); ok {
+		// Until the store is closed with its engine: if another tab takes
+		// the database first, the engine goes (the app sees it
+		// disconnected) rather than failing every call.
+		b.tasks.Go(func() {
+			<-st.Gone()
+			b.retireIfStoreFailed(eng)
+		})
+	}
 	b.mu.Unlock()
 	return eng, nil
 }

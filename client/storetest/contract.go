@@ -89,6 +89,17 @@ var sendsTests = []test{
 			s.t.Errorf("by uid: %v", got)
 		}
 	}},
+	// A send before its answer has no server id to find it by.
+	{"the same new send twice in a batch is one record", 0, func(s *store) {
+		m := sending(alice, "c1", 100)
+		s.put(m, m)
+		if h := s.history(alice, 0, 10, true); len(h) != 1 || h[0].MessageID != m.MessageID {
+			s.t.Errorf("history %v, want one record %d", ids(h), m.MessageID)
+		}
+		if p := s.pending(); len(p) != 1 || p[0].MessageID != m.MessageID {
+			s.t.Errorf("pending %v, want one record %d", ids(p), m.MessageID)
+		}
+	}},
 	{"pending holds the sends still SENDING", 0, func(s *store) {
 		a, b := sending(alice, "c1", 100), sending(bob, "c2", 100)
 		failed := sending(alice, "c3", 100)
@@ -479,6 +490,30 @@ func (s *store) snapshot(uids ...string) snapshot {
 }
 
 var atomicTests = []test{
+	// After the batch the id belongs to one record, whatever order the
+	// batch gives the two in: a new record takes it, and the record holding
+	// it gives it up later in the same batch.
+	{"a server id passes to a new record within a batch", 0, func(s *store) {
+		old := received(alice, "u1", 1, 100)
+		s.put(old)
+		fresh := received(alice, "u1", 2, 200)
+		moved := s.byUID("u1")[0]
+		moved.MessageUID = "u1-old"
+		s.apply(&client.Batch{
+			Messages:      []*client.Message{fresh, moved},
+			Conversations: []*client.ConversationState{{Conversation: alice, Contiguous: 2, LastSeq: 2}},
+		})
+		got := s.byUID("u1", "u1-old")
+		if got[0] == nil || got[0].MessageID != fresh.MessageID || got[0].Seq != 2 {
+			s.t.Errorf("u1: %v, want the new record %d", got[0], fresh.MessageID)
+		}
+		if got[1] == nil || got[1].MessageID != old.MessageID {
+			s.t.Errorf("u1-old: %v, want the old record %d", got[1], old.MessageID)
+		}
+		if c := s.cursors(); len(c) != 1 || c[0].LastSeq != 2 {
+			s.t.Errorf("cursors %v", c)
+		}
+	}},
 	{"a refused batch changes nothing", 0, func(s *store) {
 		u1, u2, u3 := received(alice, "u1", 1, 100), received(alice, "u2", 2, 200), received(alice, "u3", 3, 300)
 		s.apply(&client.Batch{

@@ -44,11 +44,17 @@ const idbVersion = 1
 type Store struct {
 	ready   chan struct{} // closed once the open is over: db or openErr set
 	openErr error
+	gone    chan struct{} // closed by Close, or when another tab took the database (lost)
 
 	mu     sync.Mutex
 	db     safejs.Value
 	closed bool
+	lost   bool // another tab's upgrade or delete closed db
 }
+
+// errLost is every operation's error once another tab has taken the
+// database from this one.
+var errLost = errors.New("indexeddb: another tab upgraded or deleted the device database (a newer SDK, or a logout): reload the page")
 
 // openTimeout bounds an open (another tab may block it, see open).
 const openTimeout = 10 * time.Second
@@ -57,11 +63,13 @@ const openTimeout = 10 * time.Second
 // returns at once, so that a cold start opens the database while it does
 // other things (connecting); the store's operations wait for the open and
 // fail with its error.
-func Start(name string) *Store {
-	s := &Store{ready: make(chan struct{})}
+func Start(name string) *Store { return startWithin(name, openTimeout) }
+
+func startWithin(name string, timeout time.Duration) *Store {
+	s := &Store{ready: make(chan struct{}), gone: make(chan struct{})}
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
-		db, err := open(ctx, name)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		db, err := open(ctx, name, s.takenByAnotherTab)
 		cancel()
 		// ready closes under mu: a Close either sees it closed (and
 		// closes db) or sees it open (and the close below is this one).
@@ -72,13 +80,28 @@ func Start(name string) *Store {
 		if err != nil {
 			return
 		}
-		if s.closed {
+		if s.closed || s.lost {
 			db.Call("close")
 			return
 		}
 		s.db = db
 	}()
 	return s
+}
+
+// takenByAnotherTab runs on db's versionchange: a newer version opened in
+// another tab, or the database deleted there. This tab closes it so the
+// other is not blocked, and the store does nothing more (Failed; Gone
+// closes, so that its owner retires it).
+func (s *Store) takenByAnotherTab(db safejs.Value) {
+	db.Call("close")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lost || s.closed {
+		return
+	}
+	s.lost = true
+	close(s.gone)
 }
 
 // Open opens the database name and returns once it is open.
@@ -90,9 +113,16 @@ func Open(ctx context.Context, name string) (*Store, error) {
 	return s, nil
 }
 
-// OpenFailed reports an open that is over and failed: the store will never
-// work (the caller makes another to try again).
-func (s *Store) OpenFailed() bool {
+// Failed reports a store that will never work again: its open is over
+// and failed, or another tab took the database (the caller makes another
+// store to try again).
+func (s *Store) Failed() bool {
+	s.mu.Lock()
+	lost := s.lost
+	s.mu.Unlock()
+	if lost {
+		return true
+	}
 	select {
 	case <-s.ready:
 		return s.openErr != nil
@@ -100,6 +130,10 @@ func (s *Store) OpenFailed() bool {
 		return false
 	}
 }
+
+// Gone is closed when the store will do nothing more: Close, or another
+// tab took the database (then Failed).
+func (s *Store) Gone() <-chan struct{} { return s.gone }
 
 // wait waits for the open; its error is the open's.
 func (s *Store) wait(ctx context.Context) error {
@@ -161,8 +195,9 @@ func (c *callbacks) release() {
 	c.fs = nil
 }
 
-// open opens (creating or upgrading) the database name.
-func open(ctx context.Context, name string) (safejs.Value, error) {
+// open opens (creating or upgrading) the database name; taken runs on its
+// versionchange (see takenByAnotherTab).
+func open(ctx context.Context, name string, taken func(db safejs.Value)) (safejs.Value, error) {
 	factory, err := safejs.Global().Get("indexedDB")
 	if err != nil || absent(factory) {
 		return safejs.Undefined(), errors.New("indexedDB is not available")
@@ -181,7 +216,22 @@ func open(ctx context.Context, name string) (safejs.Value, error) {
 		}
 	}
 	cb := callbacks{fail: finish}
-	defer cb.release()
+	// abandoned: the open timed out, but its request goes on when the tab
+	// blocking it lets go. Its callbacks stay until it is over, so that
+	// the upgrade still makes the stores (a database left at version 1
+	// with none would fail every later open's transactions), and the
+	// connection it then opens is closed.
+	abandoned := false
+	defer func() {
+		if !abandoned {
+			cb.release()
+		}
+	}()
+	abandon := func() {
+		db, _ := req.Get("result")
+		db.Call("close")
+		cb.release()
+	}
 	blocked := make(chan struct{}, 1)
 	err = errors.Join(
 		cb.on(req, "onupgradeneeded", func(ev safejs.Value) {
@@ -192,8 +242,20 @@ func open(ctx context.Context, name string) (safejs.Value, error) {
 				finish(err)
 			}
 		}),
-		cb.on(req, "onsuccess", func(safejs.Value) { finish(nil) }),
-		cb.on(req, "onerror", func(safejs.Value) { finish(requestError(req, "open "+name)) }),
+		cb.on(req, "onsuccess", func(safejs.Value) {
+			if abandoned {
+				abandon()
+				return
+			}
+			finish(nil)
+		}),
+		cb.on(req, "onerror", func(safejs.Value) {
+			if abandoned {
+				cb.release()
+				return
+			}
+			finish(requestError(req, "open "+name))
+		}),
 		// Another tab still has an older version open: it is told to close
 		// (versionchange) and the open goes on when it has.
 		cb.on(req, "onblocked", func(safejs.Value) {
@@ -212,18 +274,22 @@ func open(ctx context.Context, name string) (safejs.Value, error) {
 			return safejs.Undefined(), err
 		}
 	case <-ctx.Done():
+		select {
+		case err := <-done: // over meanwhile: nothing is left pending
+			if err == nil {
+				abandon()
+			}
+		default:
+			abandoned = true
+		}
 		return safejs.Undefined(), fmt.Errorf("open %s: %w", name, ctx.Err())
 	}
 	db, err := req.Get("result")
 	if err != nil {
 		return safejs.Undefined(), err
 	}
-	// A newer version opened in another tab: close, so it can upgrade;
-	// this tab's next operation fails and the SDK is reloaded with the page.
 	var vc callbacks
-	vc.on(db, "onversionchange", func(safejs.Value) {
-		db.Call("close")
-	})
+	vc.on(db, "onversionchange", func(safejs.Value) { taken(db) })
 	return db, nil
 }
 
@@ -290,8 +356,11 @@ func (s *Store) tx(ctx context.Context, mode string, stores []any, fn func(tx sa
 		return err
 	}
 	s.mu.Lock()
-	db, closed := s.db, s.closed
+	db, closed, lost := s.db, s.closed, s.lost
 	s.mu.Unlock()
+	if lost {
+		return errLost
+	}
 	if closed {
 		return errors.New("indexeddb: the store is closed")
 	}
@@ -487,11 +556,45 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 	if b == nil {
 		return nil
 	}
-	records, fields, err := messageRecords(b.Messages)
+	// The puts go in two rounds: the records held already, then the new
+	// ones, so that a server id a held record gives up in this batch is
+	// free when a new record takes it. The same new *Message twice is put
+	// once. order[k] is the batch index of the k-th put.
+	order := make([]int, 0, len(b.Messages))
+	firstOf := make(map[*client.Message]int)
+	for i, m := range b.Messages {
+		if m == nil {
+			return fmt.Errorf("put message %d: nil", i)
+		}
+		if m.MessageID != 0 {
+			order = append(order, i)
+		}
+	}
+	for i, m := range b.Messages {
+		if _, seen := firstOf[m]; m.MessageID == 0 && !seen {
+			firstOf[m] = i
+			order = append(order, i)
+		}
+	}
+	ordered := make([]*client.Message, len(order))
+	for k, i := range order {
+		ordered[k] = b.Messages[i]
+	}
+	records, fields, err := messageRecords(ordered)
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, len(b.Messages))
+	// The server ids the held records of this batch keep: a new record
+	// taking one of them is this batch's conflict, not another tab's copy.
+	kept := make(map[string]bool)
+	for _, f := range fields {
+		if uid, ok := f["uid"].(string); ok {
+			if _, held := f["id"]; held {
+				kept[uid] = true
+			}
+		}
+	}
+	ids := make([]int64, len(records))
 	setID := func(i int, k safejs.Value) {
 		f, _ := k.Float()
 		ids[i] = int64(f)
@@ -531,7 +634,7 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 			if i >= 0 {
 				uid, isNew = fields[i]["uid"].(string)
 				_, hasID := fields[i]["id"]
-				isNew = isNew && !hasID
+				isNew = isNew && !hasID && !kept[uid]
 			}
 			if !isNew {
 				return false
@@ -545,6 +648,10 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 			}
 			cb.on(get, "onsuccess", func(safejs.Value) {
 				k, _ := get.Get("result")
+				if absent(k) { // no one's after all: nothing of the batch is kept
+					cb.fail(fmt.Errorf("put message %s: the server id is taken, and by no record", uid))
+					return
+				}
 				setID(i, k)
 			})
 			return true
@@ -597,8 +704,13 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 			return errors.New("put message: no key")
 		}
 	}
-	for i, m := range b.Messages {
-		m.MessageID = ids[i]
+	for k, i := range order {
+		b.Messages[i].MessageID = ids[k]
+	}
+	for _, m := range b.Messages { // the same new *Message again
+		if m.MessageID == 0 {
+			m.MessageID = b.Messages[firstOf[m]].MessageID
+		}
 	}
 	return nil
 }
@@ -1105,9 +1217,12 @@ func (s *Store) Close() {
 		return
 	}
 	s.closed = true
+	if !s.lost {
+		close(s.gone)
+	}
 	select {
 	case <-s.ready:
-		if s.openErr == nil {
+		if s.openErr == nil && !s.lost {
 			s.db.Call("close")
 		}
 	default: // Start's goroutine closes it

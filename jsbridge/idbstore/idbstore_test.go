@@ -146,8 +146,8 @@ func TestStartOpensInTheBackground(t *testing.T) {
 	if _, err := failed.Meta(ctx, "k"); err == nil || !strings.Contains(err.Error(), "open the device database: indexedDB is not available") {
 		t.Fatalf("a failed open answers %v", err)
 	}
-	if !failed.OpenFailed() || s.OpenFailed() {
-		t.Fatalf("OpenFailed: %v for the failed open, %v for the good one", failed.OpenFailed(), s.OpenFailed())
+	if !failed.Failed() || s.Failed() {
+		t.Fatalf("Failed: %v for the failed open, %v for the good one", failed.Failed(), s.Failed())
 	}
 	failed.Close() // nothing to close; must not panic
 }
