@@ -92,3 +92,28 @@ func TestLocalMessagesByUID(t *testing.T) {
 	_, err = h.e.LocalMessagesByUID(context.Background(), bob, nil)
 	wantCode(t, err, codes.InvalidParameterCount)
 }
+
+// A draft is kept with the time it was set, so that the tabs of a device,
+// which share one record, keep the newer (jsbridge/idbstore merges by it);
+// a second save in the same millisecond is still newer.
+func TestDraftKeptWithItsTime(t *testing.T) {
+	h := newHarness(t, nil)
+	at := time.UnixMilli(1_700_000_000_000)
+	h.clock.freeze(at)
+	if err := h.e.SetDraft(bob, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	st := h.store.state(bob)
+	if st == nil || st.Draft != "hello" || st.DraftTime != at.UnixMilli() {
+		t.Fatalf("stored %+v, want the draft at %d", st, at.UnixMilli())
+	}
+	if err := h.e.SetDraft(bob, ""); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.store.state(bob); st.Draft != "" || st.DraftTime != at.UnixMilli()+1 {
+		t.Fatalf("after clearing in the same ms: draft %q at %d, want \"\" at %d", st.Draft, st.DraftTime, at.UnixMilli()+1)
+	}
+	if got := h.e.Draft(bob); got != "" {
+		t.Fatalf("Draft %q", got)
+	}
+}

@@ -75,7 +75,7 @@ func EncodeConversation(st *ConversationState) ([]byte, error) {
 	if st.Settings != (Settings{}) {
 		r.Settings = wireSettings(st.Settings)
 	}
-	r.Draft = st.Draft
+	r.Draft, r.DraftTime = st.Draft, st.DraftTime
 	r.Mentions = int32(st.Mentions)
 	r.CountSeq, r.CountRead, r.CountUnread, r.CountMentions = st.CountSeq, st.CountRead, int32(st.CountUnread), int32(st.CountMentions)
 	r.MessageSeq = st.MessageSeq
@@ -93,7 +93,7 @@ func DecodeConversation(b []byte) (*ConversationState, error) {
 		Contiguous:   r.Contiguous, StartSeq: r.StartSeq, HeldFrom: r.HeldFrom, LastSeq: r.LastSeq, ReadSeq: r.ReadSeq,
 		LastTime: r.LastTime, Unread: int(r.Unread), Mentioned: r.Mentioned,
 		PeerReadSeq: r.PeerReadSeq, PeerDeliveredSeq: r.PeerDeliveredSeq, Requests: localRequests(r.Requests), ReadSynced: r.ReadSynced,
-		Settings: localSettings(r.Settings), Draft: r.Draft, Mentions: int(r.Mentions),
+		Settings: localSettings(r.Settings), Draft: r.Draft, DraftTime: r.DraftTime, Mentions: int(r.Mentions),
 		ServerCounts: ServerCounts{CountSeq: r.CountSeq, CountRead: r.CountRead, CountUnread: int(r.CountUnread), CountMentions: int(r.CountMentions)},
 		MessageSeq:   r.MessageSeq,
 	}, nil

@@ -112,7 +112,8 @@ type ConversationState struct {
 	Settings
 	// Draft is the text being written (saveTextMessageDraft): kept on
 	// this device only, as RongIMLib keeps it.
-	Draft string
+	Draft     string
+	DraftTime int64 // when Draft was set (ms): the newer wins when tabs merge
 	ServerCounts
 	// MessageSeq is the sequence number of the latest message held (not a
 	// marker, not a tombstone: no message of the conversation's own).

@@ -244,7 +244,8 @@ func (e *Engine) process(items []*inItem) {
 			e.applySettingsLocked(bs, l, false)
 		}
 		if d := it.draft; d != nil {
-			e.stateLocked(bs, d.conv).Draft = d.text
+			st := e.stateLocked(bs, d.conv)
+			st.Draft, st.DraftTime = d.text, max(e.cfg.Now().UnixMilli(), st.DraftTime+1)
 		}
 		if rs := it.received; rs != nil {
 			e.applyReceivedLocked(ctx, bs, rs)

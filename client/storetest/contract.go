@@ -386,9 +386,9 @@ func fullState(c client.Conversation) *client.ConversationState {
 	return &client.ConversationState{
 		Conversation: c, Contiguous: 9, StartSeq: 2, HeldFrom: 3, LastSeq: 10, ReadSeq: 8, LastTime: 1700000000000,
 		Unread: 2, Mentioned: true, PeerReadSeq: 7, PeerDeliveredSeq: 9, ReadSynced: 8,
-		Requests:     []client.CachedRequest{{MessageUID: "r1", Sender: "carol", ReceivedAt: 1}, {MessageUID: "r2", Sender: "dave", ReceivedAt: 2}},
-		Settings:     client.Settings{IsTop: true, NotificationLevel: client.NotifyNothing, SettingsTime: 1700000000001},
-		Draft:        "half a thought 😀",
+		Requests: []client.CachedRequest{{MessageUID: "r1", Sender: "carol", ReceivedAt: 1}, {MessageUID: "r2", Sender: "dave", ReceivedAt: 2}},
+		Settings: client.Settings{IsTop: true, NotificationLevel: client.NotifyNothing, SettingsTime: 1700000000001},
+		Draft:    "half a thought 😀", DraftTime: 1700000000002,
 		Mentions:     1,
 		ServerCounts: client.ServerCounts{CountSeq: 10, CountRead: 5, CountUnread: 1500, CountMentions: 3},
 	}
@@ -418,8 +418,9 @@ var cursorsTests = []test{
 		next := &client.ConversationState{
 			Conversation: alice, Contiguous: 12, StartSeq: 2, HeldFrom: 1, LastSeq: 12, ReadSeq: 12, LastTime: 1700000000100,
 			Unread: 0, Mentioned: false, PeerReadSeq: 11, PeerDeliveredSeq: 12, ReadSynced: 12,
-			Requests: []client.CachedRequest{{MessageUID: "r2", Sender: "dave", ReceivedAt: 2}},
-			Settings: client.Settings{IsTop: false, NotificationLevel: client.NotifyAll, SettingsTime: 1700000000200},
+			Requests:  []client.CachedRequest{{MessageUID: "r2", Sender: "dave", ReceivedAt: 2}},
+			Settings:  client.Settings{IsTop: false, NotificationLevel: client.NotifyAll, SettingsTime: 1700000000200},
+			DraftTime: 1700000000300, // the draft cleared since
 		}
 		s.apply(&client.Batch{Conversations: []*client.ConversationState{next}})
 		got := s.cursors()

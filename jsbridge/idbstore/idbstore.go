@@ -747,6 +747,9 @@ func putConversation(convs safejs.Value, cb *callbacks, st *client.ConversationS
 					cp.ReadSeq = max(cp.ReadSeq, prev.ReadSeq)
 					cp.StartSeq = max(cp.StartSeq, prev.StartSeq)
 					cp.LastTime = max(cp.LastTime, prev.LastTime)
+					if prev.DraftTime > cp.DraftTime { // saved in another tab since this one looked
+						cp.Draft, cp.DraftTime = prev.Draft, prev.DraftTime
+					}
 					if prev.SettingsTime > cp.SettingsTime {
 						cp.Settings = prev.Settings // another tab's newer change
 					}

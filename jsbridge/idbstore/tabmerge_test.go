@@ -77,3 +77,35 @@ func TestTabsMergeKeepsTheLatestMessageSeq(t *testing.T) {
 		t.Fatalf("stored Contiguous %d (message 11 held) but MessageSeq %d, RemovedSeq %d: the conversation is hidden", st.Contiguous, st.MessageSeq, st.RemovedSeq)
 	}
 }
+
+// Tab A saves a draft; tab B, which has not seen it, writes its cursor of
+// that conversation (a message arrived). The draft stays: the newer of the
+// two, by DraftTime. A clear in tab B later still clears it.
+func TestTabsMergeKeepsTheNewerDraft(t *testing.T) {
+	ctx := context.Background()
+	tabA, tabB := openTabs(t, fmt.Sprintf("merge-draft-%d", dbs.Add(1)))
+	conv := client.Conversation{Type: client.Private, TargetID: "hank"}
+	put := func(s *Store, st *client.ConversationState) {
+		t.Helper()
+		if err := s.Apply(ctx, &client.Batch{Conversations: []*client.ConversationState{st}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	draft := func() string {
+		t.Helper()
+		got, err := tabA.Conversations(ctx)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("%v, %v", got, err)
+		}
+		return got[0].Draft
+	}
+	put(tabA, &client.ConversationState{Conversation: conv, Contiguous: 10, LastSeq: 10, Draft: "hello", DraftTime: 5000})
+	put(tabB, &client.ConversationState{Conversation: conv, Contiguous: 11, LastSeq: 11, MessageSeq: 11})
+	if d := draft(); d != "hello" {
+		t.Fatalf("draft %q after another tab's older cursor, want tab A's", d)
+	}
+	put(tabB, &client.ConversationState{Conversation: conv, Contiguous: 11, LastSeq: 11, MessageSeq: 11, Draft: "", DraftTime: 6000})
+	if d := draft(); d != "" {
+		t.Fatalf("draft %q after tab B cleared it later", d)
+	}
+}

@@ -7776,6 +7776,7 @@ type StoredConversation struct {
 	CountUnread      int32
 	CountMentions    int32
 	MessageSeq       uint64
+	DraftTime        int64
 }
 
 func (x *StoredConversation) GetConv() *Conversation {
@@ -7925,6 +7926,13 @@ func (x *StoredConversation) GetMessageSeq() uint64 {
 	return 0
 }
 
+func (x *StoredConversation) GetDraftTime() int64 {
+	if x != nil {
+		return x.DraftTime
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *StoredConversation) Size() (n int) {
 	if x == nil {
@@ -7953,6 +7961,7 @@ func (x *StoredConversation) Size() (n int) {
 	n += sizeVarint(2, uint64(int64(x.CountUnread)))
 	n += sizeVarint(2, uint64(int64(x.CountMentions)))
 	n += sizeVarint(2, x.MessageSeq)
+	n += sizeVarint(2, uint64(int64(x.DraftTime)))
 	return n
 }
 
@@ -7984,6 +7993,7 @@ func (x *StoredConversation) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 19<<3|0, uint64(int64(x.CountUnread)))
 	b = appendVarint(b, 20<<3|0, uint64(int64(x.CountMentions)))
 	b = appendVarint(b, 21<<3|0, x.MessageSeq)
+	b = appendVarint(b, 22<<3|0, uint64(int64(x.DraftTime)))
 	return b
 }
 
@@ -8062,6 +8072,8 @@ func (x *StoredConversation) Merge(b []byte) error {
 			n, err = mergeInt32(&x.CountMentions, b, num, typ)
 		case 21:
 			n, err = mergeUint64(&x.MessageSeq, b, num, typ)
+		case 22:
+			n, err = mergeInt64(&x.DraftTime, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

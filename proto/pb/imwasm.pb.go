@@ -5564,7 +5564,10 @@ type StoredConversation struct {
 	// The sequence number of the latest message held (a message of the
 	// conversation's own: not a marker, not a tombstone): removeConversation
 	// hides the conversation until one comes after its removal.
-	MessageSeq    uint64 `protobuf:"varint,21,opt,name=message_seq,json=messageSeq,proto3" json:"message_seq,omitempty"`
+	MessageSeq uint64 `protobuf:"varint,21,opt,name=message_seq,json=messageSeq,proto3" json:"message_seq,omitempty"`
+	// When draft was set (this device's clock, ms): the tabs of a device
+	// share this record, and the newer draft is kept when they merge it.
+	DraftTime     int64 `protobuf:"varint,22,opt,name=draft_time,json=draftTime,proto3" json:"draft_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5742,6 +5745,13 @@ func (x *StoredConversation) GetCountMentions() int32 {
 func (x *StoredConversation) GetMessageSeq() uint64 {
 	if x != nil {
 		return x.MessageSeq
+	}
+	return 0
+}
+
+func (x *StoredConversation) GetDraftTime() int64 {
+	if x != nil {
+		return x.DraftTime
 	}
 	return 0
 }
@@ -9253,7 +9263,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\rreceived_time\x18\b \x01(\x03R\freceivedTime\x122\n" +
 	"\areceipt\x18\t \x01(\v2\x18.imwasm.v1.StoredReceiptR\areceipt\x12%\n" +
 	"\x0ereceived_flags\x18\n" +
-	" \x01(\x05R\rreceivedFlags\"\xe3\x05\n" +
+	" \x01(\x05R\rreceivedFlags\"\x82\x06\n" +
 	"\x12StoredConversation\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1e\n" +
 	"\n" +
@@ -9281,7 +9291,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fcount_unread\x18\x13 \x01(\x05R\vcountUnread\x12%\n" +
 	"\x0ecount_mentions\x18\x14 \x01(\x05R\rcountMentions\x12\x1f\n" +
 	"\vmessage_seq\x18\x15 \x01(\x04R\n" +
-	"messageSeq\"i\n" +
+	"messageSeq\x12\x1d\n" +
+	"\n" +
+	"draft_time\x18\x16 \x01(\x03R\tdraftTime\"i\n" +
 	"\rCachedRequest\x12\x1f\n" +
 	"\vmessage_uid\x18\x01 \x01(\tR\n" +
 	"messageUid\x12\x16\n" +
