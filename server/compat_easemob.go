@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"path"
 	"strconv"
@@ -140,11 +141,12 @@ func (s *Server) emEntity(r *http.Request, action string, data any) map[string]a
 // app secret) → an app token; inherit (with the app token) → a user's.
 func (s *Server) emToken(r *http.Request) (any, error) {
 	var b struct {
-		GrantType    string `json:"grant_type"`
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
-		Username     string `json:"username"`
-		TTL          int64  `json:"ttl"`
+		GrantType      string  `json:"grant_type"`
+		ClientID       string  `json:"client_id"`
+		ClientSecret   string  `json:"client_secret"`
+		Username       string  `json:"username"`
+		TTL            emCount `json:"ttl"`
+		AutoCreateUser bool    `json:"autoCreateUser"`
 	}
 	if err := emDecode(r, &b); err != nil {
 		return nil, err
@@ -154,24 +156,38 @@ func (s *Server) emToken(r *http.Request) (any, error) {
 		if b.ClientID != s.cfg.AppKey || subtle.ConstantTimeCompare([]byte(b.ClientSecret), []byte(s.cfg.AppSecret)) != 1 {
 			return nil, &emError{http.StatusUnauthorized, "invalid_grant", "client_id or client_secret is wrong"}
 		}
-		tok, err := auth.NewToken([]byte(s.cfg.AppSecret), "app", emAppTokenTTL, true, s.cfg.Now())
+		ttl, err := b.TTL.tokenTTL(emAppTokenTTL)
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"access_token": tok, "expires_in": int64(emAppTokenTTL / time.Second), "application": r.PathValue("app")}, nil
+		tok, err := auth.NewToken([]byte(s.cfg.AppSecret), "app", ttl, true, s.cfg.Now())
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"access_token": tok, "expires_in": int64(ttl / time.Second), "application": r.PathValue("app")}, nil
 	case "inherit":
 		if ae := s.adminBearer(r); ae != nil {
 			return nil, &emError{http.StatusUnauthorized, "unauthorized", "an app token is required for grant_type inherit"}
 		}
-		if _, err := s.emUser(r, b.Username); err != nil {
+		if !contract.ValidID(b.Username) {
+			return nil, emBad("username must be an id of 1-64 characters [A-Za-z0-9_.@-]")
+		}
+		ttl, err := b.TTL.tokenTTL(emUserTokenTTL)
+		if err != nil {
 			return nil, err
 		}
-		ttl := 24 * time.Hour
-		if b.TTL > MaxDurationSeconds { // (compared as seconds: converted first, it overflowed)
-			return nil, emBad("ttl is at most 100 years of seconds")
+		if b.AutoCreateUser {
+			if err := s.register(r.Context(), b.Username, &pb.UserProfile{}); err != nil {
+				return nil, err
+			}
+		} else if _, err := s.emUser(r, b.Username); err != nil {
+			return nil, err
 		}
-		if b.TTL > 0 {
-			ttl = time.Duration(b.TTL) * time.Second
+		switch a, err := s.store.Access(r.Context(), b.Username); {
+		case err != nil:
+			return nil, err
+		case a.BlockedUntil.After(s.cfg.Now()):
+			return nil, &emError{http.StatusBadRequest, "invalid_grant", "user not activated"}
 		}
 		tok, err := s.issueUserToken(r.Context(), b.Username, ttl, false)
 		if err != nil {
@@ -180,6 +196,47 @@ func (s *Server) emToken(r *http.Request) (any, error) {
 		return map[string]any{"access_token": tok, "expires_in": int64(ttl / time.Second), "user": map[string]any{"username": b.Username, "activated": true}}, nil
 	}
 	return nil, emBad(`grant_type must be "client_credentials" or "inherit" (imwasm keeps no passwords)`)
+}
+
+// emUserTokenTTL is how long a user token lives when its ttl is not given
+// (Easemob's default).
+const emUserTokenTTL = 60 * 24 * time.Hour
+
+// emCount is a count Easemob's REST API takes as a JSON number or a
+// string of one (its own examples send "ttl": "1024000"); set says given.
+type emCount struct {
+	n   int64
+	set bool
+}
+
+func (c *emCount) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		b = []byte(s)
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("not a whole number: %s", b)
+	}
+	c.n, c.set = n, true
+	return nil
+}
+
+// tokenTTL is a token's life from Easemob's ttl in seconds: def when not
+// given, and 0 "permanent" (the longest a token may live here).
+func (c emCount) tokenTTL(def time.Duration) (time.Duration, error) {
+	switch {
+	case !c.set:
+		return def, nil
+	case c.n < 0 || c.n > MaxDurationSeconds: // (compared as seconds: converted first, it overflowed)
+		return 0, emBad("ttl is 0 (permanent) or seconds up to 100 years")
+	case c.n == 0:
+		return MaxDurationSeconds * time.Second, nil
+	}
+	return time.Duration(c.n) * time.Second, nil
 }
 
 // emUsers: one user or a list ({username, password?, nickname?}): users
@@ -323,6 +380,13 @@ func (s *Server) emSend(typ pb.ConversationType) func(*http.Request) (any, error
 		if err := emDecode(r, &b); err != nil {
 			return nil, err
 		}
+		// Easemob's limits per call: 600 users, 3 groups (not adjustable).
+		if limit := emSendLimit(typ); len(b.To) > limit {
+			return nil, emBad(fmt.Sprintf("param to exceed limit (at most %d a call)", limit))
+		}
+		if b.From == "" {
+			b.From = "admin" // Easemob's default sender
+		}
 		object, content, err := emContent(b.Type, b.Body, b.Ext)
 		if err != nil {
 			return nil, err
@@ -346,6 +410,14 @@ func (s *Server) emSend(typ pb.ConversationType) func(*http.Request) (any, error
 		}
 		return s.emEntity(r, "post", data), nil
 	}
+}
+
+// emSendLimit is how many targets one send of Easemob's may name.
+func emSendLimit(typ pb.ConversationType) int {
+	if typ == pb.ConversationType_GROUP {
+		return 3
+	}
+	return 600
 }
 
 // emContent is the object name and content of an Easemob message body of
@@ -454,9 +526,14 @@ func (s *Server) emGroupOp(op pb.GroupOp) func(*http.Request) (any, error) {
 		if _, err := s.groupAPI(r.Context(), "", req); err != nil {
 			return nil, err
 		}
-		data := map[string]any{"groupid": gid, "result": true}
-		if user != "" {
-			data["user"] = user
+		data := map[string]any{"groupid": gid}
+		switch op {
+		case pb.GroupOp_GROUP_DISMISS:
+			data["success"] = true // Easemob's answer to a dismissal
+		case pb.GroupOp_GROUP_INVITE:
+			data["result"], data["action"], data["user"] = true, "add_member", user
+		case pb.GroupOp_GROUP_KICK:
+			data["result"], data["action"], data["user"] = true, "remove_member", user
 		}
 		return s.emEntity(r, strings.ToLower(r.Method), data), nil
 	}

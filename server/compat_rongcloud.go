@@ -291,6 +291,17 @@ func (s *Server) rcPublish(typ pb.ConversationType, to string) func(*http.Reques
 			IsPersisted: flag("isPersisted"), IsCounted: flag("isCounted"), PushContent: f.Get("pushContent"), PushData: f.Get("pushData"),
 			DisableNotification: f.Get("disablePush") == "true" || f.Get("disablePush") == "1",
 		}
+		if m := flag("isMentioned"); m != nil && *m {
+			// RongCloud's @ message: its mentionedInfo is in the content
+			// (appSend refuses the send when it is not).
+			var c struct {
+				MentionedInfo *apiMention `json:"mentionedInfo"`
+			}
+			b.IsMentioned = true
+			if json.Unmarshal([]byte(f.Get("content")), &c) == nil {
+				b.MentionedInfo = c.MentionedInfo
+			}
+		}
 		sent, err := s.appSend(r.Context(), b)
 		if err != nil {
 			return nil, err
