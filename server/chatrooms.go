@@ -41,9 +41,13 @@ type roomIndex struct {
 	done  <-chan struct{} // the server is closing: the fan-outs end
 	// batchEvery spaces a large room's passes (Config.ChatroomBatch).
 	batchEvery time.Duration
-	mu         sync.RWMutex
-	rooms      map[string]*liveRoom
-	joined     map[*session]map[string]struct{} // the rooms of each session in any
+	// stored: its rooms' messages are stored per member's conversation
+	// (ultra groups), so a session that misses one is told to sync (a
+	// chat room's device reads the gap from the room's history).
+	stored bool
+	mu     sync.RWMutex
+	rooms  map[string]*liveRoom
+	joined map[*session]map[string]struct{} // the rooms of each session in any
 	// order serializes a room's appends with their fan-out on this node,
 	// so its sessions get its messages in sequence order (two senders'
 	// messages fanned out by two goroutines came out of order, and every
@@ -88,6 +92,10 @@ type liveRoom struct {
 	mutesAt atomic.Uint64 // bumped by each invalidation: a read begun before one is not kept
 	out     chan roomPush // to the fan-out goroutine, in order
 	gone    chan struct{} // closed when the room has no session here: the fan-out ends
+	stored  bool          // roomIndex.stored
+	// missed: deliver found out full; the next pass tells the room's
+	// sessions to sync (stored rooms only).
+	missed atomic.Bool
 }
 
 // roomPush is one encoded push for a room's sessions but except.
@@ -116,8 +124,8 @@ type roomMutes struct {
 	users map[string]int64 // muted until, unix ms
 }
 
-func newRoomIndex(start func(func()) bool, done <-chan struct{}, batchEvery time.Duration) *roomIndex {
-	return &roomIndex{start: start, done: done, batchEvery: batchEvery, rooms: map[string]*liveRoom{}, joined: map[*session]map[string]struct{}{}}
+func newRoomIndex(start func(func()) bool, done <-chan struct{}, batchEvery time.Duration, stored bool) *roomIndex {
+	return &roomIndex{start: start, done: done, batchEvery: batchEvery, stored: stored, rooms: map[string]*liveRoom{}, joined: map[*session]map[string]struct{}{}}
 }
 
 // forget takes room from ss's set (under c.mu).
@@ -144,7 +152,7 @@ func (c *roomIndex) add(ss *session, room string) (first, ok bool) {
 	}
 	r := c.rooms[room]
 	if r == nil {
-		r = &liveRoom{at: map[*session]int{}, out: make(chan roomPush, roomQueue), gone: make(chan struct{})}
+		r = &liveRoom{at: map[*session]int{}, out: make(chan roomPush, roomQueue), gone: make(chan struct{}), stored: c.stored}
 		if !c.start(func() { r.fanOut(c.done, c.batchEvery) }) {
 			return false, false
 		}
@@ -303,6 +311,9 @@ func (c *roomIndex) deliver(d *bus.Delivery) bool {
 	case r.out <- roomPush{d.Frame, d.Except}:
 		return true
 	default:
+		if r.stored {
+			r.missed.Store(true)
+		}
 		return false
 	}
 }
@@ -378,6 +389,9 @@ func (r *liveRoom) drain() {
 
 // pass writes one batch of pushes to every session in the room.
 func (r *liveRoom) pass(batch []roomPush) {
+	if r.missed.Swap(false) { // out is full, so a pass comes after the miss
+		batch = append(batch, roomPush{frame: resyncFrame})
+	}
 	all := batch[0].frame
 	if len(batch) > 1 {
 		all = nil
@@ -410,7 +424,7 @@ func (r *liveRoom) pass(batch []roomPush) {
 				}
 			}
 			if !skip {
-				ss.pushLive(b)
+				ss.pushLive(b, r.stored)
 			}
 		}
 	}

@@ -23,7 +23,7 @@ func TestChatroomSlowMemberMissesPushes(t *testing.T) {
 	}
 	frame := make([]byte, 1000)
 	for range 5 {
-		slow.pushLive(frame) // as the room's fan-out does
+		slow.pushLive(frame, false) // as the room's fan-out does
 	}
 	slow.mu.Lock()
 	queued, dropped, closing := len(slow.q.waiting), slow.dropped, slow.closing

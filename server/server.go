@@ -178,8 +178,8 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 				return 1
 			}))
 	s.groups = &groupCache{store: st, groups: map[string]*groupInfo{}}
-	s.rooms = newRoomIndex(s.tasks.Go, s.ctx.Done(), cfg.ChatroomBatch)
-	s.ultra = newRoomIndex(s.tasks.Go, s.ctx.Done(), cfg.ChatroomBatch)
+	s.rooms = newRoomIndex(s.tasks.Go, s.ctx.Done(), cfg.ChatroomBatch, false)
+	s.ultra = newRoomIndex(s.tasks.Go, s.ctx.Done(), cfg.ChatroomBatch, true)
 	s.ultraGroups = newUltraCache(st.UltraGroup)
 	s.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "imwasm_chatroom_sessions", Help: "Sessions of this node in chat rooms (one per room joined)."},
 		func() float64 { _, n := s.rooms.count(); return float64(n) }))

@@ -74,6 +74,13 @@ type session struct {
 	// session closes; whoever clears awaiting sends the one signal.
 	awaiting bool
 	drained  chan struct{}
+	// held: authenticating; its ultra groups' pushes are not written
+	// (they would come before the AuthOK) but noted in heldMissed, and
+	// the device is told to sync once the AuthOK is queued.
+	held, heldMissed bool
+	// resyncQueued: a stored room's push was missed (the session too far
+	// behind) and a Resync waits in q behind what it is catching up on.
+	resyncQueued bool
 }
 
 // outFrame is an encoded frame waiting for the writer. Adjacent pushes are
@@ -182,10 +189,14 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		created: time.Now(),
 		wake:    make(chan struct{}),
 		done:    make(chan struct{}),
+		held:    true,
 	}
 	sess.background.Store(a.Background)
 	sess.lastSeen.Store(time.Now().UnixNano())
 	s.hub.join(sess.user) // (from before the version is read: what comes after it is noted)
+	// Its ultra groups' pushes from before the version is read too: a
+	// message stored after it is noted while the session is held.
+	s.enterUltraGroups(ctx, sess.user, []*session{sess})
 	version := s.store.Version()
 	rate, burst := uint32(0), uint32(0)
 	if s.cfg.SendRate > 0 {
@@ -214,12 +225,10 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	// The AuthOK goes first in the queue: pushes enqueued once the session
 	// is in the hub follow it, and so do its ultra groups' (whose fan-out
 	// writes at once to a session with nothing queued: before the AuthOK,
-	// the device would take the push for the answer and fail).
+	// the device would take the push for the answer and fail; held, they
+	// were noted instead).
 	sess.send(ok)
-	// Likewise its ultra groups' pushes (a session that is closing by
-	// then is in none). One stored after the version was read and before
-	// this reaches the device by its sync.
-	s.enterUltraGroups(ctx, sess.user, []*session{sess})
+	missedUltra := sess.release()
 	sess.joined = true
 	kicked, missed := s.hub.add(sess, s.cfg.MaxSessions)
 	for _, old := range kicked {
@@ -229,7 +238,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	// What was pushed to the user between the AuthOK's version and joining
 	// the hub reached no session of this one's, and a device at that
 	// version would not sync: it is told to.
-	if missed {
+	if missed || missedUltra {
 		sess.send(&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Resync: true}}})
 	}
 	now := s.cfg.Now().UnixMilli()
@@ -530,21 +539,52 @@ func (ss *session) enqueue(f outFrame) {
 	}
 }
 
-// pushLive writes a chat room push from the room's fan-out goroutine.
-// When nothing is queued or being written it writes at once (as reply
-// does), within liveWriteTimeout: a peer whose socket buffers stay full
-// that long is not reading, and is closed as a slow consumer. Otherwise
-// the push is queued behind what is there, unless the session is already
-// half its queue's bound behind: then it misses the push (its device
-// reads the room's history for the gap) and stays connected.
-func (ss *session) pushLive(b []byte) {
+// release ends the hold of authentication (see held): it reports whether
+// a push was missed meanwhile.
+func (ss *session) release() bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.held = false
+	return ss.heldMissed
+}
+
+// resyncFrame is Push{Resync}: the device syncs.
+var resyncFrame = func() []byte {
+	b, err := (&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Resync: true}}}).Marshal()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+// pushLive writes a room's push (a chat room's, or an ultra group's,
+// stored: a stored room) from the room's fan-out goroutine. When nothing
+// is queued or being written it writes at once (as reply does), within
+// liveWriteTimeout: a peer whose socket buffers stay full that long is not
+// reading, and is closed as a slow consumer. Otherwise the push is queued
+// behind what is there, unless the session is already half its queue's
+// bound behind: then it misses the push and stays connected. A chat room's
+// device reads the room's history for the gap a later message shows; a
+// stored room's is told to sync once it has caught up (its missed message
+// may be its conversation's last: no later one would show the gap).
+func (ss *session) pushLive(b []byte, stored bool) {
 	ss.mu.Lock()
 	if ss.closing || ss.dropped {
 		ss.mu.Unlock()
 		return
 	}
+	if ss.held {
+		ss.heldMissed = true
+		ss.mu.Unlock()
+		return
+	}
 	if ss.writing || !ss.q.idle() {
 		ok := ss.q.add(outFrame{b: b, push: true, kind: framePush}, ss.srv.cfg.SendQueueBytes/2)
+		if !ok && stored && !ss.resyncQueued {
+			// Within the whole bound: past it, the session is closed
+			// as a slow consumer as enqueue would (it syncs on reconnect).
+			ss.resyncQueued = ss.q.add(outFrame{b: resyncFrame, push: true, kind: framePush}, ss.srv.cfg.SendQueueBytes)
+		}
 		ss.mu.Unlock()
 		if !ok {
 			ss.srv.metrics.chatroomMissed.Inc()
@@ -622,6 +662,7 @@ func (ss *session) writeLoop() {
 		}
 		if ss.q.idle() {
 			ss.writing = false
+			ss.resyncQueued = false // written: another miss needs another
 			ss.mu.Unlock()
 			if linger == nil {
 				linger = time.NewTimer(writerLinger)

@@ -18,23 +18,24 @@ import (
 	"github.com/imwasm/imwasm/server/store/sqlite"
 )
 
-// authWinStore holds the first UltraGroupsOf(user) after it is armed: a
-// step authenticate takes after it read the AuthOK's SyncVersion and
-// before the session joins the hub.
+// authWinStore holds the first Version() after it is armed, once it has
+// read it: authenticate's read of the AuthOK's SyncVersion, after the
+// session entered its ultra groups (held) and before it joins the hub. A
+// message stored meanwhile is after the version the device is given.
 type authWinStore struct {
 	store.Store
-	user    string
 	armed   atomic.Bool
 	entered chan struct{}
 	release chan struct{}
 }
 
-func (g *authWinStore) UltraGroupsOf(ctx context.Context, user string) ([]string, error) {
-	if user == g.user && g.armed.CompareAndSwap(true, false) {
+func (g *authWinStore) Version() uint64 {
+	v := g.Store.Version()
+	if g.armed.CompareAndSwap(true, false) { // only authenticate reads it
 		close(g.entered)
 		<-g.release
 	}
-	return g.Store.UltraGroupsOf(ctx, user)
+	return v
 }
 
 type authWinDevice struct {
@@ -177,7 +178,7 @@ func startAuthWindowServer(t *testing.T) (gs *authWinStore, url string, tok func
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs = &authWinStore{Store: db, user: "bob", entered: make(chan struct{}), release: make(chan struct{})}
+	gs = &authWinStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
 	srv := newServer(cfg, gs, fs)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
