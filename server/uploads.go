@@ -24,29 +24,39 @@ import (
 // nosniff and a sandboxing CSP.
 
 // userToken checks a bearer user token (app-server tokens too) on an HTTP
-// request and returns the user, and whether the token is an app server's.
-func (s *Server) userToken(r *http.Request) (user string, admin bool, ae *apiError) {
+// request and returns its claims.
+func (s *Server) userToken(r *http.Request) (auth.Claims, *apiError) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
-		return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "bearer token required"}
+		return auth.Claims{}, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "bearer token required"}
 	}
 	c, err := s.verifyUserToken(tok)
 	if errors.Is(err, auth.ErrExpired) {
-		return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenExpired, "token expired"}
+		return auth.Claims{}, &apiError{http.StatusUnauthorized, codes.ConnTokenExpired, "token expired"}
 	}
 	if err != nil {
-		return "", false, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "token invalid"}
+		return auth.Claims{}, &apiError{http.StatusUnauthorized, codes.ConnTokenIncorrect, "token invalid"}
 	}
-	if !c.IsAdmin() {
-		if err := s.admit(r.Context(), c); err != nil {
-			status := http.StatusUnauthorized
-			if codes.Of(err) == codes.Timeout {
-				status = http.StatusInternalServerError
-			}
-			return "", false, &apiError{status, codes.Of(err), err.Error()}
+	if ae := s.admitted(r.Context(), c); ae != nil {
+		return auth.Claims{}, ae
+	}
+	return c, nil
+}
+
+// admitted says whether c's user may still act: its tokens not revoked
+// since c was issued, the user not blocked (an app server always may).
+func (s *Server) admitted(ctx context.Context, c auth.Claims) *apiError {
+	if c.IsAdmin() {
+		return nil
+	}
+	if err := s.admit(ctx, c); err != nil {
+		status := http.StatusUnauthorized
+		if codes.Of(err) == codes.Timeout {
+			status = http.StatusInternalServerError
 		}
+		return &apiError{status, codes.Of(err), err.Error()}
 	}
-	return c.Subject, c.IsAdmin(), nil
+	return nil
 }
 
 func tooLarge(limit int64) *apiError {
@@ -56,11 +66,12 @@ func tooLarge(limit int64) *apiError {
 // handleUpload: POST /v1/files?name=…&disposition=inline|attachment with
 // the file as the body and its type as Content-Type.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
-	user, admin, ae := s.userToken(r)
+	claims, ae := s.userToken(r)
 	if ae != nil {
 		s.writeAPI(w, nil, ae)
 		return
 	}
+	user, admin := claims.Subject, claims.IsAdmin()
 	q := r.URL.Query()
 	want := q.Get("disposition")
 	if want != "" && want != "inline" && want != "attachment" {
@@ -84,12 +95,19 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.writeAPI(w, nil, ae)
 		return
 	}
-	released := false
+	// The file counts from before it becomes visible (finish): a
+	// retention pass or an erasure may delete it as soon as it is, and
+	// gives its room back then.
+	released, counted := false, int64(-1)
 	defer func() {
 		if !released { // the store panicked: the reservation goes all the same
 			s.quota.done(res, false, 0)
 		}
 	}()
+	uncount := func() {
+		s.quota.remove(user, counted)
+		s.sharedFileCounted(user, -counted-1)
+	}
 	claimed := r.Header.Get("Content-Type")
 	// A client that stops sending for a while gives up its upload (its
 	// goroutine, file and disk space); the deadline moves with progress.
@@ -100,24 +118,31 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		m.Type = files.ServedType(claimed, http.DetectContentType(head))
 		m.Disposition = files.Disposition(m.Type, want)
 		m.MD5 = hex.EncodeToString(sum.Sum(nil))
+		s.quota.done(res, true, m.Size)
+		released, counted = true, m.Size
+		s.sharedFileCounted(user, m.Size)
 	})
-	if err == nil && !admin {
-		// The user erased (or their tokens revoked) while it ran: their
-		// files went, this one with them.
-		if _, _, ae := s.userToken(r); ae != nil {
-			if derr := s.files.Delete(context.WithoutCancel(r.Context()), stored.ID); derr != nil {
+	if err != nil && counted >= 0 { // failed once counted: it is not kept
+		uncount()
+	}
+	// The user erased (or their tokens revoked, or blocked) while it ran:
+	// their files went, this one with them. A token that merely expired
+	// meanwhile still has its upload: it was good when the upload began.
+	if err == nil {
+		if ae := s.admitted(r.Context(), claims); ae != nil {
+			switch derr := s.files.Delete(context.WithoutCancel(r.Context()), stored.ID); {
+			case derr == nil:
+				uncount()
+			case !errors.Is(derr, files.ErrNotFound): // ErrNotFound: deleted meanwhile, and uncounted there
 				s.log.Warn("upload: delete the file of a user refused meanwhile", "user", user, "err", derr)
 			}
-			s.quota.done(res, false, 0)
-			released = true
 			s.writeAPI(w, nil, ae)
 			return
 		}
 	}
-	s.quota.done(res, err == nil, stored.Size)
-	released = true
-	if err == nil {
-		s.sharedFileCounted(user, stored.Size)
+	if !released {
+		s.quota.done(res, false, 0)
+		released = true
 	}
 	switch {
 	case errors.Is(err, files.ErrTooLarge) && res.byQuota:
@@ -127,9 +152,13 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, files.ErrTooLarge):
 		s.writeAPI(w, nil, tooLarge(maxBytes))
 		return
-	case err != nil:
+	case err != nil && body.err != nil: // the request's body: the client's side
+		s.log.Info("upload: the body ended short", "user", user, "err", err)
+		s.writeAPI(w, nil, &apiError{http.StatusBadRequest, codes.UploadFail, "upload failed: the body ended short"})
+		return
+	case err != nil: // the file store's side
 		s.log.Warn("upload", "user", user, "err", err) // the details stay here: they name server paths
-		s.writeAPI(w, nil, &apiError{http.StatusBadRequest, codes.UploadFail, "upload failed"})
+		s.writeAPI(w, nil, &apiError{http.StatusInternalServerError, codes.UploadFail, "upload failed: the file store is unavailable"})
 		return
 	}
 	s.writeAPI(w, map[string]any{
@@ -138,16 +167,22 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}, nil)
 }
 
-// stalling moves the request's read deadline forward on every read.
+// stalling moves the request's read deadline forward on every read, and
+// keeps the read error that ended the body early, if one did.
 type stalling struct {
 	r    io.Reader
 	rc   *http.ResponseController
 	idle time.Duration
+	err  error
 }
 
 func (s *stalling) Read(p []byte) (int, error) {
 	s.rc.SetReadDeadline(time.Now().Add(s.idle)) // unsupported writers: no deadline, as before
-	return s.r.Read(p)
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
 // fileURL is where the file downloads from: the configured public URL, or
