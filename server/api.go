@@ -489,6 +489,20 @@ func (s *Server) apiEraseUser(r *http.Request) (any, error) {
 // eraseUser erases user's messages, files and relations and ends their
 // sessions: DELETE /v1/users/{id} and the vendors' user deletions.
 func (s *Server) eraseUser(ctx context.Context, user string) (messages int64, erasedFiles int, err error) {
+	// The groups they own go to others first (with the notification a
+	// transfer makes), as when such an owner quits through RongCloud's API.
+	joined, err := s.store.JoinedGroups(ctx, user)
+	if err != nil {
+		return 0, 0, fmt.Errorf("erase %s: their groups: %w", user, err)
+	}
+	for gid, role := range joined {
+		if role != contract.RoleOwner {
+			continue
+		}
+		if _, err := s.handOver(ctx, gid, []string{user}); err != nil {
+			return 0, 0, fmt.Errorf("erase %s: hand group %s on: %w", user, gid, err)
+		}
+	}
 	n, err := s.store.EraseUser(ctx, user, s.cfg.Now())
 	if err != nil {
 		return 0, 0, err
@@ -497,11 +511,26 @@ func (s *Server) eraseUser(ctx context.Context, user string) (messages int64, er
 	if err != nil {
 		return n, 0, fmt.Errorf("erase %s's files: %w", user, err)
 	}
+	if !s.filesShared() {
+		// The other nodes' disks hold the files uploaded through them.
+		s.cluster.broadcast(&busEvent{Kind: evErased, User: user})
+	}
 	s.dropAllGroups()
 	s.dropBlacklist(user)
 	s.dropSubscribers([]string{user})
 	s.kickUser(user, codes.DisconnKick, "user erased by the app server")
 	return n, nf, nil
+}
+
+// eraseLocalFiles deletes user's files from this node's own disk, for an
+// erasure made through another node.
+func (s *Server) eraseLocalFiles(ctx context.Context, user string) {
+	n, err := s.deleteFiles(ctx, func(m files.Meta) bool { return m.Uploader == user })
+	if err != nil {
+		s.log.Warn("erase: the files of a user erased through another node", "user", user, "deleted", n, "err", err)
+		return
+	}
+	s.log.Info("erase: the files of a user erased through another node", "user", user, "deleted", n)
 }
 
 // nonNil writes an empty object rather than null.

@@ -66,6 +66,7 @@ const (
 	evRoomGone  = "roomgone"  // Broadcast: chat room Conv was destroyed
 	evRoomMutes = "roommutes" // Broadcast: chat room Conv's mutes changed
 	evUltra     = "ultra"     // Broadcast: ultra group Group changed (Code: ultraAdded or ultraRemoved Users, ultraDismissed)
+	evErased    = "erased"    // Broadcast: User was erased (a node keeping files on its own disk deletes theirs)
 )
 
 type busEvent struct {
@@ -541,6 +542,11 @@ func (c *cluster) receive(b []byte) {
 		s.tasks.Go(func() { s.applyUltraEvent(s.ctx, &e) })
 	case evPending:
 		s.pendingMaybe(e.User)
+	case evErased:
+		if !s.filesShared() {
+			// A walk of this node's files: not on the bus's goroutine.
+			s.tasks.Go(func() { s.eraseLocalFiles(s.ctx, e.User) })
+		}
 	case evFile:
 		if e.Size >= 0 {
 			s.quota.add(e.User, e.Size)

@@ -1,12 +1,10 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -344,7 +342,7 @@ func (s *Server) rcGroupOp(op pb.GroupOp) func(*http.Request) (map[string]any, e
 			if err := contract.CheckAppGroupRequest(req); err != nil {
 				return nil, err
 			}
-			if gone, err := s.rcHandOver(r.Context(), gid, users); gone || err != nil {
+			if gone, err := s.handOver(r.Context(), gid, users); gone || err != nil {
 				return nil, err
 			}
 		}
@@ -355,36 +353,6 @@ func (s *Server) rcGroupOp(op pb.GroupOp) func(*http.Request) (map[string]any, e
 	}
 }
 
-// rcHandOver readies users' quit of group gid: RongCloud's groups have no
-// owner, so an owner who quits hands the group to the member who joined
-// first among those who stay, or, when none stays, the group is dismissed
-// (gone).
-func (s *Server) rcHandOver(ctx context.Context, gid string, users []string) (gone bool, err error) {
-	g, err := s.groups.get(ctx, gid)
-	if err != nil || !slices.Contains(users, g.owner) {
-		return false, nil // (the quit itself answers for a group that is not there)
-	}
-	for _, u := range users {
-		if g.members[u] == 0 {
-			return false, nil // the quit is refused (not a member): nothing handed on first
-		}
-	}
-	heir, joined := "", int64(0)
-	for u, m := range g.g.Members {
-		if slices.Contains(users, u) {
-			continue
-		}
-		if heir == "" || m.Joined < joined || m.Joined == joined && u < heir {
-			heir, joined = u, m.Joined
-		}
-	}
-	if heir == "" {
-		_, err := s.groupAPI(ctx, "", &pb.GroupRequest{Op: pb.GroupOp_GROUP_DISMISS, GroupId: gid})
-		return true, err
-	}
-	_, err = s.groupAPI(ctx, "", &pb.GroupRequest{Op: pb.GroupOp_GROUP_TRANSFER, GroupId: gid, UserId: heir})
-	return false, err
-}
 
 // rcRecall: fromUserId, conversationType (1, 3), targetId, messageUID,
 // sentTime?, isAdmin?, isDelete?, extra?, disablePush? → the message

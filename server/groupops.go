@@ -713,3 +713,34 @@ func formatOffset(n int) string { return strconv.Itoa(n) }
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
+
+// handOver readies users' leaving group gid (RongCloud's group/quit.json,
+// whose groups have no owner; an erasure): an owner among them hands the
+// group to the member who joined first among those who stay, or, when none
+// stays, the group is dismissed (gone).
+func (s *Server) handOver(ctx context.Context, gid string, users []string) (gone bool, err error) {
+	g, err := s.groups.get(ctx, gid)
+	if err != nil || !slices.Contains(users, g.owner) {
+		return false, nil // (the quit itself answers for a group that is not there)
+	}
+	for _, u := range users {
+		if g.members[u] == 0 {
+			return false, nil // the quit is refused (not a member): nothing handed on first
+		}
+	}
+	heir, joined := "", int64(0)
+	for u, m := range g.g.Members {
+		if slices.Contains(users, u) {
+			continue
+		}
+		if heir == "" || m.Joined < joined || m.Joined == joined && u < heir {
+			heir, joined = u, m.Joined
+		}
+	}
+	if heir == "" {
+		_, err := s.groupAPI(ctx, "", &pb.GroupRequest{Op: pb.GroupOp_GROUP_DISMISS, GroupId: gid})
+		return true, err
+	}
+	_, err = s.groupAPI(ctx, "", &pb.GroupRequest{Op: pb.GroupOp_GROUP_TRANSFER, GroupId: gid, UserId: heir})
+	return false, err
+}

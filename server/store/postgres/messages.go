@@ -971,7 +971,13 @@ func (d *DB) EraseUser(ctx context.Context, user string, revokeBefore time.Time)
 			`DELETE FROM tags WHERE user_id = $1`,
 			`DELETE FROM tag_convs WHERE user_id = $1`,
 			`DELETE FROM tag_versions WHERE user_id = $1`,
+			// Their reads of their groups' messages (by the groups they are
+			// in, before those rows go); the counts stay, anonymous.
+			`DELETE FROM receipt_readers WHERE reader = $1 AND conv_id IN (SELECT 'g:' || group_id FROM group_members WHERE user_id = $1)`,
 			`DELETE FROM group_members WHERE user_id = $1`,
+			// An ultra group they own has no owner after them (its members
+			// stay; the app server still runs it).
+			`UPDATE ultra_groups SET owner = '' WHERE owner = $1 AND id IN (SELECT group_id FROM ultra_members WHERE user_id = $1)`,
 			// Their ultra groups' private channels by the groups they are in
 			// (the channels' rows are keyed by group), then the groups.
 			`DELETE FROM ultra_channel_users WHERE user_id = $1 AND group_id IN (SELECT group_id FROM ultra_members WHERE user_id = $1)`,
