@@ -329,7 +329,7 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
-	st, err := s.changeSettings(r.Context(), body.apply)
+	st, err := s.changeSettings(r.Context(), body.named(), body.apply)
 	if err != nil {
 		return nil, err
 	}
@@ -342,8 +342,10 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 // changeSettings applies change to the settings as stored, under
 // settingsMu: another node's change may not have reached this one yet, and
 // writing the settings whole from this node's copy would undo it. It
-// stores them, and tells the other nodes.
-func (s *Server) changeSettings(ctx context.Context, change func(*Settings) error) (*Settings, error) {
+// stores the named settings (JSON names) over those stored before: the
+// others keep coming from the configuration (a flag changed at a restart
+// applies), and tells the other nodes.
+func (s *Server) changeSettings(ctx context.Context, named []string, change func(*Settings) error) (*Settings, error) {
 	s.settingsMu.Lock()
 	defer s.settingsMu.Unlock()
 	if err := s.loadSettingsLocked(ctx); err != nil {
@@ -353,7 +355,28 @@ func (s *Server) changeSettings(ctx context.Context, change func(*Settings) erro
 	if err := change(&st); err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(st)
+	stored := map[string]json.RawMessage{}
+	prev, err := s.store.Setting(ctx, settingsKey)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		if err := json.Unmarshal(prev, &stored); err != nil {
+			return nil, fmt.Errorf("stored settings: %w", err)
+		}
+	}
+	all := map[string]json.RawMessage{}
+	if b, err := json.Marshal(st); err != nil {
+		return nil, err
+	} else if err := json.Unmarshal(b, &all); err != nil {
+		return nil, err
+	}
+	for _, k := range named {
+		if v, ok := all[k]; ok {
+			stored[k] = v
+		}
+	}
+	b, err := json.Marshal(stored)
 	if err != nil {
 		return nil, err
 	}
@@ -363,6 +386,25 @@ func (s *Server) changeSettings(ctx context.Context, change func(*Settings) erro
 	s.storeSettings(&st)
 	s.cluster.broadcast(&busEvent{Kind: evSettings})
 	return &st, nil
+}
+
+// named lists the settings body gives (their JSON names).
+func (body *settingsBody) named() []string {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil
+	}
+	var all map[string]json.RawMessage
+	if json.Unmarshal(b, &all) != nil {
+		return nil
+	}
+	var names []string
+	for k, v := range all {
+		if string(v) != "null" {
+			names = append(names, k)
+		}
+	}
+	return names
 }
 
 // apply sets the fields given on st, each checked.
