@@ -145,6 +145,20 @@ func parseServe(args []string, stderr io.Writer) (server.Config, error) {
 		// A stored message must fit a client's 1 MiB frame.
 		return server.Config{}, usagef("--max-content-bytes must be at most %d, got %d", contract.MaxContentBytes, *maxContent)
 	}
+	for name, v := range map[string]time.Duration{"recall-window": *recallWindow, "chatroom-batch": *chatroomBatch} {
+		if v < 0 {
+			return server.Config{}, usagef("--%s must not be negative (0 has its meaning: see --help), got %v", name, v)
+		}
+	}
+	if *webhookLease <= 0 {
+		return server.Config{}, usagef("--webhook-lease must be positive, got %v", *webhookLease)
+	}
+	if *publicURL != "" {
+		u, err := url.Parse(*publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return server.Config{}, usagef("--public-url must be an http(s) URL like https://im.example.com (a path is kept; no query), got %q", *publicURL)
+		}
+	}
 	allowed, err := parseOrigins(*origins)
 	if err != nil {
 		return server.Config{}, err
