@@ -332,9 +332,9 @@ func (g *guardedStore) AddReads(ctx context.Context, convID, reader string, read
 	return g.Store.AddReads(ctx, convID, reader, reads, entry)
 }
 
-func (g *guardedStore) FlushReceipts(ctx context.Context, convID, uid string, maxReaders int, entry func([]store.Read, int) *pb.Message) (*pb.Message, error) {
+func (g *guardedStore) FlushReceipts(ctx context.Context, convID, uid string, entry func([]store.Read, int) *pb.Message) (*pb.Message, error) {
 	defer g.enter("FlushReceipts")()
-	return g.Store.FlushReceipts(ctx, convID, uid, maxReaders, entry)
+	return g.Store.FlushReceipts(ctx, convID, uid, entry)
 }
 
 func (g *guardedStore) Unnotified(ctx context.Context) ([][2]string, error) {

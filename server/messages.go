@@ -576,7 +576,7 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 	}
 	var last *pb.Message // the newest message the read reached, when it moved
 	entriesFor := ss.readEntries(conv, r.TellPeer)
-	_, entries, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq, r.MessageUid, func(seq uint64, m *pb.Message) []*pb.Message {
+	watermark, entries, err := ss.srv.store.MarkRead(ctx, ss.user, convID, r.Seq, r.MessageUid, func(seq uint64, m *pb.Message) []*pb.Message {
 		last = m
 		return entriesFor(seq, m)
 	})
@@ -593,8 +593,13 @@ func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest)
 	}
 	if r.TellPeer && conv.Type == pb.ConversationType_PRIVATE && conv.Target != ss.user {
 		// The peer is told through the receipt position, moved or not by
-		// this read (an earlier plain read may have moved the watermark).
-		entry, err := ss.tellRead(ctx, convID, conv, r.MessageUid, last)
+		// this read (an earlier plain read may have moved the watermark),
+		// up to what the request named and no further than the watermark.
+		upTo := watermark
+		if r.Seq > 0 {
+			upTo = min(upTo, r.Seq)
+		}
+		entry, err := ss.tellRead(ctx, convID, conv, r.MessageUid, last, upTo)
 		if err != nil {
 			ss.replyFor(id, err)
 			return

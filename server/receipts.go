@@ -323,6 +323,11 @@ func (ss *session) handleReaders(ctx context.Context, id uint64, r *pb.ReadersRe
 			}
 		}
 	} else {
+		// The newest receiptMaxReaders are listed (every reader is kept:
+		// non-readers are told from them all).
+		if max := ss.srv.settings.Load().ReceiptMaxReaders; len(readers) > max {
+			readers = readers[len(readers)-max:]
+		}
 		for _, x := range readers {
 			users = append(users, &pb.Reader{UserId: x.Reader, Time: x.Time, Content: x.Content})
 		}
@@ -434,8 +439,7 @@ func (s *Server) flushReceipts(ctx context.Context, convID, uid string) {
 		retry("audience", err)
 		return
 	}
-	maxReaders := s.settings.Load().ReceiptMaxReaders
-	entry, err := s.store.FlushReceipts(ctx, convID, uid, maxReaders, func(readers []store.Read, readCount int) *pb.Message {
+	entry, err := s.store.FlushReceipts(ctx, convID, uid, func(readers []store.Read, readCount int) *pb.Message {
 		up := &pb.ReceiptUpdate{MessageUid: uid, ReadCount: uint32(readCount), TotalCount: uint32(len(audience))}
 		for _, r := range readers {
 			up.Readers = append(up.Readers, &pb.Reader{UserId: r.Reader, Time: r.Time, Content: r.Content})
@@ -618,16 +622,17 @@ func (ss *session) readEntries(conv *pb.Conversation, tell bool) func(uint64, *p
 }
 
 // tellRead tells the peer of a private chat that this user read up to
-// message uid (or, without it, last, or else the newest message): the
+// message uid (or, without it, last, or else the newest message at or
+// below upTo: the read watermark, or the sequence the request named): the
 // receipt position moves as with a read receipt, and only forward, so a
 // read told once is not told again. It answers the peer's log entry, nil
 // when there was nothing new to tell.
-func (ss *session) tellRead(ctx context.Context, convID string, conv *pb.Conversation, uid string, last *pb.Message) (*pb.Message, error) {
+func (ss *session) tellRead(ctx context.Context, convID string, conv *pb.Conversation, uid string, last *pb.Message, upTo uint64) (*pb.Message, error) {
 	if uid == "" && last != nil {
 		uid = last.Uid
 	}
 	if uid == "" {
-		newest, _, err := ss.srv.store.History(ctx, ss.user, convID, 0, 1, false, func(m *pb.Message) bool { return !store.IsMarker(m) })
+		newest, _, err := ss.srv.store.History(ctx, ss.user, convID, 0, 1, false, func(m *pb.Message) bool { return !store.IsMarker(m) && m.Seq <= upTo })
 		if err != nil || len(newest) == 0 {
 			return nil, err
 		}

@@ -35,8 +35,8 @@ type Settings struct {
 	// ReceiptValiditySeconds: receipts are taken and kept this long after
 	// a message was sent (default 3 days).
 	ReceiptValiditySeconds int64 `json:"receiptValiditySeconds"`
-	// ReceiptMaxReaders: readers kept per message (newest replace oldest;
-	// counts stay exact).
+	// ReceiptMaxReaders: readers listed per message (the newest; who read
+	// and the counts stay exact).
 	ReceiptMaxReaders int `json:"receiptMaxReaders"`
 	// ReceiptDailyQuota: messages asking for receipts per group per day.
 	ReceiptDailyQuota int `json:"receiptDailyQuota"`

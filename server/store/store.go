@@ -417,8 +417,9 @@ type Read struct {
 	Content  string // what the reader sent with the read (Easemob's ackContent)
 }
 
-// Receipts is what read and delivery receipts keep. Readers are kept per
-// message (at most maxReaders, newest replacing oldest) with an exact
+// Receipts is what read and delivery receipts keep. Every reader of a
+// message is kept (until the receipts expire: who read is what makes a
+// read counted once, and what non-readers are told from), with an exact
 // count; each reader is notified to the sender once, by a log entry that
 // FlushReceipts appends in the transaction that marks them notified.
 type Receipts interface {
@@ -429,11 +430,9 @@ type Receipts interface {
 	AddReads(ctx context.Context, convID, reader string, reads []Read, entry *pb.Message) (added []Read, stored *pb.Message, err error)
 	// FlushReceipts takes the readers of message uid not yet notified,
 	// marks them notified and appends the log entry that entry builds
-	// from them and the message's read count, in one transaction; beyond
-	// maxReaders the oldest notified readers go (readers are dropped only
-	// once the sender was told of them). It returns nil when there was
-	// nothing to notify.
-	FlushReceipts(ctx context.Context, convID, uid string, maxReaders int, entry func(readers []Read, readCount int) *pb.Message) (*pb.Message, error)
+	// from them and the message's read count, in one transaction. It
+	// returns nil when there was nothing to notify.
+	FlushReceipts(ctx context.Context, convID, uid string, entry func(readers []Read, readCount int) *pb.Message) (*pb.Message, error)
 	// Unnotified lists the messages (convID, uid) whose readers are not
 	// all notified yet (after a restart).
 	Unnotified(ctx context.Context) ([][2]string, error)

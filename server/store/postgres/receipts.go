@@ -77,7 +77,7 @@ func readers(ctx context.Context, q querier, convID, uid, where string) ([]store
 // FlushReceipts implements store.Receipts' FlushReceipts. The message's
 // count row is locked first: two nodes flushing one message take turns,
 // and each reader is told once.
-func (d *DB) FlushReceipts(ctx context.Context, convID, uid string, maxReaders int, entry func([]store.Read, int) *pb.Message) (*pb.Message, error) {
+func (d *DB) FlushReceipts(ctx context.Context, convID, uid string, entry func([]store.Read, int) *pb.Message) (*pb.Message, error) {
 	var stored *pb.Message
 	err := d.write(ctx, func(t *wtx) error {
 		stored = nil
@@ -95,15 +95,6 @@ func (d *DB) FlushReceipts(ctx context.Context, convID, uid string, maxReaders i
 		}
 		if _, err := t.tx.Exec(ctx, `UPDATE receipt_readers SET notified = true WHERE conv_id = $1 AND uid = $2 AND NOT notified`, convID, uid); err != nil {
 			return fmt.Errorf("mark readers of %s notified: %w", uid, err)
-		}
-		if count > maxReaders {
-			// The newest maxReaders stay (only once per flush, and only
-			// for messages read by more than that).
-			if _, err := t.tx.Exec(ctx, `DELETE FROM receipt_readers WHERE conv_id = $1 AND uid = $2 AND reader IN (
-SELECT reader FROM receipt_readers WHERE conv_id = $1 AND uid = $2 ORDER BY read_time DESC, reader OFFSET $3)`,
-				convID, uid, maxReaders); err != nil {
-				return fmt.Errorf("cap readers of %s: %w", uid, err)
-			}
 		}
 		e := entry(rs, count)
 		if e == nil {

@@ -57,7 +57,7 @@ ON CONFLICT (conv_id, uid) DO UPDATE SET read_count = read_count + 1`, convID, r
 }
 
 // FlushReceipts implements store.Receipts.
-func (d *DB) FlushReceipts(ctx context.Context, convID, uid string, maxReaders int, entry func([]store.Read, int) *pb.Message) (*pb.Message, error) {
+func (d *DB) FlushReceipts(ctx context.Context, convID, uid string, entry func([]store.Read, int) *pb.Message) (*pb.Message, error) {
 	v, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		rows, err := t.tx.Query(`SELECT reader, read_time, sent_time, content FROM receipt_readers WHERE conv_id=? AND uid=? AND notified=0 ORDER BY read_time, reader`, convID, uid)
 		if err != nil {
@@ -85,15 +85,6 @@ func (d *DB) FlushReceipts(ctx context.Context, convID, uid string, maxReaders i
 		var count int
 		if err := t.tx.QueryRow(`SELECT read_count FROM receipt_counts WHERE conv_id=? AND uid=?`, convID, uid).Scan(&count); err != nil {
 			return nil, fmt.Errorf("read count of %s: %w", uid, err)
-		}
-		if count > maxReaders {
-			// The newest maxReaders stay (only once per flush, and only
-			// for messages read by more than that).
-			if _, err := t.tx.Exec(`DELETE FROM receipt_readers WHERE conv_id=? AND uid=? AND reader IN (
-SELECT reader FROM receipt_readers WHERE conv_id=? AND uid=? ORDER BY read_time DESC, reader LIMIT -1 OFFSET ?)`,
-				convID, uid, convID, uid, maxReaders); err != nil {
-				return nil, fmt.Errorf("cap readers of %s: %w", uid, err)
-			}
 		}
 		e := entry(readers, count)
 		if e == nil {
