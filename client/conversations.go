@@ -93,8 +93,9 @@ func (e *Engine) MarkRead(ctx context.Context, c Conversation, seq uint64) error
 	if err := validConversation(c); err != nil {
 		return err
 	}
-	seq = e.expectRead(c, seq)
+	seq, refused := e.expectRead(c, seq)
 	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: wireConv(c), Seq: seq}}}); err != nil {
+		refused(err)
 		return err
 	}
 	return e.applyLocal(&inItem{read: &readMove{conv: c, seq: seq}})

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -121,9 +122,10 @@ func (e *Engine) AckConversationRead(ctx context.Context, c Conversation, uid st
 		}
 		seq = held[0].Seq
 	}
-	seq = e.expectRead(c, seq) // the latest this device holds, as MarkRead names it
+	seq, refused := e.expectRead(c, seq) // the latest this device holds, as MarkRead names it
 	r := &pb.ReadRequest{Conv: wireConv(c), Seq: seq, TellPeer: true}
 	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Read{Read: r}}); err != nil {
+		refused(err)
 		return err
 	}
 	return e.applyLocal(&inItem{read: &readMove{conv: c, seq: seq}})
@@ -133,17 +135,35 @@ func (e *Engine) AckConversationRead(ctx context.Context, c Conversation, uid st
 // the read watermark of c to seq (0: the latest it holds, which it
 // answers, for the request to name: the server's latest may be past what
 // this device showed): the log entry that comes back (maybe before the
-// answer) is not another device's read.
-func (e *Engine) expectRead(c Conversation, seq uint64) uint64 {
+// answer) is not another device's read. The caller hands a failed
+// request's error to the func it answers.
+func (e *Engine) expectRead(c Conversation, seq uint64) (uint64, func(error)) {
 	e.seqMu.Lock()
 	defer e.seqMu.Unlock()
-	if st := e.convs[c.Key()]; st != nil {
-		if seq == 0 {
-			seq = max(st.LastSeq, st.Contiguous)
-		}
-		st.ReadSynced = max(st.ReadSynced, seq)
+	st := e.convs[c.Key()]
+	if st == nil {
+		return seq, func(error) {}
 	}
-	return seq
+	if seq == 0 {
+		seq = max(st.LastSeq, st.Contiguous)
+	}
+	prev := st.ReadSynced
+	st.ReadSynced = max(st.ReadSynced, seq)
+	// refused puts it back when the server refused the read (a rate
+	// limit, say): another device's read up to seq is then news. Not when
+	// the answer is unknown (the connection lost): the read may be done.
+	refused := func(err error) {
+		var ce *codes.Error
+		if !errors.As(err, &ce) || ce.Code == codes.NetChannelInvalid {
+			return
+		}
+		e.seqMu.Lock()
+		defer e.seqMu.Unlock()
+		if cur := e.convs[c.Key()]; cur == st && st.ReadSynced == seq {
+			st.ReadSynced = prev
+		}
+	}
+	return seq, refused
 }
 
 // RequestReceipts implements sendReadReceiptRequest: the sender of a group
