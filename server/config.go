@@ -81,8 +81,9 @@ type Config struct {
 	// PublicURL is how clients reach this server (https://im.example.com),
 	// for the URLs of uploaded files; empty: taken from each request.
 	PublicURL string
-	// UploadIdle: an upload that sends nothing for this long is dropped
-	// (default 30s).
+	// UploadIdle: an upload that sends nothing for this long is dropped,
+	// and any other request's body (at most 1 MiB) must have come within
+	// it (default 30s).
 	UploadIdle time.Duration
 	// DownloadIdle: a download whose client takes nothing for this long
 	// is dropped; the write deadline moves with every 64 KiB written, so

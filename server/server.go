@@ -265,6 +265,13 @@ func (s *Server) tracked(h http.Handler) http.Handler {
 			return
 		}
 		defer s.tasks.Done()
+		if !(r.Method == http.MethodGet && r.URL.Path == "/v1/ws") && !(r.Method == http.MethodPost && r.URL.Path == "/v1/files") {
+			// A body that never comes (sent a byte at a time, or not at
+			// all: net/http reads an unread one before answering) holds
+			// the connection no longer than this. Uploads move theirs with
+			// their progress; a WebSocket's would outlive the upgrade.
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.UploadIdle))
+		}
 		h.ServeHTTP(w, r)
 	})
 }
