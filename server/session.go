@@ -146,7 +146,11 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		s.metrics.authFailures.Inc()
 		s.metrics.errors.inc(code)
 		b, _ := (&pb.Frame{Body: &pb.Frame_Error{Error: &pb.Error{Code: code, Msg: msg}}}).Marshal()
-		conn.WriteMessage(b) // Close below bounds a stuck write to a second
+		// A peer that does not read holds this write for a second at most
+		// (Close comes only after it).
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		conn.WriteMessage(b)
+		conn.SetWriteDeadline(time.Time{})
 		conn.Close(closeAuthFailed, msg)
 		return nil, codes.New(code, msg)
 	}
