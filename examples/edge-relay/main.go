@@ -13,6 +13,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -176,7 +178,8 @@ func upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	head = head[:n]
-	body := &limited{r: io.MultiReader(bytes.NewReader(head), r.Body), left: limit}
+	sum := md5.New() // the checksum the server answers too (apps show it)
+	body := &limited{r: io.TeeReader(io.MultiReader(bytes.NewReader(head), r.Body), sum), left: limit}
 	m := files.Meta{ID: files.NewID(), Name: files.CleanName(q.Get("name")), Uploader: c.Subject, Created: time.Now().UTC()}
 	m.Type = files.ServedType(r.Header.Get("Content-Type"), http.DetectContentType(head))
 	m.Disposition = files.Disposition(m.Type, want)
@@ -203,7 +206,7 @@ func upload(w http.ResponseWriter, r *http.Request) {
 	m.Size = int64(obj.Size)
 	reply(w, map[string]any{
 		"id": m.ID, "url": selfURL(r) + "/v1/files/" + m.ID, "name": m.Name, "size": m.Size,
-		"type": m.Type, "disposition": m.Disposition,
+		"type": m.Type, "disposition": m.Disposition, "md5": hex.EncodeToString(sum.Sum(nil)),
 	}, nil)
 }
 

@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +158,8 @@ test("downloads keep the server's rules: ranges, sandboxed HTML, safe names", as
   assert.match(res.headers.get('content-security-policy'), /sandbox/);
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
   const data = await up('digits.bin', 'application/octet-stream', new Uint8Array(Array.from({ length: 100 }, (_, i) => i)));
+  // The md5 of the bytes stored, as the server answers it.
+  assert.equal(data.md5, createHash('md5').update(Uint8Array.from({ length: 100 }, (_, i) => i)).digest('hex'));
   res = await fetch(data.url, { headers: { range: 'bytes=10-19' } });
   assert.equal(res.status, 206);
   assert.equal(res.headers.get('content-range'), 'bytes 10-19/100');
