@@ -119,7 +119,14 @@ func (b *Bridge) groupFunctions() map[string]func([]safejs.Value) (work, error) 
 				r.Nickname, err = asString(v, "nickname")
 				return err
 			},
-			optString(func(r *pb.GroupRequest) *string { return &r.Extra }, "extra")), none},
+			func(r *pb.GroupRequest, v safejs.Value) (err error) {
+				if absent(v) {
+					return nil // extra stays as it is
+				}
+				r.HasExtra = true
+				r.Extra, err = asString(v, "extra")
+				return err
+			}), none},
 		"searchGroupMembers":     {pb.GroupOp_GROUP_SEARCH_MEMBERS, then(textArg("name"), pagingArg), pageOf(members)},
 		"joinGroup":              {pb.GroupOp_GROUP_JOIN, gid, process},
 		"inviteUsersToGroup":     {pb.GroupOp_GROUP_INVITE, then(users), process},

@@ -353,7 +353,6 @@ func (s *Server) rcGroupOp(op pb.GroupOp) func(*http.Request) (map[string]any, e
 	}
 }
 
-
 // rcRecall: fromUserId, conversationType (1, 3), targetId, messageUID,
 // sentTime?, isAdmin?, isDelete?, extra?, disablePush? → the message
 // recalled as its sender (or a group's admin) recalls it, whatever the

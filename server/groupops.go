@@ -451,7 +451,10 @@ func opSetMemberInfo(c *opCtx, g *store.Group) (*store.Group, error) {
 		return nil, err
 	}
 	m := g.Members[u]
-	m.Nickname, m.Extra = c.r.Nickname, c.r.Extra
+	m.Nickname = c.r.Nickname
+	if c.r.HasExtra { // (left out: it stays)
+		m.Extra = c.r.Extra
+	}
 	g.Members[u] = m
 	c.report(pb.GroupEventKind_GROUP_EVENT_MEMBER_INFO_CHANGED, 0, g, []string{u}, "UpdateMember", map[string]any{"targetUserIds": []string{u}})
 	return g, nil

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/imwasm/imwasm/proto/codes"
@@ -229,6 +231,37 @@ func page(token string, count uint32, n int) (from, to int, next string, err err
 	return from, to, next, nil
 }
 
+// keyPage cuts one page of items sorted by key (ascending, or descending
+// with desc): the page token is the key of the last item given, and the
+// next page starts after it wherever it now is, so that an item added or
+// removed meanwhile neither repeats one nor skips one (an offset did).
+func keyPage[T any](token string, count uint32, items []T, key func(T) string, desc bool) (from, to int, next string, err error) {
+	if count == 0 {
+		count = 50
+	}
+	if token != "" {
+		after, ok := strings.CutPrefix(token, "k:")
+		if !ok {
+			return 0, 0, "", codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
+		}
+		from = sort.Search(len(items), func(i int) bool {
+			c := strings.Compare(key(items[i]), after)
+			if desc {
+				return c < 0
+			}
+			return c > 0
+		})
+	}
+	to = min(from+int(count), len(items))
+	if to < len(items) {
+		next = "k:" + key(items[to-1])
+	}
+	return from, to, next, nil
+}
+
+// timeKey orders by a time, then an id, as strings.
+func timeKey(t int64, id string) string { return fmt.Sprintf("%020d.%s", t, id) }
+
 // joinedGroups answers getJoinedGroupsByRole and searchJoinedGroups, by
 // group id (descending unless ascending).
 func (s *Server) joinedGroups(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
@@ -259,7 +292,7 @@ func (s *Server) joinedGroups(ctx context.Context, a actor, r *pb.GroupRequest) 
 		}
 		return cmp.Compare(y.GroupId, x.GroupId)
 	})
-	from, to, next, err := page(r.PageToken, r.Count, len(infos))
+	from, to, next, err := keyPage(r.PageToken, r.Count, infos, func(g *pb.GroupInfo) string { return g.GroupId }, !r.Ascending)
 	if err != nil {
 		return nil, err
 	}
@@ -283,12 +316,28 @@ func (s *Server) groupMembers(ctx context.Context, a actor, r *pb.GroupRequest) 
 		}
 		return res, s.nameMembers(ctx, a.user, res.Members)
 	}
+	// A search matches the group nickname, or, for a member without one,
+	// their name (as the viewer may see it) or id.
+	var names map[string]string
+	text := strings.TrimSpace(r.Text)
+	if r.Op == pb.GroupOp_GROUP_SEARCH_MEMBERS {
+		var unnamed []string
+		for u, m := range g.g.Members {
+			if m.Nickname == "" {
+				unnamed = append(unnamed, u)
+			}
+		}
+		if names, err = s.profileNames(ctx, a.user, unnamed); err != nil {
+			return nil, err
+		}
+	}
 	var all []*pb.GroupMember
 	for u, m := range g.g.Members {
 		if r.Role != 0 && int32(m.Role) != r.Role {
 			continue
 		}
-		if r.Op == pb.GroupOp_GROUP_SEARCH_MEMBERS && !containsFold(m.Nickname, r.Text) && !(m.Nickname == "" && containsFold(u, r.Text)) {
+		if r.Op == pb.GroupOp_GROUP_SEARCH_MEMBERS && !containsFold(m.Nickname, text) &&
+			!(m.Nickname == "" && (containsFold(names[u], text) || containsFold(u, text))) {
 			continue
 		}
 		all = append(all, memberPB(u, m))
@@ -303,7 +352,7 @@ func (s *Server) groupMembers(ctx context.Context, a actor, r *pb.GroupRequest) 
 		}
 		return -c
 	})
-	from, to, next, err := page(r.PageToken, r.Count, len(all))
+	from, to, next, err := keyPage(r.PageToken, r.Count, all, func(m *pb.GroupMember) string { return timeKey(m.JoinedTime, m.UserId) }, !r.Ascending)
 	if err != nil {
 		return nil, err
 	}
@@ -313,6 +362,21 @@ func (s *Server) groupMembers(ctx context.Context, a actor, r *pb.GroupRequest) 
 
 // nameMembers fills in the members' profile names and portraits as
 // viewer may see them.
+// profileNames are the names of users as viewer may see them.
+func (s *Server) profileNames(ctx context.Context, viewer string, users []string) (map[string]string, error) {
+	names := make(map[string]string, len(users))
+	for part := range slices.Chunk(users, contract.MaxPerCall) {
+		ps, err := s.profiles(ctx, viewer, part)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range ps.Profiles {
+			names[part[i]] = p.Name
+		}
+	}
+	return names, nil
+}
+
 func (s *Server) nameMembers(ctx context.Context, viewer string, ms []*pb.GroupMember) error {
 	if len(ms) == 0 {
 		return nil
@@ -332,23 +396,19 @@ func (s *Server) nameMembers(ctx context.Context, viewer string, ms []*pb.GroupM
 }
 
 // groupApplications answers getGroupApplications: the requests and
-// invitations the user made, received or may handle, newest first. The
-// page token is the time of the last one given (those at the same time
-// past the page are skipped: a page holds at most 100).
+// invitations the user made, received or may handle, newest first (paged
+// by timeCursor).
 func (s *Server) groupApplications(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
-	count, before, err := timePage(r.PageToken, r.Count)
+	cur, err := timePage(r.PageToken, r.Count)
 	if err != nil {
 		return nil, err
 	}
-	apps, err := s.store.GroupApplications(ctx, a.user, before, count+1)
+	apps, err := s.store.GroupApplications(ctx, a.user, cur.before, cur.limit())
 	if err != nil {
 		return nil, err
 	}
 	res := &pb.GroupResult{}
-	if len(apps) > count {
-		apps = apps[:count]
-		res.PageToken = formatOffset(int(apps[count-1].Time))
-	}
+	apps, res.PageToken = pageByTime(cur, apps, func(ap store.GroupApplication) int64 { return ap.Time })
 	now := s.cfg.Now().UnixMilli()
 	for _, ap := range apps {
 		if ap.User != a.user && ap.Inviter != a.user {
@@ -368,22 +428,57 @@ func (s *Server) groupApplications(ctx context.Context, a actor, r *pb.GroupRequ
 	return res, nil
 }
 
-// timePage reads a page by time, newest first: its size (50 when not
-// given) and the time before which it starts (the token is the time of
-// the last item of the page before; 0: the newest).
-func timePage(token string, count uint32) (n int, before int64, err error) {
-	n = int(count)
-	if n == 0 {
-		n = 50
+// timeCursor reads a page of a list by time, newest first, in a fixed
+// order among equal times (the store's): its size (50 when not given),
+// and from its token, the time of the last item given and how many items
+// of that time were given, so that none of them is skipped nor repeated
+// (one invitation of several users gives them all one time).
+type timeCursor struct {
+	count  int
+	before int64 // at or before this time (0: from the newest)
+	skip   int   // the first items, of time before, were given
+}
+
+func timePage(token string, count uint32) (timeCursor, error) {
+	c := timeCursor{count: int(count)}
+	if c.count == 0 {
+		c.count = 50
 	}
-	if token != "" {
-		t, err := parseOffset(token)
-		if err != nil || t < 1 {
-			return 0, 0, codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
+	if token == "" {
+		return c, nil
+	}
+	t, skip, _ := strings.Cut(token, ".")
+	n, err := parseOffset(t)
+	k, kerr := parseOffset(skip)
+	if err != nil || kerr != nil || n < 1 {
+		return c, codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
+	}
+	c.before, c.skip = int64(n), k
+	return c, nil
+}
+
+// limit is how many items to ask the store for: the page, those given
+// already at its first time, and one to tell whether more follow.
+func (c timeCursor) limit() int { return c.count + c.skip + 1 }
+
+// page cuts what the store answered (for limit) to the page, and gives the
+// next page's token ("" at the end).
+func pageByTime[T any](c timeCursor, items []T, timeOf func(T) int64) ([]T, string) {
+	items = items[min(c.skip, len(items)):]
+	if len(items) <= c.count {
+		return items, ""
+	}
+	items = items[:c.count]
+	last, n := timeOf(items[c.count-1]), 0
+	for _, it := range items {
+		if timeOf(it) == last {
+			n++
 		}
-		before = int64(t) - 1
 	}
-	return n, before, nil
+	if last == c.before {
+		n += c.skip
+	}
+	return items, formatOffset(int(last)) + "." + formatOffset(n)
 }
 
 // applicationPB is an application as viewer sees it; a pending one past

@@ -551,7 +551,7 @@ func (s *Server) friends(ctx context.Context, user string, r *pb.PeopleRequest) 
 		}
 		return -c
 	})
-	from, to, next, err := page(r.PageToken, r.Count, len(all))
+	from, to, next, err := keyPage(r.PageToken, r.Count, all, func(f *pb.Friend) string { return timeKey(f.AddTime, f.UserId) }, !r.Ascending)
 	if err != nil {
 		return nil, err
 	}
@@ -560,19 +560,16 @@ func (s *Server) friends(ctx context.Context, user string, r *pb.PeopleRequest) 
 
 // friendRequests answers getFriendApplications, newest first.
 func (s *Server) friendRequests(ctx context.Context, user string, r *pb.PeopleRequest, now int64) (*pb.PeopleResult, error) {
-	count, before, err := timePage(r.PageToken, r.Count)
+	cur, err := timePage(r.PageToken, r.Count)
 	if err != nil {
 		return nil, err
 	}
-	qs, err := s.store.FriendRequests(ctx, user, before, count+1)
+	qs, err := s.store.FriendRequests(ctx, user, cur.before, cur.limit())
 	if err != nil {
 		return nil, err
 	}
 	res := &pb.PeopleResult{}
-	if len(qs) > count {
-		qs = qs[:count]
-		res.PageToken = formatOffset(int(qs[count-1].Time))
-	}
+	qs, res.PageToken = pageByTime(cur, qs, func(q store.FriendRequest) int64 { return q.Time })
 	var others []string
 	for _, q := range qs {
 		a := &pb.FriendApplication{UserId: q.To, Type: contract.FriendSent, Status: q.Status, Time: q.Time, Extra: q.Extra}

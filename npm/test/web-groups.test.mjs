@@ -80,9 +80,11 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal((await sendText(u.quinn, 'free')).code, 0);
 
     // Profiles: quinn's nickname, the group's name (a member may not).
-    assert.equal((await call(u.quinn, 'setGroupMemberInfo', 'club', 'quinn', 'Q')).code, 0);
-    const mi = await waitEvent(u.olga, 'GROUP_MEMBER_INFO_CHANGED', (e) => e.memberInfo.userId === 'quinn', 'nickname');
+    assert.equal((await call(u.quinn, 'setGroupMemberInfo', 'club', 'quinn', 'Quinny', 'vip')).code, 0);
+    assert.equal((await call(u.quinn, 'setGroupMemberInfo', 'club', 'quinn', 'Q')).code, 0); // extra left out: it stays
+    const mi = await waitEvent(u.olga, 'GROUP_MEMBER_INFO_CHANGED', (e) => e.memberInfo.userId === 'quinn' && e.memberInfo.nickname === 'Q', 'nickname');
     assert.equal(mi.memberInfo.nickname, 'Q');
+    assert.equal((await call(u.olga, 'getGroupMembers', 'club', ['quinn'])).data[0].extra, 'vip');
     assert.equal((await call(u.quinn, 'updateGroupInfo', { groupId: 'club', groupName: 'Mine' })).code, ErrorCode.RC_GROUP_AUTHORITY_ERROR);
     assert.equal((await call(u.olga, 'updateGroupInfo', { groupId: 'club', groupName: 'The Club' })).code, 0);
     const changed = await waitEvent(u.quinn, 'GROUP_INFO_CHANGED', () => true, 'renamed');

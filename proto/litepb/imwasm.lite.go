@@ -8317,6 +8317,7 @@ type GroupRequest struct {
 	Ascending  bool
 	GroupIds   []string
 	Text       string
+	HasExtra   bool
 }
 
 func (x *GroupRequest) GetOp() GroupOp {
@@ -8438,6 +8439,13 @@ func (x *GroupRequest) GetText() string {
 	return ""
 }
 
+func (x *GroupRequest) GetHasExtra() bool {
+	if x != nil {
+		return x.HasExtra
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *GroupRequest) Size() (n int) {
 	if x == nil {
@@ -8460,6 +8468,7 @@ func (x *GroupRequest) Size() (n int) {
 	n += sizeBool(1, x.Ascending)
 	n += sizeStrings(2, x.GroupIds)
 	n += sizeLen(2, len(x.Text))
+	n += sizeBool(2, x.HasExtra)
 	return n
 }
 
@@ -8485,6 +8494,7 @@ func (x *GroupRequest) MarshalAppend(b []byte) []byte {
 	b = appendBool(b, 15<<3|0, x.Ascending)
 	b = appendStrings(b, 16<<3|2, x.GroupIds)
 	b = appendString(b, 17<<3|2, x.Text)
+	b = appendBool(b, 18<<3|0, x.HasExtra)
 	return b
 }
 
@@ -8547,6 +8557,8 @@ func (x *GroupRequest) Merge(b []byte) error {
 			n, err = mergeStrings(&x.GroupIds, b, num, typ)
 		case 17:
 			n, err = mergeString(&x.Text, b, num, typ)
+		case 18:
+			n, err = mergeBool(&x.HasExtra, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

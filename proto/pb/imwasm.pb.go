@@ -5916,8 +5916,9 @@ type GroupRequest struct {
 	Count         uint32     `protobuf:"varint,13,opt,name=count,proto3" json:"count,omitempty"`                             // a page's size
 	PageToken     string     `protobuf:"bytes,14,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	Ascending     bool       `protobuf:"varint,15,opt,name=ascending,proto3" json:"ascending,omitempty"`
-	GroupIds      []string   `protobuf:"bytes,16,rep,name=group_ids,json=groupIds,proto3" json:"group_ids,omitempty"` // INFO, JOINED
-	Text          string     `protobuf:"bytes,17,opt,name=text,proto3" json:"text,omitempty"`                         // SEARCH_*: the name; SET_REMARK: the remark
+	GroupIds      []string   `protobuf:"bytes,16,rep,name=group_ids,json=groupIds,proto3" json:"group_ids,omitempty"`  // INFO, JOINED
+	Text          string     `protobuf:"bytes,17,opt,name=text,proto3" json:"text,omitempty"`                          // SEARCH_*: the name; SET_REMARK: the remark
+	HasExtra      bool       `protobuf:"varint,18,opt,name=has_extra,json=hasExtra,proto3" json:"has_extra,omitempty"` // SET_MEMBER_INFO: extra is given (else it stays)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6069,6 +6070,13 @@ func (x *GroupRequest) GetText() string {
 		return x.Text
 	}
 	return ""
+}
+
+func (x *GroupRequest) GetHasExtra() bool {
+	if x != nil {
+		return x.HasExtra
+	}
+	return false
 }
 
 // A group as the user asking sees it (IGroupInfo). fields (GroupField
@@ -9309,7 +9317,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
 	"read_count\x18\x04 \x01(\rR\treadCount\x12\x1f\n" +
 	"\vtotal_count\x18\x05 \x01(\rR\n" +
-	"totalCount\"\xe1\x03\n" +
+	"totalCount\"\xfe\x03\n" +
 	"\fGroupRequest\x12\"\n" +
 	"\x02op\x18\x01 \x01(\x0e2\x12.imwasm.v1.GroupOpR\x02op\x12\x19\n" +
 	"\bgroup_id\x18\x02 \x01(\tR\agroupId\x12\x19\n" +
@@ -9331,7 +9339,8 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"page_token\x18\x0e \x01(\tR\tpageToken\x12\x1c\n" +
 	"\tascending\x18\x0f \x01(\bR\tascending\x12\x1b\n" +
 	"\tgroup_ids\x18\x10 \x03(\tR\bgroupIds\x12\x12\n" +
-	"\x04text\x18\x11 \x01(\tR\x04text\"\xdb\x06\n" +
+	"\x04text\x18\x11 \x01(\tR\x04text\x12\x1b\n" +
+	"\thas_extra\x18\x12 \x01(\bR\bhasExtra\"\xdb\x06\n" +
 	"\tGroupInfo\x12\x19\n" +
 	"\bgroup_id\x18\x01 \x01(\tR\agroupId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12!\n" +
