@@ -956,23 +956,47 @@ func (e *Engine) syncAll(ctx context.Context, lc *liveConn) {
 	}
 }
 
-// syncChanges asks for what changed since version (SyncRequest), takes
-// the states, pulls each changed conversation and the tags if they are
-// newer, and stores the new version; finished: the connection's first
-// sync, told as such once all is in.
+// syncChanges asks for what changed since version (SyncRequest, in
+// pages), takes the states, pulls each changed conversation and the tags
+// if they are newer, and stores the new version (the first page's) once
+// every page is in; finished: the connection's first sync, told as such
+// once all is in.
 func (e *Engine) syncChanges(ctx context.Context, lc *liveConn, version uint64, finished bool) error {
-	r, err := lc.request(ctx, &pb.Frame{Body: &pb.Frame_Sync{Sync: &pb.SyncRequest{SinceVersion: version}}})
-	if err != nil {
-		return err
+	var reached, tags uint64
+	cursor := ""
+	for first := true; first || cursor != ""; first = false {
+		r, err := lc.request(ctx, &pb.Frame{Body: &pb.Frame_Sync{Sync: &pb.SyncRequest{SinceVersion: version, Paged: true, Cursor: cursor}}})
+		if err != nil {
+			return err
+		}
+		res := r.GetSyncResult()
+		if first {
+			reached = res.GetVersion()
+		}
+		tags, cursor = res.GetTagsVersion(), res.GetCursor()
+		if err := e.syncPage(ctx, lc, res.GetConversations(), finished); err != nil {
+			return err
+		}
 	}
-	res := r.GetSyncResult()
-	if err := e.submit(ctx, &inItem{states: res.GetConversations()}); err != nil {
+	if e.tagsOlderThan(tags) {
+		// Before the sync is said finished: getTags then answers them
+		// (a new device has none yet).
+		if err := e.fetchTags(ctx, lc); err != nil {
+			return err
+		}
+	}
+	return e.submit(ctx, &inItem{version: reached, setVersion: true, finished: finished})
+}
+
+// syncPage takes one page of a sync's states and pulls each conversation.
+func (e *Engine) syncPage(ctx context.Context, lc *liveConn, convs []*pb.ConversationState, finished bool) error {
+	if err := e.submit(ctx, &inItem{states: convs}); err != nil {
 		return err
 	}
 	// The user's log first: what it says of the conversations (a clear up
 	// to a sequence number, a receipt answered on another device) is known
 	// when their messages come, as it is live.
-	states := slices.Clone(res.GetConversations())
+	states := slices.Clone(convs)
 	logFirst := func(s *pb.ConversationState) int {
 		if s.Conv.GetType() == pb.ConversationType_USER_LOG {
 			return 0
@@ -986,14 +1010,7 @@ func (e *Engine) syncChanges(ctx context.Context, lc *liveConn, version uint64, 
 			return err
 		}
 	}
-	if e.tagsOlderThan(res.GetTagsVersion()) {
-		// Before the sync is said finished: getTags then answers them
-		// (a new device has none yet).
-		if err := e.fetchTags(ctx, lc); err != nil {
-			return err
-		}
-	}
-	return e.submit(ctx, &inItem{version: res.GetVersion(), setVersion: true, finished: finished})
+	return nil
 }
 
 // resyncSoon asks syncAll's loop for a sync of what changed: the server's

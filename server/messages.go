@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -449,7 +451,43 @@ func (ss *session) handleSync(ctx context.Context, id uint64, r *pb.SyncRequest)
 		ss.replyFor(id, err)
 		return
 	}
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SyncResult{SyncResult: &pb.SyncResult{Version: version, Conversations: convs, TagsVersion: tags}}})
+	res := &pb.SyncResult{Version: version, Conversations: convs, TagsVersion: tags}
+	if r.Paged {
+		res.Conversations, res.Cursor = syncPage(convs, r.Cursor, ss.srv.syncPageBytes)
+	}
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_SyncResult{SyncResult: res}})
+}
+
+// syncPage cuts the page of changes after cursor, within limit bytes
+// (contract.PageBytes), in a fixed order (the user's log first): the
+// changes are read whole again for each page, and a conversation changed
+// meanwhile keeps its place (one new to the changes is in a later page,
+// or, before the cursor, at the next sync: the device keeps the first
+// page's version). It answers the next page's cursor, "" after the last.
+func syncPage(convs []*pb.ConversationState, cursor string, limit int) ([]*pb.ConversationState, string) {
+	key := func(s *pb.ConversationState) string {
+		if s.Conv.GetType() == pb.ConversationType_USER_LOG {
+			return "0" // first: what it says of the others is known when they come
+		}
+		return fmt.Sprintf("1/%d/%s/%s", s.Conv.GetType(), s.Conv.GetTarget(), s.Conv.GetChannel())
+	}
+	slices.SortFunc(convs, func(a, b *pb.ConversationState) int { return strings.Compare(key(a), key(b)) })
+	if cursor != "" {
+		from, _ := slices.BinarySearchFunc(convs, cursor, func(s *pb.ConversationState, c string) int {
+			if k := key(s); k <= c {
+				return -1
+			}
+			return 1
+		})
+		convs = convs[from:]
+	}
+	size := 0
+	for i, s := range convs {
+		if size += s.Size() + 4; i > 0 && size > limit {
+			return convs[:i], key(convs[i-1])
+		}
+	}
+	return convs, ""
 }
 
 func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest) {

@@ -61,6 +61,9 @@ type Server struct {
 	receipts    *notifier       // coalesces receipt updates to senders
 	pending     pendingHints    // users here with no delivery receipt pending
 	quota       *uploadQuota    // what each uploader keeps and is uploading
+	// syncPageBytes bounds a page of a paged Sync answer (tests make it
+	// small to see many pages).
+	syncPageBytes int
 	hooks       *http.Client    // calls the app's backend (webhooks.go)
 	hooksWake   chan struct{}   // an event may be in the outbox: the webhook loop looks now
 	beforeSends beforeSendQueue // messages waiting for the before-send webhook (webhooks.go)
@@ -186,6 +189,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.blocks = &blockCache{store: st, lists: map[string]map[string]int64{}}
 	s.presence = newPresence(s)
 	s.quota = newUploadQuota(s.reg)
+	s.syncPageBytes = contract.PageBytes
 	s.receipts = newNotifier(cfg.ReceiptInterval, &s.tasks, func(convID, uid string) { s.flushReceipts(s.ctx, convID, uid) })
 	s.metrics = newServerMetrics(s.reg)
 	s.mux = http.NewServeMux()

@@ -165,7 +165,7 @@ func TestAuthWindowMessageArrives(t *testing.T) {
 // startAuthWindowServer starts a server on loopback whose store holds bob's
 // authentication open when armed (authWinStore), and answers the store,
 // the server's WebSocket URL and a token maker.
-func startAuthWindowServer(t *testing.T) (gs *authWinStore, url string, tok func(string) string) {
+func startAuthWindowServer(t *testing.T, set ...func(*Server)) (gs *authWinStore, url string, tok func(string) string) {
 	t.Helper()
 	const secret = "test-secret-0123456789"
 	cfg := Config{AppKey: "k", AppSecret: secret, DataDir: t.TempDir(), SendRate: -1}
@@ -180,6 +180,9 @@ func startAuthWindowServer(t *testing.T) (gs *authWinStore, url string, tok func
 	}
 	gs = &authWinStore{Store: db, entered: make(chan struct{}), release: make(chan struct{})}
 	srv := newServer(cfg, gs, fs)
+	for _, f := range set {
+		f(srv)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

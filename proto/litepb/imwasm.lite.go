@@ -5554,6 +5554,8 @@ func (x *SettingsRequest) Merge(b []byte) error {
 // messages or per-user state changed; the device pulls what it lacks.
 type SyncRequest struct {
 	SinceVersion uint64
+	Cursor       string
+	Paged        bool
 }
 
 func (x *SyncRequest) GetSinceVersion() uint64 {
@@ -5563,12 +5565,28 @@ func (x *SyncRequest) GetSinceVersion() uint64 {
 	return 0
 }
 
+func (x *SyncRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *SyncRequest) GetPaged() bool {
+	if x != nil {
+		return x.Paged
+	}
+	return false
+}
+
 // Size is the length of x's encoding.
 func (x *SyncRequest) Size() (n int) {
 	if x == nil {
 		return 0
 	}
 	n += sizeVarint(1, x.SinceVersion)
+	n += sizeLen(1, len(x.Cursor))
+	n += sizeBool(1, x.Paged)
 	return n
 }
 
@@ -5578,6 +5596,8 @@ func (x *SyncRequest) MarshalAppend(b []byte) []byte {
 		return b
 	}
 	b = appendVarint(b, 1<<3|0, x.SinceVersion)
+	b = appendString(b, 2<<3|2, x.Cursor)
+	b = appendBool(b, 3<<3|0, x.Paged)
 	return b
 }
 
@@ -5605,6 +5625,10 @@ func (x *SyncRequest) Merge(b []byte) error {
 		switch num {
 		case 1:
 			n, err = mergeUint64(&x.SinceVersion, b, num, typ)
+		case 2:
+			n, err = mergeString(&x.Cursor, b, num, typ)
+		case 3:
+			n, err = mergeBool(&x.Paged, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -5620,6 +5644,7 @@ type SyncResult struct {
 	Version       uint64
 	Conversations []*ConversationState
 	TagsVersion   uint64
+	Cursor        string
 }
 
 func (x *SyncResult) GetVersion() uint64 {
@@ -5643,6 +5668,13 @@ func (x *SyncResult) GetTagsVersion() uint64 {
 	return 0
 }
 
+func (x *SyncResult) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
 // Size is the length of x's encoding.
 func (x *SyncResult) Size() (n int) {
 	if x == nil {
@@ -5653,6 +5685,7 @@ func (x *SyncResult) Size() (n int) {
 		n += sizeMsg(1, e, true)
 	}
 	n += sizeVarint(1, x.TagsVersion)
+	n += sizeLen(1, len(x.Cursor))
 	return n
 }
 
@@ -5666,6 +5699,7 @@ func (x *SyncResult) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 2<<3|2, e, true)
 	}
 	b = appendVarint(b, 3<<3|0, x.TagsVersion)
+	b = appendString(b, 4<<3|2, x.Cursor)
 	return b
 }
 
@@ -5702,6 +5736,8 @@ func (x *SyncResult) Merge(b []byte) error {
 			n, err = mergeMsg(e, b, num, typ)
 		case 3:
 			n, err = mergeUint64(&x.TagsVersion, b, num, typ)
+		case 4:
+			n, err = mergeString(&x.Cursor, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -4064,8 +4064,13 @@ func (x *SettingsRequest) GetDndDurationMs() int64 {
 // What changed since sync_version. Each item names a conversation whose
 // messages or per-user state changed; the device pulls what it lacks.
 type SyncRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SinceVersion  uint64                 `protobuf:"varint,1,opt,name=since_version,json=sinceVersion,proto3" json:"since_version,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	SinceVersion uint64                 `protobuf:"varint,1,opt,name=since_version,json=sinceVersion,proto3" json:"since_version,omitempty"`
+	// paged: the device takes the answer in pages (a user with thousands of
+	// conversations: one answer would pass a client's 1 MiB frame); cursor:
+	// the page after the one that answered it ("": the first).
+	Cursor        string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	Paged         bool   `protobuf:"varint,3,opt,name=paged,proto3" json:"paged,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4107,13 +4112,32 @@ func (x *SyncRequest) GetSinceVersion() uint64 {
 	return 0
 }
 
+func (x *SyncRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *SyncRequest) GetPaged() bool {
+	if x != nil {
+		return x.Paged
+	}
+	return false
+}
+
 type SyncResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Version       uint64                 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
-	Conversations []*ConversationState   `protobuf:"bytes,2,rep,name=conversations,proto3" json:"conversations,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version the changes reach. Paged, the first page's counts: the
+	// device stores it once it has every page.
+	Version       uint64               `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
+	Conversations []*ConversationState `protobuf:"bytes,2,rep,name=conversations,proto3" json:"conversations,omitempty"`
 	// The version of the user's tags (0: never had any): a device whose
 	// copy is older asks for them (TagsRequest).
-	TagsVersion   uint64 `protobuf:"varint,3,opt,name=tags_version,json=tagsVersion,proto3" json:"tags_version,omitempty"`
+	TagsVersion uint64 `protobuf:"varint,3,opt,name=tags_version,json=tagsVersion,proto3" json:"tags_version,omitempty"`
+	// Paged: where the next page starts ("": this was the last). The user's
+	// log comes in the first page.
+	Cursor        string `protobuf:"bytes,4,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4167,6 +4191,13 @@ func (x *SyncResult) GetTagsVersion() uint64 {
 		return x.TagsVersion
 	}
 	return 0
+}
+
+func (x *SyncResult) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
 }
 
 // RongIMLib's conversation tags: a user's labels (at most 20), each on up
@@ -9151,14 +9182,17 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06remove\x18\x06 \x01(\bR\x06remove\x12!\n" +
 	"\ftype_default\x18\a \x01(\bR\vtypeDefault\x12\x17\n" +
 	"\aset_dnd\x18\b \x01(\bR\x06setDnd\x12&\n" +
-	"\x0fdnd_duration_ms\x18\t \x01(\x03R\rdndDurationMs\"2\n" +
+	"\x0fdnd_duration_ms\x18\t \x01(\x03R\rdndDurationMs\"`\n" +
 	"\vSyncRequest\x12#\n" +
-	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\"\x8d\x01\n" +
+	"\rsince_version\x18\x01 \x01(\x04R\fsinceVersion\x12\x16\n" +
+	"\x06cursor\x18\x02 \x01(\tR\x06cursor\x12\x14\n" +
+	"\x05paged\x18\x03 \x01(\bR\x05paged\"\xa5\x01\n" +
 	"\n" +
 	"SyncResult\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x04R\aversion\x12B\n" +
 	"\rconversations\x18\x02 \x03(\v2\x1c.imwasm.v1.ConversationStateR\rconversations\x12!\n" +
-	"\ftags_version\x18\x03 \x01(\x04R\vtagsVersion\"\xbf\x01\n" +
+	"\ftags_version\x18\x03 \x01(\x04R\vtagsVersion\x12\x16\n" +
+	"\x06cursor\x18\x04 \x01(\tR\x06cursor\"\xbf\x01\n" +
 	"\n" +
 	"TagRequest\x12 \n" +
 	"\x02op\x18\x01 \x01(\x0e2\x10.imwasm.v1.TagOpR\x02op\x12\x15\n" +
