@@ -54,24 +54,24 @@ type Server struct {
 	mux         *http.ServeMux
 	uids        *store.UIDGen // ids of messages that are not stored (status messages)
 
-	settings    atomic.Pointer[Settings]
-	settingsMu  sync.Mutex // serializes PUT /v1/settings
-	typing      *typingLimiter
-	limits      *userLimits     // per-user rates of sends and other writes
-	receipts    *notifier       // coalesces receipt updates to senders
-	pending     pendingHints    // users here with no delivery receipt pending
-	quota       *uploadQuota    // what each uploader keeps and is uploading
+	settings   atomic.Pointer[Settings]
+	settingsMu sync.Mutex // serializes PUT /v1/settings
+	typing     *typingLimiter
+	limits     *userLimits  // per-user rates of sends and other writes
+	receipts   *notifier    // coalesces receipt updates to senders
+	pending    pendingHints // users here with no delivery receipt pending
+	quota      *uploadQuota // what each uploader keeps and is uploading
 	// syncPageBytes bounds a page of a paged Sync answer (tests make it
 	// small to see many pages).
 	syncPageBytes int
-	hooks       *http.Client    // calls the app's backend (webhooks.go)
-	hooksWake   chan struct{}   // an event may be in the outbox: the webhook loop looks now
-	beforeSends beforeSendQueue // messages waiting for the before-send webhook (webhooks.go)
-	userEvents  atomic.Uint64   // user events enqueued by this node (their ids: enqueueUserEvent)
-	vapid       vapidKeys       // signs Web Push (push.go)
-	left        leftTimes       // when users went offline, lately (push.go)
-	handlers    *workpool.Pool  // request handlers (see session.run)
-	handler     http.Handler    // what Handler returns
+	hooks         *http.Client    // calls the app's backend (webhooks.go)
+	hooksWake     chan struct{}   // an event may be in the outbox: the webhook loop looks now
+	beforeSends   beforeSendQueue // messages waiting for the before-send webhook (webhooks.go)
+	userEvents    atomic.Uint64   // user events enqueued by this node (their ids: enqueueUserEvent)
+	vapid         vapidKeys       // signs Web Push (push.go)
+	left          leftTimes       // when users went offline, lately (push.go)
+	handlers      *workpool.Pool  // request handlers (see session.run)
+	handler       http.Handler    // what Handler returns
 
 	// ctx bounds requests: cancelled by Close. Sessions share it rather
 	// than each holding a context of its own (whose Done channel and
