@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/http"
 	"path"
 	"strconv"
@@ -504,12 +505,21 @@ func (s *Server) emCreateGroup(r *http.Request) (any, error) {
 	if strings.TrimSpace(b.Name) == "" || !contract.ValidID(b.Owner) {
 		return nil, emBad("groupname and owner are required")
 	}
-	gid := strconv.FormatInt(time.Now().UnixNano()/1000, 10) // Easemob's ids are numbers
 	info := &pb.GroupInfo{Name: b.Name, Introduction: b.Desc, Fields: contract.FieldName | contract.FieldIntroduction}
-	if _, err := s.groupAPI(r.Context(), b.Owner, &pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: gid, UserId: b.Owner, UserIds: b.Members, Info: info}); err != nil {
-		return nil, err
+	for try := 0; ; try++ {
+		// Easemob's ids are numbers: the millisecond and five random
+		// digits (two creates at once, by two backends or two nodes, take
+		// two ids; one taken all the same is tried again).
+		gid := strconv.FormatUint(uint64(s.cfg.Now().UnixMilli())*100000+mrand.Uint64N(100000), 10)
+		_, err := s.groupAPI(r.Context(), b.Owner, &pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: gid, UserId: b.Owner, UserIds: b.Members, Info: info})
+		if codes.Of(err) == codes.RCGroupIDAlreadyExist && try < 3 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.emEntity(r, "post", map[string]any{"groupid": gid}), nil
 	}
-	return s.emEntity(r, "post", map[string]any{"groupid": gid}), nil
 }
 
 // emGroupOp: the group (and user) in the path → the operation as the app server.
