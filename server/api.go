@@ -260,7 +260,13 @@ func (s *Server) groupAPI(ctx context.Context, operator string, r *pb.GroupReque
 	if operator != "" && !contract.ValidID(operator) {
 		return nil, badRequest("invalid operatorId")
 	}
-	res, err := s.group(ctx, actor{operator: operator}, r)
+	return s.groupAs(ctx, actor{operator: operator}, r)
+}
+
+// groupAs runs a group operation for the app server as a, its refusals as
+// HTTP answers.
+func (s *Server) groupAs(ctx context.Context, a actor, r *pb.GroupRequest) (*pb.GroupResult, error) {
+	res, err := s.group(ctx, a, r)
 	var ce *codes.Error
 	if errors.As(err, &ce) {
 		status := http.StatusBadRequest

@@ -301,8 +301,7 @@ func (s *Server) nimLeaveTeam(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.groupAPI(r.Context(), "", &pb.GroupRequest{Op: pb.GroupOp_GROUP_KICK, GroupId: tid, UserId: accid, UserIds: []string{accid}})
-	return nil, err
+	return nil, s.quitAs(r.Context(), tid, []string{accid})
 }
 
 // nimQueryTeams: tids (JSON list), ope (1: with members) → {tinfos: [{tid,

@@ -56,7 +56,7 @@ func (s *Server) routeCompatRongCloud() {
 		"message/group/publish.json":   s.rcPublish(pb.ConversationType_GROUP, "toGroupId"),
 		"group/create.json":            s.rcGroupOp(pb.GroupOp_GROUP_CREATE),
 		"group/join.json":              s.rcGroupOp(pb.GroupOp_GROUP_INVITE),
-		"group/quit.json":              s.rcGroupOp(pb.GroupOp_GROUP_KICK),
+		"group/quit.json":              s.rcGroupOp(pb.GroupOp_GROUP_QUIT),
 		"group/dismiss.json":           s.rcGroupOp(pb.GroupOp_GROUP_DISMISS),
 		"group/user/query.json":        s.rcGroupMembers,
 		"message/recall.json":          s.rcRecall,
@@ -336,15 +336,15 @@ func (s *Server) rcGroupOp(op pb.GroupOp) func(*http.Request) (map[string]any, e
 				name = gid
 			}
 			req.UserId, req.Info, operator = users[0], &pb.GroupInfo{Name: name, Fields: contract.FieldName}, users[0]
-		case pb.GroupOp_GROUP_KICK:
-			req.UserId = users[0]
+		case pb.GroupOp_GROUP_QUIT:
 			// The quit's own shape first: a quit refused hands nothing on.
-			if err := contract.CheckAppGroupRequest(req); err != nil {
+			if err := contract.CheckAppGroupRequest(&pb.GroupRequest{Op: pb.GroupOp_GROUP_KICK, GroupId: gid, UserId: users[0], UserIds: users}); err != nil {
 				return nil, err
 			}
 			if gone, err := s.handOver(r.Context(), gid, users); gone || err != nil {
 				return nil, err
 			}
+			return nil, s.quitAs(r.Context(), gid, users)
 		}
 		if _, err := s.groupAPI(r.Context(), operator, req); err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -715,6 +716,27 @@ func formatOffset(n int) string { return strconv.Itoa(n) }
 
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// quitAs has users leave group gid, each as if they quit (members are
+// told of a quit, not a kick): RongCloud's group/quit.json, NIM's
+// team/leave.action. Each must be a member, checked for all first.
+func (s *Server) quitAs(ctx context.Context, gid string, users []string) error {
+	g, err := s.groups.get(ctx, gid)
+	if err != nil {
+		return mapStoreErr(err)
+	}
+	for _, u := range users {
+		if g.members[u] == contract.RoleNone {
+			return &apiError{http.StatusBadRequest, codes.RCGroupUserNotInGroup, u + " is not a member"}
+		}
+	}
+	for _, u := range users {
+		if _, err := s.groupAs(ctx, actor{user: u, operator: u}, &pb.GroupRequest{Op: pb.GroupOp_GROUP_QUIT, GroupId: gid}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // handOver readies users' leaving group gid (RongCloud's group/quit.json,
