@@ -90,7 +90,7 @@ var sendsTests = []test{
 		}
 	}},
 	// A send before its answer has no server id to find it by.
-	{"the same new send twice in a batch is one record", 0, func(s *store) {
+	{"the same new send twice in a batch is one record", History, func(s *store) {
 		m := sending(alice, "c1", 100)
 		s.put(m, m)
 		if h := s.history(alice, 0, 10, true); len(h) != 1 || h[0].MessageID != m.MessageID {
