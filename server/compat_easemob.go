@@ -522,19 +522,35 @@ func (s *Server) emCreateGroup(r *http.Request) (any, error) {
 	}
 }
 
-// emGroupOp: the group (and user) in the path → the operation as the app server.
+// emGroupOp: the group (and user) in the path → the operation as the app
+// server. A removal takes several users, comma-separated (Easemob's batch
+// removal), and answers a list of results then.
 func (s *Server) emGroupOp(op pb.GroupOp) func(*http.Request) (any, error) {
 	return func(r *http.Request) (any, error) {
 		gid, user := r.PathValue("group"), r.PathValue("user")
-		if !contract.ValidID(gid) || (user != "" && !contract.ValidID(user)) {
-			return nil, emBad("group and user ids are 1-64 characters [A-Za-z0-9_.@-]")
+		var users []string
+		if user != "" {
+			users = []string{user}
+			if op == pb.GroupOp_GROUP_KICK {
+				users = strings.Split(user, ",")
+			}
+		}
+		if !contract.ValidID(gid) || !validIDs(users) || len(users) > maxAPITargets {
+			return nil, emBad("group and user ids are 1-64 characters [A-Za-z0-9_.@-] (at most 1000 users)")
 		}
 		req := &pb.GroupRequest{Op: op, GroupId: gid}
-		if user != "" {
-			req.UserIds, req.UserId = []string{user}, user
+		if len(users) > 0 {
+			req.UserIds, req.UserId = users, users[0]
 		}
 		if _, err := s.groupAPI(r.Context(), "", req); err != nil {
 			return nil, err
+		}
+		if len(users) > 1 {
+			list := make([]map[string]any, len(users))
+			for i, u := range users {
+				list[i] = map[string]any{"groupid": gid, "result": true, "action": "remove_member", "user": u}
+			}
+			return s.emEntity(r, "delete", list), nil
 		}
 		data := map[string]any{"groupid": gid}
 		switch op {

@@ -197,6 +197,9 @@ func (s *Server) rcExpireTokens(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(users) > 20 {
+		return nil, rcBad("userId: at most 20 a call") // RongCloud's limit
+	}
 	ms, err := strconv.ParseInt(r.PostForm.Get("time"), 10, 64)
 	// A revocation never moves back: a time ahead of now (microseconds
 	// taken for milliseconds) would refuse every token the user is ever given.
@@ -372,8 +375,9 @@ func (s *Server) rcRecall(r *http.Request) (map[string]any, error) {
 		return nil, rcBad("conversationType must be 1 (private) or 3 (group)")
 	}
 	sent, _ := strconv.ParseInt(f.Get("sentTime"), 10, 64)
-	req := &pb.RecallRequest{MessageUid: f.Get("messageUID"), SentTime: sent, IsAdmin: f.Get("isAdmin") == "1",
-		IsDelete: f.Get("isDelete") == "1", Extra: f.Get("extra"), DisableNotification: f.Get("disablePush") == "true"}
+	yes := func(name string) bool { v := f.Get(name); return v == "1" || v == "true" } // as the publish routes take them
+	req := &pb.RecallRequest{MessageUid: f.Get("messageUID"), SentTime: sent, IsAdmin: yes("isAdmin"),
+		IsDelete: yes("isDelete"), Extra: f.Get("extra"), DisableNotification: yes("disablePush")}
 	return nil, s.appRecall(r.Context(), from, typ, target, req)
 }
 
