@@ -213,7 +213,7 @@ func (ss *session) handleReceiptResponse(ctx context.Context, id uint64, r *pb.R
 	case r.Unasked && !private:
 		ss.replyFor(id, errNeedless)
 		return
-	case r.Unasked && !st.PrivateReadReceiptsEnabled:
+	case private && !st.PrivateReadReceiptsEnabled: // asked for (needReceipt) or not
 		ss.replyErr(id, codes.RRSV5Unavailable, "private read receipts are off (privateReadReceiptsEnabled)")
 		return
 	case !r.Unasked && !st.ReceiptsEnabled:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/imwasm/imwasm/client"
+	"github.com/imwasm/imwasm/proto/codes"
 )
 
 // Readers are idempotent per (reader, message) with an exact count
@@ -116,4 +117,24 @@ func TestReadAckTellsNoFurtherThanAsked(t *testing.T) {
 	if s := alice.stored(t, m2.MessageUID).SentStatus; s == client.StatusRead {
 		t.Fatalf("message two READ, bob acked up to one only")
 	}
+}
+
+// With privateReadReceiptsEnabled off, a private message sent asking for a
+// receipt (needReceipt) is not answered either: 26314, nothing sent.
+func TestPrivateReceiptsOffRefuseAskedOnes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	alice := e.device("alice", "a1", devOpts{})
+	bob := e.device("bob", "b1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	bob.connect(t, token(t, "bob", time.Hour))
+	m := text("bob", client.Private, "read me")
+	m.NeedReceipt = true
+	sent := alice.send(t, m)
+	bob.waitMessages(t, 1)
+	if status, res := e.admin("PUT", "/v1/settings", map[string]any{"privateReadReceiptsEnabled": false}); status != 200 {
+		t.Fatalf("settings: %d %v", status, res)
+	}
+	fromAlice := client.Conversation{Type: client.Private, TargetID: "alice"}
+	wantCode(t, "an asked-for receipt with private receipts off", bob.RespondReceipts(context.Background(), fromAlice, []string{sent.MessageUID}), codes.RRSV5Unavailable)
 }
