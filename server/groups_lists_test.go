@@ -54,7 +54,7 @@ func TestGroupMembersPageAfterAJoin(t *testing.T) {
 	a.connect(t, token(t, "alice", time.Hour))
 	a.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_CREATE, GroupId: "gp2", Info: info("G"), UserIds: []string{"m1", "m2", "m3"}})
 	p1 := a.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_MEMBERS_BY_ROLE, GroupId: "gp2", Count: 2})
-	time.Sleep(5 * time.Millisecond)
+	e.clock.add(5 * time.Millisecond) // m4 joins later than m1-m3
 	a.mustGroup(t, &pb.GroupRequest{Op: pb.GroupOp_GROUP_INVITE, GroupId: "gp2", UserIds: []string{"m4"}})
 	got := p1.Members
 	for tok := p1.PageToken; tok != ""; {
@@ -97,7 +97,7 @@ func TestFriendsPageAfterAnAdd(t *testing.T) {
 		if _, err := a.People(context.Background(), &pb.PeopleRequest{Op: pb.PeopleOp_FRIEND_ADD, UserId: u, Direction: contract.DirectionBoth}); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(3 * time.Millisecond)
+		e.clock.add(3 * time.Millisecond) // each friend added at a time of its own
 	}
 	for i := 1; i <= 3; i++ {
 		add(fmt.Sprint("f", i))

@@ -80,8 +80,15 @@ func TestUltraSkippedPushCaughtUp(t *testing.T) {
 
 	newDev := func(user string, dialer client.Dialer) (*client.Engine, *memstore.Store) {
 		st := memstore.New()
+		synced, once := make(chan struct{}), sync.Once{}
 		eng, err := client.New(client.Config{URL: url, AppKey: "k", DeviceID: user + "1", Store: st, Dialer: dialer, SendRate: -1,
-			BackoffMin: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond, OnEvents: func([]client.Event) {}})
+			BackoffMin: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond, OnEvents: func(evs []client.Event) {
+				for _, ev := range evs {
+					if ev.Kind == client.EventSyncFinished {
+						once.Do(func() { close(synced) })
+					}
+				}
+			}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,12 +96,16 @@ func TestUltraSkippedPushCaughtUp(t *testing.T) {
 		if _, err := eng.Connect(context.Background(), tok(user)); err != nil {
 			t.Fatal(err)
 		}
+		select { // its first sync done (its answers pass the gate while it is open)
+		case <-synced:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s's first sync", user)
+		}
 		return eng, st
 	}
 	alice, _ := newDev("alice", wsnative.Dialer{})
 	gate := &heldReadDialer{}
 	bob, bobStore := newDev("bob", gate)
-	time.Sleep(200 * time.Millisecond) // bob's first sync (its answers must pass the gate)
 
 	queued := func() (int, bool) {
 		ss := srv.hub.sessionsOf("bob")
