@@ -344,7 +344,8 @@ func (s *Server) apiPutSettings(r *http.Request) (any, error) {
 // writing the settings whole from this node's copy would undo it. It
 // stores the named settings (JSON names) over those stored before: the
 // others keep coming from the configuration (a flag changed at a restart
-// applies), and tells the other nodes.
+// applies), and tells the other nodes. (Two nodes' PUTs of one field at
+// once: the last stored wins, and each node then reloads it.)
 func (s *Server) changeSettings(ctx context.Context, named []string, change func(*Settings) error) (*Settings, error) {
 	s.settingsMu.Lock()
 	defer s.settingsMu.Unlock()
@@ -355,32 +356,21 @@ func (s *Server) changeSettings(ctx context.Context, named []string, change func
 	if err := change(&st); err != nil {
 		return nil, err
 	}
-	stored := map[string]json.RawMessage{}
-	prev, err := s.store.Setting(ctx, settingsKey)
-	if err != nil {
-		return nil, err
-	}
-	if prev != nil {
-		if err := json.Unmarshal(prev, &stored); err != nil {
-			return nil, fmt.Errorf("stored settings: %w", err)
-		}
-	}
 	all := map[string]json.RawMessage{}
 	if b, err := json.Marshal(st); err != nil {
 		return nil, err
 	} else if err := json.Unmarshal(b, &all); err != nil {
 		return nil, err
 	}
+	fields := make(map[string]json.RawMessage, len(named))
 	for _, k := range named {
 		if v, ok := all[k]; ok {
-			stored[k] = v
+			fields[k] = v
 		}
 	}
-	b, err := json.Marshal(stored)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.store.PutSetting(ctx, settingsKey, b); err != nil {
+	// Merged in the store: another node's PUT of other fields at once
+	// stands too.
+	if err := s.store.MergeSetting(ctx, settingsKey, fields); err != nil {
 		return nil, err
 	}
 	s.storeSettings(&st)

@@ -4,7 +4,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -185,9 +187,13 @@ type Store interface {
 	ClearHistory(ctx context.Context, user, convID string, t int64, entry *pb.Message) (*pb.Message, error)
 
 	// Setting returns the value stored under key (nil if none);
-	// PutSetting stores it; DeleteSettings removes keys.
+	// PutSetting stores it; DeleteSettings removes keys. MergeSetting sets
+	// fields of the JSON object stored under key (made if none), the
+	// others kept, in one step: two servers merging other fields at once
+	// both hold.
 	Setting(ctx context.Context, key string) ([]byte, error)
 	PutSetting(ctx context.Context, key string, value []byte) error
+	MergeSetting(ctx context.Context, key string, fields map[string]json.RawMessage) error
 	DeleteSettings(ctx context.Context, keys []string) error
 
 	// DeleteBefore removes every message sent before t (retention); the
@@ -660,4 +666,17 @@ func WithSettings(states []*pb.ConversationState, convs []*pb.Conversation, sets
 		st.Settings = sets[i]
 	}
 	return states
+}
+
+// MergeJSON sets fields in the JSON object prev (empty: none yet), the
+// others kept (MergeSetting's rule, for both stores).
+func MergeJSON(prev []byte, fields map[string]json.RawMessage) ([]byte, error) {
+	obj := map[string]json.RawMessage{}
+	if len(prev) > 0 {
+		if err := json.Unmarshal(prev, &obj); err != nil {
+			return nil, fmt.Errorf("stored value: %w", err)
+		}
+	}
+	maps.Copy(obj, fields)
+	return json.Marshal(obj)
 }

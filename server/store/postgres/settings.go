@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -28,6 +29,30 @@ func (d *DB) Setting(ctx context.Context, key string) ([]byte, error) {
 // PutSetting implements store.Store's PutSetting.
 func (d *DB) PutSetting(ctx context.Context, key string, value []byte) error {
 	if _, err := d.pool.Exec(ctx, `INSERT INTO settings(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return fmt.Errorf("setting %s: %w", key, err)
+	}
+	return nil
+}
+
+// MergeSetting implements store.Store's MergeSetting: the row is made
+// first, then locked while the fields are merged.
+func (d *DB) MergeSetting(ctx context.Context, key string, fields map[string]json.RawMessage) error {
+	err := d.write(ctx, func(t *wtx) error {
+		if _, err := t.tx.Exec(ctx, `INSERT INTO settings(key, value) VALUES ($1, '{}') ON CONFLICT DO NOTHING`, key); err != nil {
+			return err
+		}
+		var prev []byte
+		if err := t.tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1 FOR UPDATE`, key).Scan(&prev); err != nil {
+			return err
+		}
+		b, err := store.MergeJSON(prev, fields)
+		if err != nil {
+			return err
+		}
+		_, err = t.tx.Exec(ctx, `UPDATE settings SET value = $2 WHERE key = $1`, key, b)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("setting %s: %w", key, err)
 	}
 	return nil

@@ -11,6 +11,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -494,6 +495,27 @@ func (d *DB) Setting(ctx context.Context, key string) ([]byte, error) {
 func (d *DB) PutSetting(ctx context.Context, key string, value []byte) error {
 	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
 		_, err := t.tx.Exec(`INSERT INTO settings(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, key, value)
+		return nil, err
+	})
+	if err != nil {
+		return fmt.Errorf("setting %s: %w", key, err)
+	}
+	return nil
+}
+
+// MergeSetting implements store.Store (in the writer: one at a time).
+func (d *DB) MergeSetting(ctx context.Context, key string, fields map[string]json.RawMessage) error {
+	_, err := d.submit(ctx, true, func(t *wtx) (any, error) {
+		var prev []byte
+		err := t.tx.QueryRow(`SELECT value FROM settings WHERE key=?`, key).Scan(&prev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		b, err := store.MergeJSON(prev, fields)
+		if err != nil {
+			return nil, err
+		}
+		_, err = t.tx.Exec(`INSERT INTO settings(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`, key, b)
 		return nil, err
 	})
 	if err != nil {

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,6 +41,33 @@ func settingsAndAccess(t *testing.T, b Backend) {
 		if got, err := d.Setting(ctx, k); err != nil || (got != nil) != want {
 			t.Fatalf("after deleting, %s: %q %v (want kept %v)", k, got, err, want)
 		}
+	}
+
+	// Merged: fields set, the others kept; merges of other fields at once
+	// (two servers) all hold.
+	merge := func(fields map[string]json.RawMessage) {
+		t.Helper()
+		if err := d.MergeSetting(ctx, "app", fields); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merge(map[string]json.RawMessage{"a": json.RawMessage(`1`)})
+	merge(map[string]json.RawMessage{"b": json.RawMessage(`"two"`), "a": json.RawMessage(`3`)})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := d.MergeSetting(ctx, "app", map[string]json.RawMessage{fmt.Sprint("k", i): json.RawMessage(fmt.Sprint(i))}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := d.Setting(ctx, "app")
+	var obj map[string]any
+	if err != nil || json.Unmarshal(got, &obj) != nil || obj["a"] != 3.0 || obj["b"] != "two" || len(obj) != 10 {
+		t.Fatalf("after merges: %s %v", got, err)
 	}
 
 	t1, t0 := time.UnixMilli(2_000), time.UnixMilli(1_000)
