@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -158,6 +159,9 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 			stored, dup, err = s.appendInOrder(ctx, convID, m, "")
 		} else {
 			stored, dup, err = s.store.Append(ctx, convID, m)
+		}
+		if typ == pb.ConversationType_CHATROOM && errors.Is(err, store.ErrNotFound) {
+			return nil, &apiError{http.StatusNotFound, codes.RCChatroomNotExist, "chat room " + target + " was destroyed"}
 		}
 		if err != nil {
 			return nil, err

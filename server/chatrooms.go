@@ -675,7 +675,8 @@ func (s *Server) joinChatroom(ctx context.Context, ss *session, r *pb.ChatroomRe
 		if err != nil {
 			return nil, err
 		}
-		slices.Reverse(msgs) // oldest first, as they would have come
+		msgs, _ = capPage(msgs) // the newest that fit a client's frame
+		slices.Reverse(msgs)    // oldest first, as they would have come
 		res.Messages = msgs
 	}
 	return res, nil

@@ -218,6 +218,10 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		// In the room's (the channel's) order: its fan-out too (see
 		// roomIndex.inOrder).
 		stored, dup, err := ss.srv.appendInOrder(ctx, convID, m, ss.id)
+		if errors.Is(err, store.ErrNotFound) {
+			ss.replyErr(id, codes.RCChatroomNotExist, "the chat room was destroyed")
+			return
+		}
 		if err != nil {
 			ss.replyFor(id, err)
 			return

@@ -17,6 +17,9 @@ func ChatroomConvID(room string) string { return "r:" + room }
 // IsChatroomConv says whether convID is a chat room's history.
 func IsChatroomConv(convID string) bool { return strings.HasPrefix(convID, "r:") }
 
+// ChatroomOf is the room whose history convID is (IsChatroomConv).
+func ChatroomOf(convID string) string { return strings.TrimPrefix(convID, "r:") }
+
 // Chatroom is a chat room as stored.
 type Chatroom struct {
 	ID       string

@@ -383,6 +383,18 @@ func (t *wtx) append(convID string, m *pb.Message) (appended, error) {
 // it keeps its uid and sent time, must not be older than the
 // conversation's last message, and raises no counts or mentions.
 func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error) {
+	if store.IsChatroomConv(convID) {
+		// A room destroyed since its member was checked: its history is
+		// not made again (nothing written yet).
+		var one int
+		err := t.tx.QueryRow(`SELECT 1 FROM chatrooms WHERE id=?`, store.ChatroomOf(convID)).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return appended{}, fmt.Errorf("chat room %s: %w", convID, store.ErrNotFound)
+		}
+		if err != nil {
+			return appended{}, err
+		}
+	}
 	c, err := t.head(convID)
 	if err != nil {
 		return appended{}, err

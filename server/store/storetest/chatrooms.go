@@ -314,6 +314,14 @@ func chatrooms(t *testing.T, b Backend) {
 	if ms, _, err := d.History(ctx, "u3", r2, 0, 10, false, nil); err != nil || len(ms) != 0 {
 		t.Fatalf("history of a destroyed room: %d %v", len(ms), err)
 	}
+	// A send that passed its checks before the room went takes nothing
+	// (no history made again for a room of the same id later).
+	if _, _, err := d.Append(ctx, r2, chatroomMsg("u1", "r2", "late")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an append to a destroyed room: %v", err)
+	}
+	if ms, _, err := d.History(ctx, "u3", r2, 0, 10, false, nil); err != nil || len(ms) != 0 {
+		t.Fatalf("history of a destroyed room after a late append: %d %v", len(ms), err)
+	}
 	if total, _, err := d.ChatroomMembers(ctx, "r2", 0, 10, false); err != nil || total != 0 {
 		t.Fatalf("members of a destroyed room: %d %v", total, err)
 	}
