@@ -33,7 +33,22 @@ func (e *Engine) DeleteMessages(ctx context.Context, c Conversation, uids []stri
 	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Delete{Delete: &pb.DeleteRequest{Conv: wireConv(c), MessageUids: uids}}}); err != nil {
 		return err
 	}
-	return e.applyLocal(&inItem{deleteUIDs: uids, deleteConv: c})
+	// This conversation's only, as the server hides them (a uid of
+	// another conversation names nothing here).
+	held, err := e.cfg.Store.MessagesByUID(ctx, uids)
+	if err != nil {
+		return codes.Wrap(codes.Timeout, "read messages", err)
+	}
+	mine := uids[:0:0]
+	for _, m := range held {
+		if m != nil && m.Conversation == c {
+			mine = append(mine, m.MessageUID)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	return e.applyLocal(&inItem{deleteUIDs: mine, deleteConv: c})
 }
 
 // ClearHistory implements clearHistoryMessages: every message of c sent at

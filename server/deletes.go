@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/store"
 )
 
 // handleDelete hides messages from the user's own view (deleteMessages):
@@ -27,8 +29,25 @@ func (ss *session) handleDelete(ctx context.Context, id uint64, r *pb.DeleteRequ
 			return
 		}
 	}
+	// Only this conversation's: the user's devices delete by uid what the
+	// log entry names (a uid of another conversation deleted a message
+	// there on the devices only, the server keeping it).
+	var uids []string
+	for _, u := range r.MessageUids {
+		switch _, err := ss.srv.store.MessageByUID(ctx, convID, u); {
+		case err == nil:
+			uids = append(uids, u)
+		case !errors.Is(err, store.ErrNotFound):
+			ss.replyFor(id, err)
+			return
+		}
+	}
+	if len(uids) == 0 {
+		ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_Ok{Ok: &pb.OK{}}}) // none here: nothing to hide
+		return
+	}
 	conv := &pb.Conversation{Type: r.Conv.Type, Target: r.Conv.Target, Channel: r.Conv.Channel}
-	entry, err := ss.srv.store.Hide(ctx, ss.user, convID, r.MessageUids, ss.logEntry(&pb.LogEntry{Conv: conv, DeletedUids: r.MessageUids}))
+	entry, err := ss.srv.store.Hide(ctx, ss.user, convID, uids, ss.logEntry(&pb.LogEntry{Conv: conv, DeletedUids: uids}))
 	if err != nil {
 		ss.replyFor(id, err)
 		return

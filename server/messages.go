@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -548,17 +549,15 @@ func (ss *session) handlePull(ctx context.Context, id uint64, r *pb.PullRequest)
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_PullResult{PullResult: &pb.PullResult{Messages: msgs, LastSeq: last, StartSeq: start}}})
 }
 
-// hideMarkersOfRecalled turns the edit and expansion markers of a recalled
-// message in a pulled page into tombstones: the recall rewrote the message
-// so that a device that never saw it never will, and an edit's marker
-// holds its text too. Markers are rare, so the lookups are few.
+// hideMarkersOfRecalled turns the edit, expansion and receipt-request
+// markers of a recalled message in a pulled page into tombstones: the
+// recall rewrote the message so that a device that never saw it never
+// will (an edit's marker holds its text too), and a receipt for it may no
+// longer be asked. Markers are rare, so the lookups are few.
 func (s *Server) hideMarkersOfRecalled(ctx context.Context, convID string, msgs []*pb.Message) error {
 	var page map[string]*pb.Message
 	for i, m := range msgs {
-		target := m.ModifyOf
-		if target == "" {
-			target = m.ExpansionOf
-		}
+		target := cmp.Or(m.ModifyOf, m.ExpansionOf, m.ReceiptRequestOf)
 		if target == "" {
 			continue
 		}

@@ -92,18 +92,21 @@ func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequ
 	}
 	r.Content = asked.Content
 	errRecalled := codes.New(codes.MessageUnsupportedModify, "the message was recalled")
-	edit := func(m *pb.Message) error {
-		if m.ObjectName == store.RecallObjectName {
-			return errRecalled // since we looked
-		}
-		m.Content, m.ModifiedTime = r.Content, edited
-		return nil
-	}
 	marker := &pb.Message{
 		ConvType: orig.ConvType, FromUser: ss.user, To: orig.To, Channel: orig.Channel,
 		ClientMsgId: clientID,
 		ObjectName:  orig.ObjectName, Content: r.Content, IsPersisted: true,
-		DirectedUserIds: orig.DirectedUserIds, ModifyOf: orig.Uid, ModifiedTime: edited,
+		DirectedUserIds: orig.DirectedUserIds, ModifyOf: orig.Uid,
+	}
+	edit := func(m *pb.Message) error {
+		if m.ObjectName == store.RecallObjectName {
+			return errRecalled // since we looked
+		}
+		// Later than the edit before, whatever the clock says (a step
+		// back, another node's): devices keep the edit with the latest.
+		m.Content, m.ModifiedTime = r.Content, max(edited, m.ModifiedTime+1)
+		marker.ModifiedTime = m.ModifiedTime
+		return nil
 	}
 	stored, err := ss.srv.store.Modify(ctx, convID, orig.Uid, edit, marker)
 	if errors.Is(err, store.ErrExists) {
@@ -114,7 +117,7 @@ func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequ
 		return
 	}
 	ss.srv.metrics.messages.Inc()
-	edit(orig)
+	orig.Content, orig.ModifiedTime = r.Content, marker.ModifiedTime
 	ss.srv.fanOut(ctx, stored, "")
 	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_MessageResult{MessageResult: &pb.MessageResult{Message: orig}}}) // after the fan-out: whatever the caller does next comes after it everywhere
 }
