@@ -104,25 +104,12 @@ func (e *Engine) MarkRead(ctx context.Context, c Conversation, seq uint64) error
 // eachUnread calls fn for each unread message of st that counts, newest
 // first, from the store, until fn says stop.
 func (e *Engine) eachUnread(ctx context.Context, st *ConversationState, fn func(*Message) bool) error {
-	var t int64
-	for {
-		page, err := e.cfg.Store.History(ctx, st.Conversation, t, 100, false)
-		if err != nil {
-			return err
+	return e.eachHeld(ctx, st.Conversation, 0, func(m *Message) bool {
+		if m.Seq != 0 && m.Seq <= st.ReadSeq {
+			return false
 		}
-		for _, m := range page {
-			if m.Seq != 0 && m.Seq <= st.ReadSeq {
-				return nil
-			}
-			if counts(m, st) && !fn(m) {
-				return nil
-			}
-		}
-		if len(page) < 100 {
-			return nil
-		}
-		t = page[len(page)-1].SentTime
-	}
+		return !counts(m, st) || fn(m)
+	})
 }
 
 // recountLocked counts again the unread messages of the conversations in

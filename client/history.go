@@ -136,7 +136,7 @@ func (e *Engine) history(ctx context.Context, c Conversation, timestamp int64, c
 			if err != nil {
 				return nil, false, codes.Wrap(codes.Timeout, "read history", err)
 			}
-			if len(oldest) == 0 || timestamp < oldest[0].SentTime {
+			if len(oldest) == 0 || timestamp < placeOf(oldest[0]) {
 				// The page starts below what the device holds.
 				return e.RemoteHistory(ctx, c, timestamp, count, order)
 			}
@@ -164,9 +164,14 @@ func (e *Engine) history(ctx context.Context, c Conversation, timestamp int64, c
 	if len(local) == count {
 		return local, true, nil // the server has what lies below
 	}
+	// Below the oldest held message the server has (a send not answered
+	// yet has no sent time of the server's: it places nothing there).
 	from := timestamp
-	if len(local) > 0 {
-		from = local[len(local)-1].SentTime
+	for i := len(local) - 1; i >= 0; i-- {
+		if local[i].SentTime != 0 {
+			from = local[i].SentTime
+			break
+		}
 	}
 	remote, more, err := e.RemoteHistory(ctx, c, from, count-len(local), OrderOlder)
 	if err != nil {

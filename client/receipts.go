@@ -489,32 +489,28 @@ func (e *Engine) applyReceiptUpdates(bs *batchState, c Conversation, ups []*pb.R
 // markReadLocked turns this user's messages of c up to seq (sent at or
 // before t) READ, newest first, until one already is.
 func (e *Engine) markReadLocked(ctx context.Context, bs *batchState, c Conversation, seq uint64, t int64) {
-	before := t + 1
-	for page := 0; page < 20; page++ {
-		msgs, err := e.cfg.Store.History(ctx, c, before, 100, false)
-		if err != nil {
-			e.log.Log(LevelWarn, "receipts: read history", "err", err.Error())
-			return
+	n := 0
+	err := e.eachHeld(ctx, c, t+1, func(m *Message) bool {
+		if n++; n > 2000 { // bounded work: older ones were read by earlier receipts
+			return false
 		}
-		for _, m := range msgs {
-			if prev, ok := bs.byID[m.MessageID]; ok {
-				m = prev
-			}
-			if m.Direction != DirectionSend || m.Seq == 0 || m.Seq > seq {
-				continue
-			}
-			if m.SentStatus == StatusRead {
-				return
-			}
-			if m.SentStatus >= StatusSent {
-				m.SentStatus = StatusRead
-				bs.put(m)
-			}
+		if prev, ok := bs.byID[m.MessageID]; ok {
+			m = prev
 		}
-		if len(msgs) < 100 {
-			return
+		if m.Direction != DirectionSend || m.Seq == 0 || m.Seq > seq {
+			return true
 		}
-		before = msgs[len(msgs)-1].SentTime
+		if m.SentStatus == StatusRead {
+			return false
+		}
+		if m.SentStatus >= StatusSent {
+			m.SentStatus = StatusRead
+			bs.put(m)
+		}
+		return true
+	})
+	if err != nil {
+		e.log.Log(LevelWarn, "receipts: read history", "err", err.Error())
 	}
 }
 

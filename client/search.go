@@ -130,24 +130,60 @@ func (e *Engine) SearchConversations(ctx context.Context, q SearchQuery, types [
 	return out, nil
 }
 
-// eachHeld calls fn for each message of c this device holds sent before
-// before (0: all), newest first, until fn says stop.
+// eachHeld calls fn for each message of c this device holds placed before
+// before (0: all), newest first, until fn says stop. A page goes on from
+// where the last one ended (a message's place: its sent time, or its
+// received time while it has none, as Store.History places it), asking
+// again for the messages of that time and skipping those given: none is
+// read twice or missed, however many share a time (a page then grows),
+// and a send without an answer yet (sent time 0) is no "from the newest".
 func (e *Engine) eachHeld(ctx context.Context, c Conversation, before int64, fn func(*Message) bool) error {
+	size, at := 100, int64(-1) // at: the place the pages so far ended at
+	given := map[int64]bool{}  // the messages given at that place
 	for {
-		page, err := e.cfg.Store.History(ctx, c, before, 100, false)
+		from := before
+		if at >= 0 {
+			from = at + 1 // at and before: the messages at it again
+		}
+		page, err := e.cfg.Store.History(ctx, c, from, size, false)
 		if err != nil {
 			return codes.Wrap(codes.Timeout, "read messages", err)
 		}
+		fresh := 0
 		for _, m := range page {
+			if given[m.MessageID] {
+				continue
+			}
+			fresh++
 			if !fn(m) {
 				return nil
 			}
 		}
-		if len(page) < 100 {
+		if len(page) < size {
 			return nil
 		}
-		before = page[len(page)-1].SentTime
+		if fresh == 0 { // a page of one place, given already: a larger one
+			size *= 2
+			continue
+		}
+		if last := placeOf(page[len(page)-1]); last != at {
+			at, given = last, map[int64]bool{}
+		}
+		for _, m := range page {
+			if placeOf(m) == at {
+				given[m.MessageID] = true
+			}
+		}
 	}
+}
+
+// placeOf is where Store.History places m: its sent time, or its received
+// time while it has none (a send not answered yet).
+func placeOf(m *Message) int64 {
+	if m.SentTime != 0 {
+		return m.SentTime
+	}
+	return m.ReceivedTime
 }
 
 // stringFields returns the string values of the top-level properties keys

@@ -304,7 +304,7 @@ func searchPropsArg(v safejs.Value) (map[string][]string, error) {
 }
 
 // searchMessages(conversation, keyword, timestamp, count) → {messages,
-// totalMatched}: this device's messages of the conversation that match,
+// count}: this device's messages of the conversation that match,
 // sent before timestamp (0: now), newest first.
 func (b *Bridge) searchMessages(args []safejs.Value) (work, error) {
 	eng, c, err := b.withConv(args)
@@ -336,7 +336,8 @@ func (b *Bridge) searchMessages(args []safejs.Value) (work, error) {
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"messages": messagesJS(ms), "totalMatched": total}, nil
+		// count is RongIMLib's name; totalMatched imwasm's before it.
+		return map[string]any{"messages": messagesJS(ms), "count": total, "totalMatched": total}, nil
 	}, nil
 }
 

@@ -444,7 +444,7 @@ export declare function getMessageReadReceiptInfoV5ByIdentifiers(messageIds: { i
 /** The older form of sendReadReceiptResponseV2: answers the group's receipt requests for messageUIds. */
 export declare function sendReadReceiptResponse(targetId: string, messageUIds: string[], channelId?: string): Promise<RCResult>;
 /** This device's messages of the conversation whose searchable content contains keyword (case folded), sent before timestamp (0: now), newest first; count 1-100. */
-export declare function searchMessages(conversation: IConversationOption, keyword: string, timestamp: number, count: number): Promise<RCResult<{ messages: IAReceivedMessage[]; totalMatched: number }>>;
+export declare function searchMessages(conversation: IConversationOption, keyword: string, timestamp: number, count: number): Promise<RCResult<{ messages: IAReceivedMessage[]; count: number; /** the same as count (imwasm's older name) */ totalMatched: number }>>;
 /** The conversations this device holds a matching message of. */
 export declare function searchConversationByContent(keyword: string, conversationTypes?: ConversationType[], messageTypes?: string[], channelId?: string): Promise<RCResult<IAReceivedConversation[]>>;
 /** This device's received status of a message it holds (ReceivedStatus bits: READ 1, LISTENED 2, DOWNLOADED 4, RETRIEVED 8). */

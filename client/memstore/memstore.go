@@ -252,8 +252,16 @@ func (s *Store) Apply(ctx context.Context, b *client.Batch) error {
 	}
 	for _, cl := range b.Clears {
 		var ids []int64
+		// The index before the batch: a message the batch moved (a send
+		// acknowledged with its sent time) is judged by its new place.
+		moved := map[hkey]bool{}
+		if ch := changes[cl.Conversation]; ch != nil {
+			for _, k := range ch.removes {
+				moved[k] = true
+			}
+		}
 		for _, k := range s.hist[cl.Conversation] {
-			if k.t <= cl.Before {
+			if k.t <= cl.Before && !moved[k] {
 				ids = append(ids, k.id)
 			}
 		}

@@ -327,6 +327,23 @@ var historyTests = []test{
 }
 
 var deletesTests = []test{
+	// A send made at 50 (its place while SENDING) is acknowledged, sent at
+	// 200, in the batch that clears its conversation up to 100 (a clear
+	// made elsewhere before the server committed it): deletions apply
+	// after the batch's messages are put, so it stays.
+	{"a clear judges a message by its place after the batch", History, func(s *store) {
+		m := sending(alice, "c1", 50)
+		s.put(m)
+		acked := m.Clone()
+		acked.MessageUID, acked.Seq, acked.SentTime, acked.SentStatus = "u1", 1, 200, client.StatusSent
+		s.apply(&client.Batch{Messages: []*client.Message{acked}, Clears: []client.Clear{{Conversation: alice, Before: 100}}})
+		if got := s.byID(m.MessageID)[0]; got == nil {
+			s.t.Fatal("the message sent at 200 is gone after a clear up to 100")
+		}
+		if got := s.all(alice); !equal(got, []string{"u1"}) {
+			s.t.Errorf("history %v", got)
+		}
+	}},
 	{"deleted by server id", 0, func(s *store) {
 		threeTimes(s)
 		gone := s.byUID("u2")[0]

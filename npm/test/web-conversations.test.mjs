@@ -296,7 +296,7 @@ for (const engine of engines()) describe(engine, () => {
       return RongIMLib.searchMessages({ conversationType: 1, targetId: 'hal' }, 'hello', 0, 2);
     });
     assert.equal(found.code, 0, JSON.stringify(found));
-    assert.deepEqual([found.data.totalMatched, found.data.messages.map((m) => m.messageUId)], [3, [sent[3], sent[2]]]);
+    assert.deepEqual([found.data.count, found.data.totalMatched, found.data.messages.map((m) => m.messageUId)], [3, 3, [sent[3], sent[2]]]);
     assert.deepEqual((await call(gil, 'searchConversationByContent', 'WORLD')).data.map((c) => c.targetId), ['hal']);
     assert.deepEqual((await call(gil, 'searchConversationByContent', 'world', [1], ['RC:FileMsg'])).data, []);
     assert.equal((await call(gil, 'searchMessages', { conversationType: 1, targetId: 'hal' }, '', 0, 10)).code, 33003);
