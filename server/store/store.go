@@ -680,3 +680,21 @@ func MergeJSON(prev []byte, fields map[string]json.RawMessage) ([]byte, error) {
 	maps.Copy(obj, fields)
 	return json.Marshal(obj)
 }
+
+// MarkersBack bounds how far back a new device's pull looks for a
+// conversation's last message past the markers after it.
+const MarkersBack = 50
+
+// LastMessageFrom reads entries newest first (seq, encoded message) and
+// answers the seq a pull starts at so that the last message that is not a
+// marker comes with the markers after it: that message's, or, when the
+// entries read hold none, the oldest read (and last when none at all).
+func LastMessageFrom(entries func(yield func(seq uint64, body []byte) bool) error, last uint64) (uint64, error) {
+	from := last
+	err := entries(func(seq uint64, body []byte) bool {
+		from = seq
+		m := &pb.Message{}
+		return m.Unmarshal(body) != nil || IsMarker(m) // go on past markers
+	})
+	return from, err
+}

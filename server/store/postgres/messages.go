@@ -446,9 +446,32 @@ func pull(ctx context.Context, q querier, user, convID string, afterSeq uint64, 
 		if first != nil {
 			after = max(after, uint64(*first)-1)
 		} else {
-			// Nothing in the window: the last message still comes, so the
-			// device lists the conversation and pages back from it.
-			after = max(after, last-1)
+			// Nothing in the window: the last message still comes (with
+			// the markers after it: an edit, a recall), so the device
+			// lists the conversation and pages back from it.
+			rows, err := q.Query(ctx, `SELECT seq, body FROM messages WHERE conv_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq DESC LIMIT $4`,
+				convID, after, last, store.MarkersBack)
+			if err != nil {
+				return nil, 0, 0, fmt.Errorf("pull %s: the last message: %w", convID, err)
+			}
+			from, err := store.LastMessageFrom(func(yield func(uint64, []byte) bool) error {
+				defer rows.Close()
+				for rows.Next() {
+					var seq int64
+					var body []byte
+					if err := rows.Scan(&seq, &body); err != nil {
+						return err
+					}
+					if !yield(uint64(seq), body) {
+						return nil
+					}
+				}
+				return rows.Err()
+			}, last)
+			if err != nil {
+				return nil, 0, 0, fmt.Errorf("pull %s: the last message: %w", convID, err)
+			}
+			after = max(after, from-1)
 		}
 	}
 	rows, err := q.Query(ctx, `SELECT body FROM messages WHERE conv_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`, convID, after, last, limit)

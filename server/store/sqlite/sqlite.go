@@ -407,10 +407,33 @@ func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, lim
 		if first.Valid {
 			after = max(after, uint64(first.Int64)-1)
 		} else {
-			// Nothing in the window: the last message still comes, so
-			// the device lists the conversation (an old one, an imported
-			// one) as RongIMLib's list does, and pages back from it.
-			after = max(after, last-1)
+			// Nothing in the window: the last message still comes (with
+			// the markers after it: an edit, a recall), so the device
+			// lists the conversation (an old one, an imported one) as
+			// RongIMLib's list does, and pages back from it.
+			rows, err := d.query(ctx, `SELECT seq, body FROM messages WHERE conv_id=? AND seq>? AND seq<=? ORDER BY seq DESC LIMIT ?`,
+				convID, after, last, store.MarkersBack)
+			if err != nil {
+				return nil, 0, 0, fmt.Errorf("pull %s: the last message: %w", convID, err)
+			}
+			from, err := store.LastMessageFrom(func(yield func(uint64, []byte) bool) error {
+				defer rows.Close()
+				for rows.Next() {
+					var seq uint64
+					var body []byte
+					if err := rows.Scan(&seq, &body); err != nil {
+						return err
+					}
+					if !yield(seq, body) {
+						return nil
+					}
+				}
+				return rows.Err()
+			}, last)
+			if err != nil {
+				return nil, 0, 0, fmt.Errorf("pull %s: the last message: %w", convID, err)
+			}
+			after = max(after, from-1)
 		}
 	}
 	hi := last
