@@ -211,6 +211,9 @@ type emCount struct {
 }
 
 func (c *emCount) UnmarshalJSON(b []byte) error {
+	if s := string(b); s == "null" || s == `""` {
+		return nil // not given
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {

@@ -130,6 +130,11 @@ func TestEasemobTokenAndSendForms(t *testing.T) {
 		t.Fatalf("ttl as a string: %d %v", status, out)
 	}
 	app := out["access_token"].(string)
+	for _, blank := range []any{nil, ""} { // not given: the default
+		if status, out := e.emCall(t, "POST", "token", "", map[string]any{"grant_type": "client_credentials", "client_id": appKey, "client_secret": appSecret, "ttl": blank}); status != 200 || out["expires_in"] != float64(60*24*3600) {
+			t.Errorf("ttl %#v: %d %v, want the 60 days", blank, status, out)
+		}
+	}
 	for _, bad := range []any{"soon", -1, "1e3"} {
 		if status, out := e.emCall(t, "POST", "token", "", map[string]any{"grant_type": "client_credentials", "client_id": appKey, "client_secret": appSecret, "ttl": bad}); status != 400 {
 			t.Errorf("ttl %v: %d %v, want 400", bad, status, out)

@@ -453,7 +453,7 @@ func opSetMemberInfo(c *opCtx, g *store.Group) (*store.Group, error) {
 	}
 	m := g.Members[u]
 	m.Nickname = c.r.Nickname
-	if c.r.HasExtra { // (left out: it stays)
+	if c.r.HasExtra || c.r.Extra != "" { // left out: it stays (a client before has_extra sends only a non-empty one)
 		m.Extra = c.r.Extra
 	}
 	g.Members[u] = m

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -269,15 +270,44 @@ func (s *Server) tracked(h http.Handler) http.Handler {
 			return
 		}
 		defer s.tasks.Done()
-		if !(r.Method == http.MethodGet && r.URL.Path == "/v1/ws") && !(r.Method == http.MethodPost && r.URL.Path == "/v1/files") {
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody && !(r.Method == http.MethodPost && r.URL.Path == "/v1/files") {
 			// A body that never comes (sent a byte at a time, or not at
 			// all: net/http reads an unread one before answering) holds
-			// the connection no longer than this. Uploads move theirs with
-			// their progress; a WebSocket's would outlive the upgrade.
-			http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.UploadIdle))
+			// the connection no longer than this. Only while the body is
+			// read: past it, the deadline would cancel a long handler's
+			// context (net/http's read behind it). Uploads move theirs
+			// with their progress.
+			rc := http.NewResponseController(w)
+			rc.SetReadDeadline(time.Now().Add(s.cfg.UploadIdle))
+			r.Body = &bodyDeadline{ReadCloser: r.Body, clear: func() { rc.SetReadDeadline(time.Time{}) }}
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// bodyDeadline clears the read deadline tracked set once the body is read
+// to its end, or closed.
+type bodyDeadline struct {
+	io.ReadCloser
+	clear func()
+	done  bool
+}
+
+func (b *bodyDeadline) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		b.clear()
+	}
+	return n, err
+}
+
+func (b *bodyDeadline) Close() error {
+	if !b.done {
+		b.done = true
+		b.clear()
+	}
+	return b.ReadCloser.Close()
 }
 
 // Serve accepts connections on ln until ctx is cancelled (or Close is

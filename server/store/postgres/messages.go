@@ -18,22 +18,9 @@ func (d *DB) Append(ctx context.Context, convID string, m *pb.Message) (*pb.Mess
 	if m.GetClientMsgId() == "" {
 		return nil, false, errors.New("append: empty client_msg_id")
 	}
-	var out *pb.Message
-	var dup bool
-	var err error
-	if store.IsChatroomConv(convID) {
-		// Not batched: the room's row is read in the append's own
-		// transaction (put), so a room destroyed meanwhile takes nothing.
-		err = d.write(ctx, func(t *wtx) error {
-			var err error
-			out, dup, err = t.append(ctx, convID, m)
-			return err
-		})
-	} else {
-		// A resend finds its message without taking a lock: the batch
-		// looks for all of its messages at once (commitAppends).
-		out, dup, err = d.submitAppend(ctx, convID, m)
-	}
+	// A resend finds its message without taking a lock: the batch looks
+	// for all of its messages at once (commitAppends).
+	out, dup, err := d.submitAppend(ctx, convID, m)
 	if errors.Is(err, errResent) {
 		// The same message reached another node meanwhile; its
 		// transaction has committed (ours waited for it).
@@ -66,19 +53,6 @@ func (t *wtx) append(ctx context.Context, convID string, m *pb.Message) (*pb.Mes
 // imported message already stored (same sender and client id) comes back
 // as a duplicate before anything is locked.
 func (t *wtx) put(ctx context.Context, convID string, m *pb.Message, imported bool) (*pb.Message, bool, error) {
-	if store.IsChatroomConv(convID) {
-		// A room destroyed since its member was checked: its history is
-		// not made again. FOR SHARE: a destroy waits for this append (and
-		// then deletes it with the rest).
-		var one int
-		err := t.tx.QueryRow(ctx, `SELECT 1 FROM chatrooms WHERE id = $1 FOR SHARE`, store.ChatroomOf(convID)).Scan(&one)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, false, fmt.Errorf("chat room %s: %w", convID, store.ErrNotFound)
-		}
-		if err != nil {
-			return nil, false, err
-		}
-	}
 	if imported {
 		if prev, err := t.d.byClientID(ctx, t.tx, m.FromUser, m.ClientMsgId); err != nil || prev != nil {
 			return prev, prev != nil, err
@@ -141,6 +115,23 @@ SELECT sender, client_msg_id FROM ins`
 // (same sender and client id; then err is errResent and t must be
 // undone), or -1.
 func (t *wtx) putMany(ctx context.Context, jobs []appendJob, imported bool) (out []*pb.Message, resent int, err error) {
+	for i, j := range jobs {
+		if !store.IsChatroomConv(j.convID) || i > 0 && jobs[i-1].convID == j.convID {
+			continue
+		}
+		// A room destroyed since its member was checked: its history is
+		// not made again (a batch that fails so is run again job by job,
+		// storeAppends). FOR SHARE: a destroy waits for this append, and
+		// then deletes it with the rest.
+		var one int
+		err := t.tx.QueryRow(ctx, `SELECT 1 FROM chatrooms WHERE id = $1 FOR SHARE`, store.ChatroomOf(j.convID)).Scan(&one)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, -1, fmt.Errorf("chat room %s: %w", j.convID, store.ErrNotFound)
+		}
+		if err != nil {
+			return nil, -1, err
+		}
+	}
 	now := t.d.opts.Now()
 	type head struct {
 		n    int64
