@@ -109,25 +109,33 @@ func (e *Engine) SearchConversations(ctx context.Context, q SearchQuery, types [
 	if err := q.check(); err != nil {
 		return nil, err
 	}
-	list, err := e.ConversationsPage(ctx, ConversationQuery{Count: MaxConversationPage, Types: types})
-	if err != nil {
-		return nil, err
-	}
 	var out []ConversationInfo
-	for _, ci := range list {
-		hit := false
-		err := e.eachHeld(ctx, ci.Conversation, 0, func(m *Message) bool {
-			hit = q.matches(m)
-			return !hit
-		})
+	page := ConversationQuery{Count: MaxConversationPage, Types: types}
+	for {
+		list, err := e.ConversationsPage(ctx, page)
 		if err != nil {
 			return nil, err
 		}
-		if hit {
-			out = append(out, ci)
+		for _, ci := range list {
+			hit := false
+			err := e.eachHeld(ctx, ci.Conversation, 0, func(m *Message) bool {
+				hit = q.matches(m)
+				return !hit
+			})
+			if err != nil {
+				return nil, err
+			}
+			if hit {
+				out = append(out, ci)
+			}
 		}
+		// Every conversation, page by page (not the newest 1,000 only).
+		if len(list) < MaxConversationPage || list[len(list)-1].ListTime == 0 {
+			return out, nil
+		}
+		last := list[len(list)-1]
+		page.StartTime, page.StartKey = last.ListTime, last.Key()
 	}
-	return out, nil
 }
 
 // eachHeld calls fn for each message of c this device holds placed before

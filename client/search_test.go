@@ -1,9 +1,13 @@
 package client
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
+
+	pb "github.com/imwasm/imwasm/proto/litepb"
 )
 
 func TestStringFields(t *testing.T) {
@@ -69,4 +73,29 @@ func FuzzStringFields(f *testing.F) {
 			t.Fatalf("%s: encoding/json has %q, stringFields %q", b, v, got)
 		}
 	})
+}
+
+// searchConversationByContent looks at every conversation, past the
+// newest 1,000 (a page of the list) too.
+func TestSearchConversationsPastAPage(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.connect(nil)
+	const n = MaxConversationPage + 2
+	var ws []*pb.Message
+	for i := range n {
+		w := from(Conversation{Type: Private, TargetID: fmt.Sprintf("p%04d", i)}, 1)
+		w.SentTime += int64(i) // p0000 the oldest
+		ws = append(ws, w)
+	}
+	c.push(ws...)
+	for got := 0; got < n; {
+		got += len(h.messages())
+	}
+	found, err := h.e.SearchConversations(context.Background(), SearchQuery{Keyword: "p0000-1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 || found[0].TargetID != "p0000" {
+		t.Fatalf("found %d conversations, want the oldest one (p0000)", len(found))
+	}
 }
