@@ -235,6 +235,12 @@ func (s *Server) ultraMembersChanged(ctx context.Context, group string, users []
 	for _, u := range users {
 		if sessions := s.hub.sessionsOf(u); len(sessions) > 0 {
 			s.enterUltraGroups(ctx, u, sessions)
+			// A message stored between the change and this (the bus's
+			// event may come after it) reached none of them live: their
+			// devices sync, the rest comes live.
+			for _, ss := range sessions {
+				ss.send(&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Resync: true}}})
+			}
 		}
 	}
 }
