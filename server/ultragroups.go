@@ -225,8 +225,8 @@ func (s *Server) leaveUltraGroups(ss *session) {
 // ultraMembersChanged brings this node's index in line with a change of
 // group's members (users added or removed), or its end.
 func (s *Server) ultraMembersChanged(ctx context.Context, group string, users []string, dismissed bool) {
-	s.ultraGroups.invalidate(group)
 	if dismissed {
+		s.ultraGroups.invalidate(group)
 		if s.ultra.drop(ultraKey(group)) {
 			s.bus.UnwatchRoom(ultraKey(group))
 		}
@@ -243,6 +243,9 @@ func (s *Server) ultraMembersChanged(ctx context.Context, group string, users []
 			}
 		}
 	}
+	// After the index: a send the cache lets pass or refuses now finds
+	// the sessions in or out of the group's fan-out already.
+	s.ultraGroups.invalidate(group)
 }
 
 // reenterUltraGroups brings every session here in line with the store (a
