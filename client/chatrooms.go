@@ -520,8 +520,8 @@ func (e *Engine) sendToChatroom(ctx context.Context, m *Message, opts SendOption
 	rec.ClientMsgID = opts.ClientMsgID
 	if rec.ClientMsgID == "" {
 		rec.ClientMsgID = newClientID(e.cfg.Now().UnixMilli())
-	} else if !contract.ValidID(rec.ClientMsgID) {
-		return nil, codes.New(codes.InvalidParameter, "clientMsgId must be 1-64 characters of [A-Za-z0-9_.@-]")
+	} else if !contract.ValidClientMsgID(rec.ClientMsgID) {
+		return nil, codes.New(codes.InvalidParameter, "clientMsgId must be 1-64 characters of [A-Za-z0-9_.@-], not beginning rc. rr. ed. ex. kv- (the server's own)")
 	}
 	rec.SenderUserID, rec.Direction, rec.IsRead = e.UserID(), DirectionSend, true
 	rec.MessageUID, rec.Seq, rec.SentTime, rec.MessageID = "", 0, 0, 0

@@ -53,8 +53,8 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		return e.sendToChatroom(ctx, m, opts)
 	}
 	if opts.ClientMsgID != "" && opts.MessageID == 0 {
-		if !contract.ValidID(opts.ClientMsgID) {
-			return nil, codes.New(codes.InvalidParameter, "clientMsgId must be 1-64 characters of [A-Za-z0-9_.@-]")
+		if !contract.ValidClientMsgID(opts.ClientMsgID) {
+			return nil, codes.New(codes.InvalidParameter, "clientMsgId must be 1-64 characters of [A-Za-z0-9_.@-], not beginning rc. rr. ed. ex. kv- (the server's own)")
 		}
 		held, err := e.cfg.Store.MessageByClientID(ctx, opts.ClientMsgID)
 		if err != nil {

@@ -188,8 +188,8 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 // /v1/messages (not who may send it where) and answers its content;
 // perTarget: each target's copy has its own client id (appSend's).
 func (s *Server) checkAppMessage(b *apiMessage, perTarget bool) ([]byte, error) {
-	if !contract.ValidID(b.FromUserID) || !contract.ValidID(b.ClientMsgID) {
-		return nil, badRequest("fromUserId and clientMsgId must be ids of 1-64 characters [A-Za-z0-9_.@-]")
+	if !contract.ValidID(b.FromUserID) || !contract.ValidClientMsgID(b.ClientMsgID) {
+		return nil, badRequest("fromUserId and clientMsgId must be ids of 1-64 characters [A-Za-z0-9_.@-] (a clientMsgId not beginning rc. rr. ed. ex. kv-: the server's own)")
 	}
 	typ := pb.ConversationType(b.ConversationType)
 	switch typ {

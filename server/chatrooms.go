@@ -759,7 +759,7 @@ func (s *Server) changeChatroomEntries(ctx context.Context, room, user, exceptSe
 			}
 			content, _ := json.Marshal(map[string]any{"type": typ, "key": e.Key, "value": e.Value, "extra": r.Extra})
 			m := &pb.Message{ConvType: pb.ConversationType_CHATROOM, FromUser: user, To: room,
-				ClientMsgId: "kv-" + s.uids.Next(now), ObjectName: contract.ChatroomEntryNotice, Content: content, IsPersisted: true}
+				ClientMsgId: contract.ChatroomEntryIDPrefix + s.uids.Next(now), ObjectName: contract.ChatroomEntryNotice, Content: content, IsPersisted: true}
 			stored, _, err := s.appendInOrder(ctx, store.ChatroomConvID(m.To), m, exceptSession)
 			if err != nil {
 				s.log.Warn("chat room: entry notice", "room", room, "err", err)

@@ -288,7 +288,7 @@ func (s *Server) rcPublish(typ pb.ConversationType, to string) func(*http.Reques
 		}
 		b := &apiMessage{
 			FromUserID: f.Get("fromUserId"), ConversationType: int32(typ), TargetIDs: f[to], ObjectName: f.Get("objectName"),
-			Content: contentText(f.Get("content")), ClientMsgID: "rc." + rand.Text(),
+			Content: contentText(f.Get("content")), ClientMsgID: "rcs." + rand.Text(),
 			IsPersisted: flag("isPersisted"), IsCounted: flag("isCounted"), PushContent: f.Get("pushContent"), PushData: f.Get("pushData"),
 			DisableNotification: f.Get("disablePush") == "true" || f.Get("disablePush") == "1",
 		}

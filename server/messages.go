@@ -103,8 +103,8 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		ss.replyFor(id, err)
 		return
 	}
-	if !contract.ValidID(r.ClientMsgId) {
-		ss.replyErr(id, codes.InvalidParameter, "invalid client_msg_id")
+	if !contract.ValidClientMsgID(r.ClientMsgId) {
+		ss.replyErr(id, codes.InvalidParameter, "invalid client_msg_id (1-64 characters of [A-Za-z0-9_.@-], not beginning rc. rr. ed. ex. kv-)")
 		return
 	}
 	// A refusal of who may send what where: such rules may have changed

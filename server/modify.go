@@ -76,7 +76,7 @@ func (ss *session) handleModify(ctx context.Context, id uint64, r *pb.ModifyRequ
 		return
 	}
 	edited := now.UnixMilli()
-	clientID := "ed." + orig.Uid + "." + strconv.FormatInt(edited, 36) + "." + strconv.FormatUint(id, 36)
+	clientID := contract.EditIDPrefix + orig.Uid + "." + strconv.FormatInt(edited, 36) + "." + strconv.FormatUint(id, 36)
 	// The new text is asked about as a send's is (its marker's client id;
 	// modifyOf names the message): the answer may block it or replace its
 	// content, its type staying what it is.

@@ -113,7 +113,7 @@ func (s *Server) recall(ctx context.Context, operator, convID string, r *pb.Reca
 	mark := &pb.Message{
 		ConvType: orig.ConvType, FromUser: operator, To: orig.To, Channel: orig.Channel,
 		// One recall per message: a second one finds this id taken.
-		ClientMsgId: "rc." + orig.Uid,
+		ClientMsgId: contract.RecallIDPrefix + orig.Uid,
 		ObjectName:  store.RecallObjectName, Content: content, IsPersisted: true,
 		DisableNotification: r.DisableNotification, PushContent: r.PushContent,
 		DirectedUserIds: orig.DirectedUserIds, RecallOf: orig.Uid,

@@ -164,7 +164,7 @@ func (ss *session) handleReceiptRequest(ctx context.Context, id uint64, r *pb.Re
 	}
 	marker := &pb.Message{
 		ConvType: pb.ConversationType_GROUP, FromUser: ss.user, To: m.To, Channel: m.Channel,
-		ClientMsgId: "rr." + m.Uid, ObjectName: "RC:RRReqMsg", IsPersisted: true, ReceiptRequestOf: m.Uid,
+		ClientMsgId: contract.ReceiptRequestIDPrefix + m.Uid, ObjectName: "RC:RRReqMsg", IsPersisted: true, ReceiptRequestOf: m.Uid,
 	}
 	mark := func(x *pb.Message) error {
 		if x.ObjectName == store.RecallObjectName {

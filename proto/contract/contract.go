@@ -62,6 +62,33 @@ func ValidID(s string) bool {
 	return true
 }
 
+// The client ids of the messages the server writes for a user's act on
+// another message. They live in the acting user's (sender, client id)
+// space, where a second act finds its id taken (one recall per message),
+// so no send may take one: a send under such an id would be answered as
+// a resend of the act and stored nowhere (ValidClientMsgID).
+const (
+	RecallIDPrefix         = "rc." // + the recalled message's uid
+	ReceiptRequestIDPrefix = "rr." // + the message's uid
+	EditIDPrefix           = "ed." // + the edited message's uid, the time, the request
+	ExpansionIDPrefix      = "ex." // + a random text
+	ChatroomEntryIDPrefix  = "kv-" // + a uid: a room entry's notice
+)
+
+// ValidClientMsgID reports whether a send may take s as its client
+// message id: an id (ValidID) outside the server's own prefixes.
+func ValidClientMsgID(s string) bool {
+	if !ValidID(s) {
+		return false
+	}
+	for _, p := range [...]string{RecallIDPrefix, ReceiptRequestIDPrefix, EditIDPrefix, ExpansionIDPrefix, ChatroomEntryIDPrefix} {
+		if strings.HasPrefix(s, p) {
+			return false
+		}
+	}
+	return true
+}
+
 // NewLimiter is a token bucket of burst tokens refilled at perSec a
 // second; perSec <= 0 is no limit. Callers take tokens with AllowN(now, 1)
 // so that tests can move the clock.

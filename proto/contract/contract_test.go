@@ -23,6 +23,22 @@ func TestValidID(t *testing.T) {
 	}
 }
 
+// A send may not take the client ids of the server's own messages (a
+// recall's, an edit's…): the same space, where the act's id is taken.
+func TestValidClientMsgID(t *testing.T) {
+	for _, c := range []struct {
+		id string
+		ok bool
+	}{
+		{"nim-idclient-1", true}, {"mhx5z3ab-1xyz", true}, {"rcs.1", true}, {"RC.1", true}, {"kv.1", true},
+		{"rc.1", false}, {"rr.1", false}, {"ed.1", false}, {"ex.1", false}, {"kv-1", false}, {"", false}, {"a:b", false},
+	} {
+		if got := ValidClientMsgID(c.id); got != c.ok {
+			t.Errorf("ValidClientMsgID(%q) = %v, want %v", c.id, got, c.ok)
+		}
+	}
+}
+
 // Texts both stores hold: valid UTF-8 without U+0000 (PostgreSQL's text
 // cannot hold it), checked by every rule that takes a text (a tag here).
 func TestValidText(t *testing.T) {
