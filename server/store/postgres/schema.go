@@ -363,6 +363,11 @@ ALTER TABLE people ADD COLUMN quiet_hours bytea NOT NULL DEFAULT '';
 	`
 ALTER TABLE conv_settings ADD COLUMN dnd_until bigint NOT NULL DEFAULT 0;
 `,
+	// 14: the time a conversation's list order goes by, as SQLite's 26.
+	`
+ALTER TABLE convs ADD COLUMN list_time bigint NOT NULL DEFAULT 0;
+UPDATE convs SET list_time = last_time;
+`,
 }
 
 // migrationLock is the advisory lock nodes take while they migrate (an

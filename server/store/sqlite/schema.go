@@ -454,6 +454,15 @@ ALTER TABLE people ADD COLUMN quiet_hours BLOB NOT NULL DEFAULT x'';
 	`
 ALTER TABLE conv_settings ADD COLUMN dnd_until INTEGER NOT NULL DEFAULT 0;
 `,
+	// 26: the time a conversation's list order goes by
+	// (ConversationState.last_time): its last message's that is not a
+	// marker (a recall, an edit, an expansion, a receipt request act on an
+	// older message and move no list, as on a device that saw them live).
+	// Until then the head's time, as the list went by.
+	`
+ALTER TABLE convs ADD COLUMN list_time INTEGER NOT NULL DEFAULT 0;
+UPDATE convs SET list_time = last_time;
+`,
 }
 
 // backfills run after a migration's SQL, in its transaction: what SQL

@@ -29,6 +29,7 @@ type result struct {
 type conv struct {
 	lastSeq  uint64
 	lastTime int64
+	listTime int64 // the last message's that is not a marker (convs.list_time)
 }
 
 // writer owns the write connection, the sequence counters and the sync
@@ -329,20 +330,62 @@ func (t *wtx) head(convID string) (*conv, error) {
 	if c, ok := t.convs[convID]; ok {
 		return c, nil
 	}
-	// From the messages themselves, not from convs: convs is written once
-	// at the end of a batch, the messages as they come.
+	// The sequence and time from the messages themselves, not from convs:
+	// convs is written once at the end of a batch, the messages as they
+	// come (a job rolled back inside a batch reloads its heads so).
 	c := &conv{}
-	err := t.tx.QueryRow(`SELECT seq, sent_time FROM messages WHERE conv_id=? ORDER BY seq DESC LIMIT 1`, convID).Scan(&c.lastSeq, &c.lastTime)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Retention may have deleted every message: the numbers go on
-		// from the head as last written (the history starts past it).
-		err = t.tx.QueryRow(`SELECT last_seq, last_time FROM convs WHERE id=?`, convID).Scan(&c.lastSeq, &c.lastTime)
-	}
+	var written conv
+	err := t.tx.QueryRow(`SELECT last_seq, last_time, list_time FROM convs WHERE id=?`, convID).Scan(&written.lastSeq, &written.lastTime, &written.listTime)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("load head of %s: %w", convID, err)
 	}
+	err = t.tx.QueryRow(`SELECT seq, sent_time FROM messages WHERE conv_id=? ORDER BY seq DESC LIMIT 1`, convID).Scan(&c.lastSeq, &c.lastTime)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Retention may have deleted every message: the numbers go on
+		// from the head as last written (the history starts past it).
+		*c, err = written, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load head of %s: %w", convID, err)
+	}
+	c.listTime = written.listTime
+	if c.lastSeq > written.lastSeq {
+		// Messages of this transaction past the head as written: the
+		// list time is the last of them that is not a marker.
+		if c.listTime, err = t.listTimeSince(convID, written.lastSeq, c.listTime); err != nil {
+			return nil, err
+		}
+	}
 	t.convs[convID] = c
 	return c, nil
+}
+
+// listTimeSince is the time of the last message of convID past seq that is not
+// a marker, or listTime when all are.
+func (t *wtx) listTimeSince(convID string, seq uint64, listTime int64) (int64, error) {
+	rows, err := t.tx.Query(`SELECT sent_time, body FROM messages WHERE conv_id=? AND seq>? ORDER BY seq`, convID, seq)
+	if err != nil {
+		return 0, fmt.Errorf("list time of %s: %w", convID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var at int64
+		var body []byte
+		if err := rows.Scan(&at, &body); err != nil {
+			return 0, fmt.Errorf("list time of %s: %w", convID, err)
+		}
+		m := &pb.Message{}
+		if err := m.Unmarshal(body); err != nil {
+			return 0, fmt.Errorf("list time of %s: decode: %w", convID, err)
+		}
+		if !store.IsMarker(m) {
+			listTime = at
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("list time of %s: %w", convID, err)
+	}
+	return listTime, nil
 }
 
 // flushHeads writes each moved conversation head once per batch.
@@ -361,9 +404,9 @@ func (t *wtx) flushHeads() error {
 		if c.lastSeq == 0 {
 			continue // its only message was rolled back
 		}
-		if _, err := t.tx.Exec(`INSERT INTO convs(id, last_seq, last_time, changed) VALUES (?,?,?,?)
-ON CONFLICT(id) DO UPDATE SET last_seq=excluded.last_seq, last_time=excluded.last_time, changed=excluded.changed`,
-			id, c.lastSeq, c.lastTime, t.version); err != nil {
+		if _, err := t.tx.Exec(`INSERT INTO convs(id, last_seq, last_time, list_time, changed) VALUES (?,?,?,?,?)
+ON CONFLICT(id) DO UPDATE SET last_seq=excluded.last_seq, last_time=excluded.last_time, list_time=excluded.list_time, changed=excluded.changed`,
+			id, c.lastSeq, c.lastTime, c.listTime, t.version); err != nil {
 			return fmt.Errorf("update head of %s: %w", id, err)
 		}
 	}
@@ -455,6 +498,9 @@ func (t *wtx) put(convID string, m *pb.Message, imported bool) (appended, error)
 		}
 	}
 	c.lastSeq, c.lastTime = stored.Seq, stored.SentTime
+	if !store.IsMarker(stored) {
+		c.listTime = stored.SentTime
+	}
 	t.touched[convID] = true
 	if t.d.outbox.Load() && !imported && stored.ConvType != pb.ConversationType_USER_LOG {
 		// Its webhook event, in its transaction: never one without the

@@ -316,3 +316,90 @@ func unreadCountsFromTheSequence(t *testing.T, b Backend) {
 		t.Errorf("b after reading all: unread %d mentions %d", u, m)
 	}
 }
+
+// listTimeSkipsMarkers: a conversation's list time (ConversationState's
+// LastTime) is its last message's that is not a marker. A recall, an edit,
+// an expansion or a receipt request acts on an older message and moves no
+// list: a device that saw one live keeps its order, and one that syncs it
+// must agree. Also when markers and messages share a batch (appended at
+// once).
+func listTimeSkipsMarkers(t *testing.T, b Backend) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	clock := time.UnixMilli(1_000)
+	at := func(ms int64) {
+		mu.Lock()
+		clock = time.UnixMilli(ms)
+		mu.Unlock()
+	}
+	d := b.Open(t, func() time.Time { mu.Lock(); defer mu.Unlock(); return clock })
+	conv := store.PrivateConvID("alice", "bob")
+	listTime := func() int64 {
+		t.Helper()
+		_, convs, err := d.Changes(ctx, "bob", 0)
+		if err != nil || len(convs) != 1 {
+			t.Fatalf("changes: %v %v", convs, err)
+		}
+		return convs[0].LastTime
+	}
+	m1, _, err := d.Append(ctx, conv, Msg("alice", "bob", "1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	markers := []func(*pb.Message){
+		func(m *pb.Message) { m.RecallOf = m1.Uid },
+		func(m *pb.Message) { m.ModifyOf = m1.Uid },
+		func(m *pb.Message) { m.ExpansionOf = m1.Uid },
+		func(m *pb.Message) { m.ReceiptRequestOf = m1.Uid },
+	}
+	for i, mark := range markers {
+		at(2_000 + int64(i)*1_000)
+		m := Msg("alice", "bob", fmt.Sprint("marker-", i))
+		mark(m)
+		if _, _, err := d.Append(ctx, conv, m); err != nil {
+			t.Fatal(err)
+		}
+		if got := listTime(); got != m1.SentTime {
+			t.Fatalf("after marker %d: list time %d, want the message's %d", i, got, m1.SentTime)
+		}
+	}
+	at(10_000)
+	m2, _, _ := d.Append(ctx, conv, Msg("bob", "alice", "2"))
+	if got := listTime(); got != m2.SentTime {
+		t.Fatalf("after a message: list time %d, want %d", got, m2.SentTime)
+	}
+	// Messages and markers at once, so that batches mix them: the list
+	// time is the last message's of them all.
+	var wg sync.WaitGroup
+	var last int64
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := Msg("alice", "bob", fmt.Sprint("mix-", i))
+			if i%3 != 0 {
+				markers[i%len(markers)](m)
+				m.ClientMsgId = fmt.Sprint("mixmark-", i)
+			}
+			stored, _, err := d.Append(ctx, conv, m)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if !store.IsMarker(stored) {
+				mu.Lock()
+				last = max(last, stored.SentTime)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if got := listTime(); got != last {
+		t.Fatalf("after 40 messages and markers at once: list time %d, want the last message's %d", got, last)
+	}
+	// And as a restart reads it.
+	d = b.Reopen(t, d)
+	if got := listTime(); got != last {
+		t.Fatalf("after a restart: list time %d, want %d", got, last)
+	}
+}

@@ -39,6 +39,7 @@ func Run(t *testing.T, b Backend) {
 		{"AppendAssignsGaplessSeqAndDedups", appendGaplessAndDedup},
 		{"PullWindowAndMembership", pullWindowAndMembership},
 		{"ChangesAndReadWatermark", changesAndReadWatermark},
+		{"ListTimeSkipsMarkers", listTimeSkipsMarkers},
 		{"HistoryByTime", historyByTime},
 		{"Retention", retention},
 		{"SettingsAndAccess", settingsAndAccess},
