@@ -131,7 +131,6 @@ func (st *Settings) pushOn() bool {
 const (
 	outboxWebPush     = "webpush"      // one subscription's notification
 	outboxPushPayload = "message.push" // the offline-push webhook's call
-	outboxStored      = "stored"       // the events webhook's message.stored, apart from the pushes
 )
 
 // pushPayload is what a push carries: the notification a service worker
@@ -169,7 +168,8 @@ func (s *Server) enqueuePushes(ctx context.Context, m *pb.Message, e *store.Outb
 	st := s.settings.Load()
 	var events []store.OutboxEvent
 	if stored {
-		events = append(events, store.OutboxEvent{EventID: "stored." + m.Uid, Kind: outboxStored, Body: e.Body, Created: e.Created})
+		// Under the message event's id: read and erased as it is.
+		events = append(events, store.OutboxEvent{EventID: e.EventID, Kind: store.OutboxStored, Body: e.Body, Created: e.Created})
 	}
 	pushes, err := s.pushesOf(ctx, st, m)
 	if err != nil {
@@ -196,6 +196,9 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 		users = []string{m.To}
 	case pb.ConversationType_GROUP:
 		g, err := s.groups.get(ctx, m.To)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil // dismissed since: its members are no more (its event still goes)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("push: group %s: %w", m.To, err)
 		}
@@ -228,12 +231,12 @@ func (s *Server) pushesOf(ctx context.Context, st *Settings, m *pb.Message) ([]s
 		if len(subs) == 0 && st.PushWebhookURL == "" {
 			continue // nothing reaches them: their state (a read of every conversation of theirs) is not needed
 		}
-		level, badge, dndUntil, err := s.pushState(ctx, u, m)
+		level, badge, dndUntil, sees, err := s.pushState(ctx, u, m)
 		if err != nil {
 			return nil, err
 		}
-		if m.SentTime < dndUntil {
-			continue // the conversation's do-not-disturb
+		if !sees || m.SentTime < dndUntil {
+			continue // joined since, or the conversation's do-not-disturb
 		}
 		person, err := s.store.People(ctx, []string{u})
 		if err != nil {
@@ -289,33 +292,44 @@ func webPushTopic(tag string) string {
 
 // pushState is user's effective notification level for m's conversation
 // (theirs for it, else their default for its type), their unread count
-// over every conversation, m's included, and when their do-not-disturb of
-// m's conversation ends (ms; 0 none).
-func (s *Server) pushState(ctx context.Context, user string, m *pb.Message) (level int32, badge int, dndUntil int64, err error) {
+// over every conversation, m's included, when their do-not-disturb of
+// m's conversation ends (ms; 0 none), and whether they see m: a group's
+// message only between their joining and leaving (the members are the
+// group's now, when m's event is handled, not when m was stored).
+func (s *Server) pushState(ctx context.Context, user string, m *pb.Message) (level int32, badge int, dndUntil int64, sees bool, err error) {
 	_, states, err := s.store.Changes(ctx, user, 0)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("push: the state of %s: %w", user, err)
+		return 0, 0, 0, false, fmt.Errorf("push: the state of %s: %w", user, err)
 	}
 	target := m.To
 	if m.ConvType == pb.ConversationType_PRIVATE {
 		target = m.FromUser
 	}
+	sees = m.ConvType != pb.ConversationType_GROUP
 	var own, typeDefault int32
 	for _, c := range states {
 		badge += int(c.UnreadCount)
-		if c.Conv.GetType() != m.ConvType || c.Settings == nil {
+		if c.Conv.GetType() != m.ConvType {
 			continue
 		}
 		switch c.Conv.GetTarget() {
 		case target:
-			if c.Conv.GetChannel() == m.Channel {
+			if c.Conv.GetChannel() != m.Channel {
+				continue
+			}
+			if c.LastSeq > 0 { // (a settings-only state has no row of the conversation)
+				sees = sees || c.StartSeq <= m.Seq && m.Seq <= c.LastSeq
+			}
+			if c.Settings != nil {
 				own, dndUntil = c.Settings.NotificationLevel, c.Settings.DndUntil
 			}
 		case "":
-			typeDefault = c.Settings.NotificationLevel
+			if c.Settings != nil {
+				typeDefault = c.Settings.NotificationLevel
+			}
 		}
 	}
-	return contract.LevelInEffect(own, typeDefault), badge, dndUntil, nil
+	return contract.LevelInEffect(own, typeDefault), badge, dndUntil, sees, nil
 }
 
 // pushText is the title and body of m's notification: the sender's name

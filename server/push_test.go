@@ -270,7 +270,8 @@ func TestWebPushAndPushWebhook(t *testing.T) {
 	ctx := context.Background()
 	ps := newPushService(t)
 	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
-	for _, bad := range []map[string]any{{"webPushContact": "nobody"}, {"webPushContact": "http://ops.example.com"}, {"webPushTtlSeconds": -1},
+	for _, bad := range []map[string]any{{"webPushContact": "nobody"}, {"webPushContact": "http://ops.example.com"},
+		{"webPushContact": "http://ops@example.com"}, {"webPushContact": "https://"}, {"webPushContact": "mailto:a@b@c"}, {"webPushTtlSeconds": -1},
 		{"webPushTtlSeconds": 29 * 24 * 3600}, {"pushWebhookUrl": "ftp://x/push"}, {"webPushEnabled": true, "webPushContact": ""},
 		{"webPushHosts": []string{"http://x"}}, {"webPushHosts": []string{"a.*.b"}}, {"webPushHosts": []string{""}}, {"webPushHosts": []string{"h:443"}}, {"webPushHosts": []string{"a..b"}}} {
 		if status, _ := e.admin("PUT", "/v1/settings", bad); status != 400 {

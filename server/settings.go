@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -448,7 +449,7 @@ func (body *settingsBody) apply(st *Settings) error {
 		st.WebPushEnabled = *v
 	}
 	if v := body.WebPushContact; v != nil {
-		if c := strings.TrimPrefix(*v, "mailto:"); c == "" || len(c) > 256 || strings.ContainsAny(c, " \t\r\n") || !strings.Contains(c, "@") && !strings.HasPrefix(c, "https://") {
+		if !validPushContact(*v) {
 			return badRequest("webPushContact must be an e-mail address or an https URL")
 		}
 		st.WebPushContact = *v
@@ -627,4 +628,20 @@ func retentionCutoff(now time.Time, keepSeconds int64) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return cutoff, true
+}
+
+// validPushContact reports whether v may be the VAPID JWT's sub (RFC 8292
+// §2.1): an https URL, or an e-mail address (with or without mailto:,
+// which the push library adds).
+func validPushContact(v string) bool {
+	c := strings.TrimPrefix(v, "mailto:")
+	if c == "" || len(c) > 256 || strings.ContainsAny(c, " \t\r\n") {
+		return false
+	}
+	if strings.HasPrefix(c, "https://") {
+		u, err := url.Parse(c)
+		return err == nil && u.Host != ""
+	}
+	a, err := mail.ParseAddress(c)
+	return err == nil && a.Address == c
 }

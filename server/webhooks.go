@@ -636,7 +636,7 @@ func (s *Server) webhookJobs(ctx context.Context, evs []store.OutboxEvent, deliv
 func (s *Server) prepareEvent(st *Settings, e *store.OutboxEvent) (url string, ev *webhookEvent, direct func(context.Context) bool) {
 	ev = &webhookEvent{ID: e.EventID, Type: e.Kind, Time: e.Created}
 	switch e.Kind {
-	case store.OutboxMessage, outboxStored:
+	case store.OutboxMessage, store.OutboxStored:
 		if len(e.Body) == 0 {
 			s.log.Info("webhooks: a message erased before its event went", "event", e.EventID)
 			return "", nil, nil
@@ -658,8 +658,8 @@ func (s *Server) prepareEvent(st *Settings, e *store.OutboxEvent) (url string, e
 				return true
 			}
 		}
-		if e.Kind == outboxStored {
-			ev.ID = "msg." + m.Uid // the id the backend sees when no push is on
+		if e.Kind == store.OutboxStored {
+			ev.ID = "msg." + m.Uid // (one enqueued before it kept that id was "stored."+uid)
 		}
 		storedEvent(ev, m)
 		return st.WebhookURL, ev, nil

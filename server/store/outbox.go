@@ -14,6 +14,13 @@ import (
 // OutboxMessage is the Kind of a stored message's event.
 const OutboxMessage = "message"
 
+// OutboxStored is the Kind a message's event takes once the pushes it owes
+// are split off (the events webhook's message.stored alone). It keeps the
+// message event's id ("msg."+uid) and is read as one: from the message's
+// row on SQLite, gone with the message when erasure, retention or a room's
+// destruction takes it.
+const OutboxStored = "stored"
+
 // OutboxEvent is one event the backend is owed.
 type OutboxEvent struct {
 	ID int64 // the outbox's own order

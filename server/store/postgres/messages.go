@@ -79,12 +79,19 @@ func (t *wtx) put(ctx context.Context, convID string, m *pb.Message, imported bo
 // sqlNextHeads moves each conversation's head past its n messages and
 // returns the new head (the batch's messages take the n numbers and times
 // before it): as n appends one by one would, each message's time at
-// least want and after the one before. The rows are locked in id order,
-// the same on every node, and stay locked until the transaction ends.
-const sqlNextHeads = `INSERT INTO convs(id, last_seq, last_time, changed)
-SELECT id, n, want + n - 1, 0 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS h(id, n, want) ORDER BY id
+// least want and after the one before. The list time moves to the time of
+// the last of them that is not a marker, back messages before the head
+// (the times are consecutive), and stays when back is -1 (all markers):
+// the inserted list_time carries last_time - back, or -1. The rows are
+// locked in id order, the same on every node, and stay locked until the
+// transaction ends.
+const sqlNextHeads = `INSERT INTO convs(id, last_seq, last_time, list_time, changed)
+SELECT id, n, want + n - 1, CASE WHEN back < 0 THEN -1 ELSE want + n - 1 - back END, 0
+FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS h(id, n, want, back) ORDER BY id
 ON CONFLICT (id) DO UPDATE SET last_seq = convs.last_seq + EXCLUDED.last_seq,
-  last_time = GREATEST(EXCLUDED.last_time, convs.last_time + EXCLUDED.last_seq)
+  last_time = GREATEST(EXCLUDED.last_time, convs.last_time + EXCLUDED.last_seq),
+  list_time = CASE WHEN EXCLUDED.list_time < 0 THEN convs.list_time
+    ELSE GREATEST(EXCLUDED.last_time, convs.last_time + EXCLUDED.last_seq) - (EXCLUDED.last_time - EXCLUDED.list_time) END
 RETURNING id, last_seq, last_time`
 
 // sqlInsertMessages inserts a batch's messages, and returns the (sender,
@@ -135,6 +142,7 @@ func (t *wtx) putMany(ctx context.Context, jobs []appendJob, imported bool) (out
 	now := t.d.opts.Now()
 	type head struct {
 		n    int64
+		back int64 // messages after its last that is not a marker; -1 none
 		want int64
 		seq  uint64 // the next message's, once the head moved
 		time int64
@@ -142,11 +150,11 @@ func (t *wtx) putMany(ctx context.Context, jobs []appendJob, imported bool) (out
 	}
 	heads := map[string]*head{}
 	var ids []string
-	var ns, wants []int64
+	var ns, wants, backs []int64
 	for _, j := range jobs {
 		h := heads[j.convID]
 		if h == nil {
-			h = &head{want: now.UnixMilli()}
+			h = &head{want: now.UnixMilli(), back: -1}
 			if imported {
 				h.want = j.m.SentTime
 			}
@@ -154,11 +162,17 @@ func (t *wtx) putMany(ctx context.Context, jobs []appendJob, imported bool) (out
 			ids = append(ids, j.convID)
 		}
 		h.n++
+		switch {
+		case !store.IsMarker(j.m):
+			h.back = 0
+		case h.back >= 0:
+			h.back++
+		}
 	}
 	for _, id := range ids {
-		ns, wants = append(ns, heads[id].n), append(wants, heads[id].want)
+		ns, wants, backs = append(ns, heads[id].n), append(wants, heads[id].want), append(backs, heads[id].back)
 	}
-	rows, err := t.tx.Query(ctx, sqlNextHeads, ids, ns, wants)
+	rows, err := t.tx.Query(ctx, sqlNextHeads, ids, ns, wants, backs)
 	if err != nil {
 		return nil, -1, fmt.Errorf("next sequence numbers: %w", err)
 	}
@@ -540,7 +554,7 @@ func changes(ctx context.Context, q querier, user string, since uint64) (uint64,
 		return 0, nil, fmt.Errorf("changes for %s: %w", user, err)
 	}
 	rows, err := q.Query(ctx, `
-SELECT uc.conv_id, uc.conv_type, uc.target, COALESCE(c.last_seq, 0), COALESCE(c.last_time, 0), COALESCE(c.first_seq, 1), uc.start_seq, uc.end_seq, uc.read_seq
+SELECT uc.conv_id, uc.conv_type, uc.target, COALESCE(c.last_seq, 0), GREATEST(COALESCE(c.list_time, 0), 0), COALESCE(c.first_seq, 1), uc.start_seq, uc.end_seq, uc.read_seq
 FROM user_convs uc LEFT JOIN convs c ON c.id = uc.conv_id
 WHERE uc.user_id = $1 AND (uc.changed > $2 OR c.changed > $2)`, user, since)
 	if err != nil {
@@ -962,7 +976,7 @@ WHERE convs.id = o.conv_id AND convs.first_seq <= o.last_old`, before); err != n
 		}
 		// Events not yet sent carry their messages' bodies (outbox.go): a
 		// message's event is created at its sent time.
-		if _, err := w.tx.Exec(ctx, `DELETE FROM outbox WHERE kind = $1 AND created < $2`, store.OutboxMessage, before); err != nil {
+		if _, err := w.tx.Exec(ctx, `DELETE FROM outbox WHERE kind IN ($1, $2) AND created < $3`, store.OutboxMessage, store.OutboxStored, before); err != nil {
 			return fmt.Errorf("drop the deleted messages' events: %w", err)
 		}
 		tag, err := w.tx.Exec(ctx, `DELETE FROM messages WHERE sent_time < $1`, before)

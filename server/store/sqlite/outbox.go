@@ -80,11 +80,12 @@ func (d *DB) ClaimEvents(ctx context.Context, node string, now time.Time, lease 
 			}
 		}
 		// A message's event has its body in messages (by uid: the event
-		// id's "msg." prefix off); one whose message is gone since (the
+		// id's "msg." prefix off, or "stored." of one enqueued before
+		// OutboxStored kept the id); one whose message is gone since (the
 		// user erased, retention) comes with none.
-		rows, err := t.tx.Query(`SELECT o.id, o.event_id, o.kind, CASE WHEN o.kind = ? THEN m.body ELSE o.body END, o.created, o.attempts
-FROM outbox o LEFT JOIN messages m ON o.kind = ? AND m.uid = substr(o.event_id, 5)
-WHERE o.due <= ? ORDER BY o.due, o.id LIMIT ?`, store.OutboxMessage, store.OutboxMessage, ms, limit+len(d.claims))
+		rows, err := t.tx.Query(`SELECT o.id, o.event_id, o.kind, CASE WHEN o.kind IN (?1, ?2) THEN m.body ELSE o.body END, o.created, o.attempts
+FROM outbox o LEFT JOIN messages m ON o.kind IN (?1, ?2) AND m.uid = substr(o.event_id, instr(o.event_id, '.') + 1)
+WHERE o.due <= ?3 ORDER BY o.due, o.id LIMIT ?4`, store.OutboxMessage, store.OutboxStored, ms, limit+len(d.claims))
 		if err != nil {
 			return nil, fmt.Errorf("claim events: %w", err)
 		}
