@@ -96,8 +96,10 @@ func TestWALStaysBoundedUnderSteadyWrites(t *testing.T) {
 	<-watched
 	// 20,480 messages write well over 20,000 pages (~80 MB) to the WAL; rewound
 	// every 64 pages or so (plus what comes during the passes before a
-	// rewind) it stays a small multiple of that; not rewound, ~60 MB.
-	if maxWAL > 16<<20 {
+	// rewind) it stays a small multiple of that (5-10 MB; 26 MB seen on a
+	// machine busy with other tests, the checkpoint's ticks late); not
+	// rewound, ~60 MB.
+	if maxWAL > 40<<20 {
 		t.Fatalf("the WAL grew to %d bytes: it is not being rewound", maxWAL)
 	}
 	t.Logf("largest WAL seen: %d bytes", maxWAL)
