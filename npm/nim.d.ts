@@ -32,6 +32,11 @@ export interface IMMessage {
   userUpdateTime: number;
   type: TMsgType;
   body: string;
+  /**
+   * A notification's (type 'notification', a team's change): attach.type (addTeamMembers, passTeamApply — a join
+   * the joiner made —, removeTeamMembers, leaveTeam, addTeamManagers, removeTeamManagers, transferTeam,
+   * updateTeam, updateTeamMemberMute, dismissTeam), attach.team, attach.account or attach.accounts.
+   */
   attach?: { [key: string]: any };
   /** The same on the sender and every receiver. */
   idClient: string;
@@ -63,10 +68,20 @@ export interface ISendFileOptions extends ISendMsgOptions {
 export interface TeamMsgReceiptQuery { teamId: string; idServer: string; idClient?: string }
 export interface TeamMsgReceipt { teamId: string; idServer: string; idClient: string; read: number; unread: number; account: string }
 export interface P2pMsgReceipt { sessionId: string; idClient: string; msgReceiptTime: number }
-export interface SystemMessage { type: 'recallMsgP2p' | 'recallMsgTeam'; from: string; to: string; time: number; idServer: string; content: string; attach: { [key: string]: any } }
+/** What the recall's sysMsg says of the recalled message (fromNick: '', imwasm's messages carry no nick). */
+export interface TSysMsgRecallMsgInfo { idClient: string; idServer: string; createTime: number; fromNick: string; opeAccount?: string }
+/**
+ * recallMsg*: from is who recalled, content the ps. applyTeam (to the owner and managers: from the applicant),
+ * rejectTeamApply (to the applicant), teamInvite (to the invitee: from the inviter), rejectTeamInvite (to the
+ * inviter: from the invitee), each with to the teamId and content the ps; their idServer is ''.
+ */
+export interface SystemMessage { type: 'recallMsgP2p' | 'recallMsgTeam' | 'recallMsgSuperTeam' | 'applyTeam' | 'rejectTeamApply' | 'teamInvite' | 'rejectTeamInvite';
+  from: string; to: string; time: number; idServer: string; content: string; attach: { [key: string]: any }; state?: 'init';
+  /** default; leave: a recall that came with the connection's sync. */
+  feature: 'default' | 'leave' | 'roam'; opeAccount?: string; recallMessageInfo?: TSysMsgRecallMsgInfo }
 export interface SyncMsgsResult { sessionId: string; timetag: number; msgs: IMMessage[] }
 
-/** Errors: { code, message } (NIM's codes); a failed send carries msg with status sendFailed (or refused). */
+/** Errors: { code, message } (NIM's codes: 802 no permission, 803 no such team, 804 not in the team, 809 already in it, 812 muted, …); a failed send carries msg with status sendFailed (or refused). */
 export interface NIMError extends Error { code: number; message: string; msg?: IMMessage }
 
 export interface MsgServiceInterface {
@@ -113,7 +128,8 @@ export interface TeamServiceInterface {
   removeTeamMembers(options: { teamId: string; accounts: string[] }): Promise<void>;
   addTeamManagers(options: { teamId: string; accounts: string[] }): Promise<void>;
   removeTeamManagers(options: { teamId: string; accounts: string[] }): Promise<void>;
-  applyTeam(options: { teamId: string; ps?: string }): Promise<{ teamId: string }>;
+  /** The Team, joined (noVerify) or applied to (needVerify: its owner and managers get sysMsg applyTeam). */
+  applyTeam(options: { teamId: string; ps?: string }): Promise<Team>;
   passTeamApply(options: { teamId: string; from: string }): Promise<void>;
   rejectTeamApply(options: { teamId: string; from: string; ps?: string }): Promise<void>;
   acceptTeamInvite(options: { teamId: string; from: string }): Promise<void>;
@@ -143,7 +159,7 @@ export interface FriendServiceInterface {
 export interface Session { id: string; scene: TMsgScene; to: string; unread: number; lastMsg: IMMessage | null; updateTime: number;
   stickTopInfo?: { id: string; isStickOnTop: boolean; ext: string; createTime: number; updateTime: number } }
 export interface SessionServiceInterface {
-  /** From the list the engine last gave (after syncdone, then kept by updateSession). */
+  /** From the list the engine last gave (the sessions event, before syncdone; then kept by updateSession). */
   getSession(options: { id: string }): Session | undefined;
   /** Newest first (desc: false, oldest first), limit 100, after lastSessionId. */
   getSessions(options: { limit?: number; lastSessionId?: string; desc?: boolean }): Session[];
@@ -197,7 +213,7 @@ export default class NIMSDK {
   user: UserServiceInterface;
   friend: FriendServiceInterface;
   connect(): Promise<void>;
-  disconnect(): void;
+  disconnect(): Promise<void>;
   on<K extends keyof IMEventInterface>(name: K, fn: IMEventInterface[K]): void;
   on(name: string, fn: (...args: any[]) => void): void;
   off(name: string, fn?: (...args: any[]) => void): void;

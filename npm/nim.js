@@ -36,6 +36,17 @@ const codeMap = new Map([
   [im.ErrorCode.RC_GROUP_USER_NOT_IN_GROUP, 804],
   [im.ErrorCode.NOT_IN_ULTRA_GROUP, 804],
   [im.ErrorCode.ULTRA_GROUP_NOT_EXIST, 803],
+  // NIM's team codes (its SDK's table: 801 full, 802 no permission, 803
+  // no such team, 809 already in the team, 812 muted, 815 managers limit).
+  [im.ErrorCode.RC_GROUP_ID_NOT_EXIST, 803],
+  [im.ErrorCode.RC_GROUP_AUTHORITY_ERROR, 802],
+  [im.ErrorCode.RC_GROUP_ILLEGAL_ERROR, 802],
+  [im.ErrorCode.RC_GROUP_NO_INVITE_PERMISSION, 802],
+  [im.ErrorCode.RC_GROUP_MEMBERS_ALREADY_IN_GROUP, 809],
+  [im.ErrorCode.RC_GROUP_MEMBERS_COUNT_EXCEED_LIMIT, 801],
+  [im.ErrorCode.RC_GROUP_MANAGER_OR_FOLLOW_COUNT_EXCEED_LIMIT, 815],
+  [im.ErrorCode.FORBIDDEN_IN_GROUP, 812],
+  [im.ErrorCode.FORBIDDEN_IN_ULTRA_GROUP, 812],
   [im.ErrorCode.SERVICE_RRSV5_UNAVAILABLE, 814],
   [im.ErrorCode.REJECTED_BY_BLACKLIST, 7101],
   [im.ErrorCode.RC_CONN_TOKEN_INCORRECT, 302],
@@ -50,6 +61,17 @@ class NIMError extends Error {
   }
 }
 const failure = (res, extra) => new NIMError(codeMap.get(res.code) ?? res.code, res.msg || `imwasm error ${res.code}`, { imwasmCode: res.code, ...extra });
+// sendFailure is a failed send's error. The server answers a send to a
+// team with NOT_IN_GROUP whether or not the team exists; NIM tells 803 (no
+// such team) from 804 (not in the team), so the module asks which.
+async function sendFailure(conversation, res, extra) {
+  const e = failure(res, extra);
+  if (conversation.conversationType === TEAM && res.code === im.ErrorCode.NOT_IN_GROUP) {
+    const info = await im.getGroupsInfo([conversation.targetId]);
+    if (info.code === 0 && !info.data.length) Object.assign(e, { code: 803, message: 'no such team' });
+  }
+  return e;
+}
 const bad = (message) => new NIMError(414, message);
 // json is v's JSON text (a BigInt or a cycle: 414).
 const json = (v) => { try { return JSON.stringify(v); } catch { throw bad('attach must be JSON'); } };
@@ -100,7 +122,7 @@ export default class NIMSDK {
     TipMessage = im.registerMessageType(TIP, true, false);
     CustomMessage = im.registerMessageType(CUSTOM, true, true);
     this.#listen();
-    this.msg = new MsgService(this);
+    this.msg = new MsgService(this, (c) => this.#touched(c));
     this.session = sessionService(this.#sessions);
     this.team = teamService();
     this.user = userService();
@@ -141,9 +163,10 @@ export default class NIMSDK {
     }
   }
 
-  disconnect() {
+  // disconnect answers once the connection is closed (the instance stays).
+  async disconnect() {
     this.#connected = false;
-    im.disconnect();
+    await im.disconnect();
   }
 
   #listening = [];
@@ -167,7 +190,7 @@ export default class NIMSDK {
       for (const m of messages) {
         // Chat rooms are NIM's separate SDK: a room the page joined through imwasm is not this one's.
         if (!nimConv(m)) continue;
-        if (m.messageType === im.MessageType.RECALL_NOTIFICATION) { this.#recalled(m); continue; }
+        if (m.messageType === im.MessageType.RECALL_NOTIFICATION) { this.#recalled(m, this.#offline && m.isOffLineMessage ? 'leave' : 'default'); continue; }
         const msg = this.shape(m);
         if (this.#offline && m.isOffLineMessage) {
           const list = this.#offline.get(msg.sessionId) ?? [];
@@ -177,8 +200,10 @@ export default class NIMSDK {
       }
     });
     // What came with the first sync, per session: offline (nobody read
-    // it on any device) and roaming (read on another device, or sent there).
-    on(im.Events.PULL_OFFLINE_MESSAGE_FINISHED, () => {
+    // it on any device) and roaming (read on another device, or sent there);
+    // then the session list (sessions), then syncdone: the sync is complete,
+    // and getAllSessions() in its handler has the list.
+    on(im.Events.PULL_OFFLINE_MESSAGE_FINISHED, async () => {
       const sessions = this.#offline ?? new Map();
       this.#offline = null;
       for (const [sessionId, msgs] of sessions) {
@@ -188,13 +213,13 @@ export default class NIMSDK {
           if (list.length) this.emit(name, { sessionId, timetag: list[list.length - 1].time, msgs: list });
         }
       }
-      this.emit('syncdone');
-      Promise.all([im.getAllConversationList(), im.getUltraGroupList()]).then(([res, supers]) => {
-        if (res.code !== 0) return;
+      const [res, supers] = await Promise.all([im.getAllConversationList(), im.getUltraGroupList()]);
+      if (res.code === 0) {
         this.#sessions.clear();
         for (const c of [...res.data, ...(supers.code === 0 ? supers.data : [])]) this.#session(c);
         this.emit('sessions', [...this.#sessions.values()]);
-      });
+      }
+      this.emit('syncdone');
     });
     // A super team's recalls come as the ultra groups' event.
     on(im.Events.ULTRA_GROUP_MESSAGE_RECALLED, (list) => { for (const m of list) if (nimConv(m)) this.#recalled(m); });
@@ -252,6 +277,23 @@ export default class NIMSDK {
       const g = e.fullGroupInfo ?? {};
       this.emit('updateTeam', { teamId: g.groupId, name: g.groupName, intro: g.introduction ?? '', announcement: g.notice ?? '', avatar: g.portraitUri ?? '' });
     });
+    // Join requests and invitations, as the engine tells each user concerned:
+    // sysMsg applyTeam (to the owner and managers), rejectTeamApply (to the
+    // applicant), teamInvite (to the invitee), rejectTeamInvite (to the
+    // inviter); from is who acted, to the team.
+    const D = im.GroupApplicationDirection;
+    const S = im.GroupApplicationStatus;
+    on(im.Events.GROUP_APPLICATION_EVENT, (a) => {
+      const user = a.joinMemberInfo?.userId ?? '';
+      const [type, from] = a.type === im.GroupApplicationType.APPLICATION
+        ? (a.direction === D.APPLICATION_RECEIVED && a.status === S.MANAGER_UNHANDLED ? ['applyTeam', user]
+          : a.direction === D.APPLICATION_SENT && a.status === S.MANAGER_REFUSED ? ['rejectTeamApply', a.operatorInfo?.userId ?? ''] : [])
+        : (a.direction === D.INVITATION_RECEIVED && a.status === S.INVITEE_UNHANDLED ? ['teamInvite', a.inviterInfo?.userId ?? '']
+          : a.direction === D.INVITATION_SENT && a.status === S.INVITEE_REFUSED ? ['rejectTeamInvite', user] : []);
+      if (!type) return;
+      this.emit('sysMsg', { type, from, to: a.groupId, time: a.operationTime, idServer: '', content: a.reason ?? '', state: 'init', feature: 'default',
+        attach: { team: { teamId: a.groupId }, ...(type === 'applyTeam' && { account: user }) } });
+    });
     on(im.Events.GROUP_MUTE, (e) => {
       const team = { teamId: e.groupId };
       if (e.muteAll !== undefined) return this.emit('updateTeam', { ...team, mute: e.muteAll, muteType: e.muteAll ? 'normal' : 'none' });
@@ -263,6 +305,16 @@ export default class NIMSDK {
   #unlisten() {
     for (const [name, fn] of this.#listening) im.removeEventListener(name, fn);
     this.#listening = [];
+  }
+
+  // #touched tells of the session of a message this device sent
+  // (updateSession: its lastMsg and updateTime), as the engine now has it;
+  // the engine tells this device's app of others' messages only.
+  #touched(conversation) {
+    im.getConversation(conversation).then((res) => {
+      const s = res.code === 0 && res.data ? this.#session(res.data) : undefined;
+      if (s) this.emit('updateSession', s);
+    }, () => {});
   }
 
   // #session keeps an imwasm conversation as NIM's Session.
@@ -278,13 +330,18 @@ export default class NIMSDK {
   }
 
   // #recalled tells of a recall as NIM's sysMsg recallMsgP2p (7) /
-  // recallMsgTeam (8) / recallMsgSuperTeam (12).
-  #recalled(m) {
+  // recallMsgTeam (8) / recallMsgSuperTeam (12), with recallMessageInfo
+  // naming the recalled message (fromNick: imwasm's messages carry none)
+  // and feature (leave: it came with the sync, as NIM's offline ones).
+  #recalled(m, feature = 'default') {
     const team = m.conversationType !== P2P;
     const to = team || m.senderUserId === this.account ? m.targetId : this.account;
+    const opeAccount = m.content?.operatorId ?? m.senderUserId;
     this.emit('sysMsg', {
-      type: { [TEAM]: 'recallMsgTeam', [SUPER]: 'recallMsgSuperTeam' }[m.conversationType] ?? 'recallMsgP2p', from: m.content?.operatorId ?? m.senderUserId, to, time: m.content?.recallTime ?? m.sentTime,
+      type: { [TEAM]: 'recallMsgTeam', [SUPER]: 'recallMsgSuperTeam' }[m.conversationType] ?? 'recallMsgP2p', from: opeAccount, to, time: m.content?.recallTime ?? m.sentTime,
       idServer: m.messageUId, content: m.content?.extra ?? '', attach: { idClient: m.clientMsgId, scene: sceneOf(m.conversationType), sessionId: `${sceneOf(m.conversationType)}-${m.targetId}` },
+      opeAccount, feature,
+      recallMessageInfo: { idClient: m.clientMsgId, idServer: m.messageUId, createTime: m.content?.sentTime ?? m.sentTime, fromNick: '', opeAccount },
     });
   }
 
@@ -313,16 +370,55 @@ export default class NIMSDK {
       case im.MessageType.FILE: return { ...msg, type: 'file', attach: { ...file(c.fileUrl), ext: c.type ?? '' } };
       case im.MessageType.HQ_VOICE: return { ...msg, type: 'audio', attach: { ...file(c.remoteUrl), dur: Math.round((c.duration ?? 0) * 1000) } };
       case im.MessageType.SIGHT: return { ...msg, type: 'video', attach: { ...file(c.sightUrl), dur: Math.round((c.duration ?? 0) * 1000) } };
-      case im.MessageType.GROUP_NOTIFICATION: return { ...msg, type: 'notification', attach: c };
+      case im.MessageType.GROUP_NOTIFICATION: return { ...msg, type: 'notification', attach: noticeOf(m.targetId, c) };
     }
     return { ...msg, attach: { type: m.messageType, content: c } };
   }
 }
 
+// noticeOf is a team notification's attach as NIM has it (attach.type,
+// team, account or accounts) from the server's RC:GrpNtf content
+// ({ operatorUserId, operation, data }). A join the joiner made (an
+// application to a noVerify team, an accepted invitation) is passTeamApply
+// with the joiner as account; any other is addTeamMembers.
+function noticeOf(teamId, c) {
+  const data = typeof c.data === 'string' ? parse(c.data) : c.data ?? {};
+  const accounts = [].concat(data?.targetUserIds ?? []);
+  const team = { teamId };
+  const op = c.operatorUserId ?? '';
+  switch (c.operation) {
+    case 'Create': return { type: 'addTeamMembers', team: { ...team, name: data.name ?? '', owner: op }, accounts: [].concat(data.memberIds ?? []).filter((a) => a !== op) };
+    case 'Add':
+      if (accounts.length === 1 && accounts[0] === op) return { type: 'passTeamApply', team, account: op, accounts };
+      return { type: 'addTeamMembers', team, accounts };
+    case 'Kicked': return { type: 'removeTeamMembers', team, accounts };
+    case 'Quit': return { type: 'leaveTeam', team, users: accounts.map((account) => ({ account })), accounts };
+    case 'Dismiss': return { type: 'dismissTeam', team };
+    case 'Transfer': return { type: 'transferTeam', team: { ...team, owner: accounts[0] }, account: accounts[0] };
+    case 'AddManager': return { type: 'addTeamManagers', team, accounts };
+    case 'RemoveManager': return { type: 'removeTeamManagers', team, accounts };
+    case 'Rename': return { type: 'updateTeam', team: { ...team, name: data.name ?? '' } };
+    case 'Bulletin': return { type: 'updateTeam', team: { ...team, announcement: data.notice ?? '' } };
+    case 'Update': return { type: 'updateTeam', team };
+    case 'MuteAll': return { type: 'updateTeam', team: { ...team, mute: !!data.muteAll, muteType: data.muteAll ? 'normal' : 'none' } };
+    case 'Mute': return { type: 'updateTeamMemberMute', team, account: accounts[0], accounts, mute: (data.durationMs ?? 0) > 0 };
+    // A member's nickname: no NIM notification message; the event's name.
+    case 'UpdateMember': return { type: 'updateTeamMember', team, account: accounts[0], accounts };
+  }
+  return { type: String(c.operation ?? ''), team, ...(accounts.length && { accounts }) };
+}
+
 // MsgService is nim.msg.
 class MsgService {
   #nim;
-  constructor(nim) { this.#nim = nim; }
+  #sent;
+  constructor(nim, sent) { this.#nim = nim; this.#sent = sent; }
+
+  // #done is a sent message as NIM's, its session's updateSession told.
+  #done(conversation, m) {
+    this.#sent(conversation);
+    return this.#nim.shape(m);
+  }
 
   // #send sends content as NIM asked (idClient, needACK, onSendBefore).
   async #send(o, content, upload) {
@@ -335,9 +431,9 @@ class MsgService {
     // NIM takes no read receipts in super teams.
     if (conversation.conversationType === SUPER && o.teamSpecializationInfo?.needACK) throw bad('super team messages take no receipts (needACK)');
     const res = upload ? await upload(conversation, options) : await im.sendMessage(conversation, content, options);
-    if (res.code === 0) return this.#nim.shape(res.data);
+    if (res.code === 0) return this.#done(conversation, res.data);
     const status = res.code === im.ErrorCode.REJECTED_BY_BLACKLIST ? 'refused' : 'sendFailed';
-    throw failure(res, res.data ? { msg: this.#nim.shape(res.data, status) } : {});
+    throw await sendFailure(conversation, res, res.data ? { msg: this.#nim.shape(res.data, status) } : {});
   }
 
   sendTextMsg(o) { return this.#send(o, new im.TextMessage({ content: String(o?.body ?? ''), ...(o?.ext && { extra: o.ext }) })); }
@@ -394,15 +490,16 @@ class MsgService {
       throw bad('a file message whose upload failed is sent again with its file: sendImageMsg (or Audio, Video, File) with the same idClient');
     }
     // A message this device holds under idClient goes as it was stored.
-    const res = await im.sendMessage(convOf(msg.scene, msg.target), contentOf(msg), { clientMsgId: msg.idClient });
-    if (res.code === 0) return this.#nim.shape(res.data);
-    throw failure(res, res.data ? { msg: this.#nim.shape(res.data, 'sendFailed') } : {});
+    const conversation = convOf(msg.scene, msg.target);
+    const res = await im.sendMessage(conversation, contentOf(msg), { clientMsgId: msg.idClient });
+    if (res.code === 0) return this.#done(conversation, res.data);
+    throw await sendFailure(conversation, res, res.data ? { msg: this.#nim.shape(res.data, 'sendFailed') } : {});
   }
 
   async forwardMsg(o) {
     const conversation = convOf(o?.scene, o?.to);
     const held = await ok(im.getMessage(o?.msg?.idServer ?? ''));
-    return this.#nim.shape(await ok(im.forwardMessage(conversation, held)));
+    return this.#done(conversation, await ok(im.forwardMessage(conversation, held)));
   }
 
   // recallMsg: the sender, within the server's recall window; ps reaches
@@ -562,7 +659,7 @@ function teamService() {
     },
     async getTeamInfo(o) {
       const [g] = await ok(im.getGroupsInfo([o?.teamId]));
-      if (!g) throw new NIMError(404, 'no such team');
+      if (!g) throw new NIMError(803, 'no such team');
       return teamOf(g);
     },
     getTeams: async () => (await pages((opt) => im.getJoinedGroupsByRole(opt, R.UNDEF))).map(teamOf),
@@ -578,7 +675,14 @@ function teamService() {
     removeTeamMembers: (o) => done(im.kickGroupMembers(o?.teamId, accounts(o))),
     addTeamManagers: (o) => done(im.addGroupManagers(o?.teamId, accounts(o))),
     removeTeamManagers: (o) => done(im.removeGroupManagers(o?.teamId, accounts(o))),
-    applyTeam: async (o) => { await ok(im.joinGroup(o?.teamId)); return { teamId: o.teamId }; },
+    // applyTeam answers the Team, joined (noVerify) or applied to (needVerify:
+    // its owner and managers get sysMsg applyTeam).
+    async applyTeam(o) {
+      await ok(im.joinGroup(o?.teamId));
+      const [g] = await ok(im.getGroupsInfo([o.teamId]));
+      if (!g) throw new NIMError(803, 'no such team');
+      return teamOf(g);
+    },
     passTeamApply: (o) => done(im.acceptGroupApplication(o?.teamId, o?.from)),
     rejectTeamApply: (o) => done(im.refuseGroupApplication(o?.teamId, o?.from, undefined, o?.ps)),
     acceptTeamInvite: (o) => done(im.acceptGroupInvite(o?.teamId, o?.from)),

@@ -86,7 +86,7 @@ for (const engine of engines()) describe(engine, () => {
     assert.ok(!(await must(u.nia, 'team.getTeams')).some((t) => t.teamId === teamId), 'nia left');
     const notMember = await call(u.nia, 'msg.sendTextMsg', { scene: 'team', to: teamId, body: 'still here?' });
     assert.equal(notMember.code, 804);
-    assert.equal((await call(u.nia, 'team.getTeamInfo', { teamId: 'no-such-team' })).code, 404);
+    assert.equal((await call(u.nia, 'team.getTeamInfo', { teamId: 'no-such-team' })).code, 803);
   });
 
   test('the blacklist refuses, name cards, friends', async () => {
