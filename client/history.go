@@ -42,17 +42,47 @@ func checkHistoryArgs(c Conversation, count, order int) error {
 // newest for OrderOlder, the oldest for OrderNewer). Messages this device
 // holds come back as held (with their messageId and local state).
 func (e *Engine) RemoteHistory(ctx context.Context, c Conversation, timestamp int64, count, order int) ([]*Message, bool, error) {
+	ms, more, _, err := e.RemoteHistoryWhere(ctx, c, HistoryQuery{Timestamp: timestamp, Count: count, Order: order})
+	return ms, more, err
+}
+
+// HistoryQuery is a page of the server's history, maybe narrowed.
+type HistoryQuery struct {
+	Timestamp    int64 // exclusive; 0: from the newest (OrderOlder) or the oldest (OrderNewer)
+	Count, Order int
+	// ObjectNames keeps messages of these types only (at most 20), Sender
+	// those of this user, and none lies past Bound, the far end's time
+	// (inclusive; 0 none): Easemob's searchOptions, NIM's msgTypes and
+	// beginTime/endTime. A narrowed page may come back short with more
+	// (the server examines a few thousand messages a page).
+	ObjectNames []string
+	Sender      string
+	Bound       int64
+}
+
+// RemoteHistoryWhere is RemoteHistory narrowed by q; next is the
+// timestamp the page after it starts from.
+func (e *Engine) RemoteHistoryWhere(ctx context.Context, c Conversation, q HistoryQuery) (ms []*Message, more bool, next int64, err error) {
 	if err := e.closed(); err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
-	if err := checkHistoryArgs(c, count, order); err != nil {
-		return nil, false, err
+	if err := checkHistoryArgs(c, q.Count, q.Order); err != nil {
+		return nil, false, 0, err
+	}
+	if q.Timestamp < 0 || q.Bound < 0 || len(q.ObjectNames) > 20 || q.Sender != "" && !contract.ValidID(q.Sender) {
+		return nil, false, 0, codes.New(codes.InvalidParameter, "timestamp and bound not negative, at most 20 message types, a valid sender")
+	}
+	for _, o := range q.ObjectNames {
+		if o == "" || len(o) > contract.MaxIDBytes {
+			return nil, false, 0, codes.New(codes.InvalidParameter, "message types of 1-64 bytes")
+		}
 	}
 	r, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_History{History: &pb.HistoryRequest{
-		Conv: wireConv(c), Timestamp: timestamp, Count: uint32(count), Order: uint32(order),
+		Conv: wireConv(c), Timestamp: q.Timestamp, Count: uint32(q.Count), Order: uint32(q.Order),
+		ObjectNames: q.ObjectNames, Sender: q.Sender, Bound: q.Bound,
 	}}})
 	if err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
 	res := r.GetHistoryResult()
 	me := e.UserID()
@@ -85,7 +115,7 @@ func (e *Engine) RemoteHistory(ctx context.Context, c Conversation, timestamp in
 		m.IsRead = m.Direction == DirectionSend || w.Seq <= readSeq
 		out[i] = m
 	}
-	return out, res.GetHasMore(), nil
+	return out, res.GetHasMore(), res.GetNextTimestamp(), nil
 }
 
 // GetHistory implements getHistoryMessages: from the device's store first,

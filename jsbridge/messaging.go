@@ -328,19 +328,22 @@ func (b *Bridge) removeExpansion(args []safejs.Value) (work, error) {
 	return func() (any, error) { return nil, eng.RemoveMessageExpansionKeys(context.Background(), c, uid, keys) }, nil
 }
 
-// getHistoryMessages / getRemoteHistoryMessages(conversation, {timestamp?, count?, order?})
+// getHistoryMessages / getRemoteHistoryMessages(conversation, {timestamp?,
+// count?, order?}); the remote one also narrowed by imwasm's {objectNames?,
+// senderUserId?, boundTimestamp?}, and answering nextTimestamp.
 func (b *Bridge) history(remote bool) func([]safejs.Value) (work, error) {
 	return func(args []safejs.Value) (work, error) {
 		eng, c, err := b.withConv(args)
 		if err != nil {
 			return nil, err
 		}
-		var t, count, order int64 = 0, 20, 0
+		q := client.HistoryQuery{Count: 20}
 		if o := arg(args, 1); !absent(o) {
 			if err := object(o, "options"); err != nil {
 				return nil, err
 			}
-			if t, err = optInt(o, "timestamp", 0); err != nil {
+			var count, order int64
+			if q.Timestamp, err = optInt(o, "timestamp", 0); err != nil {
 				return nil, err
 			}
 			if count, err = optInt(o, "count", 20); err != nil {
@@ -349,17 +352,32 @@ func (b *Bridge) history(remote bool) func([]safejs.Value) (work, error) {
 			if order, err = optInt(o, "order", 0); err != nil {
 				return nil, err
 			}
+			q.Count, q.Order = int(count), int(order)
+			if remote {
+				if q.ObjectNames, err = optStrings(o, "objectNames"); err != nil {
+					return nil, err
+				}
+				if q.Sender, err = optString(o, "senderUserId"); err != nil {
+					return nil, err
+				}
+				if q.Bound, err = optInt(o, "boundTimestamp", 0); err != nil {
+					return nil, err
+				}
+			}
 		}
 		return func() (any, error) {
-			get := eng.GetHistory
-			if remote {
-				get = eng.RemoteHistory
+			if !remote {
+				list, more, err := eng.GetHistory(context.Background(), c, q.Timestamp, q.Count, q.Order)
+				if err != nil {
+					return nil, err
+				}
+				return map[string]any{"list": messagesJS(list), "hasMore": more}, nil
 			}
-			list, more, err := get(context.Background(), c, t, int(count), int(order))
+			list, more, next, err := eng.RemoteHistoryWhere(context.Background(), c, q)
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"list": messagesJS(list), "hasMore": more}, nil
+			return map[string]any{"list": messagesJS(list), "hasMore": more, "nextTimestamp": next}, nil
 		}, nil
 	}
 }

@@ -511,7 +511,17 @@ export declare function sendTypingStatusMessage(conversation: IConversationOptio
 export declare function updateMessageExpansion(expansion: Record<string, string>, message: IAReceivedMessage | (IConversationOption & { messageUId: string })): Promise<RCResult>;
 export declare function removeMessageExpansionForKey(keys: string[], message: IAReceivedMessage | (IConversationOption & { messageUId: string })): Promise<RCResult>;
 export declare function getHistoryMessages(conversation: IConversationOption, options?: IGetHistoryMessageOption): Promise<RCResult<{ list: IAReceivedMessage[]; hasMore: boolean }>>;
-export declare function getRemoteHistoryMessages(conversation: IConversationOption, options?: IGetHistoryMessageOption): Promise<RCResult<{ list: IAReceivedMessage[]; hasMore: boolean }>>;
+/** imwasm's narrowing of a server history page (Easemob's searchOptions, NIM's msgTypes). */
+export interface IRemoteHistoryMessageOption extends IGetHistoryMessageOption {
+  /** Only messages of these types (messageType / objectName), at most 20. */
+  objectNames?: string[];
+  /** Only messages of this sender. */
+  senderUserId?: string;
+  /** None past this time, the far end's (inclusive, ms; 0 none). */
+  boundTimestamp?: number;
+}
+/** nextTimestamp: where the next page starts (a narrowed page may come back short with hasMore). */
+export declare function getRemoteHistoryMessages(conversation: IConversationOption, options?: IRemoteHistoryMessageOption): Promise<RCResult<{ list: IAReceivedMessage[]; hasMore: boolean; nextTimestamp: number }>>;
 /** A page of the list: count (1-1000, default 300) conversations updated before startTime (0: now), newest first, or with order 1 after it, oldest first. */
 export declare function getConversationList(options?: { count?: number; startTime?: number; order?: 0 | 1 }, channelId?: string): Promise<RCResult<IAReceivedConversation[]>>;
 export declare function getConversationListByTimestamp(params: { startTime: number; count: number; order?: 0 | 1; channelId?: string; topPriority?: boolean; conversationTypes?: ConversationType[] }): Promise<RCResult<IAReceivedConversation[]>>;

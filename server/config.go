@@ -52,9 +52,12 @@ type Config struct {
 	// SendQueueBytes bounds what is queued for one session and not yet
 	// written; past it the session is closed as a slow consumer. Default
 	// 8 MiB.
-	SendQueueBytes    int
-	NewDeviceWindow   time.Duration // what a brand-new device receives, default 7 days
-	NewDeviceMax      int           // at most this many per conversation, default 1000
+	SendQueueBytes  int
+	NewDeviceWindow time.Duration // what a brand-new device receives, default 7 days
+	NewDeviceMax    int           // at most this many per conversation, default 1000
+	// HistoryScanMax: the most messages one narrowed history page
+	// examines (HistoryRequest's object_names, sender, bound), default 2000.
+	HistoryScanMax    int
 	FullSync          bool          // fsync every commit (survives power loss, not only kill -9)
 	RecallWindow      time.Duration // how long after sending a message may be recalled, default 2 minutes; negative: no limit (a stored setting wins)
 	RetentionInterval time.Duration // how often expired messages are deleted, default 1 hour
@@ -164,6 +167,9 @@ func (c *Config) Defaults() {
 	}
 	if c.NewDeviceMax <= 0 {
 		c.NewDeviceMax = 1000
+	}
+	if c.HistoryScanMax <= 0 {
+		c.HistoryScanMax = 2000
 	}
 	if c.RecallWindow == 0 {
 		c.RecallWindow = 2 * time.Minute

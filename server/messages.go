@@ -690,11 +690,15 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 		ss.replyErr(id, codes.InvalidParameter, "order must be 0 or 1, timestamp not negative")
 		return
 	}
+	if err := checkHistoryNarrowing(r); err != nil {
+		ss.replyFor(id, err)
+		return
+	}
 	kept := func(*pb.Message) bool { return true }
 	if r.Conv.GetType() == pb.ConversationType_CHATROOM {
 		kept = ss.srv.chatroomKept(ss.srv.cfg.Now())
 	}
-	msgs, more, err := ss.srv.store.History(ctx, ss.user, convID, r.Timestamp, int(r.Count), r.Order == 1, func(m *pb.Message) bool {
+	msgs, more, next, err := ss.srv.history(ctx, ss.user, convID, r, func(m *pb.Message) bool {
 		return !store.IsMarker(m) && store.VisibleTo(m, ss.user) && kept(m)
 	})
 	if errors.Is(err, store.ErrNotMember) {
@@ -707,8 +711,73 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 	}
 	if page, cut := capPage(msgs); cut {
 		msgs, more = page, true // the rest on the next page
+		next = page[len(page)-1].SentTime
 	}
-	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: msgs, HasMore: more}}})
+	ss.reply(&pb.Frame{Id: id, Body: &pb.Frame_HistoryResult{HistoryResult: &pb.HistoryResult{Messages: msgs, HasMore: more, NextTimestamp: next}}})
+}
+
+// checkHistoryNarrowing refuses narrowing a history page cannot apply.
+func checkHistoryNarrowing(r *pb.HistoryRequest) error {
+	if len(r.ObjectNames) > 20 {
+		return codes.New(codes.InvalidParameter, "at most 20 message types")
+	}
+	for _, o := range r.ObjectNames {
+		if o == "" || len(o) > contract.MaxIDBytes {
+			return codes.New(codes.InvalidParameter, "message types of 1-64 bytes")
+		}
+	}
+	if r.Sender != "" && !contract.ValidID(r.Sender) {
+		return codes.New(codes.InvalidParameter, "invalid sender")
+	}
+	if r.Bound < 0 {
+		return codes.New(codes.InvalidParameter, "bound not negative")
+	}
+	return nil
+}
+
+// history is a page of r's history of convID for user, of the messages
+// visible passes, narrowed as r asks; next is where the page after it
+// starts.
+func (s *Server) history(ctx context.Context, user, convID string, r *pb.HistoryRequest, visible func(*pb.Message) bool) (out []*pb.Message, more bool, next int64, err error) {
+	newer := r.Order == 1
+	next = r.Timestamp
+	if len(r.ObjectNames) == 0 && r.Sender == "" && r.Bound == 0 {
+		out, more, err = s.store.History(ctx, user, convID, r.Timestamp, int(r.Count), newer, visible)
+		if len(out) > 0 {
+			next = out[len(out)-1].SentTime
+		}
+		return out, more, next, err
+	}
+	// Narrowed: the visible messages a store page at a time, each judged
+	// here, up to Config.HistoryScanMax of them (a type no message has
+	// must not walk a long conversation whole).
+	for scanned := 0; ; {
+		page, pageMore, err := s.store.History(ctx, user, convID, next, contract.MaxPerCall, newer, visible)
+		if err != nil {
+			return nil, false, 0, err
+		}
+		for _, m := range page {
+			if r.Bound > 0 && (newer && m.SentTime > r.Bound || !newer && m.SentTime < r.Bound) {
+				return out, false, next, nil
+			}
+			if (len(r.ObjectNames) == 0 || slices.Contains(r.ObjectNames, m.ObjectName)) && (r.Sender == "" || m.FromUser == r.Sender) {
+				if len(out) == int(r.Count) {
+					return out, true, next, nil
+				}
+				out = append(out, m)
+			}
+			next = m.SentTime
+			if m.SentTime == r.Bound {
+				return out, false, next, nil // (times are a conversation's own: none other at it)
+			}
+			if scanned++; scanned == s.cfg.HistoryScanMax {
+				return out, true, next, nil
+			}
+		}
+		if !pageMore {
+			return out, false, next, nil
+		}
+	}
 }
 
 // storedResend is the ack of a message this session's user already stored

@@ -3283,10 +3283,13 @@ func (x *ModifyRequest) Merge(b []byte) error {
 // time, which is strictly increasing within a conversation, so paging with
 // the last time seen (exclusive) neither repeats nor skips.
 type HistoryRequest struct {
-	Conv      *Conversation
-	Timestamp int64
-	Count     uint32
-	Order     uint32
+	Conv        *Conversation
+	Timestamp   int64
+	Count       uint32
+	Order       uint32
+	ObjectNames []string
+	Sender      string
+	Bound       int64
 }
 
 func (x *HistoryRequest) GetConv() *Conversation {
@@ -3317,6 +3320,27 @@ func (x *HistoryRequest) GetOrder() uint32 {
 	return 0
 }
 
+func (x *HistoryRequest) GetObjectNames() []string {
+	if x != nil {
+		return x.ObjectNames
+	}
+	return nil
+}
+
+func (x *HistoryRequest) GetSender() string {
+	if x != nil {
+		return x.Sender
+	}
+	return ""
+}
+
+func (x *HistoryRequest) GetBound() int64 {
+	if x != nil {
+		return x.Bound
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *HistoryRequest) Size() (n int) {
 	if x == nil {
@@ -3326,6 +3350,9 @@ func (x *HistoryRequest) Size() (n int) {
 	n += sizeVarint(1, uint64(int64(x.Timestamp)))
 	n += sizeVarint(1, uint64(x.Count))
 	n += sizeVarint(1, uint64(x.Order))
+	n += sizeStrings(1, x.ObjectNames)
+	n += sizeLen(1, len(x.Sender))
+	n += sizeVarint(1, uint64(int64(x.Bound)))
 	return n
 }
 
@@ -3338,6 +3365,9 @@ func (x *HistoryRequest) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 2<<3|0, uint64(int64(x.Timestamp)))
 	b = appendVarint(b, 3<<3|0, uint64(x.Count))
 	b = appendVarint(b, 4<<3|0, uint64(x.Order))
+	b = appendStrings(b, 5<<3|2, x.ObjectNames)
+	b = appendString(b, 6<<3|2, x.Sender)
+	b = appendVarint(b, 7<<3|0, uint64(int64(x.Bound)))
 	return b
 }
 
@@ -3374,6 +3404,12 @@ func (x *HistoryRequest) Merge(b []byte) error {
 			n, err = mergeUint32(&x.Count, b, num, typ)
 		case 4:
 			n, err = mergeUint32(&x.Order, b, num, typ)
+		case 5:
+			n, err = mergeStrings(&x.ObjectNames, b, num, typ)
+		case 6:
+			n, err = mergeString(&x.Sender, b, num, typ)
+		case 7:
+			n, err = mergeInt64(&x.Bound, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -3666,8 +3702,9 @@ func (x *ClearHistoryRequest) Merge(b []byte) error {
 }
 
 type HistoryResult struct {
-	Messages []*Message
-	HasMore  bool
+	Messages      []*Message
+	HasMore       bool
+	NextTimestamp int64
 }
 
 func (x *HistoryResult) GetMessages() []*Message {
@@ -3684,6 +3721,13 @@ func (x *HistoryResult) GetHasMore() bool {
 	return false
 }
 
+func (x *HistoryResult) GetNextTimestamp() int64 {
+	if x != nil {
+		return x.NextTimestamp
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *HistoryResult) Size() (n int) {
 	if x == nil {
@@ -3693,6 +3737,7 @@ func (x *HistoryResult) Size() (n int) {
 		n += sizeMsg(1, e, true)
 	}
 	n += sizeBool(1, x.HasMore)
+	n += sizeVarint(1, uint64(int64(x.NextTimestamp)))
 	return n
 }
 
@@ -3705,6 +3750,7 @@ func (x *HistoryResult) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 1<<3|2, e, true)
 	}
 	b = appendBool(b, 2<<3|0, x.HasMore)
+	b = appendVarint(b, 3<<3|0, uint64(int64(x.NextTimestamp)))
 	return b
 }
 
@@ -3739,6 +3785,8 @@ func (x *HistoryResult) Merge(b []byte) error {
 			n, err = mergeMsg(e, b, num, typ)
 		case 2:
 			n, err = mergeBool(&x.HasMore, b, num, typ)
+		case 3:
+			n, err = mergeInt64(&x.NextTimestamp, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

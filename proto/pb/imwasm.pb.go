@@ -2515,7 +2515,15 @@ type HistoryRequest struct {
 	Timestamp int64  `protobuf:"varint,2,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
 	Count     uint32 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"` // 1-100
 	// 0: older than timestamp, newest first; 1: newer, oldest first.
-	Order         uint32 `protobuf:"varint,4,opt,name=order,proto3" json:"order,omitempty"`
+	Order uint32 `protobuf:"varint,4,opt,name=order,proto3" json:"order,omitempty"`
+	// Narrowing (Easemob's searchOptions, NIM's msgTypes): only messages of
+	// these types (at most 20), only those of this sender, and none past
+	// bound, the far end's time (inclusive; 0: none). A narrowed page
+	// examines at most a few thousand messages: it may come back short with
+	// has_more, and the next page goes on from next_timestamp.
+	ObjectNames   []string `protobuf:"bytes,5,rep,name=object_names,json=objectNames,proto3" json:"object_names,omitempty"`
+	Sender        string   `protobuf:"bytes,6,opt,name=sender,proto3" json:"sender,omitempty"`
+	Bound         int64    `protobuf:"varint,7,opt,name=bound,proto3" json:"bound,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2574,6 +2582,27 @@ func (x *HistoryRequest) GetCount() uint32 {
 func (x *HistoryRequest) GetOrder() uint32 {
 	if x != nil {
 		return x.Order
+	}
+	return 0
+}
+
+func (x *HistoryRequest) GetObjectNames() []string {
+	if x != nil {
+		return x.ObjectNames
+	}
+	return nil
+}
+
+func (x *HistoryRequest) GetSender() string {
+	if x != nil {
+		return x.Sender
+	}
+	return ""
+}
+
+func (x *HistoryRequest) GetBound() int64 {
+	if x != nil {
+		return x.Bound
 	}
 	return 0
 }
@@ -2767,9 +2796,12 @@ func (x *ClearHistoryRequest) GetTimestamp() int64 {
 }
 
 type HistoryResult struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Messages      []*Message             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
-	HasMore       bool                   `protobuf:"varint,2,opt,name=has_more,json=hasMore,proto3" json:"has_more,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Messages []*Message             `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	HasMore  bool                   `protobuf:"varint,2,opt,name=has_more,json=hasMore,proto3" json:"has_more,omitempty"`
+	// Where the next page starts (its timestamp): the time of the last
+	// message examined, returned or passed over.
+	NextTimestamp int64 `protobuf:"varint,3,opt,name=next_timestamp,json=nextTimestamp,proto3" json:"next_timestamp,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2816,6 +2848,13 @@ func (x *HistoryResult) GetHasMore() bool {
 		return x.HasMore
 	}
 	return false
+}
+
+func (x *HistoryResult) GetNextTimestamp() int64 {
+	if x != nil {
+		return x.NextTimestamp
+	}
+	return 0
 }
 
 // A device has stored every message of conv up to seq (cumulative per
@@ -9022,12 +9061,15 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
 	"\vmessage_uid\x18\x02 \x01(\tR\n" +
 	"messageUid\x12\x18\n" +
-	"\acontent\x18\x03 \x01(\fR\acontent\"\x87\x01\n" +
+	"\acontent\x18\x03 \x01(\fR\acontent\"\xd8\x01\n" +
 	"\x0eHistoryRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1c\n" +
 	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp\x12\x14\n" +
 	"\x05count\x18\x03 \x01(\rR\x05count\x12\x14\n" +
-	"\x05order\x18\x04 \x01(\rR\x05order\"\x87\x02\n" +
+	"\x05order\x18\x04 \x01(\rR\x05order\x12!\n" +
+	"\fobject_names\x18\x05 \x03(\tR\vobjectNames\x12\x16\n" +
+	"\x06sender\x18\x06 \x01(\tR\x06sender\x12\x14\n" +
+	"\x05bound\x18\a \x01(\x03R\x05bound\"\x87\x02\n" +
 	"\x10ExpansionRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1f\n" +
 	"\vmessage_uid\x18\x02 \x01(\tR\n" +
@@ -9044,10 +9086,11 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fmessage_uids\x18\x02 \x03(\tR\vmessageUids\"`\n" +
 	"\x13ClearHistoryRequest\x12+\n" +
 	"\x04conv\x18\x01 \x01(\v2\x17.imwasm.v1.ConversationR\x04conv\x12\x1c\n" +
-	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp\"Z\n" +
+	"\ttimestamp\x18\x02 \x01(\x03R\ttimestamp\"\x81\x01\n" +
 	"\rHistoryResult\x12.\n" +
 	"\bmessages\x18\x01 \x03(\v2\x12.imwasm.v1.MessageR\bmessages\x12\x19\n" +
-	"\bhas_more\x18\x02 \x01(\bR\ahasMore\"/\n" +
+	"\bhas_more\x18\x02 \x01(\bR\ahasMore\x12%\n" +
+	"\x0enext_timestamp\x18\x03 \x01(\x03R\rnextTimestamp\"/\n" +
 	"\x03Ack\x12(\n" +
 	"\x05items\x18\x01 \x03(\v2\x12.imwasm.v1.AckItemR\x05items\"H\n" +
 	"\aAckItem\x12+\n" +
