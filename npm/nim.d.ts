@@ -206,7 +206,7 @@ export default class NIMSDK {
   msg: MsgServiceInterface;
   msgLog: {
     /** Newest first from endTime (reverse: oldest first from beginTime); limit ≤ 100; asc orders the answer oldest first. */
-    getHistoryMsgs(options: { scene: TMsgScene; to: string; beginTime?: number; endTime?: number; limit?: number; reverse?: boolean; asc?: boolean; msgTypes?: TMsgType[] }): Promise<IMMessage[]>;
+    getHistoryMsgs(options: { scene: TMsgScene; to: string; beginTime?: number; endTime?: number; lastMsgId?: string; limit?: number; reverse?: boolean; asc?: boolean; msgTypes?: TMsgType[] }): Promise<IMMessage[]>;
   };
   session: SessionServiceInterface;
   team: TeamServiceInterface;

@@ -93,6 +93,11 @@ const sessionConv = (id) => convOf(String(id).split('-', 1)[0], String(id).slice
 // NIM's message types that RongIMLib has no class for travel as these.
 const TIP = 'NIM:TipMsg';
 const CUSTOM = 'NIM:CustomMsg';
+// objectNamesOf: the message types each of NIM's msgTypes is (shape's inverse).
+const objectNamesOf = {
+  text: ['RC:TxtMsg'], tip: [TIP], custom: [CUSTOM], geo: ['RC:LBSMsg'], image: ['RC:ImgMsg'], file: ['RC:FileMsg'],
+  audio: ['RC:HQVCMsg'], video: ['RC:SightMsg'], notification: ['RC:GrpNtf'],
+};
 let TipMessage, CustomMessage;
 
 const extOf = (name) => (/\.([^./]+)$/.exec(name || '')?.[1] ?? '').toLowerCase();
@@ -131,12 +136,23 @@ export default class NIMSDK {
       // A session's history from endTime back (reverse: from beginTime on),
       // up to 100, newest first (asc: oldest first); status tells receipts
       // and reads.
+      // getHistoryMsgs: the server's history between beginTime and endTime
+      // (both inclusive; the one at lastMsgId's end is left out: the
+      // message already had), from endTime back, or with reverse from
+      // beginTime on; msgTypes narrows it on the server.
       getHistoryMsgs: async (o) => {
         const up = !!o?.reverse;
-        const res = await ok(im.getHistoryMessages(convOf(o?.scene, o?.to), { timestamp: (up ? o.beginTime : o.endTime) ?? 0, count: Math.min(o.limit ?? 100, 100), order: up ? 1 : 0 }));
-        const msgs = res.list.filter((m) => m.messageType !== im.MessageType.RECALL_NOTIFICATION).map((m) => this.shape(m))
-          .filter((m) => (!o.msgTypes || o.msgTypes.includes(m.type)) && m.time >= (o.beginTime ?? 0) && (!o.endTime || m.time <= o.endTime));
-        return msgs.sort((a, b) => (o.asc ? a.time - b.time : b.time - a.time));
+        const begin = o?.beginTime ?? 0;
+        const end = o?.endTime ?? 0;
+        const start = up ? (begin > 0 ? (o.lastMsgId ? begin : begin - 1) : 0) : (end > 0 ? (o.lastMsgId ? end : end + 1) : 0);
+        const objectNames = o?.msgTypes?.length ? o.msgTypes.flatMap((t) => objectNamesOf[t] ?? []) : undefined;
+        if (objectNames && !objectNames.length) return [];
+        const res = await ok(im.getRemoteHistoryMessages(convOf(o?.scene, o?.to), {
+          timestamp: start, count: Math.min(o?.limit ?? 100, 100), order: up ? 1 : 0,
+          ...(objectNames && { objectNames }), ...((up ? end : begin) > 0 && { boundTimestamp: up ? end : begin }),
+        }));
+        const msgs = res.list.filter((m) => m.messageType !== im.MessageType.RECALL_NOTIFICATION).map((m) => this.shape(m));
+        return msgs.sort((a, b) => (o?.asc ? a.time - b.time : b.time - a.time));
       },
     };
   }

@@ -281,4 +281,27 @@ if (!isMainThread) {
       assert.equal(muted.err.msg?.status, 'sendFailed');
     } finally { await a.close(); await b.close(); await c.close(); }
   });
+
+  // MsgLogServiceInterface.d.ts GetHistoryMsgsOptions: `limit` messages
+  // come back, of `msgTypes` when given (the filter is the query's, not
+  // applied to a page afterwards); beginTime and endTime bound the range,
+  // and lastMsgId (with endTime, or beginTime when reverse) names the
+  // message at that end the app already has, left out.
+  test('getHistoryMsgs: msgTypes narrows the query, endTime and beginTime are inclusive, lastMsgId leaves its message out', async () => {
+    const a = await nimUser('nh-a');
+    const b = await nimUser('nh-b');
+    try {
+      const sent = [];
+      sent.push(await a.must('msg.sendCustomMsg', { scene: 'p2p', to: 'nh-b', attach: JSON.stringify({ k: 'c0' }) }));
+      for (const body of ['t1', 't2', 't3']) sent.push(await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'nh-b', body }));
+      const [c0, t1, t2] = sent;
+      const hist = async (o) => (await b.must('msgLog.getHistoryMsgs', { scene: 'p2p', to: 'nh-a', ...o })).map((m) => m.type === 'custom' ? m.attach.k : m.body);
+      assert.deepEqual(await hist({ limit: 1, msgTypes: ['custom'] }), ['c0'], 'one custom message under three newer texts');
+      assert.deepEqual(await hist({ limit: 2, msgTypes: ['text'] }), ['t3', 't2']);
+      assert.deepEqual(await hist({ endTime: t2.time }), ['t2', 't1', 'c0'], 'endTime inclusive');
+      assert.deepEqual(await hist({ endTime: t2.time, lastMsgId: t2.idServer }), ['t1', 'c0'], 'lastMsgId left out');
+      assert.deepEqual(await hist({ beginTime: c0.time, endTime: t1.time, reverse: true, asc: true }), ['c0', 't1'], 'both ends inclusive, oldest first');
+      assert.deepEqual(await hist({ beginTime: t1.time, msgTypes: ['custom'] }), [], 'no custom message since t1');
+    } finally { await a.close(); await b.close(); }
+  });
 }
