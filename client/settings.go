@@ -34,33 +34,12 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 	if err := e.closed(); err != nil {
 		return err
 	}
-	switch {
-	case len(convs) == 0 || len(convs) > contract.MaxPerSettings:
-		return codes.New(codes.InvalidParameterCount, "1-20 conversations")
-	case top == nil && level == nil && !edit.Remove && edit.Dnd == nil:
-		return codes.New(codes.InvalidParameter, "nothing to set")
-	case level != nil && !contract.ValidNotificationLevel(*level):
-		return codes.New(codes.InvalidParameter, "notificationLevel must be a NotificationLevel: -1, 0, 1, 2, 4 or 5")
-	case edit.Dnd != nil && (top != nil || level != nil || edit.Remove):
-		return codes.New(codes.InvalidParameter, "a do-not-disturb is set alone")
-	case edit.Dnd != nil:
-		if err := contract.CheckDndDuration(*edit.Dnd); err != nil {
-			return err
-		}
-	}
 	req := &pb.SettingsRequest{TypeDefault: edit.TypeDefault}
 	for _, c := range convs {
-		switch {
-		case !edit.TypeDefault:
+		if !edit.TypeDefault {
 			if err := validConversation(c); err != nil {
 				return err
 			}
-		case len(convs) != 1 || top != nil || edit.Remove || edit.Dnd != nil || level == nil:
-			return codes.New(codes.InvalidParameter, "a type's default is one conversation type's level")
-		case c.Type != Private && c.Type != Group:
-			return codes.New(codes.InvalidParameterConversationType, "conversationType must be PRIVATE or GROUP")
-		case c.TargetID != "" || c.ChannelID != "":
-			return codes.New(codes.InvalidParameterTargetID, "a type's default names no target")
 		}
 		req.Convs = append(req.Convs, wireConv(c))
 	}
@@ -73,6 +52,11 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 	req.Remove = edit.Remove
 	if edit.Dnd != nil {
 		req.SetDnd, req.DndDurationMs = true, *edit.Dnd
+	}
+	if err := contract.CheckSettingsRequest(req); err != nil {
+		return err
+	}
+	if edit.Dnd != nil {
 		return e.setDnd(ctx, convs, req)
 	}
 	// Taken here first: the log entries that come back (maybe before the
@@ -87,19 +71,11 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 		if st := e.convs[c.Key()]; st != nil {
 			prev, last = st.Settings, max(st.LastSeq, st.Contiguous)
 		}
-		s := prev
-		s.SettingsTime = max(prev.SettingsTime, now)
-		if top != nil {
-			s.IsTop = *top
-		}
-		if level != nil {
-			s.NotificationLevel = *level
-		}
-		if edit.Remove {
-			s.RemovedSeq, s.IsTop = last, false
-		}
-		prev.SettingsTime = s.SettingsTime
-		apply.settings = append(apply.settings, &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(s)})
+		set := wireSettings(prev)
+		set.Time = max(prev.SettingsTime, now)
+		contract.EditSettings(set, req, last, 0)
+		prev.SettingsTime = set.Time
+		apply.settings = append(apply.settings, &pb.LogEntry{Conv: wireConv(c), Settings: set})
 		undo.settings = append(undo.settings, &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(prev)})
 	}
 	e.seqMu.Unlock()

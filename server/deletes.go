@@ -14,7 +14,7 @@ import (
 // handleDelete hides messages from the user's own view (deleteMessages):
 // the other side keeps them.
 func (ss *session) handleDelete(ctx context.Context, id uint64, r *pb.DeleteRequest) {
-	convID, err := ss.conversation(ctx, r.Conv)
+	convID, err := ss.ownConversation(ctx, r.Conv)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
@@ -59,7 +59,7 @@ func (ss *session) handleDelete(ctx context.Context, id uint64, r *pb.DeleteRequ
 // handleClearHistory hides a conversation's messages up to a time from the
 // user's own view (clearHistoryMessages).
 func (ss *session) handleClearHistory(ctx context.Context, id uint64, r *pb.ClearHistoryRequest) {
-	convID, err := ss.conversation(ctx, r.Conv)
+	convID, err := ss.ownConversation(ctx, r.Conv)
 	if err != nil {
 		ss.replyFor(id, err)
 		return

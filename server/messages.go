@@ -29,6 +29,26 @@ func (ss *session) conversation(ctx context.Context, c *pb.Conversation) (string
 	return convID, err
 }
 
+// ownConversation is conversation for what a user does to their own view
+// of it (reading it, its settings, deleting or clearing its messages): a
+// group they left, or one dismissed, is still theirs, with its history up
+// to then, its unread messages and its pin. Only a group they were never
+// in is refused.
+func (ss *session) ownConversation(ctx context.Context, c *pb.Conversation) (string, error) {
+	convID, err := ss.conversation(ctx, c)
+	if codes.Of(err) != codes.NotInGroup {
+		return convID, err
+	}
+	convID = store.ConvID(ss.user, c)
+	if _, _, verr := ss.srv.store.VisibleRange(ctx, ss.user, convID); verr != nil {
+		if errors.Is(verr, store.ErrNotMember) {
+			return "", err
+		}
+		return "", verr
+	}
+	return convID, nil
+}
+
 // conversationGroup is conversation that also returns the group of a
 // group conversation (nil otherwise), so a send looks it up once.
 func (ss *session) conversationGroup(ctx context.Context, c *pb.Conversation) (string, *groupInfo, error) {
@@ -590,7 +610,7 @@ func (s *Server) hideMarkersOfRecalled(ctx context.Context, convID string, msgs 
 // entry it writes tells the user's other devices, and nobody else. With
 // receipt it is sendReadReceiptMessage instead (handleReadReceipt).
 func (ss *session) handleRead(ctx context.Context, id uint64, r *pb.ReadRequest) {
-	convID, err := ss.conversation(ctx, r.Conv)
+	convID, err := ss.ownConversation(ctx, r.Conv)
 	if err != nil {
 		ss.replyFor(id, err)
 		return
