@@ -3,6 +3,7 @@
 package jsbridge
 
 import (
+	"cmp"
 	"github.com/hack-pad/safejs"
 
 	"github.com/imwasm/imwasm/client"
@@ -200,7 +201,11 @@ func (mv *messageValue) AppendJSON(dst []byte) ([]byte, bool) {
 	w.String("clientMsgId", m.ClientMsgID) // imwasm's: the same on every device (NIM's idClient)
 	w.Int("messageDirection", int64(m.Direction))
 	w.Bool("isOffLineMessage", m.IsOffline)
-	w.Int("sentTime", m.SentTime)
+	// A send not (yet) stored has no server time: it shows when it was made
+	// (as RongIMLib's local messages do), which is also where the list and
+	// the history place it. An app paging by latestMessage.sentTime goes
+	// on past it, not back to the start.
+	w.Int("sentTime", cmp.Or(m.SentTime, m.ReceivedTime))
 	w.Int("receivedTime", m.ReceivedTime)
 	w.Int("sentStatus", int64(m.SentStatus))
 	w.Int("receivedStatus", received)

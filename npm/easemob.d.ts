@@ -14,7 +14,8 @@ export declare const statusCode: {
   readonly SERVICE_NOT_ENABLED: 505; readonly PERMISSION_DENIED: 603;
   readonly MESSAGE_CURRENT_LIMITING: 509; readonly MESSAGE_WEBSOCKET_DISCONNECTED: 510; readonly MESSAGE_EXTERNAL_LOGIC_BLOCKED: 502;
   readonly USER_NOT_FRIEND: 221; readonly MESSAGE_RECALL_TIME_LIMIT: 504; readonly GROUP_NOT_JOINED: 602;
-  readonly SERVICE_NOT_ALLOW_MESSAGING_MUTE: 507; readonly CHATROOM_NOT_JOINED: 702; readonly CHATROOM_MEMBERS_FULL: 704; readonly CHATROOM_NOT_EXIST: 705;
+  readonly SERVICE_NOT_ALLOW_MESSAGING_MUTE: 507; readonly MESSAGE_SIZE_LIMIT: 511; readonly GROUP_ALREADY_JOINED: 601; readonly GROUP_NOT_EXIST: 605;
+  readonly GROUP_MEMBERS_FULL: 606; readonly CHATROOM_NOT_JOINED: 702; readonly CHATROOM_MEMBERS_FULL: 704; readonly CHATROOM_NOT_EXIST: 705;
 };
 
 export type ChatType = 'singleChat' | 'groupChat' | 'chatRoom';
@@ -87,7 +88,24 @@ export interface DeliveryMsgBody { id: string; type: 'delivery'; mid: string; fr
 export interface AsyncResult<T = any> { type: number; data?: T; message?: string }
 export interface ContactMsgBody { type: 'subscribe' | 'unsubscribed' | 'subscribed'; to: string; from: string; status?: string }
 export interface RecallMsgBody { id: string; from: string; to: string; mid: string; ext: string }
+/** cursor: the ID of the page's last message (absent on the last page): the next page starts past it. */
 export interface HistoryMessages { cursor?: string; messages: MessageBody[]; isLast: boolean }
+export interface ModifiedMsgInfo { operatorId: string; operationCount: number; operationTime: number }
+export interface ModifyMsgResult extends SendMsgResult { modifiedInfo: ModifiedMsgInfo }
+/** joinGroup (action 'apply'), acceptGroupJoinRequest, … */
+export interface CommonRequestResult { result: boolean; action: string; reason?: string; user: string; id: string }
+export interface ChangeGroupOwnerResult { newowner: boolean }
+/** The fields set. */
+export interface ModifyGroupResult { groupname?: boolean; description?: boolean; avatar?: boolean; custom?: boolean }
+export interface SetGroupAdminResult { newadmin: string; result: 'success' }
+export interface RemoveGroupAdminResult { oldadmin: string; result: 'success' }
+export interface DestroyGroupResult { id: string; success: boolean }
+export interface InviteUsersToGroupResult { action: 'invite'; id: string; reason?: string; result: boolean; user: string }
+export interface RemoveGroupMemberResult { action: 'remove_member'; groupid: string; result: boolean; user: string }
+/** expire: the mute's end (ms). */
+export interface MuteGroupMemberResult { expire: number; result: boolean; user: string }
+export interface UnmuteGroupMemberResult { result: boolean; user: string }
+export interface DeleteSessionResult { result: 'ok' }
 
 export interface PresenceType { userId: string; statusDetails: { device: string; status: number }[]; ext: string; lastTime: number; expire: number }
 /** A getPresenceStatus / subscribePresence result: status per device ({ web: 1 | 0 }). */
@@ -140,6 +158,8 @@ export interface EventHandlerType {
   onCmdMessage?: (msg: CmdMsgBody) => void;
   onReceivedMessage?: (msg: ReceivedMsgBody) => void;
   onDeliveredMessage?: (msg: DeliveryMsgBody) => void;
+  /** Each batch of messages that came (cmd messages left out), after their onTextMessage, onImageMessage, … */
+  onMessage?: (msgs: Exclude<MessageBody, CmdMsgBody | ReadMsgBody | ChannelMsgBody>[]) => void;
   [key: string]: any;
 }
 
@@ -181,9 +201,11 @@ export declare class connection {
   addEventHandler(id: string, handlers: EventHandlerType): void;
   removeEventHandler(id: string): void;
   send(msg: MessageBody): Promise<SendMsgResult>;
-  /** The sender's recall, within the server's recall window. */
-  recallMessage(params: { mid: string; to: string; chatType?: ChatType | 'groupchat'; ext?: string; success?: (res: SendMsgResult) => void; fail?: (e: ErrorEvent) => void }): Promise<SendMsgResult>;
-  /** A page of the server's history; pass the cursor the last page gave. */
+  /** The sender's recall, within the server's recall window; chatType, or the older type ('chat', 'groupchat', 'chatroom'). ext reaches onRecallMessage. */
+  recallMessage(params: { mid: string; to: string; chatType?: ChatType | 'groupchat'; type?: 'chat' | 'groupchat' | 'chatroom'; ext?: string;
+    success?: (res: SendMsgResult) => void; fail?: (e: ErrorEvent) => void }): Promise<SendMsgResult>;
+  /** A page of the server's history. cursor: a message ID (-1, '' or null: from the newest, or with down the oldest); the page starts past it
+   * (51 when the conversation has no such message). searchOptions are not provided. */
   getHistoryMessages(options: { targetId: string; chatType: ChatType; cursor?: number | string | null; pageSize?: number; searchDirection?: 'down' | 'up';
     success?: (res: MessageBody[]) => void; fail?: (e: ErrorEvent) => void }): Promise<HistoryMessages>;
   /** Contacts are imwasm's (two-way) friends. */
@@ -208,33 +230,35 @@ export declare class connection {
   createGroup(params: GroupParams<{ data: { groupname: string; desc: string; members: string[]; public: boolean; approval: boolean;
     allowinvites: boolean; inviteNeedConfirm: boolean; maxusers: number; avatar?: string; ext?: string } }>): Promise<AsyncResult<{ groupid: string }>>;
   getJoinedGroups(params: GroupParams<{ pageNum: number; pageSize: number; needAffiliations?: boolean; needRole?: boolean }>): Promise<AsyncResult<{ groupid: string; groupname: string }[]>>;
+  /** The groups there are (605 when none is). */
   getGroupInfo(params: GroupParams<{ groupId: string | string[] }>): Promise<AsyncResult<GroupDetailInfo[]>>;
-  modifyGroup(params: GroupParams<{ groupId: string; groupName?: string; description?: string; ext?: string }>): Promise<AsyncResult>;
+  modifyGroup(params: GroupParams<{ groupId: string; groupName?: string; description?: string; avatar?: string; ext?: string }>): Promise<AsyncResult<ModifyGroupResult>>;
   listGroupMembers(params: GroupParams<{ groupId: string; pageNum: number; pageSize: number }>): Promise<AsyncResult<({ owner: string; joined_time: number } | { member: string; joined_time: number })[]>>;
-  joinGroup(params: GroupParams<{ groupId: string; message?: string }>): Promise<AsyncResult>;
-  leaveGroup(params: GroupParams<{ groupId: string }>): Promise<AsyncResult>;
-  destroyGroup(params: GroupParams<{ groupId: string }>): Promise<AsyncResult>;
-  inviteUsersToGroup(params: GroupParams<{ groupId: string; users: string[] }>): Promise<AsyncResult>;
-  removeGroupMember(params: GroupParams<{ groupId: string; username: string }>): Promise<AsyncResult>;
-  removeGroupMembers(params: GroupParams<{ groupId: string; users: string[] }>): Promise<AsyncResult>;
-  setAdmin(params: GroupParams<{ groupId: string; username: string }>): Promise<AsyncResult>;
-  removeAdmin(params: GroupParams<{ groupId: string; username: string }>): Promise<AsyncResult>;
-  changeGroupOwner(params: GroupParams<{ groupId: string; newOwner: string }>): Promise<AsyncResult>;
+  /** result true whether the join took effect or waits for an approval. */
+  joinGroup(params: GroupParams<{ groupId: string; message?: string }>): Promise<AsyncResult<CommonRequestResult>>;
+  leaveGroup(params: GroupParams<{ groupId: string }>): Promise<AsyncResult<{ result: true }>>;
+  destroyGroup(params: GroupParams<{ groupId: string }>): Promise<AsyncResult<DestroyGroupResult>>;
+  inviteUsersToGroup(params: GroupParams<{ groupId: string; users: string[] }>): Promise<AsyncResult<InviteUsersToGroupResult[]>>;
+  removeGroupMember(params: GroupParams<{ groupId: string; username: string }>): Promise<AsyncResult<RemoveGroupMemberResult>>;
+  removeGroupMembers(params: GroupParams<{ groupId: string; users: string[] }>): Promise<AsyncResult<RemoveGroupMemberResult[]>>;
+  setAdmin(params: GroupParams<{ groupId: string; username: string }>): Promise<AsyncResult<SetGroupAdminResult>>;
+  removeAdmin(params: GroupParams<{ groupId: string; username: string }>): Promise<AsyncResult<RemoveGroupAdminResult>>;
+  changeGroupOwner(params: GroupParams<{ groupId: string; newOwner: string }>): Promise<AsyncResult<ChangeGroupOwnerResult>>;
   acceptGroupJoinRequest(params: GroupParams<{ groupId: string; applicant: string }>): Promise<AsyncResult>;
   rejectGroupJoinRequest(params: GroupParams<{ groupId: string; applicant: string; reason?: string }>): Promise<AsyncResult>;
   acceptGroupInvite(params: GroupParams<{ groupId: string; invitee: string }>): Promise<AsyncResult>;
   rejectGroupInvite(params: GroupParams<{ groupId: string; invitee: string; reason?: string }>): Promise<AsyncResult>;
   /** muteDuration in ms; -1: for ever. */
-  muteGroupMember(params: GroupParams<{ groupId: string; username: string | string[]; muteDuration: number }>): Promise<AsyncResult>;
-  unmuteGroupMember(params: GroupParams<{ groupId: string; username: string | string[] }>): Promise<AsyncResult>;
+  muteGroupMember(params: GroupParams<{ groupId: string; username: string | string[]; muteDuration: number }>): Promise<AsyncResult<MuteGroupMemberResult[]>>;
+  unmuteGroupMember(params: GroupParams<{ groupId: string; username: string | string[] }>): Promise<AsyncResult<UnmuteGroupMemberResult[]>>;
   disableSendGroupMsg(params: GroupParams<{ groupId: string }>): Promise<AsyncResult>;
   enableSendGroupMsg(params: GroupParams<{ groupId: string }>): Promise<AsyncResult>;
   /** The server's conversations, newest first; pass back the cursor a page gave. */
   getServerConversations(params?: { pageSize?: number; cursor?: string }): Promise<AsyncResult<{ conversations: ConversationItem[]; cursor: string }>>;
-  deleteConversation(params: { channel: string; chatType: ChatType; deleteRoam: boolean; success?: (res: AsyncResult) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult>;
+  deleteConversation(params: { channel: string; chatType: ChatType; deleteRoam: boolean; success?: (res: AsyncResult<DeleteSessionResult>) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<DeleteSessionResult>>;
   pinConversation(params: { conversationId: string; conversationType: ChatType; isPinned: boolean }): Promise<AsyncResult<{ isPinned: boolean; pinnedTime: number }>>;
-  /** The sender edits a text within the recall window. */
-  modifyMessage(params: { messageId: string; modifiedMessage: TextMsgBody }): Promise<{ type: number; message?: MessageBody }>;
+  /** The sender edits a text within the recall window; answers the message as the server now has it (operationCount: 1, edits are not counted). */
+  modifyMessage(params: { messageId: string; modifiedMessage: TextMsgBody }): Promise<ModifyMsgResult>;
   /** remindType (paramType 0), a do-not-disturb of duration ms (1; ≤ 7 days, 0 ends it) or daily on this browser's clock (2; 0:0-0:0 ends it). */
   setSilentModeForAll(params: Silent<{ options: SilentModeParam }>): Promise<AsyncResult<SilentModeResult>>;
   getSilentModeForAll(params?: Silent<{}>): Promise<AsyncResult<SilentModeResult>>;

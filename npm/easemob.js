@@ -39,6 +39,10 @@ export const statusCode = Object.freeze({
   MESSAGE_RECALL_TIME_LIMIT: 504,
   GROUP_NOT_JOINED: 602,
   SERVICE_NOT_ALLOW_MESSAGING_MUTE: 507,
+  MESSAGE_SIZE_LIMIT: 511,
+  GROUP_ALREADY_JOINED: 601,
+  GROUP_NOT_EXIST: 605,
+  GROUP_MEMBERS_FULL: 606,
   CHATROOM_NOT_JOINED: 702,
   CHATROOM_MEMBERS_FULL: 704,
   CHATROOM_NOT_EXIST: 705,
@@ -56,7 +60,11 @@ const codeMap = new Map([
   [im.ErrorCode.SEND_FREQUENCY_TOO_FAST, statusCode.MESSAGE_CURRENT_LIMITING],
   [im.ErrorCode.REQUEST_OVER_FREQUENCY, statusCode.MESSAGE_CURRENT_LIMITING],
   [im.ErrorCode.NOT_IN_GROUP, statusCode.GROUP_NOT_JOINED],
-  [im.ErrorCode.FORBIDDEN_IN_GROUP, statusCode.USER_MUTED_BY_ADMIN],
+  // A member muted in the group, or the whole group muted: "the current user is muted".
+  [im.ErrorCode.FORBIDDEN_IN_GROUP, statusCode.SERVICE_NOT_ALLOW_MESSAGING_MUTE],
+  // A message (or an edit) over the content limit.
+  [im.ErrorCode.RC_MSG_CONTENT_EXCEED_LIMIT, statusCode.MESSAGE_SIZE_LIMIT],
+  [im.ErrorCode.MESSAGE_SIZE_EXCEEDED, statusCode.MESSAGE_SIZE_LIMIT],
   [im.ErrorCode.REJECTED_BY_BLACKLIST, statusCode.MESSAGE_EXTERNAL_LOGIC_BLOCKED],
   [im.ErrorCode.TIMEOUT, statusCode.REQUEST_TIMEOUT],
   [im.ErrorCode.UPLOAD_FAIL, statusCode.WEBIM_UPLOADFILE_ERROR],
@@ -66,13 +74,26 @@ const codeMap = new Map([
   [im.ErrorCode.SERVICE_RRSV5_MESSAGE_SENDER_MISMATCH, statusCode.PERMISSION_DENIED],
   // Chat rooms: not in it, muted ("you were muted"), none, a key's refusals.
   [23406, 702], [23408, 507], [23410, 705], [23411, 704], [23412, -3], [23423, 50], [23429, 50], [23424, 52], [23427, -3],
+  // Groups: none (or dismissed); not the role for it (the owner leaving or
+  // removed, joining one that takes no one, inviting where the role may not);
+  // already in it; full; a user not in it; too many managers or groups asked;
+  // a name, text or id out of its rules.
+  [25410, 605], [25405, 603], [25404, 603], [25417, 603], [25414, 603], [25426, 603], [25412, 601], [25411, 606],
+  [25418, 602], [25419, 50], [25422, 50], [25406, -3], [25407, -3], [25423, -3], [25430, -3],
   // User attributes: too long, too many, out of range.
   [24364, -3], [24363, -3], [24368, -3],
 ]);
 
+// The server's reasons that tell apart refusals sharing an engine code, as
+// Easemob's SDK tells them apart by the server's reason: the engine's 22408
+// is a muted member's send (507) or a member who may not ask for group read
+// acks (219, docs/migration.md).
+const reasonMap = new Map([['group ack msg permission denied', statusCode.USER_MUTED_BY_ADMIN]]);
+
 // emError is Easemob's error object for an engine result.
 function emError(res, fallback = statusCode.REQUEST_UNKNOWN) {
-  return { type: codeMap.get(res.code) ?? fallback, message: res.msg || `imwasm error ${res.code}`, data: { code: res.code } };
+  const type = (res.code === im.ErrorCode.FORBIDDEN_IN_GROUP && reasonMap.get(res.msg)) || codeMap.get(res.code) || fallback;
+  return { type, message: res.msg || `imwasm error ${res.code}`, data: { code: res.code } };
 }
 
 // extOf reads the ext a message of this module carries in its extra.
@@ -81,6 +102,8 @@ function extOf(c) {
 }
 
 const chatTypes = { singleChat: im.ConversationType.PRIVATE, groupChat: im.ConversationType.GROUP, chatRoom: im.ConversationType.CHATROOM };
+// The older SDKs' names (recallMessage's type, chatType 'groupchat').
+const legacyChatTypes = { chat: im.ConversationType.PRIVATE, groupchat: im.ConversationType.GROUP, chatroom: im.ConversationType.CHATROOM };
 const chatTypeOf = (t) => (t === im.ConversationType.GROUP ? 'groupChat' : t === im.ConversationType.CHATROOM ? 'chatRoom' : 'singleChat');
 // Addressed by its id for every member, not by the peer.
 const shared = (t) => t === im.ConversationType.GROUP || t === im.ConversationType.CHATROOM;
@@ -118,8 +141,10 @@ async function result(p, params, shape) {
   return out;
 }
 
-// badParam throws the parameter error (told to p.error or p.fail).
-const badParam = (message, p) => { const e = { type: -3, message }; (p?.error ?? p?.fail)?.(e); throw e; };
+// refuse throws Easemob's error of this type (told to p.error or p.fail);
+// badParam, the parameter error.
+const refuse = (type, message, p) => { const e = { type, message }; (p?.error ?? p?.fail)?.(e); throw e; };
+const badParam = (message, p) => refuse(statusCode.REQUEST_PARAMETER_ERROR, message, p);
 // json is v's JSON text (a BigInt, a cycle: -3).
 const json = (v, p) => { try { return JSON.stringify(v); } catch { badParam('ext must be JSON', p); } };
 // keysOf reads attributeKeys: a key, or keys.
@@ -408,10 +433,11 @@ class Connection {
   }
 
   // recallMessage({ mid, to, chatType }): the sender's recall, within the
-  // server's recall window.
+  // server's recall window. chatType, or else the older SDKs' type ('chat',
+  // 'groupchat', 'chatroom'), as Easemob reads them.
   async recallMessage(params) {
-    const chatType = params?.chatType === 'groupchat' ? 'groupChat' : params?.chatType ?? 'singleChat'; // the legacy name too
-    const conversationType = chatTypes[chatType];
+    const chatType = params?.chatType ?? params?.type ?? 'singleChat';
+    const conversationType = chatTypes[chatType] ?? legacyChatTypes[chatType];
     if (!params?.mid || !params.to || conversationType === undefined) badParam('mid, to and chatType are required');
     // The server finds the message by its id (sentTime only narrows a RongIMLib lookup).
     const res = await im.recallMessage({ conversationType, targetId: params.to }, { messageUId: params.mid, sentTime: 0, ...(params.ext && { extra: String(params.ext) }) });
@@ -422,22 +448,33 @@ class Connection {
   }
 
   // getHistoryMessages({ targetId, chatType, cursor, pageSize, searchDirection }):
-  // a page of the server's history; cursor is the one the last page gave.
+  // a page of the server's history. cursor is a message ID (-1, '' or
+  // null: from the newest, or down from the oldest): the page starts past
+  // that message (the engine's pages start at a time: the message's
+  // sentTime, asked of the server); the cursor answered is the ID of the
+  // page's last message.
   async getHistoryMessages(options) {
     const conversationType = chatTypes[options?.chatType];
-    if (!options?.targetId || conversationType === undefined) badParam('targetId and chatType are required');
+    if (!options?.targetId || conversationType === undefined) badParam('targetId and chatType are required', options);
+    const conversation = { conversationType, targetId: options.targetId };
     const count = Math.min(Math.max(options.pageSize ?? 20, 1), 50);
     const down = options.searchDirection === 'down';
-    const timestamp = options.cursor && options.cursor !== -1 && options.cursor !== '-1' ? Number(options.cursor) : 0;
+    const cursor = options.cursor === undefined || options.cursor === null || options.cursor === '' || String(options.cursor) === '-1' ? '' : String(options.cursor);
+    let timestamp = 0;
+    if (cursor) {
+      const at = await im.getUltraGroupMessageListByMessageUId(conversation, [{ messageUId: cursor }]); // any conversation type
+      if (at.code !== 0) throw failed(options, at);
+      timestamp = at.data[cursor]?.sentTime ?? refuse(statusCode.MESSAGE_NOT_FOUND, `cursor: no message ${cursor} in this conversation`, options);
+    }
     const res = conversationType === im.ConversationType.CHATROOM // members only (702)
       ? await im.getChatroomHistoryMessages(options.targetId, { timestamp, count, order: down ? 1 : 0 })
-      : await im.getRemoteHistoryMessages({ conversationType, targetId: options.targetId }, { timestamp, count, order: down ? 1 : 0 });
+      : await im.getRemoteHistoryMessages(conversation, { timestamp, count, order: down ? 1 : 0 });
     if (res.code !== 0) throw failed(options, res);
     // up: newest first, the cursor the oldest; down: the reverse.
     const list = [...res.data.list].sort((a, b) => (down ? a.sentTime - b.sentTime : b.sentTime - a.sentTime));
     const messages = list.map((m) => this.#shape(m)).filter(Boolean);
     const last = list[list.length - 1];
-    const out = { messages, isLast: !res.data.hasMore, cursor: res.data.hasMore && last ? String(last.sentTime) : undefined };
+    const out = { messages, isLast: !res.data.hasMore, cursor: res.data.hasMore && last ? last.messageUId : undefined };
     options.success?.(messages);
     return out;
   }
@@ -614,6 +651,8 @@ class Connection {
     const ids = [].concat(params?.groupId ?? []);
     const res = await im.getGroupsInfo(ids);
     if (res.code !== 0) throw failed(params, res);
+    // None of them is (the engine answers the groups it has): 605.
+    if (ids.length && !res.data.length) refuse(statusCode.GROUP_NOT_EXIST, `no group ${ids.join(', ')}`, params);
     const data = await Promise.all(res.data.map(async (g) => ({
       id: g.groupId, name: g.groupName, description: g.introduction ?? '', owner: g.ownerId, created: g.createTime,
       affiliations_count: g.membersCount, avatar: g.portraitUri ?? '', custom: g.extProfile?.ext ?? '',
@@ -623,9 +662,13 @@ class Connection {
     })));
     return result({ code: 0 }, params, () => data);
   }
+  // modifyGroup answers which fields it set (ModifyGroupResult).
   modifyGroup(params) {
-    return result(im.updateGroupInfo({ groupId: params?.groupId, ...(params?.groupName !== undefined && { groupName: params.groupName }),
-      ...(params?.description !== undefined && { introduction: params.description }), ...(params?.ext !== undefined && { extProfile: { ext: params.ext } }) }), params);
+    const set = { groupname: params?.groupName, description: params?.description, avatar: params?.avatar, custom: params?.ext };
+    return result(im.updateGroupInfo({ groupId: params?.groupId, ...(set.groupname !== undefined && { groupName: set.groupname }),
+      ...(set.description !== undefined && { introduction: set.description }), ...(set.avatar !== undefined && { portraitUri: set.avatar }),
+      ...(set.custom !== undefined && { extProfile: { ext: set.custom } }) }), params,
+    () => Object.fromEntries(Object.keys(set).filter((k) => set[k] !== undefined).map((k) => [k, true])));
   }
   async listGroupMembers(params) {
     const data = await this.#members(params);
@@ -636,15 +679,26 @@ class Connection {
     const items = await byPageNumber(params, (count, pageToken) => im.getGroupMembersByRole(params?.groupId, im.GroupMemberRole.UNDEF, { count, pageToken, order: true }));
     return items.map((m) => (m.role === im.GroupMemberRole.OWNER ? { owner: m.userId, joined_time: m.joinedTime } : { member: m.userId, joined_time: m.joinedTime }));
   }
-  joinGroup(params) { return result(im.joinGroup(params?.groupId), params); }
-  leaveGroup(params) { return result(im.quitGroup(params?.groupId), params); }
-  destroyGroup(params) { return result(im.dismissGroup(params?.groupId), params); }
-  inviteUsersToGroup(params) { return result(im.inviteUsersToGroup(params?.groupId, [].concat(params?.users ?? [])), params); }
-  removeGroupMember(params) { return result(im.kickGroupMembers(params?.groupId, [params?.username]), params); }
-  removeGroupMembers(params) { return result(im.kickGroupMembers(params?.groupId, [].concat(params?.users ?? [])), params); }
-  setAdmin(params) { return result(im.addGroupManagers(params?.groupId, [params?.username]), params); }
-  removeAdmin(params) { return result(im.removeGroupManagers(params?.groupId, [params?.username]), params); }
-  changeGroupOwner(params) { return result(im.transferGroupOwner(params?.groupId, params?.newOwner), params); }
+  // The group calls answer Easemob's data (types/groupApi.d.ts,
+  // types/common.d.ts): a join or an invitation is made (result: true)
+  // whether it took effect or waits for an approval.
+  joinGroup(params) { return result(im.joinGroup(params?.groupId), params, () => ({ action: 'apply', id: params.groupId, result: true, user: this.user })); }
+  leaveGroup(params) { return result(im.quitGroup(params?.groupId), params, () => ({ result: true })); }
+  destroyGroup(params) { return result(im.dismissGroup(params?.groupId), params, () => ({ id: params.groupId, success: true })); }
+  inviteUsersToGroup(params) {
+    const users = [].concat(params?.users ?? []);
+    return result(im.inviteUsersToGroup(params?.groupId, users), params, () => users.map((user) => ({ action: 'invite', id: params.groupId, result: true, user })));
+  }
+  removeGroupMember(params) {
+    return result(im.kickGroupMembers(params?.groupId, [params?.username]), params, () => ({ action: 'remove_member', groupid: params.groupId, result: true, user: params.username }));
+  }
+  removeGroupMembers(params) {
+    const users = [].concat(params?.users ?? []);
+    return result(im.kickGroupMembers(params?.groupId, users), params, () => users.map((user) => ({ action: 'remove_member', groupid: params.groupId, result: true, user })));
+  }
+  setAdmin(params) { return result(im.addGroupManagers(params?.groupId, [params?.username]), params, () => ({ newadmin: params.username, result: 'success' })); }
+  removeAdmin(params) { return result(im.removeGroupManagers(params?.groupId, [params?.username]), params, () => ({ oldadmin: params.username, result: 'success' })); }
+  changeGroupOwner(params) { return result(im.transferGroupOwner(params?.groupId, params?.newOwner), params, () => ({ newowner: true })); }
   acceptGroupJoinRequest(params) { return result(im.acceptGroupApplication(params?.groupId, params?.applicant), params); }
   rejectGroupJoinRequest(params) { return result(im.refuseGroupApplication(params?.groupId, params?.applicant, undefined, params?.reason), params); }
   // The invitee answers: Easemob names no inviter, so the pending
@@ -683,7 +737,7 @@ class Connection {
       const res = await im.clearHistoryMessages(conversation, Date.now());
       if (res.code !== 0) throw failed(params, res);
     }
-    return result(im.removeConversation(conversation, true), params);
+    return result(im.removeConversation(conversation, true), params, () => ({ result: 'ok' }));
   }
   async pinConversation(params) {
     const conversationType = chatTypes[params?.conversationType];
@@ -694,27 +748,39 @@ class Connection {
 
   // modifyMessage({ messageId, modifiedMessage }): the sender edits a text
   // (within the recall window); every member's devices get
-  // onModifiedMessage.
+  // onModifiedMessage. Answers Easemob's ModifyMsgResult: the message as the
+  // server now has it, with modifiedInfo (the engine counts no edits:
+  // operationCount 1, as onModifiedMessage tells).
   async modifyMessage(params) {
     const m = params?.modifiedMessage;
     const conversationType = chatTypes[m?.chatType];
     if (!params?.messageId || !m || m.type !== 'txt' || conversationType === undefined || !m.to) {
       badParam('messageId and a txt modifiedMessage with to and chatType are required');
     }
+    const conversation = { conversationType, targetId: m.to };
     const res = await im.modifyMessageWithParams({
-      messageUId: params.messageId, conversation: { conversationType, targetId: m.to },
+      messageUId: params.messageId, conversation,
       messageContent: { content: String(m.msg ?? ''), ...(m.ext && Object.keys(m.ext).length && { extra: json(m.ext, params) }) },
     });
     if (res.code !== 0) throw failed(params, res);
-    return { type: 0, ...(res.data && { message: this.#shape(res.data) }) };
+    const now = await im.getUltraGroupMessageListByMessageUId(conversation, [{ messageUId: params.messageId }]); // any conversation type
+    const edited = now.code === 0 ? now.data[params.messageId] : undefined;
+    const modifiedInfo = { operatorId: this.user, operationCount: 1, operationTime: edited?.modifyInfo?.timestamp ?? Date.now() };
+    const message = edited && this.#shape(edited);
+    return { localMsgId: m.id ?? '', serverMsgId: params.messageId, ...(message && { message: { ...message, modifiedInfo } }), modifiedInfo };
   }
 
-  // Mutes: muteDuration in ms, -1 for ever (100 years here).
+  // Mutes: muteDuration in ms, -1 for ever (100 years here); data, each
+  // user's result and for a mute until when (ms, this clock's).
   muteGroupMember(params) {
     const ms = params?.muteDuration === -1 ? 100 * 365 * 24 * 3600 * 1000 : params?.muteDuration;
-    return result(im.muteGroupMembers(params?.groupId, [].concat(params?.username ?? []), ms), params);
+    const users = [].concat(params?.username ?? []), from = Date.now();
+    return result(im.muteGroupMembers(params?.groupId, users, ms), params, () => users.map((user) => ({ user, result: true, expire: from + ms })));
   }
-  unmuteGroupMember(params) { return result(im.muteGroupMembers(params?.groupId, [].concat(params?.username ?? []), 0), params); }
+  unmuteGroupMember(params) {
+    const users = [].concat(params?.username ?? []);
+    return result(im.muteGroupMembers(params?.groupId, users, 0), params, () => users.map((user) => ({ user, result: true })));
+  }
   disableSendGroupMsg(params) { return result(im.muteAllGroupMembers(params?.groupId, true), params); }
   enableSendGroupMsg(params) { return result(im.muteAllGroupMembers(params?.groupId, false), params); }
 
@@ -869,8 +935,11 @@ class Connection {
       this.#emit('onDisconnected', { type: type ?? statusCode.WEBIM_CONNCTION_DISCONNECTED, code });
       if (type) this.#emit('onError', { type, message: `disconnected (${code})`, data: { code } }); // a kick, an expired or refused token
     });
+    // Each message to the handler of its type, then the batch's messages
+    // (cmd messages and recalls left out, as Easemob's) to onMessage.
     on(im.Events.MESSAGES, ({ messages }) => {
-      for (const m of messages) this.#received(m);
+      const batch = messages.map((m) => this.#received(m)).filter((msg) => msg && msg.type !== 'cmd');
+      if (batch.length) this.#emit('onMessage', batch);
     });
     // Read acks: onReadMessage when they come live; the group acks that
     // waited while this user was away gather into one onStatisticMessage
@@ -946,12 +1015,15 @@ class Connection {
     return undefined;
   }
 
-  // #received hands a message to Easemob's handler for its type.
+  // #received hands a message to Easemob's handler for its type and
+  // answers it as Easemob shapes it (undefined for a recall or a kind not
+  // provided). A recall carries the ext it was made with (the
+  // notification's extra).
   #received(m) {
     if (m.messageType === im.MessageType.RECALL_NOTIFICATION) {
       const to = m.conversationType === im.ConversationType.GROUP || m.senderUserId === this.user ? m.targetId : this.user;
-      this.#emit('onRecallMessage', { id: m.messageUId, mid: m.messageUId, from: m.senderUserId, to, ext: '' });
-      return;
+      this.#emit('onRecallMessage', { id: m.messageUId, mid: m.messageUId, from: m.senderUserId, to, ext: m.content?.extra ?? '' });
+      return undefined;
     }
     const msg = this.#shape(m);
     const handler = {
@@ -959,6 +1031,7 @@ class Connection {
       loc: 'onLocationMessage', custom: 'onCustomMessage', cmd: 'onCmdMessage',
     }[msg?.type];
     if (handler) this.#emit(handler, msg);
+    return msg;
   }
 }
 

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import WebSocket from 'ws';
-import { startServer } from './harness.mjs';
+import { startServer, admin } from './harness.mjs';
 import * as RongIMLib from '../index.js';
 
 const { ConversationType: CT, Events } = RongIMLib;
@@ -62,6 +62,38 @@ test('a CommandMessage sent is kept out of the history and the conversation list
   assert.deepEqual(hist.data.list.map((m) => m.messageType), ['RC:TxtMsg'], 'the command was stored');
   const c = await RongIMLib.getConversation(conv);
   assert.equal(c.data?.latestMessage?.messageType, 'RC:TxtMsg', 'the command became the latest message');
+});
+
+// A send the server refused is kept, failed, with the time it was made as
+// its sentTime (RongIMLib's local messages carry one), so an app paging
+// getConversationList by the last conversation's latestMessage.sentTime
+// goes on past it. It had sentTime 0: the next page started from the top
+// again, for ever.
+test('a failed send has a sentTime, and paging the list by latestMessage.sentTime ends', async () => {
+  await connectAs('pg-a');
+  for (const peer of ['pg-b', 'pg-c', 'pg-d']) {
+    assert.equal((await RongIMLib.sendMessage({ conversationType: CT.PRIVATE, targetId: peer }, new RongIMLib.TextMessage({ content: peer }))).code, 0);
+  }
+  // A group where pg-a is muted: the send is refused, and kept.
+  await admin(server, 'POST', '/v1/groups', { groupId: 'pg-muted', name: 'm', ownerId: 'pg-owner', memberIds: ['pg-a'] });
+  await admin(server, 'PUT', '/v1/groups/pg-muted/mute-all', { muted: true });
+  const failed = await RongIMLib.sendMessage({ conversationType: CT.GROUP, targetId: 'pg-muted' }, new RongIMLib.TextMessage({ content: 'x' }));
+  assert.notEqual(failed.code, 0);
+  assert.equal(failed.data?.sentStatus, RongIMLib.SentStatus.FAILED, JSON.stringify(failed));
+  assert.ok(failed.data.sentTime > 0, `a failed send's sentTime: ${failed.data.sentTime}`);
+  for (const peer of ['pg-e', 'pg-f']) {
+    assert.equal((await RongIMLib.sendMessage({ conversationType: CT.PRIVATE, targetId: peer }, new RongIMLib.TextMessage({ content: peer }))).code, 0);
+  }
+  const seen = [];
+  let startTime = 0;
+  for (let page = 0; page < 10; page++) {
+    const res = await RongIMLib.getConversationList({ count: 2, startTime });
+    assert.equal(res.code, 0);
+    seen.push(...res.data.map((c) => c.targetId));
+    if (res.data.length < 2) break;
+    startTime = res.data[res.data.length - 1].latestMessage.sentTime;
+  }
+  assert.deepEqual(seen, ['pg-f', 'pg-e', 'pg-muted', 'pg-d', 'pg-c', 'pg-b']);
 });
 
 // ISendMessageOptions.isStatusMessage (deprecated, still read by RongIMLib's

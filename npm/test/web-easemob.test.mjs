@@ -247,13 +247,13 @@ for (const engine of engines()) describe(engine, () => {
     }, { gid, msg });
     await u.amy.page.evaluate((gid) => conn.muteGroupMember({ groupId: gid, username: 'dee', muteDuration: 60000 }), gid);
     await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'muteMember' && e.id === gid, 'muted');
-    assert.equal(await groupText(dee, 'muted?'), 219);
+    assert.equal(await groupText(dee, 'muted?'), 507); // SERVICE_NOT_ALLOW_MESSAGING_MUTE: "you were muted"
     await u.amy.page.evaluate((gid) => conn.unmuteGroupMember({ groupId: gid, username: 'dee' }), gid);
     await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'unmuteMember', 'unmuted');
     assert.equal(await groupText(dee, 'free'), 0);
     await u.amy.page.evaluate((gid) => conn.disableSendGroupMsg({ groupId: gid }), gid);
     await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'muteAllMembers', 'the group muted');
-    assert.equal(await groupText(dee, 'quiet?'), 219);
+    assert.equal(await groupText(dee, 'quiet?'), 507); // the same for the whole group muted
     assert.equal((await dee.page.evaluate((gid) => conn.getGroupInfo({ groupId: gid }), gid)).data[0].mute, true);
     assert.equal(await groupText(u.ben, 'admins speak'), 0);
     await u.amy.page.evaluate((gid) => conn.enableSendGroupMsg({ groupId: gid }), gid);

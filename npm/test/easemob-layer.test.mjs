@@ -1,0 +1,296 @@
+// imwasm/easemob against easemob-websdk@4.21.1's own behaviour (its typings:
+// Easemob-chat.d.ts, types/*.d.ts, status.d.ts; and its bundle where the
+// typings say nothing), in Node with a real server: the module runs in
+// this realm (a global WebSocket from 'ws'), its peers are RongIMLib users
+// in worker threads. Each test states what Easemob does.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { startServer, User, admin } from './harness.mjs';
+
+globalThis.WebSocket = WebSocket;
+const websdk = (await import('../easemob.js')).default;
+
+let server, conn;
+const peers = {};
+const got = [];
+const record = (name) => (m) => got.push([name, m]);
+
+async function peer(user) {
+  const u = new User();
+  await u.call('init', { appkey: 'node-test-app', serverUrl: server.url, WebSocket: '$WebSocket', logLevel: 'error' });
+  const r = await u.call('connect', server.token(user));
+  assert.equal(r.code, 0, JSON.stringify(r));
+  peers[user] = u;
+  return u;
+}
+
+before(async () => {
+  server = await startServer();
+  conn = new websdk.connection({ appKey: 'node-test-app', url: server.url });
+  conn.addEventHandler('t', {
+    onTextMessage: record('onTextMessage'), onMessage: record('onMessage'), onRecallMessage: record('onRecallMessage'),
+    onCmdMessage: record('onCmdMessage'), onCustomMessage: record('onCustomMessage'),
+  });
+  await conn.open({ user: 'amy', accessToken: server.token('amy') });
+  await peer('bob');
+});
+after(async () => {
+  conn?.close();
+  for (const u of Object.values(peers)) await u.close();
+  await server?.stop();
+});
+
+const txt = (to, msg, chatType = 'singleChat') => websdk.message.create({ type: 'txt', chatType, to, msg });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function rejection(p) {
+  try { await p; } catch (e) { return e; }
+  assert.fail('the call did not fail');
+}
+async function until(what, find, ms = 5000) {
+  const deadline = Date.now() + ms;
+  let v;
+  while (!(v = find()) && Date.now() < deadline) await sleep(50);
+  assert.ok(v, `no ${what}`);
+  return v;
+}
+// group makes a group of amy's (members join at once).
+async function group(name, members = ['bob']) {
+  const g = await conn.createGroup({ data: { groupname: name, desc: '', members, public: true, approval: false, allowinvites: false, inviteNeedConfirm: false, maxusers: 100 } });
+  return g.data.groupid;
+}
+// bobsGroup makes a group of bob's with amy a plain member.
+async function bobsGroup(members = ['amy']) {
+  const gid = 'gb' + Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
+  const c = await peers.bob.call('createGroup', { groupId: gid, groupName: 'of bob' }, members);
+  assert.equal(c.code, 0, JSON.stringify(c));
+  await sleep(200);
+  return gid;
+}
+
+// ---- History ----
+
+// Easemob-chat.d.ts getHistoryMessages: "cursor?: number | string | null —
+// The starting message ID for this query. The default value is -1";
+// HistoryMessages.cursor: "The starting message ID for the next query".
+test('getHistoryMessages answers a message ID as its cursor, and takes it back', async () => {
+  const ids = [];
+  for (let i = 0; i < 5; i++) ids.push((await conn.send(txt('hist-peer', `h${i}`))).serverMsgId);
+  const first = await conn.getHistoryMessages({ targetId: 'hist-peer', chatType: 'singleChat', pageSize: 2, cursor: -1 });
+  assert.deepEqual(first.messages.map((m) => m.msg), ['h4', 'h3']);
+  assert.equal(first.cursor, ids[3], 'the cursor answered is not the last message\'s ID');
+  assert.equal(first.isLast, false);
+  const second = await conn.getHistoryMessages({ targetId: 'hist-peer', chatType: 'singleChat', pageSize: 2, cursor: first.cursor });
+  assert.deepEqual(second.messages.map((m) => m.msg), ['h2', 'h1']);
+  const third = await conn.getHistoryMessages({ targetId: 'hist-peer', chatType: 'singleChat', pageSize: 2, cursor: second.cursor });
+  assert.deepEqual(third.messages.map((m) => m.msg), ['h0']);
+  assert.equal(third.isLast, true);
+  assert.equal(third.cursor, undefined, 'HistoryMessages.cursor: undefined when fewer than asked come');
+});
+
+test('getHistoryMessages starts past a message ID the app holds, up or down', async () => {
+  const ids = [];
+  for (let i = 0; i < 5; i++) ids.push((await conn.send(txt('hist-peer2', `k${i}`))).serverMsgId);
+  const up = await conn.getHistoryMessages({ targetId: 'hist-peer2', chatType: 'singleChat', pageSize: 10, cursor: ids[2] });
+  assert.deepEqual(up.messages.map((m) => m.msg), ['k1', 'k0']);
+  // searchDirection 'down': "from the older messages to the newer messages".
+  const down = await conn.getHistoryMessages({ targetId: 'hist-peer2', chatType: 'singleChat', pageSize: 10, cursor: ids[2], searchDirection: 'down' });
+  assert.deepEqual(down.messages.map((m) => m.msg), ['k3', 'k4']);
+  // status.d.ts: MESSAGE_NOT_FOUND = 51, for a cursor that is no message of the conversation.
+  const e = await rejection(conn.getHistoryMessages({ targetId: 'hist-peer2', chatType: 'singleChat', cursor: 'NO-SUCH-MESSAGE' }));
+  assert.equal(e.type, 51, JSON.stringify(e));
+});
+
+// ---- Recall ----
+
+// recallMessage's option "type?: 'chat' | 'groupchat' | 'chatroom' — The
+// chat type for SDK old"; the bundle reads chatType first, else type
+// ('chat' as 'singleChat').
+test('recallMessage takes the older type: groupchat and chat', async () => {
+  const gid = await group('recall-legacy');
+  const sent = await conn.send(txt(gid, 'oops', 'groupChat'));
+  const r = await conn.recallMessage({ mid: sent.serverMsgId, to: gid, type: 'groupchat' });
+  assert.equal(r.serverMsgId, sent.serverMsgId);
+  const sent2 = await conn.send(txt('bob', 'oops'));
+  const r2 = await conn.recallMessage({ mid: sent2.serverMsgId, to: 'bob', type: 'chat' });
+  assert.equal(r2.serverMsgId, sent2.serverMsgId);
+});
+
+// message.d.ts RecallMsgBody { id, from, to, mid, ext }; recallMessage's
+// option "ext?: string — Custom extension fields": the recall's ext reaches
+// the receivers' onRecallMessage.
+test('onRecallMessage carries the ext the recall was made with', async () => {
+  const conv = { conversationType: 1, targetId: 'amy' };
+  const sent = await peers.bob.call('sendMessage', conv, { $class: 'TextMessage', content: { content: 'to recall' } });
+  assert.equal(sent.code, 0);
+  await sleep(300);
+  const r = await peers.bob.call('recallMessage', conv, { messageUId: sent.data.messageUId, sentTime: sent.data.sentTime, extra: 'reason: typo' });
+  assert.equal(r.code, 0, JSON.stringify(r));
+  const ev = await until('onRecallMessage', () => got.find(([n, m]) => n === 'onRecallMessage' && m.mid === sent.data.messageUId));
+  assert.equal(ev[1].ext, 'reason: typo', JSON.stringify(ev[1]));
+  assert.equal(ev[1].from, 'bob');
+});
+
+// ---- Sending and receiving ----
+
+// status.d.ts: USER_MUTED_BY_ADMIN = 219 "Global muted.";
+// SERVICE_NOT_ALLOW_MESSAGING_MUTE = 507 "The current user is muted." The
+// bundle rejects a send the server refuses as muted (errorCode 15) with 507
+// ("you were muted").
+test('a member muted in a group, or in a group all muted, sending fails with 507', async () => {
+  const gid = await bobsGroup();
+  assert.equal((await peers.bob.call('muteGroupMembers', gid, ['amy'], 600000)).code, 0);
+  await sleep(300);
+  assert.equal((await rejection(conn.send(txt(gid, 'muted?', 'groupChat')))).type, 507);
+  assert.equal((await peers.bob.call('muteGroupMembers', gid, ['amy'], 0)).code, 0);
+  assert.equal((await peers.bob.call('muteAllGroupMembers', gid, true)).code, 0);
+  await sleep(300);
+  assert.equal((await rejection(conn.send(txt(gid, 'all muted?', 'groupChat')))).type, 507);
+});
+
+// The seeds' group-ack refusal "group ack msg permission denied" (the
+// server's reason, as Easemob's server gives it) keeps its own type (219,
+// docs/migration.md), though the engine's code is a muted member's.
+test('a member who may not ask for group read acks is told apart from a muted one', async () => {
+  await admin(server, 'PUT', '/v1/settings', { receiptRequesters: 'admins' });
+  try {
+    const gid = await bobsGroup();
+    const msg = websdk.message.create({ type: 'txt', chatType: 'groupChat', to: gid, msg: 'ack me', msgConfig: { allowGroupAck: true } });
+    const e = await rejection(conn.send(msg));
+    assert.equal(e.message, 'group ack msg permission denied', JSON.stringify(e));
+    assert.equal(e.type, 219, JSON.stringify(e));
+  } finally {
+    await admin(server, 'PUT', '/v1/settings', { receiptRequesters: 'all' });
+  }
+});
+
+// status.d.ts: MESSAGE_SIZE_LIMIT = 511 "You have exceeded the maximum allowed size of a message body."
+test('a text over the size limit fails with 511', async () => {
+  const e = await rejection(conn.send(txt('bob', 'x'.repeat(200 * 1024))));
+  assert.equal(e.type, 511, JSON.stringify(e));
+});
+
+// eventHandler.d.ts: onMessage?: (msg: Exclude<MessageBody, ReadMsgBody |
+// DeliveryMsgBody | ChannelMsgBody | CmdMsgBody>[]) — "Occurs when a message
+// is received"; the bundle dispatches each batch, cmd messages left out.
+test('onMessage receives the messages that come, cmd messages left out', async () => {
+  const r = await peers.bob.call('sendMessage', { conversationType: 1, targetId: 'amy' }, { $class: 'TextMessage', content: { content: 'for onMessage' } });
+  assert.equal(r.code, 0);
+  await until('onMessage', () => got.some(([n, m]) => n === 'onMessage' && Array.isArray(m) && m.some((x) => x.msg === 'for onMessage')));
+  assert.ok(got.filter(([n]) => n === 'onMessage').every(([, list]) => list.every((m) => m.type !== 'cmd')));
+});
+
+// status.d.ts: WEBIM_CONNECTION_CLOSED = 39 "The user is not logged in"; a send after close rejects.
+test('send after close fails with a connection error and settles', async () => {
+  conn.close();
+  const p = conn.send(txt('bob', 'after close'));
+  const e = await Promise.race([p.then((r) => ({ resolved: r }), (x) => x), sleep(5000).then(() => ({ hung: true }))]);
+  await conn.open({ user: 'amy', accessToken: server.token('amy') });
+  assert.ok(!e.hung, 'send after close never settled');
+  assert.ok(!e.resolved, `send after close resolved: ${JSON.stringify(e.resolved)}`);
+  assert.ok([39, 510, 32, 16].includes(e.type), JSON.stringify(e));
+});
+
+// Easemob-chat.d.ts: modifyMessage(...): Promise<ModifyMsgResult>;
+// ModifyMsgResult extends SendMsgResult { localMsgId, serverMsgId, message? }
+// with modifiedInfo { operatorId, operationCount, operationTime }.
+test('modifyMessage answers a ModifyMsgResult', async () => {
+  const sent = await conn.send(txt('bob', 'befor'));
+  const edit = txt('bob', 'before');
+  const res = await conn.modifyMessage({ messageId: sent.serverMsgId, modifiedMessage: edit });
+  assert.equal(res.serverMsgId, sent.serverMsgId, JSON.stringify(res));
+  assert.equal(res.localMsgId, edit.id);
+  assert.equal(res.modifiedInfo.operatorId, 'amy');
+  assert.equal(res.modifiedInfo.operationCount, 1);
+  assert.ok(res.modifiedInfo.operationTime > 0);
+  assert.equal(res.message?.msg, 'before');
+});
+
+// ---- Groups ----
+
+// status.d.ts: GROUP_NOT_EXIST = 605 "The group is not found."
+test('a group that does not exist: getGroupInfo, joinGroup and listGroupMembers fail with 605', async () => {
+  assert.equal((await rejection(conn.getGroupInfo({ groupId: 'no-such-group-1' }))).type, 605);
+  assert.equal((await rejection(conn.joinGroup({ groupId: 'no-such-group-2' }))).type, 605);
+  assert.equal((await rejection(conn.listGroupMembers({ groupId: 'no-such-group-3', pageNum: 1, pageSize: 10 }))).type, 605);
+});
+
+// status.d.ts: PERMISSION_DENIED = 603 "Permission denied."
+test('a plain member removing a member or setting an admin fails with 603', async () => {
+  await peer('cat');
+  const gid = await bobsGroup(['amy', 'cat']);
+  assert.equal((await rejection(conn.removeGroupMember({ groupId: gid, username: 'cat' }))).type, 603);
+  assert.equal((await rejection(conn.setAdmin({ groupId: gid, username: 'cat' }))).type, 603);
+});
+
+// types/common.d.ts CommonRequestResult { result, action, reason?, user, id }:
+// joinGroup's data. status.d.ts: GROUP_ALREADY_JOINED = 601 "The current
+// user is already in the group."
+test('joinGroup answers data: { action, id, result, user }; joining again fails with 601', async () => {
+  const gid = 'gopen' + Date.now().toString(36);
+  assert.equal((await peers.bob.call('createGroup', { groupId: gid, groupName: 'open', joinPermission: 1 })).code, 0); // FREE
+  const res = await conn.joinGroup({ groupId: gid, message: 'hi' });
+  assert.deepEqual(res.data, { action: 'apply', id: gid, result: true, user: 'amy' });
+  const again = await rejection(conn.joinGroup({ groupId: gid }));
+  assert.equal(again.type, 601, JSON.stringify(again));
+});
+
+// types/groupApi.d.ts: InviteUsersToGroupResult[], SetGroupAdminResult,
+// RemoveGroupAdminResult, ModifyGroupResult, ChangeGroupOwnerResult,
+// RemoveGroupMemberResult, DestroyGroupResult.
+test('the group calls answer the data of Easemob\'s typings', async () => {
+  await peer('dan');
+  const gid = await group('shapes', ['bob']);
+  assert.deepEqual((await conn.inviteUsersToGroup({ groupId: gid, users: ['dan'] })).data, [{ action: 'invite', id: gid, result: true, user: 'dan' }]);
+  assert.deepEqual((await conn.setAdmin({ groupId: gid, username: 'bob' })).data, { newadmin: 'bob', result: 'success' });
+  assert.deepEqual((await conn.removeAdmin({ groupId: gid, username: 'bob' })).data, { oldadmin: 'bob', result: 'success' });
+  assert.deepEqual((await conn.modifyGroup({ groupId: gid, groupName: 'renamed', description: 'd' })).data, { groupname: true, description: true });
+  const info = await conn.getGroupInfo({ groupId: gid });
+  assert.deepEqual([info.data[0].name, info.data[0].description], ['renamed', 'd']);
+  await sleep(300);
+  assert.deepEqual((await conn.removeGroupMember({ groupId: gid, username: 'dan' })).data, { action: 'remove_member', groupid: gid, result: true, user: 'dan' });
+  assert.deepEqual((await conn.changeGroupOwner({ groupId: gid, newOwner: 'bob' })).data, { newowner: true });
+  assert.deepEqual((await conn.leaveGroup({ groupId: gid })).data, { result: true });
+  const gid2 = await group('to destroy', ['bob']);
+  assert.deepEqual((await conn.destroyGroup({ groupId: gid2 })).data, { id: gid2, success: true });
+});
+
+// types/groupApi.d.ts: muteGroupMember → AsyncResult<MuteGroupMemberResult[]>
+// ({ expire, result, user }); unmuteGroupMember → UnmuteGroupMemberResult[] ({ result, user }).
+test('muteGroupMember and unmuteGroupMember answer each user\'s result', async () => {
+  const gid = await group('mute-result');
+  const from = Date.now();
+  const res = await conn.muteGroupMember({ groupId: gid, username: 'bob', muteDuration: 60000 });
+  assert.equal(res.data.length, 1);
+  assert.equal(res.data[0].user, 'bob');
+  assert.equal(res.data[0].result, true);
+  assert.ok(res.data[0].expire >= from + 60000 && res.data[0].expire < from + 70000, JSON.stringify(res.data));
+  assert.deepEqual((await conn.unmuteGroupMember({ groupId: gid, username: 'bob' })).data, [{ user: 'bob', result: true }]);
+});
+
+// ---- Conversations ----
+
+// Easemob-chat.d.ts deleteConversation → AsyncResult<DeleteSessionResult> ({ result: 'ok' }).
+test('deleteConversation answers data: { result: "ok" }', async () => {
+  await conn.send(txt('del-peer', 'x'));
+  const res = await conn.deleteConversation({ channel: 'del-peer', chatType: 'singleChat', deleteRoam: false });
+  assert.deepEqual(res.data, { result: 'ok' });
+});
+
+// getServerConversations pages through every conversation once with the cursor, pinned ones too.
+test('getServerConversations: paging with the cursor lists every conversation once', async () => {
+  const peersList = Array.from({ length: 12 }, (_, i) => `cv-peer${String(i).padStart(2, '0')}`);
+  for (const p of peersList) await conn.send(txt(p, p));
+  await conn.pinConversation({ conversationId: peersList[0], conversationType: 'singleChat', isPinned: true });
+  const seen = [];
+  let cursor = '';
+  for (let i = 0; i < 10; i++) {
+    const res = await conn.getServerConversations({ pageSize: 5, cursor });
+    seen.push(...res.data.conversations.map((c) => c.conversationId));
+    cursor = res.data.cursor;
+    if (!cursor) break;
+  }
+  const mine = seen.filter((id) => id.startsWith('cv-peer'));
+  assert.deepEqual([...new Set(mine)].sort(), peersList, `listed: ${mine}`);
+  assert.equal(mine.length, new Set(mine).size, `listed twice: ${mine}`);
+});
