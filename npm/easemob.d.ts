@@ -205,8 +205,9 @@ export declare class connection {
   recallMessage(params: { mid: string; to: string; chatType?: ChatType | 'groupchat'; type?: 'chat' | 'groupchat' | 'chatroom'; ext?: string;
     success?: (res: SendMsgResult) => void; fail?: (e: ErrorEvent) => void }): Promise<SendMsgResult>;
   /** A page of the server's history. cursor: a message ID (-1, '' or null: from the newest, or with down the oldest); the page starts past it
-   * (51 when the conversation has no such message). searchOptions are not provided. */
+   * (51 when the conversation has no such message). searchOptions narrow it on the server (singleChat and groupChat). */
   getHistoryMessages(options: { targetId: string; chatType: ChatType; cursor?: number | string | null; pageSize?: number; searchDirection?: 'down' | 'up';
+    searchOptions?: { from?: string; msgTypes?: Array<'txt' | 'img' | 'file' | 'audio' | 'video' | 'loc' | 'custom' | 'cmd'>; startTime?: number; endTime?: number };
     success?: (res: MessageBody[]) => void; fail?: (e: ErrorEvent) => void }): Promise<HistoryMessages>;
   /** Contacts are imwasm's (two-way) friends. */
   addContact(to: string, message?: string): Promise<AsyncResult>;

@@ -112,6 +112,16 @@ const shared = (t) => t === im.ConversationType.GROUP || t === im.ConversationTy
 // RongIMLib's RC:TxtMsg, so both APIs read each other's texts.
 const CUSTOM = 'EM:CustomMsg';
 const CMD = 'EM:CmdMsg';
+// objectNamesOf: the message types each of Easemob's message types is
+// (#shape's inverse), for searchOptions.msgTypes.
+const objectNamesOf = {
+  txt: ['RC:TxtMsg'], img: ['RC:ImgMsg'], file: ['RC:FileMsg'], audio: ['RC:HQVCMsg'], video: ['RC:SightMsg'],
+  loc: ['RC:LBSMsg'], custom: [CUSTOM], cmd: [CMD],
+};
+// A narrowed history page asks the server again, from where it stopped,
+// until it is full or the history ends: at most this many times (each
+// examines up to 2,000 messages).
+const narrowedRounds = 25;
 let CustomMessage, CmdMessage;
 
 let localSeq = 0;
@@ -447,34 +457,57 @@ class Connection {
     return out;
   }
 
-  // getHistoryMessages({ targetId, chatType, cursor, pageSize, searchDirection }):
-  // a page of the server's history. cursor is a message ID (-1, '' or
-  // null: from the newest, or down from the oldest): the page starts past
-  // that message (the engine's pages start at a time: the message's
-  // sentTime, asked of the server); the cursor answered is the ID of the
-  // page's last message.
+  // getHistoryMessages({ targetId, chatType, cursor, pageSize,
+  // searchDirection, searchOptions }): a page of the server's history.
+  // cursor is a message ID (-1, '' or null: from the newest, or down from
+  // the oldest): the page starts past that message (the engine's pages
+  // start at a time: the message's sentTime, asked of the server); the
+  // cursor answered is the ID of the page's last message. searchOptions
+  // ({ from, msgTypes, startTime, endTime }) narrow it on the server.
   async getHistoryMessages(options) {
     const conversationType = chatTypes[options?.chatType];
     if (!options?.targetId || conversationType === undefined) badParam('targetId and chatType are required', options);
     const conversation = { conversationType, targetId: options.targetId };
     const count = Math.min(Math.max(options.pageSize ?? 20, 1), 50);
     const down = options.searchDirection === 'down';
+    const so = options.searchOptions ?? {};
+    const narrowed = !!(so.from || so.msgTypes?.length || so.startTime || so.endTime);
+    if (narrowed && conversationType === im.ConversationType.CHATROOM) badParam('searchOptions are for singleChat and groupChat', options);
+    const objectNames = so.msgTypes?.length ? so.msgTypes.flatMap((t) => objectNamesOf[t] ?? []) : undefined;
+    if (objectNames && !objectNames.length) badParam(`msgTypes: ${so.msgTypes} (txt, img, file, audio, video, loc, custom, cmd)`, options);
     const cursor = options.cursor === undefined || options.cursor === null || options.cursor === '' || String(options.cursor) === '-1' ? '' : String(options.cursor);
-    let timestamp = 0;
-    if (cursor) {
+    // From the cursor's message, else the window's near end (inclusive).
+    let timestamp = down ? (so.startTime > 0 ? so.startTime - 1 : 0) : (so.endTime > 0 ? so.endTime + 1 : 0);
+    if (cursor.startsWith('t:')) {
+      timestamp = Number(cursor.slice(2)) || 0; // a narrowed page's, that found nothing to name
+    } else if (cursor) {
       const at = await im.getUltraGroupMessageListByMessageUId(conversation, [{ messageUId: cursor }]); // any conversation type
       if (at.code !== 0) throw failed(options, at);
       timestamp = at.data[cursor]?.sentTime ?? refuse(statusCode.MESSAGE_NOT_FOUND, `cursor: no message ${cursor} in this conversation`, options);
     }
-    const res = conversationType === im.ConversationType.CHATROOM // members only (702)
-      ? await im.getChatroomHistoryMessages(options.targetId, { timestamp, count, order: down ? 1 : 0 })
-      : await im.getRemoteHistoryMessages(conversation, { timestamp, count, order: down ? 1 : 0 });
-    if (res.code !== 0) throw failed(options, res);
+    let list = [], more = false, next = timestamp;
+    if (conversationType === im.ConversationType.CHATROOM) { // members only (702)
+      const res = await im.getChatroomHistoryMessages(options.targetId, { timestamp, count, order: down ? 1 : 0 });
+      if (res.code !== 0) throw failed(options, res);
+      [list, more] = [res.data.list, res.data.hasMore];
+    } else {
+      const narrowing = narrowed && {
+        ...(objectNames && { objectNames }), ...(so.from && { senderUserId: String(so.from) }),
+        ...((down ? so.endTime : so.startTime) > 0 && { boundTimestamp: down ? so.endTime : so.startTime }),
+      };
+      for (let round = 0; round < (narrowed ? narrowedRounds : 1); round++) {
+        const res = await im.getRemoteHistoryMessages(conversation, { timestamp: next, count: count - list.length, order: down ? 1 : 0, ...narrowing });
+        if (res.code !== 0) throw failed(options, res);
+        list.push(...res.data.list);
+        [more, next] = [res.data.hasMore, res.data.nextTimestamp];
+        if (!more || list.length >= count) break;
+      }
+    }
     // up: newest first, the cursor the oldest; down: the reverse.
-    const list = [...res.data.list].sort((a, b) => (down ? a.sentTime - b.sentTime : b.sentTime - a.sentTime));
+    list = [...list].sort((a, b) => (down ? a.sentTime - b.sentTime : b.sentTime - a.sentTime));
     const messages = list.map((m) => this.#shape(m)).filter(Boolean);
     const last = list[list.length - 1];
-    const out = { messages, isLast: !res.data.hasMore, cursor: res.data.hasMore && last ? last.messageUId : undefined };
+    const out = { messages, isLast: !more, cursor: more ? (last ? last.messageUId : `t:${next}`) : undefined };
     options.success?.(messages);
     return out;
   }

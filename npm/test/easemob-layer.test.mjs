@@ -101,6 +101,35 @@ test('getHistoryMessages starts past a message ID the app holds, up or down', as
   assert.equal(e.type, 51, JSON.stringify(e));
 });
 
+// getHistoryMessages' searchOptions (Easemob-chat.d.ts: "from — The user
+// ID of the message sender", "msgTypes — An array of message types for
+// query", startTime and endTime bounding the query): the page holds
+// pageSize messages that pass, found on the server, not a page filtered
+// afterwards.
+test('getHistoryMessages narrows by searchOptions: msgTypes, from, startTime and endTime', async () => {
+  const gid = await group('narrow', ['bob']);
+  const sent = [];
+  const custom = (to) => websdk.message.create({ type: 'custom', chatType: 'groupChat', to, customEvent: 'ev', customExts: { n: 1 } });
+  sent.push((await conn.send(custom(gid))));
+  for (let i = 0; i < 4; i++) sent.push(await conn.send(txt(gid, `n${i}`, 'groupChat')));
+  const r = await peers.bob.call('sendMessage', { conversationType: 3, targetId: gid }, { $class: 'TextMessage', content: { content: 'from bob' } });
+  assert.equal(r.code, 0, JSON.stringify(r));
+  for (let i = 4; i < 6; i++) sent.push(await conn.send(txt(gid, `n${i}`, 'groupChat')));
+  const page = (o) => conn.getHistoryMessages({ targetId: gid, chatType: 'groupChat', pageSize: 10, ...o });
+  const show = (res) => res.messages.map((m) => (m.type === 'txt' ? m.msg : m.type));
+  assert.deepEqual(show(await page({ pageSize: 1, searchOptions: { msgTypes: ['custom'] } })), ['custom'], 'the one custom message under newer texts');
+  assert.deepEqual(show(await page({ searchOptions: { from: 'bob' } })), ['from bob']);
+  const window = await page({ searchOptions: { msgTypes: ['txt'], from: 'amy', startTime: sent[2].message.time, endTime: sent[4].message.time } });
+  assert.deepEqual(show(window), ['n3', 'n2', 'n1'], 'both ends inclusive, newest first');
+  assert.equal(window.isLast, true);
+  const first = await page({ pageSize: 2, searchDirection: 'down', searchOptions: { msgTypes: ['txt'] } });
+  assert.deepEqual(show(first), ['n0', 'n1']);
+  const second = await page({ pageSize: 2, searchDirection: 'down', cursor: first.cursor, searchOptions: { msgTypes: ['txt'] } });
+  assert.deepEqual(show(second), ['n2', 'n3']);
+  const e = await rejection(page({ searchOptions: { msgTypes: ['nonesuch'] } }));
+  assert.equal(e.type, -3, JSON.stringify(e));
+});
+
 // ---- Recall ----
 
 // recallMessage's option "type?: 'chat' | 'groupchat' | 'chatroom' — The
