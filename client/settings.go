@@ -61,9 +61,11 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 	}
 	// Taken here first: the log entries that come back (maybe before the
 	// answer) then carry nothing new for this device. A refusal puts the
-	// settings back.
+	// settings back; the answer stamps them with the server's time (this
+	// device's estimate of it runs ahead when its clock jumps forward, and
+	// kept the user's later changes on other devices out).
 	now := e.ServerTime()
-	apply, undo := &inItem{}, &inItem{}
+	apply, undo, stamped := &inItem{}, &inItem{}, &inItem{}
 	e.seqMu.Lock()
 	for _, c := range convs {
 		var prev Settings
@@ -75,6 +77,7 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 		set.Time = max(prev.SettingsTime, now)
 		contract.EditSettings(set, req, last, 0)
 		prev.SettingsTime = set.Time
+		stamped.restamps = append(stamped.restamps, restamp{conv: c, from: set.Time})
 		apply.settings = append(apply.settings, &pb.LogEntry{Conv: wireConv(c), Settings: set})
 		undo.settings = append(undo.settings, &pb.LogEntry{Conv: wireConv(c), Settings: wireSettings(prev)})
 	}
@@ -82,13 +85,29 @@ func (e *Engine) SetSettings(ctx context.Context, convs []Conversation, edit Set
 	if err := e.applyLocal(apply); err != nil {
 		return err
 	}
-	if _, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Settings{Settings: req}}); err != nil {
+	f, err := e.request(ctx, &pb.Frame{Body: &pb.Frame_Settings{Settings: req}})
+	if err != nil {
 		if uerr := e.applyLocal(undo); uerr != nil {
 			e.log.Log(LevelError, "settings: put back after a refusal", "err", uerr.Error())
 		}
 		return err
 	}
+	if at := f.GetOk().GetTime(); at > 0 {
+		for i := range stamped.restamps {
+			stamped.restamps[i].to = at
+		}
+		if err := e.applyLocal(stamped); err != nil {
+			e.log.Log(LevelError, "settings: the server's time", "err", err.Error())
+		}
+	}
 	return nil
+}
+
+// restamp gives conv's settings the server's time for the change this
+// device stamped from, unless a later change took its place meanwhile.
+type restamp struct {
+	conv     Conversation
+	from, to int64
 }
 
 // setDnd sends a do-not-disturb's change and takes it here when answered,

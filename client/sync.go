@@ -42,6 +42,7 @@ type inItem struct {
 	read       *readMove
 	log        *pb.LogEntry   // applied as if it came in this user's log
 	settings   []*pb.LogEntry // this device changed these settings (no event here)
+	restamps   []restamp      // ... and the server stamped them so
 	draft      *draftSet
 	received   *receivedSet
 	sent       *Message // a send acknowledged in time (already updated)
@@ -242,6 +243,11 @@ func (e *Engine) process(items []*inItem) {
 		}
 		for _, l := range it.settings {
 			e.applySettingsLocked(bs, l, false)
+		}
+		for _, r := range it.restamps {
+			if st := e.stateLocked(bs, r.conv); st.SettingsTime == r.from {
+				st.SettingsTime = r.to
+			}
 		}
 		if d := it.draft; d != nil {
 			st := e.stateLocked(bs, d.conv)
