@@ -1,6 +1,10 @@
 package client
 
-import "context"
+import (
+	"context"
+
+	"github.com/imwasm/imwasm/proto/contract"
+)
 
 // Store is the device's local database. It is shaped for IndexedDB: every
 // method may be slow and takes a context; writes come in batches and each
@@ -174,7 +178,7 @@ func (st *ConversationState) Hidden() bool {
 	if seen == 0 {
 		seen = max(st.LastSeq, st.Contiguous)
 	}
-	return st.RemovedSeq > 0 && seen <= st.RemovedSeq
+	return contract.Hidden(st.RemovedSeq, seen)
 }
 
 // Blocked reports do-not-disturb of any kind (RongIMLib's

@@ -308,7 +308,9 @@ func (s *Server) pushState(ctx context.Context, user string, m *pb.Message) (lev
 	sees = m.ConvType != pb.ConversationType_GROUP
 	var own, typeDefault int32
 	for _, c := range states {
-		badge += int(c.UnreadCount)
+		if !contract.Hidden(c.Settings.GetRemovedSeq(), c.LastSeq) { // (a removed conversation is out of the total)
+			badge += int(c.UnreadCount)
+		}
 		if c.Conv.GetType() != m.ConvType {
 			continue
 		}

@@ -914,3 +914,43 @@ func TestDoNotDisturb(t *testing.T) {
 		t.Fatalf("pushes after the conversation's ended: %v", got)
 	}
 }
+
+// A push's badge is the user's unread total as their devices count it: a
+// conversation they removed from the list (and nothing came since) is out
+// of it. It counted every conversation's unread messages.
+func TestPushBadgeLeavesRemovedConversationsOut(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"pushWebhookUrl": h.srv.URL + "/push"})
+	bob := e.device("bob", "b1", devOpts{})
+	bob.connect(t, token(t, "bob", time.Hour))
+	for _, s := range []string{"one", "two"} {
+		appSend(t, e, "alice", "bob", s, "a-"+s)
+	}
+	bob.waitMessages(t, 2)
+	alice := client.Conversation{Type: client.Private, TargetID: "alice"}
+	if err := bob.SetSettings(ctx, []client.Conversation{alice}, client.SettingsEdit{Remove: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := bob.TotalUnreadCount(true); n != 0 {
+		t.Fatalf("bob's device counts %d unread after removing alice's conversation", n)
+	}
+	bob.Disconnect()
+	e.clock.add(time.Minute) // long after bob left: his push is owed
+	appSend(t, e, "carol", "bob", "hi", "c-hi")
+	var badge any
+	waitFor(t, "carol's push to bob", func() bool {
+		for _, ev := range h.seen() {
+			if d, _ := ev["data"].(map[string]any); d["body"] == "hi" {
+				badge = d["badge"]
+				return true
+			}
+		}
+		return false
+	})
+	if badge != float64(1) {
+		t.Fatalf("badge %v, want 1 (carol's message; alice's conversation was removed)", badge)
+	}
+}

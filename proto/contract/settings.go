@@ -40,6 +40,14 @@ func CheckSettingsRequest(r *pb.SettingsRequest) error {
 	return nil
 }
 
+// Hidden reports a conversation removed from the list (removeConversation
+// at removedSeq) with no message since: seen is its last message's
+// sequence number. It is out of the list and the unread total until a
+// message comes.
+func Hidden(removedSeq, seen uint64) bool {
+	return removedSeq > 0 && seen <= removedSeq
+}
+
 // EditSettings applies r to set, a conversation's settings; last is the
 // conversation's last sequence number (removeConversation hides it up to
 // there), dndUntil when r's do-not-disturb ends. A removed conversation
