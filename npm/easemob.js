@@ -87,12 +87,16 @@ const codeMap = new Map([
 // The server's reasons that tell apart refusals sharing an engine code, as
 // Easemob's SDK tells them apart by the server's reason: the engine's 22408
 // is a muted member's send (507) or a member who may not ask for group read
-// acks (219, docs/migration.md).
-const reasonMap = new Map([['group ack msg permission denied', statusCode.USER_MUTED_BY_ADMIN]]);
+// acks (219, docs/migration.md); its 25101 any refused recall, one past the
+// recall window 504.
+const reasonMap = new Map([
+  [`${im.ErrorCode.FORBIDDEN_IN_GROUP}:group ack msg permission denied`, statusCode.USER_MUTED_BY_ADMIN],
+  [`${im.ErrorCode.RECALL_MESSAGE}:the recall window has passed`, statusCode.MESSAGE_RECALL_TIME_LIMIT],
+]);
 
 // emError is Easemob's error object for an engine result.
 function emError(res, fallback = statusCode.REQUEST_UNKNOWN) {
-  const type = (res.code === im.ErrorCode.FORBIDDEN_IN_GROUP && reasonMap.get(res.msg)) || codeMap.get(res.code) || fallback;
+  const type = reasonMap.get(`${res.code}:${res.msg}`) || codeMap.get(res.code) || fallback;
   return { type, message: res.msg || `imwasm error ${res.code}`, data: { code: res.code } };
 }
 

@@ -145,6 +145,21 @@ test('recallMessage takes the older type: groupchat and chat', async () => {
   assert.equal(r2.serverMsgId, sent2.serverMsgId);
 });
 
+// status.d.ts: MESSAGE_RECALL_TIME_LIMIT = 504, a recall past the time the
+// app allows. (The server binary's clock is the machine's: the window is
+// set to 1 s and the test waits past it; a busy machine only waits longer.)
+test('recallMessage past the recall window fails with 504', async () => {
+  const sent = await conn.send(txt('rw-peer', 'too late'));
+  await admin(server, 'PUT', '/v1/settings', { recallWindowSeconds: 1 });
+  try {
+    await sleep(1100);
+    const e = await rejection(conn.recallMessage({ mid: sent.serverMsgId, to: 'rw-peer', chatType: 'singleChat' }));
+    assert.equal(e.type, 504, JSON.stringify(e));
+  } finally {
+    await admin(server, 'PUT', '/v1/settings', { recallWindowSeconds: 120 });
+  }
+});
+
 // message.d.ts RecallMsgBody { id, from, to, mid, ext }; recallMessage's
 // option "ext?: string — Custom extension fields": the recall's ext reaches
 // the receivers' onRecallMessage.
