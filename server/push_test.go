@@ -938,6 +938,7 @@ func TestPushBadgeLeavesRemovedConversationsOut(t *testing.T) {
 		t.Fatalf("bob's device counts %d unread after removing alice's conversation", n)
 	}
 	bob.Disconnect()
+	e.waitOffline(t, "bob")
 	e.clock.add(time.Minute) // long after bob left: his push is owed
 	appSend(t, e, "carol", "bob", "hi", "c-hi")
 	var badge any
