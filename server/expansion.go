@@ -81,7 +81,7 @@ func (ss *session) handleExpansion(ctx context.Context, id uint64, r *pb.Expansi
 	marker = &pb.Message{
 		ConvType: orig.ConvType, FromUser: ss.user, To: r.Conv.Target, Channel: orig.Channel,
 		ClientMsgId: contract.ExpansionIDPrefix + rand.Text(), ObjectName: "RC:MsgExMsg", IsPersisted: true,
-		DirectedUserIds: orig.DirectedUserIds,
+		DirectedUserIds: store.MarkerAudience(orig),
 		ExpansionOf:     orig.Uid, Expansion: r.Set, ExpansionRemoved: r.Remove,
 	}
 	if marker.Size() > contract.MessageBytes(ss.srv.cfg.MaxContentBytes) {

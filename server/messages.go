@@ -142,12 +142,6 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 	var convID string
 	var g *groupInfo
 	var err error
-	if t := r.Conv.GetType(); t == pb.ConversationType_CHATROOM || t == pb.ConversationType_ULTRA_GROUP {
-		if r.NeedReceipt || r.DeliveryReceipt {
-			ss.replyErr(id, codes.InvalidParameter, "receipts are not asked in chat rooms and ultra groups")
-			return
-		}
-	}
 	if r.Conv.GetType() == pb.ConversationType_CHATROOM {
 		convID, err = ss.chatroomConversation(ctx, r.Conv, true)
 	} else {
@@ -161,33 +155,12 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		refuse(err)
 		return
 	}
-	if mi := r.MentionedInfo; mi != nil || r.IsMentioned {
-		switch {
-		case mi == nil || !r.IsMentioned:
-			ss.replyErr(id, codes.InvalidParameter, "isMentioned and mentionedInfo go together")
-			return
-		case mi.Type != 1 && mi.Type != 2:
-			ss.replyErr(id, codes.InvalidParameter, "mentionedInfo.type must be 1 (ALL) or 2 (SINGAL)")
-			return
-		case mi.Type == 2 && len(mi.UserIds) == 0:
-			ss.replyErr(id, codes.InvalidParameter, "mentionedInfo.userIdList: 1-1000 ids for SINGAL")
-			return
-		}
-	}
-	if len(r.Expansion) > 0 && !r.CanIncludeExpansion {
-		ss.replyErr(id, codes.InvalidParameter, "expansion needs canIncludeExpansion")
-		return
-	}
 	if err := ss.checkDirected(ctx, r); err != nil {
 		refuse(err)
 		return
 	}
 	var quota *store.Quota // receipts asked in a group: taken with the write
 	if r.NeedReceipt {
-		if r.IsStatus || len(r.DirectedUserIds) > 0 {
-			ss.replyFor(id, errReceiptConf)
-			return
-		}
 		switch quota, err = ss.srv.checkAskReceipts(ctx, ss.user, r.Conv); {
 		case errors.Is(err, errGroupTooLarge):
 			r.NeedReceipt, err = false, nil
@@ -295,14 +268,11 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 	ss.reply(ack)
 }
 
-// checkDirected validates a targeted message's recipients: group messages
-// only, and only members of the group.
+// checkDirected validates a targeted message's recipients: only members
+// of the group (contract.CheckSend: group messages only).
 func (ss *session) checkDirected(ctx context.Context, r *pb.SendRequest) error {
 	if len(r.DirectedUserIds) == 0 {
 		return nil
-	}
-	if r.Conv.Type != pb.ConversationType_GROUP {
-		return codes.New(codes.InvalidParameter, "directionalUserIdList is for group messages")
 	}
 	g, err := ss.srv.groups.get(ctx, r.Conv.Target)
 	if err != nil {

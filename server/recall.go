@@ -116,7 +116,7 @@ func (s *Server) recall(ctx context.Context, operator, convID string, r *pb.Reca
 		ClientMsgId: contract.RecallIDPrefix + orig.Uid,
 		ObjectName:  store.RecallObjectName, Content: content, IsPersisted: true,
 		DisableNotification: r.DisableNotification, PushContent: r.PushContent,
-		DirectedUserIds: orig.DirectedUserIds, RecallOf: orig.Uid,
+		DirectedUserIds: store.MarkerAudience(orig), RecallOf: orig.Uid,
 	}
 	stored, err := s.store.Modify(ctx, convID, orig.Uid, recalled, mark)
 	if errors.Is(err, store.ErrExists) {

@@ -96,8 +96,43 @@ func CheckSend(r *pb.SendRequest, maxContent int) error {
 	switch {
 	case r.ObjectName == "" || len(r.ObjectName) > MaxIDBytes:
 		return codes.New(codes.InvalidParameter, "messageType (objectName) of 1-64 bytes required")
+	case r.ObjectName == RecallNotice:
+		// What a recall turns a message into: one sent as such could be
+		// recalled by no one (it reads as recalled already).
+		return codes.New(codes.InvalidParameter, "RC:RcNtf is the server's recall notice: recallMessage recalls a message")
 	case !ObjectContent(r.Content):
 		return codes.New(codes.InvalidParameter, "content must be one JSON object")
+	}
+	return checkSendOptions(r)
+}
+
+// RecallNotice is the type a recalled message takes (RongIMLib's
+// RecallNotificationMessage).
+const RecallNotice = "RC:RcNtf"
+
+// checkSendOptions applies the rules of a send's options that need no
+// state (who is in a group is the server's to check).
+func checkSendOptions(r *pb.SendRequest) error {
+	typ := r.Conv.GetType()
+	if mi := r.MentionedInfo; mi != nil || r.IsMentioned {
+		switch {
+		case mi == nil || !r.IsMentioned:
+			return codes.New(codes.InvalidParameter, "isMentioned and mentionedInfo go together")
+		case mi.Type != 1 && mi.Type != 2:
+			return codes.New(codes.InvalidParameter, "mentionedInfo.type must be 1 (ALL) or 2 (SINGAL)")
+		case mi.Type == 2 && len(mi.UserIds) == 0:
+			return codes.New(codes.InvalidParameter, "mentionedInfo.userIdList: 1-1000 ids for SINGAL")
+		}
+	}
+	switch {
+	case len(r.Expansion) > 0 && !r.CanIncludeExpansion:
+		return codes.New(codes.InvalidParameter, "expansion needs canIncludeExpansion")
+	case len(r.DirectedUserIds) > 0 && typ != pb.ConversationType_GROUP:
+		return codes.New(codes.InvalidParameter, "directionalUserIdList is for group messages")
+	case (r.NeedReceipt || r.DeliveryReceipt) && (typ == pb.ConversationType_CHATROOM || typ == pb.ConversationType_ULTRA_GROUP):
+		return codes.New(codes.InvalidParameter, "receipts are not asked in chat rooms and ultra groups")
+	case r.NeedReceipt && (r.IsStatus || len(r.DirectedUserIds) > 0):
+		return codes.New(codes.SendReadReceiptConfError, "receipts cannot be asked for on status or targeted messages")
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ var (
 
 // RecallObjectName is the object name a recalled message takes (RongIMLib's
 // RecallNotificationMessage).
-const RecallObjectName = "RC:RcNtf"
+const RecallObjectName = contract.RecallNotice
 
 // PrivateConvID is the canonical id of the private conversation of a and b.
 func PrivateConvID(a, b string) string {
@@ -605,6 +605,17 @@ func VisibleTo(m *pb.Message, user string) bool {
 	return len(m.DirectedUserIds) == 0 || m.FromUser == user || slices.Contains(m.DirectedUserIds, user)
 }
 
+// MarkerAudience is whom a marker acting on orig (a recall, an edit, an
+// expansion) is for: whoever sees orig. For a targeted message that is its
+// targets and its sender, who may not be the one acting (a target changing
+// its expansion, an admin recalling it). Nil: everyone in the conversation.
+func MarkerAudience(orig *pb.Message) []string {
+	if len(orig.DirectedUserIds) == 0 || slices.Contains(orig.DirectedUserIds, orig.FromUser) {
+		return orig.DirectedUserIds
+	}
+	return append(slices.Clip(orig.DirectedUserIds), orig.FromUser)
+}
+
 // CountClass is how a stored message counts towards unread counts, as the
 // stores keep it beside the message: 0 it raises nobody's, 1 everyone's
 // who sees the conversation but its sender's, 2 those it is targeted at
@@ -686,15 +697,17 @@ func MergeJSON(prev []byte, fields map[string]json.RawMessage) ([]byte, error) {
 const MarkersBack = 50
 
 // LastMessageFrom reads entries newest first (seq, encoded message) and
-// answers the seq a pull starts at so that the last message that is not a
-// marker comes with the markers after it: that message's, or, when the
-// entries read hold none, the oldest read (and last when none at all).
-func LastMessageFrom(entries func(yield func(seq uint64, body []byte) bool) error, last uint64) (uint64, error) {
+// answers the seq user's pull starts at so that the last message for them
+// that is not a marker comes with what follows it: that message's, or,
+// when the entries read hold none, the oldest read (and last when none at
+// all). Messages targeted at others are passed over as markers are (the
+// user gets their tombstones, and lists nothing of them).
+func LastMessageFrom(entries func(yield func(seq uint64, body []byte) bool) error, user string, last uint64) (uint64, error) {
 	from := last
 	err := entries(func(seq uint64, body []byte) bool {
 		from = seq
 		m := &pb.Message{}
-		return m.Unmarshal(body) != nil || IsMarker(m) // go on past markers
+		return m.Unmarshal(body) != nil || IsMarker(m) || !VisibleTo(m, user) // go on past them
 	})
 	return from, err
 }

@@ -472,7 +472,7 @@ func pull(ctx context.Context, q querier, user, convID string, afterSeq uint64, 
 					}
 				}
 				return rows.Err()
-			}, last)
+			}, user, last)
 			if err != nil {
 				return nil, 0, 0, fmt.Errorf("pull %s: the last message: %w", convID, err)
 			}

@@ -429,7 +429,7 @@ func (d *DB) Pull(ctx context.Context, user, convID string, afterSeq uint64, lim
 					}
 				}
 				return rows.Err()
-			}, last)
+			}, user, last)
 			if err != nil {
 				return nil, 0, 0, fmt.Errorf("pull %s: the last message: %w", convID, err)
 			}
