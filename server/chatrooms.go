@@ -279,6 +279,23 @@ func (c *roomIndex) has(ss *session, room string) bool {
 	return in
 }
 
+// names lists the rooms with sessions here.
+func (c *roomIndex) names() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return slices.Collect(maps.Keys(c.rooms))
+}
+
+// sessionsIn lists room's sessions here.
+func (c *roomIndex) sessionsIn(room string) []*session {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if r := c.rooms[room]; r != nil {
+		return r.list()
+	}
+	return nil
+}
+
 // drop takes every session out of room (it was destroyed); had says there
 // were some.
 func (c *roomIndex) drop(room string) (had bool) {

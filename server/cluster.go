@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"hash/fnv"
 	"maps"
 	"slices"
@@ -17,9 +18,11 @@ import (
 
 	"github.com/imwasm/imwasm/proto/codes"
 	pb "github.com/imwasm/imwasm/proto/litepb"
+	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/server/bus"
 	"github.com/imwasm/imwasm/server/bus/natsbus"
 	"github.com/imwasm/imwasm/server/files"
+	"github.com/imwasm/imwasm/server/store"
 )
 
 // What the nodes of a cluster tell each other over the bus, beyond
@@ -846,8 +849,35 @@ func (c *cluster) reconnected() {
 	}
 	// Changes of ultra groups' members may have been missed: every
 	// session here is brought in line with the store (reads: not on the
-	// bus's goroutine).
+	// bus's goroutine). So are kicks, blocks and rooms destroyed.
 	s.tasks.Go(func() { s.reenterUltraGroups(s.ctx) })
+	s.tasks.Go(func() { s.recheckAfterCut(s.ctx) })
+}
+
+// recheckAfterCut brings this node's sessions in line with what other
+// nodes did while it missed their events: a user kicked (tokens revoked)
+// or blocked has their sessions here closed; a chat room destroyed is
+// told to its sessions here (as destroyed by the app's server: how is not
+// known) and they are out of it.
+func (s *Server) recheckAfterCut(ctx context.Context) {
+	for _, ss := range s.hub.all() {
+		if err := s.admit(ctx, auth.Claims{Subject: ss.user, IssuedAt: ss.issued}); err != nil && codes.Of(err) != codes.Timeout {
+			ss.kick(codes.Of(err), err.Error())
+		}
+	}
+	for _, room := range s.rooms.names() {
+		if _, err := s.store.Chatroom(ctx, room); !errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		frame, err := (&pb.Frame{Body: &pb.Frame_Push{Push: &pb.Push{Chatroom: []*pb.ChatroomEvent{{Room: room, Destroyed: true, DestroyedType: 1}}}}}).Marshal()
+		if err != nil {
+			continue
+		}
+		for _, ss := range s.rooms.sessionsIn(room) {
+			ss.enqueue(outFrame{b: frame, push: true, kind: framePush})
+		}
+		s.chatroomGone(room)
+	}
 }
 
 // ClusterNodes is how many other nodes this one knows are alive.

@@ -47,6 +47,7 @@ type session struct {
 	id      string
 	user    string
 	device  string
+	issued  int64 // its token's iat (s): a revocation the node learns of late is judged by it
 	created time.Time
 	watched bool // the bus watches user for it (set before it is shared)
 	joined  bool // it joined the hub (set before it is shared)
@@ -189,6 +190,7 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		conn:    conn,
 		id:      strconv.FormatUint(sessionCounter.Add(1), 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + s.cluster.tag,
 		user:    claims.Subject,
+		issued:  claims.IssuedAt,
 		device:  a.DeviceId,
 		created: time.Now(),
 		wake:    make(chan struct{}),
@@ -201,6 +203,15 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	// Its ultra groups' pushes from before the version is read too: a
 	// message stored after it is noted while the session is held.
 	s.enterUltraGroups(ctx, sess.user, []*session{sess})
+	// Deliveries from other nodes reach this node from before the version
+	// is read: a message stored after the device's sync read is pushed to
+	// it. (Watched after the read, one stored between went to no one here,
+	// and a device at that version skipped its sync.)
+	if err := s.bus.Watch(ctx, sess.user); err != nil {
+		s.log.Warn("bus: watch a user", "user", sess.user, "err", err)
+	} else {
+		sess.watched = true
+	}
 	version := s.store.Version()
 	rate, burst := uint32(0), uint32(0)
 	if s.cfg.SendRate > 0 {
@@ -218,14 +229,6 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		MaxUploadBytes:  uint64(s.settings.Load().UploadMaxBytes),
 		RecallWindowSec: uint32(s.settings.Load().recallWindow().Seconds()),
 	}}}
-	// Deliveries from other nodes reach this node before the device can
-	// sync (after the AuthOK): a message stored after its sync read is
-	// pushed to it.
-	if err := s.bus.Watch(ctx, sess.user); err != nil {
-		s.log.Warn("bus: watch a user", "user", sess.user, "err", err)
-	} else {
-		sess.watched = true
-	}
 	// The AuthOK goes first in the queue: pushes enqueued once the session
 	// is in the hub follow it, and so do its ultra groups' (whose fan-out
 	// writes at once to a session with nothing queued: before the AuthOK,

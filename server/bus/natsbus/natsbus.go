@@ -67,14 +67,15 @@ type Bus struct {
 	done   chan struct{}
 	loop   sync.WaitGroup
 
-	mu       sync.Mutex
-	watched  map[string]*watch
-	lastDrop atomic.Int64 // unix ns of the last slow-consumer resync
+	mu      sync.Mutex
+	watched map[string]*watch
+	dropped atomic.Bool // NATS dropped messages for this node since its inbox last drained
 }
 
 type watch struct {
-	n   int
-	sub *nats.Subscription
+	n     int
+	sub   *nats.Subscription
+	ready chan struct{} // closed once NATS confirmed the subscription (or gave up)
 }
 
 var _ bus.Bus = (*Bus)(nil)
@@ -113,13 +114,12 @@ func Open(ctx context.Context, opts Options, node bus.Node) (*Bus, error) {
 				b.log.Warn("bus: NATS", "err", err)
 				return
 			}
-			// Messages were dropped: sessions sync. NATS says so once per
-			// subscription, and every user's shares the one inbox: once
-			// a second is enough.
-			now := time.Now().UnixNano()
-			if last := b.lastDrop.Load(); now-last > int64(time.Second) && b.lastDrop.CompareAndSwap(last, now) {
-				b.log.Warn("bus: the node fell behind NATS; its sessions sync", "err", err)
-				b.node.Reconnected()
+			// Messages were dropped: the sessions sync once the node has
+			// caught up (run), not now: NATS says so once a subscription
+			// until one of its messages gets through again, so what it
+			// drops after a sync made now would be told to no one.
+			if !b.dropped.Swap(true) {
+				b.log.Warn("bus: the node fell behind NATS; its sessions sync when it has caught up", "err", err)
 			}
 		}),
 	)
@@ -170,6 +170,9 @@ func (b *Bus) run() {
 			return
 		case m := <-b.in:
 			b.handle(m.Data)
+			if len(b.in) == 0 && b.dropped.Swap(false) {
+				b.node.Reconnected() // caught up after dropping: every drop is behind this sync
+			}
 		}
 	}
 }
@@ -253,8 +256,14 @@ func (b *Bus) watch(ctx context.Context, subj string) error {
 	b.mu.Lock()
 	w := b.watched[subj]
 	if w != nil {
+		// Another session's watch: returns once NATS has it, as that one
+		// does (a message published before would reach neither).
 		w.n++
 		b.mu.Unlock()
+		select {
+		case <-w.ready:
+		case <-ctx.Done():
+		}
 		return nil
 	}
 	sub, err := b.subscribe(subj)
@@ -262,8 +271,10 @@ func (b *Bus) watch(ctx context.Context, subj string) error {
 		b.mu.Unlock()
 		return err
 	}
-	b.watched[subj] = &watch{n: 1, sub: sub}
+	w = &watch{n: 1, sub: sub, ready: make(chan struct{})}
+	b.watched[subj] = w
 	b.mu.Unlock()
+	defer close(w.ready)
 	if b.nc.Status() != nats.CONNECTED {
 		return nil // NATS gets the subscription when it is back (and the node's sessions then sync)
 	}
