@@ -69,8 +69,8 @@ export interface FileMsgBody extends FileMsgBase { type: 'file'; filename?: stri
 export interface AudioMsgBody extends FileMsgBase { type: 'audio'; filename?: string; length?: number; file_length?: number }
 export interface VideoMsgBody extends FileMsgBase { type: 'video'; filename?: string; length?: number; file_length?: number; thumb?: string }
 export interface LocationMsgBody extends MsgBase { type: 'loc'; lat: number; lng: number; addr: string; buildingName?: string }
-/** A read ack: id is the message read; in a group, ackContent goes to its sender. */
-export interface ReadMsgBody extends MsgBase { type: 'read'; ackContent?: string }
+/** A read ack: ackId is the message read (message.create's id option); in a group, ackContent goes to its sender. */
+export interface ReadMsgBody extends MsgBase { type: 'read'; ackId?: string; ackContent?: string }
 /** A conversation read ack. */
 export interface ChannelMsgBody extends MsgBase { type: 'channel' }
 export type MessageBody = TextMsgBody | ImgMsgBody | FileMsgBody | AudioMsgBody | VideoMsgBody | LocationMsgBody | CustomMsgBody | CmdMsgBody | ReadMsgBody | ChannelMsgBody;
@@ -106,6 +106,13 @@ export interface RemoveGroupMemberResult { action: 'remove_member'; groupid: str
 export interface MuteGroupMemberResult { expire: number; result: boolean; user: string }
 export interface UnmuteGroupMemberResult { result: boolean; user: string }
 export interface DeleteSessionResult { result: 'ok' }
+export interface RosterData { name: string; subscription: 'both'; jid: { appKey: string; name: string; domain: string; clientResource: string } }
+export interface ContactItem { userId: string; remark: string }
+export interface CursorContactsResult { cursor?: string; contacts: ContactItem[] }
+/** The users the call changed. */
+export interface OperateResult { userIds: string[] }
+export interface GetSubscribedPresenceListResult { result: { sublist: { uid: string; expiry: number }[]; totalnum: number } }
+export interface ConversationInfo { channel_infos: { channel_id: string; lastMessage: MessageBody | Record<string, never>; unread_num: number }[] }
 
 export interface PresenceType { userId: string; statusDetails: { device: string; status: number }[]; ext: string; lastTime: number; expire: number }
 /** A getPresenceStatus / subscribePresence result: status per device ({ web: 1 | 0 }). */
@@ -142,6 +149,11 @@ export interface EventHandlerType {
   onContactDeleted?: (msg: ContactMsgBody) => void;
   onContactAdded?: (msg: ContactMsgBody) => void;
   onConnected?: () => void;
+  /** The connection was lost; the SDK reconnects by itself (onConnected once it is back). */
+  onReconnecting?: () => void;
+  /** The window's online and offline events. */
+  onOnline?: () => void;
+  onOffline?: () => void;
   onDisconnected?: (e?: ErrorEvent & { code?: number }) => void;
   onTokenExpired?: () => void;
   onError?: (e: ErrorEvent) => void;
@@ -165,8 +177,10 @@ export interface EventHandlerType {
 
 export interface CreateMsgOptions {
   type: 'txt' | 'img' | 'file' | 'audio' | 'video' | 'loc' | 'custom' | 'cmd' | 'read' | 'channel' | 'delivery';
-  /** read: the message read. */
+  /** read: the message read (the ack's ackId; every message gets an id of its own). */
   id?: string;
+  /** delivery: the message delivered. */
+  ackId?: string;
   ackContent?: string;
   lat?: number; lng?: number; addr?: string;
   length?: number;
@@ -209,24 +223,48 @@ export declare class connection {
   getHistoryMessages(options: { targetId: string; chatType: ChatType; cursor?: number | string | null; pageSize?: number; searchDirection?: 'down' | 'up';
     searchOptions?: { from?: string; msgTypes?: Array<'txt' | 'img' | 'file' | 'audio' | 'video' | 'loc' | 'custom' | 'cmd'>; startTime?: number; endTime?: number };
     success?: (res: MessageBody[]) => void; fail?: (e: ErrorEvent) => void }): Promise<HistoryMessages>;
-  /** Contacts are imwasm's (two-way) friends. */
-  addContact(to: string, message?: string): Promise<AsyncResult>;
-  deleteContact(to: string): Promise<AsyncResult>;
-  acceptContactInvite(to: string): Promise<AsyncResult>;
-  declineContactInvite(to: string): Promise<AsyncResult>;
-  getContacts(params?: { success?: (res: { name: string; subscription: string }[]) => void }): Promise<AsyncResult<string[]>>;
+  /** Contacts are imwasm's (two-way) friends; these resolve nothing, as Easemob's. */
+  addContact(to: string, message?: string): Promise<void>;
+  deleteContact(to: string): Promise<void>;
+  acceptContactInvite(to: string): Promise<void>;
+  declineContactInvite(to: string): Promise<void>;
+  /** @deprecated Easemob's older name of acceptContactInvite. */
+  acceptInvitation(to: string): Promise<void>;
+  /** @deprecated Easemob's older name of declineContactInvite. */
+  declineInvitation(to: string): Promise<void>;
+  getContacts(params?: { success?: (res: RosterData[]) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<string[]>>;
+  /** Every contact with the remark this user gave them. */
+  getAllContacts(): Promise<AsyncResult<ContactItem[]>>;
+  /** A page of contacts (pageSize 1-50, default 20); cursor '' on the last page. */
+  getContactsWithCursor(params?: { pageSize?: number; cursor?: string }): Promise<AsyncResult<CursorContactsResult>>;
+  setContactRemark(params: { userId: string; remark: string }): Promise<void>;
   /** User attributes are imwasm's profiles: each user sets their own; answers the attributes now set. gender is kept as 0-2 ('male' or 1 is 1, 'female' or 2 is 2) and read as '1' or '2'. */
   updateUserInfo(params: UpdateOwnUserInfoParams | ConfigurableKey, value?: string): Promise<AsyncResult<UpdateOwnUserInfoParams>>;
   /** @deprecated Easemob's older name of updateUserInfo. */
   updateOwnUserInfo(params: UpdateOwnUserInfoParams | ConfigurableKey, value?: string): Promise<AsyncResult<UpdateOwnUserInfoParams>>;
   /** At most 100 users; properties: the attributes to answer (all when absent). */
   fetchUserInfoById(userId: string | string[], properties?: ConfigurableKey | ConfigurableKey[]): Promise<AsyncResult<{ [userId: string]: UpdateOwnUserInfoParams }>>;
-  addUsersToBlocklist(params: { name: string | string[] }): Promise<AsyncResult>;
-  removeUserFromBlocklist(params: { name: string | string[] }): Promise<AsyncResult>;
+  /** Answers the users blocked; no name, or one not a string: -3, nothing changed. */
+  addUsersToBlocklist(params: { name: string | string[] }): Promise<AsyncResult<OperateResult>>;
+  removeUserFromBlocklist(params: { name: string | string[] }): Promise<void>;
   getBlocklist(params?: { success?: (res: AsyncResult<string[]>) => void }): Promise<AsyncResult<string[]>>;
+  /** @deprecated Easemob's older names. */
+  getBlacklist(params?: { success?: (res: AsyncResult<string[]>) => void }): Promise<AsyncResult<string[]>>;
+  /** @deprecated */
+  addToBlackList(params: { name: string | string[] }): Promise<AsyncResult<OperateResult>>;
+  /** @deprecated */
+  addUsersToBlacklist(params: { name: string | string[] }): Promise<AsyncResult<OperateResult>>;
+  /** @deprecated */
+  removeFromBlackList(params: { name: string | string[] }): Promise<void>;
+  /** @deprecated */
+  removeUserFromBlackList(params: { name: string | string[] }): Promise<void>;
   /** Online status: expiry in seconds (60-2,592,000); status 1 online, 0 offline. */
   subscribePresence(params: { usernames: string[]; expiry: number; success?: (res: AsyncResult<{ result: SubscribePresence[] }>) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<{ result: SubscribePresence[] }>>;
   unsubscribePresence(params: { usernames: string[]; success?: () => void }): Promise<void>;
+  /** The users this user subscribes to (pageNum from 1); expiry: the subscription's length in seconds. */
+  getSubscribedPresencelist(params: { pageNum: number; pageSize: number; success?: (res: AsyncResult<GetSubscribedPresenceListResult>) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<GetSubscribedPresenceListResult>>;
+  /** @deprecated Easemob's older name of getSubscribedPresencelist. */
+  getSubscribedPresenceList(params: { pageNum: number; pageSize: number; success?: (res: AsyncResult<GetSubscribedPresenceListResult>) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<GetSubscribedPresenceListResult>>;
   /** Groups (imwasm's): createGroup names the group (data.groupid); maxusers and public are not kept. */
   createGroup(params: GroupParams<{ data: { groupname: string; desc: string; members: string[]; public: boolean; approval: boolean;
     allowinvites: boolean; inviteNeedConfirm: boolean; maxusers: number; avatar?: string; ext?: string } }>): Promise<AsyncResult<{ groupid: string }>>;
@@ -257,7 +295,12 @@ export declare class connection {
   /** The server's conversations, newest first; pass back the cursor a page gave. */
   getServerConversations(params?: { pageSize?: number; cursor?: string }): Promise<AsyncResult<{ conversations: ConversationItem[]; cursor: string }>>;
   deleteConversation(params: { channel: string; chatType: ChatType; deleteRoam: boolean; success?: (res: AsyncResult<DeleteSessionResult>) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<DeleteSessionResult>>;
-  pinConversation(params: { conversationId: string; conversationType: ChatType; isPinned: boolean }): Promise<AsyncResult<{ isPinned: boolean; pinnedTime: number }>>;
+  /** pinnedTime: when the server pinned it (the lists' pinnedTime). */
+  pinConversation(params: { conversationId: string; conversationType: 'singleChat' | 'groupChat'; isPinned: boolean }): Promise<AsyncResult<{ isPinned: boolean; pinnedTime: number }>>;
+  /** The pinned conversations, the latest pinned first; pass back the cursor a page gave ('' on the last). */
+  getServerPinnedConversations(params?: { pageSize?: number; cursor?: string }): Promise<AsyncResult<{ conversations: ConversationItem[]; cursor: string }>>;
+  /** Easemob's older list: channel_id is appKey_id@easemob.com (a group's @conference.easemob.com); every conversation without pageNum. */
+  getConversationlist(params?: { pageNum?: number; pageSize?: number; success?: (res: AsyncResult<ConversationInfo>) => void; error?: (e: ErrorEvent) => void }): Promise<AsyncResult<ConversationInfo>>;
   /** The sender edits a text within the recall window; answers the message as the server now has it (operationCount: 1, edits are not counted). */
   modifyMessage(params: { messageId: string; modifiedMessage: TextMsgBody }): Promise<ModifyMsgResult>;
   /** remindType (paramType 0), a do-not-disturb of duration ms (1; ≤ 7 days, 0 ends it) or daily on this browser's clock (2; 0:0-0:0 ends it). */

@@ -132,9 +132,13 @@ let localSeq = 0;
 const localId = () => `${Date.now().toString(36)}-${(localSeq++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 // message.create(options) makes the message send takes.
+// As Easemob's, every message gets an id of its own (options.id is not
+// kept) and from ''; a read ack names the message read as ackId (its
+// options.id), a delivery ack its options.ackId.
 function create(options) {
   if (options === null || typeof options !== 'object') throw new TypeError('message.create: options object required');
-  return { id: localId(), chatType: 'singleChat', ext: {}, ...options, time: Date.now() };
+  const ack = options.type === 'read' ? { ackId: options.id } : options.type === 'delivery' ? { ackId: options.ackId } : {};
+  return { chatType: 'singleChat', ext: {}, ...options, id: localId(), from: '', ...ack, time: Date.now() };
 }
 
 // failed tells the call's error callback (Easemob names it error, or
@@ -273,6 +277,7 @@ class Connection {
   #handlers = new Map();
   #opened = false;
   #listening = [];
+  #windowListening = [];
 
   constructor(options) {
     if (options === null || typeof options !== 'object') throw new TypeError('connection: options object required');
@@ -289,6 +294,7 @@ class Connection {
     CustomMessage = im.registerMessageType(CUSTOM, true, true);
     CmdMessage = im.registerMessageType(CMD, true, false);
     this.#listen();
+    this.#listenWindow();
   }
 
   // open({ user, accessToken }): an imwasm token for user, from the app's
@@ -352,9 +358,11 @@ class Connection {
     if (msg.receiverList || msg.deliverOnlineOnly) throw { type: statusCode.OPERATION_UNSUPPORTED, message: 'receiverList and deliverOnlineOnly are not provided yet' };
     const conversation = { conversationType, targetId: msg.to };
     switch (msg.type) {
-      case 'read': // one message read: its sender's onReadMessage
-        if (typeof msg.id !== 'string' || !msg.id) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'id (the message read) is required' };
-        return this.#ack(msg, im.sendMessageReadAck(conversation, msg.id, msg.ackContent));
+      case 'read': { // one message read: its sender's onReadMessage; ackId from message.create, else id
+        const read = 'ackId' in msg ? msg.ackId : msg.id;
+        if (typeof read !== 'string' || !read) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'id (the message read) is required' };
+        return this.#ack(msg, im.sendMessageReadAck(conversation, read, msg.ackContent));
+      }
       case 'channel': // the conversation read: the peer's onChannelMessage
         return this.#ack(msg, im.sendConversationReadAck(conversation));
       case 'delivery':
@@ -516,22 +524,50 @@ class Connection {
     return out;
   }
 
-  // Contacts: imwasm's friends (two-way).
-  addContact(to, message) { return result(im.addFriend(to, im.DirectionType.BOTH, message)); }
-  deleteContact(to) { return result(im.deleteFriends([to], im.DirectionType.BOTH)); }
-  acceptContactInvite(to) { return result(im.acceptFriendApplication(to)); }
-  declineContactInvite(to) { return result(im.refuseFriendApplication(to)); }
-  async getContacts(params) {
-    const ids = [];
-    for (let pageToken = '';;) {
-      const res = await im.getFriends(im.QueryFriendsDirectionType.BOTH, { count: 100, pageToken });
-      if (res.code !== 0) throw failed(params, res);
-      ids.push(...res.data.data.map((f) => f.userId));
-      if (!res.data.pageToken) break;
-      pageToken = res.data.pageToken;
+  // Contacts: imwasm's friends (two-way). addContact, deleteContact and
+  // the answers to an invitation resolve nothing, as Easemob's
+  // (Promise<void>); a bad user id fails with -3.
+  async addContact(to, message) { await result(im.addFriend(to, im.DirectionType.BOTH, message)); }
+  async deleteContact(to) { await result(im.deleteFriends([typeof to === 'string' && to ? to : badParam('to must be a user id')], im.DirectionType.BOTH)); }
+  async acceptContactInvite(to) { await result(im.acceptFriendApplication(to)); }
+  async declineContactInvite(to) { await result(im.refuseFriendApplication(to)); }
+  /** @deprecated Easemob's older names. */
+  acceptInvitation(to) { return this.acceptContactInvite(to); }
+  declineInvitation(to) { return this.declineContactInvite(to); }
+  // #friends: a page of the engine's friends (its pageToken the cursor).
+  async #friends(params, count, pageToken) {
+    const res = await im.getFriends(im.QueryFriendsDirectionType.BOTH, { count, pageToken });
+    if (res.code !== 0) throw failed(params, res);
+    return res.data;
+  }
+  async #allFriends(params) {
+    const all = [];
+    for (let pageToken = ''; ;) {
+      const page = await this.#friends(params, 100, pageToken);
+      all.push(...page.data);
+      if (!(pageToken = page.pageToken)) return all;
     }
-    params?.success?.(ids.map((name) => ({ name, subscription: 'both' })));
+  }
+  async getContacts(params) {
+    const ids = (await this.#allFriends(params)).map((f) => f.userId);
+    params?.success?.(ids.map((name) => ({ name, subscription: 'both', jid: { appKey: this.appKey, name, domain: '', clientResource: '' } })));
     return { type: 0, data: ids };
+  }
+  // getAllContacts: ContactItem[] ({ userId, remark }); getContactsWithCursor
+  // a page of them ({ cursor, contacts }; cursor '' on the last page).
+  async getAllContacts() {
+    return { type: 0, data: (await this.#allFriends(null)).map((f) => ({ userId: f.userId, remark: f.remark ?? '' })) };
+  }
+  async getContactsWithCursor(params) {
+    const pageSize = params?.pageSize ?? 20;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50) badParam('pageSize must be 1-50', params);
+    const page = await this.#friends(params, pageSize, params?.cursor ?? '');
+    return { type: 0, data: { cursor: page.pageToken ?? '', contacts: page.data.map((f) => ({ userId: f.userId, remark: f.remark ?? '' })) } };
+  }
+  // setContactRemark: the friend's remark (the engine's setFriendInfo).
+  async setContactRemark(params) {
+    if (typeof params?.userId !== 'string' || !params.userId || typeof params.remark !== 'string') badParam('userId and remark are required', params);
+    await result(im.setFriendInfo(params.userId, params.remark), params);
   }
 
   // User attributes: imwasm's profiles (as imwasm/nim keeps them).
@@ -551,20 +587,26 @@ class Connection {
     return result(im.getUserProfiles(ids), null, (list) => Object.fromEntries(list.map((p) => [p.userId, userInfoOf(p, keys)])));
   }
 
-  // The blocklist: imwasm's blacklist.
+  // The blocklist: imwasm's blacklist. name is a user id or an array of
+  // them (none, or one not a string: -3, nothing changed); adding answers
+  // the users added ({ userIds }, OperateResult), removing nothing.
   async addUsersToBlocklist(params) {
-    for (const id of [].concat(params?.name ?? [])) {
+    const ids = this.#blockNames(params);
+    for (const id of ids) {
       const res = await im.addToBlacklist(id);
       if (res.code !== 0) throw failed(params, res);
     }
-    return { type: 0 };
+    return { type: 0, data: { userIds: ids } };
   }
   async removeUserFromBlocklist(params) {
-    for (const id of [].concat(params?.name ?? [])) {
+    for (const id of this.#blockNames(params)) {
       const res = await im.removeFromBlacklist(id);
       if (res.code !== 0) throw failed(params, res);
     }
-    return { type: 0 };
+  }
+  #blockNames(params) {
+    const ids = [].concat(params?.name ?? []);
+    return ids.length && ids.every((id) => typeof id === 'string' && id) ? ids : badParam('name must be a user id or an array of them', params);
   }
   async getBlocklist(params) {
     const res = await im.getBlacklist();
@@ -572,6 +614,12 @@ class Connection {
     params?.success?.({ type: 0, data: res.data });
     return { type: 0, data: res.data };
   }
+  /** @deprecated Easemob's older names. */
+  getBlacklist(params) { return this.getBlocklist(params); }
+  addToBlackList(params) { return this.addUsersToBlocklist(params); }
+  addUsersToBlacklist(params) { return this.addUsersToBlocklist(params); }
+  removeFromBlackList(params) { return this.removeUserFromBlocklist(params); }
+  removeUserFromBlackList(params) { return this.removeUserFromBlocklist(params); }
 
   // Presence: imwasm's online-status subscriptions (expiry in seconds,
   // 60-2,592,000); a status is 1 online, 0 offline, per device ("web").
@@ -586,6 +634,24 @@ class Connection {
     params?.success?.(status);
     return status;
   }
+  // getSubscribedPresencelist({ pageNum, pageSize }): the users this user
+  // subscribes to, { result: { sublist: [{ uid, expiry }], totalnum } }
+  // (pageNum from 1).
+  async getSubscribedPresencelist(params) {
+    const { pageNum, pageSize } = params ?? {};
+    if (!Number.isInteger(pageNum) || pageNum < 1 || !Number.isInteger(pageSize) || pageSize < 1) badParam('pageNum and pageSize must be positive integers', params);
+    const all = [];
+    for (let offset = 0; ; offset += 100) {
+      const res = await im.getSubscribeUserList(im.SubscribeType.ONLINE_STATUS, 100, offset);
+      if (res.code !== 0) throw failed(params, res);
+      all.push(...res.data);
+      if (res.data.length < 100) break;
+    }
+    const sublist = all.slice((pageNum - 1) * pageSize, pageNum * pageSize).map((s) => ({ uid: s.userId, expiry: s.expiry }));
+    return result({ code: 0 }, params, () => ({ result: { sublist, totalnum: all.length } }));
+  }
+  /** @deprecated Easemob's older name. */
+  getSubscribedPresenceList(params) { return this.getSubscribedPresencelist(params); }
   async unsubscribePresence(params) {
     const res = await im.unSubscribeUserStatus([].concat(params?.usernames ?? []), im.SubscribeType.ONLINE_STATUS);
     if (res.code !== 0) throw failed(params, res);
@@ -757,11 +823,7 @@ class Connection {
     const res = await im.getConversationList({ count, startTime });
     if (res.code !== 0) throw failed(params, res);
     const list = res.data.filter((c) => c.conversationType === im.ConversationType.PRIVATE || c.conversationType === im.ConversationType.GROUP);
-    const conversations = list.map((c) => ({
-      conversationId: c.targetId, conversationType: chatTypeOf(c.conversationType), isPinned: !!c.isTop,
-      pinnedTime: c.isTop ? c.operationTime ?? 0 : 0, unReadCount: c.unreadMessageCount ?? 0,
-      lastMessage: (c.latestMessage && this.#shape(c.latestMessage)) ?? null,
-    }));
+    const conversations = list.map((c) => this.#conversation(c));
     const last = res.data[res.data.length - 1];
     const cursor = res.data.length === count && last ? String(last.latestMessage?.sentTime ?? last.operationTime ?? '') : '';
     return { type: 0, data: { conversations, cursor } };
@@ -776,11 +838,55 @@ class Connection {
     }
     return result(im.removeConversation(conversation, true), params, () => ({ result: 'ok' }));
   }
+  // pinConversation answers when it was pinned, as the server keeps it.
   async pinConversation(params) {
-    const conversationType = chatTypes[params?.conversationType];
-    if (!params?.conversationId || conversationType === undefined) badParam('conversationId and conversationType are required');
-    await result(im.setConversationToTop({ conversationType, targetId: params.conversationId }, !!params.isPinned));
-    return { type: 0, data: { isPinned: !!params.isPinned, pinnedTime: params.isPinned ? Date.now() : 0 } };
+    const conversationType = { singleChat: im.ConversationType.PRIVATE, groupChat: im.ConversationType.GROUP }[params?.conversationType];
+    if (!params?.conversationId || conversationType === undefined) badParam('conversationId and conversationType (singleChat or groupChat) are required', params);
+    const conversation = { conversationType, targetId: params.conversationId };
+    await result(im.setConversationToTop(conversation, !!params.isPinned));
+    const now = params.isPinned ? await im.getConversation(conversation) : null;
+    return { type: 0, data: { isPinned: !!params.isPinned, pinnedTime: params.isPinned ? now?.data?.operationTime || Date.now() : 0 } };
+  }
+  // getServerPinnedConversations: the pinned conversations, the latest
+  // pinned first; the cursor is how many earlier pages gave ('' on the last).
+  async getServerPinnedConversations(params) {
+    const count = Math.min(Math.max(params?.pageSize ?? 20, 1), 50), from = Number(params?.cursor || 0);
+    if (!Number.isInteger(from) || from < 0) badParam('cursor: one a page gave', params);
+    const res = await im.getTopConversationList([im.ConversationType.PRIVATE, im.ConversationType.GROUP]);
+    if (res.code !== 0) throw failed(params, res);
+    const list = [...res.data].sort((a, b) => (b.operationTime ?? 0) - (a.operationTime ?? 0));
+    const conversations = list.slice(from, from + count).map((c) => this.#conversation(c));
+    return { type: 0, data: { conversations, cursor: from + count < list.length ? String(from + count) : '' } };
+  }
+  #conversation(c) {
+    return {
+      conversationId: c.targetId, conversationType: chatTypeOf(c.conversationType), isPinned: !!c.isTop,
+      pinnedTime: c.isTop ? c.operationTime ?? 0 : 0, unReadCount: c.unreadMessageCount ?? 0,
+      lastMessage: (c.latestMessage && this.#shape(c.latestMessage)) ?? null,
+    };
+  }
+  // getConversationlist({ pageNum, pageSize }): the older list, { channel_infos:
+  // [{ channel_id, lastMessage, unread_num }] }, channel_id as Easemob's
+  // server names a conversation (appKey_id@easemob.com, a group's
+  // @conference.easemob.com); every conversation without pageNum.
+  async getConversationlist(params) {
+    const paged = Number.isInteger(params?.pageNum) && params.pageNum > 0 && Number.isInteger(params?.pageSize) && params.pageSize > 0;
+    const all = [];
+    for (let startTime = 0; ;) {
+      const res = await im.getConversationList({ count: 100, startTime });
+      if (res.code !== 0) throw failed(params, res);
+      all.push(...res.data);
+      if (res.data.length < 100 || (paged && all.length >= params.pageNum * params.pageSize)) break;
+      const last = res.data[res.data.length - 1];
+      startTime = last.latestMessage?.sentTime ?? last.operationTime ?? 0;
+    }
+    const list = all.filter((c) => c.conversationType === im.ConversationType.PRIVATE || c.conversationType === im.ConversationType.GROUP);
+    const page = paged ? list.slice((params.pageNum - 1) * params.pageSize, params.pageNum * params.pageSize) : list;
+    const channel_infos = page.map((c) => ({
+      channel_id: `${this.appKey}_${c.targetId}@${c.conversationType === im.ConversationType.GROUP ? 'conference.' : ''}easemob.com`,
+      lastMessage: (c.latestMessage && this.#shape(c.latestMessage)) ?? {}, unread_num: c.unreadMessageCount ?? 0,
+    }));
+    return result({ code: 0 }, params, () => ({ channel_infos }));
   }
 
   // modifyMessage({ messageId, modifiedMessage }): the sender edits a text
@@ -959,6 +1065,9 @@ class Connection {
       this.#opened = true;
       this.#emit('onConnected');
     });
+    // The connection lost: the engine reconnects by itself (onConnected
+    // again once it is back), as Easemob's onReconnecting tells.
+    on(im.Events.SUSPEND, () => this.#emit('onReconnecting'));
     on(im.Events.MESSAGE_MODIFIED, (list) => {
       for (const m of list) {
         const msg = this.#shape(m);
@@ -1019,6 +1128,19 @@ class Connection {
   #unlisten() {
     for (const [name, fn] of this.#listening) im.removeEventListener(name, fn);
     this.#listening = [];
+    for (const [name, fn] of this.#windowListening) globalThis.removeEventListener(name, fn);
+    this.#windowListening = [];
+  }
+
+  // The browser's network going and coming: onOffline and onOnline, as
+  // Easemob's SDK relays the window's offline and online events.
+  #listenWindow() {
+    if (typeof globalThis.addEventListener !== 'function') return;
+    for (const [name, event] of [['online', 'onOnline'], ['offline', 'onOffline']]) {
+      const fn = () => this.#emit(event);
+      globalThis.addEventListener(name, fn);
+      this.#windowListening.push([name, fn]);
+    }
   }
 
   // #shape is an imwasm message as Easemob shapes it (undefined for kinds

@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startServer, User, admin } from './harness.mjs';
 
-globalThis.WebSocket = WebSocket;
+// The module's sockets, kept to drop one as a network would.
+const sockets = [];
+globalThis.WebSocket = class extends WebSocket { constructor(...a) { super(...a); sockets.push(this); } };
+// The window's online and offline events (Node has no window): an EventTarget.
+const win = new EventTarget();
+globalThis.addEventListener = win.addEventListener.bind(win);
+globalThis.removeEventListener = win.removeEventListener.bind(win);
 const websdk = (await import('../easemob.js')).default;
 
 let server, conn;
@@ -31,6 +37,10 @@ before(async () => {
   conn.addEventHandler('t', {
     onTextMessage: record('onTextMessage'), onMessage: record('onMessage'), onRecallMessage: record('onRecallMessage'),
     onCmdMessage: record('onCmdMessage'), onCustomMessage: record('onCustomMessage'),
+    onPresenceStatusChange: record('onPresenceStatusChange'), onReadMessage: record('onReadMessage'),
+    onChannelMessage: record('onChannelMessage'), onReceivedMessage: record('onReceivedMessage'),
+    onConnected: record('onConnected'), onReconnecting: record('onReconnecting'), onDisconnected: record('onDisconnected'),
+    onOnline: record('onOnline'), onOffline: record('onOffline'), onContactInvited: record('onContactInvited'),
   });
   await conn.open({ user: 'amy', accessToken: server.token('amy') });
   await peer('bob');
@@ -337,4 +347,149 @@ test('getServerConversations: paging with the cursor lists every conversation on
   const mine = seen.filter((id) => id.startsWith('cv-peer'));
   assert.deepEqual([...new Set(mine)].sort(), peersList, `listed: ${mine}`);
   assert.equal(mine.length, new Set(mine).size, `listed twice: ${mine}`);
+});
+
+// ---- Messages: message.create ----
+
+// The bundle's create (message/txt … message/read): every message gets
+// an id of its own (ye.getUniqueId(), options.id is not kept) and from:
+// e.from || ''; a read ack is { id: a new id, ackId: options.id, type:
+// 'read', … } (message.d.ts ReadMsgBody.ackId), a delivery ack's ackId its
+// options.ackId (CreateDeliveryMsgParameters.ackId).
+test('message.create gives each message an id of its own; a read ack names the message read as ackId', async () => {
+  const m = websdk.message.create({ type: 'txt', chatType: 'singleChat', to: 'bob', msg: 'x', id: 'mine' });
+  assert.notEqual(m.id, 'mine');
+  assert.equal(m.from, '');
+  assert.equal(typeof m.time, 'number');
+  const a = websdk.message.create({ type: 'txt', chatType: 'singleChat', to: 'bob', msg: 'x' });
+  assert.notEqual(a.id, m.id);
+  const r = await peers.bob.call('sendMessage', { conversationType: 1, targetId: 'amy' }, { $class: 'TextMessage', content: { content: 'read me' } });
+  assert.equal(r.code, 0);
+  const read = websdk.message.create({ type: 'read', chatType: 'singleChat', to: 'bob', id: r.data.messageUId });
+  assert.equal(read.ackId, r.data.messageUId, JSON.stringify(read));
+  assert.notEqual(read.id, r.data.messageUId);
+  await conn.send(read); // the ack goes for ackId
+  const d = websdk.message.create({ type: 'delivery', to: 'bob', ackId: r.data.messageUId });
+  assert.equal(d.ackId, r.data.messageUId);
+});
+
+// ---- Contacts and the blocklist ----
+
+// Easemob-chat.d.ts: addContact / deleteContact / acceptContactInvite /
+// declineContactInvite → Promise<void> (the bundle resolves nothing);
+// getAllContacts → AsyncResult<ContactItem[]> ({ userId, remark });
+// getContactsWithCursor → { cursor, contacts }; setContactRemark sets remark.
+test('contacts: the calls resolve nothing; getAllContacts, getContactsWithCursor and setContactRemark', async () => {
+  const eve = await peer('eve');
+  assert.equal(await conn.addContact('eve', 'hi'), undefined);
+  await sleep(300);
+  assert.equal((await eve.call('acceptFriendApplication', 'amy')).code, 0);
+  await sleep(300);
+  assert.equal(await conn.setContactRemark({ userId: 'eve', remark: 'Evie' }), undefined);
+  const all = await conn.getAllContacts();
+  assert.equal(all.type, 0);
+  assert.deepEqual(all.data.find((c) => c.userId === 'eve'), { userId: 'eve', remark: 'Evie' });
+  const page = await conn.getContactsWithCursor({ pageSize: 50, cursor: '' });
+  assert.equal(page.data.cursor, '', 'cursor: "" on the last page');
+  assert.ok(page.data.contacts.some((c) => c.userId === 'eve' && c.remark === 'Evie'), JSON.stringify(page.data));
+  assert.equal(await conn.deleteContact('eve'), undefined);
+  assert.ok(!(await conn.getAllContacts()).data.some((c) => c.userId === 'eve'));
+  assert.equal((await rejection(conn.deleteContact(''))).type, -3);
+});
+
+// Easemob-chat.d.ts addUsersToBlocklist → AsyncResult<OperateResult> ({
+// userIds }: the bundle answers { type, data: { userIds } });
+// removeUserFromBlocklist → Promise<void>; name "a specific user ID … or
+// an array of user IDs": none is a parameter error, nothing blocked.
+test('addUsersToBlocklist answers { userIds }; no name fails with -3 and changes nothing', async () => {
+  const res = await conn.addUsersToBlocklist({ name: ['bl-1', 'bl-2'] });
+  assert.deepEqual(res, { type: 0, data: { userIds: ['bl-1', 'bl-2'] } });
+  assert.equal((await rejection(conn.addUsersToBlocklist({}))).type, -3);
+  assert.equal((await rejection(conn.addUsersToBlocklist({ name: ['bl-3', 7] }))).type, -3);
+  assert.equal((await rejection(conn.removeUserFromBlocklist({}))).type, -3);
+  assert.deepEqual((await conn.getBlocklist()).data.filter((id) => id.startsWith('bl-')).sort(), ['bl-1', 'bl-2']);
+  assert.equal(await conn.removeUserFromBlocklist({ name: ['bl-1', 'bl-2'] }), undefined);
+  assert.deepEqual((await conn.getBlocklist()).data.filter((id) => id.startsWith('bl-')), []);
+});
+
+// ---- Presence ----
+
+// Easemob-chat.d.ts getSubscribedPresencelist({ pageNum, pageSize }) →
+// AsyncResult<GetSubscribedPresenceListResult>: { result: { sublist: [{
+// uid, expiry }], totalnum } } (types/presenceApi.d.ts).
+test('getSubscribedPresencelist answers { result: { sublist, totalnum } }', async () => {
+  await conn.subscribePresence({ usernames: ['ps-1', 'ps-2', 'ps-3'], expiry: 3600 });
+  const first = await conn.getSubscribedPresencelist({ pageNum: 1, pageSize: 2 });
+  const all = await conn.getSubscribedPresencelist({ pageNum: 1, pageSize: 100 });
+  const mine = all.data.result.sublist.filter((s) => s.uid.startsWith('ps-'));
+  assert.deepEqual(mine.map((s) => s.uid).sort(), ['ps-1', 'ps-2', 'ps-3'], JSON.stringify(all.data));
+  assert.ok(mine.every((s) => typeof s.expiry === 'number' && s.expiry > 0), JSON.stringify(mine));
+  assert.equal(all.data.result.totalnum, all.data.result.sublist.length);
+  assert.equal(first.data.result.sublist.length, 2);
+  assert.equal(first.data.result.totalnum, all.data.result.totalnum);
+  await conn.unsubscribePresence({ usernames: ['ps-1', 'ps-2', 'ps-3'] });
+});
+
+// ---- Conversations ----
+
+// Easemob-chat.d.ts getServerPinnedConversations({ pageSize, cursor }) →
+// ServerConversations: the pinned ones, the latest pinned first; cursor ''
+// on the last page. pinConversation → PinConversation { isPinned,
+// pinnedTime: "The UNIX timestamp when the conversation is pinned" } — the
+// same time the conversation lists tell. Its conversationType is
+// 'singleChat' | 'groupChat'.
+test('getServerPinnedConversations pages the pinned conversations; pinConversation tells the pinnedTime the lists tell', async () => {
+  const ids = ['pin-a', 'pin-b', 'pin-c'];
+  for (const id of ids) await conn.send(txt(id, id));
+  const times = {};
+  for (const id of ids) {
+    times[id] = (await conn.pinConversation({ conversationId: id, conversationType: 'singleChat', isPinned: true })).data.pinnedTime;
+    await sleep(20);
+  }
+  const seen = [];
+  let cursor = '';
+  for (let i = 0; i < 10; i++) {
+    const res = await conn.getServerPinnedConversations({ pageSize: 2, cursor });
+    assert.ok(res.data.conversations.every((c) => c.isPinned), JSON.stringify(res.data));
+    seen.push(...res.data.conversations);
+    if (!(cursor = res.data.cursor)) break;
+  }
+  const mine = seen.filter((c) => ids.includes(c.conversationId));
+  assert.deepEqual(mine.map((c) => c.conversationId), ['pin-c', 'pin-b', 'pin-a'], 'the latest pinned first');
+  for (const c of mine) assert.equal(c.pinnedTime, times[c.conversationId]);
+  const unpinned = await conn.pinConversation({ conversationId: 'pin-a', conversationType: 'singleChat', isPinned: false });
+  assert.deepEqual(unpinned.data, { isPinned: false, pinnedTime: 0 });
+  assert.equal((await rejection(conn.pinConversation({ conversationId: 'pin-a', conversationType: 'chatRoom', isPinned: true }))).type, -3);
+});
+
+// Easemob-chat.d.ts getConversationlist({ pageNum, pageSize }) →
+// AsyncResult<ConversationInfo>: { channel_infos: [{ channel_id,
+// lastMessage, unread_num }] } (types/indexApi.d.ts ConversationList).
+test('getConversationlist answers channel_infos', async () => {
+  await conn.send(txt('cl-peer', 'last words'));
+  const res = await conn.getConversationlist();
+  const c = res.data.channel_infos.find((x) => x.channel_id.includes('_cl-peer@'));
+  assert.ok(c, JSON.stringify(res.data.channel_infos.map((x) => x.channel_id)));
+  assert.equal(c.lastMessage.msg, 'last words');
+  assert.equal(c.unread_num, 0);
+  const paged = await conn.getConversationlist({ pageNum: 1, pageSize: 1 });
+  assert.equal(paged.data.channel_infos.length, 1);
+});
+
+// ---- The connection ----
+
+// The bundle's reconnect(): a socket lost dispatches onReconnecting, then
+// onConnected once it is back; the window's offline and online events
+// dispatch onOffline and onOnline.
+test('a lost connection tells onReconnecting, then onConnected; the window\'s offline and online events onOffline and onOnline', async () => {
+  const before = got.length;
+  sockets.filter((s) => s.readyState === WebSocket.OPEN).forEach((s) => s.terminate());
+  await until('onReconnecting', () => got.slice(before).some(([n]) => n === 'onReconnecting'));
+  await until('onConnected', () => got.slice(before).some(([n]) => n === 'onConnected'), 15000);
+  const order = got.slice(before).map(([n]) => n).filter((n) => n === 'onReconnecting' || n === 'onConnected');
+  assert.equal(order[0], 'onReconnecting');
+  assert.ok(conn.isOpened());
+  win.dispatchEvent(new Event('offline'));
+  win.dispatchEvent(new Event('online'));
+  assert.deepEqual(got.slice(before).map(([n]) => n).filter((n) => n === 'onOffline' || n === 'onOnline'), ['onOffline', 'onOnline']);
 });
