@@ -38,6 +38,8 @@ export interface IMMessage {
    * updateTeam, updateTeamMemberMute, dismissTeam), attach.team, attach.account or attach.accounts.
    */
   attach?: { [key: string]: any };
+  /** As sent (needPush false: no push); absent when sent with none. */
+  pushInfo?: TMsgPushInfo;
   /** The same on the sender and every receiver. */
   idClient: string;
   idServer?: string;
@@ -50,6 +52,8 @@ export interface IMMessage {
 /** Upload results: url, name, ext, size, md5; w and h for images; dur (ms) for audio and video. */
 export interface UploadFileResult { url: string; name: string; ext: string; size: number; md5: string; w?: number; h?: number; dur?: number }
 
+/** needPush false: no push; pushContent: the push's text; pushPayload: its data. */
+export interface TMsgPushInfo { needPush?: boolean; pushContent?: string; pushPayload?: string }
 export interface ISendMsgOptions {
   scene: TMsgScene;
   to: string;
@@ -57,6 +61,7 @@ export interface ISendMsgOptions {
   idClient?: string;
   ext?: string;
   teamSpecializationInfo?: { needACK?: boolean };
+  pushInfo?: TMsgPushInfo;
   onSendBefore?: (msg: IMMessage) => void;
 }
 export interface ISendFileOptions extends ISendMsgOptions {
@@ -102,7 +107,9 @@ export interface MsgServiceInterface {
   /** p2p: moves the reader's read time to msg (every device) and tells its sender (msgReceipts). */
   sendMsgReceipt(options: { msg: IMMessage }): Promise<{ to: string; idClient: string; time: number }>;
   sendTeamMsgReceipt(options: { teamMsgReceipts: TeamMsgReceiptQuery[] }): Promise<void>;
+  /** Messages sent without needACK are left out of the answer. */
   getTeamMsgReads(options: { teamMsgReceipts: TeamMsgReceiptQuery[] }): Promise<Omit<TeamMsgReceipt, 'account'>[]>;
+  /** 414 for a message sent without needACK. */
   getTeamMsgReadAccounts(options: { teamMsgReceipt: TeamMsgReceiptQuery }): Promise<{ readAccounts: string[]; unreadAccounts: string[]; teamMsgReceipt: { teamId: string; idClient: string } }>;
   /** The sender edits body, attach or ext within the recall window (event modifyMsg everywhere). */
   modifyMsg(options: { msg: IMMessage; body?: string; attach?: string | object; ext?: string }): Promise<IMMessage>;
@@ -137,31 +144,39 @@ export interface TeamServiceInterface {
   muteTeamMember(options: { teamId: string; account: string; mute: boolean }): Promise<void>;
   muteTeam(options: { teamId: string; mute: boolean }): Promise<void>;
 }
-export interface UserNameCard { account: string; nick: string; avatar: string; sign: string; gender: 'unknown' | 'male' | 'female'; email: string; birth: string; tel: string; ext: string; createTime: number; updateTime: number }
+export interface UserNameCard { account: string; nick: string; avatar: string; signature: string; gender: 'unknown' | 'male' | 'female'; email: string; birth: string; tel: string; ext: string; createTime: number; updateTime: number }
+/** createTime and updateTime: 0 for the blacklist (imwasm keeps no time); a mute's last change. */
+export interface MarkedUserInfo { account: string; isBlack?: boolean; isMuted?: boolean; createTime: number; updateTime: number }
 export interface UserServiceInterface {
   /** The blacklist: a blocked user's message to this user fails with 7101 (status refused). */
   setBlack(options: { account: string; isAdd: boolean }): Promise<void>;
-  getBlackList(): Promise<{ account: string; createTime: number; updateTime: number }[]>;
-  getRelations(): Promise<{ blackList: { account: string }[]; muteList: { account: string }[] }>;
+  /** The mute list: the p2p session's notifications off (on) on all the user's devices; they get updateMuteList. */
+  setMute(options: { account: string; isAdd: boolean }): Promise<void>;
+  getBlackList(): Promise<MarkedUserInfo[]>;
+  /** The muted users the user has a session with. */
+  getMuteList(): Promise<MarkedUserInfo[]>;
+  getRelations(): Promise<{ blackList: MarkedUserInfo[]; muteList: MarkedUserInfo[] }>;
   getUsersNameCardFromServer(options: { accounts: string[] }): Promise<UserNameCard[]>;
   updateMyNameCard(options: Partial<Omit<UserNameCard, 'account' | 'createTime' | 'updateTime'>>): Promise<UserNameCard>;
 }
 export interface FriendProfile { account: string; alias: string; ext: string; createTime: number; updateTime: number; valid: boolean }
 export interface FriendServiceInterface {
   getFriends(): Promise<FriendProfile[]>;
-  addFriend(options: { account: string; ps?: string }): Promise<{ account: string }>;
+  /** Where the other side verifies requests (imwasm's default) a request: valid false until accepted. */
+  addFriend(options: { account: string; ps?: string }): Promise<FriendProfile>;
   applyFriend(options: { account: string; ps?: string }): Promise<void>;
   passFriendApply(options: { account: string }): Promise<void>;
   rejectFriendApply(options: { account: string }): Promise<void>;
   deleteFriend(options: { account: string }): Promise<void>;
   updateFriend(options: { account: string; alias?: string; ext?: string }): Promise<void>;
 }
-export interface Session { id: string; scene: TMsgScene; to: string; unread: number; lastMsg: IMMessage | null; updateTime: number;
+/** lastMsg null: the last message was recalled; msgReceiptTime (p2p): how far the peer has read, once told. */
+export interface Session { id: string; scene: TMsgScene; to: string; unread: number; lastMsg: IMMessage | null; updateTime: number; msgReceiptTime?: number;
   stickTopInfo?: { id: string; isStickOnTop: boolean; ext: string; createTime: number; updateTime: number } }
 export interface SessionServiceInterface {
   /** From the list the engine last gave (the sessions event, before syncdone; then kept by updateSession). */
   getSession(options: { id: string }): Session | undefined;
-  /** Newest first (desc: false, oldest first), limit 100, after lastSessionId. */
+  /** desc (default): limit (100) sessions older than lastSessionId, newest first; desc false: newer than it (from the oldest without one), oldest first. */
   getSessions(options: { limit?: number; lastSessionId?: string; desc?: boolean }): Session[];
   getAllSessions(): Session[];
   /** The user's read time moves to the latest on every device; nobody is told. */
@@ -175,10 +190,16 @@ export interface SessionServiceInterface {
 }
 
 export interface IMEventInterface {
-  logined: (res: { account: string }) => void;
+  /** connectionId, ip and port: '' (imwasm tells none); account: imwasm's. */
+  logined: (res: { connectionId: string; ip: string; port: string; account: string }) => void;
   willReconnect: (res: { retryCount: number; duration: number }) => void;
+  /** On disconnect() and the first drop of a signed-in connection (then willReconnect); never for a kick. */
   disconnect: (res: { code: number }) => void;
-  kicked: (res: { reason: string; message: string }) => void;
+  /** samePlatformKick: the app server's kick or a session beyond the limit; serverKick: blocked. No clientType (imwasm does not tell). */
+  kicked: (res: { reason: 'samePlatformKick' | 'serverKick'; message: string; customClientType: number }) => void;
+  updateMyNameCard: (card: UserNameCard) => void;
+  updateMuteList: (res: { account: string; isAdd: boolean }) => void;
+  syncFriend: (res: { type: 'updateFriend'; account: string; friend: Partial<FriendProfile> }) => void;
   msg: (msg: IMMessage) => void;
   syncOfflineMsgs: (res: SyncMsgsResult) => void;
   syncRoamingMsgs: (res: SyncMsgsResult) => void;

@@ -27,6 +27,8 @@ const codeMap = new Map([
   [im.ErrorCode.SEND_FREQUENCY_TOO_FAST, 416],
   [im.ErrorCode.RECALL_MESSAGE, 508],
   [im.ErrorCode.BIZ_ERROR_INVALID_PARAMETER, 414],
+  // A receipt query of a message sent without needACK: NIM's 414.
+  [im.ErrorCode.SERVICE_RRSV5_MESSAGE_RECEIPT_NEEDLESS, 414],
   [im.ErrorCode.RC_MSG_RESP_TIMEOUT, 408],
   [im.ErrorCode.SERVICE_RRSV5_MESSAGE_SENDER_MISMATCH, 403],
   [im.ErrorCode.RECALL_MESSAGE_USER_INVALID, 403],
@@ -109,6 +111,8 @@ export default class NIMSDK {
   #handlers = new Map();
   #offline = null; // the first sync's messages, until it is done
   #connected = false;
+  #dropped = false; // the connection dropped (disconnect told) and is not back yet
+  #retries = 0; // the engine's attempts since it dropped
   #sessions = new Map(); // id → Session, as the engine last listed them
 
   // getInstance gives this page's instance (one engine per page).
@@ -188,18 +192,33 @@ export default class NIMSDK {
   #listening = [];
   #listen() {
     const on = (name, fn) => { im.addEventListener(name, fn); this.#listening.push([name, fn]); };
+    // logined: NIM's V1NIMLoginServiceLoginResult (connectionId, ip and
+    // port, which the engine does not tell: ''), and imwasm's account.
     on(im.Events.CONNECTED, () => {
       if (im.getCurrentUserId() !== this.account) return; // connect refuses it
       this.#connected = true;
-      this.emit('logined', { account: this.account });
+      this.#dropped = false;
+      this.#retries = 0;
+      this.emit('logined', { connectionId: '', ip: '', port: '', account: this.account });
     });
     on(im.Events.CONNECTING, () => {
       this.#offline ??= new Map(); // each connection's sync is sorted (a dropped one's buffer kept)
-      if (this.#connected) this.emit('willReconnect', { retryCount: 1, duration: 0 });
+      if (this.#connected) this.emit('willReconnect', { retryCount: ++this.#retries, duration: 0 });
     });
+    // A connection that drops while signed in: disconnect (the first time),
+    // then willReconnect as the engine tries again.
+    on(im.Events.SUSPEND, (code) => {
+      if (!this.#connected || this.#dropped) return;
+      this.#dropped = true;
+      this.emit('disconnect', { code: codeMap.get(code) ?? code });
+    });
+    // kicked: a session closed by the server (the app server's kick, a
+    // newer session beyond the limit: samePlatformKick; a block:
+    // serverKick); disconnect for the rest (NIM's is not told of kicks).
     on(im.Events.DISCONNECT, (code) => {
       this.#connected = false;
-      if (code === im.ErrorCode.RC_DISCONN_KICK) this.emit('kicked', { reason: 'samePlatformKick', message: 'signed in elsewhere' });
+      if (code === im.ErrorCode.RC_DISCONN_KICK) this.emit('kicked', { reason: 'samePlatformKick', message: 'signed in elsewhere', customClientType: 0 });
+      else if (code === im.ErrorCode.RC_CONN_USER_BLOCKED) this.emit('kicked', { reason: 'serverKick', message: 'blocked by the app server', customClientType: 0 });
       else this.emit('disconnect', { code: codeMap.get(code) ?? code });
     });
     on(im.Events.MESSAGES, ({ messages }) => {
@@ -240,17 +259,32 @@ export default class NIMSDK {
     // A super team's recalls come as the ultra groups' event.
     on(im.Events.ULTRA_GROUP_MESSAGE_RECALLED, (list) => { for (const m of list) if (nimConv(m)) this.#recalled(m); });
     on(im.Events.CONVERSATION, ({ conversationList }) => {
-      for (const { conversation } of conversationList) {
+      for (const { conversation, updatedItems } of conversationList) {
+        // A p2p conversation's notifications turned off or on elsewhere: the mute list.
+        const level = updatedItems?.notificationLevel;
+        if (level && conversation.conversationType === P2P) this.emit('updateMuteList', { account: conversation.targetId, isAdd: level.val === NO_PUSH });
         const s = this.#session(conversation);
         if (s) this.emit('updateSession', s);
       }
     });
+    // The user's profile changed (on another device): updateMyNameCard.
+    on(im.Events.OWN_USER_PROFILE_CHANGED, (p) => this.emit('updateMyNameCard', cardOf({ userId: this.account, ...p })));
+    // A friend's alias or ext changed on another device: syncFriend updateFriend.
+    on(im.Events.FRIEND_INFO_CHANGED_SYNC, (f) => this.emit('syncFriend', { type: 'updateFriend', account: f.userId,
+      friend: { account: f.userId, alias: f.remark ?? '', ext: f.extProfile?.ext ?? '', updateTime: f.operationTime, valid: true } }));
     this.#teamEvents(on);
     on(im.Events.MESSAGE_MODIFIED, (list) => { for (const m of list) this.emit('modifyMsg', this.shape(m)); });
     on(im.Events.READ_RECEIPT_RECEIVED, async ({ conversation, messageUId, sentTime, sendUserId }) => {
       if (conversation.conversationType !== P2P) return;
       const held = await im.getMessage(messageUId).catch(() => ({}));
-      this.emit('msgReceipts', [{ sessionId: 'p2p-' + sendUserId, idClient: held.data?.clientMsgId ?? '', msgReceiptTime: sentTime }]);
+      const sessionId = 'p2p-' + (conversation.targetId || sendUserId);
+      this.emit('msgReceipts', [{ sessionId, idClient: held.data?.clientMsgId ?? '', msgReceiptTime: sentTime }]);
+      // The session's msgReceiptTime: how far the peer has read.
+      const s = this.#sessions.get(sessionId);
+      if (s && !(s.msgReceiptTime >= sentTime)) {
+        s.msgReceiptTime = sentTime;
+        this.emit('updateSession', { ...s });
+      }
     });
     on(im.Events.MESSAGE_RECEIPT_RESPONSE_V5, async (list) => {
       const out = [];
@@ -339,7 +373,12 @@ export default class NIMSDK {
     const scene = sceneOf(c.conversationType);
     const id = `${scene}-${c.targetId}`;
     const t = c.operationTime ?? 0;
-    const s = { id, scene, to: c.targetId, unread: c.unreadMessageCount ?? 0, lastMsg: c.latestMessage ? this.shape(c.latestMessage) : null,
+    const last = c.latestMessage;
+    const held = this.#sessions.get(id);
+    // lastMsg null: the last message was recalled (NIM's Session.lastMsg).
+    const s = { id, scene, to: c.targetId, unread: c.unreadMessageCount ?? 0,
+      lastMsg: last && last.messageType !== im.MessageType.RECALL_NOTIFICATION ? this.shape(last) : null,
+      ...(held?.msgReceiptTime && { msgReceiptTime: held.msgReceiptTime }),
       updateTime: Math.max(c.latestMessage?.sentTime ?? 0, t), ...(c.isTop && { stickTopInfo: { id, isStickOnTop: true, ext: '', createTime: t, updateTime: t } }) };
     this.#sessions.set(id, s);
     return s;
@@ -375,6 +414,7 @@ export default class NIMSDK {
         : (m.receivedStatusInfo?.isRead ? 'read' : 'unread')),
       ...(typeof c.extra === 'string' && c.extra && { ext: c.extra }),
       ...(m.needReceipt && scene === 'team' && { teamSpecializationInfo: { needACK: true, isACKSent: !!m.readReceiptInfo?.hasRespond, ackSnapshot: 0 } }),
+      ...pushInfoOf(m),
     };
     const file = (url) => ({ url, name: c.name ?? '', ext: c.ext ?? extOf(c.name), size: c.size ?? 0, md5: c.md5 ?? '', ...(c.w && { w: c.w, h: c.h }) });
     switch (m.messageType) {
@@ -390,6 +430,14 @@ export default class NIMSDK {
     }
     return { ...msg, attach: { type: m.messageType, content: c } };
   }
+}
+
+// pushInfoOf is NIM's pushInfo of a message sent with any: needPush
+// (false: no push), pushContent and pushPayload (from its pushConfig).
+function pushInfoOf(m) {
+  const cfg = m.pushConfig && typeof m.pushConfig === 'object' ? m.pushConfig : {};
+  if (!m.disableNotification && !cfg.pushContent && !cfg.pushData) return {};
+  return { pushInfo: { needPush: !m.disableNotification, ...(cfg.pushContent && { pushContent: cfg.pushContent }), ...(cfg.pushData && { pushPayload: cfg.pushData }) } };
 }
 
 // noticeOf is a team notification's attach as NIM has it (attach.type,
@@ -439,8 +487,16 @@ class MsgService {
   // #send sends content as NIM asked (idClient, needACK, onSendBefore).
   async #send(o, content, upload) {
     const conversation = convOf(o?.scene, o?.to);
+    const push = o?.pushInfo ?? {};
     const options = {
       onSendBefore: (m) => o.onSendBefore?.(this.#nim.shape(m)),
+      // pushInfo: needPush false sends no push; pushContent and pushPayload
+      // (the push's data) go with the message as its pushConfig too.
+      ...(push.needPush === false && { disableNotification: true }),
+      ...(push.pushContent !== undefined && { pushContent: String(push.pushContent) }),
+      ...(push.pushPayload !== undefined && { pushData: String(push.pushPayload) }),
+      ...((push.pushContent !== undefined || push.pushPayload !== undefined) && { pushConfig: {
+        ...(push.pushContent !== undefined && { pushContent: String(push.pushContent) }), ...(push.pushPayload !== undefined && { pushData: String(push.pushPayload) }) } }),
       ...(o.idClient && { clientMsgId: o.idClient }),
       ...(conversation.conversationType === TEAM && o.teamSpecializationInfo?.needACK && { needReceipt: true }),
     };
@@ -553,13 +609,26 @@ class MsgService {
     }
   }
 
+  // getTeamMsgReads: the counts of messages sent with needACK; the others
+  // are left out of the answer (NIM's).
   async getTeamMsgReads(o) {
     const out = [];
+    const NEEDLESS = im.ErrorCode.SERVICE_RRSV5_MESSAGE_RECEIPT_NEEDLESS;
     for (const [teamId, list] of byTeam(o?.teamMsgReceipts)) {
-      const infos = await ok(im.getMessageReadReceiptInfoV5({ conversationType: TEAM, targetId: teamId }, list.map((r) => r.idServer)));
+      const conversation = { conversationType: TEAM, targetId: teamId };
+      let res = await im.getMessageReadReceiptInfoV5(conversation, list.map((r) => r.idServer));
+      let infos = res.data ?? [];
+      if (res.code === NEEDLESS) { // one or more without needACK: each on its own
+        infos = [];
+        for (const r of list) {
+          res = await im.getMessageReadReceiptInfoV5(conversation, [r.idServer]);
+          if (res.code === 0) infos.push(...res.data);
+          else if (res.code !== NEEDLESS) throw failure(res);
+        }
+      } else if (res.code !== 0) throw failure(res);
       for (const r of list) {
         const i = infos.find((x) => x.messageUId === r.idServer);
-        out.push({ teamId, idServer: r.idServer, idClient: r.idClient ?? '', read: i?.readCount ?? 0, unread: i?.unreadCount ?? 0 });
+        if (i) out.push({ teamId, idServer: r.idServer, idClient: r.idClient ?? '', read: i.readCount ?? 0, unread: i.unreadCount ?? 0 });
       }
     }
     return out;
@@ -600,14 +669,18 @@ function sessionService(sessions) {
   return {
     getSession: (o) => sessions.get(o?.id),
     getAllSessions: sorted,
-    // A page of the list, newest first, after lastSessionId.
+    // A page of the list (NIM's walks it oldest to newest): desc (the
+    // default) the limit sessions older than lastSessionId, newest first;
+    // desc false the limit newer than it (from the oldest on without one),
+    // oldest first.
     getSessions(o) {
       const all = sorted();
       const at = o?.lastSessionId ? all.findIndex((s) => s.id === o.lastSessionId) : -1;
       if (o?.lastSessionId && at < 0) return []; // not in the list (any more): no page after it
-      const from = at + 1;
-      const page = all.slice(from, from + (o?.limit ?? 100));
-      return o?.desc === false ? page.reverse() : page;
+      const limit = o?.limit ?? 100;
+      if (o?.desc !== false) return all.slice(at + 1, at + 1 + limit);
+      const end = at < 0 ? all.length : at;
+      return all.slice(Math.max(0, end - limit), end).reverse();
     },
     // The user's read time moves; nobody is told (sendMsgReceipt tells).
     resetSessionUnread: (id) => reset([id]),
@@ -710,37 +783,60 @@ function teamService() {
 }
 
 const genders = ['unknown', 'male', 'female'];
-const cardOf = (p) => ({ account: p.userId, nick: p.name ?? '', avatar: p.portraitUri ?? '', sign: p.extraProfile?.sign ?? '', gender: genders[p.gender] ?? 'unknown',
+const NO_PUSH = im.NotificationLevel.NOT_MESSAGE_NOTIFICATION;
+// NIM's signature is the profile's extra field sign (Easemob's attribute too).
+const cardOf = (p) => ({ account: p.userId, nick: p.name ?? '', avatar: p.portraitUri ?? '', signature: p.extraProfile?.sign ?? '', gender: genders[p.gender] ?? 'unknown',
   email: p.email ?? '', birth: p.birthday ?? '', tel: p.extraProfile?.tel ?? '', ext: p.extraProfile?.ext ?? '', createTime: 0, updateTime: 0 });
 
 // nim.user: name cards are imwasm's profiles; the blacklist is imwasm's.
 function userService() {
+  const account = (o) => {
+    if (typeof o?.account !== 'string' || !o.account) throw bad('account is required');
+    return o.account;
+  };
+  // MarkedUserInfo: imwasm keeps no time for these (0).
+  const blackList = async () => (await ok(im.getBlacklist())).map((a) => ({ account: a, isBlack: true, createTime: 0, updateTime: 0 }));
+  const muteList = async () => (await ok(im.getBlockedConversationList()))
+    .filter((c) => c.conversationType === P2P).map((c) => ({ account: c.targetId, isMuted: true, createTime: c.operationTime ?? 0, updateTime: c.operationTime ?? 0 }));
   return {
     async setBlack(o) {
-      await ok(o?.isAdd ? im.addToBlacklist(o.account) : im.removeFromBlacklist(o?.account));
+      await ok(o?.isAdd ? im.addToBlacklist(account(o)) : im.removeFromBlacklist(account(o)));
     },
-    getBlackList: async () => (await ok(im.getBlacklist())).map((account) => ({ account, createTime: 0, updateTime: 0 })),
-    getRelations: async () => ({ blackList: (await ok(im.getBlacklist())).map((account) => ({ account })), muteList: [] }),
+    // The mute list (NIM's 会话免打扰 of a user) is the user's p2p
+    // conversations set to no notifications, on all their devices.
+    async setMute(o) {
+      await ok(im.setConversationNotificationLevel({ conversationType: P2P, targetId: account(o) }, o.isAdd ? NO_PUSH : im.NotificationLevel.NOT_SET));
+    },
+    getBlackList: blackList,
+    getMuteList: muteList,
+    getRelations: async () => ({ blackList: await blackList(), muteList: await muteList() }),
     getUsersNameCardFromServer: async (o) => (await ok(im.getUserProfiles(o?.accounts ?? []))).map(cardOf),
     async updateMyNameCard(o) {
       if (o?.gender !== undefined && !genders.includes(o.gender)) throw bad('gender must be unknown, male or female');
-      const extra = Object.fromEntries(['sign', 'tel', 'ext'].filter((k) => o?.[k] !== undefined).map((k) => [k, String(o[k])]));
+      const extra = Object.fromEntries([['sign', 'signature'], ['tel', 'tel'], ['ext', 'ext']].filter(([, k]) => o?.[k] !== undefined).map(([key, k]) => [key, String(o[k])]));
       await ok(im.updateMyUserProfile({ ...(o?.nick !== undefined && { name: o.nick }), ...(o?.avatar !== undefined && { portraitUri: o.avatar }),
         ...(o?.email !== undefined && { email: o.email }), ...(o?.birth !== undefined && { birthday: o.birth }),
         ...(o?.gender !== undefined && { gender: genders.indexOf(o.gender) }), ...(Object.keys(extra).length && { extraProfile: extra }) },
-      { mergeExtraProfile: true })); // sign, tel and ext each their own
+      { mergeExtraProfile: true })); // signature, tel and ext each their own
       return cardOf(await ok(im.getMyUserProfile()));
     },
   };
 }
 
+const friendOf = (f) => ({ account: f.userId, alias: f.remark ?? '', ext: f.extProfile?.ext ?? '', createTime: f.addTime ?? 0, updateTime: f.addTime ?? 0, valid: true });
+
 // nim.friend: friends are imwasm's two-way friends.
 function friendService() {
   const done = (p) => ok(p).then(() => {});
   return {
-    getFriends: async () => (await pages((opt) => im.getFriends(im.QueryFriendsDirectionType.BOTH, opt)))
-      .map((f) => ({ account: f.userId, alias: f.remark ?? '', ext: f.extProfile?.ext ?? '', createTime: f.addTime, updateTime: f.addTime, valid: true })),
-    addFriend: async (o) => { await ok(im.addFriend(o?.account, im.DirectionType.BOTH, o?.ps)); return { account: o.account }; },
+    getFriends: async () => (await pages((opt) => im.getFriends(im.QueryFriendsDirectionType.BOTH, opt))).map(friendOf),
+    // addFriend answers the FriendProfile (valid false while the other
+    // side has yet to accept).
+    async addFriend(o) {
+      await ok(im.addFriend(o?.account, im.DirectionType.BOTH, o?.ps));
+      const [f] = await ok(im.getFriendsInfo([o.account]));
+      return f ? friendOf(f) : { account: o.account, alias: '', ext: '', createTime: 0, updateTime: 0, valid: false };
+    },
     applyFriend: (o) => done(im.addFriend(o?.account, im.DirectionType.BOTH, o?.ps)),
     passFriendApply: (o) => done(im.acceptFriendApplication(o?.account)),
     rejectFriendApply: (o) => done(im.refuseFriendApplication(o?.account)),

@@ -13,7 +13,7 @@ if (!isMainThread) {
   const clone = (x) => JSON.parse(JSON.stringify(x ?? null));
   const names = ['logined', 'kicked', 'disconnect', 'willReconnect', 'msg', 'modifyMsg', 'sessions', 'updateSession', 'updateTeam', 'addTeamMembers',
     'removeTeamMembers', 'updateTeamManagers', 'transferTeam', 'updateTeamMembersMute', 'dismissTeam', 'sysMsg', 'msgReceipts', 'teamMsgReceipts',
-    'syncOfflineMsgs', 'syncRoamingMsgs', 'syncdone', 'syncFriend', 'friends', 'teams'];
+    'syncOfflineMsgs', 'syncRoamingMsgs', 'syncdone', 'syncFriend', 'friends', 'teams', 'updateMyNameCard', 'updateMuteList', 'updateBlackList'];
   for (const n of names) nim.on(n, (x) => parentPort.postMessage({ event: n, payload: clone(x) }));
   // What an app reading the session list when the sync is done sees.
   nim.on('syncdone', () => parentPort.postMessage({ event: 'syncdone:getAllSessions', payload: clone(nim.session.getAllSessions()) }));
@@ -37,7 +37,7 @@ if (!isMainThread) {
 } else {
   const { test, before, after } = await import('node:test');
   const assert = (await import('node:assert/strict')).default;
-  const { startServer } = await import('./harness.mjs');
+  const { startServer, admin } = await import('./harness.mjs');
 
   let server;
   const workers = [];
@@ -244,15 +244,15 @@ if (!isMainThread) {
       assert.equal((await next('updateTeam', 'updateTeam (name)')).attach.team.name, 'N2');
       await a.must('team.muteTeam', { teamId, mute: true });
       assert.equal((await next('updateTeam', 'updateTeam (mute)')).attach.team.mute, true);
+      // History has them in the same shape (read while the team exists).
+      const history = await a.must('msgLog.getHistoryMsgs', { scene: 'team', to: teamId, limit: 100 });
+      assert.ok(history.some((m) => m.type === 'notification' && m.attach.type === 'passTeamApply'), JSON.stringify(history.map((m) => m.attach?.type)));
       await c.must('team.leaveTeam', { teamId });
       assert.equal((await next('leaveTeam')).from, 'tn-c');
       await a.must('team.transferTeam', { teamId, account: 'tn-b', leave: false });
       assert.equal((await next('transferTeam')).attach.account, 'tn-b');
       await b.must('team.dismissTeam', { teamId });
       assert.equal((await next('dismissTeam')).from, 'tn-b');
-      // History has them in the same shape.
-      const history = await a.must('msgLog.getHistoryMsgs', { scene: 'team', to: teamId, limit: 100 });
-      assert.ok(history.some((m) => m.type === 'notification' && m.attach.type === 'passTeamApply'), JSON.stringify(history.map((m) => m.attach?.type)));
     } finally { await a.close(); await b.close(); await c.close(); }
   });
 
@@ -303,5 +303,235 @@ if (!isMainThread) {
       assert.deepEqual(await hist({ beginTime: c0.time, endTime: t1.time, reverse: true, asc: true }), ['c0', 't1'], 'both ends inclusive, oldest first');
       assert.deepEqual(await hist({ beginTime: t1.time, msgTypes: ['custom'] }), [], 'no custom message since t1');
     } finally { await a.close(); await b.close(); }
+  });
+  // V1NIMLoginService.d.ts V1NIMLoginServiceLoginResult: logined gives
+  // { connectionId, ip, port, ... } (strings); V1NIMLoginListener.disconnect
+  // fires on a manual disconnect ("1. 手动断开"), never for a kick; kicked:
+  // V1NIMLoginKickedReason { reason: 'unknow' | 'samePlatformKick' |
+  // 'serverKick' | 'otherPlatformKick' | 'silentlyKick', message, clientType,
+  // customClientType } — a user the server blocks is kicked by the server.
+  test('login events: logined payload, disconnect on disconnect(), serverKick for a blocked user', async () => {
+    const a = await nimUser('lg-a');
+    const b = await nimUser('lg-b');
+    try {
+      const l = a.got('logined')[0];
+      assert.deepEqual([typeof l.connectionId, typeof l.ip, typeof l.port], ['string', 'string', 'string'], JSON.stringify(l));
+      await a.must('disconnect');
+      await a.until('disconnect', () => true, 'disconnect after disconnect()', 3000);
+      await admin(server, 'POST', '/v1/users/lg-b/block', { minutes: 1 });
+      const k = await b.until('kicked', () => true, 'kicked for a block', 4000);
+      assert.equal(k.reason, 'serverKick');
+      assert.equal(typeof k.customClientType, 'number');
+      assert.equal(b.got('disconnect').length, 0, 'no disconnect for a kick');
+    } finally { await a.close(); await b.close(); }
+  });
+
+  // SessionServiceInterface.d.ts GetSessionsOptions.desc: "为 true 则逆序，获取
+  // lastSessionId 所在记录之后的 limit 个 / 为 false 则正序，获取 lastSessionId 所在
+  // 记录之前的 limit 个" (default true: newest first); the SDK's own getSessions
+  // walks its list oldest to newest: desc false answers the oldest `limit`
+  // first, or those after (newer than) lastSessionId, oldest first.
+  test('getSessions: desc false pages from the oldest on, after lastSessionId', async () => {
+    const a = await nimUser('gs-a');
+    try {
+      for (const to of ['gs-1', 'gs-2', 'gs-3']) { await a.must('msg.sendTextMsg', { scene: 'p2p', to, body: 'x' }); await sleep(5); }
+      await a.until('updateSession', (s) => s.id === 'p2p-gs-3');
+      const ids = async (o) => (await a.must('session.getSessions', o)).map((s) => s.id);
+      assert.deepEqual(await ids({ limit: 2 }), ['p2p-gs-3', 'p2p-gs-2']);
+      assert.deepEqual(await ids({ limit: 2, lastSessionId: 'p2p-gs-2' }), ['p2p-gs-1']);
+      assert.deepEqual(await ids({ limit: 2, desc: false }), ['p2p-gs-1', 'p2p-gs-2']);
+      assert.deepEqual(await ids({ limit: 2, desc: false, lastSessionId: 'p2p-gs-1' }), ['p2p-gs-2', 'p2p-gs-3']);
+    } finally { await a.close(); }
+  });
+
+  // SessionServiceInterface.d.ts Session.lastMsg: "lastMsg 为 null 则可能是撤回消息"
+  // (null: the last message was recalled), never the recall notice as a message;
+  // resetSessionUnreadCount: "会将其未读数置为 0，同时会收到 … updateSession 事件 -
+  // 多端同步用户也会收到 updateSession 事件" (this device and the user's others).
+  test('sessions: lastMsg null after a recall; resetSessionUnreadCount emits updateSession with unread 0 here and on other devices', async () => {
+    const a = await nimUser('ss-a');
+    const b = await nimUser('ss-b');
+    const b2 = await nimUser('ss-b');
+    try {
+      const one = await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'ss-b', body: 'one' });
+      await b.until('updateSession', (s) => s.id === 'p2p-ss-a' && s.lastMsg?.idClient === one.idClient);
+      const two = await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'ss-b', body: 'two' });
+      await b.until('updateSession', (s) => s.id === 'p2p-ss-a' && s.unread === 2, 'unread 2');
+      await b2.until('updateSession', (s) => s.id === 'p2p-ss-a' && s.unread === 2, 'unread 2 (b2)');
+      const n = b.events.length;
+      const n2 = b2.events.length;
+      await b.must('session.resetSessionUnreadCount', { id: 'p2p-ss-a' });
+      const after = (u, from) => (s) => s.id === 'p2p-ss-a' && s.unread === 0 && u.events.indexOf(u.events.find(([, p]) => p === s)) >= from;
+      await b.until('updateSession', after(b, n), 'updateSession unread 0 on this device', 3000);
+      await b2.until('updateSession', after(b2, n2), 'updateSession unread 0 on the other device', 3000);
+      assert.equal((await b.must('session.getSession', { id: 'p2p-ss-a' })).unread, 0);
+      await a.must('msg.recallMsg', { msg: two });
+      await b.until('sysMsg', (s) => s.type === 'recallMsgP2p');
+      await sleep(300);
+      for (const s of b.got('updateSession', (x) => x.id === 'p2p-ss-a')) {
+        assert.ok(s.lastMsg === null || s.lastMsg.type === 'text', `lastMsg is a message or null: ${JSON.stringify(s.lastMsg)}`);
+      }
+      const s = await b.must('session.getSession', { id: 'p2p-ss-a' });
+      assert.ok(s.lastMsg === null || s.lastMsg.idClient === one.idClient, JSON.stringify(s.lastMsg));
+      assert.notEqual(s.lastMsg?.idClient, two.idClient);
+    } finally { await a.close(); await b.close(); await b2.close(); }
+  });
+
+  // SessionServiceInterface.d.ts Session.msgReceiptTime: "聊天对象所读过的最近一条
+  // 消息的时间 … p2p 会话特有 … 被 API sendMsgReceipt … 所更新", and
+  // MsgServiceInterface.d.ts p2pMsgReceipt { sessionId, idClient,
+  // msgReceiptTime }: the sender's session of the reader shows the read time
+  // (updateSession), the msgReceipts item names that session.
+  test('receipts: sendMsgReceipt gives the sender msgReceipts of the session and its msgReceiptTime', async () => {
+    const a = await nimUser('mr-a');
+    const b = await nimUser('mr-b');
+    try {
+      const sent = await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'mr-b', body: 'read me' });
+      const got = await b.until('msg', (m) => m.idClient === sent.idClient);
+      const res = await b.must('msg.sendMsgReceipt', { msg: got });
+      assert.deepEqual(res, { to: 'mr-a', idClient: sent.idClient, time: sent.time });
+      const [r] = await a.until('msgReceipts', () => true, 'msgReceipts', 3000);
+      assert.deepEqual([r.sessionId, r.idClient, r.msgReceiptTime], ['p2p-mr-b', sent.idClient, sent.time]);
+      const s = await a.until('updateSession', (x) => x.id === 'p2p-mr-b' && x.msgReceiptTime >= sent.time, 'updateSession with msgReceiptTime', 3000);
+      assert.equal(s.msgReceiptTime, sent.time);
+      assert.equal((await a.must('session.getSession', { id: 'p2p-mr-b' })).msgReceiptTime, sent.time);
+    } finally { await a.close(); await b.close(); }
+  });
+
+  // MsgServiceInterface.d.ts getTeamMsgReads: "仅当发送消息时，设置了
+  // teamSpecializationInfo.needACK 为 true，才能获取到已读列表。否则对应消息的结果会在
+  // 返回数组中被删掉" (a message sent without needACK is left out of the answer);
+  // getTeamMsgReadAccounts: "否则会报 414 参数错误".
+  test('team receipts: getTeamMsgReads leaves out a message without needACK, getTeamMsgReadAccounts answers 414 for it', async () => {
+    const a = await nimUser('tr-a');
+    const b = await nimUser('tr-b');
+    try {
+      const team = await a.must('team.createTeam', { type: 'advanced', name: 'R', accounts: ['tr-b'], beInviteMode: 'noVerify' });
+      const acked = await a.must('msg.sendTextMsg', { scene: 'team', to: team.teamId, body: 'ack me', teamSpecializationInfo: { needACK: true } });
+      const plain = await a.must('msg.sendTextMsg', { scene: 'team', to: team.teamId, body: 'plain' });
+      const q = (m) => ({ teamId: team.teamId, idServer: m.idServer, idClient: m.idClient });
+      await b.until('msg', (m) => m.idClient === acked.idClient);
+      await b.must('msg.sendTeamMsgReceipt', { teamMsgReceipts: [q(acked)] });
+      const [r] = await a.until('teamMsgReceipts', () => true, 'teamMsgReceipts', 3000);
+      assert.deepEqual([r.teamId, r.idServer, r.idClient, r.account, r.read, r.unread], [team.teamId, acked.idServer, acked.idClient, 'tr-b', 1, 0]);
+      const reads = await a.must('msg.getTeamMsgReads', { teamMsgReceipts: [q(acked), q(plain)] });
+      assert.deepEqual(reads, [{ teamId: team.teamId, idServer: acked.idServer, idClient: acked.idClient, read: 1, unread: 0 }]);
+      const accounts = await a.must('msg.getTeamMsgReadAccounts', { teamMsgReceipt: q(acked) });
+      assert.deepEqual([accounts.readAccounts, accounts.unreadAccounts], [['tr-b'], []]);
+      assert.equal((await a.call('msg.getTeamMsgReadAccounts', { teamMsgReceipt: q(plain) })).err?.code, 414);
+    } finally { await a.close(); await b.close(); }
+  });
+
+  // UserServiceInterface.d.ts UserNameCard / UpdateMyInfoOptions: the
+  // signature is `signature` (no `sign`); updateMyNameCard: "多端同步账号收到
+  // updateMyNameCard 事件"; MarkedUserInfo { account, isBlack?, isMuted?,
+  // createTime, updateTime } in getBlackList, getMuteList and getRelations;
+  // setMute adds to / removes from the mute list (会话免打扰), and the user's
+  // other devices get updateMuteList { account, isAdd }.
+  test('users: signature, updateMyNameCard on other devices, black and mute lists as MarkedUserInfo', async () => {
+    const a = await nimUser('nc-a');
+    const a2 = await nimUser('nc-a');
+    const b = await nimUser('nc-b');
+    try {
+      const card = await a.must('user.updateMyNameCard', { nick: 'Ann', signature: 'hi there', gender: 'female' });
+      assert.deepEqual([card.account, card.nick, card.signature, card.gender], ['nc-a', 'Ann', 'hi there', 'female']);
+      assert.equal('sign' in card, false, 'NIM has no sign');
+      const seen = await a2.until('updateMyNameCard', (c) => c.nick === 'Ann', 'updateMyNameCard on the other device', 3000);
+      assert.deepEqual([seen.account, seen.signature], ['nc-a', 'hi there']);
+      const [other] = await b.must('user.getUsersNameCardFromServer', { accounts: ['nc-a'] });
+      assert.deepEqual([other.nick, other.signature, other.gender], ['Ann', 'hi there', 'female']);
+
+      await a.must('user.setBlack', { account: 'nc-b', isAdd: true });
+      const [black] = await a.must('user.getBlackList');
+      assert.deepEqual([black.account, black.isBlack, typeof black.createTime, typeof black.updateTime], ['nc-b', true, 'number', 'number']);
+      // (imwasm lists the muted users it has a session with: see docs/migration.md.)
+      await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'nc-c', body: 'hi' });
+      await a.must('user.setMute', { account: 'nc-c', isAdd: true });
+      const [mute] = await a.must('user.getMuteList');
+      assert.deepEqual([mute.account, mute.isMuted, typeof mute.createTime], ['nc-c', true, 'number']);
+      await a2.until('updateMuteList', (e) => e.account === 'nc-c' && e.isAdd === true, 'updateMuteList on the other device', 3000);
+      const rel = await a.must('user.getRelations');
+      assert.deepEqual([rel.blackList.map((x) => [x.account, x.isBlack]), rel.muteList.map((x) => [x.account, x.isMuted])], [[['nc-b', true]], [['nc-c', true]]]);
+      assert.equal(typeof rel.blackList[0].createTime, 'number');
+      await a.must('user.setMute', { account: 'nc-c', isAdd: false });
+      assert.deepEqual(await a.must('user.getMuteList'), []);
+      assert.equal((await a.call('user.setMute', { isAdd: true })).err?.code, 414);
+    } finally { await a.close(); await a2.close(); await b.close(); }
+  });
+
+  // FriendServiceInterface.d.ts addFriend: `Promise<FriendProfile>` ({ account,
+  // alias?, ext?, createTime, updateTime, valid }); updateFriend: "多端同步账号
+  // 收到 syncFriend 的事件通知。事件 type 为 updateFriend" (IMEventSyncFriendResult
+  // { type, friend?, account? }).
+  test('friends: addFriend answers the FriendProfile; updateFriend: syncFriend updateFriend on the other device', async () => {
+    const a = await nimUser('fr-a');
+    const a2 = await nimUser('fr-a');
+    const b = await nimUser('fr-b');
+    try {
+      // (imwasm's addFriend asks when the other side verifies requests, the
+      // default: here it accepts fr-b's request.)
+      await b.must('friend.applyFriend', { account: 'fr-a', ps: 'hi' });
+      const f = await a.must('friend.addFriend', { account: 'fr-b' });
+      assert.deepEqual([f.account, f.valid, typeof f.createTime, typeof f.updateTime], ['fr-b', true, 'number', 'number'], JSON.stringify(f));
+      await a.must('friend.updateFriend', { account: 'fr-b', alias: 'Bee', ext: 'x' });
+      const [got] = (await a.must('friend.getFriends')).filter((x) => x.account === 'fr-b');
+      assert.deepEqual([got.alias, got.ext], ['Bee', 'x']);
+      const sync = await a2.until('syncFriend', (e) => e.type === 'updateFriend', 'syncFriend updateFriend', 3000);
+      assert.deepEqual([sync.account, sync.friend?.account, sync.friend?.alias, sync.friend?.ext], ['fr-b', 'fr-b', 'Bee', 'x']);
+    } finally { await a.close(); await a2.close(); await b.close(); }
+  });
+
+  // types.d.ts IBaseSendMsgOptions.pushInfo (TMsgPushInfo { needPush,
+  // pushContent, pushPayload, … }) and MsgServiceInterface.d.ts
+  // IMMessage.pushInfo: the message carries the push settings it was sent
+  // with, on the sender and the receiver.
+  test('send options: pushInfo (needPush, pushContent, pushPayload) goes with the message', async () => {
+    const a = await nimUser('pi-a');
+    const b = await nimUser('pi-b');
+    try {
+      const pushInfo = { needPush: false, pushContent: 'You have mail', pushPayload: JSON.stringify({ k: 1 }) };
+      const sent = await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'pi-b', body: 'quiet', pushInfo });
+      assert.deepEqual(sent.pushInfo, pushInfo);
+      const got = await b.until('msg', (m) => m.idClient === sent.idClient);
+      assert.deepEqual(got.pushInfo, pushInfo);
+      const plain = await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'pi-b', body: 'loud' });
+      assert.notEqual(plain.pushInfo?.needPush, false);
+    } finally { await a.close(); await b.close(); }
+  });
+
+  // SessionServiceInterface.d.ts addStickTopSession: `Promise<Session>` (the
+  // session with stickTopInfo { id, isStickOnTop, ext, createTime, updateTime });
+  // "多端同步账号收到 updateSession 事件" with it; deleteStickTopSession the
+  // same, without stickTopInfo.
+  test('stick top: addStickTopSession answers the Session; the other device gets updateSession with stickTopInfo', async () => {
+    const a = await nimUser('st-a');
+    const a2 = await nimUser('st-a');
+    try {
+      await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'st-b', body: 'x' });
+      await a.until('updateSession', (s) => s.id === 'p2p-st-b');
+      const s = await a.must('session.addStickTopSession', { id: 'p2p-st-b' });
+      assert.deepEqual([s.id, s.scene, s.to, s.stickTopInfo?.id, s.stickTopInfo?.isStickOnTop, s.lastMsg?.body], ['p2p-st-b', 'p2p', 'st-b', 'p2p-st-b', true, 'x']);
+      const o = await a2.until('updateSession', (x) => x.id === 'p2p-st-b' && x.stickTopInfo?.isStickOnTop, 'updateSession with stickTopInfo', 3000);
+      assert.equal(o.stickTopInfo.ext, '');
+      const d = await a.must('session.deleteStickTopSession', { id: 'p2p-st-b' });
+      assert.equal(d.stickTopInfo, undefined);
+      await a2.until('updateSession', (x) => x.id === 'p2p-st-b' && !x.stickTopInfo, 'updateSession without stickTopInfo', 3000);
+      assert.equal((await a.call('session.addStickTopSession', { id: 'nonsense' })).err?.code, 414);
+    } finally { await a.close(); await a2.close(); }
+  });
+  // NIMInterface.d.ts IMEventInterface.disconnect: "v0.14.0 … 3. 登陆保持阶段第一次
+  // 断开时触发" — a signed-in connection that drops gets disconnect (once),
+  // then willReconnect as the SDK tries again. The last test: it stops the server.
+  test('a dropped connection: disconnect once, then willReconnect', async () => {
+    const a = await nimUser('dr-a');
+    try {
+      await server.stop();
+      await a.until('willReconnect', () => true, 'willReconnect', 8000);
+      await a.until('disconnect', () => true, 'disconnect on the drop', 8000);
+      const order = a.events.map(([n]) => n).filter((n) => n === 'disconnect' || n === 'willReconnect');
+      assert.equal(order[0], 'disconnect', JSON.stringify(order));
+      await sleep(1500);
+      assert.equal(a.got('disconnect').length, 1, JSON.stringify(a.events.map(([n]) => n)));
+    } finally { await a.close(); }
   });
 }

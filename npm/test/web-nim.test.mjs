@@ -97,13 +97,13 @@ for (const engine of engines()) describe(engine, () => {
     await must(u.ola, 'user.setBlack', { account: 'nia', isAdd: false });
     assert.deepEqual((await must(u.ola, 'user.getRelations')).blackList, []);
 
-    const card = await must(u.nia, 'user.updateMyNameCard', { nick: 'Nia', gender: 'female', sign: 'reading' });
-    assert.deepEqual([card.account, card.nick, card.gender, card.sign], ['nia', 'Nia', 'female', 'reading']);
+    const card = await must(u.nia, 'user.updateMyNameCard', { nick: 'Nia', gender: 'female', signature: 'reading' });
+    assert.deepEqual([card.account, card.nick, card.gender, card.signature], ['nia', 'Nia', 'female', 'reading']);
     const [seen] = await must(u.ola, 'user.getUsersNameCardFromServer', { accounts: ['nia'] });
-    assert.deepEqual([seen.nick, seen.gender, seen.sign], ['Nia', 'female', 'reading']);
+    assert.deepEqual([seen.nick, seen.gender, seen.signature], ['Nia', 'female', 'reading']);
     // One field at a time: the others, extra fields too, are kept.
     const tel = await must(u.nia, 'user.updateMyNameCard', { tel: '123' });
-    assert.deepEqual([tel.nick, tel.sign, tel.tel], ['Nia', 'reading', '123']);
+    assert.deepEqual([tel.nick, tel.signature, tel.tel], ['Nia', 'reading', '123']);
 
     await must(u.nia, 'friend.applyFriend', { account: 'ola', ps: 'hi' });
     await must(u.ola, 'friend.passFriendApply', { account: 'nia' });
