@@ -531,6 +531,9 @@ func (e *Engine) sendToChatroom(ctx context.Context, m *Message, opts SendOption
 	if err := contract.CheckSend(req, e.maxContentBytes()); err != nil {
 		return nil, err
 	}
+	if err := contract.CheckSentType(req.ObjectName); err != nil {
+		return nil, err
+	}
 	if !e.bucket.AllowN(e.cfg.Now(), 1) {
 		return nil, codes.New(codes.SendFrequencyTooFast, "send frequency too fast")
 	}

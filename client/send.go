@@ -113,6 +113,9 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	if err := contract.CheckSend(req, e.maxContentBytes()); err != nil {
 		return nil, err
 	}
+	if err := contract.CheckSentType(req.ObjectName); err != nil {
+		return nil, err
+	}
 	if !opts.Hold && !e.bucket.AllowN(e.cfg.Now(), 1) {
 		return nil, codes.New(codes.SendFrequencyTooFast, "send frequency too fast")
 	}

@@ -744,7 +744,7 @@ func applyModify(bs *batchState, w *pb.Message, fresh, held *Message) *Message {
 
 // RecallObjectName is what a recalled message becomes (RongIMLib's
 // RecallNotificationMessage).
-const RecallObjectName = "RC:RcNtf"
+const RecallObjectName = contract.RecallNotice
 
 func (e *Engine) applyLateAck(ctx context.Context, me string, bs *batchState, ack *pb.SendAck) {
 	rec, err := e.cfg.Store.MessageByClientID(ctx, ack.ClientMsgId)

@@ -85,6 +85,9 @@ func (s *Server) appSend(ctx context.Context, b *apiMessage) ([]appSent, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := contract.CheckSentType(b.ObjectName); err != nil {
+		return nil, &apiError{http.StatusBadRequest, codes.Of(err), err.Error()}
+	}
 	// Every target is checked before anything is sent.
 	typ := pb.ConversationType(b.ConversationType)
 	if typ == pb.ConversationType_GROUP {
@@ -214,13 +217,6 @@ func (s *Server) checkAppMessage(b *apiMessage, perTarget bool) ([]byte, error) 
 	}
 	if len(bytes.TrimSpace(content)) == 0 {
 		return nil, badRequest("content required")
-	}
-	if len(b.Expansion) > 0 && !b.CanIncludeExpansion {
-		return nil, badRequest("expansion needs canIncludeExpansion")
-	}
-	if mi := b.MentionedInfo; (b.IsMentioned || mi != nil) && (mi == nil || !b.IsMentioned || (mi.Type != 1 && mi.Type != 2) ||
-		(mi.Type == 2 && len(mi.UserIDs) == 0)) {
-		return nil, badRequest("isMentioned goes with mentionedInfo: type 1 (ALL), or 2 (SINGAL) with 1-1000 userIdList")
 	}
 	if len(b.DirectedUserIDs) > 0 && (typ != pb.ConversationType_GROUP || !validIDs(b.DirectedUserIDs)) {
 		return nil, badRequest("directedUserIds: group messages only, at most 1000 ids")

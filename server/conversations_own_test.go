@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -91,6 +92,16 @@ func TestLeftGroupConversationStillTheirs(t *testing.T) {
 		t.Fatalf("kick: %d %v", st, body)
 	}
 	e.fence(t, a1)
+	// Its history up to the kick is still hers to read (from the server
+	// too); nothing after it.
+	bobDev.send(t, text("g", client.Group, "after"))
+	remote, _, err := a1.RemoteHistory(ctx, g, 0, 20, client.OrderOlder)
+	if err != nil {
+		t.Fatalf("the history of the group left: %v", err)
+	}
+	if got := contents(remote); !slices.Contains(got, "one") || !slices.Contains(got, "two") || slices.Contains(got, "after") {
+		t.Errorf("the history of the group left: %v, want one and two, not after", got)
+	}
 	if err := a1.MarkRead(ctx, g, 0); err != nil {
 		t.Errorf("clearMessagesUnreadStatus of the group left: %v", err)
 	}

@@ -30,7 +30,8 @@ func (ss *session) conversation(ctx context.Context, c *pb.Conversation) (string
 }
 
 // ownConversation is conversation for what a user does to their own view
-// of it (reading it, its settings, deleting or clearing its messages): a
+// of it (its history, reading it, its settings, deleting or clearing its
+// messages): a
 // group they left, or one dismissed, is still theirs, with its history up
 // to then, its unread messages and its pin. Only a group they were never
 // in is refused.
@@ -120,6 +121,10 @@ func (ss *session) handleSend(ctx context.Context, id uint64, r *pb.SendRequest)
 		return
 	}
 	if err := contract.CheckSend(r, ss.srv.cfg.MaxContentBytes); err != nil {
+		ss.replyFor(id, err)
+		return
+	}
+	if err := contract.CheckSentType(r.ObjectName); err != nil {
 		ss.replyFor(id, err)
 		return
 	}
@@ -666,7 +671,8 @@ func (ss *session) handleHistory(ctx context.Context, id uint64, r *pb.HistoryRe
 	if r.Conv.GetType() == pb.ConversationType_CHATROOM {
 		convID, err = ss.chatroomConversation(ctx, r.Conv, false)
 	} else {
-		convID, err = ss.conversation(ctx, r.Conv)
+		// A group left is read up to the leaving (the store's visible range).
+		convID, err = ss.ownConversation(ctx, r.Conv)
 	}
 	if err != nil {
 		ss.replyFor(id, err)

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
 
@@ -308,7 +309,7 @@ func (s *Server) pushState(ctx context.Context, user string, m *pb.Message) (lev
 	sees = m.ConvType != pb.ConversationType_GROUP
 	var own, typeDefault int32
 	for _, c := range states {
-		if !contract.Hidden(c.Settings.GetRemovedSeq(), c.LastSeq) { // (a removed conversation is out of the total)
+		if !s.removedStill(ctx, user, c) { // (a removed conversation is out of the total)
 			badge += int(c.UnreadCount)
 		}
 		if c.Conv.GetType() != m.ConvType {
@@ -332,6 +333,28 @@ func (s *Server) pushState(ctx context.Context, user string, m *pb.Message) (lev
 		}
 	}
 	return contract.LevelInEffect(own, typeDefault), badge, dndUntil, sees, nil
+}
+
+// removedStill reports c, a state of user's, removed from their list with
+// no message for them since, as their devices judge it (contract.Hidden of
+// the last message's sequence number: markers and messages targeted at
+// others bring nothing back). Only a conversation with something after its
+// removal is read (at most a page).
+func (s *Server) removedStill(ctx context.Context, user string, c *pb.ConversationState) bool {
+	removed := c.Settings.GetRemovedSeq()
+	if contract.Hidden(removed, c.LastSeq) || removed == 0 {
+		return removed > 0
+	}
+	msgs, _, _, err := s.store.Pull(ctx, user, store.ConvID(user, c.Conv), removed, 50, time.Time{}, 0)
+	if err != nil {
+		return false // counted: a badge too high rather than too low
+	}
+	for _, m := range msgs {
+		if !store.IsMarker(m) && store.VisibleTo(m, user) {
+			return false
+		}
+	}
+	return len(msgs) < 50
 }
 
 // pushText is the title and body of m's notification: the sender's name

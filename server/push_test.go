@@ -955,3 +955,50 @@ func TestPushBadgeLeavesRemovedConversationsOut(t *testing.T) {
 		t.Fatalf("badge %v, want 1 (carol's message; alice's conversation was removed)", badge)
 	}
 }
+
+// A marker (here the sender's edit of an older message) after a removal
+// brings the conversation back to no device's list nor unread total: nor
+// to the badge (the server's count went by the conversation's last
+// sequence number, markers included).
+func TestPushBadgeAfterMarkerInRemovedConversation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	h := newHookReceiver(t, func(map[string]any) (int, string) { return 200, "" })
+	e.adminOK(t, "PUT", "/v1/settings", map[string]any{"pushWebhookUrl": h.srv.URL + "/push"})
+	alice := e.device("alice", "a1", devOpts{})
+	alice.connect(t, token(t, "alice", time.Hour))
+	bob := e.device("bob", "b1", devOpts{})
+	bob.connect(t, token(t, "bob", time.Hour))
+	m1 := alice.send(t, text("bob", client.Private, "one"))
+	alice.send(t, text("bob", client.Private, "two"))
+	bob.waitMessages(t, 2)
+	ac := client.Conversation{Type: client.Private, TargetID: "alice"}
+	if err := bob.SetSettings(ctx, []client.Conversation{ac}, client.SettingsEdit{Remove: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.ModifyMessage(ctx, client.Conversation{Type: client.Private, TargetID: "bob"}, m1.MessageUID, []byte(`{"content":"one!"}`)); err != nil {
+		t.Fatal(err)
+	}
+	e.fence(t, bob)
+	if n := bob.TotalUnreadCount(true); n != 0 {
+		t.Fatalf("bob's device counts %d unread after the edit (still removed)", n)
+	}
+	bob.Disconnect()
+	e.waitOffline(t, "bob")
+	e.clock.add(time.Minute)
+	appSend(t, e, "carol", "bob", "hi", "c-hi")
+	var badge any
+	waitFor(t, "carol's push to bob", func() bool {
+		for _, ev := range h.seen() {
+			if d, _ := ev["data"].(map[string]any); d["body"] == "hi" {
+				badge = d["badge"]
+				return true
+			}
+		}
+		return false
+	})
+	if badge != float64(1) {
+		t.Fatalf("badge %v, want 1: bob's device counts 0 (+carol's 1); the removed conversation with alice came back in the server's count after alice's edit (a marker)", badge)
+	}
+}

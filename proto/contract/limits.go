@@ -96,10 +96,6 @@ func CheckSend(r *pb.SendRequest, maxContent int) error {
 	switch {
 	case r.ObjectName == "" || len(r.ObjectName) > MaxIDBytes:
 		return codes.New(codes.InvalidParameter, "messageType (objectName) of 1-64 bytes required")
-	case r.ObjectName == RecallNotice:
-		// What a recall turns a message into: one sent as such could be
-		// recalled by no one (it reads as recalled already).
-		return codes.New(codes.InvalidParameter, "RC:RcNtf is the server's recall notice: recallMessage recalls a message")
 	case !ObjectContent(r.Content):
 		return codes.New(codes.InvalidParameter, "content must be one JSON object")
 	}
@@ -109,6 +105,17 @@ func CheckSend(r *pb.SendRequest, maxContent int) error {
 // RecallNotice is the type a recalled message takes (RongIMLib's
 // RecallNotificationMessage).
 const RecallNotice = "RC:RcNtf"
+
+// CheckSentType refuses a type a send (a user's, or the app server's) may
+// not take: the recall notice, what a recall turns a message into (one
+// sent as such could be recalled by no one: it reads as recalled already).
+// An import of history may hold it.
+func CheckSentType(objectName string) error {
+	if objectName == RecallNotice {
+		return codes.New(codes.InvalidParameter, "RC:RcNtf is the server's recall notice: recallMessage recalls a message")
+	}
+	return nil
+}
 
 // checkSendOptions applies the rules of a send's options that need no
 // state (who is in a group is the server's to check).

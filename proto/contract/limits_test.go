@@ -64,7 +64,6 @@ func TestCheckSend(t *testing.T) {
 		{"delivery receipt in an ultra group", &pb.SendRequest{Conv: &pb.Conversation{Type: pb.ConversationType_ULTRA_GROUP, Target: "u"}, DeliveryReceipt: true}, codes.InvalidParameter},
 		{"receipt on a status message", &pb.SendRequest{Conv: conv, NeedReceipt: true, IsStatus: true}, codes.SendReadReceiptConfError},
 		{"receipt on a directed message", &pb.SendRequest{Conv: conv, NeedReceipt: true, DirectedUserIds: []string{"bob"}}, codes.SendReadReceiptConfError},
-		{"the recall notice", &pb.SendRequest{Conv: conv, ObjectName: RecallNotice}, codes.InvalidParameter},
 		{"1001 mentions", &pb.SendRequest{Conv: conv, MentionedInfo: &pb.MentionedInfo{Type: 2, UserIds: ids(1001, 8)}}, codes.InvalidParameter},
 		{"1001 recipients", &pb.SendRequest{Conv: conv, DirectedUserIds: ids(1001, 8)}, codes.InvalidParameter},
 		{"expansion of 21 keys", &pb.SendRequest{Conv: conv, Expansion: expansion(21, 2, 1)}, codes.InvalidParameterMessageExpansion},
@@ -173,5 +172,19 @@ func TestCheckAckContent(t *testing.T) {
 		if got := codes.Of(CheckAckContent(tc.content)); got != tc.code {
 			t.Errorf("CheckAckContent(%d bytes) = %d, want %d", len(tc.content), got, tc.code)
 		}
+	}
+}
+
+// The recall notice is no type to send (an import may hold it: CheckSend
+// takes it).
+func TestCheckSentType(t *testing.T) {
+	if got := codes.Of(CheckSentType(RecallNotice)); got != codes.InvalidParameter {
+		t.Errorf("RC:RcNtf: %d", got)
+	}
+	if err := CheckSentType("RC:TxtMsg"); err != nil {
+		t.Errorf("RC:TxtMsg: %v", err)
+	}
+	if err := CheckSend(&pb.SendRequest{Conv: &pb.Conversation{Type: pb.ConversationType_GROUP, Target: "g"}, ObjectName: RecallNotice, Content: []byte("{}")}, DefaultContentBytes); err != nil {
+		t.Errorf("CheckSend refuses the recall notice: %v", err)
 	}
 }

@@ -554,7 +554,7 @@ func changes(ctx context.Context, q querier, user string, since uint64) (uint64,
 		return 0, nil, fmt.Errorf("changes for %s: %w", user, err)
 	}
 	rows, err := q.Query(ctx, `
-SELECT uc.conv_id, uc.conv_type, uc.target, COALESCE(c.last_seq, 0), GREATEST(COALESCE(c.list_time, 0), 0), COALESCE(c.first_seq, 1), uc.start_seq, uc.end_seq, uc.read_seq
+SELECT uc.conv_id, uc.conv_type, uc.target, COALESCE(c.last_seq, 0), CASE WHEN c.list_time > 0 THEN c.list_time ELSE COALESCE(c.last_time, 0) END, COALESCE(c.first_seq, 1), uc.start_seq, uc.end_seq, uc.read_seq
 FROM user_convs uc LEFT JOIN convs c ON c.id = uc.conv_id
 WHERE uc.user_id = $1 AND (uc.changed > $2 OR c.changed > $2)`, user, since)
 	if err != nil {

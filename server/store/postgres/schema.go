@@ -363,7 +363,9 @@ ALTER TABLE people ADD COLUMN quiet_hours bytea NOT NULL DEFAULT '';
 	`
 ALTER TABLE conv_settings ADD COLUMN dnd_until bigint NOT NULL DEFAULT 0;
 `,
-	// 14: the time a conversation's list order goes by, as SQLite's 26.
+	// 14: the time a conversation's list order goes by, as SQLite's 26. A
+	// node of an older version, upgraded one at a time, writes none: a row
+	// with 0 goes by its last_time, as before (Changes).
 	`
 ALTER TABLE convs ADD COLUMN list_time bigint NOT NULL DEFAULT 0;
 UPDATE convs SET list_time = last_time;

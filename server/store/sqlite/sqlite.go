@@ -760,7 +760,7 @@ func (d *DB) Changes(ctx context.Context, user string, since uint64) (uint64, []
 	// below it are visible to the query that follows.
 	version := d.committed.Load()
 	rows, err := d.query(ctx, `
-SELECT uc.conv_id, uc.conv_type, uc.target, COALESCE(c.last_seq, 0), COALESCE(c.list_time, 0), COALESCE(c.first_seq, 1), uc.start_seq, uc.end_seq, uc.read_seq
+SELECT uc.conv_id, uc.conv_type, uc.target, COALESCE(c.last_seq, 0), CASE WHEN c.list_time > 0 THEN c.list_time ELSE COALESCE(c.last_time, 0) END, COALESCE(c.first_seq, 1), uc.start_seq, uc.end_seq, uc.read_seq
 FROM user_convs uc LEFT JOIN convs c ON c.id = uc.conv_id
 WHERE uc.user_id = ? AND (uc.changed > ? OR c.changed > ?)`, user, since, since)
 	if err != nil {
