@@ -512,7 +512,7 @@ class Connection {
         if (res.code !== 0) throw failed(options, res);
         list.push(...res.data.list);
         [more, next] = [res.data.hasMore, res.data.nextTimestamp];
-        if (!more || list.length >= count) break;
+        if (!more || list.length >= count || !next) break; // (!next: an older server, which narrows nothing)
       }
     }
     // up: newest first, the cursor the oldest; down: the reverse.

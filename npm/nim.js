@@ -95,6 +95,8 @@ const sessionConv = (id) => convOf(String(id).split('-', 1)[0], String(id).slice
 // NIM's message types that RongIMLib has no class for travel as these.
 const TIP = 'NIM:TipMsg';
 const CUSTOM = 'NIM:CustomMsg';
+// historyRounds bounds the server pages one getHistoryMsgs asks for.
+const historyRounds = 25;
 // objectNamesOf: the message types each of NIM's msgTypes is (shape's inverse).
 const objectNamesOf = {
   text: ['RC:TxtMsg'], tip: [TIP], custom: [CUSTOM], geo: ['RC:LBSMsg'], image: ['RC:ImgMsg'], file: ['RC:FileMsg'],
@@ -151,11 +153,20 @@ export default class NIMSDK {
         const start = up ? (begin > 0 ? (o.lastMsgId ? begin : begin - 1) : 0) : (end > 0 ? (o.lastMsgId ? end : end + 1) : 0);
         const objectNames = o?.msgTypes?.length ? o.msgTypes.flatMap((t) => objectNamesOf[t] ?? []) : undefined;
         if (objectNames && !objectNames.length) return [];
-        const res = await ok(im.getRemoteHistoryMessages(convOf(o?.scene, o?.to), {
-          timestamp: start, count: Math.min(o?.limit ?? 100, 100), order: up ? 1 : 0,
-          ...(objectNames && { objectNames }), ...((up ? end : begin) > 0 && { boundTimestamp: up ? end : begin }),
-        }));
-        const msgs = res.list.filter((m) => m.messageType !== im.MessageType.RECALL_NOTIFICATION).map((m) => this.shape(m));
+        // The server examines a bounded stretch a page, and recalls are
+        // left out here: asked again from where it stopped until the page
+        // is full or the history ends.
+        const limit = Math.min(o?.limit ?? 100, 100);
+        const msgs = [];
+        for (let round = 0, timestamp = start; round < historyRounds && msgs.length < limit; round++) {
+          const res = await ok(im.getRemoteHistoryMessages(convOf(o?.scene, o?.to), {
+            timestamp, count: limit - msgs.length, order: up ? 1 : 0,
+            ...(objectNames && { objectNames }), ...((up ? end : begin) > 0 && { boundTimestamp: up ? end : begin }),
+          }));
+          msgs.push(...res.list.filter((m) => m.messageType !== im.MessageType.RECALL_NOTIFICATION).map((m) => this.shape(m)));
+          if (!res.hasMore || !res.nextTimestamp) break; // (an older server tells no next_timestamp)
+          timestamp = res.nextTimestamp;
+        }
         return msgs.sort((a, b) => (o?.asc ? a.time - b.time : b.time - a.time));
       },
     };

@@ -534,4 +534,20 @@ if (!isMainThread) {
       assert.equal(a.got('disconnect').length, 1, JSON.stringify(a.events.map(([n]) => n)));
     } finally { await a.close(); }
   });
+
+  // GetHistoryMsgsOptions.limit: "the number of messages returned". A
+  // recalled message is no message of the history (its sysMsg tells of
+  // it): the page is filled from older ones, not answered short.
+  test('getHistoryMsgs fills limit past a recalled message', async () => {
+    const a = await nimUser('nr-a');
+    const b = await nimUser('nr-b');
+    try {
+      const sent = [];
+      for (const body of ['t0', 't1', 't2', 't3']) sent.push(await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'nr-b', body }));
+      await a.must('msg.recallMsg', { msg: sent[3] });
+      await b.until('sysMsg', (s) => s.type === 'recallMsgP2p');
+      const got = (await b.must('msgLog.getHistoryMsgs', { scene: 'p2p', to: 'nr-a', limit: 3 })).map((m) => m.body);
+      assert.deepEqual(got, ['t2', 't1', 't0']);
+    } finally { await a.close(); await b.close(); }
+  });
 }
