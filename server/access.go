@@ -8,6 +8,7 @@ import (
 
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/server/auth"
+	"github.com/imwasm/imwasm/server/store"
 )
 
 // A user's standing beyond their token's signature: tokens the app server
@@ -22,10 +23,15 @@ func (s *Server) admit(ctx context.Context, c auth.Claims) error {
 	if err != nil {
 		return codes.New(codes.Timeout, "server error")
 	}
+	return accessAllows(a, c, s.cfg.Now())
+}
+
+// accessAllows is admit's rule, on the user's access as read.
+func accessAllows(a store.Access, c auth.Claims, now time.Time) error {
 	if !a.TokensValidAfter.IsZero() && c.IssuedAt*1000 < a.TokensValidAfter.UnixMilli() {
 		return codes.New(codes.ConnTokenIncorrect, "token revoked")
 	}
-	if a.BlockedUntil.After(s.cfg.Now()) {
+	if a.BlockedUntil.After(now) {
 		return codes.New(codes.ConnUserBlocked, "the user is blocked until "+a.BlockedUntil.UTC().Format(time.RFC3339))
 	}
 	return nil

@@ -860,8 +860,17 @@ func (c *cluster) reconnected() {
 // told to its sessions here (as destroyed by the app's server: how is not
 // known) and they are out of it.
 func (s *Server) recheckAfterCut(ctx context.Context) {
+	access := map[string]store.Access{} // one read a user
 	for _, ss := range s.hub.all() {
-		if err := s.admit(ctx, auth.Claims{Subject: ss.user, IssuedAt: ss.issued}); err != nil && codes.Of(err) != codes.Timeout {
+		a, ok := access[ss.user]
+		if !ok {
+			var err error
+			if a, err = s.store.Access(ctx, ss.user); err != nil {
+				continue
+			}
+			access[ss.user] = a
+		}
+		if err := accessAllows(a, auth.Claims{Subject: ss.user, IssuedAt: ss.issued}, s.cfg.Now()); err != nil {
 			ss.kick(codes.Of(err), err.Error())
 		}
 	}

@@ -121,6 +121,11 @@ func Open(ctx context.Context, opts Options, node bus.Node) (*Bus, error) {
 			if !b.dropped.Swap(true) {
 				b.log.Warn("bus: the node fell behind NATS; its sessions sync when it has caught up", "err", err)
 			}
+			// (Told late, after the inbox drained: nothing more may come
+			// to make run see it.)
+			if len(b.in) == 0 && b.dropped.Swap(false) {
+				b.node.Reconnected()
+			}
 		}),
 	)
 	if err != nil {

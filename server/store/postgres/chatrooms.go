@@ -154,7 +154,7 @@ func (d *DB) DestroyChatroom(ctx context.Context, room string, emptyBefore time.
 			`DELETE FROM receipt_readers WHERE conv_id = $1`,
 			`DELETE FROM receipt_counts WHERE conv_id = $1`,
 			// Events not yet sent carry the messages' bodies (outbox.go).
-			`DELETE FROM outbox o USING messages m WHERE m.conv_id = $1 AND o.event_id = 'msg.' || m.uid`,
+			`DELETE FROM outbox o USING messages m WHERE m.conv_id = $1 AND o.event_id IN ('msg.' || m.uid, 'stored.' || m.uid)`,
 			`DELETE FROM messages WHERE conv_id = $1`,
 		} {
 			if _, err := t.tx.Exec(ctx, q, conv); err != nil {

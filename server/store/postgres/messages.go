@@ -1050,8 +1050,9 @@ func (d *DB) EraseUser(ctx context.Context, user string, revokeBefore time.Time)
 			}
 		}
 		// Events not yet sent carry the bodies of the user's messages
-		// (outbox.go): they go with what the messages said.
-		if _, err := t.tx.Exec(ctx, `DELETE FROM outbox o USING messages m WHERE m.sender = $1 AND o.event_id = 'msg.' || m.uid`, user); err != nil {
+		// (outbox.go): they go with what the messages said (and the
+		// "stored."+uid events enqueued before OutboxStored kept the id).
+		if _, err := t.tx.Exec(ctx, `DELETE FROM outbox o USING messages m WHERE m.sender = $1 AND o.event_id IN ('msg.' || m.uid, 'stored.' || m.uid)`, user); err != nil {
 			return fmt.Errorf("erase events: %w", err)
 		}
 		// The user's messages become tombstones last, found by sender
