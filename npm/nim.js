@@ -157,6 +157,7 @@ export default class NIMSDK {
         // left out here: asked again from where it stopped until the page
         // is full or the history ends.
         const limit = Math.min(o?.limit ?? 100, 100);
+        if (!Number.isInteger(limit) || limit < 1) throw bad('limit: 1-100');
         const msgs = [];
         for (let round = 0, timestamp = start; round < historyRounds && msgs.length < limit; round++) {
           const res = await ok(im.getRemoteHistoryMessages(convOf(o?.scene, o?.to), {

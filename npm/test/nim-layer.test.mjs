@@ -499,6 +499,22 @@ if (!isMainThread) {
     } finally { await a.close(); await b.close(); }
   });
 
+  // GetHistoryMsgsOptions.limit: "the number of messages returned". A
+  // recalled message is no message of the history (its sysMsg tells of
+  // it): the page is filled from older ones, not answered short.
+  test('getHistoryMsgs fills limit past a recalled message', async () => {
+    const a = await nimUser('nr-a');
+    const b = await nimUser('nr-b');
+    try {
+      const sent = [];
+      for (const body of ['t0', 't1', 't2', 't3']) sent.push(await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'nr-b', body }));
+      await a.must('msg.recallMsg', { msg: sent[3] });
+      await b.until('sysMsg', (s) => s.type === 'recallMsgP2p');
+      const got = (await b.must('msgLog.getHistoryMsgs', { scene: 'p2p', to: 'nr-a', limit: 3 })).map((m) => m.body);
+      assert.deepEqual(got, ['t2', 't1', 't0']);
+    } finally { await a.close(); await b.close(); }
+  });
+
   // SessionServiceInterface.d.ts addStickTopSession: `Promise<Session>` (the
   // session with stickTopInfo { id, isStickOnTop, ext, createTime, updateTime });
   // "多端同步账号收到 updateSession 事件" with it; deleteStickTopSession the
@@ -535,19 +551,4 @@ if (!isMainThread) {
     } finally { await a.close(); }
   });
 
-  // GetHistoryMsgsOptions.limit: "the number of messages returned". A
-  // recalled message is no message of the history (its sysMsg tells of
-  // it): the page is filled from older ones, not answered short.
-  test('getHistoryMsgs fills limit past a recalled message', async () => {
-    const a = await nimUser('nr-a');
-    const b = await nimUser('nr-b');
-    try {
-      const sent = [];
-      for (const body of ['t0', 't1', 't2', 't3']) sent.push(await a.must('msg.sendTextMsg', { scene: 'p2p', to: 'nr-b', body }));
-      await a.must('msg.recallMsg', { msg: sent[3] });
-      await b.until('sysMsg', (s) => s.type === 'recallMsgP2p');
-      const got = (await b.must('msgLog.getHistoryMsgs', { scene: 'p2p', to: 'nr-a', limit: 3 })).map((m) => m.body);
-      assert.deepEqual(got, ['t2', 't1', 't0']);
-    } finally { await a.close(); await b.close(); }
-  });
 }
