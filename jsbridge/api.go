@@ -455,9 +455,6 @@ func (b *Bridge) init(args []safejs.Value) any {
 		if ws.Type() != safejs.TypeFunction {
 			return invalid("no WebSocket: pass one to init (Node 20 has none of its own)")
 		}
-		if err := b.setLogLevel(opts); err != nil {
-			return err
-		}
 		storage, err := optString(opts, "storage")
 		if err != nil {
 			return err
@@ -470,6 +467,10 @@ func (b *Bridge) init(args []safejs.Value) any {
 		// the device, as storage: 'memory' does.
 		useDB, err := optBoolDefault(opts, "indexDBSwitch", true)
 		if err != nil {
+			return err
+		}
+		// The log level last of the checks: a refused init changes nothing.
+		if err := b.setLogLevel(opts); err != nil {
 			return err
 		}
 		idb, _ := safejs.Global().Get("indexedDB")

@@ -320,11 +320,11 @@ func (b *Bridge) ultraDefaultLevel(set bool) func([]safejs.Value) (work, error) 
 		}
 		r := &pb.UltraGroupRequest{Op: pb.UltraGroupOp_ULTRA_GROUP_GET_DEFAULT_LEVEL, Group: c.TargetID, Channel: c.ChannelID}
 		if set {
-			l, err := asInt(arg(args, 1), "notificationLevel")
+			l, err := asInt32(arg(args, 1), "notificationLevel") // (a wrapped 2**32+5 was 5)
 			if err != nil {
 				return nil, err
 			}
-			r.Op, r.Level = pb.UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL, int32(l)
+			r.Op, r.Level = pb.UltraGroupOp_ULTRA_GROUP_SET_DEFAULT_LEVEL, l
 		}
 		return func() (any, error) {
 			res, err := eng.UltraGroupRequest(context.Background(), r)
