@@ -267,8 +267,35 @@ export function init(options) {
   r.then((b) => { if (runtime === r) loaded = b; }, (e) => console.error('[imwasm]', e.message));
 }
 
+// argsProblem says why args may not cross into the engine ('' when they
+// may): a BigInt, or a property that throws when read (a getter, a revoked
+// Proxy). The engine reads its arguments from Go, where such a throw
+// unwound through the runtime, leaving its stack behind each time until
+// the runtime died; here it is one refusal (33003).
+function argsProblem(v, depth = 0, seen = new Set()) {
+  if (typeof v === 'bigint') return 'a BigInt is no value here';
+  if (v === null || typeof v !== 'object' || depth > 8 || seen.has(v)) return '';
+  seen.add(v);
+  let keys;
+  try {
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return ''; // bytes: read as such
+    keys = Object.keys(v);
+  } catch {
+    return 'an argument cannot be read (a revoked Proxy?)';
+  }
+  for (const k of keys) {
+    let x;
+    try { x = v[k]; } catch { return `${k} cannot be read: its getter throws`; }
+    const why = argsProblem(x, depth + 1, seen);
+    if (why) return why;
+  }
+  return '';
+}
+
 async function call(name, args) {
   if (!runtime) return { code: ErrorCode.BIZ_ERROR_CLIENT_NOT_INIT, msg: 'call init first' };
+  const why = argsProblem(args);
+  if (why) return { code: ErrorCode.BIZ_ERROR_INVALID_PARAMETER, msg: why };
   let bridge;
   try {
     bridge = await runtime;

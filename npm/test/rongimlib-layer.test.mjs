@@ -96,6 +96,34 @@ test('a failed send has a sentTime, and paging the list by latestMessage.sentTim
   assert.deepEqual(seen, ['pg-f', 'pg-e', 'pg-muted', 'pg-d', 'pg-c', 'pg-b']);
 });
 
+// Bad input from JavaScript is refused with BIZ_ERROR_INVALID_PARAMETER
+// (33003) and changes nothing: a BigInt, a getter that throws, a revoked
+// Proxy. The engine read them from Go, where the throw unwound through the
+// runtime (a raw exception for the app, the runtime's stack left behind
+// each time until it died) and a BigInt answered -1.
+test('a BigInt, a throwing getter or a revoked Proxy in the arguments: 33003, and the SDK lives on', async () => {
+  await connectAs('bad-a');
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const conv = { conversationType: CT.PRIVATE, targetId: 'bad-b' };
+  const cases = {
+    bigint: () => RongIMLib.getConversation({ conversationType: 1n, targetId: 'bad-b' }),
+    getter: () => RongIMLib.getConversation({ get conversationType() { throw new Error('boom'); }, targetId: 'bad-b' }),
+    revoked: () => RongIMLib.getRemoteHistoryMessages(proxy, { count: 10 }),
+    nested: () => RongIMLib.sendMessage(conv, new RongIMLib.TextMessage({ content: 'x', extra: { n: 2n } })),
+  };
+  for (const [name, f] of Object.entries(cases)) {
+    for (let i = 0; i < 200; i++) {
+      const r = await f();
+      assert.equal(r.code, RongIMLib.ErrorCode.BIZ_ERROR_INVALID_PARAMETER, `${name}: ${JSON.stringify(r)}`);
+    }
+  }
+  const hist = await RongIMLib.getHistoryMessages(conv, { count: 10 });
+  assert.equal(hist.code, 0);
+  assert.equal(hist.data.list.length, 0, 'a refused send was stored');
+  assert.equal((await RongIMLib.sendMessage(conv, new RongIMLib.TextMessage({ content: 'fine' }))).code, 0, 'the SDK lives on');
+});
+
 // ISendMessageOptions.isStatusMessage (deprecated, still read by RongIMLib's
 // sendMessage: `isStatusMessage: !!options.isStatusMessage`): a status
 // message is neither stored nor counted (jsbridge/message.go messageArg
