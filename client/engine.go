@@ -103,6 +103,8 @@ const (
 	EventSubscriptionRelation                      // this user subscribed or unsubscribed on another device (SUBSCRIBED_RELATION_CHANGE)
 	EventChatroom                                  // a chat room's entries, mutes or end, or a rejoin after a reconnect (CHATROOM)
 	EventUltraChannel                              // an ultra group's channel was deleted, changed type, or this user was taken off its list (ULTRA_GROUP_CHANNEL_*)
+	EventTokenWillExpire                           // a fifth of the token's life is left (Easemob's onTokenWillExpire)
+	EventTokenExpired                              // the token expired: a reconnect needs a newer one (RenewToken)
 )
 
 // Event is one thing the application is told about.
@@ -119,6 +121,7 @@ type Event struct {
 	People        *PeopleEvent
 	Chatroom      *ChatroomEvent
 	UltraChannel  []*pb.UltraChannelEvent
+	Token         *TokenInfo
 }
 
 // Engine is one device's connection to the server.
@@ -142,6 +145,7 @@ type Engine struct {
 	rooms        chatrooms     // the chat rooms joined (its own lock)
 	background   background    // whether the app put this session in the background (its own lock)
 	maxContent   int           // the server's content limit, from AuthOK
+	tok          tokenState    // the token's times and what the app was told (token.go)
 
 	seqMu sync.Mutex // guards convs and pending
 	convs map[string]*ConversationState
@@ -343,6 +347,10 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 	defer e.startMu.Unlock()
 	e.mu.Lock()
 	if e.running {
+		if token != e.token {
+			e.tok.stopLocked()
+			e.tok = tokenState{} // its times come with the next AuthOK
+		}
 		e.token = token
 		user := e.user
 		e.mu.Unlock()
@@ -365,6 +373,8 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 		return "", errClosed()
 	}
 	e.token = token
+	e.tok.stopLocked()
+	e.tok = tokenState{} // told again of a token connected with anew
 	e.running = true
 	lctx, cancel := context.WithCancel(context.Background())
 	e.stop = cancel
@@ -394,6 +404,7 @@ func (e *Engine) Disconnect() {
 	}
 	e.running = false
 	e.stop()
+	e.tok.stopLocked()
 	done := e.loopDone
 	e.mu.Unlock()
 	<-done
@@ -801,6 +812,7 @@ func (e *Engine) dialOne(dctx context.Context, url string, early *pendingDial, s
 	if ok.MaxContentBytes > 0 {
 		e.maxContent = int(ok.MaxContentBytes)
 	}
+	e.noteTokenLocked(ok.TokenExpiresAt, ok.TokenIssuedAt)
 	e.mu.Unlock()
 	if e.cfg.SendRate == 0 {
 		e.followSendLimit(ok.SendRatePerSec, ok.SendBurst)

@@ -65,6 +65,7 @@ func (b *Bridge) Register(target safejs.Value) error {
 	async := map[string]func(args []safejs.Value) (func() (any, error), error){
 		"connect":                        b.connect,
 		"disconnect":                     b.disconnect,
+		"renewToken":                     b.renewToken,
 		"sendMessage":                    b.sendMessage,
 		"forwardMessage":                 b.forwardMessage,
 		"recallMessage":                  b.recallMessage,
@@ -564,8 +565,33 @@ func (b *Bridge) connect(args []safejs.Value) (func() (any, error), error) {
 			b.retireIfStoreFailed(eng)
 			return nil, err
 		}
-		return map[string]any{"userId": user}, nil
+		return map[string]any{"userId": user, "tokenExpiresAt": eng.Token().ExpiresAt}, nil
 	}, nil
+}
+
+// renewToken hands the connected session a newer token of its user
+// (Easemob's renewToken): {expiresAt, issuedAt} (unix ms, 0 when the token
+// has none).
+func (b *Bridge) renewToken(args []safejs.Value) (func() (any, error), error) {
+	eng, err := b.engine()
+	if err != nil {
+		return nil, err
+	}
+	tok, err := asString(arg(args, 0), "token")
+	if err != nil || tok == "" {
+		return nil, invalid("token must be a non-empty string")
+	}
+	return func() (any, error) {
+		info, err := eng.RenewToken(context.Background(), tok)
+		if err != nil {
+			return nil, err
+		}
+		return tokenJS(info), nil
+	}, nil
+}
+
+func tokenJS(info client.TokenInfo) map[string]any {
+	return map[string]any{"expiresAt": info.ExpiresAt, "issuedAt": info.IssuedAt}
 }
 
 // engineFor returns the engine of the token's user, opening that user's

@@ -65,6 +65,10 @@ func eventJS(ev client.Event) (string, any, bool) {
 		}
 	case client.EventSyncFinished:
 		return "PULL_OFFLINE_MESSAGE_FINISHED", nil, true
+	case client.EventTokenWillExpire:
+		return "TOKEN_WILL_EXPIRE", tokenJS(*ev.Token), true
+	case client.EventTokenExpired:
+		return "TOKEN_EXPIRED", tokenJS(*ev.Token), true
 	case client.EventTyping:
 		status := make([]any, len(ev.Typing))
 		for i, ts := range ev.Typing {

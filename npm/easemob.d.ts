@@ -155,6 +155,9 @@ export interface EventHandlerType {
   onOnline?: () => void;
   onOffline?: () => void;
   onDisconnected?: (e?: ErrorEvent & { code?: number }) => void;
+  /** A fifth of the token's life is left: renewToken with a newer one. */
+  onTokenWillExpire?: () => void;
+  /** The token expired: the connection closes (onDisconnected); open again with a newer token. */
   onTokenExpired?: () => void;
   onError?: (e: ErrorEvent) => void;
   onTextMessage?: (msg: TextMsgBody) => void;
@@ -211,6 +214,8 @@ export declare class connection {
   /** Refused: users need no registering. */
   registerUser(params: any): Promise<never>;
   isOpened(): boolean;
+  /** A newer imwasm token of the user for this connection; expire: its expiry (ms). Rejects {status: false} when not open or refused. */
+  renewToken(token: string): Promise<{ status: boolean; token?: string; expire?: number }>;
   close(): void;
   addEventHandler(id: string, handlers: EventHandlerType): void;
   removeEventHandler(id: string): void;

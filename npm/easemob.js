@@ -276,6 +276,7 @@ function serverOf({ url, apiUrl }) {
 class Connection {
   #handlers = new Map();
   #opened = false;
+  #expiredTold = false; // onTokenExpired told for the token in use
   #listening = [];
   #windowListening = [];
 
@@ -318,7 +319,8 @@ class Connection {
       return fail(statusCode.WEBIM_CONNCTION_AUTH_ERROR, 'the accessToken is not for this user');
     }
     this.#opened = true;
-    const out = { accessToken: params.accessToken, expireTimestamp: undefined };
+    this.#expiredTold = false;
+    const out = { accessToken: params.accessToken, expireTimestamp: res.data.tokenExpiresAt || undefined };
     params.success?.(out);
     return out;
   }
@@ -332,6 +334,17 @@ class Connection {
   close() {
     this.#opened = false;
     im.disconnect();
+  }
+
+  // renewToken(token): a newer imwasm token of the user for this
+  // connection (the server checks it), and its expiry, as Easemob answers;
+  // reconnects and uploads use it from then on.
+  async renewToken(token) {
+    if (!this.isOpened()) throw { status: false };
+    const res = await im.renewToken(token);
+    if (res.code !== 0) throw { status: false, type: codeMap.get(res.code) ?? statusCode.WEBIM_CONNCTION_AUTH_ERROR, message: res.msg };
+    this.#expiredTold = false;
+    return { status: true, token, expire: res.data.expiresAt };
   }
 
   addEventHandler(id, handlers) {
@@ -1065,6 +1078,14 @@ class Connection {
       this.#opened = true;
       this.#emit('onConnected');
     });
+    // A fifth of the token's life left; then its end, which closes the
+    // connection as Easemob's SDK does (open or renewToken again).
+    on(im.Events.TOKEN_WILL_EXPIRE, () => this.#emit('onTokenWillExpire'));
+    on(im.Events.TOKEN_EXPIRED, () => {
+      this.#expiredTold = true;
+      this.#emit('onTokenExpired');
+      this.close();
+    });
     // The connection lost: the engine reconnects by itself (onConnected
     // again once it is back), as Easemob's onReconnecting tells.
     on(im.Events.SUSPEND, () => this.#emit('onReconnecting'));
@@ -1076,7 +1097,7 @@ class Connection {
     });
     on(im.Events.DISCONNECT, (code) => {
       this.#opened = false;
-      if (code === im.ErrorCode.RC_CONN_TOKEN_EXPIRED) this.#emit('onTokenExpired');
+      if (code === im.ErrorCode.RC_CONN_TOKEN_EXPIRED && !this.#expiredTold) this.#emit('onTokenExpired');
       const type = codeMap.get(code);
       this.#emit('onDisconnected', { type: type ?? statusCode.WEBIM_CONNCTION_DISCONNECTED, code });
       if (type) this.#emit('onError', { type, message: `disconnected (${code})`, data: { code } }); // a kick, an expired or refused token

@@ -23,8 +23,11 @@ export declare const MessageType: typeof Rong.MessageType & {
   readonly RECALL_NOTIFICATION: 'RC:RcNtf';
 };
 
-export declare const Events: typeof Rong.Events & { readonly MESSAGE_DELIVERED: 'MESSAGE_DELIVERED'; readonly GROUP_MUTE: 'GROUP_MUTE' };
-export type Events = Rong.Events | 'MESSAGE_DELIVERED' | 'GROUP_MUTE';
+export declare const Events: typeof Rong.Events & {
+  readonly MESSAGE_DELIVERED: 'MESSAGE_DELIVERED'; readonly GROUP_MUTE: 'GROUP_MUTE';
+  readonly TOKEN_WILL_EXPIRE: 'TOKEN_WILL_EXPIRE'; readonly TOKEN_EXPIRED: 'TOKEN_EXPIRED';
+};
+export type Events = Rong.Events | 'MESSAGE_DELIVERED' | 'GROUP_MUTE' | 'TOKEN_WILL_EXPIRE' | 'TOKEN_EXPIRED';
 
 /** Every async call resolves (never rejects for an API error) to this. */
 export interface RCResult<T = void> {
@@ -298,6 +301,10 @@ export interface EventListeners {
   TAG: () => void;
   /** Another session of the user changed which conversations are in their tags. */
   CONVERSATION_TAG: () => void;
+  /** imwasm's: a fifth of the token's life is left (by the server's clock): renewToken with a newer one. */
+  TOKEN_WILL_EXPIRE: (token: ITokenInfo) => void;
+  /** imwasm's: the token expired; the connection stays, but a reconnect needs a newer token (renewToken, or connect). */
+  TOKEN_EXPIRED: (token: ITokenInfo) => void;
   /** imwasm's: members muted until mutedUntil (0: unmuted), or the whole group (muteAll). */
   GROUP_MUTE: (event: { groupId: string; operatorInfo?: IGroupMemberInfo; memberInfos: { userId: string; mutedUntil: number }[]; muteAll?: boolean; operationTime: number }) => void;
   /** A group was created or dismissed, members joined, quit or were removed, managers or the owner changed. */
@@ -340,8 +347,17 @@ export interface EventListeners {
 }
 
 export declare function init(options: IInitOption): void;
-export declare function connect(token: string): Promise<RCResult<{ userId: string }>>;
+/** tokenExpiresAt: the token's expiry (unix ms; 0: it has none). */
+export declare function connect(token: string): Promise<RCResult<{ userId: string; tokenExpiresAt: number }>>;
 export declare function disconnect(): Promise<RCResult>;
+/** A token's times, unix ms (0: not in the token). */
+export interface ITokenInfo { expiresAt: number; issuedAt: number }
+/**
+ * imwasm's: hands the connected session a newer token of the same user (Easemob's renewToken); the server checks it
+ * as at connect (RC_CONN_TOKEN_EXPIRED, RC_CONN_TOKEN_INCORRECT for another user's, RC_CONN_USER_BLOCKED) and
+ * reconnects and uploads use it from then on. A refused token changes nothing.
+ */
+export declare function renewToken(token: string): Promise<RCResult<ITokenInfo>>;
 export declare function getConnectionStatus(): RCConnectionStatus;
 /** The server's clock (ms) as the last connect measured it; the device's own before one. */
 export declare function getServerTime(): number;

@@ -41,7 +41,12 @@ export const MessageType = Object.freeze({
 // Easemob's onDeliveredMessage).
 // GROUP_MUTE is imwasm's too (members or a whole group muted: Easemob's
 // muteMember, NIM's updateTeamMembersMute).
-export const Events = Object.freeze({ ...rong.Events, MESSAGE_DELIVERED: 'MESSAGE_DELIVERED', GROUP_MUTE: 'GROUP_MUTE' });
+// TOKEN_WILL_EXPIRE and TOKEN_EXPIRED are imwasm's (Easemob's
+// onTokenWillExpire and onTokenExpired; renewToken hands a newer token).
+export const Events = Object.freeze({
+  ...rong.Events, MESSAGE_DELIVERED: 'MESSAGE_DELIVERED', GROUP_MUTE: 'GROUP_MUTE',
+  TOKEN_WILL_EXPIRE: 'TOKEN_WILL_EXPIRE', TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+});
 
 // ---- Message classes ----
 
@@ -325,6 +330,13 @@ export function connect(token) {
   return call('connect', [token]);
 }
 export const disconnect = api('disconnect');
+// renewToken(token): a newer token of the connected user for the session,
+// checked by the server; reconnects and uploads use it from then on.
+export async function renewToken(token) {
+  const res = await call('renewToken', [token]);
+  if (res.code === 0) lastToken = token;
+  return res;
+}
 export const sendMessage = api('sendMessage');
 export const forwardMessage = api('forwardMessage');
 export const recallMessage = api('recallMessage');

@@ -234,6 +234,8 @@ export default class NIMSDK {
   user: UserServiceInterface;
   friend: FriendServiceInterface;
   connect(): Promise<void>;
+  /** For the next connection; a token given while connected is handed to the session (the engine's reconnects use it). */
+  setOptions(options: Partial<NIMInitializeOptions>): void;
   disconnect(): Promise<void>;
   on<K extends keyof IMEventInterface>(name: K, fn: IMEventInterface[K]): void;
   on(name: string, fn: (...args: any[]) => void): void;

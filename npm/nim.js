@@ -195,6 +195,23 @@ export default class NIMSDK {
     }
   }
 
+  // setOptions(options): NIM's, for the next connection (a dynamic token
+  // set in willReconnect). A new token while connected goes to the session
+  // at once, checked by the server, so the engine's own reconnects use it;
+  // appkey and linkUrl are init's and stay.
+  setOptions(options) {
+    if (!options || typeof options !== 'object') throw bad('options must be an object');
+    const { appkey, linkUrl, ...rest } = options;
+    const token = rest.token;
+    Object.assign(this.options, rest);
+    if (rest.account) this.account = rest.account;
+    if (typeof token === 'string' && token && this.#connected) {
+      im.renewToken(token).then((res) => {
+        if (res.code !== 0) console.error('[imwasm/nim] setOptions: the new token was refused', res.code, res.msg);
+      });
+    }
+  }
+
   // disconnect answers once the connection is closed (the instance stays).
   async disconnect() {
     this.#connected = false;

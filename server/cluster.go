@@ -870,7 +870,7 @@ func (s *Server) recheckAfterCut(ctx context.Context) {
 			}
 			access[ss.user] = a
 		}
-		if err := accessAllows(a, auth.Claims{Subject: ss.user, IssuedAt: ss.issued}, s.cfg.Now()); err != nil {
+		if err := accessAllows(a, auth.Claims{Subject: ss.user, IssuedAt: ss.issued.Load()}, s.cfg.Now()); err != nil {
 			ss.kick(codes.Of(err), err.Error())
 		}
 	}

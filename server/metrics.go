@@ -234,6 +234,8 @@ var frameTypes = [...]string{
 	101:            "ultra_group_result",
 	110:            "web_push",
 	111:            "web_push_result",
+	120:            "renew_token",
+	121:            "renew_token_result",
 }
 
 // frameType is f's index in frameTypes. A type switch, so the per-frame
@@ -332,6 +334,10 @@ func frameType(f *pb.Frame) uint8 {
 		return 110
 	case *pb.Frame_WebPushResult:
 		return 111
+	case *pb.Frame_RenewToken:
+		return 120
+	case *pb.Frame_RenewTokenResult:
+		return 121
 	}
 	return frameNone
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/imwasm/imwasm/proto/codes"
 	"github.com/imwasm/imwasm/proto/contract"
 	pb "github.com/imwasm/imwasm/proto/litepb"
-	"github.com/imwasm/imwasm/server/auth"
 	"github.com/imwasm/imwasm/server/store"
 )
 
@@ -47,7 +46,7 @@ type session struct {
 	id      string
 	user    string
 	device  string
-	issued  int64 // its token's iat (s): a revocation the node learns of late is judged by it
+	issued  atomic.Int64 // its token's iat (s), a renewal's once renewed: a revocation the node learns of late is judged by it
 	created time.Time
 	watched bool // the bus watches user for it (set before it is shared)
 	joined  bool // it joined the hub (set before it is shared)
@@ -172,17 +171,11 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	if a.DeviceId == "" || len(a.DeviceId) > 128 {
 		return fail(codes.InvalidParameter, "device_id must be 1-128 bytes")
 	}
-	claims, err := s.verifyUserToken(a.Token)
-	switch {
-	case errors.Is(err, auth.ErrExpired):
-		return fail(codes.ConnTokenExpired, "token expired")
-	case err != nil:
-		return fail(codes.ConnTokenIncorrect, "token invalid")
-	case claims.IsAdmin():
-		return fail(codes.ConnTokenIncorrect, "app-server tokens cannot connect")
-	}
-	if err := s.admit(ctx, claims); err != nil {
-		return fail(codes.Of(err), err.Error())
+	claims, err := s.sessionToken(ctx, a.Token)
+	if err != nil {
+		var ce *codes.Error
+		errors.As(err, &ce) // sessionToken's errors are all codes
+		return fail(ce.Code, ce.Msg)
 	}
 
 	sess := &session{
@@ -190,13 +183,13 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		conn:    conn,
 		id:      strconv.FormatUint(sessionCounter.Add(1), 36) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + s.cluster.tag,
 		user:    claims.Subject,
-		issued:  claims.IssuedAt,
 		device:  a.DeviceId,
 		created: time.Now(),
 		wake:    make(chan struct{}),
 		done:    make(chan struct{}),
 		held:    true,
 	}
+	sess.issued.Store(claims.IssuedAt)
 	sess.background.Store(a.Background)
 	sess.lastSeen.Store(time.Now().UnixNano())
 	s.hub.join(sess.user) // (from before the version is read: what comes after it is noted)
@@ -228,6 +221,8 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 		HeartbeatMs:     uint32(s.cfg.Heartbeat.Milliseconds()),
 		MaxUploadBytes:  uint64(s.settings.Load().UploadMaxBytes),
 		RecallWindowSec: uint32(s.settings.Load().recallWindow().Seconds()),
+		TokenExpiresAt:  claims.ExpiresAt * 1000,
+		TokenIssuedAt:   claims.IssuedAt * 1000,
 	}}}
 	// The AuthOK goes first in the queue: pushes enqueued once the session
 	// is in the hub follow it, and so do its ultra groups' (whose fan-out
@@ -338,7 +333,7 @@ func (ss *session) handle(f *pb.Frame) {
 	ctx := ss.srv.ctx
 	switch f.Body.(type) {
 	case *pb.Frame_Expansion, *pb.Frame_Recall, *pb.Frame_Delete, *pb.Frame_ClearHistory, *pb.Frame_Read,
-		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify, *pb.Frame_Tags, *pb.Frame_Group, *pb.Frame_People, *pb.Frame_Chatroom, *pb.Frame_UltraGroup, *pb.Frame_WebPush:
+		*pb.Frame_ReceiptRequest, *pb.Frame_ReceiptResponse, *pb.Frame_Typing, *pb.Frame_Settings, *pb.Frame_Tag, *pb.Frame_Modify, *pb.Frame_Tags, *pb.Frame_Group, *pb.Frame_People, *pb.Frame_Chatroom, *pb.Frame_UltraGroup, *pb.Frame_WebPush, *pb.Frame_RenewToken:
 		// Writes others are told of, or that are stored: one bucket per
 		// user for all of them (sends have their own, in handleSend).
 		if !ss.srv.limits.allowOther(ss.user, ss.srv.cfg.Now()) {
@@ -378,6 +373,8 @@ func (ss *session) handle(f *pb.Frame) {
 		ss.handleWebPush(ctx, f.Id, b.WebPush)
 	case *pb.Frame_Typing:
 		ss.handleTyping(ctx, f.Id, b.Typing)
+	case *pb.Frame_RenewToken:
+		ss.handleRenewToken(ctx, f.Id, b.RenewToken)
 	case *pb.Frame_Recall:
 		ss.handleRecall(ctx, f.Id, b.Recall)
 	case *pb.Frame_Modify:

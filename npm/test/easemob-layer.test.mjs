@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { startServer, User, admin } from './harness.mjs';
+import { createHmac } from 'node:crypto';
+import { startServer, User, admin, appSecret } from './harness.mjs';
 
 // The module's sockets, kept to drop one as a network would.
 const sockets = [];
@@ -492,4 +493,30 @@ test('a lost connection tells onReconnecting, then onConnected; the window\'s of
   win.dispatchEvent(new Event('offline'));
   win.dispatchEvent(new Event('online'));
   assert.deepEqual(got.slice(before).map(([n]) => n).filter((n) => n === 'onOffline' || n === 'onOnline'), ['onOffline', 'onOnline']);
+});
+
+// Easemob's onTokenWillExpire (a fifth of the token's life left) and
+// renewToken (Connection.renewToken: {status: true, token, expire} with the
+// new token's expiry in ms; {status: false} rejected when refused). The
+// token of the open here is signed with iat in the past, as the token
+// command does not make one.
+test('onTokenWillExpire when a fifth of the token\'s life is left; renewToken answers {status, token, expire}', async () => {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const sign = (claims) => {
+    const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+    return `${input}.${createHmac('sha256', appSecret).update(input).digest('base64url')}`;
+  };
+  const now = Math.floor(Date.now() / 1000);
+  const told = [];
+  conn.addEventHandler('token', { onTokenWillExpire: () => told.push('onTokenWillExpire'), onTokenExpired: () => told.push('onTokenExpired') });
+  conn.close();
+  const opened = await conn.open({ user: 'amy', accessToken: sign({ sub: 'amy', iat: now - 600, exp: now + 60 }) });
+  assert.equal(opened.expireTimestamp, (now + 60) * 1000);
+  await until('onTokenWillExpire', () => told.includes('onTokenWillExpire'));
+  const refused = await rejection(conn.renewToken(sign({ sub: 'bob', iat: now, exp: now + 60 })));
+  assert.equal(refused.status, false);
+  const fresh = sign({ sub: 'amy', iat: now, exp: now + 3600 });
+  assert.deepEqual(await conn.renewToken(fresh), { status: true, token: fresh, expire: (now + 3600) * 1000 });
+  assert.deepEqual(told, ['onTokenWillExpire']);
+  conn.removeEventHandler('token');
 });

@@ -17,7 +17,14 @@ if (!isMainThread) {
   for (const n of names) nim.on(n, (x) => parentPort.postMessage({ event: n, payload: clone(x) }));
   // What an app reading the session list when the sync is done sees.
   nim.on('syncdone', () => parentPort.postMessage({ event: 'syncdone:getAllSessions', payload: clone(nim.session.getAllSessions()) }));
+  const consoleErrors = [];
+  const logError = console.error;
+  console.error = (...a) => { consoleErrors.push(a.map(String).join(' ')); logError(...a); };
   parentPort.on('message', async ({ id, path, arg }) => {
+    if (path === '$consoleErrors') {
+      parentPort.postMessage({ id, ok: consoleErrors });
+      return;
+    }
     if (path === '$disconnectIsPromise') {
       const r = nim.disconnect();
       parentPort.postMessage({ id, ok: typeof r?.then === 'function' });
@@ -538,6 +545,32 @@ if (!isMainThread) {
   // NIMInterface.d.ts IMEventInterface.disconnect: "v0.14.0 … 3. 登陆保持阶段第一次
   // 断开时触发" — a signed-in connection that drops gets disconnect (once),
   // then willReconnect as the SDK tries again. The last test: it stops the server.
+  // NIMInterface.d.ts setOptions: "Set the options for initialization. The
+  // settings are applied for the next connection" — a dynamic token set
+  // anew. While connected, the token goes to the session at once (the
+  // engine's own reconnects use it), checked by the server: another
+  // account's is refused (logged; nothing changes).
+  test('setOptions({token}) is the token of the next connection; a refused one is logged', async () => {
+    const a = await nimUser('so-a');
+    try {
+      await a.must('setOptions', { token: server.token('so-someone-else') });
+      let errors = [];
+      for (let i = 0; i < 100 && !errors.length; i++) {
+        await sleep(20);
+        errors = (await a.call('$consoleErrors')).ok;
+      }
+      assert.match(errors.join('\n'), /setOptions: the new token was refused 31004/);
+      // Kicked by the app server (every token issued so far revoked): the
+      // app sets the new token its backend issued, and connects.
+      await admin(server, 'POST', '/v1/users/so-a/kick');
+      await a.until('kicked');
+      const { data: { token } } = await admin(server, 'POST', '/v1/users/so-a/token', {});
+      await a.must('setOptions', { token });
+      await a.must('connect');
+      await a.until('logined', () => a.got('logined').length === 2, 'the second logined');
+    } finally { await a.close(); }
+  });
+
   test('a dropped connection: disconnect once, then willReconnect', async () => {
     const a = await nimUser('dr-a');
     try {

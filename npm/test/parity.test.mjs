@@ -39,12 +39,13 @@ const OWN_EXPORTS = {
   unregisterWebPush: 'Web Push to closed tabs (as above)',
   setDoNotDisturb: 'a do-not-disturb of a set length (Easemob\'s silent-mode duration)',
   getDoNotDisturb: 'a do-not-disturb of a set length (as above)',
+  renewToken: 'a newer token for the connected session (Easemob\'s renewToken, NIM\'s setOptions({token}))',
 };
 const OWN_MEMBERS = {
   ErrorCode: ['UNKNOWN', 'RC_RECALLMESSAGE_PARAMETER_INVALID', 'RC_RECALL_MESSAGE_USER_INVALID', 'RC_MSG_SIZE_OUT_OF_LIMIT',
     'RC_CONN_USER_OR_PASSWD_ERROR', 'INVALID_PARAMETER_MESSAGEUID', 'INVALID_PARAMETER_MESSAGEID'],
   MessageType: ['COMMAND', 'GROUP_NOTIFICATION', 'INFORMATION_NOTIFICATION', 'RECALL_NOTIFICATION'],
-  Events: ['MESSAGE_DELIVERED', 'GROUP_MUTE'],
+  Events: ['MESSAGE_DELIVERED', 'GROUP_MUTE', 'TOKEN_WILL_EXPIRE', 'TOKEN_EXPIRED'],
 };
 
 const isEnum = (v) => v && typeof v === 'object' && Object.values(v).every((x) => typeof x === 'string' || typeof x === 'number');

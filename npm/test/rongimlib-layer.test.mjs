@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import WebSocket from 'ws';
-import { startServer, admin } from './harness.mjs';
+import { createHmac } from 'node:crypto';
+import { startServer, admin, appSecret } from './harness.mjs';
 import * as RongIMLib from '../index.js';
 
 const { ConversationType: CT, Events } = RongIMLib;
@@ -251,4 +252,35 @@ test('registerMessageType rejects flags that are not booleans', () => {
   assert.throws(() => RongIMLib.registerMessageType('App:NoFlags'), /isPersited/);
   assert.throws(() => RongIMLib.registerMessageType('App:StrFlags', 'false', 'false'), /isPersited/);
   assert.throws(() => RongIMLib.registerMessageType('App:StrStatus', false, false, [], 'true'), /isStatusMessage/);
+});
+
+// A token signed here with the server's app secret, for times the token
+// command does not make (issued in the past).
+function signedToken(claims) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${input}.${createHmac('sha256', appSecret).update(input).digest('base64url')}`;
+}
+
+// imwasm's TOKEN_WILL_EXPIRE (Easemob's onTokenWillExpire: a fifth of the
+// token's life left) and renewToken: the server checks the new token, a
+// refused one changes nothing, and the next connect's data tells its expiry.
+test('TOKEN_WILL_EXPIRE when a fifth of the token\'s life is left; renewToken checks and takes a newer token', async () => {
+  await RongIMLib.destroy();
+  RongIMLib.init(options());
+  const now = Math.floor(Date.now() / 1000);
+  const will = new Promise((resolve) => RongIMLib.onceEventListener(Events.TOKEN_WILL_EXPIRE, resolve));
+  const r = await RongIMLib.connect(signedToken({ sub: 'renewer', iat: now - 600, exp: now + 60 }));
+  assert.equal(r.code, 0, JSON.stringify(r));
+  assert.equal(r.data.tokenExpiresAt, (now + 60) * 1000);
+  assert.deepEqual(await will, { expiresAt: (now + 60) * 1000, issuedAt: (now - 600) * 1000 });
+
+  assert.equal((await RongIMLib.renewToken(server.token('someone-else'))).code, RongIMLib.ErrorCode.RC_CONN_TOKEN_INCORRECT);
+  assert.equal((await RongIMLib.renewToken(signedToken({ sub: 'renewer', iat: now - 600, exp: now - 1 }))).code, RongIMLib.ErrorCode.RC_CONN_TOKEN_EXPIRED);
+  assert.equal((await RongIMLib.renewToken('')).code, RongIMLib.ErrorCode.BIZ_ERROR_INVALID_PARAMETER);
+  const renewed = await RongIMLib.renewToken(signedToken({ sub: 'renewer', iat: now, exp: now + 7200 }));
+  assert.equal(renewed.code, 0, JSON.stringify(renewed));
+  assert.deepEqual(renewed.data, { expiresAt: (now + 7200) * 1000, issuedAt: now * 1000 });
+  await RongIMLib.disconnect();
+  assert.equal((await RongIMLib.renewToken(server.token('renewer'))).code, RongIMLib.ErrorCode.RC_NET_CHANNEL_INVALID);
 });

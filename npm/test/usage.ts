@@ -226,6 +226,14 @@ async function webPush() {
 }
 void webPush;
 
+// A newer token before the one connected with expires.
+declare function fetchTokenFromMyBackend(): Promise<string>;
+RongIMLib.addEventListener(RongIMLib.Events.TOKEN_WILL_EXPIRE, async (t: RongIMLib.ITokenInfo) => {
+  console.log('expires at', t.expiresAt);
+  const r = await RongIMLib.renewToken(await fetchTokenFromMyBackend());
+  if (r.code === 0) console.log('now until', r.data?.expiresAt);
+});
+
 // Pins and do-not-disturb.
 async function settings(conversation: RongIMLib.IConversationOption) {
   await RongIMLib.setConversationToTop(conversation, true);

@@ -612,6 +612,14 @@ type Frame_WebPushResult struct{ WebPushResult *WebPushResult }
 
 func (*Frame_WebPushResult) isFrame_Body() {}
 
+type Frame_RenewToken struct{ RenewToken *RenewTokenRequest }
+
+func (*Frame_RenewToken) isFrame_Body() {}
+
+type Frame_RenewTokenResult struct{ RenewTokenResult *RenewTokenResult }
+
+func (*Frame_RenewTokenResult) isFrame_Body() {}
+
 func (x *Frame) GetId() uint64 {
 	if x != nil {
 		return x.Id
@@ -948,6 +956,20 @@ func (x *Frame) GetWebPushResult() *WebPushResult {
 	return nil
 }
 
+func (x *Frame) GetRenewToken() *RenewTokenRequest {
+	if w, ok := x.GetBody().(*Frame_RenewToken); ok {
+		return w.RenewToken
+	}
+	return nil
+}
+
+func (x *Frame) GetRenewTokenResult() *RenewTokenResult {
+	if w, ok := x.GetBody().(*Frame_RenewTokenResult); ok {
+		return w.RenewTokenResult
+	}
+	return nil
+}
+
 // Size is the length of x's encoding.
 func (x *Frame) Size() (n int) {
 	if x == nil {
@@ -1047,6 +1069,10 @@ func (x *Frame) Size() (n int) {
 		n += sizeMsg(2, w.WebPush, true)
 	case *Frame_WebPushResult:
 		n += sizeMsg(2, w.WebPushResult, true)
+	case *Frame_RenewToken:
+		n += sizeMsg(2, w.RenewToken, true)
+	case *Frame_RenewTokenResult:
+		n += sizeMsg(2, w.RenewTokenResult, true)
 	}
 	return n
 }
@@ -1150,6 +1176,10 @@ func (x *Frame) MarshalAppend(b []byte) []byte {
 		b = appendMsg(b, 110<<3|2, w.WebPush, true)
 	case *Frame_WebPushResult:
 		b = appendMsg(b, 111<<3|2, w.WebPushResult, true)
+	case *Frame_RenewToken:
+		b = appendMsg(b, 120<<3|2, w.RenewToken, true)
+	case *Frame_RenewTokenResult:
+		b = appendMsg(b, 121<<3|2, w.RenewTokenResult, true)
 	}
 	return b
 }
@@ -1822,6 +1852,34 @@ func (x *Frame) Merge(b []byte) error {
 				w.WebPushResult = new(WebPushResult)
 			}
 			n, err = mergeMsg(w.WebPushResult, b, num, typ)
+		case 120:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_RenewToken)
+			if !ok {
+				w = new(Frame_RenewToken)
+				x.Body = w
+			}
+			if w.RenewToken == nil {
+				w.RenewToken = new(RenewTokenRequest)
+			}
+			n, err = mergeMsg(w.RenewToken, b, num, typ)
+		case 121:
+			if typ != protowire.BytesType {
+				n, err = skip(b, num, typ)
+				break
+			}
+			w, ok := x.Body.(*Frame_RenewTokenResult)
+			if !ok {
+				w = new(Frame_RenewTokenResult)
+				x.Body = w
+			}
+			if w.RenewTokenResult == nil {
+				w.RenewTokenResult = new(RenewTokenResult)
+			}
+			n, err = mergeMsg(w.RenewTokenResult, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -2070,6 +2128,8 @@ type AuthOK struct {
 	MaxUploadBytes  uint64
 	SendBurst       uint32
 	RecallWindowSec uint32
+	TokenExpiresAt  int64
+	TokenIssuedAt   int64
 }
 
 func (x *AuthOK) GetUserId() string {
@@ -2142,6 +2202,20 @@ func (x *AuthOK) GetRecallWindowSec() uint32 {
 	return 0
 }
 
+func (x *AuthOK) GetTokenExpiresAt() int64 {
+	if x != nil {
+		return x.TokenExpiresAt
+	}
+	return 0
+}
+
+func (x *AuthOK) GetTokenIssuedAt() int64 {
+	if x != nil {
+		return x.TokenIssuedAt
+	}
+	return 0
+}
+
 // Size is the length of x's encoding.
 func (x *AuthOK) Size() (n int) {
 	if x == nil {
@@ -2157,6 +2231,8 @@ func (x *AuthOK) Size() (n int) {
 	n += sizeVarint(1, x.MaxUploadBytes)
 	n += sizeVarint(1, uint64(x.SendBurst))
 	n += sizeVarint(1, uint64(x.RecallWindowSec))
+	n += sizeVarint(1, uint64(int64(x.TokenExpiresAt)))
+	n += sizeVarint(1, uint64(int64(x.TokenIssuedAt)))
 	return n
 }
 
@@ -2175,6 +2251,8 @@ func (x *AuthOK) MarshalAppend(b []byte) []byte {
 	b = appendVarint(b, 8<<3|0, x.MaxUploadBytes)
 	b = appendVarint(b, 9<<3|0, uint64(x.SendBurst))
 	b = appendVarint(b, 10<<3|0, uint64(x.RecallWindowSec))
+	b = appendVarint(b, 11<<3|0, uint64(int64(x.TokenExpiresAt)))
+	b = appendVarint(b, 12<<3|0, uint64(int64(x.TokenIssuedAt)))
 	return b
 }
 
@@ -2220,6 +2298,10 @@ func (x *AuthOK) Merge(b []byte) error {
 			n, err = mergeUint32(&x.SendBurst, b, num, typ)
 		case 10:
 			n, err = mergeUint32(&x.RecallWindowSec, b, num, typ)
+		case 11:
+			n, err = mergeInt64(&x.TokenExpiresAt, b, num, typ)
+		case 12:
+			n, err = mergeInt64(&x.TokenIssuedAt, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}
@@ -12860,6 +12942,151 @@ func (x *WebPushResult) Merge(b []byte) error {
 		switch num {
 		case 1:
 			n, err = mergeString(&x.VapidPublicKey, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// RenewTokenRequest hands the session a newer token of its user (Easemob's
+// renewToken, NIM's setOptions({token})): the server checks it as at Auth
+// (signature, expiry, revocation, block) and the device reconnects with it
+// from then on. The connection is not re-authenticated: a session outlives
+// its token, which matters when a device connects.
+type RenewTokenRequest struct {
+	Token string
+}
+
+func (x *RenewTokenRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+// Size is the length of x's encoding.
+func (x *RenewTokenRequest) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeLen(1, len(x.Token))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *RenewTokenRequest) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendString(b, 1<<3|2, x.Token)
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *RenewTokenRequest) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *RenewTokenRequest) Unmarshal(b []byte) error {
+	*x = RenewTokenRequest{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *RenewTokenRequest) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeString(&x.Token, b, num, typ)
+		default:
+			n, err = skip(b, num, typ)
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+type RenewTokenResult struct {
+	TokenExpiresAt int64
+	TokenIssuedAt  int64
+}
+
+func (x *RenewTokenResult) GetTokenExpiresAt() int64 {
+	if x != nil {
+		return x.TokenExpiresAt
+	}
+	return 0
+}
+
+func (x *RenewTokenResult) GetTokenIssuedAt() int64 {
+	if x != nil {
+		return x.TokenIssuedAt
+	}
+	return 0
+}
+
+// Size is the length of x's encoding.
+func (x *RenewTokenResult) Size() (n int) {
+	if x == nil {
+		return 0
+	}
+	n += sizeVarint(1, uint64(int64(x.TokenExpiresAt)))
+	n += sizeVarint(1, uint64(int64(x.TokenIssuedAt)))
+	return n
+}
+
+// MarshalAppend appends x's encoding to b.
+func (x *RenewTokenResult) MarshalAppend(b []byte) []byte {
+	if x == nil {
+		return b
+	}
+	b = appendVarint(b, 1<<3|0, uint64(int64(x.TokenExpiresAt)))
+	b = appendVarint(b, 2<<3|0, uint64(int64(x.TokenIssuedAt)))
+	return b
+}
+
+// Marshal encodes x in the protobuf wire format.
+func (x *RenewTokenResult) Marshal() ([]byte, error) {
+	return x.MarshalAppend(make([]byte, 0, x.Size())), nil
+}
+
+// Unmarshal replaces x with the message encoded in b.
+func (x *RenewTokenResult) Unmarshal(b []byte) error {
+	*x = RenewTokenResult{}
+	return x.Merge(b)
+}
+
+// Merge decodes b into x as proto.Merge does: scalars in b replace x's,
+// repeated fields and maps are added to, messages are merged. Unknown
+// fields are skipped.
+func (x *RenewTokenResult) Merge(b []byte) error {
+	for len(b) > 0 {
+		num, typ, n, err := consumeTag(b)
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			n, err = mergeInt64(&x.TokenExpiresAt, b, num, typ)
+		case 2:
+			n, err = mergeInt64(&x.TokenIssuedAt, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

@@ -784,6 +784,8 @@ type Frame struct {
 	//	*Frame_UltraGroupResult
 	//	*Frame_WebPush
 	//	*Frame_WebPushResult
+	//	*Frame_RenewToken
+	//	*Frame_RenewTokenResult
 	Body          isFrame_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1247,6 +1249,24 @@ func (x *Frame) GetWebPushResult() *WebPushResult {
 	return nil
 }
 
+func (x *Frame) GetRenewToken() *RenewTokenRequest {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_RenewToken); ok {
+			return x.RenewToken
+		}
+	}
+	return nil
+}
+
+func (x *Frame) GetRenewTokenResult() *RenewTokenResult {
+	if x != nil {
+		if x, ok := x.Body.(*Frame_RenewTokenResult); ok {
+			return x.RenewTokenResult
+		}
+	}
+	return nil
+}
+
 type isFrame_Body interface {
 	isFrame_Body()
 }
@@ -1447,6 +1467,15 @@ type Frame_WebPushResult struct {
 	WebPushResult *WebPushResult `protobuf:"bytes,111,opt,name=web_push_result,json=webPushResult,proto3,oneof"`
 }
 
+type Frame_RenewToken struct {
+	// 120-129: the session's token.
+	RenewToken *RenewTokenRequest `protobuf:"bytes,120,opt,name=renew_token,json=renewToken,proto3,oneof"`
+}
+
+type Frame_RenewTokenResult struct {
+	RenewTokenResult *RenewTokenResult `protobuf:"bytes,121,opt,name=renew_token_result,json=renewTokenResult,proto3,oneof"`
+}
+
 func (*Frame_Auth) isFrame_Body() {}
 
 func (*Frame_AuthOk) isFrame_Body() {}
@@ -1538,6 +1567,10 @@ func (*Frame_UltraGroupResult) isFrame_Body() {}
 func (*Frame_WebPush) isFrame_Body() {}
 
 func (*Frame_WebPushResult) isFrame_Body() {}
+
+func (*Frame_RenewToken) isFrame_Body() {}
+
+func (*Frame_RenewTokenResult) isFrame_Body() {}
 
 // Conversation as seen by the user who sends or receives the frame: in a
 // private chat target is the other user, in a group it is the group id.
@@ -1718,8 +1751,13 @@ type AuthOK struct {
 	// How long after sending a message may be recalled or edited (0: no
 	// limit): RongIMLib's AppSettings.messageModifiableMinutes.
 	RecallWindowSec uint32 `protobuf:"varint,10,opt,name=recall_window_sec,json=recallWindowSec,proto3" json:"recall_window_sec,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The token's expiry and issue time, unix ms (0: not given): the SDK
+	// tells the app before it expires (Easemob's onTokenWillExpire, when a
+	// fifth of its life is left), as a reconnect needs a valid one.
+	TokenExpiresAt int64 `protobuf:"varint,11,opt,name=token_expires_at,json=tokenExpiresAt,proto3" json:"token_expires_at,omitempty"`
+	TokenIssuedAt  int64 `protobuf:"varint,12,opt,name=token_issued_at,json=tokenIssuedAt,proto3" json:"token_issued_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *AuthOK) Reset() {
@@ -1818,6 +1856,20 @@ func (x *AuthOK) GetSendBurst() uint32 {
 func (x *AuthOK) GetRecallWindowSec() uint32 {
 	if x != nil {
 		return x.RecallWindowSec
+	}
+	return 0
+}
+
+func (x *AuthOK) GetTokenExpiresAt() int64 {
+	if x != nil {
+		return x.TokenExpiresAt
+	}
+	return 0
+}
+
+func (x *AuthOK) GetTokenIssuedAt() int64 {
+	if x != nil {
+		return x.TokenIssuedAt
 	}
 	return 0
 }
@@ -8927,11 +8979,112 @@ func (x *WebPushResult) GetVapidPublicKey() string {
 	return ""
 }
 
+// RenewTokenRequest hands the session a newer token of its user (Easemob's
+// renewToken, NIM's setOptions({token})): the server checks it as at Auth
+// (signature, expiry, revocation, block) and the device reconnects with it
+// from then on. The connection is not re-authenticated: a session outlives
+// its token, which matters when a device connects.
+type RenewTokenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Token         string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenewTokenRequest) Reset() {
+	*x = RenewTokenRequest{}
+	mi := &file_proto_imwasm_proto_msgTypes[85]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewTokenRequest) ProtoMessage() {}
+
+func (x *RenewTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[85]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewTokenRequest.ProtoReflect.Descriptor instead.
+func (*RenewTokenRequest) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{85}
+}
+
+func (x *RenewTokenRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+type RenewTokenResult struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	TokenExpiresAt int64                  `protobuf:"varint,1,opt,name=token_expires_at,json=tokenExpiresAt,proto3" json:"token_expires_at,omitempty"` // unix ms
+	TokenIssuedAt  int64                  `protobuf:"varint,2,opt,name=token_issued_at,json=tokenIssuedAt,proto3" json:"token_issued_at,omitempty"`    // unix ms; 0 when the token has no iat
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RenewTokenResult) Reset() {
+	*x = RenewTokenResult{}
+	mi := &file_proto_imwasm_proto_msgTypes[86]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenewTokenResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenewTokenResult) ProtoMessage() {}
+
+func (x *RenewTokenResult) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_imwasm_proto_msgTypes[86]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenewTokenResult.ProtoReflect.Descriptor instead.
+func (*RenewTokenResult) Descriptor() ([]byte, []int) {
+	return file_proto_imwasm_proto_rawDescGZIP(), []int{86}
+}
+
+func (x *RenewTokenResult) GetTokenExpiresAt() int64 {
+	if x != nil {
+		return x.TokenExpiresAt
+	}
+	return 0
+}
+
+func (x *RenewTokenResult) GetTokenIssuedAt() int64 {
+	if x != nil {
+		return x.TokenIssuedAt
+	}
+	return 0
+}
+
 var File_proto_imwasm_proto protoreflect.FileDescriptor
 
 const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
-	"\x12proto/imwasm.proto\x12\timwasm.v1\"\xfd\x13\n" +
+	"\x12proto/imwasm.proto\x12\timwasm.v1\"\x8b\x15\n" +
 	"\x05Frame\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12%\n" +
 	"\x04auth\x18\x02 \x01(\v2\x0f.imwasm.v1.AuthH\x00R\x04auth\x12,\n" +
@@ -8984,7 +9137,10 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"ultraGroup\x12K\n" +
 	"\x12ultra_group_result\x18e \x01(\v2\x1b.imwasm.v1.UltraGroupResultH\x00R\x10ultraGroupResult\x126\n" +
 	"\bweb_push\x18n \x01(\v2\x19.imwasm.v1.WebPushRequestH\x00R\awebPush\x12B\n" +
-	"\x0fweb_push_result\x18o \x01(\v2\x18.imwasm.v1.WebPushResultH\x00R\rwebPushResultB\x06\n" +
+	"\x0fweb_push_result\x18o \x01(\v2\x18.imwasm.v1.WebPushResultH\x00R\rwebPushResult\x12?\n" +
+	"\vrenew_token\x18x \x01(\v2\x1c.imwasm.v1.RenewTokenRequestH\x00R\n" +
+	"renewToken\x12K\n" +
+	"\x12renew_token_result\x18y \x01(\v2\x1b.imwasm.v1.RenewTokenResultH\x00R\x10renewTokenResultB\x06\n" +
 	"\x04body\"q\n" +
 	"\fConversation\x12/\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x1b.imwasm.v1.ConversationTypeR\x04type\x12\x16\n" +
@@ -9000,7 +9156,7 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\bplatform\x18\x06 \x01(\tR\bplatform\x12\x1e\n" +
 	"\n" +
 	"background\x18\a \x01(\bR\n" +
-	"background\"\xf3\x02\n" +
+	"background\"\xc5\x03\n" +
 	"\x06AuthOK\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1d\n" +
 	"\n" +
@@ -9015,7 +9171,9 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\n" +
 	"send_burst\x18\t \x01(\rR\tsendBurst\x12*\n" +
 	"\x11recall_window_sec\x18\n" +
-	" \x01(\rR\x0frecallWindowSec\"-\n" +
+	" \x01(\rR\x0frecallWindowSec\x12(\n" +
+	"\x10token_expires_at\x18\v \x01(\x03R\x0etokenExpiresAt\x12&\n" +
+	"\x0ftoken_issued_at\x18\f \x01(\x03R\rtokenIssuedAt\"-\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x10\n" +
 	"\x03msg\x18\x02 \x01(\tR\x03msg\"\x06\n" +
@@ -9695,7 +9853,12 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\x06p256dh\x18\x03 \x01(\tR\x06p256dh\x12\x12\n" +
 	"\x04auth\x18\x04 \x01(\tR\x04auth\"9\n" +
 	"\rWebPushResult\x12(\n" +
-	"\x10vapid_public_key\x18\x01 \x01(\tR\x0evapidPublicKey*\x7f\n" +
+	"\x10vapid_public_key\x18\x01 \x01(\tR\x0evapidPublicKey\")\n" +
+	"\x11RenewTokenRequest\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\"d\n" +
+	"\x10RenewTokenResult\x12(\n" +
+	"\x10token_expires_at\x18\x01 \x01(\x03R\x0etokenExpiresAt\x12&\n" +
+	"\x0ftoken_issued_at\x18\x02 \x01(\x03R\rtokenIssuedAt*\x7f\n" +
 	"\x10ConversationType\x12\x1a\n" +
 	"\x16CONVERSATION_TYPE_NONE\x10\x00\x12\v\n" +
 	"\aPRIVATE\x10\x01\x12\t\n" +
@@ -9836,7 +9999,7 @@ func file_proto_imwasm_proto_rawDescGZIP() []byte {
 }
 
 var file_proto_imwasm_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 93)
+var file_proto_imwasm_proto_msgTypes = make([]protoimpl.MessageInfo, 95)
 var file_proto_imwasm_proto_goTypes = []any{
 	(ConversationType)(0),        // 0: imwasm.v1.ConversationType
 	(TagOp)(0),                   // 1: imwasm.v1.TagOp
@@ -9932,14 +10095,16 @@ var file_proto_imwasm_proto_goTypes = []any{
 	(*UltraChannelEvent)(nil),    // 91: imwasm.v1.UltraChannelEvent
 	(*WebPushRequest)(nil),       // 92: imwasm.v1.WebPushRequest
 	(*WebPushResult)(nil),        // 93: imwasm.v1.WebPushResult
-	nil,                          // 94: imwasm.v1.ExpansionRequest.SetEntry
-	nil,                          // 95: imwasm.v1.SendRequest.ExpansionEntry
-	nil,                          // 96: imwasm.v1.Message.ExpansionEntry
-	nil,                          // 97: imwasm.v1.GroupInfo.ExtEntry
-	nil,                          // 98: imwasm.v1.PeopleRequest.ExtEntry
-	nil,                          // 99: imwasm.v1.UserProfile.ExtEntry
-	nil,                          // 100: imwasm.v1.Friend.ExtEntry
-	nil,                          // 101: imwasm.v1.FriendEvent.ExtEntry
+	(*RenewTokenRequest)(nil),    // 94: imwasm.v1.RenewTokenRequest
+	(*RenewTokenResult)(nil),     // 95: imwasm.v1.RenewTokenResult
+	nil,                          // 96: imwasm.v1.ExpansionRequest.SetEntry
+	nil,                          // 97: imwasm.v1.SendRequest.ExpansionEntry
+	nil,                          // 98: imwasm.v1.Message.ExpansionEntry
+	nil,                          // 99: imwasm.v1.GroupInfo.ExtEntry
+	nil,                          // 100: imwasm.v1.PeopleRequest.ExtEntry
+	nil,                          // 101: imwasm.v1.UserProfile.ExtEntry
+	nil,                          // 102: imwasm.v1.Friend.ExtEntry
+	nil,                          // 103: imwasm.v1.FriendEvent.ExtEntry
 }
 var file_proto_imwasm_proto_depIdxs = []int32{
 	11,  // 0: imwasm.v1.Frame.auth:type_name -> imwasm.v1.Auth
@@ -9988,112 +10153,114 @@ var file_proto_imwasm_proto_depIdxs = []int32{
 	90,  // 43: imwasm.v1.Frame.ultra_group_result:type_name -> imwasm.v1.UltraGroupResult
 	92,  // 44: imwasm.v1.Frame.web_push:type_name -> imwasm.v1.WebPushRequest
 	93,  // 45: imwasm.v1.Frame.web_push_result:type_name -> imwasm.v1.WebPushResult
-	0,   // 46: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
-	34,  // 47: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
-	45,  // 48: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
-	19,  // 49: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
-	79,  // 50: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
-	85,  // 51: imwasm.v1.Push.chatroom:type_name -> imwasm.v1.ChatroomEvent
-	91,  // 52: imwasm.v1.Push.ultra_channel:type_name -> imwasm.v1.UltraChannelEvent
-	10,  // 53: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
-	10,  // 54: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
-	10,  // 55: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
-	34,  // 56: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
-	10,  // 57: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
-	10,  // 58: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
-	10,  // 59: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	10,  // 60: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
-	94,  // 61: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
-	10,  // 62: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
-	10,  // 63: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
-	34,  // 64: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
-	30,  // 65: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
-	10,  // 66: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
-	10,  // 67: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
-	31,  // 68: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	95,  // 69: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
-	0,   // 70: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
-	31,  // 71: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
-	96,  // 72: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
-	35,  // 73: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
-	69,  // 74: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
-	10,  // 75: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
-	57,  // 76: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
-	36,  // 77: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
-	66,  // 78: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
-	70,  // 79: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
-	77,  // 80: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
-	73,  // 81: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
-	79,  // 82: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
-	10,  // 83: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
-	45,  // 84: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
-	1,   // 85: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
-	10,  // 86: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
-	43,  // 87: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
-	44,  // 88: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
-	10,  // 89: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
-	10,  // 90: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
-	36,  // 91: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
-	10,  // 92: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
-	34,  // 93: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
-	10,  // 94: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
-	10,  // 95: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
-	10,  // 96: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
-	10,  // 97: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
-	52,  // 98: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
-	10,  // 99: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
-	55,  // 100: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
-	52,  // 101: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
-	34,  // 102: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
-	10,  // 103: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
-	62,  // 104: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
-	10,  // 105: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
-	61,  // 106: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
-	36,  // 107: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
-	52,  // 108: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
-	2,   // 109: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
-	64,  // 110: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
-	97,  // 111: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
-	64,  // 112: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
-	65,  // 113: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
-	66,  // 114: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
-	67,  // 115: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
-	3,   // 116: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
-	65,  // 117: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
-	64,  // 118: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
-	4,   // 119: imwasm.v1.PeopleRequest.op:type_name -> imwasm.v1.PeopleOp
-	73,  // 120: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
-	98,  // 121: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
-	72,  // 122: imwasm.v1.PeopleRequest.quiet_hours:type_name -> imwasm.v1.QuietHours
-	99,  // 123: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
-	100, // 124: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
-	5,   // 125: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
-	75,  // 126: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
-	101, // 127: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
-	78,  // 128: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
-	73,  // 129: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
-	73,  // 130: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
-	74,  // 131: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
-	75,  // 132: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
-	76,  // 133: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
-	79,  // 134: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
-	72,  // 135: imwasm.v1.PeopleResult.quiet_hours:type_name -> imwasm.v1.QuietHours
-	6,   // 136: imwasm.v1.ChatroomRequest.op:type_name -> imwasm.v1.ChatroomOp
-	82,  // 137: imwasm.v1.ChatroomRequest.entries:type_name -> imwasm.v1.ChatroomEntry
-	34,  // 138: imwasm.v1.ChatroomResult.messages:type_name -> imwasm.v1.Message
-	83,  // 139: imwasm.v1.ChatroomResult.members:type_name -> imwasm.v1.ChatroomMember
-	82,  // 140: imwasm.v1.ChatroomResult.entries:type_name -> imwasm.v1.ChatroomEntry
-	82,  // 141: imwasm.v1.ChatroomEvent.entries:type_name -> imwasm.v1.ChatroomEntry
-	86,  // 142: imwasm.v1.ChatroomEvent.ban:type_name -> imwasm.v1.ChatroomBan
-	7,   // 143: imwasm.v1.UltraGroupRequest.op:type_name -> imwasm.v1.UltraGroupOp
-	88,  // 144: imwasm.v1.UltraGroupInfo.channels:type_name -> imwasm.v1.UltraChannelInfo
-	89,  // 145: imwasm.v1.UltraGroupResult.groups:type_name -> imwasm.v1.UltraGroupInfo
-	8,   // 146: imwasm.v1.WebPushRequest.op:type_name -> imwasm.v1.WebPushOp
-	147, // [147:147] is the sub-list for method output_type
-	147, // [147:147] is the sub-list for method input_type
-	147, // [147:147] is the sub-list for extension type_name
-	147, // [147:147] is the sub-list for extension extendee
-	0,   // [0:147] is the sub-list for field type_name
+	94,  // 46: imwasm.v1.Frame.renew_token:type_name -> imwasm.v1.RenewTokenRequest
+	95,  // 47: imwasm.v1.Frame.renew_token_result:type_name -> imwasm.v1.RenewTokenResult
+	0,   // 48: imwasm.v1.Conversation.type:type_name -> imwasm.v1.ConversationType
+	34,  // 49: imwasm.v1.Push.messages:type_name -> imwasm.v1.Message
+	45,  // 50: imwasm.v1.Push.hints:type_name -> imwasm.v1.ConversationState
+	19,  // 51: imwasm.v1.Push.typing:type_name -> imwasm.v1.TypingUpdate
+	79,  // 52: imwasm.v1.Push.status:type_name -> imwasm.v1.SubscriptionStatus
+	85,  // 53: imwasm.v1.Push.chatroom:type_name -> imwasm.v1.ChatroomEvent
+	91,  // 54: imwasm.v1.Push.ultra_channel:type_name -> imwasm.v1.UltraChannelEvent
+	10,  // 55: imwasm.v1.TypingRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 56: imwasm.v1.TypingUpdate.conv:type_name -> imwasm.v1.Conversation
+	10,  // 57: imwasm.v1.RecallRequest.conv:type_name -> imwasm.v1.Conversation
+	34,  // 58: imwasm.v1.MessageResult.message:type_name -> imwasm.v1.Message
+	10,  // 59: imwasm.v1.MessagesRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 60: imwasm.v1.ModifyRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 61: imwasm.v1.HistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 62: imwasm.v1.ExpansionRequest.conv:type_name -> imwasm.v1.Conversation
+	96,  // 63: imwasm.v1.ExpansionRequest.set:type_name -> imwasm.v1.ExpansionRequest.SetEntry
+	10,  // 64: imwasm.v1.DeleteRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 65: imwasm.v1.ClearHistoryRequest.conv:type_name -> imwasm.v1.Conversation
+	34,  // 66: imwasm.v1.HistoryResult.messages:type_name -> imwasm.v1.Message
+	30,  // 67: imwasm.v1.Ack.items:type_name -> imwasm.v1.AckItem
+	10,  // 68: imwasm.v1.AckItem.conv:type_name -> imwasm.v1.Conversation
+	10,  // 69: imwasm.v1.SendRequest.conv:type_name -> imwasm.v1.Conversation
+	31,  // 70: imwasm.v1.SendRequest.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	97,  // 71: imwasm.v1.SendRequest.expansion:type_name -> imwasm.v1.SendRequest.ExpansionEntry
+	0,   // 72: imwasm.v1.Message.conv_type:type_name -> imwasm.v1.ConversationType
+	31,  // 73: imwasm.v1.Message.mentioned_info:type_name -> imwasm.v1.MentionedInfo
+	98,  // 74: imwasm.v1.Message.expansion:type_name -> imwasm.v1.Message.ExpansionEntry
+	35,  // 75: imwasm.v1.Message.log:type_name -> imwasm.v1.LogEntry
+	69,  // 76: imwasm.v1.Message.group_event:type_name -> imwasm.v1.GroupEvent
+	10,  // 77: imwasm.v1.LogEntry.conv:type_name -> imwasm.v1.Conversation
+	57,  // 78: imwasm.v1.LogEntry.receipts:type_name -> imwasm.v1.ReceiptUpdate
+	36,  // 79: imwasm.v1.LogEntry.settings:type_name -> imwasm.v1.ConversationSettings
+	66,  // 80: imwasm.v1.LogEntry.group_application:type_name -> imwasm.v1.GroupApplication
+	70,  // 81: imwasm.v1.LogEntry.group_own:type_name -> imwasm.v1.GroupOwnChange
+	77,  // 82: imwasm.v1.LogEntry.friend:type_name -> imwasm.v1.FriendEvent
+	73,  // 83: imwasm.v1.LogEntry.own_profile:type_name -> imwasm.v1.UserProfile
+	79,  // 84: imwasm.v1.LogEntry.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	10,  // 85: imwasm.v1.SettingsRequest.convs:type_name -> imwasm.v1.Conversation
+	45,  // 86: imwasm.v1.SyncResult.conversations:type_name -> imwasm.v1.ConversationState
+	1,   // 87: imwasm.v1.TagRequest.op:type_name -> imwasm.v1.TagOp
+	10,  // 88: imwasm.v1.TagRequest.convs:type_name -> imwasm.v1.Conversation
+	43,  // 89: imwasm.v1.TagsResult.tags:type_name -> imwasm.v1.Tag
+	44,  // 90: imwasm.v1.Tag.convs:type_name -> imwasm.v1.TaggedConversation
+	10,  // 91: imwasm.v1.TaggedConversation.conv:type_name -> imwasm.v1.Conversation
+	10,  // 92: imwasm.v1.ConversationState.conv:type_name -> imwasm.v1.Conversation
+	36,  // 93: imwasm.v1.ConversationState.settings:type_name -> imwasm.v1.ConversationSettings
+	10,  // 94: imwasm.v1.PullRequest.conv:type_name -> imwasm.v1.Conversation
+	34,  // 95: imwasm.v1.PullResult.messages:type_name -> imwasm.v1.Message
+	10,  // 96: imwasm.v1.ReadRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 97: imwasm.v1.ReceiptRequest.conv:type_name -> imwasm.v1.Conversation
+	10,  // 98: imwasm.v1.ReceiptResponse.conv:type_name -> imwasm.v1.Conversation
+	10,  // 99: imwasm.v1.ReadersRequest.conv:type_name -> imwasm.v1.Conversation
+	52,  // 100: imwasm.v1.ReadersResult.users:type_name -> imwasm.v1.Reader
+	10,  // 101: imwasm.v1.ReceiptInfoRequest.conv:type_name -> imwasm.v1.Conversation
+	55,  // 102: imwasm.v1.ReceiptInfoResult.infos:type_name -> imwasm.v1.ReceiptInfo
+	52,  // 103: imwasm.v1.ReceiptUpdate.readers:type_name -> imwasm.v1.Reader
+	34,  // 104: imwasm.v1.StoredMessage.wire:type_name -> imwasm.v1.Message
+	10,  // 105: imwasm.v1.StoredMessage.conv:type_name -> imwasm.v1.Conversation
+	62,  // 106: imwasm.v1.StoredMessage.receipt:type_name -> imwasm.v1.StoredReceipt
+	10,  // 107: imwasm.v1.StoredConversation.conv:type_name -> imwasm.v1.Conversation
+	61,  // 108: imwasm.v1.StoredConversation.requests:type_name -> imwasm.v1.CachedRequest
+	36,  // 109: imwasm.v1.StoredConversation.settings:type_name -> imwasm.v1.ConversationSettings
+	52,  // 110: imwasm.v1.StoredReceipt.readers:type_name -> imwasm.v1.Reader
+	2,   // 111: imwasm.v1.GroupRequest.op:type_name -> imwasm.v1.GroupOp
+	64,  // 112: imwasm.v1.GroupRequest.info:type_name -> imwasm.v1.GroupInfo
+	99,  // 113: imwasm.v1.GroupInfo.ext:type_name -> imwasm.v1.GroupInfo.ExtEntry
+	64,  // 114: imwasm.v1.GroupResult.groups:type_name -> imwasm.v1.GroupInfo
+	65,  // 115: imwasm.v1.GroupResult.members:type_name -> imwasm.v1.GroupMember
+	66,  // 116: imwasm.v1.GroupResult.applications:type_name -> imwasm.v1.GroupApplication
+	67,  // 117: imwasm.v1.GroupResult.follows:type_name -> imwasm.v1.GroupFollow
+	3,   // 118: imwasm.v1.GroupEvent.kind:type_name -> imwasm.v1.GroupEventKind
+	65,  // 119: imwasm.v1.GroupEvent.members:type_name -> imwasm.v1.GroupMember
+	64,  // 120: imwasm.v1.GroupEvent.info:type_name -> imwasm.v1.GroupInfo
+	4,   // 121: imwasm.v1.PeopleRequest.op:type_name -> imwasm.v1.PeopleOp
+	73,  // 122: imwasm.v1.PeopleRequest.profile:type_name -> imwasm.v1.UserProfile
+	100, // 123: imwasm.v1.PeopleRequest.ext:type_name -> imwasm.v1.PeopleRequest.ExtEntry
+	72,  // 124: imwasm.v1.PeopleRequest.quiet_hours:type_name -> imwasm.v1.QuietHours
+	101, // 125: imwasm.v1.UserProfile.ext:type_name -> imwasm.v1.UserProfile.ExtEntry
+	102, // 126: imwasm.v1.Friend.ext:type_name -> imwasm.v1.Friend.ExtEntry
+	5,   // 127: imwasm.v1.FriendEvent.kind:type_name -> imwasm.v1.FriendEventKind
+	75,  // 128: imwasm.v1.FriendEvent.application:type_name -> imwasm.v1.FriendApplication
+	103, // 129: imwasm.v1.FriendEvent.ext:type_name -> imwasm.v1.FriendEvent.ExtEntry
+	78,  // 130: imwasm.v1.SubscriptionStatus.platforms:type_name -> imwasm.v1.PlatformStatus
+	73,  // 131: imwasm.v1.SubscriptionStatus.profile:type_name -> imwasm.v1.UserProfile
+	73,  // 132: imwasm.v1.PeopleResult.profiles:type_name -> imwasm.v1.UserProfile
+	74,  // 133: imwasm.v1.PeopleResult.friends:type_name -> imwasm.v1.Friend
+	75,  // 134: imwasm.v1.PeopleResult.applications:type_name -> imwasm.v1.FriendApplication
+	76,  // 135: imwasm.v1.PeopleResult.relations:type_name -> imwasm.v1.FriendRelation
+	79,  // 136: imwasm.v1.PeopleResult.subscriptions:type_name -> imwasm.v1.SubscriptionStatus
+	72,  // 137: imwasm.v1.PeopleResult.quiet_hours:type_name -> imwasm.v1.QuietHours
+	6,   // 138: imwasm.v1.ChatroomRequest.op:type_name -> imwasm.v1.ChatroomOp
+	82,  // 139: imwasm.v1.ChatroomRequest.entries:type_name -> imwasm.v1.ChatroomEntry
+	34,  // 140: imwasm.v1.ChatroomResult.messages:type_name -> imwasm.v1.Message
+	83,  // 141: imwasm.v1.ChatroomResult.members:type_name -> imwasm.v1.ChatroomMember
+	82,  // 142: imwasm.v1.ChatroomResult.entries:type_name -> imwasm.v1.ChatroomEntry
+	82,  // 143: imwasm.v1.ChatroomEvent.entries:type_name -> imwasm.v1.ChatroomEntry
+	86,  // 144: imwasm.v1.ChatroomEvent.ban:type_name -> imwasm.v1.ChatroomBan
+	7,   // 145: imwasm.v1.UltraGroupRequest.op:type_name -> imwasm.v1.UltraGroupOp
+	88,  // 146: imwasm.v1.UltraGroupInfo.channels:type_name -> imwasm.v1.UltraChannelInfo
+	89,  // 147: imwasm.v1.UltraGroupResult.groups:type_name -> imwasm.v1.UltraGroupInfo
+	8,   // 148: imwasm.v1.WebPushRequest.op:type_name -> imwasm.v1.WebPushOp
+	149, // [149:149] is the sub-list for method output_type
+	149, // [149:149] is the sub-list for method input_type
+	149, // [149:149] is the sub-list for extension type_name
+	149, // [149:149] is the sub-list for extension extendee
+	0,   // [0:149] is the sub-list for field type_name
 }
 
 func init() { file_proto_imwasm_proto_init() }
@@ -10148,6 +10315,8 @@ func file_proto_imwasm_proto_init() {
 		(*Frame_UltraGroupResult)(nil),
 		(*Frame_WebPush)(nil),
 		(*Frame_WebPushResult)(nil),
+		(*Frame_RenewToken)(nil),
+		(*Frame_RenewTokenResult)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -10155,7 +10324,7 @@ func file_proto_imwasm_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_imwasm_proto_rawDesc), len(file_proto_imwasm_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   93,
+			NumMessages:   95,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
