@@ -396,7 +396,8 @@ func peopleEventsJS(ev client.Event) [][2]any {
 			}
 			return out
 		case pb.FriendEventKind_FRIEND_EVENT_DELETED:
-			return [][2]any{{"FRIEND_DELETE", map[string]any{"userIds": stringsAny(f.UserIds), "directionType": int(contract.DirectionBoth), "operationTime": f.Time}}}
+			return [][2]any{{"FRIEND_DELETE", map[string]any{"userIds": stringsAny(f.UserIds), "directionType": int(contract.DirectionBoth), "operationTime": f.Time,
+				"operatorId": f.Operator}}} // imwasm's: who deleted ('' from an older server)
 		case pb.FriendEventKind_FRIEND_EVENT_APPLICATION:
 			a := f.Application
 			return [][2]any{{"FRIEND_APPLICATION_STATUS_CHANGED", map[string]any{"userId": a.UserId, "applicationType": int(a.Type),

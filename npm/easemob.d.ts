@@ -119,6 +119,8 @@ export interface PresenceType { userId: string; statusDetails: { device: string;
 export interface SubscribePresence { uid: string; expiry: number; ext: string; last_time: number; status: { [device: string]: number } }
 
 export interface GroupEvent { operation: string; id: string; from: string; userId?: string | string[]; name?: string; reason?: string }
+export interface GroupInfo { groupId: string; groupName: string; affiliationsCount?: number; role?: 'member' | 'admin' | 'owner'; disabled: boolean;
+  approval: boolean; allowInvites: boolean; description: string; maxUsers: number; public: boolean }
 export interface GroupDetailInfo { id: string; name: string; description: string; owner: string; created: number; affiliations_count: number;
   avatar: string; custom: string; allowinvites: boolean; membersonly: boolean; public: boolean; maxusers: number; mute: boolean;
   affiliations: ({ owner: string; joined_time: number } | { member: string; joined_time: number })[] }
@@ -273,7 +275,9 @@ export declare class connection {
   /** Groups (imwasm's): createGroup names the group (data.groupid); maxusers and public are not kept. */
   createGroup(params: GroupParams<{ data: { groupname: string; desc: string; members: string[]; public: boolean; approval: boolean;
     allowinvites: boolean; inviteNeedConfirm: boolean; maxusers: number; avatar?: string; ext?: string } }>): Promise<AsyncResult<{ groupid: string }>>;
-  getJoinedGroups(params: GroupParams<{ pageNum: number; pageSize: number; needAffiliations?: boolean; needRole?: boolean }>): Promise<AsyncResult<{ groupid: string; groupname: string }[]>>;
+  getJoinedGroups(params: GroupParams<{ pageNum: number; pageSize: number; needAffiliations?: false; needRole?: false }>): Promise<AsyncResult<{ groupid: string; groupname: string }[]>>;
+  /** With needAffiliations or needRole: GroupInfo (pageNum from 0). */
+  getJoinedGroups(params: GroupParams<{ pageNum: number; pageSize: number; needAffiliations?: boolean; needRole?: boolean }>): Promise<AsyncResult<GroupInfo[]>>;
   /** The groups there are (605 when none is). */
   getGroupInfo(params: GroupParams<{ groupId: string | string[] }>): Promise<AsyncResult<GroupDetailInfo[]>>;
   modifyGroup(params: GroupParams<{ groupId: string; groupName?: string; description?: string; avatar?: string; ext?: string }>): Promise<AsyncResult<ModifyGroupResult>>;

@@ -760,7 +760,14 @@ class Connection {
   async getJoinedGroups(params) {
     const zeroBased = params?.needAffiliations || params?.needRole;
     const items = await byPageNumber(params, (count, pageToken) => im.getJoinedGroupsByRole({ count, pageToken, order: true }, im.GroupMemberRole.UNDEF), zeroBased);
-    const data = items.map((g) => ({ groupid: g.groupId, groupname: g.groupName }));
+    // With needAffiliations or needRole: GroupInfo (the user's role, the
+    // member count); else BaseGroupInfo.
+    const roles = { [im.GroupMemberRole.OWNER]: 'owner', [im.GroupMemberRole.MANAGER]: 'admin' };
+    const data = items.map((g) => (zeroBased ? {
+      groupId: g.groupId, groupName: g.groupName, description: g.introduction ?? '', disabled: false, public: true, maxUsers: 0,
+      approval: g.joinPermission !== im.GroupJoinPermission.FREE, allowInvites: g.invitePermission === im.GroupOperationPermission.EVERYONE,
+      ...(params.needAffiliations && { affiliationsCount: g.membersCount }), ...(params.needRole && { role: roles[g.role] ?? 'member' }),
+    } : { groupid: g.groupId, groupname: g.groupName }));
     return result({ code: 0 }, params, () => data);
   }
   async getGroupInfo(params) {
@@ -1006,7 +1013,8 @@ class Connection {
           if (me) this.#groupEvent(e.operation === im.GroupOperation.ADD_MANAGER ? 'setAdmin' : 'removeAdmin', e.groupId, from);
           return;
         case im.GroupOperation.TRANSFER_GROUP_OWNER:
-          this.#groupEvent('changeOwner', e.groupId, from, { userId: users[0] });
+          // To the new and the old owner only, as Easemob tells it.
+          if (me || from === this.user) this.#groupEvent('changeOwner', e.groupId, from, { userId: users[0] });
           return;
       }
       if (e.operation === im.GroupOperation.KICK && me) this.#groupEvent('removeMember', e.groupId, from);
@@ -1072,6 +1080,8 @@ class Connection {
     });
     on(im.Events.FRIEND_ADDED, (e) => this.#emit('onContactAdded', { type: 'subscribed', from: e.userId, to: this.user }));
     on(im.Events.FRIEND_DELETE, (e) => {
+      // To the one deleted, as Easemob's (not the deleter's other devices).
+      if (e.operatorId === this.user) return;
       for (const id of e.userIds) this.#emit('onContactDeleted', { type: 'unsubscribed', from: id, to: this.user });
     });
     on(im.Events.CONNECTED, () => {

@@ -803,7 +803,8 @@ export interface IFriendInfo { userId: string; name: string; portraitUri: string
 export interface IFriendApplicationInfo { userId: string; name: string; portraitUri: string; applicationType: FriendApplicationType; applicationStatus: FriendApplicationStatus; operationTime: number; extra: string }
 export interface IFriendRelationInfo { userId: string; relationType: FriendRelationType }
 export interface IFriendAdd { userId: string; name: string; portraitUri: string; directionType: DirectionType; operationTime: number }
-export interface IFriendDelete { userIds: string[]; directionType: DirectionType; operationTime: number }
+/** operatorId: imwasm's, who deleted (this user on their other devices; the friend on the one deleted). */
+export interface IFriendDelete { userIds: string[]; directionType: DirectionType; operationTime: number; operatorId?: string }
 export interface IFriendApplicationStatusChange { userId: string; applicationType: FriendApplicationType; applicationStatus: FriendApplicationStatus; directionType: DirectionType; operationTime: number; extra: string }
 export interface IFriendInfoChangedSync { userId: string; remark: string; extProfile: Record<string, string>; operationTime: number }
 /** eventValue: 1 online, 0 offline. */

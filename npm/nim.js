@@ -44,6 +44,8 @@ const codeMap = new Map([
   [im.ErrorCode.RC_GROUP_AUTHORITY_ERROR, 802],
   [im.ErrorCode.RC_GROUP_ILLEGAL_ERROR, 802],
   [im.ErrorCode.RC_GROUP_NO_INVITE_PERMISSION, 802],
+  [im.ErrorCode.RC_GROUP_OWNER_NOT_ALLOW_QUIT_OR_KICK, 802],
+  [im.ErrorCode.RC_GROUP_NOT_ALLOW_JOIN, 802],
   [im.ErrorCode.RC_GROUP_MEMBERS_ALREADY_IN_GROUP, 809],
   [im.ErrorCode.RC_GROUP_MEMBERS_COUNT_EXCEED_LIMIT, 801],
   [im.ErrorCode.RC_GROUP_MANAGER_OR_FOLLOW_COUNT_EXCEED_LIMIT, 815],
@@ -51,6 +53,11 @@ const codeMap = new Map([
   [im.ErrorCode.FORBIDDEN_IN_ULTRA_GROUP, 812],
   [im.ErrorCode.SERVICE_RRSV5_UNAVAILABLE, 814],
   [im.ErrorCode.REJECTED_BY_BLACKLIST, 7101],
+  // NIM's 7101 "be pulled black" for a friend request either way across a
+  // block; 404 for a request that is not there.
+  [im.ErrorCode.RC_FRIEND_IN_OTHER_BLACK_LIST, 7101],
+  [im.ErrorCode.RC_FRIEND_IN_MY_BLACK_LIST, 7101],
+  [im.ErrorCode.RC_FRIEND_APPLICATION_NOT_EXIST, 404],
   [im.ErrorCode.RC_CONN_TOKEN_INCORRECT, 302],
   [im.ErrorCode.RC_NET_CHANNEL_INVALID, 415],
 ]);
@@ -301,6 +308,24 @@ export default class NIMSDK {
     // A friend's alias or ext changed on another device: syncFriend updateFriend.
     on(im.Events.FRIEND_INFO_CHANGED_SYNC, (f) => this.emit('syncFriend', { type: 'updateFriend', account: f.userId,
       friend: { account: f.userId, alias: f.remark ?? '', ext: f.extProfile?.ext ?? '', updateTime: f.operationTime, valid: true } }));
+    // Friend requests and deletions as NIM's system messages: friendRequest
+    // to the receiver (attach.type applyFriend) and to the applicant when
+    // answered (passFriendApply, rejectFriendApply); deleteFriend to the one
+    // deleted (syncFriend deleteFriend on the deleter's other devices).
+    const FS = im.FriendApplicationStatus;
+    on(im.Events.FRIEND_APPLICATION_STATUS_CHANGED, (a) => {
+      const type = a.applicationType === im.FriendApplicationType.RECEIVED
+        ? (a.applicationStatus === FS.UNHANDLED ? 'applyFriend' : '')
+        : ({ [FS.ACCEPTED]: 'passFriendApply', [FS.REFUSED]: 'rejectFriendApply' })[a.applicationStatus] ?? '';
+      if (type) this.emit('sysMsg', { type: 'friendRequest', from: a.userId, to: this.account, time: a.operationTime, idServer: '',
+        ps: a.extra ?? '', state: 'init', feature: 'default', attach: { type } });
+    });
+    on(im.Events.FRIEND_DELETE, (e) => {
+      for (const id of e.userIds) {
+        if (e.operatorId === this.account) this.emit('syncFriend', { type: 'deleteFriend', account: id });
+        else this.emit('sysMsg', { type: 'deleteFriend', from: id, to: this.account, time: e.operationTime, idServer: '', state: 'init', feature: 'default' });
+      }
+    });
     this.#teamEvents(on);
     on(im.Events.MESSAGE_MODIFIED, (list) => { for (const m of list) this.emit('modifyMsg', this.shape(m)); });
     on(im.Events.READ_RECEIPT_RECEIVED, async ({ conversation, messageUId, sentTime, sendUserId }) => {

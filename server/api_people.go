@@ -256,7 +256,7 @@ func (s *Server) apiClearFriends(r *http.Request) (any, error) {
 	for other := range friends {
 		err := s.pairChange(ctx, user, []string{other}, func(p *store.Pair, other string) (*store.Pair, []*pb.Message, error) {
 			p.Friend[0], p.Friend[1] = nil, nil
-			return p, []*pb.Message{friendLog(other, &pb.FriendEvent{Kind: pb.FriendEventKind_FRIEND_EVENT_DELETED, UserIds: []string{user}, Time: now})}, nil
+			return p, []*pb.Message{friendLog(other, &pb.FriendEvent{Kind: pb.FriendEventKind_FRIEND_EVENT_DELETED, UserIds: []string{user}, Time: now, Operator: user})}, nil
 		})
 		if err != nil {
 			return nil, err

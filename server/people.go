@@ -449,8 +449,8 @@ func decidePair(p *store.Pair, user, other string, r *pb.PeopleRequest, st *Sett
 		}
 		p.Friend[0], p.Friend[1] = nil, nil
 		return p, []*pb.Message{
-			friendLog(user, &pb.FriendEvent{Kind: pb.FriendEventKind_FRIEND_EVENT_DELETED, UserIds: []string{other}, Time: now}),
-			friendLog(other, &pb.FriendEvent{Kind: pb.FriendEventKind_FRIEND_EVENT_DELETED, UserIds: []string{user}, Time: now}),
+			friendLog(user, &pb.FriendEvent{Kind: pb.FriendEventKind_FRIEND_EVENT_DELETED, UserIds: []string{other}, Time: now, Operator: user}),
+			friendLog(other, &pb.FriendEvent{Kind: pb.FriendEventKind_FRIEND_EVENT_DELETED, UserIds: []string{user}, Time: now, Operator: user}),
 		}, nil
 	case pb.PeopleOp_FRIEND_SET_INFO:
 		f := p.Friend[0]

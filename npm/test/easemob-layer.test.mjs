@@ -477,6 +477,43 @@ test('getConversationlist answers channel_infos', async () => {
   assert.equal(paged.data.channel_infos.length, 1);
 });
 
+// Easemob-chat.d.ts getJoinedGroups: "If either needAffiliations or needRole
+// is set ... the function return type is Promise<AsyncResult<GroupTypes.GroupInfo[]>>"
+// (GroupInfo: groupId, groupName, role 'member' | 'admin' | 'owner',
+// affiliationsCount, …), pageNum then from 0; else BaseGroupInfo.
+test('getJoinedGroups with needRole and needAffiliations answers GroupInfo', async () => {
+  const gid = await bobsGroup(['amy', 'carl']);
+  const res = await conn.getJoinedGroups({ pageNum: 0, pageSize: 20, needAffiliations: true, needRole: true });
+  const g = res.data.find((x) => x.groupId === gid);
+  assert.ok(g, JSON.stringify(res.data));
+  assert.deepEqual([g.groupName, g.role, g.affiliationsCount, g.disabled, g.approval], ['of bob', 'member', 3, false, true], JSON.stringify(g)); // RongIMLib's groups are joined by approval by default
+  const plain = await conn.getJoinedGroups({ pageNum: 1, pageSize: 20 });
+  assert.ok(plain.data.some((x) => x.groupid === gid && x.groupname === 'of bob' && !('role' in x)), JSON.stringify(plain.data));
+});
+
+// types/eventHandler.d.ts GroupEvent.operation: "changeOwner: Occurs when
+// transferring group. Only new and old group owners can receive this
+// event." A plain member is not told (the group's next message shows
+// everything before it has come).
+test('changeOwner is told to the new and the old owner only', async () => {
+  await peer('carl');
+  const gid = await bobsGroup(['amy', 'carl']);
+  const seen = [];
+  conn.addEventHandler('owner', { onGroupEvent: (e) => seen.push(e.operation), onTextMessage: (m) => m.to === gid && seen.push(m.msg) });
+  assert.equal((await peers.bob.call('transferGroupOwner', gid, 'carl')).code, 0);
+  assert.equal((await peers.bob.call('sendMessage', { conversationType: 3, targetId: gid }, { $class: 'TextMessage', content: { content: 'after' } })).code, 0);
+  await until('the message after the transfer', () => seen.includes('after'));
+  assert.ok(!seen.includes('changeOwner'), JSON.stringify(seen));
+  conn.removeEventHandler('owner');
+  const mine = await group('mine', ['bob']);
+  const told = [];
+  conn.addEventHandler('owner', { onGroupEvent: (e) => e.id === mine && told.push([e.operation, e.userId]) });
+  await conn.changeGroupOwner({ groupId: mine, newOwner: 'bob' });
+  await until('changeOwner on the old owner', () => told.length);
+  assert.deepEqual(told, [['changeOwner', 'bob']]);
+  conn.removeEventHandler('owner');
+});
+
 // ---- The connection ----
 
 // The bundle's reconnect(): a socket lost dispatches onReconnecting, then

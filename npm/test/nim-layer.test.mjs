@@ -545,6 +545,72 @@ if (!isMainThread) {
   // NIMInterface.d.ts IMEventInterface.disconnect: "v0.14.0 … 3. 登陆保持阶段第一次
   // 断开时触发" — a signed-in connection that drops gets disconnect (once),
   // then willReconnect as the SDK tries again. The last test: it stops the server.
+  // FriendServiceInterface.d.ts applyFriend: "被添加者收到 friendRequest 类型的系统通知。
+  // 通知的 attach.type 为 applyFriend" — the receiver learns of the request by
+  // sysMsg (the only way a NIM app gets the `account` passFriendApply needs).
+  test('applyFriend tells the receiver sysMsg friendRequest (attach.type applyFriend)', async () => {
+    const a = await nimUser('gpf-a');
+    const b = await nimUser('gpf-b');
+    try {
+      await a.must('friend.applyFriend', { account: 'gpf-b', ps: 'hi' });
+      const sys = await b.until('sysMsg', (s) => s.type === 'friendRequest', 'sysMsg friendRequest', 4000);
+      assert.deepEqual([sys.from, sys.to, sys.attach?.type, sys.ps], ['gpf-a', 'gpf-b', 'applyFriend', 'hi']);
+    } finally { await a.close(); await b.close(); }
+  });
+
+  // deleteFriend: "被删除者收到 deleteFriend 类型的系统通知 from 删除方 to 被删除方".
+  test('deleteFriend tells the one deleted sysMsg deleteFriend', async () => {
+    const a = await nimUser('gpd-a');
+    const b = await nimUser('gpd-b');
+    try {
+      await a.must('friend.applyFriend', { account: 'gpd-b' });
+      await b.until('sysMsg', (s) => s.type === 'friendRequest');
+      await b.must('friend.passFriendApply', { account: 'gpd-a' });
+      await a.until('sysMsg', (s) => s.type === 'friendRequest');
+      assert.deepEqual((await a.must('friend.getFriends')).map((f) => f.account), ['gpd-b']);
+      await a.must('friend.deleteFriend', { account: 'gpd-b' });
+      assert.deepEqual((await b.must('friend.getFriends')).map((f) => f.account), [], 'gone on both sides');
+      const sys = await b.until('sysMsg', (s) => s.type === 'deleteFriend', 'sysMsg deleteFriend', 4000);
+      assert.deepEqual([sys.from, sys.to], ['gpd-a', 'gpd-b']);
+    } finally { await a.close(); await b.close(); }
+  });
+
+
+  // passFriendApply / rejectFriendApply: "A 收到 friendRequest 类型的系统通知。
+  // 通知的 attach.type 为 passFriendApply" (rejectFriendApply likewise).
+  test('passFriendApply and rejectFriendApply tell the applicant sysMsg friendRequest', async () => {
+    const a = await nimUser('gpp-a');
+    const b = await nimUser('gpp-b');
+    const c = await nimUser('gpp-c');
+    try {
+      await a.must('friend.applyFriend', { account: 'gpp-b' });
+      await c.must('friend.applyFriend', { account: 'gpp-b' });
+      await b.until('sysMsg', () => b.got('sysMsg', (x) => x.type === 'friendRequest').length === 2, 'both requests');
+      await b.must('friend.passFriendApply', { account: 'gpp-a' });
+      await b.must('friend.rejectFriendApply', { account: 'gpp-c' });
+      const pass = await a.until('sysMsg', (s) => s.type === 'friendRequest', 'sysMsg friendRequest (pass)', 4000);
+      assert.deepEqual([pass.from, pass.to, pass.attach?.type], ['gpp-b', 'gpp-a', 'passFriendApply']);
+      const no = await c.until('sysMsg', (s) => s.type === 'friendRequest', 'sysMsg friendRequest (reject)', 4000);
+      assert.deepEqual([no.from, no.to, no.attach?.type], ['gpp-b', 'gpp-c', 'rejectFriendApply']);
+    } finally { await a.close(); await b.close(); await c.close(); }
+  });
+
+  // The module's errors carry NIM's codes (its SDK's table: 802 "No
+  // permission", 7101 "Be pulled black"), never the engine's RongCloud
+  // numbers: the owner leaving the team, a friend request to a user who
+  // blocked the caller.
+  test('the owner leaving a team fails with 802, a friend request to one who blocked the caller with 7101', async () => {
+    const a = await nimUser('gpn-a');
+    const b = await nimUser('gpn-b');
+    try {
+      const team = await a.must('team.createTeam', { type: 'advanced', name: 'L', accounts: ['gpn-b'], joinMode: 'noVerify', beInviteMode: 'noVerify' });
+      const lv = await a.call('team.leaveTeam', { teamId: team.teamId });
+      await b.must('user.setBlack', { account: 'gpn-a', isAdd: true });
+      const ap = await a.call('friend.applyFriend', { account: 'gpn-b' });
+      assert.deepEqual([lv.err?.code, ap.err?.code], [802, 7101], JSON.stringify([lv.err, ap.err]));
+    } finally { await a.close(); await b.close(); }
+  });
+
   // NIMInterface.d.ts setOptions: "Set the options for initialization. The
   // settings are applied for the next connection" — a dynamic token set
   // anew. While connected, the token goes to the session at once (the

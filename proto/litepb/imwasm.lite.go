@@ -10828,6 +10828,7 @@ type FriendEvent struct {
 	Remark      string
 	Ext         map[string]string
 	Time        int64
+	Operator    string
 }
 
 func (x *FriendEvent) GetKind() FriendEventKind {
@@ -10872,6 +10873,13 @@ func (x *FriendEvent) GetTime() int64 {
 	return 0
 }
 
+func (x *FriendEvent) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
 // Size is the length of x's encoding.
 func (x *FriendEvent) Size() (n int) {
 	if x == nil {
@@ -10883,6 +10891,7 @@ func (x *FriendEvent) Size() (n int) {
 	n += sizeLen(1, len(x.Remark))
 	n += sizeMap(1, x.Ext)
 	n += sizeVarint(1, uint64(int64(x.Time)))
+	n += sizeLen(1, len(x.Operator))
 	return n
 }
 
@@ -10897,6 +10906,7 @@ func (x *FriendEvent) MarshalAppend(b []byte) []byte {
 	b = appendString(b, 4<<3|2, x.Remark)
 	b = appendMap(b, 5<<3|2, x.Ext)
 	b = appendVarint(b, 6<<3|0, uint64(int64(x.Time)))
+	b = appendString(b, 7<<3|2, x.Operator)
 	return b
 }
 
@@ -10937,6 +10947,8 @@ func (x *FriendEvent) Merge(b []byte) error {
 			n, err = mergeMap(&x.Ext, b, num, typ)
 		case 6:
 			n, err = mergeInt64(&x.Time, b, num, typ)
+		case 7:
+			n, err = mergeString(&x.Operator, b, num, typ)
 		default:
 			n, err = skip(b, num, typ)
 		}

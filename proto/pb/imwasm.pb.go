@@ -7589,13 +7589,16 @@ func (x *FriendRelation) GetRelation() int32 {
 // FRIEND_APPLICATION_STATUS_CHANGED, FRIEND_CLEARED,
 // FRIEND_INFO_CHANGED_SYNC).
 type FriendEvent struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          FriendEventKind        `protobuf:"varint,1,opt,name=kind,proto3,enum=imwasm.v1.FriendEventKind" json:"kind,omitempty"`
-	UserIds       []string               `protobuf:"bytes,2,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
-	Application   *FriendApplication     `protobuf:"bytes,3,opt,name=application,proto3" json:"application,omitempty"`
-	Remark        string                 `protobuf:"bytes,4,opt,name=remark,proto3" json:"remark,omitempty"`
-	Ext           map[string]string      `protobuf:"bytes,5,rep,name=ext,proto3" json:"ext,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Time          int64                  `protobuf:"varint,6,opt,name=time,proto3" json:"time,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Kind        FriendEventKind        `protobuf:"varint,1,opt,name=kind,proto3,enum=imwasm.v1.FriendEventKind" json:"kind,omitempty"`
+	UserIds     []string               `protobuf:"bytes,2,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	Application *FriendApplication     `protobuf:"bytes,3,opt,name=application,proto3" json:"application,omitempty"`
+	Remark      string                 `protobuf:"bytes,4,opt,name=remark,proto3" json:"remark,omitempty"`
+	Ext         map[string]string      `protobuf:"bytes,5,rep,name=ext,proto3" json:"ext,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Time        int64                  `protobuf:"varint,6,opt,name=time,proto3" json:"time,omitempty"`
+	// Who made the change (DELETED: the one who deleted, so the one deleted
+	// is told apart from the deleter's other devices; NIM's deleteFriend).
+	Operator      string `protobuf:"bytes,7,opt,name=operator,proto3" json:"operator,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -7670,6 +7673,13 @@ func (x *FriendEvent) GetTime() int64 {
 		return x.Time
 	}
 	return 0
+}
+
+func (x *FriendEvent) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
 }
 
 // One platform's online status.
@@ -9731,14 +9741,15 @@ const file_proto_imwasm_proto_rawDesc = "" +
 	"\fportrait_uri\x18\a \x01(\tR\vportraitUri\"E\n" +
 	"\x0eFriendRelation\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x1a\n" +
-	"\brelation\x18\x02 \x01(\x05R\brelation\"\xaf\x02\n" +
+	"\brelation\x18\x02 \x01(\x05R\brelation\"\xcb\x02\n" +
 	"\vFriendEvent\x12.\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1a.imwasm.v1.FriendEventKindR\x04kind\x12\x19\n" +
 	"\buser_ids\x18\x02 \x03(\tR\auserIds\x12>\n" +
 	"\vapplication\x18\x03 \x01(\v2\x1c.imwasm.v1.FriendApplicationR\vapplication\x12\x16\n" +
 	"\x06remark\x18\x04 \x01(\tR\x06remark\x121\n" +
 	"\x03ext\x18\x05 \x03(\v2\x1f.imwasm.v1.FriendEvent.ExtEntryR\x03ext\x12\x12\n" +
-	"\x04time\x18\x06 \x01(\x03R\x04time\x1a6\n" +
+	"\x04time\x18\x06 \x01(\x03R\x04time\x12\x1a\n" +
+	"\boperator\x18\a \x01(\tR\boperator\x1a6\n" +
 	"\bExtEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"X\n" +
