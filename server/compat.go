@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -141,4 +142,22 @@ func (s *Server) setProfile(ctx context.Context, user string, p *pb.UserProfile)
 func contentText(content string) json.RawMessage {
 	b, _ := json.Marshal(content) // a string always encodes
 	return b
+}
+
+// formNotText names a form field (or a field's name) that is not UTF-8
+// text without U+0000, or answers "": a form body is raw bytes, and a
+// string stored from it that a device cannot decode (litepb refuses
+// invalid UTF-8) would break every pull of its conversation.
+func formNotText(form url.Values) string {
+	for name, vs := range form {
+		if !contract.ValidText(name) {
+			return "a field's name"
+		}
+		for _, v := range vs {
+			if !contract.ValidText(v) {
+				return truncate(name, 64)
+			}
+		}
+	}
+	return ""
 }

@@ -431,12 +431,12 @@ func emContent(typ string, body json.RawMessage, ext map[string]any) (string, []
 	switch typ {
 	case "txt": // RongIMLib's text, which imwasm/easemob reads as txt
 		var b struct {
-			Msg string `json:"msg"`
+			Msg *string `json:"msg"`
 		}
-		if err := json.Unmarshal(body, &b); err != nil {
-			return "", nil, emBad("a txt body is {msg}")
+		if err := json.Unmarshal(body, &b); err != nil || b.Msg == nil {
+			return "", nil, emBad("a txt body is {msg}: the text, a string")
 		}
-		c := map[string]any{"content": b.Msg}
+		c := map[string]any{"content": *b.Msg}
 		if len(ext) > 0 {
 			c["extra"] = string(mustJSON(ext))
 		}

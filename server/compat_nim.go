@@ -72,6 +72,9 @@ func (s *Server) nim(h func(*http.Request) (map[string]any, error)) http.Handler
 			if err := r.ParseForm(); err != nil {
 				return nil, nimBad("the body must be form parameters")
 			}
+			if name := formNotText(r.Form); name != "" {
+				return nil, nimBad(name + " must be UTF-8 text without U+0000")
+			}
 			return h(r)
 		}()
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
@@ -336,7 +339,10 @@ func nimContent(typ, body string) (string, []byte, error) {
 	}
 	switch typ {
 	case "0": // text: body {msg}, the text RongIMLib and imwasm/nim both read
-		text, _ := b["msg"].(string)
+		text, ok := b["msg"].(string)
+		if !ok {
+			return "", nil, nimBad("a text's body is {msg}: the text, a string")
+		}
 		return "RC:TxtMsg", mustJSON(map[string]string{"content": text}), nil
 	case "100": // custom: imwasm/nim's custom message, attach = body
 		return "NIM:CustomMsg", mustJSON(map[string]string{"attach": body, "body": ""}), nil

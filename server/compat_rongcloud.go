@@ -77,6 +77,9 @@ func (s *Server) rongcloud(h func(*http.Request) (map[string]any, error)) http.H
 			if err := r.ParseForm(); err != nil {
 				return nil, rcBad("the body must be form parameters")
 			}
+			if name := formNotText(r.Form); name != "" {
+				return nil, rcBad(name + " must be UTF-8 text without U+0000")
+			}
 			return h(r)
 		}()
 		w.Header().Set("Content-Type", "application/json")

@@ -410,6 +410,11 @@ func (im *importer) message(n int, raw []byte) error {
 	if b.TargetIDs != nil {
 		return badRequest("a message has one targetId")
 	}
+	// History is of private chats and groups: a chat room keeps none per
+	// member, and an ultra group's would land in the group of its id.
+	if t := pb.ConversationType(b.ConversationType); t != pb.ConversationType_PRIVATE && t != pb.ConversationType_GROUP {
+		return badRequest("conversationType must be 1 (private) or 3 (group): chat rooms and ultra groups are not imported")
+	}
 	if b.IsStatus || (b.IsPersisted != nil && !*b.IsPersisted) {
 		return badRequest("status and unstored messages are not history")
 	}

@@ -55,7 +55,7 @@ func (ss *session) handleRecall(ctx context.Context, id uint64, r *pb.RecallRequ
 // It answers the message as it now is and the stored marker to fan out.
 func (s *Server) recall(ctx context.Context, operator, convID string, r *pb.RecallRequest, app bool) (orig, marker *pb.Message, err error) {
 	fail := func(code int32, msg string) (*pb.Message, *pb.Message, error) { return nil, nil, codes.New(code, msg) }
-	if r.MessageUid == "" || len(r.MessageUid) > contract.MaxIDBytes || len(r.Extra) > 1024 || len(r.PushContent) > 1024 {
+	if !contract.ValidMessageUID(r.MessageUid) || len(r.Extra) > 1024 || len(r.PushContent) > 1024 {
 		return fail(codes.RecallMessage, "messageUId required; extra and pushContent at most 1 KB")
 	}
 	orig, err = s.store.MessageByUID(ctx, convID, r.MessageUid)

@@ -601,6 +601,8 @@ func checkAck(a *pb.Ack) error {
 			return codes.New(codes.InvalidParameter, "ack item: invalid conversation")
 		case it.Seq > contract.MaxSeq:
 			return codes.New(codes.InvalidParameter, "ack item: sequence number out of range")
+		case it.Conv.Channel != "" && (it.Conv.Type != pb.ConversationType_ULTRA_GROUP || !contract.ValidID(it.Conv.Channel)):
+			return codes.New(codes.InvalidParameter, "ack item: a channel is an ultra group's id")
 		}
 	}
 	return nil

@@ -342,6 +342,10 @@ func (ss *session) handle(f *pb.Frame) {
 			return
 		}
 	}
+	if !uidsWellFormed(f) {
+		ss.replyErr(f.Id, codes.InvalidParameterMessageUID, "a messageUId is 1-64 bytes of UTF-8 text without U+0000")
+		return
+	}
 	switch b := f.Body.(type) {
 	case *pb.Frame_Ping:
 		ss.reply(&pb.Frame{Id: f.Id, Body: &pb.Frame_Pong{Pong: &pb.Pong{ServerTime: time.Now().UnixMilli()}}})
@@ -810,4 +814,42 @@ func (ss *session) close(cause error) {
 	ss.conn.CloseNow()
 	ss.srv.metrics.sessions.Set(float64(ss.srv.hub.online()))
 	ss.srv.log.Debug("session closed", "user", ss.user, "session", ss.id, "cause", cause)
+}
+
+// uidsWellFormed reports whether every message uid a request names is one
+// a message can have (contract.ValidMessageUID; an optional one may be
+// empty): the handlers look them up, and answer for their absence.
+func uidsWellFormed(f *pb.Frame) bool {
+	one := func(u string) bool { return u == "" || contract.ValidMessageUID(u) }
+	many := func(us []string) bool {
+		for _, u := range us {
+			if !one(u) {
+				return false
+			}
+		}
+		return true
+	}
+	switch b := f.Body.(type) {
+	case *pb.Frame_Recall:
+		return one(b.Recall.GetMessageUid())
+	case *pb.Frame_Modify:
+		return one(b.Modify.GetMessageUid())
+	case *pb.Frame_Expansion:
+		return one(b.Expansion.GetMessageUid())
+	case *pb.Frame_Read:
+		return one(b.Read.GetMessageUid())
+	case *pb.Frame_ReceiptRequest:
+		return one(b.ReceiptRequest.GetMessageUid())
+	case *pb.Frame_Readers:
+		return one(b.Readers.GetMessageUid())
+	case *pb.Frame_Messages:
+		return many(b.Messages.GetMessageUids())
+	case *pb.Frame_Delete:
+		return many(b.Delete.GetMessageUids())
+	case *pb.Frame_ReceiptResponse:
+		return many(b.ReceiptResponse.GetMessageUids())
+	case *pb.Frame_ReceiptInfo:
+		return many(b.ReceiptInfo.GetMessageUids())
+	}
+	return true
 }

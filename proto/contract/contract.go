@@ -46,6 +46,14 @@ func ValidText(s string) bool {
 	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
+// ValidMessageUID reports whether s may be a message's server id: 1-64
+// bytes of text (the server's ids, or a vendor's an import kept). Anything
+// else names no message, and is refused before a store is asked
+// (PostgreSQL cannot hold U+0000).
+func ValidMessageUID(s string) bool {
+	return s != "" && len(s) <= MaxIDBytes && ValidText(s)
+}
+
 // ValidID reports whether s may name a user, a group or a client message:
 // 1-64 bytes of [A-Za-z0-9_.@-]. Ids end up in storage keys and in
 // conversation ids, so ':' and control characters are out.

@@ -98,6 +98,10 @@ func CheckSend(r *pb.SendRequest, maxContent int) error {
 		return codes.New(codes.InvalidParameter, "messageType (objectName) of 1-64 bytes required")
 	case !ObjectContent(r.Content):
 		return codes.New(codes.InvalidParameter, "content must be one JSON object")
+	// Strings every device decodes: one stored that is not text (from a
+	// form body's raw bytes) would fail each pull of its conversation.
+	case !ValidText(r.ObjectName) || !ValidText(r.PushContent) || !ValidText(r.PushData) || !ValidText(r.MentionedInfo.GetContent()):
+		return codes.New(codes.InvalidParameter, "messageType, pushContent, pushData and mentionedContent must be UTF-8 text without U+0000")
 	}
 	return checkSendOptions(r)
 }

@@ -48,6 +48,12 @@ func TestCheckSend(t *testing.T) {
 		{"pushContent 1 KiB", &pb.SendRequest{Conv: conv, PushContent: strings.Repeat("p", 1024)}, 0},
 		{"pushContent over", &pb.SendRequest{Conv: conv, PushContent: strings.Repeat("p", 1025)}, codes.InvalidParameter},
 		{"pushData over", &pb.SendRequest{Conv: conv, PushData: strings.Repeat("p", 4097)}, codes.InvalidParameter},
+		// Strings every device decodes (a form body's raw bytes reach here).
+		{"object name not UTF-8", &pb.SendRequest{Conv: conv, ObjectName: "App:\xff"}, codes.InvalidParameter},
+		{"pushContent not UTF-8", &pb.SendRequest{Conv: conv, PushContent: "\xff"}, codes.InvalidParameter},
+		{"pushData with U+0000", &pb.SendRequest{Conv: conv, PushData: "a\x00"}, codes.InvalidParameter},
+		{"mentionedContent not UTF-8", &pb.SendRequest{Conv: conv, IsMentioned: true, MentionedInfo: &pb.MentionedInfo{Type: 1, Content: "\xfe"}}, codes.InvalidParameter},
+		{"pushContent in Chinese", &pb.SendRequest{Conv: conv, PushContent: "你好"}, 0},
 		{"1000 mentions", &pb.SendRequest{Conv: conv, IsMentioned: true, MentionedInfo: &pb.MentionedInfo{Type: 2, UserIds: ids(1000, 8)}}, 0},
 		// The options' rules, on both sides (a refused send leaves no record
 		// on the device).
