@@ -138,6 +138,9 @@ type Engine struct {
 	stop         context.CancelFunc
 	loopDone     chan struct{}
 	status       int
+	statusCode   int32         // why, for the last DISCONNECT or SUSPEND
+	statusCh     chan struct{} // closed and replaced when status changes
+	retry        chan struct{} // cuts a reconnect's wait short (Connect while suspended)
 	maxUpload    int64         // the server's upload limit, from AuthOK
 	recallWindow time.Duration // how long a message may be recalled or edited (0: no limit), from AuthOK
 	clockOffset  int64         // the server's clock less this device's, ms, measured at the last AuthOK
@@ -221,13 +224,15 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Logger = nopLogger{}
 	}
 	e := &Engine{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		convs:   map[string]*ConversationState{},
-		pending: map[string]map[uint64]*inMsg{},
-		inbox:   make(chan *inItem, 1024),
-		events:  make(chan []Event, 256),
-		quit:    make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		convs:    map[string]*ConversationState{},
+		pending:  map[string]map[uint64]*inMsg{},
+		inbox:    make(chan *inItem, 1024),
+		events:   make(chan []Event, 256),
+		quit:     make(chan struct{}),
+		statusCh: make(chan struct{}),
+		retry:    make(chan struct{}, 1),
 	}
 	e.tags.refresh = make(chan struct{}, 1)
 	e.resync = make(chan struct{}, 1)
@@ -347,14 +352,8 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 	defer e.startMu.Unlock()
 	e.mu.Lock()
 	if e.running {
-		if token != e.token {
-			e.tok.stopLocked()
-			e.tok = tokenState{} // its times come with the next AuthOK
-		}
-		e.token = token
-		user := e.user
 		e.mu.Unlock()
-		return user, nil
+		return e.connectRunning(ctx, token)
 	}
 	e.mu.Unlock()
 	// The socket opens while the state loads: both are on a cold start's
@@ -373,7 +372,6 @@ func (e *Engine) Connect(ctx context.Context, token string) (string, error) {
 		return "", errClosed()
 	}
 	e.token = token
-	e.tok.stopLocked()
 	e.tok = tokenState{} // told again of a token connected with anew
 	e.running = true
 	lctx, cancel := context.WithCancel(context.Background())
@@ -404,7 +402,6 @@ func (e *Engine) Disconnect() {
 	}
 	e.running = false
 	e.stop()
-	e.tok.stopLocked()
 	done := e.loopDone
 	e.mu.Unlock()
 	<-done
@@ -461,6 +458,11 @@ func (e *Engine) setStatus(status int, code int32) {
 	e.mu.Lock()
 	changed := e.status != status
 	e.status = status
+	if changed {
+		e.statusCode = code
+		close(e.statusCh)
+		e.statusCh = make(chan struct{})
+	}
 	e.mu.Unlock()
 	if changed {
 		e.emit(Event{Kind: EventStatus, Status: status, Code: code})
@@ -560,7 +562,7 @@ func (e *Engine) connLoop(ctx context.Context, connected chan<- error, early *pe
 			return
 		}
 		if ctx.Err() != nil {
-			e.setStatus(StatusDisconnected, codes.Success)
+			e.setStatus(StatusDisconnected, codes.ActiveDisconnect)
 			return
 		}
 		if fatal {
@@ -575,9 +577,10 @@ func (e *Engine) connLoop(ctx context.Context, connected chan<- error, early *pe
 		e.log.Log(LevelInfo, "reconnecting", "in", wait.String(), "err", errString(err))
 		select {
 		case <-ctx.Done():
-			e.setStatus(StatusDisconnected, codes.Success)
+			e.setStatus(StatusDisconnected, codes.ActiveDisconnect)
 			return
 		case <-time.After(wait):
+		case <-e.retry:
 		}
 		backoff = min(2*backoff, e.cfg.BackoffMax)
 	}
@@ -822,6 +825,7 @@ func (e *Engine) dialOne(dctx context.Context, url string, early *pendingDial, s
 	e.conn = lc
 	e.mu.Unlock()
 	e.setStatus(StatusConnected, 0)
+	e.checkToken() // and at each heartbeat
 	return lc, nil
 }
 
@@ -1053,6 +1057,7 @@ func (lc *liveConn) heartbeat(ctx context.Context) {
 		case <-lc.closed:
 			return
 		case <-t.C:
+			lc.e.checkToken()
 			if time.Since(time.Unix(0, lc.lastIn.Load())) > 2*every+every/2 {
 				lc.fail(codes.New(codes.NetUnavailable, "heartbeat timed out"))
 				return

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,9 +108,32 @@ func TestConnectTimesOut(t *testing.T) {
 func TestConnectAgainRenewsTheToken(t *testing.T) {
 	h := newHarness(t, nil)
 	c := h.connect(nil)
-	user, err := h.e.Connect(context.Background(), "token2")
-	if err != nil || user != me {
-		t.Fatalf("Connect while connected: %q %v", user, err)
+	type res struct {
+		user string
+		err  error
+	}
+	connect := func(token string) <-chan res {
+		ch := make(chan res, 1)
+		go func() { u, err := h.e.Connect(context.Background(), token); ch <- res{u, err} }()
+		return ch
+	}
+	// The same token: answered at once, nothing sent.
+	if r := recv(t, connect("token")); r.err != nil || r.user != me {
+		t.Fatalf("Connect again with the same token: %+v", r)
+	}
+	// Another token goes to the session, which checks it: refused, it is
+	// the answer and the old one stays.
+	ch := connect("bad")
+	f, _ := next[*pb.Frame_RenewToken](t, c)
+	c.fail(f, codes.ConnTokenIncorrect)
+	if r := recv(t, ch); codes.Of(r.err) != codes.ConnTokenIncorrect {
+		t.Fatalf("Connect with a token the server refuses: %+v", r)
+	}
+	ch = connect("token2")
+	f, _ = next[*pb.Frame_RenewToken](t, c)
+	c.reply(f, &pb.Frame_RenewTokenResult{RenewTokenResult: &pb.RenewTokenResult{}})
+	if r := recv(t, ch); r.err != nil || r.user != me {
+		t.Fatalf("Connect while connected: %+v", r)
 	}
 	if h.srv.dialCount() != 1 {
 		t.Error("Connect while connected dialed again")
@@ -118,6 +142,32 @@ func TestConnectAgainRenewsTheToken(t *testing.T) {
 	_, auth := next[*pb.Frame_Auth](t, h.srv.conn(t, 1))
 	if auth.Auth.Token != "token2" {
 		t.Errorf("reconnected with %q, want the renewed token", auth.Auth.Token)
+	}
+}
+
+// Connect while the connection is lost tries at once and answers how that
+// went (RongIMLib's), not success before anything is connected.
+func TestConnectWhileSuspendedAnswersTheAttempt(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.BackoffMin = time.Hour; c.BackoffMax = time.Hour })
+	var fail atomic.Bool
+	fail.Store(true)
+	h.srv.setDialErr(func(n int) error {
+		if n >= 1 && fail.Load() {
+			return errors.New("unreachable")
+		}
+		return nil
+	})
+	c := h.connect(nil)
+	c.drop()
+	h.ev.next(t, EventStatus, func(ev Event) bool { return ev.Status == StatusSuspended })
+	// The first attempt after the drop failed; the next is an hour away.
+	if _, err := h.e.Connect(context.Background(), "token"); codes.Of(err) != codes.NetUnavailable {
+		t.Fatalf("Connect while the server cannot be reached: %v", err)
+	}
+	fail.Store(false)
+	user, err := h.e.Connect(context.Background(), "token")
+	if err != nil || user != me || h.e.Status() != StatusConnected {
+		t.Fatalf("Connect once the server is back: %q %v, status %d", user, err, h.e.Status())
 	}
 }
 
@@ -298,8 +348,9 @@ func TestDisconnect(t *testing.T) {
 	if !c.isClosed() {
 		t.Error("Disconnect left the connection open")
 	}
+	// RongIMLib's DISCONNECT after disconnect(): ACTIVE_DISCONNECT.
 	ev := h.ev.next(t, EventStatus, func(ev Event) bool { return ev.Status == StatusDisconnected })
-	if ev.Code != codes.Success || h.e.Status() != StatusDisconnected {
+	if ev.Code != codes.ActiveDisconnect || h.e.Status() != StatusDisconnected {
 		t.Errorf("DISCONNECT %+v, status %d", ev, h.e.Status())
 	}
 	if n := h.srv.dialCount(); n != 1 {

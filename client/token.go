@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"time"
 
 	"github.com/imwasm/imwasm/proto/codes"
 	pb "github.com/imwasm/imwasm/proto/litepb"
@@ -16,19 +15,14 @@ type TokenInfo struct {
 }
 
 // tokenState is the engine's token's times and what the app was told of
-// them; guarded by Engine.mu.
+// them; guarded by Engine.mu. The engine looks at them when it learns them
+// and at each heartbeat: no timer of its own (in a browser, a Go timer of
+// hours keeps a JavaScript timeout, and Node, alive after the engine is
+// gone).
 type tokenState struct {
 	TokenInfo
-	learned int64       // server time (ms) the engine learned of the token: its life's start without an iat
-	told    EventKind   // the last of EventTokenWillExpire, EventTokenExpired emitted (0: none)
-	timer   *time.Timer // due at the next of the two
-}
-
-func (t *tokenState) stopLocked() {
-	if t.timer != nil {
-		t.timer.Stop()
-		t.timer = nil
-	}
+	learned int64     // server time (ms) the engine learned of the token: its life's start without an iat
+	told    EventKind // the last of EventTokenWillExpire, EventTokenExpired emitted (0: none)
 }
 
 // willExpireAt is when a fifth of the token's life is left (Easemob's
@@ -66,43 +60,25 @@ func (e *Engine) RenewToken(ctx context.Context, token string) (TokenInfo, error
 		e.noteTokenLocked(r.TokenExpiresAt, r.TokenIssuedAt)
 	}
 	e.mu.Unlock()
+	e.checkToken()
 	return TokenInfo{ExpiresAt: r.TokenExpiresAt, IssuedAt: r.TokenIssuedAt}, nil
 }
 
-// noteTokenLocked takes the token's times from an AuthOK or a renewal and
-// schedules what the app is to be told. The same expiry again (a
-// reconnect) tells nothing twice.
+// noteTokenLocked takes the token's times from an AuthOK or a renewal
+// (its caller then calls checkToken). The same expiry again (a reconnect)
+// tells nothing twice.
 func (e *Engine) noteTokenLocked(expiresAt, issuedAt int64) {
-	t := &e.tok
-	if expiresAt != t.ExpiresAt {
-		t.stopLocked()
-		*t = tokenState{TokenInfo: TokenInfo{ExpiresAt: expiresAt, IssuedAt: issuedAt}, learned: e.cfg.Now().UnixMilli() + e.clockOffset}
+	if expiresAt != e.tok.ExpiresAt {
+		e.tok = tokenState{TokenInfo: TokenInfo{ExpiresAt: expiresAt, IssuedAt: issuedAt}, learned: e.cfg.Now().UnixMilli() + e.clockOffset}
 	}
-	e.armTokenLocked()
 }
 
-// armTokenLocked schedules checkToken for the next time the app is to be
-// told something: due by the engine's clock (corrected to the server's),
-// the timer itself real.
-func (e *Engine) armTokenLocked() {
-	t := &e.tok
-	if t.timer != nil || t.ExpiresAt <= 0 || t.told == EventTokenExpired {
-		return
-	}
-	due := t.ExpiresAt
-	if t.told == 0 {
-		due = t.willExpireAt()
-	}
-	wait := time.Duration(due-(e.cfg.Now().UnixMilli()+e.clockOffset)) * time.Millisecond
-	t.timer = e.timers.AfterFunc(max(wait, time.Millisecond), e.checkToken)
-}
-
-// checkToken tells the app that the token will expire, or has; a token
-// already expired tells only that.
+// checkToken tells the app, by the engine's clock (corrected to the
+// server's), that the token will expire, or has; a token already expired
+// tells only that.
 func (e *Engine) checkToken() {
 	e.mu.Lock()
 	t := &e.tok
-	t.timer = nil
 	var kind EventKind
 	if now := e.cfg.Now().UnixMilli() + e.clockOffset; e.running && t.ExpiresAt > 0 {
 		switch {
@@ -116,9 +92,6 @@ func (e *Engine) checkToken() {
 		t.told = kind
 	}
 	info := t.TokenInfo
-	if e.running {
-		e.armTokenLocked()
-	}
 	e.mu.Unlock()
 	if kind != 0 {
 		e.emit(Event{Kind: kind, Token: &info})
@@ -131,4 +104,59 @@ func (e *Engine) Token() TokenInfo {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.tok.TokenInfo
+}
+
+// connectRunning is Connect on an engine already running, as RongIMLib's:
+// connected, it answers at once; lost, it tries now and answers how that
+// went (a fatal refusal meanwhile too). A new token goes to the session
+// (RenewToken) once connected: refused, it is the answer and changes
+// nothing.
+func (e *Engine) connectRunning(ctx context.Context, token string) (string, error) {
+	if err := e.awaitConnected(ctx); err != nil {
+		return "", err
+	}
+	e.mu.Lock()
+	same, user := token == e.token, e.user
+	e.mu.Unlock()
+	if !same {
+		if _, err := e.RenewToken(ctx, token); err != nil {
+			return "", err
+		}
+	}
+	return user, nil
+}
+
+// awaitConnected waits for the running engine's connection: nil once
+// connected; the next attempt's failure, or the refusal that stopped the
+// engine, otherwise.
+func (e *Engine) awaitConnected(ctx context.Context) error {
+	tried := false
+	for {
+		e.mu.Lock()
+		status, code, changed, running := e.status, e.statusCode, e.statusCh, e.running
+		e.mu.Unlock()
+		switch {
+		case status == StatusConnected:
+			return nil
+		case !running:
+			if code == codes.Success || code == codes.ActiveDisconnect {
+				code = codes.NetChannelInvalid
+			}
+			return codes.New(code, "disconnected while connecting")
+		case status == StatusSuspended && tried:
+			return codes.New(codes.NetUnavailable, "the server could not be reached: the engine keeps trying")
+		case status == StatusSuspended:
+			select {
+			case e.retry <- struct{}{}: // try now
+			default:
+			}
+		case status == StatusConnecting:
+			tried = true
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return codes.New(codes.ConnectionTimeout, "connect timed out")
+		}
+	}
 }

@@ -719,7 +719,7 @@ func (b *Bridge) connectionStatus([]safejs.Value) any {
 
 func (b *Bridge) currentUserID([]safejs.Value) any {
 	eng, err := b.engine()
-	if err != nil {
+	if err != nil || eng.Status() == client.StatusDisconnected { // RongIMLib's: '' once disconnected
 		return ""
 	}
 	return eng.UserID()

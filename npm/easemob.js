@@ -644,6 +644,7 @@ class Connection {
       throw e;
     }
     const status = await this.getPresenceStatus({ usernames: params.usernames });
+    for (const r of status.data.result) r.expiry = params.expiry; // the subscription's length (s), as the list tells it
     params?.success?.(status);
     return status;
   }

@@ -59,6 +59,8 @@ const codeMap = new Map([
   [im.ErrorCode.RC_FRIEND_IN_MY_BLACK_LIST, 7101],
   [im.ErrorCode.RC_FRIEND_APPLICATION_NOT_EXIST, 404],
   [im.ErrorCode.RC_CONN_TOKEN_INCORRECT, 302],
+  [im.ErrorCode.RC_CONN_TOKEN_EXPIRED, 302],
+  [im.ErrorCode.RC_CONN_USER_BLOCKED, 422], // NIM's "account banned"
   [im.ErrorCode.RC_NET_CHANNEL_INVALID, 415],
 ]);
 
@@ -120,6 +122,7 @@ export default class NIMSDK {
   #handlers = new Map();
   #offline = null; // the first sync's messages, until it is done
   #connected = false;
+  #leaving = false; // disconnect() of a signed-in session: its DISCONNECT is told
   #dropped = false; // the connection dropped (disconnect told) and is not back yet
   #retries = 0; // the engine's attempts since it dropped
   #sessions = new Map(); // id → Session, as the engine last listed them
@@ -221,6 +224,7 @@ export default class NIMSDK {
 
   // disconnect answers once the connection is closed (the instance stays).
   async disconnect() {
+    this.#leaving = this.#connected;
     this.#connected = false;
     await im.disconnect();
   }
@@ -252,7 +256,11 @@ export default class NIMSDK {
     // newer session beyond the limit: samePlatformKick; a block:
     // serverKick); disconnect for the rest (NIM's is not told of kicks).
     on(im.Events.DISCONNECT, (code) => {
-      this.#connected = false;
+      // A connect that failed is told by its rejection only: disconnect and
+      // kicked are for a session that was signed in.
+      const was = this.#connected || this.#leaving;
+      this.#connected = this.#leaving = false;
+      if (!was) return;
       if (code === im.ErrorCode.RC_DISCONN_KICK) this.emit('kicked', { reason: 'samePlatformKick', message: 'signed in elsewhere', customClientType: 0 });
       else if (code === im.ErrorCode.RC_CONN_USER_BLOCKED) this.emit('kicked', { reason: 'serverKick', message: 'blocked by the app server', customClientType: 0 });
       else this.emit('disconnect', { code: codeMap.get(code) ?? code });

@@ -10,6 +10,7 @@ import "errors"
 // it: codes_test.go checks both).
 const (
 	Success                                   = 0     // SUCCESS
+	ActiveDisconnect                          = 2     // ACTIVE_DISCONNECT: DISCONNECT after disconnect()
 	Timeout                                   = -1    // TIMEOUT: the web enum's name for "unknown error"
 	RejectedByBlacklist                       = 405   // REJECTED_BY_BLACKLIST: a private message or typing status to a user who blocked the sender
 	RCUserProfileKeyNotAllowSDKSet            = 24360 // RC_USER_PROFILE_KEY_NOT_ALLOW_SDK_SET: a profile field only the app server sets (uniqueId)
