@@ -85,7 +85,7 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 		}
 		if opts.Replace {
 			if err := e.validate(m); err != nil {
-				return nil, err
+				return e.refusedHeld(rec, err)
 			}
 			rec.ObjectName, rec.Content, rec.IsPersisted, rec.IsCounted = m.ObjectName, m.Content, m.IsPersisted, m.IsCounted
 		}
@@ -110,14 +110,20 @@ func (e *Engine) SendMessage(ctx context.Context, m *Message, opts SendOptions) 
 	// What the server would refuse for its size is refused here, before
 	// anything is stored.
 	req := sendRequest(rec)
-	if err := contract.CheckSend(req, e.maxContentBytes()); err != nil {
+	refuse := func(err error) (*Message, error) {
+		if opts.MessageID != 0 {
+			return e.refusedHeld(rec, err)
+		}
 		return nil, err
+	}
+	if err := contract.CheckSend(req, e.maxContentBytes()); err != nil {
+		return refuse(err)
 	}
 	if err := contract.CheckSentType(req.ObjectName); err != nil {
-		return nil, err
+		return refuse(err)
 	}
 	if !opts.Hold && !e.bucket.AllowN(e.cfg.Now(), 1) {
-		return nil, codes.New(codes.SendFrequencyTooFast, "send frequency too fast")
+		return refuse(codes.New(codes.SendFrequencyTooFast, "send frequency too fast"))
 	}
 	if rec.IsStatus {
 		if opts.Hold {
@@ -216,6 +222,17 @@ func (e *Engine) FailHeld(ctx context.Context, messageID int64) (*Message, error
 		return nil, codes.New(codes.InvalidParameterMessageID, "unknown messageId")
 	}
 	return e.markFailed(recs[0]).Clone(), nil
+}
+
+// refusedHeld answers a send of a stored message (by messageId: a held
+// upload's, a resend) refused before it went: the message, FAILED if it
+// was SENDING (else a held upload's stays SENDING until a reload), and
+// the refusal.
+func (e *Engine) refusedHeld(rec *Message, err error) (*Message, error) {
+	if rec.SentStatus == StatusSending {
+		return e.markFailed(rec), err
+	}
+	return rec.Clone(), err
 }
 
 // markFailed turns a SENDING record FAILED through the processor, so a late

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -247,6 +248,36 @@ func TestHeldSend(t *testing.T) {
 	}
 	if _, err := h.e.SendMessage(context.Background(), &Message{Conversation: bob, ObjectName: "RC:TxtMsg", IsStatus: true}, SendOptions{Hold: true}); codes.Of(err) != codes.InvalidParameter {
 		t.Errorf("held status message: %v", err)
+	}
+}
+
+// A held upload's send refused before it goes (the content over the
+// limit, the send bucket empty) turns the message FAILED and answers it:
+// left SENDING, it stayed so until a reload (found by a helper's hunt).
+func TestHeldSendRefusedFails(t *testing.T) {
+	h := newHarness(t, nil)
+	h.srv.authOK(func(ok *pb.AuthOK) { ok.SendRatePerSec, ok.SendBurst = 1, 1 })
+	h.connect(nil)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		msg  *Message
+		code int32
+	}{
+		{"content over the limit", &Message{Conversation: bob, ObjectName: "RC:ImgMsg", Content: []byte(`{"imageUri":"` + strings.Repeat("u", 200<<10) + `"}`)}, codes.MsgContentExceedLimit},
+		{"the send bucket empty", &Message{Conversation: bob, ObjectName: "RC:ImgMsg", Content: []byte(`{"imageUri":"u"}`)}, codes.SendFrequencyTooFast},
+	} {
+		held, err := h.e.SendMessage(ctx, text(bob, "uploading"), SendOptions{Hold: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.code == codes.SendFrequencyTooFast {
+			h.e.bucket.AllowN(h.e.cfg.Now(), 1) // the app's text meanwhile took the token
+		}
+		m, err := h.e.SendMessage(ctx, tc.msg, SendOptions{MessageID: held.MessageID, Replace: true})
+		if codes.Of(err) != tc.code || m == nil || m.SentStatus != StatusFailed || h.store.byID(held.MessageID).SentStatus != StatusFailed {
+			t.Errorf("%s: %+v %v; stored %d", tc.name, m, err, h.store.byID(held.MessageID).SentStatus)
+		}
 	}
 }
 

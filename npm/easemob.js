@@ -126,6 +126,9 @@ const objectNamesOf = {
 // until it is full or the history ends: at most this many times (each
 // examines up to 2,000 messages).
 const narrowedRounds = 25;
+// The engine's conversation loaders' cursor (npm/index.js), for Easemob's
+// opaque list cursors.
+const loaderCursor = Symbol.for('imwasm.loaderCursor');
 let CustomMessage, CmdMessage;
 
 let localSeq = 0;
@@ -277,6 +280,8 @@ class Connection {
   #handlers = new Map();
   #opened = false;
   #expiredTold = false; // onTokenExpired told for the token in use
+  #synced = null; // settles when the sync of the connection open() made ends (or it drops)
+  #syncDone = () => {};
   #listening = [];
   #windowListening = [];
 
@@ -312,6 +317,7 @@ class Connection {
         'imwasm signs users in with tokens the app backend gets from the server (POST /v1/users/{id}/token): pass accessToken, not pwd');
     }
     this.user = params.user; // before connecting: offline messages come before connect settles
+    this.#synced = new Promise((resolve) => { this.#syncDone = resolve; });
     const res = await im.connect(params.accessToken);
     if (res.code !== 0) throw failed(params, res, statusCode.WEBIM_CONNCTION_OPEN_ERROR); // onError comes with DISCONNECT
     if (res.data?.userId !== params.user) {
@@ -423,12 +429,17 @@ class Connection {
     const file = msg.file?.data;
     if (!(typeof Blob !== 'undefined' && file instanceof Blob)) throw { type: statusCode.MESSAGE_PARAMETER_ERROR, message: 'file.data must be a File' };
     const body = { file, ...extra };
-    if (msg.type === 'video') Object.assign(body, { duration: Number(msg.length) || 0, name: msg.filename || file.name });
-    if (msg.type === 'audio') Object.assign(body, { name: msg.filename || file.name || 'audio', size: file.size });
+    // The names and the audio's length the app gives (a Blob has no name;
+    // a recording the browser cannot decode measures 0).
+    const name = msg.filename || msg.file.filename || file.name;
+    if (msg.type === 'file' && name) body.name = name;
+    if (msg.type === 'video') Object.assign(body, { duration: Number(msg.length) || 0, name });
+    if (msg.type === 'audio') Object.assign(body, { name: name || 'audio', size: file.size, ...(Number(msg.length) > 0 && { duration: Number(msg.length) }) });
     const send = { img: im.sendImageMessage, file: im.sendFileMessage, audio: im.sendHQVoiceMessage, video: im.sendSightMessage }[msg.type];
     const res = await send(conversation, body, {
       onProgress: (percent) => msg.onFileUploadProgress?.({ loaded: percent, total: 100 }),
-      onComplete: (info) => { msg.onFileUploadComplete?.({ url: info.url, entities: [] }); },
+      // UploadFileResult: the file's id as Easemob's entities[0].uuid.
+      onComplete: (info) => { msg.onFileUploadComplete?.({ url: info.url, entities: [{ uuid: info.uniqueName, type: 'chatfile', 'share-secret': '' }] }); },
     }, options);
     if (res.code !== 0) {
       const e = emError(res, statusCode.WEBIM_UPLOADFILE_ERROR);
@@ -836,19 +847,35 @@ class Connection {
     return inv?.inviterInfo.userId ?? '';
   }
 
-  // Conversations: the server's list (newest first; the cursor is the time
-  // of the last one a page gave), delete, pin.
+  // Conversations: the server's list (newest first), delete, pin. Pages
+  // follow the engine's loader, whose cursor names the last conversation
+  // given (its time and key: conversations sharing a millisecond are each
+  // given once); Easemob's cursor is that cursor as text.
   async getServerConversations(params) {
     const count = Math.min(Math.max(params?.pageSize ?? 20, 1), 50);
-    const startTime = params?.cursor ? Number(params.cursor) : 0;
-    const res = await im.getConversationList({ count, startTime });
-    if (res.code !== 0) throw failed(params, res);
-    const list = res.data.filter((c) => c.conversationType === im.ConversationType.PRIVATE || c.conversationType === im.ConversationType.GROUP);
-    const conversations = list.map((c) => this.#conversation(c));
-    const last = res.data[res.data.length - 1];
-    const cursor = res.data.length === count && last ? String(last.latestMessage?.sentTime ?? last.operationTime ?? '') : '';
-    return { type: 0, data: { conversations, cursor } };
+    let from = null;
+    if (params?.cursor) {
+      try { from = JSON.parse(atob(params.cursor)); } catch { badParam('cursor: one a page gave', params); }
+    }
+    await this.#firstSync();
+    const { list, cursor } = await this.#conversationPage(count, from, params);
+    return { type: 0, data: { conversations: list.map((c) => this.#conversation(c)), cursor: cursor ? btoa(JSON.stringify(cursor)) : '' } };
   }
+  // #conversationPage is one load of private and group conversations
+  // from cursor (null: the newest): the list, and the cursor after it
+  // (null: none left).
+  async #conversationPage(count, cursor, params) {
+    const made = await im.createConversationListLoader({ conversationTypes: [im.ConversationType.PRIVATE, im.ConversationType.GROUP] });
+    const loader = made.data;
+    if (cursor) loader[loaderCursor] = cursor;
+    const res = await loader.load(count);
+    if (res.code !== 0) throw failed(params, res);
+    return { list: res.data, cursor: loader.hasMore ? loader[loaderCursor] : null };
+  }
+  // #firstSync waits for the sync of the connection open() made, so a list
+  // read at once on a new device has the server's conversations (Easemob's
+  // lists are the server's).
+  #firstSync() { return this.#synced ?? Promise.resolve(); }
   async deleteConversation(params) {
     const conversationType = chatTypes[params?.chatType];
     if (!params?.channel || conversationType === undefined) badParam('channel and chatType are required');
@@ -892,16 +919,14 @@ class Connection {
   // @conference.easemob.com); every conversation without pageNum.
   async getConversationlist(params) {
     const paged = Number.isInteger(params?.pageNum) && params.pageNum > 0 && Number.isInteger(params?.pageSize) && params.pageSize > 0;
-    const all = [];
-    for (let startTime = 0; ;) {
-      const res = await im.getConversationList({ count: 100, startTime });
-      if (res.code !== 0) throw failed(params, res);
-      all.push(...res.data);
-      if (res.data.length < 100 || (paged && all.length >= params.pageNum * params.pageSize)) break;
-      const last = res.data[res.data.length - 1];
-      startTime = last.latestMessage?.sentTime ?? last.operationTime ?? 0;
+    await this.#firstSync();
+    const list = [];
+    for (let cursor = null; ;) {
+      const page = await this.#conversationPage(100, cursor, params);
+      list.push(...page.list);
+      cursor = page.cursor;
+      if (!cursor || (paged && list.length >= params.pageNum * params.pageSize)) break;
     }
-    const list = all.filter((c) => c.conversationType === im.ConversationType.PRIVATE || c.conversationType === im.ConversationType.GROUP);
     const page = paged ? list.slice((params.pageNum - 1) * params.pageSize, params.pageNum * params.pageSize) : list;
     const channel_infos = page.map((c) => ({
       channel_id: `${this.appKey}_${c.targetId}@${c.conversationType === im.ConversationType.GROUP ? 'conference.' : ''}easemob.com`,
@@ -1099,7 +1124,7 @@ class Connection {
     });
     // The connection lost: the engine reconnects by itself (onConnected
     // again once it is back), as Easemob's onReconnecting tells.
-    on(im.Events.SUSPEND, () => this.#emit('onReconnecting'));
+    on(im.Events.SUSPEND, () => { this.#syncDone(); this.#emit('onReconnecting'); });
     on(im.Events.MESSAGE_MODIFIED, (list) => {
       for (const m of list) {
         const msg = this.#shape(m);
@@ -1107,6 +1132,7 @@ class Connection {
       }
     });
     on(im.Events.DISCONNECT, (code) => {
+      this.#syncDone(); // lists answer what the device has
       this.#opened = false;
       if (code === im.ErrorCode.RC_CONN_TOKEN_EXPIRED && !this.#expiredTold) this.#emit('onTokenExpired');
       const type = codeMap.get(code);
@@ -1140,6 +1166,7 @@ class Connection {
       }
     });
     on(im.Events.PULL_OFFLINE_MESSAGE_FINISHED, () => {
+      this.#syncDone();
       if (!waited.length) return;
       const group_ack = waited;
       waited = [];

@@ -429,12 +429,17 @@ export const getConversationTypeNotificationLevel = api('getConversationTypeNoti
 // createConversationListLoader(options?): RongIMLib's paged loader. Each
 // load(count) continues where the last ended; the engine orders and filters
 // (the cursor it answers is opaque here).
+// loaderCursor reads and sets a loader's cursor (plain data), for the
+// vendor modules' own opaque cursors: not RongIMLib's API.
+const loaderCursor = Symbol.for('imwasm.loaderCursor'); // the same symbol in the vendor modules
 class ConversationListLoader {
   #options;
   #cursor = null;
   #more = true;
   #loading = false;
   constructor(options) { this.#options = options; }
+  get [loaderCursor]() { return this.#cursor; }
+  set [loaderCursor](c) { this.#cursor = c; this.#more = true; }
   get hasMore() { return this.#more; }
   get isLoading() { return this.#loading; }
   async load(count) {

@@ -600,18 +600,19 @@ class MsgService {
       const hooks = {
         onProgress: (p) => o.onUploadProgress?.({ total: file.size, loaded: Math.round((file.size * p) / 100), percentage: p, percentageText: p + '%' }),
         onComplete: (info) => {
+          const extra = o.ext ? { extra: String(o.ext) } : {}; // the app's ext, as on every other message
           const nim = { name, ext, size: info.size, md5: info.md5 ?? '', ...(info.width && { w: info.width, h: info.height }) };
           o.onUploadDone?.({ url: info.url, ...nim, ...(info.duration !== undefined && { dur: info.duration * 1000 }) });
           switch (kind) {
-            case 'image': return new im.ImageMessage({ content: info.thumbnail ?? '', imageUri: info.url, ...nim });
-            case 'audio': return new im.HQVoiceMessage({ remoteUrl: info.url, duration: info.duration ?? 0, type: ext || 'aac', ...nim });
-            case 'video': return new im.SightMessage({ sightUrl: info.url, content: '', duration: info.duration ?? 0, ...nim });
+            case 'image': return new im.ImageMessage({ content: info.thumbnail ?? '', imageUri: info.url, ...nim, ...extra });
+            case 'audio': return new im.HQVoiceMessage({ remoteUrl: info.url, duration: info.duration ?? 0, type: ext || 'aac', ...nim, ...extra });
+            case 'video': return new im.SightMessage({ sightUrl: info.url, content: '', duration: info.duration ?? 0, ...nim, ...extra });
           }
-          return new im.FileMessage({ name, size: info.size, type: ext, fileUrl: info.url, md5: nim.md5 });
+          return new im.FileMessage({ name, size: info.size, type: ext, fileUrl: info.url, md5: nim.md5, ...extra });
         },
       };
       const send = { image: im.sendImageMessage, audio: im.sendHQVoiceMessage, video: im.sendSightMessage, file: im.sendFileMessage }[kind];
-      return send(conversation, { file, ...(kind === 'video' && { duration: 0 }) }, hooks, { ...options, signal: abort.signal });
+      return send(conversation, { file, ...(kind === 'video' && { duration: 0 }), ...(o.ext && { extra: String(o.ext) }) }, hooks, { ...options, signal: abort.signal });
     });
   }
 

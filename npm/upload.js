@@ -16,6 +16,7 @@ const FILE_SIZE_EXCEED_LIMIT = 26106;
 const INVALID_CONTENT_DISPOSITION = 35032;
 const INVALID_PARAMETER = 33003;
 const REQUEST_OVER_FREQUENCY = 20607;
+const CHATROOM = 4; // ConversationType.CHATROOM: its messages are not stored on the device
 
 const fail = (code, msg, data) => (data === undefined ? { code, msg } : { code, msg, data });
 
@@ -185,12 +186,15 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
   }
 
   // What each helper sends: the class, what it reads from the file before
-  // uploading, and the content once the URL is known.
+  // uploading, and the content once the URL is known. A name (and a voice's
+  // duration) the app gives wins over the file's (a Blob has none; a
+  // recording the browser cannot decode measures 0).
+  const nameOf = (body, f, fallback) => (typeof body.name === 'string' && body.name) || f.name || fallback;
   const kinds = {
     file: {
       cls: classes.FileMessage,
       prepare: async () => ({}),
-      content: (body, f, url) => ({ name: f.name || 'file', size: f.size, type: extension(f.name || ''), fileUrl: url }),
+      content: (body, f, url) => ({ name: nameOf(body, f, 'file'), size: f.size, type: extension(nameOf(body, f, '')), fileUrl: url }),
     },
     image: {
       cls: classes.ImageMessage,
@@ -205,12 +209,12 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
     voice: {
       cls: classes.HQVoiceMessage,
       prepare: async (f) => ({ duration: await audioDuration(f) }),
-      content: (body, f, url, info) => ({ remoteUrl: url, duration: info.duration, type: extension(f.name || '') || 'aac' }),
+      content: (body, f, url, info) => ({ remoteUrl: url, duration: body.duration > 0 ? body.duration : info.duration, type: extension(nameOf(body, f, '')) || 'aac' }),
     },
     sight: {
       cls: classes.SightMessage,
       prepare: videoInfo,
-      content: (body, f, url) => ({ sightUrl: url, content: body.thumbnail ?? '', duration: body.duration ?? 0, size: f.size, name: f.name || 'video' }),
+      content: (body, f, url) => ({ sightUrl: url, content: body.thumbnail ?? '', duration: body.duration ?? 0, size: f.size, name: nameOf(body, f, 'video') }),
     },
   };
 
@@ -238,8 +242,11 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
     const { file: _f, thumbnail: _t, duration: _d, ...passed } = msgBody;
     const build = (url) => new k.cls({ ...passed, ...k.content(msgBody, file, url, info) });
 
+    // A chat room's message is not kept on the device: sent once uploaded,
+    // with nothing held (and nothing to resend by messageId).
+    const room = conversation?.conversationType === CHATROOM;
     let held = messageId;
-    if (held === undefined) {
+    if (held === undefined && !room) {
       const r = await call('sendMessage', [conversation, build(''), { ...options, onSendBefore, __hold: true }]);
       if (r.code !== 0) return r;
       held = r.data.messageId;
@@ -256,26 +263,21 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
       file, contentDisposition, signal,
       onProgress: (loaded, total) => progress(Math.min(99, Math.floor((loaded / total) * 100))),
     });
-    if (up.code !== 0) {
-      const failed = await call('__failHeld', [held]);
-      return fail(up.code, up.msg, failed.data);
-    }
+    const failHeld = async (code, msg) => (room ? fail(code, msg) : fail(code, msg, (await call('__failHeld', [held])).data));
+    if (up.code !== 0) return failHeld(up.code, up.msg);
     progress(100);
     const fileInfo = { url: up.data.downloadUrl, ...info, ...up.data }; // what prepare measured too
     let message = build(fileInfo.url);
     try {
       const custom = hooks?.onComplete?.(fileInfo);
       if (custom !== undefined && custom !== null) {
-        if (!isMessage(custom)) {
-          const failed = await call('__failHeld', [held]);
-          return fail(INVALID_PARAMETER, 'onComplete must return a message (e.g. new RongIMLib.FileMessage(…)) or nothing', failed.data);
-        }
+        if (!isMessage(custom)) return failHeld(INVALID_PARAMETER, 'onComplete must return a message (e.g. new RongIMLib.FileMessage(…)) or nothing');
         message = custom;
       }
     } catch (e) {
-      const failed = await call('__failHeld', [held]);
-      return fail(INVALID_PARAMETER, 'onComplete threw: ' + e.message, failed.data);
+      return failHeld(INVALID_PARAMETER, 'onComplete threw: ' + e.message);
     }
+    if (room) return call('sendMessage', [conversation, message, { ...options, onSendBefore }]);
     return call('sendMessage', [conversation, message, { ...options, messageId: held, __replace: true }]);
   }
 

@@ -26,17 +26,17 @@ func TestMessageUIDWithNULRefused(t *testing.T) {
 	grp := &pb.Conversation{Type: pb.ConversationType_GROUP, Target: "g"}
 	uid := "06H5-0000-\x00000-0000"
 	reqs := map[string]*pb.Frame{
-		"recall":        {Body: &pb.Frame_Recall{Recall: &pb.RecallRequest{Conv: priv, MessageUid: uid}}},
-		"modify":        {Body: &pb.Frame_Modify{Modify: &pb.ModifyRequest{Conv: priv, MessageUid: uid, Content: []byte(`{"content":"x"}`)}}},
-		"messages":      {Body: &pb.Frame_Messages{Messages: &pb.MessagesRequest{Conv: priv, MessageUids: []string{uid}}}},
-		"expansion":     {Body: &pb.Frame_Expansion{Expansion: &pb.ExpansionRequest{Conv: priv, MessageUid: uid, Set: map[string]string{"k": "v"}}}},
-		"delete":        {Body: &pb.Frame_Delete{Delete: &pb.DeleteRequest{Conv: priv, MessageUids: []string{uid}}}},
-		"receipt req":   {Body: &pb.Frame_ReceiptRequest{ReceiptRequest: &pb.ReceiptRequest{Conv: grp, MessageUid: uid}}},
-		"receipt resp":  {Body: &pb.Frame_ReceiptResponse{ReceiptResponse: &pb.ReceiptResponse{Conv: grp, MessageUids: []string{uid}}}},
-		"readers":       {Body: &pb.Frame_Readers{Readers: &pb.ReadersRequest{Conv: grp, MessageUid: uid}}},
-		"receipt info":  {Body: &pb.Frame_ReceiptInfo{ReceiptInfo: &pb.ReceiptInfoRequest{Conv: grp, MessageUids: []string{uid}}}},
-		"read receipt":  {Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: priv, MessageUid: uid, Receipt: true}}},
-		"read":          {Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: priv, MessageUid: uid, Seq: 1}}},
+		"recall":       {Body: &pb.Frame_Recall{Recall: &pb.RecallRequest{Conv: priv, MessageUid: uid}}},
+		"modify":       {Body: &pb.Frame_Modify{Modify: &pb.ModifyRequest{Conv: priv, MessageUid: uid, Content: []byte(`{"content":"x"}`)}}},
+		"messages":     {Body: &pb.Frame_Messages{Messages: &pb.MessagesRequest{Conv: priv, MessageUids: []string{uid}}}},
+		"expansion":    {Body: &pb.Frame_Expansion{Expansion: &pb.ExpansionRequest{Conv: priv, MessageUid: uid, Set: map[string]string{"k": "v"}}}},
+		"delete":       {Body: &pb.Frame_Delete{Delete: &pb.DeleteRequest{Conv: priv, MessageUids: []string{uid}}}},
+		"receipt req":  {Body: &pb.Frame_ReceiptRequest{ReceiptRequest: &pb.ReceiptRequest{Conv: grp, MessageUid: uid}}},
+		"receipt resp": {Body: &pb.Frame_ReceiptResponse{ReceiptResponse: &pb.ReceiptResponse{Conv: grp, MessageUids: []string{uid}}}},
+		"readers":      {Body: &pb.Frame_Readers{Readers: &pb.ReadersRequest{Conv: grp, MessageUid: uid}}},
+		"receipt info": {Body: &pb.Frame_ReceiptInfo{ReceiptInfo: &pb.ReceiptInfoRequest{Conv: grp, MessageUids: []string{uid}}}},
+		"read receipt": {Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: priv, MessageUid: uid, Receipt: true}}},
+		"read":         {Body: &pb.Frame_Read{Read: &pb.ReadRequest{Conv: priv, MessageUid: uid, Seq: 1}}},
 	}
 	id := uint64(10)
 	for name, f := range reqs {

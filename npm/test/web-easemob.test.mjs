@@ -259,7 +259,7 @@ for (const engine of engines()) describe(engine, () => {
     await u.amy.page.evaluate((gid) => conn.enableSendGroupMsg({ groupId: gid }), gid);
     await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'unmuteAllMembers', 'the group unmuted');
     await u.amy.page.evaluate((gid) => conn.changeGroupOwner({ groupId: gid, newOwner: 'ben' }), gid);
-    await waitGot(dee, 'onGroupEvent', (e) => e.operation === 'changeOwner' && e.userId === 'ben', 'the new owner');
+    await waitGot(u.ben, 'onGroupEvent', (e) => e.operation === 'changeOwner' && e.userId === 'ben', 'the new owner'); // told to the new and old owners only
     const refused = await dee.page.evaluate(async (gid) => { try { await conn.destroyGroup({ groupId: gid }); return null; } catch (e) { return e; } }, gid);
     assert.ok(refused && refused.type !== 0, 'a member destroyed the group');
     await u.ben.page.evaluate((gid) => conn.destroyGroup({ groupId: gid }), gid);
