@@ -614,18 +614,27 @@ class Connection {
   // The blocklist: imwasm's blacklist. name is a user id or an array of
   // them (none, or one not a string: -3, nothing changed); adding answers
   // the users added ({ userIds }, OperateResult), removing nothing.
+  // Easemob's server takes the list as one request: a name refused takes
+  // back what the call did before it (the engine's calls are one user each).
   async addUsersToBlocklist(params) {
     const ids = this.#blockNames(params);
-    for (const id of ids) {
-      const res = await im.addToBlacklist(id);
-      if (res.code !== 0) throw failed(params, res);
-    }
+    await this.#blockAll(params, ids, im.addToBlacklist, im.removeFromBlacklist, false);
     return { type: 0, data: { userIds: ids } };
   }
   async removeUserFromBlocklist(params) {
-    for (const id of this.#blockNames(params)) {
-      const res = await im.removeFromBlacklist(id);
-      if (res.code !== 0) throw failed(params, res);
+    await this.#blockAll(params, this.#blockNames(params), im.removeFromBlacklist, im.addToBlacklist, true);
+  }
+  async #blockAll(params, ids, change, undo, blocked) {
+    const before = await im.getBlacklist();
+    if (before.code !== 0) throw failed(params, before);
+    const done = [];
+    for (const id of ids) {
+      if (before.data.includes(id) === blocked) done.push(id); // it changes
+      const res = await change(id);
+      if (res.code !== 0) {
+        for (const d of done.filter((d) => d !== id)) await undo(d);
+        throw failed(params, res);
+      }
     }
   }
   #blockNames(params) {

@@ -514,6 +514,18 @@ test('changeOwner is told to the new and the old owner only', async () => {
   conn.removeEventHandler('owner');
 });
 
+// Easemob's server takes a blocklist call's names as one request: one
+// refused (the user's own) blocks none of the others (a helper's hunt).
+test('addUsersToBlocklist refused for one name blocks none of the others', async () => {
+  const e = await rejection(conn.addUsersToBlocklist({ name: ['bl-other', 'amy'] }));
+  assert.ok(e.type !== undefined, JSON.stringify(e));
+  assert.ok(!(await conn.getBlocklist()).data.includes('bl-other'));
+  await conn.addUsersToBlocklist({ name: ['bl-other'] });
+  await rejection(conn.removeUserFromBlocklist({ name: ['bl-other', 'not an id'] }));
+  assert.ok((await conn.getBlocklist()).data.includes('bl-other'), 'a refused removal took one name off');
+  await conn.removeUserFromBlocklist({ name: ['bl-other'] });
+});
+
 // ---- The connection ----
 
 // The bundle's reconnect(): a socket lost dispatches onReconnecting, then
