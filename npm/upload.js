@@ -198,7 +198,9 @@ export function uploadHelpers({ call, bridge, config, classes, isMessage }) {
     },
     image: {
       cls: classes.ImageMessage,
-      prepare: (f) => imageInfo(f, true),
+      // An image this browser cannot decode (HEIC in most) goes without a
+      // thumbnail, as the vendors' SDKs upload it.
+      prepare: (f) => imageInfo(f, true).catch(() => ({ width: 0, height: 0, thumbnail: '' })),
       content: (body, f, url, info) => ({ content: info.thumbnail, imageUri: url }),
     },
     gif: {

@@ -134,4 +134,19 @@ for (const engine of engines()) describe(engine, () => {
     assert.equal(r.entities.length, 1, JSON.stringify(r));
     assert.equal(typeof r.entities[0].uuid, 'string');
   });
+
+
+  test('Easemob and NIM: an image the browser cannot decode (HEIC) is still sent, as the vendors upload it', async () => {
+    const em = await u.amy.page.evaluate(async () => {
+      await pause();
+      const heic = new File([new Uint8Array([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x68, 0x65, 0x69, 0x63, ...new Array(300).fill(5)])], 'IMG_0001.HEIC', { type: 'image/heic' });
+      try { return { ok: await conn.send(WebIM.message.create({ type: 'img', chatType: 'singleChat', to: 'ben', file: { data: heic, filename: 'IMG_0001.HEIC', filetype: 'heic', url: '' } })) }; } catch (e) { return { type: e.type, message: e.message }; }
+    });
+    const ni = await u.nia.page.evaluate(async () => {
+      await pause();
+      const heic = new File([new Uint8Array([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x68, 0x65, 0x69, 0x63, ...new Array(300).fill(5)])], 'IMG_0002.HEIC', { type: 'image/heic' });
+      try { return { ok: await nim.msg.sendImageMsg({ scene: 'p2p', to: 'ola', file: heic }) }; } catch (e) { return { code: e.code, message: e.message }; }
+    });
+    assert.deepEqual({ easemob: !!em.ok, nim: !!ni.ok }, { easemob: true, nim: true }, JSON.stringify({ em, ni }));
+  });
 });
