@@ -572,6 +572,10 @@ func (e *Engine) connLoop(ctx context.Context, connected chan<- error, early *pe
 			e.setStatus(StatusDisconnected, code)
 			return
 		}
+		select { // a Connect's retry that came while connected is spent
+		case <-e.retry:
+		default:
+		}
 		e.setStatus(StatusSuspended, codes.NetUnavailable)
 		wait := backoff/2 + rand.N(backoff/2+1)
 		e.log.Log(LevelInfo, "reconnecting", "in", wait.String(), "err", errString(err))

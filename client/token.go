@@ -112,6 +112,13 @@ func (e *Engine) Token() TokenInfo {
 // (RenewToken) once connected: refused, it is the answer and changes
 // nothing.
 func (e *Engine) connectRunning(ctx context.Context, token string) (string, error) {
+	// Not connected: the next attempt authenticates with the new token
+	// (its Auth checks it; the old one may have expired meanwhile).
+	e.mu.Lock()
+	if e.status != StatusConnected && token != e.token {
+		e.token, e.tok = token, tokenState{}
+	}
+	e.mu.Unlock()
 	if err := e.awaitConnected(ctx); err != nil {
 		return "", err
 	}
@@ -119,7 +126,16 @@ func (e *Engine) connectRunning(ctx context.Context, token string) (string, erro
 	same, user := token == e.token, e.user
 	e.mu.Unlock()
 	if !same {
-		if _, err := e.RenewToken(ctx, token); err != nil {
+		_, err := e.RenewToken(ctx, token)
+		if codes.Of(err) == codes.InvalidParameter {
+			// A server older than renewals ("frame without body"): kept for
+			// the next reconnect, as Connect did then.
+			e.mu.Lock()
+			e.token, e.tok = token, tokenState{}
+			e.mu.Unlock()
+			err = nil
+		}
+		if err != nil {
 			return "", err
 		}
 	}
@@ -138,7 +154,7 @@ func (e *Engine) awaitConnected(ctx context.Context) error {
 		switch {
 		case status == StatusConnected:
 			return nil
-		case !running:
+		case !running && status == StatusDisconnected: // (stopping, the status comes next)
 			if code == codes.Success || code == codes.ActiveDisconnect {
 				code = codes.NetChannelInvalid
 			}

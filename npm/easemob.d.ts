@@ -340,7 +340,9 @@ export declare const message: {
   create(options: CreateMsgOptions): MessageBody;
   /** Options as plain JavaScript builds them (type and chatType as strings). */
   create(options: Omit<CreateMsgOptions, 'type' | 'chatType'> & { type: string; chatType: string }): MessageBody;
+  /** The FileObj of a file input's (its element or id) first file. */
+  getFileUrl(fileInputId: string | HTMLInputElement): FileObj;
 };
 
-declare const websdk: { connection: typeof connection; message: typeof message; statusCode: typeof statusCode };
+declare const websdk: { connection: typeof connection; message: typeof message; utils: { getFileUrl: typeof message.getFileUrl }; statusCode: typeof statusCode };
 export default websdk;

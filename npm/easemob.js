@@ -317,10 +317,17 @@ class Connection {
         'imwasm signs users in with tokens the app backend gets from the server (POST /v1/users/{id}/token): pass accessToken, not pwd');
     }
     this.user = params.user; // before connecting: offline messages come before connect settles
-    this.#synced = new Promise((resolve) => { this.#syncDone = resolve; });
+    // The lists wait for this connection's sync (none follows an open of
+    // an open connection); whoever waited on an earlier one's goes on.
+    this.#syncDone();
+    this.#synced = this.isOpened() ? null : new Promise((resolve) => { this.#syncDone = resolve; });
     const res = await im.connect(params.accessToken);
-    if (res.code !== 0) throw failed(params, res, statusCode.WEBIM_CONNCTION_OPEN_ERROR); // onError comes with DISCONNECT
+    if (res.code !== 0) {
+      this.#syncDone();
+      throw failed(params, res, statusCode.WEBIM_CONNCTION_OPEN_ERROR); // onError comes with DISCONNECT
+    }
     if (res.data?.userId !== params.user) {
+      this.#syncDone();
       im.disconnect();
       return fail(statusCode.WEBIM_CONNCTION_AUTH_ERROR, 'the accessToken is not for this user');
     }
@@ -339,6 +346,7 @@ class Connection {
 
   close() {
     this.#opened = false;
+    this.#syncDone(); // (its DISCONNECT, ACTIVE_DISCONNECT, may come after the next open)
     im.disconnect();
   }
 
@@ -1141,7 +1149,7 @@ class Connection {
       }
     });
     on(im.Events.DISCONNECT, (code) => {
-      this.#syncDone(); // lists answer what the device has
+      if (code !== im.ErrorCode.ACTIVE_DISCONNECT) this.#syncDone(); // lists answer what the device has
       this.#opened = false;
       if (code === im.ErrorCode.RC_CONN_TOKEN_EXPIRED && !this.#expiredTold) this.#emit('onTokenExpired');
       const type = codeMap.get(code);
@@ -1262,9 +1270,20 @@ class Connection {
   }
 }
 
+// getFileUrl(input): Easemob's FileObj of a file input's (its element or
+// id) first file, as apps make the file of an attachment message.
+function getFileUrl(input) {
+  const el = typeof input === 'string' ? globalThis.document?.getElementById(input) : input;
+  const file = el?.files?.[0];
+  if (!file) return { url: '', filename: '', filetype: '', data: undefined };
+  const filename = file.name;
+  return { url: URL.createObjectURL(file), filename, filetype: filename.includes('.') ? filename.slice(filename.lastIndexOf('.') + 1).toLowerCase() : '', data: file };
+}
+
 const websdk = Object.freeze({
   connection: Connection,
-  message: Object.freeze({ create }),
+  message: Object.freeze({ create, getFileUrl }),
+  utils: Object.freeze({ getFileUrl }),
   statusCode,
 });
 

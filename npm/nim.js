@@ -206,17 +206,18 @@ export default class NIMSDK {
   }
 
   // setOptions(options): NIM's, for the next connection (a dynamic token
-  // set in willReconnect). A new token while connected goes to the session
-  // at once, checked by the server, so the engine's own reconnects use it;
-  // appkey and linkUrl are init's and stay.
+  // set in willReconnect). A new token of a signed-in session goes to the
+  // engine at once, so its own reconnects use it: connected, handed to the
+  // session (renewToken, checked by the server); dropped, the next attempt's
+  // (connect). appkey and linkUrl are init's and stay.
   setOptions(options) {
     if (!options || typeof options !== 'object') throw bad('options must be an object');
     const { appkey, linkUrl, ...rest } = options;
     const token = rest.token;
     Object.assign(this.options, rest);
     if (rest.account) this.account = rest.account;
-    if (typeof token === 'string' && token && this.#connected) {
-      im.renewToken(token).then((res) => {
+    if (typeof token === 'string' && token && (this.#connected || this.#dropped)) {
+      (this.#dropped ? im.connect(token) : im.renewToken(token)).then((res) => {
         if (res.code !== 0) console.error('[imwasm/nim] setOptions: the new token was refused', res.code, res.msg);
       });
     }

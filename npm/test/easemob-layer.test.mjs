@@ -526,6 +526,15 @@ test('addUsersToBlocklist refused for one name blocks none of the others', async
   await conn.removeUserFromBlocklist({ name: ['bl-other'] });
 });
 
+// The lists wait for the sync of the connection open() made; an open()
+// of an open connection brings none, and must not leave them waiting
+// (found by a review).
+test('getServerConversations answers after open() of an open connection', async () => {
+  await conn.open({ user: 'amy', accessToken: server.token('amy') }); // e.g. the app opens again on onOnline
+  const answered = await Promise.race([conn.getServerConversations({ pageSize: 20 }).then(() => true), sleep(5000).then(() => false)]);
+  assert.ok(answered, 'getServerConversations did not answer');
+});
+
 // ---- The connection ----
 
 // The bundle's reconnect(): a socket lost dispatches onReconnecting, then

@@ -149,4 +149,21 @@ for (const engine of engines()) describe(engine, () => {
     });
     assert.deepEqual({ easemob: !!em.ok, nim: !!ni.ok }, { easemob: true, nim: true }, JSON.stringify({ em, ni }));
   });
+
+  // Easemob-chat.d.ts Utils.getFileUrl(fileInputId | HTMLInputElement) →
+  // FileObj {url, filename, filetype, data}: how Easemob apps make the
+  // file of an attachment message.
+  test('Easemob: WebIM.utils.getFileUrl gives the FileObj of a file input', async () => {
+    const r = await u.amy.page.evaluate(() => {
+      const input = Object.assign(document.createElement('input'), { type: 'file', id: 'pick' });
+      document.body.append(input);
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(12)], 'Photo.JPG', { type: 'image/jpeg' }));
+      input.files = dt.files;
+      const byId = WebIM.utils.getFileUrl('pick');
+      const byEl = WebIM.message.getFileUrl(input);
+      return [byId.filename, byId.filetype, byId.data.size, byId.url.startsWith('blob:'), byEl.filename];
+    });
+    assert.deepEqual(r, ['Photo.JPG', 'jpg', 12, true, 'Photo.JPG']);
+  });
 });
