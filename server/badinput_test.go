@@ -108,6 +108,9 @@ func TestBadInputBeforeAuth(t *testing.T) {
 		{"no device", func(r *raw) {
 			r.write(&pb.Frame{Id: 1, Body: &pb.Frame_Auth{Auth: &pb.Auth{Token: token(t, "a", time.Hour), AppKey: appKey}}})
 		}, codes.InvalidParameter},
+		{"device id with U+0000", func(r *raw) { // PostgreSQL keeps device ids (Web Push): 500 there
+			r.write(&pb.Frame{Id: 1, Body: &pb.Frame_Auth{Auth: &pb.Auth{Token: token(t, "a", time.Hour), AppKey: appKey, DeviceId: "d\x00"}}})
+		}, codes.InvalidParameter},
 		{"admin token", func(r *raw) {
 			tok, _ := authAdmin()
 			r.write(&pb.Frame{Id: 1, Body: &pb.Frame_Auth{Auth: &pb.Auth{Token: tok, AppKey: appKey, DeviceId: "d"}}})

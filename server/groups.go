@@ -439,6 +439,9 @@ type timeCursor struct {
 	skip   int   // the first items, of time before, were given
 }
 
+// maxPageSkip bounds a page token's skip (see timePage).
+const maxPageSkip = 1 << 20
+
 func timePage(token string, count uint32) (timeCursor, error) {
 	c := timeCursor{count: int(count)}
 	if c.count == 0 {
@@ -450,7 +453,9 @@ func timePage(token string, count uint32) (timeCursor, error) {
 	t, skip, _ := strings.Cut(token, ".")
 	n, err := parseOffset(t)
 	k, kerr := parseOffset(skip)
-	if err != nil || kerr != nil || n < 1 {
+	// The skip is how many items of one millisecond a page gave: never more
+	// than a store page holds (a larger one overflowed the query's limit).
+	if err != nil || kerr != nil || n < 1 || k > maxPageSkip {
 		return c, codes.New(codes.RCPageTokenParsingFailed, "a pageToken this server did not give")
 	}
 	c.before, c.skip = int64(n), k

@@ -168,8 +168,8 @@ func (s *Server) authenticate(ctx context.Context, conn *wsconn.Conn) (*session,
 	if a.AppKey != s.cfg.AppKey {
 		return fail(codes.ConnTokenIncorrect, "unknown app key")
 	}
-	if a.DeviceId == "" || len(a.DeviceId) > 128 {
-		return fail(codes.InvalidParameter, "device_id must be 1-128 bytes")
+	if a.DeviceId == "" || len(a.DeviceId) > 128 || !contract.ValidText(a.DeviceId) {
+		return fail(codes.InvalidParameter, "device_id must be 1-128 bytes of text without U+0000") // (PostgreSQL keeps it: Web Push)
 	}
 	claims, err := s.sessionToken(ctx, a.Token)
 	if err != nil {
