@@ -104,3 +104,20 @@ func TestVendorFormTextNotUTF8Refused(t *testing.T) {
 		t.Errorf("text that is not UTF-8 accepted by:\n  %s", strings.Join(accepted, "\n  "))
 	}
 }
+
+// RongCloud's flags are 0 or 1 (true/false taken too): anything else is
+// refused, not taken as 0 (a helper's hunt).
+func TestRongCloudFlagsRefuseOtherValues(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	for _, flag := range []string{"isPersisted", "isCounted", "isMentioned"} {
+		form := url.Values{"fromUserId": {"alice"}, "toUserId": {"bob"}, "objectName": {"RC:TxtMsg"}, "content": {`{"content":"hi"}`}, flag: {"abc"}}
+		if status, out := e.rcCall(t, "message/private/publish.json", form, appSecret, e.now()); status != 400 {
+			t.Errorf("%s=abc: %d %v", flag, status, out)
+		}
+	}
+	form := url.Values{"fromUserId": {"alice"}, "toUserId": {"bob"}, "objectName": {"RC:TxtMsg"}, "content": {`{"content":"hi"}`}, "isPersisted": {"0"}, "isCounted": {"false"}}
+	if status, out := e.rcCall(t, "message/private/publish.json", form, appSecret, e.now()); status != 200 {
+		t.Errorf("isPersisted=0, isCounted=false: %d %v", status, out)
+	}
+}

@@ -282,12 +282,18 @@ func (s *Server) rcQuietHours(op string) func(*http.Request) (map[string]any, er
 func (s *Server) rcPublish(typ pb.ConversationType, to string) func(*http.Request) (map[string]any, error) {
 	return func(r *http.Request) (map[string]any, error) {
 		f := r.PostForm
+		var badFlag string
 		flag := func(name string) *bool {
-			if v := f.Get(name); v != "" {
+			switch v := f.Get(name); v {
+			case "":
+				return nil
+			case "1", "true", "0", "false":
 				b := v == "1" || v == "true"
 				return &b
+			default:
+				badFlag = name
+				return nil
 			}
-			return nil
 		}
 		b := &apiMessage{
 			FromUserID: f.Get("fromUserId"), ConversationType: int32(typ), TargetIDs: f[to], ObjectName: f.Get("objectName"),
@@ -295,7 +301,11 @@ func (s *Server) rcPublish(typ pb.ConversationType, to string) func(*http.Reques
 			IsPersisted: flag("isPersisted"), IsCounted: flag("isCounted"), PushContent: f.Get("pushContent"), PushData: f.Get("pushData"),
 			DisableNotification: f.Get("disablePush") == "true" || f.Get("disablePush") == "1",
 		}
-		if m := flag("isMentioned"); m != nil && *m {
+		mentioned := flag("isMentioned")
+		if badFlag != "" {
+			return nil, rcBad(badFlag + " must be 0 or 1")
+		}
+		if m := mentioned; m != nil && *m {
 			// RongCloud's @ message: its mentionedInfo is in the content
 			// (appSend refuses the send when it is not).
 			var c struct {

@@ -141,7 +141,12 @@ func (ss *session) handleMessages(ctx context.Context, id uint64, r *pb.Messages
 		return
 	}
 	var msgs []*pb.Message
+	seen := make(map[string]bool, len(r.MessageUids))
 	for _, uid := range r.MessageUids {
+		if seen[uid] { // each message once, however often it is named
+			continue
+		}
+		seen[uid] = true
 		m, err := v.message(ctx, uid)
 		if errors.Is(err, store.ErrNotFound) {
 			continue

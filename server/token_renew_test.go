@@ -83,10 +83,14 @@ func TestRenewToken(t *testing.T) {
 	e.fence(t, alice)
 
 	// A blocked user's renewal is refused, the session kept (NIM's block
-	// without needkick).
-	e.nimOK(t, "user/create.action", url.Values{"accid": {"alice"}})
-	e.nimOK(t, "user/block.action", url.Values{"accid": {"alice"}, "needkick": {"false"}})
-	if _, err := alice.RenewToken(ctx, e.token(t, "alice", time.Hour)); codes.Of(err) != codes.ConnUserBlocked {
+	// without needkick): bob's, connected as usual.
+	bob := e.device("bob", "b1", devOpts{})
+	if _, err := bob.Connect(ctx, e.token(t, "bob", time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	e.nimOK(t, "user/create.action", url.Values{"accid": {"bob"}})
+	e.nimOK(t, "user/block.action", url.Values{"accid": {"bob"}, "needkick": {"false"}})
+	if _, err := bob.RenewToken(ctx, e.token(t, "bob", time.Hour)); codes.Of(err) != codes.ConnUserBlocked {
 		t.Fatalf("a blocked user's renewal: %v, want %d", err, codes.ConnUserBlocked)
 	}
 }
