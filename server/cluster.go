@@ -98,8 +98,20 @@ type sessionRef struct {
 	Created int64  `json:"c"` // unix ns
 }
 
-// busNode is what the bus hands received traffic to.
-type busNode struct{ s *Server }
+// busNode is what the bus hands received traffic to. ready (when not nil)
+// is closed once the server holds its bus: an event another node sent may
+// arrive while the bus is still being opened, and receive reads the bus's
+// id (a data race, found by CI under -race).
+type busNode struct {
+	s     *Server
+	ready <-chan struct{}
+}
+
+func (n busNode) wait() {
+	if n.ready != nil {
+		<-n.ready
+	}
+}
 
 func (n busNode) Deliver(d *bus.Delivery) {
 	if d.Room != "" {
@@ -114,8 +126,8 @@ func (n busNode) Deliver(d *bus.Delivery) {
 	}
 	n.s.hub.deliver(d)
 }
-func (n busNode) Receive(b []byte) { n.s.cluster.receive(b) }
-func (n busNode) Reconnected()     { n.s.cluster.reconnected() }
+func (n busNode) Receive(b []byte) { n.wait(); n.s.cluster.receive(b) }
+func (n busNode) Reconnected()     { n.wait(); n.s.cluster.reconnected() }
 
 // openBus starts the bus cfg.Bus names.
 func openBus(ctx context.Context, cfg Config, node bus.Node) (bus.Bus, error) {

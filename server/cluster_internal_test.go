@@ -57,8 +57,8 @@ func TestDirectoryListInParts(t *testing.T) {
 	}
 	defer b.Close()
 	var sent [][2]any
-	a.bus = &pairBus{Local: bus.NewLocal(busNode{a}), id: "a", other: b, sent: &sent}
-	b.bus = &pairBus{Local: bus.NewLocal(busNode{b}), id: "b", other: a, sent: &sent}
+	a.bus = &pairBus{Local: bus.NewLocal(busNode{s: a}), id: "a", other: b, sent: &sent}
+	b.bus = &pairBus{Local: bus.NewLocal(busNode{s: b}), id: "b", other: a, sent: &sent}
 	const users = 2*listPart + 17
 	a.cluster.mu.Lock()
 	for i := range users {
@@ -158,7 +158,7 @@ func TestReceiptOwnerIsAgreed(t *testing.T) {
 	ids := []string{"n1", "n2", "n3"}
 	var sent [][2]any // never pumped: the nodes are set up by hand
 	for i, s := range nodes {
-		s.bus = &pairBus{Local: bus.NewLocal(busNode{s}), id: ids[i], sent: &sent}
+		s.bus = &pairBus{Local: bus.NewLocal(busNode{s: s}), id: ids[i], sent: &sent}
 		for j, id := range ids {
 			if j != i {
 				s.cluster.nodes[id] = &nodeView{online: map[string]int64{}}

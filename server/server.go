@@ -113,12 +113,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := newServer(cfg, db, fs)
-	b, err := openBus(ctx, cfg, busNode{s})
+	ready := make(chan struct{})
+	b, err := openBus(ctx, cfg, busNode{s: s, ready: ready})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start the bus: %w", err)
 	}
 	s.bus = b
+	close(ready)
 	if err := s.loadSettings(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -169,7 +171,7 @@ func newServer(cfg Config, st store.Store, fs files.FileStore) *Server {
 	s.limits = newUserLimits(bucketSpec{cfg.SendRate, cfg.SendBurst}, bucketSpec{cfg.WriteRate, cfg.WriteBurst}, func(u string) int { return s.cluster.nodesOf(u) })
 	s.handlers = workpool.New(10*time.Second, s.ctx.Done())
 	s.settings.Store(settingsFrom(cfg)) // the store's are loaded in Serve (storeSettings)
-	s.bus = bus.NewLocal(busNode{s})
+	s.bus = bus.NewLocal(busNode{s: s})
 	s.cluster = newCluster(s)
 	s.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "imwasm_cluster_nodes", Help: "Other nodes of the cluster this node hears from."},
