@@ -157,10 +157,6 @@ func (e *Engine) process(items []*inItem) {
 			for _, s := range it.states {
 				c := Conversation{Type: int32(s.Conv.Type), TargetID: s.Conv.Target, ChannelID: s.Conv.Channel}
 				st, k := e.stateKeyLocked(bs, c)
-				// Counted by the server before: counted again, whichever way
-				// the state moved (a clear reaching into the messages held
-				// ends that, and the server's old figure stayed).
-				wasServer := st.serverCounted()
 				st.LastSeq = max(st.LastSeq, s.LastSeq)
 				if s.ReadSeq > st.ReadSeq {
 					st.ReadSeq = s.ReadSeq
@@ -169,12 +165,11 @@ func (e *Engine) process(items []*inItem) {
 				st.LastTime = max(st.LastTime, s.LastTime)
 				if s.StartSeq > st.StartSeq {
 					st.StartSeq = s.StartSeq
-					bs.recount[k] = true
 				}
 				if s.LastSeq > 0 { // a settings-only state counts nothing
 					st.ServerCounts = ServerCounts{CountSeq: s.LastSeq, CountRead: s.ReadSeq,
 						CountUnread: int(s.UnreadCount), CountMentions: int(s.MentionCount)}
-					if wasServer || st.serverCounted() {
+					if st.serverCounted() {
 						bs.recount[k] = true
 					}
 				}
